@@ -1,0 +1,165 @@
+# tenderd build. GNU make; dependencies through pkg-config (see `make deps`).
+#
+#   make            build everything into build/
+#   make test       unit + end-to-end tests, then the same under ASan+UBSan, one summary
+#   make run        build and start tenderd on its embedded defaults
+#   make fuzz       build the libFuzzer targets into build/fuzz/
+#   make deps       install missing Debian packages (as root) or print the command
+#   make clean
+
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+PKGS    := libuv msgpack lmdb libssl libcrypto
+
+DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev \
+            libcmocka-dev clang libclang-rt-14-dev python3
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
+ifeq ($(SAN),1)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+  OPT := -O2
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS   += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS  += $(OPT)
+LDLIBS   += $(PKG_LIBS) -lpthread
+
+# ---- sources -----------------------------------------------------------------
+SCHEMAC_SRC := $(wildcard tools/schemac/*.c)
+COMMON_SRC  := $(wildcard common/*.c)
+CLIENT_SRC  := $(wildcard client/*.c)
+CTL_SRC     := $(wildcard client/ctl/*.c)
+SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
+TEST_SRC    := $(wildcard tests/test_*.c)
+SCHEMA      := $(sort $(wildcard schema/*.schema))
+TEST_SCHEMA := $(sort $(wildcard tests/schema/*.schema))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+GEN_H   := $(BUILD)/gen/tender_schema.h
+GEN_C   := $(BUILD)/gen/tender_schema.c
+TGEN_H  := $(BUILD)/gen/test_schema.h
+TGEN_C  := $(BUILD)/gen/test_schema.c
+
+SCHEMAC     := $(BUILD)/bin/schemac
+LIBCOMMON   := $(BUILD)/lib/libtnd_common.a
+LIBTENDER   := $(BUILD)/lib/libtender.a
+LIBSERVER   := $(BUILD)/lib/libtenderd.a
+TENDERD     := $(BUILD)/bin/tenderd
+TENDERCTL   := $(BUILD)/bin/tenderctl
+TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
+
+.PHONY: all test check run fuzz deps deps-check clean bench
+all: $(BINS)
+
+# ---- the schema compiler and generated code ----------------------------------
+$(SCHEMAC): $(call obj,$(SCHEMAC_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(GEN_C) $(GEN_H) &: $(SCHEMA) $(SCHEMAC)
+	@mkdir -p $(@D)
+	$(SCHEMAC) --name tnd_schema --out $(BUILD)/gen/tender_schema $(SCHEMA)
+
+$(TGEN_C) $(TGEN_H) &: $(TEST_SCHEMA) $(SCHEMAC)
+	@mkdir -p $(@D)
+	$(SCHEMAC) --name test_schema --out $(BUILD)/gen/test_schema $(TEST_SCHEMA)
+
+# Every object may include generated headers: build them first.
+$(BUILD)/obj/%.o: %.c | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tools/schemac/%.o: tools/schemac/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# ---- libraries and programs --------------------------------------------------
+$(LIBCOMMON): $(call obj,$(COMMON_SRC)) $(BUILD)/obj/gen/tender_schema.o
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBTENDER): $(call obj,$(CLIENT_SRC)) $(call obj,$(COMMON_SRC)) $(BUILD)/obj/gen/tender_schema.o
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSERVER): $(call obj,$(SERVER_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBTENDER)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- tests -------------------------------------------------------------------
+$(BUILD)/tests/%: tests/%.c $(BUILD)/obj/gen/test_schema.o $(LIBSERVER) $(LIBTENDER) | $(TGEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MF $@.d -o $@ $< $(BUILD)/obj/gen/test_schema.o $(LIBSERVER) $(LIBTENDER) \
+	    $(LDLIBS) $$(pkg-config --libs cmocka)
+
+$(BUILD)/obj/gen/test_schema.o: $(TGEN_C) $(TGEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Build and run one flavour of the suite; tests/run.sh appends its counts to $(BUILD)/results.
+check: all $(TESTS)
+	@BUILD=$(BUILD) tests/run.sh $(TESTS)
+
+test: deps-check
+	@rm -f build/results build/asan/results
+	@$(MAKE) --no-print-directory check BUILD=build
+	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@tests/summary.sh build/results build/asan/results build/fuzz/results
+
+# ---- fuzzing (clang libFuzzer) -----------------------------------------------
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+              -Ibuild/fuzz/gen -Icommon $(PKG_CFLAGS)
+
+fuzz: deps-check $(FUZZ_BIN)
+
+build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c: $(SCHEMA) $(TEST_SCHEMA) $(SCHEMAC)
+	@mkdir -p $(@D)
+	$(SCHEMAC) --name tnd_schema --out build/fuzz/gen/tender_schema $(SCHEMA)
+	$(SCHEMAC) --name test_schema --out build/fuzz/gen/test_schema $(TEST_SCHEMA)
+
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) build/fuzz/gen/tender_schema.c \
+	    build/fuzz/gen/test_schema.c $(PKG_LIBS)
+
+fuzz-smoke: fuzz
+	@tests/fuzz_smoke.sh $(FUZZ_BIN)
+
+# ---- running -----------------------------------------------------------------
+run: deps-check
+	@$(MAKE) --no-print-directory all
+	$(TENDERD) $(RUN_ARGS)
+
+# ---- dependencies ------------------------------------------------------------
+deps:
+	@tools/deps.sh install $(DEB_PKGS)
+
+deps-check:
+	@tools/deps.sh check $(DEB_PKGS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

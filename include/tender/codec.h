@@ -1,0 +1,153 @@
+/* The MessagePack codec runtime behind every generated message type.
+ *
+ * The schema compiler (tools/schemac) turns schema/*.schema into C structs and
+ * one constant descriptor per message. These functions read the descriptors to
+ * initialise, free, encode, decode and check limits; generated code adds only
+ * typed inline wrappers around them.
+ *
+ * Wire form: a message is a MessagePack map whose keys are the field numbers
+ * (positive integers). Fields at their default value are omitted, unknown
+ * field numbers are skipped on decode, and a missing field keeps its default.
+ *
+ * C representation of a field (T is the element type below):
+ *   singular scalar     T name;                      default 0 / false
+ *   optional scalar     bool has_name; T name;       presence travels on the wire
+ *   string              char *name;                  NUL-terminated UTF-8, NULL means ""
+ *   bytes               tnd_bytes name;              {NULL, 0} means empty
+ *   enum                <Enum> name;                 stored as int32_t, unknown values kept
+ *   message             <Msg> *name;                 NULL means absent
+ *   repeated T          size_t n_name; T *name;      messages stored inline in the array
+ *   map<string, V>      size_t n_name; <Entry> *name; Entry is { char *key; V value; }
+ *
+ * Every pointer in a decoded message is owned by it and freed by
+ * tnd_msg_free(). Strings never contain NUL bytes.
+ */
+#ifndef TENDER_CODEC_H
+#define TENDER_CODEC_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tender/error.h"
+#include "tender/limits.h"
+
+#define TND_MUST_CHECK __attribute__((warn_unused_result))
+
+typedef struct tnd_bytes {
+    uint8_t *data;
+    size_t len;
+} tnd_bytes;
+
+typedef enum tnd_ftype {
+    TND_T_BOOL = 1,
+    TND_T_INT32,
+    TND_T_INT64,
+    TND_T_UINT32,
+    TND_T_UINT64,
+    TND_T_DOUBLE,
+    TND_T_STRING,
+    TND_T_BYTES,
+    TND_T_ENUM,
+    TND_T_MESSAGE,
+} tnd_ftype;
+
+typedef enum tnd_flabel {
+    TND_L_SINGULAR = 0, /* proto3 implicit presence; messages are pointers */
+    TND_L_OPTIONAL,     /* explicit presence: has_<name> flag at aux_offset */
+    TND_L_REPEATED,     /* array at offset, count (size_t) at aux_offset */
+    TND_L_MAP,          /* entry array at offset, count (size_t) at aux_offset */
+} tnd_flabel;
+
+typedef struct tnd_enum_value {
+    const char *name; /* as written in the schema, e.g. "SERVING" */
+    int32_t number;
+} tnd_enum_value;
+
+typedef struct tnd_enum_desc {
+    const char *full_name; /* "tender.health.v1.ServingStatus" */
+    size_t n_values;
+    const tnd_enum_value *values; /* in declaration order */
+} tnd_enum_desc;
+
+struct tnd_msg_desc;
+
+typedef struct tnd_field_desc {
+    uint32_t number;   /* the field number: the key on the wire */
+    const char *name;  /* as written in the schema, used in error paths */
+    tnd_ftype type;    /* for maps: the type of the value */
+    tnd_flabel label;
+    size_t offset;     /* value, or pointer to the array for repeated/map */
+    size_t aux_offset; /* bool has_ flag (OPTIONAL) or size_t count (REPEATED/MAP) */
+    size_t elem_size;  /* size of one array element or one map entry (REPEATED/MAP) */
+    size_t map_value_offset;           /* offset of `value` inside a map entry (MAP) */
+    const struct tnd_msg_desc *msg;    /* TND_T_MESSAGE: the nested message */
+    const struct tnd_enum_desc *enm;   /* TND_T_ENUM: the enum */
+    uint32_t max_len;   /* string/bytes limit in bytes; 0: TND_DEFAULT_MAX_STRING/BYTES */
+    uint32_t max_count; /* repeated/map limit; 0: TND_DEFAULT_MAX_COUNT */
+} tnd_field_desc;
+
+typedef struct tnd_msg_desc {
+    const char *full_name; /* "tender.health.v1.HealthCheckRequest" */
+    size_t size;           /* sizeof the C struct */
+    size_t n_fields;
+    const tnd_field_desc *fields; /* sorted by field number */
+} tnd_msg_desc;
+
+/* Where a decode or limit check failed, for a message a person can act on:
+ * "tender.items[2].quantity: expected uint64, got str". */
+typedef struct tnd_codec_err {
+    char text[256];
+} tnd_codec_err;
+
+/** Set every field of msg to its default (zero). */
+void tnd_msg_init(const tnd_msg_desc *d, void *msg);
+
+/** Free everything msg owns and reset it to defaults. msg itself is not freed. NULL is allowed. */
+void tnd_msg_free(const tnd_msg_desc *d, void *msg);
+
+/** Check msg against the schema's limits (max_len, max_count, UTF-8, no NUL in strings).
+ * Returns 0 or TND_ELIMIT / TND_EUTF8 with err (may be NULL) naming the field path. */
+TND_MUST_CHECK int tnd_msg_check(const tnd_msg_desc *d, const void *msg, tnd_codec_err *err);
+
+/** Append msg as one MessagePack map to pk. Does not check limits (see tnd_msg_check).
+ * Returns 0 or TND_ENOMEM. */
+TND_MUST_CHECK int tnd_msg_pack(const tnd_msg_desc *d, const void *msg, msgpack_packer *pk);
+
+/** Encode msg into a fresh buffer (malloc'd, caller frees *out with free()).
+ * Returns 0, TND_ENOMEM, or a tnd_msg_check error. */
+TND_MUST_CHECK int tnd_msg_encode(const tnd_msg_desc *d, const void *msg, uint8_t **out,
+                                  size_t *out_len, tnd_codec_err *err);
+
+/** Decode an already unpacked object into msg (which must be initialised; on
+ * failure it is left freed and initialised). The object must come from
+ * tnd_msgpack_unpack() or an equally validated source. Enforces the field limits. */
+TND_MUST_CHECK int tnd_msg_from_object(const tnd_msg_desc *d, const msgpack_object *obj,
+                                       void *msg, tnd_codec_err *err);
+
+/** Validate, unpack and decode exactly one message from untrusted bytes.
+ * msg must be initialised. Returns 0 or a negative TND_E* code with err set. */
+TND_MUST_CHECK int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, size_t len,
+                                  void *msg, tnd_codec_err *err);
+
+/* ---- Untrusted MessagePack ------------------------------------------------ */
+
+/** Check that data holds exactly one well-formed MessagePack value that is safe
+ * to hand to msgpack-c: depth <= TND_MSGPACK_MAX_DEPTH, at most
+ * TND_MSGPACK_MAX_OBJECTS objects, every container count and str/bin length
+ * within the remaining bytes, no ext types, no trailing bytes. Allocates nothing.
+ * Returns 0, TND_EMALFORMED (truncated or invalid), TND_ETOODEEP, TND_ELIMIT,
+ * TND_EEXTTYPE or TND_ETRAILING, with err (may be NULL) saying where. */
+TND_MUST_CHECK int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err);
+
+/** tnd_msgpack_check(), then unpack with msgpack-c into a zone the caller
+ * frees with msgpack_zone_free(*zone_out) (zone_out is NULL on error).
+ * Strings and bins in *obj point into data: keep data alive while using obj. */
+TND_MUST_CHECK int tnd_msgpack_unpack(const uint8_t *data, size_t len, msgpack_object *obj,
+                                      msgpack_zone **zone_out, tnd_codec_err *err);
+
+/** Name of a MessagePack object type as used in error messages ("str", "uint64", "map"). */
+const char *tnd_msgpack_type_name(const msgpack_object *obj);
+
+#endif

@@ -1,0 +1,25 @@
+/* Every limit on untrusted input, in one place.
+ *
+ * Decoders check these before they allocate. Later layers (frames, calls,
+ * store) add their own limits here, next to these.
+ */
+#ifndef TENDER_LIMITS_H
+#define TENDER_LIMITS_H
+
+/* Deepest nesting of MessagePack containers accepted in one value. */
+#define TND_MSGPACK_MAX_DEPTH 32
+
+/* Most MessagePack objects (scalars and containers together) in one value.
+ * msgpack-c allocates 24-48 bytes per object, so this caps the decoder's
+ * memory at about 48 * TND_MSGPACK_MAX_OBJECTS bytes whatever the input. */
+#define TND_MSGPACK_MAX_OBJECTS (1u << 20)
+
+/* Default limits for schema fields that declare none. */
+#define TND_DEFAULT_MAX_STRING (64u * 1024u)          /* bytes of one string field */
+#define TND_DEFAULT_MAX_BYTES (16u * 1024u * 1024u)   /* bytes of one bytes field */
+#define TND_DEFAULT_MAX_COUNT 65536u                  /* elements of one repeated/map field */
+
+/* Largest frame / message accepted on the wire unless configured otherwise. */
+#define TND_DEFAULT_MAX_FRAME (4u * 1024u * 1024u)
+
+#endif
