@@ -121,9 +121,9 @@ check: all $(TESTS)
 
 test: deps-check
 	@rm -f build/results build/asan/results
-	@$(MAKE) --no-print-directory check BUILD=build
-	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1
-	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory check BUILD=build || true
+	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 || true
+	@$(MAKE) --no-print-directory fuzz-smoke || true
 	@tests/summary.sh build/results build/asan/results build/fuzz/results
 
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------

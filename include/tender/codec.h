@@ -1,6 +1,6 @@
 /* The MessagePack codec runtime behind every generated message type.
  *
- * The schema compiler (tools/schemac) turns schema/*.schema into C structs and
+ * The schema compiler (tools/schemac) turns the schema files in schema/ into C structs and
  * one constant descriptor per message. These functions read the descriptors to
  * initialise, free, encode, decode and check limits; generated code adds only
  * typed inline wrappers around them.

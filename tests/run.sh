@@ -1,0 +1,36 @@
+#!/bin/sh
+# Run test binaries, one at a time, and record their counts.
+#   BUILD=build tests/run.sh build/tests/test_a build/tests/test_b ...
+# Each binary's output goes to $BUILD/tests/NAME.log; one line per binary,
+# "NAME PASSED FAILED", is appended to $BUILD/results for tests/summary.sh.
+# A binary that dies without reporting counts (a crash, a sanitizer abort,
+# a timeout) counts as one failure.
+set -u
+: "${BUILD:=build}"
+: "${TEST_TIMEOUT:=600}"
+export BUILD
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+status=0
+for t in "$@"; do
+    name=$(basename "$t")
+    log="$BUILD/tests/$name.log"
+    timeout --kill-after=10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1
+    rc=$?
+    passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    passed=${passed:-0}
+    failed=${failed:-0}
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        failed=1
+    fi
+    if [ "$failed" -eq 0 ]; then
+        printf '  ok    %-28s %3d passed   (%s)\n' "$name" "$passed" "$BUILD"
+    else
+        printf '  FAIL  %-28s %3d passed, %d failed (exit %d, %s)\n' "$name" "$passed" "$failed" "$rc" "$log"
+        tail -n 40 "$log" | sed 's/^/        | /'
+        status=1
+    fi
+    echo "$name $passed $failed" >>"$BUILD/results"
+done
+exit $status
