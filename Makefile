@@ -35,6 +35,7 @@ CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c)
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
+SUPPORT_SRC := $(wildcard tests/support/*.c)
 SCHEMA      := $(sort $(wildcard schema/*.schema))
 TEST_SCHEMA := $(sort $(wildcard tests/schema/*.schema))
 
@@ -106,10 +107,16 @@ $(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBTENDER)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------------
-$(BUILD)/tests/%: tests/%.c $(BUILD)/obj/gen/test_schema.o $(LIBSERVER) $(LIBTENDER) | $(TGEN_H)
+TEST_CFLAGS = -Iserver -Itests/support
+TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSERVER) $(LIBTENDER)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_DEPS) | $(TGEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MF $@.d -o $@ $< $(BUILD)/obj/gen/test_schema.o $(LIBSERVER) $(LIBTENDER) \
-	    $(LDLIBS) $$(pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MF $@.d -o $@ $< $(TEST_DEPS) $(LDLIBS) $$(pkg-config --libs cmocka)
+
+$(BUILD)/obj/tests/support/%.o: tests/support/%.c | $(GEN_H) $(TGEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/gen/test_schema.o: $(TGEN_C) $(TGEN_H)
 	@mkdir -p $(@D)

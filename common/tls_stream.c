@@ -1,0 +1,333 @@
+/* TLS over a libuv TCP handle through OpenSSL memory BIOs (see tls_stream.h). */
+#include "tls_stream.h"
+
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "tender/error.h"
+
+#define DEFAULT_HIGH_WATER (1u << 20)
+
+typedef struct write_req {
+    uv_write_t req;
+    tnd_tls_stream *s;
+    size_t len;
+    char data[];
+} write_req;
+
+static void set_error(tnd_tls_stream *s, const char *what)
+{
+    unsigned long e = ERR_peek_last_error();
+    char buf[160] = "";
+    if (e)
+        ERR_error_string_n(e, buf, sizeof buf);
+    snprintf(s->error, sizeof s->error, "%s%s%s", what, e ? ": " : "", buf);
+    ERR_clear_error();
+}
+
+#define GRACEFUL_CLOSE_MS 2000
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    tnd_tls_stream *s = h->data;
+    if (--s->open_handles > 0)
+        return;
+    if (s->ssl)
+        SSL_free(s->ssl); /* frees both BIOs too */
+    s->ssl = NULL;
+    s->cb->on_close(s);
+}
+
+void tnd_tls_stream_abort(tnd_tls_stream *s)
+{
+    s->closing = true;
+    s->reading = false;
+    if (uv_is_closing((uv_handle_t *)&s->tcp))
+        return;
+    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&s->close_timer, on_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    tnd_tls_stream_abort(req->handle->data);
+}
+
+static void on_close_timeout(uv_timer_t *t)
+{
+    tnd_tls_stream_abort(t->data);
+}
+
+static int flush_out(tnd_tls_stream *s);
+
+void tnd_tls_stream_close(tnd_tls_stream *s)
+{
+    if (s->closing)
+        return;
+    uv_read_stop((uv_stream_t *)&s->tcp);
+    s->reading = false;
+    if (s->handshake_done && s->ssl && SSL_is_init_finished(s->ssl)) {
+        SSL_shutdown(s->ssl);
+        ERR_clear_error();
+        flush_out(s);
+    }
+    s->closing = true;
+    uv_timer_start(&s->close_timer, on_close_timeout, GRACEFUL_CLOSE_MS, 0);
+    if (uv_shutdown(&s->shutdown_req, (uv_stream_t *)&s->tcp, on_shutdown) != 0)
+        tnd_tls_stream_abort(s);
+}
+
+static void fail(tnd_tls_stream *s, int status)
+{
+    if (s->closing)
+        return;
+    if (!s->handshake_done && s->cb->on_handshake) {
+        s->handshake_done = true; /* report the failure once */
+        s->cb->on_handshake(s, status);
+    } else if (s->cb->on_eof) {
+        s->cb->on_eof(s, status);
+    }
+    if (status == TND_EIO)
+        tnd_tls_stream_abort(s);
+    else
+        tnd_tls_stream_close(s);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    write_req *w = (write_req *)req;
+    tnd_tls_stream *s = w->s;
+    s->unsent -= w->len;
+    free(w);
+    if (status < 0) {
+        if (!s->closing) {
+            snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(status));
+            fail(s, TND_EIO);
+        }
+        return;
+    }
+    if (s->was_high && s->unsent == 0 && !s->closing) {
+        s->was_high = false;
+        if (s->cb->on_drain)
+            s->cb->on_drain(s);
+    }
+}
+
+/* Move everything OpenSSL produced into one uv_write. */
+static int flush_out(tnd_tls_stream *s)
+{
+    size_t pending = BIO_ctrl_pending(s->net_out);
+    if (pending == 0 || s->closing)
+        return 0;
+    write_req *w = malloc(sizeof *w + pending);
+    if (!w)
+        return TND_ENOMEM;
+    int n = BIO_read(s->net_out, w->data, (int)pending);
+    if (n <= 0) {
+        free(w);
+        return TND_ETLS;
+    }
+    w->s = s;
+    w->len = (size_t)n;
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
+    int rc = uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, on_written);
+    if (rc < 0) {
+        free(w);
+        snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(rc));
+        return TND_EIO;
+    }
+    s->unsent += w->len;
+    if (s->unsent > s->high_water)
+        s->was_high = true;
+    return 0;
+}
+
+static bool alpn_ok(SSL *ssl)
+{
+    const unsigned char *p = NULL;
+    unsigned int n = 0;
+    SSL_get0_alpn_selected(ssl, &p, &n);
+    return n == strlen(TND_ALPN) && memcmp(p, TND_ALPN, n) == 0;
+}
+
+/* Advance the handshake; 1 when done, 0 when more bytes are needed, <0 on failure. */
+static int drive_handshake(tnd_tls_stream *s)
+{
+    int r = SSL_do_handshake(s->ssl);
+    int frc = flush_out(s); /* alerts and handshake records go out either way */
+    if (r == 1) {
+        if (frc < 0)
+            return frc;
+        if (!alpn_ok(s->ssl)) {
+            snprintf(s->error, sizeof s->error,
+                     "TLS handshake failed: the peer did not agree on ALPN \"%s\"", TND_ALPN);
+            return TND_ETLS;
+        }
+        s->handshake_done = true;
+        return 1;
+    }
+    int e = SSL_get_error(s->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return frc < 0 ? frc : 0;
+    if (s->ssl && SSL_get_verify_result(s->ssl) != X509_V_OK) {
+        snprintf(s->error, sizeof s->error, "TLS handshake failed: certificate rejected: %s",
+                 X509_verify_cert_error_string(SSL_get_verify_result(s->ssl)));
+        ERR_clear_error();
+    } else {
+        set_error(s, "TLS handshake failed");
+    }
+    return TND_ETLS;
+}
+
+/* Decrypt everything available and hand it to the owner. */
+static int drain_plaintext(tnd_tls_stream *s)
+{
+    uint8_t buf[16384];
+    for (;;) {
+        if (s->closing)
+            return 0;
+        int n = SSL_read(s->ssl, buf, sizeof buf);
+        if (n > 0) {
+            s->cb->on_data(s, buf, (size_t)n);
+            continue;
+        }
+        int e = SSL_get_error(s->ssl, n);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+            return flush_out(s);
+        if (e == SSL_ERROR_ZERO_RETURN) {
+            snprintf(s->error, sizeof s->error, "peer closed the connection");
+            return TND_ECLOSED;
+        }
+        set_error(s, "TLS read failed");
+        return TND_ETLS;
+    }
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    tnd_tls_stream *s = h->data;
+    *buf = uv_buf_init((char *)s->readbuf, sizeof s->readbuf);
+}
+
+static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    tnd_tls_stream *s = st->data;
+    (void)buf;
+    if (nread == 0 || s->closing)
+        return;
+    if (nread < 0) {
+        snprintf(s->error, sizeof s->error, "%s",
+                 nread == UV_EOF ? "peer closed the connection" : uv_strerror((int)nread));
+        fail(s, nread == UV_EOF ? TND_ECLOSED : TND_EIO);
+        return;
+    }
+    if (BIO_write(s->net_in, s->readbuf, (int)nread) != (int)nread) {
+        snprintf(s->error, sizeof s->error, "out of memory buffering TLS input");
+        fail(s, TND_ENOMEM);
+        return;
+    }
+    if (!s->handshake_done) {
+        int rc = drive_handshake(s);
+        if (rc < 0) {
+            fail(s, rc);
+            return;
+        }
+        if (rc == 0)
+            return;
+        if (s->cb->on_handshake)
+            s->cb->on_handshake(s, 0);
+    }
+    int rc = drain_plaintext(s);
+    if (rc < 0)
+        fail(s, rc);
+}
+
+int tnd_tls_stream_init(uv_loop_t *loop, tnd_tls_stream *s, SSL_CTX *ctx, bool is_server,
+                        const tnd_tls_stream_cb *cb, void *data)
+{
+    memset(s, 0, offsetof(tnd_tls_stream, readbuf));
+    s->cb = cb;
+    s->data = data;
+    s->is_server = is_server;
+    s->high_water = DEFAULT_HIGH_WATER;
+    s->ssl = SSL_new(ctx);
+    s->net_in = BIO_new(BIO_s_mem());
+    s->net_out = BIO_new(BIO_s_mem());
+    if (!s->ssl || !s->net_in || !s->net_out) {
+        SSL_free(s->ssl);
+        BIO_free(s->net_in);
+        BIO_free(s->net_out);
+        s->ssl = NULL;
+        return TND_ENOMEM;
+    }
+    /* An empty memory BIO must read as "retry", not as end of file. */
+    BIO_set_mem_eof_return(s->net_in, -1);
+    BIO_set_mem_eof_return(s->net_out, -1);
+    SSL_set_bio(s->ssl, s->net_in, s->net_out);
+    if (is_server)
+        SSL_set_accept_state(s->ssl);
+    else
+        SSL_set_connect_state(s->ssl);
+    uv_tcp_init(loop, &s->tcp);
+    uv_timer_init(loop, &s->close_timer);
+    s->tcp.data = s;
+    s->close_timer.data = s;
+    s->open_handles = 2;
+    return 0;
+}
+
+int tnd_tls_stream_start(tnd_tls_stream *s)
+{
+    uv_tcp_nodelay(&s->tcp, 1);
+    int rc = uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb);
+    if (rc < 0) {
+        snprintf(s->error, sizeof s->error, "cannot read: %s", uv_strerror(rc));
+        return TND_EIO;
+    }
+    s->reading = true;
+    if (!s->is_server) {
+        rc = drive_handshake(s);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
+{
+    if (s->closing || !s->ssl)
+        return TND_ECLOSED;
+    const char *p = data;
+    while (len > 0) {
+        int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
+        int n = SSL_write(s->ssl, p, chunk);
+        if (n <= 0) {
+            set_error(s, "TLS write failed");
+            return TND_ETLS;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return flush_out(s);
+}
+
+void tnd_tls_stream_pause(tnd_tls_stream *s)
+{
+    if (s->reading && !s->closing) {
+        uv_read_stop((uv_stream_t *)&s->tcp);
+        s->reading = false;
+    }
+}
+
+void tnd_tls_stream_resume(tnd_tls_stream *s)
+{
+    if (!s->reading && !s->closing) {
+        if (uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb) == 0)
+            s->reading = true;
+    }
+}

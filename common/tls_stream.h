@@ -1,0 +1,88 @@
+/* A TLS connection over a libuv TCP handle, with OpenSSL driven through
+ * memory BIOs: the loop reads ciphertext into OpenSSL and writes out what
+ * OpenSSL produces. Used by tenderd for every client connection and by
+ * libtender for its connections to a server.
+ *
+ * The owner embeds a tnd_tls_stream, fills in the callbacks and data, and
+ * frees its memory only in on_close, after libuv has released the handle.
+ */
+#ifndef TND_TLS_STREAM_H
+#define TND_TLS_STREAM_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct tnd_tls_stream tnd_tls_stream;
+
+typedef struct tnd_tls_stream_cb {
+    /* The handshake finished: status 0, or a negative TND_E* code with
+     * s->error describing why (the stream is then closing). */
+    void (*on_handshake)(tnd_tls_stream *s, int status);
+    /* Decrypted application bytes, valid only during the call. */
+    void (*on_data)(tnd_tls_stream *s, const uint8_t *data, size_t len);
+    /* The peer closed, or a read/TLS error happened (status < 0, s->error says
+     * what). The stream is closing; on_close follows. */
+    void (*on_eof)(tnd_tls_stream *s, int status);
+    /* Unsent output fell to zero after being above the high-water mark. */
+    void (*on_drain)(tnd_tls_stream *s);
+    /* The handle is closed and the stream may be freed. Required. */
+    void (*on_close)(tnd_tls_stream *s);
+} tnd_tls_stream_cb;
+
+struct tnd_tls_stream {
+    uv_tcp_t tcp; /* tcp.data points back to this struct */
+    uv_timer_t close_timer; /* bounds a graceful close */
+    uv_shutdown_t shutdown_req;
+    int open_handles;
+    SSL *ssl;
+    BIO *net_in;  /* ciphertext from the network, read by OpenSSL */
+    BIO *net_out; /* ciphertext from OpenSSL, to be written to the network */
+    const tnd_tls_stream_cb *cb;
+    void *data;             /* the owner's */
+    size_t unsent;          /* bytes handed to uv_write and not yet written */
+    size_t high_water;      /* above this, owners should stop producing */
+    bool is_server;
+    bool handshake_done;
+    bool reading;
+    bool closing;
+    bool was_high;          /* unsent passed high_water since the last drain */
+    char error[256];        /* why the stream failed, for logs and callers */
+    uint8_t readbuf[65536];
+};
+
+/** Set up s on loop with a new SSL from ctx (the SSL holds a reference to
+ * ctx, so a reloaded context never pulls the rug from live connections).
+ * The TCP handle is initialised but not connected. Returns 0 or TND_ENOMEM. */
+int tnd_tls_stream_init(uv_loop_t *loop, tnd_tls_stream *s, SSL_CTX *ctx, bool is_server,
+                        const tnd_tls_stream_cb *cb, void *data);
+
+/** Start reading and, for a client, send the ClientHello. Call once the TCP
+ * handle is connected (server: after uv_accept). Returns 0 or a TND_E* code. */
+int tnd_tls_stream_start(tnd_tls_stream *s);
+
+/** Encrypt and queue application bytes. Returns 0, or TND_ECLOSED when the
+ * stream is closing, TND_ETLS / TND_ENOMEM on failure (the stream closes). */
+int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len);
+
+/** Stop / resume reading from the peer (back-pressure). */
+void tnd_tls_stream_pause(tnd_tls_stream *s);
+void tnd_tls_stream_resume(tnd_tls_stream *s);
+
+/** Send close_notify if possible, let queued output reach the peer (for at
+ * most a couple of seconds), then close; on_close follows. Safe to call more
+ * than once. */
+void tnd_tls_stream_close(tnd_tls_stream *s);
+
+/** Close at once, dropping queued output; on_close follows. */
+void tnd_tls_stream_abort(tnd_tls_stream *s);
+
+/** True when unsent output is above the high-water mark. */
+static inline bool tnd_tls_stream_congested(const tnd_tls_stream *s)
+{
+    return s->unsent > s->high_water;
+}
+
+#endif

@@ -1,0 +1,522 @@
+/* One call on a connection: admission (method, roles, limits), request
+ * decoding, responses with per-stream flow control, deadlines, cancellation,
+ * the final STATUS and the call's log line. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "tender/error.h"
+
+/* ---- the connection's table of calls ---- */
+
+tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid)
+{
+    for (tnd_call *k = c->calls[sid % TND_CALL_BUCKETS]; k; k = k->hnext)
+        if (k->sid == sid)
+            return k;
+    return NULL;
+}
+
+void tnd_conn_add_call(tnd_conn *c, tnd_call *call)
+{
+    tnd_call **b = &c->calls[call->sid % TND_CALL_BUCKETS];
+    call->hnext = *b;
+    *b = call;
+    c->n_calls++;
+}
+
+static void unlink_blocked(tnd_conn *c, tnd_call *call)
+{
+    if (!call->blocked)
+        return;
+    for (tnd_call **p = &c->blocked; *p; p = &(*p)->bnext) {
+        if (*p == call) {
+            *p = call->bnext;
+            break;
+        }
+    }
+    call->blocked = false;
+}
+
+void tnd_conn_remove_call(tnd_conn *c, tnd_call *call)
+{
+    for (tnd_call **p = &c->calls[call->sid % TND_CALL_BUCKETS]; *p; p = &(*p)->hnext) {
+        if (*p == call) {
+            *p = call->hnext;
+            c->n_calls--;
+            break;
+        }
+    }
+    unlink_blocked(c, call);
+}
+
+/* ---- accessors ---- */
+
+bool tnd_call_active(const tnd_call *call)
+{
+    return !call->ended;
+}
+
+const tnd_peer_identity *tnd_call_peer(const tnd_call *call)
+{
+    static const tnd_peer_identity nobody;
+    return call->conn ? &call->conn->peer : &nobody;
+}
+
+const msgpack_object *tnd_call_metadata(const tnd_call *call)
+{
+    return call->metadata;
+}
+
+const tnd_method_desc *tnd_call_method(const tnd_call *call)
+{
+    return call->method;
+}
+
+tnd_server *tnd_call_server(const tnd_call *call)
+{
+    return call->conn ? call->conn->srv : NULL;
+}
+
+void *tnd_call_user(const tnd_call *call)
+{
+    return call->user;
+}
+
+void tnd_call_set_user(tnd_call *call, void *user)
+{
+    call->user = user;
+}
+
+void tnd_call_ref(tnd_call *call)
+{
+    call->refs++;
+}
+
+static void on_deadline_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void tnd_call_unref(tnd_call *call)
+{
+    if (--call->refs > 0)
+        return;
+    free(call->head);
+    if (call->zone)
+        msgpack_zone_free(call->zone);
+    free(call->queued);
+    free(call->fin_msg);
+    uv_close((uv_handle_t *)&call->deadline, on_deadline_closed);
+}
+
+/* ---- ending a call ---- */
+
+static void log_call(const tnd_call *call, const char *label, uint32_t code, const char *message,
+                     uint64_t start_ms, uint64_t now_ms)
+{
+    char dur[32];
+    snprintf(dur, sizeof dur, "%llu", (unsigned long long)(now_ms - start_ms));
+    tnd_log(code == TND_STATUS_OK ? TND_LOG_INFO : TND_LOG_WARN, "call", "method",
+            call->method ? call->method->full_name : "?", "peer", label, "status",
+            tnd_status_name((int)code), "duration_ms", dur, "request_id", call->request_id,
+            "error", code == TND_STATUS_OK ? NULL : message, NULL);
+}
+
+/* Take the call out of its connection, stop its deadline, drop the
+ * transport's reference. */
+static void end_call(tnd_call *call, uint32_t code, const char *message)
+{
+    tnd_conn *c = call->conn;
+    call->ended = true;
+    if (call->deadline_armed)
+        uv_timer_stop(&call->deadline);
+    if (c) {
+        log_call(call, c->peer_label, code, message, call->start_ms, tnd_now_ms(c->srv));
+        tnd_conn_remove_call(c, call);
+        call->conn = NULL;
+        tnd_conn_maybe_done(c);
+    }
+    tnd_call_unref(call);
+}
+
+static void send_status(tnd_conn *c, uint32_t sid, uint32_t code, const char *message)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    if (tnd_frame_put_status(&sb, sid, code, message, NULL, 0, NULL, 0) == 0)
+        tnd_conn_send(c, &sb);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void finish_now(tnd_call *call, uint32_t code, const char *message)
+{
+    if (call->conn && !call->conn->closing)
+        send_status(call->conn, call->sid, code, message);
+    end_call(call, code, message);
+}
+
+void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)
+{
+    if (call->ended || call->finish_pending)
+        return;
+    char message[512] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof message, fmt, ap);
+        va_end(ap);
+    }
+    if (call->queued) {
+        call->finish_pending = true;
+        call->fin_code = code;
+        call->fin_msg = strdup(message);
+        return;
+    }
+    finish_now(call, code, message);
+}
+
+void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message)
+{
+    if (call->ended)
+        return;
+    /* A client's CANCEL needs no answer; a deadline or a drain does. */
+    if (why != TND_STATUS_CANCELLED && call->conn && !call->conn->closing)
+        send_status(call->conn, call->sid, why, message);
+    call->ended = true;
+    tnd_call_ref(call);
+    if (call->h->on_cancel)
+        call->h->on_cancel(call);
+    end_call(call, why, message ? message : "cancelled by the client");
+    tnd_call_unref(call);
+}
+
+/* ---- sending ---- */
+
+static bool can_send(const tnd_call *call)
+{
+    const tnd_conn *c = call->conn;
+    /* Windows may go negative by one message: a message larger than the
+     * window still makes progress, and the peer buffers at most one. */
+    return call->send_window > 0 && c->send_window > 0 && !tnd_tls_stream_congested(&c->tls);
+}
+
+static void write_message(tnd_call *call, const uint8_t *data, size_t len)
+{
+    tnd_conn *c = call->conn;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    if (tnd_frame_put_message(&sb, call->sid, data, len, false) == 0)
+        tnd_conn_send(c, &sb);
+    msgpack_sbuffer_destroy(&sb);
+    call->send_window -= (int64_t)len;
+    c->send_window -= (int64_t)len;
+}
+
+static void block(tnd_call *call)
+{
+    if (call->blocked)
+        return;
+    call->blocked = true;
+    call->bnext = call->conn->blocked;
+    call->conn->blocked = call;
+}
+
+int tnd_call_send(tnd_call *call, const void *response)
+{
+    if (call->ended || !call->conn || call->finish_pending)
+        return TND_ECANCELLED;
+    if (call->queued)
+        return TND_EAGAIN;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    tnd_codec_err err = {{0}};
+    int rc = tnd_msg_encode(call->method->response, response, &buf, &len, &err);
+    if (rc != 0) {
+        tnd_log(TND_LOG_ERROR, "handler produced an invalid response", "method",
+                call->method->full_name, "error", err.text, NULL);
+        tnd_call_finish(call, TND_STATUS_INTERNAL, "the server produced an invalid response");
+        return TND_EINVAL;
+    }
+    if (can_send(call)) {
+        write_message(call, buf, len);
+        free(buf);
+        return 0;
+    }
+    call->queued = buf;
+    call->queued_len = len;
+    block(call);
+    return 0;
+}
+
+/* Try to move a blocked call forward: its queued message, then a pending
+ * finish, then tell the handler it may produce more. */
+static void unblock(tnd_call *call)
+{
+    if (call->ended || !can_send(call))
+        return;
+    if (call->queued) {
+        write_message(call, call->queued, call->queued_len);
+        free(call->queued);
+        call->queued = NULL;
+    }
+    if (call->finish_pending) {
+        finish_now(call, call->fin_code, call->fin_msg);
+        return;
+    }
+    if (call->h->on_writable)
+        call->h->on_writable(call);
+}
+
+void tnd_call_on_window(tnd_call *call, uint32_t increment)
+{
+    call->send_window += increment;
+    if (!call->blocked || !can_send(call))
+        return;
+    unlink_blocked(call->conn, call);
+    tnd_call_ref(call);
+    unblock(call);
+    tnd_call_unref(call);
+}
+
+void tnd_call_flush_blocked(tnd_conn *c)
+{
+    tnd_call *list = c->blocked;
+    c->blocked = NULL;
+    for (tnd_call *k = list; k; k = k->bnext)
+        k->blocked = false;
+    while (list) {
+        tnd_call *k = list;
+        list = k->bnext;
+        if (c->closing)
+            continue;
+        if (!can_send(k)) {
+            block(k);
+            continue;
+        }
+        tnd_call_ref(k);
+        unblock(k);
+        tnd_call_unref(k);
+    }
+}
+
+/* ---- starting and feeding a call ---- */
+
+static void on_deadline(uv_timer_t *t)
+{
+    tnd_call *call = t->data;
+    char msg[96];
+    snprintf(msg, sizeof msg, "deadline exceeded after %llu ms",
+             (unsigned long long)(tnd_now_ms(call->conn->srv) - call->start_ms));
+    tnd_call_on_cancel(call, TND_STATUS_DEADLINE_EXCEEDED, msg);
+}
+
+static void roles_text(uint32_t roles, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (uint32_t bit = 1; bit && bit <= TND_ROLE_ADMIN; bit <<= 1) {
+        if (!(roles & bit))
+            continue;
+        at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s", at ? " or " : "",
+                               tnd_role_name(bit));
+    }
+}
+
+/* Refuse a call before it starts: STATUS and a log line, no call object. */
+static void refuse(tnd_conn *c, uint32_t sid, const char *method, uint32_t code, const char *msg)
+{
+    send_status(c, sid, code, msg);
+    tnd_log(TND_LOG_WARN, "call", "method", method, "peer", c->peer_label, "status",
+            tnd_status_name((int)code), "error", msg, NULL);
+}
+
+/* Method and role checks, in one place for every method. */
+static const tnd_handler *admit(tnd_conn *c, uint32_t sid, const char *name)
+{
+    char msg[400], roles[64];
+    const tnd_method_desc *m = tnd_server_find_method(c->srv, name);
+    const tnd_handler *h = m ? tnd_server_find_handler(c->srv, m) : NULL;
+    if (!h) {
+        snprintf(msg, sizeof msg, "unknown method \"%s\" (`tenderctl methods` lists them)", name);
+        refuse(c, sid, name, TND_STATUS_UNIMPLEMENTED, msg);
+        return NULL;
+    }
+    if (m->is_public)
+        return h;
+    roles_text(m->roles, roles, sizeof roles);
+    if (!c->peer.authenticated) {
+        snprintf(msg, sizeof msg,
+                 "%s needs a client certificate with role %s; connect with --cert and --key",
+                 name, roles);
+        refuse(c, sid, name, TND_STATUS_UNAUTHENTICATED, msg);
+        return NULL;
+    }
+    if (!(m->roles & c->peer.role)) {
+        snprintf(msg, sizeof msg, "%s is for role %s; your certificate has role %s", name, roles,
+                 c->peer.role_name);
+        refuse(c, sid, name, TND_STATUS_PERMISSION_DENIED, msg);
+        return NULL;
+    }
+    return h;
+}
+
+static void set_request_id(tnd_call *call, tnd_server *srv)
+{
+    const msgpack_object *v = tnd_metadata_get(call->metadata, "x-request-id");
+    if (v && v->type == MSGPACK_OBJECT_STR && v->via.str.size > 0 &&
+        v->via.str.size < sizeof call->request_id) {
+        memcpy(call->request_id, v->via.str.ptr, v->via.str.size);
+        call->request_id[v->via.str.size] = '\0';
+    } else {
+        snprintf(call->request_id, sizeof call->request_id, "r%llx-%llu",
+                 (unsigned long long)uv_hrtime() & 0xffffffu,
+                 (unsigned long long)++srv->next_request_id);
+    }
+}
+
+void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len)
+{
+    const tnd_config *cfg = &c->srv->cfg;
+    char name[256], msg[200];
+    tnd_codec_err err = {{0}};
+    size_t nl = f->u.call.method.len < sizeof name - 1 ? f->u.call.method.len : sizeof name - 1;
+    memcpy(name, f->u.call.method.ptr, nl);
+    name[nl] = '\0';
+    if (memchr(name, '\0', nl))
+        snprintf(name, sizeof name, "(invalid name)");
+
+    if (c->goaway_sent) {
+        refuse(c, f->stream_id, name, TND_STATUS_UNAVAILABLE,
+               "server is shutting down; retry on a new connection");
+        return;
+    }
+    if (c->n_calls >= cfg->max_streams) {
+        snprintf(msg, sizeof msg,
+                 "too many concurrent calls on this connection (max_concurrent_streams = %u)",
+                 cfg->max_streams);
+        refuse(c, f->stream_id, name, TND_STATUS_RESOURCE_EXHAUSTED, msg);
+        return;
+    }
+    int rc = tnd_metadata_check(f->u.call.metadata, cfg->max_metadata, &err);
+    if (rc != 0) {
+        refuse(c, f->stream_id, name,
+               rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_INVALID_ARGUMENT,
+               err.text);
+        return;
+    }
+    const tnd_handler *h = admit(c, f->stream_id, name);
+    if (!h)
+        return;
+
+    tnd_call *call = calloc(1, sizeof *call);
+    uint8_t *head = malloc(len);
+    tnd_frame copy;
+    if (!call || !head || (memcpy(head, body, len), 0) ||
+        tnd_frame_parse(head, len, &copy, &call->zone, &err) != 0) {
+        free(head);
+        free(call);
+        refuse(c, f->stream_id, name, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return;
+    }
+    call->head = head;
+    call->head_len = len;
+    call->metadata = copy.u.call.metadata;
+    call->conn = c;
+    call->sid = f->stream_id;
+    call->refs = 1;
+    call->method = h->method;
+    call->h = h;
+    call->send_window = c->peer_settings.initial_window;
+    call->start_ms = tnd_now_ms(c->srv);
+    set_request_id(call, c->srv);
+    uv_timer_init(c->srv->loop, &call->deadline);
+    call->deadline.data = call;
+    tnd_conn_add_call(c, call);
+    if (f->u.call.timeout_ms > 0) {
+        call->deadline_armed = true;
+        uv_timer_start(&call->deadline, on_deadline, f->u.call.timeout_ms, 0);
+    }
+}
+
+static bool one_request(const tnd_method_desc *m)
+{
+    return m->kind == TND_CALL_UNARY || m->kind == TND_CALL_SERVER_STREAM;
+}
+
+/* Per-stream receive credit: given back after the handler consumed the
+ * message, in batches of half a window. */
+static void give_credit(tnd_call *call, size_t len)
+{
+    tnd_conn *c = call->conn;
+    call->recv_unacked += (uint32_t)len;
+    if (!c || call->ended || call->half_closed ||
+        call->recv_unacked < c->srv->cfg.initial_window / 2)
+        return;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    if (tnd_frame_put_window(&sb, call->sid, call->recv_unacked) == 0)
+        tnd_conn_send(c, &sb);
+    msgpack_sbuffer_destroy(&sb);
+    call->recv_unacked = 0;
+}
+
+void tnd_call_on_message(tnd_call *call, const tnd_frame *f)
+{
+    const tnd_method_desc *m = call->method;
+    tnd_codec_err err = {{0}};
+    if (call->ended)
+        return;
+    if (call->half_closed) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "MESSAGE after the end of the request stream");
+        return;
+    }
+    if (call->recv_unacked + f->u.message.payload.len >
+        (uint64_t)call->conn->srv->cfg.initial_window + call->conn->srv->cfg.max_frame) {
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "stream flow-control window exceeded");
+        return;
+    }
+    tnd_call_ref(call);
+    if (f->u.message.payload.len > 0) { /* an empty payload only half-closes */
+        if (call->got_message && one_request(m)) {
+            tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                            "%s takes exactly one request message", m->full_name);
+            goto out;
+        }
+        void *req = calloc(1, m->request->size);
+        if (!req) {
+            tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+            goto out;
+        }
+        tnd_msg_init(m->request, req);
+        int rc = tnd_msg_decode(m->request, f->u.message.payload.ptr, f->u.message.payload.len,
+                                req, &err);
+        if (rc != 0) {
+            tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "invalid %s: %s",
+                            m->request->full_name, err.text);
+            free(req);
+            goto out;
+        }
+        call->got_message = true;
+        call->h->on_message(call, req);
+        tnd_msg_free(m->request, req);
+        free(req);
+    }
+    give_credit(call, f->u.message.payload.len);
+    if (f->u.message.end_stream && !call->ended) {
+        call->half_closed = true;
+        if (!call->got_message && one_request(m))
+            tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                            "%s needs a request message before the end of the stream",
+                            m->full_name);
+        else if (call->h->on_half_close)
+            call->h->on_half_close(call);
+    }
+out:
+    tnd_call_unref(call);
+}

@@ -1,0 +1,85 @@
+/* logfmt lines on stderr (see log.h). */
+#include "log.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static _Atomic int min_level = TND_LOG_INFO; /* set once at start-up from the config */
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void tnd_log_set_level(tnd_log_level level)
+{
+    min_level = (int)level;
+}
+
+int tnd_log_level_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Append value to buf, quoted and escaped when it holds spaces, quotes,
+ * '=' or control bytes, so every line parses as logfmt. */
+static size_t put_value(char *buf, size_t at, size_t cap, const char *v)
+{
+    bool quote = *v == '\0';
+    for (const char *p = v; *p && !quote; p++)
+        quote = *p <= ' ' || *p == '"' || *p == '=' || (unsigned char)*p >= 0x7f;
+    if (!quote)
+        return at + (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "%s", v);
+    if (at < cap)
+        buf[at] = '"';
+    at++;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (at + 6 >= cap)
+            break;
+        if (*p == '"' || *p == '\\')
+            at += (size_t)snprintf(buf + at, cap - at, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", *p);
+        else
+            buf[at++] = (char)*p;
+    }
+    if (at < cap)
+        buf[at] = '"';
+    return at + 1;
+}
+
+void tnd_log(tnd_log_level level, const char *msg, ...)
+{
+    if ((int)level < min_level)
+        return;
+    char line[2048];
+    size_t cap = sizeof line - 2, at;
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    at = (size_t)snprintf(line, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=",
+                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                          tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
+    at = put_value(line, at, cap, msg);
+    va_list ap;
+    va_start(ap, msg);
+    for (;;) {
+        const char *k = va_arg(ap, const char *);
+        if (!k)
+            break;
+        const char *v = va_arg(ap, const char *);
+        if (!v || at >= cap)
+            continue;
+        at += (size_t)snprintf(line + at, cap - at, " %s=", k);
+        at = put_value(line, at, cap, v);
+    }
+    va_end(ap);
+    if (at > cap)
+        at = cap;
+    line[at++] = '\n';
+    fwrite(line, 1, at, stderr);
+}

@@ -1,0 +1,177 @@
+/* tenderd: command line, start-up and shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: tenderd [OPTIONS]\n"
+            "\n"
+            "The tenderd tendering server: TLS 1.3 RPC (ALPN tender/1) on HOST:PORT.\n"
+            "\n"
+            "  --listen HOST:PORT        address to listen on (default 127.0.0.1:7443)\n"
+            "  --cert FILE               server certificate, PEM (default var/pki/server.crt)\n"
+            "  --key FILE                server private key, PEM (default var/pki/server.key)\n"
+            "  --ca FILE                 CA that issues client certificates (default var/pki/ca.crt)\n"
+            "  --db DIR                  database folder (default var/db)\n"
+            "  --log-level LEVEL         debug, info, warn or error (default info)\n"
+            "  --max-frame BYTES         largest frame/message accepted (default 4194304)\n"
+            "  --max-streams N           concurrent calls per connection (default 1024)\n"
+            "  --max-metadata BYTES      metadata per call (default 16384)\n"
+            "  --max-connections N       open connections (default 10000)\n"
+            "  --handshake-timeout MS    TLS handshake time limit (default 10000)\n"
+            "  --idle-timeout MS         close connections idle this long; 0 never (default 300000)\n"
+            "  --keepalive MS            ping a silent peer this often; 0 never (default 60000)\n"
+            "  --keepalive-timeout MS    close when a ping is not answered in time (default 20000)\n"
+            "  --min-ping-interval MS    pings closer than this are strikes (default 1000)\n"
+            "  --grace MS                drain: time in-flight calls get to finish (default 10000)\n"
+            "  --help                    this text\n"
+            "\n"
+            "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads --cert, --key and --ca.\n");
+}
+
+enum {
+    OPT_LISTEN = 256, OPT_CERT, OPT_KEY, OPT_CA, OPT_DB, OPT_LOG_LEVEL, OPT_MAX_FRAME,
+    OPT_MAX_STREAMS, OPT_MAX_METADATA, OPT_MAX_CONNECTIONS, OPT_HANDSHAKE, OPT_IDLE,
+    OPT_KEEPALIVE, OPT_KEEPALIVE_TIMEOUT, OPT_MIN_PING, OPT_GRACE, OPT_HELP,
+};
+
+static const struct option options[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"ca", required_argument, NULL, OPT_CA},
+    {"db", required_argument, NULL, OPT_DB},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
+    {"max-streams", required_argument, NULL, OPT_MAX_STREAMS},
+    {"max-metadata", required_argument, NULL, OPT_MAX_METADATA},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"handshake-timeout", required_argument, NULL, OPT_HANDSHAKE},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
+    {"min-ping-interval", required_argument, NULL, OPT_MIN_PING},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || s[0] == '-' || v > UINT32_MAX || v < min) {
+        fprintf(stderr, "tenderd: --%s %s: expected a whole number from %u to %u\n", opt, s, min,
+                UINT32_MAX);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int copy_path(const char *opt, const char *s, char *dst, size_t cap)
+{
+    if (strlen(s) >= cap || !*s) {
+        fprintf(stderr, "tenderd: --%s: path is empty or too long\n", opt);
+        return -1;
+    }
+    strcpy(dst, s);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, tnd_config *cfg)
+{
+    int opt, idx;
+    while ((opt = getopt_long(argc, argv, "h", options, &idx)) != -1) {
+        const char *name = opt >= 256 ? options[opt - 256].name : "";
+        int rc = 0;
+        switch (opt) {
+        case OPT_LISTEN: rc = copy_path(name, optarg, cfg->listen, sizeof cfg->listen); break;
+        case OPT_CERT: rc = copy_path(name, optarg, cfg->cert, sizeof cfg->cert); break;
+        case OPT_KEY: rc = copy_path(name, optarg, cfg->key, sizeof cfg->key); break;
+        case OPT_CA: rc = copy_path(name, optarg, cfg->ca, sizeof cfg->ca); break;
+        case OPT_DB: rc = copy_path(name, optarg, cfg->db, sizeof cfg->db); break;
+        case OPT_LOG_LEVEL:
+            cfg->log_level = tnd_log_level_parse(optarg);
+            if (cfg->log_level < 0) {
+                fprintf(stderr, "tenderd: --log-level %s: use debug, info, warn or error\n",
+                        optarg);
+                rc = -1;
+            }
+            break;
+        case OPT_MAX_FRAME: rc = parse_u32(name, optarg, 1024, &cfg->max_frame); break;
+        case OPT_MAX_STREAMS: rc = parse_u32(name, optarg, 1, &cfg->max_streams); break;
+        case OPT_MAX_METADATA: rc = parse_u32(name, optarg, 256, &cfg->max_metadata); break;
+        case OPT_MAX_CONNECTIONS: rc = parse_u32(name, optarg, 1, &cfg->max_connections); break;
+        case OPT_HANDSHAKE: rc = parse_u32(name, optarg, 1, &cfg->handshake_timeout_ms); break;
+        case OPT_IDLE: rc = parse_u32(name, optarg, 0, &cfg->idle_timeout_ms); break;
+        case OPT_KEEPALIVE: rc = parse_u32(name, optarg, 0, &cfg->keepalive_ms); break;
+        case OPT_KEEPALIVE_TIMEOUT:
+            rc = parse_u32(name, optarg, 1, &cfg->keepalive_timeout_ms);
+            break;
+        case OPT_MIN_PING: rc = parse_u32(name, optarg, 0, &cfg->min_ping_interval_ms); break;
+        case OPT_GRACE: rc = parse_u32(name, optarg, 0, &cfg->grace_ms); break;
+        case OPT_HELP:
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+        if (rc)
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "tenderd: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+        return -1;
+    }
+    /* Flow-control windows must hold at least one frame. */
+    if (cfg->initial_window < cfg->max_frame)
+        cfg->initial_window = cfg->max_frame;
+    if (cfg->conn_window < cfg->initial_window)
+        cfg->conn_window = cfg->initial_window;
+    return 0;
+}
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    tnd_config cfg;
+    tnd_config_defaults(&cfg);
+    if (parse_args(argc, argv, &cfg) != 0)
+        return 2;
+    tnd_log_set_level((tnd_log_level)cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    tnd_server *srv = NULL;
+    char err[512] = "";
+    if (tnd_server_new(&loop, &cfg, &srv, err, sizeof err) != 0 ||
+        tnd_server_start(srv, err, sizeof err) != 0) {
+        fprintf(stderr, "tenderd: %s\n", err);
+        tnd_server_free(srv);
+        uv_loop_close(&loop);
+        return 1;
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", tnd_server_port(srv));
+    tnd_log(TND_LOG_INFO, "listening", "address", cfg.listen, "port", port, "ca", cfg.ca, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_walk(&loop, close_handle, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    tnd_server_free(srv);
+    uv_loop_close(&loop);
+    tnd_log(TND_LOG_INFO, "stopped", NULL);
+    return 0;
+}

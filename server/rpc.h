@@ -1,0 +1,71 @@
+/* The server side of one call, as service handlers see it.
+ *
+ * A handler is a set of callbacks for one method. The transport decodes each
+ * request message with the method's descriptor, calls on_message, and after
+ * the client's last message on_half_close. The handler answers with
+ * tnd_call_send (responses) and tnd_call_finish (the status), now or later.
+ *
+ * Lifetime: the transport holds one reference to a call until it ends
+ * (finished, cancelled, deadline, connection lost). A handler that answers
+ * later (after async work) takes its own reference with tnd_call_ref and
+ * drops it with tnd_call_unref; once the call has ended, send and finish are
+ * harmless no-ops, and on_cancel has told the handler so.
+ */
+#ifndef TND_SERVER_RPC_H
+#define TND_SERVER_RPC_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "tender/service.h"
+#include "tender/status.h"
+#include "tls.h"
+
+typedef struct tnd_call tnd_call;
+typedef struct tnd_server tnd_server;
+
+typedef struct tnd_handler {
+    const tnd_method_desc *method;
+    /* A decoded request; it is freed when the callback returns. */
+    void (*on_message)(tnd_call *call, void *request);
+    /* The client sent its last message. Optional. */
+    void (*on_half_close)(tnd_call *call);
+    /* The call ended without the handler finishing it (client cancel,
+     * deadline, connection lost, drain). Optional. */
+    void (*on_cancel)(tnd_call *call);
+    /* Sending may go on again after tnd_call_send returned TND_EAGAIN. Optional. */
+    void (*on_writable)(tnd_call *call);
+} tnd_handler;
+
+/** Send one response message. Returns 0 (sent or queued), TND_EAGAIN when a
+ * previous message still waits for flow-control credit (wait for
+ * on_writable), TND_ECANCELLED when the call has ended, TND_EINVAL for a
+ * message that breaks the schema's limits (the call is then finished with
+ * INTERNAL). */
+int tnd_call_send(tnd_call *call, const void *response);
+
+/** End the call with a status and a message a person can act on (printf
+ * format). Queued messages go out first. Only the first finish counts. */
+void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** True until the call has been finished or cancelled. */
+bool tnd_call_active(const tnd_call *call);
+
+/** The caller, from its certificate (authenticated false for anonymous). */
+const tnd_peer_identity *tnd_call_peer(const tnd_call *call);
+
+/** The call's metadata map; valid for the call's lifetime. */
+const msgpack_object *tnd_call_metadata(const tnd_call *call);
+
+/** The method being called. */
+const tnd_method_desc *tnd_call_method(const tnd_call *call);
+
+tnd_server *tnd_call_server(const tnd_call *call);
+void *tnd_call_user(const tnd_call *call);
+void tnd_call_set_user(tnd_call *call, void *user);
+void tnd_call_ref(tnd_call *call);
+void tnd_call_unref(tnd_call *call);
+
+#endif

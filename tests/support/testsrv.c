@@ -1,0 +1,122 @@
+/* An in-process tenderd for end-to-end tests (see testsrv.h). */
+#include "testsrv.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tender/pki.h"
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "testsrv: %s: %s\n", what, why);
+    abort();
+}
+
+const char *testsrv_path(const testsrv *t, const char *file, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", t->pki, file);
+    return buf;
+}
+
+void testsrv_pki(testsrv *t)
+{
+    char err[512];
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/tnd-test-XXXXXX");
+    if (!mkdtemp(t->dir))
+        die("mkdtemp", "failed");
+    snprintf(t->pki, sizeof t->pki, "%s/pki", t->dir);
+    if (tnd_pki_init(t->pki, err, sizeof err) != 0)
+        die("pki init", err);
+}
+
+static void on_async(uv_async_t *a)
+{
+    testsrv *t = a->data;
+    if (t->stop_mode == 1) {
+        tnd_server_reload_tls(t->srv);
+        t->stop_mode = 0;
+        return;
+    }
+    uv_close((uv_handle_t *)a, NULL);
+    tnd_server_drain(t->srv);
+}
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void *loop_main(void *arg)
+{
+    testsrv *t = arg;
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    uv_walk(&t->loop, close_handle, NULL);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+void testsrv_start(testsrv *t, void (*cfg_edit)(tnd_config *), void (*setup)(tnd_server *))
+{
+    char err[512];
+    tnd_config cfg;
+    tnd_config_defaults(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    testsrv_path(t, "server.crt", cfg.cert, sizeof cfg.cert);
+    testsrv_path(t, "server.key", cfg.key, sizeof cfg.key);
+    testsrv_path(t, "ca.crt", cfg.ca, sizeof cfg.ca);
+    snprintf(cfg.db, sizeof cfg.db, "%s/db", t->dir);
+    cfg.grace_ms = 3000;
+    if (cfg_edit)
+        cfg_edit(&cfg);
+    tnd_log_set_level(getenv("TND_TEST_LOG") ? TND_LOG_DEBUG : TND_LOG_ERROR);
+    uv_loop_init(&t->loop);
+    if (tnd_server_new(&t->loop, &cfg, &t->srv, err, sizeof err) != 0)
+        die("server new", err);
+    if (setup)
+        setup(t->srv);
+    if (tnd_server_start(t->srv, err, sizeof err) != 0)
+        die("server start", err);
+    t->port = tnd_server_port(t->srv);
+    uv_async_init(&t->loop, &t->stop_async, on_async);
+    t->stop_async.data = t;
+    if (pthread_create(&t->thread, NULL, loop_main, t) != 0)
+        die("pthread_create", "failed");
+}
+
+void testsrv_reload(testsrv *t)
+{
+    t->stop_mode = 1;
+    uv_async_send(&t->stop_async);
+    for (int i = 0; i < 500 && t->stop_mode == 1; i++)
+        usleep(10000);
+}
+
+void testsrv_stop(testsrv *t)
+{
+    t->stop_mode = 0;
+    uv_async_send(&t->stop_async);
+    pthread_join(t->thread, NULL);
+    tnd_server_free(t->srv);
+    uv_loop_close(&t->loop);
+    test_rmtree(t->dir);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void test_rmtree(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,41 @@
+/* Test support: a real tenderd server object running on its own loop thread
+ * inside the test process, on a random loopback port, with a fresh
+ * development PKI; and helpers for temporary folders. */
+#ifndef TND_TEST_TESTSRV_H
+#define TND_TEST_TESTSRV_H
+
+#include <pthread.h>
+
+#include "server.h"
+
+typedef struct testsrv {
+    char dir[256];  /* temporary folder holding pki/ */
+    char pki[300];  /* dir/pki: ca.crt, server.crt, officer.crt, supplier.crt, ... */
+    int port;
+    uv_loop_t loop;
+    uv_async_t stop_async;
+    tnd_server *srv;
+    pthread_t thread;
+    _Atomic int stop_mode; /* 0 drain, 1 reload */
+} testsrv;
+
+/** Make a temporary folder with a development PKI in it. */
+void testsrv_pki(testsrv *t);
+
+/** Start a server (after testsrv_pki). cfg_edit may change the config first;
+ * setup may register extra schemas and handlers before the loop starts. */
+void testsrv_start(testsrv *t, void (*cfg_edit)(tnd_config *), void (*setup)(tnd_server *));
+
+/** Drain the server, wait for its thread, free it and remove the folder. */
+void testsrv_stop(testsrv *t);
+
+/** Ask the loop thread to reload certificates (as SIGHUP does), and wait. */
+void testsrv_reload(testsrv *t);
+
+/** Path of a file in the PKI folder. */
+const char *testsrv_path(const testsrv *t, const char *file, char *buf, size_t len);
+
+/** rm -rf a folder made by a test. */
+void test_rmtree(const char *dir);
+
+#endif

@@ -1,0 +1,645 @@
+/* End-to-end tests of the tender/1 transport: a real server on a loopback
+ * port (in-process, own loop thread) and raw TLS clients sending frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rawconn.h"
+#include "tender/pki.h"
+#include "tender_schema.h"
+#include "testsrv.h"
+#include "testsvc.h"
+
+#define T_MS 5000
+
+static testsrv ts;
+static char path_buf[8][512];
+
+static const char *P(int slot, const char *file)
+{
+    return testsrv_path(&ts, file, path_buf[slot], sizeof path_buf[slot]);
+}
+
+static int open_as(rawconn *c, const char *who)
+{
+    char crt[64], key[64];
+    if (!who)
+        return rawconn_open(c, ts.port, P(0, "ca.crt"), NULL, NULL);
+    snprintf(crt, sizeof crt, "%s.crt", who);
+    snprintf(key, sizeof key, "%s.key", who);
+    return rawconn_open(c, ts.port, P(0, "ca.crt"), P(1, crt), P(2, key));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    testsvc_reset();
+    testsrv_pki(&ts);
+    testsrv_start(&ts, NULL, testsvc_setup);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    testsrv_stop(&ts);
+    return 0;
+}
+
+static const char *UNARY = "tender.test.v1.Sample/Unary";
+static const char *SSTREAM = "tender.test.v1.Sample/ServerStream";
+static const char *CSTREAM = "tender.test.v1.Sample/ClientStream";
+static const char *BIDI = "tender.test.v1.Sample/Bidi";
+
+/* A unary call answers with the echoed message and OK on another connection:
+ * proves the server still serves everyone after a bad client. */
+static void assert_server_serves(void)
+{
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.i64 = 42, .s = "still here"};
+    assert_int_equal(rawconn_unary(&c, 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    int n = 0;
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, NULL, 0, &n), TND_STATUS_OK);
+    assert_int_equal(n, 1);
+    rawconn_close(&c);
+}
+
+static void test_unary_echo(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.i64 = -7, .u64 = UINT64_MAX, .s = "hello"};
+    assert_int_equal(rawconn_unary(&c, 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    tnd_frame f;
+    assert_int_equal(rawconn_read(&c, &f, T_MS, true), 0);
+    assert_int_equal(f.type, TND_FRAME_MESSAGE);
+    assert_int_equal(f.stream_id, 1);
+    tender_test_v1_Scalars resp;
+    tender_test_v1_Scalars_init(&resp);
+    assert_int_equal(tender_test_v1_Scalars_decode(&resp, f.u.message.payload.ptr,
+                                                   f.u.message.payload.len, NULL),
+                     0);
+    assert_int_equal(resp.i64, -7);
+    assert_true(resp.u64 == UINT64_MAX);
+    assert_string_equal(resp.s, "hello");
+    tender_test_v1_Scalars_free(&resp);
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&c);
+}
+
+static void test_server_stream(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.u32 = 100};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    int n = 0;
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, NULL, 0, &n), TND_STATUS_OK);
+    assert_int_equal(n, 100);
+    rawconn_close(&c);
+}
+
+static void send_msg(rawconn *c, uint32_t sid, const tnd_msg_desc *d, const void *m, bool end)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (m)
+        assert_int_equal(tnd_msg_encode(d, m, &buf, &len, NULL), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_message(&sb, sid, buf, len, end), 0);
+    assert_int_equal(rawconn_send(c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+}
+
+static void send_call(rawconn *c, uint32_t sid, const char *method, uint64_t timeout_ms)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, sid, method, NULL, 0, timeout_ms), 0);
+    assert_int_equal(rawconn_send(c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void test_client_stream(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "officer"), 0);
+    rawconn_settings(&c);
+    send_call(&c, 1, CSTREAM, 0);
+    for (int i = 1; i <= 10; i++) {
+        tender_test_v1_Scalars m = {.i64 = i};
+        send_msg(&c, 1, &tender_test_v1_Scalars_desc, &m, false);
+    }
+    send_msg(&c, 1, NULL, NULL, true);
+    tnd_frame f;
+    assert_int_equal(rawconn_read(&c, &f, T_MS, true), 0);
+    assert_int_equal(f.type, TND_FRAME_MESSAGE);
+    tender_test_v1_Scalars resp;
+    tender_test_v1_Scalars_init(&resp);
+    assert_int_equal(tender_test_v1_Scalars_decode(&resp, f.u.message.payload.ptr,
+                                                   f.u.message.payload.len, NULL),
+                     0);
+    assert_int_equal(resp.i64, 55);
+    tender_test_v1_Scalars_free(&resp);
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&c);
+}
+
+static void test_bidi(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    send_call(&c, 1, BIDI, 0);
+    for (int i = 0; i < 5; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%d", i);
+        tender_test_v1_Node m = {.name = name};
+        send_msg(&c, 1, &tender_test_v1_Node_desc, &m, false);
+        tnd_frame f;
+        assert_int_equal(rawconn_read(&c, &f, T_MS, true), 0);
+        assert_int_equal(f.type, TND_FRAME_MESSAGE);
+        tender_test_v1_Node back;
+        tender_test_v1_Node_init(&back);
+        assert_int_equal(tender_test_v1_Node_decode(&back, f.u.message.payload.ptr,
+                                                    f.u.message.payload.len, NULL),
+                         0);
+        assert_string_equal(back.name, name);
+        tender_test_v1_Node_free(&back);
+    }
+    send_msg(&c, 1, NULL, NULL, true);
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&c);
+}
+
+/* 1,000 calls in flight on one connection at once. */
+static void test_thousand_concurrent_calls(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    /* Every call opened before any request message: all 1,000 are open at once. */
+    for (uint32_t i = 0; i < 1000; i++)
+        assert_int_equal(tnd_frame_put_call(&sb, 2 * i + 1, UNARY, NULL, 0, 0), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    for (uint32_t i = 0; i < 1000; i++) {
+        tender_test_v1_Scalars m = {.u32 = i};
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal(tnd_msg_encode(&tender_test_v1_Scalars_desc, &m, &buf, &len, NULL), 0);
+        assert_int_equal(tnd_frame_put_message(&sb, 2 * i + 1, buf, len, true), 0);
+        free(buf);
+    }
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    int ok = 0, msgs = 0;
+    static bool seen[1000];
+    memset(seen, 0, sizeof seen);
+    tnd_frame f;
+    while (ok < 1000 && rawconn_read(&c, &f, T_MS, true) == 0) {
+        if (f.type == TND_FRAME_MESSAGE)
+            msgs++;
+        if (f.type == TND_FRAME_STATUS) {
+            assert_int_equal(f.u.status.code, TND_STATUS_OK);
+            assert_true(f.stream_id % 2 == 1 && f.stream_id < 2000);
+            assert_false(seen[f.stream_id / 2]);
+            seen[f.stream_id / 2] = true;
+            ok++;
+        }
+    }
+    assert_int_equal(ok, 1000);
+    assert_int_equal(msgs, 1000);
+    rawconn_close(&c);
+}
+
+static void test_deadline_cancels_handler(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.s = "forever"};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 200), 0);
+    char msg[256];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_DEADLINE_EXCEEDED);
+    assert_non_null(strstr(msg, "deadline"));
+    assert_int_equal(testsvc_cancelled, 1);
+    rawconn_close(&c);
+}
+
+static void test_client_cancel(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.s = "forever"};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_cancel(&sb, 1), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    /* The next call on the same connection is answered only after the
+     * server read the CANCEL, so by then the handler must know. */
+    tender_test_v1_Scalars ping = {.i64 = 1};
+    assert_int_equal(rawconn_unary(&c, 3, UNARY, &tender_test_v1_Scalars_desc, &ping, 0), 0);
+    int n = 0;
+    assert_int_equal(rawconn_wait_status(&c, 3, T_MS, NULL, 0, &n), TND_STATUS_OK);
+    assert_int_equal(testsvc_cancelled, 1);
+    rawconn_close(&c);
+}
+
+/* Server-side cancellation: the connection goes away and the handler is told. */
+static void test_disconnect_cancels_handler(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.s = "forever"};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_server_serves(); /* the call has surely started by now */
+    rawconn_close(&c);
+    for (int i = 0; i < 300 && testsvc_cancelled == 0; i++)
+        usleep(10000);
+    assert_int_equal(testsvc_cancelled, 1);
+}
+
+/* A client that stops reading: the handler is held back by flow control,
+ * so the server buffers a bounded amount; reading again finishes the call. */
+static void test_slow_reader_bounded(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    /* Small windows so the bound is easy to see. */
+    tnd_settings s = {4u << 20, 1024, 256u << 10, 16384, 1u << 20};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_settings(&sb, &s), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    const int total = 2000, pad = 16384; /* 32 MB if nothing held the handler back */
+    tender_test_v1_Scalars req = {.u32 = (uint32_t)total, .i32 = pad};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    usleep(500000);
+    int produced = testsvc_produced;
+    /* Window 256 KiB + one message, independent of the 32 MB requested. */
+    assert_true(produced > 0);
+    assert_true(produced <= (256 << 10) / pad + 2);
+    /* Read everything, giving credit back, and the stream completes. */
+    int got = 0;
+    tnd_frame f;
+    int status = -1;
+    uint32_t credit = 0;
+    while (rawconn_read(&c, &f, T_MS, true) == 0) {
+        if (f.type == TND_FRAME_MESSAGE) {
+            got++;
+            credit += (uint32_t)f.u.message.payload.len;
+            msgpack_sbuffer_init(&sb);
+            if (credit >= 128u << 10) {
+                assert_int_equal(tnd_frame_put_window(&sb, 1, credit), 0);
+                assert_int_equal(tnd_frame_put_window(&sb, 0, credit), 0);
+                credit = 0;
+            }
+            assert_int_equal(rawconn_send(&c, &sb), 0);
+            msgpack_sbuffer_destroy(&sb);
+        } else if (f.type == TND_FRAME_STATUS) {
+            status = (int)f.u.status.code;
+            break;
+        }
+    }
+    assert_int_equal(status, TND_STATUS_OK);
+    assert_int_equal(got, total);
+    rawconn_close(&c);
+}
+
+/* ---- malformed input: each on its own connection, which is closed with
+ * GOAWAY, while another connection keeps working ---- */
+
+static void expect_goaway(const uint8_t *bytes, size_t len, uint32_t code, const char *needle)
+{
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    assert_int_equal(rawconn_write(&c, bytes, len), 0);
+    tnd_frame f;
+    int rc;
+    while ((rc = rawconn_read(&c, &f, T_MS, true)) == 0 && f.type != TND_FRAME_GOAWAY)
+        ;
+    assert_int_equal(rc, 0);
+    assert_int_equal(f.u.goaway.code, code);
+    char text[300];
+    snprintf(text, sizeof text, "%.*s", (int)f.u.goaway.message.len,
+             (const char *)f.u.goaway.message.ptr);
+    if (!strstr(text, needle))
+        fail_msg("GOAWAY message \"%s\" lacks \"%s\"", text, needle);
+    assert_true(rawconn_closed(&c, T_MS));
+    rawconn_close(&c);
+    assert_server_serves();
+}
+
+static void test_malformed_truncated(void **state)
+{
+    (void)state;
+    /* Length 3, body: an array of 5 holding only 2 elements. */
+    static const uint8_t b[] = {0, 0, 0, 3, 0x95, 0x01, 0x01};
+    expect_goaway(b, sizeof b, TND_STATUS_INVALID_ARGUMENT, "malformed frame");
+}
+
+static void test_malformed_oversized(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0x7f, 0xff, 0xff, 0xff, 0x90};
+    expect_goaway(b, sizeof b, TND_STATUS_RESOURCE_EXHAUSTED, "max_frame_size");
+}
+
+static void test_malformed_unknown_type(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0, 0, 0, 3, 0x92, 0x63, 0x00}; /* [99, 0] */
+    expect_goaway(b, sizeof b, TND_STATUS_INVALID_ARGUMENT, "unknown frame type 99");
+}
+
+static void test_malformed_bad_stream_id(void **state)
+{
+    (void)state;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, 2, UNARY, NULL, 0, 0), 0);
+    expect_goaway((const uint8_t *)sb.data, sb.size, TND_STATUS_INVALID_ARGUMENT,
+                  "stream ids must be odd");
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_message(&sb, 9, (const uint8_t *)"\x80", 1, true), 0);
+    expect_goaway((const uint8_t *)sb.data, sb.size, TND_STATUS_INVALID_ARGUMENT,
+                  "never opened");
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void test_malformed_huge_map_frame(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0, 0, 0, 5, 0xdd, 0xff, 0xff, 0xff, 0xff};
+    expect_goaway(b, sizeof b, TND_STATUS_INVALID_ARGUMENT, "malformed frame");
+}
+
+/* dd ff ff ff ff as a request payload: the call fails, the connection lives. */
+static void test_malformed_huge_map_payload(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    send_call(&c, 1, UNARY, 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_message(&sb, 1, (const uint8_t *)"\xdd\xff\xff\xff\xff", 5,
+                                           true),
+                     0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, "tender.test.v1.Scalars"));
+    tender_test_v1_Scalars req = {.i64 = 5};
+    assert_int_equal(rawconn_unary(&c, 3, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&c, 3, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&c);
+}
+
+static void test_first_frame_must_be_settings(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_ping(&sb, 1, false), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    char msg[300] = "";
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL), -1);
+    assert_non_null(strstr(msg, "SETTINGS"));
+    rawconn_close(&c);
+}
+
+static void test_unknown_method(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    send_call(&c, 1, "tender.nope.v1.Nope/Nothing", 0);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_UNIMPLEMENTED);
+    assert_non_null(strstr(msg, "tender.nope.v1.Nope/Nothing"));
+    rawconn_close(&c);
+}
+
+/* ---- identity and authorization ---- */
+
+static void test_anonymous_refused_role_method(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.u32 = 1};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_UNAUTHENTICATED);
+    assert_non_null(strstr(msg, SSTREAM));
+    assert_non_null(strstr(msg, "supplier"));
+    rawconn_close(&c);
+}
+
+static void test_wrong_role_refused(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    send_call(&c, 1, CSTREAM, 0);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_non_null(strstr(msg, CSTREAM));
+    assert_non_null(strstr(msg, "officer or admin"));
+    assert_non_null(strstr(msg, "supplier"));
+    rawconn_close(&c);
+}
+
+static void test_tls12_refused(void **state)
+{
+    (void)state;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    static const unsigned char alpn[] = "\x08tender/1";
+    SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1);
+    SSL_CTX_load_verify_locations(ctx, P(0, "ca.crt"), NULL);
+    rawconn c;
+    assert_int_equal(rawconn_open_ctx(&c, ts.port, ctx, "127.0.0.1"), -1);
+    rawconn_close(&c);
+    SSL_CTX_free(ctx);
+    assert_server_serves();
+}
+
+static void test_untrusted_and_expired_certs_refused(void **state)
+{
+    (void)state;
+    char err[512], other[600];
+    /* A certificate from another CA. */
+    snprintf(other, sizeof other, "%s/other", ts.dir);
+    assert_int_equal(tnd_pki_init(other, err, sizeof err), 0);
+    char crt[700], key[700];
+    snprintf(crt, sizeof crt, "%s/supplier.crt", other);
+    snprintf(key, sizeof key, "%s/supplier.key", other);
+    rawconn c;
+    tnd_frame f;
+    /* TLS 1.3 client certificates are checked after the client's handshake
+     * finishes; the refusal shows up as an alert on the first read. */
+    if (rawconn_open(&c, ts.port, P(0, "ca.crt"), crt, key) == 0) {
+        rawconn_settings(&c);
+        assert_int_equal(rawconn_read(&c, &f, T_MS, false), -1);
+    }
+    rawconn_close(&c);
+    /* An expired certificate from the right CA. */
+    assert_int_equal(tnd_pki_issue_ex(ts.pki, "expired", "supplier", "Old Ltd", -7200, -3600, err,
+                                      sizeof err),
+                     0);
+    if (rawconn_open(&c, ts.port, P(0, "ca.crt"), P(1, "expired.crt"), P(2, "expired.key")) ==
+        0) {
+        rawconn_settings(&c);
+        assert_int_equal(rawconn_read(&c, &f, T_MS, false), -1);
+    }
+    rawconn_close(&c);
+    assert_server_serves();
+}
+
+/* SIGHUP's reload: new certificates for new connections, old connections untouched. */
+static void test_certificate_reload(void **state)
+{
+    (void)state;
+    rawconn old;
+    assert_int_equal(open_as(&old, NULL), 0);
+    rawconn_settings(&old);
+    char err[512], fresh[600], cmd[2048];
+    snprintf(fresh, sizeof fresh, "%s/fresh", ts.dir);
+    assert_int_equal(tnd_pki_init(fresh, err, sizeof err), 0);
+    snprintf(cmd, sizeof cmd, "cp %s/ca.crt %s/server.crt %s/server.key %s/", fresh, fresh, fresh,
+             ts.pki);
+    assert_int_equal(system(cmd), 0);
+    testsrv_reload(&ts);
+    /* The old connection still works. */
+    tender_test_v1_Scalars req = {.i64 = 1};
+    assert_int_equal(rawconn_unary(&old, 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&old, 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&old);
+    /* A new connection is served with the new certificate. */
+    char ca_new[700];
+    snprintf(ca_new, sizeof ca_new, "%s/ca.crt", fresh);
+    rawconn c;
+    assert_int_equal(rawconn_open(&c, ts.port, ca_new, NULL, NULL), 0);
+    rawconn_close(&c);
+}
+
+static void test_drain_finishes_inflight(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    /* A call that finishes by itself 300 ms from now. */
+    tender_test_v1_Scalars req = {.d = 300};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    usleep(50000);
+    ts.stop_mode = 0;
+    uv_async_send(&ts.stop_async); /* drain */
+    tnd_frame f;
+    assert_int_equal(rawconn_read(&c, &f, T_MS, true), 0);
+    assert_int_equal(f.type, TND_FRAME_GOAWAY);
+    assert_int_equal(f.u.goaway.last_stream_id, 1);
+    /* A new call after GOAWAY is refused; the old one completes. */
+    tender_test_v1_Scalars r2 = {.i64 = 1};
+    assert_int_equal(rawconn_unary(&c, 3, UNARY, &tender_test_v1_Scalars_desc, &r2, 0), 0);
+    int first = -1, second = -1;
+    while (rawconn_read(&c, &f, T_MS, true) == 0) {
+        if (f.type == TND_FRAME_STATUS && f.stream_id == 1)
+            first = (int)f.u.status.code;
+        if (f.type == TND_FRAME_STATUS && f.stream_id == 3)
+            second = (int)f.u.status.code;
+    }
+    assert_int_equal(second, TND_STATUS_UNAVAILABLE);
+    assert_int_equal(first, TND_STATUS_OK);
+    assert_int_equal(strcmp(c.err, "closed"), 0);
+    rawconn_close(&c);
+    pthread_join(ts.thread, NULL); /* the loop ended by itself */
+    ts.thread = pthread_self();
+}
+
+static int teardown_drained(void **state)
+{
+    (void)state;
+    tnd_server_free(ts.srv);
+    uv_loop_close(&ts.loop);
+    test_rmtree(ts.dir);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_unary_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bidi, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thousand_concurrent_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_cancels_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disconnect_cancels_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_reader_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_oversized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_unknown_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_bad_stream_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_huge_map_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_huge_map_payload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_frame_must_be_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_method, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anonymous_refused_role_method, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_role_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls12_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untrusted_and_expired_certs_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_certificate_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_finishes_inflight, setup, teardown_drained),
+    };
+    return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
+}
