@@ -157,6 +157,11 @@ fuzz-smoke: fuzz
 # ---- running -----------------------------------------------------------------
 run: deps-check
 	@$(MAKE) --no-print-directory all
+	@test -f var/pki/ca.key || $(TENDERCTL) pki init var/pki
+	@echo "tenderd: talk to it with, for example:"
+	@echo "  export TENDER_SERVER=127.0.0.1:7443 TENDER_CA=$(CURDIR)/var/pki/ca.crt"
+	@echo "  export TENDER_CERT=$(CURDIR)/var/pki/officer.crt TENDER_KEY=$(CURDIR)/var/pki/officer.key"
+	@echo "  $(CURDIR)/$(TENDERCTL) health"
 	$(TENDERD) $(RUN_ARGS)
 
 # ---- dependencies ------------------------------------------------------------
