@@ -1,0 +1,174 @@
+/* The generated header: C types, descriptor declarations and typed wrappers. */
+#include <ctype.h>
+
+#include "schemac.h"
+
+static void emit_guard_name(sc_buf *out, const char *schema_name)
+{
+    sc_buf_puts(out, "SCHEMAC_");
+    for (const char *c = schema_name; *c; c++) {
+        char u = (char)toupper((unsigned char)*c);
+        sc_buf_put(out, &u, 1);
+    }
+    sc_buf_puts(out, "_H");
+}
+
+static void emit_enum(sc_buf *out, const sc_enum *e)
+{
+    sc_buf_printf(out, "typedef enum %s {\n", e->cname);
+    for (size_t i = 0; i < e->values.n; i++) {
+        const sc_enum_value *v = e->values.items[i];
+        /* -2147483648 is not an int literal in C: it is the negation of a long. */
+        if (v->number == INT32_MIN)
+            sc_buf_printf(out, "    %s_%s = (-2147483647 - 1),\n", e->cname, v->name);
+        else
+            sc_buf_printf(out, "    %s_%s = %lld,\n", e->cname, v->name, (long long)v->number);
+    }
+    sc_buf_printf(out, "} %s;\n\n", e->cname);
+}
+
+/* "T name" with the pointer star attached to the name, as .clang-format wants. */
+static void emit_member(sc_buf *out, const char *type, bool ptr, const char *name)
+{
+    sc_buf_printf(out, "    %s %s%s;\n", type, ptr ? "*" : "", name);
+}
+
+static void emit_field(sc_buf *out, const sc_field *f)
+{
+    sc_buf elem = {0};
+    sc_gen_elem_type(&elem, &f->type);
+    /* "char *" already carries its star: strip the trailing " *" and count it. */
+    bool is_str = f->type.kind == SC_K_STRING;
+    const char *base = is_str ? "char" : elem.data;
+    switch (f->label) {
+    case SC_L_OPTIONAL:
+        sc_buf_printf(out, "    bool has_%s;\n", f->name);
+        emit_member(out, base, is_str, f->cname);
+        break;
+    case SC_L_SINGULAR:
+        emit_member(out, base, is_str || f->type.kind == SC_K_MESSAGE, f->cname);
+        break;
+    case SC_L_REPEATED:
+        sc_buf_printf(out, "    size_t n_%s;\n", f->name);
+        sc_buf_printf(out, "    %s *%s%s;\n", base, is_str ? "*" : "", f->cname);
+        break;
+    case SC_L_MAP:
+        sc_buf_printf(out, "    size_t n_%s;\n", f->name);
+        emit_member(out, f->entry_cname, true, f->cname);
+        break;
+    }
+    sc_buf_free(&elem);
+}
+
+static void emit_struct(sc_buf *out, const sc_message *m)
+{
+    sc_buf_printf(out, "struct %s {\n", m->cname);
+    for (size_t i = 0; i < m->fields.n; i++)
+        emit_field(out, m->fields.items[i]);
+    if (m->fields.n == 0)
+        sc_buf_puts(out, "    char tnd_empty_; /* C has no empty structs */\n");
+    sc_buf_puts(out, "};\n\n");
+}
+
+static void emit_entry(sc_buf *out, const sc_field *f)
+{
+    sc_buf_printf(out, "struct %s {\n    char *key;\n", f->entry_cname);
+    if (f->type.kind == SC_K_STRING) {
+        sc_buf_puts(out, "    char *value;\n");
+    } else {
+        sc_buf_puts(out, "    ");
+        sc_gen_elem_type(out, &f->type);
+        sc_buf_puts(out, " value;\n");
+    }
+    sc_buf_puts(out, "};\n\n");
+}
+
+static void emit_wrappers(sc_buf *out, const sc_message *m)
+{
+    const char *c = m->cname;
+    sc_buf_printf(out, "static inline void %s_init(%s *m)\n{\n    tnd_msg_init(&%s_desc, m);\n}\n\n",
+                  c, c, c);
+    sc_buf_printf(out, "static inline void %s_free(%s *m)\n{\n    tnd_msg_free(&%s_desc, m);\n}\n\n",
+                  c, c, c);
+    sc_buf_printf(out,
+                  "TND_MUST_CHECK static inline int\n"
+                  "%s_encode(const %s *m, uint8_t **out, size_t *len, tnd_codec_err *err)\n"
+                  "{\n    return tnd_msg_encode(&%s_desc, m, out, len, err);\n}\n\n",
+                  c, c, c);
+    sc_buf_printf(out,
+                  "TND_MUST_CHECK static inline int\n"
+                  "%s_decode(%s *m, const uint8_t *data, size_t len, tnd_codec_err *err)\n"
+                  "{\n    return tnd_msg_decode(&%s_desc, data, len, m, err);\n}\n\n",
+                  c, c, c);
+}
+
+static void emit_types(sc_buf *out, const sc_schema *s)
+{
+    for (size_t i = 0; i < s->messages.n; i++) {
+        const sc_message *m = s->messages.items[i];
+        sc_buf_printf(out, "typedef struct %s %s;\n", m->cname, m->cname);
+        for (size_t j = 0; j < m->fields.n; j++) {
+            const sc_field *f = m->fields.items[j];
+            if (f->label == SC_L_MAP)
+                sc_buf_printf(out, "typedef struct %s %s;\n", f->entry_cname, f->entry_cname);
+        }
+    }
+    if (s->messages.n)
+        sc_buf_puts(out, "\n");
+    for (size_t i = 0; i < s->enums.n; i++)
+        emit_enum(out, s->enums.items[i]);
+    for (size_t i = 0; i < s->messages.n; i++)
+        emit_struct(out, s->messages.items[i]);
+    /* Entries hold message values inline, so every message struct must be complete first. */
+    for (size_t i = 0; i < s->messages.n; i++) {
+        const sc_message *m = s->messages.items[i];
+        for (size_t j = 0; j < m->fields.n; j++) {
+            const sc_field *f = m->fields.items[j];
+            if (f->label == SC_L_MAP)
+                emit_entry(out, f);
+        }
+    }
+}
+
+static void emit_descriptors(sc_buf *out, const sc_schema *s, const char *schema_name)
+{
+    for (size_t i = 0; i < s->enums.n; i++) {
+        const sc_enum *e = s->enums.items[i];
+        sc_buf_printf(out, "extern const tnd_enum_desc %s_desc;\n", e->cname);
+    }
+    for (size_t i = 0; i < s->messages.n; i++) {
+        const sc_message *m = s->messages.items[i];
+        sc_buf_printf(out, "extern const tnd_msg_desc %s_desc;\n", m->cname);
+    }
+    for (size_t i = 0; i < s->services.n; i++) {
+        const sc_service *v = s->services.items[i];
+        sc_buf_puts(out, "\n");
+        if (v->methods.n)
+            sc_buf_printf(out, "extern const tnd_method_desc %s_methods[%zu];\n", v->cname,
+                          v->methods.n);
+        sc_buf_printf(out, "extern const tnd_service_desc %s_service;\n", v->cname);
+        for (size_t j = 0; j < v->methods.n; j++) {
+            const sc_method *m = v->methods.items[j];
+            sc_buf_printf(out, "#define %s_%s_method (&%s_methods[%zu])\n", v->cname, m->name,
+                          v->cname, j);
+        }
+    }
+    sc_buf_printf(out, "\n/* Everything in this contract, for the server and reflection. */\n"
+                       "extern const tnd_schema_desc %s;\n\n",
+                  schema_name);
+}
+
+void sc_gen_header(sc_buf *out, const sc_schema *s, const char *schema_name)
+{
+    sc_gen_banner(out, s);
+    sc_buf_puts(out, "#ifndef ");
+    emit_guard_name(out, schema_name);
+    sc_buf_puts(out, "\n#define ");
+    emit_guard_name(out, schema_name);
+    sc_buf_puts(out, "\n\n#include \"tender/codec.h\"\n#include \"tender/service.h\"\n\n");
+    emit_types(out, s);
+    emit_descriptors(out, s, schema_name);
+    for (size_t i = 0; i < s->messages.n; i++)
+        emit_wrappers(out, s->messages.items[i]);
+    sc_buf_puts(out, "#endif\n");
+}
