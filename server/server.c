@@ -139,7 +139,7 @@ void tnd_server_drain(tnd_server *srv)
     if (srv->draining)
         return;
     srv->draining = true;
-    tnd_log(TND_LOG_INFO, "draining", "connections", NULL, NULL);
+    tnd_log(TND_LOG_INFO, "draining", NULL);
     tnd_health_set_serving(srv, 2 /* NOT_SERVING */);
     if (!uv_is_closing((uv_handle_t *)&srv->listener))
         uv_close((uv_handle_t *)&srv->listener, on_listener_closed);

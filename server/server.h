@@ -26,7 +26,7 @@ struct tnd_conn {
     tnd_frame_reader reader;
     tnd_peer_identity peer;
     char peer_addr[64];
-    char peer_label[200]; /* "supplier/Acme Construction/supplier1" or "anonymous", for logs */
+    char peer_label[300]; /* "supplier/Acme Construction/supplier1" or "anonymous", for logs */
     bool got_settings;
     bool goaway_sent;
     bool closing;
