@@ -154,7 +154,7 @@ static int check_item(const uint8_t *data, size_t len, size_t pos, size_t *next,
     if (it.kind == K_EXT)
         return fail(err, TND_EEXTTYPE, "%s at offset %zu: ext types are not allowed", it.name, pos);
     if (it.size > left)
-        return fail(err, TND_EMALFORMED, "%s at offset %zu needs %zu bytes but only %zu follow",
+        return fail(err, TND_EMALFORMED, "%s at offset %zu needs %zu bytes but only %zu remain",
                     it.name, pos, it.size, left);
     uint64_t n = header_count(data + pos, it.size, it.inline_n);
     size_t after = left - it.size; /* bytes after the fixed part */
@@ -210,8 +210,8 @@ int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err)
         if (container && depth == TND_MSGPACK_MAX_DEPTH)
             return fail(err, TND_ETOODEEP, "%s at offset %zu nests deeper than %d levels",
                         classify(b).name, pos, TND_MSGPACK_MAX_DEPTH);
-        size_t next;
-        uint64_t count;
+        size_t next = 0;
+        uint64_t count = 0;
         int rc = check_item(data, len, pos, &next, &count, err);
         if (rc != 0)
             return rc;
@@ -225,8 +225,8 @@ int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err)
             depth--;
     } while (depth > 0);
     if (pos != len)
-        return fail(err, TND_ETRAILING, "%zu trailing bytes at offset %zu after the value",
-                    len - pos, pos);
+        return fail(err, TND_ETRAILING, "%zu trailing byte%s at offset %zu after the value",
+                    len - pos, len - pos == 1 ? "" : "s", pos);
     return 0;
 }
 
