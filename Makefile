@@ -56,7 +56,8 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
 
-.PHONY: all test check run fuzz deps deps-check clean bench
+.PHONY: all test check run fuzz fuzz-smoke deps deps-check clean bench
+.SECONDARY:
 all: $(BINS)
 
 # ---- the schema compiler and generated code ----------------------------------

@@ -551,7 +551,7 @@ static void test_certificate_reload(void **state)
     rawconn old;
     assert_int_equal(open_as(&old, NULL), 0);
     rawconn_settings(&old);
-    char err[512], fresh[600], cmd[2048];
+    char err[512], fresh[600], cmd[4096];
     snprintf(fresh, sizeof fresh, "%s/fresh", ts.dir);
     assert_int_equal(tnd_pki_init(fresh, err, sizeof err), 0);
     snprintf(cmd, sizeof cmd, "cp %s/ca.crt %s/server.crt %s/server.key %s/", fresh, fresh, fresh,

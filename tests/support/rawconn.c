@@ -58,7 +58,7 @@ int rawconn_open(rawconn *c, int port, const char *ca, const char *cert, const c
     if (!ctx) {
         memset(c, 0, sizeof *c);
         c->fd = -1;
-        snprintf(c->err, sizeof c->err, "ctx: %s", err);
+        snprintf(c->err, sizeof c->err, "ctx: %.400s", err);
         return -1;
     }
     int rc = rawconn_open_ctx(c, port, ctx, "127.0.0.1");
