@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,27 +21,36 @@ static const unsigned char alpn_wire[] = "\x08" TND_TLS_ALPN;
 
 /* Appends the OpenSSL error queue's reasons to a message: the queue holds the
  * cause (a missing file, a bad PEM block) that the caller's text lacks.
- * Repeated reasons are skipped; system errors become strerror text. */
+ * Repeated reasons and the generic "X lib" ones are skipped; system errors
+ * become strerror text. */
 static void append_ossl_errors(char *err, size_t err_len, size_t used)
 {
     const char *sep = ": ";
     const char *last = NULL;
+    bool root_cause = false;
     unsigned long e;
     char sysbuf[128];
 
     while ((e = ERR_get_error()) != 0) {
         const char *why;
+        int r = ERR_GET_REASON(e);
+        if (!err || root_cause || used + 1 >= err_len)
+            continue; /* keep draining the queue */
         if (ERR_SYSTEM_ERROR(e))
-            why = strerror_r((int)ERR_GET_REASON(e), sysbuf, sizeof sysbuf);
+            why = strerror_r(r, sysbuf, sizeof sysbuf);
+        else if ((r & ERR_RFLAG_COMMON) && (r & 0x3ffff) < ERR_LIB_USER)
+            continue; /* "system lib", "PEM lib": only says where, not why */
         else
             why = ERR_reason_error_string(e);
-        if (!why || (last && strcmp(last, why) == 0) || !err || used + 1 >= err_len)
+        if (!why || (last && strcmp(last, why) == 0))
             continue;
         int n = snprintf(err + used, err_len - used, "%s%s", sep, why);
         if (n > 0)
             used += (size_t)n < err_len - used ? (size_t)n : err_len - used - 1;
         sep = "; ";
-        last = ERR_SYSTEM_ERROR(e) ? NULL : why;
+        last = why;
+        /* An errno is the root cause; the entries after it only restate it. */
+        root_cause = ERR_SYSTEM_ERROR(e);
     }
 }
 
@@ -77,25 +87,46 @@ static int apply_common(SSL_CTX *ctx, char *err, size_t err_len)
     return 0;
 }
 
+/* Reads a PEM private key, telling an unreadable file from a bad one. */
+static EVP_PKEY *read_key(const char *key_file, char *err, size_t err_len)
+{
+    EVP_PKEY *key = NULL;
+    BIO *bio = BIO_new_file(key_file, "r");
+    if (bio)
+        key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!key)
+        tnd_tls_error(err, err_len, "cannot read private key %s", key_file);
+    return key;
+}
+
 /* Loads our certificate chain and key and checks they belong together, so a
- * misconfigured server fails at start rather than at its first handshake. */
+ * misconfigured server fails at start rather than at its first handshake.
+ * The chain goes out as the file has it (no automatic chain building from
+ * the CA store, which holds the CAs for the peer, not ours). */
 static int load_own_cert(SSL_CTX *ctx, const char *cert_file, const char *key_file, char *err,
                          size_t err_len)
 {
+    int rc = 0;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
         tnd_tls_error(err, err_len, "cannot read certificate %s", cert_file);
         return TND_EIO;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-        tnd_tls_error(err, err_len, "cannot read private key %s", key_file);
+    EVP_PKEY *key = read_key(key_file, err, err_len);
+    if (!key)
         return TND_EIO;
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
+    if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), key) != 1) {
+        ERR_clear_error();
         tnd_tls_error(err, err_len, "private key %s does not match certificate %s", key_file,
                       cert_file);
-        return TND_EINVAL;
+        rc = TND_EINVAL;
+    } else if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        tnd_tls_error(err, err_len, "cannot use private key %s", key_file);
+        rc = TND_ETLS;
     }
-    return 0;
+    EVP_PKEY_free(key);
+    SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+    return rc;
 }
 
 static int load_ca(SSL_CTX *ctx, const char *ca_file, char *err, size_t err_len)

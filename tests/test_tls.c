@@ -1,0 +1,570 @@
+/* Tests for the TLS contexts and peer identities (common/tls.c), driving real
+ * handshakes in memory: a server SSL and a client SSL joined by a BIO pair. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "tender/error.h"
+#include "tender/pki.h"
+#include "tender/service.h"
+#include "tls.h"
+
+typedef struct fixture {
+    char root[64];   /* the mkdtemp directory */
+    char dir[96];    /* root/pki: the deployment's PKI */
+    char other[96];  /* root/other: an unrelated CA */
+    SSL_CTX *server; /* built from dir */
+    char err[512];
+} fixture;
+
+/* The outcome of one handshake; the SSLs stay alive for inspection. */
+typedef struct handshake {
+    SSL *s, *c;
+    bool s_ok, c_ok;           /* finished the handshake */
+    unsigned long s_err, c_err; /* first OpenSSL error each side saw */
+} handshake;
+
+static void path_in(char *buf, size_t len, const char *dir, const char *file)
+{
+    snprintf(buf, len, "%s/%s", dir, file);
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        path_in(path, sizeof path, dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static SSL_CTX *server_ctx(fixture *f)
+{
+    char crt[256], key[256], ca[256];
+    path_in(crt, sizeof crt, f->dir, "server.crt");
+    path_in(key, sizeof key, f->dir, "server.key");
+    path_in(ca, sizeof ca, f->dir, "ca.crt");
+    SSL_CTX *ctx = tnd_tls_server_ctx_new(crt, key, ca, f->err, sizeof f->err);
+    if (!ctx)
+        fail_msg("server context: %s", f->err);
+    return ctx;
+}
+
+/* A client context trusting dir's CA, with identity NAME from id_dir (NULL: anonymous). */
+static SSL_CTX *client_ctx(fixture *f, const char *id_dir, const char *name)
+{
+    char ca[256], crt[256], key[256];
+    path_in(ca, sizeof ca, f->dir, "ca.crt");
+    if (name) {
+        snprintf(crt, sizeof crt, "%s/%s.crt", id_dir, name);
+        snprintf(key, sizeof key, "%s/%s.key", id_dir, name);
+    }
+    SSL_CTX *ctx = tnd_tls_client_ctx_new(ca, name ? crt : NULL, name ? key : NULL, f->err,
+                                          sizeof f->err);
+    if (!ctx)
+        fail_msg("client context: %s", f->err);
+    return ctx;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    strcpy(f->root, "/tmp/tnd_tls_XXXXXX");
+    assert_non_null(mkdtemp(f->root));
+    snprintf(f->dir, sizeof f->dir, "%s/pki", f->root);
+    snprintf(f->other, sizeof f->other, "%s/other", f->root);
+    if (tnd_pki_init(f->dir, f->err, sizeof f->err) != 0 ||
+        tnd_pki_init(f->other, f->err, sizeof f->err) != 0)
+        fail_msg("tnd_pki_init: %s", f->err);
+    f->server = server_ctx(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX_free(f->server);
+    remove_tree(f->dir);
+    remove_tree(f->other);
+    rmdir(f->root);
+    free(f);
+    return 0;
+}
+
+/* One step of one side: true once it has finished or failed. */
+static bool step(SSL *ssl, bool *ok, bool *failed, unsigned long *err)
+{
+    if (*ok || *failed)
+        return true;
+    ERR_clear_error();
+    int r = SSL_do_handshake(ssl);
+    if (r == 1) {
+        *ok = true;
+        return true;
+    }
+    int e = SSL_get_error(ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return false;
+    *failed = true;
+    *err = ERR_peek_error();
+    ERR_clear_error();
+    return true;
+}
+
+/* Pumps both sides until each has finished or failed, or nothing moves. A
+ * client that finished before the server refused it then reads, to see the
+ * server's alert, as a real client would on its first read. */
+static void run_handshake(handshake *h, SSL_CTX *sctx, SSL_CTX *cctx, const char *host)
+{
+    memset(h, 0, sizeof *h);
+    h->s = SSL_new(sctx);
+    h->c = SSL_new(cctx);
+    assert_non_null(h->s);
+    assert_non_null(h->c);
+    BIO *sb = NULL, *cb = NULL;
+    assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
+    SSL_set_bio(h->s, sb, sb);
+    SSL_set_bio(h->c, cb, cb);
+    SSL_set_accept_state(h->s);
+    SSL_set_connect_state(h->c);
+    if (host)
+        assert_int_equal(tnd_tls_client_set_host(h->c, host), 0);
+    bool s_fail = false, c_fail = false;
+    for (int i = 0; i < 64; i++) {
+        bool s_done = step(h->s, &h->s_ok, &s_fail, &h->s_err);
+        bool c_done = step(h->c, &h->c_ok, &c_fail, &h->c_err);
+        if (s_done && c_done)
+            break;
+    }
+    if (h->c_ok && !h->s_ok) {
+        char buf[16];
+        ERR_clear_error();
+        if (SSL_read(h->c, buf, sizeof buf) <= 0) {
+            h->c_ok = false;
+            h->c_err = ERR_peek_error();
+        }
+        ERR_clear_error();
+    }
+}
+
+static void end_handshake(handshake *h)
+{
+    SSL_free(h->c);
+    SSL_free(h->s);
+}
+
+/* Application data flows both ways once both sides are done. */
+static void exchange(handshake *h)
+{
+    char buf[16] = "";
+    assert_int_equal(SSL_write(h->c, "ping", 4), 4);
+    assert_int_equal(SSL_read(h->s, buf, sizeof buf), 4);
+    assert_memory_equal(buf, "ping", 4);
+    assert_int_equal(SSL_write(h->s, "pong", 4), 4);
+    assert_int_equal(SSL_read(h->c, buf, sizeof buf), 4);
+    assert_memory_equal(buf, "pong", 4);
+}
+
+static void assert_server_refused(const handshake *h)
+{
+    assert_false(h->s_ok);
+    assert_false(h->c_ok);
+}
+
+static void test_anonymous_client(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *cctx = client_ctx(f, NULL, NULL);
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_true(h.s_ok);
+    assert_true(h.c_ok);
+    assert_int_equal(SSL_version(h.s), TLS1_3_VERSION);
+    assert_int_equal(tnd_tls_check_alpn(h.s), 0);
+    assert_int_equal(tnd_tls_check_alpn(h.c), 0);
+    const unsigned char *alpn;
+    unsigned int alpn_len;
+    SSL_get0_alpn_selected(h.c, &alpn, &alpn_len);
+    assert_int_equal(alpn_len, 8);
+    assert_memory_equal(alpn, "tender/1", 8);
+    exchange(&h);
+    tnd_peer_identity id;
+    memset(&id, 0xff, sizeof id);
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+    assert_false(id.authenticated);
+    assert_int_equal(id.role, 0);
+    assert_string_equal(id.role_name, "");
+    assert_string_equal(id.name, "");
+    /* No session may be resumed: no ticket was issued. */
+    assert_false(SSL_SESSION_is_resumable(SSL_get0_session(h.c)));
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+static void read_raw_pubkey(const char *dir, const char *name, unsigned char out[32])
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+    fclose(fp);
+    assert_non_null(k);
+    size_t len = 32;
+    assert_int_equal(EVP_PKEY_get_raw_public_key(k, out, &len), 1);
+    assert_int_equal(len, 32);
+    EVP_PKEY_free(k);
+}
+
+static void test_supplier_identity(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *cctx = client_ctx(f, f->dir, "supplier");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_true(h.s_ok);
+    assert_true(h.c_ok);
+    exchange(&h);
+    tnd_peer_identity id;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+    assert_true(id.authenticated);
+    assert_int_equal(id.role, TND_ROLE_SUPPLIER);
+    assert_string_equal(id.role_name, "supplier");
+    assert_string_equal(id.org, "Acme Construction");
+    assert_string_equal(id.name, "supplier");
+    unsigned char pub[32];
+    read_raw_pubkey(f->dir, "supplier", pub);
+    assert_memory_equal(id.pubkey, pub, 32);
+    /* The client sees the server's identity fail: no role in a server cert. */
+    char err[256];
+    assert_int_equal(tnd_tls_peer_identity_ex(h.c, &id, err, sizeof err), TND_EINVAL);
+    assert_false(id.authenticated);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+
+    /* Every sample role maps to its bit. */
+    static const struct {
+        const char *name;
+        uint32_t role;
+        const char *org;
+    } all[] = {{"officer", TND_ROLE_OFFICER, "Ministry of Works"},
+               {"officer2", TND_ROLE_OFFICER, "City of Springfield"},
+               {"auditor", TND_ROLE_AUDITOR, "National Audit Office"},
+               {"admin", TND_ROLE_ADMIN, "Ministry of Works"}};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        cctx = client_ctx(f, f->dir, all[i].name);
+        run_handshake(&h, f->server, cctx, "localhost");
+        assert_true(h.s_ok);
+        assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+        assert_int_equal(id.role, all[i].role);
+        assert_string_equal(id.org, all[i].org);
+        assert_string_equal(id.name, all[i].name);
+        end_handshake(&h);
+        SSL_CTX_free(cctx);
+    }
+}
+
+static void test_tls12_client_refused(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *cctx = client_ctx(f, NULL, NULL);
+    assert_int_equal(SSL_CTX_set_min_proto_version(cctx, TLS1_2_VERSION), 1);
+    assert_int_equal(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION), 1);
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(ERR_GET_REASON(h.s_err), SSL_R_UNSUPPORTED_PROTOCOL);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+static void test_alpn_required(void **state)
+{
+    fixture *f = *state;
+    static const unsigned char h2[] = "\x02h2";
+    static const unsigned char many[] = "\x02h2\x08tender/2\x08tender/1";
+    SSL_CTX *cctx = client_ctx(f, NULL, NULL);
+    handshake h;
+
+    /* No ALPN at all: refused in the ClientHello callback. */
+    assert_int_equal(SSL_CTX_set_alpn_protos(cctx, NULL, 0), 0);
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(ERR_GET_REASON(h.c_err), SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL);
+    end_handshake(&h);
+
+    /* Another protocol only: refused by the select callback, same alert. */
+    assert_int_equal(SSL_CTX_set_alpn_protos(cctx, h2, sizeof h2 - 1), 0);
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(ERR_GET_REASON(h.c_err), SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL);
+    end_handshake(&h);
+
+    /* tender/1 among others is picked. */
+    assert_int_equal(SSL_CTX_set_alpn_protos(cctx, many, sizeof many - 1), 0);
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_true(h.s_ok);
+    assert_true(h.c_ok);
+    assert_int_equal(tnd_tls_check_alpn(h.s), 0);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+/* A server that does not speak ALPN completes the handshake; the client's
+ * check after it catches that. */
+static void test_client_checks_alpn(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *plain = SSL_CTX_new(TLS_server_method());
+    char crt[256], key[256];
+    path_in(crt, sizeof crt, f->dir, "server.crt");
+    path_in(key, sizeof key, f->dir, "server.key");
+    assert_int_equal(SSL_CTX_use_certificate_file(plain, crt, SSL_FILETYPE_PEM), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey_file(plain, key, SSL_FILETYPE_PEM), 1);
+    SSL_CTX *cctx = client_ctx(f, NULL, NULL);
+    handshake h;
+    run_handshake(&h, plain, cctx, "localhost");
+    assert_true(h.c_ok);
+    assert_int_equal(tnd_tls_check_alpn(h.c), TND_EPROTO);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(plain);
+}
+
+static void test_foreign_ca_refused(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *cctx = client_ctx(f, f->other, "supplier");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(ERR_GET_REASON(h.s_err), SSL_R_CERTIFICATE_VERIFY_FAILED);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+static void test_expired_client_refused(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "old", "supplier", "Acme Construction",
+                                      -2 * 86400, -86400, f->err, sizeof f->err),
+                     0);
+    SSL_CTX *cctx = client_ctx(f, f->dir, "old");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_CERT_HAS_EXPIRED);
+    assert_int_equal(ERR_GET_REASON(h.c_err), SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+/* The server's certificate has serverAuth only: it cannot log in as a client. */
+static void test_server_cert_as_client_refused(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *cctx = client_ctx(f, f->dir, "server");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_INVALID_PURPOSE);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+static void test_server_host_checked(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *host;
+        bool ok;
+    } cases[] = {
+        {"localhost", true}, {"127.0.0.1", true}, {"::1", true},          {"[::1]", true},
+        {"example.com", false}, {"10.0.0.1", false}, {"local", false}, {"x.localhost", false},
+    };
+    SSL_CTX *cctx = client_ctx(f, NULL, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        handshake h;
+        run_handshake(&h, f->server, cctx, cases[i].host);
+        if (h.c_ok != cases[i].ok)
+            fail_msg("host %s: expected %s", cases[i].host, cases[i].ok ? "accept" : "refuse");
+        if (!cases[i].ok) {
+            long vr = SSL_get_verify_result(h.c);
+            assert_true(vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH);
+            assert_false(h.s_ok);
+        }
+        end_handshake(&h);
+    }
+    /* A client trusting another CA refuses the server whatever the name. */
+    char ca[256];
+    path_in(ca, sizeof ca, f->other, "ca.crt");
+    SSL_CTX *stranger = tnd_tls_client_ctx_new(ca, NULL, NULL, f->err, sizeof f->err);
+    assert_non_null(stranger);
+    handshake h;
+    run_handshake(&h, f->server, stranger, "localhost");
+    assert_false(h.c_ok);
+    assert_int_equal(SSL_get_verify_result(h.c), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    end_handshake(&h);
+    SSL_CTX_free(stranger);
+
+    SSL *ssl = SSL_new(cctx);
+    assert_int_equal(tnd_tls_client_set_host(ssl, NULL), TND_EINVAL);
+    assert_int_equal(tnd_tls_client_set_host(ssl, ""), TND_EINVAL);
+    assert_int_equal(tnd_tls_client_set_host(ssl, "[example.com]"), TND_EINVAL);
+    SSL_free(ssl);
+    SSL_CTX_free(cctx);
+}
+
+static void test_revoked_client_refused(void **state)
+{
+    fixture *f = *state;
+    char crl[256];
+    path_in(crl, sizeof crl, f->dir, "ca.crl");
+    assert_int_equal(tnd_tls_ctx_load_crl(f->server, crl, f->err, sizeof f->err), TND_EIO);
+    assert_non_null(strstr(f->err, "cannot read CRL"));
+    assert_non_null(strstr(f->err, "ca.crl"));
+
+    assert_int_equal(tnd_pki_revoke(f->dir, "supplier2", f->err, sizeof f->err), 0);
+    SSL_CTX *sctx = server_ctx(f);
+    assert_int_equal(tnd_tls_ctx_load_crl(sctx, crl, f->err, sizeof f->err), 0);
+
+    SSL_CTX *revoked = client_ctx(f, f->dir, "supplier2");
+    handshake h;
+    run_handshake(&h, sctx, revoked, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_CERT_REVOKED);
+    assert_int_equal(ERR_GET_REASON(h.c_err), SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED);
+    end_handshake(&h);
+
+    /* The others and anonymous clients still get in. */
+    SSL_CTX *good = client_ctx(f, f->dir, "supplier");
+    run_handshake(&h, sctx, good, "localhost");
+    assert_true(h.s_ok);
+    assert_true(h.c_ok);
+    end_handshake(&h);
+    SSL_CTX *anon = client_ctx(f, NULL, NULL);
+    run_handshake(&h, sctx, anon, "localhost");
+    assert_true(h.s_ok);
+    end_handshake(&h);
+
+    /* The old context (no CRL) still accepts it: a reload makes the difference. */
+    run_handshake(&h, f->server, revoked, "localhost");
+    assert_true(h.s_ok);
+    end_handshake(&h);
+
+    SSL_CTX_free(anon);
+    SSL_CTX_free(good);
+    SSL_CTX_free(revoked);
+    SSL_CTX_free(sctx);
+}
+
+static void test_certificate_without_role(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "norole", NULL, "Acme Construction", 0, 86400,
+                                      f->err, sizeof f->err),
+                     0);
+    SSL_CTX *cctx = client_ctx(f, f->dir, "norole");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_true(h.s_ok); /* the handshake is fine; the identity is not */
+    tnd_peer_identity id;
+    char err[256] = "";
+    assert_int_equal(tnd_tls_peer_identity_ex(h.s, &id, err, sizeof err), TND_EINVAL);
+    assert_false(id.authenticated);
+    assert_int_equal(id.role, 0);
+    assert_non_null(strstr(err, "CN=norole has no urn:tender:role: URI"));
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), TND_EINVAL);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+/* Startup errors name the file and the cause. */
+static void test_context_errors(void **state)
+{
+    fixture *f = *state;
+    char crt[256], key[256], ca[256], wrong_key[256];
+    path_in(crt, sizeof crt, f->dir, "server.crt");
+    path_in(key, sizeof key, f->dir, "server.key");
+    path_in(ca, sizeof ca, f->dir, "ca.crt");
+    path_in(wrong_key, sizeof wrong_key, f->dir, "supplier.key");
+
+    assert_null(tnd_tls_server_ctx_new("/nonexistent/server.crt", key, ca, f->err, sizeof f->err));
+    assert_string_equal(f->err,
+                        "cannot read certificate /nonexistent/server.crt: No such file or directory");
+    assert_null(tnd_tls_server_ctx_new(crt, wrong_key, ca, f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "does not match certificate"));
+    assert_null(tnd_tls_server_ctx_new(crt, key, "/nonexistent/ca.crt", f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "cannot read CA certificate /nonexistent/ca.crt"));
+    assert_null(tnd_tls_server_ctx_new(key, key, ca, f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "cannot read certificate"));
+    assert_null(tnd_tls_client_ctx_new(ca, crt, NULL, f->err, sizeof f->err));
+    assert_null(tnd_tls_client_ctx_new(ca, NULL, key, f->err, sizeof f->err));
+    assert_null(tnd_tls_server_ctx_new("/nonexistent/server.crt", key, ca, NULL, 0));
+    assert_int_equal(ERR_peek_error(), 0); /* the queue is left clean */
+    char tiny[8];
+    assert_null(tnd_tls_server_ctx_new("/nonexistent/server.crt", key, ca, tiny, sizeof tiny));
+    assert_string_equal(tiny, "cannot ");
+}
+
+/* A context outlives its creator's reference while connections use it. */
+static void test_context_reference_counting(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *sctx = server_ctx(f);
+    SSL_CTX *cctx = client_ctx(f, NULL, NULL);
+    SSL *s = SSL_new(sctx);
+    SSL_CTX_free(sctx); /* as a reload does */
+    handshake h;
+    memset(&h, 0, sizeof h);
+    assert_non_null(s);
+    assert_ptr_equal(SSL_get_SSL_CTX(s), sctx);
+    SSL_free(s);
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_true(h.s_ok);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_anonymous_client),
+        T(test_supplier_identity),
+        T(test_tls12_client_refused),
+        T(test_alpn_required),
+        T(test_client_checks_alpn),
+        T(test_foreign_ca_refused),
+        T(test_expired_client_refused),
+        T(test_server_cert_as_client_refused),
+        T(test_server_host_checked),
+        T(test_revoked_client_refused),
+        T(test_certificate_without_role),
+        T(test_context_errors),
+        T(test_context_reference_counting),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
