@@ -119,11 +119,13 @@ static int resolve_type(sc_arena *a, sc_diags *d, const scope *sc, const sc_file
             return 0;
         }
     }
-    const decl *dc = lookup(sc, sc_sprintf(a, "%s.%s", f->package, t->name));
+    const char *local = sc_sprintf(a, "%s.%s", f->package, t->name);
+    const decl *dc = lookup(sc, local);
     if (!dc)
         dc = lookup(sc, t->name);
     if (!dc) {
-        sc_error(d, t->loc, "unknown type '%s'", t->name);
+        sc_error(d, t->loc, "unknown type '%s' (neither %s nor %s is declared)", t->name, local,
+                 t->name);
         return -1;
     }
     if (dc->kind == DECL_SERVICE) {
