@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "tender/error.h"
 #include "tender/pki.h"
@@ -500,6 +501,109 @@ static void test_certificate_without_role(void **state)
     SSL_CTX_free(cctx);
 }
 
+/* Writes dir/name.crt and .key: a client certificate signed by dir's CA with
+ * the given SAN (OpenSSL config syntax, NULL for none) and key type, for
+ * certificates the PKI refuses to make. */
+static void forge_client(const fixture *f, const char *name, const char *san, const char *keytype)
+{
+    char path[256];
+    FILE *fp;
+    snprintf(path, sizeof path, "%s/ca.key", f->dir);
+    assert_non_null(fp = fopen(path, "r"));
+    EVP_PKEY *ca_key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/ca.crt", f->dir);
+    assert_non_null(fp = fopen(path, "r"));
+    X509 *ca = PEM_read_X509(fp, NULL, NULL, NULL);
+    fclose(fp);
+    assert_non_null(ca_key);
+    assert_non_null(ca);
+
+    EVP_PKEY *key = strcmp(keytype, "EC") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+                                               : EVP_PKEY_Q_keygen(NULL, NULL, keytype);
+    X509 *x = X509_new();
+    assert_non_null(key);
+    assert_non_null(x);
+    X509_NAME *subj = X509_get_subject_name(x);
+    assert_true(X509_NAME_add_entry_by_txt(subj, "O", MBSTRING_UTF8,
+                                           (const unsigned char *)"Acme Construction", -1, -1, 0));
+    assert_true(X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8, (const unsigned char *)name,
+                                           -1, -1, 0));
+    assert_true(X509_set_version(x, X509_VERSION_3));
+    assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 4242));
+    assert_true(X509_set_issuer_name(x, X509_get_subject_name(ca)));
+    assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+    assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
+    assert_true(X509_set_pubkey(x, key));
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_nconf_nid(NULL, &v3, NID_ext_key_usage, "clientAuth");
+    assert_non_null(ext);
+    assert_true(X509_add_ext(x, ext, -1));
+    X509_EXTENSION_free(ext);
+    if (san) {
+        assert_non_null(ext = X509V3_EXT_nconf_nid(NULL, &v3, NID_subject_alt_name, san));
+        assert_true(X509_add_ext(x, ext, -1));
+        X509_EXTENSION_free(ext);
+    }
+    assert_true(X509_sign(x, ca_key, NULL) > 0);
+    snprintf(path, sizeof path, "%s/%s.crt", f->dir, name);
+    assert_non_null(fp = fopen(path, "w"));
+    assert_true(PEM_write_X509(fp, x));
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/%s.key", f->dir, name);
+    assert_non_null(fp = fopen(path, "w"));
+    assert_true(PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL));
+    fclose(fp);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    X509_free(ca);
+    EVP_PKEY_free(ca_key);
+}
+
+/* Certificates that verify but carry no usable identity. */
+static void test_bad_identities(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *name, *san, *keytype, *why;
+    } cases[] = {
+        {"janitor", "URI:urn:tender:role:janitor", "ED25519",
+         "CN=janitor has an unknown role \"janitor\""},
+        {"twice", "URI:urn:tender:role:officer,URI:urn:tender:role:admin", "ED25519",
+         "CN=twice has more than one urn:tender:role: URI"},
+        {"prefix", "URI:urn:tender:role:", "ED25519", "unknown role \"\""},
+        {"other-uri", "URI:https://example.com/x,DNS:example.com", "ED25519", "has no"},
+        {"ec", "URI:urn:tender:role:supplier", "EC", "CN=ec does not hold an Ed25519 key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        forge_client(f, cases[i].name, cases[i].san, cases[i].keytype);
+        SSL_CTX *cctx = client_ctx(f, f->dir, cases[i].name);
+        handshake h;
+        run_handshake(&h, f->server, cctx, "localhost");
+        assert_true(h.s_ok);
+        tnd_peer_identity id;
+        char err[256] = "";
+        assert_int_equal(tnd_tls_peer_identity_ex(h.s, &id, err, sizeof err), TND_EINVAL);
+        assert_false(id.authenticated);
+        if (!strstr(err, cases[i].why))
+            fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].name, err, cases[i].why);
+        end_handshake(&h);
+        SSL_CTX_free(cctx);
+    }
+    /* The same construction with a good role is accepted: the cases above
+     * fail for the reason they test. */
+    forge_client(f, "good", "URI:urn:tender:role:supplier", "ED25519");
+    SSL_CTX *cctx = client_ctx(f, f->dir, "good");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    tnd_peer_identity id;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+    assert_int_equal(id.role, TND_ROLE_SUPPLIER);
+    end_handshake(&h);
+    SSL_CTX_free(cctx);
+}
+
 /* Startup errors name the file and the cause. */
 static void test_context_errors(void **state)
 {
@@ -562,6 +666,7 @@ int main(void)
         T(test_server_host_checked),
         T(test_revoked_client_refused),
         T(test_certificate_without_role),
+        T(test_bad_identities),
         T(test_context_errors),
         T(test_context_reference_counting),
     };
