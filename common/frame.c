@@ -287,6 +287,26 @@ static int parse_body(const msgpack_object *a, tnd_frame *f)
     return -1;
 }
 
+static int parse_frame(const msgpack_object *obj, tnd_frame *f, tnd_codec_err *err)
+{
+    if (obj->type != MSGPACK_OBJECT_ARRAY || obj->via.array.size < 2)
+        PARSE_FAIL(TND_EPROTO, "frame is not an array [type, stream_id, ...]");
+    uint32_t type, sid;
+    if (get_u32(&obj->via.array.ptr[0], &type) || get_u32(&obj->via.array.ptr[1], &sid))
+        PARSE_FAIL(TND_EPROTO, "frame type and stream id must be unsigned integers");
+    if (type > TND_FRAME_WINDOW)
+        PARSE_FAIL(TND_EPROTO, "unknown frame type %u", type);
+    if (obj->via.array.size < frame_min_items[type])
+        PARSE_FAIL(TND_EPROTO, "%s frame has %u elements, needs %u", frame_names[type],
+                   obj->via.array.size, frame_min_items[type]);
+    f->type = (tnd_frame_type)type;
+    f->stream_id = sid;
+    if (parse_body(obj, f) != 0)
+        PARSE_FAIL(TND_EPROTO, "%s frame has a field of the wrong type (see docs/PROTOCOL.md)",
+                   frame_names[type]);
+    return 0;
+}
+
 int tnd_frame_parse(const uint8_t *body, size_t len, tnd_frame *f, msgpack_zone **zone,
                     tnd_codec_err *err)
 {
@@ -295,22 +315,12 @@ int tnd_frame_parse(const uint8_t *body, size_t len, tnd_frame *f, msgpack_zone 
     int rc = tnd_msgpack_unpack(body, len, &obj, zone, err);
     if (rc != 0)
         return rc;
-    if (obj.type != MSGPACK_OBJECT_ARRAY || obj.via.array.size < 2)
-        PARSE_FAIL(TND_EPROTO, "frame is not an array [type, stream_id, ...]");
-    uint32_t type, sid;
-    if (get_u32(&obj.via.array.ptr[0], &type) || get_u32(&obj.via.array.ptr[1], &sid))
-        PARSE_FAIL(TND_EPROTO, "frame type and stream id must be unsigned integers");
-    if (type > TND_FRAME_WINDOW)
-        PARSE_FAIL(TND_EPROTO, "unknown frame type %u", type);
-    if (obj.via.array.size < frame_min_items[type])
-        PARSE_FAIL(TND_EPROTO, "%s frame has %u elements, needs %u", frame_names[type],
-                   obj.via.array.size, frame_min_items[type]);
-    f->type = (tnd_frame_type)type;
-    f->stream_id = sid;
-    if (parse_body(&obj, f) != 0)
-        PARSE_FAIL(TND_EPROTO, "%s frame has a field of the wrong type (see docs/PROTOCOL.md)",
-                   frame_names[type]);
-    return 0;
+    rc = parse_frame(&obj, f, err);
+    if (rc != 0) {
+        msgpack_zone_free(*zone);
+        *zone = NULL;
+    }
+    return rc;
 }
 
 /* ---- metadata ---------------------------------------------------------------- */

@@ -286,7 +286,7 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
 static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
 {
     tnd_conn *c = (tnd_conn *)s;
-    char msg[200];
+    char msg[320];
     if (c->closing)
         return;
     if (tnd_frame_reader_feed(&c->reader, data, len) != 0) {

@@ -279,9 +279,11 @@ static void test_disconnect_cancels_handler(void **state)
     rawconn c;
     assert_int_equal(open_as(&c, "supplier"), 0);
     rawconn_settings(&c);
-    tender_test_v1_Scalars req = {.s = "forever"};
+    tender_test_v1_Scalars req = {.s = "forever", .u32 = 1};
     assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
-    assert_server_serves(); /* the call has surely started by now */
+    tnd_frame f;
+    assert_int_equal(rawconn_read(&c, &f, T_MS, true), 0); /* the handler runs */
+    assert_int_equal(f.type, TND_FRAME_MESSAGE);
     rawconn_close(&c);
     for (int i = 0; i < 300 && testsvc_cancelled == 0; i++)
         usleep(10000);
