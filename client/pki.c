@@ -25,12 +25,9 @@
 static const struct {
     const char *name, *role, *org;
 } samples[] = {
-    {"officer", "officer", "Ministry of Works"},
-    {"officer2", "officer", "City of Springfield"},
-    {"supplier", "supplier", "Acme Construction"},
-    {"supplier2", "supplier", "Globex Ltd"},
-    {"auditor", "auditor", "National Audit Office"},
-    {"admin", "admin", "Ministry of Works"},
+    {"officer", "officer", "Ministry of Works"},     {"officer2", "officer", "City of Springfield"},
+    {"supplier", "supplier", "Acme Construction"},   {"supplier2", "supplier", "Globex Ltd"},
+    {"auditor", "auditor", "National Audit Office"}, {"admin", "admin", "Ministry of Works"},
 };
 
 static const char *const role_names[] = {"officer", "supplier", "auditor", "admin"};
@@ -77,8 +74,7 @@ static int valid_org(const char *org, char *err, size_t err_len)
     for (size_t i = 0; i < len; i++)
         printable = printable && org[i] >= 0x20 && org[i] <= 0x7e;
     if (len == 0 || len > TND_PKI_MAX_ORG || !printable) {
-        tnd_tls_error(err, err_len,
-                      "invalid organisation: use 1 to %d printable ASCII characters",
+        tnd_tls_error(err, err_len, "invalid organisation: use 1 to %d printable ASCII characters",
                       TND_PKI_MAX_ORG);
         return TND_EINVAL;
     }
@@ -135,12 +131,11 @@ static int make_ca(const char *dir, X509 **ca, EVP_PKEY **ca_key, written *w, ch
         return TND_ECRYPTO;
     int rc = tnd__pki_make_cert(&spec, *ca_key, NULL, NULL, ca, err, err_len);
     if (rc == 0)
-        rc = tnd__pki_write(dir, "ca.key", KEY_MODE, true, tnd__pki_emit_key, *ca_key, err,
-                            err_len);
+        rc =
+            tnd__pki_write(dir, "ca.key", KEY_MODE, true, tnd__pki_emit_key, *ca_key, err, err_len);
     if (rc == 0) {
         memcpy(w->files[w->n++], "ca.key", sizeof "ca.key");
-        rc = tnd__pki_write(dir, "ca.crt", CERT_MODE, false, tnd__pki_emit_cert, *ca, err,
-                            err_len);
+        rc = tnd__pki_write(dir, "ca.crt", CERT_MODE, false, tnd__pki_emit_cert, *ca, err, err_len);
     }
     if (rc == 0)
         memcpy(w->files[w->n++], "ca.crt", sizeof "ca.crt");
@@ -151,8 +146,8 @@ static int make_ca(const char *dir, X509 **ca, EVP_PKEY **ca_key, written *w, ch
 static void identity_spec(tnd__pki_spec *spec, char *san, size_t san_len, const char *name,
                           const char *role, const char *org, long long nb, long long na)
 {
-    *spec = (tnd__pki_spec){.cn = name, .org = org, .eku = "clientAuth", .not_before = nb,
-                            .not_after = na};
+    *spec = (tnd__pki_spec){
+        .cn = name, .org = org, .eku = "clientAuth", .not_before = nb, .not_after = na};
     if (role) {
         snprintf(san, san_len, "URI:%s%s", TND_TLS_ROLE_URI_PREFIX, role);
         spec->san = san;
@@ -195,8 +190,8 @@ int tnd_pki_init(const char *dir, char *err, size_t err_len)
     rc = make_ca(dir, &ca, &ca_key, &w, err, err_len);
     if (rc != 0)
         goto rollback;
-    spec = (tnd__pki_spec){.cn = "localhost", .san = SERVER_SAN, .eku = "serverAuth",
-                           .not_after = SERVER_DAYS * DAY};
+    spec = (tnd__pki_spec){
+        .cn = "localhost", .san = SERVER_SAN, .eku = "serverAuth", .not_after = SERVER_DAYS * DAY};
     rc = make_pair(dir, "server", &spec, ca, ca_key, false, &w, err, err_len);
     for (size_t i = 0; rc == 0 && i < sizeof samples / sizeof samples[0]; i++) {
         identity_spec(&spec, san, sizeof san, samples[i].name, samples[i].role, samples[i].org, 0,
@@ -274,6 +269,6 @@ int tnd_pki_issue(const char *dir, const char *name, const char *role, const cha
     }
     if (!role)
         return valid_role(role, err, err_len);
-    return tnd_pki_issue_ex(dir, name, role, org, 0,
-                            (days > 0 ? days : TND_PKI_DEFAULT_DAYS) * DAY, err, err_len);
+    return tnd_pki_issue_ex(dir, name, role, org, 0, (days > 0 ? days : TND_PKI_DEFAULT_DAYS) * DAY,
+                            err, err_len);
 }

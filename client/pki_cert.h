@@ -10,11 +10,11 @@
 
 typedef struct tnd__pki_spec {
     const char *cn;
-    const char *org;        /* subject O, or NULL */
-    const char *san;        /* subjectAltName in OpenSSL config syntax, or NULL */
-    bool is_ca;             /* CA:TRUE, keyCertSign + cRLSign, self-signed */
-    const char *eku;        /* extendedKeyUsage ("serverAuth"), or NULL */
-    long long not_before;   /* seconds from now */
+    const char *org;      /* subject O, or NULL */
+    const char *san;      /* subjectAltName in OpenSSL config syntax, or NULL */
+    bool is_ca;           /* CA:TRUE, keyCertSign + cRLSign, self-signed */
+    const char *eku;      /* extendedKeyUsage ("serverAuth"), or NULL */
+    long long not_before; /* seconds from now */
     long long not_after;
 } tnd__pki_spec;
 

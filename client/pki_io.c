@@ -183,8 +183,7 @@ int tnd__pki_read_cert(const char *dir, const char *file, X509 **out, char *err,
     return 0;
 }
 
-int tnd__pki_read_key(const char *dir, const char *file, EVP_PKEY **out, char *err,
-                      size_t err_len)
+int tnd__pki_read_key(const char *dir, const char *file, EVP_PKEY **out, char *err, size_t err_len)
 {
     char path[PKI_PATH_MAX];
     BIO *bio = NULL;
@@ -200,8 +199,7 @@ int tnd__pki_read_key(const char *dir, const char *file, EVP_PKEY **out, char *e
     return 0;
 }
 
-int tnd__pki_read_crl(const char *dir, const char *file, X509_CRL **out, char *err,
-                      size_t err_len)
+int tnd__pki_read_crl(const char *dir, const char *file, X509_CRL **out, char *err, size_t err_len)
 {
     char path[PKI_PATH_MAX];
     BIO *bio = NULL;

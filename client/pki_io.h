@@ -31,10 +31,8 @@ int tnd__pki_write(const char *dir, const char *file, mode_t mode, bool no_repla
 /* Read one PEM object from dir/file. TND_ENOTFOUND when the file does not
  * exist, TND_EIO when it cannot be read or parsed. */
 int tnd__pki_read_cert(const char *dir, const char *file, X509 **out, char *err, size_t err_len);
-int tnd__pki_read_key(const char *dir, const char *file, EVP_PKEY **out, char *err,
-                      size_t err_len);
-int tnd__pki_read_crl(const char *dir, const char *file, X509_CRL **out, char *err,
-                      size_t err_len);
+int tnd__pki_read_key(const char *dir, const char *file, EVP_PKEY **out, char *err, size_t err_len);
+int tnd__pki_read_crl(const char *dir, const char *file, X509_CRL **out, char *err, size_t err_len);
 
 /* True when dir/file exists (as anything). */
 bool tnd__pki_exists(const char *dir, const char *file);

@@ -13,7 +13,8 @@
 #include "tender/service.h"
 
 /* Mozilla "modern" (TLS 1.3 only). */
-#define TLS_CIPHERSUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define TLS_CIPHERSUITES                                                                           \
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define TLS_GROUPS "X25519:prime256v1:secp384r1"
 
 /* The ALPN list a client offers, in wire form: a length byte, then the name. */
@@ -386,8 +387,7 @@ static int read_subject(X509 *cert, int nid, const char *label, char *dst, size_
     int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
     int rc = 0;
     if (n <= 0 || (size_t)n >= dst_len || memchr(utf8, '\0', (size_t)n)) {
-        tnd_tls_error(err, err_len, "certificate subject %s is empty, too long or not text",
-                      label);
+        tnd_tls_error(err, err_len, "certificate subject %s is empty, too long or not text", label);
         rc = TND_EINVAL;
     } else {
         memcpy(dst, utf8, (size_t)n);
@@ -431,8 +431,7 @@ int tnd_tls_peer_identity_ex(SSL *ssl, tnd_peer_identity *out, char *err, size_t
     }
     int rc = read_subject(cert, NID_commonName, "CN", out->name, sizeof out->name, err, err_len);
     if (rc == 0)
-        rc = read_subject(cert, NID_organizationName, "O", out->org, sizeof out->org, err,
-                          err_len);
+        rc = read_subject(cert, NID_organizationName, "O", out->org, sizeof out->org, err, err_len);
     if (rc == 0)
         rc = read_role(cert, out, err, err_len);
     if (rc == 0)

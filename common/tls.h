@@ -23,24 +23,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Results that must not be ignored (as in tender/codec.h). */
+#ifndef TND_MUST_CHECK
+#define TND_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 /* The one application protocol both sides accept (wire form without the length byte). */
 #define TND_TLS_ALPN "tender/1"
 
 /* Certificates carry their role as this SAN URI prefix plus the role name. */
 #define TND_TLS_ROLE_URI_PREFIX "urn:tender:role:"
 
-/* Longest certificate chain accepted from a peer: the leaf, one
- * intermediate, the root. */
+/* Verify depth for peer chains (OpenSSL's count): the leaf, at most two
+ * intermediates, and the root. */
 #define TND_TLS_VERIFY_DEPTH 2
 
 /* Who is on the other end of a connection, from its verified certificate. */
 typedef struct tnd_peer_identity {
-    bool authenticated;         /* false: anonymous, no certificate */
-    uint32_t role;              /* one TND_ROLE_* bit, 0 if anonymous */
-    char role_name[16];         /* "supplier", "" if anonymous */
-    char org[128];              /* subject O */
-    char name[128];             /* subject CN */
-    unsigned char pubkey[32];   /* Ed25519 public key, raw */
+    bool authenticated;       /* false: anonymous, no certificate */
+    uint32_t role;            /* one TND_ROLE_* bit, 0 if anonymous */
+    char role_name[16];       /* "supplier", "" if anonymous */
+    char org[128];            /* subject O */
+    char name[128];           /* subject CN */
+    unsigned char pubkey[32]; /* Ed25519 public key, raw */
 } tnd_peer_identity;
 
 /** Build the server's context.
@@ -59,8 +64,8 @@ typedef struct tnd_peer_identity {
  * alert (a ClientHello callback catches the missing extension, which the ALPN
  * select callback would never see).
  */
-SSL_CTX *tnd_tls_server_ctx_new(const char *cert_file, const char *key_file, const char *ca_file,
-                                char *err, size_t err_len);
+TND_MUST_CHECK SSL_CTX *tnd_tls_server_ctx_new(const char *cert_file, const char *key_file,
+                                               const char *ca_file, char *err, size_t err_len);
 
 /** Build a client's context.
  *
@@ -73,8 +78,8 @@ SSL_CTX *tnd_tls_server_ctx_new(const char *cert_file, const char *key_file, con
  * The context verifies the server's chain but not its name: call
  * tnd_tls_client_set_host on every SSL made from it.
  */
-SSL_CTX *tnd_tls_client_ctx_new(const char *ca_file, const char *cert_file, const char *key_file,
-                                char *err, size_t err_len);
+TND_MUST_CHECK SSL_CTX *tnd_tls_client_ctx_new(const char *ca_file, const char *cert_file,
+                                               const char *key_file, char *err, size_t err_len);
 
 /** Set the name a client expects in the server's certificate, before the handshake.
  *
@@ -83,7 +88,7 @@ SSL_CTX *tnd_tls_client_ctx_new(const char *ca_file, const char *cert_file, cons
  * checked against the IP SANs and sends no SNI (RFC 6066 forbids IPs there).
  * @return 0, or TND_EINVAL for an empty or over-long host, TND_ENOMEM.
  */
-int tnd_tls_client_set_host(SSL *ssl, const char *host);
+TND_MUST_CHECK int tnd_tls_client_set_host(SSL *ssl, const char *host);
 
 /** After a handshake, check that "tender/1" was negotiated.
  *
@@ -92,7 +97,7 @@ int tnd_tls_client_set_host(SSL *ssl, const char *host);
  * line of defence for the server.
  * @return 0, or TND_EPROTO when no or another protocol was selected.
  */
-int tnd_tls_check_alpn(const SSL *ssl);
+TND_MUST_CHECK int tnd_tls_check_alpn(const SSL *ssl);
 
 /** Enable CRL checking of peer certificates with the CRLs in a PEM file.
  *
@@ -101,7 +106,8 @@ int tnd_tls_check_alpn(const SSL *ssl);
  * first SSL_new on ctx.
  * @return 0, or TND_EIO (unreadable file, message in err), TND_EINVAL.
  */
-int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err, size_t err_len);
+TND_MUST_CHECK int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err,
+                                        size_t err_len);
 
 /** The identity of the peer of a completed handshake.
  *
@@ -114,11 +120,12 @@ int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err, size_t e
  *         key that is not Ed25519 (out is then zeroed; refuse the peer);
  *         TND_ETLS when the certificate did not verify.
  */
-int tnd_tls_peer_identity(SSL *ssl, tnd_peer_identity *out);
+TND_MUST_CHECK int tnd_tls_peer_identity(SSL *ssl, tnd_peer_identity *out);
 
 /** As tnd_tls_peer_identity, with why a certificate was refused in err
  * ("certificate for CN=bob has no urn:tender:role: URI"); err may be NULL. */
-int tnd_tls_peer_identity_ex(SSL *ssl, tnd_peer_identity *out, char *err, size_t err_len);
+TND_MUST_CHECK int tnd_tls_peer_identity_ex(SSL *ssl, tnd_peer_identity *out, char *err,
+                                            size_t err_len);
 
 /** Format a message into err, followed by ": " and the reasons in OpenSSL's
  * error queue (system errors as strerror text), and clear the queue. Shared

@@ -97,10 +97,10 @@ static void test_init_creates_exactly_the_files(void **state)
 {
     fixture *f = *state;
     static const char *want[] = {
-        "admin.crt",     "admin.key",    "auditor.crt",   "auditor.key",   "ca.crt",
-        "ca.key",        "officer.crt",  "officer.key",   "officer2.crt",  "officer2.key",
-        "server.crt",    "server.key",   "supplier.crt",  "supplier.key",  "supplier2.crt",
-        "supplier2.key",
+        "admin.crt",    "admin.key",    "auditor.crt",   "auditor.key",
+        "ca.crt",       "ca.key",       "officer.crt",   "officer.key",
+        "officer2.crt", "officer2.key", "server.crt",    "server.key",
+        "supplier.crt", "supplier.key", "supplier2.crt", "supplier2.key",
     };
     const size_t n_want = sizeof want / sizeof want[0];
     char *got[32];
@@ -197,18 +197,17 @@ static void test_issue_validates_inputs(void **state)
     memset(long_name, 'b', TND_PKI_MAX_NAME);
     long_name[TND_PKI_MAX_NAME] = '\0';
     long_org[TND_PKI_MAX_ORG] = '\0';
-    assert_int_equal(tnd_pki_issue(f->dir, long_name, "auditor", long_org, 0, f->err,
-                                   sizeof f->err),
-                     0);
+    assert_int_equal(
+        tnd_pki_issue(f->dir, long_name, "auditor", long_org, 0, f->err, sizeof f->err), 0);
 }
 
 static void test_issue_refuses_existing_key(void **state)
 {
     fixture *f = *state;
     X509 *before = load_cert(f, "supplier.crt");
-    assert_int_equal(tnd_pki_issue(f->dir, "supplier", "supplier", "Evil Corp", 0, f->err,
-                                   sizeof f->err),
-                     TND_EEXISTS);
+    assert_int_equal(
+        tnd_pki_issue(f->dir, "supplier", "supplier", "Evil Corp", 0, f->err, sizeof f->err),
+        TND_EEXISTS);
     assert_non_null(strstr(f->err, "supplier.key exists"));
     X509 *after = load_cert(f, "supplier.crt");
     assert_int_equal(X509_cmp(before, after), 0);
@@ -360,21 +359,20 @@ static void test_serials_are_random_and_positive(void **state)
 static void test_issue_ex_expired_and_without_role(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(tnd_pki_issue_ex(f->dir, "old", "supplier", "Acme", -2 * 86400, -86400,
-                                      f->err, sizeof f->err),
-                     0);
-    assert_int_equal(verify_with(f, "old.crt", NULL), X509_V_ERR_CERT_HAS_EXPIRED);
-    assert_int_equal(tnd_pki_issue_ex(f->dir, "norole", NULL, "Acme", 0, 86400, f->err,
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "old", "supplier", "Acme", -2 * 86400, -86400, f->err,
                                       sizeof f->err),
                      0);
+    assert_int_equal(verify_with(f, "old.crt", NULL), X509_V_ERR_CERT_HAS_EXPIRED);
+    assert_int_equal(
+        tnd_pki_issue_ex(f->dir, "norole", NULL, "Acme", 0, 86400, f->err, sizeof f->err), 0);
     X509 *x = load_cert(f, "norole.crt");
     char buf[128];
     role_uri(x, buf, sizeof buf);
     assert_string_equal(buf, "");
     X509_free(x);
-    assert_int_equal(tnd_pki_issue_ex(f->dir, "backwards", "admin", "Acme", 10, 5, f->err,
-                                      sizeof f->err),
-                     TND_EINVAL);
+    assert_int_equal(
+        tnd_pki_issue_ex(f->dir, "backwards", "admin", "Acme", 10, 5, f->err, sizeof f->err),
+        TND_EINVAL);
 }
 
 static X509_CRL *load_crl(const fixture *f)

@@ -32,7 +32,7 @@ typedef struct fixture {
 /* The outcome of one handshake; the SSLs stay alive for inspection. */
 typedef struct handshake {
     SSL *s, *c;
-    bool s_ok, c_ok;           /* finished the handshake */
+    bool s_ok, c_ok;            /* finished the handshake */
     unsigned long s_err, c_err; /* first OpenSSL error each side saw */
 } handshake;
 
@@ -78,8 +78,8 @@ static SSL_CTX *client_ctx(fixture *f, const char *id_dir, const char *name)
         snprintf(crt, sizeof crt, "%s/%s.crt", id_dir, name);
         snprintf(key, sizeof key, "%s/%s.key", id_dir, name);
     }
-    SSL_CTX *ctx = tnd_tls_client_ctx_new(ca, name ? crt : NULL, name ? key : NULL, f->err,
-                                          sizeof f->err);
+    SSL_CTX *ctx =
+        tnd_tls_client_ctx_new(ca, name ? crt : NULL, name ? key : NULL, f->err, sizeof f->err);
     if (!ctx)
         fail_msg("client context: %s", f->err);
     return ctx;
@@ -368,8 +368,8 @@ static void test_foreign_ca_refused(void **state)
 static void test_expired_client_refused(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(tnd_pki_issue_ex(f->dir, "old", "supplier", "Acme Construction",
-                                      -2 * 86400, -86400, f->err, sizeof f->err),
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "old", "supplier", "Acme Construction", -2 * 86400,
+                                      -86400, f->err, sizeof f->err),
                      0);
     SSL_CTX *cctx = client_ctx(f, f->dir, "old");
     handshake h;
@@ -401,7 +401,7 @@ static void test_server_host_checked(void **state)
         const char *host;
         bool ok;
     } cases[] = {
-        {"localhost", true}, {"127.0.0.1", true}, {"::1", true},          {"[::1]", true},
+        {"localhost", true},    {"127.0.0.1", true}, {"::1", true},    {"[::1]", true},
         {"example.com", false}, {"10.0.0.1", false}, {"local", false}, {"x.localhost", false},
     };
     SSL_CTX *cctx = client_ctx(f, NULL, NULL);
@@ -483,8 +483,8 @@ static void test_revoked_client_refused(void **state)
 static void test_certificate_without_role(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(tnd_pki_issue_ex(f->dir, "norole", NULL, "Acme Construction", 0, 86400,
-                                      f->err, sizeof f->err),
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "norole", NULL, "Acme Construction", 0, 86400, f->err,
+                                      sizeof f->err),
                      0);
     SSL_CTX *cctx = client_ctx(f, f->dir, "norole");
     handshake h;
@@ -615,8 +615,8 @@ static void test_context_errors(void **state)
     path_in(wrong_key, sizeof wrong_key, f->dir, "supplier.key");
 
     assert_null(tnd_tls_server_ctx_new("/nonexistent/server.crt", key, ca, f->err, sizeof f->err));
-    assert_string_equal(f->err,
-                        "cannot read certificate /nonexistent/server.crt: No such file or directory");
+    assert_string_equal(
+        f->err, "cannot read certificate /nonexistent/server.crt: No such file or directory");
     assert_null(tnd_tls_server_ctx_new(crt, wrong_key, ca, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "does not match certificate"));
     assert_null(tnd_tls_server_ctx_new(crt, key, "/nonexistent/ca.crt", f->err, sizeof f->err));
@@ -655,20 +655,13 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_anonymous_client),
-        T(test_supplier_identity),
-        T(test_tls12_client_refused),
-        T(test_alpn_required),
-        T(test_client_checks_alpn),
-        T(test_foreign_ca_refused),
-        T(test_expired_client_refused),
-        T(test_server_cert_as_client_refused),
-        T(test_server_host_checked),
-        T(test_revoked_client_refused),
-        T(test_certificate_without_role),
-        T(test_bad_identities),
-        T(test_context_errors),
-        T(test_context_reference_counting),
+        T(test_anonymous_client),         T(test_supplier_identity),
+        T(test_tls12_client_refused),     T(test_alpn_required),
+        T(test_client_checks_alpn),       T(test_foreign_ca_refused),
+        T(test_expired_client_refused),   T(test_server_cert_as_client_refused),
+        T(test_server_host_checked),      T(test_revoked_client_refused),
+        T(test_certificate_without_role), T(test_bad_identities),
+        T(test_context_errors),           T(test_context_reference_counting),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,11 @@
 
 #include <stddef.h>
 
+/* Results that must not be ignored (as in tender/codec.h). */
+#ifndef TND_MUST_CHECK
+#define TND_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 /* Longest identity name: [A-Za-z0-9_.-], not starting with '.'. */
 #define TND_PKI_MAX_NAME 64
 /* Longest organisation, in printable ASCII characters: RFC 5280's upper
@@ -37,7 +42,7 @@
  * @return 0; TND_EEXISTS when dir/ca.key exists (a PKI is already there);
  *         TND_EIO for file system errors; TND_ECRYPTO; TND_ENOMEM; TND_EINVAL.
  */
-int tnd_pki_init(const char *dir, char *err, size_t err_len);
+TND_MUST_CHECK int tnd_pki_init(const char *dir, char *err, size_t err_len);
 
 /** Issue an identity certificate NAME.crt and key NAME.key, signed by dir/ca.key.
  *
@@ -52,8 +57,8 @@ int tnd_pki_init(const char *dir, char *err, size_t err_len);
  * @return 0; TND_EINVAL for a bad argument; TND_EEXISTS when NAME.key
  *         exists (it is never overwritten); TND_EIO, TND_ECRYPTO, TND_ENOMEM.
  */
-int tnd_pki_issue(const char *dir, const char *name, const char *role, const char *org, int days,
-                  char *err, size_t err_len);
+TND_MUST_CHECK int tnd_pki_issue(const char *dir, const char *name, const char *role,
+                                 const char *org, int days, char *err, size_t err_len);
 
 /** For tests: tnd_pki_issue with an explicit validity window and an optional role.
  *
@@ -64,8 +69,9 @@ int tnd_pki_issue(const char *dir, const char *name, const char *role, const cha
  *                   already expired certificate. Must be > not_before.
  * Other parameters and results as for tnd_pki_issue.
  */
-int tnd_pki_issue_ex(const char *dir, const char *name, const char *role, const char *org,
-                     long long not_before, long long not_after, char *err, size_t err_len);
+TND_MUST_CHECK int tnd_pki_issue_ex(const char *dir, const char *name, const char *role,
+                                    const char *org, long long not_before, long long not_after,
+                                    char *err, size_t err_len);
 
 /** Revoke NAME's certificate: add its serial to dir/ca.crl and re-sign it.
  *
@@ -75,6 +81,6 @@ int tnd_pki_issue_ex(const char *dir, const char *name, const char *role, const 
  * @return 0; TND_EINVAL for a bad name; TND_ENOTFOUND when NAME.crt does not
  *         exist; TND_EIO, TND_ECRYPTO, TND_ENOMEM.
  */
-int tnd_pki_revoke(const char *dir, const char *name, char *err, size_t err_len);
+TND_MUST_CHECK int tnd_pki_revoke(const char *dir, const char *name, char *err, size_t err_len);
 
 #endif
