@@ -183,13 +183,15 @@ void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message)
 {
     if (call->ended)
         return;
+    call->ended = true;
+    tnd_call_ref(call);
+    /* The handler hears first, so a client that sees the status knows the
+     * handler has stopped. */
+    if (call->h->on_cancel)
+        call->h->on_cancel(call);
     /* A client's CANCEL needs no answer; a deadline or a drain does. */
     if (why != TND_STATUS_CANCELLED && call->conn && !call->conn->closing)
         send_status(call->conn, call->sid, why, message);
-    call->ended = true;
-    tnd_call_ref(call);
-    if (call->h->on_cancel)
-        call->h->on_cancel(call);
     end_call(call, why, message ? message : "cancelled by the client");
     tnd_call_unref(call);
 }

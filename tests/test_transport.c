@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "rawconn.h"
 #include "tender/pki.h"
@@ -616,6 +620,142 @@ static int teardown_drained(void **state)
     return 0;
 }
 
+
+/* ---- protection limits, on a server with small limits ---- */
+
+static void small_limits(tnd_config *cfg)
+{
+    cfg->max_streams = 4;
+    cfg->max_metadata = 512;
+    cfg->max_connections = 3;
+    cfg->handshake_timeout_ms = 300;
+    cfg->idle_timeout_ms = 400;
+    cfg->min_ping_interval_ms = 1000;
+    cfg->max_ping_strikes = 2;
+}
+
+static int setup_small(void **state)
+{
+    (void)state;
+    testsvc_reset();
+    testsrv_pki(&ts);
+    testsrv_start(&ts, small_limits, testsvc_setup);
+    return 0;
+}
+
+static void test_ping_flood_goaway(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(tnd_frame_put_ping(&sb, (uint64_t)i, false), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    tnd_frame f;
+    int acks = 0, rc;
+    while ((rc = rawconn_read(&c, &f, T_MS, false)) == 0 && f.type != TND_FRAME_GOAWAY)
+        acks += f.type == TND_FRAME_PING && f.u.ping.ack;
+    assert_int_equal(rc, 0);
+    assert_int_equal(f.u.goaway.code, TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_true(acks >= 1 && acks <= 3); /* the first and the tolerated strikes */
+    assert_true(rawconn_closed(&c, T_MS));
+    rawconn_close(&c);
+}
+
+static void test_max_streams(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.s = "forever"};
+    for (uint32_t sid = 1; sid <= 9; sid += 2) /* the fifth call is one too many */
+        assert_int_equal(rawconn_unary(&c, sid, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0),
+                         0);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 9, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(msg, "max_concurrent_streams = 4"));
+    rawconn_close(&c);
+}
+
+static void test_metadata_too_large(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    char big[600];
+    memset(big, 'a', sizeof big);
+    tnd_md md[] = {{"x-big", (const uint8_t *)big, sizeof big}};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, 1, UNARY, md, 1, 0), 0);
+    /* A key with upper case is refused as well. */
+    tnd_md bad[] = {{"X-Upper", (const uint8_t *)"v", 1}};
+    assert_int_equal(tnd_frame_put_call(&sb, 3, UNARY, bad, 1, 0), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(msg, "512 bytes"));
+    assert_int_equal(rawconn_wait_status(&c, 3, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    rawconn_close(&c);
+}
+
+static void test_idle_timeout(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tnd_frame f;
+    int rc;
+    while ((rc = rawconn_read(&c, &f, T_MS, true)) == 0 && f.type != TND_FRAME_GOAWAY)
+        ;
+    assert_int_equal(rc, 0);
+    assert_int_equal(f.u.goaway.code, TND_STATUS_OK);
+    assert_true(rawconn_closed(&c, T_MS));
+    rawconn_close(&c);
+}
+
+static void test_handshake_timeout(void **state)
+{
+    (void)state;
+    /* A TCP connection that never starts TLS is closed after the timeout. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ts.port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, T_MS), 1);
+    char b;
+    assert_true(read(fd, &b, 1) <= 0);
+    close(fd);
+}
+
+static void test_max_connections(void **state)
+{
+    (void)state;
+    rawconn c[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(open_as(&c[i], NULL), 0);
+    rawconn extra;
+    tnd_frame f;
+    /* The fourth is accepted and closed at once: no handshake, or EOF. */
+    if (open_as(&extra, NULL) == 0)
+        assert_int_equal(rawconn_read(&extra, &f, T_MS, false), -1);
+    rawconn_close(&extra);
+    for (int i = 0; i < 3; i++)
+        rawconn_close(&c[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +782,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_untrusted_and_expired_certs_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificate_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_finishes_inflight, setup, teardown_drained),
+        cmocka_unit_test_setup_teardown(test_ping_flood_goaway, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_max_streams, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_metadata_too_large, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_max_connections, setup_small, teardown),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }

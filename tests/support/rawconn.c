@@ -40,7 +40,10 @@ int rawconn_open_ctx(rawconn *c, int port, SSL_CTX *ctx, const char *host)
         return -1;
     }
     c->ssl = SSL_new(ctx);
-    tnd_tls_client_set_host(c->ssl, host ? host : "127.0.0.1");
+    if (tnd_tls_client_set_host(c->ssl, host ? host : "127.0.0.1") != 0) {
+        snprintf(c->err, sizeof c->err, "bad host");
+        return -1;
+    }
     SSL_set_fd(c->ssl, c->fd);
     if (SSL_connect(c->ssl) != 1) {
         unsigned long e = ERR_get_error();
