@@ -264,10 +264,10 @@ static void test_usage_errors(void **state)
         1);
     assert_non_null(strstr(err, "cannot open no/such.schema"));
     free(err);
-    assert_int_equal(run_schemac((char *[]){"--name", "x", "--out", "/nonexistent/dir/x",
-                                            schema, NULL},
-                                 NULL, &err),
-                     1);
+    assert_int_equal(
+        run_schemac((char *[]){"--name", "x", "--out", "/nonexistent/dir/x", schema, NULL}, NULL,
+                    &err),
+        1);
     assert_non_null(strstr(err, "cannot write"));
     free(err);
     rm_tree(t.path);
@@ -304,8 +304,8 @@ static void test_golden(void **state)
     snprintf(c, sizeof(c), "%s/small.c", t.path);
     char *err = NULL;
     int rc = run_schemac(
-        (char *[]){"--name", "small_schema", "--out", out, GOLDEN_DIR "/small.schema", NULL},
-        NULL, &err);
+        (char *[]){"--name", "small_schema", "--out", out, GOLDEN_DIR "/small.schema", NULL}, NULL,
+        &err);
     if (rc != 0)
         fail_msg("schemac failed: %s", err);
     assert_string_equal(err, "");
@@ -330,11 +330,10 @@ static void test_generated_code_compiles_and_embeds_source(void **state)
     tmpdir_make(&t);
     char out[128], cmd[2048];
     snprintf(out, sizeof(out), "%s/small", t.path);
-    assert_int_equal(
-        run_schemac(
-            (char *[]){"--name", "small_schema", "--out", out, GOLDEN_DIR "/small.schema", NULL},
-            NULL, NULL),
-        0);
+    assert_int_equal(run_schemac((char *[]){"--name", "small_schema", "--out", out,
+                                            GOLDEN_DIR "/small.schema", NULL},
+                                 NULL, NULL),
+                     0);
     char main_c[160], text[160];
     snprintf(main_c, sizeof(main_c), "%s/main.c", t.path);
     snprintf(text, sizeof(text), "%s/text", t.path);
@@ -364,9 +363,8 @@ static void test_deterministic(void **state)
     assert_int_equal(mkdir(b, 0700), 0);
     snprintf(pa, sizeof(pa), "%s/out", a);
     snprintf(pb, sizeof(pb), "%s/out", b);
-    char *files[] = {"schema/common.schema",      "schema/health.schema",
-                     "schema/reflection.schema",  "tests/schema/sample.schema",
-                     "tests/schema/sample_v2.schema"};
+    char *files[] = {"schema/common.schema", "schema/health.schema", "schema/reflection.schema",
+                     "tests/schema/sample.schema", "tests/schema/sample_v2.schema"};
     for (int run = 0; run < 2; run++) {
         char *args[16] = {"--name", "all", "--out", run ? pb : pa};
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -500,7 +498,8 @@ int main(void)
         return 1;
     memcpy(tests, fixed, sizeof(fixed));
     for (size_t i = 0; i < n_bad; i++) {
-        tests[n_fixed + i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bad_schema, names[i]);
+        tests[n_fixed + i] =
+            (struct CMUnitTest)cmocka_unit_test_prestate(test_bad_schema, names[i]);
         tests[n_fixed + i].name = names[i];
     }
     int failed = _cmocka_run_group_tests("schemac", tests, n_fixed + n_bad, NULL, NULL);

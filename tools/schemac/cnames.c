@@ -12,16 +12,73 @@
 /* Member names that would not compile as they stand: C11 keywords, C23 keywords
  * and object-like macros from the headers generated code includes. */
 static const char *const c_reserved[] = {
-    "_Alignas", "_Alignof", "_Atomic",  "_Bool",    "_Complex", "_Generic", "_Imaginary",
-    "_Noreturn", "_Static_assert", "_Thread_local", "EOF", "NULL", "alignas", "alignof",
-    "auto",     "bool",     "break",    "case",     "char",     "complex",  "const",
-    "constexpr", "continue", "default", "do",       "double",   "else",     "enum",
-    "errno",    "extern",   "false",    "float",    "for",      "goto",     "i386",
-    "if",       "imaginary", "inline",  "int",      "linux",    "long",     "noreturn",
-    "nullptr",  "register", "restrict", "return",   "short",    "signed",   "sizeof",
-    "static",   "static_assert", "stderr", "stdin", "stdout",   "struct",   "switch",
-    "thread_local", "true", "typedef",  "typeof",   "typeof_unqual", "union", "unix",
-    "unsigned", "void",     "volatile", "while",
+    "_Alignas",
+    "_Alignof",
+    "_Atomic",
+    "_Bool",
+    "_Complex",
+    "_Generic",
+    "_Imaginary",
+    "_Noreturn",
+    "_Static_assert",
+    "_Thread_local",
+    "EOF",
+    "NULL",
+    "alignas",
+    "alignof",
+    "auto",
+    "bool",
+    "break",
+    "case",
+    "char",
+    "complex",
+    "const",
+    "constexpr",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "errno",
+    "extern",
+    "false",
+    "float",
+    "for",
+    "goto",
+    "i386",
+    "if",
+    "imaginary",
+    "inline",
+    "int",
+    "linux",
+    "long",
+    "noreturn",
+    "nullptr",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "static_assert",
+    "stderr",
+    "stdin",
+    "stdout",
+    "struct",
+    "switch",
+    "thread_local",
+    "true",
+    "typedef",
+    "typeof",
+    "typeof_unqual",
+    "union",
+    "unix",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
 };
 
 bool sc_is_c_reserved(const char *name)
@@ -102,8 +159,8 @@ static void check_members(sc_arena *a, sc_diags *d, sc_message *m)
 
 static void add_message_symbols(sc_arena *a, symtab *t, const sc_message *m)
 {
-    static const char *const suffixes[] = {"", "_desc", "_fields", "_init", "_free",
-                                           "_encode", "_decode"};
+    static const char *const suffixes[] = {"",      "_desc",   "_fields", "_init",
+                                           "_free", "_encode", "_decode"};
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
         sym_add(t, sc_sprintf(a, "%s%s", m->cname, suffixes[i]), m->loc);
     for (size_t i = 0; i < m->fields.n; i++) {
@@ -156,8 +213,7 @@ int sc_cnames(sc_arena *a, sc_diags *d, sc_schema *s, const char *schema_name)
 {
     size_t errors_before = d->n;
     symtab t = {0};
-    static const char *const schema_suffixes[] = {"", "_services", "_messages", "_enums",
-                                                  "_files"};
+    static const char *const schema_suffixes[] = {"", "_services", "_messages", "_enums", "_files"};
     for (size_t i = 0; i < sizeof(schema_suffixes) / sizeof(schema_suffixes[0]); i++)
         sym_add(&t, sc_sprintf(a, "%s%s", schema_name, schema_suffixes[i]), (sc_loc){0});
 

@@ -86,10 +86,12 @@ static void emit_entry(sc_buf *out, const sc_field *f)
 static void emit_wrappers(sc_buf *out, const sc_message *m)
 {
     const char *c = m->cname;
-    sc_buf_printf(out, "static inline void %s_init(%s *m)\n{\n    tnd_msg_init(&%s_desc, m);\n}\n\n",
-                  c, c, c);
-    sc_buf_printf(out, "static inline void %s_free(%s *m)\n{\n    tnd_msg_free(&%s_desc, m);\n}\n\n",
-                  c, c, c);
+    sc_buf_printf(out,
+                  "static inline void %s_init(%s *m)\n{\n    tnd_msg_init(&%s_desc, m);\n}\n\n", c,
+                  c, c);
+    sc_buf_printf(out,
+                  "static inline void %s_free(%s *m)\n{\n    tnd_msg_free(&%s_desc, m);\n}\n\n", c,
+                  c, c);
     sc_buf_printf(out,
                   "TND_MUST_CHECK static inline int\n"
                   "%s_encode(const %s *m, uint8_t **out, size_t *len, tnd_codec_err *err)\n"
@@ -153,8 +155,9 @@ static void emit_descriptors(sc_buf *out, const sc_schema *s, const char *schema
                           v->cname, j);
         }
     }
-    sc_buf_printf(out, "\n/* Everything in this contract, for the server and reflection. */\n"
-                       "extern const tnd_schema_desc %s;\n\n",
+    sc_buf_printf(out,
+                  "\n/* Everything in this contract, for the server and reflection. */\n"
+                  "extern const tnd_schema_desc %s;\n\n",
                   schema_name);
 }
 

@@ -5,10 +5,11 @@
 #include "schemac.h"
 
 static const char *const ftype_names[] = {
-    [SC_K_BOOL] = "TND_T_BOOL",     [SC_K_INT32] = "TND_T_INT32",   [SC_K_INT64] = "TND_T_INT64",
-    [SC_K_UINT32] = "TND_T_UINT32", [SC_K_UINT64] = "TND_T_UINT64", [SC_K_DOUBLE] = "TND_T_DOUBLE",
-    [SC_K_STRING] = "TND_T_STRING", [SC_K_BYTES] = "TND_T_BYTES",   [SC_K_ENUM] = "TND_T_ENUM",
-    [SC_K_MESSAGE] = "TND_T_MESSAGE",
+    [SC_K_BOOL] = "TND_T_BOOL",     [SC_K_INT32] = "TND_T_INT32",
+    [SC_K_INT64] = "TND_T_INT64",   [SC_K_UINT32] = "TND_T_UINT32",
+    [SC_K_UINT64] = "TND_T_UINT64", [SC_K_DOUBLE] = "TND_T_DOUBLE",
+    [SC_K_STRING] = "TND_T_STRING", [SC_K_BYTES] = "TND_T_BYTES",
+    [SC_K_ENUM] = "TND_T_ENUM",     [SC_K_MESSAGE] = "TND_T_MESSAGE",
 };
 
 static const char *const label_names[] = {
@@ -131,8 +132,7 @@ static void emit_service(sc_buf *out, const sc_service *v)
                           v->full_name, m->name, m->name, call_kind(m), m->req.msg->cname,
                           m->resp.msg->cname);
             emit_roles(out, m->roles);
-            sc_buf_printf(out,
-                          ",\n        .is_public = %s,\n        .idempotent = %s,\n    },\n",
+            sc_buf_printf(out, ",\n        .is_public = %s,\n        .idempotent = %s,\n    },\n",
                           m->is_public ? "true" : "false", m->idempotent ? "true" : "false");
         }
         sc_buf_puts(out, "};\n\n");
@@ -148,9 +148,8 @@ static void emit_service(sc_buf *out, const sc_service *v)
 }
 
 /* A "static const T *const NAME_suffix[] = {...};" table, or nothing when empty. */
-static void emit_table(sc_buf *out, const char *type, const char *schema_name,
-                       const char *suffix, const sc_vec *items, size_t cname_offset,
-                       const char *item_suffix)
+static void emit_table(sc_buf *out, const char *type, const char *schema_name, const char *suffix,
+                       const sc_vec *items, size_t cname_offset, const char *item_suffix)
 {
     if (!items->n)
         return;
@@ -164,8 +163,8 @@ static void emit_table(sc_buf *out, const char *type, const char *schema_name,
 
 static void emit_schema(sc_buf *out, const sc_schema *s, const char *n)
 {
-    emit_table(out, "tnd_service_desc", n, "services", &s->services,
-               offsetof(sc_service, cname), "_service");
+    emit_table(out, "tnd_service_desc", n, "services", &s->services, offsetof(sc_service, cname),
+               "_service");
     emit_table(out, "tnd_msg_desc", n, "messages", &s->messages, offsetof(sc_message, cname),
                "_desc");
     emit_table(out, "tnd_enum_desc", n, "enums", &s->enums, offsetof(sc_enum, cname), "_desc");

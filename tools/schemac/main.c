@@ -64,6 +64,7 @@ static const char *base_name(const char *path)
 static int parse_args(int argc, char **argv, options *o)
 {
     int i = 1;
+    bool dashdash = false;
     for (; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -71,6 +72,7 @@ static int parse_args(int argc, char **argv, options *o)
             return 0;
         }
         if (strcmp(arg, "--") == 0) {
+            dashdash = true;
             i++;
             break;
         }
@@ -89,8 +91,9 @@ static int parse_args(int argc, char **argv, options *o)
     }
     o->files = argv + i;
     o->n_files = argc - i;
-    for (int j = 0; j < o->n_files; j++)
-        if (o->files[j][0] == '-' && o->files[j][1] != '\0' && strcmp(argv[i - 1], "--") != 0)
+    /* "schemac a.schema --out x" is a mistake, not a file named "--out". */
+    for (int j = 0; j < o->n_files && !dashdash; j++)
+        if (o->files[j][0] == '-' && o->files[j][1] != '\0')
             return usage_error("options must come before the files ('%s')", o->files[j]);
     if (!o->name)
         return usage_error("%s", "missing --name");

@@ -22,9 +22,8 @@ typedef struct parser {
 
 /* Words that start declarations or are types: never the name of a declaration. */
 static const char *const reserved_words[] = {
-    "package", "message", "enum",   "service", "rpc",    "returns", "stream", "optional",
-    "repeated", "map",    "bool",   "int32",   "int64",  "uint32",  "uint64", "double",
-    "string",  "bytes",
+    "package", "message", "enum",  "service", "rpc",    "returns", "stream", "optional", "repeated",
+    "map",     "bool",    "int32", "int64",   "uint32", "uint64",  "double", "string",   "bytes",
 };
 
 const sc_role sc_roles[] = {
@@ -256,8 +255,7 @@ static int parse_message(parser *p)
         const sc_token *n2 = peek2(p);
         if (!n2)
             return -1;
-        if ((is_word(&p->cur, "message") || is_word(&p->cur, "enum")) &&
-            n2->kind == SC_TOK_IDENT) {
+        if ((is_word(&p->cur, "message") || is_word(&p->cur, "enum")) && n2->kind == SC_TOK_IDENT) {
             sc_error(p->d, p->cur.loc,
                      "nested declarations are not supported: declare %.*s at top level",
                      (int)p->cur.len, p->cur.text);
@@ -281,8 +279,7 @@ static int parse_enum(parser *p)
         sc_enum_value *v = sc_alloc(p->a, sizeof(*v));
         if (p->cur.kind != SC_TOK_IDENT)
             return unexpected(p, "enum value name or '}'");
-        if (expect_ident(p, "enum value name", &v->name, &v->loc) < 0 ||
-            expect_punct(p, '=') < 0 ||
+        if (expect_ident(p, "enum value name", &v->name, &v->loc) < 0 || expect_punct(p, '=') < 0 ||
             expect_int(p, "enum value number", &v->number, &v->number_loc) < 0 ||
             expect_punct(p, ';') < 0)
             return -1;
@@ -356,8 +353,8 @@ static int parse_method_options(parser *p, sc_method *m)
         } else if (strcmp(name, "roles") == 0) {
             seen = &seen_roles;
         } else {
-            sc_error(p->d, loc,
-                     "unknown method option '%s' (expected public, idempotent or roles)", name);
+            sc_error(p->d, loc, "unknown method option '%s' (expected public, idempotent or roles)",
+                     name);
             return -1;
         }
         if (*seen)

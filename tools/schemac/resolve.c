@@ -110,8 +110,7 @@ static const decl *lookup(const scope *sc, const char *full_name)
 }
 
 /* Resolve a type: a scalar, then a name in the file's package, then a fully qualified name. */
-static int resolve_type(sc_arena *a, sc_diags *d, const scope *sc, const sc_file *f,
-                        sc_typeref *t)
+static int resolve_type(sc_arena *a, sc_diags *d, const scope *sc, const sc_file *f, sc_typeref *t)
 {
     for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
         if (strcmp(t->name, scalars[i].name) == 0) {

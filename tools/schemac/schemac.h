@@ -125,8 +125,8 @@ typedef struct sc_field {
     sc_vec options; /* sc_option * */
     /* Set by the resolver. */
     uint32_t max_len, max_count;
-    const char *cname;        /* C member name (keywords mangled) */
-    const char *entry_cname;  /* maps: the entry struct type */
+    const char *cname;       /* C member name (keywords mangled) */
+    const char *entry_cname; /* maps: the entry struct type */
 } sc_field;
 
 typedef struct sc_message {
