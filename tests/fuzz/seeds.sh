@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Write the seed inputs of one fuzz target into a directory:
+#   tests/fuzz/seeds.sh decode DIR
+# Seeds are written from hex here, at run time, so no binary files live in
+# the repository. Unknown targets get no generated seeds (exit 0).
+set -eu
+target=$1
+dir=$2
+mkdir -p "$dir"
+
+# seed NAME HEX...: the bytes spelled by HEX (spaces ignored) into DIR/NAME.
+seed() {
+    local name=$1 hex out=
+    shift
+    hex=$(printf '%s' "$*" | tr -d ' \n')
+    for ((i = 0; i < ${#hex}; i += 2)); do
+        out+="\\x${hex:i:2}"
+    done
+    printf "$out" >"$dir/$name"
+}
+
+case "$target" in
+decode)
+    seed empty_map 80
+    # Scalars: every singular field, extreme values
+    seed scalars 89 01c3 02d280000000 03ff 04ceffffffff 05cfffffffffffffffff \
+        06cb7ff8000000000000 07a3616263 08c4020001 0902
+    # Scalars: optional fields present with defaults
+    seed scalars_opt 89 0bc2 0c00 0d00 0e00 0f00 10cb0000000000000000 11a0 12c400 1300
+    # Containers: repeated of each kind, maps, nested message
+    seed containers 8a 0192c3c2 0292 01ff 0391d3 8000000000000000 0491ceffffffff \
+        0591cd012c 0692ca3fc00000cb7ff0000000000000 0792a161a0 0892c400c40101 \
+        0c81a178 81 01c3 0e82 07a163 0c01
+    seed containers_maps 83 0b82a16bfb a0d0ff 0d81a161a162 0a9280 8102 05
+    # Node: a list and a tree
+    seed node 83 01a172 0281 01a16e 0392 8101a161 81 0391 8101a162
+    # Limited: exactly at every limit
+    seed limited 84 01a83132333435363738 02c40401020304 0393010203 \
+        0482a16ba176a53132333435a56162636465
+    # a few malformed shapes for the checker
+    seed huge_array ddffffffff
+    seed huge_map dfffffffff
+    seed never_used 91c1
+    seed ext 8107d40100
+    seed deep 9191919191919191919190
+    seed trailing 8080
+    ;;
+esac
