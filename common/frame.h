@@ -15,8 +15,6 @@
 
 #include "tender/codec.h"
 
-#define TND_ALPN "tender/1"
-
 typedef enum tnd_frame_type {
     TND_FRAME_SETTINGS = 0,
     TND_FRAME_CALL = 1,

@@ -21,12 +21,11 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "tender/error.h"
 #include <stdint.h>
 
 /* Results that must not be ignored (as in tender/codec.h). */
-#ifndef TND_MUST_CHECK
-#define TND_MUST_CHECK __attribute__((warn_unused_result))
-#endif
 
 /* The one application protocol both sides accept (wire form without the length byte). */
 #define TND_TLS_ALPN "tender/1"

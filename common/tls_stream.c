@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "tls.h"
 #include "tender/error.h"
 
 #define DEFAULT_HIGH_WATER (1u << 20)
@@ -151,7 +152,7 @@ static bool alpn_ok(SSL *ssl)
     const unsigned char *p = NULL;
     unsigned int n = 0;
     SSL_get0_alpn_selected(ssl, &p, &n);
-    return n == strlen(TND_ALPN) && memcmp(p, TND_ALPN, n) == 0;
+    return n == strlen(TND_TLS_ALPN) && memcmp(p, TND_TLS_ALPN, n) == 0;
 }
 
 /* Advance the handshake; 1 when done, 0 when more bytes are needed, <0 on failure. */
@@ -164,7 +165,7 @@ static int drive_handshake(tnd_tls_stream *s)
             return frc;
         if (!alpn_ok(s->ssl)) {
             snprintf(s->error, sizeof s->error,
-                     "TLS handshake failed: the peer did not agree on ALPN \"%s\"", TND_ALPN);
+                     "TLS handshake failed: the peer did not agree on ALPN \"%s\"", TND_TLS_ALPN);
             return TND_ETLS;
         }
         s->handshake_done = true;

@@ -141,9 +141,10 @@ static void on_handshake(tnd_tls_stream *s, int status)
                 NULL);
         return;
     }
-    if (tnd_tls_peer_identity(s->ssl, &c->peer) != 0) {
-        tnd_log(TND_LOG_WARN, "refused certificate without a valid tenderd role", "peer",
-                c->peer_addr, NULL);
+    char why[256];
+    if (tnd_tls_peer_identity_ex(s->ssl, &c->peer, why, sizeof why) != 0) {
+        tnd_log(TND_LOG_WARN, "refused client certificate", "peer", c->peer_addr, "reason", why,
+                NULL);
         tnd_conn_close(c);
         return;
     }

@@ -33,7 +33,6 @@
 #include "tender/error.h"
 #include "tender/limits.h"
 
-#define TND_MUST_CHECK __attribute__((warn_unused_result))
 
 typedef struct tnd_bytes {
     uint8_t *data;

@@ -6,6 +6,9 @@
 #ifndef TENDER_ERROR_H
 #define TENDER_ERROR_H
 
+/* Results a caller must look at. */
+#define TND_MUST_CHECK __attribute__((warn_unused_result))
+
 /* X(name, value, message) */
 #define TND_ERRNO_MAP(X)                                                                           \
     X(NOMEM, -1, "out of memory")                                                                  \

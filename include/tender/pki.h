@@ -21,10 +21,9 @@
 
 #include <stddef.h>
 
+#include "tender/error.h"
+
 /* Results that must not be ignored (as in tender/codec.h). */
-#ifndef TND_MUST_CHECK
-#define TND_MUST_CHECK __attribute__((warn_unused_result))
-#endif
 
 /* Longest identity name: [A-Za-z0-9_.-], not starting with '.'. */
 #define TND_PKI_MAX_NAME 64
