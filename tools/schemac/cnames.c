@@ -191,15 +191,29 @@ static void add_service_symbols(sc_arena *a, symtab *t, const sc_service *v)
     }
 }
 
+static bool same_loc(sc_loc a, sc_loc b)
+{
+    return a.file == b.file && a.line == b.line && a.col == b.col;
+}
+
 static void check_globals(sc_diags *d, symtab *t)
 {
     qsort(t->items, t->n, sizeof(*t->items), cmp_symbol);
+    sc_loc *reported = sc_xmalloc(t->n * sizeof(*reported));
+    size_t n_reported = 0;
     for (size_t i = 1; i < t->n; i++) {
         const symbol *first = &t->items[i - 1], *dup = &t->items[i];
         while (first > t->items && strcmp(first[-1].name, dup->name) == 0)
             first--;
         if (strcmp(first->name, dup->name) != 0)
             continue;
+        /* One clash per declaration is enough: "A" vs "A_desc" clashes in several names. */
+        bool seen = false;
+        for (size_t j = 0; j < n_reported && !seen; j++)
+            seen = same_loc(reported[j], dup->loc);
+        if (seen)
+            continue;
+        reported[n_reported++] = dup->loc;
         if (first->loc.file)
             sc_error(d, dup->loc, "generated C name '%s' clashes with the one for %s:%d:%d",
                      dup->name, first->loc.file->path, first->loc.line, first->loc.col);
@@ -207,6 +221,7 @@ static void check_globals(sc_diags *d, symtab *t)
             sc_error(d, dup->loc, "generated C name '%s' clashes with the --name symbols",
                      dup->name);
     }
+    free(reported);
 }
 
 int sc_cnames(sc_arena *a, sc_diags *d, sc_schema *s, const char *schema_name)

@@ -180,10 +180,9 @@ int main(int argc, char **argv)
 
     if (load_files(&a, &d, &s, &o) < 0)
         goto cleanup;
-    /* Both passes report independent problems; run both before giving up. */
-    int resolved = sc_resolve(&a, &d, &s);
-    int named = sc_cnames(&a, &d, &s, o.name);
-    if (resolved < 0 || named < 0)
+    /* C names only once the schema itself is sound: a duplicate message would
+     * otherwise also be reported as a clash of every C name derived from it. */
+    if (sc_resolve(&a, &d, &s) < 0 || sc_cnames(&a, &d, &s, o.name) < 0)
         goto cleanup;
 
     sc_gen_header(&header, &s, o.name);
