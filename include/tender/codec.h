@@ -83,7 +83,8 @@ typedef struct tnd_field_desc {
     size_t map_value_offset;           /* offset of `value` inside a map entry (MAP) */
     const struct tnd_msg_desc *msg;    /* TND_T_MESSAGE: the nested message */
     const struct tnd_enum_desc *enm;   /* TND_T_ENUM: the enum */
-    uint32_t max_len;   /* string/bytes limit in bytes; 0: TND_DEFAULT_MAX_STRING/BYTES */
+    uint32_t max_len;   /* string/bytes limit in bytes; 0: TND_DEFAULT_MAX_STRING/BYTES.
+                         * For a map it bounds the keys as well as string/bytes values. */
     uint32_t max_count; /* repeated/map limit; 0: TND_DEFAULT_MAX_COUNT */
 } tnd_field_desc;
 
@@ -106,12 +107,16 @@ void tnd_msg_init(const tnd_msg_desc *d, void *msg);
 /** Free everything msg owns and reset it to defaults. msg itself is not freed. NULL is allowed. */
 void tnd_msg_free(const tnd_msg_desc *d, void *msg);
 
-/** Check msg against the schema's limits (max_len, max_count, UTF-8, no NUL in strings).
- * Returns 0 or TND_ELIMIT / TND_EUTF8 with err (may be NULL) naming the field path. */
+/** Check msg against the schema's limits (max_len, max_count, UTF-8, no NUL in strings)
+ * and against what every receiver accepts: nesting within TND_MSGPACK_MAX_DEPTH
+ * (which also stops a cyclic message) and at most TND_MSGPACK_MAX_OBJECTS objects.
+ * Returns 0 or TND_ELIMIT / TND_EUTF8 / TND_ETOODEEP with err (may be NULL)
+ * naming the field path. */
 TND_MUST_CHECK int tnd_msg_check(const tnd_msg_desc *d, const void *msg, tnd_codec_err *err);
 
 /** Append msg as one MessagePack map to pk. Does not check limits (see tnd_msg_check).
- * Returns 0 or TND_ENOMEM. */
+ * Returns 0, TND_ENOMEM (a write failed), or TND_ELIMIT for a count or length
+ * beyond what MessagePack can express (UINT32_MAX). */
 TND_MUST_CHECK int tnd_msg_pack(const tnd_msg_desc *d, const void *msg, msgpack_packer *pk);
 
 /** Encode msg into a fresh buffer (malloc'd, caller frees *out with free()).
@@ -120,8 +125,11 @@ TND_MUST_CHECK int tnd_msg_encode(const tnd_msg_desc *d, const void *msg, uint8_
                                   size_t *out_len, tnd_codec_err *err);
 
 /** Decode an already unpacked object into msg (which must be initialised; on
- * failure it is left freed and initialised). The object must come from
- * tnd_msgpack_unpack() or an equally validated source. Enforces the field limits. */
+ * failure it is left freed and initialised). Anything msg held before is freed
+ * first: decoding replaces, it never merges. The object must come from
+ * tnd_msgpack_unpack() or an equally validated source. Enforces the field limits.
+ * A string present on the wire is never NULL afterwards (an empty one is "");
+ * nil for a field means absent. */
 TND_MUST_CHECK int tnd_msg_from_object(const tnd_msg_desc *d, const msgpack_object *obj,
                                        void *msg, tnd_codec_err *err);
 
@@ -136,6 +144,9 @@ TND_MUST_CHECK int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, si
  * to hand to msgpack-c: depth <= TND_MSGPACK_MAX_DEPTH, at most
  * TND_MSGPACK_MAX_OBJECTS objects, every container count and str/bin length
  * within the remaining bytes, no ext types, no trailing bytes. Allocates nothing.
+ * A count or length beyond the remaining bytes is TND_EMALFORMED (the value
+ * cannot be complete), e.g. "map at offset 0 declares 4294967295 entries but
+ * only 0 bytes follow".
  * Returns 0, TND_EMALFORMED (truncated or invalid), TND_ETOODEEP, TND_ELIMIT,
  * TND_EEXTTYPE or TND_ETRAILING, with err (may be NULL) saying where. */
 TND_MUST_CHECK int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err);
