@@ -128,7 +128,7 @@ check: all $(TESTS)
 	@BUILD=$(BUILD) tests/run.sh $(TESTS)
 
 test: deps-check
-	@rm -f build/results build/asan/results
+	@rm -f build/results build/asan/results build/fuzz/results
 	@$(MAKE) --no-print-directory check BUILD=build || true
 	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 || true
 	@$(MAKE) --no-print-directory fuzz-smoke || true
@@ -142,7 +142,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined 
 
 fuzz: deps-check $(FUZZ_BIN)
 
-build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c: $(SCHEMA) $(TEST_SCHEMA) $(SCHEMAC)
+build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_SCHEMA) $(SCHEMAC)
 	@mkdir -p $(@D)
 	$(SCHEMAC) --name tnd_schema --out build/fuzz/gen/tender_schema $(SCHEMA)
 	$(SCHEMAC) --name test_schema --out build/fuzz/gen/test_schema $(TEST_SCHEMA)
