@@ -45,4 +45,16 @@ decode)
     seed deep 9191919191919191919190
     seed trailing 8080
     ;;
+frame)
+    # SETTINGS, then a unary Health/Check: CALL, MESSAGE (docs/PROTOCOL.md section 9)
+    seed settings 0000001e 93 00 00 85 01ce00400000 02cd0400 03ce00800000 04cd4000 05ce02000000
+    seed call 00000035 95 01 01 bd74656e6465722e6865616c74682e76312e4865616c74682f436865636b \
+        81 ac782d726571756573742d6964 a27231 cd1388
+    seed message 00000020 94 02 01 c41a 8101b774656e6465722e6865616c74682e76312e4865616c7468 c3
+    seed ping_window 00000006 94 05 00 01 c2 00000004 93 07 00 10
+    seed goaway_cancel 00000005 95 06 00 00 00 a0 00000003 92 04 03
+    seed oversized 7fffffff 90
+    seed truncated 00000003 95 01 01
+    seed huge_map_payload 00000009 94 02 01 c405 ddffffffff c3
+    ;;
 esac
