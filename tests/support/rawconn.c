@@ -234,3 +234,42 @@ void rawconn_close(rawconn *c)
     memset(c, 0, sizeof *c);
     c->fd = -1;
 }
+
+int rawconn_call(rawconn *c, uint32_t sid, const char *method, const tnd_msg_desc *req_desc,
+                 const void *req, const tnd_msg_desc *resp_desc, void *resp, char *msg,
+                 size_t msg_len, const tnd_md *md, size_t n_md)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    tnd_codec_err err;
+    if (tnd_msg_encode(req_desc, req, &buf, &len, &err) != 0)
+        return -1;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    int rc = tnd_frame_put_call(&sb, sid, method, md, n_md, 0);
+    rc = rc ? rc : tnd_frame_put_message(&sb, sid, buf, len, true);
+    if (rc == 0)
+        rc = rawconn_send(c, &sb);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+    if (rc != 0)
+        return -1;
+    if (msg && msg_len)
+        msg[0] = '\0';
+    tnd_frame f;
+    while (rawconn_read(c, &f, 10000, true) == 0) {
+        if (f.stream_id != sid)
+            continue;
+        if (f.type == TND_FRAME_MESSAGE && resp_desc && resp) {
+            if (tnd_msg_decode(resp_desc, f.u.message.payload.ptr, f.u.message.payload.len, resp,
+                               &err) != 0)
+                return -1;
+        } else if (f.type == TND_FRAME_STATUS) {
+            if (msg)
+                snprintf(msg, msg_len, "%.*s", (int)f.u.status.message.len,
+                         (const char *)f.u.status.message.ptr);
+            return (int)f.u.status.code;
+        }
+    }
+    return -1;
+}

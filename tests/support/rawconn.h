@@ -52,4 +52,12 @@ bool rawconn_closed(rawconn *c, int timeout_ms);
 
 void rawconn_close(rawconn *c);
 
+
+
+/* One unary call on stream sid: encodes req, decodes the response into resp
+ * (initialised by the caller; may be NULL), copies the status message.
+ * Optional metadata. Returns the status code, or -1 on a transport error. */
+int rawconn_call(rawconn *c, uint32_t sid, const char *method, const tnd_msg_desc *req_desc,
+                 const void *req, const tnd_msg_desc *resp_desc, void *resp, char *msg,
+                 size_t msg_len, const tnd_md *md, size_t n_md);
 #endif

@@ -68,6 +68,8 @@ void testsrv_start(testsrv *t, void (*cfg_edit)(tnd_config *), void (*setup)(tnd
 {
     char err[512];
     tnd_config cfg;
+    t->cfg_edit = cfg_edit;
+    t->setup = setup;
     tnd_config_defaults(&cfg);
     snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
     testsrv_path(t, "server.crt", cfg.cert, sizeof cfg.cert);
@@ -100,14 +102,26 @@ void testsrv_reload(testsrv *t)
         usleep(10000);
 }
 
-void testsrv_stop(testsrv *t)
+void testsrv_halt(testsrv *t)
 {
     t->stop_mode = 0;
     uv_async_send(&t->stop_async);
     pthread_join(t->thread, NULL);
     tnd_server_free(t->srv);
+    t->srv = NULL;
     uv_loop_close(&t->loop);
+}
+
+void testsrv_stop(testsrv *t)
+{
+    testsrv_halt(t);
     test_rmtree(t->dir);
+}
+
+void testsrv_restart(testsrv *t)
+{
+    testsrv_halt(t);
+    testsrv_start(t, t->cfg_edit, t->setup);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -17,6 +17,8 @@ typedef struct testsrv {
     tnd_server *srv;
     pthread_t thread;
     _Atomic int stop_mode; /* 0 drain, 1 reload */
+    void (*cfg_edit)(tnd_config *);
+    void (*setup)(tnd_server *);
 } testsrv;
 
 /** Make a temporary folder with a development PKI in it. */
@@ -28,6 +30,12 @@ void testsrv_start(testsrv *t, void (*cfg_edit)(tnd_config *), void (*setup)(tnd
 
 /** Drain the server, wait for its thread, free it and remove the folder. */
 void testsrv_stop(testsrv *t);
+
+/** Drain and free the server but keep its folder (database and PKI). */
+void testsrv_halt(testsrv *t);
+
+/** testsrv_halt, then start again on the same folder (a new port). */
+void testsrv_restart(testsrv *t);
 
 /** Ask the loop thread to reload certificates (as SIGHUP does), and wait. */
 void testsrv_reload(testsrv *t);
