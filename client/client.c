@@ -1,0 +1,149 @@
+/* The client object: options, TLS context, lifetime (see tender/client.h). */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_internal.h"
+#include "tls.h"
+
+static void set_err(char *err, size_t err_len, const char *fmt, const char *arg)
+{
+    if (err && err_len)
+        snprintf(err, err_len, fmt, arg);
+}
+
+void tnd_client_opts_init(tnd_client_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+}
+
+uint64_t tnd__client_random(tnd_client *c)
+{
+    /* xorshift64*: jitter needs spread, not secrecy. */
+    c->rng ^= c->rng >> 12;
+    c->rng ^= c->rng << 25;
+    c->rng ^= c->rng >> 27;
+    return c->rng * 2685821657736338717ull;
+}
+
+int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **out, char *err,
+                   size_t err_len)
+{
+    if (out)
+        *out = NULL;
+    if (!loop || !opts || !out) {
+        set_err(err, err_len, "%s", "tnd_client_new: loop, opts and out are required");
+        return TND_EINVAL;
+    }
+    if (!opts->ca_file || !*opts->ca_file) {
+        set_err(err, err_len, "%s", "no CA file: give the CA that issued the server's certificate");
+        return TND_EINVAL;
+    }
+    if (!opts->cert_file != !opts->key_file) {
+        set_err(err, err_len, "%s",
+                opts->cert_file ? "a client certificate needs its key file"
+                                : "a key file needs its client certificate");
+        return TND_EINVAL;
+    }
+    tnd_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        set_err(err, err_len, "%s", "out of memory");
+        return TND_ENOMEM;
+    }
+    const char *server = opts->server && *opts->server ? opts->server : TND_CLIENT_DEFAULT_SERVER;
+    if (strlen(server) >= sizeof c->server ||
+        tnd__split_hostport(server, c->host, sizeof c->host, c->port, sizeof c->port) != 0) {
+        set_err(err, err_len, "bad server address \"%.200s\": expected HOST:PORT", server);
+        free(c);
+        return TND_EINVAL;
+    }
+    snprintf(c->server, sizeof c->server, "%s", server);
+    c->ssl_ctx = tnd_tls_client_ctx_new(opts->ca_file, opts->cert_file, opts->key_file, err,
+                                        err_len);
+    if (!c->ssl_ctx) {
+        free(c);
+        return TND_ETLS;
+    }
+    c->loop = loop;
+    c->refs = 1;
+    c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : TND_CLIENT_DEFAULT_TIMEOUT_MS;
+    c->max_frame = opts->max_frame ? opts->max_frame : TND_DEFAULT_MAX_FRAME;
+    c->connect_timeout_ms =
+        opts->connect_timeout_ms ? opts->connect_timeout_ms : TND_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : TND_CLIENT_DEFAULT_MAX_ATTEMPTS;
+    c->backoff_base_ms = opts->backoff_base_ms ? opts->backoff_base_ms
+                                               : TND_CLIENT_DEFAULT_BACKOFF_BASE_MS;
+    c->backoff_max_ms = opts->backoff_max_ms ? opts->backoff_max_ms
+                                             : TND_CLIENT_DEFAULT_BACKOFF_MAX_MS;
+    if (RAND_bytes((unsigned char *)&c->rng, sizeof c->rng) != 1 || c->rng == 0)
+        c->rng = uv_hrtime() | 1;
+    *out = c;
+    return 0;
+}
+
+int tnd_client_open(const tnd_client_opts *opts, tnd_client **out, char *err, size_t err_len)
+{
+    if (out)
+        *out = NULL;
+    uv_loop_t *loop = malloc(sizeof *loop);
+    if (!loop) {
+        set_err(err, err_len, "%s", "out of memory");
+        return TND_ENOMEM;
+    }
+    int rc = uv_loop_init(loop);
+    if (rc != 0) {
+        set_err(err, err_len, "cannot create an event loop: %s", uv_strerror(rc));
+        free(loop);
+        return TND_EIO;
+    }
+    rc = tnd_client_new(loop, opts, out, err, err_len);
+    if (rc != 0) {
+        uv_loop_close(loop);
+        free(loop);
+        return rc;
+    }
+    (*out)->owns_loop = true;
+    return 0;
+}
+
+const char *tnd_client_server(const tnd_client *client)
+{
+    return client->server;
+}
+
+/* The last reference: everything the client had is closed. Only clients on
+ * the caller's loop get here; tnd_client_free releases a private loop's. */
+void tnd__client_unref(tnd_client *c)
+{
+    if (--c->refs > 0)
+        return;
+    SSL_CTX_free(c->ssl_ctx);
+    free(c);
+}
+
+void tnd_client_free(tnd_client *c)
+{
+    if (!c || c->closing)
+        return;
+    c->closing = true;
+    c->refs++; /* ours, for the duration of this function */
+    while (c->calls)
+        tnd__call_end(c->calls, TND_STATUS_CANCELLED, "the client was closed");
+    tnd__conn_close_all(c);
+    c->refs--; /* the client's own reference */
+    if (!c->owns_loop) {
+        tnd__client_unref(c); /* ours; close callbacks drop the rest */
+        return;
+    }
+    /* Run the private loop until every handle has closed. */
+    uv_loop_t *loop = c->loop;
+    while (c->refs > 1 && uv_run(loop, UV_RUN_ONCE) != 0) {
+    }
+    while (uv_run(loop, UV_RUN_NOWAIT) != 0) {
+    }
+    SSL_CTX_free(c->ssl_ctx);
+    free(c);
+    uv_loop_close(loop);
+    free(loop);
+}

@@ -1,0 +1,241 @@
+/* libtender: the client side of the tender/1 protocol (docs/PROTOCOL.md).
+ *
+ * A tnd_client is one logical channel to one server ("HOST:PORT"). It opens
+ * TLS 1.3 connections itself (ALPN tender/1, server certificate and host name
+ * verified against the CA, optional client certificate), reconnects after a
+ * GOAWAY or a broken connection, and runs many calls at once over them.
+ *
+ * Two ways to use it:
+ *
+ *  - Asynchronously, on the caller's libuv loop: tnd_client_new, then
+ *    tnd_client_call_start with callbacks. Every function must be called on
+ *    the loop's thread; callbacks run there too.
+ *  - Blocking, on a private loop: tnd_client_open, then tnd_client_unary or
+ *    the tnd_client_stream_* functions. One thread at a time.
+ *
+ * Results. Setup functions return 0 or a negative TND_E* code (tender/error.h)
+ * with a message in err. Calls end with a gRPC status code (tender/status.h)
+ * and a message: client-side failures are mapped to status codes too
+ * (cannot connect, TLS failure or connection lost: UNAVAILABLE; local
+ * deadline: DEADLINE_EXCEEDED; tnd_client_call_cancel: CANCELLED; a response
+ * that does not decode: INTERNAL). The library never aborts the process.
+ *
+ * Retries. A call whose method descriptor is idempotent and that ends with
+ * UNAVAILABLE before any response reached the caller is tried again, with
+ * exponential backoff and full jitter (base 100 ms, x2, capped at 5 s), at
+ * most max_attempts times in all, and never past its deadline. Calls the
+ * server never saw (stream id above a GOAWAY's last id, or not yet sent) are
+ * moved to a new connection whatever the method.
+ *
+ * Messages are the generated C structs (tender/codec.h); a call encodes its
+ * requests with method->request and decodes responses with method->response.
+ */
+#ifndef TENDER_CLIENT_H
+#define TENDER_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "tender/error.h"
+#include "tender/service.h"
+#include "tender/status.h"
+
+#ifndef TND_MUST_CHECK
+#define TND_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define TND_CLIENT_DEFAULT_SERVER "127.0.0.1:7443"
+#define TND_CLIENT_DEFAULT_TIMEOUT_MS 30000u
+#define TND_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define TND_CLIENT_DEFAULT_MAX_ATTEMPTS 4
+#define TND_CLIENT_DEFAULT_BACKOFF_BASE_MS 100u
+#define TND_CLIENT_DEFAULT_BACKOFF_MAX_MS 5000u
+
+/** A timeout_ms value meaning "this call has no deadline" (e.g. a watch). */
+#define TND_NO_DEADLINE UINT32_MAX
+
+typedef struct tnd_client tnd_client;
+typedef struct tnd_client_call tnd_client_call;
+typedef struct tnd_client_stream tnd_client_stream;
+
+/** How to reach the server. Strings are copied by tnd_client_new/open. */
+typedef struct tnd_client_opts {
+    const char *server;    /**< "HOST:PORT" or "[IPv6]:PORT"; NULL: TND_CLIENT_DEFAULT_SERVER */
+    const char *ca_file;   /**< PEM CA the server's certificate must chain to. Required. */
+    const char *cert_file; /**< PEM client certificate, or NULL for an anonymous client */
+    const char *key_file;  /**< its private key; NULL exactly when cert_file is NULL */
+    uint32_t timeout_ms;   /**< deadline of calls that give none; 0: 30 s */
+    uint32_t max_frame;    /**< largest frame accepted from the server; 0: 4 MiB */
+    uint32_t connect_timeout_ms; /**< TCP connect + TLS handshake; 0: 10 s */
+    int max_attempts;      /**< tries of an idempotent call; 0: 4; 1: never retry */
+    uint32_t backoff_base_ms; /**< first retry delay bound; 0: 100 ms */
+    uint32_t backoff_max_ms;  /**< cap of the delay bound; 0: 5 s */
+} tnd_client_opts;
+
+/** One metadata entry of a call. Keys are lowercase [a-z0-9-_.]; keys ending
+ * in "-bin" carry bytes (value, len), others printable ASCII text: for a text
+ * key, len 0 means value is a NUL-terminated string. Copied at call start. */
+typedef struct tnd_meta {
+    const char *key;
+    const void *value;
+    size_t len;
+} tnd_meta;
+
+/** Per-call options; a NULL tnd_call_opts pointer means all defaults. */
+typedef struct tnd_call_opts {
+    uint32_t timeout_ms;      /**< 0: the client's default; TND_NO_DEADLINE: none */
+    const tnd_meta *metadata; /**< n_metadata entries, or NULL */
+    size_t n_metadata;
+    int max_attempts;         /**< 0: the client's; 1: no retries for this call */
+} tnd_call_opts;
+
+/** How a call ended. */
+typedef struct tnd_status_info {
+    int code;          /**< tnd_status: 0 OK ... 16 UNAUTHENTICATED */
+    char message[512]; /**< for a person; "" when OK */
+} tnd_status_info;
+
+/** Fill opts with defaults (all zero / NULL). */
+void tnd_client_opts_init(tnd_client_opts *opts);
+
+/* ---- the client object ---------------------------------------------------- */
+
+/** Create a client on the caller's loop. Connects lazily, at the first call.
+ *
+ * @param loop    The loop every call and callback of this client runs on.
+ * @param opts    Server, CA and optional client certificate; copied.
+ * @param out     Receives the client; free it with tnd_client_free.
+ * @param err     Receives a message a person can act on when the result is
+ *                not 0 ("cannot read CA file ca.crt: No such file or
+ *                directory"); may be NULL.
+ * @param err_len Size of err.
+ * @return 0; TND_EINVAL (bad server address, cert without key), TND_ETLS (CA
+ *         or certificate files unusable), TND_ENOMEM.
+ */
+TND_MUST_CHECK int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts,
+                                  tnd_client **out, char *err, size_t err_len);
+
+/** As tnd_client_new, on a private loop the blocking functions run. */
+TND_MUST_CHECK int tnd_client_open(const tnd_client_opts *opts, tnd_client **out, char *err,
+                                   size_t err_len);
+
+/** Close the client. Calls still running end with CANCELLED (their on_status
+ * runs before this returns), connections close. With a private loop
+ * (tnd_client_open) everything is released before it returns; on the
+ * caller's loop the last memory is released by close callbacks, so run the
+ * loop again before uv_loop_close. NULL is allowed. */
+void tnd_client_free(tnd_client *client);
+
+/** The "HOST:PORT" this client talks to (owned by the client). */
+const char *tnd_client_server(const tnd_client *client);
+
+/* ---- asynchronous calls ----------------------------------------------------- */
+
+/** Callbacks of one call; user is the pointer given to tnd_client_call_start. */
+typedef struct tnd_call_cb {
+    /** A decoded response of method->response type. It is borrowed: valid
+     * only during the callback (copy what you keep). Flow-control credit for
+     * it goes back to the server when the callback returns. Optional. */
+    void (*on_message)(tnd_client_call *call, const void *response, void *user);
+    /** The call ended: exactly once per call, always asynchronously (never
+     * from inside tnd_client_call_start). message is never NULL and valid
+     * only during the callback. The handle is freed when it returns.
+     * Required. */
+    void (*on_status)(tnd_client_call *call, int code, const char *message, void *user);
+    /** The message that tnd_client_call_send queued has gone out; sending may
+     * go on (after TND_EAGAIN). Optional. */
+    void (*on_writable)(tnd_client_call *call, void *user);
+} tnd_call_cb;
+
+/** Start a call. Nothing is sent until the first request (or half-close) for
+ * methods that take one; the CALL frame goes out as soon as a connection is
+ * ready. An x-request-id (random hex) is added to the metadata unless given.
+ *
+ * @param cb   Callbacks, copied. user is passed to them unchanged.
+ * @param out  Receives the call handle, valid until on_status returns.
+ * @return 0; TND_EINVAL (bad metadata key or value, NULL argument, no
+ *         on_status); TND_ECLOSED (the client is being freed); TND_ENOMEM.
+ *         On error no callback ever runs.
+ */
+TND_MUST_CHECK int tnd_client_call_start(tnd_client *client, const tnd_method_desc *method,
+                                         const tnd_call_opts *opts, const tnd_call_cb *cb,
+                                         void *user, tnd_client_call **out);
+
+/** Queue one request message (method->request type; encoded and copied at
+ * once). It goes out when the server's flow-control windows allow.
+ * @return 0 (sent or queued); TND_EAGAIN when an earlier message still waits
+ *         for credit (wait for on_writable); TND_EINVAL when the message
+ *         breaks the schema's limits, or after close_send, or a second
+ *         request on a unary / server-streaming call; TND_ENOMEM. The call
+ *         goes on either way.
+ */
+TND_MUST_CHECK int tnd_client_call_send(tnd_client_call *call, const void *request);
+
+/** Half-close: no more requests (the server's on_half_close). Goes out after
+ * any queued message. Calling it again does nothing. Returns 0. */
+int tnd_client_call_close_send(tnd_client_call *call);
+
+/** Cancel the call: CANCEL goes to the server and on_status(CANCELLED) runs
+ * before this returns (the handle is then gone). Safe from inside
+ * on_message. */
+void tnd_client_call_cancel(tnd_client_call *call);
+
+/** The call's method. */
+const tnd_method_desc *tnd_client_call_method(const tnd_client_call *call);
+
+/* ---- blocking calls (clients from tnd_client_open only) ---------------------- */
+
+/** One unary call (retried as described above), waiting for its end.
+ *
+ * @param req  Request of method->request type.
+ * @param resp A method->response struct; the function initialises it and, on
+ *             OK, fills it (the caller frees it with tnd_msg_free or the
+ *             generated _free). On any other result it is left empty.
+ * @param opts NULL for defaults.
+ * @param st   Receives code and message; may be NULL.
+ * @return The status code: 0 (TND_STATUS_OK) or a positive tnd_status
+ *         (never a TND_E* code: misuse gives INVALID_ARGUMENT).
+ */
+int tnd_client_unary(tnd_client *client, const tnd_method_desc *method, const void *req,
+                     void *resp, const tnd_call_opts *opts, tnd_status_info *st);
+
+/** Open a blocking stream for any call kind.
+ *
+ * @param req  For unary and server-streaming methods the one request: it is
+ *             sent with the half-close. NULL to send requests with
+ *             tnd_client_stream_send (client streaming, bidi).
+ * @param out  Receives the stream; close it with tnd_client_stream_close.
+ * @return 0 or a positive status code with st set (*out is then NULL).
+ */
+int tnd_client_stream_open(tnd_client *client, const tnd_method_desc *method, const void *req,
+                           const tnd_call_opts *opts, tnd_client_stream **out,
+                           tnd_status_info *st);
+
+/** Send one request, waiting while flow control holds it back.
+ * @return 0, or the status code when the call has already ended (st set). */
+int tnd_client_stream_send(tnd_client_stream *s, const void *request, tnd_status_info *st);
+
+/** End the request stream. Returns 0. */
+int tnd_client_stream_close_send(tnd_client_stream *s);
+
+/** Wait for the next response.
+ *
+ * @param resp A method->response struct, initialised and on 1 filled by the
+ *             function (the caller frees it); left empty otherwise.
+ * @return 1: a message is in resp; 0: the stream ended, its status in st
+ *         (st->code may be OK or an error). Flow-control credit goes back to
+ *         the server as responses are taken, so a slow reader slows the
+ *         server down instead of filling memory.
+ */
+int tnd_client_stream_next(tnd_client_stream *s, void *resp, tnd_status_info *st);
+
+/** Client streaming: half-close, then wait for the one response and the
+ * status. resp as for tnd_client_unary. Returns the status code. */
+int tnd_client_stream_finish(tnd_client_stream *s, void *resp, tnd_status_info *st);
+
+/** Cancel the call if it still runs, and free the stream. NULL is allowed. */
+void tnd_client_stream_close(tnd_client_stream *s);
+
+#endif
