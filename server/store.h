@@ -71,34 +71,81 @@ typedef int (*tnd_write_fn)(tnd_wtx *w, void *arg);
 typedef void (*tnd_write_done_fn)(void *arg, int status, const char *message);
 
 /* Runs on the writer thread once per batch, after the requests and before
- * the commit, inside the batch transaction (nonzero fails the batch). */
+ * the commit, inside the batch transaction, and only when at least one
+ * request succeeded. Nonzero (a gRPC code, set with tnd_wtx_fail) fails
+ * every request of the batch. Like a write function it may run again. */
 typedef int (*tnd_batch_hook_fn)(tnd_wtx *batch, void *arg);
 
-/** Open (or create) the store. Checks the format version, clears stale
- * reader slots (mdb_reader_check) and starts the writer thread, which
- * reports on loop. Returns 0 or a negative code with a message in err. */
+/** Open (or create) the store in opts->dir (created 0700 if missing; its
+ * parent must exist). Checks the format version (a newer one is refused:
+ * "database in DIR has format 2; this tenderd reads format 1: upgrade
+ * tenderd"), clears stale reader slots (mdb_reader_check) and starts the
+ * writer thread, which reports to loop through a uv_async_t.
+ * Call on the loop thread. Returns 0, or a negative code (TND_EINVAL bad
+ * options, TND_EIO cannot create or open, TND_ERANGE newer or unknown
+ * format, TND_EMALFORMED damaged META, TND_ENOMEM) with a message in err. */
 int tnd_store_open(uv_loop_t *loop, const tnd_store_opts *opts, tnd_store **out, char *err,
                    size_t err_len);
 
-/** Finish the queued writes, stop the writer thread, close the environment. */
+/** Close the store, on the loop thread: refuse new writes (TND_ECLOSED),
+ * let the writer commit everything already queued, join it, run every
+ * remaining done callback synchronously before returning (a done callback
+ * may still read through the store; a submit from it gets TND_ECLOSED),
+ * close the environment, then uv_close the store's async handle. The store's
+ * memory is freed by that handle's close callback, so the owner must run the
+ * loop once more (uv_run until it returns) after this call. The caller must
+ * not hold a read transaction. NULL is allowed. */
 void tnd_store_close(tnd_store *s);
 
-/** Queue a write. Returns 0, or TND_EAGAIN when the queue is full (answer
- * RESOURCE_EXHAUSTED), TND_ECLOSED when the store is closing. done is
- * called exactly once when 0 is returned. */
+/** Queue a write, on the loop thread. Returns 0, or TND_EAGAIN when the
+ * queue is full (answer RESOURCE_EXHAUSTED), TND_ECLOSED when the store is
+ * closing, TND_EINVAL for a NULL fn or done, TND_ENOMEM. When 0 is
+ * returned, done is called exactly once, on the loop thread, after the
+ * request's batch committed or failed.
+ *
+ * fn may run more than once: when a batch hits the end of the map and the
+ * map can still grow, the whole batch is rolled back, the map grows, and
+ * the batch runs again with the same time. A write function must therefore
+ * keep its effects inside the transaction, or overwrite (not accumulate)
+ * whatever it leaves in arg. */
 int tnd_store_submit(tnd_store *s, tnd_write_fn fn, tnd_write_done_fn done, void *arg);
 
+/** Set (or clear, with NULL) the batch hook, on the loop thread; it applies
+ * from the next batch the writer takes. */
 void tnd_store_set_batch_hook(tnd_store *s, tnd_batch_hook_fn hook, void *arg);
 
-/** True while writes can be accepted (not closing, map not exhausted, writer healthy). */
+/** True while writes can be accepted: not closing, the writer healthy (no
+ * failed commit), and the map not full at its maximum size. The "full"
+ * state clears when a later batch commits without reaching the end of the
+ * map (e.g. after deletions); an operator raises max_map_size and restarts. */
 bool tnd_store_writable(const tnd_store *s);
+
+/** Counters for tests, metrics and the operator. */
+typedef struct tnd_store_stats {
+    uint64_t batches;   /* batches committed */
+    uint64_t committed; /* requests acknowledged with status 0 */
+    uint64_t failed;    /* requests answered with a failure */
+    uint64_t reruns;    /* batches rolled back and run again after the map grew */
+    uint64_t grows;     /* times the map grew */
+    size_t map_size;    /* current map size in bytes */
+    size_t max_map_size;
+    size_t queued; /* requests waiting for the writer */
+} tnd_store_stats;
+
+/** Copy the counters (any thread). */
+void tnd_store_get_stats(tnd_store *s, tnd_store_stats *out);
 
 /* ---- reading (loop thread) ---- */
 
-/** Begin / end a read transaction. */
+/** Begin a read transaction (a snapshot of the last commit). Keep it
+ * short: while it lives, the writer cannot grow the map (it waits). Values
+ * read through it die with it. Returns 0 or TND_EIO. */
 int tnd_store_read_begin(tnd_store *s, MDB_txn **txn);
+
+/** End a read transaction from tnd_store_read_begin. */
 void tnd_store_read_end(tnd_store *s, MDB_txn *txn);
 
+/** The handle of a table, valid for the store's life in any transaction. */
 MDB_dbi tnd_store_dbi(const tnd_store *s, tnd_table t);
 
 /** Read and decode one record. Returns 0, TND_ENOTFOUND, or a decode error
@@ -108,9 +155,18 @@ int tnd_store_get_msg(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, 
 
 /* ---- inside a write function (writer thread) ---- */
 
-/** Record why this request fails; returns code, for `return tnd_wtx_fail(...)`. */
+/* The longest failure message handed to a done callback, without the NUL;
+ * longer ones are cut. */
+#define TND_STORE_MSG_MAX 512
+
+/** Record why this request fails; returns code, for `return tnd_wtx_fail(...)`.
+ * When the request reached the end of the map, the store replaces the code
+ * and message with its own RESOURCE_EXHAUSTED "database is full ...". */
 int tnd_wtx_fail(tnd_wtx *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/** The request's own (nested) transaction, for raw LMDB calls. A raw put
+ * that fails leaves the transaction unusable: return a failure, since the
+ * request will not commit anyway. */
 MDB_txn *tnd_wtx_txn(tnd_wtx *w);
 tnd_store *tnd_wtx_store(tnd_wtx *w);
 
@@ -118,16 +174,36 @@ tnd_store *tnd_wtx_store(tnd_wtx *w);
  * everything committed in it. */
 int64_t tnd_wtx_now_ms(const tnd_wtx *w);
 
+/** Read and decode one record as this request sees it (its own writes
+ * included). Returns 0, TND_ENOTFOUND, a decode error, or TND_EIO. */
 int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     void *out);
-/** Encode and store. A full map gives TND_ELIMIT (answer RESOURCE_EXHAUSTED). */
+/** Encode and store (replacing). Returns 0, a tnd_msg_encode error, TND_EINVAL
+ * (key empty or longer than LMDB's 511 bytes), TND_ELIMIT (the map is full:
+ * answer RESOURCE_EXHAUSTED) or TND_EIO. The same for put_raw and del. */
 int tnd_wtx_put_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     const void *msg);
 int tnd_wtx_put_raw(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
                     size_t vlen);
 int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen);
 
-/** Append an event (the next sequence number is assigned and returned). */
+/** Append an event: assign the next sequence number (0, 1, 2, ... in
+ * commit order, no gaps: a request rolled back consumes none) to
+ * event->seq and *seq (seq may be NULL); when event->time is NULL or zero
+ * set it to the batch time (a NULL time is allocated and then owned by the
+ * event, freed by tnd_msg_free); encode and store it under EVENTS seq.
+ * Returns 0 or a tnd_wtx_put_msg error. */
 int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *seq);
+
+/** Look up a stored reply in IDEMPOTENCY under caller NUL request_id. On 0,
+ * *reply is a malloc'd copy (free() it) of *len bytes. Returns 0,
+ * TND_ENOTFOUND, TND_EINVAL (key too long), TND_ENOMEM or TND_EIO. */
+int tnd_wtx_idem_get(tnd_wtx *w, const char *caller, const char *request_id, uint8_t **reply,
+                     size_t *len);
+
+/** Store a reply in IDEMPOTENCY under caller NUL request_id (replacing).
+ * Returns as tnd_wtx_put_raw. */
+int tnd_wtx_idem_put(tnd_wtx *w, const char *caller, const char *request_id, const void *reply,
+                     size_t len);
 
 #endif

@@ -1,0 +1,82 @@
+/* Internals shared by store.c (open, close, submit, results), store_env.c
+ * (environment, format, map growth, reads), store_writer.c (the writer
+ * thread and its batches) and store_wtx.c (what write functions call). */
+#ifndef TND_SERVER_STORE_INTERNAL_H
+#define TND_SERVER_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "store.h"
+
+/* One queued write: a value owned by the store from submit until its done
+ * callback returned. */
+typedef struct tnd_store_req {
+    tnd_write_fn fn;
+    tnd_write_done_fn done;
+    void *arg;
+    int status;                         /* 0 or a gRPC code, set by the writer */
+    char msg[TND_STORE_MSG_MAX + 1];    /* why it failed; "" on success */
+    struct tnd_store_req *next;
+} tnd_store_req;
+
+typedef struct tnd_store_reqlist {
+    tnd_store_req *head, *tail;
+    size_t n;
+} tnd_store_reqlist;
+
+struct tnd_store {
+    uv_loop_t *loop;
+    MDB_env *env;
+    MDB_dbi dbi[TND_TABLE_COUNT];
+    char *dir;
+    size_t max_map_size;
+    unsigned queue_cap;
+    unsigned max_batch;
+
+    /* Read transactions hold it shared; the writer takes it exclusively to
+     * resize the map, which LMDB allows only with no transaction active. */
+    pthread_rwlock_t resize_lock;
+
+    /* mu guards the queue, the results, the hook and the stats. */
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* the writer waits here for work */
+    tnd_store_reqlist queue;
+    tnd_store_reqlist results; /* finished, waiting for the loop */
+    tnd_batch_hook_fn hook;
+    void *hook_arg;
+    tnd_store_stats stats;
+    bool stopping; /* the writer exits once the queue is empty */
+
+    pthread_t writer;
+    bool writer_started;
+    uv_async_t async;
+    bool async_started;
+
+    atomic_bool closing; /* no more submits */
+    atomic_bool failed;  /* a commit failed for a reason other than space */
+    atomic_bool full;    /* the map is full at its maximum size */
+};
+
+/* What a write function or the batch hook sees. */
+struct tnd_wtx {
+    tnd_store *s;
+    MDB_txn *txn;
+    int64_t now_ms;
+    char *msg;     /* TND_STORE_MSG_MAX + 1 bytes */
+    bool map_full; /* a put reached the end of the map */
+};
+
+/* store_env.c */
+int tnd__store_env_open(tnd_store *s, size_t map_size, char *err, size_t err_len);
+void tnd__store_env_close(tnd_store *s);
+size_t tnd__store_map_size(tnd_store *s);
+bool tnd__store_grow(tnd_store *s, bool force);
+
+/* store_writer.c */
+void *tnd__store_writer_main(void *arg);
+
+/* store_wtx.c */
+int tnd__wtx_mdb_err(tnd_wtx *w, int rc);
+
+#endif

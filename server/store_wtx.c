@@ -1,0 +1,227 @@
+/* What a write function can do inside its transaction on the writer thread:
+ * read, put, delete, append events, keep idempotent replies, fail. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+static const MDB_val next_seq_key = {.mv_size = 14, .mv_data = "next_event_seq"};
+
+static void put_u64be(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t get_u64be(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Map an LMDB write error to ours, remembering a full map so that the
+ * writer can grow it or answer with its own message. */
+int tnd__wtx_mdb_err(tnd_wtx *w, int rc)
+{
+    switch (rc) {
+    case 0:
+        return 0;
+    case MDB_MAP_FULL:
+        w->map_full = true;
+        return TND_ELIMIT;
+    case MDB_TXN_FULL:
+        return TND_ELIMIT;
+    case MDB_BAD_VALSIZE:
+        return TND_EINVAL;
+    case MDB_NOTFOUND:
+        return TND_ENOTFOUND;
+    case MDB_KEYEXIST:
+        return TND_EEXISTS;
+    default:
+        return TND_EIO;
+    }
+}
+
+int tnd_wtx_fail(tnd_wtx *w, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->msg, TND_STORE_MSG_MAX + 1, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+MDB_txn *tnd_wtx_txn(tnd_wtx *w)
+{
+    return w->txn;
+}
+
+tnd_store *tnd_wtx_store(tnd_wtx *w)
+{
+    return w->s;
+}
+
+int64_t tnd_wtx_now_ms(const tnd_wtx *w)
+{
+    return w->now_ms;
+}
+
+int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
+                    void *out)
+{
+    return tnd_store_get_msg(w->s, w->txn, t, key, klen, d, out);
+}
+
+static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
+               size_t vlen, unsigned flags)
+{
+    if (klen == 0)
+        return TND_EINVAL;
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
+    MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
+    return tnd__wtx_mdb_err(w, mdb_put(w->txn, w->s->dbi[t], &k, &v, flags));
+}
+
+int tnd_wtx_put_raw(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
+                    size_t vlen)
+{
+    return put(w, t, key, klen, val, vlen, 0);
+}
+
+int tnd_wtx_put_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
+                    const void *msg)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    if (rc == 0)
+        rc = put(w, t, key, klen, buf, len, 0);
+    free(buf);
+    return rc;
+}
+
+int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen)
+{
+    if (klen == 0)
+        return TND_EINVAL;
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
+    return tnd__wtx_mdb_err(w, mdb_del(w->txn, w->s->dbi[t], &k, NULL));
+}
+
+/* The next event number as this request's transaction sees it: the META
+ * counter, else one past the last EVENTS key (a database from before the
+ * counter), else 0. Read in the nested transaction, so a request rolled
+ * back leaves the counter where it was. */
+static int next_event_seq(tnd_wtx *w, uint64_t *seq)
+{
+    MDB_val k = next_seq_key, v;
+    int rc = mdb_get(w->txn, w->s->dbi[TND_TABLE_META], &k, &v);
+    if (rc == 0 && v.mv_size == 8) {
+        *seq = get_u64be(v.mv_data);
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc == 0 ? TND_EMALFORMED : TND_EIO;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(w->txn, w->s->dbi[TND_TABLE_EVENTS], &cur) != 0)
+        return TND_EIO;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+        *seq = 0;
+        return 0;
+    }
+    if (rc != 0 || k.mv_size != 8)
+        return rc != 0 ? TND_EIO : TND_EMALFORMED;
+    *seq = get_u64be(k.mv_data) + 1;
+    return 0;
+}
+
+int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *seq_out)
+{
+    uint64_t seq;
+    int rc = next_event_seq(w, &seq);
+    if (rc != 0)
+        return rc;
+    if (!event->time) {
+        event->time = calloc(1, sizeof *event->time);
+        if (!event->time)
+            return TND_ENOMEM;
+    }
+    if (event->time->seconds == 0 && event->time->nanos == 0) {
+        /* Floor division, so that a time before 1970 stays well-formed. */
+        int64_t ms = w->now_ms, sec = ms / 1000 - (ms % 1000 < 0);
+        event->time->seconds = sec;
+        event->time->nanos = (uint32_t)(ms - sec * 1000) * 1000000u;
+    }
+    event->seq = seq;
+    uint8_t key[8], next[8];
+    put_u64be(key, seq);
+    put_u64be(next, seq + 1);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    rc = tnd_msg_encode(&tender_events_v1_Event_desc, event, &buf, &len, NULL);
+    /* MDB_APPEND: keys only grow; a smaller one is a bug (MDB_KEYEXIST). */
+    if (rc == 0)
+        rc = put(w, TND_TABLE_EVENTS, key, 8, buf, len, MDB_APPEND);
+    free(buf);
+    if (rc == 0)
+        rc = put(w, TND_TABLE_META, next_seq_key.mv_data, next_seq_key.mv_size, next, 8, 0);
+    if (rc == 0 && seq_out)
+        *seq_out = seq;
+    return rc;
+}
+
+#define TND_IDEM_KEY_MAX 511 /* LMDB's default maximum key size */
+
+/* caller NUL request_id: unambiguous, since neither holds a NUL. */
+static int idem_key(tnd_wtx *w, const char *caller, const char *request_id, uint8_t *key,
+                    size_t *klen)
+{
+    size_t a = strlen(caller), b = strlen(request_id);
+    size_t max = (size_t)mdb_env_get_maxkeysize(w->s->env);
+    if (max > TND_IDEM_KEY_MAX)
+        max = TND_IDEM_KEY_MAX;
+    if (a > max || b > max || a + 1 + b > max || b == 0)
+        return TND_EINVAL;
+    memcpy(key, caller, a);
+    key[a] = 0;
+    memcpy(key + a + 1, request_id, b);
+    *klen = a + 1 + b;
+    return 0;
+}
+
+int tnd_wtx_idem_get(tnd_wtx *w, const char *caller, const char *request_id, uint8_t **reply,
+                     size_t *len)
+{
+    uint8_t key[TND_IDEM_KEY_MAX];
+    size_t klen;
+    int rc = idem_key(w, caller, request_id, key, &klen);
+    if (rc != 0)
+        return rc;
+    MDB_val k = {.mv_size = klen, .mv_data = key}, v;
+    rc = mdb_get(w->txn, w->s->dbi[TND_TABLE_IDEMPOTENCY], &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TND_ENOTFOUND : TND_EIO;
+    *reply = malloc(v.mv_size ? v.mv_size : 1);
+    if (!*reply)
+        return TND_ENOMEM;
+    memcpy(*reply, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return 0;
+}
+
+int tnd_wtx_idem_put(tnd_wtx *w, const char *caller, const char *request_id, const void *reply,
+                     size_t len)
+{
+    uint8_t key[TND_IDEM_KEY_MAX];
+    size_t klen;
+    int rc = idem_key(w, caller, request_id, key, &klen);
+    if (rc != 0)
+        return rc;
+    return put(w, TND_TABLE_IDEMPOTENCY, key, klen, reply, len, 0);
+}
