@@ -109,6 +109,9 @@ int tnd_client_stream_open(tnd_client *c, const tnd_method_desc *method, const v
         *out = NULL;
     if (!c || !method || !out || !c->owns_loop)
         return start_error(TND_EINVAL, c, st);
+    /* Take in what arrived while the loop was not running (a GOAWAY, an idle
+     * close), so the call does not go out on a connection that is gone. */
+    uv_run(c->loop, UV_RUN_NOWAIT);
     tnd_client_stream *s = calloc(1, sizeof *s);
     if (!s)
         return start_error(TND_ENOMEM, c, st);
