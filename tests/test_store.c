@@ -1,0 +1,666 @@
+/* The LMDB store (server/store*.c): format, durability, group commit,
+ * per-request rollback, events, back-pressure, a full map, map growth,
+ * reads while the writer writes, and close. */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+
+#define T_DATA TND_TABLE_DOCUMENTS /* any table will do for raw test data */
+#define MAX_VAL (64 * 1024)
+
+typedef struct fixture {
+    uv_loop_t loop;
+    char tmp[64];
+    char db[96];
+    tnd_store *s;
+    pthread_t loop_thread;
+    int ndone;
+    sem_t started, release;
+} fixture;
+
+/* One write request: put key -> a pattern of vlen bytes, maybe append an
+ * event, maybe block until the test releases it, maybe fail at the end. */
+typedef struct op {
+    fixture *fx;
+    char key[32];
+    size_t vlen;
+    bool event;
+    bool block;
+    int fail;
+    uint64_t seq;
+    int64_t now_ms;
+    int status;
+    char msg[TND_STORE_MSG_MAX + 1];
+    bool done;
+} op;
+
+static void fill(uint8_t *buf, size_t len, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(key[i % kl] + i);
+}
+
+static int op_fn(tnd_wtx *w, void *arg)
+{
+    op *o = arg;
+    o->now_ms = tnd_wtx_now_ms(w);
+    if (o->block) {
+        sem_post(&o->fx->started);
+        sem_wait(&o->fx->release);
+    }
+    if (o->key[0]) {
+        static uint8_t buf[MAX_VAL]; /* the writer is one thread */
+        fill(buf, o->vlen, o->key);
+        int rc = tnd_wtx_put_raw(w, T_DATA, o->key, strlen(o->key), buf, o->vlen);
+        if (rc != 0)
+            return tnd_wtx_fail(w, 13, "put %s: %s", o->key, tnd_strerror(rc));
+    }
+    if (o->event) {
+        tender_events_v1_Event ev;
+        tender_events_v1_Event_init(&ev);
+        ev.kind = tender_events_v1_EventKind_TENDER_CREATED;
+        ev.tender_id = strdup(o->key);
+        int rc = tnd_wtx_append_event(w, &ev, &o->seq);
+        assert_int_equal(ev.seq, o->seq);
+        assert_non_null(ev.time);
+        tender_events_v1_Event_free(&ev);
+        if (rc != 0)
+            return tnd_wtx_fail(w, 13, "event: %s", tnd_strerror(rc));
+    }
+    if (o->fail)
+        return tnd_wtx_fail(w, o->fail, "refused %s", o->key);
+    return 0;
+}
+
+static void op_done(void *arg, int status, const char *message)
+{
+    op *o = arg;
+    assert_true(pthread_equal(pthread_self(), o->fx->loop_thread));
+    assert_false(o->done);
+    assert_non_null(message);
+    o->status = status;
+    snprintf(o->msg, sizeof o->msg, "%s", message);
+    o->done = true;
+    o->fx->ndone++;
+}
+
+static void op_set(op *o, fixture *fx, const char *key, size_t vlen)
+{
+    memset(o, 0, sizeof *o);
+    o->fx = fx;
+    snprintf(o->key, sizeof o->key, "%s", key);
+    o->vlen = vlen;
+}
+
+static void submit_ok(fixture *fx, op *o)
+{
+    assert_int_equal(tnd_store_submit(fx->s, op_fn, op_done, o), 0);
+}
+
+static void wait_done(fixture *fx, int n)
+{
+    while (fx->ndone < n)
+        uv_run(&fx->loop, UV_RUN_ONCE);
+}
+
+/* Submit a blocking request and wait until the writer is inside it, so
+ * that what is submitted next queues up behind it in one batch. */
+static void block_writer(fixture *fx, op *blocker)
+{
+    op_set(blocker, fx, "", 0);
+    blocker->block = true;
+    submit_ok(fx, blocker);
+    sem_wait(&fx->started);
+}
+
+static void open_store(fixture *fx, const tnd_store_opts *opts)
+{
+    char err[256] = "";
+    tnd_store_opts o = opts ? *opts : (tnd_store_opts){0};
+    o.dir = fx->db;
+    int rc = tnd_store_open(&fx->loop, &o, &fx->s, err, sizeof err);
+    if (rc != 0)
+        fail_msg("open: %s", err);
+}
+
+static void close_store(fixture *fx)
+{
+    tnd_store_close(fx->s);
+    fx->s = NULL;
+    assert_int_equal(uv_run(&fx->loop, UV_RUN_DEFAULT), 0); /* frees the store */
+}
+
+/* Read key from T_DATA: returns its length, or -1 when absent; checks the
+ * pattern. */
+static long read_key(fixture *fx, const char *key)
+{
+    MDB_txn *txn;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    MDB_val k = {.mv_size = strlen(key), .mv_data = (void *)key}, v;
+    int rc = mdb_get(txn, tnd_store_dbi(fx->s, T_DATA), &k, &v);
+    long len = -1;
+    if (rc == 0) {
+        static uint8_t want[MAX_VAL];
+        assert_true(v.mv_size <= MAX_VAL);
+        fill(want, v.mv_size, key);
+        assert_memory_equal(v.mv_data, want, v.mv_size);
+        len = (long)v.mv_size;
+    } else {
+        assert_int_equal(rc, MDB_NOTFOUND);
+    }
+    tnd_store_read_end(fx->s, txn);
+    return len;
+}
+
+static size_t count_entries(fixture *fx, tnd_table t)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    assert_int_equal(mdb_stat(txn, tnd_store_dbi(fx->s, t), &st), 0);
+    tnd_store_read_end(fx->s, txn);
+    return st.ms_entries;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    snprintf(fx->tmp, sizeof fx->tmp, "/tmp/tnd_store_XXXXXX");
+    assert_non_null(mkdtemp(fx->tmp));
+    snprintf(fx->db, sizeof fx->db, "%s/db", fx->tmp);
+    assert_int_equal(uv_loop_init(&fx->loop), 0);
+    fx->loop_thread = pthread_self();
+    sem_init(&fx->started, 0, 0);
+    sem_init(&fx->release, 0, 0);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    if (fx->s)
+        close_store(fx);
+    assert_int_equal(uv_loop_close(&fx->loop), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/data.mdb", fx->db);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", fx->db);
+    unlink(path);
+    rmdir(fx->db);
+    assert_int_equal(rmdir(fx->tmp), 0);
+    sem_destroy(&fx->started);
+    sem_destroy(&fx->release);
+    free(fx);
+    return 0;
+}
+
+/* ---- format and durability ---- */
+
+static void test_create_and_format(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    struct stat st;
+    assert_int_equal(stat(fx->db, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    MDB_txn *txn;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    MDB_val k = {.mv_size = 6, .mv_data = "format"}, v;
+    assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, TND_TABLE_META), &k, &v), 0);
+    assert_int_equal(v.mv_size, 4);
+    assert_memory_equal(v.mv_data, "\0\0\0\1", 4);
+    tnd_store_read_end(fx->s, txn);
+    assert_true(tnd_store_writable(fx->s));
+    close_store(fx);
+
+    /* A newer tenderd wrote format 2: this one must refuse, untouched. */
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
+    MDB_dbi dbi;
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\2"};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    char err[256] = "", want[256];
+    tnd_store_opts o = {.dir = fx->db};
+    tnd_store *s = NULL;
+    assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
+    assert_null(s);
+    snprintf(want, sizeof want, "database in %s has format 2; this tenderd reads format 1: upgrade tenderd",
+             fx->db);
+    assert_string_equal(err, want);
+}
+
+static void test_open_errors(void **state)
+{
+    fixture *fx = *state;
+    char err[256] = "", dir[160];
+    tnd_store *s = NULL;
+    snprintf(dir, sizeof dir, "%s/missing/db", fx->tmp);
+    tnd_store_opts o = {.dir = dir};
+    assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err, "cannot create"));
+    o.dir = NULL;
+    assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_EINVAL);
+}
+
+static void test_durable_after_done(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    op o;
+    op_set(&o, fx, "durable", 1000);
+    submit_ok(fx, &o);
+    wait_done(fx, 1);
+    assert_int_equal(o.status, 0);
+    assert_string_equal(o.msg, "");
+    close_store(fx);
+    open_store(fx, NULL);
+    assert_int_equal(read_key(fx, "durable"), 1000);
+}
+
+/* ---- group commit and rollback ---- */
+
+static void test_group_commit(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 1000 };
+    open_store(fx, NULL);
+    op blocker, *ops = calloc(N, sizeof *ops);
+    assert_non_null(ops);
+    block_writer(fx, &blocker);
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "g%04d", i);
+        op_set(&ops[i], fx, key, 64);
+        submit_ok(fx, &ops[i]);
+    }
+    sem_post(&fx->release);
+    wait_done(fx, N + 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(ops[i].status, 0);
+    tnd_store_stats st;
+    tnd_store_get_stats(fx->s, &st);
+    assert_int_equal(st.committed, N + 1);
+    assert_int_equal(st.failed, 0);
+    /* The blocker's batch, then full batches of 256: 1 + 4. */
+    assert_int_equal(st.batches, 5);
+    assert_int_equal(count_entries(fx, T_DATA), N);
+    /* One time per batch: the first 256 share theirs. */
+    assert_int_equal(ops[0].now_ms, ops[255].now_ms);
+    free(ops);
+}
+
+static void test_failure_rolled_back_alone(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    op blocker, a, b, c;
+    block_writer(fx, &blocker);
+    op_set(&a, fx, "a", 10);
+    op_set(&b, fx, "b", 10);
+    b.fail = 9;
+    op_set(&c, fx, "c", 10);
+    submit_ok(fx, &a);
+    submit_ok(fx, &b);
+    submit_ok(fx, &c);
+    sem_post(&fx->release);
+    wait_done(fx, 4);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 9);
+    assert_string_equal(b.msg, "refused b");
+    assert_int_equal(c.status, 0);
+    assert_int_equal(read_key(fx, "a"), 10);
+    assert_int_equal(read_key(fx, "b"), -1);
+    assert_int_equal(read_key(fx, "c"), 10);
+    tnd_store_stats st;
+    tnd_store_get_stats(fx->s, &st);
+    assert_int_equal(st.batches, 2); /* a, b and c shared one */
+    assert_int_equal(st.failed, 1);
+}
+
+/* ---- events ---- */
+
+static uint64_t get_u64be(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Every event in order: seq == key == position, tender_id as given. */
+static void check_events(fixture *fx, const char *const *ids, size_t n)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, tnd_store_dbi(fx->s, TND_TABLE_EVENTS), &cur), 0);
+    size_t i = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
+        assert_true(i < n);
+        assert_int_equal(k.mv_size, 8);
+        assert_int_equal(get_u64be(k.mv_data), i);
+        tender_events_v1_Event ev;
+        tender_events_v1_Event_init(&ev);
+        assert_int_equal(tender_events_v1_Event_decode(&ev, v.mv_data, v.mv_size, NULL), 0);
+        assert_int_equal(ev.seq, i);
+        assert_string_equal(ev.tender_id, ids[i]);
+        assert_non_null(ev.time);
+        assert_true(ev.time->seconds > 1700000000);
+        tender_events_v1_Event_free(&ev);
+    }
+    assert_int_equal(i, n);
+    mdb_cursor_close(cur);
+    tnd_store_read_end(fx->s, txn);
+}
+
+static void test_events(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 10 };
+    open_store(fx, NULL);
+    op blocker, ops[N];
+    const char *ids[N / 2 + 1];
+    block_writer(fx, &blocker);
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "e%d", i);
+        op_set(&ops[i], fx, key, 8);
+        ops[i].event = true;
+        ops[i].fail = i % 2 ? 9 : 0; /* odd ones append, then fail */
+        submit_ok(fx, &ops[i]);
+    }
+    sem_post(&fx->release);
+    wait_done(fx, N + 1);
+    for (int i = 0; i < N; i += 2) {
+        assert_int_equal(ops[i].status, 0);
+        assert_int_equal(ops[i].seq, (uint64_t)i / 2);
+        ids[i / 2] = ops[i].key;
+    }
+    check_events(fx, ids, N / 2);
+    close_store(fx);
+
+    open_store(fx, NULL);
+    op next;
+    op_set(&next, fx, "after", 8);
+    next.event = true;
+    submit_ok(fx, &next);
+    wait_done(fx, N + 2);
+    assert_int_equal(next.status, 0);
+    assert_int_equal(next.seq, N / 2);
+    ids[N / 2] = "after";
+    check_events(fx, ids, N / 2 + 1);
+}
+
+/* ---- back-pressure, close ---- */
+
+static void test_queue_full(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, &(tnd_store_opts){.queue_cap = 4});
+    op blocker, ops[5];
+    block_writer(fx, &blocker);
+    int queued = 0, rc;
+    for (;;) {
+        op_set(&ops[queued], fx, "q", 4);
+        rc = tnd_store_submit(fx->s, op_fn, op_done, &ops[queued]);
+        if (rc != 0)
+            break;
+        queued++;
+        assert_true(queued < 5);
+    }
+    assert_int_equal(rc, TND_EAGAIN);
+    assert_int_equal(queued, 4);
+    tnd_store_stats st;
+    tnd_store_get_stats(fx->s, &st);
+    assert_int_equal(st.queued, 4);
+    sem_post(&fx->release);
+    wait_done(fx, 5);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ops[i].status, 0);
+    assert_false(ops[4].done);
+}
+
+static void resubmit_done(void *arg, int status, const char *message)
+{
+    op *o = arg;
+    op_done(arg, status, message);
+    /* The store is closing: a submit from a late callback is refused. */
+    assert_int_equal(tnd_store_submit(o->fx->s, op_fn, op_done, o), TND_ECLOSED);
+}
+
+static void test_close_finishes_queue(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 20 };
+    open_store(fx, NULL);
+    op ops[N];
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "c%02d", i);
+        op_set(&ops[i], fx, key, 32);
+        assert_int_equal(tnd_store_submit(fx->s, op_fn, i == N - 1 ? resubmit_done : op_done,
+                                          &ops[i]),
+                         0);
+    }
+    tnd_store_close(fx->s); /* runs every done callback before it returns */
+    assert_int_equal(fx->ndone, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(ops[i].status, 0);
+    fx->s = NULL;
+    assert_int_equal(uv_run(&fx->loop, UV_RUN_DEFAULT), 0);
+    open_store(fx, NULL);
+    assert_int_equal(count_entries(fx, T_DATA), N);
+}
+
+/* ---- the map ---- */
+
+static void test_map_full(void **state)
+{
+    fixture *fx = *state;
+    const size_t mib = 1 << 20;
+    tnd_store_opts opts = {.map_size = mib, .max_map_size = mib};
+    open_store(fx, &opts);
+    enum { MAX = 200 };
+    op *ops = calloc(MAX, sizeof *ops);
+    assert_non_null(ops);
+    int acked = 0;
+    for (; acked < MAX; acked++) {
+        char key[32];
+        snprintf(key, sizeof key, "m%03d", acked);
+        op_set(&ops[acked], fx, key, 16000);
+        submit_ok(fx, &ops[acked]);
+        wait_done(fx, acked + 1);
+        if (ops[acked].status != 0)
+            break;
+    }
+    assert_true(acked > 10 && acked < MAX);
+    assert_int_equal(ops[acked].status, 8);
+    assert_string_equal(ops[acked].msg, "database is full (map size 1048576 bytes at its maximum "
+                                        "1048576); reads still work");
+    assert_false(tnd_store_writable(fx->s));
+    /* Reads still work, and a failed write left no trace. */
+    assert_int_equal(read_key(fx, ops[acked].key), -1);
+    for (int i = 0; i < acked; i++)
+        assert_int_equal(read_key(fx, ops[i].key), 16000);
+    close_store(fx);
+
+    open_store(fx, &opts);
+    for (int i = 0; i < acked; i++)
+        assert_int_equal(read_key(fx, ops[i].key), 16000);
+    free(ops);
+}
+
+static size_t env_map_size(fixture *fx)
+{
+    MDB_txn *txn;
+    MDB_envinfo info;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    assert_int_equal(mdb_env_info(mdb_txn_env(txn), &info), 0);
+    tnd_store_read_end(fx->s, txn);
+    return info.me_mapsize;
+}
+
+/* 4 MiB through a 1 MiB map, queued at once: the first batch of 256 alone
+ * is larger than the map, so it is rolled back, the map grows, and it runs
+ * again. Meanwhile the loop thread keeps reading. */
+static void test_map_growth_with_reads(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 300 };
+    tnd_store_opts opts = {.map_size = 1 << 20, .max_map_size = 64 << 20};
+    open_store(fx, &opts);
+    assert_int_equal(env_map_size(fx), 1 << 20);
+    op *ops = calloc(N, sizeof *ops);
+    assert_non_null(ops);
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "w%03d", i);
+        op_set(&ops[i], fx, key, 14000);
+        submit_ok(fx, &ops[i]);
+    }
+    size_t seen = 0, reads = 0;
+    while (fx->ndone < N) {
+        size_t n = count_entries(fx, T_DATA);
+        assert_true(n >= seen); /* a snapshot never goes back */
+        seen = n;
+        reads++;
+        uv_run(&fx->loop, UV_RUN_NOWAIT);
+    }
+    assert_true(reads > 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(ops[i].status, 0);
+    assert_int_equal(count_entries(fx, T_DATA), N);
+    tnd_store_stats st;
+    tnd_store_get_stats(fx->s, &st);
+    assert_true(st.grows >= 2);
+    assert_true(st.reruns >= 1);
+    assert_true(env_map_size(fx) >= 4u << 20);
+    assert_int_equal(st.map_size, env_map_size(fx));
+    assert_true(tnd_store_writable(fx->s));
+    free(ops);
+}
+
+/* ---- the hook and the idempotency helpers ---- */
+
+static int hook_calls;
+
+static int count_hook(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    hook_calls++;
+    uint8_t n = (uint8_t)hook_calls;
+    return tnd_wtx_put_raw(w, TND_TABLE_META, "hook", 4, &n, 1) == 0 ? 0 : 13;
+}
+
+static int failing_hook(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    return tnd_wtx_fail(w, 14, "log signer unavailable");
+}
+
+static void test_batch_hook(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    hook_calls = 0;
+    tnd_store_set_batch_hook(fx->s, count_hook, NULL);
+    op a, b;
+    op_set(&a, fx, "h1", 4);
+    submit_ok(fx, &a);
+    wait_done(fx, 1);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(hook_calls, 1);
+
+    tnd_store_set_batch_hook(fx->s, failing_hook, NULL);
+    op_set(&b, fx, "h2", 4);
+    submit_ok(fx, &b);
+    wait_done(fx, 2);
+    assert_int_equal(b.status, 14);
+    assert_string_equal(b.msg, "log signer unavailable");
+    assert_int_equal(read_key(fx, "h2"), -1);
+    tnd_store_set_batch_hook(fx->s, NULL, NULL);
+}
+
+typedef struct idem_op {
+    op base;
+    int get_rc;
+    char reply[32];
+} idem_op;
+
+static int idem_fn(tnd_wtx *w, void *arg)
+{
+    idem_op *o = arg;
+    uint8_t *reply = NULL;
+    size_t len = 0;
+    o->get_rc = tnd_wtx_idem_get(w, "org|alice", "req-1", &reply, &len);
+    if (o->get_rc == 0) {
+        snprintf(o->reply, sizeof o->reply, "%.*s", (int)len, (const char *)reply);
+        free(reply);
+        return 0;
+    }
+    return tnd_wtx_idem_put(w, "org|alice", "req-1", "first", 5) == 0 ? 0 : 13;
+}
+
+static void test_idempotency_helpers(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    idem_op a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.base.fx = b.base.fx = fx;
+    assert_int_equal(tnd_store_submit(fx->s, idem_fn, op_done, &a), 0);
+    assert_int_equal(tnd_store_submit(fx->s, idem_fn, op_done, &b), 0);
+    wait_done(fx, 2);
+    assert_int_equal(a.base.status, 0);
+    assert_int_equal(a.get_rc, TND_ENOTFOUND);
+    assert_int_equal(b.base.status, 0);
+    assert_int_equal(b.get_rc, 0); /* sees the first, even within one batch */
+    assert_string_equal(b.reply, "first");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_and_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_after_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_rolled_back_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_finishes_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_growth_with_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
