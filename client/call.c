@@ -457,7 +457,8 @@ void tnd__call_on_frame(tnd_client_call *call, const tnd_frame *f)
     /* STATUS: the server closed the stream. */
     char msg[512];
     size_t n = f->u.status.message.len < sizeof msg - 1 ? f->u.status.message.len : sizeof msg - 1;
-    memcpy(msg, f->u.status.message.ptr, n);
+    if (n)
+        memcpy(msg, f->u.status.message.ptr, n);
     msg[n] = '\0';
     int code = f->u.status.code <= 16 ? (int)f->u.status.code : TND_STATUS_UNKNOWN;
     detach(call, false);

@@ -214,7 +214,7 @@ static void handle_goaway(tnd_cconn *cc, const tnd_frame *f)
     whyf(why, sizeof why, "server %s is going away (%s%s%.*s)", c->server,
              tnd_status_name((int)f->u.goaway.code), f->u.goaway.message.len ? ": " : "",
              (int)(f->u.goaway.message.len > 300 ? 300 : f->u.goaway.message.len),
-             (const char *)f->u.goaway.message.ptr);
+             f->u.goaway.message.ptr ? (const char *)f->u.goaway.message.ptr : "");
     cc->goaway = true;
     if (c->current == cc)
         c->current = NULL;
@@ -317,11 +317,14 @@ static void on_eof(tnd_tls_stream *s, int status)
     char why[512];
     if (cc->goaway && cc->n_calls == 0)
         whyf(why, sizeof why, "%s", cc->why);
+    else if (status == TND_ETLS && strstr(s->error, " alert ")) /* the server refused us */
+        whyf(why, sizeof why, "server %s refused the TLS session (check --cert/--key): %s",
+             cc->client->server, strstr(s->error, "alert ") ? strstr(s->error, "alert ") : "");
     else
         whyf(why, sizeof why, "connection to %s lost: %s", cc->client->server,
-                 s->error[0] ? s->error : "closed");
+             s->error[0] ? s->error : "closed");
     if (status == TND_ETLS)
-        cc->permanent = true; /* a TLS alert: the server refused us */
+        cc->permanent = true; /* a TLS failure: retrying will not help */
     tnd__conn_fail(cc, why);
 }
 

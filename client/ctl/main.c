@@ -2,6 +2,7 @@
  * dispatch; each command lives in its own cmd_*.c file. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,8 @@ int main(int argc, char **argv)
 {
     ctl_global g = {0};
     g.timeout_ms = 30000;
+    /* A server that closes on us must be an error message, not a kill. */
+    signal(SIGPIPE, SIG_IGN);
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];

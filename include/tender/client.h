@@ -27,6 +27,11 @@
  * server never saw (stream id above a GOAWAY's last id, or not yet sent) are
  * moved to a new connection whatever the method.
  *
+ * Signals: like libuv, libtender writes to sockets that the server may have
+ * closed; the process must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or it is
+ * killed instead of seeing UNAVAILABLE. The library does not change signal
+ * dispositions itself.
+ *
  * Messages are the generated C structs (tender/codec.h); a call encodes its
  * requests with method->request and decodes responses with method->response.
  */
