@@ -54,11 +54,11 @@ typedef struct tnd_store tnd_store;
 typedef struct tnd_wtx tnd_wtx;
 
 typedef struct tnd_store_opts {
-    const char *dir;       /* created (0700) if missing */
-    size_t map_size;       /* initial map size; 0: 1 GiB */
-    size_t max_map_size;   /* the map grows (doubling) up to this; 0: 1 TiB */
-    unsigned queue_cap;    /* queued write requests before RESOURCE_EXHAUSTED; 0: 4096 */
-    unsigned max_batch;    /* requests per group commit; 0: 256 */
+    const char *dir;     /* created (0700) if missing */
+    size_t map_size;     /* initial map size; 0: 1 GiB */
+    size_t max_map_size; /* the map grows (doubling) up to this; 0: 1 TiB */
+    unsigned queue_cap;  /* queued write requests before RESOURCE_EXHAUSTED; 0: 4096 */
+    unsigned max_batch;  /* requests per group commit; 0: 256 */
 } tnd_store_opts;
 
 /* A write request, run on the writer thread inside its own nested

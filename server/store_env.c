@@ -34,8 +34,7 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != 0) {
-        snprintf(err, err_len, "cannot write to the database in %s: %s", s->dir,
-                 mdb_strerror(rc));
+        snprintf(err, err_len, "cannot write to the database in %s: %s", s->dir, mdb_strerror(rc));
         return TND_EIO;
     }
     int ret = TND_EIO;
@@ -64,7 +63,8 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
         if (format != TND_STORE_FORMAT) {
             snprintf(err, err_len, "database in %s has format %u; this tenderd reads format %u: %s",
                      s->dir, format, TND_STORE_FORMAT,
-                     format > TND_STORE_FORMAT ? "upgrade tenderd" : "it is not a tenderd database");
+                     format > TND_STORE_FORMAT ? "upgrade tenderd"
+                                               : "it is not a tenderd database");
             ret = TND_ERANGE;
             goto abort_txn;
         }

@@ -15,8 +15,8 @@ typedef struct tnd_store_req {
     tnd_write_fn fn;
     tnd_write_done_fn done;
     void *arg;
-    int status;                         /* 0 or a gRPC code, set by the writer */
-    char msg[TND_STORE_MSG_MAX + 1];    /* why it failed; "" on success */
+    int status;                      /* 0 or a gRPC code, set by the writer */
+    char msg[TND_STORE_MSG_MAX + 1]; /* why it failed; "" on success */
     struct tnd_store_req *next;
 } tnd_store_req;
 

@@ -54,6 +54,8 @@ static int sane_status(tnd_wtx *w, int st)
 {
     if (st > 0 && st <= TND_STATUS_UNAUTHENTICATED)
         return st;
+    if (w->msg[0])
+        return TND_STATUS_INTERNAL; /* keep the function's own words */
     if (st < 0)
         return tnd_wtx_fail(w, TND_STATUS_INTERNAL, "write failed: %s", tnd_strerror(st));
     return tnd_wtx_fail(w, TND_STATUS_INTERNAL, "write failed with status %d", st);

@@ -76,8 +76,8 @@ int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const
     return tnd_store_get_msg(w->s, w->txn, t, key, klen, d, out);
 }
 
-static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
-               size_t vlen, unsigned flags)
+static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val, size_t vlen,
+               unsigned flags)
 {
     if (klen == 0)
         return TND_EINVAL;

@@ -248,8 +248,8 @@ static void test_create_and_format(void **state)
     tnd_store *s = NULL;
     assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
     assert_null(s);
-    snprintf(want, sizeof want, "database in %s has format 2; this tenderd reads format 1: upgrade tenderd",
-             fx->db);
+    snprintf(want, sizeof want,
+             "database in %s has format 2; this tenderd reads format 1: upgrade tenderd", fx->db);
     assert_string_equal(err, want);
 }
 
@@ -465,9 +465,8 @@ static void test_close_finishes_queue(void **state)
         char key[32];
         snprintf(key, sizeof key, "c%02d", i);
         op_set(&ops[i], fx, key, 32);
-        assert_int_equal(tnd_store_submit(fx->s, op_fn, i == N - 1 ? resubmit_done : op_done,
-                                          &ops[i]),
-                         0);
+        assert_int_equal(
+            tnd_store_submit(fx->s, op_fn, i == N - 1 ? resubmit_done : op_done, &ops[i]), 0);
     }
     tnd_store_close(fx->s); /* runs every done callback before it returns */
     assert_int_equal(fx->ndone, N);
@@ -567,6 +566,44 @@ static void test_map_growth_with_reads(void **state)
     free(ops);
 }
 
+/* A read transaction held on the loop thread across a commit keeps its
+ * snapshot and does not hold the writer up; a new one sees the write. */
+static void test_read_during_commit(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    MDB_txn *old;
+    assert_int_equal(tnd_store_read_begin(fx->s, &old), 0);
+    op o;
+    op_set(&o, fx, "fresh", 16);
+    submit_ok(fx, &o);
+    wait_done(fx, 1);
+    assert_int_equal(o.status, 0);
+    MDB_val k = {.mv_size = 5, .mv_data = "fresh"}, v;
+    assert_int_equal(mdb_get(old, tnd_store_dbi(fx->s, T_DATA), &k, &v), MDB_NOTFOUND);
+    assert_int_equal(read_key(fx, "fresh"), 16); /* a nested read on the same thread */
+    tnd_store_read_end(fx->s, old);
+}
+
+static int bad_code_fn(tnd_wtx *w, void *arg)
+{
+    (void)w;
+    (void)arg;
+    return TND_ELIMIT; /* a TND_E code instead of a gRPC status: a bug */
+}
+
+static void test_bad_status_is_internal(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    op o;
+    op_set(&o, fx, "", 0);
+    assert_int_equal(tnd_store_submit(fx->s, bad_code_fn, op_done, &o), 0);
+    wait_done(fx, 1);
+    assert_int_equal(o.status, 13);
+    assert_string_equal(o.msg, "write failed: limit exceeded");
+}
+
 /* ---- the hook and the idempotency helpers ---- */
 
 static int hook_calls;
@@ -659,6 +696,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_finishes_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_with_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_during_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_status_is_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
     };
