@@ -31,4 +31,9 @@ void tnd_config_defaults(tnd_config *c)
     c->max_ping_strikes = 5;
     c->grace_ms = 10000;
     c->high_water = 4u << 20;
+    c->min_tender_period_ms = 24ull * 3600 * 1000;
+    c->min_amend_period_ms = 3ull * 24 * 3600 * 1000;
+    c->map_size = 1ull << 30;
+    c->max_map_size = 1ull << 40;
+    c->write_queue = 4096;
 }

@@ -25,6 +25,11 @@ typedef struct tnd_config {
     uint32_t max_ping_strikes;     /* then GOAWAY */
     uint32_t grace_ms;             /* drain: how long in-flight calls may run */
     uint32_t high_water;           /* unsent bytes per connection before reading stops */
+    uint64_t min_tender_period_ms; /* publish: submission deadline at least this far ahead */
+    uint64_t min_amend_period_ms;  /* amend: the deadline must stay at least this far ahead */
+    uint64_t map_size;             /* LMDB initial map, bytes */
+    uint64_t max_map_size;         /* LMDB map ceiling, bytes */
+    uint32_t write_queue;          /* queued writes before RESOURCE_EXHAUSTED */
 } tnd_config;
 
 /** Fill c with the embedded defaults. */

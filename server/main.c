@@ -168,6 +168,7 @@ int main(int argc, char **argv)
     snprintf(port, sizeof port, "%d", tnd_server_port(srv));
     tnd_log(TND_LOG_INFO, "listening", "address", cfg.listen, "port", port, "ca", cfg.ca, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
+    tnd_server_shutdown(srv);
     uv_walk(&loop, close_handle, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     tnd_server_free(srv);

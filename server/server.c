@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "store.h"
+#include "tenders.h"
 #include "tender_schema.h"
 #include "tender/error.h"
 
@@ -63,7 +65,14 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, cha
     srv->ssl_ctx = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
     if (!srv->ssl_ctx)
         goto fail;
-    if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0) {
+    tnd_store_opts so = {.dir = cfg->db,
+                         .map_size = cfg->map_size,
+                         .max_map_size = cfg->max_map_size,
+                         .queue_cap = cfg->write_queue};
+    if (tnd_store_open(loop, &so, &srv->store, err, err_len) != 0)
+        goto fail;
+    if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0 ||
+        tnd_tenders_register(srv) != 0) {
         snprintf(err, err_len, "out of memory registering services");
         goto fail;
     }
@@ -197,6 +206,10 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         snprintf(err, err_len, "cannot listen on %s: %s", srv->cfg.listen, uv_strerror(rc));
         return TND_EIO;
     }
+    if (tnd_scheduler_start(srv) != 0) {
+        snprintf(err, err_len, "out of memory starting the scheduler");
+        return TND_ENOMEM;
+    }
     uv_timer_init(srv->loop, &srv->grace_timer);
     srv->grace_timer.data = srv;
     uv_signal_t *sigs[] = {&srv->sig_term, &srv->sig_int, &srv->sig_hup};
@@ -221,10 +234,19 @@ int tnd_server_port(const tnd_server *srv)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+void tnd_server_shutdown(tnd_server *srv)
+{
+    tnd_scheduler_stop(srv);
+    if (srv->store)
+        tnd_store_close(srv->store);
+    srv->store = NULL;
+}
+
 void tnd_server_free(tnd_server *srv)
 {
     if (!srv)
         return;
+    tnd_server_shutdown(srv);
     SSL_CTX_free(srv->ssl_ctx);
     free(srv->handlers);
     free(srv);

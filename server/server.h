@@ -76,6 +76,8 @@ struct tnd_call {
 };
 
 typedef struct tnd_health_watch tnd_health_watch;
+typedef struct tnd_store tnd_store;
+typedef struct tnd_scheduler tnd_scheduler;
 
 struct tnd_server {
     uv_loop_t *loop;
@@ -95,6 +97,8 @@ struct tnd_server {
     tnd_health_watch *watches; /* Health/Watch calls to notify */
     int serving;               /* tender.health.v1 ServingStatus of the server */
     uint64_t next_request_id;
+    tnd_store *store;
+    tnd_scheduler *scheduler;
 };
 
 /** Create a server on loop with cfg: loads TLS files, registers the built-in
@@ -114,6 +118,9 @@ void tnd_server_drain(tnd_server *srv);
 
 /** Build a new TLS context from the configured files; keep the old on failure. */
 int tnd_server_reload_tls(tnd_server *srv);
+
+/** After the loop stopped: stop timers, finish queued writes, close the store. */
+void tnd_server_shutdown(tnd_server *srv);
 
 void tnd_server_free(tnd_server *srv);
 
@@ -149,6 +156,7 @@ void tnd_conn_remove_call(tnd_conn *c, tnd_call *call);
 /* services */
 int tnd_health_register(tnd_server *srv);
 int tnd_reflection_register(tnd_server *srv);
+int tnd_tenders_register(tnd_server *srv);
 void tnd_health_set_serving(tnd_server *srv, int status);
 
 #endif

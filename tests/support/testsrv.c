@@ -59,6 +59,7 @@ static void *loop_main(void *arg)
 {
     testsrv *t = arg;
     uv_run(&t->loop, UV_RUN_DEFAULT);
+    tnd_server_shutdown(t->srv);
     uv_walk(&t->loop, close_handle, NULL);
     uv_run(&t->loop, UV_RUN_DEFAULT);
     return NULL;

@@ -1,0 +1,177 @@
+/* The deadline scheduler: closes active tenders at their submission
+ * deadline. The schedule lives in the SCHEDULE table (due time, tender id),
+ * so it survives restarts: at start-up overdue entries fire at once. One
+ * libuv timer is armed for the earliest entry. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tenders.h"
+
+#define MAX_PER_WRITE 1000
+#define RETRY_MS 100
+
+struct tnd_scheduler {
+    uv_timer_t timer;
+    tnd_server *srv;
+    int64_t armed_ms; /* due time the timer is set for; 0 when idle */
+    bool busy;        /* a close write is queued */
+    int closed;       /* tenders closed by the last write, for the log */
+};
+
+static void arm(tnd_scheduler *s, int64_t due_ms);
+
+/* Read the earliest due time, or 0 when nothing is scheduled. */
+static int64_t earliest(tnd_server *srv)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int64_t due = 0;
+    if (tnd_store_read_begin(srv->store, &txn) != 0)
+        return 0;
+    if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_SCHEDULE), &cur) == 0) {
+        MDB_val k, v;
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8) {
+            uint64_t d = 0;
+            for (int i = 0; i < 8; i++)
+                d = d << 8 | ((const uint8_t *)k.mv_data)[i];
+            due = (int64_t)d;
+        }
+        mdb_cursor_close(cur);
+    }
+    tnd_store_read_end(srv->store, txn);
+    return due;
+}
+
+/* Writer thread: close every tender whose deadline has passed. */
+static int close_due(tnd_wtx *w, void *arg)
+{
+    tnd_scheduler *s = arg;
+    int64_t now = tnd_wtx_now_ms(w);
+    MDB_cursor *cur;
+    s->closed = 0;
+    if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
+                        &cur) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
+    MDB_val k, v;
+    int n = 0, st = 0;
+    while (n < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8) {
+        const uint8_t *kp = k.mv_data;
+        uint64_t due = 0;
+        for (int i = 0; i < 8; i++)
+            due = due << 8 | kp[i];
+        if ((int64_t)due > now)
+            break;
+        char id[80];
+        size_t il = k.mv_size - 8 < sizeof id - 1 ? k.mv_size - 8 : sizeof id - 1;
+        memcpy(id, kp + 8, il);
+        id[il] = '\0';
+        if (mdb_cursor_del(cur, 0) != 0) {
+            st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot update the schedule");
+            break;
+        }
+        n++;
+        tnd_tender t;
+        tender_tenders_v1_Tender_init(&t);
+        if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, il, &tender_tenders_v1_Tender_desc, &t) ==
+                0 &&
+            t.status == tender_tenders_v1_TenderStatus_ACTIVE &&
+            tnd_ts_ms(t.fields->submission_deadline) <= now) {
+            t.status = tender_tenders_v1_TenderStatus_CLOSED;
+            tnd_ts_set(&t.updated, now);
+            if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, id, il, &tender_tenders_v1_Tender_desc,
+                                &t) != 0)
+                st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store %s", id);
+            if (!st)
+                st = tnd_tender_event(w, tender_events_v1_EventKind_TENDER_CLOSED, &t, NULL,
+                                      NULL, NULL, NULL, NULL);
+            if (!st)
+                s->closed++;
+        }
+        tender_tenders_v1_Tender_free(&t);
+        if (st)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return st;
+}
+
+static void close_done(void *arg, int status, const char *message)
+{
+    tnd_scheduler *s = arg;
+    s->busy = false;
+    if (status != 0) {
+        tnd_log(TND_LOG_ERROR, "closing tenders at their deadline failed; retrying", "error",
+                message, NULL);
+        arm(s, tnd_wall_ms() + 1000);
+        return;
+    }
+    if (s->closed > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", s->closed);
+        tnd_log(TND_LOG_INFO, "tenders closed at their deadline", "count", n, NULL);
+    }
+    s->armed_ms = 0;
+    int64_t next = earliest(s->srv);
+    if (next)
+        arm(s, next);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    tnd_scheduler *s = t->data;
+    if (s->busy)
+        return;
+    s->armed_ms = 0;
+    s->busy = true;
+    if (tnd_store_submit(s->srv->store, close_due, close_done, s) != 0) {
+        s->busy = false;
+        arm(s, tnd_wall_ms() + RETRY_MS);
+    }
+}
+
+static void arm(tnd_scheduler *s, int64_t due_ms)
+{
+    int64_t now = tnd_wall_ms();
+    s->armed_ms = due_ms;
+    uv_timer_start(&s->timer, on_timer, due_ms > now ? (uint64_t)(due_ms - now) : 0, 0);
+}
+
+int tnd_scheduler_start(tnd_server *srv)
+{
+    tnd_scheduler *s = calloc(1, sizeof *s);
+    if (!s)
+        return TND_ENOMEM;
+    s->srv = srv;
+    uv_timer_init(srv->loop, &s->timer);
+    s->timer.data = s;
+    srv->scheduler = s;
+    int64_t next = earliest(srv);
+    if (next)
+        arm(s, next);
+    return 0;
+}
+
+void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms)
+{
+    tnd_scheduler *s = srv->scheduler;
+    if (!s || s->busy)
+        return; /* close_done re-reads the schedule */
+    if (s->armed_ms == 0 || due_ms < s->armed_ms)
+        arm(s, due_ms);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void tnd_scheduler_stop(tnd_server *srv)
+{
+    tnd_scheduler *s = srv->scheduler;
+    if (!s)
+        return;
+    srv->scheduler = NULL;
+    uv_timer_stop(&s->timer);
+    uv_close((uv_handle_t *)&s->timer, on_closed);
+}

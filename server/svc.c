@@ -1,0 +1,215 @@
+/* Pending writes, idempotent retries and small helpers for services (svc.h). */
+#include "svc.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+char *tnd_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int64_t tnd_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t)
+{
+    if (!t)
+        return 0;
+    return t->seconds * 1000 + (int64_t)(t->nanos / 1000000u);
+}
+
+void tnd_ts_set(tender_common_v1_Timestamp **t, int64_t ms)
+{
+    if (!*t)
+        *t = calloc(1, sizeof **t);
+    if (!*t)
+        return;
+    int64_t s = ms / 1000, r = ms % 1000;
+    if (r < 0) {
+        s -= 1;
+        r += 1000;
+    }
+    (*t)->seconds = s;
+    (*t)->nanos = (uint32_t)r * 1000000u;
+}
+
+const char *tnd_ms_text(int64_t ms, char *buf, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p)
+{
+    if (!*a)
+        *a = calloc(1, sizeof **a);
+    if (!*a)
+        return;
+    free((*a)->name);
+    free((*a)->organisation);
+    free((*a)->role);
+    (*a)->name = strdup(p->name);
+    (*a)->organisation = strdup(p->org);
+    (*a)->role = strdup(p->role_name);
+}
+
+int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    tnd_msg_init(d, dst);
+    int rc = tnd_msg_encode(d, src, &buf, &len, NULL);
+    if (rc == 0)
+        rc = tnd_msg_decode(d, buf, len, dst, NULL);
+    free(buf);
+    return rc;
+}
+
+int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    if (rc != 0)
+        return rc;
+    free(out->data);
+    out->data = malloc(SHA256_DIGEST_LENGTH);
+    if (!out->data) {
+        free(buf);
+        out->len = 0;
+        return TND_ENOMEM;
+    }
+    SHA256(buf, len, out->data);
+    out->len = SHA256_DIGEST_LENGTH;
+    free(buf);
+    return 0;
+}
+
+static void op_free(tnd_op *op)
+{
+    if (op->req) {
+        tnd_msg_free(op->req_desc, op->req);
+        free(op->req);
+    }
+    if (op->resp) {
+        tnd_msg_free(op->resp_desc, op->resp);
+        free(op->resp);
+    }
+    free(op->extra);
+    tnd_call_unref(op->call);
+    free(op);
+}
+
+/* Writer thread: replay a stored reply for a retried request, else run the
+ * service's function and remember its reply under the idempotency key. */
+static int op_write(tnd_wtx *w, void *arg)
+{
+    tnd_op *op = arg;
+    size_t kl = strlen(op->idem_key);
+    if (kl > 0) {
+        int rc = tnd_wtx_get_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc,
+                                 op->resp);
+        if (rc == 0)
+            return 0;
+        if (rc != TND_ENOTFOUND)
+            return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable");
+    }
+    int st = op->fn(w, op);
+    if (st != 0 || kl == 0)
+        return st;
+    if (tnd_wtx_put_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc, op->resp) !=
+        0)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                            "cannot store the idempotency record: database full");
+    return 0;
+}
+
+/* Loop thread, after the commit. */
+static void op_done(void *arg, int status, const char *message)
+{
+    tnd_op *op = arg;
+    if (status == 0 && op->then)
+        op->then(op);
+    if (status == 0) {
+        if (tnd_call_send(op->call, op->resp) == 0)
+            tnd_call_finish(op->call, TND_STATUS_OK, NULL);
+    } else {
+        tnd_call_finish(op->call, (tnd_status)status, "%s", message);
+    }
+    op_free(op);
+}
+
+static void set_idem_key(tnd_op *op, const tnd_call *call)
+{
+    const msgpack_object *v = tnd_metadata_get(tnd_call_metadata(call), "idempotency-key");
+    if (!v || v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 || v->via.str.size > 64)
+        return;
+    /* Scoped to the caller and method, so one caller cannot replay another's. */
+    snprintf(op->idem_key, sizeof op->idem_key, "%s|%s|%s|%.*s", op->peer.org, op->peer.name,
+             tnd_call_method(call)->full_name, (int)v->via.str.size, v->via.str.ptr);
+}
+
+static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+{
+    tnd_server *srv = tnd_call_server(call);
+    const tnd_method_desc *m = tnd_call_method(call);
+    tnd_op *op = calloc(1, sizeof *op);
+    if (!op) {
+        free(extra);
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return;
+    }
+    op->call = call;
+    tnd_call_ref(call);
+    op->srv = srv;
+    op->peer = *tnd_call_peer(call);
+    op->fn = fn;
+    op->then = then;
+    op->extra = extra;
+    op->extra_len = extra_len;
+    op->req_desc = m->request;
+    op->resp_desc = resp_desc;
+    op->req = calloc(1, m->request->size);
+    op->resp = calloc(1, resp_desc->size);
+    if (!op->req || !op->resp || tnd_msg_clone(m->request, request, op->req) != 0) {
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        op_free(op);
+        return;
+    }
+    tnd_msg_init(resp_desc, op->resp);
+    set_idem_key(op, call);
+    int rc = tnd_store_submit(srv->store, op_write, op_done, op);
+    if (rc != 0) {
+        tnd_call_finish(call,
+                        rc == TND_EAGAIN ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
+                        rc == TND_EAGAIN ? "the server's write queue is full; retry shortly"
+                                         : "the store is closed");
+        op_free(op);
+    }
+}
+
+void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc, tnd_op_fn fn,
+                void *extra, size_t extra_len)
+{
+    op_start(call, request, resp_desc, fn, extra, extra_len, NULL);
+}
+
+void tnd_op_run_then(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void (*then)(tnd_op *op))
+{
+    op_start(call, request, resp_desc, fn, NULL, 0, then);
+}

@@ -1,0 +1,63 @@
+/* Helpers shared by the service handlers: a pending write (tnd_op) that
+ * carries a call through the store's writer thread and back, idempotent
+ * retries, and time conversions. */
+#ifndef TND_SERVER_SVC_H
+#define TND_SERVER_SVC_H
+
+#include "server.h"
+#include "store.h"
+#include "tender_schema.h"
+
+typedef struct tnd_op tnd_op;
+
+/* The service's part of a write, run on the writer thread. Fill op->resp
+ * (already initialised) and return 0, or return tnd_wtx_fail(...). */
+typedef int (*tnd_op_fn)(tnd_wtx *w, tnd_op *op);
+
+struct tnd_op {
+    tnd_call *call;             /* referenced until the reply */
+    tnd_server *srv;
+    tnd_peer_identity peer;     /* copied: the connection may go away */
+    const tnd_msg_desc *req_desc;
+    void *req;                  /* a private copy of the request */
+    const tnd_msg_desc *resp_desc;
+    void *resp;
+    tnd_op_fn fn;
+    char idem_key[600];         /* caller + method + idempotency-key metadata, or "" */
+    void *extra;                /* handler-owned data, freed with free() */
+    size_t extra_len;
+    void (*then)(tnd_op *op);   /* on the loop thread after a successful commit, or NULL */
+};
+
+/** Start a write for call: copies request and caller, and submits fn to the
+ * store. The reply (response + OK, or the failure) is sent after the commit.
+ * On a full queue the call ends at once with RESOURCE_EXHAUSTED. extra
+ * (may be NULL) passes to op->extra and is freed with the op. */
+void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc, tnd_op_fn fn,
+                void *extra, size_t extra_len);
+
+/** As tnd_op_run, and then(op) runs on the loop thread after a successful
+ * commit, before the reply (e.g. to re-arm a timer). */
+void tnd_op_run_then(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void (*then)(tnd_op *op));
+
+/** Deep copy of a message (encode, decode). Returns 0 or a negative code. */
+int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst);
+
+/* Time: tender.common.v1.Timestamp <-> milliseconds since the epoch. */
+int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t);
+void tnd_ts_set(tender_common_v1_Timestamp **t, int64_t ms);
+/** RFC 3339 UTC text of a time in ms ("2026-12-01T10:00:00Z"). */
+const char *tnd_ms_text(int64_t ms, char *buf, size_t len);
+int64_t tnd_wall_ms(void);
+
+/** The actor of a caller, for event records (strings copied). */
+void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p);
+
+/** SHA-256 of a message's encoding into a bytes field. */
+int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out);
+
+/** strdup that never returns NULL for a non-NULL input without failing loudly. */
+char *tnd_strdup(const char *s);
+
+#endif

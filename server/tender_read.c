@@ -1,0 +1,267 @@
+/* Reading tenders and questions, on the loop thread in short read
+ * transactions: Get, List (filters, an opaque cursor) and Questions. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tenders.h"
+
+#define T_DESC (&tender_tenders_v1_Tender_desc)
+
+/* Finish a call from a store read error. */
+static void read_failed(tnd_call *call, int rc, const char *what)
+{
+    if (rc == TND_ENOTFOUND)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "%s not found", what);
+    else
+        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "%s is unreadable: %s", what,
+                        tnd_strerror(rc));
+}
+
+static void on_get(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_TenderRef *req = request;
+    tnd_server *srv = tnd_call_server(call);
+    char what[120];
+    if (!req->id || !*req->id) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
+        return;
+    }
+    snprintf(what, sizeof what, "tender %s", req->id);
+    MDB_txn *txn;
+    if (tnd_store_read_begin(srv->store, &txn) != 0) {
+        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return;
+    }
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->id, strlen(req->id),
+                               T_DESC, &t);
+    /* A draft is invisible outside its organisation, as if it did not exist. */
+    if (rc == 0 && !tnd_tender_visible(&t, tnd_call_peer(call)))
+        rc = TND_ENOTFOUND;
+    if (rc == 0 && req->version != 0 && req->version != t.version) {
+        if (req->version > t.version) {
+            tnd_store_read_end(srv->store, txn);
+            tnd_call_finish(call, TND_STATUS_NOT_FOUND,
+                            "tender %s has no version %u (the latest is %u)", req->id,
+                            req->version, t.version);
+            tender_tenders_v1_Tender_free(&t);
+            return;
+        }
+        uint8_t key[128];
+        size_t kl = tnd_version_key(key, sizeof key, req->id, req->version);
+        rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, &t);
+    }
+    tnd_store_read_end(srv->store, txn);
+    if (rc != 0)
+        read_failed(call, rc, what);
+    else if (tnd_call_send(call, &t) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_tenders_v1_Tender_free(&t);
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    if (!needle || !*needle)
+        return true;
+    if (!hay)
+        return false;
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static bool matches(const tnd_tender *t, const tender_tenders_v1_ListTendersRequest *q,
+                    const tnd_peer_identity *p)
+{
+    if (!tnd_tender_visible(t, p))
+        return false;
+    if (q->status && t->status != q->status)
+        return false;
+    if (q->buyer && *q->buyer && (!t->buyer || strcmp(t->buyer, q->buyer) != 0))
+        return false;
+    const tender_tenders_v1_TenderFields *f = t->fields;
+    if (q->classification_prefix && *q->classification_prefix) {
+        const char *code = f && f->classification ? f->classification->code : NULL;
+        if (!code || strncmp(code, q->classification_prefix, strlen(q->classification_prefix)))
+            return false;
+    }
+    int64_t dl = tnd_ts_ms(f ? f->submission_deadline : NULL);
+    if (q->deadline_from && (!dl || dl < tnd_ts_ms(q->deadline_from)))
+        return false;
+    if (q->deadline_to && (!dl || dl > tnd_ts_ms(q->deadline_to)))
+        return false;
+    return contains_ci(f ? f->title : NULL, q->text);
+}
+
+/* The cursor is the hex of the last id returned: opaque to clients, and
+ * a resumed listing starts strictly after it. */
+static void cursor_encode(const char *id, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t j = 0;
+    for (; *id && j + 2 < len; id++) {
+        out[j++] = hex[(unsigned char)*id >> 4];
+        out[j++] = hex[(unsigned char)*id & 15];
+    }
+    out[j] = '\0';
+}
+
+static int cursor_decode(const char *c, char *out, size_t len)
+{
+    size_t n = strlen(c);
+    if (n % 2 || n / 2 >= len)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned v;
+        if (!isxdigit((unsigned char)c[i]) || !isxdigit((unsigned char)c[i + 1]) ||
+            sscanf(c + i, "%2x", &v) != 1 || v == 0)
+            return -1;
+        out[i / 2] = (char)v;
+    }
+    out[n / 2] = '\0';
+    return 0;
+}
+
+static void on_list(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_ListTendersRequest *req = request;
+    tnd_server *srv = tnd_call_server(call);
+    uint32_t want = req->page_size ? req->page_size : TND_LIST_DEFAULT;
+    if (want > TND_LIST_MAX)
+        want = TND_LIST_MAX;
+    char after[128] = "";
+    if (req->cursor && *req->cursor && cursor_decode(req->cursor, after, sizeof after) != 0) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "cursor: not a cursor this server issued; start without one");
+        return;
+    }
+    tender_tenders_v1_ListTendersResponse resp;
+    tender_tenders_v1_ListTendersResponse_init(&resp);
+    resp.tenders = calloc(want + 1, sizeof *resp.tenders); /* +1: the probe for "more" */
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    if (!resp.tenders || tnd_store_read_begin(srv->store, &txn) != 0) {
+        free(resp.tenders);
+        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return;
+    }
+    int rc = mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_TENDERS), &cur);
+    MDB_val k = {.mv_size = strlen(after), .mv_data = after}, v;
+    int op = *after ? MDB_SET_RANGE : MDB_FIRST;
+    bool more = false;
+    int bad = 0;
+    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, op); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (*after && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
+            continue;
+        tnd_tender *t = &resp.tenders[resp.n_tenders];
+        tender_tenders_v1_Tender_init(t);
+        if (tnd_msg_decode(T_DESC, v.mv_data, v.mv_size, t, NULL) != 0) {
+            bad++;
+            continue;
+        }
+        if (!matches(t, req, tnd_call_peer(call))) {
+            tender_tenders_v1_Tender_free(t);
+            continue;
+        }
+        if (resp.n_tenders == want) {
+            tender_tenders_v1_Tender_free(t);
+            more = true;
+            break;
+        }
+        resp.n_tenders++;
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    tnd_store_read_end(srv->store, txn);
+    char next[260] = "";
+    if (more && resp.n_tenders > 0)
+        cursor_encode(resp.tenders[resp.n_tenders - 1].id, next, sizeof next);
+    resp.next_cursor = next;
+    if (bad)
+        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "%d stored tenders are unreadable", bad);
+    else if (tnd_call_send(call, &resp) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    resp.next_cursor = NULL;
+    tender_tenders_v1_ListTendersResponse_free(&resp);
+}
+
+static void on_questions(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_ListQuestionsRequest *req = request;
+    tnd_server *srv = tnd_call_server(call);
+    const tnd_peer_identity *p = tnd_call_peer(call);
+    char what[120];
+    if (!req->tender_id || !*req->tender_id) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
+        return;
+    }
+    snprintf(what, sizeof what, "tender %s", req->tender_id);
+    MDB_txn *txn;
+    if (tnd_store_read_begin(srv->store, &txn) != 0) {
+        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return;
+    }
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->tender_id,
+                               strlen(req->tender_id), T_DESC, &t);
+    if (rc == 0 && !tnd_tender_visible(&t, p))
+        rc = TND_ENOTFOUND;
+    bool owner = rc == 0 && tnd_tender_owner(&t, p);
+    tender_tenders_v1_ListQuestionsResponse resp;
+    tender_tenders_v1_ListQuestionsResponse_init(&resp);
+    MDB_cursor *cur = NULL;
+    if (rc == 0 &&
+        mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_QUESTIONS), &cur) == 0) {
+        uint8_t key[128];
+        size_t kl = tnd_question_key(key, sizeof key, t.id, 0), pl = kl - 4;
+        MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+        for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+             c == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0;
+             c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            tender_tenders_v1_Question q;
+            tender_tenders_v1_Question_init(&q);
+            if (tnd_msg_decode(&tender_tenders_v1_Question_desc, v.mv_data, v.mv_size, &q,
+                               NULL) != 0)
+                continue;
+            bool mine = p->authenticated && q.asked_by_org && strcmp(q.asked_by_org, p->org) == 0;
+            /* Answered questions are public; who asked is the buyer's to know. */
+            if ((q.answer && *q.answer) || owner || mine) {
+                if (!owner) {
+                    free(q.asked_by_org);
+                    q.asked_by_org = NULL;
+                }
+                tender_tenders_v1_Question *nq =
+                    realloc(resp.questions, (resp.n_questions + 1) * sizeof *nq);
+                if (nq) {
+                    resp.questions = nq;
+                    resp.questions[resp.n_questions++] = q;
+                    continue;
+                }
+            }
+            tender_tenders_v1_Question_free(&q);
+        }
+        mdb_cursor_close(cur);
+    }
+    tnd_store_read_end(srv->store, txn);
+    if (rc != 0)
+        read_failed(call, rc, what);
+    else if (tnd_call_send(call, &resp) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_tenders_v1_ListQuestionsResponse_free(&resp);
+    tender_tenders_v1_Tender_free(&t);
+}
+
+const tnd_handler tnd_tender_read_handlers[] = {
+    {.method = tender_tenders_v1_Tenders_Get_method, .on_message = on_get},
+    {.method = tender_tenders_v1_Tenders_List_method, .on_message = on_list},
+    {.method = tender_tenders_v1_Tenders_Questions_method, .on_message = on_questions},
+};
+const size_t tnd_tender_read_handler_count =
+    sizeof tnd_tender_read_handlers / sizeof *tnd_tender_read_handlers;

@@ -1,0 +1,147 @@
+/* Validation and visibility rules for tenders. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tenders.h"
+
+static const char *const status_names[] = {"unspecified", "draft",    "active",
+                                           "closed",      "opened",   "awarded",
+                                           "complete",    "cancelled", "unsuccessful"};
+
+const char *tnd_tender_status_name(int status)
+{
+    if (status < 0 || status >= (int)(sizeof status_names / sizeof *status_names))
+        return "unknown";
+    return status_names[status];
+}
+
+static bool blank(const char *s)
+{
+    if (!s)
+        return true;
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s))
+            return false;
+    return true;
+}
+
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(msg, len, __VA_ARGS__);                                                           \
+        return TND_STATUS_INVALID_ARGUMENT;                                                        \
+    } while (0)
+
+int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len)
+{
+    if (!f)
+        BAD("fields: required");
+    if (blank(f->title))
+        BAD("fields.title: required");
+    const tender_common_v1_Money *v = f->estimated_value;
+    if (v) {
+        if (v->minor_units < 0)
+            BAD("fields.estimated_value.minor_units: must not be negative");
+        const char *c = v->currency;
+        if (!c || strlen(c) != 3 || !isupper((unsigned char)c[0]) ||
+            !isupper((unsigned char)c[1]) || !isupper((unsigned char)c[2]))
+            BAD("fields.estimated_value.currency: an ISO 4217 code such as KRW or EUR");
+    }
+    if (f->method > tender_tenders_v1_ProcurementMethod_DIRECT || f->method < 0)
+        BAD("fields.method: unknown procurement method %d", (int)f->method);
+    if (f->category > tender_tenders_v1_MainCategory_SERVICES || f->category < 0)
+        BAD("fields.category: unknown category %d", (int)f->category);
+    if (f->classification && !blank(f->classification->code) && blank(f->classification->scheme))
+        BAD("fields.classification.scheme: required with a code (e.g. CPV)");
+    const tender_tenders_v1_Committee *cm = f->committee;
+    if (cm) {
+        if (cm->threshold < 1 || cm->threshold > cm->n_members)
+            BAD("fields.committee.threshold: need 1 <= k <= n (k = %u, n = %zu)", cm->threshold,
+                cm->n_members);
+        for (size_t i = 0; i < cm->n_members; i++)
+            if (cm->members[i].public_key.len != 32)
+                BAD("fields.committee.members[%zu].public_key: an X25519 key of 32 bytes", i);
+        if (cm->opening_public_key.len != 0 && cm->opening_public_key.len != 32)
+            BAD("fields.committee.opening_public_key: an X25519 key of 32 bytes");
+    }
+    return 0;
+}
+
+int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
+                           uint64_t min_period_ms, char *msg, size_t len)
+{
+    char a[32], b[32];
+    int64_t enq = tnd_ts_ms(f->enquiry_deadline), sub = tnd_ts_ms(f->submission_deadline),
+            open = tnd_ts_ms(f->opening_time);
+    if (!f->submission_deadline)
+        BAD("fields.submission_deadline: required to publish");
+    if (!f->opening_time)
+        BAD("fields.opening_time: required to publish");
+    if (!f->committee || f->committee->n_members == 0)
+        BAD("fields.committee: an opening committee (members and threshold k) is required to "
+            "publish");
+    if (f->enquiry_deadline && enq > sub)
+        BAD("fields.enquiry_deadline: %s is after the submission deadline %s",
+            tnd_ms_text(enq, a, sizeof a), tnd_ms_text(sub, b, sizeof b));
+    if (open < sub)
+        BAD("fields.opening_time: %s is before the submission deadline %s",
+            tnd_ms_text(open, a, sizeof a), tnd_ms_text(sub, b, sizeof b));
+    if (f->enquiry_deadline && enq <= now_ms)
+        BAD("fields.enquiry_deadline: %s is not in the future", tnd_ms_text(enq, a, sizeof a));
+    if (sub < now_ms + (int64_t)min_period_ms)
+        BAD("fields.submission_deadline: %s leaves less than the minimum tendering period "
+            "(%llu s from now, %s)",
+            tnd_ms_text(sub, a, sizeof a), (unsigned long long)(min_period_ms / 1000),
+            tnd_ms_text(now_ms + (int64_t)min_period_ms, b, sizeof b));
+    return 0;
+}
+
+bool tnd_tender_owner(const tnd_tender *t, const tnd_peer_identity *p)
+{
+    return p->authenticated && p->role == TND_ROLE_OFFICER && t->buyer &&
+           strcmp(t->buyer, p->org) == 0;
+}
+
+bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p)
+{
+    if (t->status != tender_tenders_v1_TenderStatus_DRAFT)
+        return true;
+    return p->authenticated && t->buyer && strcmp(t->buyer, p->org) == 0;
+}
+
+static size_t put_be(uint8_t *key, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        key[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    return (size_t)bytes;
+}
+
+/* id, NUL, then the number: ids never hold NUL, so keys of one id sort together. */
+static size_t id_key(uint8_t *key, size_t cap, const char *id, uint64_t n, int bytes)
+{
+    size_t il = strlen(id);
+    if (il + 1 + (size_t)bytes > cap)
+        return 0;
+    memcpy(key, id, il + 1);
+    return il + 1 + put_be(key + il + 1, n, bytes);
+}
+
+size_t tnd_version_key(uint8_t *key, size_t cap, const char *id, uint32_t version)
+{
+    return id_key(key, cap, id, version, 4);
+}
+
+size_t tnd_question_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq)
+{
+    return id_key(key, cap, tender_id, seq, 4);
+}
+
+size_t tnd_schedule_key(uint8_t *key, size_t cap, int64_t due_ms, const char *id)
+{
+    size_t il = strlen(id);
+    if (il + 8 > cap)
+        return 0;
+    put_be(key, (uint64_t)due_ms, 8);
+    memcpy(key + 8, id, il);
+    return 8 + il;
+}

@@ -1,0 +1,65 @@
+/* The tender service (tender.tenders.v1.Tenders): internals shared by its
+ * files. tender_rules.c validates, tender_write.c changes state on the
+ * writer thread, tender_read.c answers reads, tender_docs.c moves document
+ * content, scheduler.c closes tenders at their deadlines. */
+#ifndef TND_SERVER_TENDERS_H
+#define TND_SERVER_TENDERS_H
+
+#include "svc.h"
+
+#define TND_MAX_DOCUMENT (16u * 1024u * 1024u) /* bytes of one tender document */
+#define TND_LIST_DEFAULT 50u
+#define TND_LIST_MAX 500u
+
+typedef tender_tenders_v1_Tender tnd_tender;
+
+/** Check the fields an officer sets, apart from time rules. Returns 0 or
+ * INVALID_ARGUMENT with a message naming the field in msg. */
+int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len);
+
+/** Time rules for publishing at now_ms: deadlines ahead and ordered, the
+ * minimum tendering period. Returns 0 or a status code with msg. */
+int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
+                           uint64_t min_period_ms, char *msg, size_t len);
+
+/** May this caller see this tender? (published: everyone; draft: its buyer) */
+bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p);
+
+/** Is this caller an officer of the tender's buyer? */
+bool tnd_tender_owner(const tnd_tender *t, const tnd_peer_identity *p);
+
+const char *tnd_tender_status_name(int status);
+
+/* Keys. */
+size_t tnd_version_key(uint8_t *key, size_t cap, const char *id, uint32_t version);
+size_t tnd_schedule_key(uint8_t *key, size_t cap, int64_t due_ms, const char *id);
+size_t tnd_question_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
+
+/* Write functions (writer thread), used by the handlers. */
+int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op);
+int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op);
+
+/** Append an event about tender t (actor from p, or the server when NULL). */
+int tnd_tender_event(tnd_wtx *w, int kind, const tnd_tender *t, const tnd_peer_identity *p,
+                     const char *object_id, const tnd_msg_desc *obj_desc, const void *obj,
+                     const char *note);
+
+/* Handlers. */
+extern const tnd_handler tnd_tender_read_handlers[];
+extern const size_t tnd_tender_read_handler_count;
+extern const tnd_handler tnd_tender_write_handlers[];
+extern const size_t tnd_tender_write_handler_count;
+
+/* The deadline scheduler. */
+int tnd_scheduler_start(tnd_server *srv);
+/** Re-arm the timer after a write that may have added an earlier deadline. */
+void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms);
+void tnd_scheduler_stop(tnd_server *srv);
+
+#endif

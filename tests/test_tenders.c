@@ -1,0 +1,605 @@
+/* End-to-end tests of the tender service on an in-process server: the life
+ * cycle, who may do what, amendments, the deadline timer (also across a
+ * restart), paging, persistence, idempotent retries and a full database. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rawconn.h"
+#include "svc.h"
+#include "testsrv.h"
+
+#define M(name) "tender.tenders.v1.Tenders/" #name
+#define T_DESC (&tender_tenders_v1_Tender_desc)
+
+typedef tender_tenders_v1_Tender Tender;
+
+static testsrv ts;
+static uint64_t amend_period_ms;
+static uint64_t map_bytes;
+
+static void cfg(tnd_config *c)
+{
+    c->min_tender_period_ms = 0;
+    c->min_amend_period_ms = amend_period_ms;
+    if (map_bytes) {
+        c->map_size = map_bytes;
+        c->max_map_size = map_bytes;
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    amend_period_ms = 0;
+    map_bytes = 0;
+    testsrv_pki(&ts);
+    testsrv_start(&ts, cfg, NULL);
+    return 0;
+}
+
+static void close_all(void);
+
+static int teardown(void **state)
+{
+    (void)state;
+    close_all(); /* also after a failed test: connections belong to this server */
+    testsrv_stop(&ts);
+    return 0;
+}
+
+/* Connections per identity, opened lazily, closed after each test. */
+static const char *const who_names[] = {"officer", "officer2", "supplier", "auditor", NULL};
+enum { OFFICER, OFFICER2, SUPPLIER, AUDITOR, ANON, N_WHO };
+static rawconn conns[N_WHO];
+static bool open_[N_WHO];
+static uint32_t next_sid[N_WHO];
+
+static rawconn *as(int who)
+{
+    if (!open_[who]) {
+        char crt[700], key[700], ca[700];
+        testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+        int rc;
+        if (who == ANON) {
+            rc = rawconn_open(&conns[who], ts.port, ca, NULL, NULL);
+        } else {
+            char f[64];
+            snprintf(f, sizeof f, "%s.crt", who_names[who]);
+            testsrv_path(&ts, f, crt, sizeof crt);
+            snprintf(f, sizeof f, "%s.key", who_names[who]);
+            testsrv_path(&ts, f, key, sizeof key);
+            rc = rawconn_open(&conns[who], ts.port, ca, crt, key);
+        }
+        assert_int_equal(rc, 0);
+        rawconn_settings(&conns[who]);
+        open_[who] = true;
+        next_sid[who] = 1;
+    }
+    return &conns[who];
+}
+
+static void close_all(void)
+{
+    for (int i = 0; i < N_WHO; i++) {
+        if (open_[i])
+            rawconn_close(&conns[i]);
+        open_[i] = false;
+    }
+}
+
+static char last_msg[512];
+
+static int call(int who, const char *method, const tnd_msg_desc *qd, const void *q,
+                const tnd_msg_desc *rd, void *r)
+{
+    rawconn *c = as(who);
+    uint32_t sid = next_sid[who];
+    next_sid[who] += 2;
+    return rawconn_call(c, sid, method, qd, q, rd, r, last_msg, sizeof last_msg, NULL, 0);
+}
+
+static void ts_in(tender_common_v1_Timestamp **t, int64_t ms_from_now)
+{
+    tnd_ts_set(t, tnd_wall_ms() + ms_from_now);
+}
+
+/* Fields of a publishable tender with its deadline dl_ms from now. */
+static void fill_fields(tender_tenders_v1_TenderFields *f, const char *title, int64_t dl_ms)
+{
+    tender_tenders_v1_TenderFields_init(f);
+    f->title = strdup(title);
+    f->description = strdup("Resurfacing of the ring road, 12 km");
+    f->method = tender_tenders_v1_ProcurementMethod_OPEN;
+    f->category = tender_tenders_v1_MainCategory_WORKS;
+    f->classification = calloc(1, sizeof *f->classification);
+    f->classification->scheme = strdup("CPV");
+    f->classification->code = strdup("45233140-2");
+    f->estimated_value = calloc(1, sizeof *f->estimated_value);
+    f->estimated_value->minor_units = 150000000;
+    f->estimated_value->currency = strdup("KRW");
+    ts_in(&f->submission_deadline, dl_ms);
+    ts_in(&f->opening_time, dl_ms + 1000);
+    f->committee = calloc(1, sizeof *f->committee);
+    f->committee->threshold = 1;
+    f->committee->n_members = 1;
+    f->committee->members = calloc(1, sizeof *f->committee->members);
+    f->committee->members[0].name = strdup("Kim");
+    f->committee->members[0].public_key.data = calloc(1, 32);
+    f->committee->members[0].public_key.len = 32;
+}
+
+/* Create a draft as `who`; returns its id (static buffer per call site). */
+static char *create(int who, const char *title, int64_t dl_ms, int *status)
+{
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    q.fields = calloc(1, sizeof *q.fields);
+    fill_fields(q.fields, title, dl_ms);
+    Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int st = call(who, M(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q, T_DESC, &t);
+    char *id = st == 0 && t.id ? strdup(t.id) : NULL;
+    if (st == 0) {
+        assert_int_equal(t.status, tender_tenders_v1_TenderStatus_DRAFT);
+        assert_string_equal(t.buyer, who == OFFICER ? "Ministry of Works" : "City of Springfield");
+    }
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    if (status)
+        *status = st;
+    return id;
+}
+
+static int get(int who, const char *id, uint32_t version, Tender *out)
+{
+    tender_tenders_v1_TenderRef r = {.id = (char *)id, .version = version};
+    tender_tenders_v1_Tender_init(out);
+    return call(who, M(Get), &tender_tenders_v1_TenderRef_desc, &r, T_DESC, out);
+}
+
+static int publish(int who, const char *id)
+{
+    tender_tenders_v1_TenderRef r = {.id = (char *)id};
+    Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int st = call(who, M(Publish), &tender_tenders_v1_TenderRef_desc, &r, T_DESC, &t);
+    if (st == 0) {
+        assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
+        assert_int_equal(t.version, 1);
+    }
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+static int amend(int who, const char *id, const char *title, int64_t dl_ms, Tender *out)
+{
+    tender_tenders_v1_AmendTenderRequest q;
+    tender_tenders_v1_AmendTenderRequest_init(&q);
+    q.id = strdup(id);
+    q.note = strdup("corrected title");
+    q.fields = calloc(1, sizeof *q.fields);
+    fill_fields(q.fields, title, dl_ms);
+    tender_tenders_v1_Tender_init(out);
+    int st = call(who, M(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &q, T_DESC, out);
+    tender_tenders_v1_AmendTenderRequest_free(&q);
+    return st;
+}
+
+static void test_life_cycle(void **state)
+{
+    (void)state;
+    char *id = create(OFFICER, "Ring road", 3600000, NULL);
+    assert_non_null(id);
+    /* edit the draft */
+    tender_tenders_v1_EditTenderRequest e;
+    tender_tenders_v1_EditTenderRequest_init(&e);
+    e.id = strdup(id);
+    e.fields = calloc(1, sizeof *e.fields);
+    fill_fields(e.fields, "Ring road, lot 1", 3600000);
+    Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(OFFICER, M(Edit), &tender_tenders_v1_EditTenderRequest_desc, &e, T_DESC,
+                          &t),
+                     0);
+    assert_string_equal(t.fields->title, "Ring road, lot 1");
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_EditTenderRequest_free(&e);
+    /* publish; now everyone sees it, and edit is refused */
+    assert_int_equal(publish(OFFICER, id), 0);
+    assert_int_equal(get(ANON, id, 0, &t), 0);
+    assert_int_equal(t.version, 1);
+    tender_tenders_v1_Tender_free(&t);
+    /* amend: version 2, version 1 still readable */
+    assert_int_equal(amend(OFFICER, id, "Ring road, lot 1 (corrected)", 7200000, &t), 0);
+    assert_int_equal(t.version, 2);
+    tender_tenders_v1_Tender_free(&t);
+    assert_int_equal(get(SUPPLIER, id, 1, &t), 0);
+    assert_string_equal(t.fields->title, "Ring road, lot 1");
+    tender_tenders_v1_Tender_free(&t);
+    assert_int_equal(get(SUPPLIER, id, 2, &t), 0);
+    assert_string_equal(t.fields->title, "Ring road, lot 1 (corrected)");
+    assert_string_equal(t.amendment_note, "corrected title");
+    tender_tenders_v1_Tender_free(&t);
+    assert_int_equal(get(SUPPLIER, id, 3, &t), TND_STATUS_NOT_FOUND);
+    tender_tenders_v1_Tender_free(&t);
+    /* a question, answered, is public */
+    tender_tenders_v1_AskQuestionRequest a = {.tender_id = id, .text = "Is night work allowed?"};
+    tender_tenders_v1_Question qn;
+    tender_tenders_v1_Question_init(&qn);
+    assert_int_equal(call(SUPPLIER, M(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &a,
+                          &tender_tenders_v1_Question_desc, &qn),
+                     0);
+    assert_string_equal(qn.id, "Q-1");
+    tender_tenders_v1_Question_free(&qn);
+    tender_tenders_v1_ListQuestionsRequest lq = {.tender_id = id};
+    tender_tenders_v1_ListQuestionsResponse lr;
+    tender_tenders_v1_ListQuestionsResponse_init(&lr);
+    assert_int_equal(call(ANON, M(Questions), &tender_tenders_v1_ListQuestionsRequest_desc, &lq,
+                          &tender_tenders_v1_ListQuestionsResponse_desc, &lr),
+                     0);
+    assert_int_equal(lr.n_questions, 0); /* not answered yet */
+    tender_tenders_v1_ListQuestionsResponse_free(&lr);
+    tender_tenders_v1_AnswerQuestionRequest an = {
+        .tender_id = id, .question_id = "Q-1", .answer = "Yes, 22:00-06:00."};
+    tender_tenders_v1_Question_init(&qn);
+    assert_int_equal(call(OFFICER, M(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &an,
+                          &tender_tenders_v1_Question_desc, &qn),
+                     0);
+    tender_tenders_v1_Question_free(&qn);
+    tender_tenders_v1_ListQuestionsResponse_init(&lr);
+    assert_int_equal(call(ANON, M(Questions), &tender_tenders_v1_ListQuestionsRequest_desc, &lq,
+                          &tender_tenders_v1_ListQuestionsResponse_desc, &lr),
+                     0);
+    assert_int_equal(lr.n_questions, 1);
+    assert_string_equal(lr.questions[0].answer, "Yes, 22:00-06:00.");
+    assert_null(lr.questions[0].asked_by_org); /* who asked stays with the buyer */
+    tender_tenders_v1_ListQuestionsResponse_free(&lr);
+    /* cancel with a reason */
+    tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn"};
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
+                          T_DESC, &t),
+                     0);
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_CANCELLED);
+    tender_tenders_v1_Tender_free(&t);
+    assert_int_equal(publish(OFFICER, id), TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(last_msg, "cancelled"));
+    free(id);
+    close_all();
+}
+
+/* Each method x each kind of caller, with the expected status. */
+static void test_authorization_matrix(void **state)
+{
+    (void)state;
+    enum { OK = 0, PD = TND_STATUS_PERMISSION_DENIED, NF = TND_STATUS_NOT_FOUND,
+           UA = TND_STATUS_UNAUTHENTICATED };
+    /* rows: OFFICER, OFFICER2, SUPPLIER, AUDITOR, ANON */
+    static const int create_exp[N_WHO] = {OK, OK, PD, PD, UA};
+    static const int edit_draft_exp[N_WHO] = {OK, NF, PD, PD, UA};
+    static const int get_draft_exp[N_WHO] = {OK, NF, NF, NF, NF};
+    static const int publish_exp[N_WHO] = {OK, NF, PD, PD, UA};
+    static const int get_active_exp[N_WHO] = {OK, OK, OK, OK, OK};
+    static const int amend_exp[N_WHO] = {OK, PD, PD, PD, UA};
+    static const int ask_exp[N_WHO] = {PD, PD, OK, PD, UA};
+    static const int answer_exp[N_WHO] = {OK, PD, PD, PD, UA};
+    static const int list_exp[N_WHO] = {OK, OK, OK, OK, OK};
+    static const int cancel_exp[N_WHO] = {OK, PD, PD, PD, UA};
+
+    for (int w = 0; w < N_WHO; w++) {
+        int st;
+        char *id = create(w, "matrix", 3600000, &st);
+        assert_int_equal(st, create_exp[w]);
+        free(id);
+    }
+    char *draft = create(OFFICER, "draft", 3600000, NULL);
+    for (int w = 0; w < N_WHO; w++) {
+        tender_tenders_v1_EditTenderRequest e;
+        tender_tenders_v1_EditTenderRequest_init(&e);
+        e.id = strdup(draft);
+        e.fields = calloc(1, sizeof *e.fields);
+        fill_fields(e.fields, "draft edited", 3600000);
+        Tender t;
+        tender_tenders_v1_Tender_init(&t);
+        int st = call(w, M(Edit), &tender_tenders_v1_EditTenderRequest_desc, &e, T_DESC, &t);
+        if (st != edit_draft_exp[w])
+            fail_msg("Edit as %d: %d (%s)", w, st, last_msg);
+        tender_tenders_v1_Tender_free(&t);
+        tender_tenders_v1_EditTenderRequest_free(&e);
+        assert_int_equal(get(w, draft, 0, &t), get_draft_exp[w]);
+        tender_tenders_v1_Tender_free(&t);
+    }
+    /* Publish: everyone else first (all refused), then the owner. */
+    for (int w = N_WHO - 1; w >= 0; w--)
+        if (publish(w, draft) != publish_exp[w])
+            fail_msg("Publish as %d: %s", w, last_msg);
+    for (int w = 0; w < N_WHO; w++) {
+        Tender t;
+        assert_int_equal(get(w, draft, 0, &t), get_active_exp[w]);
+        tender_tenders_v1_Tender_free(&t);
+        int st = amend(w, draft, "amended", 3600000, &t);
+        if (st != amend_exp[w])
+            fail_msg("Amend as %d: %d (%s)", w, st, last_msg);
+        tender_tenders_v1_Tender_free(&t);
+        tender_tenders_v1_AskQuestionRequest a = {.tender_id = draft, .text = "?"};
+        tender_tenders_v1_Question qn;
+        tender_tenders_v1_Question_init(&qn);
+        st = call(w, M(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &a,
+                  &tender_tenders_v1_Question_desc, &qn);
+        if (st != ask_exp[w])
+            fail_msg("Ask as %d: %d (%s)", w, st, last_msg);
+        tender_tenders_v1_Question_free(&qn);
+        tender_tenders_v1_ListTendersRequest lq = {.page_size = 10};
+        tender_tenders_v1_ListTendersResponse lr;
+        tender_tenders_v1_ListTendersResponse_init(&lr);
+        assert_int_equal(call(w, M(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
+                              &tender_tenders_v1_ListTendersResponse_desc, &lr),
+                         list_exp[w]);
+        tender_tenders_v1_ListTendersResponse_free(&lr);
+    }
+    /* Answers, once the supplier's question Q-1 exists. */
+    for (int w = 0; w < N_WHO; w++) {
+        tender_tenders_v1_AnswerQuestionRequest an = {
+            .tender_id = draft, .question_id = "Q-1", .answer = "!"};
+        tender_tenders_v1_Question qn;
+        tender_tenders_v1_Question_init(&qn);
+        int st = call(w, M(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &an,
+                      &tender_tenders_v1_Question_desc, &qn);
+        if (st != answer_exp[w])
+            fail_msg("Answer as %d: %d (%s)", w, st, last_msg);
+        tender_tenders_v1_Question_free(&qn);
+    }
+    for (int w = N_WHO - 1; w >= 0; w--) {
+        tender_tenders_v1_CancelTenderRequest c = {.id = draft, .reason = "test"};
+        Tender t;
+        tender_tenders_v1_Tender_init(&t);
+        int st = call(w, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, T_DESC, &t);
+        if (st != cancel_exp[w])
+            fail_msg("Cancel as %d: %d (%s)", w, st, last_msg);
+        tender_tenders_v1_Tender_free(&t);
+    }
+    free(draft);
+    close_all();
+}
+
+static void test_amendment_must_extend_near_deadline(void **state)
+{
+    (void)state;
+    testsrv_halt(&ts);
+    amend_period_ms = 3600000; /* one hour */
+    testsrv_start(&ts, cfg, NULL);
+    char *id = create(OFFICER, "close call", 1800000, NULL); /* closes in 30 min */
+    assert_int_equal(publish(OFFICER, id), 0);
+    Tender t;
+    assert_int_equal(amend(OFFICER, id, "same deadline", 1800000, &t),
+                     TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(last_msg, "must move the submission deadline"));
+    tender_tenders_v1_Tender_free(&t);
+    assert_int_equal(amend(OFFICER, id, "extended", 2 * 3600000, &t), 0);
+    assert_int_equal(t.version, 2);
+    tender_tenders_v1_Tender_free(&t);
+    free(id);
+    close_all();
+}
+
+static void wait_status(const char *id, int want, int ms)
+{
+    Tender t;
+    for (int i = 0; i < ms / 50; i++) {
+        assert_int_equal(get(ANON, id, 0, &t), 0);
+        int s = t.status;
+        tender_tenders_v1_Tender_free(&t);
+        if (s == want)
+            return;
+        usleep(50000);
+    }
+    fail_msg("tender %s did not reach status %d", id, want);
+}
+
+static void test_deadline_closes_tender(void **state)
+{
+    (void)state;
+    char *id = create(OFFICER, "quick", 1500, NULL);
+    assert_int_equal(publish(OFFICER, id), 0);
+    Tender t;
+    assert_int_equal(get(ANON, id, 0, &t), 0);
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
+    tender_tenders_v1_Tender_free(&t);
+    wait_status(id, tender_tenders_v1_TenderStatus_CLOSED, 5000);
+    /* Closed: no more questions or amendments. */
+    tender_tenders_v1_AskQuestionRequest a = {.tender_id = id, .text = "late?"};
+    assert_int_equal(call(SUPPLIER, M(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &a, NULL,
+                          NULL),
+                     TND_STATUS_FAILED_PRECONDITION);
+    free(id);
+    close_all();
+}
+
+static void test_deadline_across_restart(void **state)
+{
+    (void)state;
+    char *id = create(OFFICER, "restart", 1000, NULL);
+    assert_int_equal(publish(OFFICER, id), 0);
+    close_all();
+    testsrv_halt(&ts);
+    usleep(1500000); /* the deadline passes while the server is down */
+    testsrv_start(&ts, cfg, NULL);
+    wait_status(id, tender_tenders_v1_TenderStatus_CLOSED, 5000);
+    free(id);
+    close_all();
+}
+
+static void test_paging_thousand(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 1000; i++) {
+        char title[32];
+        snprintf(title, sizeof title, "tender %04d", i);
+        free(create(OFFICER, title, 3600000, NULL));
+    }
+    char cursor[300] = "";
+    int pages = 0, total = 0;
+    char last[64] = "";
+    for (;;) {
+        tender_tenders_v1_ListTendersRequest q = {.page_size = 100, .cursor = cursor};
+        tender_tenders_v1_ListTendersResponse r;
+        tender_tenders_v1_ListTendersResponse_init(&r);
+        assert_int_equal(call(OFFICER, M(List), &tender_tenders_v1_ListTendersRequest_desc, &q,
+                              &tender_tenders_v1_ListTendersResponse_desc, &r),
+                         0);
+        pages++;
+        for (size_t i = 0; i < r.n_tenders; i++) {
+            assert_true(strcmp(r.tenders[i].id, last) > 0); /* sorted, no repeats */
+            snprintf(last, sizeof last, "%s", r.tenders[i].id);
+        }
+        total += (int)r.n_tenders;
+        snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
+        tender_tenders_v1_ListTendersResponse_free(&r);
+        if (!*cursor)
+            break;
+        assert_true(pages < 20);
+    }
+    assert_int_equal(total, 1000);
+    assert_int_equal(pages, 10);
+    /* Another organisation sees none of these drafts. */
+    tender_tenders_v1_ListTendersRequest q = {.page_size = 100};
+    tender_tenders_v1_ListTendersResponse r;
+    tender_tenders_v1_ListTendersResponse_init(&r);
+    assert_int_equal(call(OFFICER2, M(List), &tender_tenders_v1_ListTendersRequest_desc, &q,
+                          &tender_tenders_v1_ListTendersResponse_desc, &r),
+                     0);
+    assert_int_equal(r.n_tenders, 0);
+    tender_tenders_v1_ListTendersResponse_free(&r);
+    close_all();
+}
+
+static void test_restart_persistence(void **state)
+{
+    (void)state;
+    char *id = create(OFFICER, "persistent", 3600000, NULL);
+    assert_int_equal(publish(OFFICER, id), 0);
+    close_all();
+    testsrv_restart(&ts);
+    Tender t;
+    assert_int_equal(get(ANON, id, 0, &t), 0);
+    assert_string_equal(t.fields->title, "persistent");
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
+    assert_int_equal(t.fields->estimated_value->minor_units, 150000000);
+    tender_tenders_v1_Tender_free(&t);
+    free(id);
+    close_all();
+}
+
+static void test_idempotent_create(void **state)
+{
+    (void)state;
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    q.fields = calloc(1, sizeof *q.fields);
+    fill_fields(q.fields, "once", 3600000);
+    tnd_md md[] = {{"idempotency-key", (const uint8_t *)"req-42", 6}};
+    char ids[2][64];
+    for (int i = 0; i < 2; i++) {
+        Tender t;
+        tender_tenders_v1_Tender_init(&t);
+        rawconn *c = as(OFFICER);
+        uint32_t sid = next_sid[OFFICER];
+        next_sid[OFFICER] += 2;
+        assert_int_equal(rawconn_call(c, sid, M(Create), &tender_tenders_v1_CreateTenderRequest_desc,
+                                      &q, T_DESC, &t, last_msg, sizeof last_msg, md, 1),
+                         0);
+        snprintf(ids[i], sizeof ids[i], "%s", t.id);
+        tender_tenders_v1_Tender_free(&t);
+    }
+    assert_string_equal(ids[0], ids[1]);
+    /* A different key makes a new tender. */
+    char *other = create(OFFICER, "twice", 3600000, NULL);
+    assert_string_not_equal(other, ids[0]);
+    free(other);
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    close_all();
+}
+
+static void test_invalid_fields(void **state)
+{
+    (void)state;
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    q.fields = calloc(1, sizeof *q.fields);
+    fill_fields(q.fields, "bad currency", 3600000);
+    free(q.fields->estimated_value->currency);
+    q.fields->estimated_value->currency = strdup("won");
+    assert_int_equal(call(OFFICER, M(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                          NULL, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "fields.estimated_value.currency"));
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    /* Publishing with a deadline in the past names the field. */
+    char *id = create(OFFICER, "past", -60000, NULL);
+    assert_int_equal(publish(OFFICER, id), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "fields.submission_deadline"));
+    free(id);
+    close_all();
+}
+
+static void test_full_database(void **state)
+{
+    (void)state;
+    testsrv_halt(&ts);
+    test_rmtree(ts.dir);
+    testsrv_pki(&ts);
+    map_bytes = 2u << 20; /* 2 MiB, no growth */
+    testsrv_start(&ts, cfg, NULL);
+    char *first = create(OFFICER, "first", 3600000, NULL);
+    assert_non_null(first);
+    int st = 0, n = 0;
+    while (st == 0 && n < 5000) {
+        tender_tenders_v1_CreateTenderRequest q;
+        tender_tenders_v1_CreateTenderRequest_init(&q);
+        q.fields = calloc(1, sizeof *q.fields);
+        fill_fields(q.fields, "filler", 3600000);
+        free(q.fields->description);
+        q.fields->description = malloc(15001);
+        memset(q.fields->description, 'x', 15000);
+        q.fields->description[15000] = '\0';
+        st = call(OFFICER, M(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q, NULL,
+                  NULL);
+        tender_tenders_v1_CreateTenderRequest_free(&q);
+        n++;
+    }
+    assert_int_equal(st, TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(last_msg, "full"));
+    /* Reads still work. */
+    Tender t;
+    assert_int_equal(get(OFFICER, first, 0, &t), 0);
+    assert_string_equal(t.fields->title, "first");
+    tender_tenders_v1_Tender_free(&t);
+    free(first);
+    close_all();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_authorization_matrix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amendment_must_extend_near_deadline, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_closes_tender, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_across_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_thousand, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_persistence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_database, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("tenders", tests, NULL, NULL);
+}
