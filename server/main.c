@@ -31,6 +31,13 @@ static void usage(FILE *to)
             "  --keepalive-timeout MS    close when a ping is not answered in time (default 20000)\n"
             "  --min-ping-interval MS    pings closer than this are strikes (default 1000)\n"
             "  --grace MS                drain: time in-flight calls get to finish (default 10000)\n"
+            "  --min-tender-period S     publish: submission deadline at least S seconds ahead\n"
+            "                            (default 86400)\n"
+            "  --min-amend-period S      an amendment within S seconds of the deadline must move\n"
+            "                            the deadline to at least S seconds ahead (default 259200)\n"
+            "  --map-size BYTES          initial LMDB map size (default 1073741824)\n"
+            "  --max-map-size BYTES      the map grows up to this (default 1099511627776)\n"
+            "  --write-queue N           queued writes before RESOURCE_EXHAUSTED (default 4096)\n"
             "  --help                    this text\n"
             "\n"
             "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads --cert, --key and --ca.\n");
@@ -39,7 +46,8 @@ static void usage(FILE *to)
 enum {
     OPT_LISTEN = 256, OPT_CERT, OPT_KEY, OPT_CA, OPT_DB, OPT_LOG_LEVEL, OPT_MAX_FRAME,
     OPT_MAX_STREAMS, OPT_MAX_METADATA, OPT_MAX_CONNECTIONS, OPT_HANDSHAKE, OPT_IDLE,
-    OPT_KEEPALIVE, OPT_KEEPALIVE_TIMEOUT, OPT_MIN_PING, OPT_GRACE, OPT_HELP,
+    OPT_KEEPALIVE, OPT_KEEPALIVE_TIMEOUT, OPT_MIN_PING, OPT_GRACE, OPT_HELP, OPT_MIN_TENDER,
+    OPT_MIN_AMEND, OPT_MAP_SIZE, OPT_MAX_MAP_SIZE, OPT_WRITE_QUEUE,
 };
 
 static const struct option options[] = {
@@ -60,6 +68,11 @@ static const struct option options[] = {
     {"min-ping-interval", required_argument, NULL, OPT_MIN_PING},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"min-tender-period", required_argument, NULL, OPT_MIN_TENDER},
+    {"min-amend-period", required_argument, NULL, OPT_MIN_AMEND},
+    {"map-size", required_argument, NULL, OPT_MAP_SIZE},
+    {"max-map-size", required_argument, NULL, OPT_MAX_MAP_SIZE},
+    {"write-queue", required_argument, NULL, OPT_WRITE_QUEUE},
     {NULL, 0, NULL, 0},
 };
 
@@ -73,6 +86,19 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out
         return -1;
     }
     *out = (uint32_t)v;
+    return 0;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t mult, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || s[0] == '-' || v < min || v > UINT64_MAX / mult) {
+        fprintf(stderr, "tenderd: --%s %s: expected a whole number of at least %llu\n", opt, s,
+                (unsigned long long)min);
+        return -1;
+    }
+    *out = (uint64_t)v * mult;
     return 0;
 }
 
@@ -118,6 +144,13 @@ static int parse_args(int argc, char **argv, tnd_config *cfg)
             break;
         case OPT_MIN_PING: rc = parse_u32(name, optarg, 0, &cfg->min_ping_interval_ms); break;
         case OPT_GRACE: rc = parse_u32(name, optarg, 0, &cfg->grace_ms); break;
+        case OPT_MIN_TENDER:
+            rc = parse_u64(name, optarg, 0, 1000, &cfg->min_tender_period_ms);
+            break;
+        case OPT_MIN_AMEND: rc = parse_u64(name, optarg, 0, 1000, &cfg->min_amend_period_ms); break;
+        case OPT_MAP_SIZE: rc = parse_u64(name, optarg, 1u << 20, 1, &cfg->map_size); break;
+        case OPT_MAX_MAP_SIZE: rc = parse_u64(name, optarg, 1u << 20, 1, &cfg->max_map_size); break;
+        case OPT_WRITE_QUEUE: rc = parse_u32(name, optarg, 1, &cfg->write_queue); break;
         case OPT_HELP:
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
@@ -129,6 +162,8 @@ static int parse_args(int argc, char **argv, tnd_config *cfg)
         fprintf(stderr, "tenderd: unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return -1;
     }
+    if (cfg->max_map_size < cfg->map_size)
+        cfg->max_map_size = cfg->map_size;
     /* Flow-control windows must hold at least one frame. */
     if (cfg->initial_window < cfg->max_frame)
         cfg->initial_window = cfg->max_frame;
