@@ -119,6 +119,8 @@ static int op_write(tnd_wtx *w, void *arg)
 {
     tnd_op *op = arg;
     size_t kl = strlen(op->idem_key);
+    /* The store may run a write twice (after growing the map): start clean. */
+    tnd_msg_free(op->resp_desc, op->resp);
     if (kl > 0) {
         int rc = tnd_wtx_get_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc,
                                  op->resp);
