@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "tender/client.h"
+#include "tender/codec.h"
 
 /* Exit codes (documented in `tenderctl --help`). */
 #define CTL_EXIT_OK 0
@@ -40,9 +41,111 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Write s as a JSON string (with quotes). */
 void out_json_str(FILE *f, const char *s);
 
+/* ---- command-line parsing (args.c) ---- */
+
+/** One option of a command: a value (the last one given wins), a repeatable
+ * value (appended to list, at most max_list) or a flag without a value. */
+typedef struct ctl_opt {
+    const char *name; /* "--title" */
+    const char **value;
+    const char **list;
+    size_t *n_list;
+    size_t max_list;
+    bool *flag;
+} ctl_opt;
+
+/** Parse argv[1..] of the command cmd ("tender create"): --help prints usage
+ * and returns 0; global options; the options in opts (NULL-name terminated;
+ * "--name value" or "--name=value"); up to max_pos positionals into pos.
+ * Returns -1 to go on, or an exit code (message printed). */
+int ctl_args(ctl_global *g, int argc, char **argv, const char *cmd, const char *usage,
+             const ctl_opt *opts, const char **pos, int max_pos, int *n_pos);
+
+/** A subcommand ("tender create") and its function. */
+typedef struct ctl_sub {
+    const char *name;
+    int (*fn)(ctl_global *g, int argc, char **argv);
+} ctl_sub;
+
+/** Run the subcommand of cmd named after argv[0] (global options may come
+ * first); argv[0] of the subcommand is its name. Prints usage for --help
+ * (exit 0) or when no subcommand is given (exit 2). */
+int ctl_subcommand(ctl_global *g, int argc, char **argv, const char *cmd, const char *usage,
+                   const ctl_sub *subs, size_t n_subs);
+
+/* ---- values (parse.c) ---- */
+
+/** Parse RFC 3339 ("2026-12-01T10:00:00Z", "2026-12-01T19:00:00+09:00",
+ * optional fraction up to nanoseconds) into UTC seconds and nanoseconds.
+ * Returns 0, or -1 with a message in err. */
+int ctl_parse_time(const char *s, int64_t *seconds, uint32_t *nanos, char *err, size_t len);
+
+/** RFC 3339 UTC text of a time ("2026-12-01T10:00:00Z"). */
+const char *ctl_time_text(int64_t seconds, uint32_t nanos, char *buf, size_t len);
+
+/** Check an ISO 4217 code (three letters, upper-cased in place in code[4])
+ * and return its minor-unit exponent in *exp. Returns 0 or -1 with err. */
+int ctl_currency(const char *in, char code[4], int *exp, char *err, size_t len);
+
+/** Minor-unit exponent of a currency for display (2 when unknown). */
+int ctl_currency_exp(const char *code);
+
+/** Parse a non-negative decimal amount ("1234.56") exactly into minor units
+ * of a currency with exponent exp. Returns 0 or -1 with err. */
+int ctl_parse_amount(const char *s, const char *code, int exp, int64_t *minor, char *err,
+                     size_t len);
+
+/** "1234.56 EUR" from minor units and a currency. */
+const char *ctl_money_text(int64_t minor, const char *code, char *buf, size_t len);
+
+/** Decode strict standard base64 (padded) into out (cap bytes). Returns the
+ * length, or -1 when s is not base64 or does not fit. */
+long ctl_base64_decode(const char *s, uint8_t *out, size_t cap);
+
+/** Write base64 of data into out (at least 4 * ((len + 2) / 3) + 1 bytes). */
+void ctl_base64_encode(const uint8_t *data, size_t len, char *out);
+
+/** Lowercase hex of data into out (2 * len + 1 bytes). */
+const char *ctl_hex(const uint8_t *data, size_t len, char *out);
+
+/** Media type from a file name's extension (application/octet-stream when unknown). */
+const char *ctl_media_type(const char *name);
+
+/* ---- output (json.c) ---- */
+
+/** Write a message as a JSON object: field names from the schema, enums by
+ * name, Timestamps as RFC 3339 strings, bytes as base64 (sha256 as hex),
+ * absent messages as null. */
+void out_json_msg(FILE *f, const tnd_msg_desc *d, const void *msg);
+
+/** The schema name of an enum value in lowercase ("active"), or "?". */
+const char *ctl_enum_lower(const tnd_enum_desc *e, int v, char *buf, size_t len);
+
+/** Parse an enum value from its name, any case; -1 when unknown. v must be
+ * above 0 (the UNSPECIFIED value is never a choice). */
+int ctl_enum_parse(const tnd_enum_desc *e, const char *name);
+
+/* ---- write calls (idem.c) ---- */
+
+/** Idempotency keys of one invocation: a random base and a counter, so each
+ * write call gets its own key and the library's retries cannot repeat it. */
+typedef struct ctl_idem {
+    char base[33];
+    unsigned n;
+    char key[48];
+    tnd_meta meta;
+    tnd_call_opts opts;
+} ctl_idem;
+
+/** Call options carrying a fresh idempotency-key for the next write call
+ * (valid until the next ctl_idem_next on the same ctl_idem). */
+const tnd_call_opts *ctl_idem_next(ctl_idem *k);
+
 int cmd_health(ctl_global *g, int argc, char **argv);
 int cmd_methods(ctl_global *g, int argc, char **argv);
 int cmd_schema(ctl_global *g, int argc, char **argv);
 int cmd_pki(ctl_global *g, int argc, char **argv);
+int cmd_tender(ctl_global *g, int argc, char **argv);
+int cmd_question(ctl_global *g, int argc, char **argv);
 
 #endif

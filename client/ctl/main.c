@@ -18,6 +18,9 @@ static const char usage[] =
     "  pki init DIR                   create a development PKI (CA, server, identities)\n"
     "  pki issue DIR NAME --role ROLE --org ORG [--days N]\n"
     "                                 issue an identity certificate\n"
+    "  tender create|edit|publish|amend|cancel|show|list|documents|download ...\n"
+    "                                 tenders (see tenderctl tender --help)\n"
+    "  question ask|answer|list ...   questions about a tender and their answers\n"
     "\n"
     "Options (before or after the command; flags win over the environment):\n"
     "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
@@ -166,6 +169,10 @@ int main(int argc, char **argv)
         return cmd_schema(&g, cargc, cargv);
     if (strcmp(cmd, "pki") == 0)
         return cmd_pki(&g, cargc, cargv);
+    if (strcmp(cmd, "tender") == 0)
+        return cmd_tender(&g, cargc, cargv);
+    if (strcmp(cmd, "question") == 0)
+        return cmd_question(&g, cargc, cargv);
     if (strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return CTL_EXIT_OK;

@@ -1,0 +1,321 @@
+/* tenderctl tender show / list / documents: reading tenders, as readable
+ * text or (--json) the server's objects. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tender_cmd.h"
+
+static const char show_usage[] =
+    "usage: tenderctl tender show ID [--version N]\n"
+    "\n"
+    "Print a tender: id, version, status, buyer, fields (value as a decimal amount with\n"
+    "its currency, times in RFC 3339 UTC), committee and documents. --version N shows an\n"
+    "earlier published version (1 is the first). Drafts are visible only to their\n"
+    "organisation. --json prints the Tender object.\n";
+
+static const char list_usage[] =
+    "usage: tenderctl tender list [FILTERS] [--page-size N] [--all | --cursor C]\n"
+    "\n"
+    "List tenders (published ones, and your organisation's drafts) as a table: id, status,\n"
+    "submission deadline, value, title. One page at a time: when there are more, the\n"
+    "cursor for the next page is printed to stderr; --all follows every page.\n"
+    "\n"
+    "  --status S             draft, active, closed, opened, awarded, complete, cancelled,\n"
+    "                         unsuccessful\n"
+    "  --buyer ORG            the buyer organisation, exactly\n"
+    "  --cpv PREFIX           classification codes starting with PREFIX\n"
+    "  --deadline-from TIME   submission deadline at or after TIME (RFC 3339)\n"
+    "  --deadline-to TIME     submission deadline at or before TIME\n"
+    "  --text WORDS           in the title, case-insensitive\n"
+    "  --page-size N          tenders a page, 1 to 500 (default 50)\n"
+    "  --cursor C             continue after a previous page\n"
+    "  --all                  every page\n"
+    "--json prints {\"tenders\": [...], \"next_cursor\": \"...\"}.\n";
+
+static const char documents_usage[] =
+    "usage: tenderctl tender documents ID\n"
+    "\n"
+    "List the documents of a tender: id, name, media type, size in bytes, SHA-256 (hex).\n"
+    "--json prints an array of Document objects.\n";
+
+static const char *ts_text(const tender_common_v1_Timestamp *t, char *buf, size_t len)
+{
+    if (!t)
+        return "-";
+    return ctl_time_text(t->seconds, t->nanos, buf, len);
+}
+
+static const char *value_text(const tender_tenders_v1_TenderFields *f, char *buf, size_t len)
+{
+    if (!f || !f->estimated_value)
+        return "-";
+    return ctl_money_text(f->estimated_value->minor_units, f->estimated_value->currency, buf, len);
+}
+
+static const char *str(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+static void print_documents(const tender_tenders_v1_Tender *t, const char *indent)
+{
+    for (size_t i = 0; i < t->n_documents; i++) {
+        const tender_tenders_v1_Document *d = &t->documents[i];
+        char hex[65] = "-";
+        if (d->sha256.len == 32)
+            ctl_hex(d->sha256.data, 32, hex);
+        printf("%s%s  %s  %s  %llu  %s\n", indent, str(d->id), str(d->name), str(d->media_type),
+               (unsigned long long)d->size, hex);
+    }
+}
+
+void ctl_tender_print(const tender_tenders_v1_Tender *t)
+{
+    const tender_tenders_v1_TenderFields *f = t->fields;
+    static const tender_tenders_v1_TenderFields none = {0};
+    char a[64], b[64];
+    if (!f)
+        f = &none;
+    printf("id:                   %s\n", str(t->id));
+    printf("version:              %u%s\n", t->version, t->version ? "" : " (unpublished draft)");
+    printf("status:               %s\n",
+           ctl_enum_lower(&tender_tenders_v1_TenderStatus_desc, t->status, a, sizeof a));
+    printf("buyer:                %s\n", str(t->buyer));
+    printf("title:                %s\n", str(f->title));
+    if (f->description && *f->description)
+        printf("description:          %s\n", f->description);
+    printf("value:                %s\n", value_text(f, a, sizeof a));
+    printf("method:               %s\n",
+           f->method
+               ? ctl_enum_lower(&tender_tenders_v1_ProcurementMethod_desc, f->method, a, sizeof a)
+               : "-");
+    printf("category:             %s\n",
+           f->category
+               ? ctl_enum_lower(&tender_tenders_v1_MainCategory_desc, f->category, a, sizeof a)
+               : "-");
+    if (f->classification)
+        printf("%-22s%s\n",
+               f->classification->scheme && strcmp(f->classification->scheme, "CPV") == 0
+                   ? "cpv:"
+                   : "classification:",
+               str(f->classification->code));
+    else
+        printf("cpv:                  -\n");
+    printf("enquiry deadline:     %s\n", ts_text(f->enquiry_deadline, a, sizeof a));
+    printf("submission deadline:  %s\n", ts_text(f->submission_deadline, a, sizeof a));
+    printf("opening time:         %s\n", ts_text(f->opening_time, a, sizeof a));
+    if (f->committee)
+        printf("committee:            %zu members, threshold %u\n", f->committee->n_members,
+               f->committee->threshold);
+    else
+        printf("committee:            none\n");
+    printf("created:              %s\n", ts_text(t->created, a, sizeof a));
+    printf("updated:              %s\n", ts_text(t->updated, b, sizeof b));
+    if (t->published)
+        printf("published:            %s\n", ts_text(t->published, a, sizeof a));
+    if (t->amendment_note && *t->amendment_note)
+        printf("amendment note:       %s\n", t->amendment_note);
+    if (t->cancel_reason && *t->cancel_reason)
+        printf("cancel reason:        %s\n", t->cancel_reason);
+    printf("documents:            %zu\n", t->n_documents);
+    print_documents(t, "  ");
+}
+
+int tender_show(ctl_global *g, int argc, char **argv)
+{
+    const char *version = NULL, *pos[1];
+    const ctl_opt opts[] = {{.name = "--version", .value = &version}, {0}};
+    int n_pos, rc = ctl_args(g, argc, argv, "tender show", show_usage, opts, pos, 1, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (n_pos != 1) {
+        ctl_err("tender show: give the tender's ID");
+        return CTL_EXIT_USAGE;
+    }
+    unsigned long v = 0;
+    if (version) {
+        char *end;
+        errno = 0;
+        v = strtoul(version, &end, 10);
+        if (errno || end == version || *end || version[0] == '-' || v < 1 || v > UINT32_MAX) {
+            ctl_err("tender show: --version %s: expected a version number (1 or more)", version);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    tender_tenders_v1_Tender t;
+    if ((rc = ctl_tender_get(c, pos[0], (uint32_t)v, &t)) == 0) {
+        if (g->json) {
+            out_json_msg(stdout, &tender_tenders_v1_Tender_desc, &t);
+            fputc('\n', stdout);
+        } else {
+            ctl_tender_print(&t);
+        }
+        tender_tenders_v1_Tender_free(&t);
+    }
+    tnd_client_free(c);
+    return rc;
+}
+
+int tender_documents(ctl_global *g, int argc, char **argv)
+{
+    const char *pos[1];
+    int n_pos,
+        rc = ctl_args(g, argc, argv, "tender documents", documents_usage, NULL, pos, 1, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (n_pos != 1) {
+        ctl_err("tender documents: give the tender's ID");
+        return CTL_EXIT_USAGE;
+    }
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    tender_tenders_v1_Tender t;
+    if ((rc = ctl_tender_get(c, pos[0], 0, &t)) == 0) {
+        if (g->json) {
+            fputc('[', stdout);
+            for (size_t i = 0; i < t.n_documents; i++) {
+                fputs(i ? "," : "", stdout);
+                out_json_msg(stdout, &tender_tenders_v1_Document_desc, &t.documents[i]);
+            }
+            fputs("]\n", stdout);
+        } else {
+            printf("ID  NAME  TYPE  SIZE  SHA256\n");
+            print_documents(&t, "");
+        }
+        tender_tenders_v1_Tender_free(&t);
+    }
+    tnd_client_free(c);
+    return rc;
+}
+
+typedef struct list_flags {
+    const char *status, *buyer, *cpv, *from, *to, *text, *page_size, *cursor;
+    bool all;
+} list_flags;
+
+/* Fill the request from the flags. Returns 0 or an exit code. */
+static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersRequest *q,
+                        tender_common_v1_Timestamp *from, tender_common_v1_Timestamp *to)
+{
+    char err[200];
+    if (lf->status) {
+        int v = ctl_enum_parse(&tender_tenders_v1_TenderStatus_desc, lf->status);
+        if (v < 0) {
+            ctl_err("tender list: --status %s: expected draft, active, closed, opened, awarded, "
+                    "complete, cancelled or unsuccessful",
+                    lf->status);
+            return CTL_EXIT_USAGE;
+        }
+        q->status = (tender_tenders_v1_TenderStatus)v;
+    }
+    const char *tflag[] = {"--deadline-from", "--deadline-to"}, *tval[] = {lf->from, lf->to};
+    tender_common_v1_Timestamp *ts[] = {from, to}, **dst[] = {&q->deadline_from, &q->deadline_to};
+    for (int i = 0; i < 2; i++) {
+        if (!tval[i])
+            continue;
+        if (ctl_parse_time(tval[i], &ts[i]->seconds, &ts[i]->nanos, err, sizeof err) != 0) {
+            ctl_err("tender list: %s %s", tflag[i], err);
+            return CTL_EXIT_USAGE;
+        }
+        *dst[i] = ts[i];
+    }
+    if (lf->page_size) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(lf->page_size, &end, 10);
+        if (errno || end == lf->page_size || *end || lf->page_size[0] == '-' || n < 1 || n > 500) {
+            ctl_err("tender list: --page-size %s: expected 1 to 500", lf->page_size);
+            return CTL_EXIT_USAGE;
+        }
+        q->page_size = (uint32_t)n;
+    }
+    q->buyer = (char *)lf->buyer;
+    q->classification_prefix = (char *)lf->cpv;
+    q->text = (char *)lf->text;
+    q->cursor = (char *)lf->cursor;
+    return 0;
+}
+
+static void print_rows(const tender_tenders_v1_ListTendersResponse *r)
+{
+    for (size_t i = 0; i < r->n_tenders; i++) {
+        const tender_tenders_v1_Tender *t = &r->tenders[i];
+        const tender_tenders_v1_TenderFields *f = t->fields;
+        char st[32], dl[64], val[64];
+        printf("%-16s  %-12s  %-20s  %18s  %s\n", str(t->id),
+               ctl_enum_lower(&tender_tenders_v1_TenderStatus_desc, t->status, st, sizeof st),
+               ts_text(f ? f->submission_deadline : NULL, dl, sizeof dl),
+               value_text(f, val, sizeof val), str(f ? f->title : NULL));
+    }
+}
+
+int tender_list(ctl_global *g, int argc, char **argv)
+{
+    list_flags lf = {0};
+    const ctl_opt opts[] = {{.name = "--status", .value = &lf.status},
+                            {.name = "--buyer", .value = &lf.buyer},
+                            {.name = "--cpv", .value = &lf.cpv},
+                            {.name = "--deadline-from", .value = &lf.from},
+                            {.name = "--deadline-to", .value = &lf.to},
+                            {.name = "--text", .value = &lf.text},
+                            {.name = "--page-size", .value = &lf.page_size},
+                            {.name = "--cursor", .value = &lf.cursor},
+                            {.name = "--all", .flag = &lf.all},
+                            {0}};
+    const char *pos[1];
+    int n_pos, rc = ctl_args(g, argc, argv, "tender list", list_usage, opts, pos, 0, &n_pos);
+    if (rc >= 0)
+        return rc;
+    tender_tenders_v1_ListTendersRequest q = {0};
+    tender_common_v1_Timestamp from = {0}, to = {0};
+    if ((rc = list_request(&lf, &q, &from, &to)) != 0)
+        return rc;
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    char cursor[300];
+    size_t shown = 0;
+    if (g->json)
+        fputs("{\"tenders\":[", stdout);
+    else
+        printf("%-16s  %-12s  %-20s  %18s  %s\n", "ID", "STATUS", "DEADLINE", "VALUE", "TITLE");
+    for (;;) {
+        tender_tenders_v1_ListTendersResponse r;
+        tnd_status_info st;
+        if (tnd_client_unary(c, tender_tenders_v1_Tenders_List_method, &q, &r, NULL, &st) != 0) {
+            if (g->json)
+                fputs("]}\n", stdout);
+            rc = ctl_status_fail(&st);
+            break;
+        }
+        if (g->json)
+            for (size_t i = 0; i < r.n_tenders; i++, shown++) {
+                fputs(shown ? "," : "", stdout);
+                out_json_msg(stdout, &tender_tenders_v1_Tender_desc, &r.tenders[i]);
+            }
+        else
+            print_rows(&r);
+        snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
+        tender_tenders_v1_ListTendersResponse_free(&r);
+        if (*cursor && lf.all) {
+            q.cursor = cursor;
+            continue;
+        }
+        if (g->json) {
+            fputs("],\"next_cursor\":", stdout);
+            out_json_str(stdout, cursor);
+            fputs("}\n", stdout);
+        } else if (*cursor) {
+            fflush(stdout);
+            ctl_err("more tenders: add --cursor %s (or --all)", cursor);
+        }
+        break;
+    }
+    tnd_client_free(c);
+    return rc;
+}

@@ -1,0 +1,325 @@
+/* Values typed on the command line, parsed exactly: RFC 3339 times,
+ * decimal amounts in a currency's minor units (never through floating
+ * point), base64 keys; and the text forms tenderctl prints back. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ctl.h"
+
+#define TIME_HINT "expected RFC 3339 such as 2026-12-01T10:00:00Z or 2026-12-01T19:00:00+09:00"
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Read exactly n digits at *p into *v. */
+static bool digits(const char **p, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (!isdigit((unsigned char)**p))
+            return false;
+        *v = *v * 10 + (**p - '0');
+    }
+    return true;
+}
+
+int ctl_parse_time(const char *s, int64_t *seconds, uint32_t *nanos, char *err, size_t len)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const char *p = s;
+    int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+    uint32_t ns = 0;
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d) || (*p != 'T' && *p != 't') || !(p++, digits(&p, 2, &h)) ||
+        *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &sec))
+        goto bad;
+    if (*p == '.') {
+        p++;
+        int n = 0;
+        for (; isdigit((unsigned char)*p); p++, n++)
+            if (n < 9)
+                ns = ns * 10 + (uint32_t)(*p - '0');
+        if (n == 0)
+            goto bad;
+        if (n > 9) {
+            snprintf(err, len, "\"%s\": more than 9 digits of fractions of a second", s);
+            return -1;
+        }
+        for (; n < 9; n++)
+            ns *= 10;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p++ == '+' ? 1 : -1;
+        if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om))
+            goto bad;
+    } else {
+        if (*p == '\0') {
+            snprintf(err, len, "\"%s\": give the time zone, Z for UTC or an offset like +09:00", s);
+            return -1;
+        }
+        goto bad;
+    }
+    if (*p != '\0')
+        goto bad;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59) {
+        snprintf(err, len, "\"%s\": no such date or time%s", s,
+                 sec == 60 ? " (leap seconds are not accepted)" : "");
+        return -1;
+    }
+    *seconds =
+        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    *nanos = ns;
+    return 0;
+bad:
+    snprintf(err, len, "\"%s\": %s", s, TIME_HINT);
+    return -1;
+}
+
+const char *ctl_time_text(int64_t seconds, uint32_t nanos, char *buf, size_t len)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, len, "@%lld", (long long)seconds);
+        return buf;
+    }
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (nanos && nanos < 1000000000u) {
+        char frac[16];
+        snprintf(frac, sizeof frac, ".%09u", nanos);
+        size_t fl = strlen(frac);
+        while (fl > 4 && frac[fl - 1] == '0' && frac[fl - 2] == '0' && frac[fl - 3] == '0')
+            fl -= 3;
+        frac[fl] = '\0';
+        snprintf(buf + n, len - n, "%sZ", frac);
+    } else {
+        snprintf(buf + n, len - n, "Z");
+    }
+    return buf;
+}
+
+/* ISO 4217 codes in current use (OCDS currency codelist 1.1.5, without the
+ * units that have no minor unit: precious metals, bond units, XDR, XTS, XXX). */
+static const char iso4217[] =
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN "
+    "BWP "
+    "BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN "
+    "ETB "
+    "EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD "
+    "JOD "
+    "JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP "
+    "MRU "
+    "MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON "
+    "RSD "
+    "RUB RWF SAR SBD SCR SDG SEK SGD SHP SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY "
+    "TTD "
+    "TWD TZS UAH UGX USD USN UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL ";
+
+/* Minor-unit exponents other than 2 (ISO 4217 table A.1). */
+static const char exp0[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF ";
+static const char exp3[] = "BHD IQD JOD KWD LYD OMR TND ";
+static const char exp4[] = "CLF UYW ";
+
+static bool in_list(const char *list, const char *code)
+{
+    for (const char *p = list; *p; p += 4)
+        if (memcmp(p, code, 3) == 0)
+            return true;
+    return false;
+}
+
+int ctl_currency_exp(const char *code)
+{
+    if (!code || strlen(code) != 3)
+        return 2;
+    if (in_list(exp0, code))
+        return 0;
+    if (in_list(exp3, code))
+        return 3;
+    if (in_list(exp4, code))
+        return 4;
+    return 2;
+}
+
+int ctl_currency(const char *in, char code[4], int *exp, char *err, size_t len)
+{
+    size_t n = strlen(in);
+    bool alpha = n == 3;
+    for (size_t i = 0; alpha && i < 3; i++)
+        alpha = isalpha((unsigned char)in[i]) != 0;
+    if (!alpha) {
+        snprintf(err, len,
+                 "\"%s\" is not a currency code: expected three letters of ISO 4217 "
+                 "such as EUR, USD or KRW",
+                 in);
+        return -1;
+    }
+    for (int i = 0; i < 3; i++)
+        code[i] = (char)toupper((unsigned char)in[i]);
+    code[3] = '\0';
+    if (!in_list(iso4217, code)) {
+        snprintf(err, len, "%s is not an ISO 4217 currency in use (e.g. EUR, USD, KRW)", code);
+        return -1;
+    }
+    *exp = ctl_currency_exp(code);
+    return 0;
+}
+
+int ctl_parse_amount(const char *s, const char *code, int exp, int64_t *minor, char *err,
+                     size_t len)
+{
+    const char *p = s;
+    int64_t v = 0;
+    int ndec = 0;
+    if (!isdigit((unsigned char)*p))
+        goto bad;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (v > (INT64_MAX - 9) / 10)
+            goto big;
+        v = v * 10 + (*p - '0');
+    }
+    int64_t frac = 0;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            goto bad;
+        for (; isdigit((unsigned char)*p); p++, ndec++)
+            if (ndec < 18)
+                frac = frac * 10 + (*p - '0');
+    }
+    if (*p != '\0')
+        goto bad;
+    if (ndec > exp) {
+        snprintf(err, len, "%s %s has more decimals than %s allows (%d)", s, code, code, exp);
+        return -1;
+    }
+    for (int i = 0; i < exp; i++) {
+        if (v > INT64_MAX / 10)
+            goto big;
+        v *= 10;
+    }
+    for (int i = ndec; i < exp; i++)
+        frac *= 10;
+    if (v > INT64_MAX - frac)
+        goto big;
+    *minor = v + frac;
+    return 0;
+bad:
+    snprintf(err, len,
+             "\"%s\": expected a decimal amount such as 1500000 or 1234.56 (digits, "
+             "one point, no sign, no separators)",
+             s);
+    return -1;
+big:
+    snprintf(err, len, "%s %s is too large", s, code);
+    return -1;
+}
+
+const char *ctl_money_text(int64_t minor, const char *code, char *buf, size_t len)
+{
+    int exp = ctl_currency_exp(code);
+    uint64_t u = minor < 0 ? 0 - (uint64_t)minor : (uint64_t)minor, scale = 1;
+    for (int i = 0; i < exp; i++)
+        scale *= 10;
+    if (exp == 0)
+        snprintf(buf, len, "%s%llu %s", minor < 0 ? "-" : "", (unsigned long long)u,
+                 code && *code ? code : "?");
+    else
+        snprintf(buf, len, "%s%llu.%0*llu %s", minor < 0 ? "-" : "",
+                 (unsigned long long)(u / scale), exp, (unsigned long long)(u % scale),
+                 code && *code ? code : "?");
+    return buf;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+long ctl_base64_decode(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(s), o = 0;
+    if (n == 0 || n % 4 != 0)
+        return -1;
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t acc = 0;
+        int pad = 0;
+        for (int j = 0; j < 4; j++) {
+            char c = s[i + j];
+            const char *at = c ? strchr(b64, c) : NULL;
+            if (c == '=' && i + 4 == n && j >= 2 && (j == 3 || s[i + 3] == '=')) {
+                pad++;
+                acc <<= 6;
+            } else if (at && !pad) {
+                acc = acc << 6 | (uint32_t)(at - b64);
+            } else {
+                return -1;
+            }
+        }
+        for (int j = 0; j < 3 - pad; j++) {
+            if (o >= cap)
+                return -1;
+            out[o++] = (uint8_t)(acc >> (16 - 8 * j));
+        }
+    }
+    return (long)o;
+}
+
+void ctl_base64_encode(const uint8_t *data, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t acc = (uint32_t)data[i] << 16;
+        if (i + 1 < len)
+            acc |= (uint32_t)data[i + 1] << 8;
+        if (i + 2 < len)
+            acc |= data[i + 2];
+        out[o++] = b64[acc >> 18 & 63];
+        out[o++] = b64[acc >> 12 & 63];
+        out[o++] = i + 1 < len ? b64[acc >> 6 & 63] : '=';
+        out[o++] = i + 2 < len ? b64[acc & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+const char *ctl_hex(const uint8_t *data, size_t len, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hx[data[i] >> 4];
+        out[2 * i + 1] = hx[data[i] & 15];
+    }
+    out[2 * len] = '\0';
+    return out;
+}
+
+const char *ctl_media_type(const char *name)
+{
+    static const char *const types[][2] = {
+        {"pdf", "application/pdf"},
+        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"zip", "application/zip"},
+        {"txt", "text/plain"},
+        {"csv", "text/csv"},
+        {"json", "application/json"},
+    };
+    const char *dot = strrchr(name, '.');
+    if (dot && !strchr(dot, '/'))
+        for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+            if (strcasecmp(dot + 1, types[i][0]) == 0)
+                return types[i][1];
+    return "application/octet-stream";
+}

@@ -1,0 +1,30 @@
+/* Internals shared by the `tenderctl tender` command files: cmd_tender.c
+ * (dispatch and changes), cmd_tender_show.c (show, list, documents) and
+ * cmd_tender_docs.c (upload and download). */
+#ifndef TND_CTL_TENDER_CMD_H
+#define TND_CTL_TENDER_CMD_H
+
+#include "ctl.h"
+#include "tender_schema.h"
+
+/** Get a tender (version 0: the latest) into t (initialised here; the
+ * caller frees it on 0). Returns 0 or an exit code (message printed). */
+int ctl_tender_get(tnd_client *c, const char *id, uint32_t version, tender_tenders_v1_Tender *t);
+
+/** Upload one file to a draft with AddDocument, in chunks of 1 MiB. out is
+ * initialised here and filled on 0. Returns 0 or an exit code. */
+int ctl_doc_upload(tnd_client *c, ctl_idem *k, const char *tender_id, const char *path,
+                   tender_tenders_v1_Document *out);
+
+/** Check before any call that a --doc file is a readable regular file. */
+int ctl_doc_check(const char *cmd, const char *path);
+
+/** Print a tender as readable text. */
+void ctl_tender_print(const tender_tenders_v1_Tender *t);
+
+int tender_show(ctl_global *g, int argc, char **argv);
+int tender_list(ctl_global *g, int argc, char **argv);
+int tender_documents(ctl_global *g, int argc, char **argv);
+int tender_download(ctl_global *g, int argc, char **argv);
+
+#endif
