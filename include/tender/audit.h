@@ -202,8 +202,9 @@ TND_MUST_CHECK int tnd_note_verifier_format(const char *name, const uint8_t pub[
  * characters other than "\n". The result, in a malloc'd NUL-terminated
  * string the caller frees, is text, "\n", and one signature line
  * "\u2014 name base64(key_id || signature)\n" (U+2014 EM DASH, a space).
- * @return 0; TND_EINVAL for a bad text, name or key (not Ed25519, no private
- *         part); TND_ECRYPTO; TND_ENOMEM.
+ * @return 0; TND_EINVAL for a bad text (also one above TND_NOTE_MAX_SIZE),
+ *         a bad name, or a key that is not Ed25519; TND_ECRYPTO when signing
+ *         fails (a key without its private part); TND_ENOMEM.
  */
 TND_MUST_CHECK int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv,
                                  char **out_note);
