@@ -159,9 +159,17 @@ static void set_idem_key(tnd_op *op, const tnd_call *call)
     const msgpack_object *v = tnd_metadata_get(tnd_call_metadata(call), "idempotency-key");
     if (!v || v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 || v->via.str.size > 64)
         return;
-    /* Scoped to the caller and method, so one caller cannot replay another's. */
-    snprintf(op->idem_key, sizeof op->idem_key, "%s|%s|%s|%.*s", op->peer.org, op->peer.name,
-             tnd_call_method(call)->full_name, (int)v->via.str.size, v->via.str.ptr);
+    /* Scoped to the caller and method, so one caller cannot replay another's,
+     * and bound to the request's content, so a reused key with a different
+     * request is a new request rather than a replay of the old answer. */
+    tnd_bytes h = {0};
+    if (tnd_msg_hash(op->req_desc, op->req, &h) != 0)
+        return;
+    snprintf(op->idem_key, sizeof op->idem_key, "%s|%s|%s|%.*s|%02x%02x%02x%02x%02x%02x%02x%02x",
+             op->peer.org, op->peer.name, tnd_call_method(call)->full_name, (int)v->via.str.size,
+             v->via.str.ptr, h.data[0], h.data[1], h.data[2], h.data[3], h.data[4], h.data[5],
+             h.data[6], h.data[7]);
+    free(h.data);
 }
 
 static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,

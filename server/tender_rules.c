@@ -68,7 +68,7 @@ int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, 
 }
 
 int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
-                           uint64_t min_period_ms, char *msg, size_t len)
+                           uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len)
 {
     char a[32], b[32];
     int64_t enq = tnd_ts_ms(f->enquiry_deadline), sub = tnd_ts_ms(f->submission_deadline),
@@ -86,7 +86,7 @@ int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_
     if (open < sub)
         BAD("fields.opening_time: %s is before the submission deadline %s",
             tnd_ms_text(open, a, sizeof a), tnd_ms_text(sub, b, sizeof b));
-    if (f->enquiry_deadline && enq <= now_ms)
+    if (f->enquiry_deadline && enq <= now_ms && enq != kept_enquiry_ms)
         BAD("fields.enquiry_deadline: %s is not in the future", tnd_ms_text(enq, a, sizeof a));
     if (sub < now_ms + (int64_t)min_period_ms)
         BAD("fields.submission_deadline: %s leaves less than the minimum tendering period "

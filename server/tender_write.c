@@ -212,11 +212,12 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
         return st;
     if (t.status != ST(DRAFT))
         st = not_in(w, &t, "only a draft can be published");
-    if (!st && (st = tnd_tender_check_fields(t.fields, msg, sizeof msg)) != 0)
-        st = tnd_wtx_fail(w, st, "cannot publish %s: %s", t.id, msg);
-    if (!st && (st = tnd_tender_check_times(t.fields, tnd_wtx_now_ms(w),
-                                            op->srv->cfg.min_tender_period_ms, msg, sizeof msg)))
-        st = tnd_wtx_fail(w, st, "cannot publish %s: %s", t.id, msg);
+    if (!st && tnd_tender_check_fields(t.fields, msg, sizeof msg) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
+    /* The draft, not the request, is wrong: FAILED_PRECONDITION. */
+    if (!st && tnd_tender_check_times(t.fields, tnd_wtx_now_ms(w),
+                                      op->srv->cfg.min_tender_period_ms, -1, msg, sizeof msg))
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
     if (!st) {
         t.status = ST(ACTIVE);
         t.version = 1;
@@ -277,7 +278,9 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
                           "the opening committee of %s cannot change after publication (bids "
                           "are sealed to it); cancel and publish a new tender instead",
                           t.id);
-    else if ((st = tnd_tender_check_times(req->fields, now, 0, msg, sizeof msg)) != 0)
+    else if ((st = tnd_tender_check_times(req->fields, now, 0,
+                                          tnd_ts_ms(t.fields->enquiry_deadline), msg,
+                                          sizeof msg)) != 0)
         st = tnd_wtx_fail(w, st, "cannot amend %s: %s", t.id, msg);
     else if (old_deadline - now < (int64_t)cfg->min_amend_period_ms &&
              new_deadline < now + (int64_t)cfg->min_amend_period_ms)
@@ -367,8 +370,9 @@ int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
     int st = load(w, req->tender_id, &t);
     if (st)
         return st;
-    int64_t until = tnd_ts_ms(t.fields->enquiry_deadline ? t.fields->enquiry_deadline
-                                                         : t.fields->submission_deadline);
+    int64_t until = !t.fields ? 0
+                              : tnd_ts_ms(t.fields->enquiry_deadline ? t.fields->enquiry_deadline
+                                                                     : t.fields->submission_deadline);
     if (t.status != ST(ACTIVE))
         st = t.status == ST(DRAFT) ? tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found",
                                                   t.id)

@@ -18,9 +18,11 @@ typedef tender_tenders_v1_Tender tnd_tender;
 int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len);
 
 /** Time rules for publishing at now_ms: deadlines ahead and ordered, the
- * minimum tendering period. Returns 0 or a status code with msg. */
+ * minimum tendering period. An enquiry deadline equal to kept_enquiry_ms
+ * (an amendment keeping it) may lie in the past. Returns 0 or
+ * INVALID_ARGUMENT with msg. */
 int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
-                           uint64_t min_period_ms, char *msg, size_t len);
+                           uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len);
 
 /** May this caller see this tender? (published: everyone; draft: its buyer) */
 bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p);

@@ -544,7 +544,7 @@ static void test_invalid_fields(void **state)
     tender_tenders_v1_CreateTenderRequest_free(&q);
     /* Publishing with a deadline in the past names the field. */
     char *id = create(OFFICER, "past", -60000, NULL);
-    assert_int_equal(publish(OFFICER, id), TND_STATUS_INVALID_ARGUMENT);
+    assert_int_equal(publish(OFFICER, id), TND_STATUS_FAILED_PRECONDITION);
     assert_non_null(strstr(last_msg, "fields.submission_deadline"));
     free(id);
     close_all();
@@ -586,6 +586,49 @@ static void test_full_database(void **state)
     close_all();
 }
 
+/* Once questions have closed, an amendment that keeps the (past) enquiry
+ * deadline is still allowed; a new past enquiry deadline is not. */
+static void test_amend_after_enquiry_period(void **state)
+{
+    (void)state;
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    q.fields = calloc(1, sizeof *q.fields);
+    fill_fields(q.fields, "enquiries", 3600000);
+    tnd_ts_set(&q.fields->enquiry_deadline, tnd_wall_ms() + 800);
+    int64_t enq = tnd_ts_ms(q.fields->enquiry_deadline);
+    Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(OFFICER, M(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                          T_DESC, &t),
+                     0);
+    char *id = strdup(t.id);
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    assert_int_equal(publish(OFFICER, id), 0);
+    usleep(1000000);
+    tender_tenders_v1_AmendTenderRequest a;
+    tender_tenders_v1_AmendTenderRequest_init(&a);
+    a.id = strdup(id);
+    a.note = strdup("later deadline");
+    a.fields = calloc(1, sizeof *a.fields);
+    fill_fields(a.fields, "enquiries", 7200000);
+    tnd_ts_set(&a.fields->enquiry_deadline, enq);
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(OFFICER, M(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &a,
+                          T_DESC, &t),
+                     0);
+    tender_tenders_v1_Tender_free(&t);
+    tnd_ts_set(&a.fields->enquiry_deadline, enq - 1000);
+    assert_int_equal(call(OFFICER, M(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &a,
+                          T_DESC, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "enquiry_deadline"));
+    tender_tenders_v1_AmendTenderRequest_free(&a);
+    free(id);
+    close_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +643,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotent_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amend_after_enquiry_period, setup, teardown),
     };
     return cmocka_run_group_tests_name("tenders", tests, NULL, NULL);
 }
