@@ -12,6 +12,7 @@ void tnd_config_defaults(tnd_config *c)
     memset(c, 0, sizeof *c);
     snprintf(c->listen, sizeof c->listen, "127.0.0.1:7443");
     snprintf(c->db, sizeof c->db, "var/db");
+    snprintf(c->log_origin, sizeof c->log_origin, "tenderd.local/log");
     /* TLS files default to the development PKI that `make run` creates. */
     snprintf(c->cert, sizeof c->cert, "var/pki/server.crt");
     snprintf(c->key, sizeof c->key, "var/pki/server.key");

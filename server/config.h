@@ -10,6 +10,7 @@ typedef struct tnd_config {
     char key[1024];          /* server private key (PEM) */
     char ca[1024];           /* deployment CA: verifies client certificates */
     char db[1024];           /* database folder */
+    char log_origin[128];    /* the transparency log's name (checkpoint origin) */
     int log_level;           /* tnd_log_level */
     uint32_t max_frame;      /* largest frame body accepted, bytes */
     uint32_t max_streams;    /* concurrent calls per connection */

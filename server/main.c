@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "tlog.h"
 
 static void usage(FILE *to)
 {
@@ -38,6 +39,10 @@ static void usage(FILE *to)
             "  --map-size BYTES          initial LMDB map size (default 1073741824)\n"
             "  --max-map-size BYTES      the map grows up to this (default 1099511627776)\n"
             "  --write-queue N           queued writes before RESOURCE_EXHAUSTED (default 4096)\n"
+            "  --log-origin NAME         the transparency log's name in checkpoints\n"
+            "                            (default tenderd.local/log)\n"
+            "  --print-log-key           print the log's verifier key (creating the key in --db on\n"
+            "                            first use) and exit\n"
             "  --help                    this text\n"
             "\n"
             "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads --cert, --key and --ca.\n");
@@ -47,7 +52,8 @@ enum {
     OPT_LISTEN = 256, OPT_CERT, OPT_KEY, OPT_CA, OPT_DB, OPT_LOG_LEVEL, OPT_MAX_FRAME,
     OPT_MAX_STREAMS, OPT_MAX_METADATA, OPT_MAX_CONNECTIONS, OPT_HANDSHAKE, OPT_IDLE,
     OPT_KEEPALIVE, OPT_KEEPALIVE_TIMEOUT, OPT_MIN_PING, OPT_GRACE, OPT_HELP, OPT_MIN_TENDER,
-    OPT_MIN_AMEND, OPT_MAP_SIZE, OPT_MAX_MAP_SIZE, OPT_WRITE_QUEUE,
+    OPT_MIN_AMEND, OPT_MAP_SIZE, OPT_MAX_MAP_SIZE, OPT_WRITE_QUEUE, OPT_LOG_ORIGIN,
+    OPT_PRINT_LOG_KEY,
 };
 
 static const struct option options[] = {
@@ -73,6 +79,8 @@ static const struct option options[] = {
     {"map-size", required_argument, NULL, OPT_MAP_SIZE},
     {"max-map-size", required_argument, NULL, OPT_MAX_MAP_SIZE},
     {"write-queue", required_argument, NULL, OPT_WRITE_QUEUE},
+    {"log-origin", required_argument, NULL, OPT_LOG_ORIGIN},
+    {"print-log-key", no_argument, NULL, OPT_PRINT_LOG_KEY},
     {NULL, 0, NULL, 0},
 };
 
@@ -111,6 +119,8 @@ static int copy_path(const char *opt, const char *s, char *dst, size_t cap)
     strcpy(dst, s);
     return 0;
 }
+
+static bool print_log_key;
 
 static int parse_args(int argc, char **argv, tnd_config *cfg)
 {
@@ -151,6 +161,10 @@ static int parse_args(int argc, char **argv, tnd_config *cfg)
         case OPT_MAP_SIZE: rc = parse_u64(name, optarg, 1u << 20, 1, &cfg->map_size); break;
         case OPT_MAX_MAP_SIZE: rc = parse_u64(name, optarg, 1u << 20, 1, &cfg->max_map_size); break;
         case OPT_WRITE_QUEUE: rc = parse_u32(name, optarg, 1, &cfg->write_queue); break;
+        case OPT_LOG_ORIGIN:
+            rc = copy_path(name, optarg, cfg->log_origin, sizeof cfg->log_origin);
+            break;
+        case OPT_PRINT_LOG_KEY: print_log_key = true; break;
         case OPT_HELP:
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
@@ -172,6 +186,23 @@ static int parse_args(int argc, char **argv, tnd_config *cfg)
     return 0;
 }
 
+/* --print-log-key: what auditors configure to verify this server's log. */
+static int show_log_key(const tnd_config *cfg)
+{
+    char err[512], name[128], vkey[400];
+    EVP_PKEY *key = NULL;
+    if (tnd_tlog_key_load(cfg->db, cfg->log_origin, &key, name, sizeof name, err, sizeof err) !=
+            0 ||
+        tnd_tlog_verifier_key(key, name, vkey, sizeof vkey) != 0) {
+        fprintf(stderr, "tenderd: %s\n", *err ? err : "cannot derive the verifier key");
+        EVP_PKEY_free(key);
+        return 1;
+    }
+    printf("%s\n", vkey);
+    EVP_PKEY_free(key);
+    return 0;
+}
+
 static void close_handle(uv_handle_t *h, void *arg)
 {
     (void)arg;
@@ -187,6 +218,8 @@ int main(int argc, char **argv)
         return 2;
     tnd_log_set_level((tnd_log_level)cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
+    if (print_log_key)
+        return show_log_key(&cfg);
 
     uv_loop_t loop;
     uv_loop_init(&loop);

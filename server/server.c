@@ -9,6 +9,7 @@
 #include "log.h"
 #include "store.h"
 #include "tenders.h"
+#include "tlog.h"
 #include "tender_schema.h"
 #include "tender/error.h"
 
@@ -69,10 +70,11 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, cha
                          .map_size = cfg->map_size,
                          .max_map_size = cfg->max_map_size,
                          .queue_cap = cfg->write_queue};
-    if (tnd_store_open(loop, &so, &srv->store, err, err_len) != 0)
+    if (tnd_store_open(loop, &so, &srv->store, err, err_len) != 0 ||
+        tnd_tlog_open(srv, err, err_len) != 0)
         goto fail;
     if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0 ||
-        tnd_tenders_register(srv) != 0) {
+        tnd_tenders_register(srv) != 0 || tnd_log_service_register(srv) != 0) {
         snprintf(err, err_len, "out of memory registering services");
         goto fail;
     }
@@ -240,6 +242,7 @@ void tnd_server_shutdown(tnd_server *srv)
     if (srv->store)
         tnd_store_close(srv->store);
     srv->store = NULL;
+    tnd_tlog_close(srv); /* after the store: its batch hook uses the log */
 }
 
 void tnd_server_free(tnd_server *srv)

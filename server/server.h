@@ -78,6 +78,7 @@ struct tnd_call {
 typedef struct tnd_health_watch tnd_health_watch;
 typedef struct tnd_store tnd_store;
 typedef struct tnd_scheduler tnd_scheduler;
+typedef struct tnd_tlog tnd_tlog;
 
 struct tnd_server {
     uv_loop_t *loop;
@@ -99,6 +100,7 @@ struct tnd_server {
     uint64_t next_request_id;
     tnd_store *store;
     tnd_scheduler *scheduler;
+    tnd_tlog *tlog;
 };
 
 /** Create a server on loop with cfg: loads TLS files, registers the built-in

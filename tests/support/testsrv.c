@@ -105,6 +105,8 @@ void testsrv_reload(testsrv *t)
 
 void testsrv_halt(testsrv *t)
 {
+    if (!t->srv)
+        return; /* already halted (a test failed between halt and start) */
     t->stop_mode = 0;
     uv_async_send(&t->stop_async);
     pthread_join(t->thread, NULL);
