@@ -481,8 +481,8 @@ static void proof_of(const struct proof_vec *v, uint8_t (*p)[32])
         hash_of(v->h[i], p[i]);
 }
 
-#define MAX_LEAVES 256
-#define LEVELS 9
+#define MAX_LEAVES 16384
+#define LEVELS 15
 
 /* An in-memory node store. limit is the tree size the code under test was
  * given: reading a subtree beyond it, or one never stored, fails the test. */
@@ -1104,10 +1104,56 @@ static void test_largest_sizes(void **state)
     assert_int_equal(cons(M - 1, M, r1, r2, p, n), 0);
 }
 
+/* Random sizes up to 10,000 leaves: roots, inclusion and consistency proofs
+ * against a naive recomputation from the definition. */
+#define N_RANDOM 10000
+
+static void test_randomized_against_naive(void **state)
+{
+    (void)state;
+    uint8_t(*lh)[32] = calloc(N_RANDOM, 32);
+    assert_non_null(lh);
+    mem_tree *t = mem_new();
+    for (uint64_t i = 0; i < N_RANDOM; i++) {
+        prop_leaf(i, lh[i]);
+        mem_append(t, lh[i]);
+    }
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 300; round++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t size2 = 1 + (seed >> 33) % N_RANDOM;
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t size1 = 1 + (seed >> 33) % size2;
+        uint64_t idx = (seed >> 13) % size2;
+        uint8_t root1[32], root2[32], want[32], p[TND_MERKLE_MAX_PROOF][32];
+        size_t n = 0;
+        t->limit = size2;
+        assert_int_equal(tnd_merkle_root(mem_get, t, size2, root2), 0);
+        naive_mth(lh, size2, want);
+        assert_memory_equal(root2, want, 32);
+        assert_int_equal(tnd_merkle_root(mem_get, t, size1, root1), 0);
+        naive_mth(lh, size1, want);
+        assert_memory_equal(root1, want, 32);
+        assert_int_equal(
+            tnd_merkle_prove_inclusion(mem_get, t, idx, size2, p, TND_MERKLE_MAX_PROOF, &n), 0);
+        assert_int_equal(incl(idx, size2, lh[idx], p, n, root2), 0);
+        assert_int_equal(
+            tnd_merkle_prove_consistency(mem_get, t, size1, size2, p, TND_MERKLE_MAX_PROOF, &n), 0);
+        assert_int_equal(cons(size1, size2, root1, root2, p, n), 0);
+        if (n > 0) {
+            p[0][round % 32] ^= 0x04;
+            assert_int_not_equal(cons(size1, size2, root1, root2, p, n), 0);
+        }
+    }
+    free(t);
+    free(lh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_randomized_against_naive),
         cmocka_unit_test(test_append_and_roots),
         cmocka_unit_test(test_vector_proofs),
         cmocka_unit_test(test_inclusion_negative),

@@ -30,6 +30,7 @@ static char msg[512];
 static void cfg(tnd_config *c)
 {
     c->min_tender_period_ms = 0;
+    c->min_amend_period_ms = 0;
 }
 
 static void connect_both(void)
@@ -332,6 +333,215 @@ static void test_altered_tree_refused(void **state)
     connect_both();
 }
 
+/* Read the leaves [start, end) (end 0: all) of one tender into events. */
+static int read_events(const char *tender_id, tender_events_v1_Event *evs, uint64_t *idx, int cap)
+{
+    tender_log_v1_LeavesRequest lr = {.tender_id = (char *)tender_id};
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_log_v1_LeavesRequest_desc, &lr, &buf, &len, NULL), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, sid_anon, L(GetLeaves), NULL, 0, 0), 0);
+    assert_int_equal(tnd_frame_put_message(&sb, sid_anon, buf, len, true), 0);
+    assert_int_equal(rawconn_send(&anon, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+    int n = 0;
+    tnd_frame f;
+    while (rawconn_read(&anon, &f, 5000, true) == 0 && f.type == TND_FRAME_MESSAGE) {
+        tender_log_v1_Leaf leaf;
+        tender_log_v1_Leaf_init(&leaf);
+        assert_int_equal(tender_log_v1_Leaf_decode(&leaf, f.u.message.payload.ptr,
+                                                   f.u.message.payload.len, NULL),
+                         0);
+        assert_true(n < cap);
+        tender_events_v1_Event_init(&evs[n]);
+        assert_int_equal(tender_events_v1_Event_decode(&evs[n], leaf.data.data, leaf.data.len,
+                                                       NULL),
+                         0);
+        idx[n++] = leaf.index;
+        tender_log_v1_Leaf_free(&leaf);
+    }
+    assert_int_equal(f.type, TND_FRAME_STATUS);
+    sid_anon += 2;
+    return n;
+}
+
+static int ocall(const char *m, const tnd_msg_desc *qd, const void *q)
+{
+    int st = rawconn_call(&officer, sid_off, m, qd, q, NULL, NULL, msg, sizeof msg, NULL, 0);
+    sid_off += 2;
+    return st;
+}
+
+static void prove_leaf(uint64_t index, const tnd_checkpoint *cp, int want)
+{
+    tender_log_v1_InclusionProofRequest q = {.index = index, .tree_size = cp->size};
+    tender_log_v1_InclusionProof p;
+    tender_log_v1_InclusionProof_init(&p);
+    assert_int_equal(acall(L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                           &tender_log_v1_InclusionProof_desc, &p),
+                     0);
+    uint8_t proof[64][32];
+    for (size_t k = 0; k < p.n_hashes; k++)
+        memcpy(proof[k], p.hashes[k].data, 32);
+    int rc = tnd_merkle_verify_inclusion(index, cp->size, p.leaf_hash.data,
+                                         (const uint8_t(*)[32])proof, p.n_hashes, cp->root);
+    if (want == 0)
+        assert_int_equal(rc, 0);
+    else
+        assert_int_not_equal(rc, 0);
+    tender_log_v1_InclusionProof_free(&p);
+}
+
+/* A full life cycle: its events are all in the log, in order, provable. */
+static void test_life_cycle_events(void **state)
+{
+    (void)state;
+    tender_tenders_v1_CreateTenderRequest cq;
+    tender_tenders_v1_CreateTenderRequest_init(&cq);
+    cq.fields = calloc(1, sizeof *cq.fields);
+    cq.fields->title = strdup("logged life");
+    tnd_ts_set(&cq.fields->submission_deadline, tnd_wall_ms() + 3600000);
+    tnd_ts_set(&cq.fields->opening_time, tnd_wall_ms() + 3700000);
+    cq.fields->committee = calloc(1, sizeof *cq.fields->committee);
+    cq.fields->committee->threshold = 1;
+    cq.fields->committee->n_members = 1;
+    cq.fields->committee->members = calloc(1, sizeof *cq.fields->committee->members);
+    cq.fields->committee->members[0].public_key.data = calloc(1, 32);
+    cq.fields->committee->members[0].public_key.len = 32;
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(rawconn_call(&officer, sid_off, T(Create),
+                                  &tender_tenders_v1_CreateTenderRequest_desc, &cq,
+                                  &tender_tenders_v1_Tender_desc, &t, msg, sizeof msg, NULL, 0),
+                     0);
+    sid_off += 2;
+    char id[64];
+    snprintf(id, sizeof id, "%s", t.id);
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_EditTenderRequest ed = {.id = id, .fields = cq.fields};
+    assert_int_equal(ocall(T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &ed), 0);
+    tender_tenders_v1_TenderRef ref = {.id = id};
+    if (ocall(T(Publish), &tender_tenders_v1_TenderRef_desc, &ref) != 0)
+        fail_msg("publish: %s", msg);
+    char ca[700], crt[700], key[700];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    testsrv_path(&ts, "supplier.crt", crt, sizeof crt);
+    testsrv_path(&ts, "supplier.key", key, sizeof key);
+    rawconn sup;
+    assert_int_equal(rawconn_open(&sup, ts.port, ca, crt, key), 0);
+    rawconn_settings(&sup);
+    tender_tenders_v1_AskQuestionRequest ask = {.tender_id = id, .text = "when?"};
+    assert_int_equal(rawconn_call(&sup, 1, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc,
+                                  &ask, NULL, NULL, msg, sizeof msg, NULL, 0),
+                     0);
+    rawconn_close(&sup);
+    tender_tenders_v1_AnswerQuestionRequest ans = {
+        .tender_id = id, .question_id = "Q-1", .answer = "soon"};
+    assert_int_equal(ocall(T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &ans), 0);
+    tender_tenders_v1_AmendTenderRequest am = {.id = id, .fields = cq.fields, .note = "fix"};
+    assert_int_equal(ocall(T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am), 0);
+    tender_tenders_v1_CancelTenderRequest cn = {.id = id, .reason = "no budget"};
+    assert_int_equal(ocall(T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cn), 0);
+    tender_tenders_v1_CreateTenderRequest_free(&cq);
+
+    static const int want[] = {
+        tender_events_v1_EventKind_TENDER_CREATED,    tender_events_v1_EventKind_TENDER_EDITED,
+        tender_events_v1_EventKind_TENDER_PUBLISHED,  tender_events_v1_EventKind_QUESTION_ASKED,
+        tender_events_v1_EventKind_QUESTION_ANSWERED, tender_events_v1_EventKind_TENDER_AMENDED,
+        tender_events_v1_EventKind_TENDER_CANCELLED,
+    };
+    tender_events_v1_Event evs[16];
+    uint64_t idx[16];
+    int n = read_events(id, evs, idx, 16);
+    assert_int_equal(n, 7);
+    tnd_note_verifier v;
+    verifier(&v);
+    tnd_checkpoint cp;
+    checkpoint(&v, &cp);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(evs[i].kind, want[i]);
+        assert_string_equal(evs[i].tender_id, id);
+        assert_true(i == 0 || idx[i] > idx[i - 1]);
+        assert_true(i == 0 || tnd_ts_ms(evs[i].time) >= tnd_ts_ms(evs[i - 1].time));
+        assert_int_equal(evs[i].object_hash.len, 32);
+        prove_leaf(idx[i], &cp, 0);
+        tender_events_v1_Event_free(&evs[i]);
+    }
+    /* The question's event does not name the supplier. */
+}
+
+/* The log survives a restart: same checkpoint, proofs still verify. */
+static void test_restart_keeps_log(void **state)
+{
+    (void)state;
+    create_drafts(6);
+    tnd_note_verifier v;
+    verifier(&v);
+    tnd_checkpoint before;
+    checkpoint(&v, &before);
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    testsrv_restart(&ts);
+    connect_both();
+    tnd_note_verifier v2;
+    verifier(&v2);
+    assert_string_equal(v.name, v2.name); /* the same key */
+    assert_memory_equal(v.key, v2.key, 32);
+    tnd_checkpoint after;
+    checkpoint(&v2, &after);
+    assert_int_equal(after.size, before.size);
+    assert_memory_equal(after.root, before.root, 32);
+    for (uint64_t i = 0; i < after.size; i++)
+        prove_leaf(i, &after, 0);
+    create_drafts(2); /* appending continues on the same tree */
+    tnd_checkpoint later;
+    checkpoint(&v2, &later);
+    assert_int_equal(later.size, before.size + 2);
+}
+
+/* A node altered behind the running server's back: the proofs it serves no
+ * longer verify against the signed checkpoint. */
+static int alter_node(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    uint8_t k[10] = {'n', 0, 0, 0, 0, 0, 0, 0, 0, 1}; /* leaf 1 */
+    uint8_t h[32];
+    memset(h, 0xab, sizeof h);
+    return tnd_wtx_put_raw(w, TND_TABLE_LOG, k, sizeof k, h, 32) ? 13 : 0;
+}
+
+static volatile int altered;
+
+static void altered_done(void *arg, int status, const char *m)
+{
+    (void)arg;
+    (void)m;
+    altered = status == 0 ? 1 : -1;
+}
+
+static void test_tampered_node_fails_proofs(void **state)
+{
+    (void)state;
+    create_drafts(4);
+    tnd_note_verifier v;
+    verifier(&v);
+    tnd_checkpoint cp;
+    checkpoint(&v, &cp);
+    prove_leaf(0, &cp, 0);
+    altered = 0;
+    /* The store is thread-safe to submit to; its done runs on the server's loop. */
+    assert_int_equal(tnd_store_submit(ts.srv->store, alter_node, altered_done, NULL), 0);
+    for (int i = 0; i < 200 && !altered; i++)
+        usleep(10000);
+    assert_int_equal(altered, 1);
+    prove_leaf(0, &cp, -1); /* leaf 1 is leaf 0's sibling */
+    prove_leaf(1, &cp, -1);
+    prove_leaf(3, &cp, 0);  /* the other half of the tree is untouched */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +549,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_consistency_between_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_checkpoint_per_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_altered_tree_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_life_cycle_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_keeps_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_node_fails_proofs, setup, teardown),
     };
     return cmocka_run_group_tests_name("tlog", tests, NULL, NULL);
 }
