@@ -156,10 +156,7 @@ static void download_on_message(tnd_call *call, void *request)
     }
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
-    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->tender_id, tl,
-                               &tender_tenders_v1_Tender_desc, &t);
-    if (rc == 0 && !tnd_tender_visible(&t, tnd_call_peer(call)))
-        rc = TND_ENOTFOUND;
+    int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, tnd_call_peer(call), &t);
     tender_tenders_v1_Tender_free(&t);
     MDB_val k = {.mv_size = strlen(req->document_id), .mv_data = req->document_id}, v;
     download *d = NULL;

@@ -36,11 +36,8 @@ static void on_get(tnd_call *call, void *request)
     }
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
-    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->id, strlen(req->id),
-                               T_DESC, &t);
     /* A draft is invisible outside its organisation, as if it did not exist. */
-    if (rc == 0 && !tnd_tender_visible(&t, tnd_call_peer(call)))
-        rc = TND_ENOTFOUND;
+    int rc = tnd_tender_read_visible(srv->store, txn, req->id, tnd_call_peer(call), &t);
     if (rc == 0 && req->version != 0 && req->version != t.version) {
         if (req->version > t.version) {
             tnd_store_read_end(srv->store, txn);
@@ -209,10 +206,7 @@ static void on_questions(tnd_call *call, void *request)
     }
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
-    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->tender_id,
-                               strlen(req->tender_id), T_DESC, &t);
-    if (rc == 0 && !tnd_tender_visible(&t, p))
-        rc = TND_ENOTFOUND;
+    int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, p, &t);
     bool owner = rc == 0 && tnd_tender_owner(&t, p);
     tender_tenders_v1_ListQuestionsResponse resp;
     tender_tenders_v1_ListQuestionsResponse_init(&resp);

@@ -102,6 +102,16 @@ bool tnd_tender_owner(const tnd_tender *t, const tnd_peer_identity *p)
            strcmp(t->buyer, p->org) == 0;
 }
 
+int tnd_tender_read_visible(tnd_store *s, MDB_txn *txn, const char *id,
+                            const tnd_peer_identity *p, tnd_tender *out)
+{
+    int rc = tnd_store_get_msg(s, txn, TND_TABLE_TENDERS, id, strlen(id),
+                               &tender_tenders_v1_Tender_desc, out);
+    if (rc == 0 && !tnd_tender_visible(out, p))
+        rc = TND_ENOTFOUND;
+    return rc;
+}
+
 bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p)
 {
     if (t->status != tender_tenders_v1_TenderStatus_DRAFT)

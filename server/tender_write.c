@@ -361,6 +361,22 @@ static uint32_t question_count(tnd_wtx *w, const char *tender_id)
     return n;
 }
 
+/* Store question q under its key, log it, and make it the reply. */
+static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
+                         const tender_tenders_v1_Question *q, uint32_t seq, int kind,
+                         const tnd_peer_identity *actor)
+{
+    uint8_t key[128];
+    size_t kl = tnd_question_key(key, sizeof key, t->id, seq);
+    if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc, q) !=
+        0)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store question %s", q->id);
+    int st = tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, q, NULL);
+    if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, q, op->resp) != 0)
+        st = TND_STATUS_INTERNAL;
+    return st;
+}
+
 int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_AskQuestionRequest *req = op->req;
@@ -392,20 +408,11 @@ int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
         q.text = tnd_strdup(req->text);
         q.asked_by_org = strdup(op->peer.org);
         tnd_ts_set(&q.asked, now);
-        uint8_t key[128];
-        size_t kl = tnd_question_key(key, sizeof key, t.id, seq);
-        if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc,
-                            &q) != 0)
-            st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the question");
+        /* The log records that a question was asked, not by whom. */
+        tnd_peer_identity anon = {.authenticated = true, .role = TND_ROLE_SUPPLIER};
+        snprintf(anon.role_name, sizeof anon.role_name, "supplier");
+        st = save_question(w, op, &t, &q, seq, EV(QUESTION_ASKED), &anon);
     }
-    /* The log records that a question was asked, not by whom. */
-    tnd_peer_identity anon = {.authenticated = true, .role = TND_ROLE_SUPPLIER};
-    snprintf(anon.role_name, sizeof anon.role_name, "supplier");
-    if (!st)
-        st = tnd_tender_event(w, EV(QUESTION_ASKED), &t, &anon, q.id,
-                              &tender_tenders_v1_Question_desc, &q, NULL);
-    if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, &q, op->resp) != 0)
-        st = TND_STATUS_INTERNAL;
     tender_tenders_v1_Question_free(&q);
     tender_tenders_v1_Tender_free(&t);
     return st;
@@ -443,15 +450,8 @@ int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
         free(q.answer);
         q.answer = tnd_strdup(req->answer);
         tnd_ts_set(&q.answered, tnd_wtx_now_ms(w));
-        if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc,
-                            &q) != 0)
-            st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the answer");
+        st = save_question(w, op, &t, &q, seq, EV(QUESTION_ANSWERED), &op->peer);
     }
-    if (!st)
-        st = tnd_tender_event(w, EV(QUESTION_ANSWERED), &t, &op->peer, q.id,
-                              &tender_tenders_v1_Question_desc, &q, NULL);
-    if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, &q, op->resp) != 0)
-        st = TND_STATUS_INTERNAL;
     tender_tenders_v1_Question_free(&q);
     tender_tenders_v1_Tender_free(&t);
     return st;

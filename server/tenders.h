@@ -27,6 +27,12 @@ int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_
 /** May this caller see this tender? (published: everyone; draft: its buyer) */
 bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p);
 
+/** Read tender id in a read transaction as the caller may see it: 0,
+ * TND_ENOTFOUND (absent, or a draft of another organisation) or a store
+ * error. out must be initialised. */
+int tnd_tender_read_visible(tnd_store *s, MDB_txn *txn, const char *id,
+                            const tnd_peer_identity *p, tnd_tender *out);
+
 /** Is this caller an officer of the tender's buyer? */
 bool tnd_tender_owner(const tnd_tender *t, const tnd_peer_identity *p);
 
