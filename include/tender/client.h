@@ -41,11 +41,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "tender/error.h"
 #include "tender/service.h"
 #include "tender/status.h"
+
+/* Only a pointer to the caller's loop is needed here; callers of
+ * tnd_client_new include <uv.h> themselves. */
+typedef struct uv_loop_s uv_loop_t;
 
 #ifndef TND_MUST_CHECK
 #define TND_MUST_CHECK __attribute__((warn_unused_result))

@@ -161,6 +161,61 @@ static void emit_descriptors(sc_buf *out, const sc_schema *s, const char *schema
                   schema_name);
 }
 
+/* Typed client stubs for one method: thin inline calls into libtender's
+ * generic client API (include/tender/client.h), so callers get the
+ * request and response types checked by the compiler. */
+static void emit_stubs(sc_buf *out, const sc_service *v, const sc_method *m)
+{
+    const char *svc = v->cname, *req = m->req.msg->cname, *resp = m->resp.msg->cname;
+    sc_buf_printf(out, "/* %s/%s */\n", v->full_name, m->name);
+    sc_buf_printf(out,
+                  "TND_MUST_CHECK static inline int\n"
+                  "%s_%s_start(tnd_client *c, const tnd_call_opts *opts, const tnd_call_cb *cb,\n"
+                  "    void *user, tnd_client_call **out)\n{\n"
+                  "    return tnd_client_call_start(c, %s_%s_method, opts, cb, user, out);\n}\n\n",
+                  svc, m->name, svc, m->name);
+    if (!m->req_stream && !m->resp_stream) {
+        sc_buf_printf(out,
+                      "static inline int\n"
+                      "%s_%s(tnd_client *c, const %s *req, %s *resp, const tnd_call_opts *opts,\n"
+                      "    tnd_status_info *st)\n{\n"
+                      "    return tnd_client_unary(c, %s_%s_method, req, resp, opts, st);\n}\n\n",
+                      svc, m->name, req, resp, svc, m->name);
+        return;
+    }
+    if (!m->req_stream)
+        sc_buf_printf(out,
+                      "static inline int\n"
+                      "%s_%s_open(tnd_client *c, const %s *req, const tnd_call_opts *opts,\n"
+                      "    tnd_client_stream **out, tnd_status_info *st)\n{\n"
+                      "    return tnd_client_stream_open(c, %s_%s_method, req, opts, out, st);\n"
+                      "}\n\n",
+                      svc, m->name, req, svc, m->name);
+    else
+        sc_buf_printf(out,
+                      "static inline int\n"
+                      "%s_%s_open(tnd_client *c, const tnd_call_opts *opts, tnd_client_stream **out,\n"
+                      "    tnd_status_info *st)\n{\n"
+                      "    return tnd_client_stream_open(c, %s_%s_method, NULL, opts, out, st);\n"
+                      "}\n\n"
+                      "static inline int\n"
+                      "%s_%s_send(tnd_client_stream *s, const %s *req, tnd_status_info *st)\n{\n"
+                      "    return tnd_client_stream_send(s, req, st);\n}\n\n",
+                      svc, m->name, svc, m->name, svc, m->name, req);
+    if (m->resp_stream)
+        sc_buf_printf(out,
+                      "static inline int\n"
+                      "%s_%s_next(tnd_client_stream *s, %s *resp, tnd_status_info *st)\n{\n"
+                      "    return tnd_client_stream_next(s, resp, st);\n}\n\n",
+                      svc, m->name, resp);
+    else
+        sc_buf_printf(out,
+                      "static inline int\n"
+                      "%s_%s_finish(tnd_client_stream *s, %s *resp, tnd_status_info *st)\n{\n"
+                      "    return tnd_client_stream_finish(s, resp, st);\n}\n\n",
+                      svc, m->name, resp);
+}
+
 void sc_gen_header(sc_buf *out, const sc_schema *s, const char *schema_name)
 {
     sc_gen_banner(out, s);
@@ -168,10 +223,18 @@ void sc_gen_header(sc_buf *out, const sc_schema *s, const char *schema_name)
     emit_guard_name(out, schema_name);
     sc_buf_puts(out, "\n#define ");
     emit_guard_name(out, schema_name);
-    sc_buf_puts(out, "\n\n#include \"tender/codec.h\"\n#include \"tender/service.h\"\n\n");
+    sc_buf_puts(out, "\n\n#include \"tender/client.h\"\n#include \"tender/codec.h\"\n"
+                     "#include \"tender/service.h\"\n\n");
     emit_types(out, s);
     emit_descriptors(out, s, schema_name);
     for (size_t i = 0; i < s->messages.n; i++)
         emit_wrappers(out, s->messages.items[i]);
+    if (s->services.n)
+        sc_buf_puts(out, "/* ---- typed client stubs (include/tender/client.h) ---- */\n\n");
+    for (size_t i = 0; i < s->services.n; i++) {
+        const sc_service *v = s->services.items[i];
+        for (size_t j = 0; j < v->methods.n; j++)
+            emit_stubs(out, v, v->methods.items[j]);
+    }
     sc_buf_puts(out, "#endif\n");
 }
