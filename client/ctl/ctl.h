@@ -16,10 +16,12 @@
 #define CTL_EXIT_FAIL 1        /* a local failure: files, PKI, out of memory */
 #define CTL_EXIT_USAGE 2       /* bad command line */
 #define CTL_EXIT_NOT_SERVING 3 /* health: the answer was not SERVING */
+#define CTL_EXIT_VERIFY 4      /* audit: a signature, proof or log check failed */
 #define CTL_EXIT_STATUS 10     /* plus the gRPC status code of a failed call */
 
 typedef struct ctl_global {
     const char *server, *ca, *cert, *key;
+    const char *log_key; /* the log's verifier key (--log-key, TENDER_LOG_KEY) */
     uint32_t timeout_ms;
     bool timeout_given; /* --timeout on the command line */
     bool json;
@@ -147,5 +149,6 @@ int cmd_schema(ctl_global *g, int argc, char **argv);
 int cmd_pki(ctl_global *g, int argc, char **argv);
 int cmd_tender(ctl_global *g, int argc, char **argv);
 int cmd_question(ctl_global *g, int argc, char **argv);
+int cmd_audit(ctl_global *g, int argc, char **argv);
 
 #endif

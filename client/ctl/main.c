@@ -21,6 +21,8 @@ static const char usage[] =
     "  tender create|edit|publish|amend|cancel|show|list|documents|download ...\n"
     "                                 tenders (see tenderctl tender --help)\n"
     "  question ask|answer|list ...   questions about a tender and their answers\n"
+    "  audit checkpoint|prove|consistency|log|watch ...\n"
+    "                                 verify the transparency log (see tenderctl audit --help)\n"
     "\n"
     "Options (before or after the command; flags win over the environment):\n"
     "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
@@ -28,11 +30,13 @@ static const char usage[] =
     "  --cert FILE          client certificate, for methods that need a role (env TENDER_CERT)\n"
     "  --key FILE           its private key (env TENDER_KEY)\n"
     "  --timeout SECONDS    deadline of each call, decimals allowed (default 30)\n"
+    "  --log-key VKEY       the log's verifier key, for audit (env TENDER_LOG_KEY)\n"
     "  --json               machine-readable output\n"
     "  --help               this text; `tenderctl COMMAND --help` for one command\n"
     "\n"
     "Exit status: 0 success; 1 local failure (files, PKI); 2 bad usage;\n"
-    "3 health answered other than SERVING; 10 + N when a call ended with gRPC status N\n"
+    "3 health answered other than SERVING; 4 audit: a signature or proof did not verify;\n"
+    "10 + N when a call ended with gRPC status N\n"
     "(e.g. 24 = 10 + UNAVAILABLE, 26 = 10 + UNAUTHENTICATED). Errors go to stderr as\n"
     "\"tenderctl: STATUS_NAME: message\".\n";
 
@@ -56,7 +60,8 @@ static int parse_timeout(const char *s, uint32_t *ms)
 
 int ctl_global_option(ctl_global *g, int argc, char **argv, int *i)
 {
-    static const char *const names[] = {"--server", "--ca", "--cert", "--key", "--timeout"};
+    static const char *const names[] = {"--server", "--ca",      "--cert",
+                                        "--key",    "--timeout", "--log-key"};
     const char *a = argv[*i];
     if (strcmp(a, "--json") == 0) {
         g->json = true;
@@ -88,6 +93,7 @@ int ctl_global_option(ctl_global *g, int argc, char **argv, int *i)
             }
             g->timeout_given = true;
             break;
+        case 5: g->log_key = val; break;
         }
         return 1;
     }
@@ -158,6 +164,8 @@ int main(int argc, char **argv)
         g.cert = env("TENDER_CERT");
     if (!g.key)
         g.key = env("TENDER_KEY");
+    if (!g.log_key)
+        g.log_key = env("TENDER_LOG_KEY");
     const char *cmd = argv[i];
     int cargc = argc - i;
     char **cargv = argv + i;
@@ -173,6 +181,8 @@ int main(int argc, char **argv)
         return cmd_tender(&g, cargc, cargv);
     if (strcmp(cmd, "question") == 0)
         return cmd_question(&g, cargc, cargv);
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(&g, cargc, cargv);
     if (strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return CTL_EXIT_OK;

@@ -1,0 +1,51 @@
+/* Internals shared by the `tenderctl audit` command files: cmd_audit.c
+ * (dispatch, trust, checkpoint, consistency, watch) and cmd_audit_log.c
+ * (prove, log). Everything the server sends is checked here with the offline
+ * verifier (include/tender/audit.h) before it is shown as verified. */
+#ifndef TND_CTL_AUDIT_CMD_H
+#define TND_CTL_AUDIT_CMD_H
+
+#include "ctl.h"
+#include "tender/audit.h"
+#include "tender_schema.h"
+
+/** A connection to the log and the key its checkpoints must be signed with. */
+typedef struct audit_ctx {
+    tnd_client *c;
+    tnd_note_verifier v;
+    char vkey[TND_NOTE_VKEY_MAX]; /* its text, for messages */
+} audit_ctx;
+
+/** A checkpoint whose signature and origin were verified, with its note. */
+typedef struct audit_cp {
+    tnd_checkpoint cp;
+    char *note; /* malloc'd, exactly as signed */
+} audit_cp;
+
+/** Parse --log-key (before any call: exit 2 when bad), connect, and when no
+ * key was given fetch it with GetVerifierKey and warn about trusting it on
+ * first use. Returns 0 or an exit code (message printed). */
+int audit_open(const ctl_global *g, audit_ctx *a);
+void audit_close(audit_ctx *a);
+
+/** Print "tenderctl: verification failed: ..." and return CTL_EXIT_VERIFY. */
+int audit_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** GetCheckpoint, then verify its signature and origin. 0 or an exit code. */
+int audit_latest(audit_ctx *a, audit_cp *out);
+
+/** Read a saved checkpoint note from file and verify it. 0 or an exit code. */
+int audit_saved(const audit_ctx *a, const char *file, audit_cp *out);
+
+void audit_cp_free(audit_cp *cp);
+
+/** Base64 of a 32-byte hash (45 bytes with the NUL). */
+const char *audit_b64(const uint8_t h[32], char out[45]);
+
+/** Parse a leaf index or count: decimal digits only. Returns 0 or -1. */
+int audit_parse_u64(const char *s, uint64_t *out);
+
+int audit_prove(ctl_global *g, int argc, char **argv);
+int audit_log(ctl_global *g, int argc, char **argv);
+
+#endif

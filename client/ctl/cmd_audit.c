@@ -1,0 +1,505 @@
+/* tenderctl audit ...: verify the transparency log (docs/LOG.md) with the
+ * offline verifier of include/tender/audit.h. This file: dispatch, the
+ * log's key (pinned or trusted on first use), fetching and verifying
+ * checkpoints, and the checkpoint, consistency and watch commands;
+ * cmd_audit_log.c has prove and log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit_cmd.h"
+
+static const char audit_usage[] =
+    "usage: tenderctl audit COMMAND [ARGS]\n"
+    "\n"
+    "Verify the server's transparency log: every change is a leaf of a Merkle tree\n"
+    "whose checkpoints the server signs (docs/LOG.md). The checks run here, with the\n"
+    "log's verifier key:\n"
+    "\n"
+    "  checkpoint [--save FILE]              the latest signed checkpoint\n"
+    "  prove INDEX [--checkpoint FILE]       one event and its inclusion proof\n"
+    "  consistency --from FILE [--update]    the log still extends a saved checkpoint\n"
+    "  log [--from N] [--to M] [--tender ID] the events, one a line\n"
+    "  watch [--from FILE]                   verify each new checkpoint as it is signed\n"
+    "\n"
+    "The key: --log-key VKEY or env TENDER_LOG_KEY, the text `tenderd --print-log-key`\n"
+    "prints, obtained from the log's operator out of band. Without it tenderctl asks the\n"
+    "server for its key and warns on stderr: that trusts the server on first use.\n"
+    "\n"
+    "Exit status: 0 verified; 4 verification failed (a bad signature, another key or\n"
+    "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
+    "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.\n"
+    "`tenderctl audit COMMAND --help` describes each.\n";
+
+static const char checkpoint_usage[] =
+    "usage: tenderctl audit checkpoint [--save FILE]\n"
+    "\n"
+    "Fetch the latest checkpoint, verify its signature with the log key and check that\n"
+    "its origin is the key's name; print origin, size (leaves), root (base64) and\n"
+    "\"signature OK\". --json prints {\"origin\", \"size\", \"root\", \"log_key\", \"note\"}.\n"
+    "\n"
+    "  --save FILE   also write the note, byte for byte as signed, to FILE (through a\n"
+    "                temporary file renamed into place), for prove --checkpoint and\n"
+    "                consistency --from later\n"
+    "\n"
+    "Exit status 4 when the signature or origin does not verify.\n";
+
+static const char consistency_usage[] =
+    "usage: tenderctl audit consistency --from FILE [--update]\n"
+    "\n"
+    "Check that the log only grew since a saved checkpoint: verify FILE's signature,\n"
+    "fetch and verify the latest checkpoint, then fetch and verify the consistency\n"
+    "proof between the two sizes (at the same size the roots must be equal). Prints\n"
+    "\"checkpoint of size A is a prefix of size B: OK\".\n"
+    "\n"
+    "  --from FILE   a checkpoint saved by `audit checkpoint --save`\n"
+    "  --update      once verified, replace FILE with the latest checkpoint\n"
+    "\n"
+    "Exit status 4 when a signature or the proof does not verify, or when the log\n"
+    "shrank or forked (two signed roots for one size).\n";
+
+static const char watch_usage[] =
+    "usage: tenderctl audit watch [--from FILE]\n"
+    "\n"
+    "Follow the checkpoints as the server signs them: verify each one and, against\n"
+    "the one before (or FILE, a saved checkpoint), fetch and verify a consistency\n"
+    "proof. One line a checkpoint: \"size N root R consistent with P: OK\" (NDJSON\n"
+    "with --json). Runs until interrupted, or for --timeout SECONDS (then exit 0).\n"
+    "\n"
+    "Exit status 4 at the first checkpoint that does not verify.\n";
+
+int audit_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fputs("tenderctl: verification failed: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CTL_EXIT_VERIFY;
+}
+
+const char *audit_b64(const uint8_t h[32], char out[45])
+{
+    ctl_base64_encode(h, 32, out);
+    return out;
+}
+
+int audit_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+void audit_cp_free(audit_cp *cp)
+{
+    free(cp->note);
+    cp->note = NULL;
+}
+
+/* ---- the key ---- */
+
+int audit_open(const ctl_global *g, audit_ctx *a)
+{
+    memset(a, 0, sizeof *a);
+    if (g->log_key) {
+        if (tnd_note_verifier_parse(g->log_key, &a->v) != 0) {
+            ctl_err("--log-key: \"%.80s\" is not a verifier key (NAME+KEYID+BASE64, as "
+                    "`tenderd --print-log-key` prints it)",
+                    g->log_key);
+            return CTL_EXIT_USAGE;
+        }
+        snprintf(a->vkey, sizeof a->vkey, "%s", g->log_key);
+    }
+    int rc = ctl_connect(g, &a->c);
+    if (rc != 0 || g->log_key)
+        return rc;
+    tender_common_v1_Empty req = {0};
+    tender_log_v1_VerifierKey vk;
+    tnd_status_info st;
+    if (tnd_client_unary(a->c, tender_log_v1_Log_GetVerifierKey_method, &req, &vk, NULL, &st) !=
+        0) {
+        rc = ctl_status_fail(&st);
+    } else if (!vk.verifier_key || tnd_note_verifier_parse(vk.verifier_key, &a->v) != 0) {
+        rc = audit_fail("the server's verifier key is not a verifier key");
+    } else {
+        snprintf(a->vkey, sizeof a->vkey, "%s", vk.verifier_key);
+        ctl_err("warning: trusting the log key %s as the server sent it (trust on first use); "
+                "pin it with --log-key (or TENDER_LOG_KEY)",
+                a->vkey);
+    }
+    tender_log_v1_VerifierKey_free(&vk);
+    if (rc != 0)
+        audit_close(a);
+    return rc;
+}
+
+void audit_close(audit_ctx *a)
+{
+    tnd_client_free(a->c);
+    a->c = NULL;
+}
+
+/* ---- checkpoints ---- */
+
+/* Verify a checkpoint note (what names it in messages) and its origin. */
+static int verify_note(const audit_ctx *a, const char *what, const char *note, size_t len,
+                       tnd_checkpoint *cp)
+{
+    int rc = tnd_checkpoint_verify(note, len, &a->v, cp);
+    switch (rc) {
+    case 0:
+        break;
+    case TND_ECRYPTO:
+        return audit_fail("%s: the signature is bad (it does not verify with the log key %s)", what,
+                          a->vkey);
+    case TND_ENOTFOUND:
+        return audit_fail("%s is not signed by the log key %s (a wrong --log-key, or another "
+                          "log?)",
+                          what, a->vkey);
+    case TND_ENOMEM:
+        ctl_err("out of memory");
+        return CTL_EXIT_FAIL;
+    default:
+        return audit_fail("%s is not a well-formed signed checkpoint", what);
+    }
+    if (strcmp(cp->origin, a->v.name) != 0)
+        return audit_fail("%s is a checkpoint of the log \"%s\", not of \"%s\" (the key's name)",
+                          what, cp->origin, a->v.name);
+    return 0;
+}
+
+int audit_latest(audit_ctx *a, audit_cp *out)
+{
+    tender_common_v1_Empty req = {0};
+    tender_log_v1_Checkpoint r;
+    tnd_status_info st;
+    out->note = NULL;
+    if (tnd_client_unary(a->c, tender_log_v1_Log_GetCheckpoint_method, &req, &r, NULL, &st) != 0)
+        return ctl_status_fail(&st);
+    const char *note = r.note ? r.note : "";
+    int rc = verify_note(a, "the latest checkpoint", note, strlen(note), &out->cp);
+    /* The convenience fields must say what the signed note says. */
+    if (rc == 0 && (r.size != out->cp.size ||
+                    (r.root.len && (r.root.len != 32 || memcmp(r.root.data, out->cp.root, 32)))))
+        rc = audit_fail("the server's checkpoint fields (size %llu) disagree with its signed "
+                        "note (size %llu)",
+                        (unsigned long long)r.size, (unsigned long long)out->cp.size);
+    if (rc == 0) {
+        out->note = r.note;
+        r.note = NULL;
+    }
+    tender_log_v1_Checkpoint_free(&r);
+    return rc;
+}
+
+int audit_saved(const audit_ctx *a, const char *file, audit_cp *out)
+{
+    out->note = NULL;
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        ctl_err("%s: %s", file, strerror(errno));
+        return CTL_EXIT_FAIL;
+    }
+    char *buf = malloc(TND_NOTE_MAX_SIZE + 2);
+    if (!buf) {
+        fclose(f);
+        ctl_err("out of memory");
+        return CTL_EXIT_FAIL;
+    }
+    size_t n = fread(buf, 1, TND_NOTE_MAX_SIZE + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        ctl_err("%s: cannot read it", file);
+        return CTL_EXIT_FAIL;
+    }
+    buf[n] = '\0';
+    char what[400];
+    snprintf(what, sizeof what, "the saved checkpoint %s", file);
+    int rc = n > TND_NOTE_MAX_SIZE ? audit_fail("%s is too large to be a checkpoint", what)
+                                   : verify_note(a, what, buf, n, &out->cp);
+    if (rc == 0)
+        out->note = buf;
+    else
+        free(buf);
+    return rc;
+}
+
+/* Write note to file through a temporary file beside it, synced and renamed
+ * into place, so that a crash never leaves half a checkpoint. */
+static int save_note(const char *file, const char *note)
+{
+    char tmp[4200];
+    int fd = -1, e;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", file, (int)getpid()) >= (int)sizeof tmp) {
+        ctl_err("%s: the path is too long", file);
+        return CTL_EXIT_FAIL;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        goto fail;
+    for (size_t off = 0, len = strlen(note); off < len;) {
+        ssize_t w = write(fd, note + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            goto fail_unlink;
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto fail_unlink;
+    e = close(fd);
+    fd = -1;
+    if (e != 0 || rename(tmp, file) != 0)
+        goto fail_unlink;
+    return 0;
+fail_unlink:
+    e = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    errno = e;
+fail:
+    ctl_err("cannot save the checkpoint to %s: %s", file, strerror(errno));
+    return CTL_EXIT_FAIL;
+}
+
+/* Is the tree of old a prefix of the tree of cur? Equal sizes need equal
+ * roots; otherwise a consistency proof for exactly these sizes must hold. */
+static int check_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoint *cur)
+{
+    char r1[45], r2[45];
+    if (cur->size < old->size)
+        return audit_fail("the log shrank: a checkpoint of size %llu was signed before this "
+                          "one of size %llu",
+                          (unsigned long long)old->size, (unsigned long long)cur->size);
+    if (cur->size == old->size) {
+        if (memcmp(old->root, cur->root, 32) != 0)
+            return audit_fail("the log forked: two signed checkpoints of size %llu have "
+                              "different roots (%s and %s)",
+                              (unsigned long long)cur->size, audit_b64(old->root, r1),
+                              audit_b64(cur->root, r2));
+        return 0;
+    }
+    if (old->size == 0) /* every tree extends the empty one */
+        return 0;
+    tender_log_v1_ConsistencyProofRequest req = {.first = old->size, .second = cur->size};
+    tender_log_v1_ConsistencyProof p;
+    tnd_status_info st;
+    if (tnd_client_unary(a->c, tender_log_v1_Log_GetConsistencyProof_method, &req, &p, NULL, &st) !=
+        0)
+        return ctl_status_fail(&st);
+    uint8_t proof[TND_MERKLE_MAX_PROOF][32];
+    int rc = 0;
+    if (p.first != old->size || p.second != cur->size || p.n_hashes > TND_MERKLE_MAX_PROOF)
+        rc = audit_fail("the server answered with a proof for other sizes (%llu -> %llu)",
+                        (unsigned long long)p.first, (unsigned long long)p.second);
+    for (size_t i = 0; rc == 0 && i < p.n_hashes; i++) {
+        if (p.hashes[i].len != 32)
+            rc = audit_fail("hash %zu of the consistency proof is not 32 bytes", i);
+        else
+            memcpy(proof[i], p.hashes[i].data, 32);
+    }
+    if (rc == 0 && tnd_merkle_verify_consistency(old->size, cur->size, old->root, cur->root,
+                                                 (const uint8_t(*)[32])proof, p.n_hashes) != 0)
+        rc = audit_fail("the consistency proof from size %llu to %llu does not verify: the "
+                        "log was not only appended to",
+                        (unsigned long long)old->size, (unsigned long long)cur->size);
+    tender_log_v1_ConsistencyProof_free(&p);
+    return rc;
+}
+
+/* ---- the commands ---- */
+
+static int audit_checkpoint(ctl_global *g, int argc, char **argv)
+{
+    const char *save = NULL, *pos[1];
+    const ctl_opt opts[] = {{.name = "--save", .value = &save}, {0}};
+    int n_pos,
+        rc = ctl_args(g, argc, argv, "audit checkpoint", checkpoint_usage, opts, pos, 0, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (save && !*save) {
+        ctl_err("audit checkpoint: --save needs a file name");
+        return CTL_EXIT_USAGE;
+    }
+    audit_ctx a;
+    if ((rc = audit_open(g, &a)) != 0)
+        return rc;
+    audit_cp cp;
+    if ((rc = audit_latest(&a, &cp)) == 0 && save)
+        rc = save_note(save, cp.note);
+    if (rc == 0) {
+        char root[45];
+        audit_b64(cp.cp.root, root);
+        if (g->json) {
+            fputs("{\"origin\":", stdout);
+            out_json_str(stdout, cp.cp.origin);
+            printf(",\"size\":%llu,\"root\":\"%s\",\"log_key\":", (unsigned long long)cp.cp.size,
+                   root);
+            out_json_str(stdout, a.vkey);
+            fputs(",\"signature\":\"OK\",\"note\":", stdout);
+            out_json_str(stdout, cp.note);
+            if (save) {
+                fputs(",\"saved\":", stdout);
+                out_json_str(stdout, save);
+            }
+            fputs("}\n", stdout);
+        } else {
+            printf("origin:   %s\nsize:     %llu\nroot:     %s\nlog key:  %s\nsignature OK\n",
+                   cp.cp.origin, (unsigned long long)cp.cp.size, root, a.vkey);
+            if (save)
+                printf("saved to %s\n", save);
+        }
+    }
+    audit_cp_free(&cp);
+    audit_close(&a);
+    return rc;
+}
+
+static int audit_consistency(ctl_global *g, int argc, char **argv)
+{
+    const char *from = NULL, *pos[1];
+    bool update = false;
+    const ctl_opt opts[] = {
+        {.name = "--from", .value = &from}, {.name = "--update", .flag = &update}, {0}};
+    int n_pos,
+        rc = ctl_args(g, argc, argv, "audit consistency", consistency_usage, opts, pos, 0, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (!from || !*from) {
+        ctl_err("audit consistency: --from FILE is required (a checkpoint saved by audit "
+                "checkpoint --save)");
+        return CTL_EXIT_USAGE;
+    }
+    audit_ctx a;
+    if ((rc = audit_open(g, &a)) != 0)
+        return rc;
+    audit_cp old = {0}, cur = {0};
+    if ((rc = audit_saved(&a, from, &old)) == 0 && (rc = audit_latest(&a, &cur)) == 0 &&
+        (rc = check_consistent(&a, &old.cp, &cur.cp)) == 0 && update)
+        rc = save_note(from, cur.note);
+    if (rc == 0) {
+        char r1[45], r2[45];
+        if (g->json) {
+            printf("{\"first\":%llu,\"second\":%llu,\"first_root\":\"%s\",\"second_root\":\"%s\","
+                   "\"consistent\":true",
+                   (unsigned long long)old.cp.size, (unsigned long long)cur.cp.size,
+                   audit_b64(old.cp.root, r1), audit_b64(cur.cp.root, r2));
+            if (update) {
+                fputs(",\"updated\":", stdout);
+                out_json_str(stdout, from);
+            }
+            fputs("}\n", stdout);
+        } else {
+            printf("checkpoint of size %llu is a prefix of size %llu: OK\n",
+                   (unsigned long long)old.cp.size, (unsigned long long)cur.cp.size);
+            if (update)
+                printf("saved the checkpoint of size %llu to %s\n", (unsigned long long)cur.cp.size,
+                       from);
+        }
+    }
+    audit_cp_free(&old);
+    audit_cp_free(&cur);
+    audit_close(&a);
+    return rc;
+}
+
+static void watch_line(const ctl_global *g, const tnd_checkpoint *cp, const tnd_checkpoint *prev)
+{
+    char root[45];
+    audit_b64(cp->root, root);
+    if (g->json) {
+        printf("{\"size\":%llu,\"root\":\"%s\",\"signature\":\"OK\",\"previous\":",
+               (unsigned long long)cp->size, root);
+        if (prev)
+            printf("%llu,\"consistent\":true}\n", (unsigned long long)prev->size);
+        else
+            fputs("null}\n", stdout);
+    } else if (prev) {
+        printf("size %llu root %s consistent with %llu: OK\n", (unsigned long long)cp->size, root,
+               (unsigned long long)prev->size);
+    } else {
+        printf("size %llu root %s signature: OK\n", (unsigned long long)cp->size, root);
+    }
+    fflush(stdout);
+}
+
+static int audit_watch(ctl_global *g, int argc, char **argv)
+{
+    const char *from = NULL, *pos[1];
+    const ctl_opt opts[] = {{.name = "--from", .value = &from}, {0}};
+    int n_pos, rc = ctl_args(g, argc, argv, "audit watch", watch_usage, opts, pos, 0, &n_pos);
+    if (rc >= 0)
+        return rc;
+    audit_ctx a;
+    if ((rc = audit_open(g, &a)) != 0)
+        return rc;
+    tnd_checkpoint prev = {0};
+    bool have_prev = false;
+    if (from) {
+        audit_cp saved;
+        if ((rc = audit_saved(&a, from, &saved)) != 0) {
+            audit_close(&a);
+            return rc;
+        }
+        prev = saved.cp;
+        have_prev = true;
+        audit_cp_free(&saved);
+    }
+    tnd_call_opts o = {.timeout_ms = g->timeout_given ? g->timeout_ms : TND_NO_DEADLINE};
+    tender_common_v1_Empty req = {0};
+    tnd_client_stream *s;
+    tnd_status_info st;
+    if (tnd_client_stream_open(a.c, tender_log_v1_Log_WatchCheckpoints_method, &req, &o, &s, &st) !=
+        0) {
+        audit_close(&a);
+        return ctl_status_fail(&st);
+    }
+    tender_log_v1_Checkpoint r;
+    while (rc == 0 && tnd_client_stream_next(s, &r, &st) == 1) {
+        tnd_checkpoint cp;
+        const char *note = r.note ? r.note : "";
+        rc = verify_note(&a, "a watched checkpoint", note, strlen(note), &cp);
+        if (rc == 0 && have_prev)
+            rc = check_consistent(&a, &prev, &cp);
+        if (rc == 0) {
+            watch_line(g, &cp, have_prev ? &prev : NULL);
+            prev = cp;
+            have_prev = true;
+        }
+        tender_log_v1_Checkpoint_free(&r);
+    }
+    tnd_client_stream_close(s);
+    audit_close(&a);
+    if (rc != 0)
+        return rc;
+    /* The stream's end: --timeout is the normal way for a watch to stop. */
+    if (st.code == TND_STATUS_OK || (st.code == TND_STATUS_DEADLINE_EXCEEDED && g->timeout_given))
+        return CTL_EXIT_OK;
+    return ctl_status_fail(&st);
+}
+
+int cmd_audit(ctl_global *g, int argc, char **argv)
+{
+    static const ctl_sub subs[] = {{"checkpoint", audit_checkpoint},
+                                   {"prove", audit_prove},
+                                   {"consistency", audit_consistency},
+                                   {"log", audit_log},
+                                   {"watch", audit_watch}};
+    return ctl_subcommand(g, argc, argv, "audit", audit_usage, subs, sizeof subs / sizeof *subs);
+}
