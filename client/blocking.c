@@ -29,6 +29,7 @@ static void set_status(tnd_status_info *st, int code, const char *msg)
         return;
     st->code = code;
     snprintf(st->message, sizeof st->message, "%s", msg ? msg : "");
+    st->details_len = 0;
 }
 
 static void on_message(tnd_client_call *call, const void *response, void *user)
@@ -62,11 +63,18 @@ static void on_message(tnd_client_call *call, const void *response, void *user)
 
 static void on_status(tnd_client_call *call, int code, const char *message, void *user)
 {
-    (void)call;
     tnd_client_stream *s = user;
     s->call = NULL;
-    if (!s->done && s->st.code == 0 && s->st.message[0] == '\0')
+    if (!s->done && s->st.code == 0 && s->st.message[0] == '\0') {
         set_status(&s->st, code, message);
+        size_t n;
+        const uint8_t *d = tnd_client_call_details(call, &n);
+        if (n > sizeof s->st.details)
+            n = sizeof s->st.details;
+        if (d && n)
+            memcpy(s->st.details, d, n);
+        s->st.details_len = n;
+    }
     s->done = true;
 }
 

@@ -101,6 +101,9 @@ void tnd__call_end(tnd_client_call *call, int code, const char *message)
         call->next->prev = call->prev;
     call->refs++;
     call->cb.on_status(call, code, message ? message : "", call->user);
+    free(call->details);
+    call->details = NULL;
+    call->details_len = 0;
     uv_close((uv_handle_t *)&call->deadline, on_timer_closed);
     uv_close((uv_handle_t *)&call->backoff, on_timer_closed);
     call->refs--; /* the reference the call held while running */
@@ -461,11 +464,24 @@ void tnd__call_on_frame(tnd_client_call *call, const tnd_frame *f)
         memcpy(msg, f->u.status.message.ptr, n);
     msg[n] = '\0';
     int code = f->u.status.code <= 16 ? (int)f->u.status.code : TND_STATUS_UNKNOWN;
+    if (f->u.status.details.len && code != TND_STATUS_UNAVAILABLE) {
+        call->details = malloc(f->u.status.details.len);
+        if (call->details) {
+            memcpy(call->details, f->u.status.details.ptr, f->u.status.details.len);
+            call->details_len = f->u.status.details.len;
+        }
+    }
     detach(call, false);
     if (code == TND_STATUS_UNAVAILABLE)
         attempt_failed(call, code, msg, false);
     else
         tnd__call_end(call, code, msg);
+}
+
+const uint8_t *tnd_client_call_details(const tnd_client_call *call, size_t *len)
+{
+    *len = call->details_len;
+    return call->details;
 }
 
 /* ---- starting ---------------------------------------------------------------------- */

@@ -118,6 +118,8 @@ struct tnd_client_call {
     tnd_md *md; /* metadata with copied keys and values */
     size_t n_md;
     char last_error[512]; /* last failed attempt, for the final message */
+    uint8_t *details;     /* the STATUS details, while on_status runs */
+    size_t details_len;
 };
 
 /* ---- client.c ---- */

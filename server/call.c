@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "tender_schema.h"
 #include "server.h"
 #include "tender/error.h"
 
@@ -143,6 +144,16 @@ static void end_call(tnd_call *call, uint32_t code, const char *message)
     tnd_call_unref(call);
 }
 
+static void send_status_details(tnd_conn *c, uint32_t sid, uint32_t code, const char *message,
+                                const uint8_t *details, size_t details_len)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    if (tnd_frame_put_status(&sb, sid, code, message, details, details_len, NULL, 0) == 0)
+        tnd_conn_send(c, &sb);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 static void send_status(tnd_conn *c, uint32_t sid, uint32_t code, const char *message)
 {
     msgpack_sbuffer sb;
@@ -177,6 +188,50 @@ void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)
         return;
     }
     finish_now(call, code, message);
+}
+
+void tnd_call_finish_details(tnd_call *call, tnd_status code, const uint8_t *details,
+                             size_t details_len, const char *fmt, ...)
+{
+    if (call->ended || call->finish_pending)
+        return;
+    char message[512] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (call->queued) {
+        /* Rare (an error after streamed responses): the details are dropped,
+         * the status and message still follow the queued message. */
+        tnd_call_finish(call, code, "%s", message);
+        return;
+    }
+    if (call->conn && !call->conn->closing)
+        send_status_details(call->conn, call->sid, code, message, details, details_len);
+    end_call(call, code, message);
+}
+
+/* The ErrorDetail of a decode error: the field path is the text before ": ". */
+static void finish_decode_error(tnd_call *call, const tnd_msg_desc *d, const char *text)
+{
+    tender_common_v1_ErrorDetail ed;
+    tender_common_v1_ErrorDetail_init(&ed);
+    char field[512];
+    const char *colon = strstr(text, ": ");
+    size_t fl = colon ? (size_t)(colon - text) : 0;
+    if (fl >= sizeof field)
+        fl = sizeof field - 1;
+    memcpy(field, text, fl);
+    field[fl] = '\0';
+    ed.field = field;
+    ed.reason = (char *)(colon ? colon + 2 : text);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (tnd_msg_encode(&tender_common_v1_ErrorDetail_desc, &ed, &buf, &len, NULL) != 0)
+        len = 0;
+    tnd_call_finish_details(call, TND_STATUS_INVALID_ARGUMENT, buf, len, "invalid %s: %s",
+                            d->full_name, text);
+    free(buf);
 }
 
 void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message)
@@ -499,8 +554,7 @@ void tnd_call_on_message(tnd_call *call, const tnd_frame *f)
         int rc = tnd_msg_decode(m->request, f->u.message.payload.ptr, f->u.message.payload.len,
                                 req, &err);
         if (rc != 0) {
-            tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "invalid %s: %s",
-                            m->request->full_name, err.text);
+            finish_decode_error(call, m->request, err.text);
             free(req);
             goto out;
         }

@@ -50,6 +50,12 @@ int tnd_call_send(tnd_call *call, const void *response);
 void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/** As tnd_call_finish, with details (STATUS `details`: an encoded message,
+ * by convention tender.common.v1.ErrorDetail). */
+void tnd_call_finish_details(tnd_call *call, tnd_status code, const uint8_t *details,
+                             size_t details_len, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /** True until the call has been finished or cancelled. */
 bool tnd_call_active(const tnd_call *call);
 

@@ -103,6 +103,10 @@ typedef struct tnd_call_opts {
 typedef struct tnd_status_info {
     int code;          /**< tnd_status: 0 OK ... 16 UNAUTHENTICATED */
     char message[512]; /**< for a person; "" when OK */
+    /** The STATUS frame's details, when the server sent any (by convention an
+     * encoded tender.common.v1.ErrorDetail); cut at 1024 bytes. */
+    uint8_t details[1024];
+    size_t details_len;
 } tnd_status_info;
 
 /** Fill opts with defaults (all zero / NULL). */
@@ -189,6 +193,10 @@ int tnd_client_call_close_send(tnd_client_call *call);
  * before this returns (the handle is then gone). Safe from inside
  * on_message. */
 void tnd_client_call_cancel(tnd_client_call *call);
+
+/** The details the server sent with the status, valid only inside
+ * on_status (NULL and 0 when there are none). */
+const uint8_t *tnd_client_call_details(const tnd_client_call *call, size_t *len);
 
 /** The call's method. */
 const tnd_method_desc *tnd_client_call_method(const tnd_client_call *call);
