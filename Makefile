@@ -158,6 +158,7 @@ fuzz-smoke: fuzz
 # ---- running -----------------------------------------------------------------
 run: deps-check
 	@$(MAKE) --no-print-directory all
+	@mkdir -p var && chmod 700 var
 	@test -f var/pki/ca.key || $(TENDERCTL) pki init var/pki
 	@echo "tenderd: talk to it with, for example:"
 	@echo "  export TENDER_SERVER=127.0.0.1:7443 TENDER_CA=$(CURDIR)/var/pki/ca.crt"
