@@ -1,0 +1,658 @@
+/* End-to-end tests of `tenderctl audit`: the real $BUILD/bin/tenderd runs as a
+ * child process on a free loopback port with a fresh PKI; tenders are created
+ * through the real $BUILD/bin/tenderctl so that events exist, and the audit
+ * commands verify checkpoints, inclusion and consistency proofs against the
+ * log key `tenderd --print-log-key` printed, and catch tampering. */
+/* cmocka.h needs these first. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "tender/pki.h"
+#include "testsrv.h"
+
+#define MAX_OUT (1 << 20)
+
+static char dir[256], pki[300], ctl_bin[300], srv_bin[300], committee[300];
+static char vkey[400], other_vkey[400]; /* the server's log key; another log's */
+static int port;
+static pid_t srv_pid;
+
+/* The result of the last tenderctl run. */
+static struct {
+    int code;
+    char out[MAX_OUT];
+    char err[65536];
+} R;
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t l = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
+        abort();
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void path(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+}
+
+static void write_file(const char *p, const void *data, size_t len)
+{
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Read a whole file into buf (NUL-terminated); returns its length or -1. */
+static long read_file(const char *p, char *buf, size_t cap)
+{
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return (long)n;
+}
+
+/* The argv of a tenderctl run as who ("officer", "supplier" or NULL) with
+ * the NULL-terminated arguments; the strings live in the caller's bufs. */
+typedef struct ctl_argv {
+    char server[64], ca[320], cert[320], key[320];
+    const char *argv[64];
+} ctl_argv;
+
+static void build_argv(ctl_argv *a, const char *who, va_list ap)
+{
+    int n = 0;
+    snprintf(a->server, sizeof a->server, "127.0.0.1:%d", port);
+    snprintf(a->ca, sizeof a->ca, "%s/ca.crt", pki);
+    a->argv[n++] = ctl_bin;
+    a->argv[n++] = "--server";
+    a->argv[n++] = a->server;
+    a->argv[n++] = "--ca";
+    a->argv[n++] = a->ca;
+    if (who) {
+        snprintf(a->cert, sizeof a->cert, "%s/%s.crt", pki, who);
+        snprintf(a->key, sizeof a->key, "%s/%s.key", pki, who);
+        a->argv[n++] = "--cert";
+        a->argv[n++] = a->cert;
+        a->argv[n++] = "--key";
+        a->argv[n++] = a->key;
+    }
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < 63;)
+        a->argv[n++] = s;
+    a->argv[n] = NULL;
+}
+
+/* Fork tenderctl with stdout and stderr into the named files (NULL:
+ * /dev/null), after delay_ms. Returns the child's pid. */
+static pid_t spawn(const ctl_argv *a, const char *out, const char *err, int delay_ms)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        unsetenv("TENDER_SERVER");
+        unsetenv("TENDER_CA");
+        unsetenv("TENDER_CERT");
+        unsetenv("TENDER_KEY");
+        unsetenv("TENDER_LOG_KEY");
+        if (delay_ms)
+            usleep((useconds_t)delay_ms * 1000);
+        int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(dir) != 0)
+            _exit(126);
+        execv(ctl_bin, (char *const *)a->argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_code(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Run tenderctl and wait; its exit code, stdout and stderr land in R. */
+static int ctl(const char *who, ...)
+{
+    char out[300], err[300];
+    ctl_argv a;
+    va_list ap;
+    va_start(ap, who);
+    build_argv(&a, who, ap);
+    va_end(ap);
+    path(out, sizeof out, "ctl.out");
+    path(err, sizeof err, "ctl.err");
+    R.code = wait_code(spawn(&a, out, err, 0));
+    if (read_file(out, R.out, sizeof R.out) < 0)
+        R.out[0] = '\0';
+    if (read_file(err, R.err, sizeof R.err) < 0)
+        R.err[0] = '\0';
+    return R.code;
+}
+
+/* Start tenderctl after delay_ms without waiting; its output is dropped. */
+static pid_t ctl_later(int delay_ms, const char *who, ...)
+{
+    ctl_argv a; /* the child gets its own copy */
+    va_list ap;
+    va_start(ap, who);
+    build_argv(&a, who, ap);
+    va_end(ap);
+    return spawn(&a, NULL, NULL, delay_ms);
+}
+
+/* Assert the last run ended with code; show its output when it did not. */
+#define EXPECT(want)                                                                               \
+    do {                                                                                           \
+        if (R.code != (want))                                                                      \
+            fail_msg("tenderctl exit %d, expected %d\nstdout: %s\nstderr: %s", R.code, (want),     \
+                     R.out, R.err);                                                                \
+    } while (0)
+
+#define HAS(text, needle)                                                                          \
+    do {                                                                                           \
+        if (!strstr((text), (needle)))                                                             \
+            fail_msg("expected \"%s\" in:\n%s", (needle), (text));                                 \
+    } while (0)
+
+#define HAS_NOT(text, needle)                                                                      \
+    do {                                                                                           \
+        if (strstr((text), (needle)))                                                              \
+            fail_msg("did not expect \"%s\" in:\n%s", (needle), (text));                           \
+    } while (0)
+
+/* Does every line of text parse as JSON? (python3's json module judges.) */
+static bool ndjson_ok(const char *text)
+{
+    char p[300], cmd[700];
+    path(p, sizeof p, "check.json");
+    write_file(p, text, strlen(text));
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' < '%s'", p);
+    return system(cmd) == 0;
+}
+
+/* RFC 3339 UTC text of now + days (whole seconds). */
+static const char *future(char *buf, size_t len, double days)
+{
+    time_t t = time(NULL) + (time_t)(days * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* The number after label in the last stdout ("size:     12"). */
+static unsigned long long number_after(const char *label)
+{
+    const char *p = strstr(R.out, label);
+    if (!p)
+        fail_msg("no \"%s\" in:\n%s", label, R.out);
+    return strtoull(p + strlen(label), NULL, 10);
+}
+
+/* Create and publish a tender with the committee; its id into id. */
+static void create_published(const char *title, char *id, size_t len)
+{
+    char dl[32], op[32];
+    future(dl, sizeof dl, 10);
+    future(op, sizeof op, 10.5);
+    ctl("officer", "tender", "create", "--title", title, "--budget", "100", "--currency", "EUR",
+        "--deadline", dl, "--opening", op, "--committee", committee, NULL);
+    EXPECT(0);
+    snprintf(id, len, "%.*s", (int)strcspn(R.out, "\n"), R.out);
+    assert_true(strncmp(id, "T-", 2) == 0);
+    ctl("officer", "tender", "publish", id, NULL);
+    EXPECT(0);
+}
+
+/* The current size of the log, through a verified checkpoint. */
+static unsigned long long log_size(void)
+{
+    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", NULL);
+    EXPECT(0);
+    return number_after("size:");
+}
+
+/* ---- the server ---- */
+
+static int wait_listening(void)
+{
+    for (int i = 0; i < 600; i++) {
+        int status;
+        if (waitpid(srv_pid, &status, WNOHANG) == srv_pid)
+            return -1;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        usleep(20000);
+    }
+    return -1;
+}
+
+/* `tenderd --db DB --print-log-key` into out (its one line, no newline). */
+static int print_log_key(const char *db, char *out, size_t len)
+{
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "'%s' --db '%s' --print-log-key 2>/dev/null", srv_bin, db);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    if (!fgets(out, (int)len, p))
+        out[0] = '\0';
+    int rc = pclose(p);
+    out[strcspn(out, "\n")] = '\0';
+    return rc == 0 && out[0] ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[512], db[300], other[300], listen[64], cert[400], key[400], ca[400], log[300];
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    snprintf(ctl_bin, sizeof ctl_bin, "%s/bin/tenderctl", build);
+    snprintf(srv_bin, sizeof srv_bin, "%s/bin/tenderd", build);
+    if (build[0] != '/') { /* children run in other folders */
+        char cwd[200];
+        if (!getcwd(cwd, sizeof cwd))
+            return -1;
+        snprintf(ctl_bin, sizeof ctl_bin, "%s/%s/bin/tenderctl", cwd, build);
+        snprintf(srv_bin, sizeof srv_bin, "%s/%s/bin/tenderd", cwd, build);
+    }
+    snprintf(dir, sizeof dir, "/tmp/tnd_audit_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    path(pki, sizeof pki, "pki");
+    if (tnd_pki_init(pki, err, sizeof err) != 0) {
+        fprintf(stderr, "pki: %s\n", err);
+        return -1;
+    }
+    path(committee, sizeof committee, "committee.txt");
+    FILE *f = fopen(committee, "w");
+    if (!f)
+        return -1;
+    const char *names[] = {"Kim Min-jun", "Lee Ji-eun", "Park Seo-yeon"};
+    for (int i = 0; i < 3; i++) {
+        uint8_t k[32];
+        unsigned char b64[64];
+        if (RAND_bytes(k, sizeof k) != 1)
+            return -1;
+        EVP_EncodeBlock(b64, k, sizeof k);
+        fprintf(f, "%s  %s\n", names[i], b64);
+    }
+    fclose(f);
+    path(db, sizeof db, "db");
+    path(other, sizeof other, "other_db");
+    /* Before the server starts: this creates the log key in its --db. */
+    if (print_log_key(db, vkey, sizeof vkey) != 0 ||
+        print_log_key(other, other_vkey, sizeof other_vkey) != 0 || strcmp(vkey, other_vkey) == 0) {
+        fprintf(stderr, "tenderd --print-log-key failed\n");
+        return -1;
+    }
+    port = free_port();
+    path(log, sizeof log, "tenderd.log");
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    snprintf(cert, sizeof cert, "%s/server.crt", pki);
+    snprintf(key, sizeof key, "%s/server.key", pki);
+    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
+    fflush(NULL);
+    srv_pid = fork();
+    if (srv_pid < 0)
+        return -1;
+    if (srv_pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0)
+            dup2(fd, 2);
+        execl(srv_bin, srv_bin, "--listen", listen, "--cert", cert, "--key", key, "--ca", ca,
+              "--db", db, "--min-tender-period", "0", "--min-amend-period", "0", "--log-level",
+              "warn", (char *)NULL);
+        _exit(127);
+    }
+    return wait_listening();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (srv_pid > 0) { /* only when test_server_stops_cleanly did not run */
+        kill(srv_pid, SIGKILL);
+        waitpid(srv_pid, NULL, 0);
+    }
+    test_rmtree(dir);
+    return 0;
+}
+
+/* ---- tests ---- */
+
+/* First, before any write: nothing is signed yet. */
+static void test_empty_log(void **state)
+{
+    (void)state;
+    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", NULL);
+    EXPECT(10 + 5); /* NOT_FOUND */
+    HAS(R.err, "empty");
+    ctl(NULL, "audit", "log", NULL);
+    EXPECT(0);
+    assert_string_equal(R.out, "");
+}
+
+static void test_checkpoint_prove_log(void **state)
+{
+    (void)state;
+    char id[64], id2[64], saved[300], note[8192], sz[32], line[300];
+    create_published("Audited roads", id, sizeof id);
+    ctl("supplier", "question", "ask", id, "--text", "Is milling included?", NULL);
+    EXPECT(0);
+    ctl("officer", "question", "answer", id, "Q-1", "--text", "Yes.", NULL);
+    EXPECT(0);
+    /* A second tender, a draft: its event is not the first tender's. */
+    char dl[32];
+    future(dl, sizeof dl, 10);
+    ctl("officer", "tender", "create", "--title", "Other", "--budget", "1", "--currency", "EUR",
+        "--deadline", dl, "--opening", dl, NULL);
+    EXPECT(0);
+    snprintf(id2, sizeof id2, "%.*s", (int)strcspn(R.out, "\n"), R.out);
+
+    path(saved, sizeof saved, "saved.cp");
+    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", "--save", saved, NULL);
+    EXPECT(0);
+    HAS(R.out, "origin:   tenderd.local/log\n");
+    HAS(R.out, "signature OK");
+    HAS_NOT(R.err, "warning"); /* the key was pinned */
+    unsigned long long n = number_after("size:");
+    assert_int_equal(n, 5); /* created, published, asked, answered, created */
+    /* The file is the note exactly as signed. */
+    assert_true(read_file(saved, note, sizeof note) > 0);
+    snprintf(line, sizeof line, "tenderd.local/log\n%llu\n", n);
+    assert_true(strncmp(note, line, strlen(line)) == 0);
+    HAS(note, "\n\n\xe2\x80\x94 tenderd.local/log ");
+    ctl(NULL, "--log-key", vkey, "--json", "audit", "checkpoint", NULL);
+    EXPECT(0);
+    assert_true(ndjson_ok(R.out));
+    HAS(R.out, "\"signature\":\"OK\"");
+    HAS(R.out, "\"size\":5,");
+
+    /* Every leaf is proved, against the latest and against the saved checkpoint. */
+    static const char *const kinds[] = {"tender_created", "tender_published", "question_asked",
+                                        "question_answered", "tender_created"};
+    for (unsigned long long i = 0; i < n; i++) {
+        char idx[24];
+        snprintf(idx, sizeof idx, "%llu", i);
+        ctl(NULL, "--log-key", vkey, "audit", "prove", idx, NULL);
+        EXPECT(0);
+        snprintf(line, sizeof line, "included in checkpoint of size %llu: OK", n);
+        HAS(R.out, line);
+        snprintf(line, sizeof line, "kind:                 %s\n", kinds[i]);
+        HAS(R.out, line);
+        ctl(NULL, "--log-key", vkey, "audit", "prove", idx, "--checkpoint", saved, NULL);
+        EXPECT(0);
+        HAS(R.out, ": OK");
+    }
+    ctl(NULL, "--log-key", vkey, "audit", "prove", "1", NULL);
+    snprintf(line, sizeof line, "tender:               %s version 1\n", id);
+    HAS(R.out, line);
+    HAS(R.out, "actor:                officer/Ministry of Works/");
+    ctl(NULL, "--log-key", vkey, "--json", "audit", "prove", "2", NULL);
+    EXPECT(0);
+    assert_true(ndjson_ok(R.out));
+    HAS(R.out, "\"kind\":\"QUESTION_ASKED\"");
+    HAS(R.out, "\"included\":true");
+    snprintf(sz, sizeof sz, "%llu", n);
+    ctl(NULL, "--log-key", vkey, "audit", "prove", sz, NULL);
+    EXPECT(2); /* beyond the checkpoint */
+    ctl(NULL, "--log-key", vkey, "audit", "prove", "-1", NULL);
+    EXPECT(2);
+
+    /* The log: one line an event, in order. */
+    ctl(NULL, "audit", "log", NULL);
+    EXPECT(0);
+    const char *p = R.out;
+    for (unsigned long long i = 0; i < n; i++) {
+        char want[100];
+        size_t len = strcspn(p, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        snprintf(want, sizeof want, "%llu  ", i);
+        assert_true(strncmp(line, want, strlen(want)) == 0);
+        snprintf(want, sizeof want, "Z  %s  ", kinds[i]);
+        HAS(line, want);
+        HAS(line, i == 4 ? id2 : id);
+        p += len + (p[len] == '\n');
+    }
+    assert_string_equal(p, ""); /* nothing more */
+    HAS(R.out, "question_asked  ");
+    /* The asker stays anonymous in the public log: only the role is recorded. */
+    HAS(R.out, " v1  supplier/-/-  Q-1  -\n");
+    HAS(R.out, "Q-1");
+    assert_string_equal(R.err, ""); /* no progress when stderr is not a terminal */
+    /* --tender, --from and --to. */
+    ctl(NULL, "audit", "log", "--tender", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "3  ");
+    HAS_NOT(R.out, id2);
+    HAS_NOT(R.out, "\n4  ");
+    ctl(NULL, "audit", "log", "--tender", id2, NULL);
+    EXPECT(0);
+    assert_true(strncmp(R.out, "4  ", 3) == 0);
+    assert_int_equal(strcspn(R.out, "\n") + 1, strlen(R.out)); /* one line */
+    ctl(NULL, "audit", "log", "--from", "1", "--to", "3", NULL);
+    EXPECT(0);
+    assert_true(strncmp(R.out, "1  ", 3) == 0);
+    HAS(R.out, "\n2  ");
+    HAS_NOT(R.out, "\n3  ");
+    ctl(NULL, "audit", "log", "--from", "3", "--to", "1", NULL);
+    EXPECT(2);
+    ctl(NULL, "audit", "log", "--to", "999", NULL);
+    EXPECT(10 + 11); /* OUT_OF_RANGE */
+    ctl(NULL, "--json", "audit", "log", NULL);
+    EXPECT(0);
+    assert_true(ndjson_ok(R.out));
+    HAS(R.out, "{\"index\":0,\"event\":{\"seq\":0,");
+    HAS(R.out, "\"kind\":\"TENDER_PUBLISHED\"");
+}
+
+static void test_consistency(void **state)
+{
+    (void)state;
+    char saved[300], fresh[300], id[64], want[100];
+    path(saved, sizeof saved, "saved.cp"); /* from test_checkpoint_prove_log */
+    unsigned long long a = log_size();
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", saved, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "checkpoint of size %llu is a prefix of size %llu: OK\n", a, a);
+    assert_string_equal(R.out, want);
+
+    create_published("More roads", id, sizeof id);
+    ctl("officer", "tender", "cancel", id, "--reason", "twice the budget", NULL);
+    EXPECT(0);
+    unsigned long long b = log_size();
+    assert_int_equal(b, a + 3);
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", saved, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "checkpoint of size %llu is a prefix of size %llu: OK\n", a, b);
+    assert_string_equal(R.out, want);
+    ctl(NULL, "--log-key", vkey, "--json", "audit", "consistency", "--from", saved, NULL);
+    EXPECT(0);
+    assert_true(ndjson_ok(R.out));
+    HAS(R.out, "\"consistent\":true");
+    /* An old checkpoint still proves the old leaves. */
+    ctl(NULL, "--log-key", vkey, "audit", "prove", "0", "--checkpoint", saved, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "included in checkpoint of size %llu: OK", a);
+    HAS(R.out, want);
+
+    /* --update moves a copy of the saved checkpoint forward. */
+    char buf[8192];
+    path(fresh, sizeof fresh, "fresh.cp");
+    assert_true(read_file(saved, buf, sizeof buf) > 0);
+    write_file(fresh, buf, strlen(buf));
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", fresh, "--update", NULL);
+    EXPECT(0);
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", fresh, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "checkpoint of size %llu is a prefix of size %llu: OK\n", b, b);
+    assert_string_equal(R.out, want);
+
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", NULL);
+    EXPECT(2);
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", "/nonexistent/cp", NULL);
+    EXPECT(1);
+}
+
+static void test_tampering_caught(void **state)
+{
+    (void)state;
+    char saved[300], bad[300], buf[8192];
+    path(saved, sizeof saved, "saved.cp");
+    path(bad, sizeof bad, "tampered.cp");
+    assert_true(read_file(saved, buf, sizeof buf) > 0);
+    /* One byte of the root (line 3) changed to another base64 digit. */
+    char *root = strchr(strchr(buf, '\n') + 1, '\n') + 1;
+    root[0] = root[0] == 'A' ? 'B' : 'A';
+    write_file(bad, buf, strlen(buf));
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", bad, NULL);
+    EXPECT(4);
+    HAS(R.err, "signature is bad");
+    assert_string_equal(R.out, "");
+    ctl(NULL, "--log-key", vkey, "audit", "prove", "0", "--checkpoint", bad, NULL);
+    EXPECT(4);
+    HAS(R.err, "signature is bad");
+    /* Not a checkpoint at all. */
+    write_file(bad, "hello\n", 6);
+    ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", bad, NULL);
+    EXPECT(4);
+    HAS(R.err, "not a well-formed");
+
+    /* Another log's key: the server's checkpoints are not signed by it. */
+    ctl(NULL, "--log-key", other_vkey, "audit", "checkpoint", NULL);
+    EXPECT(4);
+    HAS(R.err, "not signed by the log key");
+    ctl(NULL, "--log-key", other_vkey, "audit", "prove", "0", NULL);
+    EXPECT(4);
+    ctl(NULL, "--log-key", "not-a-key", "audit", "checkpoint", NULL);
+    EXPECT(2);
+    HAS(R.err, "--log-key");
+}
+
+/* Without --log-key the server's key is used, with a warning. */
+static void test_trust_on_first_use(void **state)
+{
+    (void)state;
+    ctl(NULL, "audit", "checkpoint", NULL);
+    EXPECT(0);
+    HAS(R.out, "signature OK");
+    HAS(R.err, "pin it with --log-key");
+    HAS(R.err, vkey);
+    ctl(NULL, "audit", "prove", "0", NULL);
+    EXPECT(0);
+    HAS(R.err, "pin it with --log-key");
+}
+
+static void test_watch(void **state)
+{
+    (void)state;
+    char id[64];
+    create_published("Watched", id, sizeof id);
+    /* A write while the watch runs (a question: the tender is published). */
+    pid_t writer = ctl_later(700, "supplier", "question", "ask", id, "--text", "Drawings?", NULL);
+    ctl(NULL, "--log-key", vkey, "--timeout", "2", "audit", "watch", NULL);
+    assert_int_equal(wait_code(writer), 0);
+    EXPECT(0);
+    HAS(R.out, " signature: OK\n");
+    HAS(R.out, "consistent with");
+    HAS(R.out, ": OK\n");
+    HAS_NOT(R.out, "FAIL");
+
+    ctl(NULL, "--log-key", other_vkey, "--timeout", "2", "audit", "watch", NULL);
+    EXPECT(4);
+    ctl(NULL, "--log-key", vkey, "--timeout", "1", "--json", "audit", "watch", NULL);
+    EXPECT(0);
+    assert_true(ndjson_ok(R.out));
+    HAS(R.out, "\"previous\":null");
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    ctl(NULL, "audit", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "prove INDEX");
+    HAS(R.out, "--log-key");
+    ctl(NULL, "audit", "prove", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "Exit status 4");
+    ctl(NULL, "audit", "log", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "--tender ID");
+    ctl(NULL, "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "--log-key VKEY");
+    ctl(NULL, "audit", NULL);
+    EXPECT(2);
+    ctl(NULL, "audit", "bogus", NULL);
+    EXPECT(2);
+}
+
+/* Last: SIGTERM drains the server, which exits 0. */
+static void test_server_stops_cleanly(void **state)
+{
+    (void)state;
+    int status;
+    assert_int_equal(kill(srv_pid, SIGTERM), 0);
+    assert_int_equal(waitpid(srv_pid, &status, 0), srv_pid);
+    srv_pid = 0;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_log),
+        cmocka_unit_test(test_checkpoint_prove_log),
+        cmocka_unit_test(test_consistency),
+        cmocka_unit_test(test_tampering_caught),
+        cmocka_unit_test(test_trust_on_first_use),
+        cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_server_stops_cleanly),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
