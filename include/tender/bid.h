@@ -1,0 +1,58 @@
+/* Sealed bids: how a bid is sealed, signed, bound and opened
+ * (docs/SEALED.md). Used by tenderctl to seal, by tenderd to check a bid at
+ * receipt and to open it with the rebuilt opening key, and by auditors to
+ * re-open every logged ciphertext with the published key.
+ *
+ *   info   = "tender/1 bid" 0x00 tender_id 0x00 fingerprint(opening key)
+ *   aad    = bid_id 0x00 owner_tag
+ *   owner_tag = SHA-256("tender/1 bidder" || nonce(32) || supplier Ed25519 key(32))
+ *   digest = SHA-256("tender/1 envelope" 0x00 tender_id 0x00 bid_id 0x00
+ *                    fingerprint owner_tag enc SHA-256(ciphertext))
+ *   signature = Ed25519(supplier key, digest)
+ *
+ * The stored bid (tender.bids.v1.SealedBid) holds neither the plaintext nor
+ * the bidder: the bidder's key, name and nonce travel inside the ciphertext.
+ */
+#ifndef TENDER_BID_H
+#define TENDER_BID_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tender/error.h"
+#include "tender_schema.h"
+
+/** owner_tag of a nonce and a supplier key. */
+TND_MUST_CHECK int tnd_bid_owner_tag(const uint8_t nonce[32], const uint8_t supplier_key[32],
+                                     uint8_t out[32]);
+
+/** The digest a supplier signs, from the envelope's fields. */
+TND_MUST_CHECK int tnd_bid_digest(const tender_bids_v1_SealedBid *b, uint8_t out[32]);
+
+/** Check the envelope's signature with a supplier key: 0 or TND_ECRYPTO. */
+TND_MUST_CHECK int tnd_bid_verify(const tender_bids_v1_SealedBid *b,
+                                  const uint8_t supplier_key[32]);
+
+/** Seal a bid: fills b (bid_id, tender_id, fingerprint, owner_tag, enc,
+ * ciphertext, signature) from the content, the tender's opening key and
+ * the supplier's Ed25519 private key. content's supplier_key and
+ * owner_nonce are set here (a fresh random nonce, also copied to nonce_out,
+ * which the supplier keeps to prove ownership later). b must be initialised. */
+TND_MUST_CHECK int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *tender_id,
+                                const char *bid_id, const uint8_t opening_pk[32],
+                                EVP_PKEY *supplier_priv, tender_bids_v1_SealedBid *b,
+                                uint8_t nonce_out[32]);
+
+/** Open a sealed bid with the opening private key: decrypt, decode, check
+ * that the owner tag belongs to the key inside and that the signature
+ * verifies. On failure why says which (bad decryption, malformed
+ * plaintext, owner tag mismatch, bad signature) and the code is
+ * TND_ECRYPTO / TND_EMALFORMED. content must be initialised. */
+TND_MUST_CHECK int tnd_bid_open(const tender_bids_v1_SealedBid *b, const uint8_t opening_sk[32],
+                                tender_bids_v1_BidContent *content, char *why, size_t why_len);
+
+/** SHA-256("tender/1 share" || share): the commitment to one Shamir share. */
+TND_MUST_CHECK int tnd_share_hash(const uint8_t *share, size_t len, uint8_t out[32]);
+
+#endif
