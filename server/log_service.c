@@ -83,8 +83,11 @@ static int resolve_size(tnd_store *s, MDB_txn *txn, uint64_t want, uint64_t *out
     free(note);
     if (rc != 0)
         return TND_STATUS_NOT_FOUND;
+    *out = latest;
+    if (want > latest)
+        return TND_STATUS_OUT_OF_RANGE; /* *out stays the latest, for the message */
     *out = want ? want : latest;
-    return *out <= latest ? 0 : TND_STATUS_OUT_OF_RANGE;
+    return 0;
 }
 
 static int put_hashes(uint8_t (*proof)[32], size_t n, tnd_bytes **out, size_t *n_out)
@@ -169,6 +172,12 @@ static void get_consistency(tnd_call *call, void *request)
     int st = resolve_size(srv->store, txn, req->second, &second);
     if (!st && req->first > second)
         st = TND_STATUS_OUT_OF_RANGE;
+    if (!st && req->first == 0) {
+        tnd_store_read_end(srv->store, txn);
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "first: a consistency proof starts from a non-empty tree (first >= 1)");
+        return;
+    }
     if (!st && tnd_merkle_prove_consistency(tnd_tlog_node_get, &r, req->first, second, proof, 64,
                                             &n) != 0)
         st = TND_STATUS_DATA_LOSS;
@@ -239,7 +248,11 @@ static void leaves_pump(tnd_call *call)
             for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
                  rc == 0 && l->next < l->end && sent < LEAVES_BATCH;
                  rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), sent++) {
-                uint64_t idx = l->next;
+                uint64_t idx = 0;
+                for (size_t b = 0; b < k.mv_size && b < 8; b++)
+                    idx = idx << 8 | ((const uint8_t *)k.mv_data)[b];
+                if (k.mv_size != 8 || idx != l->next)
+                    break; /* a gap in the events: the start-up check prevents it */
                 if (l->tender_id && !about_tender(&v, l->tender_id)) {
                     l->next++;
                     continue;
