@@ -37,4 +37,5 @@ void tnd_config_defaults(tnd_config *c)
     c->map_size = 1ull << 30;
     c->max_map_size = 1ull << 40;
     c->write_queue = 4096;
+    c->max_bid_bytes = 16u << 20;
 }

@@ -41,7 +41,11 @@
     X(SCHEDULE, "schedule")               /* due time ms u64 BE | tender id -> transition */       \
     X(QUESTIONS, "questions")             /* tender id | seq u32 BE -> question */                 \
     X(DOCUMENTS, "documents")             /* document id -> content */                             \
-    X(LOG, "log")                         /* transparency log (its own key layout) */
+    X(LOG, "log")                         /* transparency log (its own key layout) */            \
+    X(BIDS, "bids")                       /* tender id 0x00 bid id -> sealed bid */              \
+    X(BID_OWNERS, "bid_owners")           /* tender id 0x00 owner tag -> current bid id */       \
+    X(SHARES, "shares")                   /* tender id 0x00 member index -> opening-key share */ \
+    X(OPENINGS, "openings")               /* tender id -> opening record */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

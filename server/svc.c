@@ -129,6 +129,7 @@ static int op_write(tnd_wtx *w, void *arg)
         if (rc != TND_ENOTFOUND)
             return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable");
     }
+    op->post_status = 0;
     int st = op->fn(w, op);
     if (st != 0 || kl == 0)
         return st;
@@ -145,7 +146,10 @@ static void op_done(void *arg, int status, const char *message)
     tnd_op *op = arg;
     if (status == 0 && op->then)
         op->then(op);
-    if (status == 0) {
+    if (status == 0 && op->post_status) {
+        /* Recorded, and still an error for the caller (e.g. a share that did not fit). */
+        tnd_call_finish(op->call, (tnd_status)op->post_status, "%s", op->post_msg);
+    } else if (status == 0) {
         if (tnd_call_send(op->call, op->resp) == 0)
             tnd_call_finish(op->call, TND_STATUS_OK, NULL);
     } else {
@@ -172,20 +176,19 @@ static void set_idem_key(tnd_op *op, const tnd_call *call)
     free(h.data);
 }
 
-static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
-                     tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                   tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
 {
-    tnd_server *srv = tnd_call_server(call);
     const tnd_method_desc *m = tnd_call_method(call);
     tnd_op *op = calloc(1, sizeof *op);
     if (!op) {
         free(extra);
         tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-        return;
+        return NULL;
     }
     op->call = call;
     tnd_call_ref(call);
-    op->srv = srv;
+    op->srv = tnd_call_server(call);
     op->peer = *tnd_call_peer(call);
     op->fn = fn;
     op->then = then;
@@ -198,18 +201,34 @@ static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *re
     if (!op->req || !op->resp || tnd_msg_clone(m->request, request, op->req) != 0) {
         tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         op_free(op);
-        return;
+        return NULL;
     }
     tnd_msg_init(resp_desc, op->resp);
     set_idem_key(op, call);
-    int rc = tnd_store_submit(srv->store, op_write, op_done, op);
-    if (rc != 0) {
-        tnd_call_finish(call,
-                        rc == TND_EAGAIN ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
-                        rc == TND_EAGAIN ? "the server's write queue is full; retry shortly"
-                                         : "the store is closed");
-        op_free(op);
-    }
+    return op;
+}
+
+void tnd_op_fail(tnd_op *op, tnd_status code, const char *message)
+{
+    tnd_call_finish(op->call, code, "%s", message);
+    op_free(op);
+}
+
+void tnd_op_submit(tnd_op *op)
+{
+    int rc = tnd_store_submit(op->srv->store, op_write, op_done, op);
+    if (rc != 0)
+        tnd_op_fail(op, rc == TND_EAGAIN ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
+                    rc == TND_EAGAIN ? "the server's write queue is full; retry shortly"
+                                     : "the store is closed");
+}
+
+static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+{
+    tnd_op *op = tnd_op_new(call, request, resp_desc, fn, extra, extra_len, then);
+    if (op)
+        tnd_op_submit(op);
 }
 
 void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc, tnd_op_fn fn,

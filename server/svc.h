@@ -27,6 +27,9 @@ struct tnd_op {
     void *extra;                /* handler-owned data, freed with free() */
     size_t extra_len;
     void (*then)(tnd_op *op);   /* on the loop thread after a successful commit, or NULL */
+    int post_status;            /* set by fn: commit, but answer with this status */
+    char post_msg[400];
+    uint64_t event_seq;         /* set by fn: the event it logged, for receipts */
 };
 
 /** Start a write for call: copies request and caller, and submits fn to the
@@ -40,6 +43,14 @@ void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_de
  * commit, before the reply (e.g. to re-arm a timer). */
 void tnd_op_run_then(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
                      tnd_op_fn fn, void (*then)(tnd_op *op));
+
+/** The steps of tnd_op_run, for handlers with work between them (e.g. a
+ * signature check in the thread pool): make the op (NULL: the call was
+ * finished with an error), then submit it or fail it. */
+tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                   tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op));
+void tnd_op_submit(tnd_op *op);
+void tnd_op_fail(tnd_op *op, tnd_status code, const char *message);
 
 /** Deep copy of a message (encode, decode). Returns 0 or a negative code. */
 int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst);

@@ -1,0 +1,177 @@
+/* Storing sealed bids on the writer thread: the deadline, the opening key,
+ * the owner of a replaced or withdrawn bid, and the BID_RECEIVED /
+ * BID_WITHDRAWN events, which name no bidder. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bids.h"
+#include "tender/sealed.h"
+
+#define BID_DESC (&tender_bids_v1_SealedBid_desc)
+
+size_t tnd_bid_key(uint8_t *key, size_t cap, const char *tender_id, const void *suffix,
+                   size_t suffix_len)
+{
+    size_t tl = strlen(tender_id);
+    if (tl + 1 + suffix_len > cap)
+        return 0;
+    memcpy(key, tender_id, tl + 1);
+    memcpy(key + tl + 1, suffix, suffix_len);
+    return tl + 1 + suffix_len;
+}
+
+bool tnd_bid_id_ok(const char *id)
+{
+    if (!id || strlen(id) != TND_BID_ID_LEN || strncmp(id, "B-", 2) != 0)
+        return false;
+    for (const char *p = id + 2; *p; p++)
+        if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+            return false;
+    return true;
+}
+
+/* The tender must take bids now: active, before its deadline (the batch
+ * time is the time of receipt). */
+static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
+{
+    char a[32];
+    tender_tenders_v1_Tender_init(t);
+    int rc = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
+                             &tender_tenders_v1_Tender_desc, t);
+    if (rc != 0 || t->status == tender_tenders_v1_TenderStatus_DRAFT)
+        return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);
+    int64_t dl = tnd_ts_ms(t->fields ? t->fields->submission_deadline : NULL);
+    if (t->status != tender_tenders_v1_TenderStatus_ACTIVE || tnd_wtx_now_ms(w) >= dl)
+        return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                            "tender %s closed for bids at %s (it is %s); bids are closed",
+                            tender_id, tnd_ms_text(dl, a, sizeof a),
+                            tnd_tender_status_name(t->status));
+    return 0;
+}
+
+static int load_bid(tnd_wtx *w, const char *tender_id, const char *bid_id,
+                    tender_bids_v1_SealedBid *b)
+{
+    uint8_t key[160];
+    size_t kl = tnd_bid_key(key, sizeof key, tender_id, bid_id, strlen(bid_id));
+    tender_bids_v1_SealedBid_init(b);
+    int rc = kl ? tnd_wtx_get_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
+    return rc;
+}
+
+static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
+{
+    uint8_t key[160];
+    size_t kl = tnd_bid_key(key, sizeof key, b->tender_id, b->bid_id, strlen(b->bid_id));
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b);
+    if (rc == 0) {
+        kl = tnd_bid_key(key, sizeof key, b->tender_id, b->owner_tag.data, 32);
+        rc = tnd_wtx_put_raw(w, TND_TABLE_BID_OWNERS, key, kl, b->bid_id, strlen(b->bid_id));
+    }
+    return rc ? tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED
+                                                 : TND_STATUS_UNAVAILABLE,
+                             "cannot store bid %s: %s", b->bid_id, tnd_strerror(rc))
+              : 0;
+}
+
+/* Log a bid event: no actor, the envelope's hash, so the public log shows
+ * that something arrived and never who sent it or what it says. */
+static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
+                     const tender_bids_v1_SealedBid *b, const char *note)
+{
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = (tender_events_v1_EventKind)kind;
+    ev.tender_id = strdup(t->id);
+    ev.tender_version = t->version;
+    ev.object_id = strdup(b->bid_id);
+    ev.note = tnd_strdup(note);
+    int rc = tnd_msg_hash(BID_DESC, b, &ev.object_hash);
+    if (rc == 0)
+        rc = tnd_wtx_append_event(w, &ev, &op->event_seq);
+    tender_events_v1_Event_free(&ev);
+    return rc ? tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot log the bid") : 0;
+}
+
+int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_bids_v1_SubmitBidRequest *req = op->req;
+    tender_bids_v1_SealedBid *in = req->bid;
+    tnd_tender t;
+    int st = open_for_bids(w, in->tender_id, &t);
+    if (st) {
+        tender_tenders_v1_Tender_free(&t);
+        return st;
+    }
+    uint8_t fp[32];
+    const tender_tenders_v1_Committee *cm = t.fields->committee;
+    if (!cm || cm->opening_public_key.len != 32 ||
+        tnd_opening_key_fingerprint(cm->opening_public_key.data, fp) != 0 ||
+        memcmp(fp, in->opening_key_fingerprint.data, 32) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT,
+                          "the bid is sealed to another opening key than tender %s's", t.id);
+    tender_bids_v1_SealedBid old;
+    tender_bids_v1_SealedBid_init(&old);
+    if (!st && load_bid(w, in->tender_id, in->bid_id, &old) == 0)
+        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "bid %s already exists", in->bid_id);
+    tender_bids_v1_SealedBid_free(&old);
+    if (!st && req->replaces && *req->replaces) {
+        if (load_bid(w, in->tender_id, req->replaces, &old) != 0 ||
+            memcmp(old.owner_tag.data, in->owner_tag.data, 32) != 0)
+            st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "you have no bid %s in tender %s",
+                              req->replaces, t.id);
+        else if (old.state != tender_bids_v1_BidState_SUBMITTED)
+            st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "bid %s was already %s",
+                              old.bid_id,
+                              old.state == tender_bids_v1_BidState_WITHDRAWN ? "withdrawn"
+                                                                             : "replaced");
+        if (!st) {
+            old.state = tender_bids_v1_BidState_REPLACED;
+            st = save_bid(w, &old);
+        }
+        tender_bids_v1_SealedBid_free(&old);
+    }
+    if (!st) {
+        tnd_ts_set(&in->received, tnd_wtx_now_ms(w));
+        in->state = tender_bids_v1_BidState_SUBMITTED;
+        free(in->replaces);
+        in->replaces = tnd_strdup(req->replaces && *req->replaces ? req->replaces : NULL);
+        st = save_bid(w, in);
+    }
+    char note[120] = "";
+    if (req->replaces && *req->replaces)
+        snprintf(note, sizeof note, "replaces %s", req->replaces);
+    if (!st)
+        st = bid_event(w, op, tender_events_v1_EventKind_BID_RECEIVED, &t, in, note);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_bids_v1_BidRef *req = op->req;
+    tnd_tender t;
+    int st = open_for_bids(w, req->tender_id, &t);
+    tender_bids_v1_SealedBid b;
+    tender_bids_v1_SealedBid_init(&b);
+    uint8_t tag[32];
+    if (!st && (load_bid(w, req->tender_id, req->bid_id, &b) != 0 ||
+                tnd_bid_owner_tag(req->owner_nonce.data, op->peer.pubkey, tag) != 0 ||
+                b.owner_tag.len != 32 || memcmp(tag, b.owner_tag.data, 32) != 0))
+        st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "you have no bid %s in tender %s",
+                          req->bid_id, req->tender_id);
+    if (!st && b.state != tender_bids_v1_BidState_SUBMITTED)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "bid %s is no longer in force",
+                          b.bid_id);
+    if (!st) {
+        b.state = tender_bids_v1_BidState_WITHDRAWN;
+        st = save_bid(w, &b);
+    }
+    if (!st)
+        st = bid_event(w, op, tender_events_v1_EventKind_BID_WITHDRAWN, &t, &b, NULL);
+    tender_bids_v1_SealedBid_free(&b);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}

@@ -1,0 +1,311 @@
+/* The opening: committee members submit their Shamir shares of the tender's
+ * opening key after the opening time; with k distinct valid shares the
+ * server rebuilds the key in memory, checks it against the tender's public
+ * key, opens every bid in force, writes and logs the opening record
+ * (publishing the key for auditors), moves the tender to `opened` and
+ * wipes the key. Everything happens in one write transaction. */
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bids.h"
+#include "tender/sealed.h"
+
+#define SHARE_LEN TND_SHAMIR_SHARE_LEN(32)
+#define EV(name) tender_events_v1_EventKind_##name
+
+static int find_member(const tender_tenders_v1_Committee *cm, const tnd_bytes *key)
+{
+    for (size_t i = 0; cm && key->len == 32 && i < cm->n_members; i++)
+        if (cm->members[i].public_key.len == 32 &&
+            memcmp(cm->members[i].public_key.data, key->data, 32) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Copy the first k stored shares of the tender into out; returns the number
+ * of shares stored in all. */
+static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, unsigned k,
+                            tnd_bytes **members_out, const tender_tenders_v1_Committee *cm)
+{
+    MDB_cursor *cur;
+    unsigned n = 0;
+    if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SHARES),
+                        &cur) != 0)
+        return 0;
+    uint8_t key[80];
+    size_t pl = tnd_bid_key(key, sizeof key, tender_id, "", 0);
+    MDB_val k_ = {.mv_size = pl, .mv_data = key}, v;
+    for (int rc = mdb_cursor_get(cur, &k_, &v, MDB_SET_RANGE);
+         rc == 0 && k_.mv_size == pl + 1 && memcmp(k_.mv_data, key, pl) == 0;
+         rc = mdb_cursor_get(cur, &k_, &v, MDB_NEXT)) {
+        if (out && n < k && v.mv_size == SHARE_LEN) {
+            memcpy(out + (size_t)n * SHARE_LEN, v.mv_data, SHARE_LEN);
+            unsigned idx = ((const uint8_t *)k_.mv_data)[pl];
+            if (members_out && idx < cm->n_members)
+                (*members_out)[n] = cm->members[idx].public_key;
+        }
+        n++;
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+static void set_copy(tnd_bytes *dst, const void *src, size_t len)
+{
+    dst->data = malloc(len ? len : 1);
+    if (dst->data) {
+        memcpy(dst->data, src, len);
+        dst->len = len;
+    }
+}
+
+/* Open one sealed bid into its record line. */
+static void open_one(const tender_bids_v1_SealedBid *b, const uint8_t sk[32],
+                     tender_bids_v1_OpenedBid *o)
+{
+    tender_bids_v1_OpenedBid_init(o);
+    o->bid_id = tnd_strdup(b->bid_id);
+    if (b->received) {
+        o->received = calloc(1, sizeof *o->received);
+        if (o->received)
+            *o->received = *b->received;
+    }
+    tnd_msg_hash(&tender_bids_v1_SealedBid_desc, b, &o->envelope_hash);
+    tender_bids_v1_BidContent c;
+    tender_bids_v1_BidContent_init(&c);
+    char why[256];
+    if (tnd_bid_open(b, sk, &c, why, sizeof why) != 0) {
+        o->failure = strdup(why);
+        return;
+    }
+    o->valid = true;
+    o->supplier_org = c.supplier_org;
+    o->supplier_name = c.supplier_name;
+    o->supplier_key = c.supplier_key;
+    o->price = c.price;
+    c.supplier_org = c.supplier_name = NULL;
+    c.supplier_key = (tnd_bytes){0};
+    c.price = NULL;
+    o->documents = calloc(c.n_documents ? c.n_documents : 1, sizeof *o->documents);
+    for (size_t i = 0; o->documents && i < c.n_documents; i++) {
+        tender_bids_v1_BidDocumentHash *d = &o->documents[o->n_documents++];
+        d->name = tnd_strdup(c.documents[i].name);
+        d->size = c.documents[i].content.len;
+        d->sha256.data = malloc(32);
+        if (d->sha256.data) {
+            SHA256(c.documents[i].content.data ? c.documents[i].content.data
+                                               : (const uint8_t *)"",
+                   c.documents[i].content.len, d->sha256.data);
+            d->sha256.len = 32;
+        }
+    }
+    tender_bids_v1_BidContent_free(&c);
+}
+
+/* Rebuild the key, open every bid in force, record and log the opening. */
+static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
+{
+    const tender_tenders_v1_Committee *cm = t->fields->committee;
+    unsigned k = cm->threshold;
+    uint8_t *shares = calloc(k, SHARE_LEN), sk[32], pk[32];
+    tnd_bytes *members = calloc(k, sizeof *members);
+    tender_bids_v1_OpeningRecord rec;
+    tender_bids_v1_OpeningRecord_init(&rec);
+    int st = 0;
+    if (!shares || !members) {
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        goto out;
+    }
+    read_shares(w, t->id, shares, k, &members, cm);
+    if (tnd_shamir_combine(shares, k, 32, sk) != 0 || tnd_x25519_public(sk, pk) != 0 ||
+        memcmp(pk, cm->opening_public_key.data, 32) != 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS,
+                          "the shares do not rebuild tender %s's opening key", t->id);
+        goto out;
+    }
+    rec.tender_id = strdup(t->id);
+    tnd_ts_set(&rec.opened, tnd_wtx_now_ms(w));
+    rec.share_members = calloc(k, sizeof *rec.share_members);
+    for (unsigned i = 0; rec.share_members && i < k; i++)
+        if (members[i].len == 32)
+            set_copy(&rec.share_members[rec.n_share_members++], members[i].data, 32);
+    set_copy(&rec.opening_private_key, sk, 32);
+    /* Every bid in force, in key order (bid id order). */
+    MDB_cursor *cur;
+    if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
+        0) {
+        uint8_t key[80];
+        size_t pl = tnd_bid_key(key, sizeof key, t->id, "", 0);
+        MDB_val kk = {.mv_size = pl, .mv_data = key}, v;
+        for (int rc = mdb_cursor_get(cur, &kk, &v, MDB_SET_RANGE);
+             rc == 0 && kk.mv_size > pl && memcmp(kk.mv_data, key, pl) == 0;
+             rc = mdb_cursor_get(cur, &kk, &v, MDB_NEXT)) {
+            tender_bids_v1_SealedBid b;
+            tender_bids_v1_SealedBid_init(&b);
+            if (tnd_msg_decode(&tender_bids_v1_SealedBid_desc, v.mv_data, v.mv_size, &b, NULL) ==
+                    0 &&
+                b.state == tender_bids_v1_BidState_SUBMITTED) {
+                tender_bids_v1_OpenedBid *nb =
+                    realloc(rec.bids, (rec.n_bids + 1) * sizeof *rec.bids);
+                if (nb) {
+                    rec.bids = nb;
+                    open_one(&b, sk, &rec.bids[rec.n_bids++]);
+                }
+            }
+            tender_bids_v1_SealedBid_free(&b);
+        }
+        mdb_cursor_close(cur);
+    }
+    if (tnd_wtx_put_msg(w, TND_TABLE_OPENINGS, t->id, strlen(t->id),
+                        &tender_bids_v1_OpeningRecord_desc, &rec) != 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the opening record");
+        goto out;
+    }
+    t->status = tender_tenders_v1_TenderStatus_OPENED;
+    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
+    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id),
+                        &tender_tenders_v1_Tender_desc, t) != 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store tender %s", t->id);
+        goto out;
+    }
+    st = tnd_tender_event(w, EV(BIDS_OPENED), t, &op->peer, t->id,
+                          &tender_bids_v1_OpeningRecord_desc, &rec, NULL);
+out:
+    OPENSSL_cleanse(sk, sizeof sk);
+    if (shares)
+        OPENSSL_cleanse(shares, (size_t)k * SHARE_LEN);
+    if (rec.opening_private_key.data)
+        OPENSSL_cleanse(rec.opening_private_key.data, rec.opening_private_key.len);
+    tender_bids_v1_OpeningRecord_free(&rec);
+    free(shares);
+    free(members);
+    return st;
+}
+
+int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_bids_v1_SubmitShareRequest *req = op->req;
+    tender_bids_v1_ShareAccepted *resp = op->resp;
+    int64_t now = tnd_wtx_now_ms(w);
+    char a[32];
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int st = 0;
+    if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, req->tender_id, strlen(req->tender_id),
+                        &tender_tenders_v1_Tender_desc, &t) != 0 ||
+        t.status == tender_tenders_v1_TenderStatus_DRAFT || !t.fields || !t.fields->committee) {
+        st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", req->tender_id);
+        goto out;
+    }
+    const tender_tenders_v1_Committee *cm = t.fields->committee;
+    int64_t opening = tnd_ts_ms(t.fields->opening_time);
+    int idx = find_member(cm, &req->member_key);
+    if (idx < 0 || (cm->members[idx].name && *cm->members[idx].name &&
+                    strcmp(cm->members[idx].name, op->peer.name) != 0)) {
+        st = tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
+                          "%s is not a member of the opening committee of %s with this key",
+                          op->peer.name, t.id);
+        goto out;
+    }
+    if (t.status == tender_tenders_v1_TenderStatus_OPENED) {
+        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "tender %s is already opened", t.id);
+        goto out;
+    }
+    if (t.status != tender_tenders_v1_TenderStatus_CLOSED || now < opening) {
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s opens at %s (it is %s); shares are taken from then on", t.id,
+                          tnd_ms_text(opening, a, sizeof a), tnd_tender_status_name(t.status));
+        goto out;
+    }
+    uint8_t key[80], h[32], mi = (uint8_t)idx;
+    size_t kl = tnd_bid_key(key, sizeof key, t.id, &mi, 1);
+    MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+    if (mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SHARES), &k, &v) == 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "%s already gave a share for %s",
+                          op->peer.name, t.id);
+        goto out;
+    }
+    bool fits = req->share.len == SHARE_LEN && cm->members[idx].share_hash.len == 32 &&
+                tnd_share_hash(req->share.data, req->share.len, h) == 0 &&
+                memcmp(h, cm->members[idx].share_hash.data, 32) == 0;
+    char member[24];
+    snprintf(member, sizeof member, "member %d", idx);
+    /* A share that does not fit is refused, and the attempt is recorded. */
+    st = tnd_tender_event(w, EV(SHARE_RECEIVED), &t, &op->peer, member, NULL, NULL,
+                          fits ? NULL : "rejected: the share does not fit");
+    if (st)
+        goto out;
+    if (!fits) {
+        op->post_status = TND_STATUS_INVALID_ARGUMENT;
+        snprintf(op->post_msg, sizeof op->post_msg,
+                 "the share does not fit %s's commitment for tender %s (decrypted with the "
+                 "right key?); the attempt is recorded",
+                 member, t.id);
+        goto out;
+    }
+    if (tnd_wtx_put_raw(w, TND_TABLE_SHARES, key, kl, req->share.data, req->share.len) != 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the share");
+        goto out;
+    }
+    resp->received = read_shares(w, t.id, NULL, 0, NULL, cm);
+    resp->threshold = cm->threshold;
+    if (resp->received >= cm->threshold) {
+        st = open_bids(w, op, &t);
+        resp->opened = st == 0;
+    }
+out:
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+/* GetOpening: the record, for everyone, once the tender is opened. */
+static void on_get_opening(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_TenderRef *r = request;
+    tnd_server *srv = tnd_call_server(call);
+    MDB_txn *txn;
+    if (!r->id || !*r->id) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
+        return;
+    }
+    if (tnd_store_read_begin(srv->store, &txn) != 0) {
+        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return;
+    }
+    tender_bids_v1_OpeningRecord rec;
+    tender_bids_v1_OpeningRecord_init(&rec);
+    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, r->id, strlen(r->id),
+                               &tender_bids_v1_OpeningRecord_desc, &rec);
+    tnd_store_read_end(srv->store, txn);
+    if (rc == TND_ENOTFOUND)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s has not been opened", r->id);
+    else if (rc != 0)
+        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
+                        r->id);
+    else if (tnd_call_send(call, &rec) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_bids_v1_OpeningRecord_free(&rec);
+}
+
+static void on_submit_share(tnd_call *call, void *request)
+{
+    const tender_bids_v1_SubmitShareRequest *r = request;
+    if (!r->tender_id || !*r->tender_id || r->member_key.len != 32) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "tender_id and member_key (32 bytes) are required");
+        return;
+    }
+    tnd_op *op = tnd_op_new(call, request, &tender_bids_v1_ShareAccepted_desc,
+                            tnd_share_submit_fn, NULL, 0, NULL);
+    if (op)
+        tnd_op_submit(op);
+}
+
+const tnd_handler tnd_opening_handlers[] = {
+    {.method = tender_bids_v1_Bids_SubmitShare_method, .on_message = on_submit_share},
+    {.method = tender_bids_v1_Bids_GetOpening_method, .on_message = on_get_opening},
+};
+const size_t tnd_opening_handler_count = sizeof tnd_opening_handlers / sizeof *tnd_opening_handlers;
