@@ -110,7 +110,7 @@ int tnd_bid_verify(const tender_bids_v1_SealedBid *b, const uint8_t supplier_key
 }
 
 int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *tender_id, const char *bid_id,
-                 const uint8_t opening_pk[32], EVP_PKEY *supplier_priv,
+                 const uint8_t opening_pk[32], EVP_PKEY *supplier_priv, const uint8_t *nonce_in,
                  tender_bids_v1_SealedBid *b, uint8_t nonce_out[32])
 {
     uint8_t pub[32], fp[32], tag[32], nonce[32], info[256], aad[256], d[32], sig[64];
@@ -118,7 +118,8 @@ int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *tender_id, cons
     uint8_t *pt = NULL, *ct = NULL;
     int rc = TND_ECRYPTO;
     if (EVP_PKEY_get_raw_public_key(supplier_priv, pub, &pl) != 1 || pl != 32 ||
-        RAND_priv_bytes(nonce, 32) != 1 || tnd_bid_owner_tag(nonce, pub, tag) != 0 ||
+        (nonce_in ? (memcpy(nonce, nonce_in, 32), 0) : RAND_priv_bytes(nonce, 32) != 1) ||
+        tnd_bid_owner_tag(nonce, pub, tag) != 0 ||
         tnd_opening_key_fingerprint(opening_pk, fp) != 0)
         goto out;
     if ((rc = set_bytes(&content->supplier_key, pub, 32)) != 0 ||

@@ -44,7 +44,7 @@ static void seal(tender_bids_v1_SealedBid *b, const char *tender, uint8_t nonce[
     c.notes = "SECRET-PLAINTEXT-MARKER";
     tender_bids_v1_SealedBid_init(b);
     assert_int_equal(tnd_bid_seal(&c, tender, "B-0123456789abcdef0123456789abcdef", open_pk,
-                                  supplier, b, nonce),
+                                  supplier, NULL, b, nonce),
                      0);
     c.price = NULL;
     c.supplier_org = c.supplier_name = c.notes = NULL;

@@ -37,12 +37,14 @@ TND_MUST_CHECK int tnd_bid_verify(const tender_bids_v1_SealedBid *b,
 /** Seal a bid: fills b (bid_id, tender_id, fingerprint, owner_tag, enc,
  * ciphertext, signature) from the content, the tender's opening key and
  * the supplier's Ed25519 private key. content's supplier_key and
- * owner_nonce are set here (a fresh random nonce, also copied to nonce_out,
- * which the supplier keeps to prove ownership later). b must be initialised. */
+ * owner_nonce are set here. nonce_in is the nonce of the bid this one
+ * replaces (the same owner tag marks the same bidder's bids), or NULL for a
+ * fresh random one; the nonce used is copied to nonce_out, which the
+ * supplier keeps to prove ownership later. b must be initialised. */
 TND_MUST_CHECK int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *tender_id,
                                 const char *bid_id, const uint8_t opening_pk[32],
-                                EVP_PKEY *supplier_priv, tender_bids_v1_SealedBid *b,
-                                uint8_t nonce_out[32]);
+                                EVP_PKEY *supplier_priv, const uint8_t *nonce_in,
+                                tender_bids_v1_SealedBid *b, uint8_t nonce_out[32]);
 
 /** Open a sealed bid with the opening private key: decrypt, decode, check
  * that the owner tag belongs to the key inside and that the signature

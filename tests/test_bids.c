@@ -1,0 +1,529 @@
+/* End-to-end tests of sealed bids on an in-process server: a committee with
+ * a split opening key, bids from two suppliers (one replaced, one
+ * withdrawn), receipts that verify, every view of a bid denied to others
+ * before the opening, no plaintext in the database, the deadline, bad bids
+ * refused or marked failed, and the opening by k of n members. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rawconn.h"
+#include "svc.h"
+#include "tender/audit.h"
+#include "tender/bid.h"
+#include "tender/sealed.h"
+#include "testsrv.h"
+
+#define B(name) "tender.bids.v1.Bids/" #name
+#define T(name) "tender.tenders.v1.Tenders/" #name
+#define L(name) "tender.log.v1.Log/" #name
+#define MARKER "PLAINTEXT-MARKER-7f3a"
+
+static testsrv ts;
+static char msg[512];
+static const char *const members[3] = {"officer", "admin", "auditor"};
+static uint8_t member_sk[3][32], member_pk[3][32], opening_pk[32];
+static uint8_t shares[3][33];
+static char tender_id[64];
+static int64_t deadline_ms, opening_ms;
+
+static void cfg(tnd_config *c)
+{
+    c->min_tender_period_ms = 0;
+    c->min_amend_period_ms = 0;
+}
+
+typedef struct conn {
+    rawconn rc;
+    uint32_t sid;
+} conn;
+
+static void connect_as(conn *c, const char *who)
+{
+    char ca[700], crt[700], key[700], f[64];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    int r;
+    if (!who) {
+        r = rawconn_open(&c->rc, ts.port, ca, NULL, NULL);
+    } else {
+        snprintf(f, sizeof f, "%s.crt", who);
+        testsrv_path(&ts, f, crt, sizeof crt);
+        snprintf(f, sizeof f, "%s.key", who);
+        testsrv_path(&ts, f, key, sizeof key);
+        r = rawconn_open(&c->rc, ts.port, ca, crt, key);
+    }
+    assert_int_equal(r, 0);
+    rawconn_settings(&c->rc);
+    c->sid = 1;
+}
+
+static int call(conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
+                const tnd_msg_desc *rd, void *r)
+{
+    int st = rawconn_call(&c->rc, c->sid, m, qd, q, rd, r, msg, sizeof msg, NULL, 0);
+    c->sid += 2;
+    return st;
+}
+
+static EVP_PKEY *load_key(const char *who)
+{
+    char f[64], path[700];
+    snprintf(f, sizeof f, "%s.key", who);
+    FILE *fp = fopen(testsrv_path(&ts, f, path, sizeof path), "r");
+    assert_non_null(fp);
+    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+    fclose(fp);
+    assert_non_null(k);
+    return k;
+}
+
+/* The officer's side of tender creation: opening key, shares, commitments. */
+static void make_committee(tender_tenders_v1_Committee *cm)
+{
+    uint8_t open_sk[32];
+    assert_int_equal(tnd_x25519_keygen(open_sk, opening_pk), 0);
+    assert_int_equal(tnd_shamir_split(open_sk, 32, 2, 3, &shares[0][0]), 0);
+    tender_tenders_v1_Committee_init(cm);
+    cm->threshold = 2;
+    cm->n_members = 3;
+    cm->members = calloc(3, sizeof *cm->members);
+    cm->opening_public_key.data = malloc(32);
+    memcpy(cm->opening_public_key.data, opening_pk, 32);
+    cm->opening_public_key.len = 32;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tnd_x25519_keygen(member_sk[i], member_pk[i]), 0);
+        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
+        m->name = strdup(members[i]);
+        m->public_key.data = malloc(32);
+        memcpy(m->public_key.data, member_pk[i], 32);
+        m->public_key.len = 32;
+        m->encrypted_share.data = malloc(32 + 33 + 16);
+        assert_int_equal(tnd_hpke_seal(TND_HPKE_AEAD_AES256GCM, member_pk[i],
+                                       (const uint8_t *)"tender/1 share", 14, NULL, 0, shares[i],
+                                       33, m->encrypted_share.data,
+                                       m->encrypted_share.data + 32),
+                         0);
+        m->encrypted_share.len = 32 + 33 + 16;
+        m->share_hash.data = malloc(32);
+        assert_int_equal(tnd_share_hash(shares[i], 33, m->share_hash.data), 0);
+        m->share_hash.len = 32;
+    }
+    OPENSSL_cleanse(open_sk, sizeof open_sk);
+}
+
+static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
+{
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    q.fields = calloc(1, sizeof *q.fields);
+    q.fields->title = strdup("Sealed bids");
+    deadline_ms = tnd_wall_ms() + dl_in_ms;
+    opening_ms = tnd_wall_ms() + open_in_ms;
+    tnd_ts_set(&q.fields->submission_deadline, deadline_ms);
+    tnd_ts_set(&q.fields->opening_time, opening_ms);
+    q.fields->committee = calloc(1, sizeof *q.fields->committee);
+    make_committee(q.fields->committee);
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                          &tender_tenders_v1_Tender_desc, &t),
+                     0);
+    snprintf(tender_id, sizeof tender_id, "%s", t.id);
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    tender_tenders_v1_TenderRef r = {.id = tender_id};
+    assert_int_equal(call(off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL), 0);
+}
+
+static void new_bid_id(char out[40])
+{
+    uint8_t r[16];
+    assert_int_equal(RAND_bytes(r, 16), 1);
+    strcpy(out, "B-");
+    for (int i = 0; i < 16; i++)
+        sprintf(out + 2 + 2 * i, "%02x", r[i]);
+}
+
+/* Seal a bid for price (minor units); tamper 1 flips a ciphertext byte and
+ * re-signs (the envelope is then well signed but does not decrypt). */
+static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid *b,
+                        const uint8_t *nonce_in, uint8_t nonce[32], char id[40], int tamper,
+                        const char *tender)
+{
+    EVP_PKEY *k = load_key(who);
+    tender_bids_v1_BidContent c;
+    tender_bids_v1_BidContent_init(&c);
+    c.price = calloc(1, sizeof *c.price);
+    c.price->minor_units = price;
+    c.price->currency = strdup("KRW");
+    c.notes = strdup(MARKER);
+    c.supplier_org = strdup(who);
+    c.supplier_name = strdup(who);
+    c.n_documents = 1;
+    c.documents = calloc(1, sizeof *c.documents);
+    c.documents[0].name = strdup("offer.txt");
+    c.documents[0].content.data = (uint8_t *)strdup(MARKER " document");
+    c.documents[0].content.len = strlen(MARKER " document");
+    new_bid_id(id);
+    tender_bids_v1_SealedBid_init(b);
+    assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
+    if (tamper) {
+        b->ciphertext.data[3] ^= 1;
+        uint8_t d[32];
+        size_t sl = 64;
+        assert_int_equal(tnd_bid_digest(b, d), 0);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
+        assert_int_equal(EVP_DigestSign(md, b->signature.data, &sl, d, 32), 1);
+        EVP_MD_CTX_free(md);
+    }
+    tender_bids_v1_BidContent_free(&c);
+    EVP_PKEY_free(k);
+}
+
+static void seal_bid(const char *who, int64_t price, tender_bids_v1_SealedBid *b, uint8_t nonce[32],
+                     char id[40], int tamper, const char *tender)
+{
+    seal_bid_as(who, price, b, NULL, nonce, id, tamper, tender);
+}
+
+/* Submit in three pieces: the envelope, then the ciphertext in two chunks. */
+static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
+                  const char *replaces, tender_bids_v1_Receipt *rcpt)
+{
+    tnd_bytes ct = b->ciphertext;
+    b->ciphertext = (tnd_bytes){0};
+    tender_bids_v1_SubmitBidRequest first = {.bid = b, .owner_nonce = {(uint8_t *)nonce, 32},
+                                             .replaces = (char *)replaces};
+    size_t half = ct.len / 2;
+    tender_bids_v1_SubmitBidRequest c1 = {.chunk = {ct.data, half}};
+    tender_bids_v1_SubmitBidRequest c2 = {.chunk = {ct.data + half, ct.len - half}};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, c->sid, B(Submit), NULL, 0, 0), 0);
+    const tender_bids_v1_SubmitBidRequest *parts[] = {&first, &c1, &c2};
+    for (int i = 0; i < 3; i++) {
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal(tnd_msg_encode(&tender_bids_v1_SubmitBidRequest_desc, parts[i], &buf,
+                                        &len, NULL),
+                         0);
+        assert_int_equal(tnd_frame_put_message(&sb, c->sid, buf, len, false), 0);
+        free(buf);
+    }
+    assert_int_equal(tnd_frame_put_message(&sb, c->sid, NULL, 0, true), 0);
+    assert_int_equal(rawconn_send(&c->rc, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    b->ciphertext = ct;
+    tnd_frame f;
+    int st = -1;
+    while (rawconn_read(&c->rc, &f, 10000, true) == 0) {
+        if (f.stream_id != c->sid)
+            continue;
+        if (f.type == TND_FRAME_MESSAGE && rcpt)
+            assert_int_equal(tender_bids_v1_Receipt_decode(rcpt, f.u.message.payload.ptr,
+                                                           f.u.message.payload.len, NULL),
+                             0);
+        if (f.type == TND_FRAME_STATUS) {
+            snprintf(msg, sizeof msg, "%.*s", (int)f.u.status.message.len,
+                     (const char *)f.u.status.message.ptr);
+            st = (int)f.u.status.code;
+            break;
+        }
+    }
+    c->sid += 2;
+    return st;
+}
+
+static void verify_receipt(conn *anon, const tender_bids_v1_Receipt *r)
+{
+    tender_log_v1_VerifierKey vk;
+    tender_log_v1_VerifierKey_init(&vk);
+    tender_common_v1_Empty e = {0};
+    assert_int_equal(call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                          &tender_log_v1_VerifierKey_desc, &vk),
+                     0);
+    tnd_note_verifier v;
+    tnd_checkpoint cp;
+    assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
+    tender_log_v1_VerifierKey_free(&vk);
+    assert_int_equal(tnd_checkpoint_verify(r->checkpoint, strlen(r->checkpoint), &v, &cp), 0);
+    uint8_t leaf[32], proof[64][32];
+    assert_int_equal(tnd_merkle_leaf_hash(r->leaf.data, r->leaf.len, leaf), 0);
+    for (size_t i = 0; i < r->n_proof; i++)
+        memcpy(proof[i], r->proof[i].data, 32);
+    assert_int_equal(tnd_merkle_verify_inclusion(r->leaf_index, cp.size, leaf,
+                                                 (const uint8_t(*)[32])proof, r->n_proof,
+                                                 cp.root),
+                     0);
+    /* The leaf says a bid arrived, and nothing about who sent it. */
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    assert_int_equal(tender_events_v1_Event_decode(&ev, r->leaf.data, r->leaf.len, NULL), 0);
+    assert_true(ev.kind == tender_events_v1_EventKind_BID_RECEIVED ||
+                ev.kind == tender_events_v1_EventKind_BID_WITHDRAWN);
+    assert_null(ev.actor);
+    assert_string_equal(ev.object_id, r->bid_id);
+    tender_events_v1_Event_free(&ev);
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t cap = 1 << 20, n = 0, got;
+    char *buf = malloc(cap);
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    bool found = memmem(buf, n, needle, strlen(needle)) != NULL;
+    free(buf);
+    return found;
+}
+
+static void test_sealed_bid_flow(void **state)
+{
+    (void)state;
+    conn off, sup, sup2, aud, anon, adm;
+    connect_as(&off, "officer");
+    connect_as(&sup, "supplier");
+    connect_as(&sup2, "supplier2");
+    connect_as(&aud, "auditor");
+    connect_as(&adm, "admin");
+    connect_as(&anon, NULL);
+    create_and_publish(&off, 2500, 3000);
+
+    /* Supplier 1: one bid, and a second one it withdraws. */
+    tender_bids_v1_SealedBid b1, bw, b2a, b2b, bt;
+    uint8_t n1[32], nw[32], n2a[32], n2b[32], nt[32];
+    char id1[40], idw[40], id2a[40], id2b[40], idt[40];
+    tender_bids_v1_Receipt r;
+    seal_bid("supplier", 100000, &b1, n1, id1, 0, tender_id);
+    tender_bids_v1_Receipt_init(&r);
+    if (submit(&sup, &b1, n1, NULL, &r) != 0)
+        fail_msg("submit: %s", msg);
+    verify_receipt(&anon, &r);
+    tender_bids_v1_Receipt first_receipt = r;
+    seal_bid("supplier", 1, &bw, nw, idw, 0, tender_id);
+    tender_bids_v1_Receipt_init(&r);
+    assert_int_equal(submit(&sup, &bw, nw, NULL, &r), 0);
+    tender_bids_v1_Receipt_free(&r);
+    tender_bids_v1_BidRef wref = {.tender_id = tender_id, .bid_id = idw, .owner_nonce = {nw, 32}};
+    tender_bids_v1_Receipt_init(&r);
+    assert_int_equal(call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &wref,
+                          &tender_bids_v1_Receipt_desc, &r),
+                     0);
+    verify_receipt(&anon, &r);
+    tender_bids_v1_Receipt_free(&r);
+
+    /* Supplier 2: a bid replaced by a lower one. */
+    seal_bid("supplier2", 200000, &b2a, n2a, id2a, 0, tender_id);
+    assert_int_equal(submit(&sup2, &b2a, n2a, NULL, NULL), 0);
+    seal_bid_as("supplier2", 150000, &b2b, n2a, n2b, id2b, 0, tender_id); /* same owner */
+    assert_int_equal(submit(&sup2, &b2b, n2b, id2a, NULL), 0);
+    /* A well-signed envelope whose ciphertext was altered: taken, fails at the opening. */
+    seal_bid("supplier2", 5, &bt, nt, idt, 1, tender_id);
+    assert_int_equal(submit(&sup2, &bt, nt, NULL, NULL), 0);
+
+    /* Refused at once: a forged signature, a bid sealed for another tender,
+     * someone else's owner tag, a duplicate id. */
+    tender_bids_v1_SealedBid bad;
+    uint8_t nb[32];
+    char idb[40];
+    seal_bid("supplier", 7, &bad, nb, idb, 0, tender_id);
+    bad.signature.data[0] ^= 1;
+    assert_int_equal(submit(&sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, "bad signature"));
+    tender_bids_v1_SealedBid_free(&bad);
+    seal_bid("supplier", 7, &bad, nb, idb, 0, "T-2026-999999"); /* moved in from elsewhere */
+    free(bad.tender_id);
+    bad.tender_id = strdup(tender_id);
+    assert_int_equal(submit(&sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
+    tender_bids_v1_SealedBid_free(&bad);
+    seal_bid("supplier", 7, &bad, nb, idb, 0, tender_id);
+    assert_int_equal(submit(&sup2, &bad, nb, NULL, NULL), TND_STATUS_PERMISSION_DENIED);
+    tender_bids_v1_SealedBid_free(&bad);
+    assert_int_equal(submit(&sup, &b1, n1, NULL, NULL), TND_STATUS_ALREADY_EXISTS);
+
+    /* Every view of a bid is denied to others before the opening. */
+    tender_bids_v1_BidRef ref1 = {.tender_id = tender_id, .bid_id = id1, .owner_nonce = {n1, 32}};
+    tender_bids_v1_BidStatus bs;
+    tender_bids_v1_BidStatus_init(&bs);
+    assert_int_equal(call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &ref1,
+                          &tender_bids_v1_BidStatus_desc, &bs),
+                     0);
+    assert_int_equal(bs.state, tender_bids_v1_BidState_SUBMITTED);
+    tender_bids_v1_BidStatus_free(&bs);
+    assert_int_equal(call(&sup2, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_NOT_FOUND);
+    assert_int_equal(call(&off, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_int_equal(call(&aud, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_int_equal(call(&anon, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_UNAUTHENTICATED);
+    tender_tenders_v1_TenderRef tref = {.id = tender_id};
+    assert_int_equal(call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref, NULL,
+                          NULL),
+                     TND_STATUS_NOT_FOUND);
+
+    /* The database holds no plaintext and no bidder name. */
+    char data[700];
+    snprintf(data, sizeof data, "%s/db/data.mdb", ts.dir);
+    assert_false(file_contains(data, MARKER));
+    assert_false(file_contains(data, "supplier2"));
+
+    /* Shares before the opening time are refused. */
+    tender_bids_v1_SubmitShareRequest sh = {.tender_id = tender_id,
+                                            .member_key = {member_pk[0], 32},
+                                            .share = {shares[0], 33}};
+    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh, NULL,
+                          NULL),
+                     TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "opens at"));
+
+    /* After the deadline no bid is taken. */
+    while (tnd_wall_ms() < deadline_ms + 50)
+        usleep(20000);
+    tender_bids_v1_SealedBid late;
+    uint8_t nl[32];
+    char idl[40];
+    seal_bid("supplier", 9, &late, nl, idl, 0, tender_id);
+    assert_int_equal(submit(&sup, &late, nl, NULL, NULL), TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "bids are closed"));
+    tender_bids_v1_SealedBid_free(&late);
+
+    /* The opening: a non-member, a share that does not fit, a repeat, then k. */
+    while (tnd_wall_ms() < opening_ms + 50)
+        usleep(20000);
+    tender_bids_v1_ShareAccepted acc;
+    tender_bids_v1_SubmitShareRequest notme = sh;
+    notme.member_key = (tnd_bytes){member_pk[1], 32}; /* admin's key, sent by the officer */
+    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &notme,
+                          NULL, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    uint8_t wrong[33];
+    memcpy(wrong, shares[0], 33);
+    wrong[5] ^= 1;
+    tender_bids_v1_SubmitShareRequest bad_share = sh;
+    bad_share.share = (tnd_bytes){wrong, 33};
+    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc,
+                          &bad_share, NULL, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh,
+                          &tender_bids_v1_ShareAccepted_desc, &acc),
+                     0);
+    assert_int_equal(acc.received, 1);
+    assert_false(acc.opened);
+    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh, NULL,
+                          NULL),
+                     TND_STATUS_ALREADY_EXISTS);
+    tender_bids_v1_SubmitShareRequest sh3 = {.tender_id = tender_id,
+                                             .member_key = {member_pk[2], 32},
+                                             .share = {shares[2], 33}};
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(call(&aud, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh3,
+                          &tender_bids_v1_ShareAccepted_desc, &acc),
+                     0);
+    assert_true(acc.opened);
+
+    /* The record: supplier 1 at 100000, supplier 2's replacement at 150000,
+     * the tampered bid failed; the withdrawn and replaced ones are not opened. */
+    tender_bids_v1_OpeningRecord rec;
+    tender_bids_v1_OpeningRecord_init(&rec);
+    assert_int_equal(call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref,
+                          &tender_bids_v1_OpeningRecord_desc, &rec),
+                     0);
+    assert_int_equal(rec.n_bids, 3);
+    int seen = 0;
+    for (size_t i = 0; i < rec.n_bids; i++) {
+        const tender_bids_v1_OpenedBid *o = &rec.bids[i];
+        if (strcmp(o->bid_id, id1) == 0) {
+            assert_true(o->valid);
+            assert_int_equal(o->price->minor_units, 100000);
+            assert_string_equal(o->supplier_org, "supplier");
+            assert_int_equal(o->n_documents, 1);
+            seen |= 1;
+        } else if (strcmp(o->bid_id, id2b) == 0) {
+            assert_true(o->valid);
+            assert_int_equal(o->price->minor_units, 150000);
+            seen |= 2;
+        } else if (strcmp(o->bid_id, idt) == 0) {
+            assert_false(o->valid);
+            assert_non_null(strstr(o->failure, "bad decryption"));
+            seen |= 4;
+        }
+    }
+    assert_int_equal(seen, 7);
+    /* The published key is the opening key: auditors can re-open every bid. */
+    uint8_t pk[32];
+    assert_int_equal(rec.opening_private_key.len, 32);
+    assert_int_equal(tnd_x25519_public(rec.opening_private_key.data, pk), 0);
+    assert_memory_equal(pk, opening_pk, 32);
+    tender_bids_v1_BidContent content;
+    tender_bids_v1_BidContent_init(&content);
+    char why[200];
+    assert_int_equal(tnd_bid_open(&b2b, rec.opening_private_key.data, &content, why, sizeof why),
+                     0);
+    assert_int_equal(content.price->minor_units, 150000);
+    tender_bids_v1_BidContent_free(&content);
+    tender_bids_v1_OpeningRecord_free(&rec);
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
+                          &tender_tenders_v1_Tender_desc, &t),
+                     0);
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_OPENED);
+    tender_tenders_v1_Tender_free(&t);
+
+    /* The first receipt still verifies, against the checkpoint it carries,
+     * and that checkpoint is a prefix of today's. */
+    verify_receipt(&anon, &first_receipt);
+    tender_bids_v1_Receipt_free(&first_receipt);
+
+    tender_bids_v1_SealedBid *all[] = {&b1, &bw, &b2a, &b2b, &bt};
+    for (size_t i = 0; i < 5; i++)
+        tender_bids_v1_SealedBid_free(all[i]);
+    conn *cs[] = {&off, &sup, &sup2, &aud, &anon, &adm};
+    for (size_t i = 0; i < 6; i++)
+        rawconn_close(&cs[i]->rc);
+    (void)member_sk;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    testsrv_pki(&ts);
+    testsrv_start(&ts, cfg, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    testsrv_stop(&ts);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sealed_bid_flow, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("bids", tests, NULL, NULL);
+}
