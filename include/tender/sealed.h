@@ -200,35 +200,14 @@ TND_MUST_CHECK int tnd_shamir_split(const uint8_t *secret, size_t len, unsigned 
 TND_MUST_CHECK int tnd_shamir_combine(const uint8_t *shares, unsigned count, size_t len,
                                       uint8_t *secret);
 
-/* ---- info and aad of sealed bids and shares (docs/SEALED.md) ------------ */
+/* ---- info and aad of sealed shares (docs/SEALED.md) --------------------- */
 
-/* The AEAD of sealed bids and shares. */
+/* The AEAD of sealed bids and shares. The bid's info and aad are built by
+ * common/bid.c (tender/bid.h). */
 #define TND_SEALED_AEAD TND_HPKE_AEAD_AES256GCM
-/* Longest tender id or bid id bound into info and aad, in bytes. */
-#define TND_SEALED_MAX_ID 64
-/* Most bytes of a bid's info and aad, and the bytes of a share's. */
-#define TND_SEALED_BID_INFO_MAX (13 + 32 + 2 + TND_SEALED_MAX_ID)
-#define TND_SEALED_BID_AAD_MAX (32 + 2 + TND_SEALED_MAX_ID)
+/* Bytes of a sealed share's info and aad. */
 #define TND_SEALED_SHARE_INFO_LEN (15 + 32)
 #define TND_SEALED_SHARE_AAD_LEN 2
-
-/** HPKE info of a sealed bid: "tender/1 bid" || 0x00 || fingerprint ||
- * u16be(len) || tender_id.
- * @param fingerprint  the tender's opening-key fingerprint.
- * @param tender_id    NUL-terminated, 1..TND_SEALED_MAX_ID bytes.
- * @param out          TND_SEALED_BID_INFO_MAX bytes; *len receives the length.
- * @return 0; TND_EINVAL for NULL pointers or a tender id of the wrong length. */
-TND_MUST_CHECK int tnd_sealed_bid_info(const uint8_t fingerprint[32], const char *tender_id,
-                                       uint8_t *out, size_t *len);
-
-/** HPKE aad of a sealed bid: supplier_key || u16be(len) || bid_id.
- * @param supplier_key the supplier's Ed25519 public key (the key of its
- *                     certificate, which signs the bid).
- * @param bid_id       NUL-terminated, 1..TND_SEALED_MAX_ID bytes.
- * @param out          TND_SEALED_BID_AAD_MAX bytes; *len receives the length.
- * @return 0; TND_EINVAL. */
-TND_MUST_CHECK int tnd_sealed_bid_aad(const uint8_t supplier_key[32], const char *bid_id,
-                                      uint8_t *out, size_t *len);
 
 /** HPKE info of an opening-key share sealed to a committee member:
  * "tender/1 share" || 0x00 || fingerprint (TND_SEALED_SHARE_INFO_LEN bytes).
