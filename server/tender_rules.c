@@ -80,6 +80,17 @@ int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_
     if (!f->committee || f->committee->n_members == 0)
         BAD("fields.committee: an opening committee (members and threshold k) is required to "
             "publish");
+    /* Bids are sealed to the opening key; the opening checks each share
+     * against its commitment: both must exist before anyone can bid. */
+    if (f->committee->opening_public_key.len != 32)
+        BAD("fields.committee.opening_public_key: required to publish (tenderctl tender create "
+            "--committee makes it)");
+    for (size_t i = 0; i < f->committee->n_members; i++)
+        if (f->committee->members[i].share_hash.len != 32 ||
+            f->committee->members[i].encrypted_share.len == 0)
+            BAD("fields.committee.members[%zu]: a sealed share and its share_hash are required to "
+                "publish",
+                i);
     if (f->enquiry_deadline && enq > sub)
         BAD("fields.enquiry_deadline: %s is after the submission deadline %s",
             tnd_ms_text(enq, a, sizeof a), tnd_ms_text(sub, b, sizeof b));

@@ -134,6 +134,13 @@ static void fill_fields(tender_tenders_v1_TenderFields *f, const char *title, in
     f->committee->members[0].name = strdup("Kim");
     f->committee->members[0].public_key.data = calloc(1, 32);
     f->committee->members[0].public_key.len = 32;
+    /* Stand-ins: these tests take no bids, so no real opening key is needed. */
+    f->committee->opening_public_key.data = calloc(1, 32);
+    f->committee->opening_public_key.len = 32;
+    f->committee->members[0].share_hash.data = calloc(1, 32);
+    f->committee->members[0].share_hash.len = 32;
+    f->committee->members[0].encrypted_share.data = calloc(1, 81);
+    f->committee->members[0].encrypted_share.len = 81;
 }
 
 /* Create a draft as `who`; returns its id (static buffer per call site). */

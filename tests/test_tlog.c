@@ -411,6 +411,12 @@ static void test_life_cycle_events(void **state)
     cq.fields->committee->members = calloc(1, sizeof *cq.fields->committee->members);
     cq.fields->committee->members[0].public_key.data = calloc(1, 32);
     cq.fields->committee->members[0].public_key.len = 32;
+    cq.fields->committee->opening_public_key.data = calloc(1, 32);
+    cq.fields->committee->opening_public_key.len = 32;
+    cq.fields->committee->members[0].share_hash.data = calloc(1, 32);
+    cq.fields->committee->members[0].share_hash.len = 32;
+    cq.fields->committee->members[0].encrypted_share.data = calloc(1, 81);
+    cq.fields->committee->members[0].encrypted_share.len = 81;
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(rawconn_call(&officer, sid_off, T(Create),
