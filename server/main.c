@@ -39,6 +39,7 @@ static void usage(FILE *to)
             "  --map-size BYTES          initial LMDB map size (default 1073741824)\n"
             "  --max-map-size BYTES      the map grows up to this (default 1099511627776)\n"
             "  --write-queue N           queued writes before RESOURCE_EXHAUSTED (default 4096)\n"
+            "  --max-bid-bytes BYTES     largest sealed bid accepted (default 16777216)\n"
             "  --log-origin NAME         the transparency log's name in checkpoints\n"
             "                            (default tenderd.local/log)\n"
             "  --print-log-key           print the log's verifier key (creating the key in --db on\n"
@@ -53,7 +54,7 @@ enum {
     OPT_MAX_STREAMS, OPT_MAX_METADATA, OPT_MAX_CONNECTIONS, OPT_HANDSHAKE, OPT_IDLE,
     OPT_KEEPALIVE, OPT_KEEPALIVE_TIMEOUT, OPT_MIN_PING, OPT_GRACE, OPT_HELP, OPT_MIN_TENDER,
     OPT_MIN_AMEND, OPT_MAP_SIZE, OPT_MAX_MAP_SIZE, OPT_WRITE_QUEUE, OPT_LOG_ORIGIN,
-    OPT_PRINT_LOG_KEY,
+    OPT_PRINT_LOG_KEY, OPT_MAX_BID,
 };
 
 static const struct option options[] = {
@@ -81,6 +82,7 @@ static const struct option options[] = {
     {"write-queue", required_argument, NULL, OPT_WRITE_QUEUE},
     {"log-origin", required_argument, NULL, OPT_LOG_ORIGIN},
     {"print-log-key", no_argument, NULL, OPT_PRINT_LOG_KEY},
+    {"max-bid-bytes", required_argument, NULL, OPT_MAX_BID},
     {NULL, 0, NULL, 0},
 };
 
@@ -165,6 +167,7 @@ static int parse_args(int argc, char **argv, tnd_config *cfg)
             rc = copy_path(name, optarg, cfg->log_origin, sizeof cfg->log_origin);
             break;
         case OPT_PRINT_LOG_KEY: print_log_key = true; break;
+        case OPT_MAX_BID: rc = parse_u32(name, optarg, 1024, &cfg->max_bid_bytes); break;
         case OPT_HELP:
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;

@@ -41,6 +41,7 @@ static void cfg(tnd_config *c)
 {
     c->min_tender_period_ms = 0;
     c->min_amend_period_ms = 0;
+    c->max_bid_bytes = 64 * 1024; /* small, so the limit can be shown */
 }
 
 typedef struct conn {
@@ -358,6 +359,14 @@ static void test_sealed_bid_flow(void **state)
     assert_int_equal(submit(&sup2, &bad, nb, NULL, NULL), TND_STATUS_PERMISSION_DENIED);
     tender_bids_v1_SealedBid_free(&bad);
     assert_int_equal(submit(&sup, &b1, n1, NULL, NULL), TND_STATUS_ALREADY_EXISTS);
+    /* Larger than the configured limit (64 KiB here): RESOURCE_EXHAUSTED naming it. */
+    seal_bid("supplier", 8, &bad, nb, idb, 0, tender_id);
+    free(bad.ciphertext.data);
+    bad.ciphertext.len = 100 * 1024;
+    bad.ciphertext.data = calloc(1, bad.ciphertext.len);
+    assert_int_equal(submit(&sup, &bad, nb, NULL, NULL), TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(msg, "max_bid_bytes"));
+    tender_bids_v1_SealedBid_free(&bad);
 
     /* Every view of a bid is denied to others before the opening. */
     tender_bids_v1_BidRef ref1 = {.tender_id = tender_id, .bid_id = id1, .owner_nonce = {n1, 32}};
@@ -494,6 +503,43 @@ static void test_sealed_bid_flow(void **state)
     /* The first receipt still verifies, against the checkpoint it carries,
      * and that checkpoint is a prefix of today's. */
     verify_receipt(&anon, &first_receipt);
+    {
+        tender_log_v1_VerifierKey vk;
+        tender_log_v1_VerifierKey_init(&vk);
+        tender_common_v1_Empty e = {0};
+        assert_int_equal(call(&anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_VerifierKey_desc, &vk),
+                         0);
+        tnd_note_verifier v;
+        tnd_checkpoint then, now;
+        assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
+        tender_log_v1_VerifierKey_free(&vk);
+        assert_int_equal(tnd_checkpoint_verify(first_receipt.checkpoint,
+                                               strlen(first_receipt.checkpoint), &v, &then),
+                         0);
+        tender_log_v1_Checkpoint c;
+        tender_log_v1_Checkpoint_init(&c);
+        assert_int_equal(call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_Checkpoint_desc, &c),
+                         0);
+        assert_int_equal(tnd_checkpoint_verify(c.note, strlen(c.note), &v, &now), 0);
+        tender_log_v1_Checkpoint_free(&c);
+        assert_true(now.size > then.size);
+        tender_log_v1_ConsistencyProofRequest q = {.first = then.size, .second = now.size};
+        tender_log_v1_ConsistencyProof p;
+        tender_log_v1_ConsistencyProof_init(&p);
+        assert_int_equal(call(&anon, L(GetConsistencyProof),
+                              &tender_log_v1_ConsistencyProofRequest_desc, &q,
+                              &tender_log_v1_ConsistencyProof_desc, &p),
+                         0);
+        uint8_t proof[64][32];
+        for (size_t i = 0; i < p.n_hashes; i++)
+            memcpy(proof[i], p.hashes[i].data, 32);
+        assert_int_equal(tnd_merkle_verify_consistency(then.size, now.size, then.root, now.root,
+                                                       (const uint8_t(*)[32])proof, p.n_hashes),
+                         0);
+        tender_log_v1_ConsistencyProof_free(&p);
+    }
     tender_bids_v1_Receipt_free(&first_receipt);
 
     tender_bids_v1_SealedBid *all[] = {&b1, &bw, &b2a, &b2b, &bt};
