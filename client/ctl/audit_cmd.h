@@ -39,6 +39,16 @@ int audit_saved(const audit_ctx *a, const char *file, audit_cp *out);
 
 void audit_cp_free(audit_cp *cp);
 
+/** Verify a checkpoint note's signature with the log key and that its origin
+ * is the key's name; what names the note in messages. 0 or an exit code. */
+int audit_verify_note(const audit_ctx *a, const char *what, const char *note, size_t len,
+                      tnd_checkpoint *cp);
+
+/** Is the tree of old a prefix of the tree of cur? Equal sizes need equal
+ * roots; otherwise a consistency proof fetched from the server must verify.
+ * 0 or an exit code (4 when it does not hold). */
+int audit_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoint *cur);
+
 /** Base64 of a 32-byte hash (45 bytes with the NUL). */
 const char *audit_b64(const uint8_t h[32], char out[45]);
 

@@ -155,7 +155,7 @@ void audit_close(audit_ctx *a)
 /* ---- checkpoints ---- */
 
 /* Verify a checkpoint note (what names it in messages) and its origin. */
-static int verify_note(const audit_ctx *a, const char *what, const char *note, size_t len,
+int audit_verify_note(const audit_ctx *a, const char *what, const char *note, size_t len,
                        tnd_checkpoint *cp)
 {
     int rc = tnd_checkpoint_verify(note, len, &a->v, cp);
@@ -190,7 +190,7 @@ int audit_latest(audit_ctx *a, audit_cp *out)
     if (tnd_client_unary(a->c, tender_log_v1_Log_GetCheckpoint_method, &req, &r, NULL, &st) != 0)
         return ctl_status_fail(&st);
     const char *note = r.note ? r.note : "";
-    int rc = verify_note(a, "the latest checkpoint", note, strlen(note), &out->cp);
+    int rc = audit_verify_note(a, "the latest checkpoint", note, strlen(note), &out->cp);
     /* The convenience fields must say what the signed note says. */
     if (rc == 0 && (r.size != out->cp.size ||
                     (r.root.len && (r.root.len != 32 || memcmp(r.root.data, out->cp.root, 32)))))
@@ -231,7 +231,7 @@ int audit_saved(const audit_ctx *a, const char *file, audit_cp *out)
     char what[400];
     snprintf(what, sizeof what, "the saved checkpoint %s", file);
     int rc = n > TND_NOTE_MAX_SIZE ? audit_fail("%s is too large to be a checkpoint", what)
-                                   : verify_note(a, what, buf, n, &out->cp);
+                                   : audit_verify_note(a, what, buf, n, &out->cp);
     if (rc == 0)
         out->note = buf;
     else
@@ -280,7 +280,7 @@ fail:
 
 /* Is the tree of old a prefix of the tree of cur? Equal sizes need equal
  * roots; otherwise a consistency proof for exactly these sizes must hold. */
-static int check_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoint *cur)
+int audit_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoint *cur)
 {
     char r1[45], r2[45];
     if (cur->size < old->size)
@@ -391,7 +391,7 @@ static int audit_consistency(ctl_global *g, int argc, char **argv)
         return rc;
     audit_cp old = {0}, cur = {0};
     if ((rc = audit_saved(&a, from, &old)) == 0 && (rc = audit_latest(&a, &cur)) == 0 &&
-        (rc = check_consistent(&a, &old.cp, &cur.cp)) == 0 && update)
+        (rc = audit_consistent(&a, &old.cp, &cur.cp)) == 0 && update)
         rc = save_note(from, cur.note);
     if (rc == 0) {
         char r1[45], r2[45];
@@ -474,9 +474,9 @@ static int audit_watch(ctl_global *g, int argc, char **argv)
     while (rc == 0 && tnd_client_stream_next(s, &r, &st) == 1) {
         tnd_checkpoint cp;
         const char *note = r.note ? r.note : "";
-        rc = verify_note(&a, "a watched checkpoint", note, strlen(note), &cp);
+        rc = audit_verify_note(&a, "a watched checkpoint", note, strlen(note), &cp);
         if (rc == 0 && have_prev)
-            rc = check_consistent(&a, &prev, &cp);
+            rc = audit_consistent(&a, &prev, &cp);
         if (rc == 0) {
             watch_line(g, &cp, have_prev ? &prev : NULL);
             prev = cp;

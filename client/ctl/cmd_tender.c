@@ -8,7 +8,6 @@
 #include "tender_cmd.h"
 
 #define MAX_DOCS 100
-#define MAX_MEMBERS 32
 
 static const char tender_usage[] =
     "usage: tenderctl tender COMMAND [ARGS]\n"
@@ -42,9 +41,13 @@ static const char tender_usage[] =
     "  --cpv CODE                 CPV classification code, e.g. 45233140-2 (\"\" clears it)\n"     \
     "  --method open|selective|limited|direct\n"                                                   \
     "  --category goods|works|services\n"                                                          \
-    "  --committee FILE           the opening committee: one member a line, \"NAME BASE64KEY\"\n"  \
-    "                             (an X25519 public key of 32 bytes; # starts a comment)\n"        \
-    "  --threshold K              members needed to open the bids (default: a majority)\n"
+    "  --committee FILE           the opening committee: one member a line, \"NAME PUBKEY\"\n"     \
+    "                             (# starts a comment). NAME is the member's certificate CN;\n"   \
+    "                             PUBKEY the base64 X25519 key `tenderctl keys gen` printed\n"    \
+    "                             (the text of NAME.pub). tenderctl makes the tender's opening\n" \
+    "                             key, seals a share of it to each member and forgets it\n"       \
+    "  --threshold K              members needed to open the bids (default: a majority);\n"      \
+    "                             given with --committee\n"
 
 static const char create_usage[] =
     "usage: tenderctl tender create --title TEXT --budget AMOUNT --currency CODE\n"
@@ -149,114 +152,6 @@ static int set_time(const char *cmd, const char *flag, const char *v,
     return 0;
 }
 
-static void committee_free(tender_tenders_v1_Committee *cm)
-{
-    if (cm) {
-        tender_tenders_v1_Committee_free(cm);
-        free(cm);
-    }
-}
-
-/* Split a committee line into NAME (everything before the last blank) and the key. */
-static int committee_line(char *line, char **name, char **key)
-{
-    char *end = line + strlen(line);
-    while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        *--end = '\0';
-    while (*line == ' ' || *line == '\t')
-        line++;
-    char *sp = end;
-    while (sp > line && sp[-1] != ' ' && sp[-1] != '\t')
-        sp--;
-    *key = sp;
-    if (sp == line)
-        return -1;
-    while (sp > line && (sp[-1] == ' ' || sp[-1] == '\t'))
-        *--sp = '\0';
-    *name = line;
-    return 0;
-}
-
-/* Read a committee file: "NAME BASE64KEY" a line, blank lines and # comments skipped. */
-static int read_committee(const char *cmd, const char *path, tender_tenders_v1_Committee **out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        ctl_err("%s: --committee %s: %s", cmd, path, strerror(errno));
-        return CTL_EXIT_FAIL;
-    }
-    tender_tenders_v1_Committee *cm = calloc(1, sizeof *cm);
-    if (cm)
-        cm->members = calloc(MAX_MEMBERS, sizeof *cm->members);
-    if (!cm || !cm->members) {
-        fclose(f);
-        committee_free(cm);
-        return oom();
-    }
-    char line[1024];
-    int rc = 0, ln = 0;
-    while (!rc && fgets(line, sizeof line, f)) {
-        ln++;
-        char *nl = strchr(line, '\n'), *name, *key, *hash = strchr(line, '#');
-        if (!nl && !feof(f)) {
-            ctl_err("%s: %s:%d: line too long", cmd, path, ln);
-            rc = CTL_EXIT_USAGE;
-            break;
-        }
-        if (nl)
-            *nl = '\0';
-        if (hash)
-            *hash = '\0';
-        if (strspn(line, " \t\r") == strlen(line))
-            continue;
-        uint8_t pk[33];
-        if (committee_line(line, &name, &key) != 0 || strlen(name) > 128) {
-            ctl_err("%s: %s:%d: expected \"NAME BASE64KEY\" (a name of at most 128 bytes)", cmd,
-                    path, ln);
-            rc = CTL_EXIT_USAGE;
-        } else if (ctl_base64_decode(key, pk, sizeof pk) != 32) {
-            ctl_err("%s: %s:%d: the key of %s is not 32 bytes of base64 (an X25519 public key)",
-                    cmd, path, ln, name);
-            rc = CTL_EXIT_USAGE;
-        } else if (cm->n_members == MAX_MEMBERS) {
-            ctl_err("%s: %s: more than %d committee members", cmd, path, MAX_MEMBERS);
-            rc = CTL_EXIT_USAGE;
-        } else {
-            for (size_t i = 0; i < cm->n_members && !rc; i++)
-                if (memcmp(cm->members[i].public_key.data, pk, 32) == 0) {
-                    ctl_err("%s: %s:%d: %s has the same key as %s", cmd, path, ln, name,
-                            cm->members[i].name);
-                    rc = CTL_EXIT_USAGE;
-                }
-            tender_tenders_v1_CommitteeMember *m = &cm->members[cm->n_members];
-            if (!rc && (!(m->name = strdup(name)) || !(m->public_key.data = malloc(32))))
-                rc = oom();
-            if (m->name || m->public_key.data)
-                cm->n_members++; /* owned by cm from here, freed with it */
-            if (!rc) {
-                memcpy(m->public_key.data, pk, 32);
-                m->public_key.len = 32;
-            }
-        }
-    }
-    if (!rc && ferror(f)) {
-        ctl_err("%s: --committee %s: %s", cmd, path, strerror(errno));
-        rc = CTL_EXIT_FAIL;
-    }
-    fclose(f);
-    if (!rc && cm->n_members == 0) {
-        ctl_err("%s: --committee %s lists no members", cmd, path);
-        rc = CTL_EXIT_USAGE;
-    }
-    if (rc) {
-        committee_free(cm);
-        return rc;
-    }
-    cm->threshold = (uint32_t)(cm->n_members / 2 + 1);
-    *out = cm;
-    return 0;
-}
-
 static int set_money(const char *cmd, const field_flags *ff, tender_tenders_v1_TenderFields *f)
 {
     char err[200], code[4];
@@ -350,29 +245,18 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         }
         f->category = (tender_tenders_v1_MainCategory)v;
     }
+    if (ff->threshold && !ff->committee) {
+        ctl_err("%s: --threshold goes with --committee FILE: the opening key is split for the "
+                "committee when it is read (its private key is not kept)",
+                cmd);
+        return CTL_EXIT_USAGE;
+    }
     if (ff->committee) {
         tender_tenders_v1_Committee *cm;
-        if ((rc = read_committee(cmd, ff->committee, &cm)) != 0)
+        if ((rc = ctl_committee_make(cmd, ff->committee, ff->threshold, &cm)) != 0)
             return rc;
-        committee_free(f->committee);
+        ctl_committee_free(f->committee);
         f->committee = cm;
-    }
-    if (ff->threshold) {
-        char *end;
-        errno = 0;
-        unsigned long k = strtoul(ff->threshold, &end, 10);
-        size_t n = f->committee ? f->committee->n_members : 0;
-        if (!f->committee) {
-            ctl_err("%s: --threshold needs a committee (--committee FILE)", cmd);
-            return CTL_EXIT_USAGE;
-        }
-        if (errno || end == ff->threshold || *end || ff->threshold[0] == '-' || k < 1 || k > n) {
-            ctl_err("%s: --threshold %s: expected a whole number K with 1 <= K <= %zu (the "
-                    "committee's members)",
-                    cmd, ff->threshold, n);
-            return CTL_EXIT_USAGE;
-        }
-        f->committee->threshold = (uint32_t)k;
     }
     return 0;
 }
@@ -506,6 +390,11 @@ static int tender_change(ctl_global *g, int argc, char **argv, bool amend)
     }
     if (amend && (!note || !*note)) {
         ctl_err("tender amend: --note TEXT is required: what changed and why, for suppliers");
+        return CTL_EXIT_USAGE;
+    }
+    if (amend && (ff.committee || ff.threshold)) {
+        ctl_err("tender amend: the opening committee cannot change after publication (bids are "
+                "sealed to its key); cancel and publish a new tender instead");
         return CTL_EXIT_USAGE;
     }
     if (!amend && !any_field(&ff) && ff.n_docs == 0) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "tender/client.h"
 #include "tender/codec.h"
@@ -143,6 +144,29 @@ typedef struct ctl_idem {
  * (valid until the next ctl_idem_next on the same ctl_idem). */
 const tnd_call_opts *ctl_idem_next(ctl_idem *k);
 
+/* ---- files (file.c) ---- */
+
+/** Write len bytes to path through a temporary file created with mode in the
+ * same folder, synced, then renamed over path (replace) or linked to it (not
+ * replace: an existing path is an error and is kept). Returns 0 or an exit
+ * code (message printed). */
+int ctl_file_write(const char *path, const void *data, size_t len, mode_t mode, bool replace);
+
+/** Read a whole file of at most max bytes into *out (malloc'd, NUL added).
+ * Returns its length, or -1 with errno (EFBIG when larger than max). */
+long ctl_file_read(const char *path, char **out, size_t max);
+
+/** Make path and any missing folder above it, each new one 0700. Returns 0
+ * or an exit code (message printed). */
+int ctl_dir_private(const char *path);
+
+/* ---- committee member keys (cmd_keys.c) ---- */
+
+/** Read a member's X25519 private key (PEM, as `keys gen` writes it) into sk
+ * and its public key into pk. The caller wipes sk. Returns 0 or an exit
+ * code (message printed). */
+int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
+
 int cmd_health(ctl_global *g, int argc, char **argv);
 int cmd_methods(ctl_global *g, int argc, char **argv);
 int cmd_schema(ctl_global *g, int argc, char **argv);
@@ -150,5 +174,9 @@ int cmd_pki(ctl_global *g, int argc, char **argv);
 int cmd_tender(ctl_global *g, int argc, char **argv);
 int cmd_question(ctl_global *g, int argc, char **argv);
 int cmd_audit(ctl_global *g, int argc, char **argv);
+int cmd_keys(ctl_global *g, int argc, char **argv);
+int cmd_bid(ctl_global *g, int argc, char **argv);
+int cmd_open(ctl_global *g, int argc, char **argv);
+int cmd_opening(ctl_global *g, int argc, char **argv);
 
 #endif

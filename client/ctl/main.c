@@ -23,6 +23,11 @@ static const char usage[] =
     "  question ask|answer|list ...   questions about a tender and their answers\n"
     "  audit checkpoint|prove|consistency|log|watch ...\n"
     "                                 verify the transparency log (see tenderctl audit --help)\n"
+    "  keys gen NAME [--dir DIR]      a committee member's X25519 key pair\n"
+    "  bid submit|replace|withdraw|status|receipt ...\n"
+    "                                 sealed bids and their receipts (see tenderctl bid --help)\n"
+    "  open TENDER --key FILE         give your committee share: open the bids\n"
+    "  opening show TENDER            the opened bids\n"
     "\n"
     "Options (before or after the command; flags win over the environment):\n"
     "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
@@ -35,7 +40,8 @@ static const char usage[] =
     "  --help               this text; `tenderctl COMMAND --help` for one command\n"
     "\n"
     "Exit status: 0 success; 1 local failure (files, PKI); 2 bad usage;\n"
-    "3 health answered other than SERVING; 4 audit: a signature or proof did not verify;\n"
+    "3 health answered other than SERVING; 4 a signature, proof, receipt or share did not\n"
+    "verify;\n"
     "10 + N when a call ended with gRPC status N\n"
     "(e.g. 24 = 10 + UNAVAILABLE, 26 = 10 + UNAUTHENTICATED). Errors go to stderr as\n"
     "\"tenderctl: STATUS_NAME: message\".\n";
@@ -183,6 +189,14 @@ int main(int argc, char **argv)
         return cmd_question(&g, cargc, cargv);
     if (strcmp(cmd, "audit") == 0)
         return cmd_audit(&g, cargc, cargv);
+    if (strcmp(cmd, "keys") == 0)
+        return cmd_keys(&g, cargc, cargv);
+    if (strcmp(cmd, "bid") == 0)
+        return cmd_bid(&g, cargc, cargv);
+    if (strcmp(cmd, "open") == 0)
+        return cmd_open(&g, cargc, cargv);
+    if (strcmp(cmd, "opening") == 0)
+        return cmd_opening(&g, cargc, cargv);
     if (strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return CTL_EXIT_OK;

@@ -19,6 +19,15 @@ int ctl_doc_upload(tnd_client *c, ctl_idem *k, const char *tender_id, const char
 /** Check before any call that a --doc file is a readable regular file. */
 int ctl_doc_check(const char *cmd, const char *path);
 
+/** Read a committee file ("NAME PUBKEY" lines) into a new committee with
+ * threshold K (the text of --threshold, or NULL for a majority), make the
+ * tender's opening key, seal a Shamir share of it to each member and store
+ * the shares' hashes; the private key and the shares are wiped
+ * (committee.c). Returns 0 or an exit code (message printed). */
+int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
+                       tender_tenders_v1_Committee **out);
+void ctl_committee_free(tender_tenders_v1_Committee *cm);
+
 /** Print a tender as readable text. */
 void ctl_tender_print(const tender_tenders_v1_Tender *t);
 

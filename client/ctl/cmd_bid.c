@@ -1,0 +1,540 @@
+/* tenderctl bid ...: sealed bids from the supplier's side (docs/SEALED.md).
+ * submit and replace build the bid content, seal it to the tender's opening
+ * key with the supplier's certificate key (tnd_bid_seal), send it with
+ * Bids/Submit in 1 MiB chunks, verify the receipt at once and keep it with
+ * the owner nonce in the bid folder; withdraw and status prove ownership
+ * with that nonce. cmd_bid_receipt.c has the bid files and `bid receipt`. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "bid_cmd.h"
+#include "tender/bid.h"
+#include "tender_cmd.h"
+
+#define MAX_DOCS 100
+#define MAX_DOC_BYTES (16u * 1024u * 1024u)
+#define CHUNK (1024u * 1024u)
+
+static const char bid_usage[] =
+    "usage: tenderctl bid COMMAND [ARGS]\n"
+    "\n"
+    "Sealed bids (supplier certificate): the bid is encrypted here to the tender's\n"
+    "opening key and signed with your certificate's key; nobody, the server included,\n"
+    "can read it before the committee opens the tender.\n"
+    "\n"
+    "  submit TENDER --price AMOUNT --currency CODE [--doc FILE]... [--valid-until TIME]\n"
+    "         [--notes TEXT]                   seal and send a bid; prints its id\n"
+    "  replace TENDER BID --price ... (as submit) a new bid in place of BID\n"
+    "  withdraw TENDER BID                     withdraw a bid\n"
+    "  status TENDER BID                       the server's state of your bid\n"
+    "  receipt TENDER BID [--verify]           the saved receipt (re-verified with --verify)\n"
+    "\n"
+    "Each bid is kept in the bid folder (~/.tender/bids, or --bids-dir DIR; 0700) as\n"
+    "TENDER/BID.bid (0600): its receipt and its owner nonce, which proves that the bid\n"
+    "is yours. Keep it private and keep it: replace, withdraw and status need it.\n"
+    "`tenderctl bid COMMAND --help` describes each.\n";
+
+#define SEAL_HELP                                                                                  \
+    "  --price AMOUNT       the price, a decimal number (1500000, 1234.56) stored exactly in\n"    \
+    "                       the currency's minor units (no more decimals than it has)\n"           \
+    "  --currency CODE      ISO 4217 code (KRW, EUR, ...)\n"                                       \
+    "  --doc FILE           a document of the bid (repeatable, at most 100, 16 MiB each; the\n"   \
+    "                       media type comes from the extension)\n"                                \
+    "  --valid-until TIME   how long the offer stands, RFC 3339\n"                                 \
+    "  --notes TEXT         free text for the committee\n"                                         \
+    "  --bids-dir DIR       the bid folder (default ~/.tender/bids)\n"                             \
+    "\n"                                                                                           \
+    "The supplier's organisation and name are read from your certificate (--cert, subject\n"     \
+    "O and CN) and sealed with the bid; the log and the server's store show neither. The\n"      \
+    "receipt is verified at once: the checkpoint's signature with the log key (--log-key or\n"   \
+    "TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"       \
+    "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"   \
+    "of the envelope sent. Prints the bid id, then \"receipt verified\". --json prints\n"        \
+    "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"          \
+    "Exit status 4 when the receipt does not verify (the bid file is kept all the same).\n"
+
+static const char submit_usage[] =
+    "usage: tenderctl bid submit TENDER --price AMOUNT --currency CODE [--doc FILE]...\n"
+    "           [--valid-until TIME] [--notes TEXT] [--bids-dir DIR]\n"
+    "\n"
+    "Seal a bid to TENDER's opening key and send it before the submission deadline.\n"
+    "\n" SEAL_HELP;
+
+static const char replace_usage[] =
+    "usage: tenderctl bid replace TENDER BID --price AMOUNT --currency CODE [--doc FILE]...\n"
+    "           [--valid-until TIME] [--notes TEXT] [--bids-dir DIR]\n"
+    "\n"
+    "Seal a new bid with BID's owner nonce (the same owner tag) and send it in place of\n"
+    "BID, which is then no longer in force. Only the new bid is opened.\n"
+    "\n" SEAL_HELP;
+
+static const char withdraw_usage[] =
+    "usage: tenderctl bid withdraw TENDER BID [--bids-dir DIR]\n"
+    "\n"
+    "Withdraw BID before the deadline: it will not be opened. The withdrawal's receipt\n"
+    "(the BID_WITHDRAWN event) is verified as for submit and saved in the bid file.\n"
+    "Prints \"BID withdrawn\" and \"receipt verified\". Exit status 4 when the receipt\n"
+    "does not verify.\n";
+
+static const char status_usage[] =
+    "usage: tenderctl bid status TENDER BID [--bids-dir DIR]\n"
+    "\n"
+    "The server's record of your bid: state (submitted, replaced, withdrawn), time of\n"
+    "receipt and envelope hash (SHA-256 of the stored envelope, hex). Only the supplier\n"
+    "that submitted it can ask (with the nonce in its bid file); to anyone else the bid\n"
+    "does not exist. --json prints the BidStatus object.\n";
+
+typedef struct bid_flags {
+    const char *price, *currency, *valid_until, *notes, *bids_dir;
+    const char *docs[MAX_DOCS];
+    size_t n_docs;
+} bid_flags;
+
+static int oom(void)
+{
+    ctl_err("out of memory");
+    return CTL_EXIT_FAIL;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Read the supplier's certificate and key: the subject into c, the key into
+ * *key (Ed25519, matching the certificate). */
+static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v1_BidContent *c,
+                             EVP_PKEY **key)
+{
+    char org[129] = "", cn[129] = "";
+    *key = NULL;
+    if (!g->cert || !g->key) {
+        ctl_err("%s: a supplier certificate is needed: --cert FILE --key FILE (or TENDER_CERT "
+                "and TENDER_KEY)",
+                cmd);
+        return CTL_EXIT_USAGE;
+    }
+    FILE *f = fopen(g->cert, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    f = fopen(g->key, "r");
+    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    int rc = 0;
+    if (!x || !k) {
+        ctl_err("%s: cannot read %s", cmd, !x ? g->cert : g->key);
+        rc = CTL_EXIT_FAIL;
+    } else if (EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519 || X509_check_private_key(x, k) != 1) {
+        ctl_err("%s: %s is not the Ed25519 key of %s", cmd, g->key, g->cert);
+        rc = CTL_EXIT_FAIL;
+    } else {
+        X509_NAME *nm = X509_get_subject_name(x);
+        X509_NAME_get_text_by_NID(nm, NID_organizationName, org, sizeof org);
+        X509_NAME_get_text_by_NID(nm, NID_commonName, cn, sizeof cn);
+        if (!(c->supplier_org = strdup(org)) || !(c->supplier_name = strdup(cn)))
+            rc = oom();
+    }
+    X509_free(x);
+    if (rc == 0)
+        *key = k;
+    else
+        EVP_PKEY_free(k);
+    return rc;
+}
+
+/* Fill the content from the flags: price, documents, validity, notes. */
+static int build_content(const char *cmd, const bid_flags *bf, tender_bids_v1_BidContent *c)
+{
+    char err[200], code[4];
+    int exp, rc;
+    if (!bf->price || !bf->currency) {
+        ctl_err("%s: --price AMOUNT and --currency CODE are required (see tenderctl %s --help)",
+                cmd, cmd);
+        return CTL_EXIT_USAGE;
+    }
+    if (ctl_currency(bf->currency, code, &exp, err, sizeof err) != 0) {
+        ctl_err("%s: --currency %s", cmd, err);
+        return CTL_EXIT_USAGE;
+    }
+    if (!(c->price = calloc(1, sizeof *c->price)) || !(c->price->currency = strdup(code)))
+        return oom();
+    if (ctl_parse_amount(bf->price, code, exp, &c->price->minor_units, err, sizeof err) != 0) {
+        ctl_err("%s: --price %s", cmd, err);
+        return CTL_EXIT_USAGE;
+    }
+    if (bf->valid_until) {
+        if (!(c->valid_until = calloc(1, sizeof *c->valid_until)))
+            return oom();
+        if (ctl_parse_time(bf->valid_until, &c->valid_until->seconds, &c->valid_until->nanos, err,
+                           sizeof err) != 0) {
+            ctl_err("%s: --valid-until %s", cmd, err);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    if (bf->notes && *bf->notes && !(c->notes = strdup(bf->notes)))
+        return oom();
+    if (bf->n_docs && !(c->documents = calloc(bf->n_docs, sizeof *c->documents)))
+        return oom();
+    for (size_t i = 0; i < bf->n_docs; i++) {
+        if ((rc = ctl_doc_check(cmd, bf->docs[i])) != 0)
+            return rc;
+        tender_bids_v1_BidDocument *d = &c->documents[c->n_documents++];
+        char *data;
+        long n = ctl_file_read(bf->docs[i], &data, MAX_DOC_BYTES);
+        if (n < 0) {
+            ctl_err("%s: --doc %s: %s", cmd, bf->docs[i],
+                    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+            return CTL_EXIT_FAIL;
+        }
+        d->content = (tnd_bytes){(uint8_t *)data, (size_t)n};
+        if (!(d->name = strdup(base_name(bf->docs[i]))) ||
+            !(d->media_type = strdup(ctl_media_type(bf->docs[i]))))
+            return oom();
+    }
+    return 0;
+}
+
+/* The plaintext of a bid is secret until the opening: wipe it before it is freed. */
+static void content_free(tender_bids_v1_BidContent *c)
+{
+    for (size_t i = 0; i < c->n_documents; i++)
+        if (c->documents[i].content.data)
+            OPENSSL_cleanse(c->documents[i].content.data, c->documents[i].content.len);
+    if (c->price)
+        OPENSSL_cleanse(&c->price->minor_units, sizeof c->price->minor_units);
+    if (c->notes)
+        OPENSSL_cleanse(c->notes, strlen(c->notes));
+    tender_bids_v1_BidContent_free(c);
+}
+
+/* The tender's opening key, from the tender as the server has it. */
+static int opening_key(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32])
+{
+    tender_tenders_v1_Tender t;
+    int rc = ctl_tender_get(c, tender, 0, &t);
+    if (rc != 0)
+        return rc;
+    const tender_tenders_v1_Committee *cm = t.fields ? t.fields->committee : NULL;
+    if (!cm || cm->opening_public_key.len != 32) {
+        ctl_err("%s: tender %s has no opening key: it cannot take sealed bids", cmd, tender);
+        rc = CTL_EXIT_FAIL;
+    } else {
+        memcpy(pk, cm->opening_public_key.data, 32);
+    }
+    tender_tenders_v1_Tender_free(&t);
+    return rc;
+}
+
+/* Bids/Submit: the envelope and the nonce first, then the ciphertext in chunks. */
+static int send_bid(tnd_client *c, ctl_idem *k, tender_bids_v1_SealedBid *b,
+                    const uint8_t nonce[32], const char *replaces, tender_bids_v1_Receipt *r,
+                    tnd_status_info *st)
+{
+    tender_bids_v1_Receipt_init(r);
+    tnd_client_stream *s;
+    if (tender_bids_v1_Bids_Submit_open(c, ctl_idem_next(k), &s, st) != 0)
+        return st->code;
+    tnd_bytes ct = b->ciphertext;
+    b->ciphertext = (tnd_bytes){0};
+    tender_bids_v1_SubmitBidRequest req = {
+        .bid = b, .owner_nonce = {(uint8_t *)nonce, 32}, .replaces = (char *)replaces};
+    int code = tender_bids_v1_Bids_Submit_send(s, &req, st);
+    b->ciphertext = ct;
+    for (size_t off = 0; code == 0 && off < ct.len; off += CHUNK) {
+        size_t n = ct.len - off < CHUNK ? ct.len - off : CHUNK;
+        tender_bids_v1_SubmitBidRequest chunk = {.chunk = {ct.data + off, n}};
+        code = tender_bids_v1_Bids_Submit_send(s, &chunk, st);
+    }
+    if (code == 0)
+        code = tender_bids_v1_Bids_Submit_finish(s, r, st);
+    tnd_client_stream_close(s);
+    return code;
+}
+
+/* SHA-256 of the envelope as the server stores it: as sent, with the time of
+ * receipt, the state and the bid it replaces that the server adds. */
+static int stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
+                       const char *replaces, uint8_t out[32])
+{
+    uint8_t *enc;
+    size_t len;
+    b->received = r->received;
+    b->state = tender_bids_v1_BidState_SUBMITTED;
+    b->replaces = (char *)replaces;
+    int rc = tnd_msg_encode(&tender_bids_v1_SealedBid_desc, b, &enc, &len, NULL);
+    b->received = NULL;
+    b->replaces = NULL;
+    if (rc != 0)
+        return rc;
+    SHA256(enc, len, out);
+    free(enc);
+    return 0;
+}
+
+static void new_bid_id(char out[35])
+{
+    uint8_t r[16];
+    if (RAND_bytes(r, sizeof r) != 1) /* then RAND_priv_bytes in the seal fails too */
+        memset(r, 0, sizeof r);
+    memcpy(out, "B-", 2);
+    ctl_hex(r, sizeof r, out + 2);
+}
+
+static void print_sent(const ctl_global *g, const bid_file *f, const char *path,
+                       const tnd_checkpoint *cp, bool verified)
+{
+    if (g->json) {
+        fputs("{\"tender_id\":", stdout);
+        out_json_str(stdout, f->tender_id);
+        fputs(",\"bid_id\":", stdout);
+        out_json_str(stdout, f->bid_id);
+        fputs(",\"replaces\":", stdout);
+        if (f->replaces[0])
+            out_json_str(stdout, f->replaces);
+        else
+            fputs("null", stdout);
+        fputs(",\"receipt\":", stdout);
+        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, &f->receipt);
+        printf(",\"verified\":%s,\"file\":", verified ? "true" : "false");
+        out_json_str(stdout, path);
+        fputs("}\n", stdout);
+        return;
+    }
+    printf("%s\n", f->bid_id);
+    if (verified)
+        printf("receipt verified (leaf %llu in the signed checkpoint of size %llu)\n",
+               (unsigned long long)f->receipt.leaf_index, (unsigned long long)cp->size);
+    printf("saved to %s\n", path);
+}
+
+/* submit and replace. */
+static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
+{
+    const char *cmd = replace ? "bid replace" : "bid submit";
+    bid_flags bf = {0};
+    const ctl_opt opts[] = {{.name = "--price", .value = &bf.price},
+                            {.name = "--currency", .value = &bf.currency},
+                            {.name = "--valid-until", .value = &bf.valid_until},
+                            {.name = "--notes", .value = &bf.notes},
+                            {.name = "--bids-dir", .value = &bf.bids_dir},
+                            {.name = "--doc", .list = bf.docs, .n_list = &bf.n_docs,
+                             .max_list = MAX_DOCS},
+                            {0}};
+    const char *pos[2];
+    int n_pos, rc = ctl_args(g, argc, argv, cmd, replace ? replace_usage : submit_usage, opts, pos,
+                             replace ? 2 : 1, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (n_pos != (replace ? 2 : 1) || !bid_tender_id_ok(pos[0]) ||
+        (replace && !bid_id_ok(pos[1]))) {
+        ctl_err("%s: give %s (see tenderctl %s --help)", cmd,
+                replace ? "TENDER and BID (B- and 32 lowercase hex digits)" : "TENDER", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    char dir[4096], path[4096];
+    bid_file old = {0}, f = {0};
+    tender_bids_v1_Receipt_init(&f.receipt);
+    tender_bids_v1_Receipt_init(&f.withdrawal);
+    if ((rc = bid_dir(bf.bids_dir, dir, sizeof dir)) != 0)
+        return rc;
+    if (replace && (rc = bid_file_load(cmd, dir, pos[0], pos[1], &old)) != 0)
+        return rc;
+    tender_bids_v1_BidContent content;
+    tender_bids_v1_BidContent_init(&content);
+    tender_bids_v1_SealedBid b;
+    tender_bids_v1_SealedBid_init(&b);
+    EVP_PKEY *key = NULL;
+    audit_ctx a = {0};
+    uint8_t opk[32], h[32];
+    tnd_checkpoint cp = {0};
+    if ((rc = build_content(cmd, &bf, &content)) != 0 ||
+        (rc = supplier_identity(cmd, g, &content, &key)) != 0 || (rc = audit_open(g, &a)) != 0)
+        goto out;
+    if ((rc = opening_key(cmd, a.c, pos[0], opk)) != 0)
+        goto out_audit;
+    snprintf(f.tender_id, sizeof f.tender_id, "%s", pos[0]);
+    new_bid_id(f.bid_id);
+    if (replace)
+        snprintf(f.replaces, sizeof f.replaces, "%s", old.bid_id);
+    if (tnd_bid_seal(&content, f.tender_id, f.bid_id, opk, key, replace ? old.nonce : NULL, &b,
+                     f.nonce) != 0) {
+        ctl_err("%s: cannot seal the bid (OpenSSL failed, or the content breaks the schema's "
+                "limits)",
+                cmd);
+        rc = CTL_EXIT_FAIL;
+        goto out_audit;
+    }
+    /* The nonce is kept before the bid leaves: whatever happens to the
+     * answer, the bid stays the supplier's to withdraw or replace. */
+    if ((rc = bid_file_save(dir, &f, path, sizeof path)) != 0)
+        goto out_audit;
+    ctl_idem k = {0};
+    tnd_status_info st;
+    if (send_bid(a.c, &k, &b, f.nonce, replace ? old.bid_id : NULL, &f.receipt, &st) != 0) {
+        rc = ctl_status_fail(&st);
+        if (st.code == TND_STATUS_UNAVAILABLE || st.code == TND_STATUS_DEADLINE_EXCEEDED ||
+            st.code == TND_STATUS_CANCELLED || st.code == TND_STATUS_INTERNAL ||
+            st.code == TND_STATUS_UNKNOWN)
+            ctl_err("%s: the bid may have arrived: it is kept in %s; `tenderctl bid status %s "
+                    "%s` asks the server",
+                    cmd, path, f.tender_id, f.bid_id);
+        else
+            bid_file_remove(dir, f.tender_id, f.bid_id);
+        goto out_audit;
+    }
+    f.has_receipt = true;
+    if ((rc = bid_file_save(dir, &f, path, sizeof path)) != 0)
+        goto out_audit;
+    if (stored_hash(&b, &f.receipt, replace ? old.bid_id : NULL, h) != 0)
+        rc = oom();
+    else
+        rc = bid_receipt_verify(&a, &f.receipt, tender_events_v1_EventKind_BID_RECEIVED,
+                                f.tender_id, f.bid_id, h, &cp);
+    if (rc == 0 || rc == CTL_EXIT_VERIFY)
+        print_sent(g, &f, path, &cp, rc == 0);
+out_audit:
+    audit_close(&a);
+out:
+    EVP_PKEY_free(key);
+    content_free(&content);
+    tender_bids_v1_SealedBid_free(&b);
+    bid_file_free(&f);
+    if (replace)
+        bid_file_free(&old);
+    return rc;
+}
+
+static int bid_submit(ctl_global *g, int argc, char **argv)
+{
+    return bid_send(g, argc, argv, false);
+}
+
+static int bid_replace(ctl_global *g, int argc, char **argv)
+{
+    return bid_send(g, argc, argv, true);
+}
+
+/* withdraw and status: TENDER BID [--bids-dir DIR], the bid file loaded. */
+static int ref_args(ctl_global *g, int argc, char **argv, const char *cmd, const char *usage,
+                    char *dir, size_t dir_len, bid_file *f)
+{
+    const char *bids_dir = NULL, *pos[2];
+    const ctl_opt opts[] = {{.name = "--bids-dir", .value = &bids_dir}, {0}};
+    int n_pos, rc = ctl_args(g, argc, argv, cmd, usage, opts, pos, 2, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (n_pos != 2) {
+        ctl_err("%s: give TENDER and BID (see tenderctl %s --help)", cmd, cmd);
+        return CTL_EXIT_USAGE;
+    }
+    if ((rc = bid_dir(bids_dir, dir, dir_len)) != 0)
+        return rc;
+    rc = bid_file_load(cmd, dir, pos[0], pos[1], f);
+    return rc == 0 ? -1 : rc;
+}
+
+static int bid_withdraw(ctl_global *g, int argc, char **argv)
+{
+    char dir[4096], path[4096];
+    bid_file f;
+    int rc = ref_args(g, argc, argv, "bid withdraw", withdraw_usage, dir, sizeof dir, &f);
+    if (rc >= 0)
+        return rc;
+    audit_ctx a;
+    if ((rc = audit_open(g, &a)) != 0)
+        goto out;
+    tender_bids_v1_BidRef ref = {
+        .tender_id = f.tender_id, .bid_id = f.bid_id, .owner_nonce = {f.nonce, 32}};
+    ctl_idem k = {0};
+    tnd_status_info st;
+    tender_bids_v1_Receipt_free(&f.withdrawal);
+    if (tender_bids_v1_Bids_Withdraw(a.c, &ref, &f.withdrawal, ctl_idem_next(&k), &st) != 0) {
+        rc = ctl_status_fail(&st);
+        goto out_audit;
+    }
+    f.has_withdrawal = true;
+    tnd_checkpoint cp;
+    if ((rc = bid_file_save(dir, &f, path, sizeof path)) == 0)
+        rc = bid_receipt_verify(&a, &f.withdrawal, tender_events_v1_EventKind_BID_WITHDRAWN,
+                                f.tender_id, f.bid_id, NULL, &cp);
+    if (rc == 0 && g->json) {
+        fputs("{\"tender_id\":", stdout);
+        out_json_str(stdout, f.tender_id);
+        fputs(",\"bid_id\":", stdout);
+        out_json_str(stdout, f.bid_id);
+        fputs(",\"withdrawn\":true,\"receipt\":", stdout);
+        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, &f.withdrawal);
+        fputs(",\"verified\":true}\n", stdout);
+    } else if (rc == 0) {
+        printf("%s withdrawn\nreceipt verified (leaf %llu in the signed checkpoint of size "
+               "%llu)\n",
+               f.bid_id, (unsigned long long)f.withdrawal.leaf_index,
+               (unsigned long long)cp.size);
+    }
+out_audit:
+    audit_close(&a);
+out:
+    bid_file_free(&f);
+    return rc;
+}
+
+static int bid_status(ctl_global *g, int argc, char **argv)
+{
+    char dir[4096];
+    bid_file f;
+    int rc = ref_args(g, argc, argv, "bid status", status_usage, dir, sizeof dir, &f);
+    if (rc >= 0)
+        return rc;
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        goto out;
+    tender_bids_v1_BidRef ref = {
+        .tender_id = f.tender_id, .bid_id = f.bid_id, .owner_nonce = {f.nonce, 32}};
+    tender_bids_v1_BidStatus s;
+    tnd_status_info st;
+    if (tender_bids_v1_Bids_Status(c, &ref, &s, NULL, &st) != 0) {
+        rc = ctl_status_fail(&st);
+    } else {
+        if (g->json) {
+            out_json_msg(stdout, &tender_bids_v1_BidStatus_desc, &s);
+            fputc('\n', stdout);
+        } else {
+            char state[32], t[64] = "-", h[65] = "-";
+            if (s.received)
+                ctl_time_text(s.received->seconds, s.received->nanos, t, sizeof t);
+            if (s.envelope_hash.len == 32)
+                ctl_hex(s.envelope_hash.data, 32, h);
+            printf("bid:            %s\nstate:          %s\nreceived:       %s\n"
+                   "envelope hash:  %s\n",
+                   s.bid_id ? s.bid_id : f.bid_id,
+                   ctl_enum_lower(&tender_bids_v1_BidState_desc, s.state, state, sizeof state), t,
+                   h);
+        }
+        tender_bids_v1_BidStatus_free(&s);
+    }
+    tnd_client_free(c);
+out:
+    bid_file_free(&f);
+    return rc;
+}
+
+int cmd_bid(ctl_global *g, int argc, char **argv)
+{
+    static const ctl_sub subs[] = {{"submit", bid_submit},
+                                   {"replace", bid_replace},
+                                   {"withdraw", bid_withdraw},
+                                   {"status", bid_status},
+                                   {"receipt", bid_receipt_cmd}};
+    return ctl_subcommand(g, argc, argv, "bid", bid_usage, subs, sizeof subs / sizeof *subs);
+}

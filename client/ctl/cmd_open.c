@@ -1,0 +1,266 @@
+/* tenderctl open / opening show: the opening of sealed bids
+ * (docs/SEALED.md). A committee member decrypts its share of the tender's
+ * opening key here, with its own X25519 key, checks it against the share's
+ * published commitment and gives it to the server; with k shares the server
+ * opens every bid. opening show prints the opening record. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "tender/bid.h"
+#include "tender/sealed.h"
+#include "tender_cmd.h"
+
+#define SHARE_LEN TND_SHAMIR_SHARE_LEN(TND_X25519_LEN)
+#define SEALED_SHARE_LEN (TND_HPKE_ENC_LEN + SHARE_LEN + TND_HPKE_TAG_LEN)
+
+static const char open_usage[] =
+    "usage: tenderctl open TENDER --key FILE\n"
+    "\n"
+    "Give your share of TENDER's opening key, as a member of its opening committee, after\n"
+    "the opening time. Your certificate (--cert/--key before `open`, or TENDER_CERT and\n"
+    "TENDER_KEY) must be the member's: its CN is the member's name. The --key FILE after\n"
+    "`open` is the member's X25519 private key from `tenderctl keys gen`.\n"
+    "\n"
+    "tenderctl finds your entry in the committee by the public key of FILE, decrypts your\n"
+    "sealed share locally (HPKE), checks it against the share's published hash, sends it\n"
+    "(Bids/SubmitShare) and wipes it. Prints \"share accepted (2 of 3)\", or \"tender\n"
+    "opened\" when this share completed the threshold and the server opened the bids.\n"
+    "--json prints {\"tender_id\", \"received\", \"threshold\", \"opened\"}.\n"
+    "\n"
+    "Exit status 4 when the sealed share does not decrypt with FILE or does not match its\n"
+    "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
+    "the tender is already opened or your share was already given.\n";
+
+static const char opening_usage[] =
+    "usage: tenderctl opening COMMAND [ARGS]\n"
+    "\n"
+    "  show TENDER   the opened bids of a tender\n";
+
+static const char show_usage[] =
+    "usage: tenderctl opening show TENDER\n"
+    "\n"
+    "The opening record of an opened tender (public): one line a bid in force at the\n"
+    "deadline: bid id, time of receipt, valid or failed (and why), price, supplier\n"
+    "(organisation / name); under it each document's name, size and SHA-256 (hex).\n"
+    "Replaced and withdrawn bids are not opened. --json prints the OpeningRecord,\n"
+    "including the opening private key the server publishes for auditors.\n";
+
+static int verify_fail(const char *tender, const char *what)
+{
+    fflush(stdout);
+    ctl_err("verification failed: your share of %s %s", tender, what);
+    return CTL_EXIT_VERIFY;
+}
+
+/* Find the member whose key is pk and open its sealed share into share.
+ * Returns 0 or an exit code; *idx is the member's index. */
+static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
+                      const uint8_t sk[32], const uint8_t pk[32], uint8_t share[SHARE_LEN],
+                      size_t *idx)
+{
+    uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
+    size_t i = 0;
+    while (i < cm->n_members && (cm->members[i].public_key.len != 32 ||
+                                 CRYPTO_memcmp(cm->members[i].public_key.data, pk, 32) != 0))
+        i++;
+    if (i == cm->n_members) {
+        ctl_err("open: your key is not a member's key in the committee of %s", tender);
+        return CTL_EXIT_FAIL;
+    }
+    const tender_tenders_v1_CommitteeMember *m = &cm->members[i];
+    *idx = i;
+    if (cm->opening_public_key.len != 32 || m->encrypted_share.len != SEALED_SHARE_LEN ||
+        m->share_hash.len != 32) {
+        ctl_err("open: tender %s has no sealed share for %s (no opening key, sealed share or "
+                "share hash)",
+                tender, m->name ? m->name : "you");
+        return CTL_EXIT_FAIL;
+    }
+    if (tnd_opening_key_fingerprint(cm->opening_public_key.data, fp) != 0 ||
+        tnd_sealed_share_info(fp, info) != 0 ||
+        tnd_sealed_share_aad(cm->threshold, (unsigned)cm->n_members, aad) != 0) {
+        ctl_err("open: the committee of %s is malformed (threshold %u of %zu)", tender,
+                cm->threshold, cm->n_members);
+        return CTL_EXIT_FAIL;
+    }
+    const uint8_t *sealed = m->encrypted_share.data;
+    uint8_t h[32];
+    if (tnd_hpke_open(TND_SEALED_AEAD, sk, sealed, info, sizeof info, aad, sizeof aad,
+                      sealed + TND_HPKE_ENC_LEN, SEALED_SHARE_LEN - TND_HPKE_ENC_LEN,
+                      share) != 0)
+        return verify_fail(tender, "does not decrypt with your key (it was sealed for another "
+                                   "key, or altered)");
+    if (share[0] != i + 1 || tnd_share_hash(share, SHARE_LEN, h) != 0 ||
+        CRYPTO_memcmp(h, m->share_hash.data, 32) != 0) {
+        OPENSSL_cleanse(share, SHARE_LEN);
+        return verify_fail(tender, "does not match its published hash: it would not open the "
+                                   "tender");
+    }
+    return 0;
+}
+
+static int open_tender(ctl_global *g, int argc, char **argv)
+{
+    const char *key = NULL, *pos[1];
+    const ctl_opt opts[] = {{.name = "--key", .value = &key}, {0}};
+    int n_pos, rc = ctl_args(g, argc, argv, "open", open_usage, opts, pos, 1, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (n_pos != 1 || !key || !*key) {
+        ctl_err("open: give TENDER and --key FILE, your X25519 member key (see tenderctl open "
+                "--help)");
+        return CTL_EXIT_USAGE;
+    }
+    uint8_t sk[32], pk[32], share[SHARE_LEN];
+    if ((rc = ctl_x25519_key_read("open", key, sk, pk)) != 0)
+        return rc;
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        goto out_key;
+    tender_tenders_v1_Tender t;
+    if ((rc = ctl_tender_get(c, pos[0], 0, &t)) != 0)
+        goto out_client;
+    size_t idx = 0;
+    const tender_tenders_v1_Committee *cm = t.fields ? t.fields->committee : NULL;
+    if (!cm) {
+        ctl_err("open: tender %s has no opening committee", pos[0]);
+        rc = CTL_EXIT_FAIL;
+    } else {
+        rc = open_share(pos[0], cm, sk, pk, share, &idx);
+    }
+    OPENSSL_cleanse(sk, sizeof sk);
+    if (rc != 0)
+        goto out_tender;
+    tender_bids_v1_SubmitShareRequest req = {
+        .tender_id = (char *)pos[0], .member_key = {pk, 32}, .share = {share, SHARE_LEN}};
+    tender_bids_v1_ShareAccepted acc;
+    tnd_status_info st;
+    ctl_idem k = {0};
+    int code = tender_bids_v1_Bids_SubmitShare(c, &req, &acc, ctl_idem_next(&k), &st);
+    OPENSSL_cleanse(share, sizeof share);
+    if (code != 0) {
+        rc = ctl_status_fail(&st);
+    } else if (g->json) {
+        fputs("{\"tender_id\":", stdout);
+        out_json_str(stdout, pos[0]);
+        printf(",\"member\":%zu,\"received\":%u,\"threshold\":%u,\"opened\":%s}\n", idx,
+               acc.received, acc.threshold, acc.opened ? "true" : "false");
+    } else if (acc.opened) {
+        printf("share accepted (%u of %u)\ntender opened\n", acc.received, acc.threshold);
+    } else {
+        printf("share accepted (%u of %u)\n", acc.received, acc.threshold);
+    }
+out_tender:
+    tender_tenders_v1_Tender_free(&t);
+out_client:
+    tnd_client_free(c);
+out_key:
+    OPENSSL_cleanse(sk, sizeof sk);
+    OPENSSL_cleanse(share, sizeof share);
+    return rc;
+}
+
+int cmd_open(ctl_global *g, int argc, char **argv)
+{
+    /* `open` is one command; ctl_args prints its usage for --help. */
+    return open_tender(g, argc, argv);
+}
+
+/* ---- opening show ---- */
+
+/* Print text the suppliers wrote on one line, control characters escaped. */
+static void put_text(const char *s)
+{
+    if (!s || !*s) {
+        fputs("-", stdout);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else
+            putchar(*p);
+    }
+}
+
+static void print_record(const tender_bids_v1_OpeningRecord *rec)
+{
+    char t[64] = "-", money[64];
+    size_t valid = 0;
+    for (size_t i = 0; i < rec->n_bids; i++)
+        valid += rec->bids[i].valid;
+    if (rec->opened)
+        ctl_time_text(rec->opened->seconds, rec->opened->nanos, t, sizeof t);
+    printf("tender %s opened at %s: %zu bid%s, %zu valid\n", rec->tender_id ? rec->tender_id : "-",
+           t, rec->n_bids, rec->n_bids == 1 ? "" : "s", valid);
+    printf("%-34s  %-24s  %-7s  %20s  %s\n", "BID", "RECEIVED", "RESULT", "PRICE", "SUPPLIER");
+    for (size_t i = 0; i < rec->n_bids; i++) {
+        const tender_bids_v1_OpenedBid *o = &rec->bids[i];
+        snprintf(t, sizeof t, "-");
+        if (o->received)
+            ctl_time_text(o->received->seconds, o->received->nanos, t, sizeof t);
+        printf("%-34s  %-24s  ", o->bid_id ? o->bid_id : "-", t);
+        if (!o->valid) {
+            fputs("failed: ", stdout);
+            put_text(o->failure);
+            fputc('\n', stdout);
+            continue;
+        }
+        printf("%-7s  %20s  ", "valid",
+               o->price ? ctl_money_text(o->price->minor_units, o->price->currency, money,
+                                         sizeof money)
+                        : "-");
+        put_text(o->supplier_org);
+        fputs(" / ", stdout);
+        put_text(o->supplier_name);
+        fputc('\n', stdout);
+        for (size_t d = 0; d < o->n_documents; d++) {
+            char hex[65] = "-";
+            if (o->documents[d].sha256.len == 32)
+                ctl_hex(o->documents[d].sha256.data, 32, hex);
+            fputs("    document ", stdout);
+            put_text(o->documents[d].name);
+            printf("  %llu bytes  sha256 %s\n", (unsigned long long)o->documents[d].size, hex);
+        }
+    }
+}
+
+static int opening_show(ctl_global *g, int argc, char **argv)
+{
+    const char *pos[1];
+    int n_pos, rc = ctl_args(g, argc, argv, "opening show", show_usage, NULL, pos, 1, &n_pos);
+    if (rc >= 0)
+        return rc;
+    if (n_pos != 1) {
+        ctl_err("opening show: give the tender's ID");
+        return CTL_EXIT_USAGE;
+    }
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    tender_tenders_v1_TenderRef ref = {.id = (char *)pos[0]};
+    tender_bids_v1_OpeningRecord rec;
+    tnd_status_info st;
+    if (tender_bids_v1_Bids_GetOpening(c, &ref, &rec, NULL, &st) != 0) {
+        rc = ctl_status_fail(&st);
+    } else {
+        if (g->json) {
+            out_json_msg(stdout, &tender_bids_v1_OpeningRecord_desc, &rec);
+            fputc('\n', stdout);
+        } else {
+            print_record(&rec);
+        }
+        tender_bids_v1_OpeningRecord_free(&rec);
+    }
+    tnd_client_free(c);
+    return rc;
+}
+
+int cmd_opening(ctl_global *g, int argc, char **argv)
+{
+    static const ctl_sub subs[] = {{"show", opening_show}};
+    return ctl_subcommand(g, argc, argv, "opening", opening_usage, subs,
+                          sizeof subs / sizeof *subs);
+}

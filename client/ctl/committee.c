@@ -1,0 +1,221 @@
+/* The opening committee of a new tender, made by the officer's tenderctl
+ * (docs/SEALED.md): read the members' X25519 public keys from the committee
+ * file, make the tender's opening key, split its private key k of n with
+ * Shamir, seal each share to its member with HPKE, commit to each share with
+ * its hash, and wipe the private key and the shares. The server only ever
+ * sees public keys, sealed shares and hashes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "tender/bid.h"
+#include "tender/sealed.h"
+#include "tender_cmd.h"
+
+#define MAX_MEMBERS 32
+#define SHARE_LEN TND_SHAMIR_SHARE_LEN(TND_X25519_LEN)
+#define SEALED_SHARE_LEN (TND_HPKE_ENC_LEN + SHARE_LEN + TND_HPKE_TAG_LEN)
+
+static int oom(void)
+{
+    ctl_err("out of memory");
+    return CTL_EXIT_FAIL;
+}
+
+void ctl_committee_free(tender_tenders_v1_Committee *cm)
+{
+    if (cm) {
+        tender_tenders_v1_Committee_free(cm);
+        free(cm);
+    }
+}
+
+/* Split a committee line into NAME (everything before the last blank) and the key. */
+static int committee_line(char *line, char **name, char **key)
+{
+    char *end = line + strlen(line);
+    while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    while (*line == ' ' || *line == '\t')
+        line++;
+    char *sp = end;
+    while (sp > line && sp[-1] != ' ' && sp[-1] != '\t')
+        sp--;
+    *key = sp;
+    if (sp == line)
+        return -1;
+    while (sp > line && (sp[-1] == ' ' || sp[-1] == '\t'))
+        *--sp = '\0';
+    *name = line;
+    return 0;
+}
+
+/* Add one member (name, 32-byte key) to cm; a repeated key is refused. */
+static int add_member(const char *cmd, const char *path, int ln, tender_tenders_v1_Committee *cm,
+                      const char *name, const uint8_t pk[32])
+{
+    if (cm->n_members == MAX_MEMBERS) {
+        ctl_err("%s: %s: more than %d committee members", cmd, path, MAX_MEMBERS);
+        return CTL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < cm->n_members; i++)
+        if (memcmp(cm->members[i].public_key.data, pk, 32) == 0) {
+            ctl_err("%s: %s:%d: %s has the same key as %s", cmd, path, ln, name,
+                    cm->members[i].name);
+            return CTL_EXIT_USAGE;
+        }
+    tender_tenders_v1_CommitteeMember *m = &cm->members[cm->n_members];
+    m->name = strdup(name);
+    m->public_key.data = malloc(32);
+    if (m->name || m->public_key.data)
+        cm->n_members++; /* owned by cm from here, freed with it */
+    if (!m->name || !m->public_key.data)
+        return oom();
+    memcpy(m->public_key.data, pk, 32);
+    m->public_key.len = 32;
+    return 0;
+}
+
+/* Read a committee file: "NAME BASE64KEY" a line, blank lines and # comments skipped. */
+static int read_members(const char *cmd, const char *path, tender_tenders_v1_Committee *cm)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        ctl_err("%s: --committee %s: %s", cmd, path, strerror(errno));
+        return CTL_EXIT_FAIL;
+    }
+    char line[1024];
+    int rc = 0, ln = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        ln++;
+        char *nl = strchr(line, '\n'), *name, *key, *hash = strchr(line, '#');
+        if (!nl && !feof(f)) {
+            ctl_err("%s: %s:%d: line too long", cmd, path, ln);
+            rc = CTL_EXIT_USAGE;
+            break;
+        }
+        if (nl)
+            *nl = '\0';
+        if (hash)
+            *hash = '\0';
+        if (strspn(line, " \t\r") == strlen(line))
+            continue;
+        uint8_t pk[33];
+        if (committee_line(line, &name, &key) != 0 || strlen(name) > 128) {
+            ctl_err("%s: %s:%d: expected \"NAME BASE64KEY\" (a name of at most 128 bytes)", cmd,
+                    path, ln);
+            rc = CTL_EXIT_USAGE;
+        } else if (ctl_base64_decode(key, pk, sizeof pk) != 32) {
+            ctl_err("%s: %s:%d: the key of %s is not 32 bytes of base64 (an X25519 public key, "
+                    "as `tenderctl keys gen` prints it)",
+                    cmd, path, ln, name);
+            rc = CTL_EXIT_USAGE;
+        } else {
+            rc = add_member(cmd, path, ln, cm, name, pk);
+        }
+    }
+    if (!rc && ferror(f)) {
+        ctl_err("%s: --committee %s: %s", cmd, path, strerror(errno));
+        rc = CTL_EXIT_FAIL;
+    }
+    fclose(f);
+    if (!rc && cm->n_members == 0) {
+        ctl_err("%s: --committee %s lists no members", cmd, path);
+        rc = CTL_EXIT_USAGE;
+    }
+    return rc;
+}
+
+static int set_bytes(tnd_bytes *dst, const uint8_t *src, size_t len)
+{
+    free(dst->data);
+    dst->len = 0;
+    if (!(dst->data = malloc(len)))
+        return -1;
+    memcpy(dst->data, src, len);
+    dst->len = len;
+    return 0;
+}
+
+/* The opening key of cm: made here, split k of n, each share sealed to its
+ * member and committed to; the private key and the shares are wiped. */
+static int make_opening_key(const char *cmd, tender_tenders_v1_Committee *cm)
+{
+    unsigned k = cm->threshold, n = (unsigned)cm->n_members;
+    uint8_t sk[32], pk[32], fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
+    uint8_t *shares = malloc((size_t)n * SHARE_LEN);
+    int rc = CTL_EXIT_FAIL;
+    if (!shares)
+        return oom();
+    if (tnd_x25519_keygen(sk, pk) != 0 || tnd_shamir_split(sk, 32, k, n, shares) != 0 ||
+        tnd_opening_key_fingerprint(pk, fp) != 0 || tnd_sealed_share_info(fp, info) != 0 ||
+        tnd_sealed_share_aad(k, n, aad) != 0) {
+        ctl_err("%s: cannot make the tender's opening key (OpenSSL failed)", cmd);
+        goto out;
+    }
+    if (set_bytes(&cm->opening_public_key, pk, 32) != 0) {
+        rc = oom();
+        goto out;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
+        const uint8_t *share = shares + (size_t)i * SHARE_LEN;
+        uint8_t sealed[SEALED_SHARE_LEN], h[32];
+        int e = tnd_hpke_seal(TND_SEALED_AEAD, m->public_key.data, info, sizeof info, aad,
+                              sizeof aad, share, SHARE_LEN, sealed, sealed + TND_HPKE_ENC_LEN);
+        if (e != 0 || tnd_share_hash(share, SHARE_LEN, h) != 0) {
+            ctl_err("%s: cannot seal the share of %s%s", cmd, m->name,
+                    e == TND_ECRYPTO ? ": its key is not a usable X25519 public key" : "");
+            rc = e == TND_ECRYPTO ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
+            goto out;
+        }
+        if (set_bytes(&m->encrypted_share, sealed, sizeof sealed) != 0 ||
+            set_bytes(&m->share_hash, h, 32) != 0) {
+            rc = oom();
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    OPENSSL_cleanse(sk, sizeof sk);
+    OPENSSL_cleanse(shares, (size_t)n * SHARE_LEN);
+    free(shares);
+    return rc;
+}
+
+int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
+                       tender_tenders_v1_Committee **out)
+{
+    tender_tenders_v1_Committee *cm = calloc(1, sizeof *cm);
+    if (cm)
+        cm->members = calloc(MAX_MEMBERS, sizeof *cm->members);
+    if (!cm || !cm->members) {
+        ctl_committee_free(cm);
+        return oom();
+    }
+    int rc = read_members(cmd, path, cm);
+    size_t n = cm->n_members;
+    cm->threshold = (uint32_t)(n / 2 + 1);
+    if (!rc && threshold) {
+        char *end;
+        errno = 0;
+        unsigned long k = strtoul(threshold, &end, 10);
+        if (errno || end == threshold || *end || threshold[0] == '-' || k < 1 || k > n) {
+            ctl_err("%s: --threshold %s: expected a whole number K with 1 <= K <= %zu (the "
+                    "committee's members)",
+                    cmd, threshold, n);
+            rc = CTL_EXIT_USAGE;
+        }
+        cm->threshold = (uint32_t)k;
+    }
+    if (!rc)
+        rc = make_opening_key(cmd, cm);
+    if (rc) {
+        ctl_committee_free(cm);
+        return rc;
+    }
+    *out = cm;
+    return 0;
+}

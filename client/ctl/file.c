@@ -1,0 +1,112 @@
+/* Files tenderctl keeps: written through a temporary file beside the target
+ * (created with its final mode, never chmod'ed), synced and renamed into
+ * place, so that a crash never leaves half a key or half a receipt; read
+ * whole with a cap; private folders made as needed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+int ctl_file_write(const char *path, const void *data, size_t len, mode_t mode, bool replace)
+{
+    char tmp[4200];
+    int fd = -1, e;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp) {
+        ctl_err("%s: the path is too long", path);
+        return CTL_EXIT_FAIL;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (fd < 0)
+        goto fail;
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, (const char *)data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            goto fail_unlink;
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto fail_unlink;
+    e = close(fd);
+    fd = -1;
+    if (e != 0)
+        goto fail_unlink;
+    if (replace) {
+        if (rename(tmp, path) != 0)
+            goto fail_unlink;
+    } else {
+        /* link() refuses an existing target: an older file is never lost. */
+        if (link(tmp, path) != 0)
+            goto fail_unlink;
+        unlink(tmp);
+    }
+    return 0;
+fail_unlink:
+    e = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    errno = e;
+fail:
+    ctl_err("cannot write %s: %s", path, strerror(errno));
+    return CTL_EXIT_FAIL;
+}
+
+long ctl_file_read(const char *path, char **out, size_t max)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *buf = malloc(max + 1);
+    if (!buf) {
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = fread(buf, 1, max + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        free(buf);
+        errno = bad ? EIO : EFBIG;
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return (long)n;
+}
+
+int ctl_dir_private(const char *path)
+{
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) {
+        ctl_err("%s: the path is too long", path);
+        return CTL_EXIT_FAIL;
+    }
+    /* Each missing folder on the way is made 0700; existing ones are kept. */
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            ctl_err("cannot create the folder %s: %s", p, strerror(errno));
+            return CTL_EXIT_FAIL;
+        }
+        if (c == '\0')
+            break;
+        *s = c;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        ctl_err("%s is not a folder", path);
+        return CTL_EXIT_FAIL;
+    }
+    return 0;
+}
