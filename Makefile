@@ -1,7 +1,8 @@
 # tenderd build. GNU make; dependencies through pkg-config (see `make deps`).
 #
 #   make            build everything into build/
-#   make test       unit + end-to-end tests, then the same under ASan+UBSan, one summary
+#   make test       unit + end-to-end tests, then the same under ASan+UBSan, a fuzz smoke run
+#                   and the store under ThreadSanitizer; one summary
 #   make run        build and start tenderd on its embedded defaults
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make deps       install missing Debian packages (as root) or print the command
@@ -56,7 +57,7 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
 
-.PHONY: all test check run fuzz fuzz-smoke deps deps-check clean bench
+.PHONY: all test check run fuzz fuzz-smoke deps deps-check clean bench tsan
 .SECONDARY:
 all: $(BINS)
 
@@ -128,11 +129,12 @@ check: all $(TESTS)
 	@BUILD=$(BUILD) tests/run.sh $(TESTS)
 
 test: deps-check
-	@rm -f build/results build/asan/results build/fuzz/results
+	@rm -f build/results build/asan/results build/fuzz/results build/tsan/results
 	@$(MAKE) --no-print-directory check BUILD=build || true
 	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 || true
 	@$(MAKE) --no-print-directory fuzz-smoke || true
-	@tests/summary.sh build/results build/asan/results build/fuzz/results
+	@$(MAKE) --no-print-directory tsan || true
+	@tests/summary.sh build/results build/asan/results build/fuzz/results build/tsan/results
 
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -177,3 +179,14 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+
+# ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop ----
+TSAN_SRC := tests/test_store.c $(wildcard server/store*.c) server/log.c $(COMMON_SRC)
+build/tsan/test_store: $(TSAN_SRC) $(GEN_C)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
+	    $(PKG_CFLAGS) -o $@ $(TSAN_SRC) $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+
+tsan: build/tsan/test_store
+	@mkdir -p build/tsan/tests && rm -f build/tsan/results
+	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store
