@@ -57,7 +57,7 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
 
-.PHONY: all test check run fuzz fuzz-smoke deps deps-check clean bench tsan
+.PHONY: all test check run fuzz fuzz-smoke deps deps-check clean tsan
 .SECONDARY:
 all: $(BINS)
 
