@@ -259,10 +259,8 @@ static void on_status(tnd_call *call, void *request)
         return;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (tnd_store_read_begin(srv->store, &txn) != 0) {
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    if (tnd_call_read_begin(call, &txn) != 0)
         return;
-    }
     uint8_t key[160], tag[32];
     size_t kl = tnd_bid_key(key, sizeof key, r->tender_id, r->bid_id, strlen(r->bid_id));
     tender_bids_v1_SealedBid b;

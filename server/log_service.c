@@ -10,14 +10,6 @@
 #define LEAVES_BATCH 256 /* leaves read per read transaction while streaming */
 #define WATCH_POLL_MS 200
 
-static int begin(tnd_call *call, MDB_txn **txn)
-{
-    if (tnd_store_read_begin(tnd_call_server(call)->store, txn) == 0)
-        return 0;
-    tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
-    return -1;
-}
-
 /* Fill a Checkpoint message from the latest note; 0, or a status. */
 static int latest_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoint *out,
                              const char *vkey)
@@ -51,7 +43,7 @@ static void get_checkpoint(tnd_call *call, void *request)
     (void)request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (begin(call, &txn))
+    if (tnd_call_read_begin(call, &txn))
         return;
     tender_log_v1_Checkpoint cp;
     tender_log_v1_Checkpoint_init(&cp);
@@ -115,7 +107,7 @@ static void get_inclusion(tnd_call *call, void *request)
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "leaf_hash: 32 bytes (SHA-256)");
         return;
     }
-    if (begin(call, &txn))
+    if (tnd_call_read_begin(call, &txn))
         return;
     tnd_tlog_reader r = {srv->store, txn};
     tender_log_v1_InclusionProof p;
@@ -163,7 +155,7 @@ static void get_consistency(tnd_call *call, void *request)
     const tender_log_v1_ConsistencyProofRequest *req = request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (begin(call, &txn))
+    if (tnd_call_read_begin(call, &txn))
         return;
     tnd_tlog_reader r = {srv->store, txn};
     uint64_t second = 0;
@@ -295,7 +287,7 @@ static void get_leaves(tnd_call *call, void *request)
     const tender_log_v1_LeavesRequest *req = request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (begin(call, &txn))
+    if (tnd_call_read_begin(call, &txn))
         return;
     uint64_t end = 0;
     int st = resolve_size(srv->store, txn, req->end, &end);

@@ -66,6 +66,14 @@ void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p)
     (*a)->role = strdup(p->role_name);
 }
 
+int tnd_call_read_begin(tnd_call *call, MDB_txn **txn)
+{
+    if (tnd_store_read_begin(tnd_call_server(call)->store, txn) == 0)
+        return 0;
+    tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    return -1;
+}
+
 int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst)
 {
     uint8_t *buf = NULL;

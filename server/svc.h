@@ -52,6 +52,10 @@ tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp
 void tnd_op_submit(tnd_op *op);
 void tnd_op_fail(tnd_op *op, tnd_status code, const char *message);
 
+/** Begin a read transaction for a handler; on failure the call is finished
+ * with UNAVAILABLE and -1 returned. */
+int tnd_call_read_begin(tnd_call *call, MDB_txn **txn);
+
 /** Deep copy of a message (encode, decode). Returns 0 or a negative code. */
 int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst);
 

@@ -150,10 +150,8 @@ static void download_on_message(tnd_call *call, void *request)
         return;
     }
     MDB_txn *txn;
-    if (tnd_store_read_begin(srv->store, &txn) != 0) {
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    if (tnd_call_read_begin(call, &txn) != 0)
         return;
-    }
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
     int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, tnd_call_peer(call), &t);

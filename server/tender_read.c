@@ -30,10 +30,8 @@ static void on_get(tnd_call *call, void *request)
     }
     snprintf(what, sizeof what, "tender %s", req->id);
     MDB_txn *txn;
-    if (tnd_store_read_begin(srv->store, &txn) != 0) {
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    if (tnd_call_read_begin(call, &txn) != 0)
         return;
-    }
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
     /* A draft is invisible outside its organisation, as if it did not exist. */
@@ -200,10 +198,8 @@ static void on_questions(tnd_call *call, void *request)
     }
     snprintf(what, sizeof what, "tender %s", req->tender_id);
     MDB_txn *txn;
-    if (tnd_store_read_begin(srv->store, &txn) != 0) {
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    if (tnd_call_read_begin(call, &txn) != 0)
         return;
-    }
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
     int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, p, &t);
