@@ -46,19 +46,19 @@ static const char bid_usage[] =
     "  --price AMOUNT       the price, a decimal number (1500000, 1234.56) stored exactly in\n"    \
     "                       the currency's minor units (no more decimals than it has)\n"           \
     "  --currency CODE      ISO 4217 code (KRW, EUR, ...)\n"                                       \
-    "  --doc FILE           a document of the bid (repeatable, at most 100, 16 MiB each; the\n"   \
+    "  --doc FILE           a document of the bid (repeatable, at most 100, 16 MiB each; the\n"    \
     "                       media type comes from the extension)\n"                                \
     "  --valid-until TIME   how long the offer stands, RFC 3339\n"                                 \
     "  --notes TEXT         free text for the committee\n"                                         \
     "  --bids-dir DIR       the bid folder (default ~/.tender/bids)\n"                             \
     "\n"                                                                                           \
-    "The supplier's organisation and name are read from your certificate (--cert, subject\n"     \
-    "O and CN) and sealed with the bid; the log and the server's store show neither. The\n"      \
-    "receipt is verified at once: the checkpoint's signature with the log key (--log-key or\n"   \
-    "TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"       \
-    "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"   \
-    "of the envelope sent. Prints the bid id, then \"receipt verified\". --json prints\n"        \
-    "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"          \
+    "The supplier's organisation and name are read from your certificate (--cert, subject\n"       \
+    "O and CN) and sealed with the bid; the log and the server's store show neither. The\n"        \
+    "receipt is verified at once: the checkpoint's signature with the log key (--log-key or\n"     \
+    "TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"         \
+    "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"     \
+    "of the envelope sent. Prints the bid id, then \"receipt verified\". --json prints\n"          \
+    "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"            \
     "Exit status 4 when the receipt does not verify (the bid file is kept all the same).\n"
 
 static const char submit_usage[] =
@@ -323,14 +323,14 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
 {
     const char *cmd = replace ? "bid replace" : "bid submit";
     bid_flags bf = {0};
-    const ctl_opt opts[] = {{.name = "--price", .value = &bf.price},
-                            {.name = "--currency", .value = &bf.currency},
-                            {.name = "--valid-until", .value = &bf.valid_until},
-                            {.name = "--notes", .value = &bf.notes},
-                            {.name = "--bids-dir", .value = &bf.bids_dir},
-                            {.name = "--doc", .list = bf.docs, .n_list = &bf.n_docs,
-                             .max_list = MAX_DOCS},
-                            {0}};
+    const ctl_opt opts[] = {
+        {.name = "--price", .value = &bf.price},
+        {.name = "--currency", .value = &bf.currency},
+        {.name = "--valid-until", .value = &bf.valid_until},
+        {.name = "--notes", .value = &bf.notes},
+        {.name = "--bids-dir", .value = &bf.bids_dir},
+        {.name = "--doc", .list = bf.docs, .n_list = &bf.n_docs, .max_list = MAX_DOCS},
+        {0}};
     const char *pos[2];
     int n_pos, rc = ctl_args(g, argc, argv, cmd, replace ? replace_usage : submit_usage, opts, pos,
                              replace ? 2 : 1, &n_pos);
@@ -479,8 +479,7 @@ static int bid_withdraw(ctl_global *g, int argc, char **argv)
     } else if (rc == 0) {
         printf("%s withdrawn\nreceipt verified (leaf %llu in the signed checkpoint of size "
                "%llu)\n",
-               f.bid_id, (unsigned long long)f.withdrawal.leaf_index,
-               (unsigned long long)cp.size);
+               f.bid_id, (unsigned long long)f.withdrawal.leaf_index, (unsigned long long)cp.size);
     }
 out_audit:
     audit_close(&a);

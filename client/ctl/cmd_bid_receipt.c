@@ -254,8 +254,8 @@ int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int 
                        const char *tender, const char *bid, const uint8_t *envelope_hash,
                        tnd_checkpoint *cp)
 {
-    const char *what = kind == tender_events_v1_EventKind_BID_WITHDRAWN ? "the withdrawal receipt"
-                                                                       : "the receipt";
+    const char *what =
+        kind == tender_events_v1_EventKind_BID_WITHDRAWN ? "the withdrawal receipt" : "the receipt";
     if (!r->checkpoint || !r->leaf.len || r->envelope_hash.len != 32 ||
         r->n_proof > TND_MERKLE_MAX_PROOF)
         return audit_fail("%s of %s is incomplete (no checkpoint, leaf, envelope hash or proof)",
@@ -371,8 +371,7 @@ int bid_receipt_cmd(ctl_global *g, int argc, char **argv)
         fputs(",\"receipt\":", stdout);
         out_json_msg(stdout, &tender_bids_v1_Receipt_desc, &f.receipt);
         fputs(",\"withdrawal\":", stdout);
-        out_json_msg(stdout, &tender_bids_v1_Receipt_desc,
-                     f.has_withdrawal ? &f.withdrawal : NULL);
+        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, f.has_withdrawal ? &f.withdrawal : NULL);
         printf(",\"verified\":%s}\n", verify ? "true" : "false");
     } else if (rc == 0) {
         printf("tender:  %s\nbid:     %s\n", f.tender_id, f.bid_id);

@@ -144,8 +144,8 @@ int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8
         ctl_err("%s: %s is not a PEM private key (make one with `tenderctl keys gen`)", cmd, path);
         rc = CTL_EXIT_USAGE;
     } else if (EVP_PKEY_get_base_id(k) != EVP_PKEY_X25519) {
-        ctl_err("%s: %s is not an X25519 key%s: give the member key `tenderctl keys gen` made",
-                cmd, path,
+        ctl_err("%s: %s is not an X25519 key%s: give the member key `tenderctl keys gen` made", cmd,
+                path,
                 EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519 ? " (an Ed25519 certificate key?)"
                                                             : "");
         rc = CTL_EXIT_USAGE;

@@ -33,10 +33,9 @@ static const char open_usage[] =
     "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
     "the tender is already opened or your share was already given.\n";
 
-static const char opening_usage[] =
-    "usage: tenderctl opening COMMAND [ARGS]\n"
-    "\n"
-    "  show TENDER   the opened bids of a tender\n";
+static const char opening_usage[] = "usage: tenderctl opening COMMAND [ARGS]\n"
+                                    "\n"
+                                    "  show TENDER   the opened bids of a tender\n";
 
 static const char show_usage[] =
     "usage: tenderctl opening show TENDER\n"
@@ -88,8 +87,7 @@ static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
     const uint8_t *sealed = m->encrypted_share.data;
     uint8_t h[32];
     if (tnd_hpke_open(TND_SEALED_AEAD, sk, sealed, info, sizeof info, aad, sizeof aad,
-                      sealed + TND_HPKE_ENC_LEN, SEALED_SHARE_LEN - TND_HPKE_ENC_LEN,
-                      share) != 0)
+                      sealed + TND_HPKE_ENC_LEN, SEALED_SHARE_LEN - TND_HPKE_ENC_LEN, share) != 0)
         return verify_fail(tender, "does not decrypt with your key (it was sealed for another "
                                    "key, or altered)");
     if (share[0] != i + 1 || tnd_share_hash(share, SHARE_LEN, h) != 0 ||
@@ -209,9 +207,9 @@ static void print_record(const tender_bids_v1_OpeningRecord *rec)
             continue;
         }
         printf("%-7s  %20s  ", "valid",
-               o->price ? ctl_money_text(o->price->minor_units, o->price->currency, money,
-                                         sizeof money)
-                        : "-");
+               o->price
+                   ? ctl_money_text(o->price->minor_units, o->price->currency, money, sizeof money)
+                   : "-");
         put_text(o->supplier_org);
         fputs(" / ", stdout);
         put_text(o->supplier_name);

@@ -42,11 +42,11 @@ static const char tender_usage[] =
     "  --method open|selective|limited|direct\n"                                                   \
     "  --category goods|works|services\n"                                                          \
     "  --committee FILE           the opening committee: one member a line, \"NAME PUBKEY\"\n"     \
-    "                             (# starts a comment). NAME is the member's certificate CN;\n"   \
-    "                             PUBKEY the base64 X25519 key `tenderctl keys gen` printed\n"    \
-    "                             (the text of NAME.pub). tenderctl makes the tender's opening\n" \
-    "                             key, seals a share of it to each member and forgets it\n"       \
-    "  --threshold K              members needed to open the bids (default: a majority);\n"      \
+    "                             (# starts a comment). NAME is the member's certificate CN;\n"    \
+    "                             PUBKEY the base64 X25519 key `tenderctl keys gen` printed\n"     \
+    "                             (the text of NAME.pub). tenderctl makes the tender's opening\n"  \
+    "                             key, seals a share of it to each member and forgets it\n"        \
+    "  --threshold K              members needed to open the bids (default: a majority);\n"        \
     "                             given with --committee\n"
 
 static const char create_usage[] =
