@@ -1,0 +1,576 @@
+/* End-to-end tests of tenderctl's sealed bids: keys gen, a committee with
+ * real member keys, bid submit / replace / withdraw / status / receipt and
+ * open / opening show, against the real $BUILD/bin/tenderd running as a
+ * child process on a free loopback port with a fresh PKI. The committee's
+ * members are the dev PKI's officer, admin and auditor (their certificate
+ * CNs); the suppliers are supplier and supplier2. */
+/* cmocka.h needs these first. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "tender/pki.h"
+#include "testsrv.h"
+
+#define MAX_OUT (1 << 20)
+
+static char dir[256], pki[300], ctl_bin[300], srv_bin[300], vkey[400], other_vkey[400];
+static int port;
+static pid_t srv_pid;
+
+/* The result of the last tenderctl run. */
+static struct {
+    int code;
+    char out[MAX_OUT];
+    char err[65536];
+} R;
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t l = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
+        abort();
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void path(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+}
+
+static void write_file(const char *p, const void *data, size_t len)
+{
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Read a whole file into buf (NUL-terminated); returns its length or -1. */
+static long read_file(const char *p, char *buf, size_t cap)
+{
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return (long)n;
+}
+
+/* Run tenderctl as who ("officer", "supplier", or NULL: anonymous) with the
+ * NULL-terminated arguments, in folder cwd (NULL: the test folder). */
+static int vrun(const char *who, const char *cwd, va_list ap)
+{
+    char server[64], ca[320], cert[320], key[320], out[300], err[300];
+    const char *argv[64];
+    int n = 0;
+    snprintf(server, sizeof server, "127.0.0.1:%d", port);
+    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
+    argv[n++] = ctl_bin;
+    argv[n++] = "--server";
+    argv[n++] = server;
+    argv[n++] = "--ca";
+    argv[n++] = ca;
+    if (who) {
+        snprintf(cert, sizeof cert, "%s/%s.crt", pki, who);
+        snprintf(key, sizeof key, "%s/%s.key", pki, who);
+        argv[n++] = "--cert";
+        argv[n++] = cert;
+        argv[n++] = "--key";
+        argv[n++] = key;
+    }
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 63;)
+        argv[n++] = a;
+    argv[n] = NULL;
+    path(out, sizeof out, "ctl.out");
+    path(err, sizeof err, "ctl.err");
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        unsetenv("TENDER_SERVER");
+        unsetenv("TENDER_CA");
+        unsetenv("TENDER_CERT");
+        unsetenv("TENDER_KEY");
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd ? cwd : dir) != 0)
+            _exit(126);
+        execv(ctl_bin, (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    R.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (read_file(out, R.out, sizeof R.out) < 0)
+        R.out[0] = '\0';
+    if (read_file(err, R.err, sizeof R.err) < 0)
+        R.err[0] = '\0';
+    return R.code;
+}
+
+static int ctl(const char *who, ...)
+{
+    va_list ap;
+    va_start(ap, who);
+    int rc = vrun(who, NULL, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Assert the last run ended with code; show its output when it did not. */
+#define EXPECT(want)                                                                               \
+    do {                                                                                           \
+        if (R.code != (want))                                                                      \
+            fail_msg("tenderctl exit %d, expected %d\nstdout: %s\nstderr: %s", R.code, (want),     \
+                     R.out, R.err);                                                                \
+    } while (0)
+
+#define HAS(text, needle)                                                                          \
+    do {                                                                                           \
+        if (!strstr((text), (needle)))                                                             \
+            fail_msg("expected \"%s\" in:\n%s", (needle), (text));                                 \
+    } while (0)
+
+#define HAS_NOT(text, needle)                                                                      \
+    do {                                                                                           \
+        if (strstr((text), (needle)))                                                              \
+            fail_msg("did not expect \"%s\" in:\n%s", (needle), (text));                           \
+    } while (0)
+
+/* Does text parse as JSON? (python3's json module is the judge.) */
+static bool json_ok(const char *text)
+{
+    char p[300], cmd[700];
+    path(p, sizeof p, "check.json");
+    write_file(p, text, strlen(text));
+    snprintf(cmd, sizeof cmd, "python3 -c 'import json,sys; json.load(sys.stdin)' < '%s'", p);
+    return system(cmd) == 0;
+}
+
+/* The first line of the last stdout. */
+static const char *first_line(char *buf, size_t len)
+{
+    snprintf(buf, len, "%.*s", (int)strcspn(R.out, "\n"), R.out);
+    return buf;
+}
+
+static void sha_hex(const void *data, size_t len, char hex[65])
+{
+    uint8_t d[32];
+    SHA256(data, len, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* ---- the server ---- */
+
+static int wait_listening(void)
+{
+    for (int i = 0; i < 600; i++) {
+        int status;
+        if (waitpid(srv_pid, &status, WNOHANG) == srv_pid)
+            return -1;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        usleep(20000);
+    }
+    return -1;
+}
+
+/* `tenderd --db DB --print-log-key` into out (its one line, no newline). */
+static int print_log_key(const char *db, char *out, size_t len)
+{
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "'%s' --db '%s' --print-log-key 2>/dev/null", srv_bin, db);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    if (!fgets(out, (int)len, p))
+        out[0] = '\0';
+    int rc = pclose(p);
+    out[strcspn(out, "\n")] = '\0';
+    return rc == 0 && out[0] ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[512], db[300], other[300], listen[64], cert[400], key[400], ca[400], log[300];
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    snprintf(ctl_bin, sizeof ctl_bin, "%s/bin/tenderctl", build);
+    snprintf(srv_bin, sizeof srv_bin, "%s/bin/tenderd", build);
+    if (build[0] != '/') { /* children run in other folders */
+        char cwd[200];
+        if (!getcwd(cwd, sizeof cwd))
+            return -1;
+        snprintf(ctl_bin, sizeof ctl_bin, "%s/%s/bin/tenderctl", cwd, build);
+        snprintf(srv_bin, sizeof srv_bin, "%s/%s/bin/tenderd", cwd, build);
+    }
+    snprintf(dir, sizeof dir, "/tmp/tnd_bids_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    path(pki, sizeof pki, "pki");
+    if (tnd_pki_init(pki, err, sizeof err) != 0) {
+        fprintf(stderr, "pki: %s\n", err);
+        return -1;
+    }
+    path(db, sizeof db, "db");
+    path(other, sizeof other, "other_db");
+    /* Before the server starts: this creates the log key in its --db. */
+    if (print_log_key(db, vkey, sizeof vkey) != 0 ||
+        print_log_key(other, other_vkey, sizeof other_vkey) != 0) {
+        fprintf(stderr, "tenderd --print-log-key failed\n");
+        return -1;
+    }
+    port = free_port();
+    path(log, sizeof log, "tenderd.log");
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    snprintf(cert, sizeof cert, "%s/server.crt", pki);
+    snprintf(key, sizeof key, "%s/server.key", pki);
+    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
+    fflush(NULL);
+    srv_pid = fork();
+    if (srv_pid < 0)
+        return -1;
+    if (srv_pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0)
+            dup2(fd, 2);
+        execl(srv_bin, srv_bin, "--listen", listen, "--cert", cert, "--key", key, "--ca", ca,
+              "--db", db, "--min-tender-period", "0", "--min-amend-period", "0", "--log-level",
+              "warn", (char *)NULL);
+        _exit(127);
+    }
+    return wait_listening();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (srv_pid > 0) {
+        kill(srv_pid, SIGKILL);
+        waitpid(srv_pid, NULL, 0);
+    }
+    test_rmtree(dir);
+    return 0;
+}
+
+/* RFC 3339 UTC text of a time. */
+static const char *at(char *buf, size_t len, time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+static void sleep_until(time_t t)
+{
+    while (time(NULL) < t)
+        usleep(50000);
+    usleep(300000); /* the server's timers are not ours to the millisecond */
+}
+
+static mode_t file_mode(const char *p)
+{
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    return sb.st_mode & 0777;
+}
+
+/* keys gen NAME into the test's keys folder; the public key into pub. */
+static void keys_gen(const char *name, char *pub, size_t len)
+{
+    char keys[300], f[400], text[128];
+    path(keys, sizeof keys, "keys");
+    ctl(NULL, "keys", "gen", name, "--dir", keys, NULL);
+    EXPECT(0);
+    first_line(pub, len);
+    assert_int_equal(strlen(pub), 44);
+    snprintf(f, sizeof f, "%s/%s.key", keys, name);
+    assert_int_equal(file_mode(f), 0600);
+    assert_true(read_file(f, text, sizeof text) > 0);
+    HAS(text, "-----BEGIN PRIVATE KEY-----");
+    snprintf(f, sizeof f, "%s/%s.pub", keys, name);
+    assert_true(read_file(f, text, sizeof text) > 0);
+    text[strcspn(text, "\n")] = '\0';
+    assert_string_equal(text, pub);
+}
+
+static const char *key_file(const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/keys/%s.key", dir, name);
+    return buf;
+}
+
+/* bid submit as who into its bid folder; the new bid's id into id. */
+static void submit(const char *who, const char *tender, const char *price, char *id, size_t len)
+{
+    char bids[300];
+    path(bids, sizeof bids, who);
+    ctl(who, "--log-key", vkey, "bid", "submit", tender, "--price", price, "--currency", "KRW",
+        "--bids-dir", bids, NULL);
+    EXPECT(0);
+    HAS(R.out, "receipt verified");
+    HAS_NOT(R.err, "warning");
+    first_line(id, len);
+    assert_true(strncmp(id, "B-", 2) == 0 && strlen(id) == 34);
+}
+
+static void test_sealed_bids(void **state)
+{
+    (void)state;
+    char pub[3][64], committee[300], text[1024], id[64], dl[32], op[32], doc[300], bids1[300],
+        bids2[300], f[600], b1[64], bw[64], b2a[64], b2b[64], kf[400];
+    static const char *const members[] = {"officer", "admin", "auditor"};
+
+    /* Three members, named by their certificates' CNs. */
+    for (int i = 0; i < 3; i++)
+        keys_gen(members[i], pub[i], sizeof pub[i]);
+    ctl(NULL, "keys", "gen", "officer", "--dir", "keys", NULL);
+    EXPECT(1); /* a key is never overwritten */
+    HAS(R.err, "exists");
+    path(committee, sizeof committee, "members.txt");
+    snprintf(text, sizeof text, "# opening committee\nofficer %s\nadmin %s\n\nauditor %s\n", pub[0],
+             pub[1], pub[2]);
+    write_file(committee, text, strlen(text));
+
+    /* The tender: bids for 6 s, opened from 7 s on, by 2 of the 3. */
+    time_t t0 = time(NULL), deadline = t0 + 6, opening = t0 + 7;
+    ctl("officer", "tender", "create", "--title", "Sealed road works", "--budget", "500000",
+        "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
+        at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", NULL);
+    EXPECT(0);
+    first_line(id, sizeof id);
+    ctl("officer", "tender", "publish", id, NULL);
+    EXPECT(0);
+    ctl(NULL, "--json", "tender", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "\"threshold\":2");
+    HAS(R.out, "\"opening_public_key\":\"");
+    HAS(R.out, "\"share_hash\":\"");
+    HAS(R.out, pub[1]);
+
+    /* supplier: a bid with a document, and one it withdraws. */
+    path(doc, sizeof doc, "offer.pdf");
+    write_file(doc, "%PDF-1.4 our offer\n", 19);
+    path(bids1, sizeof bids1, "supplier");
+    path(bids2, sizeof bids2, "supplier2");
+    ctl("supplier", "--log-key", vkey, "bid", "submit", id, "--price", "100000", "--currency",
+        "KRW", "--doc", doc, "--notes", "valid for 90 days", "--bids-dir", bids1, NULL);
+    EXPECT(0);
+    HAS(R.out, "receipt verified");
+    first_line(b1, sizeof b1);
+    snprintf(f, sizeof f, "%s/%s/%s.bid", bids1, id, b1);
+    assert_int_equal(file_mode(f), 0600);
+    snprintf(f, sizeof f, "%s/%s", bids1, id);
+    assert_int_equal(file_mode(f), 0700);
+    assert_int_equal(file_mode(bids1), 0700);
+    submit("supplier", id, "1", bw, sizeof bw);
+    /* supplier2: a bid, replaced by a lower one (JSON this time). */
+    submit("supplier2", id, "200000", b2a, sizeof b2a);
+    ctl("supplier2", "--log-key", vkey, "--json", "bid", "replace", id, b2a, "--price", "150000",
+        "--currency", "KRW", "--bids-dir", bids2, NULL);
+    EXPECT(0);
+    assert_true(json_ok(R.out));
+    HAS(R.out, "\"verified\":true");
+    snprintf(text, sizeof text, "\"replaces\":\"%s\"", b2a);
+    HAS(R.out, text);
+    const char *p = strstr(R.out, "\"bid_id\":\"");
+    assert_non_null(p);
+    snprintf(b2b, sizeof b2b, "%.34s", p + 10);
+    ctl("supplier2", "--log-key", vkey, "bid", "replace", id, b2a, "--price", "1", "--currency",
+        "KRW", "--bids-dir", bids2, NULL);
+    EXPECT(10 + 9); /* FAILED_PRECONDITION: already replaced */
+    ctl("supplier", "--log-key", vkey, "bid", "withdraw", id, bw, "--bids-dir", bids1, NULL);
+    EXPECT(0);
+    HAS(R.out, "withdrawn");
+    HAS(R.out, "receipt verified");
+
+    /* Status: for the owner only. */
+    ctl("supplier", "bid", "status", id, b1, "--bids-dir", bids1, NULL);
+    EXPECT(0);
+    HAS(R.out, "submitted");
+    ctl("supplier", "bid", "status", id, bw, "--bids-dir", bids1, NULL);
+    EXPECT(0);
+    HAS(R.out, "withdrawn");
+    ctl("supplier2", "bid", "status", id, b2a, "--bids-dir", bids2, NULL);
+    EXPECT(0);
+    HAS(R.out, "replaced");
+    ctl("supplier2", "bid", "status", id, b1, "--bids-dir", bids1, NULL);
+    EXPECT(10 + 5); /* NOT_FOUND: another supplier's bid does not exist for supplier2 */
+    ctl("officer", "bid", "status", id, b1, "--bids-dir", bids1, NULL);
+    EXPECT(10 + 7); /* PERMISSION_DENIED */
+
+    /* No share before the opening time. */
+    ctl("officer", "open", id, "--key", key_file("officer", kf, sizeof kf), NULL);
+    EXPECT(10 + 9);
+    HAS(R.err, "opens at");
+
+    /* A receipt checked with another log's key does not verify. */
+    ctl(NULL, "--log-key", other_vkey, "bid", "receipt", id, b1, "--verify", "--bids-dir", bids1,
+        NULL);
+    EXPECT(4);
+    HAS(R.err, "verification failed");
+
+    /* Everything above ran before the deadline (else the steps above would
+     * have failed for the wrong reason). */
+    if (time(NULL) >= deadline)
+        fail_msg("the steps before the deadline took more than %lld s", (long long)(deadline - t0));
+    /* After the deadline no bid is taken. */
+    sleep_until(deadline);
+    ctl("supplier", "--log-key", vkey, "bid", "submit", id, "--price", "5", "--currency", "KRW",
+        "--bids-dir", bids1, NULL);
+    EXPECT(10 + 9);
+    HAS(R.err, "bids are closed");
+
+    /* The opening: a stranger's key, then 2 of 3, then the third is too late. */
+    sleep_until(opening);
+    char stranger[64];
+    keys_gen("stranger", stranger, sizeof stranger);
+    ctl("officer", "open", id, "--key", key_file("stranger", kf, sizeof kf), NULL);
+    EXPECT(1);
+    HAS(R.err, "not a member's key");
+    ctl("officer", "open", id, "--key", key_file("officer", kf, sizeof kf), NULL);
+    EXPECT(0);
+    HAS(R.out, "share accepted (1 of 2)");
+    HAS_NOT(R.out, "tender opened");
+    ctl("admin", "open", id, "--key", key_file("admin", kf, sizeof kf), NULL);
+    EXPECT(0);
+    HAS(R.out, "tender opened");
+    ctl("auditor", "open", id, "--key", key_file("auditor", kf, sizeof kf), NULL);
+    EXPECT(10 + 6); /* ALREADY_EXISTS */
+
+    ctl(NULL, "opening", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "2 bids, 2 valid");
+    HAS(R.out, b1);
+    HAS(R.out, b2b);
+    HAS_NOT(R.out, b2a);
+    HAS_NOT(R.out, bw);
+    HAS(R.out, "100000 KRW");
+    HAS(R.out, "150000 KRW");
+    HAS_NOT(R.out, "200000 KRW");
+    HAS(R.out, "Acme Construction / supplier\n");
+    HAS(R.out, "Globex Ltd / supplier2\n");
+    char hex[65];
+    sha_hex("%PDF-1.4 our offer\n", 19, hex);
+    snprintf(text, sizeof text, "document offer.pdf  19 bytes  sha256 %s", hex);
+    HAS(R.out, text);
+    ctl(NULL, "--json", "opening", "show", id, NULL);
+    EXPECT(0);
+    assert_true(json_ok(R.out));
+    HAS(R.out, "\"minor_units\":150000");
+
+    /* The receipts still verify, and the log only grew since. */
+    ctl(NULL, "--log-key", vkey, "bid", "receipt", id, b1, "--verify", "--bids-dir", bids1, NULL);
+    EXPECT(0);
+    HAS(R.out, "receipt verified; its checkpoint is a prefix of today's");
+    ctl(NULL, "--log-key", vkey, "bid", "receipt", id, bw, "--verify", "--bids-dir", bids1, NULL);
+    EXPECT(0);
+    HAS(R.out, "withdrawn:");
+    ctl(NULL, "--json", "bid", "receipt", id, b2b, "--bids-dir", bids2, NULL);
+    EXPECT(0);
+    assert_true(json_ok(R.out));
+    HAS(R.out, "\"verified\":false");
+}
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    char bids[300], kf[400];
+    path(bids, sizeof bids, "supplier");
+    ctl("supplier", "bid", "submit", "T-2026-000001", "--price", "1", NULL);
+    EXPECT(2);
+    HAS(R.err, "--currency");
+    ctl("supplier", "bid", "submit", "T-2026-000001", "--price", "1.5", "--currency", "KRW", NULL);
+    EXPECT(2);
+    HAS(R.err, "more decimals");
+    ctl(NULL, "bid", "submit", "T-2026-000001", "--price", "1", "--currency", "KRW", NULL);
+    EXPECT(2);
+    HAS(R.err, "--cert");
+    ctl("supplier", "bid", "submit", "T-2026-999999", "--price", "1", "--currency", "KRW",
+        "--bids-dir", bids, "--log-key", vkey, NULL);
+    EXPECT(10 + 5);
+    ctl("supplier", "bid", "status", "T-2026-000001", "B-nothex", NULL);
+    EXPECT(2);
+    ctl("supplier", "bid", "status", "T-2026-000001", "B-0123456789abcdef0123456789abcdef",
+        "--bids-dir", bids, NULL);
+    EXPECT(1);
+    ctl("supplier", "--log-key", "not a key", "bid", "withdraw", "T-2026-000001",
+        "B-0123456789abcdef0123456789abcdef", "--bids-dir", bids, NULL);
+    EXPECT(1); /* no such bid file, before any call */
+    ctl(NULL, "keys", "gen", "../escape", NULL);
+    EXPECT(2);
+    /* A TLS key is not a member key. */
+    snprintf(kf, sizeof kf, "%s/officer.key", pki);
+    ctl("officer", "open", "T-2026-000001", "--key", kf, NULL);
+    EXPECT(2);
+    HAS(R.err, "not an X25519 key");
+    ctl(NULL, "opening", "show", "T-2026-999999", NULL);
+    EXPECT(10 + 5);
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    ctl(NULL, "bid", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "withdraw TENDER BID");
+    ctl(NULL, "bid", "submit", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "--price AMOUNT");
+    ctl(NULL, "open", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "X25519");
+    ctl(NULL, "keys", "gen", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "0600");
+    ctl(NULL, "opening", "show", "--help", NULL);
+    EXPECT(0);
+    ctl(NULL, "bid", NULL);
+    EXPECT(2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sealed_bids),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_help),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
