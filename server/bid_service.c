@@ -277,9 +277,14 @@ static void on_status(tnd_call *call, void *request)
     } else {
         tender_bids_v1_BidStatus st = {.bid_id = b.bid_id, .state = b.state,
                                        .received = b.received};
+        /* The hash as logged at receipt (state SUBMITTED), so it matches the receipt. */
+        int state = b.state;
+        b.state = tender_bids_v1_BidState_SUBMITTED;
         tnd_bytes h = {0};
         if (tnd_msg_hash(&tender_bids_v1_SealedBid_desc, &b, &h) == 0)
             st.envelope_hash = h;
+        b.state = (tender_bids_v1_BidState)state;
+        st.state = b.state;
         if (tnd_call_send(call, &st) == 0)
             tnd_call_finish(call, TND_STATUS_OK, NULL);
         free(h.data);

@@ -203,8 +203,8 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
     const tender_tenders_v1_Committee *cm = t.fields->committee;
     int64_t opening = tnd_ts_ms(t.fields->opening_time);
     int idx = find_member(cm, &req->member_key);
-    if (idx < 0 || (cm->members[idx].name && *cm->members[idx].name &&
-                    strcmp(cm->members[idx].name, op->peer.name) != 0)) {
+    /* The member named in the tender, and no one else, gives its share. */
+    if (idx < 0 || !cm->members[idx].name || strcmp(cm->members[idx].name, op->peer.name) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
                           "%s is not a member of the opening committee of %s with this key",
                           op->peer.name, t.id);

@@ -108,10 +108,14 @@ static void make_committee(tender_tenders_v1_Committee *cm)
         m->public_key.data = malloc(32);
         memcpy(m->public_key.data, member_pk[i], 32);
         m->public_key.len = 32;
+        /* Sealed to the member as docs/SEALED.md says (info and aad builders). */
+        uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
+        assert_int_equal(tnd_opening_key_fingerprint(opening_pk, fp), 0);
+        assert_int_equal(tnd_sealed_share_info(fp, info), 0);
+        assert_int_equal(tnd_sealed_share_aad(2, 3, aad), 0);
         m->encrypted_share.data = malloc(32 + 33 + 16);
-        assert_int_equal(tnd_hpke_seal(TND_HPKE_AEAD_AES256GCM, member_pk[i],
-                                       (const uint8_t *)"tender/1 share", 14, NULL, 0, shares[i],
-                                       33, m->encrypted_share.data,
+        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, member_pk[i], info, sizeof info, aad,
+                                       sizeof aad, shares[i], 33, m->encrypted_share.data,
                                        m->encrypted_share.data + 32),
                          0);
         m->encrypted_share.len = 32 + 33 + 16;
