@@ -11,10 +11,10 @@
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := libuv msgpack lmdb libssl libcrypto
+PKGS    := libuv msgpack lmdb libssl libcrypto jansson
 
-DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev \
-            libcmocka-dev clang libclang-rt-14-dev python3
+DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
+            libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
