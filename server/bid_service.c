@@ -70,6 +70,8 @@ typedef struct upload {
     tender_bids_v1_SubmitBidRequest head; /* the first message, without ciphertext */
     uint8_t *data;
     size_t len, cap;
+    tnd_server *srv;
+    size_t reserved; /* of the server's upload memory */
 } upload;
 
 typedef struct verify_job {
@@ -84,6 +86,7 @@ static void upload_free(upload *u)
         return;
     tender_bids_v1_SubmitBidRequest_free(&u->head);
     free(u->data);
+    tnd_server_upload_reserve(u->srv, -(long long)u->reserved);
     free(u);
 }
 
@@ -91,6 +94,9 @@ static int append(upload *u, const tnd_bytes *b, uint32_t limit)
 {
     if (b->len > limit || u->len > limit - b->len)
         return TND_ELIMIT;
+    if (!tnd_server_upload_reserve(u->srv, (long long)b->len))
+        return TND_EAGAIN;
+    u->reserved += b->len;
     if (u->len + b->len > u->cap) {
         size_t cap = u->cap ? u->cap : 65536;
         while (cap < u->len + b->len)
@@ -112,6 +118,7 @@ static void submit_message(tnd_call *call, void *request)
     tender_bids_v1_SubmitBidRequest *req = request;
     upload *u = tnd_call_user(call);
     uint32_t limit = tnd_call_server(call)->cfg.max_bid_bytes;
+    int rc;
     if (!u) {
         if (!req->bid) {
             tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
@@ -124,21 +131,26 @@ static void submit_message(tnd_call *call, void *request)
             tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
             return;
         }
+        u->srv = tnd_call_server(call);
         tnd_call_set_user(call, u);
-        int rc = append(u, &u->head.bid->ciphertext, limit);
+        rc = append(u, &u->head.bid->ciphertext, limit);
         free(u->head.bid->ciphertext.data);
         u->head.bid->ciphertext = (tnd_bytes){0};
-        if (rc == 0)
-            rc = append(u, &req->chunk, limit);
-        if (rc == 0)
-            return;
-    } else if (append(u, &req->chunk, limit) == 0) {
-        return;
+    } else {
+        rc = 0;
     }
+    if (rc == 0)
+        rc = append(u, &req->chunk, limit);
+    if (rc == 0)
+        return;
     tnd_call_set_user(call, NULL);
     upload_free(u);
-    tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
-                    "bid larger than the limit of %u bytes (max_bid_bytes)", limit);
+    if (rc == TND_EAGAIN)
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the server is busy receiving other uploads; retry shortly");
+    else
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "bid larger than the limit of %u bytes (max_bid_bytes)", limit);
 }
 
 /* Thread pool: the signature over the envelope, by the caller's key. */

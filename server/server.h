@@ -98,6 +98,7 @@ struct tnd_server {
     tnd_health_watch *watches; /* Health/Watch calls to notify */
     int serving;               /* tender.health.v1 ServingStatus of the server */
     uint64_t next_request_id;
+    size_t upload_bytes; /* buffered by uploads in progress (TND_MAX_UPLOAD_MEMORY) */
     tnd_store *store;
     tnd_scheduler *scheduler;
     tnd_tlog *tlog;
@@ -125,6 +126,10 @@ int tnd_server_reload_tls(tnd_server *srv);
 void tnd_server_shutdown(tnd_server *srv);
 
 void tnd_server_free(tnd_server *srv);
+
+/** Reserve (n > 0) or release (n < 0) upload buffer memory; false when a
+ * reservation would pass TND_MAX_UPLOAD_MEMORY. */
+bool tnd_server_upload_reserve(tnd_server *srv, long long n);
 
 /** Register a method handler (the method must exist in the schema). */
 int tnd_server_register(tnd_server *srv, const tnd_handler *h);

@@ -15,6 +15,8 @@ typedef struct upload {
     tender_tenders_v1_AddDocumentRequest head; /* tender_id, name, media_type */
     uint8_t *data;
     size_t len, cap;
+    tnd_server *srv;
+    size_t reserved; /* of the server's upload memory */
 } upload;
 
 static void upload_free(upload *u)
@@ -23,6 +25,7 @@ static void upload_free(upload *u)
         return;
     tender_tenders_v1_AddDocumentRequest_free(&u->head);
     free(u->data);
+    tnd_server_upload_reserve(u->srv, -(long long)u->reserved);
     free(u);
 }
 
@@ -42,6 +45,7 @@ static void add_on_message(tnd_call *call, void *request)
             return;
         }
         tender_tenders_v1_AddDocumentRequest_init(&u->head);
+        u->srv = tnd_call_server(call);
         u->head.tender_id = strdup(req->tender_id);
         u->head.name = strdup(req->name);
         u->head.media_type = tnd_strdup(req->media_type);
@@ -55,6 +59,14 @@ static void add_on_message(tnd_call *call, void *request)
                         "document larger than the limit of %u bytes", TND_MAX_DOCUMENT);
         return;
     }
+    if (!tnd_server_upload_reserve(u->srv, (long long)n)) {
+        tnd_call_set_user(call, NULL);
+        upload_free(u);
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the server is busy receiving other uploads; retry shortly");
+        return;
+    }
+    u->reserved += n;
     if (u->len + n > u->cap) {
         size_t cap = u->cap ? u->cap : 65536;
         while (cap < u->len + n)

@@ -150,10 +150,21 @@ static void on_list(tnd_call *call, void *request)
     int op = *after ? MDB_SET_RANGE : MDB_FIRST;
     bool more = false;
     int bad = 0;
+    unsigned scanned = 0;
+    char last_scanned[128] = "";
     for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, op); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (*after && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
             continue;
+        /* Bounded work per call, whatever the filters: a short page and a
+         * cursor from the last record looked at. */
+        if (scanned++ == TND_LIST_MAX_SCAN) {
+            more = true;
+            break;
+        }
+        size_t kl = k.mv_size < sizeof last_scanned - 1 ? k.mv_size : sizeof last_scanned - 1;
+        memcpy(last_scanned, k.mv_data, kl);
+        last_scanned[kl] = '\0';
         tnd_tender *t = &resp.tenders[resp.n_tenders];
         tender_tenders_v1_Tender_init(t);
         if (tnd_msg_decode(T_DESC, v.mv_data, v.mv_size, t, NULL) != 0) {
@@ -175,8 +186,10 @@ static void on_list(tnd_call *call, void *request)
         mdb_cursor_close(cur);
     tnd_store_read_end(srv->store, txn);
     char next[260] = "";
-    if (more && resp.n_tenders > 0)
+    if (more && resp.n_tenders == want)
         cursor_encode(resp.tenders[resp.n_tenders - 1].id, next, sizeof next);
+    else if (more)
+        cursor_encode(last_scanned, next, sizeof next);
     resp.next_cursor = next;
     if (bad)
         tnd_call_finish(call, TND_STATUS_DATA_LOSS, "%d stored tenders are unreadable", bad);

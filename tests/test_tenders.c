@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rawconn.h"
+#include "tender/limits.h"
 #include "svc.h"
 #include "testsrv.h"
 
@@ -636,6 +637,72 @@ static void test_amend_after_enquiry_period(void **state)
     close_all();
 }
 
+/* A listing does bounded work per call: with more drafts of another
+ * organisation than one call looks at, the page comes back short (here
+ * empty) with a cursor, and the next call finishes the listing. */
+static void test_list_scan_bounded(void **state)
+{
+    (void)state;
+    rawconn *c = as(OFFICER2);
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    tender_tenders_v1_TenderFields f;
+    tender_tenders_v1_TenderFields_init(&f);
+    f.title = "hidden draft";
+    q.fields = &f;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_tenders_v1_CreateTenderRequest_desc, &q, &buf, &len,
+                                    NULL),
+                     0);
+    const int total = (int)TND_LIST_MAX_SCAN + 100;
+    int done = 0;
+    while (done < total) {
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        int batch = total - done < 500 ? total - done : 500;
+        for (int i = 0; i < batch; i++) {
+            uint32_t sid = next_sid[OFFICER2];
+            next_sid[OFFICER2] += 2;
+            assert_int_equal(tnd_frame_put_call(&sb, sid, M(Create), NULL, 0, 0), 0);
+            assert_int_equal(tnd_frame_put_message(&sb, sid, buf, len, true), 0);
+        }
+        assert_int_equal(rawconn_send(c, &sb), 0);
+        msgpack_sbuffer_destroy(&sb);
+        int ok = 0;
+        tnd_frame fr;
+        while (ok < batch && rawconn_read(c, &fr, 10000, true) == 0)
+            if (fr.type == TND_FRAME_STATUS) {
+                assert_int_equal(fr.u.status.code, 0);
+                ok++;
+            }
+        assert_int_equal(ok, batch);
+        done += batch;
+    }
+    free(buf);
+    tender_tenders_v1_ListTendersRequest lq = {.page_size = 10};
+    tender_tenders_v1_ListTendersResponse lr;
+    tender_tenders_v1_ListTendersResponse_init(&lr);
+    assert_int_equal(call(OFFICER, M(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
+                          &tender_tenders_v1_ListTendersResponse_desc, &lr),
+                     0);
+    assert_int_equal(lr.n_tenders, 0);
+    assert_non_null(lr.next_cursor);
+    assert_true(strlen(lr.next_cursor) > 0);
+    char cursor[300];
+    snprintf(cursor, sizeof cursor, "%s", lr.next_cursor);
+    tender_tenders_v1_ListTendersResponse_free(&lr);
+    lq.cursor = cursor;
+    tender_tenders_v1_ListTendersResponse_init(&lr);
+    assert_int_equal(call(OFFICER, M(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
+                          &tender_tenders_v1_ListTendersResponse_desc, &lr),
+                     0);
+    assert_int_equal(lr.n_tenders, 0);
+    assert_true(!lr.next_cursor || !*lr.next_cursor);
+    tender_tenders_v1_ListTendersResponse_free(&lr);
+    close_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +718,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amend_after_enquiry_period, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_scan_bounded, setup, teardown),
     };
     return cmocka_run_group_tests_name("tenders", tests, NULL, NULL);
 }

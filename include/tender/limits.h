@@ -19,6 +19,15 @@
 #define TND_DEFAULT_MAX_BYTES (16u * 1024u * 1024u)   /* bytes of one bytes field */
 #define TND_DEFAULT_MAX_COUNT 65536u                  /* elements of one repeated/map field */
 
+/* Uploads (documents, sealed bids) are held in memory until their last
+ * chunk: at most this many bytes across all calls at once, so many
+ * concurrent uploads cannot exhaust the server's memory. */
+#define TND_MAX_UPLOAD_MEMORY (512u * 1024u * 1024u)
+
+/* List calls decode at most this many stored records per page; a page may
+ * then be short, with a cursor to go on from. */
+#define TND_LIST_MAX_SCAN 5000u
+
 /* Largest frame / message accepted on the wire unless configured otherwise. */
 #define TND_DEFAULT_MAX_FRAME (4u * 1024u * 1024u)
 
