@@ -290,6 +290,117 @@ static void on_get_opening(tnd_call *call, void *request)
     tender_bids_v1_OpeningRecord_free(&rec);
 }
 
+/* GetSealedBids: stream every envelope of an opened tender, paced by flow
+ * control; one short read transaction per batch. */
+typedef struct sealed_stream {
+    char tender_id[80];
+    char after[80]; /* last bid id sent */
+} sealed_stream;
+
+static void sealed_pump(tnd_call *call)
+{
+    sealed_stream *ss = tnd_call_user(call);
+    tnd_server *srv = tnd_call_server(call);
+    if (!ss || !srv)
+        return;
+    for (;;) {
+        MDB_txn *txn;
+        MDB_cursor *cur;
+        if (tnd_call_read_begin(call, &txn) != 0)
+            goto done_free;
+        int sent = 0, blocked = 0;
+        if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_BIDS), &cur) == 0) {
+            uint8_t key[160];
+            size_t pl = tnd_bid_key(key, sizeof key, ss->tender_id, "", 0);
+            size_t kl = tnd_bid_key(key, sizeof key, ss->tender_id, ss->after, strlen(ss->after));
+            MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+            for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+                 rc == 0 && k.mv_size > pl && memcmp(k.mv_data, key, pl) == 0 && sent < 64;
+                 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+                size_t il = k.mv_size - pl;
+                if (il == strlen(ss->after) && memcmp((char *)k.mv_data + pl, ss->after, il) == 0)
+                    continue; /* the one sent last time */
+                tender_bids_v1_SealedBid b;
+                tender_bids_v1_SealedBid_init(&b);
+                if (tnd_msg_decode(&tender_bids_v1_SealedBid_desc, v.mv_data, v.mv_size, &b,
+                                   NULL) != 0) {
+                    tender_bids_v1_SealedBid_free(&b);
+                    continue;
+                }
+                int st = tnd_call_send(call, &b);
+                tender_bids_v1_SealedBid_free(&b);
+                if (st == TND_EAGAIN) {
+                    blocked = 1;
+                    break;
+                }
+                if (il < sizeof ss->after) {
+                    memcpy(ss->after, (char *)k.mv_data + pl, il);
+                    ss->after[il] = '\0';
+                }
+                sent++;
+                if (st != 0)
+                    break;
+            }
+            mdb_cursor_close(cur);
+        }
+        tnd_store_read_end(srv->store, txn);
+        if (blocked || !tnd_call_active(call))
+            return; /* on_writable resumes */
+        if (sent == 0)
+            break;
+    }
+    tnd_call_finish(call, TND_STATUS_OK, NULL);
+done_free:
+    tnd_call_set_user(call, NULL);
+    free(ss);
+}
+
+static void sealed_cancel(tnd_call *call)
+{
+    free(tnd_call_user(call));
+    tnd_call_set_user(call, NULL);
+}
+
+static void on_get_sealed(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_TenderRef *r = request;
+    tnd_server *srv = tnd_call_server(call);
+    if (!r->id || !*r->id || strlen(r->id) >= 64) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
+        return;
+    }
+    MDB_txn *txn;
+    if (tnd_call_read_begin(call, &txn) != 0)
+        return;
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int rc = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
+    tnd_store_read_end(srv->store, txn);
+    int status = t.status;
+    tender_tenders_v1_Tender_free(&t);
+    if (rc != 0) {
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s not found", r->id);
+        return;
+    }
+    if (status != tender_tenders_v1_TenderStatus_OPENED &&
+        status != tender_tenders_v1_TenderStatus_AWARDED &&
+        status != tender_tenders_v1_TenderStatus_COMPLETE &&
+        status != tender_tenders_v1_TenderStatus_UNSUCCESSFUL) {
+        tnd_call_finish(call, TND_STATUS_FAILED_PRECONDITION,
+                        "the sealed bids of %s are published after the opening (it is %s)", r->id,
+                        tnd_tender_status_name(status));
+        return;
+    }
+    sealed_stream *ss = calloc(1, sizeof *ss);
+    if (!ss) {
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return;
+    }
+    snprintf(ss->tender_id, sizeof ss->tender_id, "%s", r->id);
+    tnd_call_set_user(call, ss);
+    sealed_pump(call);
+}
+
 static void on_submit_share(tnd_call *call, void *request)
 {
     const tender_bids_v1_SubmitShareRequest *r = request;
@@ -307,5 +418,9 @@ static void on_submit_share(tnd_call *call, void *request)
 const tnd_handler tnd_opening_handlers[] = {
     {.method = tender_bids_v1_Bids_SubmitShare_method, .on_message = on_submit_share},
     {.method = tender_bids_v1_Bids_GetOpening_method, .on_message = on_get_opening},
+    {.method = tender_bids_v1_Bids_GetSealedBids_method,
+     .on_message = on_get_sealed,
+     .on_cancel = sealed_cancel,
+     .on_writable = sealed_pump},
 };
 const size_t tnd_opening_handler_count = sizeof tnd_opening_handlers / sizeof *tnd_opening_handlers;

@@ -393,6 +393,9 @@ static void test_sealed_bid_flow(void **state)
     assert_int_equal(call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref, NULL,
                           NULL),
                      TND_STATUS_NOT_FOUND);
+    assert_int_equal(call(&anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc, &tref, NULL,
+                          NULL),
+                     TND_STATUS_FAILED_PRECONDITION);
 
     /* The database holds no plaintext and no bidder name. */
     char data[700];
@@ -495,6 +498,43 @@ static void test_sealed_bid_flow(void **state)
                      0);
     assert_int_equal(content.price->minor_units, 150000);
     tender_bids_v1_BidContent_free(&content);
+    /* After the opening every envelope is public: each re-opens (or fails)
+     * with the published key exactly as the record says. */
+    {
+        tender_tenders_v1_TenderRef q = {.id = tender_id};
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal(tnd_msg_encode(&tender_tenders_v1_TenderRef_desc, &q, &buf, &len, NULL),
+                         0);
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        assert_int_equal(tnd_frame_put_call(&sb, anon.sid, B(GetSealedBids), NULL, 0, 0), 0);
+        assert_int_equal(tnd_frame_put_message(&sb, anon.sid, buf, len, true), 0);
+        assert_int_equal(rawconn_send(&anon.rc, &sb), 0);
+        msgpack_sbuffer_destroy(&sb);
+        free(buf);
+        int n = 0, opened = 0;
+        tnd_frame f;
+        while (rawconn_read(&anon.rc, &f, 5000, true) == 0 && f.type == TND_FRAME_MESSAGE) {
+            tender_bids_v1_SealedBid sb2;
+            tender_bids_v1_SealedBid_init(&sb2);
+            assert_int_equal(tender_bids_v1_SealedBid_decode(&sb2, f.u.message.payload.ptr,
+                                                             f.u.message.payload.len, NULL),
+                             0);
+            tender_bids_v1_BidContent bc;
+            tender_bids_v1_BidContent_init(&bc);
+            if (tnd_bid_open(&sb2, rec.opening_private_key.data, &bc, why, sizeof why) == 0)
+                opened++;
+            tender_bids_v1_BidContent_free(&bc);
+            tender_bids_v1_SealedBid_free(&sb2);
+            n++;
+        }
+        assert_int_equal(f.type, TND_FRAME_STATUS);
+        assert_int_equal(f.u.status.code, 0);
+        anon.sid += 2;
+        assert_int_equal(n, 5);      /* in force, replaced, withdrawn and the tampered one */
+        assert_int_equal(opened, 4); /* all but the tampered one */
+    }
     tender_bids_v1_OpeningRecord_free(&rec);
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
