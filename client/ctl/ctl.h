@@ -178,5 +178,6 @@ int cmd_keys(ctl_global *g, int argc, char **argv);
 int cmd_bid(ctl_global *g, int argc, char **argv);
 int cmd_open(ctl_global *g, int argc, char **argv);
 int cmd_opening(ctl_global *g, int argc, char **argv);
+int cmd_export(ctl_global *g, int argc, char **argv);
 
 #endif

@@ -28,6 +28,8 @@ static const char usage[] =
     "                                 sealed bids and their receipts (see tenderctl bid --help)\n"
     "  open TENDER --key FILE         give your committee share: open the bids\n"
     "  opening show TENDER            the opened bids\n"
+    "  export ocds [--tender ID] [--since TIME] [--output FILE]\n"
+    "                                 tenders as OCDS 1.1.5 open data (see export ocds --help)\n"
     "\n"
     "Options (before or after the command; flags win over the environment):\n"
     "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
         return cmd_open(&g, cargc, cargv);
     if (strcmp(cmd, "opening") == 0)
         return cmd_opening(&g, cargc, cargv);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(&g, cargc, cargv);
     if (strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return CTL_EXIT_OK;
