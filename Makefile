@@ -190,3 +190,18 @@ build/tsan/test_store: $(TSAN_SRC) $(GEN_C)
 tsan: build/tsan/test_store
 	@mkdir -p build/tsan/tests && rm -f build/tsan/results
 	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store
+
+# ---- benchmarks: the load generator and `make bench` (docs/BENCHMARKS.md) ----
+BENCH_SRC := $(wildcard tools/bench/*.c)
+LOADGEN   := $(BUILD)/bin/loadgen
+
+$(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench bench-full
+bench: all $(LOADGEN)
+	@BUILD=$(BUILD) tools/bench/run.sh
+
+bench-full: all $(LOADGEN)
+	@BUILD=$(BUILD) tools/bench/run.sh --full
