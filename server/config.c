@@ -38,4 +38,5 @@ void tnd_config_defaults(tnd_config *c)
     c->max_map_size = 1ull << 40;
     c->write_queue = 4096;
     c->max_bid_bytes = 16u << 20;
+    c->standstill_ms = 10ull * 24 * 3600 * 1000;
 }

@@ -32,6 +32,7 @@ typedef struct tnd_config {
     uint64_t max_map_size;         /* LMDB map ceiling, bytes */
     uint32_t write_queue;          /* queued writes before RESOURCE_EXHAUSTED */
     uint32_t max_bid_bytes;        /* largest sealed bid (ciphertext) accepted */
+    uint64_t standstill_ms;        /* after an award, before the tender is complete */
 } tnd_config;
 
 /** Fill c with the embedded defaults. */

@@ -40,6 +40,8 @@ static void usage(FILE *to)
             "  --max-map-size BYTES      the map grows up to this (default 1099511627776)\n"
             "  --write-queue N           queued writes before RESOURCE_EXHAUSTED (default 4096)\n"
             "  --max-bid-bytes BYTES     largest sealed bid accepted (default 16777216)\n"
+            "  --standstill S            after an award, S seconds in which it may be cancelled\n"
+            "                            before the tender is complete (default 864000)\n"
             "  --log-origin NAME         the transparency log's name in checkpoints\n"
             "                            (default tenderd.local/log)\n"
             "  --print-log-key           print the log's verifier key (creating the key in --db on\n"
@@ -54,7 +56,7 @@ enum {
     OPT_MAX_STREAMS, OPT_MAX_METADATA, OPT_MAX_CONNECTIONS, OPT_HANDSHAKE, OPT_IDLE,
     OPT_KEEPALIVE, OPT_KEEPALIVE_TIMEOUT, OPT_MIN_PING, OPT_GRACE, OPT_HELP, OPT_MIN_TENDER,
     OPT_MIN_AMEND, OPT_MAP_SIZE, OPT_MAX_MAP_SIZE, OPT_WRITE_QUEUE, OPT_LOG_ORIGIN,
-    OPT_PRINT_LOG_KEY, OPT_MAX_BID,
+    OPT_PRINT_LOG_KEY, OPT_MAX_BID, OPT_STANDSTILL,
 };
 
 static const struct option options[] = {
@@ -83,6 +85,7 @@ static const struct option options[] = {
     {"log-origin", required_argument, NULL, OPT_LOG_ORIGIN},
     {"print-log-key", no_argument, NULL, OPT_PRINT_LOG_KEY},
     {"max-bid-bytes", required_argument, NULL, OPT_MAX_BID},
+    {"standstill", required_argument, NULL, OPT_STANDSTILL},
     {NULL, 0, NULL, 0},
 };
 
@@ -168,6 +171,7 @@ static int parse_args(int argc, char **argv, tnd_config *cfg)
             break;
         case OPT_PRINT_LOG_KEY: print_log_key = true; break;
         case OPT_MAX_BID: rc = parse_u32(name, optarg, 1024, &cfg->max_bid_bytes); break;
+        case OPT_STANDSTILL: rc = parse_u64(name, optarg, 0, 1000, &cfg->standstill_ms); break;
         case OPT_HELP:
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;

@@ -1,12 +1,14 @@
 /* The deadline scheduler: closes active tenders at their submission
- * deadline. The schedule lives in the SCHEDULE table (due time, tender id),
- * so it survives restarts: at start-up overdue entries fire at once. One
- * libuv timer is armed for the earliest entry. */
+ * deadline, and completes awarded tenders when their standstill ends
+ * (entries valued TND_SCHEDULE_STANDSTILL, see award_write.c). The schedule
+ * lives in the SCHEDULE table (due time, tender id), so it survives
+ * restarts: at start-up overdue entries fire at once. One libuv timer is
+ * armed for the earliest entry. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "awards.h"
 #include "log.h"
-#include "tenders.h"
 
 #define MAX_PER_WRITE 1000
 #define RETRY_MS 100
@@ -17,6 +19,7 @@ struct tnd_scheduler {
     int64_t armed_ms; /* due time the timer is set for; 0 when idle */
     bool busy;        /* a close write is queued */
     int closed;       /* tenders closed by the last write, for the log */
+    int completed;    /* tenders completed by the last write */
 };
 
 static void arm(tnd_scheduler *s, int64_t due_ms);
@@ -50,6 +53,7 @@ static int close_due(tnd_wtx *w, void *arg)
     int64_t now = tnd_wtx_now_ms(w);
     MDB_cursor *cur;
     s->closed = 0;
+    s->completed = 0;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
                         &cur) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
@@ -66,11 +70,20 @@ static int close_due(tnd_wtx *w, void *arg)
         size_t il = k.mv_size - 8 < sizeof id - 1 ? k.mv_size - 8 : sizeof id - 1;
         memcpy(id, kp + 8, il);
         id[il] = '\0';
+        bool standstill = v.mv_size == 1 && *(const char *)v.mv_data == TND_SCHEDULE_STANDSTILL;
         if (mdb_cursor_del(cur, 0) != 0) {
             st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot update the schedule");
             break;
         }
         n++;
+        if (standstill) {
+            bool done = false;
+            st = tnd_award_complete_due(w, id, now, &done);
+            s->completed += done;
+            if (st)
+                break;
+            continue;
+        }
         tnd_tender t;
         tender_tenders_v1_Tender_init(&t);
         if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, il, &tender_tenders_v1_Tender_desc, &t) ==
@@ -110,6 +123,12 @@ static void close_done(void *arg, int status, const char *message)
         char n[16];
         snprintf(n, sizeof n, "%d", s->closed);
         tnd_log(TND_LOG_INFO, "tenders closed at their deadline", "count", n, NULL);
+    }
+    if (s->completed > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", s->completed);
+        tnd_log(TND_LOG_INFO, "tenders complete at the end of their standstill", "count", n,
+                NULL);
     }
     s->armed_ms = 0;
     int64_t next = earliest(s->srv);

@@ -11,6 +11,7 @@
 #include "tenders.h"
 #include "tlog.h"
 #include "bids.h"
+#include "awards.h"
 #include "tender_schema.h"
 #include "tender/error.h"
 
@@ -76,7 +77,7 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, cha
         goto fail;
     if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0 ||
         tnd_tenders_register(srv) != 0 || tnd_log_service_register(srv) != 0 ||
-        tnd_bids_register(srv) != 0) {
+        tnd_bids_register(srv) != 0 || tnd_awards_register(srv) != 0) {
         snprintf(err, err_len, "out of memory registering services");
         goto fail;
     }

@@ -45,7 +45,8 @@
     X(BIDS, "bids")                       /* tender id 0x00 bid id -> sealed bid */              \
     X(BID_OWNERS, "bid_owners")           /* tender id 0x00 owner tag -> current bid id */       \
     X(SHARES, "shares")                   /* tender id 0x00 member index -> opening-key share */ \
-    X(OPENINGS, "openings")               /* tender id -> opening record */
+    X(OPENINGS, "openings")               /* tender id -> opening record */                      \
+    X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

@@ -179,5 +179,6 @@ int cmd_bid(ctl_global *g, int argc, char **argv);
 int cmd_open(ctl_global *g, int argc, char **argv);
 int cmd_opening(ctl_global *g, int argc, char **argv);
 int cmd_export(ctl_global *g, int argc, char **argv);
+int cmd_award(ctl_global *g, int argc, char **argv);
 
 #endif

@@ -30,6 +30,8 @@ static const char usage[] =
     "  opening show TENDER            the opened bids\n"
     "  export ocds [--tender ID] [--since TIME] [--output FILE]\n"
     "                                 tenders as OCDS 1.1.5 open data (see export ocds --help)\n"
+    "  award TENDER|show|cancel|unsuccessful ...\n"
+    "                                 the award decision (see tenderctl award --help)\n"
     "\n"
     "Options (before or after the command; flags win over the environment):\n"
     "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
@@ -201,6 +203,8 @@ int main(int argc, char **argv)
         return cmd_opening(&g, cargc, cargv);
     if (strcmp(cmd, "export") == 0)
         return cmd_export(&g, cargc, cargv);
+    if (strcmp(cmd, "award") == 0)
+        return cmd_award(&g, cargc, cargv);
     if (strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return CTL_EXIT_OK;

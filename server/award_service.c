@@ -1,0 +1,100 @@
+/* The award service's handlers: Record checks the request's shape and the
+ * officer's signature over the decision (with the key of the caller's
+ * certificate), then hands it to the writer thread; Cancel likewise; Get
+ * reads the latest award. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "awards.h"
+
+#define A_DESC (&tender_awards_v1_Award_desc)
+
+/* After a commit: the scheduler learns the new standstill's end. */
+static void kick(tnd_op *op)
+{
+    const tender_awards_v1_Award *a = op->resp;
+    if (a->standstill_end && a->state == tender_awards_v1_AwardState_STANDSTILL)
+        tnd_scheduler_kick(op->srv, tnd_ts_ms(a->standstill_end));
+}
+
+static void on_record(tnd_call *call, void *request)
+{
+    const tender_awards_v1_AwardRequest *r = request;
+    const tnd_peer_identity *p = tnd_call_peer(call);
+    if (!r->decision || !r->decision->tender_id || !*r->decision->tender_id) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "decision.tender_id: required");
+        return;
+    }
+    if (r->signature.len != 64) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "signature: 64 bytes required (Ed25519 over the decision's encoding, "
+                        "with your certificate's key)");
+        return;
+    }
+    if (tnd_award_verify(r->decision, &r->signature, p->pubkey) != 0) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "signature: does not verify with the key of your certificate (%s); "
+                        "sign the decision exactly as sent",
+                        p->name);
+        return;
+    }
+    tnd_op *op = tnd_op_new(call, request, A_DESC, tnd_award_record_fn, NULL, 0, kick);
+    if (op)
+        tnd_op_submit(op);
+}
+
+static void on_cancel(tnd_call *call, void *request)
+{
+    const tender_awards_v1_CancelAwardRequest *r = request;
+    if (!r->tender_id || !*r->tender_id || !r->reason || !*r->reason) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "tender_id and reason are required: the reason is logged");
+        return;
+    }
+    tnd_op *op = tnd_op_new(call, request, A_DESC, tnd_award_cancel_fn, NULL, 0, NULL);
+    if (op)
+        tnd_op_submit(op);
+}
+
+static void on_get(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_TenderRef *r = request;
+    tnd_server *srv = tnd_call_server(call);
+    MDB_txn *txn;
+    if (!r->id || !*r->id) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
+        return;
+    }
+    if (tnd_call_read_begin(call, &txn) != 0)
+        return;
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    int rc = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
+    if (rc == 0)
+        rc = tnd_award_latest(txn, tnd_store_dbi(srv->store, TND_TABLE_AWARDS), r->id, &a, NULL);
+    tnd_store_read_end(srv->store, txn);
+    if (rc == TND_ENOTFOUND)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s has no award", r->id);
+    else if (rc != 0)
+        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the award of %s is unreadable", r->id);
+    else if (tnd_call_send(call, &a) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_awards_v1_Award_free(&a);
+    tender_tenders_v1_Tender_free(&t);
+}
+
+static const tnd_handler award_handlers[] = {
+    {.method = tender_awards_v1_Awards_Record_method, .on_message = on_record},
+    {.method = tender_awards_v1_Awards_Cancel_method, .on_message = on_cancel},
+    {.method = tender_awards_v1_Awards_Get_method, .on_message = on_get},
+};
+
+int tnd_awards_register(tnd_server *srv)
+{
+    int rc = 0;
+    for (size_t i = 0; i < sizeof award_handlers / sizeof *award_handlers && !rc; i++)
+        rc = tnd_server_register(srv, &award_handlers[i]);
+    return rc;
+}

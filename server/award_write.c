@@ -1,0 +1,250 @@
+/* Award state changes on the writer thread: record a decision (the tender
+ * becomes awarded with a standstill, or unsuccessful), cancel it during the
+ * standstill (the tender is opened again), and complete it when the
+ * standstill ends (from the scheduler, through a SCHEDULE entry, so it
+ * survives restarts). Each change and its event share one transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "awards.h"
+
+#define A_DESC (&tender_awards_v1_Award_desc)
+#define ST(name) tender_tenders_v1_TenderStatus_##name
+#define EV(name) tender_events_v1_EventKind_##name
+
+static int load_tender(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer_identity *p)
+{
+    tender_tenders_v1_Tender_init(t);
+    if (!id || !*id)
+        return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
+    int rc =
+        tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, strlen(id), &tender_tenders_v1_Tender_desc, t);
+    if (rc == 0 && p && !tnd_tender_visible(t, p))
+        rc = TND_ENOTFOUND;
+    if (rc == TND_ENOTFOUND)
+        return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
+    if (rc != 0)
+        return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
+    if (p && !tnd_tender_owner(t, p))
+        return tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
+                            "tender %s belongs to \"%s\"; only its officers may award it", id,
+                            t->buyer ? t->buyer : "");
+    return 0;
+}
+
+static int save_tender(tnd_wtx *w, tnd_tender *t, int status)
+{
+    t->status = status;
+    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
+    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), &tender_tenders_v1_Tender_desc,
+                        t) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store tender %s", t->id);
+    return 0;
+}
+
+static int save_award(tnd_wtx *w, const tender_awards_v1_Award *a, uint32_t seq)
+{
+    uint8_t key[128];
+    size_t kl = tnd_award_key(key, sizeof key, a->tender_id, seq);
+    int rc = kl ? tnd_wtx_put_msg(w, TND_TABLE_AWARDS, key, kl, A_DESC, a) : TND_EINVAL;
+    if (rc != 0)
+        return tnd_wtx_fail(
+            w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
+            "cannot store the award of %s: %s", a->tender_id, tnd_strerror(rc));
+    return 0;
+}
+
+static int standstill_entry(tnd_wtx *w, const tender_awards_v1_Award *a, bool add)
+{
+    uint8_t key[128];
+    char v = TND_SCHEDULE_STANDSTILL;
+    size_t kl = tnd_schedule_key(key, sizeof key, tnd_ts_ms(a->standstill_end), a->tender_id);
+    int rc = add ? tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &v, 1)
+                 : tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
+    if (rc != 0 && !(rc == TND_ENOTFOUND && !add))
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot schedule the standstill of %s",
+                            a->tender_id);
+    return 0;
+}
+
+static int reply(tnd_op *op, const tender_awards_v1_Award *a)
+{
+    return tnd_msg_clone(A_DESC, a, op->resp) == 0 ? 0 : TND_STATUS_INTERNAL;
+}
+
+static int latest(tnd_wtx *w, const char *tender_id, tender_awards_v1_Award *a, uint32_t *seq)
+{
+    tender_awards_v1_Award_init(a);
+    *seq = 0;
+    int rc = tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS),
+                              tender_id, a, seq);
+    if (rc == TND_ENOTFOUND) {
+        *seq = 0;
+        return 0;
+    }
+    return rc ? tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the award of %s is unreadable", tender_id)
+              : 0;
+}
+
+static void set_bytes(tnd_bytes *dst, const void *src, size_t len)
+{
+    dst->data = malloc(len ? len : 1);
+    if (dst->data) {
+        memcpy(dst->data, src, len);
+        dst->len = len;
+    }
+}
+
+/* The new award: the decision as signed, the signature, the officer. */
+static int build_award(tnd_wtx *w, tnd_op *op, const tnd_tender *t, uint32_t seq,
+                       tender_awards_v1_Award *a)
+{
+    const tender_awards_v1_AwardRequest *req = op->req;
+    int64_t now = tnd_wtx_now_ms(w);
+    char id[96];
+    snprintf(id, sizeof id, "%s-A%u", t->id, seq);
+    a->id = strdup(id);
+    a->tender_id = strdup(t->id);
+    a->decision = calloc(1, sizeof *a->decision);
+    if (!a->id || !a->tender_id || !a->decision ||
+        tnd_msg_clone(&tender_awards_v1_Decision_desc, req->decision, a->decision) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    set_bytes(&a->signature, req->signature.data, req->signature.len);
+    set_bytes(&a->officer_key, op->peer.pubkey, 32);
+    tnd_actor_set(&a->officer, &op->peer);
+    tnd_ts_set(&a->recorded, now);
+    if (req->decision->unsuccessful) {
+        a->state = tender_awards_v1_AwardState_UNSUCCESSFUL;
+        tnd_ts_set(&a->closed, now);
+    } else {
+        a->state = tender_awards_v1_AwardState_STANDSTILL;
+        tnd_ts_set(&a->standstill_end, now + (int64_t)op->srv->cfg.standstill_ms);
+    }
+    return 0;
+}
+
+/* Check the signed decision against the opening record and store it. The
+ * signature was verified on the loop thread with the caller's key. */
+int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_awards_v1_AwardRequest *req = op->req;
+    const tender_awards_v1_Decision *d = req->decision;
+    char msg[600], when[32];
+    tnd_tender t;
+    tender_bids_v1_OpeningRecord rec;
+    tender_bids_v1_OpeningRecord_init(&rec);
+    tender_awards_v1_Award a, prev;
+    tender_awards_v1_Award_init(&a);
+    uint32_t seq = 0;
+    int st = load_tender(w, d->tender_id, &t, &op->peer);
+    if (!st && t.status != ST(OPENED))
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s is %s (since %s); an award is recorded for an opened "
+                          "tender with no award standing",
+                          t.id, tnd_tender_status_name(t.status),
+                          tnd_ms_text(tnd_ts_ms(t.updated), when, sizeof when));
+    if (!st) {
+        int rc = tnd_wtx_get_msg(w, TND_TABLE_OPENINGS, t.id, strlen(t.id),
+                                 &tender_bids_v1_OpeningRecord_desc, &rec);
+        if (rc != 0)
+            st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
+                              t.id);
+    }
+    if (!st && (st = tnd_award_check(d, &rec, &t, msg, sizeof msg)) != 0)
+        st = tnd_wtx_fail(w, st, "%s", msg);
+    if (!st) {
+        st = latest(w, t.id, &prev, &seq); /* only its number is needed */
+        tender_awards_v1_Award_free(&prev);
+    }
+    if (!st)
+        st = build_award(w, op, &t, seq + 1, &a);
+    if (!st)
+        st = save_award(w, &a, seq + 1);
+    if (!st && !d->unsuccessful)
+        st = standstill_entry(w, &a, true);
+    if (!st)
+        st = save_tender(w, &t, d->unsuccessful ? ST(UNSUCCESSFUL) : ST(AWARDED));
+    if (!st)
+        st = tnd_tender_event(w, d->unsuccessful ? EV(TENDER_UNSUCCESSFUL) : EV(AWARD_RECORDED), &t,
+                              &op->peer, a.id, A_DESC, &a, NULL);
+    if (!st)
+        st = reply(op, &a);
+    tender_awards_v1_Award_free(&a);
+    tender_bids_v1_OpeningRecord_free(&rec);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+/* Cancel the standing award during its standstill: the tender is opened
+ * again and a new decision may be recorded. */
+int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_awards_v1_CancelAwardRequest *req = op->req;
+    int64_t now = tnd_wtx_now_ms(w);
+    char when[32];
+    tnd_tender t;
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    uint32_t seq = 0;
+    int st = load_tender(w, req->tender_id, &t, &op->peer);
+    if (!st)
+        st = latest(w, t.id, &a, &seq);
+    if (!st &&
+        (t.status != ST(AWARDED) || seq == 0 || a.state != tender_awards_v1_AwardState_STANDSTILL))
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s is %s: only an award in its standstill can be cancelled", t.id,
+                          tnd_tender_status_name(t.status));
+    if (!st && now >= tnd_ts_ms(a.standstill_end))
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "the standstill of award %s ended at %s; it can no longer be cancelled",
+                          a.id, tnd_ms_text(tnd_ts_ms(a.standstill_end), when, sizeof when));
+    if (!st)
+        st = standstill_entry(w, &a, false);
+    if (!st) {
+        a.state = tender_awards_v1_AwardState_CANCELLED;
+        a.cancel_reason = tnd_strdup(req->reason);
+        tnd_actor_set(&a.cancelled_by, &op->peer);
+        tnd_ts_set(&a.closed, now);
+        st = save_award(w, &a, seq);
+    }
+    if (!st)
+        st = save_tender(w, &t, ST(OPENED));
+    if (!st)
+        st = tnd_tender_event(w, EV(AWARD_CANCELLED), &t, &op->peer, a.id, A_DESC, &a, req->reason);
+    if (!st)
+        st = reply(op, &a);
+    tender_awards_v1_Award_free(&a);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done)
+{
+    tnd_tender t;
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    uint32_t seq = 0;
+    *done = false;
+    int st = 0;
+    tender_tenders_v1_Tender_init(&t);
+    if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, strlen(id), &tender_tenders_v1_Tender_desc, &t) !=
+            0 ||
+        t.status != ST(AWARDED) ||
+        tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), id, &a,
+                         &seq) != 0 ||
+        a.state != tender_awards_v1_AwardState_STANDSTILL || tnd_ts_ms(a.standstill_end) > now)
+        goto out; /* cancelled, or not this entry's award: nothing to do */
+    a.state = tender_awards_v1_AwardState_FINAL;
+    tnd_ts_set(&a.closed, now);
+    st = save_award(w, &a, seq);
+    if (!st)
+        st = save_tender(w, &t, ST(COMPLETE));
+    if (!st)
+        st = tnd_tender_event(w, EV(TENDER_COMPLETED), &t, NULL, a.id, A_DESC, &a, NULL);
+    *done = st == 0;
+out:
+    tender_awards_v1_Award_free(&a);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
