@@ -37,7 +37,6 @@
     X(IDEMPOTENCY, "idempotency")         /* caller key | request id -> stored reply */            \
     X(TENDERS, "tenders")                 /* tender id -> latest tender */                         \
     X(TENDER_VERSIONS, "tender_versions") /* tender id | version u32 BE -> tender */               \
-    X(TENDER_INDEX, "tender_index")       /* secondary keys for listing -> tender id */            \
     X(SCHEDULE, "schedule")               /* due time ms u64 BE | tender id -> transition */       \
     X(QUESTIONS, "questions")             /* tender id | seq u32 BE -> question */                 \
     X(DOCUMENTS, "documents")             /* document id -> content */                             \
