@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "store.h"
 #include "tender_schema.h"
 
 struct tnd_health_watch {
@@ -16,14 +17,19 @@ struct tnd_health_watch {
 /* The status of a service name, or -1 when the server has no such service. */
 static int status_of(const tnd_server *srv, const char *service)
 {
+    /* A store that cannot take writes (full at its maximum size, or failed)
+     * makes the whole server NOT_SERVING: load balancers should look elsewhere. */
+    int serving = srv->serving;
+    if (serving == 1 && srv->store && !tnd_store_writable(srv->store))
+        serving = 2;
     if (!service || !*service)
-        return srv->serving;
+        return serving;
     for (size_t i = 0; i < srv->n_handlers; i++) {
         const char *full = srv->handlers[i]->method->full_name;
         const char *slash = strchr(full, '/');
         if (slash && strlen(service) == (size_t)(slash - full) &&
             strncmp(full, service, (size_t)(slash - full)) == 0)
-            return srv->serving;
+            return serving;
     }
     return -1;
 }

@@ -585,6 +585,15 @@ static void test_full_database(void **state)
     }
     assert_int_equal(st, TND_STATUS_RESOURCE_EXHAUSTED);
     assert_non_null(strstr(last_msg, "full"));
+    /* Health tells load balancers that this server cannot take writes. */
+    tender_health_v1_HealthCheckRequest hq = {0};
+    tender_health_v1_HealthCheckResponse hr;
+    tender_health_v1_HealthCheckResponse_init(&hr);
+    assert_int_equal(call(ANON, "tender.health.v1.Health/Check",
+                          &tender_health_v1_HealthCheckRequest_desc, &hq,
+                          &tender_health_v1_HealthCheckResponse_desc, &hr),
+                     0);
+    assert_int_equal(hr.status, tender_health_v1_ServingStatus_NOT_SERVING);
     /* Reads still work. */
     Tender t;
     assert_int_equal(get(OFFICER, first, 0, &t), 0);
