@@ -11,243 +11,24 @@
 #include <cmocka.h>
 // clang-format on
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
-#include "tender/pki.h"
-#include "testsrv.h"
+#include "ctlrun.h"
 
-#define MAX_OUT (1 << 20)
-
-static char dir[256], pki[300], ctl_bin[300], srv_bin[300], committee[300];
-static int port;
-static pid_t srv_pid;
-
-/* The result of the last tenderctl run. */
-static struct {
-    int code;
-    char out[MAX_OUT];
-    char err[65536];
-} R;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
-        abort();
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static void path(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-}
-
-static void write_file(const char *p, const void *data, size_t len)
-{
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Read a whole file into buf (NUL-terminated); returns its length or -1. */
-static long read_file(const char *p, char *buf, size_t cap)
-{
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return (long)n;
-}
-
-/* Run tenderctl as who ("officer", "supplier", or NULL: anonymous) with the
- * NULL-terminated arguments, in folder cwd (NULL: the test folder). */
-static int vrun(const char *who, const char *cwd, va_list ap)
-{
-    char server[64], ca[320], cert[320], key[320], out[300], err[300];
-    const char *argv[64];
-    int n = 0;
-    snprintf(server, sizeof server, "127.0.0.1:%d", port);
-    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
-    argv[n++] = ctl_bin;
-    argv[n++] = "--server";
-    argv[n++] = server;
-    argv[n++] = "--ca";
-    argv[n++] = ca;
-    if (who) {
-        snprintf(cert, sizeof cert, "%s/%s.crt", pki, who);
-        snprintf(key, sizeof key, "%s/%s.key", pki, who);
-        argv[n++] = "--cert";
-        argv[n++] = cert;
-        argv[n++] = "--key";
-        argv[n++] = key;
-    }
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 63;)
-        argv[n++] = a;
-    argv[n] = NULL;
-    path(out, sizeof out, "ctl.out");
-    path(err, sizeof err, "ctl.err");
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        unsetenv("TENDER_SERVER");
-        unsetenv("TENDER_CA");
-        unsetenv("TENDER_CERT");
-        unsetenv("TENDER_KEY");
-        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd ? cwd : dir) != 0)
-            _exit(126);
-        execv(ctl_bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    R.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (read_file(out, R.out, sizeof R.out) < 0)
-        R.out[0] = '\0';
-    if (read_file(err, R.err, sizeof R.err) < 0)
-        R.err[0] = '\0';
-    return R.code;
-}
-
-static int ctl(const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    int rc = vrun(who, NULL, ap);
-    va_end(ap);
-    return rc;
-}
-
-static int ctl_in(const char *cwd, const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    int rc = vrun(who, cwd, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* Assert the last run ended with code; show its output when it did not. */
-#define EXPECT(want)                                                                               \
-    do {                                                                                           \
-        if (R.code != (want))                                                                      \
-            fail_msg("tenderctl exit %d, expected %d\nstdout: %s\nstderr: %s", R.code, (want),     \
-                     R.out, R.err);                                                                \
-    } while (0)
-
-#define HAS(text, needle)                                                                          \
-    do {                                                                                           \
-        if (!strstr((text), (needle)))                                                             \
-            fail_msg("expected \"%s\" in:\n%s", (needle), (text));                                 \
-    } while (0)
-
-#define HAS_NOT(text, needle)                                                                      \
-    do {                                                                                           \
-        if (strstr((text), (needle)))                                                              \
-            fail_msg("did not expect \"%s\" in:\n%s", (needle), (text));                           \
-    } while (0)
-
-/* Does text parse as JSON? (python3's json module is the judge.) */
-static bool json_ok(const char *text)
-{
-    char p[300], cmd[700];
-    path(p, sizeof p, "check.json");
-    write_file(p, text, strlen(text));
-    snprintf(cmd, sizeof cmd, "python3 -c 'import json,sys; json.load(sys.stdin)' < '%s'", p);
-    return system(cmd) == 0;
-}
-
-/* RFC 3339 UTC text of now + days (whole seconds). */
-static const char *future(char *buf, size_t len, double days)
-{
-    time_t t = time(NULL) + (time_t)(days * 86400);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-/* The first line of the last stdout. */
-static const char *first_line(char *buf, size_t len)
-{
-    snprintf(buf, len, "%.*s", (int)strcspn(R.out, "\n"), R.out);
-    return buf;
-}
-
-static void sha_hex(const void *data, size_t len, char hex[65])
-{
-    uint8_t d[32];
-    SHA256(data, len, d);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
-}
-
-/* ---- the server ---- */
-
-static int wait_listening(void)
-{
-    for (int i = 0; i < 600; i++) {
-        int status;
-        if (waitpid(srv_pid, &status, WNOHANG) == srv_pid)
-            return -1;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return 0;
-        usleep(20000);
-    }
-    return -1;
-}
+static char committee[300];
 
 static int setup(void **state)
 {
     (void)state;
-    char err[512], db[300], listen[64], cert[400], key[400], ca[400], log[300];
-    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
-    snprintf(ctl_bin, sizeof ctl_bin, "%s/bin/tenderctl", build);
-    snprintf(srv_bin, sizeof srv_bin, "%s/bin/tenderd", build);
-    if (build[0] != '/') { /* children run in other folders */
-        char cwd[200];
-        if (!getcwd(cwd, sizeof cwd))
-            return -1;
-        snprintf(ctl_bin, sizeof ctl_bin, "%s/%s/bin/tenderctl", cwd, build);
-    }
-    snprintf(dir, sizeof dir, "/tmp/tnd_ctl_XXXXXX");
-    if (!mkdtemp(dir))
+    if (ctlrun_init("/tmp/tnd_ctl_XXXXXX", NULL) != 0)
         return -1;
-    path(pki, sizeof pki, "pki");
-    if (tnd_pki_init(pki, err, sizeof err) != 0) {
-        fprintf(stderr, "pki: %s\n", err);
-        return -1;
-    }
     /* A committee of three, with random X25519-sized keys. */
     path(committee, sizeof committee, "committee.txt");
     FILE *f = fopen(committee, "w");
@@ -264,38 +45,7 @@ static int setup(void **state)
         fprintf(f, "%s  %s\n%s", names[i], b64, i == 0 ? "\n" : "");
     }
     fclose(f);
-    port = free_port();
-    path(db, sizeof db, "db");
-    path(log, sizeof log, "tenderd.log");
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    snprintf(cert, sizeof cert, "%s/server.crt", pki);
-    snprintf(key, sizeof key, "%s/server.key", pki);
-    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
-    fflush(NULL);
-    srv_pid = fork();
-    if (srv_pid < 0)
-        return -1;
-    if (srv_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0)
-            dup2(fd, 2);
-        execl(srv_bin, srv_bin, "--listen", listen, "--cert", cert, "--key", key, "--ca", ca,
-              "--db", db, "--min-tender-period", "0", "--min-amend-period", "0", "--log-level",
-              "warn", (char *)NULL);
-        _exit(127);
-    }
-    return wait_listening();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (srv_pid > 0) { /* only when test_server_stops_cleanly did not run */
-        kill(srv_pid, SIGKILL);
-        waitpid(srv_pid, NULL, 0);
-    }
-    test_rmtree(dir);
-    return 0;
+    return ctlrun_start_server(NULL);
 }
 
 /* ---- tests ---- */
@@ -720,18 +470,6 @@ static void test_help(void **state)
     EXPECT(2);
 }
 
-/* Last: SIGTERM drains the server, which exits 0. */
-static void test_server_stops_cleanly(void **state)
-{
-    (void)state;
-    int status;
-    assert_int_equal(kill(srv_pid, SIGTERM), 0);
-    assert_int_equal(waitpid(srv_pid, &status, 0), srv_pid);
-    srv_pid = 0;
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -744,5 +482,5 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_server_stops_cleanly),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, ctlrun_teardown);
 }

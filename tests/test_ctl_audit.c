@@ -12,188 +12,31 @@
 #include <cmocka.h>
 // clang-format on
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "tender/pki.h"
-#include "testsrv.h"
+#include "ctlrun.h"
 
-#define MAX_OUT (1 << 20)
-
-static char dir[256], pki[300], ctl_bin[300], srv_bin[300], committee[300];
+static char committee[300];
 static char vkey[400], other_vkey[400]; /* the server's log key; another log's */
-static int port;
-static pid_t srv_pid;
-
-/* The result of the last tenderctl run. */
-static struct {
-    int code;
-    char out[MAX_OUT];
-    char err[65536];
-} R;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
-        abort();
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static void path(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-}
-
-static void write_file(const char *p, const void *data, size_t len)
-{
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Read a whole file into buf (NUL-terminated); returns its length or -1. */
-static long read_file(const char *p, char *buf, size_t cap)
-{
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return (long)n;
-}
-
-/* The argv of a tenderctl run as who ("officer", "supplier" or NULL) with
- * the NULL-terminated arguments; the strings live in the caller's bufs. */
-typedef struct ctl_argv {
-    char server[64], ca[320], cert[320], key[320];
-    const char *argv[64];
-} ctl_argv;
-
-static void build_argv(ctl_argv *a, const char *who, va_list ap)
-{
-    int n = 0;
-    snprintf(a->server, sizeof a->server, "127.0.0.1:%d", port);
-    snprintf(a->ca, sizeof a->ca, "%s/ca.crt", pki);
-    a->argv[n++] = ctl_bin;
-    a->argv[n++] = "--server";
-    a->argv[n++] = a->server;
-    a->argv[n++] = "--ca";
-    a->argv[n++] = a->ca;
-    if (who) {
-        snprintf(a->cert, sizeof a->cert, "%s/%s.crt", pki, who);
-        snprintf(a->key, sizeof a->key, "%s/%s.key", pki, who);
-        a->argv[n++] = "--cert";
-        a->argv[n++] = a->cert;
-        a->argv[n++] = "--key";
-        a->argv[n++] = a->key;
-    }
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < 63;)
-        a->argv[n++] = s;
-    a->argv[n] = NULL;
-}
-
-/* Fork tenderctl with stdout and stderr into the named files (NULL:
- * /dev/null), after delay_ms. Returns the child's pid. */
-static pid_t spawn(const ctl_argv *a, const char *out, const char *err, int delay_ms)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        unsetenv("TENDER_SERVER");
-        unsetenv("TENDER_CA");
-        unsetenv("TENDER_CERT");
-        unsetenv("TENDER_KEY");
-        unsetenv("TENDER_LOG_KEY");
-        if (delay_ms)
-            usleep((useconds_t)delay_ms * 1000);
-        int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(dir) != 0)
-            _exit(126);
-        execv(ctl_bin, (char *const *)a->argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_code(pid_t pid)
-{
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Run tenderctl and wait; its exit code, stdout and stderr land in R. */
-static int ctl(const char *who, ...)
-{
-    char out[300], err[300];
-    ctl_argv a;
-    va_list ap;
-    va_start(ap, who);
-    build_argv(&a, who, ap);
-    va_end(ap);
-    path(out, sizeof out, "ctl.out");
-    path(err, sizeof err, "ctl.err");
-    R.code = wait_code(spawn(&a, out, err, 0));
-    if (read_file(out, R.out, sizeof R.out) < 0)
-        R.out[0] = '\0';
-    if (read_file(err, R.err, sizeof R.err) < 0)
-        R.err[0] = '\0';
-    return R.code;
-}
 
 /* Start tenderctl after delay_ms without waiting; its output is dropped. */
 static pid_t ctl_later(int delay_ms, const char *who, ...)
 {
-    ctl_argv a; /* the child gets its own copy */
     va_list ap;
     va_start(ap, who);
-    build_argv(&a, who, ap);
+    pid_t pid = ctl_vspawn(who, NULL, NULL, NULL, delay_ms, ap);
     va_end(ap);
-    return spawn(&a, NULL, NULL, delay_ms);
+    return pid;
 }
-
-/* Assert the last run ended with code; show its output when it did not. */
-#define EXPECT(want)                                                                               \
-    do {                                                                                           \
-        if (R.code != (want))                                                                      \
-            fail_msg("tenderctl exit %d, expected %d\nstdout: %s\nstderr: %s", R.code, (want),     \
-                     R.out, R.err);                                                                \
-    } while (0)
-
-#define HAS(text, needle)                                                                          \
-    do {                                                                                           \
-        if (!strstr((text), (needle)))                                                             \
-            fail_msg("expected \"%s\" in:\n%s", (needle), (text));                                 \
-    } while (0)
-
-#define HAS_NOT(text, needle)                                                                      \
-    do {                                                                                           \
-        if (strstr((text), (needle)))                                                              \
-            fail_msg("did not expect \"%s\" in:\n%s", (needle), (text));                           \
-    } while (0)
 
 /* Does every line of text parse as JSON? (python3's json module judges.) */
 static bool ndjson_ok(const char *text)
@@ -204,16 +47,6 @@ static bool ndjson_ok(const char *text)
     snprintf(cmd, sizeof cmd,
              "python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' < '%s'", p);
     return system(cmd) == 0;
-}
-
-/* RFC 3339 UTC text of now + days (whole seconds). */
-static const char *future(char *buf, size_t len, double days)
-{
-    time_t t = time(NULL) + (time_t)(days * 86400);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 /* The number after label in the last stdout ("size:     12"). */
@@ -248,63 +81,13 @@ static unsigned long long log_size(void)
     return number_after("size:");
 }
 
-/* ---- the server ---- */
-
-static int wait_listening(void)
-{
-    for (int i = 0; i < 600; i++) {
-        int status;
-        if (waitpid(srv_pid, &status, WNOHANG) == srv_pid)
-            return -1;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return 0;
-        usleep(20000);
-    }
-    return -1;
-}
-
-/* `tenderd --db DB --print-log-key` into out (its one line, no newline). */
-static int print_log_key(const char *db, char *out, size_t len)
-{
-    char cmd[800];
-    snprintf(cmd, sizeof cmd, "'%s' --db '%s' --print-log-key 2>/dev/null", srv_bin, db);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    if (!fgets(out, (int)len, p))
-        out[0] = '\0';
-    int rc = pclose(p);
-    out[strcspn(out, "\n")] = '\0';
-    return rc == 0 && out[0] ? 0 : -1;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    char err[512], db[300], other[300], listen[64], cert[400], key[400], ca[400], log[300];
-    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
-    snprintf(ctl_bin, sizeof ctl_bin, "%s/bin/tenderctl", build);
-    snprintf(srv_bin, sizeof srv_bin, "%s/bin/tenderd", build);
-    if (build[0] != '/') { /* children run in other folders */
-        char cwd[200];
-        if (!getcwd(cwd, sizeof cwd))
-            return -1;
-        snprintf(ctl_bin, sizeof ctl_bin, "%s/%s/bin/tenderctl", cwd, build);
-        snprintf(srv_bin, sizeof srv_bin, "%s/%s/bin/tenderd", cwd, build);
-    }
-    snprintf(dir, sizeof dir, "/tmp/tnd_audit_XXXXXX");
-    if (!mkdtemp(dir))
+    char db[300], other[300];
+    static const char *const unset[] = {"TENDER_LOG_KEY", NULL};
+    if (ctlrun_init("/tmp/tnd_audit_XXXXXX", unset) != 0)
         return -1;
-    path(pki, sizeof pki, "pki");
-    if (tnd_pki_init(pki, err, sizeof err) != 0) {
-        fprintf(stderr, "pki: %s\n", err);
-        return -1;
-    }
     path(committee, sizeof committee, "committee.txt");
     FILE *f = fopen(committee, "w");
     if (!f)
@@ -322,42 +105,13 @@ static int setup(void **state)
     path(db, sizeof db, "db");
     path(other, sizeof other, "other_db");
     /* Before the server starts: this creates the log key in its --db. */
-    if (print_log_key(db, vkey, sizeof vkey) != 0 ||
-        print_log_key(other, other_vkey, sizeof other_vkey) != 0 || strcmp(vkey, other_vkey) == 0) {
+    if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0 ||
+        ctlrun_print_log_key(other, other_vkey, sizeof other_vkey) != 0 ||
+        strcmp(vkey, other_vkey) == 0) {
         fprintf(stderr, "tenderd --print-log-key failed\n");
         return -1;
     }
-    port = free_port();
-    path(log, sizeof log, "tenderd.log");
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    snprintf(cert, sizeof cert, "%s/server.crt", pki);
-    snprintf(key, sizeof key, "%s/server.key", pki);
-    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
-    fflush(NULL);
-    srv_pid = fork();
-    if (srv_pid < 0)
-        return -1;
-    if (srv_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0)
-            dup2(fd, 2);
-        execl(srv_bin, srv_bin, "--listen", listen, "--cert", cert, "--key", key, "--ca", ca,
-              "--db", db, "--min-tender-period", "0", "--min-amend-period", "0", "--log-level",
-              "warn", (char *)NULL);
-        _exit(127);
-    }
-    return wait_listening();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (srv_pid > 0) { /* only when test_server_stops_cleanly did not run */
-        kill(srv_pid, SIGKILL);
-        waitpid(srv_pid, NULL, 0);
-    }
-    test_rmtree(dir);
-    return 0;
+    return ctlrun_start_server(NULL);
 }
 
 /* ---- tests ---- */
@@ -593,7 +347,7 @@ static void test_watch(void **state)
     /* A write while the watch runs (a question: the tender is published). */
     pid_t writer = ctl_later(700, "supplier", "question", "ask", id, "--text", "Drawings?", NULL);
     ctl(NULL, "--log-key", vkey, "--timeout", "2", "audit", "watch", NULL);
-    assert_int_equal(wait_code(writer), 0);
+    assert_int_equal(ctl_wait(writer), 0);
     EXPECT(0);
     HAS(R.out, " signature: OK\n");
     HAS(R.out, "consistent with");
@@ -630,18 +384,6 @@ static void test_help(void **state)
     EXPECT(2);
 }
 
-/* Last: SIGTERM drains the server, which exits 0. */
-static void test_server_stops_cleanly(void **state)
-{
-    (void)state;
-    int status;
-    assert_int_equal(kill(srv_pid, SIGTERM), 0);
-    assert_int_equal(waitpid(srv_pid, &status, 0), srv_pid);
-    srv_pid = 0;
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,5 +396,5 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_server_stops_cleanly),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, ctlrun_teardown);
 }
