@@ -31,7 +31,7 @@ static void on_record(tnd_call *call, void *request)
                         "with your certificate's key)");
         return;
     }
-    if (tnd_award_verify(r->decision, &r->signature, p->pubkey) != 0) {
+    if (tnd_award_verify(r->decision, r->signature.data, r->signature.len, p->pubkey) != 0) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "signature: does not verify with the key of your certificate (%s); "
                         "sign the decision exactly as sent",

@@ -137,6 +137,7 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
     tender_awards_v1_Award a, prev;
     tender_awards_v1_Award_init(&a);
     uint32_t seq = 0;
+    int code = 0;
     int st = load_tender(w, d->tender_id, &t, &op->peer);
     if (!st && t.status != ST(OPENED))
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
@@ -151,8 +152,10 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
             st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
                               t.id);
     }
-    if (!st && (st = tnd_award_check(d, &rec, &t, msg, sizeof msg)) != 0)
-        st = tnd_wtx_fail(w, st, "%s", msg);
+    if (!st && !t.fields)
+        st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "tender %s has no published fields", t.id);
+    if (!st && tnd_award_check(d, &rec, t.fields, &code, msg, sizeof msg) != 0)
+        st = tnd_wtx_fail(w, code, "%s", msg);
     if (!st) {
         st = latest(w, t.id, &prev, &seq); /* only its number is needed */
         tender_awards_v1_Award_free(&prev);

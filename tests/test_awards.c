@@ -529,7 +529,7 @@ static void test_award_rules_standstill_restart(void **state)
     cert_key("officer", opk);
     assert_int_equal(a.officer_key.len, 32);
     assert_memory_equal(a.officer_key.data, opk, 32);
-    assert_int_equal(tnd_award_verify(a.decision, &a.signature, a.officer_key.data), 0);
+    assert_int_equal(tnd_award_verify(a.decision, a.signature.data, a.signature.len, a.officer_key.data), 0);
     assert_int_equal(a.state, tender_awards_v1_AwardState_STANDSTILL);
     assert_string_equal(a.decision->winner, low);
     assert_string_equal(a.officer->organisation, "Ministry of Works");

@@ -1,19 +1,46 @@
 /* The rules an award decision must follow, checked against the opening
- * record (which the server wrote and logged), and the officer's signature. */
+ * record and the tender's published fields, and the officer's signature
+ * over the decision (tender/award.h). tenderd and auditors run the same
+ * code. */
+#include "tender/award.h"
+
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "awards.h"
+#include "tender/codec.h"
+#include "tender/status.h"
 
-#define BAD(code, ...) (snprintf(msg, len, __VA_ARGS__), (code))
+/* Set the status and the message; the decision is refused. */
+#define BAD(code, ...) (c->status = (code), snprintf(c->msg, c->len, __VA_ARGS__), TND_EINVAL)
 #define ARG TND_STATUS_INVALID_ARGUMENT
 #define PRE TND_STATUS_FAILED_PRECONDITION
 
+typedef tender_awards_v1_BidEvaluation evaluation;
+
+/* One check in progress: the inputs, what each opened bid's evaluation is
+ * (seen[i] for record bid i) and where the refusal goes. */
+typedef struct check {
+    const tender_awards_v1_Decision *d;
+    const tender_bids_v1_OpeningRecord *rec;
+    const tender_tenders_v1_TenderFields *pub;
+    const char *tender;
+    const evaluation **seen;
+    int status;
+    char *msg;
+    size_t len;
+} check;
+
+static const char *str(const char *s)
+{
+    return s ? s : "";
+}
+
 static const char *cur(const tender_common_v1_Money *m)
 {
-    return m && m->currency ? m->currency : "";
+    return m ? str(m->currency) : "";
 }
 
 static bool same_money(const tender_common_v1_Money *a, const tender_common_v1_Money *b)
@@ -27,42 +54,40 @@ static long find_bid(const tender_bids_v1_OpeningRecord *rec, const char *id)
     size_t lo = 0, hi = rec->n_bids;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(rec->bids[mid].bid_id ? rec->bids[mid].bid_id : "", id);
-        if (c == 0)
+        int cmp = strcmp(str(rec->bids[mid].bid_id), id);
+        if (cmp == 0)
             return (long)mid;
-        if (c < 0)
+        if (cmp < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    /* Not sorted after all (an older record): look at every bid. */
+    /* Not sorted after all (a record from elsewhere): look at every bid. */
     for (size_t i = 0; i < rec->n_bids; i++)
-        if (rec->bids[i].bid_id && strcmp(rec->bids[i].bid_id, id) == 0)
+        if (strcmp(str(rec->bids[i].bid_id), id) == 0)
             return (long)i;
     return -1;
 }
 
 /* Each evaluation: an opened bid, once; valid ones with the opened price,
- * disqualified ones with a reason. seen[i] points at the evaluation of
- * record bid i. */
-static int check_evaluations(const tender_awards_v1_Decision *d,
-                             const tender_bids_v1_OpeningRecord *rec, const tnd_tender *t,
-                             const tender_awards_v1_BidEvaluation **seen, char *msg, size_t len)
+ * disqualified ones with a reason. */
+static int check_evaluations(check *c)
 {
+    const tender_awards_v1_Decision *d = c->d;
     for (size_t i = 0; i < d->n_evaluations; i++) {
-        const tender_awards_v1_BidEvaluation *e = &d->evaluations[i];
+        const evaluation *e = &d->evaluations[i];
         if (!e->bid_id || !*e->bid_id)
             return BAD(ARG, "evaluations[%zu].bid_id: required", i);
-        long k = find_bid(rec, e->bid_id);
+        long k = find_bid(c->rec, e->bid_id);
         if (k < 0)
             return BAD(PRE,
                        "bid %s was not opened in tender %s: only the %zu bids of the "
                        "opening record can be evaluated",
-                       e->bid_id, t->id, rec->n_bids);
-        if (seen[k])
+                       e->bid_id, c->tender, c->rec->n_bids);
+        if (c->seen[k])
             return BAD(ARG, "bid %s is evaluated twice", e->bid_id);
-        seen[k] = e;
-        const tender_bids_v1_OpenedBid *o = &rec->bids[k];
+        c->seen[k] = e;
+        const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
         if (!e->valid) {
             if (!e->reason || !*e->reason)
                 return BAD(ARG, "bid %s: a disqualified bid needs a reason", e->bid_id);
@@ -80,21 +105,20 @@ static int check_evaluations(const tender_awards_v1_Decision *d,
                        e->bid_id, (long long)e->price->minor_units, cur(e->price),
                        o->price ? (long long)o->price->minor_units : 0LL, cur(o->price));
     }
-    for (size_t k = 0; k < rec->n_bids; k++)
-        if (!seen[k])
+    for (size_t k = 0; k < c->rec->n_bids; k++)
+        if (!c->seen[k])
             return BAD(PRE,
                        "the decision skips opened bid %s: every opened bid must be "
                        "evaluated (valid, or disqualified with a reason)",
-                       rec->bids[k].bid_id);
+                       str(c->rec->bids[k].bid_id));
     return 0;
 }
 
 /* A lowest-price award goes to the lowest valid price (ties allowed). */
-static int check_lowest(const tender_awards_v1_Decision *d, const tender_awards_v1_BidEvaluation *w,
-                        char *msg, size_t len)
+static int check_lowest(check *c, const evaluation *w)
 {
-    for (size_t i = 0; i < d->n_evaluations; i++) {
-        const tender_awards_v1_BidEvaluation *e = &d->evaluations[i];
+    for (size_t i = 0; i < c->d->n_evaluations; i++) {
+        const evaluation *e = &c->d->evaluations[i];
         if (!e->valid || e == w)
             continue;
         if (strcmp(cur(e->price), cur(w->price)) != 0)
@@ -112,11 +136,15 @@ static int check_lowest(const tender_awards_v1_Decision *d, const tender_awards_
     return 0;
 }
 
-static int check(const tender_awards_v1_Decision *d, const tender_bids_v1_OpeningRecord *rec,
-                 const tnd_tender *t, const tender_awards_v1_BidEvaluation **seen, char *msg,
-                 size_t len)
+static int check_decision(check *c)
 {
+    const tender_awards_v1_Decision *d = c->d;
     bool has_winner = d->winner && *d->winner;
+    if (!d->tender_id || !*d->tender_id)
+        return BAD(ARG, "tender_id: required");
+    if (strcmp(str(c->rec->tender_id), d->tender_id) != 0)
+        return BAD(PRE, "the decision is about tender %s but the opening record is of tender %s",
+                   d->tender_id, str(c->rec->tender_id));
     if (!d->rationale || !*d->rationale)
         return BAD(ARG, "rationale: required (why this decision)");
     if (d->unsuccessful && has_winner)
@@ -131,15 +159,12 @@ static int check(const tender_awards_v1_Decision *d, const tender_bids_v1_Openin
         return BAD(PRE,
                    "tender %s publishes no award weights: only a lowest-price award is "
                    "allowed",
-                   t->id);
-    if (has_winner) {
-        long k = find_bid(rec, d->winner);
-        if (k < 0)
-            return BAD(PRE, "winner %s is not an opened bid of tender %s", d->winner, t->id);
-    }
-    int st = check_evaluations(d, rec, t, seen, msg, len);
-    if (st)
-        return st;
+                   c->tender);
+    if (has_winner && find_bid(c->rec, d->winner) < 0)
+        return BAD(PRE, "winner %s is not an opened bid of tender %s", d->winner, c->tender);
+    int rc = check_evaluations(c);
+    if (rc)
+        return rc;
     if (d->unsuccessful) {
         for (size_t i = 0; i < d->n_evaluations; i++)
             if (d->evaluations[i].valid)
@@ -149,73 +174,61 @@ static int check(const tender_awards_v1_Decision *d, const tender_bids_v1_Openin
                            d->evaluations[i].bid_id);
         return 0;
     }
-    const tender_awards_v1_BidEvaluation *w = seen[find_bid(rec, d->winner)];
+    const evaluation *w = c->seen[find_bid(c->rec, d->winner)];
     if (!w->valid)
-        return BAD(PRE, "winner %s is disqualified in this decision (%s)", w->bid_id, w->reason);
-    return check_lowest(d, w, msg, len);
+        return BAD(PRE, "winner %s is disqualified in this decision (%s)", w->bid_id,
+                   str(w->reason));
+    return check_lowest(c, w);
 }
 
 int tnd_award_check(const tender_awards_v1_Decision *d, const tender_bids_v1_OpeningRecord *rec,
-                    const tnd_tender *t, char *msg, size_t len)
+                    const tender_tenders_v1_TenderFields *published, int *status, char *msg,
+                    size_t len)
 {
-    const tender_awards_v1_BidEvaluation **seen =
-        calloc(rec->n_bids ? rec->n_bids : 1, sizeof *seen);
-    if (!seen)
-        return BAD(TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    int st = check(d, rec, t, seen, msg, len);
-    free(seen);
-    return st;
+    check c = {.d = d, .rec = rec, .pub = published, .msg = msg, .len = msg ? len : 0};
+    if (!status)
+        return TND_EINVAL;
+    if (!d || !rec || !published) {
+        *status = ARG;
+        if (c.len)
+            snprintf(msg, len, "a decision, an opening record and the published tender are needed");
+        return TND_EINVAL;
+    }
+    c.tender = str(d->tender_id);
+    c.seen = calloc(rec->n_bids ? rec->n_bids : 1, sizeof *c.seen);
+    if (!c.seen) {
+        *status = TND_STATUS_RESOURCE_EXHAUSTED;
+        if (c.len)
+            snprintf(msg, len, "out of memory");
+        return TND_ENOMEM;
+    }
+    c.status = TND_STATUS_OK;
+    int rc = check_decision(&c);
+    free(c.seen);
+    *status = rc ? c.status : TND_STATUS_OK;
+    if (!rc && c.len)
+        msg[0] = 0;
+    return rc;
 }
 
-int tnd_award_verify(const tender_awards_v1_Decision *d, const tnd_bytes *sig,
+int tnd_award_verify(const tender_awards_v1_Decision *d, const uint8_t *sig, size_t sig_len,
                      const uint8_t key[32])
 {
     uint8_t *buf = NULL;
     size_t blen = 0;
-    if (sig->len != 64 || tnd_msg_encode(&tender_awards_v1_Decision_desc, d, &buf, &blen, NULL))
+    if (!d || !sig || !key)
+        return TND_EINVAL;
+    if (sig_len != 64)
         return TND_ECRYPTO;
+    int rc = tnd_msg_encode(&tender_awards_v1_Decision_desc, d, &buf, &blen, NULL);
+    if (rc)
+        return rc == TND_ENOMEM ? TND_ENOMEM : TND_ECRYPTO;
     EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, 32);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int ok = pk && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
-             EVP_DigestVerify(md, sig->data, 64, buf, blen) == 1;
+             EVP_DigestVerify(md, sig, 64, buf, blen) == 1;
     EVP_MD_CTX_free(md);
     EVP_PKEY_free(pk);
     free(buf);
     return ok ? 0 : TND_ECRYPTO;
-}
-
-size_t tnd_award_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq)
-{
-    size_t il = strlen(tender_id);
-    if (il + 5 > cap)
-        return 0;
-    memcpy(key, tender_id, il);
-    key[il] = 0;
-    for (int i = 0; i < 4; i++)
-        key[il + 1 + (size_t)i] = (uint8_t)(seq >> (24 - 8 * i));
-    return il + 5;
-}
-
-int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tender_awards_v1_Award *out,
-                     uint32_t *seq)
-{
-    uint8_t key[128];
-    size_t kl = tnd_award_key(key, sizeof key, tender_id, UINT32_MAX);
-    if (!kl)
-        return TND_ENOTFOUND;
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != 0)
-        return TND_EIO;
-    MDB_val k = {.mv_size = kl, .mv_data = key}, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    int ret = TND_ENOTFOUND;
-    if (rc == 0 && k.mv_size == kl && memcmp(k.mv_data, key, kl - 4) == 0) {
-        const uint8_t *p = (const uint8_t *)k.mv_data + kl - 4;
-        if (seq)
-            *seq = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-        ret = tnd_msg_decode(&tender_awards_v1_Award_desc, v.mv_data, v.mv_size, out, NULL);
-    }
-    mdb_cursor_close(cur);
-    return ret;
 }
