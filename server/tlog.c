@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tlog_check.h"
 
 struct tnd_tlog {
     EVP_PKEY *key;
@@ -265,117 +266,22 @@ static int batch_hook(tnd_wtx *w, void *arg)
 
 /* ---- start-up ---- */
 
-/* Rebuild every stored node from the events themselves and compare: an
- * event, a leaf or an inner node changed behind the server's back shows up
- * here. O(n) hashing, once per start. Returns the first bad position or 0. */
-static int verify_nodes(tnd_store *s, MDB_txn *txn, uint64_t size, char *err, size_t err_len)
-{
-    tnd_tlog_reader r = {s, txn};
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &cur) != 0) {
-        snprintf(err, err_len, "cannot read the events");
-        return TND_EIO;
-    }
-    MDB_val k, v;
-    uint64_t i = 0;
-    int rc = 0;
-    for (int c = mdb_cursor_get(cur, &k, &v, MDB_FIRST); c == 0 && i < size && !rc;
-         c = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
-        uint8_t h[32], stored[32], left[32];
-        if (k.mv_size != 8 || rd64(k.mv_data) != i || tnd_merkle_leaf_hash(v.mv_data, v.mv_size, h) ||
-            tnd_tlog_node_get(&r, 0, i, stored) != 0 || memcmp(h, stored, 32) != 0) {
-            snprintf(err, err_len, "event %llu does not match leaf %llu of the log: the database "
-                                   "was altered",
-                     (unsigned long long)i, (unsigned long long)i);
-            rc = TND_ECRYPTO;
-            break;
-        }
-        unsigned level = 0;
-        for (uint64_t idx = i; idx & 1; idx >>= 1) {
-            if (tnd_tlog_node_get(&r, level, idx - 1, left) != 0 ||
-                tnd_merkle_node_hash(left, h, h) != 0 ||
-                tnd_tlog_node_get(&r, level + 1, idx >> 1, stored) != 0 ||
-                memcmp(h, stored, 32) != 0) {
-                snprintf(err, err_len, "log node (%u, %llu) does not match the events below it: "
-                                       "the database was altered",
-                         level + 1, (unsigned long long)(idx >> 1));
-                rc = TND_ECRYPTO;
-                break;
-            }
-            level++;
-        }
-    }
-    mdb_cursor_close(cur);
-    if (!rc && i != size) {
-        snprintf(err, err_len, "the log has %llu leaves but only %llu events: the database was "
-                               "altered",
-                 (unsigned long long)size, (unsigned long long)i);
-        rc = TND_ECRYPTO;
-    }
-    return rc;
-}
-
 /* The stored tree must match the last checkpoint, which must carry our
- * signature, and every event must be a leaf. */
+ * signature, and every event must be a leaf (tlog_check.c). */
 static int check_stored(tnd_server *srv, char *err, size_t err_len)
 {
-    tnd_tlog *lg = srv->tlog;
+    tnd_note_verifier v;
+    if (tnd_note_verifier_parse(srv->tlog->vkey, &v) != 0) {
+        snprintf(err, err_len, "cannot parse the log's verifier key %s", srv->tlog->vkey);
+        return TND_ECRYPTO;
+    }
     MDB_txn *txn;
     if (tnd_store_read_begin(srv->store, &txn) != 0) {
         snprintf(err, err_len, "cannot read the store");
         return TND_EIO;
     }
-    int rc = 0;
-    char *note = NULL;
-    uint64_t size = 0, events = 0;
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_EVENTS), &cur) == 0) {
-        MDB_val k, v;
-        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
-            events = rd64(k.mv_data) + 1;
-        mdb_cursor_close(cur);
-    }
-    int lr = tnd_tlog_latest(srv->store, txn, &note, &size);
-    if (lr == TND_ENOTFOUND) {
-        if (events > 0) {
-            snprintf(err, err_len, "the database holds %llu events but no signed log checkpoint",
-                     (unsigned long long)events);
-            rc = TND_ECRYPTO;
-        }
-        goto out;
-    }
-    if (lr != 0) {
-        snprintf(err, err_len, "the latest log checkpoint is unreadable");
-        rc = TND_EIO;
-        goto out;
-    }
-    tnd_note_verifier v;
-    tnd_checkpoint cp;
-    uint8_t root[32];
-    tnd_tlog_reader r = {srv->store, txn};
-    if (tnd_note_verifier_parse(lg->vkey, &v) != 0 ||
-        tnd_checkpoint_verify(note, strlen(note), &v, &cp) != 0) {
-        snprintf(err, err_len, "the latest log checkpoint is not signed by this server's log key "
-                               "(%s)", lg->vkey);
-        rc = TND_ECRYPTO;
-    } else if (cp.size != size || events != size) {
-        snprintf(err, err_len,
-                 "the log does not match its checkpoint: checkpoint size %llu, tree size %llu, "
-                 "%llu events",
-                 (unsigned long long)cp.size, (unsigned long long)size,
-                 (unsigned long long)events);
-        rc = TND_ECRYPTO;
-    } else if ((rc = verify_nodes(srv->store, txn, size, err, err_len)) != 0) {
-        /* err says where */
-    } else if (tnd_merkle_root(tnd_tlog_node_get, &r, size, root) != 0 ||
-               memcmp(root, cp.root, 32) != 0) {
-        snprintf(err, err_len, "the stored log tree does not match its signed checkpoint at size "
-                               "%llu: the database was altered",
-                 (unsigned long long)size);
-        rc = TND_ECRYPTO;
-    }
-out:
-    free(note);
+    int rc = tnd_tlog_check(txn, tnd_store_dbi(srv->store, TND_TABLE_EVENTS),
+                            tnd_store_dbi(srv->store, TND_TABLE_LOG), &v, NULL, err, err_len);
     tnd_store_read_end(srv->store, txn);
     return rc;
 }
