@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
 #include "log.h"
 #include "server.h"
 #include "tlog.h"
@@ -13,8 +14,13 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: tenderd [OPTIONS]\n"
+            "       tenderd backup [--db DIR] --out FILE\n"
+            "       tenderd restore --from FILE [--db DIR] [--log-key KEYFILE] [--force]\n"
             "\n"
             "The tenderd tendering server: TLS 1.3 RPC (ALPN tender/1) on HOST:PORT.\n"
+            "backup copies the database while the server runs and verifies the copy's\n"
+            "transparency log; restore verifies a backup and installs it (see\n"
+            "tenderd backup --help, tenderd restore --help).\n"
             "\n"
             "  --listen HOST:PORT        address to listen on (default 127.0.0.1:7443)\n"
             "  --cert FILE               server certificate, PEM (default var/pki/server.crt)\n"
@@ -219,6 +225,10 @@ static void close_handle(uv_handle_t *h, void *arg)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "backup") == 0)
+        return tnd_backup_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "restore") == 0)
+        return tnd_restore_main(argc - 1, argv + 1);
     tnd_config cfg;
     tnd_config_defaults(&cfg);
     if (parse_args(argc, argv, &cfg) != 0)
