@@ -1,9 +1,10 @@
 # tenderd build. GNU make; dependencies through pkg-config (see `make deps`).
 #
 #   make            build everything into build/
-#   make test       unit + end-to-end tests, then the same under ASan+UBSan, a fuzz smoke run
-#                   and the store under ThreadSanitizer; one summary
+#   make test       unit + end-to-end tests, make demo, then the tests under ASan+UBSan, a fuzz
+#                   smoke run and the store under ThreadSanitizer; one summary
 #   make run        build and start tenderd on its embedded defaults
+#   make demo       the whole story of one tender, narrated, on a throwaway server
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make deps       install missing Debian packages (as root) or print the command
 #   make clean
@@ -57,7 +58,7 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
 
-.PHONY: all test check run fuzz fuzz-smoke deps deps-check clean tsan
+.PHONY: all test check run demo fuzz fuzz-smoke deps deps-check clean tsan
 .SECONDARY:
 all: $(BINS)
 
@@ -129,12 +130,14 @@ check: all $(TESTS)
 	@BUILD=$(BUILD) tests/run.sh $(TESTS)
 
 test: deps-check
-	@rm -f build/results build/asan/results build/fuzz/results build/tsan/results
+	@rm -f build/results build/asan/results build/fuzz/results build/tsan/results build/demo/results
 	@$(MAKE) --no-print-directory check BUILD=build || true
+	@$(MAKE) --no-print-directory demo DEMO_ARGS="--results build/demo/results" || true
 	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 || true
 	@$(MAKE) --no-print-directory fuzz-smoke || true
 	@$(MAKE) --no-print-directory tsan || true
-	@tests/summary.sh build/results build/asan/results build/fuzz/results build/tsan/results
+	@tests/summary.sh build/results build/asan/results build/fuzz/results build/tsan/results \
+	    build/demo/results
 
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -167,6 +170,11 @@ run: deps-check
 	@echo "  export TENDER_CERT=$(CURDIR)/var/pki/officer.crt TENDER_KEY=$(CURDIR)/var/pki/officer.key"
 	@echo "  $(CURDIR)/$(TENDERCTL) health"
 	$(TENDERD) $(RUN_ARGS)
+
+# The story of one tender told with tenderctl on a throwaway tenderd (tools/demo.sh).
+# make test runs it with DEMO_ARGS="--results build/demo/results": one counted result.
+demo: all
+	@BUILD=$(BUILD) tools/demo.sh $(DEMO_ARGS)
 
 # ---- dependencies ------------------------------------------------------------
 deps:
