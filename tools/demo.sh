@@ -46,6 +46,7 @@ srv_pid=
 step_name="setting up"
 
 # However the script ends: stop the server, remove the folder, report.
+# shellcheck disable=SC2317 # (run by the EXIT trap)
 finish() {
     local rc=$?
     if [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; then
@@ -189,7 +190,7 @@ printf '    %s\n' "$TENDER_LOG_KEY"
 
 say "The server starts with --min-tender-period 0, so that a tender may close a few" \
     "seconds after it is published (the default asks for a day)."
-for attempt in 1 2 3; do
+for _ in 1 2 3; do
     port=$(free_port) || fail "no free port (python3 is needed to find one)"
     printf '  $ tenderd --listen 127.0.0.1:%s --db db --min-tender-period 0 ... &\n' "$port"
     "$SRV" --listen "127.0.0.1:$port" --cert pki/server.crt --key pki/server.key \
