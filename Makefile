@@ -15,7 +15,7 @@ CC      ?= cc
 PKGS    := libuv msgpack lmdb libssl libcrypto jansson
 
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
-            libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema
+            libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -29,6 +29,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(OPT)
 LDLIBS   += $(PKG_LIBS) -lpthread
+# Libraries only tenderd (libtenderd) uses: its config file reader.
+SERVER_PKGS := inih
+SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
+CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 
 # ---- sources -----------------------------------------------------------------
 SCHEMAC_SRC := $(wildcard tools/schemac/*.c)
@@ -103,7 +107,7 @@ $(LIBSERVER): $(call obj,$(SERVER_SRC))
 
 $(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
 $(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBTENDER)
 	@mkdir -p $(@D)
@@ -115,7 +119,7 @@ TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSER
 
 $(BUILD)/tests/%: tests/%.c $(TEST_DEPS) | $(TGEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MF $@.d -o $@ $< $(TEST_DEPS) $(LDLIBS) $$(pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MF $@.d -o $@ $< $(TEST_DEPS) $(SERVER_LIBS) $(LDLIBS) $$(pkg-config --libs cmocka)
 
 $(BUILD)/obj/tests/support/%.o: tests/support/%.c | $(GEN_H) $(TGEN_H)
 	@mkdir -p $(@D)

@@ -1,42 +1,127 @@
-/* tenderd's embedded defaults. */
+/* tenderd's settings table and embedded defaults.
+ *
+ * Every setting an operator can change is one row below: the command-line
+ * flag, the config-file key and section, --print-config and --help all come
+ * from it. To add a setting: add the field to tnd_config (config.h), add a
+ * row here, and a line in docs/OPERATIONS.md (a test checks it is there). */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
-#include "tender/limits.h"
+
+/* offsetof and size of a tnd_config field: two columns of a row. */
+#define FIELD(f) offsetof(tnd_config, f), sizeof(((tnd_config *)0)->f)
+/* Longest text a char-array field holds. */
+#define CAP(f) (sizeof(((tnd_config *)0)->f) - 1)
+
+#define MiB (1ull << 20)
+
+/* section, key, flag, type, unit, field, min, max, default, arg, doc */
+const tnd_setting tnd_config_rows[] = {
+    {"server", "listen", "listen", TND_SET_STRING, TND_UNIT_COUNT, FIELD(listen), 1, CAP(listen),
+     "127.0.0.1:7443", "HOST:PORT", "address to listen on"},
+    {"server", "db", "db", TND_SET_STRING, TND_UNIT_COUNT, FIELD(db), 1, CAP(db), "var/db", "DIR",
+     "database folder"},
+    {"server", "log-level", "log-level", TND_SET_LOGLEVEL, TND_UNIT_COUNT, FIELD(log_level), 0, 0,
+     "info", "LEVEL", "lowest level logged: debug, info, warn or error"},
+    {"server", "log-origin", "log-origin", TND_SET_STRING, TND_UNIT_COUNT, FIELD(log_origin), 1,
+     CAP(log_origin), "tenderd.local/log", "NAME", "the transparency log's name in checkpoints"},
+    {"server", "grace", "grace", TND_SET_U32, TND_UNIT_MS, FIELD(grace_ms), 0, UINT32_MAX, "10s",
+     "MS", "drain: time in-flight calls get to finish"},
+
+    {"tls", "cert", "cert", TND_SET_STRING, TND_UNIT_COUNT, FIELD(cert), 1, CAP(cert),
+     "var/pki/server.crt", "FILE", "server certificate, PEM; re-read on SIGHUP"},
+    {"tls", "key", "key", TND_SET_STRING, TND_UNIT_COUNT, FIELD(key), 1, CAP(key),
+     "var/pki/server.key", "FILE", "server private key, PEM; re-read on SIGHUP"},
+    {"tls", "ca", "ca", TND_SET_STRING, TND_UNIT_COUNT, FIELD(ca), 1, CAP(ca), "var/pki/ca.crt",
+     "FILE", "CA that issues client certificates, PEM; re-read on SIGHUP"},
+    {"tls", "handshake-timeout", "handshake-timeout", TND_SET_U32, TND_UNIT_MS,
+     FIELD(handshake_timeout_ms), 1, UINT32_MAX, "10s", "MS", "TLS handshake time limit"},
+
+    {"connections", "max-connections", "max-connections", TND_SET_U32, TND_UNIT_COUNT,
+     FIELD(max_connections), 1, UINT32_MAX, "10000", "N", "open connections"},
+    {"connections", "max-streams", "max-streams", TND_SET_U32, TND_UNIT_COUNT, FIELD(max_streams),
+     1, UINT32_MAX, "1024", "N", "concurrent calls per connection"},
+    {"connections", "idle-timeout", "idle-timeout", TND_SET_U32, TND_UNIT_MS,
+     FIELD(idle_timeout_ms), 0, UINT32_MAX, "5m", "MS",
+     "close connections idle this long; 0 never"},
+    {"connections", "keepalive", "keepalive", TND_SET_U32, TND_UNIT_MS, FIELD(keepalive_ms), 0,
+     UINT32_MAX, "1m", "MS", "ping a silent peer this often; 0 never"},
+    {"connections", "keepalive-timeout", "keepalive-timeout", TND_SET_U32, TND_UNIT_MS,
+     FIELD(keepalive_timeout_ms), 1, UINT32_MAX, "20s", "MS",
+     "close when a ping is not answered in time"},
+    {"connections", "min-ping-interval", "min-ping-interval", TND_SET_U32, TND_UNIT_MS,
+     FIELD(min_ping_interval_ms), 0, UINT32_MAX, "1s", "MS", "pings closer than this are strikes"},
+
+    {"limits", "max-frame", "max-frame", TND_SET_U32, TND_UNIT_BYTES, FIELD(max_frame), 1024,
+     UINT32_MAX, "4MiB", "BYTES", "largest frame/message accepted"},
+    {"limits", "max-metadata", "max-metadata", TND_SET_U32, TND_UNIT_BYTES, FIELD(max_metadata),
+     256, UINT32_MAX, "16KiB", "BYTES", "metadata per call"},
+    {"limits", "max-bid-bytes", "max-bid-bytes", TND_SET_U32, TND_UNIT_BYTES, FIELD(max_bid_bytes),
+     1024, UINT32_MAX, "16MiB", "BYTES", "largest sealed bid accepted"},
+
+    {"store", "map-size", "map-size", TND_SET_U64, TND_UNIT_BYTES, FIELD(map_size), MiB, UINT64_MAX,
+     "1GiB", "BYTES", "initial LMDB map size"},
+    {"store", "max-map-size", "max-map-size", TND_SET_U64, TND_UNIT_BYTES, FIELD(max_map_size), MiB,
+     UINT64_MAX, "1TiB", "BYTES", "the map grows up to this"},
+    {"store", "write-queue", "write-queue", TND_SET_U32, TND_UNIT_COUNT, FIELD(write_queue), 1,
+     UINT32_MAX, "4096", "N", "queued writes before RESOURCE_EXHAUSTED"},
+
+    {"tenders", "min-tender-period", "min-tender-period", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(min_tender_period_ms), 0, UINT64_MAX, "1d", "S",
+     "publish: submission deadline at least this far ahead"},
+    {"tenders", "min-amend-period", "min-amend-period", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(min_amend_period_ms), 0, UINT64_MAX, "3d", "S",
+     "an amendment within this of the deadline must move the deadline at least this far ahead"},
+    {"tenders", "standstill", "standstill", TND_SET_U64, TND_UNIT_SECONDS, FIELD(standstill_ms), 0,
+     UINT64_MAX, "10d", "S",
+     "after an award, the time in which it may be cancelled before the tender is complete"},
+};
+
+const size_t tnd_config_rows_count = sizeof tnd_config_rows / sizeof tnd_config_rows[0];
 
 void tnd_config_defaults(tnd_config *c)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->listen, sizeof c->listen, "127.0.0.1:7443");
-    snprintf(c->db, sizeof c->db, "var/db");
-    snprintf(c->log_origin, sizeof c->log_origin, "tenderd.local/log");
-    /* TLS files default to the development PKI that `make run` creates. */
-    snprintf(c->cert, sizeof c->cert, "var/pki/server.crt");
-    snprintf(c->key, sizeof c->key, "var/pki/server.key");
-    snprintf(c->ca, sizeof c->ca, "var/pki/ca.crt");
-    c->log_level = TND_LOG_INFO;
-    c->max_frame = TND_DEFAULT_MAX_FRAME;
-    c->max_streams = 1024;
-    c->max_metadata = 16384;
-    c->max_connections = 10000;
+    for (size_t i = 0; i < tnd_config_rows_count; i++) {
+        char err[256];
+        /* The table's defaults are tested (test_config); a bad one would leave 0. */
+        if (tnd_setting_set(c, &tnd_config_rows[i], tnd_config_rows[i].def, err, sizeof err) != 0)
+            tnd_log(TND_LOG_ERROR, "bad default", "key", tnd_config_rows[i].key, "error", err,
+                    NULL);
+    }
+    /* Internal settings without a flag or key. */
     c->initial_window = 8u << 20;
     c->conn_window = 32u << 20;
-    c->handshake_timeout_ms = 10000;
-    c->idle_timeout_ms = 300000;
-    c->keepalive_ms = 60000;
-    c->keepalive_timeout_ms = 20000;
-    c->min_ping_interval_ms = 1000;
     c->max_ping_strikes = 5;
-    c->grace_ms = 10000;
     c->high_water = 4u << 20;
-    c->min_tender_period_ms = 24ull * 3600 * 1000;
-    c->min_amend_period_ms = 3ull * 24 * 3600 * 1000;
-    c->map_size = 1ull << 30;
-    c->max_map_size = 1ull << 40;
-    c->write_queue = 4096;
-    c->max_bid_bytes = 16u << 20;
-    c->standstill_ms = 10ull * 24 * 3600 * 1000;
+}
+
+const tnd_setting *tnd_setting_by_key(const char *key)
+{
+    for (size_t i = 0; i < tnd_config_rows_count; i++)
+        if (strcmp(tnd_config_rows[i].key, key) == 0)
+            return &tnd_config_rows[i];
+    return NULL;
+}
+
+const tnd_setting *tnd_setting_by_flag(const char *flag)
+{
+    for (size_t i = 0; i < tnd_config_rows_count; i++)
+        if (tnd_config_rows[i].flag && strcmp(tnd_config_rows[i].flag, flag) == 0)
+            return &tnd_config_rows[i];
+    return NULL;
+}
+
+void tnd_config_finish(tnd_config *c)
+{
+    if (c->max_map_size < c->map_size)
+        c->max_map_size = c->map_size;
+    /* Flow-control windows must hold at least one frame. */
+    if (c->initial_window < c->max_frame)
+        c->initial_window = c->max_frame;
+    if (c->conn_window < c->initial_window)
+        c->conn_window = c->initial_window;
 }

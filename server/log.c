@@ -24,6 +24,11 @@ int tnd_log_level_parse(const char *name)
     return -1;
 }
 
+const char *tnd_log_level_name(int level)
+{
+    return level >= 0 && level < 4 ? level_names[level] : "info";
+}
+
 /* Append value to buf, quoted and escaped when it holds spaces, quotes,
  * '=' or control bytes, so every line parses as logfmt. */
 static size_t put_value(char *buf, size_t at, size_t cap, const char *v)

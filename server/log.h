@@ -19,6 +19,9 @@ void tnd_log_set_level(tnd_log_level level);
 /** Parse "debug", "info", "warn", "error"; -1 if unknown. */
 int tnd_log_level_parse(const char *name);
 
+/** The name of a level ("info" for anything unknown). */
+const char *tnd_log_level_name(int level);
+
 /** Write one line: msg, then pairs of (key, value) strings ended by NULL.
  * A NULL value skips the pair. */
 void tnd_log(tnd_log_level level, const char *msg, ...) __attribute__((sentinel));
