@@ -37,6 +37,9 @@ const tnd_setting tnd_config_rows[] = {
      "var/pki/server.key", "FILE", "server private key, PEM; re-read on SIGHUP"},
     {"tls", "ca", "ca", TND_SET_STRING, TND_UNIT_COUNT, FIELD(ca), 1, CAP(ca), "var/pki/ca.crt",
      "FILE", "CA that issues client certificates, PEM; re-read on SIGHUP"},
+    {"tls", "crl", "crl", TND_SET_STRING, TND_UNIT_COUNT, FIELD(crl), 0, CAP(crl), "", "FILE",
+     "the CA's certificate revocation list, PEM: revoked client certificates are refused; "
+     "re-read on SIGHUP; empty: none"},
     {"tls", "handshake-timeout", "handshake-timeout", TND_SET_U32, TND_UNIT_MS,
      FIELD(handshake_timeout_ms), 1, UINT32_MAX, "10s", "MS", "TLS handshake time limit"},
 

@@ -13,6 +13,7 @@ typedef struct tnd_config {
     char cert[1024];       /* server certificate (PEM) */
     char key[1024];        /* server private key (PEM) */
     char ca[1024];         /* deployment CA: verifies client certificates */
+    char crl[1024];        /* the CA's revocation list (PEM); "" none */
     char db[1024];         /* database folder */
     char log_origin[128];  /* the transparency log's name (checkpoint origin) */
     int log_level;         /* tnd_log_level */

@@ -136,7 +136,8 @@ void tnd_config_print(const tnd_config *c, FILE *out)
             if (strcmp(s->section, tnd_config_rows[i].section) != 0)
                 continue;
             tnd_setting_format(c, s, value, sizeof value);
-            fprintf(out, "# %s (default %s)\n%s = %s\n", s->doc, s->def, s->key, value);
+            fprintf(out, "# %s (default %s)\n%s = %s\n", s->doc, *s->def ? s->def : "empty", s->key,
+                    value);
         }
     }
 }
@@ -208,7 +209,7 @@ void tnd_config_usage(FILE *out)
                 continue;
             char left[96], doc[600];
             snprintf(left, sizeof left, "--%s %s", s->flag, s->arg);
-            snprintf(doc, sizeof doc, "%s (default %s)%s%s", s->doc, s->def,
+            snprintf(doc, sizeof doc, "%s (default %s)%s%s", s->doc, *s->def ? s->def : "none",
                      strcmp(s->flag, s->key) ? "; in the file: " : "",
                      strcmp(s->flag, s->key) ? s->key : "");
             put_option(out, left, doc);
@@ -216,6 +217,8 @@ void tnd_config_usage(FILE *out)
     }
     fprintf(out,
             "\n"
-            "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads --cert, --key and --ca.\n"
+            "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP re-reads --cert, --key, --ca and\n"
+            "--crl (new connections use them; on any error the old ones stay and an error is\n"
+            "logged). Connections open at the reload keep the certificate check they had.\n"
             "Exit status: 0 done, 1 cannot start, 2 bad command line or config file.\n");
 }

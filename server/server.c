@@ -55,6 +55,18 @@ const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char 
     return NULL;
 }
 
+/* The TLS context for new connections: certificate, key, the CA for client
+ * certificates and, when configured, the CA's revocation list. */
+static SSL_CTX *make_ssl_ctx(const tnd_config *cfg, char *err, size_t err_len)
+{
+    SSL_CTX *ctx = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
+    if (ctx && cfg->crl[0] && tnd_tls_ctx_load_crl(ctx, cfg->crl, err, err_len) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, char *err,
                    size_t err_len)
 {
@@ -65,7 +77,7 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, cha
     srv->cfg = *cfg;
     srv->serving = 1; /* SERVING */
     tnd_server_add_schema(srv, &tnd_schema);
-    srv->ssl_ctx = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
+    srv->ssl_ctx = make_ssl_ctx(cfg, err, err_len);
     if (!srv->ssl_ctx)
         goto fail;
     tnd_store_opts so = {.dir = cfg->db,
@@ -173,17 +185,17 @@ void tnd_server_drain(tnd_server *srv)
 int tnd_server_reload_tls(tnd_server *srv)
 {
     char err[512];
-    SSL_CTX *ctx = tnd_tls_server_ctx_new(srv->cfg.cert, srv->cfg.key, srv->cfg.ca, err,
-                                          sizeof err);
+    SSL_CTX *ctx = make_ssl_ctx(&srv->cfg, err, sizeof err);
     if (!ctx) {
-        tnd_log(TND_LOG_ERROR, "certificate reload failed; keeping the old certificates",
-                "error", err, NULL);
+        tnd_log(TND_LOG_ERROR, "certificate reload failed; keeping the old certificates", "error",
+                err, NULL);
         return TND_ETLS;
     }
     /* Live connections hold their own reference through their SSL. */
     SSL_CTX_free(srv->ssl_ctx);
     srv->ssl_ctx = ctx;
-    tnd_log(TND_LOG_INFO, "certificates reloaded", "cert", srv->cfg.cert, "ca", srv->cfg.ca, NULL);
+    tnd_log(TND_LOG_INFO, "certificates reloaded", "cert", srv->cfg.cert, "ca", srv->cfg.ca, "crl",
+            srv->cfg.crl[0] ? srv->cfg.crl : NULL, NULL);
     return 0;
 }
 

@@ -159,7 +159,7 @@ static void test_every_key_documented(void **state)
         snprintf(want, sizeof want, "`--%s %s`", s->flag ? s->flag : "", s->arg);
         if (s->flag && !strstr(line, want))
             fail_msg("docs row for %s lacks %s: %s", s->key, want, line);
-        snprintf(want, sizeof want, "`%s`", s->def);
+        snprintf(want, sizeof want, *s->def ? "`%s`" : "none%s", s->def);
         if (!strstr(line, want))
             fail_msg("docs row for %s lacks the default %s: %s", s->key, want, line);
     }

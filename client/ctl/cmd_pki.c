@@ -1,5 +1,5 @@
-/* tenderctl pki init DIR / pki issue DIR NAME --role ROLE --org ORG [--days N]:
- * the development PKI (tender/pki.h). */
+/* tenderctl pki init DIR / pki issue DIR NAME --role ROLE --org ORG [--days N] /
+ * pki revoke DIR NAME: the development PKI (tender/pki.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 static const char pki_usage[] =
     "usage: tenderctl pki init DIR\n"
     "       tenderctl pki issue DIR NAME --role ROLE --org ORG [--days N]\n"
+    "       tenderctl pki revoke DIR NAME\n"
     "\n"
     "init   create a development PKI in DIR (made 0700 if missing): ca.crt/ca.key,\n"
     "       server.crt/server.key (localhost, 127.0.0.1, ::1) and identities officer,\n"
@@ -20,12 +21,15 @@ static const char pki_usage[] =
     "issue  issue NAME.crt and NAME.key signed by DIR/ca.key; ROLE is officer,\n"
     "       supplier, auditor or admin; ORG the organisation (subject O); N days of\n"
     "       validity (default 365).\n"
+    "revoke add NAME.crt to the CA's revocation list DIR/ca.crl (created on first use,\n"
+    "       re-signed, valid a year); tenderd --crl DIR/ca.crl refuses it after SIGHUP.\n"
     "Prints the files written (a JSON array with --json). Exit status 1 on failure.\n";
 
 static const char *const init_files[] = {
-    "ca.crt", "ca.key", "server.crt", "server.key", "officer.crt", "officer.key",
-    "officer2.crt", "officer2.key", "supplier.crt", "supplier.key", "supplier2.crt",
-    "supplier2.key", "auditor.crt", "auditor.key", "admin.crt", "admin.key",
+    "ca.crt",       "ca.key",       "server.crt",    "server.key",
+    "officer.crt",  "officer.key",  "officer2.crt",  "officer2.key",
+    "supplier.crt", "supplier.key", "supplier2.crt", "supplier2.key",
+    "auditor.crt",  "auditor.key",  "admin.crt",     "admin.key",
 };
 
 /* Print the files of list that exist in dir. */
@@ -126,6 +130,20 @@ int cmd_pki(ctl_global *g, int argc, char **argv)
         print_files(g, pos[1], files, 2);
         return CTL_EXIT_OK;
     }
-    ctl_err("pki: expected \"init DIR\" or \"issue DIR NAME ...\" (see tenderctl pki --help)");
+    if (n_pos >= 1 && strcmp(pos[0], "revoke") == 0) {
+        if (n_pos != 3 || role || org || days) {
+            ctl_err("pki revoke takes exactly DIR NAME (see tenderctl pki --help)");
+            return CTL_EXIT_USAGE;
+        }
+        if (tnd_pki_revoke(pos[1], pos[2], err, sizeof err) != 0) {
+            ctl_err("pki revoke %s: %s", pos[2], err);
+            return CTL_EXIT_FAIL;
+        }
+        const char *const files[] = {"ca.crl"};
+        print_files(g, pos[1], files, 1);
+        return CTL_EXIT_OK;
+    }
+    ctl_err("pki: expected \"init DIR\", \"issue DIR NAME ...\" or \"revoke DIR NAME\" (see "
+            "tenderctl pki --help)");
     return CTL_EXIT_USAGE;
 }
