@@ -62,49 +62,6 @@ static void set_copy(tnd_bytes *dst, const void *src, size_t len)
     }
 }
 
-/* Open one sealed bid into its record line. */
-static void open_one(const tender_bids_v1_SealedBid *b, const uint8_t sk[32],
-                     tender_bids_v1_OpenedBid *o)
-{
-    tender_bids_v1_OpenedBid_init(o);
-    o->bid_id = tnd_strdup(b->bid_id);
-    if (b->received) {
-        o->received = calloc(1, sizeof *o->received);
-        if (o->received)
-            *o->received = *b->received;
-    }
-    tnd_msg_hash(&tender_bids_v1_SealedBid_desc, b, &o->envelope_hash);
-    tender_bids_v1_BidContent c;
-    tender_bids_v1_BidContent_init(&c);
-    char why[256];
-    if (tnd_bid_open(b, sk, &c, why, sizeof why) != 0) {
-        o->failure = strdup(why);
-        return;
-    }
-    o->valid = true;
-    o->supplier_org = c.supplier_org;
-    o->supplier_name = c.supplier_name;
-    o->supplier_key = c.supplier_key;
-    o->price = c.price;
-    c.supplier_org = c.supplier_name = NULL;
-    c.supplier_key = (tnd_bytes){0};
-    c.price = NULL;
-    o->documents = calloc(c.n_documents ? c.n_documents : 1, sizeof *o->documents);
-    for (size_t i = 0; o->documents && i < c.n_documents; i++) {
-        tender_bids_v1_BidDocumentHash *d = &o->documents[o->n_documents++];
-        d->name = tnd_strdup(c.documents[i].name);
-        d->size = c.documents[i].content.len;
-        d->sha256.data = malloc(32);
-        if (d->sha256.data) {
-            SHA256(c.documents[i].content.data ? c.documents[i].content.data
-                                               : (const uint8_t *)"",
-                   c.documents[i].content.len, d->sha256.data);
-            d->sha256.len = 32;
-        }
-    }
-    tender_bids_v1_BidContent_free(&c);
-}
-
 /* Rebuild the key, open every bid in force, record and log the opening. */
 static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
 {
@@ -135,13 +92,14 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
     set_copy(&rec.opening_private_key, sk, 32);
     /* Every bid in force, in key order (bid id order). */
     MDB_cursor *cur;
+    bool oom = false;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
         0) {
         uint8_t key[80];
         size_t pl = tnd_bid_key(key, sizeof key, t->id, "", 0);
         MDB_val kk = {.mv_size = pl, .mv_data = key}, v;
         for (int rc = mdb_cursor_get(cur, &kk, &v, MDB_SET_RANGE);
-             rc == 0 && kk.mv_size > pl && memcmp(kk.mv_data, key, pl) == 0;
+             !oom && rc == 0 && kk.mv_size > pl && memcmp(kk.mv_data, key, pl) == 0;
              rc = mdb_cursor_get(cur, &kk, &v, MDB_NEXT)) {
             tender_bids_v1_SealedBid b;
             tender_bids_v1_SealedBid_init(&b);
@@ -150,14 +108,20 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
                 b.state == tender_bids_v1_BidState_SUBMITTED) {
                 tender_bids_v1_OpenedBid *nb =
                     realloc(rec.bids, (rec.n_bids + 1) * sizeof *rec.bids);
-                if (nb) {
+                if (!nb)
+                    oom = true;
+                else {
                     rec.bids = nb;
-                    open_one(&b, sk, &rec.bids[rec.n_bids++]);
+                    oom = tnd_bid_open_record(&b, sk, &rec.bids[rec.n_bids++]) != 0;
                 }
             }
             tender_bids_v1_SealedBid_free(&b);
         }
         mdb_cursor_close(cur);
+    }
+    if (oom) {
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        goto out;
     }
     if (tnd_wtx_put_msg(w, TND_TABLE_OPENINGS, t->id, strlen(t->id),
                         &tender_bids_v1_OpeningRecord_desc, &rec) != 0) {

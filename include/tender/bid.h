@@ -54,6 +54,16 @@ TND_MUST_CHECK int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *
 TND_MUST_CHECK int tnd_bid_open(const tender_bids_v1_SealedBid *b, const uint8_t opening_sk[32],
                                 tender_bids_v1_BidContent *content, char *why, size_t why_len);
 
+/** The opening record's line for one sealed bid: its id, time of receipt and
+ * envelope hash (SHA-256 of b's encoding), then, when it opens and verifies
+ * (tnd_bid_open), valid = true with the supplier, price and document hashes,
+ * otherwise the reason in failure. The server writes these lines at the
+ * opening; an auditor rebuilds them and compares. o need not be initialised;
+ * free it with tender_bids_v1_OpenedBid_free even on error.
+ * @return 0 (also for a bid that does not open); TND_ENOMEM; a codec error. */
+TND_MUST_CHECK int tnd_bid_open_record(const tender_bids_v1_SealedBid *b,
+                                       const uint8_t opening_sk[32], tender_bids_v1_OpenedBid *o);
+
 /** SHA-256("tender/1 share" || share): the commitment to one Shamir share. */
 TND_MUST_CHECK int tnd_share_hash(const uint8_t *share, size_t len, uint8_t out[32]);
 
