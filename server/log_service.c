@@ -231,7 +231,7 @@ static void leaves_pump(tnd_call *call)
             return;
         }
         MDB_cursor *cur;
-        int blocked = 0, sent = 0;
+        int blocked = 0, sent = 0, gap = 0;
         if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_EVENTS), &cur) == 0) {
             uint8_t k8[8];
             for (int i = 0; i < 8; i++)
@@ -243,8 +243,10 @@ static void leaves_pump(tnd_call *call)
                 uint64_t idx = 0;
                 for (size_t b = 0; b < k.mv_size && b < 8; b++)
                     idx = idx << 8 | ((const uint8_t *)k.mv_data)[b];
-                if (k.mv_size != 8 || idx != l->next)
-                    break; /* a gap in the events: the start-up check prevents it */
+                if (k.mv_size != 8 || idx != l->next) {
+                    gap = 1; /* the start-up check prevents it: the store was altered */
+                    break;
+                }
                 if (l->tender_id && !about_tender(&v, l->tender_id)) {
                     l->next++;
                     continue;
@@ -266,8 +268,15 @@ static void leaves_pump(tnd_call *call)
         tnd_store_read_end(srv->store, txn);
         if (blocked || !tnd_call_active(call))
             return; /* on_writable resumes */
-        if (sent == 0)
-            break;
+        if (gap || sent == 0) {
+            /* Every signed leaf must be there: never end a stream early as if
+             * the log were shorter. */
+            char msg[120];
+            snprintf(msg, sizeof msg, "event %llu is missing from the store",
+                     (unsigned long long)l->next);
+            leaves_done(call, l, TND_STATUS_DATA_LOSS, msg);
+            return;
+        }
     }
     leaves_done(call, l, TND_STATUS_OK, NULL);
 }
