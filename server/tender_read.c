@@ -36,7 +36,9 @@ static void on_get(tnd_call *call, void *request)
     tender_tenders_v1_Tender_init(&t);
     /* A draft is invisible outside its organisation, as if it did not exist. */
     int rc = tnd_tender_read_visible(srv->store, txn, req->id, tnd_call_peer(call), &t);
-    if (rc == 0 && req->version != 0 && req->version != t.version) {
+    /* A version asked for by number is that version as published, even the
+     * latest: the live record also carries later status changes. */
+    if (rc == 0 && req->version != 0) {
         if (req->version > t.version) {
             tnd_store_read_end(srv->store, txn);
             tnd_call_finish(call, TND_STATUS_NOT_FOUND,
