@@ -1,0 +1,278 @@
+/* Fetching one tender's public record for an audit (tender/verify.h):
+ * public calls only, nothing checked here beyond what is needed to ask the
+ * next question. tnd_tender_record_verify does the checking. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tender/verify.h"
+
+#define EV(name) tender_events_v1_EventKind_##name
+
+static int fail(tnd_status_info *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(tnd_status_info *st, int code, const char *fmt, ...)
+{
+    st->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->message, sizeof st->message, fmt, ap);
+    va_end(ap);
+    st->details_len = 0;
+    return code;
+}
+
+static int oom(tnd_status_info *st)
+{
+    return fail(st, TND_STATUS_INTERNAL, "out of memory");
+}
+
+/* Copy a list of 32-byte hashes out of a proof message. */
+static int copy_hashes(const tnd_bytes *h, size_t n, uint8_t (**out)[32], size_t *n_out,
+                       tnd_status_info *st)
+{
+    if (n > TND_MERKLE_MAX_PROOF)
+        return fail(st, TND_STATUS_DATA_LOSS, "a proof of %zu hashes (at most %d)", n,
+                    TND_MERKLE_MAX_PROOF);
+    *out = calloc(n ? n : 1, 32);
+    if (!*out)
+        return oom(st);
+    for (size_t i = 0; i < n; i++) {
+        if (h[i].len != 32)
+            return fail(st, TND_STATUS_DATA_LOSS, "hash %zu of a proof is not 32 bytes", i);
+        memcpy((*out)[i], h[i].data, 32);
+    }
+    *n_out = n;
+    return 0;
+}
+
+static int fetch_checkpoint(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    tender_common_v1_Empty req;
+    tender_common_v1_Empty_init(&req);
+    tender_log_v1_Checkpoint cp;
+    int code = tnd_client_unary(c, tender_log_v1_Log_GetCheckpoint_method, &req, &cp, NULL, st);
+    if (code)
+        return code;
+    /* Size and root as the server states them, to ask for proofs; verify
+     * checks the signed note says the same. */
+    int rc = cp.note && cp.root.len == 32 ? 0 : -1;
+    if (rc == 0) {
+        r->checkpoint_note = cp.note;
+        cp.note = NULL;
+        r->checkpoint.size = cp.size;
+        memcpy(r->checkpoint.root, cp.root.data, 32);
+    }
+    tender_log_v1_Checkpoint_free(&cp);
+    return rc ? fail(st, TND_STATUS_DATA_LOSS, "the server sent a checkpoint without a root") : 0;
+}
+
+static int fetch_consistency(tnd_client *c, tnd_tender_record *r, const tnd_checkpoint *saved,
+                             tnd_status_info *st)
+{
+    r->saved_size = saved->size;
+    if (saved->size == 0 || saved->size >= r->checkpoint.size)
+        return 0; /* nothing to prove, or verify reports the shrunken log */
+    tender_log_v1_ConsistencyProofRequest req = {.first = saved->size,
+                                                 .second = r->checkpoint.size};
+    tender_log_v1_ConsistencyProof p;
+    int code = tnd_client_unary(c, tender_log_v1_Log_GetConsistencyProof_method, &req, &p, NULL,
+                                st);
+    if (code)
+        return code;
+    code = copy_hashes(p.hashes, p.n_hashes, &r->consistency, &r->n_consistency, st);
+    tender_log_v1_ConsistencyProof_free(&p);
+    return code;
+}
+
+static int add_event(tnd_tender_record *r, tender_log_v1_Leaf *leaf, tnd_status_info *st)
+{
+    if (r->n_events > 0 && leaf->index <= r->events[r->n_events - 1].index)
+        return fail(st, TND_STATUS_DATA_LOSS, "the server sent leaf %llu out of order",
+                    (unsigned long long)leaf->index);
+    if (leaf->index >= r->checkpoint.size)
+        return fail(st, TND_STATUS_DATA_LOSS, "the server sent leaf %llu beyond the checkpoint",
+                    (unsigned long long)leaf->index);
+    tnd_record_event *ne = realloc(r->events, (r->n_events + 1) * sizeof *ne);
+    if (!ne)
+        return oom(st);
+    r->events = ne;
+    tnd_record_event *e = &r->events[r->n_events++];
+    memset(e, 0, sizeof *e);
+    tender_events_v1_Event_init(&e->ev);
+    e->index = leaf->index;
+    e->leaf = leaf->data;
+    leaf->data = (tnd_bytes){0};
+    e->decoded = e->leaf.data &&
+                 tender_events_v1_Event_decode(&e->ev, e->leaf.data, e->leaf.len, NULL) == 0;
+    return 0;
+}
+
+static int fetch_events(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    tender_log_v1_LeavesRequest req = {
+        .start = 0, .end = r->checkpoint.size, .tender_id = r->tender_id};
+    if (r->checkpoint.size == 0)
+        return 0;
+    tnd_client_stream *s;
+    int code = tnd_client_stream_open(c, tender_log_v1_Log_GetLeaves_method, &req, NULL, &s, st);
+    if (code)
+        return code;
+    tender_log_v1_Leaf leaf;
+    while (code == 0 && tnd_client_stream_next(s, &leaf, st) == 1) {
+        code = add_event(r, &leaf, st);
+        tender_log_v1_Leaf_free(&leaf);
+    }
+    tnd_client_stream_close(s);
+    if (code == 0 && st->code == TND_STATUS_DATA_LOSS) {
+        /* Events missing from the server's store: verify reports it. */
+        snprintf(r->events_error, sizeof r->events_error, "%s", st->message);
+        memset(st, 0, sizeof *st);
+    }
+    return code ? code : st->code;
+}
+
+static int fetch_proofs(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    for (size_t i = 0; i < r->n_events; i++) {
+        tnd_record_event *e = &r->events[i];
+        tender_log_v1_InclusionProofRequest req = {.index = e->index,
+                                                   .tree_size = r->checkpoint.size};
+        tender_log_v1_InclusionProof p;
+        int code = tnd_client_unary(c, tender_log_v1_Log_GetInclusionProof_method, &req, &p,
+                                    NULL, st);
+        if (code)
+            return code;
+        if (p.index != e->index || p.tree_size != r->checkpoint.size)
+            code = fail(st, TND_STATUS_DATA_LOSS,
+                        "the server answered with a proof of leaf %llu for size %llu",
+                        (unsigned long long)p.index, (unsigned long long)p.tree_size);
+        else
+            code = copy_hashes(p.hashes, p.n_hashes, &e->proof, &e->n_proof, st);
+        tender_log_v1_InclusionProof_free(&p);
+        if (code)
+            return code;
+    }
+    return 0;
+}
+
+static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
+    int code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, &r->current, NULL,
+                                st);
+    if (code)
+        return code;
+    uint32_t n = r->current.version;
+    /* Every version leaves at least one event; more versions than events is a lie. */
+    if (n > r->n_events)
+        return fail(st, TND_STATUS_DATA_LOSS,
+                    "tender %s claims %u versions but the log has %zu events", r->tender_id, n,
+                    r->n_events);
+    r->versions = calloc(n ? n : 1, sizeof *r->versions);
+    if (!r->versions)
+        return oom(st);
+    for (uint32_t v = 1; v <= n; v++) {
+        ref.version = v;
+        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref,
+                                &r->versions[v - 1], NULL, st);
+        if (code)
+            return code;
+        r->n_versions = v;
+    }
+    return 0;
+}
+
+static bool logged(const tnd_tender_record *r, int kind)
+{
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].decoded && (int)r->events[i].ev.kind == kind)
+            return true;
+    return false;
+}
+
+static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
+    int code = tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &r->opening, NULL,
+                                st);
+    if (code)
+        return code;
+    r->has_opening = true;
+    tnd_client_stream *s;
+    code = tnd_client_stream_open(c, tender_bids_v1_Bids_GetSealedBids_method, &ref, NULL, &s, st);
+    if (code)
+        return code;
+    r->has_bids = true;
+    tender_bids_v1_SealedBid b;
+    while (code == 0 && tnd_client_stream_next(s, &b, st) == 1) {
+        tender_bids_v1_SealedBid *nb = realloc(r->bids, (r->n_bids + 1) * sizeof *nb);
+        if (!nb) {
+            tender_bids_v1_SealedBid_free(&b);
+            code = oom(st);
+            break;
+        }
+        r->bids = nb;
+        r->bids[r->n_bids++] = b;
+    }
+    tnd_client_stream_close(s);
+    return code ? code : st->code;
+}
+
+int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                            tnd_tender_record *r, tnd_status_info *st)
+{
+    memset(r, 0, sizeof *r);
+    tender_tenders_v1_Tender_init(&r->current);
+    tender_bids_v1_OpeningRecord_init(&r->opening);
+    tender_awards_v1_Award_init(&r->award);
+    memset(st, 0, sizeof *st);
+    if (!c || !tender_id || !*tender_id || strlen(tender_id) >= sizeof r->tender_id)
+        return fail(st, TND_STATUS_INVALID_ARGUMENT, "a tender id of 1 to 64 bytes is needed");
+    strcpy(r->tender_id, tender_id);
+    int code = fetch_checkpoint(c, r, st);
+    if (!code && saved)
+        code = fetch_consistency(c, r, saved, st);
+    if (!code)
+        code = fetch_events(c, r, st);
+    if (!code)
+        code = fetch_proofs(c, r, st);
+    if (!code)
+        code = fetch_versions(c, r, st);
+    /* The opening and the award are public once logged; asking earlier
+     * would only be refused. */
+    if (!code && logged(r, EV(BIDS_OPENED)))
+        code = fetch_bids(c, r, st);
+    if (!code && (logged(r, EV(AWARD_RECORDED)) || logged(r, EV(TENDER_UNSUCCESSFUL)))) {
+        tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
+        code = tnd_client_unary(c, tender_awards_v1_Awards_Get_method, &ref, &r->award, NULL, st);
+        r->has_award = code == 0;
+    }
+    return code;
+}
+
+void tnd_tender_record_free(tnd_tender_record *r)
+{
+    if (!r)
+        return;
+    free(r->checkpoint_note);
+    free(r->consistency);
+    for (size_t i = 0; i < r->n_events; i++) {
+        free(r->events[i].leaf.data);
+        free(r->events[i].proof);
+        tender_events_v1_Event_free(&r->events[i].ev);
+    }
+    free(r->events);
+    tender_tenders_v1_Tender_free(&r->current);
+    for (size_t i = 0; i < r->n_versions; i++)
+        tender_tenders_v1_Tender_free(&r->versions[i]);
+    free(r->versions);
+    for (size_t i = 0; i < r->n_bids; i++)
+        tender_bids_v1_SealedBid_free(&r->bids[i]);
+    free(r->bids);
+    tender_bids_v1_OpeningRecord_free(&r->opening);
+    tender_awards_v1_Award_free(&r->award);
+    memset(r, 0, sizeof *r);
+}

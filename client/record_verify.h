@@ -1,0 +1,46 @@
+/* Internals of tnd_tender_record_verify (tender/verify.h), shared by
+ * record_verify.c (the log, the versions, the deadline) and
+ * record_verify_open.c (the opening, re-decryption, the award, signatures). */
+#ifndef TND_CLIENT_RECORD_VERIFY_H
+#define TND_CLIENT_RECORD_VERIFY_H
+
+#include <stdarg.h>
+
+#include "tender/verify.h"
+
+/** One run of the checks. */
+typedef struct tnd__vrun {
+    const tnd_tender_record *r;
+    const tnd_note_verifier *v;
+    const tnd_checkpoint *saved;
+    tnd_check_report_fn report;
+    void *ctx;
+    int failed;
+} tnd__vrun;
+
+/** Report one check's result; detail is printf-style. */
+void tnd__vreport(tnd__vrun *run, const char *check, tnd_check_result res, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** Milliseconds since the epoch of a timestamp; 0 when absent. */
+int64_t tnd__vms(const tender_common_v1_Timestamp *t);
+
+/** Does SHA-256 of msg's encoding equal h (32 bytes)? */
+bool tnd__vhash_is(const tnd_msg_desc *d, const void *msg, const tnd_bytes *h);
+
+/** Are the encodings of two messages of one type byte for byte equal? */
+bool tnd__vsame(const tnd_msg_desc *d, const void *a, const void *b);
+
+/** The fields of the latest published version, or NULL. */
+const tender_tenders_v1_TenderFields *tnd__vfields(const tnd_tender_record *r);
+
+/** The index in r->events of the last decoded event of kind (with object
+ * id obj when not NULL), or -1. */
+long tnd__vlast(const tnd_tender_record *r, int kind, const char *obj);
+
+void tnd__vcheck_opening(tnd__vrun *run);
+void tnd__vcheck_decryption(tnd__vrun *run);
+void tnd__vcheck_award(tnd__vrun *run);
+void tnd__vcheck_signatures(tnd__vrun *run);
+
+#endif

@@ -1,0 +1,341 @@
+/* The checks of one tender's record from the opening on: the opening
+ * against the opening time and the committee's shares, re-decryption of
+ * every logged ciphertext against the opening record, the award against
+ * its criterion and the opened bids, and the suppliers' and the officer's
+ * signatures (tender/verify.h). */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record_verify.h"
+#include "tender/award.h"
+#include "tender/bid.h"
+#include "tender/sealed.h"
+
+#define EV(name) tender_events_v1_EventKind_##name
+#define BS(name) tender_bids_v1_BidState_##name
+#define AS(name) tender_awards_v1_AwardState_##name
+#define REC_DESC (&tender_bids_v1_OpeningRecord_desc)
+
+static const tender_tenders_v1_Committee *committee(const tnd_tender_record *r)
+{
+    const tender_tenders_v1_TenderFields *f = tnd__vfields(r);
+    return f ? f->committee : NULL;
+}
+
+static long member_of(const tender_tenders_v1_Committee *cm, const tnd_bytes *key)
+{
+    for (size_t i = 0; cm && key->len == 32 && i < cm->n_members; i++)
+        if (cm->members[i].public_key.len == 32 &&
+            memcmp(cm->members[i].public_key.data, key->data, 32) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Is the tender past its opening by its events (whether or not the
+ * server shows an opening record)? */
+static bool opened_by_events(const tnd_tender_record *r)
+{
+    return tnd__vlast(r, EV(BIDS_OPENED), NULL) >= 0;
+}
+
+/* ---- the opening ------------------------------------------------------- */
+
+/* The shares logged before the opening: accepted ones (no note) from
+ * distinct members, after the opening time. Returns how many. */
+static long count_shares(tnd__vrun *run, size_t opened_at, int64_t opening_time)
+{
+    const tnd_tender_record *r = run->r;
+    const tender_tenders_v1_Committee *cm = committee(r);
+    uint32_t seen = 0; /* committees have at most 32 members */
+    long n = 0;
+    for (size_t i = 0; i < opened_at; i++) {
+        const tender_events_v1_Event *ev = &r->events[i].ev;
+        if (!r->events[i].decoded || ev->kind != EV(SHARE_RECEIVED) || (ev->note && *ev->note))
+            continue;
+        unsigned m;
+        if (!ev->object_id || sscanf(ev->object_id, "member %u", &m) != 1 || !cm ||
+            m >= cm->n_members || m >= 32) {
+            tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                         "event %llu logs a share of \"%s\", who is not on the committee",
+                         (unsigned long long)r->events[i].index,
+                         ev->object_id ? ev->object_id : "");
+            return -1;
+        }
+        if (tnd__vms(ev->time) < opening_time) {
+            tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                         "member %u's share was taken before the opening time (event %llu)", m,
+                         (unsigned long long)r->events[i].index);
+            return -1;
+        }
+        if (!(seen & 1u << m))
+            n++;
+        seen |= 1u << m;
+    }
+    return n;
+}
+
+void tnd__vcheck_opening(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    long at = tnd__vlast(r, EV(BIDS_OPENED), NULL);
+    if (at < 0) {
+        tnd__vreport(run, "opening", TND_CHECK_SKIPPED, "the bids are not opened yet");
+        return;
+    }
+    const tender_events_v1_Event *ev = &r->events[at].ev;
+    const tender_tenders_v1_TenderFields *f = tnd__vfields(r);
+    const tender_tenders_v1_Committee *cm = committee(r);
+    const tender_bids_v1_OpeningRecord *rec = &r->opening;
+    int64_t opening_time = f ? tnd__vms(f->opening_time) : 0;
+    if (!cm || !opening_time) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the tender publishes no committee or opening time");
+        return;
+    }
+    if (tnd__vms(ev->time) < opening_time) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the bids were opened (event %llu) before the opening time",
+                     (unsigned long long)r->events[at].index);
+        return;
+    }
+    long shares = count_shares(run, (size_t)at, opening_time);
+    if (shares < 0)
+        return;
+    if ((unsigned long)shares < cm->threshold) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the log holds %ld accepted share(s) before the opening; %u are needed",
+                     shares, cm->threshold);
+        return;
+    }
+    if (!r->has_opening || !tnd__vhash_is(REC_DESC, rec, &ev->object_hash) || !rec->tender_id ||
+        strcmp(rec->tender_id, r->tender_id) != 0 ||
+        tnd__vms(rec->opened) != tnd__vms(ev->time)) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the opening record differs from what event %llu logged",
+                     (unsigned long long)r->events[at].index);
+        return;
+    }
+    uint32_t seen = 0;
+    for (size_t i = 0; i < rec->n_share_members; i++) {
+        long m = member_of(cm, &rec->share_members[i]);
+        if (m < 0 || m >= 32 || (seen & 1u << m)) {
+            tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                         "the opening record names a share that is not from a distinct "
+                         "committee member");
+            return;
+        }
+        seen |= 1u << m;
+    }
+    if (rec->n_share_members < cm->threshold) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the opening record names %zu share(s); %u are needed",
+                     rec->n_share_members, cm->threshold);
+        return;
+    }
+    tnd__vreport(run, "opening", TND_CHECK_OK,
+                 "opened after the opening time with %zu distinct committee shares (k = %u of "
+                 "%zu); the record matches event %llu",
+                 rec->n_share_members, cm->threshold, cm->n_members,
+                 (unsigned long long)r->events[at].index);
+}
+
+/* ---- re-decryption ----------------------------------------------------- */
+
+/* What differs between two record lines, for the message. */
+static const char *line_difference(const tender_bids_v1_OpenedBid *want,
+                                   const tender_bids_v1_OpenedBid *got)
+{
+    const tnd_msg_desc *money = &tender_common_v1_Money_desc;
+    if (want->valid != got->valid)
+        return want->valid ? "it opens, but the record calls it failed"
+                           : "it does not open, but the record calls it valid";
+    if (!tnd__vsame(money, want->price, got->price))
+        return "the price differs";
+    if (!tnd__vsame(&tender_bids_v1_OpenedBid_desc, want, got)) {
+        if (tnd__vms(want->received) != tnd__vms(got->received))
+            return "the time of receipt differs";
+        if (want->envelope_hash.len != got->envelope_hash.len ||
+            (want->envelope_hash.len &&
+             memcmp(want->envelope_hash.data, got->envelope_hash.data, want->envelope_hash.len)))
+            return "the envelope hash differs";
+        return "the supplier, documents or failure differ";
+    }
+    return NULL;
+}
+
+void tnd__vcheck_decryption(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    if (!opened_by_events(r)) {
+        tnd__vreport(run, "decryption", TND_CHECK_SKIPPED, "the bids are not opened yet");
+        return;
+    }
+    const tender_bids_v1_OpeningRecord *rec = &r->opening;
+    const tender_tenders_v1_Committee *cm = committee(r);
+    uint8_t pk[32];
+    if (!cm || cm->opening_public_key.len != 32 || rec->opening_private_key.len != 32 ||
+        tnd_x25519_public(rec->opening_private_key.data, pk) != 0 ||
+        CRYPTO_memcmp(pk, cm->opening_public_key.data, 32) != 0) {
+        tnd__vreport(run, "decryption", TND_CHECK_FAILED,
+                     "the published opening key is not the tender's opening key");
+        return;
+    }
+    size_t line = 0;
+    for (size_t i = 0; i < r->n_bids; i++) {
+        const tender_bids_v1_SealedBid *b = &r->bids[i];
+        if (b->state != BS(SUBMITTED))
+            continue; /* replaced and withdrawn bids are not opened */
+        const char *id = b->bid_id ? b->bid_id : "?";
+        if (line >= rec->n_bids) {
+            tnd__vreport(run, "decryption", TND_CHECK_FAILED,
+                         "bid %s is missing from the opening record", id);
+            return;
+        }
+        tender_bids_v1_OpenedBid mine;
+        const char *diff = "cannot rebuild its line (out of memory)";
+        if (tnd_bid_open_record(b, rec->opening_private_key.data, &mine) == 0)
+            diff = line_difference(&mine, &rec->bids[line]);
+        if (!diff && (!rec->bids[line].bid_id || strcmp(rec->bids[line].bid_id, id) != 0))
+            diff = "the record lists another bid in its place";
+        tender_bids_v1_OpenedBid_free(&mine);
+        if (diff) {
+            tnd__vreport(run, "decryption", TND_CHECK_FAILED,
+                         "re-decrypting bid %s does not give the opening record: %s", id, diff);
+            return;
+        }
+        line++;
+    }
+    if (line != rec->n_bids) {
+        tnd__vreport(run, "decryption", TND_CHECK_FAILED,
+                     "the opening record lists %zu bid(s) but %zu sealed bid(s) were in force",
+                     rec->n_bids, line);
+        return;
+    }
+    tnd__vreport(run, "decryption", TND_CHECK_OK,
+                 "re-decrypting the %zu bid(s) in force with the published key gives exactly "
+                 "the opening record",
+                 line);
+}
+
+/* ---- the award --------------------------------------------------------- */
+
+/* The last award event of the tender, or -1. */
+static long last_award_event(const tnd_tender_record *r)
+{
+    long best = -1;
+    static const int kinds[] = {EV(AWARD_RECORDED), EV(AWARD_CANCELLED), EV(TENDER_COMPLETED),
+                                EV(TENDER_UNSUCCESSFUL)};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        long i = tnd__vlast(r, kinds[k], NULL);
+        if (i > best)
+            best = i;
+    }
+    return best;
+}
+
+static int state_after(int kind)
+{
+    switch (kind) {
+    case EV(AWARD_RECORDED):
+        return AS(STANDSTILL);
+    case EV(AWARD_CANCELLED):
+        return AS(CANCELLED);
+    case EV(TENDER_COMPLETED):
+        return AS(FINAL);
+    default:
+        return AS(UNSUCCESSFUL);
+    }
+}
+
+void tnd__vcheck_award(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    long at = last_award_event(r);
+    if (at < 0) {
+        tnd__vreport(run, "award", TND_CHECK_SKIPPED, "no award is recorded yet");
+        return;
+    }
+    const tender_events_v1_Event *ev = &r->events[at].ev;
+    const tender_awards_v1_Award *a = &r->award;
+    const tender_awards_v1_Decision *d = a->decision;
+    if (!r->has_award || !a->id || !ev->object_id || strcmp(a->id, ev->object_id) != 0 ||
+        !tnd__vhash_is(&tender_awards_v1_Award_desc, a, &ev->object_hash) || !d ||
+        !a->tender_id || strcmp(a->tender_id, r->tender_id) != 0 || !d->tender_id ||
+        strcmp(d->tender_id, r->tender_id) != 0) {
+        tnd__vreport(run, "award", TND_CHECK_FAILED,
+                     "the award as the server shows it differs from what event %llu logged",
+                     (unsigned long long)r->events[at].index);
+        return;
+    }
+    if ((int)a->state != state_after(ev->kind)) {
+        tnd__vreport(run, "award", TND_CHECK_FAILED,
+                     "award %s is in another state than its last event says", a->id);
+        return;
+    }
+    if (ev->kind == EV(TENDER_COMPLETED) && tnd__vms(ev->time) < tnd__vms(a->standstill_end)) {
+        tnd__vreport(run, "award", TND_CHECK_FAILED,
+                     "the tender was completed before the standstill of award %s ended", a->id);
+        return;
+    }
+    int status = 0;
+    char why[400] = "";
+    if (!r->has_opening ||
+        tnd_award_check(d, &r->opening, tnd__vfields(r), &status, why, sizeof why) != 0) {
+        tnd__vreport(run, "award", TND_CHECK_FAILED,
+                     "award %s does not follow from its criterion and the opened bids: %s", a->id,
+                     r->has_opening ? why : "there is no opening record");
+        return;
+    }
+    tnd__vreport(run, "award", TND_CHECK_OK,
+                 "award %s (%s) follows from its criterion and the opened bids; it matches "
+                 "event %llu",
+                 a->id, d->unsuccessful ? "unsuccessful" : d->winner ? d->winner : "?",
+                 (unsigned long long)r->events[at].index);
+}
+
+/* ---- signatures -------------------------------------------------------- */
+
+static const tender_bids_v1_SealedBid *sealed(const tnd_tender_record *r, const char *id)
+{
+    for (size_t i = 0; id && i < r->n_bids; i++)
+        if (r->bids[i].bid_id && strcmp(r->bids[i].bid_id, id) == 0)
+            return &r->bids[i];
+    return NULL;
+}
+
+void tnd__vcheck_signatures(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    if (!opened_by_events(r)) {
+        tnd__vreport(run, "signatures", TND_CHECK_SKIPPED,
+                     "the suppliers are revealed at the opening");
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < r->opening.n_bids; i++) {
+        const tender_bids_v1_OpenedBid *o = &r->opening.bids[i];
+        if (!o->valid)
+            continue;
+        const tender_bids_v1_SealedBid *b = sealed(r, o->bid_id);
+        if (!b || o->supplier_key.len != 32 || tnd_bid_verify(b, o->supplier_key.data) != 0) {
+            tnd__vreport(run, "signatures", TND_CHECK_FAILED,
+                         "bid %s is not signed by the supplier key the opening names",
+                         o->bid_id ? o->bid_id : "?");
+            return;
+        }
+        n++;
+    }
+    bool award = r->has_award && r->award.decision;
+    if (award && (r->award.officer_key.len != 32 ||
+                  tnd_award_verify(r->award.decision, r->award.signature.data,
+                                   r->award.signature.len, r->award.officer_key.data) != 0)) {
+        tnd__vreport(run, "signatures", TND_CHECK_FAILED,
+                     "award %s is not signed by the officer key it names",
+                     r->award.id ? r->award.id : "?");
+        return;
+    }
+    tnd__vreport(run, "signatures", TND_CHECK_OK, "%zu supplier signature(s)%s verify", n,
+                 award ? " and the officer's award signature" : "");
+}
