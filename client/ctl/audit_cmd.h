@@ -57,5 +57,6 @@ int audit_parse_u64(const char *s, uint64_t *out);
 
 int audit_prove(ctl_global *g, int argc, char **argv);
 int audit_log(ctl_global *g, int argc, char **argv);
+int audit_verify(ctl_global *g, int argc, char **argv);
 
 #endif

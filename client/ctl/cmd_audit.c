@@ -24,6 +24,7 @@ static const char audit_usage[] =
     "  consistency --from FILE [--update]    the log still extends a saved checkpoint\n"
     "  log [--from N] [--to M] [--tender ID] the events, one a line\n"
     "  watch [--from FILE]                   verify each new checkpoint as it is signed\n"
+    "  verify TENDER [--checkpoint FILE]     every check of one tender, from the log alone\n"
     "\n"
     "The key: --log-key VKEY or env TENDER_LOG_KEY, the text `tenderd --print-log-key`\n"
     "prints, obtained from the log's operator out of band. Without it tenderctl asks the\n"
@@ -500,6 +501,7 @@ int cmd_audit(ctl_global *g, int argc, char **argv)
                                    {"prove", audit_prove},
                                    {"consistency", audit_consistency},
                                    {"log", audit_log},
-                                   {"watch", audit_watch}};
+                                   {"watch", audit_watch},
+                                   {"verify", audit_verify}};
     return ctl_subcommand(g, argc, argv, "audit", audit_usage, subs, sizeof subs / sizeof *subs);
 }

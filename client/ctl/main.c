@@ -21,7 +21,7 @@ static const char usage[] =
     "  tender create|edit|publish|amend|cancel|show|list|documents|download ...\n"
     "                                 tenders (see tenderctl tender --help)\n"
     "  question ask|answer|list ...   questions about a tender and their answers\n"
-    "  audit checkpoint|prove|consistency|log|watch ...\n"
+    "  audit checkpoint|prove|consistency|log|watch|verify ...\n"
     "                                 verify the transparency log (see tenderctl audit --help)\n"
     "  keys gen NAME [--dir DIR]      a committee member's X25519 key pair\n"
     "  bid submit|replace|withdraw|status|receipt ...\n"

@@ -1,0 +1,422 @@
+/* End-to-end tests of `tenderctl audit verify`: a whole tender life cycle
+ * through tenderctl against the real tenderd (three sealed bids, one
+ * replaced, opened by 2 of 3, awarded and completed) verifies at every
+ * stage; then the database is altered behind the running server's back,
+ * the way an insider with disk access would (a price in the opening
+ * record, a bid's time of receipt, a deleted event, a rewritten leaf, the
+ * award's winner), and verify must name the check that fails, and pass
+ * again once the bytes are put back. */
+/* cmocka.h needs these first. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctlrun.h"
+#include "tender_schema.h"
+
+static char vkey[400], tender[64], saved[300];
+static char bid[3][64]; /* supplier's first (replaced), supplier2's, supplier's second */
+
+static int setup(void **state)
+{
+    (void)state;
+    char db[300];
+    if (ctlrun_init("/tmp/tnd_verify_XXXXXX", NULL) != 0)
+        return -1;
+    path(db, sizeof db, "db");
+    if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0)
+        return -1;
+    path(saved, sizeof saved, "saved.checkpoint");
+    static const char *const extra[] = {"--standstill", "2", NULL};
+    return ctlrun_start_server(extra);
+}
+
+/* ---- the database, behind the server's back ------------------------------ */
+
+/* Every LMDB call below runs with no assertion inside a transaction: a
+ * failed assertion jumps out of the test, and a write transaction left
+ * open would hold the lock that tenderd's writer needs. */
+static int db_open(MDB_env **env, MDB_txn **txn, MDB_dbi *dbi, const char *table, bool write)
+{
+    char db[300];
+    path(db, sizeof db, "db");
+    int rc = mdb_env_create(env);
+    if (rc == 0 && (rc = mdb_env_set_maxdbs(*env, 32)) == 0 &&
+        (rc = mdb_env_open(*env, db, MDB_NOTLS, 0600)) == 0 &&
+        (rc = mdb_txn_begin(*env, NULL, write ? 0 : MDB_RDONLY, txn)) == 0 &&
+        (rc = mdb_dbi_open(*txn, table, 0, dbi)) != 0)
+        mdb_txn_abort(*txn);
+    if (rc != 0)
+        mdb_env_close(*env);
+    return rc;
+}
+
+/* Read a record's bytes (malloc'd into *out). */
+static void db_read(const char *table, const void *key, size_t klen, uint8_t **out, size_t *len)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(db_open(&env, &txn, &dbi, table, false), 0);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    *out = rc == 0 ? malloc(v.mv_size) : NULL;
+    if (*out) {
+        memcpy(*out, v.mv_data, v.mv_size);
+        *len = v.mv_size;
+    }
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    assert_int_equal(rc, 0);
+    assert_non_null(*out);
+}
+
+/* Write (value non-NULL) or delete a record, and commit. */
+static void db_write(const char *table, const void *key, size_t klen, const void *value,
+                     size_t len)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(db_open(&env, &txn, &dbi, table, true), 0);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v = {.mv_size = len,
+                                                                .mv_data = (void *)value};
+    int rc = value ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    assert_int_equal(rc, 0);
+}
+
+/* The original bytes of one record, to put back. */
+typedef struct original {
+    const char *table;
+    uint8_t key[200];
+    size_t key_len;
+    uint8_t *value;
+    size_t len;
+} original;
+
+static void keep(original *o, const char *table, const void *key, size_t klen)
+{
+    o->table = table;
+    assert_true(klen <= sizeof o->key);
+    memcpy(o->key, key, klen);
+    o->key_len = klen;
+    db_read(table, key, klen, &o->value, &o->len);
+}
+
+static void put_back(original *o)
+{
+    db_write(o->table, o->key, o->key_len, o->value, o->len);
+    free(o->value);
+    o->value = NULL;
+}
+
+/* Replace the record at key with msg re-encoded after edit() changed it. */
+static void alter(const char *table, const void *key, size_t klen, const tnd_msg_desc *d,
+                  void *msg, void (*edit)(void *msg), original *o)
+{
+    keep(o, table, key, klen);
+    assert_int_equal(tnd_msg_decode(d, o->value, o->len, msg, NULL), 0);
+    edit(msg);
+    uint8_t *enc;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(d, msg, &enc, &len, NULL), 0);
+    db_write(table, key, klen, enc, len);
+    free(enc);
+}
+
+/* The seq (8-byte key) of the first event of tender of kind about obj. */
+static void find_event(int kind, const char *obj, uint8_t key[8])
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    assert_int_equal(db_open(&env, &txn, &dbi, "events", false), 0);
+    bool found = false;
+    if (mdb_cursor_open(txn, dbi, &cur) == 0) {
+        MDB_val k, v;
+        for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !found;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            tender_events_v1_Event ev;
+            tender_events_v1_Event_init(&ev);
+            found = tender_events_v1_Event_decode(&ev, v.mv_data, v.mv_size, NULL) == 0 &&
+                    (int)ev.kind == kind && ev.tender_id && strcmp(ev.tender_id, tender) == 0 &&
+                    (!obj || (ev.object_id && strcmp(ev.object_id, obj) == 0));
+            if (found && k.mv_size == 8)
+                memcpy(key, k.mv_data, 8);
+            tender_events_v1_Event_free(&ev);
+        }
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    assert_true(found);
+}
+
+static void verify_fails(const char *check, const char *why)
+{
+    char line[64];
+    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, "--checkpoint", saved, NULL);
+    EXPECT(4);
+    snprintf(line, sizeof line, "FAIL  %-11s", check);
+    HAS(R.out, line);
+    HAS(R.out, why);
+    HAS(R.out, "FAILED");
+}
+
+static void verify_passes(void)
+{
+    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, "--checkpoint", saved, NULL);
+    EXPECT(0);
+    HAS_NOT(R.out, "FAIL");
+    HAS(R.out, "verified against the checkpoint");
+}
+
+/* ---- the life cycle -------------------------------------------------------- */
+
+static void keys_gen(const char *name, char *pub, size_t len)
+{
+    char keys[300];
+    path(keys, sizeof keys, "keys");
+    ctl(NULL, "keys", "gen", name, "--dir", keys, NULL);
+    EXPECT(0);
+    first_line(pub, len);
+}
+
+static void submit(const char *who, const char *price, const char *replaces, char *id, size_t len)
+{
+    char bids[300];
+    path(bids, sizeof bids, who);
+    if (replaces)
+        ctl(who, "--log-key", vkey, "bid", "replace", tender, replaces, "--price", price,
+            "--currency", "KRW", "--bids-dir", bids, NULL);
+    else
+        ctl(who, "--log-key", vkey, "bid", "submit", tender, "--price", price, "--currency",
+            "KRW", "--bids-dir", bids, NULL);
+    EXPECT(0);
+    first_line(id, len);
+    assert_true(strncmp(id, "B-", 2) == 0);
+}
+
+static void test_life_cycle_verifies(void **state)
+{
+    (void)state;
+    char pub[3][64], committee[300], text[1024], dl[32], op[32], kf[400];
+    static const char *const members[] = {"officer", "admin", "auditor"};
+    for (int i = 0; i < 3; i++)
+        keys_gen(members[i], pub[i], sizeof pub[i]);
+    path(committee, sizeof committee, "members.txt");
+    snprintf(text, sizeof text, "officer %s\nadmin %s\nauditor %s\n", pub[0], pub[1], pub[2]);
+    write_file(committee, text, strlen(text));
+    time_t t0 = time(NULL), deadline = t0 + 4, opening = t0 + 5;
+    ctl("officer", "tender", "create", "--title", "Audited bridge repair", "--budget", "900000",
+        "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
+        at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", NULL);
+    EXPECT(0);
+    first_line(tender, sizeof tender);
+
+    /* A draft is not public: nothing to verify. */
+    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, NULL);
+    EXPECT(10 + 5);
+
+    ctl("officer", "tender", "publish", tender, NULL);
+    EXPECT(0);
+    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", "--save", saved, NULL);
+    EXPECT(0);
+    submit("supplier", "120000", NULL, bid[0], sizeof bid[0]);
+    submit("supplier2", "150000", NULL, bid[1], sizeof bid[1]);
+    submit("supplier", "110000", bid[0], bid[2], sizeof bid[2]);
+
+    /* Before the opening: the log checks pass, the rest waits. */
+    verify_passes();
+    HAS(R.out, "ok    checkpoint");
+    HAS(R.out, "ok    consistency");
+    HAS(R.out, "ok    inclusion");
+    HAS(R.out, "ok    published");
+    HAS(R.out, "ok    deadline");
+    HAS(R.out, "skip  opening");
+    HAS(R.out, "skip  decryption");
+    HAS(R.out, "skip  award");
+
+    sleep_until(opening);
+    ctl("officer", "open", tender, "--key", key_file("officer", kf, sizeof kf), NULL);
+    EXPECT(0);
+    ctl("admin", "open", tender, "--key", key_file("admin", kf, sizeof kf), NULL);
+    EXPECT(0);
+    verify_passes();
+    HAS(R.out, "ok    opening");
+    HAS(R.out, "2 distinct committee shares (k = 2 of 3)");
+    HAS(R.out, "ok    decryption");
+    HAS(R.out, "3 sealed bid(s) match them");
+    HAS(R.out, "re-decrypting the 2 bid(s) in force");
+    HAS(R.out, "ok    signatures");
+    HAS(R.out, "skip  award");
+
+    ctl("officer", "award", tender, "--winner", bid[2], "--criterion", "lowest-price",
+        "--rationale", "lowest valid price", NULL);
+    EXPECT(0);
+    verify_passes();
+    HAS(R.out, "ok    award");
+    HAS(R.out, "officer's award signature");
+    sleep_until(time(NULL) + 3); /* the standstill (2 s) ends: complete */
+    ctl(NULL, "--json", "--log-key", vkey, "audit", "verify", tender, NULL);
+    EXPECT(0);
+    assert_true(json_ok(R.out));
+    HAS(R.out, "\"failed\":0");
+    HAS(R.out, "status COMPLETE follows from them");
+}
+
+/* ---- tampering ------------------------------------------------------------- */
+
+static void raise_first_price(void *msg)
+{
+    tender_bids_v1_OpeningRecord *rec = msg;
+    assert_true(rec->n_bids > 0 && rec->bids[0].price);
+    rec->bids[0].price->minor_units -= 5000; /* a cheaper bid than was sealed */
+}
+
+static void test_altered_price_in_opening_record(void **state)
+{
+    (void)state;
+    tender_bids_v1_OpeningRecord rec;
+    tender_bids_v1_OpeningRecord_init(&rec);
+    original o;
+    alter("openings", tender, strlen(tender), &tender_bids_v1_OpeningRecord_desc, &rec,
+          raise_first_price, &o);
+    tender_bids_v1_OpeningRecord_free(&rec);
+    verify_fails("opening", "the opening record differs from what event");
+    verify_fails("decryption", "the price differs");
+    put_back(&o);
+    verify_passes();
+}
+
+static void earlier_receipt(void *msg)
+{
+    tender_bids_v1_SealedBid *b = msg;
+    assert_non_null(b->received);
+    b->received->seconds -= 1;
+}
+
+static void test_altered_bid_time(void **state)
+{
+    (void)state;
+    uint8_t key[140];
+    size_t tl = strlen(tender), bl = strlen(bid[1]);
+    memcpy(key, tender, tl);
+    key[tl] = 0;
+    memcpy(key + tl + 1, bid[1], bl);
+    tender_bids_v1_SealedBid b;
+    tender_bids_v1_SealedBid_init(&b);
+    original o;
+    alter("bids", key, tl + 1 + bl, &tender_bids_v1_SealedBid_desc, &b, earlier_receipt, &o);
+    tender_bids_v1_SealedBid_free(&b);
+    verify_fails("deadline", bid[1]);
+    verify_fails("decryption", "the time of receipt differs");
+    put_back(&o);
+    verify_passes();
+}
+
+static void test_deleted_event(void **state)
+{
+    (void)state;
+    uint8_t key[8];
+    find_event(tender_events_v1_EventKind_BID_RECEIVED, bid[1], key);
+    original o;
+    keep(&o, "events", key, 8);
+    db_write("events", key, 8, NULL, 0);
+    verify_fails("inclusion", "is missing from the store");
+    put_back(&o);
+    verify_passes();
+}
+
+static void backdate_event(void *msg)
+{
+    tender_events_v1_Event *ev = msg;
+    assert_non_null(ev->time);
+    ev->time->seconds -= 3600; /* "it arrived an hour before it did" */
+}
+
+static void test_rewritten_leaf(void **state)
+{
+    (void)state;
+    uint8_t key[8];
+    find_event(tender_events_v1_EventKind_BID_RECEIVED, bid[2], key);
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    original o;
+    alter("events", key, 8, &tender_events_v1_Event_desc, &ev, backdate_event, &o);
+    tender_events_v1_Event_free(&ev);
+    verify_fails("inclusion", "is not in the checkpoint of size");
+    put_back(&o);
+    verify_passes();
+}
+
+static void swap_winner(void *msg)
+{
+    tender_awards_v1_Award *a = msg;
+    assert_non_null(a->decision);
+    free(a->decision->winner);
+    a->decision->winner = strdup(bid[1]); /* the dearer bid */
+}
+
+static void test_altered_award(void **state)
+{
+    (void)state;
+    uint8_t key[80];
+    size_t tl = strlen(tender);
+    memcpy(key, tender, tl);
+    key[tl] = 0;
+    key[tl + 1] = key[tl + 2] = key[tl + 3] = 0;
+    key[tl + 4] = 1; /* award number 1 */
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    original o;
+    alter("awards", key, tl + 5, &tender_awards_v1_Award_desc, &a, swap_winner, &o);
+    tender_awards_v1_Award_free(&a);
+    verify_fails("award", "differs from what event");
+    verify_fails("signatures", "is not signed by the officer key");
+    put_back(&o);
+    verify_passes();
+}
+
+static void test_verify_usage(void **state)
+{
+    (void)state;
+    ctl(NULL, "audit", "verify", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "re-decrypting every logged ciphertext");
+    ctl(NULL, "--log-key", vkey, "audit", "verify", NULL);
+    EXPECT(2);
+    ctl(NULL, "--log-key", vkey, "audit", "verify", "T-2026-999999", NULL);
+    EXPECT(10 + 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_life_cycle_verifies),
+        cmocka_unit_test(test_altered_price_in_opening_record),
+        cmocka_unit_test(test_altered_bid_time),
+        cmocka_unit_test(test_deleted_event),
+        cmocka_unit_test(test_rewritten_leaf),
+        cmocka_unit_test(test_altered_award),
+        cmocka_unit_test(test_verify_usage),
+        cmocka_unit_test(test_server_stops_cleanly),
+    };
+    return cmocka_run_group_tests(tests, setup, ctlrun_teardown);
+}
