@@ -7,6 +7,9 @@
 #   make demo       the whole story of one tender, narrated, on a throwaway server
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make deps       install missing Debian packages (as root) or print the command
+#   make install    install programs, libtender (static and shared), headers, pkg-config file,
+#                   man pages, bash completion and the systemd unit (PREFIX, DESTDIR: mk/install.mk)
+#   make uninstall  remove what make install wrote
 #   make clean
 
 BUILD   ?= build
@@ -15,7 +18,8 @@ CC      ?= cc
 PKGS    := libuv msgpack lmdb libssl libcrypto jansson
 
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
-            libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema
+            libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
+            groff-base
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -190,7 +194,9 @@ deps-check:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic $(BUILD)/tests -name '*.d' 2>/dev/null)
+
+include mk/install.mk
 
 # ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop ----
 TSAN_SRC := tests/test_store.c $(wildcard server/store*.c) server/log.c $(COMMON_SRC)
