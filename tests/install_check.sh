@@ -124,8 +124,8 @@ man)
     for m in man8/tenderd.8 man1/tenderctl.1; do
         w=$(groff -man -Tutf8 -ww -z "$root/share/man/$m" 2>&1)
         [ -z "$w" ] || fail "groff warns about $m: $w"
-        MANWIDTH=80 man -l "$root/share/man/$m" >"$work/$(basename "$m").txt" 2>"$work/man.err" ||
-            fail "man -l $m failed: $(cat "$work/man.err")"
+        groff -man -Tutf8 -P-cbou "$root/share/man/$m" >"$work/$(basename "$m").txt" 2>"$work/man.err" ||
+            fail "groff cannot render $m: $(cat "$work/man.err")"
         grep -q '^NAME' "$work/$(basename "$m").txt" || fail "$m has no NAME section"
     done
     # Every flag that tenderd --help prints is in tenderd(8), and every flag tenderd(8)
