@@ -130,7 +130,12 @@ man)
     done
     # Every flag that tenderd --help prints is in tenderd(8), and every flag tenderd(8)
     # documents is one of tenderd's (or a tenderctl flag it mentions).
-    "$root/bin/tenderd" --help | flags_of >"$work/tenderd.help"
+    {
+        "$root/bin/tenderd" --help
+        for c in $("$root/bin/tenderd" --help | sed -n 's/^ *tenderd \([a-z]\{1,\}\).*/\1/p' | sort -u); do
+            "$root/bin/tenderd" "$c" --help
+        done
+    } | flags_of >"$work/tenderd.help"
     flags_of <"$root/share/man/man8/tenderd.8" >"$work/tenderd.man"
     # tenderctl: the top help, every command's and every subcommand's.
     ctl=$root/bin/tenderctl
