@@ -18,6 +18,7 @@ LIBDIR         ?= $(EXEC_PREFIX)/lib
 INCLUDEDIR     ?= $(PREFIX)/include
 DATAROOTDIR    ?= $(PREFIX)/share
 MANDIR         ?= $(DATAROOTDIR)/man
+DOCDIR         ?= $(DATAROOTDIR)/doc/tenderd
 PKGCONFIGDIR   ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR    ?= $(DATAROOTDIR)/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -35,6 +36,7 @@ MAN_SRC     := $(wildcard docs/man/*.scd)
 MANPAGES    := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
 UNIT        := $(BUILD)/contrib/tenderd.service
 PCFILE      := $(BUILD)/contrib/tender.pc
+CONFEXAMPLE := $(BUILD)/contrib/tenderd.conf.example
 
 # The shared library's objects: the same sources as libtender.a, position-independent.
 pic = $(patsubst %.c,$(BUILD)/pic/%.o,$(1))
@@ -42,7 +44,7 @@ LIBTENDER_PIC := $(call pic,$(CLIENT_SRC) $(COMMON_SRC)) $(BUILD)/pic/gen/tender
 LIBTENDER_PKGS := libuv msgpack libssl libcrypto
 
 .PHONY: shared man install uninstall
-all: $(LIBSHARED) $(MANPAGES) $(UNIT) $(PCFILE)
+all: $(LIBSHARED) $(MANPAGES) $(UNIT) $(PCFILE) $(CONFEXAMPLE)
 shared: $(LIBSHARED)
 man: $(MANPAGES)
 
@@ -73,6 +75,15 @@ $(BUILD)/man/%: docs/man/%.scd
 	@mkdir -p $(@D)
 	scdoc <$< >$@.tmp && mv $@.tmp $@
 
+# A configuration for the service to start from: every setting with its meaning and default
+# (tenderd --print-config), the paths set for the installed layout.
+$(CONFEXAMPLE): $(TENDERD) FORCE
+	@mkdir -p $(@D)
+	@$(TENDERD) --db $(STATEDIR)/db --cert $(SYSCONFDIR)/tenderd/server.crt \
+	    --key $(SYSCONFDIR)/tenderd/server.key --ca $(SYSCONFDIR)/tenderd/ca.crt \
+	    --print-config >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "  GEN $@"; fi
+
 # Files that name installed paths are made from templates at build time.
 # In tender.pc, paths under PREFIX are written as ${prefix}/... (pkg-config --define-prefix).
 PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
@@ -94,7 +105,7 @@ FORCE:
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/tender $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0755 $(TENDERD) $(TENDERCTL) $(DESTDIR)$(BINDIR)/
 	$(INSTALL_DATA) $(LIBTENDER) $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 0755 $(LIBSHARED) $(DESTDIR)$(LIBDIR)/
@@ -106,10 +117,11 @@ install: all
 	$(INSTALL_DATA) $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL_DATA) contrib/bash-completion/tenderctl $(DESTDIR)$(BASHCOMPDIR)/tenderctl
 	$(INSTALL_DATA) $(UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
+	$(INSTALL_DATA) $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/tenderd.conf.example
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig || true; fi
 
 # Removes exactly what install wrote; folders are left (they may be shared), but the
-# empty include/tender/ is removed.
+# empty include/tender/ and doc/tenderd/ are removed.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tenderd $(DESTDIR)$(BINDIR)/tenderctl
 	rm -f $(DESTDIR)$(LIBDIR)/libtender.a $(DESTDIR)$(LIBDIR)/$(notdir $(LIBSHARED)) \
@@ -120,4 +132,6 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES))))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenderctl $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
+	rm -f $(DESTDIR)$(DOCDIR)/tenderd.conf.example
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig || true; fi

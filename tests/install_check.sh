@@ -45,7 +45,8 @@ layout)
     for f in bin/tenderd bin/tenderctl lib/libtender.a lib/libtender.so.0.1.0 \
         lib/pkgconfig/tender.pc include/tender/client.h include/tender/error.h \
         include/tender/tender_schema.h share/man/man8/tenderd.8 share/man/man1/tenderctl.1 \
-        share/bash-completion/completions/tenderctl lib/systemd/system/tenderd.service; do
+        share/bash-completion/completions/tenderctl lib/systemd/system/tenderd.service \
+        share/doc/tenderd/tenderd.conf.example; do
         [ -f "$root/$f" ] || fail "$prefix/$f is missing"
     done
     [ -x "$root/bin/tenderd" ] && [ -x "$root/bin/tenderctl" ] || fail "programs not executable"
@@ -199,6 +200,14 @@ unit)
     # Stopping must outlast the drain grace (tenderd --grace, 10 s by default).
     t=$(sed -n 's/^TimeoutStopSec=//p' "$unit")
     [ "${t:-0}" -gt 10 ] || fail "TimeoutStopSec=$t is not above the 10 s grace"
+    # The example configuration is one the installed tenderd accepts, with the service's paths.
+    conf=$root/share/doc/tenderd/tenderd.conf.example
+    "$root/bin/tenderd" --config "$conf" --print-config >"$work/conf.out" ||
+        fail "tenderd refuses the installed tenderd.conf.example"
+    for d in "db = /var/lib/tenderd/db" "cert = /etc/tenderd/server.crt" \
+        "key = /etc/tenderd/server.key" "ca = /etc/tenderd/ca.crt"; do
+        grep -q -x -F "$d" "$work/conf.out" || fail "tenderd.conf.example lacks $d"
+    done
     if command -v systemd-analyze >/dev/null; then
         # Verified as if installed: the program path pointing into the staging folder.
         sed "s|^ExecStart=$prefix/bin/tenderd|ExecStart=$root/bin/tenderd|" "$unit" \
