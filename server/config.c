@@ -71,6 +71,9 @@ const tnd_setting tnd_config_rows[] = {
      UINT64_MAX, "1TiB", "BYTES", "the map grows up to this"},
     {"store", "write-queue", "write-queue", TND_SET_U32, TND_UNIT_COUNT, FIELD(write_queue), 1,
      UINT32_MAX, "4096", "N", "queued writes before RESOURCE_EXHAUSTED"},
+    {"store", "idempotency-window", "idempotency-window", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(idempotency_window_ms), 1, UINT64_MAX, "1d", "S",
+     "a retried request with the same idempotency-key gets the first answer for this long"},
 
     {"tenders", "min-tender-period", "min-tender-period", TND_SET_U64, TND_UNIT_SECONDS,
      FIELD(min_tender_period_ms), 0, UINT64_MAX, "1d", "S",

@@ -38,6 +38,7 @@ typedef struct tnd_config {
     uint32_t write_queue;          /* queued writes before RESOURCE_EXHAUSTED */
     uint32_t max_bid_bytes;        /* largest sealed bid (ciphertext) accepted */
     uint64_t standstill_ms;        /* after an award, before the tender is complete */
+    uint64_t idempotency_window_ms; /* how long a retried request gets its first answer */
 } tnd_config;
 
 /* How a setting's text becomes a value. */

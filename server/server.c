@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idem.h"
 #include "log.h"
 #include "store.h"
 #include "tenders.h"
@@ -223,7 +224,7 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         snprintf(err, err_len, "cannot listen on %s: %s", srv->cfg.listen, uv_strerror(rc));
         return TND_EIO;
     }
-    if (tnd_scheduler_start(srv) != 0) {
+    if (tnd_scheduler_start(srv) != 0 || tnd_idem_pruner_start(srv) != 0) {
         snprintf(err, err_len, "out of memory starting the scheduler");
         return TND_ENOMEM;
     }
@@ -254,6 +255,7 @@ int tnd_server_port(const tnd_server *srv)
 void tnd_server_shutdown(tnd_server *srv)
 {
     tnd_scheduler_stop(srv);
+    tnd_idem_pruner_stop(srv);
     if (srv->store)
         tnd_store_close(srv->store);
     srv->store = NULL;

@@ -78,6 +78,7 @@ struct tnd_call {
 typedef struct tnd_health_watch tnd_health_watch;
 typedef struct tnd_store tnd_store;
 typedef struct tnd_scheduler tnd_scheduler;
+typedef struct tnd_idem_pruner tnd_idem_pruner;
 typedef struct tnd_tlog tnd_tlog;
 
 struct tnd_server {
@@ -101,6 +102,7 @@ struct tnd_server {
     size_t upload_bytes; /* buffered by uploads in progress (TND_MAX_UPLOAD_MEMORY) */
     tnd_store *store;
     tnd_scheduler *scheduler;
+    tnd_idem_pruner *idem_pruner;
     tnd_tlog *tlog;
 };
 

@@ -45,7 +45,8 @@
     X(BID_OWNERS, "bid_owners")           /* tender id 0x00 owner tag -> current bid id */       \
     X(SHARES, "shares")                   /* tender id 0x00 member index -> opening-key share */ \
     X(OPENINGS, "openings")               /* tender id -> opening record */                      \
-    X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */
+    X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */      \
+    X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "idem.h"
 #include "log.h"
 
 char *tnd_strdup(const char *s)
@@ -155,7 +156,8 @@ static int op_write(tnd_wtx *w, void *arg)
     if (st != 0 || kl == 0)
         return st;
     if (tnd_wtx_put_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc, op->resp) !=
-        0)
+            0 ||
+        tnd_idem_expire_at(w, op->idem_key, kl, op->srv->cfg.idempotency_window_ms) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
                             "cannot store the idempotency record: database full");
     return 0;
