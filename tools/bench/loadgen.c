@@ -66,7 +66,7 @@ typedef struct lg {
     uint64_t t_measure, t_end;
     /* the measured window */
     bench_hist hist;
-    uint64_t ok, messages, errors[N_STATUS + 1], start_failures;
+    uint64_t ok, messages, message_bytes, errors[N_STATUS + 1], start_failures;
     double srv_cpu0, srv_cpu1, self_cpu0, self_cpu1;
     bool srv_cpu_ok, self_cpu_ok;
     char last_error[256];
@@ -228,10 +228,14 @@ static void start_call(worker *w);
 static void on_message(tnd_client_call *call, const void *response, void *user)
 {
     (void)call;
-    (void)response;
     worker *w = user;
-    if (w->lg->ph == PHASE_MEASURE)
-        w->lg->messages++;
+    if (w->lg->ph != PHASE_MEASURE)
+        return;
+    w->lg->messages++;
+    if (w->lg->o.stream) { /* a leaf: its size lets the gRPC peer send the same */
+        const tender_log_v1_Leaf *leaf = response;
+        w->lg->message_bytes += leaf->data.len;
+    }
 }
 
 /* A call ended: count it when it ended in the window, then start the next. */
@@ -416,8 +420,9 @@ static void report_json(const lg *g, double secs)
            g->o.connections, g->o.concurrency, g->o.warmup_s, secs);
     printf(",\"calls\":%llu,\"calls_per_s\":%.1f", (unsigned long long)g->ok, (double)g->ok / secs);
     if (g->o.stream)
-        printf(",\"messages\":%llu,\"messages_per_s\":%.1f", (unsigned long long)g->messages,
-               (double)g->messages / secs);
+        printf(",\"messages\":%llu,\"messages_per_s\":%.1f,\"message_bytes\":%llu",
+               (unsigned long long)g->messages, (double)g->messages / secs,
+               (unsigned long long)g->message_bytes);
     printf(",\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,"
            "\"max\":%.1f,\"mean\":%.1f}",
            (double)bench_hist_percentile(h, 50) / 1e3, (double)bench_hist_percentile(h, 90) / 1e3,
@@ -466,9 +471,10 @@ static void report_table(const lg *g, double secs)
     printf("%-12s %llu OK, %.1f calls/s\n", "calls", (unsigned long long)g->ok,
            (double)g->ok / secs);
     if (g->o.stream)
-        printf("%-12s %llu, %.1f messages/s (%.1f per call)\n", "messages",
-               (unsigned long long)g->messages, (double)g->messages / secs,
-               g->ok ? (double)g->messages / (double)g->ok : 0.0);
+        printf("%-12s %llu, %.1f messages/s (%.1f per call, %.1f bytes of leaf data each)\n",
+               "messages", (unsigned long long)g->messages, (double)g->messages / secs,
+               g->ok ? (double)g->messages / (double)g->ok : 0.0,
+               g->messages ? (double)g->message_bytes / (double)g->messages : 0.0);
     printf("%-12s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", "latency",
            fmt_lat(bench_hist_percentile(h, 50), a, sizeof a),
            fmt_lat(bench_hist_percentile(h, 90), b, sizeof b),
