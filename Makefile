@@ -217,9 +217,67 @@ $(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-.PHONY: bench bench-full
+# The gRPC C++ peer (tools/bench/grpc/): a server and a load generator for side-by-side runs.
+# Its packages are not in DEB_PKGS: only `make bench-peer` / `make deps-bench` need them, and
+# `make bench` measures tenderd alone when they are missing.
+BENCH_DEB_PKGS := g++ libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+GRPC_GEN     := $(BUILD)/gen/grpc
+GRPC_PROTO   := tools/bench/grpc/health.proto tools/bench/grpc/log.proto
+GRPC_GEN_CC  := $(patsubst tools/bench/grpc/%.proto,$(GRPC_GEN)/%.pb.cc,$(GRPC_PROTO)) \
+                $(patsubst tools/bench/grpc/%.proto,$(GRPC_GEN)/%.grpc.pb.cc,$(GRPC_PROTO))
+GRPC_GEN_O   := $(patsubst $(GRPC_GEN)/%.cc,$(BUILD)/obj/grpc/%.o,$(GRPC_GEN_CC))
+GRPC_PEER    := $(BUILD)/bin/grpc_peer
+GRPC_LOADGEN := $(BUILD)/bin/grpc_loadgen
+GRPC_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Wshadow -I$(GRPC_GEN) -Itools/bench \
+                $(shell pkg-config --cflags grpc++ protobuf 2>/dev/null) -MMD -MP
+GRPC_LIBS     = $(shell pkg-config --libs grpc++ protobuf 2>/dev/null) -lpthread
+
+$(GRPC_GEN_CC) $(GRPC_GEN_CC:.cc=.h) &: $(GRPC_PROTO)
+	@mkdir -p $(GRPC_GEN)
+	protoc -Itools/bench/grpc --cpp_out=$(GRPC_GEN) --grpc_out=$(GRPC_GEN) \
+	    --plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin) $(GRPC_PROTO)
+
+$(BUILD)/obj/grpc/%.o: $(GRPC_GEN)/%.cc | $(GRPC_GEN_CC)
+	@mkdir -p $(@D)
+	$(CXX) $(GRPC_CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/grpc/%.o: tools/bench/grpc/%.cc | $(GRPC_GEN_CC)
+	@mkdir -p $(@D)
+	$(CXX) $(GRPC_CXXFLAGS) -c -o $@ $<
+
+$(GRPC_PEER): $(BUILD)/obj/grpc/grpc_peer.o $(GRPC_GEN_O)
+	@mkdir -p $(@D)
+	$(CXX) -O2 -o $@ $^ $(GRPC_LIBS)
+
+$(GRPC_LOADGEN): $(BUILD)/obj/grpc/grpc_loadgen.o $(GRPC_GEN_O) \
+                 $(call obj,tools/bench/hist.c tools/bench/proc.c)
+	@mkdir -p $(@D)
+	$(CXX) -O2 -o $@ $^ $(GRPC_LIBS)
+
+.PHONY: bench bench-full bench-peer deps-bench bench-peer-try
+deps-bench:
+	@tools/deps.sh install $(BENCH_DEB_PKGS)
+
+bench-peer:
+	@tools/deps.sh check $(BENCH_DEB_PKGS)
+	@$(MAKE) --no-print-directory $(GRPC_PEER) $(GRPC_LOADGEN)
+
+# Build the peer when its packages are there; never fail `make bench` over it (run.sh then
+# says that it measures tenderd alone).
+bench-peer-try:
+	@if tools/deps.sh have $(BENCH_DEB_PKGS); then \
+	    $(MAKE) --no-print-directory $(GRPC_PEER) $(GRPC_LOADGEN) || { \
+	        rm -f $(GRPC_PEER) $(GRPC_LOADGEN); \
+	        echo "bench: the gRPC peer did not build; measuring tenderd alone" >&2; }; \
+	else \
+	    rm -f $(GRPC_PEER) $(GRPC_LOADGEN); \
+	    echo "bench: no gRPC C++ packages (make deps-bench installs them); measuring tenderd alone" >&2; \
+	fi
+
 bench: all $(LOADGEN)
+	@$(MAKE) --no-print-directory bench-peer-try
 	@BUILD=$(BUILD) tools/bench/run.sh
 
 bench-full: all $(LOADGEN)
+	@$(MAKE) --no-print-directory bench-peer-try
 	@BUILD=$(BUILD) tools/bench/run.sh --full

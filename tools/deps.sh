@@ -2,6 +2,7 @@
 # Install (or, when not root, name) the Debian packages tenderd needs.
 #   tools/deps.sh check PKG...    install what is missing when root, else print the command and fail
 #   tools/deps.sh install PKG...  the same, named for `make deps`
+#   tools/deps.sh have PKG...     only answer: exit 0 when all are installed, 1 otherwise
 set -u
 mode=$1; shift
 missing=""
@@ -11,6 +12,7 @@ for p in "$@"; do
     fi
 done
 [ -z "$missing" ] && exit 0
+[ "$mode" = have ] && exit 1
 if [ "$(id -u)" = 0 ]; then
     echo "deps: installing$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
