@@ -1,11 +1,15 @@
 #!/bin/sh
 # The `make bench` driver (docs/BENCHMARKS.md): a throwaway PKI and database in a
 # temporary folder, tenderd on a free loopback port, a matrix of loadgen runs, one table.
+# When the gRPC C++ peer is built (make bench-peer), it runs beside tenderd with the same
+# certificate and as many leaves of the same size; every point runs against tenderd, then
+# against the peer, with the same connections and calls in flight, and a second table
+# gives the ratios tenderd / gRPC.
 #
 #   tools/bench/run.sh           quick: 5 s per point after 1 s of warm-up
 #   tools/bench/run.sh --full    30 s per point after 3 s of warm-up, more points
 #
-# BUILD (default build) is where the binaries are. The server is stopped and the
+# BUILD (default build) is where the binaries are. The servers are stopped and the
 # folder removed however the script ends.
 set -eu
 
@@ -27,10 +31,16 @@ for b in tenderd tenderctl loadgen; do
         exit 1
     fi
 done
+GRPC=1
+if [ ! -x "$BIN/grpc_peer" ] || [ ! -x "$BIN/grpc_loadgen" ]; then
+    GRPC=0
+    echo "run.sh: no gRPC C++ peer ($BIN/grpc_peer, $BIN/grpc_loadgen): measuring tenderd" \
+        "alone; make deps-bench && make bench-peer builds it" >&2
+fi
 
+# connections x concurrency; 1x1 is the ping-pong point (one call at a time)
 if [ $FULL = 1 ]; then
     DURATION=30 WARMUP=3 SEED=2000
-    # connections x concurrency, unary
     POINTS="1x1 1x8 1x32 8x32 32x32 64x16"
     STREAM_POINTS="1x1 8x4"
 else
@@ -40,12 +50,12 @@ else
 fi
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/tender-bench.XXXXXX")
-SERVER_PID=
+SERVER_PID='' PEER_PID=''
 cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
+    for pid in $SERVER_PID $PEER_PID; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -53,9 +63,11 @@ trap 'exit 130' INT TERM
 
 "$BIN/tenderctl" pki init "$DIR/pki" >/dev/null
 
-# A free port: bind port 0, read the number, let it go (tenderd takes it a moment later).
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-SERVER=127.0.0.1:$PORT
+# A free port: bind port 0, read the number, let it go (the server takes it a moment later).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+SERVER=127.0.0.1:$(free_port)
 
 "$BIN/tenderd" --listen "$SERVER" --cert "$DIR/pki/server.crt" --key "$DIR/pki/server.key" \
     --ca "$DIR/pki/ca.crt" --db "$DIR/db" --log-level warn 2>"$DIR/tenderd.log" &
@@ -73,43 +85,86 @@ until "$BIN/tenderctl" --timeout 1 health >/dev/null 2>&1; do
     sleep 0.2
 done
 
+RESULTS=$DIR/results.tsv # SERVER <tab> one JSON line, per point
+: >"$RESULTS"
+COMMON="--ca $DIR/pki/ca.crt --cert $DIR/pki/officer.crt --key $DIR/pki/officer.key --json"
+
+LEAVES=0 LEAF_BYTES=0
+if [ -n "$STREAM_POINTS" ]; then
+    # Fill the log first (SEED draft tenders, one leaf each), then count its leaves and
+    # learn their mean size from one second of streams: the peer streams as many as large.
+    printf 'seeding %s tenders ...\n' "$SEED" >&2
+    # shellcheck disable=SC2086 # COMMON is a list of words
+    "$BIN/loadgen" --server "$SERVER" $COMMON --duration 1 --warmup 0 --method stream \
+        --connections 1 --concurrency 1 --seed-tenders "$SEED" >"$DIR/probe.json"
+    "$BIN/tenderctl" audit checkpoint --json >"$DIR/checkpoint.json" 2>/dev/null
+    # shellcheck disable=SC2046 # two numbers
+    set -- $(python3 -c '
+import json, sys
+probe, cp = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(cp["size"], round(probe["message_bytes"] / probe["messages"]))' \
+        "$DIR/probe.json" "$DIR/checkpoint.json")
+    LEAVES=$1 LEAF_BYTES=$2
+fi
+
+PEER=''
+if [ $GRPC = 1 ]; then
+    PEER=127.0.0.1:$(free_port)
+    "$BIN/grpc_peer" --listen "$PEER" --cert "$DIR/pki/server.crt" --key "$DIR/pki/server.key" \
+        --ca "$DIR/pki/ca.crt" --leaves "$LEAVES" --leaf-bytes "$LEAF_BYTES" 2>"$DIR/peer.log" &
+    PEER_PID=$!
+    tries=0
+    until grep -q 'serving on' "$DIR/peer.log"; do
+        tries=$((tries + 1))
+        if [ $tries -ge 50 ] || ! kill -0 "$PEER_PID" 2>/dev/null; then
+            echo "run.sh: grpc_peer did not come up on $PEER; its log:" >&2
+            cat "$DIR/peer.log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+fi
+
 echo "tenderd $SERVER (pid $SERVER_PID); client and server on this machine, $(nproc) CPUs"
+if [ $GRPC = 1 ]; then
+    echo "gRPC C++ $PEER (pid $PEER_PID, grpc_peer with 1 completion-queue thread);" \
+        "each point runs against tenderd, then against it"
+fi
 echo "each point: ${WARMUP} s warm-up, ${DURATION} s measured; latency of successful calls"
+if [ -n "$STREAM_POINTS" ]; then
+    echo "stream: $LEAVES leaves per call, $LEAF_BYTES bytes of leaf data each (mean)"
+fi
 # Other work on the machine skews every figure: say how busy it was.
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-RESULTS=$DIR/results.jsonl
-: >"$RESULTS"
-COMMON="--server $SERVER --ca $DIR/pki/ca.crt --cert $DIR/pki/officer.crt --key $DIR/pki/officer.key
-        --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
-
-# One loadgen run; its JSON line goes to the results, its complaints to stderr.
-run_point() { # METHOD NxM [extra args]
-    method=$1 point=$2
-    shift 2
+# One run against one server; its JSON line goes to the results, its complaints to stderr.
+run_point() { # SERVER METHOD NxM
+    impl=$1 method=$2 point=$3
     n=${point%x*} m=${point#*x}
+    if [ "$impl" = tenderd ]; then
+        gen=loadgen addr=$SERVER pid=$SERVER_PID
+    else
+        gen=grpc_loadgen addr=$PEER pid=$PEER_PID
+    fi
+    printf '%-7s %-6s %-6s ...\n' "$impl" "$method" "$point" >&2
     # shellcheck disable=SC2086 # COMMON is a list of words
-    if ! "$BIN/loadgen" $COMMON --method "$method" --connections "$n" --concurrency "$m" "$@" \
-        >>"$RESULTS"; then
-        echo "run.sh: loadgen --method $method ${n}x${m} failed" >&2
+    if ! line=$("$BIN/$gen" --server "$addr" --server-pid "$pid" $COMMON --method "$method" \
+        --connections "$n" --concurrency "$m" --duration "$DURATION" --warmup "$WARMUP"); then
+        echo "run.sh: $gen --method $method ${n}x${m} failed" >&2
         exit 1
     fi
+    printf '%s\t%s\n' "$impl" "$line" >>"$RESULTS"
 }
 
-for p in $POINTS; do
-    printf 'unary  %-6s ...\n' "$p" >&2
-    run_point unary "$p"
-done
-seeded=0
-for p in $STREAM_POINTS; do
-    printf 'stream %-6s ...\n' "$p" >&2
-    if [ $seeded = 0 ]; then
-        # the first stream run fills the log: SEED draft tenders, one leaf each
-        run_point stream "$p" --seed-tenders "$SEED"
-        seeded=1
-    else
-        run_point stream "$p"
-    fi
+# tenderd, then the peer, point by point: a change in the machine's load hits both alike.
+for method in unary stream; do
+    if [ $method = unary ]; then points=$POINTS; else points=$STREAM_POINTS; fi
+    for p in $points; do
+        run_point tenderd "$method" "$p"
+        if [ $GRPC = 1 ]; then
+            run_point grpc "$method" "$p"
+        fi
+    done
 done
 echo >&2
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -118,32 +173,68 @@ echo
 python3 - "$RESULTS" <<'EOF'
 import json, sys
 
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+rows = []
+for text in open(sys.argv[1]):
+    if text.strip():
+        impl, js = text.split("\t", 1)
+        rows.append((impl, json.loads(js)))
 
 def ms(us):
     return "%.2f" % (us / 1000.0)
 
-head = ["method", "conns", "in flight", "calls/s", "msgs/s", "p50 ms", "p90 ms", "p99 ms",
-        "p99.9 ms", "max ms", "srv CPU s/1k calls", "errors"]
-table = [head]
-for r in rows:
+def show(head, table):
+    widths = [max(len(row[i]) for row in [head] + table) for i in range(len(head))]
+    def line(row):
+        return "| " + " | ".join(c.rjust(w) if 1 < i < len(head) - 1 else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(row, widths))) + " |"
+    print(line(head))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in table:
+        print(line(row))
+
+NAMES = {"tenderd": "tenderd", "grpc": "gRPC C++"}
+head = ["server", "method", "conns", "in flight", "calls/s", "msgs/s", "p50 ms", "p90 ms",
+        "p99 ms", "p99.9 ms", "max ms", "srv CPU s/1k calls", "client CPU s/1k calls", "errors"]
+table = []
+for impl, r in rows:
     lat = r["latency_us"]
     errs = ", ".join("%s %d" % kv for kv in sorted(r["errors"].items())) or "0"
     per_k = r.get("server_cpu_s_per_1000_calls")
+    client = r.get("loadgen_cpu_s")
     table.append([
-        r["method"], str(r["connections"]), str(r["concurrency"]),
+        NAMES[impl], r["method"], str(r["connections"]), str(r["concurrency"]),
         "%.0f" % r["calls_per_s"],
         "%.0f" % r["messages_per_s"] if "messages_per_s" in r else "-",
         ms(lat["p50"]), ms(lat["p90"]), ms(lat["p99"]), ms(lat["p99_9"]), ms(lat["max"]),
         "%.3f" % per_k if per_k is not None else "-",
+        "%.3f" % (client * 1000.0 / r["calls"]) if client is not None and r["calls"] else "-",
         errs,
     ])
-widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-def line(row):
-    return "| " + " | ".join(c.rjust(w) if i and i < len(head) - 1 else c.ljust(w)
-                             for i, (c, w) in enumerate(zip(row, widths))) + " |"
-print(line(table[0]))
-print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-for row in table[1:]:
-    print(line(row))
+show(head, table)
+
+# tenderd / gRPC at each point that ran against both
+def key(r):
+    return (r["method"], r["connections"], r["concurrency"])
+peer = {key(r): r for impl, r in rows if impl == "grpc"}
+pairs = [(r, peer[key(r)]) for impl, r in rows if impl == "tenderd" and key(r) in peer]
+if pairs:
+    def ratio(a, b):
+        return "%.2f" % (a / b) if a is not None and b else "-"
+    head = ["method", "point", "calls/s", "p50", "p99", "srv CPU per call", "note"]
+    table = []
+    for t, g in pairs:
+        pingpong = (t["connections"], t["concurrency"]) == (1, 1)
+        table.append([
+            t["method"], "%dx%d" % (t["connections"], t["concurrency"]),
+            ratio(t["calls_per_s"], g["calls_per_s"]),
+            ratio(t["latency_us"]["p50"], g["latency_us"]["p50"]),
+            ratio(t["latency_us"]["p99"], g["latency_us"]["p99"]),
+            ratio(t.get("server_cpu_s_per_1000_calls"), g.get("server_cpu_s_per_1000_calls")),
+            "ping-pong" if pingpong else "",
+        ])
+    print()
+    print("tenderd / gRPC C++ (calls/s: above 1 favours tenderd; the others: below 1 does)")
+    print("goals: unary calls/s >= 3, srv CPU per call <= 0.33, p99 <= 0.5; ping-pong p50 <= 0.5")
+    print()
+    show(head, table)
 EOF
