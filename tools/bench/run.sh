@@ -109,9 +109,22 @@ fi
 
 PEER=''
 if [ $GRPC = 1 ]; then
+    # gRPC leaves OpenSSL's TLS 1.3 suites at their default order, which puts AES-256
+    # first; tenderd and libtender prefer TLS_AES_128_GCM_SHA256. The same suite for
+    # both: OpenSSL's system defaults, for the gRPC processes only.
+    cat >"$DIR/grpc-openssl.cnf" <<'EOF'
+openssl_conf = init
+[init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = tls_defaults
+[tls_defaults]
+Ciphersuites = TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+EOF
     PEER=127.0.0.1:$(free_port)
-    "$BIN/grpc_peer" --listen "$PEER" --cert "$DIR/pki/server.crt" --key "$DIR/pki/server.key" \
-        --ca "$DIR/pki/ca.crt" --leaves "$LEAVES" --leaf-bytes "$LEAF_BYTES" 2>"$DIR/peer.log" &
+    OPENSSL_CONF=$DIR/grpc-openssl.cnf "$BIN/grpc_peer" --listen "$PEER" \
+        --cert "$DIR/pki/server.crt" --key "$DIR/pki/server.key" --ca "$DIR/pki/ca.crt" \
+        --leaves "$LEAVES" --leaf-bytes "$LEAF_BYTES" 2>"$DIR/peer.log" &
     PEER_PID=$!
     tries=0
     until grep -q 'serving on' "$DIR/peer.log"; do
@@ -142,14 +155,15 @@ run_point() { # SERVER METHOD NxM
     impl=$1 method=$2 point=$3
     n=${point%x*} m=${point#*x}
     if [ "$impl" = tenderd ]; then
-        gen=loadgen addr=$SERVER pid=$SERVER_PID
+        gen=loadgen addr=$SERVER pid=$SERVER_PID conf=
     else
-        gen=grpc_loadgen addr=$PEER pid=$PEER_PID
+        gen=grpc_loadgen addr=$PEER pid=$PEER_PID conf=$DIR/grpc-openssl.cnf
     fi
     printf '%-7s %-6s %-6s ...\n' "$impl" "$method" "$point" >&2
     # shellcheck disable=SC2086 # COMMON is a list of words
-    if ! line=$("$BIN/$gen" --server "$addr" --server-pid "$pid" $COMMON --method "$method" \
-        --connections "$n" --concurrency "$m" --duration "$DURATION" --warmup "$WARMUP"); then
+    if ! line=$(env ${conf:+"OPENSSL_CONF=$conf"} "$BIN/$gen" --server "$addr" \
+        --server-pid "$pid" $COMMON --method "$method" --connections "$n" --concurrency "$m" \
+        --duration "$DURATION" --warmup "$WARMUP"); then
         echo "run.sh: $gen --method $method ${n}x${m} failed" >&2
         exit 1
     fi
