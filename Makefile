@@ -10,6 +10,8 @@
 #   make install    install programs, libtender (static and shared), headers, pkg-config file,
 #                   man pages, bash completion and the systemd unit (PREFIX, DESTDIR: mk/install.mk)
 #   make uninstall  remove what make install wrote
+#   make bench      load benchmarks beside the gRPC C++ peer (bench-full: longer; bench-peer
+#                   builds the peer, deps-bench installs its packages); docs/BENCHMARKS.md
 #   make clean
 
 BUILD   ?= build
