@@ -406,6 +406,19 @@ say "Any event can be proved to be in the signed log; here the award (leaf $awar
 ctl audit prove "$award_leaf" --checkpoint checkpoint-now.txt
 expect_rc 0
 expect_out "included in checkpoint of size"
+say "One command does an auditor's whole job for a tender: every event proved in the" \
+    "signed log, each published version, every bid against the deadline, the opening by" \
+    "two distinct members, every logged ciphertext decrypted again with the published key" \
+    "(it must give exactly the published prices), the award against the lowest valid" \
+    "price, and the suppliers' and the officer's signatures. Any failed check would make" \
+    "it exit 4."
+ctl audit verify "$id" --checkpoint checkpoint-at-publication.txt
+expect_rc 0
+! grep -Eq '^(FAIL|skip) ' out || fail "a check failed or was skipped"
+for check in checkpoint consistency inclusion published deadline opening decryption award \
+    signatures; do
+    grep -Eq "^ok +$check " out || fail "no \"ok\" line for the $check check"
+done
 
 # ---- 7. open data ---------------------------------------------------------------
 
