@@ -15,7 +15,7 @@
 # FILE, one line ok/FAIL is printed, and "demo 1 0" or "demo 0 1" is appended
 # to FILE for tests/summary.sh.
 #
-# DEMO_BID_WINDOW (default 8) is how many seconds the suppliers have between
+# DEMO_BID_WINDOW (default 10) is how many seconds the suppliers have between
 # publication and the deadline; raise it on a very slow machine.
 set -u
 
@@ -24,7 +24,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 CTL=$BUILD/bin/tenderctl
 SRV=$BUILD/bin/tenderd
-: "${DEMO_BID_WINDOW:=8}"
+: "${DEMO_BID_WINDOW:=10}"
 
 results=
 if [ "${1:-}" = --results ] && [ -n "${2:-}" ]; then
