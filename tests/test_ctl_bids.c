@@ -99,8 +99,9 @@ static void test_sealed_bids(void **state)
              pub[1], pub[2]);
     write_file(committee, text, strlen(text));
 
-    /* The tender: bids for 6 s, opened from 7 s on, by 2 of the 3. */
-    time_t t0 = time(NULL), deadline = t0 + 6, opening = t0 + 7;
+    /* The tender: bids for 12 s (about 20 tenderctl runs come first, on a
+     * machine that may be busy), opened from 13 s on, by 2 of the 3. */
+    time_t t0 = time(NULL), deadline = t0 + 12, opening = t0 + 13;
     ctl("officer", "tender", "create", "--title", "Sealed road works", "--budget", "500000",
         "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
         at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", NULL);
