@@ -634,6 +634,70 @@ static int teardown_drained(void **state)
     return 0;
 }
 
+static void short_grace(tnd_config *cfg)
+{
+    cfg->grace_ms = 300;
+}
+
+static int setup_short_grace(void **state)
+{
+    (void)state;
+    testsvc_reset();
+    testsrv_pki(&ts);
+    testsrv_start(&ts, short_grace, testsvc_setup);
+    return 0;
+}
+
+/* The next Health/Watch status on stream sid, or -1. */
+static int next_health(rawconn *c, uint32_t sid, bool *goaway)
+{
+    tnd_frame f;
+    while (rawconn_read(c, &f, T_MS, true) == 0) {
+        if (f.type == TND_FRAME_GOAWAY)
+            *goaway = true;
+        if (f.type != TND_FRAME_MESSAGE || f.stream_id != sid)
+            continue;
+        tender_health_v1_HealthCheckResponse r;
+        tender_health_v1_HealthCheckResponse_init(&r);
+        if (tnd_msg_decode(&tender_health_v1_HealthCheckResponse_desc, f.u.message.payload.ptr,
+                           f.u.message.payload.len, &r, NULL) != 0)
+            return -1;
+        return (int)r.status;
+    }
+    return -1;
+}
+
+/* Draining (SIGTERM's grace period) makes Health NOT_SERVING: a watcher
+ * hears it, so a load balancer stops sending before the server goes. */
+static void test_drain_health_not_serving(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tender_health_v1_HealthCheckRequest req = {0};
+    int sent = rawconn_unary(&c, 1, "tender.health.v1.Health/Watch",
+                             &tender_health_v1_HealthCheckRequest_desc, &req, 0);
+    bool goaway_before = false, goaway = false;
+    int before = sent == 0 ? next_health(&c, 1, &goaway_before) : -1;
+    ts.stop_mode = 0;
+    uv_async_send(&ts.stop_async); /* drain, as SIGTERM does */
+    int during = next_health(&c, 1, &goaway);
+    /* Then GOAWAY, and the grace period ends the watch and the connection. */
+    tnd_frame f;
+    while (rawconn_read(&c, &f, T_MS, true) == 0)
+        goaway |= f.type == TND_FRAME_GOAWAY;
+    bool closed = strcmp(c.err, "closed") == 0;
+    rawconn_close(&c);
+    pthread_join(ts.thread, NULL); /* the loop ended by itself; asserts after this */
+    ts.thread = pthread_self();
+    assert_int_equal(before, tender_health_v1_ServingStatus_SERVING);
+    assert_false(goaway_before);
+    assert_int_equal(during, tender_health_v1_ServingStatus_NOT_SERVING);
+    assert_true(goaway);
+    assert_true(closed);
+}
+
 
 /* ---- protection limits, on a server with small limits ---- */
 
@@ -796,6 +860,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_untrusted_and_expired_certs_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificate_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_finishes_inflight, setup, teardown_drained),
+        cmocka_unit_test_setup_teardown(test_drain_health_not_serving, setup_short_grace,
+                                        teardown_drained),
         cmocka_unit_test_setup_teardown(test_ping_flood_goaway, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_max_streams, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_too_large, setup_small, teardown),
