@@ -21,7 +21,7 @@ PKGS    := libuv msgpack lmdb libssl libcrypto jansson
 
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
-            groff-base
+            groff-base libmicrohttpd-dev python3-prometheus-client
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -35,8 +35,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(OPT)
 LDLIBS   += $(PKG_LIBS) -lpthread
-# Libraries only tenderd (libtenderd) uses: its config file reader.
-SERVER_PKGS := inih
+# Libraries only tenderd (libtenderd) uses: its config file reader, and
+# libmicrohttpd for the --metrics listener.
+SERVER_PKGS := inih libmicrohttpd
 SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 
@@ -89,6 +90,16 @@ $(TGEN_C) $(TGEN_H) &: $(TEST_SCHEMA) $(SCHEMAC)
 $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The build's version for tenderd_build_info; rewritten only when it changes.
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(@D)
+	@v=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	 echo "#define TND_BUILD_VERSION \"$$v\"" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/server/metrics.o: $(BUILD)/gen/version.h
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/obj/tools/schemac/%.o: tools/schemac/%.c
 	@mkdir -p $(@D)
@@ -201,8 +212,9 @@ clean:
 include mk/install.mk
 
 # ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop ----
-TSAN_SRC := tests/test_store.c $(wildcard server/store*.c) server/log.c $(COMMON_SRC)
-build/tsan/test_store: $(TSAN_SRC) $(GEN_C)
+TSAN_SRC := tests/test_store.c $(wildcard server/store*.c) server/log.c server/metrics.c \
+            $(COMMON_SRC)
+build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
 	    $(PKG_CFLAGS) -o $@ $(TSAN_SRC) $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread

@@ -176,6 +176,15 @@ static void verify_done(uv_work_t *w, int status)
         tnd_op_submit(op);
 }
 
+/* After the commit of a Submit: count the bid (a retried Submit answered
+ * from its idempotency record is no new bid), then the receipt. */
+static void bid_stored(tnd_op *op)
+{
+    if (!op->replayed)
+        tnd_metrics_bid_received(op->srv->metrics);
+    tnd_bid_receipt(op);
+}
+
 static const char *envelope_problem(const tender_bids_v1_SealedBid *b)
 {
     if (!b->tender_id || !*b->tender_id)
@@ -220,7 +229,7 @@ static void submit_half_close(tnd_call *call)
                         "and the signing key must be yours)");
     } else {
         tnd_op *op = tnd_op_new(call, &u->head, RECEIPT, tnd_bid_submit_fn, NULL, 0,
-                                tnd_bid_receipt);
+                                bid_stored);
         verify_job *j = op ? calloc(1, sizeof *j) : NULL;
         if (op && !j)
             tnd_op_fail(op, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");

@@ -137,6 +137,7 @@ static void end_call(tnd_call *call, uint32_t code, const char *message)
         uv_timer_stop(&call->deadline);
     if (c) {
         log_call(call, c->peer_label, code, message, call->start_ms, tnd_now_ms(c->srv));
+        tnd_metrics_call(c->srv->metrics, call->method, code, uv_hrtime() - call->start_ns);
         tnd_conn_remove_call(c, call);
         call->conn = NULL;
         tnd_conn_maybe_done(c);
@@ -389,6 +390,9 @@ static void refuse(tnd_conn *c, uint32_t sid, const char *method, uint32_t code,
     send_status(c, sid, code, msg);
     tnd_log(TND_LOG_WARN, "call", "method", method, "peer", c->peer_label, "status",
             tnd_status_name((int)code), "error", msg, NULL);
+    /* Counted under the method when the server has it, else as "unknown":
+     * a client's made-up names never become series. */
+    tnd_metrics_call(c->srv->metrics, tnd_server_find_method(c->srv, method), code, 0);
 }
 
 /* Method and role checks, in one place for every method. */
@@ -489,6 +493,7 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     call->h = h;
     call->send_window = c->peer_settings.initial_window;
     call->start_ms = tnd_now_ms(c->srv);
+    call->start_ns = uv_hrtime();
     set_request_id(call, c->srv);
     uv_timer_init(c->srv->loop, &call->deadline);
     call->deadline.data = call;

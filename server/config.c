@@ -22,6 +22,10 @@
 const tnd_setting tnd_config_rows[] = {
     {"server", "listen", "listen", TND_SET_STRING, TND_UNIT_COUNT, FIELD(listen), 1, CAP(listen),
      "127.0.0.1:7443", "HOST:PORT", "address to listen on"},
+    {"server", "metrics", "metrics", TND_SET_STRING, TND_UNIT_COUNT, FIELD(metrics), 0,
+     CAP(metrics), "off", "HOST:PORT",
+     "serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP, no authentication); off: "
+     "none"},
     {"server", "db", "db", TND_SET_STRING, TND_UNIT_COUNT, FIELD(db), 1, CAP(db), "var/db", "DIR",
      "database folder"},
     {"server", "log-level", "log-level", TND_SET_LOGLEVEL, TND_UNIT_COUNT, FIELD(log_level), 0, 0,

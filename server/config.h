@@ -10,6 +10,7 @@
 
 typedef struct tnd_config {
     char listen[256];      /* "127.0.0.1:7443" */
+    char metrics[256];     /* HOST:PORT serving GET /metrics, or "off" (or "") */
     char cert[1024];       /* server certificate (PEM) */
     char key[1024];        /* server private key (PEM) */
     char ca[1024];         /* deployment CA: verifies client certificates */

@@ -93,6 +93,7 @@ static void on_timer_closed(uv_handle_t *h)
     if (c->next)
         c->next->prev = c->prev;
     srv->n_conns--;
+    tnd_metrics_set_connections(srv->metrics, srv->n_conns);
     free(c);
     if (srv->draining && srv->n_conns == 0 && !srv->stopped) {
         srv->stopped = true;
@@ -139,15 +140,18 @@ static void on_handshake(tnd_tls_stream *s, int status)
     if (status < 0) {
         tnd_log(TND_LOG_INFO, "TLS handshake failed", "peer", c->peer_addr, "error", s->error,
                 NULL);
+        tnd_metrics_handshake(c->srv->metrics, false);
         return;
     }
     char why[256];
     if (tnd_tls_peer_identity_ex(s->ssl, &c->peer, why, sizeof why) != 0) {
         tnd_log(TND_LOG_WARN, "refused client certificate", "peer", c->peer_addr, "reason", why,
                 NULL);
+        tnd_metrics_handshake(c->srv->metrics, false);
         tnd_conn_close(c);
         return;
     }
+    tnd_metrics_handshake(c->srv->metrics, true);
     describe_peer(c);
     c->last_active_ms = tnd_now_ms(c->srv);
     tnd_log(TND_LOG_DEBUG, "connected", "peer", c->peer_addr, "identity", c->peer_label, NULL);
@@ -332,6 +336,7 @@ static void on_tick(uv_timer_t *t)
     if (!c->tls.handshake_done) {
         if (now - c->last_active_ms >= cfg->handshake_timeout_ms) {
             tnd_log(TND_LOG_INFO, "TLS handshake timed out", "peer", c->peer_addr, NULL);
+            tnd_metrics_handshake(c->srv->metrics, false);
             tnd_tls_stream_abort(&c->tls);
             c->closing = true;
         }
@@ -383,6 +388,7 @@ void tnd_conn_accept(tnd_server *srv)
         srv->conns->prev = c;
     srv->conns = c;
     srv->n_conns++;
+    tnd_metrics_set_connections(srv->metrics, srv->n_conns);
     snprintf(c->peer_label, sizeof c->peer_label, "unknown");
     if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tls.tcp) != 0) {
         tnd_conn_close(c);

@@ -27,6 +27,9 @@ int tnd_server_register(tnd_server *srv, const tnd_handler *h)
         srv->cap_handlers = cap;
     }
     srv->handlers[srv->n_handlers++] = h;
+    /* Past the metrics' method limit the method still works; its calls
+     * count as "unknown". */
+    (void)tnd_metrics_add_method(srv->metrics, h->method, h->method->full_name);
     return 0;
 }
 
@@ -78,13 +81,19 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, cha
     srv->cfg = *cfg;
     srv->serving = 1; /* SERVING */
     tnd_server_add_schema(srv, &tnd_schema);
+    srv->metrics = tnd_metrics_new();
+    if (!srv->metrics) {
+        snprintf(err, err_len, "out of memory");
+        goto fail;
+    }
     srv->ssl_ctx = make_ssl_ctx(cfg, err, err_len);
     if (!srv->ssl_ctx)
         goto fail;
     tnd_store_opts so = {.dir = cfg->db,
                          .map_size = cfg->map_size,
                          .max_map_size = cfg->max_map_size,
-                         .queue_cap = cfg->write_queue};
+                         .queue_cap = cfg->write_queue,
+                         .metrics = srv->metrics};
     if (tnd_store_open(loop, &so, &srv->store, err, err_len) != 0 ||
         tnd_tlog_open(srv, err, err_len) != 0)
         goto fail;
@@ -101,12 +110,13 @@ fail:
     return TND_ETLS;
 }
 
-static int parse_listen(const char *spec, struct sockaddr_storage *ss, char *err, size_t err_len)
+int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_storage *ss, char *err,
+                        size_t err_len)
 {
     char host[256];
     const char *colon = strrchr(spec, ':');
     if (!colon || colon == spec || !colon[1]) {
-        snprintf(err, err_len, "--listen %s: expected HOST:PORT, e.g. 127.0.0.1:7443", spec);
+        snprintf(err, err_len, "%s %s: expected HOST:PORT, e.g. 127.0.0.1:7443", flag, spec);
         return TND_EINVAL;
     }
     size_t hl = (size_t)(colon - spec);
@@ -117,7 +127,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, char *err
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || port < 0 || port > 65535) {
-        snprintf(err, err_len, "--listen %s: port must be 0..65535", spec);
+        snprintf(err, err_len, "%s %s: port must be 0..65535", flag, spec);
         return TND_EINVAL;
     }
     if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
@@ -128,7 +138,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, char *err
                            (struct sockaddr_in *)ss) == 0) {
         return 0;
     }
-    snprintf(err, err_len, "--listen %s: \"%s\" is not an IP address", spec, host);
+    snprintf(err, err_len, "%s %s: \"%s\" is not an IP address", flag, spec, host);
     return TND_EINVAL;
 }
 
@@ -212,9 +222,19 @@ static void on_signal(uv_signal_t *s, int signum)
 int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
 {
     struct sockaddr_storage ss;
-    int rc = parse_listen(srv->cfg.listen, &ss, err, err_len);
+    int rc = tnd__parse_hostport("--listen", srv->cfg.listen, &ss, err, err_len);
     if (rc != 0)
         return rc;
+    /* "off" (the default) or empty: no metrics listener. */
+    if (srv->cfg.metrics[0] && strcmp(srv->cfg.metrics, "off") != 0) {
+        struct sockaddr_storage ms;
+        rc = tnd__parse_hostport("--metrics", srv->cfg.metrics, &ms, err, err_len);
+        if (rc == 0)
+            rc = tnd_metrics_http_start(srv->metrics, (const struct sockaddr *)&ms,
+                                        srv->cfg.metrics, &srv->metrics_http, err, err_len);
+        if (rc != 0)
+            return rc;
+    }
     uv_tcp_init(srv->loop, &srv->listener);
     srv->listener.data = srv;
     rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
@@ -241,6 +261,11 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
     return 0;
 }
 
+int tnd_server_metrics_port(const tnd_server *srv)
+{
+    return tnd_metrics_http_port(srv->metrics_http);
+}
+
 int tnd_server_port(const tnd_server *srv)
 {
     struct sockaddr_storage ss;
@@ -254,6 +279,9 @@ int tnd_server_port(const tnd_server *srv)
 
 void tnd_server_shutdown(tnd_server *srv)
 {
+    /* Metrics stay readable through the drain, and stop first here. */
+    tnd_metrics_http_stop(srv->metrics_http);
+    srv->metrics_http = NULL;
     tnd_scheduler_stop(srv);
     tnd_idem_pruner_stop(srv);
     if (srv->store)
@@ -269,5 +297,6 @@ void tnd_server_free(tnd_server *srv)
     tnd_server_shutdown(srv);
     SSL_CTX_free(srv->ssl_ctx);
     free(srv->handlers);
+    tnd_metrics_free(srv->metrics);
     free(srv);
 }

@@ -11,6 +11,8 @@
 
 #include "config.h"
 #include "frame.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "rpc.h"
 #include "tls.h"
 #include "tls_stream.h"
@@ -67,6 +69,7 @@ struct tnd_call {
     uint32_t fin_code;
     char *fin_msg;
     uint64_t start_ms;
+    uint64_t start_ns; /* uv_hrtime() at arrival, for the latency metric */
     void *user;
     tnd_call *hnext;   /* hash chain */
     tnd_call *bnext;   /* blocked list */
@@ -104,6 +107,8 @@ struct tnd_server {
     tnd_scheduler *scheduler;
     tnd_idem_pruner *idem_pruner;
     tnd_tlog *tlog;
+    tnd_metrics *metrics;           /* always kept; served only with --metrics */
+    tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
 };
 
 /** Create a server on loop with cfg: loads TLS files, registers the built-in
@@ -116,6 +121,9 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len);
 
 /** The port actually bound (useful with port 0). */
 int tnd_server_port(const tnd_server *srv);
+
+/** The metrics listener's port, or -1 when --metrics is off. */
+int tnd_server_metrics_port(const tnd_server *srv);
 
 /** Begin a graceful drain: GOAWAY to every connection, close the listener,
  * finish in-flight calls within cfg.grace_ms, then stop the loop. */
@@ -145,6 +153,9 @@ int tnd_server_add_schema(tnd_server *srv, const tnd_schema_desc *schema);
 const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char *full_name);
 
 /* ---- transport internals ---- */
+/** Parse "HOST:PORT" (an IPv4 address, [IPv6] or localhost) given with flag. */
+int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_storage *ss, char *err,
+                        size_t err_len);
 uint64_t tnd_now_ms(const tnd_server *srv);
 void tnd_conn_accept(tnd_server *srv);
 void tnd_conn_goaway(tnd_conn *c, uint32_t code, const char *message);

@@ -74,6 +74,7 @@ static int set_options(tnd_store *s, const tnd_store_opts *o, size_t *map_size, 
         s->max_map_size = *map_size;
     s->queue_cap = o->queue_cap ? o->queue_cap : DEFAULT_QUEUE_CAP;
     s->max_batch = o->max_batch ? o->max_batch : DEFAULT_MAX_BATCH;
+    s->metrics = o->metrics;
     return 0;
 }
 
@@ -119,6 +120,7 @@ int tnd_store_open(uv_loop_t *loop, const tnd_store_opts *opts, tnd_store **out,
         goto free_s;
     s->stats.map_size = tnd__store_map_size(s);
     s->stats.max_map_size = s->max_map_size;
+    tnd__store_publish_size(s);
     if (pthread_create(&s->writer, NULL, tnd__store_writer_main, s) != 0) {
         snprintf(err, err_len, "cannot start the writer thread");
         rc = TND_ENOMEM;
@@ -177,6 +179,7 @@ int tnd_store_submit(tnd_store *s, tnd_write_fn fn, tnd_write_done_fn done, void
             s->queue.head = r;
         s->queue.tail = r;
         s->queue.n++;
+        tnd_metrics_set_queue_depth(s->metrics, s->queue.n);
         pthread_cond_signal(&s->wake);
     }
     pthread_mutex_unlock(&s->mu);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "metrics.h"
 #include "tender/codec.h"
 #include "tender/error.h"
 #include "tender_schema.h"
@@ -64,6 +65,7 @@ typedef struct tnd_store_opts {
     size_t max_map_size; /* the map grows (doubling) up to this; 0: 1 TiB */
     unsigned queue_cap;  /* queued write requests before RESOURCE_EXHAUSTED; 0: 4096 */
     unsigned max_batch;  /* requests per group commit; 0: 256 */
+    tnd_metrics *metrics; /* where queue, batch and size figures go; may be NULL */
 } tnd_store_opts;
 
 /* A write request, run on the writer thread inside its own nested

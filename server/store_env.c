@@ -140,6 +140,18 @@ size_t tnd__store_map_size(tnd_store *s)
     return info.me_mapsize;
 }
 
+/* Tell the metrics the map's size and the bytes in use: at open, then on
+ * the writer thread after each commit and growth (the only changes). */
+void tnd__store_publish_size(tnd_store *s)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (!s->metrics || mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
+        return;
+    tnd_metrics_set_store_size(s->metrics, info.me_mapsize,
+                               ((uint64_t)info.me_last_pgno + 1) * st.ms_psize);
+}
+
 /* Writer thread, between batches (no write transaction open): double the
  * map, up to the maximum, when the used pages pass 3/4 of it, or at once
  * when force is set (a batch reached the end). Returns true if it grew. */
@@ -172,6 +184,7 @@ bool tnd__store_grow(tnd_store *s, bool force)
     s->stats.grows++;
     s->stats.map_size = next;
     pthread_mutex_unlock(&s->mu);
+    tnd__store_publish_size(s);
     return true;
 }
 

@@ -33,6 +33,7 @@ struct tnd_store {
     size_t max_map_size;
     unsigned queue_cap;
     unsigned max_batch;
+    tnd_metrics *metrics; /* may be NULL; its functions are thread-safe */
 
     /* Read transactions hold it shared; the writer takes it exclusively to
      * resize the map, which LMDB allows only with no transaction active. */
@@ -72,6 +73,7 @@ int tnd__store_env_open(tnd_store *s, size_t map_size, char *err, size_t err_len
 void tnd__store_env_close(tnd_store *s);
 size_t tnd__store_map_size(tnd_store *s);
 bool tnd__store_grow(tnd_store *s, bool force);
+void tnd__store_publish_size(tnd_store *s);
 
 /* store_writer.c */
 void *tnd__store_writer_main(void *arg);

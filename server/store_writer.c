@@ -127,6 +127,7 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
 {
     char msg[TND_STORE_MSG_MAX + 1];
     MDB_txn *txn;
+    tnd_metrics_batch_begin(s->metrics);
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != 0) {
         snprintf(msg, sizeof msg, "cannot begin the batch transaction: %s", mdb_strerror(rc));
@@ -174,6 +175,8 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
         pthread_mutex_lock(&s->mu);
         s->stats.batches++;
         pthread_mutex_unlock(&s->mu);
+        tnd_metrics_batch_committed(s->metrics, b->n);
+        tnd__store_publish_size(s);
     }
 out:
     if (map_full && rerun)
@@ -219,6 +222,7 @@ static void take_batch(tnd_store *s, batch *b)
     if (!s->queue.head)
         s->queue.tail = NULL;
     s->queue.n -= b->n;
+    tnd_metrics_set_queue_depth(s->metrics, s->queue.n);
     last->next = NULL;
 }
 

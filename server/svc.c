@@ -143,11 +143,14 @@ static int op_write(tnd_wtx *w, void *arg)
     size_t kl = strlen(op->idem_key);
     /* The store may run a write twice (after growing the map): start clean. */
     tnd_msg_free(op->resp_desc, op->resp);
+    op->replayed = false;
     if (kl > 0) {
         int rc = tnd_wtx_get_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc,
                                  op->resp);
-        if (rc == 0)
+        if (rc == 0) {
+            op->replayed = true;
             return 0;
+        }
         if (rc != TND_ENOTFOUND)
             return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable");
     }

@@ -30,6 +30,7 @@ struct tnd_op {
     int post_status;            /* set by fn: commit, but answer with this status */
     char post_msg[400];
     uint64_t event_seq;         /* set by fn: the event it logged, for receipts */
+    bool replayed;              /* the reply is a stored one: fn did not run */
 };
 
 /** Start a write for call: copies request and caller, and submits fn to the

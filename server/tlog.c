@@ -26,6 +26,7 @@ struct tnd_tlog {
     EVP_PKEY *key;
     char name[128];
     char vkey[400];
+    tnd_metrics *metrics; /* the server's; published once a batch commits */
 };
 
 static void be64(uint8_t *p, uint64_t v)
@@ -261,14 +262,17 @@ static int batch_hook(tnd_wtx *w, void *arg)
     be64(sz, size);
     if (tnd_wtx_put_raw(w, TND_TABLE_LOG, "size", 4, sz, 8) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the log size");
-    return sign_checkpoint(lg, w, size);
+    st = sign_checkpoint(lg, w, size);
+    if (st == 0)
+        tnd_metrics_tlog_pending(lg->metrics, size);
+    return st;
 }
 
 /* ---- start-up ---- */
 
 /* The stored tree must match the last checkpoint, which must carry our
  * signature, and every event must be a leaf (tlog_check.c). */
-static int check_stored(tnd_server *srv, char *err, size_t err_len)
+static int check_stored(tnd_server *srv, uint64_t *leaves, char *err, size_t err_len)
 {
     tnd_note_verifier v;
     if (tnd_note_verifier_parse(srv->tlog->vkey, &v) != 0) {
@@ -280,8 +284,10 @@ static int check_stored(tnd_server *srv, char *err, size_t err_len)
         snprintf(err, err_len, "cannot read the store");
         return TND_EIO;
     }
+    tnd_tlog_checked checked = {0};
     int rc = tnd_tlog_check(txn, tnd_store_dbi(srv->store, TND_TABLE_EVENTS),
-                            tnd_store_dbi(srv->store, TND_TABLE_LOG), &v, NULL, err, err_len);
+                            tnd_store_dbi(srv->store, TND_TABLE_LOG), &v, &checked, err, err_len);
+    *leaves = checked.size;
     tnd_store_read_end(srv->store, txn);
     return rc;
 }
@@ -292,6 +298,8 @@ int tnd_tlog_open(tnd_server *srv, char *err, size_t err_len)
     if (!lg)
         return TND_ENOMEM;
     srv->tlog = lg;
+    lg->metrics = srv->metrics;
+    uint64_t leaves = 0;
     int rc = tnd_tlog_key_load(srv->cfg.db, srv->cfg.log_origin, &lg->key, lg->name,
                                sizeof lg->name, err, err_len);
     if (rc == 0 && tnd_tlog_verifier_key(lg->key, lg->name, lg->vkey, sizeof lg->vkey) != 0) {
@@ -299,9 +307,10 @@ int tnd_tlog_open(tnd_server *srv, char *err, size_t err_len)
         rc = TND_ECRYPTO;
     }
     if (rc == 0)
-        rc = check_stored(srv, err, err_len);
+        rc = check_stored(srv, &leaves, err, err_len);
     if (rc != 0)
         return rc;
+    tnd_metrics_set_tlog_leaves(srv->metrics, leaves);
     tnd_store_set_batch_hook(srv->store, batch_hook, lg);
     return 0;
 }
