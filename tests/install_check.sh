@@ -34,6 +34,28 @@ flags_of() {
     grep -o -- '--[a-z][a-z0-9-]*' | sort -u
 }
 
+# The installed tenderctl's commands, and "COMMAND SUB" for each subcommand its help names
+# that takes --help (exit 0), one a line.
+ctl_commands() {
+    ctl=$root/bin/tenderctl
+    for c in $("$ctl" --help | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z]\{1,\}\).*/\1/p' | sort -u); do
+        echo "$c"
+        subs=$("$ctl" "$c" --help 2>&1 | sed -n "s/^  \([a-z]\{1,\}\)\( .*\)\{0,1\}$/\1/p; s/.*tenderctl $c \([a-z]\{1,\}\).*/\1/p" | sort -u)
+        for sub in $subs; do
+            "$ctl" "$c" "$sub" --help >/dev/null 2>&1 && echo "$c $sub"
+        done
+    done
+}
+
+# Every help text of tenderctl: the top one, each command's and each subcommand's.
+ctl_helps() {
+    "$root/bin/tenderctl" --help
+    ctl_commands | while read -r c sub; do
+        # shellcheck disable=SC2086
+        "$root/bin/tenderctl" $c $sub --help 2>&1 || true
+    done
+}
+
 case "$step" in
 install)
     # The nested make must not inherit the jobserver of a `make check` that runs us.
@@ -139,17 +161,7 @@ man)
     } | flags_of >"$work/tenderd.help"
     flags_of <"$root/share/man/man8/tenderd.8" >"$work/tenderd.man"
     # tenderctl: the top help, every command's and every subcommand's.
-    ctl=$root/bin/tenderctl
-    {
-        "$ctl" --help
-        for c in $("$ctl" --help | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z]\{1,\}\).*/\1/p' | sort -u); do
-            "$ctl" "$c" --help 2>&1 || true
-            subs=$("$ctl" "$c" --help 2>&1 | sed -n "s/^  \([a-z]\{1,\}\)\( .*\)\{0,1\}$/\1/p; s/.*tenderctl $c \([a-z]\{1,\}\).*/\1/p" | sort -u)
-            for s in $subs; do
-                "$ctl" "$c" "$s" --help 2>&1 || true
-            done
-        done
-    } | flags_of >"$work/tenderctl.help"
+    ctl_helps | flags_of >"$work/tenderctl.help"
     flags_of <"$root/share/man/man1/tenderctl.1" >"$work/tenderctl.man"
     missing=$(comm -23 "$work/tenderd.help" "$work/tenderd.man")
     [ -z "$missing" ] || fail "tenderd --help flags missing from docs/man/tenderd.8.scd: $(echo $missing)"
@@ -184,6 +196,27 @@ open selective limited direct
 ca.crt cb.key
 --json"
     [ "$out" = "$exp" ] || fail "unexpected completions"
+    # Every command, subcommand and flag of tenderctl's help texts is in the script (flags that
+    # the texts name only as tenderd's, like --standstill, excepted).
+    ctl_commands >"$work/commands"
+    [ "$(wc -l <"$work/commands")" -gt 30 ] || fail "found too few tenderctl subcommands"
+    # What the script offers after "tenderctl " and after "tenderctl COMMAND ", as "COMMAND SUB".
+    offered=$(bash -c '
+        . "$1"
+        t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+              _tenderctl; printf "%s\n" "${COMPREPLY[@]}"; }
+        for c in $(t tenderctl ""); do
+            echo "$c"
+            for sub in $(t tenderctl "$c" ""); do echo "$c $sub"; done
+        done' _ "$comp")
+    missing=$(echo "$offered" | grep -v -x -F -f - "$work/commands" || true)
+    [ -z "$missing" ] || fail "not completed: $(echo "$missing" | tr '\n' ',')"
+    "$root/bin/tenderd" --help | flags_of >"$work/tenderd.flags"
+    ctl_helps | flags_of >"$work/ctl.flags"
+    flags_of <"$comp" >"$work/comp.flags"
+    missing=$(comm -23 "$work/ctl.flags" "$work/comp.flags" | grep -v -x -F -f "$work/tenderd.flags" || true)
+    [ -z "$missing" ] ||
+        fail "tenderctl flags missing from contrib/bash-completion/tenderctl: $(echo $missing)"
     ;;
 
 unit)
