@@ -1,6 +1,7 @@
 /* One call on a connection: admission (method, roles, limits), request
  * decoding, responses with per-stream flow control, deadlines, cancellation,
  * the final STATUS and the call's log line. */
+#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "tender_schema.h"
 #include "server.h"
 #include "tender/error.h"
+#include "tender/limits.h"
 
 /* ---- the connection's table of calls ---- */
 
@@ -384,26 +386,52 @@ static void roles_text(uint32_t roles, char *buf, size_t len)
     }
 }
 
+/* The call's request id: the client's x-request-id when it is sane (1 to
+ * TND_MAX_REQUEST_ID visible ASCII characters), else 16 random hex digits. */
+static void request_id_of(const msgpack_object *md, tnd_server *srv,
+                          char out[TND_MAX_REQUEST_ID + 1])
+{
+    const msgpack_object *v = tnd_metadata_get(md, "x-request-id");
+    bool sane = v && v->type == MSGPACK_OBJECT_STR && v->via.str.size > 0 &&
+                v->via.str.size <= TND_MAX_REQUEST_ID;
+    for (uint32_t i = 0; sane && i < v->via.str.size; i++)
+        sane = v->via.str.ptr[i] > ' ' && v->via.str.ptr[i] < 0x7f;
+    if (sane) {
+        memcpy(out, v->via.str.ptr, v->via.str.size);
+        out[v->via.str.size] = '\0';
+        return;
+    }
+    uint8_t r[8];
+    if (RAND_bytes(r, sizeof r) != 1) { /* unique within this run, at least */
+        uint64_t n = ++srv->next_request_id ^ uv_hrtime();
+        memcpy(r, &n, sizeof r);
+    }
+    for (size_t i = 0; i < sizeof r; i++)
+        snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
 /* Refuse a call before it starts: STATUS and a log line, no call object. */
-static void refuse(tnd_conn *c, uint32_t sid, const char *method, uint32_t code, const char *msg)
+static void refuse(tnd_conn *c, uint32_t sid, const char *method, const char *request_id,
+                   uint32_t code, const char *msg)
 {
     send_status(c, sid, code, msg);
     tnd_log(TND_LOG_WARN, "call", "method", method, "peer", c->peer_label, "status",
-            tnd_status_name((int)code), "error", msg, NULL);
+            tnd_status_name((int)code), "duration_ms", "0", "request_id", request_id, "error", msg,
+            NULL);
     /* Counted under the method when the server has it, else as "unknown":
      * a client's made-up names never become series. */
     tnd_metrics_call(c->srv->metrics, tnd_server_find_method(c->srv, method), code, 0);
 }
 
 /* Method and role checks, in one place for every method. */
-static const tnd_handler *admit(tnd_conn *c, uint32_t sid, const char *name)
+static const tnd_handler *admit(tnd_conn *c, uint32_t sid, const char *name, const char *rid)
 {
     char msg[400], roles[64];
     const tnd_method_desc *m = tnd_server_find_method(c->srv, name);
     const tnd_handler *h = m ? tnd_server_find_handler(c->srv, m) : NULL;
     if (!h) {
         snprintf(msg, sizeof msg, "unknown method \"%s\" (`tenderctl methods` lists them)", name);
-        refuse(c, sid, name, TND_STATUS_UNIMPLEMENTED, msg);
+        refuse(c, sid, name, rid, TND_STATUS_UNIMPLEMENTED, msg);
         return NULL;
     }
     if (m->is_public)
@@ -413,30 +441,16 @@ static const tnd_handler *admit(tnd_conn *c, uint32_t sid, const char *name)
         snprintf(msg, sizeof msg,
                  "%s needs a client certificate with role %s; connect with --cert and --key",
                  name, roles);
-        refuse(c, sid, name, TND_STATUS_UNAUTHENTICATED, msg);
+        refuse(c, sid, name, rid, TND_STATUS_UNAUTHENTICATED, msg);
         return NULL;
     }
     if (!(m->roles & c->peer.role)) {
         snprintf(msg, sizeof msg, "%s is for role %s; your certificate has role %s", name, roles,
                  c->peer.role_name);
-        refuse(c, sid, name, TND_STATUS_PERMISSION_DENIED, msg);
+        refuse(c, sid, name, rid, TND_STATUS_PERMISSION_DENIED, msg);
         return NULL;
     }
     return h;
-}
-
-static void set_request_id(tnd_call *call, tnd_server *srv)
-{
-    const msgpack_object *v = tnd_metadata_get(call->metadata, "x-request-id");
-    if (v && v->type == MSGPACK_OBJECT_STR && v->via.str.size > 0 &&
-        v->via.str.size < sizeof call->request_id) {
-        memcpy(call->request_id, v->via.str.ptr, v->via.str.size);
-        call->request_id[v->via.str.size] = '\0';
-    } else {
-        snprintf(call->request_id, sizeof call->request_id, "r%llx-%llu",
-                 (unsigned long long)uv_hrtime() & 0xffffffu,
-                 (unsigned long long)++srv->next_request_id);
-    }
 }
 
 void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len)
@@ -449,9 +463,11 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     name[nl] = '\0';
     if (memchr(name, '\0', nl))
         snprintf(name, sizeof name, "(invalid name)");
+    char rid[TND_MAX_REQUEST_ID + 1];
+    request_id_of(f->u.call.metadata, c->srv, rid);
 
     if (c->goaway_sent) {
-        refuse(c, f->stream_id, name, TND_STATUS_UNAVAILABLE,
+        refuse(c, f->stream_id, name, rid, TND_STATUS_UNAVAILABLE,
                "server is shutting down; retry on a new connection");
         return;
     }
@@ -459,17 +475,17 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
         snprintf(msg, sizeof msg,
                  "too many concurrent calls on this connection (max_concurrent_streams = %u)",
                  cfg->max_streams);
-        refuse(c, f->stream_id, name, TND_STATUS_RESOURCE_EXHAUSTED, msg);
+        refuse(c, f->stream_id, name, rid, TND_STATUS_RESOURCE_EXHAUSTED, msg);
         return;
     }
     int rc = tnd_metadata_check(f->u.call.metadata, cfg->max_metadata, &err);
     if (rc != 0) {
-        refuse(c, f->stream_id, name,
+        refuse(c, f->stream_id, name, rid,
                rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_INVALID_ARGUMENT,
                err.text);
         return;
     }
-    const tnd_handler *h = admit(c, f->stream_id, name);
+    const tnd_handler *h = admit(c, f->stream_id, name, rid);
     if (!h)
         return;
 
@@ -480,7 +496,7 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
         tnd_frame_parse(head, len, &copy, &call->zone, &err) != 0) {
         free(head);
         free(call);
-        refuse(c, f->stream_id, name, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        refuse(c, f->stream_id, name, rid, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         return;
     }
     call->head = head;
@@ -494,7 +510,7 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     call->send_window = c->peer_settings.initial_window;
     call->start_ms = tnd_now_ms(c->srv);
     call->start_ns = uv_hrtime();
-    set_request_id(call, c->srv);
+    memcpy(call->request_id, rid, sizeof rid);
     uv_timer_init(c->srv->loop, &call->deadline);
     call->deadline.data = call;
     tnd_conn_add_call(c, call);

@@ -118,6 +118,9 @@ int tnd_config_from_args(tnd_config *c, int argc, char **argv, tnd_config_action
 /** Write c as an INI file that tnd_config_read_file reads back. */
 void tnd_config_print(const tnd_config *c, FILE *out);
 
+/** One info log line msg with every setting as key=value (start-up). */
+void tnd_config_log(const tnd_config *c, const char *msg);
+
 /** tenderd --help. */
 void tnd_config_usage(FILE *out);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 
 /* getopt values: table rows are ROW_BASE + index; the rest are actions. */
 enum { OPT_CONFIG = 1, OPT_PRINT_CONFIG, OPT_PRINT_LOG_KEY, OPT_HELP = 'h', ROW_BASE = 1024 };
@@ -140,6 +141,27 @@ void tnd_config_print(const tnd_config *c, FILE *out)
                     value);
         }
     }
+}
+
+void tnd_config_log(const tnd_config *c, const char *msg)
+{
+    enum { VALUE_MAX = sizeof c->cert + 16 };
+    const char **kv = calloc(2 * tnd_config_rows_count, sizeof *kv);
+    char *values = malloc(tnd_config_rows_count * VALUE_MAX);
+    if (!kv || !values) {
+        tnd_log(TND_LOG_INFO, msg, NULL); /* the line without the summary */
+        goto out_free;
+    }
+    for (size_t i = 0; i < tnd_config_rows_count; i++) {
+        char *v = values + i * VALUE_MAX;
+        tnd_setting_format(c, &tnd_config_rows[i], v, VALUE_MAX);
+        kv[2 * i] = tnd_config_rows[i].key;
+        kv[2 * i + 1] = v;
+    }
+    tnd_log_pairs(TND_LOG_INFO, msg, kv, tnd_config_rows_count);
+out_free:
+    free(values);
+    free(kv);
 }
 
 /* Write text from column `at` on, wrapped to 100 columns with later lines

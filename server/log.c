@@ -8,12 +8,21 @@
 #include <time.h>
 
 static _Atomic int min_level = TND_LOG_INFO; /* set once at start-up from the config */
+/* Set before the server's threads start (tests capture lines with it). */
+static tnd_log_sink_fn sink;
+static void *sink_arg;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void tnd_log_set_level(tnd_log_level level)
 {
     min_level = (int)level;
+}
+
+void tnd_log_set_sink(tnd_log_sink_fn fn, void *arg)
+{
+    sink = fn;
+    sink_arg = arg;
 }
 
 int tnd_log_level_parse(const char *name)
@@ -56,35 +65,71 @@ static size_t put_value(char *buf, size_t at, size_t cap, const char *v)
     return at + 1;
 }
 
-void tnd_log(tnd_log_level level, const char *msg, ...)
+/* A line being built: at most 2 KiB; longer lines are cut, still one line. */
+typedef struct line {
+    char buf[2048];
+    size_t at;
+} line;
+
+static void line_start(line *l, tnd_log_level level, const char *msg)
 {
-    if ((int)level < min_level)
-        return;
-    char line[2048];
-    size_t cap = sizeof line - 2, at;
+    const size_t cap = sizeof l->buf - 2;
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    at = (size_t)snprintf(line, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=",
-                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                          tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
-    at = put_value(line, at, cap, msg);
+    l->at = (size_t)snprintf(l->buf, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=",
+                             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                             tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
+    l->at = put_value(l->buf, l->at, cap, msg);
+}
+
+static void line_pair(line *l, const char *k, const char *v)
+{
+    const size_t cap = sizeof l->buf - 2;
+    if (!v || l->at >= cap)
+        return;
+    l->at += (size_t)snprintf(l->buf + l->at, cap - l->at, " %s=", k);
+    l->at = put_value(l->buf, l->at, cap, v);
+}
+
+static void line_end(line *l)
+{
+    const size_t cap = sizeof l->buf - 2;
+    if (l->at > cap)
+        l->at = cap;
+    l->buf[l->at++] = '\n';
+    if (sink)
+        sink(l->buf, l->at, sink_arg);
+    else
+        fwrite(l->buf, 1, l->at, stderr);
+}
+
+void tnd_log(tnd_log_level level, const char *msg, ...)
+{
+    if ((int)level < min_level)
+        return;
+    line l;
+    line_start(&l, level, msg);
     va_list ap;
     va_start(ap, msg);
     for (;;) {
         const char *k = va_arg(ap, const char *);
         if (!k)
             break;
-        const char *v = va_arg(ap, const char *);
-        if (!v || at >= cap)
-            continue;
-        at += (size_t)snprintf(line + at, cap - at, " %s=", k);
-        at = put_value(line, at, cap, v);
+        line_pair(&l, k, va_arg(ap, const char *));
     }
     va_end(ap);
-    if (at > cap)
-        at = cap;
-    line[at++] = '\n';
-    fwrite(line, 1, at, stderr);
+    line_end(&l);
+}
+
+void tnd_log_pairs(tnd_log_level level, const char *msg, const char *const *kv, size_t n_pairs)
+{
+    if ((int)level < min_level)
+        return;
+    line l;
+    line_start(&l, level, msg);
+    for (size_t i = 0; i < n_pairs; i++)
+        line_pair(&l, kv[2 * i], kv[2 * i + 1]);
+    line_end(&l);
 }

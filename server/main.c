@@ -73,8 +73,6 @@ int main(int argc, char **argv)
         return 1;
     }
     char port[16];
-    snprintf(port, sizeof port, "%d", tnd_server_port(srv));
-    tnd_log(TND_LOG_INFO, "listening", "address", cfg.listen, "port", port, "ca", cfg.ca, NULL);
     if (tnd_server_metrics_port(srv) >= 0) {
         snprintf(port, sizeof port, "%d", tnd_server_metrics_port(srv));
         tnd_log(TND_LOG_INFO, "serving metrics", "address", cfg.metrics, "port", port, NULL);

@@ -258,6 +258,11 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         uv_signal_start(sigs[i], on_signal, nums[i]);
         uv_unref((uv_handle_t *)sigs[i]);
     }
+    char port[16];
+    snprintf(port, sizeof port, "%d", tnd_server_port(srv));
+    tnd_log(TND_LOG_INFO, "listening", "address", srv->cfg.listen, "port", port, "db", srv->cfg.db,
+            NULL);
+    tnd_config_log(&srv->cfg, "settings");
     return 0;
 }
 

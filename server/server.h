@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "tender/limits.h"
 #include "rpc.h"
 #include "tls.h"
 #include "tls_stream.h"
@@ -75,7 +76,7 @@ struct tnd_call {
     tnd_call *bnext;   /* blocked list */
     bool blocked;
     uv_timer_t deadline;
-    char request_id[64];
+    char request_id[TND_MAX_REQUEST_ID + 1];
 };
 
 typedef struct tnd_health_watch tnd_health_watch;

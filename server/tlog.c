@@ -212,6 +212,9 @@ static int sign_checkpoint(tnd_tlog *lg, tnd_wtx *w, uint64_t size)
     free(note);
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the checkpoint");
+    char sz[24];
+    snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
+    tnd_log(TND_LOG_INFO, "log checkpoint signed", "size", sz, "origin", lg->name, NULL);
     return 0;
 }
 

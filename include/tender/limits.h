@@ -31,4 +31,8 @@
 /* Largest frame / message accepted on the wire unless configured otherwise. */
 #define TND_DEFAULT_MAX_FRAME (4u * 1024u * 1024u)
 
+/* Longest x-request-id the server takes from a client (visible ASCII); other
+ * values are replaced by a generated id in the server's logs. */
+#define TND_MAX_REQUEST_ID 64
+
 #endif
