@@ -241,6 +241,7 @@ void tnd_config_usage(FILE *out)
             "\n"
             "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP re-reads --cert, --key, --ca and\n"
             "--crl (new connections use them; on any error the old ones stay and an error is\n"
-            "logged). Connections open at the reload keep the certificate check they had.\n"
+            "logged); open connections whose client certificate no longer verifies (revoked,\n"
+            "expired, CA no longer trusted) are closed.\n"
             "Exit status: 0 done, 1 cannot start, 2 bad command line or config file.\n");
 }

@@ -205,6 +205,7 @@ int tnd_server_reload_tls(tnd_server *srv)
     /* Live connections hold their own reference through their SSL. */
     SSL_CTX_free(srv->ssl_ctx);
     srv->ssl_ctx = ctx;
+    tnd_server_recheck_peers(srv); /* revoked or no longer trusted: closed */
     tnd_log(TND_LOG_INFO, "certificates reloaded", "cert", srv->cfg.cert, "ca", srv->cfg.ca, "crl",
             srv->cfg.crl[0] ? srv->cfg.crl : NULL, NULL);
     return 0;

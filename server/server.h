@@ -132,6 +132,9 @@ void tnd_server_drain(tnd_server *srv);
 
 /** Build a new TLS context from the configured files; keep the old on failure. */
 int tnd_server_reload_tls(tnd_server *srv);
+/** Close connections whose client certificate no longer verifies under the
+ * current TLS context (after a reload: a new CRL or CA); peer_recheck.c. */
+void tnd_server_recheck_peers(tnd_server *srv);
 
 /** After the loop stopped: stop timers, finish queued writes, close the store. */
 void tnd_server_shutdown(tnd_server *srv);

@@ -1,8 +1,8 @@
 /* Revocation: tenderd --crl refuses revoked client certificates; SIGHUP's
  * reload re-reads the CRL with the certificates, so a certificate revoked
  * while the server runs is refused on new connections after the reload,
- * while other identities still connect. A reload that fails keeps the old
- * TLS configuration. Connections open before the reload keep working. */
+ * while other identities still connect, and the revoked client's open
+ * connection is closed. A reload that fails keeps the old TLS configuration. */
 // clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,11 +84,14 @@ static void test_revoke_then_reload(void **state)
     assert_true(admitted("supplier"));
     assert_true(admitted("supplier2"));
 
-    /* A connection the supplier holds across the revocation. */
-    rawconn held;
+    /* Connections held across the revocation: the supplier's and supplier2's. */
+    rawconn held, other;
     assert_int_equal(open_as(&held, "supplier"), 0);
     rawconn_settings(&held);
     assert_int_equal(health(&held, 1), TND_STATUS_OK);
+    assert_int_equal(open_as(&other, "supplier2"), 0);
+    rawconn_settings(&other);
+    assert_int_equal(health(&other, 1), TND_STATUS_OK);
 
     assert_int_equal(tnd_pki_revoke(ts.pki, "supplier", err, sizeof err), 0);
     /* Not yet re-read: the running server still admits the supplier. */
@@ -97,9 +100,21 @@ static void test_revoke_then_reload(void **state)
     assert_false(admitted("supplier"));
     assert_true(admitted("supplier2"));
     assert_true(admitted("officer"));
-    /* The held connection was verified before; it is not cut off. */
-    assert_int_equal(health(&held, 3), TND_STATUS_OK);
+    /* The connection the supplier held is checked again and closed: GOAWAY
+     * UNAUTHENTICATED, then the end of the connection. */
+    tnd_frame fr;
+    bool goaway = false;
+    while (rawconn_read(&held, &fr, T_MS, true) == 0)
+        if (fr.type == TND_FRAME_GOAWAY) {
+            goaway = true;
+            assert_int_equal(fr.u.goaway.code, TND_STATUS_UNAUTHENTICATED);
+        }
+    assert_true(goaway);
+    assert_int_equal(health(&held, 3), -1);
     rawconn_close(&held);
+    /* supplier2's connection is untouched. */
+    assert_int_equal(health(&other, 3), TND_STATUS_OK);
+    rawconn_close(&other);
 
     /* A CRL that cannot be read: the reload fails and the old configuration
      * (with the supplier revoked) stays. */
