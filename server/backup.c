@@ -76,6 +76,10 @@ static int write_copy(const char *db, const char *tmp, char *err, size_t err_len
         snprintf(err, err_len, "cannot open the database in %s: %s", db, mdb_strerror(rc));
         goto close_env;
     }
+    /* A reader slot left by a backup that was killed would keep LMDB from
+     * reusing pages until tenderd restarts: clear such slots now. */
+    int dead = 0;
+    mdb_reader_check(env, &dead);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, err_len, "cannot create %s: %s", tmp, strerror(errno));

@@ -25,7 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "b64.h"
 #include "rawconn.h"
+#include "tender/audit.h"
 #include "tender/pki.h"
 #include "tender_schema.h"
 #include "testsrv.h"
@@ -236,6 +238,70 @@ static void expect_tenders(int n)
     rawconn_close(&c);
 }
 
+/* The server's latest checkpoint, its signature checked with vkey. */
+static void get_checkpoint(const char *vkey, tnd_checkpoint *cp)
+{
+    rawconn c;
+    assert_int_equal(connect_officer(&c), 0);
+    tender_common_v1_Empty e;
+    tender_common_v1_Empty_init(&e);
+    tender_log_v1_Checkpoint r;
+    tender_log_v1_Checkpoint_init(&r);
+    char msg[300];
+    assert_int_equal(rawconn_call(&c, 1, "tender.log.v1.Log/GetCheckpoint",
+                                  &tender_common_v1_Empty_desc, &e, &tender_log_v1_Checkpoint_desc,
+                                  &r, msg, sizeof msg, NULL, 0),
+                     0);
+    tnd_note_verifier v;
+    assert_int_equal(tnd_note_verifier_parse(vkey, &v), 0);
+    assert_non_null(r.note);
+    assert_int_equal(tnd_checkpoint_verify(r.note, strlen(r.note), &v, cp), 0);
+    tender_log_v1_Checkpoint_free(&r);
+    rawconn_close(&c);
+}
+
+/* The server's log of root2 at size2 extends the tree (size1, root1). */
+static void expect_consistent(uint64_t size1, const uint8_t root1[32], uint64_t size2,
+                              const uint8_t root2[32])
+{
+    if (size1 == size2) {
+        assert_memory_equal(root1, root2, 32);
+        return;
+    }
+    rawconn c;
+    assert_int_equal(connect_officer(&c), 0);
+    tender_log_v1_ConsistencyProofRequest q = {.first = size1, .second = size2};
+    tender_log_v1_ConsistencyProof r;
+    tender_log_v1_ConsistencyProof_init(&r);
+    char msg[300];
+    assert_int_equal(rawconn_call(&c, 1, "tender.log.v1.Log/GetConsistencyProof",
+                                  &tender_log_v1_ConsistencyProofRequest_desc, &q,
+                                  &tender_log_v1_ConsistencyProof_desc, &r, msg, sizeof msg, NULL,
+                                  0),
+                     0);
+    uint8_t proof[64][32];
+    assert_true(r.n_hashes <= 64);
+    for (size_t i = 0; i < r.n_hashes; i++) {
+        assert_int_equal(r.hashes[i].len, 32);
+        memcpy(proof[i], r.hashes[i].data, 32);
+    }
+    assert_int_equal(tnd_merkle_verify_consistency(size1, size2, root1, root2,
+                                                   (const uint8_t(*)[32])proof, r.n_hashes),
+                     0);
+    tender_log_v1_ConsistencyProof_free(&r);
+    rawconn_close(&c);
+}
+
+/* The root (base64) after "root " in a backup's or restore's report. */
+static void reported_root(const char *out, uint8_t root[32])
+{
+    const char *p = strstr(out, " root ");
+    assert_non_null(p);
+    size_t n;
+    assert_int_equal(tnd__b64_decode(p + 6, 44, root, 32, &n), 0);
+    assert_int_equal(n, 32);
+}
+
 /* "tree size N" in a backup's or restore's report. */
 static unsigned long long reported_size(const char *out)
 {
@@ -287,34 +353,51 @@ static void test_backup_while_writing_then_restore(void **state)
     EXPECT_RUN(0);
     HAS(run_result.out, "log verified: tree size");
     assert_true(reported_size(run_result.out) >= (unsigned long long)before);
+    uint64_t backup_size = reported_size(run_result.out);
+    uint8_t backup_root[32];
+    reported_root(run_result.out, backup_root);
     atomic_store(&stop_writing, true);
     pthread_join(th, NULL);
     assert_int_equal(atomic_load(&writer_rc), 0);
     print_message("backup: %d creates acknowledged before it began, %d while it ran; %s",
                   before, during, run_result.out);
+    /* The backup's tree is a prefix of the live log, which went on. */
+    char vkey[sizeof run_result.out];
+    run("--db", db, "--print-log-key", (char *)NULL);
+    EXPECT_RUN(0);
+    snprintf(vkey, sizeof vkey, "%s", run_result.out);
+    vkey[strcspn(vkey, "\n")] = '\0';
+    tnd_checkpoint live;
+    get_checkpoint(vkey, &live);
+    assert_true(live.size >= backup_size);
+    expect_consistent(backup_size, backup_root, live.size, live.root);
     struct stat st;
     assert_int_equal(stat(out, &st), 0);
     assert_int_equal(st.st_mode & 0077, 0); /* the backup holds the whole database */
     expect_no_tmp(dir);
     stop_server();
 
-    char db2[300], key[400], vkey1[sizeof run_result.out];
+    char db2[300], key[400];
     file_path(db2, sizeof db2, "restored");
     snprintf(key, sizeof key, "%s/log.key", db);
     run("restore", "--from", out, "--db", db2, "--log-key", key, (char *)NULL);
     EXPECT_RUN(0);
     HAS(run_result.out, "log verified: tree size");
+    assert_int_equal(reported_size(run_result.out), backup_size);
     expect_no_tmp(db2);
-    run("--db", db, "--print-log-key", (char *)NULL);
-    EXPECT_RUN(0);
-    snprintf(vkey1, sizeof vkey1, "%s", run_result.out);
     run("--db", db2, "--print-log-key", (char *)NULL);
     EXPECT_RUN(0);
-    assert_string_equal(run_result.out, vkey1); /* the same log key, not a new one */
+    run_result.out[strcspn(run_result.out, "\n")] = '\0';
+    assert_string_equal(run_result.out, vkey); /* the same log key, not a new one */
 
-    /* The server starts only if the restored log verifies (start-up check). */
+    /* The server starts only if the restored log verifies (start-up check);
+     * its checkpoint is the backup's: the live log extends it. */
     start_server(db2);
     expect_tenders(before);
+    tnd_checkpoint restored;
+    get_checkpoint(vkey, &restored);
+    assert_int_equal(restored.size, backup_size);
+    assert_memory_equal(restored.root, backup_root, 32);
     stop_server();
 }
 
