@@ -20,6 +20,20 @@
 #define TND_BACKUP_LOCK_FILE "lock.mdb"
 #define TND_BACKUP_KEY_FILE "log.key"
 
+/* ---- the admin RPC, tender.admin.v1.Admin/Backup (backup_service.c) ---- */
+
+typedef struct tnd_server tnd_server;
+typedef struct tnd_backup_job tnd_backup_job;
+
+/** Register Admin/Backup: runs this binary's `backup` into cfg.backup_dir. */
+int tnd_backup_service_register(tnd_server *srv);
+
+/** At shutdown: answer a backup call still waiting (UNAVAILABLE) and let go
+ * of its child process, which finishes on its own. */
+void tnd_backup_service_stop(tnd_server *srv);
+
+/* ---- the commands ---- */
+
 /** `tenderd backup ...` (argv[0] is "backup"): exit status 0, 1 (failed)
  * or 2 (usage). */
 int tnd_backup_main(int argc, char **argv);

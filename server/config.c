@@ -88,6 +88,11 @@ const tnd_setting tnd_config_rows[] = {
     {"tenders", "standstill", "standstill", TND_SET_U64, TND_UNIT_SECONDS, FIELD(standstill_ms), 0,
      UINT64_MAX, "10d", "S",
      "after an award, the time in which it may be cancelled before the tender is complete"},
+
+    {"backup", "backup-dir", "backup-dir", TND_SET_STRING, TND_UNIT_COUNT, FIELD(backup_dir), 0,
+     CAP(backup_dir), "", "DIR",
+     "folder for backups an admin takes with tender.admin.v1.Admin/Backup; empty: that RPC is "
+     "off (`tenderd backup` works either way)"},
 };
 
 const size_t tnd_config_rows_count = sizeof tnd_config_rows / sizeof tnd_config_rows[0];

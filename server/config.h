@@ -40,6 +40,7 @@ typedef struct tnd_config {
     uint32_t max_bid_bytes;        /* largest sealed bid (ciphertext) accepted */
     uint64_t standstill_ms;        /* after an award, before the tender is complete */
     uint64_t idempotency_window_ms; /* how long a retried request gets its first answer */
+    char backup_dir[1024];         /* Admin/Backup writes here; "" turns the RPC off */
 } tnd_config;
 
 /* How a setting's text becomes a value. */

@@ -11,6 +11,7 @@
 #include "store.h"
 #include "tenders.h"
 #include "tlog.h"
+#include "backup.h"
 #include "bids.h"
 #include "awards.h"
 #include "tender_schema.h"
@@ -99,7 +100,8 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, cha
         goto fail;
     if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0 ||
         tnd_tenders_register(srv) != 0 || tnd_log_service_register(srv) != 0 ||
-        tnd_bids_register(srv) != 0 || tnd_awards_register(srv) != 0) {
+        tnd_bids_register(srv) != 0 || tnd_awards_register(srv) != 0 ||
+        tnd_backup_service_register(srv) != 0) {
         snprintf(err, err_len, "out of memory registering services");
         goto fail;
     }
@@ -288,6 +290,7 @@ void tnd_server_shutdown(tnd_server *srv)
     /* Metrics stay readable through the drain, and stop first here. */
     tnd_metrics_http_stop(srv->metrics_http);
     srv->metrics_http = NULL;
+    tnd_backup_service_stop(srv);
     tnd_scheduler_stop(srv);
     tnd_idem_pruner_stop(srv);
     if (srv->store)

@@ -110,6 +110,7 @@ struct tnd_server {
     tnd_tlog *tlog;
     tnd_metrics *metrics;           /* always kept; served only with --metrics */
     tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
+    struct tnd_backup_job *backup_job; /* the Admin/Backup child running, or NULL */
 };
 
 /** Create a server on loop with cfg: loads TLS files, registers the built-in

@@ -111,7 +111,8 @@ static int run(const char *first, ...)
             fail_msg("expected \"%s\" in:\n%s", (needle), (text));                                 \
     } while (0)
 
-static void start_server(const char *on_db)
+/* Start tenderd on on_db; with --backup-dir backup_dir when not NULL. */
+static void start_server_with(const char *on_db, const char *backup_dir)
 {
     char listen[64], cert[400], key[400], ca[400];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
@@ -126,9 +127,15 @@ static void start_server(const char *on_db)
         if (!freopen(log, "a", stderr))
             _exit(126);
         execl(bin, bin, "--listen", listen, "--cert", cert, "--key", key, "--ca", ca, "--db",
-              on_db, "--log-level", "error", (char *)NULL);
+              on_db, "--log-level", "error", backup_dir ? "--backup-dir" : (char *)NULL,
+              backup_dir, (char *)NULL);
         _exit(127);
     }
+}
+
+static void start_server(const char *on_db)
+{
+    start_server_with(on_db, NULL);
 }
 
 static void stop_server(void)
@@ -142,12 +149,12 @@ static void stop_server(void)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-static int connect_officer(rawconn *c)
+static int connect_as(rawconn *c, const char *who)
 {
     char ca[400], crt[400], key[400];
     snprintf(ca, sizeof ca, "%s/ca.crt", pki);
-    snprintf(crt, sizeof crt, "%s/officer.crt", pki);
-    snprintf(key, sizeof key, "%s/officer.key", pki);
+    snprintf(crt, sizeof crt, "%s/%s.crt", pki, who);
+    snprintf(key, sizeof key, "%s/%s.key", pki, who);
     for (int i = 0; i < 500; i++) { /* until the server listens */
         if (rawconn_open(c, port, ca, crt, key) == 0) {
             rawconn_settings(c);
@@ -157,6 +164,11 @@ static int connect_officer(rawconn *c)
         usleep(20000);
     }
     return -1;
+}
+
+static int connect_officer(rawconn *c)
+{
+    return connect_as(c, "officer");
 }
 
 static int create_tender(rawconn *c, uint32_t sid, const char *title, char *id, size_t id_len)
@@ -565,6 +577,73 @@ static void test_failed_verification_deletes_the_copy(void **state)
     expect_no_tmp(dir);
 }
 
+/* Admin/Backup as who: the status; the result in *r when OK. */
+static int rpc_backup(const char *who, tender_admin_v1_BackupResult *r, char *msg, size_t len)
+{
+    rawconn c;
+    assert_int_equal(connect_as(&c, who), 0);
+    tender_common_v1_Empty e;
+    tender_common_v1_Empty_init(&e);
+    int st = rawconn_call(&c, 1, "tender.admin.v1.Admin/Backup", &tender_common_v1_Empty_desc, &e,
+                          &tender_admin_v1_BackupResult_desc, r, msg, len, NULL, 0);
+    rawconn_close(&c);
+    return st;
+}
+
+static void test_backup_over_rpc(void **state)
+{
+    (void)state;
+    char msg[600];
+    tender_admin_v1_BackupResult r;
+    /* Off unless tenderd runs with --backup-dir. */
+    start_server(db);
+    tender_admin_v1_BackupResult_init(&r);
+    assert_int_equal(rpc_backup("admin", &r, msg, sizeof msg), TND_STATUS_FAILED_PRECONDITION);
+    HAS(msg, "--backup-dir");
+    tender_admin_v1_BackupResult_free(&r);
+    stop_server();
+
+    char bdir[300];
+    file_path(bdir, sizeof bdir, "rpc-backups");
+    assert_int_equal(mkdir(bdir, 0700), 0);
+    start_server_with(db, bdir);
+    tender_admin_v1_BackupResult_init(&r);
+    assert_int_equal(rpc_backup("officer", &r, msg, sizeof msg), TND_STATUS_PERMISSION_DENIED);
+    tender_admin_v1_BackupResult_free(&r);
+    tender_admin_v1_BackupResult_init(&r);
+    int st = rpc_backup("admin", &r, msg, sizeof msg);
+    if (st != 0)
+        fail_msg("Admin/Backup: %d %s", st, msg);
+    print_message("Admin/Backup: %s (%llu bytes), tree size %llu\n", r.file,
+                  (unsigned long long)r.bytes, (unsigned long long)r.tree_size);
+    assert_non_null(r.file);
+    assert_int_equal(strncmp(r.file, bdir, strlen(bdir)), 0);
+    struct stat st_file;
+    assert_int_equal(stat(r.file, &st_file), 0);
+    assert_int_equal((uint64_t)st_file.st_size, r.bytes);
+    assert_true(r.tree_size >= BEFORE_BACKUP);
+    assert_int_equal(r.root.len, 32);
+    HAS(r.report, "log verified");
+    /* The server's log extends the backup's. */
+    char vkey[sizeof run_result.out];
+    run("--db", db, "--print-log-key", (char *)NULL);
+    EXPECT_RUN(0);
+    snprintf(vkey, sizeof vkey, "%s", run_result.out);
+    vkey[strcspn(vkey, "\n")] = '\0';
+    tnd_checkpoint live;
+    get_checkpoint(vkey, &live);
+    expect_consistent(r.tree_size, r.root.data, live.size, live.root);
+    stop_server();
+    /* And it restores. */
+    char db4[300], key[400];
+    file_path(db4, sizeof db4, "restored_rpc");
+    snprintf(key, sizeof key, "%s/log.key", db);
+    run("restore", "--from", r.file, "--db", db4, "--log-key", key, (char *)NULL);
+    EXPECT_RUN(0);
+    assert_int_equal(reported_size(run_result.out), r.tree_size);
+    tender_admin_v1_BackupResult_free(&r);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -628,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_foreign_files_refused),
         cmocka_unit_test(test_existing_database_refused),
         cmocka_unit_test(test_failed_verification_deletes_the_copy),
+        cmocka_unit_test(test_backup_over_rpc),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("backup", tests, setup, teardown);
