@@ -21,9 +21,10 @@
 static void backup_usage(FILE *to)
 {
     fprintf(to,
-            "usage: tenderd backup [--db DIR] --out FILE\n"
+            "usage: tenderd backup [--config FILE] [--db DIR] --out FILE\n"
             "\n"
-            "Copy the database in DIR (default var/db) to FILE while tenderd keeps running:\n"
+            "Copy the database in DIR (--db, else the db setting of the --config file, else\n"
+            "var/db) to FILE while tenderd keeps running:\n"
             "one LMDB read transaction, compacted. The copy is written to a temporary file\n"
             "beside FILE and fsync'd, then verified (format; every event is a leaf of the\n"
             "transparency log; the tree's root matches the last checkpoint, signed by\n"
@@ -170,15 +171,17 @@ int tnd_backup_main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = "var/db", *out = NULL;
+    const char *db_flag = NULL, *config = NULL, *out = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd': db = optarg; break;
+        case 'd': db_flag = optarg; break;
+        case 'c': config = optarg; break;
         case 'o': out = optarg; break;
         case 'h': backup_usage(stdout); return 0;
         default: backup_usage(stderr); return 2;
@@ -189,8 +192,19 @@ int tnd_backup_main(int argc, char **argv)
                 argv[optind]);
         return 2;
     }
-    if (!out || !*out || !*db) {
+    if (!out || !*out) {
         fprintf(stderr, "tenderd backup: --out FILE is required (see --help)\n");
+        return 2;
+    }
+    static tnd_config cfg;
+    const char *db;
+    char err[1024];
+    if (tnd_backup_db_dir(config, db_flag, &cfg, &db, err, sizeof err) != 0) {
+        fprintf(stderr, "tenderd backup: %s\n", err);
+        return 2;
+    }
+    if (!*db) {
+        fprintf(stderr, "tenderd backup: --db: the folder name is empty\n");
         return 2;
     }
     return run_backup(db, out);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "tlog_check.h"
 
 /* The store's files inside its folder. */
@@ -58,6 +59,12 @@ int tnd_backup_verify(const char *file, const uint8_t pub[32], tnd_tlog_checked 
 /** One line saying what was verified, e.g. "log verified: 12 events, root
  * b64..., origin tenderd.local/log, checkpoint signed by NAME+id+key". */
 void tnd_backup_describe(const tnd_tlog_checked *c, const uint8_t pub[32], char *out, size_t cap);
+
+/** The database folder for the commands: db_flag when given, else the db
+ * setting of the config file (when given), else the default. Fills cfg.
+ * 0, or -1 with the file's problem in err. */
+int tnd_backup_db_dir(const char *config_file, const char *db_flag, tnd_config *cfg,
+                      const char **db, char *err, size_t err_len);
 
 /** fsync a folder, so that a rename in it is durable. 0 or -1 (errno). */
 int tnd_backup_sync_dir(const char *dir);

@@ -35,6 +35,16 @@ int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t 
     return rc;
 }
 
+int tnd_backup_db_dir(const char *config_file, const char *db_flag, tnd_config *cfg,
+                      const char **db, char *err, size_t err_len)
+{
+    tnd_config_defaults(cfg);
+    if (config_file && tnd_config_read_file(cfg, config_file, err, err_len) != 0)
+        return -1;
+    *db = db_flag ? db_flag : cfg->db;
+    return 0;
+}
+
 int tnd_backup_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

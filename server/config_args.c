@@ -201,8 +201,9 @@ void tnd_config_usage(FILE *out)
 {
     fprintf(out,
             "usage: tenderd [--config FILE] [OPTIONS]\n"
-            "       tenderd backup [--db DIR] --out FILE\n"
-            "       tenderd restore --from FILE [--db DIR] [--log-key KEYFILE] [--force]\n"
+            "       tenderd backup [--config FILE] [--db DIR] --out FILE\n"
+            "       tenderd restore --from FILE [--config FILE] [--db DIR] [--log-key KEYFILE]\n"
+            "                       [--force]\n"
             "\n"
             "The tenderd tendering server: TLS 1.3 RPC (ALPN tender/1) on HOST:PORT.\n"
             "backup copies the database while the server runs and verifies the copy's\n"

@@ -17,10 +17,12 @@
 static void restore_usage(FILE *to)
 {
     fprintf(to,
-            "usage: tenderd restore --from FILE [--db DIR] [--log-key KEYFILE] [--force]\n"
+            "usage: tenderd restore --from FILE [--config FILE] [--db DIR] [--log-key KEYFILE]\n"
+            "                       [--force]\n"
             "\n"
             "Install the backup FILE (made by tenderd backup) as the database in DIR\n"
-            "(default var/db; created 0700 if missing). FILE is copied to a temporary file\n"
+            "(--db, else the db setting of the --config file, else var/db; created 0700 if\n"
+            "missing). FILE is copied to a temporary file\n"
             "in DIR and fsync'd, then verified as tenderd backup does (format; every event\n"
             "is a leaf of the transparency log; the tree's root matches the last checkpoint,\n"
             "signed by the log key), then renamed to DIR/data.mdb and DIR fsync'd.\n"
@@ -238,17 +240,20 @@ int tnd_restore_main(int argc, char **argv)
     static const struct option opts[] = {
         {"from", required_argument, NULL, 'f'},
         {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
         {"log-key", required_argument, NULL, 'k'},
         {"force", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    restore_args a = {.db = "var/db"};
+    restore_args a = {0};
+    const char *db_flag = NULL, *config = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'f': a.from = optarg; break;
-        case 'd': a.db = optarg; break;
+        case 'd': db_flag = optarg; break;
+        case 'c': config = optarg; break;
         case 'k': a.log_key = optarg; break;
         case 'F': a.force = true; break;
         case 'h': restore_usage(stdout); return 0;
@@ -260,8 +265,18 @@ int tnd_restore_main(int argc, char **argv)
                 argv[optind]);
         return 2;
     }
-    if (!a.from || !*a.from || !*a.db) {
+    if (!a.from || !*a.from) {
         fprintf(stderr, "tenderd restore: --from FILE is required (see --help)\n");
+        return 2;
+    }
+    static tnd_config cfg;
+    char err[1024];
+    if (tnd_backup_db_dir(config, db_flag, &cfg, &a.db, err, sizeof err) != 0) {
+        fprintf(stderr, "tenderd restore: %s\n", err);
+        return 2;
+    }
+    if (!*a.db) {
+        fprintf(stderr, "tenderd restore: --db: the folder name is empty\n");
         return 2;
     }
     return run_restore(&a);

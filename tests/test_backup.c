@@ -644,6 +644,35 @@ static void test_backup_over_rpc(void **state)
     tender_admin_v1_BackupResult_free(&r);
 }
 
+/* --config FILE names the folder as the server's own configuration does. */
+static void test_config_file_names_the_db(void **state)
+{
+    (void)state;
+    char ini[300], out[300], text[600];
+    file_path(ini, sizeof ini, "tenderd.ini");
+    file_path(out, sizeof out, "from-config.mdb");
+    snprintf(text, sizeof text, "[server]\ndb = %s\n", db);
+    FILE *f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    run("backup", "--config", ini, "--out", out, (char *)NULL);
+    EXPECT_RUN(0);
+    HAS(run_result.out, db);
+    HAS(run_result.out, "log verified: tree size");
+    /* A bad file is refused as tenderd refuses it. */
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs("[server]\nno-such-key = 1\n", f);
+    fclose(f);
+    run("backup", "--config", ini, "--out", out, (char *)NULL);
+    EXPECT_RUN(2);
+    HAS(run_result.err, "no-such-key");
+    run("restore", "--config", ini, "--from", out, (char *)NULL);
+    EXPECT_RUN(2);
+    HAS(run_result.err, "no-such-key");
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -708,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_existing_database_refused),
         cmocka_unit_test(test_failed_verification_deletes_the_copy),
         cmocka_unit_test(test_backup_over_rpc),
+        cmocka_unit_test(test_config_file_names_the_db),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("backup", tests, setup, teardown);
