@@ -134,6 +134,7 @@ typedef struct tnd_store_stats {
     uint64_t failed;    /* requests answered with a failure */
     uint64_t reruns;    /* batches rolled back and run again after the map grew */
     uint64_t grows;     /* times the map grew */
+    size_t largest_batch; /* most requests in one committed batch */
     size_t map_size;    /* current map size in bytes */
     size_t max_map_size;
     size_t queued; /* requests waiting for the writer */

@@ -308,6 +308,7 @@ static void test_group_commit(void **state)
     assert_int_equal(st.failed, 0);
     /* The blocker's batch, then full batches of 256: 1 + 4. */
     assert_int_equal(st.batches, 5);
+    assert_int_equal(st.largest_batch, 256);
     assert_int_equal(count_entries(fx, T_DATA), N);
     /* One time per batch: the first 256 share theirs. */
     assert_int_equal(ops[0].now_ms, ops[255].now_ms);
@@ -339,6 +340,7 @@ static void test_failure_rolled_back_alone(void **state)
     tnd_store_stats st;
     tnd_store_get_stats(fx->s, &st);
     assert_int_equal(st.batches, 2); /* a, b and c shared one */
+    assert_int_equal(st.largest_batch, 3); /* the failed request counts in its batch */
     assert_int_equal(st.failed, 1);
 }
 
