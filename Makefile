@@ -224,8 +224,11 @@ tsan: build/tsan/test_store
 	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store
 
 # ---- benchmarks: the load generator and `make bench` (docs/BENCHMARKS.md) ----
-BENCH_SRC := $(wildcard tools/bench/*.c)
+# surge*.c is the bid-deadline surge (its own program); the rest is loadgen.
+SURGE_SRC := $(wildcard tools/bench/surge*.c)
+BENCH_SRC := $(filter-out $(SURGE_SRC),$(wildcard tools/bench/*.c))
 LOADGEN   := $(BUILD)/bin/loadgen
+SURGE     := $(BUILD)/bin/surge
 
 $(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
 	@mkdir -p $(@D)

@@ -1,0 +1,304 @@
+/* The untimed set-up of the surge: supplier certificates from the throwaway
+ * CA (pki API), one connection per supplier, the tender with its committee,
+ * and every bid sealed in advance, as suppliers would on their own machines. */
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "surge.h"
+#include "tender/bid.h"
+#include "tender/pki.h"
+#include "tender/sealed.h"
+
+#define MEMBERS 3
+#define THRESHOLD 2
+
+static const char *const member_names[MEMBERS] = {"officer", "admin", "auditor"};
+
+static void path_of(const surge *g, const char *name, const char *ext, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s.%s", g->o.pki, name, ext);
+}
+
+int surge_issue_suppliers(surge *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        supplier *s = &g->sup[i];
+        char org[64], err[300], path[1100];
+        snprintf(s->name, sizeof s->name, "surge-%05zu", i);
+        snprintf(org, sizeof org, "Surge Supplier %05zu", i);
+        int rc = tnd_pki_issue(g->o.pki, s->name, "supplier", org, 0, err, sizeof err);
+        if (rc != 0 && rc != TND_EEXISTS) { /* an earlier run's certificate is as good */
+            fprintf(stderr, "surge: issuing %s: %s\n", s->name, err);
+            return -1;
+        }
+        path_of(g, s->name, "key", path, sizeof path);
+        FILE *f = fopen(path, "r");
+        s->key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+        if (f)
+            fclose(f);
+        if (!s->key) {
+            fprintf(stderr, "surge: cannot read %s\n", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- connecting: one Health/Check per supplier, a bounded number at once ---- */
+
+static void connect_next(surge *g);
+
+static void connect_status(tnd_client_call *call, int code, const char *message, void *user)
+{
+    (void)call;
+    surge *g = user;
+    g->running--;
+    g->done++;
+    if (code != TND_STATUS_OK) {
+        g->failed++;
+        snprintf(g->last_error, sizeof g->last_error, "%s: %s", tnd_status_name(code), message);
+    }
+    connect_next(g);
+}
+
+static void connect_next(surge *g)
+{
+    static const tnd_call_cb cb = {.on_status = connect_status};
+    while (g->next < g->n && g->running < (size_t)g->o.connect_in_flight && !g->failed) {
+        supplier *s = &g->sup[g->next++];
+        tnd_client_call *call;
+        tnd_call_opts co = {.timeout_ms = (uint32_t)g->o.timeout_s * 1000u, .max_attempts = 1};
+        if (tnd_client_call_start(s->client, tender_health_v1_Health_Check_method, &co, &cb, g,
+                                  &call) != 0) {
+            g->failed++;
+            snprintf(g->last_error, sizeof g->last_error, "cannot start a call");
+            return;
+        }
+        g->running++;
+        tender_health_v1_HealthCheckRequest req = {.service = ""};
+        if (tnd_client_call_send(call, &req) != 0)
+            tnd_client_call_cancel(call);
+        else
+            (void)tnd_client_call_close_send(call);
+    }
+}
+
+int surge_connect(surge *g, double *secs)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        char crt[1100], key[1100], err[512];
+        path_of(g, g->sup[i].name, "crt", crt, sizeof crt);
+        path_of(g, g->sup[i].name, "key", key, sizeof key);
+        char ca[1100];
+        snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
+        tnd_client_opts co;
+        tnd_client_opts_init(&co);
+        co.server = g->o.server;
+        co.ca_file = ca;
+        co.cert_file = crt;
+        co.key_file = key;
+        co.max_attempts = 1; /* failures are counted, not hidden in retries */
+        co.connect_timeout_ms = (uint32_t)g->o.timeout_s * 1000u;
+        if (tnd_client_new(&g->loop, &co, &g->sup[i].client, err, sizeof err) != 0) {
+            fprintf(stderr, "surge: %s: %s\n", g->sup[i].name, err);
+            return -1;
+        }
+    }
+    uint64_t t0 = uv_hrtime();
+    g->next = g->running = g->done = g->failed = 0;
+    connect_next(g);
+    while (g->running > 0)
+        uv_run(&g->loop, UV_RUN_ONCE);
+    *secs = (double)(uv_hrtime() - t0) / 1e9;
+    if (g->failed) {
+        fprintf(stderr, "surge: %zu of %zu suppliers could not connect; last error: %s\n",
+                g->failed, g->n, g->last_error);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the tender ---- */
+
+static void set_time(tender_common_v1_Timestamp **t, int64_t ms)
+{
+    *t = calloc(1, sizeof **t);
+    if (*t) {
+        (*t)->seconds = ms / 1000;
+        (*t)->nanos = (int32_t)(ms % 1000) * 1000000;
+    }
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int put_bytes(tnd_bytes *b, const uint8_t *src, size_t len)
+{
+    b->data = malloc(len);
+    if (!b->data)
+        return -1;
+    memcpy(b->data, src, len);
+    b->len = len;
+    return 0;
+}
+
+/* The officer's side (as tenderctl tender create --committee): an opening
+ * key split 2 of 3, each share sealed to a member key made here; the
+ * members' private keys are dropped, since this tender is never opened. */
+static int make_committee(surge *g, tender_tenders_v1_Committee *cm)
+{
+    uint8_t open_sk[32], shares[MEMBERS][33], fp[32];
+    uint8_t info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
+    int rc = -1;
+    if (tnd_x25519_keygen(open_sk, g->opening_pk) != 0 ||
+        tnd_shamir_split(open_sk, 32, THRESHOLD, MEMBERS, &shares[0][0]) != 0 ||
+        tnd_opening_key_fingerprint(g->opening_pk, fp) != 0 ||
+        tnd_sealed_share_info(fp, info) != 0 || tnd_sealed_share_aad(THRESHOLD, MEMBERS, aad) != 0)
+        goto out;
+    cm->threshold = THRESHOLD;
+    cm->members = calloc(MEMBERS, sizeof *cm->members);
+    if (!cm->members || put_bytes(&cm->opening_public_key, g->opening_pk, 32) != 0)
+        goto out;
+    cm->n_members = MEMBERS;
+    for (int i = 0; i < MEMBERS; i++) {
+        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
+        uint8_t sk[32], pk[32], sealed[32 + 33 + 16], h[32];
+        if (tnd_x25519_keygen(sk, pk) != 0 || !(m->name = strdup(member_names[i])) ||
+            put_bytes(&m->public_key, pk, 32) != 0 ||
+            tnd_hpke_seal(TND_SEALED_AEAD, pk, info, sizeof info, aad, sizeof aad, shares[i], 33,
+                          sealed, sealed + 32) != 0 ||
+            put_bytes(&m->encrypted_share, sealed, sizeof sealed) != 0 ||
+            tnd_share_hash(shares[i], 33, h) != 0 || put_bytes(&m->share_hash, h, 32) != 0) {
+            OPENSSL_cleanse(sk, sizeof sk);
+            goto out;
+        }
+        OPENSSL_cleanse(sk, sizeof sk);
+    }
+    rc = 0;
+out:
+    OPENSSL_cleanse(open_sk, sizeof open_sk);
+    OPENSSL_cleanse(shares, sizeof shares);
+    return rc;
+}
+
+int surge_tender(surge *g, tnd_client *officer)
+{
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    tnd_status_info st;
+    int rc = -1;
+    int64_t deadline = wall_ms() + g->o.deadline_in_s * 1000;
+    q.fields = calloc(1, sizeof *q.fields);
+    if (!q.fields || !(q.fields->title = strdup("Bid-deadline surge")) ||
+        !(q.fields->committee = calloc(1, sizeof *q.fields->committee))) {
+        fprintf(stderr, "surge: out of memory\n");
+        goto out;
+    }
+    set_time(&q.fields->submission_deadline, deadline);
+    set_time(&q.fields->opening_time, deadline + 60000);
+    if (make_committee(g, q.fields->committee) != 0) {
+        fprintf(stderr, "surge: cannot make the committee's keys\n");
+        goto out;
+    }
+    if (tender_tenders_v1_Tenders_Create(officer, &q, &t, NULL, &st) != 0) {
+        fprintf(stderr, "surge: Tenders/Create: %s: %s\n", tnd_status_name(st.code), st.message);
+        goto out;
+    }
+    snprintf(g->tender_id, sizeof g->tender_id, "%s", t.id ? t.id : "");
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_Tender_init(&t);
+    tender_tenders_v1_TenderRef ref = {.id = g->tender_id};
+    if (tender_tenders_v1_Tenders_Publish(officer, &ref, &t, NULL, &st) != 0) {
+        fprintf(stderr, "surge: Tenders/Publish %s: %s: %s\n", g->tender_id,
+                tnd_status_name(st.code), st.message);
+        fprintf(stderr, "surge: (tenderd needs --min-tender-period below %ld s)\n",
+                g->o.deadline_in_s);
+        goto out;
+    }
+    rc = 0;
+out:
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    return rc;
+}
+
+/* ---- sealing ---- */
+
+static void random_hex(char *out, size_t nbytes)
+{
+    uint8_t r[32];
+    if (RAND_bytes(r, (int)nbytes) != 1)
+        memset(r, 0, nbytes);
+    for (size_t i = 0; i < nbytes; i++)
+        sprintf(out + 2 * i, "%02x", r[i]);
+}
+
+int surge_seal(surge *g)
+{
+    size_t doc_len = (size_t)g->o.bid_bytes;
+    uint8_t *doc = malloc(doc_len ? doc_len : 1);
+    if (!doc || RAND_bytes(doc, (int)doc_len) != 1) {
+        free(doc);
+        fprintf(stderr, "surge: cannot make the bid document\n");
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < g->n && rc == 0; i++) {
+        supplier *s = &g->sup[i];
+        char bid_id[35] = "B-", org[64];
+        random_hex(bid_id + 2, 16);
+        snprintf(org, sizeof org, "Surge Supplier %05zu", i);
+        tender_bids_v1_BidContent c;
+        tender_bids_v1_BidContent_init(&c);
+        tender_common_v1_Money price = {.minor_units = 1000000 + (int64_t)i, .currency = "KRW"};
+        tender_bids_v1_BidDocument d = {.name = "offer.bin",
+                                        .media_type = "application/octet-stream",
+                                        .content = {doc, doc_len}};
+        c.price = &price;
+        c.supplier_org = org;
+        c.supplier_name = s->name;
+        c.documents = doc_len ? &d : NULL;
+        c.n_documents = doc_len ? 1 : 0;
+        tender_bids_v1_SealedBid_init(&s->bid);
+        rc = tnd_bid_seal(&c, g->tender_id, bid_id, g->opening_pk, s->key, NULL, &s->bid,
+                          s->nonce);
+        /* tnd_bid_seal set supplier_key and owner_nonce: the only allocations in c */
+        c.price = NULL;
+        c.supplier_org = c.supplier_name = NULL;
+        c.documents = NULL;
+        c.n_documents = 0;
+        tender_bids_v1_BidContent_free(&c);
+        if (rc != 0)
+            fprintf(stderr, "surge: sealing %s's bid: %s\n", s->name, tnd_strerror(rc));
+    }
+    free(doc);
+    return rc == 0 ? 0 : -1;
+}
+
+int surge_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
+                      uint8_t out[32])
+{
+    uint8_t *enc;
+    size_t len;
+    b->received = r->received;
+    b->state = tender_bids_v1_BidState_SUBMITTED;
+    int rc = tnd_msg_encode(&tender_bids_v1_SealedBid_desc, b, &enc, &len, NULL);
+    b->received = NULL;
+    if (rc != 0)
+        return rc;
+    SHA256(enc, len, out);
+    free(enc);
+    return 0;
+}
