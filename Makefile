@@ -224,11 +224,18 @@ tsan: build/tsan/test_store
 	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store
 
 # ---- benchmarks: the load generator and `make bench` (docs/BENCHMARKS.md) ----
-# surge*.c is the bid-deadline surge (its own program); the rest is loadgen.
-SURGE_SRC := $(wildcard tools/bench/surge*.c)
-BENCH_SRC := $(filter-out $(SURGE_SRC),$(wildcard tools/bench/*.c))
-LOADGEN   := $(BUILD)/bin/loadgen
-SURGE     := $(BUILD)/bin/surge
+# Programs of their own: the bid-deadline surge (surge*.c), the in-process
+# seeder, the read and connection benchmarks. Every other file is loadgen's.
+SURGE_SRC  := $(wildcard tools/bench/surge*.c)
+BENCH_OWN  := $(SURGE_SRC) tools/bench/seed.c tools/bench/readbench.c tools/bench/connbench.c
+BENCH_SRC  := $(filter-out $(BENCH_OWN),$(wildcard tools/bench/*.c))
+BENCH_UTIL := $(call obj,tools/bench/hist.c tools/bench/proc.c)
+LOADGEN    := $(BUILD)/bin/loadgen
+SURGE      := $(BUILD)/bin/surge
+BENCHSEED  := $(BUILD)/bin/benchseed
+READBENCH  := $(BUILD)/bin/readbench
+CONNBENCH  := $(BUILD)/bin/connbench
+BENCH_BINS := $(LOADGEN) $(SURGE) $(BENCHSEED) $(READBENCH) $(CONNBENCH)
 
 $(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
 	@mkdir -p $(@D)

@@ -28,7 +28,7 @@ static void usage(FILE *f)
             "usage: surge --server HOST:PORT --pki DIR --suppliers N [--in-flight M]\n"
             "             [--bid-bytes B] [--deadline-in S] [--connect-in-flight K]\n"
             "             [--timeout S] [--log-key KEY] [--server-pid PID]\n"
-            "             [--server-log FILE] [--json]\n"
+            "             [--server-log FILE] [--hold S] [--json]\n"
             "\n"
             "N suppliers, each with its own certificate (issued into DIR by its CA, or\n"
             "reused) and connection, submit one sealed bid each to one tender that the\n"
@@ -45,6 +45,8 @@ static void usage(FILE *f)
             "  --server-pid PID      report the server's CPU time over the timed phase\n"
             "  --server-log FILE     tenderd's log (run with --log-level debug): batch sizes\n"
             "                        of the group commits in the timed phase\n"
+            "  --hold S              wait S seconds between the set-up and the timed phase\n"
+            "                        (time to attach a profiler: perf record -g -p PID)\n"
             "  --json                one JSON object instead of the text report\n");
 }
 
@@ -72,6 +74,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
         {"log-key", required_argument, NULL, 'k'},
         {"server-pid", required_argument, NULL, 'p'},
         {"server-log", required_argument, NULL, 'l'},
+        {"hold", required_argument, NULL, 'H'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
         case 'k': o->log_key = optarg; break;
         case 'p': bad = parse_long(optarg, 1, 0x7fffffffL, &o->server_pid); break;
         case 'l': o->server_log = optarg; break;
+        case 'H': bad = parse_long(optarg, 0, 3600, &o->hold_s); break;
         case 'j': o->json = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
@@ -430,6 +434,10 @@ int main(int argc, char **argv)
         goto out;
     t.seal_s = (double)(uv_hrtime() - s0) / 1e9;
 
+    if (g.o.hold_s > 0) {
+        fprintf(stderr, "surge: set-up done; the timed phase starts in %ld s\n", g.o.hold_s);
+        sleep((unsigned)g.o.hold_s);
+    }
     fprintf(stderr, "surge: %zu bids to %s ...\n", g.n, g.tender_id);
     long log_off = file_size(g.o.server_log);
     t.srv_cpu_ok = g.o.server_pid != 0;

@@ -23,6 +23,7 @@ typedef struct surge_opts {
     const char *server, *pki, *log_key, *server_log;
     long suppliers, in_flight, connect_in_flight, bid_bytes, deadline_in_s, timeout_s;
     long server_pid; /* 0: not given */
+    long hold_s;     /* pause before the timed phase */
     bool json;
 } surge_opts;
 

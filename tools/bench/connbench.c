@@ -1,0 +1,347 @@
+/* connbench: what connections cost tenderd (docs/BENCHMARKS.md).
+ *
+ *   --mode idle        open N TLS connections (one libtender client each, a
+ *                      Health/Check on each so the handshake and the
+ *                      server's per-connection state are complete), leave
+ *                      them idle, and report the growth of tenderd's resident
+ *                      memory (VmRSS of /proc/PID/status) divided by N.
+ *   --mode handshake   for --duration seconds, M at a time: a new client, a
+ *                      new TCP connection, a full TLS 1.3 handshake with the
+ *                      client certificate (tenderd issues no session tickets,
+ *                      so nothing is resumed), one Health/Check, close.
+ *                      Handshakes/s counts the ones whose call succeeded.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "tender/client.h"
+#include "tender_schema.h"
+
+#include "hist.h"
+#include "proc.h"
+
+#define MAX_IDLE 100000
+
+typedef struct cb_opts {
+    const char *server, *ca, *cert, *key;
+    long n, concurrency, server_pid;
+    double duration_s;
+    bool handshake, json;
+} cb_opts;
+
+struct cb;
+
+/* One connection's place: its client and when its call started. */
+typedef struct slot {
+    struct cb *c;
+    long i;
+    uint64_t started;
+} slot;
+
+typedef struct cb {
+    cb_opts o;
+    uv_loop_t loop;
+    uv_timer_t timer;
+    tnd_client_opts co;
+    tnd_client **clients; /* idle: all of them; handshake: one per slot */
+    long next, running, ok, failed;
+    bool done;
+    slot *slots;
+    bench_hist hist;
+    char last_error[600];
+} cb;
+
+/* tenderd's VmRSS in KiB, or -1. */
+static long rss_kib(long pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            v = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* The server's soft limit on open files, from /proc/PID/limits; -1 if unknown. */
+static long server_nofile(long pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/limits", pid);
+    FILE *f = fopen(path, "r");
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Max open files", 14) == 0)
+            v = strtol(line + 14, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static void start_one(cb *c, long i);
+
+static void on_status(tnd_client_call *call, int code, const char *message, void *user)
+{
+    (void)call;
+    slot *sl = user;
+    cb *c = sl->c;
+    long i = sl->i;
+    c->running--;
+    if (code == TND_STATUS_OK) {
+        c->ok++;
+        if (c->o.handshake)
+            bench_hist_record(&c->hist, uv_hrtime() - sl->started);
+    } else {
+        c->failed++;
+        snprintf(c->last_error, sizeof c->last_error, "%s: %s", tnd_status_name(code), message);
+    }
+    if (c->o.handshake) {
+        /* Close this connection; the slot starts the next at once. */
+        tnd_client_free(c->clients[i]);
+        c->clients[i] = NULL;
+        if (!c->done)
+            start_one(c, i);
+    } else if (c->next < c->o.n && !c->failed) {
+        start_one(c, c->next++);
+    }
+}
+
+static void start_one(cb *c, long i)
+{
+    static const tnd_call_cb cbs = {.on_status = on_status};
+    char err[512];
+    if (!c->clients[i] && tnd_client_new(&c->loop, &c->co, &c->clients[i], err, sizeof err)) {
+        snprintf(c->last_error, sizeof c->last_error, "%s", err);
+        c->failed++;
+        return;
+    }
+    tnd_client_call *call;
+    tnd_call_opts opts = {.max_attempts = 1};
+    slot *sl = &c->slots[i];
+    sl->c = c;
+    sl->i = i;
+    sl->started = uv_hrtime();
+    if (tnd_client_call_start(c->clients[i], tender_health_v1_Health_Check_method, &opts, &cbs,
+                              sl, &call) != 0) {
+        snprintf(c->last_error, sizeof c->last_error, "cannot start a call");
+        c->failed++;
+        return;
+    }
+    c->running++;
+    tender_health_v1_HealthCheckRequest req = {.service = ""};
+    if (tnd_client_call_send(call, &req) != 0)
+        tnd_client_call_cancel(call);
+    else
+        (void)tnd_client_call_close_send(call);
+}
+
+static void on_end(uv_timer_t *t)
+{
+    cb *c = t->data;
+    c->done = true;
+    uv_close((uv_handle_t *)&c->timer, NULL);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: connbench --server HOST:PORT --ca FILE [--cert FILE --key FILE]\n"
+               "                 --mode idle --connections N --server-pid PID\n"
+               "                 [--concurrency M] [--json]\n"
+               "       connbench ... --mode handshake --duration S [--concurrency M] [--json]\n"
+               "\n"
+               "idle: tenderd's resident memory per idle TLS connection, over N connections\n"
+               "(M handshakes at once while opening them, default 100).\n"
+               "handshake: full TLS 1.3 handshakes per second, a new connection each with\n"
+               "one Health/Check, M at once (default 4).\n");
+}
+
+static int parse_args(int argc, char **argv, cb_opts *o)
+{
+    static const struct option longopts[] = {
+        {"server", required_argument, NULL, 's'},      {"ca", required_argument, NULL, 'a'},
+        {"cert", required_argument, NULL, 'c'},        {"key", required_argument, NULL, 'k'},
+        {"mode", required_argument, NULL, 'M'},        {"connections", required_argument, NULL, 'n'},
+        {"concurrency", required_argument, NULL, 'm'}, {"duration", required_argument, NULL, 'd'},
+        {"server-pid", required_argument, NULL, 'p'},  {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    const char *mode = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 's': o->server = optarg; break;
+        case 'a': o->ca = optarg; break;
+        case 'c': o->cert = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'M': mode = optarg; break;
+        case 'n': o->n = strtol(optarg, &end, 10); break;
+        case 'm': o->concurrency = strtol(optarg, &end, 10); break;
+        case 'd': o->duration_s = strtod(optarg, &end); break;
+        case 'p': o->server_pid = strtol(optarg, &end, 10); break;
+        case 'j': o->json = true; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return 2;
+        }
+        if (end && (end == optarg || *end)) {
+            fprintf(stderr, "connbench: not a number: %s\n", optarg);
+            return 2;
+        }
+    }
+    if (!o->server || !o->ca || !mode || (!o->cert != !o->key) || o->concurrency < 0 ||
+        o->concurrency > 10000) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(mode, "handshake") == 0) {
+        o->handshake = true;
+        if (!(o->duration_s > 0)) {
+            fprintf(stderr, "connbench: --mode handshake needs --duration S\n");
+            return 2;
+        }
+        if (!o->concurrency)
+            o->concurrency = 4;
+        o->n = o->concurrency;
+    } else if (strcmp(mode, "idle") == 0) {
+        if (o->n < 1 || o->n > MAX_IDLE || !o->server_pid) {
+            fprintf(stderr, "connbench: --mode idle needs --connections 1..%d and --server-pid\n",
+                    MAX_IDLE);
+            return 2;
+        }
+        if (!o->concurrency)
+            o->concurrency = 100;
+    } else {
+        fprintf(stderr, "connbench: --mode is idle or handshake\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Every connection is a descriptor here and one in tenderd: check both limits. */
+static int check_limits(const cb_opts *o)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)o->n + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need) {
+            fprintf(stderr, "connbench: %ld connections need %llu open files; the hard limit is "
+                            "%llu (raise it: ulimit -Hn)\n",
+                    o->n, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+            return -1;
+        }
+    }
+    long srv = o->server_pid ? server_nofile(o->server_pid) : -1;
+    if (srv >= 0 && srv < o->n + 32) {
+        fprintf(stderr, "connbench: tenderd (pid %ld) may open only %ld files, fewer than %ld "
+                        "connections need: raise its limit (ulimit -n before starting it)\n",
+                o->server_pid, srv, o->n);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    static cb c;
+    int rc = parse_args(argc, argv, &c.o);
+    if (rc != 0)
+        return rc;
+    if (!c.o.handshake && check_limits(&c.o) != 0)
+        return 1;
+    tnd_client_opts_init(&c.co);
+    c.co.server = c.o.server;
+    c.co.ca_file = c.o.ca;
+    c.co.cert_file = c.o.cert;
+    c.co.key_file = c.o.key;
+    c.co.max_attempts = 1;
+    c.co.timeout_ms = 120000;
+    c.co.connect_timeout_ms = 120000;
+    bench_hist_init(&c.hist);
+    uv_loop_init(&c.loop);
+    c.clients = calloc((size_t)c.o.n, sizeof *c.clients);
+    c.slots = calloc((size_t)c.o.n, sizeof *c.slots);
+    int status = 1;
+    if (!c.clients || !c.slots)
+        goto out;
+    if (c.o.handshake) {
+        double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
+        bool cpu_ok = c.o.server_pid && bench_proc_cpu_seconds((pid_t)c.o.server_pid, &cpu0) == 0;
+        bool self_ok = bench_proc_cpu_seconds(getpid(), &self0) == 0;
+        uv_timer_init(&c.loop, &c.timer);
+        c.timer.data = &c;
+        uv_update_time(&c.loop);
+        uint64_t t0 = uv_hrtime();
+        uv_timer_start(&c.timer, on_end, (uint64_t)(c.o.duration_s * 1000.0 + 0.5), 0);
+        for (long i = 0; i < c.o.n; i++)
+            start_one(&c, i);
+        while (!c.done || c.running > 0)
+            uv_run(&c.loop, UV_RUN_ONCE);
+        double secs = (double)(uv_hrtime() - t0) / 1e9;
+        cpu_ok = cpu_ok && bench_proc_cpu_seconds((pid_t)c.o.server_pid, &cpu1) == 0;
+        self_ok = self_ok && bench_proc_cpu_seconds(getpid(), &self1) == 0;
+        const bench_hist *h = &c.hist;
+        if (c.o.json)
+            printf("{\"mode\":\"handshake\",\"concurrency\":%ld,\"duration_s\":%.3f,"
+                   "\"handshakes\":%ld,\"per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
+                   "\"failed\":%ld,\"server_cpu_ms_per_handshake\":%.3f,"
+                   "\"client_cpu_ms_per_handshake\":%.3f}\n",
+                   c.o.concurrency, secs, c.ok, (double)c.ok / secs,
+                   (double)bench_hist_percentile(h, 50) / 1e6,
+                   (double)bench_hist_percentile(h, 99) / 1e6, c.failed,
+                   cpu_ok && c.ok ? (cpu1 - cpu0) * 1000.0 / (double)c.ok : -1.0,
+                   self_ok && c.ok ? (self1 - self0) * 1000.0 / (double)c.ok : -1.0);
+        else
+            printf("handshakes: %ld in %.2f s, %.0f/s (%ld at once); connect+call p50 %.2f ms "
+                   "p99 %.2f ms; failed %ld\n",
+                   c.ok, secs, (double)c.ok / secs, c.o.concurrency,
+                   (double)bench_hist_percentile(h, 50) / 1e6,
+                   (double)bench_hist_percentile(h, 99) / 1e6, c.failed);
+        status = c.ok > 0 && c.failed == 0 ? 0 : 1;
+    } else {
+        long before = rss_kib(c.o.server_pid);
+        uint64_t t0 = uv_hrtime();
+        for (long i = 0; i < c.o.concurrency && c.next < c.o.n; i++)
+            start_one(&c, c.next++);
+        while (c.running > 0)
+            uv_run(&c.loop, UV_RUN_ONCE);
+        double secs = (double)(uv_hrtime() - t0) / 1e9;
+        sleep(1); /* let the server settle (handshake buffers released) */
+        long after = rss_kib(c.o.server_pid);
+        if (before < 0 || after < 0) {
+            fprintf(stderr, "connbench: cannot read /proc/%ld/status\n", c.o.server_pid);
+            goto out;
+        }
+        double per = (double)(after - before) * 1024.0 / (double)c.ok;
+        if (c.o.json)
+            printf("{\"mode\":\"idle\",\"connections\":%ld,\"open_s\":%.3f,\"rss_before_kib\":%ld,"
+                   "\"rss_after_kib\":%ld,\"bytes_per_connection\":%.0f,\"failed\":%ld}\n",
+                   c.ok, secs, before, after, per, c.failed);
+        else
+            printf("idle: %ld connections open in %.2f s; tenderd RSS %ld KiB -> %ld KiB: %.1f "
+                   "KiB per connection; failed %ld\n",
+                   c.ok, secs, before, after, per / 1024.0, c.failed);
+        status = c.failed == 0 ? 0 : 1;
+    }
+    if (c.failed)
+        fprintf(stderr, "connbench: %ld failed; last error: %s\n", c.failed, c.last_error);
+out:
+    for (long i = 0; c.clients && i < c.o.n; i++)
+        tnd_client_free(c.clients[i]);
+    uv_run(&c.loop, UV_RUN_DEFAULT);
+    (void)uv_loop_close(&c.loop);
+    free(c.clients);
+    free(c.slots);
+    return status;
+}
