@@ -208,17 +208,21 @@ static int drain_plaintext(tnd_tls_stream *s)
     }
 }
 
+/* One read buffer per thread, shared by every stream of its loop: read_cb
+ * copies what arrived into the stream's BIO before the loop reads into the
+ * buffer again, so an idle connection holds no 64 KiB of its own. */
+static _Thread_local uint8_t readbuf[65536];
+
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
+    (void)h;
     (void)suggested;
-    tnd_tls_stream *s = h->data;
-    *buf = uv_buf_init((char *)s->readbuf, sizeof s->readbuf);
+    *buf = uv_buf_init((char *)readbuf, sizeof readbuf);
 }
 
 static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     tnd_tls_stream *s = st->data;
-    (void)buf;
     if (nread == 0 || s->closing)
         return;
     if (nread < 0) {
@@ -227,7 +231,7 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         fail(s, nread == UV_EOF ? TND_ECLOSED : TND_EIO);
         return;
     }
-    if (BIO_write(s->net_in, s->readbuf, (int)nread) != (int)nread) {
+    if (BIO_write(s->net_in, buf->base, (int)nread) != (int)nread) {
         snprintf(s->error, sizeof s->error, "out of memory buffering TLS input");
         fail(s, TND_ENOMEM);
         return;
@@ -251,7 +255,7 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 int tnd_tls_stream_init(uv_loop_t *loop, tnd_tls_stream *s, SSL_CTX *ctx, bool is_server,
                         const tnd_tls_stream_cb *cb, void *data)
 {
-    memset(s, 0, offsetof(tnd_tls_stream, readbuf));
+    memset(s, 0, sizeof *s);
     s->cb = cb;
     s->data = data;
     s->is_server = is_server;

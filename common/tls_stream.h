@@ -50,7 +50,6 @@ struct tnd_tls_stream {
     bool closing;
     bool was_high;          /* unsent passed high_water since the last drain */
     char error[256];        /* why the stream failed, for logs and callers */
-    uint8_t readbuf[65536];
 };
 
 /** Set up s on loop with a new SSL from ctx (the SSL holds a reference to

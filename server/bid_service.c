@@ -98,7 +98,9 @@ static int append(upload *u, const tnd_bytes *b, uint32_t limit)
         return TND_EAGAIN;
     u->reserved += b->len;
     if (u->len + b->len > u->cap) {
-        size_t cap = u->cap ? u->cap : 65536;
+        /* Most bids arrive whole in the first message: start at what came,
+         * then double, instead of 64 KiB for every upload of a surge. */
+        size_t cap = u->cap ? u->cap : (b->len > 4096 ? b->len : 4096);
         while (cap < u->len + b->len)
             cap *= 2;
         uint8_t *nd = realloc(u->data, cap);

@@ -20,6 +20,7 @@
 #include "tender/pki.h"
 #include "tender/service.h"
 #include "tls.h"
+#include "tls_stream.h"
 
 typedef struct fixture {
     char root[64];   /* the mkdtemp directory */
@@ -651,6 +652,16 @@ static void test_context_reference_counting(void **state)
     SSL_CTX_free(cctx);
 }
 
+/* Idle connections cost little: the server's TLS record buffers are
+ * released between records, and a stream carries no read buffer of its own
+ * (the loop thread shares one). */
+static void test_idle_connection_memory(void **state)
+{
+    fixture *f = *state;
+    assert_true(SSL_CTX_get_mode(f->server) & SSL_MODE_RELEASE_BUFFERS);
+    assert_true(sizeof(tnd_tls_stream) < 4096);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -662,6 +673,7 @@ int main(void)
         T(test_server_host_checked),      T(test_revoked_client_refused),
         T(test_certificate_without_role), T(test_bad_identities),
         T(test_context_errors),           T(test_context_reference_counting),
+        T(test_idle_connection_memory),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -194,6 +194,46 @@ static void test_bidi(void **state)
     rawconn_close(&c);
 }
 
+/* Four connections upload at once, their records interleaved: the server
+ * reads every connection into one shared buffer per loop thread, so each
+ * stream must take its bytes out before the next read. Every sum must come
+ * back exact (a mixed-up read would fail TLS or the sums). */
+static void test_interleaved_uploads(void **state)
+{
+    (void)state;
+    enum { CONNS = 4, MSGS = 200 };
+    rawconn c[CONNS];
+    char pad[3000];
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    for (int j = 0; j < CONNS; j++) {
+        assert_int_equal(open_as(&c[j], "officer"), 0);
+        rawconn_settings(&c[j]);
+        send_call(&c[j], 1, CSTREAM, 0);
+    }
+    for (int i = 1; i <= MSGS; i++)
+        for (int j = 0; j < CONNS; j++) {
+            tender_test_v1_Scalars m = {.i64 = (j + 1) * 100000 + i, .s = pad};
+            send_msg(&c[j], 1, &tender_test_v1_Scalars_desc, &m, false);
+        }
+    for (int j = 0; j < CONNS; j++)
+        send_msg(&c[j], 1, NULL, NULL, true);
+    for (int j = 0; j < CONNS; j++) {
+        tnd_frame f;
+        assert_int_equal(rawconn_read(&c[j], &f, T_MS, true), 0);
+        assert_int_equal(f.type, TND_FRAME_MESSAGE);
+        tender_test_v1_Scalars resp;
+        tender_test_v1_Scalars_init(&resp);
+        assert_int_equal(tender_test_v1_Scalars_decode(&resp, f.u.message.payload.ptr,
+                                                       f.u.message.payload.len, NULL),
+                         0);
+        assert_int_equal(resp.i64, (int64_t)(j + 1) * 100000 * MSGS + MSGS * (MSGS + 1) / 2);
+        tender_test_v1_Scalars_free(&resp);
+        assert_int_equal(rawconn_wait_status(&c[j], 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+        rawconn_close(&c[j]);
+    }
+}
+
 /* 1,000 calls in flight on one connection at once. */
 static void test_thousand_concurrent_calls(void **state)
 {
@@ -838,6 +878,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unary_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interleaved_uploads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bidi, setup, teardown),
