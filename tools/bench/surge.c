@@ -36,8 +36,9 @@ static void usage(FILE *f)
             "\n"
             "  --in-flight M         at most M submissions at once (default N: all)\n"
             "  --bid-bytes B         size of the document sealed in each bid (default 1024)\n"
-            "  --deadline-in S       the tender's bids close S seconds after it is created\n"
-            "                        (default 300; tenderd's --min-tender-period must be lower)\n"
+            "  --deadline-in S       the tender's bids close S seconds after it is created,\n"
+            "                        before the suppliers connect (default 1200; tenderd's\n"
+            "                        --min-tender-period must be lower)\n"
             "  --connect-in-flight K TLS handshakes at once while connecting (default 200)\n"
             "  --timeout S           deadline of each call (default 120)\n"
             "  --log-key KEY         the log's verifier key (tenderd --print-log-key); without\n"
@@ -81,7 +82,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
     };
     memset(o, 0, sizeof *o);
     o->bid_bytes = 1024;
-    o->deadline_in_s = 300;
+    o->deadline_in_s = 1200;
     o->connect_in_flight = 200;
     o->timeout_s = 120;
     int c, li = 0;
@@ -386,6 +387,23 @@ static tnd_client *blocking_client(const surge *g, const char *who)
     return c;
 }
 
+static void hold_over(uv_timer_t *t)
+{
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+/* Wait while running the loop, so that the connections answer pings. */
+static void hold(surge *g, long secs)
+{
+    uv_timer_t t;
+    uv_timer_init(&g->loop, &t);
+    uv_update_time(&g->loop);
+    uv_timer_start(&t, hold_over, (uint64_t)secs * 1000u, 0);
+    while (uv_is_active((uv_handle_t *)&t) || !uv_is_closing((uv_handle_t *)&t))
+        uv_run(&g->loop, UV_RUN_ONCE);
+    uv_run(&g->loop, UV_RUN_NOWAIT); /* the close callback */
+}
+
 static double cpu_of(pid_t pid, bool *ok)
 {
     double v = 0;
@@ -424,19 +442,21 @@ int main(int argc, char **argv)
     fprintf(stderr, "surge: issuing %zu supplier certificates ...\n", g.n);
     if (surge_issue_suppliers(&g) != 0)
         goto out;
-    fprintf(stderr, "surge: connecting %zu suppliers ...\n", g.n);
-    if (surge_connect(&g, &t.connect_s) != 0)
-        goto out;
+    /* Seal before connecting: connections must not sit unserviced (tenderd
+     * closes a connection that leaves its keepalive ping unanswered). */
     if (!(officer = blocking_client(&g, "officer")) || surge_tender(&g, officer) != 0)
         goto out;
     uint64_t s0 = uv_hrtime();
     if (surge_seal(&g) != 0)
         goto out;
     t.seal_s = (double)(uv_hrtime() - s0) / 1e9;
+    fprintf(stderr, "surge: connecting %zu suppliers ...\n", g.n);
+    if (surge_connect(&g, &t.connect_s) != 0)
+        goto out;
 
     if (g.o.hold_s > 0) {
         fprintf(stderr, "surge: set-up done; the timed phase starts in %ld s\n", g.o.hold_s);
-        sleep((unsigned)g.o.hold_s);
+        hold(&g, g.o.hold_s);
     }
     fprintf(stderr, "surge: %zu bids to %s ...\n", g.n, g.tender_id);
     long log_off = file_size(g.o.server_log);

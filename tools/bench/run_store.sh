@@ -1,0 +1,231 @@
+#!/bin/sh
+# The second half of `make bench` (docs/BENCHMARKS.md): the bid-deadline surge,
+# reads and inclusion proofs over a seeded database, memory per idle TLS
+# connection, full TLS handshakes per second, and `openssl speed ed25519` for
+# scale. A throwaway PKI and databases in a temporary folder; tenderd on free
+# loopback ports; tables at the end.
+#
+#   tools/bench/run_store.sh          quick sizes (2,000 suppliers, 100,000 tenders and
+#                                     leaves, 2,000 idle connections, 5 s per point)
+#   tools/bench/run_store.sh --full   10,000 suppliers, 100,000 tenders, 1,000,000 leaves,
+#                                     10,000 idle connections, 30 s per point
+#
+# BUILD (default build) is where the binaries are. Servers are stopped and the
+# folder removed however the script ends.
+set -eu
+
+BUILD=${BUILD:-build}
+BIN=$BUILD/bin
+FULL=0
+case "${1:-}" in
+--full) FULL=1 ;;
+"") ;;
+*)
+    echo "usage: tools/bench/run_store.sh [--full]" >&2
+    exit 2
+    ;;
+esac
+
+for b in tenderd tenderctl surge benchseed readbench connbench; do
+    if [ ! -x "$BIN/$b" ]; then
+        echo "run_store.sh: $BIN/$b is missing; run make bench" >&2
+        exit 1
+    fi
+done
+
+if [ $FULL = 1 ]; then
+    SUPPLIERS=10000 TENDERS=100000 LEAVES=1000000 IDLE=10000 DURATION=30 WARMUP=3 SPEED=10
+else
+    SUPPLIERS=2000 TENDERS=100000 LEAVES=100000 IDLE=2000 DURATION=5 WARMUP=1 SPEED=2
+fi
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/tender-bench.XXXXXX")
+SERVER_PID=
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=
+}
+cleanup() {
+    stop_server
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Each connection is a descriptor in tenderd and in the client: use the hard limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+NEED=$((IDLE > SUPPLIERS ? IDLE + 100 : SUPPLIERS + 100))
+if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt "$NEED" ]; then
+    echo "run_store.sh: the open-file limit $NOFILE is below the $NEED needed;" \
+        "raise the hard limit (ulimit -Hn, limits.conf)" >&2
+    exit 1
+fi
+
+"$BIN/tenderctl" pki init "$DIR/pki" >/dev/null
+PKI=$DIR/pki
+
+# start_server DB LEVEL [flags]: tenderd on a free port; SERVER, SERVER_PID set.
+start_server() {
+    db=$1 level=$2
+    shift 2
+    PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    SERVER=127.0.0.1:$PORT
+    "$BIN/tenderd" --listen "$SERVER" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+        --ca "$PKI/ca.crt" --db "$db" --log-level "$level" "$@" 2>"$db.log" &
+    SERVER_PID=$!
+    tries=0
+    until TENDER_SERVER=$SERVER TENDER_CA=$PKI/ca.crt "$BIN/tenderctl" --timeout 1 health \
+        >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ $tries -ge 300 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "run_store.sh: tenderd did not come up on $SERVER; its log:" >&2
+            tail -20 "$db.log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+}
+
+RESULTS=$DIR/results.jsonl
+: >"$RESULTS"
+# tagged KIND: run a benchmark, prefix its JSON line with {"kind":KIND,...}
+tagged() {
+    kind=$1
+    shift
+    if ! out=$("$@"); then
+        echo "run_store.sh: $kind failed: $*" >&2
+        exit 1
+    fi
+    printf '%s\n' "$out" | sed "s/^{/{\"kind\":\"$kind\",/" >>"$RESULTS"
+}
+
+echo "client and servers on this machine, $(nproc) CPUs; open-file limit $NOFILE"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- 1. the surge: a fresh database; debug level for the batch lines ----
+echo "surge: $SUPPLIERS suppliers ..." >&2
+LOG_KEY=$("$BIN/tenderd" --print-log-key --db "$DIR/surge" 2>/dev/null)
+start_server "$DIR/surge" debug --min-tender-period 10 --max-connections $((SUPPLIERS + 100))
+tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIERS" \
+    --log-key "$LOG_KEY" --server-pid "$SERVER_PID" --server-log "$DIR/surge.log" --json
+stop_server
+
+# ---- 2. reads and proofs over a seeded database ----
+echo "seeding $TENDERS tenders in-process ..." >&2
+"$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders "$TENDERS" >"$DIR/seed.txt"
+start_server "$DIR/read" warn --max-connections $((IDLE + 100))
+READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
+      --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
+for p in 1x1 1x32; do
+    echo "get $p ..." >&2
+    # shellcheck disable=SC2086 # READ is a list of words
+    tagged get "$BIN/readbench" $READ --method get --tenders "$TENDERS" \
+        --connections "${p%x*}" --concurrency "${p#*x}"
+done
+if [ "$LEAVES" -gt "$TENDERS" ]; then
+    stop_server
+    echo "seeding $((LEAVES - TENDERS)) more tenders (log leaves) in-process ..." >&2
+    "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders $((LEAVES - TENDERS)) \
+        >>"$DIR/seed.txt"
+    start_server "$DIR/read" warn --max-connections $((IDLE + 100))
+    READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
+          --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
+fi
+for p in 1x1 1x32; do
+    echo "proof $p ..." >&2
+    # shellcheck disable=SC2086
+    tagged proof "$BIN/readbench" $READ --method proof --connections "${p%x*}" \
+        --concurrency "${p#*x}"
+done
+
+# ---- 3. connections: idle memory, then full handshakes ----
+echo "$IDLE idle connections ..." >&2
+CONN="--server $SERVER --ca $PKI/ca.crt --cert $PKI/supplier.crt --key $PKI/supplier.key
+      --server-pid $SERVER_PID --json"
+# shellcheck disable=SC2086
+tagged idle "$BIN/connbench" $CONN --mode idle --connections "$IDLE"
+stop_server
+start_server "$DIR/read" warn
+CONN="--server $SERVER --ca $PKI/ca.crt --cert $PKI/supplier.crt --key $PKI/supplier.key
+      --server-pid $SERVER_PID --json"
+echo "handshakes ..." >&2
+# shellcheck disable=SC2086
+tagged handshake "$BIN/connbench" $CONN --mode handshake --duration "$DURATION" --concurrency 8
+stop_server
+
+# ---- 4. the machine's Ed25519 speed, for scale ----
+echo "openssl speed ed25519 ..." >&2
+openssl speed -seconds "$SPEED" ed25519 2>/dev/null | awk -v q='"' '
+    /Ed25519/ && NF >= 4 && $(NF-1) ~ /^[0-9.]+$/ {
+        printf "{%skind%s:%sspeed%s,%ssign_per_s%s:%s,%sverify_per_s%s:%s}\n",
+            q, q, q, q, q, q, $(NF-1), q, q, $NF }' >>"$RESULTS"
+
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "seeding: $(tr '\n' ' ' <"$DIR/seed.txt")"
+echo
+
+python3 - "$RESULTS" <<'EOF'
+import json, sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+
+def table(head, body):
+    w = [max(len(str(r[i])) for r in [head] + body) for i in range(len(head))]
+    line = lambda r: "| " + " | ".join(str(c).rjust(w[i]) if i else str(c).ljust(w[i])
+                                       for i, c in enumerate(r)) + " |"
+    print(line(head))
+    print("|" + "|".join("-" * (x + 2) for x in w) + "|")
+    for r in body:
+        print(line(r))
+    print()
+
+for s in [r for r in rows if r["kind"] == "surge"]:
+    lat, b, c = s["latency_ms"], s.get("batches", {}), s.get("check", {})
+    errs = ", ".join("%s %d" % kv for kv in sorted(s["errors"].items())) or "0"
+    print("Bid-deadline surge: %d suppliers (own certificate and connection each), one tender"
+          % s["suppliers"])
+    table(["in flight", "acked", "durable bids/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
+           "batches", "mean batch", "p50 batch", "max batch", "ms/batch", "srv CPU s", "errors"],
+          [[s["in_flight"], s["acknowledged"], "%.0f" % s["bids_per_s"], "%.1f" % lat["p50"],
+            "%.1f" % lat["p90"], "%.1f" % lat["p99"], "%.1f" % lat["max"], b.get("count", "-"),
+            "%.1f" % b["mean"] if b else "-", b.get("p50", "-"), b.get("max", "-"),
+            "%.1f" % b["mean_ms"] if b else "-", "%.2f" % s.get("server_cpu_s", -1), errs]])
+    print("set-up: connected in %.1f s (%.0f handshakes/s), sealed in %.1f s; checked: %d "
+          "receipts verified, %d bad, %d/%d checkpoints consistent with the latest (size %d), "
+          "%d acknowledged bids in the log, %d missing, %d unacknowledged\n"
+          % (s["connect_s"], s["suppliers"] / s["connect_s"], s["seal_s"], c.get("receipts_ok", 0),
+             c.get("receipts_bad", 0), c.get("consistent", 0), c.get("checkpoints", 0),
+             c.get("log_size", 0), c.get("in_log", 0), c.get("missing", 0),
+             c.get("unacknowledged", 0)))
+
+reads = [r for r in rows if r["kind"] in ("get", "proof")]
+if reads:
+    print("Reads over a seeded database (random ids / random leaves)")
+    table(["call", "stored", "conns", "in flight", "calls/s", "p50 us", "p99 us", "p99.9 us",
+           "max us", "srv CPU s/1k calls", "errors"],
+          [["Tenders/Get" if r["kind"] == "get" else "Log/GetInclusionProof",
+            "%d tenders" % r["tenders"] if r["kind"] == "get" else "%d leaves" % r["tree_size"],
+            r["connections"], r["concurrency"], "%.0f" % r["calls_per_s"],
+            "%.0f" % r["latency_us"]["p50"], "%.0f" % r["latency_us"]["p99"],
+            "%.0f" % r["latency_us"]["p99_9"], "%.0f" % r["latency_us"]["max"],
+            "%.3f" % r.get("server_cpu_s_per_1000_calls", -1), r["errors"]] for r in reads])
+
+for r in [r for r in rows if r["kind"] == "idle"]:
+    print("Idle TLS connections: %d open (in %.1f s); tenderd RSS %d KiB -> %d KiB: "
+          "%.1f KiB per connection; failed %d"
+          % (r["connections"], r["open_s"], r["rss_before_kib"], r["rss_after_kib"],
+             r["bytes_per_connection"] / 1024.0, r["failed"]))
+for r in [r for r in rows if r["kind"] == "handshake"]:
+    print("Full TLS 1.3 handshakes (client certificate, new connection + one Health/Check each, "
+          "%d at once): %.0f/s over %.1f s; p50 %.1f ms, p99 %.1f ms; tenderd %.2f ms CPU and "
+          "client %.2f ms CPU per handshake; failed %d"
+          % (r["concurrency"], r["per_s"], r["duration_s"], r["p50_ms"], r["p99_ms"],
+             r["server_cpu_ms_per_handshake"], r["client_cpu_ms_per_handshake"], r["failed"]))
+for r in [r for r in rows if r["kind"] == "speed"]:
+    print("openssl speed ed25519 (one core): %.0f signs/s, %.0f verifies/s"
+          % (r["sign_per_s"], r["verify_per_s"]))
+EOF
