@@ -301,7 +301,9 @@ bench-peer-try:
 bench: all $(LOADGEN)
 	@$(MAKE) --no-print-directory bench-peer-try
 	@BUILD=$(BUILD) tools/bench/run.sh
+	@BUILD=$(BUILD) tools/bench/run_store.sh
 
 bench-full: all $(LOADGEN)
 	@$(MAKE) --no-print-directory bench-peer-try
 	@BUILD=$(BUILD) tools/bench/run.sh --full
+	@BUILD=$(BUILD) tools/bench/run_store.sh --full

@@ -6,7 +6,7 @@
 # loopback ports; tables at the end.
 #
 #   tools/bench/run_store.sh          quick sizes (2,000 suppliers, 100,000 tenders and
-#                                     leaves, 2,000 idle connections, 5 s per point)
+#                                     leaves, 1,000 idle connections, 3 s per point)
 #   tools/bench/run_store.sh --full   10,000 suppliers, 100,000 tenders, 1,000,000 leaves,
 #                                     10,000 idle connections, 30 s per point
 #
@@ -36,7 +36,7 @@ done
 if [ $FULL = 1 ]; then
     SUPPLIERS=10000 TENDERS=100000 LEAVES=1000000 IDLE=10000 DURATION=30 WARMUP=3 SPEED=10
 else
-    SUPPLIERS=2000 TENDERS=100000 LEAVES=100000 IDLE=2000 DURATION=5 WARMUP=1 SPEED=2
+    SUPPLIERS=2000 TENDERS=100000 LEAVES=100000 IDLE=1000 DURATION=3 WARMUP=1 SPEED=2
 fi
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/tender-bench.XXXXXX")
@@ -56,7 +56,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Each connection is a descriptor in tenderd and in the client: use the hard limit.
+# (dash and bash have ulimit -n and -H, which POSIX leaves out.)
+# shellcheck disable=SC3045
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# shellcheck disable=SC3045
 NOFILE=$(ulimit -n)
 NEED=$((IDLE > SUPPLIERS ? IDLE + 100 : SUPPLIERS + 100))
 if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt "$NEED" ]; then
