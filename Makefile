@@ -241,6 +241,20 @@ $(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(SURGE): $(call obj,$(SURGE_SRC)) $(BENCH_UTIL) $(LIBTENDER) | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(READBENCH) $(CONNBENCH): $(BUILD)/bin/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_UTIL) $(LIBTENDER)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The seeder writes through the server's own store and write functions.
+$(BUILD)/obj/tools/bench/seed.o: CFLAGS += -Iserver
+$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
+
 # The gRPC C++ peer (tools/bench/grpc/): a server and a load generator for side-by-side runs.
 # Its packages are not in DEB_PKGS: only `make bench-peer` / `make deps-bench` need them, and
 # `make bench` measures tenderd alone when they are missing.
@@ -298,12 +312,12 @@ bench-peer-try:
 	    echo "bench: no gRPC C++ packages (make deps-bench installs them); measuring tenderd alone" >&2; \
 	fi
 
-bench: all $(LOADGEN)
+bench: all $(BENCH_BINS)
 	@$(MAKE) --no-print-directory bench-peer-try
 	@BUILD=$(BUILD) tools/bench/run.sh
 	@BUILD=$(BUILD) tools/bench/run_store.sh
 
-bench-full: all $(LOADGEN)
+bench-full: all $(BENCH_BINS)
 	@$(MAKE) --no-print-directory bench-peer-try
 	@BUILD=$(BUILD) tools/bench/run.sh --full
 	@BUILD=$(BUILD) tools/bench/run_store.sh --full

@@ -13,28 +13,9 @@ typedef struct batch {
     tnd_store_req *head;
     size_t n;
     int64_t now_ms;
-    uint64_t t0_ns; /* monotonic time the batch was taken, for the debug log */
     tnd_batch_hook_fn hook;
     void *hook_arg;
 } batch;
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* One debug line per committed batch: how many requests shared the commit
- * (and its fsync) and how long the batch took, for tuning group commit. */
-static void log_batch(const batch *b, size_t ok)
-{
-    char n[24], okn[24], us[24];
-    snprintf(n, sizeof n, "%zu", b->n);
-    snprintf(okn, sizeof okn, "%zu", ok);
-    snprintf(us, sizeof us, "%llu", (unsigned long long)((monotonic_ns() - b->t0_ns) / 1000));
-    tnd_log(TND_LOG_DEBUG, "store batch committed", "requests", n, "ok", okn, "us", us, NULL);
-}
 
 static int64_t realtime_ms(void)
 {
@@ -297,7 +278,6 @@ void *tnd__store_writer_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         b.now_ms = realtime_ms();
-        b.t0_ns = monotonic_ns();
         run_batch(s, &b);
 
         pthread_mutex_lock(&s->mu);

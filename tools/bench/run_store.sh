@@ -109,10 +109,10 @@ tagged() {
 echo "client and servers on this machine, $(nproc) CPUs; open-file limit $NOFILE"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ---- 1. the surge: a fresh database; debug level for the batch lines ----
+# ---- 1. the surge: a fresh database; info level for the "group commit" lines ----
 echo "surge: $SUPPLIERS suppliers ..." >&2
 LOG_KEY=$("$BIN/tenderd" --print-log-key --db "$DIR/surge" 2>/dev/null)
-start_server "$DIR/surge" debug --min-tender-period 10 --max-connections $((SUPPLIERS + 100))
+start_server "$DIR/surge" info --min-tender-period 10 --max-connections $((SUPPLIERS + 100))
 tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIERS" \
     --log-key "$LOG_KEY" --server-pid "$SERVER_PID" --server-log "$DIR/surge.log" --json
 stop_server

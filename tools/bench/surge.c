@@ -44,8 +44,8 @@ static void usage(FILE *f)
             "  --log-key KEY         the log's verifier key (tenderd --print-log-key); without\n"
             "                        it the key is fetched from the server, with a warning\n"
             "  --server-pid PID      report the server's CPU time over the timed phase\n"
-            "  --server-log FILE     tenderd's log (run with --log-level debug): batch sizes\n"
-            "                        of the group commits in the timed phase\n"
+            "  --server-log FILE     tenderd's log (its \"group commit\" lines, level info):\n"
+            "                        batch sizes of the group commits in the timed phase\n"
             "  --hold S              wait S seconds between the set-up and the timed phase\n"
             "                        (time to attach a profiler: perf record -g -p PID)\n"
             "  --json                one JSON object instead of the text report\n");
@@ -205,12 +205,13 @@ static void submit_next(surge *g)
     }
 }
 
-/* ---- group commit, from tenderd's debug log ---- */
+/* ---- group commit, from tenderd's log ("group commit" lines, level info) ---- */
 
 typedef struct batches {
     size_t n, cap;
     unsigned *size;
-    uint64_t sum, sum_us;
+    uint64_t sum;
+    double sum_ms;
     bool have;
 } batches;
 
@@ -226,7 +227,7 @@ static unsigned long field(const char *line, const char *key)
     return p ? strtoul(p + strlen(key), NULL, 10) : 0;
 }
 
-/* The "store batch committed" lines written after offset. */
+/* The "group commit" lines written after offset. */
 static void read_batches(const char *path, long offset, batches *b)
 {
     memset(b, 0, sizeof *b);
@@ -237,7 +238,7 @@ static void read_batches(const char *path, long offset, batches *b)
     char line[2048];
     if (fseek(f, offset, SEEK_SET) == 0)
         while (fgets(line, sizeof line, f))
-            if (strstr(line, "msg=\"store batch committed\"")) {
+            if (strstr(line, "msg=\"group commit\"")) {
                 if (b->n == b->cap) {
                     size_t cap = b->cap ? b->cap * 2 : 1024;
                     unsigned *ns = realloc(b->size, cap * sizeof *ns);
@@ -246,10 +247,11 @@ static void read_batches(const char *path, long offset, batches *b)
                     b->size = ns;
                     b->cap = cap;
                 }
-                unsigned n = (unsigned)field(line, " requests=");
+                unsigned n = (unsigned)field(line, " batch=");
+                const char *d = strstr(line, " duration_ms=");
                 b->size[b->n++] = n;
                 b->sum += n;
-                b->sum_us += field(line, " us=");
+                b->sum_ms += d ? strtod(d + 13, NULL) : 0.0;
             }
     fclose(f);
 }
@@ -310,9 +312,9 @@ static void report_text(const surge *g, const timings *t, const batches *b, cons
         printf("group commit %zu batches: mean %.1f, p50 %u, p90 %u, p99 %u, max %u requests; "
                "mean %.2f ms per batch\n",
                b->n, (double)b->sum / (double)b->n, batch_pct(b, 50), batch_pct(b, 90),
-               batch_pct(b, 99), b->size[b->n - 1], (double)b->sum_us / (double)b->n / 1e3);
+               batch_pct(b, 99), b->size[b->n - 1], b->sum_ms / (double)b->n);
     else
-        printf("group commit not measured (give --server-log with tenderd at --log-level "
+        printf("group commit not measured (give --server-log, tenderd at --log-level info or "
                "debug)\n");
     if (t->srv_cpu_ok)
         printf("CPU          tenderd %.2f s (%.3f s per 1,000 bids), surge %.2f s\n", t->srv_cpu,
@@ -352,7 +354,7 @@ static void report_json(const surge *g, const timings *t, const batches *b, cons
         printf(",\"batches\":{\"count\":%zu,\"mean\":%.1f,\"p50\":%u,\"p90\":%u,\"p99\":%u,"
                "\"max\":%u,\"mean_ms\":%.3f}",
                b->n, (double)b->sum / (double)b->n, batch_pct(b, 50), batch_pct(b, 90),
-               batch_pct(b, 99), b->size[b->n - 1], (double)b->sum_us / (double)b->n / 1e3);
+               batch_pct(b, 99), b->size[b->n - 1], b->sum_ms / (double)b->n);
     if (t->srv_cpu_ok)
         printf(",\"server_cpu_s\":%.2f", t->srv_cpu);
     printf(",\"surge_cpu_s\":%.2f", t->self_cpu);
