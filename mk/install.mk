@@ -116,6 +116,7 @@ install: all
 	$(INSTALL_DATA) $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL_DATA) $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL_DATA) contrib/bash-completion/tenderctl $(DESTDIR)$(BASHCOMPDIR)/tenderctl
+	$(INSTALL_DATA) contrib/bash-completion/tenderd $(DESTDIR)$(BASHCOMPDIR)/tenderd
 	$(INSTALL_DATA) $(UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
 	$(INSTALL_DATA) $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/tenderd.conf.example
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig || true; fi
@@ -131,7 +132,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/tender.pc
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES))))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenderctl $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenderctl $(DESTDIR)$(BASHCOMPDIR)/tenderd
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
 	rm -f $(DESTDIR)$(DOCDIR)/tenderd.conf.example
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig || true; fi

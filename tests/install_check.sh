@@ -67,7 +67,8 @@ layout)
     for f in bin/tenderd bin/tenderctl lib/libtender.a lib/libtender.so.0.1.0 \
         lib/pkgconfig/tender.pc include/tender/client.h include/tender/error.h \
         include/tender/tender_schema.h share/man/man8/tenderd.8 share/man/man1/tenderctl.1 \
-        share/bash-completion/completions/tenderctl lib/systemd/system/tenderd.service \
+        share/bash-completion/completions/tenderctl share/bash-completion/completions/tenderd \
+        lib/systemd/system/tenderd.service \
         share/doc/tenderd/tenderd.conf.example; do
         [ -f "$root/$f" ] || fail "$prefix/$f is missing"
     done
@@ -217,6 +218,27 @@ ca.crt cb.key
     missing=$(comm -23 "$work/ctl.flags" "$work/comp.flags" | grep -v -x -F -f "$work/tenderd.flags" || true)
     [ -z "$missing" ] ||
         fail "tenderctl flags missing from contrib/bash-completion/tenderctl: $(echo $missing)"
+    # tenderd's reads the installed program's help: flags, subcommands, files, levels.
+    dcomp=$root/share/bash-completion/completions/tenderd
+    bash -n "$dcomp" || fail "bash -n rejects the tenderd completion script"
+    out=$(cd "$work/completion" && bash -c '
+        . "$1"
+        t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+              _tenderd; echo "${COMPREPLY[*]}"; }
+        t "$2" ""
+        t "$2" --conf
+        t "$2" --config c
+        t "$2" --log-level w
+        t "$2" --listen ""
+        t "$2" backup --o' _ "$dcomp" "$root/bin/tenderd")
+    echo "$out" >&2
+    exp="backup restore
+--config
+ca.crt cb.key
+warn
+
+--out"
+    [ "$out" = "$exp" ] || fail "unexpected tenderd completions"
     ;;
 
 unit)
