@@ -545,21 +545,25 @@ static int copy_metadata(tnd_client_call *call, const tnd_call_opts *o)
     }
     if (!has_id) {
         unsigned char rnd[8];
-        char *id = malloc(17), *key = strdup("x-request-id");
+        char *id = malloc(TND_MAX_REQUEST_ID + 1), *key = strdup("x-request-id");
         if (!id || !key) {
             free(id);
             free(key);
             return TND_ENOMEM;
         }
-        if (RAND_bytes(rnd, sizeof rnd) != 1) {
-            uint64_t r = tnd__client_random(call->client);
-            memcpy(rnd, &r, sizeof rnd);
+        if (call->client->request_id[0]) { /* the client's own id, for every call */
+            snprintf(id, TND_MAX_REQUEST_ID + 1, "%s", call->client->request_id);
+        } else {
+            if (RAND_bytes(rnd, sizeof rnd) != 1) {
+                uint64_t r = tnd__client_random(call->client);
+                memcpy(rnd, &r, sizeof rnd);
+            }
+            for (int i = 0; i < 8; i++)
+                snprintf(id + 2 * i, 3, "%02x", rnd[i]);
         }
-        for (int i = 0; i < 8; i++)
-            snprintf(id + 2 * i, 3, "%02x", rnd[i]);
         call->md[call->n_md].key = key;
         call->md[call->n_md].value = (uint8_t *)id;
-        call->md[call->n_md].value_len = 16;
+        call->md[call->n_md].value_len = strlen(id);
         call->n_md++;
     }
     return 0;

@@ -27,6 +27,17 @@ uint64_t tnd__client_random(tnd_client *c)
     return c->rng * 2685821657736338717ull;
 }
 
+bool tnd__request_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > TND_MAX_REQUEST_ID)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] <= ' ' || (unsigned char)id[i] >= 0x7f)
+            return false;
+    return true;
+}
+
 int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **out, char *err,
                    size_t err_len)
 {
@@ -46,6 +57,14 @@ int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **ou
                                 : "a key file needs its client certificate");
         return TND_EINVAL;
     }
+    if (opts->request_id && !tnd__request_id_ok(opts->request_id)) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "bad request id \"%.80s\": use 1 to %d characters without spaces or "
+                     "control characters",
+                     opts->request_id, TND_MAX_REQUEST_ID);
+        return TND_EINVAL;
+    }
     tnd_client *c = calloc(1, sizeof *c);
     if (!c) {
         set_err(err, err_len, "%s", "out of memory");
@@ -59,6 +78,8 @@ int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **ou
         return TND_EINVAL;
     }
     snprintf(c->server, sizeof c->server, "%s", server);
+    if (opts->request_id)
+        snprintf(c->request_id, sizeof c->request_id, "%s", opts->request_id);
     c->ssl_ctx = tnd_tls_client_ctx_new(opts->ca_file, opts->cert_file, opts->key_file, err,
                                         err_len);
     if (!c->ssl_ctx) {

@@ -10,6 +10,7 @@
 
 #include "frame.h"
 #include "tender/client.h"
+#include "tender/limits.h"
 #include "tls_stream.h"
 
 /* Our receive windows, announced in our SETTINGS. */
@@ -45,6 +46,7 @@ struct tnd_client {
     uint32_t timeout_ms, max_frame, connect_timeout_ms;
     int max_attempts;
     uint32_t backoff_base_ms, backoff_max_ms;
+    char request_id[TND_MAX_REQUEST_ID + 1]; /* "" : random per call */
     uint64_t rng; /* xorshift state for jitter */
     tnd_cconn *current; /* where new calls go; NULL: open one when needed */
     tnd_cconn *conns;   /* every connection not yet freed */
@@ -125,6 +127,9 @@ struct tnd_client_call {
 /* ---- client.c ---- */
 void tnd__client_unref(tnd_client *c);
 uint64_t tnd__client_random(tnd_client *c);
+
+/** Is id a request id the server keeps (1 to TND_MAX_REQUEST_ID characters 0x21..0x7e)? */
+bool tnd__request_id_ok(const char *id);
 
 /* ---- conn.c ---- */
 /** The connection new calls go on, opening one if needed; NULL only for ENOMEM. */

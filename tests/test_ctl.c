@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -470,6 +471,28 @@ static void test_help(void **state)
     EXPECT(2);
 }
 
+/* --request-id: the server logs the call under it (a NOT_FOUND is a warn
+ * line, which the test server writes); a bad id is a usage error. */
+static void test_request_id(void **state)
+{
+    (void)state;
+    ctl(NULL, "--request-id", "ctl-trace-5", "tender", "show", "T-2026-999999", NULL);
+    EXPECT(10 + 5);
+    static char text[1 << 20];
+    char logp[300];
+    path(logp, sizeof logp, "tenderd.log");
+    bool found = false;
+    for (int i = 0; i < 200 && !found; i++) {
+        found = read_file(logp, text, sizeof text) > 0 && strstr(text, "request_id=ctl-trace-5");
+        if (!found)
+            usleep(10000);
+    }
+    assert_true(found);
+    ctl(NULL, "--request-id", "two words", "health", NULL);
+    EXPECT(2);
+    HAS(R.err, "bad request id");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_json_outputs_parse),
         cmocka_unit_test(test_list_paging),
         cmocka_unit_test(test_help),
+        cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_server_stops_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, ctlrun_teardown);

@@ -26,6 +26,7 @@
 #include "rawconn.h"
 #include "svc.h"
 #include "tender/bid.h"
+#include "tender/client.h"
 #include "tender/sealed.h"
 #include "testsrv.h"
 
@@ -358,6 +359,30 @@ static void test_log_lines(void **state)
     too_long[TND_MAX_REQUEST_ID] = '\0'; /* exactly the limit is kept */
     assert_int_equal(health(&anon, too_long), TND_STATUS_OK);
     assert_true(find_line(too_long, line, sizeof line));
+
+    /* libtender's client-wide request id (tenderctl --request-id) reaches the log. */
+    char ca[700], errbuf[300], addr[64];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", ts.port);
+    tnd_client_opts co;
+    tnd_client_opts_init(&co);
+    co.server = addr;
+    co.ca_file = ca;
+    co.request_id = "lib-trace-9";
+    tnd_client *cl = NULL;
+    assert_int_equal(tnd_client_open(&co, &cl, errbuf, sizeof errbuf), 0);
+    tender_health_v1_HealthCheckRequest hreq = {.service = ""};
+    tender_health_v1_HealthCheckResponse hresp;
+    tnd_status_info st;
+    assert_int_equal(tnd_client_unary(cl, tender_health_v1_Health_Check_method, &hreq, &hresp,
+                                      NULL, &st),
+                     0);
+    tnd_client_free(cl);
+    assert_true(find_line("request_id=lib-trace-9", line, sizeof line));
+    LINE_HAS(line, " status=OK ");
+    co.request_id = "no spaces allowed";
+    assert_int_equal(tnd_client_open(&co, &cl, errbuf, sizeof errbuf), TND_EINVAL);
+    assert_non_null(strstr(errbuf, "bad request id"));
 
     /* A call refused before it starts has the same fields. */
     tender_tenders_v1_TenderRef ref = {.id = "T-none"};

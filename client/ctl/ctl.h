@@ -23,6 +23,7 @@
 typedef struct ctl_global {
     const char *server, *ca, *cert, *key;
     const char *log_key; /* the log's verifier key (--log-key, TENDER_LOG_KEY) */
+    const char *request_id; /* --request-id: x-request-id of every call, or NULL */
     uint32_t timeout_ms;
     bool timeout_given; /* --timeout on the command line */
     bool json;

@@ -40,6 +40,8 @@ static const char usage[] =
     "  --key FILE           its private key (env TENDER_KEY)\n"
     "  --timeout SECONDS    deadline of each call, decimals allowed (default 30)\n"
     "  --log-key VKEY       the log's verifier key, for audit (env TENDER_LOG_KEY)\n"
+    "  --request-id ID      x-request-id of every call, so the server's log shows them under\n"
+    "                       ID (1 to 64 characters, no spaces; default a random id a call)\n"
     "  --json               machine-readable output\n"
     "  --help               this text; `tenderctl COMMAND --help` for one command\n"
     "\n"
@@ -70,8 +72,8 @@ static int parse_timeout(const char *s, uint32_t *ms)
 
 int ctl_global_option(ctl_global *g, int argc, char **argv, int *i)
 {
-    static const char *const names[] = {"--server", "--ca",      "--cert",
-                                        "--key",    "--timeout", "--log-key"};
+    static const char *const names[] = {"--server",  "--ca",      "--cert",      "--key",
+                                        "--timeout", "--log-key", "--request-id"};
     const char *a = argv[*i];
     if (strcmp(a, "--json") == 0) {
         g->json = true;
@@ -104,6 +106,7 @@ int ctl_global_option(ctl_global *g, int argc, char **argv, int *i)
             g->timeout_given = true;
             break;
         case 5: g->log_key = val; break;
+        case 6: g->request_id = val; break;
         }
         return 1;
     }
@@ -120,6 +123,7 @@ int ctl_connect(const ctl_global *g, tnd_client **out)
     o.cert_file = g->cert;
     o.key_file = g->key;
     o.timeout_ms = g->timeout_ms;
+    o.request_id = g->request_id;
     if (!g->ca) {
         ctl_err("no CA certificate: give --ca FILE or set TENDER_CA");
         return CTL_EXIT_USAGE;

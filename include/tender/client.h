@@ -80,6 +80,9 @@ typedef struct tnd_client_opts {
     int max_attempts;      /**< tries of an idempotent call; 0: 4; 1: never retry */
     uint32_t backoff_base_ms; /**< first retry delay bound; 0: 100 ms */
     uint32_t backoff_max_ms;  /**< cap of the delay bound; 0: 5 s */
+    const char *request_id;   /**< x-request-id of every call that sets none itself, so the
+                                   server logs them under one id: 1 to TND_MAX_REQUEST_ID
+                                   characters 0x21..0x7e; NULL: 16 random hex digits a call */
 } tnd_client_opts;
 
 /** One metadata entry of a call. Keys are lowercase [a-z0-9-_.]; keys ending
