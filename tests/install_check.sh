@@ -190,7 +190,7 @@ completion)
         t tenderctl --ca c
         t tenderctl bid submit T --j' _ "$comp")
     echo "$out" >&2
-    exp="health methods schema pki tender question audit keys bid open opening export award
+    exp="health methods schema pki tender question audit keys bid open opening export award backup
 create edit publish amend cancel show list documents download
 --method
 open selective limited direct

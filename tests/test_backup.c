@@ -36,7 +36,7 @@
 #define MAX_ACKED 100000
 #define BEFORE_BACKUP 40 /* acknowledged creates before the backup starts */
 
-static char dir[256], pki[300], db[300], bin[300];
+static char dir[256], pki[300], db[300], bin[300], ctl_bin[300];
 static int port;
 static pid_t server_pid;
 
@@ -68,16 +68,13 @@ static void slurp(const char *p, char *buf, size_t cap)
         fclose(f);
 }
 
-/* Run `tenderd ARGS...` (NULL-terminated) and wait; result in run_result. */
-static int run(const char *first, ...)
+/* Run `PROG ARGS...` (NULL-terminated) and wait; result in run_result. */
+static int vrun(const char *prog, const char *first, va_list ap)
 {
-    const char *argv[32] = {bin, first};
-    va_list ap;
-    va_start(ap, first);
+    const char *argv[32] = {prog, first};
     int n = 2;
     while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
         n++;
-    va_end(ap);
     argv[n] = NULL;
     char out[300], err[300];
     snprintf(out, sizeof out, "%s/run.out", dir);
@@ -87,7 +84,7 @@ static int run(const char *first, ...)
     if (pid == 0) {
         if (!freopen(out, "w", stdout) || !freopen(err, "w", stderr))
             _exit(126);
-        execv(bin, (char *const *)argv);
+        execv(prog, (char *const *)argv);
         _exit(127);
     }
     int status;
@@ -96,6 +93,37 @@ static int run(const char *first, ...)
     slurp(out, run_result.out, sizeof run_result.out);
     slurp(err, run_result.err, sizeof run_result.err);
     return run_result.code;
+}
+
+static int run_tenderctl(const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    int rc = vrun(ctl_bin, first, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* `tenderd ARGS...` */
+static int run(const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    int rc = vrun(bin, first, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* `tenderctl --server ... --ca ... --cert WHO.crt --key WHO.key ARGS...` */
+static int run_ctl(const char *who, const char *arg)
+{
+    char server[64], ca[400], crt[400], key[400];
+    snprintf(server, sizeof server, "127.0.0.1:%d", port);
+    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
+    snprintf(crt, sizeof crt, "%s/%s.crt", pki, who);
+    snprintf(key, sizeof key, "%s/%s.key", pki, who);
+    return run_tenderctl("--server", server, "--ca", ca, "--cert", crt, "--key", key, arg,
+                         (char *)NULL);
 }
 
 #define EXPECT_RUN(want)                                                                           \
@@ -633,6 +661,14 @@ static void test_backup_over_rpc(void **state)
     tnd_checkpoint live;
     get_checkpoint(vkey, &live);
     expect_consistent(r.tree_size, r.root.data, live.size, live.root);
+    /* tenderctl backup calls it too. */
+    run_ctl("admin", "backup");
+    EXPECT_RUN(0);
+    HAS(run_result.out, "backup on the server: ");
+    HAS(run_result.out, bdir);
+    HAS(run_result.out, "log verified: tree size");
+    run_ctl("officer", "backup");
+    EXPECT_RUN(10 + TND_STATUS_PERMISSION_DENIED);
     stop_server();
     /* And it restores. */
     char db4[300], key[400];
@@ -706,6 +742,8 @@ static int setup(void **state)
     char err[512];
     signal(SIGPIPE, SIG_IGN);
     snprintf(bin, sizeof bin, "%s/bin/tenderd", getenv("BUILD") ? getenv("BUILD") : "build");
+    snprintf(ctl_bin, sizeof ctl_bin, "%s/bin/tenderctl",
+             getenv("BUILD") ? getenv("BUILD") : "build");
     snprintf(dir, sizeof dir, "/tmp/tnd-backup-XXXXXX");
     assert_non_null(mkdtemp(dir));
     snprintf(pki, sizeof pki, "%s/pki", dir);

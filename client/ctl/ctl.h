@@ -169,6 +169,7 @@ int ctl_dir_private(const char *path);
 int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
 
 int cmd_health(ctl_global *g, int argc, char **argv);
+int cmd_backup(ctl_global *g, int argc, char **argv);
 int cmd_methods(ctl_global *g, int argc, char **argv);
 int cmd_schema(ctl_global *g, int argc, char **argv);
 int cmd_pki(ctl_global *g, int argc, char **argv);

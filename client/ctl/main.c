@@ -32,6 +32,7 @@ static const char usage[] =
     "                                 tenders as OCDS 1.1.5 open data (see export ocds --help)\n"
     "  award TENDER|show|cancel|unsuccessful ...\n"
     "                                 the award decision (see tenderctl award --help)\n"
+    "  backup                         admin: a verified backup, kept on the server\n"
     "\n"
     "Options (before or after the command; flags win over the environment):\n"
     "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
@@ -209,6 +210,8 @@ int main(int argc, char **argv)
         return cmd_export(&g, cargc, cargv);
     if (strcmp(cmd, "award") == 0)
         return cmd_award(&g, cargc, cargv);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(&g, cargc, cargv);
     if (strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return CTL_EXIT_OK;
