@@ -211,7 +211,7 @@ clean:
 
 include mk/install.mk
 
-# ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop ----
+# ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop, the metrics ----
 TSAN_SRC := tests/test_store.c $(wildcard server/store*.c) server/log.c server/metrics.c \
             $(COMMON_SRC)
 build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
@@ -219,9 +219,17 @@ build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
 	    $(PKG_CFLAGS) -o $@ $(TSAN_SRC) $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
 
-tsan: build/tsan/test_store
+# The metrics counters, updated from two threads while a third renders them.
+TSAN_METRICS_SRC := tests/test_metrics.c server/metrics.c common/status.c
+build/tsan/test_metrics: $(TSAN_METRICS_SRC) build/gen/version.h
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
+	    $(PKG_CFLAGS) -o $@ $(TSAN_METRICS_SRC) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+
+tsan: build/tsan/test_store build/tsan/test_metrics
 	@mkdir -p build/tsan/tests && rm -f build/tsan/results
-	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store
+	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store \
+	    build/tsan/test_metrics
 
 # ---- benchmarks: the load generator and `make bench` (docs/BENCHMARKS.md) ----
 # Programs of their own: the bid-deadline surge (surge*.c), the in-process

@@ -1,9 +1,10 @@
 /* The LMDB store (server/store*.c): format, durability, group commit,
  * per-request rollback, events, back-pressure, a full map, map growth,
- * reads while the writer writes, and close. */
+ * reads while the writer writes, close, and the metrics the store reports. */
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -647,6 +648,138 @@ static void test_batch_hook(void **state)
     tnd_store_set_batch_hook(fx->s, NULL, NULL);
 }
 
+/* ---- metrics: what the writer and the loop thread report ---- */
+
+typedef struct scraper {
+    tnd_metrics *m;
+    atomic_bool stop;
+    int renders;
+} scraper;
+
+/* Another thread renders all the while, as the metrics listener would. */
+static void *scrape_loop(void *arg)
+{
+    scraper *sc = arg;
+    while (!atomic_load(&sc->stop)) {
+        char *text;
+        size_t len;
+        if (tnd_metrics_render(sc->m, &text, &len) == 0) {
+            free(text);
+            sc->renders++;
+        }
+    }
+    return NULL;
+}
+
+static int pending_hook(tnd_wtx *w, void *arg)
+{
+    tnd_metrics_tlog_pending(arg, 41);
+    return failing_hook(w, arg);
+}
+
+static int publish_hook(tnd_wtx *w, void *arg)
+{
+    (void)w;
+    tnd_metrics_tlog_pending(arg, 42);
+    return 0;
+}
+
+/* Has the rendered text of m this exact line? */
+static bool has_line(tnd_metrics *m, const char *line)
+{
+    char *text, want[200];
+    size_t len;
+    assert_int_equal(tnd_metrics_render(m, &text, &len), 0);
+    snprintf(want, sizeof want, "\n%s\n", line);
+    bool found = strstr(text, want) != NULL;
+    if (!found)
+        print_error("no line \"%s\" in:\n%s", line, text);
+    free(text);
+    return found;
+}
+
+/* The value of an unlabelled metric in the rendered text of m. */
+static unsigned long long value_of(tnd_metrics *m, const char *name)
+{
+    char *text, want[200];
+    size_t len;
+    assert_int_equal(tnd_metrics_render(m, &text, &len), 0);
+    snprintf(want, sizeof want, "\n%s ", name);
+    const char *at = strstr(text, want);
+    unsigned long long v = at ? strtoull(at + strlen(want), NULL, 10) : 0;
+    free(text);
+    assert_non_null(at);
+    return v;
+}
+
+static void test_metrics(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 300 };
+    tnd_metrics *m = tnd_metrics_new();
+    assert_non_null(m);
+    scraper sc = {.m = m};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, scrape_loop, &sc), 0);
+    tnd_store_opts opts = {.metrics = m};
+    open_store(fx, &opts);
+    char line[200];
+    snprintf(line, sizeof line, "tenderd_store_map_size_bytes %zu", env_map_size(fx));
+    assert_true(has_line(m, line));
+    assert_true(value_of(m, "tenderd_store_used_bytes") > 0);
+
+    /* While the writer is held, the queue fills; then one batch of 1,
+     * one of 256 and one of 44. */
+    op blocker, *ops = calloc(N, sizeof *ops);
+    assert_non_null(ops);
+    block_writer(fx, &blocker);
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "m%04d", i);
+        op_set(&ops[i], fx, key, 64);
+        submit_ok(fx, &ops[i]);
+    }
+    assert_true(has_line(m, "tenderd_store_write_queue_depth 300"));
+    sem_post(&fx->release);
+    wait_done(fx, N + 1);
+    assert_true(has_line(m, "tenderd_store_write_queue_depth 0"));
+    assert_true(has_line(m, "tenderd_store_batch_size_bucket{le=\"1\"} 1"));
+    assert_true(has_line(m, "tenderd_store_batch_size_bucket{le=\"32\"} 1"));
+    assert_true(has_line(m, "tenderd_store_batch_size_bucket{le=\"64\"} 2"));
+    assert_true(has_line(m, "tenderd_store_batch_size_bucket{le=\"256\"} 3"));
+    assert_true(has_line(m, "tenderd_store_batch_size_count 3"));
+    assert_true(has_line(m, "tenderd_store_batch_size_sum 301"));
+    tnd_store_stats st;
+    tnd_store_get_stats(fx->s, &st);
+    snprintf(line, sizeof line, "tenderd_store_map_size_bytes %zu", st.map_size);
+    assert_true(has_line(m, line));
+    assert_true(value_of(m, "tenderd_store_used_bytes") > N * 64);
+
+    /* The log size a hook sets counts only once its batch commits. */
+    tnd_store_set_batch_hook(fx->s, pending_hook, m);
+    op f, g;
+    op_set(&f, fx, "mf", 4);
+    submit_ok(fx, &f);
+    wait_done(fx, N + 2);
+    assert_int_equal(f.status, 14);
+    assert_true(has_line(m, "tenderd_transparency_log_leaves 0"));
+    assert_true(has_line(m, "tenderd_store_batch_size_count 3"));
+    tnd_store_set_batch_hook(fx->s, publish_hook, m);
+    op_set(&g, fx, "mg", 4);
+    submit_ok(fx, &g);
+    wait_done(fx, N + 3);
+    assert_int_equal(g.status, 0);
+    assert_true(has_line(m, "tenderd_transparency_log_leaves 42"));
+    tnd_store_set_batch_hook(fx->s, NULL, NULL);
+
+    close_store(fx);
+    atomic_store(&sc.stop, true);
+    pthread_join(th, NULL);
+    assert_true(sc.renders > 0);
+    tnd_metrics_free(m);
+    free(ops);
+}
+
 typedef struct idem_op {
     op base;
     int get_rc;
@@ -702,6 +835,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_status_is_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
