@@ -2,7 +2,7 @@
 #
 #   make            build everything into build/
 #   make test       unit + end-to-end tests, make demo, then the tests under ASan+UBSan, a fuzz
-#                   smoke run and the store under ThreadSanitizer; one summary
+#                   smoke run and the store and metrics under ThreadSanitizer; one summary
 #   make run        build and start tenderd on its embedded defaults
 #   make demo       the whole story of one tender, narrated, on a throwaway server
 #   make fuzz       build the libFuzzer targets into build/fuzz/
