@@ -11,6 +11,7 @@
 #include "tender/error.h"
 
 #define DEFAULT_HIGH_WATER (1u << 20)
+#define HELD_MIN 4096 /* first size of the held-bytes buffer */
 
 typedef struct write_req {
     uv_write_t req;
@@ -39,6 +40,9 @@ static void on_handle_closed(uv_handle_t *h)
     if (s->ssl)
         SSL_free(s->ssl); /* frees both BIOs too */
     s->ssl = NULL;
+    free(s->held); /* dropped unsent, as the rest of the output */
+    s->held = NULL;
+    s->held_len = s->held_cap = 0;
     s->cb->on_close(s);
 }
 
@@ -64,6 +68,7 @@ static void on_close_timeout(uv_timer_t *t)
 }
 
 static int flush_out(tnd_tls_stream *s);
+static int flush_held(tnd_tls_stream *s);
 
 void tnd_tls_stream_close(tnd_tls_stream *s)
 {
@@ -71,6 +76,8 @@ void tnd_tls_stream_close(tnd_tls_stream *s)
         return;
     uv_read_stop((uv_stream_t *)&s->tcp);
     s->reading = false;
+    s->holding = false;
+    (void)flush_held(s); /* what the owner wrote before closing goes out before close_notify */
     if (s->handshake_done && s->ssl && SSL_is_init_finished(s->ssl)) {
         SSL_shutdown(s->ssl);
         ERR_clear_error();
@@ -141,6 +148,7 @@ static int flush_out(tnd_tls_stream *s)
         snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(rc));
         return TND_EIO;
     }
+    s->writes++;
     s->unsent += w->len;
     if (s->unsent > s->high_water)
         s->was_high = true;
@@ -213,6 +221,19 @@ static int drain_plaintext(tnd_tls_stream *s)
  * buffer again, so an idle connection holds no 64 KiB of its own. */
 static _Thread_local uint8_t readbuf[65536];
 
+/* Advance the handshake, then hand every decrypted byte to the owner. */
+static int handle_input(tnd_tls_stream *s)
+{
+    if (!s->handshake_done) {
+        int rc = drive_handshake(s);
+        if (rc <= 0)
+            return rc;
+        if (s->cb->on_handshake)
+            s->cb->on_handshake(s, 0);
+    }
+    return drain_plaintext(s);
+}
+
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)h;
@@ -236,18 +257,13 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         fail(s, TND_ENOMEM);
         return;
     }
-    if (!s->handshake_done) {
-        int rc = drive_handshake(s);
-        if (rc < 0) {
-            fail(s, rc);
-            return;
-        }
-        if (rc == 0)
-            return;
-        if (s->cb->on_handshake)
-            s->cb->on_handshake(s, 0);
-    }
-    int rc = drain_plaintext(s);
+    /* The answers to everything this read brings go out together, below. */
+    s->holding = true;
+    int rc = handle_input(s);
+    s->holding = false;
+    int frc = flush_held(s);
+    if (rc == 0)
+        rc = frc;
     if (rc < 0)
         fail(s, rc);
 }
@@ -303,10 +319,9 @@ int tnd_tls_stream_start(tnd_tls_stream *s)
     return 0;
 }
 
-int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
+/* Encrypt len bytes into net_out (OpenSSL cuts them into records). */
+static int encrypt_out(tnd_tls_stream *s, const void *data, size_t len)
 {
-    if (s->closing || !s->ssl)
-        return TND_ECLOSED;
     const char *p = data;
     while (len > 0) {
         int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
@@ -318,7 +333,61 @@ int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
         p += n;
         len -= (size_t)n;
     }
-    return flush_out(s);
+    return 0;
+}
+
+/* Keep len bytes for flush_held; TND_ENOMEM when they cannot be kept. */
+static int hold(tnd_tls_stream *s, const void *data, size_t len)
+{
+    if (len > SIZE_MAX - s->held_len) {
+        snprintf(s->error, sizeof s->error, "out of memory holding TLS output");
+        return TND_ENOMEM;
+    }
+    size_t need = s->held_len + len;
+    if (need > s->held_cap) {
+        size_t cap = s->held_cap ? s->held_cap : HELD_MIN;
+        while (cap < need)
+            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+        uint8_t *p = realloc(s->held, cap);
+        if (!p) {
+            snprintf(s->error, sizeof s->error, "out of memory holding TLS output");
+            return TND_ENOMEM;
+        }
+        s->held = p;
+        s->held_cap = cap;
+    }
+    memcpy(s->held + s->held_len, data, len);
+    s->held_len = need;
+    return 0;
+}
+
+/* Encrypt and write out what was held while a read was handled. A stream
+ * that is closing drops it, as it drops the rest of its output. */
+static int flush_held(tnd_tls_stream *s)
+{
+    size_t len = s->held_len;
+    s->held_len = 0;
+    int rc = 0;
+    if (len > 0 && !s->closing && s->ssl) {
+        rc = encrypt_out(s, s->held, len);
+        if (rc == 0)
+            rc = flush_out(s);
+    }
+    /* Freed each time, so that an idle connection keeps no buffer. */
+    free(s->held);
+    s->held = NULL;
+    s->held_cap = 0;
+    return rc;
+}
+
+int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
+{
+    if (s->closing || !s->ssl)
+        return TND_ECLOSED;
+    if (s->holding)
+        return hold(s, data, len);
+    int rc = encrypt_out(s, data, len);
+    return rc < 0 ? rc : flush_out(s);
 }
 
 void tnd_tls_stream_pause(tnd_tls_stream *s)

@@ -44,10 +44,14 @@ struct tnd_tls_stream {
     void *data;             /* the owner's */
     size_t unsent;          /* bytes handed to uv_write and not yet written */
     size_t high_water;      /* above this, owners should stop producing */
+    uint8_t *held;          /* plaintext written while a read is handled (see write) */
+    size_t held_len, held_cap;
+    uint64_t writes;        /* uv_writes issued so far: how often output went out */
     bool is_server;
     bool handshake_done;
     bool reading;
     bool closing;
+    bool holding;           /* a read is being handled: writes are held */
     bool was_high;          /* unsent passed high_water since the last drain */
     char error[256];        /* why the stream failed, for logs and callers */
 };
@@ -63,7 +67,11 @@ int tnd_tls_stream_init(uv_loop_t *loop, tnd_tls_stream *s, SSL_CTX *ctx, bool i
 int tnd_tls_stream_start(tnd_tls_stream *s);
 
 /** Encrypt and queue application bytes. Returns 0, or TND_ECLOSED when the
- * stream is closing, TND_ETLS / TND_ENOMEM on failure (the stream closes). */
+ * stream is closing, TND_ETLS / TND_ENOMEM on failure (the stream closes).
+ * Bytes written from a callback of a read (on_handshake, on_data) are held
+ * until that read has been handled, then go out together: as few TLS records
+ * and one write for every answer a read brought about, instead of a record and
+ * a system call each. A close from such a callback sends them first. */
 int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len);
 
 /** Stop / resume reading from the peer (back-pressure). */
@@ -78,10 +86,10 @@ void tnd_tls_stream_close(tnd_tls_stream *s);
 /** Close at once, dropping queued output; on_close follows. */
 void tnd_tls_stream_abort(tnd_tls_stream *s);
 
-/** True when unsent output is above the high-water mark. */
+/** True when unsent output (held bytes included) is above the high-water mark. */
 static inline bool tnd_tls_stream_congested(const tnd_tls_stream *s)
 {
-    return s->unsent > s->high_water;
+    return s->unsent + s->held_len > s->high_water;
 }
 
 #endif
