@@ -16,6 +16,16 @@
 void tnd_bid_receipt(tnd_op *op)
 {
     tender_bids_v1_Receipt *r = op->resp;
+    /* A retried request answered from its idempotency record: the stored
+     * reply names the leaf; prove it again against the latest checkpoint.
+     * (Event 0 is never a bid's: 0 is a record without its leaf.) */
+    if (op->replayed) {
+        if (r->leaf_index == 0)
+            return;
+        op->event_seq = r->leaf_index;
+        tender_bids_v1_Receipt_free(r);
+        tender_bids_v1_Receipt_init(r);
+    }
     tnd_store *s = op->srv->store;
     MDB_txn *txn;
     if (tnd_store_read_begin(s, &txn) != 0)

@@ -92,6 +92,10 @@ static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
     if (rc == 0)
         rc = tnd_wtx_append_event(w, &ev, &op->event_seq);
     tender_events_v1_Event_free(&ev);
+    /* The receipt is built after the commit (it needs the checkpoint); the
+     * leaf it is about goes into the reply now, so that the idempotency
+     * record of a retried request can rebuild it. */
+    ((tender_bids_v1_Receipt *)op->resp)->leaf_index = op->event_seq;
     return rc ? tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot log the bid") : 0;
 }
 

@@ -202,9 +202,10 @@ static void seal_bid(const char *who, int64_t price, tender_bids_v1_SealedBid *b
     seal_bid_as(who, price, b, NULL, nonce, id, tamper, tender);
 }
 
-/* Submit in three pieces: the envelope, then the ciphertext in two chunks. */
-static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
-                  const char *replaces, tender_bids_v1_Receipt *rcpt)
+/* Submit in three pieces: the envelope, then the ciphertext in two chunks;
+ * with an idempotency-key when key is not NULL. */
+static int submit_keyed(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
+                        const char *replaces, const char *key, tender_bids_v1_Receipt *rcpt)
 {
     tnd_bytes ct = b->ciphertext;
     b->ciphertext = (tnd_bytes){0};
@@ -215,7 +216,9 @@ static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
     tender_bids_v1_SubmitBidRequest c2 = {.chunk = {ct.data + half, ct.len - half}};
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    assert_int_equal(tnd_frame_put_call(&sb, c->sid, B(Submit), NULL, 0, 0), 0);
+    tnd_md md = {"idempotency-key", (const uint8_t *)key, key ? strlen(key) : 0};
+    assert_int_equal(tnd_frame_put_call(&sb, c->sid, B(Submit), key ? &md : NULL, key ? 1 : 0, 0),
+                     0);
     const tender_bids_v1_SubmitBidRequest *parts[] = {&first, &c1, &c2};
     for (int i = 0; i < 3; i++) {
         uint8_t *buf;
@@ -248,6 +251,12 @@ static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
     }
     c->sid += 2;
     return st;
+}
+
+static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
+                  const char *replaces, tender_bids_v1_Receipt *rcpt)
+{
+    return submit_keyed(c, b, nonce, replaces, NULL, rcpt);
 }
 
 static void verify_receipt(conn *anon, const tender_bids_v1_Receipt *r)
@@ -319,10 +328,19 @@ static void test_sealed_bid_flow(void **state)
     tender_bids_v1_Receipt r;
     seal_bid("supplier", 100000, &b1, n1, id1, 0, tender_id);
     tender_bids_v1_Receipt_init(&r);
-    if (submit(&sup, &b1, n1, NULL, &r) != 0)
+    if (submit_keyed(&sup, &b1, n1, NULL, "bid-1", &r) != 0)
         fail_msg("submit: %s", msg);
     verify_receipt(&anon, &r);
     tender_bids_v1_Receipt first_receipt = r;
+    /* A retry (the answer was lost): the same receipt, not a second bid. */
+    tender_bids_v1_Receipt_init(&r);
+    if (submit_keyed(&sup, &b1, n1, NULL, "bid-1", &r) != 0)
+        fail_msg("retried submit: %s", msg);
+    assert_string_equal(r.bid_id, id1);
+    assert_int_equal(r.leaf_index, first_receipt.leaf_index);
+    assert_memory_equal(r.envelope_hash.data, first_receipt.envelope_hash.data, 32);
+    verify_receipt(&anon, &r); /* proved again, against the latest checkpoint */
+    tender_bids_v1_Receipt_free(&r);
     seal_bid("supplier", 1, &bw, nw, idw, 0, tender_id);
     tender_bids_v1_Receipt_init(&r);
     assert_int_equal(submit(&sup, &bw, nw, NULL, &r), 0);
