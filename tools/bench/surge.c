@@ -2,9 +2,9 @@
  * its deadline (docs/BENCHMARKS.md).
  *
  * Untimed set-up: one supplier certificate per supplier from the PKI folder's
- * CA (pki API), one libtender client and TLS connection per supplier (opened
- * with a Health/Check), the tender created and published by the officer with
- * a 2-of-3 committee, and every bid sealed in advance. Timed: every supplier
+ * CA (pki API), the tender created and published by the officer with a 2-of-3
+ * committee, every bid sealed in advance, then one libtender client and TLS
+ * connection per supplier (opened with a Health/Check). Timed: every supplier
  * submits its bid (Bids/Submit) at once, or at most --in-flight at a time; a
  * bid counts as durable when its receipt arrives, which the server sends only
  * after the group commit holding it returned. Untimed afterwards: every
