@@ -88,6 +88,14 @@ static int check_evaluations(check *c)
             return BAD(ARG, "bid %s is evaluated twice", e->bid_id);
         c->seen[k] = e;
         const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
+        if (e->score)
+            return BAD(ARG,
+                       "bid %s: score is not used; a weighted award gives points per "
+                       "criterion in scores",
+                       e->bid_id);
+        if (e->n_scores && (!e->valid || d->criterion != tender_awards_v1_Criterion_WEIGHTED))
+            return BAD(ARG, "bid %s: only the valid bids of a weighted award are scored",
+                       e->bid_id);
         if (!e->valid) {
             if (!e->reason || !*e->reason)
                 return BAD(ARG, "bid %s: a disqualified bid needs a reason", e->bid_id);
@@ -136,6 +144,63 @@ static int check_lowest(check *c, const evaluation *w)
     return 0;
 }
 
+/* A weighted award goes to the highest weighted total (ties allowed); the
+ * refusal names the bids that total more than the winner. */
+static int check_weighted(check *c, const evaluation *w)
+{
+    uint32_t wt = 0, t = 0;
+    size_t above = 0;
+    /* First every valid bid's scores, then the comparison (totals again). */
+    char names[200] = "";
+    for (size_t i = 0; i < c->d->n_evaluations; i++) {
+        const evaluation *e = &c->d->evaluations[i];
+        if (!e->valid)
+            continue;
+        if (tnd_award_weighted_total(e, c->pub, &t, &c->status, c->msg, c->len) != 0)
+            return TND_EINVAL;
+        if (e == w)
+            wt = t;
+    }
+    for (size_t i = 0; i < c->d->n_evaluations; i++) {
+        const evaluation *e = &c->d->evaluations[i];
+        if (!e->valid || e == w ||
+            tnd_award_weighted_total(e, c->pub, &t, &c->status, NULL, 0) != 0 || t <= wt)
+            continue;
+        if (above++ < 3) {
+            size_t n = strlen(names);
+            snprintf(names + n, sizeof names - n, "%s%s (%u.%02u)", n ? ", " : "", e->bid_id,
+                     t / 100, t % 100);
+        }
+    }
+    if (above)
+        return BAD(PRE,
+                   "winner %s totals %u.%02u points, not the highest weighted total: %zu valid "
+                   "bid%s total%s more: %s%s",
+                   w->bid_id, wt / 100, wt % 100, above, above == 1 ? "" : "s",
+                   above == 1 ? "s" : "", names, above > 3 ? ", ..." : "");
+    return 0;
+}
+
+/* The decision's criterion is the one the tender published. */
+static int check_criterion(check *c)
+{
+    bool weighted = c->pub->award_criteria == tender_tenders_v1_AwardCriteria_WEIGHTED;
+    char why[200];
+    if (c->d->criterion == tender_awards_v1_Criterion_WEIGHTED && !weighted)
+        return BAD(PRE,
+                   "tender %s publishes no award weights: only a lowest-price award is "
+                   "allowed",
+                   c->tender);
+    if (c->d->criterion == tender_awards_v1_Criterion_LOWEST_PRICE && weighted)
+        return BAD(PRE,
+                   "tender %s published weighted award criteria: the award must be weighted, "
+                   "with every valid bid scored on each criterion",
+                   c->tender);
+    if (weighted && tnd_award_criteria_check(c->pub, why, sizeof why) != 0)
+        return BAD(PRE, "tender %s: its published criteria are not valid: %s", c->tender, why);
+    return 0;
+}
+
 static int check_decision(check *c)
 {
     const tender_awards_v1_Decision *d = c->d;
@@ -154,15 +219,12 @@ static int check_decision(check *c)
     if (!d->unsuccessful && d->criterion != tender_awards_v1_Criterion_LOWEST_PRICE &&
         d->criterion != tender_awards_v1_Criterion_WEIGHTED)
         return BAD(ARG, "criterion: LOWEST_PRICE or WEIGHTED");
-    /* Tenders carry no published weights yet (tender.tenders.v1.TenderFields). */
-    if (!d->unsuccessful && d->criterion == tender_awards_v1_Criterion_WEIGHTED)
-        return BAD(PRE,
-                   "tender %s publishes no award weights: only a lowest-price award is "
-                   "allowed",
-                   c->tender);
+    int rc = d->unsuccessful ? 0 : check_criterion(c);
+    if (rc)
+        return rc;
     if (has_winner && find_bid(c->rec, d->winner) < 0)
         return BAD(PRE, "winner %s is not an opened bid of tender %s", d->winner, c->tender);
-    int rc = check_evaluations(c);
+    rc = check_evaluations(c);
     if (rc)
         return rc;
     if (d->unsuccessful) {
@@ -178,7 +240,8 @@ static int check_decision(check *c)
     if (!w->valid)
         return BAD(PRE, "winner %s is disqualified in this decision (%s)", w->bid_id,
                    str(w->reason));
-    return check_lowest(c, w);
+    return d->criterion == tender_awards_v1_Criterion_WEIGHTED ? check_weighted(c, w)
+                                                               : check_lowest(c, w);
 }
 
 int tnd_award_check(const tender_awards_v1_Decision *d, const tender_bids_v1_OpeningRecord *rec,

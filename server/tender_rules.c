@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tender/award.h"
 #include "tenders.h"
 
 static const char *const status_names[] = {"unspecified", "draft",    "active",
@@ -64,6 +65,8 @@ int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, 
         if (cm->opening_public_key.len != 0 && cm->opening_public_key.len != 32)
             BAD("fields.committee.opening_public_key: an X25519 key of 32 bytes");
     }
+    if (tnd_award_criteria_check(f, msg, len) != 0)
+        return TND_STATUS_INVALID_ARGUMENT;
     return 0;
 }
 

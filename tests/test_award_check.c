@@ -127,6 +127,172 @@ static void test_arguments(void **state)
     assert_int_equal(strlen(small), 7);
 }
 
+/* Published: price 60 %, quality 40 %. */
+static tender_tenders_v1_AwardCriterion crit[2] = {{.name = "price", .weight = 60},
+                                                   {.name = "quality", .weight = 40}};
+static tender_tenders_v1_TenderFields wpub = {.title = "Bridge",
+                                              .award_criteria =
+                                                  tender_tenders_v1_AwardCriteria_WEIGHTED,
+                                              .criteria = crit,
+                                              .n_criteria = 2};
+
+typedef struct wdec {
+    dec x;
+    tender_awards_v1_CriterionScore s[2][3];
+} wdec;
+
+/* A weighted decision: A totals 60*100 + 40*50 = 8000 (80.00 points), B
+ * 60*70 + 40*90 = 7800; A wins. */
+static void wgood(wdec *w)
+{
+    good(&w->x);
+    w->x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;
+    w->x.d.rationale = "highest weighted total";
+    const uint32_t pts[2][2] = {{100, 50}, {70, 90}};
+    for (int b = 0; b < 2; b++) {
+        for (int k = 0; k < 2; k++)
+            w->s[b][k] =
+                (tender_awards_v1_CriterionScore){.criterion = crit[k].name, .points = pts[b][k]};
+        w->x.ev[b].scores = w->s[b];
+        w->x.ev[b].n_scores = 2;
+    }
+}
+
+static void wrefused(const wdec *w, int want_status, const char *needle)
+{
+    int st = -1;
+    int rc = tnd_award_check(&w->x.d, &rec, &wpub, &st, msg, sizeof msg);
+    if (rc != TND_EINVAL || st != want_status || !strstr(msg, needle))
+        fail_msg("expected %d \"%s\", got rc %d status %d \"%s\"", want_status, needle, rc, st,
+                 msg);
+}
+
+static void test_weighted(void **state)
+{
+    (void)state;
+    wdec w;
+    int st = -1;
+    uint32_t total = 0;
+    wgood(&w);
+    if (tnd_award_check(&w.x.d, &rec, &wpub, &st, msg, sizeof msg) != 0)
+        fail_msg("weighted award refused: %s", msg);
+    assert_int_equal(tnd_award_weighted_total(&w.x.ev[0], &wpub, &total, &st, msg, sizeof msg), 0);
+    assert_int_equal(total, 8000);
+    assert_int_equal(tnd_award_weighted_total(&w.x.ev[1], &wpub, &total, &st, msg, sizeof msg), 0);
+    assert_int_equal(total, 7800);
+    /* Scores in any order; a tie with the winner is allowed. */
+    wgood(&w);
+    w.s[0][0] = (tender_awards_v1_CriterionScore){.criterion = "quality", .points = 45};
+    w.s[0][1] = (tender_awards_v1_CriterionScore){.criterion = "price", .points = 100};
+    /* A: 6000 + 1800 = 7800, as B. */
+    if (tnd_award_check(&w.x.d, &rec, &wpub, &st, msg, sizeof msg) != 0)
+        fail_msg("tie refused: %s", msg);
+    assert_int_equal(tnd_award_weighted_total(&w.x.ev[0], &wpub, &total, &st, msg, sizeof msg), 0);
+    assert_int_equal(total, 7800);
+    /* Exact hundredths: 60*33 + 40*67 = 4660, no rounding. */
+    w.s[0][0].points = 67;
+    w.s[0][1].points = 33;
+    assert_int_equal(tnd_award_weighted_total(&w.x.ev[0], &wpub, &total, &st, msg, sizeof msg), 0);
+    assert_int_equal(total, 4660);
+
+    /* Not the highest total: names the bid above and both totals. */
+    wgood(&w);
+    w.s[1][1].points = 100; /* B: 4200 + 4000 = 8200 */
+    wrefused(&w, TND_STATUS_FAILED_PRECONDITION,
+             "winner A totals 80.00 points, not the highest weighted total: 1 valid bid totals "
+             "more: B (82.00)");
+    /* A score for a criterion the tender does not publish. */
+    wgood(&w);
+    w.s[1][1].criterion = "delivery";
+    wrefused(&w, TND_STATUS_FAILED_PRECONDITION,
+             "bid B: score for \"delivery\", which is not a published criterion");
+    /* A published criterion without a score. */
+    wgood(&w);
+    w.x.ev[1].n_scores = 1;
+    wrefused(&w, TND_STATUS_FAILED_PRECONDITION,
+             "bid B: no score for published criterion \"quality\"");
+    wgood(&w);
+    w.x.ev[0].n_scores = 0;
+    wrefused(&w, TND_STATUS_FAILED_PRECONDITION,
+             "bid A: no score for published criterion \"price\"");
+    /* The same criterion twice; points above 100. */
+    wgood(&w);
+    w.s[1][1].criterion = "price";
+    wrefused(&w, TND_STATUS_INVALID_ARGUMENT, "bid B: criterion \"price\" is scored twice");
+    wgood(&w);
+    w.s[0][1].points = 101;
+    wrefused(&w, TND_STATUS_INVALID_ARGUMENT, "101 points on \"quality\"; points are 0..100");
+    /* Disqualified bids are not scored; the old single score is refused. */
+    wgood(&w);
+    w.x.ev[2].scores = w.s[0];
+    w.x.ev[2].n_scores = 2;
+    wrefused(&w, TND_STATUS_INVALID_ARGUMENT, "bid C: only the valid bids of a weighted award");
+    wgood(&w);
+    w.x.ev[0].score = 90;
+    wrefused(&w, TND_STATUS_INVALID_ARGUMENT, "bid A: score is not used");
+    /* The criterion must be the one published. */
+    wgood(&w);
+    w.x.d.criterion = tender_awards_v1_Criterion_LOWEST_PRICE;
+    wrefused(&w, TND_STATUS_FAILED_PRECONDITION, "published weighted award criteria");
+    wgood(&w);
+    st = -1;
+    assert_int_equal(tnd_award_check(&w.x.d, &rec, &pub, &st, msg, sizeof msg), TND_EINVAL);
+    assert_int_equal(st, TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "tender T-1 publishes no award weights"));
+    /* Scores on a lowest-price award. */
+    dec x;
+    good(&x);
+    x.ev[0].scores = w.s[0];
+    x.ev[0].n_scores = 2;
+    refused(&x, TND_STATUS_INVALID_ARGUMENT, "only the valid bids of a weighted award are scored");
+    /* Published weights that do not add up (a tampered tender) are refused too. */
+    wgood(&w);
+    crit[1].weight = 50;
+    wrefused(&w, TND_STATUS_FAILED_PRECONDITION, "weights add up to 110%");
+    crit[1].weight = 40;
+}
+
+static void test_criteria(void **state)
+{
+    (void)state;
+    tender_tenders_v1_AwardCriterion c[3] = {{.name = "price", .weight = 50},
+                                             {.name = "quality", .weight = 30},
+                                             {.name = "delivery", .weight = 20}};
+    tender_tenders_v1_TenderFields f = {
+        .award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED, .criteria = c, .n_criteria = 3};
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), 0);
+    c[2].weight = 10;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_string_equal(msg, "fields.criteria: the weights add up to 90%; they must add up to 100");
+    c[2].weight = 0;
+    c[1].weight = 50;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_non_null(strstr(msg, "fields.criteria[2].weight: 0; a weight is 1..100 percent"));
+    c[2] = (tender_tenders_v1_AwardCriterion){.name = "price", .weight = 0};
+    f.n_criteria = 3;
+    c[1].weight = 50;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_non_null(strstr(msg, "\"price\" is named twice"));
+    c[2] = (tender_tenders_v1_AwardCriterion){.name = " ", .weight = 10};
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_non_null(strstr(msg, "fields.criteria[2].name: required"));
+    f.n_criteria = 0;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_non_null(strstr(msg, "a weighted award publishes its criteria"));
+    /* Lowest price (or unspecified): no criteria. */
+    f.award_criteria = tender_tenders_v1_AwardCriteria_LOWEST_PRICE;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), 0);
+    f.award_criteria = tender_tenders_v1_AwardCriteria_AWARD_CRITERIA_UNSPECIFIED;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), 0);
+    f.n_criteria = 2;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_non_null(strstr(msg, "only a weighted award publishes criteria"));
+    f.n_criteria = 0;
+    f.award_criteria = 7;
+    assert_int_equal(tnd_award_criteria_check(&f, msg, sizeof msg), TND_EINVAL);
+    assert_non_null(strstr(msg, "fields.award_criteria: unknown value 7"));
+}
+
 static void test_verify(void **state)
 {
     (void)state;
@@ -157,8 +323,8 @@ static void test_verify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lowest_price),
-        cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_lowest_price), cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_weighted),     cmocka_unit_test(test_criteria),
         cmocka_unit_test(test_verify),
     };
     return cmocka_run_group_tests_name("award_check", tests, NULL, NULL);

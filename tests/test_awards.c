@@ -3,7 +3,8 @@
  * decision that contradicts the opening record, of other organisations and
  * of bad signatures; an award, its cancellation during the standstill, a
  * second award completed across a restart by the persistent schedule; an
- * unsuccessful tender; and the events of each step with the award's hash. */
+ * unsuccessful tender; a weighted award on a tender that published its
+ * criteria and weights; and the events of each step with the award's hash. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -43,6 +44,9 @@ static uint8_t member_sk[3][32], member_pk[3][32], opening_pk[32];
 static uint8_t shares[3][33];
 static char tender_id[64];
 static int64_t deadline_ms, opening_ms;
+/* The award criteria the next tender publishes (none: lowest price). */
+static tender_tenders_v1_AwardCriterion *pub_criteria;
+static size_t n_pub_criteria;
 
 static void cfg(tnd_config *c)
 {
@@ -145,6 +149,15 @@ static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
     tnd_ts_set(&q.fields->opening_time, opening_ms);
     q.fields->committee = calloc(1, sizeof *q.fields->committee);
     make_committee(q.fields->committee);
+    if (n_pub_criteria) {
+        q.fields->award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED;
+        q.fields->criteria = calloc(n_pub_criteria, sizeof *q.fields->criteria);
+        q.fields->n_criteria = n_pub_criteria;
+        for (size_t i = 0; i < n_pub_criteria; i++) {
+            q.fields->criteria[i].name = strdup(pub_criteria[i].name);
+            q.fields->criteria[i].weight = pub_criteria[i].weight;
+        }
+    }
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(call(off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
@@ -529,7 +542,8 @@ static void test_award_rules_standstill_restart(void **state)
     cert_key("officer", opk);
     assert_int_equal(a.officer_key.len, 32);
     assert_memory_equal(a.officer_key.data, opk, 32);
-    assert_int_equal(tnd_award_verify(a.decision, a.signature.data, a.signature.len, a.officer_key.data), 0);
+    assert_int_equal(
+        tnd_award_verify(a.decision, a.signature.data, a.signature.len, a.officer_key.data), 0);
     assert_int_equal(a.state, tender_awards_v1_AwardState_STANDSTILL);
     assert_string_equal(a.decision->winner, low);
     assert_string_equal(a.officer->organisation, "Ministry of Works");
@@ -659,6 +673,137 @@ static void test_unsuccessful(void **state)
     rawconn_close(&anon.rc);
 }
 
+/* A draft's fields with the given criteria, sent by Create. */
+static int create_with(conn *c, tender_tenders_v1_AwardCriterion *cr, size_t n,
+                       tender_tenders_v1_Tender *out)
+{
+    tender_tenders_v1_TenderFields f = {.title = "Weights",
+                                        .award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED,
+                                        .criteria = cr,
+                                        .n_criteria = n};
+    tender_tenders_v1_CreateTenderRequest q = {.fields = &f};
+    if (out)
+        tender_tenders_v1_Tender_init(out);
+    return call(c, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                out ? &tender_tenders_v1_Tender_desc : NULL, out);
+}
+
+static void dec_scores(dec *x, size_t i, tender_awards_v1_CriterionScore *s, uint32_t price,
+                       uint32_t quality)
+{
+    s[0] = (tender_awards_v1_CriterionScore){.criterion = "price", .points = price};
+    s[1] = (tender_awards_v1_CriterionScore){.criterion = "quality", .points = quality};
+    x->ev[i].scores = s;
+    x->ev[i].n_scores = 2;
+}
+
+/* Weighted awards: the weights published with the tender (checked at
+ * create and edit), a lowest-price award refused on it, and a weighted
+ * award that goes to the highest weighted total even at a higher price. */
+static void test_weighted(void **state)
+{
+    (void)state;
+    conn off, aud, anon;
+    connect_as(&off, "officer");
+    connect_as(&aud, "auditor");
+    connect_as(&anon, NULL);
+    tender_tenders_v1_AwardCriterion bad[2] = {{.name = "price", .weight = 60},
+                                               {.name = "quality", .weight = 30}};
+    expect(create_with(&off, bad, 2, NULL), TND_STATUS_INVALID_ARGUMENT,
+           "fields.criteria: the weights add up to 90%; they must add up to 100");
+    expect(create_with(&off, bad, 0, NULL), TND_STATUS_INVALID_ARGUMENT,
+           "a weighted award publishes its criteria");
+    bad[1].weight = 40;
+    tender_tenders_v1_Tender draft;
+    if (create_with(&off, bad, 2, &draft) != 0)
+        fail_msg("create: %s", msg);
+    assert_int_equal(draft.fields->award_criteria, tender_tenders_v1_AwardCriteria_WEIGHTED);
+    assert_int_equal(draft.fields->n_criteria, 2);
+    assert_int_equal(draft.fields->criteria[1].weight, 40);
+    bad[1].weight = 0;
+    tender_tenders_v1_TenderFields ef = {.title = "Weights",
+                                         .award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED,
+                                         .criteria = bad,
+                                         .n_criteria = 2};
+    tender_tenders_v1_EditTenderRequest eq = {.id = draft.id, .fields = &ef};
+    expect(call(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &eq, NULL, NULL),
+           TND_STATUS_INVALID_ARGUMENT, "fields.criteria[1].weight: 0; a weight is 1..100");
+    tender_tenders_v1_Tender_free(&draft);
+
+    /* Published: price 60 %, quality 40 %. Bids 100000 and 150000 KRW. */
+    tender_tenders_v1_AwardCriterion crit[2] = {{.name = "price", .weight = 60},
+                                                {.name = "quality", .weight = 40}};
+    pub_criteria = crit;
+    n_pub_criteria = 2;
+    const char *who[] = {"supplier", "supplier2"};
+    const int64_t price[] = {100000, 150000};
+    char ids[2][40];
+    opened_tender(&off, &aud, who, price, 2, ids);
+    pub_criteria = NULL;
+    n_pub_criteria = 0;
+    const char *low = ids[0], *high = ids[1];
+    dec x;
+    tender_awards_v1_CriterionScore s[2][2];
+#define WGOOD()                                                                                    \
+    do {                                                                                           \
+        dec_init(&x, high, "highest weighted total: quality outweighs the price");                 \
+        x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;                                       \
+        dec_valid(&x, low, 100000);                                                                \
+        dec_valid(&x, high, 150000);                                                               \
+        dec_scores(&x, 0, s[0], 100, 40); /* 6000 + 1600 = 76.00 */                                \
+        dec_scores(&x, 1, s[1], 67, 100); /* 4020 + 4000 = 80.20 */                                \
+    } while (0)
+
+    /* The tender published weights: a lowest-price award is refused. */
+    dec_init(&x, low, "lowest valid price");
+    dec_valid(&x, low, 100000);
+    dec_valid(&x, high, 150000);
+    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+           "published weighted award criteria: the award must be weighted");
+    /* Not the highest total. */
+    WGOOD();
+    x.d.winner = (char *)low;
+    char want[200];
+    snprintf(want, sizeof want,
+             "winner %s totals 76.00 points, not the highest weighted total: 1 valid bid totals "
+             "more: %s (80.20)",
+             low, high);
+    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, want);
+    /* A criterion the tender does not publish; a missing score. */
+    WGOOD();
+    s[1][1].criterion = "design";
+    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+           "score for \"design\", which is not a published criterion");
+    WGOOD();
+    x.ev[0].n_scores = 1;
+    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+           "no score for published criterion \"quality\"");
+    WGOOD();
+    s[0][0].points = 120;
+    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
+           "120 points on \"price\"");
+    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
+
+    /* The weighted award: the higher price wins on its total. */
+    WGOOD();
+    tender_awards_v1_Award a;
+    if (record_as(&off, "officer", &x, &a) != 0)
+        fail_msg("weighted award: %s", msg);
+    tender_awards_v1_Award_free(&a);
+    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_AWARDED);
+    get_award(&anon, &a);
+    assert_string_equal(a.decision->winner, high);
+    assert_int_equal(a.decision->criterion, tender_awards_v1_Criterion_WEIGHTED);
+    assert_int_equal(a.decision->evaluations[1].n_scores, 2);
+    assert_int_equal(
+        tnd_award_verify(a.decision, a.signature.data, a.signature.len, a.officer_key.data), 0);
+    expect_event(tender_events_v1_EventKind_AWARD_RECORDED, &a);
+    tender_awards_v1_Award_free(&a);
+    rawconn_close(&off.rc);
+    rawconn_close(&aud.rc);
+    rawconn_close(&anon.rc);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -680,6 +825,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_award_rules_standstill_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_standstill_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsuccessful, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weighted, setup, teardown),
     };
     return cmocka_run_group_tests_name("awards", tests, NULL, NULL);
 }

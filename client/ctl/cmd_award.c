@@ -4,7 +4,8 @@
  * unsuccessful. The evaluation is built from the opening record: each valid
  * bid with its price as opened, bids that failed at the opening
  * disqualified with the failure, and the officer's --disqualify and --score
- * on top. The server checks the decision against the record. */
+ * (points per published criterion, for weighted awards) on top. The server
+ * checks the decision against the record and the tender's criteria. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,13 +14,15 @@
 #include <openssl/x509.h>
 
 #include "ctl.h"
+#include "tender/award.h"
 #include "tender_schema.h"
 
 #define MAX_MARKS 4096
 
 static const char award_usage[] =
     "usage: tenderctl award TENDER --winner BID --criterion lowest-price|weighted\n"
-    "                       --rationale TEXT [--disqualify BID:REASON]... [--score BID:POINTS]...\n"
+    "                       --rationale TEXT [--disqualify BID:REASON]...\n"
+    "                       [--score BID:CRITERION=POINTS]...\n"
     "       tenderctl award show TENDER\n"
     "       tenderctl award cancel TENDER --reason TEXT\n"
     "       tenderctl award unsuccessful TENDER --rationale TEXT [--disqualify BID:REASON]...\n"
@@ -30,11 +33,16 @@ static const char award_usage[] =
     "opening's failure. The decision is signed with your certificate's Ed25519 key (--cert,\n"
     "--key or TENDER_CERT, TENDER_KEY) and the server refuses one that contradicts the\n"
     "record: a winner that is not an opened valid bid, a lowest-price winner that is not the\n"
-    "lowest valid price. Weighted awards need weights published in the tender.\n"
+    "lowest valid price. --criterion is the one the tender published (tender show: award\n"
+    "criteria). A weighted award gives every valid bid 0..100 points on each published\n"
+    "criterion, one --score BID:CRITERION=POINTS each (e.g. --score B-1f..:quality=80); the\n"
+    "server totals points x weight / 100 exactly (to 0.01 point) and refuses a winner whose\n"
+    "total is not the highest.\n"
     "The tender is then awarded; after the standstill (the server's --standstill) it is\n"
     "complete. Until then `award cancel` withdraws the award (the reason is logged) and the\n"
     "tender is opened again. `award unsuccessful` records that no bid is valid: every\n"
-    "valid bid must be disqualified. `award show` prints the latest decision (public).\n"
+    "valid bid must be disqualified. `award show` prints the latest decision (public), with\n"
+    "each valid bid's points and weighted total for a weighted award.\n"
     "--json prints the Award.\n";
 
 static bool is_sub(const char *a)
@@ -111,9 +119,11 @@ static int check_marks(const char *cmd, const char *opt, const char **marks, siz
             known = rec->bids[b].bid_id &&
                     strlen(rec->bids[b].bid_id) == (size_t)(colon - marks[i]) &&
                     strncmp(rec->bids[b].bid_id, marks[i], (size_t)(colon - marks[i])) == 0;
-        if (!colon || !colon[1]) {
+        bool score = strcmp(opt, "--score") == 0;
+        const char *eq = colon ? strrchr(colon, '=') : NULL;
+        if (!colon || !colon[1] || (score && (!eq || eq == colon + 1 || !eq[1]))) {
             ctl_err("%s: %s %s: expected BID:%s", cmd, opt, marks[i],
-                    strcmp(opt, "--score") == 0 ? "POINTS" : "REASON");
+                    score ? "CRITERION=POINTS" : "REASON");
             return CTL_EXIT_USAGE;
         }
         if (!known) {
@@ -125,7 +135,44 @@ static int check_marks(const char *cmd, const char *opt, const char **marks, siz
     return 0;
 }
 
-/* Evaluate every opened bid into d (arrays owned by the caller's free). */
+/* The --score marks of bid as CriterionScores: "BID:CRITERION=POINTS",
+ * the criterion between the first colon and the last '='. The names point
+ * into the marks; *out is the caller's to free. */
+static int scores_for(const char *cmd, const char **sc, size_t n_sc, const char *bid,
+                      tender_awards_v1_BidEvaluation *e)
+{
+    size_t bl = strlen(bid), n = 0;
+    for (size_t i = 0; i < n_sc; i++)
+        n += strncmp(sc[i], bid, bl) == 0 && sc[i][bl] == ':';
+    if (!n)
+        return 0;
+    e->scores = calloc(n, sizeof *e->scores);
+    if (!e->scores) {
+        ctl_err("%s: out of memory", cmd);
+        return CTL_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < n_sc; i++) {
+        if (strncmp(sc[i], bid, bl) != 0 || sc[i][bl] != ':')
+            continue;
+        const char *name = sc[i] + bl + 1, *eq = strrchr(name, '=');
+        char *end;
+        unsigned long v = strtoul(eq + 1, &end, 10);
+        if (*end || eq[1] == '-' || v > 100) {
+            ctl_err("%s: --score %s: POINTS is a whole number from 0 to 100", cmd, sc[i]);
+            return CTL_EXIT_USAGE;
+        }
+        tender_awards_v1_CriterionScore *s = &e->scores[e->n_scores++];
+        s->criterion = strndup(name, (size_t)(eq - name));
+        s->points = (uint32_t)v;
+        if (!s->criterion) {
+            ctl_err("%s: out of memory", cmd);
+            return CTL_EXIT_FAIL;
+        }
+    }
+    return 0;
+}
+
+/* Evaluate every opened bid into d (freed with evaluations_free). */
 static int evaluate(const char *cmd, const tender_bids_v1_OpeningRecord *rec, const char **dq,
                     size_t n_dq, const char **sc, size_t n_sc, tender_awards_v1_Decision *d)
 {
@@ -139,16 +186,9 @@ static int evaluate(const char *cmd, const tender_bids_v1_OpeningRecord *rec, co
         tender_awards_v1_BidEvaluation *e = &d->evaluations[d->n_evaluations++];
         e->bid_id = o->bid_id;
         const char *why = mark_for(dq, n_dq, o->bid_id);
-        const char *score = mark_for(sc, n_sc, o->bid_id);
-        if (score) {
-            char *end;
-            unsigned long v = strtoul(score, &end, 10);
-            if (*end || !*score || v > UINT32_MAX) {
-                ctl_err("%s: --score %s:%s: POINTS is a whole number", cmd, o->bid_id, score);
-                return CTL_EXIT_USAGE;
-            }
-            e->score = (uint32_t)v;
-        }
+        int rc = scores_for(cmd, sc, n_sc, o->bid_id, e);
+        if (rc)
+            return rc;
         if (why) {
             e->reason = (char *)why;
         } else if (!o->valid) {
@@ -161,7 +201,34 @@ static int evaluate(const char *cmd, const tender_bids_v1_OpeningRecord *rec, co
     return 0;
 }
 
-static void print_award(const tender_awards_v1_Award *a)
+/* The evaluations' own memory: the arrays and the criterion names. */
+static void evaluations_free(tender_awards_v1_Decision *d)
+{
+    for (size_t i = 0; i < d->n_evaluations; i++) {
+        tender_awards_v1_BidEvaluation *e = &d->evaluations[i];
+        for (size_t k = 0; k < e->n_scores; k++)
+            free(e->scores[k].criterion);
+        free(e->scores);
+    }
+    free(d->evaluations);
+}
+
+/* "  total 87.50 (price 90, quality 80)" for a weighted award's valid bid;
+ * f is the tender's published fields, or NULL when they could not be read. */
+static void print_scores(const tender_awards_v1_BidEvaluation *e,
+                         const tender_tenders_v1_TenderFields *f)
+{
+    uint32_t total;
+    int st;
+    if (f && tnd_award_weighted_total(e, f, &total, &st, NULL, 0) == 0)
+        printf("  total %u.%02u", total / 100, total % 100);
+    for (size_t k = 0; k < e->n_scores; k++)
+        printf("%s%s %u", k ? ", " : " (", e->scores[k].criterion ? e->scores[k].criterion : "-",
+               e->scores[k].points);
+    printf("%s\n", e->n_scores ? ")" : "");
+}
+
+static void print_award(const tender_awards_v1_Award *a, const tender_tenders_v1_TenderFields *f)
 {
     char state[32], t[64] = "-", money[64];
     const tender_awards_v1_Decision *d = a->decision;
@@ -187,26 +254,36 @@ static void print_award(const tender_awards_v1_Award *a)
            d->rationale ? d->rationale : "-");
     for (size_t i = 0; i < d->n_evaluations; i++) {
         const tender_awards_v1_BidEvaluation *e = &d->evaluations[i];
-        if (e->valid)
-            printf("  %-34s  valid  %20s  score %u\n", e->bid_id ? e->bid_id : "-",
+        if (e->valid) {
+            printf("  %-34s  valid  %20s", e->bid_id ? e->bid_id : "-",
                    e->price ? ctl_money_text(e->price->minor_units, e->price->currency, money,
                                              sizeof money)
-                            : "-",
-                   e->score);
-        else
+                            : "-");
+            print_scores(e, d->criterion == tender_awards_v1_Criterion_WEIGHTED ? f : NULL);
+        } else
             printf("  %-34s  disqualified: %s\n", e->bid_id ? e->bid_id : "-",
                    e->reason ? e->reason : "-");
     }
 }
 
-static int print_result(const ctl_global *g, tender_awards_v1_Award *a)
+/* Print the award; a weighted one's totals need the tender's weights,
+ * read with c (a failure only leaves the totals out). */
+static int print_result(const ctl_global *g, tnd_client *c, tender_awards_v1_Award *a)
 {
     if (g->json) {
         out_json_msg(stdout, &tender_awards_v1_Award_desc, a);
         fputc('\n', stdout);
-    } else {
-        print_award(a);
+        tender_awards_v1_Award_free(a);
+        return CTL_EXIT_OK;
     }
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    tender_tenders_v1_TenderRef ref = {.id = a->tender_id};
+    tnd_status_info st;
+    bool have = a->decision && a->decision->criterion == tender_awards_v1_Criterion_WEIGHTED &&
+                a->tender_id && tender_tenders_v1_Tenders_Get(c, &ref, &t, NULL, &st) == 0;
+    print_award(a, have ? t.fields : NULL);
+    tender_tenders_v1_Tender_free(&t);
     tender_awards_v1_Award_free(a);
     return CTL_EXIT_OK;
 }
@@ -244,6 +321,12 @@ static int record(ctl_global *g, int argc, char **argv, const char *cmd, bool un
             crit = tender_awards_v1_Criterion_WEIGHTED;
         else {
             ctl_err("%s: --criterion %s: use lowest-price or weighted", cmd, criterion);
+            return CTL_EXIT_USAGE;
+        }
+        if (n_sc && crit != tender_awards_v1_Criterion_WEIGHTED) {
+            ctl_err("%s: --score goes with --criterion weighted (points per published "
+                    "criterion)",
+                    cmd);
             return CTL_EXIT_USAGE;
         }
     } else if (winner || criterion || n_sc) {
@@ -284,9 +367,9 @@ static int record(ctl_global *g, int argc, char **argv, const char *cmd, bool un
     if (tender_awards_v1_Awards_Record(c, &req, &a, ctl_idem_next(&k), &st) != 0)
         rc = ctl_status_fail(&st);
     else
-        rc = print_result(g, &a);
+        rc = print_result(g, c, &a);
 out_rec:
-    free(d.evaluations);
+    evaluations_free(&d);
     tender_bids_v1_OpeningRecord_free(&rec);
 out_client:
     tnd_client_free(c);
@@ -319,7 +402,7 @@ static int award_show(ctl_global *g, int argc, char **argv)
     if (tender_awards_v1_Awards_Get(c, &ref, &a, NULL, &st) != 0)
         rc = ctl_status_fail(&st);
     else
-        rc = print_result(g, &a);
+        rc = print_result(g, c, &a);
     tnd_client_free(c);
     return rc;
 }
@@ -346,7 +429,7 @@ static int award_cancel(ctl_global *g, int argc, char **argv)
     if (tender_awards_v1_Awards_Cancel(c, &req, &a, ctl_idem_next(&k), &st) != 0)
         rc = ctl_status_fail(&st);
     else
-        rc = print_result(g, &a);
+        rc = print_result(g, c, &a);
     tnd_client_free(c);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include "tender_cmd.h"
 
 #define MAX_DOCS 100
+#define MAX_CRITERIA 20 /* TenderFields.criteria's max_count */
 
 static const char tender_usage[] =
     "usage: tenderctl tender COMMAND [ARGS]\n"
@@ -47,7 +48,13 @@ static const char tender_usage[] =
     "                             (the text of NAME.pub). tenderctl makes the tender's opening\n"  \
     "                             key, seals a share of it to each member and forgets it\n"        \
     "  --threshold K              members needed to open the bids (default: a majority);\n"        \
-    "                             given with --committee\n"
+    "                             given with --committee\n"                                     \
+    "  --award-criteria lowest-price|weighted\n"                                                  \
+    "                             how the award is decided (default lowest-price); weighted\n"    \
+    "                             scores each valid bid 0..100 points on each criterion\n"        \
+    "  --criterion NAME:WEIGHT    a weighted criterion and its weight in percent, e.g.\n"         \
+    "                             price:60 (repeatable, at most 20; the weights add up to\n"      \
+    "                             100); implies weighted and replaces the criteria before\n"
 
 static const char create_usage[] =
     "usage: tenderctl tender create --title TEXT --budget AMOUNT --currency CODE\n"
@@ -87,9 +94,11 @@ static const char cancel_usage[] =
 
 typedef struct field_flags {
     const char *title, *description, *budget, *currency, *deadline, *opening, *enquiry, *cpv,
-        *method, *category, *committee, *threshold;
+        *method, *category, *committee, *threshold, *award_criteria;
     const char *docs[MAX_DOCS];
     size_t n_docs;
+    const char *criteria[MAX_CRITERIA];
+    size_t n_criteria;
 } field_flags;
 
 #define FIELD_OPTS(ff)                                                                             \
@@ -103,8 +112,11 @@ typedef struct field_flags {
         {.name = "--cpv", .value = &(ff).cpv}, {.name = "--method", .value = &(ff).method},        \
         {.name = "--category", .value = &(ff).category},                                           \
         {.name = "--committee", .value = &(ff).committee},                                         \
+        {.name = "--threshold", .value = &(ff).threshold},                                         \
+        {.name = "--award-criteria", .value = &(ff).award_criteria},                               \
     {                                                                                              \
-        .name = "--threshold", .value = &(ff).threshold                                            \
+        .name = "--criterion", .list = (ff).criteria, .n_list = &(ff).n_criteria,                  \
+        .max_list = MAX_CRITERIA                                                                   \
     }
 
 #define DOC_OPT(ff)                                                                                \
@@ -116,7 +128,7 @@ static bool any_field(const field_flags *ff)
 {
     return ff->title || ff->description || ff->budget || ff->currency || ff->deadline ||
            ff->opening || ff->enquiry || ff->cpv || ff->method || ff->category || ff->committee ||
-           ff->threshold;
+           ff->threshold || ff->award_criteria || ff->n_criteria;
 }
 
 static int oom(void)
@@ -258,7 +270,7 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         ctl_committee_free(f->committee);
         f->committee = cm;
     }
-    return 0;
+    return ctl_criteria_apply(cmd, ff->award_criteria, ff->criteria, ff->n_criteria, f);
 }
 
 static void fields_free(tender_tenders_v1_TenderFields *f)

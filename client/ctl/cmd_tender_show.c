@@ -10,7 +10,8 @@ static const char show_usage[] =
     "usage: tenderctl tender show ID [--version N]\n"
     "\n"
     "Print a tender: id, version, status, buyer, fields (value as a decimal amount with\n"
-    "its currency, times in RFC 3339 UTC), committee and documents. --version N shows an\n"
+    "its currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
+    "criteria with their weights), committee and documents. --version N shows an\n"
     "earlier published version (1 is the first). Drafts are visible only to their\n"
     "organisation. --json prints the Tender object.\n";
 
@@ -105,6 +106,7 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     printf("enquiry deadline:     %s\n", ts_text(f->enquiry_deadline, a, sizeof a));
     printf("submission deadline:  %s\n", ts_text(f->submission_deadline, a, sizeof a));
     printf("opening time:         %s\n", ts_text(f->opening_time, a, sizeof a));
+    ctl_criteria_print(f);
     if (f->committee)
         printf("committee:            %zu members, threshold %u\n", f->committee->n_members,
                f->committee->threshold);

@@ -28,6 +28,16 @@ int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
                        tender_tenders_v1_Committee **out);
 void ctl_committee_free(tender_tenders_v1_Committee *cm);
 
+/** Apply --award-criteria METHOD (lowest-price, weighted or NULL) and the
+ * n --criterion NAME:WEIGHT values to f (tender_criteria.c): the criteria
+ * given replace f's; lowest-price clears them. Returns 0 or an exit code
+ * (message printed). */
+int ctl_criteria_apply(const char *cmd, const char *method, const char *const *crit, size_t n,
+                       tender_tenders_v1_TenderFields *f);
+
+/** Print the "award criteria:" line of tender show. */
+void ctl_criteria_print(const tender_tenders_v1_TenderFields *f);
+
 /** Print a tender as readable text. */
 void ctl_tender_print(const tender_tenders_v1_Tender *t);
 

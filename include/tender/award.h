@@ -18,9 +18,12 @@
 /** Check that decision d follows from the opening record rec of the tender
  * whose published fields (the version in force at the opening) are
  * published: every opened bid evaluated once, valid bids at their prices as
- * opened, bids that failed at the opening not valid, the winner an opened
- * valid bid with the lowest valid price (lowest-price awards), and an
- * unsuccessful decision without valid bids.
+ * opened, bids that failed at the opening not valid, the criterion the
+ * tender published (LOWEST_PRICE for AWARD_CRITERIA_UNSPECIFIED), the winner
+ * an opened valid bid with the lowest valid price (lowest-price awards) or
+ * the highest weighted total (weighted awards: every valid bid scored on
+ * each published criterion, see tnd_award_weighted_total), and an
+ * unsuccessful decision without valid bids. Ties are allowed.
  *
  * @param status  receives the gRPC status the server answers with:
  *                TND_STATUS_OK, INVALID_ARGUMENT (the decision is
@@ -38,6 +41,33 @@ TND_MUST_CHECK int tnd_award_check(const tender_awards_v1_Decision *d,
                                    const tender_bids_v1_OpeningRecord *rec,
                                    const tender_tenders_v1_TenderFields *published, int *status,
                                    char *msg, size_t len);
+
+/** Check the award criteria a tender publishes (TenderFields.award_criteria
+ * and criteria): a weighted award has 1 to 20 criteria with distinct,
+ * printable names and weights of 1..100 percent adding up to 100; a
+ * lowest-price award (or AWARD_CRITERIA_UNSPECIFIED) has none.
+ * @return 0; TND_EINVAL with a message naming the field in msg (may be NULL
+ *         when len is 0). */
+TND_MUST_CHECK int tnd_award_criteria_check(const tender_tenders_v1_TenderFields *f, char *msg,
+                                            size_t len);
+
+/** The weighted total of a valid bid's evaluation e under the tender's
+ * published criteria f, in hundredths of a point: the sum over the
+ * criteria of points (0..100) times weight (percent), so 0..10000 and
+ * exact; 8750 reads 87.50 points. No rounding happens anywhere.
+ *
+ * e must score every published criterion exactly once and nothing else.
+ * @param status  receives TND_STATUS_OK, INVALID_ARGUMENT (a criterion
+ *                scored twice, points above 100) or FAILED_PRECONDITION (a
+ *                score for a criterion the tender does not publish, a
+ *                criterion without a score, a tender without valid weighted
+ *                criteria).
+ * @return 0 with *total set; TND_EINVAL with status and msg (may be NULL
+ *         when len is 0) naming the bid and the criterion, or for NULL
+ *         pointers. */
+TND_MUST_CHECK int tnd_award_weighted_total(const tender_awards_v1_BidEvaluation *e,
+                                            const tender_tenders_v1_TenderFields *f,
+                                            uint32_t *total, int *status, char *msg, size_t len);
 
 /** Verify an Ed25519 signature (sig_len must be 64) over the codec encoding
  * of d with the officer's public key (Award.officer_key).
