@@ -1,7 +1,7 @@
 /* The award service's handlers: Record checks the request's shape and the
  * officer's signature over the decision (with the key of the caller's
  * certificate), then hands it to the writer thread; Cancel likewise; Get
- * reads the latest award. */
+ * reads the latest award, GetById any award by its id. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,10 +85,64 @@ static void on_get(tnd_call *call, void *request)
     tender_tenders_v1_Tender_free(&t);
 }
 
+/* Split an award id "<tender id>-A<n>" (n from 1, no leading zero) into the
+ * tender id (copied into tender) and n. Returns false when it is not one. */
+static bool parse_award_id(const char *id, char *tender, size_t cap, uint32_t *n)
+{
+    const char *a = id ? strrchr(id, '-') : NULL;
+    if (!a || a == id || a[1] != 'A' || a[2] < '1' || a[2] > '9' || (size_t)(a - id) >= cap)
+        return false;
+    uint64_t v = 0;
+    for (const char *p = a + 2; *p; p++) {
+        if (*p < '0' || *p > '9' || (v = v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+            return false;
+    }
+    memcpy(tender, id, (size_t)(a - id));
+    tender[a - id] = '\0';
+    *n = (uint32_t)v;
+    return true;
+}
+
+static void on_get_by_id(tnd_call *call, void *request)
+{
+    const tender_awards_v1_AwardRef *r = request;
+    tnd_server *srv = tnd_call_server(call);
+    char tender[80];
+    uint32_t n = 0;
+    uint8_t key[128];
+    size_t kl;
+    MDB_txn *txn;
+    if (!parse_award_id(r->id, tender, sizeof tender, &n) ||
+        !(kl = tnd_award_key(key, sizeof key, tender, n))) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "id: an award id such as T-2026-000001-A1 (\"%s\")", r->id ? r->id : "");
+        return;
+    }
+    if (tnd_call_read_begin(call, &txn) != 0)
+        return;
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    int rc = tnd_tender_read_visible(srv->store, txn, tender, tnd_call_peer(call), &t);
+    if (rc == 0)
+        rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_AWARDS, key, kl, A_DESC, &a);
+    tnd_store_read_end(srv->store, txn);
+    if (rc == TND_ENOTFOUND)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "no award %s", r->id);
+    else if (rc != 0)
+        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "award %s is unreadable", r->id);
+    else if (tnd_call_send(call, &a) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_awards_v1_Award_free(&a);
+    tender_tenders_v1_Tender_free(&t);
+}
+
 static const tnd_handler award_handlers[] = {
     {.method = tender_awards_v1_Awards_Record_method, .on_message = on_record},
     {.method = tender_awards_v1_Awards_Cancel_method, .on_message = on_cancel},
     {.method = tender_awards_v1_Awards_Get_method, .on_message = on_get},
+    {.method = tender_awards_v1_Awards_GetById_method, .on_message = on_get_by_id},
 };
 
 int tnd_awards_register(tnd_server *srv)

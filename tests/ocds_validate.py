@@ -3,6 +3,7 @@
 
 usage: ocds_validate.py PACKAGE [--ocds DIR] [--no-bids] [--opening TIME]
                         [--tags T1,T2,...] [--bids AMOUNT:CURRENCY,...]
+                        [--awards STATUS,...] [--award-criteria CODE]
 
 - the package against release-package-schema-1.1.5.json (its release
   $ref resolved to the local release schema, never fetched);
@@ -11,9 +12,17 @@ usage: ocds_validate.py PACKAGE [--ocds DIR] [--no-bids] [--opening TIME]
 - --no-bids: no release carries "bids";
 - --opening TIME: no release dated before TIME carries "bids", and the
   first release that does is dated at or after TIME;
-- --tags: the releases' tags, in order;
+- --tags: the releases' tags, in order (a release with several tags as
+  T1+T2);
 - --bids: the first release with bids lists exactly these bid values
-  (any order), each bid "valid", and the statistics count them.
+  (any order), each bid "valid", and the statistics count them;
+- --awards: the last release's awards have these statuses, in order;
+- --award-criteria: every release's tender.awardCriteria is CODE, from the
+  awardCriteria codelist;
+- always: no awards before the first release tagged "award"; award ids
+  unique in a release; an award's relatedBid is a bid of the release and
+  its suppliers are parties with role "supplier" (unless it is cancelled);
+  an unsuccessful award names no supplier.
 
 DIR defaults to ../shared/data/ocds from the repository root (the folder
 above tests/). Exit 0 when all holds, 1 with the reasons on stderr.
@@ -48,6 +57,49 @@ def parse_time(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def check_awards(releases, a):
+    """The award rules of the module docstring; a list of errors."""
+    errors = []
+    tagged = [i for i, r in enumerate(releases) if "award" in r.get("tag", [])]
+    for i, r in enumerate(releases):
+        awards = r.get("awards", [])
+        if awards and (not tagged or i < tagged[0]):
+            errors.append("release %s has awards before the first award release" % r["id"])
+        ids = [w.get("id") for w in awards]
+        if len(set(ids)) != len(ids):
+            errors.append("release %s: award ids %s are not unique" % (r["id"], ids))
+        bid_ids = {b.get("id") for b in r.get("bids", {}).get("details", [])}
+        suppliers = {p.get("id") for p in r.get("parties", []) if "supplier" in p.get("roles", [])}
+        for w in awards:
+            if "relatedBid" in w and w["relatedBid"] not in bid_ids:
+                errors.append("release %s: award %s relates to bid %s, not in bids" %
+                              (r["id"], w["id"], w["relatedBid"]))
+            if w.get("status") == "unsuccessful" and w.get("suppliers"):
+                errors.append("release %s: unsuccessful award %s names suppliers" %
+                              (r["id"], w["id"]))
+            if w.get("status") in ("pending", "active"):
+                for s in w.get("suppliers", []):
+                    if s.get("id") not in suppliers:
+                        errors.append("release %s: supplier %s of award %s is not a supplier "
+                                      "party" % (r["id"], s.get("id"), w["id"]))
+    if a.awards is not None:
+        got = [w.get("status") for w in (releases[-1].get("awards", []) if releases else [])]
+        if got != [x for x in a.awards.split(",") if x]:
+            errors.append("last release's award statuses %s, expected %s" % (got, a.awards))
+    if a.award_criteria:
+        with open(os.path.join(a.ocds, "codelists-1.1.5", "awardCriteria.csv"),
+                  encoding="utf-8") as f:
+            codes = {line.split(",")[0] for line in f.read().splitlines()[1:]}
+        if a.award_criteria not in codes:
+            errors.append("%s is not in the awardCriteria codelist" % a.award_criteria)
+        for r in releases:
+            got = r.get("tender", {}).get("awardCriteria")
+            if got != a.award_criteria:
+                errors.append("release %s: awardCriteria %s, expected %s" %
+                              (r["id"], got, a.award_criteria))
+    return errors
+
+
 def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser()
@@ -57,6 +109,8 @@ def main():
     ap.add_argument("--opening")
     ap.add_argument("--tags")
     ap.add_argument("--bids")
+    ap.add_argument("--awards")
+    ap.add_argument("--award-criteria")
     a = ap.parse_args()
 
     def load(name):
@@ -113,7 +167,7 @@ def main():
                     if "tenderer" in p.get("roles", []):
                         errors.append("release %s names a tenderer before the opening" % r["id"])
     if a.tags:
-        got = [",".join(r.get("tag", [])) for r in releases]
+        got = ["+".join(r.get("tag", [])) for r in releases]
         if got != a.tags.split(","):
             errors.append("tags %s, expected %s" % (got, a.tags.split(",")))
     if a.bids:
@@ -132,6 +186,8 @@ def main():
             stats = {s["measure"]: s["value"] for s in bids.get("statistics", [])}
             if stats.get("bids") != len(want) or stats.get("validBids") != len(want):
                 errors.append("statistics %s, expected %d bids" % (stats, len(want)))
+
+    errors += check_awards(releases, a)
 
     for e in errors:
         print("ocds_validate: " + e, file=sys.stderr)

@@ -572,6 +572,26 @@ static void test_award_rules_standstill_restart(void **state)
     assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
     expect(call(&off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "only an award in its standstill");
+    /* The cancelled award stays readable by its id, to everyone. */
+    tender_awards_v1_AwardRef aref = {.id = first_id};
+    tender_awards_v1_Award_init(&a);
+    if (call(&anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, AWARD, &a) != 0)
+        fail_msg("get by id: %s", msg);
+    assert_string_equal(a.id, first_id);
+    assert_int_equal(a.state, tender_awards_v1_AwardState_CANCELLED);
+    tender_awards_v1_Award_free(&a);
+    char other[120];
+    snprintf(other, sizeof other, "%s-A9", tender_id);
+    aref.id = other;
+    expect(call(&anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, NULL, NULL),
+           TND_STATUS_NOT_FOUND, "no award");
+    static const char *const bad_ids[] = {"",       "A1",      "T-1-A0",          "T-1-A",
+                                          "T-1-B1", "T-1-A1x", "T-1-A99999999999"};
+    for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++) {
+        aref.id = (char *)bad_ids[i];
+        expect(call(&anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, NULL, NULL),
+               TND_STATUS_INVALID_ARGUMENT, "an award id such as");
+    }
     /* The cancelled award's standstill ends with nothing to complete. */
     usleep(1300 * 1000);
     assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);

@@ -1,11 +1,14 @@
 /* End-to-end test of tenderctl export ocds: a tender's whole public life
- * (a committee from keys gen, publish, amend, a question answered, two
- * sealed bids, the deadline, the opening by two members) against the real
+ * (a committee from keys gen, weighted award criteria, publish, amend, a
+ * question answered, two sealed bids, the deadline, the opening by two
+ * members, a weighted award, its cancellation, a second award completed
+ * after the standstill) against the real
  * $BUILD/bin/tenderd on a free loopback port, then the OCDS 1.1.5 release
  * package validated by tests/ocds_validate.py with Debian's /usr/bin/python3
  * (python3-jsonschema): the package schema, each release against the release
  * schema with the bids extension merged in, no bids before the opening and
- * the opened bids' values. The helpers come from test_ctl_bids.c; the
+ * the opened bids' values, the awards as they stood at each release. The
+ * helpers come from test_ctl_bids.c; the
  * harness is tests/support/ctlrun.c. */
 /* cmocka.h needs these first. */
 // clang-format off
@@ -57,7 +60,9 @@ static int setup(void **state)
         fprintf(stderr, "tenderd --print-log-key failed\n");
         return -1;
     }
-    return ctlrun_start_server(NULL);
+    /* Long enough to cancel an award on a loaded machine; waited for once. */
+    static const char *const extra[] = {"--standstill", "6", NULL};
+    return ctlrun_start_server(extra);
 }
 
 static int teardown(void **state)
@@ -127,7 +132,8 @@ static void test_life_cycle(void **state)
         "Repair of the old bridge", "--budget", "1234567.89", "--currency", "EUR", "--deadline",
         at(dl, sizeof dl, deadline), "--opening", at(op, sizeof op, opening), "--enquiry-deadline",
         at(eq, sizeof eq, enquiry), "--cpv", "45221111-3", "--method", "open", "--category",
-        "works", "--committee", committee, "--threshold", "2", "--doc", doc, NULL);
+        "works", "--committee", committee, "--threshold", "2", "--doc", doc, "--criterion",
+        "price:70", "--criterion", "quality:30", NULL);
     EXPECT(0);
     first_line(id, sizeof id);
     snprintf(ocid, sizeof ocid, "\"ocid\": \"ocds-tndrd-%s\"", id);
@@ -153,7 +159,7 @@ static void test_life_cycle(void **state)
     ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
     EXPECT(0);
     assert_string_equal(R.out, "");
-    validate(out, "--no-bids --tags tender,tenderAmendment");
+    validate(out, "--no-bids --tags tender,tenderAmendment --award-criteria ratedCriteria");
     assert_true(read_file(out, R.out, sizeof R.out) > 0);
     HAS(R.out, ocid);
     HAS(R.out, "\"amount\": 1234567.89");
@@ -162,6 +168,9 @@ static void test_life_cycle(void **state)
     HAS(R.out, "\"procurementMethod\": \"open\"");
     HAS(R.out, "\"mainProcurementCategory\": \"works\"");
     HAS(R.out, "\"title\": \"spec.pdf\"");
+    HAS(R.out, "\"awardCriteriaDetails\": \"Weighted criteria, 0..100 points each: price 70%, "
+               "quality 30%\"");
+    HAS_NOT(R.out, "\"awards\"");
     HAS_NOT(R.out, b1);
     HAS_NOT(R.out, "Acme");
     HAS_NOT(R.out, "100000.5");
@@ -209,6 +218,55 @@ static void test_life_cycle(void **state)
     HAS(R.out, ocid);
     ctl(NULL, "export", "ocds", "--since", "2999-01-01T00:00:00Z", NULL);
     EXPECT(1);
+
+    /* A weighted award (b1: 70*100 + 30*50 = 85.00; b2: 70*67 + 30*80 =
+     * 70.90), cancelled during the standstill, recorded again and complete
+     * once the standstill (6 s) ends. */
+    char sc[4][120];
+    snprintf(sc[0], sizeof sc[0], "%s:price=100", b1);
+    snprintf(sc[1], sizeof sc[1], "%s:quality=50", b1);
+    snprintf(sc[2], sizeof sc[2], "%s:price=67", b2);
+    snprintf(sc[3], sizeof sc[3], "%s:quality=80", b2);
+    ctl("officer", "award", id, "--winner", b1, "--criterion", "weighted", "--score", sc[0],
+        "--score", sc[1], "--score", sc[2], "--score", sc[3], "--rationale",
+        "Highest weighted total", NULL);
+    EXPECT(0);
+    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", NULL);
+    EXPECT(0);
+    time_t recorded = time(NULL);
+    ctl("officer", "award", id, "--winner", b1, "--criterion", "weighted", "--score", sc[0],
+        "--score", sc[1], "--score", sc[2], "--score", sc[3], "--rationale",
+        "Highest weighted total, after review", NULL);
+    EXPECT(0);
+    path(out, sizeof out, "awarded.json");
+    ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
+    EXPECT(0);
+    validate(out, "--tags tender,tenderAmendment,tenderUpdate,award,awardCancellation,award "
+                  "--awards cancelled,pending --award-criteria ratedCriteria");
+    sleep_until(recorded + 6);
+    for (int i = 0; i < 40; i++) {
+        ctl(NULL, "award", "show", id, NULL);
+        EXPECT(0);
+        if (strstr(R.out, ": final"))
+            break;
+        usleep(250000);
+    }
+    HAS(R.out, ": final");
+    path(out, sizeof out, "complete.json");
+    ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
+    EXPECT(0);
+    validate(out, "--tags tender,tenderAmendment,tenderUpdate,award,awardCancellation,award,"
+                  "tenderUpdate+awardUpdate --awards cancelled,active "
+                  "--award-criteria ratedCriteria");
+    assert_true(read_file(out, R.out, sizeof R.out) > 0);
+    snprintf(args, sizeof args, "\"id\": \"%s-A1\"", id);
+    HAS(R.out, args);
+    snprintf(args, sizeof args, "\"relatedBid\": \"%s\"", b1);
+    HAS(R.out, args);
+    HAS(R.out, "\"description\": \"Highest weighted total\\nCancelled: Complaint upheld\"");
+    HAS(R.out, "\"description\": \"Highest weighted total, after review\"");
+    HAS(R.out, "\"status\": \"complete\"");
+    HAS(R.out, "\"supplier\"");
 }
 
 /* A cancelled tender: its cancellation release, never any bids. */
@@ -234,7 +292,7 @@ static void test_cancelled(void **state)
     path(out, sizeof out, "cancelled.json");
     ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
     EXPECT(0);
-    validate(out, "--no-bids --tags tender,tenderCancellation");
+    validate(out, "--no-bids --tags tender,tenderCancellation --award-criteria priceOnly");
     assert_true(read_file(out, R.out, sizeof R.out) > 0);
     HAS(R.out, "\"status\": \"cancelled\"");
     HAS(R.out, "\"statusDetails\": \"Budget withdrawn\"");

@@ -2,15 +2,14 @@
  * Contracting Data Standard 1.1.5 release package (with the bids
  * extension), built with jansson from public calls only: Tenders/List or
  * Get, Get of each published version, Tenders/Questions, Log/GetLeaves
- * (the events) and, after the opening only, Bids/GetOpening. */
+ * (the events), after the opening only Bids/GetOpening, and
+ * Awards/GetById for each award decision (ocds_award.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
-#include "tender_cmd.h"
+#include "ocds.h"
 
 #define OCDS_BIDS_EXT                                                                              \
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/"     \
@@ -32,13 +31,22 @@ static const char ocds_usage[] =
     "(JSON) with the bids and enquiries extensions, from public calls only (no certificate\n"
     "needed). One release per event of a tender's log: published (tag \"tender\"), amended\n"
     "(\"tenderAmendment\", with the amendment's date and note), cancelled\n"
-    "(\"tenderCancellation\"), bids opened, unsuccessful and complete (\"tenderUpdate\").\n"
+    "(\"tenderCancellation\"), bids opened (\"tenderUpdate\"), award recorded (\"award\"),\n"
+    "award cancelled (\"awardCancellation\"), unsuccessful (\"tenderUpdate\", \"award\") and\n"
+    "complete (\"tenderUpdate\", \"awardUpdate\").\n"
     "Each release describes the tender as it stood at its event: the published version\n"
     "then in force, answered questions (enquiries) up to then, and, from the opening on,\n"
     "the bids (statistics: bids, validBids, disqualifiedBids; details: id, date, status,\n"
     "tenderers, value) and the bidding suppliers as parties with role \"tenderer\". Before\n"
     "the opening no release carries bids. A bid that opened and verified is \"valid\"; one\n"
     "that could not be opened or verified is \"disqualified\" (without tenderers or value).\n"
+    "From the first decision on, awards[] lists every award decision as it stood then: id,\n"
+    "status (\"pending\" during the standstill, \"active\" once complete, \"cancelled\" with\n"
+    "the reason after the rationale in the description, \"unsuccessful\" when no bid was\n"
+    "valid), date, description (the rationale), value (the winning price), suppliers and\n"
+    "relatedBid; the winner's supplier is a party with role \"supplier\".\n"
+    "tender.awardCriteria is \"priceOnly\" (lowest price) or \"ratedCriteria\" (weighted,\n"
+    "with the criteria and weights in awardCriteriaDetails).\n"
     "Statuses: active, closed, opened and awarded tenders are \"active\"; cancelled,\n"
     "unsuccessful and complete keep their names; drafts are never exported.\n"
     "\n"
@@ -64,30 +72,15 @@ typedef struct ocds_ctx {
     json_t *releases;
 } ocds_ctx;
 
-/* Everything public about one tender. */
-typedef struct tender_data {
-    const char *id;
-    char ocid[200];
-    tender_tenders_v1_Tender *versions; /* [0] is version 1 */
-    size_t n_versions;
-    tender_tenders_v1_ListQuestionsResponse questions;
-    tender_events_v1_Event *events;
-    size_t n_events;
-    tender_bids_v1_OpeningRecord opening; /* fetched only when the log has BIDS_OPENED */
-    bool opened;                          /* the log has BIDS_OPENED, at opened_seq */
-    bool have_opening;
-    uint64_t opened_seq;
-} tender_data;
-
 /* ---- small builders ---- */
 
-static void set_str(json_t *o, const char *key, const char *s)
+void ocds_set_str(json_t *o, const char *key, const char *s)
 {
     if (s && *s)
         json_object_set_new(o, key, json_string(s));
 }
 
-static void set_time(json_t *o, const char *key, const tender_common_v1_Timestamp *t)
+void ocds_set_time(json_t *o, const char *key, const tender_common_v1_Timestamp *t)
 {
     char buf[64];
     if (t)
@@ -104,7 +97,7 @@ static bool time_le(const tender_common_v1_Timestamp *a, const tender_common_v1_
 
 /* {amount, currency}: the amount in the currency's units, exact as an
  * integer when whole. */
-static json_t *money_json(const tender_common_v1_Money *m)
+json_t *ocds_money(const tender_common_v1_Money *m)
 {
     json_t *v = json_object();
     int exp = ctl_currency_exp(m->currency);
@@ -115,7 +108,7 @@ static json_t *money_json(const tender_common_v1_Money *m)
                          ? json_integer(m->minor_units / scale)
                          : json_real((double)m->minor_units / (double)scale);
     json_object_set_new(v, "amount", amount);
-    set_str(v, "currency", m->currency);
+    ocds_set_str(v, "currency", m->currency);
     return v;
 }
 
@@ -126,16 +119,16 @@ static bool str_eq(const json_t *v, const char *s)
     return t && s && strcmp(t, s) == 0;
 }
 
-static json_t *org_ref(const char *id)
+json_t *ocds_org_ref(const char *id)
 {
     json_t *o = json_object();
-    set_str(o, "id", id);
-    set_str(o, "name", id);
+    ocds_set_str(o, "id", id);
+    ocds_set_str(o, "name", id);
     return o;
 }
 
 /* Add role to the party id in parties (made when missing). */
-static void party_role(json_t *parties, const char *id, const char *role)
+void ocds_party_role(json_t *parties, const char *id, const char *role)
 {
     size_t i;
     json_t *p;
@@ -154,7 +147,7 @@ static void party_role(json_t *parties, const char *id, const char *role)
             return;
         }
     }
-    p = org_ref(id);
+    p = ocds_org_ref(id);
     json_t *roles = json_array();
     json_array_append_new(roles, json_string(role));
     json_object_set_new(p, "roles", roles);
@@ -206,9 +199,26 @@ static const char *event_tag(tender_events_v1_EventKind k, tender_tenders_v1_Ten
     case tender_events_v1_EventKind_TENDER_COMPLETED:
         *st = tender_tenders_v1_TenderStatus_COMPLETE;
         return "tenderUpdate";
+    case tender_events_v1_EventKind_AWARD_RECORDED:
+        *st = tender_tenders_v1_TenderStatus_AWARDED;
+        return "award";
+    case tender_events_v1_EventKind_AWARD_CANCELLED:
+        *st = tender_tenders_v1_TenderStatus_OPENED;
+        return "awardCancellation";
     default:
         return NULL;
     }
+}
+
+/* The second tag of an event that changes both the tender and its award:
+ * completion makes the award active, an unsuccessful decision is one. */
+static const char *event_award_tag(tender_events_v1_EventKind k)
+{
+    if (k == tender_events_v1_EventKind_TENDER_COMPLETED)
+        return "awardUpdate";
+    if (k == tender_events_v1_EventKind_TENDER_UNSUCCESSFUL)
+        return "award";
+    return NULL;
 }
 
 static const char *method_ocds(tender_tenders_v1_ProcurementMethod m)
@@ -243,7 +253,7 @@ static const char *category_ocds(tender_tenders_v1_MainCategory c)
 
 /* ---- one release ---- */
 
-static void release_id(const tender_data *td, uint64_t seq, char *buf, size_t len)
+static void release_id(const ocds_tender *td, uint64_t seq, char *buf, size_t len)
 {
     snprintf(buf, len, "%s-%llu", td->ocid, (unsigned long long)seq);
 }
@@ -252,13 +262,13 @@ static json_t *period(const tender_common_v1_Timestamp *start,
                       const tender_common_v1_Timestamp *end)
 {
     json_t *p = json_object();
-    set_time(p, "startDate", start);
-    set_time(p, "endDate", end);
+    ocds_set_time(p, "startDate", start);
+    ocds_set_time(p, "endDate", end);
     return p;
 }
 
 /* tender.amendments: every amendment up to (and with) event ev. */
-static json_t *amendments_json(const tender_data *td, const tender_events_v1_Event *ev)
+static json_t *amendments_json(const ocds_tender *td, const tender_events_v1_Event *ev)
 {
     json_t *a = json_array();
     char id[256], rel[256], prev[256] = "";
@@ -268,11 +278,11 @@ static json_t *amendments_json(const tender_data *td, const tender_events_v1_Eve
             json_t *m = json_object();
             snprintf(id, sizeof id, "%s-amendment-%u", td->ocid, e->tender_version);
             release_id(td, e->seq, rel, sizeof rel);
-            set_str(m, "id", id);
-            set_time(m, "date", e->time);
-            set_str(m, "rationale", e->note);
-            set_str(m, "releaseID", rel);
-            set_str(m, "amendsReleaseID", prev);
+            ocds_set_str(m, "id", id);
+            ocds_set_time(m, "date", e->time);
+            ocds_set_str(m, "rationale", e->note);
+            ocds_set_str(m, "releaseID", rel);
+            ocds_set_str(m, "amendsReleaseID", prev);
             json_array_append_new(a, m);
         }
         if (e->kind == tender_events_v1_EventKind_TENDER_PUBLISHED ||
@@ -283,7 +293,7 @@ static json_t *amendments_json(const tender_data *td, const tender_events_v1_Eve
 }
 
 /* tender.enquiries (enquiries extension): questions answered by the event. */
-static json_t *enquiries_json(const tender_data *td, const tender_events_v1_Event *ev)
+static json_t *enquiries_json(const ocds_tender *td, const tender_events_v1_Event *ev)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < td->questions.n_questions; i++) {
@@ -291,11 +301,11 @@ static json_t *enquiries_json(const tender_data *td, const tender_events_v1_Even
         if (!q->answered || !q->answer || !*q->answer || !time_le(q->answered, ev->time))
             continue;
         json_t *e = json_object();
-        set_str(e, "id", q->id);
-        set_time(e, "date", q->asked);
-        set_str(e, "description", q->text);
-        set_str(e, "answer", q->answer);
-        set_time(e, "dateAnswered", q->answered);
+        ocds_set_str(e, "id", q->id);
+        ocds_set_time(e, "date", q->asked);
+        ocds_set_str(e, "description", q->text);
+        ocds_set_str(e, "answer", q->answer);
+        ocds_set_time(e, "dateAnswered", q->answered);
         json_array_append_new(a, e);
     }
     return a;
@@ -303,23 +313,23 @@ static json_t *enquiries_json(const tender_data *td, const tender_events_v1_Even
 
 /* bids (bids extension) from the opening record; suppliers into parties
  * and tenderers. */
-static json_t *bids_json(const tender_data *td, json_t *parties, json_t *tenderers)
+static json_t *bids_json(const ocds_tender *td, json_t *parties, json_t *tenderers)
 {
     json_t *details = json_array(), *stats = json_array();
     size_t valid = 0;
     for (size_t i = 0; i < td->opening.n_bids; i++) {
         const tender_bids_v1_OpenedBid *o = &td->opening.bids[i];
         json_t *b = json_object();
-        set_str(b, "id", o->bid_id);
-        set_time(b, "date", o->received);
+        ocds_set_str(b, "id", o->bid_id);
+        ocds_set_time(b, "date", o->received);
         json_object_set_new(b, "status", json_string(o->valid ? "valid" : "disqualified"));
         if (o->valid) {
             valid++;
             if (o->supplier_org && *o->supplier_org) {
                 json_t *t = json_array();
-                json_array_append_new(t, org_ref(o->supplier_org));
+                json_array_append_new(t, ocds_org_ref(o->supplier_org));
                 json_object_set_new(b, "tenderers", t);
-                party_role(parties, o->supplier_org, "tenderer");
+                ocds_party_role(parties, o->supplier_org, "tenderer");
                 size_t k;
                 json_t *r;
                 bool seen = false;
@@ -328,10 +338,10 @@ static json_t *bids_json(const tender_data *td, json_t *parties, json_t *tendere
                     seen |= str_eq(json_object_get(r, "id"), o->supplier_org);
                 }
                 if (!seen)
-                    json_array_append_new(tenderers, org_ref(o->supplier_org));
+                    json_array_append_new(tenderers, ocds_org_ref(o->supplier_org));
             }
             if (o->price)
-                json_object_set_new(b, "value", money_json(o->price));
+                json_object_set_new(b, "value", ocds_money(o->price));
         }
         json_array_append_new(details, b);
     }
@@ -340,9 +350,9 @@ static json_t *bids_json(const tender_data *td, json_t *parties, json_t *tendere
     size_t value[] = {td->opening.n_bids, valid, td->opening.n_bids - valid};
     for (int i = 0; i < 3; i++) {
         json_t *s = json_object();
-        set_str(s, "id", stat_id[i]);
-        set_str(s, "measure", measure[i]);
-        set_time(s, "date", td->opening.opened);
+        ocds_set_str(s, "id", stat_id[i]);
+        ocds_set_str(s, "measure", measure[i]);
+        ocds_set_time(s, "date", td->opening.opened);
         json_object_set_new(s, "value", json_integer((json_int_t)value[i]));
         json_array_append_new(stats, s);
     }
@@ -352,20 +362,21 @@ static json_t *bids_json(const tender_data *td, json_t *parties, json_t *tendere
     return bids;
 }
 
-static json_t *tender_json(const tender_data *td, const tender_tenders_v1_Tender *t,
+static json_t *tender_json(const ocds_tender *td, const tender_tenders_v1_Tender *t,
                            const tender_events_v1_Event *ev, tender_tenders_v1_TenderStatus st)
 {
     static const tender_tenders_v1_TenderFields none = {0};
     const tender_tenders_v1_TenderFields *f = t->fields ? t->fields : &none;
     json_t *o = json_object();
-    set_str(o, "id", t->id);
-    set_str(o, "title", f->title);
-    set_str(o, "description", f->description);
-    set_str(o, "status", status_ocds(st));
-    set_str(o, "procurementMethod", method_ocds(f->method));
-    set_str(o, "mainProcurementCategory", category_ocds(f->category));
+    ocds_set_str(o, "id", t->id);
+    ocds_set_str(o, "title", f->title);
+    ocds_set_str(o, "description", f->description);
+    ocds_set_str(o, "status", status_ocds(st));
+    ocds_set_str(o, "procurementMethod", method_ocds(f->method));
+    ocds_set_str(o, "mainProcurementCategory", category_ocds(f->category));
+    ocds_award_criteria(o, f);
     if (f->estimated_value)
-        json_object_set_new(o, "value", money_json(f->estimated_value));
+        json_object_set_new(o, "value", ocds_money(f->estimated_value));
     /* Published from version 1's publication on. */
     const tender_common_v1_Timestamp *pub = td->versions[0].published;
     json_object_set_new(o, "tenderPeriod", period(pub, f->submission_deadline));
@@ -373,13 +384,14 @@ static json_t *tender_json(const tender_data *td, const tender_tenders_v1_Tender
         json_object_set_new(o, "enquiryPeriod", period(pub, f->enquiry_deadline));
     if (f->classification && f->classification->code && *f->classification->code) {
         json_t *cl = json_object(), *item = json_object(), *items = json_array();
-        set_str(cl, "scheme",
-                f->classification->scheme && *f->classification->scheme ? f->classification->scheme
-                                                                        : "CPV");
-        set_str(cl, "id", f->classification->code);
-        set_str(cl, "description", f->classification->description);
-        set_str(item, "id", "1");
-        set_str(item, "description", f->title);
+        ocds_set_str(cl, "scheme",
+                     f->classification->scheme && *f->classification->scheme
+                         ? f->classification->scheme
+                         : "CPV");
+        ocds_set_str(cl, "id", f->classification->code);
+        ocds_set_str(cl, "description", f->classification->description);
+        ocds_set_str(item, "id", "1");
+        ocds_set_str(item, "description", f->title);
         json_object_set_new(item, "classification", cl);
         json_array_append_new(items, item);
         json_object_set_new(o, "items", items);
@@ -389,9 +401,9 @@ static json_t *tender_json(const tender_data *td, const tender_tenders_v1_Tender
         for (size_t i = 0; i < t->n_documents; i++) {
             const tender_tenders_v1_Document *d = &t->documents[i];
             json_t *j = json_object();
-            set_str(j, "id", d->id);
-            set_str(j, "title", d->name);
-            set_str(j, "format", d->media_type);
+            ocds_set_str(j, "id", d->id);
+            ocds_set_str(j, "title", d->name);
+            ocds_set_str(j, "format", d->media_type);
             json_array_append_new(docs, j);
         }
         json_object_set_new(o, "documents", docs);
@@ -408,13 +420,13 @@ static json_t *tender_json(const tender_data *td, const tender_tenders_v1_Tender
     else
         json_decref(enq);
     if (st == tender_tenders_v1_TenderStatus_CANCELLED && t->cancel_reason && *t->cancel_reason)
-        set_str(o, "statusDetails", t->cancel_reason);
+        ocds_set_str(o, "statusDetails", t->cancel_reason);
     else if (st == tender_tenders_v1_TenderStatus_CANCELLED)
-        set_str(o, "statusDetails", ev->note);
+        ocds_set_str(o, "statusDetails", ev->note);
     return o;
 }
 
-static json_t *release_json(const tender_data *td, const tender_events_v1_Event *ev,
+static json_t *release_json(const ocds_tender *td, const tender_events_v1_Event *ev,
                             const char *tag, tender_tenders_v1_TenderStatus st)
 {
     char id[256];
@@ -425,16 +437,18 @@ static json_t *release_json(const tender_data *td, const tender_events_v1_Event 
     const tender_tenders_v1_Tender *t = &td->versions[v - 1];
     json_t *r = json_object(), *tags = json_array(), *parties = json_array();
     release_id(td, ev->seq, id, sizeof id);
-    set_str(r, "ocid", td->ocid);
-    set_str(r, "id", id);
-    set_time(r, "date", ev->time);
+    ocds_set_str(r, "ocid", td->ocid);
+    ocds_set_str(r, "id", id);
+    ocds_set_time(r, "date", ev->time);
     json_array_append_new(tags, json_string(tag));
+    if (event_award_tag(ev->kind))
+        json_array_append_new(tags, json_string(event_award_tag(ev->kind)));
     json_object_set_new(r, "tag", tags);
-    set_str(r, "initiationType", "tender");
+    ocds_set_str(r, "initiationType", "tender");
     const char *buyer = t->buyer && *t->buyer ? t->buyer : "unknown";
-    party_role(parties, buyer, "buyer");
+    ocds_party_role(parties, buyer, "buyer");
     json_object_set_new(r, "parties", parties);
-    json_object_set_new(r, "buyer", org_ref(buyer));
+    json_object_set_new(r, "buyer", ocds_org_ref(buyer));
     json_t *tender = tender_json(td, t, ev, st);
     if (td->have_opening && ev->seq >= td->opened_seq) {
         json_t *tenderers = json_array();
@@ -444,12 +458,15 @@ static json_t *release_json(const tender_data *td, const tender_events_v1_Event 
         json_object_set_new(tender, "tenderers", tenderers);
     }
     json_object_set_new(r, "tender", tender);
+    json_t *awards = ocds_awards(td, ev, parties);
+    if (awards)
+        json_object_set_new(r, "awards", awards);
     return r;
 }
 
 /* ---- fetching ---- */
 
-static void tender_data_free(tender_data *td)
+static void tender_data_free(ocds_tender *td)
 {
     for (size_t i = 0; i < td->n_versions; i++)
         tender_tenders_v1_Tender_free(&td->versions[i]);
@@ -460,6 +477,7 @@ static void tender_data_free(tender_data *td)
     free(td->events);
     if (td->have_opening)
         tender_bids_v1_OpeningRecord_free(&td->opening);
+    ocds_awards_free(td);
 }
 
 static int oom(void)
@@ -469,7 +487,7 @@ static int oom(void)
 }
 
 /* The tender's events worth a release, in log order. */
-static int fetch_events(const ocds_ctx *x, tender_data *td)
+static int fetch_events(const ocds_ctx *x, ocds_tender *td)
 {
     tender_log_v1_LeavesRequest req = {.tender_id = (char *)td->id};
     tnd_call_opts o = {.timeout_ms = x->g->timeout_given ? x->g->timeout_ms : TND_NO_DEADLINE};
@@ -526,7 +544,7 @@ static int fetch_events(const ocds_ctx *x, tender_data *td)
 /* Fetch everything about tender latest (taken over) and add its releases. */
 static int export_tender(ocds_ctx *x, tender_tenders_v1_Tender *latest)
 {
-    tender_data td = {.id = latest->id};
+    ocds_tender td = {.id = latest->id};
     tender_tenders_v1_ListQuestionsResponse_init(&td.questions);
     int rc = 0;
     if (!latest->id || latest->version < 1 || !status_ocds(latest->status)) {
@@ -567,6 +585,8 @@ static int export_tender(ocds_ctx *x, tender_tenders_v1_Tender *latest)
         }
         td.have_opening = true;
     }
+    if ((rc = ocds_fetch_awards(x->c, &td)) != 0)
+        goto out;
     for (size_t i = 0; i < td.n_events; i++) {
         const tender_events_v1_Event *ev = &td.events[i];
         tender_tenders_v1_TenderStatus s = tender_tenders_v1_TenderStatus_ACTIVE;
@@ -616,10 +636,10 @@ static json_t *package_json(const ocds_ctx *x, const char *uri, const char *publ
     char now[64];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    set_str(p, "uri", uri);
-    set_str(p, "version", "1.1");
-    set_str(p, "publishedDate", ctl_time_text(ts.tv_sec, 0, now, sizeof now));
-    set_str(pub, "name", publisher);
+    ocds_set_str(p, "uri", uri);
+    ocds_set_str(p, "version", "1.1");
+    ocds_set_str(p, "publishedDate", ctl_time_text(ts.tv_sec, 0, now, sizeof now));
+    ocds_set_str(pub, "name", publisher);
     json_object_set_new(p, "publisher", pub);
     json_array_append_new(ext, json_string(OCDS_BIDS_EXT));
     json_array_append_new(ext, json_string(OCDS_ENQUIRY_EXT));
