@@ -348,18 +348,13 @@ static int audit_checkpoint(ctl_global *g, int argc, char **argv)
         char root[45];
         audit_b64(cp.cp.root, root);
         if (g->json) {
-            fputs("{\"origin\":", stdout);
-            out_json_str(stdout, cp.cp.origin);
-            printf(",\"size\":%llu,\"root\":\"%s\",\"log_key\":", (unsigned long long)cp.cp.size,
-                   root);
-            out_json_str(stdout, a.vkey);
-            fputs(",\"signature\":\"OK\",\"note\":", stdout);
-            out_json_str(stdout, cp.note);
-            if (save) {
-                fputs(",\"saved\":", stdout);
-                out_json_str(stdout, save);
-            }
-            fputs("}\n", stdout);
+            json_t *o =
+                json_pack("{s:o,s:I,s:s,s:o,s:s,s:o}", "origin", ctl_json_str(cp.cp.origin), "size",
+                          (json_int_t)cp.cp.size, "root", root, "log_key", ctl_json_str(a.vkey),
+                          "signature", "OK", "note", ctl_json_str(cp.note));
+            if (o && save)
+                json_object_set_new(o, "saved", ctl_json_str(save));
+            ctl_json_print(o);
         } else {
             printf("origin:   %s\nsize:     %llu\nroot:     %s\nlog key:  %s\nsignature OK\n",
                    cp.cp.origin, (unsigned long long)cp.cp.size, root, a.vkey);
@@ -397,15 +392,13 @@ static int audit_consistency(ctl_global *g, int argc, char **argv)
     if (rc == 0) {
         char r1[45], r2[45];
         if (g->json) {
-            printf("{\"first\":%llu,\"second\":%llu,\"first_root\":\"%s\",\"second_root\":\"%s\","
-                   "\"consistent\":true",
-                   (unsigned long long)old.cp.size, (unsigned long long)cur.cp.size,
-                   audit_b64(old.cp.root, r1), audit_b64(cur.cp.root, r2));
-            if (update) {
-                fputs(",\"updated\":", stdout);
-                out_json_str(stdout, from);
-            }
-            fputs("}\n", stdout);
+            json_t *o =
+                json_pack("{s:I,s:I,s:s,s:s,s:b}", "first", (json_int_t)old.cp.size, "second",
+                          (json_int_t)cur.cp.size, "first_root", audit_b64(old.cp.root, r1),
+                          "second_root", audit_b64(cur.cp.root, r2), "consistent", 1);
+            if (o && update)
+                json_object_set_new(o, "updated", ctl_json_str(from));
+            ctl_json_print(o);
         } else {
             printf("checkpoint of size %llu is a prefix of size %llu: OK\n",
                    (unsigned long long)old.cp.size, (unsigned long long)cur.cp.size);
@@ -425,12 +418,15 @@ static void watch_line(const ctl_global *g, const tnd_checkpoint *cp, const tnd_
     char root[45];
     audit_b64(cp->root, root);
     if (g->json) {
-        printf("{\"size\":%llu,\"root\":\"%s\",\"signature\":\"OK\",\"previous\":",
-               (unsigned long long)cp->size, root);
-        if (prev)
-            printf("%llu,\"consistent\":true}\n", (unsigned long long)prev->size);
-        else
-            fputs("null}\n", stdout);
+        json_t *o = json_pack("{s:I,s:s,s:s}", "size", (json_int_t)cp->size, "root", root,
+                              "signature", "OK");
+        if (o && prev) {
+            json_object_set_new(o, "previous", json_integer((json_int_t)prev->size));
+            json_object_set_new(o, "consistent", json_true());
+        } else if (o) {
+            json_object_set_new(o, "previous", json_null());
+        }
+        ctl_json_print(o);
     } else if (prev) {
         printf("size %llu root %s consistent with %llu: OK\n", (unsigned long long)cp->size, root,
                (unsigned long long)prev->size);

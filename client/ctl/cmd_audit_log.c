@@ -185,12 +185,10 @@ static void print_proved(const ctl_global *g, const tender_events_v1_Event *ev,
     ctl_hex(leaf_hash, 32, hex);
     audit_b64(cp->root, root);
     if (g->json) {
-        printf("{\"index\":%llu,\"leaf_hash\":\"%s\",\"checkpoint\":{\"origin\":",
-               (unsigned long long)ev->seq, hex);
-        out_json_str(stdout, cp->origin);
-        printf(",\"size\":%llu,\"root\":\"%s\"},\"event\":", (unsigned long long)cp->size, root);
-        out_json_msg(stdout, &tender_events_v1_Event_desc, ev);
-        fputs(",\"included\":true}\n", stdout);
+        ctl_json_print(json_pack("{s:I,s:s,s:{s:o,s:I,s:s},s:o,s:b}", "index", (json_int_t)ev->seq,
+                                 "leaf_hash", hex, "checkpoint", "origin", ctl_json_str(cp->origin),
+                                 "size", (json_int_t)cp->size, "root", root, "event",
+                                 ctl_json_msg(&tender_events_v1_Event_desc, ev), "included", 1));
         return;
     }
     printf("leaf:                 %llu\n", (unsigned long long)ev->seq);
@@ -260,9 +258,8 @@ static void print_line(const ctl_global *g, uint64_t index, const tender_events_
 {
     char t[64], k[64];
     if (g->json) {
-        printf("{\"index\":%llu,\"event\":", (unsigned long long)index);
-        out_json_msg(stdout, &tender_events_v1_Event_desc, ev);
-        fputs("}\n", stdout);
+        ctl_json_print(json_pack("{s:I,s:o}", "index", (json_int_t)index, "event",
+                                 ctl_json_msg(&tender_events_v1_Event_desc, ev)));
         return;
     }
     printf("%llu  %s  %s  ", (unsigned long long)index, ev_time(ev, t, sizeof t),

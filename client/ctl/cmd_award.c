@@ -271,8 +271,7 @@ static void print_award(const tender_awards_v1_Award *a, const tender_tenders_v1
 static int print_result(const ctl_global *g, tnd_client *c, tender_awards_v1_Award *a)
 {
     if (g->json) {
-        out_json_msg(stdout, &tender_awards_v1_Award_desc, a);
-        fputc('\n', stdout);
+        ctl_json_print(ctl_json_msg(&tender_awards_v1_Award_desc, a));
         tender_awards_v1_Award_free(a);
         return CTL_EXIT_OK;
     }

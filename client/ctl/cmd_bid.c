@@ -295,20 +295,12 @@ static void print_sent(const ctl_global *g, const bid_file *f, const char *path,
                        const tnd_checkpoint *cp, bool verified)
 {
     if (g->json) {
-        fputs("{\"tender_id\":", stdout);
-        out_json_str(stdout, f->tender_id);
-        fputs(",\"bid_id\":", stdout);
-        out_json_str(stdout, f->bid_id);
-        fputs(",\"replaces\":", stdout);
-        if (f->replaces[0])
-            out_json_str(stdout, f->replaces);
-        else
-            fputs("null", stdout);
-        fputs(",\"receipt\":", stdout);
-        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, &f->receipt);
-        printf(",\"verified\":%s,\"file\":", verified ? "true" : "false");
-        out_json_str(stdout, path);
-        fputs("}\n", stdout);
+        ctl_json_print(json_pack("{s:o,s:o,s:o,s:o,s:b,s:o}", "tender_id",
+                                 ctl_json_str(f->tender_id), "bid_id", ctl_json_str(f->bid_id),
+                                 "replaces",
+                                 f->replaces[0] ? ctl_json_str(f->replaces) : json_null(),
+                                 "receipt", ctl_json_msg(&tender_bids_v1_Receipt_desc, &f->receipt),
+                                 "verified", verified, "file", ctl_json_str(path)));
         return;
     }
     printf("%s\n", f->bid_id);
@@ -469,13 +461,10 @@ static int bid_withdraw(ctl_global *g, int argc, char **argv)
         rc = bid_receipt_verify(&a, &f.withdrawal, tender_events_v1_EventKind_BID_WITHDRAWN,
                                 f.tender_id, f.bid_id, NULL, &cp);
     if (rc == 0 && g->json) {
-        fputs("{\"tender_id\":", stdout);
-        out_json_str(stdout, f.tender_id);
-        fputs(",\"bid_id\":", stdout);
-        out_json_str(stdout, f.bid_id);
-        fputs(",\"withdrawn\":true,\"receipt\":", stdout);
-        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, &f.withdrawal);
-        fputs(",\"verified\":true}\n", stdout);
+        ctl_json_print(json_pack("{s:o,s:o,s:b,s:o,s:b}", "tender_id", ctl_json_str(f.tender_id),
+                                 "bid_id", ctl_json_str(f.bid_id), "withdrawn", 1, "receipt",
+                                 ctl_json_msg(&tender_bids_v1_Receipt_desc, &f.withdrawal),
+                                 "verified", 1));
     } else if (rc == 0) {
         printf("%s withdrawn\nreceipt verified (leaf %llu in the signed checkpoint of size "
                "%llu)\n",
@@ -506,8 +495,7 @@ static int bid_status(ctl_global *g, int argc, char **argv)
         rc = ctl_status_fail(&st);
     } else {
         if (g->json) {
-            out_json_msg(stdout, &tender_bids_v1_BidStatus_desc, &s);
-            fputc('\n', stdout);
+            ctl_json_print(ctl_json_msg(&tender_bids_v1_BidStatus_desc, &s));
         } else {
             char state[32], t[64] = "-", h[65] = "-";
             if (s.received)

@@ -364,15 +364,12 @@ int bid_receipt_cmd(ctl_global *g, int argc, char **argv)
         audit_close(&a);
     }
     if (rc == 0 && g->json) {
-        fputs("{\"tender_id\":", stdout);
-        out_json_str(stdout, f.tender_id);
-        fputs(",\"bid_id\":", stdout);
-        out_json_str(stdout, f.bid_id);
-        fputs(",\"receipt\":", stdout);
-        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, &f.receipt);
-        fputs(",\"withdrawal\":", stdout);
-        out_json_msg(stdout, &tender_bids_v1_Receipt_desc, f.has_withdrawal ? &f.withdrawal : NULL);
-        printf(",\"verified\":%s}\n", verify ? "true" : "false");
+        ctl_json_print(json_pack(
+            "{s:o,s:o,s:o,s:o,s:b}", "tender_id", ctl_json_str(f.tender_id), "bid_id",
+            ctl_json_str(f.bid_id), "receipt",
+            ctl_json_msg(&tender_bids_v1_Receipt_desc, &f.receipt), "withdrawal",
+            ctl_json_msg(&tender_bids_v1_Receipt_desc, f.has_withdrawal ? &f.withdrawal : NULL),
+            "verified", verify));
     } else if (rc == 0) {
         printf("tender:  %s\nbid:     %s\n", f.tender_id, f.bid_id);
         if (f.replaces[0])

@@ -27,9 +27,7 @@ static const char *status_name(int v)
 static void print_status(const ctl_global *g, int v)
 {
     if (g->json) {
-        fputs("{\"status\":", stdout);
-        out_json_str(stdout, status_name(v));
-        fputs("}\n", stdout);
+        ctl_json_print(json_pack("{s:o}", "status", ctl_json_str(status_name(v))));
     } else {
         printf("%s\n", status_name(v));
     }

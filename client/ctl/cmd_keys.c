@@ -114,13 +114,9 @@ static int keys_gen(ctl_global *g, int argc, char **argv)
     if ((rc = ctl_file_write(pub_file, line, strlen(line), 0644, false)) != 0)
         return rc;
     if (g->json) {
-        fputs("{\"name\":", stdout);
-        out_json_str(stdout, pos[0]);
-        printf(",\"public_key\":\"%s\",\"key_file\":", pub);
-        out_json_str(stdout, key_file);
-        fputs(",\"pub_file\":", stdout);
-        out_json_str(stdout, pub_file);
-        fputs("}\n", stdout);
+        ctl_json_print(json_pack("{s:o,s:s,s:o,s:o}", "name", ctl_json_str(pos[0]), "public_key",
+                                 pub, "key_file", ctl_json_str(key_file), "pub_file",
+                                 ctl_json_str(pub_file)));
     } else {
         printf("%s\n", pub);
         printf("private key: %s (keep it secret)\npublic key:  %s\n", key_file, pub_file);

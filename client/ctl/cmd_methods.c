@@ -21,10 +21,14 @@ static const char schema_usage[] =
 static const char *kind_name(int k)
 {
     switch (k) {
-    case tender_reflection_v1_CallKind_UNARY: return "unary";
-    case tender_reflection_v1_CallKind_SERVER_STREAM: return "server-stream";
-    case tender_reflection_v1_CallKind_CLIENT_STREAM: return "client-stream";
-    case tender_reflection_v1_CallKind_BIDI: return "bidi";
+    case tender_reflection_v1_CallKind_UNARY:
+        return "unary";
+    case tender_reflection_v1_CallKind_SERVER_STREAM:
+        return "server-stream";
+    case tender_reflection_v1_CallKind_CLIENT_STREAM:
+        return "client-stream";
+    case tender_reflection_v1_CallKind_BIDI:
+        return "bidi";
     }
     return "unknown";
 }
@@ -86,26 +90,20 @@ int cmd_methods(ctl_global *g, int argc, char **argv)
         return ctl_status_fail(&st);
     }
     if (g->json) {
-        fputc('[', stdout);
-        for (size_t i = 0; i < resp.n_methods; i++) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < resp.n_methods; i++) {
             const tender_reflection_v1_MethodInfo *m = &resp.methods[i];
-            fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
-            out_json_str(stdout, m->full_name);
-            fputs(",\"kind\":", stdout);
-            out_json_str(stdout, kind_name(m->kind));
-            fputs(",\"request\":", stdout);
-            out_json_str(stdout, m->request_type);
-            fputs(",\"response\":", stdout);
-            out_json_str(stdout, m->response_type);
-            printf(",\"public\":%s,\"roles\":[", m->public ? "true" : "false");
-            for (size_t r = 0; r < m->n_roles; r++) {
-                if (r)
-                    fputc(',', stdout);
-                out_json_str(stdout, m->roles[r]);
-            }
-            printf("],\"idempotent\":%s}", m->idempotent ? "true" : "false");
+            json_t *roles = json_array();
+            for (size_t r = 0; roles && r < m->n_roles; r++)
+                json_array_append_new(roles, ctl_json_str(m->roles[r]));
+            json_array_append_new(
+                list, json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:b}", "name", ctl_json_str(m->full_name),
+                                "kind", ctl_json_str(kind_name(m->kind)), "request",
+                                ctl_json_str(m->request_type), "response",
+                                ctl_json_str(m->response_type), "public", m->public, "roles",
+                                roles ? roles : json_array(), "idempotent", m->idempotent));
         }
-        fputs("]\n", stdout);
+        ctl_json_print(list);
     } else {
         int w = 6;
         for (size_t i = 0; i < resp.n_methods; i++) {
@@ -144,16 +142,12 @@ int cmd_schema(ctl_global *g, int argc, char **argv)
         tnd_client_free(c);
         return ctl_status_fail(&st);
     }
-    if (g->json)
-        fputc('[', stdout);
+    json_t *list = g->json ? json_array() : NULL;
     for (size_t i = 0; i < resp.n_files; i++) {
         const tender_reflection_v1_SchemaFile *f = &resp.files[i];
         if (g->json) {
-            fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
-            out_json_str(stdout, f->name);
-            fputs(",\"text\":", stdout);
-            out_json_str(stdout, f->text);
-            fputc('}', stdout);
+            json_array_append_new(list, json_pack("{s:o,s:o}", "name", ctl_json_str(f->name),
+                                                  "text", ctl_json_str(f->text)));
             continue;
         }
         const char *text = f->text ? f->text : "";
@@ -162,7 +156,7 @@ int cmd_schema(ctl_global *g, int argc, char **argv)
                n && text[n - 1] != '\n' ? "\n" : "");
     }
     if (g->json)
-        fputs("]\n", stdout);
+        ctl_json_print(list);
     tender_reflection_v1_GetSchemaResponse_free(&resp);
     tnd_client_free(c);
     return CTL_EXIT_OK;

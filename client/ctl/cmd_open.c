@@ -141,10 +141,9 @@ static int open_tender(ctl_global *g, int argc, char **argv)
     if (code != 0) {
         rc = ctl_status_fail(&st);
     } else if (g->json) {
-        fputs("{\"tender_id\":", stdout);
-        out_json_str(stdout, pos[0]);
-        printf(",\"member\":%zu,\"received\":%u,\"threshold\":%u,\"opened\":%s}\n", idx,
-               acc.received, acc.threshold, acc.opened ? "true" : "false");
+        ctl_json_print(json_pack("{s:o,s:I,s:I,s:I,s:b}", "tender_id", ctl_json_str(pos[0]),
+                                 "member", (json_int_t)idx, "received", (json_int_t)acc.received,
+                                 "threshold", (json_int_t)acc.threshold, "opened", acc.opened));
     } else if (acc.opened) {
         printf("share accepted (%u of %u)\ntender opened\n", acc.received, acc.threshold);
     } else {
@@ -245,8 +244,7 @@ static int opening_show(ctl_global *g, int argc, char **argv)
         rc = ctl_status_fail(&st);
     } else {
         if (g->json) {
-            out_json_msg(stdout, &tender_bids_v1_OpeningRecord_desc, &rec);
-            fputc('\n', stdout);
+            ctl_json_print(ctl_json_msg(&tender_bids_v1_OpeningRecord_desc, &rec));
         } else {
             print_record(&rec);
         }

@@ -37,24 +37,18 @@ static void print_files(const ctl_global *g, const char *dir, const char *const 
 {
     char path[PATH_MAX];
     struct stat sb;
-    bool first = true;
-    if (g->json)
-        fputc('[', stdout);
+    json_t *paths = g->json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, list[i]) >= sizeof path ||
             stat(path, &sb) != 0)
             continue;
-        if (g->json) {
-            if (!first)
-                fputc(',', stdout);
-            out_json_str(stdout, path);
-        } else {
+        if (g->json)
+            json_array_append_new(paths, ctl_json_str(path));
+        else
             printf("%s\n", path);
-        }
-        first = false;
     }
     if (g->json)
-        fputs("]\n", stdout);
+        ctl_json_print(paths);
 }
 
 int cmd_pki(ctl_global *g, int argc, char **argv)

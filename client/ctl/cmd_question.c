@@ -38,8 +38,7 @@ static const char list_usage[] =
 static int print_question(const ctl_global *g, const tender_tenders_v1_Question *q, bool id_only)
 {
     if (g->json) {
-        out_json_msg(stdout, &tender_tenders_v1_Question_desc, q);
-        fputc('\n', stdout);
+        ctl_json_print(ctl_json_msg(&tender_tenders_v1_Question_desc, q));
     } else {
         printf(id_only ? "%s\n" : "%s answered\n", q->id ? q->id : "?");
     }
@@ -147,12 +146,11 @@ static int question_list(ctl_global *g, int argc, char **argv)
         rc = ctl_status_fail(&st);
     } else {
         if (g->json) {
-            fputc('[', stdout);
-            for (size_t i = 0; i < r.n_questions; i++) {
-                fputs(i ? "," : "", stdout);
-                out_json_msg(stdout, &tender_tenders_v1_Question_desc, &r.questions[i]);
-            }
-            fputs("]\n", stdout);
+            json_t *list = json_array();
+            for (size_t i = 0; list && i < r.n_questions; i++)
+                json_array_append_new(
+                    list, ctl_json_msg(&tender_tenders_v1_Question_desc, &r.questions[i]));
+            ctl_json_print(list);
         } else if (r.n_questions == 0) {
             printf("no questions to show\n");
         } else {

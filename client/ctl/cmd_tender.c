@@ -48,12 +48,12 @@ static const char tender_usage[] =
     "                             (the text of NAME.pub). tenderctl makes the tender's opening\n"  \
     "                             key, seals a share of it to each member and forgets it\n"        \
     "  --threshold K              members needed to open the bids (default: a majority);\n"        \
-    "                             given with --committee\n"                                     \
-    "  --award-criteria lowest-price|weighted\n"                                                  \
-    "                             how the award is decided (default lowest-price); weighted\n"    \
-    "                             scores each valid bid 0..100 points on each criterion\n"        \
-    "  --criterion NAME:WEIGHT    a weighted criterion and its weight in percent, e.g.\n"         \
-    "                             price:60 (repeatable, at most 20; the weights add up to\n"      \
+    "                             given with --committee\n"                                        \
+    "  --award-criteria lowest-price|weighted\n"                                                   \
+    "                             how the award is decided (default lowest-price); weighted\n"     \
+    "                             scores each valid bid 0..100 points on each criterion\n"         \
+    "  --criterion NAME:WEIGHT    a weighted criterion and its weight in percent, e.g.\n"          \
+    "                             price:60 (repeatable, at most 20; the weights add up to\n"       \
     "                             100); implies weighted and replaces the criteria before\n"
 
 static const char create_usage[] =
@@ -295,8 +295,7 @@ static void print_change(const ctl_global *g, const tender_tenders_v1_Tender *t,
 {
     char st[32];
     if (g->json) {
-        out_json_msg(stdout, &tender_tenders_v1_Tender_desc, t);
-        fputc('\n', stdout);
+        ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, t));
         return;
     }
     printf("%s %s (status %s, version %u)\n", t->id ? t->id : "?", what,
@@ -371,10 +370,8 @@ static int tender_create(ctl_global *g, int argc, char **argv)
         fflush(stdout);
     }
     rc = upload_docs(g, c, &k, &ff, &t);
-    if (g->json) {
-        out_json_msg(stdout, &tender_tenders_v1_Tender_desc, &t);
-        fputc('\n', stdout);
-    }
+    if (g->json)
+        ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
     tender_tenders_v1_Tender_free(&t);
 out_client:
     tnd_client_free(c);

@@ -288,10 +288,8 @@ int tender_download(ctl_global *g, int argc, char **argv)
         unlink(tmp);
     EVP_MD_CTX_free(x.md);
     if (!rc && g->json) {
-        fputs("{\"path\":", stdout);
-        out_json_str(stdout, out);
-        printf(",\"size\":%llu,\"sha256\":\"%s\"}\n", (unsigned long long)x.size,
-               ctl_hex(sum, 32, got));
+        ctl_json_print(json_pack("{s:o,s:I,s:s}", "path", ctl_json_str(out), "size",
+                                 (json_int_t)x.size, "sha256", ctl_hex(sum, 32, got)));
     } else if (!rc) {
         printf("%s\n", out);
     }

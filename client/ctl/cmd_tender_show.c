@@ -151,8 +151,7 @@ int tender_show(ctl_global *g, int argc, char **argv)
     tender_tenders_v1_Tender t;
     if ((rc = ctl_tender_get(c, pos[0], (uint32_t)v, &t)) == 0) {
         if (g->json) {
-            out_json_msg(stdout, &tender_tenders_v1_Tender_desc, &t);
-            fputc('\n', stdout);
+            ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
         } else {
             ctl_tender_print(&t);
         }
@@ -179,12 +178,11 @@ int tender_documents(ctl_global *g, int argc, char **argv)
     tender_tenders_v1_Tender t;
     if ((rc = ctl_tender_get(c, pos[0], 0, &t)) == 0) {
         if (g->json) {
-            fputc('[', stdout);
-            for (size_t i = 0; i < t.n_documents; i++) {
-                fputs(i ? "," : "", stdout);
-                out_json_msg(stdout, &tender_tenders_v1_Document_desc, &t.documents[i]);
-            }
-            fputs("]\n", stdout);
+            json_t *list = json_array();
+            for (size_t i = 0; list && i < t.n_documents; i++)
+                json_array_append_new(
+                    list, ctl_json_msg(&tender_tenders_v1_Document_desc, &t.documents[i]));
+            ctl_json_print(list);
         } else {
             printf("ID  NAME  TYPE  SIZE  SHA256\n");
             print_documents(&t, "");
@@ -281,25 +279,21 @@ int tender_list(ctl_global *g, int argc, char **argv)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     char cursor[300];
-    size_t shown = 0;
-    if (g->json)
-        fputs("{\"tenders\":[", stdout);
-    else
+    /* --json: one document, {"tenders": [...], "next_cursor": "..."}. */
+    json_t *list = g->json ? json_array() : NULL;
+    if (!g->json)
         printf("%-16s  %-12s  %-20s  %18s  %s\n", "ID", "STATUS", "DEADLINE", "VALUE", "TITLE");
     for (;;) {
         tender_tenders_v1_ListTendersResponse r;
         tnd_status_info st;
         if (tnd_client_unary(c, tender_tenders_v1_Tenders_List_method, &q, &r, NULL, &st) != 0) {
-            if (g->json)
-                fputs("]}\n", stdout);
             rc = ctl_status_fail(&st);
             break;
         }
         if (g->json)
-            for (size_t i = 0; i < r.n_tenders; i++, shown++) {
-                fputs(shown ? "," : "", stdout);
-                out_json_msg(stdout, &tender_tenders_v1_Tender_desc, &r.tenders[i]);
-            }
+            for (size_t i = 0; list && i < r.n_tenders; i++)
+                json_array_append_new(list,
+                                      ctl_json_msg(&tender_tenders_v1_Tender_desc, &r.tenders[i]));
         else
             print_rows(&r);
         snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
@@ -309,15 +303,15 @@ int tender_list(ctl_global *g, int argc, char **argv)
             continue;
         }
         if (g->json) {
-            fputs("],\"next_cursor\":", stdout);
-            out_json_str(stdout, cursor);
-            fputs("}\n", stdout);
+            ctl_json_print(
+                json_pack("{s:O,s:o}", "tenders", list, "next_cursor", ctl_json_str(cursor)));
         } else if (*cursor) {
             fflush(stdout);
             ctl_err("more tenders: add --cursor %s (or --all)", cursor);
         }
         break;
     }
+    json_decref(list);
     tnd_client_free(c);
     return rc;
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "tender/client.h"
 #include "tender/codec.h"
 
@@ -41,9 +43,6 @@ int ctl_status_fail(const tnd_status_info *st);
 
 /** Print "tenderctl: ..." to stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/** Write s as a JSON string (with quotes). */
-void out_json_str(FILE *f, const char *s);
 
 /* ---- command-line parsing (args.c) ---- */
 
@@ -115,12 +114,21 @@ const char *ctl_hex(const uint8_t *data, size_t len, char *out);
 /** Media type from a file name's extension (application/octet-stream when unknown). */
 const char *ctl_media_type(const char *name);
 
-/* ---- output (json.c) ---- */
+/* ---- --json output, built with jansson (json_out.c) ---- */
 
-/** Write a message as a JSON object: field names from the schema, enums by
+/** A message as a new JSON object: field names from the schema, enums by
  * name, Timestamps as RFC 3339 strings, bytes as base64 (sha256 as hex),
- * absent messages as null. */
-void out_json_msg(FILE *f, const tnd_msg_desc *d, const void *msg);
+ * unset optional fields left out, absent messages as null. */
+json_t *ctl_json_msg(const tnd_msg_desc *d, const void *msg);
+
+/** A new JSON string of s (NULL: ""); bytes that are not UTF-8 become '?'. */
+json_t *ctl_json_str(const char *s);
+
+/** Print v compact on one line to stdout and release it (v may be NULL,
+ * after a failed allocation). Returns 0, or -1 with a message. */
+int ctl_json_print(json_t *v);
+
+/* ---- enum names (out.c, parse.c) ---- */
 
 /** The schema name of an enum value in lowercase ("active"), or "?". */
 const char *ctl_enum_lower(const tnd_enum_desc *e, int v, char *buf, size_t len);

@@ -1,4 +1,5 @@
-/* Output helpers of tenderctl: JSON strings and error lines. */
+/* Output helpers of tenderctl: error lines and enum names. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -20,22 +21,16 @@ int ctl_status_fail(const tnd_status_info *st)
     return CTL_EXIT_STATUS + (st->code >= 0 && st->code <= 16 ? st->code : 2);
 }
 
-void out_json_str(FILE *f, const char *s)
+const char *ctl_enum_lower(const tnd_enum_desc *e, int v, char *buf, size_t len)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
+    for (size_t i = 0; i < e->n_values; i++)
+        if (e->values[i].number == v) {
+            size_t k = 0;
+            for (const char *s = e->values[i].name; *s && k + 1 < len; s++)
+                buf[k++] = (char)tolower((unsigned char)*s);
+            buf[k] = '\0';
+            return buf;
         }
-    }
-    fputc('"', f);
+    snprintf(buf, len, "%d", v);
+    return buf;
 }

@@ -323,3 +323,11 @@ const char *ctl_media_type(const char *name)
                 return types[i][1];
     return "application/octet-stream";
 }
+
+int ctl_enum_parse(const tnd_enum_desc *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_values; i++)
+        if (e->values[i].number > 0 && strcasecmp(e->values[i].name, name) == 0)
+            return e->values[i].number;
+    return -1;
+}
