@@ -126,8 +126,9 @@ static void test_life_cycle(void **state)
     path(doc, sizeof doc, "spec.pdf");
     write_file(doc, "%PDF-1.4 specification\n", 24);
 
-    /* Questions for 8 s, bids for 10 s, opened from 11 s on by both. */
-    time_t t0 = time(NULL), enquiry = t0 + 8, deadline = t0 + 10, opening = t0 + 11;
+    /* Questions for 20 s, bids for 22 s, opened from 23 s on by both: room for
+     * the steps before on a loaded machine (and under ASan). */
+    time_t t0 = time(NULL), enquiry = t0 + 20, deadline = t0 + 22, opening = t0 + 23;
     ctl("officer", "tender", "create", "--title", "Bridge repair", "--description",
         "Repair of the old bridge", "--budget", "1234567.89", "--currency", "EUR", "--deadline",
         at(dl, sizeof dl, deadline), "--opening", at(op, sizeof op, opening), "--enquiry-deadline",
