@@ -44,7 +44,7 @@ int cmd_backup(ctl_global *g, int argc, char **argv)
         return ctl_status_fail(&st);
     }
     if (g->json) {
-        out_json_msg(stdout, &tender_admin_v1_BackupResult_desc, &resp);
+        ctl_json_print(ctl_json_msg(&tender_admin_v1_BackupResult_desc, &resp));
     } else {
         char root[TND_B64_LEN(32) + 1] = "";
         if (resp.root.len == 32)
