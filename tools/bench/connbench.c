@@ -336,6 +336,9 @@ int main(int argc, char **argv)
     }
     if (c.failed)
         fprintf(stderr, "connbench: %ld failed; last error: %s\n", c.failed, c.last_error);
+    if (c.failed && !c.o.handshake)
+        fprintf(stderr, "connbench: tenderd closes connections above its --max-connections "
+                        "(default 10000) at once: start it with a higher limit\n");
 out:
     for (long i = 0; c.clients && i < c.o.n; i++)
         tnd_client_free(c.clients[i]);
