@@ -44,16 +44,6 @@ static int setup(void **state)
     return ctlrun_start_server(extra);
 }
 
-/* keys gen NAME into the test's keys folder; the public key into pub. */
-static void keys_gen(const char *name, char *pub, size_t len)
-{
-    char keys[300];
-    path(keys, sizeof keys, "keys");
-    ctl(NULL, "keys", "gen", name, "--dir", keys, NULL);
-    EXPECT(0);
-    first_line(pub, len);
-}
-
 /* bid submit as who into its bid folder; the new bid's id into id. */
 static void submit(const char *who, const char *tender, const char *price, char *id, size_t len)
 {
@@ -78,7 +68,7 @@ static const char *committee_file(char *committee, size_t len)
     if (made)
         return committee;
     for (int i = 0; i < 3; i++)
-        keys_gen(members[i], pub[i], sizeof pub[i]);
+        ctl_keys_gen(members[i], pub[i], sizeof pub[i]);
     snprintf(text, sizeof text, "officer %s\nadmin %s\nauditor %s\n", pub[0], pub[1], pub[2]);
     write_file(committee, text, strlen(text));
     made = true;

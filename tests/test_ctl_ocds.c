@@ -74,17 +74,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* keys gen NAME into the test's keys folder; the public key into pub. */
-static void keys_gen(const char *name, char *pub, size_t len)
-{
-    char keys[300];
-    path(keys, sizeof keys, "keys");
-    ctl(NULL, "keys", "gen", name, "--dir", keys, NULL);
-    EXPECT(0);
-    first_line(pub, len);
-    assert_int_equal(strlen(pub), 44);
-}
-
 /* tests/ocds_validate.py on package file f with more arguments; fails the
  * test with the validator's messages unless it exits 0. */
 static void validate(const char *f, const char *args)
@@ -118,8 +107,8 @@ static void test_life_cycle(void **state)
     (void)state;
     char pub[2][64], committee[300], text[1024], id[64], q[64], dl[32], eq[32], op[32], doc[300],
         out[300], args[600], kf[400], b1[64], b2[64], ocid[128];
-    keys_gen("officer", pub[0], sizeof pub[0]);
-    keys_gen("admin", pub[1], sizeof pub[1]);
+    ctl_keys_gen("officer", pub[0], sizeof pub[0]);
+    ctl_keys_gen("admin", pub[1], sizeof pub[1]);
     path(committee, sizeof committee, "members.txt");
     snprintf(text, sizeof text, "officer %s\nadmin %s\n", pub[0], pub[1]);
     write_file(committee, text, strlen(text));
@@ -275,8 +264,8 @@ static void test_cancelled(void **state)
 {
     (void)state;
     char id[64], dl[32], op[32], out[300], pub[2][64], committee[300], text[256];
-    keys_gen("chair1", pub[0], sizeof pub[0]);
-    keys_gen("chair2", pub[1], sizeof pub[1]);
+    ctl_keys_gen("chair1", pub[0], sizeof pub[0]);
+    ctl_keys_gen("chair2", pub[1], sizeof pub[1]);
     path(committee, sizeof committee, "chairs.txt");
     snprintf(text, sizeof text, "chair1 %s\nchair2 %s\n", pub[0], pub[1]);
     write_file(committee, text, strlen(text));

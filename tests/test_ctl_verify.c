@@ -189,15 +189,6 @@ static void verify_passes(void)
 
 /* ---- the life cycle -------------------------------------------------------- */
 
-static void keys_gen(const char *name, char *pub, size_t len)
-{
-    char keys[300];
-    path(keys, sizeof keys, "keys");
-    ctl(NULL, "keys", "gen", name, "--dir", keys, NULL);
-    EXPECT(0);
-    first_line(pub, len);
-}
-
 static void submit(const char *who, const char *price, const char *replaces, char *id, size_t len)
 {
     char bids[300];
@@ -219,7 +210,7 @@ static void test_life_cycle_verifies(void **state)
     char pub[3][64], committee[300], text[1024], dl[32], op[32], kf[400];
     static const char *const members[] = {"officer", "admin", "auditor"};
     for (int i = 0; i < 3; i++)
-        keys_gen(members[i], pub[i], sizeof pub[i]);
+        ctl_keys_gen(members[i], pub[i], sizeof pub[i]);
     path(committee, sizeof committee, "members.txt");
     snprintf(text, sizeof text, "officer %s\nadmin %s\nauditor %s\n", pub[0], pub[1], pub[2]);
     write_file(committee, text, strlen(text));

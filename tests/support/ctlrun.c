@@ -318,6 +318,16 @@ void sleep_until(time_t t)
     usleep(300000); /* the server's timers are not ours to the millisecond */
 }
 
+void ctl_keys_gen(const char *name, char *pub, size_t len)
+{
+    char keys[300];
+    path(keys, sizeof keys, "keys");
+    ctl(NULL, "keys", "gen", name, "--dir", keys, NULL);
+    EXPECT(0);
+    first_line(pub, len);
+    assert_int_equal(strlen(pub), 44);
+}
+
 const char *key_file(const char *name, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/keys/%s.key", ctl_dir, name);

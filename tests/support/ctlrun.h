@@ -99,6 +99,10 @@ const char *at(char *buf, size_t len, time_t t);
 /** Sleep until t, and a little more. */
 void sleep_until(time_t t);
 
+/** `tenderctl keys gen NAME --dir ctl_dir/keys`: a committee member's key
+ * pair; the public key (44 characters of base64) into pub. */
+void ctl_keys_gen(const char *name, char *pub, size_t len);
+
 /** The private key file `keys gen NAME` wrote into ctl_dir/keys. */
 const char *key_file(const char *name, char *buf, size_t len);
 
