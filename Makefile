@@ -17,7 +17,7 @@
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := libuv msgpack lmdb libssl libcrypto jansson
+PKGS    := libuv msgpack lmdb libssl libcrypto
 
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
@@ -40,6 +40,10 @@ LDLIBS   += $(PKG_LIBS) -lpthread
 SERVER_PKGS := inih libmicrohttpd
 SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
+# Only tenderctl writes JSON (jansson).
+CTL_PKGS := jansson
+CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
+CFLAGS   += $(shell pkg-config --cflags $(CTL_PKGS) 2>/dev/null)
 
 # ---- sources -----------------------------------------------------------------
 SCHEMAC_SRC := $(wildcard tools/schemac/*.c)
@@ -128,7 +132,7 @@ $(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBCOMMON)
 
 $(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBTENDER)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------------
 TEST_CFLAGS = -Iserver -Itests/support
