@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tender/verify.h"
+#include "record_verify.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 
@@ -185,14 +185,6 @@ static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *
     return 0;
 }
 
-static bool logged(const tnd_tender_record *r, int kind)
-{
-    for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].decoded && (int)r->events[i].ev.kind == kind)
-            return true;
-    return false;
-}
-
 static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
     tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
@@ -243,9 +235,10 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
         code = fetch_versions(c, r, st);
     /* The opening and the award are public once logged; asking earlier
      * would only be refused. */
-    if (!code && logged(r, EV(BIDS_OPENED)))
+    if (!code && tnd__vlast(r, EV(BIDS_OPENED), NULL) >= 0)
         code = fetch_bids(c, r, st);
-    if (!code && (logged(r, EV(AWARD_RECORDED)) || logged(r, EV(TENDER_UNSUCCESSFUL)))) {
+    if (!code && (tnd__vlast(r, EV(AWARD_RECORDED), NULL) >= 0 ||
+                  tnd__vlast(r, EV(TENDER_UNSUCCESSFUL), NULL) >= 0)) {
         tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
         code = tnd_client_unary(c, tender_awards_v1_Awards_Get_method, &ref, &r->award, NULL, st);
         r->has_award = code == 0;

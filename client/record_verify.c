@@ -3,7 +3,6 @@
  * event, the published versions and the bids against the deadline
  * (tender/verify.h). The opening, the award and the signatures are in
  * record_verify_open.c. */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +41,11 @@ int64_t tnd__vms(const tender_common_v1_Timestamp *t)
 
 bool tnd__vhash_is(const tnd_msg_desc *d, const void *msg, const tnd_bytes *h)
 {
-    uint8_t *enc = NULL, md[32];
-    size_t len = 0;
-    if (!h || h->len != 32 || tnd_msg_encode(d, msg, &enc, &len, NULL) != 0)
-        return false;
-    SHA256(enc, len, md);
-    free(enc);
-    return memcmp(md, h->data, 32) == 0;
+    tnd_bytes md = {0};
+    bool same = h && h->len == 32 && tnd_msg_hash(d, msg, &md) == 0 &&
+                memcmp(md.data, h->data, 32) == 0;
+    free(md.data);
+    return same;
 }
 
 bool tnd__vsame(const tnd_msg_desc *d, const void *a, const void *b)

@@ -1,6 +1,7 @@
 /* Internals of tnd_tender_record_verify (tender/verify.h), shared by
  * record_verify.c (the log, the versions, the deadline) and
- * record_verify_open.c (the opening, re-decryption, the award, signatures). */
+ * record_verify_open.c (the opening, re-decryption, the award, signatures);
+ * record_fetch.c uses tnd__vlast to know what is public yet. */
 #ifndef TND_CLIENT_RECORD_VERIFY_H
 #define TND_CLIENT_RECORD_VERIFY_H
 

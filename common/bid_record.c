@@ -13,25 +13,6 @@ static char *dup_str(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* SHA-256 of a message's codec encoding into a fresh 32-byte tnd_bytes. */
-static int hash_msg(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
-{
-    uint8_t *enc = NULL;
-    size_t len = 0;
-    int rc = tnd_msg_encode(d, msg, &enc, &len, NULL);
-    if (rc != 0)
-        return rc;
-    out->data = malloc(32);
-    if (!out->data) {
-        free(enc);
-        return TND_ENOMEM;
-    }
-    SHA256(enc, len, out->data);
-    out->len = 32;
-    free(enc);
-    return 0;
-}
-
 static int hash_documents(const tender_bids_v1_BidContent *c, tender_bids_v1_OpenedBid *o)
 {
     o->documents = calloc(c->n_documents ? c->n_documents : 1, sizeof *o->documents);
@@ -64,7 +45,7 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
             return TND_ENOMEM;
         *o->received = *b->received;
     }
-    int rc = hash_msg(&tender_bids_v1_SealedBid_desc, b, &o->envelope_hash);
+    int rc = tnd_msg_hash(&tender_bids_v1_SealedBid_desc, b, &o->envelope_hash);
     if (rc != 0)
         return rc;
     tender_bids_v1_BidContent c;

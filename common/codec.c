@@ -6,6 +6,7 @@
  * in-memory messages before tnd_msg_encode packs them.
  */
 #include <inttypes.h>
+#include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,5 +491,25 @@ int tnd_msg_encode(const tnd_msg_desc *d, const void *msg, uint8_t **out, size_t
     }
     *out = (uint8_t *)sb.data; /* handed over: the caller frees it */
     *out_len = sb.size;
+    return 0;
+}
+
+int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    if (rc != 0)
+        return rc;
+    free(out->data);
+    out->data = malloc(SHA256_DIGEST_LENGTH);
+    if (!out->data) {
+        free(buf);
+        out->len = 0;
+        return TND_ENOMEM;
+    }
+    SHA256(buf, len, out->data);
+    out->len = SHA256_DIGEST_LENGTH;
+    free(buf);
     return 0;
 }

@@ -1,7 +1,6 @@
 /* Pending writes, idempotent retries and small helpers for services (svc.h). */
 #include "svc.h"
 
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,26 +97,6 @@ int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst)
         rc = tnd_msg_decode(d, buf, len, dst, NULL);
     free(buf);
     return rc;
-}
-
-int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
-    if (rc != 0)
-        return rc;
-    free(out->data);
-    out->data = malloc(SHA256_DIGEST_LENGTH);
-    if (!out->data) {
-        free(buf);
-        out->len = 0;
-        return TND_ENOMEM;
-    }
-    SHA256(buf, len, out->data);
-    out->len = SHA256_DIGEST_LENGTH;
-    free(buf);
-    return 0;
 }
 
 static void op_free(tnd_op *op)

@@ -70,8 +70,6 @@ int64_t tnd_wall_ms(void);
 /** The actor of a caller, for event records (strings copied). */
 void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p);
 
-/** SHA-256 of a message's encoding into a bytes field. */
-int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out);
 
 /** strdup that never returns NULL for a non-NULL input without failing loudly. */
 char *tnd_strdup(const char *s);

@@ -124,6 +124,11 @@ TND_MUST_CHECK int tnd_msg_pack(const tnd_msg_desc *d, const void *msg, msgpack_
 TND_MUST_CHECK int tnd_msg_encode(const tnd_msg_desc *d, const void *msg, uint8_t **out,
                                   size_t *out_len, tnd_codec_err *err);
 
+/** SHA-256 of msg's encoding into out (its old data is freed; 32 fresh bytes):
+ * the object hashes the log, receipts and opening records carry.
+ * Returns 0, TND_ENOMEM or a tnd_msg_encode error. */
+TND_MUST_CHECK int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out);
+
 /** Decode an already unpacked object into msg (which must be initialised; on
  * failure it is left freed and initialised). Anything msg held before is freed
  * first: decoding replaces, it never merges. The object must come from
