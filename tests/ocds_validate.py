@@ -24,8 +24,8 @@ usage: ocds_validate.py PACKAGE [--ocds DIR] [--no-bids] [--opening TIME]
   its suppliers are parties with role "supplier" (unless it is cancelled);
   an unsuccessful award names no supplier.
 
-DIR defaults to ../shared/data/ocds from the repository root (the folder
-above tests/). Exit 0 when all holds, 1 with the reasons on stderr.
+DIR defaults to tests/data/ocds in the repository (tests/data/README.md
+says where each file comes from). Exit 0 when all holds, 1 with the reasons on stderr.
 Run it with Debian's /usr/bin/python3 (python3-jsonschema).
 """
 import argparse
@@ -104,7 +104,7 @@ def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser()
     ap.add_argument("package")
-    ap.add_argument("--ocds", default=os.path.join(repo, "..", "shared", "data", "ocds"))
+    ap.add_argument("--ocds", default=os.path.join(repo, "tests", "data", "ocds"))
     ap.add_argument("--no-bids", action="store_true")
     ap.add_argument("--opening")
     ap.add_argument("--tags")

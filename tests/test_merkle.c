@@ -1,5 +1,5 @@
 /* Unit tests of common/merkle.c: every RFC 6962 / RFC 9162 vector in
- * ../shared/data/vectors/merkle.txt (copied below), the negative cases of
+ * tests/data/vectors/merkle.txt (copied below), the negative cases of
  * transparency-dev/merkle's test data, and property tests on an in-memory
  * store: every inclusion and consistency proof of trees up to N_PROP leaves
  * verifies, any flipped bit is refused, and proofs cost O(log n) reads. */

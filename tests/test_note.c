@@ -1,6 +1,6 @@
 /* Unit tests of common/note.c and common/b64.c: RFC 8032 Ed25519 tests 1-3,
  * the C2SP signed-note example, the checkpoint signed with RFC 8032 test
- * key 1 (all from ../shared/data/vectors/ed25519.txt, copied below), and the
+ * key 1 (all from tests/data/vectors/ed25519.txt, copied below), and the
  * notes, verifier keys and checkpoints that must be refused. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -433,7 +433,7 @@ grep -q "\"ocid\": \"ocds-tndrd-$id\"" ocds.json || fail "the export has no ocid
 for who in asphalt roads paving; do
     grep -q "\"amount\": ${price[$who]}," ocds.json || fail "the export lacks the bid of ${price[$who]} KRW"
 done
-schema=$repo/../shared/data/ocds
+schema=$repo/tests/data/ocds
 if [ -x /usr/bin/python3 ] && [ -d "$schema" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
     say "Checked against the official OCDS 1.1.5 JSON Schema with the bids extension:"
     want=${price[asphalt]}:KRW,${price[roads]}:KRW,${price[paving]}:KRW
