@@ -1,4 +1,4 @@
-/* The status code of every refusal that docs/PROTOCOL.md section 10
+/* The status code of every refusal that docs/PROTOCOL.md section 11
  * ("Refusals by method") lists, one test per row and in the same order, on
  * one in-process server. Rows share the server and its tenders: the empty
  * log is asked about before anything is logged, and tender L's deadline and
@@ -52,8 +52,8 @@ static tender ta, tl;
 static char draft_id[64];
 
 /* A's bid of the supplier: replaced, withdrawn and asked about by rows. */
-static char bid_id[40];
-static uint8_t bid_nonce[32];
+static char bid_id[40], tl_bid_id[40];
+static uint8_t bid_nonce[32], tl_bid_nonce[32];
 
 static void cfg(tnd_config *c)
 {
@@ -279,7 +279,7 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* ---- 10.1 Every method ---- */
+/* ---- 11.1 Every method ---- */
 
 static const tender_health_v1_HealthCheckRequest health_req = {.service = ""};
 
@@ -343,7 +343,7 @@ static void any_unary_two_messages(void **state)
     assert_non_null(strstr(msg, "exactly one request message"));
 }
 
-/* ---- 10.2 Log ---- */
+/* ---- 11.2 Log ---- */
 
 static const tender_common_v1_Empty empty_req = {0};
 
@@ -362,6 +362,10 @@ static void log_inclusion_empty(void **state)
     tender_log_v1_InclusionProofRequest q = {.index = 0};
     EXPECT(TND_STATUS_NOT_FOUND, call(&anon, L(GetInclusionProof),
                                       &tender_log_v1_InclusionProofRequest_desc, &q, NULL, NULL));
+    tender_log_v1_ConsistencyProofRequest c = {.first = 1};
+    EXPECT(TND_STATUS_NOT_FOUND,
+           call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
+                NULL, NULL));
 }
 
 /* 9 */
@@ -401,6 +405,13 @@ static void log_beyond(void **state)
     EXPECT(TND_STATUS_OUT_OF_RANGE,
            call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q, NULL,
                 NULL));
+    tender_log_v1_LeavesRequest lq = {.start = 1000000};
+    EXPECT(TND_STATUS_OUT_OF_RANGE,
+           call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &lq, NULL, NULL));
+    tender_log_v1_ConsistencyProofRequest c = {.first = 1, .second = 1000000};
+    EXPECT(TND_STATUS_OUT_OF_RANGE,
+           call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
+                NULL, NULL));
 }
 
 /* 12 */
@@ -413,7 +424,7 @@ static void log_consistency_from_zero(void **state)
                 NULL, NULL));
 }
 
-/* ---- 10.3 Tenders ---- */
+/* ---- 11.3 Tenders ---- */
 
 /* 13 */
 static void tenders_get_unknown(void **state)
@@ -493,6 +504,10 @@ static void tenders_publish_twice(void **state)
     tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
            call(&off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    tender_tenders_v1_TenderFields f = {.title = "Edited"};
+    tender_tenders_v1_EditTenderRequest q = {.id = ta.id, .fields = &f};
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           call(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
 }
 
 /* 21 */
@@ -533,7 +548,7 @@ static void tenders_answer_bad_question_id(void **state)
            call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
 }
 
-/* ---- 10.4 Bids ---- */
+/* ---- 11.4 Bids ---- */
 
 /* 25 */
 static void bids_submit_nothing(void **state)
@@ -646,6 +661,10 @@ static void bids_submit_same_id_twice(void **state)
     EXPECT(TND_STATUS_OK, submit(&sup, &b, bid_nonce, NULL));
     EXPECT(TND_STATUS_ALREADY_EXISTS, submit(&sup, &b, bid_nonce, NULL));
     tender_bids_v1_SealedBid_free(&b);
+    /* and one in L, for the late withdrawal */
+    seal("supplier", tl.id, tl.opening_pk, NULL, &b, tl_bid_nonce, tl_bid_id);
+    EXPECT(TND_STATUS_OK, submit(&sup, &b, tl_bid_nonce, NULL));
+    tender_bids_v1_SealedBid_free(&b);
 }
 
 /* 34 */
@@ -670,6 +689,8 @@ static void bids_status_wrong_nonce(void **state)
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id, .owner_nonce = {n, 32}};
     EXPECT(TND_STATUS_NOT_FOUND,
            call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
     r.owner_nonce = (tnd_bytes){bid_nonce, 32};
     EXPECT(TND_STATUS_NOT_FOUND, /* the right nonce, another supplier's key */
            call(&sup2, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
@@ -682,6 +703,8 @@ static void bids_withdraw_without_nonce(void **state)
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
            call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+    EXPECT(TND_STATUS_INVALID_ARGUMENT,
+           call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
 }
 
 /* 37 */
@@ -751,9 +774,22 @@ static void bids_submit_late(void **state)
     wait_until(tl.deadline_ms + 50);
     EXPECT(TND_STATUS_FAILED_PRECONDITION, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
+    tender_bids_v1_BidRef r = {.tender_id = tl.id, .bid_id = tl_bid_id,
+                               .owner_nonce = {tl_bid_nonce, 32}};
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
 }
 
 /* 44 */
+static void tenders_ask_after_enquiry(void **state)
+{
+    (void)state;
+    tender_tenders_v1_AskQuestionRequest q = {.tender_id = tl.id, .text = "Too late?"};
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           call(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &q, NULL, NULL));
+}
+
+/* 45 */
 static void bids_share_does_not_fit(void **state)
 {
     (void)state;
@@ -764,7 +800,7 @@ static void bids_share_does_not_fit(void **state)
     EXPECT(TND_STATUS_INVALID_ARGUMENT, submit_share(&off, &tl, 0, wrong));
 }
 
-/* 45 */
+/* 46 */
 static void bids_share_twice(void **state)
 {
     (void)state;
@@ -772,7 +808,7 @@ static void bids_share_twice(void **state)
     EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&off, &tl, 0, tl.shares[0]));
 }
 
-/* 46 */
+/* 47 */
 static void bids_share_after_opening(void **state)
 {
     (void)state;
@@ -780,9 +816,9 @@ static void bids_share_after_opening(void **state)
     EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&adm, &tl, 1, tl.shares[1]));
 }
 
-/* ---- 10.5 Awards, Admin, Health, Reflection ---- */
+/* ---- 11.5 Awards, Admin, Health, Reflection ---- */
 
-/* 47 */
+/* 48 */
 static void awards_get_none(void **state)
 {
     (void)state;
@@ -791,7 +827,7 @@ static void awards_get_none(void **state)
                                       &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
-/* 48 */
+/* 49 */
 static void awards_get_by_bad_id(void **state)
 {
     (void)state;
@@ -800,7 +836,7 @@ static void awards_get_by_bad_id(void **state)
                                              &tender_awards_v1_AwardRef_desc, &r, NULL, NULL));
 }
 
-/* 49 */
+/* 50 */
 static void admin_backup_off(void **state)
 {
     (void)state;
@@ -809,7 +845,7 @@ static void admin_backup_off(void **state)
                                                 NULL));
 }
 
-/* 50 */
+/* 51 */
 static void health_unknown_service(void **state)
 {
     (void)state;
@@ -818,7 +854,7 @@ static void health_unknown_service(void **state)
                                       &tender_health_v1_HealthCheckRequest_desc, &q, NULL, NULL));
 }
 
-/* 51 */
+/* 52 */
 static void reflection_unknown_service(void **state)
 {
     (void)state;
@@ -874,6 +910,7 @@ int main(void)
         cmocka_unit_test(bids_share_not_a_member),
         cmocka_unit_test(bids_share_before_opening),
         cmocka_unit_test(bids_submit_late),
+        cmocka_unit_test(tenders_ask_after_enquiry),
         cmocka_unit_test(bids_share_does_not_fit),
         cmocka_unit_test(bids_share_twice),
         cmocka_unit_test(bids_share_after_opening),
