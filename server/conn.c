@@ -165,11 +165,15 @@ static void on_handshake(tnd_tls_stream *s, int status)
         tnd_conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
 }
 
-/* The peer's settings; zero means "use the default". */
+/* The peer's settings; zero means "use the default". A later SETTINGS that
+ * changes a window moves the send windows already in use by the difference,
+ * as HTTP/2 does (docs/PROTOCOL.md, section 5): calls open on this
+ * connection keep what they spent and gain or lose only the change. */
 static void apply_settings(tnd_conn *c, const tnd_settings *s)
 {
     tnd_settings *p = &c->peer_settings;
     int64_t old_conn = p->conn_window;
+    int64_t old_stream = p->initial_window;
     p->max_frame = s->max_frame ? s->max_frame : TND_DEFAULT_MAX_FRAME;
     p->max_streams = s->max_streams ? s->max_streams : 1024;
     p->initial_window = s->initial_window ? s->initial_window : 1u << 20;
@@ -179,7 +183,12 @@ static void apply_settings(tnd_conn *c, const tnd_settings *s)
         c->send_window = p->conn_window;
     else
         c->send_window += (int64_t)p->conn_window - old_conn;
+    if (c->got_settings && p->initial_window != old_stream)
+        for (size_t b = 0; b < TND_CALL_BUCKETS; b++)
+            for (tnd_call *k = c->calls[b]; k; k = k->hnext)
+                k->send_window += (int64_t)p->initial_window - old_stream;
     c->got_settings = true;
+    tnd_call_flush_blocked(c);
 }
 
 static void handle_ping(tnd_conn *c, const tnd_frame *f)

@@ -8,11 +8,18 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tender/bid.h"
 #include "tender/sealed.h"
+
+/* docs/SEALED.md, the worked example */
+#define EXAMPLE_OWNER_TAG "534712c454444ab6dcbb87b61020dddbe754cbc5799ca2d2312e1c69af961887"
+#define EXAMPLE_DIGEST "dc53bad6855bf81f9a7a90605a0f3e22c0a4ce3a47b9691405d9b00c26b041e5"
+#define EXAMPLE_SIGNATURE "51c43559529d3c6f596d7f7a80cc8540ea0f52247ce120cbcb8609e2b8fbb85de6fd3469904634680d1e064da52e5c07d1e0ad4501aca4e7ff86cd8fc6ea270c"
+#define EXAMPLE_ENVELOPE_HASH "1e8811ab9199f566545290435796f8bd4a29a740398eb6d4b9ae4dd0f4857fb9"
 
 static uint8_t open_sk[32], open_pk[32];
 static EVP_PKEY *supplier;
@@ -129,11 +136,71 @@ static void test_tampering_caught(void **state)
     tender_bids_v1_SealedBid_free(&b);
 }
 
+static void hex_to(const char *hex, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(sscanf(hex + 2 * i, "%2hhx", &out[i]), 1);
+}
+
+static void assert_hex(const uint8_t *got, size_t n, const char *want)
+{
+    char h[2 * 64 + 1];
+    for (size_t i = 0; i < n; i++)
+        sprintf(h + 2 * i, "%02x", got[i]);
+    assert_string_equal(h, want);
+}
+
+/* The worked example of docs/SEALED.md, "The supplier's signature" and "The
+ * stored envelope": owner tag, digest, signature and envelope hash of fixed
+ * inputs, with the Ed25519 key of RFC 8032's first test vector. */
+static void test_envelope_example(void **state)
+{
+    (void)state;
+    uint8_t sk[32], pk[32], nonce[32], fp[32], enc[32], tag[32], d[32], sig[64];
+    hex_to("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", sk, 32);
+    hex_to("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", pk, 32);
+    hex_to("1ce698f789b8f5ba94a4554528259a42064a3298a037bd07d7d6925760adce52", fp, 32);
+    for (int i = 0; i < 32; i++) {
+        nonce[i] = (uint8_t)i;
+        enc[i] = (uint8_t)(0x20 + i);
+    }
+    assert_int_equal(tnd_bid_owner_tag(nonce, pk, tag), 0);
+    assert_hex(tag, 32, EXAMPLE_OWNER_TAG);
+    static const char ct[] = "not really a ciphertext";
+    tender_common_v1_Timestamp received = {.seconds = 1764583200, .nanos = 250000000};
+    tender_bids_v1_SealedBid b = {.bid_id = "B-000102030405060708090a0b0c0d0e0f",
+                                  .tender_id = "T-2026-000001",
+                                  .opening_key_fingerprint = {fp, 32},
+                                  .owner_tag = {tag, 32},
+                                  .enc = {enc, 32},
+                                  .ciphertext = {(uint8_t *)ct, sizeof ct - 1},
+                                  .received = &received,
+                                  .state = tender_bids_v1_BidState_SUBMITTED};
+    assert_int_equal(tnd_bid_digest(&b, d), 0);
+    assert_hex(d, 32, EXAMPLE_DIGEST);
+    /* Ed25519 as RFC 8032 defines it (not Ed25519ph): the message is the digest. */
+    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, 32);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    size_t sl = sizeof sig;
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(md, sig, &sl, d, 32), 1);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    assert_hex(sig, 64, EXAMPLE_SIGNATURE);
+    b.signature = (tnd_bytes){sig, 64};
+    assert_int_equal(tnd_bid_verify(&b, pk), 0);
+    tnd_bytes h = {0};
+    assert_int_equal(tnd_msg_hash(&tender_bids_v1_SealedBid_desc, &b, &h), 0);
+    assert_hex(h.data, 32, EXAMPLE_ENVELOPE_HASH);
+    free(h.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_and_open),
         cmocka_unit_test(test_tampering_caught),
+        cmocka_unit_test(test_envelope_example),
     };
     return cmocka_run_group_tests_name("bid", tests, setup, teardown);
 }

@@ -399,6 +399,39 @@ static void test_wrong_ca(void **state)
     test_rmtree(dir);
 }
 
+/* A fresh client opens its first call and queues an upload larger than the
+ * 65535 bytes it may send before the server's SETTINGS arrive. When they
+ * arrive, the call's window grows by the difference (the HTTP/2 rule), so
+ * the upload goes on; were it left at 65535, the first message would take
+ * it below zero and the server, which gives credit back only per half of
+ * its 8 MiB window, would never send more: the call would stall until its
+ * deadline. */
+static void test_upload_before_settings(void **state)
+{
+    (void)state;
+    tnd_client *c = open_client("officer", ts.port);
+    tnd_client_stream *s;
+    tnd_status_info st;
+    tnd_call_opts opts = {.timeout_ms = 5000};
+    static uint8_t blob[200000];
+    memset(blob, 'b', sizeof blob);
+    assert_int_equal(tnd_client_stream_open(c, tender_test_v1_Sample_ClientStream_method, NULL,
+                                            &opts, &s, &st), 0);
+    for (int i = 0; i < 3; i++) {
+        tender_test_v1_Scalars m = {.i64 = 1, .by = {blob, sizeof blob}};
+        assert_int_equal(tnd_client_stream_send(s, &m, &st), 0);
+    }
+    tender_test_v1_Scalars resp;
+    int rc = tnd_client_stream_finish(s, &resp, &st);
+    if (rc != 0)
+        fprintf(stderr, "finish: %d %s\n", st.code, st.message);
+    assert_int_equal(rc, 0);
+    assert_int_equal(resp.i64, 3);
+    tender_test_v1_Scalars_free(&resp);
+    tnd_client_stream_close(s);
+    tnd_client_free(c);
+}
+
 /* ---- a server with small windows and a short idle timeout ---- */
 
 static void small_cfg(tnd_config *cfg)
@@ -479,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_unary),
         cmocka_unit_test(test_server_stream),
         cmocka_unit_test(test_client_stream_and_bidi),
+        cmocka_unit_test(test_upload_before_settings),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_async_cancel),
         cmocka_unit_test(test_connection_refused),

@@ -823,6 +823,44 @@ static void test_keys(void **state)
     free(m);
 }
 
+/* What a receiver keeps of what was sent (docs/PROTOCOL.md, section 10):
+ * fields in any order, explicit defaults, an empty nested message, map
+ * entries in the order sent. The re-encoding, which every hash covers, puts
+ * fields in ascending order, drops singular defaults and empty containers,
+ * keeps optional presence and the empty message, and keeps map order. */
+static void test_reencoding_of_what_was_sent(void **state)
+{
+    (void)state;
+    static const uint8_t in[] = {
+        0x86,                   /* Containers, 6 fields, out of order */
+        0x0e, 0x84,             /* child = {7: "", 2: 0, 1: false, 17: ""} */
+        0x07, 0xa0, 0x02, 0x00, 0x01, 0xc2, 0x11, 0xa0,
+        0x0d, 0x82,             /* m_str = {"b": "1", "a": "2"} */
+        0xa1, 'b', 0xa1, '1', 0xa1, 'a', 0xa1, '2',
+        0x01, 0x90,             /* r_bool = [] */
+        0x0b, 0x80,             /* m_int = {} */
+        0x0a, 0x91, 0x80,       /* r_msg = [{}] */
+        0x02, 0xc0};            /* r_i32 = nil: absent */
+    static const uint8_t want[] = {
+        0x83,
+        0x0a, 0x91, 0x80,
+        0x0d, 0x82, 0xa1, 'b', 0xa1, '1', 0xa1, 'a', 0xa1, '2',
+        0x0e, 0x81, 0x11, 0xa0};
+    Containers c;
+    tender_test_v1_Containers_init(&c);
+    tnd_codec_err err = {{0}};
+    assert_int_equal(tnd_msg_decode(CONTAINERS, in, sizeof in, &c, &err), 0);
+    assert_non_null(c.child);
+    assert_true(c.child->has_opt_s);
+    uint8_t *out;
+    size_t len;
+    encode_ok(CONTAINERS, &c, &out, &len);
+    assert_int_equal(len, sizeof want);
+    assert_memory_equal(out, want, sizeof want);
+    free(out);
+    tender_test_v1_Containers_free(&c);
+}
+
 static void test_strings(void **state)
 {
     (void)state;
@@ -1098,6 +1136,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_integer_ranges),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_reencoding_of_what_was_sent),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_default_limits),

@@ -383,6 +383,48 @@ static void test_slow_reader_bounded(void **state)
     rawconn_close(&c);
 }
 
+static void send_settings(rawconn *c, uint32_t initial_window, uint32_t conn_window)
+{
+    tnd_settings s = {4u << 20, 1024, initial_window, 16384, conn_window};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_settings(&sb, &s), 0);
+    assert_int_equal(rawconn_send(c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* A later SETTINGS that raises initial_window gives calls already open the
+ * difference (the HTTP/2 rule): a stream held back by its window resumes
+ * without any WINDOW frame from the client. */
+static void test_settings_window_applies_to_open_streams(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    send_settings(&c, 16384, 64u << 20);
+    const int total = 40, pad = 4096; /* about 160 KiB against a 16 KiB window */
+    tender_test_v1_Scalars req = {.u32 = (uint32_t)total, .i32 = pad};
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    int got = 0, status = -1;
+    tnd_frame f;
+    while (rawconn_read(&c, &f, 500, true) == 0 && f.type == TND_FRAME_MESSAGE)
+        got++;
+    assert_true(got > 0);
+    assert_true(got <= 16384 / pad + 1); /* held by the 16 KiB window */
+    send_settings(&c, 1u << 20, 64u << 20);
+    while (rawconn_read(&c, &f, T_MS, true) == 0) {
+        if (f.type == TND_FRAME_MESSAGE) {
+            got++;
+        } else if (f.type == TND_FRAME_STATUS) {
+            status = (int)f.u.status.code;
+            break;
+        }
+    }
+    assert_int_equal(status, TND_STATUS_OK);
+    assert_int_equal(got, total);
+    rawconn_close(&c);
+}
+
 /* ---- malformed input: each on its own connection, which is closed with
  * GOAWAY, while another connection keeps working ---- */
 
@@ -894,6 +936,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_huge_map_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_huge_map_payload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_frame_must_be_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_window_applies_to_open_streams, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_unknown_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anonymous_refused_role_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_role_refused, setup, teardown),
