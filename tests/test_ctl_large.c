@@ -1,0 +1,256 @@
+/* End-to-end tests of answers larger than one frame, with the real tenderd
+ * and tenderctl: a 15 MiB sealed bid is submitted, opened and passes
+ * `tenderctl audit verify` (GetSealedBids sends it in pieces), and a tender
+ * with 400 long answered questions (about 4.8 MB) lists them all (Questions
+ * in pages). Clients that do not ask for pieces or pages get a clear
+ * RESOURCE_EXHAUSTED instead of a frame above their limit. */
+/* cmocka.h needs these first. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctlrun.h"
+#include "tender/client.h"
+#include "tender_schema.h"
+
+#define N_QUESTIONS 400
+#define BIG_DOC (15u << 20)
+
+static char vkey[400];
+
+static int setup(void **state)
+{
+    (void)state;
+    char db[300];
+    if (ctlrun_init("/tmp/tnd_large_XXXXXX", NULL) != 0)
+        return -1;
+    path(db, sizeof db, "db");
+    if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0)
+        return -1;
+    return ctlrun_start_server(NULL);
+}
+
+/* A libtender client of the test server as who (NULL: anonymous). */
+static tnd_client *client_as(const char *who)
+{
+    char server[64], ca[320], cert[320], key[320], err[256];
+    snprintf(server, sizeof server, "127.0.0.1:%d", ctl_port);
+    snprintf(ca, sizeof ca, "%s/ca.crt", ctl_pki);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    o.server = server;
+    o.ca_file = ca;
+    if (who) {
+        snprintf(cert, sizeof cert, "%s/%s.crt", ctl_pki, who);
+        snprintf(key, sizeof key, "%s/%s.key", ctl_pki, who);
+        o.cert_file = cert;
+        o.key_file = key;
+    }
+    tnd_client *c = NULL;
+    if (tnd_client_open(&o, &c, err, sizeof err) != 0)
+        fail_msg("client: %s", err);
+    return c;
+}
+
+/* The whole stdout of the last ctl() run (it may exceed R.out). */
+static char *last_out(void)
+{
+    char p[300];
+    path(p, sizeof p, "ctl.out");
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static size_t count(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_big_bid_opens_and_verifies(void **state)
+{
+    (void)state;
+    char pub[64], committee[300], text[256], dl[32], op[32], kf[400], tender[64], doc[300],
+        bids[300], id[64];
+    ctl_keys_gen("officer", pub, sizeof pub);
+    path(committee, sizeof committee, "members.txt");
+    snprintf(text, sizeof text, "officer %s\n", pub);
+    write_file(committee, text, strlen(text));
+    time_t t0 = time(NULL), deadline = t0 + 12, opening = t0 + 13;
+    ctl("officer", "tender", "create", "--title", "Bridge survey with drawings", "--budget",
+        "900000", "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
+        at(op, sizeof op, opening), "--committee", committee, "--threshold", "1", NULL);
+    EXPECT(0);
+    first_line(tender, sizeof tender);
+    ctl("officer", "tender", "publish", tender, NULL);
+    EXPECT(0);
+
+    /* 15 MiB of drawings: the sealed bid is one envelope of about 15 MiB. */
+    char *big = malloc(BIG_DOC);
+    assert_non_null(big);
+    for (size_t i = 0; i < BIG_DOC; i++)
+        big[i] = (char)(i * 31 + i / 4099);
+    path(doc, sizeof doc, "drawings.bin");
+    write_file(doc, big, BIG_DOC);
+    free(big);
+    path(bids, sizeof bids, "bids-supplier");
+    ctl("supplier", "--log-key", vkey, "bid", "submit", tender, "--price", "800000",
+        "--currency", "KRW", "--doc", doc, "--bids-dir", bids, NULL);
+    EXPECT(0);
+    first_line(id, sizeof id);
+    path(bids, sizeof bids, "bids-supplier2");
+    ctl("supplier2", "--log-key", vkey, "bid", "submit", tender, "--price", "850000",
+        "--currency", "KRW", "--bids-dir", bids, NULL);
+    EXPECT(0);
+    assert_true(time(NULL) < deadline); /* else the test machine is too slow for this plan */
+
+    sleep_until(opening);
+    ctl("officer", "open", tender, "--key", key_file("officer", kf, sizeof kf), NULL);
+    EXPECT(0);
+    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, NULL);
+    EXPECT(0);
+    HAS_NOT(R.out, "FAIL");
+    HAS(R.out, "ok    decryption");
+    HAS(R.out, "2 sealed bid(s) match them");
+    HAS(R.out, "re-decrypting the 2 bid(s) in force");
+
+    /* A client that does not take pieces (as before them) gets a status
+     * that says why, and its connection serves the next call. */
+    tnd_client *c = client_as(NULL);
+    tender_tenders_v1_TenderRef ref = {.id = tender};
+    tnd_client_stream *s;
+    tnd_status_info st;
+    assert_int_equal(tnd_client_stream_open(c, tender_bids_v1_Bids_GetSealedBids_method, &ref,
+                                            NULL, &s, &st),
+                     0);
+    tender_bids_v1_SealedBid b;
+    while (tnd_client_stream_next(s, &b, &st) == 1)
+        tender_bids_v1_SealedBid_free(&b);
+    tnd_client_stream_close(s);
+    assert_int_equal(st.code, TND_STATUS_RESOURCE_EXHAUSTED);
+    HAS(st.message, id);
+    HAS(st.message, "pieces");
+    tender_tenders_v1_Tender t;
+    assert_int_equal(tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, &t, NULL,
+                                      &st),
+                     0);
+    tender_tenders_v1_Tender_free(&t);
+    tnd_client_free(c);
+}
+
+static void test_many_long_questions_list(void **state)
+{
+    (void)state;
+    char dl[32], op[32], enq[32], tender[64], pub[64], committee[300], text[256];
+    ctl_keys_gen("admin", pub, sizeof pub);
+    path(committee, sizeof committee, "members2.txt");
+    snprintf(text, sizeof text, "admin %s\n", pub);
+    write_file(committee, text, strlen(text));
+    future(dl, sizeof dl, 30);
+    future(op, sizeof op, 30.5);
+    future(enq, sizeof enq, 20);
+    ctl("officer", "tender", "create", "--title", "Questions galore", "--budget", "1000",
+        "--currency", "EUR", "--deadline", dl, "--opening", op, "--enquiry-deadline", enq,
+        "--committee", committee, "--threshold", "1", NULL);
+    EXPECT(0);
+    first_line(tender, sizeof tender);
+    ctl("officer", "tender", "publish", tender, NULL);
+    EXPECT(0);
+
+    /* 400 questions of 4000 characters answered with 8000: about 4.8 MB,
+     * within the schema's limits, over one connection per side. */
+    static char q[4001], a[8001];
+    memset(q, 'q', sizeof q - 1);
+    memset(a, 'a', sizeof a - 1);
+    tnd_client *sup = client_as("supplier"), *off = client_as("officer");
+    tnd_status_info st;
+    for (int i = 1; i <= N_QUESTIONS; i++) {
+        char qid[16];
+        snprintf(qid, sizeof qid, "Q-%d", i);
+        tender_tenders_v1_AskQuestionRequest ask = {.tender_id = tender, .text = q};
+        tender_tenders_v1_AnswerQuestionRequest ans = {
+            .tender_id = tender, .question_id = qid, .answer = a};
+        tender_tenders_v1_Question r;
+        if (tnd_client_unary(sup, tender_tenders_v1_Tenders_Ask_method, &ask, &r, NULL, &st))
+            fail_msg("ask %d: %s", i, st.message);
+        tender_tenders_v1_Question_free(&r);
+        if (tnd_client_unary(off, tender_tenders_v1_Tenders_Answer_method, &ans, &r, NULL, &st))
+            fail_msg("answer %d: %s", i, st.message);
+        tender_tenders_v1_Question_free(&r);
+    }
+    tnd_client_free(off);
+
+    ctl(NULL, "question", "list", tender, NULL);
+    EXPECT(0);
+    char *out = last_out();
+    assert_int_equal(count(out, "\n  Q: qqqq"), N_QUESTIONS);
+    assert_int_equal(count(out, "\n  A: aaaa"), N_QUESTIONS);
+    HAS(out, "Q-1  asked");
+    HAS(out, "\nQ-400  asked");
+    free(out);
+    ctl(NULL, "--json", "question", "list", tender, NULL);
+    EXPECT(0);
+    out = last_out();
+    assert_true(json_ok(out));
+    assert_int_equal(count(out, "\"id\":\"Q-"), N_QUESTIONS);
+    free(out);
+
+    /* A client that asks for everything at once (as before pages): a clear
+     * RESOURCE_EXHAUSTED, and the connection goes on. */
+    tender_tenders_v1_ListQuestionsRequest lq = {.tender_id = tender};
+    tender_tenders_v1_ListQuestionsResponse lr;
+    assert_int_equal(tnd_client_unary(sup, tender_tenders_v1_Tenders_Questions_method, &lq, &lr,
+                                      NULL, &st),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    HAS(st.message, "ask in pages");
+    lq.page_size = 7;
+    assert_int_equal(tnd_client_unary(sup, tender_tenders_v1_Tenders_Questions_method, &lq, &lr,
+                                      NULL, &st),
+                     0);
+    assert_int_equal(lr.n_questions, 7);
+    assert_string_equal(lr.next_cursor, "Q-7");
+    tender_tenders_v1_ListQuestionsResponse_free(&lr);
+    lq.cursor = "Q-396";
+    assert_int_equal(tnd_client_unary(sup, tender_tenders_v1_Tenders_Questions_method, &lq, &lr,
+                                      NULL, &st),
+                     0);
+    assert_int_equal(lr.n_questions, 4);
+    assert_string_equal(lr.questions[0].id, "Q-397");
+    assert_true(!lr.next_cursor || !*lr.next_cursor);
+    tender_tenders_v1_ListQuestionsResponse_free(&lr);
+    lq.cursor = "B-1";
+    assert_int_equal(tnd_client_unary(sup, tender_tenders_v1_Tenders_Questions_method, &lq, &lr,
+                                      NULL, &st),
+                     TND_STATUS_INVALID_ARGUMENT);
+    tnd_client_free(sup);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_big_bid_opens_and_verifies),
+        cmocka_unit_test(test_many_long_questions_list),
+        cmocka_unit_test(test_server_stops_cleanly),
+    };
+    return cmocka_run_group_tests_name("ctl_large", tests, setup, ctlrun_teardown);
+}
