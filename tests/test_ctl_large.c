@@ -13,6 +13,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,13 @@
 
 #include "ctlrun.h"
 #include "tender/client.h"
+#include "tender/pages.h"
 #include "tender_schema.h"
 
 #define N_QUESTIONS 400
 #define BIG_DOC (15u << 20)
 
-static char vkey[400];
+static char vkey[400], opened[64]; /* the tender the first test opens */
 
 static int setup(void **state)
 {
@@ -133,6 +135,7 @@ static void test_big_bid_opens_and_verifies(void **state)
     HAS(R.out, "ok    decryption");
     HAS(R.out, "2 sealed bid(s) match them");
     HAS(R.out, "re-decrypting the 2 bid(s) in force");
+    snprintf(opened, sizeof opened, "%s", tender);
 
     /* A client that does not take pieces (as before them) gets a status
      * that says why, and its connection serves the next call. */
@@ -156,6 +159,124 @@ static void test_big_bid_opens_and_verifies(void **state)
                      0);
     tender_tenders_v1_Tender_free(&t);
     tnd_client_free(c);
+}
+
+/* Read (value NULL) or write the opening record of tender in the running
+ * server's database, behind its back, as tests/test_ctl_verify.c does. No
+ * assertion inside the transaction: a jump out would leave it open. */
+static int opening_db(const char *tender, tender_bids_v1_OpeningRecord *rec, bool write)
+{
+    char db[300];
+    path(db, sizeof db, "db");
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    int rc = mdb_env_create(&env);
+    if (rc == 0 && (rc = mdb_env_set_maxdbs(env, 32)) == 0 &&
+        (rc = mdb_env_open(env, db, MDB_NOTLS, 0600)) == 0 &&
+        (rc = mdb_txn_begin(env, NULL, write ? 0 : MDB_RDONLY, &txn)) == 0) {
+        MDB_val k = {.mv_size = strlen(tender), .mv_data = (void *)tender}, v;
+        uint8_t *enc = NULL;
+        size_t len = 0;
+        if ((rc = mdb_dbi_open(txn, "openings", 0, &dbi)) == 0) {
+            if (!write && (rc = mdb_get(txn, dbi, &k, &v)) == 0)
+                rc = tender_bids_v1_OpeningRecord_decode(rec, v.mv_data, v.mv_size, NULL);
+            if (write && (rc = tender_bids_v1_OpeningRecord_encode(rec, &enc, &len, NULL)) == 0) {
+                v = (MDB_val){.mv_size = len, .mv_data = enc};
+                rc = mdb_put(txn, dbi, &k, &v, 0);
+            }
+        }
+        if (rc == 0 && write)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        free(enc);
+    }
+    mdb_env_close(env);
+    return rc;
+}
+
+/* GetOpening in pages: an opening record of about 9 MB (300 more bids of
+ * 100 documents each, written into the database) comes whole to tenderctl
+ * and to tnd_opening_fetch, and hashes exactly as stored. */
+static void test_big_opening_record_in_pages(void **state)
+{
+    (void)state;
+    assert_true(*opened); /* the first test opened a tender */
+    tender_bids_v1_OpeningRecord rec, orig, got;
+    tender_bids_v1_OpeningRecord_init(&rec);
+    tender_bids_v1_OpeningRecord_init(&orig);
+    assert_int_equal(opening_db(opened, &orig, false), 0);
+    assert_int_equal(opening_db(opened, &rec, false), 0);
+    size_t n0 = rec.n_bids, more = 300;
+    rec.bids = realloc(rec.bids, (n0 + more) * sizeof *rec.bids);
+    assert_non_null(rec.bids);
+    char name[251];
+    memset(name, 'd', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    for (size_t i = n0; i < n0 + more; i++) {
+        tender_bids_v1_OpenedBid *b = &rec.bids[i];
+        tender_bids_v1_OpenedBid_init(b);
+        char id[40];
+        snprintf(id, sizeof id, "B-%032zx", i);
+        b->bid_id = strdup(id);
+        b->failure = strdup("could not be opened");
+        b->documents = calloc(100, sizeof *b->documents);
+        assert_non_null(b->documents);
+        for (size_t d = 0; d < 100; d++) {
+            b->documents[d].name = strdup(name);
+            b->documents[d].sha256 = (tnd_bytes){calloc(1, 32), 32};
+            b->documents[d].size = d;
+        }
+        b->n_documents = 100;
+        rec.n_bids = i + 1;
+    }
+    size_t size = 0;
+    assert_int_equal(tnd_msg_size(&tender_bids_v1_OpeningRecord_desc, &rec, &size), 0);
+    assert_true(size > 2 * TND_DEFAULT_MAX_FRAME);
+    tnd_bytes want = {0}, have = {0};
+    assert_int_equal(tnd_msg_hash(&tender_bids_v1_OpeningRecord_desc, &rec, &want), 0);
+    assert_int_equal(opening_db(opened, &rec, true), 0);
+
+    char line[64];
+    ctl(NULL, "opening", "show", opened, NULL);
+    EXPECT(0);
+    snprintf(line, sizeof line, "%zu bids", n0 + more);
+    HAS(R.out, line);
+
+    tnd_client *c = client_as(NULL);
+    tnd_status_info st;
+    assert_int_equal(tnd_opening_fetch(c, opened, &got, &st), 0);
+    assert_int_equal(got.n_bids, n0 + more);
+    assert_int_equal(tnd_msg_hash(&tender_bids_v1_OpeningRecord_desc, &got, &have), 0);
+    assert_memory_equal(have.data, want.data, 32);
+    tender_bids_v1_OpeningRecord_free(&got);
+    /* Without pieces, as before them: a clear refusal. */
+    tender_tenders_v1_TenderRef ref = {.id = opened};
+    assert_int_equal(tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &got, NULL,
+                                      &st),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    HAS(st.message, "pieces");
+    /* A cursor the server did not issue. */
+    ref.pieces = true;
+    ref.cursor = "999999";
+    assert_int_equal(tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &got, NULL,
+                                      &st),
+                     TND_STATUS_INVALID_ARGUMENT);
+    tnd_client_free(c);
+
+    /* The altered record fails the audit (it is not what was logged) ... */
+    ctl(NULL, "--log-key", vkey, "audit", "verify", opened, NULL);
+    EXPECT(4);
+    HAS(R.out, "FAIL  opening");
+    /* ... and the original passes again. */
+    assert_int_equal(opening_db(opened, &orig, true), 0);
+    ctl(NULL, "--log-key", vkey, "audit", "verify", opened, NULL);
+    EXPECT(0);
+    free(want.data);
+    free(have.data);
+    tender_bids_v1_OpeningRecord_free(&rec);
+    tender_bids_v1_OpeningRecord_free(&orig);
 }
 
 static void test_many_long_questions_list(void **state)
@@ -249,6 +370,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_big_bid_opens_and_verifies),
+        cmocka_unit_test(test_big_opening_record_in_pages),
         cmocka_unit_test(test_many_long_questions_list),
         cmocka_unit_test(test_server_stops_cleanly),
     };
