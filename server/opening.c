@@ -340,7 +340,7 @@ static int sealed_send_rest(tnd_call *call, sealed_stream *ss)
     while (ss->off < ss->rest.len) {
         size_t room = tnd_call_max_message(call), n = ss->rest.len - ss->off;
         /* A message holding only a ciphertext piece: map, key, bin header. */
-        room = room > 16 ? room - 16 : 1;
+        room = room > 7 ? room - 7 : 1;
         if (n > SEALED_PIECE)
             n = SEALED_PIECE;
         if (n > room)

@@ -22,6 +22,7 @@
 #include "ctlrun.h"
 #include "tender/client.h"
 #include "tender/pages.h"
+#include "tender/verify.h"
 #include "tender_schema.h"
 
 #define N_QUESTIONS 400
@@ -41,8 +42,9 @@ static int setup(void **state)
     return ctlrun_start_server(NULL);
 }
 
-/* A libtender client of the test server as who (NULL: anonymous). */
-static tnd_client *client_as(const char *who)
+/* A libtender client of the test server as who (NULL: anonymous) that
+ * accepts frames of at most max_frame bytes (0: the default 4 MiB). */
+static tnd_client *client_frame(const char *who, uint32_t max_frame)
 {
     char server[64], ca[320], cert[320], key[320], err[256];
     snprintf(server, sizeof server, "127.0.0.1:%d", ctl_port);
@@ -51,6 +53,7 @@ static tnd_client *client_as(const char *who)
     tnd_client_opts_init(&o);
     o.server = server;
     o.ca_file = ca;
+    o.max_frame = max_frame;
     if (who) {
         snprintf(cert, sizeof cert, "%s/%s.crt", ctl_pki, who);
         snprintf(key, sizeof key, "%s/%s.key", ctl_pki, who);
@@ -61,6 +64,11 @@ static tnd_client *client_as(const char *who)
     if (tnd_client_open(&o, &c, err, sizeof err) != 0)
         fail_msg("client: %s", err);
     return c;
+}
+
+static tnd_client *client_as(const char *who)
+{
+    return client_frame(who, 0);
 }
 
 /* The whole stdout of the last ctl() run (it may exceed R.out). */
@@ -159,6 +167,83 @@ static void test_big_bid_opens_and_verifies(void **state)
                      0);
     tender_tenders_v1_Tender_free(&t);
     tnd_client_free(c);
+}
+
+/* A client that accepts only 256 KiB frames gets the same sealed bids (the
+ * 15 MiB one in smaller pieces) and a 1.5 MiB document whole. */
+static void test_small_frame_client(void **state)
+{
+    (void)state;
+    assert_true(*opened); /* the first test opened a tender */
+    tnd_client *small = client_frame(NULL, 256u << 10), *big = client_as(NULL);
+    tnd_tender_record rs, rb;
+    tnd_status_info st;
+    if (tnd_tender_record_fetch(small, opened, NULL, &rs, &st) != 0)
+        fail_msg("fetch with 256 KiB frames: %s", st.message);
+    if (tnd_tender_record_fetch(big, opened, NULL, &rb, &st) != 0)
+        fail_msg("fetch: %s", st.message);
+    assert_int_equal(rs.n_bids, 2);
+    assert_int_equal(rb.n_bids, 2);
+    size_t largest = 0;
+    for (size_t i = 0; i < rs.n_bids; i++) {
+        assert_string_equal(rs.bids[i].bid_id, rb.bids[i].bid_id);
+        assert_int_equal(rs.bids[i].ciphertext.len, rb.bids[i].ciphertext.len);
+        assert_memory_equal(rs.bids[i].ciphertext.data, rb.bids[i].ciphertext.data,
+                            rs.bids[i].ciphertext.len);
+        if (rs.bids[i].ciphertext.len > largest)
+            largest = rs.bids[i].ciphertext.len;
+    }
+    assert_true(largest > BIG_DOC);
+    tnd_tender_record_free(&rs);
+    tnd_tender_record_free(&rb);
+    tnd_client_free(big);
+
+    /* Download: chunks within the client's frame. */
+    char doc[300], pub[64], committee[300], text[256], dl[32], op[32], tender[64], docid[80];
+    size_t n = 1536u << 10;
+    char *content = malloc(n);
+    assert_non_null(content);
+    for (size_t i = 0; i < n; i++)
+        content[i] = (char)(i * 13 + i / 977);
+    path(doc, sizeof doc, "spec.bin");
+    write_file(doc, content, n);
+    ctl_keys_gen("auditor", pub, sizeof pub);
+    path(committee, sizeof committee, "members3.txt");
+    snprintf(text, sizeof text, "auditor %s\n", pub);
+    write_file(committee, text, strlen(text));
+    ctl("officer", "tender", "create", "--title", "Specification download", "--budget", "1000",
+        "--currency", "EUR", "--deadline", future(dl, sizeof dl, 30), "--opening",
+        future(op, sizeof op, 30.5), "--committee", committee, "--threshold", "1", "--doc", doc,
+        NULL);
+    EXPECT(0);
+    first_line(tender, sizeof tender);
+    ctl("officer", "tender", "publish", tender, NULL);
+    EXPECT(0);
+    snprintf(docid, sizeof docid, "%s-D1", tender);
+    tender_tenders_v1_DocumentRef ref = {.tender_id = tender, .document_id = docid};
+    tnd_client_stream *s;
+    assert_int_equal(tnd_client_stream_open(small, tender_tenders_v1_Tenders_Download_method, &ref,
+                                            NULL, &s, &st),
+                     0);
+    char *got = malloc(n);
+    assert_non_null(got);
+    size_t at = 0, chunks = 0;
+    tender_tenders_v1_DocumentChunk ch;
+    while (tnd_client_stream_next(s, &ch, &st) == 1) {
+        assert_true(at + ch.data.len <= n);
+        memcpy(got + at, ch.data.data, ch.data.len);
+        at += ch.data.len;
+        chunks++;
+        tender_tenders_v1_DocumentChunk_free(&ch);
+    }
+    tnd_client_stream_close(s);
+    assert_int_equal(st.code, 0);
+    assert_int_equal(at, n);
+    assert_true(chunks >= 7); /* 1.5 MiB in pieces of less than 256 KiB */
+    assert_memory_equal(got, content, n);
+    free(got);
+    free(content);
+    tnd_client_free(small);
 }
 
 /* Read (value NULL) or write the opening record of tender in the running
@@ -336,6 +421,16 @@ static void test_many_long_questions_list(void **state)
     assert_int_equal(count(out, "\"id\":\"Q-"), N_QUESTIONS);
     free(out);
 
+    /* Pages shrink to the client's frame: 64 KiB holds five such questions. */
+    tnd_client *small = client_frame(NULL, 64u << 10);
+    tender_tenders_v1_ListQuestionsResponse all;
+    if (tnd_questions_fetch(small, tender, &all, &st) != 0)
+        fail_msg("questions with 64 KiB frames: %s", st.message);
+    assert_int_equal(all.n_questions, N_QUESTIONS);
+    assert_string_equal(all.questions[N_QUESTIONS - 1].id, "Q-400");
+    tender_tenders_v1_ListQuestionsResponse_free(&all);
+    tnd_client_free(small);
+
     /* A client that asks for everything at once (as before pages): a clear
      * RESOURCE_EXHAUSTED, and the connection goes on. */
     tender_tenders_v1_ListQuestionsRequest lq = {.tender_id = tender};
@@ -370,6 +465,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_big_bid_opens_and_verifies),
+        cmocka_unit_test(test_small_frame_client),
         cmocka_unit_test(test_big_opening_record_in_pages),
         cmocka_unit_test(test_many_long_questions_list),
         cmocka_unit_test(test_server_stops_cleanly),
