@@ -461,6 +461,52 @@ static void test_many_long_questions_list(void **state)
     tnd_client_free(sup);
 }
 
+/* Tenders/List pages end before they outgrow the client's frame: 30 drafts
+ * with 20000-character descriptions (about 600 KB) reach a client with
+ * 64 KiB frames three at a time, each once. */
+static void test_list_pages_by_bytes(void **state)
+{
+    (void)state;
+    static char desc[20001];
+    memset(desc, 'x', sizeof desc - 1);
+    tnd_client *off = client_as("officer"), *small = client_frame("officer", 64u << 10);
+    tnd_status_info st;
+    for (int i = 0; i < 30; i++) {
+        char title[64];
+        snprintf(title, sizeof title, "Paged tender %02d", i);
+        tender_tenders_v1_TenderFields f = {.title = title, .description = desc};
+        tender_tenders_v1_CreateTenderRequest req = {.fields = &f};
+        tender_tenders_v1_Tender t;
+        if (tnd_client_unary(off, tender_tenders_v1_Tenders_Create_method, &req, &t, NULL, &st))
+            fail_msg("create %d: %s", i, st.message);
+        tender_tenders_v1_Tender_free(&t);
+    }
+    char cursor[300] = "";
+    int seen[30] = {0}, pages = 0, total = 0;
+    do {
+        tender_tenders_v1_ListTendersRequest q = {.text = "Paged tender", .cursor = cursor};
+        tender_tenders_v1_ListTendersResponse r;
+        if (tnd_client_unary(small, tender_tenders_v1_Tenders_List_method, &q, &r, NULL, &st))
+            fail_msg("list page %d: %s", pages, st.message);
+        assert_true(r.n_tenders <= 3);
+        for (size_t i = 0; i < r.n_tenders; i++) {
+            int k = atoi(r.tenders[i].fields->title + strlen("Paged tender "));
+            assert_true(k >= 0 && k < 30);
+            seen[k]++;
+            total++;
+        }
+        snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
+        tender_tenders_v1_ListTendersResponse_free(&r);
+        pages++;
+    } while (*cursor && pages < 100);
+    assert_int_equal(total, 30);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(seen[i], 1);
+    assert_true(pages >= 10);
+    tnd_client_free(small);
+    tnd_client_free(off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_small_frame_client),
         cmocka_unit_test(test_big_opening_record_in_pages),
         cmocka_unit_test(test_many_long_questions_list),
+        cmocka_unit_test(test_list_pages_by_bytes),
         cmocka_unit_test(test_server_stops_cleanly),
     };
     return cmocka_run_group_tests_name("ctl_large", tests, setup, ctlrun_teardown);
