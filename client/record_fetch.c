@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "record_verify.h"
+#include "tender/pages.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 
@@ -185,11 +186,39 @@ static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *
     return 0;
 }
 
+/* GetSealedBids in pieces (docs/PROTOCOL.md, "Large answers"): a message
+ * without a bid id carries the next piece of the previous envelope's
+ * ciphertext, never more in all than the schema allows one ciphertext. */
+static int add_piece(tnd_tender_record *r, const tnd_bytes *piece, tnd_status_info *st)
+{
+    const tnd_msg_desc *d = &tender_bids_v1_SealedBid_desc;
+    const tnd_field_desc *f = NULL;
+    for (size_t i = 0; i < d->n_fields; i++)
+        if (d->fields[i].number == 6) /* ciphertext */
+            f = &d->fields[i];
+    if (r->n_bids == 0)
+        return fail(st, TND_STATUS_DATA_LOSS,
+                    "the server sent a piece of a sealed bid before its envelope");
+    tnd_bytes *ct = &r->bids[r->n_bids - 1].ciphertext;
+    if (!f || piece->len > f->max_len || ct->len > f->max_len - piece->len)
+        return fail(st, TND_STATUS_DATA_LOSS,
+                    "the server sent sealed bid %s in pieces larger than a ciphertext may be",
+                    r->bids[r->n_bids - 1].bid_id);
+    if (piece->len == 0)
+        return 0;
+    uint8_t *nd = realloc(ct->data, ct->len + piece->len);
+    if (!nd)
+        return oom(st);
+    memcpy(nd + ct->len, piece->data, piece->len);
+    ct->data = nd;
+    ct->len += piece->len;
+    return 0;
+}
+
 static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
-    tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
-    int code = tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &r->opening, NULL,
-                                st);
+    tender_tenders_v1_TenderRef ref = {.id = r->tender_id, .pieces = true};
+    int code = tnd_opening_fetch(c, r->tender_id, &r->opening, st);
     if (code)
         return code;
     r->has_opening = true;
@@ -200,6 +229,11 @@ static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
     r->has_bids = true;
     tender_bids_v1_SealedBid b;
     while (code == 0 && tnd_client_stream_next(s, &b, st) == 1) {
+        if (!b.bid_id || !*b.bid_id) { /* the next piece of the last envelope's ciphertext */
+            code = add_piece(r, &b.ciphertext, st);
+            tender_bids_v1_SealedBid_free(&b);
+            continue;
+        }
         tender_bids_v1_SealedBid *nb = realloc(r->bids, (r->n_bids + 1) * sizeof *nb);
         if (!nb) {
             tender_bids_v1_SealedBid_free(&b);

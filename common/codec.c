@@ -494,6 +494,21 @@ int tnd_msg_encode(const tnd_msg_desc *d, const void *msg, uint8_t **out, size_t
     return 0;
 }
 
+static int count_bytes(void *data, const char *buf, size_t len)
+{
+    (void)buf;
+    *(size_t *)data += len;
+    return 0;
+}
+
+int tnd_msg_size(const tnd_msg_desc *d, const void *msg, size_t *len)
+{
+    *len = 0;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, len, count_bytes);
+    return tnd_msg_pack(d, msg, &pk);
+}
+
 int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
 {
     uint8_t *buf = NULL;

@@ -113,6 +113,10 @@ TND_MUST_CHECK int tnd_frame_put_call(msgpack_sbuffer *out, uint32_t sid, const 
                                       const tnd_md *md, size_t n_md, uint64_t timeout_ms);
 TND_MUST_CHECK int tnd_frame_put_message(msgpack_sbuffer *out, uint32_t sid, const uint8_t *payload,
                                          size_t len, bool end_stream);
+/* The most bytes a MESSAGE frame body adds to its payload: array header 1,
+ * type 1, stream id up to 5, bin header up to 5, end_stream 1. A payload of
+ * at most max_frame - TND_FRAME_MESSAGE_OVERHEAD always fits in max_frame. */
+#define TND_FRAME_MESSAGE_OVERHEAD 13u
 TND_MUST_CHECK int tnd_frame_put_status(msgpack_sbuffer *out, uint32_t sid, uint32_t code,
                                         const char *message, const uint8_t *details,
                                         size_t details_len, const tnd_md *md, size_t n_md);

@@ -285,6 +285,14 @@ static void block(tnd_call *call)
     call->conn->blocked = call;
 }
 
+size_t tnd_call_max_message(const tnd_call *call)
+{
+    if (call->ended || !call->conn)
+        return 0;
+    uint32_t max = call->conn->peer_settings.max_frame;
+    return max > TND_FRAME_MESSAGE_OVERHEAD ? max - TND_FRAME_MESSAGE_OVERHEAD : 0;
+}
+
 int tnd_call_send(tnd_call *call, const void *response)
 {
     if (call->ended || !call->conn || call->finish_pending)
@@ -300,6 +308,21 @@ int tnd_call_send(tnd_call *call, const void *response)
                 call->method->full_name, "error", err.text, NULL);
         tnd_call_finish(call, TND_STATUS_INTERNAL, "the server produced an invalid response");
         return TND_EINVAL;
+    }
+    /* A frame above the peer's max_frame would be a protocol violation that
+     * ends the connection: this call fails alone, with a status it can read. */
+    size_t max = tnd_call_max_message(call);
+    if (len > max) {
+        char sizes[48];
+        snprintf(sizes, sizeof sizes, "%zu > %zu", len, max);
+        tnd_log(TND_LOG_WARN, "response larger than the peer's max_frame", "method",
+                call->method->full_name, "bytes", sizes, "request_id", call->request_id, NULL);
+        free(buf);
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "%s: the response of %zu bytes does not fit in one frame to this client "
+                        "(max_frame %u allows %zu bytes per message)",
+                        call->method->full_name, len, call->conn->peer_settings.max_frame, max);
+        return TND_ELIMIT;
     }
     if (can_send(call)) {
         write_message(call, buf, len);

@@ -225,6 +225,63 @@ out:
     return st;
 }
 
+/* The record whole when it fits in one frame to the caller; else, for a
+ * caller that asked for pieces, a page of its bids from the cursor (the
+ * index of the first bid) with every other field, and the next cursor. */
+static void send_opening(tnd_call *call, const tender_tenders_v1_TenderRef *r,
+                         tender_bids_v1_OpeningRecord *rec)
+{
+    size_t max = tnd_call_max_message(call), size = 0, from = 0;
+    char tail;
+    unsigned u = 0;
+    if (tnd_msg_size(&tender_bids_v1_OpeningRecord_desc, rec, &size) == 0 && size <= max) {
+        if (tnd_call_send(call, rec) == 0)
+            tnd_call_finish(call, TND_STATUS_OK, NULL);
+        return;
+    }
+    if (!r->pieces) {
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the opening record of %s is %zu bytes, more than one frame to this "
+                        "client holds (%zu); a client that sets pieces in its request receives "
+                        "it in pages",
+                        r->id, size, max);
+        return;
+    }
+    if (r->cursor && *r->cursor) {
+        if (sscanf(r->cursor, "%u%c", &u, &tail) != 1 || u == 0 || u >= rec->n_bids) {
+            tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                            "cursor: not a cursor this server issued; start without one");
+            return;
+        }
+        from = u;
+    }
+    /* Every field but the bids, then as many bids as fit (at least one). */
+    tender_bids_v1_OpeningRecord page = *rec;
+    char next[24] = "0000000000";
+    page.n_bids = 0;
+    page.next_cursor = next;
+    size_t used = 0, to = from;
+    if (tnd_msg_size(&tender_bids_v1_OpeningRecord_desc, &page, &used) != 0)
+        used = max;
+    used += 5; /* the array header */
+    for (; to < rec->n_bids; to++) {
+        size_t b = 0;
+        if (tnd_msg_size(&tender_bids_v1_OpenedBid_desc, &rec->bids[to], &b) != 0)
+            b = max;
+        if (to > from && used + b > max)
+            break;
+        used += b;
+    }
+    page.bids = rec->bids + from;
+    page.n_bids = to - from;
+    if (to < rec->n_bids)
+        snprintf(next, sizeof next, "%zu", to);
+    else
+        page.next_cursor = NULL;
+    if (tnd_call_send(call, &page) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+}
+
 /* GetOpening: the record, for everyone, once the tender is opened. */
 static void on_get_opening(tnd_call *call, void *request)
 {
@@ -249,17 +306,85 @@ static void on_get_opening(tnd_call *call, void *request)
     else if (rc != 0)
         tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
                         r->id);
-    else if (tnd_call_send(call, &rec) == 0)
-        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    else
+        send_opening(call, r, &rec);
     tender_bids_v1_OpeningRecord_free(&rec);
 }
 
 /* GetSealedBids: stream every envelope of an opened tender, paced by flow
- * control; one short read transaction per batch. */
+ * control; one short read transaction per batch. An envelope too large for
+ * one frame goes, for a caller that asked for pieces, as the envelope with
+ * an empty ciphertext and then messages holding only the next piece of the
+ * ciphertext (docs/PROTOCOL.md, "Large answers"). */
+#define SEALED_PIECE (1u << 20)
+
 typedef struct sealed_stream {
     char tender_id[80];
-    char after[80]; /* last bid id sent */
+    char after[80]; /* last bid id sent (or being sent in pieces) */
+    bool pieces;    /* the caller reassembles pieces */
+    tnd_bytes rest; /* the ciphertext of the bid being sent in pieces */
+    size_t off;     /* of rest, sent so far */
 } sealed_stream;
+
+static void sealed_free(sealed_stream *ss)
+{
+    if (ss)
+        free(ss->rest.data);
+    free(ss);
+}
+
+/* Send what is left of the bid in pieces: 0 when done, else TND_EAGAIN (wait
+ * for on_writable) or the error that ended the call. */
+static int sealed_send_rest(tnd_call *call, sealed_stream *ss)
+{
+    while (ss->off < ss->rest.len) {
+        size_t room = tnd_call_max_message(call), n = ss->rest.len - ss->off;
+        /* A message holding only a ciphertext piece: map, key, bin header. */
+        room = room > 7 ? room - 7 : 1;
+        if (n > SEALED_PIECE)
+            n = SEALED_PIECE;
+        if (n > room)
+            n = room;
+        tender_bids_v1_SealedBid m;
+        tender_bids_v1_SealedBid_init(&m);
+        m.ciphertext = (tnd_bytes){ss->rest.data + ss->off, n};
+        int st = tnd_call_send(call, &m);
+        if (st != 0)
+            return st;
+        ss->off += n;
+    }
+    free(ss->rest.data);
+    ss->rest = (tnd_bytes){0};
+    ss->off = 0;
+    return 0;
+}
+
+/* Send one stored envelope (size bytes encoded): whole when it fits, else in
+ * pieces or refused. Returns as tnd_call_send. */
+static int sealed_send(tnd_call *call, sealed_stream *ss, tender_bids_v1_SealedBid *b,
+                       size_t size)
+{
+    size_t max = tnd_call_max_message(call);
+    if (size <= max)
+        return tnd_call_send(call, b);
+    if (!ss->pieces) {
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "sealed bid %s is %zu bytes, more than one frame to this client holds "
+                        "(%zu); a client that sets pieces in its request receives it in pieces",
+                        b->bid_id, size, max);
+        return TND_ELIMIT;
+    }
+    tnd_bytes ct = b->ciphertext;
+    b->ciphertext = (tnd_bytes){0};
+    int st = tnd_call_send(call, b);
+    b->ciphertext = ct;
+    if (st != 0)
+        return st;
+    ss->rest = ct;
+    b->ciphertext = (tnd_bytes){0};
+    ss->off = 0;
+    return 0;
+}
 
 static void sealed_pump(tnd_call *call)
 {
@@ -268,11 +393,16 @@ static void sealed_pump(tnd_call *call)
     if (!ss || !srv)
         return;
     for (;;) {
+        int st = sealed_send_rest(call, ss);
+        if (st == TND_EAGAIN)
+            return; /* on_writable resumes */
+        if (st != 0)
+            goto done_free;
         MDB_txn *txn;
         MDB_cursor *cur;
         if (tnd_call_read_begin(call, &txn) != 0)
             goto done_free;
-        int sent = 0, blocked = 0;
+        int sent = 0;
         if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_BIDS), &cur) == 0) {
             uint8_t key[160];
             size_t pl = tnd_bid_key(key, sizeof key, ss->tender_id, "", 0);
@@ -291,37 +421,37 @@ static void sealed_pump(tnd_call *call)
                     tender_bids_v1_SealedBid_free(&b);
                     continue;
                 }
-                int st = tnd_call_send(call, &b);
+                st = sealed_send(call, ss, &b, v.mv_size);
                 tender_bids_v1_SealedBid_free(&b);
-                if (st == TND_EAGAIN) {
-                    blocked = 1;
+                if (st == TND_EAGAIN)
                     break;
-                }
                 if (il < sizeof ss->after) {
                     memcpy(ss->after, (char *)k.mv_data + pl, il);
                     ss->after[il] = '\0';
                 }
                 sent++;
-                if (st != 0)
-                    break;
+                if (st != 0 || ss->rest.data)
+                    break; /* the call ended, or pieces follow outside the transaction */
             }
             mdb_cursor_close(cur);
         }
         tnd_store_read_end(srv->store, txn);
-        if (blocked || !tnd_call_active(call))
+        if (st == TND_EAGAIN)
             return; /* on_writable resumes */
+        if (st != 0 || !tnd_call_active(call))
+            goto done_free;
         if (sent == 0)
             break;
     }
     tnd_call_finish(call, TND_STATUS_OK, NULL);
 done_free:
     tnd_call_set_user(call, NULL);
-    free(ss);
+    sealed_free(ss);
 }
 
 static void sealed_cancel(tnd_call *call)
 {
-    free(tnd_call_user(call));
+    sealed_free(tnd_call_user(call));
     tnd_call_set_user(call, NULL);
 }
 
@@ -361,6 +491,7 @@ static void on_get_sealed(tnd_call *call, void *request)
         return;
     }
     snprintf(ss->tender_id, sizeof ss->tender_id, "%s", r->id);
+    ss->pieces = r->pieces;
     tnd_call_set_user(call, ss);
     sealed_pump(call);
 }

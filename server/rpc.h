@@ -42,8 +42,16 @@ typedef struct tnd_handler {
  * previous message still waits for flow-control credit (wait for
  * on_writable), TND_ECANCELLED when the call has ended, TND_EINVAL for a
  * message that breaks the schema's limits (the call is then finished with
- * INTERNAL). */
+ * INTERNAL), TND_ELIMIT for a message larger than tnd_call_max_message (the
+ * call is then finished with RESOURCE_EXHAUSTED naming the method and both
+ * sizes; the connection goes on). */
 int tnd_call_send(tnd_call *call, const void *response);
+
+/** The largest encoded response that fits in one frame to this caller (the
+ * max_frame it announced, less the frame's own bytes); 0 once the call has
+ * ended. Handlers with large answers send them in pieces or pages within it
+ * (docs/PROTOCOL.md, "Large answers"). */
+size_t tnd_call_max_message(const tnd_call *call);
 
 /** End the call with a status and a message a person can act on (printf
  * format). Queued messages go out first. Only the first finish counts. */

@@ -122,6 +122,11 @@ static void download_pump(tnd_call *call)
         return;
     while (d->sent < d->len) {
         size_t n = d->len - d->sent < CHUNK ? d->len - d->sent : CHUNK;
+        /* Within one frame to a client that announced a smaller max_frame
+         * (the chunk's map, key and bin header take at most 7 bytes). */
+        size_t room = tnd_call_max_message(call);
+        if (n > room - 7 && room > 7)
+            n = room - 7;
         tender_tenders_v1_DocumentChunk c = {.data = {d->data + d->sent, n}};
         int rc = tnd_call_send(call, &c);
         if (rc == TND_EAGAIN)

@@ -150,9 +150,13 @@ static void on_list(tnd_call *call, void *request)
     int rc = mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_TENDERS), &cur);
     MDB_val k = {.mv_size = strlen(after), .mv_data = after}, v;
     int op = *after ? MDB_SET_RANGE : MDB_FIRST;
-    bool more = false;
+    bool more = false, full = false;
     int bad = 0;
     unsigned scanned = 0;
+    /* A page also ends before it outgrows one frame to the caller (room
+     * kept for the array header, the field keys and the cursor). */
+    size_t room = tnd_call_max_message(call), used = 0, size = 0;
+    room = room > 600 ? room - 600 : 0;
     char last_scanned[128] = "";
     for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, op); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -177,18 +181,21 @@ static void on_list(tnd_call *call, void *request)
             tender_tenders_v1_Tender_free(t);
             continue;
         }
-        if (resp.n_tenders == want) {
+        if (tnd_msg_size(T_DESC, t, &size) != 0)
+            size = room;
+        if (resp.n_tenders == want || (resp.n_tenders > 0 && used + size > room)) {
             tender_tenders_v1_Tender_free(t);
-            more = true;
+            more = full = true;
             break;
         }
+        used += size;
         resp.n_tenders++;
     }
     if (cur)
         mdb_cursor_close(cur);
     tnd_store_read_end(srv->store, txn);
     char next[260] = "";
-    if (more && resp.n_tenders == want)
+    if (full) /* after the last tender sent */
         cursor_encode(resp.tenders[resp.n_tenders - 1].id, next, sizeof next);
     else if (more)
         cursor_encode(last_scanned, next, sizeof next);
@@ -201,16 +208,31 @@ static void on_list(tnd_call *call, void *request)
     tender_tenders_v1_ListTendersResponse_free(&resp);
 }
 
+/* Questions: every question in one answer (page_size 0, as older clients
+ * ask), or pages cut by count and by bytes so that each fits in one frame to
+ * the caller. The cursor is the id of the last question sent ("Q-<seq>"). */
 static void on_questions(tnd_call *call, void *request)
 {
     const tender_tenders_v1_ListQuestionsRequest *req = request;
     tnd_server *srv = tnd_call_server(call);
     const tnd_peer_identity *p = tnd_call_peer(call);
-    char what[120];
+    char what[120], tail;
+    uint32_t after = 0, want = req->page_size;
     if (!req->tender_id || !*req->tender_id) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
         return;
     }
+    if (req->cursor && *req->cursor && sscanf(req->cursor, "Q-%u%c", &after, &tail) != 1) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "cursor: not a cursor this server issued; start without one");
+        return;
+    }
+    if (want > TND_QUESTIONS_PAGE_MAX)
+        want = TND_QUESTIONS_PAGE_MAX;
+    /* Room for the list: the frame less the answer's other bytes (the array
+     * header, the field keys and the longest cursor). */
+    size_t room = tnd_call_max_message(call), used = 0, max_count = 10000;
+    room = room > 128 ? room - 128 : 0;
     snprintf(what, sizeof what, "tender %s", req->tender_id);
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
@@ -218,16 +240,17 @@ static void on_questions(tnd_call *call, void *request)
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
     int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, p, &t);
-    bool owner = rc == 0 && tnd_tender_owner(&t, p);
+    bool owner = rc == 0 && tnd_tender_owner(&t, p), more = false;
     tender_tenders_v1_ListQuestionsResponse resp;
     tender_tenders_v1_ListQuestionsResponse_init(&resp);
     MDB_cursor *cur = NULL;
     if (rc == 0 &&
         mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_QUESTIONS), &cur) == 0) {
         uint8_t key[128];
-        size_t kl = tnd_question_key(key, sizeof key, t.id, 0), pl = kl - 4;
+        size_t kl = tnd_question_key(key, sizeof key, t.id, after < UINT32_MAX ? after + 1 : after);
+        size_t pl = kl - 4;
         MDB_val k = {.mv_size = kl, .mv_data = key}, v;
-        for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        for (int c = after == UINT32_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
              c == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0;
              c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             tender_tenders_v1_Question q;
@@ -242,11 +265,23 @@ static void on_questions(tnd_call *call, void *request)
                     free(q.asked_by_org);
                     q.asked_by_org = NULL;
                 }
+                size_t size = 0;
+                if (tnd_msg_size(&tender_tenders_v1_Question_desc, &q, &size) != 0)
+                    size = room;
+                /* A page holds at least one question; the transport refuses
+                 * one that alone does not fit. */
+                if (resp.n_questions > 0 &&
+                    (resp.n_questions == (want ? want : max_count) || used + size > room)) {
+                    more = true;
+                    tender_tenders_v1_Question_free(&q);
+                    break;
+                }
                 tender_tenders_v1_Question *nq =
                     realloc(resp.questions, (resp.n_questions + 1) * sizeof *nq);
                 if (nq) {
                     resp.questions = nq;
                     resp.questions[resp.n_questions++] = q;
+                    used += size;
                     continue;
                 }
             }
@@ -255,10 +290,20 @@ static void on_questions(tnd_call *call, void *request)
         mdb_cursor_close(cur);
     }
     tnd_store_read_end(srv->store, txn);
+    char next[64] = "";
+    if (more && want)
+        snprintf(next, sizeof next, "%s", resp.questions[resp.n_questions - 1].id);
+    resp.next_cursor = next;
     if (rc != 0)
         read_failed(call, rc, what);
+    else if (more && !want)
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the questions of %s do not fit in one answer to this client (%zu "
+                        "bytes); ask in pages (page_size and cursor), as tenderctl does",
+                        t.id, room);
     else if (tnd_call_send(call, &resp) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
+    resp.next_cursor = NULL;
     tender_tenders_v1_ListQuestionsResponse_free(&resp);
     tender_tenders_v1_Tender_free(&t);
 }

@@ -10,6 +10,7 @@
 #define TND_MAX_DOCUMENT (16u * 1024u * 1024u) /* bytes of one tender document */
 #define TND_LIST_DEFAULT 50u
 #define TND_LIST_MAX 500u
+#define TND_QUESTIONS_PAGE_MAX 1000u /* questions in one page of Tenders/Questions */
 
 typedef tender_tenders_v1_Tender tnd_tender;
 

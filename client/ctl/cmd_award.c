@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "tender/award.h"
+#include "tender/pages.h"
 #include "tender_schema.h"
 
 #define MAX_MARKS 4096
@@ -338,10 +339,9 @@ static int record(ctl_global *g, int argc, char **argv, const char *cmd, bool un
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         goto out_key;
-    tender_tenders_v1_TenderRef ref = {.id = (char *)pos[0]};
     tender_bids_v1_OpeningRecord rec;
     tnd_status_info st;
-    if (tender_bids_v1_Bids_GetOpening(c, &ref, &rec, NULL, &st) != 0) {
+    if (tnd_opening_fetch(c, pos[0], &rec, &st) != 0) {
         rc = ctl_status_fail(&st);
         goto out_client;
     }

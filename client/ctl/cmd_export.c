@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ocds.h"
+#include "tender/pages.h"
 
 #define OCDS_BIDS_EXT                                                                              \
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/"     \
@@ -567,19 +568,15 @@ static int export_tender(ocds_ctx *x, tender_tenders_v1_Tender *latest)
         tender_tenders_v1_Tender_free(&td.versions[latest->version - 1]);
         goto out;
     }
-    tender_tenders_v1_ListQuestionsRequest qr = {.tender_id = (char *)td.id};
     tnd_status_info st;
-    if (tnd_client_unary(x->c, tender_tenders_v1_Tenders_Questions_method, &qr, &td.questions, NULL,
-                         &st) != 0) {
-        tender_tenders_v1_ListQuestionsResponse_init(&td.questions);
+    if (tnd_questions_fetch(x->c, td.id, &td.questions, &st) != 0) {
         rc = ctl_status_fail(&st);
         goto out;
     }
     if ((rc = fetch_events(x, &td)) != 0)
         goto out;
     if (td.opened) {
-        tender_tenders_v1_TenderRef ref = {.id = (char *)td.id};
-        if (tender_bids_v1_Bids_GetOpening(x->c, &ref, &td.opening, NULL, &st) != 0) {
+        if (tnd_opening_fetch(x->c, td.id, &td.opening, &st) != 0) {
             rc = ctl_status_fail(&st);
             goto out;
         }

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "tender/bid.h"
+#include "tender/pages.h"
 #include "tender/sealed.h"
 #include "tender_cmd.h"
 
@@ -237,10 +238,9 @@ static int opening_show(ctl_global *g, int argc, char **argv)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
-    tender_tenders_v1_TenderRef ref = {.id = (char *)pos[0]};
     tender_bids_v1_OpeningRecord rec;
     tnd_status_info st;
-    if (tender_bids_v1_Bids_GetOpening(c, &ref, &rec, NULL, &st) != 0) {
+    if (tnd_opening_fetch(c, pos[0], &rec, &st) != 0) {
         rc = ctl_status_fail(&st);
     } else {
         if (g->json) {

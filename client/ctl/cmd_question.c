@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "tender/pages.h"
 #include "tender_schema.h"
 
 static const char question_usage[] =
@@ -139,10 +140,9 @@ static int question_list(ctl_global *g, int argc, char **argv)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
-    tender_tenders_v1_ListQuestionsRequest req = {.tender_id = (char *)pos[0]};
     tender_tenders_v1_ListQuestionsResponse r;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Questions_method, &req, &r, NULL, &st) != 0) {
+    if (tnd_questions_fetch(c, pos[0], &r, &st) != 0) {
         rc = ctl_status_fail(&st);
     } else {
         if (g->json) {

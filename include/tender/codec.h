@@ -124,6 +124,11 @@ TND_MUST_CHECK int tnd_msg_pack(const tnd_msg_desc *d, const void *msg, msgpack_
 TND_MUST_CHECK int tnd_msg_encode(const tnd_msg_desc *d, const void *msg, uint8_t **out,
                                   size_t *out_len, tnd_codec_err *err);
 
+/** The length of msg's encoding into *len, without building it (and without
+ * checking limits): what a paged answer counts against the frame size.
+ * Returns 0 or a tnd_msg_pack error. */
+TND_MUST_CHECK int tnd_msg_size(const tnd_msg_desc *d, const void *msg, size_t *len);
+
 /** SHA-256 of msg's encoding into out (its old data is freed; 32 fresh bytes):
  * the object hashes the log, receipts and opening records carry.
  * Returns 0, TND_ENOMEM or a tnd_msg_encode error. */
