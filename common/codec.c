@@ -155,7 +155,8 @@ int tnd_check_str(const tnd_path *p, const char *s, size_t len, uint32_t limit)
 {
     if (len > limit)
         return tnd_path_fail(p, TND_ELIMIT, "%zu bytes exceed max_len %" PRIu32, len, limit);
-    const void *nul = memchr(s, '\0', len);
+    /* msgpack-c gives an empty str a NULL pointer: no memchr on it. */
+    const void *nul = len ? memchr(s, '\0', len) : NULL;
     if (nul)
         return tnd_path_fail(p, TND_EUTF8, "NUL byte at offset %zu",
                              (size_t)((const char *)nul - s));

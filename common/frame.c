@@ -405,6 +405,8 @@ int tnd_frame_reader_feed(tnd_frame_reader *r, const uint8_t *data, size_t len)
         r->len -= r->consumed;
         r->consumed = 0;
     }
+    if (len == 0) /* nothing to add; r->buf may still be NULL */
+        return 0;
     if (len > SIZE_MAX - r->len)
         return TND_ENOMEM;
     if (r->len + len > r->cap) {

@@ -459,7 +459,8 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     char name[256], msg[200];
     tnd_codec_err err = {{0}};
     size_t nl = f->u.call.method.len < sizeof name - 1 ? f->u.call.method.len : sizeof name - 1;
-    memcpy(name, f->u.call.method.ptr, nl);
+    if (nl) /* an empty method's ptr is NULL */
+        memcpy(name, f->u.call.method.ptr, nl);
     name[nl] = '\0';
     if (memchr(name, '\0', nl))
         snprintf(name, sizeof name, "(invalid name)");
