@@ -167,7 +167,9 @@ test: deps-check
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+# -fno-sanitize-recover=all: a UBSan report aborts the target, so the run fails on it.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all -Iinclude \
               -Ibuild/fuzz/gen -Icommon $(PKG_CFLAGS)
 
 fuzz: deps-check $(FUZZ_BIN)
