@@ -179,7 +179,9 @@ build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_
 	$(SCHEMAC) --name tnd_schema --out build/fuzz/gen/tender_schema $(SCHEMA)
 	$(SCHEMAC) --name test_schema --out build/fuzz/gen/test_schema $(TEST_SCHEMA)
 
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c
+# Makefile too: a change of FUZZ_FLAGS rebuilds the targets.
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c \
+              Makefile
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) build/fuzz/gen/tender_schema.c \
 	    build/fuzz/gen/test_schema.c $(PKG_LIBS)
