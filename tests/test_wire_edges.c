@@ -1,7 +1,8 @@
 /* Edge cases of what a remote peer sends, against a real server in-process
- * (raw TLS frames): empty strings and bytes in request fields and frames.
- * Run under ASan+UBSan (make test) they prove the remote path has no
- * undefined behaviour: msgpack-c gives an empty str a NULL pointer. */
+ * (raw TLS frames): empty strings and bytes in request fields and frames
+ * (under ASan+UBSan, make test, they prove the remote path has no undefined
+ * behaviour: msgpack-c gives an empty str a NULL pointer); a method name
+ * that is not UTF-8, escaped in STATUS and in the log. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -11,10 +12,12 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "rawconn.h"
 #include "tender_schema.h"
 #include "test_schema.h"
@@ -25,12 +28,36 @@
 
 static testsrv ts;
 
+/* The server's log lines, from warn up. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[1 << 16];
+static size_t log_len;
+
+static void capture(const char *line, size_t len, void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&log_mu);
+    if (len < sizeof log_text - 1 - log_len) {
+        memcpy(log_text + log_len, line, len);
+        log_len += len;
+        log_text[log_len] = '\0';
+    }
+    pthread_mutex_unlock(&log_mu);
+}
+
+static void setup_srv(tnd_server *srv)
+{
+    testsvc_setup(srv);
+    tnd_log_set_sink(capture, NULL);
+    tnd_log_set_level(TND_LOG_WARN);
+}
+
 static int setup(void **state)
 {
     (void)state;
     testsvc_reset();
     testsrv_pki(&ts);
-    testsrv_start(&ts, NULL, testsvc_setup);
+    testsrv_start(&ts, NULL, setup_srv);
     return 0;
 }
 
@@ -38,6 +65,7 @@ static int teardown(void **state)
 {
     (void)state;
     testsrv_stop(&ts);
+    tnd_log_set_sink(NULL, NULL);
     return 0;
 }
 
@@ -212,6 +240,42 @@ static void test_frame_reader_empty_feed(void **state)
     tnd_frame_reader_free(&r);
 }
 
+/* A method name with bytes that are not UTF-8 and a terminal escape: the
+ * STATUS message and the log line show them as \xNN, never raw. */
+static void test_method_name_escaped(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    send_frame(&c, &sb,
+               tnd_frame_put_call(&sb, 1, "tender.\xff\xfe.v1/\x1b[2JX\xc3\xa9", NULL, 0, 0));
+    msgpack_sbuffer_destroy(&sb);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_UNIMPLEMENTED);
+    rawconn_close(&c);
+    /* Valid UTF-8 (the e-acute) is kept; the rest is escaped. */
+    if (!strstr(msg, "\"tender.\\xff\\xfe.v1/\\x1b[2JX\xc3\xa9\""))
+        fail_msg("STATUS message: %s", msg);
+    pthread_mutex_lock(&log_mu);
+    const char *line = strstr(log_text, "tender.\\\\xff");
+    char copy[1024] = "";
+    if (line) {
+        const char *end = strchr(line, '\n');
+        snprintf(copy, sizeof copy, "%.*s", (int)(end ? end - line : 200), line);
+    }
+    bool raw = memchr(log_text, 0xff, log_len) || memchr(log_text, 0x1b, log_len);
+    pthread_mutex_unlock(&log_mu);
+    if (!line)
+        fail_msg("no escaped method name in the log:\n%s", log_text);
+    assert_false(raw);
+    assert_null(memchr(msg, 0xff, strlen(msg)));
+    assert_null(strchr(msg, 0x1b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_empty_frame_fields),
         cmocka_unit_test(test_decode_empty_keys),
         cmocka_unit_test(test_frame_reader_empty_feed),
+        cmocka_unit_test(test_method_name_escaped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
