@@ -2,7 +2,8 @@
  * (raw TLS frames): empty strings and bytes in request fields and frames
  * (under ASan+UBSan, make test, they prove the remote path has no undefined
  * behaviour: msgpack-c gives an empty str a NULL pointer); a method name
- * that is not UTF-8, escaped in STATUS and in the log. */
+ * that is not UTF-8, escaped in STATUS and in the log; a certificate refused
+ * for its identity, told with GOAWAY. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -19,6 +20,8 @@
 
 #include "log.h"
 #include "rawconn.h"
+#include "tender/client.h"
+#include "tender/pki.h"
 #include "tender_schema.h"
 #include "test_schema.h"
 #include "testsrv.h"
@@ -276,6 +279,56 @@ static void test_method_name_escaped(void **state)
     assert_null(strchr(msg, 0x1b));
 }
 
+/* A certificate that verifies but has no role: SETTINGS, then GOAWAY
+ * UNAUTHENTICATED with the reason, then the close; libtender ends the call
+ * with that status and reason instead of reconnecting. */
+static void test_refused_certificate_told(void **state)
+{
+    (void)state;
+    char err[512];
+    assert_int_equal(tnd_pki_issue_ex(ts.pki, "norole", NULL, "Acme Construction", 0, 86400, err,
+                                      sizeof err),
+                     0);
+    rawconn c;
+    assert_int_equal(open_as(&c, "norole"), 0);
+    rawconn_settings(&c);
+    tnd_frame f;
+    assert_int_equal(rawconn_read(&c, &f, T_MS, false), 0);
+    assert_int_equal(f.type, TND_FRAME_SETTINGS);
+    assert_int_equal(rawconn_read(&c, &f, T_MS, false), 0);
+    assert_int_equal(f.type, TND_FRAME_GOAWAY);
+    assert_int_equal(f.u.goaway.code, TND_STATUS_UNAUTHENTICATED);
+    char text[300];
+    snprintf(text, sizeof text, "%.*s", (int)f.u.goaway.message.len,
+             (const char *)f.u.goaway.message.ptr);
+    assert_non_null(strstr(text, "client certificate refused"));
+    assert_non_null(strstr(text, "CN=norole has no urn:tender:role: URI"));
+    assert_true(rawconn_closed(&c, T_MS));
+    rawconn_close(&c);
+
+    char addr[64], ca[400], crt[400], key[400];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", ts.port);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    o.server = addr;
+    o.ca_file = testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    o.cert_file = testsrv_path(&ts, "norole.crt", crt, sizeof crt);
+    o.key_file = testsrv_path(&ts, "norole.key", key, sizeof key);
+    tnd_client *cl = NULL;
+    assert_int_equal(tnd_client_open(&o, &cl, err, sizeof err), 0);
+    tender_health_v1_HealthCheckRequest q;
+    tender_health_v1_HealthCheckRequest_init(&q);
+    tender_health_v1_HealthCheckResponse r;
+    tender_health_v1_HealthCheckResponse_init(&r);
+    tnd_call_opts co = {.timeout_ms = 10000};
+    tnd_status_info st;
+    assert_int_equal(tnd_client_unary(cl, tender_health_v1_Health_Check_method, &q, &r, &co, &st),
+                     TND_STATUS_UNAUTHENTICATED);
+    assert_non_null(strstr(st.message, "CN=norole has no urn:tender:role: URI"));
+    tnd_client_free(cl);
+    assert_server_serves();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_decode_empty_keys),
         cmocka_unit_test(test_frame_reader_empty_feed),
         cmocka_unit_test(test_method_name_escaped),
+        cmocka_unit_test(test_refused_certificate_told),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
