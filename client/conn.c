@@ -232,8 +232,10 @@ static void handle_goaway(tnd_cconn *cc, const tnd_frame *f)
         tnd_client_call *next = k->cnext;
         if (k->sid == 0 || k->sid > f->u.goaway.last_stream_id) {
             tnd__conn_remove_call(cc, k);
-            if (refused)
+            if (refused) {
+                k->answered = true;
                 tnd__call_end(k, TND_STATUS_UNAUTHENTICATED, why);
+            }
             else
                 tnd__call_on_conn_lost(k, why, true, false);
         }

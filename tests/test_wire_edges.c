@@ -3,7 +3,8 @@
  * (under ASan+UBSan, make test, they prove the remote path has no undefined
  * behaviour: msgpack-c gives an empty str a NULL pointer); a method name
  * that is not UTF-8, escaped in STATUS and in the log; a certificate refused
- * for its identity, told with GOAWAY. */
+ * for its identity, told with GOAWAY; and libtender telling a status the
+ * server sent from one it made up. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -13,10 +14,14 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "rawconn.h"
@@ -329,6 +334,63 @@ static void test_refused_certificate_told(void **state)
     assert_server_serves();
 }
 
+static tnd_client *client_to(int port, int max_attempts)
+{
+    char addr[64], ca[400], err[256];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    o.server = addr;
+    o.ca_file = testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    o.max_attempts = max_attempts;
+    tnd_client *cl = NULL;
+    assert_int_equal(tnd_client_open(&o, &cl, err, sizeof err), 0);
+    return cl;
+}
+
+/* Run ServerStream (supplier only) anonymously to port: its status code,
+ * and whether it was the server's. */
+static int stream_status(int port, bool *answered)
+{
+    tnd_client *cl = client_to(port, 1);
+    tender_test_v1_Scalars req = {.u32 = 1};
+    tnd_call_opts co = {.timeout_ms = 5000};
+    tnd_client_stream *s = NULL;
+    tnd_status_info st;
+    int code = tnd_client_stream_open(cl, tender_test_v1_Sample_ServerStream_method, &req, &co,
+                                      &s, &st);
+    if (code == 0) {
+        tender_test_v1_Scalars r;
+        tender_test_v1_Scalars_init(&r);
+        while (tnd_client_stream_next(s, &r, &st) == 1)
+            tender_test_v1_Scalars_free(&r);
+        code = st.code;
+    }
+    *answered = tnd_client_stream_answered(s);
+    tnd_client_stream_close(s);
+    tnd_client_free(cl);
+    return code;
+}
+
+static void test_stream_answered(void **state)
+{
+    (void)state;
+    bool answered = false;
+    /* The server's STATUS. */
+    assert_int_equal(stream_status(ts.port, &answered), TND_STATUS_UNAUTHENTICATED);
+    assert_true(answered);
+    /* Nobody listening: the client's own UNAVAILABLE. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    answered = true;
+    assert_int_equal(stream_status(ntohs(a.sin_port), &answered), TND_STATUS_UNAVAILABLE);
+    assert_false(answered);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_frame_reader_empty_feed),
         cmocka_unit_test(test_method_name_escaped),
         cmocka_unit_test(test_refused_certificate_told),
+        cmocka_unit_test(test_stream_answered),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
