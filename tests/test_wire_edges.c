@@ -284,6 +284,29 @@ static void test_method_name_escaped(void **state)
     assert_null(strchr(msg, 0x1b));
 }
 
+/* A metadata key with bytes that are not allowed: the STATUS message
+ * shows them escaped. */
+static void test_metadata_key_escaped(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tnd_md md[] = {{"x-\xff\x1b[2J", (const uint8_t *)"v", 1}};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    send_frame(&c, &sb, tnd_frame_put_call(&sb, 1, "tender.test.v1.Sample/Unary", md, 1, 0));
+    msgpack_sbuffer_destroy(&sb);
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    rawconn_close(&c);
+    if (!strstr(msg, "metadata key \"x-\\xff\\x1b[2J\""))
+        fail_msg("STATUS message: %s", msg);
+    assert_null(memchr(msg, 0xff, strlen(msg)));
+    assert_null(strchr(msg, 0x1b));
+}
+
 /* A certificate that verifies but has no role: SETTINGS, then GOAWAY
  * UNAUTHENTICATED with the reason, then the close; libtender ends the call
  * with that status and reason instead of reconnecting. */
@@ -400,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_decode_empty_keys),
         cmocka_unit_test(test_frame_reader_empty_feed),
         cmocka_unit_test(test_method_name_escaped),
+        cmocka_unit_test(test_metadata_key_escaped),
         cmocka_unit_test(test_refused_certificate_told),
         cmocka_unit_test(test_stream_answered),
     };
