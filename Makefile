@@ -167,7 +167,9 @@ test: deps-check
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+# -fno-sanitize-recover=all: a UBSan report aborts the target, so the run fails on it.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all -Iinclude \
               -Ibuild/fuzz/gen -Icommon $(PKG_CFLAGS)
 
 fuzz: deps-check $(FUZZ_BIN)
@@ -177,7 +179,9 @@ build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_
 	$(SCHEMAC) --name tnd_schema --out build/fuzz/gen/tender_schema $(SCHEMA)
 	$(SCHEMAC) --name test_schema --out build/fuzz/gen/test_schema $(TEST_SCHEMA)
 
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c
+# Makefile too: a change of FUZZ_FLAGS rebuilds the targets.
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c \
+              Makefile
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) build/fuzz/gen/tender_schema.c \
 	    build/fuzz/gen/test_schema.c $(PKG_LIBS)

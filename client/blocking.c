@@ -20,6 +20,7 @@ struct tnd_client_stream {
     queued *q;
     size_t q_head, q_len, q_cap;
     bool done;
+    bool answered; /* the status is the server's (tnd_client_stream_answered) */
     tnd_status_info st;
 };
 
@@ -65,6 +66,7 @@ static void on_status(tnd_client_call *call, int code, const char *message, void
 {
     tnd_client_stream *s = user;
     s->call = NULL;
+    s->answered = call->answered;
     if (!s->done && s->st.code == 0 && s->st.message[0] == '\0') {
         set_status(&s->st, code, message);
         size_t n;
@@ -230,6 +232,11 @@ int tnd_client_stream_finish(tnd_client_stream *s, void *resp, tnd_status_info *
         return st->code;
     }
     return 0;
+}
+
+bool tnd_client_stream_answered(const tnd_client_stream *s)
+{
+    return s && s->answered;
 }
 
 void tnd_client_stream_close(tnd_client_stream *s)

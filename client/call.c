@@ -188,6 +188,7 @@ static void attach(tnd_client_call *call)
     }
     call->next_send = 0;
     call->half_close_sent = false;
+    call->answered = false;
     call->recv_unacked = 0;
     tnd__conn_add_call(cc, call);
     if (cc->state == CCONN_READY)
@@ -458,6 +459,7 @@ void tnd__call_on_frame(tnd_client_call *call, const tnd_frame *f)
         return;
     }
     /* STATUS: the server closed the stream. */
+    call->answered = true;
     char msg[512];
     size_t n = f->u.status.message.len < sizeof msg - 1 ? f->u.status.message.len : sizeof msg - 1;
     if (n)

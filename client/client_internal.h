@@ -103,6 +103,7 @@ struct tnd_client_call {
     bool writable_wanted;
     bool pending_fail;    /* the backoff timer reports a failed attempt */
     bool pending_permanent;
+    bool answered;        /* this attempt ended by the server's word (STATUS, refusing GOAWAY) */
     int attempt;          /* 1, 2, ... */
     int max_attempts;
     uint64_t start_ms, deadline_ms; /* loop time; deadline 0: none */

@@ -218,12 +218,26 @@ static void handle_goaway(tnd_cconn *cc, const tnd_frame *f)
     cc->goaway = true;
     if (c->current == cc)
         c->current = NULL;
+    /* UNAUTHENTICATED: the server refused our certificate, and would again
+     * on a new connection; the calls end with its reason. */
+    bool refused = f->u.goaway.code == TND_STATUS_UNAUTHENTICATED;
+    if (refused) {
+        cc->permanent = true;
+        whyf(why, sizeof why, "server %s: %.*s", c->server,
+             (int)(f->u.goaway.message.len > 300 ? 300 : f->u.goaway.message.len),
+             f->u.goaway.message.ptr ? (const char *)f->u.goaway.message.ptr : "");
+    }
     tnd_client_call *k = cc->calls;
     while (k) {
         tnd_client_call *next = k->cnext;
         if (k->sid == 0 || k->sid > f->u.goaway.last_stream_id) {
             tnd__conn_remove_call(cc, k);
-            tnd__call_on_conn_lost(k, why, true, false);
+            if (refused) {
+                k->answered = true;
+                tnd__call_end(k, TND_STATUS_UNAUTHENTICATED, why);
+            }
+            else
+                tnd__call_on_conn_lost(k, why, true, false);
         }
         k = next;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "text.h"
 
 /* ---- field paths and error text ------------------------------------------- */
 
@@ -53,13 +54,10 @@ size_t tnd_path_index(tnd_path *p, size_t i)
 /* Keys are untrusted text: show at most 32 bytes, control bytes and quotes as '?'. */
 size_t tnd_path_key(tnd_path *p, const char *key, size_t len)
 {
-    char shown[33];
+    char shown[32 * 4 + 1];
     size_t n = len < 32 ? len : 32;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)key[i];
-        shown[i] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
-    }
-    shown[n] = '\0';
+    /* The key is the peer's bytes, and the path goes into messages and logs. */
+    tnd_text_escape(shown, sizeof shown, (const uint8_t *)key, n);
     return path_append(p, "[\"%s%s\"]", shown, len > n ? "..." : "");
 }
 
@@ -155,7 +153,8 @@ int tnd_check_str(const tnd_path *p, const char *s, size_t len, uint32_t limit)
 {
     if (len > limit)
         return tnd_path_fail(p, TND_ELIMIT, "%zu bytes exceed max_len %" PRIu32, len, limit);
-    const void *nul = memchr(s, '\0', len);
+    /* msgpack-c gives an empty str a NULL pointer: no memchr on it. */
+    const void *nul = len ? memchr(s, '\0', len) : NULL;
     if (nul)
         return tnd_path_fail(p, TND_EUTF8, "NUL byte at offset %zu",
                              (size_t)((const char *)nul - s));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tender/error.h"
+#include "text.h"
 
 /* ---- encoding ---------------------------------------------------------------- */
 
@@ -342,9 +343,11 @@ int tnd_metadata_check(const msgpack_object *md, size_t max_bytes, tnd_codec_err
         const char *ks = k->via.str.ptr;
         size_t kl = k->via.str.size;
         for (size_t j = 0; j < kl; j++)
-            if (!key_char_ok(ks[j]))
-                PARSE_FAIL(TND_EPROTO, "metadata key \"%.*s\" may hold only a-z 0-9 - _ .",
-                           (int)(kl > 64 ? 64 : kl), ks);
+            if (!key_char_ok(ks[j])) {
+                char shown[32 * 4 + 1]; /* the peer's bytes, escaped for the message */
+                tnd_text_escape(shown, sizeof shown, (const uint8_t *)ks, kl > 32 ? 32 : kl);
+                PARSE_FAIL(TND_EPROTO, "metadata key \"%s\" may hold only a-z 0-9 - _ .", shown);
+            }
         bool bin = kl > 4 && memcmp(ks + kl - 4, "-bin", 4) == 0;
         if (bin && v->type != MSGPACK_OBJECT_BIN)
             PARSE_FAIL(TND_EPROTO, "metadata \"%.*s\" ends in -bin and needs a bin value",
@@ -405,6 +408,8 @@ int tnd_frame_reader_feed(tnd_frame_reader *r, const uint8_t *data, size_t len)
         r->len -= r->consumed;
         r->consumed = 0;
     }
+    if (len == 0) /* nothing to add; r->buf may still be NULL */
+        return 0;
     if (len > SIZE_MAX - r->len)
         return TND_ENOMEM;
     if (r->len + len > r->cap) {

@@ -91,7 +91,8 @@ static void set_bytes(tnd_bytes *dst, const void *src, size_t len)
 {
     dst->data = malloc(len ? len : 1);
     if (dst->data) {
-        memcpy(dst->data, src, len);
+        if (len) /* src of empty bytes is NULL */
+            memcpy(dst->data, src, len);
         dst->len = len;
     }
 }

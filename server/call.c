@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "tender_schema.h"
 #include "server.h"
 #include "tender/error.h"
@@ -481,11 +482,9 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     const tnd_config *cfg = &c->srv->cfg;
     char name[256], msg[200];
     tnd_codec_err err = {{0}};
-    size_t nl = f->u.call.method.len < sizeof name - 1 ? f->u.call.method.len : sizeof name - 1;
-    memcpy(name, f->u.call.method.ptr, nl);
-    name[nl] = '\0';
-    if (memchr(name, '\0', nl))
-        snprintf(name, sizeof name, "(invalid name)");
+    /* The name as the client sent it is echoed in STATUS and logged: bytes
+     * that are not printable UTF-8 become \xNN (no real method has any). */
+    tnd_text_escape(name, sizeof name, f->u.call.method.ptr, f->u.call.method.len);
     char rid[TND_MAX_REQUEST_ID + 1];
     request_id_of(f->u.call.metadata, c->srv, rid);
 

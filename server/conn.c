@@ -144,10 +144,21 @@ static void on_handshake(tnd_tls_stream *s, int status)
         return;
     }
     char why[256];
+    const tnd_config *cfg = &c->srv->cfg;
+    tnd_settings ours = {cfg->max_frame, cfg->max_streams, cfg->initial_window, cfg->max_metadata,
+                         cfg->conn_window};
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
     if (tnd_tls_peer_identity_ex(s->ssl, &c->peer, why, sizeof why) != 0) {
         tnd_log(TND_LOG_WARN, "refused client certificate", "peer", c->peer_addr, "reason", why,
                 NULL);
         tnd_metrics_handshake(c->srv->metrics, false);
+        /* The client learns why, instead of a bare close: SETTINGS (always
+         * the first frame), then GOAWAY UNAUTHENTICATED with the reason. */
+        char msg[320];
+        snprintf(msg, sizeof msg, "client certificate refused: %s", why);
+        send_one(c, tnd_frame_put_settings(&sb, &ours), &sb);
+        tnd_conn_goaway(c, TND_STATUS_UNAUTHENTICATED, msg);
         tnd_conn_close(c);
         return;
     }
@@ -155,11 +166,6 @@ static void on_handshake(tnd_tls_stream *s, int status)
     describe_peer(c);
     c->last_active_ms = tnd_now_ms(c->srv);
     tnd_log(TND_LOG_DEBUG, "connected", "peer", c->peer_addr, "identity", c->peer_label, NULL);
-    const tnd_config *cfg = &c->srv->cfg;
-    tnd_settings ours = {cfg->max_frame, cfg->max_streams, cfg->initial_window, cfg->max_metadata,
-                         cfg->conn_window};
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     send_one(c, tnd_frame_put_settings(&sb, &ours), &sb);
     if (c->srv->draining)
         tnd_conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");

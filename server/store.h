@@ -203,15 +203,14 @@ int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen);
  * Returns 0 or a tnd_wtx_put_msg error. */
 int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *seq);
 
-/** Look up a stored reply in IDEMPOTENCY under caller NUL request_id. On 0,
- * *reply is a malloc'd copy (free() it) of *len bytes. Returns 0,
- * TND_ENOTFOUND, TND_EINVAL (key too long), TND_ENOMEM or TND_EIO. */
-int tnd_wtx_idem_get(tnd_wtx *w, const char *caller, const char *request_id, uint8_t **reply,
-                     size_t *len);
+/** Look up a stored reply in IDEMPOTENCY under key (its layout is the
+ * services', server/svc.c). On 0, *reply is a malloc'd copy (free() it) of
+ * *len bytes. Returns 0, TND_ENOTFOUND, TND_EINVAL (key empty or too long),
+ * TND_ENOMEM or TND_EIO. */
+int tnd_wtx_idem_get(tnd_wtx *w, const void *key, size_t klen, uint8_t **reply, size_t *len);
 
-/** Store a reply in IDEMPOTENCY under caller NUL request_id (replacing).
- * Returns as tnd_wtx_put_raw. */
-int tnd_wtx_idem_put(tnd_wtx *w, const char *caller, const char *request_id, const void *reply,
-                     size_t len);
+/** Store a reply in IDEMPOTENCY under key (replacing). Returns as
+ * tnd_wtx_put_raw. */
+int tnd_wtx_idem_put(tnd_wtx *w, const void *key, size_t klen, const void *reply, size_t len);
 
 #endif

@@ -1,8 +1,10 @@
 /* The writer thread: takes batches off the queue, runs each request in a
  * nested transaction of one batch transaction, runs the batch hook, commits
  * once, and hands the results to the loop thread. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "log.h"
@@ -120,6 +122,20 @@ static int run_hook(tnd_store *s, batch *b, MDB_txn *txn, char *msg, bool *map_f
     return st;
 }
 
+/* Below this many free bytes, a failed commit is put down to a full disk. */
+#define LOW_SPACE (1u << 20)
+
+/* Whether a commit failed for want of disk space. LMDB reports a write cut
+ * short by a file system that filled up as EIO ("short write, filesystem
+ * full?"): when the database's file system has (almost) no space left,
+ * that is what it was. */
+static bool disk_full(const tnd_store *s, int rc)
+{
+    struct statvfs v;
+    return rc == ENOSPC || (rc == EIO && statvfs(s->dir, &v) == 0 &&
+                            (unsigned long long)v.f_bavail * v.f_frsize < LOW_SPACE);
+}
+
 /* One attempt at the batch. Returns true when the batch was rolled back
  * because it reached the end of a map that may still grow (only when
  * may_rerun); otherwise every request has its status. */
@@ -180,12 +196,14 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
             fail_all(b, TND_STATUS_RESOURCE_EXHAUSTED, msg);
     } else if (rc != 0) {
         /* After a failed fsync nothing written is trustworthy: stop writing. */
-        snprintf(msg, sizeof msg, "the database could not save the write: %s; restart tenderd",
-                 mdb_strerror(rc));
+        bool full = disk_full(s, rc);
+        const char *why = full ? "no space left on device" : mdb_strerror(rc);
+        snprintf(msg, sizeof msg, "the database could not save the write: %s; %srestart tenderd",
+                 why, full ? "free space on its file system, then " : "");
         fail_all(b, TND_STATUS_UNAVAILABLE, msg);
         atomic_store(&s->failed, true);
-        tnd_log(TND_LOG_ERROR, "store commit failed; writes stopped", "dir", s->dir, "error",
-                mdb_strerror(rc), NULL);
+        tnd_log(TND_LOG_ERROR, "store commit failed; writes stopped", "dir", s->dir, "error", why,
+                NULL);
     } else {
         committed = true;
         pthread_mutex_lock(&s->mu);

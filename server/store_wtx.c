@@ -176,35 +176,12 @@ int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *se
     return rc;
 }
 
-#define TND_IDEM_KEY_MAX 511 /* LMDB's default maximum key size */
-
-/* caller NUL request_id: unambiguous, since neither holds a NUL. */
-static int idem_key(tnd_wtx *w, const char *caller, const char *request_id, uint8_t *key,
-                    size_t *klen)
+int tnd_wtx_idem_get(tnd_wtx *w, const void *key, size_t klen, uint8_t **reply, size_t *len)
 {
-    size_t a = strlen(caller), b = strlen(request_id);
-    size_t max = (size_t)mdb_env_get_maxkeysize(w->s->env);
-    if (max > TND_IDEM_KEY_MAX)
-        max = TND_IDEM_KEY_MAX;
-    if (a > max || b > max || a + 1 + b > max || b == 0)
+    if (klen == 0 || klen > (size_t)mdb_env_get_maxkeysize(w->s->env))
         return TND_EINVAL;
-    memcpy(key, caller, a);
-    key[a] = 0;
-    memcpy(key + a + 1, request_id, b);
-    *klen = a + 1 + b;
-    return 0;
-}
-
-int tnd_wtx_idem_get(tnd_wtx *w, const char *caller, const char *request_id, uint8_t **reply,
-                     size_t *len)
-{
-    uint8_t key[TND_IDEM_KEY_MAX];
-    size_t klen;
-    int rc = idem_key(w, caller, request_id, key, &klen);
-    if (rc != 0)
-        return rc;
-    MDB_val k = {.mv_size = klen, .mv_data = key}, v;
-    rc = mdb_get(w->txn, w->s->dbi[TND_TABLE_IDEMPOTENCY], &k, &v);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
+    int rc = mdb_get(w->txn, w->s->dbi[TND_TABLE_IDEMPOTENCY], &k, &v);
     if (rc != 0)
         return rc == MDB_NOTFOUND ? TND_ENOTFOUND : TND_EIO;
     *reply = malloc(v.mv_size ? v.mv_size : 1);
@@ -215,13 +192,7 @@ int tnd_wtx_idem_get(tnd_wtx *w, const char *caller, const char *request_id, uin
     return 0;
 }
 
-int tnd_wtx_idem_put(tnd_wtx *w, const char *caller, const char *request_id, const void *reply,
-                     size_t len)
+int tnd_wtx_idem_put(tnd_wtx *w, const void *key, size_t klen, const void *reply, size_t len)
 {
-    uint8_t key[TND_IDEM_KEY_MAX];
-    size_t klen;
-    int rc = idem_key(w, caller, request_id, key, &klen);
-    if (rc != 0)
-        return rc;
     return put(w, TND_TABLE_IDEMPOTENCY, key, klen, reply, len, 0);
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "idem.h"
 #include "log.h"
 
@@ -114,35 +116,90 @@ static void op_free(tnd_op *op)
     free(op);
 }
 
+/* An idempotency record: the request's fingerprint (idem_fp), then the
+ * encoded reply. */
+#define FP_LEN 32
+
+/* Writer thread: the stored reply of a retried request into op->resp (0),
+ * TND_ENOTFOUND when the key is new, or a failure status. */
+static int idem_replay(tnd_wtx *w, tnd_op *op)
+{
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    int rc = tnd_wtx_idem_get(w, op->idem_key, op->idem_key_len, &rec, &len);
+    if (rc == TND_ENOTFOUND)
+        return rc;
+    if (rc == 0 && len >= FP_LEN && memcmp(rec, op->idem_fp, FP_LEN) != 0) {
+        free(rec);
+        /* The client's key follows org NUL name NUL. */
+        const char *org = (const char *)op->idem_key, *name = org + strlen(org) + 1;
+        const char *k = name + strlen(name) + 1;
+        return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                            "idempotency-key \"%.*s\" was already used for a different request "
+                            "(another method or other request content); send a new request "
+                            "with a new key",
+                            (int)((const char *)op->idem_key + op->idem_key_len - k), k);
+    }
+    if (rc == 0 && len >= FP_LEN)
+        rc = tnd_msg_decode(op->resp_desc, rec + FP_LEN, len - FP_LEN, op->resp, NULL);
+    else if (rc == 0)
+        rc = TND_EMALFORMED;
+    free(rec);
+    return rc == 0 ? 0
+                   : tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable: %s",
+                                  tnd_strerror(rc));
+}
+
+/* Writer thread: keep op->resp under the key for the idempotency window. */
+static int idem_keep(tnd_wtx *w, tnd_op *op)
+{
+    uint8_t *enc = NULL, *rec = NULL;
+    size_t len = 0;
+    int rc = tnd_msg_encode(op->resp_desc, op->resp, &enc, &len, NULL);
+    if (rc == 0 && !(rec = malloc(FP_LEN + len)))
+        rc = TND_ENOMEM;
+    if (rc == 0) {
+        memcpy(rec, op->idem_fp, FP_LEN);
+        if (len)
+            memcpy(rec + FP_LEN, enc, len);
+        rc = tnd_wtx_idem_put(w, op->idem_key, op->idem_key_len, rec, FP_LEN + len);
+    }
+    if (rc == 0)
+        rc = tnd_idem_expire_at(w, (const char *)op->idem_key, op->idem_key_len,
+                                op->srv->cfg.idempotency_window_ms);
+    free(enc);
+    free(rec);
+    if (rc == 0)
+        return 0;
+    return rc == TND_ELIMIT ? tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                                           "cannot store the idempotency record: database full")
+                            : tnd_wtx_fail(w, TND_STATUS_INTERNAL,
+                                           "cannot store the idempotency record: %s",
+                                           tnd_strerror(rc));
+}
+
 /* Writer thread: replay a stored reply for a retried request, else run the
  * service's function and remember its reply under the idempotency key. */
 static int op_write(tnd_wtx *w, void *arg)
 {
     tnd_op *op = arg;
-    size_t kl = strlen(op->idem_key);
     /* The store may run a write twice (after growing the map): start clean. */
     tnd_msg_free(op->resp_desc, op->resp);
     op->replayed = false;
-    if (kl > 0) {
-        int rc = tnd_wtx_get_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc,
-                                 op->resp);
+    if (op->idem_key_len > 0) {
+        int rc = idem_replay(w, op);
         if (rc == 0) {
             op->replayed = true;
             return 0;
         }
         if (rc != TND_ENOTFOUND)
-            return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable");
+            return rc;
     }
     op->post_status = 0;
     int st = op->fn(w, op);
-    if (st != 0 || kl == 0)
+    if (st != 0 || op->idem_key_len == 0)
         return st;
-    if (tnd_wtx_put_msg(w, TND_TABLE_IDEMPOTENCY, op->idem_key, kl, op->resp_desc, op->resp) !=
-            0 ||
-        tnd_idem_expire_at(w, op->idem_key, kl, op->srv->cfg.idempotency_window_ms) != 0)
-        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
-                            "cannot store the idempotency record: database full");
-    return 0;
+    return idem_keep(w, op);
 }
 
 /* Loop thread, after the commit. */
@@ -163,22 +220,51 @@ static void op_done(void *arg, int status, const char *message)
     op_free(op);
 }
 
-static void set_idem_key(tnd_op *op, const tnd_call *call)
+/* The idempotency key of a write: scoped to the caller (org NUL name NUL
+ * key: neither name holds a NUL, metadata values are printable ASCII), so
+ * one caller cannot replay another's; and the fingerprint of the method and
+ * request it stands for, so that a reused key is told from a retry.
+ * 0, or -1 with the call finished. */
+static int set_idem_key(tnd_op *op, const tnd_call *call)
 {
     const msgpack_object *v = tnd_metadata_get(tnd_call_metadata(call), "idempotency-key");
-    if (!v || v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 || v->via.str.size > 64)
-        return;
-    /* Scoped to the caller and method, so one caller cannot replay another's,
-     * and bound to the request's content, so a reused key with a different
-     * request is a new request rather than a replay of the old answer. */
+    if (!v)
+        return 0;
+    size_t kl = v->type == MSGPACK_OBJECT_STR ? v->via.str.size : 0;
+    if (kl == 0 || kl > TND_IDEM_KEY_LEN) {
+        tnd_call_finish(op->call, TND_STATUS_INVALID_ARGUMENT,
+                        "idempotency-key must be 1 to %d characters (this one has %zu); "
+                        "the write was not run",
+                        TND_IDEM_KEY_LEN, kl);
+        return -1;
+    }
+    size_t ol = strlen(op->peer.org), nl = strlen(op->peer.name);
+    if (ol + nl + 2 + kl > sizeof op->idem_key) /* cannot happen: the sizes are bounded */
+        return 0;
+    memcpy(op->idem_key, op->peer.org, ol + 1);
+    memcpy(op->idem_key + ol + 1, op->peer.name, nl + 1);
+    memcpy(op->idem_key + ol + nl + 2, v->via.str.ptr, kl);
     tnd_bytes h = {0};
-    if (tnd_msg_hash(op->req_desc, op->req, &h) != 0)
-        return;
-    snprintf(op->idem_key, sizeof op->idem_key, "%s|%s|%s|%.*s|%02x%02x%02x%02x%02x%02x%02x%02x",
-             op->peer.org, op->peer.name, tnd_call_method(call)->full_name, (int)v->via.str.size,
-             v->via.str.ptr, h.data[0], h.data[1], h.data[2], h.data[3], h.data[4], h.data[5],
-             h.data[6], h.data[7]);
+    const char *method = tnd_call_method(call)->full_name;
+    if (tnd_msg_hash(op->req_desc, op->req, &h) != 0) {
+        tnd_call_finish(op->call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return -1;
+    }
+    /* SHA-256(method NUL SHA-256(request)) */
+    size_t ml = strlen(method);
+    uint8_t *buf = malloc(ml + 1 + h.len);
+    if (!buf) {
+        free(h.data);
+        tnd_call_finish(op->call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return -1;
+    }
+    memcpy(buf, method, ml + 1);
+    memcpy(buf + ml + 1, h.data, h.len);
+    SHA256(buf, ml + 1 + h.len, op->idem_fp);
+    free(buf);
     free(h.data);
+    op->idem_key_len = ol + nl + 2 + kl;
+    return 0;
 }
 
 tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
@@ -209,7 +295,10 @@ tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp
         return NULL;
     }
     tnd_msg_init(resp_desc, op->resp);
-    set_idem_key(op, call);
+    if (set_idem_key(op, call) != 0) {
+        op_free(op);
+        return NULL;
+    }
     return op;
 }
 

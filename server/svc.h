@@ -10,6 +10,11 @@
 
 typedef struct tnd_op tnd_op;
 
+/* Longest idempotency record key: org and name (each under 128 bytes, no
+ * NUL), two NULs and a key of at most TND_IDEM_KEY_LEN bytes. */
+#define TND_IDEM_KEY_LEN 64
+#define TND_IDEM_KEY_MAX (2 * 128 + TND_IDEM_KEY_LEN)
+
 /* The service's part of a write, run on the writer thread. Fill op->resp
  * (already initialised) and return 0, or return tnd_wtx_fail(...). */
 typedef int (*tnd_op_fn)(tnd_wtx *w, tnd_op *op);
@@ -23,7 +28,9 @@ struct tnd_op {
     const tnd_msg_desc *resp_desc;
     void *resp;
     tnd_op_fn fn;
-    char idem_key[600];         /* caller + method + idempotency-key metadata, or "" */
+    uint8_t idem_key[TND_IDEM_KEY_MAX]; /* org NUL name NUL idempotency-key (svc.c) */
+    size_t idem_key_len;        /* 0: no idempotency-key */
+    uint8_t idem_fp[32];        /* what the key stands for: method and request */
     void *extra;                /* handler-owned data, freed with free() */
     size_t extra_len;
     void (*then)(tnd_op *op);   /* on the loop thread after a successful commit, or NULL */
@@ -36,7 +43,11 @@ struct tnd_op {
 /** Start a write for call: copies request and caller, and submits fn to the
  * store. The reply (response + OK, or the failure) is sent after the commit.
  * On a full queue the call ends at once with RESOURCE_EXHAUSTED. extra
- * (may be NULL) passes to op->extra and is freed with the op. */
+ * (may be NULL) passes to op->extra and is freed with the op.
+ * With an idempotency-key in the call's metadata (1 to TND_IDEM_KEY_LEN
+ * bytes, else INVALID_ARGUMENT), the same caller sending the same method
+ * and request with that key again gets the stored reply, and the key used
+ * with another method or request gets FAILED_PRECONDITION. */
 void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc, tnd_op_fn fn,
                 void *extra, size_t extra_len);
 

@@ -793,7 +793,7 @@ static void test_keys(void **state)
     msgpack_pack_map(&m->pk, 1);
     mp_str(m, "a\xff", 2);
     msgpack_pack_uint8(&m->pk, 1);
-    mp_fail(m, CONTAINERS, TND_EUTF8, "Containers.m_int[\"a\xff\"]: invalid UTF-8 at offset 1");
+    mp_fail(m, CONTAINERS, TND_EUTF8, "Containers.m_int[\"a\\xff\"]: invalid UTF-8 at offset 1");
 
     /* unknown numbers are skipped whatever they hold; nil means absent */
     m = mp_new();

@@ -1,7 +1,8 @@
 /* Idempotency records expire: within the window a retried Tenders/Create
  * with the same idempotency-key gets the first answer; after it the server
  * prunes the record (and its expiry entry), and the same key makes a new
- * tender. A real server in-process, with a 1 s window. */
+ * tender. A key reused for another request, and a key that is empty or too
+ * long, are refused. A real server in-process, with a 1 s window. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -22,10 +23,11 @@
 #include "testsrv.h"
 
 static testsrv ts;
+static uint64_t window_ms;
 
 static void cfg(tnd_config *c)
 {
-    c->idempotency_window_ms = 1000;
+    c->idempotency_window_ms = window_ms;
 }
 
 static int setup(void **state)
@@ -34,6 +36,20 @@ static int setup(void **state)
     testsrv_pki(&ts);
     testsrv_start(&ts, cfg, NULL);
     return 0;
+}
+
+/* A 1 s window, to see records expire. */
+static int setup_short(void **state)
+{
+    window_ms = 1000;
+    return setup(state);
+}
+
+/* A window no test outlasts. */
+static int setup_long(void **state)
+{
+    window_ms = 600000;
+    return setup(state);
 }
 
 static int teardown(void **state)
@@ -58,25 +74,36 @@ static tnd_client *officer(void)
     return c;
 }
 
-/* Create a draft with idempotency-key key; its id into id. */
-static void create(tnd_client *c, const char *key, char *id, size_t len)
+/* Create a draft titled title with idempotency-key key; its id into id
+ * (when OK). Returns the status code, the message in st. */
+static int create_titled(tnd_client *c, const char *key, const char *title, char *id, size_t len,
+                         tnd_status_info *st)
 {
     tender_tenders_v1_CreateTenderRequest q;
     tender_tenders_v1_CreateTenderRequest_init(&q);
     q.fields = calloc(1, sizeof *q.fields);
     assert_non_null(q.fields);
     tender_tenders_v1_TenderFields_init(q.fields);
-    q.fields->title = strdup("Snow clearing, winter 2026");
+    q.fields->title = strdup(title);
     tnd_meta md = {.key = "idempotency-key", .value = key};
     tnd_call_opts opts = {.metadata = &md, .n_metadata = 1};
     tender_tenders_v1_Tender t;
-    tnd_status_info st;
-    int code = tnd_client_unary(c, tender_tenders_v1_Tenders_Create_method, &q, &t, &opts, &st);
+    tender_tenders_v1_Tender_init(&t);
+    int code = tnd_client_unary(c, tender_tenders_v1_Tenders_Create_method, &q, &t, &opts, st);
     tender_tenders_v1_CreateTenderRequest_free(&q);
+    if (code == 0)
+        snprintf(id, len, "%s", t.id);
+    tender_tenders_v1_Tender_free(&t);
+    return code;
+}
+
+/* Create a draft with idempotency-key key; its id into id. */
+static void create(tnd_client *c, const char *key, char *id, size_t len)
+{
+    tnd_status_info st;
+    int code = create_titled(c, key, "Snow clearing, winter 2026", id, len, &st);
     if (code != 0)
         fail_msg("Create: status %d: %s", code, st.message);
-    snprintf(id, len, "%s", t.id);
-    tender_tenders_v1_Tender_free(&t);
 }
 
 static size_t entries(tnd_table table)
@@ -114,10 +141,79 @@ static void test_replay_then_expiry(void **state)
     tnd_client_free(c);
 }
 
+/* The same key with another request is refused, naming the key, and
+ * makes no second tender; the first request's retry still gets its reply. */
+static void test_reused_key_refused(void **state)
+{
+    (void)state;
+    tnd_client *c = officer();
+    char first[64], other[64], again[64];
+    tnd_status_info st;
+    size_t tenders = entries(TND_TABLE_TENDERS);
+    assert_int_equal(create_titled(c, "roads-7", "Road marking", first, sizeof first, &st), 0);
+    assert_int_equal(entries(TND_TABLE_TENDERS), tenders + 1);
+    assert_int_equal(create_titled(c, "roads-7", "Bridge repair", other, sizeof other, &st),
+                     TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(st.message, "idempotency-key \"roads-7\""));
+    assert_non_null(strstr(st.message, "new key"));
+    assert_int_equal(entries(TND_TABLE_TENDERS), tenders + 1); /* no second tender */
+    assert_int_equal(create_titled(c, "roads-7", "Road marking", again, sizeof again, &st), 0);
+    assert_string_equal(first, again);
+
+    /* The same key on another method: refused too. */
+    tender_tenders_v1_EditTenderRequest e;
+    tender_tenders_v1_EditTenderRequest_init(&e);
+    e.id = first;
+    tender_tenders_v1_TenderFields f;
+    tender_tenders_v1_TenderFields_init(&f);
+    f.title = "Road marking";
+    e.fields = &f;
+    tnd_meta md = {.key = "idempotency-key", .value = "roads-7"};
+    tnd_call_opts opts = {.metadata = &md, .n_metadata = 1};
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(tnd_client_unary(c, tender_tenders_v1_Tenders_Edit_method, &e, &t, &opts,
+                                      &st),
+                     TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(st.message, "roads-7"));
+    tender_tenders_v1_Tender_free(&t);
+    tnd_client_free(c);
+}
+
+/* A key that is empty or longer than 64 bytes is refused, and the write is
+ * not run (it used to be run without a key: twice on a retry). */
+static void test_bad_key_refused(void **state)
+{
+    (void)state;
+    tnd_client *c = officer();
+    char id[64], longkey[66];
+    tnd_status_info st;
+    size_t tenders = entries(TND_TABLE_TENDERS);
+    memset(longkey, 'k', 65);
+    longkey[65] = '\0';
+    assert_int_equal(create_titled(c, longkey, "Long key", id, sizeof id, &st),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(st.message, "idempotency-key must be 1 to 64"));
+    assert_non_null(strstr(st.message, "65"));
+    assert_int_equal(create_titled(c, "", "Empty key", id, sizeof id, &st),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(st.message, "idempotency-key must be 1 to 64"));
+    assert_int_equal(entries(TND_TABLE_TENDERS), tenders);
+    longkey[64] = '\0'; /* 64 bytes: accepted */
+    assert_int_equal(create_titled(c, longkey, "Long key", id, sizeof id, &st), 0);
+    assert_int_equal(entries(TND_TABLE_TENDERS), tenders + 1);
+    tnd_client_free(c);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest expiry[] = {
         cmocka_unit_test(test_replay_then_expiry),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest keys[] = {
+        cmocka_unit_test(test_reused_key_refused),
+        cmocka_unit_test(test_bad_key_refused),
+    };
+    int failed = cmocka_run_group_tests(expiry, setup_short, teardown);
+    return failed + cmocka_run_group_tests(keys, setup_long, teardown);
 }

@@ -791,13 +791,14 @@ static int idem_fn(tnd_wtx *w, void *arg)
     idem_op *o = arg;
     uint8_t *reply = NULL;
     size_t len = 0;
-    o->get_rc = tnd_wtx_idem_get(w, "org|alice", "req-1", &reply, &len);
+    static const char key[] = "org\0alice\0req-1";
+    o->get_rc = tnd_wtx_idem_get(w, key, sizeof key - 1, &reply, &len);
     if (o->get_rc == 0) {
         snprintf(o->reply, sizeof o->reply, "%.*s", (int)len, (const char *)reply);
         free(reply);
         return 0;
     }
-    return tnd_wtx_idem_put(w, "org|alice", "req-1", "first", 5) == 0 ? 0 : 13;
+    return tnd_wtx_idem_put(w, key, sizeof key - 1, "first", 5) == 0 ? 0 : 13;
 }
 
 static void test_idempotency_helpers(void **state)

@@ -237,14 +237,19 @@ static int opening_key(const char *cmd, tnd_client *c, const char *tender, uint8
 }
 
 /* Bids/Submit: the envelope and the nonce first, then the ciphertext in chunks. */
+/* Send the bid. On failure *unknown says whether the bid may still have
+ * arrived: the call ended without the server's word on it (connection lost
+ * after sending, deadline), or with DEADLINE_EXCEEDED, which the server
+ * also answers while the write it has queued may yet commit. */
 static int send_bid(tnd_client *c, ctl_idem *k, tender_bids_v1_SealedBid *b,
                     const uint8_t nonce[32], const char *replaces, tender_bids_v1_Receipt *r,
-                    tnd_status_info *st)
+                    tnd_status_info *st, bool *unknown)
 {
     tender_bids_v1_Receipt_init(r);
+    *unknown = false;
     tnd_client_stream *s;
     if (tender_bids_v1_Bids_Submit_open(c, ctl_idem_next(k), &s, st) != 0)
-        return st->code;
+        return st->code; /* nothing was sent */
     tnd_bytes ct = b->ciphertext;
     b->ciphertext = (tnd_bytes){0};
     tender_bids_v1_SubmitBidRequest req = {
@@ -258,6 +263,8 @@ static int send_bid(tnd_client *c, ctl_idem *k, tender_bids_v1_SealedBid *b,
     }
     if (code == 0)
         code = tender_bids_v1_Bids_Submit_finish(s, r, st);
+    *unknown = code != 0 &&
+               (!tnd_client_stream_answered(s) || code == TND_STATUS_DEADLINE_EXCEEDED);
     tnd_client_stream_close(s);
     return code;
 }
@@ -373,11 +380,11 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
         goto out_audit;
     ctl_idem k = {0};
     tnd_status_info st;
-    if (send_bid(a.c, &k, &b, f.nonce, replace ? old.bid_id : NULL, &f.receipt, &st) != 0) {
+    bool unknown;
+    if (send_bid(a.c, &k, &b, f.nonce, replace ? old.bid_id : NULL, &f.receipt, &st, &unknown) !=
+        0) {
         rc = ctl_status_fail(&st);
-        if (st.code == TND_STATUS_UNAVAILABLE || st.code == TND_STATUS_DEADLINE_EXCEEDED ||
-            st.code == TND_STATUS_CANCELLED || st.code == TND_STATUS_INTERNAL ||
-            st.code == TND_STATUS_UNKNOWN)
+        if (unknown)
             ctl_err("%s: the bid may have arrived: it is kept in %s; `tenderctl bid status %s "
                     "%s` asks the server",
                     cmd, path, f.tender_id, f.bid_id);

@@ -18,8 +18,9 @@ const tnd_call_opts *ctl_idem_next(ctl_idem *k)
         }
         ctl_hex(r, sizeof r, k->base);
     }
-    /* One key per call: the server scopes keys by caller and method, and
-     * several AddDocument calls of one invocation must stay distinct. */
+    /* One key per call: the server refuses a key reused for another
+     * request, and several AddDocument calls of one invocation must stay
+     * distinct. */
     snprintf(k->key, sizeof k->key, "%s-%u", k->base, ++k->n);
     k->meta = (tnd_meta){.key = "idempotency-key", .value = k->key};
     k->opts = (tnd_call_opts){.metadata = &k->meta, .n_metadata = 1};

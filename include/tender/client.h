@@ -254,6 +254,13 @@ int tnd_client_stream_next(tnd_client_stream *s, void *resp, tnd_status_info *st
  * status. resp as for tnd_client_unary. Returns the status code. */
 int tnd_client_stream_finish(tnd_client_stream *s, void *resp, tnd_status_info *st);
 
+/** After the stream ended: true when the server said how (a STATUS frame,
+ * or a GOAWAY refusing the connection), so the outcome is what the status
+ * says; false when the client made the status up (connection lost,
+ * deadline, cancelled, client closed), so a write may or may not have
+ * happened. */
+bool tnd_client_stream_answered(const tnd_client_stream *s);
+
 /** Cancel the call if it still runs, and free the stream. NULL is allowed. */
 void tnd_client_stream_close(tnd_client_stream *s);
 
