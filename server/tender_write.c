@@ -330,9 +330,10 @@ int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
         tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
         st = save(w, &t, false);
     }
+    /* The log is public; a draft's reason is not: it stays in the draft. */
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_CANCELLED), &t, &op->peer, NULL, NULL, NULL,
-                              req->reason);
+                              tnd_tender_published(&t) ? req->reason : NULL);
     if (!st)
         st = reply(op, &t);
     tender_tenders_v1_Tender_free(&t);
@@ -389,10 +390,10 @@ int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
     int64_t until = !t.fields ? 0
                               : tnd_ts_ms(t.fields->enquiry_deadline ? t.fields->enquiry_deadline
                                                                      : t.fields->submission_deadline);
-    if (t.status != ST(ACTIVE))
-        st = t.status == ST(DRAFT) ? tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found",
-                                                  t.id)
-                                   : not_in(w, &t, "questions are closed");
+    if (!tnd_tender_published(&t))
+        st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", t.id);
+    else if (t.status != ST(ACTIVE))
+        st = not_in(w, &t, "questions are closed");
     else if (now >= until)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                           "the enquiry period of %s ended at %s", t.id,

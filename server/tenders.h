@@ -24,7 +24,11 @@ int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, 
 int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
                            uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len);
 
-/** May this caller see this tender? (published: everyone; draft: its buyer) */
+/** Was the tender ever published (version 1 or later)? A draft, and a draft
+ * cancelled before publication, was not: it stays private to its buyer. */
+bool tnd_tender_published(const tnd_tender *t);
+
+/** May this caller see this tender? (published: everyone; else its buyer) */
 bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p);
 
 /** Read tender id in a read transaction as the caller may see it: 0,
