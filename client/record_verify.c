@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "b64.h"
 #include "record_verify.h"
@@ -17,8 +18,8 @@
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
 const char *const tnd_tender_checks[] = {
-    "checkpoint", "consistency", "inclusion", "published",  "deadline",
-    "opening",    "decryption",  "award",     "signatures", NULL,
+    "checkpoint", "consistency", "inclusion", "published", "documents",  "questions",
+    "deadline",   "opening",     "decryption", "award",    "signatures", NULL,
 };
 
 void tnd__vreport(tnd__vrun *run, const char *check, tnd_check_result res, const char *fmt, ...)
@@ -262,6 +263,12 @@ static void check_published(tnd__vrun *run)
 {
     const tnd_tender_record *r = run->r;
     const tender_tenders_v1_Tender *cur = &r->current;
+    if (r->versions_error[0]) {
+        tnd__vreport(run, "published", TND_CHECK_FAILED,
+                     "the log publishes tender %s but the server does not serve it: %s",
+                     r->tender_id, r->versions_error);
+        return;
+    }
     if (r->n_versions == 0) {
         tnd__vreport(run, "published", TND_CHECK_FAILED, "tender %s has no published version",
                      r->tender_id);
@@ -388,11 +395,31 @@ static bool bid_matches_events(tnd__vrun *run, const tender_bids_v1_SealedBid *b
     return true;
 }
 
+/* A tender still active well after its deadline was never closed: bids
+ * can never be opened (a lost schedule entry, a stopped timer). */
+static bool closed_in_time(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    int64_t dl = deadline_of(r, (uint32_t)r->n_versions);
+    char a[32];
+    if (r->current.status != ST(ACTIVE) || !dl || r->fetched_ms <= dl + TND_CLOSE_GRACE_MS)
+        return true;
+    time_t sec = (time_t)(dl / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    tnd__vreport(run, "deadline", TND_CHECK_FAILED,
+                 "the submission deadline %s passed %lld s ago but the tender is still active: "
+                 "it was never closed",
+                 a, (long long)((r->fetched_ms - dl) / 1000));
+    return false;
+}
+
 static void check_deadline(tnd__vrun *run)
 {
     const tnd_tender_record *r = run->r;
     size_t n_events;
-    if (!bid_events_in_time(run, &n_events))
+    if (!bid_events_in_time(run, &n_events) || !closed_in_time(run))
         return;
     if (!r->has_bids) {
         tnd__vreport(run, "deadline", TND_CHECK_OK,
@@ -434,6 +461,8 @@ int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier
     check_consistency(&run);
     check_inclusion(&run);
     check_published(&run);
+    tnd__vcheck_documents(&run);
+    tnd__vcheck_questions(&run);
     check_deadline(&run);
     tnd__vcheck_opening(&run);
     tnd__vcheck_decryption(&run);

@@ -3,7 +3,9 @@
  * (entries valued TND_SCHEDULE_STANDSTILL, see award_write.c). The schedule
  * lives in the SCHEDULE table (due time, tender id), so it survives
  * restarts: at start-up overdue entries fire at once. One libuv timer is
- * armed for the earliest entry. */
+ * armed for the earliest entry. At start-up the schedule is first checked
+ * against the tenders: an entry lost from the store (deleted by hand, a
+ * damaged copy) would leave a tender open, or in standstill, forever. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,8 @@ struct tnd_scheduler {
     bool busy;        /* a close write is queued */
     int closed;       /* tenders closed by the last write, for the log */
     int completed;    /* tenders completed by the last write */
+    int restored;     /* entries the start-up check put back */
+    char restored_id[80]; /* the first of them, for the log */
 };
 
 static void arm(tnd_scheduler *s, int64_t due_ms);
@@ -156,6 +160,89 @@ static void arm(tnd_scheduler *s, int64_t due_ms)
     uv_timer_start(&s->timer, on_timer, due_ms > now ? (uint64_t)(due_ms - now) : 0, 0);
 }
 
+/* The entry tender t needs now, if any: its deadline while active, the end
+ * of its award's standstill while awarded. Returns the due time or 0. */
+static int64_t due_of(tnd_wtx *w, const tnd_tender *t, char *kind)
+{
+    if (t->status == tender_tenders_v1_TenderStatus_ACTIVE && t->fields) {
+        *kind = 'c';
+        return tnd_ts_ms(t->fields->submission_deadline);
+    }
+    if (t->status != tender_tenders_v1_TenderStatus_AWARDED)
+        return 0;
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    uint32_t seq = 0;
+    int64_t due = 0;
+    if (tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), t->id,
+                         &a, &seq) == 0 &&
+        a.state == tender_awards_v1_AwardState_STANDSTILL)
+        due = tnd_ts_ms(a.standstill_end);
+    tender_awards_v1_Award_free(&a);
+    *kind = TND_SCHEDULE_STANDSTILL;
+    return due;
+}
+
+/* Writer thread, once at start-up: put back every entry an active or
+ * awarded tender needs and the schedule lacks. */
+static int restore_missing(tnd_wtx *w, void *arg)
+{
+    tnd_scheduler *s = arg;
+    MDB_txn *txn = tnd_wtx_txn(w);
+    MDB_dbi sched = tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE);
+    MDB_cursor *cur;
+    s->restored = 0;
+    s->restored_id[0] = '\0';
+    if (mdb_cursor_open(txn, tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_TENDERS), &cur) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the tenders");
+    MDB_val k, v;
+    int st = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !st;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        tnd_tender t;
+        tender_tenders_v1_Tender_init(&t);
+        char kind = 0;
+        int64_t due = 0;
+        if (tnd_msg_decode(&tender_tenders_v1_Tender_desc, v.mv_data, v.mv_size, &t, NULL) == 0 &&
+            t.id)
+            due = due_of(w, &t, &kind);
+        uint8_t key[128];
+        size_t kl = due > 0 ? tnd_schedule_key(key, sizeof key, due, t.id) : 0;
+        MDB_val sk = {.mv_size = kl, .mv_data = key}, sv;
+        if (kl && mdb_get(txn, sched, &sk, &sv) == MDB_NOTFOUND) {
+            if (tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &kind, 1) != 0)
+                st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot restore the schedule");
+            else if (s->restored++ == 0)
+                snprintf(s->restored_id, sizeof s->restored_id, "%s", t.id);
+        }
+        tender_tenders_v1_Tender_free(&t);
+    }
+    mdb_cursor_close(cur);
+    return st;
+}
+
+static void restore_done(void *arg, int status, const char *message)
+{
+    tnd_scheduler *s = arg;
+    s->busy = false;
+    if (s->srv->scheduler != s)
+        return; /* stopped meanwhile: the store is closing */
+    if (status != 0)
+        tnd_log(TND_LOG_ERROR, "cannot check the schedule against the tenders", "error", message,
+                NULL);
+    else if (s->restored > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", s->restored);
+        tnd_log(TND_LOG_WARN,
+                "deadlines missing from the schedule were restored from the tenders; the store "
+                "was altered or damaged",
+                "count", n, "first", s->restored_id, NULL);
+    }
+    int64_t next = earliest(s->srv);
+    if (next)
+        arm(s, next);
+}
+
 int tnd_scheduler_start(tnd_server *srv)
 {
     tnd_scheduler *s = calloc(1, sizeof *s);
@@ -165,9 +252,15 @@ int tnd_scheduler_start(tnd_server *srv)
     uv_timer_init(srv->loop, &s->timer);
     s->timer.data = s;
     srv->scheduler = s;
-    int64_t next = earliest(srv);
-    if (next)
-        arm(s, next);
+    /* busy until the check is done: kicks wait, restore_done arms. */
+    s->busy = true;
+    if (tnd_store_submit(srv->store, restore_missing, restore_done, s) != 0) {
+        s->busy = false;
+        tnd_log(TND_LOG_ERROR, "cannot check the schedule against the tenders", NULL);
+        int64_t next = earliest(srv);
+        if (next)
+            arm(s, next);
+    }
     return 0;
 }
 

@@ -372,7 +372,12 @@ static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
     if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc, q) !=
         0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store question %s", q->id);
-    int st = tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, q, NULL);
+    /* The log hashes the question as it is published: without the asker,
+     * whom only the buyer may know, so that anyone can check the hash. */
+    tender_tenders_v1_Question pub = *q;
+    pub.asked_by_org = NULL;
+    int st =
+        tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, &pub, NULL);
     if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, q, op->resp) != 0)
         st = TND_STATUS_INTERNAL;
     return st;
