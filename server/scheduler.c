@@ -5,7 +5,9 @@
  * restarts: at start-up overdue entries fire at once. One libuv timer is
  * armed for the earliest entry. At start-up the schedule is first checked
  * against the tenders: an entry lost from the store (deleted by hand, a
- * damaged copy) would leave a tender open, or in standstill, forever. */
+ * damaged copy) would leave a tender open, or in standstill, forever.
+ * Every scheduler write first applies the outage rule (outage.c), and a
+ * heartbeat write keeps the server's last sign of life fresh. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,10 @@
 
 struct tnd_scheduler {
     uv_timer_t timer;
+    uv_timer_t heartbeat;
+    int handles;      /* open timer handles; freed when both are closed */
+    bool beating;     /* a heartbeat write is queued */
+    int postponed;    /* deadlines the last write postponed (outage rule) */
     tnd_server *srv;
     int64_t armed_ms; /* due time the timer is set for; 0 when idle */
     bool busy;        /* a close write is queued */
@@ -58,6 +64,10 @@ static int close_due(tnd_wtx *w, void *arg)
     MDB_cursor *cur;
     s->closed = 0;
     s->completed = 0;
+    /* A deadline in an outage moves before anything closes at it. */
+    int pst = tnd_outage_check(w, &s->srv->cfg, &s->postponed);
+    if (pst)
+        return pst;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
                         &cur) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
@@ -113,6 +123,16 @@ static int close_due(tnd_wtx *w, void *arg)
     return st;
 }
 
+static void log_postponed(tnd_scheduler *s)
+{
+    if (s->postponed <= 0)
+        return;
+    char n[16];
+    snprintf(n, sizeof n, "%d", s->postponed);
+    tnd_log(TND_LOG_WARN, "deadlines postponed after an outage of the server", "count", n, NULL);
+    s->postponed = 0;
+}
+
 static void close_done(void *arg, int status, const char *message)
 {
     tnd_scheduler *s = arg;
@@ -123,6 +143,7 @@ static void close_done(void *arg, int status, const char *message)
         arm(s, tnd_wall_ms() + 1000);
         return;
     }
+    log_postponed(s);
     if (s->closed > 0) {
         char n[16];
         snprintf(n, sizeof n, "%d", s->closed);
@@ -218,7 +239,7 @@ static int restore_missing(tnd_wtx *w, void *arg)
         tender_tenders_v1_Tender_free(&t);
     }
     mdb_cursor_close(cur);
-    return st;
+    return st ? st : tnd_outage_check(w, &s->srv->cfg, &s->postponed);
 }
 
 static void restore_done(void *arg, int status, const char *message)
@@ -238,9 +259,45 @@ static void restore_done(void *arg, int status, const char *message)
                 "was altered or damaged",
                 "count", n, "first", s->restored_id, NULL);
     }
+    log_postponed(s);
     int64_t next = earliest(s->srv);
     if (next)
         arm(s, next);
+}
+
+/* The heartbeat: a write every third of outage-min keeps the last sign of
+ * life fresh, and is the first write to succeed after the store could not
+ * write, so the outage rule applies then too. */
+static int heartbeat_fn(tnd_wtx *w, void *arg)
+{
+    tnd_scheduler *s = arg;
+    return tnd_outage_check(w, &s->srv->cfg, &s->postponed);
+}
+
+static void heartbeat_done(void *arg, int status, const char *message)
+{
+    tnd_scheduler *s = arg;
+    (void)message;
+    s->beating = false;
+    if (s->srv->scheduler != s || status != 0)
+        return; /* stopping, or the store cannot write: the next beat tries again */
+    if (s->postponed > 0 && !s->busy) {
+        log_postponed(s);
+        s->armed_ms = 0;
+        int64_t next = earliest(s->srv);
+        if (next)
+            arm(s, next);
+    }
+}
+
+static void on_heartbeat(uv_timer_t *t)
+{
+    tnd_scheduler *s = t->data;
+    if (s->beating)
+        return;
+    s->beating = true;
+    if (tnd_store_submit(s->srv->store, heartbeat_fn, heartbeat_done, s) != 0)
+        s->beating = false;
 }
 
 int tnd_scheduler_start(tnd_server *srv)
@@ -251,7 +308,13 @@ int tnd_scheduler_start(tnd_server *srv)
     s->srv = srv;
     uv_timer_init(srv->loop, &s->timer);
     s->timer.data = s;
+    uv_timer_init(srv->loop, &s->heartbeat);
+    s->heartbeat.data = s;
+    s->handles = 2;
     srv->scheduler = s;
+    uint64_t beat = srv->cfg.outage_min_ms / 3;
+    beat = beat < 100 ? 100 : beat > 10000 ? 10000 : beat;
+    uv_timer_start(&s->heartbeat, on_heartbeat, beat, beat);
     /* busy until the check is done: kicks wait, restore_done arms. */
     s->busy = true;
     if (tnd_store_submit(srv->store, restore_missing, restore_done, s) != 0) {
@@ -275,7 +338,9 @@ void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms)
 
 static void on_closed(uv_handle_t *h)
 {
-    free(h->data);
+    tnd_scheduler *s = h->data;
+    if (--s->handles == 0)
+        free(s);
 }
 
 void tnd_scheduler_stop(tnd_server *srv)
@@ -285,5 +350,7 @@ void tnd_scheduler_stop(tnd_server *srv)
         return;
     srv->scheduler = NULL;
     uv_timer_stop(&s->timer);
+    uv_timer_stop(&s->heartbeat);
     uv_close((uv_handle_t *)&s->timer, on_closed);
+    uv_close((uv_handle_t *)&s->heartbeat, on_closed);
 }

@@ -296,6 +296,11 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
         t.version++;
         free(t.amendment_note);
         t.amendment_note = tnd_strdup(req->note);
+        if (t.postponement) { /* that was the version before */
+            tender_tenders_v1_Postponement_free(t.postponement);
+            free(t.postponement);
+            t.postponement = NULL;
+        }
         st = save(w, &t, true);
     }
     if (!st && new_deadline != old_deadline) {

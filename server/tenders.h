@@ -68,6 +68,13 @@ extern const size_t tnd_tender_read_handler_count;
 extern const tnd_handler tnd_tender_write_handlers[];
 extern const size_t tnd_tender_write_handler_count;
 
+/** Writer thread: the outage rule (server/outage.c). When the server's last
+ * sign of life is older than cfg->outage_min_ms, postpone every active
+ * tender's deadline in that outage or up to cfg->outage_window_ms after it
+ * (a new version, a TENDER_POSTPONED event); then record now as the last
+ * sign of life. *postponed counts the tenders. 0 or a status. */
+int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed);
+
 /* The deadline scheduler. */
 int tnd_scheduler_start(tnd_server *srv);
 /** Re-arm the timer after a write that may have added an earlier deadline. */
