@@ -229,6 +229,15 @@ static const char *read_file_text(const char *name)
     return text;
 }
 
+/* Wait (up to 5 s) for tenderd's log to say needle: its start-up writes
+ * run after it accepts connections. */
+static void wait_log(const char *needle)
+{
+    for (int i = 0; i < 100 && !strstr(read_file_text("tenderd.log"), needle); i++)
+        usleep(50000);
+    HAS(read_file_text("tenderd.log"), needle);
+}
+
 /* ---- the life cycle -------------------------------------------------------- */
 
 static void submit(const char *who, const char *price, const char *replaces, char *id, size_t len)
@@ -616,7 +625,7 @@ static void test_deleted_deadline(void **state)
     keep(&stopped, "schedule", key, schedule_key(key, due, stopped_id));
     offline(delete_offline, &stopped);
     free(stopped.value);
-    HAS(read_file_text("tenderd.log"), "restored from the tenders");
+    wait_log("restored from the tenders");
     /* Now behind the running server's back. */
     db_write("schedule", key, schedule_key(key, due, open_id), NULL, 0);
     sleep_until(due + TND_CLOSE_GRACE_MS / 1000 + 1);
@@ -629,7 +638,7 @@ static void test_deleted_deadline(void **state)
     verify_fails_for(open_id, "deadline", "but the tender is still active: it was never closed");
     server_stop();
     server_start();
-    HAS(read_file_text("tenderd.log"), "restored from the tenders");
+    wait_log("restored from the tenders");
     for (int i = 0; i < 50; i++) {
         ctl(NULL, "tender", "show", open_id, NULL);
         if (strstr(R.out, "status:               closed"))
@@ -638,6 +647,43 @@ static void test_deleted_deadline(void **state)
     }
     HAS(R.out, "status:               closed");
     verify_passes_for(open_id);
+}
+
+/* The outage rule end to end: tenderd (outage-min 1 s) stopped across a
+ * deadline postpones it at the restart; tender show says so, audit verify
+ * checks the postponement against the rule, the OCDS export amends the
+ * tender period. */
+static void test_postponed_deadline(void **state)
+{
+    (void)state;
+    static const char *const outage_args[] = {"--standstill", "2", "--outage-min", "1",
+                                              "--outage-window", "2", "--outage-extension", "5",
+                                              NULL};
+    char id[64], dl[32], line[120];
+    server_stop();
+    assert_int_equal(ctlrun_start_server(outage_args), 0);
+    time_t due = time(NULL) + 3;
+    publish_due("han", due, id, sizeof id);
+    usleep(500000); /* a heartbeat */
+    server_stop();
+    sleep_until(due + 1);
+    assert_int_equal(ctlrun_start_server(outage_args), 0);
+    wait_log("deadlines postponed after an outage");
+    ctl(NULL, "tender", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "status:               active");
+    HAS(R.out, "version:              2");
+    snprintf(line, sizeof line, "postponed:            from %s (the server was down",
+             at(dl, sizeof dl, due));
+    HAS(R.out, line);
+    verify_passes_for(id);
+    HAS(R.out, "postponed after an outage, by the rule");
+    ctl(NULL, "export", "ocds", "--tender", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "\"tenderAmendment\"");
+    HAS(R.out, "postponed to");
+    server_stop();
+    server_start();
 }
 
 static void test_verify_usage(void **state)
@@ -669,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_deleted_opening),
         cmocka_unit_test(test_deleted_award),
         cmocka_unit_test(test_deleted_deadline),
+        cmocka_unit_test(test_postponed_deadline),
         cmocka_unit_test(test_verify_usage),
         cmocka_unit_test(test_server_stops_cleanly),
     };
