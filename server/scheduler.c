@@ -34,6 +34,13 @@ struct tnd_scheduler {
 
 static void arm(tnd_scheduler *s, int64_t due_ms);
 
+/* The outage rule is on unless outage-extension is 0: then the scheduler
+ * keeps no sign of life (no heartbeat writes) and postpones nothing. */
+static bool rule_on(const tnd_scheduler *s)
+{
+    return s->srv->cfg.outage_extension_ms > 0;
+}
+
 /* Read the earliest due time, or 0 when nothing is scheduled. */
 static int64_t earliest(tnd_server *srv)
 {
@@ -65,7 +72,8 @@ static int close_due(tnd_wtx *w, void *arg)
     s->closed = 0;
     s->completed = 0;
     /* A deadline in an outage moves before anything closes at it. */
-    int pst = tnd_outage_check(w, &s->srv->cfg, &s->postponed);
+    s->postponed = 0;
+    int pst = rule_on(s) ? tnd_outage_check(w, &s->srv->cfg, &s->postponed) : 0;
     if (pst)
         return pst;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
@@ -183,7 +191,7 @@ static void arm(tnd_scheduler *s, int64_t due_ms)
 
 /* The entry tender t needs now, if any: its deadline while active, the end
  * of its award's standstill while awarded. Returns the due time or 0. */
-static int64_t due_of(tnd_wtx *w, const tnd_tender *t, char *kind)
+static int64_t due_of(tnd_store *st, MDB_txn *txn, const tnd_tender *t, char *kind)
 {
     if (t->status == tender_tenders_v1_TenderStatus_ACTIVE && t->fields) {
         *kind = 'c';
@@ -195,8 +203,7 @@ static int64_t due_of(tnd_wtx *w, const tnd_tender *t, char *kind)
     tender_awards_v1_Award_init(&a);
     uint32_t seq = 0;
     int64_t due = 0;
-    if (tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), t->id,
-                         &a, &seq) == 0 &&
+    if (tnd_award_latest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, &a, &seq) == 0 &&
         a.state == tender_awards_v1_AwardState_STANDSTILL)
         due = tnd_ts_ms(a.standstill_end);
     tender_awards_v1_Award_free(&a);
@@ -204,21 +211,22 @@ static int64_t due_of(tnd_wtx *w, const tnd_tender *t, char *kind)
     return due;
 }
 
-/* Writer thread, once at start-up: put back every entry an active or
- * awarded tender needs and the schedule lacks. */
-static int restore_missing(tnd_wtx *w, void *arg)
+/* Every entry an active or awarded tender needs and the schedule lacks:
+ * put back through w when given (writer thread), else only counted (a
+ * read transaction at start-up, to write only when needed). Returns the
+ * number found, or -1 after tnd_wtx_fail. */
+static int scan_missing(tnd_store *st, MDB_txn *txn, tnd_wtx *w, char *first, size_t first_len)
 {
-    tnd_scheduler *s = arg;
-    MDB_txn *txn = tnd_wtx_txn(w);
-    MDB_dbi sched = tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE);
+    MDB_dbi sched = tnd_store_dbi(st, TND_TABLE_SCHEDULE);
     MDB_cursor *cur;
-    s->restored = 0;
-    s->restored_id[0] = '\0';
-    if (mdb_cursor_open(txn, tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_TENDERS), &cur) != 0)
-        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the tenders");
+    if (mdb_cursor_open(txn, tnd_store_dbi(st, TND_TABLE_TENDERS), &cur) != 0) {
+        if (w)
+            tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the tenders");
+        return -1;
+    }
     MDB_val k, v;
-    int st = 0;
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !st;
+    int n = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n >= 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         tnd_tender t;
         tender_tenders_v1_Tender_init(&t);
@@ -226,20 +234,35 @@ static int restore_missing(tnd_wtx *w, void *arg)
         int64_t due = 0;
         if (tnd_msg_decode(&tender_tenders_v1_Tender_desc, v.mv_data, v.mv_size, &t, NULL) == 0 &&
             t.id)
-            due = due_of(w, &t, &kind);
+            due = due_of(st, txn, &t, &kind);
         uint8_t key[128];
         size_t kl = due > 0 ? tnd_schedule_key(key, sizeof key, due, t.id) : 0;
         MDB_val sk = {.mv_size = kl, .mv_data = key}, sv;
         if (kl && mdb_get(txn, sched, &sk, &sv) == MDB_NOTFOUND) {
-            if (tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &kind, 1) != 0)
-                st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot restore the schedule");
-            else if (s->restored++ == 0)
-                snprintf(s->restored_id, sizeof s->restored_id, "%s", t.id);
+            if (w && tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &kind, 1) != 0) {
+                tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot restore the schedule");
+                n = -1;
+            } else if (n++ == 0) {
+                snprintf(first, first_len, "%s", t.id);
+            }
         }
         tender_tenders_v1_Tender_free(&t);
     }
     mdb_cursor_close(cur);
-    return st ? st : tnd_outage_check(w, &s->srv->cfg, &s->postponed);
+    return n;
+}
+
+/* Writer thread, at start-up when needed: restore the schedule, then the
+ * outage rule. */
+static int restore_missing(tnd_wtx *w, void *arg)
+{
+    tnd_scheduler *s = arg;
+    s->restored_id[0] = '\0';
+    s->restored = scan_missing(tnd_wtx_store(w), tnd_wtx_txn(w), w, s->restored_id,
+                               sizeof s->restored_id);
+    if (s->restored < 0)
+        return TND_STATUS_UNAVAILABLE;
+    return rule_on(s) ? tnd_outage_check(w, &s->srv->cfg, &s->postponed) : 0;
 }
 
 static void restore_done(void *arg, int status, const char *message)
@@ -314,7 +337,23 @@ int tnd_scheduler_start(tnd_server *srv)
     srv->scheduler = s;
     uint64_t beat = srv->cfg.outage_min_ms / 3;
     beat = beat < 100 ? 100 : beat > 10000 ? 10000 : beat;
-    uv_timer_start(&s->heartbeat, on_heartbeat, beat, beat);
+    if (rule_on(s))
+        uv_timer_start(&s->heartbeat, on_heartbeat, beat, beat);
+    /* A write at start-up only when the schedule lacks entries or the
+     * outage rule must look at the server's last sign of life. */
+    MDB_txn *txn;
+    char first[80];
+    int missing = 1;
+    if (tnd_store_read_begin(srv->store, &txn) == 0) {
+        missing = scan_missing(srv->store, txn, NULL, first, sizeof first);
+        tnd_store_read_end(srv->store, txn);
+    }
+    if (missing == 0 && !rule_on(s)) {
+        int64_t next = earliest(srv);
+        if (next)
+            arm(s, next);
+        return 0;
+    }
     /* busy until the check is done: kicks wait, restore_done arms. */
     s->busy = true;
     if (tnd_store_submit(srv->store, restore_missing, restore_done, s) != 0) {
