@@ -22,7 +22,8 @@ struct tnd_scheduler {
     uv_timer_t heartbeat;
     int handles;      /* open timer handles; freed when both are closed */
     bool beating;     /* a heartbeat write is queued */
-    int postponed;    /* deadlines the last write postponed (outage rule) */
+    int postponed;    /* deadlines the last close or start-up write postponed (outage rule) */
+    int beat_postponed; /* and the last heartbeat write: a separate field, as both may run */
     tnd_server *srv;
     int64_t armed_ms; /* due time the timer is set for; 0 when idle */
     bool busy;        /* a close write is queued */
@@ -131,14 +132,13 @@ static int close_due(tnd_wtx *w, void *arg)
     return st;
 }
 
-static void log_postponed(tnd_scheduler *s)
+static void log_postponed(int count)
 {
-    if (s->postponed <= 0)
+    if (count <= 0)
         return;
     char n[16];
-    snprintf(n, sizeof n, "%d", s->postponed);
+    snprintf(n, sizeof n, "%d", count);
     tnd_log(TND_LOG_WARN, "deadlines postponed after an outage of the server", "count", n, NULL);
-    s->postponed = 0;
 }
 
 static void close_done(void *arg, int status, const char *message)
@@ -151,7 +151,7 @@ static void close_done(void *arg, int status, const char *message)
         arm(s, tnd_wall_ms() + 1000);
         return;
     }
-    log_postponed(s);
+    log_postponed(s->postponed);
     if (s->closed > 0) {
         char n[16];
         snprintf(n, sizeof n, "%d", s->closed);
@@ -282,7 +282,7 @@ static void restore_done(void *arg, int status, const char *message)
                 "was altered or damaged",
                 "count", n, "first", s->restored_id, NULL);
     }
-    log_postponed(s);
+    log_postponed(s->postponed);
     int64_t next = earliest(s->srv);
     if (next)
         arm(s, next);
@@ -294,7 +294,7 @@ static void restore_done(void *arg, int status, const char *message)
 static int heartbeat_fn(tnd_wtx *w, void *arg)
 {
     tnd_scheduler *s = arg;
-    return tnd_outage_check(w, &s->srv->cfg, &s->postponed);
+    return tnd_outage_check(w, &s->srv->cfg, &s->beat_postponed);
 }
 
 static void heartbeat_done(void *arg, int status, const char *message)
@@ -304,8 +304,8 @@ static void heartbeat_done(void *arg, int status, const char *message)
     s->beating = false;
     if (s->srv->scheduler != s || status != 0)
         return; /* stopping, or the store cannot write: the next beat tries again */
-    if (s->postponed > 0 && !s->busy) {
-        log_postponed(s);
+    log_postponed(s->beat_postponed);
+    if (s->beat_postponed > 0 && !s->busy) { /* else close_done re-reads the schedule */
         s->armed_ms = 0;
         int64_t next = earliest(s->srv);
         if (next)
