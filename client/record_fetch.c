@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "record_verify.h"
 #include "tender/pages.h"
@@ -164,8 +165,12 @@ static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *
     tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
     int code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, &r->current, NULL,
                                 st);
-    if (code)
+    /* Unknown, or a draft: nothing to audit. Published by the log yet not
+     * served: verify reports it. */
+    if (code && tnd__vlast(r, EV(TENDER_PUBLISHED), NULL) < 0)
         return code;
+    if (code)
+        return tnd__fetch_missing(st, r->versions_error, sizeof r->versions_error);
     uint32_t n = r->current.version;
     /* Every version leaves at least one event; more versions than events is a lie. */
     if (n > r->n_events)
@@ -179,7 +184,11 @@ static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *
         ref.version = v;
         code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref,
                                 &r->versions[v - 1], NULL, st);
-        if (code)
+        char why[200];
+        if (code && (code = tnd__fetch_missing(st, why, sizeof why)) == 0)
+            snprintf(r->versions_error, sizeof r->versions_error, "version %u is not served: %s",
+                     v, why);
+        if (code || r->versions_error[0])
             return code;
         r->n_versions = v;
     }
@@ -219,9 +228,9 @@ static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
     tender_tenders_v1_TenderRef ref = {.id = r->tender_id, .pieces = true};
     int code = tnd_opening_fetch(c, r->tender_id, &r->opening, st);
-    if (code)
+    if (code && (code = tnd__fetch_missing(st, r->opening_error, sizeof r->opening_error)) != 0)
         return code;
-    r->has_opening = true;
+    r->has_opening = !r->opening_error[0];
     tnd_client_stream *s;
     code = tnd_client_stream_open(c, tender_bids_v1_Bids_GetSealedBids_method, &ref, NULL, &s, st);
     if (code)
@@ -254,7 +263,11 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
     tender_tenders_v1_Tender_init(&r->current);
     tender_bids_v1_OpeningRecord_init(&r->opening);
     tender_awards_v1_Award_init(&r->award);
+    tender_tenders_v1_ListQuestionsResponse_init(&r->questions);
     memset(st, 0, sizeof *st);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    r->fetched_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     if (!c || !tender_id || !*tender_id || strlen(tender_id) >= sizeof r->tender_id)
         return fail(st, TND_STATUS_INVALID_ARGUMENT, "a tender id of 1 to 64 bytes is needed");
     strcpy(r->tender_id, tender_id);
@@ -267,6 +280,10 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
         code = fetch_proofs(c, r, st);
     if (!code)
         code = fetch_versions(c, r, st);
+    if (!code && r->n_versions)
+        code = tnd__fetch_questions(c, r, st);
+    if (!code)
+        code = tnd__fetch_documents(c, r, st);
     /* The opening and the award are public once logged; asking earlier
      * would only be refused. */
     if (!code && tnd__vlast(r, EV(BIDS_OPENED), NULL) >= 0)
@@ -276,6 +293,8 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
         tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
         code = tnd_client_unary(c, tender_awards_v1_Awards_Get_method, &ref, &r->award, NULL, st);
         r->has_award = code == 0;
+        if (code)
+            code = tnd__fetch_missing(st, r->award_error, sizeof r->award_error);
     }
     return code;
 }
@@ -301,5 +320,7 @@ void tnd_tender_record_free(tnd_tender_record *r)
     free(r->bids);
     tender_bids_v1_OpeningRecord_free(&r->opening);
     tender_awards_v1_Award_free(&r->award);
+    tender_tenders_v1_ListQuestionsResponse_free(&r->questions);
+    free(r->documents);
     memset(r, 0, sizeof *r);
 }

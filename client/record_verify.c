@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "b64.h"
 #include "record_verify.h"
@@ -17,8 +18,8 @@
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
 const char *const tnd_tender_checks[] = {
-    "checkpoint", "consistency", "inclusion", "published",  "deadline",
-    "opening",    "decryption",  "award",     "signatures", NULL,
+    "checkpoint", "consistency", "inclusion", "published", "documents",  "questions",
+    "deadline",   "opening",     "decryption", "award",    "signatures", NULL,
 };
 
 void tnd__vreport(tnd__vrun *run, const char *check, tnd_check_result res, const char *fmt, ...)
@@ -187,6 +188,7 @@ static int status_from_events(const tnd_tender_record *r)
         switch ((int)r->events[i].ev.kind) {
         case EV(TENDER_PUBLISHED):
         case EV(TENDER_AMENDED):
+        case EV(TENDER_POSTPONED):
             status = ST(ACTIVE);
             break;
         case EV(TENDER_CANCELLED):
@@ -224,15 +226,22 @@ static const char *status_name(int s)
     return "?";
 }
 
+/* Does the event publish a version (the first, an amendment, a postponement)? */
+static bool publishes(const tender_events_v1_Event *ev)
+{
+    return ev->kind == EV(TENDER_PUBLISHED) || ev->kind == EV(TENDER_AMENDED) ||
+           ev->kind == EV(TENDER_POSTPONED);
+}
+
 /* Version v (from 1) against the one event that published it. */
 static bool version_matches(tnd__vrun *run, uint32_t v)
 {
     const tnd_tender_record *r = run->r;
     const tender_tenders_v1_Tender *t = &r->versions[v - 1];
-    int kind = v == 1 ? EV(TENDER_PUBLISHED) : EV(TENDER_AMENDED);
     long found = -1;
     for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].decoded && (int)r->events[i].ev.kind == kind &&
+        if (r->events[i].decoded && publishes(&r->events[i].ev) &&
+            (r->events[i].ev.kind == EV(TENDER_PUBLISHED)) == (v == 1) &&
             r->events[i].ev.tender_version == v) {
             if (found >= 0) {
                 tnd__vreport(run, "published", TND_CHECK_FAILED,
@@ -245,7 +254,7 @@ static bool version_matches(tnd__vrun *run, uint32_t v)
         }
     if (found < 0) {
         tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log",
-                     v, v == 1 ? "tender_published" : "tender_amended");
+                     v, v == 1 ? "tender_published" : "tender_amended or tender_postponed");
         return false;
     }
     if (!t->id || strcmp(t->id, r->tender_id) != 0 || t->version != v ||
@@ -262,6 +271,12 @@ static void check_published(tnd__vrun *run)
 {
     const tnd_tender_record *r = run->r;
     const tender_tenders_v1_Tender *cur = &r->current;
+    if (r->versions_error[0]) {
+        tnd__vreport(run, "published", TND_CHECK_FAILED,
+                     "the log publishes tender %s but the server does not serve it: %s",
+                     r->tender_id, r->versions_error);
+        return;
+    }
     if (r->n_versions == 0) {
         tnd__vreport(run, "published", TND_CHECK_FAILED, "tender %s has no published version",
                      r->tender_id);
@@ -272,9 +287,7 @@ static void check_published(tnd__vrun *run)
             return;
     for (size_t i = 0; i < r->n_events; i++) {
         const tender_events_v1_Event *ev = &r->events[i].ev;
-        if (r->events[i].decoded &&
-            (ev->kind == EV(TENDER_PUBLISHED) || ev->kind == EV(TENDER_AMENDED)) &&
-            ev->tender_version > r->n_versions) {
+        if (r->events[i].decoded && publishes(ev) && ev->tender_version > r->n_versions) {
             tnd__vreport(run, "published", TND_CHECK_FAILED,
                          "event %llu published version %u, which the server does not show",
                          (unsigned long long)r->events[i].index, ev->tender_version);
@@ -388,17 +401,105 @@ static bool bid_matches_events(tnd__vrun *run, const tender_bids_v1_SealedBid *b
     return true;
 }
 
+/* A tender still active well after its deadline was never closed: bids
+ * can never be opened (a lost schedule entry, a stopped timer). */
+static bool closed_in_time(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    int64_t dl = deadline_of(r, (uint32_t)r->n_versions);
+    char a[32];
+    if (r->current.status != ST(ACTIVE) || !dl || r->fetched_ms <= dl + TND_CLOSE_GRACE_MS)
+        return true;
+    time_t sec = (time_t)(dl / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    tnd__vreport(run, "deadline", TND_CHECK_FAILED,
+                 "the submission deadline %s passed %lld s ago but the tender is still active: "
+                 "it was never closed",
+                 a, (long long)((r->fetched_ms - dl) / 1000));
+    return false;
+}
+
+/* One TENDER_POSTPONED event (index i) against the outage rule: the new
+ * version is the one before with the deadline moved from within the outage
+ * (or the window after it) to the extension after the later of the
+ * deadline and the outage's end, the opening time moved by as much; the
+ * event marks the outage's end; nothing of this tender was logged during
+ * the outage, and it was still open. */
+static const char *postponement_error(const tnd_tender_record *r, size_t i)
+{
+    const tender_events_v1_Event *ev = &r->events[i].ev;
+    uint32_t v = ev->tender_version;
+    if (v < 2 || v > r->n_versions)
+        return "it names a version the server does not show";
+    const tender_tenders_v1_Tender *cur = &r->versions[v - 1], *prev = &r->versions[v - 2];
+    const tender_tenders_v1_Postponement *p = cur->postponement;
+    if (!p || !p->outage_from || !p->outage_to || !p->previous_deadline || !cur->fields ||
+        !prev->fields)
+        return "its version does not state the outage";
+    int64_t from = tnd__vms(p->outage_from), to = tnd__vms(p->outage_to);
+    int64_t old = tnd__vms(prev->fields->submission_deadline);
+    int64_t moved = tnd__vms(cur->fields->submission_deadline);
+    if (tnd__vms(p->previous_deadline) != old)
+        return "the deadline it moved is not the previous version's";
+    if (from >= to || tnd__vms(ev->time) != to)
+        return "the outage does not end at the event";
+    if (old < from || old > to + (int64_t)p->window_ms)
+        return "the deadline was neither in the outage nor in the window after it";
+    if (moved != (old > to ? old : to) + (int64_t)p->extension_ms || p->extension_ms == 0)
+        return "the new deadline is not the extension after the later of the deadline and the "
+               "outage's end";
+    if (tnd__vms(cur->fields->opening_time) - tnd__vms(prev->fields->opening_time) != moved - old)
+        return "the opening time did not move with the deadline";
+    tender_tenders_v1_TenderFields same = *cur->fields;
+    same.submission_deadline = prev->fields->submission_deadline;
+    same.opening_time = prev->fields->opening_time;
+    if (!tnd__vsame(&tender_tenders_v1_TenderFields_desc, &same, prev->fields))
+        return "it changed more than the deadline and the opening time";
+    for (size_t j = 0; j < i; j++) {
+        const tender_events_v1_Event *e = &r->events[j].ev;
+        if (!r->events[j].decoded)
+            continue;
+        if (e->kind == EV(TENDER_CLOSED) || e->kind == EV(TENDER_CANCELLED))
+            return "the tender was no longer open";
+        if (tnd__vms(e->time) > from && tnd__vms(e->time) < to)
+            return "the log has an event of the tender during the outage";
+    }
+    return NULL;
+}
+
+static bool postponements_follow_rule(tnd__vrun *run, size_t *n)
+{
+    const tnd_tender_record *r = run->r;
+    *n = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        if (!r->events[i].decoded || r->events[i].ev.kind != EV(TENDER_POSTPONED))
+            continue;
+        const char *why = postponement_error(r, i);
+        if (why) {
+            tnd__vreport(run, "deadline", TND_CHECK_FAILED,
+                         "the postponement (event %llu) does not follow the outage rule: %s",
+                         (unsigned long long)r->events[i].index, why);
+            return false;
+        }
+        ++*n;
+    }
+    return true;
+}
+
 static void check_deadline(tnd__vrun *run)
 {
     const tnd_tender_record *r = run->r;
-    size_t n_events;
-    if (!bid_events_in_time(run, &n_events))
+    size_t n_events, n_postponed;
+    if (!postponements_follow_rule(run, &n_postponed) || !bid_events_in_time(run, &n_events) ||
+        !closed_in_time(run))
         return;
     if (!r->has_bids) {
         tnd__vreport(run, "deadline", TND_CHECK_OK,
-                     "%zu bid event(s), all before the deadline; the sealed bids are public "
+                     "%zu bid event(s), all before the deadline%s; the sealed bids are public "
                      "from the opening",
-                     n_events);
+                     n_events, n_postponed ? " (postponed after an outage, by the rule)" : "");
         return;
     }
     for (size_t i = 0; i < r->n_bids; i++)
@@ -422,8 +523,9 @@ static void check_deadline(tnd__vrun *run)
         }
     }
     tnd__vreport(run, "deadline", TND_CHECK_OK,
-                 "%zu bid event(s), all before the deadline; %zu sealed bid(s) match them",
-                 n_events, r->n_bids);
+                 "%zu bid event(s), all before the deadline%s; %zu sealed bid(s) match them",
+                 n_events, n_postponed ? " (postponed after an outage, by the rule)" : "",
+                 r->n_bids);
 }
 
 int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier *v,
@@ -434,6 +536,8 @@ int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier
     check_consistency(&run);
     check_inclusion(&run);
     check_published(&run);
+    tnd__vcheck_documents(&run);
+    tnd__vcheck_questions(&run);
     check_deadline(&run);
     tnd__vcheck_opening(&run);
     tnd__vcheck_decryption(&run);

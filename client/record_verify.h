@@ -1,7 +1,8 @@
 /* Internals of tnd_tender_record_verify (tender/verify.h), shared by
  * record_verify.c (the log, the versions, the deadline) and
- * record_verify_open.c (the opening, re-decryption, the award, signatures);
- * record_fetch.c uses tnd__vlast to know what is public yet. */
+ * record_verify_open.c (the opening, re-decryption, the award, signatures)
+ * and record_verify_docs.c (documents, questions); record_fetch.c uses
+ * tnd__vlast to know what is public yet. */
 #ifndef TND_CLIENT_RECORD_VERIFY_H
 #define TND_CLIENT_RECORD_VERIFY_H
 
@@ -38,6 +39,23 @@ const tender_tenders_v1_TenderFields *tnd__vfields(const tnd_tender_record *r);
 /** The index in r->events of the last decoded event of kind (with object
  * id obj when not NULL), or -1. */
 long tnd__vlast(const tnd_tender_record *r, int kind, const char *obj);
+
+/* Fetching (record_fetch_docs.c). */
+
+/** A call's failure st: NOT_FOUND or DATA_LOSS (the server lacks what it
+ * should serve) is written into note for verify to report, st is cleared
+ * and 0 returned; any other status is returned as it is. */
+int tnd__fetch_missing(tnd_status_info *st, char *note, size_t len);
+
+/** Tenders/Questions into r->questions. 0 or a status code. */
+int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
+
+/** Download and hash each document of the latest fetched version. */
+int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
+
+/* The checks of record_verify_docs.c. */
+void tnd__vcheck_documents(tnd__vrun *run);
+void tnd__vcheck_questions(tnd__vrun *run);
 
 void tnd__vcheck_opening(tnd__vrun *run);
 void tnd__vcheck_decryption(tnd__vrun *run);

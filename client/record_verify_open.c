@@ -109,6 +109,12 @@ void tnd__vcheck_opening(tnd__vrun *run)
                      shares, cm->threshold);
         return;
     }
+    if (r->opening_error[0]) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the opening record of event %llu is not served: %s",
+                     (unsigned long long)r->events[at].index, r->opening_error);
+        return;
+    }
     if (!r->has_opening || !tnd__vhash_is(REC_DESC, rec, &ev->object_hash) || !rec->tender_id ||
         strcmp(rec->tender_id, r->tender_id) != 0 ||
         tnd__vms(rec->opened) != tnd__vms(ev->time)) {
@@ -260,6 +266,11 @@ void tnd__vcheck_award(tnd__vrun *run)
     const tender_events_v1_Event *ev = &r->events[at].ev;
     const tender_awards_v1_Award *a = &r->award;
     const tender_awards_v1_Decision *d = a->decision;
+    if (r->award_error[0]) {
+        tnd__vreport(run, "award", TND_CHECK_FAILED, "the award of event %llu is not served: %s",
+                     (unsigned long long)r->events[at].index, r->award_error);
+        return;
+    }
     if (!r->has_award || !a->id || !ev->object_id || strcmp(a->id, ev->object_id) != 0 ||
         !tnd__vhash_is(&tender_awards_v1_Award_desc, a, &ev->object_hash) || !d ||
         !a->tender_id || strcmp(a->tender_id, r->tender_id) != 0 || !d->tender_id ||

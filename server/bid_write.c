@@ -40,7 +40,7 @@ static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
     tender_tenders_v1_Tender_init(t);
     int rc = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
                              &tender_tenders_v1_Tender_desc, t);
-    if (rc != 0 || t->status == tender_tenders_v1_TenderStatus_DRAFT)
+    if (rc != 0 || !tnd_tender_published(t))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);
     int64_t dl = tnd_ts_ms(t->fields ? t->fields->submission_deadline : NULL);
     if (t->status != tender_tenders_v1_TenderStatus_ACTIVE || tnd_wtx_now_ms(w) >= dl)

@@ -88,6 +88,16 @@ const tnd_setting tnd_config_rows[] = {
     {"tenders", "standstill", "standstill", TND_SET_U64, TND_UNIT_SECONDS, FIELD(standstill_ms), 0,
      UINT64_MAX, "10d", "S",
      "after an award, the time in which it may be cancelled before the tender is complete"},
+    {"tenders", "outage-min", "outage-min", TND_SET_U64, TND_UNIT_SECONDS, FIELD(outage_min_ms),
+     1000, UINT64_MAX, "1m", "S",
+     "the server down or unable to write this long is an outage (for the deadline rule)"},
+    {"tenders", "outage-window", "outage-window", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(outage_window_ms), 0, UINT64_MAX, "1h", "S",
+     "a submission deadline within an outage or this long after one is postponed"},
+    {"tenders", "outage-extension", "outage-extension", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(outage_extension_ms), 0, UINT64_MAX, "1d", "S",
+     "a postponed deadline moves to this long after the later of it and the outage's end; 0: "
+     "deadlines are never postponed"},
 
     {"backup", "backup-dir", "backup-dir", TND_SET_STRING, TND_UNIT_COUNT, FIELD(backup_dir), 0,
      CAP(backup_dir), "", "DIR",

@@ -160,7 +160,7 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
     int st = 0;
     if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, req->tender_id, strlen(req->tender_id),
                         &tender_tenders_v1_Tender_desc, &t) != 0 ||
-        t.status == tender_tenders_v1_TenderStatus_DRAFT || !t.fields || !t.fields->committee) {
+        !tnd_tender_published(&t) || !t.fields || !t.fields->committee) {
         st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", req->tender_id);
         goto out;
     }

@@ -3,7 +3,11 @@
  * (entries valued TND_SCHEDULE_STANDSTILL, see award_write.c). The schedule
  * lives in the SCHEDULE table (due time, tender id), so it survives
  * restarts: at start-up overdue entries fire at once. One libuv timer is
- * armed for the earliest entry. */
+ * armed for the earliest entry. At start-up the schedule is first checked
+ * against the tenders: an entry lost from the store (deleted by hand, a
+ * damaged copy) would leave a tender open, or in standstill, forever.
+ * Every scheduler write first applies the outage rule (outage.c), and a
+ * heartbeat write keeps the server's last sign of life fresh. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,14 +19,28 @@
 
 struct tnd_scheduler {
     uv_timer_t timer;
+    uv_timer_t heartbeat;
+    int handles;      /* open timer handles; freed when both are closed */
+    bool beating;     /* a heartbeat write is queued */
+    int postponed;    /* deadlines the last close or start-up write postponed (outage rule) */
+    int beat_postponed; /* and the last heartbeat write: a separate field, as both may run */
     tnd_server *srv;
     int64_t armed_ms; /* due time the timer is set for; 0 when idle */
     bool busy;        /* a close write is queued */
     int closed;       /* tenders closed by the last write, for the log */
     int completed;    /* tenders completed by the last write */
+    int restored;     /* entries the start-up check put back */
+    char restored_id[80]; /* the first of them, for the log */
 };
 
 static void arm(tnd_scheduler *s, int64_t due_ms);
+
+/* The outage rule is on unless outage-extension is 0: then the scheduler
+ * keeps no sign of life (no heartbeat writes) and postpones nothing. */
+static bool rule_on(const tnd_scheduler *s)
+{
+    return s->srv->cfg.outage_extension_ms > 0;
+}
 
 /* Read the earliest due time, or 0 when nothing is scheduled. */
 static int64_t earliest(tnd_server *srv)
@@ -54,6 +72,11 @@ static int close_due(tnd_wtx *w, void *arg)
     MDB_cursor *cur;
     s->closed = 0;
     s->completed = 0;
+    /* A deadline in an outage moves before anything closes at it. */
+    s->postponed = 0;
+    int pst = rule_on(s) ? tnd_outage_check(w, &s->srv->cfg, &s->postponed) : 0;
+    if (pst)
+        return pst;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
                         &cur) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
@@ -109,6 +132,15 @@ static int close_due(tnd_wtx *w, void *arg)
     return st;
 }
 
+static void log_postponed(int count)
+{
+    if (count <= 0)
+        return;
+    char n[16];
+    snprintf(n, sizeof n, "%d", count);
+    tnd_log(TND_LOG_WARN, "deadlines postponed after an outage of the server", "count", n, NULL);
+}
+
 static void close_done(void *arg, int status, const char *message)
 {
     tnd_scheduler *s = arg;
@@ -119,6 +151,7 @@ static void close_done(void *arg, int status, const char *message)
         arm(s, tnd_wall_ms() + 1000);
         return;
     }
+    log_postponed(s->postponed);
     if (s->closed > 0) {
         char n[16];
         snprintf(n, sizeof n, "%d", s->closed);
@@ -156,6 +189,140 @@ static void arm(tnd_scheduler *s, int64_t due_ms)
     uv_timer_start(&s->timer, on_timer, due_ms > now ? (uint64_t)(due_ms - now) : 0, 0);
 }
 
+/* The entry tender t needs now, if any: its deadline while active, the end
+ * of its award's standstill while awarded. Returns the due time or 0. */
+static int64_t due_of(tnd_store *st, MDB_txn *txn, const tnd_tender *t, char *kind)
+{
+    if (t->status == tender_tenders_v1_TenderStatus_ACTIVE && t->fields) {
+        *kind = 'c';
+        return tnd_ts_ms(t->fields->submission_deadline);
+    }
+    if (t->status != tender_tenders_v1_TenderStatus_AWARDED)
+        return 0;
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    uint32_t seq = 0;
+    int64_t due = 0;
+    if (tnd_award_latest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, &a, &seq) == 0 &&
+        a.state == tender_awards_v1_AwardState_STANDSTILL)
+        due = tnd_ts_ms(a.standstill_end);
+    tender_awards_v1_Award_free(&a);
+    *kind = TND_SCHEDULE_STANDSTILL;
+    return due;
+}
+
+/* Every entry an active or awarded tender needs and the schedule lacks:
+ * put back through w when given (writer thread), else only counted (a
+ * read transaction at start-up, to write only when needed). Returns the
+ * number found, or -1 after tnd_wtx_fail. */
+static int scan_missing(tnd_store *st, MDB_txn *txn, tnd_wtx *w, char *first, size_t first_len)
+{
+    MDB_dbi sched = tnd_store_dbi(st, TND_TABLE_SCHEDULE);
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, tnd_store_dbi(st, TND_TABLE_TENDERS), &cur) != 0) {
+        if (w)
+            tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the tenders");
+        return -1;
+    }
+    MDB_val k, v;
+    int n = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n >= 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        tnd_tender t;
+        tender_tenders_v1_Tender_init(&t);
+        char kind = 0;
+        int64_t due = 0;
+        if (tnd_msg_decode(&tender_tenders_v1_Tender_desc, v.mv_data, v.mv_size, &t, NULL) == 0 &&
+            t.id)
+            due = due_of(st, txn, &t, &kind);
+        uint8_t key[128];
+        size_t kl = due > 0 ? tnd_schedule_key(key, sizeof key, due, t.id) : 0;
+        MDB_val sk = {.mv_size = kl, .mv_data = key}, sv;
+        if (kl && mdb_get(txn, sched, &sk, &sv) == MDB_NOTFOUND) {
+            if (w && tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &kind, 1) != 0) {
+                tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot restore the schedule");
+                n = -1;
+            } else if (n++ == 0) {
+                snprintf(first, first_len, "%s", t.id);
+            }
+        }
+        tender_tenders_v1_Tender_free(&t);
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+/* Writer thread, at start-up when needed: restore the schedule, then the
+ * outage rule. */
+static int restore_missing(tnd_wtx *w, void *arg)
+{
+    tnd_scheduler *s = arg;
+    s->restored_id[0] = '\0';
+    s->restored = scan_missing(tnd_wtx_store(w), tnd_wtx_txn(w), w, s->restored_id,
+                               sizeof s->restored_id);
+    if (s->restored < 0)
+        return TND_STATUS_UNAVAILABLE;
+    return rule_on(s) ? tnd_outage_check(w, &s->srv->cfg, &s->postponed) : 0;
+}
+
+static void restore_done(void *arg, int status, const char *message)
+{
+    tnd_scheduler *s = arg;
+    s->busy = false;
+    if (s->srv->scheduler != s)
+        return; /* stopped meanwhile: the store is closing */
+    if (status != 0)
+        tnd_log(TND_LOG_ERROR, "cannot check the schedule against the tenders", "error", message,
+                NULL);
+    else if (s->restored > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", s->restored);
+        tnd_log(TND_LOG_WARN,
+                "deadlines missing from the schedule were restored from the tenders; the store "
+                "was altered or damaged",
+                "count", n, "first", s->restored_id, NULL);
+    }
+    log_postponed(s->postponed);
+    int64_t next = earliest(s->srv);
+    if (next)
+        arm(s, next);
+}
+
+/* The heartbeat: a write every third of outage-min keeps the last sign of
+ * life fresh, and is the first write to succeed after the store could not
+ * write, so the outage rule applies then too. */
+static int heartbeat_fn(tnd_wtx *w, void *arg)
+{
+    tnd_scheduler *s = arg;
+    return tnd_outage_check(w, &s->srv->cfg, &s->beat_postponed);
+}
+
+static void heartbeat_done(void *arg, int status, const char *message)
+{
+    tnd_scheduler *s = arg;
+    (void)message;
+    s->beating = false;
+    if (s->srv->scheduler != s || status != 0)
+        return; /* stopping, or the store cannot write: the next beat tries again */
+    log_postponed(s->beat_postponed);
+    if (s->beat_postponed > 0 && !s->busy) { /* else close_done re-reads the schedule */
+        s->armed_ms = 0;
+        int64_t next = earliest(s->srv);
+        if (next)
+            arm(s, next);
+    }
+}
+
+static void on_heartbeat(uv_timer_t *t)
+{
+    tnd_scheduler *s = t->data;
+    if (s->beating)
+        return;
+    s->beating = true;
+    if (tnd_store_submit(s->srv->store, heartbeat_fn, heartbeat_done, s) != 0)
+        s->beating = false;
+}
+
 int tnd_scheduler_start(tnd_server *srv)
 {
     tnd_scheduler *s = calloc(1, sizeof *s);
@@ -164,10 +331,38 @@ int tnd_scheduler_start(tnd_server *srv)
     s->srv = srv;
     uv_timer_init(srv->loop, &s->timer);
     s->timer.data = s;
+    uv_timer_init(srv->loop, &s->heartbeat);
+    s->heartbeat.data = s;
+    s->handles = 2;
     srv->scheduler = s;
-    int64_t next = earliest(srv);
-    if (next)
-        arm(s, next);
+    uint64_t beat = srv->cfg.outage_min_ms / 3;
+    beat = beat < 100 ? 100 : beat > 10000 ? 10000 : beat;
+    if (rule_on(s))
+        uv_timer_start(&s->heartbeat, on_heartbeat, beat, beat);
+    /* A write at start-up only when the schedule lacks entries or the
+     * outage rule must look at the server's last sign of life. */
+    MDB_txn *txn;
+    char first[80];
+    int missing = 1;
+    if (tnd_store_read_begin(srv->store, &txn) == 0) {
+        missing = scan_missing(srv->store, txn, NULL, first, sizeof first);
+        tnd_store_read_end(srv->store, txn);
+    }
+    if (missing == 0 && !rule_on(s)) {
+        int64_t next = earliest(srv);
+        if (next)
+            arm(s, next);
+        return 0;
+    }
+    /* busy until the check is done: kicks wait, restore_done arms. */
+    s->busy = true;
+    if (tnd_store_submit(srv->store, restore_missing, restore_done, s) != 0) {
+        s->busy = false;
+        tnd_log(TND_LOG_ERROR, "cannot check the schedule against the tenders", NULL);
+        int64_t next = earliest(srv);
+        if (next)
+            arm(s, next);
+    }
     return 0;
 }
 
@@ -182,7 +377,9 @@ void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms)
 
 static void on_closed(uv_handle_t *h)
 {
-    free(h->data);
+    tnd_scheduler *s = h->data;
+    if (--s->handles == 0)
+        free(s);
 }
 
 void tnd_scheduler_stop(tnd_server *srv)
@@ -192,5 +389,7 @@ void tnd_scheduler_stop(tnd_server *srv)
         return;
     srv->scheduler = NULL;
     uv_timer_stop(&s->timer);
+    uv_timer_stop(&s->heartbeat);
     uv_close((uv_handle_t *)&s->timer, on_closed);
+    uv_close((uv_handle_t *)&s->heartbeat, on_closed);
 }

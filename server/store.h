@@ -27,8 +27,10 @@
 #include "tender/error.h"
 #include "tender_schema.h"
 
-/* The on-disk format; a database with a newer one is refused at open. */
-#define TND_STORE_FORMAT 1
+/* The on-disk format; a database with another one is refused at open.
+ * 2: question events hash the question without its asker (docs/LOG.md);
+ * format 1 hashed the asker too, which no auditor could check. */
+#define TND_STORE_FORMAT 2
 
 /* Named databases. Keys are documented next to each; integers in keys are
  * big-endian so that LMDB's byte order is numeric order. */

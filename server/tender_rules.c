@@ -126,9 +126,16 @@ int tnd_tender_read_visible(tnd_store *s, MDB_txn *txn, const char *id,
     return rc;
 }
 
+bool tnd_tender_published(const tnd_tender *t)
+{
+    return t->version > 0;
+}
+
+/* Publishing, not the status, makes a tender public: a draft cancelled
+ * before it was published stays its buyer's. */
 bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p)
 {
-    if (t->status != tender_tenders_v1_TenderStatus_DRAFT)
+    if (tnd_tender_published(t))
         return true;
     return p->authenticated && t->buyer && strcmp(t->buyer, p->org) == 0;
 }

@@ -296,6 +296,11 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
         t.version++;
         free(t.amendment_note);
         t.amendment_note = tnd_strdup(req->note);
+        if (t.postponement) { /* that was the version before */
+            tender_tenders_v1_Postponement_free(t.postponement);
+            free(t.postponement);
+            t.postponement = NULL;
+        }
         st = save(w, &t, true);
     }
     if (!st && new_deadline != old_deadline) {
@@ -330,9 +335,10 @@ int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
         tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
         st = save(w, &t, false);
     }
+    /* The log is public; a draft's reason is not: it stays in the draft. */
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_CANCELLED), &t, &op->peer, NULL, NULL, NULL,
-                              req->reason);
+                              tnd_tender_published(&t) ? req->reason : NULL);
     if (!st)
         st = reply(op, &t);
     tender_tenders_v1_Tender_free(&t);
@@ -371,7 +377,12 @@ static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
     if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc, q) !=
         0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store question %s", q->id);
-    int st = tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, q, NULL);
+    /* The log hashes the question as it is published: without the asker,
+     * whom only the buyer may know, so that anyone can check the hash. */
+    tender_tenders_v1_Question pub = *q;
+    pub.asked_by_org = NULL;
+    int st =
+        tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, &pub, NULL);
     if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, q, op->resp) != 0)
         st = TND_STATUS_INTERNAL;
     return st;
@@ -389,10 +400,10 @@ int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
     int64_t until = !t.fields ? 0
                               : tnd_ts_ms(t.fields->enquiry_deadline ? t.fields->enquiry_deadline
                                                                      : t.fields->submission_deadline);
-    if (t.status != ST(ACTIVE))
-        st = t.status == ST(DRAFT) ? tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found",
-                                                  t.id)
-                                   : not_in(w, &t, "questions are closed");
+    if (!tnd_tender_published(&t))
+        st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", t.id);
+    else if (t.status != ST(ACTIVE))
+        st = not_in(w, &t, "questions are closed");
     else if (now >= until)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                           "the enquiry period of %s ended at %s", t.id,

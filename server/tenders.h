@@ -25,7 +25,11 @@ int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, 
 int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
                            uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len);
 
-/** May this caller see this tender? (published: everyone; draft: its buyer) */
+/** Was the tender ever published (version 1 or later)? A draft, and a draft
+ * cancelled before publication, was not: it stays private to its buyer. */
+bool tnd_tender_published(const tnd_tender *t);
+
+/** May this caller see this tender? (published: everyone; else its buyer) */
 bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p);
 
 /** Read tender id in a read transaction as the caller may see it: 0,
@@ -64,6 +68,13 @@ extern const tnd_handler tnd_tender_read_handlers[];
 extern const size_t tnd_tender_read_handler_count;
 extern const tnd_handler tnd_tender_write_handlers[];
 extern const size_t tnd_tender_write_handler_count;
+
+/** Writer thread: the outage rule (server/outage.c). When the server's last
+ * sign of life is older than cfg->outage_min_ms, postpone every active
+ * tender's deadline in that outage or up to cfg->outage_window_ms after it
+ * (a new version, a TENDER_POSTPONED event); then record now as the last
+ * sign of life. *postponed counts the tenders. 0 or a status. */
+int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed);
 
 /* The deadline scheduler. */
 int tnd_scheduler_start(tnd_server *srv);

@@ -223,6 +223,55 @@ static void test_life_cycle(void **state)
     HAS(R.out, "cancel reason:        funding withdrawn");
 }
 
+/* A draft cancelled before it was published stays its buyer's: nobody else
+ * sees it, lists it or downloads its documents, and the public log carries
+ * no text of it (the reason stays in the draft). */
+static void test_cancelled_draft_stays_private(void **state)
+{
+    (void)state;
+    char spec[300], id[64], doc[80], dl[32], op[32];
+    path(spec, sizeof spec, "draft-spec.txt");
+    write_file(spec, "draft terms\n", 12);
+    future(dl, sizeof dl, 10);
+    future(op, sizeof op, 10.5);
+    ctl("officer", "tender", "create", "--title", "Undisclosed bridge plan", "--budget", "10",
+        "--currency", "EUR", "--deadline", dl,
+        "--opening", op, "--committee", committee, "--doc", spec, NULL);
+    EXPECT(0);
+    first_line(id, sizeof id);
+    snprintf(doc, sizeof doc, "%s-D1", id);
+    ctl("officer", "tender", "cancel", id, "--reason", "minister vetoed the bridge", NULL);
+    EXPECT(0);
+    ctl("officer", "tender", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "status:               cancelled");
+    HAS(R.out, "cancel reason:        minister vetoed the bridge");
+    const char *others[] = {NULL, "supplier", "officer2"};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        ctl(others[i], "tender", "show", id, NULL);
+        EXPECT(10 + 5);
+        HAS_NOT(R.out, "bridge");
+        ctl(others[i], "tender", "list", NULL);
+        EXPECT(0);
+        HAS_NOT(R.out, id);
+        ctl(others[i], "tender", "list", "--status", "cancelled", NULL);
+        EXPECT(0);
+        HAS_NOT(R.out, id);
+        ctl(others[i], "tender", "download", id, doc, "--output", "leak.txt", NULL);
+        EXPECT(10 + 5);
+    }
+    ctl("supplier", "question", "ask", id, "--text", "still open?", NULL);
+    EXPECT(10 + 5);
+    /* The log records that the draft was created, got a document and was
+     * cancelled, with hashes only. */
+    ctl(NULL, "audit", "log", "--tender", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "tender_cancelled");
+    HAS_NOT(R.out, "minister");
+    HAS_NOT(R.out, "bridge");
+    HAS_NOT(R.out, "draft-spec");
+}
+
 static void test_money_round_trip(void **state)
 {
     (void)state;
@@ -497,6 +546,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_life_cycle),
+        cmocka_unit_test(test_cancelled_draft_stays_private),
         cmocka_unit_test(test_money_round_trip),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_roles_and_rules),

@@ -4,8 +4,10 @@
  * stage; then the database is altered behind the running server's back,
  * the way an insider with disk access would (a price in the opening
  * record, a bid's time of receipt, a deleted event, a rewritten leaf, the
- * award's winner), and verify must name the check that fails, and pass
- * again once the bytes are put back. */
+ * award's winner), or while it is stopped (an answer or a document changed
+ * or deleted; a deleted version, opening record or award; a deleted
+ * deadline), and verify must name the check that fails, and pass again
+ * once the bytes are put back. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -16,16 +18,20 @@
 // clang-format on
 
 #include <lmdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 
 #include "ctlrun.h"
+#include "tender/verify.h"
 #include "tender_schema.h"
 
 static char vkey[400], tender[64], saved[300];
 static char bid[3][64]; /* supplier's first (replaced), supplier2's, supplier's second */
+static const char *const server_args[] = {"--standstill", "2", NULL};
 
 static int setup(void **state)
 {
@@ -37,8 +43,23 @@ static int setup(void **state)
     if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0)
         return -1;
     path(saved, sizeof saved, "saved.checkpoint");
-    static const char *const extra[] = {"--standstill", "2", NULL};
-    return ctlrun_start_server(extra);
+    return ctlrun_start_server(server_args);
+}
+
+/* Stop tenderd (drained by SIGTERM), so that the store can be changed with
+ * no writer; server_start brings it back on the same database. */
+static void server_stop(void)
+{
+    int status;
+    assert_int_equal(kill(ctl_srv_pid, SIGTERM), 0);
+    assert_int_equal(waitpid(ctl_srv_pid, &status, 0), ctl_srv_pid);
+    ctl_srv_pid = 0;
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void server_start(void)
+{
+    assert_int_equal(ctlrun_start_server(server_args), 0);
 }
 
 /* ---- the database, behind the server's back ------------------------------ */
@@ -168,10 +189,10 @@ static void find_event(int kind, const char *obj, uint8_t key[8])
     assert_true(found);
 }
 
-static void verify_fails(const char *check, const char *why)
+static void verify_fails_for(const char *id, const char *check, const char *why)
 {
     char line[64];
-    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, "--checkpoint", saved, NULL);
+    ctl(NULL, "--log-key", vkey, "audit", "verify", id, "--checkpoint", saved, NULL);
     EXPECT(4);
     snprintf(line, sizeof line, "FAIL  %-11s", check);
     HAS(R.out, line);
@@ -179,12 +200,42 @@ static void verify_fails(const char *check, const char *why)
     HAS(R.out, "FAILED");
 }
 
-static void verify_passes(void)
+static void verify_fails(const char *check, const char *why)
 {
-    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, "--checkpoint", saved, NULL);
+    verify_fails_for(tender, check, why);
+}
+
+static void verify_passes_for(const char *id)
+{
+    ctl(NULL, "--log-key", vkey, "audit", "verify", id, "--checkpoint", saved, NULL);
     EXPECT(0);
     HAS_NOT(R.out, "FAIL");
     HAS(R.out, "verified against the checkpoint");
+}
+
+static void verify_passes(void)
+{
+    verify_passes_for(tender);
+}
+
+/* A file of the test folder as text (static buffer). */
+static const char *read_file_text(const char *name)
+{
+    static char text[65536];
+    char p[300];
+    path(p, sizeof p, name);
+    if (read_file(p, text, sizeof text) < 0)
+        text[0] = '\0';
+    return text;
+}
+
+/* Wait (up to 5 s) for tenderd's log to say needle: its start-up writes
+ * run after it accepts connections. */
+static void wait_log(const char *needle)
+{
+    for (int i = 0; i < 100 && !strstr(read_file_text("tenderd.log"), needle); i++)
+        usleep(50000);
+    HAS(read_file_text("tenderd.log"), needle);
 }
 
 /* ---- the life cycle -------------------------------------------------------- */
@@ -214,10 +265,14 @@ static void test_life_cycle_verifies(void **state)
     path(committee, sizeof committee, "members.txt");
     snprintf(text, sizeof text, "officer %s\nadmin %s\nauditor %s\n", pub[0], pub[1], pub[2]);
     write_file(committee, text, strlen(text));
-    time_t t0 = time(NULL), deadline = t0 + 4, opening = t0 + 5;
+    char spec[300];
+    path(spec, sizeof spec, "spec.txt");
+    write_file(spec, "span 40 m, two lanes\n", 21);
+    time_t t0 = time(NULL), deadline = t0 + 8, opening = t0 + 9;
     ctl("officer", "tender", "create", "--title", "Audited bridge repair", "--budget", "900000",
         "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
-        at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", NULL);
+        at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", "--doc", spec,
+        NULL);
     EXPECT(0);
     first_line(tender, sizeof tender);
 
@@ -229,6 +284,10 @@ static void test_life_cycle_verifies(void **state)
     EXPECT(0);
     ctl(NULL, "--log-key", vkey, "audit", "checkpoint", "--save", saved, NULL);
     EXPECT(0);
+    ctl("supplier", "question", "ask", tender, "--text", "Is the old deck removed?", NULL);
+    EXPECT(0);
+    ctl("officer", "question", "answer", tender, "Q-1", "--text", "Yes, by the contractor.", NULL);
+    EXPECT(0);
     submit("supplier", "120000", NULL, bid[0], sizeof bid[0]);
     submit("supplier2", "150000", NULL, bid[1], sizeof bid[1]);
     submit("supplier", "110000", bid[0], bid[2], sizeof bid[2]);
@@ -239,6 +298,8 @@ static void test_life_cycle_verifies(void **state)
     HAS(R.out, "ok    consistency");
     HAS(R.out, "ok    inclusion");
     HAS(R.out, "ok    published");
+    HAS(R.out, "ok    documents    1 document(s)");
+    HAS(R.out, "ok    questions    1 answered question(s)");
     HAS(R.out, "ok    deadline");
     HAS(R.out, "skip  opening");
     HAS(R.out, "skip  decryption");
@@ -385,6 +446,246 @@ static void test_altered_award(void **state)
     verify_passes();
 }
 
+
+/* ---- records changed or deleted while tenderd is stopped ------------------- */
+
+/* Stop tenderd, change the store with change(), start it again. */
+static void offline(void (*change)(void *), void *arg)
+{
+    server_stop();
+    change(arg);
+    server_start();
+}
+
+static void put_back_offline(void *o)
+{
+    put_back(o);
+}
+
+static void delete_offline(void *o)
+{
+    original *r = o;
+    db_write(r->table, r->key, r->key_len, NULL, 0);
+}
+
+/* Delete a record while stopped, check verify's FAIL line and exit code,
+ * put it back, and check verify passes again. */
+static void deleted_fails(const char *table, const void *key, size_t klen, const char *check,
+                          const char *why)
+{
+    original o;
+    keep(&o, table, key, klen);
+    offline(delete_offline, &o);
+    verify_fails(check, why);
+    offline(put_back_offline, &o);
+    verify_passes();
+}
+
+static size_t tender_key(uint8_t *key, uint32_t n)
+{
+    size_t tl = strlen(tender);
+    memcpy(key, tender, tl);
+    key[tl] = 0;
+    for (int i = 0; i < 4; i++)
+        key[tl + 1 + i] = (uint8_t)(n >> (24 - 8 * i));
+    return tl + 5;
+}
+
+static void other_answer(void *msg)
+{
+    tender_tenders_v1_Question *q = msg;
+    free(q->answer);
+    q->answer = strdup("No, the deck stays.");
+}
+
+typedef struct altered {
+    const char *table;
+    const uint8_t *key;
+    size_t klen;
+    original o;
+} altered;
+
+static void alter_answer_offline(void *arg)
+{
+    altered *a = arg;
+    tender_tenders_v1_Question q;
+    tender_tenders_v1_Question_init(&q);
+    alter(a->table, a->key, a->klen, &tender_tenders_v1_Question_desc, &q, other_answer, &a->o);
+    tender_tenders_v1_Question_free(&q);
+}
+
+static void test_changed_answer(void **state)
+{
+    (void)state;
+    uint8_t key[80];
+    altered a = {.table = "questions", .key = key, .klen = tender_key(key, 1)};
+    offline(alter_answer_offline, &a);
+    verify_fails("questions", "question Q-1 with its answer as served differs from what event");
+    offline(put_back_offline, &a.o);
+    verify_passes();
+}
+
+static void test_deleted_answer(void **state)
+{
+    (void)state;
+    uint8_t key[80];
+    deleted_fails("questions", key, tender_key(key, 1), "questions",
+                  "question Q-1 was answered (event");
+}
+
+static void replace_document_offline(void *arg)
+{
+    original *o = arg;
+    char doc[80];
+    snprintf(doc, sizeof doc, "%s-D1", tender);
+    keep(o, "documents", doc, strlen(doc));
+    db_write("documents", doc, strlen(doc), "span 20 m, one lane\n", 20);
+}
+
+static void test_changed_document(void **state)
+{
+    (void)state;
+    original o;
+    offline(replace_document_offline, &o);
+    verify_fails("documents", "is not the one logged");
+    offline(put_back_offline, &o);
+    verify_passes();
+}
+
+static void test_deleted_document(void **state)
+{
+    (void)state;
+    char doc[80];
+    snprintf(doc, sizeof doc, "%s-D1", tender);
+    deleted_fails("documents", doc, strlen(doc), "documents", "cannot be downloaded");
+}
+
+static void test_deleted_version(void **state)
+{
+    (void)state;
+    uint8_t key[80];
+    deleted_fails("tender_versions", key, tender_key(key, 1), "published",
+                  "version 1 is not served");
+}
+
+static void test_deleted_opening(void **state)
+{
+    (void)state;
+    deleted_fails("openings", tender, strlen(tender), "opening",
+                  "the opening record of event");
+}
+
+static void test_deleted_award(void **state)
+{
+    (void)state;
+    uint8_t key[80];
+    deleted_fails("awards", key, tender_key(key, 1), "award", "is not served");
+}
+
+/* The schedule entry of tender id due at due (s). */
+static size_t schedule_key(uint8_t *key, time_t due, const char *id)
+{
+    uint64_t ms = (uint64_t)due * 1000;
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t)(ms >> (56 - 8 * i));
+    memcpy(key + 8, id, strlen(id));
+    return 8 + strlen(id);
+}
+
+static void publish_due(const char *member, time_t due, char *id, size_t len)
+{
+    char dl[32], op[32], committee[300], pub[64], text[200];
+    ctl_keys_gen(member, pub, sizeof pub);
+    snprintf(text, sizeof text, "%s.txt", member);
+    path(committee, sizeof committee, text);
+    snprintf(text, sizeof text, "%s %s\n", member, pub);
+    write_file(committee, text, strlen(text));
+    ctl("officer", "tender", "create", "--title", "Deadline kept", "--budget", "1000", "--currency",
+        "KRW", "--deadline", at(dl, sizeof dl, due), "--opening", at(op, sizeof op, due + 60),
+        "--committee", committee, NULL);
+    EXPECT(0);
+    first_line(id, len);
+    ctl("officer", "tender", "publish", id, NULL);
+    EXPECT(0);
+}
+
+/* A deleted schedule entry: behind the running server's back, the tender
+ * stays active past its deadline and verify says so; a restart restores
+ * the entry from the tender and closes it. Deleted while tenderd is
+ * stopped, the restart restores it before the deadline. */
+static void test_deleted_deadline(void **state)
+{
+    (void)state;
+    char open_id[64], stopped_id[64];
+    time_t due = time(NULL) + 4;
+    publish_due("kang", due, open_id, sizeof open_id);
+    publish_due("yoon", due, stopped_id, sizeof stopped_id);
+    uint8_t key[80];
+    original stopped;
+    keep(&stopped, "schedule", key, schedule_key(key, due, stopped_id));
+    offline(delete_offline, &stopped);
+    free(stopped.value);
+    wait_log("restored from the tenders");
+    /* Now behind the running server's back. */
+    db_write("schedule", key, schedule_key(key, due, open_id), NULL, 0);
+    sleep_until(due + TND_CLOSE_GRACE_MS / 1000 + 1);
+    ctl(NULL, "tender", "show", stopped_id, NULL);
+    EXPECT(0);
+    HAS(R.out, "status:               closed");
+    verify_passes_for(stopped_id);
+    ctl(NULL, "tender", "show", open_id, NULL);
+    HAS(R.out, "status:               active");
+    verify_fails_for(open_id, "deadline", "but the tender is still active: it was never closed");
+    server_stop();
+    server_start();
+    wait_log("restored from the tenders");
+    for (int i = 0; i < 50; i++) {
+        ctl(NULL, "tender", "show", open_id, NULL);
+        if (strstr(R.out, "status:               closed"))
+            break;
+        usleep(100000);
+    }
+    HAS(R.out, "status:               closed");
+    verify_passes_for(open_id);
+}
+
+/* The outage rule end to end: tenderd (outage-min 1 s) stopped across a
+ * deadline postpones it at the restart; tender show says so, audit verify
+ * checks the postponement against the rule, the OCDS export amends the
+ * tender period. */
+static void test_postponed_deadline(void **state)
+{
+    (void)state;
+    static const char *const outage_args[] = {"--standstill", "2", "--outage-min", "1",
+                                              "--outage-window", "2", "--outage-extension", "5",
+                                              NULL};
+    char id[64], dl[32], line[120];
+    server_stop();
+    assert_int_equal(ctlrun_start_server(outage_args), 0);
+    time_t due = time(NULL) + 3;
+    publish_due("han", due, id, sizeof id);
+    usleep(500000); /* a heartbeat */
+    server_stop();
+    sleep_until(due + 1);
+    assert_int_equal(ctlrun_start_server(outage_args), 0);
+    wait_log("deadlines postponed after an outage");
+    ctl(NULL, "tender", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "status:               active");
+    HAS(R.out, "version:              2");
+    snprintf(line, sizeof line, "postponed:            from %s (the server was down",
+             at(dl, sizeof dl, due));
+    HAS(R.out, line);
+    verify_passes_for(id);
+    HAS(R.out, "postponed after an outage, by the rule");
+    ctl(NULL, "export", "ocds", "--tender", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "\"tenderAmendment\"");
+    HAS(R.out, "postponed to");
+    server_stop();
+    server_start();
+}
+
 static void test_verify_usage(void **state)
 {
     (void)state;
@@ -406,6 +707,15 @@ int main(void)
         cmocka_unit_test(test_deleted_event),
         cmocka_unit_test(test_rewritten_leaf),
         cmocka_unit_test(test_altered_award),
+        cmocka_unit_test(test_changed_answer),
+        cmocka_unit_test(test_deleted_answer),
+        cmocka_unit_test(test_changed_document),
+        cmocka_unit_test(test_deleted_document),
+        cmocka_unit_test(test_deleted_version),
+        cmocka_unit_test(test_deleted_opening),
+        cmocka_unit_test(test_deleted_award),
+        cmocka_unit_test(test_deleted_deadline),
+        cmocka_unit_test(test_postponed_deadline),
         cmocka_unit_test(test_verify_usage),
         cmocka_unit_test(test_server_stops_cleanly),
     };

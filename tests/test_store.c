@@ -226,12 +226,13 @@ static void test_create_and_format(void **state)
     MDB_val k = {.mv_size = 6, .mv_data = "format"}, v;
     assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, TND_TABLE_META), &k, &v), 0);
     assert_int_equal(v.mv_size, 4);
-    assert_memory_equal(v.mv_data, "\0\0\0\1", 4);
+    assert_memory_equal(v.mv_data, "\0\0\0\2", 4);
     tnd_store_read_end(fx->s, txn);
     assert_true(tnd_store_writable(fx->s));
     close_store(fx);
 
-    /* A newer tenderd wrote format 2: this one must refuse, untouched. */
+    /* A newer tenderd wrote format 3: this one must refuse, untouched; and
+     * format 1, whose question events it would misread. */
     MDB_env *env;
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -239,18 +240,36 @@ static void test_create_and_format(void **state)
     MDB_dbi dbi;
     assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\2"};
+    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\3"};
     assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 
-    char err[256] = "", want[256];
+    char err[512] = "", want[512];
     tnd_store_opts o = {.dir = fx->db};
     tnd_store *s = NULL;
     assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
     assert_null(s);
     snprintf(want, sizeof want,
-             "database in %s has format 2; this tenderd reads format 1: upgrade tenderd", fx->db);
+             "database in %s has format 3; this tenderd reads format 2: upgrade tenderd", fx->db);
+    assert_string_equal(err, want);
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\1"};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
+    assert_null(s);
+    snprintf(want, sizeof want,
+             "database in %s has format 1; this tenderd reads format 2: an older tenderd "
+             "wrote it (question events changed, see docs/STORE.md); keep serving it with that "
+             "tenderd",
+             fx->db);
     assert_string_equal(err, want);
 }
 

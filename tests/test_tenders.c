@@ -26,8 +26,15 @@ static testsrv ts;
 static uint64_t amend_period_ms;
 static uint64_t map_bytes;
 
+static uint64_t outage_min_ms; /* 0: the default rule */
+
 static void cfg(tnd_config *c)
 {
+    if (outage_min_ms) {
+        c->outage_min_ms = outage_min_ms;
+        c->outage_window_ms = 2000;
+        c->outage_extension_ms = 5000;
+    }
     c->min_tender_period_ms = 0;
     c->min_amend_period_ms = amend_period_ms;
     if (map_bytes) {
@@ -41,6 +48,7 @@ static int setup(void **state)
     (void)state;
     amend_period_ms = 0;
     map_bytes = 0;
+    outage_min_ms = 0;
     testsrv_pki(&ts);
     testsrv_start(&ts, cfg, NULL);
     return 0;
@@ -445,6 +453,76 @@ static void test_deadline_across_restart(void **state)
     close_all();
 }
 
+/* The outage rule: with the server down across a deadline (and one just
+ * after the outage), both deadlines move to the extension after the later
+ * of the deadline and the outage's end, in a new version that says why; a
+ * deadline beyond the window stays. */
+static void test_deadline_postponed_after_outage(void **state)
+{
+    (void)state;
+    outage_min_ms = 1000; /* heartbeat every 333 ms */
+    close_all();
+    testsrv_restart(&ts);
+    char *during = create(OFFICER, "during", 1500, NULL);
+    char *after = create(OFFICER, "after", 3500, NULL);
+    char *later = create(OFFICER, "later", 60000, NULL);
+    assert_int_equal(publish(OFFICER, during), 0);
+    assert_int_equal(publish(OFFICER, after), 0);
+    assert_int_equal(publish(OFFICER, later), 0);
+    Tender t, v1;
+    assert_int_equal(get(ANON, during, 0, &v1), 0);
+    int64_t d_during = tnd_ts_ms(v1.fields->submission_deadline);
+    int64_t open_during = tnd_ts_ms(v1.fields->opening_time);
+    tender_tenders_v1_Tender_free(&v1);
+    assert_int_equal(get(ANON, after, 0, &v1), 0);
+    int64_t d_after = tnd_ts_ms(v1.fields->submission_deadline);
+    tender_tenders_v1_Tender_free(&v1);
+    usleep(500000); /* a heartbeat records the server alive */
+    close_all();
+    testsrv_halt(&ts);
+    usleep(2500000); /* "during" passes while the server is down */
+    int64_t back = tnd_wall_ms();
+    testsrv_start(&ts, cfg, NULL);
+
+    assert_int_equal(get(ANON, during, 0, &t), 0);
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
+    assert_int_equal(t.version, 2);
+    assert_non_null(t.postponement);
+    assert_int_equal(tnd_ts_ms(t.postponement->previous_deadline), d_during);
+    int64_t to = tnd_ts_ms(t.postponement->outage_to);
+    assert_true(to >= back && to < back + 2000);
+    assert_true(tnd_ts_ms(t.postponement->outage_from) < d_during);
+    assert_int_equal(t.postponement->extension_ms, 5000);
+    assert_int_equal(tnd_ts_ms(t.fields->submission_deadline), to + 5000);
+    assert_int_equal(tnd_ts_ms(t.fields->opening_time), open_during + (to + 5000 - d_during));
+    tender_tenders_v1_Tender_free(&t);
+    /* Version 1 is kept as published. */
+    assert_int_equal(get(ANON, during, 1, &t), 0);
+    assert_int_equal(tnd_ts_ms(t.fields->submission_deadline), d_during);
+    assert_null(t.postponement);
+    tender_tenders_v1_Tender_free(&t);
+
+    assert_int_equal(get(ANON, after, 0, &t), 0); /* within the window after the outage */
+    assert_int_equal(t.version, 2);
+    assert_int_equal(tnd_ts_ms(t.fields->submission_deadline), d_after + 5000);
+    tender_tenders_v1_Tender_free(&t);
+    assert_int_equal(get(ANON, later, 0, &t), 0); /* beyond the window: untouched */
+    assert_int_equal(t.version, 1);
+    assert_null(t.postponement);
+    tender_tenders_v1_Tender_free(&t);
+
+    /* Still taking questions until the new deadline; then closed. */
+    tender_tenders_v1_AskQuestionRequest a = {.tender_id = during, .text = "still open?"};
+    assert_int_equal(call(SUPPLIER, M(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &a, NULL,
+                          NULL),
+                     0);
+    wait_status(during, tender_tenders_v1_TenderStatus_CLOSED, 8000);
+    free(during);
+    free(after);
+    free(later);
+    close_all();
+}
+
 static void test_paging_thousand(void **state)
 {
     (void)state;
@@ -721,6 +799,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deadline_closes_tender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_across_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_postponed_after_outage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_thousand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_persistence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_create, setup, teardown),

@@ -31,7 +31,8 @@ static const char ocds_usage[] =
     "Write published tenders as an Open Contracting Data Standard 1.1.5 release package\n"
     "(JSON) with the bids and enquiries extensions, from public calls only (no certificate\n"
     "needed). One release per event of a tender's log: published (tag \"tender\"), amended\n"
-    "(\"tenderAmendment\", with the amendment's date and note), cancelled\n"
+    "(\"tenderAmendment\", with the amendment's date and note; also a deadline the server\n"
+    "postponed after an outage, with the rule's note), cancelled\n"
     "(\"tenderCancellation\"), bids opened (\"tenderUpdate\"), award recorded (\"award\"),\n"
     "award cancelled (\"awardCancellation\"), unsuccessful (\"tenderUpdate\", \"award\") and\n"
     "complete (\"tenderUpdate\", \"awardUpdate\").\n"
@@ -186,6 +187,7 @@ static const char *event_tag(tender_events_v1_EventKind k, tender_tenders_v1_Ten
         *st = tender_tenders_v1_TenderStatus_ACTIVE;
         return "tender";
     case tender_events_v1_EventKind_TENDER_AMENDED:
+    case tender_events_v1_EventKind_TENDER_POSTPONED: /* by the outage rule: a new version */
         *st = tender_tenders_v1_TenderStatus_ACTIVE;
         return "tenderAmendment";
     case tender_events_v1_EventKind_TENDER_CANCELLED:
@@ -275,7 +277,9 @@ static json_t *amendments_json(const ocds_tender *td, const tender_events_v1_Eve
     char id[256], rel[256], prev[256] = "";
     for (size_t i = 0; i < td->n_events && td->events[i].seq <= ev->seq; i++) {
         const tender_events_v1_Event *e = &td->events[i];
-        if (e->kind == tender_events_v1_EventKind_TENDER_AMENDED) {
+        bool amends = e->kind == tender_events_v1_EventKind_TENDER_AMENDED ||
+                      e->kind == tender_events_v1_EventKind_TENDER_POSTPONED;
+        if (amends) {
             json_t *m = json_object();
             snprintf(id, sizeof id, "%s-amendment-%u", td->ocid, e->tender_version);
             release_id(td, e->seq, rel, sizeof rel);
@@ -286,8 +290,7 @@ static json_t *amendments_json(const ocds_tender *td, const tender_events_v1_Eve
             ocds_set_str(m, "amendsReleaseID", prev);
             json_array_append_new(a, m);
         }
-        if (e->kind == tender_events_v1_EventKind_TENDER_PUBLISHED ||
-            e->kind == tender_events_v1_EventKind_TENDER_AMENDED)
+        if (e->kind == tender_events_v1_EventKind_TENDER_PUBLISHED || amends)
             release_id(td, e->seq, prev, sizeof prev);
     }
     return a;

@@ -118,6 +118,14 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
         printf("published:            %s\n", ts_text(t->published, a, sizeof a));
     if (t->amendment_note && *t->amendment_note)
         printf("amendment note:       %s\n", t->amendment_note);
+    if (t->postponement) { /* the server's outage rule made this version */
+        char c[40];
+        printf("postponed:            from %s (the server was down or could not write from %s "
+               "to %s)\n",
+               ts_text(t->postponement->previous_deadline, a, sizeof a),
+               ts_text(t->postponement->outage_from, b, sizeof b),
+               ts_text(t->postponement->outage_to, c, sizeof c));
+    }
     if (t->cancel_reason && *t->cancel_reason)
         printf("cancel reason:        %s\n", t->cancel_reason);
     printf("documents:            %zu\n", t->n_documents);

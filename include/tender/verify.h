@@ -36,7 +36,19 @@ typedef struct tnd_record_event {
     size_t n_proof;
 } tnd_record_event;
 
-/** Everything public about one tender, as of one checkpoint. */
+/** A document of the tender as downloaded: the hash and size of the bytes
+ * served, or why they could not be. */
+typedef struct tnd_record_document {
+    char id[65];
+    bool fetched;                        /* downloaded in full */
+    uint8_t sha256[32];                  /* of the bytes served */
+    uint64_t size;
+    char error[256];                     /* the server's answer when not fetched */
+} tnd_record_document;
+
+/** Everything public about one tender, as of one checkpoint. A record the
+ * server should hold but does not serve (NOT_FOUND, DATA_LOSS) is noted in
+ * the *_error fields for verify to report, not a failure of fetch. */
 typedef struct tnd_tender_record {
     char tender_id[65];
     char *checkpoint_note;               /* the latest signed note, as served */
@@ -57,9 +69,23 @@ typedef struct tnd_tender_record {
     tender_bids_v1_OpeningRecord opening;
     bool has_award;                      /* the latest award decision */
     tender_awards_v1_Award award;
+    int64_t fetched_ms;                  /* the auditor's clock at fetch (ms since the epoch) */
+    char versions_error[256];            /* the tender or a version is not served; "" */
+    char opening_error[256];             /* the logged opening record is not served; "" */
+    char award_error[256];               /* the logged award is not served; "" */
+    tender_tenders_v1_ListQuestionsResponse questions; /* as served (answered ones) */
+    char questions_error[256];           /* the questions are not served; "" */
+    tnd_record_document *documents;      /* the latest version's documents, in its order */
+    size_t n_documents;
 } tnd_tender_record;
 
-/** Fetch the public record of tender_id with blocking calls on c. When
+/** How long after its deadline an active tender may still be open before
+ * verify calls it left open: the server closes at the deadline, this allows
+ * for the auditor's clock and the closing write. */
+#define TND_CLOSE_GRACE_MS 10000
+
+/** Fetch the public record of tender_id with blocking calls on c (also each
+ * document's content, hashed as it streams in). When
  * saved is not NULL (a checkpoint the auditor kept and verified), also the
  * consistency proof from it to the latest checkpoint. r need not be
  * initialised; free it with tnd_tender_record_free even on error.
@@ -92,8 +118,10 @@ extern const char *const tnd_tender_checks[];
 /** Run every check on r: the checkpoint's signature by v and its origin;
  * consistency with saved (when given; it must be the checkpoint passed to
  * fetch); every event included in the checkpoint; the published versions
- * against their events; bids against the deadline; the opening against the
- * opening time and the committee's shares; re-decryption of every logged
+ * against their events; the documents and answered questions against
+ * their events; bids against the deadline, and the closing at it; the
+ * opening against the opening time and the committee's shares;
+ * re-decryption of every logged
  * ciphertext against the opening record; the award against its criterion
  * and the opened bids; the suppliers' and the officer's signatures.
  * @return the number of checks that failed (0: everything verified). */

@@ -1,0 +1,86 @@
+/* Fetching what a tender publishes besides its versions, for an audit
+ * (tender/verify.h): the answered questions and every document's content,
+ * hashed as it streams in; and the rule for a record the server should
+ * hold but does not serve. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "record_verify.h"
+#include "tender/pages.h"
+
+int tnd__fetch_missing(tnd_status_info *st, char *note, size_t len)
+{
+    if (st->code != TND_STATUS_NOT_FOUND && st->code != TND_STATUS_DATA_LOSS)
+        return st->code;
+    const char *msg = st->message[0] ? st->message : "not found";
+    size_t n = strnlen(msg, len - 1); /* a long message is cut, on purpose */
+    memcpy(note, msg, n);
+    note[n] = '\0';
+    memset(st, 0, sizeof *st);
+    return 0;
+}
+
+int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    int code = tnd_questions_fetch(c, r->tender_id, &r->questions, st);
+    return code ? tnd__fetch_missing(st, r->questions_error, sizeof r->questions_error) : 0;
+}
+
+/* Stream one document through SHA-256; only the hash and size are kept. */
+static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_document *d,
+                          tnd_status_info *st)
+{
+    tender_tenders_v1_DocumentRef ref = {.tender_id = (char *)tender_id, .document_id = d->id};
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        st->code = TND_STATUS_INTERNAL;
+        snprintf(st->message, sizeof st->message, "out of memory");
+        return st->code;
+    }
+    tnd_client_stream *s;
+    int code = tnd_client_stream_open(c, tender_tenders_v1_Tenders_Download_method, &ref, NULL, &s,
+                                      st);
+    if (code == 0) {
+        tender_tenders_v1_DocumentChunk ch;
+        while (tnd_client_stream_next(s, &ch, st) == 1) {
+            if (ch.data.len && EVP_DigestUpdate(md, ch.data.data, ch.data.len) != 1)
+                st->code = TND_STATUS_INTERNAL;
+            d->size += ch.data.len;
+            tender_tenders_v1_DocumentChunk_free(&ch);
+        }
+        tnd_client_stream_close(s);
+        code = st->code;
+    }
+    unsigned n = 0;
+    if (code == 0 && EVP_DigestFinal_ex(md, d->sha256, &n) == 1 && n == 32)
+        d->fetched = true;
+    EVP_MD_CTX_free(md);
+    if (code)
+        return tnd__fetch_missing(st, d->error, sizeof d->error);
+    return d->fetched ? 0 : (st->code = TND_STATUS_INTERNAL);
+}
+
+int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    const tender_tenders_v1_Tender *t = r->n_versions ? &r->versions[r->n_versions - 1] : NULL;
+    if (!t || t->n_documents == 0)
+        return 0;
+    r->documents = calloc(t->n_documents, sizeof *r->documents);
+    if (!r->documents) {
+        st->code = TND_STATUS_INTERNAL;
+        snprintf(st->message, sizeof st->message, "out of memory");
+        return st->code;
+    }
+    for (size_t i = 0; i < t->n_documents; i++) {
+        tnd_record_document *d = &r->documents[r->n_documents++];
+        snprintf(d->id, sizeof d->id, "%s", t->documents[i].id ? t->documents[i].id : "");
+        int code = fetch_document(c, r->tender_id, d, st);
+        if (code)
+            return code;
+    }
+    return 0;
+}

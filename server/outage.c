@@ -1,0 +1,155 @@
+/* The outage rule: a submission deadline is not lost to an outage of the
+ * server. The scheduler's writes record the server's last sign of life
+ * (meta "alive_ms"); a write that finds it older than outage-min knows the
+ * server was down, or could not write, in between. Every active tender
+ * whose deadline fell in that outage, or within outage-window after it, is
+ * postponed to outage-extension after the later of its deadline and the
+ * outage's end: a new version with the Postponement, logged as
+ * TENDER_POSTPONED by the server (docs/OPERATIONS.md, "Deadlines and
+ * outages"; audit verify checks the rule). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tenders.h"
+
+#define T_DESC (&tender_tenders_v1_Tender_desc)
+
+static const char alive_key[] = "alive_ms";
+
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* One tender's postponement, inside the caller's transaction. */
+static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t from, int64_t to)
+{
+    int64_t old = tnd_ts_ms(t->fields->submission_deadline);
+    int64_t moved = (old > to ? old : to) + (int64_t)cfg->outage_extension_ms;
+    int64_t shift = moved - old;
+    tender_tenders_v1_Postponement *p = calloc(1, sizeof *p);
+    if (!p)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    tender_tenders_v1_Postponement_init(p);
+    tnd_ts_set(&p->outage_from, from);
+    tnd_ts_set(&p->outage_to, to);
+    tnd_ts_set(&p->previous_deadline, old);
+    p->window_ms = cfg->outage_window_ms;
+    p->extension_ms = cfg->outage_extension_ms;
+    if (t->postponement) {
+        tender_tenders_v1_Postponement_free(t->postponement);
+        free(t->postponement);
+    }
+    t->postponement = p;
+    tnd_ts_set(&t->fields->submission_deadline, moved);
+    if (t->fields->opening_time)
+        tnd_ts_set(&t->fields->opening_time, tnd_ts_ms(t->fields->opening_time) + shift);
+    free(t->amendment_note); /* the note of an earlier amendment, not of this version */
+    t->amendment_note = NULL;
+    t->version++;
+    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
+    uint8_t key[128];
+    size_t kl = tnd_version_key(key, sizeof key, t->id, t->version);
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
+    if (rc == 0)
+        rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
+    if (rc == 0 && (kl = tnd_schedule_key(key, sizeof key, old, t->id)) != 0)
+        rc = tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
+    if (rc == 0 && (kl = tnd_schedule_key(key, sizeof key, moved, t->id)) != 0)
+        rc = tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, "c", 1);
+    if (rc != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot postpone the deadline of %s: %s",
+                            t->id, tnd_strerror(rc));
+    char a[32], b[32], c[32], d[32], note[300];
+    snprintf(note, sizeof note,
+             "submission deadline %s postponed to %s: the server was down or could not write "
+             "from %s to %s",
+             tnd_ms_text(old, a, sizeof a), tnd_ms_text(moved, b, sizeof b),
+             tnd_ms_text(from, c, sizeof c), tnd_ms_text(to, d, sizeof d));
+    return tnd_tender_event(w, tender_events_v1_EventKind_TENDER_POSTPONED, t, NULL, NULL, NULL,
+                            NULL, note);
+}
+
+typedef struct due_id {
+    int64_t due;
+    char id[80];
+} due_id;
+
+/* The deadlines ("c" entries) due in [from, until], collected first: the
+ * postponements change the schedule. */
+static int deadlines_between(tnd_wtx *w, int64_t from, int64_t until, due_id **out, size_t *n)
+{
+    MDB_cursor *cur;
+    *out = NULL;
+    *n = 0;
+    if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
+                        &cur) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
+    uint8_t start[8];
+    for (int i = 0; i < 8; i++)
+        start[i] = (uint8_t)((uint64_t)from >> (56 - 8 * i));
+    MDB_val k = {.mv_size = 8, .mv_data = start}, v;
+    int st = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size <= 8 || k.mv_size - 8 >= sizeof(*out)->id)
+            continue;
+        int64_t due = (int64_t)rd64(k.mv_data);
+        if (due > until)
+            break;
+        if (v.mv_size != 1 || *(const char *)v.mv_data != 'c')
+            continue; /* a standstill's end */
+        due_id *nd = realloc(*out, (*n + 1) * sizeof *nd);
+        if (!nd) {
+            st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+            break;
+        }
+        *out = nd;
+        nd[*n].due = due;
+        memcpy(nd[*n].id, (const uint8_t *)k.mv_data + 8, k.mv_size - 8);
+        nd[*n].id[k.mv_size - 8] = '\0';
+        ++*n;
+    }
+    mdb_cursor_close(cur);
+    return st;
+}
+
+int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
+{
+    int64_t now = tnd_wtx_now_ms(w);
+    MDB_val k = {.mv_size = sizeof alive_key - 1, .mv_data = (void *)alive_key}, v;
+    int64_t alive = 0;
+    *postponed = 0;
+    if (mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_META), &k, &v) == 0 &&
+        v.mv_size == 8)
+        alive = (int64_t)rd64(v.mv_data);
+    int st = 0;
+    if (alive > 0 && now - alive > (int64_t)cfg->outage_min_ms && cfg->outage_extension_ms > 0) {
+        due_id *list;
+        size_t n;
+        st = deadlines_between(w, alive, now + (int64_t)cfg->outage_window_ms, &list, &n);
+        for (size_t i = 0; i < n && !st; i++) {
+            tnd_tender t;
+            tender_tenders_v1_Tender_init(&t);
+            if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, list[i].id, strlen(list[i].id), T_DESC,
+                                &t) == 0 &&
+                t.status == tender_tenders_v1_TenderStatus_ACTIVE && t.fields &&
+                tnd_ts_ms(t.fields->submission_deadline) == list[i].due) {
+                st = postpone(w, &t, cfg, alive, now);
+                *postponed += !st;
+            }
+            tender_tenders_v1_Tender_free(&t);
+        }
+        free(list);
+    }
+    uint8_t buf[8];
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)((uint64_t)now >> (56 - 8 * i));
+    if (!st && tnd_wtx_put_raw(w, TND_TABLE_META, alive_key, sizeof alive_key - 1, buf, 8) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record that the server is alive");
+    return st;
+}
