@@ -57,7 +57,8 @@ int tnd_backup_sync_dir(const char *dir)
     return rc;
 }
 
-/* meta/format must be the one this tenderd reads. */
+/* meta/format must be one this tenderd reads: its own, or an older one it
+ * migrates when it opens the database (a restored old backup). */
 static int check_format(MDB_txn *txn, MDB_dbi meta, const char *file, char *err, size_t err_len)
 {
     MDB_val k = {.mv_size = 6, .mv_data = "format"}, v;
@@ -69,9 +70,9 @@ static int check_format(MDB_txn *txn, MDB_dbi meta, const char *file, char *err,
     }
     const uint8_t *p = v.mv_data;
     uint32_t format = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    if (format != TND_STORE_FORMAT) {
-        snprintf(err, err_len, "%s has format %u; this tenderd reads format %u", file, format,
-                 TND_STORE_FORMAT);
+    if (format < TND_STORE_FORMAT_MIN || format > TND_STORE_FORMAT) {
+        snprintf(err, err_len, "%s has format %u; this tenderd reads formats %u to %u", file,
+                 format, TND_STORE_FORMAT_MIN, TND_STORE_FORMAT);
         return TND_ERANGE;
     }
     return 0;

@@ -27,8 +27,12 @@
 #include "tender/error.h"
 #include "tender_schema.h"
 
-/* The on-disk format; a database with a newer one is refused at open. */
-#define TND_STORE_FORMAT 1
+/* The on-disk format; a database with a newer one is refused at open, an
+ * older one is migrated at open (store_migrate.c, docs/STORE.md). Format 2
+ * added the opening_keys table. */
+#define TND_STORE_FORMAT 2
+/* The oldest format this tenderd migrates. */
+#define TND_STORE_FORMAT_MIN 1
 
 /* Named databases. Keys are documented next to each; integers in keys are
  * big-endian so that LMDB's byte order is numeric order. */
@@ -47,7 +51,8 @@
     X(SHARES, "shares")                   /* tender id 0x00 member index -> opening-key share */ \
     X(OPENINGS, "openings")               /* tender id -> opening record */                      \
     X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */      \
-    X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */
+    X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */       \
+    X(OPENING_KEYS, "opening_keys")       /* opening public key (32 bytes) -> tender id */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

@@ -60,7 +60,17 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
         goto abort_txn;
     } else if (rc == 0) {
         uint32_t format = get_u32be(val.mv_data);
-        if (format != TND_STORE_FORMAT) {
+        if (format >= TND_STORE_FORMAT_MIN && format < TND_STORE_FORMAT) {
+            ret = tnd__store_migrate(s, txn, format, err, err_len);
+            if (ret != 0)
+                goto abort_txn;
+            uint8_t buf[4];
+            put_u32be(buf, TND_STORE_FORMAT);
+            val = (MDB_val){.mv_size = 4, .mv_data = buf};
+            key = format_key;
+            rc = mdb_put(txn, s->dbi[TND_TABLE_META], &key, &val, 0);
+            ret = TND_EIO;
+        } else if (format != TND_STORE_FORMAT) {
             snprintf(err, err_len, "database in %s has format %u; this tenderd reads format %u: %s",
                      s->dir, format, TND_STORE_FORMAT,
                      format > TND_STORE_FORMAT ? "upgrade tenderd"

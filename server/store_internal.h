@@ -81,4 +81,9 @@ void *tnd__store_writer_main(void *arg);
 /* store_wtx.c */
 int tnd__wtx_mdb_err(tnd_wtx *w, int rc);
 
+/* Bring the tables of a database of format from (TND_STORE_FORMAT_MIN up to
+ * TND_STORE_FORMAT - 1) up to the current format, inside txn (the opening
+ * transaction: on failure nothing is changed). store_migrate.c. */
+int tnd__store_migrate(tnd_store *s, MDB_txn *txn, uint32_t from, char *err, size_t err_len);
+
 #endif

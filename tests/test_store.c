@@ -226,12 +226,12 @@ static void test_create_and_format(void **state)
     MDB_val k = {.mv_size = 6, .mv_data = "format"}, v;
     assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, TND_TABLE_META), &k, &v), 0);
     assert_int_equal(v.mv_size, 4);
-    assert_memory_equal(v.mv_data, "\0\0\0\1", 4);
+    assert_memory_equal(v.mv_data, "\0\0\0\2", 4);
     tnd_store_read_end(fx->s, txn);
     assert_true(tnd_store_writable(fx->s));
     close_store(fx);
 
-    /* A newer tenderd wrote format 2: this one must refuse, untouched. */
+    /* A newer tenderd wrote format 3: this one must refuse, untouched. */
     MDB_env *env;
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -239,7 +239,7 @@ static void test_create_and_format(void **state)
     MDB_dbi dbi;
     assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\2"};
+    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\3"};
     assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
@@ -250,8 +250,79 @@ static void test_create_and_format(void **state)
     assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
     assert_null(s);
     snprintf(want, sizeof want,
-             "database in %s has format 2; this tenderd reads format 1: upgrade tenderd", fx->db);
+             "database in %s has format 3; this tenderd reads format 2: upgrade tenderd", fx->db);
     assert_string_equal(err, want);
+}
+
+/* Put tender id (status, opening key byte kb, 0: no committee) in txn. */
+static void put_tender(MDB_txn *txn, MDB_dbi dbi, const char *id, int status, uint8_t kb)
+{
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    t.id = strdup(id);
+    t.status = (tender_tenders_v1_TenderStatus)status;
+    t.fields = calloc(1, sizeof *t.fields);
+    t.fields->title = strdup(id);
+    if (kb) {
+        t.fields->committee = calloc(1, sizeof *t.fields->committee);
+        t.fields->committee->opening_public_key.data = malloc(32);
+        memset(t.fields->committee->opening_public_key.data, kb, 32);
+        t.fields->committee->opening_public_key.len = 32;
+    }
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_tenders_v1_Tender_desc, &t, &buf, &len, NULL), 0);
+    MDB_val k = {.mv_size = strlen(id), .mv_data = (void *)id}, v = {.mv_size = len, .mv_data = buf};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    free(buf);
+    tender_tenders_v1_Tender_free(&t);
+}
+
+/* A format 1 database (before the opening_keys table) is migrated at open:
+ * the index is built from the tenders, a published tender holds a key over
+ * a draft that shares it, and the format becomes 2. */
+static void test_migrate_format_1(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    close_store(fx);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, tenders;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_dbi_open(txn, "tenders", 0, &tenders), 0);
+    MDB_val k = {.mv_size = 6, .mv_data = "format"}, v = {.mv_size = 4, .mv_data = "\0\0\0\1"};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    put_tender(txn, tenders, "T-1", tender_tenders_v1_TenderStatus_DRAFT, 0xA1);
+    put_tender(txn, tenders, "T-2", tender_tenders_v1_TenderStatus_OPENED, 0xA1);
+    put_tender(txn, tenders, "T-3", tender_tenders_v1_TenderStatus_DRAFT, 0xB2);
+    put_tender(txn, tenders, "T-4", tender_tenders_v1_TenderStatus_DRAFT, 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    open_store(fx, NULL);
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, TND_TABLE_META), &k, &v), 0);
+    assert_memory_equal(v.mv_data, "\0\0\0\2", 4);
+    MDB_dbi keys = tnd_store_dbi(fx->s, TND_TABLE_OPENING_KEYS);
+    uint8_t key[32];
+    memset(key, 0xA1, 32);
+    k = (MDB_val){.mv_size = 32, .mv_data = key};
+    assert_int_equal(mdb_get(txn, keys, &k, &v), 0);
+    assert_int_equal(v.mv_size, 3);
+    assert_memory_equal(v.mv_data, "T-2", 3); /* the opened one, not the draft */
+    memset(key, 0xB2, 32);
+    assert_int_equal(mdb_get(txn, keys, &k, &v), 0);
+    assert_memory_equal(v.mv_data, "T-3", 3);
+    MDB_stat st;
+    assert_int_equal(mdb_stat(txn, keys, &st), 0);
+    assert_int_equal(st.ms_entries, 2);
+    tnd_store_read_end(fx->s, txn);
+    close_store(fx);
 }
 
 static void test_open_errors(void **state)
@@ -822,6 +893,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_and_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_format_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_after_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
