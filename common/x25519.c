@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -56,6 +57,9 @@ int tnd__x25519_dh(const uint8_t sk[32], const uint8_t pk[32], uint8_t dh[32])
         EVP_PKEY_derive(pctx, dh, &len) != 1 || len != TND_X25519_LEN ||
         CRYPTO_memcmp(dh, zero, TND_X25519_LEN) == 0) {
         OPENSSL_cleanse(dh, TND_X25519_LEN);
+        /* A refused key is an answer: left on the thread's error queue, the
+         * error would fail the next TLS call of that thread (SSL_get_error). */
+        ERR_clear_error();
         goto out_pctx;
     }
     rc = 0;
@@ -66,6 +70,19 @@ out_peer:
 out_key:
     EVP_PKEY_free(key);
 out:
+    return rc;
+}
+
+int tnd_x25519_check_public(const uint8_t pk[32])
+{
+    /* Any scalar does: clamping makes it a multiple of the cofactor 8. */
+    static const uint8_t probe[TND_X25519_LEN] = {0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0x20, 0x6b,
+                                                  0x65, 0x79, 0x20, 0x63, 0x68, 0x65, 0x63, 0x6b};
+    uint8_t dh[TND_X25519_LEN];
+    if (pk == NULL)
+        return TND_EINVAL;
+    int rc = tnd__x25519_dh(probe, pk, dh);
+    OPENSSL_cleanse(dh, sizeof dh);
     return rc;
 }
 

@@ -324,24 +324,20 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-/* Same committee and opening key: sealed bids are encrypted to them. */
+/* The same committee, byte for byte: bids are sealed to its opening key,
+ * and its names, keys, sealed shares and share hashes decide who opens. */
 static bool same_committee(const tender_tenders_v1_Committee *a,
                            const tender_tenders_v1_Committee *b)
 {
     if (!a || !b)
         return a == b;
-    if (a->threshold != b->threshold || a->n_members != b->n_members ||
-        a->opening_public_key.len != b->opening_public_key.len ||
-        (a->opening_public_key.len &&
-         memcmp(a->opening_public_key.data, b->opening_public_key.data,
-                a->opening_public_key.len) != 0))
-        return false;
-    for (size_t i = 0; i < a->n_members; i++)
-        if (a->members[i].public_key.len != b->members[i].public_key.len ||
-            memcmp(a->members[i].public_key.data, b->members[i].public_key.data,
-                   a->members[i].public_key.len) != 0)
-            return false;
-    return true;
+    tnd_bytes ha = {0}, hb = {0};
+    const tnd_msg_desc *d = &tender_tenders_v1_Committee_desc;
+    bool same = tnd_msg_hash(d, a, &ha) == 0 && tnd_msg_hash(d, b, &hb) == 0 &&
+                same_bytes(&ha, &hb);
+    free(ha.data);
+    free(hb.data);
+    return same;
 }
 
 int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
