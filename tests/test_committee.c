@@ -15,10 +15,12 @@
 
 #include <lmdb.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpke_internal.h"
 #include "rawconn.h"
 #include "svc.h"
 #include "tender/bid.h"
@@ -282,13 +284,26 @@ static void alter_drafts(char ids[][64], int n,
 static void test_low_order_keys(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof low_order / sizeof *low_order; i++)
+    /* Each is refused, and X25519 itself confirms: it gives all zero. */
+    uint8_t sk[32], pk[32], dh[32];
+    for (size_t i = 0; i < sizeof low_order / sizeof *low_order; i++) {
         assert_int_equal(tnd_x25519_check_public(low_order[i]), TND_ECRYPTO);
-    uint8_t sk[32], pk[32];
-    for (int i = 0; i < 16; i++) {
+        assert_int_equal(tnd_x25519_keygen(sk, pk), 0);
+        assert_int_equal(tnd__x25519_dh(sk, low_order[i], dh), TND_ECRYPTO);
+        /* A refusal leaves no error behind to fail the thread's next TLS call. */
+        assert_int_equal(ERR_peek_error(), 0);
+    }
+    /* Keys of full order pass, and small changes to a low-order key too. */
+    for (int i = 0; i < 64; i++) {
         assert_int_equal(tnd_x25519_keygen(sk, pk), 0);
         assert_int_equal(tnd_x25519_check_public(pk), 0);
+        assert_int_equal(tnd__x25519_dh(sk, pk, dh), 0);
     }
+    uint8_t near[32] = {2};
+    assert_int_equal(tnd_x25519_check_public(near), 0);
+    memcpy(near, low_order[2], 32);
+    near[0] ^= 1;
+    assert_int_equal(tnd_x25519_check_public(near), 0);
 }
 
 static void test_rules_in_libtender(void **state)

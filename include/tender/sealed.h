@@ -44,10 +44,11 @@ TND_MUST_CHECK int tnd_x25519_keygen(uint8_t sk[32], uint8_t pk[32]);
  * @return 0; TND_EINVAL; TND_ECRYPTO when OpenSSL fails. */
 TND_MUST_CHECK int tnd_x25519_public(const uint8_t sk[32], uint8_t pk[32]);
 
-/** Is pk usable as a recipient key: X25519 with it, for a fixed clamped
- * scalar, is not all zero? Keys of low order (all zero, and the other
- * points of order 1, 2, 4 or 8, RFC 7748 section 6.1) give all zero with
- * every clamped scalar, so a secret sealed to them is no secret.
+/** Is pk usable as a recipient key, not of low order? A key of low order
+ * (all zero, or any point of order 1, 2, 4 or 8, in any encoding; RFC 7748
+ * section 6.1) gives an all-zero X25519 result with every private key, so a
+ * secret sealed to it is no secret. Compares with the list of such keys:
+ * no X25519 operation, no secret involved.
  * @return 0; TND_EINVAL for NULL; TND_ECRYPTO for a key of low order. */
 TND_MUST_CHECK int tnd_x25519_check_public(const uint8_t pk[32]);
 
