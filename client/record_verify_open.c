@@ -11,6 +11,7 @@
 #include "record_verify.h"
 #include "tender/award.h"
 #include "tender/bid.h"
+#include "tender/committee.h"
 #include "tender/sealed.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
@@ -22,15 +23,6 @@ static const tender_tenders_v1_Committee *committee(const tnd_tender_record *r)
 {
     const tender_tenders_v1_TenderFields *f = tnd__vfields(r);
     return f ? f->committee : NULL;
-}
-
-static long member_of(const tender_tenders_v1_Committee *cm, const tnd_bytes *key)
-{
-    for (size_t i = 0; cm && key->len == 32 && i < cm->n_members; i++)
-        if (cm->members[i].public_key.len == 32 &&
-            memcmp(cm->members[i].public_key.data, key->data, 32) == 0)
-            return (long)i;
-    return -1;
 }
 
 /* Is the tender past its opening by its events (whether or not the
@@ -48,8 +40,8 @@ static long count_shares(tnd__vrun *run, size_t opened_at, int64_t opening_time)
 {
     const tnd_tender_record *r = run->r;
     const tender_tenders_v1_Committee *cm = committee(r);
-    uint32_t seen = 0; /* committees have at most 32 members */
-    long n = 0;
+    size_t people[TND_COMMITTEE_MAX];
+    size_t n = 0;
     for (size_t i = 0; i < opened_at; i++) {
         const tender_events_v1_Event *ev = &r->events[i].ev;
         if (!r->events[i].decoded || ev->kind != EV(SHARE_RECEIVED) || (ev->note && *ev->note))
@@ -69,11 +61,14 @@ static long count_shares(tnd__vrun *run, size_t opened_at, int64_t opening_time)
                          (unsigned long long)r->events[i].index);
             return -1;
         }
-        if (!(seen & 1u << m))
+        /* Counted by person: one name or one key is one person. */
+        if (n == TND_COMMITTEE_MAX)
+            continue;
+        people[n] = m;
+        if (tnd_committee_people(cm, people, n + 1) > n)
             n++;
-        seen |= 1u << m;
     }
-    return n;
+    return (long)n;
 }
 
 void tnd__vcheck_opening(tnd__vrun *run)
@@ -100,6 +95,14 @@ void tnd__vcheck_opening(tnd__vrun *run)
                      (unsigned long long)r->events[at].index);
         return;
     }
+    char why[400];
+    if (tnd_committee_check(cm, true, why, sizeof why) != 0) {
+        tnd__vreport(run, "opening", TND_CHECK_FAILED,
+                     "the published committee breaks the rules (k of n means k different "
+                     "people): %s",
+                     why);
+        return;
+    }
     long shares = count_shares(run, (size_t)at, opening_time);
     if (shares < 0)
         return;
@@ -123,16 +126,17 @@ void tnd__vcheck_opening(tnd__vrun *run)
                      (unsigned long long)r->events[at].index);
         return;
     }
-    uint32_t seen = 0;
+    size_t people[TND_COMMITTEE_MAX];
     for (size_t i = 0; i < rec->n_share_members; i++) {
-        long m = member_of(cm, &rec->share_members[i]);
-        if (m < 0 || m >= 32 || (seen & 1u << m)) {
+        long m = tnd_committee_member(cm, &rec->share_members[i]);
+        if (m >= 0 && i < TND_COMMITTEE_MAX)
+            people[i] = (size_t)m;
+        if (m < 0 || i >= TND_COMMITTEE_MAX || tnd_committee_people(cm, people, i + 1) != i + 1) {
             tnd__vreport(run, "opening", TND_CHECK_FAILED,
                          "the opening record names a share that is not from a distinct "
                          "committee member");
             return;
         }
-        seen |= 1u << m;
     }
     if (rec->n_share_members < cm->threshold) {
         tnd__vreport(run, "opening", TND_CHECK_FAILED,

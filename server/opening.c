@@ -11,27 +11,26 @@
 #include <string.h>
 
 #include "bids.h"
+#include "tender/committee.h"
 #include "tender/sealed.h"
 
 #define SHARE_LEN TND_SHAMIR_SHARE_LEN(32)
 #define EV(name) tender_events_v1_EventKind_##name
 
-static int find_member(const tender_tenders_v1_Committee *cm, const tnd_bytes *key)
-{
-    for (size_t i = 0; cm && key->len == 32 && i < cm->n_members; i++)
-        if (cm->members[i].public_key.len == 32 &&
-            memcmp(cm->members[i].public_key.data, key->data, 32) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* Copy the first k stored shares of the tender into out; returns the number
- * of shares stored in all. */
+/* The shares stored for the tender, one per person (tender/committee.h:
+ * two members with one name or one key are one person): copy the first k
+ * into out and their members' keys into members_out; *who receives the
+ * index of the member of person's share when person >= 0 and that person
+ * already gave one (else -1). Returns the number of people who gave. */
 static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, unsigned k,
-                            tnd_bytes **members_out, const tender_tenders_v1_Committee *cm)
+                            tnd_bytes *members_out, const tender_tenders_v1_Committee *cm,
+                            long person, long *who)
 {
     MDB_cursor *cur;
+    size_t idx[TND_COMMITTEE_MAX];
     unsigned n = 0;
+    if (who)
+        *who = -1;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SHARES),
                         &cur) != 0)
         return 0;
@@ -41,11 +40,18 @@ static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, uns
     for (int rc = mdb_cursor_get(cur, &k_, &v, MDB_SET_RANGE);
          rc == 0 && k_.mv_size == pl + 1 && memcmp(k_.mv_data, key, pl) == 0;
          rc = mdb_cursor_get(cur, &k_, &v, MDB_NEXT)) {
-        if (out && n < k && v.mv_size == SHARE_LEN) {
+        size_t m = ((const uint8_t *)k_.mv_data)[pl];
+        if (m >= cm->n_members || n >= TND_COMMITTEE_MAX || v.mv_size != SHARE_LEN)
+            continue;
+        if (who && person >= 0 && *who < 0 && tnd_committee_same_person(cm, (size_t)person, m))
+            *who = (long)m;
+        idx[n] = m;
+        if (tnd_committee_people(cm, idx, n + 1) == n)
+            continue; /* this person gave a share already */
+        if (out && n < k) {
             memcpy(out + (size_t)n * SHARE_LEN, v.mv_data, SHARE_LEN);
-            unsigned idx = ((const uint8_t *)k_.mv_data)[pl];
-            if (members_out && idx < cm->n_members)
-                (*members_out)[n] = cm->members[idx].public_key;
+            if (members_out)
+                members_out[n] = cm->members[m].public_key;
         }
         n++;
     }
@@ -76,7 +82,11 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         goto out;
     }
-    read_shares(w, t->id, shares, k, &members, cm);
+    if (read_shares(w, t->id, shares, k, members, cm, -1, NULL) < k) {
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s has shares of fewer than %u committee members", t->id, k);
+        goto out;
+    }
     if (tnd_shamir_combine(shares, k, 32, sk) != 0 || tnd_x25519_public(sk, pk) != 0 ||
         memcmp(pk, cm->opening_public_key.data, 32) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS,
@@ -166,7 +176,7 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
     }
     const tender_tenders_v1_Committee *cm = t.fields->committee;
     int64_t opening = tnd_ts_ms(t.fields->opening_time);
-    int idx = find_member(cm, &req->member_key);
+    long idx = tnd_committee_member(cm, &req->member_key);
     /* The member named in the tender, and no one else, gives its share. */
     if (idx < 0 || !cm->members[idx].name || strcmp(cm->members[idx].name, op->peer.name) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
@@ -187,16 +197,24 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
     uint8_t key[80], h[32], mi = (uint8_t)idx;
     size_t kl = tnd_bid_key(key, sizeof key, t.id, &mi, 1);
     MDB_val k = {.mv_size = kl, .mv_data = key}, v;
-    if (mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SHARES), &k, &v) == 0) {
-        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "%s already gave a share for %s",
-                          op->peer.name, t.id);
+    long given;
+    read_shares(w, t.id, NULL, 0, NULL, cm, idx, &given);
+    if (mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SHARES), &k, &v) == 0 ||
+        given >= 0) {
+        /* One person, one share: also when an old committee lists them twice. */
+        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "%s already gave a share for %s%s",
+                          op->peer.name, t.id,
+                          given >= 0 && given != idx
+                              ? " (as another member with the same name or key: each person "
+                                "gives one share)"
+                              : "");
         goto out;
     }
     bool fits = req->share.len == SHARE_LEN && cm->members[idx].share_hash.len == 32 &&
                 tnd_share_hash(req->share.data, req->share.len, h) == 0 &&
                 memcmp(h, cm->members[idx].share_hash.data, 32) == 0;
-    char member[24];
-    snprintf(member, sizeof member, "member %d", idx);
+    char member[32];
+    snprintf(member, sizeof member, "member %ld", idx);
     /* A share that does not fit is refused, and the attempt is recorded. */
     st = tnd_tender_event(w, EV(SHARE_RECEIVED), &t, &op->peer, member, NULL, NULL,
                           fits ? NULL : "rejected: the share does not fit");
@@ -214,7 +232,7 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the share");
         goto out;
     }
-    resp->received = read_shares(w, t.id, NULL, 0, NULL, cm);
+    resp->received = read_shares(w, t.id, NULL, 0, NULL, cm, -1, NULL);
     resp->threshold = cm->threshold;
     if (resp->received >= cm->threshold) {
         st = open_bids(w, op, &t);

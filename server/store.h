@@ -28,8 +28,9 @@
 #include "tender_schema.h"
 
 /* The on-disk format; a database with another one is refused at open.
- * 2: question events hash the question without its asker (docs/LOG.md);
- * format 1 hashed the asker too, which no auditor could check. */
+ * 2: question events hash the question without its asker (docs/LOG.md),
+ * and the opening_keys table holds each tender's opening key; format 1
+ * hashed the asker too, which no auditor could check. */
 #define TND_STORE_FORMAT 2
 
 /* Named databases. Keys are documented next to each; integers in keys are
@@ -49,7 +50,8 @@
     X(SHARES, "shares")                   /* tender id 0x00 member index -> opening-key share */ \
     X(OPENINGS, "openings")               /* tender id -> opening record */                      \
     X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */      \
-    X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */
+    X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */       \
+    X(OPENING_KEYS, "opening_keys")       /* opening public key (32 bytes) -> tender id */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

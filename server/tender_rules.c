@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tender/award.h"
+#include "tender/committee.h"
 #include "tenders.h"
 
 static const char *const status_names[] = {"unspecified", "draft",    "active",
@@ -54,17 +55,9 @@ int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, 
         BAD("fields.category: unknown category %d", (int)f->category);
     if (f->classification && !blank(f->classification->code) && blank(f->classification->scheme))
         BAD("fields.classification.scheme: required with a code (e.g. CPV)");
-    const tender_tenders_v1_Committee *cm = f->committee;
-    if (cm) {
-        if (cm->threshold < 1 || cm->threshold > cm->n_members)
-            BAD("fields.committee.threshold: need 1 <= k <= n (k = %u, n = %zu)", cm->threshold,
-                cm->n_members);
-        for (size_t i = 0; i < cm->n_members; i++)
-            if (cm->members[i].public_key.len != 32)
-                BAD("fields.committee.members[%zu].public_key: an X25519 key of 32 bytes", i);
-        if (cm->opening_public_key.len != 0 && cm->opening_public_key.len != 32)
-            BAD("fields.committee.opening_public_key: an X25519 key of 32 bytes");
-    }
+    /* A draft may lack the opening key and shares; what it has must be right. */
+    if (f->committee && tnd_committee_check(f->committee, false, msg, len) != 0)
+        return TND_STATUS_INVALID_ARGUMENT;
     if (tnd_award_criteria_check(f, msg, len) != 0)
         return TND_STATUS_INVALID_ARGUMENT;
     return 0;
@@ -85,15 +78,8 @@ int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_
             "publish");
     /* Bids are sealed to the opening key; the opening checks each share
      * against its commitment: both must exist before anyone can bid. */
-    if (f->committee->opening_public_key.len != 32)
-        BAD("fields.committee.opening_public_key: required to publish (tenderctl tender create "
-            "--committee makes it)");
-    for (size_t i = 0; i < f->committee->n_members; i++)
-        if (f->committee->members[i].share_hash.len != 32 ||
-            f->committee->members[i].encrypted_share.len == 0)
-            BAD("fields.committee.members[%zu]: a sealed share and its share_hash are required to "
-                "publish",
-                i);
+    if (tnd_committee_check(f->committee, true, msg, len) != 0)
+        return TND_STATUS_INVALID_ARGUMENT;
     if (f->enquiry_deadline && enq > sub)
         BAD("fields.enquiry_deadline: %s is after the submission deadline %s",
             tnd_ms_text(enq, a, sizeof a), tnd_ms_text(sub, b, sizeof b));

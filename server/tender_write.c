@@ -93,6 +93,82 @@ static int reply(tnd_op *op, const tnd_tender *t)
     return tnd_msg_clone(T_DESC, t, op->resp) == 0 ? 0 : TND_STATUS_INTERNAL;
 }
 
+/* ---- the opening-key index (docs/SEALED.md): one tender per opening key.
+ * OPENING_KEYS maps each opening public key to the tender that holds it,
+ * from the draft that first names it on; a key once published stays held. */
+
+static const tnd_bytes *opening_key(const tnd_tender *t)
+{
+    const tender_tenders_v1_Committee *cm = t->fields ? t->fields->committee : NULL;
+    return cm && cm->opening_public_key.len == 32 ? &cm->opening_public_key : NULL;
+}
+
+/* The tender holding key into holder: 0, TND_ENOTFOUND, or a store error. */
+static int key_holder(tnd_wtx *w, const tnd_bytes *key, char *holder, size_t len)
+{
+    MDB_val k = {.mv_size = 32, .mv_data = key->data}, v;
+    int rc = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_OPENING_KEYS), &k,
+                     &v);
+    if (rc == MDB_NOTFOUND)
+        return TND_ENOTFOUND;
+    if (rc != 0)
+        return TND_EIO;
+    snprintf(holder, len, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+    return 0;
+}
+
+/* Make t the holder of its opening key, unless another tender holds it:
+ * then fail with code, naming that tender if the caller may see it. */
+static int claim_key(tnd_wtx *w, const tnd_tender *t, const tnd_peer_identity *p, int code,
+                     const char *doing)
+{
+    const tnd_bytes *key = opening_key(t);
+    char holder[80];
+    if (!key)
+        return 0;
+    int rc = key_holder(w, key, holder, sizeof holder);
+    if (rc == 0 && strcmp(holder, t->id) == 0)
+        return 0;
+    if (rc == 0) {
+        tnd_tender o;
+        tender_tenders_v1_Tender_init(&o);
+        bool named = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, holder, strlen(holder), T_DESC, &o) ==
+                         0 &&
+                     tnd_tender_visible(&o, p);
+        tender_tenders_v1_Tender_free(&o);
+        return tnd_wtx_fail(w, code,
+                            "%sfields.committee.opening_public_key: the key already serves %s%s; "
+                            "an opening key serves one tender only (its private key is published "
+                            "when that tender opens, and would read these bids): make a new one "
+                            "(tenderctl tender edit --committee)",
+                            doing, named ? "tender " : "another tender", named ? holder : "");
+    }
+    if (rc != TND_ENOTFOUND ||
+        tnd_wtx_put_raw(w, TND_TABLE_OPENING_KEYS, key->data, 32, t->id, strlen(t->id)) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
+                            t->id);
+    return 0;
+}
+
+/* A draft that changes its opening key gives the old one up (nothing was
+ * sealed to it: drafts take no bids). */
+static int release_key(tnd_wtx *w, const tnd_tender *t)
+{
+    const tnd_bytes *key = opening_key(t);
+    char holder[80];
+    if (!key || key_holder(w, key, holder, sizeof holder) != 0 || strcmp(holder, t->id) != 0)
+        return 0;
+    if (tnd_wtx_del(w, TND_TABLE_OPENING_KEYS, key->data, 32) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
+                            t->id);
+    return 0;
+}
+
+static bool same_bytes(const tnd_bytes *a, const tnd_bytes *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
 /* The next tender id, "T-2026-000123": a counter kept in META. */
 static int next_id(tnd_wtx *w, char *id, size_t len)
 {
@@ -136,7 +212,9 @@ int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op)
     tnd_ts_set(&t.created, tnd_wtx_now_ms(w));
     tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
     tnd_actor_set(&t.created_by, &op->peer);
-    st = save(w, &t, false);
+    st = claim_key(w, &t, &op->peer, TND_STATUS_ALREADY_EXISTS, "");
+    if (!st)
+        st = save(w, &t, false);
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_CREATED), &t, &op->peer, NULL, NULL, NULL, NULL);
     if (!st)
@@ -178,8 +256,15 @@ int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op)
         return st;
     if (t.status != ST(DRAFT))
         st = not_in(w, &t, "only drafts can be edited; amend a published tender");
+    const tnd_bytes *old_key = st ? NULL : opening_key(&t), *new_key = NULL;
+    if (req->fields->committee && req->fields->committee->opening_public_key.len == 32)
+        new_key = &req->fields->committee->opening_public_key;
+    if (!st && old_key && (!new_key || !same_bytes(old_key, new_key)))
+        st = release_key(w, &t);
     if (!st)
         st = replace_fields(w, &t, req->fields);
+    if (!st)
+        st = claim_key(w, &t, &op->peer, TND_STATUS_ALREADY_EXISTS, "");
     if (!st)
         st = save(w, &t, false);
     if (!st)
@@ -219,6 +304,10 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
                                       op->srv->cfg.min_tender_period_ms, -1, msg, sizeof msg))
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
     if (!st) {
+        snprintf(msg, sizeof msg, "cannot publish %s: ", t.id);
+        st = claim_key(w, &t, &op->peer, TND_STATUS_FAILED_PRECONDITION, msg);
+    }
+    if (!st) {
         t.status = ST(ACTIVE);
         t.version = 1;
         tnd_ts_set(&t.published, tnd_wtx_now_ms(w));
@@ -235,24 +324,20 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-/* Same committee and opening key: sealed bids are encrypted to them. */
+/* The same committee, byte for byte: bids are sealed to its opening key,
+ * and its names, keys, sealed shares and share hashes decide who opens. */
 static bool same_committee(const tender_tenders_v1_Committee *a,
                            const tender_tenders_v1_Committee *b)
 {
     if (!a || !b)
         return a == b;
-    if (a->threshold != b->threshold || a->n_members != b->n_members ||
-        a->opening_public_key.len != b->opening_public_key.len ||
-        (a->opening_public_key.len &&
-         memcmp(a->opening_public_key.data, b->opening_public_key.data,
-                a->opening_public_key.len) != 0))
-        return false;
-    for (size_t i = 0; i < a->n_members; i++)
-        if (a->members[i].public_key.len != b->members[i].public_key.len ||
-            memcmp(a->members[i].public_key.data, b->members[i].public_key.data,
-                   a->members[i].public_key.len) != 0)
-            return false;
-    return true;
+    tnd_bytes ha = {0}, hb = {0};
+    const tnd_msg_desc *d = &tender_tenders_v1_Committee_desc;
+    bool same = tnd_msg_hash(d, a, &ha) == 0 && tnd_msg_hash(d, b, &hb) == 0 &&
+                same_bytes(&ha, &hb);
+    free(ha.data);
+    free(hb.data);
+    return same;
 }
 
 int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)

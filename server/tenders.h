@@ -18,8 +18,9 @@ typedef tender_tenders_v1_Tender tnd_tender;
  * INVALID_ARGUMENT with a message naming the field in msg. */
 int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len);
 
-/** Time rules for publishing at now_ms: deadlines ahead and ordered, the
- * minimum tendering period. An enquiry deadline equal to kept_enquiry_ms
+/** Rules for publishing at now_ms: a complete committee
+ * (tnd_committee_check), deadlines ahead and ordered, the minimum
+ * tendering period. An enquiry deadline equal to kept_enquiry_ms
  * (an amendment keeping it) may lie in the past. Returns 0 or
  * INVALID_ARGUMENT with msg. */
 int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,

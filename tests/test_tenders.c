@@ -14,6 +14,7 @@
 
 #include "rawconn.h"
 #include "tender/limits.h"
+#include "tender/sealed.h"
 #include "svc.h"
 #include "testsrv.h"
 
@@ -141,11 +142,15 @@ static void fill_fields(tender_tenders_v1_TenderFields *f, const char *title, in
     f->committee->n_members = 1;
     f->committee->members = calloc(1, sizeof *f->committee->members);
     f->committee->members[0].name = strdup("Kim");
-    f->committee->members[0].public_key.data = calloc(1, 32);
+    /* Fresh keys (an opening key serves one tender); stand-in shares: these
+     * tests take no bids, so the opening key's private half is dropped. */
+    uint8_t sk[32];
+    f->committee->members[0].public_key.data = malloc(32);
     f->committee->members[0].public_key.len = 32;
-    /* Stand-ins: these tests take no bids, so no real opening key is needed. */
-    f->committee->opening_public_key.data = calloc(1, 32);
+    assert_int_equal(tnd_x25519_keygen(sk, f->committee->members[0].public_key.data), 0);
+    f->committee->opening_public_key.data = malloc(32);
     f->committee->opening_public_key.len = 32;
+    assert_int_equal(tnd_x25519_keygen(sk, f->committee->opening_public_key.data), 0);
     f->committee->members[0].share_hash.data = calloc(1, 32);
     f->committee->members[0].share_hash.len = 32;
     f->committee->members[0].encrypted_share.data = calloc(1, 81);
@@ -195,6 +200,18 @@ static int publish(int who, const char *id)
     return st;
 }
 
+/* An amendment keeps the committee: copy the one tender id has now. */
+static void keep_committee(const char *id, tender_tenders_v1_TenderFields *f)
+{
+    Tender cur;
+    assert_int_equal(get(OFFICER, id, 0, &cur), 0);
+    tender_tenders_v1_Committee_free(f->committee);
+    assert_int_equal(tnd_msg_clone(&tender_tenders_v1_Committee_desc, cur.fields->committee,
+                                   f->committee),
+                     0);
+    tender_tenders_v1_Tender_free(&cur);
+}
+
 static int amend(int who, const char *id, const char *title, int64_t dl_ms, Tender *out)
 {
     tender_tenders_v1_AmendTenderRequest q;
@@ -203,6 +220,7 @@ static int amend(int who, const char *id, const char *title, int64_t dl_ms, Tend
     q.note = strdup("corrected title");
     q.fields = calloc(1, sizeof *q.fields);
     fill_fields(q.fields, title, dl_ms);
+    keep_committee(id, q.fields);
     tender_tenders_v1_Tender_init(out);
     int st = call(who, M(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &q, T_DESC, out);
     tender_tenders_v1_AmendTenderRequest_free(&q);
@@ -708,6 +726,7 @@ static void test_amend_after_enquiry_period(void **state)
     a.note = strdup("later deadline");
     a.fields = calloc(1, sizeof *a.fields);
     fill_fields(a.fields, "enquiries", 7200000);
+    keep_committee(id, a.fields);
     tnd_ts_set(&a.fields->enquiry_deadline, enq);
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(call(OFFICER, M(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &a,

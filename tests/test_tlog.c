@@ -17,6 +17,7 @@
 #include "rawconn.h"
 #include "svc.h"
 #include "tender/audit.h"
+#include "tender/sealed.h"
 #include "testsrv.h"
 
 #define L(name) "tender.log.v1.Log/" #name
@@ -409,10 +410,14 @@ static void test_life_cycle_events(void **state)
     cq.fields->committee->threshold = 1;
     cq.fields->committee->n_members = 1;
     cq.fields->committee->members = calloc(1, sizeof *cq.fields->committee->members);
-    cq.fields->committee->members[0].public_key.data = calloc(1, 32);
+    uint8_t sk[32];
+    cq.fields->committee->members[0].name = strdup("Kim");
+    cq.fields->committee->members[0].public_key.data = malloc(32);
     cq.fields->committee->members[0].public_key.len = 32;
-    cq.fields->committee->opening_public_key.data = calloc(1, 32);
+    assert_int_equal(tnd_x25519_keygen(sk, cq.fields->committee->members[0].public_key.data), 0);
+    cq.fields->committee->opening_public_key.data = malloc(32);
     cq.fields->committee->opening_public_key.len = 32;
+    assert_int_equal(tnd_x25519_keygen(sk, cq.fields->committee->opening_public_key.data), 0);
     cq.fields->committee->members[0].share_hash.data = calloc(1, 32);
     cq.fields->committee->members[0].share_hash.len = 32;
     cq.fields->committee->members[0].encrypted_share.data = calloc(1, 81);

@@ -10,11 +10,11 @@
 
 #include "tender/bid.h"
 #include "tender/pages.h"
+#include "tender/committee.h"
 #include "tender/sealed.h"
 #include "tender_cmd.h"
 
 #define SHARE_LEN TND_SHAMIR_SHARE_LEN(TND_X25519_LEN)
-#define SEALED_SHARE_LEN (TND_HPKE_ENC_LEN + SHARE_LEN + TND_HPKE_TAG_LEN)
 
 static const char open_usage[] =
     "usage: tenderctl open TENDER --key FILE\n"
@@ -71,7 +71,7 @@ static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
     }
     const tender_tenders_v1_CommitteeMember *m = &cm->members[i];
     *idx = i;
-    if (cm->opening_public_key.len != 32 || m->encrypted_share.len != SEALED_SHARE_LEN ||
+    if (cm->opening_public_key.len != 32 || m->encrypted_share.len != TND_SEALED_SHARE_LEN ||
         m->share_hash.len != 32) {
         ctl_err("open: tender %s has no sealed share for %s (no opening key, sealed share or "
                 "share hash)",
@@ -88,7 +88,7 @@ static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
     const uint8_t *sealed = m->encrypted_share.data;
     uint8_t h[32];
     if (tnd_hpke_open(TND_SEALED_AEAD, sk, sealed, info, sizeof info, aad, sizeof aad,
-                      sealed + TND_HPKE_ENC_LEN, SEALED_SHARE_LEN - TND_HPKE_ENC_LEN, share) != 0)
+                      sealed + TND_HPKE_ENC_LEN, TND_SEALED_SHARE_LEN - TND_HPKE_ENC_LEN, share) != 0)
         return verify_fail(tender, "does not decrypt with your key (it was sealed for another "
                                    "key, or altered)");
     if (share[0] != i + 1 || tnd_share_hash(share, SHARE_LEN, h) != 0 ||

@@ -11,12 +11,12 @@
 #include <openssl/crypto.h>
 
 #include "tender/bid.h"
+#include "tender/committee.h"
 #include "tender/sealed.h"
 #include "tender_cmd.h"
 
-#define MAX_MEMBERS 32
+#define MAX_MEMBERS TND_COMMITTEE_MAX
 #define SHARE_LEN TND_SHAMIR_SHARE_LEN(TND_X25519_LEN)
-#define SEALED_SHARE_LEN (TND_HPKE_ENC_LEN + SHARE_LEN + TND_HPKE_TAG_LEN)
 
 static int oom(void)
 {
@@ -52,20 +52,15 @@ static int committee_line(char *line, char **name, char **key)
     return 0;
 }
 
-/* Add one member (name, 32-byte key) to cm; a repeated key is refused. */
-static int add_member(const char *cmd, const char *path, int ln, tender_tenders_v1_Committee *cm,
+/* Add one member (name, 32-byte key) to cm; the committee's rules are
+ * checked once it is whole (tnd_committee_check). */
+static int add_member(const char *cmd, const char *path, tender_tenders_v1_Committee *cm,
                       const char *name, const uint8_t pk[32])
 {
     if (cm->n_members == MAX_MEMBERS) {
         ctl_err("%s: %s: more than %d committee members", cmd, path, MAX_MEMBERS);
         return CTL_EXIT_USAGE;
     }
-    for (size_t i = 0; i < cm->n_members; i++)
-        if (memcmp(cm->members[i].public_key.data, pk, 32) == 0) {
-            ctl_err("%s: %s:%d: %s has the same key as %s", cmd, path, ln, name,
-                    cm->members[i].name);
-            return CTL_EXIT_USAGE;
-        }
     tender_tenders_v1_CommitteeMember *m = &cm->members[cm->n_members];
     m->name = strdup(name);
     m->public_key.data = malloc(32);
@@ -113,7 +108,7 @@ static int read_members(const char *cmd, const char *path, tender_tenders_v1_Com
                     cmd, path, ln, name);
             rc = CTL_EXIT_USAGE;
         } else {
-            rc = add_member(cmd, path, ln, cm, name, pk);
+            rc = add_member(cmd, path, cm, name, pk);
         }
     }
     if (!rc && ferror(f)) {
@@ -162,7 +157,7 @@ static int make_opening_key(const char *cmd, tender_tenders_v1_Committee *cm)
     for (unsigned i = 0; i < n; i++) {
         tender_tenders_v1_CommitteeMember *m = &cm->members[i];
         const uint8_t *share = shares + (size_t)i * SHARE_LEN;
-        uint8_t sealed[SEALED_SHARE_LEN], h[32];
+        uint8_t sealed[TND_SEALED_SHARE_LEN], h[32];
         int e = tnd_hpke_seal(TND_SEALED_AEAD, m->public_key.data, info, sizeof info, aad,
                               sizeof aad, share, SHARE_LEN, sealed, sealed + TND_HPKE_ENC_LEN);
         if (e != 0 || tnd_share_hash(share, SHARE_LEN, h) != 0) {
@@ -209,6 +204,11 @@ int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
             rc = CTL_EXIT_USAGE;
         }
         cm->threshold = (uint32_t)k;
+    }
+    char why[400];
+    if (!rc && tnd_committee_check(cm, false, why, sizeof why) != 0) {
+        ctl_err("%s: --committee %s: %s", cmd, path, why);
+        rc = CTL_EXIT_USAGE;
     }
     if (!rc)
         rc = make_opening_key(cmd, cm);

@@ -44,6 +44,14 @@ TND_MUST_CHECK int tnd_x25519_keygen(uint8_t sk[32], uint8_t pk[32]);
  * @return 0; TND_EINVAL; TND_ECRYPTO when OpenSSL fails. */
 TND_MUST_CHECK int tnd_x25519_public(const uint8_t sk[32], uint8_t pk[32]);
 
+/** Is pk usable as a recipient key, not of low order? A key of low order
+ * (all zero, or any point of order 1, 2, 4 or 8, in any encoding; RFC 7748
+ * section 6.1) gives an all-zero X25519 result with every private key, so a
+ * secret sealed to it is no secret. Compares with the list of such keys:
+ * no X25519 operation, no secret involved.
+ * @return 0; TND_EINVAL for NULL; TND_ECRYPTO for a key of low order. */
+TND_MUST_CHECK int tnd_x25519_check_public(const uint8_t pk[32]);
+
 /* Bytes of an opening-key fingerprint. */
 #define TND_FINGERPRINT_LEN 32
 
