@@ -43,6 +43,8 @@ struct tnd_tls_stream {
     const tnd_tls_stream_cb *cb;
     void *data;             /* the owner's */
     size_t unsent;          /* bytes handed to uv_write and not yet written */
+    size_t *unsent_total;   /* the owner's sum of unsent over its streams, or NULL */
+    uint64_t written;       /* bytes the network took so far: how far output got */
     size_t high_water;      /* above this, owners should stop producing */
     uint8_t *held;          /* plaintext written while a read is handled (see write) */
     size_t held_len, held_cap;
