@@ -82,10 +82,10 @@ const tnd_setting tnd_config_rows[] = {
      FIELD(max_upload_per_identity), MiB, UINT64_MAX, "64MiB", "BYTES",
      "memory of unfinished uploads of one client certificate"},
     {"limits", "max-output-per-connection", "max-output-per-connection", TND_SET_U32,
-     TND_UNIT_BYTES, FIELD(high_water), 64 * 1024, UINT32_MAX, "4MiB", "BYTES",
+     TND_UNIT_BYTES, FIELD(high_water), 64 * 1024, UINT32_MAX, "1MiB", "BYTES",
      "output waiting for one peer before the server stops producing for it"},
     {"limits", "max-output-memory", "max-output-memory", TND_SET_U64, TND_UNIT_BYTES,
-     FIELD(max_output_memory), MiB, UINT64_MAX, "256MiB", "BYTES",
+     FIELD(max_output_memory), MiB, UINT64_MAX, "128MiB", "BYTES",
      "output waiting for all peers together before the server stops producing"},
 
     {"store", "map-size", "map-size", TND_SET_U64, TND_UNIT_BYTES, FIELD(map_size), MiB, UINT64_MAX,

@@ -7,7 +7,7 @@
 
 #include "tenders.h"
 
-#define CHUNK (1024u * 1024u)
+#define CHUNK (256u * 1024u) /* of a Download: output waits for a slow peer in these */
 #define CHANGED 1 /* the stored document is not the one the download began with */
 
 /* ---- AddDocument ---- */
