@@ -979,6 +979,84 @@ static void test_connections_per_identity(void **state)
     rawconn_close(&other);
 }
 
+/* ---- stalls: uploads that stop sending, peers that stop reading ---- */
+
+static void stall_limits(tnd_config *cfg)
+{
+    cfg->stall_timeout_ms = 500;
+}
+
+static int setup_stall(void **state)
+{
+    (void)state;
+    testsvc_reset();
+    testsrv_pki(&ts);
+    testsrv_start(&ts, stall_limits, testsvc_setup);
+    return 0;
+}
+
+/* A Bids/Submit that sends its envelope and then nothing is cancelled after
+ * the stall timeout, and the upload memory it held is free again. */
+static void test_stalled_upload_cancelled(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    static uint8_t ct[200000];
+    uint8_t z[64] = {0};
+    tender_bids_v1_SealedBid bid = {.tender_id = "T-1",
+                                    .bid_id = "B-00000000000000000000000000000001",
+                                    .opening_key_fingerprint = {z, 32},
+                                    .owner_tag = {z, 32},
+                                    .enc = {z, 32},
+                                    .signature = {z, 64},
+                                    .ciphertext = {ct, sizeof ct}};
+    tender_bids_v1_SubmitBidRequest first = {.bid = &bid, .owner_nonce = {z, 32}};
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(
+        tnd_msg_encode(&tender_bids_v1_SubmitBidRequest_desc, &first, &buf, &len, NULL), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, 1, "tender.bids.v1.Bids/Submit", NULL, 0, 0), 0);
+    assert_int_equal(tnd_frame_put_message(&sb, 1, buf, len, false), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+    uint64_t t0 = mono_ms();
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_DEADLINE_EXCEEDED);
+    assert_true(mono_ms() - t0 >= 450);
+    assert_non_null(strstr(msg, "stall-timeout"));
+    assert_int_equal(ts.srv->upload_bytes, 0);
+    /* The connection itself goes on. */
+    tender_test_v1_Scalars req = {.s = "still here"};
+    assert_int_equal(rawconn_unary(&c, 3, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&c, 3, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&c);
+}
+
+/* A client that asks for a long stream and never reads: once its output has
+ * not moved for the stall timeout, the connection is closed and the handler
+ * cancelled; until then the server holds a bounded amount for it. */
+static void test_unread_output_closed(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.u32 = 100000, .i32 = 16384}; /* 1.6 GB if unbounded */
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    for (int i = 0; i < 500 && testsvc_cancelled == 0; i++)
+        usleep(10000);
+    assert_int_equal(testsvc_cancelled, 1);
+    assert_true(testsvc_produced < 100000);
+    assert_server_serves();
+    rawconn_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1016,6 +1094,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_max_connections, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_idle_despite_pings, setup_chatty, teardown),
         cmocka_unit_test_setup_teardown(test_connections_per_identity, setup_chatty, teardown),
+        cmocka_unit_test_setup_teardown(test_stalled_upload_cancelled, setup_stall, teardown),
+        cmocka_unit_test_setup_teardown(test_unread_output_closed, setup_stall, teardown),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }
