@@ -434,6 +434,8 @@ void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now)
                      "again without pausing",
                      limit);
             tnd_call_on_cancel(k, TND_STATUS_DEADLINE_EXCEEDED, msg);
+            if (c->closing)
+                return; /* every call went with the connection, next too */
         }
     }
 }
