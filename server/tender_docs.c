@@ -155,9 +155,10 @@ static void download_end(tnd_call *call, download *d, tnd_status code, const cha
 static void download_pump(tnd_call *call)
 {
     download *d = tnd_call_user(call);
-    if (!d)
+    tnd_server *srv = tnd_call_server(call);
+    if (!d || !srv)
         return;
-    while (d->sent < d->len || d->len == 0) {
+    while (d->sent < d->len) {
         if (!tnd_call_writable(call))
             return; /* on_writable comes back */
         MDB_txn *txn;
@@ -174,9 +175,13 @@ static void download_pump(tnd_call *call)
             size_t n = d->len - d->sent < CHUNK ? d->len - d->sent : CHUNK;
             tender_tenders_v1_DocumentChunk c = {.data = {(uint8_t *)v.mv_data + d->sent, n}};
             rc = tnd_call_send(call, &c); /* encodes a copy before the txn ends */
+            if (tnd_call_user(call) != d) { /* the write closed the connection: d is gone */
+                tnd_store_read_end(srv->store, txn);
+                return;
+            }
             d->sent += n;
         }
-        tnd_store_read_end(tnd_call_server(call)->store, txn);
+        tnd_store_read_end(srv->store, txn);
         if (rc == TND_ENOTFOUND || rc == CHANGED) {
             download_end(call, d, TND_STATUS_ABORTED,
                          "the document changed while it was downloaded; download it again");
@@ -187,8 +192,6 @@ static void download_pump(tnd_call *call)
             download_free(d);
             return; /* ended, or finished with the reason */
         }
-        if (d->len == 0)
-            break;
     }
     download_end(call, d, TND_STATUS_OK, NULL);
 }
