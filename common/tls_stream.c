@@ -12,6 +12,9 @@
 
 #define DEFAULT_HIGH_WATER (1u << 20)
 #define HELD_MIN 4096 /* first size of the held-bytes buffer */
+/* Plaintext is encrypted and handed to the network this much at a time, so
+ * OpenSSL's output buffer (which keeps its largest size) stays this small. */
+#define ENCRYPT_PIECE (64u * 1024u)
 
 typedef struct write_req {
     uv_write_t req;
@@ -110,6 +113,10 @@ static void on_written(uv_write_t *req, int status)
     write_req *w = (write_req *)req;
     tnd_tls_stream *s = w->s;
     s->unsent -= w->len;
+    if (s->unsent_total)
+        *s->unsent_total -= w->len;
+    if (status >= 0)
+        s->written += w->len;
     free(w);
     if (status < 0) {
         if (!s->closing) {
@@ -150,6 +157,8 @@ static int flush_out(tnd_tls_stream *s)
     }
     s->writes++;
     s->unsent += w->len;
+    if (s->unsent_total)
+        *s->unsent_total += w->len;
     if (s->unsent > s->high_water)
         s->was_high = true;
     return 0;
@@ -319,12 +328,13 @@ int tnd_tls_stream_start(tnd_tls_stream *s)
     return 0;
 }
 
-/* Encrypt len bytes into net_out (OpenSSL cuts them into records). */
+/* Encrypt len bytes (OpenSSL cuts them into records) and hand them to the
+ * network, a piece at a time. */
 static int encrypt_out(tnd_tls_stream *s, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
-        int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
+        int chunk = len > ENCRYPT_PIECE ? (int)ENCRYPT_PIECE : (int)len;
         int n = SSL_write(s->ssl, p, chunk);
         if (n <= 0) {
             set_error(s, "TLS write failed");
@@ -332,6 +342,9 @@ static int encrypt_out(tnd_tls_stream *s, const void *data, size_t len)
         }
         p += n;
         len -= (size_t)n;
+        int rc = flush_out(s);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -370,8 +383,6 @@ static int flush_held(tnd_tls_stream *s)
     int rc = 0;
     if (len > 0 && !s->closing && s->ssl) {
         rc = encrypt_out(s, s->held, len);
-        if (rc == 0)
-            rc = flush_out(s);
     }
     /* Freed each time, so that an idle connection keeps no buffer. */
     free(s->held);
@@ -386,8 +397,7 @@ int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
         return TND_ECLOSED;
     if (s->holding)
         return hold(s, data, len);
-    int rc = encrypt_out(s, data, len);
-    return rc < 0 ? rc : flush_out(s);
+    return encrypt_out(s, data, len);
 }
 
 void tnd_tls_stream_pause(tnd_tls_stream *s)

@@ -43,6 +43,8 @@ struct tnd_tls_stream {
     const tnd_tls_stream_cb *cb;
     void *data;             /* the owner's */
     size_t unsent;          /* bytes handed to uv_write and not yet written */
+    size_t *unsent_total;   /* the owner's sum of unsent over its streams, or NULL */
+    uint64_t written;       /* bytes the network took so far: how far output got */
     size_t high_water;      /* above this, owners should stop producing */
     uint8_t *held;          /* plaintext written while a read is handled (see write) */
     size_t held_len, held_cap;
@@ -70,8 +72,10 @@ int tnd_tls_stream_start(tnd_tls_stream *s);
  * stream is closing, TND_ETLS / TND_ENOMEM on failure (the stream closes).
  * Bytes written from a callback of a read (on_handshake, on_data) are held
  * until that read has been handled, then go out together: as few TLS records
- * and one write for every answer a read brought about, instead of a record and
- * a system call each. A close from such a callback sends them first. */
+ * and one write (per 64 KiB) for every answer a read brought about, instead of
+ * a record and a system call each. A close from such a callback sends them
+ * first. Output is encrypted 64 KiB at a time, so a large write never makes
+ * OpenSSL's buffer grow to its size. */
 int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len);
 
 /** Stop / resume reading from the peer (back-pressure). */

@@ -80,8 +80,9 @@ typedef struct upload {
     tender_bids_v1_SubmitBidRequest head; /* the first message, without ciphertext */
     uint8_t *data;
     size_t len, cap;
-    tnd_server *srv;
-    size_t reserved; /* of the server's upload memory */
+    tnd_call *call;
+    size_t reserved; /* of the upload memory (tnd_call_upload_reserve) */
+    char why[256];   /* why a reservation failed */
 } upload;
 
 typedef struct verify_job {
@@ -96,7 +97,7 @@ static void upload_free(upload *u)
         return;
     tender_bids_v1_SubmitBidRequest_free(&u->head);
     free(u->data);
-    tnd_server_upload_reserve(u->srv, -(long long)u->reserved);
+    tnd_call_upload_release(u->call, u->reserved);
     free(u);
 }
 
@@ -104,8 +105,9 @@ static int append(upload *u, const tnd_bytes *b, uint32_t limit)
 {
     if (b->len > limit || u->len > limit - b->len)
         return TND_ELIMIT;
-    if (!tnd_server_upload_reserve(u->srv, (long long)b->len))
-        return TND_EAGAIN;
+    int rc = tnd_call_upload_reserve(u->call, b->len, u->why, sizeof u->why);
+    if (rc != 0)
+        return rc;
     u->reserved += b->len;
     if (u->len + b->len > u->cap) {
         /* Most bids arrive whole in the first message: start at what came,
@@ -143,7 +145,7 @@ static void submit_message(tnd_call *call, void *request)
             tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
             return;
         }
-        u->srv = tnd_call_server(call);
+        u->call = call;
         tnd_call_set_user(call, u);
         rc = append(u, &u->head.bid->ciphertext, limit);
         free(u->head.bid->ciphertext.data);
@@ -156,13 +158,12 @@ static void submit_message(tnd_call *call, void *request)
     if (rc == 0)
         return;
     tnd_call_set_user(call, NULL);
-    upload_free(u);
-    if (rc == TND_EAGAIN)
-        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
-                        "the server is busy receiving other uploads; retry shortly");
-    else
+    if (rc == TND_ELIMIT && !u->why[0])
         tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
                         "bid larger than the limit of %u bytes (max_bid_bytes)", limit);
+    else
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "%s", u->why);
+    upload_free(u);
 }
 
 /* Thread pool: the signature over the envelope, by the caller's key. */

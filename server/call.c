@@ -130,6 +130,50 @@ static void log_call(const tnd_call *call, const char *label, uint32_t code, con
             "error", code == TND_STATUS_OK ? NULL : message, NULL);
 }
 
+/* ---- upload memory ---- */
+
+int tnd_call_upload_reserve(tnd_call *call, size_t n, char *why, size_t why_len)
+{
+    tnd_conn *c = call->conn;
+    if (!c || !c->principal) {
+        snprintf(why, why_len, "the call has ended");
+        return TND_ECANCELLED;
+    }
+    tnd_server *srv = c->srv;
+    tnd_principal *p = c->principal;
+    if (n > srv->cfg.max_upload_per_identity ||
+        p->upload_bytes > srv->cfg.max_upload_per_identity - n) {
+        snprintf(why, why_len,
+                 "your unfinished uploads already hold %zu bytes of the %llu this server keeps "
+                 "for one certificate (max-upload-per-identity); finish or cancel them first",
+                 p->upload_bytes, (unsigned long long)srv->cfg.max_upload_per_identity);
+        return TND_ELIMIT;
+    }
+    if (n > srv->cfg.max_upload_memory || srv->upload_bytes > srv->cfg.max_upload_memory - n) {
+        snprintf(why, why_len, "the server is busy receiving other uploads; retry shortly");
+        return TND_EAGAIN;
+    }
+    p->upload_bytes += n;
+    c->upload_bytes += n;
+    srv->upload_bytes += n;
+    call->upload_bytes += n;
+    return 0;
+}
+
+void tnd_call_upload_release(tnd_call *call, size_t n)
+{
+    tnd_conn *c = call->conn;
+    if (n > call->upload_bytes)
+        n = call->upload_bytes;
+    if (!c || n == 0)
+        return;
+    call->upload_bytes -= n;
+    c->upload_bytes -= n;
+    c->srv->upload_bytes -= n;
+    if (c->principal)
+        c->principal->upload_bytes -= n;
+}
+
 /* Take the call out of its connection, stop its deadline, drop the
  * transport's reference. */
 static void end_call(tnd_call *call, uint32_t code, const char *message)
@@ -139,6 +183,7 @@ static void end_call(tnd_call *call, uint32_t code, const char *message)
     if (call->deadline_armed)
         uv_timer_stop(&call->deadline);
     if (c) {
+        tnd_call_upload_release(call, call->upload_bytes);
         log_call(call, c->peer_label, code, message, call->start_ms, tnd_now_ms(c->srv));
         tnd_metrics_call(c->srv->metrics, call->method, code, uv_hrtime() - call->start_ns);
         tnd_conn_remove_call(c, call);
@@ -262,7 +307,7 @@ static bool can_send(const tnd_call *call)
     const tnd_conn *c = call->conn;
     /* Windows may go negative by one message: a message larger than the
      * window still makes progress, and the peer buffers at most one. */
-    return call->send_window > 0 && c->send_window > 0 && !tnd_tls_stream_congested(&c->tls);
+    return call->send_window > 0 && c->send_window > 0 && !tnd_conn_output_capped(c);
 }
 
 static void write_message(tnd_call *call, const uint8_t *data, size_t len)
@@ -292,6 +337,16 @@ size_t tnd_call_max_message(const tnd_call *call)
         return 0;
     uint32_t max = call->conn->peer_settings.max_frame;
     return max > TND_FRAME_MESSAGE_OVERHEAD ? max - TND_FRAME_MESSAGE_OVERHEAD : 0;
+}
+
+bool tnd_call_writable(tnd_call *call)
+{
+    if (call->ended || !call->conn || call->finish_pending)
+        return true; /* tnd_call_send says so */
+    if (!call->queued && can_send(call))
+        return true;
+    block(call);
+    return false;
 }
 
 int tnd_call_send(tnd_call *call, const void *response)
@@ -384,6 +439,28 @@ void tnd_call_flush_blocked(tnd_conn *c)
         tnd_call_ref(k);
         unblock(k);
         tnd_call_unref(k);
+    }
+}
+
+/* An upload whose client stopped sending would hold its memory for as long
+ * as the connection stays open: cancel it after the stall timeout. */
+void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now)
+{
+    uint32_t limit = c->srv->cfg.stall_timeout_ms;
+    char msg[160];
+    for (size_t b = 0; b < TND_CALL_BUCKETS && c->upload_bytes > 0 && !c->closing; b++) {
+        for (tnd_call *k = c->calls[b], *next; k; k = next) {
+            next = k->hnext;
+            if (k->upload_bytes == 0 || k->half_closed || now - k->last_recv_ms < limit)
+                continue;
+            snprintf(msg, sizeof msg,
+                     "upload received nothing for %u ms (stall-timeout); cancelled, send it "
+                     "again without pausing",
+                     limit);
+            tnd_call_on_cancel(k, TND_STATUS_DEADLINE_EXCEEDED, msg);
+            if (c->closing)
+                return; /* every call went with the connection, next too */
+        }
     }
 }
 
@@ -531,6 +608,7 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     call->h = h;
     call->send_window = c->peer_settings.initial_window;
     call->start_ms = tnd_now_ms(c->srv);
+    call->last_recv_ms = call->start_ms;
     call->start_ns = uv_hrtime();
     memcpy(call->request_id, rid, sizeof rid);
     uv_timer_init(c->srv->loop, &call->deadline);
@@ -570,6 +648,7 @@ void tnd_call_on_message(tnd_call *call, const tnd_frame *f)
     tnd_codec_err err = {{0}};
     if (call->ended)
         return;
+    call->last_recv_ms = tnd_now_ms(call->conn->srv);
     if (call->half_closed) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "MESSAGE after the end of the request stream");

@@ -61,6 +61,13 @@ const tnd_setting tnd_config_rows[] = {
      "close when a ping is not answered in time"},
     {"connections", "min-ping-interval", "min-ping-interval", TND_SET_U32, TND_UNIT_MS,
      FIELD(min_ping_interval_ms), 0, UINT32_MAX, "1s", "MS", "pings closer than this are strikes"},
+    {"connections", "max-connections-per-identity", "max-connections-per-identity", TND_SET_U32,
+     TND_UNIT_COUNT, FIELD(max_conns_per_identity), 1, UINT32_MAX, "100", "N",
+     "connections per client certificate, or per address without one"},
+    {"connections", "stall-timeout", "stall-timeout", TND_SET_U32, TND_UNIT_MS,
+     FIELD(stall_timeout_ms), 1, UINT32_MAX, "30s", "MS",
+     "cancel an upload that receives nothing, and close a connection whose output does not "
+     "drain, after this long"},
 
     {"limits", "max-frame", "max-frame", TND_SET_U32, TND_UNIT_BYTES, FIELD(max_frame), 1024,
      UINT32_MAX, "4MiB", "BYTES", "largest frame/message accepted"},
@@ -68,6 +75,18 @@ const tnd_setting tnd_config_rows[] = {
      256, UINT32_MAX, "16KiB", "BYTES", "metadata per call"},
     {"limits", "max-bid-bytes", "max-bid-bytes", TND_SET_U32, TND_UNIT_BYTES, FIELD(max_bid_bytes),
      1024, UINT32_MAX, "16MiB", "BYTES", "largest sealed bid accepted"},
+    {"limits", "max-upload-memory", "max-upload-memory", TND_SET_U64, TND_UNIT_BYTES,
+     FIELD(max_upload_memory), MiB, UINT64_MAX, "512MiB", "BYTES",
+     "memory of unfinished uploads (bids, documents) of all clients together"},
+    {"limits", "max-upload-per-identity", "max-upload-per-identity", TND_SET_U64, TND_UNIT_BYTES,
+     FIELD(max_upload_per_identity), MiB, UINT64_MAX, "64MiB", "BYTES",
+     "memory of unfinished uploads of one client certificate"},
+    {"limits", "max-output-per-connection", "max-output-per-connection", TND_SET_U32,
+     TND_UNIT_BYTES, FIELD(high_water), 64 * 1024, UINT32_MAX, "1MiB", "BYTES",
+     "output waiting for one peer before the server stops producing for it"},
+    {"limits", "max-output-memory", "max-output-memory", TND_SET_U64, TND_UNIT_BYTES,
+     FIELD(max_output_memory), MiB, UINT64_MAX, "128MiB", "BYTES",
+     "output waiting for all peers together before the server stops producing"},
 
     {"store", "map-size", "map-size", TND_SET_U64, TND_UNIT_BYTES, FIELD(map_size), MiB, UINT64_MAX,
      "1GiB", "BYTES", "initial LMDB map size"},
@@ -121,7 +140,6 @@ void tnd_config_defaults(tnd_config *c)
     c->initial_window = 8u << 20;
     c->conn_window = 32u << 20;
     c->max_ping_strikes = 5;
-    c->high_water = 4u << 20;
 }
 
 const tnd_setting *tnd_setting_by_key(const char *key)

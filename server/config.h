@@ -31,7 +31,12 @@ typedef struct tnd_config {
     uint32_t min_ping_interval_ms; /* pings more often than this are strikes */
     uint32_t max_ping_strikes;     /* then GOAWAY */
     uint32_t grace_ms;             /* drain: how long in-flight calls may run */
-    uint32_t high_water;           /* unsent bytes per connection before reading stops */
+    uint32_t high_water;           /* output waiting per connection before it stops */
+    uint64_t max_output_memory;    /* output waiting on all connections together */
+    uint32_t max_conns_per_identity; /* connections per certificate (or address) */
+    uint32_t stall_timeout_ms;     /* an upload or output that does not move for this long */
+    uint64_t max_upload_memory;    /* upload buffers of all calls together */
+    uint64_t max_upload_per_identity; /* upload buffers of one identity's calls */
     uint64_t min_tender_period_ms; /* publish: submission deadline at least this far ahead */
     uint64_t min_amend_period_ms;  /* amend: the deadline must stay at least this far ahead */
     uint64_t map_size;             /* LMDB initial map, bytes */

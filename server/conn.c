@@ -12,14 +12,21 @@
 #define TICK_MS 250u
 
 static void conn_send_goaway_and_close(tnd_conn *c, uint32_t code, const char *msg);
+static void process_frames(tnd_conn *c);
 
 uint64_t tnd_now_ms(const tnd_server *srv)
 {
     return uv_now(srv->loop);
 }
 
+bool tnd_conn_output_capped(const tnd_conn *c)
+{
+    const tnd_server *srv = c->srv;
+    return tnd_tls_stream_congested(&c->tls) || srv->output_bytes > srv->cfg.max_output_memory;
+}
+
 /* Write frames now; when the peer reads too slowly, stop reading from it so
- * it cannot make us buffer more (on_drain resumes). */
+ * it cannot make us buffer more (on_drain or the tick resumes). */
 void tnd_conn_send(tnd_conn *c, msgpack_sbuffer *frames)
 {
     if (frames->size == 0)
@@ -30,7 +37,7 @@ void tnd_conn_send(tnd_conn *c, msgpack_sbuffer *frames)
         tnd_conn_close(c);
     }
     msgpack_sbuffer_clear(frames);
-    if (!c->closing && tnd_tls_stream_congested(&c->tls))
+    if (!c->closing && tnd_conn_output_capped(c))
         tnd_tls_stream_pause(&c->tls);
 }
 
@@ -92,6 +99,7 @@ static void on_timer_closed(uv_handle_t *h)
         srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    tnd_principal_put(&srv->principals, c->principal);
     srv->n_conns--;
     tnd_metrics_set_connections(srv->metrics, srv->n_conns);
     free(c);
@@ -118,11 +126,22 @@ static void on_eof(tnd_tls_stream *s, int status)
     tnd_conn_close(c);
 }
 
+/* Output fell below the caps: take frames again (those that waited first),
+ * then let calls waiting to send go on. */
+static void resume_output(tnd_conn *c)
+{
+    if (c->closing || tnd_conn_output_capped(c))
+        return;
+    tnd_tls_stream_resume(&c->tls);
+    if (c->frames_held)
+        process_frames(c);
+    if (!c->closing)
+        tnd_call_flush_blocked(c);
+}
+
 static void on_drain(tnd_tls_stream *s)
 {
-    tnd_conn *c = (tnd_conn *)s;
-    tnd_tls_stream_resume(&c->tls);
-    tnd_call_flush_blocked(c);
+    resume_output((tnd_conn *)s);
 }
 
 static void describe_peer(tnd_conn *c)
@@ -164,9 +183,24 @@ static void on_handshake(tnd_tls_stream *s, int status)
     }
     tnd_metrics_handshake(c->srv->metrics, true);
     describe_peer(c);
-    c->last_active_ms = tnd_now_ms(c->srv);
+    c->last_active_ms = c->last_recv_ms = c->last_progress_ms = tnd_now_ms(c->srv);
     tnd_log(TND_LOG_DEBUG, "connected", "peer", c->peer_addr, "identity", c->peer_label, NULL);
     send_one(c, tnd_frame_put_settings(&sb, &ours), &sb);
+    /* One identity (a certificate, or an address without one) gets at most
+     * its share of the connection slots. */
+    c->principal = tnd_principal_get(&c->srv->principals, &c->peer, c->peer_ip);
+    uint32_t share = c->srv->cfg.max_conns_per_identity;
+    if (!c->principal || c->principal->refs > share) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "too many connections from %s (max-connections-per-identity = %u); close some "
+                 "or send calls over fewer connections",
+                 c->peer.authenticated ? "this certificate" : "this address", share);
+        tnd_log(TND_LOG_WARN, "connection limit per identity reached; closing new connection",
+                "peer", c->peer_addr, "identity", c->peer_label, NULL);
+        conn_send_goaway_and_close(c, TND_STATUS_RESOURCE_EXHAUSTED, msg);
+        return;
+    }
     if (c->srv->draining)
         tnd_conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
 }
@@ -257,6 +291,7 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
             return;
         }
         c->last_stream_id = f->stream_id;
+        c->last_active_ms = tnd_now_ms(c->srv); /* idle means no calls: pings do not count */
         tnd_call_start(c, f, body, len);
         return;
     case TND_FRAME_MESSAGE:
@@ -303,22 +338,25 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
     }
 }
 
-static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
+/* Handle the frames the reader holds, stopping while output is capped: a
+ * client that pipelines calls and does not read their answers gets no more
+ * of them started until it reads (resume_output goes on). */
+static void process_frames(tnd_conn *c)
 {
-    tnd_conn *c = (tnd_conn *)s;
     char msg[320];
-    if (c->closing)
-        return;
-    if (tnd_frame_reader_feed(&c->reader, data, len) != 0) {
-        tnd_conn_close(c);
-        return;
-    }
-    c->last_active_ms = tnd_now_ms(c->srv);
+    c->frames_held = false;
     for (;;) {
+        if (c->closing)
+            return;
+        if (tnd_conn_output_capped(c)) {
+            c->frames_held = tnd_frame_reader_pending(&c->reader) > 0;
+            tnd_tls_stream_pause(&c->tls);
+            return;
+        }
         const uint8_t *body;
         size_t blen;
         int rc = tnd_frame_reader_next(&c->reader, &body, &blen);
-        if (rc == 0 || c->closing)
+        if (rc == 0)
             return;
         if (rc < 0) {
             snprintf(msg, sizeof msg,
@@ -339,6 +377,19 @@ static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
         handle_frame(c, &f, body, blen);
         msgpack_zone_free(zone);
     }
+}
+
+static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
+{
+    tnd_conn *c = (tnd_conn *)s;
+    if (c->closing)
+        return;
+    if (tnd_frame_reader_feed(&c->reader, data, len) != 0) {
+        tnd_conn_close(c);
+        return;
+    }
+    c->last_recv_ms = tnd_now_ms(c->srv);
+    process_frames(c);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -363,12 +414,37 @@ static void on_tick(uv_timer_t *t)
         conn_send_goaway_and_close(c, TND_STATUS_OK, "idle timeout");
         return;
     }
+    /* Output owed to a peer that takes none of it for the stall timeout: the
+     * peer is not reading, and what waits for it is freed by closing. Calls
+     * held back only by the server-wide cap owe nothing yet. */
+    bool owes = c->tls.unsent > 0 ||
+                (c->blocked && c->srv->output_bytes <= cfg->max_output_memory);
+    if (!owes || c->tls.written != c->written_seen) {
+        c->last_progress_ms = now;
+        c->written_seen = c->tls.written;
+    } else if (now - c->last_progress_ms >= cfg->stall_timeout_ms) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "the client read none of its answers for %u ms (stall-timeout)",
+                 cfg->stall_timeout_ms);
+        conn_send_goaway_and_close(c, TND_STATUS_RESOURCE_EXHAUSTED, msg);
+        return;
+    }
+    if (c->upload_bytes > 0)
+        tnd_call_cancel_stalled_uploads(c, now);
+    if (c->closing)
+        return;
+    /* Below the caps again after another connection's output drained. */
+    if (c->frames_held || !c->tls.reading || c->blocked)
+        resume_output(c);
+    if (c->closing)
+        return;
     if (c->ping_sent_ms && now - c->ping_sent_ms >= cfg->keepalive_timeout_ms) {
         tnd_log(TND_LOG_INFO, "keepalive timeout", "peer", c->peer_addr, NULL);
         tnd_conn_close(c);
         return;
     }
-    if (cfg->keepalive_ms && !c->ping_sent_ms && now - c->last_active_ms >= cfg->keepalive_ms) {
+    if (cfg->keepalive_ms && !c->ping_sent_ms && now - c->last_recv_ms >= cfg->keepalive_ms) {
         c->ping_sent_ms = now;
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
@@ -395,6 +471,7 @@ void tnd_conn_accept(tnd_server *srv)
     }
     c->srv = srv;
     c->tls.high_water = srv->cfg.high_water;
+    c->tls.unsent_total = &srv->output_bytes;
     tnd_frame_reader_init(&c->reader, srv->cfg.max_frame);
     uv_timer_init(srv->loop, &c->timer);
     c->timer.data = c;
@@ -415,10 +492,12 @@ void tnd_conn_accept(tnd_server *srv)
         char ip[48] = "?";
         if (ss.ss_family == AF_INET6) {
             uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+            snprintf(c->peer_ip, sizeof c->peer_ip, "%s", ip);
             snprintf(c->peer_addr, sizeof c->peer_addr, "[%s]:%d", ip,
                      ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
         } else {
             uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+            snprintf(c->peer_ip, sizeof c->peer_ip, "%s", ip);
             snprintf(c->peer_addr, sizeof c->peer_addr, "%s:%d", ip,
                      ntohs(((struct sockaddr_in *)&ss)->sin_port));
         }

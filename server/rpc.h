@@ -53,6 +53,24 @@ int tnd_call_send(tnd_call *call, const void *response);
  * (docs/PROTOCOL.md, "Large answers"). */
 size_t tnd_call_max_message(const tnd_call *call);
 
+/** True when a response sent now goes out at once. When false the call waits
+ * for its peer (flow-control credit, or output over the connection's or the
+ * server's cap) and on_writable follows when it may send: a handler that
+ * streams checks this before it builds each message, so that nothing waits in
+ * the server's memory for a peer that does not read. */
+bool tnd_call_writable(tnd_call *call);
+
+/** Count n more bytes that the call keeps for an upload (documents, sealed
+ * bids) against the caller's share (max-upload-per-identity: per client
+ * certificate) and the server's total (max-upload-memory). Returns 0, or
+ * TND_ELIMIT (the caller's own uploads hold its share) or TND_EAGAIN (the
+ * server's total is in use), with a message for the client in why; nothing
+ * is reserved then. What the call holds is released when it ends, or earlier
+ * with tnd_call_upload_release. An upload that receives no message for
+ * stall-timeout is cancelled. */
+int tnd_call_upload_reserve(tnd_call *call, size_t n, char *why, size_t why_len);
+void tnd_call_upload_release(tnd_call *call, size_t n);
+
 /** End the call with a status and a message a person can act on (printf
  * format). Queued messages go out first. Only the first finish counts. */
 void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)

@@ -306,6 +306,7 @@ void tnd_server_free(tnd_server *srv)
     tnd_server_shutdown(srv);
     SSL_CTX_free(srv->ssl_ctx);
     free(srv->handlers);
+    tnd_principals_clear(&srv->principals);
     tnd_metrics_free(srv->metrics);
     free(srv);
 }

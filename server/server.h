@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "principal.h"
 #include "tender/limits.h"
 #include "rpc.h"
 #include "tls.h"
@@ -28,7 +29,9 @@ struct tnd_conn {
     tnd_conn *prev, *next;
     tnd_frame_reader reader;
     tnd_peer_identity peer;
+    tnd_principal *principal; /* from the handshake on: whose limits this connection counts in */
     char peer_addr[64];
+    char peer_ip[48];
     char peer_label[300]; /* "supplier/Acme Construction/supplier1" or "anonymous", for logs */
     bool got_settings;
     bool goaway_sent;
@@ -42,7 +45,12 @@ struct tnd_conn {
     int64_t send_window;               /* connection-level credit from the peer */
     uint32_t recv_unacked;             /* bytes received since our last WINDOW 0 */
     uv_timer_t timer;                  /* handshake / idle / keepalive */
-    uint64_t last_active_ms;           /* last time a call was open or a frame arrived */
+    uint64_t last_active_ms;           /* last time a call was open or started (idle timeout) */
+    uint64_t last_recv_ms;             /* last time bytes arrived (keepalive) */
+    uint64_t last_progress_ms;         /* last time owed output moved (stall timeout) */
+    uint64_t written_seen;             /* tls.written at that time */
+    size_t upload_bytes;               /* upload memory this connection's calls hold */
+    bool frames_held;                  /* frames wait in reader while output is capped */
     uint64_t ping_sent_ms;             /* keepalive PING outstanding since, or 0 */
     uint64_t last_ping_recv_ms;
     uint32_t ping_strikes;
@@ -75,6 +83,8 @@ struct tnd_call {
     tnd_call *hnext;   /* hash chain */
     tnd_call *bnext;   /* blocked list */
     bool blocked;
+    size_t upload_bytes; /* upload memory reserved (tnd_call_upload_reserve) */
+    uint64_t last_recv_ms; /* the last MESSAGE from the client (stall timeout) */
     uv_timer_t deadline;
     char request_id[TND_MAX_REQUEST_ID + 1];
 };
@@ -103,7 +113,9 @@ struct tnd_server {
     tnd_health_watch *watches; /* Health/Watch calls to notify */
     int serving;               /* tender.health.v1 ServingStatus of the server */
     uint64_t next_request_id;
-    size_t upload_bytes; /* buffered by uploads in progress (TND_MAX_UPLOAD_MEMORY) */
+    size_t upload_bytes; /* buffered by uploads in progress (cfg.max_upload_memory) */
+    size_t output_bytes; /* unsent output of every connection (cfg.max_output_memory) */
+    tnd_principals principals;
     tnd_store *store;
     tnd_scheduler *scheduler;
     tnd_idem_pruner *idem_pruner;
@@ -142,10 +154,6 @@ void tnd_server_shutdown(tnd_server *srv);
 
 void tnd_server_free(tnd_server *srv);
 
-/** Reserve (n > 0) or release (n < 0) upload buffer memory; false when a
- * reservation would pass TND_MAX_UPLOAD_MEMORY. */
-bool tnd_server_upload_reserve(tnd_server *srv, long long n);
-
 /** Register a method handler (the method must exist in the schema). */
 int tnd_server_register(tnd_server *srv, const tnd_handler *h);
 
@@ -167,6 +175,9 @@ void tnd_conn_goaway(tnd_conn *c, uint32_t code, const char *message);
 void tnd_conn_close(tnd_conn *c);
 void tnd_conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
 void tnd_conn_maybe_done(tnd_conn *c); /* draining and no calls: close */
+/** True when c may not produce more output now: its own unsent output is
+ * above cfg.high_water, or all connections' is above cfg.max_output_memory. */
+bool tnd_conn_output_capped(const tnd_conn *c);
 
 /* call.c: create/route calls from conn.c */
 void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len);
@@ -174,6 +185,8 @@ void tnd_call_on_message(tnd_call *call, const tnd_frame *f);
 void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message);
 void tnd_call_on_window(tnd_call *call, uint32_t increment);
 void tnd_call_flush_blocked(tnd_conn *c);
+/** Cancel c's uploads that received nothing for cfg.stall_timeout_ms. */
+void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now);
 tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid);
 void tnd_conn_add_call(tnd_conn *c, tnd_call *call);
 void tnd_conn_remove_call(tnd_conn *c, tnd_call *call);

@@ -68,19 +68,6 @@ void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p)
     (*a)->role = strdup(p->role_name);
 }
 
-bool tnd_server_upload_reserve(tnd_server *srv, long long n)
-{
-    if (n < 0) {
-        size_t m = (size_t)-n;
-        srv->upload_bytes = m > srv->upload_bytes ? 0 : srv->upload_bytes - m;
-        return true;
-    }
-    if ((size_t)n > TND_MAX_UPLOAD_MEMORY - srv->upload_bytes)
-        return false;
-    srv->upload_bytes += (size_t)n;
-    return true;
-}
-
 int tnd_call_read_begin(tnd_call *call, MDB_txn **txn)
 {
     if (tnd_store_read_begin(tnd_call_server(call)->store, txn) == 0)

@@ -7,7 +7,8 @@
 
 #include "tenders.h"
 
-#define CHUNK (1024u * 1024u)
+#define CHUNK (256u * 1024u) /* of a Download: output waits for a slow peer in these */
+#define CHANGED 1 /* the stored document is not the one the download began with */
 
 /* ---- AddDocument ---- */
 
@@ -15,8 +16,8 @@ typedef struct upload {
     tender_tenders_v1_AddDocumentRequest head; /* tender_id, name, media_type */
     uint8_t *data;
     size_t len, cap;
-    tnd_server *srv;
-    size_t reserved; /* of the server's upload memory */
+    tnd_call *call;
+    size_t reserved; /* of the upload memory (tnd_call_upload_reserve) */
 } upload;
 
 static void upload_free(upload *u)
@@ -25,7 +26,7 @@ static void upload_free(upload *u)
         return;
     tender_tenders_v1_AddDocumentRequest_free(&u->head);
     free(u->data);
-    tnd_server_upload_reserve(u->srv, -(long long)u->reserved);
+    tnd_call_upload_release(u->call, u->reserved);
     free(u);
 }
 
@@ -45,7 +46,7 @@ static void add_on_message(tnd_call *call, void *request)
             return;
         }
         tender_tenders_v1_AddDocumentRequest_init(&u->head);
-        u->srv = tnd_call_server(call);
+        u->call = call;
         u->head.tender_id = strdup(req->tender_id);
         u->head.name = strdup(req->name);
         u->head.media_type = tnd_strdup(req->media_type);
@@ -59,11 +60,11 @@ static void add_on_message(tnd_call *call, void *request)
                         "document larger than the limit of %u bytes", TND_MAX_DOCUMENT);
         return;
     }
-    if (!tnd_server_upload_reserve(u->srv, (long long)n)) {
+    char why[256];
+    if (tnd_call_upload_reserve(call, n, why, sizeof why) != 0) {
         tnd_call_set_user(call, NULL);
         upload_free(u);
-        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
-                        "the server is busy receiving other uploads; retry shortly");
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "%s", why);
         return;
     }
     u->reserved += n;
@@ -108,47 +109,102 @@ static void add_on_cancel(tnd_call *call)
     tnd_call_set_user(call, NULL);
 }
 
-/* ---- Download ---- */
+/* ---- Download ----
+ *
+ * Each chunk is read from the store when the call may send it: the server
+ * keeps no copy of the document, so pipelined downloads by a client that does
+ * not read cost it nothing but the calls themselves. */
 
 typedef struct download {
-    uint8_t *data;
-    size_t len, sent;
+    char *tender_id, *document_id;
+    size_t len, sent; /* len: the document's size when the call began */
 } download;
+
+static void download_free(download *d)
+{
+    if (!d)
+        return;
+    free(d->tender_id);
+    free(d->document_id);
+    free(d);
+}
+
+/* The stored document, in txn: 0, TND_ENOTFOUND or TND_EIO. */
+static int document_get(tnd_call *call, MDB_txn *txn, const char *tender_id,
+                        const char *document_id, MDB_val *v)
+{
+    tnd_server *srv = tnd_call_server(call);
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    int rc = tnd_tender_read_visible(srv->store, txn, tender_id, tnd_call_peer(call), &t);
+    tender_tenders_v1_Tender_free(&t);
+    if (rc != 0)
+        return rc;
+    MDB_val k = {.mv_size = strlen(document_id), .mv_data = (void *)document_id};
+    rc = mdb_get(txn, tnd_store_dbi(srv->store, TND_TABLE_DOCUMENTS), &k, v);
+    return rc == MDB_NOTFOUND ? TND_ENOTFOUND : rc ? TND_EIO : 0;
+}
+
+static void download_end(tnd_call *call, download *d, tnd_status code, const char *msg)
+{
+    tnd_call_set_user(call, NULL);
+    download_free(d);
+    tnd_call_finish(call, code, "%s", msg ? msg : "");
+}
 
 static void download_pump(tnd_call *call)
 {
     download *d = tnd_call_user(call);
-    if (!d)
+    tnd_server *srv = tnd_call_server(call);
+    if (!d || !srv)
         return;
     while (d->sent < d->len) {
-        size_t n = d->len - d->sent < CHUNK ? d->len - d->sent : CHUNK;
-        /* Within one frame to a client that announced a smaller max_frame
-         * (the chunk's map, key and bin header take at most 7 bytes). */
-        size_t room = tnd_call_max_message(call);
-        if (n > room - 7 && room > 7)
-            n = room - 7;
-        tender_tenders_v1_DocumentChunk c = {.data = {d->data + d->sent, n}};
-        int rc = tnd_call_send(call, &c);
-        if (rc == TND_EAGAIN)
+        if (!tnd_call_writable(call))
+            return; /* on_writable comes back */
+        MDB_txn *txn;
+        if (tnd_call_read_begin(call, &txn) != 0) {
+            tnd_call_set_user(call, NULL);
+            download_free(d);
             return;
-        if (rc != 0)
-            break;
-        d->sent += n;
+        }
+        MDB_val v;
+        int rc = document_get(call, txn, d->tender_id, d->document_id, &v);
+        if (rc == 0 && v.mv_size != d->len)
+            rc = CHANGED; /* documents are never rewritten; never mix two */
+        if (rc == 0) {
+            size_t n = d->len - d->sent < CHUNK ? d->len - d->sent : CHUNK;
+            /* Within one frame to a client that announced a smaller max_frame
+             * (the chunk's map, key and bin header take at most 7 bytes). */
+            size_t room = tnd_call_max_message(call);
+            if (n > room - 7 && room > 7)
+                n = room - 7;
+            tender_tenders_v1_DocumentChunk c = {.data = {(uint8_t *)v.mv_data + d->sent, n}};
+            rc = tnd_call_send(call, &c); /* encodes a copy before the txn ends */
+            if (tnd_call_user(call) != d) { /* the write closed the connection: d is gone */
+                tnd_store_read_end(srv->store, txn);
+                return;
+            }
+            d->sent += n;
+        }
+        tnd_store_read_end(srv->store, txn);
+        if (rc == TND_ENOTFOUND || rc == CHANGED) {
+            download_end(call, d, TND_STATUS_ABORTED,
+                         "the document changed while it was downloaded; download it again");
+            return;
+        }
+        if (rc != 0) {
+            tnd_call_set_user(call, NULL);
+            download_free(d);
+            return; /* ended, or finished with the reason */
+        }
     }
-    tnd_call_set_user(call, NULL);
-    free(d->data);
-    free(d);
-    tnd_call_finish(call, TND_STATUS_OK, NULL);
+    download_end(call, d, TND_STATUS_OK, NULL);
 }
 
 static void download_cancel(tnd_call *call)
 {
-    download *d = tnd_call_user(call);
-    if (d) {
-        free(d->data);
-        free(d);
-        tnd_call_set_user(call, NULL);
-    }
+    download_free(tnd_call_user(call));
+    tnd_call_set_user(call, NULL);
 }
 
 static void download_on_message(tnd_call *call, void *request)
@@ -169,34 +225,22 @@ static void download_on_message(tnd_call *call, void *request)
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
         return;
-    tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, tnd_call_peer(call), &t);
-    tender_tenders_v1_Tender_free(&t);
-    MDB_val k = {.mv_size = strlen(req->document_id), .mv_data = req->document_id}, v;
-    download *d = NULL;
-    if (rc == 0) {
-        rc = mdb_get(txn, tnd_store_dbi(srv->store, TND_TABLE_DOCUMENTS), &k, &v);
-        rc = rc == MDB_NOTFOUND ? TND_ENOTFOUND : rc ? TND_EIO : 0;
-    }
-    if (rc == 0) {
-        /* Copy out: LMDB's value dies with the read transaction. */
-        d = calloc(1, sizeof *d);
-        if (d && (d->data = malloc(v.mv_size ? v.mv_size : 1)) != NULL) {
-            memcpy(d->data, v.mv_data, v.mv_size);
-            d->len = v.mv_size;
-        } else {
-            free(d);
-            d = NULL;
-            rc = TND_ENOMEM;
-        }
-    }
+    MDB_val v;
+    int rc = document_get(call, txn, req->tender_id, req->document_id, &v);
+    size_t len = rc == 0 ? v.mv_size : 0;
     tnd_store_read_end(srv->store, txn);
     if (rc == TND_ENOTFOUND) {
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "document %s not found", req->document_id);
         return;
     }
-    if (rc != 0) {
+    download *d = rc == 0 ? calloc(1, sizeof *d) : NULL;
+    if (d) {
+        d->len = len;
+        d->tender_id = strdup(req->tender_id);
+        d->document_id = strdup(req->document_id);
+    }
+    if (!d || !d->tender_id || !d->document_id) {
+        download_free(d);
         tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "cannot read document %s",
                         req->document_id);
         return;

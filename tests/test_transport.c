@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "rawconn.h"
 #include "tender/pki.h"
@@ -916,6 +917,188 @@ static void test_max_connections(void **state)
         rawconn_close(&c[i]);
 }
 
+/* ---- idle means no calls; one identity's share of the connections ---- */
+
+static void chatty_limits(tnd_config *cfg)
+{
+    cfg->idle_timeout_ms = 600;
+    cfg->keepalive_ms = 100; /* far shorter than the idle timeout */
+    cfg->keepalive_timeout_ms = 2000;
+    cfg->max_conns_per_identity = 2;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static int setup_chatty(void **state)
+{
+    (void)state;
+    testsvc_reset();
+    testsrv_pki(&ts);
+    testsrv_start(&ts, chatty_limits, testsvc_setup);
+    return 0;
+}
+
+/* A client that answers every keepalive ping but makes no call is idle:
+ * the pings do not keep its connection slot. */
+static void test_idle_despite_pings(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, NULL), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.s = "one call"};
+    assert_int_equal(rawconn_unary(&c, 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    uint64_t t0 = mono_ms();
+    tnd_frame f;
+    int rc;
+    /* rawconn_read answers the server's pings as it skips them. */
+    while ((rc = rawconn_read(&c, &f, T_MS, true)) == 0 && f.type != TND_FRAME_GOAWAY)
+        ;
+    assert_int_equal(rc, 0);
+    assert_int_equal(f.u.goaway.code, TND_STATUS_OK);
+    uint64_t took = mono_ms() - t0;
+    assert_true(took >= 500 && took < 3000);
+    assert_true(rawconn_closed(&c, T_MS));
+    rawconn_close(&c);
+}
+
+/* The same certificate, or the same address without one, holds at most
+ * max-connections-per-identity connections; others still connect. */
+static void test_connections_per_identity(void **state)
+{
+    (void)state;
+    rawconn mine[2], extra, other, anon[2], anon_extra;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(open_as(&mine[i], "supplier"), 0);
+        rawconn_settings(&mine[i]);
+        assert_int_equal(open_as(&anon[i], NULL), 0);
+        rawconn_settings(&anon[i]);
+    }
+    rawconn *refused[] = {&extra, &anon_extra};
+    const char *who[] = {"supplier", NULL};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(open_as(refused[i], who[i]), 0);
+        rawconn_settings(refused[i]);
+        tnd_frame f;
+        int rc;
+        while ((rc = rawconn_read(refused[i], &f, T_MS, true)) == 0 &&
+               f.type != TND_FRAME_GOAWAY)
+            ;
+        assert_int_equal(rc, 0);
+        assert_int_equal(f.u.goaway.code, TND_STATUS_RESOURCE_EXHAUSTED);
+        char text[300];
+        snprintf(text, sizeof text, "%.*s", (int)f.u.goaway.message.len,
+                 (const char *)f.u.goaway.message.ptr);
+        assert_non_null(strstr(text, "max-connections-per-identity = 2"));
+        assert_true(rawconn_closed(refused[i], T_MS));
+        rawconn_close(refused[i]);
+    }
+    /* Another certificate is not affected, and the first ones still work. */
+    assert_int_equal(open_as(&other, "supplier2"), 0);
+    rawconn_settings(&other);
+    tender_test_v1_Scalars req = {.s = "still here"};
+    assert_int_equal(rawconn_unary(&other, 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&other, 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    assert_int_equal(rawconn_unary(&mine[1], 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&mine[1], 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    /* A slot given back can be taken again. */
+    rawconn_close(&mine[0]);
+    usleep(200000);
+    assert_int_equal(open_as(&mine[0], "supplier"), 0);
+    rawconn_settings(&mine[0]);
+    assert_int_equal(rawconn_unary(&mine[0], 1, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&mine[0], 1, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    for (int i = 0; i < 2; i++) {
+        rawconn_close(&mine[i]);
+        rawconn_close(&anon[i]);
+    }
+    rawconn_close(&other);
+}
+
+/* ---- stalls: uploads that stop sending, peers that stop reading ---- */
+
+static void stall_limits(tnd_config *cfg)
+{
+    cfg->stall_timeout_ms = 500;
+}
+
+static int setup_stall(void **state)
+{
+    (void)state;
+    testsvc_reset();
+    testsrv_pki(&ts);
+    testsrv_start(&ts, stall_limits, testsvc_setup);
+    return 0;
+}
+
+/* A Bids/Submit that sends its envelope and then nothing is cancelled after
+ * the stall timeout, and the upload memory it held is free again. */
+static void test_stalled_upload_cancelled(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    static uint8_t ct[200000];
+    uint8_t z[64] = {0};
+    tender_bids_v1_SealedBid bid = {.tender_id = "T-1",
+                                    .bid_id = "B-00000000000000000000000000000001",
+                                    .opening_key_fingerprint = {z, 32},
+                                    .owner_tag = {z, 32},
+                                    .enc = {z, 32},
+                                    .signature = {z, 64},
+                                    .ciphertext = {ct, sizeof ct}};
+    tender_bids_v1_SubmitBidRequest first = {.bid = &bid, .owner_nonce = {z, 32}};
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(
+        tnd_msg_encode(&tender_bids_v1_SubmitBidRequest_desc, &first, &buf, &len, NULL), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, 1, "tender.bids.v1.Bids/Submit", NULL, 0, 0), 0);
+    assert_int_equal(tnd_frame_put_message(&sb, 1, buf, len, false), 0);
+    assert_int_equal(rawconn_send(&c, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+    uint64_t t0 = mono_ms();
+    char msg[300];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_DEADLINE_EXCEEDED);
+    assert_true(mono_ms() - t0 >= 450);
+    assert_non_null(strstr(msg, "stall-timeout"));
+    assert_int_equal(ts.srv->upload_bytes, 0);
+    /* The connection itself goes on. */
+    tender_test_v1_Scalars req = {.s = "still here"};
+    assert_int_equal(rawconn_unary(&c, 3, UNARY, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    assert_int_equal(rawconn_wait_status(&c, 3, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    rawconn_close(&c);
+}
+
+/* A client that asks for a long stream and never reads: once its output has
+ * not moved for the stall timeout, the connection is closed and the handler
+ * cancelled; until then the server holds a bounded amount for it. */
+static void test_unread_output_closed(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.u32 = 100000, .i32 = 16384}; /* 1.6 GB if unbounded */
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 0), 0);
+    for (int i = 0; i < 500 && testsvc_cancelled == 0; i++)
+        usleep(10000);
+    assert_int_equal(testsvc_cancelled, 1);
+    assert_true(testsvc_produced < 100000);
+    assert_server_serves();
+    rawconn_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -953,6 +1136,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_max_connections, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_despite_pings, setup_chatty, teardown),
+        cmocka_unit_test_setup_teardown(test_connections_per_identity, setup_chatty, teardown),
+        cmocka_unit_test_setup_teardown(test_stalled_upload_cancelled, setup_stall, teardown),
+        cmocka_unit_test_setup_teardown(test_unread_output_closed, setup_stall, teardown),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }

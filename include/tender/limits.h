@@ -20,8 +20,9 @@
 #define TND_DEFAULT_MAX_COUNT 65536u                  /* elements of one repeated/map field */
 
 /* Uploads (documents, sealed bids) are held in memory until their last
- * chunk: at most this many bytes across all calls at once, so many
- * concurrent uploads cannot exhaust the server's memory. */
+ * chunk: by default at most this many bytes across all calls at once
+ * (tenderd's max-upload-memory), so many concurrent uploads cannot exhaust
+ * the server's memory. */
 #define TND_MAX_UPLOAD_MEMORY (512u * 1024u * 1024u)
 
 /* List calls decode at most this many stored records per page; a page may

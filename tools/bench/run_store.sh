@@ -120,7 +120,8 @@ stop_server
 # ---- 2. reads and proofs over a seeded database ----
 echo "seeding $TENDERS tenders in-process ..." >&2
 "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders "$TENDERS" >"$DIR/seed.txt"
-start_server "$DIR/read" warn --max-connections $((IDLE + 100))
+start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
+    --max-connections-per-identity $((IDLE + 100))
 READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
       --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 for p in 1x1 1x32; do
@@ -134,7 +135,8 @@ if [ "$LEAVES" -gt "$TENDERS" ]; then
     echo "seeding $((LEAVES - TENDERS)) more tenders (log leaves) in-process ..." >&2
     "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders $((LEAVES - TENDERS)) \
         >>"$DIR/seed.txt"
-    start_server "$DIR/read" warn --max-connections $((IDLE + 100))
+    start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
+        --max-connections-per-identity $((IDLE + 100))
     READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
           --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 fi
