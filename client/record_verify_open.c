@@ -143,14 +143,19 @@ void tnd__vcheck_opening(tnd__vrun *run)
 
 /* ---- re-decryption ----------------------------------------------------- */
 
-/* What differs between two record lines, for the message. */
+/* What differs between two record lines, for the message (in buf when it
+ * quotes the reason a bid is invalid). */
 static const char *line_difference(const tender_bids_v1_OpenedBid *want,
-                                   const tender_bids_v1_OpenedBid *got)
+                                   const tender_bids_v1_OpenedBid *got, char *buf, size_t len)
 {
     const tnd_msg_desc *money = &tender_common_v1_Money_desc;
-    if (want->valid != got->valid)
-        return want->valid ? "it opens, but the record calls it failed"
-                           : "it does not open, but the record calls it valid";
+    if (want->valid != got->valid) {
+        if (want->valid)
+            return "it opens valid, but the record calls it failed";
+        snprintf(buf, len, "the record calls it valid, but it is not: %s",
+                 want->failure ? want->failure : "?");
+        return buf;
+    }
     if (!tnd__vsame(money, want->price, got->price))
         return "the price differs";
     if (!tnd__vsame(&tender_bids_v1_OpenedBid_desc, want, got)) {
@@ -182,6 +187,10 @@ void tnd__vcheck_decryption(tnd__vrun *run)
                      "the published opening key is not the tender's opening key");
         return;
     }
+    /* The tender at its deadline: its latest version, as amendments end
+     * there (the deadline check holds every bid to that version's deadline). */
+    tnd_bid_terms terms = tnd_bid_terms_of(r->n_versions ? &r->versions[r->n_versions - 1] : NULL);
+    terms.version = (uint32_t)r->n_versions; /* counted from the events, not as it says */
     size_t line = 0;
     for (size_t i = 0; i < r->n_bids; i++) {
         const tender_bids_v1_SealedBid *b = &r->bids[i];
@@ -195,8 +204,9 @@ void tnd__vcheck_decryption(tnd__vrun *run)
         }
         tender_bids_v1_OpenedBid mine;
         const char *diff = "cannot rebuild its line (out of memory)";
-        if (tnd_bid_open_record(b, rec->opening_private_key.data, &mine) == 0)
-            diff = line_difference(&mine, &rec->bids[line]);
+        char why[600];
+        if (tnd_bid_open_record(b, rec->opening_private_key.data, &terms, &mine) == 0)
+            diff = line_difference(&mine, &rec->bids[line], why, sizeof why);
         if (!diff && (!rec->bids[line].bid_id || strcmp(rec->bids[line].bid_id, id) != 0))
             diff = "the record lists another bid in its place";
         tender_bids_v1_OpenedBid_free(&mine);

@@ -33,7 +33,7 @@ static int hash_documents(const tender_bids_v1_BidContent *c, tender_bids_v1_Ope
 }
 
 int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening_sk[32],
-                        tender_bids_v1_OpenedBid *o)
+                        const tnd_bid_terms *terms, tender_bids_v1_OpenedBid *o)
 {
     tender_bids_v1_OpenedBid_init(o);
     o->bid_id = dup_str(b->bid_id);
@@ -55,7 +55,10 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
         o->failure = strdup(why);
         return o->failure ? 0 : TND_ENOMEM;
     }
-    o->valid = true;
+    if (tnd_bid_check_terms(&c, terms, why, sizeof why) == 0)
+        o->valid = true;
+    else if (!(o->failure = strdup(why)))
+        rc = TND_ENOMEM;
     /* Move what the record publishes out of the content. */
     o->supplier_org = c.supplier_org;
     o->supplier_name = c.supplier_name;
@@ -64,7 +67,8 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
     c.supplier_org = c.supplier_name = NULL;
     c.supplier_key = (tnd_bytes){0};
     c.price = NULL;
-    rc = hash_documents(&c, o);
+    if (rc == 0)
+        rc = hash_documents(&c, o);
     tender_bids_v1_BidContent_free(&c);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* The opening: committee members submit their Shamir shares of the tender's
  * opening key after the opening time; with k distinct valid shares the
  * server rebuilds the key in memory, checks it against the tender's public
- * key, opens every bid in force, writes and logs the opening record
+ * key, opens every bid in force and judges it against the tender
+ * (tnd_bid_open_record), writes and logs the opening record
  * (publishing the key for auditors), moves the tender to `opened` and
  * wipes the key. Everything happens in one write transaction. */
 #include <openssl/crypto.h>
@@ -90,7 +91,9 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         if (members[i].len == 32)
             set_copy(&rec.share_members[rec.n_share_members++], members[i].data, 32);
     set_copy(&rec.opening_private_key, sk, 32);
-    /* Every bid in force, in key order (bid id order). */
+    /* Every bid in force, in key order (bid id order), against the tender as
+     * it stood at its deadline: amendments end there, so t is that version. */
+    const tnd_bid_terms terms = tnd_bid_terms_of(t);
     MDB_cursor *cur;
     bool oom = false;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
@@ -112,7 +115,7 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
                     oom = true;
                 else {
                     rec.bids = nb;
-                    oom = tnd_bid_open_record(&b, sk, &rec.bids[rec.n_bids++]) != 0;
+                    oom = tnd_bid_open_record(&b, sk, &terms, &rec.bids[rec.n_bids++]) != 0;
                 }
             }
             tender_bids_v1_SealedBid_free(&b);

@@ -188,6 +188,7 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = price;
     c.price->currency = strdup("KRW");
@@ -501,7 +502,7 @@ static void test_award_rules_standstill_restart(void **state)
         .bid_id = (char *)bad, .valid = true, .price = &x.price[2]};
     x.price[2] = (tender_common_v1_Money){.minor_units = 5, .currency = "KRW"};
     expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
-           "could not be opened");
+           "is not valid at the opening");
     GOOD();
     dec_out(&x, "B-ffffffffffffffffffffffffffffffff", "x");
     expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,

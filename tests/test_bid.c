@@ -195,12 +195,58 @@ static void test_envelope_example(void **state)
     free(h.data);
 }
 
+/* The tender's rules for a valid bid (tnd_bid_check_terms), as the opening
+ * and audit verify apply them: a tender's terms come from its version and
+ * estimated value; without a value there is no currency or ceiling to keep. */
+static void test_terms(void **state)
+{
+    (void)state;
+    tender_common_v1_Money value = {.minor_units = 1000, .currency = "EUR"};
+    tender_tenders_v1_TenderFields f = {.estimated_value = &value};
+    tender_tenders_v1_Tender t = {.version = 3, .fields = &f};
+    tnd_bid_terms terms = tnd_bid_terms_of(&t);
+    assert_int_equal(terms.version, 3);
+    assert_ptr_equal(terms.value, &value);
+    assert_false(terms.price_above_value);
+    tender_common_v1_Money price = {.minor_units = 1000, .currency = "EUR"};
+    tender_bids_v1_BidContent c = {.price = &price, .tender_version = 3};
+    char why[256];
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0); /* at the value */
+    price.minor_units = 1001;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "the price 1001 EUR is above the tender's value 1000 EUR");
+    f.price_above_value = true;
+    terms = tnd_bid_terms_of(&t);
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0);
+    c.tender_version = 2;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "answers version 2; the tender was at version 3 at its deadline");
+    c.tender_version = 3;
+    price.currency = NULL;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "priced in no currency; the tender is in EUR");
+    /* No estimated value: any currency, any price above zero. */
+    f.estimated_value = NULL;
+    terms = tnd_bid_terms_of(&t);
+    assert_null(terms.value);
+    price.currency = "USD";
+    price.minor_units = 5000000;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0);
+    price.minor_units = 0;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "the price 0 USD is not above zero");
+    c.price = NULL;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "no price");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_and_open),
         cmocka_unit_test(test_tampering_caught),
         cmocka_unit_test(test_envelope_example),
+        cmocka_unit_test(test_terms),
     };
     return cmocka_run_group_tests_name("bid", tests, setup, teardown);
 }

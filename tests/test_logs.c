@@ -249,6 +249,7 @@ static void seal_bid(tender_bids_v1_SealedBid *b, uint8_t nonce[32])
     assert_non_null(k);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = 123456;
     c.price->currency = strdup("KRW");

@@ -213,6 +213,7 @@ static void seal(const char *who, const char *tender_id, const uint8_t opening_p
     EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = 1000;
     c.price->currency = strdup("KRW");

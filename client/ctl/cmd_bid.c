@@ -52,6 +52,11 @@ static const char bid_usage[] =
     "  --notes TEXT         free text for the committee\n"                                         \
     "  --bids-dir DIR       the bid folder (default ~/.tender/bids)\n"                             \
     "\n"                                                                                           \
+    "The bid answers the tender's version in force now (sealed with it): after an\n"              \
+    "amendment, a bid answering an older version opens invalid; `bid replace` answers\n"          \
+    "the new one. A bid that would open invalid (a currency other than the tender's, a\n"         \
+    "price not above zero, or above the tender's value when the tender caps prices) is\n"         \
+    "sent all the same, with a warning on stderr; the opening records why it is invalid.\n"        \
     "The supplier's organisation and name are read from your certificate (--cert, subject\n"       \
     "O and CN) and sealed with the bid; the log and the server's store show neither. The\n"        \
     "receipt is verified at once: the checkpoint's signature with the log key (--log-key or\n"     \
@@ -218,8 +223,12 @@ static void content_free(tender_bids_v1_BidContent *c)
     tender_bids_v1_BidContent_free(c);
 }
 
-/* The tender's opening key, from the tender as the server has it. */
-static int opening_key(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32])
+/* The tender's opening key, from the tender as the server has it, and the
+ * version the bid answers: the one in force now (a later amendment needs a
+ * `bid replace`). A bid that would open invalid is sent, with a warning:
+ * the opening judges it (docs/SEALED.md), and the supplier may know better. */
+static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32],
+                        tender_bids_v1_BidContent *content)
 {
     tender_tenders_v1_Tender t;
     int rc = ctl_tender_get(c, tender, 0, &t);
@@ -231,6 +240,11 @@ static int opening_key(const char *cmd, tnd_client *c, const char *tender, uint8
         rc = CTL_EXIT_FAIL;
     } else {
         memcpy(pk, cm->opening_public_key.data, 32);
+        content->tender_version = t.version;
+        tnd_bid_terms terms = tnd_bid_terms_of(&t);
+        char why[256];
+        if (tnd_bid_check_terms(content, &terms, why, sizeof why) != 0)
+            ctl_err("%s: warning: this bid will open invalid: %s", cmd, why);
     }
     tender_tenders_v1_Tender_free(&t);
     return rc;
@@ -353,7 +367,7 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
     if ((rc = build_content(cmd, &bf, &content)) != 0 ||
         (rc = supplier_identity(cmd, g, &content, &key)) != 0 || (rc = audit_open(g, &a)) != 0)
         goto out;
-    if ((rc = opening_key(cmd, a.c, pos[0], opk)) != 0)
+    if ((rc = tender_terms(cmd, a.c, pos[0], opk, &content)) != 0)
         goto out_audit;
     snprintf(f.tender_id, sizeof f.tender_id, "%s", pos[0]);
     new_bid_id(f.bid_id);
