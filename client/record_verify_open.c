@@ -149,6 +149,9 @@ static const char *line_difference(const tender_bids_v1_OpenedBid *want,
                                    const tender_bids_v1_OpenedBid *got, char *buf, size_t len)
 {
     const tnd_msg_desc *money = &tender_common_v1_Money_desc;
+    /* The time of receipt first: who bid and what is valid are judged at it. */
+    if (tnd__vms(want->received) != tnd__vms(got->received))
+        return "the time of receipt differs";
     if (want->valid != got->valid) {
         if (want->valid)
             return "it opens valid, but the record calls it failed";
@@ -159,8 +162,6 @@ static const char *line_difference(const tender_bids_v1_OpenedBid *want,
     if (!tnd__vsame(money, want->price, got->price))
         return "the price differs";
     if (!tnd__vsame(&tender_bids_v1_OpenedBid_desc, want, got)) {
-        if (tnd__vms(want->received) != tnd__vms(got->received))
-            return "the time of receipt differs";
         if (want->envelope_hash.len != got->envelope_hash.len ||
             (want->envelope_hash.len &&
              memcmp(want->envelope_hash.data, got->envelope_hash.data, want->envelope_hash.len)))
@@ -191,6 +192,7 @@ void tnd__vcheck_decryption(tnd__vrun *run)
      * there (the deadline check holds every bid to that version's deadline). */
     tnd_bid_terms terms = tnd_bid_terms_of(r->n_versions ? &r->versions[r->n_versions - 1] : NULL);
     terms.version = (uint32_t)r->n_versions; /* counted from the events, not as it says */
+    terms.trust = r->trust;
     size_t line = 0;
     for (size_t i = 0; i < r->n_bids; i++) {
         const tender_bids_v1_SealedBid *b = &r->bids[i];

@@ -93,7 +93,17 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
     set_copy(&rec.opening_private_key, sk, 32);
     /* Every bid in force, in key order (bid id order), against the tender as
      * it stood at its deadline: amendments end there, so t is that version. */
-    const tnd_bid_terms terms = tnd_bid_terms_of(t);
+    tnd_bid_terms terms = tnd_bid_terms_of(t);
+    /* Who bid is checked against the CA and revocation list tenderd has now. */
+    tnd_bid_trust trust = {0};
+    char err[300];
+    const tnd_config *cfg = &op->srv->cfg;
+    if (tnd_bid_trust_load(&trust, cfg->ca, cfg->crl, err, sizeof err) != 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE,
+                          "cannot open the bids: %s; fix it and give the share again", err);
+        goto out;
+    }
+    terms.trust = &trust;
     MDB_cursor *cur;
     bool oom = false;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
@@ -122,6 +132,7 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         }
         mdb_cursor_close(cur);
     }
+    tnd_bid_trust_free(&trust);
     if (oom) {
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         goto out;

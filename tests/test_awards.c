@@ -202,6 +202,7 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     c.documents[0].content.len = strlen(MARKER " document");
     new_bid_id(id);
     tender_bids_v1_SealedBid_init(b);
+    assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
     if (tamper) {
         b->ciphertext.data[3] ^= 1;

@@ -22,6 +22,7 @@
 #include "tender/audit.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"
+#include "tender/verify.h"
 #include "testsrv.h"
 
 #define B(name) "tender.bids.v1.Bids/" #name
@@ -167,6 +168,8 @@ static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
 /* What the next sealed bid says besides its price (test_validity_rules). */
 static uint32_t seal_version = 1;
 static const char *seal_currency = "KRW"; /* NULL: no price at all */
+static const char *seal_cert_of;          /* NULL: the bidder's certificate; "": none */
+static const char *seal_org;              /* NULL: the bidder's name as its organisation */
 
 static void new_bid_id(char out[40])
 {
@@ -193,7 +196,7 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     }
     c.tender_version = seal_version;
     c.notes = strdup(MARKER);
-    c.supplier_org = strdup(who);
+    c.supplier_org = strdup(seal_org ? seal_org : who);
     c.supplier_name = strdup(who);
     c.n_documents = 1;
     c.documents = calloc(1, sizeof *c.documents);
@@ -202,6 +205,10 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     c.documents[0].content.len = strlen(MARKER " document");
     new_bid_id(id);
     tender_bids_v1_SealedBid_init(b);
+    if (seal_cert_of && *seal_cert_of)
+        assert_int_equal(testsrv_seal_certs(&ts, seal_cert_of, &c), 0);
+    else if (!seal_cert_of)
+        assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
     if (tamper) {
         b->ciphertext.data[3] ^= 1;
@@ -511,7 +518,7 @@ static void test_sealed_bid_flow(void **state)
         if (strcmp(o->bid_id, id1) == 0) {
             assert_true(o->valid);
             assert_int_equal(o->price->minor_units, 100000);
-            assert_string_equal(o->supplier_org, "supplier");
+            assert_string_equal(o->supplier_org, "Acme Construction"); /* its certificate's */
             assert_int_equal(o->n_documents, 1);
             seen |= 1;
         } else if (strcmp(o->bid_id, id2b) == 0) {
@@ -754,7 +761,7 @@ static void test_validity_rules(void **state)
             assert_string_equal(o->failure, want[i]);
         }
         /* It opened: the record still says who bid and what. */
-        assert_string_equal(o->supplier_org, "supplier");
+        assert_string_equal(o->supplier_org, "Acme Construction");
         assert_int_equal(o->supplier_key.len, 32);
         assert_int_equal(o->n_documents, 1);
     }
@@ -770,6 +777,112 @@ static void test_validity_rules(void **state)
     assert_true(line_of(&rec, id[ABOVE])->valid);
     tender_bids_v1_OpeningRecord_free(&rec);
 
+    conn *cs[] = {&off, &sup, &aud, &anon};
+    for (size_t i = 0; i < 4; i++)
+        rawconn_close(&cs[i]->rc);
+}
+
+/* The result and detail of the decryption check of an audit. */
+typedef struct decryption_seen {
+    tnd_check_result result;
+    char detail[600];
+} decryption_seen;
+
+static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
+{
+    decryption_seen *d = ctx;
+    if (strcmp(check, "decryption") == 0) {
+        d->result = result;
+        snprintf(d->detail, sizeof d->detail, "%s", detail);
+    }
+}
+
+/* libtender's audit of the tender, as tenderctl audit verify runs it: the
+ * decryption check with the CA as trust (or none). */
+static decryption_seen audit_decryption(conn *anon, bool with_ca)
+{
+    tender_log_v1_VerifierKey vk;
+    tender_log_v1_VerifierKey_init(&vk);
+    tender_common_v1_Empty e = {0};
+    assert_int_equal(call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                          &tender_log_v1_VerifierKey_desc, &vk),
+                     0);
+    tnd_note_verifier v;
+    assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
+    tender_log_v1_VerifierKey_free(&vk);
+    char server[64], ca[700], err[512] = "";
+    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    o.server = server;
+    o.ca_file = testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    tnd_client *c = NULL;
+    if (tnd_client_open(&o, &c, err, sizeof err) != 0)
+        fail_msg("tnd_client_open: %s", err);
+    tnd_tender_record r;
+    tnd_status_info st;
+    assert_int_equal(tnd_tender_record_fetch(c, tender_id, NULL, &r, &st), 0);
+    tnd_bid_trust trust = {0};
+    assert_int_equal(tnd_bid_trust_load(&trust, ca, NULL, err, sizeof err), 0);
+    r.trust = with_ca ? &trust : NULL;
+    decryption_seen d = {.result = TND_CHECK_SKIPPED};
+    (void)tnd_tender_record_verify(&r, &v, NULL, on_check, &d);
+    tnd_bid_trust_free(&trust);
+    tnd_tender_record_free(&r);
+    tnd_client_free(c);
+    return d;
+}
+
+/* Who bid is what its certificate says (docs/SEALED.md): a bid claiming
+ * another organisation opens under its certificate's; a bid whose
+ * certificate is not its signing key's, or without one, opens invalid. */
+static void test_who_bid(void **state)
+{
+    (void)state;
+    conn off, sup, aud, anon;
+    connect_as(&off, "officer");
+    connect_as(&sup, "supplier");
+    connect_as(&aud, "auditor");
+    connect_as(&anon, NULL);
+    create_tender(&off, 2500, 3000, -1, false);
+    char claims[40], other_cert[40], no_cert[40], officer_cert[40];
+    seal_org = "Globex Ltd"; /* supplier2's organisation */
+    bid_as(&sup, 1000, claims);
+    seal_org = NULL;
+    seal_cert_of = "supplier2";
+    bid_as(&sup, 1000, other_cert);
+    seal_cert_of = "";
+    bid_as(&sup, 1000, no_cert);
+    seal_cert_of = "officer";
+    bid_as(&sup, 1000, officer_cert);
+    seal_cert_of = NULL;
+    tender_bids_v1_OpeningRecord rec;
+    open_and_fetch(&off, &aud, &anon, &rec);
+    const tender_bids_v1_OpenedBid *o = line_of(&rec, claims);
+    assert_true(o->valid);
+    assert_string_equal(o->supplier_org, "Acme Construction");
+    assert_string_equal(o->supplier_name, "supplier");
+    o = line_of(&rec, other_cert);
+    assert_false(o->valid);
+    assert_string_equal(o->failure,
+                        "the bid is signed with a key that is not its certificate's "
+                        "(CN=supplier2)");
+    assert_null(o->supplier_org); /* nobody is named on an unproven claim */
+    o = line_of(&rec, no_cert);
+    assert_false(o->valid);
+    assert_string_equal(o->failure, "carries no certificate");
+    o = line_of(&rec, officer_cert);
+    assert_false(o->valid);
+    assert_string_equal(o->failure, "the certificate is an officer's, not a supplier's");
+    tender_bids_v1_OpeningRecord_free(&rec);
+    /* An auditor with the CA rebuilds the same lines; without it, the claims
+     * inside the bids would stand, and the record differs. */
+    decryption_seen d = audit_decryption(&anon, true);
+    if (d.result != TND_CHECK_OK)
+        fail_msg("decryption with the CA: %s", d.detail);
+    d = audit_decryption(&anon, false);
+    assert_int_equal(d.result, TND_CHECK_FAILED);
+    assert_non_null(strstr(d.detail, "does not give the opening record"));
     conn *cs[] = {&off, &sup, &aud, &anon};
     for (size_t i = 0; i < 4; i++)
         rawconn_close(&cs[i]->rc);
@@ -795,6 +908,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sealed_bid_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validity_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_who_bid, setup, teardown),
     };
     return cmocka_run_group_tests_name("bids", tests, NULL, NULL);
 }

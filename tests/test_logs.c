@@ -262,6 +262,7 @@ static void seal_bid(tender_bids_v1_SealedBid *b, uint8_t nonce[32])
     for (int i = 0; i < 16; i++)
         snprintf(id + 2 + 2 * i, 3, "%02x", r[i]);
     tender_bids_v1_SealedBid_init(b);
+    assert_int_equal(testsrv_seal_certs(&ts, "supplier", &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender_id, id, opening_pk, k, NULL, b, nonce), 0);
     tender_bids_v1_BidContent_free(&c);
     EVP_PKEY_free(k);

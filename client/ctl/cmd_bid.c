@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -57,10 +58,12 @@ static const char bid_usage[] =
     "the new one. A bid that would open invalid (a currency other than the tender's, a\n"         \
     "price not above zero, or above the tender's value when the tender caps prices) is\n"         \
     "sent all the same, with a warning on stderr; the opening records why it is invalid.\n"        \
-    "The supplier's organisation and name are read from your certificate (--cert, subject\n"       \
-    "O and CN) and sealed with the bid; the log and the server's store show neither. The\n"        \
-    "receipt is verified at once: the checkpoint's signature with the log key (--log-key or\n"     \
-    "TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"         \
+    "Your certificate and any intermediates in the --cert file are sealed with the bid: at\n"     \
+    "the opening the bidder is the certificate's organisation and name (subject O and CN),\n"    \
+    "checked against tenderd's CA at the time of receipt; the log and the server's store\n"      \
+    "show neither before the opening.\n"                                                         \
+    "The receipt is verified at once: the checkpoint's signature with the log key (--log-key\n"  \
+    "or TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"     \
     "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"     \
     "of the envelope sent. Prints the bid id, then \"receipt verified\". --json prints\n"          \
     "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"            \
@@ -115,6 +118,46 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Seal the certificate file's certificates (the supplier's, then any
+ * intermediates) into c, DER: the opening checks who bid with them. */
+static int seal_certificates(const char *cmd, const char *file, tender_bids_v1_BidContent *c)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        ctl_err("%s: cannot read %s", cmd, file);
+        return CTL_EXIT_FAIL;
+    }
+    int rc = 0;
+    for (X509 *x; rc == 0 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL;) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(x, &der);
+        X509_free(x);
+        tnd_bytes *nb = n > 0 && c->n_certificates < 8
+                            ? realloc(c->certificates, (c->n_certificates + 1) * sizeof *nb)
+                            : NULL;
+        if (!nb) {
+            OPENSSL_free(der);
+            ctl_err("%s: %s: more than 8 certificates, or one that cannot be encoded", cmd,
+                    file);
+            rc = CTL_EXIT_FAIL;
+            break;
+        }
+        c->certificates = nb;
+        uint8_t *copy = malloc((size_t)n);
+        if (!copy) {
+            OPENSSL_free(der);
+            rc = oom();
+            break;
+        }
+        memcpy(copy, der, (size_t)n);
+        OPENSSL_free(der);
+        c->certificates[c->n_certificates++] = (tnd_bytes){copy, (size_t)n};
+    }
+    fclose(f);
+    ERR_clear_error();
+    return rc;
+}
+
 /* Read the supplier's certificate and key: the subject into c, the key into
  * *key (Ed25519, matching the certificate). */
 static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v1_BidContent *c,
@@ -149,6 +192,8 @@ static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v
         X509_NAME_get_text_by_NID(nm, NID_commonName, cn, sizeof cn);
         if (!(c->supplier_org = strdup(org)) || !(c->supplier_name = strdup(cn)))
             rc = oom();
+        else
+            rc = seal_certificates(cmd, g->cert, c);
     }
     X509_free(x);
     if (rc == 0)

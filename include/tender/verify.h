@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "tender/audit.h"
+#include "tender/bid.h"
 #include "tender/client.h"
 #include "tender_schema.h"
 
@@ -57,6 +58,11 @@ typedef struct tnd_tender_record {
     tender_bids_v1_OpeningRecord opening;
     bool has_award;                      /* the latest award decision */
     tender_awards_v1_Award award;
+    /* Set by the caller before verify (fetch leaves it NULL): the CA that
+     * issued the suppliers' certificates, and the revocation lists known.
+     * The decryption check then checks who bid as the opening did
+     * (tnd_bid_check_certificate); NULL: who bid is what the bid says. */
+    const tnd_bid_trust *trust;
 } tnd_tender_record;
 
 /** Fetch the public record of tender_id with blocking calls on c. When
