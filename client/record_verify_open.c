@@ -153,19 +153,25 @@ void tnd__vcheck_opening(tnd__vrun *run)
 
 /* ---- re-decryption ----------------------------------------------------- */
 
-/* What differs between two record lines, for the message. */
+/* What differs between two record lines, for the message (in buf when it
+ * quotes the reason a bid is invalid). */
 static const char *line_difference(const tender_bids_v1_OpenedBid *want,
-                                   const tender_bids_v1_OpenedBid *got)
+                                   const tender_bids_v1_OpenedBid *got, char *buf, size_t len)
 {
     const tnd_msg_desc *money = &tender_common_v1_Money_desc;
-    if (want->valid != got->valid)
-        return want->valid ? "it opens, but the record calls it failed"
-                           : "it does not open, but the record calls it valid";
+    /* The time of receipt first: who bid and what is valid are judged at it. */
+    if (tnd__vms(want->received) != tnd__vms(got->received))
+        return "the time of receipt differs";
+    if (want->valid != got->valid) {
+        if (want->valid)
+            return "it opens valid, but the record calls it failed";
+        snprintf(buf, len, "the record calls it valid, but it is not: %s",
+                 want->failure ? want->failure : "?");
+        return buf;
+    }
     if (!tnd__vsame(money, want->price, got->price))
         return "the price differs";
     if (!tnd__vsame(&tender_bids_v1_OpenedBid_desc, want, got)) {
-        if (tnd__vms(want->received) != tnd__vms(got->received))
-            return "the time of receipt differs";
         if (want->envelope_hash.len != got->envelope_hash.len ||
             (want->envelope_hash.len &&
              memcmp(want->envelope_hash.data, got->envelope_hash.data, want->envelope_hash.len)))
@@ -192,6 +198,11 @@ void tnd__vcheck_decryption(tnd__vrun *run)
                      "the published opening key is not the tender's opening key");
         return;
     }
+    /* The tender at its deadline: its latest version, as amendments end
+     * there (the deadline check holds every bid to that version's deadline). */
+    tnd_bid_terms terms = tnd_bid_terms_of(r->n_versions ? &r->versions[r->n_versions - 1] : NULL);
+    terms.version = (uint32_t)r->n_versions; /* counted from the events, not as it says */
+    terms.trust = r->trust;
     size_t line = 0;
     for (size_t i = 0; i < r->n_bids; i++) {
         const tender_bids_v1_SealedBid *b = &r->bids[i];
@@ -205,8 +216,9 @@ void tnd__vcheck_decryption(tnd__vrun *run)
         }
         tender_bids_v1_OpenedBid mine;
         const char *diff = "cannot rebuild its line (out of memory)";
-        if (tnd_bid_open_record(b, rec->opening_private_key.data, &mine) == 0)
-            diff = line_difference(&mine, &rec->bids[line]);
+        char why[600];
+        if (tnd_bid_open_record(b, rec->opening_private_key.data, &terms, &mine) == 0)
+            diff = line_difference(&mine, &rec->bids[line], why, sizeof why);
         if (!diff && (!rec->bids[line].bid_id || strcmp(rec->bids[line].bid_id, id) != 0))
             diff = "the record lists another bid in its place";
         tender_bids_v1_OpenedBid_free(&mine);

@@ -103,7 +103,7 @@ static int check_evaluations(check *c)
         }
         if (!o->valid)
             return BAD(PRE,
-                       "bid %s could not be opened (%s); it cannot be valid: disqualify "
+                       "bid %s is not valid at the opening (%s); it cannot be valid: disqualify "
                        "it with a reason",
                        e->bid_id, o->failure ? o->failure : "no detail");
         if (!e->price)

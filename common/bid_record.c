@@ -32,8 +32,24 @@ static int hash_documents(const tender_bids_v1_BidContent *c, tender_bids_v1_Ope
     return 0;
 }
 
+/* Who bid is what the sealed certificate says: its subject replaces what the
+ * bid says, or, when the certificate does not check out, nobody is named. */
+static int who_bid(const tender_bids_v1_SealedBid *b, tender_bids_v1_BidContent *c,
+                   const tnd_bid_trust *trust, char *why, size_t len)
+{
+    char org[128], name[128];
+    int64_t at = b->received ? b->received->seconds * 1000 + b->received->nanos / 1000000 : 0;
+    int rc = tnd_bid_check_certificate(c, trust, at, org, name, why, len);
+    free(c->supplier_org);
+    free(c->supplier_name);
+    c->supplier_org = c->supplier_name = NULL;
+    if (rc == 0 && (!(c->supplier_org = strdup(org)) || !(c->supplier_name = strdup(name))))
+        return TND_ENOMEM;
+    return rc;
+}
+
 int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening_sk[32],
-                        tender_bids_v1_OpenedBid *o)
+                        const tnd_bid_terms *terms, tender_bids_v1_OpenedBid *o)
 {
     tender_bids_v1_OpenedBid_init(o);
     o->bid_id = dup_str(b->bid_id);
@@ -55,7 +71,16 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
         o->failure = strdup(why);
         return o->failure ? 0 : TND_ENOMEM;
     }
-    o->valid = true;
+    if (terms->trust && (rc = who_bid(b, &c, terms->trust, why, sizeof why)) != 0) {
+        if (rc == TND_EINVAL && (o->failure = strdup(why)))
+            rc = 0;
+        else
+            rc = TND_ENOMEM;
+    } else if (tnd_bid_check_terms(&c, terms, why, sizeof why) == 0) {
+        o->valid = true;
+    } else if (!(o->failure = strdup(why))) {
+        rc = TND_ENOMEM;
+    }
     /* Move what the record publishes out of the content. */
     o->supplier_org = c.supplier_org;
     o->supplier_name = c.supplier_name;
@@ -64,7 +89,8 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
     c.supplier_org = c.supplier_name = NULL;
     c.supplier_key = (tnd_bytes){0};
     c.price = NULL;
-    rc = hash_documents(&c, o);
+    if (rc == 0)
+        rc = hash_documents(&c, o);
     tender_bids_v1_BidContent_free(&c);
     return rc;
 }

@@ -432,6 +432,12 @@ int tnd_tls_peer_identity_ex(SSL *ssl, tnd_peer_identity *out, char *err, size_t
                       X509_verify_cert_error_string(vr));
         return TND_ETLS;
     }
+    return tnd_tls_cert_identity(cert, out, err, err_len);
+}
+
+int tnd_tls_cert_identity(X509 *cert, tnd_peer_identity *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
     int rc = read_subject(cert, NID_commonName, "CN", out->name, sizeof out->name, err, err_len);
     if (rc == 0)
         rc = read_subject(cert, NID_organizationName, "O", out->org, sizeof out->org, err, err_len);

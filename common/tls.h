@@ -126,6 +126,13 @@ TND_MUST_CHECK int tnd_tls_peer_identity(SSL *ssl, tnd_peer_identity *out);
 TND_MUST_CHECK int tnd_tls_peer_identity_ex(SSL *ssl, tnd_peer_identity *out, char *err,
                                             size_t err_len);
 
+/** Who a certificate names (CN, O, role, Ed25519 key), by the rules of
+ * tnd_tls_peer_identity, without checking that it verifies: the caller has
+ * (the handshake, or a sealed bid's certificate check). 0 or TND_EINVAL
+ * with the reason in err. */
+TND_MUST_CHECK int tnd_tls_cert_identity(X509 *cert, tnd_peer_identity *out, char *err,
+                                         size_t err_len);
+
 /** Format a message into err, followed by ": " and the reasons in OpenSSL's
  * error queue (system errors as strerror text), and clear the queue. Shared
  * with the PKI code. err may be NULL (the queue is still cleared). */

@@ -1,7 +1,8 @@
 /* The opening: committee members submit their Shamir shares of the tender's
  * opening key after the opening time; with k distinct valid shares the
  * server rebuilds the key in memory, checks it against the tender's public
- * key, opens every bid in force, writes and logs the opening record
+ * key, opens every bid in force and judges it against the tender
+ * (tnd_bid_open_record), writes and logs the opening record
  * (publishing the key for auditors), moves the tender to `opened` and
  * wipes the key. Everything happens in one write transaction. */
 #include <openssl/crypto.h>
@@ -100,7 +101,19 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         if (members[i].len == 32)
             set_copy(&rec.share_members[rec.n_share_members++], members[i].data, 32);
     set_copy(&rec.opening_private_key, sk, 32);
-    /* Every bid in force, in key order (bid id order). */
+    /* Every bid in force, in key order (bid id order), against the tender as
+     * it stood at its deadline: amendments end there, so t is that version. */
+    tnd_bid_terms terms = tnd_bid_terms_of(t);
+    /* Who bid is checked against the CA and revocation list tenderd has now. */
+    tnd_bid_trust trust = {0};
+    char err[300];
+    const tnd_config *cfg = &op->srv->cfg;
+    if (tnd_bid_trust_load(&trust, cfg->ca, cfg->crl, err, sizeof err) != 0) {
+        st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE,
+                          "cannot open the bids: %s; fix it and give the share again", err);
+        goto out;
+    }
+    terms.trust = &trust;
     MDB_cursor *cur;
     bool oom = false;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
@@ -122,13 +135,14 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
                     oom = true;
                 else {
                     rec.bids = nb;
-                    oom = tnd_bid_open_record(&b, sk, &rec.bids[rec.n_bids++]) != 0;
+                    oom = tnd_bid_open_record(&b, sk, &terms, &rec.bids[rec.n_bids++]) != 0;
                 }
             }
             tender_bids_v1_SealedBid_free(&b);
         }
         mdb_cursor_close(cur);
     }
+    tnd_bid_trust_free(&trust);
     if (oom) {
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         goto out;

@@ -27,11 +27,11 @@
 #include "tender/error.h"
 #include "tender_schema.h"
 
-/* The on-disk format; a database with another one is refused at open.
- * 2: question events hash the question without its asker (docs/LOG.md),
- * and the opening_keys table holds each tender's opening key; format 1
- * hashed the asker too, which no auditor could check. */
-#define TND_STORE_FORMAT 2
+/* The on-disk format; a database with another one is refused at open
+ * (docs/STORE.md lists what each changed). 2: question events hash the
+ * question without its asker, and the opening_keys table; 3: bids seal the
+ * tender version they answer, and the opening judges them against the tender. */
+#define TND_STORE_FORMAT 3
 
 /* Named databases. Keys are documented next to each; integers in keys are
  * big-endian so that LMDB's byte order is numeric order. */
@@ -88,12 +88,13 @@ typedef void (*tnd_write_done_fn)(void *arg, int status, const char *message);
 typedef int (*tnd_batch_hook_fn)(tnd_wtx *batch, void *arg);
 
 /** Open (or create) the store in opts->dir (created 0700 if missing; its
- * parent must exist). Checks the format version (a newer one is refused:
- * "database in DIR has format 2; this tenderd reads format 1: upgrade
- * tenderd"), clears stale reader slots (mdb_reader_check) and starts the
- * writer thread, which reports to loop through a uv_async_t.
+ * parent must exist). Checks the format version (another one is refused:
+ * "database in DIR has format N; this tenderd reads format M: upgrade
+ * tenderd", or for an older one, "an older tenderd wrote it ..."), clears
+ * stale reader slots (mdb_reader_check) and starts the writer thread, which
+ * reports to loop through a uv_async_t.
  * Call on the loop thread. Returns 0, or a negative code (TND_EINVAL bad
- * options, TND_EIO cannot create or open, TND_ERANGE newer or unknown
+ * options, TND_EIO cannot create or open, TND_ERANGE another
  * format, TND_EMALFORMED damaged META, TND_ENOMEM) with a message in err. */
 int tnd_store_open(uv_loop_t *loop, const tnd_store_opts *opts, tnd_store **out, char *err,
                    size_t err_len);

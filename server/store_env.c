@@ -64,10 +64,9 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
             snprintf(err, err_len, "database in %s has format %u; this tenderd reads format %u: %s",
                      s->dir, format, TND_STORE_FORMAT,
                      format > TND_STORE_FORMAT ? "upgrade tenderd"
-                     : format == 1
-                         ? "an older tenderd wrote it (question events changed, see "
-                           "docs/STORE.md); keep serving it with that tenderd"
-                         : "it is not a tenderd database");
+                     : format >= 1 ? "an older tenderd wrote it (docs/STORE.md, \"Format\", "
+                                     "says what changed); keep serving it with that tenderd"
+                                   : "it is not a tenderd database");
             ret = TND_ERANGE;
             goto abort_txn;
         }

@@ -3,6 +3,7 @@
 
 usage: ocds_validate.py PACKAGE [--ocds DIR] [--no-bids] [--opening TIME]
                         [--tags T1,T2,...] [--bids AMOUNT:CURRENCY,...]
+                        [--disqualified N]
                         [--awards STATUS,...] [--award-criteria CODE]
 
 - the package against release-package-schema-1.1.5.json (its release
@@ -16,6 +17,9 @@ usage: ocds_validate.py PACKAGE [--ocds DIR] [--no-bids] [--opening TIME]
   T1+T2);
 - --bids: the first release with bids lists exactly these bid values
   (any order), each bid "valid", and the statistics count them;
+- --disqualified N: with --bids, the first release with bids also lists N
+  bids with status "disqualified", without value or tenderers, and the
+  statistics count them (disqualifiedBids, and in bids);
 - --awards: the last release's awards have these statuses, in order;
 - --award-criteria: every release's tender.awardCriteria is CODE, from the
   awardCriteria codelist;
@@ -109,6 +113,7 @@ def main():
     ap.add_argument("--opening")
     ap.add_argument("--tags")
     ap.add_argument("--bids")
+    ap.add_argument("--disqualified", type=int, default=0)
     ap.add_argument("--awards")
     ap.add_argument("--award-criteria")
     a = ap.parse_args()
@@ -181,11 +186,20 @@ def main():
                          for d in details if "value" in d)
             if got != want:
                 errors.append("bid values %s, expected %s" % (got, want))
-            if any(d.get("status") != "valid" for d in details):
-                errors.append("a bid is not valid: %s" % details)
+            valid = [d for d in details if d.get("status") == "valid"]
+            dq = [d for d in details if d.get("status") == "disqualified"]
+            if len(valid) != len(want) or len(dq) != a.disqualified or \
+                    len(valid) + len(dq) != len(details):
+                errors.append("expected %d valid and %d disqualified bids: %s" %
+                              (len(want), a.disqualified, details))
+            if any("value" in d or "tenderers" in d for d in dq):
+                errors.append("a disqualified bid has a value or tenderers: %s" % dq)
             stats = {s["measure"]: s["value"] for s in bids.get("statistics", [])}
-            if stats.get("bids") != len(want) or stats.get("validBids") != len(want):
-                errors.append("statistics %s, expected %d bids" % (stats, len(want)))
+            if stats.get("bids") != len(want) + a.disqualified or \
+                    stats.get("validBids") != len(want) or \
+                    stats.get("disqualifiedBids", 0) != a.disqualified:
+                errors.append("statistics %s, expected %d valid and %d disqualified bids" %
+                              (stats, len(want), a.disqualified))
 
     errors += check_awards(releases, a)
 

@@ -90,7 +90,7 @@ static void test_lowest_price(void **state)
     refused(&x, TND_STATUS_FAILED_PRECONDITION, "skips opened bid C");
     good(&x);
     x.ev[2] = (tender_awards_v1_BidEvaluation){.bid_id = "C", .valid = true, .price = &x.price[0]};
-    refused(&x, TND_STATUS_FAILED_PRECONDITION, "bid C could not be opened (does not decrypt)");
+    refused(&x, TND_STATUS_FAILED_PRECONDITION, "bid C is not valid at the opening (does not decrypt)");
     good(&x);
     x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "A", .reason = "twice"};
     refused(&x, TND_STATUS_INVALID_ARGUMENT, "bid A is evaluated twice");

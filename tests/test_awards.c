@@ -188,6 +188,7 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = price;
     c.price->currency = strdup("KRW");
@@ -201,6 +202,7 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     c.documents[0].content.len = strlen(MARKER " document");
     new_bid_id(id);
     tender_bids_v1_SealedBid_init(b);
+    assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
     if (tamper) {
         b->ciphertext.data[3] ^= 1;
@@ -501,7 +503,7 @@ static void test_award_rules_standstill_restart(void **state)
         .bid_id = (char *)bad, .valid = true, .price = &x.price[2]};
     x.price[2] = (tender_common_v1_Money){.minor_units = 5, .currency = "KRW"};
     expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
-           "could not be opened");
+           "is not valid at the opening");
     GOOD();
     dec_out(&x, "B-ffffffffffffffffffffffffffffffff", "x");
     expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,

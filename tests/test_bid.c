@@ -8,12 +8,17 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tender/bid.h"
+#include "tender/pki.h"
 #include "tender/sealed.h"
+#include "testsrv.h"
 
 /* docs/SEALED.md, the worked example */
 #define EXAMPLE_OWNER_TAG "534712c454444ab6dcbb87b61020dddbe754cbc5799ca2d2312e1c69af961887"
@@ -195,12 +200,141 @@ static void test_envelope_example(void **state)
     free(h.data);
 }
 
+/* The tender's rules for a valid bid (tnd_bid_check_terms), as the opening
+ * and audit verify apply them: a tender's terms come from its version and
+ * estimated value; without a value there is no currency or ceiling to keep. */
+static void test_terms(void **state)
+{
+    (void)state;
+    tender_common_v1_Money value = {.minor_units = 1000, .currency = "EUR"};
+    tender_tenders_v1_TenderFields f = {.estimated_value = &value};
+    tender_tenders_v1_Tender t = {.version = 3, .fields = &f};
+    tnd_bid_terms terms = tnd_bid_terms_of(&t);
+    assert_int_equal(terms.version, 3);
+    assert_ptr_equal(terms.value, &value);
+    assert_false(terms.price_above_value);
+    tender_common_v1_Money price = {.minor_units = 1000, .currency = "EUR"};
+    tender_bids_v1_BidContent c = {.price = &price, .tender_version = 3};
+    char why[256];
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0); /* at the value */
+    price.minor_units = 1001;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "the price 1001 EUR is above the tender's value 1000 EUR");
+    f.price_above_value = true;
+    terms = tnd_bid_terms_of(&t);
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0);
+    c.tender_version = 2;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "answers version 2; the tender was at version 3 at its deadline");
+    c.tender_version = 3;
+    price.currency = NULL;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "priced in no currency; the tender is in EUR");
+    /* No estimated value: any currency, any price above zero. */
+    f.estimated_value = NULL;
+    terms = tnd_bid_terms_of(&t);
+    assert_null(terms.value);
+    price.currency = "USD";
+    price.minor_units = 5000000;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0);
+    price.minor_units = 0;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "the price 0 USD is not above zero");
+    c.price = NULL;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "no price");
+}
+
+/* Load dir/NAME.crt (DER) and its key into c, as a sealed bid carries them. */
+static void certified(const char *dir, const char *name, tender_bids_v1_BidContent *c)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s.crt", dir, name);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(x);
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    assert_true(n > 0);
+    c->certificates = calloc(1, sizeof *c->certificates);
+    c->certificates[0].data = malloc((size_t)n);
+    memcpy(c->certificates[0].data, der, (size_t)n);
+    c->certificates[0].len = (size_t)n;
+    c->n_certificates = 1;
+    OPENSSL_free(der);
+    size_t kl = 32;
+    c->supplier_key.data = malloc(32);
+    c->supplier_key.len = 32;
+    assert_int_equal(EVP_PKEY_get_raw_public_key(X509_get0_pubkey(x), c->supplier_key.data, &kl),
+                     1);
+    X509_free(x);
+}
+
+/* Who bid: the certificate's subject, against the CA at the time of receipt
+ * and the revocations known then. */
+static void test_certificate(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/tnd_bidcert_XXXXXX", pki[300], other[300], ca[320], crl[320], err[300],
+         org[128], name[128], why[300];
+    assert_non_null(mkdtemp(tmp));
+    snprintf(pki, sizeof pki, "%s/pki", tmp);
+    snprintf(other, sizeof other, "%s/other", tmp);
+    assert_int_equal(tnd_pki_init(pki, err, sizeof err), 0);
+    assert_int_equal(tnd_pki_init(other, err, sizeof err), 0);
+    /* Valid from an hour ago; revoked now. */
+    assert_int_equal(tnd_pki_issue_ex(pki, "bidder", "supplier", "Bidder Ltd", -3600, 86400, err,
+                                      sizeof err),
+                     0);
+    snprintf(ca, sizeof ca, "%s/ca.crt", pki);
+    snprintf(crl, sizeof crl, "%s/ca.crl", pki);
+    int64_t now = (int64_t)time(NULL) * 1000;
+    tnd_bid_trust t = {0};
+    assert_int_equal(tnd_bid_trust_load(&t, ca, NULL, err, sizeof err), 0);
+    tender_bids_v1_BidContent c;
+    tender_bids_v1_BidContent_init(&c);
+    certified(pki, "bidder", &c);
+    assert_int_equal(tnd_bid_check_certificate(&c, &t, now, org, name, why, sizeof why), 0);
+    assert_string_equal(org, "Bidder Ltd");
+    assert_string_equal(name, "bidder");
+    /* Received before the certificate was valid. */
+    assert_int_equal(tnd_bid_check_certificate(&c, &t, now - 7200 * 1000, org, name, why,
+                                               sizeof why),
+                     TND_EINVAL);
+    assert_string_equal(why, "the certificate (CN=bidder) does not verify against the CA at the "
+                             "time of receipt: certificate is not yet valid");
+    tnd_bid_trust_free(&t);
+    /* Revoked now: a bid received before stands, one received after does not. */
+    sleep(1); /* the revocation is dated after the check below */
+    assert_int_equal(tnd_pki_revoke(pki, "bidder", err, sizeof err), 0);
+    assert_int_equal(tnd_bid_trust_load(&t, ca, crl, err, sizeof err), 0);
+    assert_int_equal(tnd_bid_check_certificate(&c, &t, now, org, name, why, sizeof why), 0);
+    assert_int_equal(tnd_bid_check_certificate(&c, &t, now + 60000, org, name, why, sizeof why),
+                     TND_EINVAL);
+    assert_non_null(strstr(why, "the certificate (CN=bidder) was revoked at "));
+    assert_non_null(strstr(why, ", before the bid was received"));
+    tnd_bid_trust_free(&t);
+    /* Another CA's trust. */
+    snprintf(ca, sizeof ca, "%s/ca.crt", other);
+    assert_int_equal(tnd_bid_trust_load(&t, ca, NULL, err, sizeof err), 0);
+    assert_int_equal(tnd_bid_check_certificate(&c, &t, now, org, name, why, sizeof why),
+                     TND_EINVAL);
+    assert_non_null(strstr(why, "does not verify against the CA at the time of receipt"));
+    tnd_bid_trust_free(&t);
+    tender_bids_v1_BidContent_free(&c);
+    test_rmtree(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_and_open),
         cmocka_unit_test(test_tampering_caught),
         cmocka_unit_test(test_envelope_example),
+        cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_certificate),
     };
     return cmocka_run_group_tests_name("bid", tests, setup, teardown);
 }

@@ -22,6 +22,7 @@
 #include "tender/audit.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"
+#include "tender/verify.h"
 #include "testsrv.h"
 
 #define B(name) "tender.bids.v1.Bids/" #name
@@ -126,12 +127,21 @@ static void make_committee(tender_tenders_v1_Committee *cm)
     OPENSSL_cleanse(open_sk, sizeof open_sk);
 }
 
-static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
+/* A tender; value_krw >= 0 gives it an estimated value (a price cap
+ * unless above). */
+static void create_tender(conn *off, int64_t dl_in_ms, int64_t open_in_ms, int64_t value_krw,
+                          bool above)
 {
     tender_tenders_v1_CreateTenderRequest q;
     tender_tenders_v1_CreateTenderRequest_init(&q);
     q.fields = calloc(1, sizeof *q.fields);
     q.fields->title = strdup("Sealed bids");
+    if (value_krw >= 0) {
+        q.fields->estimated_value = calloc(1, sizeof *q.fields->estimated_value);
+        q.fields->estimated_value->minor_units = value_krw;
+        q.fields->estimated_value->currency = strdup("KRW");
+        q.fields->price_above_value = above;
+    }
     deadline_ms = tnd_wall_ms() + dl_in_ms;
     opening_ms = tnd_wall_ms() + open_in_ms;
     tnd_ts_set(&q.fields->submission_deadline, deadline_ms);
@@ -149,6 +159,17 @@ static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
     tender_tenders_v1_TenderRef r = {.id = tender_id};
     assert_int_equal(call(off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL), 0);
 }
+
+static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
+{
+    create_tender(off, dl_in_ms, open_in_ms, -1, false);
+}
+
+/* What the next sealed bid says besides its price (test_validity_rules). */
+static uint32_t seal_version = 1;
+static const char *seal_currency = "KRW"; /* NULL: no price at all */
+static const char *seal_cert_of;          /* NULL: the bidder's certificate; "": none */
+static const char *seal_org;              /* NULL: the bidder's name as its organisation */
 
 static void new_bid_id(char out[40])
 {
@@ -168,11 +189,14 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
-    c.price = calloc(1, sizeof *c.price);
-    c.price->minor_units = price;
-    c.price->currency = strdup("KRW");
+    if (seal_currency) {
+        c.price = calloc(1, sizeof *c.price);
+        c.price->minor_units = price;
+        c.price->currency = strdup(seal_currency);
+    }
+    c.tender_version = seal_version;
     c.notes = strdup(MARKER);
-    c.supplier_org = strdup(who);
+    c.supplier_org = strdup(seal_org ? seal_org : who);
     c.supplier_name = strdup(who);
     c.n_documents = 1;
     c.documents = calloc(1, sizeof *c.documents);
@@ -181,6 +205,10 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     c.documents[0].content.len = strlen(MARKER " document");
     new_bid_id(id);
     tender_bids_v1_SealedBid_init(b);
+    if (seal_cert_of && *seal_cert_of)
+        assert_int_equal(testsrv_seal_certs(&ts, seal_cert_of, &c), 0);
+    else if (!seal_cert_of)
+        assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
     if (tamper) {
         b->ciphertext.data[3] ^= 1;
@@ -490,7 +518,7 @@ static void test_sealed_bid_flow(void **state)
         if (strcmp(o->bid_id, id1) == 0) {
             assert_true(o->valid);
             assert_int_equal(o->price->minor_units, 100000);
-            assert_string_equal(o->supplier_org, "supplier");
+            assert_string_equal(o->supplier_org, "Acme Construction"); /* its certificate's */
             assert_int_equal(o->n_documents, 1);
             seen |= 1;
         } else if (strcmp(o->bid_id, id2b) == 0) {
@@ -613,6 +641,253 @@ static void test_sealed_bid_flow(void **state)
     (void)member_sk;
 }
 
+/* After the opening time: shares of members 0 and 2 open the tender; the
+ * record into rec. */
+static void open_and_fetch(conn *off, conn *aud, conn *anon, tender_bids_v1_OpeningRecord *rec)
+{
+    while (tnd_wall_ms() < opening_ms + 50)
+        usleep(20000);
+    tender_bids_v1_SubmitShareRequest s0 = {.tender_id = tender_id,
+                                            .member_key = {member_pk[0], 32},
+                                            .share = {shares[0], 33}};
+    tender_bids_v1_SubmitShareRequest s2 = {.tender_id = tender_id,
+                                            .member_key = {member_pk[2], 32},
+                                            .share = {shares[2], 33}};
+    tender_bids_v1_ShareAccepted acc;
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(call(off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s0,
+                          &tender_bids_v1_ShareAccepted_desc, &acc),
+                     0);
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(call(aud, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s2,
+                          &tender_bids_v1_ShareAccepted_desc, &acc),
+                     0);
+    assert_true(acc.opened);
+    tender_tenders_v1_TenderRef tref = {.id = tender_id};
+    tender_bids_v1_OpeningRecord_init(rec);
+    assert_int_equal(call(anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref,
+                          &tender_bids_v1_OpeningRecord_desc, rec),
+                     0);
+}
+
+static const tender_bids_v1_OpenedBid *line_of(const tender_bids_v1_OpeningRecord *rec,
+                                                const char *id)
+{
+    for (size_t i = 0; i < rec->n_bids; i++)
+        if (strcmp(rec->bids[i].bid_id, id) == 0)
+            return &rec->bids[i];
+    fail_msg("bid %s is not in the opening record", id);
+    return NULL;
+}
+
+/* Seal and submit one bid as the supplier; its id into id. */
+static void bid_as(conn *sup, int64_t price, char id[40])
+{
+    tender_bids_v1_SealedBid b;
+    uint8_t n[32];
+    seal_bid("supplier", price, &b, n, id, 0, tender_id);
+    if (submit(sup, &b, n, NULL, NULL) != 0)
+        fail_msg("submit: %s", msg);
+    tender_bids_v1_SealedBid_free(&b);
+}
+
+/* Valid means valid for this tender (docs/SEALED.md): the version in force at
+ * the deadline, a price in the tender's currency, above zero and at most the
+ * tender's value. Each broken rule opens invalid with its reason; the bid's
+ * supplier and price stay on its line. */
+static void test_validity_rules(void **state)
+{
+    (void)state;
+    conn off, sup, aud, anon;
+    connect_as(&off, "officer");
+    connect_as(&sup, "supplier");
+    connect_as(&aud, "auditor");
+    connect_as(&anon, NULL);
+    create_tender(&off, 2500, 3000, 100000, false);
+    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, N };
+    char id[N][40];
+    bid_as(&sup, 90000, id[OLD]); /* answers version 1 */
+    /* Amend: version 2 is in force at the deadline. */
+    tender_tenders_v1_TenderRef tref = {.id = tender_id};
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
+                          &tender_tenders_v1_Tender_desc, &t),
+                     0);
+    tender_tenders_v1_AmendTenderRequest am = {
+        .id = tender_id, .fields = t.fields, .note = "clarified the scope"};
+    if (call(&off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am, NULL, NULL) != 0)
+        fail_msg("amend: %s", msg);
+    tender_tenders_v1_Tender_free(&t);
+    seal_version = 2;
+    bid_as(&sup, 90000, id[OK]);
+    bid_as(&sup, 100000, id[AT_VALUE]);
+    bid_as(&sup, 100001, id[ABOVE]);
+    bid_as(&sup, 0, id[ZERO]);
+    bid_as(&sup, -5, id[NEGATIVE]);
+    seal_currency = NULL;
+    bid_as(&sup, 0, id[NO_PRICE]);
+    seal_currency = "USD";
+    bid_as(&sup, 50000, id[USD]);
+    seal_currency = "KRW";
+    seal_version = 0;
+    bid_as(&sup, 90000, id[NO_VERSION]);
+    seal_version = 3;
+    bid_as(&sup, 90000, id[NEXT]); /* a version that never was */
+    seal_version = 1;
+
+    tender_bids_v1_OpeningRecord rec;
+    open_and_fetch(&off, &aud, &anon, &rec);
+    assert_int_equal(rec.n_bids, N);
+    static const char *const want[N] = {
+        [OLD] = "answers version 1; the tender was at version 2 at its deadline",
+        [ABOVE] = "the price 100001 KRW is above the tender's value 100000 KRW",
+        [ZERO] = "the price 0 KRW is not above zero",
+        [NEGATIVE] = "the price -5 KRW is not above zero",
+        [NO_PRICE] = "no price",
+        [USD] = "priced in USD; the tender is in KRW",
+        [NO_VERSION] = "does not say which version it answers; the tender was at version 2 at "
+                       "its deadline",
+        [NEXT] = "answers version 3; the tender was at version 2 at its deadline",
+    };
+    for (int i = 0; i < N; i++) {
+        const tender_bids_v1_OpenedBid *o = line_of(&rec, id[i]);
+        if (!want[i]) {
+            assert_true(o->valid);
+            assert_null(o->failure);
+        } else {
+            assert_false(o->valid);
+            assert_non_null(o->failure);
+            assert_string_equal(o->failure, want[i]);
+        }
+        /* It opened: the record still says who bid and what. */
+        assert_string_equal(o->supplier_org, "Acme Construction");
+        assert_int_equal(o->supplier_key.len, 32);
+        assert_int_equal(o->n_documents, 1);
+    }
+    assert_int_equal(line_of(&rec, id[ABOVE])->price->minor_units, 100001);
+    assert_null(line_of(&rec, id[NO_PRICE])->price);
+    tender_bids_v1_OpeningRecord_free(&rec);
+
+    /* A tender without the cap takes a price above its value. */
+    create_tender(&off, 2500, 3000, 100000, true);
+    bid_as(&sup, 250000, id[ABOVE]);
+    open_and_fetch(&off, &aud, &anon, &rec);
+    assert_int_equal(rec.n_bids, 1);
+    assert_true(line_of(&rec, id[ABOVE])->valid);
+    tender_bids_v1_OpeningRecord_free(&rec);
+
+    conn *cs[] = {&off, &sup, &aud, &anon};
+    for (size_t i = 0; i < 4; i++)
+        rawconn_close(&cs[i]->rc);
+}
+
+/* The result and detail of the decryption check of an audit. */
+typedef struct decryption_seen {
+    tnd_check_result result;
+    char detail[600];
+} decryption_seen;
+
+static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
+{
+    decryption_seen *d = ctx;
+    if (strcmp(check, "decryption") == 0) {
+        d->result = result;
+        snprintf(d->detail, sizeof d->detail, "%s", detail);
+    }
+}
+
+/* libtender's audit of the tender, as tenderctl audit verify runs it: the
+ * decryption check with the CA as trust (or none). */
+static decryption_seen audit_decryption(conn *anon, bool with_ca)
+{
+    tender_log_v1_VerifierKey vk;
+    tender_log_v1_VerifierKey_init(&vk);
+    tender_common_v1_Empty e = {0};
+    assert_int_equal(call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                          &tender_log_v1_VerifierKey_desc, &vk),
+                     0);
+    tnd_note_verifier v;
+    assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
+    tender_log_v1_VerifierKey_free(&vk);
+    char server[64], ca[700], err[512] = "";
+    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    o.server = server;
+    o.ca_file = testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    tnd_client *c = NULL;
+    if (tnd_client_open(&o, &c, err, sizeof err) != 0)
+        fail_msg("tnd_client_open: %s", err);
+    tnd_tender_record r;
+    tnd_status_info st;
+    assert_int_equal(tnd_tender_record_fetch(c, tender_id, NULL, &r, &st), 0);
+    tnd_bid_trust trust = {0};
+    assert_int_equal(tnd_bid_trust_load(&trust, ca, NULL, err, sizeof err), 0);
+    r.trust = with_ca ? &trust : NULL;
+    decryption_seen d = {.result = TND_CHECK_SKIPPED};
+    (void)tnd_tender_record_verify(&r, &v, NULL, on_check, &d);
+    tnd_bid_trust_free(&trust);
+    tnd_tender_record_free(&r);
+    tnd_client_free(c);
+    return d;
+}
+
+/* Who bid is what its certificate says (docs/SEALED.md): a bid claiming
+ * another organisation opens under its certificate's; a bid whose
+ * certificate is not its signing key's, or without one, opens invalid. */
+static void test_who_bid(void **state)
+{
+    (void)state;
+    conn off, sup, aud, anon;
+    connect_as(&off, "officer");
+    connect_as(&sup, "supplier");
+    connect_as(&aud, "auditor");
+    connect_as(&anon, NULL);
+    create_tender(&off, 2500, 3000, -1, false);
+    char claims[40], other_cert[40], no_cert[40], officer_cert[40];
+    seal_org = "Globex Ltd"; /* supplier2's organisation */
+    bid_as(&sup, 1000, claims);
+    seal_org = NULL;
+    seal_cert_of = "supplier2";
+    bid_as(&sup, 1000, other_cert);
+    seal_cert_of = "";
+    bid_as(&sup, 1000, no_cert);
+    seal_cert_of = "officer";
+    bid_as(&sup, 1000, officer_cert);
+    seal_cert_of = NULL;
+    tender_bids_v1_OpeningRecord rec;
+    open_and_fetch(&off, &aud, &anon, &rec);
+    const tender_bids_v1_OpenedBid *o = line_of(&rec, claims);
+    assert_true(o->valid);
+    assert_string_equal(o->supplier_org, "Acme Construction");
+    assert_string_equal(o->supplier_name, "supplier");
+    o = line_of(&rec, other_cert);
+    assert_false(o->valid);
+    assert_string_equal(o->failure,
+                        "the bid is signed with a key that is not its certificate's "
+                        "(CN=supplier2)");
+    assert_null(o->supplier_org); /* nobody is named on an unproven claim */
+    o = line_of(&rec, no_cert);
+    assert_false(o->valid);
+    assert_string_equal(o->failure, "carries no certificate");
+    o = line_of(&rec, officer_cert);
+    assert_false(o->valid);
+    assert_string_equal(o->failure, "the certificate is an officer's, not a supplier's");
+    tender_bids_v1_OpeningRecord_free(&rec);
+    /* An auditor with the CA rebuilds the same lines; without it, the claims
+     * inside the bids would stand, and the record differs. */
+    decryption_seen d = audit_decryption(&anon, true);
+    if (d.result != TND_CHECK_OK)
+        fail_msg("decryption with the CA: %s", d.detail);
+    d = audit_decryption(&anon, false);
+    assert_int_equal(d.result, TND_CHECK_FAILED);
+    assert_non_null(strstr(d.detail, "does not give the opening record"));
+    conn *cs[] = {&off, &sup, &aud, &anon};
+    for (size_t i = 0; i < 4; i++)
+        rawconn_close(&cs[i]->rc);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -632,6 +907,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sealed_bid_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validity_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_who_bid, setup, teardown),
     };
     return cmocka_run_group_tests_name("bids", tests, NULL, NULL);
 }

@@ -249,6 +249,7 @@ static void seal_bid(tender_bids_v1_SealedBid *b, uint8_t nonce[32])
     assert_non_null(k);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = 123456;
     c.price->currency = strdup("KRW");
@@ -261,6 +262,7 @@ static void seal_bid(tender_bids_v1_SealedBid *b, uint8_t nonce[32])
     for (int i = 0; i < 16; i++)
         snprintf(id + 2 + 2 * i, 3, "%02x", r[i]);
     tender_bids_v1_SealedBid_init(b);
+    assert_int_equal(testsrv_seal_certs(&ts, "supplier", &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender_id, id, opening_pk, k, NULL, b, nonce), 0);
     tender_bids_v1_BidContent_free(&c);
     EVP_PKEY_free(k);

@@ -213,11 +213,13 @@ static void seal(const char *who, const char *tender_id, const uint8_t opening_p
     EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = 1000;
     c.price->currency = strdup("KRW");
     new_bid_id(id);
     tender_bids_v1_SealedBid_init(b);
+    assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
     assert_int_equal(tnd_bid_seal(&c, tender_id, id, opening_pk, k, nonce_in, b, nonce), 0);
     tender_bids_v1_BidContent_free(&c);
     EVP_PKEY_free(k);

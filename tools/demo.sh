@@ -345,7 +345,10 @@ done
 expect_no "$replaced"
 expect_no " $replaced_price KRW"
 say "The prices are the ones the suppliers sent, Incheon Paving's replaced bid is not" \
-    "opened, and the late bid never existed."
+    "opened, and the late bid never existed. Each bidder is named from the certificate" \
+    "sealed in its bid, checked against the CA as it stood when the bid arrived, and each" \
+    "bid is valid for this tender: in KRW, above zero, within the budget, and answering" \
+    "the tender's version at the deadline."
 
 # ---- 5. the award ---------------------------------------------------------------
 

@@ -10,7 +10,7 @@
 #include "tender/verify.h"
 
 static const char verify_usage[] =
-    "usage: tenderctl audit verify TENDER [--checkpoint FILE]\n"
+    "usage: tenderctl audit verify TENDER [--checkpoint FILE] [--crl FILE]\n"
     "\n"
     "Fetch the tender's events with their inclusion proofs, the latest checkpoint, every\n"
     "published version, its documents and answered questions and, once opened, the sealed\n"
@@ -30,7 +30,8 @@ static const char verify_usage[] =
     "  opening      opened after the opening time with k distinct committee shares;\n"
     "               the opening record is the one logged\n"
     "  decryption   re-decrypting every logged ciphertext with the published key gives\n"
-    "               exactly the opening record\n"
+    "               exactly the opening record: the same rules for a valid bid, the\n"
+    "               same bidders (each bid's certificate against the CA of --ca)\n"
     "  award        the award follows from its criterion and the valid bids\n"
     "  signatures   the suppliers' signatures on their bids and the officer's on the\n"
     "               award verify\n"
@@ -44,6 +45,12 @@ static const char verify_usage[] =
     "\n"
     "  --checkpoint FILE   a checkpoint saved earlier (`audit checkpoint --save`): the\n"
     "                      log must still extend it\n"
+    "  --crl FILE          the CA's revocation list (PEM): a bid whose certificate was\n"
+    "                      revoked before it arrived is invalid. Without it no\n"
+    "                      revocation is known, and a record calling a bid revoked fails\n"
+    "\n"
+    "The global --ca FILE must hold the CA that issued the suppliers' certificates (add\n"
+    "it to the file when it is not the server's CA).\n"
     "\n"
     "Exit status 4 when any check fails; 10 + N when a call ended with gRPC status N\n"
     "(e.g. 15 = NOT_FOUND: no such published tender).\n";
@@ -90,8 +97,9 @@ static int print_json(const char *tender, json_t *checks, int failed)
 
 int audit_verify(ctl_global *g, int argc, char **argv)
 {
-    const char *file = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--checkpoint", .value = &file}, {0}};
+    const char *file = NULL, *crl = NULL, *pos[1];
+    const ctl_opt opts[] = {
+        {.name = "--checkpoint", .value = &file}, {.name = "--crl", .value = &crl}, {0}};
     int n_pos, rc = ctl_args(g, argc, argv, "audit verify", verify_usage, opts, pos, 1, &n_pos);
     if (rc >= 0)
         return rc;
@@ -99,12 +107,21 @@ int audit_verify(ctl_global *g, int argc, char **argv)
         ctl_err("audit verify: give the TENDER id (see tenderctl audit verify --help)");
         return CTL_EXIT_USAGE;
     }
+    tnd_bid_trust trust = {0};
+    char err[400];
+    if (g->ca && tnd_bid_trust_load(&trust, g->ca, crl, err, sizeof err) != 0) {
+        ctl_err("audit verify: %s", err);
+        return CTL_EXIT_FAIL;
+    }
     audit_ctx a;
-    if ((rc = audit_open(g, &a)) != 0)
+    if ((rc = audit_open(g, &a)) != 0) {
+        tnd_bid_trust_free(&trust);
         return rc;
+    }
     audit_cp saved = {0};
     if (file && (rc = audit_saved(&a, file, &saved)) != 0) {
         audit_close(&a);
+        tnd_bid_trust_free(&trust);
         return rc;
     }
     tnd_tender_record r;
@@ -113,6 +130,7 @@ int audit_verify(ctl_global *g, int argc, char **argv)
         rc = ctl_status_fail(&st);
         goto out;
     }
+    r.trust = g->ca ? &trust : NULL;
     verify_out o = {.g = g, .checks = g->json ? json_array() : NULL};
     if (g->json && !o.checks) {
         rc = CTL_EXIT_FAIL;
@@ -134,5 +152,6 @@ out:
     if (file)
         audit_cp_free(&saved);
     audit_close(&a);
+    tnd_bid_trust_free(&trust);
     return rc;
 }

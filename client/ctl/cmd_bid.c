@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -52,10 +53,17 @@ static const char bid_usage[] =
     "  --notes TEXT         free text for the committee\n"                                         \
     "  --bids-dir DIR       the bid folder (default ~/.tender/bids)\n"                             \
     "\n"                                                                                           \
-    "The supplier's organisation and name are read from your certificate (--cert, subject\n"       \
-    "O and CN) and sealed with the bid; the log and the server's store show neither. The\n"        \
-    "receipt is verified at once: the checkpoint's signature with the log key (--log-key or\n"     \
-    "TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"         \
+    "The bid answers the tender's version in force now (sealed with it): after an\n"              \
+    "amendment, a bid answering an older version opens invalid; `bid replace` answers\n"          \
+    "the new one. A bid that would open invalid (a currency other than the tender's, a\n"         \
+    "price not above zero, or above the tender's value when the tender caps prices) is\n"         \
+    "sent all the same, with a warning on stderr; the opening records why it is invalid.\n"        \
+    "Your certificate and any intermediates in the --cert file are sealed with the bid: at\n"     \
+    "the opening the bidder is the certificate's organisation and name (subject O and CN),\n"    \
+    "checked against tenderd's CA at the time of receipt; the log and the server's store\n"      \
+    "show neither before the opening.\n"                                                         \
+    "The receipt is verified at once: the checkpoint's signature with the log key (--log-key\n"  \
+    "or TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"     \
     "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"     \
     "of the envelope sent. Prints the bid id, then \"receipt verified\". --json prints\n"          \
     "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"            \
@@ -110,6 +118,46 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Seal the certificate file's certificates (the supplier's, then any
+ * intermediates) into c, DER: the opening checks who bid with them. */
+static int seal_certificates(const char *cmd, const char *file, tender_bids_v1_BidContent *c)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        ctl_err("%s: cannot read %s", cmd, file);
+        return CTL_EXIT_FAIL;
+    }
+    int rc = 0;
+    for (X509 *x; rc == 0 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL;) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(x, &der);
+        X509_free(x);
+        tnd_bytes *nb = n > 0 && c->n_certificates < 8
+                            ? realloc(c->certificates, (c->n_certificates + 1) * sizeof *nb)
+                            : NULL;
+        if (!nb) {
+            OPENSSL_free(der);
+            ctl_err("%s: %s: more than 8 certificates, or one that cannot be encoded", cmd,
+                    file);
+            rc = CTL_EXIT_FAIL;
+            break;
+        }
+        c->certificates = nb;
+        uint8_t *copy = malloc((size_t)n);
+        if (!copy) {
+            OPENSSL_free(der);
+            rc = oom();
+            break;
+        }
+        memcpy(copy, der, (size_t)n);
+        OPENSSL_free(der);
+        c->certificates[c->n_certificates++] = (tnd_bytes){copy, (size_t)n};
+    }
+    fclose(f);
+    ERR_clear_error();
+    return rc;
+}
+
 /* Read the supplier's certificate and key: the subject into c, the key into
  * *key (Ed25519, matching the certificate). */
 static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v1_BidContent *c,
@@ -144,6 +192,8 @@ static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v
         X509_NAME_get_text_by_NID(nm, NID_commonName, cn, sizeof cn);
         if (!(c->supplier_org = strdup(org)) || !(c->supplier_name = strdup(cn)))
             rc = oom();
+        else
+            rc = seal_certificates(cmd, g->cert, c);
     }
     X509_free(x);
     if (rc == 0)
@@ -218,8 +268,12 @@ static void content_free(tender_bids_v1_BidContent *c)
     tender_bids_v1_BidContent_free(c);
 }
 
-/* The tender's opening key, from the tender as the server has it. */
-static int opening_key(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32])
+/* The tender's opening key, from the tender as the server has it, and the
+ * version the bid answers: the one in force now (a later amendment needs a
+ * `bid replace`). A bid that would open invalid is sent, with a warning:
+ * the opening judges it (docs/SEALED.md), and the supplier may know better. */
+static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32],
+                        tender_bids_v1_BidContent *content)
 {
     tender_tenders_v1_Tender t;
     int rc = ctl_tender_get(c, tender, 0, &t);
@@ -231,6 +285,11 @@ static int opening_key(const char *cmd, tnd_client *c, const char *tender, uint8
         rc = CTL_EXIT_FAIL;
     } else {
         memcpy(pk, cm->opening_public_key.data, 32);
+        content->tender_version = t.version;
+        tnd_bid_terms terms = tnd_bid_terms_of(&t);
+        char why[256];
+        if (tnd_bid_check_terms(content, &terms, why, sizeof why) != 0)
+            ctl_err("%s: warning: this bid will open invalid: %s", cmd, why);
     }
     tender_tenders_v1_Tender_free(&t);
     return rc;
@@ -360,7 +419,7 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
     if ((rc = build_content(cmd, &bf, &content)) != 0 ||
         (rc = supplier_identity(cmd, g, &content, &key)) != 0 || (rc = audit_open(g, &a)) != 0)
         goto out;
-    if ((rc = opening_key(cmd, a.c, pos[0], opk)) != 0)
+    if ((rc = tender_terms(cmd, a.c, pos[0], opk, &content)) != 0)
         goto out_audit;
     snprintf(f.tender_id, sizeof f.tender_id, "%s", pos[0]);
     new_bid_id(f.bid_id);

@@ -44,6 +44,8 @@ static const char show_usage[] =
     "The opening record of an opened tender (public): one line a bid in force at the\n"
     "deadline: bid id, time of receipt, valid or failed (and why), price, supplier\n"
     "(organisation / name); under it each document's name, size and SHA-256 (hex).\n"
+    "A bid that opened but breaks a rule of the tender (docs/SEALED.md: its version,\n"
+    "currency, price) is failed with the reason, then its supplier and price.\n"
     "Replaced and withdrawn bids are not opened. --json prints the OpeningRecord,\n"
     "including the opening private key the server publishes for auditors.\n";
 
@@ -203,6 +205,15 @@ static void print_record(const tender_bids_v1_OpeningRecord *rec)
         if (!o->valid) {
             fputs("failed: ", stdout);
             put_text(o->failure);
+            if (o->supplier_key.len) { /* it opened, but breaks a rule of the tender */
+                fputs(" (", stdout);
+                put_text(o->supplier_org);
+                fputs(" / ", stdout);
+                put_text(o->supplier_name);
+                printf(", %s)", o->price ? ctl_money_text(o->price->minor_units,
+                                                          o->price->currency, money, sizeof money)
+                                         : "no price");
+            }
             fputc('\n', stdout);
             continue;
         }

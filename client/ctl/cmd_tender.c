@@ -35,6 +35,8 @@ static const char tender_usage[] =
     "                             exactly in the currency's minor units; no more decimals than\n"  \
     "                             the currency has (KRW/JPY 0, EUR/USD 2, KWD/BHD 3)\n"            \
     "  --currency CODE            ISO 4217 code (KRW, EUR, ...); given with --budget\n"            \
+    "  --price-cap on|off         on (the default): a bid priced above the budget opens\n"        \
+    "                             invalid; off: bids may ask more\n"                               \
     "  --deadline TIME            submission deadline, RFC 3339 (2026-12-01T10:00:00Z or\n"        \
     "                             2026-12-01T19:00:00+09:00)\n"                                    \
     "  --opening TIME             public opening of the bids, at or after the deadline\n"          \
@@ -94,7 +96,7 @@ static const char cancel_usage[] =
 
 typedef struct field_flags {
     const char *title, *description, *budget, *currency, *deadline, *opening, *enquiry, *cpv,
-        *method, *category, *committee, *threshold, *award_criteria;
+        *method, *category, *committee, *threshold, *award_criteria, *price_cap;
     const char *docs[MAX_DOCS];
     size_t n_docs;
     const char *criteria[MAX_CRITERIA];
@@ -106,6 +108,7 @@ typedef struct field_flags {
         {.name = "--description", .value = &(ff).description},                                     \
         {.name = "--budget", .value = &(ff).budget},                                               \
         {.name = "--currency", .value = &(ff).currency},                                           \
+        {.name = "--price-cap", .value = &(ff).price_cap},                                         \
         {.name = "--deadline", .value = &(ff).deadline},                                           \
         {.name = "--opening", .value = &(ff).opening},                                             \
         {.name = "--enquiry-deadline", .value = &(ff).enquiry},                                    \
@@ -128,7 +131,7 @@ static bool any_field(const field_flags *ff)
 {
     return ff->title || ff->description || ff->budget || ff->currency || ff->deadline ||
            ff->opening || ff->enquiry || ff->cpv || ff->method || ff->category || ff->committee ||
-           ff->threshold || ff->award_criteria || ff->n_criteria;
+           ff->threshold || ff->award_criteria || ff->n_criteria || ff->price_cap;
 }
 
 static int oom(void)
@@ -227,6 +230,13 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         return oom();
     if ((ff->budget || ff->currency) && (rc = set_money(cmd, ff, f)) != 0)
         return rc;
+    if (ff->price_cap) {
+        if (strcmp(ff->price_cap, "on") != 0 && strcmp(ff->price_cap, "off") != 0) {
+            ctl_err("%s: --price-cap %s: expected on or off", cmd, ff->price_cap);
+            return CTL_EXIT_USAGE;
+        }
+        f->price_above_value = strcmp(ff->price_cap, "off") == 0;
+    }
     if (ff->deadline && (rc = set_time(cmd, "--deadline", ff->deadline, &f->submission_deadline)))
         return rc;
     if (ff->opening && (rc = set_time(cmd, "--opening", ff->opening, &f->opening_time)))

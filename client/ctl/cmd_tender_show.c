@@ -87,6 +87,10 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     if (f->description && *f->description)
         printf("description:          %s\n", f->description);
     printf("value:                %s\n", value_text(f, a, sizeof a));
+    if (f->estimated_value)
+        printf("price cap:            %s\n", f->price_above_value
+                                                  ? "off (bids may ask more than the value)"
+                                                  : "on (a bid above the value opens invalid)");
     printf("method:               %s\n",
            f->method
                ? ctl_enum_lower(&tender_tenders_v1_ProcurementMethod_desc, f->method, a, sizeof a)

@@ -17,6 +17,8 @@
 #define TENDER_BID_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,15 +56,67 @@ TND_MUST_CHECK int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *
 TND_MUST_CHECK int tnd_bid_open(const tender_bids_v1_SealedBid *b, const uint8_t opening_sk[32],
                                 tender_bids_v1_BidContent *content, char *why, size_t why_len);
 
+/** What a bid's certificate is checked against: the CA certificates, and
+ * the revocation lists known (of the CA and any intermediate). */
+typedef struct tnd_bid_trust {
+    X509_STORE *cas;
+    STACK_OF(X509_CRL) * crls;
+} tnd_bid_trust;
+
+/** Load a trust from PEM files: ca_file (one or more certificates) and
+ * crl_file (NULL or "": none). 0, or TND_EIO / TND_ENOMEM with err. */
+TND_MUST_CHECK int tnd_bid_trust_load(tnd_bid_trust *t, const char *ca_file,
+                                      const char *crl_file, char *err, size_t err_len);
+void tnd_bid_trust_free(tnd_bid_trust *t);
+
+/** Who bid (docs/SEALED.md): the first of c's certificates must be a
+ * supplier's certificate (tnd_tls_peer_identity's rules) for c's
+ * supplier_key, chain (with the others as intermediates) to a CA of t at
+ * time at_ms (the bid's time of receipt), and not be revoked at or before
+ * then by a list in t. 0 with the subject's O and CN in org and name, or
+ * TND_EINVAL with the reason in why (TND_ENOMEM). */
+TND_MUST_CHECK int tnd_bid_check_certificate(const tender_bids_v1_BidContent *c,
+                                             const tnd_bid_trust *t, int64_t at_ms,
+                                             char org[128], char name[128], char *why,
+                                             size_t why_len);
+
+/** What a tender asks of a bid, from the tender as it stood at its
+ * deadline (docs/SEALED.md, "When an opened bid is valid"). */
+typedef struct tnd_bid_terms {
+    uint32_t version;                    /* the version in force at the deadline */
+    const tender_common_v1_Money *value; /* the estimated value; NULL: none, so no
+                                            currency and no ceiling to keep */
+    bool price_above_value;              /* the value is no ceiling */
+    const tnd_bid_trust *trust;          /* the CA to check who bid against; NULL:
+                                            who bid is what the bid says */
+} tnd_bid_terms;
+
+/** The terms of tender t (t is the tender at its deadline; value points into
+ * t); trust is left NULL for the caller to set. */
+tnd_bid_terms tnd_bid_terms_of(const tender_tenders_v1_Tender *t);
+
+/** Does an opened bid's content answer the terms? In this order: it answers
+ * t->version, it has a price, in the tender's currency, above zero, and at
+ * most the value unless the tender allows more. 0, or TND_EINVAL with the
+ * reason in why (the opening record's failure text). */
+TND_MUST_CHECK int tnd_bid_check_terms(const tender_bids_v1_BidContent *c,
+                                       const tnd_bid_terms *t, char *why, size_t why_len);
+
 /** The opening record's line for one sealed bid: its id, time of receipt and
  * envelope hash (SHA-256 of b's encoding), then, when it opens and verifies
- * (tnd_bid_open), valid = true with the supplier, price and document hashes,
- * otherwise the reason in failure. The server writes these lines at the
+ * (tnd_bid_open), the supplier, price and document hashes, and valid = true
+ * when its certificate checks out (with terms->trust: tnd_bid_check_certificate
+ * at b's time of receipt; the supplier's organisation and name are then the
+ * certificate's) and it answers the tender's terms (tnd_bid_check_terms); otherwise
+ * the reason in failure (a bid that opened but breaks the terms keeps its
+ * supplier, price and documents). The server writes these lines at the
  * opening; an auditor rebuilds them and compares. o need not be initialised;
  * free it with tender_bids_v1_OpenedBid_free even on error.
- * @return 0 (also for a bid that does not open); TND_ENOMEM; a codec error. */
+ * @return 0 (also for a bid that does not open or is invalid); TND_ENOMEM; a
+ * codec error. */
 TND_MUST_CHECK int tnd_bid_open_record(const tender_bids_v1_SealedBid *b,
-                                       const uint8_t opening_sk[32], tender_bids_v1_OpenedBid *o);
+                                       const uint8_t opening_sk[32], const tnd_bid_terms *terms,
+                                       tender_bids_v1_OpenedBid *o);
 
 /** SHA-256("tender/1 share" || share): the commitment to one Shamir share. */
 TND_MUST_CHECK int tnd_share_hash(const uint8_t *share, size_t len, uint8_t out[32]);

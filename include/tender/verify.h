@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "tender/audit.h"
+#include "tender/bid.h"
 #include "tender/client.h"
 #include "tender_schema.h"
 
@@ -77,6 +78,11 @@ typedef struct tnd_tender_record {
     char questions_error[256];           /* the questions are not served; "" */
     tnd_record_document *documents;      /* the latest version's documents, in its order */
     size_t n_documents;
+    /* Set by the caller before verify (fetch leaves it NULL): the CA that
+     * issued the suppliers' certificates, and the revocation lists known.
+     * The decryption check then checks who bid as the opening did
+     * (tnd_bid_check_certificate); NULL: who bid is what the bid says. */
+    const tnd_bid_trust *trust;
 } tnd_tender_record;
 
 /** How long after its deadline an active tender may still be open before

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+
 #include "log.h"
 #include "tender/pki.h"
 
@@ -138,4 +140,32 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 void test_rmtree(const char *dir)
 {
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int testsrv_seal_certs(const testsrv *t, const char *who, tender_bids_v1_BidContent *c)
+{
+    char f[80], p[700];
+    snprintf(f, sizeof f, "%s.crt", who);
+    FILE *fp = fopen(testsrv_path(t, f, p, sizeof p), "r");
+    if (!fp)
+        return -1;
+    for (X509 *x; (x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL;) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(x, &der);
+        X509_free(x);
+        tnd_bytes *nb = realloc(c->certificates, (c->n_certificates + 1) * sizeof *nb);
+        uint8_t *copy = n > 0 ? malloc((size_t)n) : NULL;
+        if (!nb || !copy) {
+            free(copy);
+            OPENSSL_free(der);
+            fclose(fp);
+            return -1;
+        }
+        memcpy(copy, der, (size_t)n);
+        OPENSSL_free(der);
+        c->certificates = nb;
+        c->certificates[c->n_certificates++] = (tnd_bytes){copy, (size_t)n};
+    }
+    fclose(fp);
+    return c->n_certificates ? 0 : -1;
 }

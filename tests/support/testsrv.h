@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "server.h"
+#include "tender_schema.h"
 
 typedef struct testsrv {
     char dir[256];  /* temporary folder holding pki/ */
@@ -42,6 +43,10 @@ void testsrv_reload(testsrv *t);
 
 /** Path of a file in the PKI folder. */
 const char *testsrv_path(const testsrv *t, const char *file, char *buf, size_t len);
+
+/** Put the certificates of PKI identity who (who.crt, DER) into a bid's
+ * content, as tenderctl seals them. 0, or -1 when the file cannot be read. */
+int testsrv_seal_certs(const testsrv *t, const char *who, tender_bids_v1_BidContent *c);
 
 /** rm -rf a folder made by a test. */
 void test_rmtree(const char *dir);

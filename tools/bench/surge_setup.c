@@ -267,6 +267,7 @@ int surge_seal(surge *g)
                                         .media_type = "application/octet-stream",
                                         .content = {doc, doc_len}};
         c.price = &price;
+        c.tender_version = 1; /* the version published */
         c.supplier_org = org;
         c.supplier_name = s->name;
         c.documents = doc_len ? &d : NULL;
