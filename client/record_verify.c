@@ -443,6 +443,8 @@ static const char *postponement_error(const tnd_tender_record *r, size_t i)
     int64_t moved = tnd__vms(cur->fields->submission_deadline);
     if (tnd__vms(p->previous_deadline) != old)
         return "the deadline it moved is not the previous version's";
+    if (p->terms_version != tnd_bid_terms_of(prev).version)
+        return "the version bids answer is not the previous version's";
     if (from >= to || tnd__vms(ev->time) != to)
         return "the outage does not end at the event";
     if (old < from || old > to + (int64_t)p->window_ms)

@@ -9,6 +9,10 @@
 tnd_bid_terms tnd_bid_terms_of(const tender_tenders_v1_Tender *t)
 {
     tnd_bid_terms terms = {.version = t ? t->version : 0};
+    /* A version made by a postponement moved only the deadline: bids answer
+     * the version it postponed. */
+    if (t && t->postponement && t->postponement->terms_version)
+        terms.version = t->postponement->terms_version;
     const tender_tenders_v1_TenderFields *f = t ? t->fields : NULL;
     if (f && f->estimated_value && f->estimated_value->currency &&
         *f->estimated_value->currency) {

@@ -40,6 +40,9 @@ static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t fr
     tnd_ts_set(&p->previous_deadline, old);
     p->window_ms = cfg->outage_window_ms;
     p->extension_ms = cfg->outage_extension_ms;
+    /* A postponement changes no terms: bids sealed before it still answer
+     * the version they answered (tnd_bid_terms_of). */
+    p->terms_version = t->postponement ? t->postponement->terms_version : t->version;
     if (t->postponement) {
         tender_tenders_v1_Postponement_free(t->postponement);
         free(t->postponement);

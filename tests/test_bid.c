@@ -226,7 +226,18 @@ static void test_terms(void **state)
     c.tender_version = 2;
     assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
     assert_string_equal(why, "answers version 2; the tender was at version 3 at its deadline");
+    /* A version made by a postponement changes no terms: bids answer the
+     * version it postponed, and a bid answering the postponed one does not. */
+    tender_tenders_v1_Postponement moved = {.terms_version = 2};
+    t.postponement = &moved;
+    terms = tnd_bid_terms_of(&t);
+    assert_int_equal(terms.version, 2);
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), 0);
     c.tender_version = 3;
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "answers version 3; the tender was at version 2 at its deadline");
+    t.postponement = NULL;
+    terms = tnd_bid_terms_of(&t);
     price.currency = NULL;
     assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
     assert_string_equal(why, "priced in no currency; the tender is in EUR");

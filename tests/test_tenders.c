@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rawconn.h"
+#include "tender/bid.h"
 #include "tender/limits.h"
 #include "tender/sealed.h"
 #include "svc.h"
@@ -511,6 +512,10 @@ static void test_deadline_postponed_after_outage(void **state)
     assert_true(to >= back && to < back + 2000);
     assert_true(tnd_ts_ms(t.postponement->outage_from) < d_during);
     assert_int_equal(t.postponement->extension_ms, 5000);
+    /* Bids sealed to version 1 still answer the tender: the postponement
+     * changed no terms (docs/SEALED.md, "When an opened bid is valid"). */
+    assert_int_equal(t.postponement->terms_version, 1);
+    assert_int_equal(tnd_bid_terms_of(&t).version, 1);
     assert_int_equal(tnd_ts_ms(t.fields->submission_deadline), to + 5000);
     assert_int_equal(tnd_ts_ms(t.fields->opening_time), open_during + (to + 5000 - d_during));
     tender_tenders_v1_Tender_free(&t);

@@ -285,8 +285,8 @@ static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint
         rc = CTL_EXIT_FAIL;
     } else {
         memcpy(pk, cm->opening_public_key.data, 32);
-        content->tender_version = t.version;
         tnd_bid_terms terms = tnd_bid_terms_of(&t);
+        content->tender_version = terms.version; /* after a postponement, the one it moved */
         char why[256];
         if (tnd_bid_check_terms(content, &terms, why, sizeof why) != 0)
             ctl_err("%s: warning: this bid will open invalid: %s", cmd, why);
