@@ -330,17 +330,29 @@ static void on_get_opening(tnd_call *call, void *request)
     }
     tender_bids_v1_OpeningRecord rec;
     tender_bids_v1_OpeningRecord_init(&rec);
-    int rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, r->id, strlen(r->id),
-                               &tender_bids_v1_OpeningRecord_desc, &rec);
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    /* The caller may not know the tender (a draft of another buyer): then it
+     * does not exist, as everywhere else. */
+    int seen = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
+    int rc = seen != 0 ? TND_ENOTFOUND
+                       : tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, r->id,
+                                           strlen(r->id), &tender_bids_v1_OpeningRecord_desc, &rec);
     tnd_store_read_end(srv->store, txn);
-    if (rc == TND_ENOTFOUND)
-        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s has not been opened", r->id);
+    if (seen != 0)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s not found", r->id);
+    else if (rc == TND_ENOTFOUND)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND,
+                        "tender %s has not been opened (it is %s); its opening record is "
+                        "published at the opening",
+                        r->id, tnd_tender_status_name(t.status));
     else if (rc != 0)
         tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
                         r->id);
     else
         send_opening(call, r, &rec);
     tender_bids_v1_OpeningRecord_free(&rec);
+    tender_tenders_v1_Tender_free(&t);
 }
 
 /* GetSealedBids: stream every envelope of an opened tender, paced by flow
@@ -491,8 +503,13 @@ static void on_get_sealed(tnd_call *call, void *request)
 {
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
-    if (!r->id || !*r->id || strlen(r->id) >= 64) {
+    if (!r->id || !*r->id) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
+        return;
+    }
+    if (strlen(r->id) >= 64) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "id: a tender id has at most 63 characters (T-YYYY-NNNNNN)");
         return;
     }
     MDB_txn *txn;

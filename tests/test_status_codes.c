@@ -739,6 +739,12 @@ static void bids_opening_before_opened(void **state)
     tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_NOT_FOUND,
            call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    assert_non_null(strstr(msg, "has not been opened (it is active)"));
+    /* A tender that does not exist is not "not opened". */
+    r.id = "T-2026-999999";
+    EXPECT(TND_STATUS_NOT_FOUND,
+           call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    assert_string_equal(msg, "tender T-2026-999999 not found");
 }
 
 /* 40 */
