@@ -1,5 +1,6 @@
 /* The client object: options, TLS context, lifetime (see tender/client.h). */
 #include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,4 +168,15 @@ void tnd_client_free(tnd_client *c)
     free(c);
     uv_loop_close(loop);
     free(loop);
+}
+
+int tnd__status_fail(tnd_status_info *st, int code, const char *fmt, ...)
+{
+    st->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->message, sizeof st->message, fmt, ap);
+    va_end(ap);
+    st->details_len = 0;
+    return code;
 }

@@ -25,6 +25,11 @@
 /* Largest frame we send before knowing the server's limit. */
 #define TND_CLIENT_ASSUMED_MAX_FRAME TND_DEFAULT_MAX_FRAME
 
+/* Set st to code with a printf-style message; returns code. For the
+ * library's own refusals (a server's answer that does not hold up). */
+int tnd__status_fail(tnd_status_info *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 typedef struct tnd_cconn tnd_cconn;
 
 typedef enum cconn_state {

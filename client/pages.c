@@ -5,25 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_internal.h"
 #include "tender/pages.h"
 
 /* Pages a fetch follows at most: far more than any real answer needs, and a
  * stop for a server that keeps sending cursors. */
 #define MAX_PAGES 100000u
-
-static int fail(tnd_status_info *st, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(tnd_status_info *st, int code, const char *fmt, ...)
-{
-    st->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->message, sizeof st->message, fmt, ap);
-    va_end(ap);
-    st->details_len = 0;
-    return code;
-}
 
 /* Append n elements of size each from *src to *dst (which holds *n_dst);
  * the elements move: *src is emptied, nothing is copied twice or freed. */
@@ -34,7 +21,7 @@ static int join(void **dst, size_t *n_dst, void **src, size_t *n_src, size_t siz
         return 0;
     char *nd = realloc(*dst, (*n_dst + *n_src) * size);
     if (!nd)
-        return fail(st, TND_STATUS_INTERNAL, "out of memory");
+        return tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory");
     memcpy(nd + *n_dst * size, *src, *n_src * size);
     *dst = nd;
     *n_dst += *n_src;
@@ -45,16 +32,16 @@ static int join(void **dst, size_t *n_dst, void **src, size_t *n_src, size_t siz
 }
 
 /* The next cursor must be new: a server that repeats one would loop us. */
-static int next_cursor(char *cursor, size_t len, const char *next, unsigned pages,
-                       const char *what, tnd_status_info *st)
+static int next_cursor(char *cursor, size_t len, const char *next, unsigned pages, const char *what,
+                       tnd_status_info *st)
 {
     if (!next || !*next) {
         cursor[0] = '\0';
         return 0;
     }
     if (strcmp(next, cursor) == 0 || strlen(next) >= len || pages >= MAX_PAGES)
-        return fail(st, TND_STATUS_DATA_LOSS, "the server's pages of %s do not go forward",
-                    what);
+        return tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                "the server's pages of %s do not go forward", what);
     snprintf(cursor, len, "%s", next);
     return 0;
 }
@@ -70,8 +57,8 @@ int tnd_questions_fetch(tnd_client *c, const char *tender_id,
         .tender_id = (char *)tender_id, .page_size = 1000, .cursor = cursor};
     for (unsigned pages = 1;; pages++) {
         tender_tenders_v1_ListQuestionsResponse page;
-        int code = tnd_client_unary(c, tender_tenders_v1_Tenders_Questions_method, &req, &page,
-                                    NULL, st);
+        int code =
+            tnd_client_unary(c, tender_tenders_v1_Tenders_Questions_method, &req, &page, NULL, st);
         if (code == 0) {
             code = join((void **)&out->questions, &out->n_questions, (void **)&page.questions,
                         &page.n_questions, sizeof *page.questions, st);
@@ -98,8 +85,8 @@ int tnd_opening_fetch(tnd_client *c, const char *tender_id, tender_bids_v1_Openi
     tender_tenders_v1_TenderRef ref = {.id = (char *)tender_id, .pieces = true, .cursor = cursor};
     for (unsigned pages = 1;; pages++) {
         tender_bids_v1_OpeningRecord page;
-        int code = tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &page, NULL,
-                                    st);
+        int code =
+            tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &page, NULL, st);
         if (code == 0 && pages == 1) {
             /* Every field but the bids comes from the first page, which moves into out. */
             char *next = page.next_cursor;

@@ -7,28 +7,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "client_internal.h"
 #include "record_verify.h"
 #include "tender/pages.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 
-static int fail(tnd_status_info *st, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(tnd_status_info *st, int code, const char *fmt, ...)
-{
-    st->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->message, sizeof st->message, fmt, ap);
-    va_end(ap);
-    st->details_len = 0;
-    return code;
-}
-
 static int oom(tnd_status_info *st)
 {
-    return fail(st, TND_STATUS_INTERNAL, "out of memory");
+    return tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory");
 }
 
 /* Copy a list of 32-byte hashes out of a proof message. */
@@ -36,14 +23,15 @@ static int copy_hashes(const tnd_bytes *h, size_t n, uint8_t (**out)[32], size_t
                        tnd_status_info *st)
 {
     if (n > TND_MERKLE_MAX_PROOF)
-        return fail(st, TND_STATUS_DATA_LOSS, "a proof of %zu hashes (at most %d)", n,
-                    TND_MERKLE_MAX_PROOF);
+        return tnd__status_fail(st, TND_STATUS_DATA_LOSS, "a proof of %zu hashes (at most %d)", n,
+                                TND_MERKLE_MAX_PROOF);
     *out = calloc(n ? n : 1, 32);
     if (!*out)
         return oom(st);
     for (size_t i = 0; i < n; i++) {
         if (h[i].len != 32)
-            return fail(st, TND_STATUS_DATA_LOSS, "hash %zu of a proof is not 32 bytes", i);
+            return tnd__status_fail(st, TND_STATUS_DATA_LOSS, "hash %zu of a proof is not 32 bytes",
+                                    i);
         memcpy((*out)[i], h[i].data, 32);
     }
     *n_out = n;
@@ -68,7 +56,9 @@ static int fetch_checkpoint(tnd_client *c, tnd_tender_record *r, tnd_status_info
         memcpy(r->checkpoint.root, cp.root.data, 32);
     }
     tender_log_v1_Checkpoint_free(&cp);
-    return rc ? fail(st, TND_STATUS_DATA_LOSS, "the server sent a checkpoint without a root") : 0;
+    return rc ? tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                 "the server sent a checkpoint without a root")
+              : 0;
 }
 
 static int fetch_consistency(tnd_client *c, tnd_tender_record *r, const tnd_checkpoint *saved,
@@ -80,8 +70,8 @@ static int fetch_consistency(tnd_client *c, tnd_tender_record *r, const tnd_chec
     tender_log_v1_ConsistencyProofRequest req = {.first = saved->size,
                                                  .second = r->checkpoint.size};
     tender_log_v1_ConsistencyProof p;
-    int code = tnd_client_unary(c, tender_log_v1_Log_GetConsistencyProof_method, &req, &p, NULL,
-                                st);
+    int code =
+        tnd_client_unary(c, tender_log_v1_Log_GetConsistencyProof_method, &req, &p, NULL, st);
     if (code)
         return code;
     code = copy_hashes(p.hashes, p.n_hashes, &r->consistency, &r->n_consistency, st);
@@ -92,11 +82,12 @@ static int fetch_consistency(tnd_client *c, tnd_tender_record *r, const tnd_chec
 static int add_event(tnd_tender_record *r, tender_log_v1_Leaf *leaf, tnd_status_info *st)
 {
     if (r->n_events > 0 && leaf->index <= r->events[r->n_events - 1].index)
-        return fail(st, TND_STATUS_DATA_LOSS, "the server sent leaf %llu out of order",
-                    (unsigned long long)leaf->index);
+        return tnd__status_fail(st, TND_STATUS_DATA_LOSS, "the server sent leaf %llu out of order",
+                                (unsigned long long)leaf->index);
     if (leaf->index >= r->checkpoint.size)
-        return fail(st, TND_STATUS_DATA_LOSS, "the server sent leaf %llu beyond the checkpoint",
-                    (unsigned long long)leaf->index);
+        return tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                "the server sent leaf %llu beyond the checkpoint",
+                                (unsigned long long)leaf->index);
     tnd_record_event *ne = realloc(r->events, (r->n_events + 1) * sizeof *ne);
     if (!ne)
         return oom(st);
@@ -107,8 +98,8 @@ static int add_event(tnd_tender_record *r, tender_log_v1_Leaf *leaf, tnd_status_
     e->index = leaf->index;
     e->leaf = leaf->data;
     leaf->data = (tnd_bytes){0};
-    e->decoded = e->leaf.data &&
-                 tender_events_v1_Event_decode(&e->ev, e->leaf.data, e->leaf.len, NULL) == 0;
+    e->decoded =
+        e->leaf.data && tender_events_v1_Event_decode(&e->ev, e->leaf.data, e->leaf.len, NULL) == 0;
     return 0;
 }
 
@@ -143,14 +134,14 @@ static int fetch_proofs(tnd_client *c, tnd_tender_record *r, tnd_status_info *st
         tender_log_v1_InclusionProofRequest req = {.index = e->index,
                                                    .tree_size = r->checkpoint.size};
         tender_log_v1_InclusionProof p;
-        int code = tnd_client_unary(c, tender_log_v1_Log_GetInclusionProof_method, &req, &p,
-                                    NULL, st);
+        int code =
+            tnd_client_unary(c, tender_log_v1_Log_GetInclusionProof_method, &req, &p, NULL, st);
         if (code)
             return code;
         if (p.index != e->index || p.tree_size != r->checkpoint.size)
-            code = fail(st, TND_STATUS_DATA_LOSS,
-                        "the server answered with a proof of leaf %llu for size %llu",
-                        (unsigned long long)p.index, (unsigned long long)p.tree_size);
+            code = tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                    "the server answered with a proof of leaf %llu for size %llu",
+                                    (unsigned long long)p.index, (unsigned long long)p.tree_size);
         else
             code = copy_hashes(p.hashes, p.n_hashes, &e->proof, &e->n_proof, st);
         tender_log_v1_InclusionProof_free(&p);
@@ -163,8 +154,8 @@ static int fetch_proofs(tnd_client *c, tnd_tender_record *r, tnd_status_info *st
 static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
     tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
-    int code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, &r->current, NULL,
-                                st);
+    int code =
+        tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, &r->current, NULL, st);
     /* Unknown, or a draft: nothing to audit. Published by the log yet not
      * served: verify reports it. */
     if (code && tnd__vlast(r, EV(TENDER_PUBLISHED), NULL) < 0)
@@ -174,20 +165,20 @@ static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *
     uint32_t n = r->current.version;
     /* Every version leaves at least one event; more versions than events is a lie. */
     if (n > r->n_events)
-        return fail(st, TND_STATUS_DATA_LOSS,
-                    "tender %s claims %u versions but the log has %zu events", r->tender_id, n,
-                    r->n_events);
+        return tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                "tender %s claims %u versions but the log has %zu events",
+                                r->tender_id, n, r->n_events);
     r->versions = calloc(n ? n : 1, sizeof *r->versions);
     if (!r->versions)
         return oom(st);
     for (uint32_t v = 1; v <= n; v++) {
         ref.version = v;
-        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref,
-                                &r->versions[v - 1], NULL, st);
+        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, &r->versions[v - 1],
+                                NULL, st);
         char why[200];
         if (code && (code = tnd__fetch_missing(st, why, sizeof why)) == 0)
-            snprintf(r->versions_error, sizeof r->versions_error, "version %u is not served: %s",
-                     v, why);
+            snprintf(r->versions_error, sizeof r->versions_error, "version %u is not served: %s", v,
+                     why);
         if (code || r->versions_error[0])
             return code;
         r->n_versions = v;
@@ -206,13 +197,14 @@ static int add_piece(tnd_tender_record *r, const tnd_bytes *piece, tnd_status_in
         if (d->fields[i].number == 6) /* ciphertext */
             f = &d->fields[i];
     if (r->n_bids == 0)
-        return fail(st, TND_STATUS_DATA_LOSS,
-                    "the server sent a piece of a sealed bid before its envelope");
+        return tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                "the server sent a piece of a sealed bid before its envelope");
     tnd_bytes *ct = &r->bids[r->n_bids - 1].ciphertext;
     if (!f || piece->len > f->max_len || ct->len > f->max_len - piece->len)
-        return fail(st, TND_STATUS_DATA_LOSS,
-                    "the server sent sealed bid %s in pieces larger than a ciphertext may be",
-                    r->bids[r->n_bids - 1].bid_id);
+        return tnd__status_fail(
+            st, TND_STATUS_DATA_LOSS,
+            "the server sent sealed bid %s in pieces larger than a ciphertext may be",
+            r->bids[r->n_bids - 1].bid_id);
     if (piece->len == 0)
         return 0;
     uint8_t *nd = realloc(ct->data, ct->len + piece->len);
@@ -269,7 +261,8 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
     clock_gettime(CLOCK_REALTIME, &now);
     r->fetched_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     if (!c || !tender_id || !*tender_id || strlen(tender_id) >= sizeof r->tender_id)
-        return fail(st, TND_STATUS_INVALID_ARGUMENT, "a tender id of 1 to 64 bytes is needed");
+        return tnd__status_fail(st, TND_STATUS_INVALID_ARGUMENT,
+                                "a tender id of 1 to 64 bytes is needed");
     strcpy(r->tender_id, tender_id);
     int code = fetch_checkpoint(c, r, st);
     if (!code && saved)
