@@ -67,6 +67,9 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
                      : format == 1
                          ? "an older tenderd wrote it (question events changed, see "
                            "docs/STORE.md); keep serving it with that tenderd"
+                     : format >= 2
+                         ? "an older tenderd wrote it (bid events changed, see "
+                           "docs/STORE.md); keep serving it with that tenderd"
                          : "it is not a tenderd database");
             ret = TND_ERANGE;
             goto abort_txn;

@@ -214,6 +214,24 @@ static int teardown(void **state)
 
 /* ---- format and durability ---- */
 
+/* Write format n into the database behind the store's back. */
+static void put_format(const fixture *fx, uint32_t n)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    uint8_t b[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    MDB_val k = {.mv_size = 6, .mv_data = "format"}, v = {.mv_size = 4, .mv_data = b};
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
 static void test_create_and_format(void **state)
 {
     fixture *fx = *state;
@@ -226,50 +244,44 @@ static void test_create_and_format(void **state)
     MDB_val k = {.mv_size = 6, .mv_data = "format"}, v;
     assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, TND_TABLE_META), &k, &v), 0);
     assert_int_equal(v.mv_size, 4);
-    assert_memory_equal(v.mv_data, "\0\0\0\2", 4);
+    const uint8_t *f = v.mv_data;
+    assert_int_equal((uint32_t)f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3], TND_STORE_FORMAT);
     tnd_store_read_end(fx->s, txn);
     assert_true(tnd_store_writable(fx->s));
     close_store(fx);
 
-    /* A newer tenderd wrote format 3: this one must refuse, untouched; and
-     * format 1, whose question events it would misread. */
-    MDB_env *env;
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
-    MDB_dbi dbi;
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\3"};
-    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-
+    /* A newer tenderd wrote the next format: this one must refuse, untouched;
+     * and every older one, whose events it would misread. */
     char err[512] = "", want[512];
     tnd_store_opts o = {.dir = fx->db};
     tnd_store *s = NULL;
+    put_format(fx, TND_STORE_FORMAT + 1);
     assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
     assert_null(s);
     snprintf(want, sizeof want,
-             "database in %s has format 3; this tenderd reads format 2: upgrade tenderd", fx->db);
+             "database in %s has format %d; this tenderd reads format %d: upgrade tenderd", fx->db,
+             TND_STORE_FORMAT + 1, TND_STORE_FORMAT);
     assert_string_equal(err, want);
 
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-    v = (MDB_val){.mv_size = 4, .mv_data = "\0\0\0\1"};
-    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    put_format(fx, 1);
     assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
     assert_null(s);
     snprintf(want, sizeof want,
-             "database in %s has format 1; this tenderd reads format 2: an older tenderd "
+             "database in %s has format 1; this tenderd reads format %d: an older tenderd "
              "wrote it (question events changed, see docs/STORE.md); keep serving it with that "
              "tenderd",
-             fx->db);
+             fx->db, TND_STORE_FORMAT);
+    assert_string_equal(err, want);
+
+    /* Format 2 logged bid events that name their tender. */
+    put_format(fx, 2);
+    assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_ERANGE);
+    assert_null(s);
+    snprintf(want, sizeof want,
+             "database in %s has format 2; this tenderd reads format %d: an older tenderd "
+             "wrote it (bid events changed, see docs/STORE.md); keep serving it with that "
+             "tenderd",
+             fx->db, TND_STORE_FORMAT);
     assert_string_equal(err, want);
 }
 
