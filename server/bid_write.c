@@ -171,11 +171,23 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
         memcmp(fp, in->opening_key_fingerprint.data, 32) != 0)
         st = tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT,
                           "the bid is sealed to another opening key than tender %s's", t.id);
+    /* Bid ids are unique across tenders: "already exists" in one tender
+     * only would tell which tender a bid id seen in the log belongs to. */
+    size_t il = strlen(in->bid_id);
+    MDB_val ik = {.mv_size = il, .mv_data = in->bid_id}, iv;
+    int got = st ? 0
+                 : mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_IDS),
+                           &ik, &iv);
+    if (!st && got == 0)
+        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS,
+                          "bid %s already exists: choose a new random bid id", in->bid_id);
+    else if (!st && got != MDB_NOTFOUND)
+        st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the bid ids: %s",
+                          mdb_strerror(got));
+    if (!st && tnd_wtx_put_raw(w, TND_TABLE_BID_IDS, in->bid_id, il, t.id, strlen(t.id)) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store bid %s", in->bid_id);
     tender_bids_v1_SealedBid old;
     tender_bids_v1_SealedBid_init(&old);
-    if (!st && load_bid(w, in->tender_id, in->bid_id, &old) == 0)
-        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "bid %s already exists", in->bid_id);
-    tender_bids_v1_SealedBid_free(&old);
     if (!st && req->replaces && *req->replaces) {
         if (load_bid(w, in->tender_id, req->replaces, &old) != 0 ||
             memcmp(old.owner_tag.data, in->owner_tag.data, 32) != 0)

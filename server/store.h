@@ -31,8 +31,9 @@
  * 2: question events hash the question without its asker (docs/LOG.md),
  * and the opening_keys table holds each tender's opening key; format 1
  * hashed the asker too, which no auditor could check.
- * 3: bid events name no tender but a blinded tag, and the bid_tag_keys table
- * holds each tender's tag key until its deadline (docs/LOG.md). */
+ * 3: bid events name no tender but a blinded tag, the bid_tag_keys table
+ * holds each tender's tag key until its deadline (docs/LOG.md), and bid_ids
+ * makes bid ids unique across tenders. */
 #define TND_STORE_FORMAT 3
 
 /* Named databases. Keys are documented next to each; integers in keys are
@@ -54,7 +55,8 @@
     X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */      \
     X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */       \
     X(OPENING_KEYS, "opening_keys")       /* opening public key (32 bytes) -> tender id */       \
-    X(BID_TAG_KEYS, "bid_tag_keys")       /* tender id -> bid tag key (32 bytes) */
+    X(BID_TAG_KEYS, "bid_tag_keys")       /* tender id -> bid tag key (32 bytes) */              \
+    X(BID_IDS, "bid_ids")                 /* bid id -> tender id: bid ids are unique */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,
