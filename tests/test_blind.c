@@ -382,6 +382,50 @@ static int submit_bid(conn *c, const char *who, const char *tender, const char *
     return st;
 }
 
+/* ---- the format ---- */
+
+static void hex32(const char *h, uint8_t out[32])
+{
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(sscanf(h + 2 * i, "%2hhx", &out[i]), 1);
+}
+
+/* The test vector of docs/LOG.md, section 10. */
+static void test_vector(void **state)
+{
+    (void)state;
+    uint8_t key[32], s[32], t[32], want[32];
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)i;
+    assert_int_equal(tnd_blind_secret(key, 10, "B-000102030405060708090a0b0c0d0e0f", s), 0);
+    hex32("e3f96f016590e4849a3a67aad85ff02665a2edb4761a54f4479f62effe5651c1", want);
+    assert_memory_equal(s, want, 32);
+    assert_int_equal(tnd_blind_tag("T-2026-000001", s, t), 0);
+    hex32("604ef286911ad1156e8404f816796424b38dc0f9ca18f03bb2c6ca0e527e2e30", want);
+    assert_memory_equal(t, want, 32);
+    /* Each event its own tag: the same bid withdrawn, another tender. */
+    uint8_t s2[32], t2[32];
+    assert_int_equal(tnd_blind_secret(key, 11, "B-000102030405060708090a0b0c0d0e0f", s2), 0);
+    assert_memory_not_equal(s, s2, 32);
+    assert_int_equal(tnd_blind_tag("T-2026-000002", s, t2), 0);
+    assert_memory_not_equal(t, t2, 32);
+    /* Linking and proving. */
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = tender_events_v1_EventKind_BID_RECEIVED;
+    ev.object_id = "B-000102030405060708090a0b0c0d0e0f";
+    ev.tender_tag = (tnd_bytes){t, 32};
+    assert_true(tnd_blind_links(&ev, "T-2026-000001", key));
+    assert_false(tnd_blind_links(&ev, "T-2026-000002", key));
+    assert_true(tnd_blind_proves(&ev, "T-2026-000001", s, 32));
+    assert_false(tnd_blind_proves(&ev, "T-2026-000001", s2, 32));
+    key[0] ^= 1;
+    assert_false(tnd_blind_links(&ev, "T-2026-000001", key));
+    ev.kind = tender_events_v1_EventKind_TENDER_CLOSED;
+    assert_false(tnd_blind_proves(&ev, "T-2026-000001", s, 32));
+    assert_int_equal(tnd_blind_secret(key, 10, NULL, s), TND_EINVAL);
+}
+
 /* ---- the test ---- */
 
 static int setup(void **state)
@@ -688,6 +732,7 @@ static void test_bids_cannot_be_counted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vector),
         cmocka_unit_test_setup_teardown(test_bids_cannot_be_counted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
