@@ -9,6 +9,7 @@
 
 #include "client_internal.h"
 #include "record_verify.h"
+#include "tender/blind.h"
 #include "tender/pages.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
@@ -121,6 +122,66 @@ static int fetch_events(tnd_client *c, tnd_tender_record *r, tnd_status_info *st
     tnd_client_stream_close(s);
     if (code == 0 && st->code == TND_STATUS_DATA_LOSS) {
         /* Events missing from the server's store: verify reports it. */
+        snprintf(r->events_error, sizeof r->events_error, "%s", st->message);
+        memset(st, 0, sizeof *st);
+    }
+    return code ? code : st->code;
+}
+
+/* The auditor's own linking: every bid event between the tender's first
+ * event and the one that published its bid tag key whose tag the key gives
+ * (include/tender/blind.h). Those the tender filter left out are added,
+ * marked unlisted, for verify to report: the count of bids does not rest on
+ * the server's word. */
+static int fetch_linked(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    const uint8_t *k = tnd__vbid_key(r, NULL);
+    if (!k || r->n_events == 0)
+        return 0;
+    uint8_t key[32];
+    memcpy(key, k, 32); /* r->events moves as events are added */
+    uint64_t end = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].ev.bid_tag_key.len == 32 && r->events[i].index > end)
+            end = r->events[i].index;
+    tender_log_v1_LeavesRequest req = {.start = r->events[0].index, .end = end};
+    tnd_client_stream *s;
+    int code = tnd_client_stream_open(c, tender_log_v1_Log_GetLeaves_method, &req, NULL, &s, st);
+    if (code)
+        return code;
+    tender_log_v1_Leaf leaf;
+    size_t at = 0; /* r->events[at] is the first event at or after the leaf */
+    while (code == 0 && tnd_client_stream_next(s, &leaf, st) == 1) {
+        while (at < r->n_events && r->events[at].index < leaf.index)
+            at++;
+        tender_events_v1_Event ev;
+        tender_events_v1_Event_init(&ev);
+        if ((at == r->n_events || r->events[at].index != leaf.index) &&
+            tender_events_v1_Event_decode(&ev, leaf.data.data, leaf.data.len, NULL) == 0 &&
+            tnd_blind_links(&ev, r->tender_id, key)) {
+            tnd_record_event *ne = realloc(r->events, (r->n_events + 1) * sizeof *ne);
+            if (!ne) {
+                code = oom(st);
+            } else {
+                r->events = ne;
+                memmove(&ne[at + 1], &ne[at], (r->n_events - at) * sizeof *ne);
+                r->n_events++;
+                tnd_record_event *e = &ne[at];
+                memset(e, 0, sizeof *e);
+                e->index = leaf.index;
+                e->leaf = leaf.data;
+                leaf.data = (tnd_bytes){0};
+                e->ev = ev;
+                tender_events_v1_Event_init(&ev);
+                e->decoded = true;
+                e->unlisted = true;
+            }
+        }
+        tender_events_v1_Event_free(&ev);
+        tender_log_v1_Leaf_free(&leaf);
+    }
+    tnd_client_stream_close(s);
+    if (code == 0 && st->code == TND_STATUS_DATA_LOSS) {
         snprintf(r->events_error, sizeof r->events_error, "%s", st->message);
         memset(st, 0, sizeof *st);
     }
@@ -269,6 +330,8 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
         code = fetch_consistency(c, r, saved, st);
     if (!code)
         code = fetch_events(c, r, st);
+    if (!code)
+        code = fetch_linked(c, r, st);
     if (!code)
         code = fetch_proofs(c, r, st);
     if (!code)

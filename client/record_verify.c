@@ -10,6 +10,7 @@
 
 #include "b64.h"
 #include "record_verify.h"
+#include "tender/blind.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 #define ST(name) tender_tenders_v1_TenderStatus_##name
@@ -74,6 +75,26 @@ long tnd__vlast(const tnd_tender_record *r, int kind, const char *obj)
             return (long)i;
     }
     return -1;
+}
+
+const uint8_t *tnd__vbid_key(const tnd_tender_record *r, long *conflict)
+{
+    const uint8_t *key = NULL;
+    if (conflict)
+        *conflict = -1;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const tender_events_v1_Event *ev = &r->events[i].ev;
+        if (!r->events[i].decoded || ev->bid_tag_key.len != 32 ||
+            (ev->kind != EV(TENDER_CLOSED) && ev->kind != EV(TENDER_CANCELLED)))
+            continue;
+        if (key && memcmp(key, ev->bid_tag_key.data, 32) != 0) {
+            if (conflict)
+                *conflict = (long)i;
+            return NULL;
+        }
+        key = ev->bid_tag_key.data;
+    }
+    return key;
 }
 
 static const char *b64(const uint8_t h[32], char out[45])
@@ -151,11 +172,40 @@ static void check_inclusion(tnd__vrun *run)
                      r->tender_id);
         return;
     }
+    long conflict;
+    const uint8_t *key = tnd__vbid_key(r, &conflict);
+    if (conflict >= 0) {
+        tnd__vreport(run, "inclusion", TND_CHECK_FAILED,
+                     "event %llu publishes another bid tag key than an earlier event",
+                     (unsigned long long)r->events[conflict].index);
+        return;
+    }
+    size_t n_linked = 0;
     for (size_t i = 0; i < r->n_events; i++) {
         const tnd_record_event *e = &r->events[i];
         uint8_t lh[32];
-        if (!e->decoded || e->ev.seq != e->index || !e->ev.tender_id ||
-            strcmp(e->ev.tender_id, r->tender_id) != 0) {
+        bool blind = e->decoded && tnd_blind_kind((int)e->ev.kind);
+        if (e->unlisted) {
+            tnd__vreport(run, "inclusion", TND_CHECK_FAILED,
+                         "bid event %llu belongs to tender %s by its tag, but the server's tender "
+                         "filter left it out",
+                         (unsigned long long)e->index, r->tender_id);
+            return;
+        }
+        if (blind && (!key || (e->ev.tender_id && *e->ev.tender_id) || e->ev.tender_version ||
+                      !tnd_blind_links(&e->ev, r->tender_id, key))) {
+            tnd__vreport(run, "inclusion", TND_CHECK_FAILED,
+                         "bid event %llu is not linked to tender %s: %s",
+                         (unsigned long long)e->index, r->tender_id,
+                         !key ? "the tender's bid tag key is not published"
+                         : (e->ev.tender_id && *e->ev.tender_id) || e->ev.tender_version
+                             ? "it names a tender (bid events carry only the blinded tag)"
+                             : "its tag is not the one the published bid tag key gives");
+            return;
+        }
+        n_linked += blind;
+        if (!e->decoded || e->ev.seq != e->index ||
+            (!blind && (!e->ev.tender_id || strcmp(e->ev.tender_id, r->tender_id) != 0))) {
             tnd__vreport(run, "inclusion", TND_CHECK_FAILED,
                          "leaf %llu is not an event of tender %s", (unsigned long long)e->index,
                          r->tender_id);
@@ -172,8 +222,15 @@ static void check_inclusion(tnd__vrun *run)
             return;
         }
     }
-    tnd__vreport(run, "inclusion", TND_CHECK_OK, "%zu events, each in the checkpoint of size %llu",
-                 r->n_events, (unsigned long long)r->checkpoint.size);
+    if (key)
+        tnd__vreport(run, "inclusion", TND_CHECK_OK,
+                     "%zu events, each in the checkpoint of size %llu; %zu bid event(s) linked "
+                     "by the published bid tag key",
+                     r->n_events, (unsigned long long)r->checkpoint.size, n_linked);
+    else
+        tnd__vreport(run, "inclusion", TND_CHECK_OK,
+                     "%zu events, each in the checkpoint of size %llu", r->n_events,
+                     (unsigned long long)r->checkpoint.size);
 }
 
 /* ---- the published tender --------------------------------------------- */
@@ -322,6 +379,18 @@ static int64_t deadline_of(const tnd_tender_record *r, uint32_t version)
     return tnd__vms(r->versions[version - 1].fields->submission_deadline);
 }
 
+/* The version in force at event i: a bid event names none (it names no
+ * tender), so the last version published before it. */
+static uint32_t version_at(const tnd_tender_record *r, size_t i)
+{
+    if (!tnd_blind_kind((int)r->events[i].ev.kind))
+        return r->events[i].ev.tender_version;
+    while (i-- > 0)
+        if (r->events[i].decoded && publishes(&r->events[i].ev))
+            return r->events[i].ev.tender_version;
+    return 0;
+}
+
 /* Bid events: before the deadline of the version in force, and none after
  * the tender closed. */
 static bool bid_events_in_time(tnd__vrun *run, size_t *n_bid_events)
@@ -345,7 +414,7 @@ static bool bid_events_in_time(tnd__vrun *run, size_t *n_bid_events)
         if (ev->kind != EV(BID_RECEIVED) && ev->kind != EV(BID_WITHDRAWN))
             continue;
         ++*n_bid_events;
-        int64_t dl = deadline_of(r, ev->tender_version);
+        int64_t dl = deadline_of(r, version_at(r, i));
         if (closed || !dl || tnd__vms(ev->time) >= dl) {
             tnd__vreport(run, "deadline", TND_CHECK_FAILED,
                          "bid %s was %s after the deadline (event %llu)",
@@ -382,7 +451,7 @@ static bool bid_matches_events(tnd__vrun *run, const tender_bids_v1_SealedBid *b
         return false;
     }
     if (tnd__vms(b->received) != tnd__vms(ev->time) ||
-        tnd__vms(b->received) >= deadline_of(r, ev->tender_version)) {
+        tnd__vms(b->received) >= deadline_of(r, version_at(r, (size_t)rx))) {
         tnd__vreport(run, "deadline", TND_CHECK_FAILED,
                      "sealed bid %s claims another time of receipt than event %llu logged", id,
                      (unsigned long long)r->events[rx].index);

@@ -40,6 +40,11 @@ const tender_tenders_v1_TenderFields *tnd__vfields(const tnd_tender_record *r);
  * id obj when not NULL), or -1. */
 long tnd__vlast(const tnd_tender_record *r, int kind, const char *obj);
 
+/** The tender's bid tag key as its TENDER_CLOSED or TENDER_CANCELLED event
+ * published it (include/tender/blind.h), or NULL: not yet published, or two
+ * events publish different keys (*conflict is then set to the second). */
+const uint8_t *tnd__vbid_key(const tnd_tender_record *r, long *conflict);
+
 /* Fetching (record_fetch_docs.c). */
 
 /** A call's failure st: NOT_FOUND or DATA_LOSS (the server lacks what it

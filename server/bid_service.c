@@ -7,11 +7,38 @@
 #include <string.h>
 
 #include "bids.h"
+#include "tender/blind.h"
 #include "tlog.h"
 
 #define RECEIPT (&tender_bids_v1_Receipt_desc)
 
 /* ---- receipts ---- */
+
+/* The tender a Submit or Withdraw is about: the leaf does not name it. */
+static const char *op_tender(const tnd_op *op)
+{
+    if (op->req_desc == &tender_bids_v1_SubmitBidRequest_desc) {
+        const tender_bids_v1_SubmitBidRequest *q = op->req;
+        return q->bid ? q->bid->tender_id : NULL;
+    }
+    return ((const tender_bids_v1_BidRef *)op->req)->tender_id;
+}
+
+/* The secret of the leaf's tag, for its supplier only: the tag proves to
+ * them that the leaf is about their tender, and to nobody else. */
+static int tag_secret(tnd_store *s, MDB_txn *txn, const char *tender_id,
+                      const tender_events_v1_Event *ev, tnd_bytes *out)
+{
+    uint8_t key[32], secret[32], tag[32];
+    if (!tender_id || tnd_bid_tag_key_read(s, txn, tender_id, key) != 0 ||
+        tnd_blind_secret(key, (int)ev->kind, ev->object_id, secret) != 0 ||
+        tnd_blind_tag(tender_id, secret, tag) != 0 || ev->tender_tag.len != 32 ||
+        memcmp(tag, ev->tender_tag.data, 32) != 0 || !(out->data = malloc(32)))
+        return TND_ENOTFOUND;
+    memcpy(out->data, secret, 32);
+    out->len = 32;
+    return 0;
+}
 
 void tnd_bid_receipt(tnd_op *op)
 {
@@ -43,10 +70,11 @@ void tnd_bid_receipt(tnd_op *op)
     if (tnd_tlog_latest(s, txn, &note, &size) == 0 && op->event_seq < size &&
         mdb_get(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &k, &v) == 0 &&
         tnd_msg_decode(&tender_events_v1_Event_desc, v.mv_data, v.mv_size, &ev, NULL) == 0 &&
+        tag_secret(s, txn, op_tender(op), &ev, &r->tag_secret) == 0 &&
         tnd_merkle_prove_inclusion(tnd_tlog_node_get, &rd, op->event_seq, size, proof, 64, &n) ==
             0) {
         r->bid_id = tnd_strdup(ev.object_id);
-        r->tender_id = tnd_strdup(ev.tender_id);
+        r->tender_id = tnd_strdup(op_tender(op));
         r->received = ev.time;
         ev.time = NULL;
         r->envelope_hash = ev.object_hash;

@@ -1,12 +1,16 @@
 /* Storing sealed bids on the writer thread: the deadline, the opening key,
  * the owner of a replaced or withdrawn bid, and the BID_RECEIVED /
- * BID_WITHDRAWN events, which name no bidder. */
+ * BID_WITHDRAWN events, which name no bidder and, until the deadline, no
+ * tender (include/tender/blind.h). */
 #include <ctype.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bids.h"
+#include "tender/blind.h"
 #include "tender/sealed.h"
 
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
@@ -30,6 +34,44 @@ bool tnd_bid_id_ok(const char *id)
         if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
             return false;
     return true;
+}
+
+int tnd_bid_tag_key(tnd_wtx *w, const char *tender_id, uint8_t key[32])
+{
+    size_t tl = strlen(tender_id);
+    MDB_val k = {.mv_size = tl, .mv_data = (void *)tender_id}, v;
+    int rc = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_TAG_KEYS), &k,
+                     &v);
+    if (rc == 0 && v.mv_size == 32) {
+        memcpy(key, v.mv_data, 32);
+        return 0;
+    }
+    if (rc == 0)
+        return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the bid tag key of %s is damaged",
+                            tender_id);
+    if (rc != MDB_NOTFOUND || RAND_bytes(key, 32) != 1)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot make the bid tag key of %s",
+                            tender_id);
+    rc = tnd_wtx_put_raw(w, TND_TABLE_BID_TAG_KEYS, tender_id, tl, key, 32);
+    return rc ? tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED
+                                                 : TND_STATUS_UNAVAILABLE,
+                             "cannot store the bid tag key of %s: %s", tender_id, tnd_strerror(rc))
+              : 0;
+}
+
+int tnd_bid_tag_key_read(tnd_store *s, MDB_txn *txn, const char *tender_id, uint8_t key[32])
+{
+    MDB_val k = {.mv_size = strlen(tender_id), .mv_data = (void *)tender_id}, v;
+    if (!k.mv_size || mdb_get(txn, tnd_store_dbi(s, TND_TABLE_BID_TAG_KEYS), &k, &v) != 0 ||
+        v.mv_size != 32)
+        return TND_ENOTFOUND;
+    memcpy(key, v.mv_data, 32);
+    return 0;
+}
+
+bool tnd_bid_tag_key_public(const tnd_tender *t)
+{
+    return tnd_tender_published(t) && t->status != tender_tenders_v1_TenderStatus_ACTIVE;
 }
 
 /* The tender must take bids now: active, before its deadline (the batch
@@ -77,21 +119,34 @@ static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
 }
 
 /* Log a bid event: no actor, the envelope's hash, so the public log shows
- * that something arrived and never who sent it or what it says. */
+ * that something arrived and never who sent it or what it says; no tender
+ * id or version either, only the blinded tag, so that nobody counts a
+ * tender's bids before the deadline. */
 static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
                      const tender_bids_v1_SealedBid *b, const char *note)
 {
+    uint8_t key[32], secret[32];
+    int rc = tnd_bid_tag_key(w, t->id, key);
+    if (rc)
+        return rc;
     tender_events_v1_Event ev;
     tender_events_v1_Event_init(&ev);
     ev.kind = (tender_events_v1_EventKind)kind;
-    ev.tender_id = strdup(t->id);
-    ev.tender_version = t->version;
     ev.object_id = strdup(b->bid_id);
     ev.note = tnd_strdup(note);
-    int rc = tnd_msg_hash(BID_DESC, b, &ev.object_hash);
+    ev.tender_tag.data = malloc(32);
+    ev.tender_tag.len = ev.tender_tag.data ? 32 : 0;
+    rc = ev.object_id && ev.tender_tag.data ? 0 : TND_ENOMEM;
+    if (rc == 0)
+        rc = tnd_blind_secret(key, kind, b->bid_id, secret);
+    if (rc == 0)
+        rc = tnd_blind_tag(t->id, secret, ev.tender_tag.data);
+    if (rc == 0)
+        rc = tnd_msg_hash(BID_DESC, b, &ev.object_hash);
     if (rc == 0)
         rc = tnd_wtx_append_event(w, &ev, &op->event_seq);
     tender_events_v1_Event_free(&ev);
+    OPENSSL_cleanse(key, sizeof key);
     /* The receipt is built after the commit (it needs the checkpoint); the
      * leaf it is about goes into the reply now, so that the idempotency
      * record of a retried request can rebuild it. */
@@ -116,11 +171,23 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
         memcmp(fp, in->opening_key_fingerprint.data, 32) != 0)
         st = tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT,
                           "the bid is sealed to another opening key than tender %s's", t.id);
+    /* Bid ids are unique across tenders: "already exists" in one tender
+     * only would tell which tender a bid id seen in the log belongs to. */
+    size_t il = strlen(in->bid_id);
+    MDB_val ik = {.mv_size = il, .mv_data = in->bid_id}, iv;
+    int got = st ? 0
+                 : mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_IDS),
+                           &ik, &iv);
+    if (!st && got == 0)
+        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS,
+                          "bid %s already exists: choose a new random bid id", in->bid_id);
+    else if (!st && got != MDB_NOTFOUND)
+        st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the bid ids: %s",
+                          mdb_strerror(got));
+    if (!st && tnd_wtx_put_raw(w, TND_TABLE_BID_IDS, in->bid_id, il, t.id, strlen(t.id)) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store bid %s", in->bid_id);
     tender_bids_v1_SealedBid old;
     tender_bids_v1_SealedBid_init(&old);
-    if (!st && load_bid(w, in->tender_id, in->bid_id, &old) == 0)
-        st = tnd_wtx_fail(w, TND_STATUS_ALREADY_EXISTS, "bid %s already exists", in->bid_id);
-    tender_bids_v1_SealedBid_free(&old);
     if (!st && req->replaces && *req->replaces) {
         if (load_bid(w, in->tender_id, req->replaces, &old) != 0 ||
             memcmp(old.owner_tag.data, in->owner_tag.data, 32) != 0)

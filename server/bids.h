@@ -16,6 +16,18 @@ size_t tnd_bid_key(uint8_t *key, size_t cap, const char *tender_id, const void *
 
 bool tnd_bid_id_ok(const char *id);
 
+/** The tender's bid tag key (BID_TAG_KEYS), created at random on first use.
+ * It stays secret until the tender's TENDER_CLOSED or TENDER_CANCELLED event
+ * publishes it (include/tender/blind.h). Returns 0 or fails the request. */
+int tnd_bid_tag_key(tnd_wtx *w, const char *tender_id, uint8_t key[32]);
+
+/** The key as stored, for reads on the loop thread: 0 or TND_ENOTFOUND. */
+int tnd_bid_tag_key_read(tnd_store *s, MDB_txn *txn, const char *tender_id, uint8_t key[32]);
+
+/** Whether the tender's key is public: the tender was published and is no
+ * longer active (closed at its deadline, cancelled, opened, awarded, ...). */
+bool tnd_bid_tag_key_public(const tnd_tender *t);
+
 int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op);
 int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op);
 int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bids.h"
 #include "svc.h"
+#include "tender/blind.h"
 #include "tlog.h"
 
 #define LEAVES_BATCH 256 /* leaves read per read transaction while streaming */
@@ -197,15 +199,21 @@ static void get_consistency(tnd_call *call, void *request)
 typedef struct leaves {
     uint64_t next, end;
     char *tender_id;
+    bool linked;     /* the tender's bid tag key is public: its bid events are found too */
+    uint8_t key[32]; /* that key */
 } leaves;
 
-static bool about_tender(const MDB_val *v, const char *tender_id)
+/* A tender's events: those that name it, and once its bid tag key is
+ * public the bid events whose blinded tag it gives (include/tender/blind.h).
+ * Before that its bid events look like every other tender's. */
+static bool about_tender(const MDB_val *v, const leaves *l)
 {
     tender_events_v1_Event ev;
     tender_events_v1_Event_init(&ev);
     bool yes = tnd_msg_decode(&tender_events_v1_Event_desc, v->mv_data, v->mv_size, &ev, NULL) ==
                    0 &&
-               ev.tender_id && strcmp(ev.tender_id, tender_id) == 0;
+               ((ev.tender_id && strcmp(ev.tender_id, l->tender_id) == 0) ||
+                (l->linked && tnd_blind_links(&ev, l->tender_id, l->key)));
     tender_events_v1_Event_free(&ev);
     return yes;
 }
@@ -247,7 +255,7 @@ static void leaves_pump(tnd_call *call)
                     gap = 1; /* the start-up check prevents it: the store was altered */
                     break;
                 }
-                if (l->tender_id && !about_tender(&v, l->tender_id)) {
+                if (l->tender_id && !about_tender(&v, l)) {
                     l->next++;
                     continue;
                 }
@@ -300,6 +308,18 @@ static void get_leaves(tnd_call *call, void *request)
         return;
     uint64_t end = 0;
     int st = resolve_size(srv->store, txn, req->end, &end);
+    bool linked = false;
+    uint8_t key[32];
+    if (req->tender_id && *req->tender_id) {
+        tnd_tender t;
+        tender_tenders_v1_Tender_init(&t);
+        linked = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->tender_id,
+                                   strlen(req->tender_id), &tender_tenders_v1_Tender_desc,
+                                   &t) == 0 &&
+                 tnd_bid_tag_key_public(&t) &&
+                 tnd_bid_tag_key_read(srv->store, txn, req->tender_id, key) == 0;
+        tender_tenders_v1_Tender_free(&t);
+    }
     tnd_store_read_end(srv->store, txn);
     if (st == TND_STATUS_NOT_FOUND) {
         tnd_call_finish(call, TND_STATUS_OK, NULL); /* an empty log has no leaves */
@@ -320,6 +340,9 @@ static void get_leaves(tnd_call *call, void *request)
     l->next = req->start;
     l->end = end;
     l->tender_id = req->tender_id && *req->tender_id ? strdup(req->tender_id) : NULL;
+    l->linked = linked;
+    if (linked)
+        memcpy(l->key, key, 32);
     tnd_call_set_user(call, l);
     leaves_pump(call);
 }

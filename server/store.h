@@ -30,8 +30,11 @@
 /* The on-disk format; a database with another one is refused at open
  * (docs/STORE.md lists what each changed). 2: question events hash the
  * question without its asker, and the opening_keys table; 3: bids seal the
- * tender version they answer, and the opening judges them against the tender. */
-#define TND_STORE_FORMAT 3
+ * tender version they answer, and the opening judges them against the tender;
+ * 4: bid events name no tender but a blinded tag, the bid_tag_keys table holds
+ * each tender's tag key until its deadline (docs/LOG.md), and bid_ids makes
+ * bid ids unique across tenders. */
+#define TND_STORE_FORMAT 4
 
 /* Named databases. Keys are documented next to each; integers in keys are
  * big-endian so that LMDB's byte order is numeric order. */
@@ -51,7 +54,9 @@
     X(OPENINGS, "openings")               /* tender id -> opening record */                      \
     X(AWARDS, "awards")                   /* tender id 0x00 seq u32 BE -> award decision */      \
     X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */       \
-    X(OPENING_KEYS, "opening_keys")       /* opening public key (32 bytes) -> tender id */
+    X(OPENING_KEYS, "opening_keys")       /* opening public key (32 bytes) -> tender id */       \
+    X(BID_TAG_KEYS, "bid_tag_keys")       /* tender id -> bid tag key (32 bytes) */              \
+    X(BID_IDS, "bid_ids")                 /* bid id -> tender id: bid ids are unique */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

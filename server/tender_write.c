@@ -8,6 +8,7 @@
 
 #include <openssl/sha.h>
 
+#include "bids.h"
 #include "log.h"
 #include "tenders.h"
 
@@ -28,7 +29,23 @@ int tnd_tender_event(tnd_wtx *w, int kind, const tnd_tender *t, const tnd_peer_i
         tnd_actor_set(&ev.actor, p);
     ev.object_id = tnd_strdup(object_id);
     ev.note = tnd_strdup(note);
-    int rc = tnd_msg_hash(obj_desc ? obj_desc : T_DESC, obj ? obj : t, &ev.object_hash);
+    /* The end of bidding publishes the key that links the bid events. */
+    int rc = 0;
+    if ((kind == EV(TENDER_CLOSED) || kind == EV(TENDER_CANCELLED)) && tnd_tender_published(t)) {
+        uint8_t key[32];
+        if ((rc = tnd_bid_tag_key(w, t->id, key)) != 0) {
+            tender_events_v1_Event_free(&ev);
+            return rc;
+        }
+        ev.bid_tag_key.data = malloc(32);
+        rc = ev.bid_tag_key.data ? 0 : TND_ENOMEM;
+        if (rc == 0) {
+            memcpy(ev.bid_tag_key.data, key, 32);
+            ev.bid_tag_key.len = 32;
+        }
+    }
+    if (rc == 0)
+        rc = tnd_msg_hash(obj_desc ? obj_desc : T_DESC, obj ? obj : t, &ev.object_hash);
     uint64_t seq;
     if (rc == 0)
         rc = tnd_wtx_append_event(w, &ev, &seq);

@@ -176,7 +176,10 @@ static void find_event(int kind, const char *obj, uint8_t key[8])
             tender_events_v1_Event ev;
             tender_events_v1_Event_init(&ev);
             found = tender_events_v1_Event_decode(&ev, v.mv_data, v.mv_size, NULL) == 0 &&
-                    (int)ev.kind == kind && ev.tender_id && strcmp(ev.tender_id, tender) == 0 &&
+                    (int)ev.kind == kind &&
+                    /* bid events name no tender, only a blinded tag: found by the bid */
+                    ((ev.tender_id && strcmp(ev.tender_id, tender) == 0) ||
+                     (obj && !ev.tender_id && ev.tender_tag.len == 32)) &&
                     (!obj || (ev.object_id && strcmp(ev.object_id, obj) == 0));
             if (found && k.mv_size == 8)
                 memcpy(key, k.mv_data, 8);
@@ -311,6 +314,7 @@ static void test_life_cycle_verifies(void **state)
     ctl("admin", "open", tender, "--key", key_file("admin", kf, sizeof kf), NULL);
     EXPECT(0);
     verify_passes();
+    HAS(R.out, "3 bid event(s) linked by the published bid tag key");
     HAS(R.out, "ok    opening");
     HAS(R.out, "2 distinct committee shares (k = 2 of 3)");
     HAS(R.out, "ok    decryption");
@@ -392,6 +396,47 @@ static void test_deleted_event(void **state)
     keep(&o, "events", key, 8);
     db_write("events", key, 8, NULL, 0);
     verify_fails("inclusion", "is missing from the store");
+    put_back(&o);
+    verify_passes();
+}
+
+static void flip_tag(void *msg)
+{
+    tender_events_v1_Event *ev = msg;
+    assert_int_equal(ev->tender_tag.len, 32);
+    ev->tender_tag.data[0] ^= 1; /* "this bid was for another tender" */
+}
+
+/* A bid event whose tag the published key does not give is not the
+ * tender's: its sealed bid then has no event. */
+static void test_unlinked_tag(void **state)
+{
+    (void)state;
+    uint8_t key[8];
+    find_event(tender_events_v1_EventKind_BID_RECEIVED, bid[1], key);
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    original o;
+    alter("events", key, 8, &tender_events_v1_Event_desc, &ev, flip_tag, &o);
+    tender_events_v1_Event_free(&ev);
+    verify_fails("deadline", "has no bid_received event in the log");
+    put_back(&o);
+    verify_passes();
+}
+
+/* The server's tender filter links bid events with the key it keeps; a key
+ * changed there hides them from the filter, not from the auditor, who
+ * links them with the key the log published. */
+static void test_filter_hides_bids(void **state)
+{
+    (void)state;
+    original o;
+    keep(&o, "bid_tag_keys", tender, strlen(tender));
+    uint8_t other[32];
+    memcpy(other, o.value, 32);
+    other[31] ^= 0x80;
+    db_write("bid_tag_keys", tender, strlen(tender), other, 32);
+    verify_fails("inclusion", "the server's tender filter left it out");
     put_back(&o);
     verify_passes();
 }
@@ -706,6 +751,8 @@ int main(void)
         cmocka_unit_test(test_altered_bid_time),
         cmocka_unit_test(test_deleted_event),
         cmocka_unit_test(test_rewritten_leaf),
+        cmocka_unit_test(test_unlinked_tag),
+        cmocka_unit_test(test_filter_hides_bids),
         cmocka_unit_test(test_altered_award),
         cmocka_unit_test(test_changed_answer),
         cmocka_unit_test(test_deleted_answer),

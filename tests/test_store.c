@@ -214,6 +214,24 @@ static int teardown(void **state)
 
 /* ---- format and durability ---- */
 
+/* Write format n into the database behind the store's back. */
+static void put_format(const fixture *fx, uint32_t n)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    uint8_t b[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    MDB_val k = {.mv_size = 6, .mv_data = "format"}, v = {.mv_size = 4, .mv_data = b};
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
 static void test_create_and_format(void **state)
 {
     fixture *fx = *state;
@@ -236,18 +254,7 @@ static void test_create_and_format(void **state)
      * this one refuses both, untouched, saying which way to go. */
     for (int older = 0; older < 2; older++) {
         uint32_t format = older ? TND_STORE_FORMAT - 1 : TND_STORE_FORMAT + 1;
-        uint8_t be[4] = {0, 0, 0, (uint8_t)format};
-        MDB_env *env;
-        assert_int_equal(mdb_env_create(&env), 0);
-        assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-        assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
-        MDB_dbi dbi;
-        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-        assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-        v = (MDB_val){.mv_size = 4, .mv_data = be};
-        assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-        assert_int_equal(mdb_txn_commit(txn), 0);
-        mdb_env_close(env);
+        put_format(fx, format);
 
         char err[512] = "", want[512];
         tnd_store_opts o = {.dir = fx->db};

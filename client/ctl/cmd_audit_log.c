@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "audit_cmd.h"
+#include "tender/blind.h"
 
 #define PROGRESS_EVERY 1000 /* leaves between progress lines on a terminal */
 
@@ -364,7 +365,11 @@ int audit_log(ctl_global *g, int argc, char **argv)
                             (unsigned long long)leaf.index, (unsigned long long)from,
                             (unsigned long long)to);
         else if ((rc = decode_event(leaf.index, &leaf.data, &ev)) == 0) {
-            if (!tender || (ev.tender_id && strcmp(ev.tender_id, tender) == 0))
+            /* Bid events name no tender: the server sends those of this
+             * tender once its bid tag key is public (audit verify checks
+             * the tags). */
+            if (!tender || (ev.tender_id && strcmp(ev.tender_id, tender) == 0) ||
+                tnd_blind_kind((int)ev.kind))
                 print_line(g, leaf.index, &ev);
             tender_events_v1_Event_free(&ev);
             next = leaf.index + 1;

@@ -65,7 +65,8 @@ static const char bid_usage[] =
     "The receipt is verified at once: the checkpoint's signature with the log key (--log-key\n"  \
     "or TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"     \
     "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"     \
-    "of the envelope sent. Prints the bid id, then \"receipt verified\". --json prints\n"          \
+    "of the envelope sent and this tender's blinded tag (the log names no tender in bid\n"        \
+    "events before the deadline). Prints the bid id, then \"receipt verified\". --json prints\n"  \
     "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"            \
     "Exit status 4 when the receipt does not verify (the bid file is kept all the same).\n"
 

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "bid_cmd.h"
+#include "tender/blind.h"
 
 #define BID_FILE_MAX (1u << 20)
 
@@ -281,7 +282,8 @@ int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int 
     tender_events_v1_Event_init(&ev);
     if (tender_events_v1_Event_decode(&ev, r->leaf.data, r->leaf.len, NULL) != 0) {
         rc = audit_fail("the leaf of %s is not an event", what);
-    } else if ((int)ev.kind != kind || !ev.tender_id || strcmp(ev.tender_id, tender) != 0 ||
+    } else if ((int)ev.kind != kind || (ev.tender_id && *ev.tender_id) ||
+               !tnd_blind_proves(&ev, tender, r->tag_secret.data, r->tag_secret.len) ||
                !ev.object_id || strcmp(ev.object_id, bid) != 0) {
         rc = audit_fail("the leaf of %s is not the %s event of bid %s in tender %s", what,
                         kind == tender_events_v1_EventKind_BID_WITHDRAWN ? "BID_WITHDRAWN"

@@ -35,6 +35,8 @@ typedef struct tnd_record_event {
     tender_events_v1_Event ev;           /* valid when decoded */
     uint8_t (*proof)[TND_MERKLE_HASH_LEN]; /* inclusion proof for the checkpoint's size */
     size_t n_proof;
+    bool unlisted;                       /* a bid event the tender's bid tag key links, which
+                                            the server's tender filter left out */
 } tnd_record_event;
 
 /** A document of the tender as downloaded: the hash and size of the bytes

@@ -9,6 +9,7 @@
 
 #include "surge.h"
 #include "tender/audit.h"
+#include "tender/blind.h"
 
 typedef struct cp_seen {
     uint64_t size;
@@ -78,8 +79,9 @@ static bool receipt_ok(surge *g, supplier *s, const tnd_note_verifier *v, cp_see
         goto done;
     }
     if (tender_events_v1_Event_decode(&ev, r.leaf.data, r.leaf.len, NULL) != 0 ||
-        ev.kind != tender_events_v1_EventKind_BID_RECEIVED || !ev.tender_id ||
-        strcmp(ev.tender_id, g->tender_id) != 0 || !ev.object_id ||
+        ev.kind != tender_events_v1_EventKind_BID_RECEIVED ||
+        !tnd_blind_proves(&ev, g->tender_id, r.tag_secret.data, r.tag_secret.len) ||
+        !ev.object_id ||
         strcmp(ev.object_id, s->bid.bid_id) != 0) {
         problem(out, "%s: the leaf is not the BID_RECEIVED event of bid %s", s->name,
                 s->bid.bid_id);
