@@ -181,6 +181,21 @@ bool tnd_http_id_ok(const char *s, size_t len)
     return true;
 }
 
+/* The raw request target, before MHD decodes it: a "%00" would decode to a
+ * NUL that cuts an id short and names another resource, so such requests
+ * are marked here (the mark becomes *req_cls) and refused. */
+static char nul_mark;
+
+static void *raw_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    for (const char *p = uri; p && (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0')
+            return &nul_mark;
+    return NULL;
+}
+
 /* MHD's threads: one request. Answers at once; a request body (which GET
  * has none of) is never read. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -191,9 +206,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
-    (void)req_cls;
     tnd_http *h = cls;
     tnd_http_req r = {.conn = conn, .store = h->store, .vkey = h->vkey, .path = url};
+    if (*req_cls == &nul_mark)
+        return tnd_http_error(&r, TND_STATUS_INVALID_ARGUMENT,
+                              "a URL must not hold a NUL byte (%%00)");
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return tnd_http_error(&r, TND_STATUS_UNIMPLEMENTED,
                               "method %s not allowed: this API is read-only (GET, HEAD)",
@@ -257,7 +274,8 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)MAX_CLIENTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CLIENT_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK,
+        raw_uri, NULL, MHD_OPTION_END);
     if (!h->daemon) {
         close(fd);
         free(h);
