@@ -3,7 +3,7 @@
 #   make            build everything into build/
 #   make test       unit + end-to-end tests, make demo, then the tests under ASan+UBSan, a fuzz
 #                   smoke run and the store and metrics under ThreadSanitizer; one summary
-#   make run        build and start tenderd on its embedded defaults
+#   make run        build and start tenderd on its embedded defaults, with --http 127.0.0.1:8080
 #   make demo       the whole story of one tender, narrated, on a throwaway server
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make deps       install missing Debian packages (as root) or print the command
@@ -206,7 +206,8 @@ run: deps-check
 	@echo "  export TENDER_SERVER=127.0.0.1:7443 TENDER_CA=$(CURDIR)/var/pki/ca.crt"
 	@echo "  export TENDER_CERT=$(CURDIR)/var/pki/officer.crt TENDER_KEY=$(CURDIR)/var/pki/officer.key"
 	@echo "  $(CURDIR)/$(TENDERCTL) health"
-	$(TENDERD) $(RUN_ARGS)
+	@echo "public data over HTTP: http://127.0.0.1:8080/api/v1/tenders and http://127.0.0.1:8080/log/checkpoint"
+	$(TENDERD) --http 127.0.0.1:8080 $(RUN_ARGS)
 
 # The story of one tender told with tenderctl on a throwaway tenderd (tools/demo.sh).
 # make test runs it with DEMO_ARGS="--results build/demo/results": one counted result.
