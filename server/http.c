@@ -205,13 +205,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)version;
     (void)upload_data;
-    (void)upload_data_size;
     tnd_http *h = cls;
     tnd_http_req r = {.conn = conn, .store = h->store, .vkey = h->vkey, .path = url};
     if (*req_cls == &nul_mark)
         return tnd_http_error(&r, TND_STATUS_INVALID_ARGUMENT,
                               "a URL must not hold a NUL byte (%%00)");
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+    /* MHD calls first when the headers are in; answering then makes it
+     * close the connection, so a GET is answered on the next call, when the
+     * (empty) request is complete and the connection can be kept alive. */
+    static char headers_in;
+    bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+               strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    if (get && *req_cls == NULL) {
+        *req_cls = &headers_in;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0; /* a body of a GET is read and ignored */
+        return MHD_YES;
+    }
+    if (!get)
         return tnd_http_error(&r, TND_STATUS_UNIMPLEMENTED,
                               "method %s not allowed: this API is read-only (GET, HEAD)",
                               strlen(method) < 16 ? method : "?");

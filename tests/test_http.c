@@ -435,6 +435,84 @@ static void test_questions_opening_awards_events(void **state)
     json_decref(v);
 }
 
+/* ---- the opening record and the awards of an opened tender ---- */
+
+static void test_opening_and_awards(void **state)
+{
+    (void)state;
+    char id[64], p[300], dl[32], op[32], bids[300], b1[64], b2[64], kf[400], h[128];
+    /* Bids for 6 s, opened from 7 s on: room for the steps before. */
+    time_t t0 = time(NULL), deadline = t0 + 6, opening = t0 + 7;
+    ctl("officer", "tender", "create", "--title", "Opened", "--budget", "1000", "--currency",
+        "EUR", "--deadline", at(dl, sizeof dl, deadline), "--opening", at(op, sizeof op, opening),
+        "--committee", committee, "--threshold", "2", NULL);
+    EXPECT(0);
+    first_line(id, sizeof id);
+    publish(id);
+    const char *who[2] = {"supplier", "supplier2"}, *price[2] = {"900", "950"};
+    char *ids[2] = {b1, b2};
+    for (int i = 0; i < 2; i++) {
+        path(bids, sizeof bids, who[i]);
+        ctl(who[i], "--log-key", vkey, "bid", "submit", id, "--price", price[i], "--currency",
+            "EUR", "--bids-dir", bids, NULL);
+        EXPECT(0);
+        first_line(ids[i], sizeof b1);
+    }
+    /* Before the opening: no record, and no bid anywhere in the API. */
+    snprintf(p, sizeof p, "/api/v1/tenders/%s/opening", id);
+    expect_error(p, 404, "NOT_FOUND");
+    snprintf(p, sizeof p, "/api/v1/tenders/%s/events", id);
+    hresp r;
+    hget(p, &r);
+    assert_int_equal(r.status, 200);
+    HAS(r.body, "BID_RECEIVED");
+    HAS_NOT(r.body, "Acme");
+    hfree(&r);
+    if (time(NULL) >= deadline)
+        fail_msg("the steps before the deadline took more than %lld s", (long long)(deadline - t0));
+    sleep_until(opening);
+    ctl("officer", "open", id, "--key", key_file("officer", kf, sizeof kf), NULL);
+    EXPECT(0);
+    ctl("admin", "open", id, "--key", key_file("admin", kf, sizeof kf), NULL);
+    EXPECT(0);
+
+    /* The record, as GetOpening serves it; written once, so immutable. */
+    snprintf(p, sizeof p, "/api/v1/tenders/%s/opening", id);
+    hget(p, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(hheader(&r, "Cache-Control", h, sizeof h),
+                        "public, max-age=31536000, immutable");
+    json_t *v = hjson(&r);
+    hfree(&r);
+    json_t *obids = json_object_get(v, "bids");
+    assert_int_equal(json_array_size(obids), 2);
+    char *text = json_dumps(v, 0);
+    HAS(text, b1);
+    HAS(text, b2);
+    free(text);
+    json_decref(v);
+
+    ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
+        "Lowest price", NULL);
+    EXPECT(0);
+    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", NULL);
+    EXPECT(0);
+    ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
+        "After review", NULL);
+    EXPECT(0);
+    snprintf(p, sizeof p, "/api/v1/tenders/%s/awards", id);
+    v = get_json(p, 200);
+    json_t *aw = json_object_get(v, "awards");
+    assert_int_equal(json_array_size(aw), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(aw, 0), "state")),
+                        "CANCELLED");
+    text = json_dumps(v, 0);
+    HAS(text, "After review");
+    HAS(text, "Complaint upheld");
+    free(text);
+    json_decref(v);
+}
+
 /* ---- the list, in pages ---- */
 
 static void test_list_paging(void **state)
@@ -666,6 +744,22 @@ static void test_tiles_root_checkpoint(void **state)
     hfree(&r);
 }
 
+/* ---- two requests on one connection ---- */
+
+static void test_keep_alive(void **state)
+{
+    (void)state;
+    static const char two[] = "GET /log/checkpoint HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "GET /api/v1/feed?limit=1 HTTP/1.1\r\nHost: x\r\n"
+                              "Connection: close\r\n\r\n";
+    hresp r;
+    hraw(two, sizeof two - 1, &r);
+    assert_int_equal(r.status, 200);
+    HAS(r.body, "HTTP/1.1 200 OK"); /* the second answer, on the same connection */
+    HAS(r.body, "\"events\":[{\"seq\":0,");
+    hfree(&r);
+}
+
 /* ---- hostile input ---- */
 
 static void test_hostile_input(void **state)
@@ -740,9 +834,11 @@ int main(void)
         cmocka_unit_test(test_tender_visibility_and_versions),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_questions_opening_awards_events),
+        cmocka_unit_test(test_opening_and_awards),
         cmocka_unit_test(test_list_paging),
         cmocka_unit_test(test_feed_follows),
         cmocka_unit_test(test_tiles_root_checkpoint),
+        cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_server_stops_cleanly),
     };
