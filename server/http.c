@@ -140,9 +140,9 @@ enum MHD_Result tnd_http_error(tnd_http_req *r, int status, const char *fmt, ...
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     unsigned code = http_code(status);
+    json_t *m = json_string(msg); /* NULL for text that is not UTF-8 */
     json_t *v = json_pack("{s:{s:i,s:s,s:o}}", "error", "code", (int)code, "status",
-                          tnd_status_name(status), "message", json_string(msg) ? json_string(msg)
-                                                                               : json_string("?"));
+                          tnd_status_name(status), "message", m ? m : json_string("?"));
     char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
     struct MHD_Response *resp =
