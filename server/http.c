@@ -76,8 +76,8 @@ enum MHD_Result tnd_http_send(tnd_http_req *r, const char *type, char *body, siz
         snprintf(tag + o, sizeof tag - (size_t)o, "\"");
         etag = tag;
     }
-    const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     unsigned code = MHD_HTTP_OK;
     struct MHD_Response *resp;
     if (etag_matches(inm, etag)) {
@@ -199,9 +199,8 @@ static void *raw_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 /* MHD's threads: one request. Answers at once; a request body (which GET
  * has none of) is never read. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     (void)version;
     (void)upload_data;
@@ -214,8 +213,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
      * close the connection, so a GET is answered on the next call, when the
      * (empty) request is complete and the connection can be kept alive. */
     static char headers_in;
-    bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-               strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    bool get =
+        strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     if (get && *req_cls == NULL) {
         *req_cls = &headers_in;
         return MHD_YES;
@@ -239,8 +238,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static int bind_socket(const struct sockaddr *addr, const char *spec, int *fd_out, int *port,
                        char *err, size_t err_len)
 {
-    socklen_t alen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                 : sizeof(struct sockaddr_in);
+    socklen_t alen =
+        addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     if (fd < 0)
         goto fail;

@@ -21,16 +21,16 @@
 
 #include "awards.h"
 #include "http_internal.h"
-#include "json/msg_json.h"
 #include "tenders.h"
 #include "tlog.h"
+#include "json/msg_json.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
 #define EV_DESC (&tender_events_v1_Event_desc)
-#define PAGE_BYTES (4u << 20)  /* a list page stops growing here */
+#define PAGE_BYTES (4u << 20) /* a list page stops growing here */
 #define FEED_DEFAULT 100u
 #define FEED_MAX 1000u
-#define SCAN_MAX 10000u        /* events looked at per page of a tender's events */
+#define SCAN_MAX 10000u         /* events looked at per page of a tender's events */
 #define DOC_BLOCK (64u * 1024u) /* document bytes read per read transaction */
 
 /* A decimal argument in [lo, hi]; absent: def. false when malformed. */
@@ -139,9 +139,9 @@ static bool read_tender(tnd_http_req *r, MDB_txn *txn, const char *id, tnd_tende
     if (rc == 0)
         return true;
     tnd_store_read_end(r->store, txn);
-    *res = rc == TND_ENOTFOUND ? tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s not found", id)
-                               : tnd_http_error(r, TND_STATUS_DATA_LOSS,
-                                                "tender %s is unreadable", id);
+    *res = rc == TND_ENOTFOUND
+               ? tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s not found", id)
+               : tnd_http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
     return false;
 }
 
@@ -183,16 +183,17 @@ static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_onl
     if (rc == 0 && docs_only) {
         v = json_array();
         for (size_t i = 0; v && i < t.n_documents; i++)
-            json_array_append_new(v, tnd_json_msg(&tender_tenders_v1_Document_desc,
-                                                  &t.documents[i]));
+            json_array_append_new(v,
+                                  tnd_json_msg(&tender_tenders_v1_Document_desc, &t.documents[i]));
         v = json_pack("{s:o}", "documents", v ? v : json_array());
     } else if (rc == 0) {
         v = tnd_json_msg(T_DESC, &t);
     }
     tender_tenders_v1_Tender_free(&t);
     if (rc == TND_ENOTFOUND)
-        return tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s has no version %llu (the "
-                                                       "latest is %u)",
+        return tnd_http_error(r, TND_STATUS_NOT_FOUND,
+                              "tender %s has no version %llu (the "
+                              "latest is %u)",
                               id, (unsigned long long)version, latest);
     if (rc)
         return tnd_http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
@@ -264,8 +265,7 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
             d = &t.documents[i];
     if (!d || d->sha256.len != 32) {
         tender_tenders_v1_Tender_free(&t);
-        return tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s has no document %s", id,
-                              doc_id);
+        return tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s has no document %s", id, doc_id);
     }
     char etag[70], hex[65], disp[900], type[130];
     for (int i = 0; i < 32; i++)
@@ -276,7 +276,7 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
     snprintf(type, sizeof type, "%s", d->media_type && *d->media_type ? d->media_type : "");
     bool type_ok = strchr(type, '/') != NULL;
     for (const char *p = type; *p && type_ok; p++)
-        type_ok = (*p > ' ' && *p < 0x7f && *p != '"' && *p != ',' && *p != ';') ;
+        type_ok = (*p > ' ' && *p < 0x7f && *p != '"' && *p != ',' && *p != ';');
     doc_reader *rd = calloc(1, sizeof *rd);
     if (rd) {
         rd->store = r->store;
@@ -286,8 +286,8 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
     tender_tenders_v1_Tender_free(&t);
     if (!rd)
         return tnd_http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
-    const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     bool same = inm && (strcmp(inm, "*") == 0 || strstr(inm, etag));
     struct MHD_Response *resp =
         same ? MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT)
@@ -350,8 +350,8 @@ static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
              c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             tender_tenders_v1_Question q;
             tender_tenders_v1_Question_init(&q);
-            if (tnd_msg_decode(&tender_tenders_v1_Question_desc, v.mv_data, v.mv_size, &q,
-                               NULL) == 0 &&
+            if (tnd_msg_decode(&tender_tenders_v1_Question_desc, v.mv_data, v.mv_size, &q, NULL) ==
+                    0 &&
                 tnd_question_show(&q, false, &tnd_http_anonymous)) {
                 if (n == want) {
                     tender_tenders_v1_Question_free(&q);
@@ -370,9 +370,9 @@ static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
     }
     tnd_store_read_end(r->store, txn);
     tender_tenders_v1_Tender_free(&t);
-    return tnd_http_json(r, json_pack("{s:o,s:s}", "questions", arr ? arr : json_array(),
-                                      "next_cursor", next),
-                         TND_HTTP_SHORT);
+    return tnd_http_json(
+        r, json_pack("{s:o,s:s}", "questions", arr ? arr : json_array(), "next_cursor", next),
+        TND_HTTP_SHORT);
 }
 
 static enum MHD_Result get_opening(tnd_http_req *r, const char *id)
@@ -432,8 +432,7 @@ static enum MHD_Result get_awards(tnd_http_req *r, const char *id)
         json_decref(arr);
         return tnd_http_error(r, TND_STATUS_DATA_LOSS, "the awards of %s are unreadable", id);
     }
-    return tnd_http_json(r, json_pack("{s:o}", "awards", arr ? arr : json_array()),
-                         TND_HTTP_SHORT);
+    return tnd_http_json(r, json_pack("{s:o}", "awards", arr ? arr : json_array()), TND_HTTP_SHORT);
 }
 
 /* ---- events: a tender's, and the feed of all ---- */
@@ -478,8 +477,7 @@ static enum MHD_Result events(tnd_http_req *r, const char *tender, uint64_t from
              c = mdb_cursor_get(cur, &k, &v, MDB_NEXT), looked++) {
             tender_events_v1_Event ev;
             tender_events_v1_Event_init(&ev);
-            if (tnd_msg_decode(EV_DESC, v.mv_data, v.mv_size, &ev, NULL) != 0 ||
-                ev.seq != next) {
+            if (tnd_msg_decode(EV_DESC, v.mv_data, v.mv_size, &ev, NULL) != 0 || ev.seq != next) {
                 tender_events_v1_Event_free(&ev);
                 bad = 1;
                 break;

@@ -17,8 +17,8 @@ typedef struct tnd_http_req {
 
 /* How long a cache may keep an answer. */
 typedef enum tnd_http_cache {
-    TND_HTTP_IMMUTABLE, /* never changes: a tender version, a document, a full tile */
-    TND_HTTP_SHORT,     /* changes as the store does: lists, the latest tender */
+    TND_HTTP_IMMUTABLE,  /* never changes: a tender version, a document, a full tile */
+    TND_HTTP_SHORT,      /* changes as the store does: lists, the latest tender */
     TND_HTTP_CHECKPOINT, /* the latest checkpoint: a few seconds at most */
 } tnd_http_cache;
 

@@ -31,8 +31,8 @@ static bool parse_index(const char *s, uint64_t *n, unsigned *w)
             s++;
         if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
             return false;
-        unsigned d = (unsigned)(s[0] - '0') * 100 + (unsigned)(s[1] - '0') * 10 +
-                     (unsigned)(s[2] - '0');
+        unsigned d =
+            (unsigned)(s[0] - '0') * 100 + (unsigned)(s[1] - '0') * 10 + (unsigned)(s[2] - '0');
         if (x && el == 0 && d == 0)
             return false;
         v = v * 1000 + d;
@@ -95,8 +95,8 @@ static enum MHD_Result checkpoint(tnd_http_req *r)
         return tnd_http_error(r, TND_STATUS_DATA_LOSS,
                               "the latest checkpoint is unreadable or badly signed");
     }
-    return tnd_http_send(r, "text/plain; charset=utf-8", note, strlen(note),
-                         TND_HTTP_CHECKPOINT, NULL);
+    return tnd_http_send(r, "text/plain; charset=utf-8", note, strlen(note), TND_HTTP_CHECKPOINT,
+                         NULL);
 }
 
 static enum MHD_Result tile(tnd_http_req *r, unsigned level, uint64_t n, unsigned w)
@@ -121,8 +121,9 @@ static enum MHD_Result tile(tnd_http_req *r, unsigned level, uint64_t n, unsigne
     if (st) {
         free(body);
         if (st == TND_STATUS_NOT_FOUND)
-            return tnd_http_error(r, st, "tile %u/%llu of width %u is beyond the signed log "
-                                         "(size %llu)",
+            return tnd_http_error(r, st,
+                                  "tile %u/%llu of width %u is beyond the signed log "
+                                  "(size %llu)",
                                   level, (unsigned long long)n, w, (unsigned long long)size);
         return tnd_http_error(r, st, "the log tree is unreadable");
     }
@@ -184,8 +185,9 @@ static enum MHD_Result entries(tnd_http_req *r, uint64_t n, unsigned w)
     if (st) {
         free(body);
         if (st == TND_STATUS_NOT_FOUND)
-            return tnd_http_error(r, st, "entry bundle %llu of width %u is beyond the signed "
-                                         "log (size %llu)",
+            return tnd_http_error(r, st,
+                                  "entry bundle %llu of width %u is beyond the signed "
+                                  "log (size %llu)",
                                   (unsigned long long)n, w, (unsigned long long)size);
         return tnd_http_error(r, st, "the log's events are unreadable");
     }

@@ -102,8 +102,9 @@ static void hraw(const char *req, size_t len, hresp *r)
 static void hreq(const char *method, const char *path_, const char *headers, hresp *r)
 {
     char req[8192];
-    int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n",
-                     method, path_, headers ? headers : "");
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n", method,
+                     path_, headers ? headers : "");
     assert_true(n > 0 && (size_t)n < sizeof req);
     hraw(req, (size_t)n, r);
 }
@@ -441,8 +442,8 @@ static void test_opening_and_awards(void **state)
     char id[64], p[300], dl[32], op[32], bids[300], b1[64], b2[64], kf[400], h[128];
     /* Bids for 6 s, opened from 7 s on: room for the steps before. */
     time_t t0 = time(NULL), deadline = t0 + 6, opening = t0 + 7;
-    ctl("officer", "tender", "create", "--title", "Opened", "--budget", "1000", "--currency",
-        "EUR", "--deadline", at(dl, sizeof dl, deadline), "--opening", at(op, sizeof op, opening),
+    ctl("officer", "tender", "create", "--title", "Opened", "--budget", "1000", "--currency", "EUR",
+        "--deadline", at(dl, sizeof dl, deadline), "--opening", at(op, sizeof op, opening),
         "--committee", committee, "--threshold", "2", NULL);
     EXPECT(0);
     first_line(id, sizeof id);
@@ -527,8 +528,8 @@ static void test_list_paging(void **state)
     char cursor[300] = "";
     int seen[5] = {0}, pages = 0, total = 0;
     do {
-        snprintf(p, sizeof p, "/api/v1/tenders?page_size=2&text=paged%s%s", *cursor ? "&cursor=" : "",
-                 cursor);
+        snprintf(p, sizeof p, "/api/v1/tenders?page_size=2&text=paged%s%s",
+                 *cursor ? "&cursor=" : "", cursor);
         json_t *v = get_json(p, 200);
         json_t *ts = json_object_get(v, "tenders");
         assert_true(json_array_size(ts) <= 2);
@@ -554,8 +555,8 @@ static void test_list_paging(void **state)
     v = get_json("/api/v1/tenders?status=CLOSED&text=Paged", 200);
     assert_int_equal(json_array_size(json_object_get(v, "tenders")), 0);
     json_decref(v);
-    v = get_json("/api/v1/tenders?classification=4522&deadline_from=2000-01-01T00:00:00Z&text=Paged",
-                 200);
+    v = get_json(
+        "/api/v1/tenders?classification=4522&deadline_from=2000-01-01T00:00:00Z&text=Paged", 200);
     assert_int_equal(json_array_size(json_object_get(v, "tenders")), 4);
     json_decref(v);
     expect_error("/api/v1/tenders?status=nonsense", 400, "INVALID_ARGUMENT");
@@ -576,7 +577,8 @@ static void follow(uint64_t *next, uint64_t *seqs, size_t *n, size_t cap)
         json_t *evs = json_object_get(v, "events");
         for (size_t i = 0; i < json_array_size(evs); i++) {
             assert_true(*n < cap);
-            seqs[(*n)++] = (uint64_t)json_integer_value(json_object_get(json_array_get(evs, i), "seq"));
+            seqs[(*n)++] =
+                (uint64_t)json_integer_value(json_object_get(json_array_get(evs, i), "seq"));
         }
         uint64_t nx = strtoull(json_string_value(json_object_get(v, "next_cursor")), NULL, 10);
         size_t got = json_array_size(evs);
@@ -680,8 +682,7 @@ static void test_tiles_root_checkpoint(void **state)
         assert_int_equal(r.len, width * 32);
         assert_string_equal(hheader(&r, "Content-Type", h, sizeof h), "application/octet-stream");
         assert_string_equal(hheader(&r, "Cache-Control", h, sizeof h),
-                            t < full ? "public, max-age=31536000, immutable"
-                                     : "public, max-age=5");
+                            t < full ? "public, max-age=31536000, immutable" : "public, max-age=5");
         memcpy(leaves[t * 256], r.body, r.len);
         hfree(&r);
         snprintf(p, sizeof p, "/log/tile/entries/%03llu%s", (unsigned long long)t, suffix);
@@ -721,12 +722,13 @@ static void test_tiles_root_checkpoint(void **state)
     free(leaves);
 
     /* Beyond the signed tree, and every spelling but the spec's: 404. */
-    const char *bad[] = {"/log/tile/0/001",    /* not full yet (size < 512) */
-                         "/log/tile/1/000",    /* level 1 is partial */
-                         "/log/tile/0/x000/000", "/log/tile/00/000", "/log/tile/0/0",
-                         "/log/tile/0/000.p/0", "/log/tile/0/000.p/256", "/log/tile/0/000.p/01",
-                         "/log/tile/64/000", "/log/tile/0/000/", "/log/tile/entries/001",
-                         "/log/tile/entries/x1/000", "/log/tile/0/-01", "/log/tiles"};
+    const char *bad[] = {
+        "/log/tile/0/001", /* not full yet (size < 512) */
+        "/log/tile/1/000", /* level 1 is partial */
+        "/log/tile/0/x000/000",     "/log/tile/00/000",      "/log/tile/0/0",
+        "/log/tile/0/000.p/0",      "/log/tile/0/000.p/256", "/log/tile/0/000.p/01",
+        "/log/tile/64/000",         "/log/tile/0/000/",      "/log/tile/entries/001",
+        "/log/tile/entries/x1/000", "/log/tile/0/-01",       "/log/tiles"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         hget(bad[i], &r);
         if (r.status != 404)
