@@ -3,7 +3,7 @@
 #   make            build everything into build/
 #   make test       unit + end-to-end tests, make demo, then the tests under ASan+UBSan, a fuzz
 #                   smoke run and the store and metrics under ThreadSanitizer; one summary
-#   make run        build and start tenderd on its embedded defaults
+#   make run        build and start tenderd on its embedded defaults, with --http 127.0.0.1:8080
 #   make demo       the whole story of one tender, narrated, on a throwaway server
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make deps       install missing Debian packages (as root) or print the command
@@ -36,11 +36,12 @@ CFLAGS   += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(OPT)
 LDLIBS   += $(PKG_LIBS) -lpthread
 # Libraries only tenderd (libtenderd) uses: its config file reader, and
-# libmicrohttpd for the --metrics listener.
-SERVER_PKGS := inih libmicrohttpd
+# libmicrohttpd for the --metrics and --http listeners.
+SERVER_PKGS := inih libmicrohttpd jansson
 SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
-# Only tenderctl writes JSON (jansson).
+# tenderctl --json and tenderd's HTTP API write JSON (jansson) through one
+# converter, common/json/ (kept out of libtender, which does not need jansson).
 CTL_PKGS := jansson
 CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(CTL_PKGS) 2>/dev/null)
@@ -48,6 +49,7 @@ CFLAGS   += $(shell pkg-config --cflags $(CTL_PKGS) 2>/dev/null)
 # ---- sources -----------------------------------------------------------------
 SCHEMAC_SRC := $(wildcard tools/schemac/*.c)
 COMMON_SRC  := $(wildcard common/*.c)
+JSON_SRC    := $(wildcard common/json/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c)
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
@@ -67,6 +69,7 @@ SCHEMAC     := $(BUILD)/bin/schemac
 LIBCOMMON   := $(BUILD)/lib/libtnd_common.a
 LIBTENDER   := $(BUILD)/lib/libtender.a
 LIBSERVER   := $(BUILD)/lib/libtenderd.a
+LIBJSON     := $(BUILD)/lib/libtnd_json.a
 TENDERD     := $(BUILD)/bin/tenderd
 TENDERCTL   := $(BUILD)/bin/tenderctl
 TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -126,17 +129,22 @@ $(LIBSERVER): $(call obj,$(SERVER_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBCOMMON)
+$(LIBJSON): $(call obj,$(JSON_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBJSON) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
-$(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBTENDER)
+$(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBJSON) $(LIBTENDER)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------------
 TEST_CFLAGS = -Iserver -Itests/support
-TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSERVER) $(LIBTENDER)
+TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSERVER) $(LIBJSON) \
+              $(LIBTENDER)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_DEPS) | $(TGEN_H)
 	@mkdir -p $(@D)
@@ -198,7 +206,8 @@ run: deps-check
 	@echo "  export TENDER_SERVER=127.0.0.1:7443 TENDER_CA=$(CURDIR)/var/pki/ca.crt"
 	@echo "  export TENDER_CERT=$(CURDIR)/var/pki/officer.crt TENDER_KEY=$(CURDIR)/var/pki/officer.key"
 	@echo "  $(CURDIR)/$(TENDERCTL) health"
-	$(TENDERD) $(RUN_ARGS)
+	@echo "public data over HTTP: http://127.0.0.1:8080/api/v1/tenders and http://127.0.0.1:8080/log/checkpoint"
+	$(TENDERD) --http 127.0.0.1:8080 $(RUN_ARGS)
 
 # The story of one tender told with tenderctl on a throwaway tenderd (tools/demo.sh).
 # make test runs it with DEMO_ARGS="--results build/demo/results": one counted result.
@@ -267,7 +276,7 @@ $(READBENCH) $(CONNBENCH): $(BUILD)/bin/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_
 
 # The seeder writes through the server's own store and write functions.
 $(BUILD)/obj/tools/bench/seed.o: CFLAGS += -Iserver
-$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBCOMMON)
+$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBJSON) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 

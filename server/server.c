@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "idem.h"
 #include "log.h"
 #include "store.h"
@@ -238,6 +239,18 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         if (rc != 0)
             return rc;
     }
+    if (srv->cfg.http[0] && strcmp(srv->cfg.http, "off") != 0) {
+        struct sockaddr_storage hs;
+        rc = tnd__parse_hostport("--http", srv->cfg.http, &hs, err, err_len);
+        if (rc == 0)
+            rc = tnd_http_start(srv->store, tnd_tlog_vkey(srv), (const struct sockaddr *)&hs,
+                                srv->cfg.http, &srv->http, err, err_len);
+        if (rc != 0)
+            return rc;
+        char hp[16];
+        snprintf(hp, sizeof hp, "%d", tnd_http_port(srv->http));
+        tnd_log(TND_LOG_INFO, "serving http", "address", srv->cfg.http, "port", hp, NULL);
+    }
     uv_tcp_init(srv->loop, &srv->listener);
     srv->listener.data = srv;
     rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
@@ -274,6 +287,11 @@ int tnd_server_metrics_port(const tnd_server *srv)
     return tnd_metrics_http_port(srv->metrics_http);
 }
 
+int tnd_server_http_port(const tnd_server *srv)
+{
+    return tnd_http_port(srv->http);
+}
+
 int tnd_server_port(const tnd_server *srv)
 {
     struct sockaddr_storage ss;
@@ -290,6 +308,8 @@ void tnd_server_shutdown(tnd_server *srv)
     /* Metrics stay readable through the drain, and stop first here. */
     tnd_metrics_http_stop(srv->metrics_http);
     srv->metrics_http = NULL;
+    tnd_http_stop(srv->http); /* before the store: its threads read it */
+    srv->http = NULL;
     tnd_backup_service_stop(srv);
     tnd_scheduler_stop(srv);
     tnd_idem_pruner_stop(srv);

@@ -122,6 +122,7 @@ struct tnd_server {
     tnd_tlog *tlog;
     tnd_metrics *metrics;           /* always kept; served only with --metrics */
     tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
+    struct tnd_http *http;          /* the --http listener, or NULL */
     struct tnd_backup_job *backup_job; /* the Admin/Backup child running, or NULL */
 };
 
@@ -135,6 +136,9 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len);
 
 /** The port actually bound (useful with port 0). */
 int tnd_server_port(const tnd_server *srv);
+
+/** The --http listener's port; -1 without one. */
+int tnd_server_http_port(const tnd_server *srv);
 
 /** The metrics listener's port, or -1 when --metrics is off. */
 int tnd_server_metrics_port(const tnd_server *srv);

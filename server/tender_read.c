@@ -124,39 +124,34 @@ static int cursor_decode(const char *c, char *out, size_t len)
     return 0;
 }
 
-static void on_list(tnd_call *call, void *request)
+int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersRequest *req,
+                         const tnd_peer_identity *p, size_t room,
+                         tender_tenders_v1_ListTendersResponse *resp, char *next,
+                         size_t next_len, char *msg, size_t msg_len)
 {
-    const tender_tenders_v1_ListTendersRequest *req = request;
-    tnd_server *srv = tnd_call_server(call);
     uint32_t want = req->page_size ? req->page_size : TND_LIST_DEFAULT;
     if (want > TND_LIST_MAX)
         want = TND_LIST_MAX;
     char after[128] = "";
+    next[0] = '\0';
     if (req->cursor && *req->cursor && cursor_decode(req->cursor, after, sizeof after) != 0) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "cursor: not a cursor this server issued; start without one");
-        return;
+        snprintf(msg, msg_len, "cursor: not a cursor this server issued; start without one");
+        return TND_STATUS_INVALID_ARGUMENT;
     }
-    tender_tenders_v1_ListTendersResponse resp;
-    tender_tenders_v1_ListTendersResponse_init(&resp);
-    resp.tenders = calloc(want + 1, sizeof *resp.tenders); /* +1: the probe for "more" */
+    resp->tenders = calloc(want + 1, sizeof *resp->tenders); /* +1: the probe for "more" */
     MDB_txn *txn;
     MDB_cursor *cur = NULL;
-    if (!resp.tenders || tnd_store_read_begin(srv->store, &txn) != 0) {
-        free(resp.tenders);
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
-        return;
+    if (!resp->tenders || tnd_store_read_begin(s, &txn) != 0) {
+        snprintf(msg, msg_len, "the store cannot be read");
+        return TND_STATUS_UNAVAILABLE;
     }
-    int rc = mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_TENDERS), &cur);
+    int rc = mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_TENDERS), &cur);
     MDB_val k = {.mv_size = strlen(after), .mv_data = after}, v;
     int op = *after ? MDB_SET_RANGE : MDB_FIRST;
     bool more = false, full = false;
     int bad = 0;
     unsigned scanned = 0;
-    /* A page also ends before it outgrows one frame to the caller (room
-     * kept for the array header, the field keys and the cursor). */
-    size_t room = tnd_call_max_message(call), used = 0, size = 0;
-    room = room > 600 ? room - 600 : 0;
+    size_t used = 0, size = 0;
     char last_scanned[128] = "";
     for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, op); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -171,41 +166,73 @@ static void on_list(tnd_call *call, void *request)
         size_t kl = k.mv_size < sizeof last_scanned - 1 ? k.mv_size : sizeof last_scanned - 1;
         memcpy(last_scanned, k.mv_data, kl);
         last_scanned[kl] = '\0';
-        tnd_tender *t = &resp.tenders[resp.n_tenders];
+        tnd_tender *t = &resp->tenders[resp->n_tenders];
         tender_tenders_v1_Tender_init(t);
         if (tnd_msg_decode(T_DESC, v.mv_data, v.mv_size, t, NULL) != 0) {
             bad++;
             continue;
         }
-        if (!matches(t, req, tnd_call_peer(call))) {
+        if (!matches(t, req, p)) {
             tender_tenders_v1_Tender_free(t);
             continue;
         }
         if (tnd_msg_size(T_DESC, t, &size) != 0)
             size = room;
-        if (resp.n_tenders == want || (resp.n_tenders > 0 && used + size > room)) {
+        if (resp->n_tenders == want || (resp->n_tenders > 0 && used + size > room)) {
             tender_tenders_v1_Tender_free(t);
             more = full = true;
             break;
         }
         used += size;
-        resp.n_tenders++;
+        resp->n_tenders++;
     }
     if (cur)
         mdb_cursor_close(cur);
-    tnd_store_read_end(srv->store, txn);
-    char next[260] = "";
+    tnd_store_read_end(s, txn);
     if (full) /* after the last tender sent */
-        cursor_encode(resp.tenders[resp.n_tenders - 1].id, next, sizeof next);
+        cursor_encode(resp->tenders[resp->n_tenders - 1].id, next, next_len);
     else if (more)
-        cursor_encode(last_scanned, next, sizeof next);
+        cursor_encode(last_scanned, next, next_len);
+    if (bad) {
+        snprintf(msg, msg_len, "%d stored tenders are unreadable", bad);
+        return TND_STATUS_DATA_LOSS;
+    }
+    return 0;
+}
+
+static void on_list(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_ListTendersRequest *req = request;
+    tnd_server *srv = tnd_call_server(call);
+    tender_tenders_v1_ListTendersResponse resp;
+    tender_tenders_v1_ListTendersResponse_init(&resp);
+    /* A page also ends before it outgrows one frame to the caller (room
+     * kept for the array header, the field keys and the cursor). */
+    size_t room = tnd_call_max_message(call);
+    room = room > 600 ? room - 600 : 0;
+    char next[260], msg[160];
+    int st = tnd_tender_list_page(srv->store, req, tnd_call_peer(call), room, &resp, next,
+                                  sizeof next, msg, sizeof msg);
     resp.next_cursor = next;
-    if (bad)
-        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "%d stored tenders are unreadable", bad);
+    if (st)
+        tnd_call_finish(call, st, "%s", msg);
     else if (tnd_call_send(call, &resp) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     resp.next_cursor = NULL;
     tender_tenders_v1_ListTendersResponse_free(&resp);
+}
+
+bool tnd_question_show(tender_tenders_v1_Question *q, bool owner, const tnd_peer_identity *p)
+{
+    bool mine = p->authenticated && q->asked_by_org && strcmp(q->asked_by_org, p->org) == 0;
+    /* Answered questions are public; who asked is the buyer's to know. */
+    if (!(q->answer && *q->answer) && !owner && !mine)
+        return false;
+    if (!owner) {
+        free(q->asked_by_org);
+        q->asked_by_org = NULL;
+    }
+    return true;
 }
 
 /* Questions: every question in one answer (page_size 0, as older clients
@@ -258,13 +285,7 @@ static void on_questions(tnd_call *call, void *request)
             if (tnd_msg_decode(&tender_tenders_v1_Question_desc, v.mv_data, v.mv_size, &q,
                                NULL) != 0)
                 continue;
-            bool mine = p->authenticated && q.asked_by_org && strcmp(q.asked_by_org, p->org) == 0;
-            /* Answered questions are public; who asked is the buyer's to know. */
-            if ((q.answer && *q.answer) || owner || mine) {
-                if (!owner) {
-                    free(q.asked_by_org);
-                    q.asked_by_org = NULL;
-                }
+            if (tnd_question_show(&q, owner, p)) {
                 size_t size = 0;
                 if (tnd_msg_size(&tender_tenders_v1_Question_desc, &q, &size) != 0)
                     size = room;

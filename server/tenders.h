@@ -44,6 +44,22 @@ bool tnd_tender_owner(const tnd_tender *t, const tnd_peer_identity *p);
 
 const char *tnd_tender_status_name(int status);
 
+/** One page of Tenders/List for caller p (the request's filters, page size
+ * and cursor), in its own read transaction: tenders the caller may see,
+ * at most room bytes of them (at least one), into resp (initialised; the
+ * caller frees it), and the cursor to resume from in next ("" at the end).
+ * Returns 0 or a status with msg. The RPC and the HTTP API both list
+ * through it. */
+int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersRequest *req,
+                         const tnd_peer_identity *p, size_t room,
+                         tender_tenders_v1_ListTendersResponse *resp, char *next,
+                         size_t next_len, char *msg, size_t msg_len);
+
+/** May caller p see question q of a tender (owner: p is its buyer's
+ * officer)? Answered questions are public; the asker's own are theirs.
+ * When shown to anyone but the owner, the asker is removed from q. */
+bool tnd_question_show(tender_tenders_v1_Question *q, bool owner, const tnd_peer_identity *p);
+
 /* Keys. */
 size_t tnd_version_key(uint8_t *key, size_t cap, const char *id, uint32_t version);
 size_t tnd_schedule_key(uint8_t *key, size_t cap, int64_t due_ms, const char *id);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "json/msg_json.h"
 
 #define TIME_HINT "expected RFC 3339 such as 2026-12-01T10:00:00Z or 2026-12-01T19:00:00+09:00"
 
@@ -92,25 +93,7 @@ bad:
 
 const char *ctl_time_text(int64_t seconds, uint32_t nanos, char *buf, size_t len)
 {
-    time_t t = (time_t)seconds;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(buf, len, "@%lld", (long long)seconds);
-        return buf;
-    }
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (nanos && nanos < 1000000000u) {
-        char frac[16];
-        snprintf(frac, sizeof frac, ".%09u", nanos);
-        size_t fl = strlen(frac);
-        while (fl > 4 && frac[fl - 1] == '0' && frac[fl - 2] == '0' && frac[fl - 3] == '0')
-            fl -= 3;
-        frac[fl] = '\0';
-        snprintf(buf + n, len - n, "%sZ", frac);
-    } else {
-        snprintf(buf + n, len - n, "Z");
-    }
-    return buf;
+    return tnd_json_time_text(seconds, nanos, buf, len);
 }
 
 /* ISO 4217 codes in current use (OCDS currency codelist 1.1.5, without the
