@@ -143,7 +143,7 @@ int tnd_bid_open_documents(const tender_bids_v1_SealedBid *b, const tender_bids_
     if (s->len < TND_HPKE_ENC_LEN + TND_HPKE_TAG_LEN || b->owner_tag.len != 32 ||
         tnd_x25519_public(documents_sk, pk) != 0 || tnd_documents_key_fingerprint(pk, fp) != 0 ||
         binding(b->tender_id, b->bid_id, fp, b->owner_tag.data, info, &il, aad, &al) != 0) {
-        snprintf(why, why_len, "the sealed documents are malformed");
+        snprintf(why, why_len, TND_BID_DOCUMENTS_FAILURE "are malformed");
         return TND_EMALFORMED;
     }
     size_t len = s->len - TND_HPKE_ENC_LEN - TND_HPKE_TAG_LEN;
@@ -155,15 +155,15 @@ int tnd_bid_open_documents(const tender_bids_v1_SealedBid *b, const tender_bids_
     int rc = tnd_hpke_open(AEAD, documents_sk, s->data, info, il, aad, al,
                            s->data + TND_HPKE_ENC_LEN, s->len - TND_HPKE_ENC_LEN, pt);
     if (rc != 0) {
-        snprintf(why, why_len,
-                 "the sealed documents do not open: their ciphertext, binding or key is wrong");
+        snprintf(why, why_len, TND_BID_DOCUMENTS_FAILURE
+                 "do not open: their ciphertext, binding or key is wrong");
         rc = TND_ECRYPTO;
     } else if (tnd_msg_decode(&tender_bids_v1_BidDocumentContents_desc, pt, len, out, NULL) !=
                0) {
-        snprintf(why, why_len, "the sealed documents are malformed");
+        snprintf(why, why_len, TND_BID_DOCUMENTS_FAILURE "are malformed");
         rc = TND_EMALFORMED;
     } else if (out->n_contents != c->n_documents) {
-        snprintf(why, why_len, "seals %zu document contents for %zu listed documents",
+        snprintf(why, why_len, TND_BID_DOCUMENTS_FAILURE "hold %zu contents for %zu listed documents",
                  out->n_contents, c->n_documents);
         rc = TND_EMALFORMED;
     }
@@ -173,7 +173,10 @@ int tnd_bid_open_documents(const tender_bids_v1_SealedBid *b, const tender_bids_
         SHA256(d->data ? d->data : (const uint8_t *)"", d->len, h);
         if (d->len != c->documents[i].size || c->documents[i].sha256.len != 32 ||
             CRYPTO_memcmp(h, c->documents[i].sha256.data, 32) != 0) {
-            snprintf(why, why_len, "document %zu does not match its listed size and sha256", i);
+            snprintf(why, why_len,
+                     TND_BID_DOCUMENTS_FAILURE "do not match their list: document %zu's size or "
+                                               "sha256 differs",
+                     i);
             rc = TND_EMALFORMED;
         }
     }

@@ -31,7 +31,7 @@
  * (docs/STORE.md lists what each changed). 2: question events hash the
  * question without its asker, and the opening_keys table; 3: bids seal the
  * tender version they answer, and the opening judges them against the tender. */
-#define TND_STORE_FORMAT 3
+#define TND_STORE_FORMAT 4
 
 /* Named databases. Keys are documented next to each; integers in keys are
  * big-endian so that LMDB's byte order is numeric order. */

@@ -160,6 +160,10 @@ TND_MUST_CHECK int tnd_bid_seal_documents(tender_bids_v1_BidContent *content,
 TND_MUST_CHECK int tnd_bid_check_documents(const tender_bids_v1_BidContent *c,
                                            bool documents_key, char *why, size_t why_len);
 
+/* How every failure of tnd_bid_open_documents begins: the one failure of an
+ * opening record that only holders of the documents key can check. */
+#define TND_BID_DOCUMENTS_FAILURE "the sealed documents "
+
 /** Open an opened bid's sealed documents (b is its envelope, c its content)
  * with the documents private key and check them against c's list: as many
  * contents as documents, each of the listed size and sha256. out must be
