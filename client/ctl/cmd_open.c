@@ -35,9 +35,12 @@ static const char open_usage[] =
     "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
     "the tender is already opened or your share was already given.\n";
 
-static const char opening_usage[] = "usage: tenderctl opening COMMAND [ARGS]\n"
-                                    "\n"
-                                    "  show TENDER   the opened bids of a tender\n";
+static const char opening_usage[] =
+    "usage: tenderctl opening COMMAND [ARGS]\n"
+    "\n"
+    "  show TENDER                       the opened bids of a tender\n"
+    "  documents TENDER [BID] --out DIR  their documents, checked against the record\n"
+    "                                    (the buyer's officers, the committee, auditors)\n";
 
 static const char show_usage[] =
     "usage: tenderctl opening show TENDER\n"
@@ -270,7 +273,7 @@ static int opening_show(ctl_global *g, int argc, char **argv)
 
 int cmd_opening(ctl_global *g, int argc, char **argv)
 {
-    static const ctl_sub subs[] = {{"show", opening_show}};
+    static const ctl_sub subs[] = {{"show", opening_show}, {"documents", opening_documents}};
     return ctl_subcommand(g, argc, argv, "opening", opening_usage, subs,
                           sizeof subs / sizeof *subs);
 }
