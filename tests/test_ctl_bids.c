@@ -113,6 +113,7 @@ static void test_sealed_bids(void **state)
     EXPECT(0);
     HAS(R.out, "\"threshold\":2");
     HAS(R.out, "\"opening_public_key\":\"");
+    HAS(R.out, "\"documents_public_key\":\""); /* bid documents are sealed to it */
     HAS(R.out, "\"share_hash\":\"");
     HAS(R.out, pub[1]);
 
