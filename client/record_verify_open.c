@@ -169,7 +169,9 @@ static const char *line_difference(const tender_bids_v1_OpenedBid *want,
                  want->failure ? want->failure : "?");
         return buf;
     }
-    if (!tnd__vsame(money, want->price, got->price))
+    /* A bid may have no price (it opens invalid): absent on both sides is the same. */
+    if ((!want->price) != (!got->price) ||
+        (want->price && !tnd__vsame(money, want->price, got->price)))
         return "the price differs";
     if (!tnd__vsame(&tender_bids_v1_OpenedBid_desc, want, got)) {
         if (want->envelope_hash.len != got->envelope_hash.len ||
