@@ -178,6 +178,7 @@ static uint32_t seal_version = 1;
 static const char *seal_currency = "KRW"; /* NULL: no price at all */
 static const char *seal_cert_of;          /* NULL: the bidder's certificate; "": none */
 static const char *seal_org;              /* NULL: the bidder's name as its organisation */
+static bool seal_lying_list;              /* the documents' list lies about their hash */
 
 static void new_bid_id(char out[40])
 {
@@ -227,6 +228,8 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &pl), 1);
     assert_int_equal(tnd_bid_seal_documents(&c, tender, id, own, pub, documents_pk), 0);
     assert_int_equal(c.documents[0].content.len, 0);
+    if (seal_lying_list)
+        c.documents[0].sha256.data[0] ^= 1;
     assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, own, b, nonce), 0);
     if (tamper) {
         b->ciphertext.data[3] ^= 1;
@@ -803,6 +806,13 @@ static void bid_as(conn *sup, int64_t price, char id[40])
     tender_bids_v1_SealedBid_free(&b);
 }
 
+/* The result and detail of the decryption check of an audit. */
+typedef struct decryption_seen {
+    tnd_check_result result;
+    char detail[600];
+} decryption_seen;
+static decryption_seen audit_decryption(conn *anon, bool with_ca);
+
 /* Valid means valid for this tender (docs/SEALED.md): the version in force at
  * the deadline, a price in the tender's currency, above zero and at most the
  * tender's value. Each broken rule opens invalid with its reason; the bid's
@@ -816,7 +826,7 @@ static void test_validity_rules(void **state)
     connect_as(&aud, "auditor");
     connect_as(&anon, NULL);
     create_tender(&off, 2500, 3000, 100000, false);
-    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, N };
+    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, LYING, N };
     char id[N][40];
     bid_as(&sup, 90000, id[OLD]); /* answers version 1 */
     /* Amend: version 2 is in force at the deadline. */
@@ -846,6 +856,10 @@ static void test_validity_rules(void **state)
     bid_as(&sup, 90000, id[NO_VERSION]);
     seal_version = 3;
     bid_as(&sup, 90000, id[NEXT]); /* a version that never was */
+    seal_version = 2;
+    seal_lying_list = true; /* only the documents key can tell */
+    bid_as(&sup, 90000, id[LYING]);
+    seal_lying_list = false;
     seal_version = 1;
 
     tender_bids_v1_OpeningRecord rec;
@@ -861,6 +875,8 @@ static void test_validity_rules(void **state)
         [NO_VERSION] = "does not say which version it answers; the tender was at version 2 at "
                        "its deadline",
         [NEXT] = "answers version 3; the tender was at version 2 at its deadline",
+        [LYING] = "the sealed documents do not match their list: document 0's size or sha256 "
+                  "differs",
     };
     for (int i = 0; i < N; i++) {
         const tender_bids_v1_OpenedBid *o = line_of(&rec, id[i]);
@@ -880,6 +896,18 @@ static void test_validity_rules(void **state)
     assert_int_equal(line_of(&rec, id[ABOVE])->price->minor_units, 100001);
     assert_null(line_of(&rec, id[NO_PRICE])->price);
     tender_bids_v1_OpeningRecord_free(&rec);
+    /* The documents of the lying bid are not served; everyone's audit,
+     * without the documents key, takes that one failure on the record's word. */
+    char got[256];
+    size_t gl;
+    uint8_t sha[32];
+    assert_int_equal(get_documents(&aud, id[LYING], got, sizeof got, &gl, sha),
+                     TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "do not match their list"));
+    decryption_seen d = audit_decryption(&anon, true);
+    if (d.result != TND_CHECK_OK)
+        fail_msg("decryption: %s", d.detail);
+    assert_non_null(strstr(d.detail, "1 judged invalid because their sealed documents"));
 
     /* A tender without the cap takes a price above its value. */
     create_tender(&off, 2500, 3000, 100000, true);
@@ -894,11 +922,6 @@ static void test_validity_rules(void **state)
         rawconn_close(&cs[i]->rc);
 }
 
-/* The result and detail of the decryption check of an audit. */
-typedef struct decryption_seen {
-    tnd_check_result result;
-    char detail[600];
-} decryption_seen;
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
 {
