@@ -13,6 +13,8 @@ static char *dup_str(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* The documents as the bid lists them: name, sha256 and size (their
+ * contents are sealed apart; tnd_bid_open_documents checks them). */
 static int hash_documents(const tender_bids_v1_BidContent *c, tender_bids_v1_OpenedBid *o)
 {
     o->documents = calloc(c->n_documents ? c->n_documents : 1, sizeof *o->documents);
@@ -21,15 +23,35 @@ static int hash_documents(const tender_bids_v1_BidContent *c, tender_bids_v1_Ope
     for (size_t i = 0; i < c->n_documents; i++) {
         tender_bids_v1_BidDocumentHash *d = &o->documents[o->n_documents++];
         d->name = dup_str(c->documents[i].name);
-        d->size = c->documents[i].content.len;
-        d->sha256.data = malloc(32);
-        if (!d->sha256.data || (c->documents[i].name && !d->name))
+        d->size = c->documents[i].size;
+        if (c->documents[i].name && !d->name)
             return TND_ENOMEM;
-        SHA256(c->documents[i].content.data ? c->documents[i].content.data : (const uint8_t *)"",
-               c->documents[i].content.len, d->sha256.data);
-        d->sha256.len = 32;
+        if (c->documents[i].sha256.len == 32) {
+            if (!(d->sha256.data = malloc(32)))
+                return TND_ENOMEM;
+            memcpy(d->sha256.data, c->documents[i].sha256.data, 32);
+            d->sha256.len = 32;
+        }
     }
     return 0;
+}
+
+/* The documents' rules (tender/bid.h): what anyone can check, then, with
+ * the documents key, that the sealed contents are the listed ones. */
+static int check_documents(const tender_bids_v1_SealedBid *b, const tender_bids_v1_BidContent *c,
+                           const tnd_bid_terms *terms, char *why, size_t len)
+{
+    int rc = tnd_bid_check_documents(c, terms->documents_key, why, len);
+    if (rc == 0 && terms->documents_sk && c->n_documents) {
+        tender_bids_v1_BidDocumentContents dc;
+        tender_bids_v1_BidDocumentContents_init(&dc);
+        rc = tnd_bid_open_documents(b, c, terms->documents_sk, &dc, why, len);
+        if (rc == TND_ENOMEM)
+            return rc;
+        rc = rc ? TND_EINVAL : 0;
+        tender_bids_v1_BidDocumentContents_free(&dc);
+    }
+    return rc;
 }
 
 /* Who bid is what the sealed certificate says: its subject replaces what the
@@ -76,10 +98,11 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
             rc = 0;
         else
             rc = TND_ENOMEM;
-    } else if (tnd_bid_check_terms(&c, terms, why, sizeof why) == 0) {
+    } else if (tnd_bid_check_terms(&c, terms, why, sizeof why) == 0 &&
+               (rc = check_documents(b, &c, terms, why, sizeof why)) == 0) {
         o->valid = true;
-    } else if (!(o->failure = strdup(why))) {
-        rc = TND_ENOMEM;
+    } else if (rc != TND_ENOMEM) {
+        rc = (o->failure = strdup(why)) ? 0 : TND_ENOMEM;
     }
     /* Move what the record publishes out of the content. */
     o->supplier_org = c.supplier_org;

@@ -19,6 +19,7 @@ tnd_bid_terms tnd_bid_terms_of(const tender_tenders_v1_Tender *t)
         terms.value = f->estimated_value;
         terms.price_above_value = f->price_above_value;
     }
+    terms.documents_key = f && f->committee && f->committee->documents_public_key.len == 32;
     return terms;
 }
 

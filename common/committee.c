@@ -36,6 +36,17 @@ static const char *key_problem(const tnd_bytes *key)
     return NULL;
 }
 
+size_t tnd_committee_secret_len(const tender_tenders_v1_Committee *cm)
+{
+    return cm && cm->documents_public_key.len ? 2 * TND_X25519_LEN : TND_X25519_LEN;
+}
+
+size_t tnd_committee_sealed_share_len(const tender_tenders_v1_Committee *cm)
+{
+    return TND_HPKE_ENC_LEN + TND_SHAMIR_SHARE_LEN(tnd_committee_secret_len(cm)) +
+           TND_HPKE_TAG_LEN;
+}
+
 int tnd_committee_check(const tender_tenders_v1_Committee *cm, bool complete, char *msg,
                         size_t len)
 {
@@ -69,10 +80,12 @@ int tnd_committee_check(const tender_tenders_v1_Committee *cm, bool complete, ch
                     "their own key",
                     i, j, cm->members[j].name);
         }
-        if (m->encrypted_share.len != 0 && m->encrypted_share.len != TND_SEALED_SHARE_LEN)
+        size_t want = tnd_committee_sealed_share_len(cm);
+        if (m->encrypted_share.len != 0 && m->encrypted_share.len != want)
             BAD("fields.committee.members[%zu].encrypted_share: %zu bytes; a sealed share is "
-                "%d bytes (enc, then the 33-byte share encrypted with its 16-byte tag)",
-                i, m->encrypted_share.len, TND_SEALED_SHARE_LEN);
+                "%zu bytes (enc, then the %zu-byte share encrypted with its 16-byte tag)%s",
+                i, m->encrypted_share.len, want, TND_SHAMIR_SHARE_LEN(tnd_committee_secret_len(cm)),
+                cm->documents_public_key.len ? ", with a documents key" : "");
         if (m->share_hash.len != 0 && m->share_hash.len != 32)
             BAD("fields.committee.members[%zu].share_hash: %zu bytes; a SHA-256 is 32", i,
                 m->share_hash.len);
@@ -93,6 +106,19 @@ int tnd_committee_check(const tender_tenders_v1_Committee *cm, bool complete, ch
                 BAD("fields.committee.opening_public_key: the key of member %zu (\"%s\"), who "
                     "could then open the bids alone; make a new opening key",
                     i, cm->members[i].name);
+    }
+    const tnd_bytes *dk = &cm->documents_public_key;
+    if (dk->len != 0) {
+        if ((why = key_problem(dk)) != NULL)
+            BAD("fields.committee.documents_public_key: %s", why);
+        for (size_t i = 0; i < n; i++)
+            if (same_key(dk, &cm->members[i].public_key))
+                BAD("fields.committee.documents_public_key: the key of member %zu (\"%s\"), who "
+                    "could then read the bid documents alone; make a new documents key",
+                    i, cm->members[i].name);
+        if (same_key(dk, ok))
+            BAD("fields.committee.documents_public_key: the opening key, whose private half "
+                "the opening publishes; make a new documents key");
     }
     return 0;
 }

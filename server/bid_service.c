@@ -356,6 +356,7 @@ static void on_status(tnd_call *call, void *request)
 
 extern const tnd_handler tnd_opening_handlers[];
 extern const size_t tnd_opening_handler_count;
+extern const tnd_handler tnd_bid_documents_handler;
 
 static const tnd_handler bid_handlers[] = {
     {.method = tender_bids_v1_Bids_Submit_method,
@@ -373,5 +374,7 @@ int tnd_bids_register(tnd_server *srv)
         rc = tnd_server_register(srv, &bid_handlers[i]);
     for (size_t i = 0; i < tnd_opening_handler_count && !rc; i++)
         rc = tnd_server_register(srv, &tnd_opening_handlers[i]);
+    if (!rc)
+        rc = tnd_server_register(srv, &tnd_bid_documents_handler);
     return rc;
 }

@@ -15,7 +15,11 @@
 #include "tender/committee.h"
 #include "tender/sealed.h"
 
-#define SHARE_LEN TND_SHAMIR_SHARE_LEN(32)
+/* Bytes of one share of cm's secret (33, or 65 with a documents key). */
+static size_t share_len(const tender_tenders_v1_Committee *cm)
+{
+    return TND_SHAMIR_SHARE_LEN(tnd_committee_secret_len(cm));
+}
 #define EV(name) tender_events_v1_EventKind_##name
 
 /* The shares stored for the tender, one per person (tender/committee.h:
@@ -28,7 +32,7 @@ static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, uns
                             long person, long *who)
 {
     MDB_cursor *cur;
-    size_t idx[TND_COMMITTEE_MAX];
+    size_t idx[TND_COMMITTEE_MAX], slen = share_len(cm);
     unsigned n = 0;
     if (who)
         *who = -1;
@@ -42,7 +46,7 @@ static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, uns
          rc == 0 && k_.mv_size == pl + 1 && memcmp(k_.mv_data, key, pl) == 0;
          rc = mdb_cursor_get(cur, &k_, &v, MDB_NEXT)) {
         size_t m = ((const uint8_t *)k_.mv_data)[pl];
-        if (m >= cm->n_members || n >= TND_COMMITTEE_MAX || v.mv_size != SHARE_LEN)
+        if (m >= cm->n_members || n >= TND_COMMITTEE_MAX || v.mv_size != slen)
             continue;
         if (who && person >= 0 && *who < 0 && tnd_committee_same_person(cm, (size_t)person, m))
             *who = (long)m;
@@ -50,7 +54,7 @@ static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, uns
         if (tnd_committee_people(cm, idx, n + 1) == n)
             continue; /* this person gave a share already */
         if (out && n < k) {
-            memcpy(out + (size_t)n * SHARE_LEN, v.mv_data, SHARE_LEN);
+            memcpy(out + (size_t)n * slen, v.mv_data, slen);
             if (members_out)
                 members_out[n] = cm->members[m].public_key;
         }
@@ -74,7 +78,9 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
 {
     const tender_tenders_v1_Committee *cm = t->fields->committee;
     unsigned k = cm->threshold;
-    uint8_t *shares = calloc(k, SHARE_LEN), sk[32], pk[32];
+    size_t slen = share_len(cm), secret = tnd_committee_secret_len(cm);
+    /* sk: the opening private key, then the documents private key (if any). */
+    uint8_t *shares = calloc(k, slen), sk[64], pk[32];
     tnd_bytes *members = calloc(k, sizeof *members);
     tender_bids_v1_OpeningRecord rec;
     tender_bids_v1_OpeningRecord_init(&rec);
@@ -88,10 +94,12 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
                           "tender %s has shares of fewer than %u committee members", t->id, k);
         goto out;
     }
-    if (tnd_shamir_combine(shares, k, 32, sk) != 0 || tnd_x25519_public(sk, pk) != 0 ||
-        memcmp(pk, cm->opening_public_key.data, 32) != 0) {
+    if (tnd_shamir_combine(shares, k, secret, sk) != 0 || tnd_x25519_public(sk, pk) != 0 ||
+        memcmp(pk, cm->opening_public_key.data, 32) != 0 ||
+        (secret == 64 && (tnd_x25519_public(sk + 32, pk) != 0 ||
+                          memcmp(pk, cm->documents_public_key.data, 32) != 0))) {
         st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS,
-                          "the shares do not rebuild tender %s's opening key", t->id);
+                          "the shares do not rebuild tender %s's opening and documents keys", t->id);
         goto out;
     }
     rec.tender_id = strdup(t->id);
@@ -114,6 +122,8 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         goto out;
     }
     terms.trust = &trust;
+    /* The documents are checked against their list here, and never published. */
+    terms.documents_sk = secret == 64 ? sk + 32 : NULL;
     MDB_cursor *cur;
     bool oom = false;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
@@ -164,7 +174,7 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
 out:
     OPENSSL_cleanse(sk, sizeof sk);
     if (shares)
-        OPENSSL_cleanse(shares, (size_t)k * SHARE_LEN);
+        OPENSSL_cleanse(shares, (size_t)k * slen);
     if (rec.opening_private_key.data)
         OPENSSL_cleanse(rec.opening_private_key.data, rec.opening_private_key.len);
     tender_bids_v1_OpeningRecord_free(&rec);
@@ -224,7 +234,7 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
                               : "");
         goto out;
     }
-    bool fits = req->share.len == SHARE_LEN && cm->members[idx].share_hash.len == 32 &&
+    bool fits = req->share.len == share_len(cm) && cm->members[idx].share_hash.len == 32 &&
                 tnd_share_hash(req->share.data, req->share.len, h) == 0 &&
                 memcmp(h, cm->members[idx].share_hash.data, 32) == 0;
     char member[32];

@@ -33,8 +33,9 @@
  * tender version they answer, and the opening judges them against the tender;
  * 4: bid events name no tender but a blinded tag, the bid_tag_keys table holds
  * each tender's tag key until its deadline (docs/LOG.md), and bid_ids makes
- * bid ids unique across tenders. */
-#define TND_STORE_FORMAT 4
+ * bid ids unique across tenders; 5: bid documents are sealed to the
+ * tender's documents key, which the committee's shares hold too. */
+#define TND_STORE_FORMAT 5
 
 /* Named databases. Keys are documented next to each; integers in keys are
  * big-endian so that LMDB's byte order is numeric order. */

@@ -9,6 +9,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -200,6 +202,119 @@ static void test_envelope_example(void **state)
     free(h.data);
 }
 
+
+/* Documents sealed apart (docs/SEALED.md, "Bid documents"): the documents key
+ * opens them, the published opening key does not; any change to the sealed
+ * documents, to their list, or a move into another bid is caught; the
+ * opening record's line lists them by hash, and without the documents key
+ * (as everyone checks) the line is the same. */
+static void test_documents(void **state)
+{
+    (void)state;
+    const char *tender = "T-2026-000001", *id = "B-0123456789abcdef0123456789abcdef";
+    uint8_t dsk[32], dpk[32], nonce[32], pub[32], out_nonce[32];
+    size_t pl = 32;
+    assert_int_equal(tnd_x25519_keygen(dsk, dpk), 0);
+    assert_int_equal(RAND_bytes(nonce, 32), 1);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(supplier, pub, &pl), 1);
+    tender_bids_v1_BidContent c;
+    tender_bids_v1_BidContent_init(&c);
+    tender_common_v1_Money price = {.minor_units = 5, .currency = "KRW"};
+    c.price = &price;
+    c.n_documents = 2;
+    c.documents = calloc(2, sizeof *c.documents);
+    c.documents[0].name = strdup("cv.pdf");
+    c.documents[0].content.data = (uint8_t *)strdup("CV-SECRET");
+    c.documents[0].content.len = 9;
+    c.documents[1].name = strdup("empty.txt");
+    assert_int_equal(tnd_bid_seal_documents(&c, tender, id, nonce, pub, dpk), 0);
+    assert_int_equal(c.documents[0].content.len, 0);
+    assert_int_equal(c.documents[0].size, 9);
+    assert_int_equal(c.documents[0].sha256.len, 32);
+    tender_bids_v1_SealedBid b;
+    tender_bids_v1_SealedBid_init(&b);
+    assert_int_equal(tnd_bid_seal(&c, tender, id, open_pk, supplier, nonce, &b, out_nonce), 0);
+    assert_memory_equal(out_nonce, nonce, 32);
+    c.price = NULL;
+    tender_bids_v1_BidContent_free(&c);
+
+    tender_bids_v1_BidContent o;
+    tender_bids_v1_BidContent_init(&o);
+    char why[256];
+    assert_int_equal(tnd_bid_open(&b, open_sk, &o, why, sizeof why), 0);
+    assert_int_equal(tnd_bid_check_documents(&o, true, why, sizeof why), 0);
+    assert_int_equal(tnd_bid_check_documents(&o, false, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "carries documents; the tender has no documents key");
+    tender_bids_v1_BidDocumentContents dc;
+    tender_bids_v1_BidDocumentContents_init(&dc);
+    assert_int_equal(tnd_bid_open_documents(&b, &o, dsk, &dc, why, sizeof why), 0);
+    assert_int_equal(dc.n_contents, 2);
+    assert_memory_equal(dc.contents[0].data, "CV-SECRET", 9);
+    assert_int_equal(dc.contents[1].len, 0);
+    tender_bids_v1_BidDocumentContents_free(&dc);
+    /* The opening key does not open them. */
+    assert_int_equal(tnd_bid_open_documents(&b, &o, open_sk, &dc, why, sizeof why), TND_ECRYPTO);
+    assert_non_null(strstr(why, TND_BID_DOCUMENTS_FAILURE "do not open"));
+    /* A flipped byte of the sealed documents. */
+    o.sealed_documents.data[40] ^= 1;
+    assert_int_equal(tnd_bid_open_documents(&b, &o, dsk, &dc, why, sizeof why), TND_ECRYPTO);
+    o.sealed_documents.data[40] ^= 1;
+    /* A list that lies about a document. */
+    o.documents[0].sha256.data[0] ^= 1;
+    assert_int_equal(tnd_bid_open_documents(&b, &o, dsk, &dc, why, sizeof why), TND_EMALFORMED);
+    assert_string_equal(why, TND_BID_DOCUMENTS_FAILURE
+                        "do not match their list: document 0's size or sha256 differs");
+    o.documents[0].sha256.data[0] ^= 1;
+    o.documents[1].size = 1;
+    assert_int_equal(tnd_bid_open_documents(&b, &o, dsk, &dc, why, sizeof why), TND_EMALFORMED);
+    o.documents[1].size = 0;
+    /* Moved into another bid (another id, or another bidder's owner tag). */
+    char *real = b.bid_id;
+    b.bid_id = "B-ffffffffffffffffffffffffffffffff";
+    assert_int_equal(tnd_bid_open_documents(&b, &o, dsk, &dc, why, sizeof why), TND_ECRYPTO);
+    b.bid_id = real;
+    b.owner_tag.data[0] ^= 1;
+    assert_int_equal(tnd_bid_open_documents(&b, &o, dsk, &dc, why, sizeof why), TND_ECRYPTO);
+    b.owner_tag.data[0] ^= 1;
+    /* A document carried in the open. */
+    o.documents[1].content = (tnd_bytes){(uint8_t *)"x", 1};
+    assert_int_equal(tnd_bid_check_documents(&o, true, why, sizeof why), TND_EINVAL);
+    assert_non_null(strstr(why, "document 1 carries its content in the open"));
+    o.documents[1].content = (tnd_bytes){0};
+    tender_bids_v1_BidContent_free(&o);
+
+    /* The record's line: the list by hash; the same with or without the key. */
+    tender_tenders_v1_Committee cm = {.documents_public_key = {dpk, 32}};
+    tender_tenders_v1_TenderFields f = {.committee = &cm};
+    tender_tenders_v1_Tender t = {.version = 0, .fields = &f};
+    tnd_bid_terms terms = tnd_bid_terms_of(&t);
+    assert_true(terms.documents_key);
+    tender_bids_v1_OpenedBid pub_line, priv_line;
+    assert_int_equal(tnd_bid_open_record(&b, open_sk, &terms, &pub_line), 0);
+    terms.documents_sk = dsk;
+    assert_int_equal(tnd_bid_open_record(&b, open_sk, &terms, &priv_line), 0);
+    assert_true(pub_line.valid);
+    assert_true(priv_line.valid);
+    assert_int_equal(priv_line.n_documents, 2);
+    assert_int_equal(priv_line.documents[0].size, 9);
+    uint8_t h[32];
+    SHA256((const uint8_t *)"CV-SECRET", 9, h);
+    assert_memory_equal(priv_line.documents[0].sha256.data, h, 32);
+    tender_bids_v1_OpenedBid_free(&pub_line);
+    tender_bids_v1_OpenedBid_free(&priv_line);
+    /* With the wrong documents key the opening judges the bid invalid, with
+     * the failure audit verify takes on the record's word. */
+    uint8_t other[32], other_pk[32];
+    assert_int_equal(tnd_x25519_keygen(other, other_pk), 0);
+    terms.documents_sk = other;
+    assert_int_equal(tnd_bid_open_record(&b, open_sk, &terms, &priv_line), 0);
+    assert_false(priv_line.valid);
+    assert_non_null(strstr(priv_line.failure, TND_BID_DOCUMENTS_FAILURE));
+    assert_int_equal(priv_line.n_documents, 2);
+    tender_bids_v1_OpenedBid_free(&priv_line);
+    tender_bids_v1_SealedBid_free(&b);
+}
+
 /* The tender's rules for a valid bid (tnd_bid_check_terms), as the opening
  * and audit verify apply them: a tender's terms come from its version and
  * estimated value; without a value there is no currency or ceiling to keep. */
@@ -345,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_tampering_caught),
         cmocka_unit_test(test_envelope_example),
         cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_documents),
         cmocka_unit_test(test_certificate),
     };
     return cmocka_run_group_tests_name("bid", tests, setup, teardown);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,14 @@
 #define T(name) "tender.tenders.v1.Tenders/" #name
 #define L(name) "tender.log.v1.Log/" #name
 #define MARKER "PLAINTEXT-MARKER-7f3a"
+#define DOC_MARKER "DOCUMENT-CONTENT-c41e" /* only in the sealed documents */
+#define SHARE TND_SHAMIR_SHARE_LEN(64)       /* of the opening and documents keys */
 
 static testsrv ts;
 static char msg[512];
 static const char *const members[3] = {"officer", "admin", "auditor"};
-static uint8_t member_sk[3][32], member_pk[3][32], opening_pk[32];
-static uint8_t shares[3][33];
+static uint8_t member_sk[3][32], member_pk[3][32], opening_pk[32], documents_pk[32];
+static uint8_t shares[3][SHARE];
 static char tender_id[64];
 static int64_t deadline_ms, opening_ms;
 
@@ -89,12 +92,14 @@ static EVP_PKEY *load_key(const char *who)
     return k;
 }
 
-/* The officer's side of tender creation: opening key, shares, commitments. */
+/* The officer's side of tender creation: opening and documents keys, shares
+ * of both, commitments. */
 static void make_committee(tender_tenders_v1_Committee *cm)
 {
-    uint8_t open_sk[32];
+    uint8_t open_sk[64];
     assert_int_equal(tnd_x25519_keygen(open_sk, opening_pk), 0);
-    assert_int_equal(tnd_shamir_split(open_sk, 32, 2, 3, &shares[0][0]), 0);
+    assert_int_equal(tnd_x25519_keygen(open_sk + 32, documents_pk), 0);
+    assert_int_equal(tnd_shamir_split(open_sk, 64, 2, 3, &shares[0][0]), 0);
     tender_tenders_v1_Committee_init(cm);
     cm->threshold = 2;
     cm->n_members = 3;
@@ -102,6 +107,9 @@ static void make_committee(tender_tenders_v1_Committee *cm)
     cm->opening_public_key.data = malloc(32);
     memcpy(cm->opening_public_key.data, opening_pk, 32);
     cm->opening_public_key.len = 32;
+    cm->documents_public_key.data = malloc(32);
+    memcpy(cm->documents_public_key.data, documents_pk, 32);
+    cm->documents_public_key.len = 32;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(tnd_x25519_keygen(member_sk[i], member_pk[i]), 0);
         tender_tenders_v1_CommitteeMember *m = &cm->members[i];
@@ -114,14 +122,14 @@ static void make_committee(tender_tenders_v1_Committee *cm)
         assert_int_equal(tnd_opening_key_fingerprint(opening_pk, fp), 0);
         assert_int_equal(tnd_sealed_share_info(fp, info), 0);
         assert_int_equal(tnd_sealed_share_aad(2, 3, aad), 0);
-        m->encrypted_share.data = malloc(32 + 33 + 16);
+        m->encrypted_share.data = malloc(32 + SHARE + 16);
         assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, member_pk[i], info, sizeof info, aad,
-                                       sizeof aad, shares[i], 33, m->encrypted_share.data,
+                                       sizeof aad, shares[i], SHARE, m->encrypted_share.data,
                                        m->encrypted_share.data + 32),
                          0);
-        m->encrypted_share.len = 32 + 33 + 16;
+        m->encrypted_share.len = 32 + SHARE + 16;
         m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(shares[i], 33, m->share_hash.data), 0);
+        assert_int_equal(tnd_share_hash(shares[i], SHARE, m->share_hash.data), 0);
         m->share_hash.len = 32;
     }
     OPENSSL_cleanse(open_sk, sizeof open_sk);
@@ -170,6 +178,7 @@ static uint32_t seal_version = 1;
 static const char *seal_currency = "KRW"; /* NULL: no price at all */
 static const char *seal_cert_of;          /* NULL: the bidder's certificate; "": none */
 static const char *seal_org;              /* NULL: the bidder's name as its organisation */
+static bool seal_lying_list;              /* the documents' list lies about their hash */
 
 static void new_bid_id(char out[40])
 {
@@ -201,15 +210,27 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     c.n_documents = 1;
     c.documents = calloc(1, sizeof *c.documents);
     c.documents[0].name = strdup("offer.txt");
-    c.documents[0].content.data = (uint8_t *)strdup(MARKER " document");
-    c.documents[0].content.len = strlen(MARKER " document");
+    c.documents[0].content.data = (uint8_t *)strdup(DOC_MARKER);
+    c.documents[0].content.len = strlen(DOC_MARKER);
     new_bid_id(id);
     tender_bids_v1_SealedBid_init(b);
     if (seal_cert_of && *seal_cert_of)
         assert_int_equal(testsrv_seal_certs(&ts, seal_cert_of, &c), 0);
     else if (!seal_cert_of)
         assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
-    assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
+    /* The documents apart, to the documents key, bound to the bid's owner tag. */
+    uint8_t own[32], pub[32];
+    size_t pl = 32;
+    if (nonce_in)
+        memcpy(own, nonce_in, 32);
+    else
+        assert_int_equal(RAND_bytes(own, 32), 1);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &pl), 1);
+    assert_int_equal(tnd_bid_seal_documents(&c, tender, id, own, pub, documents_pk), 0);
+    assert_int_equal(c.documents[0].content.len, 0);
+    if (seal_lying_list)
+        c.documents[0].sha256.data[0] ^= 1;
+    assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, own, b, nonce), 0);
     if (tamper) {
         b->ciphertext.data[3] ^= 1;
         uint8_t d[32];
@@ -228,6 +249,46 @@ static void seal_bid(const char *who, int64_t price, tender_bids_v1_SealedBid *b
                      char id[40], int tamper, const char *tender)
 {
     seal_bid_as(who, price, b, NULL, nonce, id, tamper, tender);
+}
+
+/* Bids/GetBidDocuments of one bid as c: the status, and the pieces joined
+ * into out (up to cap bytes) with the first piece's sha256 in sha. */
+static int get_documents(conn *c, const char *bid_id, char *out, size_t cap, size_t *len,
+                         uint8_t sha[32])
+{
+    tender_bids_v1_BidDocumentsRequest q = {.tender_id = tender_id, .bid_id = (char *)bid_id};
+    uint8_t *buf;
+    size_t bl;
+    assert_int_equal(tnd_msg_encode(&tender_bids_v1_BidDocumentsRequest_desc, &q, &buf, &bl, NULL),
+                     0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_call(&sb, c->sid, B(GetBidDocuments), NULL, 0, 0), 0);
+    assert_int_equal(tnd_frame_put_message(&sb, c->sid, buf, bl, true), 0);
+    assert_int_equal(rawconn_send(&c->rc, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+    *len = 0;
+    tnd_frame f;
+    while (rawconn_read(&c->rc, &f, 5000, true) == 0 && f.type == TND_FRAME_MESSAGE) {
+        tender_bids_v1_BidDocumentPiece p;
+        tender_bids_v1_BidDocumentPiece_init(&p);
+        assert_int_equal(tender_bids_v1_BidDocumentPiece_decode(&p, f.u.message.payload.ptr,
+                                                                f.u.message.payload.len, NULL),
+                         0);
+        if (p.sha256.len == 32)
+            memcpy(sha, p.sha256.data, 32);
+        assert_true(*len + p.chunk.len <= cap);
+        if (p.chunk.len)
+            memcpy(out + *len, p.chunk.data, p.chunk.len);
+        *len += p.chunk.len;
+        tender_bids_v1_BidDocumentPiece_free(&p);
+    }
+    assert_int_equal(f.type, TND_FRAME_STATUS);
+    snprintf(msg, sizeof msg, "%.*s", (int)f.u.status.message.len,
+             f.u.status.message.ptr ? (const char *)f.u.status.message.ptr : "");
+    c->sid += 2;
+    return (int)f.u.status.code;
 }
 
 /* Submit in three pieces: the envelope, then the ciphertext in two chunks;
@@ -452,7 +513,7 @@ static void test_sealed_bid_flow(void **state)
     /* Shares before the opening time are refused. */
     tender_bids_v1_SubmitShareRequest sh = {.tender_id = tender_id,
                                             .member_key = {member_pk[0], 32},
-                                            .share = {shares[0], 33}};
+                                            .share = {shares[0], SHARE}};
     assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh, NULL,
                           NULL),
                      TND_STATUS_FAILED_PRECONDITION);
@@ -478,11 +539,11 @@ static void test_sealed_bid_flow(void **state)
     assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &notme,
                           NULL, NULL),
                      TND_STATUS_PERMISSION_DENIED);
-    uint8_t wrong[33];
-    memcpy(wrong, shares[0], 33);
+    uint8_t wrong[SHARE];
+    memcpy(wrong, shares[0], SHARE);
     wrong[5] ^= 1;
     tender_bids_v1_SubmitShareRequest bad_share = sh;
-    bad_share.share = (tnd_bytes){wrong, 33};
+    bad_share.share = (tnd_bytes){wrong, SHARE};
     assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc,
                           &bad_share, NULL, NULL),
                      TND_STATUS_INVALID_ARGUMENT);
@@ -497,7 +558,7 @@ static void test_sealed_bid_flow(void **state)
                      TND_STATUS_ALREADY_EXISTS);
     tender_bids_v1_SubmitShareRequest sh3 = {.tender_id = tender_id,
                                              .member_key = {member_pk[2], 32},
-                                             .share = {shares[2], 33}};
+                                             .share = {shares[2], SHARE}};
     tender_bids_v1_ShareAccepted_init(&acc);
     assert_int_equal(call(&aud, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh3,
                           &tender_bids_v1_ShareAccepted_desc, &acc),
@@ -581,6 +642,60 @@ static void test_sealed_bid_flow(void **state)
         assert_int_equal(n, 5);      /* in force, replaced, withdrawn and the tampered one */
         assert_int_equal(opened, 4); /* all but the tampered one */
     }
+    /* The documents stay private: the published key opens a bid but not its
+     * documents, which only the officers, the committee and auditors get. */
+    {
+        tender_bids_v1_BidContent bc;
+        tender_bids_v1_BidContent_init(&bc);
+        assert_int_equal(tnd_bid_open(&b1, rec.opening_private_key.data, &bc, why, sizeof why), 0);
+        assert_int_equal(bc.n_documents, 1);
+        assert_int_equal(bc.documents[0].content.len, 0);
+        assert_true(bc.sealed_documents.len > 48);
+        assert_null(memmem(bc.sealed_documents.data, bc.sealed_documents.len, DOC_MARKER,
+                           strlen(DOC_MARKER)));
+        tender_bids_v1_BidDocumentContents dc;
+        tender_bids_v1_BidDocumentContents_init(&dc);
+        assert_int_not_equal(tnd_bid_open_documents(&b1, &bc, rec.opening_private_key.data, &dc,
+                                                    why, sizeof why),
+                             0); /* the published key is not the documents key */
+        tender_bids_v1_BidContent_free(&bc);
+        char got[256];
+        size_t gl;
+        uint8_t sha[32] = {0}, want[32];
+        assert_int_equal(get_documents(&anon, id1, got, sizeof got, &gl, sha),
+                         TND_STATUS_UNAUTHENTICATED);
+        assert_int_equal(get_documents(&sup2, id1, got, sizeof got, &gl, sha),
+                         TND_STATUS_PERMISSION_DENIED);
+        assert_int_equal(get_documents(&sup, id1, got, sizeof got, &gl, sha),
+                         TND_STATUS_PERMISSION_DENIED); /* suppliers, even its own */
+        /* the admin is a committee member who gave no share */
+        assert_int_equal(get_documents(&adm, id1, got, sizeof got, &gl, sha),
+                         TND_STATUS_PERMISSION_DENIED);
+        assert_non_null(strstr(msg, "auditors"));
+        SHA256((const uint8_t *)DOC_MARKER, strlen(DOC_MARKER), want);
+        conn *readers[] = {&off, &aud};
+        for (size_t i = 0; i < 2; i++) {
+            memset(sha, 0, 32);
+            assert_int_equal(get_documents(readers[i], id1, got, sizeof got, &gl, sha), 0);
+            assert_int_equal(gl, strlen(DOC_MARKER));
+            assert_memory_equal(got, DOC_MARKER, gl);
+            assert_memory_equal(sha, want, 32);
+        }
+        /* the record lists them by hash, everyone sees it; the line matches */
+        for (size_t i = 0; i < rec.n_bids; i++)
+            if (strcmp(rec.bids[i].bid_id, id1) == 0) {
+                assert_int_equal(rec.bids[i].documents[0].size, strlen(DOC_MARKER));
+                assert_memory_equal(rec.bids[i].documents[0].sha256.data, want, 32);
+            }
+        /* the tampered bid did not open: nothing to serve */
+        assert_int_equal(get_documents(&aud, idt, got, sizeof got, &gl, sha),
+                         TND_STATUS_FAILED_PRECONDITION);
+        /* the withdrawn one is not opened */
+        assert_int_equal(get_documents(&aud, idw, got, sizeof got, &gl, sha),
+                         TND_STATUS_NOT_FOUND);
+        /* the server keeps no plaintext document, after the opening too */
+        assert_false(file_contains(data, DOC_MARKER));
+    }
     tender_bids_v1_OpeningRecord_free(&rec);
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
@@ -649,10 +764,10 @@ static void open_and_fetch(conn *off, conn *aud, conn *anon, tender_bids_v1_Open
         usleep(20000);
     tender_bids_v1_SubmitShareRequest s0 = {.tender_id = tender_id,
                                             .member_key = {member_pk[0], 32},
-                                            .share = {shares[0], 33}};
+                                            .share = {shares[0], SHARE}};
     tender_bids_v1_SubmitShareRequest s2 = {.tender_id = tender_id,
                                             .member_key = {member_pk[2], 32},
-                                            .share = {shares[2], 33}};
+                                            .share = {shares[2], SHARE}};
     tender_bids_v1_ShareAccepted acc;
     tender_bids_v1_ShareAccepted_init(&acc);
     assert_int_equal(call(off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s0,
@@ -691,6 +806,13 @@ static void bid_as(conn *sup, int64_t price, char id[40])
     tender_bids_v1_SealedBid_free(&b);
 }
 
+/* The result and detail of the decryption check of an audit. */
+typedef struct decryption_seen {
+    tnd_check_result result;
+    char detail[600];
+} decryption_seen;
+static decryption_seen audit_decryption(conn *anon, bool with_ca);
+
 /* Valid means valid for this tender (docs/SEALED.md): the version in force at
  * the deadline, a price in the tender's currency, above zero and at most the
  * tender's value. Each broken rule opens invalid with its reason; the bid's
@@ -704,7 +826,7 @@ static void test_validity_rules(void **state)
     connect_as(&aud, "auditor");
     connect_as(&anon, NULL);
     create_tender(&off, 2500, 3000, 100000, false);
-    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, N };
+    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, LYING, N };
     char id[N][40];
     bid_as(&sup, 90000, id[OLD]); /* answers version 1 */
     /* Amend: version 2 is in force at the deadline. */
@@ -734,6 +856,10 @@ static void test_validity_rules(void **state)
     bid_as(&sup, 90000, id[NO_VERSION]);
     seal_version = 3;
     bid_as(&sup, 90000, id[NEXT]); /* a version that never was */
+    seal_version = 2;
+    seal_lying_list = true; /* only the documents key can tell */
+    bid_as(&sup, 90000, id[LYING]);
+    seal_lying_list = false;
     seal_version = 1;
 
     tender_bids_v1_OpeningRecord rec;
@@ -749,6 +875,8 @@ static void test_validity_rules(void **state)
         [NO_VERSION] = "does not say which version it answers; the tender was at version 2 at "
                        "its deadline",
         [NEXT] = "answers version 3; the tender was at version 2 at its deadline",
+        [LYING] = "the sealed documents do not match their list: document 0's size or sha256 "
+                  "differs",
     };
     for (int i = 0; i < N; i++) {
         const tender_bids_v1_OpenedBid *o = line_of(&rec, id[i]);
@@ -768,6 +896,18 @@ static void test_validity_rules(void **state)
     assert_int_equal(line_of(&rec, id[ABOVE])->price->minor_units, 100001);
     assert_null(line_of(&rec, id[NO_PRICE])->price);
     tender_bids_v1_OpeningRecord_free(&rec);
+    /* The documents of the lying bid are not served; everyone's audit,
+     * without the documents key, takes that one failure on the record's word. */
+    char got[256];
+    size_t gl;
+    uint8_t sha[32];
+    assert_int_equal(get_documents(&aud, id[LYING], got, sizeof got, &gl, sha),
+                     TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "do not match their list"));
+    decryption_seen d = audit_decryption(&anon, true);
+    if (d.result != TND_CHECK_OK)
+        fail_msg("decryption: %s", d.detail);
+    assert_non_null(strstr(d.detail, "1 judged invalid because their sealed documents"));
 
     /* A tender without the cap takes a price above its value. */
     create_tender(&off, 2500, 3000, 100000, true);
@@ -782,11 +922,6 @@ static void test_validity_rules(void **state)
         rawconn_close(&cs[i]->rc);
 }
 
-/* The result and detail of the decryption check of an audit. */
-typedef struct decryption_seen {
-    tnd_check_result result;
-    char detail[600];
-} decryption_seen;
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
 {

@@ -126,11 +126,13 @@ static void make_committee(tender_tenders_v1_Committee *cm)
 
 /* The inputs the rules refuse, and a part of each message. */
 enum { DUP_NAME, DUP_KEY, ZERO_KEY, LOW_ORDER_KEY, ZERO_OPENING_KEY, OPENING_IS_MEMBER,
-       SHORT_SHARE, LONG_SHARE, K_ABOVE_N, K_ZERO, N_BAD };
+       SHORT_SHARE, LONG_SHARE, K_ABOVE_N, K_ZERO, DOCS_SHORT_SHARE, ZERO_DOCS_KEY,
+       DOCS_IS_MEMBER, DOCS_IS_OPENING, N_BAD };
 static const char *const bad_name[N_BAD] = {
     "duplicate name", "duplicate key", "zero member key", "low-order member key",
     "zero opening key", "opening key of a member", "short sealed share", "long sealed share",
-    "k > n", "k < 1"};
+    "k > n", "k < 1", "documents key with opening-only shares", "zero documents key",
+    "documents key of a member", "documents key is the opening key"};
 static const char *const bad_msg[N_BAD] = {
     "members[1].name: \"officer\" is also member 0",
     "members[2].public_key: the same key as member 0",
@@ -141,7 +143,21 @@ static const char *const bad_msg[N_BAD] = {
     "members[0].encrypted_share: 80 bytes; a sealed share is 81 bytes",
     "members[2].encrypted_share: 82 bytes; a sealed share is 81 bytes",
     "threshold: need 1 <= k <= n (k = 4, n = 3)",
-    "threshold: need 1 <= k <= n (k = 0, n = 3)"};
+    "threshold: need 1 <= k <= n (k = 0, n = 3)",
+    "members[0].encrypted_share: 81 bytes; a sealed share is 113 bytes",
+    "documents_public_key: a key of low order",
+    "documents_public_key: the key of member 2",
+    "documents_public_key: the opening key"};
+
+/* A documents key (of a fresh pair) and sealed shares of its length. */
+static void with_documents_key(tender_tenders_v1_Committee *cm, bool shares)
+{
+    uint8_t sk[32], pk[32], b[TND_SEALED_SHARE_DOCS_LEN] = {0};
+    assert_int_equal(tnd_x25519_keygen(sk, pk), 0);
+    put(&cm->documents_public_key, pk, 32);
+    for (size_t i = 0; shares && i < cm->n_members; i++)
+        put(&cm->members[i].encrypted_share, b, sizeof b);
+}
 
 static void make_bad(tender_tenders_v1_Committee *cm, int bad)
 {
@@ -177,6 +193,21 @@ static void make_bad(tender_tenders_v1_Committee *cm, int bad)
         break;
     case K_ZERO:
         cm->threshold = 0;
+        break;
+    case DOCS_SHORT_SHARE:
+        with_documents_key(cm, false);
+        break;
+    case ZERO_DOCS_KEY:
+        with_documents_key(cm, true);
+        put(&cm->documents_public_key, b, 32);
+        break;
+    case DOCS_IS_MEMBER:
+        with_documents_key(cm, true);
+        put(&cm->documents_public_key, cm->members[2].public_key.data, 32);
+        break;
+    case DOCS_IS_OPENING:
+        with_documents_key(cm, true);
+        put(&cm->documents_public_key, cm->opening_public_key.data, 32);
         break;
     }
 }

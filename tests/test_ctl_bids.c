@@ -113,6 +113,7 @@ static void test_sealed_bids(void **state)
     EXPECT(0);
     HAS(R.out, "\"threshold\":2");
     HAS(R.out, "\"opening_public_key\":\"");
+    HAS(R.out, "\"documents_public_key\":\""); /* bid documents are sealed to it */
     HAS(R.out, "\"share_hash\":\"");
     HAS(R.out, pub[1]);
 
@@ -226,6 +227,44 @@ static void test_sealed_bids(void **state)
     EXPECT(0);
     assert_true(json_ok(R.out));
     HAS(R.out, "\"minor_units\":150000");
+
+    /* The document stays private: everyone sees its name, size and hash;
+     * nobody but the buyer's officers, the committee and auditors its bytes. */
+    char out[300], got[64];
+    path(out, sizeof out, "docs_out");
+    ctl(NULL, "opening", "documents", id, "--out", out, NULL);
+    EXPECT(10 + 16); /* UNAUTHENTICATED */
+    ctl("supplier2", "opening", "documents", id, "--out", out, NULL);
+    EXPECT(10 + 7); /* PERMISSION_DENIED: another supplier */
+    HAS(R.err, "role supplier");
+    ctl("supplier", "opening", "documents", id, b1, "--out", out, NULL);
+    EXPECT(10 + 7); /* its own bid too: the record is what suppliers see */
+    snprintf(f, sizeof f, "%s/%s/0-offer.pdf", out, b1);
+    assert_int_not_equal(access(f, F_OK), 0);
+    ctl("auditor", "opening", "documents", id, "--out", out, NULL);
+    EXPECT(0);
+    HAS(R.out, "0-offer.pdf  19 bytes");
+    HAS(R.out, hex);
+    HAS(R.out, "ok");
+    assert_int_equal(read_file(f, got, sizeof got), 19);
+    assert_memory_equal(got, "%PDF-1.4 our offer\n", 19);
+    assert_int_equal(file_mode(f), 0600);
+    snprintf(f, sizeof f, "%s/%s", out, b1);
+    assert_int_equal(file_mode(f), 0700);
+    /* The buyer's officer, one bid, as JSON, into another folder. */
+    path(out, sizeof out, "docs_officer");
+    ctl("officer", "--json", "opening", "documents", id, b1, "--out", out, NULL);
+    EXPECT(0);
+    assert_true(json_ok(R.out));
+    HAS(R.out, hex);
+    /* A committee member who gave a share (admin role). */
+    path(out, sizeof out, "docs_admin");
+    ctl("admin", "opening", "documents", id, b1, "--out", out, NULL);
+    EXPECT(0);
+    /* The public re-decryption check holds without the documents. */
+    ctl(NULL, "--log-key", vkey, "audit", "verify", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "re-decrypting the 2 bid(s) in force");
 
     /* The receipts still verify, and the log only grew since. */
     ctl(NULL, "--log-key", vkey, "bid", "receipt", id, b1, "--verify", "--bids-dir", bids1, NULL);

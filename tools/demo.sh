@@ -262,12 +262,18 @@ say "Each bid is encrypted on the supplier's machine to the tender's opening key
     "signed with the supplier's certificate key. The bids are sealed: until two of the" \
     "three committee members give their shares, nobody, not even the server operator," \
     "can read a price. The server answers with a receipt: the bid's place in the signed" \
-    "log, which tenderctl verifies at once and keeps in the supplier's bid folder."
+    "log, which tenderctl verifies at once and keeps in the supplier's bid folder." \
+    "Busan Roadworks attaches its technical proposal: its content is sealed a second time," \
+    "to the tender's documents key, which the opening never publishes."
+printf 'Technical proposal, Busan Roadworks Ltd: cold in-place recycling, 38 crew, 41 days.\n' \
+    >proposal.txt
 declare -A bid price org
 org=([asphalt]="Seoul Asphalt Co." [roads]="Busan Roadworks Ltd" [paving]="Incheon Paving Co.")
 for s in asphalt:1420000000 roads:1390000000 paving:1450000000; do
     IFS=: read -r who p <<<"$s"
-    as "$who" bid submit "$id" --price "$p" --currency KRW --bids-dir "bids/$who"
+    docs=()
+    [ "$who" = roads ] && docs=(--doc proposal.txt)
+    as "$who" bid submit "$id" --price "$p" --currency KRW "${docs[@]}" --bids-dir "bids/$who"
     expect_rc 0
     expect_out "receipt verified"
     bid[$who]=${OUT%%$'\n'*}
@@ -349,6 +355,25 @@ say "The prices are the ones the suppliers sent, Incheon Paving's replaced bid i
     "sealed in its bid, checked against the CA as it stood when the bid arrived, and each" \
     "bid is valid for this tender: in KRW, above zero, within the budget, and answering" \
     "the tender's version at the deadline."
+expect_out "document proposal.txt  $(wc -c <proposal.txt) bytes  sha256 $(sha256sum proposal.txt | cut -c1-64)"
+say "Busan's proposal is listed for everyone by name, size and SHA-256, but its content" \
+    "stays private: the published key opens the bids, not their documents. Another" \
+    "supplier asks for it and is refused (exit 17, PERMISSION_DENIED); so is anyone" \
+    "without a certificate (exit 26, UNAUTHENTICATED)."
+as asphalt opening documents "$id" "${bid[roads]}" --out docs-asphalt
+expect_rc 17
+ctl opening documents "$id" "${bid[roads]}" --out docs-anyone
+expect_rc 26
+[ ! -e "docs-asphalt/${bid[roads]}" ] || fail "a supplier received another supplier's document"
+say "Park, a committee member and an auditor, fetches it: the server rebuilds the documents" \
+    "key from the committee's shares, decrypts the proposal for Park alone, and tenderctl" \
+    "checks it against the size and SHA-256 of the public record before writing it."
+as park opening documents "$id" "${bid[roads]}" --out docs-park
+expect_rc 0
+expect_out "0-proposal.txt"
+expect_out "ok"
+cmp -s proposal.txt "docs-park/${bid[roads]}/0-proposal.txt" ||
+    fail "the auditor's copy of the proposal differs from what the supplier sent"
 
 # ---- 5. the award ---------------------------------------------------------------
 

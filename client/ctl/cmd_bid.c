@@ -29,7 +29,10 @@ static const char bid_usage[] =
     "\n"
     "Sealed bids (supplier certificate): the bid is encrypted here to the tender's\n"
     "opening key and signed with your certificate's key; nobody, the server included,\n"
-    "can read it before the committee opens the tender.\n"
+    "can read it before the committee opens the tender. The documents' contents are\n"
+    "sealed apart, to the tender's documents key: after the opening everyone sees\n"
+    "the price and each document's name, size and SHA-256; only the buyer's officers,\n"
+    "the committee and auditors read the documents.\n"
     "\n"
     "  submit TENDER --price AMOUNT --currency CODE [--doc FILE]... [--valid-until TIME]\n"
     "         [--notes TEXT]                   seal and send a bid; prints its id\n"
@@ -274,7 +277,7 @@ static void content_free(tender_bids_v1_BidContent *c)
  * `bid replace`). A bid that would open invalid is sent, with a warning:
  * the opening judges it (docs/SEALED.md), and the supplier may know better. */
 static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32],
-                        tender_bids_v1_BidContent *content)
+                        uint8_t dpk[32], tender_bids_v1_BidContent *content)
 {
     tender_tenders_v1_Tender t;
     int rc = ctl_tender_get(c, tender, 0, &t);
@@ -286,6 +289,14 @@ static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint
         rc = CTL_EXIT_FAIL;
     } else {
         memcpy(pk, cm->opening_public_key.data, 32);
+        if (content->n_documents && cm->documents_public_key.len != 32) {
+            ctl_err("%s: tender %s has no documents key: its bids carry no documents (send the "
+                    "bid without --doc, or ask the buyer)",
+                    cmd, tender);
+            rc = CTL_EXIT_FAIL;
+        } else if (content->n_documents) {
+            memcpy(dpk, cm->documents_public_key.data, 32);
+        }
         tnd_bid_terms terms = tnd_bid_terms_of(&t);
         content->tender_version = terms.version; /* after a postponement, the one it moved */
         char why[256];
@@ -415,19 +426,26 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
     tender_bids_v1_SealedBid_init(&b);
     EVP_PKEY *key = NULL;
     audit_ctx a = {0};
-    uint8_t opk[32], h[32];
+    uint8_t opk[32], dpk[32], h[32], nonce[32], pub[32];
+    size_t publen = 32;
     tnd_checkpoint cp = {0};
     if ((rc = build_content(cmd, &bf, &content)) != 0 ||
         (rc = supplier_identity(cmd, g, &content, &key)) != 0 || (rc = audit_open(g, &a)) != 0)
         goto out;
-    if ((rc = tender_terms(cmd, a.c, pos[0], opk, &content)) != 0)
+    if ((rc = tender_terms(cmd, a.c, pos[0], opk, dpk, &content)) != 0)
         goto out_audit;
     snprintf(f.tender_id, sizeof f.tender_id, "%s", pos[0]);
     new_bid_id(f.bid_id);
     if (replace)
         snprintf(f.replaces, sizeof f.replaces, "%s", old.bid_id);
-    if (tnd_bid_seal(&content, f.tender_id, f.bid_id, opk, key, replace ? old.nonce : NULL, &b,
-                     f.nonce) != 0) {
+    /* The nonce first: the documents are bound to the bid's owner tag. */
+    if (replace)
+        memcpy(nonce, old.nonce, 32);
+    if ((!replace && RAND_priv_bytes(nonce, 32) != 1) ||
+        EVP_PKEY_get_raw_public_key(key, pub, &publen) != 1 || publen != 32 ||
+        (content.n_documents &&
+         tnd_bid_seal_documents(&content, f.tender_id, f.bid_id, nonce, pub, dpk) != 0) ||
+        tnd_bid_seal(&content, f.tender_id, f.bid_id, opk, key, nonce, &b, f.nonce) != 0) {
         ctl_err("%s: cannot seal the bid (OpenSSL failed, or the content breaks the schema's "
                 "limits)",
                 cmd);
@@ -465,6 +483,7 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
 out_audit:
     audit_close(&a);
 out:
+    OPENSSL_cleanse(nonce, sizeof nonce);
     EVP_PKEY_free(key);
     content_free(&content);
     tender_bids_v1_SealedBid_free(&b);

@@ -14,7 +14,8 @@
 #include "tender/sealed.h"
 #include "tender_cmd.h"
 
-#define SHARE_LEN TND_SHAMIR_SHARE_LEN(TND_X25519_LEN)
+/* The longest share: of the opening and the documents keys. */
+#define SHARE_LEN TND_SHAMIR_SHARE_LEN(2 * TND_X25519_LEN)
 
 static const char open_usage[] =
     "usage: tenderctl open TENDER --key FILE\n"
@@ -34,9 +35,12 @@ static const char open_usage[] =
     "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
     "the tender is already opened or your share was already given.\n";
 
-static const char opening_usage[] = "usage: tenderctl opening COMMAND [ARGS]\n"
-                                    "\n"
-                                    "  show TENDER   the opened bids of a tender\n";
+static const char opening_usage[] =
+    "usage: tenderctl opening COMMAND [ARGS]\n"
+    "\n"
+    "  show TENDER                       the opened bids of a tender\n"
+    "  documents TENDER [BID] --out DIR  their documents, checked against the record\n"
+    "                                    (the buyer's officers, the committee, auditors)\n";
 
 static const char show_usage[] =
     "usage: tenderctl opening show TENDER\n"
@@ -60,8 +64,10 @@ static int verify_fail(const char *tender, const char *what)
  * Returns 0 or an exit code; *idx is the member's index. */
 static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
                       const uint8_t sk[32], const uint8_t pk[32], uint8_t share[SHARE_LEN],
-                      size_t *idx)
+                      size_t *idx, size_t *share_len)
 {
+    size_t sealed_len = tnd_committee_sealed_share_len(cm);
+    *share_len = TND_SHAMIR_SHARE_LEN(tnd_committee_secret_len(cm));
     uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
     size_t i = 0;
     while (i < cm->n_members && (cm->members[i].public_key.len != 32 ||
@@ -73,7 +79,7 @@ static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
     }
     const tender_tenders_v1_CommitteeMember *m = &cm->members[i];
     *idx = i;
-    if (cm->opening_public_key.len != 32 || m->encrypted_share.len != TND_SEALED_SHARE_LEN ||
+    if (cm->opening_public_key.len != 32 || m->encrypted_share.len != sealed_len ||
         m->share_hash.len != 32) {
         ctl_err("open: tender %s has no sealed share for %s (no opening key, sealed share or "
                 "share hash)",
@@ -90,10 +96,10 @@ static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
     const uint8_t *sealed = m->encrypted_share.data;
     uint8_t h[32];
     if (tnd_hpke_open(TND_SEALED_AEAD, sk, sealed, info, sizeof info, aad, sizeof aad,
-                      sealed + TND_HPKE_ENC_LEN, TND_SEALED_SHARE_LEN - TND_HPKE_ENC_LEN, share) != 0)
+                      sealed + TND_HPKE_ENC_LEN, sealed_len - TND_HPKE_ENC_LEN, share) != 0)
         return verify_fail(tender, "does not decrypt with your key (it was sealed for another "
                                    "key, or altered)");
-    if (share[0] != i + 1 || tnd_share_hash(share, SHARE_LEN, h) != 0 ||
+    if (share[0] != i + 1 || tnd_share_hash(share, *share_len, h) != 0 ||
         CRYPTO_memcmp(h, m->share_hash.data, 32) != 0) {
         OPENSSL_cleanse(share, SHARE_LEN);
         return verify_fail(tender, "does not match its published hash: it would not open the "
@@ -123,19 +129,19 @@ static int open_tender(ctl_global *g, int argc, char **argv)
     tender_tenders_v1_Tender t;
     if ((rc = ctl_tender_get(c, pos[0], 0, &t)) != 0)
         goto out_client;
-    size_t idx = 0;
+    size_t idx = 0, share_len = 0;
     const tender_tenders_v1_Committee *cm = t.fields ? t.fields->committee : NULL;
     if (!cm) {
         ctl_err("open: tender %s has no opening committee", pos[0]);
         rc = CTL_EXIT_FAIL;
     } else {
-        rc = open_share(pos[0], cm, sk, pk, share, &idx);
+        rc = open_share(pos[0], cm, sk, pk, share, &idx, &share_len);
     }
     OPENSSL_cleanse(sk, sizeof sk);
     if (rc != 0)
         goto out_tender;
     tender_bids_v1_SubmitShareRequest req = {
-        .tender_id = (char *)pos[0], .member_key = {pk, 32}, .share = {share, SHARE_LEN}};
+        .tender_id = (char *)pos[0], .member_key = {pk, 32}, .share = {share, share_len}};
     tender_bids_v1_ShareAccepted acc;
     tnd_status_info st;
     ctl_idem k = {0};
@@ -267,7 +273,7 @@ static int opening_show(ctl_global *g, int argc, char **argv)
 
 int cmd_opening(ctl_global *g, int argc, char **argv)
 {
-    static const ctl_sub subs[] = {{"show", opening_show}};
+    static const ctl_sub subs[] = {{"show", opening_show}, {"documents", opening_documents}};
     return ctl_subcommand(g, argc, argv, "opening", opening_usage, subs,
                           sizeof subs / sizeof *subs);
 }

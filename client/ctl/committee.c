@@ -16,7 +16,8 @@
 #include "tender_cmd.h"
 
 #define MAX_MEMBERS TND_COMMITTEE_MAX
-#define SHARE_LEN TND_SHAMIR_SHARE_LEN(TND_X25519_LEN)
+/* Each share holds the opening private key's, then the documents key's. */
+#define SHARE_LEN TND_SHAMIR_SHARE_LEN(2 * TND_X25519_LEN)
 
 static int oom(void)
 {
@@ -134,30 +135,33 @@ static int set_bytes(tnd_bytes *dst, const uint8_t *src, size_t len)
     return 0;
 }
 
-/* The opening key of cm: made here, split k of n, each share sealed to its
- * member and committed to; the private key and the shares are wiped. */
+/* The opening and documents keys of cm: made here, their private keys split
+ * k of n together (one 64-byte secret), each share sealed to its member and
+ * committed to; the private keys and the shares are wiped. */
 static int make_opening_key(const char *cmd, tender_tenders_v1_Committee *cm)
 {
     unsigned k = cm->threshold, n = (unsigned)cm->n_members;
-    uint8_t sk[32], pk[32], fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
+    uint8_t sk[64], pk[32], dpk[32], fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
     uint8_t *shares = malloc((size_t)n * SHARE_LEN);
     int rc = CTL_EXIT_FAIL;
     if (!shares)
         return oom();
-    if (tnd_x25519_keygen(sk, pk) != 0 || tnd_shamir_split(sk, 32, k, n, shares) != 0 ||
+    if (tnd_x25519_keygen(sk, pk) != 0 || tnd_x25519_keygen(sk + 32, dpk) != 0 ||
+        tnd_shamir_split(sk, sizeof sk, k, n, shares) != 0 ||
         tnd_opening_key_fingerprint(pk, fp) != 0 || tnd_sealed_share_info(fp, info) != 0 ||
         tnd_sealed_share_aad(k, n, aad) != 0) {
         ctl_err("%s: cannot make the tender's opening key (OpenSSL failed)", cmd);
         goto out;
     }
-    if (set_bytes(&cm->opening_public_key, pk, 32) != 0) {
+    if (set_bytes(&cm->opening_public_key, pk, 32) != 0 ||
+        set_bytes(&cm->documents_public_key, dpk, 32) != 0) {
         rc = oom();
         goto out;
     }
     for (unsigned i = 0; i < n; i++) {
         tender_tenders_v1_CommitteeMember *m = &cm->members[i];
         const uint8_t *share = shares + (size_t)i * SHARE_LEN;
-        uint8_t sealed[TND_SEALED_SHARE_LEN], h[32];
+        uint8_t sealed[TND_SEALED_SHARE_DOCS_LEN], h[32];
         int e = tnd_hpke_seal(TND_SEALED_AEAD, m->public_key.data, info, sizeof info, aad,
                               sizeof aad, share, SHARE_LEN, sealed, sealed + TND_HPKE_ENC_LEN);
         if (e != 0 || tnd_share_hash(share, SHARE_LEN, h) != 0) {

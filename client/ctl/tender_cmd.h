@@ -46,4 +46,8 @@ int tender_list(ctl_global *g, int argc, char **argv);
 int tender_documents(ctl_global *g, int argc, char **argv);
 int tender_download(ctl_global *g, int argc, char **argv);
 
+/* tenderctl opening documents (cmd_opening_docs.c). */
+extern const char opening_documents_usage[];
+int opening_documents(ctl_global *g, int argc, char **argv);
+
 #endif

@@ -90,6 +90,13 @@ typedef struct tnd_bid_terms {
     bool price_above_value;              /* the value is no ceiling */
     const tnd_bid_trust *trust;          /* the CA to check who bid against; NULL:
                                             who bid is what the bid says */
+    bool documents_key;                  /* the tender has a documents key: bids may
+                                            carry documents */
+    const uint8_t *documents_sk;         /* the documents private key (32 bytes):
+                                            the sealed documents are opened and
+                                            matched to their list; NULL (everyone
+                                            but the server and those it serves the
+                                            documents to): not checked */
 } tnd_bid_terms;
 
 /** The terms of tender t (t is the tender at its deadline; value points into
@@ -118,6 +125,55 @@ TND_MUST_CHECK int tnd_bid_check_terms(const tender_bids_v1_BidContent *c,
 TND_MUST_CHECK int tnd_bid_open_record(const tender_bids_v1_SealedBid *b,
                                        const uint8_t opening_sk[32], const tnd_bid_terms *terms,
                                        tender_bids_v1_OpenedBid *o);
+
+/* ---- Bid documents (docs/SEALED.md, "Bid documents") -------------------
+ *
+ *   documents fingerprint = SHA-256("tender/1 documents key" || pk)
+ *   info = "tender/1 documents" 0x00 tender_id 0x00 documents fingerprint
+ *   aad  = bid_id 0x00 owner_tag                       (as the bid's)
+ *   BidContent.sealed_documents = enc || HPKE(BidDocumentContents)
+ *
+ * The opening key's private half is published at the opening, the documents
+ * key's never: after the opening everyone reads a bid's price and its list
+ * of documents (name, media type, sha256, size), and only those the server
+ * serves the documents to read their contents. */
+
+/** SHA-256("tender/1 documents key" || pk): names a documents key. */
+TND_MUST_CHECK int tnd_documents_key_fingerprint(const uint8_t pk[32], uint8_t out[32]);
+
+/** Seal content's documents apart, before tnd_bid_seal: each document's
+ * content moves into content->sealed_documents, sealed to documents_pk and
+ * bound to tender_id, bid_id and the owner tag of nonce and supplier_pub
+ * (pass the same nonce to tnd_bid_seal), and the list keeps its name,
+ * media type, sha256 and size. Without documents nothing is sealed.
+ * @return 0; TND_EINVAL; TND_ECRYPTO; TND_ENOMEM; a codec error. */
+TND_MUST_CHECK int tnd_bid_seal_documents(tender_bids_v1_BidContent *content,
+                                          const char *tender_id, const char *bid_id,
+                                          const uint8_t nonce[32],
+                                          const uint8_t supplier_pub[32],
+                                          const uint8_t documents_pk[32]);
+
+/** The checks anyone can make of an opened bid's documents list: each
+ * document has a 32-byte sha256 and no content, and a bid with documents
+ * carries sealed_documents for a tender with a documents key. 0, or
+ * TND_EINVAL with the reason in why. */
+TND_MUST_CHECK int tnd_bid_check_documents(const tender_bids_v1_BidContent *c,
+                                           bool documents_key, char *why, size_t why_len);
+
+/* How every failure of tnd_bid_open_documents begins: the one failure of an
+ * opening record that only holders of the documents key can check. */
+#define TND_BID_DOCUMENTS_FAILURE "the sealed documents "
+
+/** Open an opened bid's sealed documents (b is its envelope, c its content)
+ * with the documents private key and check them against c's list: as many
+ * contents as documents, each of the listed size and sha256. out must be
+ * initialised; on failure it is freed and why says what failed
+ * (TND_ECRYPTO, TND_EMALFORMED, TND_ENOMEM). */
+TND_MUST_CHECK int tnd_bid_open_documents(const tender_bids_v1_SealedBid *b,
+                                          const tender_bids_v1_BidContent *c,
+                                          const uint8_t documents_sk[32],
+                                          tender_bids_v1_BidDocumentContents *out, char *why,
+                                          size_t why_len);
 
 /** SHA-256("tender/1 share" || share): the commitment to one Shamir share. */
 TND_MUST_CHECK int tnd_share_hash(const uint8_t *share, size_t len, uint8_t out[32]);

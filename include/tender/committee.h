@@ -11,7 +11,9 @@
  *   - every member key is an X25519 key of 32 bytes that is not of low order
  *     (X25519 with it must not give all zero), and no key appears twice;
  *   - the opening key, when present, is such a key too, and no member's key;
- *   - a sealed share, when present, is TND_SEALED_SHARE_LEN bytes and a share
+ *   - the documents key, when present, is such a key too, neither a member's
+ *     key nor the opening key; with it each share holds both private keys;
+ *   - a sealed share, when present, is tnd_committee_sealed_share_len bytes and a share
  *     hash 32; to publish, the opening key and every member's sealed share
  *     and share hash must be present.
  *
@@ -36,6 +38,20 @@
  * the 33-byte share, 32 + 33 + 16 = 81. */
 #define TND_SEALED_SHARE_LEN                                                                       \
     (TND_HPKE_ENC_LEN + TND_SHAMIR_SHARE_LEN(TND_X25519_LEN) + TND_HPKE_TAG_LEN)
+
+/* Bytes of a sealed share of a committee with a documents key: the 65-byte
+ * share of the opening private key then the documents private key,
+ * 32 + 65 + 16 = 113. */
+#define TND_SEALED_SHARE_DOCS_LEN                                                                  \
+    (TND_HPKE_ENC_LEN + TND_SHAMIR_SHARE_LEN(2 * TND_X25519_LEN) + TND_HPKE_TAG_LEN)
+
+/** The secret cm's shares split: the opening private key (32 bytes), then,
+ * when cm has a documents key, the documents private key (64 in all). */
+size_t tnd_committee_secret_len(const tender_tenders_v1_Committee *cm);
+
+/** Bytes of one of cm's sealed shares: TND_SEALED_SHARE_LEN or
+ * TND_SEALED_SHARE_DOCS_LEN. */
+size_t tnd_committee_sealed_share_len(const tender_tenders_v1_Committee *cm);
 
 /** Check a committee against the rules above. complete: also require what
  * publishing needs (the opening key, every sealed share and share hash).
