@@ -184,7 +184,7 @@ print(urllib.request.urlopen(sys.argv[1]).read().decode().split("\n")[1])' \
     "http://127.0.0.1:$HTTP_PORT/log/checkpoint") # origin, size, root hash, signatures
 TILES=$((SIZE / 256 < 1000 ? SIZE / 256 : 1000)) # three-digit tile numbers
 for c in 1 8; do
-    echo "http beside rpc, $c connection(s) ..." >&2
+    echo "http beside rpc, $c connection(s) ($(date -u +%T)) ..." >&2
     # shellcheck disable=SC2086
     tagged rpc_get "$BIN/readbench" $READ --method get --tenders "$PUBLISHED" --connections "$c" \
         --concurrency 1
@@ -198,6 +198,7 @@ for c in 1 8; do
 done
 
 # ---- 3. connections: idle memory, then full handshakes ----
+echo "http beside rpc done ($(date -u +%T))" >&2
 echo "$IDLE idle connections ..." >&2
 CONN="--server $SERVER --ca $PKI/ca.crt --cert $PKI/supplier.crt --key $PKI/supplier.key
       --server-pid $SERVER_PID --json"
@@ -278,12 +279,13 @@ if http:
         l = r["latency_us"]
         what = {"rpc_get": "Tenders/Get (tender/1)", "http_tender": "GET /api/v1/tenders/ID",
                 "http_tile": "GET /log/tile/0/NNN"}[r["kind"]]
-        body.append([what, r["connections"], "%.0f" % r["calls_per_s"], "%.0f" % l["p50"],
+        body.append([what, r["connections"], r.get("answer_bytes", "-"),
+                     "%.0f" % r["calls_per_s"], "%.0f" % l["p50"],
                      "%.0f" % l["p99"], "%.0f" % l["max"],
                      "%.3f" % r.get("server_cpu_s_per_1000_calls", -1),
                      r["errors"] if isinstance(r["errors"], int) else (r["errors"] or 0)])
-    table(["call", "conns", "calls/s", "p50 us", "p99 us", "max us", "srv CPU s/1k calls",
-           "errors"], body)
+    table(["call", "conns", "answer bytes", "calls/s", "p50 us", "p99 us", "max us",
+           "srv CPU s/1k calls", "errors"], body)
     print("HTTP / RPC (calls/s: above 1 favours HTTP; p99: below 1 does)")
     ratios = []
     for r in http:
