@@ -142,8 +142,8 @@ static int get_status(const char *path_)
     assert_true(fd >= 0);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     char req[256], buf[512];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                     path_);
+    int n =
+        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path_);
     assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
     ssize_t got = recv(fd, buf, sizeof buf - 1, 0);
     close(fd);
@@ -162,9 +162,8 @@ static void test_idle_flood_and_slow_client(void **state)
     struct rlimit rl;
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
     if (rl.rlim_cur < FLOOD + 200) {
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= FLOOD + 200
-                          ? FLOOD + 200
-                          : rl.rlim_max;
+        rl.rlim_cur =
+            rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= FLOOD + 200 ? FLOOD + 200 : rl.rlim_max;
         if (rl.rlim_cur < FLOOD + 200 || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
             print_message("SKIP: the open-file limit (hard %llu) is below the %d needed\n",
                           (unsigned long long)rl.rlim_max, FLOOD + 200);

@@ -5,9 +5,9 @@
  * one thread, each sending one GET at a time (no pipelining): when an answer
  * is complete the connection sends the next request at once. Each connection
  * first makes --warmup requests, then --requests more; answers are counted
- * from the moment every connection is past its warm-up. A path is --path with "{W}" (W a digit: the zero-padded width) replaced
- * by a random number from --range FIRST:COUNT, so one run reads many tenders
- * or tiles, e.g. --path '/log/tile/0/{3}' --range 0:390.
+ * from the moment every connection is past its warm-up. A path is --path with "{W}" (W a digit: the
+ * zero-padded width) replaced by a random number from --range FIRST:COUNT, so one run reads many
+ * tenders or tiles, e.g. --path '/log/tile/0/{3}' --range 0:390.
  *
  * Latency is from the first byte of a request written to the last byte of
  * its answer read, in tools/bench/hist.c's histogram. An answer that is not
@@ -55,8 +55,8 @@ static opts o = {.connections = 1, .requests = 1000, .warmup = 100, .count = 1};
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static bench_hist hist;
 static uint64_t ok, bytes, reconnects, bad_status[6]; /* by the status's hundreds */
-static long measuring; /* connections past their warm-up */
-static bool window;     /* every connection past its warm-up: answers count */
+static long measuring;                                /* connections past their warm-up */
+static bool window; /* every connection past its warm-up: answers count */
 
 static uint64_t now_ns(void)
 {
@@ -102,8 +102,8 @@ static void next_request(conn *c)
     const char *brace = strchr(o.path, '{');
     if (brace && brace[1] >= '1' && brace[1] <= '9' && brace[2] == '}') {
         long n = o.first + (long)(next_rand() % (uint64_t)o.count);
-        snprintf(path, sizeof path, "%.*s%0*ld%s", (int)(brace - o.path), o.path, brace[1] - '0',
-                 n, brace + 3);
+        snprintf(path, sizeof path, "%.*s%0*ld%s", (int)(brace - o.path), o.path, brace[1] - '0', n,
+                 brace + 3);
     } else {
         snprintf(path, sizeof path, "%s", o.path);
     }
@@ -183,12 +183,16 @@ static long number(const char *s)
 
 static void parse(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"server", required_argument, NULL, 's'},   {"path", required_argument, NULL, 'p'},
-        {"range", required_argument, NULL, 'r'},    {"connections", required_argument, NULL, 'c'},
-        {"requests", required_argument, NULL, 'n'}, {"warmup", required_argument, NULL, 'w'},
-        {"server-pid", required_argument, NULL, 'P'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"server", required_argument, NULL, 's'},
+                                       {"path", required_argument, NULL, 'p'},
+                                       {"range", required_argument, NULL, 'r'},
+                                       {"connections", required_argument, NULL, 'c'},
+                                       {"requests", required_argument, NULL, 'n'},
+                                       {"warmup", required_argument, NULL, 'w'},
+                                       {"server-pid", required_argument, NULL, 'P'},
+                                       {"json", no_argument, NULL, 'j'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     static char host[64];
     int ch;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -204,7 +208,9 @@ static void parse(int argc, char **argv)
             o.port = (int)number(colon + 1);
             break;
         }
-        case 'p': o.path = optarg; break;
+        case 'p':
+            o.path = optarg;
+            break;
         case 'r': {
             char *colon = strchr(optarg, ':');
             if (!colon) {
@@ -216,13 +222,27 @@ static void parse(int argc, char **argv)
             o.count = number(colon + 1);
             break;
         }
-        case 'c': o.connections = number(optarg); break;
-        case 'n': o.requests = number(optarg); break;
-        case 'w': o.warmup = number(optarg); break;
-        case 'P': o.server_pid = number(optarg); break;
-        case 'j': o.json = true; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); exit(2);
+        case 'c':
+            o.connections = number(optarg);
+            break;
+        case 'n':
+            o.requests = number(optarg);
+            break;
+        case 'w':
+            o.warmup = number(optarg);
+            break;
+        case 'P':
+            o.server_pid = number(optarg);
+            break;
+        case 'j':
+            o.json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            exit(2);
         }
     }
     if (!o.host || !o.path || o.path[0] != '/' || optind != argc || o.connections < 1 ||

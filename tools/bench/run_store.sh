@@ -149,7 +149,7 @@ echo "seeding $TENDERS tenders in-process ..." >&2
 "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders "$TENDERS" >"$DIR/seed.txt"
 HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
-    --max-connections-per-identity $((IDLE + 100)) --http 127.0.0.1:$HTTP_PORT
+    --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT"
 READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
       --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 for p in 1x1 1x32; do
@@ -164,7 +164,7 @@ if [ "$LEAVES" -gt "$TENDERS" ]; then
     "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders $((LEAVES - TENDERS)) \
         >>"$DIR/seed.txt"
     start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
-        --max-connections-per-identity $((IDLE + 100)) --http 127.0.0.1:$HTTP_PORT
+        --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT"
     READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
           --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 fi
