@@ -252,7 +252,8 @@ tsan: build/tsan/test_store build/tsan/test_metrics
 # Programs of their own: the bid-deadline surge (surge*.c), the in-process
 # seeder, the read and connection benchmarks. Every other file is loadgen's.
 SURGE_SRC  := $(wildcard tools/bench/surge*.c)
-BENCH_OWN  := $(SURGE_SRC) tools/bench/seed.c tools/bench/readbench.c tools/bench/connbench.c
+BENCH_OWN  := $(SURGE_SRC) tools/bench/seed.c tools/bench/readbench.c tools/bench/connbench.c \
+              tools/bench/httpbench.c
 BENCH_SRC  := $(filter-out $(BENCH_OWN),$(wildcard tools/bench/*.c))
 BENCH_UTIL := $(call obj,tools/bench/hist.c tools/bench/proc.c)
 LOADGEN    := $(BUILD)/bin/loadgen
@@ -260,7 +261,8 @@ SURGE      := $(BUILD)/bin/surge
 BENCHSEED  := $(BUILD)/bin/benchseed
 READBENCH  := $(BUILD)/bin/readbench
 CONNBENCH  := $(BUILD)/bin/connbench
-BENCH_BINS := $(LOADGEN) $(SURGE) $(BENCHSEED) $(READBENCH) $(CONNBENCH)
+HTTPBENCH  := $(BUILD)/bin/httpbench
+BENCH_BINS := $(LOADGEN) $(SURGE) $(BENCHSEED) $(READBENCH) $(CONNBENCH) $(HTTPBENCH)
 
 $(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
 	@mkdir -p $(@D)
@@ -273,6 +275,11 @@ $(SURGE): $(call obj,$(SURGE_SRC)) $(BENCH_UTIL) $(LIBTENDER) | $(GEN_H)
 $(READBENCH) $(CONNBENCH): $(BUILD)/bin/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_UTIL) $(LIBTENDER)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Plain sockets: no libtender.
+$(HTTPBENCH): $(BUILD)/obj/tools/bench/httpbench.o $(BENCH_UTIL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # The seeder writes through the server's own store and write functions.
 $(BUILD)/obj/tools/bench/seed.o: CFLAGS += -Iserver

@@ -11,13 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http_deadline.h"
 #include "http_internal.h"
 #include "tender/error.h"
 #include "tender/status.h"
 
 /* Limits. The whole request head (request line and headers) must fit in
  * MEMORY_LIMIT: a longer URL is answered 414, longer headers 431, by MHD,
- * which never grows its buffer past it. */
+ * which never grows its buffer past it. CLIENT_TIMEOUT_S is both MHD's
+ * inactivity timeout and the time a request head may take to arrive
+ * (http_deadline.h), so dribbling bytes does not hold a connection. */
 #define THREADS 4
 #define MAX_CLIENTS 512
 #define MAX_PER_ADDRESS 64
@@ -28,6 +31,7 @@ const tnd_peer_identity tnd_http_anonymous = {.authenticated = false};
 
 struct tnd_http {
     struct MHD_Daemon *daemon;
+    tnd_http_deadline *deadline; /* CLIENT_TIMEOUT_S for a whole request head */
     int port;
     tnd_store *store;
     char vkey[400];
@@ -206,6 +210,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)upload_data;
     tnd_http *h = cls;
     tnd_http_req r = {.conn = conn, .store = h->store, .vkey = h->vkey, .path = url};
+    tnd_http_deadline_head_in(conn);
     if (*req_cls == &nul_mark)
         return tnd_http_error(&r, TND_STATUS_INVALID_ARGUMENT,
                               "a URL must not hold a NUL byte (%%00)");
@@ -274,8 +279,13 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
     }
     h->store = store;
     snprintf(h->vkey, sizeof h->vkey, "%s", vkey);
-    int fd;
+    int fd, rc = tnd_http_deadline_start(CLIENT_TIMEOUT_S, &h->deadline, err, err_len);
+    if (rc != 0) {
+        free(h);
+        return rc;
+    }
     if (bind_socket(addr, spec, &fd, &h->port, err, err_len) != 0) {
+        tnd_http_deadline_stop(h->deadline);
         free(h);
         return TND_EIO;
     }
@@ -287,9 +297,11 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
         (unsigned)MAX_CLIENTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CLIENT_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK,
-        raw_uri, NULL, MHD_OPTION_END);
+        raw_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, tnd_http_deadline_notify, h->deadline,
+        MHD_OPTION_NOTIFY_COMPLETED, tnd_http_deadline_completed, h->deadline, MHD_OPTION_END);
     if (!h->daemon) {
         close(fd);
+        tnd_http_deadline_stop(h->deadline);
         free(h);
         snprintf(err, err_len, "cannot start the http listener on %s", spec);
         return TND_EIO;
@@ -308,5 +320,6 @@ void tnd_http_stop(tnd_http *h)
     if (!h)
         return;
     MHD_stop_daemon(h->daemon);
+    tnd_http_deadline_stop(h->deadline);
     free(h);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The second half of `make bench` (docs/BENCHMARKS.md): the bid-deadline surge,
-# reads and inclusion proofs over a seeded database, memory per idle TLS
-# connection, full TLS handshakes per second, and `openssl speed ed25519` for
+# reads and inclusion proofs over a seeded database, the public HTTP listener's
+# tender JSON and log tiles beside Tenders/Get, memory per idle TLS connection, full TLS handshakes per second, and `openssl speed ed25519` for
 # scale. A throwaway PKI and databases in a temporary folder; tenderd on free
 # loopback ports; tables at the end.
 #
@@ -26,7 +26,7 @@ case "${1:-}" in
     ;;
 esac
 
-for b in tenderd tenderctl surge benchseed readbench connbench; do
+for b in tenderd tenderctl surge benchseed readbench connbench httpbench; do
     if [ ! -x "$BIN/$b" ]; then
         echo "run_store.sh: $BIN/$b is missing; run make bench" >&2
         exit 1
@@ -35,9 +35,12 @@ done
 
 if [ $FULL = 1 ]; then
     SUPPLIERS=10000 TENDERS=100000 LEAVES=1000000 IDLE=10000 DURATION=30 WARMUP=3 SPEED=10
+    HTTP_REQUESTS=200000
 else
     SUPPLIERS=2000 TENDERS=100000 LEAVES=100000 IDLE=1000 DURATION=3 WARMUP=1 SPEED=2
+    HTTP_REQUESTS=15000
 fi
+PUBLISHED=16 # tenders published with tenderctl before seeding: the HTTP API serves no drafts
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/tender-bench.XXXXXX")
 SERVER_PID=
@@ -118,10 +121,35 @@ tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIER
 stop_server
 
 # ---- 2. reads and proofs over a seeded database ----
+# First PUBLISHED published tenders (ids 1 to PUBLISHED), created and published with tenderctl:
+# the HTTP comparison reads those, over HTTP and over RPC.
+echo "publishing $PUBLISHED tenders with tenderctl ..." >&2
+start_server "$DIR/read" warn
+ctl() {
+    TENDER_SERVER=$SERVER TENDER_CA=$PKI/ca.crt TENDER_CERT=$PKI/officer.crt \
+        TENDER_KEY=$PKI/officer.key "$BIN/tenderctl" "$@"
+}
+printf 'officer %s\nadmin %s\n' "$(ctl keys gen officer --dir "$DIR/keys" | head -1)" \
+    "$(ctl keys gen admin --dir "$DIR/keys" | head -1)" >"$DIR/members.txt"
+day() { python3 -c 'import datetime, sys; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=int(sys.argv[1]))).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$1"; }
+ENQUIRY=$(day 29) DEADLINE=$(day 30) OPENING=$(day 31)
+i=0
+while [ $i -lt $PUBLISHED ]; do
+    i=$((i + 1))
+    id=$(ctl tender create --title "Published tender $i" --description "Road maintenance, lot $i." \
+        --budget 250000 --currency EUR --deadline "$DEADLINE" --opening "$OPENING" \
+        --enquiry-deadline "$ENQUIRY" --cpv 45233141-9 --committee "$DIR/members.txt" \
+        --threshold 2 | head -1)
+    [ -n "$id" ] || exit 1 # tenderctl said why
+    ctl tender publish "$id" >/dev/null
+done
+ID_PREFIX=${id%??????} # T-YEAR-
+stop_server
 echo "seeding $TENDERS tenders in-process ..." >&2
 "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders "$TENDERS" >"$DIR/seed.txt"
+HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
-    --max-connections-per-identity $((IDLE + 100))
+    --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT"
 READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
       --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 for p in 1x1 1x32; do
@@ -136,7 +164,7 @@ if [ "$LEAVES" -gt "$TENDERS" ]; then
     "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders $((LEAVES - TENDERS)) \
         >>"$DIR/seed.txt"
     start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
-        --max-connections-per-identity $((IDLE + 100))
+        --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT"
     READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
           --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 fi
@@ -147,7 +175,30 @@ for p in 1x1 1x32; do
         --concurrency "${p#*x}"
 done
 
+# ---- 2b. the public HTTP listener beside the RPC, on the same server and data ----
+# A tender's JSON (/api/v1/tenders/ID) and a full level-0 tile (/log/tile/0/NNN) over
+# keep-alive HTTP/1.1, one request at a time per connection, against Tenders/Get of the
+# same tenders over tender/1, one call at a time per connection.
+SIZE=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1]).read().decode().split("\n")[1])' \
+    "http://127.0.0.1:$HTTP_PORT/log/checkpoint") # origin, size, root hash, signatures
+TILES=$((SIZE / 256 < 1000 ? SIZE / 256 : 1000)) # three-digit tile numbers
+for c in 1 8; do
+    echo "http beside rpc, $c connection(s) ($(date -u +%T)) ..." >&2
+    # shellcheck disable=SC2086
+    tagged rpc_get "$BIN/readbench" $READ --method get --tenders "$PUBLISHED" --connections "$c" \
+        --concurrency 1
+    HTTP="--server 127.0.0.1:$HTTP_PORT --connections $c --requests $((HTTP_REQUESTS / c))
+          --warmup $((1000 / c)) --server-pid $SERVER_PID --json"
+    # shellcheck disable=SC2086
+    tagged http_tender "$BIN/httpbench" $HTTP --path "/api/v1/tenders/$ID_PREFIX{6}" \
+        --range "1:$PUBLISHED"
+    # shellcheck disable=SC2086
+    tagged http_tile "$BIN/httpbench" $HTTP --path "/log/tile/0/{3}" --range "0:$TILES"
+done
+
 # ---- 3. connections: idle memory, then full handshakes ----
+echo "http beside rpc done ($(date -u +%T))" >&2
 echo "$IDLE idle connections ..." >&2
 CONN="--server $SERVER --ca $PKI/ca.crt --cert $PKI/supplier.crt --key $PKI/supplier.key
       --server-pid $SERVER_PID --json"
@@ -218,6 +269,32 @@ if reads:
             "%.0f" % r["latency_us"]["p50"], "%.0f" % r["latency_us"]["p99"],
             "%.0f" % r["latency_us"]["p99_9"], "%.0f" % r["latency_us"]["max"],
             "%.3f" % r.get("server_cpu_s_per_1000_calls", -1), r["errors"]] for r in reads])
+
+rpc = {r["connections"]: r for r in rows if r["kind"] == "rpc_get"}
+http = [r for r in rows if r["kind"] in ("http_tender", "http_tile")]
+if http:
+    print("The public HTTP listener beside the RPC (one request or call at a time per connection)")
+    body = []
+    for r in list(rpc.values()) + http:
+        l = r["latency_us"]
+        what = {"rpc_get": "Tenders/Get (tender/1)", "http_tender": "GET /api/v1/tenders/ID",
+                "http_tile": "GET /log/tile/0/NNN"}[r["kind"]]
+        body.append([what, r["connections"], r.get("answer_bytes", "-"),
+                     "%.0f" % r["calls_per_s"], "%.0f" % l["p50"],
+                     "%.0f" % l["p99"], "%.0f" % l["max"],
+                     "%.3f" % r.get("server_cpu_s_per_1000_calls", -1),
+                     r["errors"] if isinstance(r["errors"], int) else (r["errors"] or 0)])
+    table(["call", "conns", "answer bytes", "calls/s", "p50 us", "p99 us", "max us",
+           "srv CPU s/1k calls", "errors"], body)
+    print("HTTP / RPC (calls/s: above 1 favours HTTP; p99: below 1 does)")
+    ratios = []
+    for r in http:
+        g = rpc.get(r["connections"])
+        if g:
+            ratios.append([r["kind"][5:], r["connections"],
+                           "%.2f" % (r["calls_per_s"] / g["calls_per_s"]),
+                           "%.2f" % (r["latency_us"]["p99"] / g["latency_us"]["p99"])])
+    table(["http", "conns", "calls/s", "p99"], ratios)
 
 for r in [r for r in rows if r["kind"] == "idle"]:
     print("Idle TLS connections: %d open (in %.1f s); tenderd RSS %d KiB -> %d KiB: "
