@@ -167,7 +167,11 @@ static void check_consistency(tnd_client *c, cp_seen *cps, size_t n, const tnd_c
 static int check_listing(surge *g, tnd_client *c, const acked *ak, size_t n_ak,
                          const tnd_checkpoint *latest, surge_check *out)
 {
-    tender_log_v1_LeavesRequest q = {.start = 0, .end = latest->size, .tender_id = g->tender_id};
+    /* Every leaf, unfiltered: bid events name no tender, and the tender filter
+     * finds them only once the deadline has published the tag key (docs/LOG.md,
+     * section 10). The surge's server holds this tender's bids only, and each
+     * acknowledged bid is matched by its receipt's leaf. */
+    tender_log_v1_LeavesRequest q = {.start = 0, .end = latest->size};
     tnd_client_stream *s;
     tnd_status_info st;
     tnd_call_opts co = {.timeout_ms = 600000};
