@@ -283,7 +283,7 @@ $(READBENCH) $(CONNBENCH): $(BUILD)/bin/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_
 
 # The seeder writes through the server's own store and write functions.
 $(BUILD)/obj/tools/bench/seed.o: CFLAGS += -Iserver
-$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBJSON) $(LIBCOMMON)
+$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBOCDS) $(LIBJSON) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
