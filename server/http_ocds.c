@@ -21,9 +21,9 @@
 
 #include "awards.h"
 #include "http_internal.h"
+#include "ocds/ocds.h"
 #include "tenders.h"
 #include "tlog.h"
-#include "ocds/ocds.h"
 
 #define OCDS_URI "urn:tenderd:http:ocds"
 #define OCDS_PAGE_DEFAULT 20u
@@ -68,8 +68,7 @@ static int read_questions(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td)
          c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         tender_tenders_v1_Question q;
         tender_tenders_v1_Question_init(&q);
-        if (tnd_msg_decode(&tender_tenders_v1_Question_desc, v.mv_data, v.mv_size, &q, NULL) !=
-            0) {
+        if (tnd_msg_decode(&tender_tenders_v1_Question_desc, v.mv_data, v.mv_size, &q, NULL) != 0) {
             rc = TND_EIO;
         } else if (tnd_question_show(&q, false, &tnd_http_anonymous)) {
             void *p = realloc(qs->questions, (qs->n_questions + 1) * sizeof *qs->questions);
@@ -174,8 +173,7 @@ static enum MHD_Result send_package(tnd_http_req *r, json_t *releases, const cha
     if (n) {
         int64_t newest = 0;
         for (size_t i = 0; i < n; i++) {
-            const char *d =
-                json_string_value(json_object_get(json_array_get(releases, i), "date"));
+            const char *d = json_string_value(json_object_get(json_array_get(releases, i), "date"));
             struct tm tm = {0};
             if (d && strptime(d, "%Y-%m-%dT%H:%M:%S", &tm) && timegm(&tm) > newest)
                 newest = (int64_t)timegm(&tm);
@@ -191,8 +189,8 @@ static enum MHD_Result send_package(tnd_http_req *r, json_t *releases, const cha
         char url[1024];
         size_t o = (size_t)snprintf(url, sizeof url, "/api/v1/ocds?cursor=");
         for (const unsigned char *p = (const unsigned char *)next; *p && o + 4 < sizeof url; p++) {
-            if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_') {
+            if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                *p == '.' || *p == '-' || *p == '_') {
                 url[o++] = (char)*p;
             } else {
                 url[o++] = '%';

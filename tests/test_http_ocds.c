@@ -217,9 +217,9 @@ static void create(const char *title, time_t deadline, time_t opening, char *id,
 {
     char dl[32], op[32];
     ctl("officer", "tender", "create", "--title", title, "--description", "Works", "--budget",
-        "1234567.89", "--currency", "EUR", "--deadline", at(dl, sizeof dl, deadline),
-        "--opening", at(op, sizeof op, opening), "--cpv", "45221111-3", "--committee", committee,
-        "--threshold", "2", NULL);
+        "1234567.89", "--currency", "EUR", "--deadline", at(dl, sizeof dl, deadline), "--opening",
+        at(op, sizeof op, opening), "--cpv", "45221111-3", "--committee", committee, "--threshold",
+        "2", NULL);
     EXPECT(0);
     first_line(id, len);
     assert_true(strncmp(id, "T-", 2) == 0);

@@ -409,7 +409,6 @@ static json_t *release_json(const tnd_ocds_tender *td, const tender_events_v1_Ev
     return r;
 }
 
-
 /* ---- the record and the package ---- */
 
 bool tnd_ocds_public(tender_tenders_v1_TenderStatus s)

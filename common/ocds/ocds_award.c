@@ -69,8 +69,8 @@ void ocds_award_criteria(json_t *tender, const tender_tenders_v1_TenderFields *f
 }
 
 /* The award's status at event seq and, when cancelled by then, the reason. */
-static const char *status_at(const tnd_ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq,
-                             const char **reason)
+static const char *status_at(const tnd_ocds_tender *td, const tender_awards_v1_Award *a,
+                             uint64_t seq, const char **reason)
 {
     const char *st = "pending";
     *reason = NULL;
