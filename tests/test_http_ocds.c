@@ -31,6 +31,17 @@
 
 #define HTTP_URI "urn:tenderd:http:ocds"
 
+/* Also: no sanitizer report from tenderctl. */
+#undef EXPECT
+#define EXPECT(want)                                                                               \
+    do {                                                                                           \
+        if (R.code != (want))                                                                      \
+            fail_msg("tenderctl exit %d, expected %d\nstdout: %s\nstderr: %s", R.code, (want),     \
+                     R.out, R.err);                                                                \
+        if (strstr(R.err, "Sanitizer"))                                                            \
+            fail_msg("tenderctl under a sanitizer:\n%s", R.err);                                   \
+    } while (0)
+
 static char vkey[400], committee[300], repo[256];
 static int http_port;
 
