@@ -41,7 +41,8 @@ SERVER_PKGS := inih libmicrohttpd jansson
 SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 # tenderctl --json and tenderd's HTTP API write JSON (jansson) through one
-# converter, common/json/ (kept out of libtender, which does not need jansson).
+# converter, common/json/, and the OCDS release builder, common/ocds/ (both
+# kept out of libtender, which does not need jansson).
 CTL_PKGS := jansson
 CTL_LIBS  = $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(CTL_PKGS) 2>/dev/null)
@@ -50,6 +51,7 @@ CFLAGS   += $(shell pkg-config --cflags $(CTL_PKGS) 2>/dev/null)
 SCHEMAC_SRC := $(wildcard tools/schemac/*.c)
 COMMON_SRC  := $(wildcard common/*.c)
 JSON_SRC    := $(wildcard common/json/*.c)
+OCDS_SRC    := $(wildcard common/ocds/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c)
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
@@ -70,6 +72,7 @@ LIBCOMMON   := $(BUILD)/lib/libtnd_common.a
 LIBTENDER   := $(BUILD)/lib/libtender.a
 LIBSERVER   := $(BUILD)/lib/libtenderd.a
 LIBJSON     := $(BUILD)/lib/libtnd_json.a
+LIBOCDS     := $(BUILD)/lib/libtnd_ocds.a
 TENDERD     := $(BUILD)/bin/tenderd
 TENDERCTL   := $(BUILD)/bin/tenderctl
 TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -133,17 +136,21 @@ $(LIBJSON): $(call obj,$(JSON_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBJSON) $(LIBCOMMON)
+$(LIBOCDS): $(call obj,$(OCDS_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(TENDERD): $(BUILD)/obj/server/main.o $(LIBSERVER) $(LIBOCDS) $(LIBJSON) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 
-$(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBJSON) $(LIBTENDER)
+$(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBOCDS) $(LIBJSON) $(LIBTENDER)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
 # ---- tests -------------------------------------------------------------------
 TEST_CFLAGS = -Iserver -Itests/support
-TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSERVER) $(LIBJSON) \
+TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSERVER) $(LIBOCDS) $(LIBJSON) \
               $(LIBTENDER)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_DEPS) | $(TGEN_H)
@@ -283,7 +290,7 @@ $(HTTPBENCH): $(BUILD)/obj/tools/bench/httpbench.o $(BENCH_UTIL)
 
 # The seeder writes through the server's own store and write functions.
 $(BUILD)/obj/tools/bench/seed.o: CFLAGS += -Iserver
-$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBJSON) $(LIBCOMMON)
+$(BENCHSEED): $(BUILD)/obj/tools/bench/seed.o $(LIBSERVER) $(LIBOCDS) $(LIBJSON) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(LDLIBS)
 

@@ -85,9 +85,7 @@ static void on_get(tnd_call *call, void *request)
     tender_tenders_v1_Tender_free(&t);
 }
 
-/* Split an award id "<tender id>-A<n>" (n from 1, no leading zero) into the
- * tender id (copied into tender) and n. Returns false when it is not one. */
-static bool parse_award_id(const char *id, char *tender, size_t cap, uint32_t *n)
+bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n)
 {
     const char *a = id ? strrchr(id, '-') : NULL;
     if (!a || a == id || a[1] != 'A' || a[2] < '1' || a[2] > '9' || (size_t)(a - id) >= cap)
@@ -112,7 +110,7 @@ static void on_get_by_id(tnd_call *call, void *request)
     uint8_t key[128];
     size_t kl;
     MDB_txn *txn;
-    if (!parse_award_id(r->id, tender, sizeof tender, &n) ||
+    if (!tnd_award_id_parse(r->id, tender, sizeof tender, &n) ||
         !(kl = tnd_award_key(key, sizeof key, tender, n))) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "id: an award id such as T-2026-000001-A1 (\"%s\")", r->id ? r->id : "");

@@ -15,6 +15,10 @@
 /** AWARDS key of a tender's award number seq (from 1). */
 size_t tnd_award_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
 
+/** Split an award id "<tender id>-A<n>" (n from 1, no leading zero) into the
+ * tender id (copied into tender) and n. Returns false when it is not one. */
+bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n);
+
 /** Read the latest award of a tender in txn into out (initialised) and its
  * number into *seq. Returns 0, TND_ENOTFOUND or a decode error. */
 int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tender_awards_v1_Award *out,

@@ -12,6 +12,8 @@
  *   /api/v1/tenders/ID/opening              the opening record
  *   /api/v1/tenders/ID/awards               every award decision
  *   /api/v1/tenders/ID/events               the tender's log events, paged
+ *   /api/v1/tenders/ID/ocds                 its OCDS release package (http_ocds.c)
+ *   /api/v1/ocds                            the OCDS releases of a page of tenders
  *   /api/v1/feed?since=N                    every log event from leaf N, in order
  */
 #include <stdio.h>
@@ -554,6 +556,8 @@ enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest)
         return feed(r);
     if (strcmp(rest, "/tenders") == 0)
         return list_tenders(r);
+    if (strcmp(rest, "/ocds") == 0)
+        return tnd_http_ocds_all(r);
     if (strncmp(rest, "/tenders/", 9) != 0)
         goto not_found;
     const char *s = rest + 9, *slash = strchr(s, '/');
@@ -580,6 +584,8 @@ enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest)
         return get_awards(r, id);
     if (strcmp(sub, "events") == 0)
         return tender_events(r, id);
+    if (strcmp(sub, "ocds") == 0)
+        return tnd_http_ocds_tender(r, id);
 not_found:
     return tnd_http_error(r, TND_STATUS_NOT_FOUND, "no such resource %s under /api/v1",
                           strlen(rest) < 200 ? rest : "(long path)");

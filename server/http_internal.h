@@ -50,4 +50,8 @@ bool tnd_http_id_ok(const char *s, size_t len);
 enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest);  /* after /api/v1 */
 enum MHD_Result tnd_http_tlog(tnd_http_req *r, const char *rest); /* after /log */
 
+/* The OCDS release packages (http_ocds.c): one tender's, a page of all. */
+enum MHD_Result tnd_http_ocds_tender(tnd_http_req *r, const char *id);
+enum MHD_Result tnd_http_ocds_all(tnd_http_req *r);
+
 #endif

@@ -657,6 +657,14 @@ static void test_invalid_fields(void **state)
                           NULL, NULL),
                      TND_STATUS_INVALID_ARGUMENT);
     assert_non_null(strstr(last_msg, "fields.estimated_value.currency"));
+    /* Three capitals, but no currency in use: amounts in it have no known
+     * minor unit (include/tender/currency.h). */
+    free(q.fields->estimated_value->currency);
+    q.fields->estimated_value->currency = strdup("ABC");
+    assert_int_equal(call(OFFICER, M(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                          NULL, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "fields.estimated_value.currency"));
     tender_tenders_v1_CreateTenderRequest_free(&q);
     /* Publishing with a deadline in the past names the field. */
     char *id = create(OFFICER, "past", -60000, NULL);

@@ -90,8 +90,6 @@ const char *ctl_time_text(int64_t seconds, uint32_t nanos, char *buf, size_t len
  * and return its minor-unit exponent in *exp. Returns 0 or -1 with err. */
 int ctl_currency(const char *in, char code[4], int *exp, char *err, size_t len);
 
-/** Minor-unit exponent of a currency for display (2 when unknown). */
-int ctl_currency_exp(const char *code);
 
 /** Parse a non-negative decimal amount ("1234.56") exactly into minor units
  * of a currency with exponent exp. Returns 0 or -1 with err. */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "tender/currency.h"
 #include "json/msg_json.h"
 
 #define TIME_HINT "expected RFC 3339 such as 2026-12-01T10:00:00Z or 2026-12-01T19:00:00+09:00"
@@ -96,49 +97,6 @@ const char *ctl_time_text(int64_t seconds, uint32_t nanos, char *buf, size_t len
     return tnd_json_time_text(seconds, nanos, buf, len);
 }
 
-/* ISO 4217 codes in current use (OCDS currency codelist 1.1.5, without the
- * units that have no minor unit: precious metals, bond units, XDR, XTS, XXX). */
-static const char iso4217[] =
-    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN "
-    "BWP "
-    "BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN "
-    "ETB "
-    "EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD "
-    "JOD "
-    "JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP "
-    "MRU "
-    "MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON "
-    "RSD "
-    "RUB RWF SAR SBD SCR SDG SEK SGD SHP SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY "
-    "TTD "
-    "TWD TZS UAH UGX USD USN UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL ";
-
-/* Minor-unit exponents other than 2 (ISO 4217 table A.1). */
-static const char exp0[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF ";
-static const char exp3[] = "BHD IQD JOD KWD LYD OMR TND ";
-static const char exp4[] = "CLF UYW ";
-
-static bool in_list(const char *list, const char *code)
-{
-    for (const char *p = list; *p; p += 4)
-        if (memcmp(p, code, 3) == 0)
-            return true;
-    return false;
-}
-
-int ctl_currency_exp(const char *code)
-{
-    if (!code || strlen(code) != 3)
-        return 2;
-    if (in_list(exp0, code))
-        return 0;
-    if (in_list(exp3, code))
-        return 3;
-    if (in_list(exp4, code))
-        return 4;
-    return 2;
-}
-
 int ctl_currency(const char *in, char code[4], int *exp, char *err, size_t len)
 {
     size_t n = strlen(in);
@@ -155,11 +113,11 @@ int ctl_currency(const char *in, char code[4], int *exp, char *err, size_t len)
     for (int i = 0; i < 3; i++)
         code[i] = (char)toupper((unsigned char)in[i]);
     code[3] = '\0';
-    if (!in_list(iso4217, code)) {
+    if (!tnd_currency_known(code)) {
         snprintf(err, len, "%s is not an ISO 4217 currency in use (e.g. EUR, USD, KRW)", code);
         return -1;
     }
-    *exp = ctl_currency_exp(code);
+    *exp = tnd_currency_exp(code);
     return 0;
 }
 
@@ -215,7 +173,7 @@ big:
 
 const char *ctl_money_text(int64_t minor, const char *code, char *buf, size_t len)
 {
-    int exp = ctl_currency_exp(code);
+    int exp = tnd_currency_exp(code);
     uint64_t u = minor < 0 ? 0 - (uint64_t)minor : (uint64_t)minor, scale = 1;
     for (int i = 0; i < exp; i++)
         scale *= 10;

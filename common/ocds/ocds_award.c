@@ -1,6 +1,7 @@
-/* tenderctl export ocds: the award part of the releases. Each decision the
- * log names (AWARD_RECORDED, TENDER_UNSUCCESSFUL) is fetched once with
- * Awards/GetById; what it was at a given event follows from the events:
+/* The award part of the OCDS releases (ocds.h). Each decision the log
+ * names (AWARD_RECORDED, TENDER_UNSUCCESSFUL) is read once (by the
+ * caller's function: Awards/GetById in tenderctl, the store in tenderd);
+ * what it was at a given event follows from the events:
  *
  *   recorded, standstill running       -> "pending"
  *   AWARD_CANCELLED for it             -> "cancelled" (the reason in the description)
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocds.h"
+#include "ocds_internal.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 
@@ -23,7 +24,7 @@ static bool same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-static bool have_award(const ocds_tender *td, const char *id)
+static bool have_award(const tnd_ocds_tender *td, const char *id)
 {
     for (size_t i = 0; i < td->n_awards; i++)
         if (same(td->awards[i].id, id))
@@ -31,7 +32,7 @@ static bool have_award(const ocds_tender *td, const char *id)
     return false;
 }
 
-int ocds_fetch_awards(tnd_client *c, ocds_tender *td)
+int tnd_ocds_fill_awards(tnd_ocds_tender *td, tnd_ocds_award_get get, void *ctx)
 {
     for (size_t i = 0; i < td->n_events; i++) {
         const tender_events_v1_Event *e = &td->events[i];
@@ -39,27 +40,15 @@ int ocds_fetch_awards(tnd_client *c, ocds_tender *td)
             !e->object_id || !*e->object_id || have_award(td, e->object_id))
             continue;
         tender_awards_v1_Award *na = realloc(td->awards, (td->n_awards + 1) * sizeof *na);
-        if (!na) {
-            ctl_err("export ocds: out of memory");
-            return CTL_EXIT_FAIL;
-        }
+        if (!na)
+            return -1;
         td->awards = na;
-        tender_awards_v1_AwardRef ref = {.id = e->object_id};
-        tnd_status_info st;
-        if (tender_awards_v1_Awards_GetById(c, &ref, &td->awards[td->n_awards], NULL, &st) != 0)
-            return ctl_status_fail(&st);
+        int rc = get(ctx, e->object_id, &td->awards[td->n_awards]);
+        if (rc != 0)
+            return rc;
         td->n_awards++;
     }
     return 0;
-}
-
-void ocds_awards_free(ocds_tender *td)
-{
-    for (size_t i = 0; i < td->n_awards; i++)
-        tender_awards_v1_Award_free(&td->awards[i]);
-    free(td->awards);
-    td->awards = NULL;
-    td->n_awards = 0;
 }
 
 void ocds_award_criteria(json_t *tender, const tender_tenders_v1_TenderFields *f)
@@ -80,8 +69,8 @@ void ocds_award_criteria(json_t *tender, const tender_tenders_v1_TenderFields *f
 }
 
 /* The award's status at event seq and, when cancelled by then, the reason. */
-static const char *status_at(const ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq,
-                             const char **reason)
+static const char *status_at(const tnd_ocds_tender *td, const tender_awards_v1_Award *a,
+                             uint64_t seq, const char **reason)
 {
     const char *st = "pending";
     *reason = NULL;
@@ -102,7 +91,7 @@ static const char *status_at(const ocds_tender *td, const tender_awards_v1_Award
 }
 
 /* Was a recorded at or before event seq? */
-static bool recorded_by(const ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq)
+static bool recorded_by(const tnd_ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq)
 {
     for (size_t i = 0; i < td->n_events && td->events[i].seq <= seq; i++)
         if (same(td->events[i].object_id, a->id) && (td->events[i].kind == EV(AWARD_RECORDED) ||
@@ -112,7 +101,7 @@ static bool recorded_by(const ocds_tender *td, const tender_awards_v1_Award *a, 
 }
 
 /* The winner's supplier organisation, from the opening record. */
-static const char *supplier_of(const ocds_tender *td, const char *bid)
+static const char *supplier_of(const tnd_ocds_tender *td, const char *bid)
 {
     for (size_t i = 0; td->have_opening && i < td->opening.n_bids; i++)
         if (same(td->opening.bids[i].bid_id, bid))
@@ -120,7 +109,7 @@ static const char *supplier_of(const ocds_tender *td, const char *bid)
     return NULL;
 }
 
-static json_t *award_json(const ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq,
+static json_t *award_json(const tnd_ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq,
                           json_t *parties)
 {
     const tender_awards_v1_Decision *d = a->decision;
@@ -157,7 +146,7 @@ static json_t *award_json(const ocds_tender *td, const tender_awards_v1_Award *a
     return o;
 }
 
-json_t *ocds_awards(const ocds_tender *td, const tender_events_v1_Event *ev, json_t *parties)
+json_t *ocds_awards(const tnd_ocds_tender *td, const tender_events_v1_Event *ev, json_t *parties)
 {
     json_t *list = NULL;
     for (size_t i = 0; i < td->n_awards; i++) {
