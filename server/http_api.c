@@ -157,6 +157,19 @@ static bool begin(tnd_http_req *r, MDB_txn **txn, enum MHD_Result *res)
     return false;
 }
 
+/* A read transaction and tender id as an anonymous reader sees it. On false,
+ * *res is the error answer, t is freed and no transaction is open; on true
+ * the caller ends txn and frees t. */
+static bool open_tender(tnd_http_req *r, const char *id, MDB_txn **txn, tnd_tender *t,
+                        enum MHD_Result *res)
+{
+    tender_tenders_v1_Tender_init(t);
+    if (begin(r, txn, res) && read_tender(r, *txn, id, t, res))
+        return true;
+    tender_tenders_v1_Tender_free(t);
+    return false;
+}
+
 static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_only)
 {
     uint64_t version = 0;
@@ -165,11 +178,8 @@ static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_onl
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (!begin(r, &txn, &res) || !read_tender(r, txn, id, &t, &res)) {
-        tender_tenders_v1_Tender_free(&t);
+    if (!open_tender(r, id, &txn, &t, &res))
         return res;
-    }
     int rc = 0;
     uint32_t latest = t.version;
     /* As Tenders/Get: a version by number is that version as published. */
@@ -257,11 +267,8 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (!begin(r, &txn, &res) || !read_tender(r, txn, id, &t, &res)) {
-        tender_tenders_v1_Tender_free(&t);
+    if (!open_tender(r, id, &txn, &t, &res))
         return res;
-    }
     tnd_store_read_end(r->store, txn);
     const tender_tenders_v1_Document *d = NULL;
     for (size_t i = 0; i < t.n_documents; i++)
@@ -335,11 +342,8 @@ static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (!begin(r, &txn, &res) || !read_tender(r, txn, id, &t, &res)) {
-        tender_tenders_v1_Tender_free(&t);
+    if (!open_tender(r, id, &txn, &t, &res))
         return res;
-    }
     json_t *arr = json_array();
     char next[32] = "";
     size_t n = 0;
@@ -384,11 +388,8 @@ static enum MHD_Result get_opening(tnd_http_req *r, const char *id)
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (!begin(r, &txn, &res) || !read_tender(r, txn, id, &t, &res)) {
-        tender_tenders_v1_Tender_free(&t);
+    if (!open_tender(r, id, &txn, &t, &res))
         return res;
-    }
     tender_bids_v1_OpeningRecord rec;
     tender_bids_v1_OpeningRecord_init(&rec);
     int rc = tnd_store_get_msg(r->store, txn, TND_TABLE_OPENINGS, id, strlen(id),
@@ -411,11 +412,8 @@ static enum MHD_Result get_awards(tnd_http_req *r, const char *id)
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (!begin(r, &txn, &res) || !read_tender(r, txn, id, &t, &res)) {
-        tender_tenders_v1_Tender_free(&t);
+    if (!open_tender(r, id, &txn, &t, &res))
         return res;
-    }
     json_t *arr = json_array();
     int rc = 0;
     for (uint32_t seq = 1; arr && rc == 0; seq++) {
@@ -526,11 +524,8 @@ static enum MHD_Result tender_events(tnd_http_req *r, const char *id)
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (!begin(r, &txn, &res) || !read_tender(r, txn, id, &t, &res)) {
-        tender_tenders_v1_Tender_free(&t);
+    if (!open_tender(r, id, &txn, &t, &res))
         return res;
-    }
     uint8_t key[32];
     bool linked = tnd_bid_tag_key_public(&t) && tnd_bid_tag_key_read(r->store, txn, id, key) == 0;
     tnd_store_read_end(r->store, txn);
