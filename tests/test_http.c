@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "ctlrun.h"
+#include "httpget.h"
 #include "tender/audit.h"
 #include "tender_schema.h"
 #include "testsrv.h"
@@ -38,103 +39,25 @@ static int http_port;
 
 /* ---- a minimal HTTP/1.1 client: one request per connection ---- */
 
-typedef struct hresp {
-    int status;
-    char head[16384];
-    char *body;
-    size_t len;
-} hresp;
 
 static int connect_http(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)http_port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
+    return http_connect(http_port);
 }
 
-/* Send req (len bytes), read the answer until the server closes. */
 static void hraw(const char *req, size_t len, hresp *r)
 {
-    int fd = connect_http();
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            break; /* the server may refuse before reading it all */
-        off += (size_t)n;
-    }
-    size_t cap = 1 << 16, got = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        if (got == cap) {
-            cap *= 2;
-            assert_true(cap <= (64u << 20));
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        ssize_t n = recv(fd, buf + got, cap - got, 0);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    memset(r, 0, sizeof *r);
-    char *end = got ? memmem(buf, got, "\r\n\r\n", 4) : NULL;
-    if (!end)
-        fail_msg("no HTTP answer (%zu bytes) to %.60s", got, req); /* buf leaks: the test ends */
-    size_t hl = (size_t)(end - buf) + 4;
-    assert_true(hl < sizeof r->head);
-    memcpy(r->head, buf, hl);
-    r->head[hl] = '\0';
-    assert_int_equal(sscanf(r->head, "HTTP/1.%*d %d", &r->status), 1);
-    r->len = got - hl;
-    r->body = malloc(r->len + 1);
-    assert_non_null(r->body);
-    memcpy(r->body, buf + hl, r->len);
-    r->body[r->len] = '\0';
-    free(buf);
+    http_raw(http_port, req, len, r);
 }
 
 static void hreq(const char *method, const char *path_, const char *headers, hresp *r)
 {
-    char req[8192];
-    int n = snprintf(req, sizeof req,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n", method,
-                     path_, headers ? headers : "");
-    assert_true(n > 0 && (size_t)n < sizeof req);
-    hraw(req, (size_t)n, r);
+    http_req(http_port, method, path_, headers, r);
 }
 
 static void hget(const char *path_, hresp *r)
 {
     hreq("GET", path_, NULL, r);
-}
-
-/* A header's value (case-insensitive name) into buf; NULL when absent. */
-static const char *hheader(const hresp *r, const char *name, char *buf, size_t len)
-{
-    size_t nl = strlen(name);
-    for (const char *p = strstr(r->head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
-        const char *line = p + 2;
-        if (strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-            const char *v = line + nl + 1, *e = strstr(v, "\r\n");
-            while (*v == ' ')
-                v++;
-            snprintf(buf, len, "%.*s", (int)(e - v), v);
-            return buf;
-        }
-    }
-    return NULL;
-}
-
-static void hfree(hresp *r)
-{
-    free(r->body);
-    r->body = NULL;
 }
 
 static json_t *hjson(const hresp *r)
@@ -154,10 +77,10 @@ static json_t *get_json(const char *path_, int status)
     if (r.status != status)
         fail_msg("GET %s: %d, expected %d\n%s%s", path_, r.status, status, r.head, r.body);
     char ct[128];
-    assert_non_null(hheader(&r, "Content-Type", ct, sizeof ct));
+    assert_non_null(http_header(&r, "Content-Type", ct, sizeof ct));
     assert_string_equal(ct, "application/json");
     json_t *v = hjson(&r);
-    hfree(&r);
+    http_free(&r);
     return v;
 }
 
@@ -286,8 +209,8 @@ static void test_tender_visibility_and_versions(void **state)
     hresp r;
     hget(p, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(hheader(&r, "Cache-Control", cc, sizeof cc), "public, max-age=5");
-    hfree(&r);
+    assert_string_equal(http_header(&r, "Cache-Control", cc, sizeof cc), "public, max-age=5");
+    http_free(&r);
     ctl("officer", "tender", "amend", id, "--description", "Work and paint", "--note", "Paint",
         NULL);
     EXPECT(0);
@@ -296,19 +219,19 @@ static void test_tender_visibility_and_versions(void **state)
     assert_int_equal(r.status, 200);
     HAS(r.body, "\"description\":\"Work\"");
     HAS(r.body, "\"version\":1");
-    assert_string_equal(hheader(&r, "Cache-Control", cc, sizeof cc),
+    assert_string_equal(http_header(&r, "Cache-Control", cc, sizeof cc),
                         "public, max-age=31536000, immutable");
-    assert_non_null(hheader(&r, "ETag", etag, sizeof etag));
-    hfree(&r);
+    assert_non_null(http_header(&r, "ETag", etag, sizeof etag));
+    http_free(&r);
     char h[256];
     snprintf(h, sizeof h, "If-None-Match: %s\r\n", etag);
     hreq("GET", p, h, &r);
     assert_int_equal(r.status, 304);
     assert_int_equal(r.len, 0);
-    hfree(&r);
+    http_free(&r);
     hreq("GET", p, "If-None-Match: \"0000\"\r\n", &r);
     assert_int_equal(r.status, 200);
-    hfree(&r);
+    http_free(&r);
     snprintf(p, sizeof p, "/api/v1/tenders/%s", id);
     v = get_json(p, 200);
     assert_int_equal(json_integer_value(json_object_get(v, "version")), 2);
@@ -346,22 +269,22 @@ static void test_documents(void **state)
     assert_int_equal(r.status, 200);
     assert_int_equal(r.len, 24);
     assert_memory_equal(r.body, "%PDF-1.4 specification\n", 24);
-    assert_string_equal(hheader(&r, "Content-Type", h, sizeof h), "application/pdf");
-    assert_string_equal(hheader(&r, "X-Content-SHA256", h, sizeof h), hex);
-    HAS(hheader(&r, "Content-Disposition", h, sizeof h), "filename*=UTF-8''spec.pdf");
-    assert_string_equal(hheader(&r, "Cache-Control", h, sizeof h),
+    assert_string_equal(http_header(&r, "Content-Type", h, sizeof h), "application/pdf");
+    assert_string_equal(http_header(&r, "X-Content-SHA256", h, sizeof h), hex);
+    HAS(http_header(&r, "Content-Disposition", h, sizeof h), "filename*=UTF-8''spec.pdf");
+    assert_string_equal(http_header(&r, "Cache-Control", h, sizeof h),
                         "public, max-age=31536000, immutable");
-    assert_non_null(hheader(&r, "ETag", etag, sizeof etag));
-    hfree(&r);
+    assert_non_null(http_header(&r, "ETag", etag, sizeof etag));
+    http_free(&r);
     snprintf(h, sizeof h, "If-None-Match: %s\r\n", etag);
     hreq("GET", p, h, &r);
     assert_int_equal(r.status, 304);
-    hfree(&r);
+    http_free(&r);
     /* HEAD: the headers without the body. */
     hreq("HEAD", p, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(r.len, 0);
-    hfree(&r);
+    http_free(&r);
 
     /* Another tender's document, traversal and odd names: refused. */
     snprintf(p, sizeof p, "/api/v1/tenders/%s/documents/%s-D9", id, id);
@@ -467,7 +390,7 @@ static void test_opening_and_awards(void **state)
     /* Nobody may count the bids before the deadline (docs/LOG.md, section 10). */
     HAS_NOT(r.body, "BID_RECEIVED");
     HAS_NOT(r.body, "Acme");
-    hfree(&r);
+    http_free(&r);
     if (time(NULL) >= deadline)
         fail_msg("the steps before the deadline took more than %lld s", (long long)(deadline - t0));
     sleep_until(opening);
@@ -483,16 +406,16 @@ static void test_opening_and_awards(void **state)
     assert_non_null(at_bid);
     assert_non_null(strstr(at_bid + 1, "BID_RECEIVED"));
     HAS(r.body, "TENDER_CLOSED");
-    hfree(&r);
+    http_free(&r);
 
     /* The record, as GetOpening serves it; written once, so immutable. */
     snprintf(p, sizeof p, "/api/v1/tenders/%s/opening", id);
     hget(p, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(hheader(&r, "Cache-Control", h, sizeof h),
+    assert_string_equal(http_header(&r, "Cache-Control", h, sizeof h),
                         "public, max-age=31536000, immutable");
     json_t *v = hjson(&r);
-    hfree(&r);
+    http_free(&r);
     json_t *obids = json_object_get(v, "bids");
     assert_int_equal(json_array_size(obids), 2);
     char *text = json_dumps(v, 0);
@@ -668,13 +591,13 @@ static void test_tiles_root_checkpoint(void **state)
         EXPECT(0);
     }
     get_bytes("/log/checkpoint", 200, &r);
-    assert_string_equal(hheader(&r, "Content-Type", h, sizeof h), "text/plain; charset=utf-8");
-    assert_string_equal(hheader(&r, "Cache-Control", h, sizeof h), "public, max-age=2");
+    assert_string_equal(http_header(&r, "Content-Type", h, sizeof h), "text/plain; charset=utf-8");
+    assert_string_equal(http_header(&r, "Cache-Control", h, sizeof h), "public, max-age=2");
     tnd_note_verifier ver;
     tnd_checkpoint cp;
     assert_int_equal(tnd_note_verifier_parse(vkey, &ver), 0);
     assert_int_equal(tnd_checkpoint_verify(r.body, r.len, &ver, &cp), 0);
-    hfree(&r);
+    http_free(&r);
     uint64_t size = cp.size, full = size / 256, w = size % 256;
     assert_true(full >= 1 && w > 0);
 
@@ -690,11 +613,11 @@ static void test_tiles_root_checkpoint(void **state)
         snprintf(p, sizeof p, "/log/tile/0/%03llu%s", (unsigned long long)t, suffix);
         get_bytes(p, 200, &r);
         assert_int_equal(r.len, width * 32);
-        assert_string_equal(hheader(&r, "Content-Type", h, sizeof h), "application/octet-stream");
-        assert_string_equal(hheader(&r, "Cache-Control", h, sizeof h),
+        assert_string_equal(http_header(&r, "Content-Type", h, sizeof h), "application/octet-stream");
+        assert_string_equal(http_header(&r, "Cache-Control", h, sizeof h),
                             t < full ? "public, max-age=31536000, immutable" : "public, max-age=5");
         memcpy(leaves[t * 256], r.body, r.len);
-        hfree(&r);
+        http_free(&r);
         snprintf(p, sizeof p, "/log/tile/entries/%03llu%s", (unsigned long long)t, suffix);
         get_bytes(p, 200, &r);
         size_t off = 0;
@@ -715,7 +638,7 @@ static void test_tiles_root_checkpoint(void **state)
             off += el;
         }
         assert_int_equal(off, r.len);
-        hfree(&r);
+        http_free(&r);
     }
     /* The root of the tiles is the signed root. */
     uint8_t root[32];
@@ -728,7 +651,7 @@ static void test_tiles_root_checkpoint(void **state)
     uint8_t sub[32];
     mth((const uint8_t(*)[32])leaves, 256, sub);
     assert_memory_equal(r.body, sub, 32);
-    hfree(&r);
+    http_free(&r);
     free(leaves);
 
     /* Beyond the signed tree, and every spelling but the spec's: 404. */
@@ -743,15 +666,15 @@ static void test_tiles_root_checkpoint(void **state)
         hget(bad[i], &r);
         if (r.status != 404)
             fail_msg("GET %s: %d, expected 404", bad[i], r.status);
-        hfree(&r);
+        http_free(&r);
     }
     snprintf(p, sizeof p, "/log/tile/0/001.p/%llu", (unsigned long long)w + 1);
     get_bytes(p, 404, &r);
-    hfree(&r);
+    http_free(&r);
     /* A narrower partial tile is a prefix of the full one. */
     get_bytes("/log/tile/0/000.p/7", 200, &r);
     assert_int_equal(r.len, 7 * 32);
-    hfree(&r);
+    http_free(&r);
 }
 
 /* ---- two requests on one connection ---- */
@@ -767,7 +690,7 @@ static void test_keep_alive(void **state)
     assert_int_equal(r.status, 200);
     HAS(r.body, "HTTP/1.1 200 OK"); /* the second answer, on the same connection */
     HAS(r.body, "\"events\":[{\"seq\":0,");
-    hfree(&r);
+    http_free(&r);
 }
 
 /* ---- hostile input ---- */
@@ -788,7 +711,7 @@ static void test_hostile_input(void **state)
     n += sprintf(req + n, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     hraw(req, (size_t)n, &r);
     assert_int_equal(r.status, 414);
-    hfree(&r);
+    http_free(&r);
     /* Huge headers: 431. */
     n = sprintf(req, "GET /api/v1/tenders HTTP/1.1\r\nHost: x\r\n");
     for (int i = 0; i < 400; i++)
@@ -796,7 +719,7 @@ static void test_hostile_input(void **state)
     n += sprintf(req + n, "\r\n");
     hraw(req, (size_t)n, &r);
     assert_int_equal(r.status, 431);
-    hfree(&r);
+    http_free(&r);
     free(req);
 
     /* Many clients holding half-sent requests of nearly the limit each: the
@@ -828,9 +751,9 @@ static void test_hostile_input(void **state)
     hreq("POST", "/api/v1/tenders", "Content-Length: 2\r\n", &r);
     assert_int_equal(r.status, 405);
     char h[64];
-    assert_string_equal(hheader(&r, "Allow", h, sizeof h), "GET, HEAD");
+    assert_string_equal(http_header(&r, "Allow", h, sizeof h), "GET, HEAD");
     HAS(r.body, "\"status\":\"UNIMPLEMENTED\"");
-    hfree(&r);
+    http_free(&r);
     expect_error("/", 404, "NOT_FOUND");
     expect_error("/api/v2/tenders", 404, "NOT_FOUND");
     expect_error("/api/v1/bids", 404, "NOT_FOUND");

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ctlrun.h"
+#include "httpget.h"
 #include "testsrv.h"
 
 #define HTTP_URI "urn:tenderd:http:ocds"
@@ -47,55 +48,9 @@ static int http_port;
 
 /* ---- GET over one HTTP/1.1 connection ---- */
 
-typedef struct hresp {
-    int status;
-    char head[16384];
-    char *body;
-    size_t len;
-} hresp;
-
 static void hget(const char *p, hresp *r)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)http_port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    char req[1024];
-    int n = snprintf(req, sizeof req,
-                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", p);
-    assert_true(n > 0 && (size_t)n < sizeof req);
-    assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
-    size_t cap = 1 << 16, got = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        if (got == cap) {
-            cap *= 2;
-            assert_true(cap <= (64u << 20));
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        ssize_t k = recv(fd, buf + got, cap - got, 0);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    memset(r, 0, sizeof *r);
-    char *end = got ? memmem(buf, got, "\r\n\r\n", 4) : NULL;
-    if (!end)
-        fail_msg("no HTTP answer to GET %s", p);
-    size_t hl = (size_t)(end - buf) + 4;
-    assert_true(hl < sizeof r->head);
-    memcpy(r->head, buf, hl);
-    assert_int_equal(sscanf(r->head, "HTTP/1.%*d %d", &r->status), 1);
-    r->len = got - hl;
-    r->body = malloc(r->len + 1);
-    assert_non_null(r->body);
-    memcpy(r->body, buf + hl, r->len);
-    r->body[r->len] = '\0';
-    free(buf);
+    http_req(http_port, "GET", p, NULL, r);
 }
 
 /* Drop the line of the package's top-level key ("  \"key\": ...\n") from text. */
