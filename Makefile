@@ -54,7 +54,7 @@ JSON_SRC    := $(wildcard common/json/*.c)
 OCDS_SRC    := $(wildcard common/ocds/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c)
-SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
+SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c server/*/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 SCHEMA      := $(sort $(wildcard schema/*.schema))
@@ -107,7 +107,9 @@ $(BUILD)/gen/version.h: FORCE
 	@v=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
 	 echo "#define TND_BUILD_VERSION \"$$v\"" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(BUILD)/obj/server/metrics.o: $(BUILD)/gen/version.h
+$(BUILD)/obj/server/ops/metrics.o: $(BUILD)/gen/version.h
+# Server files include each other by folder ("store/store.h"): server/README.md.
+$(BUILD)/obj/server/%.o: CFLAGS += -Iserver
 .PHONY: FORCE
 FORCE:
 
@@ -236,7 +238,7 @@ clean:
 include mk/install.mk
 
 # ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop, the metrics ----
-TSAN_SRC := tests/test_store.c $(wildcard server/store*.c) server/log.c server/metrics.c \
+TSAN_SRC := tests/test_store.c $(wildcard server/store/*.c) server/ops/logging.c server/ops/metrics.c \
             $(COMMON_SRC)
 build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
 	@mkdir -p $(@D)
@@ -244,7 +246,7 @@ build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
 	    $(PKG_CFLAGS) -o $@ $(TSAN_SRC) $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
 
 # The metrics counters, updated from two threads while a third renders them.
-TSAN_METRICS_SRC := tests/test_metrics.c server/metrics.c common/status.c
+TSAN_METRICS_SRC := tests/test_metrics.c server/ops/metrics.c common/status.c
 build/tsan/test_metrics: $(TSAN_METRICS_SRC) build/gen/version.h
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \

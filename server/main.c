@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup.h"
-#include "log.h"
-#include "server.h"
-#include "tlog.h"
+#include "ops/backup.h"
+#include "ops/logging.h"
+#include "transport/server.h"
+#include "tlog/tlog.h"
 
 /* --print-log-key: what auditors configure to verify this server's log. */
 static int show_log_key(const tnd_config *cfg)

@@ -23,9 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "awards.h"
+#include "awards/awards.h"
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"
 #include "testsrv.h"

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/audit.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"

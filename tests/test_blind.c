@@ -21,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "ops/logging.h"
 #include "rawconn.h"
 #include "scrape.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/blind.h"
 #include "tender/codec.h"

@@ -22,7 +22,7 @@
 
 #include "hpke_internal.h"
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/committee.h"
 #include "testsrv.h"

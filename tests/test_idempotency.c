@@ -19,7 +19,7 @@
 
 #include "tender/client.h"
 #include "tender_schema.h"
-#include "store.h"
+#include "store/store.h"
 #include "testsrv.h"
 
 static testsrv ts;

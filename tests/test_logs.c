@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "ops/logging.h"
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/client.h"
 #include "tender/sealed.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "testsrv.h"
 
 static testsrv ts;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "metrics.h"
+#include "ops/metrics.h"
 #include "tender/error.h"
 #include "tender/status.h"
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"
 #include "testsrv.h"

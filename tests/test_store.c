@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define T_DATA TND_TABLE_DOCUMENTS /* any table will do for raw test data */
 #define MAX_VAL (64 * 1024)

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define VAL (32 * 1024)
 

@@ -16,7 +16,7 @@
 #include "tender/bid.h"
 #include "tender/limits.h"
 #include "tender/sealed.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "testsrv.h"
 
 #define M(name) "tender.tenders.v1.Tenders/" #name

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "rawconn.h"
-#include "svc.h"
+#include "svc/svc.h"
 #include "tender/audit.h"
 #include "tender/sealed.h"
 #include "testsrv.h"

@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "ops/logging.h"
 #include "rawconn.h"
 #include "tender/client.h"
 #include "tender/pki.h"

@@ -10,7 +10,7 @@
 
 #include <openssl/pem.h>
 
-#include "log.h"
+#include "ops/logging.h"
 #include "tender/pki.h"
 
 static void die(const char *what, const char *why)

@@ -6,7 +6,7 @@
 
 #include <pthread.h>
 
-#include "server.h"
+#include "transport/server.h"
 #include "tender_schema.h"
 
 typedef struct testsrv {

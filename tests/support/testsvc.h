@@ -6,7 +6,7 @@
 
 #include <stdatomic.h>
 
-#include "server.h"
+#include "transport/server.h"
 #include "test_schema.h"
 
 /* Sample/ServerStream request: u32 = how many messages to stream; i32 = bytes

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "server.h"
-#include "store.h"
-#include "tenders.h"
+#include "ops/logging.h"
+#include "transport/server.h"
+#include "store/store.h"
+#include "tenders/tenders.h"
 
 #define IN_QUEUE 4 /* writes queued at once: batches of a few thousand drafts */
 

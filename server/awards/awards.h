@@ -1,0 +1,38 @@
+/* Awards (tender.awards.v1.Awards): the decision's rules and signature are
+ * common/award_check.c (tender/award.h), award_store.c keys and reads the
+ * stored awards, award_write.c records, cancels and completes awards on
+ * the writer thread, award_service.c verifies the officer's signature and
+ * answers reads. docs/AWARDS.md describes the life cycle. */
+#ifndef TND_SERVER_AWARDS_H
+#define TND_SERVER_AWARDS_H
+
+#include "tender/award.h"
+#include "tenders/tenders.h"
+
+/* The value of a SCHEDULE entry that ends a standstill (deadlines use "c"). */
+#define TND_SCHEDULE_STANDSTILL 'a'
+
+/** AWARDS key of a tender's award number seq (from 1). */
+size_t tnd_award_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
+
+/** Split an award id "<tender id>-A<n>" (n from 1, no leading zero) into the
+ * tender id (copied into tender) and n. Returns false when it is not one. */
+bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n);
+
+/** Read the latest award of a tender in txn into out (initialised) and its
+ * number into *seq. Returns 0, TND_ENOTFOUND or a decode error. */
+int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tender_awards_v1_Award *out,
+                     uint32_t *seq);
+
+int tnd_award_record_fn(tnd_wtx *w, tnd_op *op);
+int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op);
+
+/** Writer thread, from the scheduler: end the standstill of tender id if
+ * it is due at now (award FINAL, tender COMPLETE, event logged). A tender
+ * no longer in standstill is left alone. Returns 0 or a status from
+ * tnd_wtx_fail; *done is set when the tender completed. */
+int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done);
+
+int tnd_awards_register(tnd_server *srv);
+
+#endif

@@ -1,0 +1,135 @@
+/* logfmt lines on stderr (see logging.h). */
+#include "logging.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static _Atomic int min_level = TND_LOG_INFO; /* set once at start-up from the config */
+/* Set before the server's threads start (tests capture lines with it). */
+static tnd_log_sink_fn sink;
+static void *sink_arg;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void tnd_log_set_level(tnd_log_level level)
+{
+    min_level = (int)level;
+}
+
+void tnd_log_set_sink(tnd_log_sink_fn fn, void *arg)
+{
+    sink = fn;
+    sink_arg = arg;
+}
+
+int tnd_log_level_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *tnd_log_level_name(int level)
+{
+    return level >= 0 && level < 4 ? level_names[level] : "info";
+}
+
+/* Append value to buf, quoted and escaped when it holds spaces, quotes,
+ * '=' or control bytes, so every line parses as logfmt. */
+static size_t put_value(char *buf, size_t at, size_t cap, const char *v)
+{
+    bool quote = *v == '\0';
+    for (const char *p = v; *p && !quote; p++)
+        quote = *p <= ' ' || *p == '"' || *p == '=' || (unsigned char)*p >= 0x7f;
+    if (!quote)
+        return at + (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "%s", v);
+    if (at < cap)
+        buf[at] = '"';
+    at++;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (at + 6 >= cap)
+            break;
+        if (*p == '"' || *p == '\\')
+            at += (size_t)snprintf(buf + at, cap - at, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", *p);
+        else
+            buf[at++] = (char)*p;
+    }
+    if (at < cap)
+        buf[at] = '"';
+    return at + 1;
+}
+
+/* A line being built: at most 2 KiB; longer lines are cut, still one line. */
+typedef struct line {
+    char buf[2048];
+    size_t at;
+} line;
+
+static void line_start(line *l, tnd_log_level level, const char *msg)
+{
+    const size_t cap = sizeof l->buf - 2;
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    l->at = (size_t)snprintf(l->buf, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=",
+                             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                             tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
+    l->at = put_value(l->buf, l->at, cap, msg);
+}
+
+static void line_pair(line *l, const char *k, const char *v)
+{
+    const size_t cap = sizeof l->buf - 2;
+    if (!v || l->at >= cap)
+        return;
+    l->at += (size_t)snprintf(l->buf + l->at, cap - l->at, " %s=", k);
+    l->at = put_value(l->buf, l->at, cap, v);
+}
+
+static void line_end(line *l)
+{
+    const size_t cap = sizeof l->buf - 2;
+    if (l->at > cap)
+        l->at = cap;
+    l->buf[l->at++] = '\n';
+    if (sink)
+        sink(l->buf, l->at, sink_arg);
+    else
+        fwrite(l->buf, 1, l->at, stderr);
+}
+
+void tnd_log(tnd_log_level level, const char *msg, ...)
+{
+    if ((int)level < min_level)
+        return;
+    line l;
+    line_start(&l, level, msg);
+    va_list ap;
+    va_start(ap, msg);
+    for (;;) {
+        const char *k = va_arg(ap, const char *);
+        if (!k)
+            break;
+        line_pair(&l, k, va_arg(ap, const char *));
+    }
+    va_end(ap);
+    line_end(&l);
+}
+
+void tnd_log_pairs(tnd_log_level level, const char *msg, const char *const *kv, size_t n_pairs)
+{
+    if ((int)level < min_level)
+        return;
+    line l;
+    line_start(&l, level, msg);
+    for (size_t i = 0; i < n_pairs; i++)
+        line_pair(&l, kv[2 * i], kv[2 * i + 1]);
+    line_end(&l);
+}

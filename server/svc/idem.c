@@ -1,0 +1,155 @@
+/* Expiry of idempotency records (idem.h). IDEM_EXPIRY is keyed by expiry
+ * time (u64 BE ms) then the IDEMPOTENCY key, so the due records are the
+ * first ones. A timer looks at the first entry in a read transaction and
+ * submits a write only when something is due: an idle server makes no
+ * empty commits. */
+#include "idem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/logging.h"
+#include "svc.h"
+
+#define MAX_PER_WRITE 1000
+#define CHECK_EVERY_MS 60000 /* at most; shorter windows are checked as often as they last */
+#define KEY_MAX 512
+
+struct tnd_idem_pruner {
+    uv_timer_t timer;
+    tnd_server *srv;
+    bool busy;      /* a prune write is queued */
+    size_t removed; /* by the last write */
+};
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int tnd_idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms)
+{
+    uint8_t k[8 + KEY_MAX];
+    if (klen > KEY_MAX)
+        return TND_EINVAL;
+    uint64_t due = (uint64_t)tnd_wtx_now_ms(w) + window_ms;
+    for (int i = 0; i < 8; i++)
+        k[i] = (uint8_t)(due >> (56 - 8 * i));
+    memcpy(k + 8, key, klen);
+    return tnd_wtx_put_raw(w, TND_TABLE_IDEM_EXPIRY, k, 8 + klen, "", 0);
+}
+
+/* The expiry time of the first entry, or 0 when there is none. */
+static uint64_t first_due(tnd_server *srv)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    uint64_t due = 0;
+    if (tnd_store_read_begin(srv->store, &txn) != 0)
+        return 0;
+    if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_IDEM_EXPIRY), &cur) == 0) {
+        MDB_val k, v;
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8)
+            due = be64(k.mv_data);
+        mdb_cursor_close(cur);
+    }
+    tnd_store_read_end(srv->store, txn);
+    return due;
+}
+
+/* Writer thread: remove up to MAX_PER_WRITE due records. */
+static int prune(tnd_wtx *w, void *arg)
+{
+    tnd_idem_pruner *p = arg;
+    uint64_t now = (uint64_t)tnd_wtx_now_ms(w);
+    MDB_txn *txn = tnd_wtx_txn(w);
+    MDB_dbi idem = tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_IDEMPOTENCY);
+    MDB_cursor *cur;
+    p->removed = 0;
+    if (mdb_cursor_open(txn, tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_IDEM_EXPIRY), &cur) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the idempotency expiry");
+    MDB_val k, v;
+    int rc = 0;
+    while (p->removed < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
+           k.mv_size >= 8 && be64(k.mv_data) <= now) {
+        MDB_val record = {.mv_size = k.mv_size - 8, .mv_data = (uint8_t *)k.mv_data + 8};
+        rc = mdb_del(txn, idem, &record, NULL);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_del(cur, 0);
+        if (rc != 0)
+            break;
+        p->removed++;
+    }
+    mdb_cursor_close(cur);
+    return rc ? tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot prune idempotency records: %s",
+                             mdb_strerror(rc))
+              : 0;
+}
+
+static void check(tnd_idem_pruner *p);
+
+static void pruned(void *arg, int status, const char *message)
+{
+    tnd_idem_pruner *p = arg;
+    p->busy = false;
+    if (status != 0) {
+        tnd_log(TND_LOG_ERROR, "pruning expired idempotency records failed", "error", message,
+                NULL);
+        return; /* the timer tries again */
+    }
+    char n[24];
+    snprintf(n, sizeof n, "%zu", p->removed);
+    tnd_log(TND_LOG_DEBUG, "expired idempotency records pruned", "count", n, NULL);
+    if (p->removed == MAX_PER_WRITE)
+        check(p); /* more are due: go on at once */
+}
+
+static void check(tnd_idem_pruner *p)
+{
+    uint64_t due = first_due(p->srv);
+    if (p->busy || due == 0 || due > (uint64_t)tnd_wall_ms())
+        return;
+    p->busy = tnd_store_submit(p->srv->store, prune, pruned, p) == 0;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    check(t->data);
+}
+
+int tnd_idem_pruner_start(tnd_server *srv)
+{
+    tnd_idem_pruner *p = calloc(1, sizeof *p);
+    if (!p)
+        return TND_ENOMEM;
+    p->srv = srv;
+    uv_timer_init(srv->loop, &p->timer);
+    p->timer.data = p;
+    uint64_t every = srv->cfg.idempotency_window_ms;
+    if (every > CHECK_EVERY_MS)
+        every = CHECK_EVERY_MS;
+    if (every < 100)
+        every = 100;
+    uv_timer_start(&p->timer, on_timer, every, every);
+    srv->idem_pruner = p;
+    return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void tnd_idem_pruner_stop(tnd_server *srv)
+{
+    tnd_idem_pruner *p = srv->idem_pruner;
+    if (!p)
+        return;
+    srv->idem_pruner = NULL;
+    uv_timer_stop(&p->timer);
+    uv_close((uv_handle_t *)&p->timer, on_closed);
+}

@@ -1,0 +1,325 @@
+/* Pending writes, idempotent retries and small helpers for services (svc.h). */
+#include "svc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/sha.h>
+
+#include "idem.h"
+#include "ops/logging.h"
+
+char *tnd_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int64_t tnd_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t)
+{
+    if (!t)
+        return 0;
+    return t->seconds * 1000 + (int64_t)(t->nanos / 1000000u);
+}
+
+void tnd_ts_set(tender_common_v1_Timestamp **t, int64_t ms)
+{
+    if (!*t)
+        *t = calloc(1, sizeof **t);
+    if (!*t)
+        return;
+    int64_t s = ms / 1000, r = ms % 1000;
+    if (r < 0) {
+        s -= 1;
+        r += 1000;
+    }
+    (*t)->seconds = s;
+    (*t)->nanos = (uint32_t)r * 1000000u;
+}
+
+const char *tnd_ms_text(int64_t ms, char *buf, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p)
+{
+    if (!*a)
+        *a = calloc(1, sizeof **a);
+    if (!*a)
+        return;
+    free((*a)->name);
+    free((*a)->organisation);
+    free((*a)->role);
+    (*a)->name = strdup(p->name);
+    (*a)->organisation = strdup(p->org);
+    (*a)->role = strdup(p->role_name);
+}
+
+int tnd_call_read_begin(tnd_call *call, MDB_txn **txn)
+{
+    if (tnd_store_read_begin(tnd_call_server(call)->store, txn) == 0)
+        return 0;
+    tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    return -1;
+}
+
+int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    tnd_msg_init(d, dst);
+    int rc = tnd_msg_encode(d, src, &buf, &len, NULL);
+    if (rc == 0)
+        rc = tnd_msg_decode(d, buf, len, dst, NULL);
+    free(buf);
+    return rc;
+}
+
+static void op_free(tnd_op *op)
+{
+    if (op->req) {
+        tnd_msg_free(op->req_desc, op->req);
+        free(op->req);
+    }
+    if (op->resp) {
+        tnd_msg_free(op->resp_desc, op->resp);
+        free(op->resp);
+    }
+    free(op->extra);
+    tnd_call_unref(op->call);
+    free(op);
+}
+
+/* An idempotency record: the request's fingerprint (idem_fp), then the
+ * encoded reply. */
+#define FP_LEN 32
+
+/* Writer thread: the stored reply of a retried request into op->resp (0),
+ * TND_ENOTFOUND when the key is new, or a failure status. */
+static int idem_replay(tnd_wtx *w, tnd_op *op)
+{
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    int rc = tnd_wtx_idem_get(w, op->idem_key, op->idem_key_len, &rec, &len);
+    if (rc == TND_ENOTFOUND)
+        return rc;
+    if (rc == 0 && len >= FP_LEN && memcmp(rec, op->idem_fp, FP_LEN) != 0) {
+        free(rec);
+        /* The client's key follows org NUL name NUL. */
+        const char *org = (const char *)op->idem_key, *name = org + strlen(org) + 1;
+        const char *k = name + strlen(name) + 1;
+        return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                            "idempotency-key \"%.*s\" was already used for a different request "
+                            "(another method or other request content); send a new request "
+                            "with a new key",
+                            (int)((const char *)op->idem_key + op->idem_key_len - k), k);
+    }
+    if (rc == 0 && len >= FP_LEN)
+        rc = tnd_msg_decode(op->resp_desc, rec + FP_LEN, len - FP_LEN, op->resp, NULL);
+    else if (rc == 0)
+        rc = TND_EMALFORMED;
+    free(rec);
+    return rc == 0 ? 0
+                   : tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable: %s",
+                                  tnd_strerror(rc));
+}
+
+/* Writer thread: keep op->resp under the key for the idempotency window. */
+static int idem_keep(tnd_wtx *w, tnd_op *op)
+{
+    uint8_t *enc = NULL, *rec = NULL;
+    size_t len = 0;
+    int rc = tnd_msg_encode(op->resp_desc, op->resp, &enc, &len, NULL);
+    if (rc == 0 && !(rec = malloc(FP_LEN + len)))
+        rc = TND_ENOMEM;
+    if (rc == 0) {
+        memcpy(rec, op->idem_fp, FP_LEN);
+        if (len)
+            memcpy(rec + FP_LEN, enc, len);
+        rc = tnd_wtx_idem_put(w, op->idem_key, op->idem_key_len, rec, FP_LEN + len);
+    }
+    if (rc == 0)
+        rc = tnd_idem_expire_at(w, (const char *)op->idem_key, op->idem_key_len,
+                                op->srv->cfg.idempotency_window_ms);
+    free(enc);
+    free(rec);
+    if (rc == 0)
+        return 0;
+    return rc == TND_ELIMIT ? tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                                           "cannot store the idempotency record: database full")
+                            : tnd_wtx_fail(w, TND_STATUS_INTERNAL,
+                                           "cannot store the idempotency record: %s",
+                                           tnd_strerror(rc));
+}
+
+/* Writer thread: replay a stored reply for a retried request, else run the
+ * service's function and remember its reply under the idempotency key. */
+static int op_write(tnd_wtx *w, void *arg)
+{
+    tnd_op *op = arg;
+    /* The store may run a write twice (after growing the map): start clean. */
+    tnd_msg_free(op->resp_desc, op->resp);
+    op->replayed = false;
+    if (op->idem_key_len > 0) {
+        int rc = idem_replay(w, op);
+        if (rc == 0) {
+            op->replayed = true;
+            return 0;
+        }
+        if (rc != TND_ENOTFOUND)
+            return rc;
+    }
+    op->post_status = 0;
+    int st = op->fn(w, op);
+    if (st != 0 || op->idem_key_len == 0)
+        return st;
+    return idem_keep(w, op);
+}
+
+/* Loop thread, after the commit. */
+static void op_done(void *arg, int status, const char *message)
+{
+    tnd_op *op = arg;
+    if (status == 0 && op->then)
+        op->then(op);
+    if (status == 0 && op->post_status) {
+        /* Recorded, and still an error for the caller (e.g. a share that did not fit). */
+        tnd_call_finish(op->call, (tnd_status)op->post_status, "%s", op->post_msg);
+    } else if (status == 0) {
+        if (tnd_call_send(op->call, op->resp) == 0)
+            tnd_call_finish(op->call, TND_STATUS_OK, NULL);
+    } else {
+        tnd_call_finish(op->call, (tnd_status)status, "%s", message);
+    }
+    op_free(op);
+}
+
+/* The idempotency key of a write: scoped to the caller (org NUL name NUL
+ * key: neither name holds a NUL, metadata values are printable ASCII), so
+ * one caller cannot replay another's; and the fingerprint of the method and
+ * request it stands for, so that a reused key is told from a retry.
+ * 0, or -1 with the call finished. */
+static int set_idem_key(tnd_op *op, const tnd_call *call)
+{
+    const msgpack_object *v = tnd_metadata_get(tnd_call_metadata(call), "idempotency-key");
+    if (!v)
+        return 0;
+    size_t kl = v->type == MSGPACK_OBJECT_STR ? v->via.str.size : 0;
+    if (kl == 0 || kl > TND_IDEM_KEY_LEN) {
+        tnd_call_finish(op->call, TND_STATUS_INVALID_ARGUMENT,
+                        "idempotency-key must be 1 to %d characters (this one has %zu); "
+                        "the write was not run",
+                        TND_IDEM_KEY_LEN, kl);
+        return -1;
+    }
+    size_t ol = strlen(op->peer.org), nl = strlen(op->peer.name);
+    if (ol + nl + 2 + kl > sizeof op->idem_key) /* cannot happen: the sizes are bounded */
+        return 0;
+    memcpy(op->idem_key, op->peer.org, ol + 1);
+    memcpy(op->idem_key + ol + 1, op->peer.name, nl + 1);
+    memcpy(op->idem_key + ol + nl + 2, v->via.str.ptr, kl);
+    tnd_bytes h = {0};
+    const char *method = tnd_call_method(call)->full_name;
+    if (tnd_msg_hash(op->req_desc, op->req, &h) != 0) {
+        tnd_call_finish(op->call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return -1;
+    }
+    /* SHA-256(method NUL SHA-256(request)) */
+    size_t ml = strlen(method);
+    uint8_t *buf = malloc(ml + 1 + h.len);
+    if (!buf) {
+        free(h.data);
+        tnd_call_finish(op->call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return -1;
+    }
+    memcpy(buf, method, ml + 1);
+    memcpy(buf + ml + 1, h.data, h.len);
+    SHA256(buf, ml + 1 + h.len, op->idem_fp);
+    free(buf);
+    free(h.data);
+    op->idem_key_len = ol + nl + 2 + kl;
+    return 0;
+}
+
+tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                   tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+{
+    const tnd_method_desc *m = tnd_call_method(call);
+    tnd_op *op = calloc(1, sizeof *op);
+    if (!op) {
+        free(extra);
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        return NULL;
+    }
+    op->call = call;
+    tnd_call_ref(call);
+    op->srv = tnd_call_server(call);
+    op->peer = *tnd_call_peer(call);
+    op->fn = fn;
+    op->then = then;
+    op->extra = extra;
+    op->extra_len = extra_len;
+    op->req_desc = m->request;
+    op->resp_desc = resp_desc;
+    op->req = calloc(1, m->request->size);
+    op->resp = calloc(1, resp_desc->size);
+    if (!op->req || !op->resp || tnd_msg_clone(m->request, request, op->req) != 0) {
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        op_free(op);
+        return NULL;
+    }
+    tnd_msg_init(resp_desc, op->resp);
+    if (set_idem_key(op, call) != 0) {
+        op_free(op);
+        return NULL;
+    }
+    return op;
+}
+
+void tnd_op_fail(tnd_op *op, tnd_status code, const char *message)
+{
+    tnd_call_finish(op->call, code, "%s", message);
+    op_free(op);
+}
+
+void tnd_op_submit(tnd_op *op)
+{
+    int rc = tnd_store_submit(op->srv->store, op_write, op_done, op);
+    if (rc != 0)
+        tnd_op_fail(op, rc == TND_EAGAIN ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
+                    rc == TND_EAGAIN ? "the server's write queue is full; retry shortly"
+                                     : "the store is closed");
+}
+
+static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+{
+    tnd_op *op = tnd_op_new(call, request, resp_desc, fn, extra, extra_len, then);
+    if (op)
+        tnd_op_submit(op);
+}
+
+void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc, tnd_op_fn fn,
+                void *extra, size_t extra_len)
+{
+    op_start(call, request, resp_desc, fn, extra, extra_len, NULL);
+}
+
+void tnd_op_run_then(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void (*then)(tnd_op *op))
+{
+    op_start(call, request, resp_desc, fn, NULL, 0, then);
+}

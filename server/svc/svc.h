@@ -1,0 +1,88 @@
+/* Helpers shared by the service handlers: a pending write (tnd_op) that
+ * carries a call through the store's writer thread and back, idempotent
+ * retries, and time conversions. */
+#ifndef TND_SERVER_SVC_H
+#define TND_SERVER_SVC_H
+
+#include "transport/server.h"
+#include "store/store.h"
+#include "tender_schema.h"
+
+typedef struct tnd_op tnd_op;
+
+/* Longest idempotency record key: org and name (each under 128 bytes, no
+ * NUL), two NULs and a key of at most TND_IDEM_KEY_LEN bytes. */
+#define TND_IDEM_KEY_LEN 64
+#define TND_IDEM_KEY_MAX (2 * 128 + TND_IDEM_KEY_LEN)
+
+/* The service's part of a write, run on the writer thread. Fill op->resp
+ * (already initialised) and return 0, or return tnd_wtx_fail(...). */
+typedef int (*tnd_op_fn)(tnd_wtx *w, tnd_op *op);
+
+struct tnd_op {
+    tnd_call *call;             /* referenced until the reply */
+    tnd_server *srv;
+    tnd_peer_identity peer;     /* copied: the connection may go away */
+    const tnd_msg_desc *req_desc;
+    void *req;                  /* a private copy of the request */
+    const tnd_msg_desc *resp_desc;
+    void *resp;
+    tnd_op_fn fn;
+    uint8_t idem_key[TND_IDEM_KEY_MAX]; /* org NUL name NUL idempotency-key (svc.c) */
+    size_t idem_key_len;        /* 0: no idempotency-key */
+    uint8_t idem_fp[32];        /* what the key stands for: method and request */
+    void *extra;                /* handler-owned data, freed with free() */
+    size_t extra_len;
+    void (*then)(tnd_op *op);   /* on the loop thread after a successful commit, or NULL */
+    int post_status;            /* set by fn: commit, but answer with this status */
+    char post_msg[400];
+    uint64_t event_seq;         /* set by fn: the event it logged, for receipts */
+    bool replayed;              /* the reply is a stored one: fn did not run */
+};
+
+/** Start a write for call: copies request and caller, and submits fn to the
+ * store. The reply (response + OK, or the failure) is sent after the commit.
+ * On a full queue the call ends at once with RESOURCE_EXHAUSTED. extra
+ * (may be NULL) passes to op->extra and is freed with the op.
+ * With an idempotency-key in the call's metadata (1 to TND_IDEM_KEY_LEN
+ * bytes, else INVALID_ARGUMENT), the same caller sending the same method
+ * and request with that key again gets the stored reply, and the key used
+ * with another method or request gets FAILED_PRECONDITION. */
+void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc, tnd_op_fn fn,
+                void *extra, size_t extra_len);
+
+/** As tnd_op_run, and then(op) runs on the loop thread after a successful
+ * commit, before the reply (e.g. to re-arm a timer). */
+void tnd_op_run_then(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                     tnd_op_fn fn, void (*then)(tnd_op *op));
+
+/** The steps of tnd_op_run, for handlers with work between them (e.g. a
+ * signature check in the thread pool): make the op (NULL: the call was
+ * finished with an error), then submit it or fail it. */
+tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
+                   tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op));
+void tnd_op_submit(tnd_op *op);
+void tnd_op_fail(tnd_op *op, tnd_status code, const char *message);
+
+/** Begin a read transaction for a handler; on failure the call is finished
+ * with UNAVAILABLE and -1 returned. */
+int tnd_call_read_begin(tnd_call *call, MDB_txn **txn);
+
+/** Deep copy of a message (encode, decode). Returns 0 or a negative code. */
+int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst);
+
+/* Time: tender.common.v1.Timestamp <-> milliseconds since the epoch. */
+int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t);
+void tnd_ts_set(tender_common_v1_Timestamp **t, int64_t ms);
+/** RFC 3339 UTC text of a time in ms ("2026-12-01T10:00:00Z"). */
+const char *tnd_ms_text(int64_t ms, char *buf, size_t len);
+int64_t tnd_wall_ms(void);
+
+/** The actor of a caller, for event records (strings copied). */
+void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p);
+
+
+/** strdup that never returns NULL for a non-NULL input without failing loudly. */
+char *tnd_strdup(const char *s);
+
+#endif

@@ -1,0 +1,622 @@
+/* State changes of tenders, run on the store's writer thread inside the
+ * request's nested transaction: each reads the current state, applies the
+ * life-cycle rules with the batch's time, writes the result and its event. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/sha.h>
+
+#include "bids/bids.h"
+#include "ops/logging.h"
+#include "tenders.h"
+
+#define T_DESC (&tender_tenders_v1_Tender_desc)
+#define ST(name) tender_tenders_v1_TenderStatus_##name
+#define EV(name) tender_events_v1_EventKind_##name
+
+int tnd_tender_event(tnd_wtx *w, int kind, const tnd_tender *t, const tnd_peer_identity *p,
+                     const char *object_id, const tnd_msg_desc *obj_desc, const void *obj,
+                     const char *note)
+{
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = (tender_events_v1_EventKind)kind;
+    ev.tender_id = tnd_strdup(t->id);
+    ev.tender_version = t->version;
+    if (p)
+        tnd_actor_set(&ev.actor, p);
+    ev.object_id = tnd_strdup(object_id);
+    ev.note = tnd_strdup(note);
+    /* The end of bidding publishes the key that links the bid events. */
+    int rc = 0;
+    if ((kind == EV(TENDER_CLOSED) || kind == EV(TENDER_CANCELLED)) && tnd_tender_published(t)) {
+        uint8_t key[32];
+        if ((rc = tnd_bid_tag_key(w, t->id, key)) != 0) {
+            tender_events_v1_Event_free(&ev);
+            return rc;
+        }
+        ev.bid_tag_key.data = malloc(32);
+        rc = ev.bid_tag_key.data ? 0 : TND_ENOMEM;
+        if (rc == 0) {
+            memcpy(ev.bid_tag_key.data, key, 32);
+            ev.bid_tag_key.len = 32;
+        }
+    }
+    if (rc == 0)
+        rc = tnd_msg_hash(obj_desc ? obj_desc : T_DESC, obj ? obj : t, &ev.object_hash);
+    uint64_t seq;
+    if (rc == 0)
+        rc = tnd_wtx_append_event(w, &ev, &seq);
+    tender_events_v1_Event_free(&ev);
+    if (rc != 0)
+        return tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED
+                                                : TND_STATUS_UNAVAILABLE,
+                            "cannot record the event: %s", tnd_strerror(rc));
+    return 0;
+}
+
+static int load(tnd_wtx *w, const char *id, tnd_tender *t)
+{
+    tender_tenders_v1_Tender_init(t);
+    if (!id || !*id)
+        return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "id: required");
+    int rc = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, strlen(id), T_DESC, t);
+    if (rc == TND_ENOTFOUND)
+        return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
+    if (rc != 0)
+        return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
+    return 0;
+}
+
+/* Drafts are invisible to other organisations: they get NOT_FOUND. */
+static int load_owned(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer_identity *p)
+{
+    int st = load(w, id, t);
+    if (st)
+        return st;
+    if (!tnd_tender_visible(t, p)) {
+        tender_tenders_v1_Tender_free(t);
+        return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
+    }
+    if (!tnd_tender_owner(t, p)) {
+        st = tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
+                          "tender %s belongs to \"%s\"; only its officers may change it", id,
+                          t->buyer ? t->buyer : "");
+        tender_tenders_v1_Tender_free(t);
+        return st;
+    }
+    return 0;
+}
+
+static int save(tnd_wtx *w, const tnd_tender *t, bool versioned)
+{
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
+    if (rc == 0 && versioned) {
+        uint8_t key[128];
+        size_t kl = tnd_version_key(key, sizeof key, t->id, t->version);
+        rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
+    }
+    if (rc != 0)
+        return tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED
+                                                : TND_STATUS_UNAVAILABLE,
+                            "cannot store tender %s: %s", t->id, tnd_strerror(rc));
+    return 0;
+}
+
+static int reply(tnd_op *op, const tnd_tender *t)
+{
+    return tnd_msg_clone(T_DESC, t, op->resp) == 0 ? 0 : TND_STATUS_INTERNAL;
+}
+
+/* ---- the opening-key index (docs/SEALED.md): one tender per opening key.
+ * OPENING_KEYS maps each opening public key to the tender that holds it,
+ * from the draft that first names it on; a key once published stays held. */
+
+static const tnd_bytes *opening_key(const tnd_tender *t)
+{
+    const tender_tenders_v1_Committee *cm = t->fields ? t->fields->committee : NULL;
+    return cm && cm->opening_public_key.len == 32 ? &cm->opening_public_key : NULL;
+}
+
+/* The tender holding key into holder: 0, TND_ENOTFOUND, or a store error. */
+static int key_holder(tnd_wtx *w, const tnd_bytes *key, char *holder, size_t len)
+{
+    MDB_val k = {.mv_size = 32, .mv_data = key->data}, v;
+    int rc = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_OPENING_KEYS), &k,
+                     &v);
+    if (rc == MDB_NOTFOUND)
+        return TND_ENOTFOUND;
+    if (rc != 0)
+        return TND_EIO;
+    snprintf(holder, len, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+    return 0;
+}
+
+/* Make t the holder of its opening key, unless another tender holds it:
+ * then fail with code, naming that tender if the caller may see it. */
+static int claim_key(tnd_wtx *w, const tnd_tender *t, const tnd_peer_identity *p, int code,
+                     const char *doing)
+{
+    const tnd_bytes *key = opening_key(t);
+    char holder[80];
+    if (!key)
+        return 0;
+    int rc = key_holder(w, key, holder, sizeof holder);
+    if (rc == 0 && strcmp(holder, t->id) == 0)
+        return 0;
+    if (rc == 0) {
+        tnd_tender o;
+        tender_tenders_v1_Tender_init(&o);
+        bool named = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, holder, strlen(holder), T_DESC, &o) ==
+                         0 &&
+                     tnd_tender_visible(&o, p);
+        tender_tenders_v1_Tender_free(&o);
+        return tnd_wtx_fail(w, code,
+                            "%sfields.committee.opening_public_key: the key already serves %s%s; "
+                            "an opening key serves one tender only (its private key is published "
+                            "when that tender opens, and would read these bids): make a new one "
+                            "(tenderctl tender edit --committee)",
+                            doing, named ? "tender " : "another tender", named ? holder : "");
+    }
+    if (rc != TND_ENOTFOUND ||
+        tnd_wtx_put_raw(w, TND_TABLE_OPENING_KEYS, key->data, 32, t->id, strlen(t->id)) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
+                            t->id);
+    return 0;
+}
+
+/* A draft that changes its opening key gives the old one up (nothing was
+ * sealed to it: drafts take no bids). */
+static int release_key(tnd_wtx *w, const tnd_tender *t)
+{
+    const tnd_bytes *key = opening_key(t);
+    char holder[80];
+    if (!key || key_holder(w, key, holder, sizeof holder) != 0 || strcmp(holder, t->id) != 0)
+        return 0;
+    if (tnd_wtx_del(w, TND_TABLE_OPENING_KEYS, key->data, 32) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
+                            t->id);
+    return 0;
+}
+
+static bool same_bytes(const tnd_bytes *a, const tnd_bytes *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+/* The next tender id, "T-2026-000123": a counter kept in META. */
+static int next_id(tnd_wtx *w, char *id, size_t len)
+{
+    MDB_txn *txn = tnd_wtx_txn(w);
+    MDB_dbi dbi = tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_META);
+    MDB_val k = {.mv_size = 10, .mv_data = "tender_seq"}, v;
+    uint64_t seq = 0;
+    if (mdb_get(txn, dbi, &k, &v) == 0 && v.mv_size == 8)
+        for (int i = 0; i < 8; i++)
+            seq = seq << 8 | ((const uint8_t *)v.mv_data)[i];
+    seq++;
+    uint8_t buf[8];
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)(seq >> (56 - 8 * i));
+    if (tnd_wtx_put_raw(w, TND_TABLE_META, "tender_seq", 10, buf, 8) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot allocate a tender id");
+    time_t now = (time_t)(tnd_wtx_now_ms(w) / 1000);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    snprintf(id, len, "T-%04d-%06llu", tm.tm_year + 1900, (unsigned long long)seq);
+    return 0;
+}
+
+int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_CreateTenderRequest *req = op->req;
+    char id[32];
+    int st = next_id(w, id, sizeof id);
+    if (st)
+        return st;
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    t.id = strdup(id);
+    t.status = ST(DRAFT);
+    t.buyer = strdup(op->peer.org);
+    t.fields = calloc(1, sizeof *t.fields);
+    if (!t.fields || tnd_msg_clone(&tender_tenders_v1_TenderFields_desc, req->fields, t.fields)) {
+        tender_tenders_v1_Tender_free(&t);
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    }
+    tnd_ts_set(&t.created, tnd_wtx_now_ms(w));
+    tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
+    tnd_actor_set(&t.created_by, &op->peer);
+    st = claim_key(w, &t, &op->peer, TND_STATUS_ALREADY_EXISTS, "");
+    if (!st)
+        st = save(w, &t, false);
+    if (!st)
+        st = tnd_tender_event(w, EV(TENDER_CREATED), &t, &op->peer, NULL, NULL, NULL, NULL);
+    if (!st)
+        st = reply(op, &t);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+static int replace_fields(tnd_wtx *w, tnd_tender *t, const tender_tenders_v1_TenderFields *f)
+{
+    tender_tenders_v1_TenderFields *nf = calloc(1, sizeof *nf);
+    if (!nf || tnd_msg_clone(&tender_tenders_v1_TenderFields_desc, f, nf) != 0) {
+        free(nf);
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    }
+    if (t->fields) {
+        tender_tenders_v1_TenderFields_free(t->fields);
+        free(t->fields);
+    }
+    t->fields = nf;
+    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
+    return 0;
+}
+
+static int not_in(tnd_wtx *w, const tnd_tender *t, const char *what)
+{
+    char when[32];
+    return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "tender %s is %s (since %s); %s",
+                        t->id, tnd_tender_status_name(t->status),
+                        tnd_ms_text(tnd_ts_ms(t->updated), when, sizeof when), what);
+}
+
+int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_EditTenderRequest *req = op->req;
+    tnd_tender t;
+    int st = load_owned(w, req->id, &t, &op->peer);
+    if (st)
+        return st;
+    if (t.status != ST(DRAFT))
+        st = not_in(w, &t, "only drafts can be edited; amend a published tender");
+    const tnd_bytes *old_key = st ? NULL : opening_key(&t), *new_key = NULL;
+    if (req->fields->committee && req->fields->committee->opening_public_key.len == 32)
+        new_key = &req->fields->committee->opening_public_key;
+    if (!st && old_key && (!new_key || !same_bytes(old_key, new_key)))
+        st = release_key(w, &t);
+    if (!st)
+        st = replace_fields(w, &t, req->fields);
+    if (!st)
+        st = claim_key(w, &t, &op->peer, TND_STATUS_ALREADY_EXISTS, "");
+    if (!st)
+        st = save(w, &t, false);
+    if (!st)
+        st = tnd_tender_event(w, EV(TENDER_EDITED), &t, &op->peer, NULL, NULL, NULL, NULL);
+    if (!st)
+        st = reply(op, &t);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+static int schedule(tnd_wtx *w, const tnd_tender *t, int64_t due_ms, bool add)
+{
+    uint8_t key[128];
+    size_t kl = tnd_schedule_key(key, sizeof key, due_ms, t->id);
+    int rc = add ? tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, "c", 1)
+                 : tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
+    if (rc != 0 && !(rc == TND_ENOTFOUND && !add))
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot schedule the deadline of %s",
+                            t->id);
+    return 0;
+}
+
+int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_TenderRef *req = op->req;
+    tnd_tender t;
+    char msg[400];
+    int st = load_owned(w, req->id, &t, &op->peer);
+    if (st)
+        return st;
+    if (t.status != ST(DRAFT))
+        st = not_in(w, &t, "only a draft can be published");
+    if (!st && tnd_tender_check_fields(t.fields, msg, sizeof msg) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
+    /* The draft, not the request, is wrong: FAILED_PRECONDITION. */
+    if (!st && tnd_tender_check_times(t.fields, tnd_wtx_now_ms(w),
+                                      op->srv->cfg.min_tender_period_ms, -1, msg, sizeof msg))
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
+    if (!st) {
+        snprintf(msg, sizeof msg, "cannot publish %s: ", t.id);
+        st = claim_key(w, &t, &op->peer, TND_STATUS_FAILED_PRECONDITION, msg);
+    }
+    if (!st) {
+        t.status = ST(ACTIVE);
+        t.version = 1;
+        tnd_ts_set(&t.published, tnd_wtx_now_ms(w));
+        tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
+        st = save(w, &t, true);
+    }
+    if (!st)
+        st = schedule(w, &t, tnd_ts_ms(t.fields->submission_deadline), true);
+    if (!st)
+        st = tnd_tender_event(w, EV(TENDER_PUBLISHED), &t, &op->peer, NULL, NULL, NULL, NULL);
+    if (!st)
+        st = reply(op, &t);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+/* The same committee, byte for byte: bids are sealed to its opening key,
+ * and its names, keys, sealed shares and share hashes decide who opens. */
+static bool same_committee(const tender_tenders_v1_Committee *a,
+                           const tender_tenders_v1_Committee *b)
+{
+    if (!a || !b)
+        return a == b;
+    tnd_bytes ha = {0}, hb = {0};
+    const tnd_msg_desc *d = &tender_tenders_v1_Committee_desc;
+    bool same = tnd_msg_hash(d, a, &ha) == 0 && tnd_msg_hash(d, b, &hb) == 0 &&
+                same_bytes(&ha, &hb);
+    free(ha.data);
+    free(hb.data);
+    return same;
+}
+
+int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_AmendTenderRequest *req = op->req;
+    const tnd_config *cfg = &op->srv->cfg;
+    int64_t now = tnd_wtx_now_ms(w);
+    char msg[400], a[32], b[32];
+    tnd_tender t;
+    int st = load_owned(w, req->id, &t, &op->peer);
+    if (st)
+        return st;
+    int64_t old_deadline = tnd_ts_ms(t.fields ? t.fields->submission_deadline : NULL);
+    int64_t new_deadline = tnd_ts_ms(req->fields->submission_deadline);
+    if (t.status != ST(ACTIVE))
+        st = not_in(w, &t, "only an active tender can be amended");
+    else if (now >= old_deadline)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s closed for submissions at %s; it can no longer be amended",
+                          t.id, tnd_ms_text(old_deadline, a, sizeof a));
+    else if (!same_committee(t.fields->committee, req->fields->committee))
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "the opening committee of %s cannot change after publication (bids "
+                          "are sealed to it); cancel and publish a new tender instead",
+                          t.id);
+    else if ((st = tnd_tender_check_times(req->fields, now, 0,
+                                          tnd_ts_ms(t.fields->enquiry_deadline), msg,
+                                          sizeof msg)) != 0)
+        st = tnd_wtx_fail(w, st, "cannot amend %s: %s", t.id, msg);
+    else if (old_deadline - now < (int64_t)cfg->min_amend_period_ms &&
+             new_deadline < now + (int64_t)cfg->min_amend_period_ms)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s closes at %s, within %llu s: an amendment now must move "
+                          "the submission deadline to %s or later",
+                          t.id, tnd_ms_text(old_deadline, a, sizeof a),
+                          (unsigned long long)(cfg->min_amend_period_ms / 1000),
+                          tnd_ms_text(now + (int64_t)cfg->min_amend_period_ms, b, sizeof b));
+    if (!st)
+        st = replace_fields(w, &t, req->fields);
+    if (!st) {
+        t.version++;
+        free(t.amendment_note);
+        t.amendment_note = tnd_strdup(req->note);
+        if (t.postponement) { /* that was the version before */
+            tender_tenders_v1_Postponement_free(t.postponement);
+            free(t.postponement);
+            t.postponement = NULL;
+        }
+        st = save(w, &t, true);
+    }
+    if (!st && new_deadline != old_deadline) {
+        st = schedule(w, &t, old_deadline, false);
+        if (!st)
+            st = schedule(w, &t, new_deadline, true);
+    }
+    if (!st)
+        st = tnd_tender_event(w, EV(TENDER_AMENDED), &t, &op->peer, NULL, NULL, NULL, req->note);
+    if (!st)
+        st = reply(op, &t);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_CancelTenderRequest *req = op->req;
+    tnd_tender t;
+    int st = load_owned(w, req->id, &t, &op->peer);
+    if (st)
+        return st;
+    if (t.status != ST(DRAFT) && t.status != ST(ACTIVE) && t.status != ST(CLOSED) &&
+        t.status != ST(OPENED))
+        st = not_in(w, &t, "it can no longer be cancelled");
+    if (!st && t.status == ST(ACTIVE))
+        st = schedule(w, &t, tnd_ts_ms(t.fields->submission_deadline), false);
+    if (!st) {
+        t.status = ST(CANCELLED);
+        free(t.cancel_reason);
+        t.cancel_reason = tnd_strdup(req->reason);
+        tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
+        st = save(w, &t, false);
+    }
+    /* The log is public; a draft's reason is not: it stays in the draft. */
+    if (!st)
+        st = tnd_tender_event(w, EV(TENDER_CANCELLED), &t, &op->peer, NULL, NULL, NULL,
+                              tnd_tender_published(&t) ? req->reason : NULL);
+    if (!st)
+        st = reply(op, &t);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+/* The number of questions of a tender: the last key under its prefix. */
+static uint32_t question_count(tnd_wtx *w, const char *tender_id)
+{
+    MDB_cursor *cur;
+    uint32_t n = 0;
+    if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_QUESTIONS),
+                        &cur) != 0)
+        return 0;
+    uint8_t key[128];
+    size_t kl = tnd_question_key(key, sizeof key, tender_id, UINT32_MAX);
+    MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+    size_t pl = kl - 4;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    if (rc == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0) {
+        const uint8_t *p = (const uint8_t *)k.mv_data + pl;
+        n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+/* Store question q under its key, log it, and make it the reply. */
+static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
+                         const tender_tenders_v1_Question *q, uint32_t seq, int kind,
+                         const tnd_peer_identity *actor)
+{
+    uint8_t key[128];
+    size_t kl = tnd_question_key(key, sizeof key, t->id, seq);
+    if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc, q) !=
+        0)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store question %s", q->id);
+    /* The log hashes the question as it is published: without the asker,
+     * whom only the buyer may know, so that anyone can check the hash. */
+    tender_tenders_v1_Question pub = *q;
+    pub.asked_by_org = NULL;
+    int st =
+        tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, &pub, NULL);
+    if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, q, op->resp) != 0)
+        st = TND_STATUS_INTERNAL;
+    return st;
+}
+
+int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_AskQuestionRequest *req = op->req;
+    int64_t now = tnd_wtx_now_ms(w);
+    char a[32];
+    tnd_tender t;
+    int st = load(w, req->tender_id, &t);
+    if (st)
+        return st;
+    int64_t until = !t.fields ? 0
+                              : tnd_ts_ms(t.fields->enquiry_deadline ? t.fields->enquiry_deadline
+                                                                     : t.fields->submission_deadline);
+    if (!tnd_tender_published(&t))
+        st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", t.id);
+    else if (t.status != ST(ACTIVE))
+        st = not_in(w, &t, "questions are closed");
+    else if (now >= until)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "the enquiry period of %s ended at %s", t.id,
+                          tnd_ms_text(until, a, sizeof a));
+    tender_tenders_v1_Question q;
+    tender_tenders_v1_Question_init(&q);
+    if (!st) {
+        uint32_t seq = question_count(w, t.id) + 1;
+        char qid[80];
+        snprintf(qid, sizeof qid, "Q-%u", seq);
+        q.id = strdup(qid);
+        q.tender_id = strdup(t.id);
+        q.text = tnd_strdup(req->text);
+        q.asked_by_org = strdup(op->peer.org);
+        tnd_ts_set(&q.asked, now);
+        /* The log records that a question was asked, not by whom. */
+        tnd_peer_identity anon = {.authenticated = true, .role = TND_ROLE_SUPPLIER};
+        snprintf(anon.role_name, sizeof anon.role_name, "supplier");
+        st = save_question(w, op, &t, &q, seq, EV(QUESTION_ASKED), &anon);
+    }
+    tender_tenders_v1_Question_free(&q);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_AnswerQuestionRequest *req = op->req;
+    tnd_tender t;
+    int st = load_owned(w, req->tender_id, &t, &op->peer);
+    if (st)
+        return st;
+    unsigned seq = 0;
+    char tail;
+    tender_tenders_v1_Question q;
+    tender_tenders_v1_Question_init(&q);
+    uint8_t key[128];
+    size_t kl = 0;
+    if (!req->question_id || sscanf(req->question_id, "Q-%u%c", &seq, &tail) != 1 || seq == 0)
+        st = tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "question_id: expected Q-<number>");
+    if (!st) {
+        kl = tnd_question_key(key, sizeof key, t.id, seq);
+        int rc = tnd_wtx_get_msg(w, TND_TABLE_QUESTIONS, key, kl,
+                                 &tender_tenders_v1_Question_desc, &q);
+        if (rc == TND_ENOTFOUND)
+            st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "question %s of tender %s not found",
+                              req->question_id, t.id);
+        else if (rc != 0)
+            st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "question %s is unreadable",
+                              req->question_id);
+    }
+    if (!st && t.status != ST(ACTIVE))
+        st = not_in(w, &t, "answers are closed");
+    if (!st) {
+        free(q.answer);
+        q.answer = tnd_strdup(req->answer);
+        tnd_ts_set(&q.answered, tnd_wtx_now_ms(w));
+        st = save_question(w, op, &t, &q, seq, EV(QUESTION_ANSWERED), &op->peer);
+    }
+    tender_tenders_v1_Question_free(&q);
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_AddDocumentRequest *req = op->req;
+    tnd_tender t;
+    int st = load_owned(w, req->tender_id, &t, &op->peer);
+    if (st)
+        return st;
+    if (t.status != ST(DRAFT))
+        st = not_in(w, &t, "documents are added to drafts; amend a published tender");
+    else if (t.n_documents >= 100)
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                          "tender %s already has 100 documents, the maximum", t.id);
+    tender_tenders_v1_Document *docs = NULL;
+    if (!st) {
+        docs = realloc(t.documents, (t.n_documents + 1) * sizeof *docs);
+        if (!docs)
+            st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    }
+    if (!st) {
+        t.documents = docs;
+        tender_tenders_v1_Document *d = &docs[t.n_documents++];
+        tender_tenders_v1_Document_init(d);
+        char did[96];
+        snprintf(did, sizeof did, "%s-D%zu", t.id, t.n_documents);
+        d->id = strdup(did);
+        d->name = tnd_strdup(req->name);
+        d->media_type = tnd_strdup(req->media_type ? req->media_type : "application/octet-stream");
+        d->size = op->extra_len;
+        d->sha256.data = malloc(32);
+        if (d->sha256.data) {
+            SHA256(op->extra, op->extra_len, d->sha256.data);
+            d->sha256.len = 32;
+        }
+        int rc = tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, did, strlen(did),
+                                 op->extra ? op->extra : "", op->extra_len);
+        if (rc != 0)
+            st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store document: %s",
+                              tnd_strerror(rc));
+        tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
+        if (!st)
+            st = save(w, &t, false);
+        if (!st)
+            st = tnd_tender_event(w, EV(DOCUMENT_ADDED), &t, &op->peer, d->id,
+                                  &tender_tenders_v1_Document_desc, d, NULL);
+        if (!st && tnd_msg_clone(&tender_tenders_v1_Document_desc, d, op->resp) != 0)
+            st = TND_STATUS_INTERNAL;
+    }
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}

@@ -1,0 +1,48 @@
+/* The transparency log on the server: the Merkle tree kept in the store's
+ * LOG table, one signed checkpoint per group commit, the log's signing key,
+ * and the check at start-up that the stored tree matches its last
+ * checkpoint. docs/LOG.md specifies the formats. */
+#ifndef TND_SERVER_TLOG_H
+#define TND_SERVER_TLOG_H
+
+#include <openssl/evp.h>
+
+#include "transport/server.h"
+#include "store/store.h"
+#include "tender/audit.h"
+
+typedef struct tnd_tlog tnd_tlog;
+
+/** Load (or create, mode 0600) DIR/log.key and the log's name. */
+int tnd_tlog_key_load(const char *db_dir, const char *origin, EVP_PKEY **key, char *name,
+                      size_t name_len, char *err, size_t err_len);
+
+/** The verifier key text of a log key: name+keyid+base64(0x01||pub). */
+int tnd_tlog_verifier_key(EVP_PKEY *key, const char *name, char *out, size_t cap);
+
+/** Attach the log to the server's store: check the stored tree against the
+ * last checkpoint (refusing a mismatch), then install the batch hook that
+ * appends every new event and signs one checkpoint per batch. */
+int tnd_tlog_open(tnd_server *srv, char *err, size_t err_len);
+void tnd_tlog_close(tnd_server *srv);
+
+/** The verifier key text of the running log. */
+const char *tnd_tlog_vkey(const tnd_server *srv);
+
+/* Reading the tree in a read transaction (loop thread). */
+typedef struct tnd_tlog_reader {
+    tnd_store *store;
+    MDB_txn *txn;
+} tnd_tlog_reader;
+
+int tnd_tlog_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+
+/** The latest checkpoint note (malloc'd) and its size; TND_ENOTFOUND for an empty log. */
+int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size);
+
+/** The leaf index of a leaf hash. */
+int tnd_tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index);
+
+int tnd_tlog_service_register(tnd_server *srv);
+
+#endif

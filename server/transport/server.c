@@ -1,0 +1,332 @@
+/* The tenderd server object: TLS context, listener, signals (drain on
+ * SIGTERM/SIGINT, certificate reload on SIGHUP) and the method table. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "svc/idem.h"
+#include "ops/logging.h"
+#include "store/store.h"
+#include "tenders/tenders.h"
+#include "tlog/tlog.h"
+#include "ops/backup.h"
+#include "bids/bids.h"
+#include "awards/awards.h"
+#include "tender_schema.h"
+#include "tender/error.h"
+
+int tnd_server_register(tnd_server *srv, const tnd_handler *h)
+{
+    if (srv->n_handlers == srv->cap_handlers) {
+        size_t cap = srv->cap_handlers ? srv->cap_handlers * 2 : 16;
+        const tnd_handler **nh = realloc(srv->handlers, cap * sizeof *nh);
+        if (!nh)
+            return TND_ENOMEM;
+        srv->handlers = nh;
+        srv->cap_handlers = cap;
+    }
+    srv->handlers[srv->n_handlers++] = h;
+    /* Past the metrics' method limit the method still works; its calls
+     * count as "unknown". */
+    (void)tnd_metrics_add_method(srv->metrics, h->method, h->method->full_name);
+    return 0;
+}
+
+const tnd_handler *tnd_server_find_handler(const tnd_server *srv, const tnd_method_desc *m)
+{
+    for (size_t i = 0; i < srv->n_handlers; i++)
+        if (srv->handlers[i]->method == m)
+            return srv->handlers[i];
+    return NULL;
+}
+
+int tnd_server_add_schema(tnd_server *srv, const tnd_schema_desc *schema)
+{
+    if (srv->n_schemas == sizeof srv->schemas / sizeof *srv->schemas)
+        return TND_ELIMIT;
+    srv->schemas[srv->n_schemas++] = schema;
+    return 0;
+}
+
+const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char *full_name)
+{
+    for (size_t i = 0; i < srv->n_schemas; i++) {
+        const tnd_method_desc *m = tnd_schema_find_method(srv->schemas[i], full_name);
+        if (m)
+            return m;
+    }
+    return NULL;
+}
+
+/* The TLS context for new connections: certificate, key, the CA for client
+ * certificates and, when configured, the CA's revocation list. */
+static SSL_CTX *make_ssl_ctx(const tnd_config *cfg, char *err, size_t err_len)
+{
+    SSL_CTX *ctx = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
+    if (ctx && cfg->crl[0] && tnd_tls_ctx_load_crl(ctx, cfg->crl, err, err_len) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, char *err,
+                   size_t err_len)
+{
+    tnd_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return TND_ENOMEM;
+    srv->loop = loop;
+    srv->cfg = *cfg;
+    srv->serving = 1; /* SERVING */
+    tnd_server_add_schema(srv, &tnd_schema);
+    srv->metrics = tnd_metrics_new();
+    if (!srv->metrics) {
+        snprintf(err, err_len, "out of memory");
+        goto fail;
+    }
+    srv->ssl_ctx = make_ssl_ctx(cfg, err, err_len);
+    if (!srv->ssl_ctx)
+        goto fail;
+    tnd_store_opts so = {.dir = cfg->db,
+                         .map_size = cfg->map_size,
+                         .max_map_size = cfg->max_map_size,
+                         .queue_cap = cfg->write_queue,
+                         .metrics = srv->metrics};
+    if (tnd_store_open(loop, &so, &srv->store, err, err_len) != 0 ||
+        tnd_tlog_open(srv, err, err_len) != 0)
+        goto fail;
+    if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0 ||
+        tnd_tenders_register(srv) != 0 || tnd_tlog_service_register(srv) != 0 ||
+        tnd_bids_register(srv) != 0 || tnd_awards_register(srv) != 0 ||
+        tnd_backup_service_register(srv) != 0) {
+        snprintf(err, err_len, "out of memory registering services");
+        goto fail;
+    }
+    *out = srv;
+    return 0;
+fail:
+    tnd_server_free(srv);
+    return TND_ETLS;
+}
+
+int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_storage *ss, char *err,
+                        size_t err_len)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon == spec || !colon[1]) {
+        snprintf(err, err_len, "%s %s: expected HOST:PORT, e.g. 127.0.0.1:7443", flag, spec);
+        return TND_EINVAL;
+    }
+    size_t hl = (size_t)(colon - spec);
+    if (hl >= sizeof host)
+        hl = sizeof host - 1;
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535) {
+        snprintf(err, err_len, "%s %s: port must be 0..65535", flag, spec);
+        return TND_EINVAL;
+    }
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        if (uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)ss) == 0)
+            return 0;
+    } else if (uv_ip4_addr(strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, (int)port,
+                           (struct sockaddr_in *)ss) == 0) {
+        return 0;
+    }
+    snprintf(err, err_len, "%s %s: \"%s\" is not an IP address", flag, spec, host);
+    return TND_EINVAL;
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    tnd_server *srv = listener->data;
+    if (status < 0) {
+        tnd_log(TND_LOG_WARN, "accept failed", "error", uv_strerror(status), NULL);
+        return;
+    }
+    tnd_conn_accept(srv);
+}
+
+static void on_grace_over(uv_timer_t *t)
+{
+    tnd_server *srv = t->data;
+    tnd_log(TND_LOG_WARN, "grace period over; cancelling remaining calls", NULL);
+    for (tnd_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        tnd_conn_close(c);
+    }
+    if (srv->n_conns == 0 && !srv->stopped) {
+        srv->stopped = true;
+        uv_stop(srv->loop);
+    }
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void tnd_server_drain(tnd_server *srv)
+{
+    if (srv->draining)
+        return;
+    srv->draining = true;
+    tnd_log(TND_LOG_INFO, "draining", NULL);
+    tnd_health_set_serving(srv, 2 /* NOT_SERVING */);
+    if (!uv_is_closing((uv_handle_t *)&srv->listener))
+        uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+    for (tnd_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        tnd_conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
+        tnd_conn_maybe_done(c);
+    }
+    if (srv->n_conns == 0) {
+        srv->stopped = true;
+        uv_stop(srv->loop);
+        return;
+    }
+    uv_timer_start(&srv->grace_timer, on_grace_over, srv->cfg.grace_ms, 0);
+}
+
+int tnd_server_reload_tls(tnd_server *srv)
+{
+    char err[512];
+    SSL_CTX *ctx = make_ssl_ctx(&srv->cfg, err, sizeof err);
+    if (!ctx) {
+        tnd_log(TND_LOG_ERROR, "certificate reload failed; keeping the old certificates", "error",
+                err, NULL);
+        return TND_ETLS;
+    }
+    /* Live connections hold their own reference through their SSL. */
+    SSL_CTX_free(srv->ssl_ctx);
+    srv->ssl_ctx = ctx;
+    tnd_server_recheck_peers(srv); /* revoked or no longer trusted: closed */
+    tnd_log(TND_LOG_INFO, "certificates reloaded", "cert", srv->cfg.cert, "ca", srv->cfg.ca, "crl",
+            srv->cfg.crl[0] ? srv->cfg.crl : NULL, NULL);
+    return 0;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    tnd_server *srv = s->data;
+    if (signum == SIGHUP)
+        tnd_server_reload_tls(srv);
+    else
+        tnd_server_drain(srv);
+}
+
+int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
+{
+    struct sockaddr_storage ss;
+    int rc = tnd__parse_hostport("--listen", srv->cfg.listen, &ss, err, err_len);
+    if (rc != 0)
+        return rc;
+    /* "off" (the default) or empty: no metrics listener. */
+    if (srv->cfg.metrics[0] && strcmp(srv->cfg.metrics, "off") != 0) {
+        struct sockaddr_storage ms;
+        rc = tnd__parse_hostport("--metrics", srv->cfg.metrics, &ms, err, err_len);
+        if (rc == 0)
+            rc = tnd_metrics_http_start(srv->metrics, (const struct sockaddr *)&ms,
+                                        srv->cfg.metrics, &srv->metrics_http, err, err_len);
+        if (rc != 0)
+            return rc;
+    }
+    if (srv->cfg.http[0] && strcmp(srv->cfg.http, "off") != 0) {
+        struct sockaddr_storage hs;
+        rc = tnd__parse_hostport("--http", srv->cfg.http, &hs, err, err_len);
+        if (rc == 0)
+            rc = tnd_http_start(srv->store, tnd_tlog_vkey(srv), (const struct sockaddr *)&hs,
+                                srv->cfg.http, &srv->http, err, err_len);
+        if (rc != 0)
+            return rc;
+        char hp[16];
+        snprintf(hp, sizeof hp, "%d", tnd_http_port(srv->http));
+        tnd_log(TND_LOG_INFO, "serving http", "address", srv->cfg.http, "port", hp, NULL);
+    }
+    uv_tcp_init(srv->loop, &srv->listener);
+    srv->listener.data = srv;
+    rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&srv->listener, 511, on_connection);
+    if (rc != 0) {
+        snprintf(err, err_len, "cannot listen on %s: %s", srv->cfg.listen, uv_strerror(rc));
+        return TND_EIO;
+    }
+    if (tnd_scheduler_start(srv) != 0 || tnd_idem_pruner_start(srv) != 0) {
+        snprintf(err, err_len, "out of memory starting the scheduler");
+        return TND_ENOMEM;
+    }
+    uv_timer_init(srv->loop, &srv->grace_timer);
+    srv->grace_timer.data = srv;
+    uv_signal_t *sigs[] = {&srv->sig_term, &srv->sig_int, &srv->sig_hup};
+    int nums[] = {SIGTERM, SIGINT, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(srv->loop, sigs[i]);
+        sigs[i]->data = srv;
+        uv_signal_start(sigs[i], on_signal, nums[i]);
+        uv_unref((uv_handle_t *)sigs[i]);
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", tnd_server_port(srv));
+    tnd_log(TND_LOG_INFO, "listening", "address", srv->cfg.listen, "port", port, "db", srv->cfg.db,
+            NULL);
+    tnd_config_log(&srv->cfg, "settings");
+    return 0;
+}
+
+int tnd_server_metrics_port(const tnd_server *srv)
+{
+    return tnd_metrics_http_port(srv->metrics_http);
+}
+
+int tnd_server_http_port(const tnd_server *srv)
+{
+    return tnd_http_port(srv->http);
+}
+
+int tnd_server_port(const tnd_server *srv)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+void tnd_server_shutdown(tnd_server *srv)
+{
+    /* Metrics stay readable through the drain, and stop first here. */
+    tnd_metrics_http_stop(srv->metrics_http);
+    srv->metrics_http = NULL;
+    tnd_http_stop(srv->http); /* before the store: its threads read it */
+    srv->http = NULL;
+    tnd_backup_service_stop(srv);
+    tnd_scheduler_stop(srv);
+    tnd_idem_pruner_stop(srv);
+    if (srv->store)
+        tnd_store_close(srv->store);
+    srv->store = NULL;
+    tnd_tlog_close(srv); /* after the store: its batch hook uses the log */
+}
+
+void tnd_server_free(tnd_server *srv)
+{
+    if (!srv)
+        return;
+    tnd_server_shutdown(srv);
+    SSL_CTX_free(srv->ssl_ctx);
+    free(srv->handlers);
+    tnd_principals_clear(&srv->principals);
+    tnd_metrics_free(srv->metrics);
+    free(srv);
+}

@@ -1,0 +1,204 @@
+/* The tenderd server object and the internals shared by the transport files
+ * (server.c: listener, signals, drain; conn.c: one connection; call.c: one
+ * call). Services see only rpc.h. */
+#ifndef TND_SERVER_SERVER_H
+#define TND_SERVER_SERVER_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "frame.h"
+#include "ops/metrics.h"
+#include "ops/metrics_http.h"
+#include "principal.h"
+#include "tender/limits.h"
+#include "rpc.h"
+#include "tls.h"
+#include "tls_stream.h"
+
+typedef struct tnd_conn tnd_conn;
+
+#define TND_CALL_BUCKETS 256
+
+struct tnd_conn {
+    tnd_tls_stream tls; /* first: the stream's callbacks cast back to the conn */
+    tnd_server *srv;
+    tnd_conn *prev, *next;
+    tnd_frame_reader reader;
+    tnd_peer_identity peer;
+    tnd_principal *principal; /* from the handshake on: whose limits this connection counts in */
+    char peer_addr[64];
+    char peer_ip[48];
+    char peer_label[300]; /* "supplier/Acme Construction/supplier1" or "anonymous", for logs */
+    bool got_settings;
+    bool goaway_sent;
+    bool closing;
+    tnd_settings peer_settings;
+    uint32_t last_stream_id; /* highest stream id the client opened */
+    uint32_t goaway_last_id;
+    uint32_t n_calls;
+    tnd_call *calls[TND_CALL_BUCKETS]; /* active calls by stream id */
+    tnd_call *blocked;                 /* calls waiting for send-window credit */
+    int64_t send_window;               /* connection-level credit from the peer */
+    uint32_t recv_unacked;             /* bytes received since our last WINDOW 0 */
+    uv_timer_t timer;                  /* handshake / idle / keepalive */
+    uint64_t last_active_ms;           /* last time a call was open or started (idle timeout) */
+    uint64_t last_recv_ms;             /* last time bytes arrived (keepalive) */
+    uint64_t last_progress_ms;         /* last time owed output moved (stall timeout) */
+    uint64_t written_seen;             /* tls.written at that time */
+    size_t upload_bytes;               /* upload memory this connection's calls hold */
+    bool frames_held;                  /* frames wait in reader while output is capped */
+    uint64_t ping_sent_ms;             /* keepalive PING outstanding since, or 0 */
+    uint64_t last_ping_recv_ms;
+    uint32_t ping_strikes;
+};
+
+struct tnd_call {
+    tnd_conn *conn; /* NULL once the connection is gone */
+    uint32_t sid;
+    int refs;
+    const tnd_method_desc *method;
+    const tnd_handler *h;
+    bool ended;        /* finished or cancelled: no more output */
+    bool half_closed;  /* the client sent its last message */
+    bool got_message;
+    bool deadline_armed;
+    uint8_t *head;     /* copy of the CALL frame body: metadata points into it */
+    size_t head_len;
+    msgpack_zone *zone;
+    const msgpack_object *metadata;
+    int64_t send_window;
+    uint32_t recv_unacked;
+    uint8_t *queued;   /* one encoded response waiting for credit */
+    size_t queued_len;
+    bool finish_pending; /* finish once the queued message is out */
+    uint32_t fin_code;
+    char *fin_msg;
+    uint64_t start_ms;
+    uint64_t start_ns; /* uv_hrtime() at arrival, for the latency metric */
+    void *user;
+    tnd_call *hnext;   /* hash chain */
+    tnd_call *bnext;   /* blocked list */
+    bool blocked;
+    size_t upload_bytes; /* upload memory reserved (tnd_call_upload_reserve) */
+    uint64_t last_recv_ms; /* the last MESSAGE from the client (stall timeout) */
+    uv_timer_t deadline;
+    char request_id[TND_MAX_REQUEST_ID + 1];
+};
+
+typedef struct tnd_health_watch tnd_health_watch;
+typedef struct tnd_store tnd_store;
+typedef struct tnd_scheduler tnd_scheduler;
+typedef struct tnd_idem_pruner tnd_idem_pruner;
+typedef struct tnd_tlog tnd_tlog;
+
+struct tnd_server {
+    uv_loop_t *loop;
+    tnd_config cfg;
+    SSL_CTX *ssl_ctx;
+    uv_tcp_t listener;
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_timer_t grace_timer;
+    tnd_conn *conns;
+    uint32_t n_conns;
+    bool draining;
+    bool stopped;
+    const tnd_schema_desc *schemas[4]; /* where method names are looked up */
+    size_t n_schemas;
+    const tnd_handler **handlers;
+    size_t n_handlers, cap_handlers;
+    tnd_health_watch *watches; /* Health/Watch calls to notify */
+    int serving;               /* tender.health.v1 ServingStatus of the server */
+    uint64_t next_request_id;
+    size_t upload_bytes; /* buffered by uploads in progress (cfg.max_upload_memory) */
+    size_t output_bytes; /* unsent output of every connection (cfg.max_output_memory) */
+    tnd_principals principals;
+    tnd_store *store;
+    tnd_scheduler *scheduler;
+    tnd_idem_pruner *idem_pruner;
+    tnd_tlog *tlog;
+    tnd_metrics *metrics;           /* always kept; served only with --metrics */
+    tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
+    struct tnd_http *http;          /* the --http listener, or NULL */
+    struct tnd_backup_job *backup_job; /* the Admin/Backup child running, or NULL */
+};
+
+/** Create a server on loop with cfg: loads TLS files, registers the built-in
+ * services. Returns 0 or a negative code with a message in err. */
+int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, char *err,
+                   size_t err_len);
+
+/** Bind and listen; installs signal handlers. */
+int tnd_server_start(tnd_server *srv, char *err, size_t err_len);
+
+/** The port actually bound (useful with port 0). */
+int tnd_server_port(const tnd_server *srv);
+
+/** The --http listener's port; -1 without one. */
+int tnd_server_http_port(const tnd_server *srv);
+
+/** The metrics listener's port, or -1 when --metrics is off. */
+int tnd_server_metrics_port(const tnd_server *srv);
+
+/** Begin a graceful drain: GOAWAY to every connection, close the listener,
+ * finish in-flight calls within cfg.grace_ms, then stop the loop. */
+void tnd_server_drain(tnd_server *srv);
+
+/** Build a new TLS context from the configured files; keep the old on failure. */
+int tnd_server_reload_tls(tnd_server *srv);
+/** Close connections whose client certificate no longer verifies under the
+ * current TLS context (after a reload: a new CRL or CA); peer_recheck.c. */
+void tnd_server_recheck_peers(tnd_server *srv);
+
+/** After the loop stopped: stop timers, finish queued writes, close the store. */
+void tnd_server_shutdown(tnd_server *srv);
+
+void tnd_server_free(tnd_server *srv);
+
+/** Register a method handler (the method must exist in the schema). */
+int tnd_server_register(tnd_server *srv, const tnd_handler *h);
+
+const tnd_handler *tnd_server_find_handler(const tnd_server *srv, const tnd_method_desc *m);
+
+/** Serve methods of another compiled schema too (tests add theirs). */
+int tnd_server_add_schema(tnd_server *srv, const tnd_schema_desc *schema);
+
+/** Find a method by wire name in the server's schemas; NULL if unknown. */
+const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char *full_name);
+
+/* ---- transport internals ---- */
+/** Parse "HOST:PORT" (an IPv4 address, [IPv6] or localhost) given with flag. */
+int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_storage *ss, char *err,
+                        size_t err_len);
+uint64_t tnd_now_ms(const tnd_server *srv);
+void tnd_conn_accept(tnd_server *srv);
+void tnd_conn_goaway(tnd_conn *c, uint32_t code, const char *message);
+void tnd_conn_close(tnd_conn *c);
+void tnd_conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
+void tnd_conn_maybe_done(tnd_conn *c); /* draining and no calls: close */
+/** True when c may not produce more output now: its own unsent output is
+ * above cfg.high_water, or all connections' is above cfg.max_output_memory. */
+bool tnd_conn_output_capped(const tnd_conn *c);
+
+/* call.c: create/route calls from conn.c */
+void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len);
+void tnd_call_on_message(tnd_call *call, const tnd_frame *f);
+void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message);
+void tnd_call_on_window(tnd_call *call, uint32_t increment);
+void tnd_call_flush_blocked(tnd_conn *c);
+/** Cancel c's uploads that received nothing for cfg.stall_timeout_ms. */
+void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now);
+tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid);
+void tnd_conn_add_call(tnd_conn *c, tnd_call *call);
+void tnd_conn_remove_call(tnd_conn *c, tnd_call *call);
+
+/* services */
+int tnd_health_register(tnd_server *srv);
+int tnd_reflection_register(tnd_server *srv);
+int tnd_tenders_register(tnd_server *srv);
+void tnd_health_set_serving(tnd_server *srv, int status);
+
+#endif
