@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "record_verify.h"
 #include "tender/blind.h"
 
@@ -99,7 +99,7 @@ const uint8_t *tnd__vbid_key(const tnd_tender_record *r, long *conflict)
 
 static const char *b64(const uint8_t h[32], char out[45])
 {
-    tnd__b64_encode(h, 32, out);
+    tnd_base64_encode(h, 32, out);
     return out;
 }
 
