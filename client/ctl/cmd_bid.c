@@ -9,14 +9,12 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/x509.h>
 
 #include "bid_cmd.h"
 #include "tender/bid.h"
+#include "tender/identity.h"
 #include "tender/receipt.h"
 #include "tender_cmd.h"
 
@@ -121,52 +119,11 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Seal the certificate file's certificates (the supplier's, then any
- * intermediates) into c, DER: the opening checks who bid with them. */
-static int seal_certificates(const char *cmd, const char *file, tender_bids_v1_BidContent *c)
-{
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        ctl_err("%s: cannot read %s", cmd, file);
-        return CTL_EXIT_FAIL;
-    }
-    int rc = 0;
-    for (X509 *x; rc == 0 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL;) {
-        unsigned char *der = NULL;
-        int n = i2d_X509(x, &der);
-        X509_free(x);
-        tnd_bytes *nb = n > 0 && c->n_certificates < 8
-                            ? realloc(c->certificates, (c->n_certificates + 1) * sizeof *nb)
-                            : NULL;
-        if (!nb) {
-            OPENSSL_free(der);
-            ctl_err("%s: %s: more than 8 certificates, or one that cannot be encoded", cmd,
-                    file);
-            rc = CTL_EXIT_FAIL;
-            break;
-        }
-        c->certificates = nb;
-        uint8_t *copy = malloc((size_t)n);
-        if (!copy) {
-            OPENSSL_free(der);
-            rc = oom();
-            break;
-        }
-        memcpy(copy, der, (size_t)n);
-        OPENSSL_free(der);
-        c->certificates[c->n_certificates++] = (tnd_bytes){copy, (size_t)n};
-    }
-    fclose(f);
-    ERR_clear_error();
-    return rc;
-}
-
-/* Read the supplier's certificate and key: the subject into c, the key into
- * *key (Ed25519, matching the certificate). */
+/* Read the supplier's certificate and key (tnd_identity_load): the subject
+ * and the certificate file's certificates into c, the key into *key. */
 static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v1_BidContent *c,
                              EVP_PKEY **key)
 {
-    char org[129] = "", cn[129] = "";
     *key = NULL;
     if (!g->cert || !g->key) {
         ctl_err("%s: a supplier certificate is needed: --cert FILE --key FILE (or TENDER_CERT "
@@ -174,35 +131,21 @@ static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v
                 cmd);
         return CTL_EXIT_USAGE;
     }
-    FILE *f = fopen(g->cert, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    f = fopen(g->key, "r");
-    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    int rc = 0;
-    if (!x || !k) {
-        ctl_err("%s: cannot read %s", cmd, !x ? g->cert : g->key);
-        rc = CTL_EXIT_FAIL;
-    } else if (EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519 || X509_check_private_key(x, k) != 1) {
-        ctl_err("%s: %s is not the Ed25519 key of %s", cmd, g->key, g->cert);
-        rc = CTL_EXIT_FAIL;
-    } else {
-        X509_NAME *nm = X509_get_subject_name(x);
-        X509_NAME_get_text_by_NID(nm, NID_organizationName, org, sizeof org);
-        X509_NAME_get_text_by_NID(nm, NID_commonName, cn, sizeof cn);
-        if (!(c->supplier_org = strdup(org)) || !(c->supplier_name = strdup(cn)))
-            rc = oom();
-        else
-            rc = seal_certificates(cmd, g->cert, c);
+    tnd_identity id;
+    char err[600];
+    int rc = tnd_identity_load(&id, g->cert, g->key, err, sizeof err);
+    if (rc != 0) {
+        ctl_err("%s: %s", cmd, err);
+        return CTL_EXIT_FAIL;
     }
-    X509_free(x);
-    if (rc == 0)
-        *key = k;
-    else
-        EVP_PKEY_free(k);
+    if (!(c->supplier_org = strdup(id.org)) || !(c->supplier_name = strdup(id.name)) ||
+        tnd_identity_put_certificates(&id, c) != 0) {
+        rc = oom();
+    } else {
+        *key = id.key;
+        id.key = NULL;
+    }
+    tnd_identity_free(&id);
     return rc;
 }
 

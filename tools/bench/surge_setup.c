@@ -2,7 +2,6 @@
  * CA (pki API), one connection per supplier, the tender with its committee,
  * and every bid sealed in advance, as suppliers would on their own machines. */
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "surge.h"
 #include "tender/bid.h"
 #include "tender/committee_make.h"
+#include "tender/identity.h"
 #include "tender/pki.h"
 #include "tender/receipt.h"
 #include "tender/sealed.h"
@@ -38,15 +38,17 @@ int surge_issue_suppliers(surge *g)
             fprintf(stderr, "surge: issuing %s: %s\n", s->name, err);
             return -1;
         }
+        char crt[1100];
+        tnd_identity id;
+        path_of(g, s->name, "crt", crt, sizeof crt);
         path_of(g, s->name, "key", path, sizeof path);
-        FILE *f = fopen(path, "r");
-        s->key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-        if (f)
-            fclose(f);
-        if (!s->key) {
-            fprintf(stderr, "surge: cannot read %s\n", path);
+        if (tnd_identity_load(&id, crt, path, err, sizeof err) != 0) {
+            fprintf(stderr, "surge: %s\n", err);
             return -1;
         }
+        s->key = id.key; /* the supplier signs its bid with it */
+        id.key = NULL;
+        tnd_identity_free(&id);
     }
     return 0;
 }
