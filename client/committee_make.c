@@ -5,8 +5,8 @@
 
 #include <openssl/crypto.h>
 
-#include "tender/committee_make.h"
 #include "tender/bid.h"
+#include "tender/committee_make.h"
 #include "tender/sealed.h"
 
 /* The largest share: of the opening and the documents private keys. */

@@ -78,8 +78,7 @@ int tnd_identity_load(tnd_identity *id, const char *cert_file, const char *key_f
         return TND_EINVAL;
     memset(id, 0, sizeof *id);
     if (!cert_file || !key_file)
-        return fail(id, TND_EINVAL, err, err_len, "%s%s", "a certificate and a key are needed",
-                    "");
+        return fail(id, TND_EINVAL, err, err_len, "%s%s", "a certificate and a key are needed", "");
     FILE *f = fopen(cert_file, "r");
     int rc = f ? read_certs(id, f) : TND_EIO;
     if (f)
@@ -88,8 +87,7 @@ int tnd_identity_load(tnd_identity *id, const char *cert_file, const char *key_f
         return fail(id, rc, err, err_len, "%s%s", "out of memory", "");
     if (rc == TND_EINVAL)
         return fail(id, rc, err, err_len,
-                    "%s: more than 8 certificates, or one that cannot be encoded%s", cert_file,
-                    "");
+                    "%s: more than 8 certificates, or one that cannot be encoded%s", cert_file, "");
     if (!id->cert)
         return fail(id, TND_EIO, err, err_len, "cannot read %s%s", cert_file, "");
     f = fopen(key_file, "r");

@@ -88,7 +88,8 @@ int tnd_log_verify_note(const tnd_log_state *ls, const char *what, const char *n
         return VERIFY_FAIL(st, "%s is not a well-formed signed checkpoint", what);
     }
     if (strcmp(cp->origin, ls->v.name) != 0)
-        return VERIFY_FAIL(st, "%s is a checkpoint of the log \"%s\", not of \"%s\" (the key's name)",
+        return VERIFY_FAIL(st,
+                           "%s is a checkpoint of the log \"%s\", not of \"%s\" (the key's name)",
                            what, cp->origin, ls->v.name);
     ok(st);
     return 0;
@@ -178,8 +179,8 @@ int tnd_log_check_consistency(const tnd_checkpoint *old, const tnd_checkpoint *c
     }
     if (old->size == 0) /* every tree extends the empty one */
         return 0;
-    if (tnd_merkle_verify_consistency(old->size, cur->size, old->root, cur->root, proof,
-                                      n_proof) != 0) {
+    if (tnd_merkle_verify_consistency(old->size, cur->size, old->root, cur->root, proof, n_proof) !=
+        0) {
         snprintf(msg, len,
                  "the consistency proof from size %llu to %llu does not verify: the log was not "
                  "only appended to",
@@ -190,8 +191,8 @@ int tnd_log_check_consistency(const tnd_checkpoint *old, const tnd_checkpoint *c
 }
 
 /* The evidence of a failed check: the checkpoints and a copy of the proof. */
-static int keep_evidence(tnd_log_evidence *ev, const tnd_checkpoint *old,
-                         const tnd_checkpoint *cur, const uint8_t (*proof)[32], size_t n)
+static int keep_evidence(tnd_log_evidence *ev, const tnd_checkpoint *old, const tnd_checkpoint *cur,
+                         const uint8_t (*proof)[32], size_t n)
 {
     memset(ev, 0, sizeof *ev);
     ev->old_cp = *old;

@@ -81,8 +81,8 @@ int tnd_bid_submit(tnd_client *c, const tnd_call_opts *opts, tender_bids_v1_Seal
     }
     if (code == 0)
         code = tender_bids_v1_Bids_Submit_finish(s, r, st);
-    *unknown = code != 0 &&
-               (!tnd_client_stream_answered(s) || code == TND_STATUS_DEADLINE_EXCEEDED);
+    *unknown =
+        code != 0 && (!tnd_client_stream_answered(s) || code == TND_STATUS_DEADLINE_EXCEEDED);
     tnd_client_stream_close(s);
     return code;
 }
@@ -97,9 +97,8 @@ int tnd_receipt_verify(const tnd_log_state *ls, const tender_bids_v1_Receipt *r,
     const char *what = withdrawn ? "the withdrawal receipt" : "the receipt";
     if (!r->checkpoint || !r->leaf.len || r->envelope_hash.len != 32 ||
         r->n_proof > TND_MERKLE_MAX_PROOF)
-        return VERIFY_FAIL(st,
-                           "%s of %s is incomplete (no checkpoint, leaf, envelope hash or proof)",
-                           what, bid);
+        return VERIFY_FAIL(
+            st, "%s of %s is incomplete (no checkpoint, leaf, envelope hash or proof)", what, bid);
     char label[200];
     snprintf(label, sizeof label, "the checkpoint of %s", what);
     int rc = tnd_log_verify_note(ls, label, r->checkpoint, strlen(r->checkpoint), cp, st);

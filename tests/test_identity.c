@@ -32,9 +32,8 @@ static int setup(void **state)
     char err[300];
     assert_int_equal(tnd_pki_issue(ts.pki, "acme-bob", "supplier", "ACME Ltd", 0, err, sizeof err),
                      0);
-    assert_int_equal(tnd_pki_issue_ex(ts.pki, "norole", NULL, "Nobody Inc", -60, 3600, err,
-                                      sizeof err),
-                     0);
+    assert_int_equal(
+        tnd_pki_issue_ex(ts.pki, "norole", NULL, "Nobody Inc", -60, 3600, err, sizeof err), 0);
     return 0;
 }
 
@@ -102,18 +101,18 @@ static void test_refused(void **state)
     assert_null(id.cert);
     assert_null(id.key);
     /* Files that are not there, or not PEM. */
-    assert_int_equal(tnd_identity_load(&id, path("nobody.crt", crt), path("officer.key", key),
-                                       err, sizeof err),
-                     TND_EIO);
+    assert_int_equal(
+        tnd_identity_load(&id, path("nobody.crt", crt), path("officer.key", key), err, sizeof err),
+        TND_EIO);
     assert_non_null(strstr(err, "cannot read"));
     assert_non_null(strstr(err, "nobody.crt"));
-    assert_int_equal(tnd_identity_load(&id, path("officer.crt", crt), path("officer.crt", key),
-                                       err, sizeof err),
-                     TND_EIO);
+    assert_int_equal(
+        tnd_identity_load(&id, path("officer.crt", crt), path("officer.crt", key), err, sizeof err),
+        TND_EIO);
     assert_non_null(strstr(err, "cannot read"));
-    assert_int_equal(tnd_identity_load(&id, path("officer.key", crt), path("officer.key", key),
-                                       err, sizeof err),
-                     TND_EIO);
+    assert_int_equal(
+        tnd_identity_load(&id, path("officer.key", crt), path("officer.key", key), err, sizeof err),
+        TND_EIO);
     /* A chain longer than a bid carries. */
     char big[700], line[4096];
     snprintf(big, sizeof big, "%s/big.crt", ts.dir);

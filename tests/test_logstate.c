@@ -248,9 +248,9 @@ static void test_fork_and_shrink_caught(void **state)
 
     /* Shrink: a signed checkpoint smaller than one already trusted. */
     char *smaller = forge(ls.v.name, ls.v.name, real.size - 1, real.root);
-    assert_int_equal(
-        tnd_log_state_advance(&ls, anon, "a watched checkpoint", smaller, strlen(smaller), &ev, &st),
-        TND_ECRYPTO);
+    assert_int_equal(tnd_log_state_advance(&ls, anon, "a watched checkpoint", smaller,
+                                           strlen(smaller), &ev, &st),
+                     TND_ECRYPTO);
     assert_non_null(strstr(st.message, "the log shrank"));
     assert_string_equal(ev.new_note, smaller);
     tnd_log_evidence_free(&ev);
@@ -271,9 +271,9 @@ static void test_fork_and_shrink_caught(void **state)
     tnd_checkpoint a, b;
     assert_int_equal(tnd_log_verify_note(&ls, "old", ev.old_note, strlen(ev.old_note), &a, &st), 0);
     assert_int_equal(tnd_log_verify_note(&ls, "new", ev.new_note, strlen(ev.new_note), &b, &st), 0);
-    assert_int_equal(tnd_log_check_consistency(&a, &b, (const uint8_t(*)[32])ev.proof, ev.n_proof,
-                                               NULL, 0),
-                     TND_ECRYPTO);
+    assert_int_equal(
+        tnd_log_check_consistency(&a, &b, (const uint8_t(*)[32])ev.proof, ev.n_proof, NULL, 0),
+        TND_ECRYPTO);
     assert_int_equal(ls.cp.size, real.size - 1); /* unchanged */
     tnd_log_evidence_free(&ev);
     free(smaller);

@@ -30,13 +30,13 @@
 
 /** A certificate and its key. Free with tnd_identity_free. */
 typedef struct tnd_identity {
-    X509 *cert;                               /* the first certificate of the file */
-    EVP_PKEY *key;                            /* its Ed25519 private key */
-    tnd_bytes certs[TND_IDENTITY_MAX_CERTS];  /* every certificate of the file, DER, leaf first */
+    X509 *cert;                              /* the first certificate of the file */
+    EVP_PKEY *key;                           /* its Ed25519 private key */
+    tnd_bytes certs[TND_IDENTITY_MAX_CERTS]; /* every certificate of the file, DER, leaf first */
     size_t n_certs;
-    char role[16];                            /* from urn:tender:role:ROLE, or "" */
-    char org[129];                            /* subject O, or "" */
-    char name[129];                           /* subject CN, or "" */
+    char role[16];  /* from urn:tender:role:ROLE, or "" */
+    char org[129];  /* subject O, or "" */
+    char name[129]; /* subject CN, or "" */
 } tnd_identity;
 
 /** Read cert_file (PEM: the certificate, then any intermediates) and
@@ -48,8 +48,8 @@ typedef struct tnd_identity {
  *         empty (tnd_identity_free is harmless) and err (err_len bytes, may
  *         be NULL) says what to do: "cannot read FILE", "KEY is not the
  *         Ed25519 key of CERT". */
-TND_MUST_CHECK int tnd_identity_load(tnd_identity *id, const char *cert_file,
-                                     const char *key_file, char *err, size_t err_len);
+TND_MUST_CHECK int tnd_identity_load(tnd_identity *id, const char *cert_file, const char *key_file,
+                                     char *err, size_t err_len);
 
 /** Copy id's certificates (DER, leaf first) into a bid's content, after any
  * it has, as tnd_bid_seal expects them.

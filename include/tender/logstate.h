@@ -48,7 +48,7 @@ typedef struct tnd_log_state {
  * (none when the sizes alone, or two roots for one size, are the proof). */
 typedef struct tnd_log_evidence {
     tnd_checkpoint old_cp, new_cp;
-    char *old_note, *new_note;     /* malloc'd, or NULL */
+    char *old_note, *new_note;             /* malloc'd, or NULL */
     uint8_t (*proof)[TND_MERKLE_HASH_LEN]; /* malloc'd, n_proof hashes, or NULL */
     size_t n_proof;
 } tnd_log_evidence;
@@ -62,8 +62,7 @@ TND_MUST_CHECK int tnd_log_state_init(tnd_log_state *ls, const char *vkey);
 /** Start from the key the server itself sends (Log/GetVerifierKey): trust
  * on first use. Callers should warn their user and offer to pin the key.
  * @return 0; a status code; TND_ECRYPTO when the answer is not a key. */
-TND_MUST_CHECK int tnd_log_state_fetch_key(tnd_log_state *ls, tnd_client *c,
-                                           tnd_status_info *st);
+TND_MUST_CHECK int tnd_log_state_fetch_key(tnd_log_state *ls, tnd_client *c, tnd_status_info *st);
 
 void tnd_log_state_free(tnd_log_state *ls);
 
@@ -72,9 +71,8 @@ void tnd_log_state_free(tnd_log_state *ls);
  * cp.txt"). The parsed checkpoint into *cp. Does not change ls.
  * @return 0; TND_ECRYPTO (bad signature, another key, another origin, not
  *         a checkpoint); TND_ENOMEM. */
-TND_MUST_CHECK int tnd_log_verify_note(const tnd_log_state *ls, const char *what,
-                                       const char *note, size_t len, tnd_checkpoint *cp,
-                                       tnd_status_info *st);
+TND_MUST_CHECK int tnd_log_verify_note(const tnd_log_state *ls, const char *what, const char *note,
+                                       size_t len, tnd_checkpoint *cp, tnd_status_info *st);
 
 /** Trust a checkpoint obtained some other way (a saved file, a receipt):
  * tnd_log_verify_note, then make it ls's checkpoint.

@@ -48,9 +48,8 @@ int tnd_bid_id_new(char out[TND_BID_ID_LEN + 1]);
  * state SUBMITTED and the bid it replaces (NULL: none) that the server adds.
  * b is restored before returning.
  * @return 0; TND_EINVAL; TND_ENOMEM or another encoder error. */
-TND_MUST_CHECK int tnd_bid_stored_hash(tender_bids_v1_SealedBid *b,
-                                       const tender_bids_v1_Receipt *r, const char *replaces,
-                                       uint8_t out[32]);
+TND_MUST_CHECK int tnd_bid_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
+                                       const char *replaces, uint8_t out[32]);
 
 /** Bids/Submit: the envelope b (its ciphertext sent apart), the owner nonce
  * and the bid replaced (NULL: none) first, then the ciphertext in chunks of
