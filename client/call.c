@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client_internal.h"
+#include "tender/encoding.h"
 
 static void attach(tnd_client_call *call);
 static void on_backoff(uv_timer_t *t);
@@ -560,8 +561,7 @@ static int copy_metadata(tnd_client_call *call, const tnd_call_opts *o)
                 uint64_t r = tnd__client_random(call->client);
                 memcpy(rnd, &r, sizeof rnd);
             }
-            for (int i = 0; i < 8; i++)
-                snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+            tnd_hex_encode(rnd, 8, id);
         }
         call->md[call->n_md].key = key;
         call->md[call->n_md].value = (uint8_t *)id;

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
+#include "tender/logstate.h"
 #include "record_verify.h"
 #include "tender/blind.h"
 
@@ -99,7 +100,7 @@ const uint8_t *tnd__vbid_key(const tnd_tender_record *r, long *conflict)
 
 static const char *b64(const uint8_t h[32], char out[45])
 {
-    tnd__b64_encode(h, 32, out);
+    tnd_base64_encode(h, 32, out);
     return out;
 }
 
@@ -135,18 +136,10 @@ static void check_consistency(tnd__vrun *run)
                      "no saved checkpoint to compare with");
         return;
     }
-    int ok;
-    if (old->size > cur->size)
-        ok = 0;
-    else if (old->size == cur->size)
-        ok = memcmp(old->root, cur->root, 32) == 0;
-    else if (old->size == 0)
-        ok = 1; /* every tree extends the empty one */
-    else
-        ok = r->saved_size == old->size &&
-             tnd_merkle_verify_consistency(old->size, cur->size, old->root, cur->root,
-                                           (const uint8_t(*)[32])r->consistency,
-                                           r->n_consistency) == 0;
+    /* The proof fetched must be for the saved checkpoint's size. */
+    int ok = (r->saved_size == old->size || old->size >= cur->size || old->size == 0) &&
+             tnd_log_check_consistency(old, cur, (const uint8_t(*)[32])r->consistency,
+                                       r->n_consistency, NULL, 0) == 0;
     if (!ok)
         tnd__vreport(run, "consistency", TND_CHECK_FAILED,
                      "the log of size %llu does not extend the saved checkpoint of size %llu: "

@@ -8,7 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "tender/audit.h"
 
 /* U+2014 EM DASH and a space: the start of every signature line. */
@@ -159,7 +159,7 @@ int tnd_note_verifier_parse(const char *vkey, tnd_note_verifier *out)
     size_t key_len;
     if (!parse_hex32(plus + 1, &id))
         return TND_EMALFORMED;
-    if (tnd__b64_decode(plus + 10, 44, key, sizeof key, &key_len) != 0 || key_len != 33 ||
+    if (tnd_base64_decode(plus + 10, 44, key, sizeof key, &key_len) != 0 || key_len != 33 ||
         key[0] != TND_NOTE_ALG_ED25519)
         return TND_EMALFORMED;
     int rc = key_id(vkey, name_len, key + 1, &want);
@@ -178,7 +178,7 @@ int tnd_note_verifier_format(const char *name, const uint8_t pub[32], char *out,
 {
     uint32_t id;
     uint8_t key[33];
-    char b64[TND_B64_LEN(33) + 1];
+    char b64[TND_BASE64_LEN(33) + 1];
     if (out == NULL)
         return TND_EINVAL;
     int rc = tnd_note_key_id(name, pub, &id);
@@ -186,7 +186,7 @@ int tnd_note_verifier_format(const char *name, const uint8_t pub[32], char *out,
         return rc;
     key[0] = TND_NOTE_ALG_ED25519;
     memcpy(key + 1, pub, 32);
-    tnd__b64_encode(key, sizeof key, b64);
+    tnd_base64_encode(key, sizeof key, b64);
     int n = snprintf(out, cap, "%s+%08x+%s", name, (unsigned)id, b64);
     if (n < 0 || (size_t)n >= cap)
         return TND_ERANGE;
@@ -232,7 +232,7 @@ int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv, ch
     EVP_MD_CTX_free(md);
 
     /* text "\n" prefix name " " base64 "\n" */
-    size_t total = text_len + 1 + SIG_PREFIX_LEN + name_len + 1 + TND_B64_LEN(sizeof blob) + 1;
+    size_t total = text_len + 1 + SIG_PREFIX_LEN + name_len + 1 + TND_BASE64_LEN(sizeof blob) + 1;
     char *note = malloc(total + 1);
     if (note == NULL)
         return TND_ENOMEM;
@@ -242,7 +242,7 @@ int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv, ch
     memcpy(p, sig_prefix, SIG_PREFIX_LEN), p += SIG_PREFIX_LEN;
     memcpy(p, name, name_len), p += name_len;
     *p++ = ' ';
-    tnd__b64_encode(blob, sizeof blob, p), p += TND_B64_LEN(sizeof blob);
+    tnd_base64_encode(blob, sizeof blob, p), p += TND_BASE64_LEN(sizeof blob);
     *p++ = '\n';
     *p = '\0';
     *out_note = note;
@@ -306,7 +306,7 @@ static int check_signatures(const char *sigs, size_t n, const char *text, size_t
         size_t b64_len = rest - name_len - 1;
         size_t blob_len;
         if (!name_ok(name, name_len) || b64_len == 0 ||
-            tnd__b64_decode(b64, b64_len, scratch, b64_len, &blob_len) != 0 || blob_len < 5)
+            tnd_base64_decode(b64, b64_len, scratch, b64_len, &blob_len) != 0 || blob_len < 5)
             return TND_EMALFORMED;
         uint32_t id = (uint32_t)scratch[0] << 24 | (uint32_t)scratch[1] << 16 |
                       (uint32_t)scratch[2] << 8 | scratch[3];
@@ -362,13 +362,13 @@ int tnd_note_open(const char *note, size_t len, const tnd_note_verifier *v, char
 
 int tnd_checkpoint_format(const tnd_checkpoint *c, char *text, size_t cap)
 {
-    char root[TND_B64_LEN(32) + 1];
+    char root[TND_BASE64_LEN(32) + 1];
     if (c == NULL || text == NULL)
         return TND_EINVAL;
     size_t olen = strnlen(c->origin, sizeof c->origin);
     if (olen == 0 || olen == sizeof c->origin || !text_ok(c->origin, olen, 0))
         return TND_EINVAL;
-    tnd__b64_encode(c->root, 32, root);
+    tnd_base64_encode(c->root, 32, root);
     int n = snprintf(text, cap, "%s\n%llu\n%s\n", c->origin, (unsigned long long)c->size, root);
     if (n < 0 || (size_t)n >= cap)
         return TND_ERANGE;
@@ -423,8 +423,8 @@ int tnd_checkpoint_parse(const char *text, tnd_checkpoint *out)
 
     uint8_t root[32];
     size_t root_len;
-    if (line_len[2] != TND_B64_LEN(32) ||
-        tnd__b64_decode(line[2], line_len[2], root, sizeof root, &root_len) != 0 || root_len != 32)
+    if (line_len[2] != TND_BASE64_LEN(32) ||
+        tnd_base64_decode(line[2], line_len[2], root, sizeof root, &root_len) != 0 || root_len != 32)
         return TND_EMALFORMED;
 
     memcpy(out->origin, line[0], line_len[0]);

@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "rawconn.h"
 #include "tender/audit.h"
 #include "tender/pki.h"
@@ -338,7 +338,7 @@ static void reported_root(const char *out, uint8_t root[32])
     const char *p = strstr(out, " root ");
     assert_non_null(p);
     size_t n;
-    assert_int_equal(tnd__b64_decode(p + 6, 44, root, 32, &n), 0);
+    assert_int_equal(tnd_base64_decode(p + 6, 44, root, 32, &n), 0);
     assert_int_equal(n, 32);
 }
 

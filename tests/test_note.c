@@ -15,7 +15,7 @@
 
 #include <openssl/evp.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "tender/audit.h"
 
 /* ---- vectors ------------------------------------------------------------ */
@@ -112,10 +112,10 @@ static void test_b64(void **state)
     size_t n;
     for (size_t i = 0; i < sizeof rfc4648 / sizeof *rfc4648; i++) {
         size_t len = strlen(rfc4648[i][0]);
-        tnd__b64_encode((const uint8_t *)rfc4648[i][0], len, enc);
+        tnd_base64_encode((const uint8_t *)rfc4648[i][0], len, enc);
         assert_string_equal(enc, rfc4648[i][1]);
-        assert_int_equal(strlen(enc), TND_B64_LEN(len));
-        assert_int_equal(tnd__b64_decode(enc, strlen(enc), dec, sizeof dec, &n), 0);
+        assert_int_equal(strlen(enc), TND_BASE64_LEN(len));
+        assert_int_equal(tnd_base64_decode(enc, strlen(enc), dec, sizeof dec, &n), 0);
         assert_int_equal(n, len);
         assert_memory_equal(dec, rfc4648[i][0], len);
     }
@@ -124,9 +124,9 @@ static void test_b64(void **state)
     for (size_t i = 0; i < sizeof all; i++)
         all[i] = (uint8_t)(i * 37 + 250);
     for (size_t len = 0; len <= sizeof all; len++) {
-        char e[TND_B64_LEN(sizeof all) + 1];
-        tnd__b64_encode(all, len, e);
-        assert_int_equal(tnd__b64_decode(e, strlen(e), dec, sizeof dec, &n), 0);
+        char e[TND_BASE64_LEN(sizeof all) + 1];
+        tnd_base64_encode(all, len, e);
+        assert_int_equal(tnd_base64_decode(e, strlen(e), dec, sizeof dec, &n), 0);
         assert_int_equal(n, len);
         assert_memory_equal(dec, all, len);
     }
@@ -135,10 +135,10 @@ static void test_b64(void **state)
                                       "Zm9v YmFy", "Z===", "====",   "=Zg=",     "Zg=a",
                                       "Zm-v",      "Zm_v", "Zm9v\0", "Zg==Zg==", "Zm8=Zm9v"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_equal(tnd__b64_decode(bad[i], strlen(bad[i]) + (i == 12), dec, sizeof dec, &n),
+        assert_int_equal(tnd_base64_decode(bad[i], strlen(bad[i]) + (i == 12), dec, sizeof dec, &n),
                          TND_EMALFORMED);
-    assert_int_equal(tnd__b64_decode("Zm9vYmFy", 8, dec, 5, &n), TND_ERANGE);
-    assert_int_equal(tnd__b64_decode("Zm9vYmFy", 8, dec, 6, &n), 0);
+    assert_int_equal(tnd_base64_decode("Zm9vYmFy", 8, dec, 5, &n), TND_ERANGE);
+    assert_int_equal(tnd_base64_decode("Zm9vYmFy", 8, dec, 6, &n), 0);
 }
 
 /* ---- Ed25519 (RFC 8032 section 7.1, tests 1-3) -------------------------- */
@@ -322,7 +322,7 @@ static void test_checkpoint_vector(void **state)
     /* The signature in the vector is the one in the note. */
     uint8_t blob[68];
     size_t n;
-    assert_int_equal(tnd__b64_decode(CP_SIGB64, strlen(CP_SIGB64), blob, sizeof blob, &n), 0);
+    assert_int_equal(tnd_base64_decode(CP_SIGB64, strlen(CP_SIGB64), blob, sizeof blob, &n), 0);
     assert_int_equal(n, 68);
     assert_memory_equal(blob, "\x07\x46\xff\xab", 4);
     assert_memory_equal(blob + 4, sig, 64);

@@ -7,13 +7,14 @@
 
 #include "ctl.h"
 #include "tender/audit.h"
+#include "tender/logstate.h"
 #include "tender_schema.h"
 
-/** A connection to the log and the key its checkpoints must be signed with. */
+/** A connection to the log and what is trusted about it: its key (and, for
+ * consistency and watch, the last verified checkpoint). */
 typedef struct audit_ctx {
     tnd_client *c;
-    tnd_note_verifier v;
-    char vkey[TND_NOTE_VKEY_MAX]; /* its text, for messages */
+    tnd_log_state ls;
 } audit_ctx;
 
 /** A checkpoint whose signature and origin were verified, with its note. */
@@ -30,6 +31,11 @@ void audit_close(audit_ctx *a);
 
 /** Print "tenderctl: verification failed: ..." and return CTL_EXIT_VERIFY. */
 int audit_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** The exit code of a libtender log or receipt result (tender/logstate.h):
+ * 0; a call's status (10 + N); 4 with st's message when it does not verify;
+ * 1 otherwise. Prints the message. */
+int audit_result(int rc, const tnd_status_info *st);
 
 /** GetCheckpoint, then verify its signature and origin. 0 or an exit code. */
 int audit_latest(audit_ctx *a, audit_cp *out);

@@ -84,6 +84,18 @@ int audit_fail(const char *fmt, ...)
     return CTL_EXIT_VERIFY;
 }
 
+int audit_result(int rc, const tnd_status_info *st)
+{
+    if (rc == 0)
+        return 0;
+    if (rc > 0)
+        return ctl_status_fail(st);
+    if (rc == TND_ECRYPTO)
+        return audit_fail("%s", st->message);
+    ctl_err("%s", rc == TND_ENOMEM ? "out of memory" : st->message);
+    return CTL_EXIT_FAIL;
+}
+
 const char *audit_b64(const uint8_t h[32], char out[45])
 {
     ctl_base64_encode(h, 32, out);
@@ -115,34 +127,22 @@ void audit_cp_free(audit_cp *cp)
 int audit_open(const ctl_global *g, audit_ctx *a)
 {
     memset(a, 0, sizeof *a);
-    if (g->log_key) {
-        if (tnd_note_verifier_parse(g->log_key, &a->v) != 0) {
-            ctl_err("--log-key: \"%.80s\" is not a verifier key (NAME+KEYID+BASE64, as "
-                    "`tenderd --print-log-key` prints it)",
-                    g->log_key);
-            return CTL_EXIT_USAGE;
-        }
-        snprintf(a->vkey, sizeof a->vkey, "%s", g->log_key);
+    if (g->log_key && tnd_log_state_init(&a->ls, g->log_key) != 0) {
+        ctl_err("--log-key: \"%.80s\" is not a verifier key (NAME+KEYID+BASE64, as "
+                "`tenderd --print-log-key` prints it)",
+                g->log_key);
+        return CTL_EXIT_USAGE;
     }
     int rc = ctl_connect(g, &a->c);
     if (rc != 0 || g->log_key)
         return rc;
-    tender_common_v1_Empty req = {0};
-    tender_log_v1_VerifierKey vk;
     tnd_status_info st;
-    if (tnd_client_unary(a->c, tender_log_v1_Log_GetVerifierKey_method, &req, &vk, NULL, &st) !=
-        0) {
-        rc = ctl_status_fail(&st);
-    } else if (!vk.verifier_key || tnd_note_verifier_parse(vk.verifier_key, &a->v) != 0) {
-        rc = audit_fail("the server's verifier key is not a verifier key");
-    } else {
-        snprintf(a->vkey, sizeof a->vkey, "%s", vk.verifier_key);
+    rc = audit_result(tnd_log_state_fetch_key(&a->ls, a->c, &st), &st);
+    if (rc == 0)
         ctl_err("warning: trusting the log key %s as the server sent it (trust on first use); "
                 "pin it with --log-key (or TENDER_LOG_KEY)",
-                a->vkey);
-    }
-    tender_log_v1_VerifierKey_free(&vk);
-    if (rc != 0)
+                a->ls.vkey);
+    else
         audit_close(a);
     return rc;
 }
@@ -151,59 +151,22 @@ void audit_close(audit_ctx *a)
 {
     tnd_client_free(a->c);
     a->c = NULL;
+    tnd_log_state_free(&a->ls);
 }
 
 /* ---- checkpoints ---- */
 
-/* Verify a checkpoint note (what names it in messages) and its origin. */
 int audit_verify_note(const audit_ctx *a, const char *what, const char *note, size_t len,
-                       tnd_checkpoint *cp)
+                      tnd_checkpoint *cp)
 {
-    int rc = tnd_checkpoint_verify(note, len, &a->v, cp);
-    switch (rc) {
-    case 0:
-        break;
-    case TND_ECRYPTO:
-        return audit_fail("%s: the signature is bad (it does not verify with the log key %s)", what,
-                          a->vkey);
-    case TND_ENOTFOUND:
-        return audit_fail("%s is not signed by the log key %s (a wrong --log-key, or another "
-                          "log?)",
-                          what, a->vkey);
-    case TND_ENOMEM:
-        ctl_err("out of memory");
-        return CTL_EXIT_FAIL;
-    default:
-        return audit_fail("%s is not a well-formed signed checkpoint", what);
-    }
-    if (strcmp(cp->origin, a->v.name) != 0)
-        return audit_fail("%s is a checkpoint of the log \"%s\", not of \"%s\" (the key's name)",
-                          what, cp->origin, a->v.name);
-    return 0;
+    tnd_status_info st;
+    return audit_result(tnd_log_verify_note(&a->ls, what, note, len, cp, &st), &st);
 }
 
 int audit_latest(audit_ctx *a, audit_cp *out)
 {
-    tender_common_v1_Empty req = {0};
-    tender_log_v1_Checkpoint r;
     tnd_status_info st;
-    out->note = NULL;
-    if (tnd_client_unary(a->c, tender_log_v1_Log_GetCheckpoint_method, &req, &r, NULL, &st) != 0)
-        return ctl_status_fail(&st);
-    const char *note = r.note ? r.note : "";
-    int rc = audit_verify_note(a, "the latest checkpoint", note, strlen(note), &out->cp);
-    /* The convenience fields must say what the signed note says. */
-    if (rc == 0 && (r.size != out->cp.size ||
-                    (r.root.len && (r.root.len != 32 || memcmp(r.root.data, out->cp.root, 32)))))
-        rc = audit_fail("the server's checkpoint fields (size %llu) disagree with its signed "
-                        "note (size %llu)",
-                        (unsigned long long)r.size, (unsigned long long)out->cp.size);
-    if (rc == 0) {
-        out->note = r.note;
-        r.note = NULL;
-    }
-    tender_log_v1_Checkpoint_free(&r);
-    return rc;
+    return audit_result(tnd_log_fetch_checkpoint(&a->ls, a->c, &out->note, &out->cp, &st), &st);
 }
 
 int audit_saved(const audit_ctx *a, const char *file, audit_cp *out)
@@ -279,49 +242,10 @@ fail:
     return CTL_EXIT_FAIL;
 }
 
-/* Is the tree of old a prefix of the tree of cur? Equal sizes need equal
- * roots; otherwise a consistency proof for exactly these sizes must hold. */
 int audit_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoint *cur)
 {
-    char r1[45], r2[45];
-    if (cur->size < old->size)
-        return audit_fail("the log shrank: a checkpoint of size %llu was signed before this "
-                          "one of size %llu",
-                          (unsigned long long)old->size, (unsigned long long)cur->size);
-    if (cur->size == old->size) {
-        if (memcmp(old->root, cur->root, 32) != 0)
-            return audit_fail("the log forked: two signed checkpoints of size %llu have "
-                              "different roots (%s and %s)",
-                              (unsigned long long)cur->size, audit_b64(old->root, r1),
-                              audit_b64(cur->root, r2));
-        return 0;
-    }
-    if (old->size == 0) /* every tree extends the empty one */
-        return 0;
-    tender_log_v1_ConsistencyProofRequest req = {.first = old->size, .second = cur->size};
-    tender_log_v1_ConsistencyProof p;
     tnd_status_info st;
-    if (tnd_client_unary(a->c, tender_log_v1_Log_GetConsistencyProof_method, &req, &p, NULL, &st) !=
-        0)
-        return ctl_status_fail(&st);
-    uint8_t proof[TND_MERKLE_MAX_PROOF][32];
-    int rc = 0;
-    if (p.first != old->size || p.second != cur->size || p.n_hashes > TND_MERKLE_MAX_PROOF)
-        rc = audit_fail("the server answered with a proof for other sizes (%llu -> %llu)",
-                        (unsigned long long)p.first, (unsigned long long)p.second);
-    for (size_t i = 0; rc == 0 && i < p.n_hashes; i++) {
-        if (p.hashes[i].len != 32)
-            rc = audit_fail("hash %zu of the consistency proof is not 32 bytes", i);
-        else
-            memcpy(proof[i], p.hashes[i].data, 32);
-    }
-    if (rc == 0 && tnd_merkle_verify_consistency(old->size, cur->size, old->root, cur->root,
-                                                 (const uint8_t(*)[32])proof, p.n_hashes) != 0)
-        rc = audit_fail("the consistency proof from size %llu to %llu does not verify: the "
-                        "log was not only appended to",
-                        (unsigned long long)old->size, (unsigned long long)cur->size);
-    tender_log_v1_ConsistencyProof_free(&p);
-    return rc;
+    return audit_result(tnd_log_prove_consistent(a->c, old, cur, NULL, &st), &st);
 }
 
 /* ---- the commands ---- */
@@ -350,14 +274,14 @@ static int audit_checkpoint(ctl_global *g, int argc, char **argv)
         if (g->json) {
             json_t *o =
                 json_pack("{s:o,s:I,s:s,s:o,s:s,s:o}", "origin", ctl_json_str(cp.cp.origin), "size",
-                          (json_int_t)cp.cp.size, "root", root, "log_key", ctl_json_str(a.vkey),
+                          (json_int_t)cp.cp.size, "root", root, "log_key", ctl_json_str(a.ls.vkey),
                           "signature", "OK", "note", ctl_json_str(cp.note));
             if (o && save)
                 json_object_set_new(o, "saved", ctl_json_str(save));
             ctl_json_print(o);
         } else {
             printf("origin:   %s\nsize:     %llu\nroot:     %s\nlog key:  %s\nsignature OK\n",
-                   cp.cp.origin, (unsigned long long)cp.cp.size, root, a.vkey);
+                   cp.cp.origin, (unsigned long long)cp.cp.size, root, a.ls.vkey);
             if (save)
                 printf("saved to %s\n", save);
         }
@@ -385,30 +309,34 @@ static int audit_consistency(ctl_global *g, int argc, char **argv)
     audit_ctx a;
     if ((rc = audit_open(g, &a)) != 0)
         return rc;
-    audit_cp old = {0}, cur = {0};
-    if ((rc = audit_saved(&a, from, &old)) == 0 && (rc = audit_latest(&a, &cur)) == 0 &&
-        (rc = audit_consistent(&a, &old.cp, &cur.cp)) == 0 && update)
-        rc = save_note(from, cur.note);
+    audit_cp old = {0};
+    const tnd_checkpoint *cur = &a.ls.cp;
+    tnd_status_info st;
+    if ((rc = audit_saved(&a, from, &old)) == 0 &&
+        (rc = audit_result(tnd_log_state_set(&a.ls, "the saved checkpoint", old.note,
+                                             strlen(old.note), &st),
+                           &st)) == 0 &&
+        (rc = audit_result(tnd_log_state_update(&a.ls, a.c, NULL, &st), &st)) == 0 && update)
+        rc = save_note(from, a.ls.note);
     if (rc == 0) {
         char r1[45], r2[45];
         if (g->json) {
             json_t *o =
                 json_pack("{s:I,s:I,s:s,s:s,s:b}", "first", (json_int_t)old.cp.size, "second",
-                          (json_int_t)cur.cp.size, "first_root", audit_b64(old.cp.root, r1),
-                          "second_root", audit_b64(cur.cp.root, r2), "consistent", 1);
+                          (json_int_t)cur->size, "first_root", audit_b64(old.cp.root, r1),
+                          "second_root", audit_b64(cur->root, r2), "consistent", 1);
             if (o && update)
                 json_object_set_new(o, "updated", ctl_json_str(from));
             ctl_json_print(o);
         } else {
             printf("checkpoint of size %llu is a prefix of size %llu: OK\n",
-                   (unsigned long long)old.cp.size, (unsigned long long)cur.cp.size);
+                   (unsigned long long)old.cp.size, (unsigned long long)cur->size);
             if (update)
-                printf("saved the checkpoint of size %llu to %s\n", (unsigned long long)cur.cp.size,
+                printf("saved the checkpoint of size %llu to %s\n", (unsigned long long)cur->size,
                        from);
         }
     }
     audit_cp_free(&old);
-    audit_cp_free(&cur);
     audit_close(&a);
     return rc;
 }
@@ -446,22 +374,22 @@ static int audit_watch(ctl_global *g, int argc, char **argv)
     audit_ctx a;
     if ((rc = audit_open(g, &a)) != 0)
         return rc;
-    tnd_checkpoint prev = {0};
-    bool have_prev = false;
+    tnd_status_info st;
     if (from) {
         audit_cp saved;
-        if ((rc = audit_saved(&a, from, &saved)) != 0) {
+        if ((rc = audit_saved(&a, from, &saved)) == 0)
+            rc = audit_result(tnd_log_state_set(&a.ls, "the saved checkpoint", saved.note,
+                                                strlen(saved.note), &st),
+                              &st);
+        audit_cp_free(&saved);
+        if (rc != 0) {
             audit_close(&a);
             return rc;
         }
-        prev = saved.cp;
-        have_prev = true;
-        audit_cp_free(&saved);
     }
     tnd_call_opts o = {.timeout_ms = g->timeout_given ? g->timeout_ms : TND_NO_DEADLINE};
     tender_common_v1_Empty req = {0};
     tnd_client_stream *s;
-    tnd_status_info st;
     if (tnd_client_stream_open(a.c, tender_log_v1_Log_WatchCheckpoints_method, &req, &o, &s, &st) !=
         0) {
         audit_close(&a);
@@ -469,16 +397,15 @@ static int audit_watch(ctl_global *g, int argc, char **argv)
     }
     tender_log_v1_Checkpoint r;
     while (rc == 0 && tnd_client_stream_next(s, &r, &st) == 1) {
-        tnd_checkpoint cp;
+        tnd_checkpoint prev = a.ls.cp;
+        bool have_prev = a.ls.has_checkpoint;
         const char *note = r.note ? r.note : "";
-        rc = audit_verify_note(&a, "a watched checkpoint", note, strlen(note), &cp);
-        if (rc == 0 && have_prev)
-            rc = audit_consistent(&a, &prev, &cp);
-        if (rc == 0) {
-            watch_line(g, &cp, have_prev ? &prev : NULL);
-            prev = cp;
-            have_prev = true;
-        }
+        tnd_status_info vst;
+        rc = audit_result(tnd_log_state_advance(&a.ls, a.c, "a watched checkpoint", note,
+                                                strlen(note), NULL, &vst),
+                          &vst);
+        if (rc == 0)
+            watch_line(g, &a.ls.cp, have_prev ? &prev : NULL);
         tender_log_v1_Checkpoint_free(&r);
     }
     tnd_client_stream_close(s);

@@ -136,7 +136,7 @@ int audit_verify(ctl_global *g, int argc, char **argv)
         rc = CTL_EXIT_FAIL;
         goto out;
     }
-    int failed = tnd_tender_record_verify(&r, &a.v, file ? &saved.cp : NULL, on_check, &o);
+    int failed = tnd_tender_record_verify(&r, &a.ls.v, file ? &saved.cp : NULL, on_check, &o);
     if (g->json) {
         rc = print_json(pos[0], o.checks, failed);
     } else if (failed) {

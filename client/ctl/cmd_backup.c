@@ -2,7 +2,7 @@
  * on the server into its --backup-dir (docs/OPERATIONS.md). */
 #include <string.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "ctl.h"
 #include "tender_schema.h"
 
@@ -46,9 +46,9 @@ int cmd_backup(ctl_global *g, int argc, char **argv)
     if (g->json) {
         ctl_json_print(ctl_json_msg(&tender_admin_v1_BackupResult_desc, &resp));
     } else {
-        char root[TND_B64_LEN(32) + 1] = "";
+        char root[TND_BASE64_LEN(32) + 1] = "";
         if (resp.root.len == 32)
-            tnd__b64_encode(resp.root.data, 32, root);
+            tnd_base64_encode(resp.root.data, 32, root);
         printf("backup on the server: %s (%llu bytes)\nlog verified: tree size %llu, root %s\n",
                resp.file ? resp.file : "", (unsigned long long)resp.bytes,
                (unsigned long long)resp.tree_size, root);

@@ -9,20 +9,17 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
-#include <openssl/x509.h>
 
 #include "bid_cmd.h"
 #include "tender/bid.h"
+#include "tender/identity.h"
+#include "tender/receipt.h"
 #include "tender_cmd.h"
 
 #define MAX_DOCS 100
 #define MAX_DOC_BYTES (16u * 1024u * 1024u)
-#define CHUNK (1024u * 1024u)
 
 static const char bid_usage[] =
     "usage: tenderctl bid COMMAND [ARGS]\n"
@@ -122,52 +119,11 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Seal the certificate file's certificates (the supplier's, then any
- * intermediates) into c, DER: the opening checks who bid with them. */
-static int seal_certificates(const char *cmd, const char *file, tender_bids_v1_BidContent *c)
-{
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        ctl_err("%s: cannot read %s", cmd, file);
-        return CTL_EXIT_FAIL;
-    }
-    int rc = 0;
-    for (X509 *x; rc == 0 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL;) {
-        unsigned char *der = NULL;
-        int n = i2d_X509(x, &der);
-        X509_free(x);
-        tnd_bytes *nb = n > 0 && c->n_certificates < 8
-                            ? realloc(c->certificates, (c->n_certificates + 1) * sizeof *nb)
-                            : NULL;
-        if (!nb) {
-            OPENSSL_free(der);
-            ctl_err("%s: %s: more than 8 certificates, or one that cannot be encoded", cmd,
-                    file);
-            rc = CTL_EXIT_FAIL;
-            break;
-        }
-        c->certificates = nb;
-        uint8_t *copy = malloc((size_t)n);
-        if (!copy) {
-            OPENSSL_free(der);
-            rc = oom();
-            break;
-        }
-        memcpy(copy, der, (size_t)n);
-        OPENSSL_free(der);
-        c->certificates[c->n_certificates++] = (tnd_bytes){copy, (size_t)n};
-    }
-    fclose(f);
-    ERR_clear_error();
-    return rc;
-}
-
-/* Read the supplier's certificate and key: the subject into c, the key into
- * *key (Ed25519, matching the certificate). */
+/* Read the supplier's certificate and key (tnd_identity_load): the subject
+ * and the certificate file's certificates into c, the key into *key. */
 static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v1_BidContent *c,
                              EVP_PKEY **key)
 {
-    char org[129] = "", cn[129] = "";
     *key = NULL;
     if (!g->cert || !g->key) {
         ctl_err("%s: a supplier certificate is needed: --cert FILE --key FILE (or TENDER_CERT "
@@ -175,35 +131,21 @@ static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v
                 cmd);
         return CTL_EXIT_USAGE;
     }
-    FILE *f = fopen(g->cert, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    f = fopen(g->key, "r");
-    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    int rc = 0;
-    if (!x || !k) {
-        ctl_err("%s: cannot read %s", cmd, !x ? g->cert : g->key);
-        rc = CTL_EXIT_FAIL;
-    } else if (EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519 || X509_check_private_key(x, k) != 1) {
-        ctl_err("%s: %s is not the Ed25519 key of %s", cmd, g->key, g->cert);
-        rc = CTL_EXIT_FAIL;
-    } else {
-        X509_NAME *nm = X509_get_subject_name(x);
-        X509_NAME_get_text_by_NID(nm, NID_organizationName, org, sizeof org);
-        X509_NAME_get_text_by_NID(nm, NID_commonName, cn, sizeof cn);
-        if (!(c->supplier_org = strdup(org)) || !(c->supplier_name = strdup(cn)))
-            rc = oom();
-        else
-            rc = seal_certificates(cmd, g->cert, c);
+    tnd_identity id;
+    char err[600];
+    int rc = tnd_identity_load(&id, g->cert, g->key, err, sizeof err);
+    if (rc != 0) {
+        ctl_err("%s: %s", cmd, err);
+        return CTL_EXIT_FAIL;
     }
-    X509_free(x);
-    if (rc == 0)
-        *key = k;
-    else
-        EVP_PKEY_free(k);
+    if (!(c->supplier_org = strdup(id.org)) || !(c->supplier_name = strdup(id.name)) ||
+        tnd_identity_put_certificates(&id, c) != 0) {
+        rc = oom();
+    } else {
+        *key = id.key;
+        id.key = NULL;
+    }
+    tnd_identity_free(&id);
     return rc;
 }
 
@@ -307,68 +249,6 @@ static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint
     return rc;
 }
 
-/* Bids/Submit: the envelope and the nonce first, then the ciphertext in chunks. */
-/* Send the bid. On failure *unknown says whether the bid may still have
- * arrived: the call ended without the server's word on it (connection lost
- * after sending, deadline), or with DEADLINE_EXCEEDED, which the server
- * also answers while the write it has queued may yet commit. */
-static int send_bid(tnd_client *c, ctl_idem *k, tender_bids_v1_SealedBid *b,
-                    const uint8_t nonce[32], const char *replaces, tender_bids_v1_Receipt *r,
-                    tnd_status_info *st, bool *unknown)
-{
-    tender_bids_v1_Receipt_init(r);
-    *unknown = false;
-    tnd_client_stream *s;
-    if (tender_bids_v1_Bids_Submit_open(c, ctl_idem_next(k), &s, st) != 0)
-        return st->code; /* nothing was sent */
-    tnd_bytes ct = b->ciphertext;
-    b->ciphertext = (tnd_bytes){0};
-    tender_bids_v1_SubmitBidRequest req = {
-        .bid = b, .owner_nonce = {(uint8_t *)nonce, 32}, .replaces = (char *)replaces};
-    int code = tender_bids_v1_Bids_Submit_send(s, &req, st);
-    b->ciphertext = ct;
-    for (size_t off = 0; code == 0 && off < ct.len; off += CHUNK) {
-        size_t n = ct.len - off < CHUNK ? ct.len - off : CHUNK;
-        tender_bids_v1_SubmitBidRequest chunk = {.chunk = {ct.data + off, n}};
-        code = tender_bids_v1_Bids_Submit_send(s, &chunk, st);
-    }
-    if (code == 0)
-        code = tender_bids_v1_Bids_Submit_finish(s, r, st);
-    *unknown = code != 0 &&
-               (!tnd_client_stream_answered(s) || code == TND_STATUS_DEADLINE_EXCEEDED);
-    tnd_client_stream_close(s);
-    return code;
-}
-
-/* SHA-256 of the envelope as the server stores it: as sent, with the time of
- * receipt, the state and the bid it replaces that the server adds. */
-static int stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
-                       const char *replaces, uint8_t out[32])
-{
-    uint8_t *enc;
-    size_t len;
-    b->received = r->received;
-    b->state = tender_bids_v1_BidState_SUBMITTED;
-    b->replaces = (char *)replaces;
-    int rc = tnd_msg_encode(&tender_bids_v1_SealedBid_desc, b, &enc, &len, NULL);
-    b->received = NULL;
-    b->replaces = NULL;
-    if (rc != 0)
-        return rc;
-    SHA256(enc, len, out);
-    free(enc);
-    return 0;
-}
-
-static void new_bid_id(char out[35])
-{
-    uint8_t r[16];
-    if (RAND_bytes(r, sizeof r) != 1) /* then RAND_priv_bytes in the seal fails too */
-        memset(r, 0, sizeof r);
-    memcpy(out, "B-", 2);
-    ctl_hex(r, sizeof r, out + 2);
-}
-
 static void print_sent(const ctl_global *g, const bid_file *f, const char *path,
                        const tnd_checkpoint *cp, bool verified)
 {
@@ -435,7 +315,7 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
     if ((rc = tender_terms(cmd, a.c, pos[0], opk, dpk, &content)) != 0)
         goto out_audit;
     snprintf(f.tender_id, sizeof f.tender_id, "%s", pos[0]);
-    new_bid_id(f.bid_id);
+    (void)tnd_bid_id_new(f.bid_id); /* without randomness the seal below fails */
     if (replace)
         snprintf(f.replaces, sizeof f.replaces, "%s", old.bid_id);
     /* The nonce first: the documents are bound to the bid's owner tag. */
@@ -459,8 +339,8 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
     ctl_idem k = {0};
     tnd_status_info st;
     bool unknown;
-    if (send_bid(a.c, &k, &b, f.nonce, replace ? old.bid_id : NULL, &f.receipt, &st, &unknown) !=
-        0) {
+    if (tnd_bid_submit(a.c, ctl_idem_next(&k), &b, f.nonce, replace ? old.bid_id : NULL,
+                       &f.receipt, &unknown, &st) != 0) {
         rc = ctl_status_fail(&st);
         if (unknown)
             ctl_err("%s: the bid may have arrived: it is kept in %s; `tenderctl bid status %s "
@@ -473,7 +353,7 @@ static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
     f.has_receipt = true;
     if ((rc = bid_file_save(dir, &f, path, sizeof path)) != 0)
         goto out_audit;
-    if (stored_hash(&b, &f.receipt, replace ? old.bid_id : NULL, h) != 0)
+    if (tnd_bid_stored_hash(&b, &f.receipt, replace ? old.bid_id : NULL, h) != 0)
         rc = oom();
     else
         rc = bid_receipt_verify(&a, &f.receipt, tender_events_v1_EventKind_BID_RECEIVED,

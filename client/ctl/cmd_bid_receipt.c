@@ -10,7 +10,6 @@
  *   receipt <base64>               (optional) the Receipt of BID_RECEIVED, encoded
  *   withdrawal <base64>            (optional) the Receipt of BID_WITHDRAWN
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "bid_cmd.h"
-#include "tender/blind.h"
+#include "tender/receipt.h"
 
 #define BID_FILE_MAX (1u << 20)
 
@@ -42,12 +41,7 @@ static const char receipt_usage[] =
 
 bool bid_id_ok(const char *id)
 {
-    if (!id || strlen(id) != 34 || strncmp(id, "B-", 2) != 0)
-        return false;
-    for (const char *p = id + 2; *p; p++)
-        if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
-            return false;
-    return true;
+    return tnd_bid_id_valid(id);
 }
 
 bool bid_tender_id_ok(const char *id)
@@ -255,53 +249,9 @@ int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int 
                        const char *tender, const char *bid, const uint8_t *envelope_hash,
                        tnd_checkpoint *cp)
 {
-    const char *what =
-        kind == tender_events_v1_EventKind_BID_WITHDRAWN ? "the withdrawal receipt" : "the receipt";
-    if (!r->checkpoint || !r->leaf.len || r->envelope_hash.len != 32 ||
-        r->n_proof > TND_MERKLE_MAX_PROOF)
-        return audit_fail("%s of %s is incomplete (no checkpoint, leaf, envelope hash or proof)",
-                          what, bid);
-    char label[200];
-    snprintf(label, sizeof label, "the checkpoint of %s", what);
-    int rc = audit_verify_note(a, label, r->checkpoint, strlen(r->checkpoint), cp);
-    if (rc != 0)
-        return rc;
-    uint8_t leaf[32], proof[TND_MERKLE_MAX_PROOF][32];
-    for (size_t i = 0; i < r->n_proof; i++) {
-        if (r->proof[i].len != 32)
-            return audit_fail("hash %zu of the inclusion proof of %s is not 32 bytes", i, what);
-        memcpy(proof[i], r->proof[i].data, 32);
-    }
-    if (tnd_merkle_leaf_hash(r->leaf.data, r->leaf.len, leaf) != 0 || r->leaf_index >= cp->size ||
-        tnd_merkle_verify_inclusion(r->leaf_index, cp->size, leaf, (const uint8_t(*)[32])proof,
-                                    r->n_proof, cp->root) != 0)
-        return audit_fail("the leaf of %s is not included at %llu in the checkpoint of size %llu "
-                          "(the inclusion proof does not verify)",
-                          what, (unsigned long long)r->leaf_index, (unsigned long long)cp->size);
-    tender_events_v1_Event ev;
-    tender_events_v1_Event_init(&ev);
-    if (tender_events_v1_Event_decode(&ev, r->leaf.data, r->leaf.len, NULL) != 0) {
-        rc = audit_fail("the leaf of %s is not an event", what);
-    } else if ((int)ev.kind != kind || (ev.tender_id && *ev.tender_id) ||
-               !tnd_blind_proves(&ev, tender, r->tag_secret.data, r->tag_secret.len) ||
-               !ev.object_id || strcmp(ev.object_id, bid) != 0) {
-        rc = audit_fail("the leaf of %s is not the %s event of bid %s in tender %s", what,
-                        kind == tender_events_v1_EventKind_BID_WITHDRAWN ? "BID_WITHDRAWN"
-                                                                         : "BID_RECEIVED",
-                        bid, tender);
-    } else if (ev.object_hash.len != 32 ||
-               memcmp(ev.object_hash.data, r->envelope_hash.data, 32) != 0 ||
-               (envelope_hash && memcmp(envelope_hash, r->envelope_hash.data, 32) != 0)) {
-        rc = audit_fail("the envelope hash logged for %s is not the hash of the bid that was "
-                        "sent",
-                        bid);
-    } else if ((r->bid_id && strcmp(r->bid_id, bid) != 0) ||
-               (r->tender_id && strcmp(r->tender_id, tender) != 0)) {
-        rc = audit_fail("%s names another bid (%s) than its leaf (%s)", what,
-                        r->bid_id ? r->bid_id : "-", bid);
-    }
-    tender_events_v1_Event_free(&ev);
-    return rc;
+    tnd_status_info st;
+    return audit_result(tnd_receipt_verify(&a->ls, r, kind, tender, bid, envelope_hash, cp, &st),
+                        &st);
 }
 
 /* ---- bid receipt ---- */

@@ -1,23 +1,17 @@
 /* The opening committee of a new tender, made by the officer's tenderctl
  * (docs/SEALED.md): read the members' X25519 public keys from the committee
- * file, make the tender's opening key, split its private key k of n with
- * Shamir, seal each share to its member with HPKE, commit to each share with
- * its hash, and wipe the private key and the shares. The server only ever
- * sees public keys, sealed shares and hashes. */
+ * file and the threshold; libtender's tnd_committee_make then makes the
+ * tender's opening and documents keys, splits and seals them to the members
+ * (tender/committee_make.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "tender/bid.h"
 #include "tender/committee.h"
-#include "tender/sealed.h"
+#include "tender/committee_make.h"
 #include "tender_cmd.h"
 
 #define MAX_MEMBERS TND_COMMITTEE_MAX
-/* Each share holds the opening private key's, then the documents key's. */
-#define SHARE_LEN TND_SHAMIR_SHARE_LEN(2 * TND_X25519_LEN)
 
 static int oom(void)
 {
@@ -124,64 +118,17 @@ static int read_members(const char *cmd, const char *path, tender_tenders_v1_Com
     return rc;
 }
 
-static int set_bytes(tnd_bytes *dst, const uint8_t *src, size_t len)
-{
-    free(dst->data);
-    dst->len = 0;
-    if (!(dst->data = malloc(len)))
-        return -1;
-    memcpy(dst->data, src, len);
-    dst->len = len;
-    return 0;
-}
-
-/* The opening and documents keys of cm: made here, their private keys split
- * k of n together (one 64-byte secret), each share sealed to its member and
- * committed to; the private keys and the shares are wiped. */
+/* The opening and documents keys of cm, split, sealed and committed to
+ * (tnd_committee_make). */
 static int make_opening_key(const char *cmd, tender_tenders_v1_Committee *cm)
 {
-    unsigned k = cm->threshold, n = (unsigned)cm->n_members;
-    uint8_t sk[64], pk[32], dpk[32], fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-    uint8_t *shares = malloc((size_t)n * SHARE_LEN);
-    int rc = CTL_EXIT_FAIL;
-    if (!shares)
+    char why[400];
+    int rc = tnd_committee_make(cm, true, why, sizeof why);
+    if (rc == TND_ENOMEM)
         return oom();
-    if (tnd_x25519_keygen(sk, pk) != 0 || tnd_x25519_keygen(sk + 32, dpk) != 0 ||
-        tnd_shamir_split(sk, sizeof sk, k, n, shares) != 0 ||
-        tnd_opening_key_fingerprint(pk, fp) != 0 || tnd_sealed_share_info(fp, info) != 0 ||
-        tnd_sealed_share_aad(k, n, aad) != 0) {
-        ctl_err("%s: cannot make the tender's opening key (OpenSSL failed)", cmd);
-        goto out;
-    }
-    if (set_bytes(&cm->opening_public_key, pk, 32) != 0 ||
-        set_bytes(&cm->documents_public_key, dpk, 32) != 0) {
-        rc = oom();
-        goto out;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        const uint8_t *share = shares + (size_t)i * SHARE_LEN;
-        uint8_t sealed[TND_SEALED_SHARE_DOCS_LEN], h[32];
-        int e = tnd_hpke_seal(TND_SEALED_AEAD, m->public_key.data, info, sizeof info, aad,
-                              sizeof aad, share, SHARE_LEN, sealed, sealed + TND_HPKE_ENC_LEN);
-        if (e != 0 || tnd_share_hash(share, SHARE_LEN, h) != 0) {
-            ctl_err("%s: cannot seal the share of %s%s", cmd, m->name,
-                    e == TND_ECRYPTO ? ": its key is not a usable X25519 public key" : "");
-            rc = e == TND_ECRYPTO ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
-            goto out;
-        }
-        if (set_bytes(&m->encrypted_share, sealed, sizeof sealed) != 0 ||
-            set_bytes(&m->share_hash, h, 32) != 0) {
-            rc = oom();
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    OPENSSL_cleanse(sk, sizeof sk);
-    OPENSSL_cleanse(shares, (size_t)n * SHARE_LEN);
-    free(shares);
-    return rc;
+    if (rc != 0)
+        ctl_err("%s: %s", cmd, why);
+    return rc == 0 ? 0 : rc == TND_EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
 }
 
 int ctl_committee_make(const char *cmd, const char *path, const char *threshold,

@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "tender/currency.h"
+#include "tender/encoding.h"
 #include "json/msg_json.h"
 
 #define TIME_HINT "expected RFC 3339 such as 2026-12-01T10:00:00Z or 2026-12-01T19:00:00+09:00"
@@ -187,63 +188,22 @@ const char *ctl_money_text(int64_t minor, const char *code, char *buf, size_t le
     return buf;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 long ctl_base64_decode(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = strlen(s), o = 0;
-    if (n == 0 || n % 4 != 0)
+    size_t n = strlen(s), len;
+    if (n == 0 || tnd_base64_decode(s, n, out, cap, &len) != 0)
         return -1;
-    for (size_t i = 0; i < n; i += 4) {
-        uint32_t acc = 0;
-        int pad = 0;
-        for (int j = 0; j < 4; j++) {
-            char c = s[i + j];
-            const char *at = c ? strchr(b64, c) : NULL;
-            if (c == '=' && i + 4 == n && j >= 2 && (j == 3 || s[i + 3] == '=')) {
-                pad++;
-                acc <<= 6;
-            } else if (at && !pad) {
-                acc = acc << 6 | (uint32_t)(at - b64);
-            } else {
-                return -1;
-            }
-        }
-        for (int j = 0; j < 3 - pad; j++) {
-            if (o >= cap)
-                return -1;
-            out[o++] = (uint8_t)(acc >> (16 - 8 * j));
-        }
-    }
-    return (long)o;
+    return (long)len;
 }
 
 void ctl_base64_encode(const uint8_t *data, size_t len, char *out)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t acc = (uint32_t)data[i] << 16;
-        if (i + 1 < len)
-            acc |= (uint32_t)data[i + 1] << 8;
-        if (i + 2 < len)
-            acc |= data[i + 2];
-        out[o++] = b64[acc >> 18 & 63];
-        out[o++] = b64[acc >> 12 & 63];
-        out[o++] = i + 1 < len ? b64[acc >> 6 & 63] : '=';
-        out[o++] = i + 2 < len ? b64[acc & 63] : '=';
-    }
-    out[o] = '\0';
+    tnd_base64_encode(data, len, out);
 }
 
 const char *ctl_hex(const uint8_t *data, size_t len, char *out)
 {
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = hx[data[i] >> 4];
-        out[2 * i + 1] = hx[data[i] & 15];
-    }
-    out[2 * len] = '\0';
-    return out;
+    return tnd_hex_encode(data, len, out);
 }
 
 const char *ctl_media_type(const char *name)

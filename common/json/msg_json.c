@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "tender_schema.h"
 
 json_t *tnd_json_str(const char *s)
@@ -50,19 +50,13 @@ const char *tnd_json_time_text(int64_t seconds, uint32_t nanos, char *buf, size_
 
 static json_t *bytes_json(const tnd_bytes *b, bool hex)
 {
-    char *text = malloc(hex ? 2 * b->len + 1 : TND_B64_LEN(b->len) + 1);
+    char *text = malloc(hex ? 2 * b->len + 1 : TND_BASE64_LEN(b->len) + 1);
     if (!text)
         return json_null();
-    if (hex) {
-        static const char hx[] = "0123456789abcdef";
-        for (size_t i = 0; i < b->len; i++) {
-            text[2 * i] = hx[b->data[i] >> 4];
-            text[2 * i + 1] = hx[b->data[i] & 15];
-        }
-        text[2 * b->len] = '\0';
-    } else {
-        tnd__b64_encode(b->data, b->len, text);
-    }
+    if (hex)
+        tnd_hex_encode(b->data, b->len, text);
+    else
+        tnd_base64_encode(b->data, b->len, text);
     json_t *v = json_string(text);
     free(text);
     return v;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "backup.h"
 #include "logging.h"
 #include "transport/server.h"
@@ -63,7 +63,7 @@ static void parse_report(const char *out, tender_admin_v1_BackupResult *r, uint8
         r->tree_size = strtoull(p + 10, NULL, 10);
     p = strstr(out, " root ");
     size_t n;
-    if (p && strlen(p + 6) >= 44 && tnd__b64_decode(p + 6, 44, root, 32, &n) == 0 && n == 32)
+    if (p && strlen(p + 6) >= 44 && tnd_base64_decode(p + 6, 44, root, 32, &n) == 0 && n == 32)
         r->root = (tnd_bytes){.data = root, .len = 32};
 }
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "b64.h"
+#include "tender/encoding.h"
 #include "store/store.h"
 
 int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t err_len)
@@ -183,8 +183,8 @@ void tnd_backup_describe(const tnd_tlog_checked *c, const uint8_t pub[32], char 
         snprintf(out, cap, "log verified: empty (no events, no checkpoint)");
         return;
     }
-    char root[TND_B64_LEN(32) + 1], vkey[TND_NOTE_VKEY_MAX];
-    tnd__b64_encode(c->root, 32, root);
+    char root[TND_BASE64_LEN(32) + 1], vkey[TND_NOTE_VKEY_MAX];
+    tnd_base64_encode(c->root, 32, root);
     if (tnd_note_verifier_format(c->origin, pub, vkey, sizeof vkey) != 0)
         snprintf(vkey, sizeof vkey, "?");
     snprintf(out, cap,

@@ -84,10 +84,6 @@ int surge_tender(surge *g, tnd_client *officer);
 /** Seal every supplier's bid (as suppliers do on their own machines). */
 int surge_seal(surge *g);
 
-/** SHA-256 of the envelope as the server stores it (the receipt's time added). */
-int surge_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
-                      uint8_t out[32]);
-
 /** Verify every receipt (checkpoint signature with the log key, inclusion
  * proof, the leaf is this bid's BID_RECEIVED with the envelope's hash), each
  * receipt's checkpoint consistent with the latest one, and every acknowledged

@@ -2,9 +2,7 @@
  * CA (pki API), one connection per supplier, the tender with its committee,
  * and every bid sealed in advance, as suppliers would on their own machines. */
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +10,10 @@
 
 #include "surge.h"
 #include "tender/bid.h"
+#include "tender/committee_make.h"
+#include "tender/identity.h"
 #include "tender/pki.h"
+#include "tender/receipt.h"
 #include "tender/sealed.h"
 
 #define MEMBERS 3
@@ -37,15 +38,17 @@ int surge_issue_suppliers(surge *g)
             fprintf(stderr, "surge: issuing %s: %s\n", s->name, err);
             return -1;
         }
+        char crt[1100];
+        tnd_identity id;
+        path_of(g, s->name, "crt", crt, sizeof crt);
         path_of(g, s->name, "key", path, sizeof path);
-        FILE *f = fopen(path, "r");
-        s->key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-        if (f)
-            fclose(f);
-        if (!s->key) {
-            fprintf(stderr, "surge: cannot read %s\n", path);
+        if (tnd_identity_load(&id, crt, path, err, sizeof err) != 0) {
+            fprintf(stderr, "surge: %s\n", err);
             return -1;
         }
+        s->key = id.key; /* the supplier signs its bid with it */
+        id.key = NULL;
+        tnd_identity_free(&id);
     }
     return 0;
 }
@@ -157,38 +160,27 @@ static int put_bytes(tnd_bytes *b, const uint8_t *src, size_t len)
  * members' private keys are dropped, since this tender is never opened. */
 static int make_committee(surge *g, tender_tenders_v1_Committee *cm)
 {
-    uint8_t open_sk[32], shares[MEMBERS][33], fp[32];
-    uint8_t info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-    int rc = -1;
-    if (tnd_x25519_keygen(open_sk, g->opening_pk) != 0 ||
-        tnd_shamir_split(open_sk, 32, THRESHOLD, MEMBERS, &shares[0][0]) != 0 ||
-        tnd_opening_key_fingerprint(g->opening_pk, fp) != 0 ||
-        tnd_sealed_share_info(fp, info) != 0 || tnd_sealed_share_aad(THRESHOLD, MEMBERS, aad) != 0)
-        goto out;
     cm->threshold = THRESHOLD;
     cm->members = calloc(MEMBERS, sizeof *cm->members);
-    if (!cm->members || put_bytes(&cm->opening_public_key, g->opening_pk, 32) != 0)
-        goto out;
+    if (!cm->members)
+        return -1;
     cm->n_members = MEMBERS;
     for (int i = 0; i < MEMBERS; i++) {
         tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        uint8_t sk[32], pk[32], sealed[32 + 33 + 16], h[32];
-        if (tnd_x25519_keygen(sk, pk) != 0 || !(m->name = strdup(member_names[i])) ||
-            put_bytes(&m->public_key, pk, 32) != 0 ||
-            tnd_hpke_seal(TND_SEALED_AEAD, pk, info, sizeof info, aad, sizeof aad, shares[i], 33,
-                          sealed, sealed + 32) != 0 ||
-            put_bytes(&m->encrypted_share, sealed, sizeof sealed) != 0 ||
-            tnd_share_hash(shares[i], 33, h) != 0 || put_bytes(&m->share_hash, h, 32) != 0) {
-            OPENSSL_cleanse(sk, sizeof sk);
-            goto out;
-        }
+        uint8_t sk[32], pk[32];
+        int rc = tnd_x25519_keygen(sk, pk);
         OPENSSL_cleanse(sk, sizeof sk);
+        if (rc != 0 || !(m->name = strdup(member_names[i])) ||
+            put_bytes(&m->public_key, pk, 32) != 0)
+            return -1;
     }
-    rc = 0;
-out:
-    OPENSSL_cleanse(open_sk, sizeof open_sk);
-    OPENSSL_cleanse(shares, sizeof shares);
-    return rc;
+    char why[400];
+    if (tnd_committee_make(cm, false, why, sizeof why) != 0) {
+        fprintf(stderr, "surge: %s\n", why);
+        return -1;
+    }
+    memcpy(g->opening_pk, cm->opening_public_key.data, 32);
+    return 0;
 }
 
 int surge_tender(surge *g, tnd_client *officer)
@@ -236,15 +228,6 @@ out:
 
 /* ---- sealing ---- */
 
-static void random_hex(char *out, size_t nbytes)
-{
-    uint8_t r[32];
-    if (RAND_bytes(r, (int)nbytes) != 1)
-        memset(r, 0, nbytes);
-    for (size_t i = 0; i < nbytes; i++)
-        sprintf(out + 2 * i, "%02x", r[i]);
-}
-
 int surge_seal(surge *g)
 {
     size_t doc_len = (size_t)g->o.bid_bytes;
@@ -257,8 +240,12 @@ int surge_seal(surge *g)
     int rc = 0;
     for (size_t i = 0; i < g->n && rc == 0; i++) {
         supplier *s = &g->sup[i];
-        char bid_id[35] = "B-", org[64];
-        random_hex(bid_id + 2, 16);
+        char bid_id[TND_BID_ID_LEN + 1], org[64];
+        if (tnd_bid_id_new(bid_id) != 0) {
+            fprintf(stderr, "surge: no randomness for a bid id\n");
+            rc = -1;
+            break;
+        }
         snprintf(org, sizeof org, "Surge Supplier %05zu", i);
         tender_bids_v1_BidContent c;
         tender_bids_v1_BidContent_init(&c);
@@ -286,20 +273,4 @@ int surge_seal(surge *g)
     }
     free(doc);
     return rc == 0 ? 0 : -1;
-}
-
-int surge_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
-                      uint8_t out[32])
-{
-    uint8_t *enc;
-    size_t len;
-    b->received = r->received;
-    b->state = tender_bids_v1_BidState_SUBMITTED;
-    int rc = tnd_msg_encode(&tender_bids_v1_SealedBid_desc, b, &enc, &len, NULL);
-    b->received = NULL;
-    if (rc != 0)
-        return rc;
-    SHA256(enc, len, out);
-    free(enc);
-    return 0;
 }

@@ -1,6 +1,6 @@
 /* After the surge (untimed): every receipt is checked as a supplier's
- * tenderctl checks it (docs/SEALED.md, tenderctl bid submit), with the
- * libtender audit functions; every receipt's checkpoint must be a prefix of
+ * tenderctl checks it (docs/SEALED.md, tenderctl bid submit), with
+ * libtender's tnd_receipt_verify; every receipt's checkpoint must be a prefix of
  * the latest signed checkpoint (consistency proofs); and the server's own
  * listing of the tender's leaves must hold every acknowledged bid. */
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "surge.h"
-#include "tender/audit.h"
-#include "tender/blind.h"
+#include "tender/logstate.h"
+#include "tender/receipt.h"
 
 typedef struct cp_seen {
     uint64_t size;
@@ -27,77 +27,43 @@ static void problem(surge_check *out, const char *fmt, const char *a, const char
         snprintf(out->first_problem, sizeof out->first_problem, fmt, a, b);
 }
 
-static int get_verifier(surge *g, tnd_client *c, tnd_note_verifier *v)
+static int get_verifier(surge *g, tnd_client *c, tnd_log_state *ls)
 {
     if (g->o.log_key)
-        return tnd_note_verifier_parse(g->o.log_key, v) == 0 ? 0 : -1;
-    tender_common_v1_Empty e = {0};
-    tender_log_v1_VerifierKey k;
+        return tnd_log_state_init(ls, g->o.log_key) == 0 ? 0 : -1;
     tnd_status_info st;
-    if (tender_log_v1_Log_GetVerifierKey(c, &e, &k, NULL, &st) != 0) {
+    if (tnd_log_state_fetch_key(ls, c, &st) != 0) {
         fprintf(stderr, "surge: Log/GetVerifierKey: %s\n", st.message);
         return -1;
     }
     fprintf(stderr, "surge: warning: the log key was fetched from the server itself; give "
                     "--log-key to check against a key known in advance\n");
-    int rc = k.verifier_key && tnd_note_verifier_parse(k.verifier_key, v) == 0 ? 0 : -1;
-    tender_log_v1_VerifierKey_free(&k);
-    return rc;
+    return 0;
 }
 
-/* One receipt, as bid_receipt_verify in tenderctl does it. */
-static bool receipt_ok(surge *g, supplier *s, const tnd_note_verifier *v, cp_seen *cp_out,
+/* One receipt, as tenderctl checks it (tnd_receipt_verify). */
+static bool receipt_ok(surge *g, supplier *s, const tnd_log_state *ls, cp_seen *cp_out,
                        uint64_t *leaf_index, surge_check *out)
 {
     tender_bids_v1_Receipt r;
     tender_bids_v1_Receipt_init(&r);
-    tender_events_v1_Event ev;
-    tender_events_v1_Event_init(&ev);
     tnd_checkpoint cp;
-    uint8_t leaf[32], proof[TND_MERKLE_MAX_PROOF][32], h[32];
+    tnd_status_info st;
+    uint8_t h[32];
     bool ok = false;
-    if (tender_bids_v1_Receipt_decode(&r, s->receipt, s->receipt_len, NULL) != 0 ||
-        !r.checkpoint || r.envelope_hash.len != 32 || r.n_proof > TND_MERKLE_MAX_PROOF) {
-        problem(out, "%s: the receipt is incomplete%s", s->name, "");
-        goto done;
+    if (tender_bids_v1_Receipt_decode(&r, s->receipt, s->receipt_len, NULL) != 0) {
+        problem(out, "%s: the receipt is not a Receipt%s", s->name, "");
+    } else if (tnd_bid_stored_hash(&s->bid, &r, NULL, h) != 0) {
+        problem(out, "%s: cannot hash the envelope sent%s", s->name, "");
+    } else if (tnd_receipt_verify(ls, &r, tender_events_v1_EventKind_BID_RECEIVED, g->tender_id,
+                                  s->bid.bid_id, h, &cp, &st) != 0) {
+        problem(out, "%s: %.300s", s->name, st.message);
+    } else {
+        cp_out->size = cp.size;
+        memcpy(cp_out->root, cp.root, 32);
+        *leaf_index = r.leaf_index;
+        ok = true;
     }
-    if (tnd_checkpoint_verify(r.checkpoint, strlen(r.checkpoint), v, &cp) != 0) {
-        problem(out, "%s: the receipt's checkpoint is not signed by the log key%s", s->name, "");
-        goto done;
-    }
-    for (size_t i = 0; i < r.n_proof; i++) {
-        if (r.proof[i].len != 32) {
-            problem(out, "%s: a proof hash is not 32 bytes%s", s->name, "");
-            goto done;
-        }
-        memcpy(proof[i], r.proof[i].data, 32);
-    }
-    if (tnd_merkle_leaf_hash(r.leaf.data, r.leaf.len, leaf) != 0 || r.leaf_index >= cp.size ||
-        tnd_merkle_verify_inclusion(r.leaf_index, cp.size, leaf, (const uint8_t(*)[32])proof,
-                                    r.n_proof, cp.root) != 0) {
-        problem(out, "%s: the inclusion proof does not verify%s", s->name, "");
-        goto done;
-    }
-    if (tender_events_v1_Event_decode(&ev, r.leaf.data, r.leaf.len, NULL) != 0 ||
-        ev.kind != tender_events_v1_EventKind_BID_RECEIVED ||
-        !tnd_blind_proves(&ev, g->tender_id, r.tag_secret.data, r.tag_secret.len) ||
-        !ev.object_id ||
-        strcmp(ev.object_id, s->bid.bid_id) != 0) {
-        problem(out, "%s: the leaf is not the BID_RECEIVED event of bid %s", s->name,
-                s->bid.bid_id);
-        goto done;
-    }
-    if (surge_stored_hash(&s->bid, &r, h) != 0 || ev.object_hash.len != 32 ||
-        memcmp(ev.object_hash.data, h, 32) != 0 || memcmp(r.envelope_hash.data, h, 32) != 0) {
-        problem(out, "%s: the logged envelope hash is not that of the bid sent%s", s->name, "");
-        goto done;
-    }
-    cp_out->size = cp.size;
-    memcpy(cp_out->root, cp.root, 32);
-    *leaf_index = r.leaf_index;
-    ok = true;
-done:
-    tender_events_v1_Event_free(&ev);
     tender_bids_v1_Receipt_free(&r);
     return ok;
 }
@@ -129,28 +95,10 @@ static void check_consistency(tnd_client *c, cp_seen *cps, size_t n, const tnd_c
             continue;
         }
         out->checkpoints++;
-        bool ok;
-        if (cps[i].size == latest->size) {
-            ok = memcmp(cps[i].root, latest->root, 32) == 0;
-        } else {
-            tender_log_v1_ConsistencyProofRequest q = {.first = cps[i].size,
-                                                       .second = latest->size};
-            tender_log_v1_ConsistencyProof p;
-            tnd_status_info st;
-            uint8_t hashes[TND_MERKLE_MAX_PROOF][32];
-            ok = tender_log_v1_Log_GetConsistencyProof(c, &q, &p, NULL, &st) == 0 &&
-                 p.n_hashes <= TND_MERKLE_MAX_PROOF;
-            for (size_t k = 0; ok && k < p.n_hashes; k++) {
-                ok = p.hashes[k].len == 32;
-                if (ok)
-                    memcpy(hashes[k], p.hashes[k].data, 32);
-            }
-            ok = ok && tnd_merkle_verify_consistency(cps[i].size, latest->size, cps[i].root,
-                                                     latest->root, (const uint8_t(*)[32])hashes,
-                                                     p.n_hashes) == 0;
-            if (st.code == 0)
-                tender_log_v1_ConsistencyProof_free(&p);
-        }
+        tnd_checkpoint old = {.size = cps[i].size};
+        memcpy(old.root, cps[i].root, 32);
+        tnd_status_info st;
+        bool ok = tnd_log_prove_consistent(c, &old, latest, NULL, &st) == 0;
         if (ok) {
             out->consistent++;
         } else {
@@ -214,8 +162,8 @@ static int check_listing(surge *g, tnd_client *c, const acked *ak, size_t n_ak,
 int surge_verify(surge *g, tnd_client *c, surge_check *out)
 {
     memset(out, 0, sizeof *out);
-    tnd_note_verifier v;
-    if (get_verifier(g, c, &v) != 0) {
+    tnd_log_state ls;
+    if (get_verifier(g, c, &ls) != 0) {
         fprintf(stderr, "surge: no usable log verifier key\n");
         return -1;
     }
@@ -231,7 +179,7 @@ int surge_verify(surge *g, tnd_client *c, surge_check *out)
         supplier *s = &g->sup[i];
         if (s->status != TND_STATUS_OK)
             continue;
-        if (receipt_ok(g, s, &v, &cps[n_cp], &ak[n_ak].leaf_index, out)) {
+        if (receipt_ok(g, s, &ls, &cps[n_cp], &ak[n_ak].leaf_index, out)) {
             out->receipts_ok++;
             ak[n_ak++].sup = i;
             n_cp++;
@@ -239,26 +187,21 @@ int surge_verify(surge *g, tnd_client *c, surge_check *out)
             out->receipts_bad++;
         }
     }
-    tender_common_v1_Empty e = {0};
-    tender_log_v1_Checkpoint lc;
     tnd_status_info st;
     tnd_checkpoint latest;
-    if (tender_log_v1_Log_GetCheckpoint(c, &e, &lc, NULL, &st) != 0) {
+    char *note;
+    if (tnd_log_fetch_checkpoint(&ls, c, &note, &latest, &st) != 0) {
         fprintf(stderr, "surge: Log/GetCheckpoint: %s\n", st.message);
         goto out;
     }
-    int vr = lc.note ? tnd_checkpoint_verify(lc.note, strlen(lc.note), &v, &latest) : -1;
-    tender_log_v1_Checkpoint_free(&lc);
-    if (vr != 0) {
-        fprintf(stderr, "surge: the latest checkpoint is not signed by the log key\n");
-        goto out;
-    }
+    free(note);
     out->log_size = latest.size;
     qsort(cps, n_cp, sizeof *cps, by_size);
     check_consistency(c, cps, n_cp, &latest, out);
     qsort(ak, n_ak, sizeof *ak, by_leaf);
     rc = check_listing(g, c, ak, n_ak, &latest, out);
 out:
+    tnd_log_state_free(&ls);
     free(cps);
     free(ak);
     return rc;

@@ -1,11 +1,10 @@
-/* Standard base64 with padding; the decoder accepts only canonical input,
- * so that every value has exactly one text form (signatures and roots are
- * compared as text by some verifiers). */
-#include "b64.h"
+/* Base64 and hex (tender/encoding.h): the decoders accept only canonical
+ * input, so that every value has exactly one text form. */
+#include "tender/encoding.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-void tnd__b64_encode(const uint8_t *in, size_t n, char *out)
+char *tnd_base64_encode(const uint8_t *in, size_t n, char *out)
 {
     size_t o = 0, i = 0;
     for (; i + 3 <= n; i += 3) {
@@ -29,6 +28,7 @@ void tnd__b64_encode(const uint8_t *in, size_t n, char *out)
         out[o++] = '=';
     }
     out[o] = '\0';
+    return out;
 }
 
 /* Value of a base64 character, or -1. */
@@ -47,8 +47,10 @@ static int value(char c)
     return -1;
 }
 
-int tnd__b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+int tnd_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
+    if ((!in && len) || (!out && cap) || !out_len)
+        return TND_EINVAL;
     if (len % 4 != 0)
         return TND_EMALFORMED;
     size_t pad = 0;
@@ -83,5 +85,43 @@ int tnd__b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t
             out[o++] = (uint8_t)w;
     }
     *out_len = o;
+    return 0;
+}
+
+char *tnd_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[in[i] >> 4];
+        out[2 * i + 1] = hx[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return out;
+}
+
+/* Value of a lowercase hex digit, or -1. */
+static int nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int tnd_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    if ((!in && len) || (!out && cap) || !out_len)
+        return TND_EINVAL;
+    if (len % 2 != 0)
+        return TND_EMALFORMED;
+    for (size_t i = 0; i < len; i++)
+        if (nibble(in[i]) < 0)
+            return TND_EMALFORMED;
+    if (len / 2 > cap)
+        return TND_ERANGE;
+    for (size_t i = 0; i < len / 2; i++)
+        out[i] = (uint8_t)(nibble(in[2 * i]) << 4 | nibble(in[2 * i + 1]));
+    *out_len = len / 2;
     return 0;
 }
