@@ -130,6 +130,8 @@ void testsrv_advance(testsrv *t, int64_t ms)
     if (!t->manual)
         die("testsrv_advance", "the server runs on the real clock (testsrv_manual_clock)");
     tnd_clock_advance(&t->clock, ms);
+    if (!t->srv)
+        return; /* halted: the time passes while the server is down */
     pthread_mutex_lock(&t->settle_mu);
     t->stop_mode = 2;
     uv_async_send(&t->stop_async);

@@ -55,7 +55,8 @@ int64_t testsrv_now(const testsrv *t);
 
 /** Move the manual clock forward by ms, and wait until the work due by the
  * new time (closing at a deadline, completing at the end of a standstill,
- * pruning idempotency records) has committed. */
+ * pruning idempotency records) has committed. Between testsrv_halt and
+ * testsrv_start the time passes while the server is down. */
 void testsrv_advance(testsrv *t, int64_t ms);
 
 /** testsrv_advance to the time ms (nothing when the clock is past it). */
