@@ -26,10 +26,11 @@ int tnd_services_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_clock *cl
 /** The --http listener's port; -1 without one. */
 int tnd_services_http_port(const tnd_server *srv);
 
-/** On the loop thread, after the server's manual clock moved: submit what
- * is due by its time now (deadlines, standstills, expired idempotency
- * records) and call done(arg) on the loop thread once those writes have
- * committed. */
+/** On the loop thread, after the server's manual clock moved: submit a
+ * heartbeat and what is due by its time now (deadlines, standstills,
+ * expired idempotency records), and call done(arg) on the loop thread once
+ * those writes have committed. A step longer than outage-min looks like an
+ * outage (tnd_scheduler_clock_moved). */
 void tnd_services_clock_moved(tnd_server *srv, void (*done)(void *arg), void *arg);
 
 #endif

@@ -378,7 +378,11 @@ void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms)
 void tnd_scheduler_clock_moved(tnd_server *srv)
 {
     tnd_scheduler *s = srv->scheduler;
-    if (!s || s->busy || s->armed_ms == 0 || s->armed_ms > tnd_clock_ms(srv->clock))
+    if (!s)
+        return;
+    if (rule_on(s))
+        on_heartbeat(&s->heartbeat); /* first: the server was up all along */
+    if (s->busy || s->armed_ms == 0 || s->armed_ms > tnd_clock_ms(srv->clock))
         return; /* close_done re-reads the schedule at the clock's time */
     uv_timer_stop(&s->timer);
     on_timer(&s->timer);

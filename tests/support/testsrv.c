@@ -129,15 +129,25 @@ void testsrv_advance(testsrv *t, int64_t ms)
 {
     if (!t->manual)
         die("testsrv_advance", "the server runs on the real clock (testsrv_manual_clock)");
-    tnd_clock_advance(&t->clock, ms);
-    if (!t->srv)
-        return; /* halted: the time passes while the server is down */
-    pthread_mutex_lock(&t->settle_mu);
-    t->stop_mode = 2;
-    uv_async_send(&t->stop_async);
-    while (t->stop_mode == 2)
-        pthread_cond_wait(&t->settle_cv, &t->settle_mu);
-    pthread_mutex_unlock(&t->settle_mu);
+    if (!t->srv) {
+        tnd_clock_advance(&t->clock, ms); /* halted: the server is down meanwhile */
+        return;
+    }
+    /* Steps of half outage-min, each with its heartbeat: the server was up
+     * all along, so the outage rule must not fire. */
+    const tnd_config *cfg = &t->srv->cfg;
+    int64_t step = cfg->outage_extension_ms > 0 ? (int64_t)(cfg->outage_min_ms / 2) : ms;
+    do {
+        int64_t d = step > 0 && step < ms ? step : ms;
+        tnd_clock_advance(&t->clock, d);
+        ms -= d;
+        pthread_mutex_lock(&t->settle_mu);
+        t->stop_mode = 2;
+        uv_async_send(&t->stop_async);
+        while (t->stop_mode == 2)
+            pthread_cond_wait(&t->settle_cv, &t->settle_mu);
+        pthread_mutex_unlock(&t->settle_mu);
+    } while (ms > 0);
 }
 
 void testsrv_advance_to(testsrv *t, int64_t ms)

@@ -45,9 +45,7 @@ void testsrv_restart(testsrv *t);
 /** Between testsrv_pki and testsrv_start: the server's wall clock (the time
  * of its writes, deadlines, standstills, idempotency expiry, log lines)
  * starts at ms (0: the real time now) and moves only by testsrv_advance.
- * It keeps its time across testsrv_restart. A jump longer than the
- * outage-min setting looks like an outage to the server: the outage rule
- * applies then, as it would in production. */
+ * It keeps its time across testsrv_restart. */
 void testsrv_manual_clock(testsrv *t, int64_t ms);
 
 /** The server's time (its manual clock, or the real time). */
@@ -55,8 +53,10 @@ int64_t testsrv_now(const testsrv *t);
 
 /** Move the manual clock forward by ms, and wait until the work due by the
  * new time (closing at a deadline, completing at the end of a standstill,
- * pruning idempotency records) has committed. Between testsrv_halt and
- * testsrv_start the time passes while the server is down. */
+ * pruning idempotency records) has committed. The server runs all along:
+ * the clock moves in steps of half outage-min, each with a heartbeat, so
+ * the outage rule does not fire. Between testsrv_halt and testsrv_start
+ * the time passes while the server is down (an outage). */
 void testsrv_advance(testsrv *t, int64_t ms);
 
 /** testsrv_advance to the time ms (nothing when the clock is past it). */
