@@ -6,7 +6,7 @@
 
 #include "ops/backup.h"
 #include "ops/logging.h"
-#include "transport/server.h"
+#include "services.h"
 #include "tlog/tlog.h"
 
 /* --print-log-key: what auditors configure to verify this server's log. */
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
     tnd_server *srv = NULL;
-    if (tnd_server_new(&loop, &cfg, &srv, err, sizeof err) != 0 ||
+    if (tnd_services_new(&loop, &cfg, NULL, &srv, err, sizeof err) != 0 ||
         tnd_server_start(srv, err, sizeof err) != 0) {
         fprintf(stderr, "tenderd: %s\n", err);
         tnd_server_free(srv);

@@ -143,8 +143,8 @@ static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
     tender_tenders_v1_CreateTenderRequest_init(&q);
     q.fields = calloc(1, sizeof *q.fields);
     q.fields->title = strdup("Awards");
-    deadline_ms = tnd_wall_ms() + dl_in_ms;
-    opening_ms = tnd_wall_ms() + open_in_ms;
+    deadline_ms = testsrv_now(&ts) + dl_in_ms;
+    opening_ms = testsrv_now(&ts) + open_in_ms;
     tnd_ts_set(&q.fields->submission_deadline, deadline_ms);
     tnd_ts_set(&q.fields->opening_time, opening_ms);
     q.fields->committee = calloc(1, sizeof *q.fields->committee);
@@ -284,8 +284,7 @@ static void opened_tender(conn *off, conn *aud, const char *const *who, const in
         tender_bids_v1_SealedBid_free(&b);
         rawconn_close(&s.rc);
     }
-    while (tnd_wall_ms() < opening_ms + 50)
-        usleep(20000);
+    testsrv_advance_to(&ts, opening_ms + 50);
     tender_bids_v1_SubmitShareRequest s0 = {
         .tender_id = tender_id, .member_key = {member_pk[0], 32}, .share = {shares[0], 33}};
     tender_bids_v1_SubmitShareRequest s2 = {
@@ -590,7 +589,7 @@ static void test_award_rules_standstill_restart(void **state)
                TND_STATUS_INVALID_ARGUMENT, "an award id such as");
     }
     /* The cancelled award's standstill ends with nothing to complete. */
-    usleep(1300 * 1000);
+    testsrv_advance(&ts, 1300);
     assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
 
     /* A new decision; the server stops before its standstill ends, and at
@@ -605,7 +604,7 @@ static void test_award_rules_standstill_restart(void **state)
     for (size_t i = 0; i < 5; i++)
         rawconn_close(&cs[i]->rc);
     testsrv_halt(&ts);
-    usleep(1300 * 1000);
+    testsrv_advance(&ts, 1300);
     testsrv_start(&ts, cfg, NULL);
     connect_as(&off, "officer");
     connect_as(&anon, NULL);
@@ -643,11 +642,10 @@ static void test_standstill_timer(void **state)
     if (record_as(&off, "officer", &x, &a) != 0)
         fail_msg("award: %s", msg);
     tender_awards_v1_Award_free(&a);
-    int st = 0;
-    for (int i = 0; i < 200 && (st = status_of(&off)) != tender_tenders_v1_TenderStatus_COMPLETE;
-         i++)
-        usleep(20000);
-    assert_int_equal(st, tender_tenders_v1_TenderStatus_COMPLETE);
+    testsrv_advance(&ts, 900);
+    assert_int_equal(status_of(&off), tender_tenders_v1_TenderStatus_AWARDED);
+    testsrv_advance(&ts, 100);
+    assert_int_equal(status_of(&off), tender_tenders_v1_TenderStatus_COMPLETE);
     rawconn_close(&off.rc);
     rawconn_close(&aud.rc);
 }
@@ -825,6 +823,7 @@ static int setup(void **state)
 {
     (void)state;
     testsrv_pki(&ts);
+    testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
     return 0;
 }

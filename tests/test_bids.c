@@ -150,8 +150,8 @@ static void create_tender(conn *off, int64_t dl_in_ms, int64_t open_in_ms, int64
         q.fields->estimated_value->currency = strdup("KRW");
         q.fields->price_above_value = above;
     }
-    deadline_ms = tnd_wall_ms() + dl_in_ms;
-    opening_ms = tnd_wall_ms() + open_in_ms;
+    deadline_ms = testsrv_now(&ts) + dl_in_ms;
+    opening_ms = testsrv_now(&ts) + open_in_ms;
     tnd_ts_set(&q.fields->submission_deadline, deadline_ms);
     tnd_ts_set(&q.fields->opening_time, opening_ms);
     q.fields->committee = calloc(1, sizeof *q.fields->committee);
@@ -520,8 +520,7 @@ static void test_sealed_bid_flow(void **state)
     assert_non_null(strstr(msg, "opens at"));
 
     /* After the deadline no bid is taken. */
-    while (tnd_wall_ms() < deadline_ms + 50)
-        usleep(20000);
+    testsrv_advance_to(&ts, deadline_ms + 50);
     tender_bids_v1_SealedBid late;
     uint8_t nl[32];
     char idl[40];
@@ -531,8 +530,7 @@ static void test_sealed_bid_flow(void **state)
     tender_bids_v1_SealedBid_free(&late);
 
     /* The opening: a non-member, a share that does not fit, a repeat, then k. */
-    while (tnd_wall_ms() < opening_ms + 50)
-        usleep(20000);
+    testsrv_advance_to(&ts, opening_ms + 50);
     tender_bids_v1_ShareAccepted acc;
     tender_bids_v1_SubmitShareRequest notme = sh;
     notme.member_key = (tnd_bytes){member_pk[1], 32}; /* admin's key, sent by the officer */
@@ -760,8 +758,7 @@ static void test_sealed_bid_flow(void **state)
  * record into rec. */
 static void open_and_fetch(conn *off, conn *aud, conn *anon, tender_bids_v1_OpeningRecord *rec)
 {
-    while (tnd_wall_ms() < opening_ms + 50)
-        usleep(20000);
+    testsrv_advance_to(&ts, opening_ms + 50);
     tender_bids_v1_SubmitShareRequest s0 = {.tender_id = tender_id,
                                             .member_key = {member_pk[0], 32},
                                             .share = {shares[0], SHARE}};
@@ -1027,6 +1024,7 @@ static int setup(void **state)
 {
     (void)state;
     testsrv_pki(&ts);
+    testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
     return 0;
 }

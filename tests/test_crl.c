@@ -148,7 +148,7 @@ static void test_missing_crl_refuses_start(void **state)
     uv_loop_t loop;
     uv_loop_init(&loop);
     tnd_server *srv = NULL;
-    assert_int_not_equal(tnd_server_new(&loop, &cfg, &srv, err, sizeof err), 0);
+    assert_int_not_equal(tnd_services_new(&loop, &cfg, NULL, &srv, err, sizeof err), 0);
     assert_null(srv);
     assert_non_null(strstr(err, "CRL"));
     uv_run(&loop, UV_RUN_DEFAULT);

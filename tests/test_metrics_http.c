@@ -237,7 +237,7 @@ static void test_bad_address(void **state)
         snprintf(cfg.metrics, sizeof cfg.metrics, "%s", bad[i][0]);
         tnd_server *srv = NULL;
         uv_loop_init(&loop);
-        assert_int_equal(tnd_server_new(&loop, &cfg, &srv, err, sizeof err), 0);
+        assert_int_equal(tnd_services_new(&loop, &cfg, NULL, &srv, err, sizeof err), 0);
         err[0] = '\0';
         assert_int_not_equal(tnd_server_start(srv, err, sizeof err), 0);
         if (!strstr(err, bad[i][1]) || !strstr(err, "metrics"))

@@ -173,8 +173,8 @@ static void create_tender(tender *t, int64_t deadline_in_ms, int64_t opening_in_
     q.fields = calloc(1, sizeof *q.fields);
     q.fields->title = strdup("Status codes");
     if (t) {
-        t->deadline_ms = tnd_wall_ms() + deadline_in_ms;
-        t->opening_ms = tnd_wall_ms() + opening_in_ms;
+        t->deadline_ms = testsrv_now(&ts) + deadline_in_ms;
+        t->opening_ms = testsrv_now(&ts) + opening_in_ms;
         tnd_ts_set(&q.fields->submission_deadline, t->deadline_ms);
         tnd_ts_set(&q.fields->opening_time, t->opening_ms);
         q.fields->committee = calloc(1, sizeof *q.fields->committee);
@@ -252,14 +252,14 @@ static int submit_share(conn *c, const tender *t, int member, const uint8_t shar
 
 static void wait_until(int64_t ms)
 {
-    while (tnd_wall_ms() < ms)
-        usleep(20000);
+    testsrv_advance_to(&ts, ms);
 }
 
 static int group_setup(void **state)
 {
     (void)state;
     testsrv_pki(&ts);
+    testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
     connect_as(&anon, NULL);
     connect_as(&off, "officer");

@@ -52,6 +52,7 @@ static int setup(void **state)
     map_bytes = 0;
     outage_min_ms = 0;
     testsrv_pki(&ts);
+    testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
     return 0;
 }
@@ -119,7 +120,7 @@ static int call(int who, const char *method, const tnd_msg_desc *qd, const void 
 
 static void ts_in(tender_common_v1_Timestamp **t, int64_t ms_from_now)
 {
-    tnd_ts_set(t, tnd_wall_ms() + ms_from_now);
+    tnd_ts_set(t, testsrv_now(&ts) + ms_from_now);
 }
 
 /* Fields of a publishable tender with its deadline dl_ms from now. */
@@ -439,16 +440,24 @@ static void wait_status(const char *id, int want, int ms)
     fail_msg("tender %s did not reach status %d", id, want);
 }
 
+static int status_now(const char *id)
+{
+    Tender t;
+    assert_int_equal(get(ANON, id, 0, &t), 0);
+    int s = t.status;
+    tender_tenders_v1_Tender_free(&t);
+    return s;
+}
+
 static void test_deadline_closes_tender(void **state)
 {
     (void)state;
     char *id = create(OFFICER, "quick", 1500, NULL);
     assert_int_equal(publish(OFFICER, id), 0);
-    Tender t;
-    assert_int_equal(get(ANON, id, 0, &t), 0);
-    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
-    tender_tenders_v1_Tender_free(&t);
-    wait_status(id, tender_tenders_v1_TenderStatus_CLOSED, 5000);
+    testsrv_advance(&ts, 1499);
+    assert_int_equal(status_now(id), tender_tenders_v1_TenderStatus_ACTIVE);
+    testsrv_advance(&ts, 1);
+    assert_int_equal(status_now(id), tender_tenders_v1_TenderStatus_CLOSED);
     /* Closed: no more questions or amendments. */
     tender_tenders_v1_AskQuestionRequest a = {.tender_id = id, .text = "late?"};
     assert_int_equal(call(SUPPLIER, M(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &a, NULL,
@@ -465,7 +474,7 @@ static void test_deadline_across_restart(void **state)
     assert_int_equal(publish(OFFICER, id), 0);
     close_all();
     testsrv_halt(&ts);
-    usleep(1500000); /* the deadline passes while the server is down */
+    testsrv_advance(&ts, 1500); /* the deadline passes while the server is down */
     testsrv_start(&ts, cfg, NULL);
     wait_status(id, tender_tenders_v1_TenderStatus_CLOSED, 5000);
     free(id);
@@ -496,11 +505,11 @@ static void test_deadline_postponed_after_outage(void **state)
     assert_int_equal(get(ANON, after, 0, &v1), 0);
     int64_t d_after = tnd_ts_ms(v1.fields->submission_deadline);
     tender_tenders_v1_Tender_free(&v1);
-    usleep(500000); /* a heartbeat records the server alive */
+    testsrv_advance(&ts, 500); /* a heartbeat records the server alive */
     close_all();
     testsrv_halt(&ts);
-    usleep(2500000); /* "during" passes while the server is down */
-    int64_t back = tnd_wall_ms();
+    testsrv_advance(&ts, 2500); /* "during" passes while the server is down */
+    int64_t back = testsrv_now(&ts);
     testsrv_start(&ts, cfg, NULL);
 
     /* The start-up write applies the rule, just after the server listens. */
@@ -546,7 +555,10 @@ static void test_deadline_postponed_after_outage(void **state)
     assert_int_equal(call(SUPPLIER, M(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &a, NULL,
                           NULL),
                      0);
-    wait_status(during, tender_tenders_v1_TenderStatus_CLOSED, 8000);
+    testsrv_advance_to(&ts, to + 5000 - 1);
+    assert_int_equal(status_now(during), tender_tenders_v1_TenderStatus_ACTIVE);
+    testsrv_advance(&ts, 1);
+    assert_int_equal(status_now(during), tender_tenders_v1_TenderStatus_CLOSED);
     free(during);
     free(after);
     free(later);
@@ -728,7 +740,7 @@ static void test_amend_after_enquiry_period(void **state)
     tender_tenders_v1_CreateTenderRequest_init(&q);
     q.fields = calloc(1, sizeof *q.fields);
     fill_fields(q.fields, "enquiries", 3600000);
-    tnd_ts_set(&q.fields->enquiry_deadline, tnd_wall_ms() + 800);
+    tnd_ts_set(&q.fields->enquiry_deadline, testsrv_now(&ts) + 800);
     int64_t enq = tnd_ts_ms(q.fields->enquiry_deadline);
     Tender t;
     tender_tenders_v1_Tender_init(&t);
@@ -739,7 +751,7 @@ static void test_amend_after_enquiry_period(void **state)
     tender_tenders_v1_Tender_free(&t);
     tender_tenders_v1_CreateTenderRequest_free(&q);
     assert_int_equal(publish(OFFICER, id), 0);
-    usleep(1000000);
+    testsrv_advance(&ts, 1000);
     tender_tenders_v1_AmendTenderRequest a;
     tender_tenders_v1_AmendTenderRequest_init(&a);
     a.id = strdup(id);

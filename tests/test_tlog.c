@@ -322,7 +322,7 @@ static void test_altered_tree_refused(void **state)
     uv_loop_init(&loop);
     tnd_server *srv = NULL;
     char err[512] = "";
-    int new_rc = tnd_server_new(&loop, &c, &srv, err, sizeof err);
+    int new_rc = tnd_services_new(&loop, &c, NULL, &srv, err, sizeof err);
     print_message("refused: %s\n", err);
     assert_int_not_equal(new_rc, 0);
     assert_non_null(strstr(err, "the database was altered"));

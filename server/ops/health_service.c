@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/server.h"
+#include "health.h"
 #include "store/store.h"
 #include "tender_schema.h"
 

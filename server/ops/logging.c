@@ -8,6 +8,7 @@
 #include <time.h>
 
 static _Atomic int min_level = TND_LOG_INFO; /* set once at start-up from the config */
+static const tnd_clock *_Atomic log_clock;   /* NULL: the real time */
 /* Set before the server's threads start (tests capture lines with it). */
 static tnd_log_sink_fn sink;
 static void *sink_arg;
@@ -17,6 +18,16 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 void tnd_log_set_level(tnd_log_level level)
 {
     min_level = (int)level;
+}
+
+void tnd_log_set_clock(const tnd_clock *c)
+{
+    log_clock = c;
+}
+
+void tnd_log_unset_clock(const tnd_clock *c)
+{
+    atomic_compare_exchange_strong(&log_clock, &c, NULL);
 }
 
 void tnd_log_set_sink(tnd_log_sink_fn fn, void *arg)
@@ -76,7 +87,14 @@ static void line_start(line *l, tnd_log_level level, const char *msg)
     const size_t cap = sizeof l->buf - 2;
     struct timespec ts;
     struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    const tnd_clock *c = log_clock;
+    if (c) {
+        int64_t ms = tnd_clock_ms(c);
+        ts.tv_sec = (time_t)(ms / 1000);
+        ts.tv_nsec = (long)(ms % 1000) * 1000000;
+    } else {
+        clock_gettime(CLOCK_REALTIME, &ts);
+    }
     gmtime_r(&ts.tv_sec, &tm);
     l->at = (size_t)snprintf(l->buf, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=",
                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "clock.h"
+
 typedef enum tnd_log_level {
     TND_LOG_DEBUG = 0,
     TND_LOG_INFO = 1,
@@ -18,6 +20,12 @@ typedef enum tnd_log_level {
 
 /** Set the lowest level written (default info). */
 void tnd_log_set_level(tnd_log_level level);
+
+/** Date the lines by clock c (a server's manual clock, in tests) instead of
+ * the real time; tnd_log_unset_clock(c) goes back to the real time if c is
+ * still the one in use. */
+void tnd_log_set_clock(const tnd_clock *c);
+void tnd_log_unset_clock(const tnd_clock *c);
 
 /** Parse "debug", "info", "warn", "error"; -1 if unknown. */
 int tnd_log_level_parse(const char *name);

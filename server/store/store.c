@@ -75,6 +75,7 @@ static int set_options(tnd_store *s, const tnd_store_opts *o, size_t *map_size, 
     s->queue_cap = o->queue_cap ? o->queue_cap : DEFAULT_QUEUE_CAP;
     s->max_batch = o->max_batch ? o->max_batch : DEFAULT_MAX_BATCH;
     s->metrics = o->metrics;
+    s->clock = o->clock;
     return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "ops/clock.h"
 #include "ops/metrics.h"
 #include "tender/codec.h"
 #include "tender/error.h"
@@ -76,6 +77,7 @@ typedef struct tnd_store_opts {
     unsigned queue_cap;  /* queued write requests before RESOURCE_EXHAUSTED; 0: 4096 */
     unsigned max_batch;  /* requests per group commit; 0: 256 */
     tnd_metrics *metrics; /* where queue, batch and size figures go; may be NULL */
+    const tnd_clock *clock; /* the time of each batch (tnd_wtx_now_ms); NULL: the real one */
 } tnd_store_opts;
 
 /* A write request, run on the writer thread inside its own nested

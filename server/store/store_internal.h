@@ -34,6 +34,7 @@ struct tnd_store {
     unsigned queue_cap;
     unsigned max_batch;
     tnd_metrics *metrics; /* may be NULL; its functions are thread-safe */
+    const tnd_clock *clock; /* NULL: the real clock */
 
     /* Read transactions hold it shared; the writer takes it exclusively to
      * resize the map, which LMDB allows only with no transaction active. */

@@ -19,13 +19,6 @@ typedef struct batch {
     void *hook_arg;
 } batch;
 
-static int64_t realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What the operator and the caller see when the map cannot take more. */
 static void full_message(tnd_store *s, char *msg)
 {
@@ -295,7 +288,7 @@ void *tnd__store_writer_main(void *arg)
         take_batch(s, &b);
         pthread_mutex_unlock(&s->mu);
 
-        b.now_ms = realtime_ms();
+        b.now_ms = tnd_clock_ms(s->clock);
         run_batch(s, &b);
 
         pthread_mutex_lock(&s->mu);

@@ -111,7 +111,7 @@ static void pruned(void *arg, int status, const char *message)
 static void check(tnd_idem_pruner *p)
 {
     uint64_t due = first_due(p->srv);
-    if (p->busy || due == 0 || due > (uint64_t)tnd_wall_ms())
+    if (p->busy || due == 0 || due > (uint64_t)tnd_clock_ms(p->srv->clock))
         return;
     p->busy = tnd_store_submit(p->srv->store, prune, pruned, p) == 0;
 }
@@ -137,6 +137,12 @@ int tnd_idem_pruner_start(tnd_server *srv)
     uv_timer_start(&p->timer, on_timer, every, every);
     srv->idem_pruner = p;
     return 0;
+}
+
+void tnd_idem_pruner_clock_moved(tnd_server *srv)
+{
+    if (srv->idem_pruner)
+        check(srv->idem_pruner);
 }
 
 static void on_closed(uv_handle_t *h)

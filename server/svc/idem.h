@@ -17,6 +17,9 @@ int tnd_idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window
 /** Start pruning expired records on srv's loop; 0 or TND_ENOMEM. */
 int tnd_idem_pruner_start(tnd_server *srv);
 
+/** The server's clock jumped (a manual clock): prune what is due now. */
+void tnd_idem_pruner_clock_moved(tnd_server *srv);
+
 /** Stop it (before the store closes). */
 void tnd_idem_pruner_stop(tnd_server *srv);
 

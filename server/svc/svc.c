@@ -18,9 +18,7 @@ char *tnd_strdup(const char *s)
 
 int64_t tnd_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return tnd_clock_ms(NULL);
 }
 
 int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t)

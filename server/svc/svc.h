@@ -76,6 +76,7 @@ int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t);
 void tnd_ts_set(tender_common_v1_Timestamp **t, int64_t ms);
 /** RFC 3339 UTC text of a time in ms ("2026-12-01T10:00:00Z"). */
 const char *tnd_ms_text(int64_t ms, char *buf, size_t len);
+/** The real time (not the server's clock: tnd_clock_ms(srv->clock)). */
 int64_t tnd_wall_ms(void);
 
 /** The actor of a caller, for event records (strings copied). */

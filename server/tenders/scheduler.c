@@ -148,7 +148,7 @@ static void close_done(void *arg, int status, const char *message)
     if (status != 0) {
         tnd_log(TND_LOG_ERROR, "closing tenders at their deadline failed; retrying", "error",
                 message, NULL);
-        arm(s, tnd_wall_ms() + 1000);
+        arm(s, tnd_clock_ms(s->srv->clock) + 1000);
         return;
     }
     log_postponed(s->postponed);
@@ -178,13 +178,13 @@ static void on_timer(uv_timer_t *t)
     s->busy = true;
     if (tnd_store_submit(s->srv->store, close_due, close_done, s) != 0) {
         s->busy = false;
-        arm(s, tnd_wall_ms() + RETRY_MS);
+        arm(s, tnd_clock_ms(s->srv->clock) + RETRY_MS);
     }
 }
 
 static void arm(tnd_scheduler *s, int64_t due_ms)
 {
-    int64_t now = tnd_wall_ms();
+    int64_t now = tnd_clock_ms(s->srv->clock);
     s->armed_ms = due_ms;
     uv_timer_start(&s->timer, on_timer, due_ms > now ? (uint64_t)(due_ms - now) : 0, 0);
 }
@@ -373,6 +373,19 @@ void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms)
         return; /* close_done re-reads the schedule */
     if (s->armed_ms == 0 || due_ms < s->armed_ms)
         arm(s, due_ms);
+}
+
+void tnd_scheduler_clock_moved(tnd_server *srv)
+{
+    tnd_scheduler *s = srv->scheduler;
+    if (!s)
+        return;
+    if (rule_on(s))
+        on_heartbeat(&s->heartbeat); /* first: the server was up all along */
+    if (s->busy || s->armed_ms == 0 || s->armed_ms > tnd_clock_ms(srv->clock))
+        return; /* close_done re-reads the schedule at the clock's time */
+    uv_timer_stop(&s->timer);
+    on_timer(&s->timer);
 }
 
 static void on_closed(uv_handle_t *h)

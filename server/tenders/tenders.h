@@ -93,10 +93,19 @@ extern const size_t tnd_tender_write_handler_count;
  * sign of life. *postponed counts the tenders. 0 or a status. */
 int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed);
 
+/** Register tender.tenders.v1.Tenders (tender_docs.c). */
+int tnd_tenders_register(tnd_server *srv);
+
 /* The deadline scheduler. */
 int tnd_scheduler_start(tnd_server *srv);
 /** Re-arm the timer after a write that may have added an earlier deadline. */
 void tnd_scheduler_kick(tnd_server *srv, int64_t due_ms);
+/** The server's clock jumped (a manual clock) while it ran: a heartbeat
+ * write (with the outage rule on), then what is due by its time now, are
+ * submitted to the store at once, not when the timers would fire. A jump
+ * longer than outage-min is an outage to the heartbeat: move the clock in
+ * shorter steps (testsrv_advance does). */
+void tnd_scheduler_clock_moved(tnd_server *srv);
 void tnd_scheduler_stop(tnd_server *srv);
 
 #endif

@@ -1,20 +1,13 @@
 /* The tenderd server object: TLS context, listener, signals (drain on
- * SIGTERM/SIGINT, certificate reload on SIGHUP) and the method table. */
+ * SIGTERM/SIGINT, certificate reload on SIGHUP) and the method table. What
+ * runs behind it is its owner's (services.c): the hooks. */
 #include "server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/http.h"
-#include "svc/idem.h"
 #include "ops/logging.h"
-#include "store/store.h"
-#include "tenders/tenders.h"
-#include "tlog/tlog.h"
-#include "ops/backup.h"
-#include "bids/bids.h"
-#include "awards/awards.h"
 #include "tender_schema.h"
 #include "tender/error.h"
 
@@ -62,55 +55,47 @@ const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char 
 }
 
 /* The TLS context for new connections: certificate, key, the CA for client
- * certificates and, when configured, the CA's revocation list. */
-static SSL_CTX *make_ssl_ctx(const tnd_config *cfg, char *err, size_t err_len)
+ * certificates and, when configured, the CA's revocation list. Returns 0 or
+ * the loader's code (TND_ETLS: a file OpenSSL cannot use). */
+static int make_ssl_ctx(const tnd_config *cfg, SSL_CTX **out, char *err, size_t err_len)
 {
-    SSL_CTX *ctx = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
-    if (ctx && cfg->crl[0] && tnd_tls_ctx_load_crl(ctx, cfg->crl, err, err_len) != 0) {
-        SSL_CTX_free(ctx);
-        return NULL;
+    *out = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
+    if (!*out)
+        return TND_ETLS;
+    int rc = cfg->crl[0] ? tnd_tls_ctx_load_crl(*out, cfg->crl, err, err_len) : 0;
+    if (rc != 0) {
+        SSL_CTX_free(*out);
+        *out = NULL;
     }
-    return ctx;
+    return rc;
 }
 
-int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, char *err,
-                   size_t err_len)
+int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_server_hooks *hooks,
+                   tnd_server **out, char *err, size_t err_len)
 {
+    *out = NULL;
     tnd_server *srv = calloc(1, sizeof *srv);
-    if (!srv)
+    if (!srv) {
+        snprintf(err, err_len, "out of memory");
         return TND_ENOMEM;
+    }
     srv->loop = loop;
     srv->cfg = *cfg;
+    srv->hooks = hooks;
     srv->serving = 1; /* SERVING */
     tnd_server_add_schema(srv, &tnd_schema);
     srv->metrics = tnd_metrics_new();
-    if (!srv->metrics) {
+    int rc = TND_ENOMEM;
+    if (!srv->metrics)
         snprintf(err, err_len, "out of memory");
-        goto fail;
-    }
-    srv->ssl_ctx = make_ssl_ctx(cfg, err, err_len);
-    if (!srv->ssl_ctx)
-        goto fail;
-    tnd_store_opts so = {.dir = cfg->db,
-                         .map_size = cfg->map_size,
-                         .max_map_size = cfg->max_map_size,
-                         .queue_cap = cfg->write_queue,
-                         .metrics = srv->metrics};
-    if (tnd_store_open(loop, &so, &srv->store, err, err_len) != 0 ||
-        tnd_tlog_open(srv, err, err_len) != 0)
-        goto fail;
-    if (tnd_health_register(srv) != 0 || tnd_reflection_register(srv) != 0 ||
-        tnd_tenders_register(srv) != 0 || tnd_tlog_service_register(srv) != 0 ||
-        tnd_bids_register(srv) != 0 || tnd_awards_register(srv) != 0 ||
-        tnd_backup_service_register(srv) != 0) {
-        snprintf(err, err_len, "out of memory registering services");
-        goto fail;
+    else
+        rc = make_ssl_ctx(cfg, &srv->ssl_ctx, err, err_len);
+    if (rc != 0) {
+        tnd_server_free(srv);
+        return rc;
     }
     *out = srv;
     return 0;
-fail:
-    tnd_server_free(srv);
-    return TND_ETLS;
 }
 
 int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_storage *ss, char *err,
@@ -180,7 +165,8 @@ void tnd_server_drain(tnd_server *srv)
         return;
     srv->draining = true;
     tnd_log(TND_LOG_INFO, "draining", NULL);
-    tnd_health_set_serving(srv, 2 /* NOT_SERVING */);
+    if (srv->hooks && srv->hooks->draining)
+        srv->hooks->draining(srv);
     if (!uv_is_closing((uv_handle_t *)&srv->listener))
         uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
     for (tnd_conn *c = srv->conns, *next; c; c = next) {
@@ -199,11 +185,12 @@ void tnd_server_drain(tnd_server *srv)
 int tnd_server_reload_tls(tnd_server *srv)
 {
     char err[512];
-    SSL_CTX *ctx = make_ssl_ctx(&srv->cfg, err, sizeof err);
-    if (!ctx) {
+    SSL_CTX *ctx;
+    int rc = make_ssl_ctx(&srv->cfg, &ctx, err, sizeof err);
+    if (rc != 0) {
         tnd_log(TND_LOG_ERROR, "certificate reload failed; keeping the old certificates", "error",
                 err, NULL);
-        return TND_ETLS;
+        return rc;
     }
     /* Live connections hold their own reference through their SSL. */
     SSL_CTX_free(srv->ssl_ctx);
@@ -239,18 +226,9 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         if (rc != 0)
             return rc;
     }
-    if (srv->cfg.http[0] && strcmp(srv->cfg.http, "off") != 0) {
-        struct sockaddr_storage hs;
-        rc = tnd__parse_hostport("--http", srv->cfg.http, &hs, err, err_len);
-        if (rc == 0)
-            rc = tnd_http_start(srv->store, tnd_tlog_vkey(srv), (const struct sockaddr *)&hs,
-                                srv->cfg.http, &srv->http, err, err_len);
-        if (rc != 0)
-            return rc;
-        char hp[16];
-        snprintf(hp, sizeof hp, "%d", tnd_http_port(srv->http));
-        tnd_log(TND_LOG_INFO, "serving http", "address", srv->cfg.http, "port", hp, NULL);
-    }
+    if (srv->hooks && srv->hooks->before_listen &&
+        (rc = srv->hooks->before_listen(srv, err, err_len)) != 0)
+        return rc;
     uv_tcp_init(srv->loop, &srv->listener);
     srv->listener.data = srv;
     rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
@@ -260,10 +238,9 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         snprintf(err, err_len, "cannot listen on %s: %s", srv->cfg.listen, uv_strerror(rc));
         return TND_EIO;
     }
-    if (tnd_scheduler_start(srv) != 0 || tnd_idem_pruner_start(srv) != 0) {
-        snprintf(err, err_len, "out of memory starting the scheduler");
-        return TND_ENOMEM;
-    }
+    if (srv->hooks && srv->hooks->after_listen &&
+        (rc = srv->hooks->after_listen(srv, err, err_len)) != 0)
+        return rc;
     uv_timer_init(srv->loop, &srv->grace_timer);
     srv->grace_timer.data = srv;
     uv_signal_t *sigs[] = {&srv->sig_term, &srv->sig_int, &srv->sig_hup};
@@ -287,11 +264,6 @@ int tnd_server_metrics_port(const tnd_server *srv)
     return tnd_metrics_http_port(srv->metrics_http);
 }
 
-int tnd_server_http_port(const tnd_server *srv)
-{
-    return tnd_http_port(srv->http);
-}
-
 int tnd_server_port(const tnd_server *srv)
 {
     struct sockaddr_storage ss;
@@ -308,15 +280,8 @@ void tnd_server_shutdown(tnd_server *srv)
     /* Metrics stay readable through the drain, and stop first here. */
     tnd_metrics_http_stop(srv->metrics_http);
     srv->metrics_http = NULL;
-    tnd_http_stop(srv->http); /* before the store: its threads read it */
-    srv->http = NULL;
-    tnd_backup_service_stop(srv);
-    tnd_scheduler_stop(srv);
-    tnd_idem_pruner_stop(srv);
-    if (srv->store)
-        tnd_store_close(srv->store);
-    srv->store = NULL;
-    tnd_tlog_close(srv); /* after the store: its batch hook uses the log */
+    if (srv->hooks && srv->hooks->shutdown)
+        srv->hooks->shutdown(srv);
 }
 
 void tnd_server_free(tnd_server *srv)

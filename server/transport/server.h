@@ -1,6 +1,8 @@
 /* The tenderd server object and the internals shared by the transport files
- * (server.c: listener, signals, drain; conn.c: one connection; call.c: one
- * call). Services see only rpc.h. */
+ * (server.c: listener, signals, drain, method table; conn.c: one connection;
+ * call.c: one call). Services see only rpc.h. The transport knows no service:
+ * its owner (services.c, the composition root) registers method handlers and
+ * plugs in hooks (tnd_server_hooks) for what starts and stops with it. */
 #ifndef TND_SERVER_SERVER_H
 #define TND_SERVER_SERVER_H
 
@@ -11,6 +13,7 @@
 
 #include "config/config.h"
 #include "frame.h"
+#include "ops/clock.h"
 #include "ops/metrics.h"
 #include "ops/metrics_http.h"
 #include "principal.h"
@@ -90,6 +93,7 @@ struct tnd_call {
 };
 
 typedef struct tnd_health_watch tnd_health_watch;
+typedef struct tnd_server_hooks tnd_server_hooks;
 typedef struct tnd_store tnd_store;
 typedef struct tnd_scheduler tnd_scheduler;
 typedef struct tnd_idem_pruner tnd_idem_pruner;
@@ -110,35 +114,59 @@ struct tnd_server {
     size_t n_schemas;
     const tnd_handler **handlers;
     size_t n_handlers, cap_handlers;
-    tnd_health_watch *watches; /* Health/Watch calls to notify */
-    int serving;               /* tender.health.v1 ServingStatus of the server */
     uint64_t next_request_id;
     size_t upload_bytes; /* buffered by uploads in progress (cfg.max_upload_memory) */
     size_t output_bytes; /* unsent output of every connection (cfg.max_output_memory) */
     tnd_principals principals;
+    tnd_metrics *metrics;           /* always kept; served only with --metrics */
+    tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
+    const tnd_server_hooks *hooks;  /* the owner's (services.c), or NULL */
+    /* The wall clock (ops/clock.h) of everything that dates: NULL is the
+     * real one. The owner sets it; the transport does not read it. */
+    const tnd_clock *clock;
+    /* The services' state, built and torn down by services.c: the
+     * transport never touches it. */
+    tnd_health_watch *watches; /* Health/Watch calls to notify */
+    int serving;               /* tender.health.v1 ServingStatus of the server */
     tnd_store *store;
     tnd_scheduler *scheduler;
     tnd_idem_pruner *idem_pruner;
     tnd_tlog *tlog;
-    tnd_metrics *metrics;           /* always kept; served only with --metrics */
-    tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
     struct tnd_http *http;          /* the --http listener, or NULL */
     struct tnd_backup_job *backup_job; /* the Admin/Backup child running, or NULL */
 };
 
-/** Create a server on loop with cfg: loads TLS files, registers the built-in
- * services. Returns 0 or a negative code with a message in err. */
-int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, tnd_server **out, char *err,
-                   size_t err_len);
+/* What the owner of a server plugs into the transport. Each hook may be
+ * NULL; all run on the loop thread. */
+struct tnd_server_hooks {
+    /** tnd_server_start, after the metrics listener and before the server
+     * binds its own (e.g. the --http listener). 0, or a code with err. */
+    int (*before_listen)(tnd_server *srv, char *err, size_t err_len);
+    /** tnd_server_start, once listening (e.g. the services' timers). */
+    int (*after_listen)(tnd_server *srv, char *err, size_t err_len);
+    /** A drain began (e.g. health reports NOT_SERVING). */
+    void (*draining)(tnd_server *srv);
+    /** tnd_server_shutdown: stop what the owner started and close what it
+     * opened. Runs again from tnd_server_free, and on a server that never
+     * started: it must tolerate both. */
+    void (*shutdown)(tnd_server *srv);
+};
 
-/** Bind and listen; installs signal handlers. */
+/** Create a server on loop with cfg: the method schema, metrics and the
+ * TLS context (certificate, key, CA, CRL). hooks (may be NULL) must outlive
+ * the server. Returns 0, or TND_ENOMEM, TND_ETLS (a certificate, key or CA
+ * that cannot be used) or the CRL loader's code, with a message in err.
+ * tenderd itself is built by tnd_services_new (services.h). */
+int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_server_hooks *hooks,
+                   tnd_server **out, char *err, size_t err_len);
+
+/** Bind and listen; installs signal handlers. Returns 0, or TND_EINVAL (an
+ * address that does not parse), TND_EIO (cannot listen: the message names
+ * the address and the system's reason), or a hook's code, with err. */
 int tnd_server_start(tnd_server *srv, char *err, size_t err_len);
 
 /** The port actually bound (useful with port 0). */
 int tnd_server_port(const tnd_server *srv);
-
-/** The --http listener's port; -1 without one. */
-int tnd_server_http_port(const tnd_server *srv);
 
 /** The metrics listener's port, or -1 when --metrics is off. */
 int tnd_server_metrics_port(const tnd_server *srv);
@@ -153,7 +181,8 @@ int tnd_server_reload_tls(tnd_server *srv);
  * current TLS context (after a reload: a new CRL or CA); peer_recheck.c. */
 void tnd_server_recheck_peers(tnd_server *srv);
 
-/** After the loop stopped: stop timers, finish queued writes, close the store. */
+/** After the loop stopped: stop the metrics listener, then the owner's
+ * shutdown hook (timers, queued writes, the store). */
 void tnd_server_shutdown(tnd_server *srv);
 
 void tnd_server_free(tnd_server *srv);
@@ -195,10 +224,7 @@ tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid);
 void tnd_conn_add_call(tnd_conn *c, tnd_call *call);
 void tnd_conn_remove_call(tnd_conn *c, tnd_call *call);
 
-/* services */
-int tnd_health_register(tnd_server *srv);
+/** The transport's own service, tender.reflection.v1 (reflection.c). */
 int tnd_reflection_register(tnd_server *srv);
-int tnd_tenders_register(tnd_server *srv);
-void tnd_health_set_serving(tnd_server *srv, int status);
 
 #endif

@@ -38,9 +38,23 @@ void testsrv_pki(testsrv *t)
         die("pki init", err);
 }
 
+/* Loop thread: the writes the clock's move made due have committed. */
+static void on_settled(void *arg)
+{
+    testsrv *t = arg;
+    pthread_mutex_lock(&t->settle_mu);
+    t->stop_mode = 0;
+    pthread_cond_broadcast(&t->settle_cv);
+    pthread_mutex_unlock(&t->settle_mu);
+}
+
 static void on_async(uv_async_t *a)
 {
     testsrv *t = a->data;
+    if (t->stop_mode == 2) {
+        tnd_services_clock_moved(t->srv, on_settled, t);
+        return;
+    }
     if (t->stop_mode == 1) {
         tnd_server_reload_tls(t->srv);
         t->stop_mode = 0;
@@ -84,7 +98,8 @@ void testsrv_start(testsrv *t, void (*cfg_edit)(tnd_config *), void (*setup)(tnd
         cfg_edit(&cfg);
     tnd_log_set_level(getenv("TND_TEST_LOG") ? TND_LOG_DEBUG : TND_LOG_ERROR);
     uv_loop_init(&t->loop);
-    if (tnd_server_new(&t->loop, &cfg, &t->srv, err, sizeof err) != 0)
+    if (tnd_services_new(&t->loop, &cfg, t->manual ? &t->clock : NULL, &t->srv, err,
+                         sizeof err) != 0)
         die("server new", err);
     if (setup)
         setup(t->srv);
@@ -95,6 +110,51 @@ void testsrv_start(testsrv *t, void (*cfg_edit)(tnd_config *), void (*setup)(tnd
     t->stop_async.data = t;
     if (pthread_create(&t->thread, NULL, loop_main, t) != 0)
         die("pthread_create", "failed");
+}
+
+void testsrv_manual_clock(testsrv *t, int64_t ms)
+{
+    t->manual = true;
+    tnd_clock_set(&t->clock, ms);
+    pthread_mutex_init(&t->settle_mu, NULL);
+    pthread_cond_init(&t->settle_cv, NULL);
+}
+
+int64_t testsrv_now(const testsrv *t)
+{
+    return tnd_clock_ms(t->manual ? &t->clock : NULL);
+}
+
+void testsrv_advance(testsrv *t, int64_t ms)
+{
+    if (!t->manual)
+        die("testsrv_advance", "the server runs on the real clock (testsrv_manual_clock)");
+    if (!t->srv) {
+        tnd_clock_advance(&t->clock, ms); /* halted: the server is down meanwhile */
+        return;
+    }
+    /* Steps of half outage-min, each with its heartbeat: the server was up
+     * all along, so the outage rule must not fire. */
+    const tnd_config *cfg = &t->srv->cfg;
+    int64_t step = cfg->outage_extension_ms > 0 ? (int64_t)(cfg->outage_min_ms / 2) : ms;
+    do {
+        int64_t d = step > 0 && step < ms ? step : ms;
+        tnd_clock_advance(&t->clock, d);
+        ms -= d;
+        pthread_mutex_lock(&t->settle_mu);
+        t->stop_mode = 2;
+        uv_async_send(&t->stop_async);
+        while (t->stop_mode == 2)
+            pthread_cond_wait(&t->settle_cv, &t->settle_mu);
+        pthread_mutex_unlock(&t->settle_mu);
+    } while (ms > 0);
+}
+
+void testsrv_advance_to(testsrv *t, int64_t ms)
+{
+    int64_t now = testsrv_now(t);
+    if (ms > now)
+        testsrv_advance(t, ms - now);
 }
 
 void testsrv_reload(testsrv *t)

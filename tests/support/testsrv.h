@@ -6,7 +6,7 @@
 
 #include <pthread.h>
 
-#include "transport/server.h"
+#include "services.h"
 #include "tender_schema.h"
 
 typedef struct testsrv {
@@ -17,7 +17,11 @@ typedef struct testsrv {
     uv_async_t stop_async;
     tnd_server *srv;
     pthread_t thread;
-    _Atomic int stop_mode; /* 0 drain, 1 reload */
+    _Atomic int stop_mode; /* 0 drain, 1 reload, 2 the clock moved */
+    bool manual;           /* the server runs on clock (testsrv_manual_clock) */
+    tnd_clock clock;
+    pthread_mutex_t settle_mu;
+    pthread_cond_t settle_cv;
     void (*cfg_edit)(tnd_config *);
     void (*setup)(tnd_server *);
 } testsrv;
@@ -37,6 +41,26 @@ void testsrv_halt(testsrv *t);
 
 /** testsrv_halt, then start again on the same folder (a new port). */
 void testsrv_restart(testsrv *t);
+
+/** Between testsrv_pki and testsrv_start: the server's wall clock (the time
+ * of its writes, deadlines, standstills, idempotency expiry, log lines)
+ * starts at ms (0: the real time now) and moves only by testsrv_advance.
+ * It keeps its time across testsrv_restart. */
+void testsrv_manual_clock(testsrv *t, int64_t ms);
+
+/** The server's time (its manual clock, or the real time). */
+int64_t testsrv_now(const testsrv *t);
+
+/** Move the manual clock forward by ms, and wait until the work due by the
+ * new time (closing at a deadline, completing at the end of a standstill,
+ * pruning idempotency records) has committed. The server runs all along:
+ * the clock moves in steps of half outage-min, each with a heartbeat, so
+ * the outage rule does not fire. Between testsrv_halt and testsrv_start
+ * the time passes while the server is down (an outage). */
+void testsrv_advance(testsrv *t, int64_t ms);
+
+/** testsrv_advance to the time ms (nothing when the clock is past it). */
+void testsrv_advance_to(testsrv *t, int64_t ms);
 
 /** Ask the loop thread to reload certificates (as SIGHUP does), and wait. */
 void testsrv_reload(testsrv *t);

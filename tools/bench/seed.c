@@ -1,7 +1,7 @@
 /* benchseed: fill a tenderd database quickly, in-process, for the read and
  * proof benchmarks (docs/BENCHMARKS.md).
  *
- * It opens the database as tenderd does (tnd_server_new: the store, its
+ * It opens the database as tenderd does (tnd_services_new: the store, its
  * writer thread and the transparency log's batch hook) without listening,
  * and queues writes that each run the same write function as
  * Tenders/Create (tnd_tender_create_fn) for --per-write drafts, as the
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "ops/logging.h"
-#include "transport/server.h"
+#include "services.h"
 #include "store/store.h"
 #include "tenders/tenders.h"
 
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
     uv_loop_init(&loop);
     char err[512] = "";
     uint64_t t0 = uv_hrtime();
-    if (tnd_server_new(&loop, &cfg, &sd.srv, err, sizeof err) != 0) {
+    if (tnd_services_new(&loop, &cfg, NULL, &sd.srv, err, sizeof err) != 0) {
         fprintf(stderr, "benchseed: %s\n", err);
         uv_loop_close(&loop);
         return 1;
