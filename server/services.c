@@ -27,7 +27,8 @@ static int before_listen(tnd_server *srv, char *err, size_t err_len)
     int rc = tnd__parse_hostport("--http", srv->cfg.http, &hs, err, err_len);
     if (rc == 0)
         rc = tnd_http_start(srv->store, tnd_tlog_vkey(srv), (const struct sockaddr *)&hs,
-                            srv->cfg.http, &srv->http, err, err_len);
+                            srv->cfg.http, srv->cfg.http_timeout_ms / 1000, &srv->http, err,
+                            err_len);
     if (rc != 0)
         return rc;
     char hp[16];

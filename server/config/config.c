@@ -30,6 +30,9 @@ const tnd_setting tnd_config_rows[] = {
      "HOST:PORT",
      "serve public data (JSON API at /api/v1/, log tiles at /log/) over plain HTTP; put a TLS "
      "proxy in front; off: none"},
+    {"server", "http-timeout", "http-timeout", TND_SET_U32, TND_UNIT_MS, FIELD(http_timeout_ms),
+     1000, 3600000, "30s", "MS",
+     "public HTTP: a connection is closed when this passes without a whole request head"},
     {"server", "db", "db", TND_SET_STRING, TND_UNIT_COUNT, FIELD(db), 1, CAP(db), "var/db", "DIR",
      "database folder"},
     {"server", "log-level", "log-level", TND_SET_LOGLEVEL, TND_UNIT_COUNT, FIELD(log_level), 0, 0,

@@ -12,6 +12,7 @@ typedef struct tnd_config {
     char listen[256];      /* "127.0.0.1:7443" */
     char metrics[256];     /* HOST:PORT serving GET /metrics, or "off" (or "") */
     char http[256];        /* HOST:PORT serving the public HTTP API and log tiles, or "off" */
+    uint32_t http_timeout_ms; /* public HTTP: time for a whole request head (whole seconds) */
     char cert[1024];       /* server certificate (PEM) */
     char key[1024];        /* server private key (PEM) */
     char ca[1024];         /* deployment CA: verifies client certificates */

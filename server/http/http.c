@@ -18,20 +18,19 @@
 
 /* Limits. The whole request head (request line and headers) must fit in
  * MEMORY_LIMIT: a longer URL is answered 414, longer headers 431, by MHD,
- * which never grows its buffer past it. CLIENT_TIMEOUT_S is both MHD's
- * inactivity timeout and the time a request head may take to arrive
+ * which never grows its buffer past it. The timeout (--http-timeout) is both
+ * MHD's inactivity timeout and the time a request head may take to arrive
  * (http_deadline.h), so dribbling bytes does not hold a connection. */
 #define THREADS 4
 #define MAX_CLIENTS 512
 #define MAX_PER_ADDRESS 64
-#define CLIENT_TIMEOUT_S 30
 #define MEMORY_LIMIT (32u * 1024u)
 
 const tnd_peer_identity tnd_http_anonymous = {.authenticated = false};
 
 struct tnd_http {
     struct MHD_Daemon *daemon;
-    tnd_http_deadline *deadline; /* CLIENT_TIMEOUT_S for a whole request head */
+    tnd_http_deadline *deadline; /* the timeout for a whole request head */
     int port;
     tnd_store *store;
     char vkey[400];
@@ -269,7 +268,8 @@ fail:
 }
 
 int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *addr,
-                   const char *spec, tnd_http **out, char *err, size_t err_len)
+                   const char *spec, unsigned timeout_s, tnd_http **out, char *err,
+                   size_t err_len)
 {
     *out = NULL;
     tnd_http *h = calloc(1, sizeof *h);
@@ -279,7 +279,7 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
     }
     h->store = store;
     snprintf(h->vkey, sizeof h->vkey, "%s", vkey);
-    int fd, rc = tnd_http_deadline_start(CLIENT_TIMEOUT_S, &h->deadline, err, err_len);
+    int fd, rc = tnd_http_deadline_start(timeout_s, &h->deadline, err, err_len);
     if (rc != 0) {
         free(h);
         return rc;
@@ -295,7 +295,7 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
         (uint16_t)h->port, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)MAX_CLIENTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CLIENT_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK,
         raw_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, tnd_http_deadline_notify, h->deadline,
         MHD_OPTION_NOTIFY_COMPLETED, tnd_http_deadline_completed, h->deadline, MHD_OPTION_END);

@@ -18,10 +18,12 @@
 typedef struct tnd_http tnd_http;
 
 /** Bind addr (spec names it in messages) and start serving store, whose
- * log checkpoints verify with vkey (a verifier key, copied). On failure a
- * negative code with the reason in err. */
+ * log checkpoints verify with vkey (a verifier key, copied). A connection
+ * is closed when timeout_s seconds (at least 1) pass without a whole request
+ * head. On failure a negative code with the reason in err. */
 int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *addr,
-                   const char *spec, tnd_http **out, char *err, size_t err_len);
+                   const char *spec, unsigned timeout_s, tnd_http **out, char *err,
+                   size_t err_len);
 
 /** The bound port; -1 for NULL. */
 int tnd_http_port(const tnd_http *h);
