@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "tender/error.h"
 #include "text.h"
 
@@ -28,11 +29,7 @@ static int frame_end(msgpack_sbuffer *out, size_t at)
     size_t n = out->size - at - 4;
     if (n > UINT32_MAX)
         return TND_ELIMIT;
-    unsigned char *p = (unsigned char *)out->data + at;
-    p[0] = (unsigned char)(n >> 24);
-    p[1] = (unsigned char)(n >> 16);
-    p[2] = (unsigned char)(n >> 8);
-    p[3] = (unsigned char)n;
+    tnd_be32_put(out->data + at, (uint32_t)n);
     return 0;
 }
 
@@ -433,7 +430,7 @@ int tnd_frame_reader_next(tnd_frame_reader *r, const uint8_t **body, size_t *len
     if (avail < 4)
         return 0;
     const uint8_t *p = r->buf + r->consumed;
-    uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t n = tnd_be32_get(p);
     if (n > r->max_frame) {
         *len = n;
         return TND_ELIMIT;
