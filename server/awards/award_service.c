@@ -111,7 +111,7 @@ static void on_get_by_id(tnd_call *call, void *request)
     size_t kl;
     MDB_txn *txn;
     if (!tnd_award_id_parse(r->id, tender, sizeof tender, &n) ||
-        !(kl = tnd_award_key(key, sizeof key, tender, n))) {
+        !(kl = tnd_key_awards(key, sizeof key, tender, n))) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "id: an award id such as T-2026-000001-A1 (\"%s\")", r->id ? r->id : "");
         return;
