@@ -6,6 +6,7 @@
 
 #include "be.h"
 #include "tender/error.h"
+#include "tender/limits.h"
 #include "text.h"
 
 /* ---- encoding ---------------------------------------------------------------- */
@@ -226,6 +227,17 @@ static int get_bin(const msgpack_object *o, tnd_slice *s)
     s->ptr = (const uint8_t *)o->via.bin.ptr;
     s->len = o->via.bin.size;
     return 0;
+}
+
+tnd_settings tnd_settings_with_defaults(const tnd_settings *s)
+{
+    tnd_settings p;
+    p.max_frame = s->max_frame ? s->max_frame : TND_SETTINGS_DEFAULT_MAX_FRAME;
+    p.max_streams = s->max_streams ? s->max_streams : TND_SETTINGS_DEFAULT_MAX_STREAMS;
+    p.initial_window = s->initial_window ? s->initial_window : TND_SETTINGS_DEFAULT_INITIAL_WINDOW;
+    p.max_metadata = s->max_metadata ? s->max_metadata : TND_SETTINGS_DEFAULT_MAX_METADATA;
+    p.conn_window = s->conn_window ? s->conn_window : TND_SETTINGS_DEFAULT_CONN_WINDOW;
+    return p;
 }
 
 static int parse_settings(const msgpack_object *m, tnd_settings *s)
