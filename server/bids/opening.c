@@ -330,10 +330,6 @@ static void on_get_opening(tnd_call *call, void *request)
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (!r->id || !*r->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     if (tnd_store_read_begin(srv->store, &txn) != 0) {
         tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
         return;
@@ -514,10 +510,6 @@ static void on_get_sealed(tnd_call *call, void *request)
 {
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
-    if (!r->id || !*r->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     if (strlen(r->id) >= 64) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "id: a tender id has at most 63 characters (T-YYYY-NNNNNN)");

@@ -24,10 +24,6 @@ static void on_get(tnd_call *call, void *request)
     const tender_tenders_v1_TenderRef *req = request;
     tnd_server *srv = tnd_call_server(call);
     char what[120];
-    if (!req->id || !*req->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     snprintf(what, sizeof what, "tender %s", req->id);
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
@@ -245,10 +241,6 @@ static void on_questions(tnd_call *call, void *request)
     const tnd_peer_identity *p = tnd_call_peer(call);
     char what[120], tail;
     uint32_t after = 0, want = req->page_size;
-    if (!req->tender_id || !*req->tender_id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
-        return;
-    }
     if (req->cursor && *req->cursor && sscanf(req->cursor, "Q-%u%c", &after, &tail) != 1) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "cursor: not a cursor this server issued; start without one");
