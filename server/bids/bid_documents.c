@@ -12,7 +12,7 @@
 #include "tender/committee.h"
 #include "tender/sealed.h"
 
-#define DOC_PIECE (1u << 20)
+#define DOC_PIECE TENDER_BIDS_V1_BIDDOCUMENTPIECE_CHUNK_MAX_LEN
 
 typedef struct docs_stream {
     tender_bids_v1_BidContent content;           /* the list: names, hashes, sizes */
