@@ -13,12 +13,12 @@
 #include "tender/limits.h"
 #include "tls_stream.h"
 
-/* Our receive windows, announced in our SETTINGS. */
-#define TND_CLIENT_STREAM_WINDOW (1u << 20)
-#define TND_CLIENT_CONN_WINDOW (16u << 20)
+/* Our receive windows, announced in our SETTINGS: the protocol's defaults. */
+#define TND_CLIENT_STREAM_WINDOW TND_SETTINGS_DEFAULT_INITIAL_WINDOW
+#define TND_CLIENT_CONN_WINDOW TND_SETTINGS_DEFAULT_CONN_WINDOW
 /* Send windows assumed until the server's SETTINGS arrive. Before then a
  * message goes out only if it fits (no overshoot). */
-#define TND_CLIENT_ASSUMED_WINDOW 65535
+#define TND_CLIENT_ASSUMED_WINDOW TND_SETTINGS_ASSUMED_WINDOW
 /* Request bytes kept per call so that it can be replayed on a new
  * connection; a call that sends more cannot be retried. */
 #define TND_CLIENT_MAX_RETAINED (4u << 20)

@@ -190,11 +190,7 @@ static void apply_settings(tnd_cconn *cc, const tnd_settings *s)
 {
     tnd_settings old = cc->peer;
     tnd_settings *p = &cc->peer;
-    p->max_frame = s->max_frame ? s->max_frame : TND_DEFAULT_MAX_FRAME;
-    p->max_streams = s->max_streams ? s->max_streams : 1024;
-    p->initial_window = s->initial_window ? s->initial_window : 1u << 20;
-    p->max_metadata = s->max_metadata ? s->max_metadata : 16384;
-    p->conn_window = s->conn_window ? s->conn_window : 16u << 20;
+    *p = tnd_settings_with_defaults(s);
     int64_t old_conn = cc->got_settings ? old.conn_window : TND_CLIENT_ASSUMED_WINDOW;
     int64_t old_stream = cc->got_settings ? old.initial_window : TND_CLIENT_ASSUMED_WINDOW;
     cc->got_settings = true;
@@ -371,8 +367,8 @@ static void on_handshake(tnd_tls_stream *s, int status)
     }
     uv_timer_stop(&cc->timer);
     cc->state = CCONN_READY;
-    tnd_settings ours = {c->max_frame, 1024, TND_CLIENT_STREAM_WINDOW, 16384,
-                         TND_CLIENT_CONN_WINDOW};
+    tnd_settings ours = {c->max_frame, TND_SETTINGS_DEFAULT_MAX_STREAMS, TND_CLIENT_STREAM_WINDOW,
+                         TND_SETTINGS_DEFAULT_MAX_METADATA, TND_CLIENT_CONN_WINDOW};
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     if (tnd_frame_put_settings(&sb, &ours) != 0 || tnd__conn_write(cc, &sb) != 0) {

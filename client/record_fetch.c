@@ -252,16 +252,12 @@ static int fetch_versions(tnd_client *c, tnd_tender_record *r, tnd_status_info *
  * ciphertext, never more in all than the schema allows one ciphertext. */
 static int add_piece(tnd_tender_record *r, const tnd_bytes *piece, tnd_status_info *st)
 {
-    const tnd_msg_desc *d = &tender_bids_v1_SealedBid_desc;
-    const tnd_field_desc *f = NULL;
-    for (size_t i = 0; i < d->n_fields; i++)
-        if (d->fields[i].number == 6) /* ciphertext */
-            f = &d->fields[i];
+    const size_t max = TENDER_BIDS_V1_SEALEDBID_CIPHERTEXT_MAX_LEN;
     if (r->n_bids == 0)
         return tnd__status_fail(st, TND_STATUS_DATA_LOSS,
                                 "the server sent a piece of a sealed bid before its envelope");
     tnd_bytes *ct = &r->bids[r->n_bids - 1].ciphertext;
-    if (!f || piece->len > f->max_len || ct->len > f->max_len - piece->len)
+    if (piece->len > max || ct->len > max - piece->len)
         return tnd__status_fail(
             st, TND_STATUS_DATA_LOSS,
             "the server sent sealed bid %s in pieces larger than a ciphertext may be",

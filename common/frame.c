@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "tender/error.h"
+#include "tender/limits.h"
 #include "text.h"
 
 /* ---- encoding ---------------------------------------------------------------- */
@@ -28,11 +30,7 @@ static int frame_end(msgpack_sbuffer *out, size_t at)
     size_t n = out->size - at - 4;
     if (n > UINT32_MAX)
         return TND_ELIMIT;
-    unsigned char *p = (unsigned char *)out->data + at;
-    p[0] = (unsigned char)(n >> 24);
-    p[1] = (unsigned char)(n >> 16);
-    p[2] = (unsigned char)(n >> 8);
-    p[3] = (unsigned char)n;
+    tnd_be32_put(out->data + at, (uint32_t)n);
     return 0;
 }
 
@@ -229,6 +227,17 @@ static int get_bin(const msgpack_object *o, tnd_slice *s)
     s->ptr = (const uint8_t *)o->via.bin.ptr;
     s->len = o->via.bin.size;
     return 0;
+}
+
+tnd_settings tnd_settings_with_defaults(const tnd_settings *s)
+{
+    tnd_settings p;
+    p.max_frame = s->max_frame ? s->max_frame : TND_SETTINGS_DEFAULT_MAX_FRAME;
+    p.max_streams = s->max_streams ? s->max_streams : TND_SETTINGS_DEFAULT_MAX_STREAMS;
+    p.initial_window = s->initial_window ? s->initial_window : TND_SETTINGS_DEFAULT_INITIAL_WINDOW;
+    p.max_metadata = s->max_metadata ? s->max_metadata : TND_SETTINGS_DEFAULT_MAX_METADATA;
+    p.conn_window = s->conn_window ? s->conn_window : TND_SETTINGS_DEFAULT_CONN_WINDOW;
+    return p;
 }
 
 static int parse_settings(const msgpack_object *m, tnd_settings *s)
@@ -433,7 +442,7 @@ int tnd_frame_reader_next(tnd_frame_reader *r, const uint8_t **body, size_t *len
     if (avail < 4)
         return 0;
     const uint8_t *p = r->buf + r->consumed;
-    uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t n = tnd_be32_get(p);
     if (n > r->max_frame) {
         *len = n;
         return TND_ELIMIT;

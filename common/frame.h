@@ -109,6 +109,10 @@ const msgpack_object *tnd_metadata_get(const msgpack_object *md, const char *key
 /* ---- encoding: each appends one complete frame (with its length prefix) ---- */
 
 TND_MUST_CHECK int tnd_frame_put_settings(msgpack_sbuffer *out, const tnd_settings *s);
+
+/** The settings a peer sent, with each one it left out or sent as 0 replaced
+ * by its default (TND_SETTINGS_DEFAULT_* in tender/limits.h). */
+tnd_settings tnd_settings_with_defaults(const tnd_settings *sent);
 TND_MUST_CHECK int tnd_frame_put_call(msgpack_sbuffer *out, uint32_t sid, const char *method,
                                       const tnd_md *md, size_t n_md, uint64_t timeout_ms);
 TND_MUST_CHECK int tnd_frame_put_message(msgpack_sbuffer *out, uint32_t sid, const uint8_t *payload,

@@ -12,6 +12,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "be.h"
 #include "hpke_internal.h"
 #include "tender/sealed.h"
 
@@ -40,9 +41,9 @@ static const uint8_t kem_suite[] = {'K', 'E', 'M', 0x00, 0x20};
 static void hpke_suite(uint16_t aead_id, uint8_t out[10])
 {
     memcpy(out, "HPKE", 4);
-    out[4] = TND_HPKE_KEM_X25519_SHA256 >> 8, out[5] = TND_HPKE_KEM_X25519_SHA256 & 0xff;
-    out[6] = TND_HPKE_KDF_HKDF_SHA256 >> 8, out[7] = TND_HPKE_KDF_HKDF_SHA256 & 0xff;
-    out[8] = (uint8_t)(aead_id >> 8), out[9] = (uint8_t)(aead_id & 0xff);
+    tnd_be16_put(out + 4, TND_HPKE_KEM_X25519_SHA256);
+    tnd_be16_put(out + 6, TND_HPKE_KDF_HKDF_SHA256);
+    tnd_be16_put(out + 8, aead_id);
 }
 
 /* Nk of an AEAD id, or 0 for an id not supported. */
@@ -145,7 +146,7 @@ static int labeled_expand(const uint8_t *suite, size_t suite_len, const uint8_t 
     uint8_t *buf = malloc(head + info_len);
     if (buf == NULL)
         return TND_ENOMEM;
-    buf[0] = (uint8_t)(len >> 8), buf[1] = (uint8_t)(len & 0xff);
+    tnd_be16_put(buf, (uint16_t)len);
     memcpy(buf + 2, version_label, VERSION_LEN);
     memcpy(buf + 2 + VERSION_LEN, suite, suite_len);
     memcpy(buf + 2 + VERSION_LEN + suite_len, label, label_len);
@@ -349,9 +350,11 @@ void tnd__hpke_ctx_secrets(const tnd_hpke_ctx *ctx, uint8_t key[32], size_t *key
 /* The nonce of the context's current message: base_nonce XOR I2OSP(seq, Nn). */
 static void compute_nonce(const tnd_hpke_ctx *ctx, uint8_t nonce[NN])
 {
+    uint8_t seq[8];
+    tnd_be64_put(seq, ctx->seq);
     memcpy(nonce, ctx->base_nonce, NN);
     for (unsigned i = 0; i < 8; i++)
-        nonce[NN - 1 - i] ^= (uint8_t)(ctx->seq >> (8 * i));
+        nonce[NN - 8 + i] ^= seq[i];
 }
 
 /* EVP_CipherUpdate over any length (EVP takes int lengths): out NULL feeds aad. */

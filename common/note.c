@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "tender/encoding.h"
+#include "be.h"
 #include "tender/audit.h"
 
 /* U+2014 EM DASH and a space: the start of every signature line. */
@@ -107,7 +108,7 @@ static int key_id(const char *name, size_t name_len, const uint8_t pub[32], uint
     EVP_MD_CTX_free(md);
     if (!ok)
         return TND_ECRYPTO;
-    *out = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    *out = tnd_be32_get(h);
     return 0;
 }
 
@@ -216,8 +217,7 @@ int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv, ch
     int rc = key_id(name, name_len, pub, &id);
     if (rc != 0)
         return rc;
-    blob[0] = (uint8_t)(id >> 24), blob[1] = (uint8_t)(id >> 16);
-    blob[2] = (uint8_t)(id >> 8), blob[3] = (uint8_t)id;
+    tnd_be32_put(blob, id);
 
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (md == NULL)
@@ -308,8 +308,7 @@ static int check_signatures(const char *sigs, size_t n, const char *text, size_t
         if (!name_ok(name, name_len) || b64_len == 0 ||
             tnd_base64_decode(b64, b64_len, scratch, b64_len, &blob_len) != 0 || blob_len < 5)
             return TND_EMALFORMED;
-        uint32_t id = (uint32_t)scratch[0] << 24 | (uint32_t)scratch[1] << 16 |
-                      (uint32_t)scratch[2] << 8 | scratch[3];
+        uint32_t id = tnd_be32_get(scratch);
         if (name_len == vname_len && memcmp(name, v->name, name_len) == 0 && id == v->key_id) {
             if (found)
                 return TND_EMALFORMED; /* two signatures by one key */

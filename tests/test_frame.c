@@ -221,12 +221,29 @@ static void test_metadata_rules(void **state)
     check_md("key-bin", "\x01\x02", true, 0, 100);
 }
 
+/* A key left out or sent as 0 means the default of docs/PROTOCOL.md's
+ * SETTINGS table, the same on both sides; a value sent is kept. */
+static void test_settings_defaults(void **state)
+{
+    (void)state;
+    tnd_settings none = {0}, got = tnd_settings_with_defaults(&none);
+    assert_int_equal(got.max_frame, 4194304);
+    assert_int_equal(got.max_streams, 1024);
+    assert_int_equal(got.initial_window, 1048576);
+    assert_int_equal(got.max_metadata, 16384);
+    assert_int_equal(got.conn_window, 16777216);
+    tnd_settings sent = {1, 2, 3, 4, 5};
+    got = tnd_settings_with_defaults(&sent);
+    assert_memory_equal(&got, &sent, sizeof got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_type), cmocka_unit_test(test_reader_any_boundary),
         cmocka_unit_test(test_reader_oversized),      cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_extra_elements_ignored), cmocka_unit_test(test_metadata_rules),
+        cmocka_unit_test(test_settings_defaults),
     };
     return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

@@ -466,6 +466,56 @@ static void tenders_get_no_id(void **state)
            call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
+/* 16: every required field of a request, named as it always was (the
+ * schema's `required`, checked for every request before its handler). */
+#define REQUIRED(who, method, desc, req, text)                                                     \
+    do {                                                                                           \
+        EXPECT(TND_STATUS_INVALID_ARGUMENT, call(who, method, desc, req, NULL, NULL));             \
+        assert_string_equal(msg, text);                                                            \
+    } while (0)
+
+static void required_fields_named(void **state)
+{
+    (void)state;
+    const tnd_msg_desc *ref_d = &tender_tenders_v1_TenderRef_desc;
+    tender_tenders_v1_TenderRef ref = {.id = ""};
+    REQUIRED(&anon, T(Get), ref_d, &ref, "id: required");
+    REQUIRED(&off, T(Publish), ref_d, &ref, "id: required");
+    REQUIRED(&anon, "tender.awards.v1.Awards/Get", ref_d, &ref, "id: required");
+    REQUIRED(&anon, B(GetOpening), ref_d, &ref, "id: required");
+    REQUIRED(&anon, B(GetSealedBids), ref_d, &ref, "id: required");
+    tender_tenders_v1_TenderFields f = {.title = "t"};
+    tender_tenders_v1_EditTenderRequest edit = {.fields = &f};
+    REQUIRED(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &edit, "id: required");
+    tender_tenders_v1_AmendTenderRequest amend = {.fields = &f};
+    REQUIRED(&off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &amend, "id: required");
+    tender_tenders_v1_CancelTenderRequest cancel = {.reason = "why"};
+    REQUIRED(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cancel,
+             "id: required");
+    tender_tenders_v1_AskQuestionRequest ask = {.text = "q"};
+    REQUIRED(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &ask, "tender_id: required");
+    ask = (tender_tenders_v1_AskQuestionRequest){.tender_id = "T-1"};
+    REQUIRED(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &ask, "text: required");
+    const tnd_msg_desc *ans_d = &tender_tenders_v1_AnswerQuestionRequest_desc;
+    tender_tenders_v1_AnswerQuestionRequest ans = {.question_id = "Q-1", .answer = "a"};
+    REQUIRED(&off, T(Answer), ans_d, &ans, "tender_id: required");
+    ans = (tender_tenders_v1_AnswerQuestionRequest){.tender_id = "T-1", .answer = "a"};
+    REQUIRED(&off, T(Answer), ans_d, &ans, "question_id: required");
+    ans = (tender_tenders_v1_AnswerQuestionRequest){.tender_id = "T-1", .question_id = "Q-1"};
+    REQUIRED(&off, T(Answer), ans_d, &ans, "answer: required");
+    tender_tenders_v1_ListQuestionsRequest lq = {.page_size = 1};
+    REQUIRED(&anon, T(Questions), &tender_tenders_v1_ListQuestionsRequest_desc, &lq,
+             "tender_id: required");
+    uint8_t sig[64] = {0};
+    tender_awards_v1_AwardRequest ar = {.signature = {sig, sizeof sig}};
+    REQUIRED(&off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &ar,
+             "decision.tender_id: required");
+    tender_awards_v1_Decision d = {.rationale = "r"};
+    ar.decision = &d;
+    REQUIRED(&off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &ar,
+             "decision.tender_id: required");
+}
+
 /* 17 */
 static void tenders_create_without_title(void **state)
 {
@@ -891,6 +941,7 @@ int main(void)
         cmocka_unit_test(tenders_get_draft_of_others),
         cmocka_unit_test(tenders_get_no_such_version),
         cmocka_unit_test(tenders_get_no_id),
+        cmocka_unit_test(required_fields_named),
         cmocka_unit_test(tenders_create_without_title),
         cmocka_unit_test(tenders_edit_of_another_buyer),
         cmocka_unit_test(tenders_publish_incomplete_draft),

@@ -18,8 +18,9 @@
 #include "tender/receipt.h"
 #include "tender_cmd.h"
 
-#define MAX_DOCS 100
-#define MAX_DOC_BYTES (16u * 1024u * 1024u)
+/* The schema's limits (tender_schema.h). */
+#define MAX_DOCS TENDER_BIDS_V1_BIDCONTENT_DOCUMENTS_MAX_COUNT
+#define MAX_DOC_BYTES TENDER_BIDS_V1_BIDDOCUMENT_CONTENT_MAX_LEN
 
 static const char bid_usage[] =
     "usage: tenderctl bid COMMAND [ARGS]\n"

@@ -86,6 +86,9 @@ typedef struct tnd_field_desc {
     uint32_t max_len;   /* string/bytes limit in bytes; 0: TND_DEFAULT_MAX_STRING/BYTES.
                          * For a map it bounds the keys as well as string/bytes values. */
     uint32_t max_count; /* repeated/map limit; 0: TND_DEFAULT_MAX_COUNT */
+    /* What a request must carry (tnd_msg_check_rules); the decoder ignores them. */
+    bool required;      /* singular string/bytes/message: not empty / absent */
+    uint32_t len;       /* singular string/bytes: when not empty, exactly this many bytes */
 } tnd_field_desc;
 
 typedef struct tnd_msg_desc {
@@ -113,6 +116,19 @@ void tnd_msg_free(const tnd_msg_desc *d, void *msg);
  * Returns 0 or TND_ELIMIT / TND_EUTF8 / TND_ETOODEEP with err (may be NULL)
  * naming the field path. */
 TND_MUST_CHECK int tnd_msg_check(const tnd_msg_desc *d, const void *msg, tnd_codec_err *err);
+
+/** Check what the schema's `required` and `len` options ask of a request:
+ * every required field is set (a string or bytes not empty, a message
+ * present) and every field with a `len` is empty or exactly that long, in
+ * present nested messages too (repeated ones included). A required field of
+ * an absent nested message counts as missing, so an AwardRequest without
+ * its decision is told "decision.tender_id: required". Fields are checked in
+ * field-number order and the first problem is reported, as err->text
+ * "<path>: required" or "<path>: <len> bytes" (the path from msg, e.g.
+ * "decision.tender_id"). tenderd runs it on every request after decoding;
+ * stored records and answers are never held to it. Returns 0 or
+ * TND_EINVAL. */
+TND_MUST_CHECK int tnd_msg_check_rules(const tnd_msg_desc *d, const void *msg, tnd_codec_err *err);
 
 /** Append msg as one MessagePack map to pk. Does not check limits (see tnd_msg_check).
  * Returns 0, TND_ENOMEM (a write failed), or TND_ELIMIT for a count or length

@@ -32,6 +32,18 @@
 /* Largest frame / message accepted on the wire unless configured otherwise. */
 #define TND_DEFAULT_MAX_FRAME (4u * 1024u * 1024u)
 
+/* SETTINGS (docs/PROTOCOL.md, section 2): what a key that a peer leaves out
+ * or sends as 0 means, on both sides of the connection. A client announces
+ * these itself; tenderd announces its configured values. */
+#define TND_SETTINGS_DEFAULT_MAX_FRAME TND_DEFAULT_MAX_FRAME
+#define TND_SETTINGS_DEFAULT_MAX_STREAMS 1024u
+#define TND_SETTINGS_DEFAULT_INITIAL_WINDOW (1u << 20)   /* per stream, bytes */
+#define TND_SETTINGS_DEFAULT_MAX_METADATA 16384u         /* bytes */
+#define TND_SETTINGS_DEFAULT_CONN_WINDOW (16u << 20)     /* per connection, bytes */
+/* Send windows assumed until the peer's SETTINGS arrive (docs/PROTOCOL.md,
+ * section 5.1), as in HTTP/2. */
+#define TND_SETTINGS_ASSUMED_WINDOW 65535
+
 /* Longest x-request-id the server takes from a client (visible ASCII); other
  * values are replaced by a generated id in the server's logs. */
 #define TND_MAX_REQUEST_ID 64

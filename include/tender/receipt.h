@@ -33,7 +33,7 @@
 #define TND_BID_ID_LEN 34
 
 /* Bytes of ciphertext in each chunk tnd_bid_submit sends after the envelope. */
-#define TND_BID_CHUNK (1024u * 1024u)
+#define TND_BID_CHUNK TENDER_BIDS_V1_SUBMITBIDREQUEST_CHUNK_MAX_LEN
 
 /** Is id a bid id: "B-" followed by 32 lowercase hex digits? */
 bool tnd_bid_id_valid(const char *id);

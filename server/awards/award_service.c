@@ -21,10 +21,6 @@ static void on_record(tnd_call *call, void *request)
 {
     const tender_awards_v1_AwardRequest *r = request;
     const tnd_peer_identity *p = tnd_call_peer(call);
-    if (!r->decision || !r->decision->tender_id || !*r->decision->tender_id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "decision.tender_id: required");
-        return;
-    }
     if (r->signature.len != 64) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "signature: 64 bytes required (Ed25519 over the decision's encoding, "
@@ -61,10 +57,6 @@ static void on_get(tnd_call *call, void *request)
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (!r->id || !*r->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     if (tnd_call_read_begin(call, &txn) != 0)
         return;
     tnd_tender t;
@@ -111,7 +103,7 @@ static void on_get_by_id(tnd_call *call, void *request)
     size_t kl;
     MDB_txn *txn;
     if (!tnd_award_id_parse(r->id, tender, sizeof tender, &n) ||
-        !(kl = tnd_award_key(key, sizeof key, tender, n))) {
+        !(kl = tnd_key_awards(key, sizeof key, tender, n))) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "id: an award id such as T-2026-000001-A1 (\"%s\")", r->id ? r->id : "");
         return;

@@ -46,7 +46,7 @@ static int save_tender(tnd_wtx *w, tnd_tender *t, int status)
 static int save_award(tnd_wtx *w, const tender_awards_v1_Award *a, uint32_t seq)
 {
     uint8_t key[128];
-    size_t kl = tnd_award_key(key, sizeof key, a->tender_id, seq);
+    size_t kl = tnd_key_awards(key, sizeof key, a->tender_id, seq);
     int rc = kl ? tnd_wtx_put_msg(w, TND_TABLE_AWARDS, key, kl, A_DESC, a) : TND_EINVAL;
     if (rc != 0)
         return tnd_wtx_fail(
@@ -59,7 +59,7 @@ static int standstill_entry(tnd_wtx *w, const tender_awards_v1_Award *a, bool ad
 {
     uint8_t key[128];
     char v = TND_SCHEDULE_STANDSTILL;
-    size_t kl = tnd_schedule_key(key, sizeof key, tnd_ts_ms(a->standstill_end), a->tender_id);
+    size_t kl = tnd_key_schedule(key, sizeof key, tnd_ts_ms(a->standstill_end), a->tender_id);
     int rc = add ? tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &v, 1)
                  : tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
     if (rc != 0 && !(rc == TND_ENOTFOUND && !add))

@@ -12,9 +12,6 @@
 /* The value of a SCHEDULE entry that ends a standstill (deadlines use "c"). */
 #define TND_SCHEDULE_STANDSTILL 'a'
 
-/** AWARDS key of a tender's award number seq (from 1). */
-size_t tnd_award_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
-
 /** Split an award id "<tender id>-A<n>" (n from 1, no leading zero) into the
  * tender id (copied into tender) and n. Returns false when it is not one. */
 bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n);

@@ -12,7 +12,7 @@
 #include "tender/committee.h"
 #include "tender/sealed.h"
 
-#define DOC_PIECE (1u << 20)
+#define DOC_PIECE TENDER_BIDS_V1_BIDDOCUMENTPIECE_CHUNK_MAX_LEN
 
 typedef struct docs_stream {
     tender_bids_v1_BidContent content;           /* the list: names, hashes, sizes */
@@ -46,7 +46,7 @@ static bool may_read(MDB_txn *txn, tnd_store *s, const tnd_tender *t, const tnd_
         if (!cm->members[i].name || strcmp(cm->members[i].name, p->name) != 0)
             continue;
         uint8_t key[80], mi = (uint8_t)i;
-        size_t kl = tnd_bid_key(key, sizeof key, t->id, &mi, 1);
+        size_t kl = tnd_key_shares(key, sizeof key, t->id, mi);
         MDB_val k = {.mv_size = kl, .mv_data = key}, v;
         if (mdb_get(txn, tnd_store_dbi(s, TND_TABLE_SHARES), &k, &v) == 0)
             return true;
@@ -69,13 +69,12 @@ static int documents_key(MDB_txn *txn, tnd_store *s, const tnd_tender *t, uint8_
         free(shares);
         return TND_ENOMEM;
     }
-    uint8_t key[80];
-    size_t pl = tnd_bid_key(key, sizeof key, t->id, "", 0);
-    MDB_val k_ = {.mv_size = pl, .mv_data = key}, v;
+    uint8_t key[80], mi;
+    MDB_val k_ = {.mv_size = tnd_key_shares(key, sizeof key, t->id, 0), .mv_data = key}, v;
     for (int rc = mdb_cursor_get(cur, &k_, &v, MDB_SET_RANGE);
-         rc == 0 && n < k && k_.mv_size == pl + 1 && memcmp(k_.mv_data, key, pl) == 0;
+         rc == 0 && n < k && tnd_key_shares_parse(k_.mv_data, k_.mv_size, t->id, &mi);
          rc = mdb_cursor_get(cur, &k_, &v, MDB_NEXT)) {
-        size_t m = ((const uint8_t *)k_.mv_data)[pl];
+        size_t m = mi;
         if (m >= cm->n_members || v.mv_size != slen)
             continue;
         idx[n] = m;
@@ -199,7 +198,7 @@ static void on_get_documents(tnd_call *call, void *request)
         goto out;
     }
     uint8_t key[160];
-    size_t kl = tnd_bid_key(key, sizeof key, t.id, r->bid_id, strlen(r->bid_id));
+    size_t kl = tnd_key_bids(key, sizeof key, t.id, r->bid_id);
     MDB_val k = {.mv_size = kl, .mv_data = key}, v;
     if (mdb_get(txn, tnd_store_dbi(srv->store, TND_TABLE_BIDS), &k, &v) != 0 ||
         tnd_msg_decode(&tender_bids_v1_SealedBid_desc, v.mv_data, v.mv_size, &b, NULL) != 0 ||

@@ -59,11 +59,9 @@ void tnd_bid_receipt(tnd_op *op)
         return;
     char *note = NULL;
     uint64_t size = 0;
-    uint8_t k8[8], proof[64][32];
+    uint8_t k8[TND_KEY_EVENTS_LEN], proof[64][32];
     size_t n = 0;
-    for (int i = 0; i < 8; i++)
-        k8[i] = (uint8_t)(op->event_seq >> (56 - 8 * i));
-    MDB_val k = {.mv_size = 8, .mv_data = k8}, v;
+    MDB_val k = {.mv_size = tnd_key_events(k8, op->event_seq), .mv_data = k8}, v;
     tnd_tlog_reader rd = {s, txn};
     tender_events_v1_Event ev;
     tender_events_v1_Event_init(&ev);
@@ -324,7 +322,7 @@ static void on_status(tnd_call *call, void *request)
     if (tnd_call_read_begin(call, &txn) != 0)
         return;
     uint8_t key[160], tag[32];
-    size_t kl = tnd_bid_key(key, sizeof key, r->tender_id, r->bid_id, strlen(r->bid_id));
+    size_t kl = tnd_key_bids(key, sizeof key, r->tender_id, r->bid_id);
     tender_bids_v1_SealedBid b;
     tender_bids_v1_SealedBid_init(&b);
     int rc = kl ? tnd_store_get_msg(srv->store, txn, TND_TABLE_BIDS, key, kl,

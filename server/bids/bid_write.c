@@ -15,17 +15,6 @@
 
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
-size_t tnd_bid_key(uint8_t *key, size_t cap, const char *tender_id, const void *suffix,
-                   size_t suffix_len)
-{
-    size_t tl = strlen(tender_id);
-    if (tl + 1 + suffix_len > cap)
-        return 0;
-    memcpy(key, tender_id, tl + 1);
-    memcpy(key + tl + 1, suffix, suffix_len);
-    return tl + 1 + suffix_len;
-}
-
 bool tnd_bid_id_ok(const char *id)
 {
     if (!id || strlen(id) != TND_BID_ID_LEN || strncmp(id, "B-", 2) != 0)
@@ -97,7 +86,7 @@ static int load_bid(tnd_wtx *w, const char *tender_id, const char *bid_id,
                     tender_bids_v1_SealedBid *b)
 {
     uint8_t key[160];
-    size_t kl = tnd_bid_key(key, sizeof key, tender_id, bid_id, strlen(bid_id));
+    size_t kl = tnd_key_bids(key, sizeof key, tender_id, bid_id);
     tender_bids_v1_SealedBid_init(b);
     int rc = kl ? tnd_wtx_get_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
     return rc;
@@ -106,10 +95,10 @@ static int load_bid(tnd_wtx *w, const char *tender_id, const char *bid_id,
 static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
 {
     uint8_t key[160];
-    size_t kl = tnd_bid_key(key, sizeof key, b->tender_id, b->bid_id, strlen(b->bid_id));
+    size_t kl = tnd_key_bids(key, sizeof key, b->tender_id, b->bid_id);
     int rc = tnd_wtx_put_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b);
     if (rc == 0) {
-        kl = tnd_bid_key(key, sizeof key, b->tender_id, b->owner_tag.data, 32);
+        kl = tnd_key_bid_owners(key, sizeof key, b->tender_id, b->owner_tag.data);
         rc = tnd_wtx_put_raw(w, TND_TABLE_BID_OWNERS, key, kl, b->bid_id, strlen(b->bid_id));
     }
     return rc ? tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED

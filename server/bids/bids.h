@@ -10,10 +10,6 @@
 
 #define TND_BID_ID_LEN 34 /* "B-" + 32 hex digits */
 
-/** tender id 0x00 suffix: the key layout of BIDS, BID_OWNERS and SHARES. */
-size_t tnd_bid_key(uint8_t *key, size_t cap, const char *tender_id, const void *suffix,
-                   size_t suffix_len);
-
 bool tnd_bid_id_ok(const char *id);
 
 /** The tender's bid tag key (BID_TAG_KEYS), created at random on first use.

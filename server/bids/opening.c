@@ -39,13 +39,12 @@ static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, uns
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SHARES),
                         &cur) != 0)
         return 0;
-    uint8_t key[80];
-    size_t pl = tnd_bid_key(key, sizeof key, tender_id, "", 0);
-    MDB_val k_ = {.mv_size = pl, .mv_data = key}, v;
+    uint8_t key[80], mi;
+    MDB_val k_ = {.mv_size = tnd_key_shares(key, sizeof key, tender_id, 0), .mv_data = key}, v;
     for (int rc = mdb_cursor_get(cur, &k_, &v, MDB_SET_RANGE);
-         rc == 0 && k_.mv_size == pl + 1 && memcmp(k_.mv_data, key, pl) == 0;
+         rc == 0 && tnd_key_shares_parse(k_.mv_data, k_.mv_size, tender_id, &mi);
          rc = mdb_cursor_get(cur, &k_, &v, MDB_NEXT)) {
-        size_t m = ((const uint8_t *)k_.mv_data)[pl];
+        size_t m = mi;
         if (m >= cm->n_members || n >= TND_COMMITTEE_MAX || v.mv_size != slen)
             continue;
         if (who && person >= 0 && *who < 0 && tnd_committee_same_person(cm, (size_t)person, m))
@@ -129,10 +128,11 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
         0) {
         uint8_t key[80];
-        size_t pl = tnd_bid_key(key, sizeof key, t->id, "", 0);
-        MDB_val kk = {.mv_size = pl, .mv_data = key}, v;
+        const uint8_t *bid_id;
+        size_t bl;
+        MDB_val kk = {.mv_size = tnd_key_bids(key, sizeof key, t->id, ""), .mv_data = key}, v;
         for (int rc = mdb_cursor_get(cur, &kk, &v, MDB_SET_RANGE);
-             !oom && rc == 0 && kk.mv_size > pl && memcmp(kk.mv_data, key, pl) == 0;
+             !oom && rc == 0 && tnd_key_bids_parse(kk.mv_data, kk.mv_size, t->id, &bid_id, &bl);
              rc = mdb_cursor_get(cur, &kk, &v, MDB_NEXT)) {
             tender_bids_v1_SealedBid b;
             tender_bids_v1_SealedBid_init(&b);
@@ -219,7 +219,7 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
         goto out;
     }
     uint8_t key[80], h[32], mi = (uint8_t)idx;
-    size_t kl = tnd_bid_key(key, sizeof key, t.id, &mi, 1);
+    size_t kl = tnd_key_shares(key, sizeof key, t.id, mi);
     MDB_val k = {.mv_size = kl, .mv_data = key}, v;
     long given;
     read_shares(w, t.id, NULL, 0, NULL, cm, idx, &given);
@@ -330,10 +330,6 @@ static void on_get_opening(tnd_call *call, void *request)
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
-    if (!r->id || !*r->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     if (tnd_store_read_begin(srv->store, &txn) != 0) {
         tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "the store cannot be read");
         return;
@@ -459,14 +455,15 @@ static void sealed_pump(tnd_call *call)
         int sent = 0;
         if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_BIDS), &cur) == 0) {
             uint8_t key[160];
-            size_t pl = tnd_bid_key(key, sizeof key, ss->tender_id, "", 0);
-            size_t kl = tnd_bid_key(key, sizeof key, ss->tender_id, ss->after, strlen(ss->after));
+            const uint8_t *bid_id;
+            size_t il;
+            size_t kl = tnd_key_bids(key, sizeof key, ss->tender_id, ss->after);
             MDB_val k = {.mv_size = kl, .mv_data = key}, v;
             for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-                 rc == 0 && k.mv_size > pl && memcmp(k.mv_data, key, pl) == 0 && sent < 64;
+                 rc == 0 && tnd_key_bids_parse(k.mv_data, k.mv_size, ss->tender_id, &bid_id, &il) &&
+                 sent < 64;
                  rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-                size_t il = k.mv_size - pl;
-                if (il == strlen(ss->after) && memcmp((char *)k.mv_data + pl, ss->after, il) == 0)
+                if (il == strlen(ss->after) && memcmp(bid_id, ss->after, il) == 0)
                     continue; /* the one sent last time */
                 tender_bids_v1_SealedBid b;
                 tender_bids_v1_SealedBid_init(&b);
@@ -480,7 +477,7 @@ static void sealed_pump(tnd_call *call)
                 if (st == TND_EAGAIN)
                     break;
                 if (il < sizeof ss->after) {
-                    memcpy(ss->after, (char *)k.mv_data + pl, il);
+                    memcpy(ss->after, bid_id, il);
                     ss->after[il] = '\0';
                 }
                 sent++;
@@ -513,10 +510,6 @@ static void on_get_sealed(tnd_call *call, void *request)
 {
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
-    if (!r->id || !*r->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     if (strlen(r->id) >= 64) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "id: a tender id has at most 63 characters (T-YYYY-NNNNNN)");

@@ -187,7 +187,7 @@ static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_onl
         rc = TND_ENOTFOUND;
     } else if (version) {
         uint8_t key[128];
-        size_t kl = tnd_version_key(key, sizeof key, id, (uint32_t)version);
+        size_t kl = tnd_key_tender_versions(key, sizeof key, id, (uint32_t)version);
         tender_tenders_v1_Tender_free(&t);
         tender_tenders_v1_Tender_init(&t);
         rc = tnd_store_get_msg(r->store, txn, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, &t);
@@ -351,10 +351,12 @@ static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
     if (after < UINT32_MAX &&
         mdb_cursor_open(txn, tnd_store_dbi(r->store, TND_TABLE_QUESTIONS), &cur) == 0) {
         uint8_t key[128];
-        size_t kl = tnd_question_key(key, sizeof key, t.id, after + 1), pl = kl - 4;
-        MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+        uint32_t seq;
+        MDB_val k = {.mv_size = tnd_key_questions(key, sizeof key, t.id, after + 1),
+                     .mv_data = key},
+                v;
         for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-             c == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0;
+             c == 0 && tnd_key_questions_parse(k.mv_data, k.mv_size, t.id, &seq);
              c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             tender_tenders_v1_Question q;
             tender_tenders_v1_Question_init(&q);
@@ -418,7 +420,7 @@ static enum MHD_Result get_awards(tnd_http_req *r, const char *id)
     int rc = 0;
     for (uint32_t seq = 1; arr && rc == 0; seq++) {
         uint8_t key[128];
-        size_t kl = tnd_award_key(key, sizeof key, id, seq);
+        size_t kl = tnd_key_awards(key, sizeof key, id, seq);
         tender_awards_v1_Award a;
         tender_awards_v1_Award_init(&a);
         rc = kl ? tnd_store_get_msg(r->store, txn, TND_TABLE_AWARDS, key, kl,
@@ -470,10 +472,8 @@ static enum MHD_Result events(tnd_http_req *r, const char *tender, const uint8_t
     MDB_cursor *cur;
     int bad = 0;
     if (from < size && mdb_cursor_open(txn, tnd_store_dbi(r->store, TND_TABLE_EVENTS), &cur) == 0) {
-        uint8_t k8[8];
-        for (int i = 0; i < 8; i++)
-            k8[i] = (uint8_t)(from >> (56 - 8 * i));
-        MDB_val k = {.mv_size = 8, .mv_data = k8}, v;
+        uint8_t k8[TND_KEY_EVENTS_LEN];
+        MDB_val k = {.mv_size = tnd_key_events(k8, from), .mv_data = k8}, v;
         for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
              c == 0 && next < size && n < want && looked < scan;
              c = mdb_cursor_get(cur, &k, &v, MDB_NEXT), looked++) {

@@ -46,7 +46,7 @@ static int get_award(void *ctx, const char *id, tender_awards_v1_Award *out)
     size_t kl;
     tender_awards_v1_Award_init(out);
     if (!tnd_award_id_parse(id, tender, sizeof tender, &n) || strcmp(tender, a->tender_id) != 0 ||
-        !(kl = tnd_award_key(key, sizeof key, tender, n)))
+        !(kl = tnd_key_awards(key, sizeof key, tender, n)))
         return TND_EINVAL;
     return tnd_store_get_msg(a->store, a->txn, TND_TABLE_AWARDS, key, kl,
                              &tender_awards_v1_Award_desc, out);
@@ -60,11 +60,11 @@ static int read_questions(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td)
     if (mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_QUESTIONS), &cur) != 0)
         return TND_EIO;
     uint8_t key[128];
-    size_t kl = tnd_question_key(key, sizeof key, td->id, 1), pl = kl - 4;
-    MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+    uint32_t seq;
+    MDB_val k = {.mv_size = tnd_key_questions(key, sizeof key, td->id, 1), .mv_data = key}, v;
     int rc = 0;
     for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && c == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0;
+         rc == 0 && c == 0 && tnd_key_questions_parse(k.mv_data, k.mv_size, td->id, &seq);
          c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         tender_tenders_v1_Question q;
         tender_tenders_v1_Question_init(&q);
@@ -99,7 +99,7 @@ static int read_record(tnd_store *s, MDB_txn *txn, tnd_tender *latest, tnd_ocds_
     tnd_ocds_set_ocid(td, TND_OCDS_PREFIX, td->id);
     for (uint32_t v = 1; v < n; v++) {
         uint8_t key[128];
-        size_t kl = tnd_version_key(key, sizeof key, td->id, v);
+        size_t kl = tnd_key_tender_versions(key, sizeof key, td->id, v);
         tender_tenders_v1_Tender_init(&td->versions[v - 1]);
         int rc = tnd_store_get_msg(s, txn, TND_TABLE_TENDER_VERSIONS, key, kl,
                                    &tender_tenders_v1_Tender_desc, &td->versions[v - 1]);
@@ -126,8 +126,8 @@ static int read_events(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td, size_t n
         return 0;
     if (mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &cur) != 0)
         return TND_EIO;
-    uint8_t k8[8] = {0};
-    MDB_val k = {.mv_size = 8, .mv_data = k8}, v;
+    uint8_t k8[TND_KEY_EVENTS_LEN];
+    MDB_val k = {.mv_size = tnd_key_events(k8, 0), .mv_data = k8}, v;
     uint64_t next = 0;
     for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && c == 0 && next < size;
          c = mdb_cursor_get(cur, &k, &v, MDB_NEXT), next++) {

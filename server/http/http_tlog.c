@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "http_internal.h"
 #include "tender/audit.h"
 #include "tlog/tlog.h"
@@ -145,18 +146,14 @@ static enum MHD_Result entries(tnd_http_req *r, uint64_t n, unsigned w)
     MDB_cursor *cur = NULL;
     if (!st && mdb_cursor_open(txn, tnd_store_dbi(r->store, TND_TABLE_EVENTS), &cur) != 0)
         st = TND_STATUS_UNAVAILABLE;
-    uint8_t k8[8];
-    uint64_t first = n * TILE_W;
-    for (int i = 0; i < 8; i++)
-        k8[i] = (uint8_t)(first >> (56 - 8 * i));
-    MDB_val k = {.mv_size = 8, .mv_data = k8}, v;
+    uint8_t k8[TND_KEY_EVENTS_LEN];
+    uint64_t first = n * TILE_W, idx;
+    MDB_val k = {.mv_size = tnd_key_events(k8, first), .mv_data = k8}, v;
     unsigned got = 0;
     for (int rc = st ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
          rc == 0 && got < w; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), got++) {
-        uint64_t idx = 0;
-        for (size_t b = 0; b < k.mv_size && b < 8; b++)
-            idx = idx << 8 | ((const uint8_t *)k.mv_data)[b];
-        if (k.mv_size != 8 || idx != first + got || v.mv_size > 0xffff) {
+        if (!tnd_key_events_parse(k.mv_data, k.mv_size, &idx) || idx != first + got ||
+            v.mv_size > 0xffff) {
             st = TND_STATUS_DATA_LOSS;
             break;
         }
@@ -172,8 +169,8 @@ static enum MHD_Result entries(tnd_http_req *r, uint64_t n, unsigned w)
             body = nb;
             cap = nc;
         }
-        body[len++] = (char)(v.mv_size >> 8);
-        body[len++] = (char)(v.mv_size & 0xff);
+        tnd_be16_put(body + len, (uint16_t)v.mv_size);
+        len += 2;
         memcpy(body + len, v.mv_data, v.mv_size);
         len += v.mv_size;
     }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tender/encoding.h"
+#include "be.h"
 #include "store/store.h"
 
 int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t err_len)
@@ -60,15 +61,14 @@ int tnd_backup_sync_dir(const char *dir)
 /* meta/format must be the one this tenderd reads. */
 static int check_format(MDB_txn *txn, MDB_dbi meta, const char *file, char *err, size_t err_len)
 {
-    MDB_val k = {.mv_size = 6, .mv_data = "format"}, v;
+    MDB_val k = {.mv_size = sizeof TND_META_FORMAT - 1, .mv_data = TND_META_FORMAT}, v;
     int rc = mdb_get(txn, meta, &k, &v);
     if (rc != 0 || v.mv_size != 4) {
         snprintf(err, err_len, "%s has no valid format record: it is not a tenderd database",
                  file);
         return TND_EMALFORMED;
     }
-    const uint8_t *p = v.mv_data;
-    uint32_t format = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t format = tnd_be32_get(v.mv_data);
     if (format != TND_STORE_FORMAT) {
         snprintf(err, err_len, "%s has format %u; this tenderd reads format %u", file, format,
                  TND_STORE_FORMAT);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "keys.h"
 #include "ops/clock.h"
 #include "ops/metrics.h"
 #include "tender/codec.h"
@@ -38,16 +39,17 @@
  * tender's documents key, which the committee's shares hold too. */
 #define TND_STORE_FORMAT 5
 
-/* Named databases. Keys are documented next to each; integers in keys are
- * big-endian so that LMDB's byte order is numeric order. */
+/* Named databases. Keys are sketched next to each; keys.h builds and reads
+ * every one of them (integers big-endian, so LMDB's byte order is numeric
+ * order). */
 #define TND_TABLE_MAP(X)                                                                           \
     X(META, "meta")                       /* "format" -> u32 BE; other store settings */           \
     X(EVENTS, "events")                   /* seq u64 BE -> tender.events.v1.Event */               \
-    X(IDEMPOTENCY, "idempotency")         /* caller key | request id -> stored reply */            \
+    X(IDEMPOTENCY, "idempotency")         /* org 0x00 name 0x00 idempotency key -> stored reply */ \
     X(TENDERS, "tenders")                 /* tender id -> latest tender */                         \
-    X(TENDER_VERSIONS, "tender_versions") /* tender id | version u32 BE -> tender */               \
+    X(TENDER_VERSIONS, "tender_versions") /* tender id 0x00 version u32 BE -> tender */            \
     X(SCHEDULE, "schedule")               /* due time ms u64 BE | tender id -> transition */       \
-    X(QUESTIONS, "questions")             /* tender id | seq u32 BE -> question */                 \
+    X(QUESTIONS, "questions")             /* tender id 0x00 seq u32 BE -> question */              \
     X(DOCUMENTS, "documents")             /* document id -> content */                             \
     X(LOG, "log")                         /* transparency log (its own key layout) */            \
     X(BIDS, "bids")                       /* tender id 0x00 bid id -> sealed bid */              \

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "be.h"
+#include "keys.h"
 #include "ops/logging.h"
 #include "store_internal.h"
 
@@ -14,18 +16,8 @@ static const char *const table_names[TND_TABLE_COUNT] = {
 #undef TND_TABLE_NAME
 };
 
-static const MDB_val format_key = {.mv_size = 6, .mv_data = "format"};
-
-static void put_u32be(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static uint32_t get_u32be(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+static const MDB_val format_key = {.mv_size = sizeof TND_META_FORMAT - 1,
+                                   .mv_data = TND_META_FORMAT};
 
 /* Open every table (creating the missing ones) and check or write the
  * format, all in one transaction: a refused database is left untouched. */
@@ -50,7 +42,7 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
     rc = mdb_get(txn, s->dbi[TND_TABLE_META], &key, &val);
     if (rc == MDB_NOTFOUND) {
         uint8_t buf[4];
-        put_u32be(buf, TND_STORE_FORMAT);
+        tnd_be32_put(buf, TND_STORE_FORMAT);
         val = (MDB_val){.mv_size = 4, .mv_data = buf};
         rc = mdb_put(txn, s->dbi[TND_TABLE_META], &key, &val, 0);
     } else if (rc == 0 && val.mv_size != 4) {
@@ -59,7 +51,7 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
         ret = TND_EMALFORMED;
         goto abort_txn;
     } else if (rc == 0) {
-        uint32_t format = get_u32be(val.mv_data);
+        uint32_t format = tnd_be32_get(val.mv_data);
         if (format != TND_STORE_FORMAT) {
             snprintf(err, err_len, "database in %s has format %u; this tenderd reads format %u: %s",
                      s->dir, format, TND_STORE_FORMAT,

@@ -5,23 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
+#include "keys.h"
 #include "store_internal.h"
 
-static const MDB_val next_seq_key = {.mv_size = 14, .mv_data = "next_event_seq"};
-
-static void put_u64be(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
+static const MDB_val next_seq_key = {.mv_size = sizeof TND_META_NEXT_EVENT_SEQ - 1,
+                                     .mv_data = TND_META_NEXT_EVENT_SEQ};
 
 /* Map an LMDB write error to ours, remembering a full map so that the
  * writer can grow it or answer with its own message. */
@@ -121,7 +110,7 @@ static int next_event_seq(tnd_wtx *w, uint64_t *seq)
     MDB_val k = next_seq_key, v;
     int rc = mdb_get(w->txn, w->s->dbi[TND_TABLE_META], &k, &v);
     if (rc == 0 && v.mv_size == 8) {
-        *seq = get_u64be(v.mv_data);
+        *seq = tnd_be64_get(v.mv_data);
         return 0;
     }
     if (rc != MDB_NOTFOUND)
@@ -135,9 +124,11 @@ static int next_event_seq(tnd_wtx *w, uint64_t *seq)
         *seq = 0;
         return 0;
     }
-    if (rc != 0 || k.mv_size != 8)
-        return rc != 0 ? TND_EIO : TND_EMALFORMED;
-    *seq = get_u64be(k.mv_data) + 1;
+    if (rc != 0)
+        return TND_EIO;
+    if (!tnd_key_events_parse(k.mv_data, k.mv_size, seq))
+        return TND_EMALFORMED;
+    ++*seq;
     return 0;
 }
 
@@ -159,9 +150,9 @@ int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *se
         event->time->nanos = (uint32_t)(ms - sec * 1000) * 1000000u;
     }
     event->seq = seq;
-    uint8_t key[8], next[8];
-    put_u64be(key, seq);
-    put_u64be(next, seq + 1);
+    uint8_t key[TND_KEY_EVENTS_LEN], next[8];
+    tnd_key_events(key, seq);
+    tnd_be64_put(next, seq + 1);
     uint8_t *buf = NULL;
     size_t len = 0;
     rc = tnd_msg_encode(&tender_events_v1_Event_desc, event, &buf, &len, NULL);

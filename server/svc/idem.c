@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ops/logging.h"
+#include "store/keys.h"
 #include "svc.h"
 
 #define MAX_PER_WRITE 1000
@@ -23,24 +24,14 @@ struct tnd_idem_pruner {
     size_t removed; /* by the last write */
 };
 
-static uint64_t be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 int tnd_idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms)
 {
     uint8_t k[8 + KEY_MAX];
     if (klen > KEY_MAX)
         return TND_EINVAL;
     uint64_t due = (uint64_t)tnd_wtx_now_ms(w) + window_ms;
-    for (int i = 0; i < 8; i++)
-        k[i] = (uint8_t)(due >> (56 - 8 * i));
-    memcpy(k + 8, key, klen);
-    return tnd_wtx_put_raw(w, TND_TABLE_IDEM_EXPIRY, k, 8 + klen, "", 0);
+    size_t kl = tnd_key_idem_expiry(k, sizeof k, due, key, klen);
+    return tnd_wtx_put_raw(w, TND_TABLE_IDEM_EXPIRY, k, kl, "", 0);
 }
 
 /* The expiry time of the first entry, or 0 when there is none. */
@@ -53,8 +44,11 @@ static uint64_t first_due(tnd_server *srv)
         return 0;
     if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_IDEM_EXPIRY), &cur) == 0) {
         MDB_val k, v;
-        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8)
-            due = be64(k.mv_data);
+        const uint8_t *rec;
+        size_t rl;
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
+            !tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl))
+            due = 0;
         mdb_cursor_close(cur);
     }
     tnd_store_read_end(srv->store, txn);
@@ -74,9 +68,12 @@ static int prune(tnd_wtx *w, void *arg)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the idempotency expiry");
     MDB_val k, v;
     int rc = 0;
+    uint64_t due;
+    const uint8_t *rec;
+    size_t rl;
     while (p->removed < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
-           k.mv_size >= 8 && be64(k.mv_data) <= now) {
-        MDB_val record = {.mv_size = k.mv_size - 8, .mv_data = (uint8_t *)k.mv_data + 8};
+           tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl) && due <= now) {
+        MDB_val record = {.mv_size = rl, .mv_data = (void *)rec};
         rc = mdb_del(txn, idem, &record, NULL);
         if (rc == 0 || rc == MDB_NOTFOUND)
             rc = mdb_cursor_del(cur, 0);

@@ -10,6 +10,7 @@
 
 #include "idem.h"
 #include "ops/logging.h"
+#include "store/keys.h"
 
 char *tnd_strdup(const char *s)
 {
@@ -116,14 +117,14 @@ static int idem_replay(tnd_wtx *w, tnd_op *op)
         return rc;
     if (rc == 0 && len >= FP_LEN && memcmp(rec, op->idem_fp, FP_LEN) != 0) {
         free(rec);
-        /* The client's key follows org NUL name NUL. */
-        const char *org = (const char *)op->idem_key, *name = org + strlen(org) + 1;
-        const char *k = name + strlen(name) + 1;
+        const uint8_t *k = op->idem_key;
+        size_t kl = 0;
+        tnd_key_idempotency_parse(op->idem_key, op->idem_key_len, &k, &kl);
         return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                             "idempotency-key \"%.*s\" was already used for a different request "
                             "(another method or other request content); send a new request "
                             "with a new key",
-                            (int)((const char *)op->idem_key + op->idem_key_len - k), k);
+                            (int)kl, (const char *)k);
     }
     if (rc == 0 && len >= FP_LEN)
         rc = tnd_msg_decode(op->resp_desc, rec + FP_LEN, len - FP_LEN, op->resp, NULL);
@@ -223,12 +224,10 @@ static int set_idem_key(tnd_op *op, const tnd_call *call)
                         TND_IDEM_KEY_LEN, kl);
         return -1;
     }
-    size_t ol = strlen(op->peer.org), nl = strlen(op->peer.name);
-    if (ol + nl + 2 + kl > sizeof op->idem_key) /* cannot happen: the sizes are bounded */
+    size_t il = tnd_key_idempotency(op->idem_key, sizeof op->idem_key, op->peer.org,
+                                    op->peer.name, v->via.str.ptr, kl);
+    if (il == 0) /* cannot happen: the sizes are bounded */
         return 0;
-    memcpy(op->idem_key, op->peer.org, ol + 1);
-    memcpy(op->idem_key + ol + 1, op->peer.name, nl + 1);
-    memcpy(op->idem_key + ol + nl + 2, v->via.str.ptr, kl);
     tnd_bytes h = {0};
     const char *method = tnd_call_method(call)->full_name;
     if (tnd_msg_hash(op->req_desc, op->req, &h) != 0) {
@@ -248,7 +247,7 @@ static int set_idem_key(tnd_op *op, const tnd_call *call)
     SHA256(buf, ml + 1 + h.len, op->idem_fp);
     free(buf);
     free(h.data);
-    op->idem_key_len = ol + nl + 2 + kl;
+    op->idem_key_len = il;
     return 0;
 }
 

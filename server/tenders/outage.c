@@ -11,19 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "tenders.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
 
-static const char alive_key[] = "alive_ms";
-
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
+static const char alive_key[] = TND_META_ALIVE_MS;
 
 /* One tender's postponement, inside the caller's transaction. */
 static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t from, int64_t to)
@@ -56,13 +49,13 @@ static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t fr
     t->version++;
     tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
     uint8_t key[128];
-    size_t kl = tnd_version_key(key, sizeof key, t->id, t->version);
+    size_t kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
     int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
     if (rc == 0)
         rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
-    if (rc == 0 && (kl = tnd_schedule_key(key, sizeof key, old, t->id)) != 0)
+    if (rc == 0 && (kl = tnd_key_schedule(key, sizeof key, old, t->id)) != 0)
         rc = tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
-    if (rc == 0 && (kl = tnd_schedule_key(key, sizeof key, moved, t->id)) != 0)
+    if (rc == 0 && (kl = tnd_key_schedule(key, sizeof key, moved, t->id)) != 0)
         rc = tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, "c", 1);
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot postpone the deadline of %s: %s",
@@ -93,15 +86,16 @@ static int deadlines_between(tnd_wtx *w, int64_t from, int64_t until, due_id **o
                         &cur) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
     uint8_t start[8];
-    for (int i = 0; i < 8; i++)
-        start[i] = (uint8_t)((uint64_t)from >> (56 - 8 * i));
-    MDB_val k = {.mv_size = 8, .mv_data = start}, v;
+    MDB_val k = {.mv_size = tnd_key_schedule(start, sizeof start, from, ""), .mv_data = start}, v;
     int st = 0;
     for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size <= 8 || k.mv_size - 8 >= sizeof(*out)->id)
+        int64_t due;
+        const uint8_t *id;
+        size_t il;
+        if (!tnd_key_schedule_parse(k.mv_data, k.mv_size, &due, &id, &il) || il == 0 ||
+            il >= sizeof(*out)->id)
             continue;
-        int64_t due = (int64_t)rd64(k.mv_data);
         if (due > until)
             break;
         if (v.mv_size != 1 || *(const char *)v.mv_data != 'c')
@@ -113,8 +107,8 @@ static int deadlines_between(tnd_wtx *w, int64_t from, int64_t until, due_id **o
         }
         *out = nd;
         nd[*n].due = due;
-        memcpy(nd[*n].id, (const uint8_t *)k.mv_data + 8, k.mv_size - 8);
-        nd[*n].id[k.mv_size - 8] = '\0';
+        memcpy(nd[*n].id, id, il);
+        nd[*n].id[il] = '\0';
         ++*n;
     }
     mdb_cursor_close(cur);
@@ -129,7 +123,7 @@ int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
     *postponed = 0;
     if (mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_META), &k, &v) == 0 &&
         v.mv_size == 8)
-        alive = (int64_t)rd64(v.mv_data);
+        alive = (int64_t)tnd_be64_get(v.mv_data);
     int st = 0;
     if (alive > 0 && now - alive > (int64_t)cfg->outage_min_ms && cfg->outage_extension_ms > 0) {
         due_id *list;
@@ -150,8 +144,7 @@ int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
         free(list);
     }
     uint8_t buf[8];
-    for (int i = 0; i < 8; i++)
-        buf[i] = (uint8_t)((uint64_t)now >> (56 - 8 * i));
+    tnd_be64_put(buf, (uint64_t)now);
     if (!st && tnd_wtx_put_raw(w, TND_TABLE_META, alive_key, sizeof alive_key - 1, buf, 8) != 0)
         st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record that the server is alive");
     return st;

@@ -52,12 +52,11 @@ static int64_t earliest(tnd_server *srv)
         return 0;
     if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_SCHEDULE), &cur) == 0) {
         MDB_val k, v;
-        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size >= 8) {
-            uint64_t d = 0;
-            for (int i = 0; i < 8; i++)
-                d = d << 8 | ((const uint8_t *)k.mv_data)[i];
-            due = (int64_t)d;
-        }
+        const uint8_t *id;
+        size_t il;
+        if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) != 0 ||
+            !tnd_key_schedule_parse(k.mv_data, k.mv_size, &due, &id, &il))
+            due = 0;
         mdb_cursor_close(cur);
     }
     tnd_store_read_end(srv->store, txn);
@@ -82,16 +81,16 @@ static int close_due(tnd_wtx *w, void *arg)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the schedule");
     MDB_val k, v;
     int n = 0, st = 0;
-    while (n < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 && k.mv_size > 8) {
-        const uint8_t *kp = k.mv_data;
-        uint64_t due = 0;
-        for (int i = 0; i < 8; i++)
-            due = due << 8 | kp[i];
-        if ((int64_t)due > now)
+    int64_t due;
+    const uint8_t *kid;
+    size_t kl;
+    while (n < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
+           tnd_key_schedule_parse(k.mv_data, k.mv_size, &due, &kid, &kl) && kl > 0) {
+        if (due > now)
             break;
         char id[80];
-        size_t il = k.mv_size - 8 < sizeof id - 1 ? k.mv_size - 8 : sizeof id - 1;
-        memcpy(id, kp + 8, il);
+        size_t il = kl < sizeof id - 1 ? kl : sizeof id - 1;
+        memcpy(id, kid, il);
         id[il] = '\0';
         bool standstill = v.mv_size == 1 && *(const char *)v.mv_data == TND_SCHEDULE_STANDSTILL;
         if (mdb_cursor_del(cur, 0) != 0) {
@@ -236,7 +235,7 @@ static int scan_missing(tnd_store *st, MDB_txn *txn, tnd_wtx *w, char *first, si
             t.id)
             due = due_of(st, txn, &t, &kind);
         uint8_t key[128];
-        size_t kl = due > 0 ? tnd_schedule_key(key, sizeof key, due, t.id) : 0;
+        size_t kl = due > 0 ? tnd_key_schedule(key, sizeof key, due, t.id) : 0;
         MDB_val sk = {.mv_size = kl, .mv_data = key}, sv;
         if (kl && mdb_get(txn, sched, &sk, &sv) == MDB_NOTFOUND) {
             if (w && tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &kind, 1) != 0) {

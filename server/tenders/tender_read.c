@@ -24,10 +24,6 @@ static void on_get(tnd_call *call, void *request)
     const tender_tenders_v1_TenderRef *req = request;
     tnd_server *srv = tnd_call_server(call);
     char what[120];
-    if (!req->id || !*req->id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "id: required");
-        return;
-    }
     snprintf(what, sizeof what, "tender %s", req->id);
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
@@ -48,7 +44,7 @@ static void on_get(tnd_call *call, void *request)
             return;
         }
         uint8_t key[128];
-        size_t kl = tnd_version_key(key, sizeof key, req->id, req->version);
+        size_t kl = tnd_key_tender_versions(key, sizeof key, req->id, req->version);
         rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, &t);
     }
     tnd_store_read_end(srv->store, txn);
@@ -245,10 +241,6 @@ static void on_questions(tnd_call *call, void *request)
     const tnd_peer_identity *p = tnd_call_peer(call);
     char what[120], tail;
     uint32_t after = 0, want = req->page_size;
-    if (!req->tender_id || !*req->tender_id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
-        return;
-    }
     if (req->cursor && *req->cursor && sscanf(req->cursor, "Q-%u%c", &after, &tail) != 1) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "cursor: not a cursor this server issued; start without one");
@@ -274,11 +266,11 @@ static void on_questions(tnd_call *call, void *request)
     if (rc == 0 &&
         mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_QUESTIONS), &cur) == 0) {
         uint8_t key[128];
-        size_t kl = tnd_question_key(key, sizeof key, t.id, after < UINT32_MAX ? after + 1 : after);
-        size_t pl = kl - 4;
+        size_t kl = tnd_key_questions(key, sizeof key, t.id, after < UINT32_MAX ? after + 1 : after);
+        uint32_t seq;
         MDB_val k = {.mv_size = kl, .mv_data = key}, v;
         for (int c = after == UINT32_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-             c == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0;
+             c == 0 && tnd_key_questions_parse(k.mv_data, k.mv_size, t.id, &seq);
              c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             tender_tenders_v1_Question q;
             tender_tenders_v1_Question_init(&q);

@@ -126,39 +126,3 @@ bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p)
     return p->authenticated && t->buyer && strcmp(t->buyer, p->org) == 0;
 }
 
-static size_t put_be(uint8_t *key, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        key[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-    return (size_t)bytes;
-}
-
-/* id, NUL, then the number: ids never hold NUL, so keys of one id sort together. */
-static size_t id_key(uint8_t *key, size_t cap, const char *id, uint64_t n, int bytes)
-{
-    size_t il = strlen(id);
-    if (il + 1 + (size_t)bytes > cap)
-        return 0;
-    memcpy(key, id, il + 1);
-    return il + 1 + put_be(key + il + 1, n, bytes);
-}
-
-size_t tnd_version_key(uint8_t *key, size_t cap, const char *id, uint32_t version)
-{
-    return id_key(key, cap, id, version, 4);
-}
-
-size_t tnd_question_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq)
-{
-    return id_key(key, cap, tender_id, seq, 4);
-}
-
-size_t tnd_schedule_key(uint8_t *key, size_t cap, int64_t due_ms, const char *id)
-{
-    size_t il = strlen(id);
-    if (il + 8 > cap)
-        return 0;
-    put_be(key, (uint64_t)due_ms, 8);
-    memcpy(key + 8, id, il);
-    return 8 + il;
-}

@@ -17,13 +17,6 @@ static bool fields_ok(tnd_call *call, const tender_tenders_v1_TenderFields *f)
     return true;
 }
 
-static bool id_ok(tnd_call *call, const char *field, const char *id)
-{
-    if (id && *id)
-        return true;
-    tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "%s: required", field);
-    return false;
-}
 
 static void on_create(tnd_call *call, void *request)
 {
@@ -35,7 +28,7 @@ static void on_create(tnd_call *call, void *request)
 static void on_edit(tnd_call *call, void *request)
 {
     const tender_tenders_v1_EditTenderRequest *req = request;
-    if (id_ok(call, "id", req->id) && fields_ok(call, req->fields))
+    if (fields_ok(call, req->fields))
         tnd_op_run(call, req, TENDER_RESP, tnd_tender_edit_fn, NULL, 0);
 }
 
@@ -49,23 +42,19 @@ static void kick_scheduler(tnd_op *op)
 
 static void on_publish(tnd_call *call, void *request)
 {
-    const tender_tenders_v1_TenderRef *req = request;
-    if (id_ok(call, "id", req->id))
-        tnd_op_run_then(call, req, TENDER_RESP, tnd_tender_publish_fn, kick_scheduler);
+    tnd_op_run_then(call, request, TENDER_RESP, tnd_tender_publish_fn, kick_scheduler);
 }
 
 static void on_amend(tnd_call *call, void *request)
 {
     const tender_tenders_v1_AmendTenderRequest *req = request;
-    if (id_ok(call, "id", req->id) && fields_ok(call, req->fields))
+    if (fields_ok(call, req->fields))
         tnd_op_run_then(call, req, TENDER_RESP, tnd_tender_amend_fn, kick_scheduler);
 }
 
 static void on_cancel_tender(tnd_call *call, void *request)
 {
     const tender_tenders_v1_CancelTenderRequest *req = request;
-    if (!id_ok(call, "id", req->id))
-        return;
     if (!req->reason || !*req->reason) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "reason: required; the reason for cancelling is published");
@@ -76,27 +65,12 @@ static void on_cancel_tender(tnd_call *call, void *request)
 
 static void on_ask(tnd_call *call, void *request)
 {
-    const tender_tenders_v1_AskQuestionRequest *req = request;
-    if (!id_ok(call, "tender_id", req->tender_id))
-        return;
-    if (!req->text || !*req->text) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "text: required");
-        return;
-    }
-    tnd_op_run(call, req, &tender_tenders_v1_Question_desc, tnd_tender_ask_fn, NULL, 0);
+    tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd_tender_ask_fn, NULL, 0);
 }
 
 static void on_answer(tnd_call *call, void *request)
 {
-    const tender_tenders_v1_AnswerQuestionRequest *req = request;
-    if (!id_ok(call, "tender_id", req->tender_id) ||
-        !id_ok(call, "question_id", req->question_id))
-        return;
-    if (!req->answer || !*req->answer) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "answer: required");
-        return;
-    }
-    tnd_op_run(call, req, &tender_tenders_v1_Question_desc, tnd_tender_answer_fn, NULL, 0);
+    tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd_tender_answer_fn, NULL, 0);
 }
 
 const tnd_handler tnd_tender_write_handlers[] = {

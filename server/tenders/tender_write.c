@@ -8,6 +8,7 @@
 
 #include <openssl/sha.h>
 
+#include "be.h"
 #include "bids/bids.h"
 #include "ops/logging.h"
 #include "tenders.h"
@@ -95,7 +96,7 @@ static int save(tnd_wtx *w, const tnd_tender *t, bool versioned)
     int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
     if (rc == 0 && versioned) {
         uint8_t key[128];
-        size_t kl = tnd_version_key(key, sizeof key, t->id, t->version);
+        size_t kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
         rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
     }
     if (rc != 0)
@@ -191,16 +192,14 @@ static int next_id(tnd_wtx *w, char *id, size_t len)
 {
     MDB_txn *txn = tnd_wtx_txn(w);
     MDB_dbi dbi = tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_META);
-    MDB_val k = {.mv_size = 10, .mv_data = "tender_seq"}, v;
+    MDB_val k = {.mv_size = sizeof TND_META_TENDER_SEQ - 1, .mv_data = TND_META_TENDER_SEQ}, v;
     uint64_t seq = 0;
     if (mdb_get(txn, dbi, &k, &v) == 0 && v.mv_size == 8)
-        for (int i = 0; i < 8; i++)
-            seq = seq << 8 | ((const uint8_t *)v.mv_data)[i];
+        seq = tnd_be64_get(v.mv_data);
     seq++;
     uint8_t buf[8];
-    for (int i = 0; i < 8; i++)
-        buf[i] = (uint8_t)(seq >> (56 - 8 * i));
-    if (tnd_wtx_put_raw(w, TND_TABLE_META, "tender_seq", 10, buf, 8) != 0)
+    tnd_be64_put(buf, seq);
+    if (tnd_wtx_put_raw(w, TND_TABLE_META, k.mv_data, k.mv_size, buf, 8) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot allocate a tender id");
     time_t now = (time_t)(tnd_wtx_now_ms(w) / 1000);
     struct tm tm;
@@ -295,7 +294,7 @@ int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op)
 static int schedule(tnd_wtx *w, const tnd_tender *t, int64_t due_ms, bool add)
 {
     uint8_t key[128];
-    size_t kl = tnd_schedule_key(key, sizeof key, due_ms, t->id);
+    size_t kl = tnd_key_schedule(key, sizeof key, due_ms, t->id);
     int rc = add ? tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, "c", 1)
                  : tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
     if (rc != 0 && !(rc == TND_ENOTFOUND && !add))
@@ -456,15 +455,12 @@ static uint32_t question_count(tnd_wtx *w, const char *tender_id)
                         &cur) != 0)
         return 0;
     uint8_t key[128];
-    size_t kl = tnd_question_key(key, sizeof key, tender_id, UINT32_MAX);
+    size_t kl = tnd_key_questions(key, sizeof key, tender_id, UINT32_MAX);
     MDB_val k = {.mv_size = kl, .mv_data = key}, v;
-    size_t pl = kl - 4;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    if (rc == 0 && k.mv_size == kl && memcmp(k.mv_data, key, pl) == 0) {
-        const uint8_t *p = (const uint8_t *)k.mv_data + pl;
-        n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    }
+    if (rc != 0 || !tnd_key_questions_parse(k.mv_data, k.mv_size, tender_id, &n))
+        n = 0;
     mdb_cursor_close(cur);
     return n;
 }
@@ -475,7 +471,7 @@ static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
                          const tnd_peer_identity *actor)
 {
     uint8_t key[128];
-    size_t kl = tnd_question_key(key, sizeof key, t->id, seq);
+    size_t kl = tnd_key_questions(key, sizeof key, t->id, seq);
     if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc, q) !=
         0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store question %s", q->id);
@@ -547,7 +543,7 @@ int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
     if (!req->question_id || sscanf(req->question_id, "Q-%u%c", &seq, &tail) != 1 || seq == 0)
         st = tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "question_id: expected Q-<number>");
     if (!st) {
-        kl = tnd_question_key(key, sizeof key, t.id, seq);
+        kl = tnd_key_questions(key, sizeof key, t.id, seq);
         int rc = tnd_wtx_get_msg(w, TND_TABLE_QUESTIONS, key, kl,
                                  &tender_tenders_v1_Question_desc, &q);
         if (rc == TND_ENOTFOUND)

@@ -60,11 +60,6 @@ int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersReques
  * When shown to anyone but the owner, the asker is removed from q. */
 bool tnd_question_show(tender_tenders_v1_Question *q, bool owner, const tnd_peer_identity *p);
 
-/* Keys. */
-size_t tnd_version_key(uint8_t *key, size_t cap, const char *id, uint32_t version);
-size_t tnd_schedule_key(uint8_t *key, size_t cap, int64_t due_ms, const char *id);
-size_t tnd_question_key(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
-
 /* Write functions (writer thread), used by the handlers. */
 int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op);
 int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op);

@@ -1,12 +1,7 @@
 /* The transparency log's tree, key, checkpoints and start-up check (tlog.h).
  *
- * LOG table layout:
- *   "n" level(1) index(8 BE) -> 32-byte hash of the complete subtree
- *   "h" leaf_hash(32)        -> leaf index (8 BE)
- *   "size"                   -> tree size (8 BE)
- *   "cp"                     -> the latest signed checkpoint note
- *   "c" size(8 BE)           -> the checkpoint note signed at that size
- * Leaf i is the canonical encoding of event i (EVENTS seq i).
+ * The LOG table's layout is in store/keys.h. Leaf i is the canonical
+ * encoding of event i (EVENTS seq i).
  */
 #include "tlog.h"
 
@@ -19,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "be.h"
 #include "ops/logging.h"
+#include "store/keys.h"
 #include "tlog_check.h"
 
 struct tnd_tlog {
@@ -29,35 +26,13 @@ struct tnd_tlog {
     tnd_metrics *metrics; /* the server's; published once a batch commits */
 };
 
-static void be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static size_t node_key(uint8_t *k, unsigned level, uint64_t index)
-{
-    k[0] = 'n';
-    k[1] = (uint8_t)level;
-    be64(k + 2, index);
-    return 10;
-}
-
 /* ---- reading and writing nodes ---- */
 
 int tnd_tlog_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
     tnd_tlog_reader *r = ctx;
-    uint8_t k[10];
-    MDB_val key = {.mv_size = node_key(k, level, index), .mv_data = k}, v;
+    uint8_t k[TND_KEY_LOG_NODE_LEN];
+    MDB_val key = {.mv_size = tnd_key_log_node(k, level, index), .mv_data = k}, v;
     int rc = mdb_get(r->txn, tnd_store_dbi(r->store, TND_TABLE_LOG), &key, &v);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
@@ -70,8 +45,8 @@ int tnd_tlog_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]
 static int node_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[32])
 {
     tnd_wtx *w = ctx;
-    uint8_t k[10];
-    return tnd_wtx_put_raw(w, TND_TABLE_LOG, k, node_key(k, level, index), h, 32);
+    uint8_t k[TND_KEY_LOG_NODE_LEN];
+    return tnd_wtx_put_raw(w, TND_TABLE_LOG, k, tnd_key_log_node(k, level, index), h, 32);
 }
 
 static int wtx_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
@@ -91,13 +66,13 @@ static int get_u64(tnd_store *s, MDB_txn *txn, const char *name, uint64_t *v)
     }
     if (rc != 0 || d.mv_size != 8)
         return TND_EIO;
-    *v = rd64(d.mv_data);
+    *v = tnd_be64_get(d.mv_data);
     return 0;
 }
 
 int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size)
 {
-    MDB_val k = {.mv_size = 2, .mv_data = "cp"}, d;
+    MDB_val k = {.mv_size = sizeof TND_KEY_LOG_LATEST - 1, .mv_data = TND_KEY_LOG_LATEST}, d;
     int rc = mdb_get(txn, tnd_store_dbi(s, TND_TABLE_LOG), &k, &d);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
@@ -108,21 +83,19 @@ int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size)
         return TND_ENOMEM;
     memcpy(*note, d.mv_data, d.mv_size);
     (*note)[d.mv_size] = '\0';
-    return get_u64(s, txn, "size", size);
+    return get_u64(s, txn, TND_KEY_LOG_SIZE, size);
 }
 
 int tnd_tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index)
 {
-    uint8_t k[33];
-    k[0] = 'h';
-    memcpy(k + 1, hash, 32);
-    MDB_val key = {.mv_size = 33, .mv_data = k}, d;
+    uint8_t k[TND_KEY_LOG_LEAF_LEN];
+    MDB_val key = {.mv_size = tnd_key_log_leaf(k, hash), .mv_data = k}, d;
     int rc = mdb_get(txn, tnd_store_dbi(s, TND_TABLE_LOG), &key, &d);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
     if (rc != 0 || d.mv_size != 8)
         return TND_EIO;
-    *index = rd64(d.mv_data);
+    *index = tnd_be64_get(d.mv_data);
     return 0;
 }
 
@@ -204,11 +177,12 @@ static int sign_checkpoint(tnd_tlog *lg, tnd_wtx *w, uint64_t size)
     if (tnd_checkpoint_format(&cp, text, sizeof text) != 0 ||
         tnd_note_sign(text, lg->name, lg->key, &note) != 0)
         return tnd_wtx_fail(w, TND_STATUS_INTERNAL, "cannot sign the log checkpoint");
-    uint8_t ck[9] = {'c'};
-    be64(ck + 1, size);
-    int rc = tnd_wtx_put_raw(w, TND_TABLE_LOG, "cp", 2, note, strlen(note));
+    uint8_t ck[TND_KEY_LOG_CHECKPOINT_LEN];
+    size_t ckl = tnd_key_log_checkpoint(ck, size);
+    int rc = tnd_wtx_put_raw(w, TND_TABLE_LOG, TND_KEY_LOG_LATEST, sizeof TND_KEY_LOG_LATEST - 1,
+                             note, strlen(note));
     if (rc == 0)
-        rc = tnd_wtx_put_raw(w, TND_TABLE_LOG, ck, sizeof ck, note, strlen(note));
+        rc = tnd_wtx_put_raw(w, TND_TABLE_LOG, ck, ckl, note, strlen(note));
     free(note);
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the checkpoint");
@@ -224,46 +198,44 @@ static int batch_hook(tnd_wtx *w, void *arg)
     tnd_store *s = tnd_wtx_store(w);
     MDB_txn *txn = tnd_wtx_txn(w);
     uint64_t size;
-    if (get_u64(s, txn, "size", &size) != 0)
+    if (get_u64(s, txn, TND_KEY_LOG_SIZE, &size) != 0)
         return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the log size is unreadable");
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &cur) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read events");
-    uint8_t k8[8];
-    be64(k8, size);
-    MDB_val k = {.mv_size = 8, .mv_data = k8}, v;
-    uint64_t start = size;
+    uint8_t k8[TND_KEY_EVENTS_LEN];
+    MDB_val k = {.mv_size = tnd_key_events(k8, size), .mv_data = k8}, v;
+    uint64_t start = size, seq;
     int st = 0;
     for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && !st;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8 || rd64(k.mv_data) != size) {
+        if (!tnd_key_events_parse(k.mv_data, k.mv_size, &seq) || seq != size) {
             st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "event %llu is missing from the log",
                               (unsigned long long)size);
             break;
         }
-        uint8_t h[32], hk[33] = {'h'};
+        uint8_t h[32], hk[TND_KEY_LOG_LEAF_LEN];
         if (tnd_merkle_leaf_hash(v.mv_data, v.mv_size, h) != 0 ||
             tnd_merkle_append(wtx_node_get, node_put, w, size, h) != 0) {
             st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot append to the log");
             break;
         }
-        memcpy(hk + 1, h, 32);
         /* The leaf index under its hash (8 BE). */
         uint8_t idx[8];
-        be64(idx, size);
-        if (tnd_wtx_put_raw(w, TND_TABLE_LOG, hk, sizeof hk, idx, 8) != 0) {
+        tnd_be64_put(idx, size);
+        if (tnd_wtx_put_raw(w, TND_TABLE_LOG, hk, tnd_key_log_leaf(hk, h), idx, 8) != 0) {
             st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot index the log");
             break;
         }
         size++;
-        be64(k8, size);
     }
     mdb_cursor_close(cur);
     if (st || size == start)
         return st;
     uint8_t sz[8];
-    be64(sz, size);
-    if (tnd_wtx_put_raw(w, TND_TABLE_LOG, "size", 4, sz, 8) != 0)
+    tnd_be64_put(sz, size);
+    if (tnd_wtx_put_raw(w, TND_TABLE_LOG, TND_KEY_LOG_SIZE, sizeof TND_KEY_LOG_SIZE - 1, sz, 8) !=
+        0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the log size");
     st = sign_checkpoint(lg, w, size);
     if (st == 0)

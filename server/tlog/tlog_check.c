@@ -1,5 +1,5 @@
 /* The stored transparency log against its last signed checkpoint
- * (tlog_check.h). The LOG table layout is described in tlog.c. */
+ * (tlog_check.h). The LOG table's layout is in store/keys.h. */
 #include "tlog_check.h"
 
 #include <stdbool.h>
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
+#include "store/keys.h"
 #include "tender/error.h"
 
 typedef struct tree_reader {
@@ -14,21 +16,11 @@ typedef struct tree_reader {
     MDB_dbi log;
 } tree_reader;
 
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
     tree_reader *r = ctx;
-    uint8_t k[10] = {'n', (uint8_t)level};
-    for (int i = 0; i < 8; i++)
-        k[2 + i] = (uint8_t)(index >> (56 - 8 * i));
-    MDB_val key = {.mv_size = sizeof k, .mv_data = k}, v;
+    uint8_t k[TND_KEY_LOG_NODE_LEN];
+    MDB_val key = {.mv_size = tnd_key_log_node(k, level, index), .mv_data = k}, v;
     int rc = mdb_get(r->txn, r->log, &key, &v);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
@@ -52,7 +44,7 @@ int tnd_tlog_check_origin(MDB_txn *txn, MDB_dbi log, char *out, size_t cap)
     tree_reader r = {txn, log};
     MDB_val v;
     bool found;
-    if (log_get(&r, "cp", &v, &found) != 0)
+    if (log_get(&r, TND_KEY_LOG_LATEST, &v, &found) != 0)
         return TND_EIO;
     if (!found)
         return TND_ENOTFOUND;
@@ -76,12 +68,12 @@ static int verify_nodes(tree_reader *r, MDB_dbi events, uint64_t size, char *err
         return TND_EIO;
     }
     MDB_val k, v;
-    uint64_t i = 0;
+    uint64_t i = 0, seq;
     int rc = 0;
     for (int c = mdb_cursor_get(cur, &k, &v, MDB_FIRST); c == 0 && i < size && !rc;
          c = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
         uint8_t h[32], stored[32], left[32];
-        if (k.mv_size != 8 || rd64(k.mv_data) != i ||
+        if (!tnd_key_events_parse(k.mv_data, k.mv_size, &seq) || seq != i ||
             tnd_merkle_leaf_hash(v.mv_data, v.mv_size, h) != 0 ||
             node_get(r, 0, i, stored) != 0 || memcmp(h, stored, 32) != 0) {
             snprintf(err, err_len,
@@ -127,9 +119,9 @@ static int count_events(MDB_txn *txn, MDB_dbi events, uint64_t *n)
     *n = 0;
     if (rc == MDB_NOTFOUND)
         return 0;
-    if (rc != 0 || k.mv_size != 8)
+    if (rc != 0 || !tnd_key_events_parse(k.mv_data, k.mv_size, n))
         return TND_EIO;
-    *n = rd64(k.mv_data) + 1;
+    ++*n;
     return 0;
 }
 
@@ -140,14 +132,14 @@ int tnd_tlog_check(MDB_txn *txn, MDB_dbi events, MDB_dbi log, const tnd_note_ver
     uint64_t n_events, size = 0;
     MDB_val cp_val, size_val;
     bool have_cp, have_size;
-    if (count_events(txn, events, &n_events) != 0 || log_get(&r, "cp", &cp_val, &have_cp) != 0 ||
-        log_get(&r, "size", &size_val, &have_size) != 0 ||
+    if (count_events(txn, events, &n_events) != 0 || log_get(&r, TND_KEY_LOG_LATEST, &cp_val, &have_cp) != 0 ||
+        log_get(&r, TND_KEY_LOG_SIZE, &size_val, &have_size) != 0 ||
         (have_size && size_val.mv_size != 8)) {
         snprintf(err, err_len, "the events or the log are unreadable");
         return TND_EIO;
     }
     if (have_size)
-        size = rd64(size_val.mv_data);
+        size = tnd_be64_get(size_val.mv_data);
     if (!have_cp) {
         if (n_events > 0 || size > 0) {
             snprintf(err, err_len, "the database holds %llu events but no signed log checkpoint",

@@ -241,17 +241,13 @@ static void leaves_pump(tnd_call *call)
         MDB_cursor *cur;
         int blocked = 0, sent = 0, gap = 0;
         if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_EVENTS), &cur) == 0) {
-            uint8_t k8[8];
-            for (int i = 0; i < 8; i++)
-                k8[i] = (uint8_t)(l->next >> (56 - 8 * i));
-            MDB_val k = {.mv_size = 8, .mv_data = k8}, v;
+            uint8_t k8[TND_KEY_EVENTS_LEN];
+            uint64_t idx;
+            MDB_val k = {.mv_size = tnd_key_events(k8, l->next), .mv_data = k8}, v;
             for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
                  rc == 0 && l->next < l->end && sent < LEAVES_BATCH;
                  rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), sent++) {
-                uint64_t idx = 0;
-                for (size_t b = 0; b < k.mv_size && b < 8; b++)
-                    idx = idx << 8 | ((const uint8_t *)k.mv_data)[b];
-                if (k.mv_size != 8 || idx != l->next) {
+                if (!tnd_key_events_parse(k.mv_data, k.mv_size, &idx) || idx != l->next) {
                     gap = 1; /* the start-up check prevents it: the store was altered */
                     break;
                 }

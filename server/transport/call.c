@@ -680,6 +680,13 @@ void tnd_call_on_message(tnd_call *call, const tnd_frame *f)
             free(req);
             goto out;
         }
+        /* The schema's required fields and exact lengths ("tender_id: required"). */
+        if (tnd_msg_check_rules(m->request, req, &err) != 0) {
+            tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "%s", err.text);
+            tnd_msg_free(m->request, req);
+            free(req);
+            goto out;
+        }
         call->got_message = true;
         call->h->on_message(call, req);
         tnd_msg_free(m->request, req);

@@ -214,11 +214,7 @@ static void apply_settings(tnd_conn *c, const tnd_settings *s)
     tnd_settings *p = &c->peer_settings;
     int64_t old_conn = p->conn_window;
     int64_t old_stream = p->initial_window;
-    p->max_frame = s->max_frame ? s->max_frame : TND_DEFAULT_MAX_FRAME;
-    p->max_streams = s->max_streams ? s->max_streams : 1024;
-    p->initial_window = s->initial_window ? s->initial_window : 1u << 20;
-    p->max_metadata = s->max_metadata ? s->max_metadata : 16384;
-    p->conn_window = s->conn_window ? s->conn_window : 16u << 20;
+    *p = tnd_settings_with_defaults(s);
     if (!c->got_settings)
         c->send_window = p->conn_window;
     else

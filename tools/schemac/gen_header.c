@@ -83,6 +83,36 @@ static void emit_entry(sc_buf *out, const sc_field *f)
     sc_buf_puts(out, "};\n\n");
 }
 
+static void emit_upper(sc_buf *out, const char *s)
+{
+    for (const char *c = s; *c; c++) {
+        char u = (char)toupper((unsigned char)*c);
+        sc_buf_put(out, &u, 1);
+    }
+}
+
+/* The limits written in the schema as named constants, so that code sizing
+ * a buffer or a chunk uses the schema's number: MSG_FIELD_MAX_LEN,
+ * MSG_FIELD_MAX_COUNT and MSG_FIELD_LEN (an exact length). */
+static void emit_limits(sc_buf *out, const sc_message *m)
+{
+    for (size_t i = 0; i < m->fields.n; i++) {
+        const sc_field *f = m->sorted[i];
+        const char *what[3] = {f->explicit_max_len ? "MAX_LEN" : NULL,
+                               f->max_count ? "MAX_COUNT" : NULL, f->len ? "LEN" : NULL};
+        const uint32_t value[3] = {f->max_len, f->max_count, f->len};
+        for (int k = 0; k < 3; k++) {
+            if (!what[k])
+                continue;
+            sc_buf_puts(out, "#define ");
+            emit_upper(out, m->cname);
+            sc_buf_puts(out, "_");
+            emit_upper(out, f->name);
+            sc_buf_printf(out, "_%s %uu\n", what[k], value[k]);
+        }
+    }
+}
+
 static void emit_wrappers(sc_buf *out, const sc_message *m)
 {
     const char *c = m->cname;
@@ -101,6 +131,11 @@ static void emit_wrappers(sc_buf *out, const sc_message *m)
                   "TND_MUST_CHECK static inline int\n"
                   "%s_decode(%s *m, const uint8_t *data, size_t len, tnd_codec_err *err)\n"
                   "{\n    return tnd_msg_decode(&%s_desc, data, len, m, err);\n}\n\n",
+                  c, c, c);
+    sc_buf_printf(out,
+                  "TND_MUST_CHECK static inline int\n"
+                  "%s_check(const %s *m, tnd_codec_err *err)\n"
+                  "{\n    return tnd_msg_check_rules(&%s_desc, m, err);\n}\n\n",
                   c, c, c);
 }
 
@@ -227,6 +262,11 @@ void sc_gen_header(sc_buf *out, const sc_schema *s, const char *schema_name)
                      "#include \"tender/service.h\"\n\n");
     emit_types(out, s);
     emit_descriptors(out, s, schema_name);
+    size_t limits_at = out->len;
+    for (size_t i = 0; i < s->messages.n; i++)
+        emit_limits(out, s->messages.items[i]);
+    if (out->len > limits_at)
+        sc_buf_puts(out, "\n");
     for (size_t i = 0; i < s->messages.n; i++)
         emit_wrappers(out, s->messages.items[i]);
     if (s->services.n)

@@ -69,6 +69,10 @@ static void emit_field(sc_buf *out, const sc_message *m, const sc_field *f)
         sc_buf_printf(out, "        .max_len = %" PRIu32 ",\n", f->max_len);
     if (f->max_count)
         sc_buf_printf(out, "        .max_count = %" PRIu32 ",\n", f->max_count);
+    if (f->required)
+        sc_buf_puts(out, "        .required = true,\n");
+    if (f->len)
+        sc_buf_printf(out, "        .len = %" PRIu32 ",\n", f->len);
     sc_buf_puts(out, "    },\n");
 }
 

@@ -146,7 +146,8 @@ static int parse_decl_name(parser *p, const char *what, const char **out, sc_loc
     return 0;
 }
 
-/* '[' name '=' int { ',' ... } ']' after a field. */
+/* '[' option { ',' option } ']' after a field: name '=' int, or the flag
+ * 'required' (its value is 1). */
 static int parse_field_options(parser *p, sc_field *f)
 {
     if (advance(p) < 0)
@@ -155,8 +156,11 @@ static int parse_field_options(parser *p, sc_field *f)
         sc_option *o = sc_alloc(p->a, sizeof(*o));
         if (expect_ident(p, "option name", &o->name, &o->loc) < 0)
             return -1;
-        if (strcmp(o->name, "max_len") != 0 && strcmp(o->name, "max_count") != 0) {
-            sc_error(p->d, o->loc, "unknown field option '%s' (expected max_len or max_count)",
+        bool flag = strcmp(o->name, "required") == 0;
+        if (!flag && strcmp(o->name, "max_len") != 0 && strcmp(o->name, "max_count") != 0 &&
+            strcmp(o->name, "len") != 0) {
+            sc_error(p->d, o->loc,
+                     "unknown field option '%s' (expected max_len, max_count, len or required)",
                      o->name);
             return -1;
         }
@@ -165,8 +169,13 @@ static int parse_field_options(parser *p, sc_field *f)
             if (strcmp(prev->name, o->name) == 0)
                 sc_error(p->d, o->loc, "duplicate option '%s'", o->name);
         }
-        if (expect_punct(p, '=') < 0 || expect_int(p, "integer", &o->value, &o->value_loc) < 0)
+        if (flag) {
+            o->value = 1;
+            o->value_loc = o->loc;
+        } else if (expect_punct(p, '=') < 0 ||
+                   expect_int(p, "integer", &o->value, &o->value_loc) < 0) {
             return -1;
+        }
         sc_vec_push(p->a, &f->options, o);
         if (is_punct(&p->cur, ']'))
             return advance(p);

@@ -146,6 +146,19 @@ static void check_options(sc_diags *d, sc_field *f)
     bool stringy = f->type.kind == SC_K_STRING || f->type.kind == SC_K_BYTES;
     for (size_t i = 0; i < f->options.n; i++) {
         const sc_option *o = f->options.items[i];
+        /* required and len are checks of one value that a request must carry. */
+        if (strcmp(o->name, "required") == 0) {
+            if (f->label != SC_L_SINGULAR || (!stringy && f->type.kind != SC_K_MESSAGE))
+                sc_error(d, o->loc,
+                         "required applies only to singular string, bytes and message fields");
+            else
+                f->required = true;
+            continue;
+        }
+        if (strcmp(o->name, "len") == 0 && (!stringy || f->label != SC_L_SINGULAR)) {
+            sc_error(d, o->loc, "len applies only to singular string and bytes fields");
+            continue;
+        }
         if (strcmp(o->name, "max_len") == 0 && !stringy) {
             sc_error(d, o->loc, "max_len applies only to string and bytes fields ('%s' is %s)",
                      f->name, sc_kind_name(f->type.kind));
@@ -160,11 +173,21 @@ static void check_options(sc_diags *d, sc_field *f)
             sc_error(d, o->value_loc, "%s must be between 1 and %u", o->name, UINT32_MAX);
             continue;
         }
-        if (strcmp(o->name, "max_len") == 0)
+        if (strcmp(o->name, "max_len") == 0) {
             f->max_len = (uint32_t)o->value;
-        else
+            f->explicit_max_len = true;
+        } else if (strcmp(o->name, "len") == 0) {
+            f->len = (uint32_t)o->value;
+        } else {
             f->max_count = (uint32_t)o->value;
+        }
     }
+    /* An exact length is also the longest: one fact, written once. */
+    if (f->len && f->explicit_max_len && f->max_len != f->len)
+        sc_error(d, f->loc, "'%s' has len %u and max_len %u: give only len", f->name, f->len,
+                 f->max_len);
+    else if (f->len)
+        f->max_len = f->len;
 }
 
 static void check_field(sc_arena *a, sc_diags *d, const scope *sc, sc_message *m, size_t idx)

@@ -123,8 +123,9 @@ typedef struct sc_field {
     int64_t number;
     sc_loc number_loc;
     sc_vec options; /* sc_option * */
-    /* Set by the resolver. */
-    uint32_t max_len, max_count;
+    /* Set by the resolver; explicit_max_len: max_len was written, not implied by len. */
+    uint32_t max_len, max_count, len;
+    bool required, explicit_max_len;
     const char *cname;       /* C member name (keywords mangled) */
     const char *entry_cname; /* maps: the entry struct type */
 } sc_field;
