@@ -55,7 +55,7 @@ OCDS_SRC    := $(wildcard common/ocds/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c client/ctl/*/*.c client/ctl/*/*/*.c)
 # tenderctl's folders (client/ctl/README.md); includes across them name the folder.
-CTL_DIRS    := cli commands commands/tender commands/sealed commands/audit
+CTL_DIRS    := . cli commands commands/tender commands/sealed commands/audit
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)

@@ -1,36 +1,13 @@
 /* tenderctl backup: tender.admin.v1.Admin/Backup, a verified backup written
  * on the server into its --backup-dir (docs/OPERATIONS.md). */
-#include <string.h>
-
 #include "b64.h"
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands.h"
 #include "tender_schema.h"
 
-static const char backup_usage[] =
-    "usage: tenderctl backup\n"
-    "\n"
-    "Ask the server for a backup of its database (admin role; the server must run with\n"
-    "--backup-dir). The server copies the database while it keeps serving, verifies the\n"
-    "copy's transparency log against its last signed checkpoint, and keeps the file in\n"
-    "its --backup-dir. Prints the file's path on the server, its size and the verified\n"
-    "tree size and root (the BackupResult as JSON with --json). Exit status 0, or 10 + N\n"
-    "when the call fails with gRPC status N (e.g. 25: DATA_LOSS, the copy did not verify).\n";
-
-int cmd_backup(ctl_global *g, int argc, char **argv)
+static int backup(ctl_global *g, const ctl_call *call)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(backup_usage, stdout);
-            return CTL_EXIT_OK;
-        }
-        int r = ctl_global_option(g, argc, argv, &i);
-        if (r < 0)
-            return CTL_EXIT_USAGE;
-        if (r == 0) {
-            ctl_err("backup: unexpected argument \"%s\" (see tenderctl backup --help)", argv[i]);
-            return CTL_EXIT_USAGE;
-        }
-    }
+    (void)call;
     tnd_client *c;
     int rc = ctl_connect(g, &c);
     if (rc != 0)
@@ -57,3 +34,15 @@ int cmd_backup(ctl_global *g, int argc, char **argv)
     tnd_client_free(c);
     return CTL_EXIT_OK;
 }
+
+const ctl_cmd ctl_cmd_backup = {
+    .name = "backup",
+    .summary = "admin: a verified backup, kept on the server",
+    .about = "Admin role: ask the server for a backup of its database (*tender.admin.v1.Admin/Backup*;\n"
+             "the server must run with *--backup-dir*). The server copies the database while it keeps\n"
+             "serving, verifies the copy's transparency log against its last signed checkpoint and keeps\n"
+             "the file in its backup folder. Prints the file's path on the server, its size and the\n"
+             "verified tree size and root (the BackupResult as JSON with *--json*). A copy that does not\n"
+             "verify fails with DATA_LOSS (exit status 25). See *tenderd*(8), BACKUP AND RESTORE.",
+    .run = backup,
+};

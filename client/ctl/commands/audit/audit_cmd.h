@@ -5,7 +5,8 @@
 #ifndef TND_CTL_AUDIT_CMD_H
 #define TND_CTL_AUDIT_CMD_H
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands/commands.h"
 #include "tender/audit.h"
 #include "tender_schema.h"
 
@@ -55,8 +56,7 @@ const char *audit_b64(const uint8_t h[32], char out[45]);
 /** Parse a leaf index or count: decimal digits only. Returns 0 or -1. */
 int audit_parse_u64(const char *s, uint64_t *out);
 
-int audit_prove(ctl_global *g, int argc, char **argv);
-int audit_log(ctl_global *g, int argc, char **argv);
-int audit_verify(ctl_global *g, int argc, char **argv);
+/* The subcommands of audit in cmd_audit_log.c and cmd_audit_verify.c. */
+extern const ctl_cmd ctl_audit_prove_cmd, ctl_audit_log_cmd, ctl_audit_verify_cmd;
 
 #endif

@@ -1,6 +1,7 @@
 /* tenderctl audit verify: everything public about one tender checked
  * against the signed log, one line per check (tender/verify.h does the
  * fetching and the checking). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,52 +9,6 @@
 
 #include "audit_cmd.h"
 #include "tender/verify.h"
-
-static const char verify_usage[] =
-    "usage: tenderctl audit verify TENDER [--checkpoint FILE] [--crl FILE]\n"
-    "\n"
-    "Fetch the tender's events with their inclusion proofs, the latest checkpoint, every\n"
-    "published version, its documents and answered questions and, once opened, the sealed\n"
-    "bids, the opening record (with the published opening key) and the award; then check,\n"
-    "printing one line per check:\n"
-    "\n"
-    "  checkpoint   the checkpoint is signed by the log key and names its log\n"
-    "  consistency  the log extends the saved checkpoint (--checkpoint FILE)\n"
-    "  inclusion    every event of the tender is in the checkpoint\n"
-    "  published    each published version matches its event; the status follows\n"
-    "               from the events\n"
-    "  documents    each document downloads with the SHA-256 and size its event logged\n"
-    "  questions    each answered question is served as its last answer event logged\n"
-    "  deadline     every bid was received before the deadline and nothing after it;\n"
-    "               the tender was closed at it; each sealed bid is the envelope its\n"
-    "               event logged\n"
-    "  opening      opened after the opening time with k distinct committee shares;\n"
-    "               the opening record is the one logged\n"
-    "  decryption   re-decrypting every logged ciphertext with the published key gives\n"
-    "               exactly the opening record: the same rules for a valid bid, the\n"
-    "               same bidders (each bid's certificate against the CA of --ca)\n"
-    "  award        the award follows from its criterion and the valid bids\n"
-    "  signatures   the suppliers' signatures on their bids and the officer's on the\n"
-    "               award verify\n"
-    "\n"
-    "Each line reads \"ok\", \"FAIL\" or \"skip\" (nothing to check yet, e.g. before the\n"
-    "opening), the check's name and what was verified or what did not hold. A record the\n"
-    "log names but the server does not serve (a version, the opening record, the award, a\n"
-    "document, an answer) fails its check. --json\n"
-    "prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}], \"failed\"}.\n"
-    "No certificate is needed: every call is public.\n"
-    "\n"
-    "  --checkpoint FILE   a checkpoint saved earlier (`audit checkpoint --save`): the\n"
-    "                      log must still extend it\n"
-    "  --crl FILE          the CA's revocation list (PEM): a bid whose certificate was\n"
-    "                      revoked before it arrived is invalid. Without it no\n"
-    "                      revocation is known, and a record calling a bid revoked fails\n"
-    "\n"
-    "The global --ca FILE must hold the CA that issued the suppliers' certificates (add\n"
-    "it to the file when it is not the server's CA).\n"
-    "\n"
-    "Exit status 4 when any check fails; 10 + N when a call ended with gRPC status N\n"
-    "(e.g. 15 = NOT_FOUND: no such published tender).\n";
 
 typedef struct verify_out {
     const ctl_global *g;
@@ -95,14 +50,15 @@ static int print_json(const char *tender, json_t *checks, int failed)
     return 0;
 }
 
-int audit_verify(ctl_global *g, int argc, char **argv)
+typedef struct verify_opts {
+    const char *checkpoint, *crl;
+} verify_opts;
+
+static int audit_verify(ctl_global *g, const ctl_call *call)
 {
-    const char *file = NULL, *crl = NULL, *pos[1];
-    const ctl_opt opts[] = {
-        {.name = "--checkpoint", .value = &file}, {.name = "--crl", .value = &crl}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "audit verify", verify_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const verify_opts *opt = call->opts;
+    const char *file = opt->checkpoint, *crl = opt->crl, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("audit verify: give the TENDER id (see tenderctl audit verify --help)");
         return CTL_EXIT_USAGE;
@@ -155,3 +111,38 @@ out:
     tnd_bid_trust_free(&trust);
     return rc;
 }
+
+static const ctl_optdef verify_optdefs[] = {
+    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(verify_opts, checkpoint),
+     .arg = "_FILE_",
+     .help = "A checkpoint saved earlier (*audit checkpoint --save*): the log must still extend\n"
+             "it."},
+    {.name = "--crl", .kind = CTL_FILE, .at = offsetof(verify_opts, crl), .arg = "_FILE_",
+     .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it arrived\n"
+             "is invalid. Without it no revocation is known, and a record calling a bid revoked\n"
+             "fails."},
+    {0},
+};
+
+const ctl_cmd ctl_audit_verify_cmd = {
+    .name = "verify",
+    .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
+    .summary = "every check of one tender, from the log alone",
+    .about = "An auditor's check of one tender from public data, one line per check (\"ok\", \"FAIL\" or\n"
+             "\"skip\"): the checkpoint's signature, consistency with the saved _FILE_, the inclusion of\n"
+             "every event of the tender, each published version against its event, each document\n"
+             "(downloaded and hashed) and each answered question against its event, every bid received\n"
+             "before the deadline and the tender closed at it, the opening (after the opening time, k\n"
+             "distinct shares, the logged record), re-decrypting every logged ciphertext with the\n"
+             "published key (with the tender's rules for a valid bid, and each bid's sealed certificate\n"
+             "checked against the CA of *--ca* at its time of receipt, and against the revocation list\n"
+             "*--crl* _FILE_ when given), the award against its criterion, and the suppliers' and the\n"
+             "officer's signatures. A record the log names but the server does not serve fails its\n"
+             "check. *--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
+             "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca* must\n"
+             "hold the CA that issued the suppliers' certificates.",
+    .opts = verify_optdefs,
+    .opts_size = sizeof(verify_opts),
+    .max_pos = 1,
+    .run = audit_verify,
+};

@@ -4,8 +4,8 @@
 #ifndef TND_CTL_BID_CMD_H
 #define TND_CTL_BID_CMD_H
 
-#include "audit_cmd.h"
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands/audit/audit_cmd.h"
 #include "tender_schema.h"
 
 /** What tenderctl keeps of one bid, in DIR/TENDER/BID.bid (0600, in 0700
@@ -51,6 +51,7 @@ int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int 
                        const char *tender, const char *bid, const uint8_t *envelope_hash,
                        tnd_checkpoint *cp);
 
-int bid_receipt_cmd(ctl_global *g, int argc, char **argv);
+/* bid receipt (cmd_bid_receipt.c). */
+extern const ctl_cmd ctl_bid_receipt_cmd;
 
 #endif

@@ -2,6 +2,7 @@
  * edit, publish, amend, cancel). Fields come from flags; edit and amend
  * start from the tender as the server has it and change only what is given. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,128 +11,19 @@
 #define MAX_DOCS 100
 #define MAX_CRITERIA 20 /* TenderFields.criteria's max_count */
 
-static const char tender_usage[] =
-    "usage: tenderctl tender COMMAND [ARGS]\n"
-    "\n"
-    "  create --title TEXT --budget AMOUNT --currency CODE --deadline TIME --opening TIME\n"
-    "         [FIELD FLAGS] [--doc FILE]...   create a draft (officer); prints its id\n"
-    "  edit ID [FIELD FLAGS] [--doc FILE]...  change a draft (officer)\n"
-    "  publish ID                            publish a draft (officer)\n"
-    "  amend ID [FIELD FLAGS] --note TEXT     amend an active tender: a new version (officer)\n"
-    "  cancel ID --reason TEXT               cancel a tender (officer)\n"
-    "  show ID [--version N]                 one tender\n"
-    "  list [FILTERS] [--all | --cursor C]   tenders, a page at a time\n"
-    "  documents ID                          the documents of a tender\n"
-    "  download ID DOCUMENT_ID [--output FILE] [--force]\n"
-    "                                        fetch a document, verified by its SHA-256\n"
-    "\n"
-    "`tenderctl tender COMMAND --help` describes each. --json prints the server's objects.\n";
-
-#define FIELD_HELP                                                                                 \
-    "Field flags:\n"                                                                               \
-    "  --title TEXT               the title\n"                                                     \
-    "  --description TEXT         longer text (\"\" clears it)\n"                                  \
-    "  --budget AMOUNT            estimated value, a decimal number (1500000, 1234.56), stored\n"  \
-    "                             exactly in the currency's minor units; no more decimals than\n"  \
-    "                             the currency has (KRW/JPY 0, EUR/USD 2, KWD/BHD 3)\n"            \
-    "  --currency CODE            ISO 4217 code (KRW, EUR, ...); given with --budget\n"            \
-    "  --price-cap on|off         on (the default): a bid priced above the budget opens\n"        \
-    "                             invalid; off: bids may ask more\n"                               \
-    "  --deadline TIME            submission deadline, RFC 3339 (2026-12-01T10:00:00Z or\n"        \
-    "                             2026-12-01T19:00:00+09:00)\n"                                    \
-    "  --opening TIME             public opening of the bids, at or after the deadline\n"          \
-    "  --enquiry-deadline TIME    last time for questions (\"\" clears it)\n"                      \
-    "  --cpv CODE                 CPV classification code, e.g. 45233140-2 (\"\" clears it)\n"     \
-    "  --method open|selective|limited|direct\n"                                                   \
-    "  --category goods|works|services\n"                                                          \
-    "  --committee FILE           the opening committee: one member a line, \"NAME PUBKEY\"\n"     \
-    "                             (# starts a comment). NAME is the member's certificate CN;\n"    \
-    "                             PUBKEY the base64 X25519 key `tenderctl keys gen` printed\n"     \
-    "                             (the text of NAME.pub). tenderctl makes the tender's opening\n"  \
-    "                             key, seals a share of it to each member and forgets it\n"        \
-    "  --threshold K              members needed to open the bids (default: a majority);\n"        \
-    "                             given with --committee\n"                                        \
-    "  --award-criteria lowest-price|weighted\n"                                                   \
-    "                             how the award is decided (default lowest-price); weighted\n"     \
-    "                             scores each valid bid 0..100 points on each criterion\n"         \
-    "  --criterion NAME:WEIGHT    a weighted criterion and its weight in percent, e.g.\n"          \
-    "                             price:60 (repeatable, at most 20; the weights add up to\n"       \
-    "                             100); implies weighted and replaces the criteria before\n"
-
-static const char create_usage[] =
-    "usage: tenderctl tender create --title TEXT --budget AMOUNT --currency CODE\n"
-    "           --deadline TIME --opening TIME [FIELD FLAGS] [--doc FILE]...\n"
-    "\n"
-    "Create a draft tender for your organisation (officer certificate) and print its id,\n"
-    "then upload each --doc FILE (media type from the extension) and print each document's\n"
-    "id. --json prints the tender, with the uploaded documents. A draft can be published\n"
-    "once it has a committee (--committee).\n"
-    "\n" FIELD_HELP "  --doc FILE                 a document to attach (repeatable)\n";
-
-static const char edit_usage[] =
-    "usage: tenderctl tender edit ID [FIELD FLAGS] [--doc FILE]...\n"
-    "\n"
-    "Change a draft: reads it, replaces the fields given, keeps the others, then uploads\n"
-    "each --doc FILE.\n"
-    "\n" FIELD_HELP "  --doc FILE                 a document to attach (repeatable)\n";
-
-static const char amend_usage[] =
-    "usage: tenderctl tender amend ID [FIELD FLAGS] --note TEXT\n"
-    "\n"
-    "Amend an active tender: a new version with the fields given changed and the note\n"
-    "(what changed and why) shown to suppliers. The committee cannot change; an amendment\n"
-    "close to the deadline must move the deadline (the server says how far).\n"
-    "\n" FIELD_HELP "  --note TEXT                required: what changed and why\n";
-
-static const char publish_usage[] =
-    "usage: tenderctl tender publish ID\n"
-    "\n"
-    "Publish a draft: it becomes version 1, visible to everyone and open for questions\n"
-    "and bids until its deadline. Needs the deadlines and an opening committee.\n";
-
-static const char cancel_usage[] =
-    "usage: tenderctl tender cancel ID --reason TEXT\n"
-    "\n"
-    "Cancel a tender (draft, active, closed or opened); the reason is published.\n";
-
 typedef struct field_flags {
-    const char *title, *description, *budget, *currency, *deadline, *opening, *enquiry, *cpv,
-        *method, *category, *committee, *threshold, *award_criteria, *price_cap;
-    const char *docs[MAX_DOCS];
-    size_t n_docs;
-    const char *criteria[MAX_CRITERIA];
-    size_t n_criteria;
+    const char *title, *description, *currency, *cpv, *method, *category, *committee,
+        *threshold, *award_criteria, *price_cap, *note;
+    ctl_money budget;
+    ctl_time deadline, opening, enquiry;
+    ctl_list docs, criteria;
 } field_flags;
-
-#define FIELD_OPTS(ff)                                                                             \
-    {.name = "--title", .value = &(ff).title},                                                     \
-        {.name = "--description", .value = &(ff).description},                                     \
-        {.name = "--budget", .value = &(ff).budget},                                               \
-        {.name = "--currency", .value = &(ff).currency},                                           \
-        {.name = "--price-cap", .value = &(ff).price_cap},                                         \
-        {.name = "--deadline", .value = &(ff).deadline},                                           \
-        {.name = "--opening", .value = &(ff).opening},                                             \
-        {.name = "--enquiry-deadline", .value = &(ff).enquiry},                                    \
-        {.name = "--cpv", .value = &(ff).cpv}, {.name = "--method", .value = &(ff).method},        \
-        {.name = "--category", .value = &(ff).category},                                           \
-        {.name = "--committee", .value = &(ff).committee},                                         \
-        {.name = "--threshold", .value = &(ff).threshold},                                         \
-        {.name = "--award-criteria", .value = &(ff).award_criteria},                               \
-    {                                                                                              \
-        .name = "--criterion", .list = (ff).criteria, .n_list = &(ff).n_criteria,                  \
-        .max_list = MAX_CRITERIA                                                                   \
-    }
-
-#define DOC_OPT(ff)                                                                                \
-    {                                                                                              \
-        .name = "--doc", .list = (ff).docs, .n_list = &(ff).n_docs, .max_list = MAX_DOCS           \
-    }
 
 static bool any_field(const field_flags *ff)
 {
-    return ff->title || ff->description || ff->budget || ff->currency || ff->deadline ||
-           ff->opening || ff->enquiry || ff->cpv || ff->method || ff->category || ff->committee ||
-           ff->threshold || ff->award_criteria || ff->n_criteria || ff->price_cap;
+    return ff->title || ff->description || ff->budget.text || ff->currency || ff->deadline.text ||
+           ff->opening.text || ff->enquiry.text || ff->cpv || ff->method || ff->category ||
+           ff->committee || ff->threshold || ff->award_criteria || ff->criteria.n || ff->price_cap;
 }
 
 static int oom(void)
@@ -150,47 +42,36 @@ static int set_str(char **dst, const char *v)
     return (*dst = strdup(v)) ? 0 : -1;
 }
 
-static int set_time(const char *cmd, const char *flag, const char *v,
-                    tender_common_v1_Timestamp **ts)
+static int set_time(const ctl_time *t, tender_common_v1_Timestamp **ts)
 {
-    char err[200];
-    int64_t s;
-    uint32_t ns;
-    if (ctl_parse_time(v, &s, &ns, err, sizeof err) != 0) {
-        ctl_err("%s: %s %s", cmd, flag, err);
-        return CTL_EXIT_USAGE;
-    }
     if (!*ts && !(*ts = calloc(1, sizeof **ts)))
         return oom();
-    (*ts)->seconds = s;
-    (*ts)->nanos = ns;
+    (*ts)->seconds = t->seconds;
+    (*ts)->nanos = t->nanos;
     return 0;
 }
 
 static int set_money(const char *cmd, const field_flags *ff, tender_tenders_v1_TenderFields *f)
 {
-    char err[200], code[4];
-    int exp;
-    int64_t minor;
-    if (ff->currency && !ff->budget) {
+    char code[4];
+    int64_t minor = ff->budget.minor;
+    int rc;
+    if (ff->currency && !ff->budget.text) {
         ctl_err("%s: --currency goes with --budget (the amount is read in that currency)", cmd);
         return CTL_EXIT_USAGE;
     }
-    const char *cur = ff->currency;
-    if (!cur)
-        cur = f->estimated_value && f->estimated_value->currency ? f->estimated_value->currency
-                                                                 : NULL;
-    if (!cur) {
-        ctl_err("%s: --budget needs --currency (an ISO 4217 code such as KRW or EUR)", cmd);
-        return CTL_EXIT_USAGE;
-    }
-    if (ctl_currency(cur, code, &exp, err, sizeof err) != 0) {
-        ctl_err("%s: --currency %s", cmd, err);
-        return CTL_EXIT_USAGE;
-    }
-    if (ctl_parse_amount(ff->budget, code, exp, &minor, err, sizeof err) != 0) {
-        ctl_err("%s: --budget %s", cmd, err);
-        return CTL_EXIT_USAGE;
+    memcpy(code, ff->budget.code, sizeof code);
+    if (!ff->budget.exact) {
+        /* No --currency: the amount is in the tender's currency. */
+        const char *cur = f->estimated_value && f->estimated_value->currency
+                              ? f->estimated_value->currency
+                              : NULL;
+        if (!cur) {
+            ctl_err("%s: --budget needs --currency (an ISO 4217 code such as KRW or EUR)", cmd);
+            return CTL_EXIT_USAGE;
+        }
+        if ((rc = ctl_money_in(cmd, "--budget", &ff->budget, cur, &minor, code)) != 0)
+            return rc;
     }
     if (!f->estimated_value && !(f->estimated_value = calloc(1, sizeof *f->estimated_value)))
         return oom();
@@ -228,7 +109,7 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
     if ((ff->title && set_str(&f->title, ff->title)) ||
         (ff->description && set_str(&f->description, ff->description)))
         return oom();
-    if ((ff->budget || ff->currency) && (rc = set_money(cmd, ff, f)) != 0)
+    if ((ff->budget.text || ff->currency) && (rc = set_money(cmd, ff, f)) != 0)
         return rc;
     if (ff->price_cap) {
         if (strcmp(ff->price_cap, "on") != 0 && strcmp(ff->price_cap, "off") != 0) {
@@ -237,15 +118,14 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         }
         f->price_above_value = strcmp(ff->price_cap, "off") == 0;
     }
-    if (ff->deadline && (rc = set_time(cmd, "--deadline", ff->deadline, &f->submission_deadline)))
+    if (ff->deadline.text && (rc = set_time(&ff->deadline, &f->submission_deadline)))
         return rc;
-    if (ff->opening && (rc = set_time(cmd, "--opening", ff->opening, &f->opening_time)))
+    if (ff->opening.text && (rc = set_time(&ff->opening, &f->opening_time)))
         return rc;
-    if (ff->enquiry && !*ff->enquiry) {
+    if (ff->enquiry.text && !*ff->enquiry.text) {
         free(f->enquiry_deadline);
         f->enquiry_deadline = NULL;
-    } else if (ff->enquiry &&
-               (rc = set_time(cmd, "--enquiry-deadline", ff->enquiry, &f->enquiry_deadline))) {
+    } else if (ff->enquiry.text && (rc = set_time(&ff->enquiry, &f->enquiry_deadline))) {
         return rc;
     }
     if (ff->cpv && (rc = set_classification(ff, f)) != 0)
@@ -280,7 +160,7 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         ctl_committee_free(f->committee);
         f->committee = cm;
     }
-    return ctl_criteria_apply(cmd, ff->award_criteria, ff->criteria, ff->n_criteria, f);
+    return ctl_criteria_apply(cmd, ff->award_criteria, ff->criteria.v, ff->criteria.n, f);
 }
 
 static void fields_free(tender_tenders_v1_TenderFields *f)
@@ -317,11 +197,11 @@ static void print_change(const ctl_global *g, const tender_tenders_v1_Tender *t,
 static int upload_docs(const ctl_global *g, tnd_client *c, ctl_idem *k, const field_flags *ff,
                        tender_tenders_v1_Tender *t)
 {
-    for (size_t i = 0; i < ff->n_docs; i++) {
+    for (size_t i = 0; i < ff->docs.n; i++) {
         tender_tenders_v1_Document d;
-        int rc = ctl_doc_upload(c, k, t->id, ff->docs[i], &d);
+        int rc = ctl_doc_upload(c, k, t->id, ff->docs.v[i], &d);
         if (rc != 0) {
-            ctl_err("tender %s: document %s was not added%s", t->id, ff->docs[i],
+            ctl_err("tender %s: document %s was not added%s", t->id, ff->docs.v[i],
                     i ? " (the ones before it were)" : "");
             return rc;
         }
@@ -340,17 +220,14 @@ static int upload_docs(const ctl_global *g, tnd_client *c, ctl_idem *k, const fi
     return 0;
 }
 
-static int tender_create(ctl_global *g, int argc, char **argv)
+static int tender_create(ctl_global *g, const ctl_call *call)
 {
-    field_flags ff = {0};
-    const ctl_opt opts[] = {FIELD_OPTS(ff), DOC_OPT(ff), {0}};
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, "tender create", create_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const field_flags ff = *(const field_flags *)call->opts;
+    int rc;
     static const char *const need[] = {"--title", "--budget", "--currency", "--deadline",
                                        "--opening"};
-    const char *have[] = {ff.title, ff.budget, ff.currency, ff.deadline, ff.opening};
+    const char *have[] = {ff.title, ff.budget.text, ff.currency, ff.deadline.text,
+                          ff.opening.text};
     for (size_t i = 0; i < sizeof need / sizeof *need; i++)
         if (!have[i]) {
             ctl_err("tender create: %s is required (see tenderctl tender create --help)", need[i]);
@@ -361,8 +238,8 @@ static int tender_create(ctl_global *g, int argc, char **argv)
         return oom();
     if ((rc = apply_fields("tender create", &ff, req.fields)) != 0)
         goto out_fields;
-    for (size_t i = 0; i < ff.n_docs; i++)
-        if ((rc = ctl_doc_check("tender create", ff.docs[i])) != 0)
+    for (size_t i = 0; i < ff.docs.n; i++)
+        if ((rc = ctl_doc_check("tender create", ff.docs.v[i])) != 0)
             goto out_fields;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
@@ -391,18 +268,12 @@ out_fields:
 }
 
 /* edit and amend: read the tender, change the fields given, send. */
-static int tender_change(ctl_global *g, int argc, char **argv, bool amend)
+static int tender_change(ctl_global *g, const ctl_call *call, bool amend)
 {
     const char *cmd = amend ? "tender amend" : "tender edit";
-    field_flags ff = {0};
-    const char *note = NULL;
-    const ctl_opt edit_opts[] = {FIELD_OPTS(ff), DOC_OPT(ff), {0}};
-    const ctl_opt amend_opts[] = {FIELD_OPTS(ff), {.name = "--note", .value = &note}, {0}};
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, cmd, amend ? amend_usage : edit_usage,
-                             amend ? amend_opts : edit_opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const field_flags ff = *(const field_flags *)call->opts;
+    const char *note = ff.note, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("%s: give the tender's ID (see tenderctl %s --help)", cmd, cmd);
         return CTL_EXIT_USAGE;
@@ -416,12 +287,12 @@ static int tender_change(ctl_global *g, int argc, char **argv, bool amend)
                 "sealed to its key); cancel and publish a new tender instead");
         return CTL_EXIT_USAGE;
     }
-    if (!amend && !any_field(&ff) && ff.n_docs == 0) {
+    if (!amend && !any_field(&ff) && ff.docs.n == 0) {
         ctl_err("tender edit: nothing to change (see tenderctl tender edit --help)");
         return CTL_EXIT_USAGE;
     }
-    for (size_t i = 0; i < ff.n_docs; i++)
-        if ((rc = ctl_doc_check(cmd, ff.docs[i])) != 0)
+    for (size_t i = 0; i < ff.docs.n; i++)
+        if ((rc = ctl_doc_check(cmd, ff.docs.v[i])) != 0)
             return rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
@@ -477,12 +348,10 @@ out_client:
     return rc;
 }
 
-static int tender_publish(ctl_global *g, int argc, char **argv)
+static int tender_publish(ctl_global *g, const ctl_call *call)
 {
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, "tender publish", publish_usage, NULL, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("tender publish: give the tender's ID");
         return CTL_EXIT_USAGE;
@@ -505,13 +374,15 @@ static int tender_publish(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-static int tender_cancel(ctl_global *g, int argc, char **argv)
+typedef struct cancel_opts {
+    const char *reason;
+} cancel_opts;
+
+static int tender_cancel(ctl_global *g, const ctl_call *call)
 {
-    const char *reason = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--reason", .value = &reason}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "tender cancel", cancel_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const cancel_opts *o = call->opts;
+    const char *reason = o->reason, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1 || !reason || !*reason) {
         ctl_err("tender cancel: give the tender's ID and --reason TEXT (it is published)");
         return CTL_EXIT_USAGE;
@@ -534,22 +405,157 @@ static int tender_cancel(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-static int tender_edit(ctl_global *g, int argc, char **argv)
+static int tender_edit(ctl_global *g, const ctl_call *call)
 {
-    return tender_change(g, argc, argv, false);
+    return tender_change(g, call, false);
 }
 
-static int tender_amend(ctl_global *g, int argc, char **argv)
+static int tender_amend(ctl_global *g, const ctl_call *call)
 {
-    return tender_change(g, argc, argv, true);
+    return tender_change(g, call, true);
 }
 
-int cmd_tender(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {
-        {"create", tender_create}, {"edit", tender_edit},           {"publish", tender_publish},
-        {"amend", tender_amend},   {"cancel", tender_cancel},       {"show", tender_show},
-        {"list", tender_list},     {"documents", tender_documents}, {"download", tender_download},
-    };
-    return ctl_subcommand(g, argc, argv, "tender", tender_usage, subs, sizeof subs / sizeof *subs);
-}
+#define FIELD(n, k, f, a, h, ...)                                                                  \
+    {.name = n, .kind = k, .at = offsetof(field_flags, f), .arg = a, .help = h, __VA_ARGS__}
+
+/* The field flags of create, edit and amend. */
+#define FIELD_OPTDEFS                                                                              \
+    FIELD("--title", CTL_STRING, title, "_TEXT_", "The title."),                                   \
+        FIELD("--description", CTL_STRING, description, "_TEXT_", "Longer text; \"\" clears it."), \
+        FIELD("--budget", CTL_MONEY, budget, "_AMOUNT_",                                           \
+              "The estimated value, a decimal number (1500000, 1234.56), with *--currency*:\n"     \
+              "stored exactly in the currency's minor units, no more decimals than the currency\n" \
+              "has (KRW/JPY 0, EUR/USD 2, KWD/BHD 3).",                                            \
+              .pair = "--currency"),                                                               \
+        FIELD("--currency", CTL_STRING, currency, "_CODE_",                                        \
+              "An ISO 4217 currency in use (KRW, EUR, ...); given with *--budget*."),              \
+        FIELD("--price-cap", CTL_STRING, price_cap, "*on*|*off*",                                  \
+              "*on* (the default): a bid priced above the estimated value opens invalid. *off*:\n" \
+              "bids may ask more. Bids must be in the tender's currency and above zero either\n"   \
+              "way.",                                                                              \
+              .values = "on off"),                                                                 \
+        FIELD("--deadline", CTL_TIME, deadline, "_TIME_",                                          \
+              "The submission deadline, RFC 3339 (2026-12-01T10:00:00Z or\n"                       \
+              "2026-12-01T19:00:00+09:00)."),                                                      \
+        FIELD("--opening", CTL_TIME, opening, "_TIME_",                                            \
+              "The public opening of the bids, at or after the deadline."),                        \
+        FIELD("--enquiry-deadline", CTL_TIME, enquiry, "_TIME_",                                   \
+              "The last time for questions; \"\" clears it.", .clearable = true),                  \
+        FIELD("--cpv", CTL_STRING, cpv, "_CODE_",                                                  \
+              "A CPV classification code, e.g. 45233140-2; \"\" clears it."),                      \
+        FIELD("--method", CTL_STRING, method, "*open*|*selective*|*limited*|*direct*",             \
+              "The procurement method.", .values = "open selective limited direct"),               \
+        FIELD("--category", CTL_STRING, category, "*goods*|*works*|*services*",                    \
+              "The main category.", .values = "goods works services"),                             \
+        FIELD("--committee", CTL_FILE, committee, "_FILE_",                                        \
+              "The opening committee: one member a line, \"NAME PUBKEY\" (# starts a comment). NAME\n" \
+              "is the member's certificate CN, PUBKEY the base64 X25519 public key *keys gen*\n"   \
+              "printed (the text of NAME.pub). Each name and each key appears once: k of n means\n" \
+              "k different people (a repeat, or a key of low order, is refused with exit 2).\n"    \
+              "tenderctl makes the tender's opening key and its documents key, splits their\n"     \
+              "private keys k of n (each share holds both), seals a share to each member, gives\n" \
+              "the server the public keys and each share's hash, and forgets the private keys.\n"  \
+              "Not with *amend*."),                                                                \
+        FIELD("--threshold", CTL_STRING, threshold, "_K_",                                         \
+              "Members needed to open the bids (default: a majority); with *--committee*."),       \
+        FIELD("--award-criteria", CTL_STRING, award_criteria, "*lowest-price*|*weighted*",         \
+              "How the award is decided (default lowest-price, shown by *tender show*); weighted\n" \
+              "scores each valid bid 0..100 points on each published criterion. *lowest-price*\n"  \
+              "removes the criteria.",                                                             \
+              .values = "lowest-price weighted"),                                                  \
+        FIELD("--criterion", CTL_LIST, criteria, "_NAME_:_WEIGHT_",                                \
+              "A weighted criterion and its weight in whole percent, e.g. *price:60*\n"            \
+              "(repeatable, at most 20; the weights add up to 100 or the server refuses the\n"     \
+              "tender). Implies *weighted*; the criteria given replace the earlier ones.",         \
+              .max = MAX_CRITERIA)
+
+#define DOC_OPTDEF                                                                                 \
+    FIELD("--doc", CTL_LIST, docs, "_FILE_",                                                       \
+          "A document to attach (repeatable; in 1 MiB chunks, the media type from the\n"           \
+          "extension); not with *amend*.",                                                         \
+          .max = MAX_DOCS, .files = true)
+
+static const ctl_optdef create_optdefs[] = {FIELD_OPTDEFS, DOC_OPTDEF, {0}};
+static const ctl_optdef edit_optdefs[] = {FIELD_OPTDEFS, DOC_OPTDEF, {0}};
+static const ctl_optdef amend_optdefs[] = {
+    FIELD_OPTDEFS,
+    FIELD("--note", CTL_STRING, note, "_TEXT_", "*amend* only, required: what changed and why."),
+    {0},
+};
+
+static const ctl_cmd create_cmd = {
+    .name = "create",
+    .synopsis = "*--title* _TEXT_ *--budget* _AMOUNT_ *--currency* _CODE_ *--deadline* _TIME_ "
+                "*--opening* _TIME_ [_FIELD FLAGS_] [*--doc* _FILE_]...",
+    .summary = "create a draft (officer); prints its id",
+    .about = "Create a draft for your organisation (officer) and print its id, then upload each\n"
+             "*--doc* _FILE_ (in 1 MiB chunks, the media type from the extension) and print each\n"
+             "document's id. *--json* prints the tender, with the uploaded documents. A draft can\n"
+             "be published once it has a committee.",
+    .opts = create_optdefs,
+    .opts_size = sizeof(field_flags),
+    .run = tender_create,
+};
+
+static const ctl_cmd edit_cmd = {
+    .name = "edit",
+    .synopsis = "_ID_ [_FIELD FLAGS_] [*--doc* _FILE_]...",
+    .summary = "change a draft (officer)",
+    .about = "Change a draft: the fields given are replaced, the others kept; then each *--doc*\n"
+             "_FILE_ is uploaded.",
+    .opts = edit_optdefs,
+    .opts_size = sizeof(field_flags),
+    .max_pos = 1,
+    .run = tender_edit,
+};
+
+static const ctl_cmd publish_cmd = {
+    .name = "publish",
+    .synopsis = "_ID_",
+    .summary = "publish a draft (officer)",
+    .about = "Publish a draft: it becomes version 1, visible to everyone and open for questions and\n"
+             "bids until its deadline. Needs the deadlines and an opening committee.",
+    .max_pos = 1,
+    .run = tender_publish,
+};
+
+static const ctl_cmd amend_cmd = {
+    .name = "amend",
+    .synopsis = "_ID_ [_FIELD FLAGS_] *--note* _TEXT_",
+    .summary = "amend an active tender: a new version (officer)",
+    .about = "Amend an active tender: a new version, with the note (what changed and why) shown to\n"
+             "suppliers. The committee cannot change; an amendment close to the deadline must move\n"
+             "the deadline (the server's *--min-amend-period*).",
+    .opts = amend_optdefs,
+    .opts_size = sizeof(field_flags),
+    .max_pos = 1,
+    .run = tender_amend,
+};
+
+static const ctl_optdef cancel_optdefs[] = {
+    {.name = "--reason", .kind = CTL_STRING, .at = offsetof(cancel_opts, reason),
+     .arg = "_TEXT_", .help = "Why, published with the tender."},
+    {0},
+};
+
+static const ctl_cmd cancel_cmd = {
+    .name = "cancel",
+    .synopsis = "_ID_ *--reason* _TEXT_",
+    .summary = "cancel a tender (officer)",
+    .about = "Cancel a draft, active, closed or opened tender; the reason is published, except for a\n"
+             "draft: a draft cancelled before it was published stays visible only to its\n"
+             "organisation.",
+    .opts = cancel_optdefs,
+    .opts_size = sizeof(cancel_opts),
+    .max_pos = 1,
+    .run = tender_cancel,
+};
+
+const ctl_cmd ctl_cmd_tender = {
+    .name = "tender",
+    .summary = "tenders (see tenderctl tender --help)",
+    .about = "*--json* prints the server's objects.",
+    .subs = (const ctl_cmd *const[]){&create_cmd, &edit_cmd, &publish_cmd, &amend_cmd,
+                                     &cancel_cmd, &ctl_tender_show_cmd, &ctl_tender_list_cmd,
+                                     &ctl_tender_documents_cmd, &ctl_tender_download_cmd, NULL},
+};
