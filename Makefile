@@ -54,8 +54,6 @@ JSON_SRC    := $(wildcard common/json/*.c)
 OCDS_SRC    := $(wildcard common/ocds/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c client/ctl/*/*.c client/ctl/*/*/*.c)
-# tenderctl's folders (client/ctl/README.md); includes across them name the folder.
-CTL_DIRS    := . cli commands commands/tender commands/sealed commands/audit
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
@@ -63,7 +61,8 @@ SCHEMA      := $(sort $(wildcard schema/*.schema))
 TEST_SCHEMA := $(sort $(wildcard tests/schema/*.schema))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-$(call obj,$(CTL_SRC)): CFLAGS += $(addprefix -Iclient/ctl/,$(CTL_DIRS))
+# tenderctl's includes across its folders name the folder: "cli/ctl.h" (client/ctl/README.md).
+$(call obj,$(CTL_SRC)): CFLAGS += -Iclient/ctl
 
 GEN_H   := $(BUILD)/gen/tender_schema.h
 GEN_C   := $(BUILD)/gen/tender_schema.c

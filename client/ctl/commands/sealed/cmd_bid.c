@@ -19,7 +19,7 @@
 
 #include "bid_cmd.h"
 #include "tender/bid.h"
-#include "tender_cmd.h"
+#include "commands/tender/tender_cmd.h"
 
 #define MAX_DOCS 100
 #define MAX_DOC_BYTES (16u * 1024u * 1024u)
