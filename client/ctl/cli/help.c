@@ -110,11 +110,23 @@ static void commands(FILE *f, const ctl_cmd *cmd)
     }
 }
 
+/* A description, its paragraphs (split by a blank line) filled to the margin. */
 static void about(FILE *f, const char *text)
 {
     char plain[8192];
-    if (text && *text)
-        fprintf(f, "\n%s\n", ctl_plain(text, plain, sizeof plain));
+    if (!text || !*text)
+        return;
+    ctl_plain(text, plain, sizeof plain);
+    for (char *p = plain; p;) {
+        char *next = strstr(p, "\n\n");
+        if (next) {
+            *next = '\0';
+            next += 2;
+        }
+        fputc('\n', f);
+        wrap(f, p, 0, 0);
+        p = next;
+    }
 }
 
 /* "usage: tenderctl PATH SYNOPSIS", the synopsis wrapped under the command. */

@@ -14,12 +14,12 @@
 #include "ctl.h"
 
 /* Each line of text, tab-indented (an indented block of scdoc); a line that starts
- * with '-' is escaped, as scdoc would read it as a list. */
+ * with '-' or '[' or '|' is escaped, as scdoc would read a list or a table. */
 static void indented(FILE *out, const char *text)
 {
     while (*text) {
         size_t n = strcspn(text, "\n");
-        fprintf(out, "\t%s%.*s\n", *text == '-' ? "\\" : "", (int)n, text);
+        fprintf(out, "\t%s%.*s\n", strchr("-[|", *text) && n ? "\\" : "", (int)n, text);
         text += n;
         if (*text)
             text++;

@@ -470,16 +470,17 @@ static const ctl_cmd unsuccessful_cmd = {
 const ctl_cmd ctl_cmd_award = {
     .name = "award",
     .synopsis = "_TENDER_ *--winner* _BID_ *--criterion* *lowest-price*|*weighted* *--rationale* "
-                "_TEXT_ [*--disqualify* _BID_:_REASON_]... [*--score* _BID_:_CRITERION_=_POINTS_]...",
+                "_TEXT_ [*--disqualify* _BID_:_REASON_]... [*--score*\n"
+                "_BID_:_CRITERION_=_POINTS_]...",
     .summary = "the award decision (see tenderctl award --help)",
     .about =
         "Record the award of an opened _TENDER_ (officer of the buyer). tenderctl reads the\n"
         "opening record and evaluates every opened bid: valid at its opened price, unless\n"
         "*--disqualify* names it; bids that failed or were invalid at the opening are\n"
         "disqualified with the opening's reason. The decision is signed with your certificate's\n"
-        "Ed25519 key (*--cert*, *--key* or *TENDER_CERT*, *TENDER_KEY*) and the server refuses one\n"
-        "that contradicts the record or the criterion the tender published: a winner that is not\n"
-        "an opened valid bid, a lowest-price winner that is not the lowest valid price.\n"
+        "Ed25519 key (*--cert*, *--key* or *TENDER_CERT*, *TENDER_KEY*) and the server refuses\n"
+        "one that contradicts the record or the criterion the tender published: a winner that is\n"
+        "not an opened valid bid, a lowest-price winner that is not the lowest valid price.\n"
         "*--criterion* is the one the tender published (*tender show*: award criteria). A\n"
         "weighted award gives every valid bid 0..100 points on each published criterion, one\n"
         "*--score* _BID_:_CRITERION_=_POINTS_ each; the server totals points x weight / 100\n"

@@ -38,11 +38,13 @@ static int backup(ctl_global *g, const ctl_call *call)
 const ctl_cmd ctl_cmd_backup = {
     .name = "backup",
     .summary = "admin: a verified backup, kept on the server",
-    .about = "Admin role: ask the server for a backup of its database (*tender.admin.v1.Admin/Backup*;\n"
-             "the server must run with *--backup-dir*). The server copies the database while it keeps\n"
-             "serving, verifies the copy's transparency log against its last signed checkpoint and keeps\n"
-             "the file in its backup folder. Prints the file's path on the server, its size and the\n"
-             "verified tree size and root (the BackupResult as JSON with *--json*). A copy that does not\n"
-             "verify fails with DATA_LOSS (exit status 25). See *tenderd*(8), BACKUP AND RESTORE.",
+    .about = "Admin role: ask the server for a backup of its database\n"
+             "(*tender.admin.v1.Admin/Backup*; the server must run with *--backup-dir*). The\n"
+             "server copies the database while it keeps serving, verifies the copy's\n"
+             "transparency log against its last signed checkpoint and keeps the file in its\n"
+             "backup folder. Prints the file's path on the server, its size and the verified\n"
+             "tree size and root (the BackupResult as JSON with *--json*). A copy that does not\n"
+             "verify fails with DATA_LOSS (exit status 25). See *tenderd*(8), BACKUP AND\n"
+             "RESTORE.",
     .run = backup,
 };

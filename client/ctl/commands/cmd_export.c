@@ -232,7 +232,8 @@ out:
     return rc;
 }
 
-#define OCDS_OPT(n, k, f, a, h) {.name = n, .kind = k, .at = offsetof(ocds_opts, f), .arg = a, .help = h}
+#define OCDS_OPT(n, k, f, a, h)                                                                    \
+    {.name = n, .kind = k, .at = offsetof(ocds_opts, f), .arg = a, .help = h}
 
 static const ctl_optdef ocds_optdefs[] = {
     OCDS_OPT("--tender", CTL_STRING, tender, "_ID_",
@@ -257,35 +258,34 @@ static const ctl_cmd ocds_cmd = {
     .summary = "tenders as an OCDS 1.1.5 release package",
     .about =
         "Published tenders as an Open Contracting Data Standard 1.1.5 release package (JSON),\n"
-        "with the bids and enquiries extensions, from public calls only (no certificate\n"
-        "needed). One release per event of a tender's log: published (tag \"tender\"), amended\n"
+        "with the bids and enquiries extensions, from public calls only (no certificate needed).\n"
+        "One release per event of a tender's log: published (tag \"tender\"), amended\n"
         "(\"tenderAmendment\", with the amendment's date and note; also a deadline the server\n"
         "postponed after an outage, with the rule's note), cancelled (\"tenderCancellation\"),\n"
         "bids opened (\"tenderUpdate\"), award recorded (\"award\"), award cancelled\n"
         "(\"awardCancellation\"), unsuccessful (\"tenderUpdate\", \"award\") and complete\n"
-        "(\"tenderUpdate\", \"awardUpdate\").\n"
-        "Each release describes the tender as it stood at its event: the published version then\n"
-        "in force, answered questions (enquiries) up to then, and, from the opening on, the bids\n"
-        "(statistics: bids, validBids, disqualifiedBids; details: id, date, status, tenderers,\n"
-        "value) and the bidding suppliers as parties with role \"tenderer\". Before the opening no\n"
-        "release carries bids. A bid that opened valid is \"valid\"; one that could not be opened\n"
-        "or verified, or broke a rule of the tender (currency, price, version), is\n"
-        "\"disqualified\" (without tenderers or value).\n"
-        "From the first decision on, awards[] lists every award decision as it stood then: id,\n"
-        "status (\"pending\" during the standstill, \"active\" once complete, \"cancelled\" with the\n"
-        "reason after the rationale in the description, \"unsuccessful\" when no bid was valid),\n"
-        "date, description (the rationale), value (the winning price), suppliers and relatedBid;\n"
-        "the winner's supplier is a party with role \"supplier\". tender.awardCriteria is\n"
-        "\"priceOnly\" (lowest price) or \"ratedCriteria\" (weighted, with the criteria and weights\n"
-        "in awardCriteriaDetails).\n"
-        "Statuses: active, closed, opened and awarded tenders are \"active\"; cancelled,\n"
-        "unsuccessful and complete keep their names; drafts are never exported.\n"
-        "*--tender* exports one tender (default: all), *--since* only releases at or after _TIME_,\n"
-        "*--output* writes _FILE_ through a temporary file instead of standard output. The ocid is\n"
-        "_PREFIX_-_TENDER_ID_ (default prefix *ocds-tndrd*); *--publisher* (default *tenderd*) and\n"
-        "*--uri* (default *urn:tenderd:SERVER:ocds*) describe the package. Amounts are decimal\n"
-        "numbers in the currency's units (minor units / 10^exponent). Exit status 1 when there is\n"
-        "no release to export (nothing is written).",
+        "(\"tenderUpdate\", \"awardUpdate\"). Each release describes the tender as it stood at\n"
+        "its event: the published version then in force, answered questions (enquiries) up to\n"
+        "then, and, from the opening on, the bids (statistics: bids, validBids,\n"
+        "disqualifiedBids; details: id, date, status, tenderers, value) and the bidding\n"
+        "suppliers as parties with role \"tenderer\". Before the opening no release carries\n"
+        "bids. A bid that opened valid is \"valid\"; one that could not be opened or verified,\n"
+        "or broke a rule of the tender (currency, price, version), is \"disqualified\" (without\n"
+        "tenderers or value). From the first decision on, awards[] lists every award decision as\n"
+        "it stood then: id, status (\"pending\" during the standstill, \"active\" once complete,\n"
+        "\"cancelled\" with the reason after the rationale in the description, \"unsuccessful\"\n"
+        "when no bid was valid), date, description (the rationale), value (the winning price),\n"
+        "suppliers and relatedBid; the winner's supplier is a party with role \"supplier\".\n"
+        "tender.awardCriteria is \"priceOnly\" (lowest price) or \"ratedCriteria\" (weighted,\n"
+        "with the criteria and weights in awardCriteriaDetails). Statuses: active, closed,\n"
+        "opened and awarded tenders are \"active\"; cancelled, unsuccessful and complete keep\n"
+        "their names; drafts are never exported. *--tender* exports one tender (default: all),\n"
+        "*--since* only releases at or after _TIME_, *--output* writes _FILE_ through a\n"
+        "temporary file instead of standard output. The ocid is _PREFIX_-_TENDER_ID_ (default\n"
+        "prefix *ocds-tndrd*); *--publisher* (default *tenderd*) and *--uri* (default\n"
+        "*urn:tenderd:SERVER:ocds*) describe the package. Amounts are decimal numbers in the\n"
+        "currency's units (minor units / 10^exponent). Exit status 1 when there is no release to\n"
+        "export (nothing is written).",
     .opts = ocds_optdefs,
     .opts_size = sizeof(ocds_opts),
     .run = ocds,

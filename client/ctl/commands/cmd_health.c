@@ -81,11 +81,12 @@ const ctl_cmd ctl_cmd_health = {
     .name = "health",
     .synopsis = "[*--watch*] [_SERVICE_]",
     .summary = "is the server (or SERVICE) serving?",
-    .about = "Whether the server (or the named service, e.g. *tender.health.v1.Health*) is serving:\n"
-             "prints SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN ({\"status\":\"SERVING\"} with\n"
-             "*--json*). Exit status 0 when SERVING, 3 otherwise, 10 + N when the call fails with\n"
-             "gRPC status N. *--watch* keeps the call open and prints every change (no deadline\n"
-             "unless *--timeout* is given) until the server ends the stream.",
+    .about = "Whether the server (or the named service, e.g. *tender.health.v1.Health*) is\n"
+             "serving: prints SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN\n"
+             "({\"status\":\"SERVING\"} with *--json*). Exit status 0 when SERVING, 3 otherwise,\n"
+             "10 + N when the call fails with gRPC status N. *--watch* keeps the call open and\n"
+             "prints every change (no deadline unless *--timeout* is given) until the server\n"
+             "ends the stream.",
     .opts = health_optdefs,
     .opts_size = sizeof(health_opts),
     .max_pos = 1,

@@ -126,8 +126,8 @@ const ctl_cmd ctl_cmd_methods = {
     .summary = "the methods the server offers",
     .about = "The methods the server offers (of every service, or of _SERVICE_): full name, call\n"
              "kind (unary, server-stream, client-stream, bidi), the roles that may call it\n"
-             "(\"public\": anyone, without a client certificate) and whether it is idempotent (safe\n"
-             "to retry). *--json* prints an array of objects.",
+             "(\"public\": anyone, without a client certificate) and whether it is idempotent\n"
+             "(safe to retry). *--json* prints an array of objects.",
     .max_pos = 1,
     .pos_values = "tender.health.v1.Health tender.tenders.v1.Tenders tender.bids.v1.Bids "
                   "tender.log.v1.Log tender.awards.v1.Awards tender.reflection.v1.Reflection",

@@ -111,9 +111,9 @@ static const ctl_cmd init_cmd = {
     .summary = "create a development PKI (CA, server, identities)",
     .about = "Create a development PKI in _DIR_ (made 0700 if missing): *ca.crt*/*ca.key*,\n"
              "*server.crt*/*server.key* (localhost, 127.0.0.1, ::1) and the identities officer,\n"
-             "officer2, supplier, supplier2, auditor and admin. Keys are Ed25519 and unencrypted: for\n"
-             "development and tests only. An existing PKI is never overwritten. Prints the files\n"
-             "written (a JSON array with *--json*).",
+             "officer2, supplier, supplier2, auditor and admin. Keys are Ed25519 and\n"
+             "unencrypted: for development and tests only. An existing PKI is never overwritten.\n"
+             "Prints the files written (a JSON array with *--json*).",
     .max_pos = 1,
     .pos_kind = CTL_DIR,
     .run = pki_init,
@@ -148,9 +148,9 @@ static const ctl_cmd revoke_cmd = {
     .name = "revoke",
     .synopsis = "_DIR_ _NAME_",
     .summary = "revoke an identity certificate",
-    .about = "Revoke _NAME_'s certificate: add it to _DIR_/ca.crl, made on first use and re-signed by\n"
-             "_DIR_/ca.key (valid a year). Give the CRL to tenderd (*--crl*) and send it SIGHUP.\n"
-             "Prints the file written.",
+    .about = "Revoke _NAME_'s certificate: add it to _DIR_/ca.crl, made on first use and\n"
+             "re-signed by _DIR_/ca.key (valid a year). Give the CRL to tenderd (*--crl*) and\n"
+             "send it SIGHUP. Prints the file written.",
     .max_pos = 2,
     .pos_kind = CTL_DIR,
     .run = pki_revoke,

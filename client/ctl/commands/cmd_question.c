@@ -148,9 +148,9 @@ static const ctl_cmd ask_cmd = {
     .name = "ask",
     .synopsis = "_TENDER_ *--text* _TEXT_",
     .summary = "ask about an active tender (supplier)",
-    .about = "Ask the buyer about an active tender, before its enquiry deadline (supplier). Prints the\n"
-             "question's id (the Question with *--json*). The question becomes public when answered;\n"
-             "who asked is never shown.",
+    .about = "Ask the buyer about an active tender, before its enquiry deadline (supplier).\n"
+             "Prints the question's id (the Question with *--json*). The question becomes public\n"
+             "when answered; who asked is never shown.",
     .opts = ask_optdefs,
     .opts_size = sizeof(text_opts),
     .max_pos = 1,
@@ -174,8 +174,8 @@ static const ctl_cmd list_cmd = {
     .name = "list",
     .synopsis = "_TENDER_",
     .summary = "the questions you may see",
-    .about = "Answered questions for everyone; also the unanswered ones for the buyer's officers and\n"
-             "the supplier who asked. *--json* prints an array of Question objects.",
+    .about = "Answered questions for everyone; also the unanswered ones for the buyer's officers\n"
+             "and the supplier who asked. *--json* prints an array of Question objects.",
     .max_pos = 1,
     .run = question_list,
 };

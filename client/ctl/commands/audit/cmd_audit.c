@@ -439,10 +439,10 @@ static const ctl_cmd checkpoint_cmd = {
     .name = "checkpoint",
     .synopsis = "[*--save* _FILE_]",
     .summary = "the latest signed checkpoint",
-    .about = "Fetch the latest checkpoint, verify its signature and origin, print origin, size, root\n"
-             "and \"signature OK\". *--save* also writes the note, byte for byte as signed, to _FILE_.\n"
-             "*--json* prints {\"origin\", \"size\", \"root\", \"log_key\", \"note\"}. Exit status 4\n"
-             "when the signature or origin does not verify.",
+    .about = "Fetch the latest checkpoint, verify its signature and origin, print origin, size,\n"
+             "root and \"signature OK\". *--save* also writes the note, byte for byte as signed,\n"
+             "to _FILE_. *--json* prints {\"origin\", \"size\", \"root\", \"log_key\",\n"
+             "\"note\"}. Exit status 4 when the signature or origin does not verify.",
     .opts = checkpoint_optdefs,
     .opts_size = sizeof(audit_opts),
     .run = audit_checkpoint,
@@ -460,11 +460,11 @@ static const ctl_cmd consistency_cmd = {
     .name = "consistency",
     .synopsis = "*--from* _FILE_ [*--update*]",
     .summary = "the log still extends a saved checkpoint",
-    .about = "Check that the log only grew since the checkpoint saved in _FILE_ (RFC 9162 consistency\n"
-             "proof; at the same size the roots must be equal). *--update* then replaces _FILE_ with\n"
-             "the latest checkpoint. Prints \"checkpoint of size A is a prefix of size B: OK\". Exit\n"
-             "status 4 when a signature or the proof does not verify, or when the log shrank or forked\n"
-             "(two signed roots for one size).",
+    .about = "Check that the log only grew since the checkpoint saved in _FILE_ (RFC 9162\n"
+             "consistency proof; at the same size the roots must be equal). *--update* then\n"
+             "replaces _FILE_ with the latest checkpoint. Prints \"checkpoint of size A is a\n"
+             "prefix of size B: OK\". Exit status 4 when a signature or the proof does not\n"
+             "verify, or when the log shrank or forked (two signed roots for one size).",
     .opts = consistency_optdefs,
     .opts_size = sizeof(audit_opts),
     .run = audit_consistency,
@@ -480,10 +480,11 @@ static const ctl_cmd watch_cmd = {
     .name = "watch",
     .synopsis = "[*--from* _FILE_]",
     .summary = "verify each new checkpoint as it is signed",
-    .about = "Verify each new checkpoint as the server signs it, and its consistency with the one\n"
-             "before (or with the saved _FILE_). One line a checkpoint: \"size N root R consistent\n"
-             "with P: OK\" (NDJSON with *--json*). Runs until interrupted, or for *--timeout* (then\n"
-             "exit 0). Exit status 4 at the first checkpoint that does not verify.",
+    .about = "Verify each new checkpoint as the server signs it, and its consistency with the\n"
+             "one before (or with the saved _FILE_). One line a checkpoint: \"size N root R\n"
+             "consistent with P: OK\" (NDJSON with *--json*). Runs until interrupted, or for\n"
+             "*--timeout* (then exit 0). Exit status 4 at the first checkpoint that does not\n"
+             "verify.",
     .opts = watch_optdefs,
     .opts_size = sizeof(audit_opts),
     .run = audit_watch,
@@ -492,15 +493,16 @@ static const ctl_cmd watch_cmd = {
 const ctl_cmd ctl_cmd_audit = {
     .name = "audit",
     .summary = "verify the transparency log (see tenderctl audit --help)",
-    .about = "Verify the server's transparency log: every change is a leaf of a Merkle tree whose\n"
-             "checkpoints the server signs (docs/LOG.md). The checks run locally, with the log's\n"
-             "verifier key: *--log-key* _VKEY_ or *TENDER_LOG_KEY*, the text *tenderd --print-log-key*\n"
-             "prints, obtained from the log's operator out of band. Without it tenderctl asks the\n"
-             "server for its key and warns on stderr: that trusts the server on first use.\n"
+    .about = "Verify the server's transparency log: every change is a leaf of a Merkle tree\n"
+             "whose checkpoints the server signs (docs/LOG.md). The checks run locally, with the\n"
+             "log's verifier key: *--log-key* _VKEY_ or *TENDER_LOG_KEY*, the text *tenderd\n"
+             "--print-log-key* prints, obtained from the log's operator out of band. Without it\n"
+             "tenderctl asks the server for its key and warns on stderr: that trusts the server\n"
+             "on first use.\n"
              "\n"
-             "Exit status: 0 verified; 4 verification failed (a bad signature, another key or log, a\n"
-             "proof that does not hold, a log that shrank or forked); 1 local failure (files); 2 bad\n"
-             "usage; 10 + N when a call ended with gRPC status N.",
+             "Exit status: 0 verified; 4 verification failed (a bad signature, another key or\n"
+             "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
+             "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.",
     .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &ctl_audit_prove_cmd, &consistency_cmd,
                                      &ctl_audit_log_cmd, &watch_cmd, &ctl_audit_verify_cmd, NULL},
 };

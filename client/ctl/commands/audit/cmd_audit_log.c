@@ -369,11 +369,11 @@ const ctl_cmd ctl_audit_prove_cmd = {
     .synopsis = "_INDEX_ [*--checkpoint* _FILE_]",
     .summary = "one event and its inclusion proof",
     .about = "Prove that leaf _INDEX_ (0-based; the event's seq) is in the log of a verified\n"
-             "checkpoint (the saved _FILE_ or the latest): the leaf hashes to the proof's leaf hash\n"
-             "and the proof leads to the checkpoint's root. Prints the event and \"included in\n"
-             "checkpoint of size N: OK\". *--json* prints {\"index\", \"leaf_hash\", \"checkpoint\",\n"
-             "\"event\", \"included\"}. Exit status 4 when a signature, the leaf or the proof does not\n"
-             "verify; 2 when _INDEX_ is not below the checkpoint's size.",
+             "checkpoint (the saved _FILE_ or the latest): the leaf hashes to the proof's leaf\n"
+             "hash and the proof leads to the checkpoint's root. Prints the event and \"included\n"
+             "in checkpoint of size N: OK\". *--json* prints {\"index\", \"leaf_hash\",\n"
+             "\"checkpoint\", \"event\", \"included\"}. Exit status 4 when a signature, the leaf\n"
+             "or the proof does not verify; 2 when _INDEX_ is not below the checkpoint's size.",
     .opts = prove_optdefs,
     .opts_size = sizeof(prove_opts),
     .max_pos = 1,
@@ -394,13 +394,14 @@ const ctl_cmd ctl_audit_log_cmd = {
     .name = "log",
     .synopsis = "[*--from* _N_] [*--to* _M_] [*--tender* _ID_]",
     .summary = "the events, one a line",
-    .about = "The events in order, one a line: index, time (RFC 3339 UTC), kind, tender and version,\n"
-             "actor (role/organisation/name, or \"server\" for the server's timers), object, note.\n"
-             "*--from* _N_ starts at leaf _N_ (default 0), *--to* _M_ stops before leaf _M_ (default:\n"
-             "the latest checkpoint's size), *--tender* keeps one tender's events. The events are\n"
-             "shown as the server sends them; *audit prove* _INDEX_ verifies one. On a terminal, long\n"
-             "listings show progress on stderr. *--json* prints one {\"index\", \"event\"} object a\n"
-             "line (NDJSON). Exit status 4 when a leaf is not an event or comes out of order.",
+    .about = "The events in order, one a line: index, time (RFC 3339 UTC), kind, tender and\n"
+             "version, actor (role/organisation/name, or \"server\" for the server's timers),\n"
+             "object, note. *--from* _N_ starts at leaf _N_ (default 0), *--to* _M_ stops before\n"
+             "leaf _M_ (default: the latest checkpoint's size), *--tender* keeps one tender's\n"
+             "events. The events are shown as the server sends them; *audit prove* _INDEX_\n"
+             "verifies one. On a terminal, long listings show progress on stderr. *--json*\n"
+             "prints one {\"index\", \"event\"} object a line (NDJSON). Exit status 4 when a\n"
+             "leaf is not an event or comes out of order.",
     .opts = log_optdefs,
     .opts_size = sizeof(log_opts),
     .run = audit_log,

@@ -118,9 +118,9 @@ static const ctl_optdef verify_optdefs[] = {
      .help = "A checkpoint saved earlier (*audit checkpoint --save*): the log must still extend\n"
              "it."},
     {.name = "--crl", .kind = CTL_FILE, .at = offsetof(verify_opts, crl), .arg = "_FILE_",
-     .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it arrived\n"
-             "is invalid. Without it no revocation is known, and a record calling a bid revoked\n"
-             "fails."},
+     .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it\n"
+             "arrived is invalid. Without it no revocation is known, and a record calling a bid\n"
+             "revoked fails."},
     {0},
 };
 
@@ -128,19 +128,20 @@ const ctl_cmd ctl_audit_verify_cmd = {
     .name = "verify",
     .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
     .summary = "every check of one tender, from the log alone",
-    .about = "An auditor's check of one tender from public data, one line per check (\"ok\", \"FAIL\" or\n"
-             "\"skip\"): the checkpoint's signature, consistency with the saved _FILE_, the inclusion of\n"
-             "every event of the tender, each published version against its event, each document\n"
-             "(downloaded and hashed) and each answered question against its event, every bid received\n"
-             "before the deadline and the tender closed at it, the opening (after the opening time, k\n"
-             "distinct shares, the logged record), re-decrypting every logged ciphertext with the\n"
-             "published key (with the tender's rules for a valid bid, and each bid's sealed certificate\n"
-             "checked against the CA of *--ca* at its time of receipt, and against the revocation list\n"
-             "*--crl* _FILE_ when given), the award against its criterion, and the suppliers' and the\n"
-             "officer's signatures. A record the log names but the server does not serve fails its\n"
-             "check. *--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
-             "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca* must\n"
-             "hold the CA that issued the suppliers' certificates.",
+    .about = "An auditor's check of one tender from public data, one line per check (\"ok\",\n"
+             "\"FAIL\" or \"skip\"): the checkpoint's signature, consistency with the saved\n"
+             "_FILE_, the inclusion of every event of the tender, each published version against\n"
+             "its event, each document (downloaded and hashed) and each answered question\n"
+             "against its event, every bid received before the deadline and the tender closed at\n"
+             "it, the opening (after the opening time, k distinct shares, the logged record),\n"
+             "re-decrypting every logged ciphertext with the published key (with the tender's\n"
+             "rules for a valid bid, and each bid's sealed certificate checked against the CA of\n"
+             "*--ca* at its time of receipt, and against the revocation list *--crl* _FILE_ when\n"
+             "given), the award against its criterion, and the suppliers' and the officer's\n"
+             "signatures. A record the log names but the server does not serve fails its check.\n"
+             "*--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
+             "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca*\n"
+             "must hold the CA that issued the suppliers' certificates.",
     .opts = verify_optdefs,
     .opts_size = sizeof(verify_opts),
     .max_pos = 1,

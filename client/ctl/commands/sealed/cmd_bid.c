@@ -535,18 +535,18 @@ static const ctl_cmd submit_cmd = {
         "for *audit*), the leaf's inclusion proof, and that the leaf is this bid's BID_RECEIVED\n"
         "event with the hash of the envelope sent and this tender's blinded tag. Prints the bid\n"
         "id and \"receipt verified\". *--json* prints {\"tender_id\", \"bid_id\", \"replaces\",\n"
-        "\"receipt\", \"verified\", \"file\"}. Exit status 4 when the receipt does not verify (the\n"
-        "bid file is kept all the same).\n"
-        "*--doc* is repeatable (at most 100, 16 MiB each); *--valid-until* is how long the offer\n"
-        "stands; *--notes* is free text for the committee. The documents' contents are sealed\n"
-        "apart, to the tender's documents key: after the opening everyone sees each document's\n"
-        "name, size and SHA-256, and only the buyer's officers, the committee and auditors\n"
-        "read them (*opening documents*). The certificates of *--cert* (yours,\n"
-        "then any intermediates) are sealed with the bid: the opening names the bidder from\n"
-        "yours, checked against tenderd's CA at the time of receipt. The bid seals the tender's\n"
-        "version in force now: after an amendment it opens invalid unless replaced. A bid that\n"
-        "would open invalid (another currency than the tender's, a price not above zero, or\n"
-        "above the tender's value when its price cap is on) is sent with a warning on stderr.",
+        "\"receipt\", \"verified\", \"file\"}. Exit status 4 when the receipt does not verify\n"
+        "(the bid file is kept all the same). *--doc* is repeatable (at most 100, 16 MiB each);\n"
+        "*--valid-until* is how long the offer stands; *--notes* is free text for the committee.\n"
+        "The documents' contents are sealed apart, to the tender's documents key: after the\n"
+        "opening everyone sees each document's name, size and SHA-256, and only the buyer's\n"
+        "officers, the committee and auditors read them (*opening documents*). The certificates\n"
+        "of *--cert* (yours, then any intermediates) are sealed with the bid: the opening names\n"
+        "the bidder from yours, checked against tenderd's CA at the time of receipt. The bid\n"
+        "seals the tender's version in force now: after an amendment it opens invalid unless\n"
+        "replaced. A bid that would open invalid (another currency than the tender's, a price\n"
+        "not above zero, or above the tender's value when its price cap is on) is sent with a\n"
+        "warning on stderr.",
     .opts = send_optdefs,
     .opts_size = sizeof(bid_flags),
     .max_pos = 1,
@@ -558,8 +558,9 @@ static const ctl_cmd replace_cmd = {
     .synopsis = "_TENDER_ _BID_ *--price* _AMOUNT_ *--currency* _CODE_ [as *submit*]",
     .summary = "a new bid in place of BID",
     .about = "A new bid, with _BID_'s owner nonce, in place of _BID_, which is then no longer in\n"
-             "force; only the new bid is opened. It answers the tender's version in force now: how\n"
-             "a supplier answers an amendment. Options, output and exit status as for *submit*.",
+             "force; only the new bid is opened. It answers the tender's version in force now:\n"
+             "how a supplier answers an amendment. Options, output and exit status as for\n"
+             "*submit*.",
     .opts = send_optdefs,
     .opts_size = sizeof(bid_flags),
     .max_pos = 2,
@@ -576,10 +577,10 @@ static const ctl_cmd withdraw_cmd = {
     .name = "withdraw",
     .synopsis = "_TENDER_ _BID_ [*--bids-dir* _DIR_]",
     .summary = "withdraw a bid",
-    .about = "Withdraw _BID_ before the deadline: it will not be opened. The withdrawal's receipt\n"
-             "(the BID_WITHDRAWN event) is verified as for *submit* and saved in the bid file.\n"
-             "Prints \"BID withdrawn\" and \"receipt verified\". Exit status 4 when the receipt does\n"
-             "not verify.",
+    .about = "Withdraw _BID_ before the deadline: it will not be opened. The withdrawal's\n"
+             "receipt (the BID_WITHDRAWN event) is verified as for *submit* and saved in the bid\n"
+             "file. Prints \"BID withdrawn\" and \"receipt verified\". Exit status 4 when the\n"
+             "receipt does not verify.",
     .opts = ref_optdefs,
     .opts_size = sizeof(ref_opts),
     .max_pos = 2,
@@ -603,13 +604,14 @@ static const ctl_cmd status_cmd = {
 const ctl_cmd ctl_cmd_bid = {
     .name = "bid",
     .summary = "sealed bids and their receipts (see tenderctl bid --help)",
-    .about = "Sealed bids (supplier certificate): the bid is encrypted here to the tender's opening\n"
-             "key and signed with your certificate's key; nobody, the server included, can read it\n"
-             "before the committee opens the tender.\n"
+    .about = "Sealed bids (supplier certificate): the bid is encrypted here to the tender's\n"
+             "opening key and signed with your certificate's key; nobody, the server included,\n"
+             "can read it before the committee opens the tender.\n"
              "\n"
-             "Each bid is kept in the bid folder (*~/.tender/bids*, or *--bids-dir* _DIR_; 0700) as\n"
-             "_TENDER_/_BID_.bid (0600): its receipt and its owner nonce, which proves that the bid\n"
-             "is yours. Keep it private and keep it: *replace*, *withdraw* and *status* need it.",
+             "Each bid is kept in the bid folder (*~/.tender/bids*, or *--bids-dir* _DIR_; 0700)\n"
+             "as _TENDER_/_BID_.bid (0600): its receipt and its owner nonce, which proves that\n"
+             "the bid is yours. Keep it private and keep it: *replace*, *withdraw* and *status*\n"
+             "need it.",
     .subs = (const ctl_cmd *const[]){&submit_cmd, &replace_cmd, &withdraw_cmd, &status_cmd,
                                      &ctl_bid_receipt_cmd, NULL},
 };

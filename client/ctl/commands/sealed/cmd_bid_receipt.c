@@ -376,9 +376,9 @@ static int bid_receipt(ctl_global *g, const ctl_call *call)
 static const ctl_optdef receipt_optdefs[] = {
     {.name = "--verify", .kind = CTL_BOOL, .at = offsetof(receipt_opts, verify),
      .help = "Verify the receipts again (the checkpoint's signature with the log key, the leaf's\n"
-             "inclusion proof, the leaf is this bid's event), then prove that their checkpoint is a\n"
-             "prefix of today's signed checkpoint (GetConsistencyProof): the server has not rewritten\n"
-             "history since."},
+             "inclusion proof, the leaf is this bid's event), then prove that their checkpoint is\n"
+             "a prefix of today's signed checkpoint (GetConsistencyProof): the server has not\n"
+             "rewritten history since."},
     {.name = "--bids-dir", .kind = CTL_DIR, .at = offsetof(receipt_opts, bids_dir), .arg = "_DIR_",
      .help = "The bid folder (default *~/.tender/bids*)."},
     {0},
@@ -388,13 +388,13 @@ const ctl_cmd ctl_bid_receipt_cmd = {
     .name = "receipt",
     .synopsis = "_TENDER_ _BID_ [*--verify*] [*--bids-dir* _DIR_]",
     .summary = "the saved receipt (re-verified with --verify)",
-    .about = "The receipt saved when _BID_ was submitted (and the one of its withdrawal, if any):\n"
-             "tender, bid, time of receipt, envelope hash, leaf index, checkpoint size. Needs no\n"
-             "server unless *--verify*, which verifies them again and proves that their checkpoint is\n"
-             "a prefix of today's signed checkpoint. The log key: *--log-key* _VKEY_ or\n"
-             "*TENDER_LOG_KEY* (else fetched, with a warning), as for *audit*. *--json* prints\n"
-             "{\"tender_id\", \"bid_id\", \"receipt\", \"withdrawal\", \"verified\"}. Exit status 4\n"
-             "when a receipt does not verify.",
+    .about = "The receipt saved when _BID_ was submitted (and the one of its withdrawal, if\n"
+             "any): tender, bid, time of receipt, envelope hash, leaf index, checkpoint size.\n"
+             "Needs no server unless *--verify*, which verifies them again and proves that their\n"
+             "checkpoint is a prefix of today's signed checkpoint. The log key: *--log-key*\n"
+             "_VKEY_ or *TENDER_LOG_KEY* (else fetched, with a warning), as for *audit*.\n"
+             "*--json* prints {\"tender_id\", \"bid_id\", \"receipt\", \"withdrawal\",\n"
+             "\"verified\"}. Exit status 4 when a receipt does not verify.",
     .opts = receipt_optdefs,
     .opts_size = sizeof(receipt_opts),
     .max_pos = 2,

@@ -148,13 +148,14 @@ static const ctl_cmd gen_cmd = {
     .synopsis = "_NAME_ [*--dir* _DIR_]",
     .summary = "a committee member's X25519 key pair (NAME.key, NAME.pub)",
     .about = "A committee member's X25519 key pair: _NAME_.key (PEM, PKCS#8, readable by\n"
-             "*openssl pkey*, mode 0600: keep it secret and safe, it decrypts the member's share of\n"
-             "every tender it is named in) and _NAME_.pub (base64 of the 32-byte public key and a\n"
-             "newline), in _DIR_ (default: the current folder; made 0700 when missing). Prints the\n"
-             "public key, the text that goes after _NAME_ in a committee file (*tender create\n"
-             "--committee*). _NAME_ should be the member's certificate CN: the server takes a\n"
-             "member's share only from the certificate with that CN. Neither file is ever\n"
-             "overwritten. *--json* prints {\"name\", \"public_key\", \"key_file\", \"pub_file\"}.",
+             "*openssl pkey*, mode 0600: keep it secret and safe, it decrypts the member's share\n"
+             "of every tender it is named in) and _NAME_.pub (base64 of the 32-byte public key\n"
+             "and a newline), in _DIR_ (default: the current folder; made 0700 when missing).\n"
+             "Prints the public key, the text that goes after _NAME_ in a committee file\n"
+             "(*tender create --committee*). _NAME_ should be the member's certificate CN: the\n"
+             "server takes a member's share only from the certificate with that CN. Neither file\n"
+             "is ever overwritten. *--json* prints {\"name\", \"public_key\", \"key_file\",\n"
+             "\"pub_file\"}.",
     .opts = gen_optdefs,
     .opts_size = sizeof(gen_opts),
     .max_pos = 1,

@@ -146,16 +146,17 @@ const ctl_cmd ctl_cmd_open = {
     .name = "open",
     .synopsis = "_TENDER_ *--key* _FILE_",
     .summary = "give your committee share: open the bids",
-    .about = "Give your share of the tender's opening key after the opening time, as a member of its\n"
-             "committee: your TLS certificate (*--cert* and *--key* before *open*, or *TENDER_CERT*\n"
-             "and *TENDER_KEY*) must have the member's name as CN; the *--key* _FILE_ after *open* is\n"
-             "the member's X25519 key from *keys gen*. tenderctl finds your entry in the committee by\n"
-             "the public key of _FILE_; the share is decrypted locally (HPKE), checked against its\n"
-             "published hash, sent and wiped. Prints \"share accepted (2 of 3)\", or \"tender opened\"\n"
-             "when this share completed the threshold. *--json* prints {\"tender_id\", \"received\",\n"
-             "\"threshold\", \"opened\"}. Exit status 4 when the sealed share does not decrypt with\n"
-             "_FILE_ or does not match its hash; 19 (FAILED_PRECONDITION) before the opening time; 16\n"
-             "(ALREADY_EXISTS) when the tender is already opened or your share was already given.",
+    .about = "Give your share of the tender's opening key after the opening time, as a member of\n"
+             "its committee: your TLS certificate (*--cert* and *--key* before *open*, or\n"
+             "*TENDER_CERT* and *TENDER_KEY*) must have the member's name as CN; the *--key*\n"
+             "_FILE_ after *open* is the member's X25519 key from *keys gen*. tenderctl finds\n"
+             "your entry in the committee by the public key of _FILE_; the share is decrypted\n"
+             "locally (HPKE), checked against its published hash, sent and wiped. Prints \"share\n"
+             "accepted (2 of 3)\", or \"tender opened\" when this share completed the threshold.\n"
+             "*--json* prints {\"tender_id\", \"received\", \"threshold\", \"opened\"}. Exit\n"
+             "status 4 when the sealed share does not decrypt with _FILE_ or does not match its\n"
+             "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
+             "the tender is already opened or your share was already given.",
     .opts = open_optdefs,
     .opts_size = sizeof(open_opts),
     .max_pos = 1,
@@ -262,11 +263,12 @@ static const ctl_cmd show_cmd = {
     .synopsis = "_TENDER_",
     .summary = "the opened bids of a tender",
     .about = "The opening record (public): each bid in force at the deadline with its time of\n"
-             "receipt, valid or failed (and why: it did not open, or it breaks a rule of the tender,\n"
-             "such as \"answers version 2; the tender was at version 3 at its deadline\"), price,\n"
-             "supplier (organisation / name) and documents (name, size and SHA-256). Replaced and\n"
-             "withdrawn bids are not opened. *--json* prints the OpeningRecord, including the opening\n"
-             "private key the server publishes for auditors.",
+             "receipt, valid or failed (and why: it did not open, or it breaks a rule of the\n"
+             "tender, such as \"answers version 2; the tender was at version 3 at its\n"
+             "deadline\"), price, supplier (organisation / name) and documents (name, size and\n"
+             "SHA-256). Replaced and withdrawn bids are not opened. *--json* prints the\n"
+             "OpeningRecord, including the opening private key the server publishes for\n"
+             "auditors.",
     .max_pos = 1,
     .run = opening_show,
 };

@@ -168,15 +168,15 @@ const ctl_cmd ctl_opening_documents_cmd = {
     .synopsis = "_TENDER_ [_BID_] *--out* _DIR_",
     .summary = "their documents, checked against the record (the buyer's officers, the committee, "
                "auditors)",
-    .about = "The documents of the tender's opened bids (or of _BID_), for the buyer's officers, the\n"
-             "committee members who gave their share and auditors; anyone else is refused\n"
-             "(PERMISSION_DENIED, exit 17; anonymous: exit 26) and sees only each document's name,\n"
-             "size and SHA-256 in the opening record. Each document is checked against the size and\n"
-             "SHA-256 the public opening record lists (exit 4 when it does not match, and nothing is\n"
-             "written for it), then written to _DIR_/_BID_/_N_-_NAME_ (0600, folders 0700; _N_ its\n"
-             "place in the bid's list from 0; an existing file is never overwritten). Prints one line\n"
-             "a document: bid, name, size, \"ok\"; *--json* prints [{\"bid_id\", \"name\", \"size\",\n"
-             "\"sha256\", \"path\"}].",
+    .about = "The documents of the tender's opened bids (or of _BID_), for the buyer's officers,\n"
+             "the committee members who gave their share and auditors; anyone else is refused\n"
+             "(PERMISSION_DENIED, exit 17; anonymous: exit 26) and sees only each document's\n"
+             "name, size and SHA-256 in the opening record. Each document is checked against the\n"
+             "size and SHA-256 the public opening record lists (exit 4 when it does not match,\n"
+             "and nothing is written for it), then written to _DIR_/_BID_/_N_-_NAME_ (0600,\n"
+             "folders 0700; _N_ its place in the bid's list from 0; an existing file is never\n"
+             "overwritten). Prints one line a document: bid, name, size, \"ok\"; *--json* prints\n"
+             "[{\"bid_id\", \"name\", \"size\", \"sha256\", \"path\"}].",
     .opts = documents_optdefs,
     .opts_size = sizeof(documents_opts),
     .max_pos = 2,

@@ -448,20 +448,20 @@ static int tender_amend(ctl_global *g, const ctl_call *call)
         FIELD("--category", CTL_STRING, category, "*goods*|*works*|*services*",                    \
               "The main category.", .values = "goods works services"),                             \
         FIELD("--committee", CTL_FILE, committee, "_FILE_",                                        \
-              "The opening committee: one member a line, \"NAME PUBKEY\" (# starts a comment). NAME\n" \
-              "is the member's certificate CN, PUBKEY the base64 X25519 public key *keys gen*\n"   \
-              "printed (the text of NAME.pub). Each name and each key appears once: k of n means\n" \
-              "k different people (a repeat, or a key of low order, is refused with exit 2).\n"    \
-              "tenderctl makes the tender's opening key and its documents key, splits their\n"     \
-              "private keys k of n (each share holds both), seals a share to each member, gives\n" \
-              "the server the public keys and each share's hash, and forgets the private keys.\n"  \
-              "Not with *amend*."),                                                                \
+              "The opening committee: one member a line, \"NAME PUBKEY\" (# starts a\n"            \
+              "comment). NAME is the member's certificate CN, PUBKEY the base64 X25519 public\n"   \
+              "key *keys gen* printed (the text of NAME.pub). Each name and each key appears\n"    \
+              "once: k of n means k different people (a repeat, or a key of low order, is\n"       \
+              "refused with exit 2). tenderctl makes the tender's opening key and its documents\n" \
+              "key, splits their private keys k of n (each share holds both), seals a share to\n"  \
+              "each member, gives the server the public keys and each share's hash, and forgets\n" \
+              "the private keys. Not with *amend*."),                                              \
         FIELD("--threshold", CTL_STRING, threshold, "_K_",                                         \
               "Members needed to open the bids (default: a majority); with *--committee*."),       \
         FIELD("--award-criteria", CTL_STRING, award_criteria, "*lowest-price*|*weighted*",         \
-              "How the award is decided (default lowest-price, shown by *tender show*); weighted\n" \
-              "scores each valid bid 0..100 points on each published criterion. *lowest-price*\n"  \
-              "removes the criteria.",                                                             \
+              "How the award is decided (default lowest-price, shown by *tender show*);\n"         \
+              "weighted scores each valid bid 0..100 points on each published criterion.\n"        \
+              "*lowest-price* removes the criteria.",                                              \
               .values = "lowest-price weighted"),                                                  \
         FIELD("--criterion", CTL_LIST, criteria, "_NAME_:_WEIGHT_",                                \
               "A weighted criterion and its weight in whole percent, e.g. *price:60*\n"            \
@@ -513,8 +513,8 @@ static const ctl_cmd publish_cmd = {
     .name = "publish",
     .synopsis = "_ID_",
     .summary = "publish a draft (officer)",
-    .about = "Publish a draft: it becomes version 1, visible to everyone and open for questions and\n"
-             "bids until its deadline. Needs the deadlines and an opening committee.",
+    .about = "Publish a draft: it becomes version 1, visible to everyone and open for questions\n"
+             "and bids until its deadline. Needs the deadlines and an opening committee.",
     .max_pos = 1,
     .run = tender_publish,
 };
@@ -523,9 +523,9 @@ static const ctl_cmd amend_cmd = {
     .name = "amend",
     .synopsis = "_ID_ [_FIELD FLAGS_] *--note* _TEXT_",
     .summary = "amend an active tender: a new version (officer)",
-    .about = "Amend an active tender: a new version, with the note (what changed and why) shown to\n"
-             "suppliers. The committee cannot change; an amendment close to the deadline must move\n"
-             "the deadline (the server's *--min-amend-period*).",
+    .about = "Amend an active tender: a new version, with the note (what changed and why) shown\n"
+             "to suppliers. The committee cannot change; an amendment close to the deadline must\n"
+             "move the deadline (the server's *--min-amend-period*).",
     .opts = amend_optdefs,
     .opts_size = sizeof(field_flags),
     .max_pos = 1,
@@ -542,8 +542,8 @@ static const ctl_cmd cancel_cmd = {
     .name = "cancel",
     .synopsis = "_ID_ *--reason* _TEXT_",
     .summary = "cancel a tender (officer)",
-    .about = "Cancel a draft, active, closed or opened tender; the reason is published, except for a\n"
-             "draft: a draft cancelled before it was published stays visible only to its\n"
+    .about = "Cancel a draft, active, closed or opened tender; the reason is published, except\n"
+             "for a draft: a draft cancelled before it was published stays visible only to its\n"
              "organisation.",
     .opts = cancel_optdefs,
     .opts_size = sizeof(cancel_opts),

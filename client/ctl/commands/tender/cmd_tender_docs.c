@@ -304,11 +304,11 @@ const ctl_cmd ctl_tender_download_cmd = {
     .name = "download",
     .synopsis = "_ID_ _DOCUMENT_ID_ [*--output* _FILE_] [*--force*]",
     .summary = "fetch a document, verified by its SHA-256",
-    .about = "Fetch a document into a temporary file beside _FILE_ (default: the document's name in\n"
-             "the current folder), renamed into place only when its size and SHA-256 match the\n"
-             "tender's record (otherwise it is deleted and the exit status is 1). An existing file is\n"
-             "replaced only with *--force*. Prints the file written ({\"path\", \"size\", \"sha256\"}\n"
-             "with *--json*).",
+    .about = "Fetch a document into a temporary file beside _FILE_ (default: the document's name\n"
+             "in the current folder), renamed into place only when its size and SHA-256 match\n"
+             "the tender's record (otherwise it is deleted and the exit status is 1). An\n"
+             "existing file is replaced only with *--force*. Prints the file written ({\"path\",\n"
+             "\"size\", \"sha256\"} with *--json*).",
     .opts = download_optdefs,
     .opts_size = sizeof(download_opts),
     .max_pos = 2,

@@ -293,8 +293,8 @@ const ctl_cmd ctl_tender_show_cmd = {
              "currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
              "criteria with their weights), committee and documents, and a deadline the server\n"
              "postponed after an outage (with the outage). *--version* _N_ shows an earlier\n"
-             "published version (1 is the first). Drafts, also cancelled ones, are visible only to\n"
-             "their organisation. *--json* prints the Tender object.",
+             "published version (1 is the first). Drafts, also cancelled ones, are visible only\n"
+             "to their organisation. *--json* prints the Tender object.",
     .opts = show_optdefs,
     .opts_size = sizeof(show_opts),
     .max_pos = 1,
@@ -325,13 +325,13 @@ const ctl_cmd ctl_tender_list_cmd = {
     .name = "list",
     .synopsis = "[_FILTERS_] [*--page-size* _N_] [*--all* | *--cursor* _C_]",
     .summary = "tenders, a page at a time",
-    .about = "Published tenders, and your organisation's drafts: id, status, deadline, value, title.\n"
-             "One page at a time (default 50, at most 500); the cursor of the next page is printed to\n"
-             "standard error; *--all* follows every page. Filters: *--status* _S_ (draft, active,\n"
-             "closed, opened, awarded, complete, cancelled, unsuccessful), *--buyer* _ORG_ (exactly),\n"
-             "*--cpv* _PREFIX_, *--deadline-from* _TIME_, *--deadline-to* _TIME_, *--text* _WORDS_\n"
-             "(in the title, case-insensitive). *--json* prints {\"tenders\": [...], \"next_cursor\":\n"
-             "\"...\"}.",
+    .about = "Published tenders, and your organisation's drafts: id, status, deadline, value,\n"
+             "title. One page at a time (default 50, at most 500); the cursor of the next page\n"
+             "is printed to standard error; *--all* follows every page. Filters: *--status* _S_\n"
+             "(draft, active, closed, opened, awarded, complete, cancelled, unsuccessful),\n"
+             "*--buyer* _ORG_ (exactly), *--cpv* _PREFIX_, *--deadline-from* _TIME_,\n"
+             "*--deadline-to* _TIME_, *--text* _WORDS_ (in the title, case-insensitive).\n"
+             "*--json* prints {\"tenders\": [...], \"next_cursor\": \"...\"}.",
     .opts = list_optdefs,
     .opts_size = sizeof(list_flags),
     .run = tender_list,
