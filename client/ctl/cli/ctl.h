@@ -1,5 +1,6 @@
-/* tenderctl internals: global options, connecting, output helpers, commands.
- * tenderctl uses only the public libtender API (include/tender/) and the
+/* What every tenderctl command shares: exit codes, the global options, connecting,
+ * value parsers, output helpers, files, idempotency keys, and the command table
+ * (cmd.h). tenderctl uses only the public libtender API (include/tender/) and the
  * generated message types. */
 #ifndef TND_CTL_H
 #define TND_CTL_H
@@ -136,12 +137,5 @@ long ctl_file_read(const char *path, char **out, size_t max);
 /** Make path and any missing folder above it, each new one 0700. Returns 0
  * or an exit code (message printed). */
 int ctl_dir_private(const char *path);
-
-/* ---- committee member keys (cmd_keys.c) ---- */
-
-/** Read a member's X25519 private key (PEM, as `keys gen` writes it) into sk
- * and its public key into pk. The caller wipes sk. Returns 0 or an exit
- * code (message printed). */
-int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
 
 #endif

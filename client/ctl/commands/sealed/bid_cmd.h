@@ -1,6 +1,6 @@
-/* Internals shared by the `tenderctl bid` command files: cmd_bid.c
- * (dispatch, submit, replace, withdraw, status) and cmd_bid_receipt.c (the
- * local bid files, receipt verification, `bid receipt`). */
+/* Internals shared by the sealed-bid command files: cmd_bid.c (submit,
+ * replace, withdraw, status), cmd_bid_receipt.c (the local bid files, receipt
+ * verification, `bid receipt`), cmd_keys.c and cmd_open.c (member keys). */
 #ifndef TND_CTL_BID_CMD_H
 #define TND_CTL_BID_CMD_H
 
@@ -50,6 +50,11 @@ void bid_file_free(bid_file *f);
 int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int kind,
                        const char *tender, const char *bid, const uint8_t *envelope_hash,
                        tnd_checkpoint *cp);
+
+/** Read a member's X25519 private key (PEM, as `keys gen` writes it) into sk
+ * and its public key into pk (cmd_keys.c, for `open`). The caller wipes sk.
+ * Returns 0 or an exit code (message printed). */
+int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
 
 /* bid receipt (cmd_bid_receipt.c). */
 extern const ctl_cmd ctl_bid_receipt_cmd;

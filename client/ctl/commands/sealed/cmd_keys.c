@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "cli/ctl.h"
+#include "bid_cmd.h"
 #include "commands/commands.h"
 #include "tender/sealed.h"
 

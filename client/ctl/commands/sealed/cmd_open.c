@@ -13,6 +13,7 @@
 #include "tender/pages.h"
 #include "tender/committee.h"
 #include "tender/sealed.h"
+#include "bid_cmd.h"
 #include "commands/tender/tender_cmd.h"
 
 /* The longest share: of the opening and the documents keys. */
