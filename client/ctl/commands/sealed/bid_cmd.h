@@ -56,7 +56,7 @@ int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int 
  * Returns 0 or an exit code (message printed). */
 int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
 
-/* bid receipt (cmd_bid_receipt.c). */
-extern const ctl_cmd ctl_bid_receipt_cmd;
+/* bid receipt (cmd_bid_receipt.c) and opening documents (cmd_opening_docs.c). */
+extern const ctl_cmd ctl_bid_receipt_cmd, ctl_opening_documents_cmd;
 
 #endif

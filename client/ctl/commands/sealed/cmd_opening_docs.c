@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "tender/pages.h"
-#include "commands/tender/tender_cmd.h"
+#include "bid_cmd.h"
 
 /* A file name from a name the supplier chose: its last path component,
  * control characters and NUL-free, never "." or "..". */

@@ -46,7 +46,4 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t);
 extern const ctl_cmd ctl_tender_show_cmd, ctl_tender_list_cmd, ctl_tender_documents_cmd,
     ctl_tender_download_cmd;
 
-/* tenderctl opening documents (commands/sealed/cmd_opening_docs.c). */
-extern const ctl_cmd ctl_opening_documents_cmd;
-
 #endif
