@@ -56,7 +56,21 @@ const char *audit_b64(const uint8_t h[32], char out[45]);
 /** Parse a leaf index or count: decimal digits only. Returns 0 or -1. */
 int audit_parse_u64(const char *s, uint64_t *out);
 
-/* The subcommands of audit in cmd_audit_log.c and cmd_audit_verify.c. */
-extern const ctl_cmd ctl_audit_prove_cmd, ctl_audit_log_cmd, ctl_audit_verify_cmd;
+/* The options of prove, log and verify (their table is in cmd_audit.c). */
+typedef struct prove_opts {
+    const char *checkpoint;
+} prove_opts;
+
+typedef struct log_opts {
+    const char *from, *to, *tender;
+} log_opts;
+
+typedef struct verify_opts {
+    const char *checkpoint, *crl;
+} verify_opts;
+
+int audit_prove(ctl_global *g, const ctl_call *call);
+int audit_log(ctl_global *g, const ctl_call *call);
+int audit_verify(ctl_global *g, const ctl_call *call);
 
 #endif

@@ -490,6 +490,91 @@ static const ctl_cmd watch_cmd = {
     .run = audit_watch,
 };
 
+static const ctl_optdef prove_optdefs[] = {
+    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(prove_opts, checkpoint),
+     .arg = "_FILE_", .help = "Prove against this saved checkpoint, not the latest."},
+    {0},
+};
+
+static const ctl_cmd prove_cmd = {
+    .name = "prove",
+    .synopsis = "_INDEX_ [*--checkpoint* _FILE_]",
+    .summary = "one event and its inclusion proof",
+    .about = "Prove that leaf _INDEX_ (0-based; the event's seq) is in the log of a verified\n"
+             "checkpoint (the saved _FILE_ or the latest): the leaf hashes to the proof's leaf\n"
+             "hash and the proof leads to the checkpoint's root. Prints the event and \"included\n"
+             "in checkpoint of size N: OK\". *--json* prints {\"index\", \"leaf_hash\",\n"
+             "\"checkpoint\", \"event\", \"included\"}. Exit status 4 when a signature, the leaf\n"
+             "or the proof does not verify; 2 when _INDEX_ is not below the checkpoint's size.",
+    .opts = prove_optdefs,
+    .opts_size = sizeof(prove_opts),
+    .max_pos = 1,
+    .run = audit_prove,
+};
+
+static const ctl_optdef log_optdefs[] = {
+    {.name = "--from", .kind = CTL_STRING, .at = offsetof(log_opts, from), .arg = "_N_",
+     .help = "Start at leaf _N_ (default 0)."},
+    {.name = "--to", .kind = CTL_STRING, .at = offsetof(log_opts, to), .arg = "_M_",
+     .help = "Stop before leaf _M_ (default: the latest checkpoint's size)."},
+    {.name = "--tender", .kind = CTL_STRING, .at = offsetof(log_opts, tender), .arg = "_ID_",
+     .help = "Only the events of this tender."},
+    {0},
+};
+
+static const ctl_cmd log_cmd = {
+    .name = "log",
+    .synopsis = "[*--from* _N_] [*--to* _M_] [*--tender* _ID_]",
+    .summary = "the events, one a line",
+    .about = "The events in order, one a line: index, time (RFC 3339 UTC), kind, tender and\n"
+             "version, actor (role/organisation/name, or \"server\" for the server's timers),\n"
+             "object, note. *--from* _N_ starts at leaf _N_ (default 0), *--to* _M_ stops before\n"
+             "leaf _M_ (default: the latest checkpoint's size), *--tender* keeps one tender's\n"
+             "events. The events are shown as the server sends them; *audit prove* _INDEX_\n"
+             "verifies one. On a terminal, long listings show progress on stderr. *--json*\n"
+             "prints one {\"index\", \"event\"} object a line (NDJSON). Exit status 4 when a\n"
+             "leaf is not an event or comes out of order.",
+    .opts = log_optdefs,
+    .opts_size = sizeof(log_opts),
+    .run = audit_log,
+};
+
+static const ctl_optdef verify_optdefs[] = {
+    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(verify_opts, checkpoint),
+     .arg = "_FILE_",
+     .help = "A checkpoint saved earlier (*audit checkpoint --save*): the log must still extend\n"
+             "it."},
+    {.name = "--crl", .kind = CTL_FILE, .at = offsetof(verify_opts, crl), .arg = "_FILE_",
+     .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it\n"
+             "arrived is invalid. Without it no revocation is known, and a record calling a bid\n"
+             "revoked fails."},
+    {0},
+};
+
+static const ctl_cmd verify_cmd = {
+    .name = "verify",
+    .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
+    .summary = "every check of one tender, from the log alone",
+    .about = "An auditor's check of one tender from public data, one line per check (\"ok\",\n"
+             "\"FAIL\" or \"skip\"): the checkpoint's signature, consistency with the saved\n"
+             "_FILE_, the inclusion of every event of the tender, each published version against\n"
+             "its event, each document (downloaded and hashed) and each answered question\n"
+             "against its event, every bid received before the deadline and the tender closed at\n"
+             "it, the opening (after the opening time, k distinct shares, the logged record),\n"
+             "re-decrypting every logged ciphertext with the published key (with the tender's\n"
+             "rules for a valid bid, and each bid's sealed certificate checked against the CA of\n"
+             "*--ca* at its time of receipt, and against the revocation list *--crl* _FILE_ when\n"
+             "given), the award against its criterion, and the suppliers' and the officer's\n"
+             "signatures. A record the log names but the server does not serve fails its check.\n"
+             "*--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
+             "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca*\n"
+             "must hold the CA that issued the suppliers' certificates.",
+    .opts = verify_optdefs,
+    .opts_size = sizeof(verify_opts),
+    .max_pos = 1,
+    .run = audit_verify,
+};
+
 const ctl_cmd ctl_cmd_audit = {
     .name = "audit",
     .summary = "verify the transparency log (see tenderctl audit --help)",
@@ -503,6 +588,6 @@ const ctl_cmd ctl_cmd_audit = {
              "Exit status: 0 verified; 4 verification failed (a bad signature, another key or\n"
              "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
              "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.",
-    .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &ctl_audit_prove_cmd, &consistency_cmd,
-                                     &ctl_audit_log_cmd, &watch_cmd, &ctl_audit_verify_cmd, NULL},
+    .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &prove_cmd, &consistency_cmd,
+                                     &log_cmd, &watch_cmd, &verify_cmd, NULL},
 };

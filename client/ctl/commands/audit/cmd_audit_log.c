@@ -1,7 +1,6 @@
 /* tenderctl audit prove / log: the events of the transparency log. prove
  * checks one event against a verified checkpoint with an inclusion proof;
  * log lists events as the server streams them (GetLeaves). */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,11 +181,7 @@ static void print_proved(const ctl_global *g, const tender_events_v1_Event *ev,
     printf("included in checkpoint of size %llu: OK\n", (unsigned long long)cp->size);
 }
 
-typedef struct prove_opts {
-    const char *checkpoint;
-} prove_opts;
-
-static int audit_prove(ctl_global *g, const ctl_call *call)
+int audit_prove(ctl_global *g, const ctl_call *call)
 {
     const prove_opts *opt = call->opts;
     const char *file = opt->checkpoint, *const *pos = call->pos;
@@ -287,11 +282,7 @@ static void progress_end(progress *p)
         fputc('\n', stderr);
 }
 
-typedef struct log_opts {
-    const char *from, *to, *tender;
-} log_opts;
-
-static int audit_log(ctl_global *g, const ctl_call *call)
+int audit_log(ctl_global *g, const ctl_call *call)
 {
     const log_opts *opt = call->opts;
     const char *from_s = opt->from, *to_s = opt->to, *tender = opt->tender;
@@ -357,52 +348,3 @@ out:
     tnd_client_free(c);
     return rc;
 }
-
-static const ctl_optdef prove_optdefs[] = {
-    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(prove_opts, checkpoint),
-     .arg = "_FILE_", .help = "Prove against this saved checkpoint, not the latest."},
-    {0},
-};
-
-const ctl_cmd ctl_audit_prove_cmd = {
-    .name = "prove",
-    .synopsis = "_INDEX_ [*--checkpoint* _FILE_]",
-    .summary = "one event and its inclusion proof",
-    .about = "Prove that leaf _INDEX_ (0-based; the event's seq) is in the log of a verified\n"
-             "checkpoint (the saved _FILE_ or the latest): the leaf hashes to the proof's leaf\n"
-             "hash and the proof leads to the checkpoint's root. Prints the event and \"included\n"
-             "in checkpoint of size N: OK\". *--json* prints {\"index\", \"leaf_hash\",\n"
-             "\"checkpoint\", \"event\", \"included\"}. Exit status 4 when a signature, the leaf\n"
-             "or the proof does not verify; 2 when _INDEX_ is not below the checkpoint's size.",
-    .opts = prove_optdefs,
-    .opts_size = sizeof(prove_opts),
-    .max_pos = 1,
-    .run = audit_prove,
-};
-
-static const ctl_optdef log_optdefs[] = {
-    {.name = "--from", .kind = CTL_STRING, .at = offsetof(log_opts, from), .arg = "_N_",
-     .help = "Start at leaf _N_ (default 0)."},
-    {.name = "--to", .kind = CTL_STRING, .at = offsetof(log_opts, to), .arg = "_M_",
-     .help = "Stop before leaf _M_ (default: the latest checkpoint's size)."},
-    {.name = "--tender", .kind = CTL_STRING, .at = offsetof(log_opts, tender), .arg = "_ID_",
-     .help = "Only the events of this tender."},
-    {0},
-};
-
-const ctl_cmd ctl_audit_log_cmd = {
-    .name = "log",
-    .synopsis = "[*--from* _N_] [*--to* _M_] [*--tender* _ID_]",
-    .summary = "the events, one a line",
-    .about = "The events in order, one a line: index, time (RFC 3339 UTC), kind, tender and\n"
-             "version, actor (role/organisation/name, or \"server\" for the server's timers),\n"
-             "object, note. *--from* _N_ starts at leaf _N_ (default 0), *--to* _M_ stops before\n"
-             "leaf _M_ (default: the latest checkpoint's size), *--tender* keeps one tender's\n"
-             "events. The events are shown as the server sends them; *audit prove* _INDEX_\n"
-             "verifies one. On a terminal, long listings show progress on stderr. *--json*\n"
-             "prints one {\"index\", \"event\"} object a line (NDJSON). Exit status 4 when a\n"
-             "leaf is not an event or comes out of order.",
-    .opts = log_optdefs,
-    .opts_size = sizeof(log_opts),
-    .run = audit_log,
-};

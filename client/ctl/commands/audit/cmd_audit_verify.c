@@ -1,7 +1,6 @@
 /* tenderctl audit verify: everything public about one tender checked
  * against the signed log, one line per check (tender/verify.h does the
  * fetching and the checking). */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,11 +49,7 @@ static int print_json(const char *tender, json_t *checks, int failed)
     return 0;
 }
 
-typedef struct verify_opts {
-    const char *checkpoint, *crl;
-} verify_opts;
-
-static int audit_verify(ctl_global *g, const ctl_call *call)
+int audit_verify(ctl_global *g, const ctl_call *call)
 {
     const verify_opts *opt = call->opts;
     const char *file = opt->checkpoint, *crl = opt->crl, *const *pos = call->pos;
@@ -111,39 +106,3 @@ out:
     tnd_bid_trust_free(&trust);
     return rc;
 }
-
-static const ctl_optdef verify_optdefs[] = {
-    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(verify_opts, checkpoint),
-     .arg = "_FILE_",
-     .help = "A checkpoint saved earlier (*audit checkpoint --save*): the log must still extend\n"
-             "it."},
-    {.name = "--crl", .kind = CTL_FILE, .at = offsetof(verify_opts, crl), .arg = "_FILE_",
-     .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it\n"
-             "arrived is invalid. Without it no revocation is known, and a record calling a bid\n"
-             "revoked fails."},
-    {0},
-};
-
-const ctl_cmd ctl_audit_verify_cmd = {
-    .name = "verify",
-    .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
-    .summary = "every check of one tender, from the log alone",
-    .about = "An auditor's check of one tender from public data, one line per check (\"ok\",\n"
-             "\"FAIL\" or \"skip\"): the checkpoint's signature, consistency with the saved\n"
-             "_FILE_, the inclusion of every event of the tender, each published version against\n"
-             "its event, each document (downloaded and hashed) and each answered question\n"
-             "against its event, every bid received before the deadline and the tender closed at\n"
-             "it, the opening (after the opening time, k distinct shares, the logged record),\n"
-             "re-decrypting every logged ciphertext with the published key (with the tender's\n"
-             "rules for a valid bid, and each bid's sealed certificate checked against the CA of\n"
-             "*--ca* at its time of receipt, and against the revocation list *--crl* _FILE_ when\n"
-             "given), the award against its criterion, and the suppliers' and the officer's\n"
-             "signatures. A record the log names but the server does not serve fails its check.\n"
-             "*--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
-             "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca*\n"
-             "must hold the CA that issued the suppliers' certificates.",
-    .opts = verify_optdefs,
-    .opts_size = sizeof(verify_opts),
-    .max_pos = 1,
-    .run = audit_verify,
-};
