@@ -53,7 +53,7 @@ COMMON_SRC  := $(wildcard common/*.c)
 JSON_SRC    := $(wildcard common/json/*.c)
 OCDS_SRC    := $(wildcard common/ocds/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
-CTL_SRC     := $(wildcard client/ctl/*.c)
+CTL_SRC     := $(wildcard client/ctl/*.c client/ctl/*/*.c client/ctl/*/*/*.c)
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c server/*/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
@@ -61,6 +61,8 @@ SCHEMA      := $(sort $(wildcard schema/*.schema))
 TEST_SCHEMA := $(sort $(wildcard tests/schema/*.schema))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# tenderctl's includes across its folders name the folder: "cli/ctl.h" (client/ctl/README.md).
+$(call obj,$(CTL_SRC)): CFLAGS += -Iclient/ctl
 
 GEN_H   := $(BUILD)/gen/tender_schema.h
 GEN_C   := $(BUILD)/gen/tender_schema.c

@@ -33,7 +33,10 @@ LIBSHARED   := $(BUILD)/lib/libtender.so.$(TENDER_VERSION)
 EXPORTS     := $(BUILD)/lib/libtender.map
 PUBLIC_H    := $(wildcard include/tender/*.h)
 MAN_SRC     := $(wildcard docs/man/*.scd)
-MANPAGES    := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
+# tenderctl(1) and its bash completion are written at build time from tenderctl's command
+# table (client/ctl/cli/cmd.h); the man page's prose is docs/man/tenderctl.1.scd.in.
+MANPAGES    := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRC)) $(BUILD)/man/tenderctl.1
+CTL_COMP    := $(BUILD)/contrib/bash-completion/tenderctl
 UNIT        := $(BUILD)/contrib/tenderd.service
 PCFILE      := $(BUILD)/contrib/tender.pc
 CONFEXAMPLE := $(BUILD)/contrib/tenderd.conf.example
@@ -44,7 +47,7 @@ LIBTENDER_PIC := $(call pic,$(CLIENT_SRC) $(COMMON_SRC)) $(BUILD)/pic/gen/tender
 LIBTENDER_PKGS := libuv msgpack libssl libcrypto
 
 .PHONY: shared man install uninstall
-all: $(LIBSHARED) $(MANPAGES) $(UNIT) $(PCFILE) $(CONFEXAMPLE)
+all: $(LIBSHARED) $(MANPAGES) $(CTL_COMP) $(UNIT) $(PCFILE) $(CONFEXAMPLE)
 shared: $(LIBSHARED)
 man: $(MANPAGES)
 
@@ -74,6 +77,17 @@ $(LIBSHARED): $(LIBTENDER_PIC) $(EXPORTS)
 $(BUILD)/man/%: docs/man/%.scd
 	@mkdir -p $(@D)
 	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/tenderctl.1.scd: docs/man/tenderctl.1.scd.in $(TENDERCTL)
+	@mkdir -p $(@D)
+	$(TENDERCTL) gen-man $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/tenderctl.1: $(BUILD)/man/tenderctl.1.scd
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+$(CTL_COMP): $(TENDERCTL)
+	@mkdir -p $(@D)
+	$(TENDERCTL) completion bash >$@.tmp && mv $@.tmp $@
 
 # A configuration for the service to start from: every setting with its meaning and default
 # (tenderd --print-config), the paths set for the installed layout.
@@ -115,7 +129,7 @@ install: all
 	$(INSTALL_DATA) $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/tender.pc
 	$(INSTALL_DATA) $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL_DATA) $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
-	$(INSTALL_DATA) contrib/bash-completion/tenderctl $(DESTDIR)$(BASHCOMPDIR)/tenderctl
+	$(INSTALL_DATA) $(CTL_COMP) $(DESTDIR)$(BASHCOMPDIR)/tenderctl
 	$(INSTALL_DATA) contrib/bash-completion/tenderd $(DESTDIR)$(BASHCOMPDIR)/tenderd
 	$(INSTALL_DATA) $(UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
 	$(INSTALL_DATA) $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/tenderd.conf.example

@@ -170,7 +170,7 @@ man)
     [ -z "$unknown" ] || fail "docs/man/tenderd.8.scd documents flags tenderd lacks: $(echo $unknown)"
     missing=$(comm -23 "$work/tenderctl.help" "$work/tenderctl.man")
     [ -z "$missing" ] ||
-        fail "tenderctl help flags missing from docs/man/tenderctl.1.scd: $(echo $missing)"
+        fail "tenderctl help flags missing from tenderctl.1 (docs/man/tenderctl.1.scd.in): $(echo $missing)"
     [ "$(wc -l <"$work/tenderctl.help")" -gt 40 ] || fail "found too few tenderctl flags"
     ;;
 
@@ -190,7 +190,7 @@ completion)
         t tenderctl --ca c
         t tenderctl bid submit T --j' _ "$comp")
     echo "$out" >&2
-    exp="health methods schema pki tender question audit keys bid open opening export award backup
+    exp="health methods schema pki tender question audit keys bid open opening export award backup completion
 create edit publish amend cancel show list documents download
 --method
 open selective limited direct
@@ -217,7 +217,7 @@ ca.crt cb.key
     flags_of <"$comp" >"$work/comp.flags"
     missing=$(comm -23 "$work/ctl.flags" "$work/comp.flags" | grep -v -x -F -f "$work/tenderd.flags" || true)
     [ -z "$missing" ] ||
-        fail "tenderctl flags missing from contrib/bash-completion/tenderctl: $(echo $missing)"
+        fail "tenderctl flags missing from the completion script (tenderctl completion bash): $(echo $missing)"
     # tenderd's reads the installed program's help: flags, subcommands, files, levels.
     dcomp=$root/share/bash-completion/completions/tenderd
     bash -n "$dcomp" || fail "bash -n rejects the tenderd completion script"

@@ -520,6 +520,73 @@ static void test_help(void **state)
     EXPECT(2);
 }
 
+/* The command tables: each option is checked by its kind before the command runs
+ * (a usage error names the command and the option), --help never runs the command,
+ * and the man page and completion are written from the tables. */
+static void test_command_tables(void **state)
+{
+    (void)state;
+    ctl(NULL, "tender", "list", "--deadline-from", "yesterday", NULL);
+    EXPECT(2);
+    HAS(R.err, "tender list: --deadline-from");
+    HAS(R.err, "RFC 3339");
+    ctl(NULL, "bid", "submit", "T-2026-000001", "--price", "1.5", "--currency", "KRW", NULL);
+    EXPECT(2);
+    HAS(R.err, "bid submit: --price 1.5 KRW has more decimals than KRW allows (0)");
+    ctl(NULL, "--timeout", "0", "health", NULL);
+    EXPECT(2);
+    HAS(R.err, "--timeout 0: expected a positive number of seconds");
+    ctl(NULL, "health", "--timeout=-1", NULL);
+    EXPECT(2);
+    ctl(NULL, "tender", "list", "--all=yes", NULL);
+    EXPECT(2);
+    HAS(R.err, "tender list: unknown option --all=yes");
+    ctl(NULL, "question", "ask", "--text", NULL);
+    EXPECT(2);
+    HAS(R.err, "question ask: --text needs a value");
+    ctl(NULL, "tender", "show", "A", "B", NULL);
+    EXPECT(2);
+    HAS(R.err, "tender show: unexpected argument \"B\"");
+    ctl(NULL, "pki", "issue", "dir", "name", "--role", "officer", NULL);
+    EXPECT(2);
+    HAS(R.err, "--org");
+    ctl(NULL, "pki", "bogus", NULL);
+    EXPECT(2);
+    HAS(R.err, "pki: unknown command \"bogus\"");
+    /* --help prints and stops, even after options the command would refuse. */
+    ctl(NULL, "tender", "create", "--title", "x", "--help", NULL);
+    EXPECT(0);
+    HAS(R.out, "usage: tenderctl tender create");
+    assert_string_equal(R.err, "");
+    ctl(NULL, "help", NULL);
+    EXPECT(0);
+    HAS(R.out, "Commands:");
+
+    ctl(NULL, "completion", "bash", NULL);
+    EXPECT(0);
+    HAS(R.out, "complete -F _tenderctl tenderctl");
+    HAS(R.out, "\"tender create --method\") COMPREPLY=($(compgen -W \"open selective limited direct\"");
+
+    /* The man page: every command must have its place in the template. */
+    char tmpl[300], cwd[200];
+    path(tmpl, sizeof tmpl, "short.scd.in");
+    write_file(tmpl, "x(1)\n\n# COMMANDS\n\n@command health\n", 34);
+    ctl(NULL, "gen-man", tmpl, NULL);
+    EXPECT(1);
+    HAS(R.err, "has no \"@command tender create\" line");
+    write_file(tmpl, "x(1)\n@command tender bogus\n", 27);
+    ctl(NULL, "gen-man", tmpl, NULL);
+    EXPECT(1);
+    HAS(R.err, "no command \"tender bogus\"");
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(tmpl, sizeof tmpl, "%s/docs/man/tenderctl.1.scd.in", cwd);
+    ctl(NULL, "gen-man", tmpl, NULL);
+    EXPECT(0);
+    HAS(R.out, "*tender create* *--title* _TEXT_");
+    HAS(R.out, "*--enquiry-deadline* _TIME_");
+    HAS(R.out, "# EXIT STATUS");
+}
+
 /* --request-id: the server logs the call under it (a NOT_FOUND is a warn
  * line, which the test server writes); a bad id is a usage error. */
 static void test_request_id(void **state)
@@ -553,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_json_outputs_parse),
         cmocka_unit_test(test_list_paging),
         cmocka_unit_test(test_help),
+        cmocka_unit_test(test_command_tables),
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_server_stops_cleanly),
     };

@@ -1,57 +1,108 @@
-/* tenderctl: the command line client of tenderd. Global options and
- * dispatch; each command lives in its own cmd_*.c file. */
-#include <errno.h>
-#include <math.h>
+/* tenderctl: the command line client of tenderd. The table of its commands and
+ * global options, the commands about tenderctl itself (help, completion, gen-man),
+ * and main. */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands/commands.h"
 
-static const char usage[] =
-    "usage: tenderctl [OPTIONS] COMMAND [ARGS]\n"
-    "\n"
-    "Commands:\n"
-    "  health [--watch] [SERVICE]     is the server (or SERVICE) serving?\n"
-    "  methods [SERVICE]              the methods the server offers\n"
-    "  schema                         the schema text the server was built from\n"
-    "  pki init DIR                   create a development PKI (CA, server, identities)\n"
-    "  pki issue DIR NAME --role ROLE --org ORG [--days N]\n"
-    "                                 issue an identity certificate\n"
-    "  tender create|edit|publish|amend|cancel|show|list|documents|download ...\n"
-    "                                 tenders (see tenderctl tender --help)\n"
-    "  question ask|answer|list ...   questions about a tender and their answers\n"
-    "  audit checkpoint|prove|consistency|log|watch|verify ...\n"
-    "                                 verify the transparency log (see tenderctl audit --help)\n"
-    "  keys gen NAME [--dir DIR]      a committee member's X25519 key pair\n"
-    "  bid submit|replace|withdraw|status|receipt ...\n"
-    "                                 sealed bids and their receipts (see tenderctl bid --help)\n"
-    "  open TENDER --key FILE         give your committee share: open the bids\n"
-    "  opening show TENDER            the opened bids\n"
-    "  export ocds [--tender ID] [--since TIME] [--output FILE]\n"
-    "                                 tenders as OCDS 1.1.5 open data (see export ocds --help)\n"
-    "  award TENDER|show|cancel|unsuccessful ...\n"
-    "                                 the award decision (see tenderctl award --help)\n"
-    "  backup                         admin: a verified backup, kept on the server\n"
-    "\n"
-    "Options (before or after the command; flags win over the environment):\n"
-    "  --server HOST:PORT   server address (env TENDER_SERVER; default 127.0.0.1:7443)\n"
-    "  --ca FILE            CA certificate that issued the server's (env TENDER_CA)\n"
-    "  --cert FILE          client certificate, for methods that need a role (env TENDER_CERT)\n"
-    "  --key FILE           its private key (env TENDER_KEY)\n"
-    "  --timeout SECONDS    deadline of each call, decimals allowed (default 30)\n"
-    "  --log-key VKEY       the log's verifier key, for audit (env TENDER_LOG_KEY)\n"
-    "  --request-id ID      x-request-id of every call, so the server's log shows them under\n"
-    "                       ID (1 to 64 characters, no spaces; default a random id a call)\n"
-    "  --json               machine-readable output\n"
-    "  --help               this text; `tenderctl COMMAND --help` for one command\n"
-    "\n"
-    "Exit status: 0 success; 1 local failure (files, PKI); 2 bad usage;\n"
-    "3 health answered other than SERVING; 4 a signature, proof, receipt or share did not\n"
-    "verify;\n"
-    "10 + N when a call ended with gRPC status N\n"
-    "(e.g. 24 = 10 + UNAVAILABLE, 26 = 10 + UNAUTHENTICATED). Errors go to stderr as\n"
-    "\"tenderctl: STATUS_NAME: message\".\n";
+static const ctl_optdef global_opts[] = {
+    {.name = "--server", .kind = CTL_STRING, .at = offsetof(ctl_global, server),
+     .arg = "_HOST:PORT_", .help = "The server's address. Default: *127.0.0.1:7443*."},
+    {.name = "--ca", .kind = CTL_FILE, .at = offsetof(ctl_global, ca), .arg = "_FILE_",
+     .help = "The CA certificate that issued the server's certificate, PEM."},
+    {.name = "--cert", .kind = CTL_FILE, .at = offsetof(ctl_global, cert), .arg = "_FILE_",
+     .help = "A client certificate, PEM, for methods that need a role."},
+    {.name = "--key", .kind = CTL_FILE, .at = offsetof(ctl_global, key), .arg = "_FILE_",
+     .help = "Its private key, PEM. (After *open*, *--key* is the committee member's key "
+             "instead.)"},
+    {.name = "--timeout", .kind = CTL_SECONDS, .at = offsetof(ctl_global, timeout),
+     .arg = "_SECONDS_", .help = "The deadline of each call, decimals allowed. Default: 30."},
+    {.name = "--log-key", .kind = CTL_STRING, .at = offsetof(ctl_global, log_key),
+     .arg = "_VKEY_",
+     .help = "The transparency log's verifier key, the line *tenderd --print-log-key* prints,\n"
+             "obtained from the log's operator out of band. Without it tenderctl asks the server\n"
+             "for its key and warns on standard error: that trusts the server on first use."},
+    {.name = "--request-id", .kind = CTL_STRING, .at = offsetof(ctl_global, request_id),
+     .arg = "_ID_",
+     .help = "The *x-request-id* of every call the command makes, so the server's log shows\n"
+             "them under _ID_ (1 to 64 characters, no spaces or control characters). Default:\n"
+             "a random id per call."},
+    {.name = "--json", .kind = CTL_BOOL, .at = offsetof(ctl_global, json),
+     .help = "Machine-readable output: the server's objects, enums by name, times in RFC 3339,\n"
+             "bytes in base64, SHA-256 in hex."},
+    {0},
+};
+
+static int help_run(ctl_global *g, const ctl_call *c)
+{
+    (void)g;
+    ctl_help(stdout, c->root, c->root, "");
+    return CTL_EXIT_OK;
+}
+
+static const ctl_cmd help_cmd = {.name = "help", .run = help_run, .hidden = true};
+
+static int bash_run(ctl_global *g, const ctl_call *c)
+{
+    (void)g;
+    ctl_completion_bash(stdout, c->root);
+    return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+}
+
+static const ctl_cmd bash_cmd = {
+    .name = "bash",
+    .summary = "the bash completion script",
+    .about = "Print the bash completion script of tenderctl: commands, subcommands, flags, and\n"
+             "files, folders or words for a flag's value. Load it with\n"
+             "*source <(tenderctl completion bash)*; *make install* installs it.",
+    .run = bash_run,
+};
+
+static const ctl_cmd completion_cmd = {
+    .name = "completion",
+    .summary = "shell completion (bash)",
+    .subs = (const ctl_cmd *const[]){&bash_cmd, NULL},
+};
+
+/* The man page, from its template (docs/man/tenderctl.1.scd.in) and the table. */
+static int man_run(ctl_global *g, const ctl_call *c)
+{
+    (void)g;
+    if (c->n_pos != 1) {
+        ctl_err("gen-man: give the template (docs/man/tenderctl.1.scd.in)");
+        return CTL_EXIT_USAGE;
+    }
+    FILE *t = fopen(c->pos[0], "r");
+    if (!t) {
+        ctl_err("gen-man: %s: cannot open", c->pos[0]);
+        return CTL_EXIT_FAIL;
+    }
+    int rc = ctl_man(stdout, t, c->pos[0], c->root);
+    fclose(t);
+    return rc == 0 && fflush(stdout) != 0 ? CTL_EXIT_FAIL : rc;
+}
+
+static const ctl_cmd man_cmd = {.name = "gen-man", .max_pos = 1, .run = man_run, .hidden = true};
+
+static const ctl_cmd root = {
+    .name = "tenderctl",
+    .opts = global_opts,
+    .about = "Exit status: 0 success; 1 local failure (files, PKI); 2 bad usage;\n"
+             "3 health answered other than SERVING; 4 a signature, proof, receipt or share did\n"
+             "not verify;\n"
+             "10 + N when a call ended with gRPC status N\n"
+             "(e.g. 24 = 10 + UNAVAILABLE, 26 = 10 + UNAUTHENTICATED). Errors go to stderr as\n"
+             "\"tenderctl: STATUS_NAME: message\".",
+    .subs = (const ctl_cmd *const[]){&ctl_cmd_health, &ctl_cmd_methods, &ctl_cmd_schema,
+                                     &ctl_cmd_pki, &ctl_cmd_tender, &ctl_cmd_question,
+                                     &ctl_cmd_audit, &ctl_cmd_keys, &ctl_cmd_bid, &ctl_cmd_open,
+                                     &ctl_cmd_opening, &ctl_cmd_export, &ctl_cmd_award,
+                                     &ctl_cmd_backup, &completion_cmd, &help_cmd, &man_cmd,
+                                     NULL},
+};
 
 static const char *env(const char *name)
 {
@@ -59,163 +110,18 @@ static const char *env(const char *name)
     return v && *v ? v : NULL;
 }
 
-static int parse_timeout(const char *s, uint32_t *ms)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 4000000.0)
-        return -1;
-    double m = v * 1000.0;
-    *ms = m < 1 ? 1 : (uint32_t)m;
-    return 0;
-}
-
-int ctl_global_option(ctl_global *g, int argc, char **argv, int *i)
-{
-    static const char *const names[] = {"--server",  "--ca",      "--cert",      "--key",
-                                        "--timeout", "--log-key", "--request-id"};
-    const char *a = argv[*i];
-    if (strcmp(a, "--json") == 0) {
-        g->json = true;
-        return 1;
-    }
-    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
-        size_t n = strlen(names[k]);
-        const char *val;
-        if (strncmp(a, names[k], n) != 0 || (a[n] != '\0' && a[n] != '='))
-            continue;
-        if (a[n] == '=') {
-            val = a + n + 1;
-        } else {
-            if (*i + 1 >= argc) {
-                ctl_err("%s needs a value (see --help)", names[k]);
-                return -1;
-            }
-            val = argv[++*i];
-        }
-        switch (k) {
-        case 0: g->server = val; break;
-        case 1: g->ca = val; break;
-        case 2: g->cert = val; break;
-        case 3: g->key = val; break;
-        case 4:
-            if (parse_timeout(val, &g->timeout_ms) != 0) {
-                ctl_err("--timeout %s: expected a positive number of seconds", val);
-                return -1;
-            }
-            g->timeout_given = true;
-            break;
-        case 5: g->log_key = val; break;
-        case 6: g->request_id = val; break;
-        }
-        return 1;
-    }
-    return 0;
-}
-
-int ctl_connect(const ctl_global *g, tnd_client **out)
-{
-    char err[512];
-    tnd_client_opts o;
-    tnd_client_opts_init(&o);
-    o.server = g->server;
-    o.ca_file = g->ca;
-    o.cert_file = g->cert;
-    o.key_file = g->key;
-    o.timeout_ms = g->timeout_ms;
-    o.request_id = g->request_id;
-    if (!g->ca) {
-        ctl_err("no CA certificate: give --ca FILE or set TENDER_CA");
-        return CTL_EXIT_USAGE;
-    }
-    if (!g->cert != !g->key) {
-        ctl_err("--cert and --key go together (or TENDER_CERT and TENDER_KEY)");
-        return CTL_EXIT_USAGE;
-    }
-    int rc = tnd_client_open(&o, out, err, sizeof err);
-    if (rc != 0) {
-        ctl_err("%s", err);
-        return rc == TND_EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
-    ctl_global g = {0};
-    g.timeout_ms = 30000;
+    /* The environment first: flags, before or after the command, override it. */
+    ctl_global g = {
+        .server = env("TENDER_SERVER"),
+        .ca = env("TENDER_CA"),
+        .cert = env("TENDER_CERT"),
+        .key = env("TENDER_KEY"),
+        .log_key = env("TENDER_LOG_KEY"),
+        .timeout = {.ms = 30000},
+    };
     /* A server that closes on us must be an error message, not a kill. */
     signal(SIGPIPE, SIG_IGN);
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            return CTL_EXIT_OK;
-        }
-        if (a[0] != '-')
-            break;
-        int r = ctl_global_option(&g, argc, argv, &i);
-        if (r < 0)
-            return CTL_EXIT_USAGE;
-        if (r == 0) {
-            ctl_err("unknown option %s (see --help)", a);
-            return CTL_EXIT_USAGE;
-        }
-    }
-    if (i >= argc) {
-        fputs(usage, stderr);
-        return CTL_EXIT_USAGE;
-    }
-    /* The environment fills what the flags left open; flags before the
-     * command are already in g, flags after it are read by the command and
-     * override these too. */
-    if (!g.server)
-        g.server = env("TENDER_SERVER");
-    if (!g.ca)
-        g.ca = env("TENDER_CA");
-    if (!g.cert)
-        g.cert = env("TENDER_CERT");
-    if (!g.key)
-        g.key = env("TENDER_KEY");
-    if (!g.log_key)
-        g.log_key = env("TENDER_LOG_KEY");
-    const char *cmd = argv[i];
-    int cargc = argc - i;
-    char **cargv = argv + i;
-    if (strcmp(cmd, "health") == 0)
-        return cmd_health(&g, cargc, cargv);
-    if (strcmp(cmd, "methods") == 0)
-        return cmd_methods(&g, cargc, cargv);
-    if (strcmp(cmd, "schema") == 0)
-        return cmd_schema(&g, cargc, cargv);
-    if (strcmp(cmd, "pki") == 0)
-        return cmd_pki(&g, cargc, cargv);
-    if (strcmp(cmd, "tender") == 0)
-        return cmd_tender(&g, cargc, cargv);
-    if (strcmp(cmd, "question") == 0)
-        return cmd_question(&g, cargc, cargv);
-    if (strcmp(cmd, "audit") == 0)
-        return cmd_audit(&g, cargc, cargv);
-    if (strcmp(cmd, "keys") == 0)
-        return cmd_keys(&g, cargc, cargv);
-    if (strcmp(cmd, "bid") == 0)
-        return cmd_bid(&g, cargc, cargv);
-    if (strcmp(cmd, "open") == 0)
-        return cmd_open(&g, cargc, cargv);
-    if (strcmp(cmd, "opening") == 0)
-        return cmd_opening(&g, cargc, cargv);
-    if (strcmp(cmd, "export") == 0)
-        return cmd_export(&g, cargc, cargv);
-    if (strcmp(cmd, "award") == 0)
-        return cmd_award(&g, cargc, cargv);
-    if (strcmp(cmd, "backup") == 0)
-        return cmd_backup(&g, cargc, cargv);
-    if (strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
-        return CTL_EXIT_OK;
-    }
-    ctl_err("unknown command \"%s\" (see --help)", cmd);
-    return CTL_EXIT_USAGE;
+    return ctl_dispatch(&root, &g, argc, argv);
 }

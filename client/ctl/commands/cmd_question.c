@@ -1,40 +1,16 @@
 /* tenderctl question ask / answer / list: suppliers' questions about a
  * tender and the buyer's answers (Ask, Answer, Questions). */
+#include <stddef.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands.h"
 #include "tender/pages.h"
 #include "tender_schema.h"
 
-static const char question_usage[] =
-    "usage: tenderctl question COMMAND [ARGS]\n"
-    "\n"
-    "  ask TENDER --text TEXT                 ask about an active tender (supplier)\n"
-    "  answer TENDER QUESTION_ID --text TEXT  answer a question (officer of the buyer)\n"
-    "  list TENDER                            the questions you may see\n"
-    "\n"
-    "`tenderctl question COMMAND --help` describes each.\n";
-
-static const char ask_usage[] =
-    "usage: tenderctl question ask TENDER --text TEXT\n"
-    "\n"
-    "Ask the buyer a question about an active tender, before its enquiry deadline\n"
-    "(supplier certificate). Prints the question's id (the Question with --json). The\n"
-    "question becomes public when answered; who asked is never shown to others.\n";
-
-static const char answer_usage[] =
-    "usage: tenderctl question answer TENDER QUESTION_ID --text TEXT\n"
-    "\n"
-    "Answer a question (officer of the buyer); the answer, with the question, becomes\n"
-    "public. Answering again replaces the answer. Prints \"QUESTION_ID answered\" (the\n"
-    "Question with --json).\n";
-
-static const char list_usage[] =
-    "usage: tenderctl question list TENDER\n"
-    "\n"
-    "List the questions of a tender: answered ones for everyone, and also unanswered ones\n"
-    "to the buyer's officers and to the supplier who asked. --json prints an array of\n"
-    "Question objects.\n";
+typedef struct text_opts {
+    const char *text;
+} text_opts;
 
 static int print_question(const ctl_global *g, const tender_tenders_v1_Question *q, bool id_only)
 {
@@ -46,13 +22,11 @@ static int print_question(const ctl_global *g, const tender_tenders_v1_Question 
     return CTL_EXIT_OK;
 }
 
-static int question_ask(ctl_global *g, int argc, char **argv)
+static int question_ask(ctl_global *g, const ctl_call *call)
 {
-    const char *text = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--text", .value = &text}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "question ask", ask_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const text_opts *o = call->opts;
+    const char *text = o->text, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1 || !text || !*text) {
         ctl_err("question ask: give TENDER and --text TEXT (see tenderctl question ask --help)");
         return CTL_EXIT_USAGE;
@@ -75,13 +49,11 @@ static int question_ask(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-static int question_answer(ctl_global *g, int argc, char **argv)
+static int question_answer(ctl_global *g, const ctl_call *call)
 {
-    const char *text = NULL, *pos[2];
-    const ctl_opt opts[] = {{.name = "--text", .value = &text}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "question answer", answer_usage, opts, pos, 2, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const text_opts *o = call->opts;
+    const char *text = o->text, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 2 || !text || !*text) {
         ctl_err("question answer: give TENDER QUESTION_ID and --text TEXT (see tenderctl "
                 "question answer --help)");
@@ -127,12 +99,10 @@ static void print_list(const tender_tenders_v1_ListQuestionsResponse *r)
     }
 }
 
-static int question_list(ctl_global *g, int argc, char **argv)
+static int question_list(ctl_global *g, const ctl_call *call)
 {
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, "question list", list_usage, NULL, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("question list: give the TENDER id");
         return CTL_EXIT_USAGE;
@@ -162,10 +132,56 @@ static int question_list(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-int cmd_question(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {
-        {"ask", question_ask}, {"answer", question_answer}, {"list", question_list}};
-    return ctl_subcommand(g, argc, argv, "question", question_usage, subs,
-                          sizeof subs / sizeof *subs);
-}
+static const ctl_optdef ask_optdefs[] = {
+    {.name = "--text", .kind = CTL_STRING, .at = offsetof(text_opts, text), .arg = "_TEXT_",
+     .help = "The question."},
+    {0},
+};
+
+static const ctl_optdef answer_optdefs[] = {
+    {.name = "--text", .kind = CTL_STRING, .at = offsetof(text_opts, text), .arg = "_TEXT_",
+     .help = "The answer."},
+    {0},
+};
+
+static const ctl_cmd ask_cmd = {
+    .name = "ask",
+    .synopsis = "_TENDER_ *--text* _TEXT_",
+    .summary = "ask about an active tender (supplier)",
+    .about = "Ask the buyer about an active tender, before its enquiry deadline (supplier).\n"
+             "Prints the question's id (the Question with *--json*). The question becomes public\n"
+             "when answered; who asked is never shown.",
+    .opts = ask_optdefs,
+    .opts_size = sizeof(text_opts),
+    .max_pos = 1,
+    .run = question_ask,
+};
+
+static const ctl_cmd answer_cmd = {
+    .name = "answer",
+    .synopsis = "_TENDER_ _QUESTION_ID_ *--text* _TEXT_",
+    .summary = "answer a question (officer of the buyer)",
+    .about = "Answer a question (officer of the buyer); the answer, with the question, becomes\n"
+             "public. Answering again replaces the answer. Prints \"QUESTION_ID answered\" (the\n"
+             "Question with *--json*).",
+    .opts = answer_optdefs,
+    .opts_size = sizeof(text_opts),
+    .max_pos = 2,
+    .run = question_answer,
+};
+
+static const ctl_cmd list_cmd = {
+    .name = "list",
+    .synopsis = "_TENDER_",
+    .summary = "the questions you may see",
+    .about = "Answered questions for everyone; also the unanswered ones for the buyer's officers\n"
+             "and the supplier who asked. *--json* prints an array of Question objects.",
+    .max_pos = 1,
+    .run = question_list,
+};
+
+const ctl_cmd ctl_cmd_question = {
+    .name = "question",
+    .summary = "questions about a tender and their answers",
+    .subs = (const ctl_cmd *const[]){&ask_cmd, &answer_cmd, &list_cmd, NULL},
+};

@@ -1,11 +1,11 @@
-/* Internals shared by the `tenderctl bid` command files: cmd_bid.c
- * (dispatch, submit, replace, withdraw, status) and cmd_bid_receipt.c (the
- * local bid files, receipt verification, `bid receipt`). */
+/* Internals shared by the sealed-bid command files: cmd_bid.c (submit,
+ * replace, withdraw, status), cmd_bid_receipt.c (the local bid files, receipt
+ * verification, `bid receipt`), cmd_keys.c and cmd_open.c (member keys). */
 #ifndef TND_CTL_BID_CMD_H
 #define TND_CTL_BID_CMD_H
 
-#include "audit_cmd.h"
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands/audit/audit_cmd.h"
 #include "tender_schema.h"
 
 /** What tenderctl keeps of one bid, in DIR/TENDER/BID.bid (0600, in 0700
@@ -51,6 +51,12 @@ int bid_receipt_verify(const audit_ctx *a, const tender_bids_v1_Receipt *r, int 
                        const char *tender, const char *bid, const uint8_t *envelope_hash,
                        tnd_checkpoint *cp);
 
-int bid_receipt_cmd(ctl_global *g, int argc, char **argv);
+/** Read a member's X25519 private key (PEM, as `keys gen` writes it) into sk
+ * and its public key into pk (cmd_keys.c, for `open`). The caller wipes sk.
+ * Returns 0 or an exit code (message printed). */
+int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
+
+/* bid receipt (cmd_bid_receipt.c) and opening documents (cmd_opening_docs.c). */
+extern const ctl_cmd ctl_bid_receipt_cmd, ctl_opening_documents_cmd;
 
 #endif

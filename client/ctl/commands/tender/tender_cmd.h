@@ -4,7 +4,8 @@
 #ifndef TND_CTL_TENDER_CMD_H
 #define TND_CTL_TENDER_CMD_H
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands/commands.h"
 #include "tender_schema.h"
 
 /** Get a tender (version 0: the latest) into t (initialised here; the
@@ -41,13 +42,8 @@ void ctl_criteria_print(const tender_tenders_v1_TenderFields *f);
 /** Print a tender as readable text. */
 void ctl_tender_print(const tender_tenders_v1_Tender *t);
 
-int tender_show(ctl_global *g, int argc, char **argv);
-int tender_list(ctl_global *g, int argc, char **argv);
-int tender_documents(ctl_global *g, int argc, char **argv);
-int tender_download(ctl_global *g, int argc, char **argv);
-
-/* tenderctl opening documents (cmd_opening_docs.c). */
-extern const char opening_documents_usage[];
-int opening_documents(ctl_global *g, int argc, char **argv);
+/* The subcommands of tender in cmd_tender_show.c and cmd_tender_docs.c. */
+extern const ctl_cmd ctl_tender_show_cmd, ctl_tender_list_cmd, ctl_tender_documents_cmd,
+    ctl_tender_download_cmd;
 
 #endif

@@ -3,6 +3,7 @@
  * opening key here, with its own X25519 key, checks it against the share's
  * published commitment and gives it to the server; with k shares the server
  * opens every bid. opening show prints the opening record. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,46 +13,11 @@
 #include "tender/pages.h"
 #include "tender/committee.h"
 #include "tender/sealed.h"
-#include "tender_cmd.h"
+#include "bid_cmd.h"
+#include "commands/tender/tender_cmd.h"
 
 /* The longest share: of the opening and the documents keys. */
 #define SHARE_LEN TND_SHAMIR_SHARE_LEN(2 * TND_X25519_LEN)
-
-static const char open_usage[] =
-    "usage: tenderctl open TENDER --key FILE\n"
-    "\n"
-    "Give your share of TENDER's opening key, as a member of its opening committee, after\n"
-    "the opening time. Your certificate (--cert/--key before `open`, or TENDER_CERT and\n"
-    "TENDER_KEY) must be the member's: its CN is the member's name. The --key FILE after\n"
-    "`open` is the member's X25519 private key from `tenderctl keys gen`.\n"
-    "\n"
-    "tenderctl finds your entry in the committee by the public key of FILE, decrypts your\n"
-    "sealed share locally (HPKE), checks it against the share's published hash, sends it\n"
-    "(Bids/SubmitShare) and wipes it. Prints \"share accepted (2 of 3)\", or \"tender\n"
-    "opened\" when this share completed the threshold and the server opened the bids.\n"
-    "--json prints {\"tender_id\", \"received\", \"threshold\", \"opened\"}.\n"
-    "\n"
-    "Exit status 4 when the sealed share does not decrypt with FILE or does not match its\n"
-    "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
-    "the tender is already opened or your share was already given.\n";
-
-static const char opening_usage[] =
-    "usage: tenderctl opening COMMAND [ARGS]\n"
-    "\n"
-    "  show TENDER                       the opened bids of a tender\n"
-    "  documents TENDER [BID] --out DIR  their documents, checked against the record\n"
-    "                                    (the buyer's officers, the committee, auditors)\n";
-
-static const char show_usage[] =
-    "usage: tenderctl opening show TENDER\n"
-    "\n"
-    "The opening record of an opened tender (public): one line a bid in force at the\n"
-    "deadline: bid id, time of receipt, valid or failed (and why), price, supplier\n"
-    "(organisation / name); under it each document's name, size and SHA-256 (hex).\n"
-    "A bid that opened but breaks a rule of the tender (docs/SEALED.md: its version,\n"
-    "currency, price) is failed with the reason, then its supplier and price.\n"
-    "Replaced and withdrawn bids are not opened. --json prints the OpeningRecord,\n"
-    "including the opening private key the server publishes for auditors.\n";
 
 static int verify_fail(const char *tender, const char *what)
 {
@@ -108,13 +74,15 @@ static int open_share(const char *tender, const tender_tenders_v1_Committee *cm,
     return 0;
 }
 
-static int open_tender(ctl_global *g, int argc, char **argv)
+typedef struct open_opts {
+    const char *key;
+} open_opts;
+
+static int open_tender(ctl_global *g, const ctl_call *call)
 {
-    const char *key = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--key", .value = &key}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "open", open_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const open_opts *opt = call->opts;
+    const char *key = opt->key, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1 || !key || !*key) {
         ctl_err("open: give TENDER and --key FILE, your X25519 member key (see tenderctl open "
                 "--help)");
@@ -168,11 +136,33 @@ out_key:
     return rc;
 }
 
-int cmd_open(ctl_global *g, int argc, char **argv)
-{
-    /* `open` is one command; ctl_args prints its usage for --help. */
-    return open_tender(g, argc, argv);
-}
+static const ctl_optdef open_optdefs[] = {
+    {.name = "--key", .kind = CTL_FILE, .at = offsetof(open_opts, key), .arg = "_FILE_",
+     .help = "The member's X25519 private key from *keys gen* (after *open*; the TLS key goes\n"
+             "before it)."},
+    {0},
+};
+
+const ctl_cmd ctl_cmd_open = {
+    .name = "open",
+    .synopsis = "_TENDER_ *--key* _FILE_",
+    .summary = "give your committee share: open the bids",
+    .about = "Give your share of the tender's opening key after the opening time, as a member of\n"
+             "its committee: your TLS certificate (*--cert* and *--key* before *open*, or\n"
+             "*TENDER_CERT* and *TENDER_KEY*) must have the member's name as CN; the *--key*\n"
+             "_FILE_ after *open* is the member's X25519 key from *keys gen*. tenderctl finds\n"
+             "your entry in the committee by the public key of _FILE_; the share is decrypted\n"
+             "locally (HPKE), checked against its published hash, sent and wiped. Prints \"share\n"
+             "accepted (2 of 3)\", or \"tender opened\" when this share completed the threshold.\n"
+             "*--json* prints {\"tender_id\", \"received\", \"threshold\", \"opened\"}. Exit\n"
+             "status 4 when the sealed share does not decrypt with _FILE_ or does not match its\n"
+             "hash; 19 (FAILED_PRECONDITION) before the opening time; 16 (ALREADY_EXISTS) when\n"
+             "the tender is already opened or your share was already given.",
+    .opts = open_optdefs,
+    .opts_size = sizeof(open_opts),
+    .max_pos = 1,
+    .run = open_tender,
+};
 
 /* ---- opening show ---- */
 
@@ -242,12 +232,10 @@ static void print_record(const tender_bids_v1_OpeningRecord *rec)
     }
 }
 
-static int opening_show(ctl_global *g, int argc, char **argv)
+static int opening_show(ctl_global *g, const ctl_call *call)
 {
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, "opening show", show_usage, NULL, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("opening show: give the tender's ID");
         return CTL_EXIT_USAGE;
@@ -271,9 +259,23 @@ static int opening_show(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-int cmd_opening(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {{"show", opening_show}, {"documents", opening_documents}};
-    return ctl_subcommand(g, argc, argv, "opening", opening_usage, subs,
-                          sizeof subs / sizeof *subs);
-}
+static const ctl_cmd show_cmd = {
+    .name = "show",
+    .synopsis = "_TENDER_",
+    .summary = "the opened bids of a tender",
+    .about = "The opening record (public): each bid in force at the deadline with its time of\n"
+             "receipt, valid or failed (and why: it did not open, or it breaks a rule of the\n"
+             "tender, such as \"answers version 2; the tender was at version 3 at its\n"
+             "deadline\"), price, supplier (organisation / name) and documents (name, size and\n"
+             "SHA-256). Replaced and withdrawn bids are not opened. *--json* prints the\n"
+             "OpeningRecord, including the opening private key the server publishes for\n"
+             "auditors.",
+    .max_pos = 1,
+    .run = opening_show,
+};
+
+const ctl_cmd ctl_cmd_opening = {
+    .name = "opening",
+    .summary = "the opened bids and their documents",
+    .subs = (const ctl_cmd *const[]){&show_cmd, &ctl_opening_documents_cmd, NULL},
+};

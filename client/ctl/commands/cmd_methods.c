@@ -1,22 +1,9 @@
 /* tenderctl methods [SERVICE] and tenderctl schema: the reflection service. */
 #include <string.h>
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands.h"
 #include "tender_schema.h"
-
-static const char methods_usage[] =
-    "usage: tenderctl methods [SERVICE]\n"
-    "\n"
-    "List the methods the server offers (of every service, or of SERVICE): full name,\n"
-    "call kind (unary, server-stream, client-stream, bidi), the roles that may call it\n"
-    "(\"public\": anyone, without a client certificate) and whether it is idempotent\n"
-    "(safe to retry). --json prints an array of objects.\n";
-
-static const char schema_usage[] =
-    "usage: tenderctl schema\n"
-    "\n"
-    "Print the schema files the server was built from (the wire contract).\n"
-    "--json prints an array of {\"name\", \"text\"} objects.\n";
 
 static const char *kind_name(int k)
 {
@@ -33,31 +20,6 @@ static const char *kind_name(int k)
     return "unknown";
 }
 
-/* Parse [--help] [global options] [one positional]. Returns -1 to go on,
- * or an exit code. */
-static int parse_args(ctl_global *g, int argc, char **argv, const char *usage, const char **pos,
-                      bool allow_pos)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return CTL_EXIT_OK;
-        }
-        int r = ctl_global_option(g, argc, argv, &i);
-        if (r < 0)
-            return CTL_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (argv[i][0] == '-' || !allow_pos || *pos) {
-            ctl_err("%s: unexpected argument \"%s\" (see tenderctl %s --help)", argv[0], argv[i],
-                    argv[0]);
-            return CTL_EXIT_USAGE;
-        }
-        *pos = argv[i];
-    }
-    return -1;
-}
-
 static void print_roles(const tender_reflection_v1_MethodInfo *m, char *buf, size_t len)
 {
     size_t at = 0;
@@ -72,12 +34,10 @@ static void print_roles(const tender_reflection_v1_MethodInfo *m, char *buf, siz
         snprintf(buf, len, "-");
 }
 
-int cmd_methods(ctl_global *g, int argc, char **argv)
+static int methods(ctl_global *g, const ctl_call *call)
 {
-    const char *service = NULL;
-    int rc = parse_args(g, argc, argv, methods_usage, &service, true);
-    if (rc >= 0)
-        return rc;
+    const char *service = call->n_pos ? call->pos[0] : NULL;
+    int rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
@@ -125,12 +85,10 @@ int cmd_methods(ctl_global *g, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
-int cmd_schema(ctl_global *g, int argc, char **argv)
+static int schema(ctl_global *g, const ctl_call *call)
 {
-    const char *none = NULL;
-    int rc = parse_args(g, argc, argv, schema_usage, &none, false);
-    if (rc >= 0)
-        return rc;
+    (void)call;
+    int rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
@@ -161,3 +119,25 @@ int cmd_schema(ctl_global *g, int argc, char **argv)
     tnd_client_free(c);
     return CTL_EXIT_OK;
 }
+
+const ctl_cmd ctl_cmd_methods = {
+    .name = "methods",
+    .synopsis = "[_SERVICE_]",
+    .summary = "the methods the server offers",
+    .about = "The methods the server offers (of every service, or of _SERVICE_): full name, call\n"
+             "kind (unary, server-stream, client-stream, bidi), the roles that may call it\n"
+             "(\"public\": anyone, without a client certificate) and whether it is idempotent\n"
+             "(safe to retry). *--json* prints an array of objects.",
+    .max_pos = 1,
+    .pos_values = "tender.health.v1.Health tender.tenders.v1.Tenders tender.bids.v1.Bids "
+                  "tender.log.v1.Log tender.awards.v1.Awards tender.reflection.v1.Reflection",
+    .run = methods,
+};
+
+const ctl_cmd ctl_cmd_schema = {
+    .name = "schema",
+    .summary = "the schema text the server was built from",
+    .about = "The schema files the server was built from (the wire contract). *--json* prints an\n"
+             "array of {\"name\", \"text\"} objects.",
+    .run = schema,
+};

@@ -4,26 +4,13 @@
  * SHA-256 before it is written. */
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tender/pages.h"
-#include "tender_cmd.h"
-
-const char opening_documents_usage[] =
-    "usage: tenderctl opening documents TENDER [BID] --out DIR\n"
-    "\n"
-    "The documents of TENDER's opened bids (or of BID alone), for the buyer's officers,\n"
-    "the committee members who gave their share and auditors: everyone else sees only\n"
-    "each document's name, size and SHA-256 in the opening record. Each document is\n"
-    "checked against the size and SHA-256 the public record lists, then written to\n"
-    "DIR/BID/N-NAME (N its place in the bid's list, from 0; folders are made 0700, an\n"
-    "existing file is never overwritten). Prints one line a document: bid, name, size,\n"
-    "\"ok\"; --json prints [{\"bid_id\", \"name\", \"size\", \"sha256\", \"path\"}].\n"
-    "\n"
-    "Exit status 4 when a document does not match the record (nothing is written for\n"
-    "it); 17 (PERMISSION_DENIED) for a caller who may not read them.\n";
+#include "bid_cmd.h"
 
 /* A file name from a name the supplier chose: its last path component,
  * control characters and NUL-free, never "." or "..". */
@@ -122,14 +109,15 @@ static int fetch_bid(ctl_global *g, tnd_client *c, const char *tender,
     return rc;
 }
 
-int opening_documents(ctl_global *g, int argc, char **argv)
+typedef struct documents_opts {
+    const char *out;
+} documents_opts;
+
+static int opening_documents(ctl_global *g, const ctl_call *call)
 {
-    const char *out = NULL, *pos[2];
-    const ctl_opt opts[] = {{.name = "--out", .value = &out}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "opening documents", opening_documents_usage, opts,
-                             pos, 2, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const documents_opts *opt = call->opts;
+    const char *out = opt->out, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos < 1 || !out || !*out) {
         ctl_err("opening documents: give TENDER and --out DIR (see tenderctl opening documents "
                 "--help)");
@@ -168,3 +156,29 @@ int opening_documents(ctl_global *g, int argc, char **argv)
     tnd_client_free(c);
     return rc;
 }
+
+static const ctl_optdef documents_optdefs[] = {
+    {.name = "--out", .kind = CTL_DIR, .at = offsetof(documents_opts, out), .arg = "_DIR_",
+     .help = "Where to write the documents, as _DIR_/_BID_/_N_-_NAME_."},
+    {0},
+};
+
+const ctl_cmd ctl_opening_documents_cmd = {
+    .name = "documents",
+    .synopsis = "_TENDER_ [_BID_] *--out* _DIR_",
+    .summary = "their documents, checked against the record (the buyer's officers, the committee, "
+               "auditors)",
+    .about = "The documents of the tender's opened bids (or of _BID_), for the buyer's officers,\n"
+             "the committee members who gave their share and auditors; anyone else is refused\n"
+             "(PERMISSION_DENIED, exit 17; anonymous: exit 26) and sees only each document's\n"
+             "name, size and SHA-256 in the opening record. Each document is checked against the\n"
+             "size and SHA-256 the public opening record lists (exit 4 when it does not match,\n"
+             "and nothing is written for it), then written to _DIR_/_BID_/_N_-_NAME_ (0600,\n"
+             "folders 0700; _N_ its place in the bid's list from 0; an existing file is never\n"
+             "overwritten). Prints one line a document: bid, name, size, \"ok\"; *--json* prints\n"
+             "[{\"bid_id\", \"name\", \"size\", \"sha256\", \"path\"}].",
+    .opts = documents_optdefs,
+    .opts_size = sizeof(documents_opts),
+    .max_pos = 2,
+    .run = opening_documents,
+};

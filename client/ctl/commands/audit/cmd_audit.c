@@ -4,6 +4,7 @@
  * checkpoints, and the checkpoint, consistency and watch commands;
  * cmd_audit_log.c has prove and log. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,66 +12,6 @@
 #include <unistd.h>
 
 #include "audit_cmd.h"
-
-static const char audit_usage[] =
-    "usage: tenderctl audit COMMAND [ARGS]\n"
-    "\n"
-    "Verify the server's transparency log: every change is a leaf of a Merkle tree\n"
-    "whose checkpoints the server signs (docs/LOG.md). The checks run here, with the\n"
-    "log's verifier key:\n"
-    "\n"
-    "  checkpoint [--save FILE]              the latest signed checkpoint\n"
-    "  prove INDEX [--checkpoint FILE]       one event and its inclusion proof\n"
-    "  consistency --from FILE [--update]    the log still extends a saved checkpoint\n"
-    "  log [--from N] [--to M] [--tender ID] the events, one a line\n"
-    "  watch [--from FILE]                   verify each new checkpoint as it is signed\n"
-    "  verify TENDER [--checkpoint FILE]     every check of one tender, from the log alone\n"
-    "\n"
-    "The key: --log-key VKEY or env TENDER_LOG_KEY, the text `tenderd --print-log-key`\n"
-    "prints, obtained from the log's operator out of band. Without it tenderctl asks the\n"
-    "server for its key and warns on stderr: that trusts the server on first use.\n"
-    "\n"
-    "Exit status: 0 verified; 4 verification failed (a bad signature, another key or\n"
-    "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
-    "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.\n"
-    "`tenderctl audit COMMAND --help` describes each.\n";
-
-static const char checkpoint_usage[] =
-    "usage: tenderctl audit checkpoint [--save FILE]\n"
-    "\n"
-    "Fetch the latest checkpoint, verify its signature with the log key and check that\n"
-    "its origin is the key's name; print origin, size (leaves), root (base64) and\n"
-    "\"signature OK\". --json prints {\"origin\", \"size\", \"root\", \"log_key\", \"note\"}.\n"
-    "\n"
-    "  --save FILE   also write the note, byte for byte as signed, to FILE (through a\n"
-    "                temporary file renamed into place), for prove --checkpoint and\n"
-    "                consistency --from later\n"
-    "\n"
-    "Exit status 4 when the signature or origin does not verify.\n";
-
-static const char consistency_usage[] =
-    "usage: tenderctl audit consistency --from FILE [--update]\n"
-    "\n"
-    "Check that the log only grew since a saved checkpoint: verify FILE's signature,\n"
-    "fetch and verify the latest checkpoint, then fetch and verify the consistency\n"
-    "proof between the two sizes (at the same size the roots must be equal). Prints\n"
-    "\"checkpoint of size A is a prefix of size B: OK\".\n"
-    "\n"
-    "  --from FILE   a checkpoint saved by `audit checkpoint --save`\n"
-    "  --update      once verified, replace FILE with the latest checkpoint\n"
-    "\n"
-    "Exit status 4 when a signature or the proof does not verify, or when the log\n"
-    "shrank or forked (two signed roots for one size).\n";
-
-static const char watch_usage[] =
-    "usage: tenderctl audit watch [--from FILE]\n"
-    "\n"
-    "Follow the checkpoints as the server signs them: verify each one and, against\n"
-    "the one before (or FILE, a saved checkpoint), fetch and verify a consistency\n"
-    "proof. One line a checkpoint: \"size N root R consistent with P: OK\" (NDJSON\n"
-    "with --json). Runs until interrupted, or for --timeout SECONDS (then exit 0).\n"
-    "\n"
-    "Exit status 4 at the first checkpoint that does not verify.\n";
 
 int audit_fail(const char *fmt, ...)
 {
@@ -250,14 +191,16 @@ int audit_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoi
 
 /* ---- the commands ---- */
 
-static int audit_checkpoint(ctl_global *g, int argc, char **argv)
+typedef struct audit_opts {
+    const char *save, *from;
+    bool update;
+} audit_opts;
+
+static int audit_checkpoint(ctl_global *g, const ctl_call *call)
 {
-    const char *save = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--save", .value = &save}, {0}};
-    int n_pos,
-        rc = ctl_args(g, argc, argv, "audit checkpoint", checkpoint_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const audit_opts *opt = call->opts;
+    const char *save = opt->save;
+    int rc;
     if (save && !*save) {
         ctl_err("audit checkpoint: --save needs a file name");
         return CTL_EXIT_USAGE;
@@ -291,16 +234,12 @@ static int audit_checkpoint(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-static int audit_consistency(ctl_global *g, int argc, char **argv)
+static int audit_consistency(ctl_global *g, const ctl_call *call)
 {
-    const char *from = NULL, *pos[1];
-    bool update = false;
-    const ctl_opt opts[] = {
-        {.name = "--from", .value = &from}, {.name = "--update", .flag = &update}, {0}};
-    int n_pos,
-        rc = ctl_args(g, argc, argv, "audit consistency", consistency_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const audit_opts *opt = call->opts;
+    const char *from = opt->from;
+    bool update = opt->update;
+    int rc;
     if (!from || !*from) {
         ctl_err("audit consistency: --from FILE is required (a checkpoint saved by audit "
                 "checkpoint --save)");
@@ -364,13 +303,11 @@ static void watch_line(const ctl_global *g, const tnd_checkpoint *cp, const tnd_
     fflush(stdout);
 }
 
-static int audit_watch(ctl_global *g, int argc, char **argv)
+static int audit_watch(ctl_global *g, const ctl_call *call)
 {
-    const char *from = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--from", .value = &from}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "audit watch", watch_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const audit_opts *opt = call->opts;
+    const char *from = opt->from;
+    int rc;
     audit_ctx a;
     if ((rc = audit_open(g, &a)) != 0)
         return rc;
@@ -387,7 +324,7 @@ static int audit_watch(ctl_global *g, int argc, char **argv)
             return rc;
         }
     }
-    tnd_call_opts o = {.timeout_ms = g->timeout_given ? g->timeout_ms : TND_NO_DEADLINE};
+    tnd_call_opts o = {.timeout_ms = ctl_stream_timeout(g)};
     tender_common_v1_Empty req = {0};
     tnd_client_stream *s;
     if (tnd_client_stream_open(a.c, tender_log_v1_Log_WatchCheckpoints_method, &req, &o, &s, &st) !=
@@ -413,18 +350,171 @@ static int audit_watch(ctl_global *g, int argc, char **argv)
     if (rc != 0)
         return rc;
     /* The stream's end: --timeout is the normal way for a watch to stop. */
-    if (st.code == TND_STATUS_OK || (st.code == TND_STATUS_DEADLINE_EXCEEDED && g->timeout_given))
+    if (st.code == TND_STATUS_OK || (st.code == TND_STATUS_DEADLINE_EXCEEDED && g->timeout.given))
         return CTL_EXIT_OK;
     return ctl_status_fail(&st);
 }
 
-int cmd_audit(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {{"checkpoint", audit_checkpoint},
-                                   {"prove", audit_prove},
-                                   {"consistency", audit_consistency},
-                                   {"log", audit_log},
-                                   {"watch", audit_watch},
-                                   {"verify", audit_verify}};
-    return ctl_subcommand(g, argc, argv, "audit", audit_usage, subs, sizeof subs / sizeof *subs);
-}
+static const ctl_optdef checkpoint_optdefs[] = {
+    {.name = "--save", .kind = CTL_FILE, .at = offsetof(audit_opts, save), .arg = "_FILE_",
+     .help = "Also write the note, byte for byte as signed, to _FILE_ (through a temporary file\n"
+             "renamed into place), for *prove --checkpoint* and *consistency --from* later."},
+    {0},
+};
+
+static const ctl_cmd checkpoint_cmd = {
+    .name = "checkpoint",
+    .synopsis = "[*--save* _FILE_]",
+    .summary = "the latest signed checkpoint",
+    .about = "Fetch the latest checkpoint, verify its signature and origin, print origin, size,\n"
+             "root and \"signature OK\". *--save* also writes the note, byte for byte as signed,\n"
+             "to _FILE_. *--json* prints {\"origin\", \"size\", \"root\", \"log_key\",\n"
+             "\"note\"}. Exit status 4 when the signature or origin does not verify.",
+    .opts = checkpoint_optdefs,
+    .opts_size = sizeof(audit_opts),
+    .run = audit_checkpoint,
+};
+
+static const ctl_optdef consistency_optdefs[] = {
+    {.name = "--from", .kind = CTL_FILE, .at = offsetof(audit_opts, from), .arg = "_FILE_",
+     .help = "A checkpoint saved by *audit checkpoint --save*."},
+    {.name = "--update", .kind = CTL_BOOL, .at = offsetof(audit_opts, update),
+     .help = "Once verified, replace _FILE_ with the latest checkpoint."},
+    {0},
+};
+
+static const ctl_cmd consistency_cmd = {
+    .name = "consistency",
+    .synopsis = "*--from* _FILE_ [*--update*]",
+    .summary = "the log still extends a saved checkpoint",
+    .about = "Check that the log only grew since the checkpoint saved in _FILE_ (RFC 9162\n"
+             "consistency proof; at the same size the roots must be equal). *--update* then\n"
+             "replaces _FILE_ with the latest checkpoint. Prints \"checkpoint of size A is a\n"
+             "prefix of size B: OK\". Exit status 4 when a signature or the proof does not\n"
+             "verify, or when the log shrank or forked (two signed roots for one size).",
+    .opts = consistency_optdefs,
+    .opts_size = sizeof(audit_opts),
+    .run = audit_consistency,
+};
+
+static const ctl_optdef watch_optdefs[] = {
+    {.name = "--from", .kind = CTL_FILE, .at = offsetof(audit_opts, from), .arg = "_FILE_",
+     .help = "A saved checkpoint the first one must extend."},
+    {0},
+};
+
+static const ctl_cmd watch_cmd = {
+    .name = "watch",
+    .synopsis = "[*--from* _FILE_]",
+    .summary = "verify each new checkpoint as it is signed",
+    .about = "Verify each new checkpoint as the server signs it, and its consistency with the\n"
+             "one before (or with the saved _FILE_). One line a checkpoint: \"size N root R\n"
+             "consistent with P: OK\" (NDJSON with *--json*). Runs until interrupted, or for\n"
+             "*--timeout* (then exit 0). Exit status 4 at the first checkpoint that does not\n"
+             "verify.",
+    .opts = watch_optdefs,
+    .opts_size = sizeof(audit_opts),
+    .run = audit_watch,
+};
+
+static const ctl_optdef prove_optdefs[] = {
+    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(prove_opts, checkpoint),
+     .arg = "_FILE_", .help = "Prove against this saved checkpoint, not the latest."},
+    {0},
+};
+
+static const ctl_cmd prove_cmd = {
+    .name = "prove",
+    .synopsis = "_INDEX_ [*--checkpoint* _FILE_]",
+    .summary = "one event and its inclusion proof",
+    .about = "Prove that leaf _INDEX_ (0-based; the event's seq) is in the log of a verified\n"
+             "checkpoint (the saved _FILE_ or the latest): the leaf hashes to the proof's leaf\n"
+             "hash and the proof leads to the checkpoint's root. Prints the event and \"included\n"
+             "in checkpoint of size N: OK\". *--json* prints {\"index\", \"leaf_hash\",\n"
+             "\"checkpoint\", \"event\", \"included\"}. Exit status 4 when a signature, the leaf\n"
+             "or the proof does not verify; 2 when _INDEX_ is not below the checkpoint's size.",
+    .opts = prove_optdefs,
+    .opts_size = sizeof(prove_opts),
+    .max_pos = 1,
+    .run = audit_prove,
+};
+
+static const ctl_optdef log_optdefs[] = {
+    {.name = "--from", .kind = CTL_STRING, .at = offsetof(log_opts, from), .arg = "_N_",
+     .help = "Start at leaf _N_ (default 0)."},
+    {.name = "--to", .kind = CTL_STRING, .at = offsetof(log_opts, to), .arg = "_M_",
+     .help = "Stop before leaf _M_ (default: the latest checkpoint's size)."},
+    {.name = "--tender", .kind = CTL_STRING, .at = offsetof(log_opts, tender), .arg = "_ID_",
+     .help = "Only the events of this tender."},
+    {0},
+};
+
+static const ctl_cmd log_cmd = {
+    .name = "log",
+    .synopsis = "[*--from* _N_] [*--to* _M_] [*--tender* _ID_]",
+    .summary = "the events, one a line",
+    .about = "The events in order, one a line: index, time (RFC 3339 UTC), kind, tender and\n"
+             "version, actor (role/organisation/name, or \"server\" for the server's timers),\n"
+             "object, note. *--from* _N_ starts at leaf _N_ (default 0), *--to* _M_ stops before\n"
+             "leaf _M_ (default: the latest checkpoint's size), *--tender* keeps one tender's\n"
+             "events. The events are shown as the server sends them; *audit prove* _INDEX_\n"
+             "verifies one. On a terminal, long listings show progress on stderr. *--json*\n"
+             "prints one {\"index\", \"event\"} object a line (NDJSON). Exit status 4 when a\n"
+             "leaf is not an event or comes out of order.",
+    .opts = log_optdefs,
+    .opts_size = sizeof(log_opts),
+    .run = audit_log,
+};
+
+static const ctl_optdef verify_optdefs[] = {
+    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(verify_opts, checkpoint),
+     .arg = "_FILE_",
+     .help = "A checkpoint saved earlier (*audit checkpoint --save*): the log must still extend\n"
+             "it."},
+    {.name = "--crl", .kind = CTL_FILE, .at = offsetof(verify_opts, crl), .arg = "_FILE_",
+     .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it\n"
+             "arrived is invalid. Without it no revocation is known, and a record calling a bid\n"
+             "revoked fails."},
+    {0},
+};
+
+static const ctl_cmd verify_cmd = {
+    .name = "verify",
+    .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
+    .summary = "every check of one tender, from the log alone",
+    .about = "An auditor's check of one tender from public data, one line per check (\"ok\",\n"
+             "\"FAIL\" or \"skip\"): the checkpoint's signature, consistency with the saved\n"
+             "_FILE_, the inclusion of every event of the tender, each published version against\n"
+             "its event, each document (downloaded and hashed) and each answered question\n"
+             "against its event, every bid received before the deadline and the tender closed at\n"
+             "it, the opening (after the opening time, k distinct shares, the logged record),\n"
+             "re-decrypting every logged ciphertext with the published key (with the tender's\n"
+             "rules for a valid bid, and each bid's sealed certificate checked against the CA of\n"
+             "*--ca* at its time of receipt, and against the revocation list *--crl* _FILE_ when\n"
+             "given), the award against its criterion, and the suppliers' and the officer's\n"
+             "signatures. A record the log names but the server does not serve fails its check.\n"
+             "*--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
+             "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca*\n"
+             "must hold the CA that issued the suppliers' certificates.",
+    .opts = verify_optdefs,
+    .opts_size = sizeof(verify_opts),
+    .max_pos = 1,
+    .run = audit_verify,
+};
+
+const ctl_cmd ctl_cmd_audit = {
+    .name = "audit",
+    .summary = "verify the transparency log (see tenderctl audit --help)",
+    .about = "Verify the server's transparency log: every change is a leaf of a Merkle tree\n"
+             "whose checkpoints the server signs (docs/LOG.md). The checks run locally, with the\n"
+             "log's verifier key: *--log-key* _VKEY_ or *TENDER_LOG_KEY*, the text *tenderd\n"
+             "--print-log-key* prints, obtained from the log's operator out of band. Without it\n"
+             "tenderctl asks the server for its key and warns on stderr: that trusts the server\n"
+             "on first use.\n"
+             "\n"
+             "Exit status: 0 verified; 4 verification failed (a bad signature, another key or\n"
+             "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
+             "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.",
+    .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &prove_cmd, &consistency_cmd,
+                                     &log_cmd, &watch_cmd, &verify_cmd, NULL},
+};

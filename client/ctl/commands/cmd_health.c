@@ -1,19 +1,9 @@
 /* tenderctl health [--watch] [SERVICE]: tender.health.v1.Health Check / Watch. */
-#include <string.h>
+#include <stddef.h>
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands.h"
 #include "tender_schema.h"
-
-static const char health_usage[] =
-    "usage: tenderctl health [--watch] [SERVICE]\n"
-    "\n"
-    "Ask whether the server (or the named service, e.g. tender.health.v1.Health) is\n"
-    "serving. Prints SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN\n"
-    "({\"status\":\"SERVING\"} with --json). Exit status 0 when SERVING, 3 otherwise,\n"
-    "10 + N when the call fails with gRPC status N.\n"
-    "\n"
-    "  --watch   keep the call open and print every change (no deadline unless\n"
-    "            --timeout is given); ends when the server ends the stream\n";
 
 static const char *status_name(int v)
 {
@@ -34,30 +24,15 @@ static void print_status(const ctl_global *g, int v)
     fflush(stdout);
 }
 
-int cmd_health(ctl_global *g, int argc, char **argv)
+typedef struct health_opts {
+    bool watch;
+} health_opts;
+
+static int health(ctl_global *g, const ctl_call *call)
 {
-    const char *service = NULL;
-    bool watch = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(health_usage, stdout);
-            return CTL_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--watch") == 0) {
-            watch = true;
-            continue;
-        }
-        int r = ctl_global_option(g, argc, argv, &i);
-        if (r < 0)
-            return CTL_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (argv[i][0] == '-' || service) {
-            ctl_err("health: unexpected argument \"%s\" (see tenderctl health --help)", argv[i]);
-            return CTL_EXIT_USAGE;
-        }
-        service = argv[i];
-    }
+    const health_opts *o = call->opts;
+    const char *service = call->n_pos ? call->pos[0] : NULL;
+    bool watch = o->watch;
     tnd_client *c;
     int rc = ctl_connect(g, &c);
     if (rc != 0)
@@ -76,7 +51,7 @@ int cmd_health(ctl_global *g, int argc, char **argv)
         return resp.status == tender_health_v1_ServingStatus_SERVING ? CTL_EXIT_OK
                                                                      : CTL_EXIT_NOT_SERVING;
     }
-    tnd_call_opts opts = {.timeout_ms = g->timeout_given ? g->timeout_ms : TND_NO_DEADLINE};
+    tnd_call_opts opts = {.timeout_ms = ctl_stream_timeout(g)};
     tnd_client_stream *s;
     if (tnd_client_stream_open(c, tender_health_v1_Health_Watch_method, &req, &opts, &s, &st) !=
         0) {
@@ -94,3 +69,28 @@ int cmd_health(ctl_global *g, int argc, char **argv)
         return ctl_status_fail(&st);
     return last == tender_health_v1_ServingStatus_SERVING ? CTL_EXIT_OK : CTL_EXIT_NOT_SERVING;
 }
+
+static const ctl_optdef health_optdefs[] = {
+    {.name = "--watch", .kind = CTL_BOOL, .at = offsetof(health_opts, watch),
+     .help = "Keep the call open and print every change (no deadline unless *--timeout* is\n"
+             "given), until the server ends the stream."},
+    {0},
+};
+
+const ctl_cmd ctl_cmd_health = {
+    .name = "health",
+    .synopsis = "[*--watch*] [_SERVICE_]",
+    .summary = "is the server (or SERVICE) serving?",
+    .about = "Whether the server (or the named service, e.g. *tender.health.v1.Health*) is\n"
+             "serving: prints SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN\n"
+             "({\"status\":\"SERVING\"} with *--json*). Exit status 0 when SERVING, 3 otherwise,\n"
+             "10 + N when the call fails with gRPC status N. *--watch* keeps the call open and\n"
+             "prints every change (no deadline unless *--timeout* is given) until the server\n"
+             "ends the stream.",
+    .opts = health_optdefs,
+    .opts_size = sizeof(health_opts),
+    .max_pos = 1,
+    .pos_values = "tender.health.v1.Health tender.tenders.v1.Tenders tender.bids.v1.Bids "
+                  "tender.log.v1.Log tender.awards.v1.Awards tender.reflection.v1.Reflection",
+    .run = health,
+};

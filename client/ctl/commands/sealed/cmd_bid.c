@@ -4,6 +4,7 @@
  * Bids/Submit in 1 MiB chunks, verify the receipt at once and keep it with
  * the owner nonce in the bid folder; withdraw and status prove ownership
  * with that nonce. cmd_bid_receipt.c has the bid files and `bid receipt`. */
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,96 +17,17 @@
 #include "tender/bid.h"
 #include "tender/identity.h"
 #include "tender/receipt.h"
-#include "tender_cmd.h"
+#include "commands/tender/tender_cmd.h"
 
 /* The schema's limits (tender_schema.h). */
 #define MAX_DOCS TENDER_BIDS_V1_BIDCONTENT_DOCUMENTS_MAX_COUNT
 #define MAX_DOC_BYTES TENDER_BIDS_V1_BIDDOCUMENT_CONTENT_MAX_LEN
 
-static const char bid_usage[] =
-    "usage: tenderctl bid COMMAND [ARGS]\n"
-    "\n"
-    "Sealed bids (supplier certificate): the bid is encrypted here to the tender's\n"
-    "opening key and signed with your certificate's key; nobody, the server included,\n"
-    "can read it before the committee opens the tender. The documents' contents are\n"
-    "sealed apart, to the tender's documents key: after the opening everyone sees\n"
-    "the price and each document's name, size and SHA-256; only the buyer's officers,\n"
-    "the committee and auditors read the documents.\n"
-    "\n"
-    "  submit TENDER --price AMOUNT --currency CODE [--doc FILE]... [--valid-until TIME]\n"
-    "         [--notes TEXT]                   seal and send a bid; prints its id\n"
-    "  replace TENDER BID --price ... (as submit) a new bid in place of BID\n"
-    "  withdraw TENDER BID                     withdraw a bid\n"
-    "  status TENDER BID                       the server's state of your bid\n"
-    "  receipt TENDER BID [--verify]           the saved receipt (re-verified with --verify)\n"
-    "\n"
-    "Each bid is kept in the bid folder (~/.tender/bids, or --bids-dir DIR; 0700) as\n"
-    "TENDER/BID.bid (0600): its receipt and its owner nonce, which proves that the bid\n"
-    "is yours. Keep it private and keep it: replace, withdraw and status need it.\n"
-    "`tenderctl bid COMMAND --help` describes each.\n";
-
-#define SEAL_HELP                                                                                  \
-    "  --price AMOUNT       the price, a decimal number (1500000, 1234.56) stored exactly in\n"    \
-    "                       the currency's minor units (no more decimals than it has)\n"           \
-    "  --currency CODE      ISO 4217 code (KRW, EUR, ...)\n"                                       \
-    "  --doc FILE           a document of the bid (repeatable, at most 100, 16 MiB each; the\n"    \
-    "                       media type comes from the extension)\n"                                \
-    "  --valid-until TIME   how long the offer stands, RFC 3339\n"                                 \
-    "  --notes TEXT         free text for the committee\n"                                         \
-    "  --bids-dir DIR       the bid folder (default ~/.tender/bids)\n"                             \
-    "\n"                                                                                           \
-    "The bid answers the tender's version in force now (sealed with it): after an\n"              \
-    "amendment, a bid answering an older version opens invalid; `bid replace` answers\n"          \
-    "the new one. A bid that would open invalid (a currency other than the tender's, a\n"         \
-    "price not above zero, or above the tender's value when the tender caps prices) is\n"         \
-    "sent all the same, with a warning on stderr; the opening records why it is invalid.\n"        \
-    "Your certificate and any intermediates in the --cert file are sealed with the bid: at\n"     \
-    "the opening the bidder is the certificate's organisation and name (subject O and CN),\n"    \
-    "checked against tenderd's CA at the time of receipt; the log and the server's store\n"      \
-    "show neither before the opening.\n"                                                         \
-    "The receipt is verified at once: the checkpoint's signature with the log key (--log-key\n"  \
-    "or TENDER_LOG_KEY, else fetched with a warning, as for `tenderctl audit`), the leaf's\n"     \
-    "inclusion proof, and that the leaf is the BID_RECEIVED event of this bid with the hash\n"     \
-    "of the envelope sent and this tender's blinded tag (the log names no tender in bid\n"        \
-    "events before the deadline). Prints the bid id, then \"receipt verified\". --json prints\n"  \
-    "{\"tender_id\", \"bid_id\", \"replaces\", \"receipt\", \"verified\", \"file\"}.\n"            \
-    "Exit status 4 when the receipt does not verify (the bid file is kept all the same).\n"
-
-static const char submit_usage[] =
-    "usage: tenderctl bid submit TENDER --price AMOUNT --currency CODE [--doc FILE]...\n"
-    "           [--valid-until TIME] [--notes TEXT] [--bids-dir DIR]\n"
-    "\n"
-    "Seal a bid to TENDER's opening key and send it before the submission deadline.\n"
-    "\n" SEAL_HELP;
-
-static const char replace_usage[] =
-    "usage: tenderctl bid replace TENDER BID --price AMOUNT --currency CODE [--doc FILE]...\n"
-    "           [--valid-until TIME] [--notes TEXT] [--bids-dir DIR]\n"
-    "\n"
-    "Seal a new bid with BID's owner nonce (the same owner tag) and send it in place of\n"
-    "BID, which is then no longer in force. Only the new bid is opened.\n"
-    "\n" SEAL_HELP;
-
-static const char withdraw_usage[] =
-    "usage: tenderctl bid withdraw TENDER BID [--bids-dir DIR]\n"
-    "\n"
-    "Withdraw BID before the deadline: it will not be opened. The withdrawal's receipt\n"
-    "(the BID_WITHDRAWN event) is verified as for submit and saved in the bid file.\n"
-    "Prints \"BID withdrawn\" and \"receipt verified\". Exit status 4 when the receipt\n"
-    "does not verify.\n";
-
-static const char status_usage[] =
-    "usage: tenderctl bid status TENDER BID [--bids-dir DIR]\n"
-    "\n"
-    "The server's record of your bid: state (submitted, replaced, withdrawn), time of\n"
-    "receipt and envelope hash (SHA-256 of the stored envelope, hex). Only the supplier\n"
-    "that submitted it can ask (with the nonce in its bid file); to anyone else the bid\n"
-    "does not exist. --json prints the BidStatus object.\n";
-
 typedef struct bid_flags {
-    const char *price, *currency, *valid_until, *notes, *bids_dir;
-    const char *docs[MAX_DOCS];
-    size_t n_docs;
+    const char *currency, *notes, *bids_dir;
+    ctl_money price;
+    ctl_time valid_until;
+    ctl_list docs;
 } bid_flags;
 
 static int oom(void)
@@ -153,50 +75,39 @@ static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v
 /* Fill the content from the flags: price, documents, validity, notes. */
 static int build_content(const char *cmd, const bid_flags *bf, tender_bids_v1_BidContent *c)
 {
-    char err[200], code[4];
-    int exp, rc;
-    if (!bf->price || !bf->currency) {
+    int rc;
+    if (!bf->price.text || !bf->currency) {
         ctl_err("%s: --price AMOUNT and --currency CODE are required (see tenderctl %s --help)",
                 cmd, cmd);
         return CTL_EXIT_USAGE;
     }
-    if (ctl_currency(bf->currency, code, &exp, err, sizeof err) != 0) {
-        ctl_err("%s: --currency %s", cmd, err);
-        return CTL_EXIT_USAGE;
-    }
-    if (!(c->price = calloc(1, sizeof *c->price)) || !(c->price->currency = strdup(code)))
+    if (!(c->price = calloc(1, sizeof *c->price)) || !(c->price->currency = strdup(bf->price.code)))
         return oom();
-    if (ctl_parse_amount(bf->price, code, exp, &c->price->minor_units, err, sizeof err) != 0) {
-        ctl_err("%s: --price %s", cmd, err);
-        return CTL_EXIT_USAGE;
-    }
-    if (bf->valid_until) {
+    c->price->minor_units = bf->price.minor;
+    if (bf->valid_until.text) {
         if (!(c->valid_until = calloc(1, sizeof *c->valid_until)))
             return oom();
-        if (ctl_parse_time(bf->valid_until, &c->valid_until->seconds, &c->valid_until->nanos, err,
-                           sizeof err) != 0) {
-            ctl_err("%s: --valid-until %s", cmd, err);
-            return CTL_EXIT_USAGE;
-        }
+        c->valid_until->seconds = bf->valid_until.seconds;
+        c->valid_until->nanos = bf->valid_until.nanos;
     }
     if (bf->notes && *bf->notes && !(c->notes = strdup(bf->notes)))
         return oom();
-    if (bf->n_docs && !(c->documents = calloc(bf->n_docs, sizeof *c->documents)))
+    if (bf->docs.n && !(c->documents = calloc(bf->docs.n, sizeof *c->documents)))
         return oom();
-    for (size_t i = 0; i < bf->n_docs; i++) {
-        if ((rc = ctl_doc_check(cmd, bf->docs[i])) != 0)
+    for (size_t i = 0; i < bf->docs.n; i++) {
+        if ((rc = ctl_doc_check(cmd, bf->docs.v[i])) != 0)
             return rc;
         tender_bids_v1_BidDocument *d = &c->documents[c->n_documents++];
         char *data;
-        long n = ctl_file_read(bf->docs[i], &data, MAX_DOC_BYTES);
+        long n = ctl_file_read(bf->docs.v[i], &data, MAX_DOC_BYTES);
         if (n < 0) {
-            ctl_err("%s: --doc %s: %s", cmd, bf->docs[i],
+            ctl_err("%s: --doc %s: %s", cmd, bf->docs.v[i],
                     errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
             return CTL_EXIT_FAIL;
         }
         d->content = (tnd_bytes){(uint8_t *)data, (size_t)n};
-        if (!(d->name = strdup(base_name(bf->docs[i]))) ||
-            !(d->media_type = strdup(ctl_media_type(bf->docs[i]))))
+        if (!(d->name = strdup(base_name(bf->docs.v[i]))) ||
+            !(d->media_type = strdup(ctl_media_type(bf->docs.v[i]))))
             return oom();
     }
     return 0;
@@ -270,23 +181,12 @@ static void print_sent(const ctl_global *g, const bid_file *f, const char *path,
 }
 
 /* submit and replace. */
-static int bid_send(ctl_global *g, int argc, char **argv, bool replace)
+static int bid_send(ctl_global *g, const ctl_call *call, bool replace)
 {
     const char *cmd = replace ? "bid replace" : "bid submit";
-    bid_flags bf = {0};
-    const ctl_opt opts[] = {
-        {.name = "--price", .value = &bf.price},
-        {.name = "--currency", .value = &bf.currency},
-        {.name = "--valid-until", .value = &bf.valid_until},
-        {.name = "--notes", .value = &bf.notes},
-        {.name = "--bids-dir", .value = &bf.bids_dir},
-        {.name = "--doc", .list = bf.docs, .n_list = &bf.n_docs, .max_list = MAX_DOCS},
-        {0}};
-    const char *pos[2];
-    int n_pos, rc = ctl_args(g, argc, argv, cmd, replace ? replace_usage : submit_usage, opts, pos,
-                             replace ? 2 : 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const bid_flags bf = *(const bid_flags *)call->opts;
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != (replace ? 2 : 1) || !bid_tender_id_ok(pos[0]) ||
         (replace && !bid_id_ok(pos[1]))) {
         ctl_err("%s: give %s (see tenderctl %s --help)", cmd,
@@ -374,41 +274,41 @@ out:
     return rc;
 }
 
-static int bid_submit(ctl_global *g, int argc, char **argv)
+static int bid_submit(ctl_global *g, const ctl_call *call)
 {
-    return bid_send(g, argc, argv, false);
+    return bid_send(g, call, false);
 }
 
-static int bid_replace(ctl_global *g, int argc, char **argv)
+static int bid_replace(ctl_global *g, const ctl_call *call)
 {
-    return bid_send(g, argc, argv, true);
+    return bid_send(g, call, true);
 }
 
-/* withdraw and status: TENDER BID [--bids-dir DIR], the bid file loaded. */
-static int ref_args(ctl_global *g, int argc, char **argv, const char *cmd, const char *usage,
-                    char *dir, size_t dir_len, bid_file *f)
+typedef struct ref_opts {
+    const char *bids_dir;
+} ref_opts;
+
+/* withdraw and status: TENDER BID [--bids-dir DIR], the bid file loaded. Returns 0
+ * or an exit code. */
+static int ref_load(const ctl_call *call, const char *cmd, char *dir, size_t dir_len, bid_file *f)
 {
-    const char *bids_dir = NULL, *pos[2];
-    const ctl_opt opts[] = {{.name = "--bids-dir", .value = &bids_dir}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, cmd, usage, opts, pos, 2, &n_pos);
-    if (rc >= 0)
-        return rc;
-    if (n_pos != 2) {
+    const char *bids_dir = ((const ref_opts *)call->opts)->bids_dir, *const *pos = call->pos;
+    int rc;
+    if (call->n_pos != 2) {
         ctl_err("%s: give TENDER and BID (see tenderctl %s --help)", cmd, cmd);
         return CTL_EXIT_USAGE;
     }
     if ((rc = bid_dir(bids_dir, dir, dir_len)) != 0)
         return rc;
-    rc = bid_file_load(cmd, dir, pos[0], pos[1], f);
-    return rc == 0 ? -1 : rc;
+    return bid_file_load(cmd, dir, pos[0], pos[1], f);
 }
 
-static int bid_withdraw(ctl_global *g, int argc, char **argv)
+static int bid_withdraw(ctl_global *g, const ctl_call *call)
 {
     char dir[4096], path[4096];
     bid_file f;
-    int rc = ref_args(g, argc, argv, "bid withdraw", withdraw_usage, dir, sizeof dir, &f);
-    if (rc >= 0)
+    int rc = ref_load(call, "bid withdraw", dir, sizeof dir, &f);
+    if (rc != 0)
         return rc;
     audit_ctx a;
     if ((rc = audit_open(g, &a)) != 0)
@@ -444,12 +344,12 @@ out:
     return rc;
 }
 
-static int bid_status(ctl_global *g, int argc, char **argv)
+static int bid_status(ctl_global *g, const ctl_call *call)
 {
     char dir[4096];
     bid_file f;
-    int rc = ref_args(g, argc, argv, "bid status", status_usage, dir, sizeof dir, &f);
-    if (rc >= 0)
+    int rc = ref_load(call, "bid status", dir, sizeof dir, &f);
+    if (rc != 0)
         return rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
@@ -483,12 +383,116 @@ out:
     return rc;
 }
 
-int cmd_bid(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {{"submit", bid_submit},
-                                   {"replace", bid_replace},
-                                   {"withdraw", bid_withdraw},
-                                   {"status", bid_status},
-                                   {"receipt", bid_receipt_cmd}};
-    return ctl_subcommand(g, argc, argv, "bid", bid_usage, subs, sizeof subs / sizeof *subs);
-}
+#define BID_OPT(n, k, f, a, h, ...)                                                                \
+    {.name = n, .kind = k, .at = offsetof(bid_flags, f), .arg = a, .help = h, __VA_ARGS__}
+
+static const ctl_optdef send_optdefs[] = {
+    BID_OPT("--price", CTL_MONEY, price, "_AMOUNT_",
+            "The price, a decimal number (1500000, 1234.56) stored exactly in the currency's\n"
+            "minor units (no more decimals than it has).",
+            .pair = "--currency"),
+    BID_OPT("--currency", CTL_STRING, currency, "_CODE_", "ISO 4217 code (KRW, EUR, ...)."),
+    BID_OPT("--doc", CTL_LIST, docs, "_FILE_",
+            "A document of the bid (repeatable, at most 100, 16 MiB each; the media type comes\n"
+            "from the extension).",
+            .max = MAX_DOCS, .files = true),
+    BID_OPT("--valid-until", CTL_TIME, valid_until, "_TIME_",
+            "How long the offer stands, RFC 3339."),
+    BID_OPT("--notes", CTL_STRING, notes, "_TEXT_", "Free text for the committee."),
+    BID_OPT("--bids-dir", CTL_DIR, bids_dir, "_DIR_",
+            "The bid folder (default *~/.tender/bids*)."),
+    {0},
+};
+
+static const ctl_cmd submit_cmd = {
+    .name = "submit",
+    .synopsis = "_TENDER_ *--price* _AMOUNT_ *--currency* _CODE_ [*--doc* _FILE_]... "
+                "[*--valid-until* _TIME_] [*--notes* _TEXT_] [*--bids-dir* _DIR_]",
+    .summary = "seal and send a bid; prints its id",
+    .about =
+        "Seal a bid to the tender's opening key, signed with your certificate's key (supplier),\n"
+        "and send it before the deadline. The receipt is verified at once: the checkpoint's\n"
+        "signature (log key of *--log-key* or *TENDER_LOG_KEY*, else fetched with a warning, as\n"
+        "for *audit*), the leaf's inclusion proof, and that the leaf is this bid's BID_RECEIVED\n"
+        "event with the hash of the envelope sent and this tender's blinded tag. Prints the bid\n"
+        "id and \"receipt verified\". *--json* prints {\"tender_id\", \"bid_id\", \"replaces\",\n"
+        "\"receipt\", \"verified\", \"file\"}. Exit status 4 when the receipt does not verify\n"
+        "(the bid file is kept all the same). *--doc* is repeatable (at most 100, 16 MiB each);\n"
+        "*--valid-until* is how long the offer stands; *--notes* is free text for the committee.\n"
+        "The documents' contents are sealed apart, to the tender's documents key: after the\n"
+        "opening everyone sees each document's name, size and SHA-256, and only the buyer's\n"
+        "officers, the committee and auditors read them (*opening documents*). The certificates\n"
+        "of *--cert* (yours, then any intermediates) are sealed with the bid: the opening names\n"
+        "the bidder from yours, checked against tenderd's CA at the time of receipt. The bid\n"
+        "seals the tender's version in force now: after an amendment it opens invalid unless\n"
+        "replaced. A bid that would open invalid (another currency than the tender's, a price\n"
+        "not above zero, or above the tender's value when its price cap is on) is sent with a\n"
+        "warning on stderr.",
+    .opts = send_optdefs,
+    .opts_size = sizeof(bid_flags),
+    .max_pos = 1,
+    .run = bid_submit,
+};
+
+static const ctl_cmd replace_cmd = {
+    .name = "replace",
+    .synopsis = "_TENDER_ _BID_ *--price* _AMOUNT_ *--currency* _CODE_ [as *submit*]",
+    .summary = "a new bid in place of BID",
+    .about = "A new bid, with _BID_'s owner nonce, in place of _BID_, which is then no longer in\n"
+             "force; only the new bid is opened. It answers the tender's version in force now:\n"
+             "how a supplier answers an amendment. Options, output and exit status as for\n"
+             "*submit*.",
+    .opts = send_optdefs,
+    .opts_size = sizeof(bid_flags),
+    .max_pos = 2,
+    .run = bid_replace,
+};
+
+static const ctl_optdef ref_optdefs[] = {
+    {.name = "--bids-dir", .kind = CTL_DIR, .at = offsetof(ref_opts, bids_dir), .arg = "_DIR_",
+     .help = "The bid folder (default *~/.tender/bids*)."},
+    {0},
+};
+
+static const ctl_cmd withdraw_cmd = {
+    .name = "withdraw",
+    .synopsis = "_TENDER_ _BID_ [*--bids-dir* _DIR_]",
+    .summary = "withdraw a bid",
+    .about = "Withdraw _BID_ before the deadline: it will not be opened. The withdrawal's\n"
+             "receipt (the BID_WITHDRAWN event) is verified as for *submit* and saved in the bid\n"
+             "file. Prints \"BID withdrawn\" and \"receipt verified\". Exit status 4 when the\n"
+             "receipt does not verify.",
+    .opts = ref_optdefs,
+    .opts_size = sizeof(ref_opts),
+    .max_pos = 2,
+    .run = bid_withdraw,
+};
+
+static const ctl_cmd status_cmd = {
+    .name = "status",
+    .synopsis = "_TENDER_ _BID_ [*--bids-dir* _DIR_]",
+    .summary = "the server's state of your bid",
+    .about = "The server's record of your bid: state (submitted, replaced, withdrawn), time of\n"
+             "receipt and envelope hash (SHA-256 of the stored envelope, hex). Only the supplier\n"
+             "that submitted it can ask (with the nonce in its bid file); to anyone else the bid\n"
+             "does not exist. *--json* prints the BidStatus object.",
+    .opts = ref_optdefs,
+    .opts_size = sizeof(ref_opts),
+    .max_pos = 2,
+    .run = bid_status,
+};
+
+const ctl_cmd ctl_cmd_bid = {
+    .name = "bid",
+    .summary = "sealed bids and their receipts (see tenderctl bid --help)",
+    .about = "Sealed bids (supplier certificate): the bid is encrypted here to the tender's\n"
+             "opening key and signed with your certificate's key; nobody, the server included,\n"
+             "can read it before the committee opens the tender.\n"
+             "\n"
+             "Each bid is kept in the bid folder (*~/.tender/bids*, or *--bids-dir* _DIR_; 0700)\n"
+             "as _TENDER_/_BID_.bid (0600): its receipt and its owner nonce, which proves that\n"
+             "the bid is yours. Keep it private and keep it: *replace*, *withdraw* and *status*\n"
+             "need it.",
+    .subs = (const ctl_cmd *const[]){&submit_cmd, &replace_cmd, &withdraw_cmd, &status_cmd,
+                                     &ctl_bid_receipt_cmd, NULL},
+};

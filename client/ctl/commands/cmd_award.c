@@ -6,6 +6,7 @@
  * disqualified with the failure, and the officer's --disqualify and --score
  * (points per published criterion, for weighted awards) on top. The server
  * checks the decision against the record and the tender's criteria. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,43 +14,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands.h"
 #include "tender/award.h"
 #include "tender/pages.h"
 #include "tender_schema.h"
 
 #define MAX_MARKS 4096
-
-static const char award_usage[] =
-    "usage: tenderctl award TENDER --winner BID --criterion lowest-price|weighted\n"
-    "                       --rationale TEXT [--disqualify BID:REASON]...\n"
-    "                       [--score BID:CRITERION=POINTS]...\n"
-    "       tenderctl award show TENDER\n"
-    "       tenderctl award cancel TENDER --reason TEXT\n"
-    "       tenderctl award unsuccessful TENDER --rationale TEXT [--disqualify BID:REASON]...\n"
-    "\n"
-    "Record the award of an opened TENDER, as an officer of its buyer. tenderctl reads the\n"
-    "opening record and evaluates every opened bid: valid at its opened price, unless\n"
-    "--disqualify names it; bids that failed or were invalid at the opening are\n"
-    "disqualified with the opening's reason. The decision is signed with your certificate's Ed25519 key (--cert,\n"
-    "--key or TENDER_CERT, TENDER_KEY) and the server refuses one that contradicts the\n"
-    "record: a winner that is not an opened valid bid, a lowest-price winner that is not the\n"
-    "lowest valid price. --criterion is the one the tender published (tender show: award\n"
-    "criteria). A weighted award gives every valid bid 0..100 points on each published\n"
-    "criterion, one --score BID:CRITERION=POINTS each (e.g. --score B-1f..:quality=80); the\n"
-    "server totals points x weight / 100 exactly (to 0.01 point) and refuses a winner whose\n"
-    "total is not the highest.\n"
-    "The tender is then awarded; after the standstill (the server's --standstill) it is\n"
-    "complete. Until then `award cancel` withdraws the award (the reason is logged) and the\n"
-    "tender is opened again. `award unsuccessful` records that no bid is valid: every\n"
-    "valid bid must be disqualified. `award show` prints the latest decision (public), with\n"
-    "each valid bid's points and weighted total for a weighted award.\n"
-    "--json prints the Award.\n";
-
-static bool is_sub(const char *a)
-{
-    return strcmp(a, "show") == 0 || strcmp(a, "cancel") == 0 || strcmp(a, "unsuccessful") == 0;
-}
 
 /* The caller's certificate key, for signing: Ed25519, matching the certificate. */
 static int officer_key(const char *cmd, const ctl_global *g, EVP_PKEY **out)
@@ -289,22 +260,19 @@ static int print_result(const ctl_global *g, tnd_client *c, tender_awards_v1_Awa
 }
 
 /* Record a decision: an award, or with unsuccessful set, none. */
-static int record(ctl_global *g, int argc, char **argv, const char *cmd, bool unsuccessful)
+typedef struct record_opts {
+    const char *winner, *criterion, *rationale, *reason;
+    ctl_list dq, sc;
+} record_opts;
+
+static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool unsuccessful)
 {
-    const char *winner = NULL, *criterion = NULL, *rationale = NULL, *pos[1];
-    const char *dq[MAX_MARKS], *sc[MAX_MARKS];
-    size_t n_dq = 0, n_sc = 0;
-    const ctl_opt opts[] = {
-        {.name = "--winner", .value = &winner},
-        {.name = "--criterion", .value = &criterion},
-        {.name = "--rationale", .value = &rationale},
-        {.name = "--disqualify", .list = dq, .n_list = &n_dq, .max_list = MAX_MARKS},
-        {.name = "--score", .list = sc, .n_list = &n_sc, .max_list = MAX_MARKS},
-        {0},
-    };
-    int n_pos, rc = ctl_args(g, argc, argv, cmd, award_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const record_opts *opt = call->opts;
+    const char *winner = opt->winner, *criterion = opt->criterion, *rationale = opt->rationale,
+               *const *pos = call->pos;
+    const char **dq = opt->dq.v, **sc = opt->sc.v;
+    size_t n_dq = opt->dq.n, n_sc = opt->sc.n;
+    int n_pos = call->n_pos, rc;
     int crit = tender_awards_v1_Criterion_CRITERION_UNSPECIFIED;
     if (n_pos != 1 || !rationale || !*rationale) {
         ctl_err("%s: give TENDER and --rationale TEXT (see tenderctl award --help)", cmd);
@@ -377,17 +345,20 @@ out_key:
     return rc;
 }
 
-static int award_unsuccessful(ctl_global *g, int argc, char **argv)
+static int award_record(ctl_global *g, const ctl_call *call)
 {
-    return record(g, argc, argv, "award unsuccessful", true);
+    return record(g, call, "award", false);
 }
 
-static int award_show(ctl_global *g, int argc, char **argv)
+static int award_unsuccessful(ctl_global *g, const ctl_call *call)
 {
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, "award show", award_usage, NULL, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    return record(g, call, "award unsuccessful", true);
+}
+
+static int award_show(ctl_global *g, const ctl_call *call)
+{
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("award show: give the tender's ID");
         return CTL_EXIT_USAGE;
@@ -406,13 +377,11 @@ static int award_show(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-static int award_cancel(ctl_global *g, int argc, char **argv)
+static int award_cancel(ctl_global *g, const ctl_call *call)
 {
-    const char *reason = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--reason", .value = &reason}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "award cancel", award_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const record_opts *opt = call->opts;
+    const char *reason = opt->reason, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1 || !reason || !*reason) {
         ctl_err("award cancel: give TENDER and --reason TEXT (the reason is logged)");
         return CTL_EXIT_USAGE;
@@ -433,24 +402,95 @@ static int award_cancel(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-int cmd_award(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {
-        {"show", award_show}, {"cancel", award_cancel}, {"unsuccessful", award_unsuccessful}};
-    /* `award TENDER ...` records; `award show|cancel|unsuccessful ...` are subcommands. */
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-') {
-            if (is_sub(argv[i]))
-                return ctl_subcommand(g, argc, argv, "award", award_usage, subs,
-                                      sizeof subs / sizeof *subs);
-            break;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            break;
-        ctl_global g2 = *g;
-        int r = ctl_global_option(&g2, argc, argv, &i);
-        if (r <= 0)
-            break; /* an option of the record form, or a bad one: ctl_args says */
-    }
-    return record(g, argc, argv, "award", false);
-}
+#define AWARD_OPT(n, k, f, a, h, ...)                                                              \
+    {.name = n, .kind = k, .at = offsetof(record_opts, f), .arg = a, .help = h, __VA_ARGS__}
+
+#define RATIONALE_OPTS                                                                             \
+    AWARD_OPT("--rationale", CTL_STRING, rationale, "_TEXT_",                                      \
+              "Why: published with the decision (required)."),                                     \
+        AWARD_OPT("--disqualify", CTL_LIST, dq, "_BID_:_REASON_",                                  \
+                  "Disqualify a valid bid of the opening record, with the reason (repeatable).",   \
+                  .max = MAX_MARKS)
+
+static const ctl_optdef record_optdefs[] = {
+    AWARD_OPT("--winner", CTL_STRING, winner, "_BID_", "The winning bid, a valid opened bid."),
+    AWARD_OPT("--criterion", CTL_STRING, criterion, "*lowest-price*|*weighted*",
+              "The criterion the tender published (*tender show*: award criteria).",
+              .values = "lowest-price weighted"),
+    RATIONALE_OPTS,
+    AWARD_OPT("--score", CTL_LIST, sc, "_BID_:_CRITERION_=_POINTS_",
+              "A weighted award's points, 0..100, of a valid bid on a published criterion, e.g.\n"
+              "*--score B-1f..:quality=80* (repeatable: one for each valid bid and criterion).",
+              .max = MAX_MARKS),
+    {0},
+};
+
+static const ctl_optdef unsuccessful_optdefs[] = {RATIONALE_OPTS, {0}};
+
+static const ctl_optdef cancel_optdefs[] = {
+    AWARD_OPT("--reason", CTL_STRING, reason, "_TEXT_", "Why the award is withdrawn (logged)."),
+    {0},
+};
+
+static const ctl_cmd show_cmd = {
+    .name = "show",
+    .synopsis = "_TENDER_",
+    .summary = "the latest decision (public)",
+    .about = "The latest decision (public), with each valid bid's points and weighted total.\n"
+             "*--json* prints the Award.",
+    .max_pos = 1,
+    .run = award_show,
+};
+
+static const ctl_cmd cancel_cmd = {
+    .name = "cancel",
+    .synopsis = "_TENDER_ *--reason* _TEXT_",
+    .summary = "withdraw the award during the standstill",
+    .about = "Withdraw the award during the standstill (the reason is logged); the tender is\n"
+             "opened again.",
+    .opts = cancel_optdefs,
+    .opts_size = sizeof(record_opts),
+    .max_pos = 1,
+    .run = award_cancel,
+};
+
+static const ctl_cmd unsuccessful_cmd = {
+    .name = "unsuccessful",
+    .synopsis = "_TENDER_ *--rationale* _TEXT_ [*--disqualify* _BID_:_REASON_]...",
+    .summary = "record that no bid is valid",
+    .about = "Record that no bid is valid: every valid bid must be disqualified.",
+    .opts = unsuccessful_optdefs,
+    .opts_size = sizeof(record_opts),
+    .max_pos = 1,
+    .run = award_unsuccessful,
+};
+
+/* `award TENDER ...` records a decision; `award show|cancel|unsuccessful ...` are
+ * subcommands. */
+const ctl_cmd ctl_cmd_award = {
+    .name = "award",
+    .synopsis = "_TENDER_ *--winner* _BID_ *--criterion* *lowest-price*|*weighted* *--rationale* "
+                "_TEXT_ [*--disqualify* _BID_:_REASON_]... [*--score*\n"
+                "_BID_:_CRITERION_=_POINTS_]...",
+    .summary = "the award decision (see tenderctl award --help)",
+    .about =
+        "Record the award of an opened _TENDER_ (officer of the buyer). tenderctl reads the\n"
+        "opening record and evaluates every opened bid: valid at its opened price, unless\n"
+        "*--disqualify* names it; bids that failed or were invalid at the opening are\n"
+        "disqualified with the opening's reason. The decision is signed with your certificate's\n"
+        "Ed25519 key (*--cert*, *--key* or *TENDER_CERT*, *TENDER_KEY*) and the server refuses\n"
+        "one that contradicts the record or the criterion the tender published: a winner that is\n"
+        "not an opened valid bid, a lowest-price winner that is not the lowest valid price.\n"
+        "*--criterion* is the one the tender published (*tender show*: award criteria). A\n"
+        "weighted award gives every valid bid 0..100 points on each published criterion, one\n"
+        "*--score* _BID_:_CRITERION_=_POINTS_ each; the server totals points x weight / 100\n"
+        "exactly (to 0.01 point) and refuses a winner whose total is not the highest. The tender\n"
+        "is then awarded; after the standstill (the server's *--standstill*) it is complete.\n"
+        "Until then *award cancel* withdraws the award and the tender is opened again. *--json*\n"
+        "prints the Award.",
+    .opts = record_optdefs,
+    .opts_size = sizeof(record_opts),
+    .max_pos = 1,
+    .run = award_record,
+    .subs = (const ctl_cmd *const[]){&show_cmd, &cancel_cmd, &unsuccessful_cmd, NULL},
+};

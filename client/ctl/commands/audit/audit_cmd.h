@@ -5,7 +5,8 @@
 #ifndef TND_CTL_AUDIT_CMD_H
 #define TND_CTL_AUDIT_CMD_H
 
-#include "ctl.h"
+#include "cli/ctl.h"
+#include "commands/commands.h"
 #include "tender/audit.h"
 #include "tender/logstate.h"
 #include "tender_schema.h"
@@ -61,8 +62,21 @@ const char *audit_b64(const uint8_t h[32], char out[45]);
 /** Parse a leaf index or count: decimal digits only. Returns 0 or -1. */
 int audit_parse_u64(const char *s, uint64_t *out);
 
-int audit_prove(ctl_global *g, int argc, char **argv);
-int audit_log(ctl_global *g, int argc, char **argv);
-int audit_verify(ctl_global *g, int argc, char **argv);
+/* The options of prove, log and verify (their table is in cmd_audit.c). */
+typedef struct prove_opts {
+    const char *checkpoint;
+} prove_opts;
+
+typedef struct log_opts {
+    const char *from, *to, *tender;
+} log_opts;
+
+typedef struct verify_opts {
+    const char *checkpoint, *crl;
+} verify_opts;
+
+int audit_prove(ctl_global *g, const ctl_call *call);
+int audit_log(ctl_global *g, const ctl_call *call);
+int audit_verify(ctl_global *g, const ctl_call *call);
 
 #endif

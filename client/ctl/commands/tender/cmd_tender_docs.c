@@ -2,6 +2,7 @@
  * chunks) and tenderctl tender download (Download, server streaming),
  * which keeps a file only when its SHA-256 matches the tender's record. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +14,6 @@
 #include "tender_cmd.h"
 
 #define CHUNK (1024u * 1024u)
-
-static const char download_usage[] =
-    "usage: tenderctl tender download ID DOCUMENT_ID [--output FILE] [--force]\n"
-    "\n"
-    "Fetch a document of a tender. The content is written to a temporary file beside the\n"
-    "output and renamed into place only when its size and SHA-256 match the tender's\n"
-    "document record (otherwise it is deleted and the exit status is 1).\n"
-    "\n"
-    "  --output FILE   where to write (default: the document's name in the current folder)\n"
-    "  --force         replace FILE if it exists (by default an existing file is kept and\n"
-    "                  the command fails)\n"
-    "Prints the file written ({\"path\", \"size\", \"sha256\"} with --json).\n";
 
 static const char *base_name(const char *path)
 {
@@ -194,16 +183,17 @@ static int output_path(const char *given, const tender_tenders_v1_Document *d, c
     return 0;
 }
 
-int tender_download(ctl_global *g, int argc, char **argv)
+typedef struct download_opts {
+    const char *output;
+    bool force;
+} download_opts;
+
+static int tender_download(ctl_global *g, const ctl_call *call)
 {
-    const char *output = NULL, *pos[2];
-    bool force = false;
-    const ctl_opt opts[] = {
-        {.name = "--output", .value = &output}, {.name = "--force", .flag = &force}, {0}};
-    int n_pos,
-        rc = ctl_args(g, argc, argv, "tender download", download_usage, opts, pos, 2, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const download_opts *o = call->opts;
+    const char *output = o->output, *const *pos = call->pos;
+    bool force = o->force;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 2) {
         ctl_err("tender download: give ID and DOCUMENT_ID (see tenderctl tender download --help)");
         return CTL_EXIT_USAGE;
@@ -299,3 +289,28 @@ out_client:
     tnd_client_free(c);
     return rc;
 }
+
+static const ctl_optdef download_optdefs[] = {
+    {.name = "--output", .kind = CTL_FILE, .at = offsetof(download_opts, output),
+     .arg = "_FILE_",
+     .help = "Where to write (default: the document's name in the current folder)."},
+    {.name = "--force", .kind = CTL_BOOL, .at = offsetof(download_opts, force),
+     .help = "Replace _FILE_ if it exists (by default an existing file is kept and the command\n"
+             "fails)."},
+    {0},
+};
+
+const ctl_cmd ctl_tender_download_cmd = {
+    .name = "download",
+    .synopsis = "_ID_ _DOCUMENT_ID_ [*--output* _FILE_] [*--force*]",
+    .summary = "fetch a document, verified by its SHA-256",
+    .about = "Fetch a document into a temporary file beside _FILE_ (default: the document's name\n"
+             "in the current folder), renamed into place only when its size and SHA-256 match\n"
+             "the tender's record (otherwise it is deleted and the exit status is 1). An\n"
+             "existing file is replaced only with *--force*. Prints the file written ({\"path\",\n"
+             "\"size\", \"sha256\"} with *--json*).",
+    .opts = download_optdefs,
+    .opts_size = sizeof(download_opts),
+    .max_pos = 2,
+    .run = tender_download,
+};

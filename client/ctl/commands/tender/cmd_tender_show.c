@@ -1,44 +1,11 @@
 /* tenderctl tender show / list / documents: reading tenders, as readable
  * text or (--json) the server's objects. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tender_cmd.h"
-
-static const char show_usage[] =
-    "usage: tenderctl tender show ID [--version N]\n"
-    "\n"
-    "Print a tender: id, version, status, buyer, fields (value as a decimal amount with\n"
-    "its currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
-    "criteria with their weights), committee and documents. --version N shows an\n"
-    "earlier published version (1 is the first). Drafts are visible only to their\n"
-    "organisation. --json prints the Tender object.\n";
-
-static const char list_usage[] =
-    "usage: tenderctl tender list [FILTERS] [--page-size N] [--all | --cursor C]\n"
-    "\n"
-    "List tenders (published ones, and your organisation's drafts) as a table: id, status,\n"
-    "submission deadline, value, title. One page at a time: when there are more, the\n"
-    "cursor for the next page is printed to stderr; --all follows every page.\n"
-    "\n"
-    "  --status S             draft, active, closed, opened, awarded, complete, cancelled,\n"
-    "                         unsuccessful\n"
-    "  --buyer ORG            the buyer organisation, exactly\n"
-    "  --cpv PREFIX           classification codes starting with PREFIX\n"
-    "  --deadline-from TIME   submission deadline at or after TIME (RFC 3339)\n"
-    "  --deadline-to TIME     submission deadline at or before TIME\n"
-    "  --text WORDS           in the title, case-insensitive\n"
-    "  --page-size N          tenders a page, 1 to 500 (default 50)\n"
-    "  --cursor C             continue after a previous page\n"
-    "  --all                  every page\n"
-    "--json prints {\"tenders\": [...], \"next_cursor\": \"...\"}.\n";
-
-static const char documents_usage[] =
-    "usage: tenderctl tender documents ID\n"
-    "\n"
-    "List the documents of a tender: id, name, media type, size in bytes, SHA-256 (hex).\n"
-    "--json prints an array of Document objects.\n";
 
 static const char *ts_text(const tender_common_v1_Timestamp *t, char *buf, size_t len)
 {
@@ -136,13 +103,15 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     print_documents(t, "  ");
 }
 
-int tender_show(ctl_global *g, int argc, char **argv)
+typedef struct show_opts {
+    const char *version;
+} show_opts;
+
+static int tender_show(ctl_global *g, const ctl_call *call)
 {
-    const char *version = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--version", .value = &version}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "tender show", show_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const show_opts *o = call->opts;
+    const char *version = o->version, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("tender show: give the tender's ID");
         return CTL_EXIT_USAGE;
@@ -173,13 +142,10 @@ int tender_show(ctl_global *g, int argc, char **argv)
     return rc;
 }
 
-int tender_documents(ctl_global *g, int argc, char **argv)
+static int tender_documents(ctl_global *g, const ctl_call *call)
 {
-    const char *pos[1];
-    int n_pos,
-        rc = ctl_args(g, argc, argv, "tender documents", documents_usage, NULL, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 1) {
         ctl_err("tender documents: give the tender's ID");
         return CTL_EXIT_USAGE;
@@ -206,7 +172,8 @@ int tender_documents(ctl_global *g, int argc, char **argv)
 }
 
 typedef struct list_flags {
-    const char *status, *buyer, *cpv, *from, *to, *text, *page_size, *cursor;
+    const char *status, *buyer, *cpv, *text, *page_size, *cursor;
+    ctl_time from, to;
     bool all;
 } list_flags;
 
@@ -214,7 +181,6 @@ typedef struct list_flags {
 static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersRequest *q,
                         tender_common_v1_Timestamp *from, tender_common_v1_Timestamp *to)
 {
-    char err[200];
     if (lf->status) {
         int v = ctl_enum_parse(&tender_tenders_v1_TenderStatus_desc, lf->status);
         if (v < 0) {
@@ -225,15 +191,13 @@ static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersReque
         }
         q->status = (tender_tenders_v1_TenderStatus)v;
     }
-    const char *tflag[] = {"--deadline-from", "--deadline-to"}, *tval[] = {lf->from, lf->to};
+    const ctl_time *tval[] = {&lf->from, &lf->to};
     tender_common_v1_Timestamp *ts[] = {from, to}, **dst[] = {&q->deadline_from, &q->deadline_to};
     for (int i = 0; i < 2; i++) {
-        if (!tval[i])
+        if (!tval[i]->text)
             continue;
-        if (ctl_parse_time(tval[i], &ts[i]->seconds, &ts[i]->nanos, err, sizeof err) != 0) {
-            ctl_err("tender list: %s %s", tflag[i], err);
-            return CTL_EXIT_USAGE;
-        }
+        ts[i]->seconds = tval[i]->seconds;
+        ts[i]->nanos = tval[i]->nanos;
         *dst[i] = ts[i];
     }
     if (lf->page_size) {
@@ -266,23 +230,10 @@ static void print_rows(const tender_tenders_v1_ListTendersResponse *r)
     }
 }
 
-int tender_list(ctl_global *g, int argc, char **argv)
+static int tender_list(ctl_global *g, const ctl_call *call)
 {
-    list_flags lf = {0};
-    const ctl_opt opts[] = {{.name = "--status", .value = &lf.status},
-                            {.name = "--buyer", .value = &lf.buyer},
-                            {.name = "--cpv", .value = &lf.cpv},
-                            {.name = "--deadline-from", .value = &lf.from},
-                            {.name = "--deadline-to", .value = &lf.to},
-                            {.name = "--text", .value = &lf.text},
-                            {.name = "--page-size", .value = &lf.page_size},
-                            {.name = "--cursor", .value = &lf.cursor},
-                            {.name = "--all", .flag = &lf.all},
-                            {0}};
-    const char *pos[1];
-    int n_pos, rc = ctl_args(g, argc, argv, "tender list", list_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const list_flags lf = *(const list_flags *)call->opts;
+    int rc;
     tender_tenders_v1_ListTendersRequest q = {0};
     tender_common_v1_Timestamp from = {0}, to = {0};
     if ((rc = list_request(&lf, &q, &from, &to)) != 0)
@@ -327,3 +278,71 @@ int tender_list(ctl_global *g, int argc, char **argv)
     tnd_client_free(c);
     return rc;
 }
+
+static const ctl_optdef show_optdefs[] = {
+    {.name = "--version", .kind = CTL_STRING, .at = offsetof(show_opts, version), .arg = "_N_",
+     .help = "An earlier published version (1 is the first)."},
+    {0},
+};
+
+const ctl_cmd ctl_tender_show_cmd = {
+    .name = "show",
+    .synopsis = "_ID_ [*--version* _N_]",
+    .summary = "one tender",
+    .about = "One tender: id, version, status, buyer, fields (value as a decimal amount with its\n"
+             "currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
+             "criteria with their weights), committee and documents, and a deadline the server\n"
+             "postponed after an outage (with the outage). *--version* _N_ shows an earlier\n"
+             "published version (1 is the first). Drafts, also cancelled ones, are visible only\n"
+             "to their organisation. *--json* prints the Tender object.",
+    .opts = show_optdefs,
+    .opts_size = sizeof(show_opts),
+    .max_pos = 1,
+    .run = tender_show,
+};
+
+#define LIST_OPT(n, k, f, a, h, ...)                                                               \
+    {.name = n, .kind = k, .at = offsetof(list_flags, f), .arg = a, .help = h, __VA_ARGS__}
+
+static const ctl_optdef list_optdefs[] = {
+    LIST_OPT("--status", CTL_STRING, status, "_S_",
+             "draft, active, closed, opened, awarded, complete, cancelled, unsuccessful",
+             .values = "draft active closed opened awarded complete cancelled unsuccessful"),
+    LIST_OPT("--buyer", CTL_STRING, buyer, "_ORG_", "The buyer organisation, exactly."),
+    LIST_OPT("--cpv", CTL_STRING, cpv, "_PREFIX_", "Classification codes starting with _PREFIX_."),
+    LIST_OPT("--deadline-from", CTL_TIME, from, "_TIME_",
+             "Submission deadline at or after _TIME_ (RFC 3339)."),
+    LIST_OPT("--deadline-to", CTL_TIME, to, "_TIME_", "Submission deadline at or before _TIME_."),
+    LIST_OPT("--text", CTL_STRING, text, "_WORDS_", "In the title, case-insensitive."),
+    LIST_OPT("--page-size", CTL_STRING, page_size, "_N_",
+             "Tenders a page, 1 to 500 (default 50)."),
+    LIST_OPT("--cursor", CTL_STRING, cursor, "_C_", "Continue after a previous page."),
+    LIST_OPT("--all", CTL_BOOL, all, NULL, "Every page."),
+    {0},
+};
+
+const ctl_cmd ctl_tender_list_cmd = {
+    .name = "list",
+    .synopsis = "[_FILTERS_] [*--page-size* _N_] [*--all* | *--cursor* _C_]",
+    .summary = "tenders, a page at a time",
+    .about = "Published tenders, and your organisation's drafts: id, status, deadline, value,\n"
+             "title. One page at a time (default 50, at most 500); the cursor of the next page\n"
+             "is printed to standard error; *--all* follows every page. Filters: *--status* _S_\n"
+             "(draft, active, closed, opened, awarded, complete, cancelled, unsuccessful),\n"
+             "*--buyer* _ORG_ (exactly), *--cpv* _PREFIX_, *--deadline-from* _TIME_,\n"
+             "*--deadline-to* _TIME_, *--text* _WORDS_ (in the title, case-insensitive).\n"
+             "*--json* prints {\"tenders\": [...], \"next_cursor\": \"...\"}.",
+    .opts = list_optdefs,
+    .opts_size = sizeof(list_flags),
+    .run = tender_list,
+};
+
+const ctl_cmd ctl_tender_documents_cmd = {
+    .name = "documents",
+    .synopsis = "_ID_",
+    .summary = "the documents of a tender",
+    .about = "The documents of a tender: id, name, media type, size in bytes, SHA-256 (hex).\n"
+             "*--json* prints an array of Document objects.",
+    .max_pos = 1,
+    .run = tender_documents,
+};

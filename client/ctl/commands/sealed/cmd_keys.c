@@ -4,6 +4,7 @@
  * by `openssl pkey`), mode 0600; the public key is base64 of its 32 bytes,
  * the text a committee file lists. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,33 +14,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "ctl.h"
+#include "bid_cmd.h"
+#include "commands/commands.h"
 #include "tender/sealed.h"
 
 #define MAX_NAME 64
-
-static const char keys_usage[] =
-    "usage: tenderctl keys COMMAND [ARGS]\n"
-    "\n"
-    "  gen NAME [--dir DIR]   a committee member's X25519 key pair (NAME.key, NAME.pub)\n"
-    "\n"
-    "`tenderctl keys gen --help` describes it.\n";
-
-static const char gen_usage[] =
-    "usage: tenderctl keys gen NAME [--dir DIR]\n"
-    "\n"
-    "Make an X25519 key pair for a member of an opening committee and print the public\n"
-    "key (base64 of 32 bytes), the text that goes after NAME in a committee file\n"
-    "(`tender create --committee`). NAME should be the member's certificate CN: the\n"
-    "server takes a member's share only from the certificate with that CN.\n"
-    "\n"
-    "  --dir DIR   where to write the files (default: the current folder; made 0700\n"
-    "              when missing)\n"
-    "\n"
-    "Files: NAME.key, the private key as PEM (PKCS#8, readable by `openssl pkey`), mode\n"
-    "0600: keep it secret and safe, it decrypts the member's share of every tender it is\n"
-    "named in; NAME.pub, the public key in base64 and a newline. Neither file is ever\n"
-    "overwritten. --json prints {\"name\", \"public_key\", \"key_file\", \"pub_file\"}.\n";
 
 /* A file name NAME.key must stay in its folder and be a plausible CN. */
 static bool name_ok(const char *name)
@@ -62,14 +41,17 @@ static BIO *pem_of(const uint8_t sk[32])
     return b;
 }
 
-static int keys_gen(ctl_global *g, int argc, char **argv)
+typedef struct gen_opts {
+    const char *dir;
+} gen_opts;
+
+static int keys_gen(ctl_global *g, const ctl_call *c)
 {
-    const char *dir = ".", *pos[1];
-    const ctl_opt opts[] = {{.name = "--dir", .value = &dir}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "keys gen", gen_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
-    if (n_pos != 1 || !name_ok(pos[0])) {
+    const gen_opts *o = c->opts;
+    const char *dir = o->dir ? o->dir : ".";
+    const char *const *pos = c->pos;
+    int rc;
+    if (c->n_pos != 1 || !name_ok(pos[0])) {
         ctl_err("keys gen: give NAME, 1 to %d of A-Z a-z 0-9 _ . - not starting with a dot "
                 "(the member's certificate CN)",
                 MAX_NAME);
@@ -155,8 +137,33 @@ int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8
     return rc;
 }
 
-int cmd_keys(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {{"gen", keys_gen}};
-    return ctl_subcommand(g, argc, argv, "keys", keys_usage, subs, sizeof subs / sizeof *subs);
-}
+static const ctl_optdef gen_optdefs[] = {
+    {.name = "--dir", .kind = CTL_DIR, .at = offsetof(gen_opts, dir), .arg = "_DIR_",
+     .help = "Where to write the files (default: the current folder; made 0700 when missing)."},
+    {0},
+};
+
+static const ctl_cmd gen_cmd = {
+    .name = "gen",
+    .synopsis = "_NAME_ [*--dir* _DIR_]",
+    .summary = "a committee member's X25519 key pair (NAME.key, NAME.pub)",
+    .about = "A committee member's X25519 key pair: _NAME_.key (PEM, PKCS#8, readable by\n"
+             "*openssl pkey*, mode 0600: keep it secret and safe, it decrypts the member's share\n"
+             "of every tender it is named in) and _NAME_.pub (base64 of the 32-byte public key\n"
+             "and a newline), in _DIR_ (default: the current folder; made 0700 when missing).\n"
+             "Prints the public key, the text that goes after _NAME_ in a committee file\n"
+             "(*tender create --committee*). _NAME_ should be the member's certificate CN: the\n"
+             "server takes a member's share only from the certificate with that CN. Neither file\n"
+             "is ever overwritten. *--json* prints {\"name\", \"public_key\", \"key_file\",\n"
+             "\"pub_file\"}.",
+    .opts = gen_optdefs,
+    .opts_size = sizeof(gen_opts),
+    .max_pos = 1,
+    .run = keys_gen,
+};
+
+const ctl_cmd ctl_cmd_keys = {
+    .name = "keys",
+    .summary = "a committee member's X25519 key pair",
+    .subs = (const ctl_cmd *const[]){&gen_cmd, NULL},
+};

@@ -10,36 +10,6 @@
 
 #define PROGRESS_EVERY 1000 /* leaves between progress lines on a terminal */
 
-static const char prove_usage[] =
-    "usage: tenderctl audit prove INDEX [--checkpoint FILE]\n"
-    "\n"
-    "Prove that leaf INDEX (0-based; the event's seq) is in the log: take a verified\n"
-    "checkpoint (FILE, saved by `audit checkpoint --save`, or the latest), fetch the\n"
-    "inclusion proof of INDEX for its size and the leaf itself, check that the leaf\n"
-    "hashes to the proof's leaf hash and that the proof leads to the checkpoint's\n"
-    "root. Prints the event and \"included in checkpoint of size N: OK\". --json prints\n"
-    "{\"index\", \"leaf_hash\", \"checkpoint\", \"event\", \"included\"}.\n"
-    "\n"
-    "  --checkpoint FILE   prove against this saved checkpoint, not the latest\n"
-    "\n"
-    "Exit status 4 when a signature, the leaf or the proof does not verify; 2 when\n"
-    "INDEX is not below the checkpoint's size.\n";
-
-static const char log_usage[] =
-    "usage: tenderctl audit log [--from N] [--to M] [--tender ID]\n"
-    "\n"
-    "List the events of the log in order, one a line: index, time (RFC 3339 UTC),\n"
-    "kind, tender id and version, actor (role/organisation/name, or \"server\" for the\n"
-    "server's timers), object id, note. The events are shown as the server sends them;\n"
-    "`audit prove INDEX` verifies one. On a terminal, long listings show progress on\n"
-    "stderr. --json prints one {\"index\", \"event\"} object a line (NDJSON).\n"
-    "\n"
-    "  --from N      start at leaf N (default 0)\n"
-    "  --to M        stop before leaf M (default: the latest checkpoint's size)\n"
-    "  --tender ID   only the events of this tender\n"
-    "\n"
-    "Exit status 4 when a leaf is not an event or comes out of order.\n";
-
 /* Print untrusted text on one line: control characters (C0, DEL, C1) are
  * escaped so that a note cannot break lines or drive the terminal. */
 static void put_text(const char *s)
@@ -211,13 +181,11 @@ static void print_proved(const ctl_global *g, const tender_events_v1_Event *ev,
     printf("included in checkpoint of size %llu: OK\n", (unsigned long long)cp->size);
 }
 
-int audit_prove(ctl_global *g, int argc, char **argv)
+int audit_prove(ctl_global *g, const ctl_call *call)
 {
-    const char *file = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--checkpoint", .value = &file}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "audit prove", prove_usage, opts, pos, 1, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const prove_opts *opt = call->opts;
+    const char *file = opt->checkpoint, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
     uint64_t index;
     if (n_pos != 1 || audit_parse_u64(pos[0], &index) != 0) {
         ctl_err("audit prove: give the leaf INDEX, a number from 0 (see tenderctl audit prove "
@@ -314,16 +282,11 @@ static void progress_end(progress *p)
         fputc('\n', stderr);
 }
 
-int audit_log(ctl_global *g, int argc, char **argv)
+int audit_log(ctl_global *g, const ctl_call *call)
 {
-    const char *from_s = NULL, *to_s = NULL, *tender = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--from", .value = &from_s},
-                            {.name = "--to", .value = &to_s},
-                            {.name = "--tender", .value = &tender},
-                            {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "audit log", log_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const log_opts *opt = call->opts;
+    const char *from_s = opt->from, *to_s = opt->to, *tender = opt->tender;
+    int rc;
     uint64_t from = 0, to = 0;
     if ((from_s && audit_parse_u64(from_s, &from) != 0) ||
         (to_s && audit_parse_u64(to_s, &to) != 0)) {
@@ -344,7 +307,7 @@ int audit_log(ctl_global *g, int argc, char **argv)
         goto out;
     tender_log_v1_LeavesRequest req = {
         .start = from, .end = to, .tender_id = (char *)(tender ? tender : "")};
-    tnd_call_opts o = {.timeout_ms = g->timeout_given ? g->timeout_ms : TND_NO_DEADLINE};
+    tnd_call_opts o = {.timeout_ms = ctl_stream_timeout(g)};
     tnd_client_stream *s;
     tnd_status_info st;
     if (tnd_client_stream_open(c, tender_log_v1_Log_GetLeaves_method, &req, &o, &s, &st) != 0) {

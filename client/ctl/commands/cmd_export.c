@@ -4,6 +4,7 @@
  * Tenders/List or Get, Get of each published version, Tenders/Questions,
  * Log/GetLeaves (the events), after the opening only Bids/GetOpening, and
  * Awards/GetById for each award decision. */
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,53 +12,7 @@
 
 #include "ocds/ocds.h"
 #include "tender/pages.h"
-#include "tender_cmd.h"
-
-static const char export_usage[] = "usage: tenderctl export COMMAND [ARGS]\n"
-                                   "\n"
-                                   "  ocds [--tender ID] [--since TIME] [--output FILE]\n"
-                                   "                  tenders as an OCDS 1.1.5 release package\n";
-
-static const char ocds_usage[] =
-    "usage: tenderctl export ocds [--tender ID] [--since TIME] [--output FILE]\n"
-    "           [--ocid-prefix PREFIX] [--publisher NAME] [--uri URI]\n"
-    "\n"
-    "Write published tenders as an Open Contracting Data Standard 1.1.5 release package\n"
-    "(JSON) with the bids and enquiries extensions, from public calls only (no certificate\n"
-    "needed). One release per event of a tender's log: published (tag \"tender\"), amended\n"
-    "(\"tenderAmendment\", with the amendment's date and note; also a deadline the server\n"
-    "postponed after an outage, with the rule's note), cancelled\n"
-    "(\"tenderCancellation\"), bids opened (\"tenderUpdate\"), award recorded (\"award\"),\n"
-    "award cancelled (\"awardCancellation\"), unsuccessful (\"tenderUpdate\", \"award\") and\n"
-    "complete (\"tenderUpdate\", \"awardUpdate\").\n"
-    "Each release describes the tender as it stood at its event: the published version\n"
-    "then in force, answered questions (enquiries) up to then, and, from the opening on,\n"
-    "the bids (statistics: bids, validBids, disqualifiedBids; details: id, date, status,\n"
-    "tenderers, value) and the bidding suppliers as parties with role \"tenderer\". Before\n"
-    "the opening no release carries bids. A bid that opened valid is \"valid\"; one that\n"
-    "could not be opened or verified, or broke a rule of the tender (currency, price,\n"
-    "version), is \"disqualified\" (without tenderers or value).\n"
-    "From the first decision on, awards[] lists every award decision as it stood then: id,\n"
-    "status (\"pending\" during the standstill, \"active\" once complete, \"cancelled\" with\n"
-    "the reason after the rationale in the description, \"unsuccessful\" when no bid was\n"
-    "valid), date, description (the rationale), value (the winning price), suppliers and\n"
-    "relatedBid; the winner's supplier is a party with role \"supplier\".\n"
-    "tender.awardCriteria is \"priceOnly\" (lowest price) or \"ratedCriteria\" (weighted,\n"
-    "with the criteria and weights in awardCriteriaDetails).\n"
-    "Statuses: active, closed, opened and awarded tenders are \"active\"; cancelled,\n"
-    "unsuccessful and complete keep their names; drafts are never exported.\n"
-    "\n"
-    "  --tender ID            only this tender (default: every tender, all pages)\n"
-    "  --since TIME           only releases at or after TIME (RFC 3339)\n"
-    "  --output FILE          write FILE (through a temporary file, then renamed) instead\n"
-    "                         of stdout\n"
-    "  --ocid-prefix PREFIX   ocid = PREFIX-TENDER_ID (default ocds-tndrd); release ids\n"
-    "                         are OCID-EVENT_SEQ\n"
-    "  --publisher NAME       the package's publisher name (default tenderd)\n"
-    "  --uri URI              the package's uri (default urn:tenderd:SERVER:ocds)\n"
-    "\n"
-    "Amounts are decimal numbers in the currency's units (minor units / 10^exponent).\n"
-    "Exit status 1 when there is no release to export (nothing is written).\n";
+#include "commands/tender/tender_cmd.h"
 
 typedef struct ocds_ctx {
     tnd_client *c;
@@ -78,7 +33,7 @@ static int oom(void)
 static int fetch_events(const ocds_ctx *x, tnd_ocds_tender *td)
 {
     tender_log_v1_LeavesRequest req = {.tender_id = (char *)td->id};
-    tnd_call_opts o = {.timeout_ms = x->g->timeout_given ? x->g->timeout_ms : TND_NO_DEADLINE};
+    tnd_call_opts o = {.timeout_ms = ctl_stream_timeout(x->g)};
     tnd_client_stream *s;
     tnd_status_info st;
     if (tnd_client_stream_open(x->c, tender_log_v1_Log_GetLeaves_method, &req, &o, &s, &st) != 0)
@@ -201,27 +156,23 @@ static int export_all(ocds_ctx *x)
 
 /* ---- the command ---- */
 
-static int ocds(ctl_global *g, int argc, char **argv)
+typedef struct ocds_opts {
+    const char *tender, *output, *prefix, *publisher, *uri;
+    ctl_time since;
+} ocds_opts;
+
+static int ocds(ctl_global *g, const ctl_call *call)
 {
-    const char *tender = NULL, *since = NULL, *output = NULL, *prefix = TND_OCDS_PREFIX,
-               *publisher = TND_OCDS_PUBLISHER, *uri = NULL, *pos[1];
-    const ctl_opt opts[] = {{.name = "--tender", .value = &tender},
-                            {.name = "--since", .value = &since},
-                            {.name = "--output", .value = &output},
-                            {.name = "--ocid-prefix", .value = &prefix},
-                            {.name = "--publisher", .value = &publisher},
-                            {.name = "--uri", .value = &uri},
-                            {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "export ocds", ocds_usage, opts, pos, 0, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const ocds_opts *opt = call->opts;
+    const char *tender = opt->tender, *since = opt->since.text, *output = opt->output,
+               *prefix = opt->prefix ? opt->prefix : TND_OCDS_PREFIX,
+               *publisher = opt->publisher ? opt->publisher : TND_OCDS_PUBLISHER, *uri = opt->uri;
+    int rc;
     ocds_ctx x = {.g = g, .prefix = prefix};
-    char err[200], uri_buf[300];
+    char uri_buf[300];
     if (since) {
-        if (ctl_parse_time(since, &x.since.seconds, &x.since.nanos, err, sizeof err) != 0) {
-            ctl_err("export ocds: --since %s", err);
-            return CTL_EXIT_USAGE;
-        }
+        x.since.seconds = opt->since.seconds;
+        x.since.nanos = opt->since.nanos;
         x.have_since = true;
     }
     if (!*prefix || strchr(prefix, '#') || !*publisher || (tender && !*tender) ||
@@ -281,8 +232,67 @@ out:
     return rc;
 }
 
-int cmd_export(ctl_global *g, int argc, char **argv)
-{
-    static const ctl_sub subs[] = {{"ocds", ocds}};
-    return ctl_subcommand(g, argc, argv, "export", export_usage, subs, sizeof subs / sizeof *subs);
-}
+#define OCDS_OPT(n, k, f, a, h)                                                                    \
+    {.name = n, .kind = k, .at = offsetof(ocds_opts, f), .arg = a, .help = h}
+
+static const ctl_optdef ocds_optdefs[] = {
+    OCDS_OPT("--tender", CTL_STRING, tender, "_ID_",
+             "Only this tender (default: every tender, all pages)."),
+    OCDS_OPT("--since", CTL_TIME, since, "_TIME_", "Only releases at or after _TIME_ (RFC 3339)."),
+    OCDS_OPT("--output", CTL_FILE, output, "_FILE_",
+             "Write _FILE_ (through a temporary file, then renamed) instead of standard output."),
+    OCDS_OPT("--ocid-prefix", CTL_STRING, prefix, "_PREFIX_",
+             "ocid = _PREFIX_-_TENDER_ID_ (default *ocds-tndrd*); release ids are\n"
+             "_OCID_-_EVENT_SEQ_."),
+    OCDS_OPT("--publisher", CTL_STRING, publisher, "_NAME_",
+             "The package's publisher name (default *tenderd*)."),
+    OCDS_OPT("--uri", CTL_STRING, uri, "_URI_",
+             "The package's uri (default *urn:tenderd:SERVER:ocds*)."),
+    {0},
+};
+
+static const ctl_cmd ocds_cmd = {
+    .name = "ocds",
+    .synopsis = "[*--tender* _ID_] [*--since* _TIME_] [*--output* _FILE_] [*--ocid-prefix* "
+                "_PREFIX_] [*--publisher* _NAME_] [*--uri* _URI_]",
+    .summary = "tenders as an OCDS 1.1.5 release package",
+    .about =
+        "Published tenders as an Open Contracting Data Standard 1.1.5 release package (JSON),\n"
+        "with the bids and enquiries extensions, from public calls only (no certificate needed).\n"
+        "One release per event of a tender's log: published (tag \"tender\"), amended\n"
+        "(\"tenderAmendment\", with the amendment's date and note; also a deadline the server\n"
+        "postponed after an outage, with the rule's note), cancelled (\"tenderCancellation\"),\n"
+        "bids opened (\"tenderUpdate\"), award recorded (\"award\"), award cancelled\n"
+        "(\"awardCancellation\"), unsuccessful (\"tenderUpdate\", \"award\") and complete\n"
+        "(\"tenderUpdate\", \"awardUpdate\"). Each release describes the tender as it stood at\n"
+        "its event: the published version then in force, answered questions (enquiries) up to\n"
+        "then, and, from the opening on, the bids (statistics: bids, validBids,\n"
+        "disqualifiedBids; details: id, date, status, tenderers, value) and the bidding\n"
+        "suppliers as parties with role \"tenderer\". Before the opening no release carries\n"
+        "bids. A bid that opened valid is \"valid\"; one that could not be opened or verified,\n"
+        "or broke a rule of the tender (currency, price, version), is \"disqualified\" (without\n"
+        "tenderers or value). From the first decision on, awards[] lists every award decision as\n"
+        "it stood then: id, status (\"pending\" during the standstill, \"active\" once complete,\n"
+        "\"cancelled\" with the reason after the rationale in the description, \"unsuccessful\"\n"
+        "when no bid was valid), date, description (the rationale), value (the winning price),\n"
+        "suppliers and relatedBid; the winner's supplier is a party with role \"supplier\".\n"
+        "tender.awardCriteria is \"priceOnly\" (lowest price) or \"ratedCriteria\" (weighted,\n"
+        "with the criteria and weights in awardCriteriaDetails). Statuses: active, closed,\n"
+        "opened and awarded tenders are \"active\"; cancelled, unsuccessful and complete keep\n"
+        "their names; drafts are never exported. *--tender* exports one tender (default: all),\n"
+        "*--since* only releases at or after _TIME_, *--output* writes _FILE_ through a\n"
+        "temporary file instead of standard output. The ocid is _PREFIX_-_TENDER_ID_ (default\n"
+        "prefix *ocds-tndrd*); *--publisher* (default *tenderd*) and *--uri* (default\n"
+        "*urn:tenderd:SERVER:ocds*) describe the package. Amounts are decimal numbers in the\n"
+        "currency's units (minor units / 10^exponent). Exit status 1 when there is no release to\n"
+        "export (nothing is written).",
+    .opts = ocds_optdefs,
+    .opts_size = sizeof(ocds_opts),
+    .run = ocds,
+};
+
+const ctl_cmd ctl_cmd_export = {
+    .name = "export",
+    .summary = "tenders as OCDS 1.1.5 open data (see export ocds --help)",
+    .subs = (const ctl_cmd *const[]){&ocds_cmd, NULL},
+};

@@ -10,6 +10,8 @@
  *   receipt <base64>               (optional) the Receipt of BID_RECEIVED, encoded
  *   withdrawal <base64>            (optional) the Receipt of BID_WITHDRAWN
  */
+#include <stddef.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +23,6 @@
 #include "tender/receipt.h"
 
 #define BID_FILE_MAX (1u << 20)
-
-static const char receipt_usage[] =
-    "usage: tenderctl bid receipt TENDER BID [--verify] [--bids-dir DIR]\n"
-    "\n"
-    "Print the receipt saved when BID was submitted (and the one of its withdrawal, if\n"
-    "any): tender, bid, time of receipt, envelope hash, leaf index, checkpoint size.\n"
-    "Needs no server unless --verify.\n"
-    "\n"
-    "  --verify         verify the receipts again (the checkpoint's signature with the log\n"
-    "                   key, the leaf's inclusion proof, the leaf is this bid's event), then\n"
-    "                   prove that their checkpoint is a prefix of today's signed checkpoint\n"
-    "                   (GetConsistencyProof): the server has not rewritten history since\n"
-    "  --bids-dir DIR   the bid folder (default ~/.tender/bids)\n"
-    "\n"
-    "The log key: --log-key VKEY or TENDER_LOG_KEY (else fetched, with a warning), as for\n"
-    "`tenderctl audit`. --json prints {\"tender_id\", \"bid_id\", \"receipt\", \"withdrawal\",\n"
-    "\"verified\"}. Exit status 4 when a receipt does not verify.\n";
 
 bool bid_id_ok(const char *id)
 {
@@ -273,15 +258,17 @@ static void print_receipt(const char *title, const tender_bids_v1_Receipt *r)
            title, t, h, (unsigned long long)r->leaf_index, (unsigned long long)cp.size);
 }
 
-int bid_receipt_cmd(ctl_global *g, int argc, char **argv)
+typedef struct receipt_opts {
+    const char *bids_dir;
+    bool verify;
+} receipt_opts;
+
+static int bid_receipt(ctl_global *g, const ctl_call *call)
 {
-    const char *dir_opt = NULL, *pos[2];
-    bool verify = false;
-    const ctl_opt opts[] = {
-        {.name = "--bids-dir", .value = &dir_opt}, {.name = "--verify", .flag = &verify}, {0}};
-    int n_pos, rc = ctl_args(g, argc, argv, "bid receipt", receipt_usage, opts, pos, 2, &n_pos);
-    if (rc >= 0)
-        return rc;
+    const receipt_opts *opt = call->opts;
+    const char *dir_opt = opt->bids_dir, *const *pos = call->pos;
+    bool verify = opt->verify;
+    int n_pos = call->n_pos, rc;
     if (n_pos != 2) {
         ctl_err("bid receipt: give TENDER and BID (see tenderctl bid receipt --help)");
         return CTL_EXIT_USAGE;
@@ -336,3 +323,31 @@ int bid_receipt_cmd(ctl_global *g, int argc, char **argv)
     bid_file_free(&f);
     return rc;
 }
+
+static const ctl_optdef receipt_optdefs[] = {
+    {.name = "--verify", .kind = CTL_BOOL, .at = offsetof(receipt_opts, verify),
+     .help = "Verify the receipts again (the checkpoint's signature with the log key, the leaf's\n"
+             "inclusion proof, the leaf is this bid's event), then prove that their checkpoint is\n"
+             "a prefix of today's signed checkpoint (GetConsistencyProof): the server has not\n"
+             "rewritten history since."},
+    {.name = "--bids-dir", .kind = CTL_DIR, .at = offsetof(receipt_opts, bids_dir), .arg = "_DIR_",
+     .help = "The bid folder (default *~/.tender/bids*)."},
+    {0},
+};
+
+const ctl_cmd ctl_bid_receipt_cmd = {
+    .name = "receipt",
+    .synopsis = "_TENDER_ _BID_ [*--verify*] [*--bids-dir* _DIR_]",
+    .summary = "the saved receipt (re-verified with --verify)",
+    .about = "The receipt saved when _BID_ was submitted (and the one of its withdrawal, if\n"
+             "any): tender, bid, time of receipt, envelope hash, leaf index, checkpoint size.\n"
+             "Needs no server unless *--verify*, which verifies them again and proves that their\n"
+             "checkpoint is a prefix of today's signed checkpoint. The log key: *--log-key*\n"
+             "_VKEY_ or *TENDER_LOG_KEY* (else fetched, with a warning), as for *audit*.\n"
+             "*--json* prints {\"tender_id\", \"bid_id\", \"receipt\", \"withdrawal\",\n"
+             "\"verified\"}. Exit status 4 when a receipt does not verify.",
+    .opts = receipt_optdefs,
+    .opts_size = sizeof(receipt_opts),
+    .max_pos = 2,
+    .run = bid_receipt,
+};

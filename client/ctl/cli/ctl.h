@@ -1,5 +1,6 @@
-/* tenderctl internals: global options, connecting, output helpers, commands.
- * tenderctl uses only the public libtender API (include/tender/) and the
+/* What every tenderctl command shares: exit codes, the global options, connecting,
+ * value parsers, output helpers, files, idempotency keys, and the command table
+ * (cmd.h). tenderctl uses only the public libtender API (include/tender/) and the
  * generated message types. */
 #ifndef TND_CTL_H
 #define TND_CTL_H
@@ -14,6 +15,8 @@
 #include "tender/client.h"
 #include "tender/codec.h"
 
+#include "cmd.h"
+
 /* Exit codes (documented in `tenderctl --help`). */
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1        /* a local failure: files, PKI, out of memory */
@@ -26,55 +29,23 @@ typedef struct ctl_global {
     const char *server, *ca, *cert, *key;
     const char *log_key; /* the log's verifier key (--log-key, TENDER_LOG_KEY) */
     const char *request_id; /* --request-id: x-request-id of every call, or NULL */
-    uint32_t timeout_ms;
-    bool timeout_given; /* --timeout on the command line */
+    ctl_seconds timeout; /* --timeout: of each call; given: also of streams */
     bool json;
 } ctl_global;
 
-/** If argv[*i] is a global option, consume it (and its value) and return 1;
- * 0 when it is not one; -1 (message printed) for a bad value. */
-int ctl_global_option(ctl_global *g, int argc, char **argv, int *i);
-
-/** Open a blocking client from the global options. Returns 0 or an exit code. */
+/** Open a blocking client from the global options (connect.c). Returns 0 or an
+ * exit code. */
 int ctl_connect(const ctl_global *g, tnd_client **out);
+
+/** The deadline of a stream that may run long (watch, log): --timeout when given,
+ * else none. */
+uint32_t ctl_stream_timeout(const ctl_global *g);
 
 /** Print "tenderctl: CODE_NAME: message" and return the matching exit code. */
 int ctl_status_fail(const tnd_status_info *st);
 
 /** Print "tenderctl: ..." to stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* ---- command-line parsing (args.c) ---- */
-
-/** One option of a command: a value (the last one given wins), a repeatable
- * value (appended to list, at most max_list) or a flag without a value. */
-typedef struct ctl_opt {
-    const char *name; /* "--title" */
-    const char **value;
-    const char **list;
-    size_t *n_list;
-    size_t max_list;
-    bool *flag;
-} ctl_opt;
-
-/** Parse argv[1..] of the command cmd ("tender create"): --help prints usage
- * and returns 0; global options; the options in opts (NULL-name terminated;
- * "--name value" or "--name=value"); up to max_pos positionals into pos.
- * Returns -1 to go on, or an exit code (message printed). */
-int ctl_args(ctl_global *g, int argc, char **argv, const char *cmd, const char *usage,
-             const ctl_opt *opts, const char **pos, int max_pos, int *n_pos);
-
-/** A subcommand ("tender create") and its function. */
-typedef struct ctl_sub {
-    const char *name;
-    int (*fn)(ctl_global *g, int argc, char **argv);
-} ctl_sub;
-
-/** Run the subcommand of cmd named after argv[0] (global options may come
- * first); argv[0] of the subcommand is its name. Prints usage for --help
- * (exit 0) or when no subcommand is given (exit 2). */
-int ctl_subcommand(ctl_global *g, int argc, char **argv, const char *cmd, const char *usage,
-                   const ctl_sub *subs, size_t n_subs);
 
 /* ---- values (parse.c) ---- */
 
@@ -166,27 +137,5 @@ long ctl_file_read(const char *path, char **out, size_t max);
 /** Make path and any missing folder above it, each new one 0700. Returns 0
  * or an exit code (message printed). */
 int ctl_dir_private(const char *path);
-
-/* ---- committee member keys (cmd_keys.c) ---- */
-
-/** Read a member's X25519 private key (PEM, as `keys gen` writes it) into sk
- * and its public key into pk. The caller wipes sk. Returns 0 or an exit
- * code (message printed). */
-int ctl_x25519_key_read(const char *cmd, const char *path, uint8_t sk[32], uint8_t pk[32]);
-
-int cmd_health(ctl_global *g, int argc, char **argv);
-int cmd_backup(ctl_global *g, int argc, char **argv);
-int cmd_methods(ctl_global *g, int argc, char **argv);
-int cmd_schema(ctl_global *g, int argc, char **argv);
-int cmd_pki(ctl_global *g, int argc, char **argv);
-int cmd_tender(ctl_global *g, int argc, char **argv);
-int cmd_question(ctl_global *g, int argc, char **argv);
-int cmd_audit(ctl_global *g, int argc, char **argv);
-int cmd_keys(ctl_global *g, int argc, char **argv);
-int cmd_bid(ctl_global *g, int argc, char **argv);
-int cmd_open(ctl_global *g, int argc, char **argv);
-int cmd_opening(ctl_global *g, int argc, char **argv);
-int cmd_export(ctl_global *g, int argc, char **argv);
-int cmd_award(ctl_global *g, int argc, char **argv);
 
 #endif

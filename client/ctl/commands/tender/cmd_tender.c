@@ -1,0 +1,561 @@
+/* tenderctl tender ...: dispatch, and the changes an officer makes (create,
+ * edit, publish, amend, cancel). Fields come from flags; edit and amend
+ * start from the tender as the server has it and change only what is given. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tender_cmd.h"
+
+#define MAX_DOCS 100
+#define MAX_CRITERIA 20 /* TenderFields.criteria's max_count */
+
+typedef struct field_flags {
+    const char *title, *description, *currency, *cpv, *method, *category, *committee,
+        *threshold, *award_criteria, *price_cap, *note;
+    ctl_money budget;
+    ctl_time deadline, opening, enquiry;
+    ctl_list docs, criteria;
+} field_flags;
+
+static bool any_field(const field_flags *ff)
+{
+    return ff->title || ff->description || ff->budget.text || ff->currency || ff->deadline.text ||
+           ff->opening.text || ff->enquiry.text || ff->cpv || ff->method || ff->category ||
+           ff->committee || ff->threshold || ff->award_criteria || ff->criteria.n || ff->price_cap;
+}
+
+static int oom(void)
+{
+    ctl_err("out of memory");
+    return CTL_EXIT_FAIL;
+}
+
+/* Replace *dst with a copy of v; "" (when clearable) leaves it absent. */
+static int set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = NULL;
+    if (!*v)
+        return 0;
+    return (*dst = strdup(v)) ? 0 : -1;
+}
+
+static int set_time(const ctl_time *t, tender_common_v1_Timestamp **ts)
+{
+    if (!*ts && !(*ts = calloc(1, sizeof **ts)))
+        return oom();
+    (*ts)->seconds = t->seconds;
+    (*ts)->nanos = t->nanos;
+    return 0;
+}
+
+static int set_money(const char *cmd, const field_flags *ff, tender_tenders_v1_TenderFields *f)
+{
+    char code[4];
+    int64_t minor = ff->budget.minor;
+    int rc;
+    if (ff->currency && !ff->budget.text) {
+        ctl_err("%s: --currency goes with --budget (the amount is read in that currency)", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    memcpy(code, ff->budget.code, sizeof code);
+    if (!ff->budget.exact) {
+        /* No --currency: the amount is in the tender's currency. */
+        const char *cur = f->estimated_value && f->estimated_value->currency
+                              ? f->estimated_value->currency
+                              : NULL;
+        if (!cur) {
+            ctl_err("%s: --budget needs --currency (an ISO 4217 code such as KRW or EUR)", cmd);
+            return CTL_EXIT_USAGE;
+        }
+        if ((rc = ctl_money_in(cmd, "--budget", &ff->budget, cur, &minor, code)) != 0)
+            return rc;
+    }
+    if (!f->estimated_value && !(f->estimated_value = calloc(1, sizeof *f->estimated_value)))
+        return oom();
+    f->estimated_value->minor_units = minor;
+    return set_str(&f->estimated_value->currency, code) ? oom() : 0;
+}
+
+static int set_classification(const field_flags *ff, tender_tenders_v1_TenderFields *f)
+{
+    if (!*ff->cpv) {
+        if (f->classification) {
+            tender_tenders_v1_Classification_free(f->classification);
+            free(f->classification);
+            f->classification = NULL;
+        }
+        return 0;
+    }
+    if (!f->classification && !(f->classification = calloc(1, sizeof *f->classification)))
+        return oom();
+    /* A new code makes the old description wrong. */
+    if (set_str(&f->classification->scheme, "CPV") || set_str(&f->classification->code, ff->cpv) ||
+        set_str(&f->classification->description, ""))
+        return oom();
+    return 0;
+}
+
+/* Apply the flags given to f. Returns 0 or an exit code (message printed). */
+static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v1_TenderFields *f)
+{
+    int rc;
+    if (ff->title && !*ff->title) {
+        ctl_err("%s: --title must not be empty", cmd);
+        return CTL_EXIT_USAGE;
+    }
+    if ((ff->title && set_str(&f->title, ff->title)) ||
+        (ff->description && set_str(&f->description, ff->description)))
+        return oom();
+    if ((ff->budget.text || ff->currency) && (rc = set_money(cmd, ff, f)) != 0)
+        return rc;
+    if (ff->price_cap) {
+        if (strcmp(ff->price_cap, "on") != 0 && strcmp(ff->price_cap, "off") != 0) {
+            ctl_err("%s: --price-cap %s: expected on or off", cmd, ff->price_cap);
+            return CTL_EXIT_USAGE;
+        }
+        f->price_above_value = strcmp(ff->price_cap, "off") == 0;
+    }
+    if (ff->deadline.text && (rc = set_time(&ff->deadline, &f->submission_deadline)))
+        return rc;
+    if (ff->opening.text && (rc = set_time(&ff->opening, &f->opening_time)))
+        return rc;
+    if (ff->enquiry.text && !*ff->enquiry.text) {
+        free(f->enquiry_deadline);
+        f->enquiry_deadline = NULL;
+    } else if (ff->enquiry.text && (rc = set_time(&ff->enquiry, &f->enquiry_deadline))) {
+        return rc;
+    }
+    if (ff->cpv && (rc = set_classification(ff, f)) != 0)
+        return rc;
+    if (ff->method) {
+        int v = ctl_enum_parse(&tender_tenders_v1_ProcurementMethod_desc, ff->method);
+        if (v < 0) {
+            ctl_err("%s: --method %s: expected open, selective, limited or direct", cmd,
+                    ff->method);
+            return CTL_EXIT_USAGE;
+        }
+        f->method = (tender_tenders_v1_ProcurementMethod)v;
+    }
+    if (ff->category) {
+        int v = ctl_enum_parse(&tender_tenders_v1_MainCategory_desc, ff->category);
+        if (v < 0) {
+            ctl_err("%s: --category %s: expected goods, works or services", cmd, ff->category);
+            return CTL_EXIT_USAGE;
+        }
+        f->category = (tender_tenders_v1_MainCategory)v;
+    }
+    if (ff->threshold && !ff->committee) {
+        ctl_err("%s: --threshold goes with --committee FILE: the opening key is split for the "
+                "committee when it is read (its private key is not kept)",
+                cmd);
+        return CTL_EXIT_USAGE;
+    }
+    if (ff->committee) {
+        tender_tenders_v1_Committee *cm;
+        if ((rc = ctl_committee_make(cmd, ff->committee, ff->threshold, &cm)) != 0)
+            return rc;
+        ctl_committee_free(f->committee);
+        f->committee = cm;
+    }
+    return ctl_criteria_apply(cmd, ff->award_criteria, ff->criteria.v, ff->criteria.n, f);
+}
+
+static void fields_free(tender_tenders_v1_TenderFields *f)
+{
+    if (f) {
+        tender_tenders_v1_TenderFields_free(f);
+        free(f);
+    }
+}
+
+int ctl_tender_get(tnd_client *c, const char *id, uint32_t version, tender_tenders_v1_Tender *t)
+{
+    tender_tenders_v1_TenderRef ref = {.id = (char *)id, .version = version};
+    tnd_status_info st;
+    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, t, NULL, &st) != 0)
+        return ctl_status_fail(&st);
+    return 0;
+}
+
+/* Print the result of a change: the tender with --json, else one line. */
+static void print_change(const ctl_global *g, const tender_tenders_v1_Tender *t, const char *what)
+{
+    char st[32];
+    if (g->json) {
+        ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, t));
+        return;
+    }
+    printf("%s %s (status %s, version %u)\n", t->id ? t->id : "?", what,
+           ctl_enum_lower(&tender_tenders_v1_TenderStatus_desc, t->status, st, sizeof st),
+           t->version);
+}
+
+/* Upload the --doc files to tender t, appending each record to t->documents. */
+static int upload_docs(const ctl_global *g, tnd_client *c, ctl_idem *k, const field_flags *ff,
+                       tender_tenders_v1_Tender *t)
+{
+    for (size_t i = 0; i < ff->docs.n; i++) {
+        tender_tenders_v1_Document d;
+        int rc = ctl_doc_upload(c, k, t->id, ff->docs.v[i], &d);
+        if (rc != 0) {
+            ctl_err("tender %s: document %s was not added%s", t->id, ff->docs.v[i],
+                    i ? " (the ones before it were)" : "");
+            return rc;
+        }
+        tender_tenders_v1_Document *nd = realloc(t->documents, (t->n_documents + 1) * sizeof *nd);
+        if (!nd) {
+            tender_tenders_v1_Document_free(&d);
+            return oom();
+        }
+        t->documents = nd;
+        t->documents[t->n_documents++] = d;
+        if (!g->json) {
+            printf("%s\n", d.id ? d.id : "?");
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
+static int tender_create(ctl_global *g, const ctl_call *call)
+{
+    const field_flags ff = *(const field_flags *)call->opts;
+    int rc;
+    static const char *const need[] = {"--title", "--budget", "--currency", "--deadline",
+                                       "--opening"};
+    const char *have[] = {ff.title, ff.budget.text, ff.currency, ff.deadline.text,
+                          ff.opening.text};
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+        if (!have[i]) {
+            ctl_err("tender create: %s is required (see tenderctl tender create --help)", need[i]);
+            return CTL_EXIT_USAGE;
+        }
+    tender_tenders_v1_CreateTenderRequest req = {.fields = calloc(1, sizeof *req.fields)};
+    if (!req.fields)
+        return oom();
+    if ((rc = apply_fields("tender create", &ff, req.fields)) != 0)
+        goto out_fields;
+    for (size_t i = 0; i < ff.docs.n; i++)
+        if ((rc = ctl_doc_check("tender create", ff.docs.v[i])) != 0)
+            goto out_fields;
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        goto out_fields;
+    ctl_idem k = {0};
+    tender_tenders_v1_Tender t;
+    tnd_status_info st;
+    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Create_method, &req, &t, ctl_idem_next(&k),
+                         &st) != 0) {
+        rc = ctl_status_fail(&st);
+        goto out_client;
+    }
+    if (!g->json) {
+        printf("%s\n", t.id ? t.id : "?");
+        fflush(stdout);
+    }
+    rc = upload_docs(g, c, &k, &ff, &t);
+    if (g->json)
+        ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
+    tender_tenders_v1_Tender_free(&t);
+out_client:
+    tnd_client_free(c);
+out_fields:
+    fields_free(req.fields);
+    return rc;
+}
+
+/* edit and amend: read the tender, change the fields given, send. */
+static int tender_change(ctl_global *g, const ctl_call *call, bool amend)
+{
+    const char *cmd = amend ? "tender amend" : "tender edit";
+    const field_flags ff = *(const field_flags *)call->opts;
+    const char *note = ff.note, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
+    if (n_pos != 1) {
+        ctl_err("%s: give the tender's ID (see tenderctl %s --help)", cmd, cmd);
+        return CTL_EXIT_USAGE;
+    }
+    if (amend && (!note || !*note)) {
+        ctl_err("tender amend: --note TEXT is required: what changed and why, for suppliers");
+        return CTL_EXIT_USAGE;
+    }
+    if (amend && (ff.committee || ff.threshold)) {
+        ctl_err("tender amend: the opening committee cannot change after publication (bids are "
+                "sealed to its key); cancel and publish a new tender instead");
+        return CTL_EXIT_USAGE;
+    }
+    if (!amend && !any_field(&ff) && ff.docs.n == 0) {
+        ctl_err("tender edit: nothing to change (see tenderctl tender edit --help)");
+        return CTL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < ff.docs.n; i++)
+        if ((rc = ctl_doc_check(cmd, ff.docs.v[i])) != 0)
+            return rc;
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    tender_tenders_v1_Tender cur, t;
+    tender_tenders_v1_Tender_init(&t);
+    if ((rc = ctl_tender_get(c, pos[0], 0, &cur)) != 0)
+        goto out_client;
+    tender_tenders_v1_TenderFields *f = cur.fields;
+    cur.fields = NULL;
+    if (!f && !(f = calloc(1, sizeof *f))) {
+        rc = oom();
+        goto out_cur;
+    }
+    if ((rc = apply_fields(cmd, &ff, f)) != 0)
+        goto out_fields;
+    ctl_idem k = {0};
+    tnd_status_info st;
+    int code;
+    if (amend) {
+        tender_tenders_v1_AmendTenderRequest req = {
+            .id = (char *)pos[0], .fields = f, .note = (char *)note};
+        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Amend_method, &req, &t,
+                                ctl_idem_next(&k), &st);
+    } else if (any_field(&ff)) {
+        tender_tenders_v1_EditTenderRequest req = {.id = (char *)pos[0], .fields = f};
+        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Edit_method, &req, &t,
+                                ctl_idem_next(&k), &st);
+    } else {
+        /* Only documents to add: the draft as it is. */
+        t = cur;
+        t.fields = f;
+        f = NULL;
+        tender_tenders_v1_Tender_init(&cur);
+        code = 0;
+    }
+    if (code != 0) {
+        rc = ctl_status_fail(&st);
+        goto out_fields;
+    }
+    if (!g->json && any_field(&ff))
+        print_change(g, &t, amend ? "amended" : "edited");
+    rc = upload_docs(g, c, &k, &ff, &t);
+    if (g->json)
+        print_change(g, &t, "");
+out_fields:
+    fields_free(f);
+out_cur:
+    tender_tenders_v1_Tender_free(&cur);
+out_client:
+    tender_tenders_v1_Tender_free(&t);
+    tnd_client_free(c);
+    return rc;
+}
+
+static int tender_publish(ctl_global *g, const ctl_call *call)
+{
+    const char *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
+    if (n_pos != 1) {
+        ctl_err("tender publish: give the tender's ID");
+        return CTL_EXIT_USAGE;
+    }
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    ctl_idem k = {0};
+    tender_tenders_v1_TenderRef req = {.id = (char *)pos[0]};
+    tender_tenders_v1_Tender t;
+    tnd_status_info st;
+    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Publish_method, &req, &t, ctl_idem_next(&k),
+                         &st) != 0) {
+        rc = ctl_status_fail(&st);
+    } else {
+        print_change(g, &t, "published");
+        tender_tenders_v1_Tender_free(&t);
+    }
+    tnd_client_free(c);
+    return rc;
+}
+
+typedef struct cancel_opts {
+    const char *reason;
+} cancel_opts;
+
+static int tender_cancel(ctl_global *g, const ctl_call *call)
+{
+    const cancel_opts *o = call->opts;
+    const char *reason = o->reason, *const *pos = call->pos;
+    int n_pos = call->n_pos, rc;
+    if (n_pos != 1 || !reason || !*reason) {
+        ctl_err("tender cancel: give the tender's ID and --reason TEXT (it is published)");
+        return CTL_EXIT_USAGE;
+    }
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    ctl_idem k = {0};
+    tender_tenders_v1_CancelTenderRequest req = {.id = (char *)pos[0], .reason = (char *)reason};
+    tender_tenders_v1_Tender t;
+    tnd_status_info st;
+    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Cancel_method, &req, &t, ctl_idem_next(&k),
+                         &st) != 0) {
+        rc = ctl_status_fail(&st);
+    } else {
+        print_change(g, &t, "cancelled");
+        tender_tenders_v1_Tender_free(&t);
+    }
+    tnd_client_free(c);
+    return rc;
+}
+
+static int tender_edit(ctl_global *g, const ctl_call *call)
+{
+    return tender_change(g, call, false);
+}
+
+static int tender_amend(ctl_global *g, const ctl_call *call)
+{
+    return tender_change(g, call, true);
+}
+
+#define FIELD(n, k, f, a, h, ...)                                                                  \
+    {.name = n, .kind = k, .at = offsetof(field_flags, f), .arg = a, .help = h, __VA_ARGS__}
+
+/* The field flags of create, edit and amend. */
+#define FIELD_OPTDEFS                                                                              \
+    FIELD("--title", CTL_STRING, title, "_TEXT_", "The title."),                                   \
+        FIELD("--description", CTL_STRING, description, "_TEXT_", "Longer text; \"\" clears it."), \
+        FIELD("--budget", CTL_MONEY, budget, "_AMOUNT_",                                           \
+              "The estimated value, a decimal number (1500000, 1234.56), with *--currency*:\n"     \
+              "stored exactly in the currency's minor units, no more decimals than the currency\n" \
+              "has (KRW/JPY 0, EUR/USD 2, KWD/BHD 3).",                                            \
+              .pair = "--currency"),                                                               \
+        FIELD("--currency", CTL_STRING, currency, "_CODE_",                                        \
+              "An ISO 4217 currency in use (KRW, EUR, ...); given with *--budget*."),              \
+        FIELD("--price-cap", CTL_STRING, price_cap, "*on*|*off*",                                  \
+              "*on* (the default): a bid priced above the estimated value opens invalid. *off*:\n" \
+              "bids may ask more. Bids must be in the tender's currency and above zero either\n"   \
+              "way.",                                                                              \
+              .values = "on off"),                                                                 \
+        FIELD("--deadline", CTL_TIME, deadline, "_TIME_",                                          \
+              "The submission deadline, RFC 3339 (2026-12-01T10:00:00Z or\n"                       \
+              "2026-12-01T19:00:00+09:00)."),                                                      \
+        FIELD("--opening", CTL_TIME, opening, "_TIME_",                                            \
+              "The public opening of the bids, at or after the deadline."),                        \
+        FIELD("--enquiry-deadline", CTL_TIME, enquiry, "_TIME_",                                   \
+              "The last time for questions; \"\" clears it.", .clearable = true),                  \
+        FIELD("--cpv", CTL_STRING, cpv, "_CODE_",                                                  \
+              "A CPV classification code, e.g. 45233140-2; \"\" clears it."),                      \
+        FIELD("--method", CTL_STRING, method, "*open*|*selective*|*limited*|*direct*",             \
+              "The procurement method.", .values = "open selective limited direct"),               \
+        FIELD("--category", CTL_STRING, category, "*goods*|*works*|*services*",                    \
+              "The main category.", .values = "goods works services"),                             \
+        FIELD("--committee", CTL_FILE, committee, "_FILE_",                                        \
+              "The opening committee: one member a line, \"NAME PUBKEY\" (# starts a\n"            \
+              "comment). NAME is the member's certificate CN, PUBKEY the base64 X25519 public\n"   \
+              "key *keys gen* printed (the text of NAME.pub). Each name and each key appears\n"    \
+              "once: k of n means k different people (a repeat, or a key of low order, is\n"       \
+              "refused with exit 2). tenderctl makes the tender's opening key and its documents\n" \
+              "key, splits their private keys k of n (each share holds both), seals a share to\n"  \
+              "each member, gives the server the public keys and each share's hash, and forgets\n" \
+              "the private keys. Not with *amend*."),                                              \
+        FIELD("--threshold", CTL_STRING, threshold, "_K_",                                         \
+              "Members needed to open the bids (default: a majority); with *--committee*."),       \
+        FIELD("--award-criteria", CTL_STRING, award_criteria, "*lowest-price*|*weighted*",         \
+              "How the award is decided (default lowest-price, shown by *tender show*);\n"         \
+              "weighted scores each valid bid 0..100 points on each published criterion.\n"        \
+              "*lowest-price* removes the criteria.",                                              \
+              .values = "lowest-price weighted"),                                                  \
+        FIELD("--criterion", CTL_LIST, criteria, "_NAME_:_WEIGHT_",                                \
+              "A weighted criterion and its weight in whole percent, e.g. *price:60*\n"            \
+              "(repeatable, at most 20; the weights add up to 100 or the server refuses the\n"     \
+              "tender). Implies *weighted*; the criteria given replace the earlier ones.",         \
+              .max = MAX_CRITERIA)
+
+#define DOC_OPTDEF                                                                                 \
+    FIELD("--doc", CTL_LIST, docs, "_FILE_",                                                       \
+          "A document to attach (repeatable; in 1 MiB chunks, the media type from the\n"           \
+          "extension); not with *amend*.",                                                         \
+          .max = MAX_DOCS, .files = true)
+
+static const ctl_optdef create_optdefs[] = {FIELD_OPTDEFS, DOC_OPTDEF, {0}};
+static const ctl_optdef edit_optdefs[] = {FIELD_OPTDEFS, DOC_OPTDEF, {0}};
+static const ctl_optdef amend_optdefs[] = {
+    FIELD_OPTDEFS,
+    FIELD("--note", CTL_STRING, note, "_TEXT_", "*amend* only, required: what changed and why."),
+    {0},
+};
+
+static const ctl_cmd create_cmd = {
+    .name = "create",
+    .synopsis = "*--title* _TEXT_ *--budget* _AMOUNT_ *--currency* _CODE_ *--deadline* _TIME_ "
+                "*--opening* _TIME_ [_FIELD FLAGS_] [*--doc* _FILE_]...",
+    .summary = "create a draft (officer); prints its id",
+    .about = "Create a draft for your organisation (officer) and print its id, then upload each\n"
+             "*--doc* _FILE_ (in 1 MiB chunks, the media type from the extension) and print each\n"
+             "document's id. *--json* prints the tender, with the uploaded documents. A draft can\n"
+             "be published once it has a committee.",
+    .opts = create_optdefs,
+    .opts_size = sizeof(field_flags),
+    .run = tender_create,
+};
+
+static const ctl_cmd edit_cmd = {
+    .name = "edit",
+    .synopsis = "_ID_ [_FIELD FLAGS_] [*--doc* _FILE_]...",
+    .summary = "change a draft (officer)",
+    .about = "Change a draft: the fields given are replaced, the others kept; then each *--doc*\n"
+             "_FILE_ is uploaded.",
+    .opts = edit_optdefs,
+    .opts_size = sizeof(field_flags),
+    .max_pos = 1,
+    .run = tender_edit,
+};
+
+static const ctl_cmd publish_cmd = {
+    .name = "publish",
+    .synopsis = "_ID_",
+    .summary = "publish a draft (officer)",
+    .about = "Publish a draft: it becomes version 1, visible to everyone and open for questions\n"
+             "and bids until its deadline. Needs the deadlines and an opening committee.",
+    .max_pos = 1,
+    .run = tender_publish,
+};
+
+static const ctl_cmd amend_cmd = {
+    .name = "amend",
+    .synopsis = "_ID_ [_FIELD FLAGS_] *--note* _TEXT_",
+    .summary = "amend an active tender: a new version (officer)",
+    .about = "Amend an active tender: a new version, with the note (what changed and why) shown\n"
+             "to suppliers. The committee cannot change; an amendment close to the deadline must\n"
+             "move the deadline (the server's *--min-amend-period*).",
+    .opts = amend_optdefs,
+    .opts_size = sizeof(field_flags),
+    .max_pos = 1,
+    .run = tender_amend,
+};
+
+static const ctl_optdef cancel_optdefs[] = {
+    {.name = "--reason", .kind = CTL_STRING, .at = offsetof(cancel_opts, reason),
+     .arg = "_TEXT_", .help = "Why, published with the tender."},
+    {0},
+};
+
+static const ctl_cmd cancel_cmd = {
+    .name = "cancel",
+    .synopsis = "_ID_ *--reason* _TEXT_",
+    .summary = "cancel a tender (officer)",
+    .about = "Cancel a draft, active, closed or opened tender; the reason is published, except\n"
+             "for a draft: a draft cancelled before it was published stays visible only to its\n"
+             "organisation.",
+    .opts = cancel_optdefs,
+    .opts_size = sizeof(cancel_opts),
+    .max_pos = 1,
+    .run = tender_cancel,
+};
+
+const ctl_cmd ctl_cmd_tender = {
+    .name = "tender",
+    .summary = "tenders (see tenderctl tender --help)",
+    .about = "*--json* prints the server's objects.",
+    .subs = (const ctl_cmd *const[]){&create_cmd, &edit_cmd, &publish_cmd, &amend_cmd,
+                                     &cancel_cmd, &ctl_tender_show_cmd, &ctl_tender_list_cmd,
+                                     &ctl_tender_documents_cmd, &ctl_tender_download_cmd, NULL},
+};
