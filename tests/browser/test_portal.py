@@ -1,0 +1,332 @@
+#!/usr/bin/python3
+"""The web portal in a real browser: Debian's headless Chromium driven by
+python3-selenium, against the real tenderd with tenders made by the real
+tenderctl (seed.py), all on 127.0.0.1.
+
+Checks, in one browser session: the tender list shows the tenders and
+filters them; a tender page shows its versions, documents, questions, the
+opening and the award; Verify succeeds against the real server, also when
+reached from the keyboard; a saved bid receipt dropped on the page is found
+in today's log; the log page verifies; the language switch changes the
+interface (Korean, Spanish); a page served through a proxy that alters one
+byte of the checkpoint, or one byte of one event, reports failure; a pinned
+key other than the server's gives the loud warning and Verify fails.
+
+Screenshots of the main pages go to $BUILD/screenshots/ (`make screenshots`
+copies them to docs/img/). Prints cmocka-style counts for tests/run.sh.
+
+    BUILD=build tests/browser/test_portal.py
+"""
+import http.client
+import http.server
+import os
+import sys
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seed import Seed  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+SHOTS = os.path.join(BUILD, "screenshots")
+# A valid verifier key that is not the server's (docs/LOG.md section 5).
+OTHER_KEY = "example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"
+
+passed, failed = [], []
+
+
+def check(name, fn):
+    t0 = time.time()
+    try:
+        fn()
+        passed.append(name)
+        print(f"[       OK ] {name} ({time.time() - t0:.1f} s)", flush=True)
+    except Exception:
+        failed.append(name)
+        print(f"[  FAILED  ] {name}\n{traceback.format_exc()}", flush=True)
+
+
+# ---- a proxy that alters what tenderd serves (the test hook) -----------------
+
+def tamper_proxy(upstream_port, alter):
+    """Serve 127.0.0.1:<free port>, forwarding GETs to tenderd; alter(path,
+    body) may change a body. Returns (server, port)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            c = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=10)
+            c.request("GET", self.path)
+            r = c.getresponse()
+            body = alter(self.path, r.read())
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("content-length", "connection", "transfer-encoding", "etag",
+                                     "cache-control"):
+                    self.send_header(k, v)
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            c.close()
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, srv.server_address[1]
+
+
+def alter_checkpoint(path, body):
+    """One byte of the checkpoint's root line."""
+    if path != "/log/checkpoint":
+        return body
+    lines = body.split(b"\n")
+    lines[2] = (b"B" if lines[2][:1] != b"B" else b"C") + lines[2][1:]
+    return b"\n".join(lines)
+
+
+def alter_event(path, body):
+    """One byte of one event: the amendment's note."""
+    if path.startswith("/api/v1/tenders/") and path.split("?")[0].endswith("/events"):
+        assert b'"note":"Night' in body
+        return body.replace(b'"note":"Night', b'"note":"Nighs', 1)
+    return body
+
+
+# ---- the browser ---------------------------------------------------------------
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    o = Options()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1280,1000", "--lang=en-US", "--no-first-run",
+              "--disable-background-networking", "--disable-extensions"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    seed = Seed(BUILD)
+    d = None
+    proxies = []
+    try:
+        t0 = time.time()
+        seed.start()
+        ids = seed.stories()
+        print(f"seeded {ids} in {time.time() - t0:.1f} s at {seed.url}", flush=True)
+        cp_proxy, cp_port = tamper_proxy(seed.http_port, alter_checkpoint)
+        ev_proxy, ev_port = tamper_proxy(seed.http_port, alter_event)
+        proxies = [cp_proxy, ev_proxy]
+        d = browser()
+        run_checks(d, seed, ids, cp_port, ev_port)
+    except Exception:
+        failed.append("setup")
+        print(f"[  FAILED  ] setup\n{traceback.format_exc()}", flush=True)
+    finally:
+        if d:
+            try:
+                for entry in d.get_log("browser"):
+                    if entry.get("level") == "SEVERE":
+                        print("browser console:", entry.get("message"))
+            except Exception:
+                pass
+            d.quit()
+        for p in proxies:
+            p.shutdown()
+        seed.close()
+    print(f"[==========] {len(passed) + len(failed)} test(s) run.")
+    print(f"[  PASSED  ] {len(passed)} test(s).")
+    if failed:
+        print(f"[  FAILED  ] {len(failed)} test(s), listed below:")
+        for f in failed:
+            print(f"[  FAILED  ] {f}")
+    return 1 if failed else 0
+
+
+def run_checks(d, seed, ids, cp_port, ev_port):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    def wait(cond, timeout=20):
+        return WebDriverWait(d, timeout, poll_frequency=0.05).until(lambda _: cond())
+
+    def open_page(base, route):
+        target = f"{base}/#{route}"
+        if d.current_url.startswith("http"):
+            d.execute_script("delete document.body.dataset.ready")
+        if d.current_url == target:
+            d.refresh()
+        else:
+            d.get(target)
+        wait(lambda: d.execute_script("return document.body.dataset.ready") == route.split("?")[0])
+
+    def text(sel):
+        return d.find_element(By.CSS_SELECTOR, sel).text
+
+    def shot(name, height=None):
+        if height:
+            d.set_window_size(1280, height)
+        d.save_screenshot(os.path.join(SHOTS, name))
+        d.set_window_size(1280, 1000)
+
+    def full_height():
+        return min(d.execute_script("return document.documentElement.scrollHeight") + 20, 6000)
+
+    def verify(expect):
+        d.find_element(By.ID, "verify").click()
+        wait(lambda: d.find_element(By.ID, "verify-result").get_attribute("data-result"))
+        got = d.find_element(By.ID, "verify-result").get_attribute("data-result")
+        assert got == expect, f"Verify said {got}, expected {expect}:\n{text('#verify-checks')}"
+        return text("#verify-checks")
+
+    url = seed.url
+    awarded, active, cancelled = ids["awarded"], ids["active"], ids["cancelled"]
+
+    def list_shows_tenders():
+        open_page(url, "/")
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 3)
+        body = text("#tender-table")
+        for title in ("Road resurfacing, Gangnam", "School meals, Busan", "Office furniture, Sejong"):
+            assert title in body, body
+        assert "₩1,500,000,000" in body and "45233140-2" in body and "Ministry of Works" in body, body
+        shot("list.png")
+
+    def list_filters():
+        open_page(url, "/?status=ACTIVE")
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 1)
+        assert "School meals" in text("#tender-table")
+        open_page(url, "/?cpv=4523")
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 1)
+        assert "Road resurfacing" in text("#tender-table")
+
+    def tender_page():
+        open_page(url, f"/tender/{awarded}")
+        opening = text("#opening")
+        assert "2 bids, 2 valid" in opening, opening
+        assert "₩1,390,000,000" in opening and "₩1,420,000,000" in opening, opening
+        award = text("#award")
+        assert seed.bids["roads"] in award and "Highest weighted score" in award, award
+        assert "price 95" in award and "quality 80" in award, award
+        assert "Changed: Description" in text("#versions"), text("#versions")
+        assert "specification.txt" in text("#documents")
+        assert "thermoplastic" in text("#questions")
+        timeline = text("#timeline")
+        for kind in ("Published", "Amended", "Sealed bid received", "Bids opened", "Award recorded"):
+            assert kind in timeline, timeline
+
+    def verify_succeeds():
+        checks = verify("success")
+        for want in ("signed by the pinned key", "byte for byte", "2 published version(s)",
+                     "opening record (2 bids)", "Award", "document(s) downloaded"):
+            assert want in checks, checks
+        shot("tender.png", full_height())
+
+    def verify_from_keyboard():
+        open_page(url, f"/tender/{awarded}")
+        body = d.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.TAB)
+        for _ in range(40):
+            if d.switch_to.active_element.get_attribute("id") == "verify":
+                break
+            d.switch_to.active_element.send_keys(Keys.TAB)
+        assert d.switch_to.active_element.get_attribute("id") == "verify", "Tab never reached Verify"
+        d.switch_to.active_element.send_keys(Keys.ENTER)
+        wait(lambda: d.find_element(By.ID, "verify-result").get_attribute("data-result") == "success")
+
+    def receipt_found():
+        d.find_element(By.ID, "receipt-file").send_keys(seed.receipt)
+        wait(lambda: d.find_element(By.ID, "receipt-result").get_attribute("data-result"))
+        assert d.find_element(By.ID, "receipt-result").get_attribute("data-result") == "success", \
+            text("#receipt-checks")
+        assert "is included in today's log" in text("#receipt-checks")
+
+    def cancelled_page():
+        open_page(url, f"/tender/{cancelled}")
+        assert "framework agreement" in text("#cancellation")
+        verify("success")
+
+    def log_page():
+        open_page(url, "/log")
+        wait(lambda: d.find_element(By.ID, "log-result").get_attribute("data-result"))
+        assert d.find_element(By.ID, "log-result").get_attribute("data-result") == "success", \
+            text("#log-checks")
+        open_page(url, "/log")  # the second visit checks against the first checkpoint seen
+        wait(lambda: d.find_element(By.ID, "log-result").get_attribute("data-result") == "success")
+        assert "1 checkpoint(s)" in text("#log-result"), text("#log-result")
+        shot("log.png", full_height())
+
+    def language_switch():
+        open_page(url, f"/tender/{awarded}")
+        d.execute_script("delete document.body.dataset.ready")
+        Select(d.find_element(By.ID, "lang")).select_by_value("ko")
+        wait(lambda: d.execute_script("return document.body.dataset.ready"))
+        assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko"
+        assert text("#nav-tenders") == "입찰 공고" and text("#verify") == "이 공고 검증"
+        assert "개찰 기록" in text("#opening") and "낙찰" in text("#award")
+        verify("success")
+        assert "통과" in text("#verify-checks")
+        shot("tender-ko.png", full_height())
+        d.execute_script("delete document.body.dataset.ready")
+        Select(d.find_element(By.ID, "lang")).select_by_value("es")
+        wait(lambda: d.execute_script("return document.body.dataset.ready"))
+        assert text("#verify") == "Verificar esta licitación", text("#verify")
+        # Dates and amounts in the reader's locale (the browser's is en-US; Spanish numbers).
+        assert "1.390.000.000" in text("#opening"), text("#opening")
+        d.set_window_size(390, 844)  # a phone
+        open_page(url, "/")
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 3)
+        assert "Licitaciones" in text("h1")
+        d.save_screenshot(os.path.join(SHOTS, "list-es-phone.png"))
+        d.set_window_size(1280, 1000)
+        Select(d.find_element(By.ID, "lang")).select_by_value("en")
+
+    def tampered_checkpoint():
+        open_page(f"http://127.0.0.1:{cp_port}", f"/tender/{awarded}")
+        checks = verify("failure")
+        assert "The latest checkpoint is not valid" in checks and "signature does not verify" in checks, checks
+        shot("tampered-checkpoint.png")
+
+    def tampered_event():
+        open_page(f"http://127.0.0.1:{ev_port}", f"/tender/{awarded}")
+        assert "Nighs work only" in text("#timeline")
+        checks = verify("failure")
+        assert "as shown differs from leaf" in checks, checks
+
+    def changed_key_warns():
+        open_page(url, "/key")
+        d.find_element(By.ID, "key-input").send_keys(OTHER_KEY)
+        d.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+        wait(lambda: OTHER_KEY in text("#pinned-key"))
+        banner = d.find_element(By.ID, "key-banner")
+        assert banner.is_displayed() and "different log key" in banner.text, banner.text
+        assert "alarm" in banner.get_attribute("class")
+        open_page(url, f"/tender/{awarded}")
+        checks = verify("failure")
+        assert "not signed by example.com/tender-log+0746ffab" in checks, checks
+        open_page(url, "/key")
+        d.find_element(By.ID, "key-forget").click()
+
+    check("the tender list shows the tenders made with tenderctl", list_shows_tenders)
+    check("the list filters by status and CPV", list_filters)
+    check("a tender page shows versions, documents, questions, opening, award", tender_page)
+    check("Verify succeeds against the real server", verify_succeeds)
+    check("Verify is reachable and runs from the keyboard", verify_from_keyboard)
+    check("a saved bid receipt is found in today's log", receipt_found)
+    check("a cancelled tender shows its reason and verifies", cancelled_page)
+    check("the log page verifies the checkpoint and its history", log_page)
+    check("the language switch: Korean, Spanish, phone width", language_switch)
+    check("a tampered checkpoint makes Verify fail", tampered_checkpoint)
+    check("a tampered event makes Verify fail", tampered_event)
+    check("a pinned key other than the server's warns loudly; Verify fails", changed_key_warns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
