@@ -154,9 +154,12 @@ def run_checks(d, seed, ids, cp_port, ev_port):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
     def wait(cond, timeout=20):
-        return WebDriverWait(d, timeout, poll_frequency=0.05).until(lambda _: cond())
+        # A page re-rendering replaces its elements: look again.
+        return WebDriverWait(d, timeout, poll_frequency=0.05, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(lambda _: cond())
 
     def open_page(base, route):
         target = f"{base}/#{route}"
@@ -197,6 +200,7 @@ def run_checks(d, seed, ids, cp_port, ev_port):
         for title in ("Road resurfacing, Gangnam", "School meals, Busan", "Office furniture, Sejong"):
             assert title in body, body
         assert "₩1,500,000,000" in body and "45233140-2" in body and "Ministry of Works" in body, body
+        assert not d.find_element(By.CSS_SELECTOR, "button.more").is_displayed()  # one page
         shot("list.png")
 
     def list_filters():
@@ -214,6 +218,7 @@ def run_checks(d, seed, ids, cp_port, ev_port):
         assert "₩1,390,000,000" in opening and "₩1,420,000,000" in opening, opening
         award = text("#award")
         assert seed.bids["roads"] in award and "Highest weighted score" in award, award
+        assert "90.5" in award and "85.5" in award, award  # price 70 %, quality 30 %
         assert "price 95" in award and "quality 80" in award, award
         assert "Changed: Description" in text("#versions"), text("#versions")
         assert "specification.txt" in text("#documents")
@@ -284,6 +289,7 @@ def run_checks(d, seed, ids, cp_port, ev_port):
         open_page(url, "/")
         wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 3)
         assert "Licitaciones" in text("h1")
+        d.set_window_size(390, min(d.execute_script("return document.documentElement.scrollHeight") + 90, 2400))
         d.save_screenshot(os.path.join(SHOTS, "list-es-phone.png"))
         d.set_window_size(1280, 1000)
         Select(d.find_element(By.ID, "lang")).select_by_value("en")

@@ -65,7 +65,8 @@ async function start() {
   keyState = await keypin.check();
   window.addEventListener("hashchange", async () => {
     await route();
-    document.getElementById("main").focus({ preventScroll: false });
+    window.scrollTo(0, 0);
+    document.getElementById("main").focus({ preventScroll: true });
   });
   await route();
 }

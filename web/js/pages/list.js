@@ -72,7 +72,7 @@ export async function render(main, params) {
         h("td", { "data-label": t("col.deadline") }, h("time", { datetime: f.submission_deadline }, fmtDate(f.submission_deadline))),
         h("td", { "data-label": t("col.value"), class: "num" }, fmtMoney(f.estimated_value))));
     }
-    cursor = r.next_cursor || "";
+    cursor = (r.tenders || []).length < 50 ? "" : r.next_cursor || "";
     more.hidden = !cursor;
     if (!tbody.children.length) results.replaceChildren(h("p", { class: "empty" }, t("list.none")));
   }

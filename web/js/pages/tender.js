@@ -96,6 +96,9 @@ function award(d) {
   const dec = a.decision || {};
   const price = (id) => { const b = ((d.opening && d.opening.bids) || []).find((x) => x.bid_id === id); return b ? fmtMoney(b.price) : "—"; };
   const evals = dec.evaluations || [];
+  // The weighted total of a bid's points (the server's rule: points x weight / 100).
+  const weights = Object.fromEntries(((d.tender.fields || {}).criteria || []).map((c) => [c.name, c.weight]));
+  const total = (e) => (e.scores || []).reduce((s, x) => s + x.points * (weights[x.criterion] || 0), 0) / 100;
   const cancelled = d.awards.filter((x) => x.state === "CANCELLED");
   return section("award", t("t.award.title"),
     dec.unsuccessful ? h("p", {}, t("t.award.unsuccessful")) : null,
@@ -113,7 +116,7 @@ function award(d) {
       h("code", { title: e.bid_id }, short(e.bid_id)), price(e.bid_id),
       e.valid ? h("span", { class: e.bid_id === dec.winner ? "ok winner" : "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why: e.reason })),
       (e.scores || []).map((s) => `${s.criterion} ${fmtNumber(s.points)}`).join(", ") || "—",
-      e.score ? fmtNumber(e.score / 100) : "—"]), "evals") : null,
+      dec.criterion === "WEIGHTED" && e.valid ? fmtNumber(total(e)) : "—"]), "evals") : null,
     cancelled.map((c) => h("p", { class: "cancelled" }, t("t.award.cancelled", { reason: c.cancel_reason }))));
 }
 
@@ -121,7 +124,8 @@ function timeline(d) {
   return section("timeline", t("t.timeline"), h("p", { class: "muted" }, t("t.timeline.intro")),
     table(null, [t("t.leaf"), t("t.when"), t("t.event"), t("t.actor"), t("t.note")], d.events.map((e) => [
       String(e.seq), time(e.time), t(`ev.${e.kind}`),
-      e.actor && e.actor.name ? `${e.actor.name} (${e.actor.organisation || e.actor.role})` : e.actor && e.actor.role ? e.actor.role : t("t.server"),
+      e.actor && e.actor.name ? `${e.actor.name} (${e.actor.organisation || e.actor.role})` : e.actor && e.actor.role ? e.actor.role
+        : e.kind.startsWith("BID_") ? "—" : t("t.server"),
       e.note || e.object_id || ""]), "timeline"));
 }
 
