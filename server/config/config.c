@@ -28,8 +28,8 @@ const tnd_setting tnd_config_rows[] = {
      "none"},
     {"server", "http", "http", TND_SET_STRING, TND_UNIT_COUNT, FIELD(http), 0, CAP(http), "off",
      "HOST:PORT",
-     "serve public data (JSON API at /api/v1/, log tiles at /log/) over plain HTTP; put a TLS "
-     "proxy in front; off: none"},
+     "serve public data (the portal at /, JSON API at /api/v1/, log tiles at /log/) over plain "
+     "HTTP; put a TLS proxy in front; off: none"},
     {"server", "db", "db", TND_SET_STRING, TND_UNIT_COUNT, FIELD(db), 1, CAP(db), "var/db", "DIR",
      "database folder"},
     {"server", "log-level", "log-level", TND_SET_LOGLEVEL, TND_UNIT_COUNT, FIELD(log_level), 0, 0,
