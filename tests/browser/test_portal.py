@@ -17,6 +17,7 @@ copies them to docs/img/). Prints cmocka-style counts for tests/run.sh.
 
     BUILD=build tests/browser/test_portal.py
 """
+import functools
 import http.client
 import http.server
 import os
@@ -93,6 +94,118 @@ def alter_event(path, body):
         assert b'"note":"Night' in body
         return body.replace(b'"note":"Night', b'"note":"Nighs', 1)
     return body
+
+
+# ---- the verifier's code against docs/LOG.md's vectors ----------------------------
+
+def log_vectors():
+    """From tests/data/vectors: the C2SP signed-note example, the checkpoint
+    vector, the roots and every inclusion proof of the 8-leaf tree."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "vectors")
+    text = open(os.path.join(here, "merkle.txt"), encoding="utf-8").read().split("\n")
+    v = {"leaves": [], "roots": {}, "proofs": []}
+    section = None
+    for line in text:
+        if line.startswith("["):
+            section = line
+            continue
+        if not line.strip() or line.startswith("#"):
+            continue
+        f = line.split()
+        if section.startswith("[leaves]"):
+            v["leaves"].append(f[2])
+        elif section.startswith("[roots]"):
+            v["roots"][int(f[0])] = f[1]
+        elif section.startswith("[all inclusion proofs"):
+            proof = [] if f[3] == "(empty)" else f[3:]
+            v["proofs"].append([int(f[0]), int(f[1]), proof])
+    ed = open(os.path.join(here, "ed25519.txt"), encoding="utf-8").read()
+    v["c2sp_key"] = ed.split("[SIGNED NOTE example]")[1].split("vkey: ")[1].split("\n")[0]
+    v["c2sp_note"] = "This is an example message.\n\n" + \
+        ed.split("[SIGNED NOTE example]")[1].split("signature line: ")[1].split("\n")[0] + "\n"
+    cp = ed.split("[CHECKPOINT derived vector]")[1]
+    v["cp_key"] = cp.split("vkey: ")[1].split("\n")[0]
+    v["cp_note"] = cp.split("----\n")[1]
+    return v
+
+
+def big_tree(n):
+    """A tree of n leaves as tiles (level 0 and 1), its root, and the proofs of a few leaves,
+    computed here independently (RFC 6962 MTH and PATH)."""
+    import hashlib
+    H = lambda *p: hashlib.sha256(b"".join(p)).digest()  # noqa: E731
+    leaves = [H(b"\0", i.to_bytes(3, "big")) for i in range(n)]
+
+    @functools.lru_cache(maxsize=None)
+    def mth(a, b):
+        if b - a == 1:
+            return leaves[a]
+        k = 1
+        while k * 2 < b - a:
+            k *= 2
+        return H(b"\1", mth(a, a + k), mth(a + k, b))
+
+    def path(m, a, b):
+        if b - a == 1:
+            return []
+        k = 1
+        while k * 2 < b - a:
+            k *= 2
+        if m < a + k:
+            return path(m, a, a + k) + [mth(a + k, b)]
+        return path(m, a + k, b) + [mth(a, a + k)]
+
+    # Level L of the tiles holds the roots of the complete subtrees of 256^L leaves.
+    tiles = {}
+    level = leaves
+    for L in range(3):
+        if L:
+            w = 256 ** L
+            level = [mth(w * i, w * i + w) for i in range(n // w)]
+        for N in range((len(level) + 255) // 256):
+            width = min(256, len(level) - 256 * N)
+            name = f"x{N // 1000:03d}/{N % 1000:03d}" if N >= 1000 else f"{N:03d}"
+            tiles[f"tile/{L}/{name}" + ("" if width == 256 else f".p/{width}")] = \
+                b"".join(level[256 * N:256 * N + width]).hex()
+    picks = [0, 255, 256, 300, 65535, 65536, n - 1]
+    return {"n": n, "tiles": tiles, "root": mth(0, n).hex(),
+            "proofs": [[m, [h.hex() for h in path(m, 0, n)], leaves[m].hex()] for m in picks]}
+
+
+VECTOR_JS = """
+const [v, big, done] = arguments;
+(async () => {
+  const note = await import('/js/note.js'), mk = await import('/js/merkle.js'), b = await import('/js/bytes.js');
+  const hex = b.fromHex, bad = [];
+  const fails = async (what, f) => { try { await f(); bad.push(what + ' was accepted'); } catch (e) {} };
+  const vk = await note.parseVerifierKey(v.c2sp_key);
+  if (await note.verifyNote(v.c2sp_note, vk) !== 'This is an example message.\\n') bad.push('c2sp text');
+  await fails('a changed note', () => note.verifyNote(v.c2sp_note.replace('example', 'exampld'), vk));
+  await fails('a hyphen for the em dash', () => note.verifyNote(v.c2sp_note.replace('\u2014', '-'), vk));
+  await fails('a wrong key id', () => note.parseVerifierKey(v.c2sp_key.replace('+530d903a+', '+530d903b+')));
+  await fails('non-canonical base64', () => note.parseVerifierKey(v.c2sp_key.replace(/k$/, 'l')));
+  const cvk = await note.parseVerifierKey(v.cp_key);
+  const cp = await note.verifyCheckpoint(v.cp_note, cvk);
+  if (cp.size !== 8 || b.toHex(cp.root) !== v.roots[8]) bad.push('checkpoint vector');
+  await fails('a checkpoint of another size', () => note.verifyCheckpoint(v.cp_note.replace('\\n8\\n', '\\n7\\n'), cvk));
+  await fails('a checkpoint signed by another key', () => note.verifyCheckpoint(v.cp_note, vk));
+  for (const [m, n, proof] of v.proofs) {
+    const p = proof.map(hex), leaf = hex(v.leaves[m]), root = hex(v.roots[n]);
+    try { await mk.verifyInclusion(m, n, leaf, p, root); } catch (e) { bad.push(`proof ${m}/${n}: ${e.message}`); }
+    await fails(`proof ${m}/${n} for another leaf`, () => mk.verifyInclusion(m, n, hex(v.leaves[(m + 1) % 8]), p, root));
+    if (n > 1) await fails(`proof ${m}/${n} one hash short`, () => mk.verifyInclusion(m, n, leaf, p.slice(0, -1), root));
+  }
+  // A tree of several tiles: roots and proofs from tiles at levels 0 and 1.
+  const tiles = new mk.Tiles(big.n, async (path) => { if (!(path in big.tiles)) throw new Error('no ' + path); return hex(big.tiles[path]); });
+  if (b.toHex(await tiles.mth(0, big.n)) !== big.root) bad.push('the root from tiles');
+  for (const [m, proof, leaf] of big.proofs) {
+    const p = await tiles.inclusionProof(m);
+    if (p.map(b.toHex).join() !== proof.join()) bad.push(`the proof of ${m} from tiles`);
+    try { await mk.verifyInclusion(m, big.n, hex(leaf), p, hex(big.root)); } catch (e) { bad.push(`proof ${m} of ${big.n}: ${e.message}`); }
+  }
+  return bad;
+})().then(done, (e) => done(['error: ' + e.message]));
+"""
 
 
 # ---- the browser ---------------------------------------------------------------
@@ -320,6 +433,13 @@ def run_checks(d, seed, ids, cp_port, ev_port):
         open_page(url, "/key")
         d.find_element(By.ID, "key-forget").click()
 
+    def vectors():
+        open_page(url, "/key")
+        d.set_script_timeout(30)
+        bad = d.execute_async_script(VECTOR_JS, log_vectors(), big_tree(70000))
+        assert bad == [], bad
+
+    check("the verifier passes docs/LOG.md's vectors and a tree of many tiles", vectors)
     check("the tender list shows the tenders made with tenderctl", list_shows_tenders)
     check("the list filters by status and CPV", list_filters)
     check("a tender page shows versions, documents, questions, opening, award", tender_page)
