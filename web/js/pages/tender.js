@@ -133,6 +133,10 @@ function timeline(d) {
 function checkList(id) {
   const ol = h("ol", { class: "checks", id });
   const add = (check, ok, key, params) => {
+    // Enum values in the interface's words.
+    params = { ...params };
+    for (const k of ["status", "shown", "want"]) if (params[k]) params[k] = t(`st.${params[k]}`);
+    if (params.state) params.state = t(`aw.${params.state}`);
     const cls = ok === true ? "ok" : ok === false ? "failed" : "skip";
     ol.append(h("li", { class: cls, "data-check": check },
       h("span", { class: "tag" }, t(ok === true ? "v.check.ok" : ok === false ? "v.check.failed" : "v.check.skip")), " ", t(key, params)));
