@@ -96,6 +96,16 @@ def alter_event(path, body):
     return body
 
 
+def drop_event(path, body):
+    """One event left out of the tender's events: the question asked."""
+    if path.startswith("/api/v1/tenders/") and path.split("?")[0].endswith("/events"):
+        import json
+        v = json.loads(body)
+        v["events"] = [e for e in v["events"] if e["kind"] != "QUESTION_ASKED"]
+        return json.dumps(v).encode()
+    return body
+
+
 # ---- the verifier's code against docs/LOG.md's vectors ----------------------------
 
 def log_vectors():
@@ -236,9 +246,10 @@ def main():
         print(f"seeded {ids} in {time.time() - t0:.1f} s at {seed.url}", flush=True)
         cp_proxy, cp_port = tamper_proxy(seed.http_port, alter_checkpoint)
         ev_proxy, ev_port = tamper_proxy(seed.http_port, alter_event)
-        proxies = [cp_proxy, ev_proxy]
+        drop_proxy, drop_port = tamper_proxy(seed.http_port, drop_event)
+        proxies = [cp_proxy, ev_proxy, drop_proxy]
         d = browser()
-        run_checks(d, seed, ids, cp_port, ev_port)
+        run_checks(d, seed, ids, cp_port, ev_port, drop_port)
     except Exception:
         failed.append("setup")
         print(f"[  FAILED  ] setup\n{traceback.format_exc()}", flush=True)
@@ -263,7 +274,7 @@ def main():
     return 1 if failed else 0
 
 
-def run_checks(d, seed, ids, cp_port, ev_port):
+def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -342,7 +353,8 @@ def run_checks(d, seed, ids, cp_port, ev_port):
 
     def verify_succeeds():
         checks = verify("success")
-        for want in ("signed by the pinned key", "byte for byte", "2 published version(s)",
+        for want in ("signed by the pinned key", "byte for byte", "No event of this tender is left out",
+                     "2 published version(s)",
                      "opening record (2 bids)", "Award", "document(s) downloaded"):
             assert want in checks, checks
         shot("tender.png", full_height())
@@ -419,6 +431,12 @@ def run_checks(d, seed, ids, cp_port, ev_port):
         checks = verify("failure")
         assert "as shown differs from leaf" in checks, checks
 
+    def left_out_event():
+        open_page(f"http://127.0.0.1:{drop_port}", f"/tender/{awarded}")
+        assert "Question asked" not in text("#timeline")
+        checks = verify("failure")
+        assert "is an event of this tender that the page does not show" in checks, checks
+
     def changed_key_warns():
         open_page(url, "/key")
         d.find_element(By.ID, "key-input").send_keys(OTHER_KEY)
@@ -451,6 +469,7 @@ def run_checks(d, seed, ids, cp_port, ev_port):
     check("the language switch: Korean, Spanish, phone width", language_switch)
     check("a tampered checkpoint makes Verify fail", tampered_checkpoint)
     check("a tampered event makes Verify fail", tampered_event)
+    check("an event left out of the page makes Verify fail", left_out_event)
     check("a pinned key other than the server's warns loudly; Verify fails", changed_key_warns)
 
 

@@ -105,6 +105,12 @@ export class Tiles {
 
   // The hash of the complete subtree at tree level `level`, index `index`.
   async subtree(level, index) {
+    const key = `${level}/${index}`;
+    if (!this.cache.has(key)) this.cache.set(key, this.combine(level, index));
+    return this.cache.get(key);
+  }
+
+  async combine(level, index) {
     const L = Math.floor(level / 8), sub = level % 8;
     const first = index * 2 ** sub, n = 2 ** sub;
     let hs = [];
