@@ -5,6 +5,7 @@
 #                   smoke run and the store and metrics under ThreadSanitizer; one summary
 #   make run        build and start tenderd on its embedded defaults, with --http 127.0.0.1:8080
 #   make demo       the whole story of one tender, narrated, on a throwaway server
+#   make screenshots  the portal's browser test, its screenshots copied to docs/img/
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make deps       install missing Debian packages (as root) or print the command
 #   make install    install programs, libtender (static and shared), headers, pkg-config file,
@@ -21,7 +22,8 @@ PKGS    := libuv msgpack lmdb libssl libcrypto
 
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
-            groff-base libmicrohttpd-dev python3-prometheus-client
+            groff-base libmicrohttpd-dev python3-prometheus-client chromium chromium-driver \
+            python3-selenium fonts-nanum
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -75,13 +77,16 @@ LIBTENDER   := $(BUILD)/lib/libtender.a
 LIBSERVER   := $(BUILD)/lib/libtenderd.a
 LIBJSON     := $(BUILD)/lib/libtnd_json.a
 LIBOCDS     := $(BUILD)/lib/libtnd_ocds.a
+PORTALGEN   := $(BUILD)/bin/portalgen
+PORTAL_C    := $(BUILD)/gen/portal_files.c
+WEB_FILES   := $(sort $(shell find web -type f 2>/dev/null))
 TENDERD     := $(BUILD)/bin/tenderd
 TENDERCTL   := $(BUILD)/bin/tenderctl
 TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
 
-.PHONY: all test check run demo fuzz fuzz-smoke deps deps-check clean tsan
+.PHONY: all test check run demo fuzz fuzz-smoke deps deps-check clean tsan screenshots
 .SECONDARY:
 all: $(BINS)
 
@@ -123,6 +128,20 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The web portal (web/) embedded into tenderd: tools/portalgen.c writes the
+# files and the schema's descriptors (for the browser's verifier) as C.
+$(PORTALGEN): $(BUILD)/obj/tools/portalgen.o $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(PORTAL_C): $(PORTALGEN) $(WEB_FILES)
+	@mkdir -p $(@D)
+	$(PORTALGEN) $@ web $(WEB_FILES)
+
+$(BUILD)/obj/gen/portal_files.o: $(PORTAL_C)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iserver/http -c -o $@ $<
+
 # ---- libraries and programs --------------------------------------------------
 $(LIBCOMMON): $(call obj,$(COMMON_SRC)) $(BUILD)/obj/gen/tender_schema.o
 	@mkdir -p $(@D)
@@ -132,7 +151,7 @@ $(LIBTENDER): $(call obj,$(CLIENT_SRC)) $(call obj,$(COMMON_SRC)) $(BUILD)/obj/g
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIBSERVER): $(call obj,$(SERVER_SRC))
+$(LIBSERVER): $(call obj,$(SERVER_SRC)) $(BUILD)/obj/gen/portal_files.o
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
@@ -170,8 +189,17 @@ $(BUILD)/obj/gen/test_schema.o: $(TGEN_C) $(TGEN_H)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # Build and run one flavour of the suite; tests/run.sh appends its counts to $(BUILD)/results.
+# The portal's browser test (headless Chromium) runs in the plain build only: it tests the
+# pages, which the sanitizers do not change.
+BROWSER_TESTS := $(if $(SAN),,tests/browser/test_portal.py)
 check: all $(TESTS)
-	@BUILD=$(BUILD) tests/run.sh $(TESTS)
+	@BUILD=$(BUILD) tests/run.sh $(TESTS) $(BROWSER_TESTS)
+
+# The portal's screenshots, taken by its browser test into build/screenshots/, for the README.
+screenshots: all
+	@BUILD=build tests/browser/test_portal.py >build/screenshots.log 2>&1 || { tail -n 40 build/screenshots.log; exit 1; }
+	@mkdir -p docs/img && cp build/screenshots/*.png docs/img/
+	@ls docs/img/*.png
 
 test: deps-check
 	@rm -f build/results build/asan/results build/fuzz/results build/tsan/results build/demo/results
@@ -217,7 +245,7 @@ run: deps-check
 	@echo "  export TENDER_SERVER=127.0.0.1:7443 TENDER_CA=$(CURDIR)/var/pki/ca.crt"
 	@echo "  export TENDER_CERT=$(CURDIR)/var/pki/officer.crt TENDER_KEY=$(CURDIR)/var/pki/officer.key"
 	@echo "  $(CURDIR)/$(TENDERCTL) health"
-	@echo "public data over HTTP: http://127.0.0.1:8080/api/v1/tenders and http://127.0.0.1:8080/log/checkpoint"
+	@echo "the portal: http://127.0.0.1:8080/ (public data: /api/v1/tenders, the log: /log/checkpoint)"
 	$(TENDERD) --http 127.0.0.1:8080 $(RUN_ARGS)
 
 # The story of one tender told with tenderctl on a throwaway tenderd (tools/demo.sh).

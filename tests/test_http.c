@@ -679,6 +679,63 @@ static void test_tiles_root_checkpoint(void **state)
 
 /* ---- two requests on one connection ---- */
 
+/* The portal at /: web/'s files embedded in tenderd, with their media type,
+ * a Content-Security-Policy that allows only this origin, ETag and 304; the
+ * schema module the browser's verifier encodes with; /log-key, the verifier
+ * key the portal offers on a first visit. */
+static void test_portal_files(void **state)
+{
+    (void)state;
+    hresp r;
+    char h[512], etag[80];
+    hget("/", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(http_header(&r, "Content-Type", h, sizeof h), "text/html; charset=utf-8");
+    assert_non_null(http_header(&r, "Content-Security-Policy", h, sizeof h));
+    HAS(h, "default-src 'self'");
+    HAS_NOT(h, "unsafe-inline");
+    assert_string_equal(http_header(&r, "Cache-Control", h, sizeof h), "no-cache");
+    assert_non_null(http_header(&r, "ETag", etag, sizeof etag));
+    HAS(r.body, "<html");
+    HAS(r.body, "/js/app.js");
+    HAS_NOT(r.body, "http://");
+    HAS_NOT(r.body, "https://");
+    http_free(&r);
+    char inm[120];
+    snprintf(inm, sizeof inm, "If-None-Match: %s\r\n", etag);
+    hreq("GET", "/index.html", inm, &r);
+    assert_int_equal(r.status, 304);
+    assert_int_equal(r.len, 0);
+    http_free(&r);
+
+    static const struct {
+        const char *path, *type, *has;
+    } files[] = {
+        {"/style.css", "text/css; charset=utf-8", "@media"},
+        {"/js/app.js", "text/javascript; charset=utf-8", "import"},
+        {"/js/schema.js", "text/javascript; charset=utf-8", "\"tender.events.v1.Event\": [[1, \"seq\""},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        hget(files[i].path, &r);
+        if (r.status != 200)
+            fail_msg("GET %s: %d", files[i].path, r.status);
+        assert_string_equal(http_header(&r, "Content-Type", h, sizeof h), files[i].type);
+        assert_non_null(http_header(&r, "Content-Security-Policy", h, sizeof h));
+        HAS(r.body, files[i].has);
+        http_free(&r);
+    }
+    hget("/log-key", &r);
+    assert_int_equal(r.status, 200);
+    char want[420];
+    snprintf(want, sizeof want, "%s\n", vkey);
+    assert_string_equal(r.body, want);
+    http_free(&r);
+    /* Nothing outside the embedded files: no path reaches the file system. */
+    expect_error("/../Makefile", 404, "NOT_FOUND");
+    expect_error("/js/../../etc/passwd", 404, "NOT_FOUND");
+    expect_error("/web/index.html", 404, "NOT_FOUND");
+}
+
 static void test_keep_alive(void **state)
 {
     (void)state;
@@ -754,7 +811,7 @@ static void test_hostile_input(void **state)
     assert_string_equal(http_header(&r, "Allow", h, sizeof h), "GET, HEAD");
     HAS(r.body, "\"status\":\"UNIMPLEMENTED\"");
     http_free(&r);
-    expect_error("/", 404, "NOT_FOUND");
+    expect_error("/no-such-page", 404, "NOT_FOUND");
     expect_error("/api/v2/tenders", 404, "NOT_FOUND");
     expect_error("/api/v1/bids", 404, "NOT_FOUND");
     ctl(NULL, "health", NULL);
@@ -771,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_list_paging),
         cmocka_unit_test(test_feed_follows),
         cmocka_unit_test(test_tiles_root_checkpoint),
+        cmocka_unit_test(test_portal_files),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_server_stops_cleanly),

@@ -28,8 +28,8 @@ const tnd_setting tnd_config_rows[] = {
      "none"},
     {"server", "http", "http", TND_SET_STRING, TND_UNIT_COUNT, FIELD(http), 0, CAP(http), "off",
      "HOST:PORT",
-     "serve public data (JSON API at /api/v1/, log tiles at /log/) over plain HTTP; put a TLS "
-     "proxy in front; off: none"},
+     "serve public data (the portal at /, JSON API at /api/v1/, log tiles at /log/) over plain "
+     "HTTP; put a TLS proxy in front; off: none"},
     {"server", "http-timeout", "http-timeout", TND_SET_U32, TND_UNIT_MS, FIELD(http_timeout_ms),
      1000, 3600000, "30s", "MS",
      "public HTTP: a connection is closed when this passes without a whole request head"},

@@ -235,8 +235,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return tnd_http_api(&r, url + 7);
     if (strncmp(url, "/log/", 5) == 0)
         return tnd_http_tlog(&r, url + 4);
-    return tnd_http_error(&r, TND_STATUS_NOT_FOUND,
-                          "no such resource: the API is under /api/v1/, the log under /log/");
+    return tnd_http_portal(&r, url);
 }
 
 static int bind_socket(const struct sockaddr *addr, const char *spec, int *fd_out, int *port,

@@ -1,6 +1,7 @@
 /* The public HTTP listener (--http HOST:PORT): the read-only JSON API under
- * /api/v1/ (http_api.c) and the transparency log as C2SP tlog-tiles under
- * /log/ (http_tlog.c), served by libmicrohttpd on its own threads.
+ * /api/v1/ (http_api.c), the transparency log as C2SP tlog-tiles under
+ * /log/ (http_tlog.c) and the web portal at / (http_portal.c, the files of
+ * web/ embedded at build time), served by libmicrohttpd on its own threads.
  *
  * Every request reads the store in its own short LMDB read transaction on
  * an HTTP thread; nothing runs on the RPC loop and nothing is written, so a

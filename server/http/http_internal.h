@@ -49,6 +49,7 @@ bool tnd_http_id_ok(const char *s, size_t len);
 /* The routers: they answer every path under their prefix (404 for unknown ones). */
 enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest);  /* after /api/v1 */
 enum MHD_Result tnd_http_tlog(tnd_http_req *r, const char *rest); /* after /log */
+enum MHD_Result tnd_http_portal(tnd_http_req *r, const char *path); /* the rest: web/ */
 
 /* The OCDS release packages (http_ocds.c): one tender's, a page of all. */
 enum MHD_Result tnd_http_ocds_tender(tnd_http_req *r, const char *id);

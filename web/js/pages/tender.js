@@ -1,0 +1,204 @@
+// One tender: its facts, versions and what changed, documents, questions and
+// answers, the opening record, the award, its timeline in the log, and the
+// Verify action and bid-receipt check (verify.js).
+
+import * as api from "../api.js";
+import { h, append, facts, table, section } from "../dom.js";
+import { t, fmtDate, fmtMoney, fmtBytes, fmtNumber } from "../i18n.js";
+import { statusBadge } from "./list.js";
+import { verifyTender, verifyReceipt } from "../verify.js";
+
+const FIELD_LABEL = {
+  title: "col.tender", description: "t.description", classification: "t.cpv", method: "t.method",
+  category: "t.category", estimated_value: "t.value", enquiry_deadline: "t.enquiry",
+  submission_deadline: "t.deadline", opening_time: "t.opening", committee: "t.committee",
+  award_criteria: "t.criteria", criteria: "t.criteria",
+};
+
+export async function load(id) {
+  const tender = await api.tender(id);
+  const versions = [];
+  for (let v = 1; v <= tender.version; v++) versions.push(await api.tenderVersion(id, v));
+  const [events, questions, opening, awards] = await Promise.all([
+    api.events(id), api.questions(id), api.opening(id), api.awards(id)]);
+  return { id, tender, versions, events, questions, opening, awards };
+}
+
+const time = (s) => (s ? h("time", { datetime: s }, fmtDate(s)) : "—");
+const hashText = (hex) => h("code", { class: "hash", title: hex }, hex);
+const short = (id) => (id && id.length > 14 ? id.slice(0, 12) + "…" : id);
+
+function keyFacts(d) {
+  const x = d.tender, f = x.fields || {}, c = f.committee || {};
+  const crit = f.award_criteria === "WEIGHTED"
+    ? `${t("t.weighted")}: ${(f.criteria || []).map((k) => `${k.name} ${k.weight}%`).join(", ")}`
+    : t("t.lowest");
+  return facts([
+    [t("t.id"), x.id],
+    [t("t.buyer"), x.buyer],
+    [t("t.value"), fmtMoney(f.estimated_value)],
+    [t("t.cpv"), f.classification && f.classification.code],
+    [t("t.method"), f.method && t(`m.${f.method}`)],
+    [t("t.category"), f.category && t(`c.${f.category}`)],
+    [t("t.published"), time(x.published)],
+    [t("t.enquiry"), f.enquiry_deadline ? time(f.enquiry_deadline) : null],
+    [t("t.deadline"), time(f.submission_deadline)],
+    [t("t.opening"), time(f.opening_time)],
+    [t("t.version"), String(x.version)],
+    [t("t.committee"), c.members ? t("t.committee.text", { k: c.threshold, n: c.members.length, names: c.members.map((m) => m.name).join(", ") }) : null],
+    [t("t.criteria"), crit],
+  ]);
+}
+
+function versions(d) {
+  const items = d.versions.map((v, i) => {
+    let what;
+    if (i === 0) what = t("t.version.first");
+    else {
+      const prev = d.versions[i - 1].fields || {}, cur = v.fields || {};
+      const changed = Object.keys({ ...prev, ...cur }).filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(cur[k]));
+      what = changed.length ? t("t.version.changed", { fields: changed.map((k) => (FIELD_LABEL[k] ? t(FIELD_LABEL[k]) : k)).join(", ") }) : t("t.version.same");
+    }
+    return h("li", {}, h("strong", {}, t("t.version.n", { v: v.version })), " · ", time(v.updated || v.published), h("br"), what,
+      v.amendment_note && i > 0 ? h("div", { class: "note" }, t("t.version.note", { note: v.amendment_note })) : null);
+  });
+  return section("versions", t("t.versions"), h("ol", { class: "versions" }, items));
+}
+
+function documents(d) {
+  const docs = d.tender.documents || [];
+  if (!docs.length) return section("documents", t("t.documents"), h("p", { class: "empty" }, t("t.doc.none")));
+  return section("documents", t("t.documents"), table(null, [t("t.doc.name"), t("t.doc.type"), t("t.doc.size"), t("t.doc.sha")],
+    docs.map((x) => [h("a", { href: api.documentUrl(d.id, x.id), download: x.name }, x.name), x.media_type, fmtBytes(x.size), hashText(x.sha256)]), "docs"));
+}
+
+function questions(d) {
+  if (!d.questions.length) return section("questions", t("t.questions"), h("p", { class: "empty" }, t("t.q.none")));
+  return section("questions", t("t.questions"), h("dl", { class: "qa" }, d.questions.map((q) => [
+    h("dt", {}, q.text, h("span", { class: "meta" }, " · ", t("t.q.asked", { when: fmtDate(q.asked) }))),
+    h("dd", {}, q.answer, h("span", { class: "meta" }, " · ", t("t.q.answered", { when: fmtDate(q.answered) })))])));
+}
+
+function opening(d) {
+  const o = d.opening;
+  if (!o) return section("opening", t("t.opening.title"), h("p", { class: "empty" }, t("t.opening.none")));
+  const bids = o.bids || [];
+  return section("opening", t("t.opening.title"),
+    h("p", {}, t("t.opening.summary", { when: fmtDate(o.opened), n: bids.length, valid: bids.filter((b) => b.valid).length })),
+    table(null, [t("t.bid"), t("t.received"), t("t.supplier"), t("t.price"), t("t.result")], bids.map((b) => [
+      h("code", { title: b.bid_id }, short(b.bid_id)), time(b.received), b.supplier_org || "—", fmtMoney(b.price),
+      b.valid ? h("span", { class: "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why: b.failure }))]), "bids"));
+}
+
+function award(d) {
+  const a = d.awards[d.awards.length - 1];
+  if (!a) return section("award", t("t.award.title"), h("p", { class: "empty" }, t("t.award.none")));
+  const dec = a.decision || {};
+  const price = (id) => { const b = ((d.opening && d.opening.bids) || []).find((x) => x.bid_id === id); return b ? fmtMoney(b.price) : "—"; };
+  const evals = dec.evaluations || [];
+  // The weighted total of a bid's points (the server's rule: points x weight / 100).
+  const weights = Object.fromEntries(((d.tender.fields || {}).criteria || []).map((c) => [c.name, c.weight]));
+  const total = (e) => (e.scores || []).reduce((s, x) => s + x.points * (weights[x.criterion] || 0), 0) / 100;
+  const cancelled = d.awards.filter((x) => x.state === "CANCELLED");
+  return section("award", t("t.award.title"),
+    dec.unsuccessful ? h("p", {}, t("t.award.unsuccessful")) : null,
+    facts([
+      [t("t.award.winner"), dec.winner ? h("code", { title: dec.winner }, dec.winner) : null],
+      [t("t.award.criterion"), dec.criterion === "WEIGHTED" ? t("t.weighted") : t("t.lowest")],
+      [t("t.award.rationale"), dec.rationale],
+      [t("t.award.state"), t(`aw.${a.state}`)],
+      [t("t.award.recorded"), time(a.recorded)],
+      [t("t.award.standstill"), time(a.standstill_end)],
+      [t("t.award.officer"), a.officer ? `${a.officer.name} (${a.officer.organisation})` : null],
+    ]),
+    evals.length ? h("h3", {}, t("t.award.evaluations")) : null,
+    evals.length ? table(null, [t("t.bid"), t("t.price"), t("t.result"), t("t.award.scores"), t("t.award.score")], evals.map((e) => [
+      h("code", { title: e.bid_id }, short(e.bid_id)), price(e.bid_id),
+      e.valid ? h("span", { class: e.bid_id === dec.winner ? "ok winner" : "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why: e.reason })),
+      (e.scores || []).map((s) => `${s.criterion} ${fmtNumber(s.points)}`).join(", ") || "—",
+      dec.criterion === "WEIGHTED" && e.valid ? fmtNumber(total(e)) : "—"]), "evals") : null,
+    cancelled.map((c) => h("p", { class: "cancelled" }, t("t.award.cancelled", { reason: c.cancel_reason }))));
+}
+
+function timeline(d) {
+  return section("timeline", t("t.timeline"), h("p", { class: "muted" }, t("t.timeline.intro")),
+    table(null, [t("t.leaf"), t("t.when"), t("t.event"), t("t.actor"), t("t.note")], d.events.map((e) => [
+      String(e.seq), time(e.time), t(`ev.${e.kind}`),
+      e.actor && e.actor.name ? `${e.actor.name} (${e.actor.organisation || e.actor.role})` : e.actor && e.actor.role ? e.actor.role
+        : e.kind.startsWith("BID_") ? "—" : t("t.server"),
+      e.note || e.object_id || ""]), "timeline"));
+}
+
+// A list of check results, filled as the checks run.
+function checkList(id) {
+  const ol = h("ol", { class: "checks", id });
+  const add = (check, ok, key, params) => {
+    // Enum values in the interface's words.
+    params = { ...params };
+    for (const k of ["status", "shown", "want"]) if (params[k]) params[k] = t(`st.${params[k]}`);
+    if (params.state) params.state = t(`aw.${params.state}`);
+    const cls = ok === true ? "ok" : ok === false ? "failed" : "skip";
+    ol.append(h("li", { class: cls, "data-check": check },
+      h("span", { class: "tag" }, t(ok === true ? "v.check.ok" : ok === false ? "v.check.failed" : "v.check.skip")), " ", t(key, params)));
+  };
+  return [ol, add];
+}
+
+function verifyBox(d) {
+  const status = h("p", { class: "verdict", id: "verify-result", role: "status", "aria-live": "polite" });
+  const [ol, add] = checkList("verify-checks");
+  const btn = h("button", { type: "button", class: "primary", id: "verify" }, t("v.button"));
+  btn.addEventListener("click", async () => {
+    btn.disabled = true;
+    ol.replaceChildren();
+    status.className = "verdict running";
+    status.textContent = t("v.running");
+    const ok = await verifyTender(d, add);
+    status.className = `verdict ${ok ? "success" : "failure"}`;
+    status.dataset.result = ok ? "success" : "failure";
+    status.textContent = t(ok ? "v.success" : "v.failure");
+    btn.disabled = false;
+  });
+  return section("verify-section", t("v.title"), h("p", {}, t("v.intro")), btn, status, ol);
+}
+
+export function receiptBox() {
+  const status = h("p", { class: "verdict", id: "receipt-result", role: "status", "aria-live": "polite" });
+  const [ol, add] = checkList("receipt-checks");
+  const run = async (file) => {
+    ol.replaceChildren();
+    status.className = "verdict running";
+    status.textContent = t("v.running");
+    const ok = await verifyReceipt(await file.text(), add);
+    status.className = `verdict ${ok ? "success" : "failure"}`;
+    status.dataset.result = ok ? "success" : "failure";
+    status.textContent = t(ok ? "rc.success" : "rc.failure");
+  };
+  const input = h("input", { type: "file", id: "receipt-file", accept: ".bid,text/plain", class: "visually-hidden" });
+  input.addEventListener("change", () => input.files[0] && run(input.files[0]));
+  const zone = h("label", { class: "drop", for: "receipt-file" }, t("rc.drop"));
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer.files[0]) run(e.dataTransfer.files[0]);
+  });
+  return section("receipt", t("rc.title"), h("p", {}, t("rc.intro")), input, zone, status, ol);
+}
+
+export async function render(main, id) {
+  const d = await load(id);
+  const x = d.tender, f = x.fields || {};
+  append(main, [
+    h("p", { class: "crumbs" }, h("a", { href: "#/" }, "← ", t("t.back"))),
+    h("h1", {}, f.title || x.id),
+    h("p", { class: "status-line" }, statusBadge(x.status), " ", h("span", { class: "id" }, x.id), " · ", x.buyer),
+    x.status === "CANCELLED" && x.cancel_reason
+      ? h("div", { class: "callout cancel", id: "cancellation" }, h("strong", {}, t("t.cancelled")), " — ", t("t.cancel.reason"), ": ", x.cancel_reason) : null,
+    h("div", { class: "columns" },
+      h("div", {}, section("facts", t("t.facts"), keyFacts(d)),
+        f.description ? section("description", t("t.description"), h("p", {}, f.description)) : null),
+      h("div", {}, verifyBox(d), receiptBox())),
+    versions(d), documents(d), questions(d), opening(d), award(d), timeline(d)]);
+}
