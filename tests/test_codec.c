@@ -493,11 +493,18 @@ static void test_containers_roundtrip(void **state)
     tnd_arena a;
     tnd_arena_init(&a, 0);
     Containers dec, cp;
-    assert_int_equal(tnd_msg_decode_in(CONTAINERS, &a, buf, len, &dec, NULL), 0);
-    assert_int_equal(tnd_msg_copy_in(CONTAINERS, &a, &in, &cp), 0);
-    tender_test_v1_Containers_free(&in);
     uint8_t *b2, *b3;
     size_t l2, l3;
+    assert_int_equal(tnd_msg_decode_in(CONTAINERS, &a, buf, len, &dec, NULL), 0);
+    assert_int_equal(tnd_msg_copy_in(CONTAINERS, &a, &in, &cp), 0);
+    Containers mc; /* and with malloc, owned by the copy */
+    assert_int_equal(tnd_msg_copy(CONTAINERS, &in, &mc), 0);
+    tender_test_v1_Containers_free(&in);
+    encode_ok(CONTAINERS, &mc, &b2, &l2);
+    assert_int_equal(l2, len);
+    assert_memory_equal(b2, buf, len);
+    free(b2);
+    tender_test_v1_Containers_free(&mc);
     encode_ok(CONTAINERS, &dec, &b2, &l2);
     encode_ok(CONTAINERS, &cp, &b3, &l3);
     assert_int_equal(l2, len);

@@ -181,6 +181,11 @@ void *tnd_msg_new_in(const tnd_msg_desc *d, tnd_arena *arena);
 TND_MUST_CHECK int tnd_msg_copy_in(const tnd_msg_desc *d, tnd_arena *arena, const void *src,
                                    void *dst);
 
+/** A deep copy of src into dst with malloc, owned by dst (tnd_msg_free).
+ * dst's old content is not freed. Returns 0, or TND_ENOMEM with dst
+ * initialised. */
+TND_MUST_CHECK int tnd_msg_copy(const tnd_msg_desc *d, const void *src, void *dst);
+
 /* ---- Untrusted MessagePack ------------------------------------------------ */
 
 /** Check that data holds exactly one well-formed MessagePack value that is safe

@@ -60,6 +60,11 @@ MDB_txn *tnd_wtx_txn(tnd_wtx *w)
     return w->txn;
 }
 
+tnd_arena *tnd_wtx_arena(tnd_wtx *w)
+{
+    return w->arena;
+}
+
 tnd_store *tnd_wtx_store(tnd_wtx *w)
 {
     return w->s;
@@ -143,12 +148,15 @@ static int next_event_seq(tnd_wtx *w, uint64_t *seq)
 
 int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *seq_out)
 {
+    /* Something the event was built from may be missing: log nothing. */
+    if (tnd_arena_failed(w->arena))
+        return TND_ENOMEM;
     uint64_t seq;
     int rc = next_event_seq(w, &seq);
     if (rc != 0)
         return rc;
     if (!event->time) {
-        event->time = calloc(1, sizeof *event->time);
+        event->time = tnd_arena_alloc(w->arena, sizeof *event->time);
         if (!event->time)
             return TND_ENOMEM;
     }
