@@ -101,7 +101,7 @@ int tnd_call_read_begin(tnd_call *call, MDB_txn **txn)
 
 /* What the write may take for its reply; tests lower it to make a reply
  * (or a receipt built after the commit) run out of memory. */
-size_t tnd_op_arena_max = TND_OP_ARENA_MAX;
+_Atomic size_t tnd_op_arena_max = TND_OP_ARENA_MAX;
 
 static int out_of_reply_memory(tnd_wtx *w, const tnd_op *op)
 {

@@ -26,7 +26,7 @@ typedef int (*tnd_op_fn)(tnd_wtx *w, tnd_op *op);
 /* The most memory the reply of one write may take (op->arena), and the
  * variable ops take it from (tests lower it to exhaust a reply). */
 #define TND_OP_ARENA_MAX (16u * 1024u * 1024u)
-extern size_t tnd_op_arena_max;
+extern _Atomic size_t tnd_op_arena_max;
 
 /* Runs on the loop thread after a successful commit, before the reply:
  * 0, or a status (message in op->post_msg) that the call ends with instead
