@@ -75,13 +75,12 @@ bool tnd_bid_tag_key_public(const tnd_tender *t)
 }
 
 /* The tender must take bids now: active, before its deadline (the batch
- * time is the time of receipt). */
+ * time is the time of receipt). t is decoded into the write's arena. */
 static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
 {
     char a[32];
-    tender_tenders_v1_Tender_init(t);
-    int rc = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
-                             &tender_tenders_v1_Tender_desc, t);
+    int rc = tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
+                                &tender_tenders_v1_Tender_desc, t);
     if (rc != 0 || !tnd_tender_published(t))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);
     int64_t dl = tnd_ts_ms(t->fields ? t->fields->submission_deadline : NULL);
@@ -93,14 +92,14 @@ static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
     return 0;
 }
 
+/* A stored bid, decoded into the write's arena. */
 static int load_bid(tnd_wtx *w, const char *tender_id, const char *bid_id,
                     tender_bids_v1_SealedBid *b)
 {
     uint8_t key[160];
     size_t kl = tnd_bid_key(key, sizeof key, tender_id, bid_id, strlen(bid_id));
     tender_bids_v1_SealedBid_init(b);
-    int rc = kl ? tnd_wtx_get_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
-    return rc;
+    return kl ? tnd_wtx_get_msg_in(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
 }
 
 static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
@@ -167,10 +166,8 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
     const tender_bids_v1_SealedBid *in = req->bid;
     tnd_tender t;
     int st = open_for_bids(w, in->tender_id, &t);
-    if (st) {
-        tender_tenders_v1_Tender_free(&t);
+    if (st)
         return st;
-    }
     uint8_t fp[32];
     const tender_tenders_v1_Committee *cm = t.fields->committee;
     if (!cm || cm->opening_public_key.len != 32 ||
@@ -209,7 +206,6 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
             old.state = tender_bids_v1_BidState_REPLACED;
             st = save_bid(w, &old);
         }
-        tender_bids_v1_SealedBid_free(&old);
     }
     /* The stored bid: the request's envelope as received (the request
      * itself is not changed: the write may run again). */
@@ -226,7 +222,6 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
         snprintf(note, sizeof note, "replaces %s", req->replaces);
     if (!st)
         st = bid_event(w, op, tender_events_v1_EventKind_BID_RECEIVED, &t, &stored, note);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -252,7 +247,5 @@ int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
     }
     if (!st)
         st = bid_event(w, op, tender_events_v1_EventKind_BID_WITHDRAWN, &t, &b, NULL);
-    tender_bids_v1_SealedBid_free(&b);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }

@@ -205,7 +205,11 @@ tnd_store *tnd_wtx_store(tnd_wtx *w);
 int64_t tnd_wtx_now_ms(const tnd_wtx *w);
 
 /** Read and decode one record as this request sees it (its own writes
- * included). Returns 0, TND_ENOTFOUND, a decode error, or TND_EIO. */
+ * included). Returns 0, TND_ENOTFOUND, a decode error, or TND_EIO.
+ * tnd_wtx_get_msg_in decodes into tnd_wtx_arena (out need not be
+ * initialised and is not freed). */
+int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                       const tnd_msg_desc *d, void *out);
 int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     void *out);
 /** Encode and store (replacing). Returns 0, a tnd_msg_encode error, TND_EINVAL

@@ -89,7 +89,7 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
         return false;
     }
     int st = r->fn(&w, r->arg);
-    if (st == 0 && tnd_arena_failed(w.arena))
+    if (tnd_arena_failed(w.arena)) /* whatever the function made of it, and answers */
         st = arena_failed(&w);
     if (st == 0) {
         /* A raw put that failed poisons the transaction: this commit then
@@ -123,7 +123,7 @@ static int run_hook(tnd_store *s, batch *b, MDB_txn *txn, char *msg, bool *map_f
     tnd_arena_reset(&s->arena);
     tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena};
     int st = b->hook(&w, b->hook_arg);
-    if (st == 0 && tnd_arena_failed(w.arena))
+    if (tnd_arena_failed(w.arena))
         st = arena_failed(&w);
     *map_full = w.map_full;
     if (w.map_full) {

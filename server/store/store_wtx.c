@@ -81,6 +81,21 @@ int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const
     return tnd_store_get_msg(w->s, w->txn, t, key, klen, d, out);
 }
 
+int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                       const tnd_msg_desc *d, void *out)
+{
+    tnd_msg_init(d, out);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
+    int rc = mdb_get(w->txn, w->s->dbi[t], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return TND_ENOTFOUND;
+    if (rc == MDB_BAD_VALSIZE)
+        return TND_EINVAL;
+    if (rc != 0)
+        return TND_EIO;
+    return tnd_msg_decode_in(d, w->arena, v.mv_data, v.mv_size, out, NULL);
+}
+
 static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val, size_t vlen,
                unsigned flags)
 {

@@ -211,7 +211,7 @@ static int op_write(tnd_wtx *w, void *arg)
     }
     op->post_status = 0;
     int st = op->fn(w, op);
-    if (st == 0 && tnd_arena_failed(&op->arena))
+    if (tnd_arena_failed(&op->arena))
         st = out_of_reply_memory(w, op); /* the reply may lack a field: keep nothing */
     if (st != 0 || op->idem_key_len == 0)
         return st;
