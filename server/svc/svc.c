@@ -156,6 +156,8 @@ static int idem_replay(tnd_wtx *w, tnd_op *op)
     else if (rc == 0)
         rc = TND_EMALFORMED;
     free(rec);
+    if (rc != 0 && tnd_arena_failed(&op->arena)) /* the record is fine; memory is short */
+        return out_of_reply_memory(w, op);
     return rc == 0 ? 0
                    : tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable: %s",
                                   tnd_strerror(rc));
