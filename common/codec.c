@@ -38,6 +38,7 @@ void tnd_path_init(tnd_path *p, const tnd_msg_desc *d, tnd_codec_err *err)
     p->len = 0;
     p->buf[0] = '\0';
     p->err = err;
+    p->arena = NULL;
     path_append(p, "%s", dot ? dot + 1 : d->full_name);
 }
 

@@ -10,7 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "codec_internal.h"
+
+/* The decoded message's memory: from the arena when decoding into one (it
+ * is zeroed), else malloc'd for tnd_msg_free. */
+static void *dec_alloc(const tnd_path *p, size_t n)
+{
+    return p->arena ? tnd_arena_alloc(p->arena, n) : malloc(n ? n : 1);
+}
+
+static void *dec_calloc(const tnd_path *p, size_t n, size_t size)
+{
+    return p->arena ? tnd_arena_calloc(p->arena, n, size) : calloc(n, size);
+}
 
 static int decode_msg(tnd_path *p, const tnd_msg_desc *d, const msgpack_object *obj, void *msg);
 
@@ -85,7 +98,7 @@ static int get_string(const tnd_path *p, const msgpack_object *o, uint32_t limit
     int rc = tnd_check_str(p, o->via.str.ptr, len, limit); /* before the copy */
     if (rc != 0)
         return rc;
-    char *s = malloc(len + 1);
+    char *s = dec_alloc(p, len + 1);
     if (!s)
         return tnd_path_fail(p, TND_ENOMEM, "out of memory for %zu bytes", len + 1);
     if (len)
@@ -104,7 +117,7 @@ static int get_bytes(const tnd_path *p, const msgpack_object *o, uint32_t limit,
         return tnd_path_fail(p, TND_ELIMIT, "%zu bytes exceed max_len %" PRIu32, len, limit);
     if (len == 0)
         return 0;
-    out->data = malloc(len);
+    out->data = dec_alloc(p, len);
     if (!out->data)
         return tnd_path_fail(p, TND_ENOMEM, "out of memory for %zu bytes", len);
     memcpy(out->data, o->via.bin.ptr, len);
@@ -154,7 +167,7 @@ static int decode_value(tnd_path *p, const tnd_field_desc *f, const msgpack_obje
             return decode_msg(p, f->msg, o, v);
         if (o->type != MSGPACK_OBJECT_MAP) /* before allocating the box */
             return wrong_type(p, "map", o);
-        *(void **)v = calloc(1, f->msg->size);
+        *(void **)v = dec_calloc(p, 1, f->msg->size);
         if (!*(void **)v)
             return tnd_path_fail(p, TND_ENOMEM, "out of memory for %zu bytes", f->msg->size);
         return decode_msg(p, f->msg, o, *(void **)v);
@@ -175,7 +188,7 @@ static int alloc_array(const tnd_path *p, const tnd_field_desc *f, void *msg, ui
         return 0;
     if (f->elem_size == 0 || n > SIZE_MAX / f->elem_size)
         return tnd_path_fail(p, TND_ELIMIT, "%" PRIu32 " %s are too large", n, what);
-    void *arr = calloc(n, f->elem_size);
+    void *arr = dec_calloc(p, n, f->elem_size);
     if (!arr)
         return tnd_path_fail(p, TND_ENOMEM, "out of memory for %" PRIu32 " %s", n, what);
     *(void **)tnd_at(msg, f->offset) = arr;
@@ -344,6 +357,21 @@ int tnd_msg_from_object(const tnd_msg_desc *d, const msgpack_object *obj, void *
     return rc;
 }
 
+int tnd_msg_from_object_in(const tnd_msg_desc *d, tnd_arena *arena, const msgpack_object *obj,
+                           void *msg, tnd_codec_err *err)
+{
+    tnd_path p;
+    tnd_path_init(&p, d, err);
+    p.arena = arena;
+    tnd_msg_init(d, msg);
+    int rc = decode_msg(&p, d, obj, msg);
+    if (rc == 0 && tnd_arena_failed(arena)) /* a failure the path did not see */
+        rc = tnd_path_fail(&p, TND_ENOMEM, "out of memory");
+    if (rc != 0)
+        tnd_msg_init(d, msg);
+    return rc;
+}
+
 int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, size_t len, void *msg,
                    tnd_codec_err *err)
 {
@@ -356,4 +384,23 @@ int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, size_t len, void 
     rc = tnd_msg_from_object(d, &obj, msg, err);
     msgpack_zone_free(zone);
     return rc;
+}
+
+int tnd_msg_decode_in(const tnd_msg_desc *d, tnd_arena *arena, const uint8_t *data, size_t len,
+                      void *msg, tnd_codec_err *err)
+{
+    msgpack_object obj;
+    msgpack_zone *zone = NULL;
+    tnd_msg_init(d, msg);
+    int rc = tnd_msgpack_unpack(data, len, &obj, &zone, err);
+    if (rc != 0)
+        return rc;
+    rc = tnd_msg_from_object_in(d, arena, &obj, msg, err);
+    msgpack_zone_free(zone);
+    return rc;
+}
+
+void *tnd_msg_new_in(const tnd_msg_desc *d, tnd_arena *arena)
+{
+    return tnd_arena_alloc(arena, d->size); /* zeroed: every field at its default */
 }

@@ -16,6 +16,7 @@ typedef struct tnd_path {
     char buf[160];
     size_t len;
     tnd_codec_err *err;
+    tnd_arena *arena; /* decoding: where the message's memory comes from; NULL: malloc */
 } tnd_path;
 
 /** Start a path at the short name of d ("Scalars" for "tender.test.v1.Scalars"). */

@@ -1020,6 +1020,92 @@ static void test_who_bid(void **state)
         rawconn_close(&cs[i]->rc);
 }
 
+/* The size of the public log, from its latest checkpoint. */
+static uint64_t log_size(conn *anon)
+{
+    tender_common_v1_Empty e = {0};
+    tender_log_v1_Checkpoint cp;
+    tender_log_v1_Checkpoint_init(&cp);
+    assert_int_equal(call(anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &e,
+                          &tender_log_v1_Checkpoint_desc, &cp),
+                     0);
+    uint64_t n = cp.size;
+    tender_log_v1_Checkpoint_free(&cp);
+    return n;
+}
+
+/* Memory that runs out inside a write fails all of it; memory that runs
+ * out for a receipt after the commit is an error, never an OK with an
+ * incomplete receipt, and the retry with the idempotency-key gets it. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    conn off, sup, anon;
+    connect_as(&off, "officer");
+    connect_as(&sup, "supplier");
+    connect_as(&anon, NULL);
+    create_and_publish(&off, 600000, 700000);
+
+    /* A reply that cannot be built fails the write after its event was
+     * appended: no tender, and the log does not grow. */
+    uint64_t before = log_size(&anon);
+    tnd_op_arena_max = sizeof(tender_tenders_v1_Tender) + 64; /* the reply, not its strings */
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    tender_tenders_v1_TenderFields fields = {.title = "Out of memory"};
+    q.fields = &fields;
+    assert_int_equal(call(&off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                          &tender_tenders_v1_Tender_desc, NULL),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(msg, "nothing was stored"));
+    tnd_op_arena_max = TND_OP_ARENA_MAX;
+    assert_int_equal(log_size(&anon), before);
+    tender_tenders_v1_ListTendersRequest lq;
+    tender_tenders_v1_ListTendersRequest_init(&lq);
+    tender_tenders_v1_ListTendersResponse lr;
+    tender_tenders_v1_ListTendersResponse_init(&lr);
+    assert_int_equal(call(&off, T(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
+                          &tender_tenders_v1_ListTendersResponse_desc, &lr),
+                     0);
+    assert_int_equal(lr.n_tenders, 1); /* only the published one */
+    tender_tenders_v1_ListTendersResponse_free(&lr);
+
+    /* The bid is stored, its receipt cannot be built: UNAVAILABLE. */
+    tender_bids_v1_SealedBid b;
+    uint8_t nonce[32];
+    char id[40];
+    seal_bid("supplier", 100000, &b, nonce, id, 0, tender_id);
+    tender_bids_v1_Receipt r;
+    tender_bids_v1_Receipt_init(&r);
+    tnd_op_arena_max = sizeof(tender_bids_v1_Receipt) + 64; /* the reply, not the receipt */
+    assert_int_equal(submit_keyed(&sup, &b, nonce, NULL, "oom-1", &r),
+                     TND_STATUS_UNAVAILABLE);
+    tnd_op_arena_max = TND_OP_ARENA_MAX;
+    assert_non_null(strstr(msg, "receipt could not be built"));
+    assert_null(r.bid_id); /* no receipt came */
+    assert_int_equal(log_size(&anon), before + 1);
+    tender_bids_v1_BidRef ref = {.tender_id = tender_id, .bid_id = id, .owner_nonce = {nonce, 32}};
+    tender_bids_v1_BidStatus bs;
+    tender_bids_v1_BidStatus_init(&bs);
+    assert_int_equal(call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &ref,
+                          &tender_bids_v1_BidStatus_desc, &bs),
+                     0);
+    tender_bids_v1_BidStatus_free(&bs);
+    /* The retry gets the whole receipt, and no second bid. */
+    if (submit_keyed(&sup, &b, nonce, NULL, "oom-1", &r) != 0)
+        fail_msg("retried submit: %s", msg);
+    assert_string_equal(r.bid_id, id);
+    assert_int_equal(r.leaf_index, before);
+    assert_int_equal(r.tag_secret.len, 32);
+    verify_receipt(&anon, &r);
+    assert_int_equal(log_size(&anon), before + 1);
+    tender_bids_v1_Receipt_free(&r);
+    tender_bids_v1_SealedBid_free(&b);
+    conn *cs[] = {&off, &sup, &anon};
+    for (size_t i = 0; i < 3; i++)
+        rawconn_close(&cs[i]->rc);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1042,6 +1128,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sealed_bid_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validity_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_who_bid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
     };
     return cmocka_run_group_tests_name("bids", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "arena.h"
 #include "tender/codec.h"
 #include "test_schema.h"
 
@@ -486,11 +487,93 @@ static void test_containers_roundtrip(void **state)
     encode_ok(CONTAINERS, &in, &buf, &len);
     assert_int_equal(tender_test_v1_Containers_decode(&out, buf, len, NULL), 0);
     assert_int_equal(out.n_r_msg, 3);
+
+    /* The same in an arena: decoded and copied messages encode to the same
+     * bytes, and the copy owns nothing of its source. */
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    Containers dec, cp;
+    uint8_t *b2, *b3;
+    size_t l2, l3;
+    assert_int_equal(tnd_msg_decode_in(CONTAINERS, &a, buf, len, &dec, NULL), 0);
+    assert_int_equal(tnd_msg_copy_in(CONTAINERS, &a, &in, &cp), 0);
+    Containers mc; /* and with malloc, owned by the copy */
+    assert_int_equal(tnd_msg_copy(CONTAINERS, &in, &mc), 0);
+    tender_test_v1_Containers_free(&in);
+    encode_ok(CONTAINERS, &mc, &b2, &l2);
+    assert_int_equal(l2, len);
+    assert_memory_equal(b2, buf, len);
+    free(b2);
+    tender_test_v1_Containers_free(&mc);
+    encode_ok(CONTAINERS, &dec, &b2, &l2);
+    encode_ok(CONTAINERS, &cp, &b3, &l3);
+    assert_int_equal(l2, len);
+    assert_memory_equal(b2, buf, len);
+    assert_int_equal(l3, len);
+    assert_memory_equal(b3, buf, len);
+    assert_non_null(dec.r_string[1]); /* present strings are never NULL, as with malloc */
+    free(b2);
+    free(b3);
+    /* A copy of an arena message into a fresh arena. */
+    tnd_arena a2;
+    tnd_arena_init(&a2, 0);
+    Containers cp2;
+    assert_int_equal(tnd_msg_copy_in(CONTAINERS, &a2, &cp, &cp2), 0);
+    tnd_arena_free(&a);
+    encode_ok(CONTAINERS, &cp2, &b2, &l2);
+    assert_memory_equal(b2, buf, len);
+    free(b2);
+    tnd_arena_free(&a2);
     free(buf);
 
     tender_test_v1_Containers_free(&out);
-    tender_test_v1_Containers_free(&in);
     assert_true(all_zero(&in, sizeof in));
+}
+
+/* An arena that runs out (its cap) fails the decode or copy with
+ * TND_ENOMEM and leaves the message at its defaults; a decode error leaves
+ * what it allocated to a rewind. */
+static void test_arena_failures(void **state)
+{
+    (void)state;
+    Containers in;
+    tender_test_v1_Containers_init(&in);
+    in.n_r_string = 200;
+    in.r_string = calloc(200, sizeof *in.r_string);
+    for (size_t i = 0; i < 200; i++)
+        in.r_string[i] = filled(100, 'x');
+    uint8_t *buf;
+    size_t len;
+    encode_ok(CONTAINERS, &in, &buf, &len);
+
+    tnd_arena a;
+    tnd_arena_init(&a, 4096); /* far less than 200 strings of 100 bytes */
+    Containers out;
+    tnd_codec_err err = {{0}};
+    assert_int_equal(tnd_msg_decode_in(CONTAINERS, &a, buf, len, &out, &err), TND_ENOMEM);
+    /* The path names the string that did not fit. */
+    assert_int_equal(strncmp(err.text, "Containers.r_string[", 20), 0);
+    assert_non_null(strstr(err.text, "]: out of memory for 101 bytes"));
+    assert_true(all_zero(&out, sizeof out));
+    assert_true(tnd_arena_held(&a) <= 4096);
+    tnd_arena_reset(&a);
+    assert_int_equal(tnd_msg_copy_in(CONTAINERS, &a, &in, &out), TND_ENOMEM);
+    assert_true(all_zero(&out, sizeof out));
+    tnd_arena_free(&a);
+
+    /* A decode error: the message stays at its defaults, the memory is
+     * given back by a rewind. */
+    tnd_arena_init(&a, 0);
+    tnd_arena_mark m = tnd_arena_save(&a);
+    buf[len - 1] = 0xc3; /* the last string's last byte: not UTF-8 */
+    assert_int_equal(tnd_msg_decode_in(CONTAINERS, &a, buf, len, &out, &err), TND_EUTF8);
+    assert_true(all_zero(&out, sizeof out));
+    assert_true(tnd_arena_held(&a) > 0);
+    tnd_arena_rewind(&a, m);
+    assert_int_equal(tnd_arena_held(&a), 0);
+    tnd_arena_free(&a);
+    free(buf);
+    tender_test_v1_Containers_free(&in);
 }
 
 /* A list of n nodes linked by next: n nested maps on the wire. */
@@ -1142,6 +1225,7 @@ int main(void)
         cmocka_unit_test(test_default_limits),
         cmocka_unit_test(test_malformed_input),
         cmocka_unit_test(test_failure_frees_everything),
+        cmocka_unit_test(test_arena_failures),
         cmocka_unit_test(test_free_null_and_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -231,7 +231,7 @@ static int create(int bad, char *id, size_t len, tender_tenders_v1_Committee *co
     if (bad >= 0)
         make_bad(q.fields->committee, bad);
     if (copy)
-        assert_int_equal(tnd_msg_clone(&tender_tenders_v1_Committee_desc, q.fields->committee,
+        assert_int_equal(tnd_msg_copy(&tender_tenders_v1_Committee_desc, q.fields->committee,
                                        copy),
                          0);
     tender_tenders_v1_Tender t;
@@ -254,7 +254,7 @@ static int edit(const char *id, const tender_tenders_v1_Committee *cm, int bad)
     if (cm) {
         tender_tenders_v1_Committee_free(q.fields->committee);
         assert_int_equal(
-            tnd_msg_clone(&tender_tenders_v1_Committee_desc, cm, q.fields->committee), 0);
+            tnd_msg_copy(&tender_tenders_v1_Committee_desc, cm, q.fields->committee), 0);
     }
     if (bad >= 0)
         make_bad(q.fields->committee, bad);
@@ -347,7 +347,7 @@ static void test_rules_in_libtender(void **state)
     for (int bad = 0; bad < N_BAD; bad++) {
         tender_tenders_v1_Committee c;
         tender_tenders_v1_Committee_init(&c);
-        assert_int_equal(tnd_msg_clone(&tender_tenders_v1_Committee_desc, &cm, &c), 0);
+        assert_int_equal(tnd_msg_copy(&tender_tenders_v1_Committee_desc, &cm, &c), 0);
         make_bad(&c, bad);
         if (tnd_committee_check(&c, false, why, sizeof why) != TND_EINVAL ||
             !strstr(why, bad_msg[bad]))
@@ -442,7 +442,7 @@ static void test_opening_key_serves_one_tender(void **state)
     q.fields = calloc(1, sizeof *q.fields);
     fill(q.fields, "same key");
     tender_tenders_v1_Committee_free(q.fields->committee);
-    assert_int_equal(tnd_msg_clone(&tender_tenders_v1_Committee_desc, &cb, q.fields->committee),
+    assert_int_equal(tnd_msg_copy(&tender_tenders_v1_Committee_desc, &cb, q.fields->committee),
                      0);
     assert_int_equal(CALL(T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q, NULL, NULL),
                      TND_STATUS_ALREADY_EXISTS);
@@ -490,7 +490,7 @@ static void test_opening_key_serves_one_tender(void **state)
     am.fields = calloc(1, sizeof *am.fields);
     fill(am.fields, "committee rules");
     tender_tenders_v1_Committee_free(am.fields->committee);
-    assert_int_equal(tnd_msg_clone(&tender_tenders_v1_Committee_desc, &cb, am.fields->committee),
+    assert_int_equal(tnd_msg_copy(&tender_tenders_v1_Committee_desc, &cb, am.fields->committee),
                      0);
     assert_int_equal(CALL(T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am, NULL, NULL),
                      0);

@@ -20,6 +20,7 @@
 #include "tender/client.h"
 #include "tender_schema.h"
 #include "store/store.h"
+#include "svc/svc.h"
 #include "testsrv.h"
 
 static testsrv ts;
@@ -210,6 +211,28 @@ static void test_bad_key_refused(void **state)
     tnd_client_free(c);
 }
 
+/* A stored reply that needs more memory than the write may take to be
+ * read back is the server's shortage (RESOURCE_EXHAUSTED), not a damaged
+ * record (DATA_LOSS); with memory back, the retry gets the first answer. */
+static void test_replay_out_of_memory(void **state)
+{
+    (void)state;
+    tnd_client *c = officer();
+    char first[64], again[64];
+    create(c, "short-1", first, sizeof first);
+    size_t tenders = entries(TND_TABLE_TENDERS);
+    tnd_op_arena_max = sizeof(tender_tenders_v1_Tender) + 64; /* the reply, not its strings */
+    tnd_status_info st;
+    int code = create_titled(c, "short-1", "Snow clearing, winter 2026", again, sizeof again, &st);
+    tnd_op_arena_max = TND_OP_ARENA_MAX;
+    assert_int_equal(code, TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(st.message, "more server memory"));
+    create(c, "short-1", again, sizeof again);
+    assert_string_equal(first, again);
+    assert_int_equal(entries(TND_TABLE_TENDERS), tenders);
+    tnd_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest expiry[] = {
@@ -218,6 +241,7 @@ int main(void)
     const struct CMUnitTest keys[] = {
         cmocka_unit_test(test_reused_key_refused),
         cmocka_unit_test(test_bad_key_refused),
+        cmocka_unit_test(test_replay_out_of_memory),
     };
     int failed = cmocka_run_group_tests(expiry, setup_short, teardown);
     return failed + cmocka_run_group_tests(keys, setup_long, teardown);

@@ -18,7 +18,9 @@
 
 #include <cmocka.h>
 
+#include "arena.h"
 #include "store/store.h"
+#include "tender/status.h"
 
 #define T_DATA TND_TABLE_DOCUMENTS /* any table will do for raw test data */
 #define MAX_VAL (64 * 1024)
@@ -40,6 +42,7 @@ typedef struct op {
     char key[32];
     size_t vlen;
     bool event;
+    size_t hog;  /* bytes to take from the write's arena before the event */
     bool block;
     int fail;
     uint64_t seq;
@@ -71,16 +74,21 @@ static int op_fn(tnd_wtx *w, void *arg)
         if (rc != 0)
             return tnd_wtx_fail(w, 13, "put %s: %s", o->key, tnd_strerror(rc));
     }
+    /* Memory the write asks for and may not get; its failure is not checked
+     * here, as a careless write function would not check it either. */
+    if (o->hog)
+        (void)tnd_arena_alloc(tnd_wtx_arena(w), o->hog);
     if (o->event) {
         tender_events_v1_Event ev;
         tender_events_v1_Event_init(&ev);
         ev.kind = tender_events_v1_EventKind_TENDER_CREATED;
-        ev.tender_id = strdup(o->key);
+        ev.tender_id = tnd_arena_strdup(tnd_wtx_arena(w), o->key);
         int rc = tnd_wtx_append_event(w, &ev, &o->seq);
-        assert_int_equal(ev.seq, o->seq);
-        assert_non_null(ev.time);
-        tender_events_v1_Event_free(&ev);
-        if (rc != 0)
+        if (rc == 0) {
+            assert_int_equal(ev.seq, o->seq);
+            assert_non_null(ev.time);
+        }
+        if (rc != 0 && !o->hog) /* a hog's write returns 0: the store must notice */
             return tnd_wtx_fail(w, 13, "event: %s", tnd_strerror(rc));
     }
     if (o->fail)
@@ -438,6 +446,39 @@ static void test_events(void **state)
 }
 
 /* ---- back-pressure, close ---- */
+
+/* A write whose arena ran out fails as a whole even though its function
+ * returns 0: its put is not committed and no event is logged; the next
+ * write gets a fresh arena. */
+static void test_arena_failure_poisons_write(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, &(tnd_store_opts){.write_arena_max = 64 * 1024});
+    op ok, bad, after;
+    op_set(&ok, fx, "ok", 10);
+    ok.event = true;
+    op_set(&bad, fx, "bad", 10);
+    bad.event = true;
+    bad.hog = 1 << 20; /* more than the write may take */
+    op_set(&after, fx, "after", 10);
+    after.event = true;
+    after.hog = 1024; /* within the cap */
+    submit_ok(fx, &ok);
+    submit_ok(fx, &bad);
+    submit_ok(fx, &after);
+    wait_done(fx, 3);
+    assert_int_equal(ok.status, 0);
+    assert_int_equal(bad.status, TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(bad.msg, "nothing of it was stored"));
+    assert_int_equal(after.status, 0);
+    assert_int_equal(read_key(fx, "ok"), 10);
+    assert_int_equal(read_key(fx, "bad"), -1);
+    assert_int_equal(read_key(fx, "after"), 10);
+    /* Two events, numbered without a gap: the failed write logged none. */
+    assert_int_equal(count_entries(fx, TND_TABLE_EVENTS), 2);
+    assert_int_equal(ok.seq, 0);
+    assert_int_equal(after.seq, 1);
+}
 
 static void test_queue_full(void **state)
 {
@@ -844,6 +885,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_rolled_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arena_failure_poisons_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_finishes_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),

@@ -208,7 +208,7 @@ static void keep_committee(const char *id, tender_tenders_v1_TenderFields *f)
     Tender cur;
     assert_int_equal(get(OFFICER, id, 0, &cur), 0);
     tender_tenders_v1_Committee_free(f->committee);
-    assert_int_equal(tnd_msg_clone(&tender_tenders_v1_Committee_desc, cur.fields->committee,
+    assert_int_equal(tnd_msg_copy(&tender_tenders_v1_Committee_desc, cur.fields->committee,
                                    f->committee),
                      0);
     tender_tenders_v1_Tender_free(&cur);

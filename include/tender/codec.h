@@ -20,7 +20,10 @@
  *   map<string, V>      size_t n_name; <Entry> *name; Entry is { char *key; V value; }
  *
  * Every pointer in a decoded message is owned by it and freed by
- * tnd_msg_free(). Strings never contain NUL bytes.
+ * tnd_msg_free(), unless the message was decoded or copied into an arena
+ * (the *_in functions): then the message and everything it points to live
+ * in the arena, are freed with it, and tnd_msg_free must not be called on it.
+ * Strings never contain NUL bytes.
  */
 #ifndef TENDER_CODEC_H
 #define TENDER_CODEC_H
@@ -33,6 +36,9 @@
 #include "tender/error.h"
 #include "tender/limits.h"
 
+
+/* common/arena.h: memory of one unit of work, freed at once. */
+typedef struct tnd_arena tnd_arena;
 
 typedef struct tnd_bytes {
     uint8_t *data;
@@ -163,6 +169,38 @@ TND_MUST_CHECK int tnd_msg_from_object(const tnd_msg_desc *d, const msgpack_obje
  * msg must be initialised. Returns 0 or a negative TND_E* code with err set. */
 TND_MUST_CHECK int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, size_t len,
                                   void *msg, tnd_codec_err *err);
+
+/* ---- Messages in an arena -------------------------------------------------- */
+
+/** As tnd_msg_from_object, with msg and everything it points to allocated
+ * in arena. msg need not be initialised and is not freed first (anything it
+ * held is forgotten, not freed). On failure msg is left initialised and what
+ * was allocated stays in the arena (tnd_arena_rewind gives it back); an
+ * arena that fails (its cap) gives TND_ENOMEM. */
+TND_MUST_CHECK int tnd_msg_from_object_in(const tnd_msg_desc *d, tnd_arena *arena,
+                                          const msgpack_object *obj, void *msg,
+                                          tnd_codec_err *err);
+
+/** As tnd_msg_decode, into arena (see tnd_msg_from_object_in). */
+TND_MUST_CHECK int tnd_msg_decode_in(const tnd_msg_desc *d, tnd_arena *arena,
+                                     const uint8_t *data, size_t len, void *msg,
+                                     tnd_codec_err *err);
+
+/** A new message of type d in arena, every field at its default, or NULL
+ * (the arena failed). */
+void *tnd_msg_new_in(const tnd_msg_desc *d, tnd_arena *arena);
+
+/** A deep copy of src into dst, every string, bytes, array and nested
+ * message of it allocated in arena (src is not changed and may be owned
+ * either way). Returns 0, or TND_ENOMEM when the arena failed (dst is then
+ * left initialised). No encoding is involved: limits are not checked. */
+TND_MUST_CHECK int tnd_msg_copy_in(const tnd_msg_desc *d, tnd_arena *arena, const void *src,
+                                   void *dst);
+
+/** A deep copy of src into dst with malloc, owned by dst (tnd_msg_free).
+ * dst's old content is not freed. Returns 0, or TND_ENOMEM with dst
+ * initialised. */
+TND_MUST_CHECK int tnd_msg_copy(const tnd_msg_desc *d, const void *src, void *dst);
 
 /* ---- Untrusted MessagePack ------------------------------------------------ */
 

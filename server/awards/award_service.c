@@ -10,11 +10,12 @@
 #define A_DESC (&tender_awards_v1_Award_desc)
 
 /* After a commit: the scheduler learns the new standstill's end. */
-static void kick(tnd_op *op)
+static int kick(tnd_op *op)
 {
     const tender_awards_v1_Award *a = op->resp;
     if (a->standstill_end && a->state == tender_awards_v1_AwardState_STANDSTILL)
         tnd_scheduler_kick(op->srv, tnd_ts_ms(a->standstill_end));
+    return 0;
 }
 
 static void on_record(tnd_call *call, void *request)

@@ -68,9 +68,9 @@ static int standstill_entry(tnd_wtx *w, const tender_awards_v1_Award *a, bool ad
     return 0;
 }
 
-static int reply(tnd_op *op, const tender_awards_v1_Award *a)
+static int reply(tnd_wtx *w, tnd_op *op, const tender_awards_v1_Award *a)
 {
-    return tnd_msg_clone(A_DESC, a, op->resp) == 0 ? 0 : TND_STATUS_INTERNAL;
+    return tnd_op_reply(w, op, a);
 }
 
 static int latest(tnd_wtx *w, const char *tender_id, tender_awards_v1_Award *a, uint32_t *seq)
@@ -109,7 +109,7 @@ static int build_award(tnd_wtx *w, tnd_op *op, const tnd_tender *t, uint32_t seq
     a->tender_id = strdup(t->id);
     a->decision = calloc(1, sizeof *a->decision);
     if (!a->id || !a->tender_id || !a->decision ||
-        tnd_msg_clone(&tender_awards_v1_Decision_desc, req->decision, a->decision) != 0)
+        tnd_msg_copy(&tender_awards_v1_Decision_desc, req->decision, a->decision) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     set_bytes(&a->signature, req->signature.data, req->signature.len);
     set_bytes(&a->officer_key, op->peer.pubkey, 32);
@@ -173,7 +173,7 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_tender_event(w, d->unsuccessful ? EV(TENDER_UNSUCCESSFUL) : EV(AWARD_RECORDED), &t,
                               &op->peer, a.id, A_DESC, &a, NULL);
     if (!st)
-        st = reply(op, &a);
+        st = reply(w, op, &a);
     tender_awards_v1_Award_free(&a);
     tender_bids_v1_OpeningRecord_free(&rec);
     tender_tenders_v1_Tender_free(&t);
@@ -217,7 +217,7 @@ int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op)
     if (!st)
         st = tnd_tender_event(w, EV(AWARD_CANCELLED), &t, &op->peer, a.id, A_DESC, &a, req->reason);
     if (!st)
-        st = reply(op, &a);
+        st = reply(w, op, &a);
     tender_awards_v1_Award_free(&a);
     tender_tenders_v1_Tender_free(&t);
     return st;

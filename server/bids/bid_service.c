@@ -27,36 +27,24 @@ static const char *op_tender(const tnd_op *op)
 /* The secret of the leaf's tag, for its supplier only: the tag proves to
  * them that the leaf is about their tender, and to nobody else. */
 static int tag_secret(tnd_store *s, MDB_txn *txn, const char *tender_id,
-                      const tender_events_v1_Event *ev, tnd_bytes *out)
+                      const tender_events_v1_Event *ev, tnd_arena *a, tnd_bytes *out)
 {
     uint8_t key[32], secret[32], tag[32];
     if (!tender_id || tnd_bid_tag_key_read(s, txn, tender_id, key) != 0 ||
         tnd_blind_secret(key, (int)ev->kind, ev->object_id, secret) != 0 ||
         tnd_blind_tag(tender_id, secret, tag) != 0 || ev->tender_tag.len != 32 ||
-        memcmp(tag, ev->tender_tag.data, 32) != 0 || !(out->data = malloc(32)))
+        memcmp(tag, ev->tender_tag.data, 32) != 0)
         return TND_ENOTFOUND;
-    memcpy(out->data, secret, 32);
+    out->data = tnd_arena_memdup(a, secret, 32);
     out->len = 32;
     return 0;
 }
 
-void tnd_bid_receipt(tnd_op *op)
+/* The receipt's parts from the store, in op->arena: 0, or why not. */
+static const char *build_receipt(tnd_op *op, tnd_store *s, MDB_txn *txn)
 {
     tender_bids_v1_Receipt *r = op->resp;
-    /* A retried request answered from its idempotency record: the stored
-     * reply names the leaf; prove it again against the latest checkpoint.
-     * (Event 0 is never a bid's: 0 is a record without its leaf.) */
-    if (op->replayed) {
-        if (r->leaf_index == 0)
-            return;
-        op->event_seq = r->leaf_index;
-        tender_bids_v1_Receipt_free(r);
-        tender_bids_v1_Receipt_init(r);
-    }
-    tnd_store *s = op->srv->store;
-    MDB_txn *txn;
-    if (tnd_store_read_begin(s, &txn) != 0)
-        return;
+    tnd_arena *a = &op->arena;
     char *note = NULL;
     uint64_t size = 0;
     uint8_t k8[TND_KEY_EVENTS_LEN], proof[64][32];
@@ -65,45 +53,74 @@ void tnd_bid_receipt(tnd_op *op)
     tnd_tlog_reader rd = {s, txn};
     tender_events_v1_Event ev;
     tender_events_v1_Event_init(&ev);
-    if (tnd_tlog_latest(s, txn, &note, &size) == 0 && op->event_seq < size &&
-        mdb_get(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &k, &v) == 0 &&
-        tnd_msg_decode(&tender_events_v1_Event_desc, v.mv_data, v.mv_size, &ev, NULL) == 0 &&
-        tag_secret(s, txn, op_tender(op), &ev, &r->tag_secret) == 0 &&
-        tnd_merkle_prove_inclusion(tnd_tlog_node_get, &rd, op->event_seq, size, proof, 64, &n) ==
-            0) {
-        r->bid_id = tnd_strdup(ev.object_id);
-        r->tender_id = tnd_strdup(op_tender(op));
+    const char *why = NULL;
+    if (tnd_tlog_latest(s, txn, &note, &size) != 0 || op->event_seq >= size)
+        why = "no checkpoint covers its leaf yet";
+    else if (mdb_get(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &k, &v) != 0 ||
+             tnd_msg_decode_in(&tender_events_v1_Event_desc, a, v.mv_data, v.mv_size, &ev,
+                               NULL) != 0)
+        why = "its leaf cannot be read";
+    else if (tag_secret(s, txn, op_tender(op), &ev, a, &r->tag_secret) != 0)
+        why = "its tag does not match";
+    else if (tnd_merkle_prove_inclusion(tnd_tlog_node_get, &rd, op->event_seq, size, proof, 64,
+                                        &n) != 0)
+        why = "its inclusion proof cannot be built";
+    if (!why) {
+        /* The event lives in the same arena as the receipt: shared, not copied. */
+        r->bid_id = ev.object_id;
+        r->tender_id = tnd_arena_strdup(a, op_tender(op));
         r->received = ev.time;
-        ev.time = NULL;
         r->envelope_hash = ev.object_hash;
-        ev.object_hash = (tnd_bytes){0};
         r->leaf_index = op->event_seq;
-        r->leaf.data = malloc(v.mv_size);
-        if (r->leaf.data) {
-            memcpy(r->leaf.data, v.mv_data, v.mv_size);
-            r->leaf.len = v.mv_size;
-        }
-        r->checkpoint = note;
-        note = NULL;
-        r->proof = calloc(n ? n : 1, sizeof *r->proof);
-        for (size_t i = 0; r->proof && i < n; i++) {
-            r->proof[i].data = malloc(32);
-            if (!r->proof[i].data)
-                break;
-            memcpy(r->proof[i].data, proof[i], 32);
-            r->proof[i].len = 32;
-            r->n_proof = i + 1;
-        }
+        r->leaf.data = tnd_arena_memdup(a, v.mv_data, v.mv_size);
+        r->leaf.len = v.mv_size;
+        r->checkpoint = tnd_arena_strdup(a, note);
+        r->proof = tnd_arena_calloc(a, n ? n : 1, sizeof *r->proof);
+        for (size_t i = 0; r->proof && i < n; i++)
+            r->proof[i] = (tnd_bytes){tnd_arena_memdup(a, proof[i], 32), 32};
+        r->n_proof = n;
     }
-    tender_events_v1_Event_free(&ev);
     free(note);
-    tnd_store_read_end(s, txn);
+    if (!why && tnd_arena_failed(a))
+        why = "the server is out of memory for it";
+    return why;
+}
+
+int tnd_bid_receipt(tnd_op *op)
+{
+    tender_bids_v1_Receipt *r = op->resp;
+    /* A retried request answered from its idempotency record: the stored
+     * reply names the leaf; prove it again against the latest checkpoint.
+     * (Event 0 is never a bid's: 0 is a record without its leaf.) */
+    if (op->replayed) {
+        if (r->leaf_index == 0)
+            return 0;
+        op->event_seq = r->leaf_index;
+        tender_bids_v1_Receipt_init(r); /* its fields stay in the arena until the op ends */
+    }
+    tnd_store *s = op->srv->store;
+    MDB_txn *txn;
+    const char *why = "the store cannot be read";
+    if (tnd_store_read_begin(s, &txn) == 0) {
+        why = build_receipt(op, s, txn);
+        tnd_store_read_end(s, txn);
+    }
+    if (!why)
+        return 0;
+    /* Stored, and never answered OK with a receipt that lacks a part. */
+    snprintf(op->post_msg, sizeof op->post_msg,
+             "the write was stored, but its receipt could not be built (%s); send the same "
+             "request with the same idempotency-key to get the receipt",
+             why);
+    return TND_STATUS_UNAVAILABLE;
 }
 
 /* ---- Submit ---- */
 
+/* In the call's arena, with the first message; the ciphertext grows in
+ * data (malloc) with each chunk. */
 typedef struct upload {
-    tender_bids_v1_SubmitBidRequest head; /* the first message, without ciphertext */
+    tender_bids_v1_SubmitBidRequest *head; /* the first message, without ciphertext */
     uint8_t *data;
     size_t len, cap;
     tnd_call *call;
@@ -121,10 +138,10 @@ static void upload_free(upload *u)
 {
     if (!u)
         return;
-    tender_bids_v1_SubmitBidRequest_free(&u->head);
     free(u->data);
+    u->data = NULL;
     tnd_call_upload_release(u->call, u->reserved);
-    free(u);
+    u->reserved = 0;
 }
 
 static int append(upload *u, const tnd_bytes *b, uint32_t limit)
@@ -165,17 +182,25 @@ static void submit_message(tnd_call *call, void *request)
                             "bid: the first message carries the sealed envelope");
             return;
         }
-        u = calloc(1, sizeof *u);
-        if (!u || tnd_msg_clone(&tender_bids_v1_SubmitBidRequest_desc, req, &u->head) != 0) {
-            free(u);
+        /* Keep the first message for the call, all but its ciphertext,
+         * which goes into the upload buffer with the chunks after it. */
+        tnd_arena *a = tnd_call_arena(call);
+        tender_bids_v1_SealedBid bid = *req->bid;
+        bid.ciphertext = (tnd_bytes){0};
+        tender_bids_v1_SubmitBidRequest first = *req;
+        first.bid = &bid;
+        first.chunk = (tnd_bytes){0};
+        u = tnd_arena_alloc(a, sizeof *u);
+        if (u)
+            u->head = tnd_msg_new_in(&tender_bids_v1_SubmitBidRequest_desc, a);
+        if (!u || !u->head ||
+            tnd_msg_copy_in(&tender_bids_v1_SubmitBidRequest_desc, a, &first, u->head) != 0) {
             tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
             return;
         }
         u->call = call;
         tnd_call_set_user(call, u);
-        rc = append(u, &u->head.bid->ciphertext, limit);
-        free(u->head.bid->ciphertext.data);
-        u->head.bid->ciphertext = (tnd_bytes){0};
+        rc = append(u, &req->bid->ciphertext, limit);
     } else {
         rc = 0;
     }
@@ -217,11 +242,11 @@ static void verify_done(uv_work_t *w, int status)
 
 /* After the commit of a Submit: count the bid (a retried Submit answered
  * from its idempotency record is no new bid), then the receipt. */
-static void bid_stored(tnd_op *op)
+static int bid_stored(tnd_op *op)
 {
     if (!op->replayed)
         tnd_metrics_bid_received(op->srv->metrics);
-    tnd_bid_receipt(op);
+    return tnd_bid_receipt(op);
 }
 
 static const char *envelope_problem(const tender_bids_v1_SealedBid *b)
@@ -251,23 +276,24 @@ static void submit_half_close(tnd_call *call)
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "no bid was sent");
         return;
     }
-    tender_bids_v1_SealedBid *b = u->head.bid;
-    b->ciphertext.data = u->data;
-    b->ciphertext.len = u->len;
-    u->data = NULL;
+    tender_bids_v1_SealedBid *b = u->head->bid;
+    b->ciphertext = (tnd_bytes){u->data, u->len}; /* the buffer goes to the op below */
     const tnd_peer_identity *p = tnd_call_peer(call);
     uint8_t tag[32];
     const char *bad = envelope_problem(b);
     if (bad) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "%s", bad);
-    } else if (u->head.owner_nonce.len != 32 ||
-               tnd_bid_owner_tag(u->head.owner_nonce.data, p->pubkey, tag) != 0 ||
+    } else if (u->head->owner_nonce.len != 32 ||
+               tnd_bid_owner_tag(u->head->owner_nonce.data, p->pubkey, tag) != 0 ||
                memcmp(tag, b->owner_tag.data, 32) != 0) {
         tnd_call_finish(call, TND_STATUS_PERMISSION_DENIED,
                         "the bid's owner tag does not belong to your certificate (owner_nonce "
                         "and the signing key must be yours)");
     } else {
-        tnd_op *op = tnd_op_new(call, &u->head, RECEIPT, tnd_bid_submit_fn, NULL, 0,
+        /* The op frees the ciphertext's buffer (extra) when it ends. */
+        uint8_t *data = u->data;
+        u->data = NULL;
+        tnd_op *op = tnd_op_new(call, u->head, RECEIPT, tnd_bid_submit_fn, data, u->len,
                                 bid_stored);
         verify_job *j = op ? calloc(1, sizeof *j) : NULL;
         if (op && !j)

@@ -64,13 +64,12 @@ bool tnd_bid_tag_key_public(const tnd_tender *t)
 }
 
 /* The tender must take bids now: active, before its deadline (the batch
- * time is the time of receipt). */
+ * time is the time of receipt). t is decoded into the write's arena. */
 static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
 {
     char a[32];
-    tender_tenders_v1_Tender_init(t);
-    int rc = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
-                             &tender_tenders_v1_Tender_desc, t);
+    int rc = tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
+                                &tender_tenders_v1_Tender_desc, t);
     if (rc != 0 || !tnd_tender_published(t))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);
     int64_t dl = tnd_ts_ms(t->fields ? t->fields->submission_deadline : NULL);
@@ -82,14 +81,14 @@ static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
     return 0;
 }
 
+/* A stored bid, decoded into the write's arena. */
 static int load_bid(tnd_wtx *w, const char *tender_id, const char *bid_id,
                     tender_bids_v1_SealedBid *b)
 {
     uint8_t key[160];
     size_t kl = tnd_key_bids(key, sizeof key, tender_id, bid_id);
     tender_bids_v1_SealedBid_init(b);
-    int rc = kl ? tnd_wtx_get_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
-    return rc;
+    return kl ? tnd_wtx_get_msg_in(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
 }
 
 static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
@@ -118,24 +117,31 @@ static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
     int rc = tnd_bid_tag_key(w, t->id, key);
     if (rc)
         return rc;
+    /* Built in the write's arena: a copy that fails fails the write, and
+     * tnd_wtx_append_event logs nothing after it. */
+    tnd_arena *a = tnd_wtx_arena(w);
     tender_events_v1_Event ev;
     tender_events_v1_Event_init(&ev);
     ev.kind = (tender_events_v1_EventKind)kind;
-    ev.object_id = strdup(b->bid_id);
-    ev.note = tnd_strdup(note);
-    ev.tender_tag.data = malloc(32);
-    ev.tender_tag.len = ev.tender_tag.data ? 32 : 0;
-    rc = ev.object_id && ev.tender_tag.data ? 0 : TND_ENOMEM;
+    ev.object_id = tnd_arena_strdup(a, b->bid_id);
+    ev.note = tnd_arena_strdup(a, note);
+    ev.tender_tag.data = tnd_arena_alloc(a, 32);
+    ev.tender_tag.len = 32;
+    tnd_bytes h = {0};
+    rc = ev.tender_tag.data ? 0 : TND_ENOMEM;
     if (rc == 0)
         rc = tnd_blind_secret(key, kind, b->bid_id, secret);
     if (rc == 0)
         rc = tnd_blind_tag(t->id, secret, ev.tender_tag.data);
     if (rc == 0)
-        rc = tnd_msg_hash(BID_DESC, b, &ev.object_hash);
+        rc = tnd_msg_hash(BID_DESC, b, &h);
+    ev.object_hash.data = rc == 0 ? tnd_arena_memdup(a, h.data, h.len) : NULL;
+    ev.object_hash.len = h.len;
+    free(h.data);
     if (rc == 0)
         rc = tnd_wtx_append_event(w, &ev, &op->event_seq);
-    tender_events_v1_Event_free(&ev);
     OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(secret, sizeof secret);
     /* The receipt is built after the commit (it needs the checkpoint); the
      * leaf it is about goes into the reply now, so that the idempotency
      * record of a retried request can rebuild it. */
@@ -146,13 +152,11 @@ static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
 int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_bids_v1_SubmitBidRequest *req = op->req;
-    tender_bids_v1_SealedBid *in = req->bid;
+    const tender_bids_v1_SealedBid *in = req->bid;
     tnd_tender t;
     int st = open_for_bids(w, in->tender_id, &t);
-    if (st) {
-        tender_tenders_v1_Tender_free(&t);
+    if (st)
         return st;
-    }
     uint8_t fp[32];
     const tender_tenders_v1_Committee *cm = t.fields->committee;
     if (!cm || cm->opening_public_key.len != 32 ||
@@ -163,7 +167,7 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
     /* Bid ids are unique across tenders: "already exists" in one tender
      * only would tell which tender a bid id seen in the log belongs to. */
     size_t il = strlen(in->bid_id);
-    MDB_val ik = {.mv_size = il, .mv_data = in->bid_id}, iv;
+    MDB_val ik = {.mv_size = il, .mv_data = (void *)in->bid_id}, iv;
     int got = st ? 0
                  : mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_IDS),
                            &ik, &iv);
@@ -191,21 +195,22 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
             old.state = tender_bids_v1_BidState_REPLACED;
             st = save_bid(w, &old);
         }
-        tender_bids_v1_SealedBid_free(&old);
     }
+    /* The stored bid: the request's envelope as received (the request
+     * itself is not changed: the write may run again). */
+    tender_bids_v1_SealedBid stored = *in;
     if (!st) {
-        tnd_ts_set(&in->received, tnd_wtx_now_ms(w));
-        in->state = tender_bids_v1_BidState_SUBMITTED;
-        free(in->replaces);
-        in->replaces = tnd_strdup(req->replaces && *req->replaces ? req->replaces : NULL);
-        st = save_bid(w, in);
+        stored.received = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
+        stored.state = tender_bids_v1_BidState_SUBMITTED;
+        stored.replaces = req->replaces && *req->replaces ? req->replaces : NULL;
+        st = stored.received ? save_bid(w, &stored)
+                             : tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     }
     char note[120] = "";
     if (req->replaces && *req->replaces)
         snprintf(note, sizeof note, "replaces %s", req->replaces);
     if (!st)
-        st = bid_event(w, op, tender_events_v1_EventKind_BID_RECEIVED, &t, in, note);
-    tender_tenders_v1_Tender_free(&t);
+        st = bid_event(w, op, tender_events_v1_EventKind_BID_RECEIVED, &t, &stored, note);
     return st;
 }
 
@@ -231,7 +236,5 @@ int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
     }
     if (!st)
         st = bid_event(w, op, tender_events_v1_EventKind_BID_WITHDRAWN, &t, &b, NULL);
-    tender_bids_v1_SealedBid_free(&b);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }

@@ -28,9 +28,12 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op);
 int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op);
 int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op);
 
-/** Fill op->resp (a Receipt) for the event op->event_seq: the latest
- * checkpoint and the inclusion proof of the leaf. Loop thread. */
-void tnd_bid_receipt(tnd_op *op);
+/** Fill op->resp (a Receipt, in op->arena) for the event op->event_seq:
+ * the latest checkpoint and the inclusion proof of the leaf. Loop thread,
+ * after the commit (a tnd_op_then_fn): 0, or UNAVAILABLE with op->post_msg
+ * when a part of the receipt could not be built (the write stays stored;
+ * a retry with its idempotency-key gets the receipt). */
+int tnd_bid_receipt(tnd_op *op);
 
 int tnd_bids_register(tnd_server *srv);
 

@@ -38,6 +38,7 @@ static void free_store(tnd_store *s)
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->mu);
     pthread_rwlock_destroy(&s->resize_lock);
+    tnd_arena_free(&s->arena);
     free(s->dir);
     free(s);
 }
@@ -76,6 +77,7 @@ static int set_options(tnd_store *s, const tnd_store_opts *o, size_t *map_size, 
     s->max_batch = o->max_batch ? o->max_batch : DEFAULT_MAX_BATCH;
     s->metrics = o->metrics;
     s->clock = o->clock;
+    tnd_arena_init(&s->arena, o->write_arena_max);
     return 0;
 }
 

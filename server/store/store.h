@@ -80,11 +80,14 @@ typedef struct tnd_store_opts {
     unsigned max_batch;  /* requests per group commit; 0: 256 */
     tnd_metrics *metrics; /* where queue, batch and size figures go; may be NULL */
     const tnd_clock *clock; /* the time of each batch (tnd_wtx_now_ms); NULL: the real one */
+    size_t write_arena_max; /* bytes one write may take from tnd_wtx_arena; 0: 64 MiB */
 } tnd_store_opts;
 
 /* A write request, run on the writer thread inside its own nested
  * transaction. Return 0 to keep its changes, or a gRPC status code (> 0)
- * set with tnd_wtx_fail to roll them back. */
+ * set with tnd_wtx_fail to roll them back. An allocation that failed in
+ * the write's arena (tnd_wtx_arena) fails the whole write even when it
+ * returns 0, as a failed put poisons an LMDB transaction. */
 typedef int (*tnd_write_fn)(tnd_wtx *w, void *arg);
 
 /* On the loop thread, after the batch's commit: status 0 when the write is
@@ -191,6 +194,14 @@ int tnd_wtx_fail(tnd_wtx *w, int code, const char *fmt, ...) __attribute__((form
  * that fails leaves the transaction unusable: return a failure, since the
  * request will not commit anyway. */
 MDB_txn *tnd_wtx_txn(tnd_wtx *w);
+
+/** Memory for what this run of the write builds and does not keep (events,
+ * records on their way into a table): given back when the write function
+ * returns. When an allocation from it fails, the write fails as a whole
+ * with RESOURCE_EXHAUSTED and nothing of it is committed, whatever the
+ * function returns; tnd_wtx_append_event refuses to log an event once it
+ * has failed. */
+tnd_arena *tnd_wtx_arena(tnd_wtx *w);
 tnd_store *tnd_wtx_store(tnd_wtx *w);
 
 /** The batch's time (UTC, ms since the epoch): the time of receipt of
@@ -198,7 +209,11 @@ tnd_store *tnd_wtx_store(tnd_wtx *w);
 int64_t tnd_wtx_now_ms(const tnd_wtx *w);
 
 /** Read and decode one record as this request sees it (its own writes
- * included). Returns 0, TND_ENOTFOUND, a decode error, or TND_EIO. */
+ * included). Returns 0, TND_ENOTFOUND, a decode error, or TND_EIO.
+ * tnd_wtx_get_msg_in decodes into tnd_wtx_arena (out need not be
+ * initialised and is not freed). */
+int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                       const tnd_msg_desc *d, void *out);
 int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     void *out);
 /** Encode and store (replacing). Returns 0, a tnd_msg_encode error, TND_EINVAL
@@ -213,9 +228,10 @@ int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen);
 /** Append an event: assign the next sequence number (0, 1, 2, ... in
  * commit order, no gaps: a request rolled back consumes none) to
  * event->seq and *seq (seq may be NULL); when event->time is NULL or zero
- * set it to the batch time (a NULL time is allocated and then owned by the
- * event, freed by tnd_msg_free); encode and store it under EVENTS seq.
- * Returns 0 or a tnd_wtx_put_msg error. */
+ * set it to the batch time (a NULL time is allocated from tnd_wtx_arena:
+ * build events there); encode and store it under EVENTS seq.
+ * Returns 0, TND_ENOMEM when the write's arena has failed (an event that
+ * may miss a field is never logged), or a tnd_wtx_put_msg error. */
 int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *seq);
 
 /** Look up a stored reply in IDEMPOTENCY under key (its layout is the

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "arena.h"
 #include "store.h"
 
 /* One queued write: a value owned by the store from submit until its done
@@ -50,6 +51,10 @@ struct tnd_store {
     tnd_store_stats stats;
     bool stopping; /* the writer exits once the queue is empty */
 
+    /* The writer thread's: what one write function (or the batch hook)
+     * allocates, given back after it (tnd_wtx_arena). */
+    tnd_arena arena;
+
     pthread_t writer;
     bool writer_started;
     uv_async_t async;
@@ -66,6 +71,7 @@ struct tnd_wtx {
     MDB_txn *txn;
     int64_t now_ms;
     char *msg;     /* TND_STORE_MSG_MAX + 1 bytes */
+    tnd_arena *arena; /* the store's writer arena, reset for this run */
     bool map_full; /* a put reached the end of the map */
 };
 

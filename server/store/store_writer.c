@@ -56,6 +56,16 @@ static int sane_status(tnd_wtx *w, int st)
     return tnd_wtx_fail(w, TND_STATUS_INTERNAL, "write failed with status %d", st);
 }
 
+/* An allocation in the write's arena failed: whatever the write function
+ * made of it may lack a field, so none of it is kept. */
+static int arena_failed(tnd_wtx *w)
+{
+    return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the write needed more server memory than it may use (%zu bytes); "
+                        "nothing of it was stored: retry, or send a smaller request",
+                        w->arena->cap);
+}
+
 /* Run one request in its own transaction nested in the batch, so that its
  * failure rolls back only its own changes. Returns true if it reached the
  * end of the map. */
@@ -63,7 +73,8 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
 {
     r->status = 0;
     r->msg[0] = '\0';
-    tnd_wtx w = {.s = s, .now_ms = now_ms, .msg = r->msg};
+    tnd_arena_reset(&s->arena);
+    tnd_wtx w = {.s = s, .now_ms = now_ms, .msg = r->msg, .arena = &s->arena};
     int rc = mdb_txn_begin(s->env, parent, 0, &w.txn);
     if (rc != 0) {
         r->status = tnd_wtx_fail(&w, TND_STATUS_UNAVAILABLE, "cannot begin a transaction: %s",
@@ -71,6 +82,8 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
         return false;
     }
     int st = r->fn(&w, r->arg);
+    if (tnd_arena_failed(w.arena)) /* whatever the function made of it, and answers */
+        st = arena_failed(&w);
     if (st == 0) {
         /* A raw put that failed poisons the transaction: this commit then
          * fails, so the request is never acknowledged falsely. */
@@ -100,8 +113,11 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
 static int run_hook(tnd_store *s, batch *b, MDB_txn *txn, char *msg, bool *map_full)
 {
     msg[0] = '\0';
-    tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg};
+    tnd_arena_reset(&s->arena);
+    tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena};
     int st = b->hook(&w, b->hook_arg);
+    if (tnd_arena_failed(w.arena))
+        st = arena_failed(&w);
     *map_full = w.map_full;
     if (w.map_full) {
         full_message(s, msg);

@@ -49,6 +49,11 @@ MDB_txn *tnd_wtx_txn(tnd_wtx *w)
     return w->txn;
 }
 
+tnd_arena *tnd_wtx_arena(tnd_wtx *w)
+{
+    return w->arena;
+}
+
 tnd_store *tnd_wtx_store(tnd_wtx *w)
 {
     return w->s;
@@ -63,6 +68,21 @@ int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const
                     void *out)
 {
     return tnd_store_get_msg(w->s, w->txn, t, key, klen, d, out);
+}
+
+int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                       const tnd_msg_desc *d, void *out)
+{
+    tnd_msg_init(d, out);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
+    int rc = mdb_get(w->txn, w->s->dbi[t], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return TND_ENOTFOUND;
+    if (rc == MDB_BAD_VALSIZE)
+        return TND_EINVAL;
+    if (rc != 0)
+        return TND_EIO;
+    return tnd_msg_decode_in(d, w->arena, v.mv_data, v.mv_size, out, NULL);
 }
 
 static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val, size_t vlen,
@@ -134,12 +154,15 @@ static int next_event_seq(tnd_wtx *w, uint64_t *seq)
 
 int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *seq_out)
 {
+    /* Something the event was built from may be missing: log nothing. */
+    if (tnd_arena_failed(w->arena))
+        return TND_ENOMEM;
     uint64_t seq;
     int rc = next_event_seq(w, &seq);
     if (rc != 0)
         return rc;
     if (!event->time) {
-        event->time = calloc(1, sizeof *event->time);
+        event->time = tnd_arena_alloc(w->arena, sizeof *event->time);
         if (!event->time)
             return TND_ENOMEM;
     }

@@ -67,6 +67,29 @@ void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p)
     (*a)->role = strdup(p->role_name);
 }
 
+tender_common_v1_Actor *tnd_actor_in(tnd_arena *a, const tnd_peer_identity *p)
+{
+    tender_common_v1_Actor *r = tnd_arena_alloc(a, sizeof *r);
+    if (!r)
+        return NULL;
+    r->name = tnd_arena_strdup(a, p->name);
+    r->organisation = tnd_arena_strdup(a, p->org);
+    r->role = tnd_arena_strdup(a, p->role_name);
+    return tnd_arena_failed(a) ? NULL : r;
+}
+
+tender_common_v1_Timestamp *tnd_ts_in(tnd_arena *a, int64_t ms)
+{
+    tender_common_v1_Timestamp *t = tnd_arena_alloc(a, sizeof *t);
+    if (t) {
+        t->seconds = 0;
+        t->nanos = 0;
+        /* tnd_ts_set's arithmetic, on a box that already exists */
+        tnd_ts_set(&t, ms);
+    }
+    return t;
+}
+
 int tnd_call_read_begin(tnd_call *call, MDB_txn **txn)
 {
     if (tnd_store_read_begin(tnd_call_server(call)->store, txn) == 0)
@@ -75,28 +98,28 @@ int tnd_call_read_begin(tnd_call *call, MDB_txn **txn)
     return -1;
 }
 
-int tnd_msg_clone(const tnd_msg_desc *d, const void *src, void *dst)
+/* What the write may take for its reply; tests lower it to make a reply
+ * (or a receipt built after the commit) run out of memory. */
+_Atomic size_t tnd_op_arena_max = TND_OP_ARENA_MAX;
+
+static int out_of_reply_memory(tnd_wtx *w, const tnd_op *op)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    tnd_msg_init(d, dst);
-    int rc = tnd_msg_encode(d, src, &buf, &len, NULL);
-    if (rc == 0)
-        rc = tnd_msg_decode(d, buf, len, dst, NULL);
-    free(buf);
-    return rc;
+    return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the reply needed more server memory than it may use (%zu bytes); "
+                        "nothing was stored: retry later",
+                        op->arena.cap);
+}
+
+int tnd_op_reply(tnd_wtx *w, tnd_op *op, const void *msg)
+{
+    return tnd_msg_copy_in(op->resp_desc, &op->arena, msg, op->resp) == 0
+               ? 0
+               : out_of_reply_memory(w, op);
 }
 
 static void op_free(tnd_op *op)
 {
-    if (op->req) {
-        tnd_msg_free(op->req_desc, op->req);
-        free(op->req);
-    }
-    if (op->resp) {
-        tnd_msg_free(op->resp_desc, op->resp);
-        free(op->resp);
-    }
+    tnd_arena_free(&op->arena);
     free(op->extra);
     tnd_call_unref(op->call);
     free(op);
@@ -127,10 +150,13 @@ static int idem_replay(tnd_wtx *w, tnd_op *op)
                             (int)kl, (const char *)k);
     }
     if (rc == 0 && len >= FP_LEN)
-        rc = tnd_msg_decode(op->resp_desc, rec + FP_LEN, len - FP_LEN, op->resp, NULL);
+        rc = tnd_msg_decode_in(op->resp_desc, &op->arena, rec + FP_LEN, len - FP_LEN, op->resp,
+                               NULL);
     else if (rc == 0)
         rc = TND_EMALFORMED;
     free(rec);
+    if (rc != 0 && tnd_arena_failed(&op->arena)) /* the record is fine; memory is short */
+        return out_of_reply_memory(w, op);
     return rc == 0 ? 0
                    : tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "idempotency record unreadable: %s",
                                   tnd_strerror(rc));
@@ -170,7 +196,10 @@ static int op_write(tnd_wtx *w, void *arg)
 {
     tnd_op *op = arg;
     /* The store may run a write twice (after growing the map): start clean. */
-    tnd_msg_free(op->resp_desc, op->resp);
+    tnd_arena_reset(&op->arena);
+    op->resp = tnd_msg_new_in(op->resp_desc, &op->arena);
+    if (!op->resp)
+        return out_of_reply_memory(w, op);
     op->replayed = false;
     if (op->idem_key_len > 0) {
         int rc = idem_replay(w, op);
@@ -183,6 +212,8 @@ static int op_write(tnd_wtx *w, void *arg)
     }
     op->post_status = 0;
     int st = op->fn(w, op);
+    if (tnd_arena_failed(&op->arena))
+        st = out_of_reply_memory(w, op); /* the reply may lack a field: keep nothing */
     if (st != 0 || op->idem_key_len == 0)
         return st;
     return idem_keep(w, op);
@@ -192,9 +223,11 @@ static int op_write(tnd_wtx *w, void *arg)
 static void op_done(void *arg, int status, const char *message)
 {
     tnd_op *op = arg;
-    if (status == 0 && op->then)
-        op->then(op);
-    if (status == 0 && op->post_status) {
+    int then_status = status == 0 && op->then ? op->then(op) : 0;
+    if (then_status) {
+        /* Committed, but the reply could not be made: no incomplete OK. */
+        tnd_call_finish(op->call, (tnd_status)then_status, "%s", op->post_msg);
+    } else if (status == 0 && op->post_status) {
         /* Recorded, and still an error for the caller (e.g. a share that did not fit). */
         tnd_call_finish(op->call, (tnd_status)op->post_status, "%s", op->post_msg);
     } else if (status == 0) {
@@ -252,7 +285,7 @@ static int set_idem_key(tnd_op *op, const tnd_call *call)
 }
 
 tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
-                   tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+                   tnd_op_fn fn, void *extra, size_t extra_len, tnd_op_then_fn then)
 {
     const tnd_method_desc *m = tnd_call_method(call);
     tnd_op *op = calloc(1, sizeof *op);
@@ -270,15 +303,9 @@ tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp
     op->extra = extra;
     op->extra_len = extra_len;
     op->req_desc = m->request;
+    op->req = request;
     op->resp_desc = resp_desc;
-    op->req = calloc(1, m->request->size);
-    op->resp = calloc(1, resp_desc->size);
-    if (!op->req || !op->resp || tnd_msg_clone(m->request, request, op->req) != 0) {
-        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-        op_free(op);
-        return NULL;
-    }
-    tnd_msg_init(resp_desc, op->resp);
+    tnd_arena_init(&op->arena, tnd_op_arena_max);
     if (set_idem_key(op, call) != 0) {
         op_free(op);
         return NULL;
@@ -302,7 +329,7 @@ void tnd_op_submit(tnd_op *op)
 }
 
 static void op_start(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
-                     tnd_op_fn fn, void *extra, size_t extra_len, void (*then)(tnd_op *op))
+                     tnd_op_fn fn, void *extra, size_t extra_len, tnd_op_then_fn then)
 {
     tnd_op *op = tnd_op_new(call, request, resp_desc, fn, extra, extra_len, then);
     if (op)
@@ -316,7 +343,7 @@ void tnd_op_run(tnd_call *call, const void *request, const tnd_msg_desc *resp_de
 }
 
 void tnd_op_run_then(tnd_call *call, const void *request, const tnd_msg_desc *resp_desc,
-                     tnd_op_fn fn, void (*then)(tnd_op *op))
+                     tnd_op_fn fn, tnd_op_then_fn then)
 {
     op_start(call, request, resp_desc, fn, NULL, 0, then);
 }

@@ -12,8 +12,10 @@
 
 /* ---- AddDocument ---- */
 
+/* In the call's arena, with the first message; the content grows in data
+ * (malloc) with each chunk. */
 typedef struct upload {
-    tender_tenders_v1_AddDocumentRequest head; /* tender_id, name, media_type */
+    tender_tenders_v1_AddDocumentRequest *head; /* tender_id, name, media_type */
     uint8_t *data;
     size_t len, cap;
     tnd_call *call;
@@ -24,10 +26,10 @@ static void upload_free(upload *u)
 {
     if (!u)
         return;
-    tender_tenders_v1_AddDocumentRequest_free(&u->head);
     free(u->data);
+    u->data = NULL;
     tnd_call_upload_release(u->call, u->reserved);
-    free(u);
+    u->reserved = 0;
 }
 
 static void add_on_message(tnd_call *call, void *request)
@@ -40,16 +42,19 @@ static void add_on_message(tnd_call *call, void *request)
                             "the first message needs tender_id and name");
             return;
         }
-        u = calloc(1, sizeof *u);
-        if (!u) {
+        /* Keep the first message for the call, all but its content. */
+        tnd_arena *a = tnd_call_arena(call);
+        tender_tenders_v1_AddDocumentRequest first = *req;
+        first.content = (tnd_bytes){0};
+        u = tnd_arena_alloc(a, sizeof *u);
+        if (u)
+            u->head = tnd_msg_new_in(&tender_tenders_v1_AddDocumentRequest_desc, a);
+        if (!u || !u->head ||
+            tnd_msg_copy_in(&tender_tenders_v1_AddDocumentRequest_desc, a, &first, u->head)) {
             tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
             return;
         }
-        tender_tenders_v1_AddDocumentRequest_init(&u->head);
         u->call = call;
-        u->head.tender_id = strdup(req->tender_id);
-        u->head.name = strdup(req->name);
-        u->head.media_type = tnd_strdup(req->media_type);
         tnd_call_set_user(call, u);
     }
     size_t n = req->content.len;
@@ -95,11 +100,11 @@ static void add_on_half_close(tnd_call *call)
         return;
     }
     tnd_call_set_user(call, NULL);
+    /* The op frees the content's buffer (extra) when it ends. */
     uint8_t *data = u->data;
-    size_t len = u->len;
     u->data = NULL;
-    tnd_op_run(call, &u->head, &tender_tenders_v1_Document_desc, tnd_tender_add_document_fn, data,
-               len);
+    tnd_op_run(call, u->head, &tender_tenders_v1_Document_desc, tnd_tender_add_document_fn, data,
+               u->len);
     upload_free(u);
 }
 

@@ -33,11 +33,12 @@ static void on_edit(tnd_call *call, void *request)
 }
 
 /* A published or amended tender may have the earliest deadline now. */
-static void kick_scheduler(tnd_op *op)
+static int kick_scheduler(tnd_op *op)
 {
     const tnd_tender *t = op->resp;
     if (t->status == tender_tenders_v1_TenderStatus_ACTIVE && t->fields)
         tnd_scheduler_kick(op->srv, tnd_ts_ms(t->fields->submission_deadline));
+    return 0;
 }
 
 static void on_publish(tnd_call *call, void *request)

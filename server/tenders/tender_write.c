@@ -21,36 +21,35 @@ int tnd_tender_event(tnd_wtx *w, int kind, const tnd_tender *t, const tnd_peer_i
                      const char *object_id, const tnd_msg_desc *obj_desc, const void *obj,
                      const char *note)
 {
+    /* Built in the write's arena: a copy that fails fails the write, and
+     * tnd_wtx_append_event logs nothing after it. */
+    tnd_arena *a = tnd_wtx_arena(w);
     tender_events_v1_Event ev;
     tender_events_v1_Event_init(&ev);
     ev.kind = (tender_events_v1_EventKind)kind;
-    ev.tender_id = tnd_strdup(t->id);
+    ev.tender_id = tnd_arena_strdup(a, t->id);
     ev.tender_version = t->version;
     if (p)
-        tnd_actor_set(&ev.actor, p);
-    ev.object_id = tnd_strdup(object_id);
-    ev.note = tnd_strdup(note);
+        ev.actor = tnd_actor_in(a, p);
+    ev.object_id = tnd_arena_strdup(a, object_id);
+    ev.note = tnd_arena_strdup(a, note);
     /* The end of bidding publishes the key that links the bid events. */
     int rc = 0;
     if ((kind == EV(TENDER_CLOSED) || kind == EV(TENDER_CANCELLED)) && tnd_tender_published(t)) {
         uint8_t key[32];
-        if ((rc = tnd_bid_tag_key(w, t->id, key)) != 0) {
-            tender_events_v1_Event_free(&ev);
+        if ((rc = tnd_bid_tag_key(w, t->id, key)) != 0)
             return rc;
-        }
-        ev.bid_tag_key.data = malloc(32);
-        rc = ev.bid_tag_key.data ? 0 : TND_ENOMEM;
-        if (rc == 0) {
-            memcpy(ev.bid_tag_key.data, key, 32);
-            ev.bid_tag_key.len = 32;
-        }
+        ev.bid_tag_key.data = tnd_arena_memdup(a, key, 32);
+        ev.bid_tag_key.len = 32;
     }
-    if (rc == 0)
-        rc = tnd_msg_hash(obj_desc ? obj_desc : T_DESC, obj ? obj : t, &ev.object_hash);
+    tnd_bytes h = {0};
+    rc = tnd_msg_hash(obj_desc ? obj_desc : T_DESC, obj ? obj : t, &h);
+    ev.object_hash.data = rc == 0 ? tnd_arena_memdup(a, h.data, h.len) : NULL;
+    ev.object_hash.len = h.len;
+    free(h.data);
     uint64_t seq;
     if (rc == 0)
         rc = tnd_wtx_append_event(w, &ev, &seq);
-    tender_events_v1_Event_free(&ev);
     if (rc != 0)
         return tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED
                                                 : TND_STATUS_UNAVAILABLE,
@@ -106,9 +105,9 @@ static int save(tnd_wtx *w, const tnd_tender *t, bool versioned)
     return 0;
 }
 
-static int reply(tnd_op *op, const tnd_tender *t)
+static int reply(tnd_wtx *w, tnd_op *op, const tnd_tender *t)
 {
-    return tnd_msg_clone(T_DESC, t, op->resp) == 0 ? 0 : TND_STATUS_INTERNAL;
+    return tnd_op_reply(w, op, t);
 }
 
 /* ---- the opening-key index (docs/SEALED.md): one tender per opening key.
@@ -215,34 +214,36 @@ int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op)
     int st = next_id(w, id, sizeof id);
     if (st)
         return st;
+    /* The new tender lives in the write's arena: a copy that fails fails
+     * the write before anything of it is stored. */
+    tnd_arena *a = tnd_wtx_arena(w);
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
-    t.id = strdup(id);
+    t.id = tnd_arena_strdup(a, id);
     t.status = ST(DRAFT);
-    t.buyer = strdup(op->peer.org);
-    t.fields = calloc(1, sizeof *t.fields);
-    if (!t.fields || tnd_msg_clone(&tender_tenders_v1_TenderFields_desc, req->fields, t.fields)) {
-        tender_tenders_v1_Tender_free(&t);
+    t.buyer = tnd_arena_strdup(a, op->peer.org);
+    t.fields = tnd_msg_new_in(&tender_tenders_v1_TenderFields_desc, a);
+    if (!t.fields || tnd_msg_copy_in(&tender_tenders_v1_TenderFields_desc, a, req->fields, t.fields))
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    }
-    tnd_ts_set(&t.created, tnd_wtx_now_ms(w));
-    tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
-    tnd_actor_set(&t.created_by, &op->peer);
+    t.created = tnd_ts_in(a, tnd_wtx_now_ms(w));
+    t.updated = tnd_ts_in(a, tnd_wtx_now_ms(w));
+    t.created_by = tnd_actor_in(a, &op->peer);
+    if (tnd_arena_failed(a))
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     st = claim_key(w, &t, &op->peer, TND_STATUS_ALREADY_EXISTS, "");
     if (!st)
         st = save(w, &t, false);
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_CREATED), &t, &op->peer, NULL, NULL, NULL, NULL);
     if (!st)
-        st = reply(op, &t);
-    tender_tenders_v1_Tender_free(&t);
+        st = reply(w, op, &t);
     return st;
 }
 
 static int replace_fields(tnd_wtx *w, tnd_tender *t, const tender_tenders_v1_TenderFields *f)
 {
     tender_tenders_v1_TenderFields *nf = calloc(1, sizeof *nf);
-    if (!nf || tnd_msg_clone(&tender_tenders_v1_TenderFields_desc, f, nf) != 0) {
+    if (!nf || tnd_msg_copy(&tender_tenders_v1_TenderFields_desc, f, nf) != 0) {
         free(nf);
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     }
@@ -286,7 +287,7 @@ int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op)
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_EDITED), &t, &op->peer, NULL, NULL, NULL, NULL);
     if (!st)
-        st = reply(op, &t);
+        st = reply(w, op, &t);
     tender_tenders_v1_Tender_free(&t);
     return st;
 }
@@ -335,7 +336,7 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_PUBLISHED), &t, &op->peer, NULL, NULL, NULL, NULL);
     if (!st)
-        st = reply(op, &t);
+        st = reply(w, op, &t);
     tender_tenders_v1_Tender_free(&t);
     return st;
 }
@@ -412,7 +413,7 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_AMENDED), &t, &op->peer, NULL, NULL, NULL, req->note);
     if (!st)
-        st = reply(op, &t);
+        st = reply(w, op, &t);
     tender_tenders_v1_Tender_free(&t);
     return st;
 }
@@ -441,7 +442,7 @@ int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_tender_event(w, EV(TENDER_CANCELLED), &t, &op->peer, NULL, NULL, NULL,
                               tnd_tender_published(&t) ? req->reason : NULL);
     if (!st)
-        st = reply(op, &t);
+        st = reply(w, op, &t);
     tender_tenders_v1_Tender_free(&t);
     return st;
 }
@@ -481,8 +482,8 @@ static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
     pub.asked_by_org = NULL;
     int st =
         tnd_tender_event(w, kind, t, actor, q->id, &tender_tenders_v1_Question_desc, &pub, NULL);
-    if (!st && tnd_msg_clone(&tender_tenders_v1_Question_desc, q, op->resp) != 0)
-        st = TND_STATUS_INTERNAL;
+    if (!st)
+        st = tnd_op_reply(w, op, q);
     return st;
 }
 
@@ -599,8 +600,11 @@ int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
             SHA256(op->extra, op->extra_len, d->sha256.data);
             d->sha256.len = 32;
         }
-        int rc = tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, did, strlen(did),
-                                 op->extra ? op->extra : "", op->extra_len);
+        /* Never store or log a document that lacks a part. */
+        int rc = !d->id || (req->name && !d->name) || !d->media_type || !d->sha256.data
+                     ? TND_ENOMEM
+                     : tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, did, strlen(did),
+                                       op->extra ? op->extra : "", op->extra_len);
         if (rc != 0)
             st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store document: %s",
                               tnd_strerror(rc));
@@ -610,8 +614,8 @@ int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
         if (!st)
             st = tnd_tender_event(w, EV(DOCUMENT_ADDED), &t, &op->peer, d->id,
                                   &tender_tenders_v1_Document_desc, d, NULL);
-        if (!st && tnd_msg_clone(&tender_tenders_v1_Document_desc, d, op->resp) != 0)
-            st = TND_STATUS_INTERNAL;
+        if (!st)
+            st = tnd_op_reply(w, op, d);
     }
     tender_tenders_v1_Tender_free(&t);
     return st;

@@ -95,6 +95,11 @@ void tnd_call_set_user(tnd_call *call, void *user)
     call->user = user;
 }
 
+tnd_arena *tnd_call_arena(tnd_call *call)
+{
+    return &call->arena;
+}
+
 void tnd_call_ref(tnd_call *call)
 {
     call->refs++;
@@ -114,6 +119,8 @@ void tnd_call_unref(tnd_call *call)
         msgpack_zone_free(call->zone);
     free(call->queued);
     free(call->fin_msg);
+    tnd_arena_free(&call->arena);
+    tnd_arena_free(&call->msgs);
     uv_close((uv_handle_t *)&call->deadline, on_deadline_closed);
 }
 
@@ -600,6 +607,8 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     }
     call->head = head;
     call->head_len = len;
+    tnd_arena_init(&call->arena, TND_CALL_ARENA_MAX);
+    tnd_arena_init(&call->msgs, TND_CALL_ARENA_MAX);
     call->metadata = copy.u.call.metadata;
     call->conn = c;
     call->sid = f->stream_id;
@@ -667,30 +676,33 @@ void tnd_call_on_message(tnd_call *call, const tnd_frame *f)
                             "%s takes exactly one request message", m->full_name);
             goto out;
         }
-        void *req = calloc(1, m->request->size);
-        if (!req) {
-            tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        /* One request lives as long as the call; a stream's messages one
+         * at a time. */
+        tnd_arena *a = one_request(m) ? &call->arena : &call->msgs;
+        void *req = tnd_msg_new_in(m->request, a);
+        int rc = req ? tnd_msg_decode_in(m->request, a, f->u.message.payload.ptr,
+                                         f->u.message.payload.len, req, &err)
+                     : TND_ENOMEM;
+        if (rc == TND_ENOMEM) {
+            tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                            "%s: the request needs more than %u bytes of server memory once "
+                            "decoded; send a smaller one",
+                            m->full_name, TND_CALL_ARENA_MAX);
             goto out;
         }
-        tnd_msg_init(m->request, req);
-        int rc = tnd_msg_decode(m->request, f->u.message.payload.ptr, f->u.message.payload.len,
-                                req, &err);
         if (rc != 0) {
             finish_decode_error(call, m->request, err.text);
-            free(req);
             goto out;
         }
         /* The schema's required fields and exact lengths ("tender_id: required"). */
         if (tnd_msg_check_rules(m->request, req, &err) != 0) {
             tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "%s", err.text);
-            tnd_msg_free(m->request, req);
-            free(req);
-            goto out;
+            goto out; /* req is the arena's: freed with the call */
         }
         call->got_message = true;
         call->h->on_message(call, req);
-        tnd_msg_free(m->request, req);
-        free(req);
+        if (a == &call->msgs)
+            tnd_arena_reset(a);
     }
     give_credit(call, f->u.message.payload.len);
     if (f->u.message.end_stream && !call->ended) {

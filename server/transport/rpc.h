@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "arena.h"
 #include "tender/service.h"
 #include "tender/status.h"
 #include "tls.h"
@@ -25,9 +26,17 @@
 typedef struct tnd_call tnd_call;
 typedef struct tnd_server tnd_server;
 
+/* The most memory a call's arena may hold (the decoded request and what
+ * handlers keep there): a request that needs more once decoded is refused
+ * with RESOURCE_EXHAUSTED. */
+#define TND_CALL_ARENA_MAX (64u * 1024u * 1024u)
+
 typedef struct tnd_handler {
     const tnd_method_desc *method;
-    /* A decoded request; it is freed when the callback returns. */
+    /* A decoded request, in the call's memory. For a method that takes one
+     * request message it lives as long as the call (a write may go on
+     * using it, tnd_op_run); each message of a request stream lives until
+     * the callback returns: copy what is kept into tnd_call_arena. */
     void (*on_message)(tnd_call *call, void *request);
     /* The client sent its last message. Optional. */
     void (*on_half_close)(tnd_call *call);
@@ -93,6 +102,11 @@ const msgpack_object *tnd_call_metadata(const tnd_call *call);
 
 /** The method being called. */
 const tnd_method_desc *tnd_call_method(const tnd_call *call);
+
+/** Memory that lives as long as the call (until its last reference is
+ * dropped), capped at TND_CALL_ARENA_MAX; for what a handler keeps across
+ * messages (e.g. the first message of an upload, tnd_msg_copy_in). */
+tnd_arena *tnd_call_arena(tnd_call *call);
 
 tnd_server *tnd_call_server(const tnd_call *call);
 void *tnd_call_user(const tnd_call *call);

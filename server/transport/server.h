@@ -90,6 +90,8 @@ struct tnd_call {
     uint64_t last_recv_ms; /* the last MESSAGE from the client (stall timeout) */
     uv_timer_t deadline;
     char request_id[TND_MAX_REQUEST_ID + 1];
+    tnd_arena arena; /* the call's memory (tnd_call_arena), freed when it ends */
+    tnd_arena msgs;  /* each message of a request stream, until its on_message returns */
 };
 
 typedef struct tnd_health_watch tnd_health_watch;
