@@ -40,17 +40,6 @@ static char o_id[64], p_id[64], b1[64], bw[64], b2a[64], b2b[64];
 
 /* ---- steps ---- */
 
-/* The group setup's check of a step: the exit code and, if given, a text in
- * stdout. false with the run shown on stderr. */
-static bool step_ok(const char *what, int code, const char *out_has)
-{
-    if (R.code == code && (!out_has || strstr(R.out, out_has)))
-        return true;
-    fprintf(stderr, "%s: tenderctl exit %d, expected %d%s%s\nstdout: %s\nstderr: %s\n", what,
-            R.code, code, out_has ? " with " : "", out_has ? out_has : "", R.out, R.err);
-    return false;
-}
-
 /* Create and publish a tender of the officer closing at deadline and
  * opening at opening; its id into id (64 bytes). */
 static bool create_tender(time_t deadline, time_t opening, char *id)
@@ -59,11 +48,11 @@ static bool create_tender(time_t deadline, time_t opening, char *id)
     ctl("officer", "tender", "create", "--title", "Sealed road works", "--budget", "500000",
         "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
         at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", NULL);
-    if (!step_ok("tender create", 0, NULL))
+    if (!ctl_ok("tender create", 0, NULL))
         return false;
     first_line(id, 64);
     ctl("officer", "tender", "publish", id, NULL);
-    return step_ok("tender publish", 0, NULL);
+    return ctl_ok("tender publish", 0, NULL);
 }
 
 /* A tender open for bids for an hour, for a test of the time before. */
@@ -83,30 +72,30 @@ static bool place_bids(const char *id, char *p1, char *pw, char *p2a, char *p2b)
     write_file(doc, DOC, strlen(DOC));
     ctl("supplier", "--log-key", vkey, "bid", "submit", id, "--price", "100000", "--currency",
         "KRW", "--doc", doc, "--notes", "valid for 90 days", "--bids-dir", bids1, NULL);
-    if (!step_ok("bid submit", 0, "receipt verified"))
+    if (!ctl_ok("bid submit", 0, "receipt verified"))
         return false;
     first_line(p1, 64);
     ctl("supplier", "--log-key", vkey, "bid", "submit", id, "--price", "1", "--currency", "KRW",
         "--bids-dir", bids1, NULL);
-    if (!step_ok("bid submit", 0, "receipt verified"))
+    if (!ctl_ok("bid submit", 0, "receipt verified"))
         return false;
     first_line(pw, 64);
     ctl("supplier2", "--log-key", vkey, "bid", "submit", id, "--price", "200000", "--currency",
         "KRW", "--bids-dir", bids2, NULL);
-    if (!step_ok("bid submit", 0, "receipt verified"))
+    if (!ctl_ok("bid submit", 0, "receipt verified"))
         return false;
     first_line(p2a, 64);
     ctl("supplier2", "--log-key", vkey, "--json", "bid", "replace", id, p2a, "--price", "150000",
         "--currency", "KRW", "--bids-dir", bids2, NULL);
     snprintf(text, sizeof text, "\"replaces\":\"%s\"", p2a);
-    if (!step_ok("bid replace", 0, "\"verified\":true") || !step_ok("bid replace", 0, text))
+    if (!ctl_ok("bid replace", 0, "\"verified\":true") || !ctl_ok("bid replace", 0, text))
         return false;
     const char *p = strstr(R.out, "\"bid_id\":\"");
     if (!p)
-        return step_ok("bid replace", 0, "\"bid_id\":\"");
+        return ctl_ok("bid replace", 0, "\"bid_id\":\"");
     snprintf(p2b, 64, "%.34s", p + 10);
     ctl("supplier", "--log-key", vkey, "bid", "withdraw", id, pw, "--bids-dir", bids1, NULL);
-    return step_ok("bid withdraw", 0, "withdrawn") && step_ok("bid withdraw", 0, "receipt verified");
+    return ctl_ok("bid withdraw", 0, "withdrawn") && ctl_ok("bid withdraw", 0, "receipt verified");
 }
 
 static int setup(void **state)
@@ -132,7 +121,7 @@ static int setup(void **state)
     path(keys, sizeof keys, "keys");
     for (int i = 0; i < 3; i++) {
         ctl(NULL, "keys", "gen", members[i], "--dir", keys, NULL);
-        if (!step_ok("keys gen", 0, NULL))
+        if (!ctl_ok("keys gen", 0, NULL))
             return -1;
         first_line(pub[i], sizeof pub[i]);
     }
@@ -155,10 +144,10 @@ static int setup(void **state)
     sleep_until(opening);
     char kf[400];
     ctl("officer", "open", o_id, "--key", key_file("officer", kf, sizeof kf), NULL);
-    if (!step_ok("open", 0, "share accepted (1 of 2)"))
+    if (!ctl_ok("open", 0, "share accepted (1 of 2)"))
         return -1;
     ctl("admin", "open", o_id, "--key", key_file("admin", kf, sizeof kf), NULL);
-    return step_ok("open", 0, "tender opened") ? 0 : -1;
+    return ctl_ok("open", 0, "tender opened") ? 0 : -1;
 }
 
 static mode_t file_mode(const char *p)

@@ -1,12 +1,14 @@
 /* tenderctl's value parsers (client/ctl/parse.c) without a server: RFC 3339
  * times with offsets, fractions and leap days; exact decimal amounts in a
  * currency's minor units; strict base64. Every refusal says what is wrong. */
+/* cmocka.h needs these first. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <cmocka.h>
+// clang-format on
 
 #include <string.h>
 

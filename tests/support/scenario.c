@@ -1,9 +1,12 @@
 /* Test support: the steps of an end-to-end scenario (scenario.h). */
+/* cmocka.h needs these first. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
