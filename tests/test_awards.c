@@ -233,9 +233,9 @@ static int status_of(scn_conn *c, const char *tender_id)
     tender_tenders_v1_TenderRef r = {.id = (char *)tender_id};
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(
-        scn_call(c, T(Get), &tender_tenders_v1_TenderRef_desc, &r, &tender_tenders_v1_Tender_desc, &t),
-        0);
+    assert_int_equal(scn_call(c, T(Get), &tender_tenders_v1_TenderRef_desc, &r,
+                              &tender_tenders_v1_Tender_desc, &t),
+                     0);
     int st = (int)t.status;
     tender_tenders_v1_Tender_free(&t);
     return st;
@@ -363,8 +363,7 @@ static void test_a_decision_must_agree_with_the_opening_record(void **state)
            "differs from the opening record");
     good(&x, w);
     x.d.n_evaluations = 2; /* the failed bid left out */
-    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
-           "skips opened bid");
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, "skips opened bid");
     good(&x, w);
     x.ev[2] = (tender_awards_v1_BidEvaluation){
         .bid_id = (char *)bad, .valid = true, .price = &x.price[2]};
@@ -454,12 +453,12 @@ static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **
     snprintf(first_id, sizeof first_id, "%s", a.id);
     tender_awards_v1_Award_free(&a);
     tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "complaint upheld"};
-    expect(scn_call(&w->off2, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL,
-                    NULL),
-           TND_STATUS_PERMISSION_DENIED, "only its officers");
+    expect(
+        scn_call(&w->off2, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
+        TND_STATUS_PERMISSION_DENIED, "only its officers");
     tender_awards_v1_CancelAwardRequest noreason = {.tender_id = w->t.id};
-    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &noreason,
-                    NULL, NULL),
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &noreason, NULL,
+                    NULL),
            TND_STATUS_INVALID_ARGUMENT, "reason");
     tender_awards_v1_Award_init(&a);
     if (scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, AWARD, &a) !=
@@ -471,8 +470,7 @@ static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **
     expect_event(w->t.id, tender_events_v1_EventKind_AWARD_CANCELLED, &a);
     tender_awards_v1_Award_free(&a);
     assert_int_equal(status_of(&w->anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
-    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL,
-                    NULL),
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "only an award in its standstill");
     tender_awards_v1_AwardRef aref = {.id = first_id};
     tender_awards_v1_Award_init(&a);
@@ -538,7 +536,8 @@ static void test_a_standstill_overdue_at_start_up_completes(void **state)
     assert_non_null(a.closed);
     expect_event(tid, tender_events_v1_EventKind_TENDER_COMPLETED, &a);
     tender_awards_v1_Award_free(&a);
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = (char *)tid, .reason = "complaint upheld"};
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = (char *)tid,
+                                              .reason = "complaint upheld"};
     expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is complete");
 }
@@ -559,8 +558,8 @@ static void test_standstill_timer(void **state)
         fail_msg("award: %s", scn_msg);
     tender_awards_v1_Award_free(&a);
     int st = 0;
-    for (int i = 0; i < 200 && (st = status_of(off, w->t.id)) != tender_tenders_v1_TenderStatus_COMPLETE;
-         i++)
+    for (int i = 0;
+         i < 200 && (st = status_of(off, w->t.id)) != tender_tenders_v1_TenderStatus_COMPLETE; i++)
         usleep(20000);
     assert_int_equal(st, tender_tenders_v1_TenderStatus_COMPLETE);
 }
@@ -577,8 +576,7 @@ static void test_unsuccessful(void **state)
     dec x;
     dec_init(&x, w->t.id, NULL, "no bid could be opened");
     x.d.unsuccessful = true;
-    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
-           "skips opened bid");
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, "skips opened bid");
     dec_out(&x, ids[0], "the ciphertext does not decrypt");
     x.d.winner = ids[0];
     expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
@@ -609,7 +607,7 @@ static int create_with(scn_conn *c, tender_tenders_v1_AwardCriterion *cr, size_t
     if (out)
         tender_tenders_v1_Tender_init(out);
     return scn_call(c, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                out ? &tender_tenders_v1_Tender_desc : NULL, out);
+                    out ? &tender_tenders_v1_Tender_desc : NULL, out);
 }
 
 static void dec_scores(dec *x, size_t i, tender_awards_v1_CriterionScore *s, uint32_t price,
@@ -662,7 +660,7 @@ static void test_weighted(void **state)
     tender_awards_v1_CriterionScore s[2][2];
 #define WGOOD()                                                                                    \
     do {                                                                                           \
-        dec_init(&x, w->t.id, high, "highest weighted total: quality outweighs the price");                 \
+        dec_init(&x, w->t.id, high, "highest weighted total: quality outweighs the price");        \
         x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;                                       \
         dec_valid(&x, low, 100000);                                                                \
         dec_valid(&x, high, 150000);                                                               \

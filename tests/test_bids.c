@@ -145,10 +145,11 @@ static int submit(scn_conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[
 }
 /* Bids/GetBidDocuments of one bid as c: the status, and the pieces joined
  * into out (up to cap bytes) with the first piece's sha256 in sha. */
-static int get_documents(scn_conn *c, const char *tender_id, const char *bid_id, char *out, size_t cap, size_t *len,
-                         uint8_t sha[32])
+static int get_documents(scn_conn *c, const char *tender_id, const char *bid_id, char *out,
+                         size_t cap, size_t *len, uint8_t sha[32])
 {
-    tender_bids_v1_BidDocumentsRequest q = {.tender_id = (char *)tender_id, .bid_id = (char *)bid_id};
+    tender_bids_v1_BidDocumentsRequest q = {.tender_id = (char *)tender_id,
+                                            .bid_id = (char *)bid_id};
     uint8_t *buf;
     size_t bl;
     assert_int_equal(tnd_msg_encode(&tender_bids_v1_BidDocumentsRequest_desc, &q, &buf, &bl, NULL),
@@ -189,7 +190,7 @@ static void verify_receipt(scn_conn *anon, const tender_bids_v1_Receipt *r)
     tender_log_v1_VerifierKey_init(&vk);
     tender_common_v1_Empty e = {0};
     assert_int_equal(scn_call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
-                          &tender_log_v1_VerifierKey_desc, &vk),
+                              &tender_log_v1_VerifierKey_desc, &vk),
                      0);
     tnd_note_verifier v;
     tnd_checkpoint cp;
@@ -232,7 +233,6 @@ static bool file_contains(const char *path, const char *needle)
     free(buf);
     return found;
 }
-
 
 /* ---- the world of one test ---- */
 
@@ -300,8 +300,8 @@ static void place_bids(world *w)
     tender_bids_v1_Receipt_init(&r);
     assert_int_equal(submit(&w->sup, &b->bw, b->nw, NULL, &r), 0);
     tender_bids_v1_Receipt_free(&r);
-    tender_bids_v1_BidRef wref = {.tender_id = w->t.id, .bid_id = b->idw,
-                                  .owner_nonce = {b->nw, 32}};
+    tender_bids_v1_BidRef wref = {
+        .tender_id = w->t.id, .bid_id = b->idw, .owner_nonce = {b->nw, 32}};
     tender_bids_v1_Receipt_init(&r);
     assert_int_equal(scn_call(&w->sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &wref,
                               &tender_bids_v1_Receipt_desc, &r),
@@ -312,7 +312,8 @@ static void place_bids(world *w)
     /* Supplier 2: a bid replaced by a lower one. */
     seal_bid(w, "supplier2", 200000, &b->b2a, b->n2a, b->id2a);
     assert_int_equal(submit(&w->sup2, &b->b2a, b->n2a, NULL, NULL), 0);
-    seal_spec(&PLAIN, &w->t, "supplier2", 150000, b->n2a, &b->b2b, b->n2b, b->id2b); /* same owner */
+    seal_spec(&PLAIN, &w->t, "supplier2", 150000, b->n2a, &b->b2b, b->n2b,
+              b->id2b); /* same owner */
     assert_int_equal(submit(&w->sup2, &b->b2b, b->n2b, b->id2a, NULL), 0);
     /* A well-signed envelope whose ciphertext was altered: taken, fails at the opening. */
     seal_bid(w, "supplier2", 5, &b->bt, b->nt, b->idt);
@@ -349,7 +350,7 @@ static void bid_and_open(world *w)
 }
 
 static const tender_bids_v1_OpenedBid *line_of(const tender_bids_v1_OpeningRecord *rec,
-                                                const char *id)
+                                               const char *id)
 {
     for (size_t i = 0; i < rec->n_bids; i++)
         if (strcmp(rec->bids[i].bid_id, id) == 0)
@@ -461,8 +462,8 @@ static void test_only_the_bidder_sees_its_bid_before_the_opening(void **state)
     world *w = *state;
     create_and_publish(w, 60000, 61000);
     place_bids(w);
-    tender_bids_v1_BidRef ref1 = {.tender_id = w->t.id, .bid_id = w->b.id1,
-                                  .owner_nonce = {w->b.n1, 32}};
+    tender_bids_v1_BidRef ref1 = {
+        .tender_id = w->t.id, .bid_id = w->b.id1, .owner_nonce = {w->b.n1, 32}};
     tender_bids_v1_BidStatus bs;
     tender_bids_v1_BidStatus_init(&bs);
     assert_int_equal(scn_call(&w->sup, B(Status), &tender_bids_v1_BidRef_desc, &ref1,
@@ -486,12 +487,12 @@ static void test_nothing_is_published_before_the_opening(void **state)
     create_and_publish(w, 60000, 61000);
     place_bids(w);
     tender_tenders_v1_TenderRef tref = {.id = w->t.id};
-    assert_int_equal(scn_call(&w->anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref,
-                              NULL, NULL),
-                     TND_STATUS_NOT_FOUND);
-    assert_int_equal(scn_call(&w->anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc,
-                              &tref, NULL, NULL),
-                     TND_STATUS_FAILED_PRECONDITION);
+    assert_int_equal(
+        scn_call(&w->anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref, NULL, NULL),
+        TND_STATUS_NOT_FOUND);
+    assert_int_equal(
+        scn_call(&w->anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc, &tref, NULL, NULL),
+        TND_STATUS_FAILED_PRECONDITION);
 }
 
 static void test_the_database_holds_no_plaintext_or_bidder_name(void **state)
@@ -673,13 +674,13 @@ static void test_documents_stay_private_after_the_opening(void **state)
     assert_int_equal(bc.n_documents, 1);
     assert_int_equal(bc.documents[0].content.len, 0);
     assert_true(bc.sealed_documents.len > 48);
-    assert_null(memmem(bc.sealed_documents.data, bc.sealed_documents.len, DOC_MARKER,
-                       strlen(DOC_MARKER)));
+    assert_null(
+        memmem(bc.sealed_documents.data, bc.sealed_documents.len, DOC_MARKER, strlen(DOC_MARKER)));
     tender_bids_v1_BidDocumentContents dc;
     tender_bids_v1_BidDocumentContents_init(&dc);
-    assert_int_not_equal(tnd_bid_open_documents(&w->b.b1, &bc, rec->opening_private_key.data, &dc,
-                                                why, sizeof why),
-                         0); /* the published key is not the documents key */
+    assert_int_not_equal(
+        tnd_bid_open_documents(&w->b.b1, &bc, rec->opening_private_key.data, &dc, why, sizeof why),
+        0); /* the published key is not the documents key */
     tender_bids_v1_BidContent_free(&bc);
     char got[256];
     size_t gl;
@@ -802,11 +803,12 @@ static void test_validity_rules(void **state)
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(scn_call(&w->anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
-                          &tender_tenders_v1_Tender_desc, &t),
+                              &tender_tenders_v1_Tender_desc, &t),
                      0);
     tender_tenders_v1_AmendTenderRequest am = {
         .id = w->t.id, .fields = t.fields, .note = "clarified the scope"};
-    if (scn_call(&w->off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am, NULL, NULL) != 0)
+    if (scn_call(&w->off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am, NULL, NULL) !=
+        0)
         fail_msg("amend: %s", scn_msg);
     tender_tenders_v1_Tender_free(&t);
     s.version = 2;
@@ -880,7 +882,6 @@ static void test_validity_rules(void **state)
     open_and_fetch(w);
     assert_int_equal(rec->n_bids, 1);
     assert_true(line_of(rec, id[ABOVE])->valid);
-
 }
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
@@ -900,7 +901,7 @@ static decryption_seen audit_decryption(world *w, bool with_ca)
     tender_log_v1_VerifierKey_init(&vk);
     tender_common_v1_Empty e = {0};
     assert_int_equal(scn_call(&w->anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
-                          &tender_log_v1_VerifierKey_desc, &vk),
+                              &tender_log_v1_VerifierKey_desc, &vk),
                      0);
     tnd_note_verifier v;
     assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);

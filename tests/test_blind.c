@@ -97,7 +97,6 @@ static void cfg(tnd_config *c)
 
 /* ---- calls ---- */
 
-
 /* ---- calls ---- */
 
 /* Everything a call answers: its messages, as bytes, and its status. */
@@ -536,8 +535,7 @@ static void test_a_receipt_proves_its_leaf_for_its_tender_only(void **state)
         tender_bids_v1_Receipt *rc = &w->rc[i];
         tender_events_v1_Event ev;
         tender_events_v1_Event_init(&ev);
-        assert_int_equal(tender_events_v1_Event_decode(&ev, rc->leaf.data, rc->leaf.len, NULL),
-                         0);
+        assert_int_equal(tender_events_v1_Event_decode(&ev, rc->leaf.data, rc->leaf.len, NULL), 0);
         assert_null(ev.tender_id);
         assert_int_equal(ev.tender_version, 0);
         assert_string_equal(rc->tender_id, ids[1]);

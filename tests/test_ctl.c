@@ -97,14 +97,14 @@ static void draft(char *id, bool docs, char *dl)
         snprintf(dl, 32, "%s", d);
     if (docs)
         ctl("officer", "tender", "create", "--title", "Road resurfacing, Gangnam lot", "--budget",
-            "1234.56", "--currency", "EUR", "--deadline", d, "--opening", op, "--cpv",
-            "45233140-2", "--method", "open", "--category", "works", "--committee", committee,
-            "--threshold", "2", "--doc", spec, "--doc", big, NULL);
+            "1234.56", "--currency", "EUR", "--deadline", d, "--opening", op, "--cpv", "45233140-2",
+            "--method", "open", "--category", "works", "--committee", committee, "--threshold", "2",
+            "--doc", spec, "--doc", big, NULL);
     else
         ctl("officer", "tender", "create", "--title", "Road resurfacing, Gangnam lot", "--budget",
-            "1234.56", "--currency", "EUR", "--deadline", d, "--opening", op, "--cpv",
-            "45233140-2", "--method", "open", "--category", "works", "--committee", committee,
-            "--threshold", "2", NULL);
+            "1234.56", "--currency", "EUR", "--deadline", d, "--opening", op, "--cpv", "45233140-2",
+            "--method", "open", "--category", "works", "--committee", committee, "--threshold", "2",
+            NULL);
     EXPECT(0);
     first_line(id, 64);
     if (docs) {

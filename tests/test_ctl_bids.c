@@ -30,7 +30,7 @@
 #define DOC "%PDF-1.4 our offer\n"
 
 static char vkey[400], other_vkey[400];
-static char committee[300]; /* the members file: officer, admin, auditor */
+static char committee[300];         /* the members file: officer, admin, auditor */
 static char bids1[300], bids2[300]; /* the suppliers' bid folders */
 
 /* Made by the group setup: tender O and its bids (b1 with a document, bw
@@ -308,8 +308,8 @@ static void test_no_share_before_the_opening_time(void **state)
 static void test_a_receipt_checked_with_another_logs_key_fails(void **state)
 {
     (void)state;
-    ctl(NULL, "--log-key", other_vkey, "bid", "receipt", o_id, b1, "--verify", "--bids-dir",
-        bids1, NULL);
+    ctl(NULL, "--log-key", other_vkey, "bid", "receipt", o_id, b1, "--verify", "--bids-dir", bids1,
+        NULL);
     EXPECT(4);
     HAS(R.err, "verification failed");
 }
@@ -422,12 +422,10 @@ static void test_the_audit_re_decrypts_the_bids_without_their_documents(void **s
 static void test_receipts_still_verify_after_the_opening(void **state)
 {
     (void)state;
-    ctl(NULL, "--log-key", vkey, "bid", "receipt", o_id, b1, "--verify", "--bids-dir", bids1,
-        NULL);
+    ctl(NULL, "--log-key", vkey, "bid", "receipt", o_id, b1, "--verify", "--bids-dir", bids1, NULL);
     EXPECT(0);
     HAS(R.out, "receipt verified; its checkpoint is a prefix of today's");
-    ctl(NULL, "--log-key", vkey, "bid", "receipt", o_id, bw, "--verify", "--bids-dir", bids1,
-        NULL);
+    ctl(NULL, "--log-key", vkey, "bid", "receipt", o_id, bw, "--verify", "--bids-dir", bids1, NULL);
     EXPECT(0);
     HAS(R.out, "withdrawn:");
     ctl(NULL, "--json", "bid", "receipt", o_id, b2b, "--bids-dir", bids2, NULL);

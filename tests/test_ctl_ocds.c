@@ -103,8 +103,8 @@ static char life_id[64], b1[64], b2[64], life_op[32];
  * the tests below check the exports. */
 static int life(void)
 {
-    char pub[2][64], committee[300], text[1024], q[64], dl[32], eq[32], doc[300], out[300],
-        kf[400], keys[300];
+    char pub[2][64], committee[300], text[1024], q[64], dl[32], eq[32], doc[300], out[300], kf[400],
+        keys[300];
     path(keys, sizeof keys, "keys");
     static const char *const members[] = {"officer", "admin"};
     for (int i = 0; i < 2; i++) {
@@ -124,10 +124,10 @@ static int life(void)
     time_t t0 = time(NULL), enquiry = t0 + 20, deadline = t0 + 22, opening = t0 + 23;
     ctl("officer", "tender", "create", "--title", "Bridge repair", "--description",
         "Repair of the old bridge", "--budget", "1234567.89", "--currency", "EUR", "--deadline",
-        at(dl, sizeof dl, deadline), "--opening", at(life_op, sizeof life_op, opening), "--enquiry-deadline",
-        at(eq, sizeof eq, enquiry), "--cpv", "45221111-3", "--method", "open", "--category",
-        "works", "--committee", committee, "--threshold", "2", "--doc", doc, "--criterion",
-        "price:70", "--criterion", "quality:30", NULL);
+        at(dl, sizeof dl, deadline), "--opening", at(life_op, sizeof life_op, opening),
+        "--enquiry-deadline", at(eq, sizeof eq, enquiry), "--cpv", "45221111-3", "--method", "open",
+        "--category", "works", "--committee", committee, "--threshold", "2", "--doc", doc,
+        "--criterion", "price:70", "--criterion", "quality:30", NULL);
     if (!ctl_ok("tender create", 0, NULL))
         return -1;
     first_line(life_id, sizeof life_id);
@@ -143,8 +143,8 @@ static int life(void)
     ctl("officer", "tender", "publish", life_id, NULL);
     if (!ctl_ok("tender publish", 0, NULL))
         return -1;
-    ctl("officer", "tender", "amend", life_id, "--description", "Repair and repaint of the old bridge",
-        "--note", "Repainting added", NULL);
+    ctl("officer", "tender", "amend", life_id, "--description",
+        "Repair and repaint of the old bridge", "--note", "Repainting added", NULL);
     if (!ctl_ok("tender amend", 0, NULL))
         return -1;
     ctl("supplier", "question", "ask", life_id, "--text", "Which paint?", NULL);

@@ -25,8 +25,8 @@ static void time_is(const char *s, int64_t want_s, uint32_t want_ns)
     if (ctl_parse_time(s, &sec, &ns, err, sizeof err) != 0)
         fail_msg("\"%s\" refused: %s", s, err);
     if (sec != want_s || ns != want_ns)
-        fail_msg("\"%s\": %lld.%09u, expected %lld.%09u", s, (long long)sec, ns,
-                 (long long)want_s, want_ns);
+        fail_msg("\"%s\": %lld.%09u, expected %lld.%09u", s, (long long)sec, ns, (long long)want_s,
+                 want_ns);
 }
 
 /* s is refused with a message containing why (and naming s). */
@@ -137,8 +137,7 @@ static void test_time_text_round_trip(void **state)
 {
     (void)state;
     char buf[64];
-    assert_string_equal(ctl_time_text(T_2026_12_01_10, 0, buf, sizeof buf),
-                        "2026-12-01T10:00:00Z");
+    assert_string_equal(ctl_time_text(T_2026_12_01_10, 0, buf, sizeof buf), "2026-12-01T10:00:00Z");
     assert_string_equal(ctl_time_text(T_2026_12_01_10, 500000000, buf, sizeof buf),
                         "2026-12-01T10:00:00.500Z");
     assert_string_equal(ctl_time_text(T_2026_12_01_10, 1, buf, sizeof buf),
@@ -233,9 +232,9 @@ static void test_amounts_exact(void **state)
 static void test_amounts_bad(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"",     "-5",   "+5",     "1,000", "1 000", "1.",
-                                      ".5",   "1e3",  " 1",     "1 ",    "1.2.3", "0x10",
-                                      "1.-2", "one",  "12abc",  "١٢",    "NaN",   "inf"};
+    static const char *const bad[] = {"",     "-5",  "+5",    "1,000", "1 000", "1.",
+                                      ".5",   "1e3", " 1",    "1 ",    "1.2.3", "0x10",
+                                      "1.-2", "one", "12abc", "١٢",    "NaN",   "inf"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         amount_refused(bad[i], "EUR", "expected a decimal amount such as 1500000 or 1234.56");
 }
@@ -323,21 +322,21 @@ static void test_base64_strict(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "",          /* nothing */
-        "AQ",        /* unpadded */
-        "AQ=",       /* short padding */
-        "AQID=",     /* length not a multiple of 4 */
-        "A===",      /* padding where a byte must be */
-        "====",      /* only padding */
-        "AQ==AQ==",  /* padding before the end */
-        "AQ=A",      /* data after padding */
-        "A=Q=",      /* padding inside */
-        "AQ-_",      /* the URL-safe alphabet */
-        "AQ\nI",     /* a line break */
-        "AQ I",      /* a space */
-        "AQI=\n",    /* a trailing line break */
-        " AQI=",     /* a leading space */
-        "AQ.=",      /* not in the alphabet */
+        "",           /* nothing */
+        "AQ",         /* unpadded */
+        "AQ=",        /* short padding */
+        "AQID=",      /* length not a multiple of 4 */
+        "A===",       /* padding where a byte must be */
+        "====",       /* only padding */
+        "AQ==AQ==",   /* padding before the end */
+        "AQ=A",       /* data after padding */
+        "A=Q=",       /* padding inside */
+        "AQ-_",       /* the URL-safe alphabet */
+        "AQ\nI",      /* a line break */
+        "AQ I",       /* a space */
+        "AQI=\n",     /* a trailing line break */
+        " AQI=",      /* a leading space */
+        "AQ.=",       /* not in the alphabet */
         "AQ\xc3\xa9", /* not ASCII */
     };
     uint8_t out[64];

@@ -128,7 +128,6 @@ static void setup_logs(tnd_server *srv)
     tnd_log_set_level(TND_LOG_INFO);
 }
 
-
 static int call_md(scn_conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
                    const tnd_msg_desc *rd, void *r, const char *request_id)
 {

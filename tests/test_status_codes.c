@@ -70,14 +70,15 @@ static int call_raw(scn_conn *c, const char *m, const uint8_t *const *payloads, 
     do {                                                                                           \
         int got_ = (expr);                                                                         \
         if (got_ != (code))                                                                        \
-            fprintf(stderr, "status %d, message: %s\n", got_, scn_msg);                                \
+            fprintf(stderr, "status %d, message: %s\n", got_, scn_msg);                            \
         assert_int_equal(got_, (code));                                                            \
-        assert_true((code) == TND_STATUS_OK || scn_msg[0] != '\0');                                    \
+        assert_true((code) == TND_STATUS_OK || scn_msg[0] != '\0');                                \
     } while (0)
 
 /* Create (and publish when t is not NULL) a tender of the officer, with a
  * 2-of-2 committee of officer and admin; a draft without one into id_out. */
-static void create_tender(scn_tender *t, int64_t deadline_in_ms, int64_t opening_in_ms, char *id_out)
+static void create_tender(scn_tender *t, int64_t deadline_in_ms, int64_t opening_in_ms,
+                          char *id_out)
 {
     tender_tenders_v1_CreateTenderRequest q;
     if (!t) {
@@ -130,10 +131,9 @@ static int submit(scn_conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[
 
 static int submit_share(scn_conn *c, const scn_tender *t, int member, const uint8_t share[33])
 {
-    tender_bids_v1_SubmitShareRequest q = {
-        .tender_id = (char *)t->id,
-        .member_key = {(uint8_t *)t->cm.member_pk[member], 32},
-        .share = {(uint8_t *)share, 33}};
+    tender_bids_v1_SubmitShareRequest q = {.tender_id = (char *)t->id,
+                                           .member_key = {(uint8_t *)t->cm.member_pk[member], 32},
+                                           .share = {(uint8_t *)share, 33}};
     return scn_call(c, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &q, NULL, NULL);
 }
 
@@ -170,9 +170,9 @@ static const tender_health_v1_HealthCheckRequest health_req = {.service = ""};
 static void any_unknown_method(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_UNIMPLEMENTED, scn_call(&anon, "tender.nope.v1.Nope/Nothing",
-                                          &tender_health_v1_HealthCheckRequest_desc, &health_req,
-                                          NULL, NULL));
+    EXPECT(TND_STATUS_UNIMPLEMENTED,
+           scn_call(&anon, "tender.nope.v1.Nope/Nothing", &tender_health_v1_HealthCheckRequest_desc,
+                    &health_req, NULL, NULL));
 }
 
 /* 2 */
@@ -234,8 +234,8 @@ static const tender_common_v1_Empty empty_req = {0};
 static void log_checkpoint_empty(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc,
-                                      &empty_req, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           scn_call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &empty_req, NULL, NULL));
 }
 
 /* 8 */
@@ -243,12 +243,13 @@ static void log_inclusion_empty(void **state)
 {
     (void)state;
     tender_log_v1_InclusionProofRequest q = {.index = 0};
-    EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, L(GetInclusionProof),
-                                      &tender_log_v1_InclusionProofRequest_desc, &q, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                    NULL, NULL));
     tender_log_v1_ConsistencyProofRequest c = {.first = 1};
     EXPECT(TND_STATUS_NOT_FOUND,
            scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
-                NULL, NULL));
+                    NULL, NULL));
 }
 
 /* 9 */
@@ -267,8 +268,8 @@ static void log_inclusion_bad_hash(void **state)
     uint8_t h[5] = {0};
     tender_log_v1_InclusionProofRequest q = {.leaf_hash = {h, sizeof h}};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q, NULL,
-                NULL));
+           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                    NULL, NULL));
 }
 
 /* The tenders the rows below use; the first events of the log. */
@@ -286,15 +287,15 @@ static void log_beyond(void **state)
     make_tenders();
     tender_log_v1_InclusionProofRequest q = {.index = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
-           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q, NULL,
-                NULL));
+           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                    NULL, NULL));
     tender_log_v1_LeavesRequest lq = {.start = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
            scn_call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &lq, NULL, NULL));
     tender_log_v1_ConsistencyProofRequest c = {.first = 1, .second = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
            scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
-                NULL, NULL));
+                    NULL, NULL));
 }
 
 /* 12 */
@@ -304,7 +305,7 @@ static void log_consistency_from_zero(void **state)
     tender_log_v1_ConsistencyProofRequest q = {.first = 0};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
            scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &q,
-                NULL, NULL));
+                    NULL, NULL));
 }
 
 /* ---- 11.3 Tenders ---- */
@@ -417,8 +418,9 @@ static void tenders_answer_unknown_question(void **state)
     (void)state;
     tender_tenders_v1_AnswerQuestionRequest q = {.tender_id = ta.id, .question_id = "Q-99",
                                                  .answer = "Yes"};
-    EXPECT(TND_STATUS_NOT_FOUND,
-           scn_call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
+    EXPECT(
+        TND_STATUS_NOT_FOUND,
+        scn_call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
 }
 
 /* 24 */
@@ -427,8 +429,9 @@ static void tenders_answer_bad_question_id(void **state)
     (void)state;
     tender_tenders_v1_AnswerQuestionRequest q = {.tender_id = ta.id, .question_id = "what",
                                                  .answer = "Yes"};
-    EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           scn_call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
+    EXPECT(
+        TND_STATUS_INVALID_ARGUMENT,
+        scn_call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
 }
 
 /* ---- 11.4 Bids ---- */
@@ -713,7 +716,7 @@ static void awards_get_none(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = tl.id};
     EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, "tender.awards.v1.Awards/Get",
-                                      &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+                                          &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 49 */
@@ -722,16 +725,16 @@ static void awards_get_by_bad_id(void **state)
     (void)state;
     tender_awards_v1_AwardRef r = {.id = "award"};
     EXPECT(TND_STATUS_INVALID_ARGUMENT, scn_call(&anon, "tender.awards.v1.Awards/GetById",
-                                             &tender_awards_v1_AwardRef_desc, &r, NULL, NULL));
+                                                 &tender_awards_v1_AwardRef_desc, &r, NULL, NULL));
 }
 
 /* 50 */
 static void admin_backup_off(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_FAILED_PRECONDITION, scn_call(&adm, "tender.admin.v1.Admin/Backup",
-                                                &tender_common_v1_Empty_desc, &empty_req, NULL,
-                                                NULL));
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           scn_call(&adm, "tender.admin.v1.Admin/Backup", &tender_common_v1_Empty_desc, &empty_req,
+                    NULL, NULL));
 }
 
 /* 51 */
@@ -739,8 +742,9 @@ static void health_unknown_service(void **state)
 {
     (void)state;
     tender_health_v1_HealthCheckRequest q = {.service = "tender.nope.v1.Nope"};
-    EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, "tender.health.v1.Health/Check",
-                                      &tender_health_v1_HealthCheckRequest_desc, &q, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           scn_call(&anon, "tender.health.v1.Health/Check",
+                    &tender_health_v1_HealthCheckRequest_desc, &q, NULL, NULL));
 }
 
 /* 52 */
@@ -750,7 +754,7 @@ static void reflection_unknown_service(void **state)
     tender_reflection_v1_ListMethodsRequest q = {.service = "tender.nope.v1.Nope"};
     EXPECT(TND_STATUS_NOT_FOUND,
            scn_call(&anon, "tender.reflection.v1.Reflection/ListMethods",
-                &tender_reflection_v1_ListMethodsRequest_desc, &q, NULL, NULL));
+                    &tender_reflection_v1_ListMethodsRequest_desc, &q, NULL, NULL));
 }
 
 int main(void)

@@ -157,8 +157,8 @@ void scn_tender_publish(scn_conn *off, const char *id)
         fail_msg("publish: %s", scn_msg);
 }
 
-void scn_create_and_publish(scn_conn *off, scn_tender *t, const char *title,
-                            int64_t deadline_in_ms, int64_t opening_in_ms)
+void scn_create_and_publish(scn_conn *off, scn_tender *t, const char *title, int64_t deadline_in_ms,
+                            int64_t opening_in_ms)
 {
     tender_tenders_v1_CreateTenderRequest q;
     scn_tender_request(t, title, deadline_in_ms, opening_in_ms, &q);
@@ -209,9 +209,8 @@ void scn_seal_envelope(const testsrv *ts, const scn_tender *t, const char *who,
     EVP_PKEY_free(k);
 }
 
-void scn_seal(const testsrv *ts, const scn_tender *t, const char *who,
-              tender_bids_v1_BidContent *c, const uint8_t *nonce_in,
-              tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40])
+void scn_seal(const testsrv *ts, const scn_tender *t, const char *who, tender_bids_v1_BidContent *c,
+              const uint8_t *nonce_in, tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40])
 {
     scn_seal_documents(ts, t, who, c, nonce_in, nonce, id);
     scn_seal_envelope(ts, t, who, c, nonce, id, b);

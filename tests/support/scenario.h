@@ -47,9 +47,9 @@ EVP_PKEY *scn_load_key(const testsrv *ts, const char *who);
  * with documents, the documents key) split k of n, each share sealed to
  * its member. The secrets are kept so a test can act as every member. */
 typedef struct scn_committee {
-    int k, n;                            /* 0, 0: 2 of 3 */
-    const char *names[SCN_MAX_MEMBERS];  /* NULL: officer, admin, auditor */
-    bool documents;                      /* also a documents key */
+    int k, n;                           /* 0, 0: 2 of 3 */
+    const char *names[SCN_MAX_MEMBERS]; /* NULL: officer, admin, auditor */
+    bool documents;                     /* also a documents key */
     uint8_t opening_pk[32], documents_pk[32];
     uint8_t member_sk[SCN_MAX_MEMBERS][32], member_pk[SCN_MAX_MEMBERS][32];
     size_t share_len;
@@ -81,8 +81,8 @@ void scn_tender_create(scn_conn *off, tender_tenders_v1_CreateTenderRequest *q, 
 void scn_tender_publish(scn_conn *off, const char *id);
 
 /** scn_tender_request, scn_tender_create and scn_tender_publish at once. */
-void scn_create_and_publish(scn_conn *off, scn_tender *t, const char *title,
-                            int64_t deadline_in_ms, int64_t opening_in_ms);
+void scn_create_and_publish(scn_conn *off, scn_tender *t, const char *title, int64_t deadline_in_ms,
+                            int64_t opening_in_ms);
 
 /* ---- bids and opening ---- */
 
@@ -91,9 +91,8 @@ void scn_bid_id(char out[40]);
 
 /** Seal content c as who's bid to t: scn_seal_documents, then
  * scn_seal_envelope. c's certificates are the caller's to add. */
-void scn_seal(const testsrv *ts, const scn_tender *t, const char *who,
-              tender_bids_v1_BidContent *c, const uint8_t *nonce_in,
-              tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40]);
+void scn_seal(const testsrv *ts, const scn_tender *t, const char *who, tender_bids_v1_BidContent *c,
+              const uint8_t *nonce_in, tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40]);
 
 /** The first half of sealing: a fresh bid id into id, the owner nonce
  * (nonce_in, or a random one when NULL) into nonce, and c's documents (if
