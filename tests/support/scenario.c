@@ -8,7 +8,6 @@
 #include <cmocka.h>
 // clang-format on
 
-#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "scenario.h"
 #include "svc/svc.h"
 #include "tender/bid.h"
+#include "tender/committee_make.h"
 
 char scn_msg[512];
 
@@ -64,7 +64,8 @@ EVP_PKEY *scn_load_key(const testsrv *ts, const char *who)
 /* ---- committees ---- */
 
 /* The one place tests make a committee: the officer's side of tender
- * creation as docs/SEALED.md describes it. */
+ * creation (tnd_committee_make, docs/SEALED.md) with member keys the test
+ * holds, each share then opened as its member would. */
 void scn_committee_make(scn_committee *cm, tender_tenders_v1_Committee *out)
 {
     static const char *const default_names[SCN_MAX_MEMBERS] = {"officer", "admin", "auditor"};
@@ -73,53 +74,39 @@ void scn_committee_make(scn_committee *cm, tender_tenders_v1_Committee *out)
         cm->n = 3;
     }
     assert_true(cm->k >= 1 && cm->k <= cm->n && cm->n <= SCN_MAX_MEMBERS);
-    size_t secret_len = cm->documents ? 64 : 32;
-    uint8_t secret[64];
-    assert_int_equal(tnd_x25519_keygen(secret, cm->opening_pk), 0);
-    if (cm->documents)
-        assert_int_equal(tnd_x25519_keygen(secret + 32, cm->documents_pk), 0);
-    cm->share_len = TND_SHAMIR_SHARE_LEN(secret_len);
-    uint8_t flat[SCN_MAX_MEMBERS * SCN_SHARE_MAX];
-    assert_int_equal(tnd_shamir_split(secret, secret_len, (unsigned)cm->k, (unsigned)cm->n, flat),
-                     0);
-    OPENSSL_cleanse(secret, sizeof secret);
     tender_tenders_v1_Committee_init(out);
     out->threshold = (uint32_t)cm->k;
     out->n_members = (size_t)cm->n;
     out->members = calloc((size_t)cm->n, sizeof *out->members);
-    out->opening_public_key.data = malloc(32);
-    memcpy(out->opening_public_key.data, cm->opening_pk, 32);
-    out->opening_public_key.len = 32;
-    if (cm->documents) {
-        out->documents_public_key.data = malloc(32);
-        memcpy(out->documents_public_key.data, cm->documents_pk, 32);
-        out->documents_public_key.len = 32;
-    }
-    /* Sealed to each member as docs/SEALED.md says (info and aad builders). */
-    uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-    assert_int_equal(tnd_opening_key_fingerprint(cm->opening_pk, fp), 0);
-    assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-    assert_int_equal(tnd_sealed_share_aad((uint32_t)cm->k, (uint32_t)cm->n, aad), 0);
-    size_t sl = cm->share_len;
+    assert_non_null(out->members);
     for (int i = 0; i < cm->n; i++) {
-        memcpy(cm->shares[i], flat + (size_t)i * sl, sl);
-        assert_int_equal(tnd_x25519_keygen(cm->member_sk[i], cm->member_pk[i]), 0);
         tender_tenders_v1_CommitteeMember *m = &out->members[i];
+        assert_int_equal(tnd_x25519_keygen(cm->member_sk[i], cm->member_pk[i]), 0);
         m->name = strdup(cm->names[i] ? cm->names[i] : default_names[i]);
         m->public_key.data = malloc(32);
         memcpy(m->public_key.data, cm->member_pk[i], 32);
         m->public_key.len = 32;
-        m->encrypted_share.data = malloc(32 + sl + 16);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, cm->member_pk[i], info, sizeof info, aad,
-                                       sizeof aad, cm->shares[i], sl, m->encrypted_share.data,
-                                       m->encrypted_share.data + 32),
-                         0);
-        m->encrypted_share.len = 32 + sl + 16;
-        m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(cm->shares[i], sl, m->share_hash.data), 0);
-        m->share_hash.len = 32;
     }
-    OPENSSL_cleanse(flat, sizeof flat);
+    char msg[400];
+    if (tnd_committee_make(out, cm->documents, msg, sizeof msg) != 0)
+        fail_msg("committee: %s", msg);
+    memcpy(cm->opening_pk, out->opening_public_key.data, 32);
+    if (cm->documents)
+        memcpy(cm->documents_pk, out->documents_public_key.data, 32);
+    /* Each member opens its sealed share, as tenderctl open does. */
+    cm->share_len = TND_SHAMIR_SHARE_LEN(tnd_committee_secret_len(out));
+    uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
+    assert_int_equal(tnd_opening_key_fingerprint(cm->opening_pk, fp), 0);
+    assert_int_equal(tnd_sealed_share_info(fp, info), 0);
+    assert_int_equal(tnd_sealed_share_aad((unsigned)cm->k, (unsigned)cm->n, aad), 0);
+    for (int i = 0; i < cm->n; i++) {
+        const tnd_bytes *e = &out->members[i].encrypted_share;
+        assert_int_equal(e->len, TND_HPKE_ENC_LEN + cm->share_len + TND_HPKE_TAG_LEN);
+        assert_int_equal(tnd_hpke_open(TND_SEALED_AEAD, cm->member_sk[i], e->data, info,
+                                       sizeof info, aad, sizeof aad, e->data + TND_HPKE_ENC_LEN,
+                                       e->len - TND_HPKE_ENC_LEN, cm->shares[i]),
+                         0);
+    }
 }
 
 /* ---- tenders ---- */

@@ -43,9 +43,10 @@ EVP_PKEY *scn_load_key(const testsrv *ts, const char *who);
 #define SCN_MAX_MEMBERS 3
 #define SCN_SHARE_MAX TND_SHAMIR_SHARE_LEN(64)
 
-/* A committee as the officer's tenderctl makes it: the opening key (and,
- * with documents, the documents key) split k of n, each share sealed to
- * its member. The secrets are kept so a test can act as every member. */
+/* A committee as the officer's tenderctl makes it (tnd_committee_make): the
+ * opening key (and, with documents, the documents key) split k of n, each
+ * share sealed to its member. The members' private keys and their opened
+ * shares are kept so a test can act as every member. */
 typedef struct scn_committee {
     int k, n;                           /* 0, 0: 2 of 3 */
     const char *names[SCN_MAX_MEMBERS]; /* NULL: officer, admin, auditor */
@@ -56,8 +57,9 @@ typedef struct scn_committee {
     uint8_t shares[SCN_MAX_MEMBERS][SCN_SHARE_MAX];
 } scn_committee;
 
-/** Make the keys and shares of cm (k, n, names and documents chosen by the
- * caller) and the Committee message a tender carries (initialised here). */
+/** Make the member keys of cm (k, n, names and documents chosen by the
+ * caller), the Committee message a tender carries (initialised here) with
+ * tnd_committee_make, and open each member's share into cm->shares. */
 void scn_committee_make(scn_committee *cm, tender_tenders_v1_Committee *out);
 
 /* ---- tenders ---- */
