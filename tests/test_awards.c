@@ -4,7 +4,8 @@
  * of bad signatures; an award, its cancellation during the standstill, a
  * second award completed across a restart by the persistent schedule; an
  * unsuccessful tender; a weighted award on a tender that published its
- * criteria and weights; and the events of each step with the award's hash. */
+ * criteria and weights; and the events of each step with the award's hash.
+ * Each test opens its own tender on the group's server. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -15,8 +16,6 @@
 // clang-format on
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "awards/awards.h"
 #include "rawconn.h"
+#include "scenario.h"
 #include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"
@@ -38,15 +38,6 @@
 #define AWARD (&tender_awards_v1_Award_desc)
 
 static testsrv ts;
-static char msg[512];
-static const char *const members[3] = {"officer", "admin", "auditor"};
-static uint8_t member_sk[3][32], member_pk[3][32], opening_pk[32];
-static uint8_t shares[3][33];
-static char tender_id[64];
-static int64_t deadline_ms, opening_ms;
-/* The award criteria the next tender publishes (none: lowest price). */
-static tender_tenders_v1_AwardCriterion *pub_criteria;
-static size_t n_pub_criteria;
 
 static void cfg(tnd_config *c)
 {
@@ -55,137 +46,67 @@ static void cfg(tnd_config *c)
     c->standstill_ms = 1000; /* short, so the completion can be watched */
 }
 
-typedef struct conn {
-    rawconn rc;
-    uint32_t sid;
-} conn;
+/* One test's world: a connection per identity and its opened tender. */
+typedef struct world {
+    scn_conn off, off2, sup, aud, anon;
+    scn_tender t;
+    char ids[3][40]; /* the bids, as opened_tender took them */
+} world;
 
-static void connect_as(conn *c, const char *who)
+static void connect_all(world *w)
 {
-    char ca[700], crt[700], key[700], f[64];
-    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
-    int r;
-    if (!who) {
-        r = rawconn_open(&c->rc, ts.port, ca, NULL, NULL);
-    } else {
-        snprintf(f, sizeof f, "%s.crt", who);
-        testsrv_path(&ts, f, crt, sizeof crt);
-        snprintf(f, sizeof f, "%s.key", who);
-        testsrv_path(&ts, f, key, sizeof key);
-        r = rawconn_open(&c->rc, ts.port, ca, crt, key);
-    }
-    assert_int_equal(r, 0);
-    rawconn_settings(&c->rc);
-    c->sid = 1;
+    scn_connect(&ts, &w->off, "officer");
+    scn_connect(&ts, &w->off2, "officer2");
+    scn_connect(&ts, &w->sup, "supplier");
+    scn_connect(&ts, &w->aud, "auditor");
+    scn_connect(&ts, &w->anon, NULL);
 }
 
-static int call(conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
-                const tnd_msg_desc *rd, void *r)
+static void close_all(world *w)
 {
-    int st = rawconn_call(&c->rc, c->sid, m, qd, q, rd, r, msg, sizeof msg, NULL, 0);
-    c->sid += 2;
-    return st;
+    scn_conn *cs[] = {&w->off, &w->off2, &w->sup, &w->aud, &w->anon};
+    for (size_t i = 0; i < 5; i++)
+        rawconn_close(&cs[i]->rc);
 }
 
-static EVP_PKEY *load_key(const char *who)
+static int setup(void **state)
 {
-    char f[64], path[700];
-    snprintf(f, sizeof f, "%s.key", who);
-    FILE *fp = fopen(testsrv_path(&ts, f, path, sizeof path), "r");
-    assert_non_null(fp);
-    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-    fclose(fp);
-    assert_non_null(k);
-    return k;
+    world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    connect_all(w);
+    *state = w;
+    return 0;
 }
 
-/* The officer's side of tender creation: opening key, shares, commitments. */
-static void make_committee(tender_tenders_v1_Committee *cm)
+static int teardown(void **state)
 {
-    uint8_t open_sk[32];
-    assert_int_equal(tnd_x25519_keygen(open_sk, opening_pk), 0);
-    assert_int_equal(tnd_shamir_split(open_sk, 32, 2, 3, &shares[0][0]), 0);
-    tender_tenders_v1_Committee_init(cm);
-    cm->threshold = 2;
-    cm->n_members = 3;
-    cm->members = calloc(3, sizeof *cm->members);
-    cm->opening_public_key.data = malloc(32);
-    memcpy(cm->opening_public_key.data, opening_pk, 32);
-    cm->opening_public_key.len = 32;
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(tnd_x25519_keygen(member_sk[i], member_pk[i]), 0);
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        m->name = strdup(members[i]);
-        m->public_key.data = malloc(32);
-        memcpy(m->public_key.data, member_pk[i], 32);
-        m->public_key.len = 32;
-        /* Sealed to the member as docs/SEALED.md says (info and aad builders). */
-        uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-        assert_int_equal(tnd_opening_key_fingerprint(opening_pk, fp), 0);
-        assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-        assert_int_equal(tnd_sealed_share_aad(2, 3, aad), 0);
-        m->encrypted_share.data = malloc(32 + 33 + 16);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, member_pk[i], info, sizeof info, aad,
-                                       sizeof aad, shares[i], 33, m->encrypted_share.data,
-                                       m->encrypted_share.data + 32),
-                         0);
-        m->encrypted_share.len = 32 + 33 + 16;
-        m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(shares[i], 33, m->share_hash.data), 0);
-        m->share_hash.len = 32;
-    }
-    OPENSSL_cleanse(open_sk, sizeof open_sk);
+    world *w = *state;
+    close_all(w);
+    free(w);
+    return 0;
 }
 
-static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
+static int group_setup(void **state)
 {
-    tender_tenders_v1_CreateTenderRequest q;
-    tender_tenders_v1_CreateTenderRequest_init(&q);
-    q.fields = calloc(1, sizeof *q.fields);
-    q.fields->title = strdup("Awards");
-    deadline_ms = testsrv_now(&ts) + dl_in_ms;
-    opening_ms = testsrv_now(&ts) + open_in_ms;
-    tnd_ts_set(&q.fields->submission_deadline, deadline_ms);
-    tnd_ts_set(&q.fields->opening_time, opening_ms);
-    q.fields->committee = calloc(1, sizeof *q.fields->committee);
-    make_committee(q.fields->committee);
-    if (n_pub_criteria) {
-        q.fields->award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED;
-        q.fields->criteria = calloc(n_pub_criteria, sizeof *q.fields->criteria);
-        q.fields->n_criteria = n_pub_criteria;
-        for (size_t i = 0; i < n_pub_criteria; i++) {
-            q.fields->criteria[i].name = strdup(pub_criteria[i].name);
-            q.fields->criteria[i].weight = pub_criteria[i].weight;
-        }
-    }
-    tender_tenders_v1_Tender t;
-    tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(call(off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                          &tender_tenders_v1_Tender_desc, &t),
-                     0);
-    snprintf(tender_id, sizeof tender_id, "%s", t.id);
-    tender_tenders_v1_Tender_free(&t);
-    tender_tenders_v1_CreateTenderRequest_free(&q);
-    tender_tenders_v1_TenderRef r = {.id = tender_id};
-    assert_int_equal(call(off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL), 0);
+    (void)state;
+    testsrv_pki(&ts);
+    testsrv_manual_clock(&ts, 0);
+    testsrv_start(&ts, cfg, NULL);
+    return 0;
 }
 
-static void new_bid_id(char out[40])
+static int group_teardown(void **state)
 {
-    uint8_t r[16];
-    assert_int_equal(RAND_bytes(r, 16), 1);
-    strcpy(out, "B-");
-    for (int i = 0; i < 16; i++)
-        sprintf(out + 2 + 2 * i, "%02x", r[i]);
+    (void)state;
+    testsrv_stop(&ts);
+    return 0;
 }
 
-/* Seal a bid for price (minor units); tamper 1 flips a ciphertext byte and
- * re-signs (the envelope is then well signed but does not decrypt). */
-static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid *b,
-                        const uint8_t *nonce_in, uint8_t nonce[32], char id[40], int tamper,
-                        const char *tender)
+/* Seal who's bid for price (minor units) to t; tamper: the envelope is then
+ * well signed but does not decrypt. */
+static void seal_bid(const scn_tender *t, const char *who, int64_t price,
+                     tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40], bool tamper)
 {
-    EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
     c.tender_version = 1; /* the version published, never amended here */
@@ -195,110 +116,60 @@ static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid
     c.notes = strdup(MARKER);
     c.supplier_org = strdup(who);
     c.supplier_name = strdup(who); /* no documents: test_bids seals them */
-    new_bid_id(id);
-    tender_bids_v1_SealedBid_init(b);
     assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
-    assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, nonce_in, b, nonce), 0);
-    if (tamper) {
-        b->ciphertext.data[3] ^= 1;
-        uint8_t d[32];
-        size_t sl = 64;
-        assert_int_equal(tnd_bid_digest(b, d), 0);
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
-        assert_int_equal(EVP_DigestSign(md, b->signature.data, &sl, d, 32), 1);
-        EVP_MD_CTX_free(md);
-    }
+    scn_seal(&ts, t, who, &c, NULL, b, nonce, id);
+    if (tamper)
+        scn_tamper(&ts, who, b);
     tender_bids_v1_BidContent_free(&c);
-    EVP_PKEY_free(k);
 }
 
-static void seal_bid(const char *who, int64_t price, tender_bids_v1_SealedBid *b, uint8_t nonce[32],
-                     char id[40], int tamper, const char *tender)
+/* Publish a tender (with the award criteria cr, when n_cr > 0), take bids
+ * (price 0: a tampered bid that fails at the opening), wait for the opening
+ * time and open with two shares. w->ids[i] receives the bid ids. */
+static void opened_tender(world *w, const char *const *who, const int64_t *price, size_t n,
+                          const tender_tenders_v1_AwardCriterion *cr, size_t n_cr)
 {
-    seal_bid_as(who, price, b, NULL, nonce, id, tamper, tender);
-}
-
-/* Submit in three pieces: the envelope, then the ciphertext in two chunks. */
-static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
-                  const char *replaces, tender_bids_v1_Receipt *rcpt)
-{
-    tnd_bytes ct = b->ciphertext;
-    b->ciphertext = (tnd_bytes){0};
-    tender_bids_v1_SubmitBidRequest first = {
-        .bid = b, .owner_nonce = {(uint8_t *)nonce, 32}, .replaces = (char *)replaces};
-    size_t half = ct.len / 2;
-    tender_bids_v1_SubmitBidRequest c1 = {.chunk = {ct.data, half}};
-    tender_bids_v1_SubmitBidRequest c2 = {.chunk = {ct.data + half, ct.len - half}};
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    assert_int_equal(tnd_frame_put_call(&sb, c->sid, B(Submit), NULL, 0, 0), 0);
-    const tender_bids_v1_SubmitBidRequest *parts[] = {&first, &c1, &c2};
-    for (int i = 0; i < 3; i++) {
-        uint8_t *buf;
-        size_t len;
-        assert_int_equal(
-            tnd_msg_encode(&tender_bids_v1_SubmitBidRequest_desc, parts[i], &buf, &len, NULL), 0);
-        assert_int_equal(tnd_frame_put_message(&sb, c->sid, buf, len, false), 0);
-        free(buf);
-    }
-    assert_int_equal(tnd_frame_put_message(&sb, c->sid, NULL, 0, true), 0);
-    assert_int_equal(rawconn_send(&c->rc, &sb), 0);
-    msgpack_sbuffer_destroy(&sb);
-    b->ciphertext = ct;
-    tnd_frame f;
-    int st = -1;
-    while (rawconn_read(&c->rc, &f, 10000, true) == 0) {
-        if (f.stream_id != c->sid)
-            continue;
-        if (f.type == TND_FRAME_MESSAGE && rcpt)
-            assert_int_equal(tender_bids_v1_Receipt_decode(rcpt, f.u.message.payload.ptr,
-                                                           f.u.message.payload.len, NULL),
-                             0);
-        if (f.type == TND_FRAME_STATUS) {
-            snprintf(msg, sizeof msg, "%.*s", (int)f.u.status.message.len,
-                     (const char *)f.u.status.message.ptr);
-            st = (int)f.u.status.code;
-            break;
+    tender_tenders_v1_CreateTenderRequest q;
+    scn_tender_request(&ts, &w->t, "Awards", 1200, 1400, &q);
+    if (n_cr) {
+        q.fields->award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED;
+        q.fields->criteria = calloc(n_cr, sizeof *q.fields->criteria);
+        q.fields->n_criteria = n_cr;
+        for (size_t i = 0; i < n_cr; i++) {
+            q.fields->criteria[i].name = strdup(cr[i].name);
+            q.fields->criteria[i].weight = cr[i].weight;
         }
     }
-    c->sid += 2;
-    return st;
-}
-
-/* Publish, take bids (price 0: a tampered bid that fails at the opening),
- * wait for the opening time and open with two shares. ids[i] receives the
- * bid ids. */
-static void opened_tender(conn *off, conn *aud, const char *const *who, const int64_t *price,
-                          size_t n, char ids[][40])
-{
-    create_and_publish(off, 1200, 1400);
+    scn_tender_create(&w->off, &q, w->t.id);
+    scn_tender_publish(&w->off, w->t.id);
     for (size_t i = 0; i < n; i++) {
-        conn s;
-        connect_as(&s, who[i]);
+        scn_conn s;
+        scn_connect(&ts, &s, who[i]);
         tender_bids_v1_SealedBid b;
         uint8_t nonce[32];
-        seal_bid(who[i], price[i] ? price[i] : 5, &b, nonce, ids[i], price[i] == 0, tender_id);
-        if (submit(&s, &b, nonce, NULL, NULL) != 0)
-            fail_msg("submit: %s", msg);
+        seal_bid(&w->t, who[i], price[i] ? price[i] : 5, &b, nonce, w->ids[i], price[i] == 0);
+        if (scn_submit(&s, &b, nonce, NULL, NULL, NULL) != 0)
+            fail_msg("submit: %s", scn_msg);
         tender_bids_v1_SealedBid_free(&b);
         rawconn_close(&s.rc);
     }
-    testsrv_advance_to(&ts, opening_ms + 50);
-    tender_bids_v1_SubmitShareRequest s0 = {
-        .tender_id = tender_id, .member_key = {member_pk[0], 32}, .share = {shares[0], 33}};
-    tender_bids_v1_SubmitShareRequest s2 = {
-        .tender_id = tender_id, .member_key = {member_pk[2], 32}, .share = {shares[2], 33}};
+    scn_wait_until(&ts, w->t.opening_ms + 50);
     tender_bids_v1_ShareAccepted acc;
     tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(call(off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s0,
-                          &tender_bids_v1_ShareAccepted_desc, &acc),
-                     0);
+    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
     tender_bids_v1_ShareAccepted_init(&acc);
-    if (call(aud, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s2,
-             &tender_bids_v1_ShareAccepted_desc, &acc) != 0)
-        fail_msg("share: %s", msg);
+    if (scn_share(&w->aud, &w->t, 2, &acc) != 0)
+        fail_msg("share: %s", scn_msg);
     assert_true(acc.opened);
+}
+
+/* The usual three bids: the supplier's at 100000, supplier2's at 150000
+ * and supplier2's tampered one; w->ids in that order. */
+static void opened_with_three_bids(world *w)
+{
+    const char *who[] = {"supplier", "supplier2", "supplier2"};
+    const int64_t price[] = {100000, 150000, 0};
+    opened_tender(w, who, price, 3, NULL, 0);
 }
 
 /* A decision under construction: up to 8 evaluations. */
@@ -308,10 +179,10 @@ typedef struct dec {
     tender_common_v1_Money price[8];
 } dec;
 
-static void dec_init(dec *x, const char *winner, const char *rationale)
+static void dec_init(dec *x, const char *tender_id, const char *winner, const char *rationale)
 {
     memset(x, 0, sizeof *x);
-    x->d.tender_id = tender_id;
+    x->d.tender_id = (char *)tender_id;
     x->d.criterion = tender_awards_v1_Criterion_LOWEST_PRICE;
     x->d.winner = (char *)winner;
     x->d.rationale = (char *)rationale;
@@ -333,12 +204,12 @@ static void dec_out(dec *x, const char *bid, const char *reason)
 }
 
 /* Sign with who's certificate key and send as c. */
-static int record_as(conn *c, const char *signer, const dec *x, tender_awards_v1_Award *out)
+static int record_as(scn_conn *c, const char *signer, const dec *x, tender_awards_v1_Award *out)
 {
     uint8_t *buf, sig[64];
     size_t len, sl = 64;
     assert_int_equal(tnd_msg_encode(&tender_awards_v1_Decision_desc, &x->d, &buf, &len, NULL), 0);
-    EVP_PKEY *k = load_key(signer);
+    EVP_PKEY *k = scn_load_key(&ts, signer);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
     assert_int_equal(EVP_DigestSign(md, sig, &sl, buf, len), 1);
@@ -349,38 +220,38 @@ static int record_as(conn *c, const char *signer, const dec *x, tender_awards_v1
                                        .signature = {sig, 64}};
     if (out)
         tender_awards_v1_Award_init(out);
-    return call(c, A(Record), AW_DESC, &r, out ? AWARD : NULL, out);
+    return scn_call(c, A(Record), AW_DESC, &r, out ? AWARD : NULL, out);
 }
 
 static void expect(int got, int code, const char *needle)
 {
-    if (got != code || !strstr(msg, needle))
-        fail_msg("expected %d \"%s\", got %d \"%s\"", code, needle, got, msg);
+    if (got != code || !strstr(scn_msg, needle))
+        fail_msg("expected %d \"%s\", got %d \"%s\"", code, needle, got, scn_msg);
 }
 
-static int status_of(conn *c)
+static int status_of(scn_conn *c, const char *tender_id)
 {
-    tender_tenders_v1_TenderRef r = {.id = tender_id};
+    tender_tenders_v1_TenderRef r = {.id = (char *)tender_id};
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(
-        call(c, T(Get), &tender_tenders_v1_TenderRef_desc, &r, &tender_tenders_v1_Tender_desc, &t),
-        0);
+    assert_int_equal(scn_call(c, T(Get), &tender_tenders_v1_TenderRef_desc, &r,
+                              &tender_tenders_v1_Tender_desc, &t),
+                     0);
     int st = (int)t.status;
     tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
-static void get_award(conn *c, tender_awards_v1_Award *a)
+static void get_award(scn_conn *c, const char *tender_id, tender_awards_v1_Award *a)
 {
-    tender_tenders_v1_TenderRef r = {.id = tender_id};
+    tender_tenders_v1_TenderRef r = {.id = (char *)tender_id};
     tender_awards_v1_Award_init(a);
-    if (call(c, A(Get), &tender_tenders_v1_TenderRef_desc, &r, AWARD, a) != 0)
-        fail_msg("get award: %s", msg);
+    if (scn_call(c, A(Get), &tender_tenders_v1_TenderRef_desc, &r, AWARD, a) != 0)
+        fail_msg("get award: %s", scn_msg);
 }
 
-/* The last event of kind k about the tender, with its object hash. */
-static bool find_event(int kind, const char *object_id, uint8_t hash[32])
+/* The last event of kind k about tender_id, with its object hash. */
+static bool find_event(const char *tender_id, int kind, const char *object_id, uint8_t hash[32])
 {
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -406,11 +277,11 @@ static bool find_event(int kind, const char *object_id, uint8_t hash[32])
 }
 
 /* The event of kind k carries the hash of award a as it was then. */
-static void expect_event(int kind, const tender_awards_v1_Award *a)
+static void expect_event(const char *tender_id, int kind, const tender_awards_v1_Award *a)
 {
     uint8_t h[32], *buf;
     size_t len;
-    if (!find_event(kind, a->id, h))
+    if (!find_event(tender_id, kind, a->id, h))
         fail_msg("no event %d for %s", kind, a->id);
     assert_int_equal(tnd_msg_encode(AWARD, a, &buf, &len, NULL), 0);
     uint8_t want[32];
@@ -421,119 +292,139 @@ static void expect_event(int kind, const tender_awards_v1_Award *a)
 
 static void cert_key(const char *who, uint8_t pub[32])
 {
-    EVP_PKEY *k = load_key(who);
+    EVP_PKEY *k = scn_load_key(&ts, who);
     size_t pl = 32;
     assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &pl), 1);
     EVP_PKEY_free(k);
 }
 
-static void test_award_rules_standstill_restart(void **state)
+/* The correct decision on opened_with_three_bids: the lowest valid price. */
+static void good(dec *x, const world *w)
 {
-    (void)state;
-    conn off, off2, sup, aud, anon;
-    connect_as(&off, "officer");
-    connect_as(&off2, "officer2");
-    connect_as(&sup, "supplier");
-    connect_as(&aud, "auditor");
-    connect_as(&anon, NULL);
-    const char *who[] = {"supplier", "supplier2", "supplier2"};
-    const int64_t price[] = {100000, 150000, 0};
-    char ids[3][40];
-    opened_tender(&off, &aud, who, price, 3, ids);
-    const char *low = ids[0], *high = ids[1], *bad = ids[2];
+    dec_init(x, w->t.id, w->ids[0], "lowest valid price");
+    dec_valid(x, w->ids[0], 100000);
+    dec_valid(x, w->ids[1], 150000);
+    dec_out(x, w->ids[2], "could not be decrypted");
+}
+
+/* Record the correct decision as the officer; the award into a. */
+static void award(world *w, tender_awards_v1_Award *a)
+{
     dec x;
-    tender_awards_v1_Award a;
+    good(&x, w);
+    if (record_as(&w->off, "officer", &x, a) != 0)
+        fail_msg("award: %s", scn_msg);
+}
 
-    /* Nothing to award before a decision; no award to show yet. */
-    tender_tenders_v1_TenderRef tref = {.id = tender_id};
-    expect(call(&anon, A(Get), &tender_tenders_v1_TenderRef_desc, &tref, NULL, NULL),
-           TND_STATUS_NOT_FOUND, "has no award");
-
-    /* The correct decision, refused to others. */
-#define GOOD()                                                                                     \
-    do {                                                                                           \
-        dec_init(&x, low, "lowest valid price");                                                   \
-        dec_valid(&x, low, 100000);                                                                \
-        dec_valid(&x, high, 150000);                                                               \
-        dec_out(&x, bad, "could not be decrypted");                                                \
-    } while (0)
-    GOOD();
-    expect(record_as(&off2, "officer2", &x, NULL), TND_STATUS_PERMISSION_DENIED,
+/* The correct decision, refused to others. */
+static void test_only_the_tenders_officer_records_an_award(void **state)
+{
+    world *w = *state;
+    opened_with_three_bids(w);
+    dec x;
+    good(&x, w);
+    expect(record_as(&w->off2, "officer2", &x, NULL), TND_STATUS_PERMISSION_DENIED,
            "only its officers");
-    expect(record_as(&sup, "supplier", &x, NULL), TND_STATUS_PERMISSION_DENIED, "");
-    expect(record_as(&anon, "officer", &x, NULL), TND_STATUS_UNAUTHENTICATED, "");
+    expect(record_as(&w->sup, "supplier", &x, NULL), TND_STATUS_PERMISSION_DENIED, "");
+    expect(record_as(&w->anon, "officer", &x, NULL), TND_STATUS_UNAUTHENTICATED, "");
     /* Signed by someone else's key: the signature must be the caller's. */
-    expect(record_as(&off, "officer2", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "does not verify");
+    expect(record_as(&w->off, "officer2", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
+           "does not verify");
+}
 
-    /* Decisions that contradict the opening record. */
-    dec_init(&x, "B-00000000000000000000000000000000", "r");
+/* Decisions that contradict the opening record: the tender stays opened. */
+static void test_a_decision_must_agree_with_the_opening_record(void **state)
+{
+    world *w = *state;
+    opened_with_three_bids(w);
+    scn_conn *off = &w->off;
+    const char *low = w->ids[0], *high = w->ids[1], *bad = w->ids[2];
+    dec x;
+    dec_init(&x, w->t.id, "B-00000000000000000000000000000000", "r");
     dec_valid(&x, low, 100000);
     dec_valid(&x, high, 150000);
     dec_out(&x, bad, "failed");
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "winner B-00000000000000000000000000000000 is not an opened bid");
-    GOOD();
+    good(&x, w);
     x.ev[0] = (tender_awards_v1_BidEvaluation){.bid_id = (char *)low, .reason = "late papers"};
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "is disqualified in this decision");
-    GOOD();
+    good(&x, w);
     x.d.winner = (char *)high;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "not the lowest valid price: bid");
-    GOOD();
+    good(&x, w);
     x.price[1].minor_units = 140000;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "price 140000 KRW differs from the opening record's 150000 KRW");
-    GOOD();
+    good(&x, w);
     x.price[0].currency = "EUR";
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "differs from the opening record");
-    GOOD();
+    good(&x, w);
     x.d.n_evaluations = 2; /* the failed bid left out */
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
-           "skips opened bid");
-    GOOD();
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, "skips opened bid");
+    good(&x, w);
     x.ev[2] = (tender_awards_v1_BidEvaluation){
         .bid_id = (char *)bad, .valid = true, .price = &x.price[2]};
     x.price[2] = (tender_common_v1_Money){.minor_units = 5, .currency = "KRW"};
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "is not valid at the opening");
-    GOOD();
+    good(&x, w);
     dec_out(&x, "B-ffffffffffffffffffffffffffffffff", "x");
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "was not opened in tender");
-    GOOD();
-    dec_out(&x, high, "again");
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "evaluated twice");
-    GOOD();
-    x.ev[2].reason = NULL;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "needs a reason");
-    GOOD();
+    good(&x, w);
     x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;
     x.ev[0].score = 90;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "publishes no award weights: only a lowest-price award is allowed");
-    GOOD();
-    x.d.rationale = NULL;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "rationale");
-    GOOD();
-    x.d.winner = NULL;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "winner: required");
-    GOOD();
+    good(&x, w);
     x.d.winner = NULL;
     x.d.unsuccessful = true;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "cannot be unsuccessful");
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
+    assert_int_equal(status_of(&w->anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
+}
 
-    /* The award: stored with the signature and the officer's key, which
-     * verify the decision; the tender is awarded and the event logged. */
-    GOOD();
-    if (record_as(&off, "officer", &x, &a) != 0)
-        fail_msg("award: %s", msg);
+/* Decisions that are incomplete in themselves: the tender stays opened. */
+static void test_an_incomplete_decision_is_refused(void **state)
+{
+    world *w = *state;
+    opened_with_three_bids(w);
+    scn_conn *off = &w->off;
+    dec x;
+    good(&x, w);
+    dec_out(&x, w->ids[1], "again");
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "evaluated twice");
+    good(&x, w);
+    x.ev[2].reason = NULL;
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "needs a reason");
+    good(&x, w);
+    x.d.rationale = NULL;
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "rationale");
+    good(&x, w);
+    x.d.winner = NULL;
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT, "winner: required");
+    assert_int_equal(status_of(&w->anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
+}
+
+/* None before a decision. Then stored with the signature and the officer's
+ * key, which verify the decision; the tender is awarded and the event
+ * logged; a second award is refused. */
+static void test_an_award_is_signed_stored_and_logged(void **state)
+{
+    world *w = *state;
+    opened_with_three_bids(w);
+    tender_tenders_v1_TenderRef tref = {.id = w->t.id};
+    expect(scn_call(&w->anon, A(Get), &tender_tenders_v1_TenderRef_desc, &tref, NULL, NULL),
+           TND_STATUS_NOT_FOUND, "has no award");
+    tender_awards_v1_Award a;
+    award(w, &a);
     tender_awards_v1_Award_free(&a);
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_AWARDED);
-    get_award(&anon, &a);
+    assert_int_equal(status_of(&w->anon, w->t.id), tender_tenders_v1_TenderStatus_AWARDED);
+    get_award(&w->anon, w->t.id, &a);
     uint8_t opk[32];
     cert_key("officer", opk);
     assert_int_equal(a.officer_key.len, 32);
@@ -541,155 +432,171 @@ static void test_award_rules_standstill_restart(void **state)
     assert_int_equal(
         tnd_award_verify(a.decision, a.signature.data, a.signature.len, a.officer_key.data), 0);
     assert_int_equal(a.state, tender_awards_v1_AwardState_STANDSTILL);
-    assert_string_equal(a.decision->winner, low);
+    assert_string_equal(a.decision->winner, w->ids[0]);
     assert_string_equal(a.officer->organisation, "Ministry of Works");
-    expect_event(tender_events_v1_EventKind_AWARD_RECORDED, &a);
+    expect_event(w->t.id, tender_events_v1_EventKind_AWARD_RECORDED, &a);
+    tender_awards_v1_Award_free(&a);
+    dec x;
+    good(&x, w);
+    expect(record_as(&w->off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, "is awarded");
+}
+
+/* Cancelled during the standstill, with a logged reason: opened again; the
+ * cancelled award stays readable by its id, to everyone, and its
+ * standstill ends with nothing to complete. */
+static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **state)
+{
+    world *w = *state;
+    opened_with_three_bids(w);
+    tender_awards_v1_Award a;
+    award(w, &a);
     char first_id[96];
     snprintf(first_id, sizeof first_id, "%s", a.id);
     tender_awards_v1_Award_free(&a);
-    GOOD();
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, "is awarded");
-
-    /* Cancelled during the standstill, with a logged reason: opened again. */
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = tender_id, .reason = "complaint upheld"};
-    expect(call(&off2, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
-           TND_STATUS_PERMISSION_DENIED, "only its officers");
-    tender_awards_v1_CancelAwardRequest noreason = {.tender_id = tender_id};
-    expect(call(&off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &noreason, NULL, NULL),
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "complaint upheld"};
+    expect(
+        scn_call(&w->off2, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
+        TND_STATUS_PERMISSION_DENIED, "only its officers");
+    tender_awards_v1_CancelAwardRequest noreason = {.tender_id = w->t.id};
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &noreason, NULL,
+                    NULL),
            TND_STATUS_INVALID_ARGUMENT, "reason");
     tender_awards_v1_Award_init(&a);
-    if (call(&off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, AWARD, &a) != 0)
-        fail_msg("cancel: %s", msg);
+    if (scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, AWARD, &a) !=
+        0)
+        fail_msg("cancel: %s", scn_msg);
     assert_int_equal(a.state, tender_awards_v1_AwardState_CANCELLED);
     assert_string_equal(a.cancel_reason, "complaint upheld");
     assert_string_equal(a.id, first_id);
-    expect_event(tender_events_v1_EventKind_AWARD_CANCELLED, &a);
+    expect_event(w->t.id, tender_events_v1_EventKind_AWARD_CANCELLED, &a);
     tender_awards_v1_Award_free(&a);
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
-    expect(call(&off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
+    assert_int_equal(status_of(&w->anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "only an award in its standstill");
-    /* The cancelled award stays readable by its id, to everyone. */
     tender_awards_v1_AwardRef aref = {.id = first_id};
     tender_awards_v1_Award_init(&a);
-    if (call(&anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, AWARD, &a) != 0)
-        fail_msg("get by id: %s", msg);
+    if (scn_call(&w->anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, AWARD, &a) != 0)
+        fail_msg("get by id: %s", scn_msg);
     assert_string_equal(a.id, first_id);
     assert_int_equal(a.state, tender_awards_v1_AwardState_CANCELLED);
     tender_awards_v1_Award_free(&a);
+    testsrv_advance(&ts, 1300);
+    assert_int_equal(status_of(&w->anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
+    /* A new decision gets a new award. */
+    dec x;
+    good(&x, w);
+    x.d.rationale = "lowest valid price, after review";
+    if (record_as(&w->off, "officer", &x, &a) != 0)
+        fail_msg("second award: %s", scn_msg);
+    assert_string_not_equal(a.id, first_id);
+    tender_awards_v1_Award_free(&a);
+}
+
+/* Award ids are checked: one that is not there, and ones that are not ids. */
+static void test_an_award_is_asked_for_by_a_well_formed_id(void **state)
+{
+    world *w = *state;
+    scn_create_and_publish(&ts, &w->off, &w->t, "Awards", 60000, 61000);
     char other[120];
-    snprintf(other, sizeof other, "%s-A9", tender_id);
-    aref.id = other;
-    expect(call(&anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, NULL, NULL),
+    snprintf(other, sizeof other, "%s-A9", w->t.id);
+    tender_awards_v1_AwardRef aref = {.id = other};
+    expect(scn_call(&w->anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, NULL, NULL),
            TND_STATUS_NOT_FOUND, "no award");
     static const char *const bad_ids[] = {"",       "A1",      "T-1-A0",          "T-1-A",
                                           "T-1-B1", "T-1-A1x", "T-1-A99999999999"};
     for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++) {
         aref.id = (char *)bad_ids[i];
-        expect(call(&anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, NULL, NULL),
+        expect(scn_call(&w->anon, A(GetById), &tender_awards_v1_AwardRef_desc, &aref, NULL, NULL),
                TND_STATUS_INVALID_ARGUMENT, "an award id such as");
     }
-    /* The cancelled award's standstill ends with nothing to complete. */
-    testsrv_advance(&ts, 1300);
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
+}
 
-    /* A new decision; the server stops before its standstill ends, and at
-     * start-up the overdue completion is applied. */
-    GOOD();
-    x.d.rationale = "lowest valid price, after review";
-    if (record_as(&off, "officer", &x, &a) != 0)
-        fail_msg("second award: %s", msg);
-    assert_string_not_equal(a.id, first_id);
+/* The server stops before an award's standstill ends, and at start-up the
+ * overdue completion is applied. */
+static void test_a_standstill_overdue_at_start_up_completes(void **state)
+{
+    world *w = *state;
+    opened_with_three_bids(w);
+    tender_awards_v1_Award a;
+    award(w, &a);
     tender_awards_v1_Award_free(&a);
-    conn *cs[] = {&off, &off2, &sup, &aud, &anon};
-    for (size_t i = 0; i < 5; i++)
-        rawconn_close(&cs[i]->rc);
+    close_all(w); /* the connections die with the server */
     testsrv_halt(&ts);
     testsrv_advance(&ts, 1300);
     testsrv_start(&ts, cfg, NULL);
-    connect_as(&off, "officer");
-    connect_as(&anon, NULL);
+    connect_all(w);
+    scn_conn *off = &w->off, *anon = &w->anon;
+    const char *tid = w->t.id;
     int st = 0;
-    for (int i = 0; i < 100 && (st = status_of(&anon)) != tender_tenders_v1_TenderStatus_COMPLETE;
-         i++)
+    for (int i = 0;
+         i < 100 && (st = status_of(anon, tid)) != tender_tenders_v1_TenderStatus_COMPLETE; i++)
         usleep(20000);
     assert_int_equal(st, tender_tenders_v1_TenderStatus_COMPLETE);
-    get_award(&anon, &a);
+    get_award(anon, tid, &a);
     assert_int_equal(a.state, tender_awards_v1_AwardState_FINAL);
     assert_non_null(a.closed);
-    expect_event(tender_events_v1_EventKind_TENDER_COMPLETED, &a);
+    expect_event(tid, tender_events_v1_EventKind_TENDER_COMPLETED, &a);
     tender_awards_v1_Award_free(&a);
-    expect(call(&off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = (char *)tid,
+                                              .reason = "complaint upheld"};
+    expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is complete");
-    rawconn_close(&off.rc);
-    rawconn_close(&anon.rc);
 }
 
-/* Without a restart: the timer completes the tender when the standstill ends. */
 static void test_standstill_timer(void **state)
 {
-    (void)state;
-    conn off, aud;
-    connect_as(&off, "officer");
-    connect_as(&aud, "auditor");
+    world *w = *state;
     const char *who[] = {"supplier"};
     const int64_t price[] = {777};
-    char ids[1][40];
-    opened_tender(&off, &aud, who, price, 1, ids);
+    opened_tender(w, who, price, 1, NULL, 0);
+    char(*ids)[40] = w->ids;
+    scn_conn *off = &w->off;
     dec x;
-    dec_init(&x, ids[0], "the only bid, within budget");
+    dec_init(&x, w->t.id, ids[0], "the only bid, within budget");
     dec_valid(&x, ids[0], 777);
     tender_awards_v1_Award a;
-    if (record_as(&off, "officer", &x, &a) != 0)
-        fail_msg("award: %s", msg);
+    if (record_as(off, "officer", &x, &a) != 0)
+        fail_msg("award: %s", scn_msg);
     tender_awards_v1_Award_free(&a);
     testsrv_advance(&ts, 900);
-    assert_int_equal(status_of(&off), tender_tenders_v1_TenderStatus_AWARDED);
+    assert_int_equal(status_of(off, w->t.id), tender_tenders_v1_TenderStatus_AWARDED);
     testsrv_advance(&ts, 100);
-    assert_int_equal(status_of(&off), tender_tenders_v1_TenderStatus_COMPLETE);
-    rawconn_close(&off.rc);
-    rawconn_close(&aud.rc);
+    assert_int_equal(status_of(off, w->t.id), tender_tenders_v1_TenderStatus_COMPLETE);
 }
 
 /* No valid bid: the tender is recorded as unsuccessful. */
 static void test_unsuccessful(void **state)
 {
-    (void)state;
-    conn off, aud, anon;
-    connect_as(&off, "officer");
-    connect_as(&aud, "auditor");
-    connect_as(&anon, NULL);
+    world *w = *state;
     const char *who[] = {"supplier2"};
     const int64_t price[] = {0};
-    char ids[1][40];
-    opened_tender(&off, &aud, who, price, 1, ids);
+    opened_tender(w, who, price, 1, NULL, 0);
+    char(*ids)[40] = w->ids;
+    scn_conn *off = &w->off, *anon = &w->anon;
     dec x;
-    dec_init(&x, NULL, "no bid could be opened");
+    dec_init(&x, w->t.id, NULL, "no bid could be opened");
     x.d.unsuccessful = true;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
-           "skips opened bid");
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, "skips opened bid");
     dec_out(&x, ids[0], "the ciphertext does not decrypt");
     x.d.winner = ids[0];
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
            "an unsuccessful decision has no winner");
     x.d.winner = NULL;
     tender_awards_v1_Award a;
-    if (record_as(&off, "officer", &x, &a) != 0)
-        fail_msg("unsuccessful: %s", msg);
+    if (record_as(off, "officer", &x, &a) != 0)
+        fail_msg("unsuccessful: %s", scn_msg);
     assert_int_equal(a.state, tender_awards_v1_AwardState_UNSUCCESSFUL);
     assert_null(a.standstill_end);
-    expect_event(tender_events_v1_EventKind_TENDER_UNSUCCESSFUL, &a);
+    expect_event(w->t.id, tender_events_v1_EventKind_TENDER_UNSUCCESSFUL, &a);
     tender_awards_v1_Award_free(&a);
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_UNSUCCESSFUL);
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = tender_id, .reason = "r"};
-    expect(call(&off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
+    assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_UNSUCCESSFUL);
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "r"};
+    expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is unsuccessful");
-    rawconn_close(&off.rc);
-    rawconn_close(&aud.rc);
-    rawconn_close(&anon.rc);
 }
 
 /* A draft's fields with the given criteria, sent by Create. */
-static int create_with(conn *c, tender_tenders_v1_AwardCriterion *cr, size_t n,
+static int create_with(scn_conn *c, tender_tenders_v1_AwardCriterion *cr, size_t n,
                        tender_tenders_v1_Tender *out)
 {
     tender_tenders_v1_TenderFields f = {.title = "Weights",
@@ -699,8 +606,8 @@ static int create_with(conn *c, tender_tenders_v1_AwardCriterion *cr, size_t n,
     tender_tenders_v1_CreateTenderRequest q = {.fields = &f};
     if (out)
         tender_tenders_v1_Tender_init(out);
-    return call(c, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                out ? &tender_tenders_v1_Tender_desc : NULL, out);
+    return scn_call(c, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                    out ? &tender_tenders_v1_Tender_desc : NULL, out);
 }
 
 static void dec_scores(dec *x, size_t i, tender_awards_v1_CriterionScore *s, uint32_t price,
@@ -717,21 +624,18 @@ static void dec_scores(dec *x, size_t i, tender_awards_v1_CriterionScore *s, uin
  * award that goes to the highest weighted total even at a higher price. */
 static void test_weighted(void **state)
 {
-    (void)state;
-    conn off, aud, anon;
-    connect_as(&off, "officer");
-    connect_as(&aud, "auditor");
-    connect_as(&anon, NULL);
+    world *w = *state;
+    scn_conn *off = &w->off, *anon = &w->anon;
     tender_tenders_v1_AwardCriterion bad[2] = {{.name = "price", .weight = 60},
                                                {.name = "quality", .weight = 30}};
-    expect(create_with(&off, bad, 2, NULL), TND_STATUS_INVALID_ARGUMENT,
+    expect(create_with(off, bad, 2, NULL), TND_STATUS_INVALID_ARGUMENT,
            "fields.criteria: the weights add up to 90%; they must add up to 100");
-    expect(create_with(&off, bad, 0, NULL), TND_STATUS_INVALID_ARGUMENT,
+    expect(create_with(off, bad, 0, NULL), TND_STATUS_INVALID_ARGUMENT,
            "a weighted award publishes its criteria");
     bad[1].weight = 40;
     tender_tenders_v1_Tender draft;
-    if (create_with(&off, bad, 2, &draft) != 0)
-        fail_msg("create: %s", msg);
+    if (create_with(off, bad, 2, &draft) != 0)
+        fail_msg("create: %s", scn_msg);
     assert_int_equal(draft.fields->award_criteria, tender_tenders_v1_AwardCriteria_WEIGHTED);
     assert_int_equal(draft.fields->n_criteria, 2);
     assert_int_equal(draft.fields->criteria[1].weight, 40);
@@ -741,27 +645,22 @@ static void test_weighted(void **state)
                                          .criteria = bad,
                                          .n_criteria = 2};
     tender_tenders_v1_EditTenderRequest eq = {.id = draft.id, .fields = &ef};
-    expect(call(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &eq, NULL, NULL),
+    expect(scn_call(off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &eq, NULL, NULL),
            TND_STATUS_INVALID_ARGUMENT, "fields.criteria[1].weight: 0; a weight is 1..100");
     tender_tenders_v1_Tender_free(&draft);
 
     /* Published: price 60 %, quality 40 %. Bids 100000 and 150000 KRW. */
     tender_tenders_v1_AwardCriterion crit[2] = {{.name = "price", .weight = 60},
                                                 {.name = "quality", .weight = 40}};
-    pub_criteria = crit;
-    n_pub_criteria = 2;
     const char *who[] = {"supplier", "supplier2"};
     const int64_t price[] = {100000, 150000};
-    char ids[2][40];
-    opened_tender(&off, &aud, who, price, 2, ids);
-    pub_criteria = NULL;
-    n_pub_criteria = 0;
-    const char *low = ids[0], *high = ids[1];
+    opened_tender(w, who, price, 2, crit, 2);
+    const char *low = w->ids[0], *high = w->ids[1];
     dec x;
     tender_awards_v1_CriterionScore s[2][2];
 #define WGOOD()                                                                                    \
     do {                                                                                           \
-        dec_init(&x, high, "highest weighted total: quality outweighs the price");                 \
+        dec_init(&x, w->t.id, high, "highest weighted total: quality outweighs the price");        \
         x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;                                       \
         dec_valid(&x, low, 100000);                                                                \
         dec_valid(&x, high, 150000);                                                               \
@@ -770,10 +669,10 @@ static void test_weighted(void **state)
     } while (0)
 
     /* The tender published weights: a lowest-price award is refused. */
-    dec_init(&x, low, "lowest valid price");
+    dec_init(&x, w->t.id, low, "lowest valid price");
     dec_valid(&x, low, 100000);
     dec_valid(&x, high, 150000);
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "published weighted award criteria: the award must be weighted");
     /* Not the highest total. */
     WGOOD();
@@ -783,65 +682,53 @@ static void test_weighted(void **state)
              "winner %s totals 76.00 points, not the highest weighted total: 1 valid bid totals "
              "more: %s (80.20)",
              low, high);
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, want);
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, want);
     /* A criterion the tender does not publish; a missing score. */
     WGOOD();
     s[1][1].criterion = "design";
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "score for \"design\", which is not a published criterion");
     WGOOD();
     x.ev[0].n_scores = 1;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "no score for published criterion \"quality\"");
     WGOOD();
     s[0][0].points = 120;
-    expect(record_as(&off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
+    expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
            "120 points on \"price\"");
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_OPENED);
+    assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
 
     /* The weighted award: the higher price wins on its total. */
     WGOOD();
     tender_awards_v1_Award a;
-    if (record_as(&off, "officer", &x, &a) != 0)
-        fail_msg("weighted award: %s", msg);
+    if (record_as(off, "officer", &x, &a) != 0)
+        fail_msg("weighted award: %s", scn_msg);
     tender_awards_v1_Award_free(&a);
-    assert_int_equal(status_of(&anon), tender_tenders_v1_TenderStatus_AWARDED);
-    get_award(&anon, &a);
+    assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_AWARDED);
+    get_award(anon, w->t.id, &a);
     assert_string_equal(a.decision->winner, high);
     assert_int_equal(a.decision->criterion, tender_awards_v1_Criterion_WEIGHTED);
     assert_int_equal(a.decision->evaluations[1].n_scores, 2);
     assert_int_equal(
         tnd_award_verify(a.decision, a.signature.data, a.signature.len, a.officer_key.data), 0);
-    expect_event(tender_events_v1_EventKind_AWARD_RECORDED, &a);
+    expect_event(w->t.id, tender_events_v1_EventKind_AWARD_RECORDED, &a);
     tender_awards_v1_Award_free(&a);
-    rawconn_close(&off.rc);
-    rawconn_close(&aud.rc);
-    rawconn_close(&anon.rc);
 }
-
-static int setup(void **state)
-{
-    (void)state;
-    testsrv_pki(&ts);
-    testsrv_manual_clock(&ts, 0);
-    testsrv_start(&ts, cfg, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    testsrv_stop(&ts);
-    return 0;
-}
+#define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_award_rules_standstill_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_standstill_timer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unsuccessful, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_weighted, setup, teardown),
+        TEST(test_only_the_tenders_officer_records_an_award),
+        TEST(test_a_decision_must_agree_with_the_opening_record),
+        TEST(test_an_incomplete_decision_is_refused),
+        TEST(test_an_award_is_signed_stored_and_logged),
+        TEST(test_an_award_cancelled_in_its_standstill_reopens_the_tender),
+        TEST(test_an_award_is_asked_for_by_a_well_formed_id),
+        TEST(test_a_standstill_overdue_at_start_up_completes),
+        TEST(test_standstill_timer),
+        TEST(test_unsuccessful),
+        TEST(test_weighted),
     };
-    return cmocka_run_group_tests_name("awards", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("awards", tests, group_setup, group_teardown);
 }

@@ -2,7 +2,8 @@
  * a split opening key, bids from two suppliers (one replaced, one
  * withdrawn), receipts that verify, every view of a bid denied to others
  * before the opening, no plaintext in the database, the deadline, bad bids
- * refused or marked failed, and the opening by k of n members. */
+ * refused or marked failed, and the opening by k of n members. Each test
+ * makes its own tender on the group's server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +11,6 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "rawconn.h"
+#include "scenario.h"
 #include "svc/svc.h"
 #include "tender/audit.h"
 #include "tender/bid.h"
@@ -34,12 +34,6 @@
 #define SHARE TND_SHAMIR_SHARE_LEN(64)       /* of the opening and documents keys */
 
 static testsrv ts;
-static char msg[512];
-static const char *const members[3] = {"officer", "admin", "auditor"};
-static uint8_t member_sk[3][32], member_pk[3][32], opening_pk[32], documents_pk[32];
-static uint8_t shares[3][SHARE];
-static char tender_id[64];
-static int64_t deadline_ms, opening_ms;
 
 static void cfg(tnd_config *c)
 {
@@ -48,215 +42,114 @@ static void cfg(tnd_config *c)
     c->max_bid_bytes = 64 * 1024; /* small, so the limit can be shown */
 }
 
-typedef struct conn {
-    rawconn rc;
-    uint32_t sid;
-} conn;
+/* The bids of the usual scenario (place_bids): the supplier's bid b1,
+ * logged with first_receipt; a bid it withdrew, bw; supplier2's bid b2a
+ * replaced by b2b; and bt, well signed but altered, which fails at the
+ * opening. */
+typedef struct bids {
+    tender_bids_v1_SealedBid b1, bw, b2a, b2b, bt;
+    uint8_t n1[32], nw[32], n2a[32], n2b[32], nt[32];
+    char id1[40], idw[40], id2a[40], id2b[40], idt[40];
+    char key1[80]; /* b1's idempotency-key, of this tender only */
+    tender_bids_v1_Receipt first_receipt;
+} bids;
 
-static void connect_as(conn *c, const char *who)
-{
-    char ca[700], crt[700], key[700], f[64];
-    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
-    int r;
-    if (!who) {
-        r = rawconn_open(&c->rc, ts.port, ca, NULL, NULL);
-    } else {
-        snprintf(f, sizeof f, "%s.crt", who);
-        testsrv_path(&ts, f, crt, sizeof crt);
-        snprintf(f, sizeof f, "%s.key", who);
-        testsrv_path(&ts, f, key, sizeof key);
-        r = rawconn_open(&c->rc, ts.port, ca, crt, key);
-    }
-    assert_int_equal(r, 0);
-    rawconn_settings(&c->rc);
-    c->sid = 1;
-}
+/* One test's world: a connection per identity, its tender, its bids and,
+ * once opened, the opening record. Made fresh by setup for every test. */
+typedef struct world {
+    scn_conn off, sup, sup2, aud, adm, anon;
+    scn_tender t;
+    bids b;
+    tender_bids_v1_OpeningRecord rec;
+} world;
 
-static int call(conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
-                const tnd_msg_desc *rd, void *r)
-{
-    int st = rawconn_call(&c->rc, c->sid, m, qd, q, rd, r, msg, sizeof msg, NULL, 0);
-    c->sid += 2;
-    return st;
-}
+/* What a sealed bid says besides its price. */
+typedef struct bid_spec {
+    uint32_t version;     /* the tender version it answers; 0: none */
+    const char *currency; /* NULL: no price at all */
+    const char *cert_of;  /* NULL: the bidder's certificate; "": none */
+    const char *org;      /* NULL: the bidder's name as its organisation */
+    bool lying_list;      /* the documents' list lies about their hash */
+} bid_spec;
 
-static EVP_PKEY *load_key(const char *who)
-{
-    char f[64], path[700];
-    snprintf(f, sizeof f, "%s.key", who);
-    FILE *fp = fopen(testsrv_path(&ts, f, path, sizeof path), "r");
-    assert_non_null(fp);
-    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-    fclose(fp);
-    assert_non_null(k);
-    return k;
-}
+static const bid_spec PLAIN = {.version = 1, .currency = "KRW"};
 
-/* The officer's side of tender creation: opening and documents keys, shares
- * of both, commitments. */
-static void make_committee(tender_tenders_v1_Committee *cm)
-{
-    uint8_t open_sk[64];
-    assert_int_equal(tnd_x25519_keygen(open_sk, opening_pk), 0);
-    assert_int_equal(tnd_x25519_keygen(open_sk + 32, documents_pk), 0);
-    assert_int_equal(tnd_shamir_split(open_sk, 64, 2, 3, &shares[0][0]), 0);
-    tender_tenders_v1_Committee_init(cm);
-    cm->threshold = 2;
-    cm->n_members = 3;
-    cm->members = calloc(3, sizeof *cm->members);
-    cm->opening_public_key.data = malloc(32);
-    memcpy(cm->opening_public_key.data, opening_pk, 32);
-    cm->opening_public_key.len = 32;
-    cm->documents_public_key.data = malloc(32);
-    memcpy(cm->documents_public_key.data, documents_pk, 32);
-    cm->documents_public_key.len = 32;
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(tnd_x25519_keygen(member_sk[i], member_pk[i]), 0);
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        m->name = strdup(members[i]);
-        m->public_key.data = malloc(32);
-        memcpy(m->public_key.data, member_pk[i], 32);
-        m->public_key.len = 32;
-        /* Sealed to the member as docs/SEALED.md says (info and aad builders). */
-        uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-        assert_int_equal(tnd_opening_key_fingerprint(opening_pk, fp), 0);
-        assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-        assert_int_equal(tnd_sealed_share_aad(2, 3, aad), 0);
-        m->encrypted_share.data = malloc(32 + SHARE + 16);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, member_pk[i], info, sizeof info, aad,
-                                       sizeof aad, shares[i], SHARE, m->encrypted_share.data,
-                                       m->encrypted_share.data + 32),
-                         0);
-        m->encrypted_share.len = 32 + SHARE + 16;
-        m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(shares[i], SHARE, m->share_hash.data), 0);
-        m->share_hash.len = 32;
-    }
-    OPENSSL_cleanse(open_sk, sizeof open_sk);
-}
-
-/* A tender; value_krw >= 0 gives it an estimated value (a price cap
- * unless above). */
-static void create_tender(conn *off, int64_t dl_in_ms, int64_t open_in_ms, int64_t value_krw,
+/* A tender with a documents key; value_krw >= 0 gives it an estimated
+ * value (a price cap unless above). */
+static void create_tender(world *w, int64_t dl_in_ms, int64_t open_in_ms, int64_t value_krw,
                           bool above)
 {
     tender_tenders_v1_CreateTenderRequest q;
-    tender_tenders_v1_CreateTenderRequest_init(&q);
-    q.fields = calloc(1, sizeof *q.fields);
-    q.fields->title = strdup("Sealed bids");
+    w->t.cm.documents = true;
+    scn_tender_request(&ts, &w->t, "Sealed bids", dl_in_ms, open_in_ms, &q);
     if (value_krw >= 0) {
         q.fields->estimated_value = calloc(1, sizeof *q.fields->estimated_value);
         q.fields->estimated_value->minor_units = value_krw;
         q.fields->estimated_value->currency = strdup("KRW");
         q.fields->price_above_value = above;
     }
-    deadline_ms = testsrv_now(&ts) + dl_in_ms;
-    opening_ms = testsrv_now(&ts) + open_in_ms;
-    tnd_ts_set(&q.fields->submission_deadline, deadline_ms);
-    tnd_ts_set(&q.fields->opening_time, opening_ms);
-    q.fields->committee = calloc(1, sizeof *q.fields->committee);
-    make_committee(q.fields->committee);
-    tender_tenders_v1_Tender t;
-    tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(call(off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                          &tender_tenders_v1_Tender_desc, &t),
-                     0);
-    snprintf(tender_id, sizeof tender_id, "%s", t.id);
-    tender_tenders_v1_Tender_free(&t);
-    tender_tenders_v1_CreateTenderRequest_free(&q);
-    tender_tenders_v1_TenderRef r = {.id = tender_id};
-    assert_int_equal(call(off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL), 0);
+    scn_tender_create(&w->off, &q, w->t.id);
+    scn_tender_publish(&w->off, w->t.id);
 }
 
-static void create_and_publish(conn *off, int64_t dl_in_ms, int64_t open_in_ms)
+static void create_and_publish(world *w, int64_t dl_in_ms, int64_t open_in_ms)
 {
-    create_tender(off, dl_in_ms, open_in_ms, -1, false);
+    create_tender(w, dl_in_ms, open_in_ms, -1, false);
 }
 
-/* What the next sealed bid says besides its price (test_validity_rules). */
-static uint32_t seal_version = 1;
-static const char *seal_currency = "KRW"; /* NULL: no price at all */
-static const char *seal_cert_of;          /* NULL: the bidder's certificate; "": none */
-static const char *seal_org;              /* NULL: the bidder's name as its organisation */
-static bool seal_lying_list;              /* the documents' list lies about their hash */
-
-static void new_bid_id(char out[40])
+/* Seal who's bid for price (minor units) to tender t as s says, with one
+ * document sealed apart; nonce_in: the owner nonce of the bid it replaces. */
+static void seal_spec(const bid_spec *s, const scn_tender *t, const char *who, int64_t price,
+                      const uint8_t *nonce_in, tender_bids_v1_SealedBid *b, uint8_t nonce[32],
+                      char id[40])
 {
-    uint8_t r[16];
-    assert_int_equal(RAND_bytes(r, 16), 1);
-    strcpy(out, "B-");
-    for (int i = 0; i < 16; i++)
-        sprintf(out + 2 + 2 * i, "%02x", r[i]);
-}
-
-/* Seal a bid for price (minor units); tamper 1 flips a ciphertext byte and
- * re-signs (the envelope is then well signed but does not decrypt). */
-static void seal_bid_as(const char *who, int64_t price, tender_bids_v1_SealedBid *b,
-                        const uint8_t *nonce_in, uint8_t nonce[32], char id[40], int tamper,
-                        const char *tender)
-{
-    EVP_PKEY *k = load_key(who);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
-    if (seal_currency) {
+    if (s->currency) {
         c.price = calloc(1, sizeof *c.price);
         c.price->minor_units = price;
-        c.price->currency = strdup(seal_currency);
+        c.price->currency = strdup(s->currency);
     }
-    c.tender_version = seal_version;
+    c.tender_version = s->version;
     c.notes = strdup(MARKER);
-    c.supplier_org = strdup(seal_org ? seal_org : who);
+    c.supplier_org = strdup(s->org ? s->org : who);
     c.supplier_name = strdup(who);
     c.n_documents = 1;
     c.documents = calloc(1, sizeof *c.documents);
     c.documents[0].name = strdup("offer.txt");
     c.documents[0].content.data = (uint8_t *)strdup(DOC_MARKER);
     c.documents[0].content.len = strlen(DOC_MARKER);
-    new_bid_id(id);
-    tender_bids_v1_SealedBid_init(b);
-    if (seal_cert_of && *seal_cert_of)
-        assert_int_equal(testsrv_seal_certs(&ts, seal_cert_of, &c), 0);
-    else if (!seal_cert_of)
+    if (s->cert_of && *s->cert_of)
+        assert_int_equal(testsrv_seal_certs(&ts, s->cert_of, &c), 0);
+    else if (!s->cert_of)
         assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
-    /* The documents apart, to the documents key, bound to the bid's owner tag. */
-    uint8_t own[32], pub[32];
-    size_t pl = 32;
-    if (nonce_in)
-        memcpy(own, nonce_in, 32);
-    else
-        assert_int_equal(RAND_bytes(own, 32), 1);
-    assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &pl), 1);
-    assert_int_equal(tnd_bid_seal_documents(&c, tender, id, own, pub, documents_pk), 0);
+    scn_seal_documents(&ts, t, who, &c, nonce_in, nonce, id);
     assert_int_equal(c.documents[0].content.len, 0);
-    if (seal_lying_list)
+    if (s->lying_list)
         c.documents[0].sha256.data[0] ^= 1;
-    assert_int_equal(tnd_bid_seal(&c, tender, id, opening_pk, k, own, b, nonce), 0);
-    if (tamper) {
-        b->ciphertext.data[3] ^= 1;
-        uint8_t d[32];
-        size_t sl = 64;
-        assert_int_equal(tnd_bid_digest(b, d), 0);
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
-        assert_int_equal(EVP_DigestSign(md, b->signature.data, &sl, d, 32), 1);
-        EVP_MD_CTX_free(md);
-    }
+    scn_seal_envelope(&ts, t, who, &c, nonce, id, b);
     tender_bids_v1_BidContent_free(&c);
-    EVP_PKEY_free(k);
 }
 
-static void seal_bid(const char *who, int64_t price, tender_bids_v1_SealedBid *b, uint8_t nonce[32],
-                     char id[40], int tamper, const char *tender)
+/* A plain bid of who for price to the world's tender. */
+static void seal_bid(world *w, const char *who, int64_t price, tender_bids_v1_SealedBid *b,
+                     uint8_t nonce[32], char id[40])
 {
-    seal_bid_as(who, price, b, NULL, nonce, id, tamper, tender);
+    seal_spec(&PLAIN, &w->t, who, price, NULL, b, nonce, id);
 }
 
+static int submit(scn_conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
+                  const char *replaces, tender_bids_v1_Receipt *rcpt)
+{
+    return scn_submit(c, b, nonce, replaces, NULL, rcpt);
+}
 /* Bids/GetBidDocuments of one bid as c: the status, and the pieces joined
  * into out (up to cap bytes) with the first piece's sha256 in sha. */
-static int get_documents(conn *c, const char *bid_id, char *out, size_t cap, size_t *len,
-                         uint8_t sha[32])
+static int get_documents(scn_conn *c, const char *tender_id, const char *bid_id, char *out,
+                         size_t cap, size_t *len, uint8_t sha[32])
 {
-    tender_bids_v1_BidDocumentsRequest q = {.tender_id = tender_id, .bid_id = (char *)bid_id};
+    tender_bids_v1_BidDocumentsRequest q = {.tender_id = (char *)tender_id,
+                                            .bid_id = (char *)bid_id};
     uint8_t *buf;
     size_t bl;
     assert_int_equal(tnd_msg_encode(&tender_bids_v1_BidDocumentsRequest_desc, &q, &buf, &bl, NULL),
@@ -285,76 +178,19 @@ static int get_documents(conn *c, const char *bid_id, char *out, size_t cap, siz
         tender_bids_v1_BidDocumentPiece_free(&p);
     }
     assert_int_equal(f.type, TND_FRAME_STATUS);
-    snprintf(msg, sizeof msg, "%.*s", (int)f.u.status.message.len,
+    snprintf(scn_msg, sizeof scn_msg, "%.*s", (int)f.u.status.message.len,
              f.u.status.message.ptr ? (const char *)f.u.status.message.ptr : "");
     c->sid += 2;
     return (int)f.u.status.code;
 }
 
-/* Submit in three pieces: the envelope, then the ciphertext in two chunks;
- * with an idempotency-key when key is not NULL. */
-static int submit_keyed(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
-                        const char *replaces, const char *key, tender_bids_v1_Receipt *rcpt)
-{
-    tnd_bytes ct = b->ciphertext;
-    b->ciphertext = (tnd_bytes){0};
-    tender_bids_v1_SubmitBidRequest first = {.bid = b, .owner_nonce = {(uint8_t *)nonce, 32},
-                                             .replaces = (char *)replaces};
-    size_t half = ct.len / 2;
-    tender_bids_v1_SubmitBidRequest c1 = {.chunk = {ct.data, half}};
-    tender_bids_v1_SubmitBidRequest c2 = {.chunk = {ct.data + half, ct.len - half}};
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    tnd_md md = {"idempotency-key", (const uint8_t *)key, key ? strlen(key) : 0};
-    assert_int_equal(tnd_frame_put_call(&sb, c->sid, B(Submit), key ? &md : NULL, key ? 1 : 0, 0),
-                     0);
-    const tender_bids_v1_SubmitBidRequest *parts[] = {&first, &c1, &c2};
-    for (int i = 0; i < 3; i++) {
-        uint8_t *buf;
-        size_t len;
-        assert_int_equal(tnd_msg_encode(&tender_bids_v1_SubmitBidRequest_desc, parts[i], &buf,
-                                        &len, NULL),
-                         0);
-        assert_int_equal(tnd_frame_put_message(&sb, c->sid, buf, len, false), 0);
-        free(buf);
-    }
-    assert_int_equal(tnd_frame_put_message(&sb, c->sid, NULL, 0, true), 0);
-    assert_int_equal(rawconn_send(&c->rc, &sb), 0);
-    msgpack_sbuffer_destroy(&sb);
-    b->ciphertext = ct;
-    tnd_frame f;
-    int st = -1;
-    while (rawconn_read(&c->rc, &f, 10000, true) == 0) {
-        if (f.stream_id != c->sid)
-            continue;
-        if (f.type == TND_FRAME_MESSAGE && rcpt)
-            assert_int_equal(tender_bids_v1_Receipt_decode(rcpt, f.u.message.payload.ptr,
-                                                           f.u.message.payload.len, NULL),
-                             0);
-        if (f.type == TND_FRAME_STATUS) {
-            snprintf(msg, sizeof msg, "%.*s", (int)f.u.status.message.len,
-                     (const char *)f.u.status.message.ptr);
-            st = (int)f.u.status.code;
-            break;
-        }
-    }
-    c->sid += 2;
-    return st;
-}
-
-static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
-                  const char *replaces, tender_bids_v1_Receipt *rcpt)
-{
-    return submit_keyed(c, b, nonce, replaces, NULL, rcpt);
-}
-
-static void verify_receipt(conn *anon, const tender_bids_v1_Receipt *r)
+static void verify_receipt(scn_conn *anon, const tender_bids_v1_Receipt *r)
 {
     tender_log_v1_VerifierKey vk;
     tender_log_v1_VerifierKey_init(&vk);
     tender_common_v1_Empty e = {0};
-    assert_int_equal(call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
-                          &tender_log_v1_VerifierKey_desc, &vk),
+    assert_int_equal(scn_call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_VerifierKey_desc, &vk),
                      0);
     tnd_note_verifier v;
     tnd_checkpoint cp;
@@ -398,392 +234,134 @@ static bool file_contains(const char *path, const char *needle)
     return found;
 }
 
-static void test_sealed_bid_flow(void **state)
+/* ---- the world of one test ---- */
+
+static void connect_all(world *w)
+{
+    scn_connect(&ts, &w->off, "officer");
+    scn_connect(&ts, &w->sup, "supplier");
+    scn_connect(&ts, &w->sup2, "supplier2");
+    scn_connect(&ts, &w->aud, "auditor");
+    scn_connect(&ts, &w->adm, "admin");
+    scn_connect(&ts, &w->anon, NULL);
+}
+
+static void close_all(world *w)
+{
+    scn_conn *cs[] = {&w->off, &w->sup, &w->sup2, &w->aud, &w->anon, &w->adm};
+    for (size_t i = 0; i < 6; i++)
+        rawconn_close(&cs[i]->rc);
+}
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    connect_all(w);
+    tender_bids_v1_SealedBid *all[] = {&w->b.b1, &w->b.bw, &w->b.b2a, &w->b.b2b, &w->b.bt};
+    for (size_t i = 0; i < 5; i++)
+        tender_bids_v1_SealedBid_init(all[i]);
+    tender_bids_v1_Receipt_init(&w->b.first_receipt);
+    tender_bids_v1_OpeningRecord_init(&w->rec);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    tender_bids_v1_SealedBid *all[] = {&w->b.b1, &w->b.bw, &w->b.b2a, &w->b.b2b, &w->b.bt};
+    for (size_t i = 0; i < 5; i++)
+        tender_bids_v1_SealedBid_free(all[i]);
+    tender_bids_v1_Receipt_free(&w->b.first_receipt);
+    tender_bids_v1_OpeningRecord_free(&w->rec);
+    close_all(w);
+    free(w);
+    return 0;
+}
+
+static int group_setup(void **state)
 {
     (void)state;
-    conn off, sup, sup2, aud, anon, adm;
-    connect_as(&off, "officer");
-    connect_as(&sup, "supplier");
-    connect_as(&sup2, "supplier2");
-    connect_as(&aud, "auditor");
-    connect_as(&adm, "admin");
-    connect_as(&anon, NULL);
-    create_and_publish(&off, 2500, 3000);
+    testsrv_pki(&ts);
+    testsrv_manual_clock(&ts, 0);
+    testsrv_start(&ts, cfg, NULL);
+    return 0;
+}
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    testsrv_stop(&ts);
+    return 0;
+}
+
+/* The usual bids (struct bids) on the world's tender, each taken. */
+static void place_bids(world *w)
+{
+    bids *b = &w->b;
     /* Supplier 1: one bid, and a second one it withdraws. */
-    tender_bids_v1_SealedBid b1, bw, b2a, b2b, bt;
-    uint8_t n1[32], nw[32], n2a[32], n2b[32], nt[32];
-    char id1[40], idw[40], id2a[40], id2b[40], idt[40];
+    seal_bid(w, "supplier", 100000, &b->b1, b->n1, b->id1);
+    snprintf(b->key1, sizeof b->key1, "bid-1-%s", w->t.id);
+    if (scn_submit(&w->sup, &b->b1, b->n1, NULL, b->key1, &b->first_receipt) != 0)
+        fail_msg("submit: %s", scn_msg);
+    verify_receipt(&w->anon, &b->first_receipt);
     tender_bids_v1_Receipt r;
-    seal_bid("supplier", 100000, &b1, n1, id1, 0, tender_id);
+    seal_bid(w, "supplier", 1, &b->bw, b->nw, b->idw);
     tender_bids_v1_Receipt_init(&r);
-    if (submit_keyed(&sup, &b1, n1, NULL, "bid-1", &r) != 0)
-        fail_msg("submit: %s", msg);
-    verify_receipt(&anon, &r);
-    tender_bids_v1_Receipt first_receipt = r;
-    /* A retry (the answer was lost): the same receipt, not a second bid. */
-    tender_bids_v1_Receipt_init(&r);
-    if (submit_keyed(&sup, &b1, n1, NULL, "bid-1", &r) != 0)
-        fail_msg("retried submit: %s", msg);
-    assert_string_equal(r.bid_id, id1);
-    assert_int_equal(r.leaf_index, first_receipt.leaf_index);
-    assert_memory_equal(r.envelope_hash.data, first_receipt.envelope_hash.data, 32);
-    verify_receipt(&anon, &r); /* proved again, against the latest checkpoint */
+    assert_int_equal(submit(&w->sup, &b->bw, b->nw, NULL, &r), 0);
     tender_bids_v1_Receipt_free(&r);
-    seal_bid("supplier", 1, &bw, nw, idw, 0, tender_id);
+    tender_bids_v1_BidRef wref = {
+        .tender_id = w->t.id, .bid_id = b->idw, .owner_nonce = {b->nw, 32}};
     tender_bids_v1_Receipt_init(&r);
-    assert_int_equal(submit(&sup, &bw, nw, NULL, &r), 0);
-    tender_bids_v1_Receipt_free(&r);
-    tender_bids_v1_BidRef wref = {.tender_id = tender_id, .bid_id = idw, .owner_nonce = {nw, 32}};
-    tender_bids_v1_Receipt_init(&r);
-    assert_int_equal(call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &wref,
-                          &tender_bids_v1_Receipt_desc, &r),
+    assert_int_equal(scn_call(&w->sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &wref,
+                              &tender_bids_v1_Receipt_desc, &r),
                      0);
-    verify_receipt(&anon, &r);
+    verify_receipt(&w->anon, &r);
     tender_bids_v1_Receipt_free(&r);
 
     /* Supplier 2: a bid replaced by a lower one. */
-    seal_bid("supplier2", 200000, &b2a, n2a, id2a, 0, tender_id);
-    assert_int_equal(submit(&sup2, &b2a, n2a, NULL, NULL), 0);
-    seal_bid_as("supplier2", 150000, &b2b, n2a, n2b, id2b, 0, tender_id); /* same owner */
-    assert_int_equal(submit(&sup2, &b2b, n2b, id2a, NULL), 0);
+    seal_bid(w, "supplier2", 200000, &b->b2a, b->n2a, b->id2a);
+    assert_int_equal(submit(&w->sup2, &b->b2a, b->n2a, NULL, NULL), 0);
+    seal_spec(&PLAIN, &w->t, "supplier2", 150000, b->n2a, &b->b2b, b->n2b,
+              b->id2b); /* same owner */
+    assert_int_equal(submit(&w->sup2, &b->b2b, b->n2b, b->id2a, NULL), 0);
     /* A well-signed envelope whose ciphertext was altered: taken, fails at the opening. */
-    seal_bid("supplier2", 5, &bt, nt, idt, 1, tender_id);
-    assert_int_equal(submit(&sup2, &bt, nt, NULL, NULL), 0);
-
-    /* Refused at once: a forged signature, a bid sealed for another tender,
-     * someone else's owner tag, a duplicate id. */
-    tender_bids_v1_SealedBid bad;
-    uint8_t nb[32];
-    char idb[40];
-    seal_bid("supplier", 7, &bad, nb, idb, 0, tender_id);
-    bad.signature.data[0] ^= 1;
-    assert_int_equal(submit(&sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
-    assert_non_null(strstr(msg, "bad signature"));
-    tender_bids_v1_SealedBid_free(&bad);
-    seal_bid("supplier", 7, &bad, nb, idb, 0, "T-2026-999999"); /* moved in from elsewhere */
-    free(bad.tender_id);
-    bad.tender_id = strdup(tender_id);
-    assert_int_equal(submit(&sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
-    tender_bids_v1_SealedBid_free(&bad);
-    seal_bid("supplier", 7, &bad, nb, idb, 0, tender_id);
-    assert_int_equal(submit(&sup2, &bad, nb, NULL, NULL), TND_STATUS_PERMISSION_DENIED);
-    tender_bids_v1_SealedBid_free(&bad);
-    assert_int_equal(submit(&sup, &b1, n1, NULL, NULL), TND_STATUS_ALREADY_EXISTS);
-    /* Larger than the configured limit (64 KiB here): RESOURCE_EXHAUSTED naming it. */
-    seal_bid("supplier", 8, &bad, nb, idb, 0, tender_id);
-    free(bad.ciphertext.data);
-    bad.ciphertext.len = 100 * 1024;
-    bad.ciphertext.data = calloc(1, bad.ciphertext.len);
-    assert_int_equal(submit(&sup, &bad, nb, NULL, NULL), TND_STATUS_RESOURCE_EXHAUSTED);
-    assert_non_null(strstr(msg, "max_bid_bytes"));
-    tender_bids_v1_SealedBid_free(&bad);
-
-    /* Every view of a bid is denied to others before the opening. */
-    tender_bids_v1_BidRef ref1 = {.tender_id = tender_id, .bid_id = id1, .owner_nonce = {n1, 32}};
-    tender_bids_v1_BidStatus bs;
-    tender_bids_v1_BidStatus_init(&bs);
-    assert_int_equal(call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &ref1,
-                          &tender_bids_v1_BidStatus_desc, &bs),
-                     0);
-    assert_int_equal(bs.state, tender_bids_v1_BidState_SUBMITTED);
-    tender_bids_v1_BidStatus_free(&bs);
-    assert_int_equal(call(&sup2, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
-                     TND_STATUS_NOT_FOUND);
-    assert_int_equal(call(&off, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
-                     TND_STATUS_PERMISSION_DENIED);
-    assert_int_equal(call(&aud, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
-                     TND_STATUS_PERMISSION_DENIED);
-    assert_int_equal(call(&anon, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
-                     TND_STATUS_UNAUTHENTICATED);
-    tender_tenders_v1_TenderRef tref = {.id = tender_id};
-    assert_int_equal(call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref, NULL,
-                          NULL),
-                     TND_STATUS_NOT_FOUND);
-    assert_int_equal(call(&anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc, &tref, NULL,
-                          NULL),
-                     TND_STATUS_FAILED_PRECONDITION);
-
-    /* The database holds no plaintext and no bidder name. */
-    char data[700];
-    snprintf(data, sizeof data, "%s/db/data.mdb", ts.dir);
-    assert_false(file_contains(data, MARKER));
-    assert_false(file_contains(data, "supplier2"));
-
-    /* Shares before the opening time are refused. */
-    tender_bids_v1_SubmitShareRequest sh = {.tender_id = tender_id,
-                                            .member_key = {member_pk[0], 32},
-                                            .share = {shares[0], SHARE}};
-    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh, NULL,
-                          NULL),
-                     TND_STATUS_FAILED_PRECONDITION);
-    assert_non_null(strstr(msg, "opens at"));
-
-    /* After the deadline no bid is taken. */
-    testsrv_advance_to(&ts, deadline_ms + 50);
-    tender_bids_v1_SealedBid late;
-    uint8_t nl[32];
-    char idl[40];
-    seal_bid("supplier", 9, &late, nl, idl, 0, tender_id);
-    assert_int_equal(submit(&sup, &late, nl, NULL, NULL), TND_STATUS_FAILED_PRECONDITION);
-    assert_non_null(strstr(msg, "bids are closed"));
-    tender_bids_v1_SealedBid_free(&late);
-
-    /* The opening: a non-member, a share that does not fit, a repeat, then k. */
-    testsrv_advance_to(&ts, opening_ms + 50);
-    tender_bids_v1_ShareAccepted acc;
-    tender_bids_v1_SubmitShareRequest notme = sh;
-    notme.member_key = (tnd_bytes){member_pk[1], 32}; /* admin's key, sent by the officer */
-    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &notme,
-                          NULL, NULL),
-                     TND_STATUS_PERMISSION_DENIED);
-    uint8_t wrong[SHARE];
-    memcpy(wrong, shares[0], SHARE);
-    wrong[5] ^= 1;
-    tender_bids_v1_SubmitShareRequest bad_share = sh;
-    bad_share.share = (tnd_bytes){wrong, SHARE};
-    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc,
-                          &bad_share, NULL, NULL),
-                     TND_STATUS_INVALID_ARGUMENT);
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh,
-                          &tender_bids_v1_ShareAccepted_desc, &acc),
-                     0);
-    assert_int_equal(acc.received, 1);
-    assert_false(acc.opened);
-    assert_int_equal(call(&off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh, NULL,
-                          NULL),
-                     TND_STATUS_ALREADY_EXISTS);
-    tender_bids_v1_SubmitShareRequest sh3 = {.tender_id = tender_id,
-                                             .member_key = {member_pk[2], 32},
-                                             .share = {shares[2], SHARE}};
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(call(&aud, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &sh3,
-                          &tender_bids_v1_ShareAccepted_desc, &acc),
-                     0);
-    assert_true(acc.opened);
-
-    /* The record: supplier 1 at 100000, supplier 2's replacement at 150000,
-     * the tampered bid failed; the withdrawn and replaced ones are not opened. */
-    tender_bids_v1_OpeningRecord rec;
-    tender_bids_v1_OpeningRecord_init(&rec);
-    assert_int_equal(call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref,
-                          &tender_bids_v1_OpeningRecord_desc, &rec),
-                     0);
-    assert_int_equal(rec.n_bids, 3);
-    int seen = 0;
-    for (size_t i = 0; i < rec.n_bids; i++) {
-        const tender_bids_v1_OpenedBid *o = &rec.bids[i];
-        if (strcmp(o->bid_id, id1) == 0) {
-            assert_true(o->valid);
-            assert_int_equal(o->price->minor_units, 100000);
-            assert_string_equal(o->supplier_org, "Acme Construction"); /* its certificate's */
-            assert_int_equal(o->n_documents, 1);
-            seen |= 1;
-        } else if (strcmp(o->bid_id, id2b) == 0) {
-            assert_true(o->valid);
-            assert_int_equal(o->price->minor_units, 150000);
-            seen |= 2;
-        } else if (strcmp(o->bid_id, idt) == 0) {
-            assert_false(o->valid);
-            assert_non_null(strstr(o->failure, "bad decryption"));
-            seen |= 4;
-        }
-    }
-    assert_int_equal(seen, 7);
-    /* The published key is the opening key: auditors can re-open every bid. */
-    uint8_t pk[32];
-    assert_int_equal(rec.opening_private_key.len, 32);
-    assert_int_equal(tnd_x25519_public(rec.opening_private_key.data, pk), 0);
-    assert_memory_equal(pk, opening_pk, 32);
-    tender_bids_v1_BidContent content;
-    tender_bids_v1_BidContent_init(&content);
-    char why[200];
-    assert_int_equal(tnd_bid_open(&b2b, rec.opening_private_key.data, &content, why, sizeof why),
-                     0);
-    assert_int_equal(content.price->minor_units, 150000);
-    tender_bids_v1_BidContent_free(&content);
-    /* After the opening every envelope is public: each re-opens (or fails)
-     * with the published key exactly as the record says. */
-    {
-        tender_tenders_v1_TenderRef q = {.id = tender_id};
-        uint8_t *buf;
-        size_t len;
-        assert_int_equal(tnd_msg_encode(&tender_tenders_v1_TenderRef_desc, &q, &buf, &len, NULL),
-                         0);
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        assert_int_equal(tnd_frame_put_call(&sb, anon.sid, B(GetSealedBids), NULL, 0, 0), 0);
-        assert_int_equal(tnd_frame_put_message(&sb, anon.sid, buf, len, true), 0);
-        assert_int_equal(rawconn_send(&anon.rc, &sb), 0);
-        msgpack_sbuffer_destroy(&sb);
-        free(buf);
-        int n = 0, opened = 0;
-        tnd_frame f;
-        while (rawconn_read(&anon.rc, &f, 5000, true) == 0 && f.type == TND_FRAME_MESSAGE) {
-            tender_bids_v1_SealedBid sb2;
-            tender_bids_v1_SealedBid_init(&sb2);
-            assert_int_equal(tender_bids_v1_SealedBid_decode(&sb2, f.u.message.payload.ptr,
-                                                             f.u.message.payload.len, NULL),
-                             0);
-            tender_bids_v1_BidContent bc;
-            tender_bids_v1_BidContent_init(&bc);
-            if (tnd_bid_open(&sb2, rec.opening_private_key.data, &bc, why, sizeof why) == 0)
-                opened++;
-            tender_bids_v1_BidContent_free(&bc);
-            tender_bids_v1_SealedBid_free(&sb2);
-            n++;
-        }
-        assert_int_equal(f.type, TND_FRAME_STATUS);
-        assert_int_equal(f.u.status.code, 0);
-        anon.sid += 2;
-        assert_int_equal(n, 5);      /* in force, replaced, withdrawn and the tampered one */
-        assert_int_equal(opened, 4); /* all but the tampered one */
-    }
-    /* The documents stay private: the published key opens a bid but not its
-     * documents, which only the officers, the committee and auditors get. */
-    {
-        tender_bids_v1_BidContent bc;
-        tender_bids_v1_BidContent_init(&bc);
-        assert_int_equal(tnd_bid_open(&b1, rec.opening_private_key.data, &bc, why, sizeof why), 0);
-        assert_int_equal(bc.n_documents, 1);
-        assert_int_equal(bc.documents[0].content.len, 0);
-        assert_true(bc.sealed_documents.len > 48);
-        assert_null(memmem(bc.sealed_documents.data, bc.sealed_documents.len, DOC_MARKER,
-                           strlen(DOC_MARKER)));
-        tender_bids_v1_BidDocumentContents dc;
-        tender_bids_v1_BidDocumentContents_init(&dc);
-        assert_int_not_equal(tnd_bid_open_documents(&b1, &bc, rec.opening_private_key.data, &dc,
-                                                    why, sizeof why),
-                             0); /* the published key is not the documents key */
-        tender_bids_v1_BidContent_free(&bc);
-        char got[256];
-        size_t gl;
-        uint8_t sha[32] = {0}, want[32];
-        assert_int_equal(get_documents(&anon, id1, got, sizeof got, &gl, sha),
-                         TND_STATUS_UNAUTHENTICATED);
-        assert_int_equal(get_documents(&sup2, id1, got, sizeof got, &gl, sha),
-                         TND_STATUS_PERMISSION_DENIED);
-        assert_int_equal(get_documents(&sup, id1, got, sizeof got, &gl, sha),
-                         TND_STATUS_PERMISSION_DENIED); /* suppliers, even its own */
-        /* the admin is a committee member who gave no share */
-        assert_int_equal(get_documents(&adm, id1, got, sizeof got, &gl, sha),
-                         TND_STATUS_PERMISSION_DENIED);
-        assert_non_null(strstr(msg, "auditors"));
-        SHA256((const uint8_t *)DOC_MARKER, strlen(DOC_MARKER), want);
-        conn *readers[] = {&off, &aud};
-        for (size_t i = 0; i < 2; i++) {
-            memset(sha, 0, 32);
-            assert_int_equal(get_documents(readers[i], id1, got, sizeof got, &gl, sha), 0);
-            assert_int_equal(gl, strlen(DOC_MARKER));
-            assert_memory_equal(got, DOC_MARKER, gl);
-            assert_memory_equal(sha, want, 32);
-        }
-        /* the record lists them by hash, everyone sees it; the line matches */
-        for (size_t i = 0; i < rec.n_bids; i++)
-            if (strcmp(rec.bids[i].bid_id, id1) == 0) {
-                assert_int_equal(rec.bids[i].documents[0].size, strlen(DOC_MARKER));
-                assert_memory_equal(rec.bids[i].documents[0].sha256.data, want, 32);
-            }
-        /* the tampered bid did not open: nothing to serve */
-        assert_int_equal(get_documents(&aud, idt, got, sizeof got, &gl, sha),
-                         TND_STATUS_FAILED_PRECONDITION);
-        /* the withdrawn one is not opened */
-        assert_int_equal(get_documents(&aud, idw, got, sizeof got, &gl, sha),
-                         TND_STATUS_NOT_FOUND);
-        /* the server keeps no plaintext document, after the opening too */
-        assert_false(file_contains(data, DOC_MARKER));
-    }
-    tender_bids_v1_OpeningRecord_free(&rec);
-    tender_tenders_v1_Tender t;
-    tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
-                          &tender_tenders_v1_Tender_desc, &t),
-                     0);
-    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_OPENED);
-    tender_tenders_v1_Tender_free(&t);
-
-    /* The first receipt still verifies, against the checkpoint it carries,
-     * and that checkpoint is a prefix of today's. */
-    verify_receipt(&anon, &first_receipt);
-    {
-        tender_log_v1_VerifierKey vk;
-        tender_log_v1_VerifierKey_init(&vk);
-        tender_common_v1_Empty e = {0};
-        assert_int_equal(call(&anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
-                              &tender_log_v1_VerifierKey_desc, &vk),
-                         0);
-        tnd_note_verifier v;
-        tnd_checkpoint then, now;
-        assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
-        tender_log_v1_VerifierKey_free(&vk);
-        assert_int_equal(tnd_checkpoint_verify(first_receipt.checkpoint,
-                                               strlen(first_receipt.checkpoint), &v, &then),
-                         0);
-        tender_log_v1_Checkpoint c;
-        tender_log_v1_Checkpoint_init(&c);
-        assert_int_equal(call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &e,
-                              &tender_log_v1_Checkpoint_desc, &c),
-                         0);
-        assert_int_equal(tnd_checkpoint_verify(c.note, strlen(c.note), &v, &now), 0);
-        tender_log_v1_Checkpoint_free(&c);
-        assert_true(now.size > then.size);
-        tender_log_v1_ConsistencyProofRequest q = {.first = then.size, .second = now.size};
-        tender_log_v1_ConsistencyProof p;
-        tender_log_v1_ConsistencyProof_init(&p);
-        assert_int_equal(call(&anon, L(GetConsistencyProof),
-                              &tender_log_v1_ConsistencyProofRequest_desc, &q,
-                              &tender_log_v1_ConsistencyProof_desc, &p),
-                         0);
-        uint8_t proof[64][32];
-        for (size_t i = 0; i < p.n_hashes; i++)
-            memcpy(proof[i], p.hashes[i].data, 32);
-        assert_int_equal(tnd_merkle_verify_consistency(then.size, now.size, then.root, now.root,
-                                                       (const uint8_t(*)[32])proof, p.n_hashes),
-                         0);
-        tender_log_v1_ConsistencyProof_free(&p);
-    }
-    tender_bids_v1_Receipt_free(&first_receipt);
-
-    tender_bids_v1_SealedBid *all[] = {&b1, &bw, &b2a, &b2b, &bt};
-    for (size_t i = 0; i < 5; i++)
-        tender_bids_v1_SealedBid_free(all[i]);
-    conn *cs[] = {&off, &sup, &sup2, &aud, &anon, &adm};
-    for (size_t i = 0; i < 6; i++)
-        rawconn_close(&cs[i]->rc);
-    (void)member_sk;
+    seal_bid(w, "supplier2", 5, &b->bt, b->nt, b->idt);
+    scn_tamper(&ts, "supplier2", &b->bt);
+    assert_int_equal(submit(&w->sup2, &b->bt, b->nt, NULL, NULL), 0);
 }
 
-/* After the opening time: shares of members 0 and 2 open the tender; the
- * record into rec. */
-static void open_and_fetch(conn *off, conn *aud, conn *anon, tender_bids_v1_OpeningRecord *rec)
+/* After the opening time: shares of members 0 (the officer) and 2 (the
+ * auditor) open the world's tender; the record into w->rec. */
+static void open_and_fetch(world *w)
 {
-    testsrv_advance_to(&ts, opening_ms + 50);
-    tender_bids_v1_SubmitShareRequest s0 = {.tender_id = tender_id,
-                                            .member_key = {member_pk[0], 32},
-                                            .share = {shares[0], SHARE}};
-    tender_bids_v1_SubmitShareRequest s2 = {.tender_id = tender_id,
-                                            .member_key = {member_pk[2], 32},
-                                            .share = {shares[2], SHARE}};
+    scn_wait_until(&ts, w->t.opening_ms + 50);
     tender_bids_v1_ShareAccepted acc;
     tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(call(off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s0,
-                          &tender_bids_v1_ShareAccepted_desc, &acc),
-                     0);
+    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
     tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(call(aud, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s2,
-                          &tender_bids_v1_ShareAccepted_desc, &acc),
-                     0);
+    assert_int_equal(scn_share(&w->aud, &w->t, 2, &acc), 0);
     assert_true(acc.opened);
-    tender_tenders_v1_TenderRef tref = {.id = tender_id};
-    tender_bids_v1_OpeningRecord_init(rec);
-    assert_int_equal(call(anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref,
-                          &tender_bids_v1_OpeningRecord_desc, rec),
+    tender_tenders_v1_TenderRef tref = {.id = w->t.id};
+    tender_bids_v1_OpeningRecord_free(&w->rec);
+    tender_bids_v1_OpeningRecord_init(&w->rec);
+    assert_int_equal(scn_call(&w->anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref,
+                              &tender_bids_v1_OpeningRecord_desc, &w->rec),
                      0);
+}
+
+/* The usual bids on a tender that then opens: the deadline leaves time to
+ * place them, the opening follows soon after. */
+static void bid_and_open(world *w)
+{
+    create_and_publish(w, 1500, 1600);
+    place_bids(w);
+    open_and_fetch(w);
 }
 
 static const tender_bids_v1_OpenedBid *line_of(const tender_bids_v1_OpeningRecord *rec,
-                                                const char *id)
+                                               const char *id)
 {
     for (size_t i = 0; i < rec->n_bids; i++)
         if (strcmp(rec->bids[i].bid_id, id) == 0)
@@ -792,14 +370,433 @@ static const tender_bids_v1_OpenedBid *line_of(const tender_bids_v1_OpeningRecor
     return NULL;
 }
 
-/* Seal and submit one bid as the supplier; its id into id. */
-static void bid_as(conn *sup, int64_t price, char id[40])
+/* ---- before the deadline ---- */
+
+/* The answer was lost: a retry with the same idempotency key gets the same
+ * receipt, not a second bid. */
+static void test_a_retried_submit_returns_the_same_receipt(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+    tender_bids_v1_Receipt r;
+    tender_bids_v1_Receipt_init(&r);
+    if (scn_submit(&w->sup, &w->b.b1, w->b.n1, NULL, w->b.key1, &r) != 0)
+        fail_msg("retried submit: %s", scn_msg);
+    assert_string_equal(r.bid_id, w->b.id1);
+    assert_int_equal(r.leaf_index, w->b.first_receipt.leaf_index);
+    assert_memory_equal(r.envelope_hash.data, w->b.first_receipt.envelope_hash.data, 32);
+    verify_receipt(&w->anon, &r); /* proved again, against the latest checkpoint */
+    tender_bids_v1_Receipt_free(&r);
+}
+
+/* place_bids checks each step: a bid's receipt and a withdrawal's verify, a
+ * replacement with the same owner tag is taken, an altered envelope that
+ * is well signed is taken. */
+static void test_bids_are_taken_withdrawn_and_replaced_with_receipts(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+}
+
+static void test_a_forged_signature_is_refused(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    tender_bids_v1_SealedBid bad;
+    uint8_t nb[32];
+    char idb[40];
+    seal_bid(w, "supplier", 7, &bad, nb, idb);
+    bad.signature.data[0] ^= 1;
+    assert_int_equal(submit(&w->sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(scn_msg, "bad signature"));
+    tender_bids_v1_SealedBid_free(&bad);
+}
+
+static void test_a_bid_sealed_for_another_tender_is_refused(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    scn_tender elsewhere = w->t;
+    snprintf(elsewhere.id, sizeof elsewhere.id, "T-2026-999999");
+    tender_bids_v1_SealedBid bad;
+    uint8_t nb[32];
+    char idb[40];
+    seal_spec(&PLAIN, &elsewhere, "supplier", 7, NULL, &bad, nb, idb); /* moved in from elsewhere */
+    free(bad.tender_id);
+    bad.tender_id = strdup(w->t.id);
+    assert_int_equal(submit(&w->sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
+    tender_bids_v1_SealedBid_free(&bad);
+}
+
+static void test_a_supplier_cannot_submit_another_suppliers_bid(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    tender_bids_v1_SealedBid bad;
+    uint8_t nb[32];
+    char idb[40];
+    seal_bid(w, "supplier", 7, &bad, nb, idb); /* someone else's owner tag */
+    assert_int_equal(submit(&w->sup2, &bad, nb, NULL, NULL), TND_STATUS_PERMISSION_DENIED);
+    tender_bids_v1_SealedBid_free(&bad);
+}
+
+static void test_a_bid_id_is_taken_once(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+    assert_int_equal(submit(&w->sup, &w->b.b1, w->b.n1, NULL, NULL), TND_STATUS_ALREADY_EXISTS);
+}
+
+/* Larger than the configured limit (64 KiB here): RESOURCE_EXHAUSTED naming it. */
+static void test_a_bid_above_max_bid_bytes_is_refused(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    tender_bids_v1_SealedBid bad;
+    uint8_t nb[32];
+    char idb[40];
+    seal_bid(w, "supplier", 8, &bad, nb, idb);
+    free(bad.ciphertext.data);
+    bad.ciphertext.len = 100 * 1024;
+    bad.ciphertext.data = calloc(1, bad.ciphertext.len);
+    assert_int_equal(submit(&w->sup, &bad, nb, NULL, NULL), TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(scn_msg, "max_bid_bytes"));
+    tender_bids_v1_SealedBid_free(&bad);
+}
+
+/* Every view of a bid is denied to others before the opening. */
+static void test_only_the_bidder_sees_its_bid_before_the_opening(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+    tender_bids_v1_BidRef ref1 = {
+        .tender_id = w->t.id, .bid_id = w->b.id1, .owner_nonce = {w->b.n1, 32}};
+    tender_bids_v1_BidStatus bs;
+    tender_bids_v1_BidStatus_init(&bs);
+    assert_int_equal(scn_call(&w->sup, B(Status), &tender_bids_v1_BidRef_desc, &ref1,
+                              &tender_bids_v1_BidStatus_desc, &bs),
+                     0);
+    assert_int_equal(bs.state, tender_bids_v1_BidState_SUBMITTED);
+    tender_bids_v1_BidStatus_free(&bs);
+    assert_int_equal(scn_call(&w->sup2, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_NOT_FOUND);
+    assert_int_equal(scn_call(&w->off, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_int_equal(scn_call(&w->aud, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_int_equal(scn_call(&w->anon, B(Status), &tender_bids_v1_BidRef_desc, &ref1, NULL, NULL),
+                     TND_STATUS_UNAUTHENTICATED);
+}
+
+static void test_nothing_is_published_before_the_opening(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+    tender_tenders_v1_TenderRef tref = {.id = w->t.id};
+    assert_int_equal(
+        scn_call(&w->anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &tref, NULL, NULL),
+        TND_STATUS_NOT_FOUND);
+    assert_int_equal(
+        scn_call(&w->anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc, &tref, NULL, NULL),
+        TND_STATUS_FAILED_PRECONDITION);
+}
+
+/* Only this test's bids in the database: the server starts again on a new
+ * one (the opened tenders of other tests hold their plaintext, as they
+ * should). */
+static void test_the_database_holds_no_plaintext_or_bidder_name(void **state)
+{
+    world *w = *state;
+    char db[400];
+    close_all(w);
+    testsrv_halt(&ts);
+    snprintf(db, sizeof db, "%s/db", ts.dir);
+    test_rmtree(db);
+    testsrv_start(&ts, cfg, NULL);
+    connect_all(w);
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+    char data[700];
+    snprintf(data, sizeof data, "%s/db/data.mdb", ts.dir);
+    assert_false(file_contains(data, MARKER));
+    assert_false(file_contains(data, "supplier2"));
+}
+
+static void test_shares_before_the_opening_time_are_refused(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    place_bids(w);
+    assert_int_equal(scn_share(&w->off, &w->t, 0, NULL), TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(scn_msg, "opens at"));
+}
+
+static void test_no_bid_is_taken_after_the_deadline(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 300, 60000);
+    scn_wait_until(&ts, w->t.deadline_ms + 50);
+    tender_bids_v1_SealedBid late;
+    uint8_t nl[32];
+    char idl[40];
+    seal_bid(w, "supplier", 9, &late, nl, idl);
+    assert_int_equal(submit(&w->sup, &late, nl, NULL, NULL), TND_STATUS_FAILED_PRECONDITION);
+    assert_non_null(strstr(scn_msg, "bids are closed"));
+    tender_bids_v1_SealedBid_free(&late);
+}
+
+/* ---- the opening ---- */
+
+/* A non-member, a share that does not fit, a repeat, then k of n open. */
+static void test_k_member_shares_open_the_tender(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 1500, 1600);
+    place_bids(w);
+    scn_wait_until(&ts, w->t.opening_ms + 50);
+    tender_bids_v1_SubmitShareRequest sh = {.tender_id = w->t.id,
+                                            .member_key = {w->t.cm.member_pk[0], 32},
+                                            .share = {w->t.cm.shares[0], SHARE}};
+    tender_bids_v1_SubmitShareRequest notme = sh;
+    notme.member_key = (tnd_bytes){w->t.cm.member_pk[1], 32}; /* admin's key, sent by the officer */
+    assert_int_equal(scn_call(&w->off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc,
+                              &notme, NULL, NULL),
+                     TND_STATUS_PERMISSION_DENIED);
+    uint8_t wrong[SHARE];
+    memcpy(wrong, w->t.cm.shares[0], SHARE);
+    wrong[5] ^= 1;
+    tender_bids_v1_SubmitShareRequest bad_share = sh;
+    bad_share.share = (tnd_bytes){wrong, SHARE};
+    assert_int_equal(scn_call(&w->off, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc,
+                              &bad_share, NULL, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    tender_bids_v1_ShareAccepted acc;
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
+    assert_int_equal(acc.received, 1);
+    assert_false(acc.opened);
+    assert_int_equal(scn_share(&w->off, &w->t, 0, NULL), TND_STATUS_ALREADY_EXISTS);
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(scn_share(&w->aud, &w->t, 2, &acc), 0);
+    assert_true(acc.opened);
+    tender_tenders_v1_TenderRef tref = {.id = w->t.id};
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(scn_call(&w->anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
+                              &tender_tenders_v1_Tender_desc, &t),
+                     0);
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_OPENED);
+    tender_tenders_v1_Tender_free(&t);
+}
+
+/* Supplier 1 at 100000, supplier 2's replacement at 150000, the tampered
+ * bid failed; the withdrawn and replaced ones are not opened. */
+static void test_the_record_lists_the_bids_in_force_and_why_one_failed(void **state)
+{
+    world *w = *state;
+    bid_and_open(w);
+    const tender_bids_v1_OpeningRecord *rec = &w->rec;
+    assert_int_equal(rec->n_bids, 3);
+    int seen = 0;
+    for (size_t i = 0; i < rec->n_bids; i++) {
+        const tender_bids_v1_OpenedBid *o = &rec->bids[i];
+        if (strcmp(o->bid_id, w->b.id1) == 0) {
+            assert_true(o->valid);
+            assert_int_equal(o->price->minor_units, 100000);
+            assert_string_equal(o->supplier_org, "Acme Construction"); /* its certificate's */
+            assert_int_equal(o->n_documents, 1);
+            seen |= 1;
+        } else if (strcmp(o->bid_id, w->b.id2b) == 0) {
+            assert_true(o->valid);
+            assert_int_equal(o->price->minor_units, 150000);
+            seen |= 2;
+        } else if (strcmp(o->bid_id, w->b.idt) == 0) {
+            assert_false(o->valid);
+            assert_non_null(strstr(o->failure, "bad decryption"));
+            seen |= 4;
+        }
+    }
+    assert_int_equal(seen, 7);
+}
+
+/* The published key is the opening key: auditors can re-open every bid.
+ * After the opening every envelope is public: each re-opens (or fails)
+ * with the published key exactly as the record says. */
+static void test_the_published_key_reopens_every_envelope(void **state)
+{
+    world *w = *state;
+    bid_and_open(w);
+    const tender_bids_v1_OpeningRecord *rec = &w->rec;
+    uint8_t pk[32];
+    assert_int_equal(rec->opening_private_key.len, 32);
+    assert_int_equal(tnd_x25519_public(rec->opening_private_key.data, pk), 0);
+    assert_memory_equal(pk, w->t.cm.opening_pk, 32);
+    tender_bids_v1_BidContent content;
+    tender_bids_v1_BidContent_init(&content);
+    char why[200];
+    assert_int_equal(
+        tnd_bid_open(&w->b.b2b, rec->opening_private_key.data, &content, why, sizeof why), 0);
+    assert_int_equal(content.price->minor_units, 150000);
+    tender_bids_v1_BidContent_free(&content);
+
+    tender_tenders_v1_TenderRef q = {.id = w->t.id};
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_tenders_v1_TenderRef_desc, &q, &buf, &len, NULL), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    scn_conn *anon = &w->anon;
+    assert_int_equal(tnd_frame_put_call(&sb, anon->sid, B(GetSealedBids), NULL, 0, 0), 0);
+    assert_int_equal(tnd_frame_put_message(&sb, anon->sid, buf, len, true), 0);
+    assert_int_equal(rawconn_send(&anon->rc, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    free(buf);
+    int n = 0, opened = 0;
+    tnd_frame f;
+    while (rawconn_read(&anon->rc, &f, 5000, true) == 0 && f.type == TND_FRAME_MESSAGE) {
+        tender_bids_v1_SealedBid sb2;
+        tender_bids_v1_SealedBid_init(&sb2);
+        assert_int_equal(tender_bids_v1_SealedBid_decode(&sb2, f.u.message.payload.ptr,
+                                                         f.u.message.payload.len, NULL),
+                         0);
+        tender_bids_v1_BidContent bc;
+        tender_bids_v1_BidContent_init(&bc);
+        if (tnd_bid_open(&sb2, rec->opening_private_key.data, &bc, why, sizeof why) == 0)
+            opened++;
+        tender_bids_v1_BidContent_free(&bc);
+        tender_bids_v1_SealedBid_free(&sb2);
+        n++;
+    }
+    assert_int_equal(f.type, TND_FRAME_STATUS);
+    assert_int_equal(f.u.status.code, 0);
+    anon->sid += 2;
+    assert_int_equal(n, 5);      /* in force, replaced, withdrawn and the tampered one */
+    assert_int_equal(opened, 4); /* all but the tampered one */
+}
+
+/* The published key opens a bid but not its documents, which only the
+ * officers, the committee and auditors get. */
+static void test_documents_stay_private_after_the_opening(void **state)
+{
+    world *w = *state;
+    bid_and_open(w);
+    const tender_bids_v1_OpeningRecord *rec = &w->rec;
+    const char *tid = w->t.id, *id1 = w->b.id1;
+    char why[200];
+    tender_bids_v1_BidContent bc;
+    tender_bids_v1_BidContent_init(&bc);
+    assert_int_equal(tnd_bid_open(&w->b.b1, rec->opening_private_key.data, &bc, why, sizeof why),
+                     0);
+    assert_int_equal(bc.n_documents, 1);
+    assert_int_equal(bc.documents[0].content.len, 0);
+    assert_true(bc.sealed_documents.len > 48);
+    assert_null(
+        memmem(bc.sealed_documents.data, bc.sealed_documents.len, DOC_MARKER, strlen(DOC_MARKER)));
+    tender_bids_v1_BidDocumentContents dc;
+    tender_bids_v1_BidDocumentContents_init(&dc);
+    assert_int_not_equal(
+        tnd_bid_open_documents(&w->b.b1, &bc, rec->opening_private_key.data, &dc, why, sizeof why),
+        0); /* the published key is not the documents key */
+    tender_bids_v1_BidContent_free(&bc);
+    char got[256];
+    size_t gl;
+    uint8_t sha[32] = {0}, want[32];
+    assert_int_equal(get_documents(&w->anon, tid, id1, got, sizeof got, &gl, sha),
+                     TND_STATUS_UNAUTHENTICATED);
+    assert_int_equal(get_documents(&w->sup2, tid, id1, got, sizeof got, &gl, sha),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_int_equal(get_documents(&w->sup, tid, id1, got, sizeof got, &gl, sha),
+                     TND_STATUS_PERMISSION_DENIED); /* suppliers, even its own */
+    /* the admin is a committee member who gave no share */
+    assert_int_equal(get_documents(&w->adm, tid, id1, got, sizeof got, &gl, sha),
+                     TND_STATUS_PERMISSION_DENIED);
+    assert_non_null(strstr(scn_msg, "auditors"));
+    SHA256((const uint8_t *)DOC_MARKER, strlen(DOC_MARKER), want);
+    scn_conn *readers[] = {&w->off, &w->aud};
+    for (size_t i = 0; i < 2; i++) {
+        memset(sha, 0, 32);
+        assert_int_equal(get_documents(readers[i], tid, id1, got, sizeof got, &gl, sha), 0);
+        assert_int_equal(gl, strlen(DOC_MARKER));
+        assert_memory_equal(got, DOC_MARKER, gl);
+        assert_memory_equal(sha, want, 32);
+    }
+    /* the record lists them by hash, everyone sees it; the line matches */
+    for (size_t i = 0; i < rec->n_bids; i++)
+        if (strcmp(rec->bids[i].bid_id, id1) == 0) {
+            assert_int_equal(rec->bids[i].documents[0].size, strlen(DOC_MARKER));
+            assert_memory_equal(rec->bids[i].documents[0].sha256.data, want, 32);
+        }
+    /* the tampered bid did not open: nothing to serve */
+    assert_int_equal(get_documents(&w->aud, tid, w->b.idt, got, sizeof got, &gl, sha),
+                     TND_STATUS_FAILED_PRECONDITION);
+    /* the withdrawn one is not opened */
+    assert_int_equal(get_documents(&w->aud, tid, w->b.idw, got, sizeof got, &gl, sha),
+                     TND_STATUS_NOT_FOUND);
+    /* the server keeps no plaintext document, after the opening too */
+    char data[700];
+    snprintf(data, sizeof data, "%s/db/data.mdb", ts.dir);
+    assert_false(file_contains(data, DOC_MARKER));
+}
+
+/* The first receipt still verifies, against the checkpoint it carries,
+ * and that checkpoint is a prefix of today's. */
+static void test_an_early_receipt_still_verifies_after_the_opening(void **state)
+{
+    world *w = *state;
+    bid_and_open(w);
+    const tender_bids_v1_Receipt *first_receipt = &w->b.first_receipt;
+    scn_conn *anon = &w->anon;
+    verify_receipt(anon, first_receipt);
+    tender_log_v1_VerifierKey vk;
+    tender_log_v1_VerifierKey_init(&vk);
+    tender_common_v1_Empty e = {0};
+    assert_int_equal(scn_call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_VerifierKey_desc, &vk),
+                     0);
+    tnd_note_verifier v;
+    tnd_checkpoint then, now;
+    assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
+    tender_log_v1_VerifierKey_free(&vk);
+    assert_int_equal(tnd_checkpoint_verify(first_receipt->checkpoint,
+                                           strlen(first_receipt->checkpoint), &v, &then),
+                     0);
+    tender_log_v1_Checkpoint c;
+    tender_log_v1_Checkpoint_init(&c);
+    assert_int_equal(scn_call(anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_Checkpoint_desc, &c),
+                     0);
+    assert_int_equal(tnd_checkpoint_verify(c.note, strlen(c.note), &v, &now), 0);
+    tender_log_v1_Checkpoint_free(&c);
+    assert_true(now.size > then.size);
+    tender_log_v1_ConsistencyProofRequest q = {.first = then.size, .second = now.size};
+    tender_log_v1_ConsistencyProof p;
+    tender_log_v1_ConsistencyProof_init(&p);
+    assert_int_equal(scn_call(anon, L(GetConsistencyProof),
+                              &tender_log_v1_ConsistencyProofRequest_desc, &q,
+                              &tender_log_v1_ConsistencyProof_desc, &p),
+                     0);
+    uint8_t proof[64][32];
+    for (size_t i = 0; i < p.n_hashes; i++)
+        memcpy(proof[i], p.hashes[i].data, 32);
+    assert_int_equal(tnd_merkle_verify_consistency(then.size, now.size, then.root, now.root,
+                                                   (const uint8_t(*)[32])proof, p.n_hashes),
+                     0);
+    tender_log_v1_ConsistencyProof_free(&p);
+}
+
+/* Seal a bid as s says and submit it as the supplier; its id into id. */
+static void bid_as(world *w, const bid_spec *s, int64_t price, char id[40])
 {
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
-    seal_bid("supplier", price, &b, n, id, 0, tender_id);
-    if (submit(sup, &b, n, NULL, NULL) != 0)
-        fail_msg("submit: %s", msg);
+    seal_spec(s, &w->t, "supplier", price, NULL, &b, n, id);
+    if (submit(&w->sup, &b, n, NULL, NULL) != 0)
+        fail_msg("submit: %s", scn_msg);
     tender_bids_v1_SealedBid_free(&b);
 }
 
@@ -808,7 +805,7 @@ typedef struct decryption_seen {
     tnd_check_result result;
     char detail[600];
 } decryption_seen;
-static decryption_seen audit_decryption(conn *anon, bool with_ca);
+static decryption_seen audit_decryption(world *w, bool with_ca);
 
 /* Valid means valid for this tender (docs/SEALED.md): the version in force at
  * the deadline, a price in the tender's currency, above zero and at most the
@@ -816,52 +813,47 @@ static decryption_seen audit_decryption(conn *anon, bool with_ca);
  * supplier and price stay on its line. */
 static void test_validity_rules(void **state)
 {
-    (void)state;
-    conn off, sup, aud, anon;
-    connect_as(&off, "officer");
-    connect_as(&sup, "supplier");
-    connect_as(&aud, "auditor");
-    connect_as(&anon, NULL);
-    create_tender(&off, 2500, 3000, 100000, false);
+    world *w = *state;
+    create_tender(w, 2500, 3000, 100000, false);
     enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, LYING, N };
     char id[N][40];
-    bid_as(&sup, 90000, id[OLD]); /* answers version 1 */
+    bid_spec s = PLAIN;
+    bid_as(w, &s, 90000, id[OLD]); /* answers version 1 */
     /* Amend: version 2 is in force at the deadline. */
-    tender_tenders_v1_TenderRef tref = {.id = tender_id};
+    tender_tenders_v1_TenderRef tref = {.id = w->t.id};
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
-                          &tender_tenders_v1_Tender_desc, &t),
+    assert_int_equal(scn_call(&w->anon, T(Get), &tender_tenders_v1_TenderRef_desc, &tref,
+                              &tender_tenders_v1_Tender_desc, &t),
                      0);
     tender_tenders_v1_AmendTenderRequest am = {
-        .id = tender_id, .fields = t.fields, .note = "clarified the scope"};
-    if (call(&off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am, NULL, NULL) != 0)
-        fail_msg("amend: %s", msg);
+        .id = w->t.id, .fields = t.fields, .note = "clarified the scope"};
+    if (scn_call(&w->off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am, NULL, NULL) !=
+        0)
+        fail_msg("amend: %s", scn_msg);
     tender_tenders_v1_Tender_free(&t);
-    seal_version = 2;
-    bid_as(&sup, 90000, id[OK]);
-    bid_as(&sup, 100000, id[AT_VALUE]);
-    bid_as(&sup, 100001, id[ABOVE]);
-    bid_as(&sup, 0, id[ZERO]);
-    bid_as(&sup, -5, id[NEGATIVE]);
-    seal_currency = NULL;
-    bid_as(&sup, 0, id[NO_PRICE]);
-    seal_currency = "USD";
-    bid_as(&sup, 50000, id[USD]);
-    seal_currency = "KRW";
-    seal_version = 0;
-    bid_as(&sup, 90000, id[NO_VERSION]);
-    seal_version = 3;
-    bid_as(&sup, 90000, id[NEXT]); /* a version that never was */
-    seal_version = 2;
-    seal_lying_list = true; /* only the documents key can tell */
-    bid_as(&sup, 90000, id[LYING]);
-    seal_lying_list = false;
-    seal_version = 1;
+    s.version = 2;
+    bid_as(w, &s, 90000, id[OK]);
+    bid_as(w, &s, 100000, id[AT_VALUE]);
+    bid_as(w, &s, 100001, id[ABOVE]);
+    bid_as(w, &s, 0, id[ZERO]);
+    bid_as(w, &s, -5, id[NEGATIVE]);
+    s.currency = NULL;
+    bid_as(w, &s, 0, id[NO_PRICE]);
+    s.currency = "USD";
+    bid_as(w, &s, 50000, id[USD]);
+    s.currency = "KRW";
+    s.version = 0;
+    bid_as(w, &s, 90000, id[NO_VERSION]);
+    s.version = 3;
+    bid_as(w, &s, 90000, id[NEXT]); /* a version that never was */
+    s.version = 2;
+    s.lying_list = true; /* only the documents key can tell */
+    bid_as(w, &s, 90000, id[LYING]);
 
-    tender_bids_v1_OpeningRecord rec;
-    open_and_fetch(&off, &aud, &anon, &rec);
-    assert_int_equal(rec.n_bids, N);
+    tender_bids_v1_OpeningRecord *rec = &w->rec;
+    open_and_fetch(w);
+    assert_int_equal(rec->n_bids, N);
     static const char *const want[N] = {
         [OLD] = "answers version 1; the tender was at version 2 at its deadline",
         [ABOVE] = "the price 100001 KRW is above the tender's value 100000 KRW",
@@ -876,7 +868,7 @@ static void test_validity_rules(void **state)
                   "differs",
     };
     for (int i = 0; i < N; i++) {
-        const tender_bids_v1_OpenedBid *o = line_of(&rec, id[i]);
+        const tender_bids_v1_OpenedBid *o = line_of(rec, id[i]);
         if (!want[i]) {
             assert_true(o->valid);
             assert_null(o->failure);
@@ -890,35 +882,28 @@ static void test_validity_rules(void **state)
         assert_int_equal(o->supplier_key.len, 32);
         assert_int_equal(o->n_documents, 1);
     }
-    assert_int_equal(line_of(&rec, id[ABOVE])->price->minor_units, 100001);
-    assert_null(line_of(&rec, id[NO_PRICE])->price);
-    tender_bids_v1_OpeningRecord_free(&rec);
+    assert_int_equal(line_of(rec, id[ABOVE])->price->minor_units, 100001);
+    assert_null(line_of(rec, id[NO_PRICE])->price);
     /* The documents of the lying bid are not served; everyone's audit,
      * without the documents key, takes that one failure on the record's word. */
     char got[256];
     size_t gl;
     uint8_t sha[32];
-    assert_int_equal(get_documents(&aud, id[LYING], got, sizeof got, &gl, sha),
+    assert_int_equal(get_documents(&w->aud, w->t.id, id[LYING], got, sizeof got, &gl, sha),
                      TND_STATUS_FAILED_PRECONDITION);
-    assert_non_null(strstr(msg, "do not match their list"));
-    decryption_seen d = audit_decryption(&anon, true);
+    assert_non_null(strstr(scn_msg, "do not match their list"));
+    decryption_seen d = audit_decryption(w, true);
     if (d.result != TND_CHECK_OK)
         fail_msg("decryption: %s", d.detail);
     assert_non_null(strstr(d.detail, "1 judged invalid because their sealed documents"));
 
     /* A tender without the cap takes a price above its value. */
-    create_tender(&off, 2500, 3000, 100000, true);
-    bid_as(&sup, 250000, id[ABOVE]);
-    open_and_fetch(&off, &aud, &anon, &rec);
-    assert_int_equal(rec.n_bids, 1);
-    assert_true(line_of(&rec, id[ABOVE])->valid);
-    tender_bids_v1_OpeningRecord_free(&rec);
-
-    conn *cs[] = {&off, &sup, &aud, &anon};
-    for (size_t i = 0; i < 4; i++)
-        rawconn_close(&cs[i]->rc);
+    create_tender(w, 2500, 3000, 100000, true);
+    bid_as(w, &PLAIN, 250000, id[ABOVE]);
+    open_and_fetch(w);
+    assert_int_equal(rec->n_bids, 1);
+    assert_true(line_of(rec, id[ABOVE])->valid);
 }
-
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
 {
@@ -931,13 +916,13 @@ static void on_check(void *ctx, const char *check, tnd_check_result result, cons
 
 /* libtender's audit of the tender, as tenderctl audit verify runs it: the
  * decryption check with the CA as trust (or none). */
-static decryption_seen audit_decryption(conn *anon, bool with_ca)
+static decryption_seen audit_decryption(world *w, bool with_ca)
 {
     tender_log_v1_VerifierKey vk;
     tender_log_v1_VerifierKey_init(&vk);
     tender_common_v1_Empty e = {0};
-    assert_int_equal(call(anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
-                          &tender_log_v1_VerifierKey_desc, &vk),
+    assert_int_equal(scn_call(&w->anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_VerifierKey_desc, &vk),
                      0);
     tnd_note_verifier v;
     assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
@@ -953,7 +938,7 @@ static decryption_seen audit_decryption(conn *anon, bool with_ca)
         fail_msg("tnd_client_open: %s", err);
     tnd_tender_record r;
     tnd_status_info st;
-    assert_int_equal(tnd_tender_record_fetch(c, tender_id, NULL, &r, &st), 0);
+    assert_int_equal(tnd_tender_record_fetch(c, w->t.id, NULL, &r, &st), 0);
     tnd_bid_trust trust = {0};
     assert_int_equal(tnd_bid_trust_load(&trust, ca, NULL, err, sizeof err), 0);
     r.trust = with_ca ? &trust : NULL;
@@ -970,64 +955,55 @@ static decryption_seen audit_decryption(conn *anon, bool with_ca)
  * certificate is not its signing key's, or without one, opens invalid. */
 static void test_who_bid(void **state)
 {
-    (void)state;
-    conn off, sup, aud, anon;
-    connect_as(&off, "officer");
-    connect_as(&sup, "supplier");
-    connect_as(&aud, "auditor");
-    connect_as(&anon, NULL);
-    create_tender(&off, 2500, 3000, -1, false);
+    world *w = *state;
+    create_tender(w, 2500, 3000, -1, false);
     char claims[40], other_cert[40], no_cert[40], officer_cert[40];
-    seal_org = "Globex Ltd"; /* supplier2's organisation */
-    bid_as(&sup, 1000, claims);
-    seal_org = NULL;
-    seal_cert_of = "supplier2";
-    bid_as(&sup, 1000, other_cert);
-    seal_cert_of = "";
-    bid_as(&sup, 1000, no_cert);
-    seal_cert_of = "officer";
-    bid_as(&sup, 1000, officer_cert);
-    seal_cert_of = NULL;
-    tender_bids_v1_OpeningRecord rec;
-    open_and_fetch(&off, &aud, &anon, &rec);
-    const tender_bids_v1_OpenedBid *o = line_of(&rec, claims);
+    bid_spec s = PLAIN;
+    s.org = "Globex Ltd"; /* supplier2's organisation */
+    bid_as(w, &s, 1000, claims);
+    s.org = NULL;
+    s.cert_of = "supplier2";
+    bid_as(w, &s, 1000, other_cert);
+    s.cert_of = "";
+    bid_as(w, &s, 1000, no_cert);
+    s.cert_of = "officer";
+    bid_as(w, &s, 1000, officer_cert);
+    tender_bids_v1_OpeningRecord *rec = &w->rec;
+    open_and_fetch(w);
+    const tender_bids_v1_OpenedBid *o = line_of(rec, claims);
     assert_true(o->valid);
     assert_string_equal(o->supplier_org, "Acme Construction");
     assert_string_equal(o->supplier_name, "supplier");
-    o = line_of(&rec, other_cert);
+    o = line_of(rec, other_cert);
     assert_false(o->valid);
     assert_string_equal(o->failure,
                         "the bid is signed with a key that is not its certificate's "
                         "(CN=supplier2)");
     assert_null(o->supplier_org); /* nobody is named on an unproven claim */
-    o = line_of(&rec, no_cert);
+    o = line_of(rec, no_cert);
     assert_false(o->valid);
     assert_string_equal(o->failure, "carries no certificate");
-    o = line_of(&rec, officer_cert);
+    o = line_of(rec, officer_cert);
     assert_false(o->valid);
     assert_string_equal(o->failure, "the certificate is an officer's, not a supplier's");
-    tender_bids_v1_OpeningRecord_free(&rec);
     /* An auditor with the CA rebuilds the same lines; without it, the claims
      * inside the bids would stand, and the record differs. */
-    decryption_seen d = audit_decryption(&anon, true);
+    decryption_seen d = audit_decryption(w, true);
     if (d.result != TND_CHECK_OK)
         fail_msg("decryption with the CA: %s", d.detail);
-    d = audit_decryption(&anon, false);
+    d = audit_decryption(w, false);
     assert_int_equal(d.result, TND_CHECK_FAILED);
     assert_non_null(strstr(d.detail, "does not give the opening record"));
-    conn *cs[] = {&off, &sup, &aud, &anon};
-    for (size_t i = 0; i < 4; i++)
-        rawconn_close(&cs[i]->rc);
 }
 
 /* The size of the public log, from its latest checkpoint. */
-static uint64_t log_size(conn *anon)
+static uint64_t log_size(scn_conn *anon)
 {
     tender_common_v1_Empty e = {0};
     tender_log_v1_Checkpoint cp;
     tender_log_v1_Checkpoint_init(&cp);
-    assert_int_equal(call(anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &e,
-                          &tender_log_v1_Checkpoint_desc, &cp),
+    assert_int_equal(scn_call(anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &e,
+                              &tender_log_v1_Checkpoint_desc, &cp),
                      0);
     uint64_t n = cp.size;
     tender_log_v1_Checkpoint_free(&cp);
@@ -1039,96 +1015,92 @@ static uint64_t log_size(conn *anon)
  * incomplete receipt, and the retry with the idempotency-key gets it. */
 static void test_out_of_memory(void **state)
 {
-    (void)state;
-    conn off, sup, anon;
-    connect_as(&off, "officer");
-    connect_as(&sup, "supplier");
-    connect_as(&anon, NULL);
-    create_and_publish(&off, 600000, 700000);
+    world *w = *state;
+    create_and_publish(w, 600000, 700000);
 
     /* A reply that cannot be built fails the write after its event was
      * appended: no tender, and the log does not grow. */
-    uint64_t before = log_size(&anon);
+    uint64_t before = log_size(&w->anon);
     tnd_op_arena_max = sizeof(tender_tenders_v1_Tender) + 64; /* the reply, not its strings */
     tender_tenders_v1_CreateTenderRequest q;
     tender_tenders_v1_CreateTenderRequest_init(&q);
     tender_tenders_v1_TenderFields fields = {.title = "Out of memory"};
     q.fields = &fields;
-    assert_int_equal(call(&off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                          &tender_tenders_v1_Tender_desc, NULL),
+    assert_int_equal(scn_call(&w->off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                              &tender_tenders_v1_Tender_desc, NULL),
                      TND_STATUS_RESOURCE_EXHAUSTED);
-    assert_non_null(strstr(msg, "nothing was stored"));
+    assert_non_null(strstr(scn_msg, "nothing was stored"));
     tnd_op_arena_max = TND_OP_ARENA_MAX;
-    assert_int_equal(log_size(&anon), before);
+    assert_int_equal(log_size(&w->anon), before);
     tender_tenders_v1_ListTendersRequest lq;
     tender_tenders_v1_ListTendersRequest_init(&lq);
     tender_tenders_v1_ListTendersResponse lr;
     tender_tenders_v1_ListTendersResponse_init(&lr);
-    assert_int_equal(call(&off, T(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
-                          &tender_tenders_v1_ListTendersResponse_desc, &lr),
+    assert_int_equal(scn_call(&w->off, T(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
+                              &tender_tenders_v1_ListTendersResponse_desc, &lr),
                      0);
-    assert_int_equal(lr.n_tenders, 1); /* only the published one */
+    for (size_t i = 0; i < lr.n_tenders; i++) /* no tender of that title was stored */
+        assert_true(!lr.tenders[i].fields || !lr.tenders[i].fields->title ||
+                    strcmp(lr.tenders[i].fields->title, "Out of memory") != 0);
     tender_tenders_v1_ListTendersResponse_free(&lr);
 
     /* The bid is stored, its receipt cannot be built: UNAVAILABLE. */
     tender_bids_v1_SealedBid b;
     uint8_t nonce[32];
     char id[40];
-    seal_bid("supplier", 100000, &b, nonce, id, 0, tender_id);
+    seal_bid(w, "supplier", 100000, &b, nonce, id);
     tender_bids_v1_Receipt r;
     tender_bids_v1_Receipt_init(&r);
     tnd_op_arena_max = sizeof(tender_bids_v1_Receipt) + 64; /* the reply, not the receipt */
-    assert_int_equal(submit_keyed(&sup, &b, nonce, NULL, "oom-1", &r),
-                     TND_STATUS_UNAVAILABLE);
+    assert_int_equal(scn_submit(&w->sup, &b, nonce, NULL, "oom-1", &r), TND_STATUS_UNAVAILABLE);
     tnd_op_arena_max = TND_OP_ARENA_MAX;
-    assert_non_null(strstr(msg, "receipt could not be built"));
+    assert_non_null(strstr(scn_msg, "receipt could not be built"));
     assert_null(r.bid_id); /* no receipt came */
-    assert_int_equal(log_size(&anon), before + 1);
-    tender_bids_v1_BidRef ref = {.tender_id = tender_id, .bid_id = id, .owner_nonce = {nonce, 32}};
+    assert_int_equal(log_size(&w->anon), before + 1);
+    tender_bids_v1_BidRef ref = {.tender_id = w->t.id, .bid_id = id, .owner_nonce = {nonce, 32}};
     tender_bids_v1_BidStatus bs;
     tender_bids_v1_BidStatus_init(&bs);
-    assert_int_equal(call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &ref,
-                          &tender_bids_v1_BidStatus_desc, &bs),
+    assert_int_equal(scn_call(&w->sup, B(Status), &tender_bids_v1_BidRef_desc, &ref,
+                              &tender_bids_v1_BidStatus_desc, &bs),
                      0);
     tender_bids_v1_BidStatus_free(&bs);
     /* The retry gets the whole receipt, and no second bid. */
-    if (submit_keyed(&sup, &b, nonce, NULL, "oom-1", &r) != 0)
-        fail_msg("retried submit: %s", msg);
+    if (scn_submit(&w->sup, &b, nonce, NULL, "oom-1", &r) != 0)
+        fail_msg("retried submit: %s", scn_msg);
     assert_string_equal(r.bid_id, id);
     assert_int_equal(r.leaf_index, before);
     assert_int_equal(r.tag_secret.len, 32);
-    verify_receipt(&anon, &r);
-    assert_int_equal(log_size(&anon), before + 1);
+    verify_receipt(&w->anon, &r);
+    assert_int_equal(log_size(&w->anon), before + 1);
     tender_bids_v1_Receipt_free(&r);
     tender_bids_v1_SealedBid_free(&b);
-    conn *cs[] = {&off, &sup, &anon};
-    for (size_t i = 0; i < 3; i++)
-        rawconn_close(&cs[i]->rc);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    testsrv_pki(&ts);
-    testsrv_manual_clock(&ts, 0);
-    testsrv_start(&ts, cfg, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    testsrv_stop(&ts);
-    return 0;
-}
+#define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sealed_bid_flow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_validity_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_who_bid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
+        TEST(test_bids_are_taken_withdrawn_and_replaced_with_receipts),
+        TEST(test_a_retried_submit_returns_the_same_receipt),
+        TEST(test_a_forged_signature_is_refused),
+        TEST(test_a_bid_sealed_for_another_tender_is_refused),
+        TEST(test_a_supplier_cannot_submit_another_suppliers_bid),
+        TEST(test_a_bid_id_is_taken_once),
+        TEST(test_a_bid_above_max_bid_bytes_is_refused),
+        TEST(test_only_the_bidder_sees_its_bid_before_the_opening),
+        TEST(test_nothing_is_published_before_the_opening),
+        TEST(test_the_database_holds_no_plaintext_or_bidder_name),
+        TEST(test_shares_before_the_opening_time_are_refused),
+        TEST(test_no_bid_is_taken_after_the_deadline),
+        TEST(test_k_member_shares_open_the_tender),
+        TEST(test_the_record_lists_the_bids_in_force_and_why_one_failed),
+        TEST(test_the_published_key_reopens_every_envelope),
+        TEST(test_documents_stay_private_after_the_opening),
+        TEST(test_an_early_receipt_still_verifies_after_the_opening),
+        TEST(test_validity_rules),
+        TEST(test_who_bid),
+        TEST(test_out_of_memory),
     };
-    return cmocka_run_group_tests_name("bids", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("bids", tests, group_setup, group_teardown);
 }

@@ -25,6 +25,7 @@
 #include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/committee.h"
+#include "tender/committee_make.h"
 #include "testsrv.h"
 
 #define T(name) "tender.tenders.v1.Tenders/" #name
@@ -91,37 +92,26 @@ static void put(tnd_bytes *b, const uint8_t *src, size_t len)
     b->len = len;
 }
 
-/* A proper 2-of-3 committee, as tenderctl makes it: a fresh opening key
- * split among three fresh member keys, each share sealed and hashed. */
+/* A proper 2-of-3 committee, as tenderctl makes it (tnd_committee_make): a
+ * fresh opening key split among three fresh member keys, each share sealed
+ * and hashed. */
 static void make_committee(tender_tenders_v1_Committee *cm)
 {
     static const char *const names[] = {"officer", "admin", "auditor"};
-    uint8_t sk[32], pk[32], shares[3][33], fp[32];
-    uint8_t info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
     tender_tenders_v1_Committee_init(cm);
-    assert_int_equal(tnd_x25519_keygen(sk, pk), 0);
-    assert_int_equal(tnd_shamir_split(sk, 32, 2, 3, &shares[0][0]), 0);
-    assert_int_equal(tnd_opening_key_fingerprint(pk, fp), 0);
-    assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-    assert_int_equal(tnd_sealed_share_aad(2, 3, aad), 0);
     cm->threshold = 2;
     cm->n_members = 3;
     cm->members = calloc(3, sizeof *cm->members);
-    put(&cm->opening_public_key, pk, 32);
+    assert_non_null(cm->members);
     for (int i = 0; i < 3; i++) {
-        uint8_t msk[32], mpk[32], sealed[TND_SEALED_SHARE_LEN], h[32];
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
+        uint8_t msk[32], mpk[32];
         assert_int_equal(tnd_x25519_keygen(msk, mpk), 0);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, mpk, info, sizeof info, aad, sizeof aad,
-                                       shares[i], 33, sealed, sealed + TND_HPKE_ENC_LEN),
-                         0);
-        assert_int_equal(tnd_share_hash(shares[i], 33, h), 0);
-        m->name = strdup(names[i]);
-        put(&m->public_key, mpk, 32);
-        put(&m->encrypted_share, sealed, sizeof sealed);
-        put(&m->share_hash, h, 32);
+        OPENSSL_cleanse(msk, sizeof msk);
+        cm->members[i].name = strdup(names[i]);
+        put(&cm->members[i].public_key, mpk, 32);
     }
-    OPENSSL_cleanse(sk, sizeof sk);
+    if (tnd_committee_make(cm, false, msg, sizeof msg) != 0)
+        fail_msg("committee: %s", msg);
 }
 
 /* The inputs the rules refuse, and a part of each message. */

@@ -65,32 +65,90 @@ static void create(const char *title, const char *budget, const char *currency, 
     assert_true(strncmp(id, "T-", 2) == 0);
 }
 
-static void test_life_cycle(void **state)
+/* ---- a tender's life cycle, step by step ---- */
+
+#define PDF "%PDF-1.4 the tender specification\n"
+#define BIG_LEN 2500000 /* three chunks of AddDocument and Download */
+
+/* The zip's bytes, the same every time. */
+static void big_content(char *content)
+{
+    for (size_t i = 0; i < BIG_LEN; i++)
+        content[i] = (char)(i * 7 + i / 1000);
+}
+
+/* A draft of the officer with the usual fields, a deadline in 30 days
+ * (into dl when not NULL) and, with docs, two documents: spec.pdf and
+ * drawings.zip. Its id into id (64 bytes). */
+static void draft(char *id, bool docs, char *dl)
+{
+    char spec[300], big[300], line[200], d[32], op[32];
+    static char content[BIG_LEN];
+    if (docs) {
+        path(spec, sizeof spec, "spec.pdf");
+        write_file(spec, PDF, strlen(PDF));
+        big_content(content);
+        path(big, sizeof big, "drawings.zip");
+        write_file(big, content, sizeof content);
+    }
+    future(d, sizeof d, 30);
+    future(op, sizeof op, 30.5);
+    if (dl)
+        snprintf(dl, 32, "%s", d);
+    if (docs)
+        ctl("officer", "tender", "create", "--title", "Road resurfacing, Gangnam lot", "--budget",
+            "1234.56", "--currency", "EUR", "--deadline", d, "--opening", op, "--cpv", "45233140-2",
+            "--method", "open", "--category", "works", "--committee", committee, "--threshold", "2",
+            "--doc", spec, "--doc", big, NULL);
+    else
+        ctl("officer", "tender", "create", "--title", "Road resurfacing, Gangnam lot", "--budget",
+            "1234.56", "--currency", "EUR", "--deadline", d, "--opening", op, "--cpv", "45233140-2",
+            "--method", "open", "--category", "works", "--committee", committee, "--threshold", "2",
+            NULL);
+    EXPECT(0);
+    first_line(id, 64);
+    if (docs) {
+        snprintf(line, sizeof line, "%s\n%s-D1\n%s-D2\n", id, id, id);
+        assert_string_equal(R.out, line); /* distinct idempotency keys: D2 is not a replay of D1 */
+    }
+}
+
+/* The title becomes "Road resurfacing, lot 2" with an enquiry deadline. */
+static void edit(const char *id)
+{
+    char enq[32];
+    future(enq, sizeof enq, 20);
+    ctl("officer", "tender", "edit", id, "--title", "Road resurfacing, lot 2", "--enquiry-deadline",
+        enq, NULL);
+    EXPECT(0);
+    HAS(R.out, "edited");
+}
+
+static void publish(const char *id)
+{
+    ctl("officer", "tender", "publish", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "published (status active, version 1)");
+}
+
+/* Ten more days: the deadline in 40 days (into dl2), version 2. */
+static void amend(const char *id, char *dl2)
+{
+    char op2[32];
+    future(dl2, 32, 40);
+    future(op2, sizeof op2, 40.5);
+    ctl("officer", "tender", "amend", id, "--deadline", dl2, "--opening", op2, "--note",
+        "ten more days", NULL);
+    EXPECT(0);
+    HAS(R.out, "amended (status active, version 2)");
+}
+
+/* Create with two documents and a committee: the id, then each document's id. */
+static void test_a_draft_is_created_with_its_documents_and_committee(void **state)
 {
     (void)state;
-    char spec[300], big[300], id[64], line[200], dl[32], dl2[32], op[32], op2[32], enq[32];
-    static char content[2500000], got[2600000];
-    const char *pdf = "%PDF-1.4 the tender specification\n";
-    path(spec, sizeof spec, "spec.pdf");
-    write_file(spec, pdf, strlen(pdf));
-    for (size_t i = 0; i < sizeof content; i++)
-        content[i] = (char)(i * 7 + i / 1000);
-    path(big, sizeof big, "drawings.zip"); /* three chunks of AddDocument and Download */
-    write_file(big, content, sizeof content);
-    future(dl, sizeof dl, 30);
-    future(op, sizeof op, 30.5);
-    future(enq, sizeof enq, 20);
-
-    /* Create with two documents and a committee: the id, then each document's id. */
-    ctl("officer", "tender", "create", "--title", "Road resurfacing, Gangnam lot", "--budget",
-        "1234.56", "--currency", "EUR", "--deadline", dl, "--opening", op, "--cpv", "45233140-2",
-        "--method", "open", "--category", "works", "--committee", committee, "--threshold", "2",
-        "--doc", spec, "--doc", big, NULL);
-    EXPECT(0);
-    first_line(id, sizeof id);
-    snprintf(line, sizeof line, "%s\n%s-D1\n%s-D2\n", id, id, id);
-    assert_string_equal(R.out, line); /* distinct idempotency keys: D2 is not a replay of D1 */
-
+    char id[64];
+    draft(id, true, NULL);
     ctl("officer", "tender", "show", id, NULL);
     EXPECT(0);
     HAS(R.out, "status:               draft");
@@ -101,24 +159,44 @@ static void test_life_cycle(void **state)
     HAS(R.out, "cpv:                  45233140-2");
     HAS(R.out, "committee:            3 members, threshold 2");
     HAS(R.out, "documents:            2");
+}
 
-    /* A draft is invisible to others. */
+static void test_a_draft_is_invisible_to_others(void **state)
+{
+    (void)state;
+    char id[64];
+    draft(id, false, NULL);
     ctl(NULL, "tender", "show", id, NULL);
     EXPECT(10 + 5);
+}
 
-    ctl("officer", "tender", "edit", id, "--title", "Road resurfacing, lot 2", "--enquiry-deadline",
-        enq, NULL);
-    EXPECT(0);
-    HAS(R.out, "edited");
+static void test_an_edit_keeps_the_untouched_fields(void **state)
+{
+    (void)state;
+    char id[64];
+    draft(id, false, NULL);
+    edit(id);
     ctl("officer", "tender", "show", id, NULL);
     HAS(R.out, "title:                Road resurfacing, lot 2");
     HAS(R.out, "value:                1234.56 EUR"); /* untouched fields kept */
     HAS(R.out, "committee:            3 members, threshold 2");
+}
 
-    ctl("officer", "tender", "publish", id, NULL);
-    EXPECT(0);
-    HAS(R.out, "published (status active, version 1)");
+static void test_publishing_makes_version_1_active(void **state)
+{
+    (void)state;
+    char id[64];
+    draft(id, false, NULL);
+    publish(id);
+}
 
+/* A question is public once answered; the asker stays the buyer's to know. */
+static void test_a_question_is_public_once_answered(void **state)
+{
+    (void)state;
+    char id[64];
+    draft(id, false, NULL);
+    publish(id);
     ctl("supplier", "question", "ask", id, "--text", "Is asphalt removal included?", NULL);
     EXPECT(0);
     assert_string_equal(R.out, "Q-1\n");
@@ -136,13 +214,15 @@ static void test_life_cycle(void **state)
     HAS_NOT(R.out, "Acme"); /* the asker stays the buyer's to know */
     ctl("officer", "question", "list", id, NULL);
     HAS(R.out, "by Acme Construction");
+}
 
-    future(dl2, sizeof dl2, 40);
-    future(op2, sizeof op2, 40.5);
-    ctl("officer", "tender", "amend", id, "--deadline", dl2, "--opening", op2, "--note",
-        "ten more days", NULL);
-    EXPECT(0);
-    HAS(R.out, "amended (status active, version 2)");
+static void test_an_amendment_keeps_each_version_readable(void **state)
+{
+    (void)state;
+    char id[64], dl[32], dl2[32], line[200];
+    draft(id, false, dl);
+    publish(id);
+    amend(id, dl2);
     ctl(NULL, "tender", "show", id, "--version", "1", NULL);
     EXPECT(0);
     HAS(R.out, "version:              1\n");
@@ -155,21 +235,38 @@ static void test_life_cycle(void **state)
     snprintf(line, sizeof line, "submission deadline:  %s", dl2);
     HAS(R.out, line);
     HAS(R.out, "amendment note:       ten more days");
+}
 
-    char hex_pdf[65], hex_big[65];
-    sha_hex(pdf, strlen(pdf), hex_pdf);
+static void test_documents_are_listed_with_their_hashes(void **state)
+{
+    (void)state;
+    char id[64], line[200], hex_pdf[65], hex_big[65];
+    static char content[BIG_LEN];
+    draft(id, true, NULL);
+    publish(id);
+    big_content(content);
+    sha_hex(PDF, strlen(PDF), hex_pdf);
     sha_hex(content, sizeof content, hex_big);
     ctl(NULL, "tender", "documents", id, NULL);
     EXPECT(0);
-    snprintf(line, sizeof line, "%s-D1  spec.pdf  application/pdf  %zu  %s", id, strlen(pdf),
+    snprintf(line, sizeof line, "%s-D1  spec.pdf  application/pdf  %zu  %s", id, strlen(PDF),
              hex_pdf);
     HAS(R.out, line);
     snprintf(line, sizeof line, "%s-D2  drawings.zip  application/zip  2500000  %s", id, hex_big);
     HAS(R.out, line);
+}
 
-    /* Download into a fresh folder under the document's own name. */
-    char dl_dir[300], dl_file[400], doc[80];
-    path(dl_dir, sizeof dl_dir, "downloads");
+/* Download into a fresh folder under the document's own name; never over
+ * an existing file without --force. */
+static void test_a_download_never_overwrites_a_file_without_force(void **state)
+{
+    (void)state;
+    char id[64], dl_dir[300], dl_file[400], doc[80];
+    static char content[BIG_LEN], got[2600000];
+    draft(id, true, NULL);
+    publish(id);
+    big_content(content);
+    path(dl_dir, sizeof dl_dir, id); /* a folder of this test's own */
     assert_int_equal(mkdir(dl_dir, 0700), 0);
     snprintf(doc, sizeof doc, "%s-D2", id);
     ctl_in(dl_dir, NULL, "tender", "download", id, doc, NULL);
@@ -177,7 +274,6 @@ static void test_life_cycle(void **state)
     snprintf(dl_file, sizeof dl_file, "%s/drawings.zip", dl_dir);
     assert_int_equal(read_file(dl_file, got, sizeof got), (long)sizeof content);
     assert_memory_equal(got, content, sizeof content);
-    /* Never over an existing file without --force. */
     write_file(dl_file, "keep me", 7);
     ctl_in(dl_dir, NULL, "tender", "download", id, doc, NULL);
     EXPECT(1);
@@ -191,14 +287,21 @@ static void test_life_cycle(void **state)
     ctl_in(dl_dir, NULL, "tender", "download", id, doc, "--output", "renamed.pdf", NULL);
     EXPECT(0);
     snprintf(dl_file, sizeof dl_file, "%s/renamed.pdf", dl_dir);
-    assert_int_equal(read_file(dl_file, got, sizeof got), (long)strlen(pdf));
-    assert_memory_equal(got, pdf, strlen(pdf));
+    assert_int_equal(read_file(dl_file, got, sizeof got), (long)strlen(PDF));
+    assert_memory_equal(got, PDF, strlen(PDF));
     snprintf(doc, sizeof doc, "%s-D9", id);
     ctl_in(dl_dir, NULL, "tender", "download", id, doc, NULL);
     EXPECT(10 + 5);
+}
 
-    /* Filters. */
-    char from[32], to[32];
+static void test_the_list_filters_by_status_cpv_text_and_deadline(void **state)
+{
+    (void)state;
+    char id[64], dl2[32], from[32], to[32];
+    draft(id, false, NULL);
+    edit(id);
+    publish(id);
+    amend(id, dl2);
     future(from, sizeof from, 35);
     future(to, sizeof to, 45);
     ctl(NULL, "tender", "list", "--status", "active", "--cpv", "4523", "--text", "LOT 2",
@@ -214,7 +317,14 @@ static void test_life_cycle(void **state)
     HAS_NOT(R.out, id);
     ctl(NULL, "tender", "list", "--deadline-to", from, NULL);
     HAS_NOT(R.out, id);
+}
 
+static void test_a_cancelled_tender_shows_its_reason(void **state)
+{
+    (void)state;
+    char id[64];
+    draft(id, false, NULL);
+    publish(id);
     ctl("officer", "tender", "cancel", id, "--reason", "funding withdrawn", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled");
@@ -223,9 +333,6 @@ static void test_life_cycle(void **state)
     HAS(R.out, "cancel reason:        funding withdrawn");
 }
 
-/* A draft cancelled before it was published stays its buyer's: nobody else
- * sees it, lists it or downloads its documents, and the public log carries
- * no text of it (the reason stays in the draft). */
 static void test_cancelled_draft_stays_private(void **state)
 {
     (void)state;
@@ -612,7 +719,16 @@ static void test_request_id(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_life_cycle),
+        cmocka_unit_test(test_a_draft_is_created_with_its_documents_and_committee),
+        cmocka_unit_test(test_a_draft_is_invisible_to_others),
+        cmocka_unit_test(test_an_edit_keeps_the_untouched_fields),
+        cmocka_unit_test(test_publishing_makes_version_1_active),
+        cmocka_unit_test(test_a_question_is_public_once_answered),
+        cmocka_unit_test(test_an_amendment_keeps_each_version_readable),
+        cmocka_unit_test(test_documents_are_listed_with_their_hashes),
+        cmocka_unit_test(test_a_download_never_overwrites_a_file_without_force),
+        cmocka_unit_test(test_the_list_filters_by_status_cpv_text_and_deadline),
+        cmocka_unit_test(test_a_cancelled_tender_shows_its_reason),
         cmocka_unit_test(test_cancelled_draft_stays_private),
         cmocka_unit_test(test_money_round_trip),
         cmocka_unit_test(test_bad_inputs),

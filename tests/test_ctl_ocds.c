@@ -42,9 +42,8 @@ static char vkey[400], repo[256];
             fail_msg("tenderctl under a sanitizer:\n%s", R.err);                                   \
     } while (0)
 
-static int setup(void **state)
+static int start(void)
 {
-    (void)state;
     char db[300];
     /* Tests run from the repository root: the validator is tests/ocds_validate.py. */
     if (!getcwd(repo, sizeof repo) || access("tests/ocds_validate.py", R_OK) != 0 ||
@@ -90,25 +89,30 @@ static void validate(const char *f, const char *args)
     HAS(text, "releases valid");
 }
 
-/* submit as who (its bid folder: dir/who); the bid id into id. */
-static void submit(const char *who, const char *tender, const char *price, char *id, size_t len)
-{
-    char bids[300];
-    path(bids, sizeof bids, who);
-    ctl(who, "--log-key", vkey, "bid", "submit", tender, "--price", price, "--currency", "EUR",
-        "--bids-dir", bids, NULL);
-    EXPECT(0);
-    first_line(id, len);
-    assert_true(strncmp(id, "B-", 2) == 0);
-}
+/* ---- a tender's whole public life, exported at each stage ---- */
 
-static void test_life_cycle(void **state)
+/* Made by the group setup: the life's tender, its bids, its opening time,
+ * and the exports taken along the way (files in the test folder). */
+static char life_id[64], b1[64], b2[64], life_op[32];
+
+/* The life of one tender, as the group setup runs it, exporting after each
+ * stage: before.json (before the opening), after.json (opened), all.json
+ * (every tender, stdout), since.json (--since the opening, another ocid
+ * prefix), awarded.json (an award, cancelled, recorded again) and
+ * complete.json (the standstill over). Each step's exit code is checked;
+ * the tests below check the exports. */
+static int life(void)
 {
-    (void)state;
-    char pub[2][64], committee[300], text[1024], id[64], q[64], dl[32], eq[32], op[32], doc[300],
-        out[300], args[600], kf[400], b1[64], b2[64], ocid[128];
-    ctl_keys_gen("officer", pub[0], sizeof pub[0]);
-    ctl_keys_gen("admin", pub[1], sizeof pub[1]);
+    char pub[2][64], committee[300], text[1024], q[64], dl[32], eq[32], doc[300], out[300], kf[400],
+        keys[300];
+    path(keys, sizeof keys, "keys");
+    static const char *const members[] = {"officer", "admin"};
+    for (int i = 0; i < 2; i++) {
+        ctl(NULL, "keys", "gen", members[i], "--dir", keys, NULL);
+        if (!ctl_ok("keys gen", 0, NULL))
+            return -1;
+        first_line(pub[i], sizeof pub[i]);
+    }
     path(committee, sizeof committee, "members.txt");
     snprintf(text, sizeof text, "officer %s\nadmin %s\n", pub[0], pub[1]);
     write_file(committee, text, strlen(text));
@@ -120,37 +124,154 @@ static void test_life_cycle(void **state)
     time_t t0 = time(NULL), enquiry = t0 + 20, deadline = t0 + 22, opening = t0 + 23;
     ctl("officer", "tender", "create", "--title", "Bridge repair", "--description",
         "Repair of the old bridge", "--budget", "1234567.89", "--currency", "EUR", "--deadline",
-        at(dl, sizeof dl, deadline), "--opening", at(op, sizeof op, opening), "--enquiry-deadline",
-        at(eq, sizeof eq, enquiry), "--cpv", "45221111-3", "--method", "open", "--category",
-        "works", "--committee", committee, "--threshold", "2", "--doc", doc, "--criterion",
-        "price:70", "--criterion", "quality:30", NULL);
-    EXPECT(0);
-    first_line(id, sizeof id);
-    snprintf(ocid, sizeof ocid, "\"ocid\": \"ocds-tndrd-%s\"", id);
-    /* A draft is never exported, not even to its buyer's officer. */
+        at(dl, sizeof dl, deadline), "--opening", at(life_op, sizeof life_op, opening),
+        "--enquiry-deadline", at(eq, sizeof eq, enquiry), "--cpv", "45221111-3", "--method", "open",
+        "--category", "works", "--committee", committee, "--threshold", "2", "--doc", doc,
+        "--criterion", "price:70", "--criterion", "quality:30", NULL);
+    if (!ctl_ok("tender create", 0, NULL))
+        return -1;
+    first_line(life_id, sizeof life_id);
+    /* A draft is never exported, not even to its buyer's officer (and this
+     * server has nothing published yet). */
     ctl("officer", "export", "ocds", NULL);
-    EXPECT(1);
-    HAS(R.err, "no release");
-    ctl("officer", "tender", "publish", id, NULL);
-    EXPECT(0);
-    ctl("officer", "tender", "amend", id, "--description", "Repair and repaint of the old bridge",
-        "--note", "Repainting added", NULL);
-    EXPECT(0);
-    ctl("supplier", "question", "ask", id, "--text", "Which paint?", NULL);
-    EXPECT(0);
+    if (!ctl_ok("export of a draft", 1, NULL))
+        return -1;
+    if (!strstr(R.err, "no release")) {
+        fprintf(stderr, "export of a draft: expected \"no release\" in: %s\n", R.err);
+        return -1;
+    }
+    ctl("officer", "tender", "publish", life_id, NULL);
+    if (!ctl_ok("tender publish", 0, NULL))
+        return -1;
+    ctl("officer", "tender", "amend", life_id, "--description",
+        "Repair and repaint of the old bridge", "--note", "Repainting added", NULL);
+    if (!ctl_ok("tender amend", 0, NULL))
+        return -1;
+    ctl("supplier", "question", "ask", life_id, "--text", "Which paint?", NULL);
+    if (!ctl_ok("question ask", 0, NULL))
+        return -1;
     first_line(q, sizeof q);
-    ctl("officer", "question", "answer", id, q, "--text", "Lead-free, RAL 7035", NULL);
-    EXPECT(0);
-    submit("supplier", id, "100000.50", b1, sizeof b1);
-    submit("supplier2", id, "150000", b2, sizeof b2);
-
-    /* Before the opening: valid, and no bids anywhere. */
+    ctl("officer", "question", "answer", life_id, q, "--text", "Lead-free, RAL 7035", NULL);
+    if (!ctl_ok("question answer", 0, NULL))
+        return -1;
+    const char *who[2] = {"supplier", "supplier2"}, *price[2] = {"100000.50", "150000"};
+    char *bid[2] = {b1, b2};
+    for (int i = 0; i < 2; i++) {
+        char bids[300];
+        path(bids, sizeof bids, who[i]);
+        ctl(who[i], "--log-key", vkey, "bid", "submit", life_id, "--price", price[i], "--currency",
+            "EUR", "--bids-dir", bids, NULL);
+        if (!ctl_ok("bid submit", 0, NULL))
+            return -1;
+        first_line(bid[i], 64);
+        if (strncmp(bid[i], "B-", 2) != 0) {
+            fprintf(stderr, "bid submit: not a bid id: %s\n", bid[i]);
+            return -1;
+        }
+    }
     path(out, sizeof out, "before.json");
-    ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
-    EXPECT(0);
-    assert_string_equal(R.out, "");
-    validate(out, "--no-bids --tags tender,tenderAmendment --award-criteria ratedCriteria");
+    ctl(NULL, "export", "ocds", "--tender", life_id, "--output", out, NULL);
+    if (!ctl_ok("export before the opening", 0, NULL))
+        return -1;
+    if (R.out[0]) {
+        fprintf(stderr, "export --output wrote to stdout: %s\n", R.out);
+        return -1;
+    }
+    if (time(NULL) >= enquiry) {
+        fprintf(stderr, "the steps before the enquiry deadline took more than %lld s\n",
+                (long long)(enquiry - t0));
+        return -1;
+    }
+
+    /* The opening by both members. */
+    sleep_until(opening);
+    ctl("officer", "open", life_id, "--key", key_file("officer", kf, sizeof kf), NULL);
+    if (!ctl_ok("open", 0, NULL))
+        return -1;
+    ctl("admin", "open", life_id, "--key", key_file("admin", kf, sizeof kf), NULL);
+    if (!ctl_ok("open", 0, "tender opened"))
+        return -1;
+    path(out, sizeof out, "after.json");
+    ctl(NULL, "export", "ocds", "--tender", life_id, "--output", out, NULL);
+    if (!ctl_ok("export after the opening", 0, NULL))
+        return -1;
+    /* Every tender, to stdout; --since the opening: the opened release only. */
+    ctl(NULL, "export", "ocds", NULL);
+    if (!ctl_ok("export of every tender", 0, NULL))
+        return -1;
+    path(out, sizeof out, "all.json");
+    write_file(out, R.out, strlen(R.out));
+    ctl(NULL, "export", "ocds", "--since", life_op, "--ocid-prefix", "ocds-abc123", NULL);
+    if (!ctl_ok("export --since", 0, NULL))
+        return -1;
+    path(out, sizeof out, "since.json");
+    write_file(out, R.out, strlen(R.out));
+
+    /* A weighted award (b1: 70*100 + 30*50 = 85.00; b2: 70*67 + 30*80 =
+     * 70.90), cancelled during the standstill, recorded again and complete
+     * once the standstill (6 s) ends. */
+    char sc[4][120];
+    snprintf(sc[0], sizeof sc[0], "%s:price=100", b1);
+    snprintf(sc[1], sizeof sc[1], "%s:quality=50", b1);
+    snprintf(sc[2], sizeof sc[2], "%s:price=67", b2);
+    snprintf(sc[3], sizeof sc[3], "%s:quality=80", b2);
+    ctl("officer", "award", life_id, "--winner", b1, "--criterion", "weighted", "--score", sc[0],
+        "--score", sc[1], "--score", sc[2], "--score", sc[3], "--rationale",
+        "Highest weighted total", NULL);
+    if (!ctl_ok("award", 0, NULL))
+        return -1;
+    ctl("officer", "award", "cancel", life_id, "--reason", "Complaint upheld", NULL);
+    if (!ctl_ok("award cancel", 0, NULL))
+        return -1;
+    time_t recorded = time(NULL);
+    ctl("officer", "award", life_id, "--winner", b1, "--criterion", "weighted", "--score", sc[0],
+        "--score", sc[1], "--score", sc[2], "--score", sc[3], "--rationale",
+        "Highest weighted total, after review", NULL);
+    if (!ctl_ok("award again", 0, NULL))
+        return -1;
+    path(out, sizeof out, "awarded.json");
+    ctl(NULL, "export", "ocds", "--tender", life_id, "--output", out, NULL);
+    if (!ctl_ok("export of the award", 0, NULL))
+        return -1;
+    sleep_until(recorded + 6);
+    for (int i = 0; i < 40; i++) {
+        ctl(NULL, "award", "show", life_id, NULL);
+        if (!ctl_ok("award show", 0, NULL))
+            return -1;
+        if (strstr(R.out, ": final"))
+            break;
+        usleep(250000);
+    }
+    if (!ctl_ok("the award after the standstill", 0, ": final"))
+        return -1;
+    path(out, sizeof out, "complete.json");
+    ctl(NULL, "export", "ocds", "--tender", life_id, "--output", out, NULL);
+    return ctl_ok("export of the complete tender", 0, NULL) ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return start() == 0 ? life() : -1;
+}
+
+/* Read export file name of the test folder into R.out. */
+static void read_export(const char *name)
+{
+    char out[300];
+    path(out, sizeof out, name);
     assert_true(read_file(out, R.out, sizeof R.out) > 0);
+}
+
+/* Before the opening: valid, and no bids anywhere. */
+static void test_before_the_opening_no_bid_is_released(void **state)
+{
+    (void)state;
+    char out[300], ocid[128];
+    path(out, sizeof out, "before.json");
+    validate(out, "--no-bids --tags tender,tenderAmendment --award-criteria ratedCriteria");
+    read_export("before.json");
+    snprintf(ocid, sizeof ocid, "\"ocid\": \"ocds-tndrd-%s\"", life_id);
     HAS(R.out, ocid);
     HAS(R.out, "\"amount\": 1234567.89");
     HAS(R.out, "\"rationale\": \"Repainting added\"");
@@ -164,27 +285,19 @@ static void test_life_cycle(void **state)
     HAS_NOT(R.out, b1);
     HAS_NOT(R.out, "Acme");
     HAS_NOT(R.out, "100000.5");
-    if (time(NULL) >= enquiry)
-        fail_msg("the steps before the enquiry deadline took more than %lld s",
-                 (long long)(enquiry - t0));
+}
 
-    /* The opening by both members. */
-    sleep_until(opening);
-    ctl("officer", "open", id, "--key", key_file("officer", kf, sizeof kf), NULL);
-    EXPECT(0);
-    ctl("admin", "open", id, "--key", key_file("admin", kf, sizeof kf), NULL);
-    EXPECT(0);
-    HAS(R.out, "tender opened");
-
+static void test_the_opening_releases_the_bids_and_answers(void **state)
+{
+    (void)state;
+    char out[300], args[600];
     path(out, sizeof out, "after.json");
-    ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
-    EXPECT(0);
     snprintf(args, sizeof args,
              "--opening %s --tags tender,tenderAmendment,tenderUpdate --bids "
              "100000.5:EUR,150000:EUR",
-             op);
+             life_op);
     validate(out, args);
-    assert_true(read_file(out, R.out, sizeof R.out) > 0);
+    read_export("after.json");
     HAS(R.out, b1);
     HAS(R.out, b2);
     HAS(R.out, "\"name\": \"Acme Construction\"");
@@ -192,64 +305,50 @@ static void test_life_cycle(void **state)
     HAS(R.out, "\"tenderer\"");
     HAS(R.out, "\"answer\": \"Lead-free, RAL 7035\"");
     HAS(R.out, "\"hasEnquiries\": true");
+}
 
-    /* Every tender, to stdout; --since the opening: the opened release only. */
-    ctl(NULL, "export", "ocds", NULL);
-    EXPECT(0);
+static void test_every_tender_exports_to_stdout(void **state)
+{
+    (void)state;
+    char out[300];
     path(out, sizeof out, "all.json");
-    write_file(out, R.out, strlen(R.out));
     validate(out, "--tags tender,tenderAmendment,tenderUpdate");
-    ctl(NULL, "export", "ocds", "--since", op, "--ocid-prefix", "ocds-abc123", NULL);
-    EXPECT(0);
+}
+
+/* --since the opening: the opened release only, under another ocid prefix;
+ * nothing since a time to come. */
+static void test_since_exports_the_releases_after_a_time(void **state)
+{
+    (void)state;
+    char out[300], ocid[128];
     path(out, sizeof out, "since.json");
-    write_file(out, R.out, strlen(R.out));
     validate(out, "--tags tenderUpdate --bids 100000.5:EUR,150000:EUR");
-    snprintf(ocid, sizeof ocid, "\"ocid\": \"ocds-abc123-%s\"", id);
+    read_export("since.json");
+    snprintf(ocid, sizeof ocid, "\"ocid\": \"ocds-abc123-%s\"", life_id);
     HAS(R.out, ocid);
     ctl(NULL, "export", "ocds", "--since", "2999-01-01T00:00:00Z", NULL);
     EXPECT(1);
+}
 
-    /* A weighted award (b1: 70*100 + 30*50 = 85.00; b2: 70*67 + 30*80 =
-     * 70.90), cancelled during the standstill, recorded again and complete
-     * once the standstill (6 s) ends. */
-    char sc[4][120];
-    snprintf(sc[0], sizeof sc[0], "%s:price=100", b1);
-    snprintf(sc[1], sizeof sc[1], "%s:quality=50", b1);
-    snprintf(sc[2], sizeof sc[2], "%s:price=67", b2);
-    snprintf(sc[3], sizeof sc[3], "%s:quality=80", b2);
-    ctl("officer", "award", id, "--winner", b1, "--criterion", "weighted", "--score", sc[0],
-        "--score", sc[1], "--score", sc[2], "--score", sc[3], "--rationale",
-        "Highest weighted total", NULL);
-    EXPECT(0);
-    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", NULL);
-    EXPECT(0);
-    time_t recorded = time(NULL);
-    ctl("officer", "award", id, "--winner", b1, "--criterion", "weighted", "--score", sc[0],
-        "--score", sc[1], "--score", sc[2], "--score", sc[3], "--rationale",
-        "Highest weighted total, after review", NULL);
-    EXPECT(0);
+static void test_an_award_cancelled_and_recorded_again_is_released(void **state)
+{
+    (void)state;
+    char out[300];
     path(out, sizeof out, "awarded.json");
-    ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
-    EXPECT(0);
     validate(out, "--tags tender,tenderAmendment,tenderUpdate,award,awardCancellation,award "
                   "--awards cancelled,pending --award-criteria ratedCriteria");
-    sleep_until(recorded + 6);
-    for (int i = 0; i < 40; i++) {
-        ctl(NULL, "award", "show", id, NULL);
-        EXPECT(0);
-        if (strstr(R.out, ": final"))
-            break;
-        usleep(250000);
-    }
-    HAS(R.out, ": final");
+}
+
+static void test_the_complete_tender_releases_both_awards(void **state)
+{
+    (void)state;
+    char out[300], args[600];
     path(out, sizeof out, "complete.json");
-    ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
-    EXPECT(0);
     validate(out, "--tags tender,tenderAmendment,tenderUpdate,award,awardCancellation,award,"
                   "tenderUpdate+awardUpdate --awards cancelled,active "
                   "--award-criteria ratedCriteria");
-    assert_true(read_file(out, R.out, sizeof R.out) > 0);
-    snprintf(args, sizeof args, "\"id\": \"%s-A1\"", id);
+    read_export("complete.json");
+    snprintf(args, sizeof args, "\"id\": \"%s-A1\"", life_id);
     HAS(R.out, args);
     snprintf(args, sizeof args, "\"relatedBid\": \"%s\"", b1);
     HAS(R.out, args);
@@ -330,7 +429,12 @@ static void test_help(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_life_cycle),
+        cmocka_unit_test(test_before_the_opening_no_bid_is_released),
+        cmocka_unit_test(test_the_opening_releases_the_bids_and_answers),
+        cmocka_unit_test(test_every_tender_exports_to_stdout),
+        cmocka_unit_test(test_since_exports_the_releases_after_a_time),
+        cmocka_unit_test(test_an_award_cancelled_and_recorded_again_is_released),
+        cmocka_unit_test(test_the_complete_tender_releases_both_awards),
         cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_help),

@@ -3,7 +3,8 @@
  * request id (the client's x-request-id when sane, else 16 generated hex
  * digits), method, peer identity, status and duration, refused calls too;
  * start-up, settings, certificate reload, checkpoints, group commits and
- * the drain are logged; a sealed bid's bytes never reach the log. */
+ * the drain are logged; a sealed bid's bytes never reach the log. Each test
+ * starts the server afresh on the group's folder, with an empty log. */
 // clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +15,6 @@
 
 #include <ctype.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 
 #include "ops/logging.h"
 #include "rawconn.h"
+#include "scenario.h"
 #include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/client.h"
@@ -36,7 +36,6 @@
 #define MARKER "SEALED-CONTENT-MARKER-51c9"
 
 static testsrv ts;
-static char msg[512];
 
 /* ---- the captured log ---- */
 
@@ -129,41 +128,17 @@ static void setup_logs(tnd_server *srv)
     tnd_log_set_level(TND_LOG_INFO);
 }
 
-typedef struct conn {
-    rawconn rc;
-    uint32_t sid;
-} conn;
-
-static void connect_as(conn *c, const char *who)
-{
-    char ca[700], crt[700], key[700], f[64];
-    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
-    int r;
-    if (!who) {
-        r = rawconn_open(&c->rc, ts.port, ca, NULL, NULL);
-    } else {
-        snprintf(f, sizeof f, "%s.crt", who);
-        testsrv_path(&ts, f, crt, sizeof crt);
-        snprintf(f, sizeof f, "%s.key", who);
-        testsrv_path(&ts, f, key, sizeof key);
-        r = rawconn_open(&c->rc, ts.port, ca, crt, key);
-    }
-    assert_int_equal(r, 0);
-    rawconn_settings(&c->rc);
-    c->sid = 1;
-}
-
-static int call_md(conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
+static int call_md(scn_conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
                    const tnd_msg_desc *rd, void *r, const char *request_id)
 {
     tnd_md md = {"x-request-id", (const uint8_t *)request_id, request_id ? strlen(request_id) : 0};
-    int st = rawconn_call(&c->rc, c->sid, m, qd, q, rd, r, msg, sizeof msg, request_id ? &md : NULL,
-                          request_id ? 1 : 0);
+    int st = rawconn_call(&c->rc, c->sid, m, qd, q, rd, r, scn_msg, sizeof scn_msg,
+                          request_id ? &md : NULL, request_id ? 1 : 0);
     c->sid += 2;
     return st;
 }
 
-static int health(conn *c, const char *request_id)
+static int health(scn_conn *c, const char *request_id)
 {
     tender_health_v1_HealthCheckRequest req = {.service = ""};
     tender_health_v1_HealthCheckResponse resp;
@@ -172,81 +147,59 @@ static int health(conn *c, const char *request_id)
                    &tender_health_v1_HealthCheckResponse_desc, &resp, request_id);
 }
 
-/* ---- a tender with a committee, and a sealed bid (as tests/test_bids.c) ---- */
+/* One test's world: the server started afresh, an empty log, connections. */
+typedef struct world {
+    scn_conn anon, sup, off;
+    scn_tender t;
+} world;
 
-static uint8_t opening_pk[32];
-static char tender_id[64];
-
-static void make_committee(tender_tenders_v1_Committee *cm)
+static int group_setup(void **state)
 {
-    static const char *const members[3] = {"officer", "admin", "auditor"};
-    uint8_t open_sk[32], shares[3][33];
-    assert_int_equal(tnd_x25519_keygen(open_sk, opening_pk), 0);
-    assert_int_equal(tnd_shamir_split(open_sk, 32, 2, 3, &shares[0][0]), 0);
-    tender_tenders_v1_Committee_init(cm);
-    cm->threshold = 2;
-    cm->n_members = 3;
-    cm->members = calloc(3, sizeof *cm->members);
-    cm->opening_public_key.data = malloc(32);
-    memcpy(cm->opening_public_key.data, opening_pk, 32);
-    cm->opening_public_key.len = 32;
-    for (int i = 0; i < 3; i++) {
-        uint8_t sk[32], pk[32], fp[32], info[TND_SEALED_SHARE_INFO_LEN],
-            aad[TND_SEALED_SHARE_AAD_LEN];
-        assert_int_equal(tnd_x25519_keygen(sk, pk), 0);
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        m->name = strdup(members[i]);
-        m->public_key.data = malloc(32);
-        memcpy(m->public_key.data, pk, 32);
-        m->public_key.len = 32;
-        assert_int_equal(tnd_opening_key_fingerprint(opening_pk, fp), 0);
-        assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-        assert_int_equal(tnd_sealed_share_aad(2, 3, aad), 0);
-        m->encrypted_share.data = malloc(32 + 33 + 16);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, pk, info, sizeof info, aad, sizeof aad,
-                                       shares[i], 33, m->encrypted_share.data,
-                                       m->encrypted_share.data + 32),
-                         0);
-        m->encrypted_share.len = 32 + 33 + 16;
-        m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(shares[i], 33, m->share_hash.data), 0);
-        m->share_hash.len = 32;
-    }
-    OPENSSL_cleanse(open_sk, sizeof open_sk);
-    OPENSSL_cleanse(shares, sizeof shares);
+    (void)state;
+    testsrv_pki(&ts);
+    return 0;
 }
 
-static void create_and_publish(conn *off)
+static int group_teardown(void **state)
 {
-    tender_tenders_v1_CreateTenderRequest q;
-    tender_tenders_v1_CreateTenderRequest_init(&q);
-    q.fields = calloc(1, sizeof *q.fields);
-    q.fields->title = strdup("Logged tender");
-    tnd_ts_set(&q.fields->submission_deadline, tnd_wall_ms() + 3600 * 1000);
-    tnd_ts_set(&q.fields->opening_time, tnd_wall_ms() + 7200 * 1000);
-    q.fields->committee = calloc(1, sizeof *q.fields->committee);
-    make_committee(q.fields->committee);
-    tender_tenders_v1_Tender t;
-    tender_tenders_v1_Tender_init(&t);
-    if (call_md(off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                &tender_tenders_v1_Tender_desc, &t, NULL) != 0)
-        fail_msg("create: %s", msg);
-    snprintf(tender_id, sizeof tender_id, "%s", t.id);
-    tender_tenders_v1_Tender_free(&t);
-    tender_tenders_v1_CreateTenderRequest_free(&q);
-    tender_tenders_v1_TenderRef r = {.id = tender_id};
-    if (call_md(off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL, NULL) != 0)
-        fail_msg("publish: %s", msg);
+    (void)state;
+    tnd_log_set_sink(NULL, NULL);
+    test_rmtree(ts.dir);
+    free(log_buf);
+    return 0;
 }
 
-static void seal_bid(tender_bids_v1_SealedBid *b, uint8_t nonce[32])
+static int setup(void **state)
 {
-    char path[700];
-    FILE *fp = fopen(testsrv_path(&ts, "supplier.key", path, sizeof path), "r");
-    assert_non_null(fp);
-    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-    fclose(fp);
-    assert_non_null(k);
+    pthread_mutex_lock(&log_mu);
+    log_len = 0;
+    if (log_buf)
+        log_buf[0] = '\0';
+    pthread_mutex_unlock(&log_mu);
+    testsrv_start(&ts, cfg, setup_logs);
+    world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    scn_connect(&ts, &w->anon, NULL);
+    scn_connect(&ts, &w->sup, "supplier");
+    scn_connect(&ts, &w->off, "officer");
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    rawconn_close(&w->anon.rc);
+    rawconn_close(&w->sup.rc);
+    rawconn_close(&w->off.rc);
+    testsrv_halt(&ts); /* nothing when the test halted it */
+    free(w);
+    return 0;
+}
+
+/* A sealed bid of the supplier to t. */
+static void seal_bid(const scn_tender *t, tender_bids_v1_SealedBid *b, uint8_t nonce[32])
+{
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
     c.tender_version = 1; /* the version published, never amended here */
@@ -256,20 +209,14 @@ static void seal_bid(tender_bids_v1_SealedBid *b, uint8_t nonce[32])
     c.notes = strdup(MARKER);
     c.supplier_org = strdup("supplier");
     c.supplier_name = strdup("supplier");
-    uint8_t r[16];
-    char id[40] = "B-";
-    assert_int_equal(RAND_bytes(r, 16), 1);
-    for (int i = 0; i < 16; i++)
-        snprintf(id + 2 + 2 * i, 3, "%02x", r[i]);
-    tender_bids_v1_SealedBid_init(b);
+    char id[40];
     assert_int_equal(testsrv_seal_certs(&ts, "supplier", &c), 0);
-    assert_int_equal(tnd_bid_seal(&c, tender_id, id, opening_pk, k, NULL, b, nonce), 0);
+    scn_seal(&ts, t, "supplier", &c, NULL, b, nonce, id);
     tender_bids_v1_BidContent_free(&c);
-    EVP_PKEY_free(k);
 }
 
 /* Submit in one message (envelope with its ciphertext); the status code. */
-static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32])
+static int submit(scn_conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32])
 {
     tender_bids_v1_SubmitBidRequest q = {.bid = b, .owner_nonce = {(uint8_t *)nonce, 32}};
     tender_bids_v1_Receipt rcpt;
@@ -300,16 +247,26 @@ static void assert_not_logged(const char *log, const uint8_t *p, size_t n)
     assert_null(memmem(log, strlen(log), p, n));
 }
 
-/* ---- the test ---- */
+/* Halt the server (its drain is logged) and return the whole log, each
+ * line checked to be one event: it starts with its time and has a level. */
+static char *halt_and_read(void)
+{
+    testsrv_halt(&ts);
+    char *t = log_text();
+    for (char *p = t; *p; p = strchr(p, '\n') + 1) {
+        if (strncmp(p, "ts=", 3) != 0 || !strstr(p, " level="))
+            fail_msg("not a log line: %.*s", (int)strcspn(p, "\n"), p);
+    }
+    return t;
+}
 
-static void test_log_lines(void **state)
+/* ---- the tests ---- */
+
+/* Start-up: the address, the database, every setting. */
+static void test_start_up_logs_the_address_database_and_settings(void **state)
 {
     (void)state;
-    testsrv_pki(&ts);
-    testsrv_start(&ts, cfg, setup_logs);
     char line[2048];
-
-    /* Start-up: the address, the database, every setting. */
     assert_true(find_line("msg=listening", line, sizeof line));
     LINE_HAS(line, "level=info");
     LINE_HAS(line, " address=127.0.0.1:0 ");
@@ -318,14 +275,14 @@ static void test_log_lines(void **state)
     LINE_HAS(line, " max-frame=4MiB");
     LINE_HAS(line, " standstill=10d");
     LINE_HAS(line, " crl=\"\"");
+}
 
-    conn anon, sup, off;
-    connect_as(&anon, NULL);
-    connect_as(&sup, "supplier");
-    connect_as(&off, "officer");
-
-    /* The client's request id is echoed, with every field of the call. */
-    assert_int_equal(health(&anon, "ops-test-42"), TND_STATUS_OK);
+/* The client's request id is echoed, with every field of the call. */
+static void test_a_call_logs_the_clients_request_id_and_its_fields(void **state)
+{
+    world *w = *state;
+    char line[2048];
+    assert_int_equal(health(&w->anon, "ops-test-42"), TND_STATUS_OK);
     assert_true(find_line("request_id=ops-test-42", line, sizeof line));
     assert_memory_equal(line, "ts=20", 5);
     LINE_HAS(line, " level=info msg=call ");
@@ -333,17 +290,27 @@ static void test_log_lines(void **state)
     LINE_HAS(line, " peer=anonymous ");
     LINE_HAS(line, " status=OK ");
     LINE_HAS(line, " duration_ms=");
+}
 
-    /* Without one, the server makes 16 hex digits; the peer is the certificate's. */
-    assert_int_equal(health(&sup, NULL), TND_STATUS_OK);
+/* Without one, the server makes 16 hex digits; the peer is the certificate's. */
+static void test_without_a_request_id_the_server_makes_one(void **state)
+{
+    world *w = *state;
+    char line[2048];
+    assert_int_equal(health(&w->sup, NULL), TND_STATUS_OK);
     assert_true(find_line("peer=\"supplier/Acme Construction/supplier\"", line, sizeof line));
     const char *rid = strstr(line, "request_id=");
     assert_non_null(rid);
     rid += strlen("request_id=");
     assert_int_equal(strspn(rid, "0123456789abcdef"), 16);
     assert_true(rid[16] == ' ' || rid[16] == '\0');
+}
 
-    /* Ids that are not sane are replaced: a space, a control byte, too long. */
+/* Ids that are not sane are replaced: a space, a control byte, too long. */
+static void test_a_request_id_that_is_not_sane_is_replaced(void **state)
+{
+    world *w = *state;
+    char line[2048];
     char too_long[TND_MAX_REQUEST_ID + 2];
     memset(too_long, 'x', sizeof too_long - 1);
     too_long[sizeof too_long - 1] = '\0';
@@ -351,7 +318,7 @@ static void test_log_lines(void **state)
     for (int i = 0; i < 3; i++) {
         /* A control byte in metadata is refused (INVALID_ARGUMENT), still logged. */
         int before = count("msg=call ");
-        int st = health(&anon, bad_ids[i]);
+        int st = health(&w->anon, bad_ids[i]);
         assert_true(st == TND_STATUS_OK || st == TND_STATUS_INVALID_ARGUMENT);
         wait_more("msg=call ", before);
         char *t = log_text();
@@ -359,10 +326,15 @@ static void test_log_lines(void **state)
         free(t);
     }
     too_long[TND_MAX_REQUEST_ID] = '\0'; /* exactly the limit is kept */
-    assert_int_equal(health(&anon, too_long), TND_STATUS_OK);
+    assert_int_equal(health(&w->anon, too_long), TND_STATUS_OK);
     assert_true(find_line(too_long, line, sizeof line));
+}
 
-    /* libtender's client-wide request id (tenderctl --request-id) reaches the log. */
+/* libtender's client-wide request id (tenderctl --request-id) reaches the log. */
+static void test_libtenders_request_id_reaches_the_log(void **state)
+{
+    (void)state;
+    char line[2048];
     char ca[700], errbuf[300], addr[64];
     testsrv_path(&ts, "ca.crt", ca, sizeof ca);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", ts.port);
@@ -385,33 +357,59 @@ static void test_log_lines(void **state)
     co.request_id = "no spaces allowed";
     assert_int_equal(tnd_client_open(&co, &cl, errbuf, sizeof errbuf), TND_EINVAL);
     assert_non_null(strstr(errbuf, "bad request id"));
+}
 
-    /* A call refused before it starts has the same fields. */
+/* A call refused before it starts has the same fields. */
+static void test_a_refused_call_logs_the_same_fields(void **state)
+{
+    world *w = *state;
+    char line[2048];
     tender_tenders_v1_TenderRef ref = {.id = "T-none"};
-    assert_int_equal(
-        call_md(&sup, T(Publish), &tender_tenders_v1_TenderRef_desc, &ref, NULL, NULL, "refused-7"),
-        TND_STATUS_PERMISSION_DENIED);
+    assert_int_equal(call_md(&w->sup, T(Publish), &tender_tenders_v1_TenderRef_desc, &ref, NULL,
+                             NULL, "refused-7"),
+                     TND_STATUS_PERMISSION_DENIED);
     assert_true(find_line("request_id=refused-7", line, sizeof line));
     LINE_HAS(line, " level=warn msg=call ");
     LINE_HAS(line, " method=tender.tenders.v1.Tenders/Publish ");
     LINE_HAS(line, " peer=\"supplier/Acme Construction/supplier\" ");
     LINE_HAS(line, " status=PERMISSION_DENIED ");
     LINE_HAS(line, " duration_ms=0 ");
+}
 
-    /* Writes: group commits and signed checkpoints. */
-    create_and_publish(&off);
+/* Writes: group commits and signed checkpoints. */
+static void test_writes_log_group_commits_and_signed_checkpoints(void **state)
+{
+    world *w = *state;
+    char line[2048];
+    scn_create_and_publish(&ts, &w->off, &w->t, "Logged tender", 3600 * 1000, 7200 * 1000);
     assert_true(find_line("msg=\"group commit\"", line, sizeof line));
     LINE_HAS(line, " batch=");
     LINE_HAS(line, " duration_ms=");
     assert_true(find_line("msg=\"log checkpoint signed\"", line, sizeof line));
     LINE_HAS(line, " size=");
+}
 
-    /* A sealed bid, and a forged one whose "ciphertext" is readable text. */
+static void test_a_certificate_reload_is_logged(void **state)
+{
+    (void)state;
+    char line[2048];
+    testsrv_reload(&ts);
+    assert_true(find_line("msg=\"certificates reloaded\"", line, sizeof line));
+    LINE_HAS(line, "level=info");
+}
+
+/* A sealed bid, and a forged one whose "ciphertext" is readable text: none
+ * of their bytes is logged, through the drain. */
+static void test_a_sealed_bid_never_reaches_the_log(void **state)
+{
+    world *w = *state;
+    char line[2048];
+    scn_create_and_publish(&ts, &w->off, &w->t, "Logged tender", 3600 * 1000, 7200 * 1000);
     tender_bids_v1_SealedBid b;
     uint8_t nonce[32];
-    seal_bid(&b, nonce);
-    if (submit(&sup, &b, nonce) != TND_STATUS_OK)
-        fail_msg("submit: %s", msg);
+    seal_bid(&w->t, &b, nonce);
+    if (submit(&w->sup, &b, nonce) != TND_STATUS_OK)
+        fail_msg("submit: %s", scn_msg);
     assert_true(find_line("request_id=bid-submit-1", line, sizeof line));
     LINE_HAS(line, " method=tender.bids.v1.Bids/Submit ");
     LINE_HAS(line, " status=OK ");
@@ -422,39 +420,41 @@ static void test_log_lines(void **state)
     size_t n = b.ciphertext.len;
     for (size_t i = 0; i < n; i++)
         b.ciphertext.data[i] = (uint8_t)MARKER[i % (sizeof MARKER - 1)];
-    assert_int_not_equal(submit(&sup, &b, nonce), TND_STATUS_OK);
+    assert_int_not_equal(submit(&w->sup, &b, nonce), TND_STATUS_OK);
     tender_bids_v1_SealedBid_free(&b);
-
-    testsrv_reload(&ts);
-    assert_true(find_line("msg=\"certificates reloaded\"", line, sizeof line));
-    LINE_HAS(line, "level=info");
-
-    rawconn_close(&anon.rc);
-    rawconn_close(&sup.rc);
-    rawconn_close(&off.rc);
-    testsrv_stop(&ts);
-    tnd_log_set_sink(NULL, NULL);
-
-    char *t = log_text();
-    assert_non_null(strstr(t, "msg=draining"));
+    char *t = halt_and_read();
     assert_null(strstr(t, MARKER));
     assert_not_logged(t, sealed, 12);
     assert_not_logged(t, sealed + 12, 12);
     assert_not_logged(t, sig, 12);
     assert_not_logged(t, nonce, 12);
-    /* One event per line: each starts with its time and has a level. */
-    for (char *p = t; *p; p = strchr(p, '\n') + 1) {
-        if (strncmp(p, "ts=", 3) != 0 || !strstr(p, " level="))
-            fail_msg("not a log line: %.*s", (int)strcspn(p, "\n"), p);
-    }
     free(t);
-    free(log_buf);
 }
+
+static void test_the_drain_is_logged(void **state)
+{
+    world *w = *state;
+    assert_int_equal(health(&w->anon, "before-the-drain"), TND_STATUS_OK);
+    char *t = halt_and_read();
+    assert_non_null(strstr(t, "msg=draining"));
+    free(t);
+}
+
+#define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_lines),
+        TEST(test_start_up_logs_the_address_database_and_settings),
+        TEST(test_a_call_logs_the_clients_request_id_and_its_fields),
+        TEST(test_without_a_request_id_the_server_makes_one),
+        TEST(test_a_request_id_that_is_not_sane_is_replaced),
+        TEST(test_libtenders_request_id_reaches_the_log),
+        TEST(test_a_refused_call_logs_the_same_fields),
+        TEST(test_writes_log_group_commits_and_signed_checkpoints),
+        TEST(test_a_certificate_reload_is_logged),
+        TEST(test_a_sealed_bid_never_reaches_the_log),
+        TEST(test_the_drain_is_logged),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name("logs", tests, group_setup, group_teardown);
 }

@@ -10,14 +10,13 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "rawconn.h"
+#include "scenario.h"
 #include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/sealed.h"
@@ -29,26 +28,13 @@
 #define MAX_BID (64 * 1024)
 
 static testsrv ts;
-static char msg[512];
-
-typedef struct conn {
-    rawconn rc;
-    uint32_t sid;
-} conn;
 
 /* One connection per identity, opened in the group setup. */
-static conn anon, off, off2, sup, sup2, aud, adm;
+static scn_conn anon, off, off2, sup, sup2, aud, adm;
 
 /* Tender A takes bids for the whole test; tender L closes and opens while
  * it runs; D stays a draft. */
-typedef struct tender {
-    char id[64];
-    uint8_t opening_pk[32];
-    uint8_t shares[2][33];
-    uint8_t member_pk[2][32];
-    int64_t deadline_ms, opening_ms;
-} tender;
-static tender ta, tl;
+static scn_tender ta, tl;
 static char draft_id[64];
 
 /* A's bid of the supplier: replaced, withdrawn and asked about by rows. */
@@ -62,36 +48,9 @@ static void cfg(tnd_config *c)
     c->max_bid_bytes = MAX_BID;
 }
 
-static void connect_as(conn *c, const char *who)
-{
-    char ca[700], crt[700], key[700], f[64];
-    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
-    int r;
-    if (!who) {
-        r = rawconn_open(&c->rc, ts.port, ca, NULL, NULL);
-    } else {
-        snprintf(f, sizeof f, "%s.crt", who);
-        testsrv_path(&ts, f, crt, sizeof crt);
-        snprintf(f, sizeof f, "%s.key", who);
-        testsrv_path(&ts, f, key, sizeof key);
-        r = rawconn_open(&c->rc, ts.port, ca, crt, key);
-    }
-    assert_int_equal(r, 0);
-    rawconn_settings(&c->rc);
-    c->sid = 1;
-}
-
-static int call(conn *c, const char *m, const tnd_msg_desc *qd, const void *q,
-                const tnd_msg_desc *rd, void *r)
-{
-    int st = rawconn_call(&c->rc, c->sid, m, qd, q, rd, r, msg, sizeof msg, NULL, 0);
-    c->sid += 2;
-    return st;
-}
-
 /* A call's frames as given: CALL, then each payload as a MESSAGE (NULL: an
  * empty one), the last with end_stream. Returns the status code. */
-static int call_raw(conn *c, const char *m, const uint8_t *const *payloads, const size_t *lens,
+static int call_raw(scn_conn *c, const char *m, const uint8_t *const *payloads, const size_t *lens,
                     int n)
 {
     msgpack_sbuffer sb;
@@ -101,7 +60,7 @@ static int call_raw(conn *c, const char *m, const uint8_t *const *payloads, cons
         assert_int_equal(tnd_frame_put_message(&sb, c->sid, payloads[i], lens[i], i == n - 1), 0);
     assert_int_equal(rawconn_send(&c->rc, &sb), 0);
     msgpack_sbuffer_destroy(&sb);
-    int st = rawconn_wait_status(&c->rc, c->sid, 10000, msg, sizeof msg, NULL);
+    int st = rawconn_wait_status(&c->rc, c->sid, 10000, scn_msg, sizeof scn_msg, NULL);
     c->sid += 2;
     return st;
 }
@@ -111,98 +70,28 @@ static int call_raw(conn *c, const char *m, const uint8_t *const *payloads, cons
     do {                                                                                           \
         int got_ = (expr);                                                                         \
         if (got_ != (code))                                                                        \
-            fprintf(stderr, "status %d, message: %s\n", got_, msg);                                \
+            fprintf(stderr, "status %d, message: %s\n", got_, scn_msg);                            \
         assert_int_equal(got_, (code));                                                            \
-        assert_true((code) == TND_STATUS_OK || msg[0] != '\0');                                    \
+        assert_true((code) == TND_STATUS_OK || scn_msg[0] != '\0');                                \
     } while (0)
 
-static EVP_PKEY *load_key(const char *who)
-{
-    char f[64], path[700];
-    snprintf(f, sizeof f, "%s.key", who);
-    FILE *fp = fopen(testsrv_path(&ts, f, path, sizeof path), "r");
-    assert_non_null(fp);
-    EVP_PKEY *k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-    fclose(fp);
-    assert_non_null(k);
-    return k;
-}
-
-/* A 2-of-2 committee of officer and admin, as the officer's tenderctl makes it. */
-static void make_committee(tender *t, tender_tenders_v1_Committee *cm)
-{
-    static const char *const names[2] = {"officer", "admin"};
-    uint8_t sk[32], member_sk[32];
-    assert_int_equal(tnd_x25519_keygen(sk, t->opening_pk), 0);
-    assert_int_equal(tnd_shamir_split(sk, 32, 2, 2, &t->shares[0][0]), 0);
-    OPENSSL_cleanse(sk, sizeof sk);
-    cm->threshold = 2;
-    cm->n_members = 2;
-    cm->members = calloc(2, sizeof *cm->members);
-    cm->opening_public_key.data = malloc(32);
-    memcpy(cm->opening_public_key.data, t->opening_pk, 32);
-    cm->opening_public_key.len = 32;
-    uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-    assert_int_equal(tnd_opening_key_fingerprint(t->opening_pk, fp), 0);
-    assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-    assert_int_equal(tnd_sealed_share_aad(2, 2, aad), 0);
-    for (int i = 0; i < 2; i++) {
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        assert_int_equal(tnd_x25519_keygen(member_sk, t->member_pk[i]), 0);
-        m->name = strdup(names[i]);
-        m->public_key.data = malloc(32);
-        memcpy(m->public_key.data, t->member_pk[i], 32);
-        m->public_key.len = 32;
-        m->encrypted_share.data = malloc(32 + 33 + 16);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, t->member_pk[i], info, sizeof info, aad,
-                                       sizeof aad, t->shares[i], 33, m->encrypted_share.data,
-                                       m->encrypted_share.data + 32),
-                         0);
-        m->encrypted_share.len = 32 + 33 + 16;
-        m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(t->shares[i], 33, m->share_hash.data), 0);
-        m->share_hash.len = 32;
-    }
-}
-
-/* Create (and publish when deadline_in_ms > 0) a tender of the officer. */
-static void create_tender(tender *t, int64_t deadline_in_ms, int64_t opening_in_ms, char *id_out)
+/* Create (and publish when t is not NULL) a tender of the officer, with a
+ * 2-of-2 committee of officer and admin; a draft without one into id_out. */
+static void create_tender(scn_tender *t, int64_t deadline_in_ms, int64_t opening_in_ms,
+                          char *id_out)
 {
     tender_tenders_v1_CreateTenderRequest q;
-    tender_tenders_v1_CreateTenderRequest_init(&q);
-    q.fields = calloc(1, sizeof *q.fields);
-    q.fields->title = strdup("Status codes");
-    if (t) {
-        t->deadline_ms = testsrv_now(&ts) + deadline_in_ms;
-        t->opening_ms = testsrv_now(&ts) + opening_in_ms;
-        tnd_ts_set(&q.fields->submission_deadline, t->deadline_ms);
-        tnd_ts_set(&q.fields->opening_time, t->opening_ms);
-        q.fields->committee = calloc(1, sizeof *q.fields->committee);
-        make_committee(t, q.fields->committee);
+    if (!t) {
+        tender_tenders_v1_CreateTenderRequest_init(&q);
+        q.fields = calloc(1, sizeof *q.fields);
+        q.fields->title = strdup("Status codes");
+        scn_tender_create(&off, &q, id_out);
+        return;
     }
-    tender_tenders_v1_Tender r;
-    tender_tenders_v1_Tender_init(&r);
-    assert_int_equal(call(&off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
-                          &tender_tenders_v1_Tender_desc, &r),
-                     0);
-    snprintf(t ? t->id : id_out, 64, "%s", r.id);
-    tender_tenders_v1_Tender_free(&r);
-    tender_tenders_v1_CreateTenderRequest_free(&q);
-    if (t) {
-        tender_tenders_v1_TenderRef ref = {.id = t->id};
-        assert_int_equal(call(&off, T(Publish), &tender_tenders_v1_TenderRef_desc, &ref, NULL,
-                              NULL),
-                         0);
-    }
-}
-
-static void new_bid_id(char out[40])
-{
-    uint8_t r[16];
-    assert_int_equal(RAND_bytes(r, 16), 1);
-    strcpy(out, "B-");
-    for (int i = 0; i < 16; i++)
-        sprintf(out + 2 + 2 * i, "%02x", r[i]);
+    t->cm = (scn_committee){.k = 2, .n = 2};
+    scn_tender_request(&ts, t, "Status codes", deadline_in_ms, opening_in_ms, &q);
+    scn_tender_create(&off, &q, t->id);
+    scn_tender_publish(&off, t->id);
 }
 
 /* Seal a bid of who to opening_pk for tender_id; nonce_in NULL: a fresh one. */
@@ -210,23 +99,22 @@ static void seal(const char *who, const char *tender_id, const uint8_t opening_p
                  const uint8_t *nonce_in, tender_bids_v1_SealedBid *b, uint8_t nonce[32],
                  char id[40])
 {
-    EVP_PKEY *k = load_key(who);
+    scn_tender t = {0};
+    snprintf(t.id, sizeof t.id, "%s", tender_id);
+    memcpy(t.cm.opening_pk, opening_pk, 32);
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
     c.tender_version = 1; /* the version published, never amended here */
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = 1000;
     c.price->currency = strdup("KRW");
-    new_bid_id(id);
-    tender_bids_v1_SealedBid_init(b);
     assert_int_equal(testsrv_seal_certs(&ts, who, &c), 0);
-    assert_int_equal(tnd_bid_seal(&c, tender_id, id, opening_pk, k, nonce_in, b, nonce), 0);
+    scn_seal(&ts, &t, who, &c, nonce_in, b, nonce, id);
     tender_bids_v1_BidContent_free(&c);
-    EVP_PKEY_free(k);
 }
 
 /* Bids/Submit with the whole bid in one message. */
-static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
+static int submit(scn_conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
                   const char *replaces)
 {
     tender_bids_v1_SubmitBidRequest q = {.bid = b, .owner_nonce = {(uint8_t *)nonce, 32},
@@ -241,18 +129,12 @@ static int submit(conn *c, tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
     return st;
 }
 
-static int submit_share(conn *c, const tender *t, int member, const uint8_t share[33])
+static int submit_share(scn_conn *c, const scn_tender *t, int member, const uint8_t share[33])
 {
-    tender_bids_v1_SubmitShareRequest q = {
-        .tender_id = (char *)t->id,
-        .member_key = {(uint8_t *)t->member_pk[member], 32},
-        .share = {(uint8_t *)share, 33}};
-    return call(c, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &q, NULL, NULL);
-}
-
-static void wait_until(int64_t ms)
-{
-    testsrv_advance_to(&ts, ms);
+    tender_bids_v1_SubmitShareRequest q = {.tender_id = (char *)t->id,
+                                           .member_key = {(uint8_t *)t->cm.member_pk[member], 32},
+                                           .share = {(uint8_t *)share, 33}};
+    return scn_call(c, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &q, NULL, NULL);
 }
 
 static int group_setup(void **state)
@@ -261,20 +143,20 @@ static int group_setup(void **state)
     testsrv_pki(&ts);
     testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
-    connect_as(&anon, NULL);
-    connect_as(&off, "officer");
-    connect_as(&off2, "officer2");
-    connect_as(&sup, "supplier");
-    connect_as(&sup2, "supplier2");
-    connect_as(&aud, "auditor");
-    connect_as(&adm, "admin");
+    scn_connect(&ts, &anon, NULL);
+    scn_connect(&ts, &off, "officer");
+    scn_connect(&ts, &off2, "officer2");
+    scn_connect(&ts, &sup, "supplier");
+    scn_connect(&ts, &sup2, "supplier2");
+    scn_connect(&ts, &aud, "auditor");
+    scn_connect(&ts, &adm, "admin");
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    conn *all[] = {&anon, &off, &off2, &sup, &sup2, &aud, &adm};
+    scn_conn *all[] = {&anon, &off, &off2, &sup, &sup2, &aud, &adm};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         rawconn_close(&all[i]->rc);
     testsrv_stop(&ts);
@@ -289,9 +171,9 @@ static const tender_health_v1_HealthCheckRequest health_req = {.service = ""};
 static void any_unknown_method(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_UNIMPLEMENTED, call(&anon, "tender.nope.v1.Nope/Nothing",
-                                          &tender_health_v1_HealthCheckRequest_desc, &health_req,
-                                          NULL, NULL));
+    EXPECT(TND_STATUS_UNIMPLEMENTED,
+           scn_call(&anon, "tender.nope.v1.Nope/Nothing", &tender_health_v1_HealthCheckRequest_desc,
+                    &health_req, NULL, NULL));
 }
 
 /* 2 */
@@ -300,7 +182,7 @@ static void any_anonymous_non_public(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = "T-1"};
     EXPECT(TND_STATUS_UNAUTHENTICATED,
-           call(&anon, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&anon, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 3 */
@@ -309,7 +191,7 @@ static void any_role_not_allowed(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = "T-1"};
     EXPECT(TND_STATUS_PERMISSION_DENIED,
-           call(&sup, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&sup, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 4 */
@@ -321,7 +203,7 @@ static void any_request_does_not_decode(void **state)
     size_t l[] = {sizeof bin_for_str};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
            call_raw(&anon, "tender.health.v1.Health/Check", p, l, 1));
-    assert_non_null(strstr(msg, "expected str, got bin"));
+    assert_non_null(strstr(scn_msg, "expected str, got bin"));
 }
 
 /* 5 */
@@ -342,7 +224,7 @@ static void any_unary_two_messages(void **state)
     const uint8_t *p[] = {ref, ref};
     size_t l[] = {sizeof ref, sizeof ref};
     EXPECT(TND_STATUS_INVALID_ARGUMENT, call_raw(&off, T(Publish), p, l, 2));
-    assert_non_null(strstr(msg, "exactly one request message"));
+    assert_non_null(strstr(scn_msg, "exactly one request message"));
 }
 
 /* ---- 11.2 Log ---- */
@@ -353,8 +235,8 @@ static const tender_common_v1_Empty empty_req = {0};
 static void log_checkpoint_empty(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_NOT_FOUND, call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc,
-                                      &empty_req, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           scn_call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &empty_req, NULL, NULL));
 }
 
 /* 8 */
@@ -362,12 +244,13 @@ static void log_inclusion_empty(void **state)
 {
     (void)state;
     tender_log_v1_InclusionProofRequest q = {.index = 0};
-    EXPECT(TND_STATUS_NOT_FOUND, call(&anon, L(GetInclusionProof),
-                                      &tender_log_v1_InclusionProofRequest_desc, &q, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                    NULL, NULL));
     tender_log_v1_ConsistencyProofRequest c = {.first = 1};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
-                NULL, NULL));
+           scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
+                    NULL, NULL));
 }
 
 /* 9 */
@@ -376,7 +259,7 @@ static void log_leaves_empty(void **state)
     (void)state;
     tender_log_v1_LeavesRequest q = {.start = 0};
     EXPECT(TND_STATUS_OK,
-           call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &q, NULL, NULL));
+           scn_call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &q, NULL, NULL));
 }
 
 /* 10 */
@@ -386,8 +269,8 @@ static void log_inclusion_bad_hash(void **state)
     uint8_t h[5] = {0};
     tender_log_v1_InclusionProofRequest q = {.leaf_hash = {h, sizeof h}};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q, NULL,
-                NULL));
+           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                    NULL, NULL));
 }
 
 /* The tenders the rows below use; the first events of the log. */
@@ -405,15 +288,15 @@ static void log_beyond(void **state)
     make_tenders();
     tender_log_v1_InclusionProofRequest q = {.index = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
-           call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q, NULL,
-                NULL));
+           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                    NULL, NULL));
     tender_log_v1_LeavesRequest lq = {.start = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
-           call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &lq, NULL, NULL));
+           scn_call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &lq, NULL, NULL));
     tender_log_v1_ConsistencyProofRequest c = {.first = 1, .second = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
-           call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
-                NULL, NULL));
+           scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
+                    NULL, NULL));
 }
 
 /* 12 */
@@ -422,8 +305,8 @@ static void log_consistency_from_zero(void **state)
     (void)state;
     tender_log_v1_ConsistencyProofRequest q = {.first = 0};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &q,
-                NULL, NULL));
+           scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &q,
+                    NULL, NULL));
 }
 
 /* ---- 11.3 Tenders ---- */
@@ -434,7 +317,7 @@ static void tenders_get_unknown(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = "T-2099-999999"};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 14 */
@@ -443,9 +326,9 @@ static void tenders_get_draft_of_others(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = draft_id};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&off2, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&off2, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 15 */
@@ -454,7 +337,7 @@ static void tenders_get_no_such_version(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = ta.id, .version = 9};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 16 */
@@ -463,15 +346,15 @@ static void tenders_get_no_id(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = ""};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&anon, T(Get), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 16: every required field of a request, named as it always was (the
  * schema's `required`, checked for every request before its handler). */
 #define REQUIRED(who, method, desc, req, text)                                                     \
     do {                                                                                           \
-        EXPECT(TND_STATUS_INVALID_ARGUMENT, call(who, method, desc, req, NULL, NULL));             \
-        assert_string_equal(msg, text);                                                            \
+        EXPECT(TND_STATUS_INVALID_ARGUMENT, scn_call(who, method, desc, req, NULL, NULL));         \
+        assert_string_equal(scn_msg, text);                                                        \
     } while (0)
 
 static void required_fields_named(void **state)
@@ -490,8 +373,7 @@ static void required_fields_named(void **state)
     tender_tenders_v1_AmendTenderRequest amend = {.fields = &f};
     REQUIRED(&off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &amend, "id: required");
     tender_tenders_v1_CancelTenderRequest cancel = {.reason = "why"};
-    REQUIRED(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cancel,
-             "id: required");
+    REQUIRED(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cancel, "id: required");
     tender_tenders_v1_AskQuestionRequest ask = {.text = "q"};
     REQUIRED(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &ask, "tender_id: required");
     ask = (tender_tenders_v1_AskQuestionRequest){.tender_id = "T-1"};
@@ -523,7 +405,7 @@ static void tenders_create_without_title(void **state)
     tender_tenders_v1_TenderFields f = {.title = " "};
     tender_tenders_v1_CreateTenderRequest q = {.fields = &f};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q, NULL, NULL));
+           scn_call(&off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q, NULL, NULL));
 }
 
 /* 18 */
@@ -533,10 +415,10 @@ static void tenders_edit_of_another_buyer(void **state)
     tender_tenders_v1_TenderFields f = {.title = "Mine now"};
     tender_tenders_v1_EditTenderRequest q = {.id = ta.id, .fields = &f};
     EXPECT(TND_STATUS_PERMISSION_DENIED,
-           call(&off2, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
+           scn_call(&off2, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
     q.id = draft_id; /* a draft of another buyer is not there at all */
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&off2, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
+           scn_call(&off2, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
 }
 
 /* 19 */
@@ -545,8 +427,8 @@ static void tenders_publish_incomplete_draft(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = draft_id};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
-    assert_non_null(strstr(msg, "required to publish"));
+           scn_call(&off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    assert_non_null(strstr(scn_msg, "required to publish"));
 }
 
 /* 20 */
@@ -555,11 +437,11 @@ static void tenders_publish_twice(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&off, T(Publish), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
     tender_tenders_v1_TenderFields f = {.title = "Edited"};
     tender_tenders_v1_EditTenderRequest q = {.id = ta.id, .fields = &f};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
+           scn_call(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &q, NULL, NULL));
 }
 
 /* 21 */
@@ -568,7 +450,7 @@ static void tenders_cancel_without_reason(void **state)
     (void)state;
     tender_tenders_v1_CancelTenderRequest q = {.id = ta.id};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &q, NULL, NULL));
+           scn_call(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &q, NULL, NULL));
 }
 
 /* 22 */
@@ -577,7 +459,7 @@ static void tenders_ask_on_draft(void **state)
     (void)state;
     tender_tenders_v1_AskQuestionRequest q = {.tender_id = draft_id, .text = "Why?"};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &q, NULL, NULL));
+           scn_call(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &q, NULL, NULL));
 }
 
 /* 23 */
@@ -586,8 +468,9 @@ static void tenders_answer_unknown_question(void **state)
     (void)state;
     tender_tenders_v1_AnswerQuestionRequest q = {.tender_id = ta.id, .question_id = "Q-99",
                                                  .answer = "Yes"};
-    EXPECT(TND_STATUS_NOT_FOUND,
-           call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
+    EXPECT(
+        TND_STATUS_NOT_FOUND,
+        scn_call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
 }
 
 /* 24 */
@@ -596,8 +479,9 @@ static void tenders_answer_bad_question_id(void **state)
     (void)state;
     tender_tenders_v1_AnswerQuestionRequest q = {.tender_id = ta.id, .question_id = "what",
                                                  .answer = "Yes"};
-    EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
+    EXPECT(
+        TND_STATUS_INVALID_ARGUMENT,
+        scn_call(&off, T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &q, NULL, NULL));
 }
 
 /* ---- 11.4 Bids ---- */
@@ -628,7 +512,7 @@ static void bids_submit_bad_bid_id(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", ta.id, ta.opening_pk, NULL, &b, n, id);
+    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, n, id);
     free(b.bid_id);
     b.bid_id = strdup("B-0123456789ABCDEF0123456789ABCDEF"); /* uppercase */
     EXPECT(TND_STATUS_INVALID_ARGUMENT, submit(&sup, &b, n, NULL));
@@ -642,7 +526,7 @@ static void bids_submit_wrong_owner_nonce(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", ta.id, ta.opening_pk, NULL, &b, n, id);
+    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, n, id);
     n[0] ^= 1;
     EXPECT(TND_STATUS_PERMISSION_DENIED, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
@@ -655,7 +539,7 @@ static void bids_submit_bad_signature(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", ta.id, ta.opening_pk, NULL, &b, n, id);
+    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, n, id);
     b.signature.data[10] ^= 1;
     EXPECT(TND_STATUS_INVALID_ARGUMENT, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
@@ -668,10 +552,10 @@ static void bids_submit_unknown_tender(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", "T-2099-999999", ta.opening_pk, NULL, &b, n, id);
+    seal("supplier", "T-2099-999999", ta.cm.opening_pk, NULL, &b, n, id);
     EXPECT(TND_STATUS_NOT_FOUND, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
-    seal("supplier", draft_id, ta.opening_pk, NULL, &b, n, id);
+    seal("supplier", draft_id, ta.cm.opening_pk, NULL, &b, n, id);
     EXPECT(TND_STATUS_NOT_FOUND, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
 }
@@ -696,7 +580,7 @@ static void bids_submit_too_large(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", ta.id, ta.opening_pk, NULL, &b, n, id);
+    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, n, id);
     free(b.ciphertext.data);
     b.ciphertext.len = MAX_BID + 1;
     b.ciphertext.data = calloc(1, b.ciphertext.len);
@@ -709,12 +593,12 @@ static void bids_submit_same_id_twice(void **state)
 {
     (void)state;
     tender_bids_v1_SealedBid b;
-    seal("supplier", ta.id, ta.opening_pk, NULL, &b, bid_nonce, bid_id);
+    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, bid_nonce, bid_id);
     EXPECT(TND_STATUS_OK, submit(&sup, &b, bid_nonce, NULL));
     EXPECT(TND_STATUS_ALREADY_EXISTS, submit(&sup, &b, bid_nonce, NULL));
     tender_bids_v1_SealedBid_free(&b);
     /* and one in L, for the late withdrawal */
-    seal("supplier", tl.id, tl.opening_pk, NULL, &b, tl_bid_nonce, tl_bid_id);
+    seal("supplier", tl.id, tl.cm.opening_pk, NULL, &b, tl_bid_nonce, tl_bid_id);
     EXPECT(TND_STATUS_OK, submit(&sup, &b, tl_bid_nonce, NULL));
     tender_bids_v1_SealedBid_free(&b);
 }
@@ -726,7 +610,7 @@ static void bids_submit_replaces_others(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier2", ta.id, ta.opening_pk, NULL, &b, n, id);
+    seal("supplier2", ta.id, ta.cm.opening_pk, NULL, &b, n, id);
     EXPECT(TND_STATUS_NOT_FOUND, submit(&sup2, &b, n, bid_id));
     tender_bids_v1_SealedBid_free(&b);
 }
@@ -740,12 +624,12 @@ static void bids_status_wrong_nonce(void **state)
     n[31] ^= 1;
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id, .owner_nonce = {n, 32}};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
     r.owner_nonce = (tnd_bytes){bid_nonce, 32};
     EXPECT(TND_STATUS_NOT_FOUND, /* the right nonce, another supplier's key */
-           call(&sup2, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup2, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
 }
 
 /* 36 */
@@ -754,9 +638,9 @@ static void bids_withdraw_without_nonce(void **state)
     (void)state;
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup, B(Status), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
 }
 
 /* 37 */
@@ -765,9 +649,9 @@ static void bids_withdraw_twice(void **state)
     (void)state;
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id,
                                .owner_nonce = {bid_nonce, 32}};
-    EXPECT(TND_STATUS_OK, call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+    EXPECT(TND_STATUS_OK, scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
 }
 
 /* 38 */
@@ -777,7 +661,7 @@ static void bids_submit_replaces_withdrawn(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", ta.id, ta.opening_pk, bid_nonce, &b, n, id);
+    seal("supplier", ta.id, ta.cm.opening_pk, bid_nonce, &b, n, id);
     EXPECT(TND_STATUS_FAILED_PRECONDITION, submit(&sup, &b, n, bid_id));
     tender_bids_v1_SealedBid_free(&b);
 }
@@ -788,13 +672,13 @@ static void bids_opening_before_opened(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
-    assert_non_null(strstr(msg, "has not been opened (it is active)"));
+           scn_call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    assert_non_null(strstr(scn_msg, "has not been opened (it is active)"));
     /* A tender that does not exist is not "not opened". */
     r.id = "T-2026-999999";
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
-    assert_string_equal(msg, "tender T-2026-999999 not found");
+           scn_call(&anon, B(GetOpening), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    assert_string_equal(scn_msg, "tender T-2026-999999 not found");
 }
 
 /* 40 */
@@ -803,22 +687,22 @@ static void bids_sealed_before_opened(void **state)
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+           scn_call(&anon, B(GetSealedBids), &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 41 */
 static void bids_share_not_a_member(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_PERMISSION_DENIED, submit_share(&aud, &ta, 0, ta.shares[0]));
-    EXPECT(TND_STATUS_PERMISSION_DENIED, submit_share(&adm, &ta, 0, ta.shares[0]));
+    EXPECT(TND_STATUS_PERMISSION_DENIED, submit_share(&aud, &ta, 0, ta.cm.shares[0]));
+    EXPECT(TND_STATUS_PERMISSION_DENIED, submit_share(&adm, &ta, 0, ta.cm.shares[0]));
 }
 
 /* 42 */
 static void bids_share_before_opening(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_FAILED_PRECONDITION, submit_share(&off, &ta, 0, ta.shares[0]));
+    EXPECT(TND_STATUS_FAILED_PRECONDITION, submit_share(&off, &ta, 0, ta.cm.shares[0]));
 }
 
 /* 43 */
@@ -828,14 +712,14 @@ static void bids_submit_late(void **state)
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
-    seal("supplier", tl.id, tl.opening_pk, NULL, &b, n, id);
-    wait_until(tl.deadline_ms + 50);
+    seal("supplier", tl.id, tl.cm.opening_pk, NULL, &b, n, id);
+    scn_wait_until(&ts, tl.deadline_ms + 50);
     EXPECT(TND_STATUS_FAILED_PRECONDITION, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
     tender_bids_v1_BidRef r = {.tender_id = tl.id, .bid_id = tl_bid_id,
                                .owner_nonce = {tl_bid_nonce, 32}};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
+           scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
 }
 
 /* 44 */
@@ -844,16 +728,16 @@ static void tenders_ask_after_enquiry(void **state)
     (void)state;
     tender_tenders_v1_AskQuestionRequest q = {.tender_id = tl.id, .text = "Too late?"};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
-           call(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &q, NULL, NULL));
+           scn_call(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &q, NULL, NULL));
 }
 
 /* 45 */
 static void bids_share_does_not_fit(void **state)
 {
     (void)state;
-    wait_until(tl.opening_ms + 50);
+    scn_wait_until(&ts, tl.opening_ms + 50);
     uint8_t wrong[33];
-    memcpy(wrong, tl.shares[0], 33);
+    memcpy(wrong, tl.cm.shares[0], 33);
     wrong[5] ^= 1;
     EXPECT(TND_STATUS_INVALID_ARGUMENT, submit_share(&off, &tl, 0, wrong));
 }
@@ -862,16 +746,16 @@ static void bids_share_does_not_fit(void **state)
 static void bids_share_twice(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_OK, submit_share(&off, &tl, 0, tl.shares[0]));
-    EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&off, &tl, 0, tl.shares[0]));
+    EXPECT(TND_STATUS_OK, submit_share(&off, &tl, 0, tl.cm.shares[0]));
+    EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&off, &tl, 0, tl.cm.shares[0]));
 }
 
 /* 47 */
 static void bids_share_after_opening(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_OK, submit_share(&adm, &tl, 1, tl.shares[1]));
-    EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&adm, &tl, 1, tl.shares[1]));
+    EXPECT(TND_STATUS_OK, submit_share(&adm, &tl, 1, tl.cm.shares[1]));
+    EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&adm, &tl, 1, tl.cm.shares[1]));
 }
 
 /* ---- 11.5 Awards, Admin, Health, Reflection ---- */
@@ -881,8 +765,8 @@ static void awards_get_none(void **state)
 {
     (void)state;
     tender_tenders_v1_TenderRef r = {.id = tl.id};
-    EXPECT(TND_STATUS_NOT_FOUND, call(&anon, "tender.awards.v1.Awards/Get",
-                                      &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, "tender.awards.v1.Awards/Get",
+                                          &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }
 
 /* 49 */
@@ -890,17 +774,17 @@ static void awards_get_by_bad_id(void **state)
 {
     (void)state;
     tender_awards_v1_AwardRef r = {.id = "award"};
-    EXPECT(TND_STATUS_INVALID_ARGUMENT, call(&anon, "tender.awards.v1.Awards/GetById",
-                                             &tender_awards_v1_AwardRef_desc, &r, NULL, NULL));
+    EXPECT(TND_STATUS_INVALID_ARGUMENT, scn_call(&anon, "tender.awards.v1.Awards/GetById",
+                                                 &tender_awards_v1_AwardRef_desc, &r, NULL, NULL));
 }
 
 /* 50 */
 static void admin_backup_off(void **state)
 {
     (void)state;
-    EXPECT(TND_STATUS_FAILED_PRECONDITION, call(&adm, "tender.admin.v1.Admin/Backup",
-                                                &tender_common_v1_Empty_desc, &empty_req, NULL,
-                                                NULL));
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           scn_call(&adm, "tender.admin.v1.Admin/Backup", &tender_common_v1_Empty_desc, &empty_req,
+                    NULL, NULL));
 }
 
 /* 51 */
@@ -908,8 +792,9 @@ static void health_unknown_service(void **state)
 {
     (void)state;
     tender_health_v1_HealthCheckRequest q = {.service = "tender.nope.v1.Nope"};
-    EXPECT(TND_STATUS_NOT_FOUND, call(&anon, "tender.health.v1.Health/Check",
-                                      &tender_health_v1_HealthCheckRequest_desc, &q, NULL, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND,
+           scn_call(&anon, "tender.health.v1.Health/Check",
+                    &tender_health_v1_HealthCheckRequest_desc, &q, NULL, NULL));
 }
 
 /* 52 */
@@ -918,8 +803,8 @@ static void reflection_unknown_service(void **state)
     (void)state;
     tender_reflection_v1_ListMethodsRequest q = {.service = "tender.nope.v1.Nope"};
     EXPECT(TND_STATUS_NOT_FOUND,
-           call(&anon, "tender.reflection.v1.Reflection/ListMethods",
-                &tender_reflection_v1_ListMethodsRequest_desc, &q, NULL, NULL));
+           scn_call(&anon, "tender.reflection.v1.Reflection/ListMethods",
+                    &tender_reflection_v1_ListMethodsRequest_desc, &q, NULL, NULL));
 }
 
 int main(void)

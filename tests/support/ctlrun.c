@@ -275,6 +275,15 @@ int ctl_in(const char *cwd, const char *who, ...)
     return rc;
 }
 
+bool ctl_ok(const char *what, int code, const char *out_has)
+{
+    if (R.code == code && (!out_has || strstr(R.out, out_has)) && !strstr(R.err, "Sanitizer"))
+        return true;
+    fprintf(stderr, "%s: tenderctl exit %d, expected %d%s%s\nstdout: %s\nstderr: %s\n", what,
+            R.code, code, out_has ? " with " : "", out_has ? out_has : "", R.out, R.err);
+    return false;
+}
+
 const char *first_line(char *buf, size_t len)
 {
     snprintf(buf, len, "%.*s", (int)strcspn(R.out, "\n"), R.out);

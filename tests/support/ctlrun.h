@@ -67,6 +67,11 @@ int ctl_wait(pid_t pid);
 /** Run tenderctl as who in cwd and wait; the result lands in R. */
 int ctl_vrun(const char *who, const char *cwd, va_list ap);
 
+/** For a group setup, where cmocka's checks do not belong: did the last run
+ * end with code, print out_has (when not NULL) and no sanitizer report?
+ * false with what and the run shown on stderr. */
+bool ctl_ok(const char *what, int code, const char *out_has);
+
 /** ctl_vrun in the test folder. */
 int ctl(const char *who, ...);
 
