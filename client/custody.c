@@ -351,6 +351,11 @@ static int open_tender(const char *dir, const char *tender, bool make, const cha
     }
     int tfd = openat(dfd, tender, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     int e = errno;
+    struct stat sb;
+    /* O_DIRECTORY with O_NOFOLLOW answers ENOTDIR for a link: look. */
+    bool link = tfd < 0 && (e == ELOOP ||
+                            (e == ENOTDIR && fstatat(dfd, tender, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+                             S_ISLNK(sb.st_mode)));
     if (tfd >= 0 && make)
         (void)fsync(dfd); /* the new folder's name, when it is new */
     close(dfd);
@@ -358,11 +363,11 @@ static int open_tender(const char *dir, const char *tender, bool make, const cha
         *out = tfd;
         return 0;
     }
-    if (e == ENOENT)
-        return fail(TND_ENOTFOUND, err, err_len, "%s: %s", path, strerror(e));
-    if (e == ELOOP)
+    if (link)
         return fail(TND_EIO, err, err_len,
                     "%s is a symbolic link: refused (bid files are kept in real folders)", p);
+    if (e == ENOENT)
+        return fail(TND_ENOTFOUND, err, err_len, "%s: %s", path, strerror(e));
     if (e == ENOTDIR)
         return fail(TND_EIO, err, err_len, "%s is not a folder", p);
     return fail(TND_EIO, err, err_len, "%s: %s", p, strerror(e));
