@@ -20,7 +20,7 @@
 #define NONCE_B64 TND_BASE64_LEN(32)
 
 static const char HEADER[] =
-    "# tenderctl bid file: keep it private; the nonce proves that the bid is yours\n";
+    "# tender bid file: keep it private; the nonce proves that the bid is yours\n";
 
 static int fail(int rc, char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -152,11 +152,16 @@ int tnd_custody_format(const tnd_bid_custody *f, char **out, size_t *len, char *
     for (int i = 0; i < 2; i++)
         if (r[i])
             need += put_line(NULL, rkey[i], enc[i], el[i]);
-    char *buf = malloc(need + 1);
+    /* What is written must load again. */
+    char *buf = need <= TND_CUSTODY_FILE_MAX ? malloc(need + 1) : NULL;
     if (!buf) {
         free(enc[0]);
         free(enc[1]);
-        return fail(TND_ENOMEM, err, err_len, "out of memory");
+        return need > TND_CUSTODY_FILE_MAX
+                   ? fail(TND_ELIMIT, err, err_len,
+                          "the bid file of %s would be larger than %u bytes", f->bid_id,
+                          TND_CUSTODY_FILE_MAX)
+                   : fail(TND_ENOMEM, err, err_len, "out of memory");
     }
     size_t n = (size_t)hn;
     memcpy(buf, head, n);

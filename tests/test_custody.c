@@ -394,6 +394,19 @@ static void test_not_regular_or_too_large(void **state)
     tnd_custody_free(&f);
     free(text);
 
+    /* A receipt beyond the schema's limits is not written (nor anything else). */
+    full(&f);
+    free(f.receipt.checkpoint);
+    f.receipt.checkpoint = malloc(big);
+    assert_non_null(f.receipt.checkpoint);
+    memset(f.receipt.checkpoint, 'c', big - 1);
+    f.receipt.checkpoint[big - 1] = '\0';
+    char huge[400];
+    at(huge, sizeof huge, "huge");
+    assert_int_equal(tnd_custody_save(huge, &f, NULL, 0, err, sizeof err), TND_ELIMIT);
+    assert_int_equal(access(huge, F_OK), -1);
+    tnd_custody_free(&f);
+
     /* A FIFO is refused at once (the open does not wait for a writer), and so
      * is a folder. */
     assert_int_equal(unlink(p), 0);

@@ -16,7 +16,7 @@
  * each key at most once; lines starting with '#' and empty lines are
  * comments:
  *
- *   # tenderctl bid file: keep it private; the nonce proves that the bid is yours
+ *   # tender bid file: keep it private; the nonce proves that the bid is yours
  *   tender T-2026-000001
  *   bid B-<32 lowercase hex>
  *   nonce <base64 of 32 bytes>    the owner nonce: PRIVATE
@@ -93,7 +93,8 @@ void tnd_custody_free(tnd_bid_custody *f);
 /** The text of f's bid file (the format above) into *out (malloc'd, NUL
  * added, *len without it). It holds the nonce: wipe it (OPENSSL_cleanse)
  * before freeing it.
- * @return 0; TND_EINVAL when an id of f is not valid; TND_ENOMEM or a
+ * @return 0; TND_EINVAL when an id of f is not valid; TND_ELIMIT when the
+ *         text would be larger than TND_CUSTODY_FILE_MAX; TND_ENOMEM or a
  *         Receipt encoding error. */
 TND_MUST_CHECK int tnd_custody_format(const tnd_bid_custody *f, char **out, size_t *len, char *err,
                                       size_t err_len);
@@ -130,7 +131,7 @@ TND_MUST_CHECK int tnd_custody_load(const char *dir, const char *tender, const c
  * @return 0; TND_EINVAL when an id of f is not valid; TND_ERANGE when the
  *         path is too long; TND_EIO when a folder cannot be made or opened
  *         (a symbolic link, not a folder) or the file cannot be written;
- *         TND_ENOMEM. */
+ *         as tnd_custody_format. */
 TND_MUST_CHECK int tnd_custody_save(const char *dir, const tnd_bid_custody *f, char *path,
                                     size_t path_len, char *err, size_t err_len);
 
