@@ -436,13 +436,13 @@ static void test_tender_ids(void **state)
 
     /* Refused by every function, before any file is touched. */
     at(dir, sizeof dir, "ids/bids");
-    tnd_bid_custody f;
+    tnd_bid_custody f, g;
     full(&f);
     for (size_t i = 0; i < 3; i++) {
         snprintf(f.tender_id, sizeof f.tender_id, "%s", bad[i]);
         assert_int_equal(tnd_custody_save(dir, &f, NULL, 0, err, sizeof err), TND_EINVAL);
         assert_non_null(strstr(err, "expected a tender id and a bid id"));
-        assert_int_equal(tnd_custody_load(dir, bad[i], BID, &f, err, sizeof err), TND_EINVAL);
+        assert_int_equal(tnd_custody_load(dir, bad[i], BID, &g, err, sizeof err), TND_EINVAL);
         assert_int_equal(tnd_custody_remove(dir, bad[i], BID, err, sizeof err), TND_EINVAL);
         assert_int_equal(tnd_custody_path(dir, bad[i], BID, p, sizeof p, err, sizeof err),
                          TND_EINVAL);
