@@ -3,8 +3,8 @@
  * key with the supplier's certificate key (tnd_bid_seal), send it with
  * Bids/Submit in 1 MiB chunks, verify the receipt at once and keep it with
  * the owner nonce in the bid folder; withdraw and status prove ownership
- * with that nonce. The bid files are libtender's (tender/custody.h); cmd_bid_receipt.c
- * reports on them and has `bid receipt`. */
+ * with that nonce. The bid files are libtender's (tender/custody.h);
+ * cmd_bid_receipt.c reports on them and has `bid receipt`. */
 #include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
