@@ -1,46 +1,28 @@
 /* Internals shared by the sealed-bid command files: cmd_bid.c (submit,
- * replace, withdraw, status), cmd_bid_receipt.c (the local bid files, receipt
- * verification, `bid receipt`), cmd_keys.c and cmd_open.c (member keys). */
+ * replace, withdraw, status), cmd_bid_receipt.c (the bid files as tenderctl
+ * reports them, receipt verification, `bid receipt`), cmd_keys.c and
+ * cmd_open.c (member keys). */
 #ifndef TND_CTL_BID_CMD_H
 #define TND_CTL_BID_CMD_H
 
 #include "cli/ctl.h"
 #include "commands/audit/audit_cmd.h"
+#include "tender/custody.h"
 #include "tender_schema.h"
 
-/** What tenderctl keeps of one bid, in DIR/TENDER/BID.bid (0600, in 0700
- * folders): the ids, the owner nonce (the proof of ownership: private) and
- * the receipts the server gave. */
-typedef struct bid_file {
-    char tender_id[65], bid_id[65], replaces[65];
-    uint8_t nonce[32];
-    bool has_receipt, has_withdrawal;
-    tender_bids_v1_Receipt receipt;    /* of BID_RECEIVED */
-    tender_bids_v1_Receipt withdrawal; /* of BID_WITHDRAWN */
-} bid_file;
-
-/** The bid folder: --bids-dir, else $HOME/.tender/bids. Returns 0 or an exit code. */
+/** The bid folder (tnd_custody_dir): --bids-dir, else $HOME/.tender/bids.
+ * Returns 0 or an exit code (message printed). */
 int bid_dir(const char *opt, char *out, size_t len);
 
-/** Is a tender id usable as a folder name? (no '/', no leading '.', 1..64 bytes) */
-bool bid_tender_id_ok(const char *id);
+/** tnd_custody_save, the path written into path. Returns 0 or an exit code
+ * (message printed). */
+int bid_file_save(const char *dir, const tnd_bid_custody *f, char *path, size_t len);
 
-/** Is this "B-" followed by 32 lowercase hex digits? */
-bool bid_id_ok(const char *id);
-
-/** Save f into dir (folders made 0700, file 0600, replacing an older one);
- * the path written into path. Returns 0 or an exit code. */
-int bid_file_save(const char *dir, const bid_file *f, char *path, size_t len);
-
-/** Load the file of tender/bid from dir into f (initialised here; free with
- * bid_file_free on 0). Returns 0 or an exit code (message printed). */
+/** tnd_custody_load of tender/bid from dir into f (initialised here; free
+ * with tnd_custody_free). Returns 0 or an exit code (message printed, after
+ * cmd). */
 int bid_file_load(const char *cmd, const char *dir, const char *tender, const char *bid,
-                  bid_file *f);
-
-/** Remove the file of tender/bid (after a submission that surely failed). */
-void bid_file_remove(const char *dir, const char *tender, const char *bid);
-
-void bid_file_free(bid_file *f);
+                  tnd_bid_custody *f);
 
 /** Verify a receipt: the checkpoint's signature (log key of a), the leaf's
  * inclusion at leaf_index, and that the leaf is an event of kind for this

@@ -3,7 +3,8 @@
  * key with the supplier's certificate key (tnd_bid_seal), send it with
  * Bids/Submit in 1 MiB chunks, verify the receipt at once and keep it with
  * the owner nonce in the bid folder; withdraw and status prove ownership
- * with that nonce. cmd_bid_receipt.c has the bid files and `bid receipt`. */
+ * with that nonce. The bid files are libtender's (tender/custody.h);
+ * cmd_bid_receipt.c reports on them and has `bid receipt`. */
 #include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -161,7 +162,7 @@ static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint
     return rc;
 }
 
-static void print_sent(const ctl_global *g, const bid_file *f, const char *path,
+static void print_sent(const ctl_global *g, const tnd_bid_custody *f, const char *path,
                        const tnd_checkpoint *cp, bool verified)
 {
     if (g->json) {
@@ -187,16 +188,16 @@ static int bid_send(ctl_global *g, const ctl_call *call, bool replace)
     const bid_flags bf = *(const bid_flags *)call->opts;
     const char *const *pos = call->pos;
     int n_pos = call->n_pos, rc;
-    if (n_pos != (replace ? 2 : 1) || !bid_tender_id_ok(pos[0]) ||
-        (replace && !bid_id_ok(pos[1]))) {
+    if (n_pos != (replace ? 2 : 1) || !tnd_custody_tender_id_valid(pos[0]) ||
+        (replace && !tnd_bid_id_valid(pos[1]))) {
         ctl_err("%s: give %s (see tenderctl %s --help)", cmd,
                 replace ? "TENDER and BID (B- and 32 lowercase hex digits)" : "TENDER", cmd);
         return CTL_EXIT_USAGE;
     }
     char dir[4096], path[4096];
-    bid_file old = {0}, f = {0};
-    tender_bids_v1_Receipt_init(&f.receipt);
-    tender_bids_v1_Receipt_init(&f.withdrawal);
+    tnd_bid_custody old, f;
+    tnd_custody_init(&old);
+    tnd_custody_init(&f);
     if ((rc = bid_dir(bf.bids_dir, dir, sizeof dir)) != 0)
         return rc;
     if (replace && (rc = bid_file_load(cmd, dir, pos[0], pos[1], &old)) != 0)
@@ -243,12 +244,15 @@ static int bid_send(ctl_global *g, const ctl_call *call, bool replace)
     if (tnd_bid_submit(a.c, ctl_idem_next(&k), &b, f.nonce, replace ? old.bid_id : NULL,
                        &f.receipt, &unknown, &st) != 0) {
         rc = ctl_status_fail(&st);
-        if (unknown)
+        if (unknown) {
             ctl_err("%s: the bid may have arrived: it is kept in %s; `tenderctl bid status %s "
                     "%s` asks the server",
                     cmd, path, f.tender_id, f.bid_id);
-        else
-            bid_file_remove(dir, f.tender_id, f.bid_id);
+        } else {
+            /* Surely refused: its nonce proves nothing. A file left behind is harmless. */
+            int gone = tnd_custody_remove(dir, f.tender_id, f.bid_id, NULL, 0);
+            (void)gone;
+        }
         goto out_audit;
     }
     f.has_receipt = true;
@@ -268,9 +272,8 @@ out:
     EVP_PKEY_free(key);
     content_free(&content);
     tender_bids_v1_SealedBid_free(&b);
-    bid_file_free(&f);
-    if (replace)
-        bid_file_free(&old);
+    tnd_custody_free(&f);
+    tnd_custody_free(&old);
     return rc;
 }
 
@@ -290,7 +293,8 @@ typedef struct ref_opts {
 
 /* withdraw and status: TENDER BID [--bids-dir DIR], the bid file loaded. Returns 0
  * or an exit code. */
-static int ref_load(const ctl_call *call, const char *cmd, char *dir, size_t dir_len, bid_file *f)
+static int ref_load(const ctl_call *call, const char *cmd, char *dir, size_t dir_len,
+                    tnd_bid_custody *f)
 {
     const char *bids_dir = ((const ref_opts *)call->opts)->bids_dir, *const *pos = call->pos;
     int rc;
@@ -306,7 +310,7 @@ static int ref_load(const ctl_call *call, const char *cmd, char *dir, size_t dir
 static int bid_withdraw(ctl_global *g, const ctl_call *call)
 {
     char dir[4096], path[4096];
-    bid_file f;
+    tnd_bid_custody f;
     int rc = ref_load(call, "bid withdraw", dir, sizeof dir, &f);
     if (rc != 0)
         return rc;
@@ -340,14 +344,14 @@ static int bid_withdraw(ctl_global *g, const ctl_call *call)
 out_audit:
     audit_close(&a);
 out:
-    bid_file_free(&f);
+    tnd_custody_free(&f);
     return rc;
 }
 
 static int bid_status(ctl_global *g, const ctl_call *call)
 {
     char dir[4096];
-    bid_file f;
+    tnd_bid_custody f;
     int rc = ref_load(call, "bid status", dir, sizeof dir, &f);
     if (rc != 0)
         return rc;
@@ -379,7 +383,7 @@ static int bid_status(ctl_global *g, const ctl_call *call)
     }
     tnd_client_free(c);
 out:
-    bid_file_free(&f);
+    tnd_custody_free(&f);
     return rc;
 }
 
