@@ -231,10 +231,12 @@ build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_
 	$(SCHEMAC) --name test_schema --out build/fuzz/gen/test_schema $(TEST_SCHEMA)
 
 # Makefile too: a change of FUZZ_FLAGS rebuilds the targets.
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c \
-              Makefile
+# A target of a libtender module links libtender's sources too (FUZZ_EXTRA).
+build/fuzz/fuzz_custody: FUZZ_EXTRA = $(CLIENT_SRC)
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(CLIENT_SRC) build/fuzz/gen/tender_schema.c \
+              build/fuzz/gen/test_schema.c Makefile
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) build/fuzz/gen/tender_schema.c \
+	clang $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA) build/fuzz/gen/tender_schema.c \
 	    build/fuzz/gen/test_schema.c $(PKG_LIBS)
 
 fuzz-smoke: fuzz

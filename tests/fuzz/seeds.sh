@@ -57,4 +57,13 @@ frame)
     seed truncated 00000003 95 01 01
     seed huge_map_payload 00000009 94 02 01 c405 ddffffffff c3
     ;;
+custody)
+    # A bid file as tenderctl writes it (include/tender/custody.h), without receipts
+    printf '%s\n' '# tender bid file' 'tender T-2026-000001' \
+        'bid B-00112233445566778899aabbccddeeff' \
+        'nonce AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' >"$dir/plain"
+    printf '%s\n' 'tender T-2026-000001' 'bid B-00112233445566778899aabbccddeeff' \
+        'nonce AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' \
+        'replaces B-ffeeddccbbaa99887766554433221100' >"$dir/replaces"
+    ;;
 esac
