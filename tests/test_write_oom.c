@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "rawconn.h"
+#include "store/keys.h"
 #include "store/store.h"
 #include "svc/svc.h"
 #include "tender/bid.h"
@@ -91,7 +92,8 @@ static void snap(const char *tender_id, snapshot *s)
         assert_int_equal(mdb_stat(txn, tnd_store_dbi(st, (tnd_table)t), &ms), 0);
         s->entries[t] = ms.ms_entries;
     }
-    MDB_val k = {.mv_size = strlen(tender_id), .mv_data = (void *)tender_id}, v;
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    MDB_val k = {.mv_size = tnd_key_tenders(key, tender_id), .mv_data = key}, v;
     assert_int_equal(mdb_get(txn, tnd_store_dbi(st, TND_TABLE_TENDERS), &k, &v), 0);
     assert_true(v.mv_size <= sizeof s->tender);
     memcpy(s->tender, v.mv_data, v.mv_size);

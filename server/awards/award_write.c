@@ -23,8 +23,11 @@ static int load_tender(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer
     tender_tenders_v1_Tender_init(t);
     if (!id || !*id)
         return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
-    int rc = tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, id, strlen(id),
-                                &tender_tenders_v1_Tender_desc, t);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl,
+                                     &tender_tenders_v1_Tender_desc, t)
+                : TND_ENOTFOUND;
     if (rc == 0 && p && !tnd_tender_visible(t, p))
         rc = TND_ENOTFOUND;
     if (rc == TND_ENOTFOUND)
@@ -46,8 +49,9 @@ static int save_tender(tnd_wtx *w, tnd_tender *t, int status)
     t->updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
     if (tnd_arena_failed(tnd_wtx_arena(w)))
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), &tender_tenders_v1_Tender_desc,
-                        t) != 0)
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, tnd_key_tenders(key, t->id),
+                        &tender_tenders_v1_Tender_desc, t) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store tender %s", t->id);
     return 0;
 }
@@ -153,7 +157,8 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
                           t.id, tnd_tender_status_name(t.status),
                           tnd_ms_text(tnd_ts_ms(t.updated), when, sizeof when));
     if (!st) {
-        int rc = tnd_wtx_get_msg_in(w, TND_TABLE_OPENINGS, t.id, strlen(t.id),
+        uint8_t key[TND_KEY_TENDER_ID_MAX];
+        int rc = tnd_wtx_get_msg_in(w, TND_TABLE_OPENINGS, key, tnd_key_openings(key, t.id),
                                     &tender_bids_v1_OpeningRecord_desc, &rec);
         if (rc != 0)
             st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
@@ -231,8 +236,11 @@ int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done)
     *done = false;
     int st = 0;
     tnd_arena *ar = tnd_wtx_arena(w);
-    if (tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, id, strlen(id), &tender_tenders_v1_Tender_desc,
-                           &t) != 0 ||
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    if (!kl ||
+        tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, &tender_tenders_v1_Tender_desc, &t) !=
+            0 ||
         t.status != ST(AWARDED) ||
         tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), id, ar,
                          &a, &seq) != 0 ||

@@ -182,7 +182,8 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         goto out;
     }
-    if (tnd_wtx_put_msg(w, TND_TABLE_OPENINGS, t->id, strlen(t->id),
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    if (tnd_wtx_put_msg(w, TND_TABLE_OPENINGS, key, tnd_key_openings(key, t->id),
                         &tender_bids_v1_OpeningRecord_desc, &rec) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the opening record");
         goto out;
@@ -193,7 +194,7 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         goto out;
     }
-    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id),
+    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, tnd_key_tenders(key, t->id),
                         &tender_tenders_v1_Tender_desc, t) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store tender %s", t->id);
         goto out;
@@ -219,8 +220,11 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
     char a[32];
     tnd_tender t; /* in the write's arena, as what open_bids changes in it */
     int st = 0;
-    if (tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, req->tender_id, strlen(req->tender_id),
-                           &tender_tenders_v1_Tender_desc, &t) != 0 ||
+    uint8_t tkey[TND_KEY_TENDER_ID_MAX];
+    size_t tkl = tnd_key_tenders(tkey, req->tender_id);
+    if (!tkl ||
+        tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc, &t) !=
+            0 ||
         !tnd_tender_published(&t) || !t.fields || !t.fields->committee) {
         st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", req->tender_id);
         goto out;
@@ -367,9 +371,11 @@ static void on_get_opening(tnd_call *call, void *request)
     /* The caller may not know the tender (a draft of another buyer): then it
      * does not exist, as everywhere else. */
     int seen = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
-    int rc = seen != 0 ? TND_ENOTFOUND
-                       : tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, r->id,
-                                           strlen(r->id), &tender_bids_v1_OpeningRecord_desc, &rec);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = seen == 0 ? tnd_key_openings(key, r->id) : 0;
+    int rc = kl == 0 ? TND_ENOTFOUND
+                     : tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, key, kl,
+                                         &tender_bids_v1_OpeningRecord_desc, &rec);
     tnd_store_read_end(srv->store, txn);
     if (seen != 0)
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s not found", r->id);
@@ -547,9 +553,10 @@ static void on_get_sealed(tnd_call *call, void *request)
 {
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
-    if (strlen(r->id) >= 64) {
+    if (strlen(r->id) > TND_KEY_TENDER_ID_MAX) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "id: a tender id has at most 63 characters (T-YYYY-NNNNNN)");
+                        "id: a tender id has at most %d characters (T-YYYY-NNNNNN)",
+                        TND_KEY_TENDER_ID_MAX);
         return;
     }
     MDB_txn *txn;

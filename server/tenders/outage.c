@@ -48,8 +48,9 @@ static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t fr
     if (tnd_arena_failed(ar))
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     uint8_t key[128];
-    size_t kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
-    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
+    size_t kl = tnd_key_tenders(key, t->id);
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, kl, T_DESC, t);
+    kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
     if (rc == 0)
         rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
     if (rc == 0 && (kl = tnd_key_schedule(key, sizeof key, old, t->id)) != 0)
@@ -130,8 +131,9 @@ int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
         st = deadlines_between(w, alive, now + (int64_t)cfg->outage_window_ms, &list, &n);
         for (size_t i = 0; i < n && !st; i++) {
             tnd_tender t;
-            if (tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, list[i].id, strlen(list[i].id), T_DESC,
-                                   &t) == 0 &&
+            uint8_t key[TND_KEY_TENDER_ID_MAX];
+            size_t kl = tnd_key_tenders(key, list[i].id);
+            if (kl && tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, T_DESC, &t) == 0 &&
                 t.status == tender_tenders_v1_TenderStatus_ACTIVE && t.fields &&
                 tnd_ts_ms(t.fields->submission_deadline) == list[i].due) {
                 st = postpone(w, &t, cfg, alive, now);

@@ -110,7 +110,10 @@ static int close_due(tnd_wtx *w, void *arg)
         tnd_arena *a = tnd_wtx_arena(w);
         tnd_arena_mark mark = tnd_arena_save(a);
         tnd_tender t;
-        if (tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, id, il, &tender_tenders_v1_Tender_desc,
+        uint8_t tkey[TND_KEY_TENDER_ID_MAX];
+        size_t tkl = tnd_key_tenders(tkey, id);
+        if (tkl &&
+            tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc,
                                &t) == 0 &&
             t.status == tender_tenders_v1_TenderStatus_ACTIVE &&
             tnd_ts_ms(t.fields->submission_deadline) <= now) {
@@ -118,7 +121,7 @@ static int close_due(tnd_wtx *w, void *arg)
             t.updated = tnd_ts_in(a, now);
             if (!t.updated) /* never store it without its time */
                 st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-            else if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, id, il,
+            else if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, tkey, tkl,
                                      &tender_tenders_v1_Tender_desc, &t) != 0)
                 st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store %s", id);
             if (!st)

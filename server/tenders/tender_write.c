@@ -65,7 +65,9 @@ static int load(tnd_wtx *w, const char *id, tnd_tender *t)
     tender_tenders_v1_Tender_init(t);
     if (!id || !*id)
         return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "id: required");
-    int rc = tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, id, strlen(id), T_DESC, t);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, T_DESC, t) : TND_ENOTFOUND;
     if (rc == TND_ENOTFOUND)
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
     if (rc == TND_ENOMEM)
@@ -96,10 +98,11 @@ static int save(tnd_wtx *w, const tnd_tender *t, bool versioned)
 {
     if (tnd_arena_failed(tnd_wtx_arena(w)))
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
+    uint8_t key[128];
+    size_t kl = tnd_key_tenders(key, t->id);
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, kl, T_DESC, t);
     if (rc == 0 && versioned) {
-        uint8_t key[128];
-        size_t kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
+        kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
         rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
     }
     if (rc != 0)
@@ -127,7 +130,8 @@ static const tnd_bytes *opening_key(const tnd_tender *t)
 /* The tender holding key into holder: 0, TND_ENOTFOUND, or a store error. */
 static int key_holder(tnd_wtx *w, const tnd_bytes *key, char *holder, size_t len)
 {
-    MDB_val k = {.mv_size = 32, .mv_data = key->data}, v;
+    uint8_t kb[TND_KEY_OPENING_KEYS_LEN];
+    MDB_val k = {.mv_size = tnd_key_opening_keys(kb, key->data), .mv_data = kb}, v;
     int rc = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_OPENING_KEYS), &k,
                      &v);
     if (rc == MDB_NOTFOUND)
@@ -152,8 +156,9 @@ static int claim_key(tnd_wtx *w, const tnd_tender *t, const tnd_peer_identity *p
         return 0;
     if (rc == 0) {
         tnd_tender o;
-        bool named = tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, holder, strlen(holder), T_DESC,
-                                        &o) == 0 &&
+        uint8_t hk[TND_KEY_TENDER_ID_MAX];
+        size_t hkl = tnd_key_tenders(hk, holder);
+        bool named = hkl && tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, hk, hkl, T_DESC, &o) == 0 &&
                      tnd_tender_visible(&o, p);
         return tnd_wtx_fail(w, code,
                             "%sfields.committee.opening_public_key: the key already serves %s%s; "
@@ -162,8 +167,10 @@ static int claim_key(tnd_wtx *w, const tnd_tender *t, const tnd_peer_identity *p
                             "(tenderctl tender edit --committee)",
                             doing, named ? "tender " : "another tender", named ? holder : "");
     }
+    uint8_t kb[TND_KEY_OPENING_KEYS_LEN];
+    size_t kl = tnd_key_opening_keys(kb, key->data);
     if (rc != TND_ENOTFOUND ||
-        tnd_wtx_put_raw(w, TND_TABLE_OPENING_KEYS, key->data, 32, t->id, strlen(t->id)) != 0)
+        tnd_wtx_put_raw(w, TND_TABLE_OPENING_KEYS, kb, kl, t->id, strlen(t->id)) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
                             t->id);
     return 0;
@@ -177,7 +184,8 @@ static int release_key(tnd_wtx *w, const tnd_tender *t)
     char holder[80];
     if (!key || key_holder(w, key, holder, sizeof holder) != 0 || strcmp(holder, t->id) != 0)
         return 0;
-    if (tnd_wtx_del(w, TND_TABLE_OPENING_KEYS, key->data, 32) != 0)
+    uint8_t kb[TND_KEY_OPENING_KEYS_LEN];
+    if (tnd_wtx_del(w, TND_TABLE_OPENING_KEYS, kb, tnd_key_opening_keys(kb, key->data)) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
                             t->id);
     return 0;
@@ -591,8 +599,10 @@ int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
         }
         t.updated = tnd_ts_in(ar, tnd_wtx_now_ms(w));
         /* Never store or log a document that lacks a part. */
+        uint8_t dkey[TND_KEY_DOCUMENT_ID_MAX];
+        size_t dkl = tnd_key_documents(dkey, did);
         int rc = tnd_arena_failed(ar) ? TND_ENOMEM
-                                      : tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, did, strlen(did),
+                                      : tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, dkey, dkl,
                                                         op->extra ? op->extra : "", op->extra_len);
         if (rc != 0)
             st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store document: %s",
