@@ -192,6 +192,60 @@ static void idem_expiry_key(void **state)
     assert_int_equal(tnd_key_idem_expiry(k, 12, 1, "O\0n\0k", 5), 0);
 }
 
+/* The tables keyed by an id alone: the id's bytes, no terminator, and no
+ * key for an empty id or one longer than its bound. */
+static void id_keys(void **state)
+{
+    (void)state;
+    uint8_t k[TND_KEY_DOCUMENT_ID_MAX + 8];
+    size_t (*tender[])(uint8_t *, const char *) = {tnd_key_tenders, tnd_key_openings,
+                                                   tnd_key_bid_tag_keys};
+    char longest[TND_KEY_DOCUMENT_ID_MAX + 2];
+    for (size_t i = 0; i < sizeof tender / sizeof *tender; i++) {
+        EXPECT_KEY(tender[i](k, "T-2026-000123"), k, 'T', '-', '2', '0', '2', '6', '-', '0', '0',
+                   '0', '1', '2', '3');
+        assert_int_equal(tender[i](k, ""), 0);
+        assert_int_equal(tender[i](k, NULL), 0);
+        memset(longest, 'T', TND_KEY_TENDER_ID_MAX);
+        longest[TND_KEY_TENDER_ID_MAX] = '\0';
+        assert_int_equal(tender[i](k, longest), TND_KEY_TENDER_ID_MAX);
+        assert_memory_equal(k, longest, TND_KEY_TENDER_ID_MAX);
+        strcpy(longest + TND_KEY_TENDER_ID_MAX, "T");
+        assert_int_equal(tender[i](k, longest), 0);
+    }
+    assert_int_equal(TND_KEY_TENDER_ID_MAX, 63); /* the bound tenderd has always answered */
+
+    char id[TND_KEY_TENDER_ID_MAX + 1];
+    assert_true(tnd_key_tenders_parse("T-2026-000123", 13, id));
+    assert_string_equal(id, "T-2026-000123");
+    assert_false(tnd_key_tenders_parse("T", 0, id));
+    assert_false(tnd_key_tenders_parse("T\0x", 3, id)); /* an id holds no 0x00 */
+    memset(longest, 'T', TND_KEY_TENDER_ID_MAX + 1);
+    assert_true(tnd_key_tenders_parse(longest, TND_KEY_TENDER_ID_MAX, id));
+    assert_false(tnd_key_tenders_parse(longest, TND_KEY_TENDER_ID_MAX + 1, id));
+
+    EXPECT_KEY(tnd_key_documents(k, "T-1-D2"), k, 'T', '-', '1', '-', 'D', '2');
+    memset(longest, 'D', TND_KEY_DOCUMENT_ID_MAX);
+    longest[TND_KEY_DOCUMENT_ID_MAX] = '\0';
+    assert_int_equal(tnd_key_documents(k, longest), TND_KEY_DOCUMENT_ID_MAX);
+    strcpy(longest + TND_KEY_DOCUMENT_ID_MAX, "D");
+    assert_int_equal(tnd_key_documents(k, longest), 0);
+    assert_int_equal(tnd_key_documents(k, ""), 0);
+
+    const char *bid = "B-0123456789abcdef0123456789abcdef";
+    assert_int_equal(tnd_key_bid_ids(k, bid), 34);
+    assert_memory_equal(k, bid, 34);
+    assert_int_equal(tnd_key_bid_ids(k, "B-0123456789abcdef0123456789abcdef0"), 0);
+    assert_int_equal(tnd_key_bid_ids(k, ""), 0);
+
+    uint8_t pk[32];
+    for (int i = 0; i < 32; i++)
+        pk[i] = (uint8_t)(i * 7);
+    assert_int_equal(tnd_key_opening_keys(k, pk), TND_KEY_OPENING_KEYS_LEN);
+    assert_int_equal(TND_KEY_OPENING_KEYS_LEN, 32);
+    assert_memory_equal(k, pk, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,7 +254,7 @@ int main(void)
         cmocka_unit_test(tender_versions_key), cmocka_unit_test(schedule_key),
         cmocka_unit_test(questions_key),   cmocka_unit_test(log_keys),
         cmocka_unit_test(bids_keys),       cmocka_unit_test(awards_key),
-        cmocka_unit_test(idem_expiry_key),
+        cmocka_unit_test(idem_expiry_key), cmocka_unit_test(id_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,7 +66,7 @@ static void on_get(tnd_call *call, void *request)
     tender_awards_v1_Award_init(&a);
     int rc = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
     if (rc == 0)
-        rc = tnd_award_latest(txn, tnd_store_dbi(srv->store, TND_TABLE_AWARDS), r->id, &a, NULL);
+        rc = tnd_award_latest(txn, tnd_store_dbi(srv->store, TND_TABLE_AWARDS), r->id, NULL, &a, NULL);
     tnd_store_read_end(srv->store, txn);
     if (rc == TND_ENOTFOUND)
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s has no award", r->id);

@@ -3,8 +3,8 @@
 
 #include "awards.h"
 
-int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tender_awards_v1_Award *out,
-                     uint32_t *seq)
+int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_arena *arena,
+                     tender_awards_v1_Award *out, uint32_t *seq)
 {
     uint8_t key[128];
     size_t kl = tnd_key_awards(key, sizeof key, tender_id, UINT32_MAX);
@@ -21,7 +21,10 @@ int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tender_aw
     if (rc == 0 && tnd_key_awards_parse(k.mv_data, k.mv_size, tender_id, &n)) {
         if (seq)
             *seq = n;
-        ret = tnd_msg_decode(&tender_awards_v1_Award_desc, v.mv_data, v.mv_size, out, NULL);
+        ret = arena ? tnd_msg_decode_in(&tender_awards_v1_Award_desc, arena, v.mv_data,
+                                        v.mv_size, out, NULL)
+                    : tnd_msg_decode(&tender_awards_v1_Award_desc, v.mv_data, v.mv_size, out,
+                                     NULL);
     }
     mdb_cursor_close(cur);
     return ret;

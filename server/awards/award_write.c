@@ -13,17 +13,27 @@
 #define ST(name) tender_tenders_v1_TenderStatus_##name
 #define EV(name) tender_events_v1_EventKind_##name
 
+/* Everything these writes read and change (the tender, the award, the
+ * opening record) is decoded into or built in the write's arena: nothing
+ * is freed by hand, and a copy that fails fails the write before anything
+ * of it is stored (save_award and save_tender check). */
+
 static int load_tender(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer_identity *p)
 {
     tender_tenders_v1_Tender_init(t);
     if (!id || !*id)
         return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
-    int rc =
-        tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, strlen(id), &tender_tenders_v1_Tender_desc, t);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl,
+                                     &tender_tenders_v1_Tender_desc, t)
+                : TND_ENOTFOUND;
     if (rc == 0 && p && !tnd_tender_visible(t, p))
         rc = TND_ENOTFOUND;
     if (rc == TND_ENOTFOUND)
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
+    if (rc == TND_ENOMEM)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
     if (p && !tnd_tender_owner(t, p))
@@ -36,15 +46,20 @@ static int load_tender(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer
 static int save_tender(tnd_wtx *w, tnd_tender *t, int status)
 {
     t->status = status;
-    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
-    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), &tender_tenders_v1_Tender_desc,
-                        t) != 0)
+    t->updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
+    if (tnd_arena_failed(tnd_wtx_arena(w)))
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, tnd_key_tenders(key, t->id),
+                        &tender_tenders_v1_Tender_desc, t) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store tender %s", t->id);
     return 0;
 }
 
 static int save_award(tnd_wtx *w, const tender_awards_v1_Award *a, uint32_t seq)
 {
+    if (tnd_arena_failed(tnd_wtx_arena(w))) /* a may miss a part */
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     uint8_t key[128];
     size_t kl = tnd_key_awards(key, sizeof key, a->tender_id, seq);
     int rc = kl ? tnd_wtx_put_msg(w, TND_TABLE_AWARDS, key, kl, A_DESC, a) : TND_EINVAL;
@@ -78,7 +93,7 @@ static int latest(tnd_wtx *w, const char *tender_id, tender_awards_v1_Award *a, 
     tender_awards_v1_Award_init(a);
     *seq = 0;
     int rc = tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS),
-                              tender_id, a, seq);
+                              tender_id, tnd_wtx_arena(w), a, seq);
     if (rc == TND_ENOTFOUND) {
         *seq = 0;
         return 0;
@@ -87,42 +102,37 @@ static int latest(tnd_wtx *w, const char *tender_id, tender_awards_v1_Award *a, 
               : 0;
 }
 
-static void set_bytes(tnd_bytes *dst, const void *src, size_t len)
-{
-    dst->data = malloc(len ? len : 1);
-    if (dst->data) {
-        if (len) /* src of empty bytes is NULL */
-            memcpy(dst->data, src, len);
-        dst->len = len;
-    }
-}
-
 /* The new award: the decision as signed, the signature, the officer. */
 static int build_award(tnd_wtx *w, tnd_op *op, const tnd_tender *t, uint32_t seq,
                        tender_awards_v1_Award *a)
 {
     const tender_awards_v1_AwardRequest *req = op->req;
     int64_t now = tnd_wtx_now_ms(w);
+    tnd_arena *ar = tnd_wtx_arena(w);
     char id[96];
     snprintf(id, sizeof id, "%s-A%u", t->id, seq);
-    a->id = strdup(id);
-    a->tender_id = strdup(t->id);
-    a->decision = calloc(1, sizeof *a->decision);
-    if (!a->id || !a->tender_id || !a->decision ||
-        tnd_msg_copy(&tender_awards_v1_Decision_desc, req->decision, a->decision) != 0)
-        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    set_bytes(&a->signature, req->signature.data, req->signature.len);
-    set_bytes(&a->officer_key, op->peer.pubkey, 32);
-    tnd_actor_set(&a->officer, &op->peer);
-    tnd_ts_set(&a->recorded, now);
+    a->id = tnd_arena_strdup(ar, id);
+    a->tender_id = tnd_arena_strdup(ar, t->id);
+    a->decision = tnd_msg_new_in(&tender_awards_v1_Decision_desc, ar);
+    if (a->decision &&
+        tnd_msg_copy_in(&tender_awards_v1_Decision_desc, ar, req->decision, a->decision) != 0)
+        a->decision = NULL; /* the arena failed: checked below */
+    a->signature.data = tnd_arena_memdup(ar, req->signature.data, req->signature.len);
+    a->signature.len = req->signature.len;
+    a->officer_key.data = tnd_arena_memdup(ar, op->peer.pubkey, 32);
+    a->officer_key.len = 32;
+    a->officer = tnd_actor_in(ar, &op->peer);
+    a->recorded = tnd_ts_in(ar, now);
     if (req->decision->unsuccessful) {
         a->state = tender_awards_v1_AwardState_UNSUCCESSFUL;
-        tnd_ts_set(&a->closed, now);
+        a->closed = tnd_ts_in(ar, now);
     } else {
         a->state = tender_awards_v1_AwardState_STANDSTILL;
-        tnd_ts_set(&a->standstill_end, now + (int64_t)op->srv->cfg.standstill_ms);
+        a->standstill_end = tnd_ts_in(ar, now + (int64_t)op->srv->cfg.standstill_ms);
     }
-    return 0;
+    return tnd_arena_failed(ar)
+               ? tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory")
+               : 0;
 }
 
 /* Check the signed decision against the opening record and store it. The
@@ -147,8 +157,9 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
                           t.id, tnd_tender_status_name(t.status),
                           tnd_ms_text(tnd_ts_ms(t.updated), when, sizeof when));
     if (!st) {
-        int rc = tnd_wtx_get_msg(w, TND_TABLE_OPENINGS, t.id, strlen(t.id),
-                                 &tender_bids_v1_OpeningRecord_desc, &rec);
+        uint8_t key[TND_KEY_TENDER_ID_MAX];
+        int rc = tnd_wtx_get_msg_in(w, TND_TABLE_OPENINGS, key, tnd_key_openings(key, t.id),
+                                    &tender_bids_v1_OpeningRecord_desc, &rec);
         if (rc != 0)
             st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
                               t.id);
@@ -157,10 +168,8 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "tender %s has no published fields", t.id);
     if (!st && tnd_award_check(d, &rec, t.fields, &code, msg, sizeof msg) != 0)
         st = tnd_wtx_fail(w, code, "%s", msg);
-    if (!st) {
+    if (!st)
         st = latest(w, t.id, &prev, &seq); /* only its number is needed */
-        tender_awards_v1_Award_free(&prev);
-    }
     if (!st)
         st = build_award(w, op, &t, seq + 1, &a);
     if (!st)
@@ -174,9 +183,6 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
                               &op->peer, a.id, A_DESC, &a, NULL);
     if (!st)
         st = reply(w, op, &a);
-    tender_awards_v1_Award_free(&a);
-    tender_bids_v1_OpeningRecord_free(&rec);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -207,9 +213,9 @@ int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op)
         st = standstill_entry(w, &a, false);
     if (!st) {
         a.state = tender_awards_v1_AwardState_CANCELLED;
-        a.cancel_reason = tnd_strdup(req->reason);
-        tnd_actor_set(&a.cancelled_by, &op->peer);
-        tnd_ts_set(&a.closed, now);
+        a.cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
+        a.cancelled_by = tnd_actor_in(tnd_wtx_arena(w), &op->peer);
+        a.closed = tnd_ts_in(tnd_wtx_arena(w), now);
         st = save_award(w, &a, seq);
     }
     if (!st)
@@ -218,8 +224,6 @@ int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_tender_event(w, EV(AWARD_CANCELLED), &t, &op->peer, a.id, A_DESC, &a, req->reason);
     if (!st)
         st = reply(w, op, &a);
-    tender_awards_v1_Award_free(&a);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -231,24 +235,24 @@ int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done)
     uint32_t seq = 0;
     *done = false;
     int st = 0;
-    tender_tenders_v1_Tender_init(&t);
-    if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, strlen(id), &tender_tenders_v1_Tender_desc, &t) !=
+    tnd_arena *ar = tnd_wtx_arena(w);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    if (!kl ||
+        tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, &tender_tenders_v1_Tender_desc, &t) !=
             0 ||
         t.status != ST(AWARDED) ||
-        tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), id, &a,
-                         &seq) != 0 ||
+        tnd_award_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), id, ar,
+                         &a, &seq) != 0 ||
         a.state != tender_awards_v1_AwardState_STANDSTILL || tnd_ts_ms(a.standstill_end) > now)
-        goto out; /* cancelled, or not this entry's award: nothing to do */
+        return 0; /* cancelled, or not this entry's award: nothing to do */
     a.state = tender_awards_v1_AwardState_FINAL;
-    tnd_ts_set(&a.closed, now);
+    a.closed = tnd_ts_in(ar, now);
     st = save_award(w, &a, seq);
     if (!st)
         st = save_tender(w, &t, ST(COMPLETE));
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_COMPLETED), &t, NULL, a.id, A_DESC, &a, NULL);
     *done = st == 0;
-out:
-    tender_awards_v1_Award_free(&a);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }

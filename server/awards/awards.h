@@ -16,10 +16,14 @@
  * tender id (copied into tender) and n. Returns false when it is not one. */
 bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n);
 
-/** Read the latest award of a tender in txn into out (initialised) and its
- * number into *seq. Returns 0, TND_ENOTFOUND or a decode error. */
-int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tender_awards_v1_Award *out,
-                     uint32_t *seq);
+/** Read the latest award of a tender in txn into out and its number into
+ * *seq (seq may be NULL). With an arena, out is decoded into it (as
+ * tnd_msg_decode_in: out need not be initialised and is not freed);
+ * without, out must be initialised and is freed with
+ * tender_awards_v1_Award_free. Returns 0, TND_ENOTFOUND or a decode error
+ * (TND_ENOMEM when the arena failed). */
+int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_arena *arena,
+                     tender_awards_v1_Award *out, uint32_t *seq);
 
 int tnd_award_record_fn(tnd_wtx *w, tnd_op *op);
 int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op);

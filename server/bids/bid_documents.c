@@ -207,7 +207,10 @@ static void on_get_documents(tnd_call *call, void *request)
         msg = "has no opened bid with this id (replaced and withdrawn bids are not opened)";
         goto out;
     }
-    if (tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, t.id, strlen(t.id),
+    uint8_t okey[TND_KEY_TENDER_ID_MAX];
+    size_t okl = tnd_key_openings(okey, t.id);
+    if (!okl ||
+        tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, okey, okl,
                           &tender_bids_v1_OpeningRecord_desc, &rec) != 0 ||
         rec.opening_private_key.len != 32 || !(ds = calloc(1, sizeof *ds))) {
         code = TND_STATUS_DATA_LOSS;

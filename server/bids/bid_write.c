@@ -27,10 +27,12 @@ bool tnd_bid_id_ok(const char *id)
 
 int tnd_bid_tag_key(tnd_wtx *w, const char *tender_id, uint8_t key[32])
 {
-    size_t tl = strlen(tender_id);
-    MDB_val k = {.mv_size = tl, .mv_data = (void *)tender_id}, v;
-    int rc = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_TAG_KEYS), &k,
-                     &v);
+    uint8_t kb[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_bid_tag_keys(kb, tender_id);
+    MDB_val k = {.mv_size = kl, .mv_data = kb}, v;
+    int rc = kl ? mdb_get(tnd_wtx_txn(w),
+                          tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_TAG_KEYS), &k, &v)
+                : MDB_BAD_VALSIZE;
     if (rc == 0 && v.mv_size == 32) {
         memcpy(key, v.mv_data, 32);
         return 0;
@@ -41,7 +43,7 @@ int tnd_bid_tag_key(tnd_wtx *w, const char *tender_id, uint8_t key[32])
     if (rc != MDB_NOTFOUND || RAND_bytes(key, 32) != 1)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot make the bid tag key of %s",
                             tender_id);
-    rc = tnd_wtx_put_raw(w, TND_TABLE_BID_TAG_KEYS, tender_id, tl, key, 32);
+    rc = tnd_wtx_put_raw(w, TND_TABLE_BID_TAG_KEYS, kb, kl, key, 32);
     return rc ? tnd_wtx_fail(w, rc == TND_ELIMIT ? TND_STATUS_RESOURCE_EXHAUSTED
                                                  : TND_STATUS_UNAVAILABLE,
                              "cannot store the bid tag key of %s: %s", tender_id, tnd_strerror(rc))
@@ -50,7 +52,8 @@ int tnd_bid_tag_key(tnd_wtx *w, const char *tender_id, uint8_t key[32])
 
 int tnd_bid_tag_key_read(tnd_store *s, MDB_txn *txn, const char *tender_id, uint8_t key[32])
 {
-    MDB_val k = {.mv_size = strlen(tender_id), .mv_data = (void *)tender_id}, v;
+    uint8_t kb[TND_KEY_TENDER_ID_MAX];
+    MDB_val k = {.mv_size = tnd_key_bid_tag_keys(kb, tender_id), .mv_data = kb}, v;
     if (!k.mv_size || mdb_get(txn, tnd_store_dbi(s, TND_TABLE_BID_TAG_KEYS), &k, &v) != 0 ||
         v.mv_size != 32)
         return TND_ENOTFOUND;
@@ -68,8 +71,11 @@ bool tnd_bid_tag_key_public(const tnd_tender *t)
 static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
 {
     char a[32];
-    int rc = tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tender_id, strlen(tender_id),
-                                &tender_tenders_v1_Tender_desc, t);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, tender_id);
+    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl,
+                                     &tender_tenders_v1_Tender_desc, t)
+                : TND_ENOTFOUND;
     if (rc != 0 || !tnd_tender_published(t))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);
     int64_t dl = tnd_ts_ms(t->fields ? t->fields->submission_deadline : NULL);
@@ -166,8 +172,9 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
                           "the bid is sealed to another opening key than tender %s's", t.id);
     /* Bid ids are unique across tenders: "already exists" in one tender
      * only would tell which tender a bid id seen in the log belongs to. */
-    size_t il = strlen(in->bid_id);
-    MDB_val ik = {.mv_size = il, .mv_data = (void *)in->bid_id}, iv;
+    uint8_t ikey[TND_KEY_BID_ID_MAX];
+    size_t il = tnd_key_bid_ids(ikey, in->bid_id);
+    MDB_val ik = {.mv_size = il, .mv_data = ikey}, iv;
     int got = st ? 0
                  : mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BID_IDS),
                            &ik, &iv);
@@ -177,7 +184,7 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
     else if (!st && got != MDB_NOTFOUND)
         st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the bid ids: %s",
                           mdb_strerror(got));
-    if (!st && tnd_wtx_put_raw(w, TND_TABLE_BID_IDS, in->bid_id, il, t.id, strlen(t.id)) != 0)
+    if (!st && tnd_wtx_put_raw(w, TND_TABLE_BID_IDS, ikey, il, t.id, strlen(t.id)) != 0)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store bid %s", in->bid_id);
     tender_bids_v1_SealedBid old;
     tender_bids_v1_SealedBid_init(&old);

@@ -7,6 +7,7 @@
  * wipes the key. Everything happens in one write transaction. */
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,18 +64,45 @@ static unsigned read_shares(tnd_wtx *w, const char *tender_id, uint8_t *out, uns
     return n;
 }
 
-static void set_copy(tnd_bytes *dst, const void *src, size_t len)
+static void set_copy(tnd_arena *a, tnd_bytes *dst, const void *src, size_t len)
 {
-    dst->data = malloc(len ? len : 1);
-    if (dst->data) {
-        memcpy(dst->data, src, len);
-        dst->len = len;
-    }
+    dst->data = tnd_arena_memdup(a, src, len);
+    dst->len = dst->data ? len : 0;
 }
 
-/* Rebuild the key, open every bid in force, record and log the opening. */
+/* The line of sealed bid b appended to rec->bids, which
+ * grows in a by doubling (*cap): 0 or TND_ENOMEM. */
+static int add_line(tnd_arena *a, tender_bids_v1_OpeningRecord *rec, size_t *cap,
+                    const tender_bids_v1_SealedBid *b, const uint8_t sk[32],
+                    const tnd_bid_terms *terms)
+{
+    if (rec->n_bids == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        tender_bids_v1_OpenedBid *nb = tnd_arena_calloc(a, ncap, sizeof *nb);
+        if (!nb)
+            return TND_ENOMEM;
+        if (rec->n_bids)
+            memcpy(nb, rec->bids, rec->n_bids * sizeof *nb);
+        rec->bids = nb;
+        *cap = ncap;
+    }
+    /* libtender builds the line with malloc; the record keeps a copy. */
+    tender_bids_v1_OpenedBid o;
+    int rc = tnd_bid_open_record(b, sk, terms, &o);
+    if (rc == 0)
+        rc = tnd_msg_copy_in(&tender_bids_v1_OpenedBid_desc, a, &o, &rec->bids[rec->n_bids]);
+    tender_bids_v1_OpenedBid_free(&o);
+    if (rc == 0)
+        rec->n_bids++;
+    return rc;
+}
+
+/* Rebuild the key, open every bid in force, record and log the opening.
+ * The record, the bids read and t's changes live in the write's arena, so
+ * a piece that cannot be made fails the write before anything is stored. */
 static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
 {
+    tnd_arena *a = tnd_wtx_arena(w);
     const tender_tenders_v1_Committee *cm = t->fields->committee;
     unsigned k = cm->threshold;
     size_t slen = share_len(cm), secret = tnd_committee_secret_len(cm);
@@ -101,13 +129,13 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
                           "the shares do not rebuild tender %s's opening and documents keys", t->id);
         goto out;
     }
-    rec.tender_id = strdup(t->id);
-    tnd_ts_set(&rec.opened, tnd_wtx_now_ms(w));
-    rec.share_members = calloc(k, sizeof *rec.share_members);
+    rec.tender_id = tnd_arena_strdup(a, t->id);
+    rec.opened = tnd_ts_in(a, tnd_wtx_now_ms(w));
+    rec.share_members = tnd_arena_calloc(a, k, sizeof *rec.share_members);
     for (unsigned i = 0; rec.share_members && i < k; i++)
         if (members[i].len == 32)
-            set_copy(&rec.share_members[rec.n_share_members++], members[i].data, 32);
-    set_copy(&rec.opening_private_key, sk, 32);
+            set_copy(a, &rec.share_members[rec.n_share_members++], members[i].data, 32);
+    set_copy(a, &rec.opening_private_key, sk, 32);
     /* Every bid in force, in key order (bid id order), against the tender as
      * it stood at its deadline: amendments end there, so t is that version. */
     tnd_bid_terms terms = tnd_bid_terms_of(t);
@@ -125,6 +153,7 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
     terms.documents_sk = secret == 64 ? sk + 32 : NULL;
     MDB_cursor *cur;
     bool oom = false;
+    size_t cap = 0;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_BIDS), &cur) ==
         0) {
         uint8_t key[80];
@@ -134,20 +163,16 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         for (int rc = mdb_cursor_get(cur, &kk, &v, MDB_SET_RANGE);
              !oom && rc == 0 && tnd_key_bids_parse(kk.mv_data, kk.mv_size, t->id, &bid_id, &bl);
              rc = mdb_cursor_get(cur, &kk, &v, MDB_NEXT)) {
+            /* The envelope is only read, one at a time, and freed at once:
+             * all of a tender's envelopes at once could outgrow the arena. */
             tender_bids_v1_SealedBid b;
             tender_bids_v1_SealedBid_init(&b);
-            if (tnd_msg_decode(&tender_bids_v1_SealedBid_desc, v.mv_data, v.mv_size, &b, NULL) ==
-                    0 &&
-                b.state == tender_bids_v1_BidState_SUBMITTED) {
-                tender_bids_v1_OpenedBid *nb =
-                    realloc(rec.bids, (rec.n_bids + 1) * sizeof *rec.bids);
-                if (!nb)
-                    oom = true;
-                else {
-                    rec.bids = nb;
-                    oom = tnd_bid_open_record(&b, sk, &terms, &rec.bids[rec.n_bids++]) != 0;
-                }
-            }
+            int rc2 = tnd_msg_decode(&tender_bids_v1_SealedBid_desc, v.mv_data, v.mv_size, &b,
+                                     NULL);
+            if (rc2 == TND_ENOMEM)
+                oom = true;
+            else if (rc2 == 0 && b.state == tender_bids_v1_BidState_SUBMITTED)
+                oom = add_line(a, &rec, &cap, &b, sk, &terms) != 0;
             tender_bids_v1_SealedBid_free(&b);
         }
         mdb_cursor_close(cur);
@@ -157,14 +182,19 @@ static int open_bids(tnd_wtx *w, tnd_op *op, tnd_tender *t)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         goto out;
     }
-    if (tnd_wtx_put_msg(w, TND_TABLE_OPENINGS, t->id, strlen(t->id),
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    if (tnd_wtx_put_msg(w, TND_TABLE_OPENINGS, key, tnd_key_openings(key, t->id),
                         &tender_bids_v1_OpeningRecord_desc, &rec) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store the opening record");
         goto out;
     }
     t->status = tender_tenders_v1_TenderStatus_OPENED;
-    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
-    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id),
+    t->updated = tnd_ts_in(a, tnd_wtx_now_ms(w));
+    if (tnd_arena_failed(a)) {
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+        goto out;
+    }
+    if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, tnd_key_tenders(key, t->id),
                         &tender_tenders_v1_Tender_desc, t) != 0) {
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store tender %s", t->id);
         goto out;
@@ -177,7 +207,6 @@ out:
         OPENSSL_cleanse(shares, (size_t)k * slen);
     if (rec.opening_private_key.data)
         OPENSSL_cleanse(rec.opening_private_key.data, rec.opening_private_key.len);
-    tender_bids_v1_OpeningRecord_free(&rec);
     free(shares);
     free(members);
     return st;
@@ -189,11 +218,13 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
     tender_bids_v1_ShareAccepted *resp = op->resp;
     int64_t now = tnd_wtx_now_ms(w);
     char a[32];
-    tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
+    tnd_tender t; /* in the write's arena, as what open_bids changes in it */
     int st = 0;
-    if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, req->tender_id, strlen(req->tender_id),
-                        &tender_tenders_v1_Tender_desc, &t) != 0 ||
+    uint8_t tkey[TND_KEY_TENDER_ID_MAX];
+    size_t tkl = tnd_key_tenders(tkey, req->tender_id);
+    if (!tkl ||
+        tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc, &t) !=
+            0 ||
         !tnd_tender_published(&t) || !t.fields || !t.fields->committee) {
         st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", req->tender_id);
         goto out;
@@ -263,7 +294,6 @@ int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
         resp->opened = st == 0;
     }
 out:
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -341,9 +371,11 @@ static void on_get_opening(tnd_call *call, void *request)
     /* The caller may not know the tender (a draft of another buyer): then it
      * does not exist, as everywhere else. */
     int seen = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
-    int rc = seen != 0 ? TND_ENOTFOUND
-                       : tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, r->id,
-                                           strlen(r->id), &tender_bids_v1_OpeningRecord_desc, &rec);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = seen == 0 ? tnd_key_openings(key, r->id) : 0;
+    int rc = kl == 0 ? TND_ENOTFOUND
+                     : tnd_store_get_msg(srv->store, txn, TND_TABLE_OPENINGS, key, kl,
+                                         &tender_bids_v1_OpeningRecord_desc, &rec);
     tnd_store_read_end(srv->store, txn);
     if (seen != 0)
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s not found", r->id);
@@ -370,16 +402,21 @@ static void on_get_opening(tnd_call *call, void *request)
 
 typedef struct sealed_stream {
     char tender_id[80];
-    char after[80]; /* last bid id sent (or being sent in pieces) */
-    bool pieces;    /* the caller reassembles pieces */
-    tnd_bytes rest; /* the ciphertext of the bid being sent in pieces */
-    size_t off;     /* of rest, sent so far */
+    char after[80];  /* last bid id sent (or being sent in pieces) */
+    bool pieces;     /* the caller reassembles pieces */
+    tnd_arena arena; /* the envelope being sent: reset when it is gone */
+    tnd_bytes rest;  /* its ciphertext (in arena) while it goes in pieces */
+    size_t off;      /* of rest, sent so far */
 } sealed_stream;
+
+/* An envelope is as large as the store holds (max-bid-bytes when it came),
+ * and it was read from the store whole: the arena does not bound it again. */
+#define SEALED_ARENA_CAP (SIZE_MAX / 2)
 
 static void sealed_free(sealed_stream *ss)
 {
     if (ss)
-        free(ss->rest.data);
+        tnd_arena_free(&ss->arena);
     free(ss);
 }
 
@@ -403,15 +440,16 @@ static int sealed_send_rest(tnd_call *call, sealed_stream *ss)
             return st;
         ss->off += n;
     }
-    free(ss->rest.data);
     ss->rest = (tnd_bytes){0};
     ss->off = 0;
+    tnd_arena_reset(&ss->arena);
     return 0;
 }
 
-/* Send one stored envelope (size bytes encoded): whole when it fits, else in
- * pieces or refused. Returns as tnd_call_send. */
-static int sealed_send(tnd_call *call, sealed_stream *ss, tender_bids_v1_SealedBid *b,
+/* Send one stored envelope b (size bytes encoded, in ss->arena): whole when
+ * it fits, else in pieces (its ciphertext stays in ss->arena until sent) or
+ * refused. Returns as tnd_call_send. */
+static int sealed_send(tnd_call *call, sealed_stream *ss, const tender_bids_v1_SealedBid *b,
                        size_t size)
 {
     size_t max = tnd_call_max_message(call);
@@ -424,14 +462,12 @@ static int sealed_send(tnd_call *call, sealed_stream *ss, tender_bids_v1_SealedB
                         b->bid_id, size, max);
         return TND_ELIMIT;
     }
-    tnd_bytes ct = b->ciphertext;
-    b->ciphertext = (tnd_bytes){0};
-    int st = tnd_call_send(call, b);
-    b->ciphertext = ct;
+    tender_bids_v1_SealedBid head = *b; /* a view: the envelope without its ciphertext */
+    head.ciphertext = (tnd_bytes){0};
+    int st = tnd_call_send(call, &head);
     if (st != 0)
         return st;
-    ss->rest = ct;
-    b->ciphertext = (tnd_bytes){0};
+    ss->rest = b->ciphertext;
     ss->off = 0;
     return 0;
 }
@@ -466,14 +502,21 @@ static void sealed_pump(tnd_call *call)
                 if (il == strlen(ss->after) && memcmp(bid_id, ss->after, il) == 0)
                     continue; /* the one sent last time */
                 tender_bids_v1_SealedBid b;
-                tender_bids_v1_SealedBid_init(&b);
-                if (tnd_msg_decode(&tender_bids_v1_SealedBid_desc, v.mv_data, v.mv_size, &b,
-                                   NULL) != 0) {
-                    tender_bids_v1_SealedBid_free(&b);
+                int drc = tnd_msg_decode_in(&tender_bids_v1_SealedBid_desc, &ss->arena,
+                                            v.mv_data, v.mv_size, &b, NULL);
+                if (drc == TND_ENOMEM) {
+                    tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                                    "server out of memory; ask again later");
+                    st = TND_ENOMEM;
+                    break;
+                }
+                if (drc != 0) {
+                    tnd_arena_reset(&ss->arena);
                     continue;
                 }
                 st = sealed_send(call, ss, &b, v.mv_size);
-                tender_bids_v1_SealedBid_free(&b);
+                if (!ss->rest.data) /* sent whole (or not at all): the envelope goes */
+                    tnd_arena_reset(&ss->arena);
                 if (st == TND_EAGAIN)
                     break;
                 if (il < sizeof ss->after) {
@@ -510,9 +553,10 @@ static void on_get_sealed(tnd_call *call, void *request)
 {
     const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
-    if (strlen(r->id) >= 64) {
+    if (strlen(r->id) > TND_KEY_TENDER_ID_MAX) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "id: a tender id has at most 63 characters (T-YYYY-NNNNNN)");
+                        "id: a tender id has at most %d characters (T-YYYY-NNNNNN)",
+                        TND_KEY_TENDER_ID_MAX);
         return;
     }
     MDB_txn *txn;
@@ -544,6 +588,7 @@ static void on_get_sealed(tnd_call *call, void *request)
     }
     snprintf(ss->tender_id, sizeof ss->tender_id, "%s", r->id);
     ss->pieces = r->pieces;
+    tnd_arena_init(&ss->arena, SEALED_ARENA_CAP);
     tnd_call_set_user(call, ss);
     sealed_pump(call);
 }

@@ -230,10 +230,11 @@ static ssize_t doc_read(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_OF_STREAM;
     if (tnd_store_read_begin(d->store, &txn) != 0)
         return MHD_CONTENT_READER_END_WITH_ERROR;
-    MDB_val k = {.mv_size = strlen(d->id), .mv_data = d->id}, v;
+    uint8_t key[TND_KEY_DOCUMENT_ID_MAX];
+    MDB_val k = {.mv_size = tnd_key_documents(key, d->id), .mv_data = key}, v;
     ssize_t n = MHD_CONTENT_READER_END_WITH_ERROR;
     /* Documents are never rewritten; a size that differs is not the same one. */
-    if (mdb_get(txn, tnd_store_dbi(d->store, TND_TABLE_DOCUMENTS), &k, &v) == 0 &&
+    if (k.mv_size && mdb_get(txn, tnd_store_dbi(d->store, TND_TABLE_DOCUMENTS), &k, &v) == 0 &&
         v.mv_size == d->size) {
         size_t len = d->size - pos < max ? (size_t)(d->size - pos) : max;
         memcpy(buf, (const char *)v.mv_data + pos, len);
@@ -394,8 +395,11 @@ static enum MHD_Result get_opening(tnd_http_req *r, const char *id)
         return res;
     tender_bids_v1_OpeningRecord rec;
     tender_bids_v1_OpeningRecord_init(&rec);
-    int rc = tnd_store_get_msg(r->store, txn, TND_TABLE_OPENINGS, id, strlen(id),
-                               &tender_bids_v1_OpeningRecord_desc, &rec);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_openings(key, id);
+    int rc = kl ? tnd_store_get_msg(r->store, txn, TND_TABLE_OPENINGS, key, kl,
+                                    &tender_bids_v1_OpeningRecord_desc, &rec)
+                : TND_ENOTFOUND;
     tnd_store_read_end(r->store, txn);
     tender_tenders_v1_Tender_free(&t);
     json_t *v = rc ? NULL : tnd_json_msg(&tender_bids_v1_OpeningRecord_desc, &rec);

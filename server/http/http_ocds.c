@@ -152,8 +152,11 @@ static int read_outcome(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td)
 {
     if (td->opened) {
         tender_bids_v1_OpeningRecord_init(&td->opening);
-        int rc = tnd_store_get_msg(s, txn, TND_TABLE_OPENINGS, td->id, strlen(td->id),
-                                   &tender_bids_v1_OpeningRecord_desc, &td->opening);
+        uint8_t key[TND_KEY_TENDER_ID_MAX];
+        size_t kl = tnd_key_openings(key, td->id);
+        int rc = kl ? tnd_store_get_msg(s, txn, TND_TABLE_OPENINGS, key, kl,
+                                        &tender_bids_v1_OpeningRecord_desc, &td->opening)
+                    : TND_ENOTFOUND;
         if (rc) {
             tender_bids_v1_OpeningRecord_free(&td->opening);
             return rc;

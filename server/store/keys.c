@@ -4,6 +4,59 @@
 #include <string.h>
 
 #include "be.h"
+#include "tender/receipt.h"
+
+_Static_assert(TND_KEY_BID_ID_MAX == TND_BID_ID_LEN, "a bid id's key holds the whole id");
+
+/* The bytes of an id of 1 to max bytes, or 0. */
+static size_t id_key(uint8_t *key, size_t max, const char *id)
+{
+    size_t il = id ? strnlen(id, max + 1) : 0;
+    if (il == 0 || il > max)
+        return 0;
+    memcpy(key, id, il);
+    return il;
+}
+
+size_t tnd_key_tenders(uint8_t key[TND_KEY_TENDER_ID_MAX], const char *tender_id)
+{
+    return id_key(key, TND_KEY_TENDER_ID_MAX, tender_id);
+}
+
+size_t tnd_key_openings(uint8_t key[TND_KEY_TENDER_ID_MAX], const char *tender_id)
+{
+    return id_key(key, TND_KEY_TENDER_ID_MAX, tender_id);
+}
+
+size_t tnd_key_bid_tag_keys(uint8_t key[TND_KEY_TENDER_ID_MAX], const char *tender_id)
+{
+    return id_key(key, TND_KEY_TENDER_ID_MAX, tender_id);
+}
+
+bool tnd_key_tenders_parse(const void *key, size_t len, char id[TND_KEY_TENDER_ID_MAX + 1])
+{
+    if (len == 0 || len > TND_KEY_TENDER_ID_MAX || memchr(key, 0, len))
+        return false;
+    memcpy(id, key, len);
+    id[len] = '\0';
+    return true;
+}
+
+size_t tnd_key_documents(uint8_t key[TND_KEY_DOCUMENT_ID_MAX], const char *document_id)
+{
+    return id_key(key, TND_KEY_DOCUMENT_ID_MAX, document_id);
+}
+
+size_t tnd_key_bid_ids(uint8_t key[TND_KEY_BID_ID_MAX], const char *bid_id)
+{
+    return id_key(key, TND_KEY_BID_ID_MAX, bid_id);
+}
+
+size_t tnd_key_opening_keys(uint8_t key[TND_KEY_OPENING_KEYS_LEN], const uint8_t public_key[32])
+{
+    memcpy(key, public_key, TND_KEY_OPENING_KEYS_LEN);
+    return TND_KEY_OPENING_KEYS_LEN;
+}
 
 /* id 0x00 then n bytes of suffix. */
 static size_t id_then(uint8_t *key, size_t cap, const char *id, size_t n)

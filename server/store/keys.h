@@ -11,10 +11,10 @@
  * false when it is not one of that table's (a foreign or damaged key); the
  * parts they hand back point into the key.
  *
- * Tables keyed by an id alone (the id's bytes, no terminator) have no
- * builder: TENDERS, OPENINGS and BID_TAG_KEYS (tender id), DOCUMENTS
- * (document id), BID_IDS (bid id), OPENING_KEYS (the 32-byte opening public
- * key).
+ * Tables keyed by an id alone hold the id's bytes, no terminator. Their
+ * builders take the id's length bound from here: an id that is empty or
+ * longer gives 0, as no such key is ever stored (a lookup then finds
+ * nothing, and a caller answers NOT_FOUND).
  */
 #ifndef TND_SERVER_STORE_KEYS_H
 #define TND_SERVER_STORE_KEYS_H
@@ -43,6 +43,32 @@ size_t tnd_key_idempotency(uint8_t *key, size_t cap, const char *org, const char
  * name), or false when the key has not got both terminators. */
 bool tnd_key_idempotency_parse(const void *key, size_t len, const uint8_t **idem_key,
                                size_t *idem_key_len);
+
+/* The longest ids: a tender id is "T-" year "-" number (tenders/
+ * tender_write.c gives them); a document id is its tender's id, "-D" and
+ * its number (at most 100 a tender); a bid id is "B-" and 32 hex digits
+ * (TND_BID_ID_LEN, tender/receipt.h). */
+#define TND_KEY_TENDER_ID_MAX 63
+#define TND_KEY_DOCUMENT_ID_MAX (TND_KEY_TENDER_ID_MAX + 8)
+#define TND_KEY_BID_ID_MAX 34
+
+/* TENDERS, OPENINGS, BID_TAG_KEYS: the tender id. */
+size_t tnd_key_tenders(uint8_t key[TND_KEY_TENDER_ID_MAX], const char *tender_id);
+size_t tnd_key_openings(uint8_t key[TND_KEY_TENDER_ID_MAX], const char *tender_id);
+size_t tnd_key_bid_tag_keys(uint8_t key[TND_KEY_TENDER_ID_MAX], const char *tender_id);
+/* The tender id of a TENDERS key into id (NUL-terminated), or false when
+ * the key cannot be one. */
+bool tnd_key_tenders_parse(const void *key, size_t len, char id[TND_KEY_TENDER_ID_MAX + 1]);
+
+/* DOCUMENTS: the document id. */
+size_t tnd_key_documents(uint8_t key[TND_KEY_DOCUMENT_ID_MAX], const char *document_id);
+
+/* BID_IDS: the bid id. */
+size_t tnd_key_bid_ids(uint8_t key[TND_KEY_BID_ID_MAX], const char *bid_id);
+
+/* OPENING_KEYS: the opening public key (32 bytes). */
+#define TND_KEY_OPENING_KEYS_LEN 32
+size_t tnd_key_opening_keys(uint8_t key[TND_KEY_OPENING_KEYS_LEN], const uint8_t public_key[32]);
 
 /* TENDER_VERSIONS: tender id 0x00 version (u32). */
 size_t tnd_key_tender_versions(uint8_t *key, size_t cap, const char *tender_id, uint32_t version);

@@ -78,6 +78,7 @@ static int set_options(tnd_store *s, const tnd_store_opts *o, size_t *map_size, 
     s->metrics = o->metrics;
     s->clock = o->clock;
     tnd_arena_init(&s->arena, o->write_arena_max);
+    s->arena_cap = s->arena.cap;
     return 0;
 }
 

@@ -90,6 +90,11 @@ typedef struct tnd_store_opts {
  * returns 0, as a failed put poisons an LMDB transaction. */
 typedef int (*tnd_write_fn)(tnd_wtx *w, void *arg);
 
+/* When not 0, what each write may take from its arena instead of
+ * write_arena_max, from the next write on, every allocation then in a chunk
+ * of its own: tests step it up to fail a write at each allocation in turn. */
+extern _Atomic size_t tnd_write_arena_max;
+
 /* On the loop thread, after the batch's commit: status 0 when the write is
  * durable, else the code and message (the write left no trace). */
 typedef void (*tnd_write_done_fn)(void *arg, int status, const char *message);

@@ -54,6 +54,7 @@ struct tnd_store {
     /* The writer thread's: what one write function (or the batch hook)
      * allocates, given back after it (tnd_wtx_arena). */
     tnd_arena arena;
+    size_t arena_cap; /* its cap (write_arena_max), unless tnd_write_arena_max */
 
     pthread_t writer;
     bool writer_started;

@@ -66,6 +66,24 @@ static int arena_failed(tnd_wtx *w)
                         w->arena->cap);
 }
 
+_Atomic size_t tnd_write_arena_max = 0;
+
+/* The arena, empty, for the next write function or batch hook. */
+static void arena_start(tnd_store *s)
+{
+    size_t max = tnd_write_arena_max;
+    if (max) {
+        /* Counted from nothing (a kept chunk would not count), a chunk per
+         * allocation (next_size 0): each cap fails one allocation, in order. */
+        tnd_arena_free(&s->arena);
+        tnd_arena_init(&s->arena, max);
+        s->arena.next_size = 0;
+    } else {
+        tnd_arena_reset(&s->arena);
+        s->arena.cap = s->arena_cap;
+    }
+}
+
 /* Run one request in its own transaction nested in the batch, so that its
  * failure rolls back only its own changes. Returns true if it reached the
  * end of the map. */
@@ -73,7 +91,7 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
 {
     r->status = 0;
     r->msg[0] = '\0';
-    tnd_arena_reset(&s->arena);
+    arena_start(s);
     tnd_wtx w = {.s = s, .now_ms = now_ms, .msg = r->msg, .arena = &s->arena};
     int rc = mdb_txn_begin(s->env, parent, 0, &w.txn);
     if (rc != 0) {
@@ -113,7 +131,7 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
 static int run_hook(tnd_store *s, batch *b, MDB_txn *txn, char *msg, bool *map_full)
 {
     msg[0] = '\0';
-    tnd_arena_reset(&s->arena);
+    arena_start(s);
     tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena};
     int st = b->hook(&w, b->hook_arg);
     if (tnd_arena_failed(w.arena))

@@ -53,20 +53,6 @@ const char *tnd_ms_text(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
-void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p)
-{
-    if (!*a)
-        *a = calloc(1, sizeof **a);
-    if (!*a)
-        return;
-    free((*a)->name);
-    free((*a)->organisation);
-    free((*a)->role);
-    (*a)->name = strdup(p->name);
-    (*a)->organisation = strdup(p->org);
-    (*a)->role = strdup(p->role_name);
-}
-
 tender_common_v1_Actor *tnd_actor_in(tnd_arena *a, const tnd_peer_identity *p)
 {
     tender_common_v1_Actor *r = tnd_arena_alloc(a, sizeof *r);

@@ -92,14 +92,14 @@ int tnd_op_reply(tnd_wtx *w, tnd_op *op, const void *msg);
 
 /* Time: tender.common.v1.Timestamp <-> milliseconds since the epoch. */
 int64_t tnd_ts_ms(const tender_common_v1_Timestamp *t);
+/** Set *t (malloc'd when NULL) to ms; a malloc that fails leaves it NULL
+ * unsaid. For malloc'd messages only: a write sets the records it stores
+ * with tnd_ts_in, whose failure fails the write. */
 void tnd_ts_set(tender_common_v1_Timestamp **t, int64_t ms);
 /** RFC 3339 UTC text of a time in ms ("2026-12-01T10:00:00Z"). */
 const char *tnd_ms_text(int64_t ms, char *buf, size_t len);
 /** The real time (not the server's clock: tnd_clock_ms(srv->clock)). */
 int64_t tnd_wall_ms(void);
-
-/** The actor of a caller, for event records (strings copied). */
-void tnd_actor_set(tender_common_v1_Actor **a, const tnd_peer_identity *p);
 
 /** The actor of a caller in arena (NULL when the arena failed). */
 tender_common_v1_Actor *tnd_actor_in(tnd_arena *a, const tnd_peer_identity *p);

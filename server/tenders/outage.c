@@ -18,39 +18,39 @@
 
 static const char alive_key[] = TND_META_ALIVE_MS;
 
-/* One tender's postponement, inside the caller's transaction. */
+/* One tender's postponement, inside the caller's transaction; t and what
+ * is changed in it live in the write's arena. */
 static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t from, int64_t to)
 {
+    tnd_arena *ar = tnd_wtx_arena(w);
     int64_t old = tnd_ts_ms(t->fields->submission_deadline);
     int64_t moved = (old > to ? old : to) + (int64_t)cfg->outage_extension_ms;
     int64_t shift = moved - old;
-    tender_tenders_v1_Postponement *p = calloc(1, sizeof *p);
+    tender_tenders_v1_Postponement *p = tnd_msg_new_in(&tender_tenders_v1_Postponement_desc, ar);
     if (!p)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    tender_tenders_v1_Postponement_init(p);
-    tnd_ts_set(&p->outage_from, from);
-    tnd_ts_set(&p->outage_to, to);
-    tnd_ts_set(&p->previous_deadline, old);
+    p->outage_from = tnd_ts_in(ar, from);
+    p->outage_to = tnd_ts_in(ar, to);
+    p->previous_deadline = tnd_ts_in(ar, old);
     p->window_ms = cfg->outage_window_ms;
     p->extension_ms = cfg->outage_extension_ms;
     /* A postponement changes no terms: bids sealed before it still answer
      * the version they answered (tnd_bid_terms_of). */
     p->terms_version = t->postponement ? t->postponement->terms_version : t->version;
-    if (t->postponement) {
-        tender_tenders_v1_Postponement_free(t->postponement);
-        free(t->postponement);
-    }
     t->postponement = p;
-    tnd_ts_set(&t->fields->submission_deadline, moved);
+    t->fields->submission_deadline = tnd_ts_in(ar, moved);
     if (t->fields->opening_time)
-        tnd_ts_set(&t->fields->opening_time, tnd_ts_ms(t->fields->opening_time) + shift);
-    free(t->amendment_note); /* the note of an earlier amendment, not of this version */
-    t->amendment_note = NULL;
+        t->fields->opening_time = tnd_ts_in(ar, tnd_ts_ms(t->fields->opening_time) + shift);
+    t->amendment_note = NULL; /* the note of an earlier amendment, not of this version */
     t->version++;
-    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
+    t->updated = tnd_ts_in(ar, tnd_wtx_now_ms(w));
+    /* Never store a version that misses a time. */
+    if (tnd_arena_failed(ar))
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     uint8_t key[128];
-    size_t kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
-    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
+    size_t kl = tnd_key_tenders(key, t->id);
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, kl, T_DESC, t);
+    kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
     if (rc == 0)
         rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
     if (rc == 0 && (kl = tnd_key_schedule(key, sizeof key, old, t->id)) != 0)
@@ -131,15 +131,14 @@ int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
         st = deadlines_between(w, alive, now + (int64_t)cfg->outage_window_ms, &list, &n);
         for (size_t i = 0; i < n && !st; i++) {
             tnd_tender t;
-            tender_tenders_v1_Tender_init(&t);
-            if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, list[i].id, strlen(list[i].id), T_DESC,
-                                &t) == 0 &&
+            uint8_t key[TND_KEY_TENDER_ID_MAX];
+            size_t kl = tnd_key_tenders(key, list[i].id);
+            if (kl && tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, T_DESC, &t) == 0 &&
                 t.status == tender_tenders_v1_TenderStatus_ACTIVE && t.fields &&
                 tnd_ts_ms(t.fields->submission_deadline) == list[i].due) {
                 st = postpone(w, &t, cfg, alive, now);
                 *postponed += !st;
             }
-            tender_tenders_v1_Tender_free(&t);
         }
         free(list);
     }

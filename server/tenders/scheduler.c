@@ -106,16 +106,23 @@ static int close_due(tnd_wtx *w, void *arg)
                 break;
             continue;
         }
+        /* The tender in the write's arena, given back before the next one. */
+        tnd_arena *a = tnd_wtx_arena(w);
+        tnd_arena_mark mark = tnd_arena_save(a);
         tnd_tender t;
-        tender_tenders_v1_Tender_init(&t);
-        if (tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, il, &tender_tenders_v1_Tender_desc, &t) ==
-                0 &&
+        uint8_t tkey[TND_KEY_TENDER_ID_MAX];
+        size_t tkl = tnd_key_tenders(tkey, id);
+        if (tkl &&
+            tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc,
+                               &t) == 0 &&
             t.status == tender_tenders_v1_TenderStatus_ACTIVE &&
             tnd_ts_ms(t.fields->submission_deadline) <= now) {
             t.status = tender_tenders_v1_TenderStatus_CLOSED;
-            tnd_ts_set(&t.updated, now);
-            if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, id, il, &tender_tenders_v1_Tender_desc,
-                                &t) != 0)
+            t.updated = tnd_ts_in(a, now);
+            if (!t.updated) /* never store it without its time */
+                st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+            else if (tnd_wtx_put_msg(w, TND_TABLE_TENDERS, tkey, tkl,
+                                     &tender_tenders_v1_Tender_desc, &t) != 0)
                 st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store %s", id);
             if (!st)
                 st = tnd_tender_event(w, tender_events_v1_EventKind_TENDER_CLOSED, &t, NULL,
@@ -123,8 +130,8 @@ static int close_due(tnd_wtx *w, void *arg)
             if (!st)
                 s->closed++;
         }
-        tender_tenders_v1_Tender_free(&t);
-        if (st)
+        tnd_arena_rewind(a, mark);
+        if (st || tnd_arena_failed(a))
             break;
     }
     mdb_cursor_close(cur);
@@ -202,7 +209,7 @@ static int64_t due_of(tnd_store *st, MDB_txn *txn, const tnd_tender *t, char *ki
     tender_awards_v1_Award_init(&a);
     uint32_t seq = 0;
     int64_t due = 0;
-    if (tnd_award_latest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, &a, &seq) == 0 &&
+    if (tnd_award_latest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, NULL, &a, &seq) == 0 &&
         a.state == tender_awards_v1_AwardState_STANDSTILL)
         due = tnd_ts_ms(a.standstill_end);
     tender_awards_v1_Award_free(&a);

@@ -145,7 +145,10 @@ static int document_get(tnd_call *call, MDB_txn *txn, const char *tender_id,
     tender_tenders_v1_Tender_free(&t);
     if (rc != 0)
         return rc;
-    MDB_val k = {.mv_size = strlen(document_id), .mv_data = (void *)document_id};
+    uint8_t key[TND_KEY_DOCUMENT_ID_MAX];
+    MDB_val k = {.mv_size = tnd_key_documents(key, document_id), .mv_data = key};
+    if (k.mv_size == 0)
+        return TND_ENOTFOUND;
     rc = mdb_get(txn, tnd_store_dbi(srv->store, TND_TABLE_DOCUMENTS), &k, v);
     return rc == MDB_NOTFOUND ? TND_ENOTFOUND : rc ? TND_EIO : 0;
 }

@@ -128,7 +128,7 @@ int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersReques
     uint32_t want = req->page_size ? req->page_size : TND_LIST_DEFAULT;
     if (want > TND_LIST_MAX)
         want = TND_LIST_MAX;
-    char after[128] = "";
+    char after[TND_KEY_TENDER_ID_MAX + 1] = ""; /* a longer one is no cursor of ours */
     next[0] = '\0';
     if (req->cursor && *req->cursor && cursor_decode(req->cursor, after, sizeof after) != 0) {
         snprintf(msg, msg_len, "cursor: not a cursor this server issued; start without one");
@@ -142,16 +142,22 @@ int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersReques
         return TND_STATUS_UNAVAILABLE;
     }
     int rc = mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_TENDERS), &cur);
-    MDB_val k = {.mv_size = strlen(after), .mv_data = after}, v;
-    int op = *after ? MDB_SET_RANGE : MDB_FIRST;
+    uint8_t akey[TND_KEY_TENDER_ID_MAX];
+    size_t akl = *after ? tnd_key_tenders(akey, after) : 0;
+    MDB_val k = {.mv_size = akl, .mv_data = akey}, v;
+    int op = akl ? MDB_SET_RANGE : MDB_FIRST;
     bool more = false, full = false;
     int bad = 0;
     unsigned scanned = 0;
     size_t used = 0, size = 0;
-    char last_scanned[128] = "";
+    char last_scanned[TND_KEY_TENDER_ID_MAX + 1] = "", id[TND_KEY_TENDER_ID_MAX + 1];
     for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, op); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (*after && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
+        if (!tnd_key_tenders_parse(k.mv_data, k.mv_size, id)) {
+            bad++; /* not a tender's key: the table is damaged */
+            continue;
+        }
+        if (akl && strcmp(id, after) == 0)
             continue;
         /* Bounded work per call, whatever the filters: a short page and a
          * cursor from the last record looked at. */
@@ -159,9 +165,7 @@ int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersReques
             more = true;
             break;
         }
-        size_t kl = k.mv_size < sizeof last_scanned - 1 ? k.mv_size : sizeof last_scanned - 1;
-        memcpy(last_scanned, k.mv_data, kl);
-        last_scanned[kl] = '\0';
+        memcpy(last_scanned, id, sizeof id);
         tnd_tender *t = &resp->tenders[resp->n_tenders];
         tender_tenders_v1_Tender_init(t);
         if (tnd_msg_decode(T_DESC, v.mv_data, v.mv_size, t, NULL) != 0) {

@@ -105,8 +105,11 @@ bool tnd_tender_owner(const tnd_tender *t, const tnd_peer_identity *p)
 int tnd_tender_read_visible(tnd_store *s, MDB_txn *txn, const char *id,
                             const tnd_peer_identity *p, tnd_tender *out)
 {
-    int rc = tnd_store_get_msg(s, txn, TND_TABLE_TENDERS, id, strlen(id),
-                               &tender_tenders_v1_Tender_desc, out);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    int rc = kl ? tnd_store_get_msg(s, txn, TND_TABLE_TENDERS, key, kl,
+                                    &tender_tenders_v1_Tender_desc, out)
+                : TND_ENOTFOUND;
     if (rc == 0 && !tnd_tender_visible(out, p))
         rc = TND_ENOTFOUND;
     return rc;

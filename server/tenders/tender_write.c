@@ -57,14 +57,21 @@ int tnd_tender_event(tnd_wtx *w, int kind, const tnd_tender *t, const tnd_peer_i
     return 0;
 }
 
+/* The stored tender, decoded into the write's arena: every change to it is
+ * made there too, so nothing of it is freed or handed over by hand, and a
+ * copy that fails fails the write (save refuses to store it). */
 static int load(tnd_wtx *w, const char *id, tnd_tender *t)
 {
     tender_tenders_v1_Tender_init(t);
     if (!id || !*id)
         return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "id: required");
-    int rc = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, id, strlen(id), T_DESC, t);
+    uint8_t key[TND_KEY_TENDER_ID_MAX];
+    size_t kl = tnd_key_tenders(key, id);
+    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, T_DESC, t) : TND_ENOTFOUND;
     if (rc == TND_ENOTFOUND)
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
+    if (rc == TND_ENOMEM)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
     return 0;
@@ -76,26 +83,26 @@ static int load_owned(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer_
     int st = load(w, id, t);
     if (st)
         return st;
-    if (!tnd_tender_visible(t, p)) {
-        tender_tenders_v1_Tender_free(t);
+    if (!tnd_tender_visible(t, p))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", id);
-    }
-    if (!tnd_tender_owner(t, p)) {
-        st = tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
-                          "tender %s belongs to \"%s\"; only its officers may change it", id,
-                          t->buyer ? t->buyer : "");
-        tender_tenders_v1_Tender_free(t);
-        return st;
-    }
+    if (!tnd_tender_owner(t, p))
+        return tnd_wtx_fail(w, TND_STATUS_PERMISSION_DENIED,
+                            "tender %s belongs to \"%s\"; only its officers may change it", id,
+                            t->buyer ? t->buyer : "");
     return 0;
 }
 
+/* Never store a tender that may miss a part (a timestamp, a copied field):
+ * once the write's arena failed, the write fails here. */
 static int save(tnd_wtx *w, const tnd_tender *t, bool versioned)
 {
-    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, t->id, strlen(t->id), T_DESC, t);
+    if (tnd_arena_failed(tnd_wtx_arena(w)))
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    uint8_t key[128];
+    size_t kl = tnd_key_tenders(key, t->id);
+    int rc = tnd_wtx_put_msg(w, TND_TABLE_TENDERS, key, kl, T_DESC, t);
     if (rc == 0 && versioned) {
-        uint8_t key[128];
-        size_t kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
+        kl = tnd_key_tender_versions(key, sizeof key, t->id, t->version);
         rc = tnd_wtx_put_msg(w, TND_TABLE_TENDER_VERSIONS, key, kl, T_DESC, t);
     }
     if (rc != 0)
@@ -123,7 +130,8 @@ static const tnd_bytes *opening_key(const tnd_tender *t)
 /* The tender holding key into holder: 0, TND_ENOTFOUND, or a store error. */
 static int key_holder(tnd_wtx *w, const tnd_bytes *key, char *holder, size_t len)
 {
-    MDB_val k = {.mv_size = 32, .mv_data = key->data}, v;
+    uint8_t kb[TND_KEY_OPENING_KEYS_LEN];
+    MDB_val k = {.mv_size = tnd_key_opening_keys(kb, key->data), .mv_data = kb}, v;
     int rc = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_OPENING_KEYS), &k,
                      &v);
     if (rc == MDB_NOTFOUND)
@@ -148,11 +156,10 @@ static int claim_key(tnd_wtx *w, const tnd_tender *t, const tnd_peer_identity *p
         return 0;
     if (rc == 0) {
         tnd_tender o;
-        tender_tenders_v1_Tender_init(&o);
-        bool named = tnd_wtx_get_msg(w, TND_TABLE_TENDERS, holder, strlen(holder), T_DESC, &o) ==
-                         0 &&
+        uint8_t hk[TND_KEY_TENDER_ID_MAX];
+        size_t hkl = tnd_key_tenders(hk, holder);
+        bool named = hkl && tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, hk, hkl, T_DESC, &o) == 0 &&
                      tnd_tender_visible(&o, p);
-        tender_tenders_v1_Tender_free(&o);
         return tnd_wtx_fail(w, code,
                             "%sfields.committee.opening_public_key: the key already serves %s%s; "
                             "an opening key serves one tender only (its private key is published "
@@ -160,8 +167,10 @@ static int claim_key(tnd_wtx *w, const tnd_tender *t, const tnd_peer_identity *p
                             "(tenderctl tender edit --committee)",
                             doing, named ? "tender " : "another tender", named ? holder : "");
     }
+    uint8_t kb[TND_KEY_OPENING_KEYS_LEN];
+    size_t kl = tnd_key_opening_keys(kb, key->data);
     if (rc != TND_ENOTFOUND ||
-        tnd_wtx_put_raw(w, TND_TABLE_OPENING_KEYS, key->data, 32, t->id, strlen(t->id)) != 0)
+        tnd_wtx_put_raw(w, TND_TABLE_OPENING_KEYS, kb, kl, t->id, strlen(t->id)) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
                             t->id);
     return 0;
@@ -175,7 +184,8 @@ static int release_key(tnd_wtx *w, const tnd_tender *t)
     char holder[80];
     if (!key || key_holder(w, key, holder, sizeof holder) != 0 || strcmp(holder, t->id) != 0)
         return 0;
-    if (tnd_wtx_del(w, TND_TABLE_OPENING_KEYS, key->data, 32) != 0)
+    uint8_t kb[TND_KEY_OPENING_KEYS_LEN];
+    if (tnd_wtx_del(w, TND_TABLE_OPENING_KEYS, kb, tnd_key_opening_keys(kb, key->data)) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot record the opening key of %s",
                             t->id);
     return 0;
@@ -242,17 +252,12 @@ int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op)
 
 static int replace_fields(tnd_wtx *w, tnd_tender *t, const tender_tenders_v1_TenderFields *f)
 {
-    tender_tenders_v1_TenderFields *nf = calloc(1, sizeof *nf);
-    if (!nf || tnd_msg_copy(&tender_tenders_v1_TenderFields_desc, f, nf) != 0) {
-        free(nf);
+    tnd_arena *a = tnd_wtx_arena(w);
+    tender_tenders_v1_TenderFields *nf = tnd_msg_new_in(&tender_tenders_v1_TenderFields_desc, a);
+    if (!nf || tnd_msg_copy_in(&tender_tenders_v1_TenderFields_desc, a, f, nf) != 0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-    }
-    if (t->fields) {
-        tender_tenders_v1_TenderFields_free(t->fields);
-        free(t->fields);
-    }
     t->fields = nf;
-    tnd_ts_set(&t->updated, tnd_wtx_now_ms(w));
+    t->updated = tnd_ts_in(a, tnd_wtx_now_ms(w));
     return 0;
 }
 
@@ -288,7 +293,6 @@ int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_tender_event(w, EV(TENDER_EDITED), &t, &op->peer, NULL, NULL, NULL, NULL);
     if (!st)
         st = reply(w, op, &t);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -327,8 +331,8 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
     if (!st) {
         t.status = ST(ACTIVE);
         t.version = 1;
-        tnd_ts_set(&t.published, tnd_wtx_now_ms(w));
-        tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
+        t.published = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
+        t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         st = save(w, &t, true);
     }
     if (!st)
@@ -337,7 +341,6 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_tender_event(w, EV(TENDER_PUBLISHED), &t, &op->peer, NULL, NULL, NULL, NULL);
     if (!st)
         st = reply(w, op, &t);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -396,13 +399,8 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
         st = replace_fields(w, &t, req->fields);
     if (!st) {
         t.version++;
-        free(t.amendment_note);
-        t.amendment_note = tnd_strdup(req->note);
-        if (t.postponement) { /* that was the version before */
-            tender_tenders_v1_Postponement_free(t.postponement);
-            free(t.postponement);
-            t.postponement = NULL;
-        }
+        t.amendment_note = tnd_arena_strdup(tnd_wtx_arena(w), req->note);
+        t.postponement = NULL; /* that was the version before */
         st = save(w, &t, true);
     }
     if (!st && new_deadline != old_deadline) {
@@ -414,7 +412,6 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_tender_event(w, EV(TENDER_AMENDED), &t, &op->peer, NULL, NULL, NULL, req->note);
     if (!st)
         st = reply(w, op, &t);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -432,9 +429,8 @@ int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
         st = schedule(w, &t, tnd_ts_ms(t.fields->submission_deadline), false);
     if (!st) {
         t.status = ST(CANCELLED);
-        free(t.cancel_reason);
-        t.cancel_reason = tnd_strdup(req->reason);
-        tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
+        t.cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
+        t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         st = save(w, &t, false);
     }
     /* The log is public; a draft's reason is not: it stays in the draft. */
@@ -443,7 +439,6 @@ int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
                               tnd_tender_published(&t) ? req->reason : NULL);
     if (!st)
         st = reply(w, op, &t);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -473,6 +468,8 @@ static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
 {
     uint8_t key[128];
     size_t kl = tnd_key_questions(key, sizeof key, t->id, seq);
+    if (tnd_arena_failed(tnd_wtx_arena(w))) /* q may miss a part */
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     if (tnd_wtx_put_msg(w, TND_TABLE_QUESTIONS, key, kl, &tender_tenders_v1_Question_desc, q) !=
         0)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store question %s", q->id);
@@ -513,18 +510,17 @@ int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
         uint32_t seq = question_count(w, t.id) + 1;
         char qid[80];
         snprintf(qid, sizeof qid, "Q-%u", seq);
-        q.id = strdup(qid);
-        q.tender_id = strdup(t.id);
-        q.text = tnd_strdup(req->text);
-        q.asked_by_org = strdup(op->peer.org);
-        tnd_ts_set(&q.asked, now);
+        tnd_arena *ar = tnd_wtx_arena(w);
+        q.id = tnd_arena_strdup(ar, qid);
+        q.tender_id = tnd_arena_strdup(ar, t.id);
+        q.text = tnd_arena_strdup(ar, req->text);
+        q.asked_by_org = tnd_arena_strdup(ar, op->peer.org);
+        q.asked = tnd_ts_in(ar, now);
         /* The log records that a question was asked, not by whom. */
         tnd_peer_identity anon = {.authenticated = true, .role = TND_ROLE_SUPPLIER};
         snprintf(anon.role_name, sizeof anon.role_name, "supplier");
         st = save_question(w, op, &t, &q, seq, EV(QUESTION_ASKED), &anon);
     }
-    tender_tenders_v1_Question_free(&q);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -545,8 +541,8 @@ int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "question_id: expected Q-<number>");
     if (!st) {
         kl = tnd_key_questions(key, sizeof key, t.id, seq);
-        int rc = tnd_wtx_get_msg(w, TND_TABLE_QUESTIONS, key, kl,
-                                 &tender_tenders_v1_Question_desc, &q);
+        int rc = tnd_wtx_get_msg_in(w, TND_TABLE_QUESTIONS, key, kl,
+                                    &tender_tenders_v1_Question_desc, &q);
         if (rc == TND_ENOTFOUND)
             st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "question %s of tender %s not found",
                               req->question_id, t.id);
@@ -557,13 +553,10 @@ int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
     if (!st && t.status != ST(ACTIVE))
         st = not_in(w, &t, "answers are closed");
     if (!st) {
-        free(q.answer);
-        q.answer = tnd_strdup(req->answer);
-        tnd_ts_set(&q.answered, tnd_wtx_now_ms(w));
+        q.answer = tnd_arena_strdup(tnd_wtx_arena(w), req->answer);
+        q.answered = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         st = save_question(w, op, &t, &q, seq, EV(QUESTION_ANSWERED), &op->peer);
     }
-    tender_tenders_v1_Question_free(&q);
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }
 
@@ -579,36 +572,41 @@ int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
     else if (t.n_documents >= 100)
         st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
                           "tender %s already has 100 documents, the maximum", t.id);
+    tnd_arena *ar = tnd_wtx_arena(w);
     tender_tenders_v1_Document *docs = NULL;
     if (!st) {
-        docs = realloc(t.documents, (t.n_documents + 1) * sizeof *docs);
+        docs = tnd_arena_calloc(ar, t.n_documents + 1, sizeof *docs);
         if (!docs)
             st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     }
     if (!st) {
+        if (t.n_documents)
+            memcpy(docs, t.documents, t.n_documents * sizeof *docs);
         t.documents = docs;
         tender_tenders_v1_Document *d = &docs[t.n_documents++];
         tender_tenders_v1_Document_init(d);
         char did[96];
         snprintf(did, sizeof did, "%s-D%zu", t.id, t.n_documents);
-        d->id = strdup(did);
-        d->name = tnd_strdup(req->name);
-        d->media_type = tnd_strdup(req->media_type ? req->media_type : "application/octet-stream");
+        d->id = tnd_arena_strdup(ar, did);
+        d->name = tnd_arena_strdup(ar, req->name);
+        d->media_type =
+            tnd_arena_strdup(ar, req->media_type ? req->media_type : "application/octet-stream");
         d->size = op->extra_len;
-        d->sha256.data = malloc(32);
+        d->sha256.data = tnd_arena_alloc(ar, 32);
         if (d->sha256.data) {
             SHA256(op->extra, op->extra_len, d->sha256.data);
             d->sha256.len = 32;
         }
+        t.updated = tnd_ts_in(ar, tnd_wtx_now_ms(w));
         /* Never store or log a document that lacks a part. */
-        int rc = !d->id || (req->name && !d->name) || !d->media_type || !d->sha256.data
-                     ? TND_ENOMEM
-                     : tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, did, strlen(did),
-                                       op->extra ? op->extra : "", op->extra_len);
+        uint8_t dkey[TND_KEY_DOCUMENT_ID_MAX];
+        size_t dkl = tnd_key_documents(dkey, did);
+        int rc = tnd_arena_failed(ar) ? TND_ENOMEM
+                                      : tnd_wtx_put_raw(w, TND_TABLE_DOCUMENTS, dkey, dkl,
+                                                        op->extra ? op->extra : "", op->extra_len);
         if (rc != 0)
             st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot store document: %s",
                               tnd_strerror(rc));
-        tnd_ts_set(&t.updated, tnd_wtx_now_ms(w));
         if (!st)
             st = save(w, &t, false);
         if (!st)
@@ -617,6 +615,5 @@ int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
         if (!st)
             st = tnd_op_reply(w, op, d);
     }
-    tender_tenders_v1_Tender_free(&t);
     return st;
 }

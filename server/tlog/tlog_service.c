@@ -309,9 +309,11 @@ static void get_leaves(tnd_call *call, void *request)
     if (req->tender_id && *req->tender_id) {
         tnd_tender t;
         tender_tenders_v1_Tender_init(&t);
-        linked = tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, req->tender_id,
-                                   strlen(req->tender_id), &tender_tenders_v1_Tender_desc,
-                                   &t) == 0 &&
+        uint8_t tk[TND_KEY_TENDER_ID_MAX];
+        size_t tkl = tnd_key_tenders(tk, req->tender_id);
+        linked = tkl &&
+                 tnd_store_get_msg(srv->store, txn, TND_TABLE_TENDERS, tk, tkl,
+                                   &tender_tenders_v1_Tender_desc, &t) == 0 &&
                  tnd_bid_tag_key_public(&t) &&
                  tnd_bid_tag_key_read(srv->store, txn, req->tender_id, key) == 0;
         tender_tenders_v1_Tender_free(&t);
