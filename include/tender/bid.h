@@ -25,6 +25,9 @@
 #include "tender/error.h"
 #include "tender_schema.h"
 
+/* Characters of a bid id: "B-" and 32 lowercase hex digits. */
+#define TND_BID_ID_LEN 34
+
 /** owner_tag of a nonce and a supplier key. */
 TND_MUST_CHECK int tnd_bid_owner_tag(const uint8_t nonce[32], const uint8_t supplier_key[32],
                                      uint8_t out[32]);

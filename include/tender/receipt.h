@@ -25,12 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tender/bid.h"
 #include "tender/client.h"
 #include "tender/logstate.h"
 #include "tender_schema.h"
-
-/* Characters of a bid id: "B-" and 32 lowercase hex digits. */
-#define TND_BID_ID_LEN 34
 
 /* Bytes of ciphertext in each chunk tnd_bid_submit sends after the envelope. */
 #define TND_BID_CHUNK TENDER_BIDS_V1_SUBMITBIDREQUEST_CHUNK_MAX_LEN

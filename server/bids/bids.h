@@ -8,8 +8,6 @@
 #include "tender/bid.h"
 #include "tenders/tenders.h"
 
-#define TND_BID_ID_LEN 34 /* "B-" + 32 hex digits */
-
 bool tnd_bid_id_ok(const char *id);
 
 /** The tender's bid tag key (BID_TAG_KEYS), created at random on first use.

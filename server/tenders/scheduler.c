@@ -115,7 +115,7 @@ static int close_due(tnd_wtx *w, void *arg)
         if (tkl &&
             tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc,
                                &t) == 0 &&
-            t.status == tender_tenders_v1_TenderStatus_ACTIVE &&
+            t.status == tender_tenders_v1_TenderStatus_ACTIVE && t.fields &&
             tnd_ts_ms(t.fields->submission_deadline) <= now) {
             t.status = tender_tenders_v1_TenderStatus_CLOSED;
             t.updated = tnd_ts_in(a, now);
