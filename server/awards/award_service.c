@@ -35,7 +35,7 @@ static void on_record(tnd_call *call, void *request)
                         p->name);
         return;
     }
-    tnd_op *op = tnd_op_new(call, request, A_DESC, tnd_award_record_fn, NULL, 0, kick);
+    tnd_op *op = tnd_op_new(call, request, A_DESC, tnd__award_record_fn, NULL, 0, kick);
     if (op)
         tnd_op_submit(op);
 }
@@ -48,7 +48,7 @@ static void on_cancel(tnd_call *call, void *request)
                         "tender_id and reason are required: the reason is logged");
         return;
     }
-    tnd_op *op = tnd_op_new(call, request, A_DESC, tnd_award_cancel_fn, NULL, 0, NULL);
+    tnd_op *op = tnd_op_new(call, request, A_DESC, tnd__award_cancel_fn, NULL, 0, NULL);
     if (op)
         tnd_op_submit(op);
 }

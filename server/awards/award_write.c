@@ -137,7 +137,7 @@ static int build_award(tnd_wtx *w, tnd_op *op, const tnd_tender *t, uint32_t seq
 
 /* Check the signed decision against the opening record and store it. The
  * signature was verified on the loop thread with the caller's key. */
-int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
+int tnd__award_record_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_awards_v1_AwardRequest *req = op->req;
     const tender_awards_v1_Decision *d = req->decision;
@@ -188,7 +188,7 @@ int tnd_award_record_fn(tnd_wtx *w, tnd_op *op)
 
 /* Cancel the standing award during its standstill: the tender is opened
  * again and a new decision may be recorded. */
-int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op)
+int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_awards_v1_CancelAwardRequest *req = op->req;
     int64_t now = tnd_wtx_now_ms(w);

@@ -25,8 +25,8 @@ bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n);
 int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_arena *arena,
                      tender_awards_v1_Award *out, uint32_t *seq);
 
-int tnd_award_record_fn(tnd_wtx *w, tnd_op *op);
-int tnd_award_cancel_fn(tnd_wtx *w, tnd_op *op);
+int tnd__award_record_fn(tnd_wtx *w, tnd_op *op);
+int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op);
 
 /** Writer thread, from the scheduler: end the standstill of tender id if
  * it is due at now (award FINAL, tender COMPLETE, event logged). A tender

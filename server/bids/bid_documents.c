@@ -160,7 +160,7 @@ static void on_get_documents(tnd_call *call, void *request)
     tnd_server *srv = tnd_call_server(call);
     const tnd_peer_identity *p = tnd_call_peer(call);
     if (!r->tender_id || !*r->tender_id || strlen(r->tender_id) >= 64 || !r->bid_id ||
-        !tnd_bid_id_ok(r->bid_id)) {
+        !tnd__bid_id_ok(r->bid_id)) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "tender_id (T-YYYY-NNNNNN) and bid_id (B- and 32 hex digits) are "
                         "required");

@@ -86,7 +86,7 @@ static const char *build_receipt(tnd_op *op, tnd_store *s, MDB_txn *txn)
     return why;
 }
 
-int tnd_bid_receipt(tnd_op *op)
+int tnd__bid_receipt(tnd_op *op)
 {
     tender_bids_v1_Receipt *r = op->resp;
     /* A retried request answered from its idempotency record: the stored
@@ -246,14 +246,14 @@ static int bid_stored(tnd_op *op)
 {
     if (!op->replayed)
         tnd_metrics_bid_received(op->srv->metrics);
-    return tnd_bid_receipt(op);
+    return tnd__bid_receipt(op);
 }
 
 static const char *envelope_problem(const tender_bids_v1_SealedBid *b)
 {
     if (!b->tender_id || !*b->tender_id)
         return "bid.tender_id: required";
-    if (!tnd_bid_id_ok(b->bid_id))
+    if (!tnd__bid_id_ok(b->bid_id))
         return "bid.bid_id: \"B-\" followed by 32 lowercase hex digits";
     if (b->opening_key_fingerprint.len != 32)
         return "bid.opening_key_fingerprint: 32 bytes";
@@ -293,7 +293,7 @@ static void submit_half_close(tnd_call *call)
         /* The op frees the ciphertext's buffer (extra) when it ends. */
         uint8_t *data = u->data;
         u->data = NULL;
-        tnd_op *op = tnd_op_new(call, u->head, RECEIPT, tnd_bid_submit_fn, data, u->len,
+        tnd_op *op = tnd_op_new(call, u->head, RECEIPT, tnd__bid_submit_fn, data, u->len,
                                 bid_stored);
         verify_job *j = op ? calloc(1, sizeof *j) : NULL;
         if (op && !j)
@@ -320,7 +320,7 @@ static void submit_cancel(tnd_call *call)
 
 static bool ref_ok(tnd_call *call, const tender_bids_v1_BidRef *r)
 {
-    if (!r->tender_id || !*r->tender_id || !tnd_bid_id_ok(r->bid_id) || r->owner_nonce.len != 32) {
+    if (!r->tender_id || !*r->tender_id || !tnd__bid_id_ok(r->bid_id) || r->owner_nonce.len != 32) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "tender_id, bid_id and owner_nonce (32 bytes) are required");
         return false;
@@ -331,8 +331,8 @@ static bool ref_ok(tnd_call *call, const tender_bids_v1_BidRef *r)
 static void on_withdraw(tnd_call *call, void *request)
 {
     if (ref_ok(call, request)) {
-        tnd_op *op = tnd_op_new(call, request, RECEIPT, tnd_bid_withdraw_fn, NULL, 0,
-                                tnd_bid_receipt);
+        tnd_op *op = tnd_op_new(call, request, RECEIPT, tnd__bid_withdraw_fn, NULL, 0,
+                                tnd__bid_receipt);
         if (op)
             tnd_op_submit(op);
     }

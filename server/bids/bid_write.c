@@ -15,7 +15,7 @@
 
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
-bool tnd_bid_id_ok(const char *id)
+bool tnd__bid_id_ok(const char *id)
 {
     if (!id || strlen(id) != TND_BID_ID_LEN || strncmp(id, "B-", 2) != 0)
         return false;
@@ -155,7 +155,7 @@ static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
     return rc ? tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "cannot log the bid") : 0;
 }
 
-int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
+int tnd__bid_submit_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_bids_v1_SubmitBidRequest *req = op->req;
     const tender_bids_v1_SealedBid *in = req->bid;
@@ -221,7 +221,7 @@ int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
+int tnd__bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_bids_v1_BidRef *req = op->req;
     tnd_tender t;

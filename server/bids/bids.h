@@ -8,7 +8,7 @@
 #include "tender/bid.h"
 #include "tenders/tenders.h"
 
-bool tnd_bid_id_ok(const char *id);
+bool tnd__bid_id_ok(const char *id);
 
 /** The tender's bid tag key (BID_TAG_KEYS), created at random on first use.
  * It stays secret until the tender's TENDER_CLOSED or TENDER_CANCELLED event
@@ -22,16 +22,16 @@ int tnd_bid_tag_key_read(tnd_store *s, MDB_txn *txn, const char *tender_id, uint
  * longer active (closed at its deadline, cancelled, opened, awarded, ...). */
 bool tnd_bid_tag_key_public(const tnd_tender *t);
 
-int tnd_bid_submit_fn(tnd_wtx *w, tnd_op *op);
-int tnd_bid_withdraw_fn(tnd_wtx *w, tnd_op *op);
-int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op);
+int tnd__bid_submit_fn(tnd_wtx *w, tnd_op *op);
+int tnd__bid_withdraw_fn(tnd_wtx *w, tnd_op *op);
+int tnd__share_submit_fn(tnd_wtx *w, tnd_op *op);
 
 /** Fill op->resp (a Receipt, in op->arena) for the event op->event_seq:
  * the latest checkpoint and the inclusion proof of the leaf. Loop thread,
  * after the commit (a tnd_op_then_fn): 0, or UNAVAILABLE with op->post_msg
  * when a part of the receipt could not be built (the write stays stored;
  * a retry with its idempotency-key gets the receipt). */
-int tnd_bid_receipt(tnd_op *op);
+int tnd__bid_receipt(tnd_op *op);
 
 int tnd_bids_register(tnd_server *srv);
 

@@ -212,7 +212,7 @@ out:
     return st;
 }
 
-int tnd_share_submit_fn(tnd_wtx *w, tnd_op *op)
+int tnd__share_submit_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_bids_v1_SubmitShareRequest *req = op->req;
     tender_bids_v1_ShareAccepted *resp = op->resp;
@@ -602,7 +602,7 @@ static void on_submit_share(tnd_call *call, void *request)
         return;
     }
     tnd_op *op = tnd_op_new(call, request, &tender_bids_v1_ShareAccepted_desc,
-                            tnd_share_submit_fn, NULL, 0, NULL);
+                            tnd__share_submit_fn, NULL, 0, NULL);
     if (op)
         tnd_op_submit(op);
 }

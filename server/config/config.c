@@ -165,7 +165,7 @@ const tnd_setting *tnd_setting_by_flag(const char *flag)
     return NULL;
 }
 
-void tnd_config_finish(tnd_config *c)
+void tnd__config_finish(tnd_config *c)
 {
     if (c->max_map_size < c->map_size)
         c->max_map_size = c->map_size;

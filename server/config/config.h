@@ -110,7 +110,7 @@ int tnd_config_read_file(tnd_config *c, const char *path, char *err, size_t errl
 
 /** Settings that follow from others (windows hold a frame, the map ceiling
  * is at least the map); after the file and the flags. */
-void tnd_config_finish(tnd_config *c);
+void tnd__config_finish(tnd_config *c);
 
 /* What the command line asks for besides settings. */
 typedef enum tnd_config_action {

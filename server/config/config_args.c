@@ -105,7 +105,7 @@ int tnd_config_from_args(tnd_config *c, int argc, char **argv, tnd_config_action
             goto out_free;
         }
     }
-    tnd_config_finish(c);
+    tnd__config_finish(c);
     rc = 0;
 out_free:
     free(pending);

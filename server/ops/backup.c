@@ -133,7 +133,7 @@ static int run_backup(const char *db, const char *out)
         return 2;
     }
     uint8_t pub[32];
-    if (tnd_backup_log_pub(key, pub, err, sizeof err) != 0) {
+    if (tnd__backup_log_pub(key, pub, err, sizeof err) != 0) {
         fprintf(stderr, "tenderd backup: %s\n", err);
         return 1;
     }
@@ -144,7 +144,7 @@ static int run_backup(const char *db, const char *out)
     }
     /* Verify before the rename, so that a bad copy never replaces FILE. */
     tnd_tlog_checked checked;
-    if (tnd_backup_verify(tmp, pub, &checked, err, sizeof err) != 0) {
+    if (tnd__backup_verify(tmp, pub, &checked, err, sizeof err) != 0) {
         unlink(tmp);
         fprintf(stderr, "tenderd backup: the copy does not verify, deleted it: %s\n", err);
         return 1;
@@ -155,13 +155,13 @@ static int run_backup(const char *db, const char *out)
         unlink(tmp);
         return 1;
     }
-    if (tnd_backup_sync_dir(dir) != 0) {
+    if (tnd__backup_sync_dir(dir) != 0) {
         fprintf(stderr, "tenderd backup: cannot sync the folder %s: %s\n", dir, strerror(errno));
         return 1;
     }
     struct stat st;
     char what[1024];
-    tnd_backup_describe(&checked, pub, what, sizeof what);
+    tnd__backup_describe(&checked, pub, what, sizeof what);
     printf("backup of %s written to %s (%lld bytes)\n%s\n", db, out,
            stat(out, &st) == 0 ? (long long)st.st_size : -1LL, what);
     return 0;
@@ -199,7 +199,7 @@ int tnd_backup_main(int argc, char **argv)
     static tnd_config cfg;
     const char *db;
     char err[1024];
-    if (tnd_backup_db_dir(config, db_flag, &cfg, &db, err, sizeof err) != 0) {
+    if (tnd__backup_db_dir(config, db_flag, &cfg, &db, err, sizeof err) != 0) {
         fprintf(stderr, "tenderd backup: %s\n", err);
         return 2;
     }

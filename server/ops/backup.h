@@ -45,7 +45,7 @@ int tnd_restore_main(int argc, char **argv);
 /** The Ed25519 public key of the log key in key_file (PEM, as DIR/log.key).
  * Returns 0, TND_EIO (unreadable; errno-style reason in err) or TND_ECRYPTO
  * (not an Ed25519 private key). */
-int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t err_len);
+int tnd__backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t err_len);
 
 /** Verify a single-file LMDB database (a backup): a regular file, not
  * truncated, a tenderd database of this format, whose transparency log
@@ -53,20 +53,20 @@ int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t 
  * checkpoint names (tlog_check.h). Opens it read-only without a lock file.
  * Returns 0 with out filled, or TND_EIO / TND_EMALFORMED / TND_ERANGE /
  * TND_ECRYPTO with the reason in err. */
-int tnd_backup_verify(const char *file, const uint8_t pub[32], tnd_tlog_checked *out, char *err,
+int tnd__backup_verify(const char *file, const uint8_t pub[32], tnd_tlog_checked *out, char *err,
                       size_t err_len);
 
 /** One line saying what was verified, e.g. "log verified: 12 events, root
  * b64..., origin tenderd.local/log, checkpoint signed by NAME+id+key". */
-void tnd_backup_describe(const tnd_tlog_checked *c, const uint8_t pub[32], char *out, size_t cap);
+void tnd__backup_describe(const tnd_tlog_checked *c, const uint8_t pub[32], char *out, size_t cap);
 
 /** The database folder for the commands: db_flag when given, else the db
  * setting of the config file (when given), else the default. Fills cfg.
  * 0, or -1 with the file's problem in err. */
-int tnd_backup_db_dir(const char *config_file, const char *db_flag, tnd_config *cfg,
+int tnd__backup_db_dir(const char *config_file, const char *db_flag, tnd_config *cfg,
                       const char **db, char *err, size_t err_len);
 
 /** fsync a folder, so that a rename in it is durable. 0 or -1 (errno). */
-int tnd_backup_sync_dir(const char *dir);
+int tnd__backup_sync_dir(const char *dir);
 
 #endif

@@ -16,7 +16,7 @@
 #include "be.h"
 #include "store/store.h"
 
-int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t err_len)
+int tnd__backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t err_len)
 {
     FILE *f = fopen(key_file, "r");
     if (!f) {
@@ -36,7 +36,7 @@ int tnd_backup_log_pub(const char *key_file, uint8_t pub[32], char *err, size_t 
     return rc;
 }
 
-int tnd_backup_db_dir(const char *config_file, const char *db_flag, tnd_config *cfg,
+int tnd__backup_db_dir(const char *config_file, const char *db_flag, tnd_config *cfg,
                       const char **db, char *err, size_t err_len)
 {
     tnd_config_defaults(cfg);
@@ -46,7 +46,7 @@ int tnd_backup_db_dir(const char *config_file, const char *db_flag, tnd_config *
     return 0;
 }
 
-int tnd_backup_sync_dir(const char *dir)
+int tnd__backup_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -128,7 +128,7 @@ static int verify_env(MDB_env *env, const char *file, const uint8_t pub[32],
     return ret;
 }
 
-int tnd_backup_verify(const char *file, const uint8_t pub[32], tnd_tlog_checked *out, char *err,
+int tnd__backup_verify(const char *file, const uint8_t pub[32], tnd_tlog_checked *out, char *err,
                       size_t err_len)
 {
     struct stat st;
@@ -177,7 +177,7 @@ close_env:
     return ret;
 }
 
-void tnd_backup_describe(const tnd_tlog_checked *c, const uint8_t pub[32], char *out, size_t cap)
+void tnd__backup_describe(const tnd_tlog_checked *c, const uint8_t pub[32], char *out, size_t cap)
 {
     if (c->size == 0) {
         snprintf(out, cap, "log verified: empty (no events, no checkpoint)");

@@ -124,15 +124,15 @@ static int pick_key(const restore_args *a, const restore_paths *p, uint8_t pub[3
                      "the original database folder's log.key)");
             return -1;
         }
-        return tnd_backup_log_pub(p->key, pub, err, err_len) == 0 ? 0 : -1;
+        return tnd__backup_log_pub(p->key, pub, err, err_len) == 0 ? 0 : -1;
     }
-    if (tnd_backup_log_pub(a->log_key, pub, err, err_len) != 0)
+    if (tnd__backup_log_pub(a->log_key, pub, err, err_len) != 0)
         return -1;
     if (!dir_has_key) {
         *install = true;
         return 0;
     }
-    if (tnd_backup_log_pub(p->key, have, err, err_len) != 0)
+    if (tnd__backup_log_pub(p->key, have, err, err_len) != 0)
         return -1;
     if (memcmp(have, pub, 32) == 0)
         return 0;
@@ -204,7 +204,7 @@ static int run_restore(const restore_args *a)
         goto remove_tmp;
     }
     tnd_tlog_checked checked;
-    if (tnd_backup_verify(p.tmp_data, pub, &checked, err, sizeof err) != 0) {
+    if (tnd__backup_verify(p.tmp_data, pub, &checked, err, sizeof err) != 0) {
         fprintf(stderr, "tenderd restore: refusing %s, it does not verify: %s\n", a->from, err);
         goto remove_tmp;
     }
@@ -213,13 +213,13 @@ static int run_restore(const restore_args *a)
                 strerror(errno));
         goto remove_tmp;
     }
-    if (tnd_backup_sync_dir(a->db) != 0) {
+    if (tnd__backup_sync_dir(a->db) != 0) {
         fprintf(stderr, "tenderd restore: cannot sync the folder %s: %s\n", a->db,
                 strerror(errno));
         goto unlock;
     }
     char what[1024];
-    tnd_backup_describe(&checked, pub, what, sizeof what);
+    tnd__backup_describe(&checked, pub, what, sizeof what);
     printf("restored %s into %s%s\n%s\n", a->from, p.data,
            install_key ? " (and the log key into log.key)" : "", what);
     if (checked.size > 0)
@@ -271,7 +271,7 @@ int tnd_restore_main(int argc, char **argv)
     }
     static tnd_config cfg;
     char err[1024];
-    if (tnd_backup_db_dir(config, db_flag, &cfg, &a.db, err, sizeof err) != 0) {
+    if (tnd__backup_db_dir(config, db_flag, &cfg, &a.db, err, sizeof err) != 0) {
         fprintf(stderr, "tenderd restore: %s\n", err);
         return 2;
     }

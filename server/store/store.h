@@ -219,7 +219,7 @@ int64_t tnd_wtx_now_ms(const tnd_wtx *w);
  * initialised and is not freed). */
 int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
                        const tnd_msg_desc *d, void *out);
-int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
+int tnd__wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     void *out);
 /** Encode and store (replacing). Returns 0, a tnd_msg_encode error, TND_EINVAL
  * (key empty or longer than LMDB's 511 bytes), TND_ELIMIT (the map is full:

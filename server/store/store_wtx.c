@@ -64,7 +64,7 @@ int64_t tnd_wtx_now_ms(const tnd_wtx *w)
     return w->now_ms;
 }
 
-int tnd_wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
+int tnd__wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     void *out)
 {
     return tnd_store_get_msg(w->s, w->txn, t, key, klen, d, out);

@@ -24,7 +24,7 @@ struct tnd_idem_pruner {
     size_t removed; /* by the last write */
 };
 
-int tnd_idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms)
+int tnd__idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms)
 {
     uint8_t k[8 + KEY_MAX];
     if (klen > KEY_MAX)

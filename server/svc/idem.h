@@ -12,7 +12,7 @@
 
 /** Writer thread, with the reply stored under key: note when it expires
  * (the batch time + window_ms). Returns as tnd_wtx_put_raw. */
-int tnd_idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms);
+int tnd__idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms);
 
 /** Start pruning expired records on srv's loop; 0 or TND_ENOMEM. */
 int tnd_idem_pruner_start(tnd_server *srv);

@@ -12,7 +12,7 @@
 #include "ops/logging.h"
 #include "store/keys.h"
 
-char *tnd_strdup(const char *s)
+char *tnd__strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
@@ -163,7 +163,7 @@ static int idem_keep(tnd_wtx *w, tnd_op *op)
         rc = tnd_wtx_idem_put(w, op->idem_key, op->idem_key_len, rec, FP_LEN + len);
     }
     if (rc == 0)
-        rc = tnd_idem_expire_at(w, (const char *)op->idem_key, op->idem_key_len,
+        rc = tnd__idem_expire_at(w, (const char *)op->idem_key, op->idem_key_len,
                                 op->srv->cfg.idempotency_window_ms);
     free(enc);
     free(rec);

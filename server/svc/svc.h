@@ -109,6 +109,6 @@ tender_common_v1_Timestamp *tnd_ts_in(tnd_arena *a, int64_t ms);
 
 
 /** strdup that never returns NULL for a non-NULL input without failing loudly. */
-char *tnd_strdup(const char *s);
+char *tnd__strdup(const char *s);
 
 #endif

@@ -86,7 +86,7 @@ int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size)
     return get_u64(s, txn, TND_KEY_LOG_SIZE, size);
 }
 
-int tnd_tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index)
+int tnd__tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index)
 {
     uint8_t k[TND_KEY_LOG_LEAF_LEN];
     MDB_val key = {.mv_size = tnd_key_log_leaf(k, hash), .mv_data = k}, d;

@@ -41,7 +41,7 @@ int tnd_tlog_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]
 int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size);
 
 /** The leaf index of a leaf hash. */
-int tnd_tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index);
+int tnd__tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index);
 
 int tnd_tlog_service_register(tnd_server *srv);
 

@@ -119,7 +119,7 @@ static void get_inclusion(tnd_call *call, void *request)
     size_t n = 0;
     int st = resolve_size(srv->store, txn, req->tree_size, &size);
     if (!st && req->leaf_hash.len == 32 &&
-        tnd_tlog_index_of(srv->store, txn, req->leaf_hash.data, &index) != 0)
+        tnd__tlog_index_of(srv->store, txn, req->leaf_hash.data, &index) != 0)
         st = TND_STATUS_NOT_FOUND;
     if (!st && index >= size)
         st = TND_STATUS_OUT_OF_RANGE;

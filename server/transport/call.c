@@ -16,7 +16,7 @@
 
 /* ---- the connection's table of calls ---- */
 
-tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid)
+tnd_call *tnd__conn_find_call(tnd_conn *c, uint32_t sid)
 {
     for (tnd_call *k = c->calls[sid % TND_CALL_BUCKETS]; k; k = k->hnext)
         if (k->sid == sid)
@@ -24,7 +24,7 @@ tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid)
     return NULL;
 }
 
-void tnd_conn_add_call(tnd_conn *c, tnd_call *call)
+void tnd__conn_track_call(tnd_conn *c, tnd_call *call)
 {
     tnd_call **b = &c->calls[call->sid % TND_CALL_BUCKETS];
     call->hnext = *b;
@@ -45,7 +45,7 @@ static void unlink_blocked(tnd_conn *c, tnd_call *call)
     call->blocked = false;
 }
 
-void tnd_conn_remove_call(tnd_conn *c, tnd_call *call)
+void tnd__conn_untrack_call(tnd_conn *c, tnd_call *call)
 {
     for (tnd_call **p = &c->calls[call->sid % TND_CALL_BUCKETS]; *p; p = &(*p)->hnext) {
         if (*p == call) {
@@ -191,11 +191,11 @@ static void end_call(tnd_call *call, uint32_t code, const char *message)
         uv_timer_stop(&call->deadline);
     if (c) {
         tnd_call_upload_release(call, call->upload_bytes);
-        log_call(call, c->peer_label, code, message, call->start_ms, tnd_now_ms(c->srv));
+        log_call(call, c->peer_label, code, message, call->start_ms, tnd__now_ms(c->srv));
         tnd_metrics_call(c->srv->metrics, call->method, code, uv_hrtime() - call->start_ns);
-        tnd_conn_remove_call(c, call);
+        tnd__conn_untrack_call(c, call);
         call->conn = NULL;
-        tnd_conn_maybe_done(c);
+        tnd__conn_maybe_done(c);
     }
     tnd_call_unref(call);
 }
@@ -206,7 +206,7 @@ static void send_status_details(tnd_conn *c, uint32_t sid, uint32_t code, const 
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     if (tnd_frame_put_status(&sb, sid, code, message, details, details_len, NULL, 0) == 0)
-        tnd_conn_send(c, &sb);
+        tnd__conn_send(c, &sb);
     msgpack_sbuffer_destroy(&sb);
 }
 
@@ -215,7 +215,7 @@ static void send_status(tnd_conn *c, uint32_t sid, uint32_t code, const char *me
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     if (tnd_frame_put_status(&sb, sid, code, message, NULL, 0, NULL, 0) == 0)
-        tnd_conn_send(c, &sb);
+        tnd__conn_send(c, &sb);
     msgpack_sbuffer_destroy(&sb);
 }
 
@@ -246,7 +246,7 @@ void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)
     finish_now(call, code, message);
 }
 
-void tnd_call_finish_details(tnd_call *call, tnd_status code, const uint8_t *details,
+void tnd__call_finish_details(tnd_call *call, tnd_status code, const uint8_t *details,
                              size_t details_len, const char *fmt, ...)
 {
     if (call->ended || call->finish_pending)
@@ -285,12 +285,12 @@ static void finish_decode_error(tnd_call *call, const tnd_msg_desc *d, const cha
     size_t len = 0;
     if (tnd_msg_encode(&tender_common_v1_ErrorDetail_desc, &ed, &buf, &len, NULL) != 0)
         len = 0;
-    tnd_call_finish_details(call, TND_STATUS_INVALID_ARGUMENT, buf, len, "invalid %s: %s",
+    tnd__call_finish_details(call, TND_STATUS_INVALID_ARGUMENT, buf, len, "invalid %s: %s",
                             d->full_name, text);
     free(buf);
 }
 
-void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message)
+void tnd__call_on_cancel(tnd_call *call, tnd_status why, const char *message)
 {
     if (call->ended)
         return;
@@ -314,7 +314,7 @@ static bool can_send(const tnd_call *call)
     const tnd_conn *c = call->conn;
     /* Windows may go negative by one message: a message larger than the
      * window still makes progress, and the peer buffers at most one. */
-    return call->send_window > 0 && c->send_window > 0 && !tnd_conn_output_capped(c);
+    return call->send_window > 0 && c->send_window > 0 && !tnd__conn_output_capped(c);
 }
 
 static void write_message(tnd_call *call, const uint8_t *data, size_t len)
@@ -323,7 +323,7 @@ static void write_message(tnd_call *call, const uint8_t *data, size_t len)
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     if (tnd_frame_put_message(&sb, call->sid, data, len, false) == 0)
-        tnd_conn_send(c, &sb);
+        tnd__conn_send(c, &sb);
     msgpack_sbuffer_destroy(&sb);
     call->send_window -= (int64_t)len;
     c->send_window -= (int64_t)len;
@@ -417,7 +417,7 @@ static void unblock(tnd_call *call)
         call->h->on_writable(call);
 }
 
-void tnd_call_on_window(tnd_call *call, uint32_t increment)
+void tnd__call_window_opened(tnd_call *call, uint32_t increment)
 {
     call->send_window += increment;
     if (!call->blocked || !can_send(call))
@@ -428,7 +428,7 @@ void tnd_call_on_window(tnd_call *call, uint32_t increment)
     tnd_call_unref(call);
 }
 
-void tnd_call_flush_blocked(tnd_conn *c)
+void tnd__call_flush_blocked(tnd_conn *c)
 {
     tnd_call *list = c->blocked;
     c->blocked = NULL;
@@ -451,7 +451,7 @@ void tnd_call_flush_blocked(tnd_conn *c)
 
 /* An upload whose client stopped sending would hold its memory for as long
  * as the connection stays open: cancel it after the stall timeout. */
-void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now)
+void tnd__call_cancel_stalled_uploads(tnd_conn *c, uint64_t now)
 {
     uint32_t limit = c->srv->cfg.stall_timeout_ms;
     char msg[160];
@@ -464,7 +464,7 @@ void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now)
                      "upload received nothing for %u ms (stall-timeout); cancelled, send it "
                      "again without pausing",
                      limit);
-            tnd_call_on_cancel(k, TND_STATUS_DEADLINE_EXCEEDED, msg);
+            tnd__call_on_cancel(k, TND_STATUS_DEADLINE_EXCEEDED, msg);
             if (c->closing)
                 return; /* every call went with the connection, next too */
         }
@@ -478,8 +478,8 @@ static void on_deadline(uv_timer_t *t)
     tnd_call *call = t->data;
     char msg[96];
     snprintf(msg, sizeof msg, "deadline exceeded after %llu ms",
-             (unsigned long long)(tnd_now_ms(call->conn->srv) - call->start_ms));
-    tnd_call_on_cancel(call, TND_STATUS_DEADLINE_EXCEEDED, msg);
+             (unsigned long long)(tnd__now_ms(call->conn->srv) - call->start_ms));
+    tnd__call_on_cancel(call, TND_STATUS_DEADLINE_EXCEEDED, msg);
 }
 
 static void roles_text(uint32_t roles, char *buf, size_t len)
@@ -528,15 +528,15 @@ static void refuse(tnd_conn *c, uint32_t sid, const char *method, const char *re
             NULL);
     /* Counted under the method when the server has it, else as "unknown":
      * a client's made-up names never become series. */
-    tnd_metrics_call(c->srv->metrics, tnd_server_find_method(c->srv, method), code, 0);
+    tnd_metrics_call(c->srv->metrics, tnd__server_find_method(c->srv, method), code, 0);
 }
 
 /* Method and role checks, in one place for every method. */
 static const tnd_handler *admit(tnd_conn *c, uint32_t sid, const char *name, const char *rid)
 {
     char msg[400], roles[64];
-    const tnd_method_desc *m = tnd_server_find_method(c->srv, name);
-    const tnd_handler *h = m ? tnd_server_find_handler(c->srv, m) : NULL;
+    const tnd_method_desc *m = tnd__server_find_method(c->srv, name);
+    const tnd_handler *h = m ? tnd__server_find_handler(c->srv, m) : NULL;
     if (!h) {
         snprintf(msg, sizeof msg, "unknown method \"%s\" (`tenderctl methods` lists them)", name);
         refuse(c, sid, name, rid, TND_STATUS_UNIMPLEMENTED, msg);
@@ -561,7 +561,7 @@ static const tnd_handler *admit(tnd_conn *c, uint32_t sid, const char *name, con
     return h;
 }
 
-void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len)
+void tnd__call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len)
 {
     const tnd_config *cfg = &c->srv->cfg;
     char name[256], msg[200];
@@ -616,13 +616,13 @@ void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t
     call->method = h->method;
     call->h = h;
     call->send_window = c->peer_settings.initial_window;
-    call->start_ms = tnd_now_ms(c->srv);
+    call->start_ms = tnd__now_ms(c->srv);
     call->last_recv_ms = call->start_ms;
     call->start_ns = uv_hrtime();
     memcpy(call->request_id, rid, sizeof rid);
     uv_timer_init(c->srv->loop, &call->deadline);
     call->deadline.data = call;
-    tnd_conn_add_call(c, call);
+    tnd__conn_track_call(c, call);
     if (f->u.call.timeout_ms > 0) {
         call->deadline_armed = true;
         uv_timer_start(&call->deadline, on_deadline, f->u.call.timeout_ms, 0);
@@ -646,18 +646,18 @@ static void give_credit(tnd_call *call, size_t len)
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     if (tnd_frame_put_window(&sb, call->sid, call->recv_unacked) == 0)
-        tnd_conn_send(c, &sb);
+        tnd__conn_send(c, &sb);
     msgpack_sbuffer_destroy(&sb);
     call->recv_unacked = 0;
 }
 
-void tnd_call_on_message(tnd_call *call, const tnd_frame *f)
+void tnd__call_on_message(tnd_call *call, const tnd_frame *f)
 {
     const tnd_method_desc *m = call->method;
     tnd_codec_err err = {{0}};
     if (call->ended)
         return;
-    call->last_recv_ms = tnd_now_ms(call->conn->srv);
+    call->last_recv_ms = tnd__now_ms(call->conn->srv);
     if (call->half_closed) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "MESSAGE after the end of the request stream");

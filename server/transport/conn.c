@@ -14,12 +14,12 @@
 static void conn_send_goaway_and_close(tnd_conn *c, uint32_t code, const char *msg);
 static void process_frames(tnd_conn *c);
 
-uint64_t tnd_now_ms(const tnd_server *srv)
+uint64_t tnd__now_ms(const tnd_server *srv)
 {
     return uv_now(srv->loop);
 }
 
-bool tnd_conn_output_capped(const tnd_conn *c)
+bool tnd__conn_output_capped(const tnd_conn *c)
 {
     const tnd_server *srv = c->srv;
     return tnd_tls_stream_congested(&c->tls) || srv->output_bytes > srv->cfg.max_output_memory;
@@ -27,30 +27,30 @@ bool tnd_conn_output_capped(const tnd_conn *c)
 
 /* Write frames now; when the peer reads too slowly, stop reading from it so
  * it cannot make us buffer more (on_drain or the tick resumes). */
-void tnd_conn_send(tnd_conn *c, msgpack_sbuffer *frames)
+void tnd__conn_send(tnd_conn *c, msgpack_sbuffer *frames)
 {
     if (frames->size == 0)
         return;
     if (!c->closing && tnd_tls_stream_write(&c->tls, frames->data, frames->size) < 0) {
         tnd_log(TND_LOG_INFO, "connection write failed", "peer", c->peer_addr, "error",
                 c->tls.error, NULL);
-        tnd_conn_close(c);
+        tnd__conn_close(c);
     }
     msgpack_sbuffer_clear(frames);
-    if (!c->closing && tnd_conn_output_capped(c))
+    if (!c->closing && tnd__conn_output_capped(c))
         tnd_tls_stream_pause(&c->tls);
 }
 
 static void send_one(tnd_conn *c, int rc, msgpack_sbuffer *sb)
 {
     if (rc == 0)
-        tnd_conn_send(c, sb);
+        tnd__conn_send(c, sb);
     else
-        tnd_conn_close(c);
+        tnd__conn_close(c);
     msgpack_sbuffer_destroy(sb);
 }
 
-void tnd_conn_goaway(tnd_conn *c, uint32_t code, const char *message)
+void tnd__conn_goaway(tnd_conn *c, uint32_t code, const char *message)
 {
     if (c->goaway_sent || c->closing)
         return;
@@ -61,29 +61,29 @@ void tnd_conn_goaway(tnd_conn *c, uint32_t code, const char *message)
     send_one(c, tnd_frame_put_goaway(&sb, c->goaway_last_id, code, message), &sb);
 }
 
-void tnd_conn_maybe_done(tnd_conn *c)
+void tnd__conn_maybe_done(tnd_conn *c)
 {
     if (c->goaway_sent && c->n_calls == 0)
-        tnd_conn_close(c);
+        tnd__conn_close(c);
 }
 
 static void conn_send_goaway_and_close(tnd_conn *c, uint32_t code, const char *msg)
 {
     tnd_log(TND_LOG_INFO, "closing connection", "peer", c->peer_addr, "identity", c->peer_label,
             "status", tnd_status_name((int)code), "reason", msg, NULL);
-    tnd_conn_goaway(c, code, msg);
-    tnd_conn_close(c);
+    tnd__conn_goaway(c, code, msg);
+    tnd__conn_close(c);
 }
 
 /* Cancel every call, then close TLS; freeing follows in on_closed. */
-void tnd_conn_close(tnd_conn *c)
+void tnd__conn_close(tnd_conn *c)
 {
     if (c->closing)
         return;
     c->closing = true;
     for (size_t b = 0; b < TND_CALL_BUCKETS; b++)
         while (c->calls[b])
-            tnd_call_on_cancel(c->calls[b], TND_STATUS_UNAVAILABLE, "connection closed");
+            tnd__call_on_cancel(c->calls[b], TND_STATUS_UNAVAILABLE, "connection closed");
     uv_timer_stop(&c->timer);
     tnd_tls_stream_close(&c->tls);
 }
@@ -99,7 +99,7 @@ static void on_timer_closed(uv_handle_t *h)
         srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    tnd_principal_put(&srv->principals, c->principal);
+    tnd__principal_put(&srv->principals, c->principal);
     srv->n_conns--;
     tnd_metrics_set_connections(srv->metrics, srv->n_conns);
     free(c);
@@ -123,20 +123,20 @@ static void on_eof(tnd_tls_stream *s, int status)
     if (status != TND_ECLOSED)
         tnd_log(TND_LOG_INFO, "connection lost", "peer", c->peer_addr, "identity", c->peer_label,
                 "error", s->error, NULL);
-    tnd_conn_close(c);
+    tnd__conn_close(c);
 }
 
 /* Output fell below the caps: take frames again (those that waited first),
  * then let calls waiting to send go on. */
 static void resume_output(tnd_conn *c)
 {
-    if (c->closing || tnd_conn_output_capped(c))
+    if (c->closing || tnd__conn_output_capped(c))
         return;
     tnd_tls_stream_resume(&c->tls);
     if (c->frames_held)
         process_frames(c);
     if (!c->closing)
-        tnd_call_flush_blocked(c);
+        tnd__call_flush_blocked(c);
 }
 
 static void on_drain(tnd_tls_stream *s)
@@ -177,18 +177,18 @@ static void on_handshake(tnd_tls_stream *s, int status)
         char msg[320];
         snprintf(msg, sizeof msg, "client certificate refused: %s", why);
         send_one(c, tnd_frame_put_settings(&sb, &ours), &sb);
-        tnd_conn_goaway(c, TND_STATUS_UNAUTHENTICATED, msg);
-        tnd_conn_close(c);
+        tnd__conn_goaway(c, TND_STATUS_UNAUTHENTICATED, msg);
+        tnd__conn_close(c);
         return;
     }
     tnd_metrics_handshake(c->srv->metrics, true);
     describe_peer(c);
-    c->last_active_ms = c->last_recv_ms = c->last_progress_ms = tnd_now_ms(c->srv);
+    c->last_active_ms = c->last_recv_ms = c->last_progress_ms = tnd__now_ms(c->srv);
     tnd_log(TND_LOG_DEBUG, "connected", "peer", c->peer_addr, "identity", c->peer_label, NULL);
     send_one(c, tnd_frame_put_settings(&sb, &ours), &sb);
     /* One identity (a certificate, or an address without one) gets at most
      * its share of the connection slots. */
-    c->principal = tnd_principal_get(&c->srv->principals, &c->peer, c->peer_ip);
+    c->principal = tnd__principal_get(&c->srv->principals, &c->peer, c->peer_ip);
     uint32_t share = c->srv->cfg.max_conns_per_identity;
     if (!c->principal || c->principal->refs > share) {
         char msg[200];
@@ -202,7 +202,7 @@ static void on_handshake(tnd_tls_stream *s, int status)
         return;
     }
     if (c->srv->draining)
-        tnd_conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
+        tnd__conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
 }
 
 /* The peer's settings; zero means "use the default". A later SETTINGS that
@@ -224,12 +224,12 @@ static void apply_settings(tnd_conn *c, const tnd_settings *s)
             for (tnd_call *k = c->calls[b]; k; k = k->hnext)
                 k->send_window += (int64_t)p->initial_window - old_stream;
     c->got_settings = true;
-    tnd_call_flush_blocked(c);
+    tnd__call_flush_blocked(c);
 }
 
 static void handle_ping(tnd_conn *c, const tnd_frame *f)
 {
-    uint64_t now = tnd_now_ms(c->srv);
+    uint64_t now = tnd__now_ms(c->srv);
     if (f->u.ping.ack) {
         c->ping_sent_ms = 0;
         return;
@@ -287,8 +287,8 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
             return;
         }
         c->last_stream_id = f->stream_id;
-        c->last_active_ms = tnd_now_ms(c->srv); /* idle means no calls: pings do not count */
-        tnd_call_start(c, f, body, len);
+        c->last_active_ms = tnd__now_ms(c->srv); /* idle means no calls: pings do not count */
+        tnd__call_start(c, f, body, len);
         return;
     case TND_FRAME_MESSAGE:
         if (account_recv(c, f->u.message.payload.len) != 0) {
@@ -296,9 +296,9 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
                                        "connection flow-control window exceeded");
             return;
         }
-        call = tnd_conn_find_call(c, f->stream_id);
+        call = tnd__conn_find_call(c, f->stream_id);
         if (call) {
-            tnd_call_on_message(call, f);
+            tnd__call_on_message(call, f);
         } else if (f->stream_id > c->last_stream_id || f->stream_id == 0) {
             snprintf(msg, sizeof msg, "MESSAGE on stream %u, which was never opened",
                      f->stream_id);
@@ -306,9 +306,9 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
         }
         return; /* a call that already ended: the message is dropped */
     case TND_FRAME_CANCEL:
-        call = tnd_conn_find_call(c, f->stream_id);
+        call = tnd__conn_find_call(c, f->stream_id);
         if (call)
-            tnd_call_on_cancel(call, TND_STATUS_CANCELLED, NULL);
+            tnd__call_on_cancel(call, TND_STATUS_CANCELLED, NULL);
         return;
     case TND_FRAME_PING:
         handle_ping(c, f);
@@ -317,14 +317,14 @@ static void handle_frame(tnd_conn *c, const tnd_frame *f, const uint8_t *body, s
         /* The client will open no more calls: finish what runs, then close. */
         c->goaway_sent = true;
         c->goaway_last_id = c->last_stream_id;
-        tnd_conn_maybe_done(c);
+        tnd__conn_maybe_done(c);
         return;
     case TND_FRAME_WINDOW:
         if (f->stream_id == 0) {
             c->send_window += f->u.window.increment;
-            tnd_call_flush_blocked(c);
-        } else if ((call = tnd_conn_find_call(c, f->stream_id)) != NULL) {
-            tnd_call_on_window(call, f->u.window.increment);
+            tnd__call_flush_blocked(c);
+        } else if ((call = tnd__conn_find_call(c, f->stream_id)) != NULL) {
+            tnd__call_window_opened(call, f->u.window.increment);
         }
         return;
     case TND_FRAME_STATUS:
@@ -344,7 +344,7 @@ static void process_frames(tnd_conn *c)
     for (;;) {
         if (c->closing)
             return;
-        if (tnd_conn_output_capped(c)) {
+        if (tnd__conn_output_capped(c)) {
             c->frames_held = tnd_frame_reader_pending(&c->reader) > 0;
             tnd_tls_stream_pause(&c->tls);
             return;
@@ -381,10 +381,10 @@ static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
     if (c->closing)
         return;
     if (tnd_frame_reader_feed(&c->reader, data, len) != 0) {
-        tnd_conn_close(c);
+        tnd__conn_close(c);
         return;
     }
-    c->last_recv_ms = tnd_now_ms(c->srv);
+    c->last_recv_ms = tnd__now_ms(c->srv);
     process_frames(c);
 }
 
@@ -392,7 +392,7 @@ static void on_tick(uv_timer_t *t)
 {
     tnd_conn *c = t->data;
     const tnd_config *cfg = &c->srv->cfg;
-    uint64_t now = tnd_now_ms(c->srv);
+    uint64_t now = tnd__now_ms(c->srv);
     if (c->closing)
         return;
     if (!c->tls.handshake_done) {
@@ -427,7 +427,7 @@ static void on_tick(uv_timer_t *t)
         return;
     }
     if (c->upload_bytes > 0)
-        tnd_call_cancel_stalled_uploads(c, now);
+        tnd__call_cancel_stalled_uploads(c, now);
     if (c->closing)
         return;
     /* Below the caps again after another connection's output drained. */
@@ -437,7 +437,7 @@ static void on_tick(uv_timer_t *t)
         return;
     if (c->ping_sent_ms && now - c->ping_sent_ms >= cfg->keepalive_timeout_ms) {
         tnd_log(TND_LOG_INFO, "keepalive timeout", "peer", c->peer_addr, NULL);
-        tnd_conn_close(c);
+        tnd__conn_close(c);
         return;
     }
     if (cfg->keepalive_ms && !c->ping_sent_ms && now - c->last_recv_ms >= cfg->keepalive_ms) {
@@ -456,7 +456,7 @@ static const tnd_tls_stream_cb conn_cb = {
     .on_close = on_closed,
 };
 
-void tnd_conn_accept(tnd_server *srv)
+void tnd__conn_accept(tnd_server *srv)
 {
     tnd_conn *c = calloc(1, sizeof *c);
     if (!c)
@@ -479,7 +479,7 @@ void tnd_conn_accept(tnd_server *srv)
     tnd_metrics_set_connections(srv->metrics, srv->n_conns);
     snprintf(c->peer_label, sizeof c->peer_label, "unknown");
     if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tls.tcp) != 0) {
-        tnd_conn_close(c);
+        tnd__conn_close(c);
         return;
     }
     struct sockaddr_storage ss;
@@ -507,11 +507,11 @@ void tnd_conn_accept(tnd_server *srv)
         tnd_tls_stream_abort(&c->tls);
         return;
     }
-    c->last_active_ms = tnd_now_ms(srv);
+    c->last_active_ms = tnd__now_ms(srv);
     uint32_t tick = TICK_MS;
     if (srv->cfg.idle_timeout_ms && srv->cfg.idle_timeout_ms / 2 < tick)
         tick = srv->cfg.idle_timeout_ms / 2 ? srv->cfg.idle_timeout_ms / 2 : 1;
     uv_timer_start(&c->timer, on_tick, tick, tick);
     if (tnd_tls_stream_start(&c->tls) != 0)
-        tnd_conn_close(c);
+        tnd__conn_close(c);
 }

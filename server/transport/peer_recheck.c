@@ -33,7 +33,7 @@ static bool peer_verifies(SSL *ssl, SSL_CTX *ctx, const char **why)
     return ok;
 }
 
-void tnd_server_recheck_peers(tnd_server *srv)
+void tnd__server_recheck_peers(tnd_server *srv)
 {
     for (tnd_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
@@ -45,7 +45,7 @@ void tnd_server_recheck_peers(tnd_server *srv)
         snprintf(msg, sizeof msg, "your client certificate is no longer accepted: %s", why);
         tnd_log(TND_LOG_WARN, "closing connection: certificate no longer accepted", "peer",
                 c->peer_addr, "identity", c->peer_label, "reason", why, NULL);
-        tnd_conn_goaway(c, TND_STATUS_UNAUTHENTICATED, msg);
-        tnd_conn_close(c);
+        tnd__conn_goaway(c, TND_STATUS_UNAUTHENTICATED, msg);
+        tnd__conn_close(c);
     }
 }

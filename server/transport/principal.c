@@ -25,7 +25,7 @@ static size_t bucket_of(const uint8_t *key, size_t len)
     return (size_t)(h % TND_PRINCIPAL_BUCKETS);
 }
 
-tnd_principal *tnd_principal_get(tnd_principals *t, const tnd_peer_identity *peer,
+tnd_principal *tnd__principal_get(tnd_principals *t, const tnd_peer_identity *peer,
                                  const char *addr)
 {
     uint8_t key[64];
@@ -48,7 +48,7 @@ tnd_principal *tnd_principal_get(tnd_principals *t, const tnd_peer_identity *pee
     return p;
 }
 
-void tnd_principal_put(tnd_principals *t, tnd_principal *p)
+void tnd__principal_put(tnd_principals *t, tnd_principal *p)
 {
     if (!p || --p->refs > 0)
         return;
@@ -61,7 +61,7 @@ void tnd_principal_put(tnd_principals *t, tnd_principal *p)
     free(p);
 }
 
-void tnd_principals_clear(tnd_principals *t)
+void tnd__principals_clear(tnd_principals *t)
 {
     for (size_t i = 0; i < TND_PRINCIPAL_BUCKETS; i++) {
         while (t->buckets[i]) {

@@ -28,13 +28,13 @@ typedef struct tnd_principals {
 /** The record of peer (from addr when anonymous; addr is the IP without the
  * port), created with refs 0 when new; one more reference is taken. NULL when
  * out of memory. */
-tnd_principal *tnd_principal_get(tnd_principals *t, const tnd_peer_identity *peer,
+tnd_principal *tnd__principal_get(tnd_principals *t, const tnd_peer_identity *peer,
                                  const char *addr);
 
 /** Drop one reference; the record goes with the last. */
-void tnd_principal_put(tnd_principals *t, tnd_principal *p);
+void tnd__principal_put(tnd_principals *t, tnd_principal *p);
 
 /** Free every record (shutdown). */
-void tnd_principals_clear(tnd_principals *t);
+void tnd__principals_clear(tnd_principals *t);
 
 #endif

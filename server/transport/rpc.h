@@ -87,7 +87,7 @@ void tnd_call_finish(tnd_call *call, tnd_status code, const char *fmt, ...)
 
 /** As tnd_call_finish, with details (STATUS `details`: an encoded message,
  * by convention tender.common.v1.ErrorDetail). */
-void tnd_call_finish_details(tnd_call *call, tnd_status code, const uint8_t *details,
+void tnd__call_finish_details(tnd_call *call, tnd_status code, const uint8_t *details,
                              size_t details_len, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 

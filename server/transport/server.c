@@ -28,7 +28,7 @@ int tnd_server_register(tnd_server *srv, const tnd_handler *h)
     return 0;
 }
 
-const tnd_handler *tnd_server_find_handler(const tnd_server *srv, const tnd_method_desc *m)
+const tnd_handler *tnd__server_find_handler(const tnd_server *srv, const tnd_method_desc *m)
 {
     for (size_t i = 0; i < srv->n_handlers; i++)
         if (srv->handlers[i]->method == m)
@@ -44,7 +44,7 @@ int tnd_server_add_schema(tnd_server *srv, const tnd_schema_desc *schema)
     return 0;
 }
 
-const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char *full_name)
+const tnd_method_desc *tnd__server_find_method(const tnd_server *srv, const char *full_name)
 {
     for (size_t i = 0; i < srv->n_schemas; i++) {
         const tnd_method_desc *m = tnd_schema_find_method(srv->schemas[i], full_name);
@@ -137,7 +137,7 @@ static void on_connection(uv_stream_t *listener, int status)
         tnd_log(TND_LOG_WARN, "accept failed", "error", uv_strerror(status), NULL);
         return;
     }
-    tnd_conn_accept(srv);
+    tnd__conn_accept(srv);
 }
 
 static void on_grace_over(uv_timer_t *t)
@@ -146,7 +146,7 @@ static void on_grace_over(uv_timer_t *t)
     tnd_log(TND_LOG_WARN, "grace period over; cancelling remaining calls", NULL);
     for (tnd_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
-        tnd_conn_close(c);
+        tnd__conn_close(c);
     }
     if (srv->n_conns == 0 && !srv->stopped) {
         srv->stopped = true;
@@ -171,8 +171,8 @@ void tnd_server_drain(tnd_server *srv)
         uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
     for (tnd_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
-        tnd_conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
-        tnd_conn_maybe_done(c);
+        tnd__conn_goaway(c, TND_STATUS_UNAVAILABLE, "server is shutting down");
+        tnd__conn_maybe_done(c);
     }
     if (srv->n_conns == 0) {
         srv->stopped = true;
@@ -195,7 +195,7 @@ int tnd_server_reload_tls(tnd_server *srv)
     /* Live connections hold their own reference through their SSL. */
     SSL_CTX_free(srv->ssl_ctx);
     srv->ssl_ctx = ctx;
-    tnd_server_recheck_peers(srv); /* revoked or no longer trusted: closed */
+    tnd__server_recheck_peers(srv); /* revoked or no longer trusted: closed */
     tnd_log(TND_LOG_INFO, "certificates reloaded", "cert", srv->cfg.cert, "ca", srv->cfg.ca, "crl",
             srv->cfg.crl[0] ? srv->cfg.crl : NULL, NULL);
     return 0;
@@ -291,7 +291,7 @@ void tnd_server_free(tnd_server *srv)
     tnd_server_shutdown(srv);
     SSL_CTX_free(srv->ssl_ctx);
     free(srv->handlers);
-    tnd_principals_clear(&srv->principals);
+    tnd__principals_clear(&srv->principals);
     tnd_metrics_free(srv->metrics);
     free(srv);
 }

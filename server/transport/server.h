@@ -181,7 +181,7 @@ void tnd_server_drain(tnd_server *srv);
 int tnd_server_reload_tls(tnd_server *srv);
 /** Close connections whose client certificate no longer verifies under the
  * current TLS context (after a reload: a new CRL or CA); peer_recheck.c. */
-void tnd_server_recheck_peers(tnd_server *srv);
+void tnd__server_recheck_peers(tnd_server *srv);
 
 /** After the loop stopped: stop the metrics listener, then the owner's
  * shutdown hook (timers, queued writes, the store). */
@@ -192,39 +192,39 @@ void tnd_server_free(tnd_server *srv);
 /** Register a method handler (the method must exist in the schema). */
 int tnd_server_register(tnd_server *srv, const tnd_handler *h);
 
-const tnd_handler *tnd_server_find_handler(const tnd_server *srv, const tnd_method_desc *m);
+const tnd_handler *tnd__server_find_handler(const tnd_server *srv, const tnd_method_desc *m);
 
 /** Serve methods of another compiled schema too (tests add theirs). */
 int tnd_server_add_schema(tnd_server *srv, const tnd_schema_desc *schema);
 
 /** Find a method by wire name in the server's schemas; NULL if unknown. */
-const tnd_method_desc *tnd_server_find_method(const tnd_server *srv, const char *full_name);
+const tnd_method_desc *tnd__server_find_method(const tnd_server *srv, const char *full_name);
 
 /* ---- transport internals ---- */
 /** Parse "HOST:PORT" (an IPv4 address, [IPv6] or localhost) given with flag. */
 int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_storage *ss, char *err,
                         size_t err_len);
-uint64_t tnd_now_ms(const tnd_server *srv);
-void tnd_conn_accept(tnd_server *srv);
-void tnd_conn_goaway(tnd_conn *c, uint32_t code, const char *message);
-void tnd_conn_close(tnd_conn *c);
-void tnd_conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
-void tnd_conn_maybe_done(tnd_conn *c); /* draining and no calls: close */
+uint64_t tnd__now_ms(const tnd_server *srv);
+void tnd__conn_accept(tnd_server *srv);
+void tnd__conn_goaway(tnd_conn *c, uint32_t code, const char *message);
+void tnd__conn_close(tnd_conn *c);
+void tnd__conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
+void tnd__conn_maybe_done(tnd_conn *c); /* draining and no calls: close */
 /** True when c may not produce more output now: its own unsent output is
  * above cfg.high_water, or all connections' is above cfg.max_output_memory. */
-bool tnd_conn_output_capped(const tnd_conn *c);
+bool tnd__conn_output_capped(const tnd_conn *c);
 
 /* call.c: create/route calls from conn.c */
-void tnd_call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len);
-void tnd_call_on_message(tnd_call *call, const tnd_frame *f);
-void tnd_call_on_cancel(tnd_call *call, tnd_status why, const char *message);
-void tnd_call_on_window(tnd_call *call, uint32_t increment);
-void tnd_call_flush_blocked(tnd_conn *c);
+void tnd__call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_t len);
+void tnd__call_on_message(tnd_call *call, const tnd_frame *f);
+void tnd__call_on_cancel(tnd_call *call, tnd_status why, const char *message);
+void tnd__call_window_opened(tnd_call *call, uint32_t increment);
+void tnd__call_flush_blocked(tnd_conn *c);
 /** Cancel c's uploads that received nothing for cfg.stall_timeout_ms. */
-void tnd_call_cancel_stalled_uploads(tnd_conn *c, uint64_t now);
-tnd_call *tnd_conn_find_call(tnd_conn *c, uint32_t sid);
-void tnd_conn_add_call(tnd_conn *c, tnd_call *call);
-void tnd_conn_remove_call(tnd_conn *c, tnd_call *call);
+void tnd__call_cancel_stalled_uploads(tnd_conn *c, uint64_t now);
+tnd_call *tnd__conn_find_call(tnd_conn *c, uint32_t sid);
+void tnd__conn_track_call(tnd_conn *c, tnd_call *call);
+void tnd__conn_untrack_call(tnd_conn *c, tnd_call *call);
 
 /** The transport's own service, tender.reflection.v1 (reflection.c). */
 int tnd_reflection_register(tnd_server *srv);
