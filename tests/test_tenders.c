@@ -850,6 +850,7 @@ static char *create_valued(const char *title, int64_t minor, const char *code)
     q.fields = calloc(1, sizeof *q.fields);
     fill_fields(q.fields, title, 3600000);
     tender_common_v1_Money_free(q.fields->estimated_value);
+    free(q.fields->estimated_value);
     q.fields->estimated_value = NULL;
     if (code) {
         q.fields->estimated_value = calloc(1, sizeof *q.fields->estimated_value);
