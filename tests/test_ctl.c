@@ -294,7 +294,7 @@ static void test_a_download_never_overwrites_a_file_without_force(void **state)
     EXPECT(10 + 5);
 }
 
-static void test_the_list_filters_by_status_cpv_text_and_deadline(void **state)
+static void test_the_list_filters_by_status_cpv_text_deadline_and_value(void **state)
 {
     (void)state;
     char id[64], dl2[32], from[32], to[32];
@@ -317,6 +317,20 @@ static void test_the_list_filters_by_status_cpv_text_and_deadline(void **state)
     HAS_NOT(R.out, id);
     ctl(NULL, "tender", "list", "--deadline-to", from, NULL);
     HAS_NOT(R.out, id);
+    ctl(NULL, "tender", "list", "--value-min", "1234.56", "--value-max", "2000", "--currency",
+        "eur", NULL);
+    EXPECT(0);
+    HAS(R.out, id);
+    ctl(NULL, "tender", "list", "--value-min", "1234.57", "--currency", "EUR", NULL);
+    HAS_NOT(R.out, id);
+    ctl(NULL, "tender", "list", "--currency", "KRW", NULL);
+    HAS_NOT(R.out, id);
+    ctl(NULL, "tender", "list", "--value-max", "1.001", "--currency", "EUR", NULL);
+    EXPECT(2);
+    HAS(R.err, "--value-max 1.001 EUR has more decimals than EUR allows (2)");
+    ctl(NULL, "tender", "list", "--value-min", "2", "--value-max", "1", "--currency", "EUR", NULL);
+    EXPECT(10 + 3); /* INVALID_ARGUMENT, from the server */
+    HAS(R.err, "value_min (200 minor units) is above value_max (100)");
 }
 
 static void test_a_cancelled_tender_shows_its_reason(void **state)
@@ -727,7 +741,7 @@ int main(void)
         cmocka_unit_test(test_an_amendment_keeps_each_version_readable),
         cmocka_unit_test(test_documents_are_listed_with_their_hashes),
         cmocka_unit_test(test_a_download_never_overwrites_a_file_without_force),
-        cmocka_unit_test(test_the_list_filters_by_status_cpv_text_and_deadline),
+        cmocka_unit_test(test_the_list_filters_by_status_cpv_text_deadline_and_value),
         cmocka_unit_test(test_a_cancelled_tender_shows_its_reason),
         cmocka_unit_test(test_cancelled_draft_stays_private),
         cmocka_unit_test(test_money_round_trip),

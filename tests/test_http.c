@@ -153,17 +153,24 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A draft tender with the committee and the document; its id into id. */
-static void create(const char *title, char *id, size_t len)
+/* A draft tender valued budget in currency, with the committee and the
+ * document; its id into id. */
+static void create_valued(const char *title, const char *budget, const char *currency, char *id,
+                          size_t len)
 {
     char dl[32], op[32], eq[32];
     ctl("officer", "tender", "create", "--title", title, "--description", "Work", "--budget",
-        "1000", "--currency", "EUR", "--deadline", future(dl, sizeof dl, 10), "--opening",
+        budget, "--currency", currency, "--deadline", future(dl, sizeof dl, 10), "--opening",
         future(op, sizeof op, 11), "--enquiry-deadline", future(eq, sizeof eq, 9), "--cpv",
         "45221111-3", "--committee", committee, "--threshold", "2", "--doc", doc, NULL);
     EXPECT(0);
     first_line(id, len);
     assert_true(strncmp(id, "T-", 2) == 0);
+}
+
+static void create(const char *title, char *id, size_t len)
+{
+    create_valued(title, "1000", "EUR", id, len);
 }
 
 static void publish(const char *id)
@@ -498,6 +505,59 @@ static void test_list_paging(void **state)
     expect_error("/api/v1/tenders?cursor=xyz", 400, "INVALID_ARGUMENT");
 }
 
+/* The titles of the tenders GET path lists, joined by spaces, into out. */
+static void list_titles(const char *path_, char *out, size_t len)
+{
+    json_t *v = get_json(path_, 200);
+    json_t *ts = json_object_get(v, "tenders");
+    out[0] = '\0';
+    for (size_t i = 0; i < json_array_size(ts); i++) {
+        json_t *f = json_object_get(json_array_get(ts, i), "fields");
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "",
+                 json_string_value(json_object_get(f, "title")));
+    }
+    json_decref(v);
+}
+
+static void test_list_by_value(void **state)
+{
+    (void)state;
+    char id[64], got[256];
+    const char *const rows[][3] = {
+        {"Valued A", "1000", "EUR"}, {"Valued B", "2500.50", "EUR"}, {"Valued C", "1500000", "KRW"}};
+    for (int i = 0; i < 3; i++) {
+        create_valued(rows[i][0], rows[i][1], rows[i][2], id, sizeof id);
+        publish(id);
+    }
+    list_titles("/api/v1/tenders?text=valued&value_min=1000&value_max=2500.5&currency=EUR", got,
+                sizeof got);
+    assert_string_equal(got, "Valued A Valued B");
+    list_titles("/api/v1/tenders?text=valued&value_min=1000.01&currency=eur", got, sizeof got);
+    assert_string_equal(got, "Valued B");
+    list_titles("/api/v1/tenders?text=valued&value_max=1000&currency=EUR", got, sizeof got);
+    assert_string_equal(got, "Valued A");
+    list_titles("/api/v1/tenders?text=valued&currency=KRW", got, sizeof got);
+    assert_string_equal(got, "Valued C");
+    list_titles("/api/v1/tenders?text=valued&value_min=0&currency=USD", got, sizeof got);
+    assert_string_equal(got, "");
+    /* Amounts are read exactly in the currency's minor units. */
+    json_t *v = get_json("/api/v1/tenders?value_min=1.001&currency=EUR", 400);
+    const char *m =
+        json_string_value(json_object_get(json_object_get(v, "error"), "message"));
+    assert_non_null(strstr(m, "value_min: 1.001 EUR has more decimals than EUR allows (2)"));
+    json_decref(v);
+    expect_error("/api/v1/tenders?value_min=1.5&currency=KRW", 400, "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_min=1,000&currency=EUR", 400, "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_min=-1&currency=EUR", 400, "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_max=1e3&currency=EUR", 400, "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_max=99999999999999999999&currency=EUR", 400,
+                 "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_min=5", 400, "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_min=5&currency=XYZ", 400, "INVALID_ARGUMENT");
+    expect_error("/api/v1/tenders?value_min=10&value_max=5&currency=EUR", 400,
+                 "INVALID_ARGUMENT");
+}
+
 /* ---- the feed ---- */
 
 /* Follow the feed from *next with small pages; append every seq to seqs. */
@@ -826,6 +886,7 @@ int main(void)
         cmocka_unit_test(test_questions_opening_awards_events),
         cmocka_unit_test(test_opening_and_awards),
         cmocka_unit_test(test_list_paging),
+        cmocka_unit_test(test_list_by_value),
         cmocka_unit_test(test_feed_follows),
         cmocka_unit_test(test_tiles_root_checkpoint),
         cmocka_unit_test(test_portal_files),

@@ -841,6 +841,114 @@ static void test_list_scan_bounded(void **state)
     close_all();
 }
 
+/* A draft as OFFICER with its estimated value (minor units in code; code NULL:
+ * none). */
+static char *create_valued(const char *title, int64_t minor, const char *code)
+{
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    q.fields = calloc(1, sizeof *q.fields);
+    fill_fields(q.fields, title, 3600000);
+    tender_common_v1_Money_free(q.fields->estimated_value);
+    free(q.fields->estimated_value);
+    q.fields->estimated_value = NULL;
+    if (code) {
+        q.fields->estimated_value = calloc(1, sizeof *q.fields->estimated_value);
+        q.fields->estimated_value->minor_units = minor;
+        q.fields->estimated_value->currency = strdup(code);
+    }
+    Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(call(OFFICER, M(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q,
+                          T_DESC, &t),
+                     0);
+    char *id = strdup(t.id);
+    tender_tenders_v1_Tender_free(&t);
+    tender_tenders_v1_CreateTenderRequest_free(&q);
+    return id;
+}
+
+/* Tenders/List with a value filter (lo or hi NULL: no bound) and "valued" in the
+ * title; the titles found, in order, joined by spaces, into out. */
+static int list_valued(const tender_common_v1_Money *lo, const tender_common_v1_Money *hi,
+                       char *out, size_t len)
+{
+    tender_tenders_v1_ListTendersRequest q = {.text = "valued",
+                                              .value_min = (tender_common_v1_Money *)lo,
+                                              .value_max = (tender_common_v1_Money *)hi};
+    tender_tenders_v1_ListTendersResponse r;
+    tender_tenders_v1_ListTendersResponse_init(&r);
+    int st = call(OFFICER, M(List), &tender_tenders_v1_ListTendersRequest_desc, &q,
+                  &tender_tenders_v1_ListTendersResponse_desc, &r);
+    out[0] = '\0';
+    for (size_t i = 0; i < r.n_tenders; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "",
+                 r.tenders[i].fields->title);
+    tender_tenders_v1_ListTendersResponse_free(&r);
+    return st;
+}
+
+static void test_list_filters_by_estimated_value(void **state)
+{
+    (void)state;
+    char *ids[] = {create_valued("valued-a", 10000, "EUR"),
+                   create_valued("valued-b", 250050, "EUR"),
+                   create_valued("valued-c", 150000000, "KRW"),
+                   create_valued("valued-d", 0, NULL)};
+    char got[256];
+    tender_common_v1_Money lo = {.minor_units = 10000, .currency = "EUR"},
+                           hi = {.minor_units = 100000, .currency = "EUR"};
+    assert_int_equal(list_valued(NULL, NULL, got, sizeof got), 0);
+    assert_string_equal(got, "valued-a valued-b valued-c valued-d");
+    assert_int_equal(list_valued(&lo, &hi, got, sizeof got), 0);
+    assert_string_equal(got, "valued-a");
+    /* Both bounds are inclusive; either may be left out. */
+    hi.minor_units = 250050;
+    assert_int_equal(list_valued(NULL, &hi, got, sizeof got), 0);
+    assert_string_equal(got, "valued-a valued-b");
+    lo.minor_units = 10001;
+    assert_int_equal(list_valued(&lo, NULL, got, sizeof got), 0);
+    assert_string_equal(got, "valued-b");
+    /* Another currency: only tenders valued in it, whatever the amount. */
+    tender_common_v1_Money krw = {.minor_units = 0, .currency = "KRW"};
+    assert_int_equal(list_valued(&krw, NULL, got, sizeof got), 0);
+    assert_string_equal(got, "valued-c");
+    tender_common_v1_Money usd = {.minor_units = 0, .currency = "USD"};
+    assert_int_equal(list_valued(&usd, NULL, got, sizeof got), 0);
+    assert_string_equal(got, "");
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        free(ids[i]);
+    close_all();
+}
+
+static void test_list_refuses_a_bad_value_filter(void **state)
+{
+    (void)state;
+    char got[64];
+    tender_common_v1_Money eur = {.minor_units = 500, .currency = "EUR"},
+                           usd = {.minor_units = 900, .currency = "USD"},
+                           abc = {.minor_units = 1, .currency = "ABC"},
+                           lower = {.minor_units = 1, .currency = "eur"},
+                           none = {.minor_units = 1, .currency = ""},
+                           neg = {.minor_units = -1, .currency = "EUR"},
+                           small = {.minor_units = 499, .currency = "EUR"};
+    assert_int_equal(list_valued(&eur, &usd, got, sizeof got), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "value_min is in EUR and value_max in USD"));
+    assert_int_equal(list_valued(&abc, NULL, got, sizeof got), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "value_min: ABC is not an ISO 4217 currency"));
+    assert_int_equal(list_valued(NULL, &lower, got, sizeof got), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "value_max: eur is not an ISO 4217 currency"));
+    assert_int_equal(list_valued(&none, NULL, got, sizeof got), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "value_min: give its currency"));
+    assert_int_equal(list_valued(NULL, &neg, got, sizeof got), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "value_max: -1 minor units is negative"));
+    assert_int_equal(list_valued(&eur, &small, got, sizeof got), TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "value_min (500 minor units) is above value_max (499)"));
+    /* The connection serves on. */
+    assert_int_equal(list_valued(&small, &eur, got, sizeof got), 0);
+    close_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -858,6 +966,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amend_after_enquiry_period, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_scan_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_filters_by_estimated_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_refuses_a_bad_value_filter, setup, teardown),
     };
     return cmocka_run_group_tests_name("tenders", tests, NULL, NULL);
 }

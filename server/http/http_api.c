@@ -27,6 +27,7 @@
 #include "tenders/tenders.h"
 #include "tender/blind.h"
 #include "tlog/tlog.h"
+#include "tender/currency.h"
 #include "json/msg_json.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
@@ -76,6 +77,48 @@ static bool arg_time(tnd_http_req *r, const char *name, tender_common_v1_Timesta
     return true;
 }
 
+/* value_min, value_max and currency: decimal amounts read exactly in the
+ * currency's minor units, into lo and hi (borrowed by q). Currency alone:
+ * tenders valued in it. false with msg when malformed. */
+static bool arg_value(tnd_http_req *r, tender_tenders_v1_ListTendersRequest *q,
+                      tender_common_v1_Money *lo, tender_common_v1_Money *hi, char code[4],
+                      char *msg, size_t len)
+{
+    const char *cur = tnd_http_arg(r, "currency"), *text[2] = {tnd_http_arg(r, "value_min"),
+                                                                tnd_http_arg(r, "value_max")};
+    static const char *const name[2] = {"value_min", "value_max"};
+    if (!cur && !text[0] && !text[1])
+        return true;
+    char err[240];
+    int exp;
+    if (!cur) {
+        snprintf(msg, len, "%s: give the currency too (currency=EUR)",
+                 text[0] ? name[0] : name[1]);
+        return false;
+    }
+    if (tnd_currency_parse(cur, code, &exp, err, sizeof err) != 0) {
+        snprintf(msg, len, "currency: %s", err);
+        return false;
+    }
+    tender_common_v1_Money *m[2] = {lo, hi};
+    for (int i = 0; i < 2; i++) {
+        if (!text[i])
+            continue;
+        if (tnd_amount_parse(text[i], code, exp, &m[i]->minor_units, err, sizeof err) != 0) {
+            snprintf(msg, len, "%s: %s", name[i], err);
+            return false;
+        }
+        m[i]->currency = code;
+    }
+    q->value_min = text[0] ? lo : NULL;
+    q->value_max = text[1] ? hi : NULL;
+    if (!text[0] && !text[1]) { /* currency alone: any amount in it */
+        lo->currency = code;
+        q->value_min = lo;
+    }
+    return true;
+}
+
 /* The tender id segment: copy and check it. */
 static bool take_id(const char *s, size_t len, char *out, size_t cap)
 {
@@ -112,6 +155,12 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
                               "2026-12-01T10:00:00Z",
                               TND_LIST_MAX);
     }
+    tender_common_v1_Money lo = {0}, hi = {0};
+    char code[4] = "", bad[300];
+    if (!arg_value(r, &q, &lo, &hi, code, bad, sizeof bad)) {
+        tender_tenders_v1_ListTendersRequest_free(&q);
+        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT, "bad query: %s", bad);
+    }
     q.page_size = (uint32_t)page;
     /* Borrowed from the request; cleared before the free. */
     q.buyer = (char *)tnd_http_arg(r, "buyer");
@@ -124,6 +173,7 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
     int st = tnd_tender_list_page(r->store, &q, &tnd_http_anonymous, PAGE_BYTES, &resp, next,
                                   sizeof next, msg, sizeof msg);
     q.buyer = q.classification_prefix = q.text = q.cursor = NULL;
+    q.value_min = q.value_max = NULL;
     tender_tenders_v1_ListTendersRequest_free(&q);
     resp.next_cursor = next;
     json_t *v = st ? NULL : tnd_json_msg(&tender_tenders_v1_ListTendersResponse_desc, &resp);

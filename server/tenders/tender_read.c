@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tenders.h"
+#include "tender/currency.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
 
@@ -68,6 +69,62 @@ static bool contains_ci(const char *hay, const char *needle)
     return false;
 }
 
+/* The value filter's bounds: a currency in use, the same for both, and
+ * 0 <= min <= max. Returns 0, or INVALID_ARGUMENT with msg set. */
+static int value_filter_check(const tender_tenders_v1_ListTendersRequest *q, char *msg,
+                              size_t len)
+{
+    const tender_common_v1_Money *b[2] = {q->value_min, q->value_max};
+    const char *name[2] = {"value_min", "value_max"};
+    for (int i = 0; i < 2; i++) {
+        if (!b[i])
+            continue;
+        const char *code = b[i]->currency ? b[i]->currency : "";
+        if (!*code) {
+            snprintf(msg, len, "%s: give its currency, an ISO 4217 code such as EUR", name[i]);
+            return TND_STATUS_INVALID_ARGUMENT;
+        }
+        if (!tnd_currency_known(code)) {
+            snprintf(msg, len,
+                     "%s: %s is not an ISO 4217 currency in use; give an upper-case code "
+                     "such as EUR, USD or KRW",
+                     name[i], code);
+            return TND_STATUS_INVALID_ARGUMENT;
+        }
+        if (b[i]->minor_units < 0) {
+            snprintf(msg, len, "%s: %lld minor units is negative; give 0 or more", name[i],
+                     (long long)b[i]->minor_units);
+            return TND_STATUS_INVALID_ARGUMENT;
+        }
+    }
+    if (b[0] && b[1] && strcmp(b[0]->currency, b[1]->currency) != 0) {
+        snprintf(msg, len, "value_min is in %s and value_max in %s: give both in one currency",
+                 b[0]->currency, b[1]->currency);
+        return TND_STATUS_INVALID_ARGUMENT;
+    }
+    if (b[0] && b[1] && b[0]->minor_units > b[1]->minor_units) {
+        snprintf(msg, len,
+                 "value_min (%lld minor units) is above value_max (%lld): give min <= max",
+                 (long long)b[0]->minor_units, (long long)b[1]->minor_units);
+        return TND_STATUS_INVALID_ARGUMENT;
+    }
+    return 0;
+}
+
+/* With a value filter, only an estimated value in its currency and range. */
+static bool value_matches(const tender_tenders_v1_TenderFields *f,
+                          const tender_tenders_v1_ListTendersRequest *q)
+{
+    const tender_common_v1_Money *lo = q->value_min, *hi = q->value_max;
+    if (!lo && !hi)
+        return true;
+    const tender_common_v1_Money *v = f ? f->estimated_value : NULL;
+    const char *code = lo ? lo->currency : hi->currency;
+    if (!v || !v->currency || strcmp(v->currency, code) != 0)
+        return false;
+    return (!lo || v->minor_units >= lo->minor_units) && (!hi || v->minor_units <= hi->minor_units);
+}
+
 static bool matches(const tnd_tender *t, const tender_tenders_v1_ListTendersRequest *q,
                     const tnd_peer_identity *p)
 {
@@ -87,6 +144,8 @@ static bool matches(const tnd_tender *t, const tender_tenders_v1_ListTendersRequ
     if (q->deadline_from && (!dl || dl < tnd_ts_ms(q->deadline_from)))
         return false;
     if (q->deadline_to && (!dl || dl > tnd_ts_ms(q->deadline_to)))
+        return false;
+    if (!value_matches(f, q))
         return false;
     return contains_ci(f ? f->title : NULL, q->text);
 }
@@ -134,6 +193,9 @@ int tnd_tender_list_page(tnd_store *s, const tender_tenders_v1_ListTendersReques
         snprintf(msg, msg_len, "cursor: not a cursor this server issued; start without one");
         return TND_STATUS_INVALID_ARGUMENT;
     }
+    int bad_filter = value_filter_check(req, msg, msg_len);
+    if (bad_filter)
+        return bad_filter;
     resp->tenders = calloc(want + 1, sizeof *resp->tenders); /* +1: the probe for "more" */
     MDB_txn *txn;
     MDB_cursor *cur = NULL;

@@ -335,6 +335,36 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
         wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 1)
         assert "Road resurfacing" in text("#tender-table")
 
+    def rows():
+        return len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr"))
+
+    def list_by_value():
+        # Through the form: 100,000,000 to 1,000,000,000 won holds School meals (820M) only.
+        open_page(url, "/")
+        wait(lambda: rows() == 3)
+        d.find_element(By.ID, "f-value_min").send_keys("100000000")
+        d.find_element(By.ID, "f-value_max").send_keys("1000000000")
+        d.find_element(By.ID, "f-currency").send_keys("krw")
+        d.execute_script("delete document.body.dataset.ready")
+        d.find_element(By.ID, "f-value_max").send_keys(Keys.ENTER)
+        wait(lambda: d.execute_script("return document.body.dataset.ready") == "/" and rows() == 1)
+        assert "School meals" in text("#tender-table"), text("#tender-table")
+        assert d.find_element(By.ID, "f-value_min").get_attribute("value") == "100000000"
+        assert "value_min=100000000" in d.current_url, d.current_url
+        shot("list-value.png")
+        # Bounds are inclusive: from the road's 1,500,000,000 won up.
+        open_page(url, "/?value_min=1500000000&currency=KRW")
+        wait(lambda: rows() == 1)
+        assert "Road resurfacing" in text("#tender-table")
+        # Another currency: nothing, said so.
+        open_page(url, "/?value_min=1&currency=EUR")
+        wait(lambda: d.find_elements(By.CSS_SELECTOR, "#results .empty"))
+        assert text("#results .empty") == "No tender matches."
+        # Won have no minor unit: the server's message is shown.
+        open_page(url, "/?value_min=1.5&currency=KRW")
+        wait(lambda: d.find_elements(By.CSS_SELECTOR, "p.error"))
+        assert "more decimals than KRW allows (0)" in text("p.error"), text("p.error")
+
     def tender_page():
         open_page(url, f"/tender/{awarded}")
         opening = text("#opening")
@@ -460,6 +490,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
     check("the verifier passes docs/LOG.md's vectors and a tree of many tiles", vectors)
     check("the tender list shows the tenders made with tenderctl", list_shows_tenders)
     check("the list filters by status and CPV", list_filters)
+    check("the list filters by estimated value in a currency", list_by_value)
     check("a tender page shows versions, documents, questions, opening, award", tender_page)
     check("Verify succeeds against the real server", verify_succeeds)
     check("Verify is reachable and runs from the keyboard", verify_from_keyboard)

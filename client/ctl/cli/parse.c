@@ -100,76 +100,13 @@ const char *ctl_time_text(int64_t seconds, uint32_t nanos, char *buf, size_t len
 
 int ctl_currency(const char *in, char code[4], int *exp, char *err, size_t len)
 {
-    size_t n = strlen(in);
-    bool alpha = n == 3;
-    for (size_t i = 0; alpha && i < 3; i++)
-        alpha = isalpha((unsigned char)in[i]) != 0;
-    if (!alpha) {
-        snprintf(err, len,
-                 "\"%s\" is not a currency code: expected three letters of ISO 4217 "
-                 "such as EUR, USD or KRW",
-                 in);
-        return -1;
-    }
-    for (int i = 0; i < 3; i++)
-        code[i] = (char)toupper((unsigned char)in[i]);
-    code[3] = '\0';
-    if (!tnd_currency_known(code)) {
-        snprintf(err, len, "%s is not an ISO 4217 currency in use (e.g. EUR, USD, KRW)", code);
-        return -1;
-    }
-    *exp = tnd_currency_exp(code);
-    return 0;
+    return tnd_currency_parse(in, code, exp, err, len);
 }
 
 int ctl_parse_amount(const char *s, const char *code, int exp, int64_t *minor, char *err,
                      size_t len)
 {
-    const char *p = s;
-    int64_t v = 0;
-    int ndec = 0;
-    if (!isdigit((unsigned char)*p))
-        goto bad;
-    for (; isdigit((unsigned char)*p); p++) {
-        if (v > (INT64_MAX - 9) / 10)
-            goto big;
-        v = v * 10 + (*p - '0');
-    }
-    int64_t frac = 0;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            goto bad;
-        for (; isdigit((unsigned char)*p); p++, ndec++)
-            if (ndec < 18)
-                frac = frac * 10 + (*p - '0');
-    }
-    if (*p != '\0')
-        goto bad;
-    if (ndec > exp) {
-        snprintf(err, len, "%s %s has more decimals than %s allows (%d)", s, code, code, exp);
-        return -1;
-    }
-    for (int i = 0; i < exp; i++) {
-        if (v > INT64_MAX / 10)
-            goto big;
-        v *= 10;
-    }
-    for (int i = ndec; i < exp; i++)
-        frac *= 10;
-    if (v > INT64_MAX - frac)
-        goto big;
-    *minor = v + frac;
-    return 0;
-bad:
-    snprintf(err, len,
-             "\"%s\": expected a decimal amount such as 1500000 or 1234.56 (digits, "
-             "one point, no sign, no separators)",
-             s);
-    return -1;
-big:
-    snprintf(err, len, "%s %s is too large", s, code);
-    return -1;
+    return tnd_amount_parse(s, code, exp, minor, err, len);
 }
 
 const char *ctl_money_text(int64_t minor, const char *code, char *buf, size_t len)

@@ -1,4 +1,5 @@
-// The list of tenders: search by text, status, CPV, buyer and deadline.
+// The list of tenders: search by text, status, CPV, buyer, deadline and
+// estimated value (an amount range in one currency, read exactly by the server).
 
 import * as api from "../api.js";
 import { h, append } from "../dom.js";
@@ -18,6 +19,10 @@ function query(params) {
   if (params.get("buyer")) q.set("buyer", params.get("buyer"));
   if (params.get("from")) q.set("deadline_from", params.get("from") + "T00:00:00Z");
   if (params.get("to")) q.set("deadline_to", params.get("to") + "T23:59:59Z");
+  for (const k of ["value_min", "value_max", "currency"]) {
+    const val = (params.get(k) || "").trim();
+    if (val) q.set(k, k === "currency" ? val.toUpperCase() : val);
+  }
   q.set("page_size", "50");
   return q;
 }
@@ -37,6 +42,10 @@ export async function render(main, params) {
     field("buyer", t("f.buyer"), h("input", { id: "f-buyer", name: "buyer", value: v("buyer") })),
     field("from", t("f.from"), h("input", { id: "f-from", name: "from", type: "date", value: v("from") })),
     field("to", t("f.to"), h("input", { id: "f-to", name: "to", type: "date", value: v("to") })),
+    // Amounts as text: the server reads them exactly in the currency's minor units.
+    field("value_min", t("f.value_min"), h("input", { id: "f-value_min", name: "value_min", inputmode: "decimal", value: v("value_min"), size: 12 })),
+    field("value_max", t("f.value_max"), h("input", { id: "f-value_max", name: "value_max", inputmode: "decimal", value: v("value_max"), size: 12 })),
+    field("currency", t("f.currency"), h("input", { id: "f-currency", name: "currency", value: v("currency"), size: 4, maxlength: 3, autocapitalize: "characters", spellcheck: "false" })),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, t("f.search")),
       h("a", { href: "#/", class: "button" }, t("f.clear"))));

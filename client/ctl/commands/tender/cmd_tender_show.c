@@ -172,10 +172,46 @@ static int tender_documents(ctl_global *g, const ctl_call *call)
 }
 
 typedef struct list_flags {
-    const char *status, *buyer, *cpv, *text, *page_size, *cursor;
+    const char *status, *buyer, *cpv, *text, *page_size, *cursor, *currency;
     ctl_time from, to;
+    ctl_money value_min, value_max;
     bool all;
 } list_flags;
+
+/* The value filter: the bounds read exactly in --currency (the parser did it),
+ * into lo and hi (borrowed by q); --currency alone: any amount in it. Returns 0
+ * or an exit code. */
+static int list_value(const list_flags *lf, tender_tenders_v1_ListTendersRequest *q,
+                      tender_common_v1_Money *lo, tender_common_v1_Money *hi, char code[4])
+{
+    const ctl_money *m[2] = {&lf->value_min, &lf->value_max};
+    tender_common_v1_Money *out[2] = {lo, hi}, **dst[2] = {&q->value_min, &q->value_max};
+    if (!lf->currency) {
+        if (m[0]->text || m[1]->text) {
+            ctl_err("tender list: %s needs --currency (an ISO 4217 code such as EUR or KRW)",
+                    m[0]->text ? "--value-min" : "--value-max");
+            return CTL_EXIT_USAGE;
+        }
+        return 0;
+    }
+    char err[200];
+    int exp;
+    if (ctl_currency(lf->currency, code, &exp, err, sizeof err) != 0) {
+        ctl_err("tender list: --currency %s", err);
+        return CTL_EXIT_USAGE;
+    }
+    for (int i = 0; i < 2; i++)
+        if (m[i]->exact) {
+            out[i]->minor_units = m[i]->minor;
+            out[i]->currency = code;
+            *dst[i] = out[i];
+        }
+    if (!q->value_min && !q->value_max) {
+        lo->currency = code;
+        q->value_min = lo;
+    }
+    return 0;
+}
 
 /* Fill the request from the flags. Returns 0 or an exit code. */
 static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersRequest *q,
@@ -236,7 +272,10 @@ static int tender_list(ctl_global *g, const ctl_call *call)
     int rc;
     tender_tenders_v1_ListTendersRequest q = {0};
     tender_common_v1_Timestamp from = {0}, to = {0};
-    if ((rc = list_request(&lf, &q, &from, &to)) != 0)
+    tender_common_v1_Money lo = {0}, hi = {0};
+    char code[4] = "";
+    if ((rc = list_request(&lf, &q, &from, &to)) != 0 ||
+        (rc = list_value(&lf, &q, &lo, &hi, code)) != 0)
         return rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
@@ -314,6 +353,13 @@ static const ctl_optdef list_optdefs[] = {
              "Submission deadline at or after _TIME_ (RFC 3339)."),
     LIST_OPT("--deadline-to", CTL_TIME, to, "_TIME_", "Submission deadline at or before _TIME_."),
     LIST_OPT("--text", CTL_STRING, text, "_WORDS_", "In the title, case-insensitive."),
+    LIST_OPT("--value-min", CTL_MONEY, value_min, "_AMOUNT_",
+             "Estimated value at least _AMOUNT_ (1500000, 1234.56) in *--currency*.",
+             .pair = "--currency"),
+    LIST_OPT("--value-max", CTL_MONEY, value_max, "_AMOUNT_",
+             "Estimated value at most _AMOUNT_ in *--currency*.", .pair = "--currency"),
+    LIST_OPT("--currency", CTL_STRING, currency, "_CODE_",
+             "The currency of the value filter (EUR, KRW, ...); alone: tenders valued in it."),
     LIST_OPT("--page-size", CTL_STRING, page_size, "_N_",
              "Tenders a page, 1 to 500 (default 50)."),
     LIST_OPT("--cursor", CTL_STRING, cursor, "_C_", "Continue after a previous page."),
@@ -330,7 +376,10 @@ const ctl_cmd ctl_tender_list_cmd = {
              "is printed to standard error; *--all* follows every page. Filters: *--status* _S_\n"
              "(draft, active, closed, opened, awarded, complete, cancelled, unsuccessful),\n"
              "*--buyer* _ORG_ (exactly), *--cpv* _PREFIX_, *--deadline-from* _TIME_,\n"
-             "*--deadline-to* _TIME_, *--text* _WORDS_ (in the title, case-insensitive).\n"
+             "*--deadline-to* _TIME_, *--text* _WORDS_ (in the title, case-insensitive),\n"
+             "*--value-min* _AMOUNT_ and *--value-max* _AMOUNT_ with *--currency* _CODE_ (the\n"
+             "estimated value in that currency, bounds included; tenders in other currencies\n"
+             "or without a value are left out).\n"
              "*--json* prints {\"tenders\": [...], \"next_cursor\": \"...\"}.",
     .opts = list_optdefs,
     .opts_size = sizeof(list_flags),
