@@ -65,7 +65,7 @@ export async function render(main, params) {
       .map((x) => h("th", { scope: "col" }, x)))),
     tbody);
   const more = h("button", { type: "button", class: "more", hidden: true }, t("list.more"));
-  let cursor = "";
+  let cursor = "", emptyPages = 0;
   async function page() {
     const q = query(params);
     if (cursor) q.set("cursor", cursor);
@@ -81,9 +81,14 @@ export async function render(main, params) {
         h("td", { "data-label": t("col.deadline") }, h("time", { datetime: f.submission_deadline }, fmtDate(f.submission_deadline))),
         h("td", { "data-label": t("col.value"), class: "num" }, fmtMoney(f.estimated_value))));
     }
-    cursor = (r.tenders || []).length < 50 ? "" : r.next_cursor || "";
+    // A page may be short, or empty, and still have a next_cursor: the
+    // server looks at a bounded number of tenders per call. Go on while
+    // there is one; fetch on by itself past pages that matched nothing.
+    cursor = r.next_cursor || "";
     more.hidden = !cursor;
-    if (!tbody.children.length) results.replaceChildren(h("p", { class: "empty" }, t("list.none")));
+    if (!(r.tenders || []).length && cursor && ++emptyPages < 20) return page();
+    emptyPages = 0;
+    if (!tbody.children.length && !cursor) results.replaceChildren(h("p", { class: "empty" }, t("list.none")));
   }
   more.addEventListener("click", () => page().then(() => tbody.lastElementChild && tbody.lastElementChild.querySelector("a").focus()));
   results.append(tableEl, more);
