@@ -65,7 +65,7 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
-enum MHD_Result tnd_http_send(tnd_http_req *r, const char *type, char *body, size_t len,
+enum MHD_Result tnd__http_send(tnd_http_req *r, const char *type, char *body, size_t len,
                               tnd_http_cache cache, const char *etag)
 {
     char tag[80];
@@ -105,13 +105,13 @@ enum MHD_Result tnd_http_send(tnd_http_req *r, const char *type, char *body, siz
     return rc;
 }
 
-enum MHD_Result tnd_http_json(tnd_http_req *r, json_t *v, tnd_http_cache cache)
+enum MHD_Result tnd__http_json(tnd_http_req *r, json_t *v, tnd_http_cache cache)
 {
     char *text = v ? json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(v);
     if (!text)
-        return tnd_http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
-    return tnd_http_send(r, "application/json", text, strlen(text), cache, NULL);
+        return tnd__http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
+    return tnd__http_send(r, "application/json", text, strlen(text), cache, NULL);
 }
 
 static unsigned http_code(int status)
@@ -135,7 +135,7 @@ static unsigned http_code(int status)
     }
 }
 
-enum MHD_Result tnd_http_error(tnd_http_req *r, int status, const char *fmt, ...)
+enum MHD_Result tnd__http_error(tnd_http_req *r, int status, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -165,12 +165,12 @@ enum MHD_Result tnd_http_error(tnd_http_req *r, int status, const char *fmt, ...
     return rc;
 }
 
-const char *tnd_http_arg(tnd_http_req *r, const char *name)
+const char *tnd__http_arg(tnd_http_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-bool tnd_http_id_ok(const char *s, size_t len)
+bool tnd__http_id_ok(const char *s, size_t len)
 {
     if (len == 0 || len > 80)
         return false;
@@ -209,9 +209,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)upload_data;
     tnd_http *h = cls;
     tnd_http_req r = {.conn = conn, .store = h->store, .vkey = h->vkey, .path = url};
-    tnd_http_deadline_head_in(conn);
+    tnd__http_deadline_head_in(conn);
     if (*req_cls == &nul_mark)
-        return tnd_http_error(&r, TND_STATUS_INVALID_ARGUMENT,
+        return tnd__http_error(&r, TND_STATUS_INVALID_ARGUMENT,
                               "a URL must not hold a NUL byte (%%00)");
     /* MHD calls first when the headers are in; answering then makes it
      * close the connection, so a GET is answered on the next call, when the
@@ -228,14 +228,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (!get)
-        return tnd_http_error(&r, TND_STATUS_UNIMPLEMENTED,
+        return tnd__http_error(&r, TND_STATUS_UNIMPLEMENTED,
                               "method %s not allowed: this API is read-only (GET, HEAD)",
                               strlen(method) < 16 ? method : "?");
     if (strncmp(url, "/api/v1/", 8) == 0)
-        return tnd_http_api(&r, url + 7);
+        return tnd__http_api(&r, url + 7);
     if (strncmp(url, "/log/", 5) == 0)
-        return tnd_http_tlog(&r, url + 4);
-    return tnd_http_portal(&r, url);
+        return tnd__http_tlog(&r, url + 4);
+    return tnd__http_portal(&r, url);
 }
 
 static int bind_socket(const struct sockaddr *addr, const char *spec, int *fd_out, int *port,
@@ -278,13 +278,13 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
     }
     h->store = store;
     snprintf(h->vkey, sizeof h->vkey, "%s", vkey);
-    int fd, rc = tnd_http_deadline_start(timeout_s, &h->deadline, err, err_len);
+    int fd, rc = tnd__http_deadline_start(timeout_s, &h->deadline, err, err_len);
     if (rc != 0) {
         free(h);
         return rc;
     }
     if (bind_socket(addr, spec, &fd, &h->port, err, err_len) != 0) {
-        tnd_http_deadline_stop(h->deadline);
+        tnd__http_deadline_stop(h->deadline);
         free(h);
         return TND_EIO;
     }
@@ -296,11 +296,11 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
         (unsigned)MAX_CLIENTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK,
-        raw_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, tnd_http_deadline_notify, h->deadline,
-        MHD_OPTION_NOTIFY_COMPLETED, tnd_http_deadline_completed, h->deadline, MHD_OPTION_END);
+        raw_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, tnd__http_deadline_notify, h->deadline,
+        MHD_OPTION_NOTIFY_COMPLETED, tnd__http_deadline_completed, h->deadline, MHD_OPTION_END);
     if (!h->daemon) {
         close(fd);
-        tnd_http_deadline_stop(h->deadline);
+        tnd__http_deadline_stop(h->deadline);
         free(h);
         snprintf(err, err_len, "cannot start the http listener on %s", spec);
         return TND_EIO;
@@ -319,6 +319,6 @@ void tnd_http_stop(tnd_http *h)
     if (!h)
         return;
     MHD_stop_daemon(h->daemon);
-    tnd_http_deadline_stop(h->deadline);
+    tnd__http_deadline_stop(h->deadline);
     free(h);
 }

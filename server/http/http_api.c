@@ -42,7 +42,7 @@
 static bool arg_u64(tnd_http_req *r, const char *name, uint64_t def, uint64_t lo, uint64_t hi,
                     uint64_t *out)
 {
-    const char *s = tnd_http_arg(r, name);
+    const char *s = tnd__http_arg(r, name);
     *out = def;
     if (!s)
         return true;
@@ -63,7 +63,7 @@ static bool arg_u64(tnd_http_req *r, const char *name, uint64_t def, uint64_t lo
 /* "2026-12-01T10:00:00Z" into a Timestamp; false when malformed. */
 static bool arg_time(tnd_http_req *r, const char *name, tender_common_v1_Timestamp **out)
 {
-    const char *s = tnd_http_arg(r, name);
+    const char *s = tnd__http_arg(r, name);
     if (!s)
         return true;
     struct tm tm = {0};
@@ -84,8 +84,8 @@ static bool arg_value(tnd_http_req *r, tender_tenders_v1_ListTendersRequest *q,
                       tender_common_v1_Money *lo, tender_common_v1_Money *hi, char code[4],
                       char *msg, size_t len)
 {
-    const char *cur = tnd_http_arg(r, "currency"), *text[2] = {tnd_http_arg(r, "value_min"),
-                                                                tnd_http_arg(r, "value_max")};
+    const char *cur = tnd__http_arg(r, "currency"), *text[2] = {tnd__http_arg(r, "value_min"),
+                                                                tnd__http_arg(r, "value_max")};
     static const char *const name[2] = {"value_min", "value_max"};
     if (!cur && !text[0] && !text[1])
         return true;
@@ -122,7 +122,7 @@ static bool arg_value(tnd_http_req *r, tender_tenders_v1_ListTendersRequest *q,
 /* The tender id segment: copy and check it. */
 static bool take_id(const char *s, size_t len, char *out, size_t cap)
 {
-    if (!tnd_http_id_ok(s, len) || len >= cap)
+    if (!tnd__http_id_ok(s, len) || len >= cap)
         return false;
     memcpy(out, s, len);
     out[len] = '\0';
@@ -134,7 +134,7 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
     tender_tenders_v1_ListTendersRequest q;
     tender_tenders_v1_ListTendersRequest_init(&q);
     uint64_t page = 0;
-    const char *status = tnd_http_arg(r, "status");
+    const char *status = tnd__http_arg(r, "status");
     bool ok = arg_u64(r, "page_size", TND_LIST_DEFAULT, 1, TND_LIST_MAX, &page) &&
               arg_time(r, "deadline_from", &q.deadline_from) &&
               arg_time(r, "deadline_to", &q.deadline_to);
@@ -149,7 +149,7 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
     }
     if (!ok) {
         tender_tenders_v1_ListTendersRequest_free(&q);
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                               "bad query: page_size 1..%u, status a tender status name "
                               "(ACTIVE, CLOSED, ...), deadline_from and deadline_to as "
                               "2026-12-01T10:00:00Z",
@@ -159,14 +159,14 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
     char code[4] = "", bad[300];
     if (!arg_value(r, &q, &lo, &hi, code, bad, sizeof bad)) {
         tender_tenders_v1_ListTendersRequest_free(&q);
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT, "bad query: %s", bad);
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT, "bad query: %s", bad);
     }
     q.page_size = (uint32_t)page;
     /* Borrowed from the request; cleared before the free. */
-    q.buyer = (char *)tnd_http_arg(r, "buyer");
-    q.classification_prefix = (char *)tnd_http_arg(r, "classification");
-    q.text = (char *)tnd_http_arg(r, "text");
-    q.cursor = (char *)tnd_http_arg(r, "cursor");
+    q.buyer = (char *)tnd__http_arg(r, "buyer");
+    q.classification_prefix = (char *)tnd__http_arg(r, "classification");
+    q.text = (char *)tnd__http_arg(r, "text");
+    q.cursor = (char *)tnd__http_arg(r, "cursor");
     tender_tenders_v1_ListTendersResponse resp;
     tender_tenders_v1_ListTendersResponse_init(&resp);
     char next[260], msg[160];
@@ -180,8 +180,8 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
     resp.next_cursor = NULL;
     tender_tenders_v1_ListTendersResponse_free(&resp);
     if (st)
-        return tnd_http_error(r, st, "%s", msg);
-    return tnd_http_json(r, v, TND_HTTP_SHORT);
+        return tnd__http_error(r, st, "%s", msg);
+    return tnd__http_json(r, v, TND_HTTP_SHORT);
 }
 
 /* Read the tender as an anonymous reader may see it; on failure answers
@@ -194,8 +194,8 @@ static bool read_tender(tnd_http_req *r, MDB_txn *txn, const char *id, tnd_tende
         return true;
     tnd_store_read_end(r->store, txn);
     *res = rc == TND_ENOTFOUND
-               ? tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s not found", id)
-               : tnd_http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
+               ? tnd__http_error(r, TND_STATUS_NOT_FOUND, "tender %s not found", id)
+               : tnd__http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
     return false;
 }
 
@@ -203,7 +203,7 @@ static bool begin(tnd_http_req *r, MDB_txn **txn, enum MHD_Result *res)
 {
     if (tnd_store_read_begin(r->store, txn) == 0)
         return true;
-    *res = tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+    *res = tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     return false;
 }
 
@@ -224,7 +224,7 @@ static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_onl
 {
     uint64_t version = 0;
     if (!arg_u64(r, "version", 0, 1, UINT32_MAX, &version))
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT, "version: a number from 1");
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT, "version: a number from 1");
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
@@ -255,13 +255,13 @@ static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_onl
     }
     tender_tenders_v1_Tender_free(&t);
     if (rc == TND_ENOTFOUND)
-        return tnd_http_error(r, TND_STATUS_NOT_FOUND,
+        return tnd__http_error(r, TND_STATUS_NOT_FOUND,
                               "tender %s has no version %llu (the "
                               "latest is %u)",
                               id, (unsigned long long)version, latest);
     if (rc)
-        return tnd_http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
-    return tnd_http_json(r, v, version ? TND_HTTP_IMMUTABLE : TND_HTTP_SHORT);
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
+    return tnd__http_json(r, v, version ? TND_HTTP_IMMUTABLE : TND_HTTP_SHORT);
 }
 
 /* ---- documents: streamed a block per read transaction ---- */
@@ -327,7 +327,7 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
             d = &t.documents[i];
     if (!d || d->sha256.len != 32) {
         tender_tenders_v1_Tender_free(&t);
-        return tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s has no document %s", id, doc_id);
+        return tnd__http_error(r, TND_STATUS_NOT_FOUND, "tender %s has no document %s", id, doc_id);
     }
     char etag[70], hex[65], disp[900], type[130];
     for (int i = 0; i < 32; i++)
@@ -347,7 +347,7 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
     }
     tender_tenders_v1_Tender_free(&t);
     if (!rd)
-        return tnd_http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
+        return tnd__http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
     const char *inm =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     bool same = inm && (strcmp(inm, "*") == 0 || strstr(inm, etag));
@@ -381,13 +381,13 @@ static enum MHD_Result get_document(tnd_http_req *r, const char *id, const char 
 
 static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
 {
-    const char *cursor = tnd_http_arg(r, "cursor");
+    const char *cursor = tnd__http_arg(r, "cursor");
     unsigned after = 0;
     char tail;
     uint64_t want;
     if ((cursor && *cursor && sscanf(cursor, "Q-%u%c", &after, &tail) != 1) ||
         !arg_u64(r, "page_size", 100, 1, TND_QUESTIONS_PAGE_MAX, &want))
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                               "cursor: the next_cursor of the previous page; page_size 1..%u",
                               TND_QUESTIONS_PAGE_MAX);
     MDB_txn *txn;
@@ -431,7 +431,7 @@ static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
     }
     tnd_store_read_end(r->store, txn);
     tender_tenders_v1_Tender_free(&t);
-    return tnd_http_json(
+    return tnd__http_json(
         r, json_pack("{s:o,s:s}", "questions", arr ? arr : json_array(), "next_cursor", next),
         TND_HTTP_SHORT);
 }
@@ -455,12 +455,12 @@ static enum MHD_Result get_opening(tnd_http_req *r, const char *id)
     json_t *v = rc ? NULL : tnd_json_msg(&tender_bids_v1_OpeningRecord_desc, &rec);
     tender_bids_v1_OpeningRecord_free(&rec);
     if (rc == TND_ENOTFOUND)
-        return tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s has not been opened", id);
+        return tnd__http_error(r, TND_STATUS_NOT_FOUND, "tender %s has not been opened", id);
     if (rc)
-        return tnd_http_error(r, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
                               id);
     /* An opening record is written once. */
-    return tnd_http_json(r, v, TND_HTTP_IMMUTABLE);
+    return tnd__http_json(r, v, TND_HTTP_IMMUTABLE);
 }
 
 static enum MHD_Result get_awards(tnd_http_req *r, const char *id)
@@ -488,9 +488,10 @@ static enum MHD_Result get_awards(tnd_http_req *r, const char *id)
     tender_tenders_v1_Tender_free(&t);
     if (rc != TND_ENOTFOUND) {
         json_decref(arr);
-        return tnd_http_error(r, TND_STATUS_DATA_LOSS, "the awards of %s are unreadable", id);
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS, "the awards of %s are unreadable", id);
     }
-    return tnd_http_json(r, json_pack("{s:o}", "awards", arr ? arr : json_array()), TND_HTTP_SHORT);
+    return tnd__http_json(r, json_pack("{s:o}", "awards", arr ? arr : json_array()),
+                          TND_HTTP_SHORT);
 }
 
 /* ---- events: a tender's, and the feed of all ---- */
@@ -513,11 +514,11 @@ static enum MHD_Result events(tnd_http_req *r, const char *tender, const uint8_t
         size = 0;
     else if (rc) {
         tnd_store_read_end(r->store, txn);
-        return tnd_http_error(r, TND_STATUS_DATA_LOSS, "the log is unreadable");
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS, "the log is unreadable");
     }
     if (from > size) {
         tnd_store_read_end(r->store, txn);
-        return tnd_http_error(r, TND_STATUS_OUT_OF_RANGE,
+        return tnd__http_error(r, TND_STATUS_OUT_OF_RANGE,
                               "since %llu is beyond the signed log (size %llu)",
                               (unsigned long long)from, (unsigned long long)size);
     }
@@ -555,12 +556,12 @@ static enum MHD_Result events(tnd_http_req *r, const char *tender, const uint8_t
     tnd_store_read_end(r->store, txn);
     if (bad) {
         json_decref(arr);
-        return tnd_http_error(r, TND_STATUS_DATA_LOSS, "event %llu is unreadable or missing",
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS, "event %llu is unreadable or missing",
                               (unsigned long long)next);
     }
     char cur_text[24];
     snprintf(cur_text, sizeof cur_text, "%llu", (unsigned long long)next);
-    return tnd_http_json(r,
+    return tnd__http_json(r,
                          json_pack("{s:o,s:s,s:I}", list_name, arr ? arr : json_array(),
                                    "next_cursor", next < size ? cur_text : (tender ? "" : cur_text),
                                    "tree_size", (json_int_t)size),
@@ -572,7 +573,7 @@ static enum MHD_Result tender_events(tnd_http_req *r, const char *id)
     uint64_t from, want;
     if (!arg_u64(r, "cursor", 0, 0, INT64_MAX, &from) ||
         !arg_u64(r, "page_size", FEED_DEFAULT, 1, FEED_MAX, &want))
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                               "cursor: the next_cursor of the previous page; page_size 1..%u",
                               FEED_MAX);
     MDB_txn *txn;
@@ -592,27 +593,27 @@ static enum MHD_Result feed(tnd_http_req *r)
     uint64_t from, want;
     if (!arg_u64(r, "since", 0, 0, INT64_MAX, &from) ||
         !arg_u64(r, "limit", FEED_DEFAULT, 1, FEED_MAX, &want))
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                               "since: a leaf index (the next_cursor of the previous answer; 0 "
                               "from the start); limit 1..%u",
                               FEED_MAX);
     return events(r, NULL, NULL, from, want, UINT64_MAX, "events");
 }
 
-enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest)
+enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest)
 {
     if (strcmp(rest, "/feed") == 0)
         return feed(r);
     if (strcmp(rest, "/tenders") == 0)
         return list_tenders(r);
     if (strcmp(rest, "/ocds") == 0)
-        return tnd_http_ocds_all(r);
+        return tnd__http_ocds_all(r);
     if (strncmp(rest, "/tenders/", 9) != 0)
         goto not_found;
     const char *s = rest + 9, *slash = strchr(s, '/');
     char id[96], doc[96];
     if (!take_id(s, slash ? (size_t)(slash - s) : strlen(s), id, sizeof id))
-        return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+        return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                               "a tender id has letters, digits, '-', '_' and '.' only");
     if (!slash)
         return get_tender(r, id, false);
@@ -621,7 +622,7 @@ enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest)
         return get_tender(r, id, true);
     if (strncmp(sub, "documents/", 10) == 0) {
         if (!take_id(sub + 10, strlen(sub + 10), doc, sizeof doc))
-            return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+            return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                                   "a document id has letters, digits, '-', '_' and '.' only");
         return get_document(r, id, doc);
     }
@@ -634,8 +635,8 @@ enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest)
     if (strcmp(sub, "events") == 0)
         return tender_events(r, id);
     if (strcmp(sub, "ocds") == 0)
-        return tnd_http_ocds_tender(r, id);
+        return tnd__http_ocds_tender(r, id);
 not_found:
-    return tnd_http_error(r, TND_STATUS_NOT_FOUND, "no such resource %s under /api/v1",
+    return tnd__http_error(r, TND_STATUS_NOT_FOUND, "no such resource %s under /api/v1",
                           strlen(rest) < 200 ? rest : "(long path)");
 }

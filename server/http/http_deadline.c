@@ -61,7 +61,7 @@ static void *watch(void *arg)
     return NULL;
 }
 
-int tnd_http_deadline_start(unsigned seconds, tnd_http_deadline **out, char *err, size_t err_len)
+int tnd__http_deadline_start(unsigned seconds, tnd_http_deadline **out, char *err, size_t err_len)
 {
     *out = NULL;
     tnd_http_deadline *d = calloc(1, sizeof *d);
@@ -88,7 +88,7 @@ int tnd_http_deadline_start(unsigned seconds, tnd_http_deadline **out, char *err
     return 0;
 }
 
-void tnd_http_deadline_stop(tnd_http_deadline *d)
+void tnd__http_deadline_stop(tnd_http_deadline *d)
 {
     if (!d)
         return;
@@ -107,7 +107,7 @@ void tnd_http_deadline_stop(tnd_http_deadline *d)
     free(d);
 }
 
-void tnd_http_deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+void tnd__http_deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode code)
 {
     tnd_http_deadline *d = cls;
@@ -156,7 +156,7 @@ static void set_since(struct MHD_Connection *conn, uint64_t since)
     pthread_mutex_unlock(&w->d->mu);
 }
 
-void tnd_http_deadline_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+void tnd__http_deadline_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                                  enum MHD_RequestTerminationCode code)
 {
     (void)cls;
@@ -165,7 +165,7 @@ void tnd_http_deadline_completed(void *cls, struct MHD_Connection *conn, void **
     set_since(conn, now_ms());
 }
 
-void tnd_http_deadline_head_in(struct MHD_Connection *conn)
+void tnd__http_deadline_head_in(struct MHD_Connection *conn)
 {
     set_since(conn, 0);
 }

@@ -9,9 +9,9 @@
  * libmicrohttpd then closes it as it closes any connection the client
  * dropped. While a request is being answered no deadline runs.
  *
- * Wiring: pass tnd_http_deadline_notify as MHD_OPTION_NOTIFY_CONNECTION and
- * tnd_http_deadline_completed as MHD_OPTION_NOTIFY_COMPLETED, both with the
- * tnd_http_deadline as their closure, and call tnd_http_deadline_head_in
+ * Wiring: pass tnd__http_deadline_notify as MHD_OPTION_NOTIFY_CONNECTION and
+ * tnd__http_deadline_completed as MHD_OPTION_NOTIFY_COMPLETED, both with the
+ * tnd_http_deadline as their closure, and call tnd__http_deadline_head_in
  * when the access handler first sees a request. */
 #ifndef TND_SERVER_HTTP_DEADLINE_H
 #define TND_SERVER_HTTP_DEADLINE_H
@@ -22,22 +22,22 @@ typedef struct tnd_http_deadline tnd_http_deadline;
 
 /** Start the watcher: heads must be in within seconds. 0, or TND_ENOMEM /
  * TND_EIO with err filled. */
-int tnd_http_deadline_start(unsigned seconds, tnd_http_deadline **out, char *err, size_t err_len);
+int tnd__http_deadline_start(unsigned seconds, tnd_http_deadline **out, char *err, size_t err_len);
 
 /** Stop the watcher and free it; call after MHD_stop_daemon. NULL is a no-op. */
-void tnd_http_deadline_stop(tnd_http_deadline *d);
+void tnd__http_deadline_stop(tnd_http_deadline *d);
 
 /** MHD_OPTION_NOTIFY_CONNECTION: a connection opened (its deadline starts)
  * or closed (forgotten). */
-void tnd_http_deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+void tnd__http_deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode code);
 
 /** MHD_OPTION_NOTIFY_COMPLETED: an answer was sent (or the request ended):
  * the next request's deadline starts. */
-void tnd_http_deadline_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+void tnd__http_deadline_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                                  enum MHD_RequestTerminationCode code);
 
 /** The access handler has a request's head: no deadline until it is answered. */
-void tnd_http_deadline_head_in(struct MHD_Connection *conn);
+void tnd__http_deadline_head_in(struct MHD_Connection *conn);
 
 #endif

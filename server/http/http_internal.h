@@ -28,31 +28,31 @@ extern const tnd_peer_identity tnd_http_anonymous;
 /** Answer 200 with body (malloc'd, taken over), its media type, cache
  * policy and ETag (NULL: a hash of the body). A request whose
  * If-None-Match holds that ETag gets 304 without the body. */
-enum MHD_Result tnd_http_send(tnd_http_req *r, const char *type, char *body, size_t len,
+enum MHD_Result tnd__http_send(tnd_http_req *r, const char *type, char *body, size_t len,
                               tnd_http_cache cache, const char *etag);
 
 /** Answer 200 with v as JSON (v is released). */
-enum MHD_Result tnd_http_json(tnd_http_req *r, json_t *v, tnd_http_cache cache);
+enum MHD_Result tnd__http_json(tnd_http_req *r, json_t *v, tnd_http_cache cache);
 
 /** Answer an error: the HTTP status that matches the gRPC-style status, and
  * {"error": {"code": HTTP, "status": "NOT_FOUND", "message": "..."}}. */
-enum MHD_Result tnd_http_error(tnd_http_req *r, int status, const char *fmt, ...)
+enum MHD_Result tnd__http_error(tnd_http_req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /** A query argument, or NULL. */
-const char *tnd_http_arg(tnd_http_req *r, const char *name);
+const char *tnd__http_arg(tnd_http_req *r, const char *name);
 
 /** Quote-free, ASCII ids ([A-Za-z0-9._-], 1..80 bytes, no "..")? The API
  * refuses anything else in a path before touching the store. */
-bool tnd_http_id_ok(const char *s, size_t len);
+bool tnd__http_id_ok(const char *s, size_t len);
 
 /* The routers: they answer every path under their prefix (404 for unknown ones). */
-enum MHD_Result tnd_http_api(tnd_http_req *r, const char *rest);  /* after /api/v1 */
-enum MHD_Result tnd_http_tlog(tnd_http_req *r, const char *rest); /* after /log */
-enum MHD_Result tnd_http_portal(tnd_http_req *r, const char *path); /* the rest: web/ */
+enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest);  /* after /api/v1 */
+enum MHD_Result tnd__http_tlog(tnd_http_req *r, const char *rest); /* after /log */
+enum MHD_Result tnd__http_portal(tnd_http_req *r, const char *path); /* the rest: web/ */
 
 /* The OCDS release packages (http_ocds.c): one tender's, a page of all. */
-enum MHD_Result tnd_http_ocds_tender(tnd_http_req *r, const char *id);
-enum MHD_Result tnd_http_ocds_all(tnd_http_req *r);
+enum MHD_Result tnd__http_ocds_tender(tnd_http_req *r, const char *id);
+enum MHD_Result tnd__http_ocds_all(tnd_http_req *r);
 
 #endif

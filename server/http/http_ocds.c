@@ -207,24 +207,24 @@ static enum MHD_Result send_package(tnd_http_req *r, json_t *releases, const cha
     char *text = pkg ? json_dumps(pkg, TND_OCDS_DUMP_FLAGS) : NULL;
     json_decref(pkg);
     if (!text)
-        return tnd_http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
+        return tnd__http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
     size_t len = strlen(text);
     text[len] = '\n'; /* as tenderctl writes it: the NUL overwritten, sent by length */
-    return tnd_http_send(r, "application/json", text, len + 1, TND_HTTP_SHORT, NULL);
+    return tnd__http_send(r, "application/json", text, len + 1, TND_HTTP_SHORT, NULL);
 }
 
 static enum MHD_Result store_error(tnd_http_req *r, int rc, const char *what)
 {
     if (rc == TND_ENOMEM)
-        return tnd_http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
-    return tnd_http_error(r, TND_STATUS_DATA_LOSS, "the public record of %s is unreadable", what);
+        return tnd__http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "the server is out of memory");
+    return tnd__http_error(r, TND_STATUS_DATA_LOSS, "the public record of %s is unreadable", what);
 }
 
-enum MHD_Result tnd_http_ocds_tender(tnd_http_req *r, const char *id)
+enum MHD_Result tnd__http_ocds_tender(tnd_http_req *r, const char *id)
 {
     MDB_txn *txn;
     if (tnd_store_read_begin(r->store, &txn) != 0)
-        return tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
     int rc = tnd_tender_read_visible(r->store, txn, id, &tnd_http_anonymous, &t);
@@ -234,7 +234,7 @@ enum MHD_Result tnd_http_ocds_tender(tnd_http_req *r, const char *id)
         tnd_store_read_end(r->store, txn);
         tender_tenders_v1_Tender_free(&t);
         return rc == TND_ENOTFOUND
-                   ? tnd_http_error(r, TND_STATUS_NOT_FOUND, "tender %s not found", id)
+                   ? tnd__http_error(r, TND_STATUS_NOT_FOUND, "tender %s not found", id)
                    : store_error(r, rc, id);
     }
     tnd_ocds_tender td = {0};
@@ -256,15 +256,15 @@ enum MHD_Result tnd_http_ocds_tender(tnd_http_req *r, const char *id)
     return send_package(r, releases, NULL);
 }
 
-enum MHD_Result tnd_http_ocds_all(tnd_http_req *r)
+enum MHD_Result tnd__http_ocds_all(tnd_http_req *r)
 {
-    const char *cursor = tnd_http_arg(r, "cursor"), *ps = tnd_http_arg(r, "page_size");
+    const char *cursor = tnd__http_arg(r, "cursor"), *ps = tnd__http_arg(r, "page_size");
     unsigned long want = OCDS_PAGE_DEFAULT;
     char *end = NULL;
     if (ps) {
         want = strtoul(ps, &end, 10);
         if (!*ps || *end || *ps < '0' || *ps > '9' || want < 1 || want > OCDS_PAGE_MAX)
-            return tnd_http_error(r, TND_STATUS_INVALID_ARGUMENT,
+            return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
                                   "page_size: 1..%u tenders; cursor: the links.next of the "
                                   "previous page",
                                   OCDS_PAGE_MAX);
@@ -282,7 +282,7 @@ enum MHD_Result tnd_http_ocds_all(tnd_http_req *r)
     tender_tenders_v1_ListTendersRequest_free(&q);
     if (st) {
         tender_tenders_v1_ListTendersResponse_free(&resp);
-        return tnd_http_error(r, st, "%s", msg);
+        return tnd__http_error(r, st, "%s", msg);
     }
     /* Listed in one transaction, read in another: a tender listed is read
      * again as it is now, and one gone since is left out. */
@@ -292,7 +292,7 @@ enum MHD_Result tnd_http_ocds_all(tnd_http_req *r)
     if (rc == 0 && tnd_store_read_begin(r->store, &txn) != 0) {
         free(td);
         tender_tenders_v1_ListTendersResponse_free(&resp);
-        return tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     }
     size_t n = 0;
     for (size_t i = 0; rc == 0 && i < resp.n_tenders; i++) {

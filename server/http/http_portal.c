@@ -41,7 +41,7 @@ static enum MHD_Result send_static(tnd_http_req *r, const char *type, const char
     return rc;
 }
 
-enum MHD_Result tnd_http_portal(tnd_http_req *r, const char *path)
+enum MHD_Result tnd__http_portal(tnd_http_req *r, const char *path)
 {
     if (strcmp(path, "/log-key") == 0) {
         char *text = NULL;
@@ -51,8 +51,8 @@ enum MHD_Result tnd_http_portal(tnd_http_req *r, const char *path)
             memcpy(text + n, "\n", 2);
         }
         if (!text)
-            return tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the log key is not known");
-        return tnd_http_send(r, "text/plain; charset=utf-8", text, n + 1, TND_HTTP_SHORT, NULL);
+            return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the log key is not known");
+        return tnd__http_send(r, "text/plain; charset=utf-8", text, n + 1, TND_HTTP_SHORT, NULL);
     }
     if (strcmp(path, "/") == 0)
         path = "/index.html";
@@ -60,7 +60,7 @@ enum MHD_Result tnd_http_portal(tnd_http_req *r, const char *path)
         if (strcmp(tnd_portal_files[i].path, path) == 0)
             return send_static(r, tnd_portal_files[i].type, tnd_portal_files[i].etag,
                                tnd_portal_files[i].data, tnd_portal_files[i].len);
-    return tnd_http_error(r, TND_STATUS_NOT_FOUND,
+    return tnd__http_error(r, TND_STATUS_NOT_FOUND,
                           "no such resource: the portal is at /, the API under /api/v1/, the "
                           "log under /log/");
 }

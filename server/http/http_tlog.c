@@ -80,23 +80,23 @@ static enum MHD_Result checkpoint(tnd_http_req *r)
 {
     MDB_txn *txn;
     if (tnd_store_read_begin(r->store, &txn) != 0)
-        return tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     char *note = NULL;
     uint64_t size = 0;
     int rc = tnd_tlog_latest(r->store, txn, &note, &size);
     tnd_store_read_end(r->store, txn);
     if (rc == TND_ENOTFOUND)
-        return tnd_http_error(r, TND_STATUS_NOT_FOUND,
+        return tnd__http_error(r, TND_STATUS_NOT_FOUND,
                               "the log is empty: nothing has been signed yet");
     tnd_note_verifier v;
     tnd_checkpoint cp;
     if (rc != 0 || tnd_note_verifier_parse(r->vkey, &v) != 0 ||
         tnd_checkpoint_verify(note, strlen(note), &v, &cp) != 0) {
         free(note);
-        return tnd_http_error(r, TND_STATUS_DATA_LOSS,
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS,
                               "the latest checkpoint is unreadable or badly signed");
     }
-    return tnd_http_send(r, "text/plain; charset=utf-8", note, strlen(note), TND_HTTP_CHECKPOINT,
+    return tnd__http_send(r, "text/plain; charset=utf-8", note, strlen(note), TND_HTTP_CHECKPOINT,
                          NULL);
 }
 
@@ -104,7 +104,7 @@ static enum MHD_Result tile(tnd_http_req *r, unsigned level, uint64_t n, unsigne
 {
     MDB_txn *txn;
     if (tnd_store_read_begin(r->store, &txn) != 0)
-        return tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     uint64_t size = 0;
     int st = signed_size(r->store, txn, &size);
     /* Hashes at tree level 8*level that the signed tree completes. */
@@ -122,13 +122,13 @@ static enum MHD_Result tile(tnd_http_req *r, unsigned level, uint64_t n, unsigne
     if (st) {
         free(body);
         if (st == TND_STATUS_NOT_FOUND)
-            return tnd_http_error(r, st,
+            return tnd__http_error(r, st,
                                   "tile %u/%llu of width %u is beyond the signed log "
                                   "(size %llu)",
                                   level, (unsigned long long)n, w, (unsigned long long)size);
-        return tnd_http_error(r, st, "the log tree is unreadable");
+        return tnd__http_error(r, st, "the log tree is unreadable");
     }
-    return tnd_http_send(r, "application/octet-stream", body, (size_t)w * 32,
+    return tnd__http_send(r, "application/octet-stream", body, (size_t)w * 32,
                          w == TILE_W ? TND_HTTP_IMMUTABLE : TND_HTTP_SHORT, NULL);
 }
 
@@ -136,7 +136,7 @@ static enum MHD_Result entries(tnd_http_req *r, uint64_t n, unsigned w)
 {
     MDB_txn *txn;
     if (tnd_store_read_begin(r->store, &txn) != 0)
-        return tnd_http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
+        return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     uint64_t size = 0;
     int st = signed_size(r->store, txn, &size);
     if (!st && (n > size / TILE_W || n * TILE_W + w > size))
@@ -182,17 +182,17 @@ static enum MHD_Result entries(tnd_http_req *r, uint64_t n, unsigned w)
     if (st) {
         free(body);
         if (st == TND_STATUS_NOT_FOUND)
-            return tnd_http_error(r, st,
+            return tnd__http_error(r, st,
                                   "entry bundle %llu of width %u is beyond the signed "
                                   "log (size %llu)",
                                   (unsigned long long)n, w, (unsigned long long)size);
-        return tnd_http_error(r, st, "the log's events are unreadable");
+        return tnd__http_error(r, st, "the log's events are unreadable");
     }
-    return tnd_http_send(r, "application/octet-stream", body, len,
+    return tnd__http_send(r, "application/octet-stream", body, len,
                          w == TILE_W ? TND_HTTP_IMMUTABLE : TND_HTTP_SHORT, NULL);
 }
 
-enum MHD_Result tnd_http_tlog(tnd_http_req *r, const char *rest)
+enum MHD_Result tnd__http_tlog(tnd_http_req *r, const char *rest)
 {
     uint64_t n;
     unsigned w;
@@ -216,7 +216,7 @@ enum MHD_Result tnd_http_tlog(tnd_http_req *r, const char *rest)
                 return tile(r, level, n, w);
         }
     }
-    return tnd_http_error(r, TND_STATUS_NOT_FOUND,
+    return tnd__http_error(r, TND_STATUS_NOT_FOUND,
                           "no such log resource: /log/checkpoint, /log/tile/<L>/<N>[.p/<W>] or "
                           "/log/tile/entries/<N>[.p/<W>] (C2SP tlog-tiles)");
 }

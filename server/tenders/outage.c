@@ -115,7 +115,7 @@ static int deadlines_between(tnd_wtx *w, int64_t from, int64_t until, due_id **o
     return st;
 }
 
-int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
+int tnd__outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed)
 {
     int64_t now = tnd_wtx_now_ms(w);
     MDB_val k = {.mv_size = sizeof alive_key - 1, .mv_data = (void *)alive_key}, v;

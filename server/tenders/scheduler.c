@@ -73,7 +73,7 @@ static int close_due(tnd_wtx *w, void *arg)
     s->completed = 0;
     /* A deadline in an outage moves before anything closes at it. */
     s->postponed = 0;
-    int pst = rule_on(s) ? tnd_outage_check(w, &s->srv->cfg, &s->postponed) : 0;
+    int pst = rule_on(s) ? tnd__outage_check(w, &s->srv->cfg, &s->postponed) : 0;
     if (pst)
         return pst;
     if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_SCHEDULE),
@@ -268,7 +268,7 @@ static int restore_missing(tnd_wtx *w, void *arg)
                                sizeof s->restored_id);
     if (s->restored < 0)
         return TND_STATUS_UNAVAILABLE;
-    return rule_on(s) ? tnd_outage_check(w, &s->srv->cfg, &s->postponed) : 0;
+    return rule_on(s) ? tnd__outage_check(w, &s->srv->cfg, &s->postponed) : 0;
 }
 
 static void restore_done(void *arg, int status, const char *message)
@@ -300,7 +300,7 @@ static void restore_done(void *arg, int status, const char *message)
 static int heartbeat_fn(tnd_wtx *w, void *arg)
 {
     tnd_scheduler *s = arg;
-    return tnd_outage_check(w, &s->srv->cfg, &s->beat_postponed);
+    return tnd__outage_check(w, &s->srv->cfg, &s->beat_postponed);
 }
 
 static void heartbeat_done(void *arg, int status, const char *message)

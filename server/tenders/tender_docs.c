@@ -103,7 +103,7 @@ static void add_on_half_close(tnd_call *call)
     /* The op frees the content's buffer (extra) when it ends. */
     uint8_t *data = u->data;
     u->data = NULL;
-    tnd_op_run(call, u->head, &tender_tenders_v1_Document_desc, tnd_tender_add_document_fn, data,
+    tnd_op_run(call, u->head, &tender_tenders_v1_Document_desc, tnd__tender_add_document_fn, data,
                u->len);
     upload_free(u);
 }

@@ -35,7 +35,7 @@ static bool blank(const char *s)
         return TND_STATUS_INVALID_ARGUMENT;                                                        \
     } while (0)
 
-int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len)
+int tnd__tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len)
 {
     if (!f)
         BAD("fields: required");
@@ -63,7 +63,7 @@ int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, 
     return 0;
 }
 
-int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
+int tnd__tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
                            uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len)
 {
     char a[32], b[32];

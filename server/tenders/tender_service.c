@@ -10,7 +10,7 @@
 static bool fields_ok(tnd_call *call, const tender_tenders_v1_TenderFields *f)
 {
     char msg[400];
-    if (tnd_tender_check_fields(f, msg, sizeof msg) != 0) {
+    if (tnd__tender_check_fields(f, msg, sizeof msg) != 0) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "%s", msg);
         return false;
     }
@@ -29,7 +29,7 @@ static void on_edit(tnd_call *call, void *request)
 {
     const tender_tenders_v1_EditTenderRequest *req = request;
     if (fields_ok(call, req->fields))
-        tnd_op_run(call, req, TENDER_RESP, tnd_tender_edit_fn, NULL, 0);
+        tnd_op_run(call, req, TENDER_RESP, tnd__tender_edit_fn, NULL, 0);
 }
 
 /* A published or amended tender may have the earliest deadline now. */
@@ -43,14 +43,14 @@ static int kick_scheduler(tnd_op *op)
 
 static void on_publish(tnd_call *call, void *request)
 {
-    tnd_op_run_then(call, request, TENDER_RESP, tnd_tender_publish_fn, kick_scheduler);
+    tnd_op_run_then(call, request, TENDER_RESP, tnd__tender_publish_fn, kick_scheduler);
 }
 
 static void on_amend(tnd_call *call, void *request)
 {
     const tender_tenders_v1_AmendTenderRequest *req = request;
     if (fields_ok(call, req->fields))
-        tnd_op_run_then(call, req, TENDER_RESP, tnd_tender_amend_fn, kick_scheduler);
+        tnd_op_run_then(call, req, TENDER_RESP, tnd__tender_amend_fn, kick_scheduler);
 }
 
 static void on_cancel_tender(tnd_call *call, void *request)
@@ -61,17 +61,17 @@ static void on_cancel_tender(tnd_call *call, void *request)
                         "reason: required; the reason for cancelling is published");
         return;
     }
-    tnd_op_run(call, req, TENDER_RESP, tnd_tender_cancel_fn, NULL, 0);
+    tnd_op_run(call, req, TENDER_RESP, tnd__tender_cancel_fn, NULL, 0);
 }
 
 static void on_ask(tnd_call *call, void *request)
 {
-    tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd_tender_ask_fn, NULL, 0);
+    tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd__tender_ask_fn, NULL, 0);
 }
 
 static void on_answer(tnd_call *call, void *request)
 {
-    tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd_tender_answer_fn, NULL, 0);
+    tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd__tender_answer_fn, NULL, 0);
 }
 
 const tnd_handler tnd_tender_write_handlers[] = {

@@ -269,7 +269,7 @@ static int not_in(tnd_wtx *w, const tnd_tender *t, const char *what)
                         tnd_ms_text(tnd_ts_ms(t->updated), when, sizeof when), what);
 }
 
-int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_edit_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_EditTenderRequest *req = op->req;
     tnd_tender t;
@@ -308,7 +308,7 @@ static int schedule(tnd_wtx *w, const tnd_tender *t, int64_t due_ms, bool add)
     return 0;
 }
 
-int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_publish_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_TenderRef *req = op->req;
     tnd_tender t;
@@ -318,10 +318,10 @@ int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op)
         return st;
     if (t.status != ST(DRAFT))
         st = not_in(w, &t, "only a draft can be published");
-    if (!st && tnd_tender_check_fields(t.fields, msg, sizeof msg) != 0)
+    if (!st && tnd__tender_check_fields(t.fields, msg, sizeof msg) != 0)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
     /* The draft, not the request, is wrong: FAILED_PRECONDITION. */
-    if (!st && tnd_tender_check_times(t.fields, tnd_wtx_now_ms(w),
+    if (!st && tnd__tender_check_times(t.fields, tnd_wtx_now_ms(w),
                                       op->srv->cfg.min_tender_period_ms, -1, msg, sizeof msg))
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot publish %s: %s", t.id, msg);
     if (!st) {
@@ -360,7 +360,7 @@ static bool same_committee(const tender_tenders_v1_Committee *a,
     return same;
 }
 
-int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_AmendTenderRequest *req = op->req;
     const tnd_config *cfg = &op->srv->cfg;
@@ -383,7 +383,7 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
                           "the opening committee of %s cannot change after publication (bids "
                           "are sealed to it); cancel and publish a new tender instead",
                           t.id);
-    else if ((st = tnd_tender_check_times(req->fields, now, 0,
+    else if ((st = tnd__tender_check_times(req->fields, now, 0,
                                           tnd_ts_ms(t.fields->enquiry_deadline), msg,
                                           sizeof msg)) != 0)
         st = tnd_wtx_fail(w, st, "cannot amend %s: %s", t.id, msg);
@@ -415,7 +415,7 @@ int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_CancelTenderRequest *req = op->req;
     tnd_tender t;
@@ -484,7 +484,7 @@ static int save_question(tnd_wtx *w, tnd_op *op, const tnd_tender *t,
     return st;
 }
 
-int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_ask_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_AskQuestionRequest *req = op->req;
     int64_t now = tnd_wtx_now_ms(w);
@@ -524,7 +524,7 @@ int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_answer_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_AnswerQuestionRequest *req = op->req;
     tnd_tender t;
@@ -560,7 +560,7 @@ int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op)
+int tnd__tender_add_document_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_AddDocumentRequest *req = op->req;
     tnd_tender t;

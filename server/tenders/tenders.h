@@ -16,14 +16,14 @@ typedef tender_tenders_v1_Tender tnd_tender;
 
 /** Check the fields an officer sets, apart from time rules. Returns 0 or
  * INVALID_ARGUMENT with a message naming the field in msg. */
-int tnd_tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len);
+int tnd__tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg, size_t len);
 
 /** Rules for publishing at now_ms: a complete committee
  * (tnd_committee_check), deadlines ahead and ordered, the minimum
  * tendering period. An enquiry deadline equal to kept_enquiry_ms
  * (an amendment keeping it) may lie in the past. Returns 0 or
  * INVALID_ARGUMENT with msg. */
-int tnd_tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
+int tnd__tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
                            uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len);
 
 /** Was the tender ever published (version 1 or later)? A draft, and a draft
@@ -62,13 +62,13 @@ bool tnd_question_show(tender_tenders_v1_Question *q, bool owner, const tnd_peer
 
 /* Write functions (writer thread), used by the handlers. */
 int tnd_tender_create_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_edit_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_publish_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_amend_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_cancel_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_ask_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_answer_fn(tnd_wtx *w, tnd_op *op);
-int tnd_tender_add_document_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_edit_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_publish_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_ask_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_answer_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_add_document_fn(tnd_wtx *w, tnd_op *op);
 
 /** Append an event about tender t (actor from p, or the server when NULL). */
 int tnd_tender_event(tnd_wtx *w, int kind, const tnd_tender *t, const tnd_peer_identity *p,
@@ -86,7 +86,7 @@ extern const size_t tnd_tender_write_handler_count;
  * tender's deadline in that outage or up to cfg->outage_window_ms after it
  * (a new version, a TENDER_POSTPONED event); then record now as the last
  * sign of life. *postponed counts the tenders. 0 or a status. */
-int tnd_outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed);
+int tnd__outage_check(tnd_wtx *w, const tnd_config *cfg, int *postponed);
 
 /** Register tender.tenders.v1.Tenders (tender_docs.c). */
 int tnd_tenders_register(tnd_server *srv);
