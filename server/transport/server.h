@@ -226,7 +226,7 @@ tnd_call *tnd__conn_find_call(tnd_conn *c, uint32_t sid);
 void tnd__conn_track_call(tnd_conn *c, tnd_call *call);
 void tnd__conn_untrack_call(tnd_conn *c, tnd_call *call);
 
-/** The transport's own service, tender.reflection.v1 (reflection.c). */
+/** The transport's own service, tender.reflection.v1 (reflection_service.c). */
 int tnd_reflection_register(tnd_server *srv);
 
 #endif
