@@ -619,13 +619,11 @@ static void dec_scores(dec *x, size_t i, tender_awards_v1_CriterionScore *s, uin
     x->ev[i].n_scores = 2;
 }
 
-/* Weighted awards: the weights published with the tender (checked at
- * create and edit), a lowest-price award refused on it, and a weighted
- * award that goes to the highest weighted total even at a higher price. */
-static void test_weighted(void **state)
+/* The weights a weighted award publishes are checked at create and edit. */
+static void test_weighted_criteria_are_checked_at_create_and_edit(void **state)
 {
     world *w = *state;
-    scn_conn *off = &w->off, *anon = &w->anon;
+    scn_conn *off = &w->off;
     tender_tenders_v1_AwardCriterion bad[2] = {{.name = "price", .weight = 60},
                                                {.name = "quality", .weight = 30}};
     expect(create_with(off, bad, 2, NULL), TND_STATUS_INVALID_ARGUMENT,
@@ -648,26 +646,42 @@ static void test_weighted(void **state)
     expect(scn_call(off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &eq, NULL, NULL),
            TND_STATUS_INVALID_ARGUMENT, "fields.criteria[1].weight: 0; a weight is 1..100");
     tender_tenders_v1_Tender_free(&draft);
+}
 
-    /* Published: price 60 %, quality 40 %. Bids 100000 and 150000 KRW. */
+/* An opened tender published with price 60 %, quality 40 %; bids of 100000
+ * (w->ids[0]) and 150000 KRW (w->ids[1]). */
+static void opened_weighted(world *w)
+{
     tender_tenders_v1_AwardCriterion crit[2] = {{.name = "price", .weight = 60},
                                                 {.name = "quality", .weight = 40}};
     const char *who[] = {"supplier", "supplier2"};
     const int64_t price[] = {100000, 150000};
     opened_tender(w, who, price, 2, crit, 2);
+}
+
+/* The right weighted decision on opened_weighted's tender: the higher price
+ * wins on its total. s holds the scores. */
+static void weighted_good(dec *x, const world *w, tender_awards_v1_CriterionScore s[2][2])
+{
+    dec_init(x, w->t.id, w->ids[1], "highest weighted total: quality outweighs the price");
+    x->d.criterion = tender_awards_v1_Criterion_WEIGHTED;
+    dec_valid(x, w->ids[0], 100000);
+    dec_valid(x, w->ids[1], 150000);
+    dec_scores(x, 0, s[0], 100, 40); /* 6000 + 1600 = 76.00 */
+    dec_scores(x, 1, s[1], 67, 100); /* 4020 + 4000 = 80.20 */
+}
+
+/* On published weights, a decision by lowest price, for another winner
+ * than the highest total, or with scores that do not fit the criteria is
+ * refused, and the tender stays opened. */
+static void test_a_weighted_tender_refuses_a_decision_off_its_weights(void **state)
+{
+    world *w = *state;
+    scn_conn *off = &w->off, *anon = &w->anon;
+    opened_weighted(w);
     const char *low = w->ids[0], *high = w->ids[1];
     dec x;
     tender_awards_v1_CriterionScore s[2][2];
-#define WGOOD()                                                                                    \
-    do {                                                                                           \
-        dec_init(&x, w->t.id, high, "highest weighted total: quality outweighs the price");        \
-        x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;                                       \
-        dec_valid(&x, low, 100000);                                                                \
-        dec_valid(&x, high, 150000);                                                               \
-        dec_scores(&x, 0, s[0], 100, 40); /* 6000 + 1600 = 76.00 */                                \
-        dec_scores(&x, 1, s[1], 67, 100); /* 4020 + 4000 = 80.20 */                                \
-    } while (0)
-
     /* The tender published weights: a lowest-price award is refused. */
     dec_init(&x, w->t.id, low, "lowest valid price");
     dec_valid(&x, low, 100000);
@@ -675,7 +689,7 @@ static void test_weighted(void **state)
     expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "published weighted award criteria: the award must be weighted");
     /* Not the highest total. */
-    WGOOD();
+    weighted_good(&x, w, s);
     x.d.winner = (char *)low;
     char want[200];
     snprintf(want, sizeof want,
@@ -684,29 +698,38 @@ static void test_weighted(void **state)
              low, high);
     expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION, want);
     /* A criterion the tender does not publish; a missing score. */
-    WGOOD();
+    weighted_good(&x, w, s);
     s[1][1].criterion = "design";
     expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "score for \"design\", which is not a published criterion");
-    WGOOD();
+    weighted_good(&x, w, s);
     x.ev[0].n_scores = 1;
     expect(record_as(off, "officer", &x, NULL), TND_STATUS_FAILED_PRECONDITION,
            "no score for published criterion \"quality\"");
-    WGOOD();
+    weighted_good(&x, w, s);
     s[0][0].points = 120;
     expect(record_as(off, "officer", &x, NULL), TND_STATUS_INVALID_ARGUMENT,
            "120 points on \"price\"");
     assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_OPENED);
+}
 
-    /* The weighted award: the higher price wins on its total. */
-    WGOOD();
+/* A weighted award goes to the highest weighted total, here the higher
+ * price; it is signed, stored and logged. */
+static void test_a_weighted_award_goes_to_the_highest_total(void **state)
+{
+    world *w = *state;
+    scn_conn *off = &w->off, *anon = &w->anon;
+    opened_weighted(w);
+    dec x;
+    tender_awards_v1_CriterionScore s[2][2];
+    weighted_good(&x, w, s);
     tender_awards_v1_Award a;
     if (record_as(off, "officer", &x, &a) != 0)
         fail_msg("weighted award: %s", scn_msg);
     tender_awards_v1_Award_free(&a);
     assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_AWARDED);
     get_award(anon, w->t.id, &a);
-    assert_string_equal(a.decision->winner, high);
+    assert_string_equal(a.decision->winner, w->ids[1]);
     assert_int_equal(a.decision->criterion, tender_awards_v1_Criterion_WEIGHTED);
     assert_int_equal(a.decision->evaluations[1].n_scores, 2);
     assert_int_equal(
@@ -714,6 +737,7 @@ static void test_weighted(void **state)
     expect_event(w->t.id, tender_events_v1_EventKind_AWARD_RECORDED, &a);
     tender_awards_v1_Award_free(&a);
 }
+
 #define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -728,7 +752,9 @@ int main(void)
         TEST(test_a_standstill_overdue_at_start_up_completes),
         TEST(test_standstill_timer),
         TEST(test_unsuccessful),
-        TEST(test_weighted),
+        TEST(test_weighted_criteria_are_checked_at_create_and_edit),
+        TEST(test_a_weighted_tender_refuses_a_decision_off_its_weights),
+        TEST(test_a_weighted_award_goes_to_the_highest_total),
     };
     return cmocka_run_group_tests_name("awards", tests, group_setup, group_teardown);
 }

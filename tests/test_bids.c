@@ -807,19 +807,9 @@ typedef struct decryption_seen {
 } decryption_seen;
 static decryption_seen audit_decryption(world *w, bool with_ca);
 
-/* Valid means valid for this tender (docs/SEALED.md): the version in force at
- * the deadline, a price in the tender's currency, above zero and at most the
- * tender's value. Each broken rule opens invalid with its reason; the bid's
- * supplier and price stay on its line. */
-static void test_validity_rules(void **state)
+/* Amend w's tender to a version 2 with the same fields. */
+static void amend_unchanged(world *w)
 {
-    world *w = *state;
-    create_tender(w, 2500, 3000, 100000, false);
-    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, LYING, N };
-    char id[N][40];
-    bid_spec s = PLAIN;
-    bid_as(w, &s, 90000, id[OLD]); /* answers version 1 */
-    /* Amend: version 2 is in force at the deadline. */
     tender_tenders_v1_TenderRef tref = {.id = w->t.id};
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
@@ -832,6 +822,22 @@ static void test_validity_rules(void **state)
         0)
         fail_msg("amend: %s", scn_msg);
     tender_tenders_v1_Tender_free(&t);
+}
+
+/* Valid means valid for this tender (docs/SEALED.md): the version in force at
+ * the deadline, a price in the tender's currency, above zero and at most the
+ * tender's value. Each broken rule opens invalid with its reason; the bid's
+ * supplier and price stay on its line. */
+static void test_each_broken_validity_rule_opens_invalid_with_its_reason(void **state)
+{
+    world *w = *state;
+    create_tender(w, 2500, 3000, 100000, false);
+    enum { OLD, OK, AT_VALUE, ABOVE, ZERO, NEGATIVE, NO_PRICE, USD, NO_VERSION, NEXT, LYING, N };
+    char id[N][40];
+    bid_spec s = PLAIN;
+    bid_as(w, &s, 90000, id[OLD]); /* answers version 1 */
+    /* Amend: version 2 is in force at the deadline. */
+    amend_unchanged(w);
     s.version = 2;
     bid_as(w, &s, 90000, id[OK]);
     bid_as(w, &s, 100000, id[AT_VALUE]);
@@ -884,8 +890,22 @@ static void test_validity_rules(void **state)
     }
     assert_int_equal(line_of(rec, id[ABOVE])->price->minor_units, 100001);
     assert_null(line_of(rec, id[NO_PRICE])->price);
-    /* The documents of the lying bid are not served; everyone's audit,
-     * without the documents key, takes that one failure on the record's word. */
+}
+
+/* The documents of a bid whose list lies are not served; everyone's audit,
+ * without the documents key, takes that one failure on the record's word. */
+static void test_documents_that_lie_about_their_list_are_not_served(void **state)
+{
+    world *w = *state;
+    create_tender(w, 2500, 3000, 100000, false);
+    enum { OK, LYING, N };
+    char id[N][40];
+    bid_spec s = PLAIN;
+    bid_as(w, &s, 90000, id[OK]);
+    s.lying_list = true; /* only the documents key can tell */
+    bid_as(w, &s, 90000, id[LYING]);
+    open_and_fetch(w);
+    assert_int_equal(w->rec.n_bids, N);
     char got[256];
     size_t gl;
     uint8_t sha[32];
@@ -896,13 +916,18 @@ static void test_validity_rules(void **state)
     if (d.result != TND_CHECK_OK)
         fail_msg("decryption: %s", d.detail);
     assert_non_null(strstr(d.detail, "1 judged invalid because their sealed documents"));
+}
 
-    /* A tender without the cap takes a price above its value. */
+/* A tender without the cap takes a price above its value. */
+static void test_a_tender_without_the_cap_takes_a_price_above_its_value(void **state)
+{
+    world *w = *state;
+    char above[40];
     create_tender(w, 2500, 3000, 100000, true);
-    bid_as(w, &PLAIN, 250000, id[ABOVE]);
+    bid_as(w, &PLAIN, 250000, above);
     open_and_fetch(w);
-    assert_int_equal(rec->n_bids, 1);
-    assert_true(line_of(rec, id[ABOVE])->valid);
+    assert_int_equal(w->rec.n_bids, 1);
+    assert_true(line_of(&w->rec, above)->valid);
 }
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
@@ -1098,7 +1123,9 @@ int main(void)
         TEST(test_the_published_key_reopens_every_envelope),
         TEST(test_documents_stay_private_after_the_opening),
         TEST(test_an_early_receipt_still_verifies_after_the_opening),
-        TEST(test_validity_rules),
+        TEST(test_each_broken_validity_rule_opens_invalid_with_its_reason),
+        TEST(test_documents_that_lie_about_their_list_are_not_served),
+        TEST(test_a_tender_without_the_cap_takes_a_price_above_its_value),
         TEST(test_who_bid),
         TEST(test_out_of_memory),
     };

@@ -2,7 +2,10 @@
  * child process on a free loopback port with a fresh PKI; tenders are created
  * through the real $BUILD/bin/tenderctl so that events exist, and the audit
  * commands verify checkpoints, inclusion and consistency proofs against the
- * log key `tenderd --print-log-key` printed, and catch tampering. */
+ * log key `tenderd --print-log-key` printed, and catch tampering. Each test
+ * makes the events it looks at and finds them from the log's size before
+ * (the group's log grows in whatever order the tests run); the empty log is
+ * another server's, on a database nothing writes to. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -81,6 +84,56 @@ static unsigned long long log_size(void)
     return number_after("size:");
 }
 
+/* The size of the log, 0 while it is empty (no checkpoint yet). */
+static unsigned long long size_now(void)
+{
+    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", NULL);
+    if (R.code == 10 + 5) /* NOT_FOUND */
+        return 0;
+    EXPECT(0);
+    return number_after("size:");
+}
+
+/* The latest checkpoint saved into the file name (its path into p); one
+ * tender first if the log is still empty. Its size. */
+static unsigned long long saved_checkpoint(const char *name, char *p, size_t len)
+{
+    char id[64];
+    if (size_now() == 0)
+        create_published("Saved", id, sizeof id);
+    path(p, len, name);
+    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", "--save", p, NULL);
+    EXPECT(0);
+    return number_after("size:");
+}
+
+/* A history of five events from the log's size base on: tender id created,
+ * published, asked and answered (Q-1), then the draft id2 created. */
+typedef struct history {
+    char id[64], id2[64];
+    unsigned long long base;
+} history;
+
+static const char *const kinds[] = {"tender_created", "tender_published", "question_asked",
+                                    "question_answered", "tender_created"};
+
+static void make_history(history *h)
+{
+    h->base = size_now();
+    create_published("Audited roads", h->id, sizeof h->id);
+    ctl("supplier", "question", "ask", h->id, "--text", "Is milling included?", NULL);
+    EXPECT(0);
+    ctl("officer", "question", "answer", h->id, "Q-1", "--text", "Yes.", NULL);
+    EXPECT(0);
+    /* A second tender, a draft: its event is not the first tender's. */
+    char dl[32];
+    future(dl, sizeof dl, 10);
+    ctl("officer", "tender", "create", "--title", "Other", "--budget", "1", "--currency", "EUR",
+        "--deadline", dl, "--opening", dl, NULL);
+    EXPECT(0);
+    snprintf(h->id2, sizeof h->id2, "%.*s", (int)strcspn(R.out, "\n"), R.out);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -103,7 +156,10 @@ static int setup(void **state)
     }
     fclose(f);
     path(db, sizeof db, "db");
-    path(other, sizeof other, "other_db");
+    path(other, sizeof other, "other");
+    if (mkdir(other, 0700) != 0)
+        return -1;
+    path(other, sizeof other, "other/db");
     /* Before the server starts: this creates the log key in its --db. */
     if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0 ||
         ctlrun_print_log_key(other, other_vkey, sizeof other_vkey) != 0 ||
@@ -116,11 +172,40 @@ static int setup(void **state)
 
 /* ---- tests ---- */
 
-/* First, before any write: nothing is signed yet. */
+/* The group's server, while test_empty_log runs another. */
+static char group_dir[256];
+static int group_port;
+static pid_t group_pid;
+
+/* Run a server on the other log's database (ctl_dir/other/db), where
+ * nothing is ever written; the group's comes back after. */
+static int other_server_up(void **state)
+{
+    (void)state;
+    snprintf(group_dir, sizeof group_dir, "%s", ctl_dir);
+    group_port = ctl_port;
+    group_pid = ctl_srv_pid;
+    int n = snprintf(ctl_dir, sizeof ctl_dir, "%s/other", group_dir);
+    if (n < 0 || (size_t)n >= sizeof ctl_dir)
+        return -1;
+    return ctlrun_start_server(NULL);
+}
+
+static int other_server_down(void **state)
+{
+    (void)state;
+    ctlrun_kill_server();
+    snprintf(ctl_dir, sizeof ctl_dir, "%s", group_dir);
+    ctl_port = group_port;
+    ctl_srv_pid = group_pid;
+    return 0;
+}
+
+/* Before any write: nothing is signed yet. */
 static void test_empty_log(void **state)
 {
     (void)state;
-    ctl(NULL, "--log-key", vkey, "audit", "checkpoint", NULL);
+    ctl(NULL, "--log-key", other_vkey, "audit", "checkpoint", NULL);
     EXPECT(10 + 5); /* NOT_FOUND */
     HAS(R.err, "empty");
     ctl(NULL, "audit", "log", NULL);
@@ -128,23 +213,14 @@ static void test_empty_log(void **state)
     assert_string_equal(R.out, "");
 }
 
-static void test_checkpoint_prove_log(void **state)
+/* The checkpoint is verified with the pinned key, saved as the note exactly
+ * as signed, and proves every leaf, as does the saved checkpoint. */
+static void test_a_checkpoint_is_saved_as_signed_and_proves_every_leaf(void **state)
 {
     (void)state;
-    char id[64], id2[64], saved[300], note[8192], sz[32], line[300];
-    create_published("Audited roads", id, sizeof id);
-    ctl("supplier", "question", "ask", id, "--text", "Is milling included?", NULL);
-    EXPECT(0);
-    ctl("officer", "question", "answer", id, "Q-1", "--text", "Yes.", NULL);
-    EXPECT(0);
-    /* A second tender, a draft: its event is not the first tender's. */
-    char dl[32];
-    future(dl, sizeof dl, 10);
-    ctl("officer", "tender", "create", "--title", "Other", "--budget", "1", "--currency", "EUR",
-        "--deadline", dl, "--opening", dl, NULL);
-    EXPECT(0);
-    snprintf(id2, sizeof id2, "%.*s", (int)strcspn(R.out, "\n"), R.out);
-
+    char saved[300], note[8192], sz[32], line[300];
+    history h;
+    make_history(&h);
     path(saved, sizeof saved, "saved.cp");
     ctl(NULL, "--log-key", vkey, "audit", "checkpoint", "--save", saved, NULL);
     EXPECT(0);
@@ -152,7 +228,7 @@ static void test_checkpoint_prove_log(void **state)
     HAS(R.out, "signature OK");
     HAS_NOT(R.err, "warning"); /* the key was pinned */
     unsigned long long n = number_after("size:");
-    assert_int_equal(n, 5); /* created, published, asked, answered, created */
+    assert_int_equal(n, h.base + 5); /* created, published, asked, answered, created */
     /* The file is the note exactly as signed. */
     assert_true(read_file(saved, note, sizeof note) > 0);
     snprintf(line, sizeof line, "tenderd.local/log\n%llu\n", n);
@@ -162,14 +238,13 @@ static void test_checkpoint_prove_log(void **state)
     EXPECT(0);
     assert_true(ndjson_ok(R.out));
     HAS(R.out, "\"signature\":\"OK\"");
-    HAS(R.out, "\"size\":5,");
+    snprintf(line, sizeof line, "\"size\":%llu,", n);
+    HAS(R.out, line);
 
     /* Every leaf is proved, against the latest and against the saved checkpoint. */
-    static const char *const kinds[] = {"tender_created", "tender_published", "question_asked",
-                                        "question_answered", "tender_created"};
-    for (unsigned long long i = 0; i < n; i++) {
+    for (unsigned long long i = 0; i < 5; i++) {
         char idx[24];
-        snprintf(idx, sizeof idx, "%llu", i);
+        snprintf(idx, sizeof idx, "%llu", h.base + i);
         ctl(NULL, "--log-key", vkey, "audit", "prove", idx, NULL);
         EXPECT(0);
         snprintf(line, sizeof line, "included in checkpoint of size %llu: OK", n);
@@ -180,11 +255,13 @@ static void test_checkpoint_prove_log(void **state)
         EXPECT(0);
         HAS(R.out, ": OK");
     }
-    ctl(NULL, "--log-key", vkey, "audit", "prove", "1", NULL);
-    snprintf(line, sizeof line, "tender:               %s version 1\n", id);
+    snprintf(sz, sizeof sz, "%llu", h.base + 1);
+    ctl(NULL, "--log-key", vkey, "audit", "prove", sz, NULL);
+    snprintf(line, sizeof line, "tender:               %s version 1\n", h.id);
     HAS(R.out, line);
     HAS(R.out, "actor:                officer/Ministry of Works/");
-    ctl(NULL, "--log-key", vkey, "--json", "audit", "prove", "2", NULL);
+    snprintf(sz, sizeof sz, "%llu", h.base + 2);
+    ctl(NULL, "--log-key", vkey, "--json", "audit", "prove", sz, NULL);
     EXPECT(0);
     assert_true(ndjson_ok(R.out));
     HAS(R.out, "\"kind\":\"QUESTION_ASKED\"");
@@ -194,20 +271,28 @@ static void test_checkpoint_prove_log(void **state)
     EXPECT(2); /* beyond the checkpoint */
     ctl(NULL, "--log-key", vkey, "audit", "prove", "-1", NULL);
     EXPECT(2);
+}
 
-    /* The log: one line an event, in order. */
-    ctl(NULL, "audit", "log", NULL);
+/* The log: one line an event, in order; the asker stays anonymous. */
+static void test_the_log_lists_one_line_an_event(void **state)
+{
+    (void)state;
+    char line[300], from[24];
+    history h;
+    make_history(&h);
+    snprintf(from, sizeof from, "%llu", h.base);
+    ctl(NULL, "audit", "log", "--from", from, NULL);
     EXPECT(0);
     const char *p = R.out;
-    for (unsigned long long i = 0; i < n; i++) {
+    for (unsigned long long i = 0; i < 5; i++) {
         char want[100];
         size_t len = strcspn(p, "\n");
         snprintf(line, sizeof line, "%.*s", (int)len, p);
-        snprintf(want, sizeof want, "%llu  ", i);
+        snprintf(want, sizeof want, "%llu  ", h.base + i);
         assert_true(strncmp(line, want, strlen(want)) == 0);
         snprintf(want, sizeof want, "Z  %s  ", kinds[i]);
         HAS(line, want);
-        HAS(line, i == 4 ? id2 : id);
+        HAS(line, i == 4 ? h.id2 : h.id);
         p += len + (p[len] == '\n');
     }
     assert_string_equal(p, ""); /* nothing more */
@@ -216,25 +301,6 @@ static void test_checkpoint_prove_log(void **state)
     HAS(R.out, " v1  supplier/-/-  Q-1  -\n");
     HAS(R.out, "Q-1");
     assert_string_equal(R.err, ""); /* no progress when stderr is not a terminal */
-    /* --tender, --from and --to. */
-    ctl(NULL, "audit", "log", "--tender", id, NULL);
-    EXPECT(0);
-    HAS(R.out, "3  ");
-    HAS_NOT(R.out, id2);
-    HAS_NOT(R.out, "\n4  ");
-    ctl(NULL, "audit", "log", "--tender", id2, NULL);
-    EXPECT(0);
-    assert_true(strncmp(R.out, "4  ", 3) == 0);
-    assert_int_equal(strcspn(R.out, "\n") + 1, strlen(R.out)); /* one line */
-    ctl(NULL, "audit", "log", "--from", "1", "--to", "3", NULL);
-    EXPECT(0);
-    assert_true(strncmp(R.out, "1  ", 3) == 0);
-    HAS(R.out, "\n2  ");
-    HAS_NOT(R.out, "\n3  ");
-    ctl(NULL, "audit", "log", "--from", "3", "--to", "1", NULL);
-    EXPECT(2);
-    ctl(NULL, "audit", "log", "--to", "999", NULL);
-    EXPECT(10 + 11); /* OUT_OF_RANGE */
     ctl(NULL, "--json", "audit", "log", NULL);
     EXPECT(0);
     assert_true(ndjson_ok(R.out));
@@ -242,12 +308,47 @@ static void test_checkpoint_prove_log(void **state)
     HAS(R.out, "\"kind\":\"TENDER_PUBLISHED\"");
 }
 
+/* --tender, --from and --to pick the events; a range the wrong way round
+ * or beyond the log is refused. */
+static void test_the_log_filters_by_tender_and_range(void **state)
+{
+    (void)state;
+    char want[100], from[24], to[24];
+    history h;
+    make_history(&h);
+    ctl(NULL, "audit", "log", "--tender", h.id, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "%llu  ", h.base + 3);
+    HAS(R.out, want);
+    HAS_NOT(R.out, h.id2);
+    snprintf(want, sizeof want, "\n%llu  ", h.base + 4);
+    HAS_NOT(R.out, want);
+    ctl(NULL, "audit", "log", "--tender", h.id2, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "%llu  ", h.base + 4);
+    assert_true(strncmp(R.out, want, strlen(want)) == 0);
+    assert_int_equal(strcspn(R.out, "\n") + 1, strlen(R.out)); /* one line */
+    snprintf(from, sizeof from, "%llu", h.base + 1);
+    snprintf(to, sizeof to, "%llu", h.base + 3);
+    ctl(NULL, "audit", "log", "--from", from, "--to", to, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "%llu  ", h.base + 1);
+    assert_true(strncmp(R.out, want, strlen(want)) == 0);
+    snprintf(want, sizeof want, "\n%llu  ", h.base + 2);
+    HAS(R.out, want);
+    snprintf(want, sizeof want, "\n%llu  ", h.base + 3);
+    HAS_NOT(R.out, want);
+    ctl(NULL, "audit", "log", "--from", "3", "--to", "1", NULL);
+    EXPECT(2);
+    ctl(NULL, "audit", "log", "--to", "999", NULL);
+    EXPECT(10 + 11); /* OUT_OF_RANGE */
+}
+
 static void test_consistency(void **state)
 {
     (void)state;
     char saved[300], fresh[300], id[64], want[100];
-    path(saved, sizeof saved, "saved.cp"); /* from test_checkpoint_prove_log */
-    unsigned long long a = log_size();
+    unsigned long long a = saved_checkpoint("consistency.cp", saved, sizeof saved);
     ctl(NULL, "--log-key", vkey, "audit", "consistency", "--from", saved, NULL);
     EXPECT(0);
     snprintf(want, sizeof want, "checkpoint of size %llu is a prefix of size %llu: OK\n", a, a);
@@ -294,7 +395,7 @@ static void test_tampering_caught(void **state)
 {
     (void)state;
     char saved[300], bad[300], buf[8192];
-    path(saved, sizeof saved, "saved.cp");
+    saved_checkpoint("untampered.cp", saved, sizeof saved);
     path(bad, sizeof bad, "tampered.cp");
     assert_true(read_file(saved, buf, sizeof buf) > 0);
     /* One byte of the root (line 3) changed to another base64 digit. */
@@ -329,6 +430,9 @@ static void test_tampering_caught(void **state)
 static void test_trust_on_first_use(void **state)
 {
     (void)state;
+    char id[64];
+    if (size_now() == 0)
+        create_published("Trusted", id, sizeof id);
     ctl(NULL, "audit", "checkpoint", NULL);
     EXPECT(0);
     HAS(R.out, "signature OK");
@@ -387,8 +491,10 @@ static void test_help(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty_log),
-        cmocka_unit_test(test_checkpoint_prove_log),
+        cmocka_unit_test_setup_teardown(test_empty_log, other_server_up, other_server_down),
+        cmocka_unit_test(test_a_checkpoint_is_saved_as_signed_and_proves_every_leaf),
+        cmocka_unit_test(test_the_log_lists_one_line_an_event),
+        cmocka_unit_test(test_the_log_filters_by_tender_and_range),
         cmocka_unit_test(test_consistency),
         cmocka_unit_test(test_tampering_caught),
         cmocka_unit_test(test_trust_on_first_use),

@@ -1,11 +1,11 @@
-/* End-to-end tests of tenderctl award: a tender opened through tenderctl
- * (committee keys, two sealed bids, open by 2 of 3), then award refusals
- * (another organisation, not the lowest price, weighted without weights, a
- * disqualified winner), an award, its cancellation, a second award that
- * the real tenderd (--standstill 6) completes, and award show; a tender
- * with weighted criteria (weights checked at create) awarded on its
- * weighted totals; against the real $BUILD/bin/tenderd running as a child
- * process. */
+/* End-to-end tests of tenderctl award against the real $BUILD/bin/tenderd
+ * running as a child process (--standstill 6). The group setup opens four
+ * tenders through tenderctl (committee keys, two sealed bids each, open by 2
+ * of 3), all on one deadline so the suite waits for it once; each is used
+ * by one test only: award refusals (another organisation, not the lowest
+ * price, weighted without weights, a disqualified winner); an award shown
+ * and cancelled; a second award the server completes; a tender with
+ * weighted criteria awarded on its weighted totals. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -26,6 +26,16 @@
 
 static char vkey[400];
 
+/* An opened tender of the fixture: its id, the supplier's bid at 100000 KRW
+ * (lo) and supplier2's at 150000 KRW (hi). */
+typedef struct opened {
+    char id[64], lo[64], hi[64];
+} opened;
+
+static opened refusing, cancelling, completing, weighted;
+
+static void open_all(void);
+
 static int setup(void **state)
 {
     (void)state;
@@ -41,7 +51,10 @@ static int setup(void **state)
     /* Long enough for the steps between an award and its cancellation on a
      * loaded machine; the test waits for it once. */
     static const char *const extra[] = {"--standstill", "6", NULL};
-    return ctlrun_start_server(extra);
+    if (ctlrun_start_server(extra) != 0)
+        return -1;
+    open_all();
+    return 0;
 }
 
 /* bid submit as who into its bid folder; the new bid's id into id. */
@@ -87,30 +100,73 @@ static void open_tender(const char *id, time_t opening)
     HAS(R.out, "tender opened");
 }
 
-static void test_award_flow(void **state)
+/* Create tender o with the committee (weighted: price 60 %, quality 40 %),
+ * publish it and take its two bids. */
+static void prepare(opened *o, const char *title, const char *dl, const char *op, bool weights)
+{
+    char committee[300];
+    committee_file(committee, sizeof committee);
+    if (weights)
+        ctl("officer", "tender", "create", "--title", title, "--budget", "500000", "--currency",
+            "KRW", "--deadline", dl, "--opening", op, "--committee", committee, "--award-criteria",
+            "weighted", "--criterion", "price:60", "--criterion", "quality:40", NULL);
+    else
+        ctl("officer", "tender", "create", "--title", title, "--budget", "500000", "--currency",
+            "KRW", "--deadline", dl, "--opening", op, "--committee", committee, "--threshold", "2",
+            NULL);
+    EXPECT(0);
+    first_line(o->id, sizeof o->id);
+    ctl("officer", "tender", "publish", o->id, NULL);
+    EXPECT(0);
+    submit("supplier", o->id, "100000", o->lo, sizeof o->lo);
+    submit("supplier2", o->id, "150000", o->hi, sizeof o->hi);
+}
+
+/* The fixture's four tenders, opened. */
+static void open_all(void)
+{
+    char dl[32], op[32];
+    /* Room for the sixteen steps before the deadline on a loaded machine
+     * (and under ASan). */
+    time_t t0 = time(NULL), deadline = t0 + 20, opening = t0 + 21;
+    at(dl, sizeof dl, deadline);
+    at(op, sizeof op, opening);
+    prepare(&refusing, "Awarded road works", dl, op, false);
+    prepare(&cancelling, "Awarded then cancelled", dl, op, false);
+    prepare(&completing, "Awarded to completion", dl, op, false);
+    prepare(&weighted, "Weighted bridge", dl, op, true);
+    opened *all[] = {&refusing, &cancelling, &completing, &weighted};
+    for (int i = 0; i < 4; i++)
+        open_tender(all[i]->id, opening);
+}
+
+static void test_no_award_before_the_opening(void **state)
 {
     (void)state;
-    char committee[300], text[1024], id[64], dl[32], op[32], b1[64], b2[64], arg[200];
+    char committee[300], id[64], dl[32], op[32], b1[64];
     committee_file(committee, sizeof committee);
-    /* Room for the steps before the deadline on a loaded machine (and under ASan). */
-    time_t t0 = time(NULL), deadline = t0 + 12, opening = t0 + 13;
-    ctl("officer", "tender", "create", "--title", "Awarded road works", "--budget", "500000",
-        "--currency", "KRW", "--deadline", at(dl, sizeof dl, deadline), "--opening",
-        at(op, sizeof op, opening), "--committee", committee, "--threshold", "2", NULL);
+    time_t t0 = time(NULL);
+    ctl("officer", "tender", "create", "--title", "Not yet opened", "--budget", "500000",
+        "--currency", "KRW", "--deadline", at(dl, sizeof dl, t0 + 600), "--opening",
+        at(op, sizeof op, t0 + 601), "--committee", committee, "--threshold", "2", NULL);
     EXPECT(0);
     first_line(id, sizeof id);
     ctl("officer", "tender", "publish", id, NULL);
     EXPECT(0);
     submit("supplier", id, "100000", b1, sizeof b1);
-    submit("supplier2", id, "150000", b2, sizeof b2);
-
-    /* No award before the opening. */
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "early", NULL);
     EXPECT(10 + 5); /* NOT_FOUND: no opening record yet */
-    open_tender(id, opening);
+}
 
-    /* Refusals. */
+/* Another organisation, not the lowest price, weights the tender does not
+ * publish, a disqualified winner, an unknown criterion, unsuccessful with
+ * valid bids: refused. */
+static void test_an_award_off_the_rules_is_refused(void **state)
+{
+    (void)state;
+    const char *id = refusing.id, *b1 = refusing.lo, *b2 = refusing.hi;
+    char arg[200];
     ctl("officer2", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale", "r",
         NULL);
     EXPECT(10 + 7);
@@ -138,8 +194,15 @@ static void test_award_flow(void **state)
     ctl("officer", "award", "unsuccessful", id, "--rationale", "none valid", NULL);
     EXPECT(10 + 9);
     HAS(R.err, "cannot be unsuccessful");
+}
 
-    /* The award, shown to everyone, then cancelled. */
+/* The award, shown to everyone, then cancelled (with a reason) in its
+ * standstill. */
+static void test_an_award_is_shown_and_cancelled_in_its_standstill(void **state)
+{
+    (void)state;
+    const char *id = cancelling.id, *b1 = cancelling.lo;
+    char text[1024];
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "lowest valid price", NULL);
     EXPECT(0);
@@ -160,8 +223,19 @@ static void test_award_flow(void **state)
     ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled: complaint upheld");
+}
 
-    /* Again; after the standstill (6 s here) the tender is complete. */
+/* After a cancelled award, a second one; after its standstill (6 s here)
+ * the tender is complete and the award can no longer be cancelled. */
+static void test_a_second_award_completes_after_its_standstill(void **state)
+{
+    (void)state;
+    const char *id = completing.id, *b1 = completing.lo;
+    ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
+        "lowest valid price", NULL);
+    EXPECT(0);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", NULL);
+    EXPECT(0);
     time_t recorded = time(NULL);
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "lowest valid price, after review", NULL);
@@ -184,17 +258,15 @@ static void test_award_flow(void **state)
     EXPECT(10 + 9);
 }
 
-/* A tender that publishes weighted criteria, awarded on them through
- * tenderctl: the higher price wins on quality. */
-static void test_weighted_flow(void **state)
+/* Weighted criteria are checked at create, and shown with the tender. */
+static void test_weighted_criteria_are_checked_at_create(void **state)
 {
     (void)state;
-    char committee[300], id[64], dl[32], op[32], lo[64], hi[64], s[4][200], want[300];
+    char committee[300], id[64], dl[32], op[32];
     committee_file(committee, sizeof committee);
-    /* Four refused creates come first: more room than in the flow above. */
-    time_t t0 = time(NULL), deadline = t0 + 16, opening = t0 + 17;
-    at(dl, sizeof dl, deadline);
-    at(op, sizeof op, opening);
+    time_t t0 = time(NULL);
+    at(dl, sizeof dl, t0 + 600);
+    at(op, sizeof op, t0 + 601);
     /* The weights must add up to 100. */
     ctl("officer", "tender", "create", "--title", "Weighted bridge", "--budget", "500000",
         "--currency", "KRW", "--deadline", dl, "--opening", op, "--committee", committee,
@@ -221,12 +293,16 @@ static void test_weighted_flow(void **state)
     ctl("officer", "tender", "show", id, NULL);
     EXPECT(0);
     HAS(R.out, "award criteria:       weighted: price 60%, quality 40%");
-    ctl("officer", "tender", "publish", id, NULL);
-    EXPECT(0);
-    submit("supplier", id, "100000", lo, sizeof lo);
-    submit("supplier2", id, "150000", hi, sizeof hi);
-    open_tender(id, opening);
+}
 
+/* On published weights, tenderctl awards on the weighted totals: the
+ * higher price wins on quality; a lowest-price award, a winner without the
+ * highest total, a missing score and points out of range are refused. */
+static void test_a_weighted_award_goes_to_the_highest_total(void **state)
+{
+    (void)state;
+    const char *id = weighted.id, *lo = weighted.lo, *hi = weighted.hi;
+    char s[4][200], want[300];
     snprintf(s[0], sizeof s[0], "%s:price=100", lo);
     snprintf(s[1], sizeof s[1], "%s:quality=40", lo);
     snprintf(s[2], sizeof s[2], "%s:price=67", hi);
@@ -293,8 +369,12 @@ static void test_award_usage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_award_flow),
-        cmocka_unit_test(test_weighted_flow),
+        cmocka_unit_test(test_no_award_before_the_opening),
+        cmocka_unit_test(test_an_award_off_the_rules_is_refused),
+        cmocka_unit_test(test_an_award_is_shown_and_cancelled_in_its_standstill),
+        cmocka_unit_test(test_a_second_award_completes_after_its_standstill),
+        cmocka_unit_test(test_weighted_criteria_are_checked_at_create),
+        cmocka_unit_test(test_a_weighted_award_goes_to_the_highest_total),
         cmocka_unit_test(test_award_usage),
     };
     return cmocka_run_group_tests(tests, setup, ctlrun_teardown);

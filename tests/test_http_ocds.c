@@ -1,12 +1,14 @@
 /* End-to-end test of the OCDS release packages of tenderd --http
  * (/api/v1/tenders/ID/ocds and /api/v1/ocds) against the real
- * $BUILD/bin/tenderd on free loopback ports (tests/support/ctlrun.c): through
- * a tender's life (published, opened, awarded, complete) the HTTP package
- * validates with tests/ocds_validate.py and is the bytes `tenderctl export
- * ocds --tender ID --uri urn:tenderd:http:ocds` writes but for the
- * publishedDate line; a draft is 404 and never in the package of all
- * tenders, which equals `tenderctl export ocds` the same way and pages with
- * links.next. */
+ * $BUILD/bin/tenderd on free loopback ports (tests/support/ctlrun.c): at
+ * each stage of a tender's life (published, opened, awarded, complete) the
+ * HTTP package validates with tests/ocds_validate.py and is the bytes
+ * `tenderctl export ocds --tender ID --uri urn:tenderd:http:ocds` writes but
+ * for the publishedDate line; a draft is 404 and never in the package of
+ * all tenders, which equals `tenderctl export ocds` the same way and pages
+ * with links.next. The group setup opens two tenders with the same history
+ * on one deadline, so the suite waits for it once; one test looks at the
+ * first, another awards the second. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -45,6 +47,18 @@
 
 static char vkey[400], committee[300], repo[256];
 static int http_port;
+
+/* A tender of the fixture: published, amended, a question answered and
+ * one not, bids of the supplier (100000.50 EUR, b[0]) and supplier2
+ * (150000 EUR, b[1]). */
+typedef struct staged {
+    char id[64], b[2][64];
+    time_t opening;
+} staged;
+
+static staged opened_t, awarded_t;
+
+static void open_both(void);
 
 /* ---- GET over one HTTP/1.1 connection ---- */
 
@@ -167,6 +181,7 @@ static int setup(void **state)
     path(committee, sizeof committee, "members.txt");
     snprintf(text, sizeof text, "officer %s\nadmin %s\n", pub[0], pub[1]);
     write_file(committee, text, strlen(text));
+    open_both();
     return 0;
 }
 
@@ -193,90 +208,137 @@ static void create(const char *title, time_t deadline, time_t opening, char *id,
 
 /* ---- the tests ---- */
 
-static void test_life_cycle(void **state)
+/* Publish draft s->id, amend it, answer one question and leave another
+ * unanswered, and take the two bids. */
+static void history(staged *s)
+{
+    char q[64], bids[300];
+    ctl("officer", "tender", "publish", s->id, NULL);
+    EXPECT(0);
+    ctl("officer", "tender", "amend", s->id, "--description", "Repair and repaint", "--note",
+        "Repainting added", NULL);
+    EXPECT(0);
+    ctl("supplier", "question", "ask", s->id, "--text", "Which paint?", NULL);
+    EXPECT(0);
+    first_line(q, sizeof q);
+    ctl("officer", "question", "answer", s->id, q, "--text", "Lead-free", NULL);
+    EXPECT(0);
+    /* An unanswered question is the asker's own: never in the package. */
+    ctl("supplier2", "question", "ask", s->id, "--text", "Secret question?", NULL);
+    EXPECT(0);
+    const char *who[2] = {"supplier", "supplier2"}, *price[2] = {"100000.50", "150000"};
+    for (int i = 0; i < 2; i++) {
+        path(bids, sizeof bids, who[i]);
+        ctl(who[i], "--log-key", vkey, "bid", "submit", s->id, "--price", price[i], "--currency",
+            "EUR", "--bids-dir", bids, NULL);
+        EXPECT(0);
+        first_line(s->b[i], sizeof s->b[i]);
+    }
+}
+
+/* The fixture's two tenders, opened by both members. */
+static void open_both(void)
+{
+    char kf[400];
+    /* Bids for 15 s, opened from 16 s on: room for the steps before. */
+    time_t t0 = time(NULL), deadline = t0 + 15, opening = t0 + 16;
+    staged *both[] = {&opened_t, &awarded_t};
+    for (int i = 0; i < 2; i++) {
+        create("Bridge repair", deadline, opening, both[i]->id, sizeof both[i]->id);
+        both[i]->opening = opening;
+        history(both[i]);
+    }
+    if (time(NULL) >= deadline)
+        fail_msg("the steps before the deadline took more than %lld s", (long long)(deadline - t0));
+    sleep_until(opening);
+    for (int i = 0; i < 2; i++) {
+        ctl("officer", "open", both[i]->id, "--key", key_file("officer", kf, sizeof kf), NULL);
+        EXPECT(0);
+        ctl("admin", "open", both[i]->id, "--key", key_file("admin", kf, sizeof kf), NULL);
+        EXPECT(0);
+    }
+}
+
+/* A published tender's package: its tender and amendment releases, no
+ * bids and no question yet (answers show from the opening on). A draft's
+ * is 404, as over RPC. */
+static void test_a_published_tender_before_its_deadline(void **state)
 {
     (void)state;
-    char id[64], draft[64], url[200], q[64], kf[400], bids[300], b[2][64], args[300], op[32];
-    /* Bids for 12 s, opened from 13 s on: room for the steps before. */
-    time_t t0 = time(NULL), deadline = t0 + 12, opening = t0 + 13;
-    create("Bridge repair", deadline, opening, id, sizeof id);
-    create("Still a draft", deadline + 3600, opening + 3600, draft, sizeof draft);
-
-    /* A draft does not exist, as over RPC. */
-    snprintf(url, sizeof url, "/api/v1/tenders/%s/ocds", id);
+    staged s;
+    char url[200];
+    time_t t0 = time(NULL);
+    create("Bridge repair", t0 + 3600, t0 + 3601, s.id, sizeof s.id);
+    snprintf(url, sizeof url, "/api/v1/tenders/%s/ocds", s.id);
     hresp r;
     hget(url, &r);
     assert_int_equal(r.status, 404);
     HAS(r.body, "NOT_FOUND");
     free(r.body);
-
-    ctl("officer", "tender", "publish", id, NULL);
-    EXPECT(0);
-    ctl("officer", "tender", "amend", id, "--description", "Repair and repaint", "--note",
-        "Repainting added", NULL);
-    EXPECT(0);
-    ctl("supplier", "question", "ask", id, "--text", "Which paint?", NULL);
-    EXPECT(0);
-    first_line(q, sizeof q);
-    ctl("officer", "question", "answer", id, q, "--text", "Lead-free", NULL);
-    EXPECT(0);
-    /* An unanswered question is the asker's own: never in the package. */
-    ctl("supplier2", "question", "ask", id, "--text", "Secret question?", NULL);
-    EXPECT(0);
-    const char *who[2] = {"supplier", "supplier2"}, *price[2] = {"100000.50", "150000"};
-    for (int i = 0; i < 2; i++) {
-        path(bids, sizeof bids, who[i]);
-        ctl(who[i], "--log-key", vkey, "bid", "submit", id, "--price", price[i], "--currency",
-            "EUR", "--bids-dir", bids, NULL);
-        EXPECT(0);
-        first_line(b[i], sizeof b[i]);
-    }
-    same_as_export(url, "--no-bids --tags tender,tenderAmendment", id);
+    history(&s);
+    same_as_export(url, "--no-bids --tags tender,tenderAmendment", s.id);
     /* The releases so far predate the answer (it shows from the opening on). */
     hget(url, &r);
     HAS_NOT(r.body, "Secret question");
-    HAS_NOT(r.body, b[0]);
+    HAS_NOT(r.body, s.b[0]);
     HAS_NOT(r.body, "100000.5");
     free(r.body);
+}
+
+/* A draft is 404 and not in the package of every public tender. */
+static void test_a_draft_is_in_no_package(void **state)
+{
+    (void)state;
+    char draft[64], url[200];
+    time_t t0 = time(NULL);
+    create("Still a draft", t0 + 3600, t0 + 3601, draft, sizeof draft);
     snprintf(url, sizeof url, "/api/v1/tenders/%s/ocds", draft);
+    hresp r;
     hget(url, &r);
     assert_int_equal(r.status, 404);
     free(r.body);
-    /* Every public tender: the draft is not there. */
     hget("/api/v1/ocds", &r);
     assert_int_equal(r.status, 200);
-    HAS(r.body, id);
+    HAS(r.body, opened_t.id);
     HAS_NOT(r.body, draft);
     free(r.body);
-    if (time(NULL) >= deadline)
-        fail_msg("the steps before the deadline took more than %lld s", (long long)(deadline - t0));
+}
 
-    /* Opened by both members. */
-    sleep_until(opening);
-    ctl("officer", "open", id, "--key", key_file("officer", kf, sizeof kf), NULL);
-    EXPECT(0);
-    ctl("admin", "open", id, "--key", key_file("admin", kf, sizeof kf), NULL);
-    EXPECT(0);
-    snprintf(url, sizeof url, "/api/v1/tenders/%s/ocds", id);
+/* Opened: the update release lists the bids and shows the answer, never
+ * the unanswered question. */
+static void test_an_opened_tender_shows_its_bids_and_answers(void **state)
+{
+    (void)state;
+    char url[200], args[300], op[32];
+    snprintf(url, sizeof url, "/api/v1/tenders/%s/ocds", opened_t.id);
     snprintf(args, sizeof args,
              "--opening %s --tags tender,tenderAmendment,tenderUpdate --bids "
              "100000.5:EUR,150000:EUR",
-             at(op, sizeof op, opening));
-    same_as_export(url, args, id);
+             at(op, sizeof op, opened_t.opening));
+    same_as_export(url, args, opened_t.id);
+    hresp r;
     hget(url, &r);
     HAS(r.body, "\"answer\": \"Lead-free\"");
     HAS_NOT(r.body, "Secret question");
-    HAS(r.body, b[0]);
+    HAS(r.body, opened_t.b[0]);
     free(r.body);
+}
 
-    /* Awarded, cancelled, awarded again, complete after the standstill. */
-    ctl("officer", "award", id, "--winner", b[0], "--criterion", "lowest-price", "--rationale",
+/* Awarded, cancelled, awarded again, complete after the standstill: each
+ * step is a release; the package of all tenders is the export of all. */
+static void test_an_award_its_cancellation_and_completion_are_released(void **state)
+{
+    (void)state;
+    const char *id = awarded_t.id, *b0 = awarded_t.b[0];
+    char url[200];
+    snprintf(url, sizeof url, "/api/v1/tenders/%s/ocds", id);
+    ctl("officer", "award", id, "--winner", b0, "--criterion", "lowest-price", "--rationale",
         "Lowest price", NULL);
     EXPECT(0);
     ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", NULL);
     EXPECT(0);
     time_t recorded = time(NULL);
-    ctl("officer", "award", id, "--winner", b[0], "--criterion", "lowest-price", "--rationale",
+    ctl("officer", "award", id, "--winner", b0, "--criterion", "lowest-price", "--rationale",
         "After review", NULL);
     EXPECT(0);
     same_as_export(url,
@@ -359,7 +421,10 @@ static void test_pages_and_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_life_cycle),
+        cmocka_unit_test(test_a_published_tender_before_its_deadline),
+        cmocka_unit_test(test_a_draft_is_in_no_package),
+        cmocka_unit_test(test_an_opened_tender_shows_its_bids_and_answers),
+        cmocka_unit_test(test_an_award_its_cancellation_and_completion_are_released),
         cmocka_unit_test(test_pages_and_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

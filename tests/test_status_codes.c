@@ -1,8 +1,9 @@
 /* The status code of every refusal that docs/PROTOCOL.md section 11
- * ("Refusals by method") lists, one test per row and in the same order, on
- * one in-process server. Rows share the server and its tenders: the empty
- * log is asked about before anything is logged, and tender L's deadline and
- * opening time pass while the rows before them run. */
+ * ("Refusals by method") lists, one test per row and in the same order. Each
+ * row stands alone (in any order, or run by itself): the rows about an empty
+ * log ask a second server that nothing is ever written to; the rows that
+ * change a tender (a withdrawal, a closing, a share) make their own, and
+ * move it to the state they need with the manual clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,14 +33,15 @@ static testsrv ts;
 /* One connection per identity, opened in the group setup. */
 static scn_conn anon, off, off2, sup, sup2, aud, adm;
 
-/* Tender A takes bids for the whole test; tender L closes and opens while
- * it runs; D stays a draft. */
-static scn_tender ta, tl;
-static char draft_id[64];
+/* A server whose log stays empty: no row writes to it. */
+static testsrv ts_empty;
+static scn_conn anon_empty;
 
-/* A's bid of the supplier: replaced, withdrawn and asked about by rows. */
-static char bid_id[40], tl_bid_id[40];
-static uint8_t bid_nonce[32], tl_bid_nonce[32];
+/* Made by the group setup, never changed by a row: tender A takes bids for
+ * longer than the whole test runs (rows add bids of their own to it), the
+ * draft D is never published. */
+static scn_tender ta;
+static char draft_id[64];
 
 static void cfg(tnd_config *c)
 {
@@ -137,9 +139,32 @@ static int submit_share(scn_conn *c, const scn_tender *t, int member, const uint
     return scn_call(c, B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &q, NULL, NULL);
 }
 
+/* A bid of the supplier to t, submitted: its id and owner nonce. */
+static void submitted(const scn_tender *t, char id[40], uint8_t nonce[32])
+{
+    tender_bids_v1_SealedBid b;
+    seal("supplier", t->id, t->cm.opening_pk, NULL, &b, nonce, id);
+    EXPECT(TND_STATUS_OK, submit(&sup, &b, nonce, NULL));
+    tender_bids_v1_SealedBid_free(&b);
+}
+
+/* A tender of its own with one bid of the supplier, its deadline and (when
+ * opened) its opening time passed on the manual clock. */
+static void past_deadline(scn_tender *t, bool opened)
+{
+    char id[40];
+    uint8_t nonce[32];
+    create_tender(t, 1000, 1500, NULL);
+    submitted(t, id, nonce);
+    scn_wait_until(&ts, (opened ? t->opening_ms : t->deadline_ms) + 50);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
+    testsrv_pki(&ts_empty);
+    testsrv_start(&ts_empty, cfg, NULL);
+    scn_connect(&ts_empty, &anon_empty, NULL);
     testsrv_pki(&ts);
     testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
@@ -150,6 +175,8 @@ static int group_setup(void **state)
     scn_connect(&ts, &sup2, "supplier2");
     scn_connect(&ts, &aud, "auditor");
     scn_connect(&ts, &adm, "admin");
+    create_tender(&ta, 3600000, 3601000, NULL);
+    create_tender(NULL, 0, 0, draft_id);
     return 0;
 }
 
@@ -160,6 +187,8 @@ static int group_teardown(void **state)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         rawconn_close(&all[i]->rc);
     testsrv_stop(&ts);
+    rawconn_close(&anon_empty.rc);
+    testsrv_stop(&ts_empty);
     return 0;
 }
 
@@ -236,7 +265,7 @@ static void log_checkpoint_empty(void **state)
 {
     (void)state;
     EXPECT(TND_STATUS_NOT_FOUND,
-           scn_call(&anon, L(GetCheckpoint), &tender_common_v1_Empty_desc, &empty_req, NULL, NULL));
+           scn_call(&anon_empty, L(GetCheckpoint), &tender_common_v1_Empty_desc, &empty_req, NULL, NULL));
 }
 
 /* 8 */
@@ -245,11 +274,11 @@ static void log_inclusion_empty(void **state)
     (void)state;
     tender_log_v1_InclusionProofRequest q = {.index = 0};
     EXPECT(TND_STATUS_NOT_FOUND,
-           scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+           scn_call(&anon_empty, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
                     NULL, NULL));
     tender_log_v1_ConsistencyProofRequest c = {.first = 1};
     EXPECT(TND_STATUS_NOT_FOUND,
-           scn_call(&anon, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
+           scn_call(&anon_empty, L(GetConsistencyProof), &tender_log_v1_ConsistencyProofRequest_desc, &c,
                     NULL, NULL));
 }
 
@@ -259,7 +288,7 @@ static void log_leaves_empty(void **state)
     (void)state;
     tender_log_v1_LeavesRequest q = {.start = 0};
     EXPECT(TND_STATUS_OK,
-           scn_call(&anon, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &q, NULL, NULL));
+           scn_call(&anon_empty, L(GetLeaves), &tender_log_v1_LeavesRequest_desc, &q, NULL, NULL));
 }
 
 /* 10 */
@@ -273,19 +302,10 @@ static void log_inclusion_bad_hash(void **state)
                     NULL, NULL));
 }
 
-/* The tenders the rows below use; the first events of the log. */
-static void make_tenders(void)
-{
-    create_tender(&tl, 2500, 3000, NULL);
-    create_tender(&ta, 600000, 601000, NULL);
-    create_tender(NULL, 0, 0, draft_id);
-}
-
-/* 11 */
+/* 11: A's events are in the log. */
 static void log_beyond(void **state)
 {
     (void)state;
-    make_tenders();
     tender_log_v1_InclusionProofRequest q = {.index = 1000000};
     EXPECT(TND_STATUS_OUT_OF_RANGE,
            scn_call(&anon, L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
@@ -593,13 +613,11 @@ static void bids_submit_same_id_twice(void **state)
 {
     (void)state;
     tender_bids_v1_SealedBid b;
-    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, bid_nonce, bid_id);
-    EXPECT(TND_STATUS_OK, submit(&sup, &b, bid_nonce, NULL));
-    EXPECT(TND_STATUS_ALREADY_EXISTS, submit(&sup, &b, bid_nonce, NULL));
-    tender_bids_v1_SealedBid_free(&b);
-    /* and one in L, for the late withdrawal */
-    seal("supplier", tl.id, tl.cm.opening_pk, NULL, &b, tl_bid_nonce, tl_bid_id);
-    EXPECT(TND_STATUS_OK, submit(&sup, &b, tl_bid_nonce, NULL));
+    uint8_t n[32];
+    char id[40];
+    seal("supplier", ta.id, ta.cm.opening_pk, NULL, &b, n, id);
+    EXPECT(TND_STATUS_OK, submit(&sup, &b, n, NULL));
+    EXPECT(TND_STATUS_ALREADY_EXISTS, submit(&sup, &b, n, NULL));
     tender_bids_v1_SealedBid_free(&b);
 }
 
@@ -607,6 +625,9 @@ static void bids_submit_same_id_twice(void **state)
 static void bids_submit_replaces_others(void **state)
 {
     (void)state;
+    char bid_id[40];
+    uint8_t bid_nonce[32];
+    submitted(&ta, bid_id, bid_nonce);
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
@@ -619,6 +640,9 @@ static void bids_submit_replaces_others(void **state)
 static void bids_status_wrong_nonce(void **state)
 {
     (void)state;
+    char bid_id[40];
+    uint8_t bid_nonce[32];
+    submitted(&ta, bid_id, bid_nonce);
     uint8_t n[32];
     memcpy(n, bid_nonce, 32);
     n[31] ^= 1;
@@ -636,6 +660,9 @@ static void bids_status_wrong_nonce(void **state)
 static void bids_withdraw_without_nonce(void **state)
 {
     (void)state;
+    char bid_id[40];
+    uint8_t bid_nonce[32];
+    submitted(&ta, bid_id, bid_nonce);
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id};
     EXPECT(TND_STATUS_INVALID_ARGUMENT,
            scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
@@ -647,6 +674,9 @@ static void bids_withdraw_without_nonce(void **state)
 static void bids_withdraw_twice(void **state)
 {
     (void)state;
+    char bid_id[40];
+    uint8_t bid_nonce[32];
+    submitted(&ta, bid_id, bid_nonce);
     tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id,
                                .owner_nonce = {bid_nonce, 32}};
     EXPECT(TND_STATUS_OK, scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL));
@@ -658,6 +688,13 @@ static void bids_withdraw_twice(void **state)
 static void bids_submit_replaces_withdrawn(void **state)
 {
     (void)state;
+    char bid_id[40];
+    uint8_t bid_nonce[32];
+    submitted(&ta, bid_id, bid_nonce);
+    tender_bids_v1_BidRef r = {.tender_id = ta.id, .bid_id = bid_id,
+                               .owner_nonce = {bid_nonce, 32}};
+    assert_int_equal(scn_call(&sup, B(Withdraw), &tender_bids_v1_BidRef_desc, &r, NULL, NULL),
+                     TND_STATUS_OK);
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
@@ -709,6 +746,11 @@ static void bids_share_before_opening(void **state)
 static void bids_submit_late(void **state)
 {
     (void)state;
+    scn_tender tl;
+    char tl_bid_id[40];
+    uint8_t tl_bid_nonce[32];
+    create_tender(&tl, 1000, 1500, NULL);
+    submitted(&tl, tl_bid_id, tl_bid_nonce);
     tender_bids_v1_SealedBid b;
     uint8_t n[32];
     char id[40];
@@ -726,6 +768,8 @@ static void bids_submit_late(void **state)
 static void tenders_ask_after_enquiry(void **state)
 {
     (void)state;
+    scn_tender tl;
+    past_deadline(&tl, false);
     tender_tenders_v1_AskQuestionRequest q = {.tender_id = tl.id, .text = "Too late?"};
     EXPECT(TND_STATUS_FAILED_PRECONDITION,
            scn_call(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &q, NULL, NULL));
@@ -735,7 +779,8 @@ static void tenders_ask_after_enquiry(void **state)
 static void bids_share_does_not_fit(void **state)
 {
     (void)state;
-    scn_wait_until(&ts, tl.opening_ms + 50);
+    scn_tender tl;
+    past_deadline(&tl, true);
     uint8_t wrong[33];
     memcpy(wrong, tl.cm.shares[0], 33);
     wrong[5] ^= 1;
@@ -746,6 +791,8 @@ static void bids_share_does_not_fit(void **state)
 static void bids_share_twice(void **state)
 {
     (void)state;
+    scn_tender tl;
+    past_deadline(&tl, true);
     EXPECT(TND_STATUS_OK, submit_share(&off, &tl, 0, tl.cm.shares[0]));
     EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&off, &tl, 0, tl.cm.shares[0]));
 }
@@ -754,6 +801,9 @@ static void bids_share_twice(void **state)
 static void bids_share_after_opening(void **state)
 {
     (void)state;
+    scn_tender tl;
+    past_deadline(&tl, true);
+    assert_int_equal(submit_share(&off, &tl, 0, tl.cm.shares[0]), TND_STATUS_OK);
     EXPECT(TND_STATUS_OK, submit_share(&adm, &tl, 1, tl.cm.shares[1]));
     EXPECT(TND_STATUS_ALREADY_EXISTS, submit_share(&adm, &tl, 1, tl.cm.shares[1]));
 }
@@ -764,7 +814,7 @@ static void bids_share_after_opening(void **state)
 static void awards_get_none(void **state)
 {
     (void)state;
-    tender_tenders_v1_TenderRef r = {.id = tl.id};
+    tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, "tender.awards.v1.Awards/Get",
                                           &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
 }

@@ -125,11 +125,24 @@ static int wait_listening(void)
     return -1;
 }
 
+/* The extra arguments of the last start, kept for test_server_stops_cleanly
+ * to start the server again the same way. */
+static char start_extra[40][300];
+static const char *start_extra_ptr[41];
+
 int ctlrun_start_server(const char *const *extra)
 {
     char db[300], listen[64], cert[400], key[400], ca[400], log[300];
     const char *argv[64];
     int n = 0;
+    if (extra != start_extra_ptr) {
+        size_t i = 0;
+        for (; extra && extra[i] && i < 40; i++) {
+            snprintf(start_extra[i], sizeof start_extra[i], "%s", extra[i]);
+            start_extra_ptr[i] = start_extra[i];
+        }
+        start_extra_ptr[i] = NULL;
+    }
     ctl_port = free_port();
     path(db, sizeof db, "db");
     path(log, sizeof log, "tenderd.log");
@@ -189,6 +202,9 @@ void test_server_stops_cleanly(void **state)
     ctl_srv_pid = 0;
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+    /* Up again on the same database, so no test depends on running before
+     * this one. */
+    assert_int_equal(ctlrun_start_server(start_extra_ptr), 0);
 }
 
 pid_t ctl_vspawn(const char *who, const char *cwd, const char *out, const char *err, int delay_ms,

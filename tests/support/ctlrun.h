@@ -51,7 +51,9 @@ void ctlrun_kill_server(void);
 /** A cmocka group teardown: ctlrun_kill_server, then remove the folder. */
 int ctlrun_teardown(void **state);
 
-/** Last in a group: SIGTERM drains the server, which exits 0. */
+/** SIGTERM drains the server, which exits 0; then it starts again on the
+ * same database and arguments (a new port), so the test may run anywhere in
+ * a group. */
 void test_server_stops_cleanly(void **state);
 
 /** Start tenderctl as who ("officer", "supplier", ... or NULL: anonymous)
