@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "tender/client.h"
 #include "tender/codec.h"
 
@@ -46,6 +47,14 @@ int ctl_status_fail(const tnd_status_info *st);
 
 /** Print "tenderctl: ..." to stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Print "tenderctl: out of memory" and return CTL_EXIT_FAIL. */
+int ctl_oom(void);
+
+/** A copy of s in the run's arena, for a request field (NULL for NULL). The
+ * arena's failure is sticky: check tnd_arena_failed(c->arena) once before the
+ * request goes out (ctl_oom). */
+char *ctl_str(const ctl_call *c, const char *s);
 
 /* ---- values (parse.c) ---- */
 

@@ -34,3 +34,9 @@ const char *ctl_enum_lower(const tnd_enum_desc *e, int v, char *buf, size_t len)
     snprintf(buf, len, "%d", v);
     return buf;
 }
+
+int ctl_oom(void)
+{
+    ctl_err("out of memory");
+    return CTL_EXIT_FAIL;
+}
