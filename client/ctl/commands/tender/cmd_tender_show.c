@@ -130,13 +130,11 @@ static int tender_show(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_tenders_v1_Tender t;
-    if ((rc = ctl_tender_get(c, pos[0], (uint32_t)v, &t)) == 0) {
-        if (g->json) {
+    if ((rc = ctl_tender_get(c, call->arena, pos[0], (uint32_t)v, &t)) == 0) {
+        if (g->json)
             ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
-        } else {
+        else
             ctl_tender_print(&t);
-        }
-        tender_tenders_v1_Tender_free(&t);
     }
     tnd_client_free(c);
     return rc;
@@ -154,7 +152,7 @@ static int tender_documents(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_tenders_v1_Tender t;
-    if ((rc = ctl_tender_get(c, pos[0], 0, &t)) == 0) {
+    if ((rc = ctl_tender_get(c, call->arena, pos[0], 0, &t)) == 0) {
         if (g->json) {
             json_t *list = json_array();
             for (size_t i = 0; list && i < t.n_documents; i++)
@@ -165,7 +163,6 @@ static int tender_documents(ctl_global *g, const ctl_call *call)
             printf("ID  NAME  TYPE  SIZE  SHA256\n");
             print_documents(&t, "");
         }
-        tender_tenders_v1_Tender_free(&t);
     }
     tnd_client_free(c);
     return rc;
