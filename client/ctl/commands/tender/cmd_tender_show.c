@@ -175,7 +175,8 @@ typedef struct list_flags {
 } list_flags;
 
 /* Fill the request from the flags. Returns 0 or an exit code. */
-static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersRequest *q,
+static int list_request(const ctl_call *call, const list_flags *lf,
+                        tender_tenders_v1_ListTendersRequest *q,
                         tender_common_v1_Timestamp *from, tender_common_v1_Timestamp *to)
 {
     if (lf->status) {
@@ -207,11 +208,11 @@ static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersReque
         }
         q->page_size = (uint32_t)n;
     }
-    q->buyer = (char *)lf->buyer;
-    q->classification_prefix = (char *)lf->cpv;
-    q->text = (char *)lf->text;
-    q->cursor = (char *)lf->cursor;
-    return 0;
+    q->buyer = ctl_str(call, lf->buyer);
+    q->classification_prefix = ctl_str(call, lf->cpv);
+    q->text = ctl_str(call, lf->text);
+    q->cursor = ctl_str(call, lf->cursor);
+    return tnd_arena_failed(call->arena) ? ctl_oom() : 0;
 }
 
 static void print_rows(const tender_tenders_v1_ListTendersResponse *r)
@@ -233,7 +234,7 @@ static int tender_list(ctl_global *g, const ctl_call *call)
     int rc;
     tender_tenders_v1_ListTendersRequest q = {0};
     tender_common_v1_Timestamp from = {0}, to = {0};
-    if ((rc = list_request(&lf, &q, &from, &to)) != 0)
+    if ((rc = list_request(call, &lf, &q, &from, &to)) != 0)
         return rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
@@ -244,9 +245,11 @@ static int tender_list(ctl_global *g, const ctl_call *call)
     if (!g->json)
         printf("%-16s  %-12s  %-20s  %18s  %s\n", "ID", "STATUS", "DEADLINE", "VALUE", "TITLE");
     for (;;) {
+        /* A page at a time in the arena, given back once printed (--all may read many). */
+        tnd_arena_mark page = tnd_arena_save(call->arena);
         tender_tenders_v1_ListTendersResponse r;
         tnd_status_info st;
-        if (tnd_client_unary(c, tender_tenders_v1_Tenders_List_method, &q, &r, NULL, &st) != 0) {
+        if (tender_tenders_v1_Tenders_List_in(c, call->arena, &q, &r, NULL, &st) != 0) {
             rc = ctl_status_fail(&st);
             break;
         }
@@ -257,7 +260,7 @@ static int tender_list(ctl_global *g, const ctl_call *call)
         else
             print_rows(&r);
         snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
-        tender_tenders_v1_ListTendersResponse_free(&r);
+        tnd_arena_rewind(call->arena, page);
         if (*cursor && lf.all) {
             q.cursor = cursor;
             continue;
