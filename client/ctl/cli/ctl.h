@@ -51,6 +51,11 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Print "tenderctl: out of memory" and return CTL_EXIT_FAIL. */
 int ctl_oom(void);
 
+/** A call whose reply was to be decoded in arena failed: when the arena ran
+ * out, "out of memory reading the server's answer" and CTL_EXIT_FAIL (a
+ * local failure), else ctl_status_fail(st). */
+int ctl_reply_fail(const tnd_arena *arena, const tnd_status_info *st);
+
 /** A copy of s in the run's arena, for a request field (NULL for NULL). The
  * arena's failure is sticky: check tnd_arena_failed(c->arena) once before the
  * request goes out (ctl_oom). */

@@ -40,3 +40,11 @@ int ctl_oom(void)
     ctl_err("out of memory");
     return CTL_EXIT_FAIL;
 }
+
+int ctl_reply_fail(const tnd_arena *arena, const tnd_status_info *st)
+{
+    if (!tnd_arena_failed(arena))
+        return ctl_status_fail(st);
+    ctl_err("out of memory reading the server's answer");
+    return CTL_EXIT_FAIL;
+}

@@ -324,7 +324,7 @@ static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool uns
     tender_awards_v1_Award a;
     ctl_idem k = {0};
     if (tender_awards_v1_Awards_Record_in(c, call->arena, &req, &a, ctl_idem_next(&k), &st) != 0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         rc = print_result(g, call, c, &a);
 out_rec:
@@ -363,7 +363,7 @@ static int award_show(ctl_global *g, const ctl_call *call)
     if (tnd_arena_failed(call->arena))
         rc = ctl_oom();
     else if (tender_awards_v1_Awards_Get_in(c, call->arena, &ref, &a, NULL, &st) != 0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         rc = print_result(g, call, c, &a);
     tnd_client_free(c);
@@ -390,7 +390,7 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
     if (tnd_arena_failed(call->arena))
         rc = ctl_oom();
     else if (tender_awards_v1_Awards_Cancel_in(c, call->arena, &req, &a, ctl_idem_next(&k), &st) != 0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         rc = print_result(g, call, c, &a);
     tnd_client_free(c);

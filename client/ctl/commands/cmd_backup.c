@@ -17,7 +17,7 @@ static int backup(ctl_global *g, const ctl_call *call)
     tnd_status_info st;
     if (tender_admin_v1_Admin_Backup_in(c, call->arena, &req, &resp, NULL, &st) != 0) {
         tnd_client_free(c);
-        return ctl_status_fail(&st);
+        return ctl_reply_fail(call->arena, &st);
     }
     if (g->json) {
         ctl_json_print(ctl_json_msg(&tender_admin_v1_BackupResult_desc, &resp));

@@ -47,7 +47,7 @@ static int health(ctl_global *g, const ctl_call *call)
     if (!watch) {
         if (tender_health_v1_Health_Check_in(c, call->arena, &req, &resp, NULL, &st) != 0) {
             tnd_client_free(c);
-            return ctl_status_fail(&st);
+            return ctl_reply_fail(call->arena, &st);
         }
         print_status(g, resp.status);
         tnd_client_free(c);

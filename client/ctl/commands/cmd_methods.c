@@ -51,7 +51,7 @@ static int methods(ctl_global *g, const ctl_call *call)
     if (tender_reflection_v1_Reflection_ListMethods_in(c, call->arena, &req, &resp, NULL, &st) !=
         0) {
         tnd_client_free(c);
-        return ctl_status_fail(&st);
+        return ctl_reply_fail(call->arena, &st);
     }
     if (g->json) {
         json_t *list = json_array();
@@ -100,7 +100,7 @@ static int schema(ctl_global *g, const ctl_call *call)
     if (tender_reflection_v1_Reflection_GetSchema_in(c, call->arena, &req, &resp, NULL, &st) !=
         0) {
         tnd_client_free(c);
-        return ctl_status_fail(&st);
+        return ctl_reply_fail(call->arena, &st);
     }
     json_t *list = g->json ? json_array() : NULL;
     for (size_t i = 0; i < resp.n_files; i++) {

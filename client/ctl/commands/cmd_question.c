@@ -43,7 +43,7 @@ static int question_ask(ctl_global *g, const ctl_call *call)
         rc = ctl_oom();
     else if (tender_tenders_v1_Tenders_Ask_in(c, call->arena, &req, &q, ctl_idem_next(&k), &st) !=
              0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         rc = print_question(g, &q, true);
     tnd_client_free(c);
@@ -73,7 +73,7 @@ static int question_answer(ctl_global *g, const ctl_call *call)
         rc = ctl_oom();
     else if (tender_tenders_v1_Tenders_Answer_in(c, call->arena, &req, &q, ctl_idem_next(&k),
                                                  &st) != 0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         rc = print_question(g, &q, false);
     tnd_client_free(c);

@@ -120,7 +120,7 @@ static int open_tender(ctl_global *g, const ctl_call *call)
     if (code < 0) {
         rc = ctl_oom();
     } else if (code != 0) {
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     } else if (g->json) {
         ctl_json_print(json_pack("{s:o,s:I,s:I,s:I,s:b}", "tender_id", ctl_json_str(pos[0]),
                                  "member", (json_int_t)idx, "received", (json_int_t)acc.received,

@@ -169,7 +169,7 @@ int ctl_tender_get(tnd_client *c, tnd_arena *arena, const char *id, uint32_t ver
     if (!ref.id)
         return ctl_oom();
     if (tender_tenders_v1_Tenders_Get_in(c, arena, &ref, t, NULL, &st) != 0)
-        return ctl_status_fail(&st);
+        return ctl_reply_fail(arena, &st);
     return 0;
 }
 
@@ -245,7 +245,7 @@ static int tender_create(ctl_global *g, const ctl_call *call)
     tnd_status_info st;
     if (tender_tenders_v1_Tenders_Create_in(c, call->arena, &req, &t, ctl_idem_next(&k), &st) !=
         0) {
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
         goto out_client;
     }
     if (!g->json) {
@@ -330,7 +330,7 @@ static int tender_change(ctl_global *g, const ctl_call *call, bool amend)
         goto out_client;
     }
     if (code != 0) {
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(arena, &st);
         goto out_client;
     }
     if (!g->json && any_field(&ff))
@@ -362,7 +362,7 @@ static int tender_publish(ctl_global *g, const ctl_call *call)
         rc = oom();
     else if (tender_tenders_v1_Tenders_Publish_in(c, call->arena, &req, &t, ctl_idem_next(&k),
                                                   &st) != 0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         print_change(g, &t, "published");
     tnd_client_free(c);
@@ -394,7 +394,7 @@ static int tender_cancel(ctl_global *g, const ctl_call *call)
         rc = oom();
     else if (tender_tenders_v1_Tenders_Cancel_in(c, call->arena, &req, &t, ctl_idem_next(&k),
                                                  &st) != 0)
-        rc = ctl_status_fail(&st);
+        rc = ctl_reply_fail(call->arena, &st);
     else
         print_change(g, &t, "cancelled");
     tnd_client_free(c);

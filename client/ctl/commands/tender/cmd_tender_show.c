@@ -250,7 +250,7 @@ static int tender_list(ctl_global *g, const ctl_call *call)
         tender_tenders_v1_ListTendersResponse r;
         tnd_status_info st;
         if (tender_tenders_v1_Tenders_List_in(c, call->arena, &q, &r, NULL, &st) != 0) {
-            rc = ctl_status_fail(&st);
+            rc = ctl_reply_fail(call->arena, &st);
             break;
         }
         if (g->json)
