@@ -296,8 +296,7 @@ int tnd_client_unary(tnd_client *c, const tnd_method_desc *method, const void *r
 }
 
 int tnd_client_unary_in(tnd_client *c, const tnd_method_desc *method, tnd_arena *arena,
-                        const void *req, void *resp, const tnd_call_opts *opts,
-                        tnd_status_info *st)
+                        const void *req, void *resp, const tnd_call_opts *opts, tnd_status_info *st)
 {
     if (!arena)
         return start_error(TND_EINVAL, c, st);

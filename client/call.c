@@ -435,8 +435,9 @@ static void on_response(tnd_client_call *call, const tnd_frame *f)
         return;
     }
     tnd_msg_init(d, resp);
-    int rc = call->arena ? tnd_msg_decode_in(d, call->arena, f->u.message.payload.ptr, len, resp, &err)
-                         : tnd_msg_decode(d, f->u.message.payload.ptr, len, resp, &err);
+    int rc = call->arena
+                 ? tnd_msg_decode_in(d, call->arena, f->u.message.payload.ptr, len, resp, &err)
+                 : tnd_msg_decode(d, f->u.message.payload.ptr, len, resp, &err);
     if (rc != 0) {
         if (!call->arena)
             free(resp);

@@ -62,8 +62,8 @@ int tnd_questions_fetch(tnd_client *c, const char *tender_id,
     tnd_arena_init(&a, 0);
     tender_tenders_v1_ListQuestionsRequest req = {
         .tender_id = tnd_arena_strdup(&a, tender_id), .page_size = 1000, .cursor = cursor};
-    int code = tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory")
-                                    : 0;
+    int code =
+        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
     for (unsigned pages = 1; code == 0; pages++) {
         tnd_arena_mark m = tnd_arena_save(&a);
         tender_tenders_v1_ListQuestionsResponse page;
@@ -94,8 +94,8 @@ int tnd_opening_fetch(tnd_client *c, const char *tender_id, tender_bids_v1_Openi
     tnd_arena_init(&a, 0);
     tender_tenders_v1_TenderRef ref = {
         .id = tnd_arena_strdup(&a, tender_id), .pieces = true, .cursor = cursor};
-    int code = tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory")
-                                    : 0;
+    int code =
+        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
     for (unsigned pages = 1; code == 0; pages++) {
         tnd_arena_mark m = tnd_arena_save(&a);
         tender_bids_v1_OpeningRecord page;

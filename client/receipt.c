@@ -51,9 +51,9 @@ int tnd_bid_stored_hash(const tender_bids_v1_SealedBid *b, const tender_bids_v1_
     stored.received = r->received;
     stored.state = tender_bids_v1_BidState_SUBMITTED;
     stored.replaces = tnd_arena_strdup(&a, replaces);
-    int rc = tnd_arena_failed(&a) ? TND_ENOMEM
-                                  : tnd_msg_encode(&tender_bids_v1_SealedBid_desc, &stored, &enc,
-                                                   &len, NULL);
+    int rc = tnd_arena_failed(&a)
+                 ? TND_ENOMEM
+                 : tnd_msg_encode(&tender_bids_v1_SealedBid_desc, &stored, &enc, &len, NULL);
     tnd_arena_free(&a);
     if (rc != 0)
         return rc;

@@ -49,8 +49,8 @@ int tnd_bid_id_new(char out[TND_BID_ID_LEN + 1]);
  * b is not changed.
  * @return 0; TND_EINVAL; TND_ENOMEM or another encoder error. */
 TND_MUST_CHECK int tnd_bid_stored_hash(const tender_bids_v1_SealedBid *b,
-                                       const tender_bids_v1_Receipt *r,
-                                       const char *replaces, uint8_t out[32]);
+                                       const tender_bids_v1_Receipt *r, const char *replaces,
+                                       uint8_t out[32]);
 
 /** Bids/Submit: the envelope b (its ciphertext sent apart), the owner nonce
  * and the bid replaced (NULL: none) first, then the ciphertext in chunks of

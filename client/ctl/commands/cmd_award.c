@@ -166,7 +166,7 @@ static int evaluate(const char *cmd, tnd_arena *arena, const tender_bids_v1_Open
             e->reason = tnd_arena_strdup(arena, why);
         } else if (!o->valid) {
             e->reason = tnd_arena_strdup(arena, o->failure && *o->failure ? o->failure
-                                                                           : "could not be opened");
+                                                                          : "could not be opened");
         } else {
             e->valid = true;
             e->price = o->price;
@@ -389,7 +389,8 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
     ctl_idem k = {0};
     if (tnd_arena_failed(call->arena))
         rc = ctl_oom();
-    else if (tender_awards_v1_Awards_Cancel_in(c, call->arena, &req, &a, ctl_idem_next(&k), &st) != 0)
+    else if (tender_awards_v1_Awards_Cancel_in(c, call->arena, &req, &a, ctl_idem_next(&k), &st) !=
+             0)
         rc = ctl_reply_fail(call->arena, &st);
     else
         rc = print_result(g, call, c, &a);

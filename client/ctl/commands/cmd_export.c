@@ -84,8 +84,7 @@ static int get_award(void *ctx, const char *id, tender_awards_v1_Award *out)
 }
 
 /* Version v of tender id into out, with malloc: for the builder. */
-static int get_version(const ocds_ctx *x, const char *id, uint32_t v,
-                       tender_tenders_v1_Tender *out)
+static int get_version(const ocds_ctx *x, const char *id, uint32_t v, tender_tenders_v1_Tender *out)
 {
     tender_tenders_v1_TenderRef ref = {.id = tnd_arena_strdup(x->arena, id), .version = v};
     tnd_status_info st;

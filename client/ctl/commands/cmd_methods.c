@@ -41,7 +41,8 @@ static int methods(ctl_global *g, const ctl_call *call)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
-    tender_reflection_v1_ListMethodsRequest req = {.service = ctl_str(call, service ? service : "")};
+    tender_reflection_v1_ListMethodsRequest req = {.service =
+                                                       ctl_str(call, service ? service : "")};
     tender_reflection_v1_ListMethodsResponse resp;
     tnd_status_info st;
     if (!req.service) {
@@ -97,8 +98,7 @@ static int schema(ctl_global *g, const ctl_call *call)
     tender_common_v1_Empty req = {0};
     tender_reflection_v1_GetSchemaResponse resp;
     tnd_status_info st;
-    if (tender_reflection_v1_Reflection_GetSchema_in(c, call->arena, &req, &resp, NULL, &st) !=
-        0) {
+    if (tender_reflection_v1_Reflection_GetSchema_in(c, call->arena, &req, &resp, NULL, &st) != 0) {
         tnd_client_free(c);
         return ctl_reply_fail(call->arena, &st);
     }

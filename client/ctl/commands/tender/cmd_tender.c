@@ -153,8 +153,7 @@ static int apply_fields(const char *cmd, tnd_arena *arena, const field_flags *ff
         return CTL_EXIT_USAGE;
     }
     if (ff->committee) {
-        if ((rc = ctl_committee_make(cmd, arena, ff->committee, ff->threshold, &f->committee)) !=
-            0)
+        if ((rc = ctl_committee_make(cmd, arena, ff->committee, ff->threshold, &f->committee)) != 0)
             return rc;
     }
     return ctl_criteria_apply(cmd, arena, ff->award_criteria, ff->criteria.v, ff->criteria.n, f);
@@ -199,8 +198,7 @@ static int upload_docs(const ctl_global *g, tnd_arena *arena, tnd_client *c, ctl
                     i ? " (the ones before it were)" : "");
             return rc;
         }
-        tender_tenders_v1_Document *nd =
-            tnd_arena_calloc(arena, t->n_documents + 1, sizeof *nd);
+        tender_tenders_v1_Document *nd = tnd_arena_calloc(arena, t->n_documents + 1, sizeof *nd);
         if (!nd)
             return oom();
         if (t->n_documents)
@@ -313,9 +311,9 @@ static int tender_change(ctl_global *g, const ctl_call *call, bool amend)
     if (amend) {
         tender_tenders_v1_AmendTenderRequest req = {
             .id = id, .fields = f, .note = ctl_str(call, note)};
-        code = req.note ? tender_tenders_v1_Tenders_Amend_in(c, arena, &req, &t, ctl_idem_next(&k),
-                                                             &st)
-                        : -1;
+        code = req.note
+                   ? tender_tenders_v1_Tenders_Amend_in(c, arena, &req, &t, ctl_idem_next(&k), &st)
+                   : -1;
     } else if (any_field(&ff)) {
         tender_tenders_v1_EditTenderRequest req = {.id = id, .fields = f};
         code = tender_tenders_v1_Tenders_Edit_in(c, arena, &req, &t, ctl_idem_next(&k), &st);

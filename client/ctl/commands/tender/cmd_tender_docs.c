@@ -64,10 +64,10 @@ int ctl_doc_upload(tnd_client *c, tnd_arena *arena, ctl_idem *k, const char *ten
     }
     /* The first message names the document; later ones carry only content.
      * An empty file is one message without content. */
-    tender_tenders_v1_AddDocumentRequest req = {
-        .tender_id = tnd_arena_strdup(arena, tender_id),
-        .name = tnd_arena_strdup(arena, base_name(path)),
-        .media_type = tnd_arena_strdup(arena, ctl_media_type(path))};
+    tender_tenders_v1_AddDocumentRequest req = {.tender_id = tnd_arena_strdup(arena, tender_id),
+                                                .name = tnd_arena_strdup(arena, base_name(path)),
+                                                .media_type =
+                                                    tnd_arena_strdup(arena, ctl_media_type(path))};
     bool first = true;
     if (tnd_arena_failed(arena)) {
         rc = ctl_oom();

@@ -176,8 +176,8 @@ typedef struct list_flags {
 
 /* Fill the request from the flags. Returns 0 or an exit code. */
 static int list_request(const ctl_call *call, const list_flags *lf,
-                        tender_tenders_v1_ListTendersRequest *q,
-                        tender_common_v1_Timestamp *from, tender_common_v1_Timestamp *to)
+                        tender_tenders_v1_ListTendersRequest *q, tender_common_v1_Timestamp *from,
+                        tender_common_v1_Timestamp *to)
 {
     if (lf->status) {
         int v = ctl_enum_parse(&tender_tenders_v1_TenderStatus_desc, lf->status);
