@@ -9,7 +9,8 @@
 #include "client_internal.h"
 
 typedef struct queued {
-    void *msg;  /* a decoded response struct, owned */
+    void *msg;  /* a decoded response struct (malloc'd; what it points to is owned
+                 * unless the stream has an arena) */
     size_t len; /* its payload bytes, for credit */
 } queued;
 
@@ -17,6 +18,7 @@ struct tnd_client_stream {
     tnd_client *client;
     const tnd_method_desc *method;
     tnd_client_call *call; /* NULL once on_status ran */
+    tnd_arena *arena;      /* responses are decoded into it (they are its), or NULL */
     queued *q;
     size_t q_head, q_len, q_cap;
     bool done;
@@ -50,7 +52,8 @@ static void on_message(tnd_client_call *call, const void *response, void *user)
     }
     if (!copy || s->q_len == s->q_cap) {
         /* The call keeps ownership only without keep_response: free here. */
-        tnd_msg_free(d, (void *)response);
+        if (!s->arena)
+            tnd_msg_free(d, (void *)response);
         free(copy);
         tnd_client_call_cancel(call); /* on_status(CANCELLED) follows at once */
         set_status(&s->st, TND_STATUS_RESOURCE_EXHAUSTED, "out of memory queueing a response");
@@ -107,9 +110,9 @@ static int start_error(int rc, const tnd_client *c, tnd_status_info *st)
     return st ? st->code : TND_STATUS_INVALID_ARGUMENT;
 }
 
-int tnd_client_stream_open(tnd_client *c, const tnd_method_desc *method, const void *req,
-                           const tnd_call_opts *opts, tnd_client_stream **out,
-                           tnd_status_info *st)
+static int stream_open(tnd_client *c, const tnd_method_desc *method, tnd_arena *arena,
+                       const void *req, const tnd_call_opts *opts, tnd_client_stream **out,
+                       tnd_status_info *st)
 {
     tnd_status_info local;
     if (!st)
@@ -133,6 +136,7 @@ int tnd_client_stream_open(tnd_client *c, const tnd_method_desc *method, const v
         return start_error(rc, c, st);
     }
     s->call->keep_response = true;
+    s->call->arena = s->arena = arena;
     s->call->manual_credit = true;
     if (req) {
         rc = tnd_client_call_send(s->call, req);
@@ -147,6 +151,13 @@ int tnd_client_stream_open(tnd_client *c, const tnd_method_desc *method, const v
     }
     *out = s;
     return 0;
+}
+
+int tnd_client_stream_open(tnd_client *c, const tnd_method_desc *method, const void *req,
+                           const tnd_call_opts *opts, tnd_client_stream **out,
+                           tnd_status_info *st)
+{
+    return stream_open(c, method, NULL, req, opts, out, st);
 }
 
 int tnd_client_stream_send(tnd_client_stream *s, const void *request, tnd_status_info *st)
@@ -215,16 +226,21 @@ int tnd_client_stream_finish(tnd_client_stream *s, void *resp, tnd_status_info *
     if (got == 1) {
         void *extra = calloc(1, d->size);
         if (!extra) {
-            tnd_msg_free(d, resp);
+            if (!s->arena)
+                tnd_msg_free(d, resp);
+            tnd_msg_init(d, resp);
             set_status(st, TND_STATUS_RESOURCE_EXHAUSTED, "out of memory");
             return st->code;
         }
         while (tnd_client_stream_next(s, extra, st) == 1)
-            tnd_msg_free(d, extra); /* already refused by call.c for one-response kinds */
+            if (!s->arena) /* already refused by call.c for one-response kinds */
+                tnd_msg_free(d, extra);
         free(extra);
     }
     if (st->code != TND_STATUS_OK) {
-        tnd_msg_free(d, resp);
+        if (!s->arena)
+            tnd_msg_free(d, resp);
+        tnd_msg_init(d, resp);
         return st->code;
     }
     if (got != 1) {
@@ -246,15 +262,16 @@ void tnd_client_stream_close(tnd_client_stream *s)
     if (s->call)
         tnd_client_call_cancel(s->call);
     for (size_t i = s->q_head; i < s->q_len; i++) {
-        tnd_msg_free(s->method->response, s->q[i].msg);
+        if (!s->arena)
+            tnd_msg_free(s->method->response, s->q[i].msg);
         free(s->q[i].msg);
     }
     free(s->q);
     free(s);
 }
 
-int tnd_client_unary(tnd_client *c, const tnd_method_desc *method, const void *req, void *resp,
-                     const tnd_call_opts *opts, tnd_status_info *st)
+static int unary(tnd_client *c, const tnd_method_desc *method, tnd_arena *arena, const void *req,
+                 void *resp, const tnd_call_opts *opts, tnd_status_info *st)
 {
     tnd_status_info local;
     tnd_client_stream *s;
@@ -264,10 +281,24 @@ int tnd_client_unary(tnd_client *c, const tnd_method_desc *method, const void *r
         tnd_msg_init(method->response, resp);
     if (!req || !resp)
         return start_error(TND_EINVAL, c, st);
-    int rc = tnd_client_stream_open(c, method, req, opts, &s, st);
+    int rc = stream_open(c, method, arena, req, opts, &s, st);
     if (rc != 0)
         return rc;
     rc = tnd_client_stream_finish(s, resp, st);
     tnd_client_stream_close(s);
     return rc;
+}
+
+int tnd_client_unary(tnd_client *c, const tnd_method_desc *method, const void *req, void *resp,
+                     const tnd_call_opts *opts, tnd_status_info *st)
+{
+    return unary(c, method, NULL, req, resp, opts, st);
+}
+
+int tnd_client_unary_in(tnd_client *c, const tnd_method_desc *method, tnd_arena *arena,
+                        const void *req, void *resp, const tnd_call_opts *opts, tnd_status_info *st)
+{
+    if (!arena)
+        return start_error(TND_EINVAL, c, st);
+    return unary(c, method, arena, req, resp, opts, st);
 }

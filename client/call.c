@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client_internal.h"
+#include "arena.h"
 #include "tender/encoding.h"
 
 static void attach(tnd_client_call *call);
@@ -426,16 +427,25 @@ static void on_response(tnd_client_call *call, const tnd_frame *f)
         tnd__call_end(call, TND_STATUS_INTERNAL, "the server sent more than one response");
         return;
     }
-    void *resp = calloc(1, d->size);
+    /* Into the caller's arena when it gave one: the response lives as long
+     * as the caller's work and is never freed field by field. */
+    void *resp = call->arena ? tnd_arena_alloc(call->arena, d->size) : calloc(1, d->size);
     if (!resp) {
         tnd__call_end(call, TND_STATUS_RESOURCE_EXHAUSTED, "out of memory decoding a response");
         return;
     }
     tnd_msg_init(d, resp);
-    if (tnd_msg_decode(d, f->u.message.payload.ptr, len, resp, &err) != 0) {
-        free(resp);
-        end_fmt(call, TND_STATUS_INTERNAL, "cannot decode the server's %s: %s", d->full_name,
-                err.text);
+    int rc = call->arena
+                 ? tnd_msg_decode_in(d, call->arena, f->u.message.payload.ptr, len, resp, &err)
+                 : tnd_msg_decode(d, f->u.message.payload.ptr, len, resp, &err);
+    if (rc != 0) {
+        if (!call->arena)
+            free(resp);
+        if (rc == TND_ENOMEM)
+            tnd__call_end(call, TND_STATUS_RESOURCE_EXHAUSTED, "out of memory decoding a response");
+        else
+            end_fmt(call, TND_STATUS_INTERNAL, "cannot decode the server's %s: %s", d->full_name,
+                    err.text);
         return;
     }
     call->delivered++;
@@ -443,9 +453,11 @@ static void on_response(tnd_client_call *call, const tnd_frame *f)
     call->refs++;
     if (call->cb.on_message)
         call->cb.on_message(call, resp, call->user);
-    if (!call->keep_response)
-        tnd_msg_free(d, resp);
-    free(resp);
+    if (!call->arena) {
+        if (!call->keep_response)
+            tnd_msg_free(d, resp);
+        free(resp);
+    }
     if (!call->manual_credit)
         tnd__call_consumed(call, len);
     unref(call);

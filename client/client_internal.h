@@ -104,6 +104,7 @@ struct tnd_client_call {
     bool half_close_sent; /* on this attempt */
     bool retained;        /* every request sent so far is still in reqs */
     bool keep_response;   /* blocking layer: on_message takes the decoded struct */
+    tnd_arena *arena;     /* blocking layer: responses are decoded into it, or NULL (malloc) */
     bool manual_credit;   /* blocking layer: credit given by tnd__call_consumed */
     bool writable_wanted;
     bool pending_fail;    /* the backoff timer reports a failed attempt */

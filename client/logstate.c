@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "client_internal.h"
 #include "tender/encoding.h"
 #include "tender/logstate.h"
@@ -127,9 +128,13 @@ int tnd_log_fetch_checkpoint(const tnd_log_state *ls, tnd_client *c, char **note
     *note = NULL;
     tender_common_v1_Empty req = {0};
     tender_log_v1_Checkpoint r;
-    int code = tender_log_v1_Log_GetCheckpoint(c, &req, &r, NULL, st);
-    if (code != 0)
+    tnd_arena a; /* the reply; *note is a copy of its note */
+    tnd_arena_init(&a, 0);
+    int code = tender_log_v1_Log_GetCheckpoint_in(c, &a, &req, &r, NULL, st);
+    if (code != 0) {
+        tnd_arena_free(&a);
         return code;
+    }
     const char *text = r.note ? r.note : "";
     int rc = tnd_log_verify_note(ls, "the latest checkpoint", text, strlen(text), cp, st);
     /* The convenience fields must say what the signed note says. */
@@ -139,11 +144,9 @@ int tnd_log_fetch_checkpoint(const tnd_log_state *ls, tnd_client *c, char **note
                          "the server's checkpoint fields (size %llu) disagree with its signed "
                          "note (size %llu)",
                          (unsigned long long)r.size, (unsigned long long)cp->size);
-    if (rc == 0) {
-        *note = r.note;
-        r.note = NULL;
-    }
-    tender_log_v1_Checkpoint_free(&r);
+    if (rc == 0 && !(*note = strdup(text)))
+        rc = TND_ENOMEM;
+    tnd_arena_free(&a);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "client_internal.h"
 #include "tender/pages.h"
 
@@ -12,22 +13,23 @@
  * stop for a server that keeps sending cursors. */
 #define MAX_PAGES 100000u
 
-/* Append n elements of size each from *src to *dst (which holds *n_dst);
- * the elements move: *src is emptied, nothing is copied twice or freed. */
-static int join(void **dst, size_t *n_dst, void **src, size_t *n_src, size_t size,
-                tnd_status_info *st)
+/* Append copies of the n elements at src (of message type d, in a page's
+ * arena) to *dst, which holds *n_dst and is owned with malloc. On failure
+ * the elements copied so far stay counted (a failed copy is left empty). */
+static int append(const tnd_msg_desc *d, void **dst, size_t *n_dst, const void *src, size_t n,
+                  tnd_status_info *st)
 {
-    if (*n_src == 0)
+    if (n == 0)
         return 0;
-    char *nd = realloc(*dst, (*n_dst + *n_src) * size);
+    char *nd = realloc(*dst, (*n_dst + n) * d->size);
     if (!nd)
         return tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory");
-    memcpy(nd + *n_dst * size, *src, *n_src * size);
     *dst = nd;
-    *n_dst += *n_src;
-    free(*src);
-    *src = NULL;
-    *n_src = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = tnd_msg_copy(d, (const char *)src + i * d->size, nd + (*n_dst)++ * d->size);
+        if (rc != 0)
+            return tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory");
+    }
     return 0;
 }
 
@@ -46,6 +48,9 @@ static int next_cursor(char *cursor, size_t len, const char *next, unsigned page
     return 0;
 }
 
+/* Each page is read into the fetch's arena and given back once what it
+ * holds is copied into out, so only out outlives the fetch. */
+
 int tnd_questions_fetch(tnd_client *c, const char *tender_id,
                         tender_tenders_v1_ListQuestionsResponse *out, tnd_status_info *st)
 {
@@ -53,26 +58,29 @@ int tnd_questions_fetch(tnd_client *c, const char *tender_id,
     memset(st, 0, sizeof *st);
     char cursor[80] = "", what[96];
     snprintf(what, sizeof what, "the questions of %s", tender_id ? tender_id : "?");
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
     tender_tenders_v1_ListQuestionsRequest req = {
-        .tender_id = (char *)tender_id, .page_size = 1000, .cursor = cursor};
-    for (unsigned pages = 1;; pages++) {
+        .tender_id = tnd_arena_strdup(&a, tender_id), .page_size = 1000, .cursor = cursor};
+    int code =
+        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
+    for (unsigned pages = 1; code == 0; pages++) {
+        tnd_arena_mark m = tnd_arena_save(&a);
         tender_tenders_v1_ListQuestionsResponse page;
-        int code =
-            tnd_client_unary(c, tender_tenders_v1_Tenders_Questions_method, &req, &page, NULL, st);
-        if (code == 0) {
-            code = join((void **)&out->questions, &out->n_questions, (void **)&page.questions,
-                        &page.n_questions, sizeof *page.questions, st);
-            if (code == 0)
-                code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
-            tender_tenders_v1_ListQuestionsResponse_free(&page);
-        }
-        if (code != 0) {
-            tender_tenders_v1_ListQuestionsResponse_free(out);
-            return code;
-        }
-        if (!*cursor)
-            return 0;
+        code = tender_tenders_v1_Tenders_Questions_in(c, &a, &req, &page, NULL, st);
+        if (code == 0)
+            code = append(&tender_tenders_v1_Question_desc, (void **)&out->questions,
+                          &out->n_questions, page.questions, page.n_questions, st);
+        if (code == 0)
+            code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
+        tnd_arena_rewind(&a, m);
+        if (code == 0 && !*cursor)
+            break;
     }
+    if (code != 0)
+        tender_tenders_v1_ListQuestionsResponse_free(out);
+    tnd_arena_free(&a);
+    return code;
 }
 
 int tnd_opening_fetch(tnd_client *c, const char *tender_id, tender_bids_v1_OpeningRecord *out,
@@ -82,30 +90,36 @@ int tnd_opening_fetch(tnd_client *c, const char *tender_id, tender_bids_v1_Openi
     memset(st, 0, sizeof *st);
     char cursor[80] = "", what[96];
     snprintf(what, sizeof what, "the opening record of %s", tender_id ? tender_id : "?");
-    tender_tenders_v1_TenderRef ref = {.id = (char *)tender_id, .pieces = true, .cursor = cursor};
-    for (unsigned pages = 1;; pages++) {
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    tender_tenders_v1_TenderRef ref = {
+        .id = tnd_arena_strdup(&a, tender_id), .pieces = true, .cursor = cursor};
+    int code =
+        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
+    for (unsigned pages = 1; code == 0; pages++) {
+        tnd_arena_mark m = tnd_arena_save(&a);
         tender_bids_v1_OpeningRecord page;
-        int code =
-            tnd_client_unary(c, tender_bids_v1_Bids_GetOpening_method, &ref, &page, NULL, st);
+        code = tender_bids_v1_Bids_GetOpening_in(c, &a, &ref, &page, NULL, st);
         if (code == 0 && pages == 1) {
-            /* Every field but the bids comes from the first page, which moves into out. */
-            char *next = page.next_cursor;
-            page.next_cursor = NULL;
-            *out = page;
-            code = next_cursor(cursor, sizeof cursor, next, pages, what, st);
-            free(next);
-        } else if (code == 0) {
-            code = join((void **)&out->bids, &out->n_bids, (void **)&page.bids, &page.n_bids,
-                        sizeof *page.bids, st);
-            if (code == 0)
-                code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
-            tender_bids_v1_OpeningRecord_free(&page);
+            /* Every field but the bids and the cursor comes from the first page. */
+            tender_bids_v1_OpeningRecord head = page;
+            head.bids = NULL;
+            head.n_bids = 0;
+            head.next_cursor = NULL;
+            if (tnd_msg_copy(&tender_bids_v1_OpeningRecord_desc, &head, out) != 0)
+                code = tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory");
         }
-        if (code != 0) {
-            tender_bids_v1_OpeningRecord_free(out);
-            return code;
-        }
-        if (!*cursor)
-            return 0;
+        if (code == 0)
+            code = append(&tender_bids_v1_OpenedBid_desc, (void **)&out->bids, &out->n_bids,
+                          page.bids, page.n_bids, st);
+        if (code == 0)
+            code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
+        tnd_arena_rewind(&a, m);
+        if (code == 0 && !*cursor)
+            break;
     }
+    if (code != 0)
+        tender_bids_v1_OpeningRecord_free(out);
+    tnd_arena_free(&a);
+    return code;
 }

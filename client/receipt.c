@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "arena.h"
 #include "client_internal.h"
 #include "tender/blind.h"
 #include "tender/encoding.h"
@@ -35,23 +36,25 @@ int tnd_bid_id_new(char out[TND_BID_ID_LEN + 1])
     return rc;
 }
 
-int tnd_bid_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
+int tnd_bid_stored_hash(const tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
                         const char *replaces, uint8_t out[32])
 {
     if (!b || !r || !out)
         return TND_EINVAL;
     uint8_t *enc;
     size_t len;
-    tender_common_v1_Timestamp *received = b->received;
-    char *had = b->replaces;
-    int32_t state = b->state;
-    b->received = r->received;
-    b->state = tender_bids_v1_BidState_SUBMITTED;
-    b->replaces = (char *)replaces;
-    int rc = tnd_msg_encode(&tender_bids_v1_SealedBid_desc, b, &enc, &len, NULL);
-    b->received = received;
-    b->replaces = had;
-    b->state = state;
+    /* A view of b as stored: its pointers are b's and r's, the replaced
+     * bid's id a copy in an arena of this hash; nothing of it is freed. */
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    tender_bids_v1_SealedBid stored = *b;
+    stored.received = r->received;
+    stored.state = tender_bids_v1_BidState_SUBMITTED;
+    stored.replaces = tnd_arena_strdup(&a, replaces);
+    int rc = tnd_arena_failed(&a)
+                 ? TND_ENOMEM
+                 : tnd_msg_encode(&tender_bids_v1_SealedBid_desc, &stored, &enc, &len, NULL);
+    tnd_arena_free(&a);
     if (rc != 0)
         return rc;
     SHA256(enc, len, out);
@@ -59,7 +62,7 @@ int tnd_bid_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receip
     return 0;
 }
 
-int tnd_bid_submit(tnd_client *c, const tnd_call_opts *opts, tender_bids_v1_SealedBid *b,
+int tnd_bid_submit(tnd_client *c, const tnd_call_opts *opts, const tender_bids_v1_SealedBid *b,
                    const uint8_t nonce[32], const char *replaces, tender_bids_v1_Receipt *r,
                    bool *unknown, tnd_status_info *st)
 {
@@ -68,12 +71,21 @@ int tnd_bid_submit(tnd_client *c, const tnd_call_opts *opts, tender_bids_v1_Seal
     tnd_client_stream *s;
     if (tender_bids_v1_Bids_Submit_open(c, opts, &s, st) != 0)
         return st->code; /* nothing was sent */
-    tnd_bytes ct = b->ciphertext;
-    b->ciphertext = (tnd_bytes){0};
-    tender_bids_v1_SubmitBidRequest req = {
-        .bid = b, .owner_nonce = {(uint8_t *)nonce, 32}, .replaces = (char *)replaces};
-    int code = tender_bids_v1_Bids_Submit_send(s, &req, st);
-    b->ciphertext = ct;
+    /* The envelope goes first without its ciphertext (a view of b), then the
+     * ciphertext in chunks; the request's own strings and bytes are copies
+     * in an arena of this call. */
+    const tnd_bytes ct = b->ciphertext;
+    tender_bids_v1_SealedBid head = *b;
+    head.ciphertext = (tnd_bytes){0};
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    tender_bids_v1_SubmitBidRequest req = {.bid = &head,
+                                           .owner_nonce = {tnd_arena_memdup(&a, nonce, 32), 32},
+                                           .replaces = tnd_arena_strdup(&a, replaces)};
+    int code = tnd_arena_failed(&a)
+                   ? tnd__status_fail(st, TND_STATUS_RESOURCE_EXHAUSTED, "out of memory")
+                   : tender_bids_v1_Bids_Submit_send(s, &req, st);
+    tnd_arena_free(&a);
     for (size_t off = 0; code == 0 && off < ct.len; off += TND_BID_CHUNK) {
         size_t n = ct.len - off < TND_BID_CHUNK ? ct.len - off : TND_BID_CHUNK;
         tender_bids_v1_SubmitBidRequest chunk = {.chunk = {ct.data + off, n}};

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "client_internal.h"
 #include "record_verify.h"
 #include "tender/blind.h"
@@ -44,22 +45,26 @@ static int fetch_checkpoint(tnd_client *c, tnd_tender_record *r, tnd_status_info
     tender_common_v1_Empty req;
     tender_common_v1_Empty_init(&req);
     tender_log_v1_Checkpoint cp;
-    int code = tnd_client_unary(c, tender_log_v1_Log_GetCheckpoint_method, &req, &cp, NULL, st);
-    if (code)
+    tnd_arena a; /* the reply; the record keeps a copy of its note */
+    tnd_arena_init(&a, 0);
+    int code = tender_log_v1_Log_GetCheckpoint_in(c, &a, &req, &cp, NULL, st);
+    if (code) {
+        tnd_arena_free(&a);
         return code;
+    }
     /* Size and root as the server states them, to ask for proofs; verify
      * checks the signed note says the same. */
-    int rc = cp.note && cp.root.len == 32 ? 0 : -1;
-    if (rc == 0) {
-        r->checkpoint_note = cp.note;
-        cp.note = NULL;
+    if (!cp.note || cp.root.len != 32)
+        code = tnd__status_fail(st, TND_STATUS_DATA_LOSS,
+                                "the server sent a checkpoint without a root");
+    else if (!(r->checkpoint_note = strdup(cp.note)))
+        code = oom(st);
+    if (code == 0) {
         r->checkpoint.size = cp.size;
         memcpy(r->checkpoint.root, cp.root.data, 32);
     }
-    tender_log_v1_Checkpoint_free(&cp);
-    return rc ? tnd__status_fail(st, TND_STATUS_DATA_LOSS,
-                                 "the server sent a checkpoint without a root")
-              : 0;
+    tnd_arena_free(&a);
+    return code;
 }
 
 static int fetch_consistency(tnd_client *c, tnd_tender_record *r, const tnd_checkpoint *saved,

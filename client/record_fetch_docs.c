@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "arena.h"
 #include "record_verify.h"
 #include "tender/pages.h"
 
@@ -33,10 +34,14 @@ int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
 static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_document *d,
                           tnd_status_info *st)
 {
-    tender_tenders_v1_DocumentRef ref = {.tender_id = (char *)tender_id, .document_id = d->id};
+    tnd_arena a; /* the request's copy of the id */
+    tnd_arena_init(&a, 0);
+    tender_tenders_v1_DocumentRef ref = {.tender_id = tnd_arena_strdup(&a, tender_id),
+                                         .document_id = d->id};
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    if (tnd_arena_failed(&a) || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(md);
+        tnd_arena_free(&a);
         st->code = TND_STATUS_INTERNAL;
         snprintf(st->message, sizeof st->message, "out of memory");
         return st->code;
@@ -55,6 +60,7 @@ static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_docum
         tnd_client_stream_close(s);
         code = st->code;
     }
+    tnd_arena_free(&a);
     unsigned n = 0;
     if (code == 0 && EVP_DigestFinal_ex(md, d->sha256, &n) == 1 && n == 32)
         d->fetched = true;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../client/client_internal.h"
+#include "arena.h"
 #include "tender/client.h"
 #include "tender/pki.h"
 #include "tender_schema.h"
@@ -171,6 +172,39 @@ static void test_unary(void **state)
     co.metadata = badmd;
     co.n_metadata = 1;
     assert_int_equal(tnd_client_unary(c, tender_test_v1_Sample_Unary_method, &in, &out, &co, &st),
+                     TND_STATUS_INVALID_ARGUMENT);
+    tnd_client_free(c);
+}
+
+/* tnd_client_unary_in: the response lives in the caller's arena; an arena
+ * that runs out ends the call RESOURCE_EXHAUSTED, not with a crash. */
+static void test_unary_in(void **state)
+{
+    (void)state;
+    tnd_client *c = open_client(NULL, ts.port);
+    tnd_status_info st;
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    tender_test_v1_Scalars in = {.i64 = -5, .s = "hello", .u32 = 7};
+    tender_test_v1_Scalars out;
+    assert_int_equal(tender_test_v1_Sample_Unary_in(c, &a, &in, &out, NULL, &st), 0);
+    assert_int_equal(out.i64, -5);
+    assert_string_equal(out.s, "hello");
+    assert_true(tnd_arena_held(&a) > 0); /* out.s is the arena's: no _free */
+    tnd_arena_free(&a);
+
+    char big[8192];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    in.s = big;
+    tnd_arena_init(&a, 1024);
+    assert_int_equal(tender_test_v1_Sample_Unary_in(c, &a, &in, &out, NULL, &st),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    assert_string_equal(st.message, "out of memory decoding a response");
+    assert_null(out.s);
+    tnd_arena_free(&a);
+
+    assert_int_equal(tender_test_v1_Sample_Unary_in(c, NULL, &in, &out, NULL, &st),
                      TND_STATUS_INVALID_ARGUMENT);
     tnd_client_free(c);
 }
@@ -510,6 +544,7 @@ int main(void)
     };
     const struct CMUnitTest e2e[] = {
         cmocka_unit_test(test_unary),
+        cmocka_unit_test(test_unary_in),
         cmocka_unit_test(test_server_stream),
         cmocka_unit_test(test_client_stream_and_bidi),
         cmocka_unit_test(test_upload_before_settings),

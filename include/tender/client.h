@@ -50,6 +50,9 @@
  * tnd_client_new include <uv.h> themselves. */
 typedef struct uv_loop_s uv_loop_t;
 
+/* common/arena.h: memory of one unit of work, freed at once (tnd_client_unary_in). */
+typedef struct tnd_arena tnd_arena;
+
 #ifndef TND_MUST_CHECK
 #define TND_MUST_CHECK __attribute__((warn_unused_result))
 #endif
@@ -219,6 +222,16 @@ const tnd_method_desc *tnd_client_call_method(const tnd_client_call *call);
  */
 int tnd_client_unary(tnd_client *client, const tnd_method_desc *method, const void *req,
                      void *resp, const tnd_call_opts *opts, tnd_status_info *st);
+
+/** As tnd_client_unary, with the response and everything it points to
+ * allocated in arena (common/arena.h; tender/codec.h on messages in an
+ * arena): it lives until the arena is freed, and is never given to
+ * tnd_msg_free. An arena that runs out (its cap) ends the call
+ * RESOURCE_EXHAUSTED "out of memory decoding a response"; what was taken
+ * stays in the arena. A NULL arena is INVALID_ARGUMENT. */
+int tnd_client_unary_in(tnd_client *client, const tnd_method_desc *method, tnd_arena *arena,
+                        const void *req, void *resp, const tnd_call_opts *opts,
+                        tnd_status_info *st);
 
 /** Open a blocking stream for any call kind.
  *

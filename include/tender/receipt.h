@@ -44,10 +44,11 @@ int tnd_bid_id_new(char out[TND_BID_ID_LEN + 1]);
 /** SHA-256 of the envelope b as the server stores it, which a receipt's
  * envelope hash must equal: b as sent, with the time of receipt r gives, the
  * state SUBMITTED and the bid it replaces (NULL: none) that the server adds.
- * b is restored before returning.
+ * b is not changed.
  * @return 0; TND_EINVAL; TND_ENOMEM or another encoder error. */
-TND_MUST_CHECK int tnd_bid_stored_hash(tender_bids_v1_SealedBid *b, const tender_bids_v1_Receipt *r,
-                                       const char *replaces, uint8_t out[32]);
+TND_MUST_CHECK int tnd_bid_stored_hash(const tender_bids_v1_SealedBid *b,
+                                       const tender_bids_v1_Receipt *r, const char *replaces,
+                                       uint8_t out[32]);
 
 /** Bids/Submit: the envelope b (its ciphertext sent apart), the owner nonce
  * and the bid replaced (NULL: none) first, then the ciphertext in chunks of
@@ -61,7 +62,7 @@ TND_MUST_CHECK int tnd_bid_stored_hash(tender_bids_v1_SealedBid *b, const tender
  * and ask with Bids/Status.
  * @return 0 or a positive status code with st filled. */
 TND_MUST_CHECK int tnd_bid_submit(tnd_client *c, const tnd_call_opts *opts,
-                                  tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
+                                  const tender_bids_v1_SealedBid *b, const uint8_t nonce[32],
                                   const char *replaces, tender_bids_v1_Receipt *r, bool *unknown,
                                   tnd_status_info *st);
 

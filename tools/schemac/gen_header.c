@@ -216,6 +216,13 @@ static void emit_stubs(sc_buf *out, const sc_service *v, const sc_method *m)
                       "    tnd_status_info *st)\n{\n"
                       "    return tnd_client_unary(c, %s_%s_method, req, resp, opts, st);\n}\n\n",
                       svc, m->name, req, resp, svc, m->name);
+        sc_buf_printf(out,
+                      "static inline int\n"
+                      "%s_%s_in(tnd_client *c, tnd_arena *arena, const %s *req, %s *resp,\n"
+                      "    const tnd_call_opts *opts, tnd_status_info *st)\n{\n"
+                      "    return tnd_client_unary_in(c, %s_%s_method, arena, req, resp, opts, "
+                      "st);\n}\n\n",
+                      svc, m->name, req, resp, svc, m->name);
         return;
     }
     if (!m->req_stream)

@@ -216,8 +216,12 @@ static int run_leaf(const ctl_cmd *root, const ctl_cmd *cmd, const char *path, c
     if (rc < 0)
         rc = read_money(path, cmd->opts, vals);
     if (rc == 0 && !helped) {
-        ctl_call c = {.root = root, .path = path, .pos = pos, .n_pos = n_pos, .opts = vals};
+        tnd_arena arena;
+        tnd_arena_init(&arena, 0);
+        ctl_call c = {
+            .root = root, .path = path, .pos = pos, .n_pos = n_pos, .opts = vals, .arena = &arena};
         rc = cmd->run(g, &c);
+        tnd_arena_free(&arena);
     }
     if (vals)
         free_lists(cmd->opts, vals);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 struct ctl_global;
+struct tnd_arena;
 
 /** What an option takes; the parser checks it before the handler runs, and a bad
  * value is a usage error (exit 2) naming the option. */
@@ -83,6 +84,9 @@ typedef struct ctl_call {
     const char *const *pos;     /* the positional arguments */
     int n_pos;
     const void *opts;           /* the command's option struct (zeroed when not given) */
+    /* The run's memory (common/arena.h): requests are built and replies decoded
+     * in it, and it is freed at once when the handler returns. */
+    struct tnd_arena *arena;
 } ctl_call;
 
 /** A command, or a group of subcommands (subs), or both (award: `award TENDER` runs

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "tender/client.h"
 #include "tender/codec.h"
 
@@ -46,6 +47,19 @@ int ctl_status_fail(const tnd_status_info *st);
 
 /** Print "tenderctl: ..." to stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Print "tenderctl: out of memory" and return CTL_EXIT_FAIL. */
+int ctl_oom(void);
+
+/** A call whose reply was to be decoded in arena failed: when the arena ran
+ * out, "out of memory reading the server's answer" and CTL_EXIT_FAIL (a
+ * local failure), else ctl_status_fail(st). */
+int ctl_reply_fail(const tnd_arena *arena, const tnd_status_info *st);
+
+/** A copy of s in the run's arena, for a request field (NULL for NULL). The
+ * arena's failure is sticky: check tnd_arena_failed(c->arena) once before the
+ * request goes out (ctl_oom). */
+char *ctl_str(const ctl_call *c, const char *s);
 
 /* ---- values (parse.c) ---- */
 

@@ -34,3 +34,17 @@ const char *ctl_enum_lower(const tnd_enum_desc *e, int v, char *buf, size_t len)
     snprintf(buf, len, "%d", v);
     return buf;
 }
+
+int ctl_oom(void)
+{
+    ctl_err("out of memory");
+    return CTL_EXIT_FAIL;
+}
+
+int ctl_reply_fail(const tnd_arena *arena, const tnd_status_info *st)
+{
+    if (!tnd_arena_failed(arena))
+        return ctl_status_fail(st);
+    ctl_err("out of memory reading the server's answer");
+    return CTL_EXIT_FAIL;
+}

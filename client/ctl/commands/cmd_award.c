@@ -108,17 +108,16 @@ static int check_marks(const char *cmd, const char *opt, const char **marks, siz
 }
 
 /* The --score marks of bid as CriterionScores: "BID:CRITERION=POINTS",
- * the criterion between the first colon and the last '='. The names point
- * into the marks; *out is the caller's to free. */
-static int scores_for(const char *cmd, const char **sc, size_t n_sc, const char *bid,
-                      tender_awards_v1_BidEvaluation *e)
+ * the criterion between the first colon and the last '=', in arena. */
+static int scores_for(const char *cmd, tnd_arena *arena, const char **sc, size_t n_sc,
+                      const char *bid, tender_awards_v1_BidEvaluation *e)
 {
     size_t bl = strlen(bid), n = 0;
     for (size_t i = 0; i < n_sc; i++)
         n += strncmp(sc[i], bid, bl) == 0 && sc[i][bl] == ':';
     if (!n)
         return 0;
-    e->scores = calloc(n, sizeof *e->scores);
+    e->scores = tnd_arena_calloc(arena, n, sizeof *e->scores);
     if (!e->scores) {
         ctl_err("%s: out of memory", cmd);
         return CTL_EXIT_FAIL;
@@ -134,7 +133,7 @@ static int scores_for(const char *cmd, const char **sc, size_t n_sc, const char 
             return CTL_EXIT_USAGE;
         }
         tender_awards_v1_CriterionScore *s = &e->scores[e->n_scores++];
-        s->criterion = strndup(name, (size_t)(eq - name));
+        s->criterion = tnd_arena_strndup(arena, name, (size_t)(eq - name));
         s->points = (uint32_t)v;
         if (!s->criterion) {
             ctl_err("%s: out of memory", cmd);
@@ -144,11 +143,13 @@ static int scores_for(const char *cmd, const char **sc, size_t n_sc, const char 
     return 0;
 }
 
-/* Evaluate every opened bid into d (freed with evaluations_free). */
-static int evaluate(const char *cmd, const tender_bids_v1_OpeningRecord *rec, const char **dq,
-                    size_t n_dq, const char **sc, size_t n_sc, tender_awards_v1_Decision *d)
+/* Evaluate every opened bid into d, in arena (the bids' IDs and prices are
+ * the opening record's, which lives there too). */
+static int evaluate(const char *cmd, tnd_arena *arena, const tender_bids_v1_OpeningRecord *rec,
+                    const char **dq, size_t n_dq, const char **sc, size_t n_sc,
+                    tender_awards_v1_Decision *d)
 {
-    d->evaluations = calloc(rec->n_bids ? rec->n_bids : 1, sizeof *d->evaluations);
+    d->evaluations = tnd_arena_calloc(arena, rec->n_bids ? rec->n_bids : 1, sizeof *d->evaluations);
     if (!d->evaluations) {
         ctl_err("%s: out of memory", cmd);
         return CTL_EXIT_FAIL;
@@ -158,31 +159,24 @@ static int evaluate(const char *cmd, const tender_bids_v1_OpeningRecord *rec, co
         tender_awards_v1_BidEvaluation *e = &d->evaluations[d->n_evaluations++];
         e->bid_id = o->bid_id;
         const char *why = mark_for(dq, n_dq, o->bid_id);
-        int rc = scores_for(cmd, sc, n_sc, o->bid_id, e);
+        int rc = scores_for(cmd, arena, sc, n_sc, o->bid_id, e);
         if (rc)
             return rc;
         if (why) {
-            e->reason = (char *)why;
+            e->reason = tnd_arena_strdup(arena, why);
         } else if (!o->valid) {
-            e->reason = o->failure && *o->failure ? o->failure : "could not be opened";
+            e->reason = tnd_arena_strdup(arena, o->failure && *o->failure ? o->failure
+                                                                          : "could not be opened");
         } else {
             e->valid = true;
             e->price = o->price;
         }
     }
-    return 0;
-}
-
-/* The evaluations' own memory: the arrays and the criterion names. */
-static void evaluations_free(tender_awards_v1_Decision *d)
-{
-    for (size_t i = 0; i < d->n_evaluations; i++) {
-        tender_awards_v1_BidEvaluation *e = &d->evaluations[i];
-        for (size_t k = 0; k < e->n_scores; k++)
-            free(e->scores[k].criterion);
-        free(e->scores);
+    if (tnd_arena_failed(arena)) {
+        ctl_err("%s: out of memory", cmd);
+        return CTL_EXIT_FAIL;
     }
-    free(d->evaluations);
+    return 0;
 }
 
 /* "  total 87.50 (price 90, quality 80)" for a weighted award's valid bid;
@@ -239,23 +233,21 @@ static void print_award(const tender_awards_v1_Award *a, const tender_tenders_v1
 }
 
 /* Print the award; a weighted one's totals need the tender's weights,
- * read with c (a failure only leaves the totals out). */
-static int print_result(const ctl_global *g, tnd_client *c, tender_awards_v1_Award *a)
+ * read with c into the run's arena (a failure only leaves the totals out). */
+static int print_result(const ctl_global *g, const ctl_call *call, tnd_client *c,
+                        const tender_awards_v1_Award *a)
 {
     if (g->json) {
         ctl_json_print(ctl_json_msg(&tender_awards_v1_Award_desc, a));
-        tender_awards_v1_Award_free(a);
         return CTL_EXIT_OK;
     }
     tender_tenders_v1_Tender t;
-    tender_tenders_v1_Tender_init(&t);
     tender_tenders_v1_TenderRef ref = {.id = a->tender_id};
     tnd_status_info st;
     bool have = a->decision && a->decision->criterion == tender_awards_v1_Criterion_WEIGHTED &&
-                a->tender_id && tender_tenders_v1_Tenders_Get(c, &ref, &t, NULL, &st) == 0;
+                a->tender_id &&
+                tender_tenders_v1_Tenders_Get_in(c, call->arena, &ref, &t, NULL, &st) == 0;
     print_award(a, have ? t.fields : NULL);
-    tender_tenders_v1_Tender_free(&t);
-    tender_awards_v1_Award_free(a);
     return CTL_EXIT_OK;
 }
 
@@ -313,15 +305,15 @@ static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool uns
         rc = ctl_status_fail(&st);
         goto out_client;
     }
-    tender_awards_v1_Decision d = {.tender_id = (char *)pos[0],
+    tender_awards_v1_Decision d = {.tender_id = ctl_str(call, pos[0]),
                                    .criterion = crit,
-                                   .winner = (char *)winner,
-                                   .rationale = (char *)rationale,
+                                   .winner = ctl_str(call, winner),
+                                   .rationale = ctl_str(call, rationale),
                                    .unsuccessful = unsuccessful};
     uint8_t sig[64];
     if ((rc = check_marks(cmd, "--disqualify", dq, n_dq, &rec)) != 0 ||
         (rc = check_marks(cmd, "--score", sc, n_sc, &rec)) != 0 ||
-        (rc = evaluate(cmd, &rec, dq, n_dq, sc, n_sc, &d)) != 0)
+        (rc = evaluate(cmd, call->arena, &rec, dq, n_dq, sc, n_sc, &d)) != 0)
         goto out_rec;
     if (sign_decision(&d, key, sig) != 0) {
         ctl_err("%s: cannot sign the decision with %s", cmd, g->key);
@@ -331,12 +323,11 @@ static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool uns
     tender_awards_v1_AwardRequest req = {.decision = &d, .signature = {sig, 64}};
     tender_awards_v1_Award a;
     ctl_idem k = {0};
-    if (tender_awards_v1_Awards_Record(c, &req, &a, ctl_idem_next(&k), &st) != 0)
-        rc = ctl_status_fail(&st);
+    if (tender_awards_v1_Awards_Record_in(c, call->arena, &req, &a, ctl_idem_next(&k), &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
     else
-        rc = print_result(g, c, &a);
+        rc = print_result(g, call, c, &a);
 out_rec:
-    evaluations_free(&d);
     tender_bids_v1_OpeningRecord_free(&rec);
 out_client:
     tnd_client_free(c);
@@ -366,13 +357,15 @@ static int award_show(ctl_global *g, const ctl_call *call)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
-    tender_tenders_v1_TenderRef ref = {.id = (char *)pos[0]};
+    tender_tenders_v1_TenderRef ref = {.id = ctl_str(call, pos[0])};
     tender_awards_v1_Award a;
     tnd_status_info st;
-    if (tender_awards_v1_Awards_Get(c, &ref, &a, NULL, &st) != 0)
-        rc = ctl_status_fail(&st);
+    if (tnd_arena_failed(call->arena))
+        rc = ctl_oom();
+    else if (tender_awards_v1_Awards_Get_in(c, call->arena, &ref, &a, NULL, &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
     else
-        rc = print_result(g, c, &a);
+        rc = print_result(g, call, c, &a);
     tnd_client_free(c);
     return rc;
 }
@@ -389,15 +382,18 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
-    tender_awards_v1_CancelAwardRequest req = {.tender_id = (char *)pos[0],
-                                               .reason = (char *)reason};
+    tender_awards_v1_CancelAwardRequest req = {.tender_id = ctl_str(call, pos[0]),
+                                               .reason = ctl_str(call, reason)};
     tender_awards_v1_Award a;
     tnd_status_info st;
     ctl_idem k = {0};
-    if (tender_awards_v1_Awards_Cancel(c, &req, &a, ctl_idem_next(&k), &st) != 0)
-        rc = ctl_status_fail(&st);
+    if (tnd_arena_failed(call->arena))
+        rc = ctl_oom();
+    else if (tender_awards_v1_Awards_Cancel_in(c, call->arena, &req, &a, ctl_idem_next(&k), &st) !=
+             0)
+        rc = ctl_reply_fail(call->arena, &st);
     else
-        rc = print_result(g, c, &a);
+        rc = print_result(g, call, c, &a);
     tnd_client_free(c);
     return rc;
 }

@@ -7,7 +7,6 @@
 
 static int backup(ctl_global *g, const ctl_call *call)
 {
-    (void)call;
     tnd_client *c;
     int rc = ctl_connect(g, &c);
     if (rc != 0)
@@ -16,9 +15,9 @@ static int backup(ctl_global *g, const ctl_call *call)
     tender_common_v1_Empty_init(&req);
     tender_admin_v1_BackupResult resp;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_admin_v1_Admin_Backup_method, &req, &resp, NULL, &st) != 0) {
+    if (tender_admin_v1_Admin_Backup_in(c, call->arena, &req, &resp, NULL, &st) != 0) {
         tnd_client_free(c);
-        return ctl_status_fail(&st);
+        return ctl_reply_fail(call->arena, &st);
     }
     if (g->json) {
         ctl_json_print(ctl_json_msg(&tender_admin_v1_BackupResult_desc, &resp));
@@ -30,7 +29,6 @@ static int backup(ctl_global *g, const ctl_call *call)
                resp.file ? resp.file : "", (unsigned long long)resp.bytes,
                (unsigned long long)resp.tree_size, root);
     }
-    tender_admin_v1_BackupResult_free(&resp);
     tnd_client_free(c);
     return CTL_EXIT_OK;
 }

@@ -14,8 +14,11 @@
 #include "tender/pages.h"
 #include "commands/tender/tender_cmd.h"
 
+/* The release builder (common/ocds) owns what it is given, with malloc; the
+ * requests are built in the run's arena. */
 typedef struct ocds_ctx {
     tnd_client *c;
+    tnd_arena *arena;
     const ctl_global *g;
     const char *prefix;
     bool have_since;
@@ -32,7 +35,9 @@ static int oom(void)
 /* The tender's events worth a release, in log order. */
 static int fetch_events(const ocds_ctx *x, tnd_ocds_tender *td)
 {
-    tender_log_v1_LeavesRequest req = {.tender_id = (char *)td->id};
+    tender_log_v1_LeavesRequest req = {.tender_id = tnd_arena_strdup(x->arena, td->id)};
+    if (!req.tender_id)
+        return oom();
     tnd_call_opts o = {.timeout_ms = ctl_stream_timeout(x->g)};
     tnd_client_stream *s;
     tnd_status_info st;
@@ -68,38 +73,48 @@ static int fetch_events(const ocds_ctx *x, tnd_ocds_tender *td)
 /* Awards/GetById for the builder; an exit code on failure (message printed). */
 static int get_award(void *ctx, const char *id, tender_awards_v1_Award *out)
 {
-    tender_awards_v1_AwardRef ref = {.id = (char *)id};
+    const ocds_ctx *x = ctx;
+    tender_awards_v1_AwardRef ref = {.id = tnd_arena_strdup(x->arena, id)};
     tnd_status_info st;
-    if (tender_awards_v1_Awards_GetById(ctx, &ref, out, NULL, &st) != 0)
+    if (!ref.id)
+        return oom();
+    if (tender_awards_v1_Awards_GetById(x->c, &ref, out, NULL, &st) != 0)
         return ctl_status_fail(&st);
     return 0;
 }
 
-/* Fetch everything about tender latest (taken over) and add its releases. */
-static int export_tender(ocds_ctx *x, tender_tenders_v1_Tender *latest)
+/* Version v of tender id into out, with malloc: for the builder. */
+static int get_version(const ocds_ctx *x, const char *id, uint32_t v, tender_tenders_v1_Tender *out)
+{
+    tender_tenders_v1_TenderRef ref = {.id = tnd_arena_strdup(x->arena, id), .version = v};
+    tnd_status_info st;
+    if (!ref.id)
+        return oom();
+    if (tender_tenders_v1_Tenders_Get(x->c, &ref, out, NULL, &st) != 0)
+        return ctl_status_fail(&st);
+    return 0;
+}
+
+/* Fetch everything about tender latest (copied) and add its releases. */
+static int export_tender(ocds_ctx *x, const tender_tenders_v1_Tender *latest)
 {
     tnd_ocds_tender td = {.id = latest->id};
     tender_tenders_v1_ListQuestionsResponse_init(&td.questions);
     int rc = 0;
-    if (!latest->id || latest->version < 1 || !tnd_ocds_public(latest->status)) {
-        tender_tenders_v1_Tender_free(latest);
+    if (!latest->id || latest->version < 1 || !tnd_ocds_public(latest->status))
         return 0; /* a draft: never exported */
-    }
     tnd_ocds_set_ocid(&td, x->prefix, latest->id);
-    if (!(td.versions = calloc(latest->version, sizeof *td.versions))) {
-        tender_tenders_v1_Tender_free(latest);
-        return oom();
-    }
-    td.n_versions = latest->version;
-    td.versions[latest->version - 1] = *latest;
-    td.id = td.versions[latest->version - 1].id;
     uint32_t n = latest->version;
+    if (!(td.versions = calloc(n, sizeof *td.versions)))
+        return oom();
+    td.n_versions = n; /* each initialised (zero) until fetched */
+    if (tnd_msg_copy(&tender_tenders_v1_Tender_desc, latest, &td.versions[n - 1]) != 0) {
+        rc = oom();
+        goto out;
+    }
+    td.id = td.versions[n - 1].id;
     for (uint32_t v = 1; rc == 0 && v < n; v++)
-        if ((rc = ctl_tender_get(x->c, td.id, v, &td.versions[v - 1])) != 0) {
-            /* free only the versions fetched, and the latest */
-            tender_tenders_v1_Tender_free(&td.versions[n - 1]);
-            td.n_versions = v - 1;
-        }
+        rc = get_version(x, td.id, v, &td.versions[v - 1]);
     if (rc != 0)
         goto out;
     tnd_status_info st;
@@ -116,7 +131,7 @@ static int export_tender(ocds_ctx *x, tender_tenders_v1_Tender *latest)
         }
         td.have_opening = true;
     }
-    int a = tnd_ocds_fill_awards(&td, get_award, x->c);
+    int a = tnd_ocds_fill_awards(&td, get_award, x);
     if (a != 0) {
         rc = a < 0 ? oom() : a;
         goto out;
@@ -138,12 +153,8 @@ static int export_all(ocds_ctx *x)
         if (tnd_client_unary(x->c, tender_tenders_v1_Tenders_List_method, &q, &r, NULL, &st) != 0)
             return ctl_status_fail(&st);
         int rc = 0;
-        for (size_t i = 0; i < r.n_tenders; i++) {
-            if (rc == 0) {
-                rc = export_tender(x, &r.tenders[i]);
-                tender_tenders_v1_Tender_init(&r.tenders[i]);
-            }
-        }
+        for (size_t i = 0; i < r.n_tenders && rc == 0; i++)
+            rc = export_tender(x, &r.tenders[i]);
         snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
         tender_tenders_v1_ListTendersResponse_free(&r);
         if (rc != 0)
@@ -168,7 +179,7 @@ static int ocds(ctl_global *g, const ctl_call *call)
                *prefix = opt->prefix ? opt->prefix : TND_OCDS_PREFIX,
                *publisher = opt->publisher ? opt->publisher : TND_OCDS_PUBLISHER, *uri = opt->uri;
     int rc;
-    ocds_ctx x = {.g = g, .prefix = prefix};
+    ocds_ctx x = {.g = g, .prefix = prefix, .arena = call->arena};
     char uri_buf[300];
     if (since) {
         x.since.seconds = opt->since.seconds;
@@ -194,7 +205,7 @@ static int ocds(ctl_global *g, const ctl_call *call)
     }
     if (tender) {
         tender_tenders_v1_Tender t;
-        if ((rc = ctl_tender_get(x.c, tender, 0, &t)) == 0)
+        if ((rc = ctl_tender_get(x.c, call->arena, tender, 0, &t)) == 0)
             rc = export_tender(&x, &t);
     } else {
         rc = export_all(&x);

@@ -37,14 +37,17 @@ static int health(ctl_global *g, const ctl_call *call)
     int rc = ctl_connect(g, &c);
     if (rc != 0)
         return rc;
-    tender_health_v1_HealthCheckRequest req = {.service = (char *)(service ? service : "")};
+    tender_health_v1_HealthCheckRequest req = {.service = ctl_str(call, service ? service : "")};
     tender_health_v1_HealthCheckResponse resp;
     tnd_status_info st;
+    if (!req.service) {
+        tnd_client_free(c);
+        return ctl_oom();
+    }
     if (!watch) {
-        if (tnd_client_unary(c, tender_health_v1_Health_Check_method, &req, &resp, NULL, &st) !=
-            0) {
+        if (tender_health_v1_Health_Check_in(c, call->arena, &req, &resp, NULL, &st) != 0) {
             tnd_client_free(c);
-            return ctl_status_fail(&st);
+            return ctl_reply_fail(call->arena, &st);
         }
         print_status(g, resp.status);
         tnd_client_free(c);

@@ -41,13 +41,18 @@ static int methods(ctl_global *g, const ctl_call *call)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
-    tender_reflection_v1_ListMethodsRequest req = {.service = (char *)(service ? service : "")};
+    tender_reflection_v1_ListMethodsRequest req = {.service =
+                                                       ctl_str(call, service ? service : "")};
     tender_reflection_v1_ListMethodsResponse resp;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_reflection_v1_Reflection_ListMethods_method, &req, &resp, NULL,
-                         &st) != 0) {
+    if (!req.service) {
         tnd_client_free(c);
-        return ctl_status_fail(&st);
+        return ctl_oom();
+    }
+    if (tender_reflection_v1_Reflection_ListMethods_in(c, call->arena, &req, &resp, NULL, &st) !=
+        0) {
+        tnd_client_free(c);
+        return ctl_reply_fail(call->arena, &st);
     }
     if (g->json) {
         json_t *list = json_array();
@@ -80,14 +85,12 @@ static int methods(ctl_global *g, const ctl_call *call)
                    kind_name(m->kind), roles, m->idempotent ? "yes" : "no");
         }
     }
-    tender_reflection_v1_ListMethodsResponse_free(&resp);
     tnd_client_free(c);
     return CTL_EXIT_OK;
 }
 
 static int schema(ctl_global *g, const ctl_call *call)
 {
-    (void)call;
     int rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
@@ -95,10 +98,9 @@ static int schema(ctl_global *g, const ctl_call *call)
     tender_common_v1_Empty req = {0};
     tender_reflection_v1_GetSchemaResponse resp;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_reflection_v1_Reflection_GetSchema_method, &req, &resp, NULL,
-                         &st) != 0) {
+    if (tender_reflection_v1_Reflection_GetSchema_in(c, call->arena, &req, &resp, NULL, &st) != 0) {
         tnd_client_free(c);
-        return ctl_status_fail(&st);
+        return ctl_reply_fail(call->arena, &st);
     }
     json_t *list = g->json ? json_array() : NULL;
     for (size_t i = 0; i < resp.n_files; i++) {
@@ -115,7 +117,6 @@ static int schema(ctl_global *g, const ctl_call *call)
     }
     if (g->json)
         ctl_json_print(list);
-    tender_reflection_v1_GetSchemaResponse_free(&resp);
     tnd_client_free(c);
     return CTL_EXIT_OK;
 }

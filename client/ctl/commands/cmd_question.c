@@ -35,16 +35,17 @@ static int question_ask(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
-    tender_tenders_v1_AskQuestionRequest req = {.tender_id = (char *)pos[0], .text = (char *)text};
+    tender_tenders_v1_AskQuestionRequest req = {.tender_id = ctl_str(call, pos[0]),
+                                                .text = ctl_str(call, text)};
     tender_tenders_v1_Question q;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Ask_method, &req, &q, ctl_idem_next(&k),
-                         &st) != 0) {
-        rc = ctl_status_fail(&st);
-    } else {
+    if (tnd_arena_failed(call->arena))
+        rc = ctl_oom();
+    else if (tender_tenders_v1_Tenders_Ask_in(c, call->arena, &req, &q, ctl_idem_next(&k), &st) !=
+             0)
+        rc = ctl_reply_fail(call->arena, &st);
+    else
         rc = print_question(g, &q, true);
-        tender_tenders_v1_Question_free(&q);
-    }
     tnd_client_free(c);
     return rc;
 }
@@ -63,17 +64,18 @@ static int question_answer(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
-    tender_tenders_v1_AnswerQuestionRequest req = {
-        .tender_id = (char *)pos[0], .question_id = (char *)pos[1], .answer = (char *)text};
+    tender_tenders_v1_AnswerQuestionRequest req = {.tender_id = ctl_str(call, pos[0]),
+                                                   .question_id = ctl_str(call, pos[1]),
+                                                   .answer = ctl_str(call, text)};
     tender_tenders_v1_Question q;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Answer_method, &req, &q, ctl_idem_next(&k),
-                         &st) != 0) {
-        rc = ctl_status_fail(&st);
-    } else {
+    if (tnd_arena_failed(call->arena))
+        rc = ctl_oom();
+    else if (tender_tenders_v1_Tenders_Answer_in(c, call->arena, &req, &q, ctl_idem_next(&k),
+                                                 &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
+    else
         rc = print_question(g, &q, false);
-        tender_tenders_v1_Question_free(&q);
-    }
     tnd_client_free(c);
     return rc;
 }

@@ -306,7 +306,11 @@ int audit_log(ctl_global *g, const ctl_call *call)
     if (!to_s && from == to) /* nothing more is signed yet */
         goto out;
     tender_log_v1_LeavesRequest req = {
-        .start = from, .end = to, .tender_id = (char *)(tender ? tender : "")};
+        .start = from, .end = to, .tender_id = ctl_str(call, tender ? tender : "")};
+    if (!req.tender_id) {
+        rc = ctl_oom();
+        goto out;
+    }
     tnd_call_opts o = {.timeout_ms = ctl_stream_timeout(g)};
     tnd_client_stream *s;
     tnd_status_info st;

@@ -131,11 +131,11 @@ static void content_free(tender_bids_v1_BidContent *c)
  * version the bid answers: the one in force now (a later amendment needs a
  * `bid replace`). A bid that would open invalid is sent, with a warning:
  * the opening judges it (docs/SEALED.md), and the supplier may know better. */
-static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint8_t pk[32],
-                        uint8_t dpk[32], tender_bids_v1_BidContent *content)
+static int tender_terms(const char *cmd, tnd_client *c, tnd_arena *arena, const char *tender,
+                        uint8_t pk[32], uint8_t dpk[32], tender_bids_v1_BidContent *content)
 {
     tender_tenders_v1_Tender t;
-    int rc = ctl_tender_get(c, tender, 0, &t);
+    int rc = ctl_tender_get(c, arena, tender, 0, &t);
     if (rc != 0)
         return rc;
     const tender_tenders_v1_Committee *cm = t.fields ? t.fields->committee : NULL;
@@ -158,7 +158,6 @@ static int tender_terms(const char *cmd, tnd_client *c, const char *tender, uint
         if (tnd_bid_check_terms(content, &terms, why, sizeof why) != 0)
             ctl_err("%s: warning: this bid will open invalid: %s", cmd, why);
     }
-    tender_tenders_v1_Tender_free(&t);
     return rc;
 }
 
@@ -214,7 +213,7 @@ static int bid_send(ctl_global *g, const ctl_call *call, bool replace)
     if ((rc = build_content(cmd, &bf, &content)) != 0 ||
         (rc = supplier_identity(cmd, g, &content, &key)) != 0 || (rc = audit_open(g, &a)) != 0)
         goto out;
-    if ((rc = tender_terms(cmd, a.c, pos[0], opk, dpk, &content)) != 0)
+    if ((rc = tender_terms(cmd, a.c, call->arena, pos[0], opk, dpk, &content)) != 0)
         goto out_audit;
     snprintf(f.tender_id, sizeof f.tender_id, "%s", pos[0]);
     (void)tnd_bid_id_new(f.bid_id); /* without randomness the seal below fails */

@@ -95,7 +95,7 @@ static int open_tender(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         goto out_key;
     tender_tenders_v1_Tender t;
-    if ((rc = ctl_tender_get(c, pos[0], 0, &t)) != 0)
+    if ((rc = ctl_tender_get(c, call->arena, pos[0], 0, &t)) != 0)
         goto out_client;
     size_t idx = 0, share_len = 0;
     const tender_tenders_v1_Committee *cm = t.fields ? t.fields->committee : NULL;
@@ -109,14 +109,18 @@ static int open_tender(ctl_global *g, const ctl_call *call)
     if (rc != 0)
         goto out_tender;
     tender_bids_v1_SubmitShareRequest req = {
-        .tender_id = (char *)pos[0], .member_key = {pk, 32}, .share = {share, share_len}};
+        .tender_id = ctl_str(call, pos[0]), .member_key = {pk, 32}, .share = {share, share_len}};
     tender_bids_v1_ShareAccepted acc;
     tnd_status_info st;
     ctl_idem k = {0};
-    int code = tender_bids_v1_Bids_SubmitShare(c, &req, &acc, ctl_idem_next(&k), &st);
+    int code = req.tender_id ? tender_bids_v1_Bids_SubmitShare_in(c, call->arena, &req, &acc,
+                                                                  ctl_idem_next(&k), &st)
+                             : -1;
     OPENSSL_cleanse(share, sizeof share);
-    if (code != 0) {
-        rc = ctl_status_fail(&st);
+    if (code < 0) {
+        rc = ctl_oom();
+    } else if (code != 0) {
+        rc = ctl_reply_fail(call->arena, &st);
     } else if (g->json) {
         ctl_json_print(json_pack("{s:o,s:I,s:I,s:I,s:b}", "tender_id", ctl_json_str(pos[0]),
                                  "member", (json_int_t)idx, "received", (json_int_t)acc.received,
@@ -127,7 +131,6 @@ static int open_tender(ctl_global *g, const ctl_call *call)
         printf("share accepted (%u of %u)\n", acc.received, acc.threshold);
     }
 out_tender:
-    tender_tenders_v1_Tender_free(&t);
 out_client:
     tnd_client_free(c);
 out_key:

@@ -27,12 +27,14 @@ static void file_name(const char *name, size_t index, char *out, size_t len)
 }
 
 /* Fetch one bid's documents, check them against its line o, write them. */
-static int fetch_bid(ctl_global *g, tnd_client *c, const char *tender,
+static int fetch_bid(ctl_global *g, tnd_client *c, tnd_arena *arena, const char *tender,
                      const tender_bids_v1_OpenedBid *o, const char *dir, json_t *list)
 {
-    tender_bids_v1_BidDocumentsRequest req = {.tender_id = (char *)tender,
+    tender_bids_v1_BidDocumentsRequest req = {.tender_id = tnd_arena_strdup(arena, tender),
                                               .bid_id = o->bid_id};
     tnd_status_info st;
+    if (!req.tender_id)
+        return ctl_oom();
     tnd_client_stream *s;
     if (tnd_client_stream_open(c, tender_bids_v1_Bids_GetBidDocuments_method, &req, NULL, &s,
                                &st) != 0)
@@ -142,7 +144,7 @@ static int opening_documents(ctl_global *g, const ctl_call *call)
                 continue;
             found = true;
             if (o->n_documents)
-                rc = fetch_bid(g, c, pos[0], o, out, list);
+                rc = fetch_bid(g, c, call->arena, pos[0], o, out, list);
         }
     if (rc == 0 && !found) {
         ctl_err("opening documents: the opening record of %s lists no bid %s", pos[0], pos[1]);

@@ -32,26 +32,25 @@ static int oom(void)
     return CTL_EXIT_FAIL;
 }
 
-/* Replace *dst with a copy of v; "" (when clearable) leaves it absent. */
-static int set_str(char **dst, const char *v)
+/* Replace *dst with a copy of v in arena; "" (when clearable) leaves it
+ * absent. What *dst held is the arena's too: it is dropped, not freed. */
+static int set_str(tnd_arena *arena, char **dst, const char *v)
 {
-    free(*dst);
-    *dst = NULL;
-    if (!*v)
-        return 0;
-    return (*dst = strdup(v)) ? 0 : -1;
+    *dst = *v ? tnd_arena_strdup(arena, v) : NULL;
+    return *v && !*dst ? -1 : 0;
 }
 
-static int set_time(const ctl_time *t, tender_common_v1_Timestamp **ts)
+static int set_time(tnd_arena *arena, const ctl_time *t, tender_common_v1_Timestamp **ts)
 {
-    if (!*ts && !(*ts = calloc(1, sizeof **ts)))
+    if (!*ts && !(*ts = tnd_msg_new_in(&tender_common_v1_Timestamp_desc, arena)))
         return oom();
     (*ts)->seconds = t->seconds;
     (*ts)->nanos = t->nanos;
     return 0;
 }
 
-static int set_money(const char *cmd, const field_flags *ff, tender_tenders_v1_TenderFields *f)
+static int set_money(const char *cmd, tnd_arena *arena, const field_flags *ff,
+                     tender_tenders_v1_TenderFields *f)
 {
     char code[4];
     int64_t minor = ff->budget.minor;
@@ -73,43 +72,45 @@ static int set_money(const char *cmd, const field_flags *ff, tender_tenders_v1_T
         if ((rc = ctl_money_in(cmd, "--budget", &ff->budget, cur, &minor, code)) != 0)
             return rc;
     }
-    if (!f->estimated_value && !(f->estimated_value = calloc(1, sizeof *f->estimated_value)))
+    if (!f->estimated_value &&
+        !(f->estimated_value = tnd_msg_new_in(&tender_common_v1_Money_desc, arena)))
         return oom();
     f->estimated_value->minor_units = minor;
-    return set_str(&f->estimated_value->currency, code) ? oom() : 0;
+    return set_str(arena, &f->estimated_value->currency, code) ? oom() : 0;
 }
 
-static int set_classification(const field_flags *ff, tender_tenders_v1_TenderFields *f)
+static int set_classification(tnd_arena *arena, const field_flags *ff,
+                              tender_tenders_v1_TenderFields *f)
 {
     if (!*ff->cpv) {
-        if (f->classification) {
-            tender_tenders_v1_Classification_free(f->classification);
-            free(f->classification);
-            f->classification = NULL;
-        }
+        f->classification = NULL; /* cleared */
         return 0;
     }
-    if (!f->classification && !(f->classification = calloc(1, sizeof *f->classification)))
+    if (!f->classification &&
+        !(f->classification = tnd_msg_new_in(&tender_tenders_v1_Classification_desc, arena)))
         return oom();
     /* A new code makes the old description wrong. */
-    if (set_str(&f->classification->scheme, "CPV") || set_str(&f->classification->code, ff->cpv) ||
-        set_str(&f->classification->description, ""))
+    if (set_str(arena, &f->classification->scheme, "CPV") ||
+        set_str(arena, &f->classification->code, ff->cpv) ||
+        set_str(arena, &f->classification->description, ""))
         return oom();
     return 0;
 }
 
-/* Apply the flags given to f. Returns 0 or an exit code (message printed). */
-static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v1_TenderFields *f)
+/* Apply the flags given to f, everything new in arena. Returns 0 or an exit
+ * code (message printed). */
+static int apply_fields(const char *cmd, tnd_arena *arena, const field_flags *ff,
+                        tender_tenders_v1_TenderFields *f)
 {
     int rc;
     if (ff->title && !*ff->title) {
         ctl_err("%s: --title must not be empty", cmd);
         return CTL_EXIT_USAGE;
     }
-    if ((ff->title && set_str(&f->title, ff->title)) ||
-        (ff->description && set_str(&f->description, ff->description)))
+    if ((ff->title && set_str(arena, &f->title, ff->title)) ||
+        (ff->description && set_str(arena, &f->description, ff->description)))
         return oom();
-    if ((ff->budget.text || ff->currency) && (rc = set_money(cmd, ff, f)) != 0)
+    if ((ff->budget.text || ff->currency) && (rc = set_money(cmd, arena, ff, f)) != 0)
         return rc;
     if (ff->price_cap) {
         if (strcmp(ff->price_cap, "on") != 0 && strcmp(ff->price_cap, "off") != 0) {
@@ -118,17 +119,15 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         }
         f->price_above_value = strcmp(ff->price_cap, "off") == 0;
     }
-    if (ff->deadline.text && (rc = set_time(&ff->deadline, &f->submission_deadline)))
+    if (ff->deadline.text && (rc = set_time(arena, &ff->deadline, &f->submission_deadline)))
         return rc;
-    if (ff->opening.text && (rc = set_time(&ff->opening, &f->opening_time)))
+    if (ff->opening.text && (rc = set_time(arena, &ff->opening, &f->opening_time)))
         return rc;
-    if (ff->enquiry.text && !*ff->enquiry.text) {
-        free(f->enquiry_deadline);
-        f->enquiry_deadline = NULL;
-    } else if (ff->enquiry.text && (rc = set_time(&ff->enquiry, &f->enquiry_deadline))) {
+    if (ff->enquiry.text && !*ff->enquiry.text)
+        f->enquiry_deadline = NULL; /* cleared */
+    else if (ff->enquiry.text && (rc = set_time(arena, &ff->enquiry, &f->enquiry_deadline)))
         return rc;
-    }
-    if (ff->cpv && (rc = set_classification(ff, f)) != 0)
+    if (ff->cpv && (rc = set_classification(arena, ff, f)) != 0)
         return rc;
     if (ff->method) {
         int v = ctl_enum_parse(&tender_tenders_v1_ProcurementMethod_desc, ff->method);
@@ -154,29 +153,22 @@ static int apply_fields(const char *cmd, const field_flags *ff, tender_tenders_v
         return CTL_EXIT_USAGE;
     }
     if (ff->committee) {
-        tender_tenders_v1_Committee *cm;
-        if ((rc = ctl_committee_make(cmd, ff->committee, ff->threshold, &cm)) != 0)
+        if ((rc = ctl_committee_make(cmd, arena, ff->committee, ff->threshold, &f->committee)) != 0)
             return rc;
-        ctl_committee_free(f->committee);
-        f->committee = cm;
     }
-    return ctl_criteria_apply(cmd, ff->award_criteria, ff->criteria.v, ff->criteria.n, f);
+    return ctl_criteria_apply(cmd, arena, ff->award_criteria, ff->criteria.v, ff->criteria.n, f);
 }
 
-static void fields_free(tender_tenders_v1_TenderFields *f)
+int ctl_tender_get(tnd_client *c, tnd_arena *arena, const char *id, uint32_t version,
+                   tender_tenders_v1_Tender *t)
 {
-    if (f) {
-        tender_tenders_v1_TenderFields_free(f);
-        free(f);
-    }
-}
-
-int ctl_tender_get(tnd_client *c, const char *id, uint32_t version, tender_tenders_v1_Tender *t)
-{
-    tender_tenders_v1_TenderRef ref = {.id = (char *)id, .version = version};
+    tender_tenders_v1_TenderRef ref = {.id = tnd_arena_strdup(arena, id), .version = version};
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Get_method, &ref, t, NULL, &st) != 0)
-        return ctl_status_fail(&st);
+    tender_tenders_v1_Tender_init(t);
+    if (!ref.id)
+        return ctl_oom();
+    if (tender_tenders_v1_Tenders_Get_in(c, arena, &ref, t, NULL, &st) != 0)
+        return ctl_reply_fail(arena, &st);
     return 0;
 }
 
@@ -193,23 +185,24 @@ static void print_change(const ctl_global *g, const tender_tenders_v1_Tender *t,
            t->version);
 }
 
-/* Upload the --doc files to tender t, appending each record to t->documents. */
-static int upload_docs(const ctl_global *g, tnd_client *c, ctl_idem *k, const field_flags *ff,
-                       tender_tenders_v1_Tender *t)
+/* Upload the --doc files to tender t, appending each record to t->documents
+ * (t and the records are the arena's). */
+static int upload_docs(const ctl_global *g, tnd_arena *arena, tnd_client *c, ctl_idem *k,
+                       const field_flags *ff, tender_tenders_v1_Tender *t)
 {
     for (size_t i = 0; i < ff->docs.n; i++) {
         tender_tenders_v1_Document d;
-        int rc = ctl_doc_upload(c, k, t->id, ff->docs.v[i], &d);
+        int rc = ctl_doc_upload(c, arena, k, t->id, ff->docs.v[i], &d);
         if (rc != 0) {
             ctl_err("tender %s: document %s was not added%s", t->id, ff->docs.v[i],
                     i ? " (the ones before it were)" : "");
             return rc;
         }
-        tender_tenders_v1_Document *nd = realloc(t->documents, (t->n_documents + 1) * sizeof *nd);
-        if (!nd) {
-            tender_tenders_v1_Document_free(&d);
+        tender_tenders_v1_Document *nd = tnd_arena_calloc(arena, t->n_documents + 1, sizeof *nd);
+        if (!nd)
             return oom();
-        }
+        if (t->n_documents)
+            memcpy(nd, t->documents, t->n_documents * sizeof *nd);
         t->documents = nd;
         t->documents[t->n_documents++] = d;
         if (!g->json) {
@@ -233,37 +226,35 @@ static int tender_create(ctl_global *g, const ctl_call *call)
             ctl_err("tender create: %s is required (see tenderctl tender create --help)", need[i]);
             return CTL_EXIT_USAGE;
         }
-    tender_tenders_v1_CreateTenderRequest req = {.fields = calloc(1, sizeof *req.fields)};
+    tender_tenders_v1_CreateTenderRequest req = {
+        .fields = tnd_msg_new_in(&tender_tenders_v1_TenderFields_desc, call->arena)};
     if (!req.fields)
         return oom();
-    if ((rc = apply_fields("tender create", &ff, req.fields)) != 0)
-        goto out_fields;
+    if ((rc = apply_fields("tender create", call->arena, &ff, req.fields)) != 0)
+        return rc;
     for (size_t i = 0; i < ff.docs.n; i++)
         if ((rc = ctl_doc_check("tender create", ff.docs.v[i])) != 0)
-            goto out_fields;
+            return rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
-        goto out_fields;
+        return rc;
     ctl_idem k = {0};
     tender_tenders_v1_Tender t;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Create_method, &req, &t, ctl_idem_next(&k),
-                         &st) != 0) {
-        rc = ctl_status_fail(&st);
+    if (tender_tenders_v1_Tenders_Create_in(c, call->arena, &req, &t, ctl_idem_next(&k), &st) !=
+        0) {
+        rc = ctl_reply_fail(call->arena, &st);
         goto out_client;
     }
     if (!g->json) {
         printf("%s\n", t.id ? t.id : "?");
         fflush(stdout);
     }
-    rc = upload_docs(g, c, &k, &ff, &t);
+    rc = upload_docs(g, call->arena, c, &k, &ff, &t);
     if (g->json)
         ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
-    tender_tenders_v1_Tender_free(&t);
 out_client:
     tnd_client_free(c);
-out_fields:
-    fields_free(req.fields);
     return rc;
 }
 
@@ -297,53 +288,55 @@ static int tender_change(ctl_global *g, const ctl_call *call, bool amend)
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
+    tnd_arena *arena = call->arena;
     tender_tenders_v1_Tender cur, t;
-    tender_tenders_v1_Tender_init(&t);
-    if ((rc = ctl_tender_get(c, pos[0], 0, &cur)) != 0)
+    if ((rc = ctl_tender_get(c, arena, pos[0], 0, &cur)) != 0)
         goto out_client;
+    /* The fields as read, changed in place: all of it is the run's arena's. */
     tender_tenders_v1_TenderFields *f = cur.fields;
-    cur.fields = NULL;
-    if (!f && !(f = calloc(1, sizeof *f))) {
+    if (!f && !(f = tnd_msg_new_in(&tender_tenders_v1_TenderFields_desc, arena))) {
         rc = oom();
-        goto out_cur;
+        goto out_client;
     }
-    if ((rc = apply_fields(cmd, &ff, f)) != 0)
-        goto out_fields;
+    if ((rc = apply_fields(cmd, arena, &ff, f)) != 0)
+        goto out_client;
     ctl_idem k = {0};
     tnd_status_info st;
     int code;
+    char *id = ctl_str(call, pos[0]);
+    if (!id) {
+        rc = oom();
+        goto out_client;
+    }
     if (amend) {
         tender_tenders_v1_AmendTenderRequest req = {
-            .id = (char *)pos[0], .fields = f, .note = (char *)note};
-        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Amend_method, &req, &t,
-                                ctl_idem_next(&k), &st);
+            .id = id, .fields = f, .note = ctl_str(call, note)};
+        code = req.note
+                   ? tender_tenders_v1_Tenders_Amend_in(c, arena, &req, &t, ctl_idem_next(&k), &st)
+                   : -1;
     } else if (any_field(&ff)) {
-        tender_tenders_v1_EditTenderRequest req = {.id = (char *)pos[0], .fields = f};
-        code = tnd_client_unary(c, tender_tenders_v1_Tenders_Edit_method, &req, &t,
-                                ctl_idem_next(&k), &st);
+        tender_tenders_v1_EditTenderRequest req = {.id = id, .fields = f};
+        code = tender_tenders_v1_Tenders_Edit_in(c, arena, &req, &t, ctl_idem_next(&k), &st);
     } else {
         /* Only documents to add: the draft as it is. */
         t = cur;
         t.fields = f;
-        f = NULL;
-        tender_tenders_v1_Tender_init(&cur);
         code = 0;
     }
+    if (code < 0) {
+        rc = oom();
+        goto out_client;
+    }
     if (code != 0) {
-        rc = ctl_status_fail(&st);
-        goto out_fields;
+        rc = ctl_reply_fail(arena, &st);
+        goto out_client;
     }
     if (!g->json && any_field(&ff))
         print_change(g, &t, amend ? "amended" : "edited");
-    rc = upload_docs(g, c, &k, &ff, &t);
+    rc = upload_docs(g, arena, c, &k, &ff, &t);
     if (g->json)
         print_change(g, &t, "");
-out_fields:
-    fields_free(f);
-out_cur:
-    tender_tenders_v1_Tender_free(&cur);
 out_client:
-    tender_tenders_v1_Tender_free(&t);
     tnd_client_free(c);
     return rc;
 }
@@ -360,16 +353,16 @@ static int tender_publish(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
-    tender_tenders_v1_TenderRef req = {.id = (char *)pos[0]};
+    tender_tenders_v1_TenderRef req = {.id = ctl_str(call, pos[0])};
     tender_tenders_v1_Tender t;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Publish_method, &req, &t, ctl_idem_next(&k),
-                         &st) != 0) {
-        rc = ctl_status_fail(&st);
-    } else {
+    if (!req.id)
+        rc = oom();
+    else if (tender_tenders_v1_Tenders_Publish_in(c, call->arena, &req, &t, ctl_idem_next(&k),
+                                                  &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
+    else
         print_change(g, &t, "published");
-        tender_tenders_v1_Tender_free(&t);
-    }
     tnd_client_free(c);
     return rc;
 }
@@ -391,16 +384,17 @@ static int tender_cancel(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
-    tender_tenders_v1_CancelTenderRequest req = {.id = (char *)pos[0], .reason = (char *)reason};
+    tender_tenders_v1_CancelTenderRequest req = {.id = ctl_str(call, pos[0]),
+                                                 .reason = ctl_str(call, reason)};
     tender_tenders_v1_Tender t;
     tnd_status_info st;
-    if (tnd_client_unary(c, tender_tenders_v1_Tenders_Cancel_method, &req, &t, ctl_idem_next(&k),
-                         &st) != 0) {
-        rc = ctl_status_fail(&st);
-    } else {
+    if (tnd_arena_failed(call->arena))
+        rc = oom();
+    else if (tender_tenders_v1_Tenders_Cancel_in(c, call->arena, &req, &t, ctl_idem_next(&k),
+                                                 &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
+    else
         print_change(g, &t, "cancelled");
-        tender_tenders_v1_Tender_free(&t);
-    }
     tnd_client_free(c);
     return rc;
 }

@@ -39,8 +39,8 @@ int ctl_doc_check(const char *cmd, const char *path)
     return 0;
 }
 
-int ctl_doc_upload(tnd_client *c, ctl_idem *k, const char *tender_id, const char *path,
-                   tender_tenders_v1_Document *out)
+int ctl_doc_upload(tnd_client *c, tnd_arena *arena, ctl_idem *k, const char *tender_id,
+                   const char *path, tender_tenders_v1_Document *out)
 {
     tender_tenders_v1_Document_init(out);
     int rc = 0;
@@ -64,10 +64,15 @@ int ctl_doc_upload(tnd_client *c, ctl_idem *k, const char *tender_id, const char
     }
     /* The first message names the document; later ones carry only content.
      * An empty file is one message without content. */
-    tender_tenders_v1_AddDocumentRequest req = {.tender_id = (char *)tender_id,
-                                                .name = (char *)base_name(path),
-                                                .media_type = (char *)ctl_media_type(path)};
+    tender_tenders_v1_AddDocumentRequest req = {.tender_id = tnd_arena_strdup(arena, tender_id),
+                                                .name = tnd_arena_strdup(arena, base_name(path)),
+                                                .media_type =
+                                                    tnd_arena_strdup(arena, ctl_media_type(path))};
     bool first = true;
+    if (tnd_arena_failed(arena)) {
+        rc = ctl_oom();
+        goto out_stream;
+    }
     for (;;) {
         size_t n = fread(buf, 1, CHUNK, f);
         if (n == 0 && ferror(f)) {
@@ -82,13 +87,20 @@ int ctl_doc_upload(tnd_client *c, ctl_idem *k, const char *tender_id, const char
             rc = ctl_status_fail(&st);
             goto out_stream;
         }
-        req.tender_id = req.name = req.media_type = NULL;
+        req = (tender_tenders_v1_AddDocumentRequest){0}; /* the rest: content only */
         first = false;
         if (n < CHUNK && feof(f))
             break;
     }
-    if (tnd_client_stream_finish(s, out, &st) != 0)
+    tender_tenders_v1_Document d;
+    if (tnd_client_stream_finish(s, &d, &st) != 0) {
         rc = ctl_status_fail(&st);
+        goto out_stream;
+    }
+    /* The record joins the tender read into the arena. */
+    if (tnd_msg_copy_in(&tender_tenders_v1_Document_desc, arena, &d, out) != 0)
+        rc = ctl_oom();
+    tender_tenders_v1_Document_free(&d);
 out_stream:
     tnd_client_stream_close(s);
 out_buf:
@@ -202,7 +214,7 @@ static int tender_download(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_tenders_v1_Tender t;
-    if ((rc = ctl_tender_get(c, pos[0], 0, &t)) != 0)
+    if ((rc = ctl_tender_get(c, call->arena, pos[0], 0, &t)) != 0)
         goto out_client;
     const tender_tenders_v1_Document *d = NULL;
     for (size_t i = 0; i < t.n_documents && !d; i++)
@@ -244,8 +256,10 @@ static int tender_download(ctl_global *g, const ctl_call *call)
     umask(um);
     uint8_t sum[32];
     unsigned sum_len = 0;
-    tender_tenders_v1_DocumentRef ref = {.tender_id = (char *)pos[0], .document_id = d->id};
-    if (!x.md || EVP_DigestInit_ex(x.md, EVP_sha256(), NULL) != 1) {
+    tender_tenders_v1_DocumentRef ref = {.tender_id = ctl_str(call, pos[0]), .document_id = d->id};
+    if (!ref.tender_id) {
+        rc = ctl_oom();
+    } else if (!x.md || EVP_DigestInit_ex(x.md, EVP_sha256(), NULL) != 1) {
         ctl_err("cannot compute SHA-256");
         rc = CTL_EXIT_FAIL;
     }
@@ -284,7 +298,6 @@ static int tender_download(ctl_global *g, const ctl_call *call)
         printf("%s\n", out);
     }
 out_tender:
-    tender_tenders_v1_Tender_free(&t);
 out_client:
     tnd_client_free(c);
     return rc;

@@ -130,13 +130,11 @@ static int tender_show(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_tenders_v1_Tender t;
-    if ((rc = ctl_tender_get(c, pos[0], (uint32_t)v, &t)) == 0) {
-        if (g->json) {
+    if ((rc = ctl_tender_get(c, call->arena, pos[0], (uint32_t)v, &t)) == 0) {
+        if (g->json)
             ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
-        } else {
+        else
             ctl_tender_print(&t);
-        }
-        tender_tenders_v1_Tender_free(&t);
     }
     tnd_client_free(c);
     return rc;
@@ -154,7 +152,7 @@ static int tender_documents(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_tenders_v1_Tender t;
-    if ((rc = ctl_tender_get(c, pos[0], 0, &t)) == 0) {
+    if ((rc = ctl_tender_get(c, call->arena, pos[0], 0, &t)) == 0) {
         if (g->json) {
             json_t *list = json_array();
             for (size_t i = 0; list && i < t.n_documents; i++)
@@ -165,7 +163,6 @@ static int tender_documents(ctl_global *g, const ctl_call *call)
             printf("ID  NAME  TYPE  SIZE  SHA256\n");
             print_documents(&t, "");
         }
-        tender_tenders_v1_Tender_free(&t);
     }
     tnd_client_free(c);
     return rc;
@@ -214,8 +211,9 @@ static int list_value(const list_flags *lf, tender_tenders_v1_ListTendersRequest
 }
 
 /* Fill the request from the flags. Returns 0 or an exit code. */
-static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersRequest *q,
-                        tender_common_v1_Timestamp *from, tender_common_v1_Timestamp *to)
+static int list_request(const ctl_call *call, const list_flags *lf,
+                        tender_tenders_v1_ListTendersRequest *q, tender_common_v1_Timestamp *from,
+                        tender_common_v1_Timestamp *to)
 {
     if (lf->status) {
         int v = ctl_enum_parse(&tender_tenders_v1_TenderStatus_desc, lf->status);
@@ -246,11 +244,11 @@ static int list_request(const list_flags *lf, tender_tenders_v1_ListTendersReque
         }
         q->page_size = (uint32_t)n;
     }
-    q->buyer = (char *)lf->buyer;
-    q->classification_prefix = (char *)lf->cpv;
-    q->text = (char *)lf->text;
-    q->cursor = (char *)lf->cursor;
-    return 0;
+    q->buyer = ctl_str(call, lf->buyer);
+    q->classification_prefix = ctl_str(call, lf->cpv);
+    q->text = ctl_str(call, lf->text);
+    q->cursor = ctl_str(call, lf->cursor);
+    return tnd_arena_failed(call->arena) ? ctl_oom() : 0;
 }
 
 static void print_rows(const tender_tenders_v1_ListTendersResponse *r)
@@ -274,7 +272,7 @@ static int tender_list(ctl_global *g, const ctl_call *call)
     tender_common_v1_Timestamp from = {0}, to = {0};
     tender_common_v1_Money lo = {0}, hi = {0};
     char code[4] = "";
-    if ((rc = list_request(&lf, &q, &from, &to)) != 0 ||
+    if ((rc = list_request(call, &lf, &q, &from, &to)) != 0 ||
         (rc = list_value(&lf, &q, &lo, &hi, code)) != 0)
         return rc;
     tnd_client *c;
@@ -286,10 +284,12 @@ static int tender_list(ctl_global *g, const ctl_call *call)
     if (!g->json)
         printf("%-16s  %-12s  %-20s  %18s  %s\n", "ID", "STATUS", "DEADLINE", "VALUE", "TITLE");
     for (;;) {
+        /* A page at a time in the arena, given back once printed (--all may read many). */
+        tnd_arena_mark page = tnd_arena_save(call->arena);
         tender_tenders_v1_ListTendersResponse r;
         tnd_status_info st;
-        if (tnd_client_unary(c, tender_tenders_v1_Tenders_List_method, &q, &r, NULL, &st) != 0) {
-            rc = ctl_status_fail(&st);
+        if (tender_tenders_v1_Tenders_List_in(c, call->arena, &q, &r, NULL, &st) != 0) {
+            rc = ctl_reply_fail(call->arena, &st);
             break;
         }
         if (g->json)
@@ -299,7 +299,7 @@ static int tender_list(ctl_global *g, const ctl_call *call)
         else
             print_rows(&r);
         snprintf(cursor, sizeof cursor, "%s", r.next_cursor ? r.next_cursor : "");
-        tender_tenders_v1_ListTendersResponse_free(&r);
+        tnd_arena_rewind(call->arena, page);
         if (*cursor && lf.all) {
             q.cursor = cursor;
             continue;

@@ -19,7 +19,7 @@ static int oom(void)
     return CTL_EXIT_FAIL;
 }
 
-void ctl_committee_free(tender_tenders_v1_Committee *cm)
+static void committee_free(tender_tenders_v1_Committee *cm)
 {
     if (cm) {
         tender_tenders_v1_Committee_free(cm);
@@ -131,14 +131,16 @@ static int make_opening_key(const char *cmd, tender_tenders_v1_Committee *cm)
     return rc == 0 ? 0 : rc == TND_EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
 }
 
-int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
+/* Made with malloc, as tnd_committee_make works, then copied into the
+ * run's arena with the rest of the request. */
+int ctl_committee_make(const char *cmd, tnd_arena *arena, const char *path, const char *threshold,
                        tender_tenders_v1_Committee **out)
 {
     tender_tenders_v1_Committee *cm = calloc(1, sizeof *cm);
     if (cm)
         cm->members = calloc(MAX_MEMBERS, sizeof *cm->members);
     if (!cm || !cm->members) {
-        ctl_committee_free(cm);
+        committee_free(cm);
         return oom();
     }
     int rc = read_members(cmd, path, cm);
@@ -163,10 +165,13 @@ int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
     }
     if (!rc)
         rc = make_opening_key(cmd, cm);
-    if (rc) {
-        ctl_committee_free(cm);
+    tender_tenders_v1_Committee *copy = NULL;
+    if (!rc && (!(copy = tnd_msg_new_in(&tender_tenders_v1_Committee_desc, arena)) ||
+                tnd_msg_copy_in(&tender_tenders_v1_Committee_desc, arena, cm, copy) != 0))
+        rc = oom();
+    committee_free(cm);
+    if (rc)
         return rc;
-    }
-    *out = cm;
+    *out = copy;
     return 0;
 }

@@ -8,33 +8,33 @@
 #include "commands/commands.h"
 #include "tender_schema.h"
 
-/** Get a tender (version 0: the latest) into t (initialised here; the
- * caller frees it on 0). Returns 0 or an exit code (message printed). */
-int ctl_tender_get(tnd_client *c, const char *id, uint32_t version, tender_tenders_v1_Tender *t);
+/** Get a tender (version 0: the latest) into t, decoded in arena (the run's:
+ * never freed field by field). Returns 0 or an exit code (message printed). */
+int ctl_tender_get(tnd_client *c, tnd_arena *arena, const char *id, uint32_t version,
+                   tender_tenders_v1_Tender *t);
 
 /** Upload one file to a draft with AddDocument, in chunks of 1 MiB. out is
- * initialised here and filled on 0. Returns 0 or an exit code. */
-int ctl_doc_upload(tnd_client *c, ctl_idem *k, const char *tender_id, const char *path,
-                   tender_tenders_v1_Document *out);
+ * initialised here and filled on 0, in arena. Returns 0 or an exit code. */
+int ctl_doc_upload(tnd_client *c, tnd_arena *arena, ctl_idem *k, const char *tender_id,
+                   const char *path, tender_tenders_v1_Document *out);
 
 /** Check before any call that a --doc file is a readable regular file. */
 int ctl_doc_check(const char *cmd, const char *path);
 
-/** Read a committee file ("NAME PUBKEY" lines) into a new committee with
- * threshold K (the text of --threshold, or NULL for a majority), make the
+/** Read a committee file ("NAME PUBKEY" lines) into a new committee in arena
+ * with threshold K (the text of --threshold, or NULL for a majority), make the
  * tender's opening key, seal a Shamir share of it to each member and store
  * the shares' hashes; the private key and the shares are wiped
  * (committee.c). Returns 0 or an exit code (message printed). */
-int ctl_committee_make(const char *cmd, const char *path, const char *threshold,
+int ctl_committee_make(const char *cmd, tnd_arena *arena, const char *path, const char *threshold,
                        tender_tenders_v1_Committee **out);
-void ctl_committee_free(tender_tenders_v1_Committee *cm);
 
 /** Apply --award-criteria METHOD (lowest-price, weighted or NULL) and the
  * n --criterion NAME:WEIGHT values to f (tender_criteria.c): the criteria
  * given replace f's; lowest-price clears them. Returns 0 or an exit code
  * (message printed). */
-int ctl_criteria_apply(const char *cmd, const char *method, const char *const *crit, size_t n,
-                       tender_tenders_v1_TenderFields *f);
+int ctl_criteria_apply(const char *cmd, tnd_arena *arena, const char *method,
+                       const char *const *crit, size_t n, tender_tenders_v1_TenderFields *f);
 
 /** Print the "award criteria:" line of tender show. */
 void ctl_criteria_print(const tender_tenders_v1_TenderFields *f);

@@ -9,17 +9,9 @@
 
 #include "tender_cmd.h"
 
-static void criteria_clear(tender_tenders_v1_TenderFields *f)
-{
-    for (size_t i = 0; i < f->n_criteria; i++)
-        tender_tenders_v1_AwardCriterion_free(&f->criteria[i]);
-    free(f->criteria);
-    f->criteria = NULL;
-    f->n_criteria = 0;
-}
-
 /* "NAME:WEIGHT", split at the last colon; WEIGHT a whole 1..100. */
-static int parse_criterion(const char *cmd, const char *v, tender_tenders_v1_AwardCriterion *c)
+static int parse_criterion(const char *cmd, tnd_arena *arena, const char *v,
+                           tender_tenders_v1_AwardCriterion *c)
 {
     const char *colon = strrchr(v, ':');
     char *end;
@@ -31,7 +23,7 @@ static int parse_criterion(const char *cmd, const char *v, tender_tenders_v1_Awa
                 cmd, v);
         return CTL_EXIT_USAGE;
     }
-    c->name = strndup(v, (size_t)(colon - v));
+    c->name = tnd_arena_strndup(arena, v, (size_t)(colon - v));
     c->weight = (uint32_t)w;
     if (!c->name) {
         ctl_err("out of memory");
@@ -40,8 +32,8 @@ static int parse_criterion(const char *cmd, const char *v, tender_tenders_v1_Awa
     return 0;
 }
 
-int ctl_criteria_apply(const char *cmd, const char *method, const char *const *crit, size_t n,
-                       tender_tenders_v1_TenderFields *f)
+int ctl_criteria_apply(const char *cmd, tnd_arena *arena, const char *method,
+                       const char *const *crit, size_t n, tender_tenders_v1_TenderFields *f)
 {
     if (method && strcmp(method, "lowest-price") == 0) {
         if (n) {
@@ -51,7 +43,8 @@ int ctl_criteria_apply(const char *cmd, const char *method, const char *const *c
             return CTL_EXIT_USAGE;
         }
         f->award_criteria = tender_tenders_v1_AwardCriteria_LOWEST_PRICE;
-        criteria_clear(f);
+        f->criteria = NULL; /* the arena's: nothing to free */
+        f->n_criteria = 0;
         return 0;
     }
     if (method && strcmp(method, "weighted") != 0) {
@@ -70,21 +63,16 @@ int ctl_criteria_apply(const char *cmd, const char *method, const char *const *c
     f->award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED;
     if (!n)
         return 0;
-    tender_tenders_v1_AwardCriterion *list = calloc(n, sizeof *list);
+    tender_tenders_v1_AwardCriterion *list = tnd_arena_calloc(arena, n, sizeof *list);
     if (!list) {
         ctl_err("out of memory");
         return CTL_EXIT_FAIL;
     }
     for (size_t i = 0; i < n; i++) {
-        int rc = parse_criterion(cmd, crit[i], &list[i]);
-        if (rc) {
-            for (size_t j = 0; j < i; j++)
-                tender_tenders_v1_AwardCriterion_free(&list[j]);
-            free(list);
+        int rc = parse_criterion(cmd, arena, crit[i], &list[i]);
+        if (rc)
             return rc;
-        }
     }
-    criteria_clear(f);
     f->criteria = list;
     f->n_criteria = n;
     return 0;
