@@ -274,7 +274,7 @@ clean:
 include mk/install.mk
 
 # ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop, the metrics ----
-TSAN_SRC := tests/test_store.c $(wildcard server/store/*.c) server/ops/logging.c server/ops/metrics.c \
+TSAN_SRC := tests/test_store.c $(wildcard server/store/*.c) server/ops/logging.c server/ops/metrics.c server/ops/clock.c \
             $(COMMON_SRC)
 build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
 	@mkdir -p $(@D)
