@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "file_write.h"
 #include "tender/custody.h"
 #include "tender/encoding.h"
 
@@ -443,40 +444,14 @@ int tnd_custody_load(const char *dir, const char *tender, const char *bid, tnd_b
     return rc;
 }
 
-/* Write len bytes of data as name in the folder tfd: a temporary file made
- * 0600, synced, renamed over name, the folder synced. */
+/* Write len bytes of data as name in the folder tfd, 0600, then sync the folder. */
 static int write_file(int tfd, const char *name, const char *data, size_t len, const char *path,
                       char *err, size_t err_len)
 {
-    char tmp[TND_BID_ID_LEN + 40];
-    int e;
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", name, (long)getpid());
-    (void)unlinkat(tfd, tmp, 0); /* one left by a crashed run with our pid */
-    int fd = openat(tfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
+    if (tnd_file_write_at(tfd, name, data, len, 0600, true) != 0)
         return fail(TND_EIO, err, err_len, "cannot write %s: %s", path, strerror(errno));
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto fail_unlink;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail_unlink;
-    e = close(fd);
-    fd = -1;
-    if (e != 0 || renameat(tfd, tmp, tfd, name) != 0)
-        goto fail_unlink;
     (void)fsync(tfd); /* some file systems refuse it; the data is synced already */
     return 0;
-fail_unlink:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    (void)unlinkat(tfd, tmp, 0);
-    return fail(TND_EIO, err, err_len, "cannot write %s: %s", path, strerror(e));
 }
 
 int tnd_custody_save(const char *dir, const tnd_bid_custody *f, char *path, size_t path_len,

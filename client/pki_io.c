@@ -167,52 +167,61 @@ static int open_read(const char *dir, const char *file, char *path, size_t path_
     return 0;
 }
 
-int tnd__pki_read_cert(const char *dir, const char *file, X509 **out, char *err, size_t err_len)
+static void *parse_cert(BIO *bio)
+{
+    return PEM_read_bio_X509(bio, NULL, NULL, NULL);
+}
+
+static void *parse_key(BIO *bio)
+{
+    return PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+}
+
+static void *parse_crl(BIO *bio)
+{
+    return PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+}
+
+/* Reads dir/file and parses it with `parse`; `what` names the object in the error. */
+static int read_pem(const char *dir, const char *file, void *(*parse)(BIO *), const char *what,
+                    void **out, char *err, size_t err_len)
 {
     char path[PKI_PATH_MAX];
     BIO *bio = NULL;
     int rc = open_read(dir, file, path, sizeof path, &bio, err, err_len);
     if (rc != 0)
         return rc;
-    *out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    *out = parse(bio);
     BIO_free(bio);
     if (!*out) {
-        tnd_tls_error(err, err_len, "cannot parse certificate %s", path);
+        tnd_tls_error(err, err_len, "cannot parse %s %s", what, path);
         return TND_EIO;
     }
     return 0;
+}
+
+int tnd__pki_read_cert(const char *dir, const char *file, X509 **out, char *err, size_t err_len)
+{
+    void *obj = NULL;
+    int rc = read_pem(dir, file, parse_cert, "certificate", &obj, err, err_len);
+    *out = obj;
+    return rc;
 }
 
 int tnd__pki_read_key(const char *dir, const char *file, EVP_PKEY **out, char *err, size_t err_len)
 {
-    char path[PKI_PATH_MAX];
-    BIO *bio = NULL;
-    int rc = open_read(dir, file, path, sizeof path, &bio, err, err_len);
-    if (rc != 0)
-        return rc;
-    *out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!*out) {
-        tnd_tls_error(err, err_len, "cannot parse private key %s", path);
-        return TND_EIO;
-    }
-    return 0;
+    void *obj = NULL;
+    int rc = read_pem(dir, file, parse_key, "private key", &obj, err, err_len);
+    *out = obj;
+    return rc;
 }
 
 int tnd__pki_read_crl(const char *dir, const char *file, X509_CRL **out, char *err, size_t err_len)
 {
-    char path[PKI_PATH_MAX];
-    BIO *bio = NULL;
-    int rc = open_read(dir, file, path, sizeof path, &bio, err, err_len);
-    if (rc != 0)
-        return rc;
-    *out = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!*out) {
-        tnd_tls_error(err, err_len, "cannot parse CRL %s", path);
-        return TND_EIO;
-    }
-    return 0;
+    void *obj = NULL;
+    int rc = read_pem(dir, file, parse_crl, "CRL", &obj, err, err_len);
+    *out = obj;
+    return rc;
 }
 
 bool tnd__pki_exists(const char *dir, const char *file)

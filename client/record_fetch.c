@@ -109,6 +109,19 @@ static int add_event(tnd_tender_record *r, tender_log_v1_Leaf *leaf, tnd_status_
     return 0;
 }
 
+/* Close a GetLeaves stream read with code so far. Events missing from the
+ * server's store (DATA_LOSS) are not a failure of the fetch: verify reports
+ * them, from r->events_error. */
+static int leaves_close(tnd_client_stream *s, tnd_tender_record *r, int code, tnd_status_info *st)
+{
+    tnd_client_stream_close(s);
+    if (code == 0 && st->code == TND_STATUS_DATA_LOSS) {
+        snprintf(r->events_error, sizeof r->events_error, "%s", st->message);
+        memset(st, 0, sizeof *st);
+    }
+    return code ? code : st->code;
+}
+
 static int fetch_events(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
     tender_log_v1_LeavesRequest req = {
@@ -124,13 +137,7 @@ static int fetch_events(tnd_client *c, tnd_tender_record *r, tnd_status_info *st
         code = add_event(r, &leaf, st);
         tender_log_v1_Leaf_free(&leaf);
     }
-    tnd_client_stream_close(s);
-    if (code == 0 && st->code == TND_STATUS_DATA_LOSS) {
-        /* Events missing from the server's store: verify reports it. */
-        snprintf(r->events_error, sizeof r->events_error, "%s", st->message);
-        memset(st, 0, sizeof *st);
-    }
-    return code ? code : st->code;
+    return leaves_close(s, r, code, st);
 }
 
 /* The auditor's own linking: every bid event between the tender's first
@@ -185,12 +192,7 @@ static int fetch_linked(tnd_client *c, tnd_tender_record *r, tnd_status_info *st
         tender_events_v1_Event_free(&ev);
         tender_log_v1_Leaf_free(&leaf);
     }
-    tnd_client_stream_close(s);
-    if (code == 0 && st->code == TND_STATUS_DATA_LOSS) {
-        snprintf(r->events_error, sizeof r->events_error, "%s", st->message);
-        memset(st, 0, sizeof *st);
-    }
-    return code ? code : st->code;
+    return leaves_close(s, r, code, st);
 }
 
 static int fetch_proofs(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)

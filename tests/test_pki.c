@@ -416,6 +416,36 @@ static void test_revoke_writes_a_crl(void **state)
     assert_int_equal(tnd_pki_revoke(f->dir, "../ca", f->err, sizeof f->err), TND_EINVAL);
 }
 
+/* A damaged file is named in the error, with what it should have held. */
+static void damage(const fixture *f, const char *file)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", f->dir, file);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("-----BEGIN nothing-----\n", fp);
+    fclose(fp);
+}
+
+static void test_damaged_files_are_refused_by_name(void **state)
+{
+    fixture *f = *state;
+    damage(f, "ca.crl");
+    assert_int_equal(tnd_pki_revoke(f->dir, "supplier2", f->err, sizeof f->err), TND_EIO);
+    assert_non_null(strstr(f->err, "cannot parse CRL "));
+    assert_non_null(strstr(f->err, "/ca.crl"));
+    damage(f, "ca.key");
+    assert_int_equal(tnd_pki_issue(f->dir, "x", "supplier", "Acme", 0, f->err, sizeof f->err),
+                     TND_EIO);
+    assert_non_null(strstr(f->err, "cannot parse private key "));
+    assert_non_null(strstr(f->err, "/ca.key"));
+    damage(f, "ca.crt");
+    assert_int_equal(tnd_pki_issue(f->dir, "x", "supplier", "Acme", 0, f->err, sizeof f->err),
+                     TND_EIO);
+    assert_non_null(strstr(f->err, "cannot parse certificate "));
+    assert_non_null(strstr(f->err, "/ca.crt"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serials_are_random_and_positive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_issue_ex_expired_and_without_role, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_writes_a_crl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_files_are_refused_by_name, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "rawconn.h"
+#include "scenario.h"
 #include "store/keys.h"
 #include "store/store.h"
 #include "svc/svc.h"
@@ -37,8 +38,8 @@
 
 static testsrv ts;
 static char msg[512];
-static const char *const members[2] = {"officer", "auditor"};
-static uint8_t member_pk[2][32], shares[2][33];
+/* A 2-of-2 committee of officer and auditor, made by the shared fixture. */
+static scn_committee committee = {.k = 2, .n = 2, .names = {"officer", "auditor"}};
 
 static void cfg(tnd_config *c)
 {
@@ -148,41 +149,6 @@ static int sweep(const char *what, const char *tender_id, int (*attempt)(void *)
 
 /* ---- tenders ---- */
 
-static void make_committee(tender_tenders_v1_Committee *cm)
-{
-    uint8_t open_sk[32], open_pk[32], member_sk[32];
-    assert_int_equal(tnd_x25519_keygen(open_sk, open_pk), 0);
-    assert_int_equal(tnd_shamir_split(open_sk, 32, 2, 2, &shares[0][0]), 0);
-    tender_tenders_v1_Committee_init(cm);
-    cm->threshold = 2;
-    cm->n_members = 2;
-    cm->members = calloc(2, sizeof *cm->members);
-    cm->opening_public_key.data = malloc(32);
-    memcpy(cm->opening_public_key.data, open_pk, 32);
-    cm->opening_public_key.len = 32;
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(tnd_x25519_keygen(member_sk, member_pk[i]), 0);
-        tender_tenders_v1_CommitteeMember *m = &cm->members[i];
-        m->name = strdup(members[i]);
-        m->public_key.data = malloc(32);
-        memcpy(m->public_key.data, member_pk[i], 32);
-        m->public_key.len = 32;
-        uint8_t fp[32], info[TND_SEALED_SHARE_INFO_LEN], aad[TND_SEALED_SHARE_AAD_LEN];
-        assert_int_equal(tnd_opening_key_fingerprint(open_pk, fp), 0);
-        assert_int_equal(tnd_sealed_share_info(fp, info), 0);
-        assert_int_equal(tnd_sealed_share_aad(2, 2, aad), 0);
-        m->encrypted_share.data = malloc(32 + 33 + 16);
-        assert_int_equal(tnd_hpke_seal(TND_SEALED_AEAD, member_pk[i], info, sizeof info, aad,
-                                       sizeof aad, shares[i], 33, m->encrypted_share.data,
-                                       m->encrypted_share.data + 32),
-                         0);
-        m->encrypted_share.len = 32 + 33 + 16;
-        m->share_hash.data = malloc(32);
-        assert_int_equal(tnd_share_hash(shares[i], 33, m->share_hash.data), 0);
-        m->share_hash.len = 32;
-    }
-}
-
 /* A draft closing dl_ms from now; its id into id. */
 static void create(conn *off, int64_t dl_ms, char id[64])
 {
@@ -194,7 +160,7 @@ static void create(conn *off, int64_t dl_ms, char id[64])
     tnd_ts_set(&q.fields->submission_deadline, testsrv_now(&ts) + dl_ms);
     tnd_ts_set(&q.fields->opening_time, testsrv_now(&ts) + dl_ms + 200);
     q.fields->committee = calloc(1, sizeof *q.fields->committee);
-    make_committee(q.fields->committee);
+    scn_committee_make(&committee, q.fields->committee);
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
     if (call(off, T(Create), &tender_tenders_v1_CreateTenderRequest_desc, &q, T_DESC, &t) != 0)
@@ -323,7 +289,8 @@ static void test_award_record(void **state)
     tender_bids_v1_ShareAccepted acc;
     for (int i = 0; i < 2; i++) {
         tender_bids_v1_SubmitShareRequest s = {
-            .tender_id = id, .member_key = {member_pk[i], 32}, .share = {shares[i], 33}};
+            .tender_id = id, .member_key = {committee.member_pk[i], 32},
+            .share = {committee.shares[i], committee.share_len}};
         tender_bids_v1_ShareAccepted_init(&acc);
         if (call(by[i], B(SubmitShare), &tender_bids_v1_SubmitShareRequest_desc, &s,
                  &tender_bids_v1_ShareAccepted_desc, &acc) != 0)

@@ -53,21 +53,40 @@ static void on_cancel(tnd_call *call, void *request)
         tnd_op_submit(op);
 }
 
-static void on_get(tnd_call *call, void *request)
+/* Read into a the award of tender stored at key, or its latest award when
+ * key is NULL, in one read transaction: only for a caller who may see the
+ * tender (else TND_ENOTFOUND, as for a tender without one); *rc is 0 or
+ * the error. False: the transaction could not begin and the call is
+ * finished already. */
+static bool read_award(tnd_call *call, const char *tender, const uint8_t *key, size_t kl,
+                       tender_awards_v1_Award *a, int *rc)
 {
-    const tender_tenders_v1_TenderRef *r = request;
     tnd_server *srv = tnd_call_server(call);
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
-        return;
+        return false;
     tnd_tender t;
     tender_tenders_v1_Tender_init(&t);
+    int r = tnd_tender_read_visible(srv->store, txn, tender, tnd_call_peer(call), &t);
+    if (r == 0 && key)
+        r = tnd_store_get_msg(srv->store, txn, TND_TABLE_AWARDS, key, kl, A_DESC, a);
+    else if (r == 0)
+        r = tnd_award_latest(txn, tnd_store_dbi(srv->store, TND_TABLE_AWARDS), tender, NULL, a,
+                             NULL);
+    tnd_store_read_end(srv->store, txn);
+    tender_tenders_v1_Tender_free(&t);
+    *rc = r;
+    return true;
+}
+
+static void on_get(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_TenderRef *r = request;
     tender_awards_v1_Award a;
     tender_awards_v1_Award_init(&a);
-    int rc = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
-    if (rc == 0)
-        rc = tnd_award_latest(txn, tnd_store_dbi(srv->store, TND_TABLE_AWARDS), r->id, NULL, &a, NULL);
-    tnd_store_read_end(srv->store, txn);
+    int rc;
+    if (!read_award(call, r->id, NULL, 0, &a, &rc))
+        return;
     if (rc == TND_ENOTFOUND)
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s has no award", r->id);
     else if (rc != 0)
@@ -75,7 +94,6 @@ static void on_get(tnd_call *call, void *request)
     else if (tnd_call_send(call, &a) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     tender_awards_v1_Award_free(&a);
-    tender_tenders_v1_Tender_free(&t);
 }
 
 bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n)
@@ -97,28 +115,21 @@ bool tnd_award_id_parse(const char *id, char *tender, size_t cap, uint32_t *n)
 static void on_get_by_id(tnd_call *call, void *request)
 {
     const tender_awards_v1_AwardRef *r = request;
-    tnd_server *srv = tnd_call_server(call);
     char tender[80];
     uint32_t n = 0;
     uint8_t key[128];
     size_t kl;
-    MDB_txn *txn;
     if (!tnd_award_id_parse(r->id, tender, sizeof tender, &n) ||
         !(kl = tnd_key_awards(key, sizeof key, tender, n))) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                         "id: an award id such as T-2026-000001-A1 (\"%s\")", r->id ? r->id : "");
         return;
     }
-    if (tnd_call_read_begin(call, &txn) != 0)
-        return;
-    tnd_tender t;
-    tender_tenders_v1_Tender_init(&t);
     tender_awards_v1_Award a;
     tender_awards_v1_Award_init(&a);
-    int rc = tnd_tender_read_visible(srv->store, txn, tender, tnd_call_peer(call), &t);
-    if (rc == 0)
-        rc = tnd_store_get_msg(srv->store, txn, TND_TABLE_AWARDS, key, kl, A_DESC, &a);
-    tnd_store_read_end(srv->store, txn);
+    int rc;
+    if (!read_award(call, tender, key, kl, &a, &rc))
+        return;
     if (rc == TND_ENOTFOUND)
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "no award %s", r->id);
     else if (rc != 0)
@@ -126,7 +137,6 @@ static void on_get_by_id(tnd_call *call, void *request)
     else if (tnd_call_send(call, &a) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     tender_awards_v1_Award_free(&a);
-    tender_tenders_v1_Tender_free(&t);
 }
 
 static const tnd_handler award_handlers[] = {

@@ -13,6 +13,7 @@
 
 #include "http_deadline.h"
 #include "http_internal.h"
+#include "listen.h"
 #include "tender/error.h"
 #include "tender/status.h"
 
@@ -238,34 +239,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return tnd__http_portal(&r, url);
 }
 
-static int bind_socket(const struct sockaddr *addr, const char *spec, int *fd_out, int *port,
-                       char *err, size_t err_len)
-{
-    socklen_t alen =
-        addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    if (fd < 0)
-        goto fail;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, addr, alen) != 0 || listen(fd, 128) != 0)
-        goto close_fd;
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-        goto close_fd;
-    *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                           : ((struct sockaddr_in *)&ss)->sin_port);
-    *fd_out = fd;
-    return 0;
-close_fd:;
-    int e = errno;
-    close(fd);
-    errno = e;
-fail:
-    snprintf(err, err_len, "cannot listen on %s for http: %s", spec, strerror(errno));
-    return TND_EIO;
-}
-
 int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *addr,
                    const char *spec, unsigned timeout_s, tnd_http **out, char *err,
                    size_t err_len)
@@ -283,7 +256,7 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
         free(h);
         return rc;
     }
-    if (bind_socket(addr, spec, &fd, &h->port, err, err_len) != 0) {
+    if (tnd_listen_tcp(addr, 128, spec, "http", &fd, &h->port, err, err_len) != 0) {
         tnd__http_deadline_stop(h->deadline);
         free(h);
         return TND_EIO;

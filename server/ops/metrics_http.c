@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "tender/error.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -71,34 +72,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return rc;
 }
 
-static int bind_socket(const struct sockaddr *addr, const char *spec, int *fd_out, int *port,
-                       char *err, size_t err_len)
-{
-    socklen_t alen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                 : sizeof(struct sockaddr_in);
-    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    if (fd < 0)
-        goto fail;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, addr, alen) != 0 || listen(fd, 64) != 0)
-        goto close_fd;
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-        goto close_fd;
-    *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                           : ((struct sockaddr_in *)&ss)->sin_port);
-    *fd_out = fd;
-    return 0;
-close_fd:;
-    int e = errno;
-    close(fd);
-    errno = e;
-fail:
-    snprintf(err, err_len, "cannot listen on %s for metrics: %s", spec, strerror(errno));
-    return TND_EIO;
-}
-
 int tnd_metrics_http_start(tnd_metrics *m, const struct sockaddr *addr, const char *spec,
                            tnd_metrics_http **out, char *err, size_t err_len)
 {
@@ -109,7 +82,7 @@ int tnd_metrics_http_start(tnd_metrics *m, const struct sockaddr *addr, const ch
         return TND_ENOMEM;
     }
     int fd;
-    if (bind_socket(addr, spec, &fd, &h->port, err, err_len) != 0) {
+    if (tnd_listen_tcp(addr, 64, spec, "metrics", &fd, &h->port, err, err_len) != 0) {
         free(h);
         return TND_EIO;
     }

@@ -10,50 +10,16 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "file_write.h"
 
 int ctl_file_write(const char *path, const void *data, size_t len, mode_t mode, bool replace)
 {
-    char tmp[4200];
-    int fd = -1, e;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp) {
+    if (tnd_file_write_at(AT_FDCWD, path, data, len, mode, replace) == 0)
+        return 0;
+    if (errno == ENAMETOOLONG)
         ctl_err("%s: the path is too long", path);
-        return CTL_EXIT_FAIL;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
-    if (fd < 0)
-        goto fail;
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, (const char *)data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto fail_unlink;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail_unlink;
-    e = close(fd);
-    fd = -1;
-    if (e != 0)
-        goto fail_unlink;
-    if (replace) {
-        if (rename(tmp, path) != 0)
-            goto fail_unlink;
-    } else {
-        /* link() refuses an existing target: an older file is never lost. */
-        if (link(tmp, path) != 0)
-            goto fail_unlink;
-        unlink(tmp);
-    }
-    return 0;
-fail_unlink:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    errno = e;
-fail:
-    ctl_err("cannot write %s: %s", path, strerror(errno));
+    else
+        ctl_err("cannot write %s: %s", path, strerror(errno));
     return CTL_EXIT_FAIL;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit_cmd.h"
+#include "file_write.h"
 
 int audit_fail(const char *fmt, ...)
 {
@@ -144,42 +145,15 @@ int audit_saved(const audit_ctx *a, const char *file, audit_cp *out)
     return rc;
 }
 
-/* Write note to file through a temporary file beside it, synced and renamed
- * into place, so that a crash never leaves half a checkpoint. */
+/* Write note to file so that a crash never leaves half a checkpoint. */
 static int save_note(const char *file, const char *note)
 {
-    char tmp[4200];
-    int fd = -1, e;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", file, (int)getpid()) >= (int)sizeof tmp) {
+    if (tnd_file_write_at(AT_FDCWD, file, note, strlen(note), 0644, true) == 0)
+        return 0;
+    if (errno == ENAMETOOLONG)
         ctl_err("%s: the path is too long", file);
-        return CTL_EXIT_FAIL;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
-        goto fail;
-    for (size_t off = 0, len = strlen(note); off < len;) {
-        ssize_t w = write(fd, note + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto fail_unlink;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail_unlink;
-    e = close(fd);
-    fd = -1;
-    if (e != 0 || rename(tmp, file) != 0)
-        goto fail_unlink;
-    return 0;
-fail_unlink:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    errno = e;
-fail:
-    ctl_err("cannot save the checkpoint to %s: %s", file, strerror(errno));
+    else
+        ctl_err("cannot save the checkpoint to %s: %s", file, strerror(errno));
     return CTL_EXIT_FAIL;
 }
 
