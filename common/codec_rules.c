@@ -21,10 +21,13 @@ static size_t path_push(rules *r, const char *fmt, const char *name, size_t inde
     return at;
 }
 
-static int fail(rules *r, const char *what, uint32_t n)
+/* A field's own refusal (required = "...") replaces the path-based one. */
+static int fail(rules *r, const tnd_field_desc *f, const char *what, uint32_t n)
 {
     if (r->err) {
-        if (what)
+        if (f->required_msg)
+            snprintf(r->err->text, sizeof r->err->text, "%s", f->required_msg);
+        else if (what)
             snprintf(r->err->text, sizeof r->err->text, "%s: %s", r->path, what);
         else
             snprintf(r->err->text, sizeof r->err->text, "%s: %u bytes", r->path, n);
@@ -52,9 +55,9 @@ static int check_field(rules *r, const tnd_field_desc *f, const void *msg, int d
     if (single && (f->type == TND_T_STRING || f->type == TND_T_BYTES)) {
         size_t n = value_len(f, at);
         if (f->required && n == 0)
-            return fail(r, "required", 0);
+            return fail(r, f, "required", 0);
         if (f->len && n != 0 && n != f->len)
-            return fail(r, NULL, f->len);
+            return fail(r, f, NULL, f->len);
         return 0;
     }
     if (f->type != TND_T_MESSAGE)
@@ -62,14 +65,14 @@ static int check_field(rules *r, const tnd_field_desc *f, const void *msg, int d
     if (single) {
         const void *sub = *(void *const *)at;
         if (!sub && f->required)
-            return fail(r, "required", 0);
+            return fail(r, f, "required", 0);
         /* An absent message: only its own required fields are missing. */
         if (!sub) {
             for (size_t i = 0; i < f->msg->n_fields; i++) {
                 const tnd_field_desc *g = &f->msg->fields[i];
                 if (g->required) {
                     path_push(r, ".%s", g->name, 0);
-                    return fail(r, "required", 0);
+                    return fail(r, g, "required", 0);
                 }
             }
             return 0;

@@ -95,6 +95,9 @@ typedef struct tnd_field_desc {
     /* What a request must carry (tnd_msg_check_rules); the decoder ignores them. */
     bool required;      /* singular string/bytes/message: not empty / absent */
     uint32_t len;       /* singular string/bytes: when not empty, exactly this many bytes */
+    /* required = "...": the whole refusal when this field is missing or (len) of
+     * another length; NULL: "<path>: required" and "<path>: N bytes". */
+    const char *required_msg;
 } tnd_field_desc;
 
 typedef struct tnd_msg_desc {

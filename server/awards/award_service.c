@@ -42,12 +42,7 @@ static void on_record(tnd_call *call, void *request)
 
 static void on_cancel(tnd_call *call, void *request)
 {
-    const tender_awards_v1_CancelAwardRequest *r = request;
-    if (!r->tender_id || !*r->tender_id || !r->reason || !*r->reason) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "tender_id and reason are required: the reason is logged");
-        return;
-    }
+    /* tender_id and reason are there: the schema's required (award.schema). */
     tnd_op *op = tnd_op_new(call, request, A_DESC, tnd__award_cancel_fn, NULL, 0, NULL);
     if (op)
         tnd_op_submit(op);

@@ -595,12 +595,7 @@ static void on_get_sealed(tnd_call *call, void *request)
 
 static void on_submit_share(tnd_call *call, void *request)
 {
-    const tender_bids_v1_SubmitShareRequest *r = request;
-    if (!r->tender_id || !*r->tender_id || r->member_key.len != 32) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "tender_id and member_key (32 bytes) are required");
-        return;
-    }
+    /* tender_id is there and member_key is 32 bytes: the schema's required and len. */
     tnd_op *op = tnd_op_new(call, request, &tender_bids_v1_ShareAccepted_desc,
                             tnd__share_submit_fn, NULL, 0, NULL);
     if (op)

@@ -219,10 +219,7 @@ static void download_on_message(tnd_call *call, void *request)
 {
     const tender_tenders_v1_DocumentRef *req = request;
     tnd_server *srv = tnd_call_server(call);
-    if (!req->tender_id || !*req->tender_id || !req->document_id || !*req->document_id) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT, "tender_id and document_id: required");
-        return;
-    }
+    /* Both ids are there: the schema's required (tender.schema) refused their absence. */
     size_t tl = strlen(req->tender_id);
     if (strncmp(req->document_id, req->tender_id, tl) != 0 ||
         strncmp(req->document_id + tl, "-D", 2) != 0) {

@@ -56,11 +56,7 @@ static void on_amend(tnd_call *call, void *request)
 static void on_cancel_tender(tnd_call *call, void *request)
 {
     const tender_tenders_v1_CancelTenderRequest *req = request;
-    if (!req->reason || !*req->reason) {
-        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "reason: required; the reason for cancelling is published");
-        return;
-    }
+    /* reason is there: the schema's required (tender.schema). */
     tnd_op_run(call, req, TENDER_RESP, tnd__tender_cancel_fn, NULL, 0);
 }
 

@@ -71,6 +71,13 @@ static void emit_field(sc_buf *out, const sc_message *m, const sc_field *f)
         sc_buf_printf(out, "        .max_count = %" PRIu32 ",\n", f->max_count);
     if (f->required)
         sc_buf_puts(out, "        .required = true,\n");
+    if (f->required_msg) {
+        /* The lexer let through no '"' or '\\'; '?' is escaped against trigraphs. */
+        sc_buf_puts(out, "        .required_msg = \"");
+        for (const char *ch = f->required_msg; *ch; ch++)
+            sc_buf_puts(out, *ch == '?' ? "\\?" : (char[]){*ch, '\0'});
+        sc_buf_puts(out, "\",\n");
+    }
     if (f->len)
         sc_buf_printf(out, "        .len = %" PRIu32 ",\n", f->len);
     sc_buf_puts(out, "    },\n");

@@ -176,6 +176,33 @@ static int lex_int(sc_lexer *lx, sc_token *tok)
     return 0;
 }
 
+/* "text" on one line: printable ASCII only, without '"' or '\\', so it is
+ * copied into generated C and into messages as it stands. */
+static int lex_string(sc_lexer *lx, sc_token *tok)
+{
+    advance(lx); /* the opening quote */
+    for (;;) {
+        int c = peek(lx, 0);
+        if (c == '"')
+            break;
+        if (c == -1 || c == '\n') {
+            sc_error(lx->diags, tok->loc, "unterminated string (it must end on its line)");
+            return -1;
+        }
+        if (c == '\\' || c < 0x20 || c > 0x7E) {
+            sc_error(lx->diags, here(lx),
+                     "a string holds only printable ASCII characters, without '\\' (found %s)",
+                     c == '\\' ? "'\\'" : "another byte");
+            return -1;
+        }
+        advance(lx);
+    }
+    advance(lx); /* the closing quote */
+    tok->kind = SC_TOK_STRING;
+    tok->len = lx->pos - (size_t)(tok->text - lx->file->text);
+    return 0;
+}
+
 int sc_lex_next(sc_lexer *lx, sc_token *tok)
 {
     memset(tok, 0, sizeof(*tok));
@@ -197,6 +224,8 @@ int sc_lex_next(sc_lexer *lx, sc_token *tok)
     }
     if (is_digit(c) || (c == '-' && is_digit(peek(lx, 1))))
         return lex_int(lx, tok);
+    if (c == '"')
+        return lex_string(lx, tok);
     if (c != '\0' && strchr(";{}()[]<>,=.", c)) {
         advance(lx);
         tok->kind = SC_TOK_PUNCT;

@@ -9,6 +9,7 @@ typedef enum sc_tok_kind {
     SC_TOK_IDENT,
     SC_TOK_INT,   /* decimal, optionally with a leading '-' */
     SC_TOK_PUNCT, /* one of ; { } ( ) [ ] < > , = . */
+    SC_TOK_STRING, /* "text": printable ASCII, no '"' or '\\', no escapes; text/len include the quotes */
 } sc_tok_kind;
 
 typedef struct sc_token {

@@ -147,7 +147,7 @@ static int parse_decl_name(parser *p, const char *what, const char **out, sc_loc
 }
 
 /* '[' option { ',' option } ']' after a field: name '=' int, or the flag
- * 'required' (its value is 1). */
+ * 'required' (its value is 1), optionally '=' "message". */
 static int parse_field_options(parser *p, sc_field *f)
 {
     if (advance(p) < 0)
@@ -172,6 +172,16 @@ static int parse_field_options(parser *p, sc_field *f)
         if (flag) {
             o->value = 1;
             o->value_loc = o->loc;
+            if (is_punct(&p->cur, '=')) {
+                if (advance(p) < 0)
+                    return -1;
+                if (p->cur.kind != SC_TOK_STRING)
+                    return unexpected(p, "a message in quotes");
+                o->text = sc_strndup(p->a, p->cur.text + 1, p->cur.len - 2);
+                o->value_loc = p->cur.loc;
+                if (advance(p) < 0)
+                    return -1;
+            }
         } else if (expect_punct(p, '=') < 0 ||
                    expect_int(p, "integer", &o->value, &o->value_loc) < 0) {
             return -1;

@@ -151,8 +151,13 @@ static void check_options(sc_diags *d, sc_field *f)
             if (f->label != SC_L_SINGULAR || (!stringy && f->type.kind != SC_K_MESSAGE))
                 sc_error(d, o->loc,
                          "required applies only to singular string, bytes and message fields");
-            else
+            else if (o->text && (!*o->text || strlen(o->text) > SC_REQUIRED_MSG_MAX))
+                sc_error(d, o->value_loc, "a required message holds 1 to %d characters",
+                         SC_REQUIRED_MSG_MAX);
+            else {
                 f->required = true;
+                f->required_msg = o->text;
+            }
             continue;
         }
         if (strcmp(o->name, "len") == 0 && (!stringy || f->label != SC_L_SINGULAR)) {

@@ -106,11 +106,15 @@ typedef struct sc_typeref {
     struct sc_enum *enm;
 } sc_typeref;
 
+/* required = "message": it must fit a refusal (tnd_codec_err.text) whole. */
+#define SC_REQUIRED_MSG_MAX 200
+
 typedef struct sc_option {
     const char *name;
     sc_loc loc;
     int64_t value;
     sc_loc value_loc;
+    const char *text; /* required = "message": the message, without quotes; else NULL */
 } sc_option;
 
 typedef struct sc_field {
@@ -126,6 +130,7 @@ typedef struct sc_field {
     /* Set by the resolver; explicit_max_len: max_len was written, not implied by len. */
     uint32_t max_len, max_count, len;
     bool required, explicit_max_len;
+    const char *required_msg; /* required = "...": the whole refusal; NULL: "<path>: required" */
     const char *cname;       /* C member name (keywords mangled) */
     const char *entry_cname; /* maps: the entry struct type */
 } sc_field;
