@@ -71,6 +71,41 @@ static void required_and_len(void **state)
     assert_string_equal(verdict(&m), "id: required");
 }
 
+/* required = "message": the whole refusal when the field is missing, or of
+ * another length than its len; no path is put in front. */
+static void own_message(void **state)
+{
+    (void)state;
+    static const char both[] = "a and key (4 bytes) are required";
+    tnd_codec_err err;
+    uint8_t key[5] = {1, 2, 3, 4, 5};
+    tender_test_v1_RulesOwnPart part = {.name = "p"};
+    tender_test_v1_RulesOwn m = {.a = "x", .key = {key, 4}, .part = &part};
+    assert_int_equal(tender_test_v1_RulesOwn_check(&m, &err), 0);
+
+    m.a = "";
+    assert_int_equal(tender_test_v1_RulesOwn_check(&m, &err), TND_EINVAL);
+    assert_string_equal(err.text, both);
+    m.a = "x";
+    m.key.len = 0;
+    assert_int_equal(tender_test_v1_RulesOwn_check(&m, &err), TND_EINVAL);
+    assert_string_equal(err.text, both);
+    m.key.len = 3; /* the wrong length: the same message, not "key: 4 bytes" */
+    assert_int_equal(tender_test_v1_RulesOwn_check(&m, &err), TND_EINVAL);
+    assert_string_equal(err.text, both);
+    m.key.len = 4;
+
+    /* Inside an absent or a present message; '?' came through generated C intact. */
+    part.name = NULL;
+    assert_int_equal(tender_test_v1_RulesOwn_check(&m, &err), TND_EINVAL);
+    assert_string_equal(err.text, "part: name it (what is it called?\?)");
+    m.part = NULL;
+    assert_int_equal(tender_test_v1_RulesOwn_check(&m, &err), TND_EINVAL);
+    assert_string_equal(err.text, "part: name it (what is it called?\?)");
+    assert_string_equal(tender_test_v1_RulesOwn_desc.fields[1].required_msg, both);
+    assert_null(tender_test_v1_Rules_desc.fields[0].required_msg);
+}
+
 /* Decoding is not held to the rules: a stored record or an answer without
  * a required field still decodes; only tenderd's request path checks. */
 static void decode_ignores_rules(void **state)
@@ -101,6 +136,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(required_and_len),
+        cmocka_unit_test(own_message),
         cmocka_unit_test(decode_ignores_rules),
         cmocka_unit_test(limit_constants),
     };

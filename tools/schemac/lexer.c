@@ -189,10 +189,14 @@ static int lex_string(sc_lexer *lx, sc_token *tok)
             sc_error(lx->diags, tok->loc, "unterminated string (it must end on its line)");
             return -1;
         }
-        if (c == '\\' || c < 0x20 || c > 0x7E) {
+        if (c == '\\') {
+            sc_error(lx->diags, here(lx), "a string cannot hold '\\' (there are no escapes)");
+            return -1;
+        }
+        if (c < 0x20 || c > 0x7E) {
             sc_error(lx->diags, here(lx),
-                     "a string holds only printable ASCII characters, without '\\' (found %s)",
-                     c == '\\' ? "'\\'" : "another byte");
+                     "a string holds only printable ASCII characters (found byte 0x%02X)",
+                     (unsigned)c);
             return -1;
         }
         advance(lx);
