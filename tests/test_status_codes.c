@@ -418,6 +418,37 @@ static void required_fields_named(void **state)
              "decision.tender_id: required");
 }
 
+/* 16: a field's own message (the schema's required = "..."), exactly as
+ * the handlers used to write it. */
+static void required_own_messages(void **state)
+{
+    (void)state;
+    tender_tenders_v1_CancelTenderRequest cancel = {.id = ta.id};
+    REQUIRED(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cancel,
+             "reason: required; the reason for cancelling is published");
+    const tnd_msg_desc *doc_d = &tender_tenders_v1_DocumentRef_desc;
+    tender_tenders_v1_DocumentRef doc = {.tender_id = ta.id};
+    REQUIRED(&anon, T(Download), doc_d, &doc, "tender_id and document_id: required");
+    doc = (tender_tenders_v1_DocumentRef){.document_id = "T-1-D1"};
+    REQUIRED(&anon, T(Download), doc_d, &doc, "tender_id and document_id: required");
+    const tnd_msg_desc *ac_d = &tender_awards_v1_CancelAwardRequest_desc;
+    tender_awards_v1_CancelAwardRequest ac = {.tender_id = ta.id};
+    REQUIRED(&off, "tender.awards.v1.Awards/Cancel", ac_d, &ac,
+             "tender_id and reason are required: the reason is logged");
+    ac = (tender_awards_v1_CancelAwardRequest){.reason = "why"};
+    REQUIRED(&off, "tender.awards.v1.Awards/Cancel", ac_d, &ac,
+             "tender_id and reason are required: the reason is logged");
+    const tnd_msg_desc *sh_d = &tender_bids_v1_SubmitShareRequest_desc;
+    uint8_t key[32] = {1}, share[33] = {1};
+    tender_bids_v1_SubmitShareRequest sh = {.member_key = {key, 32}, .share = {share, 33}};
+    REQUIRED(&off, B(SubmitShare), sh_d, &sh, "tender_id and member_key (32 bytes) are required");
+    sh.tender_id = ta.id;
+    sh.member_key.len = 0;
+    REQUIRED(&off, B(SubmitShare), sh_d, &sh, "tender_id and member_key (32 bytes) are required");
+    sh.member_key.len = 31;
+    REQUIRED(&off, B(SubmitShare), sh_d, &sh, "tender_id and member_key (32 bytes) are required");
+}
+
 /* 17 */
 static void tenders_create_without_title(void **state)
 {
@@ -877,6 +908,7 @@ int main(void)
         cmocka_unit_test(tenders_get_no_such_version),
         cmocka_unit_test(tenders_get_no_id),
         cmocka_unit_test(required_fields_named),
+        cmocka_unit_test(required_own_messages),
         cmocka_unit_test(tenders_create_without_title),
         cmocka_unit_test(tenders_edit_of_another_buyer),
         cmocka_unit_test(tenders_publish_incomplete_draft),
