@@ -46,17 +46,24 @@ static int seed_fn(tnd_wtx *w, void *arg)
         .description = "Seeded draft for the read benchmarks: road maintenance, lot 1 of 1.",
         .estimated_value = &value};
     tender_tenders_v1_CreateTenderRequest req = {.fields = &f};
-    for (long i = 0; i < j->count; i++) {
+    /* The reply is built in the op's arena (svc.h), as for a real call;
+     * given back after each draft. */
+    tnd_op op = {.srv = j->sd->srv,
+                 .peer = j->sd->officer,
+                 .req = &req,
+                 .resp_desc = &tender_tenders_v1_Tender_desc};
+    tnd_arena_init(&op.arena, 0);
+    int st = 0;
+    for (long i = 0; i < j->count && !st; i++) {
         snprintf(title, sizeof title, "Seeded tender %ld", j->first + i);
         tender_tenders_v1_Tender resp;
         tender_tenders_v1_Tender_init(&resp);
-        tnd_op op = {.srv = j->sd->srv, .peer = j->sd->officer, .req = &req, .resp = &resp};
-        int st = tnd_tender_create_fn(w, &op);
-        tender_tenders_v1_Tender_free(&resp);
-        if (st)
-            return st;
+        op.resp = &resp;
+        st = tnd_tender_create_fn(w, &op);
+        tnd_arena_reset(&op.arena);
     }
-    return 0;
+    tnd_arena_free(&op.arena);
+    return st;
 }
 
 static void queue_more(seeder *sd);
