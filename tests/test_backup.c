@@ -31,6 +31,7 @@
 #include "tender/pki.h"
 #include "tender_schema.h"
 #include "testsrv.h"
+#include "scrape.h"
 
 #define M(name) "tender.tenders.v1.Tenders/" #name
 #define MAX_ACKED 100000
@@ -45,19 +46,6 @@ static struct {
     int code;
     char out[8192], err[8192];
 } run_result;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
-        abort();
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static void slurp(const char *p, char *buf, size_t cap)
 {
@@ -749,7 +737,7 @@ static int setup(void **state)
     snprintf(pki, sizeof pki, "%s/pki", dir);
     snprintf(db, sizeof db, "%s/db", dir);
     assert_int_equal(tnd_pki_init(pki, err, sizeof err), 0);
-    port = free_port();
+    port = scrape_free_port();
     return 0;
 }
 

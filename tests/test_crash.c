@@ -22,6 +22,7 @@
 #include "tender/pki.h"
 #include "tender_schema.h"
 #include "testsrv.h"
+#include "scrape.h"
 
 #define M(name) "tender.tenders.v1.Tenders/" #name
 #define ROUNDS 5
@@ -30,19 +31,6 @@
 static char dir[256], pki[300], db[300];
 static int port;
 static pid_t pid;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
-        abort();
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static void start_server(void)
 {
@@ -199,7 +187,7 @@ static int setup(void **state)
     snprintf(pki, sizeof pki, "%s/pki", dir);
     snprintf(db, sizeof db, "%s/db", dir);
     assert_int_equal(tnd_pki_init(pki, err, sizeof err), 0);
-    port = free_port();
+    port = scrape_free_port();
     return 0;
 }
 

@@ -33,6 +33,7 @@
 #include "tender/audit.h"
 #include "tender_schema.h"
 #include "testsrv.h"
+#include "scrape.h"
 
 static char vkey[400], committee[300], doc[300];
 static int http_port;
@@ -108,19 +109,6 @@ static long server_rss_kib(void)
 
 /* ---- set-up ---- */
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -130,7 +118,7 @@ static int setup(void **state)
     path(db, sizeof db, "db");
     if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0)
         return -1;
-    http_port = free_port();
+    http_port = scrape_free_port();
     snprintf(spec, sizeof spec, "127.0.0.1:%d", http_port);
     const char *const extra[] = {"--http", spec, NULL};
     if (http_port <= 0 || ctlrun_start_server(extra) != 0)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "ctlrun.h"
+#include "scrape.h"
 
 /* docs/OPERATIONS.md, Public HTTP: the limits this test holds tenderd to. */
 #define PER_ADDRESS 64
@@ -41,26 +42,13 @@
 
 static int http_port;
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static int setup(void **state)
 {
     (void)state;
     char spec[64];
     if (ctlrun_init("/tmp/tnd_http_hostile_XXXXXX", NULL) != 0)
         return -1;
-    http_port = free_port();
+    http_port = scrape_free_port();
     snprintf(spec, sizeof spec, "127.0.0.1:%d", http_port);
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%ds", TIMEOUT_S);

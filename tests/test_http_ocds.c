@@ -31,6 +31,7 @@
 #include "ctlrun.h"
 #include "httpget.h"
 #include "testsrv.h"
+#include "scrape.h"
 
 #define HTTP_URI "urn:tenderd:http:ocds"
 
@@ -144,19 +145,6 @@ static void same_as_export(const char *url, const char *vargs, const char *tende
 
 /* ---- set-up ---- */
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -171,7 +159,7 @@ static int setup(void **state)
     path(db, sizeof db, "db");
     if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0)
         return -1;
-    http_port = free_port();
+    http_port = scrape_free_port();
     snprintf(spec, sizeof spec, "127.0.0.1:%d", http_port);
     const char *const extra[] = {"--http", spec, "--standstill", "3", NULL};
     if (http_port <= 0 || ctlrun_start_server(extra) != 0)
