@@ -31,7 +31,8 @@
     X(EXISTS, -18, "already exists")                                                               \
     X(CRYPTO, -19, "cryptographic operation failed")                                               \
     X(AGAIN, -20, "resource temporarily unavailable")                                              \
-    X(CANCELLED, -21, "cancelled")
+    X(CANCELLED, -21, "cancelled")                                                                 \
+    X(QUORUM, -22, "not enough witness cosignatures")
 
 typedef enum tnd_errno {
 #define TND_ERRNO_ENUM(name, value, msg) TND_E##name = (value),
