@@ -340,3 +340,32 @@ void tnd_log_evidence_free(tnd_log_evidence *ev)
     free(ev->proof);
     memset(ev, 0, sizeof *ev);
 }
+
+int tnd_log_evidence_format(const tnd_log_evidence *ev, const char *reason, char **out)
+{
+    if (!ev || !reason || !out)
+        return TND_EINVAL;
+    *out = NULL;
+    const char *old_note = ev->old_note ? ev->old_note : "(not known)\n";
+    const char *new_note = ev->new_note ? ev->new_note : "(not known)\n";
+    size_t cap = 256 + strlen(reason) + strlen(old_note) + strlen(new_note) +
+                 ev->n_proof * (TND_BASE64_LEN(32) + 1);
+    char *s = malloc(cap);
+    if (!s)
+        return TND_ENOMEM;
+    size_t n = (size_t)snprintf(s, cap,
+                                "tender log evidence v1\n%s\n\n-- trusted checkpoint %llu\n%s"
+                                "-- conflicting checkpoint %llu\n%s-- consistency proof %llu %llu\n",
+                                reason, (unsigned long long)ev->old_cp.size, old_note,
+                                (unsigned long long)ev->new_cp.size, new_note,
+                                (unsigned long long)ev->old_cp.size,
+                                (unsigned long long)ev->new_cp.size);
+    for (size_t i = 0; i < ev->n_proof && n + TND_BASE64_LEN(32) + 2 <= cap; i++) {
+        tnd_base64_encode(ev->proof[i], 32, s + n);
+        n += TND_BASE64_LEN(32);
+        s[n++] = '\n';
+        s[n] = '\0';
+    }
+    *out = s;
+    return 0;
+}

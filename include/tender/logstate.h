@@ -148,4 +148,14 @@ TND_MUST_CHECK int tnd_log_state_update(tnd_log_state *ls, tnd_client *c, tnd_lo
 
 void tnd_log_evidence_free(tnd_log_evidence *ev);
 
+/** The evidence as text anyone can check again with the log's key
+ * (docs/AUDIT.md, "Evidence of a fork"): a header line
+ * "tender log evidence v1", the reason, then sections "-- trusted
+ * checkpoint SIZE", "-- conflicting checkpoint SIZE" (each the signed note,
+ * byte for byte, or "(not known)"), and "-- consistency proof FIRST SECOND"
+ * (base64 hashes, one a line). *out is malloc'd, NUL-terminated.
+ * @return 0; TND_EINVAL; TND_ENOMEM. */
+TND_MUST_CHECK int tnd_log_evidence_format(const tnd_log_evidence *ev, const char *reason,
+                                           char **out);
+
 #endif
