@@ -122,8 +122,7 @@ static int check_cosig(const tnd_note_verifier *w, const uint8_t *blob, size_t b
     return rc;
 }
 
-int tnd_cosig_verify(const char *note, size_t len, const tnd_note_verifier *w,
-                     uint64_t *timestamp)
+int tnd_cosig_verify(const char *note, size_t len, const tnd_note_verifier *w, uint64_t *timestamp)
 {
     cosig_check c = {0};
     size_t text_len;
@@ -142,7 +141,8 @@ int tnd_witness_request_format(uint64_t old_size, const uint8_t (*proof)[TND_MER
     if (note == NULL || out == NULL || out_len == NULL || n_proof > TND_WITNESS_MAX_PROOF ||
         (n_proof > 0 && proof == NULL))
         return TND_EINVAL;
-    size_t cap = 4 + 20 + 1 + n_proof * (TND_BASE64_LEN(TND_MERKLE_HASH_LEN) + 1) + 1 + note_len + 1;
+    size_t cap =
+        4 + 20 + 1 + n_proof * (TND_BASE64_LEN(TND_MERKLE_HASH_LEN) + 1) + 1 + note_len + 1;
     char *body = malloc(cap);
     if (body == NULL)
         return TND_ENOMEM;
@@ -203,8 +203,8 @@ int tnd_witness_request_parse(const char *body, size_t len, tnd_witness_request 
         size_t got;
         if (r.n_proof == TND_WITNESS_MAX_PROOF ||
             (size_t)(nl - p) != TND_BASE64_LEN(TND_MERKLE_HASH_LEN) ||
-            tnd_base64_decode(p, (size_t)(nl - p), r.proof[r.n_proof], TND_MERKLE_HASH_LEN,
-                              &got) != 0 ||
+            tnd_base64_decode(p, (size_t)(nl - p), r.proof[r.n_proof], TND_MERKLE_HASH_LEN, &got) !=
+                0 ||
             got != TND_MERKLE_HASH_LEN)
             return TND_EMALFORMED;
         r.n_proof++;

@@ -62,8 +62,8 @@ static int copy_url(char *dst, const char *url, unsigned line, char *err, size_t
         return 0;
     }
     if (strlen(url) >= TND_POLICY_URL_MAX)
-        return fail(err, err_len, TND_EMALFORMED, "line %u: the URL is longer than %d bytes",
-                    line, TND_POLICY_URL_MAX - 1);
+        return fail(err, err_len, TND_EMALFORMED, "line %u: the URL is longer than %d bytes", line,
+                    TND_POLICY_URL_MAX - 1);
     strcpy(dst, url);
     return 0;
 }
@@ -81,8 +81,7 @@ static int parse_log(tnd_policy *p, char **f, size_t n, unsigned line, char *err
                     f[1]);
     for (size_t i = 0; i < p->n_logs; i++)
         if (same_key(&p->logs[i], &v))
-            return fail(err, err_len, TND_EMALFORMED, "line %u: the log key is listed twice",
-                        line);
+            return fail(err, err_len, TND_EMALFORMED, "line %u: the log key is listed twice", line);
     int rc = copy_url(p->log_urls[p->n_logs], n == 3 ? f[2] : NULL, line, err, err_len);
     if (rc != 0)
         return rc;
@@ -118,15 +117,13 @@ static int add_witness(tnd_policy *p, const char *name, const char *vkey, const 
     return 0;
 }
 
-static int parse_group(tnd_policy *p, char **f, size_t n, unsigned line, char *err,
-                       size_t err_len)
+static int parse_group(tnd_policy *p, char **f, size_t n, unsigned line, char *err, size_t err_len)
 {
     if (n < 4)
         return fail(err, err_len, TND_EMALFORMED,
                     "line %u: write \"group NAME all|any|K MEMBER...\"", line);
     if (p->n_groups == TND_POLICY_MAX)
-        return fail(err, err_len, TND_ELIMIT, "line %u: more than %d groups", line,
-                    TND_POLICY_MAX);
+        return fail(err, err_len, TND_ELIMIT, "line %u: more than %d groups", line, TND_POLICY_MAX);
     int rc = check_new_name(p, f[1], line, err, err_len);
     if (rc != 0)
         return rc;
@@ -153,8 +150,8 @@ static int parse_group(tnd_policy *p, char **f, size_t n, unsigned line, char *e
         unsigned long k = strtoul(f[2], &endp, 10);
         if (f[2][0] < '0' || f[2][0] > '9' || *endp != '\0' || k < 1 || k > g->n)
             return fail(err, err_len, TND_EMALFORMED,
-                        "line %u: the threshold %s is not all, any or a number from 1 to %zu",
-                        line, f[2], g->n);
+                        "line %u: the threshold %s is not all, any or a number from 1 to %zu", line,
+                        f[2], g->n);
         g->k = (unsigned)k;
     }
     strcpy(g->name, f[1]);
@@ -255,8 +252,8 @@ out:
     return rc;
 }
 
-int tnd_policy_from_keys(const char *const *vkeys, size_t n, unsigned k, tnd_policy *out,
-                         char *err, size_t err_len)
+int tnd_policy_from_keys(const char *const *vkeys, size_t n, unsigned k, tnd_policy *out, char *err,
+                         size_t err_len)
 {
     if (out == NULL || (n > 0 && vkeys == NULL))
         return TND_EINVAL;
@@ -281,8 +278,7 @@ int tnd_policy_from_keys(const char *const *vkeys, size_t n, unsigned k, tnd_pol
         }
         rc = add_witness(p, v.name, vkeys[i], NULL, (unsigned)i + 1, err, err_len);
         if (rc != 0)
-            rc = fail(err, err_len, TND_EMALFORMED, "the witness key %s is given twice",
-                      vkeys[i]);
+            rc = fail(err, err_len, TND_EMALFORMED, "the witness key %s is given twice", vkeys[i]);
     }
     if (rc == 0 && n > 0) {
         tnd_policy_group *g = &p->groups[0];

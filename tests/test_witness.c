@@ -30,9 +30,11 @@ static const char log_sig[] = "\xe2\x80\x94 example.com/tender-log "
  * computed with Python's cryptography (Ed25519PrivateKey.sign over
  * "cosignature/v1\ntime 1700000000\n" + the checkpoint text). */
 static const char w1_seed[] = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
-static const char w1_vkey[] = "witness.example/w1+04d2d833+BD1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM";
-static const char w1_line[] = "\xe2\x80\x94 witness.example/w1 BNLYMwAAAABlU/EA1Nlc3itcglxzaR5zgWhYz"
-                              "CZj13rKndAnpX6grS/2j05f1T6RCvg/TAIxONEDxGqAL+8mA87bCDIJHn2BGi07Aw==\n";
+static const char w1_vkey[] =
+    "witness.example/w1+04d2d833+BD1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM";
+static const char w1_line[] =
+    "\xe2\x80\x94 witness.example/w1 BNLYMwAAAABlU/EA1Nlc3itcglxzaR5zgWhYz"
+    "CZj13rKndAnpX6grS/2j05f1T6RCvg/TAIxONEDxGqAL+8mA87bCDIJHn2BGi07Aw==\n";
 
 static EVP_PKEY *key_from_seed(const char *hex)
 {
@@ -69,9 +71,8 @@ static void test_vector_signs_and_verifies(void **state)
     (void)state;
     EVP_PKEY *k = key_from_seed(w1_seed);
     char line[TND_COSIG_LINE_MAX];
-    assert_int_equal(tnd_cosig_sign(checkpoint_text, "witness.example/w1", k, 1700000000, line,
-                                     sizeof line),
-                     0);
+    assert_int_equal(
+        tnd_cosig_sign(checkpoint_text, "witness.example/w1", k, 1700000000, line, sizeof line), 0);
     assert_string_equal(line, w1_line);
 
     uint8_t pub[32];
@@ -90,8 +91,8 @@ static void test_vector_signs_and_verifies(void **state)
     /* The log's own key still verifies the note: cosignatures are lines of other keys. */
     tnd_note_verifier lv;
     assert_int_equal(
-        tnd_note_verifier_parse("example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea",
-                                &lv),
+        tnd_note_verifier_parse(
+            "example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea", &lv),
         0);
     tnd_checkpoint cp;
     assert_int_equal(tnd_checkpoint_verify(note, strlen(note), &lv, &cp), 0);
@@ -116,7 +117,8 @@ static void test_altered_cosignatures_are_refused(void **state)
     free(note);
 
     /* The same line on another checkpoint (another size). */
-    const char *other = "example.com/tender-log\n9\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n";
+    const char *other =
+        "example.com/tender-log\n9\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n";
     size_t n = strlen(other) + strlen(w1_line) + 1;
     note = malloc(n);
     snprintf(note, n, "%s%s", other, w1_line);
@@ -135,8 +137,8 @@ static void test_altered_cosignatures_are_refused(void **state)
 
     /* A log key is not a witness key, and a witness key is not a log key. */
     assert_int_equal(
-        tnd_cosigner_parse("example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea",
-                           &w),
+        tnd_cosigner_parse(
+            "example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea", &w),
         TND_EMALFORMED);
     tnd_note_verifier lv;
     assert_int_equal(tnd_note_verifier_parse(w1_vkey, &lv), TND_EMALFORMED);
@@ -193,9 +195,9 @@ static void test_malformed_requests_are_refused(void **state)
         "old 1 \n\nx",
         "new 1\n\nx",
         "old 1\nnot base64\n\nx",
-        "old 1\nERERERERERERERERERERERERERERERERERERERERERE\n\nx",  /* no padding */
-        "old 1\nERERERERERERERERERERERERERERERERERERERERERE=\n",    /* no empty line */
-        "old 1\n\n",                                                 /* no note */
+        "old 1\nERERERERERERERERERERERERERERERERERERERERERE\n\nx", /* no padding */
+        "old 1\nERERERERERERERERERERERERERERERERERERERERERE=\n",   /* no empty line */
+        "old 1\n\n",                                               /* no note */
         "old 99999999999999999999\n\nx",
     };
     tnd_witness_request r;
@@ -221,7 +223,8 @@ typedef struct trio {
 
 static void trio_make(trio *t)
 {
-    static const char *const names[3] = {"audit.example/w", "review.example/w", "monitor.example/w"};
+    static const char *const names[3] = {"audit.example/w", "review.example/w",
+                                         "monitor.example/w"};
     for (int i = 0; i < 3; i++) {
         t->k[i] = fresh_key();
         uint8_t pub[32];
@@ -285,7 +288,8 @@ static void test_threshold_from_keys(void **state)
     assert_int_equal(tnd_policy_from_keys(keys, 3, 4, &p, err, sizeof err), TND_EMALFORMED);
     const char *twice[2] = {t.vkey[0], t.vkey[0]};
     assert_int_equal(tnd_policy_from_keys(twice, 2, 1, &p, err, sizeof err), TND_EMALFORMED);
-    const char *logkey[1] = {"example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"};
+    const char *logkey[1] = {
+        "example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"};
     assert_int_equal(tnd_policy_from_keys(logkey, 1, 1, &p, err, sizeof err), TND_EMALFORMED);
     assert_non_null(strstr(err, "is not a witness key"));
     free(one);
@@ -330,7 +334,8 @@ static void test_policy_file_groups(void **state)
     char *n1 = note_with(t.line[0]);
     assert_int_equal(tnd_policy_check(&p, n1, strlen(n1), NULL, NULL, err, sizeof err),
                      TND_EQUORUM);
-    assert_string_equal(err, "needs 1 of state, fallback; cosigned by: audit; missing: review, monitor");
+    assert_string_equal(err,
+                        "needs 1 of state, fallback; cosigned by: audit; missing: review, monitor");
     /* review and monitor: the fallback. */
     snprintf(lines, sizeof lines, "%s%s", t.line[1], t.line[2]);
     char *n2 = note_with(lines);
@@ -357,7 +362,8 @@ static void test_policy_file_groups(void **state)
         {"witness a %s\ngroup g 2 a\nquorum g\n", "the threshold 2 is not"},
         {"witness a %s\ngroup g 0 a\nquorum g\n", "the threshold 0 is not"},
         {"witness a %s\ngroup g any a a\nquorum g\n", "line 2: a is listed twice"},
-        {"witness a example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea\nquorum a\n",
+        {"witness a "
+         "example.com/tender-log+0746ffab+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea\nquorum a\n",
          "is not a witness key"},
         {"log %s\nquorum none\n", "is not a log verifier key"},
         {"witnes a b\n", "line 1: witnes is not log, witness, group or quorum"},

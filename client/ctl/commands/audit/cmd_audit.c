@@ -32,8 +32,12 @@ int audit_result(int rc, const tnd_status_info *st)
         return 0;
     if (rc > 0)
         return ctl_status_fail(st);
-    if (rc == TND_ECRYPTO)
+    if (rc == TND_ECRYPTO || rc == TND_EQUORUM)
         return audit_fail("%s", st->message);
+    if (rc == TND_EAGAIN) {
+        ctl_err("%s", st->message);
+        return CTL_EXIT_STATUS + TND_STATUS_UNAVAILABLE;
+    }
     ctl_err("%s", rc == TND_ENOMEM ? "out of memory" : st->message);
     return CTL_EXIT_FAIL;
 }
@@ -75,11 +79,19 @@ int audit_open(const ctl_global *g, audit_ctx *a)
                 g->log_key);
         return CTL_EXIT_USAGE;
     }
-    int rc = ctl_connect(g, &a->c);
-    if (rc != 0 || g->log_key)
+    int rc = ctl_witness_policy(g, &a->policy);
+    if (rc == 0)
+        rc = ctl_connect(g, &a->c);
+    if (rc != 0) {
+        audit_close(a);
         return rc;
+    }
+    tnd_log_state_set_policy(&a->ls, a->policy);
+    if (g->log_key)
+        return 0;
     tnd_status_info st;
     rc = audit_result(tnd_log_state_fetch_key(&a->ls, a->c, &st), &st);
+    tnd_log_state_set_policy(&a->ls, a->policy);
     if (rc == 0)
         ctl_err("warning: trusting the log key %s as the server sent it (trust on first use); "
                 "pin it with --log-key (or TENDER_LOG_KEY)",
@@ -94,6 +106,8 @@ void audit_close(audit_ctx *a)
     tnd_client_free(a->c);
     a->c = NULL;
     tnd_log_state_free(&a->ls);
+    free(a->policy);
+    a->policy = NULL;
 }
 
 /* ---- checkpoints ---- */
@@ -166,9 +180,32 @@ int audit_consistent(audit_ctx *a, const tnd_checkpoint *old, const tnd_checkpoi
 /* ---- the commands ---- */
 
 typedef struct audit_opts {
-    const char *save, *from;
+    const char *save, *from, *evidence;
     bool update;
 } audit_opts;
+
+/* The log is not append-only: keep both signed checkpoints and the proof
+ * where the user asked (--evidence), else beside the saved checkpoint
+ * (FROM.evidence), else on standard error. An existing file is kept. */
+static void keep_evidence(const audit_opts *opt, const tnd_log_evidence *ev, const char *why)
+{
+    char *text = NULL, path[4096] = "";
+    if (tnd_log_evidence_format(ev, why, &text) != 0) {
+        ctl_err("out of memory keeping the evidence");
+        return;
+    }
+    if (opt->evidence)
+        snprintf(path, sizeof path, "%s", opt->evidence);
+    else if (opt->from)
+        snprintf(path, sizeof path, "%s.evidence", opt->from);
+    if (path[0] && ctl_file_write(path, text, strlen(text), 0644, false) == 0) {
+        ctl_err("the evidence (both signed checkpoints and the proof) is kept in %s", path);
+    } else {
+        ctl_err("the evidence (both signed checkpoints and the proof):");
+        fputs(text, stderr);
+    }
+    free(text);
+}
 
 static int audit_checkpoint(ctl_global *g, const ctl_call *call)
 {
@@ -185,20 +222,40 @@ static int audit_checkpoint(ctl_global *g, const ctl_call *call)
     audit_cp cp;
     if ((rc = audit_latest(&a, &cp)) == 0 && save)
         rc = save_note(save, cp.note);
+    bool cosigned[TND_POLICY_MAX] = {0};
+    uint64_t times[TND_POLICY_MAX] = {0};
+    const tnd_policy *p = a.policy && !tnd_policy_is_none(a.policy) ? a.policy : NULL;
+    /* Verified already (audit_latest); here only to name who cosigned. */
+    if (rc == 0 && p &&
+        tnd_policy_check(p, cp.note, strlen(cp.note), cosigned, times, NULL, 0) != 0)
+        rc = audit_fail("the witnessed checkpoint lacks its cosignatures");
     if (rc == 0) {
-        char root[45];
+        char root[45], when[64];
         audit_b64(cp.cp.root, root);
         if (g->json) {
             json_t *o =
                 json_pack("{s:o,s:I,s:s,s:o,s:s,s:o}", "origin", ctl_json_str(cp.cp.origin), "size",
                           (json_int_t)cp.cp.size, "root", root, "log_key", ctl_json_str(a.ls.vkey),
                           "signature", "OK", "note", ctl_json_str(cp.note));
+            json_t *w = p ? json_array() : NULL;
+            for (size_t i = 0; w && p && i < p->n_witnesses; i++)
+                if (cosigned[i])
+                    json_array_append_new(
+                        w, json_pack("{s:o,s:s}", "name", ctl_json_str(p->witnesses[i].name),
+                                     "time",
+                                     ctl_time_text((int64_t)times[i], 0, when, sizeof when)));
+            if (o && w)
+                json_object_set_new(o, "witnesses", w);
             if (o && save)
                 json_object_set_new(o, "saved", ctl_json_str(save));
             ctl_json_print(o);
         } else {
             printf("origin:   %s\nsize:     %llu\nroot:     %s\nlog key:  %s\nsignature OK\n",
                    cp.cp.origin, (unsigned long long)cp.cp.size, root, a.ls.vkey);
+            for (size_t i = 0; p && i < p->n_witnesses; i++)
+                if (cosigned[i])
+                    printf("cosigned by %s at %s\n", p->witnesses[i].name,
+                           ctl_time_text((int64_t)times[i], 0, when, sizeof when));
             if (save)
                 printf("saved to %s\n", save);
         }
@@ -225,11 +282,23 @@ static int audit_consistency(ctl_global *g, const ctl_call *call)
     audit_cp old = {0};
     const tnd_checkpoint *cur = &a.ls.cp;
     tnd_status_info st;
+    tnd_log_evidence ev = {0};
+    int lrc = 0;
+    /* The saved checkpoint is the user's own: its log signature is enough. */
+    const tnd_policy *policy = a.ls.policy;
+    tnd_log_state_set_policy(&a.ls, NULL);
     if ((rc = audit_saved(&a, from, &old)) == 0 &&
         (rc = audit_result(tnd_log_state_set(&a.ls, "the saved checkpoint", old.note,
                                              strlen(old.note), &st),
-                           &st)) == 0 &&
-        (rc = audit_result(tnd_log_state_update(&a.ls, a.c, NULL, &st), &st)) == 0 && update)
+                           &st)) == 0) {
+        tnd_log_state_set_policy(&a.ls, policy);
+        lrc = tnd_log_state_update(&a.ls, a.c, &ev, &st);
+        if (lrc == TND_ECRYPTO && (ev.old_note || ev.new_note))
+            keep_evidence(opt, &ev, st.message);
+        rc = audit_result(lrc, &st);
+    }
+    tnd_log_evidence_free(&ev);
+    if (rc == 0 && update)
         rc = save_note(from, a.ls.note);
     if (rc == 0) {
         char r1[45], r2[45];
@@ -286,12 +355,16 @@ static int audit_watch(ctl_global *g, const ctl_call *call)
     if ((rc = audit_open(g, &a)) != 0)
         return rc;
     tnd_status_info st;
+    const tnd_policy *policy = a.ls.policy;
+    bool witnessed = policy && !tnd_policy_is_none(policy);
     if (from) {
         audit_cp saved;
+        tnd_log_state_set_policy(&a.ls, NULL); /* the user's own checkpoint */
         if ((rc = audit_saved(&a, from, &saved)) == 0)
             rc = audit_result(tnd_log_state_set(&a.ls, "the saved checkpoint", saved.note,
                                                 strlen(saved.note), &st),
                               &st);
+        tnd_log_state_set_policy(&a.ls, policy);
         audit_cp_free(&saved);
         if (rc != 0) {
             audit_close(&a);
@@ -311,12 +384,30 @@ static int audit_watch(ctl_global *g, const ctl_call *call)
         tnd_checkpoint prev = a.ls.cp;
         bool have_prev = a.ls.has_checkpoint;
         const char *note = r.note ? r.note : "";
+        char *wnote = NULL;
+        tnd_checkpoint wcp;
         tnd_status_info vst;
-        rc = audit_result(tnd_log_state_advance(&a.ls, a.c, "a watched checkpoint", note,
-                                                strlen(note), NULL, &vst),
-                          &vst);
-        if (rc == 0)
+        tnd_log_evidence ev = {0};
+        int lrc = 0;
+        /* With witnesses, each new checkpoint is the cue to look for a newer
+         * witnessed one; the log's own checkpoints are not trusted alone. */
+        if (witnessed) {
+            lrc = tnd_log_fetch_checkpoint(&a.ls, a.c, &wnote, &wcp, &vst);
+            note = wnote;
+            if (lrc == 0 && have_prev && wcp.size <= prev.size && !memcmp(wcp.root, prev.root, 32))
+                note = NULL; /* nothing newer witnessed yet */
+        }
+        if (lrc == 0 && note)
+            lrc = tnd_log_state_advance(&a.ls, a.c, witnessed ? "a witnessed checkpoint"
+                                                              : "a watched checkpoint",
+                                        note, strlen(note), &ev, &vst);
+        if (lrc == TND_ECRYPTO && (ev.old_note || ev.new_note))
+            keep_evidence(opt, &ev, vst.message);
+        rc = audit_result(lrc, &vst);
+        if (rc == 0 && note)
             watch_line(g, &a.ls.cp, have_prev ? &prev : NULL);
+        tnd_log_evidence_free(&ev);
+        free(wnote);
         tender_log_v1_Checkpoint_free(&r);
     }
     tnd_client_stream_close(s);
@@ -343,7 +434,10 @@ static const ctl_cmd checkpoint_cmd = {
     .about = "Fetch the latest checkpoint, verify its signature and origin, print origin, size,\n"
              "root and \"signature OK\". *--save* also writes the note, byte for byte as signed,\n"
              "to _FILE_. *--json* prints {\"origin\", \"size\", \"root\", \"log_key\",\n"
-             "\"note\"}. Exit status 4 when the signature or origin does not verify.",
+             "\"note\"}. With a witness policy: the latest witnessed checkpoint, and a line\n"
+             "\"cosigned by NAME at TIME\" for each witness of the policy that cosigned it\n"
+             "(*--json*: \"witnesses\"). Exit status 4 when the signature or origin does not\n"
+             "verify, or the witnesses' cosignatures do not meet the policy.",
     .opts = checkpoint_optdefs,
     .opts_size = sizeof(audit_opts),
     .run = audit_checkpoint,
@@ -354,18 +448,25 @@ static const ctl_optdef consistency_optdefs[] = {
      .help = "A checkpoint saved by *audit checkpoint --save*."},
     {.name = "--update", .kind = CTL_BOOL, .at = offsetof(audit_opts, update),
      .help = "Once verified, replace _FILE_ with the latest checkpoint."},
+    {.name = "--evidence", .kind = CTL_FILE, .at = offsetof(audit_opts, evidence),
+     .arg = "_OUT_",
+     .help = "When the log is not append-only, write the evidence (both signed checkpoints and\n"
+             "the proof, docs/AUDIT.md) to _OUT_. Default: _FILE_*.evidence*. An existing file\n"
+             "is kept; the evidence then goes to standard error."},
     {0},
 };
 
 static const ctl_cmd consistency_cmd = {
     .name = "consistency",
-    .synopsis = "*--from* _FILE_ [*--update*]",
+    .synopsis = "*--from* _FILE_ [*--update*] [*--evidence* _OUT_]",
     .summary = "the log still extends a saved checkpoint",
     .about = "Check that the log only grew since the checkpoint saved in _FILE_ (RFC 9162\n"
              "consistency proof; at the same size the roots must be equal). *--update* then\n"
              "replaces _FILE_ with the latest checkpoint. Prints \"checkpoint of size A is a\n"
              "prefix of size B: OK\". Exit status 4 when a signature or the proof does not\n"
-             "verify, or when the log shrank or forked (two signed roots for one size).",
+             "verify, or when the log shrank or forked (two signed roots for one size); both\n"
+             "signed checkpoints and the proof are then kept (*--evidence*). With a witness\n"
+             "policy the latest witnessed checkpoint is the one compared.",
     .opts = consistency_optdefs,
     .opts_size = sizeof(audit_opts),
     .run = audit_consistency,
@@ -374,18 +475,23 @@ static const ctl_cmd consistency_cmd = {
 static const ctl_optdef watch_optdefs[] = {
     {.name = "--from", .kind = CTL_FILE, .at = offsetof(audit_opts, from), .arg = "_FILE_",
      .help = "A saved checkpoint the first one must extend."},
+    {.name = "--evidence", .kind = CTL_FILE, .at = offsetof(audit_opts, evidence),
+     .arg = "_OUT_",
+     .help = "When the log is not append-only, write the evidence to _OUT_ (default:\n"
+             "_FILE_*.evidence* with *--from*, else standard error)."},
     {0},
 };
 
 static const ctl_cmd watch_cmd = {
     .name = "watch",
-    .synopsis = "[*--from* _FILE_]",
+    .synopsis = "[*--from* _FILE_] [*--evidence* _OUT_]",
     .summary = "verify each new checkpoint as it is signed",
     .about = "Verify each new checkpoint as the server signs it, and its consistency with the\n"
              "one before (or with the saved _FILE_). One line a checkpoint: \"size N root R\n"
              "consistent with P: OK\" (NDJSON with *--json*). Runs until interrupted, or for\n"
              "*--timeout* (then exit 0). Exit status 4 at the first checkpoint that does not\n"
-             "verify.",
+             "verify. With a witness policy, each new checkpoint is the cue to fetch the latest\n"
+             "witnessed one; a line is printed when it moves.",
     .opts = watch_optdefs,
     .opts_size = sizeof(audit_opts),
     .run = audit_watch,
