@@ -314,8 +314,8 @@ static void work(uv_work_t *req)
 }
 
 typedef struct cosig_write {
+    tnd_cosig_update u; /* first: the write function's argument is the whole */
     tnd_witnesses *c;
-    tnd_cosig_update u;
     size_t wi[TND_POLICY_MAX]; /* the wstate of each u.got */
 } cosig_write;
 
