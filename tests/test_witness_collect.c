@@ -548,7 +548,11 @@ static void catches_up_by_409(void **state)
     assert_int_equal(ws.witnesses[0].cosigned_size, s1);
     tender_log_v1_Witnesses_free(&ws);
 
+    /* It holds s2, tenderd holds no cosignature of s2 from it: without
+     * the log growing, it is asked again from s2 (409), and cosigns s2. */
     atomic_store(&w1.mode, FW_OK);
+    wait_witness(0, s2);
+    assert_true(atomic_load(&w1.conflicts) >= 1);
     uint64_t s3 = grow(1);
     wait_witness(0, s3);
     assert_true(atomic_load(&w1.conflicts) >= 1);

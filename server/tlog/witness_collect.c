@@ -511,7 +511,19 @@ static void round_start(tnd_witnesses *c)
         r->size = size;
     for (size_t i = 0; rc == 0 && i < c->n; i++) {
         wstate *w = &c->ws[i];
-        if (w->url[0] && !w->beyond && w->known < size &&
+        if (w->url[0] && !w->beyond && w->known > size) {
+            /* Stored at an earlier run: the store was restored from an
+             * older copy, or the witness lied. Either way, not ours to fix. */
+            w->beyond = true;
+            set_error(c, w, "conflict",
+                      "tenderd's record says it cosigned size %llu, beyond this log's %llu: was "
+                      "the database restored from an older copy?",
+                      (unsigned long long)w->known, (unsigned long long)size);
+            continue;
+        }
+        /* Behind: no cosignature of the latest held, even when it told us
+         * (409) that it holds that size: it cosigns it again for old = size. */
+        if (w->url[0] && !w->beyond && w->cosigned_size < size &&
             (rc = build(c, txn, r, w)) != 0) {
             char sz[24];
             snprintf(sz, sizeof sz, "%llu", (unsigned long long)w->known);
