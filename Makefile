@@ -23,7 +23,8 @@ PKGS    := libuv msgpack lmdb libssl libcrypto
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
             groff-base libmicrohttpd-dev python3-prometheus-client chromium chromium-driver \
-            python3-selenium fonts-nanum
+            python3-selenium fonts-nanum \
+            libcurl4-openssl-dev
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -37,9 +38,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(OPT)
 LDLIBS   += $(PKG_LIBS) -lpthread
-# Libraries only tenderd (libtenderd) uses: its config file reader, and
-# libmicrohttpd for the --metrics and --http listeners.
-SERVER_PKGS := inih libmicrohttpd jansson
+# Libraries only tenderd (libtenderd) uses: its config file reader,
+# libmicrohttpd for the --metrics and --http listeners, libcurl for the
+# witnesses' add-checkpoint requests.
+SERVER_PKGS := inih libmicrohttpd jansson libcurl
 SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 # tenderctl --json and tenderd's HTTP API write JSON (jansson) through one

@@ -18,6 +18,7 @@
 #include "tenders/tenders.h"
 #include "tender/error.h"
 #include "tlog/tlog.h"
+#include "tlog/witnesses.h"
 
 static int before_listen(tnd_server *srv, char *err, size_t err_len)
 {
@@ -26,7 +27,8 @@ static int before_listen(tnd_server *srv, char *err, size_t err_len)
     struct sockaddr_storage hs;
     int rc = tnd__parse_hostport("--http", srv->cfg.http, &hs, err, err_len);
     if (rc == 0)
-        rc = tnd_http_start(srv->store, tnd_tlog_vkey(srv), (const struct sockaddr *)&hs,
+        rc = tnd_http_start(srv->store, tnd_tlog_vkey(srv), tnd_tlog_witnesses(srv),
+                            (const struct sockaddr *)&hs,
                             srv->cfg.http, srv->cfg.http_timeout_ms / 1000, &srv->http, err,
                             err_len);
     if (rc != 0)
@@ -58,6 +60,7 @@ static void stop(tnd_server *srv)
     tnd_backup_service_stop(srv);
     tnd_scheduler_stop(srv);
     tnd_idem_pruner_stop(srv);
+    tnd_witnesses_stop(tnd_tlog_witnesses(srv)); /* no new round or write */
     if (srv->store)
         tnd_store_close(srv->store);
     srv->store = NULL;

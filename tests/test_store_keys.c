@@ -133,6 +133,28 @@ static void log_keys(void **state)
     assert_string_equal(TND_KEY_LOG_LATEST, "cp");
 }
 
+/* The witnesses' keys in LOG: distinct first bytes or lengths from the
+ * tree's, so no cosignature record can ever be read as a node or a size. */
+static void log_witness_keys(void **state)
+{
+    (void)state;
+    uint8_t k[TND_KEY_LOG_WITNESS_MAX];
+    size_t kl = tnd_key_log_cosigs(k, 0x0102);
+    EXPECT_KEY(kl, k, 'w', 0, 0, 0, 0, 0, 0, 0x01, 0x02);
+    kl = tnd_key_log_witness(k, 0xa1b2c3d4, "w1");
+    EXPECT_KEY(kl, k, 'v', 0xa1, 0xb2, 0xc3, 0xd4, 'w', '1');
+    assert_string_equal(TND_KEY_LOG_WITNESSED, "ws");
+    assert_int_equal(tnd_key_log_witness(k, 1, ""), 0);
+    char longest[256];
+    memset(longest, 'a', 255);
+    longest[255] = '\0';
+    assert_int_equal(tnd_key_log_witness(k, 1, longest), 260);
+    char too_long[257];
+    memset(too_long, 'a', 256);
+    too_long[256] = '\0';
+    assert_int_equal(tnd_key_log_witness(k, 1, too_long), 0);
+}
+
 static void bids_keys(void **state)
 {
     (void)state;
@@ -252,7 +274,7 @@ int main(void)
         cmocka_unit_test(be_round_trips),  cmocka_unit_test(events_key),
         cmocka_unit_test(meta_names),      cmocka_unit_test(idempotency_key),
         cmocka_unit_test(tender_versions_key), cmocka_unit_test(schedule_key),
-        cmocka_unit_test(questions_key),   cmocka_unit_test(log_keys),
+        cmocka_unit_test(questions_key),   cmocka_unit_test(log_keys), cmocka_unit_test(log_witness_keys),
         cmocka_unit_test(bids_keys),       cmocka_unit_test(awards_key),
         cmocka_unit_test(idem_expiry_key), cmocka_unit_test(id_keys),
     };

@@ -129,6 +129,17 @@ const tnd_setting tnd_config_rows[] = {
      CAP(backup_dir), "", "DIR",
      "folder for backups an admin takes with tender.admin.v1.Admin/Backup; empty: that RPC is "
      "off (`tenderd backup` works either way)"},
+
+    {"witnesses", "witness-policy", "witness-policy", TND_SET_STRING, TND_UNIT_COUNT,
+     FIELD(witness_policy), 0, CAP(witness_policy), "", "FILE",
+     "C2SP tlog-policy file: the witnesses with a URL are sent each new checkpoint to cosign, "
+     "its quorum says when one counts as witnessed; empty: no witnesses"},
+    {"witnesses", "witness-interval", "witness-interval", TND_SET_U32, TND_UNIT_MS,
+     FIELD(witness_interval_ms), 10, 3600000, "1s", "MS",
+     "how often the newest checkpoint is sent to the witnesses that have not cosigned it"},
+    {"witnesses", "witness-timeout", "witness-timeout", TND_SET_U32, TND_UNIT_MS,
+     FIELD(witness_timeout_ms), 100, 600000, "5s", "MS",
+     "time for one witness to answer an add-checkpoint request"},
 };
 
 const size_t tnd_config_rows_count = sizeof tnd_config_rows / sizeof tnd_config_rows[0];

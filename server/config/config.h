@@ -51,6 +51,9 @@ typedef struct tnd_config {
     uint64_t outage_extension_ms;  /* a postponed deadline: this after the outage; 0: rule off */
     uint64_t idempotency_window_ms; /* how long a retried request gets its first answer */
     char backup_dir[1024];         /* Admin/Backup writes here; "" turns the RPC off */
+    char witness_policy[1024];     /* C2SP tlog-policy file of the witnesses to ask; "" none */
+    uint32_t witness_interval_ms;  /* how often the newest checkpoint goes to the witnesses */
+    uint32_t witness_timeout_ms;   /* one add-checkpoint request, whole */
 } tnd_config;
 
 /* How a setting's text becomes a value. */

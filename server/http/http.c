@@ -35,6 +35,7 @@ struct tnd_http {
     int port;
     tnd_store *store;
     char vkey[400];
+    struct tnd_witnesses *witnesses;
 };
 
 static const char *cache_text(tnd_http_cache c)
@@ -209,7 +210,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     (void)upload_data;
     tnd_http *h = cls;
-    tnd_http_req r = {.conn = conn, .store = h->store, .vkey = h->vkey, .path = url};
+    tnd_http_req r = {
+        .conn = conn, .store = h->store, .vkey = h->vkey, .witnesses = h->witnesses, .path = url};
     tnd__http_deadline_head_in(conn);
     if (*req_cls == &nul_mark)
         return tnd__http_error(&r, TND_STATUS_INVALID_ARGUMENT,
@@ -239,7 +241,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return tnd__http_portal(&r, url);
 }
 
-int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *addr,
+int tnd_http_start(tnd_store *store, const char *vkey, struct tnd_witnesses *witnesses,
+                   const struct sockaddr *addr,
                    const char *spec, unsigned timeout_s, tnd_http **out, char *err,
                    size_t err_len)
 {
@@ -250,6 +253,7 @@ int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *ad
         return TND_ENOMEM;
     }
     h->store = store;
+    h->witnesses = witnesses;
     snprintf(h->vkey, sizeof h->vkey, "%s", vkey);
     int fd, rc = tnd__http_deadline_start(timeout_s, &h->deadline, err, err_len);
     if (rc != 0) {

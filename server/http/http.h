@@ -18,11 +18,15 @@
 
 typedef struct tnd_http tnd_http;
 
+struct tnd_witnesses;
+
 /** Bind addr (spec names it in messages) and start serving store, whose
- * log checkpoints verify with vkey (a verifier key, copied). A connection
+ * log checkpoints verify with vkey (a verifier key, copied), and the status
+ * of the log's witnesses (NULL: none; it must outlive the listener). A connection
  * is closed when timeout_s seconds (at least 1) pass without a whole request
  * head. On failure a negative code with the reason in err. */
-int tnd_http_start(tnd_store *store, const char *vkey, const struct sockaddr *addr,
+int tnd_http_start(tnd_store *store, const char *vkey, struct tnd_witnesses *witnesses,
+                   const struct sockaddr *addr,
                    const char *spec, unsigned timeout_s, tnd_http **out, char *err,
                    size_t err_len);
 

@@ -15,6 +15,7 @@
  *   /api/v1/tenders/ID/ocds                 its OCDS release package (http_ocds.c)
  *   /api/v1/ocds                            the OCDS releases of a page of tenders
  *   /api/v1/feed?since=N                    every log event from leaf N, in order
+ *   /api/v1/log/witnesses                   the log's witnesses (Log/GetWitnesses)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -606,6 +607,8 @@ enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest)
         return feed(r);
     if (strcmp(rest, "/tenders") == 0)
         return list_tenders(r);
+    if (strcmp(rest, "/log/witnesses") == 0)
+        return tnd__http_witnesses(r);
     if (strcmp(rest, "/ocds") == 0)
         return tnd__http_ocds_all(r);
     if (strncmp(rest, "/tenders/", 9) != 0)

@@ -12,6 +12,7 @@ typedef struct tnd_http_req {
     struct MHD_Connection *conn;
     tnd_store *store;
     const char *vkey; /* the log's verifier key */
+    struct tnd_witnesses *witnesses; /* the log's witnesses (tlog/witnesses.h), or NULL */
     const char *path; /* the URL path (decoded by MHD), starting with "/" */
 } tnd_http_req;
 
@@ -49,6 +50,7 @@ bool tnd__http_id_ok(const char *s, size_t len);
 /* The routers: they answer every path under their prefix (404 for unknown ones). */
 enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest);  /* after /api/v1 */
 enum MHD_Result tnd__http_tlog(tnd_http_req *r, const char *rest); /* after /log */
+enum MHD_Result tnd__http_witnesses(tnd_http_req *r); /* /api/v1/log/witnesses (http_tlog.c) */
 enum MHD_Result tnd__http_portal(tnd_http_req *r, const char *path); /* the rest: web/ */
 
 /* The OCDS release packages (http_ocds.c): one tender's, a page of all. */

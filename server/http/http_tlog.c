@@ -1,6 +1,8 @@
 /* The transparency log over HTTP as C2SP tlog-tiles (https://c2sp.org/tlog-tiles):
  *
- *   /log/checkpoint                      the latest signed checkpoint
+ *   /log/checkpoint                      the latest signed checkpoint, with the
+ *                                        witnesses' cosignatures held for it
+ *   /log/witnessed/checkpoint            the latest one the witness quorum cosigned
  *   /log/tile/<L>/<N>[.p/<W>]            hash tiles
  *   /log/tile/entries/<N>[.p/<W>]        entry bundles (the events, uint16-length-prefixed)
  *
@@ -14,7 +16,9 @@
 #include "be.h"
 #include "http_internal.h"
 #include "tender/audit.h"
+#include "json/msg_json.h"
 #include "tlog/tlog.h"
+#include "tlog/witnesses.h"
 
 #define TILE_W 256u
 
@@ -76,28 +80,54 @@ static int signed_size(tnd_store *s, MDB_txn *txn, uint64_t *size)
     return rc ? TND_STATUS_DATA_LOSS : 0;
 }
 
-static enum MHD_Result checkpoint(tnd_http_req *r)
+/* The latest checkpoint (witnessed: the latest the quorum cosigned), with
+ * its cosignatures. */
+static enum MHD_Result checkpoint(tnd_http_req *r, bool witnessed)
 {
+    if (witnessed && !r->witnesses)
+        return tnd__http_error(r, TND_STATUS_NOT_FOUND,
+                              "this log has no witnesses configured (tenderd --witness-policy)");
     MDB_txn *txn;
     if (tnd_store_read_begin(r->store, &txn) != 0)
         return tnd__http_error(r, TND_STATUS_UNAVAILABLE, "the store cannot be read");
     char *note = NULL;
     uint64_t size = 0;
-    int rc = tnd_tlog_latest(r->store, txn, &note, &size);
+    int rc;
+    if (witnessed) {
+        rc = tnd_tlog_witnessed_size(r->store, txn, &size);
+        if (rc == 0)
+            rc = tnd_tlog_note_at(r->store, txn, size, &note);
+    } else {
+        rc = tnd_tlog_latest_cosigned(r->store, txn, &note, &size);
+    }
     tnd_store_read_end(r->store, txn);
     if (rc == TND_ENOTFOUND)
-        return tnd__http_error(r, TND_STATUS_NOT_FOUND,
-                              "the log is empty: nothing has been signed yet");
+        return tnd__http_error(r, TND_STATUS_NOT_FOUND, "%s",
+                              witnessed ? "no checkpoint has been cosigned by the witnesses' "
+                                          "quorum yet; /api/v1/log/witnesses shows each "
+                                          "witness's state"
+                                        : "the log is empty: nothing has been signed yet");
     tnd_note_verifier v;
     tnd_checkpoint cp;
     if (rc != 0 || tnd_note_verifier_parse(r->vkey, &v) != 0 ||
         tnd_checkpoint_verify(note, strlen(note), &v, &cp) != 0) {
         free(note);
         return tnd__http_error(r, TND_STATUS_DATA_LOSS,
-                              "the latest checkpoint is unreadable or badly signed");
+                              "the checkpoint is unreadable or badly signed");
     }
     return tnd__http_send(r, "text/plain; charset=utf-8", note, strlen(note), TND_HTTP_CHECKPOINT,
                          NULL);
+}
+
+enum MHD_Result tnd__http_witnesses(tnd_http_req *r)
+{
+    tender_log_v1_Witnesses ws;
+    int rc = tnd_witnesses_status(r->witnesses, &ws);
+    json_t *j = rc == 0 ? tnd_json_msg(&tender_log_v1_Witnesses_desc, &ws) : NULL;
+    tender_log_v1_Witnesses_free(&ws);
+    if (!j)
+        return tnd__http_error(r, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    return tnd__http_json(r, j, TND_HTTP_CHECKPOINT);
 }
 
 static enum MHD_Result tile(tnd_http_req *r, unsigned level, uint64_t n, unsigned w)
@@ -197,7 +227,9 @@ enum MHD_Result tnd__http_tlog(tnd_http_req *r, const char *rest)
     uint64_t n;
     unsigned w;
     if (strcmp(rest, "/checkpoint") == 0)
-        return checkpoint(r);
+        return checkpoint(r, false);
+    if (strcmp(rest, "/witnessed/checkpoint") == 0)
+        return checkpoint(r, true);
     if (strncmp(rest, "/tile/entries/", 14) == 0) {
         if (parse_index(rest + 14, &n, &w))
             return entries(r, n, w);
@@ -217,6 +249,7 @@ enum MHD_Result tnd__http_tlog(tnd_http_req *r, const char *rest)
         }
     }
     return tnd__http_error(r, TND_STATUS_NOT_FOUND,
-                          "no such log resource: /log/checkpoint, /log/tile/<L>/<N>[.p/<W>] or "
-                          "/log/tile/entries/<N>[.p/<W>] (C2SP tlog-tiles)");
+                          "no such log resource: /log/checkpoint, /log/witnessed/checkpoint, "
+                          "/log/tile/<L>/<N>[.p/<W>] or /log/tile/entries/<N>[.p/<W>] (C2SP "
+                          "tlog-tiles)");
 }

@@ -40,6 +40,17 @@ typedef struct method_slot {
     _Atomic uint64_t sum_ns;
 } method_slot;
 
+/* Why a witness request failed (tnd_metrics_witness_failed). */
+static const char *const witness_reasons[] = {"network", "timeout",  "too_large",
+                                              "status",  "conflict", "bad_response"};
+#define N_WITNESS_REASONS (sizeof witness_reasons / sizeof *witness_reasons)
+
+typedef struct witness_slot {
+    char name[256]; /* set before n_witnesses covers the slot */
+    _Atomic uint64_t cosigned_size;
+    _Atomic uint64_t failed[N_WITNESS_REASONS];
+} witness_slot;
+
 struct tnd_metrics {
     method_slot unknown;
     method_slot methods[TND_METRICS_MAX_METHODS];
@@ -52,6 +63,8 @@ struct tnd_metrics {
     _Atomic uint64_t map_bytes, used_bytes;
     _Atomic uint64_t tlog_leaves;
     _Atomic uint64_t bids;
+    witness_slot witnesses[TND_METRICS_MAX_WITNESSES];
+    _Atomic size_t n_witnesses; /* slots below this are named (release/acquire) */
     /* Writer thread only: the log size the current batch will publish. */
     uint64_t tlog_pending;
     bool has_tlog_pending;
@@ -188,6 +201,30 @@ void tnd_metrics_bid_received(tnd_metrics *m)
         add(&m->bids, 1);
 }
 
+void tnd_metrics_add_witness(tnd_metrics *m, size_t i, const char *name)
+{
+    if (!m || i >= TND_METRICS_MAX_WITNESSES)
+        return;
+    snprintf(m->witnesses[i].name, sizeof m->witnesses[i].name, "%s", name);
+    if (atomic_load_explicit(&m->n_witnesses, memory_order_relaxed) <= i)
+        atomic_store_explicit(&m->n_witnesses, i + 1, memory_order_release);
+}
+
+void tnd_metrics_witness_cosigned(tnd_metrics *m, size_t i, uint64_t size)
+{
+    if (m && i < TND_METRICS_MAX_WITNESSES)
+        set(&m->witnesses[i].cosigned_size, size);
+}
+
+void tnd_metrics_witness_failed(tnd_metrics *m, size_t i, const char *reason)
+{
+    if (!m || i >= TND_METRICS_MAX_WITNESSES)
+        return;
+    for (size_t r = 0; r < N_WITNESS_REASONS; r++)
+        if (strcmp(witness_reasons[r], reason) == 0)
+            add(&m->witnesses[i].failed[r], 1);
+}
+
 /* ---- rendering ---- */
 
 typedef struct textbuf {
@@ -311,6 +348,31 @@ static void render_batches(textbuf *t, tnd_metrics *m)
     put(t, "tenderd_store_batch_size_count %llu\n", (unsigned long long)cum);
 }
 
+static void render_witnesses(textbuf *t, tnd_metrics *m)
+{
+    size_t n = atomic_load_explicit(&m->n_witnesses, memory_order_acquire);
+    if (n == 0)
+        return;
+    head(t, "tenderd_witness_cosigned_size", "gauge",
+         "The largest checkpoint size each witness has cosigned.");
+    for (size_t i = 0; i < n; i++) {
+        put(t, "tenderd_witness_cosigned_size{witness=\"");
+        put_label_value(t, m->witnesses[i].name);
+        put(t, "\"} %llu\n", (unsigned long long)get(&m->witnesses[i].cosigned_size));
+    }
+    head(t, "tenderd_witness_requests_failed_total", "counter",
+         "add-checkpoint requests to each witness that failed, by reason: network, timeout, "
+         "too_large (answer over 16 KiB), status (an HTTP error), conflict (409: it holds "
+         "another size), bad_response (no cosignature that verifies).");
+    for (size_t i = 0; i < n; i++)
+        for (size_t r = 0; r < N_WITNESS_REASONS; r++) {
+            put(t, "tenderd_witness_requests_failed_total{witness=\"");
+            put_label_value(t, m->witnesses[i].name);
+            put(t, "\",reason=\"%s\"} %llu\n", witness_reasons[r],
+                (unsigned long long)get(&m->witnesses[i].failed[r]));
+        }
+}
+
 static void render_build_info(textbuf *t)
 {
     int major, minor, patch;
@@ -359,6 +421,7 @@ int tnd_metrics_render(tnd_metrics *m, char **out, size_t *len)
           get(&m->tlog_leaves));
     head(&t, "tenderd_bids_received_total", "counter", "Sealed bids accepted and stored.");
     put(&t, "tenderd_bids_received_total %llu\n", (unsigned long long)get(&m->bids));
+    render_witnesses(&t, m);
     if (t.oom) {
         free(t.p);
         return TND_ENOMEM;

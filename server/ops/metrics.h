@@ -65,6 +65,20 @@ void tnd_metrics_set_store_size(tnd_metrics *m, uint64_t map_bytes, uint64_t use
 /** A sealed bid was accepted (durably stored). */
 void tnd_metrics_bid_received(tnd_metrics *m);
 
+/* Witnesses with their own series (tenderd --witness-policy). */
+#define TND_METRICS_MAX_WITNESSES 32
+
+/** Name witness i (0 .. TND_METRICS_MAX_WITNESSES - 1), loop thread, at
+ * start-up; name is copied (at most 255 bytes). */
+void tnd_metrics_add_witness(tnd_metrics *m, size_t i, const char *name);
+
+/** Witness i has cosigned the checkpoint of this size. */
+void tnd_metrics_witness_cosigned(tnd_metrics *m, size_t i, uint64_t size);
+
+/** A request to witness i failed: reason is one of "network", "timeout",
+ * "too_large", "status", "conflict", "bad_response". */
+void tnd_metrics_witness_failed(tnd_metrics *m, size_t i, const char *reason);
+
 /** Render every metric in the Prometheus text format 0.0.4 (any thread).
  * *out is malloc'd, NUL-terminated, *len bytes without the NUL. Returns 0 or
  * TND_ENOMEM. */

@@ -189,6 +189,25 @@ size_t tnd_key_log_checkpoint(uint8_t key[TND_KEY_LOG_CHECKPOINT_LEN], uint64_t 
     return TND_KEY_LOG_CHECKPOINT_LEN;
 }
 
+size_t tnd_key_log_cosigs(uint8_t key[TND_KEY_LOG_COSIGS_LEN], uint64_t size)
+{
+    key[0] = 'w';
+    tnd_be64_put(key + 1, size);
+    return TND_KEY_LOG_COSIGS_LEN;
+}
+
+size_t tnd_key_log_witness(uint8_t key[TND_KEY_LOG_WITNESS_MAX], uint32_t key_id,
+                           const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > TND_KEY_LOG_WITNESS_MAX - 5)
+        return 0;
+    key[0] = 'v';
+    tnd_be32_put(key + 1, key_id);
+    memcpy(key + 5, name, n);
+    return 5 + n;
+}
+
 size_t tnd_key_bids(uint8_t *key, size_t cap, const char *tender_id, const char *bid_id)
 {
     size_t bl = strlen(bid_id), at = id_then(key, cap, tender_id, bl);

@@ -89,15 +89,31 @@ bool tnd_key_questions_parse(const void *key, size_t len, const char *tender_id,
  *   "h" leaf hash (32)             -> the leaf's index (u64)
  *   "size"                         -> the tree size (u64)
  *   "cp"                           -> the latest signed checkpoint note
- *   "c" size (u64)                 -> the checkpoint note signed at that size */
+ *   "c" size (u64)                 -> the checkpoint note signed at that size
+ * and the witnesses' cosignatures (docs/LOG.md, "Witnesses"; none in a
+ * database older than them, which is read as "nothing cosigned yet"):
+ *   "w" size (u64)                 -> the cosignature lines held for "c" size
+ *   "ws"                           -> the latest size whose cosignatures meet
+ *                                     the quorum (u64)
+ *   "v" key id (u32) name          -> what that witness last cosigned: size
+ *                                     (u64) then the cosignature's time in
+ *                                     seconds (u64) */
 #define TND_KEY_LOG_SIZE "size"
 #define TND_KEY_LOG_LATEST "cp"
 #define TND_KEY_LOG_NODE_LEN 10
 #define TND_KEY_LOG_LEAF_LEN 33
 #define TND_KEY_LOG_CHECKPOINT_LEN 9
+#define TND_KEY_LOG_WITNESSED "ws"
+#define TND_KEY_LOG_COSIGS_LEN 9
+/* "v", key id, a name of at most TND_NOTE_MAX_NAME (255) bytes */
+#define TND_KEY_LOG_WITNESS_MAX (1 + 4 + 255)
 size_t tnd_key_log_node(uint8_t key[TND_KEY_LOG_NODE_LEN], unsigned level, uint64_t index);
 size_t tnd_key_log_leaf(uint8_t key[TND_KEY_LOG_LEAF_LEN], const uint8_t hash[32]);
 size_t tnd_key_log_checkpoint(uint8_t key[TND_KEY_LOG_CHECKPOINT_LEN], uint64_t size);
+size_t tnd_key_log_cosigs(uint8_t key[TND_KEY_LOG_COSIGS_LEN], uint64_t size);
+/* 0 for an empty name or one longer than 255 bytes. */
+size_t tnd_key_log_witness(uint8_t key[TND_KEY_LOG_WITNESS_MAX], uint32_t key_id,
+                           const char *name);
 
 /* BIDS: tender id 0x00 bid id. An empty bid id gives the tender's prefix.
  * Parse is true for a bid key of tender_id only, and gives the bid id's

@@ -18,12 +18,14 @@
 #include "ops/logging.h"
 #include "store/keys.h"
 #include "tlog_check.h"
+#include "witnesses.h"
 
 struct tnd_tlog {
     EVP_PKEY *key;
     char name[128];
     char vkey[400];
     tnd_metrics *metrics; /* the server's; published once a batch commits */
+    tnd_witnesses *witnesses; /* --witness-policy's collector, or NULL */
 };
 
 /* ---- reading and writing nodes ---- */
@@ -158,6 +160,11 @@ int tnd_tlog_verifier_key(EVP_PKEY *key, const char *name, char *out, size_t cap
     return tnd_note_verifier_format(name, pub, out, cap);
 }
 
+tnd_witnesses *tnd_tlog_witnesses(const tnd_server *srv)
+{
+    return srv->tlog ? srv->tlog->witnesses : NULL;
+}
+
 const char *tnd_tlog_vkey(const tnd_server *srv)
 {
     return srv->tlog ? srv->tlog->vkey : "";
@@ -287,13 +294,14 @@ int tnd_tlog_open(tnd_server *srv, char *err, size_t err_len)
         return rc;
     tnd_metrics_set_tlog_leaves(srv->metrics, leaves);
     tnd_store_set_batch_hook(srv->store, batch_hook, lg);
-    return 0;
+    return tnd_witnesses_start(srv, &lg->witnesses, err, err_len);
 }
 
 void tnd_tlog_close(tnd_server *srv)
 {
     if (!srv->tlog)
         return;
+    tnd_witnesses_free(srv->tlog->witnesses);
     EVP_PKEY_free(srv->tlog->key);
     free(srv->tlog);
     srv->tlog = NULL;

@@ -21,10 +21,14 @@ int tnd_tlog_key_load(const char *db_dir, const char *origin, EVP_PKEY **key, ch
 int tnd_tlog_verifier_key(EVP_PKEY *key, const char *name, char *out, size_t cap);
 
 /** Attach the log to the server's store: check the stored tree against the
- * last checkpoint (refusing a mismatch), then install the batch hook that
- * appends every new event and signs one checkpoint per batch. */
+ * last checkpoint (refusing a mismatch), install the batch hook that
+ * appends every new event and signs one checkpoint per batch, and start
+ * collecting cosignatures from --witness-policy's witnesses. */
 int tnd_tlog_open(tnd_server *srv, char *err, size_t err_len);
 void tnd_tlog_close(tnd_server *srv);
+
+/** The witnesses' collector (tlog/witnesses.h), NULL without a policy. */
+struct tnd_witnesses *tnd_tlog_witnesses(const tnd_server *srv);
 
 /** The verifier key text of the running log. */
 const char *tnd_tlog_vkey(const tnd_server *srv);

@@ -8,21 +8,14 @@
 #include "svc/svc.h"
 #include "tender/blind.h"
 #include "tlog.h"
+#include "witnesses.h"
 
 #define LEAVES_BATCH 256 /* leaves read per read transaction while streaming */
 #define WATCH_POLL_MS 200
 
-/* Fill a Checkpoint message from the latest note; 0, or a status. */
-static int latest_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoint *out,
-                             const char *vkey)
+/* Fill a Checkpoint message from a note (taken over); 0, or a status. */
+static int fill_checkpoint(char *note, tender_log_v1_Checkpoint *out, const char *vkey)
 {
-    char *note = NULL;
-    uint64_t size = 0;
-    int rc = tnd_tlog_latest(s, txn, &note, &size);
-    if (rc == TND_ENOTFOUND)
-        return TND_STATUS_NOT_FOUND;
-    if (rc != 0)
-        return TND_STATUS_DATA_LOSS;
     tnd_note_verifier v;
     tnd_checkpoint cp;
     if (tnd_note_verifier_parse(vkey, &v) != 0 ||
@@ -38,6 +31,36 @@ static int latest_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoin
     memcpy(out->root.data, cp.root, 32);
     out->root.len = 32;
     return 0;
+}
+
+/* The latest checkpoint with the cosignatures held for it; 0, or a status. */
+static int latest_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoint *out,
+                             const char *vkey)
+{
+    char *note = NULL;
+    uint64_t size = 0;
+    int rc = tnd_tlog_latest_cosigned(s, txn, &note, &size);
+    if (rc == TND_ENOTFOUND)
+        return TND_STATUS_NOT_FOUND;
+    if (rc != 0)
+        return TND_STATUS_DATA_LOSS;
+    return fill_checkpoint(note, out, vkey);
+}
+
+/* The latest checkpoint that met the witness quorum; 0, or a status. */
+static int witnessed_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoint *out,
+                                const char *vkey)
+{
+    char *note = NULL;
+    uint64_t size = 0;
+    int rc = tnd_tlog_witnessed_size(s, txn, &size);
+    if (rc == 0)
+        rc = tnd_tlog_note_at(s, txn, size, &note);
+    if (rc == TND_ENOTFOUND)
+        return TND_STATUS_NOT_FOUND;
+    if (rc != 0)
+        return TND_STATUS_DATA_LOSS;
+    return fill_checkpoint(note, out, vkey);
 }
 
 static void get_checkpoint(tnd_call *call, void *request)
@@ -58,6 +81,45 @@ static void get_checkpoint(tnd_call *call, void *request)
     else if (tnd_call_send(call, &cp) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     tender_log_v1_Checkpoint_free(&cp);
+}
+
+static void get_witnessed(tnd_call *call, void *request)
+{
+    (void)request;
+    tnd_server *srv = tnd_call_server(call);
+    tnd_witnesses *w = tnd_tlog_witnesses(srv);
+    if (!w) {
+        tnd_call_finish(call, TND_STATUS_FAILED_PRECONDITION,
+                        "this log has no witnesses configured (tenderd --witness-policy)");
+        return;
+    }
+    MDB_txn *txn;
+    if (tnd_call_read_begin(call, &txn))
+        return;
+    tender_log_v1_Checkpoint cp;
+    tender_log_v1_Checkpoint_init(&cp);
+    int st = witnessed_checkpoint(srv->store, txn, &cp, tnd_tlog_vkey(srv));
+    tnd_store_read_end(srv->store, txn);
+    if (st == TND_STATUS_NOT_FOUND)
+        tnd_call_finish(call, st,
+                        "no checkpoint has been cosigned by the witnesses' quorum yet; "
+                        "Log/GetWitnesses shows each witness's state");
+    else if (st)
+        tnd_call_finish(call, st, "the witnessed checkpoint is unreadable or badly signed");
+    else if (tnd_call_send(call, &cp) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_log_v1_Checkpoint_free(&cp);
+}
+
+static void get_witnesses(tnd_call *call, void *request)
+{
+    (void)request;
+    tender_log_v1_Witnesses ws;
+    if (tnd_witnesses_status(tnd_tlog_witnesses(tnd_call_server(call)), &ws) != 0)
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    else if (tnd_call_send(call, &ws) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_log_v1_Witnesses_free(&ws);
 }
 
 static void get_verifier_key(tnd_call *call, void *request)
@@ -419,6 +481,8 @@ static const tnd_handler log_handlers[] = {
     {.method = tender_log_v1_Log_WatchCheckpoints_method,
      .on_message = watch_start,
      .on_cancel = watch_cancel},
+    {.method = tender_log_v1_Log_GetWitnessedCheckpoint_method, .on_message = get_witnessed},
+    {.method = tender_log_v1_Log_GetWitnesses_method, .on_message = get_witnesses},
 };
 
 int tnd_tlog_service_register(tnd_server *srv)
