@@ -313,9 +313,10 @@ static void work(uv_work_t *req)
         r->items[i].post = posts[i];
 }
 
+/* u first: the store's write function takes the whole as a tnd_cosig_update. */
 typedef struct cosig_write {
-    tnd_witnesses *c;
     tnd_cosig_update u;
+    tnd_witnesses *c;
     size_t wi[TND_POLICY_MAX]; /* the wstate of each u.got */
 } cosig_write;
 
