@@ -312,8 +312,8 @@ static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
     return code ? code : st->code;
 }
 
-int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
-                            tnd_tender_record *r, tnd_status_info *st)
+static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved, bool keep,
+                 tnd_tender_record *r, tnd_status_info *st)
 {
     memset(r, 0, sizeof *r);
     tender_tenders_v1_Tender_init(&r->current);
@@ -342,7 +342,7 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
     if (!code && r->n_versions)
         code = tnd__fetch_questions(c, r, st);
     if (!code)
-        code = tnd__fetch_documents(c, r, st);
+        code = tnd__fetch_documents(c, r, keep, st);
     /* The opening and the award are public once logged; asking earlier
      * would only be refused. */
     if (!code && tnd__vlast(r, EV(BIDS_OPENED), NULL) >= 0)
@@ -356,6 +356,18 @@ int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_chec
             code = tnd__fetch_missing(st, r->award_error, sizeof r->award_error);
     }
     return code;
+}
+
+int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                            tnd_tender_record *r, tnd_status_info *st)
+{
+    return fetch(c, tender_id, saved, false, r, st);
+}
+
+int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                                tnd_tender_record *r, tnd_status_info *st)
+{
+    return fetch(c, tender_id, saved, true, r, st);
 }
 
 void tnd_tender_record_free(tnd_tender_record *r)
@@ -380,6 +392,8 @@ void tnd_tender_record_free(tnd_tender_record *r)
     tender_bids_v1_OpeningRecord_free(&r->opening);
     tender_awards_v1_Award_free(&r->award);
     tender_tenders_v1_ListQuestionsResponse_free(&r->questions);
+    for (size_t i = 0; i < r->n_documents; i++)
+        free(r->documents[i].content.data);
     free(r->documents);
     memset(r, 0, sizeof *r);
 }
