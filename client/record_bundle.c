@@ -174,6 +174,7 @@ int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8
     b.version = TND_BUNDLE_VERSION;
     b.tender_id = (char *)r->tender_id;
     b.fetched_ms = r->fetched_ms;
+    b.saved_size = r->saved_size;
     b.log_key = (char *)k->log_key;
     b.saved_checkpoint = (char *)k->saved_note;
     /* A server's message cut to fit may end inside a character: kept as text. */
@@ -420,6 +421,7 @@ int tnd_bundle_read(const uint8_t *data, size_t len, tnd_bundle *b, char *err, s
     if (!rc) {
         copy_text(r->tender_id, sizeof r->tender_id, in.tender_id);
         r->fetched_ms = in.fetched_ms;
+        r->saved_size = in.saved_size;
         b->version = in.version;
         rc = get_log(&in, r, err, err_len);
     }
