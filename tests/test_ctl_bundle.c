@@ -254,6 +254,12 @@ static void edit_document(tender_bundle_v1_Bundle *b)
     change_at(&b->documents[0].content, "span");
 }
 
+static void edit_document_id(tender_bundle_v1_Bundle *b)
+{
+    assert_int_equal(b->n_documents, 1);
+    b->documents[0].id[0] = 'x'; /* the bytes of another document */
+}
+
 static void edit_note(tender_bundle_v1_Bundle *b)
 {
     change_at(&b->checkpoint, "\n\xe2\x80\x94 "); /* the line break before the signature */
@@ -307,6 +313,7 @@ static void test_changed_document(void **state)
 {
     (void)state;
     expect_fail(edit_document, "documents", "is not the one logged");
+    expect_fail(edit_document_id, "documents", "has document x-2026-000001-D1 in its place");
 }
 
 static void test_changed_checkpoint_note(void **state)
