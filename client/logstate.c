@@ -96,6 +96,39 @@ int tnd_log_verify_note(const tnd_log_state *ls, const char *what, const char *n
     return 0;
 }
 
+void tnd_log_state_set_policy(tnd_log_state *ls, const tnd_policy *p)
+{
+    if (ls)
+        ls->policy = p;
+}
+
+static bool needs_witnesses(const tnd_log_state *ls)
+{
+    return ls->policy && !tnd_policy_is_none(ls->policy);
+}
+
+int tnd_log_check_witnessed(const tnd_log_state *ls, const char *what, const char *note,
+                            size_t len, tnd_status_info *st)
+{
+    if (!ls || !what || !note || !st)
+        return TND_EINVAL;
+    if (!needs_witnesses(ls))
+        return 0;
+    char why[sizeof st->message];
+    switch (tnd_policy_check(ls->policy, note, len, NULL, NULL, why, sizeof why)) {
+    case 0:
+        return 0;
+    case TND_EQUORUM:
+        tnd__status_fail(st, TND_STATUS_FAILED_PRECONDITION,
+                         "%s lacks the witness cosignatures the policy needs: %s", what, why);
+        return TND_EQUORUM;
+    case TND_ENOMEM:
+        return oom(st);
+    default:
+        return VERIFY_FAIL(st, "%s is not a well-formed signed checkpoint", what);
+    }
+}
+
 /* Make (cp, note[0..len)) ls's trusted checkpoint. */
 static int trust(tnd_log_state *ls, const tnd_checkpoint *cp, const char *note, size_t len,
                  tnd_status_info *st)
@@ -117,6 +150,8 @@ int tnd_log_state_set(tnd_log_state *ls, const char *what, const char *note, siz
 {
     tnd_checkpoint cp;
     int rc = tnd_log_verify_note(ls, what, note, len, &cp, st);
+    if (rc == 0)
+        rc = tnd_log_check_witnessed(ls, what, note, len, st);
     return rc ? rc : trust(ls, &cp, note, len, st);
 }
 
@@ -130,13 +165,18 @@ int tnd_log_fetch_checkpoint(const tnd_log_state *ls, tnd_client *c, char **note
     tender_log_v1_Checkpoint r;
     tnd_arena a; /* the reply; *note is a copy of its note */
     tnd_arena_init(&a, 0);
-    int code = tender_log_v1_Log_GetCheckpoint_in(c, &a, &req, &r, NULL, st);
+    bool witnessed = needs_witnesses(ls);
+    const char *what = witnessed ? "the latest witnessed checkpoint" : "the latest checkpoint";
+    int code = witnessed ? tender_log_v1_Log_GetWitnessedCheckpoint_in(c, &a, &req, &r, NULL, st)
+                         : tender_log_v1_Log_GetCheckpoint_in(c, &a, &req, &r, NULL, st);
     if (code != 0) {
         tnd_arena_free(&a);
         return code;
     }
     const char *text = r.note ? r.note : "";
-    int rc = tnd_log_verify_note(ls, "the latest checkpoint", text, strlen(text), cp, st);
+    int rc = tnd_log_verify_note(ls, what, text, strlen(text), cp, st);
+    if (rc == 0)
+        rc = tnd_log_check_witnessed(ls, what, text, strlen(text), st);
     /* The convenience fields must say what the signed note says. */
     if (rc == 0 && (r.size != cp->size ||
                     (r.root.len && (r.root.len != 32 || memcmp(r.root.data, cp->root, 32)))))
@@ -259,6 +299,8 @@ int tnd_log_state_advance(tnd_log_state *ls, tnd_client *c, const char *what, co
         memset(ev, 0, sizeof *ev);
     tnd_checkpoint cp;
     int rc = tnd_log_verify_note(ls, what, note, len, &cp, st);
+    if (rc == 0)
+        rc = tnd_log_check_witnessed(ls, what, note, len, st);
     if (rc == 0 && ls->has_checkpoint) {
         rc = tnd_log_prove_consistent(c, &ls->cp, &cp, ev, st);
         /* The notes make the evidence checkable by anyone with the key. */

@@ -154,3 +154,20 @@ int tnd_receipt_verify(const tnd_log_state *ls, const tender_bids_v1_Receipt *r,
     tender_events_v1_Event_free(&ev);
     return rc;
 }
+
+int tnd_receipt_prove_in(tnd_client *c, const tnd_checkpoint *rcp, uint64_t leaf_index,
+                         const tnd_checkpoint *cur, tnd_status_info *st)
+{
+    if (!c || !rcp || !cur || !st)
+        return TND_EINVAL;
+    if (cur->size >= rcp->size)
+        return tnd_log_prove_consistent(c, rcp, cur, NULL, st);
+    if (leaf_index >= cur->size) {
+        tnd__status_fail(st, TND_STATUS_UNAVAILABLE,
+                         "leaf %llu is not yet in the checkpoint of size %llu: witnesses cosign "
+                         "the log every few seconds; ask again shortly",
+                         (unsigned long long)leaf_index, (unsigned long long)cur->size);
+        return TND_EAGAIN;
+    }
+    return tnd_log_prove_consistent(c, cur, rcp, NULL, st);
+}

@@ -40,14 +40,16 @@ static int copy_hashes(const tnd_bytes *h, size_t n, uint8_t (**out)[32], size_t
     return 0;
 }
 
-static int fetch_checkpoint(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+static int fetch_checkpoint(tnd_client *c, tnd_tender_record *r, bool witnessed,
+                            tnd_status_info *st)
 {
     tender_common_v1_Empty req;
     tender_common_v1_Empty_init(&req);
     tender_log_v1_Checkpoint cp;
     tnd_arena a; /* the reply; the record keeps a copy of its note */
     tnd_arena_init(&a, 0);
-    int code = tender_log_v1_Log_GetCheckpoint_in(c, &a, &req, &cp, NULL, st);
+    int code = witnessed ? tender_log_v1_Log_GetWitnessedCheckpoint_in(c, &a, &req, &cp, NULL, st)
+                         : tender_log_v1_Log_GetCheckpoint_in(c, &a, &req, &cp, NULL, st);
     if (code) {
         tnd_arena_free(&a);
         return code;
@@ -312,8 +314,9 @@ static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
     return code ? code : st->code;
 }
 
-static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved, bool keep,
-                 tnd_tender_record *r, tnd_status_info *st)
+/* keep: also each document's bytes (a bundle). */
+static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                 const tnd_policy *policy, bool keep, tnd_tender_record *r, tnd_status_info *st)
 {
     memset(r, 0, sizeof *r);
     tender_tenders_v1_Tender_init(&r->current);
@@ -328,7 +331,8 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
         return tnd__status_fail(st, TND_STATUS_INVALID_ARGUMENT,
                                 "a tender id of 1 to 64 bytes is needed");
     strcpy(r->tender_id, tender_id);
-    int code = fetch_checkpoint(c, r, st);
+    r->policy = policy;
+    int code = fetch_checkpoint(c, r, policy && !tnd_policy_is_none(policy), st);
     if (!code && saved)
         code = fetch_consistency(c, r, saved, st);
     if (!code)
@@ -361,13 +365,21 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
 int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
                             tnd_tender_record *r, tnd_status_info *st)
 {
-    return fetch(c, tender_id, saved, false, r, st);
+    return fetch(c, tender_id, saved, NULL, false, r, st);
+}
+
+int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
+                                      const tnd_checkpoint *saved, const tnd_policy *policy,
+                                      tnd_tender_record *r, tnd_status_info *st)
+{
+    return fetch(c, tender_id, saved, policy, false, r, st);
 }
 
 int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
-                                tnd_tender_record *r, tnd_status_info *st)
+                                const tnd_policy *policy, tnd_tender_record *r,
+                                tnd_status_info *st)
 {
-    return fetch(c, tender_id, saved, true, r, st);
+    return fetch(c, tender_id, saved, policy, true, r, st);
 }
 
 void tnd_tender_record_free(tnd_tender_record *r)

@@ -123,8 +123,27 @@ static void check_checkpoint(tnd__vrun *run)
                      "the checkpoint names the log \"%s\", not \"%s\"", cp.origin, run->v->name);
         return;
     }
-    tnd__vreport(run, "checkpoint", TND_CHECK_OK, "signed by %s: size %llu, root %s",
-                 run->v->name, (unsigned long long)cp.size, b64(cp.root, root));
+    char cosigners[1024] = "";
+    if (r->policy && !tnd_policy_is_none(r->policy)) {
+        char why[1024];
+        bool cosigned[TND_POLICY_MAX];
+        int rc = tnd_policy_check(r->policy, r->checkpoint_note, strlen(r->checkpoint_note),
+                                  cosigned, NULL, why, sizeof why);
+        if (rc != 0) {
+            tnd__vreport(run, "checkpoint", TND_CHECK_FAILED,
+                         "the checkpoint of size %llu lacks the witness cosignatures the policy "
+                         "needs: %s",
+                         (unsigned long long)cp.size, rc == TND_EQUORUM ? why : "malformed");
+            return;
+        }
+        size_t n = (size_t)snprintf(cosigners, sizeof cosigners, "; cosigned by");
+        for (size_t i = 0; i < r->policy->n_witnesses && n < sizeof cosigners; i++)
+            if (cosigned[i])
+                n += (size_t)snprintf(cosigners + n, sizeof cosigners - n, " %s",
+                                      r->policy->witnesses[i].name);
+    }
+    tnd__vreport(run, "checkpoint", TND_CHECK_OK, "signed by %s: size %llu, root %s%s",
+                 run->v->name, (unsigned long long)cp.size, b64(cp.root, root), cosigners);
 }
 
 static void check_consistency(tnd__vrun *run)

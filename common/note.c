@@ -11,10 +11,10 @@
 #include "tender/encoding.h"
 #include "be.h"
 #include "tender/audit.h"
+#include "note_internal.h"
 
-/* U+2014 EM DASH and a space: the start of every signature line. */
-static const char sig_prefix[] = "\xe2\x80\x94 ";
-#define SIG_PREFIX_LEN (sizeof sig_prefix - 1)
+static const char sig_prefix[] = TND__NOTE_SIG_PREFIX;
+#define SIG_PREFIX_LEN TND__NOTE_SIG_PREFIX_LEN
 #define ED25519_SIG_LEN 64
 
 /* ---- text rules --------------------------------------------------------- */
@@ -77,7 +77,7 @@ static int text_ok(const char *s, size_t n, int newline_ok)
 
 /* A key name: 1..TND_NOTE_MAX_NAME bytes of UTF-8 without '+', spaces or
  * control characters (C0, DEL, C1). */
-static int name_ok(const char *s, size_t n)
+int tnd__note_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > TND_NOTE_MAX_NAME)
         return 0;
@@ -94,9 +94,10 @@ static int name_ok(const char *s, size_t n)
 
 /* ---- keys --------------------------------------------------------------- */
 
-static int key_id(const char *name, size_t name_len, const uint8_t pub[32], uint32_t *out)
+int tnd__note_key_id(const char *name, size_t name_len, uint8_t alg, const uint8_t pub[32],
+                     uint32_t *out)
 {
-    static const uint8_t sep[2] = {'\n', TND_NOTE_ALG_ED25519};
+    const uint8_t sep[2] = {'\n', alg};
     uint8_t h[32];
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (md == NULL)
@@ -117,9 +118,9 @@ int tnd_note_key_id(const char *name, const uint8_t pub[32], uint32_t *out)
     if (name == NULL || pub == NULL || out == NULL)
         return TND_EINVAL;
     size_t n = strnlen(name, TND_NOTE_MAX_NAME + 1);
-    if (!name_ok(name, n))
+    if (!tnd__note_name_ok(name, n))
         return TND_EINVAL;
-    return key_id(name, n, pub, out);
+    return tnd__note_key_id(name, n, TND_NOTE_ALG_ED25519, pub, out);
 }
 
 /* Eight lowercase hex digits. */
@@ -141,7 +142,7 @@ static int parse_hex32(const char *s, uint32_t *out)
     return 1;
 }
 
-int tnd_note_verifier_parse(const char *vkey, tnd_note_verifier *out)
+int tnd__note_vkey_parse(const char *vkey, uint8_t alg, tnd_note_verifier *out)
 {
     if (vkey == NULL || out == NULL)
         return TND_EINVAL;
@@ -153,7 +154,7 @@ int tnd_note_verifier_parse(const char *vkey, tnd_note_verifier *out)
         return TND_EMALFORMED;
     size_t name_len = (size_t)(plus - vkey);
     /* name '+' 8 hex '+' base64 of 33 bytes (44 characters) */
-    if (!name_ok(vkey, name_len) || len != name_len + 1 + 8 + 1 + 44 || plus[9] != '+')
+    if (!tnd__note_name_ok(vkey, name_len) || len != name_len + 1 + 8 + 1 + 44 || plus[9] != '+')
         return TND_EMALFORMED;
     uint32_t id, want;
     uint8_t key[33];
@@ -161,9 +162,9 @@ int tnd_note_verifier_parse(const char *vkey, tnd_note_verifier *out)
     if (!parse_hex32(plus + 1, &id))
         return TND_EMALFORMED;
     if (tnd_base64_decode(plus + 10, 44, key, sizeof key, &key_len) != 0 || key_len != 33 ||
-        key[0] != TND_NOTE_ALG_ED25519)
+        key[0] != alg)
         return TND_EMALFORMED;
-    int rc = key_id(vkey, name_len, key + 1, &want);
+    int rc = tnd__note_key_id(vkey, name_len, alg, key + 1, &want);
     if (rc != 0)
         return rc;
     if (id != want)
@@ -175,23 +176,37 @@ int tnd_note_verifier_parse(const char *vkey, tnd_note_verifier *out)
     return 0;
 }
 
-int tnd_note_verifier_format(const char *name, const uint8_t pub[32], char *out, size_t cap)
+int tnd_note_verifier_parse(const char *vkey, tnd_note_verifier *out)
+{
+    return tnd__note_vkey_parse(vkey, TND_NOTE_ALG_ED25519, out);
+}
+
+int tnd__note_vkey_format(const char *name, uint8_t alg, const uint8_t pub[32], char *out,
+                          size_t cap)
 {
     uint32_t id;
     uint8_t key[33];
     char b64[TND_BASE64_LEN(33) + 1];
-    if (out == NULL)
+    if (name == NULL || pub == NULL || out == NULL)
         return TND_EINVAL;
-    int rc = tnd_note_key_id(name, pub, &id);
+    size_t name_len = strnlen(name, TND_NOTE_MAX_NAME + 1);
+    if (!tnd__note_name_ok(name, name_len))
+        return TND_EINVAL;
+    int rc = tnd__note_key_id(name, name_len, alg, pub, &id);
     if (rc != 0)
         return rc;
-    key[0] = TND_NOTE_ALG_ED25519;
+    key[0] = alg;
     memcpy(key + 1, pub, 32);
     tnd_base64_encode(key, sizeof key, b64);
     int n = snprintf(out, cap, "%s+%08x+%s", name, (unsigned)id, b64);
     if (n < 0 || (size_t)n >= cap)
         return TND_ERANGE;
     return 0;
+}
+
+int tnd_note_verifier_format(const char *name, const uint8_t pub[32], char *out, size_t cap)
+{
+    return tnd__note_vkey_format(name, TND_NOTE_ALG_ED25519, pub, out, cap);
 }
 
 /* ---- signing and opening ------------------------------------------------ */
@@ -203,7 +218,7 @@ int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv, ch
     size_t text_len = strlen(text);
     size_t name_len = strnlen(name, TND_NOTE_MAX_NAME + 1);
     if (text_len == 0 || text_len > TND_NOTE_MAX_SIZE || text[text_len - 1] != '\n' ||
-        !text_ok(text, text_len, 1) || !name_ok(name, name_len) ||
+        !text_ok(text, text_len, 1) || !tnd__note_name_ok(name, name_len) ||
         !EVP_PKEY_is_a(ed25519_priv, "ED25519"))
         return TND_EINVAL;
 
@@ -214,7 +229,7 @@ int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv, ch
         ERR_clear_error();
         return TND_ECRYPTO;
     }
-    int rc = key_id(name, name_len, pub, &id);
+    int rc = tnd__note_key_id(name, name_len, TND_NOTE_ALG_ED25519, pub, &id);
     if (rc != 0)
         return rc;
     tnd_be32_put(blob, id);
@@ -250,7 +265,7 @@ int tnd_note_sign(const char *text, const char *name, EVP_PKEY *ed25519_priv, ch
 }
 
 /* 0 when sig is v's Ed25519 signature of msg, TND_ECRYPTO when not. */
-static int ed25519_verify(const uint8_t key[32], const uint8_t *sig, const char *msg, size_t len)
+int tnd__ed25519_verify(const uint8_t key[32], const uint8_t *sig, const char *msg, size_t len)
 {
     int rc = TND_ECRYPTO;
     EVP_MD_CTX *md = NULL;
@@ -282,11 +297,22 @@ static long last_blank_line(const char *s, size_t n)
     return -1;
 }
 
+/* The signature of a checkpoint: key id, then Ed25519 over the text. */
+static int check_note_sig(const tnd_note_verifier *v, const uint8_t *blob, size_t blob_len,
+                          const char *text, size_t text_len, void *ctx)
+{
+    (void)ctx;
+    if (blob_len != 4 + ED25519_SIG_LEN)
+        return TND_ECRYPTO;
+    return tnd__ed25519_verify(v->key, blob + 4, text, text_len);
+}
+
 /* Walk the signature lines: every line must be well formed; the one by v
- * (name and key id) decides the result. Returns 0, TND_ECRYPTO,
- * TND_ENOTFOUND or TND_EMALFORMED. */
+ * (name and key id) decides the result, as check says. Returns 0,
+ * TND_ECRYPTO, TND_ENOTFOUND or TND_EMALFORMED. */
 static int check_signatures(const char *sigs, size_t n, const char *text, size_t text_len,
-                            const tnd_note_verifier *v, uint8_t *scratch)
+                            const tnd_note_verifier *v, tnd__note_sig_fn check, void *ctx,
+                            uint8_t *scratch)
 {
     size_t vname_len = strnlen(v->name, sizeof v->name);
     int found = 0, result = TND_ENOTFOUND, count = 0;
@@ -305,7 +331,7 @@ static int check_signatures(const char *sigs, size_t n, const char *text, size_t
         const char *b64 = space + 1;
         size_t b64_len = rest - name_len - 1;
         size_t blob_len;
-        if (!name_ok(name, name_len) || b64_len == 0 ||
+        if (!tnd__note_name_ok(name, name_len) || b64_len == 0 ||
             tnd_base64_decode(b64, b64_len, scratch, b64_len, &blob_len) != 0 || blob_len < 5)
             return TND_EMALFORMED;
         uint32_t id = tnd_be32_get(scratch);
@@ -313,10 +339,7 @@ static int check_signatures(const char *sigs, size_t n, const char *text, size_t
             if (found)
                 return TND_EMALFORMED; /* two signatures by one key */
             found = 1;
-            if (blob_len != 4 + ED25519_SIG_LEN)
-                result = TND_ECRYPTO;
-            else
-                result = ed25519_verify(v->key, scratch + 4, text, text_len);
+            result = check(v, scratch, blob_len, text, text_len, ctx);
         }
         n -= line_len + 1;
         sigs = nl + 1;
@@ -324,7 +347,8 @@ static int check_signatures(const char *sigs, size_t n, const char *text, size_t
     return result;
 }
 
-int tnd_note_open(const char *note, size_t len, const tnd_note_verifier *v, char **text_out)
+int tnd__note_open_with(const char *note, size_t len, const tnd_note_verifier *v,
+                        tnd__note_sig_fn check, void *ctx, size_t *text_len_out)
 {
     if (note == NULL || v == NULL)
         return TND_EINVAL;
@@ -342,8 +366,17 @@ int tnd_note_open(const char *note, size_t len, const tnd_note_verifier *v, char
     uint8_t *scratch = malloc(sigs_len);
     if (scratch == NULL)
         return TND_ENOMEM;
-    int rc = check_signatures(sigs, sigs_len, note, text_len, v, scratch);
+    int rc = check_signatures(sigs, sigs_len, note, text_len, v, check, ctx, scratch);
     free(scratch);
+    if (rc == 0)
+        *text_len_out = text_len;
+    return rc;
+}
+
+int tnd_note_open(const char *note, size_t len, const tnd_note_verifier *v, char **text_out)
+{
+    size_t text_len;
+    int rc = tnd__note_open_with(note, len, v, check_note_sig, NULL, &text_len);
     if (rc != 0)
         return rc;
     if (text_out != NULL) {

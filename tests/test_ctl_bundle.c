@@ -16,6 +16,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 #include "ctlrun.h"
 #include "tender/bundle.h"
+#include "tender/witness.h"
 #include "tender_schema.h"
 
 static char vkey[400], tender[64], saved[300], bundle[300];
@@ -149,6 +151,20 @@ static void test_bundle_of_life_cycle_verifies_offline(void **state)
     EXPECT(0);
     HAS(R.err, "was taken from the bundle: compare it with the key the log's operator publishes");
     HAS(R.err, vkey);
+
+    /* A witness policy applies to the note the bundle keeps: it has no cosignature. */
+    EVP_PKEY *wk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    uint8_t pub_w[32];
+    size_t pub_len = sizeof pub_w;
+    char wkey[TND_NOTE_VKEY_MAX];
+    assert_non_null(wk);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(wk, pub_w, &pub_len), 1);
+    EVP_PKEY_free(wk);
+    assert_int_equal(tnd_cosigner_format("witness.example", pub_w, wkey, sizeof wkey), 0);
+    ctl(NULL, "--log-key", vkey, "--witness", wkey, "audit", "verify", "--bundle", bundle, NULL);
+    EXPECT(4);
+    HAS(R.out, "FAIL  checkpoint   the checkpoint of size");
+    HAS(R.out, "lacks the witness cosignatures the policy needs");
 
     char p[300];
     path(p, sizeof p, "tender.bundle");

@@ -19,9 +19,10 @@ static void test_error_names(void **state)
     assert_string_equal(tnd_err_name(TND_EUTF8), "TND_EUTF8");
     assert_string_equal(tnd_strerror(TND_ECANCELLED), "cancelled");
     assert_string_equal(tnd_err_name(TND_ECANCELLED), "TND_ECANCELLED");
+    assert_string_equal(tnd_err_name(TND_EQUORUM), "TND_EQUORUM");
     assert_string_equal(tnd_strerror(0), "success");
     assert_string_equal(tnd_err_name(0), "TND_OK");
-    static const int unknown[] = {1, -22, -1000, INT32_MIN, INT32_MAX};
+    static const int unknown[] = {1, -23, -1000, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         assert_string_equal(tnd_strerror(unknown[i]), "unknown error");
         assert_string_equal(tnd_err_name(unknown[i]), "TND_E?");

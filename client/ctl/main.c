@@ -25,6 +25,20 @@ static const ctl_optdef global_opts[] = {
      .help = "The transparency log's verifier key, the line *tenderd --print-log-key* prints,\n"
              "obtained from the log's operator out of band. Without it tenderctl asks the server\n"
              "for its key and warns on standard error: that trusts the server on first use."},
+    {.name = "--witness-policy", .kind = CTL_FILE, .at = offsetof(ctl_global, witness_policy),
+     .arg = "_FILE_",
+     .help = "Trust only checkpoints the witnesses of this C2SP tlog-policy file have cosigned\n"
+             "(*witness* _NAME_ _VKEY_ lines and a *quorum*; docs/WITNESS.md): *audit*\n"
+             "commands and *bid receipt --verify* then use the latest witnessed checkpoint and\n"
+             "refuse one without the quorum, naming the witnesses missing (exit 4). Also\n"
+             "*TENDER_WITNESS_POLICY*."},
+    {.name = "--witness", .kind = CTL_LIST, .at = offsetof(ctl_global, witnesses),
+     .arg = "_VKEY_", .max = 32,
+     .help = "Instead of a policy file: a witness's key, as *tenderwitness print-key* prints it;\n"
+             "repeat for each. All of them must have cosigned, unless *--witness-threshold*."},
+    {.name = "--witness-threshold", .kind = CTL_STRING,
+     .at = offsetof(ctl_global, witness_threshold), .arg = "_K_",
+     .help = "With *--witness*: how many of the witnesses given must have cosigned (1 to 32)."},
     {.name = "--request-id", .kind = CTL_STRING, .at = offsetof(ctl_global, request_id),
      .arg = "_ID_",
      .help = "The *x-request-id* of every call the command makes, so the server's log shows\n"
@@ -119,9 +133,12 @@ int main(int argc, char **argv)
         .cert = env("TENDER_CERT"),
         .key = env("TENDER_KEY"),
         .log_key = env("TENDER_LOG_KEY"),
+        .witness_policy = env("TENDER_WITNESS_POLICY"),
         .timeout = {.ms = 30000},
     };
     /* A server that closes on us must be an error message, not a kill. */
     signal(SIGPIPE, SIG_IGN);
-    return ctl_dispatch(&root, &g, argc, argv);
+    int rc = ctl_dispatch(&root, &g, argc, argv);
+    free(g.witnesses.v);
+    return rc;
 }

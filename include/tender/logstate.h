@@ -31,6 +31,7 @@
 
 #include "tender/audit.h"
 #include "tender/client.h"
+#include "tender/witness.h"
 
 /** The trusted state of one log. Initialise with tnd_log_state_init (or
  * tnd_log_state_fetch_key), release with tnd_log_state_free. */
@@ -40,6 +41,10 @@ typedef struct tnd_log_state {
     bool has_checkpoint;          /* whether cp and note hold a verified checkpoint */
     tnd_checkpoint cp;            /* the last verified checkpoint */
     char *note;                   /* its signed note, byte for byte (malloc'd) */
+    /* The witnesses whose cosignatures a checkpoint needs before it is
+     * trusted (tnd_log_state_set_policy); NULL or quorum none: none. The
+     * caller owns it and keeps it alive as long as ls. */
+    const tnd_policy *policy;
 } tnd_log_state;
 
 /** Why the log is not append-only, in a form anyone can check again: the
@@ -80,11 +85,26 @@ TND_MUST_CHECK int tnd_log_verify_note(const tnd_log_state *ls, const char *what
 TND_MUST_CHECK int tnd_log_state_set(tnd_log_state *ls, const char *what, const char *note,
                                      size_t len, tnd_status_info *st);
 
-/** FetchCheckpoint: Log/GetCheckpoint, its note verified (tnd_log_verify_note)
+/** Require the cosignatures of p (tender/witness.h) on every checkpoint ls
+ * trusts from now on: tnd_log_fetch_checkpoint then asks for the latest
+ * witnessed checkpoint, and tnd_log_state_set, _advance and _update refuse
+ * one without the quorum. NULL: no witnesses needed. */
+void tnd_log_state_set_policy(tnd_log_state *ls, const tnd_policy *p);
+
+/** Whether a note carries the cosignatures ls's policy needs (always, with
+ * none). what names the note in messages.
+ * @return 0; TND_EQUORUM with st->message naming the witnesses that
+ *         cosigned and those missing (st->code FAILED_PRECONDITION);
+ *         TND_ECRYPTO for a malformed note; TND_ENOMEM. */
+TND_MUST_CHECK int tnd_log_check_witnessed(const tnd_log_state *ls, const char *what,
+                                           const char *note, size_t len, tnd_status_info *st);
+
+/** FetchCheckpoint: Log/GetCheckpoint (with a policy:
+ * Log/GetWitnessedCheckpoint, and tnd_log_check_witnessed), its note verified (tnd_log_verify_note)
  * and the answer's size and root fields checked against the signed note.
  * *note receives the note (malloc'd; free it), *cp the checkpoint. Does not
  * change ls.
- * @return 0; a status code; TND_ECRYPTO; TND_ENOMEM. */
+ * @return 0; a status code; TND_ECRYPTO; TND_EQUORUM; TND_ENOMEM. */
 TND_MUST_CHECK int tnd_log_fetch_checkpoint(const tnd_log_state *ls, tnd_client *c, char **note,
                                             tnd_checkpoint *cp, tnd_status_info *st);
 

@@ -82,4 +82,18 @@ TND_MUST_CHECK int tnd_receipt_verify(const tnd_log_state *ls, const tender_bids
                                       const uint8_t *envelope_hash, tnd_checkpoint *cp,
                                       tnd_status_info *st);
 
+/** Prove that the leaf leaf_index of a verified receipt, included in the
+ * receipt's checkpoint rcp, is in the tree of a later trusted checkpoint
+ * cur (the latest, or with witnesses the latest witnessed one, which may be
+ * smaller than rcp): when cur is at least as large, rcp must be a prefix of
+ * cur; when smaller, the leaf must lie within cur's size and cur must be a
+ * prefix of rcp, so that cur holds the same leaf (tnd_log_prove_consistent
+ * either way).
+ * @return 0; TND_EAGAIN when the leaf is beyond cur's size (not yet
+ *         witnessed: st->message says so and when to ask again,
+ *         st->code UNAVAILABLE); as tnd_log_prove_consistent otherwise. */
+TND_MUST_CHECK int tnd_receipt_prove_in(tnd_client *c, const tnd_checkpoint *rcp,
+                                        uint64_t leaf_index, const tnd_checkpoint *cur,
+                                        tnd_status_info *st);
+
 #endif

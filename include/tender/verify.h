@@ -25,6 +25,7 @@
 #include "tender/audit.h"
 #include "tender/bid.h"
 #include "tender/client.h"
+#include "tender/witness.h"
 #include "tender_schema.h"
 
 /** One event of the tender, as served, with its inclusion proof. */
@@ -87,6 +88,11 @@ typedef struct tnd_tender_record {
      * The decryption check then checks who bid as the opening did
      * (tnd_bid_check_certificate); NULL: who bid is what the bid says. */
     const tnd_bid_trust *trust;
+    /* The witnesses whose cosignatures the checkpoint needs (tender/witness.h):
+     * set by tnd_tender_record_fetch_witnessed, or by the caller before verify
+     * for a record obtained otherwise; NULL: none needed. The `checkpoint`
+     * check then fails without the quorum, naming the missing witnesses. */
+    const tnd_policy *policy;
 } tnd_tender_record;
 
 /** How long after its deadline an active tender may still be open before
@@ -108,11 +114,23 @@ TND_MUST_CHECK int tnd_tender_record_fetch(tnd_client *c, const char *tender_id,
                                            const tnd_checkpoint *saved, tnd_tender_record *r,
                                            tnd_status_info *st);
 
-/** As tnd_tender_record_fetch, and keep each document's bytes in
- * documents[i].content (at most TND_RECORD_MAX_DOCUMENT each), as an
- * evidence bundle needs them (tender/bundle.h). */
+/** tnd_tender_record_fetch as of the latest checkpoint that carries the
+ * cosignatures of policy (Log/GetWitnessedCheckpoint): events, proofs and
+ * the consistency proof from saved are then for that checkpoint's size, and
+ * r->policy is policy. With policy NULL or quorum none, as
+ * tnd_tender_record_fetch. */
+TND_MUST_CHECK int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
+                                                     const tnd_checkpoint *saved,
+                                                     const tnd_policy *policy,
+                                                     tnd_tender_record *r, tnd_status_info *st);
+
+/** As tnd_tender_record_fetch_witnessed (policy NULL: the latest
+ * checkpoint), and keep each document's bytes in documents[i].content (at
+ * most TND_RECORD_MAX_DOCUMENT each), as an evidence bundle needs them
+ * (tender/bundle.h). */
 TND_MUST_CHECK int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id,
-                                               const tnd_checkpoint *saved, tnd_tender_record *r,
+                                               const tnd_checkpoint *saved,
+                                               const tnd_policy *policy, tnd_tender_record *r,
                                                tnd_status_info *st);
 
 /** The largest document a record keeps (tenderd's limit for one document). */

@@ -80,7 +80,7 @@ TND_MUST_CHECK int tnd_cosig_verify(const char *note, size_t len, const tnd_note
 /* ---- the add-checkpoint request (C2SP tlog-witness) --------------------- */
 
 typedef struct tnd_witness_request {
-    uint64_t old_size;                                    /* the size the witness last cosigned */
+    uint64_t old_size; /* the size the witness last cosigned */
     uint8_t proof[TND_WITNESS_MAX_PROOF][TND_MERKLE_HASH_LEN]; /* old_size -> the checkpoint */
     size_t n_proof;
     const char *note; /* the signed checkpoint, pointing into the parsed body */
@@ -115,14 +115,14 @@ TND_MUST_CHECK int tnd_witness_request_parse(const char *body, size_t len,
 #define TND_POLICY_URL_MAX 512
 
 typedef struct tnd_policy_witness {
-    char name[TND_NOTE_MAX_NAME + 1];   /* the policy's name for it */
-    tnd_note_verifier key;              /* its cosigner key (type 0x04) */
-    char url[TND_POLICY_URL_MAX];       /* its submission prefix; "" when none */
+    char name[TND_NOTE_MAX_NAME + 1]; /* the policy's name for it */
+    tnd_note_verifier key;            /* its cosigner key (type 0x04) */
+    char url[TND_POLICY_URL_MAX];     /* its submission prefix; "" when none */
 } tnd_policy_witness;
 
 typedef struct tnd_policy_group {
     char name[TND_NOTE_MAX_NAME + 1];
-    unsigned k;                         /* members needed, 1..n */
+    unsigned k; /* members needed, 1..n */
     size_t n;
     /* member i: a witness (index < TND_POLICY_MAX) or a group (index
      * TND_POLICY_MAX + g), defined on an earlier line */

@@ -29,10 +29,22 @@
 typedef struct ctl_global {
     const char *server, *ca, *cert, *key;
     const char *log_key; /* the log's verifier key (--log-key, TENDER_LOG_KEY) */
+    /* The witnesses a checkpoint needs (policy.c): a C2SP tlog-policy file
+     * (--witness-policy, TENDER_WITNESS_POLICY), or keys and a threshold. */
+    const char *witness_policy;
+    ctl_list witnesses;            /* --witness VKEY, repeatable */
+    const char *witness_threshold; /* --witness-threshold K */
     const char *request_id; /* --request-id: x-request-id of every call, or NULL */
     ctl_seconds timeout; /* --timeout: of each call; given: also of streams */
     bool json;
 } ctl_global;
+
+struct tnd_policy;
+
+/** The witness policy the global options give (policy.c): *out NULL when
+ * none, else a malloc'd policy the caller frees. Returns 0 or an exit code
+ * (2, message printed, for a bad file, key or threshold). */
+int ctl_witness_policy(const ctl_global *g, struct tnd_policy **out);
 
 /** Open a blocking client from the global options (connect.c). Returns 0 or an
  * exit code. */

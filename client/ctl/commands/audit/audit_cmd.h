@@ -17,6 +17,7 @@
 typedef struct audit_ctx {
     tnd_client *c;
     tnd_log_state ls;
+    tnd_policy *policy; /* the witness policy of the global options, or NULL */
 } audit_ctx;
 
 /** A checkpoint whose signature and origin were verified, with its note. */
@@ -25,7 +26,8 @@ typedef struct audit_cp {
     char *note; /* malloc'd, exactly as signed */
 } audit_cp;
 
-/** Parse --log-key (before any call: exit 2 when bad), connect, and when no
+/** Parse --log-key and the witness policy (before any call: exit 2 when
+ * bad; the policy then applies to every checkpoint trusted), connect, and when no
  * key was given fetch it with GetVerifierKey and warn about trusting it on
  * first use. Returns 0 or an exit code (message printed). */
 int audit_open(const ctl_global *g, audit_ctx *a);

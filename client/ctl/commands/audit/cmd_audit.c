@@ -32,8 +32,12 @@ int audit_result(int rc, const tnd_status_info *st)
         return 0;
     if (rc > 0)
         return ctl_status_fail(st);
-    if (rc == TND_ECRYPTO)
+    if (rc == TND_ECRYPTO || rc == TND_EQUORUM)
         return audit_fail("%s", st->message);
+    if (rc == TND_EAGAIN) {
+        ctl_err("%s", st->message);
+        return CTL_EXIT_STATUS + TND_STATUS_UNAVAILABLE;
+    }
     ctl_err("%s", rc == TND_ENOMEM ? "out of memory" : st->message);
     return CTL_EXIT_FAIL;
 }
@@ -75,11 +79,19 @@ int audit_open(const ctl_global *g, audit_ctx *a)
                 g->log_key);
         return CTL_EXIT_USAGE;
     }
-    int rc = ctl_connect(g, &a->c);
-    if (rc != 0 || g->log_key)
+    int rc = ctl_witness_policy(g, &a->policy);
+    if (rc == 0)
+        rc = ctl_connect(g, &a->c);
+    if (rc != 0) {
+        audit_close(a);
         return rc;
+    }
+    tnd_log_state_set_policy(&a->ls, a->policy);
+    if (g->log_key)
+        return 0;
     tnd_status_info st;
     rc = audit_result(tnd_log_state_fetch_key(&a->ls, a->c, &st), &st);
+    tnd_log_state_set_policy(&a->ls, a->policy);
     if (rc == 0)
         ctl_err("warning: trusting the log key %s as the server sent it (trust on first use); "
                 "pin it with --log-key (or TENDER_LOG_KEY)",
@@ -94,6 +106,8 @@ void audit_close(audit_ctx *a)
     tnd_client_free(a->c);
     a->c = NULL;
     tnd_log_state_free(&a->ls);
+    free(a->policy);
+    a->policy = NULL;
 }
 
 /* ---- checkpoints ---- */

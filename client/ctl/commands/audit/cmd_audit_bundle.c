@@ -11,6 +11,7 @@
 
 #include "audit_cmd.h"
 #include "tender/bundle.h"
+#include "tender/witness.h"
 
 /* Largest CA certificate and revocation list files read (the bundle's limits). */
 #define MAX_CA_FILE (1u << 20)
@@ -70,8 +71,8 @@ static int audit_bundle(ctl_global *g, const ctl_call *call)
         rc = audit_saved(&a, opt->checkpoint, &saved);
     tnd_status_info st;
     if (rc == 0 &&
-        tnd_tender_record_fetch_all(a.c, call->pos[0], opt->checkpoint ? &saved.cp : NULL, &r,
-                                    &st) != 0)
+        tnd_tender_record_fetch_all(a.c, call->pos[0], opt->checkpoint ? &saved.cp : NULL,
+                                    a.policy, &r, &st) != 0)
         rc = ctl_status_fail(&st);
     uint8_t *data = NULL;
     size_t len = 0;
@@ -98,8 +99,7 @@ static int audit_bundle(ctl_global *g, const ctl_call *call)
     free(data);
     tnd_tender_record_free(&r);
     audit_cp_free(&saved);
-    if (a.c || a.ls.vkey[0])
-        audit_close(&a);
+    audit_close(&a);
     free(ca.data);
     free(crl.data);
     return rc;
@@ -107,9 +107,14 @@ static int audit_bundle(ctl_global *g, const ctl_call *call)
 
 /* ---- verify --bundle ---- */
 
-/* The log key: --log-key, or the bundle's own with a warning. */
-static int bundle_key(const ctl_global *g, const tnd_bundle *b, tnd_log_state *ls, bool *own)
+/* The log key: --log-key, or the bundle's own with a warning; and the
+ * witness policy of the global options, which the checkpoint must meet. */
+static int bundle_key(const ctl_global *g, const tnd_bundle *b, tnd_log_state *ls,
+                      tnd_policy **policy, bool *own)
 {
+    int rc = ctl_witness_policy(g, policy);
+    if (rc != 0)
+        return rc;
     *own = !g->log_key;
     const char *key = g->log_key ? g->log_key : b->log_key;
     if (!*key) {
@@ -123,6 +128,7 @@ static int bundle_key(const ctl_global *g, const tnd_bundle *b, tnd_log_state *l
                 *own ? "the bundle's log key" : "--log-key:", key);
         return CTL_EXIT_USAGE;
     }
+    tnd_log_state_set_policy(ls, *policy);
     if (*own)
         ctl_err("warning: the log key %s was taken from the bundle: compare it with the key the "
                 "log's operator publishes, or pin it with --log-key (or TENDER_LOG_KEY)",
@@ -205,21 +211,24 @@ int audit_verify_bundle(ctl_global *g, const ctl_call *call)
     memset(&ls, 0, sizeof ls);
     bool own_key = false, have_trust = false, have_saved = false;
     tnd_bid_trust trust = {0};
+    tnd_policy *policy = NULL;
     audit_cp saved = {0};
     if (rc == 0)
-        rc = bundle_key(g, &b, &ls, &own_key);
+        rc = bundle_key(g, &b, &ls, &policy, &own_key);
     if (rc == 0)
         rc = bundle_trust(g, opt, &b, &trust, &have_trust);
     if (rc == 0)
         rc = bundle_saved(&ls, opt, &b, &saved, &have_saved);
     if (rc == 0) {
         b.record.trust = have_trust ? &trust : NULL;
+        b.record.policy = policy;
         audit_from from = {.bundle = opt->bundle, .key_from_bundle = own_key};
         rc = audit_verify_report(g, &b.record, &ls.v, have_saved ? &saved.cp : NULL, &from);
     }
     audit_cp_free(&saved);
     tnd_bid_trust_free(&trust);
     tnd_log_state_free(&ls);
+    free(policy);
     tnd_bundle_free(&b);
     return rc;
 }

@@ -107,7 +107,8 @@ int audit_verify(ctl_global *g, const ctl_call *call)
     }
     tnd_tender_record r;
     tnd_status_info st;
-    if (tnd_tender_record_fetch(a.c, pos[0], file ? &saved.cp : NULL, &r, &st) != 0) {
+    if (tnd_tender_record_fetch_witnessed(a.c, pos[0], file ? &saved.cp : NULL, a.policy, &r,
+                                          &st) != 0) {
         rc = ctl_status_fail(&st);
         goto out;
     }
