@@ -197,9 +197,10 @@ int audit_verify_bundle(ctl_global *g, const ctl_call *call)
     tnd_bundle b;
     char err[600];
     int rc = 0;
-    if (tnd_bundle_read((const uint8_t *)data, (size_t)n, &b, err, sizeof err) != 0) {
+    int read = tnd_bundle_read((const uint8_t *)data, (size_t)n, &b, err, sizeof err);
+    if (read != 0) { /* not a bundle this program reads: a data error, like a bad key file */
         ctl_err("audit verify: %s: %s", opt->bundle, err);
-        rc = CTL_EXIT_USAGE;
+        rc = read == TND_ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_USAGE;
     }
     free(data);
     if (rc == 0 && call->n_pos == 1 && strcmp(call->pos[0], b.record.tender_id) != 0) {
@@ -258,7 +259,8 @@ const ctl_cmd audit_bundle_cmd = {
              "auditor's fetch time, and the keys used: the log key, the CA certificate of *--ca*\n"
              "and the revocation list of *--crl*, and with *--checkpoint* the saved checkpoint and\n"
              "the consistency proof from it. *audit verify --bundle* _FILE_ checks it later with\n"
-             "no server. Nothing is checked here. Prints what was written; *--json* prints\n"
+             "no server. Nothing is checked here but the saved checkpoint's signature. Prints\n"
+             "what was written; *--json* prints\n"
              "{\"tender\", \"bundle\", \"bytes\", \"checkpoint_size\", \"events\", \"log_key\"}.",
     .opts = bundle_optdefs,
     .opts_size = sizeof(bundle_opts),
