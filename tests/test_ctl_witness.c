@@ -293,6 +293,45 @@ static void test_threshold_of_two_refuses_one_cosignature(void **state)
     await_witnessed(now, 2);
 }
 
+/* An evidence bundle keeps the witnessed checkpoint with its cosignatures:
+ * verified from the file, it names the witnesses; a policy that needs a
+ * witness who did not cosign fails its checkpoint check. */
+static void test_a_bundle_keeps_the_witnessed_checkpoint(void **state)
+{
+    (void)state;
+    char dl[32], op[32], id[80], bundle[300];
+    future(dl, sizeof dl, 10);
+    future(op, sizeof op, 10.5);
+    ctl("officer", "tender", "create", "--title", "Street lights", "--budget", "100",
+        "--currency", "EUR", "--deadline", dl, "--opening", op, "--committee", committee, NULL);
+    EXPECT(0);
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(R.out, "\n"), R.out);
+    ctl("officer", "tender", "publish", id, NULL);
+    EXPECT(0);
+    await_witnessed(latest_size(), 2);
+    path(bundle, sizeof bundle, "lights.bundle");
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "audit", "bundle", id, "--out", bundle, NULL);
+    EXPECT(0);
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "audit", "verify", "--bundle", bundle, NULL);
+    EXPECT(0);
+    HAS(R.out, "cosigned by audit.example/witness review.example/witness");
+
+    /* A third witness, who never saw this log, is required too. */
+    char dir3[320], out[1024], vkey3[512];
+    snprintf(dir3, sizeof dir3, "%s/w-other", ctl_dir);
+    assert_int_equal(witness_run(out, sizeof out, "init", "--state", dir3, "--name",
+                                 "monitor.example/witness", NULL),
+                     0);
+    assert_int_equal(witness_run(vkey3, sizeof vkey3, "print-key", "--state", dir3, NULL), 0);
+    vkey3[strcspn(vkey3, "\n")] = '\0';
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "--witness", vkey3, "audit", "verify", "--bundle", bundle, NULL);
+    EXPECT(4);
+    HAS(R.out, "missing: monitor.example/witness");
+}
+
 /* Two databases from one backup, each extended. */
 static void test_a_forked_log_is_refused_and_both_checkpoints_are_kept(void **state)
 {
@@ -378,6 +417,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_witnesses_cosign_a_growing_log),
         cmocka_unit_test(test_threshold_of_two_refuses_one_cosignature),
+        cmocka_unit_test(test_a_bundle_keeps_the_witnessed_checkpoint),
         cmocka_unit_test(test_a_forked_log_is_refused_and_both_checkpoints_are_kept),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
