@@ -59,6 +59,7 @@ OCDS_SRC    := $(wildcard common/ocds/*.c)
 CLIENT_SRC  := $(wildcard client/*.c)
 CTL_SRC     := $(wildcard client/ctl/*.c client/ctl/*/*.c client/ctl/*/*/*.c)
 SERVER_SRC  := $(filter-out server/main.c,$(wildcard server/*.c server/*/*.c))
+WITNESS_SRC := $(wildcard witness/*.c)
 TEST_SRC    := $(wildcard tests/test_*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 SCHEMA      := $(sort $(wildcard schema/*.schema))
@@ -84,9 +85,11 @@ PORTAL_C    := $(BUILD)/gen/portal_files.c
 WEB_FILES   := $(sort $(shell find web -type f 2>/dev/null))
 TENDERD     := $(BUILD)/bin/tenderd
 TENDERCTL   := $(BUILD)/bin/tenderctl
+TENDERWITNESS := $(BUILD)/bin/tenderwitness
 TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL))
+BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL)) \
+        $(if $(WITNESS_SRC),$(TENDERWITNESS))
 
 .PHONY: all test check run demo fuzz fuzz-smoke deps deps-check clean tsan screenshots
 .SECONDARY:
@@ -173,6 +176,14 @@ $(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBOCDS) $(LIBJSON) $(LIBTENDER)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
+# The witness (witness/README.md): libtender's common code, tenderd's logfmt logger, and
+# libmicrohttpd for its HTTP listener.
+$(call obj,$(WITNESS_SRC)): CFLAGS += -Iserver
+$(TENDERWITNESS): $(call obj,$(WITNESS_SRC)) $(BUILD)/obj/server/ops/logging.o \
+                  $(BUILD)/obj/server/ops/clock.o $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs libmicrohttpd) $(LDLIBS)
+
 # ---- tests -------------------------------------------------------------------
 TEST_CFLAGS = -Iserver -Itests/support
 TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSERVER) $(LIBOCDS) $(LIBJSON) \
@@ -182,6 +193,9 @@ TEST_DEPS   = $(BUILD)/obj/gen/test_schema.o $(call obj,$(SUPPORT_SRC)) $(LIBSER
 $(BUILD)/tests/%: tests/%.c $(TEST_DEPS) | $(TGEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MF $@.d -o $@ $< $(filter %.o,$^) $(filter %.a,$^) $(SERVER_LIBS) $(LDLIBS) $$(pkg-config --libs cmocka)
+
+# The witness is tested as the program it is.
+$(BUILD)/tests/test_witness_server: | $(TENDERWITNESS)
 
 # tenderctl's value parsers, tested without a server.
 $(BUILD)/tests/test_ctl_parse: $(BUILD)/obj/client/ctl/cli/parse.o

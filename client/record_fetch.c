@@ -314,15 +314,9 @@ static int fetch_bids(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
     return code ? code : st->code;
 }
 
-int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
-                            tnd_tender_record *r, tnd_status_info *st)
-{
-    return tnd_tender_record_fetch_witnessed(c, tender_id, saved, NULL, r, st);
-}
-
-int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
-                                      const tnd_checkpoint *saved, const tnd_policy *policy,
-                                      tnd_tender_record *r, tnd_status_info *st)
+/* keep: also each document's bytes (a bundle). */
+static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                 const tnd_policy *policy, bool keep, tnd_tender_record *r, tnd_status_info *st)
 {
     memset(r, 0, sizeof *r);
     tender_tenders_v1_Tender_init(&r->current);
@@ -352,7 +346,7 @@ int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
     if (!code && r->n_versions)
         code = tnd__fetch_questions(c, r, st);
     if (!code)
-        code = tnd__fetch_documents(c, r, st);
+        code = tnd__fetch_documents(c, r, keep, st);
     /* The opening and the award are public once logged; asking earlier
      * would only be refused. */
     if (!code && tnd__vlast(r, EV(BIDS_OPENED), NULL) >= 0)
@@ -366,6 +360,26 @@ int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
             code = tnd__fetch_missing(st, r->award_error, sizeof r->award_error);
     }
     return code;
+}
+
+int tnd_tender_record_fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                            tnd_tender_record *r, tnd_status_info *st)
+{
+    return fetch(c, tender_id, saved, NULL, false, r, st);
+}
+
+int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
+                                      const tnd_checkpoint *saved, const tnd_policy *policy,
+                                      tnd_tender_record *r, tnd_status_info *st)
+{
+    return fetch(c, tender_id, saved, policy, false, r, st);
+}
+
+int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
+                                const tnd_policy *policy, tnd_tender_record *r,
+                                tnd_status_info *st)
+{
+    return fetch(c, tender_id, saved, policy, true, r, st);
 }
 
 void tnd_tender_record_free(tnd_tender_record *r)
@@ -390,6 +404,8 @@ void tnd_tender_record_free(tnd_tender_record *r)
     tender_bids_v1_OpeningRecord_free(&r->opening);
     tender_awards_v1_Award_free(&r->award);
     tender_tenders_v1_ListQuestionsResponse_free(&r->questions);
+    for (size_t i = 0; i < r->n_documents; i++)
+        free(r->documents[i].content.data);
     free(r->documents);
     memset(r, 0, sizeof *r);
 }

@@ -1,6 +1,6 @@
 /* Fetching what a tender publishes besides its versions, for an audit
  * (tender/verify.h): the answered questions and every document's content,
- * hashed as it streams in; and the rule for a record the server should
+ * hashed as it streams in (and kept, for a bundle); and the rule for a record the server should
  * hold but does not serve. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +30,34 @@ int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
     return code ? tnd__fetch_missing(st, r->questions_error, sizeof r->questions_error) : 0;
 }
 
-/* Stream one document through SHA-256; only the hash and size are kept. */
-static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_document *d,
+/* Append a chunk to a kept document, at most TND_RECORD_MAX_DOCUMENT bytes
+ * in all. 0, or a status code. */
+static int keep_chunk(tnd_record_document *d, const tnd_bytes *ch, tnd_status_info *st)
+{
+    tnd_bytes *k = &d->content;
+    if (ch->len > TND_RECORD_MAX_DOCUMENT - k->len) {
+        st->code = TND_STATUS_DATA_LOSS;
+        snprintf(st->message, sizeof st->message,
+                 "document %s is larger than %u bytes, the most a tender document may have",
+                 d->id, TND_RECORD_MAX_DOCUMENT);
+        return st->code;
+    }
+    uint8_t *nd = ch->len ? realloc(k->data, k->len + ch->len) : k->data;
+    if (ch->len && !nd) {
+        st->code = TND_STATUS_INTERNAL;
+        snprintf(st->message, sizeof st->message, "out of memory");
+        return st->code;
+    }
+    if (ch->len)
+        memcpy(nd + k->len, ch->data, ch->len);
+    k->data = nd;
+    k->len += ch->len;
+    return 0;
+}
+
+/* Stream one document through SHA-256; the hash and size are kept, and
+ * with keep its bytes. */
+static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_document *d, bool keep,
                           tnd_status_info *st)
 {
     tnd_arena a; /* the request's copy of the id */
@@ -55,7 +81,10 @@ static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_docum
             if (ch.data.len && EVP_DigestUpdate(md, ch.data.data, ch.data.len) != 1)
                 st->code = TND_STATUS_INTERNAL;
             d->size += ch.data.len;
+            int kept = st->code == 0 && keep ? keep_chunk(d, &ch.data, st) : 0;
             tender_tenders_v1_DocumentChunk_free(&ch);
+            if (st->code || kept)
+                break;
         }
         tnd_client_stream_close(s);
         code = st->code;
@@ -65,12 +94,15 @@ static int fetch_document(tnd_client *c, const char *tender_id, tnd_record_docum
     if (code == 0 && EVP_DigestFinal_ex(md, d->sha256, &n) == 1 && n == 32)
         d->fetched = true;
     EVP_MD_CTX_free(md);
-    if (code)
+    if (code) { /* a part of a document is none */
+        free(d->content.data);
+        d->content = (tnd_bytes){0};
         return tnd__fetch_missing(st, d->error, sizeof d->error);
+    }
     return d->fetched ? 0 : (st->code = TND_STATUS_INTERNAL);
 }
 
-int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, bool keep, tnd_status_info *st)
 {
     const tender_tenders_v1_Tender *t = r->n_versions ? &r->versions[r->n_versions - 1] : NULL;
     if (!t || t->n_documents == 0)
@@ -84,7 +116,7 @@ int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
     for (size_t i = 0; i < t->n_documents; i++) {
         tnd_record_document *d = &r->documents[r->n_documents++];
         snprintf(d->id, sizeof d->id, "%s", t->documents[i].id ? t->documents[i].id : "");
-        int code = fetch_document(c, r->tender_id, d, st);
+        int code = fetch_document(c, r->tender_id, d, keep, st);
         if (code)
             return code;
     }

@@ -55,8 +55,9 @@ int tnd__fetch_missing(tnd_status_info *st, char *note, size_t len);
 /** Tenders/Questions into r->questions. 0 or a status code. */
 int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
 
-/** Download and hash each document of the latest fetched version. */
-int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
+/** Download and hash each document of the latest fetched version; keep:
+ * also keep its bytes. */
+int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, bool keep, tnd_status_info *st);
 
 /* The checks of record_verify_docs.c. */
 void tnd__vcheck_documents(tnd__vrun *run);

@@ -30,6 +30,12 @@ void tnd__vcheck_documents(tnd__vrun *run)
             return;
         }
         const tnd_record_document *d = i < r->n_documents ? &r->documents[i] : NULL;
+        if (d && strcmp(d->id, id) != 0) { /* a record not fetched in order (a bundle) */
+            tnd__vreport(run, "documents", TND_CHECK_FAILED,
+                         "document %s as the tender lists it has document %s in its place", id,
+                         d->id);
+            return;
+        }
         if (!d || !d->fetched) {
             tnd__vreport(run, "documents", TND_CHECK_FAILED, "document %s cannot be downloaded: %s",
                          id, d && d->error[0] ? d->error : "not fetched");

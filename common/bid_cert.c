@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,50 +19,76 @@ void tnd_bid_trust_free(tnd_bid_trust *t)
     t->crls = NULL;
 }
 
-int tnd_bid_trust_load(tnd_bid_trust *t, const char *ca_file, const char *crl_file, char *err,
-                       size_t err_len)
+/* Load t from the PEM text of ca (named ca_name in messages) and crl
+ * (NULL: none). */
+static int trust_load(tnd_bid_trust *t, BIO *ca, const char *ca_name, BIO *crl, char *err,
+                      size_t err_len)
 {
     t->cas = X509_STORE_new();
     t->crls = sk_X509_CRL_new_null();
-    FILE *f = NULL;
-    int n = 0, rc = TND_EIO;
+    int n = 0;
     if (!t->cas || !t->crls) {
-        rc = TND_ENOMEM;
         snprintf(err, err_len, "out of memory");
-        goto fail;
+        tnd_bid_trust_free(t);
+        return TND_ENOMEM;
     }
-    if (!(f = fopen(ca_file, "r"))) {
-        snprintf(err, err_len, "cannot read the CA certificate %s", ca_file);
-        goto fail;
-    }
-    for (X509 *x; (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL; n++) {
+    for (X509 *x; (x = PEM_read_bio_X509(ca, NULL, NULL, NULL)) != NULL; n++) {
         int ok = X509_STORE_add_cert(t->cas, x);
         X509_free(x);
         if (ok != 1)
             break;
     }
-    fclose(f);
-    f = NULL;
     if (n == 0) {
-        snprintf(err, err_len, "%s holds no PEM certificate", ca_file);
-        goto fail;
+        snprintf(err, err_len, "%s holds no PEM certificate", ca_name);
+        tnd_bid_trust_free(t);
+        return TND_EIO;
     }
-    if (crl_file && *crl_file) {
-        if (!(f = fopen(crl_file, "r"))) {
-            snprintf(err, err_len, "cannot read the revocation list %s", crl_file);
-            goto fail;
+    for (X509_CRL *c; crl && (c = PEM_read_bio_X509_CRL(crl, NULL, NULL, NULL)) != NULL;)
+        if (!sk_X509_CRL_push(t->crls, c)) {
+            X509_CRL_free(c);
+            break;
         }
-        for (X509_CRL *c; (c = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL;)
-            if (!sk_X509_CRL_push(t->crls, c)) {
-                X509_CRL_free(c);
-                break;
-            }
-        fclose(f);
-    }
-    ERR_clear_error(); /* the end of each PEM file */
+    ERR_clear_error(); /* the end of each PEM text */
     return 0;
-fail:
-    tnd_bid_trust_free(t);
+}
+
+int tnd_bid_trust_load(tnd_bid_trust *t, const char *ca_file, const char *crl_file, char *err,
+                       size_t err_len)
+{
+    t->cas = NULL;
+    t->crls = NULL;
+    BIO *ca = BIO_new_file(ca_file, "r"), *crl = NULL;
+    int rc = TND_EIO;
+    if (!ca)
+        snprintf(err, err_len, "cannot read the CA certificate %s", ca_file);
+    else if (crl_file && *crl_file && !(crl = BIO_new_file(crl_file, "r")))
+        snprintf(err, err_len, "cannot read the revocation list %s", crl_file);
+    else
+        rc = trust_load(t, ca, ca_file, crl, err, err_len);
+    BIO_free(ca);
+    BIO_free(crl);
+    ERR_clear_error();
+    return rc;
+}
+
+int tnd_bid_trust_load_pem(tnd_bid_trust *t, const tnd_bytes *ca_pem, const tnd_bytes *crl_pem,
+                           char *err, size_t err_len)
+{
+    t->cas = NULL;
+    t->crls = NULL;
+    if (ca_pem->len > INT_MAX || (crl_pem && crl_pem->len > INT_MAX)) {
+        snprintf(err, err_len, "the CA certificate or revocation list is too large");
+        return TND_EIO;
+    }
+    BIO *ca = BIO_new_mem_buf(ca_pem->data ? ca_pem->data : (const uint8_t *)"", (int)ca_pem->len);
+    BIO *crl = crl_pem && crl_pem->len ? BIO_new_mem_buf(crl_pem->data, (int)crl_pem->len) : NULL;
+    int rc = TND_ENOMEM;
+    if (!ca || (crl_pem && crl_pem->len && !crl))
+        snprintf(err, err_len, "out of memory");
+    else
+        rc = trust_load(t, ca, "the CA certificate", crl, err, err_len);
+    BIO_free(ca);
+    BIO_free(crl);
     return rc;
 }
 

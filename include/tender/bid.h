@@ -70,6 +70,10 @@ typedef struct tnd_bid_trust {
  * crl_file (NULL or "": none). 0, or TND_EIO / TND_ENOMEM with err. */
 TND_MUST_CHECK int tnd_bid_trust_load(tnd_bid_trust *t, const char *ca_file,
                                       const char *crl_file, char *err, size_t err_len);
+/** As tnd_bid_trust_load, from PEM text in memory (crl_pem NULL or empty:
+ * none), as an evidence bundle carries it (tender/bundle.h). */
+TND_MUST_CHECK int tnd_bid_trust_load_pem(tnd_bid_trust *t, const tnd_bytes *ca_pem,
+                                          const tnd_bytes *crl_pem, char *err, size_t err_len);
 void tnd_bid_trust_free(tnd_bid_trust *t);
 
 /** Who bid (docs/SEALED.md): the first of c's certificates must be a

@@ -48,6 +48,8 @@ typedef struct tnd_record_document {
     uint8_t sha256[32];                  /* of the bytes served */
     uint64_t size;
     char error[256];                     /* the server's answer when not fetched */
+    tnd_bytes content;                   /* the bytes served, when kept (tnd_tender_record_fetch_all,
+                                            a bundle); else empty */
 } tnd_record_document;
 
 /** Everything public about one tender, as of one checkpoint. A record the
@@ -121,6 +123,18 @@ TND_MUST_CHECK int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *
                                                      const tnd_checkpoint *saved,
                                                      const tnd_policy *policy,
                                                      tnd_tender_record *r, tnd_status_info *st);
+
+/** As tnd_tender_record_fetch_witnessed (policy NULL: the latest
+ * checkpoint), and keep each document's bytes in documents[i].content (at
+ * most TND_RECORD_MAX_DOCUMENT each), as an evidence bundle needs them
+ * (tender/bundle.h). */
+TND_MUST_CHECK int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id,
+                                               const tnd_checkpoint *saved,
+                                               const tnd_policy *policy, tnd_tender_record *r,
+                                               tnd_status_info *st);
+
+/** The largest document a record keeps (tenderd's limit for one document). */
+#define TND_RECORD_MAX_DOCUMENT (16u * 1024u * 1024u)
 
 void tnd_tender_record_free(tnd_tender_record *r);
 

@@ -25,6 +25,8 @@ typedef struct wstate {
     char url[TND_POLICY_URL_MAX + 32];   /* its prefix + "/add-checkpoint" */
     uint64_t known;                      /* the size it last cosigned, as far as we know */
     bool beyond;                         /* it holds a size beyond this log: not asked again */
+    uint64_t got;                        /* the size of its latest cosignature, maybe not yet
+                                          * stored; it is not asked again for that size */
     /* Under mu: GetWitnesses reads them from any thread. */
     uint64_t cosigned_size, cosigned_time;
     char error[ERR_MAX];
@@ -150,7 +152,7 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
         w->pi = i;
         rc = tnd_tlog_witness_get(srv->store, txn, &pw->key, &w->cosigned_size,
                                   &w->cosigned_time);
-        w->known = w->cosigned_size;
+        w->known = w->got = w->cosigned_size;
         if (pw->url[0]) {
             size_t ul = strlen(pw->url);
             snprintf(w->url, sizeof w->url, "%.*s/add-checkpoint",
@@ -313,8 +315,9 @@ static void work(uv_work_t *req)
         r->items[i].post = posts[i];
 }
 
+/* u first: the store's write function takes the whole as a tnd_cosig_update. */
 typedef struct cosig_write {
-    tnd_cosig_update u; /* first: the write function's argument is the whole */
+    tnd_cosig_update u;
     tnd_witnesses *c;
     size_t wi[TND_POLICY_MAX]; /* the wstate of each u.got */
 } cosig_write;
@@ -326,6 +329,23 @@ static void written(void *arg, int status, const char *message)
     c->writes--;
     if (status != 0 && !c->stopped)
         tnd_log(TND_LOG_ERROR, "cannot store cosignatures", "error", message, NULL);
+    /* What GetWitnesses shows is what is stored; a failed write is asked
+     * for again. */
+    for (size_t j = 0; j < cw->u.n && !c->stopped; j++) {
+        wstate *w = &c->ws[cw->wi[j]];
+        if (status != 0) {
+            if (w->got == cw->u.size)
+                w->got = w->cosigned_size;
+            continue;
+        }
+        pthread_mutex_lock(&c->mu);
+        if (cw->u.size >= w->cosigned_size) {
+            w->cosigned_size = cw->u.size;
+            w->cosigned_time = cw->u.got[j].time;
+        }
+        pthread_mutex_unlock(&c->mu);
+        tnd_metrics_witness_cosigned(c->srv->metrics, cw->wi[j], w->cosigned_size);
+    }
     if (status == 0 && cw->u.witnessed && !c->stopped) {
         char sz[24];
         snprintf(sz, sizeof sz, "%llu", (unsigned long long)cw->u.size);
@@ -421,17 +441,15 @@ static void after(uv_work_t *req, int status)
             }
             w->known = r->size;
             pthread_mutex_lock(&c->mu);
-            w->cosigned_size = r->size;
-            w->cosigned_time = t;
             w->error[0] = '\0';
             pthread_mutex_unlock(&c->mu);
-            tnd_metrics_witness_cosigned(c->srv->metrics, it->wi, r->size);
             if (cw) {
                 size_t j = cw->u.n++;
                 cw->u.got[j].witness = w->pi;
                 cw->u.got[j].time = t;
                 memcpy(cw->u.got[j].line, line, sizeof line);
                 cw->wi[j] = it->wi;
+                w->got = r->size;
             }
         } else if (p->status == 409 && parse_size(p->resp ? p->resp : "", p->resp_len, &sz)) {
             if (sz > r->size) {
@@ -461,6 +479,8 @@ static void after(uv_work_t *req, int status)
             c->writes++;
         else {
             tnd_log(TND_LOG_WARN, "cannot queue the cosignatures' write", NULL);
+            for (size_t j = 0; j < cw->u.n; j++)
+                c->ws[cw->wi[j]].got = c->ws[cw->wi[j]].cosigned_size;
             free(cw);
         }
     } else {
@@ -521,9 +541,9 @@ static void round_start(tnd_witnesses *c)
                       (unsigned long long)w->known, (unsigned long long)size);
             continue;
         }
-        /* Behind: no cosignature of the latest held, even when it told us
-         * (409) that it holds that size: it cosigns it again for old = size. */
-        if (w->url[0] && !w->beyond && w->cosigned_size < size &&
+        /* Behind: no cosignature of the latest, even when it told us (409)
+         * that it holds that size: it cosigns it again for old = size. */
+        if (w->url[0] && !w->beyond && w->got < size &&
             (rc = build(c, txn, r, w)) != 0) {
             char sz[24];
             snprintf(sz, sizeof sz, "%llu", (unsigned long long)w->known);

@@ -41,6 +41,7 @@ class Seed:
                 raise RuntimeError(f"{b} is missing: run make first")
         self.dir = tempfile.mkdtemp(prefix="tnd_portal_")
         self.proc = None
+        self.witness = None
         self.env = dict(os.environ)
         for k in ("TENDER_CERT", "TENDER_KEY", "TENDER_LOG_KEY"):
             self.env.pop(k, None)
@@ -64,6 +65,19 @@ class Seed:
             self.ctl(None, "pki", "issue", "pki", name, "--role", role, "--org", org)
         self.log_key = subprocess.run([self.srv_bin, "--db", "db", "--print-log-key"], cwd=self.dir,
                                       capture_output=True, text=True, check=True).stdout.strip()
+        # The National Audit Office runs a witness; tenderd sends it each checkpoint.
+        self.wit_bin = os.path.join(os.path.dirname(self.srv_bin), "tenderwitness")
+        subprocess.run([self.wit_bin, "init", "--state", "witness", "--name", "audit.example/witness"],
+                       cwd=self.dir, capture_output=True, check=True)
+        self.witness_key = subprocess.run([self.wit_bin, "print-key", "--state", "witness"], cwd=self.dir,
+                                          capture_output=True, text=True, check=True).stdout.strip()
+        self.wit_port = free_port()
+        self.witness = subprocess.Popen(
+            [self.wit_bin, "serve", "--state", "witness", "--listen", f"127.0.0.1:{self.wit_port}",
+             "--log", self.log_key], cwd=self.dir, stderr=open(os.path.join(self.dir, "witness.log"), "w"),
+            stdout=subprocess.DEVNULL)
+        with open(os.path.join(self.dir, "witnesses.policy"), "w") as f:
+            f.write(f"witness audit {self.witness_key} http://127.0.0.1:{self.wit_port}\nquorum audit\n")
         for _ in range(3):
             self.port, self.http_port = free_port(), free_port()
             log = open(os.path.join(self.dir, "tenderd.log"), "w")
@@ -71,7 +85,8 @@ class Seed:
                 [self.srv_bin, "--listen", f"127.0.0.1:{self.port}", "--cert", "pki/server.crt",
                  "--key", "pki/server.key", "--ca", "pki/ca.crt", "--db", "db",
                  "--min-tender-period", "0", "--min-amend-period", "0",
-                 "--http", f"127.0.0.1:{self.http_port}", "--log-level", "warn"],
+                 "--http", f"127.0.0.1:{self.http_port}", "--log-level", "warn",
+                 "--witness-policy", "witnesses.policy", "--witness-interval", "100ms"],
                 cwd=self.dir, stderr=log, stdout=subprocess.DEVNULL)
             self.env.update(TENDER_SERVER=f"127.0.0.1:{self.port}", TENDER_CA="pki/ca.crt")
             for _ in range(100):
@@ -162,8 +177,26 @@ class Seed:
                 self.proc.wait()
         self.proc = None
 
+    def witnessed(self, timeout=10):
+        """Wait until the witness has cosigned the log as it stands."""
+        import urllib.request
+        want = self.ctl(None, "audit", "checkpoint", "--log-key", self.log_key).split("size:")[1].split()[0]
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                note = urllib.request.urlopen(f"{self.url}/log/witnessed/checkpoint").read().decode()
+                if note.split("\n")[1] == want:
+                    return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the witness did not cosign the log")
+
     def close(self):
         self.stop_server()
+        if self.witness and self.witness.poll() is None:
+            self.witness.terminate()
+            self.witness.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -8,9 +8,10 @@ filters them; a tender page shows its versions, documents, questions, the
 opening and the award; Verify succeeds against the real server, also when
 reached from the keyboard; a saved bid receipt dropped on the page is found
 in today's log; the log page verifies; the language switch changes the
-interface (Korean, Spanish); a page served through a proxy that alters one
-byte of the checkpoint, or one byte of one event, reports failure; a pinned
-key other than the server's gives the loud warning and Verify fails.
+interface (Korean, Spanish); Verify names the witness that cosigned; a page
+served through a proxy that alters one byte of the checkpoint, of one event
+or of the witness's cosignature reports failure; a pinned key other than the
+server's gives the loud warning and Verify fails.
 
 Screenshots of the main pages go to $BUILD/screenshots/ (`make screenshots`
 copies them to docs/img/). Prints cmocka-style counts for tests/run.sh.
@@ -96,6 +97,16 @@ def alter_event(path, body):
     return body
 
 
+def alter_cosignature(path, body):
+    """One byte of the witness's cosignature on the witnessed checkpoint."""
+    if path != "/log/witnessed/checkpoint":
+        return body
+    lines = body.split(b"\n")
+    i = next(k for k, line in enumerate(lines) if b"audit.example/witness" in line)
+    lines[i] = lines[i][:-8] + (b"A" if lines[i][-8:-7] != b"A" else b"B") + lines[i][-7:]
+    return b"\n".join(lines)
+
+
 def drop_event(path, body):
     """One event left out of the tender's events: the question asked."""
     if path.startswith("/api/v1/tenders/") and path.split("?")[0].endswith("/events"):
@@ -136,6 +147,11 @@ def log_vectors():
     cp = ed.split("[CHECKPOINT derived vector]")[1]
     v["cp_key"] = cp.split("vkey: ")[1].split("\n")[0]
     v["cp_note"] = cp.split("----\n")[1]
+    # The cosignature vector of tests/test_witness.c (made with Python's cryptography):
+    # RFC 8032 test key 2 as witness.example/w1 at 1700000000, on the checkpoint vector.
+    v["w_key"] = "witness.example/w1+04d2d833+BD1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM"
+    v["w_note"] = v["cp_note"] + ("\u2014 witness.example/w1 BNLYMwAAAABlU/EA1Nlc3itcglxzaR5zgWhYzCZj13rKndAnpX6grS/"
+                                  "2j05f1T6RCvg/TAIxONEDxGqAL+8mA87bCDIJHn2BGi07Aw==\n")
     return v
 
 
@@ -199,6 +215,12 @@ const [v, big, done] = arguments;
   if (cp.size !== 8 || b.toHex(cp.root) !== v.roots[8]) bad.push('checkpoint vector');
   await fails('a checkpoint of another size', () => note.verifyCheckpoint(v.cp_note.replace('\\n8\\n', '\\n7\\n'), cvk));
   await fails('a checkpoint signed by another key', () => note.verifyCheckpoint(v.cp_note, vk));
+  const wk = await note.parseVerifierKey(v.w_key, 4);
+  const co = await note.cosigners(v.w_note, [wk]);
+  if (co.ok.length !== 1 || co.ok[0].name !== 'witness.example/w1' || co.ok[0].time !== 1700000000) bad.push('cosignature vector');
+  const co2 = await note.cosigners(v.w_note.replace('\\n8\\n', '\\n9\\n'), [wk]);
+  if (co2.ok.length || co2.bad[0] !== 'witness.example/w1') bad.push('a cosignature on another checkpoint was accepted');
+  await fails('a witness key as a log key', () => note.parseVerifierKey(v.w_key));
   for (const [m, n, proof] of v.proofs) {
     const p = proof.map(hex), leaf = hex(v.leaves[m]), root = hex(v.roots[n]);
     try { await mk.verifyInclusion(m, n, leaf, p, root); } catch (e) { bad.push(`proof ${m}/${n}: ${e.message}`); }
@@ -243,13 +265,15 @@ def main():
         t0 = time.time()
         seed.start()
         ids = seed.stories()
+        seed.witnessed()
         print(f"seeded {ids} in {time.time() - t0:.1f} s at {seed.url}", flush=True)
         cp_proxy, cp_port = tamper_proxy(seed.http_port, alter_checkpoint)
         ev_proxy, ev_port = tamper_proxy(seed.http_port, alter_event)
         drop_proxy, drop_port = tamper_proxy(seed.http_port, drop_event)
-        proxies = [cp_proxy, ev_proxy, drop_proxy]
+        cos_proxy, cos_port = tamper_proxy(seed.http_port, alter_cosignature)
+        proxies = [cp_proxy, ev_proxy, drop_proxy, cos_proxy]
         d = browser()
-        run_checks(d, seed, ids, cp_port, ev_port, drop_port)
+        run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port)
     except Exception:
         failed.append("setup")
         print(f"[  FAILED  ] setup\n{traceback.format_exc()}", flush=True)
@@ -274,7 +298,7 @@ def main():
     return 1 if failed else 0
 
 
-def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
+def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -383,7 +407,8 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
 
     def verify_succeeds():
         checks = verify("success")
-        for want in ("signed by the pinned key", "byte for byte", "No event of this tender is left out",
+        for want in ("signed by the pinned key", "Witnessed: the checkpoint of size",
+                     "is cosigned by audit.example/witness (20", "byte for byte", "No event of this tender is left out",
                      "2 published version(s)",
                      "opening record (2 bids)", "Award", "document(s) downloaded"):
             assert want in checks, checks
@@ -467,6 +492,11 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
         checks = verify("failure")
         assert "is an event of this tender that the page does not show" in checks, checks
 
+    def tampered_cosignature():
+        open_page(f"http://127.0.0.1:{cos_port}", f"/tender/{awarded}")
+        checks = verify("failure")
+        assert "The witnessed checkpoint is not valid: the cosignatures of audit.example/witness do not verify" in checks, checks
+
     def changed_key_warns():
         open_page(url, "/key")
         d.find_element(By.ID, "key-input").send_keys(OTHER_KEY)
@@ -501,6 +531,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port):
     check("a tampered checkpoint makes Verify fail", tampered_checkpoint)
     check("a tampered event makes Verify fail", tampered_event)
     check("an event left out of the page makes Verify fail", left_out_event)
+    check("a witness's cosignature altered by one byte makes Verify fail", tampered_cosignature)
     check("a pinned key other than the server's warns loudly; Verify fails", changed_key_warns)
 
 

@@ -72,3 +72,17 @@ export async function opening(id) {
 export const checkpoint = () => text("/log/checkpoint");
 export const logKey = async () => (await text("/log-key")).trim();
 export const tile = (path) => bytes(`/log/${path}`);
+
+// The latest checkpoint the log's witnesses cosigned (docs/LOG.md,
+// "Witnesses"), or null when none has yet (or the log has no witnesses).
+export async function witnessedCheckpoint() {
+  try {
+    return await text("/log/witnessed/checkpoint");
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+// The witnesses the log asks to cosign: {witnesses: [{name, verifier_key, ...}], quorum}.
+export const witnesses = () => json("/api/v1/log/witnesses");

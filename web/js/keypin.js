@@ -52,3 +52,49 @@ export async function check() {
   if (!p) return { state: "unknown", pinned: null, served };
   return { state: served && served !== p.text ? "changed" : "same", pinned: p, served };
 }
+
+// The witnesses' keys (C2SP cosigner keys, type 0x04) this browser trusts,
+// pinned like the log key: taken from the log's list on the first
+// verification that finds none pinned, then kept; a list that changes later
+// is reported, never followed.
+const WITNESSES = "tenderd.witnessKeys", WITNESSES_WHEN = "tenderd.witnessKeysPinned";
+
+export function pinnedWitnesses() {
+  const s = store();
+  try {
+    const v = JSON.parse((s && s.getItem(WITNESSES)) || "null");
+    return Array.isArray(v) ? { keys: v.filter((k) => typeof k === "string"), when: s.getItem(WITNESSES_WHEN) || "" } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function pinWitnesses(keys) {
+  const s = store();
+  if (!s) return;
+  s.setItem(WITNESSES, JSON.stringify(keys));
+  s.setItem(WITNESSES_WHEN, new Date().toISOString());
+}
+
+export function forgetWitnesses() {
+  const s = store();
+  if (s) for (const k of [WITNESSES, WITNESSES_WHEN]) s.removeItem(k);
+}
+
+// {keys: pinned ones, first: pinned just now, changed: the log now lists others}.
+export async function checkWitnesses() {
+  let served = [];
+  try {
+    served = ((await api.witnesses()).witnesses || []).map((w) => w.verifier_key).filter(Boolean);
+  } catch {
+    /* the log lists none */
+  }
+  const p = pinnedWitnesses();
+  if (!p && served.length) {
+    pinWitnesses(served);
+    return { keys: served, first: true, changed: false };
+  }
+  const keys = p ? p.keys : [];
+  const changed = served.length > 0 && (served.length !== keys.length || served.some((k) => !keys.includes(k)));
+  return { keys, first: false, changed };
+}

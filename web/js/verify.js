@@ -14,8 +14,8 @@
 // the C reference is tenderctl audit verify (client/record_verify*.c).
 
 import * as api from "./api.js";
-import { pinned } from "./keypin.js";
-import { parseVerifierKey, verifyCheckpoint } from "./note.js";
+import { pinned, checkWitnesses } from "./keypin.js";
+import { parseVerifierKey, verifyCheckpoint, cosigners } from "./note.js";
 import { Tiles, leafHash, verifyInclusion } from "./merkle.js";
 import { encode, decode } from "./msgpack.js";
 import { equal, fromB64, sha256, utf8, toHex } from "./bytes.js";
@@ -57,6 +57,38 @@ async function signedLog(report) {
   }
   report("checkpoint", true, "v.cp.ok", { size: cp.size, origin: cp.origin, root: toHex(cp.root).slice(0, 16) });
   return { vk, cp, tiles: new Tiles(cp.size, api.tile) };
+}
+
+// Who vouches that everyone sees this history: the latest witnessed
+// checkpoint is signed by the log, cosigned by witnesses whose keys this
+// browser pinned (each cosignature verified here), and today's log extends
+// it (its root recomputed from today's tiles). A log without witnesses, or
+// none pinned, is reported as such, not as a failure.
+async function checkWitnessed(log, report) {
+  const w = await checkWitnesses();
+  const note = await api.witnessedCheckpoint();
+  if (!note) return report("witnesses", null, "v.wit.none", {});
+  if (!w.keys.length) return report("witnesses", null, "v.wit.nokeys", {});
+  const wks = [];
+  for (const k of w.keys) {
+    try {
+      wks.push(await parseVerifierKey(k, 0x04));
+    } catch (e) {
+      throw new Failed("v.wit.bad", { why: `${k}: ${e.message}` });
+    }
+  }
+  let wcp, who;
+  try {
+    wcp = await verifyCheckpoint(note, log.vk);
+    who = await cosigners(note, wks);
+  } catch (e) {
+    throw new Failed("v.wit.bad", { why: e.message });
+  }
+  if (!who.ok.length) throw new Failed("v.wit.bad", { why: who.bad.length ? `the cosignatures of ${who.bad.join(", ")} do not verify` : "no pinned witness cosigned it" });
+  if (wcp.size > log.cp.size || (wcp.size > 0 && !equal(await log.tiles.mth(0, wcp.size), wcp.root)))
+    throw new Failed("v.wit.fork", { size: wcp.size });
+  const names = who.ok.map((c) => `${c.name} (${new Date(c.time * 1000).toISOString().replace(".000Z", "Z")})`).join(", ");
+  report("witnesses", true, w.changed ? "v.wit.changed" : "v.wit.ok", { names, size: wcp.size, n: who.ok.length, of: wks.length });
 }
 
 // Leaf m is in the checkpoint: its inclusion proof from the tiles verifies.
@@ -195,6 +227,7 @@ async function checkDocuments(d, report) {
 export async function verifyTender(d, report) {
   try {
     const log = await signedLog(report);
+    await checkWitnessed(log, report);
     await checkEvents(log, d, report);
     await checkVersions(d, report);
     await checkQuestions(d, report);
@@ -273,6 +306,7 @@ export async function verifyReceipt(fileText, report) {
 export async function verifyLog(history, report) {
   try {
     const log = await signedLog(report);
+    await checkWitnessed(log, report);
     for (const h of history) {
       if (h.size > log.cp.size) throw new Failed("v.log.shrank", { size: h.size, now: log.cp.size });
       if (h.size > 0 && !equal(await log.tiles.mth(0, h.size), fromB64(h.root))) throw new Failed("v.rc.fork", { size: h.size });

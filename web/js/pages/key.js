@@ -4,7 +4,7 @@
 import * as api from "../api.js";
 import { h, append, facts, section } from "../dom.js";
 import { t, fmtDate } from "../i18n.js";
-import { pinned, pin, forget } from "../keypin.js";
+import { pinned, pin, forget, pinnedWitnesses, forgetWitnesses } from "../keypin.js";
 import { parseVerifierKey } from "../note.js";
 
 export async function render(main, rerender) {
@@ -39,5 +39,16 @@ export async function render(main, rerender) {
         [t("key.served"), served ? h("span", {}, h("code", { class: "vkey" }, served), " — ",
           h("strong", { class: served === p.text ? "ok" : "bad" }, t(served === p.text ? "key.same" : "key.differs"))) : "—"]])
       : h("p", {}, t("key.none"))),
-    section("set-key", t("key.set"), form, msg));
+    section("set-key", t("key.set"), form, msg),
+    witnessSection(rerender));
+}
+
+// The witnesses' keys pinned at the first verification of a witnessed log.
+function witnessSection(rerender) {
+  const w = pinnedWitnesses();
+  return section("witness-keys", t("key.witnesses"), w && w.keys.length
+    ? h("div", {}, h("ul", { id: "witness-keys-list" }, ...w.keys.map((k) => h("li", {}, h("code", { class: "vkey" }, k)))),
+      h("p", {}, t("key.witnesses.when", { when: fmtDate(w.when) })),
+      h("button", { type: "button", id: "witness-forget", onclick: () => { forgetWitnesses(); rerender(); } }, t("key.forget")))
+    : h("p", {}, t("key.witnesses.none")));
 }

@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "tender/audit.h"
 #include "tender/logstate.h"
+#include "tender/verify.h"
 #include "tender_schema.h"
 
 /** A connection to the log and what is trusted about it: its key (and, for
@@ -74,11 +75,32 @@ typedef struct log_opts {
 } log_opts;
 
 typedef struct verify_opts {
-    const char *checkpoint, *crl;
+    const char *checkpoint, *crl, *bundle;
 } verify_opts;
 
 int audit_prove(ctl_global *g, const ctl_call *call);
 int audit_log(ctl_global *g, const ctl_call *call);
 int audit_verify(ctl_global *g, const ctl_call *call);
+
+/* ---- verify's report, and evidence bundles (cmd_audit_bundle.c) ---- */
+
+/** Where a verified record came from, for --json: NULL or bundle NULL: the server. */
+typedef struct audit_from {
+    const char *bundle;   /* the bundle file */
+    bool key_from_bundle; /* the log key was the bundle's own */
+} audit_from;
+
+/** Run every check on r and print one line each and the summary (or the
+ * --json object). Returns 0, CTL_EXIT_VERIFY when a check failed, or
+ * CTL_EXIT_FAIL. */
+int audit_verify_report(const ctl_global *g, const tnd_tender_record *r,
+                        const tnd_note_verifier *v, const tnd_checkpoint *saved,
+                        const audit_from *from);
+
+/** audit verify --bundle FILE [TENDER]: the same checks from the file alone. */
+int audit_verify_bundle(ctl_global *g, const ctl_call *call);
+
+/** audit bundle TENDER --out FILE (its table entry). */
+extern const ctl_cmd audit_bundle_cmd;
 
 #endif

@@ -555,12 +555,15 @@ static const ctl_optdef verify_optdefs[] = {
      .help = "The CA's revocation list (PEM): a bid whose certificate was revoked before it\n"
              "arrived is invalid. Without it no revocation is known, and a record calling a bid\n"
              "revoked fails."},
+    {.name = "--bundle", .kind = CTL_FILE, .at = offsetof(verify_opts, bundle), .arg = "_FILE_",
+     .help = "Check the evidence bundle _FILE_ (*audit bundle*) instead of the server, with no\n"
+             "connection; _TENDER_, when given, must be the one it holds."},
     {0},
 };
 
 static const ctl_cmd verify_cmd = {
     .name = "verify",
-    .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
+    .synopsis = "_TENDER_ [*--checkpoint* _FILE_] [*--crl* _FILE_] | [_TENDER_] *--bundle* _FILE_",
     .summary = "every check of one tender, from the log alone",
     .about = "An auditor's check of one tender from public data, one line per check (\"ok\",\n"
              "\"FAIL\" or \"skip\"): the checkpoint's signature, consistency with the saved\n"
@@ -575,7 +578,15 @@ static const ctl_cmd verify_cmd = {
              "signatures. A record the log names but the server does not serve fails its check.\n"
              "*--json* prints {\"tender\", \"checks\": [{\"check\", \"result\", \"detail\"}],\n"
              "\"failed\"}. Exit status 4 when any check fails. No certificate is needed; *--ca*\n"
-             "must hold the CA that issued the suppliers' certificates.",
+             "must hold the CA that issued the suppliers' certificates.\n"
+             "\n"
+             "With *--bundle* _FILE_ the record comes from an evidence bundle (*audit bundle*)\n"
+             "and nothing connects: the same checks, the deadline by the fetch time it holds.\n"
+             "Without *--log-key* the bundle's own log key is used, with a warning to compare it\n"
+             "with the published one; likewise its CA certificate and revocation list without\n"
+             "*--ca* and *--crl*, and its saved checkpoint without *--checkpoint*. *--json* adds\n"
+             "\"bundle\" and \"log_key_from_bundle\". Exit status 2 for a file that is not a\n"
+             "bundle, is truncated or damaged, or of another format version.",
     .opts = verify_optdefs,
     .opts_size = sizeof(verify_opts),
     .max_pos = 1,
@@ -596,5 +607,6 @@ const ctl_cmd ctl_cmd_audit = {
              "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
              "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.",
     .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &prove_cmd, &consistency_cmd,
-                                     &log_cmd, &watch_cmd, &verify_cmd, NULL},
+                                     &log_cmd, &watch_cmd, &verify_cmd, &audit_bundle_cmd,
+                                     NULL},
 };

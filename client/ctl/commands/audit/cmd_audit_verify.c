@@ -35,10 +35,17 @@ static void on_check(void *ctx, const char *check, tnd_check_result res, const c
     printf("%-4s  %-11s  %s\n", result_word(res), check, detail);
 }
 
-static int print_json(const char *tender, json_t *checks, int failed)
+static int print_json(const char *tender, json_t *checks, int failed, const audit_from *from)
 {
     json_t *doc = json_pack("{s:s, s:o, s:i}", "tender", tender, "checks", checks, "failed",
                             failed);
+    if (doc && from && from->bundle &&
+        (json_object_set_new(doc, "bundle", json_string(from->bundle)) != 0 ||
+         json_object_set_new(doc, "log_key_from_bundle", json_boolean(from->key_from_bundle)) !=
+             0)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) != 0) {
         json_decref(doc);
         ctl_err("audit verify: cannot write the JSON output");
@@ -49,13 +56,36 @@ static int print_json(const char *tender, json_t *checks, int failed)
     return 0;
 }
 
+int audit_verify_report(const ctl_global *g, const tnd_tender_record *r,
+                        const tnd_note_verifier *v, const tnd_checkpoint *saved,
+                        const audit_from *from)
+{
+    const char *tender = r->tender_id;
+    verify_out o = {.g = g, .checks = g->json ? json_array() : NULL};
+    if (g->json && !o.checks)
+        return ctl_oom();
+    int failed = tnd_tender_record_verify(r, v, saved, on_check, &o), rc = 0;
+    if (g->json) {
+        rc = print_json(tender, o.checks, failed, from);
+    } else if (failed) {
+        printf("tender %s: %d check%s FAILED\n", tender, failed, failed == 1 ? "" : "s");
+    } else {
+        printf("tender %s: verified against the checkpoint of size %llu\n", tender,
+               (unsigned long long)r->checkpoint.size);
+    }
+    return rc == 0 && failed ? CTL_EXIT_VERIFY : rc;
+}
+
 int audit_verify(ctl_global *g, const ctl_call *call)
 {
     const verify_opts *opt = call->opts;
     const char *file = opt->checkpoint, *crl = opt->crl, *const *pos = call->pos;
     int n_pos = call->n_pos, rc;
+    if (opt->bundle)
+        return audit_verify_bundle(g, call);
     if (n_pos != 1) {
-        ctl_err("audit verify: give the TENDER id (see tenderctl audit verify --help)");
+        ctl_err("audit verify: give the TENDER id, or --bundle FILE (see tenderctl audit verify "
+                "--help)");
         return CTL_EXIT_USAGE;
     }
     tnd_bid_trust trust = {0};
@@ -83,22 +113,7 @@ int audit_verify(ctl_global *g, const ctl_call *call)
         goto out;
     }
     r.trust = g->ca ? &trust : NULL;
-    verify_out o = {.g = g, .checks = g->json ? json_array() : NULL};
-    if (g->json && !o.checks) {
-        rc = CTL_EXIT_FAIL;
-        goto out;
-    }
-    int failed = tnd_tender_record_verify(&r, &a.ls.v, file ? &saved.cp : NULL, on_check, &o);
-    if (g->json) {
-        rc = print_json(pos[0], o.checks, failed);
-    } else if (failed) {
-        printf("tender %s: %d check%s FAILED\n", pos[0], failed, failed == 1 ? "" : "s");
-    } else {
-        printf("tender %s: verified against the checkpoint of size %llu\n", pos[0],
-               (unsigned long long)r.checkpoint.size);
-    }
-    if (rc == 0 && failed)
-        rc = CTL_EXIT_VERIFY;
+    rc = audit_verify_report(g, &r, &a.ls.v, file ? &saved.cp : NULL, NULL);
 out:
     tnd_tender_record_free(&r);
     if (file)
