@@ -1,5 +1,6 @@
 /* tenderd collecting witness cosignatures (--witness-policy): an in-process
- * tenderd and two witnesses on 127.0.0.1 that speak C2SP tlog-witness
+ * tenderd with the real tenderwitness programs (real_*), and with two
+ * witnesses in this test on 127.0.0.1 that speak C2SP tlog-witness
  * (add-checkpoint: the old size, the consistency proof, 409 with the size
  * they hold, a cosignature/v1 line), which the test can take down, make lose
  * their answers, hang or answer with a huge body. Checked: both cosign and
@@ -18,7 +19,12 @@
 #include <microhttpd.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,7 @@
 #include "httpget.h"
 #include "ops/logging.h"
 #include "rawconn.h"
+#include "scrape.h"
 #include "tender/witness.h"
 #include "testsrv.h"
 #include "tlog/tlog.h"
@@ -674,6 +681,252 @@ static void bad_policy(void **state)
     test_rmtree(t.dir);
 }
 
+
+/* ---- the real tenderwitness ---- */
+
+typedef struct realw {
+    char dir[400];
+    char vkey[TND_NOTE_VKEY_MAX];
+    int port;
+    pid_t pid;
+} realw;
+
+static realw rw[2];
+
+static const char *witness_bin(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/bin/tenderwitness", getenv("BUILD") ? getenv("BUILD") : "build");
+    return buf;
+}
+
+/* tenderwitness init, then print-key into rw->vkey. */
+static void realw_init(realw *w, const char *name)
+{
+    char bin[300], cmd[1200];
+    snprintf(w->dir, sizeof w->dir, "%s/%s", ts.dir, name);
+    snprintf(cmd, sizeof cmd, "%s init --state %s --name %s.example/witness >/dev/null",
+             witness_bin(bin, sizeof bin), w->dir, name);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s print-key --state %s", bin, w->dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(w->vkey, sizeof w->vkey, p));
+    assert_int_equal(pclose(p), 0);
+    w->vkey[strcspn(w->vkey, "\n")] = '\0';
+    w->port = scrape_free_port();
+}
+
+static void realw_start(realw *w)
+{
+    char bin[300], listen[64], log[500];
+    witness_bin(bin, sizeof bin);
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", w->port);
+    snprintf(log, sizeof log, "%s.log", w->dir);
+    fflush(NULL);
+    w->pid = fork();
+    assert_true(w->pid >= 0);
+    if (w->pid == 0) {
+        FILE *f = freopen(log, "a", stderr);
+        (void)f;
+        execl(bin, bin, "serve", "--state", w->dir, "--listen", listen, "--log",
+              tnd_tlog_vkey(ts.srv), (char *)NULL);
+        _exit(127);
+    }
+}
+
+static void realw_stop(realw *w)
+{
+    if (w->pid > 0) {
+        kill(w->pid, SIGTERM);
+        int st;
+        assert_int_equal(waitpid(w->pid, &st, 0), w->pid);
+    }
+    w->pid = 0;
+}
+
+/* tenderd with real witnesses: their keys are known once the server has a
+ * folder, and the server's log key once it runs, so the policy is written
+ * between, naming urls[i] (NULL: no URL) and quorum. */
+static void real_policy(const char *const urls[2], const char *quorum)
+{
+    FILE *f = fopen(policy_path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 2; i++)
+        fprintf(f, "witness w%d %s %s\n", i + 1, rw[i].vkey, urls[i] ? urls[i] : "");
+    fprintf(f, "%s\n", quorum);
+    fclose(f);
+}
+
+static void real_start(const char *const urls[2], const char *quorum)
+{
+    testsrv_pki(&ts);
+    snprintf(policy_path, sizeof policy_path, "%s/witnesses.policy", ts.dir);
+    realw_init(&rw[0], "w1");
+    realw_init(&rw[1], "w2");
+    char u[2][64];
+    const char *us[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(u[i], sizeof u[i], "http://127.0.0.1:%d", rw[i].port);
+        us[i] = urls && !urls[i] ? NULL : u[i];
+    }
+    real_policy(us, quorum);
+    testsrv_start(&ts, cfg, NULL);
+    char ca[700], crt[700], key[700];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    testsrv_path(&ts, "officer.crt", crt, sizeof crt);
+    testsrv_path(&ts, "officer.key", key, sizeof key);
+    assert_int_equal(rawconn_open(&anon, ts.port, ca, NULL, NULL), 0);
+    assert_int_equal(rawconn_open(&officer, ts.port, ca, crt, key), 0);
+    rawconn_settings(&anon);
+    rawconn_settings(&officer);
+    sid_anon = sid_off = 1;
+    assert_int_equal(tnd_note_verifier_parse(tnd_tlog_vkey(ts.srv), &log_key), 0);
+    realw_start(&rw[0]);
+    realw_start(&rw[1]);
+}
+
+static int real_teardown(void **state)
+{
+    (void)state;
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    realw_stop(&rw[0]);
+    realw_stop(&rw[1]);
+    testsrv_stop(&ts);
+    return 0;
+}
+
+static bool real_cosigned(const char *note, const realw *w)
+{
+    tnd_note_verifier v;
+    tnd_checkpoint cp;
+    assert_int_equal(tnd_checkpoint_verify(note, strlen(note), &log_key, &cp), 0);
+    assert_int_equal(tnd_cosigner_parse(w->vkey, &v), 0);
+    return tnd_cosig_verify(note, strlen(note), &v, NULL) == 0;
+}
+
+/* Two real witnesses, a quorum of both: they cosign, every way of reading
+ * a checkpoint carries both cosignatures; one down, the other goes on and
+ * the witnessed checkpoint stays the older one; back with its state, it
+ * catches up. */
+static void real_witnesses(void **state)
+{
+    (void)state;
+    real_start(NULL, "group both all w1 w2\nquorum both");
+    uint64_t s1 = grow(2);
+    wait_witnessed(s1);
+    tender_log_v1_Checkpoint c;
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(real_cosigned(c.note, &rw[0]));
+    assert_true(real_cosigned(c.note, &rw[1]));
+    char note[8192];
+    snprintf(note, sizeof note, "%s", c.note);
+    tender_log_v1_Checkpoint_free(&c);
+    tender_log_v1_Checkpoint_init(&c);
+    assert_int_equal(acall(L(GetCheckpoint), &tender_log_v1_Checkpoint_desc, &c), 0);
+    assert_string_equal(c.note, note);
+    tender_log_v1_Checkpoint_free(&c);
+    int hp = tnd_services_http_port(ts.srv);
+    hresp r;
+    http_req(hp, "GET", "/log/checkpoint", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(real_cosigned(r.body, &rw[0]) && real_cosigned(r.body, &rw[1]));
+    http_free(&r);
+    http_req(hp, "GET", "/log/witnessed/checkpoint", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, note);
+    http_free(&r);
+
+    realw_stop(&rw[1]);
+    uint64_t s2 = grow(1);
+    wait_witness(0, s2);
+    wait_witness(1, 0);
+    tender_log_v1_Witnesses ws;
+    witnesses(&ws);
+    assert_int_equal(ws.witnesses[1].cosigned_size, s1);
+    tender_log_v1_Witnesses_free(&ws);
+    assert_int_equal(witnessed(&c), 0);
+    assert_int_equal(c.size, s1);
+    tender_log_v1_Checkpoint_free(&c);
+
+    realw_start(&rw[1]);
+    wait_witnessed(s2);
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(real_cosigned(c.note, &rw[0]));
+    assert_true(real_cosigned(c.note, &rw[1]));
+    tender_log_v1_Checkpoint_free(&c);
+    witnesses(&ws);
+    assert_string_equal(S(ws.witnesses[1].last_error), "");
+    tender_log_v1_Witnesses_free(&ws);
+}
+
+/* A real witness that already holds a checkpoint of this log when tenderd
+ * first asks it (old 0): it answers 409 with its size, and tenderd goes on
+ * from there. */
+static void real_witness_409(void **state)
+{
+    (void)state;
+    const char *const no_url_for_w2[2] = {"", NULL};
+    real_start(no_url_for_w2, "quorum w1");
+    uint64_t s1 = grow(1);
+    wait_witnessed(s1);
+    /* w2 is not asked by tenderd: the test gives it the checkpoint. */
+    tender_log_v1_Checkpoint c;
+    tender_log_v1_Checkpoint_init(&c);
+    assert_int_equal(acall(L(GetCheckpoint), &tender_log_v1_Checkpoint_desc, &c), 0);
+    char *rb = NULL, req[16384];
+    size_t bl;
+    assert_int_equal(tnd_witness_request_format(0, NULL, 0, c.note, strlen(c.note), &rb, &bl), 0);
+    tender_log_v1_Checkpoint_free(&c);
+    int n = snprintf(req, sizeof req,
+                     "POST /add-checkpoint HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     bl, rb);
+    free(rb);
+    hresp r = {0};
+    for (int i = 0; i < 500; i++) { /* until it listens */
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)rw[1].port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a);
+        close(fd);
+        if (ok == 0)
+            break;
+        usleep(10000);
+    }
+    http_raw(rw[1].port, req, (size_t)n, &r);
+    assert_int_equal(r.status, 200);
+    http_free(&r);
+    uint64_t s2 = grow(1);
+    assert_true(s2 > s1);
+
+    /* Now tenderd asks w2 too, thinking it holds nothing. */
+    testsrv_halt(&ts);
+    char u[2][64];
+    snprintf(u[0], sizeof u[0], "http://127.0.0.1:%d", rw[0].port);
+    snprintf(u[1], sizeof u[1], "http://127.0.0.1:%d", rw[1].port);
+    const char *const both[2] = {u[0], u[1]};
+    real_policy(both, "group both all w1 w2\nquorum both");
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    testsrv_start(&ts, cfg, NULL);
+    char ca[700];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    assert_int_equal(rawconn_open(&anon, ts.port, ca, NULL, NULL), 0);
+    assert_int_equal(rawconn_open(&officer, ts.port, ca, NULL, NULL), 0);
+    rawconn_settings(&anon);
+    sid_anon = 1;
+    wait_witnessed(s2);
+    assert_true(metric_has(
+        "tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"conflict\"} 1\n"));
+    assert_true(metric_has(
+        "tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"conflict\"} 0\n"));
+    tender_log_v1_Checkpoint_init(&c);
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(real_cosigned(c.note, &rw[1]));
+    tender_log_v1_Checkpoint_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +936,8 @@ int main(void)
         cmocka_unit_test_teardown(hostile_witnesses, teardown),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),
         cmocka_unit_test(bad_policy),
+        cmocka_unit_test_teardown(real_witnesses, real_teardown),
+        cmocka_unit_test_teardown(real_witness_409, real_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
