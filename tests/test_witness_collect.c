@@ -47,7 +47,7 @@
 
 /* ---- a witness (C2SP tlog-witness add-checkpoint) ---- */
 
-enum { FW_OK, FW_LOSE, FW_HANG, FW_HUGE };
+enum { FW_OK, FW_LOSE, FW_HANG, FW_HUGE, FW_REFUSE };
 
 typedef struct fakew {
     char name[32];
@@ -92,6 +92,8 @@ static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const 
         return answer(c, 400, "text/plain", "bad request\n", 12);
     if (tnd_checkpoint_verify(req.note, req.note_len, &log_key, &cp) != 0)
         return answer(c, 403, "text/plain", "not signed by the log\n", 22);
+    if (atomic_load(&w->mode) == FW_REFUSE)
+        return answer(c, 422, "text/plain", "refused\n", 8);
     pthread_mutex_lock(&w->mu);
     if (req.old_size != w->size) {
         char sz[32];
@@ -607,6 +609,28 @@ static void hostile_witnesses(void **state)
     wait_witnessed(s1 + 1);
 }
 
+/* A witness that refuses a checkpoint (4xx) is not sent it again every
+ * round, only the next checkpoint. */
+static void refused_not_resent(void **state)
+{
+    (void)state;
+    start("group any1 1 w1 w2\nquorum any1");
+    atomic_store(&w1.mode, FW_REFUSE);
+    uint64_t s1 = grow(1);
+    wait_witness(1, s1);
+    wait_witness(0, 0);
+    int asked = atomic_load(&w1.requests);
+    usleep(300000); /* six rounds */
+    assert_int_equal(atomic_load(&w1.requests), asked);
+    tender_log_v1_Witnesses ws;
+    witnesses(&ws);
+    assert_string_equal(S(ws.witnesses[0].last_error), "HTTP 422: refused");
+    tender_log_v1_Witnesses_free(&ws);
+    atomic_store(&w1.mode, FW_OK);
+    uint64_t s2 = grow(1);
+    wait_witness(0, s2);
+}
+
 /* Without a policy: GetWitnessedCheckpoint says so, GetWitnesses lists none. */
 static void no_policy(void **state)
 {
@@ -934,6 +958,7 @@ int main(void)
         cmocka_unit_test_teardown(one_down, teardown),
         cmocka_unit_test_teardown(catches_up_by_409, teardown),
         cmocka_unit_test_teardown(hostile_witnesses, teardown),
+        cmocka_unit_test_teardown(refused_not_resent, teardown),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),
         cmocka_unit_test(bad_policy),
         cmocka_unit_test_teardown(real_witnesses, real_teardown),

@@ -27,6 +27,7 @@ typedef struct wstate {
     bool beyond;                         /* it holds a size beyond this log: not asked again */
     uint64_t got;                        /* the size of its latest cosignature, maybe not yet
                                           * stored; it is not asked again for that size */
+    uint64_t refused;                    /* a size it refused with a 4xx: not asked again */
     /* Under mu: GetWitnesses reads them from any thread. */
     uint64_t cosigned_size, cosigned_time;
     char error[ERR_MAX];
@@ -469,6 +470,12 @@ static void after(uv_work_t *req, int status)
         } else {
             set_error(c, w, p->status == 409 ? "bad_response" : "status", "HTTP %ld: %s",
                       p->status, fl);
+            /* It refuses this request itself (422: the proof does not
+             * verify against what it holds, a fork; 403: not our key):
+             * the same again would be refused again. Asked again with
+             * the next checkpoint. A 5xx is asked again next round. */
+            if (p->status >= 400 && p->status < 500)
+                w->refused = r->size;
         }
     }
     if (cw && cw->u.n) {
@@ -543,7 +550,7 @@ static void round_start(tnd_witnesses *c)
         }
         /* Behind: no cosignature of the latest, even when it told us (409)
          * that it holds that size: it cosigns it again for old = size. */
-        if (w->url[0] && !w->beyond && w->got < size &&
+        if (w->url[0] && !w->beyond && w->got < size && w->refused != size &&
             (rc = build(c, txn, r, w)) != 0) {
             char sz[24];
             snprintf(sz, sizeof sz, "%llu", (unsigned long long)w->known);
