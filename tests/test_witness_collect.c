@@ -631,6 +631,30 @@ static void refused_not_resent(void **state)
     wait_witness(0, s2);
 }
 
+/* tenderd stops at once while a witness hangs on its request: the round is
+ * abandoned, not waited for until the timeout. */
+static void stops_during_a_round(void **state)
+{
+    (void)state;
+    timeout_ms = 60000;
+    start("quorum w1");
+    atomic_store(&w1.mode, FW_HANG);
+    grow(1);
+    int64_t deadline = now_ms() + 10000;
+    while (atomic_load(&w1.requests) == 0 && now_ms() < deadline)
+        usleep(10000);
+    assert_true(atomic_load(&w1.requests) > 0);
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    int64_t t0 = now_ms();
+    testsrv_stop(&ts);
+    assert_true(now_ms() - t0 < 2000);
+    atomic_store(&w1.stopping, true);
+    fakew_free(&w1);
+    fakew_free(&w2);
+    timeout_ms = 2000;
+}
+
 /* Without a policy: GetWitnessedCheckpoint says so, GetWitnesses lists none. */
 static void no_policy(void **state)
 {
@@ -959,6 +983,7 @@ int main(void)
         cmocka_unit_test_teardown(catches_up_by_409, teardown),
         cmocka_unit_test_teardown(hostile_witnesses, teardown),
         cmocka_unit_test_teardown(refused_not_resent, teardown),
+        cmocka_unit_test(stops_during_a_round),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),
         cmocka_unit_test(bad_policy),
         cmocka_unit_test_teardown(real_witnesses, real_teardown),
