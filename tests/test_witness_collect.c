@@ -416,6 +416,7 @@ static void both_cosign(void **state)
     (void)state;
     start("group both all w1 w2\nquorum both");
     tender_log_v1_Checkpoint c;
+    /* Row 57 of docs/PROTOCOL.md section 11: nothing witnessed yet. */
     assert_int_equal(witnessed(&c), TND_STATUS_NOT_FOUND);
     assert_non_null(strstr(msg, "GetWitnesses"));
     tender_log_v1_Checkpoint_free(&c);
@@ -655,7 +656,8 @@ static void stops_during_a_round(void **state)
     timeout_ms = 2000;
 }
 
-/* Without a policy: GetWitnessedCheckpoint says so, GetWitnesses lists none. */
+/* Without a policy: GetWitnessedCheckpoint says so (docs/PROTOCOL.md
+ * section 11, row 56), GetWitnesses lists none. */
 static void no_policy(void **state)
 {
     (void)state;
@@ -680,6 +682,10 @@ static void no_policy(void **state)
     hresp r;
     http_req(tnd_services_http_port(ts.srv), "GET", "/log/witnessed/checkpoint", NULL, &r);
     assert_int_equal(r.status, 404);
+    http_free(&r);
+    http_req(tnd_services_http_port(ts.srv), "GET", "/api/v1/log/witnesses", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"witnesses\":[],\"quorum\":\"\",\"witnessed_size\":0}");
     http_free(&r);
     assert_false(metric_has("tenderd_witness_cosigned_size"));
 }
