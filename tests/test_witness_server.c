@@ -367,6 +367,21 @@ static void test_grows_and_cosigns(void **state)
     /* The same checkpoint again: cosigned again. */
     free(cosign(t, 20, 20));
     monitor_expect(20);
+    /* The key can be read while it serves; a second serve on the folder is refused. */
+    char cmd[700], out[600];
+    snprintf(cmd, sizeof cmd, "%s print-key --state %s", bin, state_dir);
+    run_cmd(cmd, out, sizeof out);
+    tnd_note_verifier again;
+    out[strcspn(out, "\n")] = '\0';
+    assert_int_equal(tnd_cosigner_parse(out, &again), 0);
+    assert_string_equal(again.name, wv.name);
+    assert_memory_equal(again.key, wv.key, 32);
+    pid_t first = child;
+    assert_int_equal(start_witness(), 1);
+    child = first;
+    char *log = read_file(log_path, NULL);
+    assert_non_null(strstr(log, "in use by another tenderwitness"));
+    free(log);
     free(t);
 }
 
@@ -745,6 +760,48 @@ static void test_corrupt_state_stops_start(void **state)
     free(t);
 }
 
+/* Exit status of a shell command line. */
+static int sh(const char *fmt, ...)
+{
+    char cmd[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The command line's exit codes: 2 bad usage, 1 failure. */
+static void test_command_line(void **state)
+{
+    (void)state;
+    char d[200];
+    snprintf(d, sizeof d, "%s/cli", tmp);
+    assert_int_equal(sh("%s >/dev/null 2>&1", bin), 2);
+    assert_int_equal(sh("%s --help >/dev/null", bin), 0);
+    assert_int_equal(sh("%s serve --help >/dev/null", bin), 0);
+    assert_int_equal(sh("%s frobnicate 2>/dev/null", bin), 2);
+    assert_int_equal(sh("%s init --state %s 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s init --state %s --name 'a b' 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s init --state %s --name a.example/w --bogus 1 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s print-key --state %s 2>/dev/null", bin, d), 1); /* no such folder */
+    assert_int_equal(sh("%s init --state %s --name a.example/w >/dev/null", bin, d), 0);
+    assert_int_equal(sh("%s init --state %s --name a.example/w 2>/dev/null", bin, d), 1);
+    assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 --log x 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 --log '%s' --log '%s' 2>/dev/null",
+                        bin, d, log_vkey, log_vkey),
+                     2);
+    assert_int_equal(sh("%s serve --state %s --listen nowhere:1 --log '%s' 2>/dev/null", bin, d,
+                        log_vkey),
+                     1);
+    /* A key that others can read is refused. */
+    assert_int_equal(sh("chmod 644 %s/witness.key && %s print-key --state %s 2>/dev/null", d, bin,
+                        d),
+                     1);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
@@ -766,6 +823,7 @@ int main(void)
         tnd_note_verifier_format(ORIGIN, pub, log_vkey, sizeof log_vkey) != 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_line),
         cmocka_unit_test_setup_teardown(test_grows_and_cosigns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_zero_rules, setup, teardown),

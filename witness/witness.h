@@ -58,7 +58,7 @@ typedef struct wit_log {
 
 typedef struct wit {
     char dir[4096];
-    int dirfd;       /* DIR, locked (flock) while the witness runs */
+    int dirfd;       /* DIR, locked (flock) while the witness serves */
     int cpfd;        /* DIR/checkpoints */
     int evfd;        /* DIR/evidence */
     char name[TND_NOTE_MAX_NAME + 1];
@@ -73,17 +73,26 @@ typedef struct wit {
 
 /* ---- the state folder (witness_state.c) ---- */
 
+/** Whether name is a valid witness (key) name: 1..255 bytes of UTF-8, no
+ * spaces, '+' or control characters (C2SP signed-note). */
+bool wit_name_ok(const char *name);
+
 /** Create DIR (mode 0700, or use an empty existing one), its witness key,
  * name file and subfolders. Refuses a folder that already holds a key.
  * @return 0, or -1 with a message in err. */
 int wit_init(const char *dir, const char *name, char *err, size_t err_len);
 
-/** Open DIR: lock it, read the name and key and every checkpoint file. A
+/** Open DIR: read the name and key and every checkpoint file. A
  * file that cannot be read, does not parse, is under the wrong name or
  * lacks a valid cosignature by the witness's own key is an error: the
  * witness never starts from less than it cosigned.
  * @return 0, or -1 with a message in err. */
 int wit_open(wit *w, const char *dir, char *err, size_t err_len);
+
+/** Lock DIR for this process (flock): two witnesses serving one folder
+ * would break the rule that checking and updating a log's size is one step.
+ * @return 0, or -1 with a message in err. */
+int wit_lock(wit *w, char *err, size_t err_len);
 
 /** Add the trusted log key vkey (before serving).
  * @return 0, or -1 with a message in err. */
