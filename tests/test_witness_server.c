@@ -760,6 +760,64 @@ static void test_corrupt_state_stops_start(void **state)
     free(t);
 }
 
+/* Bodies a hostile client may send: each refused with its reason, and the
+ * witness keeps serving; signature lines of others are not kept. */
+static void test_hostile_bodies(void **state)
+{
+    (void)state;
+    tree *t = calloc(1, sizeof *t);
+    tree_grow(t, "a", 8);
+    char *note = signed_cp(t, 3, log_key, ORIGIN);
+    size_t len;
+    /* 64 proof lines, one above the limit. */
+    uint8_t proof[64][32] = {{0}};
+    char *body = NULL;
+    assert_int_equal(tnd_witness_request_format(0, (const uint8_t(*)[32])proof, 63, note,
+                                                strlen(note), &body, &len),
+                     0);
+    char *more = malloc(len + 64);
+    int n = snprintf(more, len + 64, "old 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n%s",
+                     strchr(body, '\n') + 1);
+    add_expect(more, (size_t)n, 400, NULL);
+    free(more);
+    free(body);
+    /* A NUL inside the checkpoint, a size with a sign, no empty line. */
+    add_expect("old 0\n\ntender.example/log\n\0003\nx\n\n", 32, 400, NULL);
+    add_expect("old -1\n\nx\n", 11, 400, NULL);
+    add_expect("old 0\n", 6, 400, NULL);
+    add_expect("", 0, 400, NULL);
+    /* A note with another witness's cosignature and lines of unknown keys:
+     * cosigned, and only the log's line and this witness's are kept. */
+    EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    char text[TND_CHECKPOINT_TEXT_MAX];
+    memcpy(text, note, strstr(note, "\n\n") + 1 - note);
+    text[strstr(note, "\n\n") + 1 - note] = '\0';
+    char line[TND_COSIG_LINE_MAX];
+    assert_int_equal(tnd_cosig_sign(text, "other.example/w", other, 1700000000, line, sizeof line),
+                     0);
+    char *noisy = malloc(strlen(note) + 2 * sizeof line);
+    sprintf(noisy, "%s%s%s", note, line, "\xe2\x80\x94 " ORIGIN "x AAAAAAAAAAAA\n");
+    EVP_PKEY_free(other);
+    body = bare_body(0, noisy, &len);
+    hresp r;
+    add_expect(body, len, 200, &r);
+    http_free(&r);
+    free(body);
+    char hex[65], path[100];
+    origin_hex(ORIGIN, hex);
+    snprintf(path, sizeof path, "/%s/checkpoint", hex);
+    http_req(port, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "other.example"));
+    assert_null(strstr(r.body, ORIGIN "x"));
+    assert_memory_equal(r.body, note, strlen(note)); /* text and the log's line */
+    assert_int_equal(tnd_cosig_verify(r.body, r.len, &wv, NULL), 0);
+    http_free(&r);
+    free(noisy);
+    free(note);
+    free(t);
+}
+
 /* Exit status of a shell command line. */
 static int sh(const char *fmt, ...)
 {
@@ -828,6 +886,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_zero_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_refused_with_evidence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
