@@ -108,7 +108,7 @@ static char *body_for(tree *t, uint64_t old, uint64_t size, const char *note, si
         assert_int_equal(tnd_merkle_prove_consistency(t_get, t, old, size, proof, 64, &n), 0);
     char *body;
     assert_int_equal(tnd_witness_request_format(old, (const uint8_t(*)[32])proof, n, note,
-                                                 strlen(note), &body, len),
+                                                strlen(note), &body, len),
                      0);
     return body;
 }
@@ -534,7 +534,9 @@ static void test_http_limits(void **state)
     assert_int_equal(r.status, 404);
     http_free(&r);
     /* Still serving. */
-    http_req(port, "GET", "/0000000000000000000000000000000000000000000000000000000000000000/checkpoint", NULL, &r);
+    http_req(port, "GET",
+             "/0000000000000000000000000000000000000000000000000000000000000000/checkpoint", NULL,
+             &r);
     assert_int_equal(r.status, 404);
     http_free(&r);
 }
@@ -557,7 +559,7 @@ static void test_fork_refused_with_evidence(void **state)
     add_expect(body, len, 422, NULL);
     char *ev = evidence_with("does not verify");
     assert_non_null(ev);
-    assert_non_null(strstr(ev, b12)); /* the refused checkpoint, as signed */
+    assert_non_null(strstr(ev, b12));  /* the refused checkpoint, as signed */
     assert_non_null(strstr(ev, body)); /* the request as received */
     assert_non_null(strstr(ev, a10));  /* the cosigned checkpoint's text and log signature */
     assert_non_null(strstr(ev, "origin " ORIGIN "\n"));
@@ -848,16 +850,15 @@ static void test_command_line(void **state)
     assert_int_equal(sh("%s init --state %s --name a.example/w 2>/dev/null", bin, d), 1);
     assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 2>/dev/null", bin, d), 2);
     assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 --log x 2>/dev/null", bin, d), 2);
-    assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 --log '%s' --log '%s' 2>/dev/null",
-                        bin, d, log_vkey, log_vkey),
-                     2);
-    assert_int_equal(sh("%s serve --state %s --listen nowhere:1 --log '%s' 2>/dev/null", bin, d,
-                        log_vkey),
-                     1);
+    assert_int_equal(
+        sh("%s serve --state %s --listen 127.0.0.1:0 --log '%s' --log '%s' 2>/dev/null", bin, d,
+           log_vkey, log_vkey),
+        2);
+    assert_int_equal(
+        sh("%s serve --state %s --listen nowhere:1 --log '%s' 2>/dev/null", bin, d, log_vkey), 1);
     /* A key that others can read is refused. */
-    assert_int_equal(sh("chmod 644 %s/witness.key && %s print-key --state %s 2>/dev/null", d, bin,
-                        d),
-                     1);
+    assert_int_equal(
+        sh("chmod 644 %s/witness.key && %s print-key --state %s 2>/dev/null", d, bin, d), 1);
 }
 
 int main(void)

@@ -46,28 +46,28 @@
 /* What the witness knows of one log (one origin). */
 typedef struct wit_log {
     char origin[TND_NOTE_MAX_NAME + 1];
-    char hash_hex[65];         /* lowercase hex SHA-256 of the origin: its file name */
-    bool configured;           /* a trusted key names it (--log) */
-    bool have;                 /* a checkpoint was cosigned */
-    tnd_checkpoint cp;         /* that checkpoint (when have) */
-    char *note;                /* its text, the log's signature(s), the cosignature */
+    char hash_hex[65]; /* lowercase hex SHA-256 of the origin: its file name */
+    bool configured;   /* a trusted key names it (--log) */
+    bool have;         /* a checkpoint was cosigned */
+    tnd_checkpoint cp; /* that checkpoint (when have) */
+    char *note;        /* its text, the log's signature(s), the cosignature */
     size_t note_len;
-    time_t evidence_minute;    /* the minute evidence_count counts */
+    time_t evidence_minute; /* the minute evidence_count counts */
     unsigned evidence_count;
 } wit_log;
 
 typedef struct wit {
     char dir[4096];
-    int dirfd;       /* DIR, locked (flock) while the witness serves */
-    int cpfd;        /* DIR/checkpoints */
-    int evfd;        /* DIR/evidence */
+    int dirfd; /* DIR, locked (flock) while the witness serves */
+    int cpfd;  /* DIR/checkpoints */
+    int evfd;  /* DIR/evidence */
     char name[TND_NOTE_MAX_NAME + 1];
     EVP_PKEY *key;
     tnd_note_verifier self; /* the witness's own cosigner key */
     size_t n_keys;
     tnd_note_verifier keys[WIT_MAX_LOGS]; /* trusted log keys */
     size_t n_logs;
-    wit_log *logs; /* configured origins and every checkpoint file */
+    wit_log *logs;      /* configured origins and every checkpoint file */
     pthread_mutex_t mu; /* each add-checkpoint's check and update, and the readers */
 } wit;
 

@@ -38,7 +38,9 @@ __attribute__((format(printf, 4, 5))) static int answer(wit_answer *a, unsigned 
         n = (int)sizeof msg - 2;
     char code[8];
     snprintf(code, sizeof code, "%u", status);
-    tnd_log(status == 200 ? TND_LOG_INFO : status >= 500 ? TND_LOG_ERROR : TND_LOG_WARN,
+    tnd_log(status == 200   ? TND_LOG_INFO
+            : status >= 500 ? TND_LOG_ERROR
+                            : TND_LOG_WARN,
             "add-checkpoint", "origin", origin, "status", code, "reason", msg, NULL);
     msg[n++] = '\n';
     a->status = status;
@@ -101,8 +103,8 @@ static size_t log_lines(const wit *w, const bool *ok, const char *origin, const 
 
 /* The checks that need the cosigned state, and the update; under w->mu. */
 static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const char *text,
-                       const tnd_checkpoint *cp, const bool *ok, const char *body, size_t len,
-                       wit_answer *a)
+                      const tnd_checkpoint *cp, const bool *ok, const char *body, size_t len,
+                      wit_answer *a)
 {
     const char *o = cp->origin;
     uint64_t cur = l->have ? l->cp.size : 0;
@@ -150,8 +152,8 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                tnd_merkle_verify_consistency(r->old_size, cp->size, l->cp.root, cp->root,
                                              (const uint8_t(*)[32])r->proof, r->n_proof) != 0) {
         snprintf(why, sizeof why,
-                 "fork: the consistency proof from the cosigned size %" PRIu64 " to %" PRIu64
-                 " does not verify",
+                 "fork or bad proof: the consistency proof from the cosigned size %" PRIu64
+                 " to %" PRIu64 " does not verify",
                  cur, cp->size);
         wit_evidence(w, l, why, body, len);
         return answer(a, 422, o,
@@ -182,7 +184,8 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
         return answer(a, 503, o, "cannot store the checkpoint (%s); not cosigned", e);
     }
     free(note);
-    (void)answer(a, 200, o, "cosigned size %" PRIu64 " from old size %" PRIu64, cp->size, r->old_size);
+    (void)answer(a, 200, o, "cosigned size %" PRIu64 " from old size %" PRIu64, cp->size,
+                 r->old_size);
     free(a->body);
     a->body = malloc(ll);
     a->len = a->body ? ll : 0;
@@ -204,8 +207,9 @@ static int add(wit *w, const char *body, size_t len, wit_answer *a)
     char text[WIT_MAX_NOTE + 1];
     tnd_checkpoint cp;
     if (tl == 0 || tl >= sizeof text || memchr(r.note, '\0', tl))
-        return answer(a, 400, NULL, "the checkpoint is not a signed note (text, empty line, "
-                                    "signature lines)");
+        return answer(a, 400, NULL,
+                      "the checkpoint is not a signed note (text, empty line, "
+                      "signature lines)");
     memcpy(text, r.note, tl);
     text[tl] = '\0';
     if (tnd_checkpoint_parse(text, &cp) != 0)
@@ -224,9 +228,9 @@ static int add(wit *w, const char *body, size_t len, wit_answer *a)
         if (rc == 0) {
             ok[i] = good = true;
         } else if (rc == TND_ECRYPTO) {
-            return answer(a, 403, o, "the signature by the log key %s+%08" PRIx32
-                                     " does not verify",
-                          o, w->keys[i].key_id);
+            return answer(a, 403, o,
+                          "the signature by the log key %s+%08" PRIx32 " does not verify", o,
+                          w->keys[i].key_id);
         } else if (rc != TND_ENOTFOUND) {
             return answer(a, 400, o, "malformed signed note: %s", tnd_strerror(rc));
         }

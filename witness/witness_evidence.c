@@ -36,8 +36,9 @@ void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size
         l->evidence_count = 0;
     }
     if (l->evidence_count >= WIT_EVIDENCE_PER_MINUTE) {
-        tnd_log(TND_LOG_ERROR, "EVIDENCE not kept: more than 10 evidence files a minute for this log",
-                "origin", l->origin, "reason", reason, NULL);
+        tnd_log(TND_LOG_ERROR,
+                "EVIDENCE not kept: more than 10 evidence files a minute for this log", "origin",
+                l->origin, "reason", reason, NULL);
         return;
     }
     char vkey[TND_NOTE_VKEY_MAX] = "?";
@@ -52,8 +53,8 @@ void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size
     int n = snprintf(buf, cap,
                      "tenderwitness evidence v1\norigin %s\ntime %04d-%02d-%02dT%02d:%02d:%02dZ\n"
                      "reason %s\nwitness %s\n\nrequest %zu\n",
-                     l->origin, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, reason, vkey, len);
+                     l->origin, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, reason, vkey, len);
     size_t at = (size_t)n;
     memcpy(buf + at, body, len);
     at += len;

@@ -96,8 +96,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* The headers are in. */
         bool add = strcmp(url, "/add-checkpoint") == 0;
         bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-                   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        bool get =
+            strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
         char hex[65];
         if (add && !post)
             return send_text(conn, 405, "add-checkpoint takes POST", "POST");
@@ -110,8 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                              "lowercase hex SHA-256 of a log's origin",
                              NULL);
         if (add) {
-            const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+            const char *cl =
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoull(cl, NULL, 10) > WIT_MAX_BODY)
                 return send_text(conn, 413, too_large, NULL);
         }
@@ -198,8 +198,8 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss)
     struct sockaddr_in *a = (struct sockaddr_in *)ss;
     a->sin_family = AF_INET;
     a->sin_port = htons((uint16_t)port);
-    return inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                     &a->sin_addr) == 1
+    return inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &a->sin_addr) ==
+                   1
                ? 0
                : -1;
 }
@@ -208,8 +208,10 @@ int wit_http_start(wit *w, const char *spec, wit_http **out, char *err, size_t e
 {
     struct sockaddr_storage ss;
     if (parse_listen(spec, &ss) != 0) {
-        snprintf(err, err_len, "--listen %s: expected HOST:PORT with an IP address, e.g. "
-                               "127.0.0.1:7380 or [::1]:7380", spec);
+        snprintf(err, err_len,
+                 "--listen %s: expected HOST:PORT with an IP address, e.g. "
+                 "127.0.0.1:7380 or [::1]:7380",
+                 spec);
         return -1;
     }
     int fd, port;

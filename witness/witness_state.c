@@ -222,9 +222,8 @@ static int load_key(wit *w, char *err, size_t err_len)
     if (mode & 077) {
         OPENSSL_cleanse(pem, len);
         free(pem);
-        return fail(err, err_len,
-                    "%s/" KEY_FILE " is readable by others: chmod 600 %s/" KEY_FILE, w->dir,
-                    w->dir);
+        return fail(err, err_len, "%s/" KEY_FILE " is readable by others: chmod 600 %s/" KEY_FILE,
+                    w->dir, w->dir);
     }
     BIO *b = BIO_new_mem_buf(pem, (int)len);
     w->key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
@@ -360,7 +359,8 @@ int wit_store(wit *w, wit_log *l, const tnd_checkpoint *cp, const char *note, si
         return -1;
     memcpy(copy, note, len);
     copy[len] = '\0';
-    if (tnd_file_write_at(w->cpfd, l->hash_hex, note, len, 0644, true) != 0 || fsync(w->cpfd) != 0) {
+    if (tnd_file_write_at(w->cpfd, l->hash_hex, note, len, 0644, true) != 0 ||
+        fsync(w->cpfd) != 0) {
         int e = errno;
         free(copy);
         errno = e;
