@@ -563,6 +563,7 @@ static void test_fork_refused_with_evidence(void **state)
     assert_non_null(strstr(ev, body)); /* the request as received */
     assert_non_null(strstr(ev, a10));  /* the cosigned checkpoint's text and log signature */
     assert_non_null(strstr(ev, "origin " ORIGIN "\n"));
+    assert_non_null(strstr(ev, "\npeer 127.0.0.1\n"));
     free(ev);
     free(body);
 

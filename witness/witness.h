@@ -123,15 +123,17 @@ void wit_close(wit *w);
 size_t wit_note_text_len(const char *note, size_t len);
 
 typedef struct wit_answer {
+    const char *peer; /* the client's address, for the log and evidence */
     unsigned status;  /* HTTP status */
     const char *type; /* Content-Type */
     char *body;       /* malloc'd */
     size_t len;
 } wit_answer;
 
-/** Apply the tlog-witness add-checkpoint rules to body (len bytes): the
- * answer to send. Thread-safe. */
-void wit_add_checkpoint(wit *w, const char *body, size_t len, wit_answer *a);
+/** Apply the tlog-witness add-checkpoint rules to body (len bytes) sent by
+ * peer (an address, for the log and evidence): the answer to send.
+ * Thread-safe. */
+void wit_add_checkpoint(wit *w, const char *body, size_t len, const char *peer, wit_answer *a);
 
 /** The latest cosigned checkpoint of the log whose origin hashes to hex, as
  * a malloc'd copy (*len bytes); NULL when none. */
@@ -142,7 +144,8 @@ char *wit_monitor_checkpoint(wit *w, const char *hex, size_t *len);
 /** Keep a correctly signed request that contradicts l's cosigned checkpoint:
  * a new file in DIR/evidence with the request as received and l's latest
  * cosigned note, and a loud log line. Under w->mu. */
-void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size_t len);
+void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size_t len,
+                  const char *peer);
 
 /* ---- HTTP (witness_http.c) ---- */
 

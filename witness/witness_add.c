@@ -41,7 +41,8 @@ __attribute__((format(printf, 4, 5))) static int answer(wit_answer *a, unsigned 
     tnd_log(status == 200   ? TND_LOG_INFO
             : status >= 500 ? TND_LOG_ERROR
                             : TND_LOG_WARN,
-            "add-checkpoint", "origin", origin, "status", code, "reason", msg, NULL);
+            "add-checkpoint", "origin", origin, "status", code, "reason", msg, "peer", a->peer,
+            NULL);
     msg[n++] = '\n';
     a->status = status;
     a->type = "text/plain; charset=utf-8";
@@ -61,7 +62,7 @@ static int answer_size(wit_answer *a, const char *origin, uint64_t old, uint64_t
     snprintf(reason, sizeof reason, "old size %" PRIu64 " is not the cosigned size %" PRIu64, old,
              size);
     tnd_log(TND_LOG_WARN, "add-checkpoint", "origin", origin, "status", "409", "reason", reason,
-            NULL);
+            "peer", a->peer, NULL);
     a->status = 409;
     a->type = "text/x.tlog.size";
     a->body = malloc((size_t)n);
@@ -124,13 +125,13 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                  cur);
     if (r->old_size > cp->size) {
         if (why[0])
-            wit_evidence(w, l, why, body, len);
+            wit_evidence(w, l, why, body, len, a->peer);
         return answer(a, 400, o, "old size %" PRIu64 " is above the checkpoint's size %" PRIu64,
                       r->old_size, cp->size);
     }
     if (r->old_size != cur) {
         if (why[0])
-            wit_evidence(w, l, why, body, len);
+            wit_evidence(w, l, why, body, len, a->peer);
         return answer_size(a, o, r->old_size, cur);
     }
     if (cp->size == 0 && memcmp(cp->root, empty, 32) != 0)
@@ -140,7 +141,7 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                       r->n_proof);
     if (r->old_size == cp->size) {
         if (why[0]) {
-            wit_evidence(w, l, why, body, len);
+            wit_evidence(w, l, why, body, len, a->peer);
             return answer(a, 422, o,
                           "the checkpoint has the cosigned size %" PRIu64
                           " but another root hash: a fork; not cosigned, kept as evidence",
@@ -155,7 +156,7 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                  "fork or bad proof: the consistency proof from the cosigned size %" PRIu64
                  " to %" PRIu64 " does not verify",
                  cur, cp->size);
-        wit_evidence(w, l, why, body, len);
+        wit_evidence(w, l, why, body, len, a->peer);
         return answer(a, 422, o,
                       "the consistency proof from the cosigned size %" PRIu64 " to %" PRIu64
                       " does not verify; not cosigned, kept as evidence",
@@ -250,9 +251,10 @@ static int add(wit *w, const char *body, size_t len, wit_answer *a)
     return 0;
 }
 
-void wit_add_checkpoint(wit *w, const char *body, size_t len, wit_answer *a)
+void wit_add_checkpoint(wit *w, const char *body, size_t len, const char *peer, wit_answer *a)
 {
     memset(a, 0, sizeof *a);
+    a->peer = peer;
     (void)add(w, body, len, a);
 }
 

@@ -146,7 +146,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_text(conn, 413, too_large, NULL);
     if (r->add) {
         wit_answer a;
-        wit_add_checkpoint(w, r->buf ? r->buf : "", r->len, &a);
+        char peer[INET6_ADDRSTRLEN + 8] = "?";
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        if (sa && sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+        else if (sa && sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+        wit_add_checkpoint(w, r->buf ? r->buf : "", r->len, peer, &a);
         if (!a.body)
             return MHD_NO;
         return send_buf(conn, a.status, a.type, a.body, a.len, NULL);
