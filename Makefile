@@ -176,8 +176,8 @@ $(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBOCDS) $(LIBJSON) $(LIBTENDER)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
-# The witness (witness/README.md): libtender's common code, tenderd's logfmt logger, and
-# libmicrohttpd for its HTTP listener.
+# The witness (witness/witness.h, docs/WITNESS.md): libtender's common code, tenderd's logfmt
+# logger, and libmicrohttpd for its HTTP listener.
 $(call obj,$(WITNESS_SRC)): CFLAGS += -Iserver
 $(TENDERWITNESS): $(call obj,$(WITNESS_SRC)) $(BUILD)/obj/server/ops/logging.o \
                   $(BUILD)/obj/server/ops/clock.o $(LIBCOMMON)
