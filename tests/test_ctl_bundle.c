@@ -452,6 +452,13 @@ static void test_refused_files(void **state)
     write_file(p, "", 0);
     verify_bundle(p);
     EXPECT(2);
+
+    /* audit bundle needs somewhere to write; --bundle takes at most the tender. */
+    ctl(NULL, "--log-key", vkey, "audit", "bundle", tender, NULL);
+    EXPECT(2);
+    HAS(R.err, "--out FILE");
+    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, "extra", "--bundle", bundle, NULL);
+    EXPECT(2);
 }
 
 int main(void)
