@@ -196,6 +196,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_DEPS) | $(TGEN_H)
 
 # The witness is tested as the program it is.
 $(BUILD)/tests/test_witness_server: | $(TENDERWITNESS)
+$(BUILD)/tests/test_witness_collect: | $(TENDERWITNESS)
 
 # tenderctl's value parsers, tested without a server.
 $(BUILD)/tests/test_ctl_parse: $(BUILD)/obj/client/ctl/cli/parse.o

@@ -25,6 +25,9 @@ typedef struct wstate {
     char url[TND_POLICY_URL_MAX + 32];   /* its prefix + "/add-checkpoint" */
     uint64_t known;                      /* the size it last cosigned, as far as we know */
     bool beyond;                         /* it holds a size beyond this log: not asked again */
+    uint64_t got;                        /* the size of its latest cosignature, maybe not yet
+                                          * stored; it is not asked again for that size */
+    uint64_t refused;                    /* a size it refused with a 4xx: not asked again */
     /* Under mu: GetWitnesses reads them from any thread. */
     uint64_t cosigned_size, cosigned_time;
     char error[ERR_MAX];
@@ -150,7 +153,7 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
         w->pi = i;
         rc = tnd_tlog_witness_get(srv->store, txn, &pw->key, &w->cosigned_size,
                                   &w->cosigned_time);
-        w->known = w->cosigned_size;
+        w->known = w->got = w->cosigned_size;
         if (pw->url[0]) {
             size_t ul = strlen(pw->url);
             snprintf(w->url, sizeof w->url, "%.*s/add-checkpoint",
@@ -327,6 +330,23 @@ static void written(void *arg, int status, const char *message)
     c->writes--;
     if (status != 0 && !c->stopped)
         tnd_log(TND_LOG_ERROR, "cannot store cosignatures", "error", message, NULL);
+    /* What GetWitnesses shows is what is stored; a failed write is asked
+     * for again. */
+    for (size_t j = 0; j < cw->u.n && !c->stopped; j++) {
+        wstate *w = &c->ws[cw->wi[j]];
+        if (status != 0) {
+            if (w->got == cw->u.size)
+                w->got = w->cosigned_size;
+            continue;
+        }
+        pthread_mutex_lock(&c->mu);
+        if (cw->u.size >= w->cosigned_size) {
+            w->cosigned_size = cw->u.size;
+            w->cosigned_time = cw->u.got[j].time;
+        }
+        pthread_mutex_unlock(&c->mu);
+        tnd_metrics_witness_cosigned(c->srv->metrics, cw->wi[j], w->cosigned_size);
+    }
     if (status == 0 && cw->u.witnessed && !c->stopped) {
         char sz[24];
         snprintf(sz, sizeof sz, "%llu", (unsigned long long)cw->u.size);
@@ -422,17 +442,15 @@ static void after(uv_work_t *req, int status)
             }
             w->known = r->size;
             pthread_mutex_lock(&c->mu);
-            w->cosigned_size = r->size;
-            w->cosigned_time = t;
             w->error[0] = '\0';
             pthread_mutex_unlock(&c->mu);
-            tnd_metrics_witness_cosigned(c->srv->metrics, it->wi, r->size);
             if (cw) {
                 size_t j = cw->u.n++;
                 cw->u.got[j].witness = w->pi;
                 cw->u.got[j].time = t;
                 memcpy(cw->u.got[j].line, line, sizeof line);
                 cw->wi[j] = it->wi;
+                w->got = r->size;
             }
         } else if (p->status == 409 && parse_size(p->resp ? p->resp : "", p->resp_len, &sz)) {
             if (sz > r->size) {
@@ -452,6 +470,12 @@ static void after(uv_work_t *req, int status)
         } else {
             set_error(c, w, p->status == 409 ? "bad_response" : "status", "HTTP %ld: %s",
                       p->status, fl);
+            /* It refuses this request itself (422: the proof does not
+             * verify against what it holds, a fork; 403: not our key):
+             * the same again would be refused again. Asked again with
+             * the next checkpoint. A 5xx is asked again next round. */
+            if (p->status >= 400 && p->status < 500)
+                w->refused = r->size;
         }
     }
     if (cw && cw->u.n) {
@@ -462,6 +486,8 @@ static void after(uv_work_t *req, int status)
             c->writes++;
         else {
             tnd_log(TND_LOG_WARN, "cannot queue the cosignatures' write", NULL);
+            for (size_t j = 0; j < cw->u.n; j++)
+                c->ws[cw->wi[j]].got = c->ws[cw->wi[j]].cosigned_size;
             free(cw);
         }
     } else {
@@ -512,7 +538,19 @@ static void round_start(tnd_witnesses *c)
         r->size = size;
     for (size_t i = 0; rc == 0 && i < c->n; i++) {
         wstate *w = &c->ws[i];
-        if (w->url[0] && !w->beyond && w->known < size &&
+        if (w->url[0] && !w->beyond && w->known > size) {
+            /* Stored at an earlier run: the store was restored from an
+             * older copy, or the witness lied. Either way, not ours to fix. */
+            w->beyond = true;
+            set_error(c, w, "conflict",
+                      "tenderd's record says it cosigned size %llu, beyond this log's %llu: was "
+                      "the database restored from an older copy?",
+                      (unsigned long long)w->known, (unsigned long long)size);
+            continue;
+        }
+        /* Behind: no cosignature of the latest, even when it told us (409)
+         * that it holds that size: it cosigns it again for old = size. */
+        if (w->url[0] && !w->beyond && w->got < size && w->refused != size &&
             (rc = build(c, txn, r, w)) != 0) {
             char sz[24];
             snprintf(sz, sizeof sz, "%llu", (unsigned long long)w->known);
