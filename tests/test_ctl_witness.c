@@ -271,6 +271,40 @@ static void test_witnesses_cosign_a_growing_log(void **state)
     HAS(R.err, "is not a witness key");
 }
 
+static pid_t ctl_later(int delay_ms, const char *who, ...)
+{
+    va_list ap;
+    va_start(ap, who);
+    pid_t pid = ctl_vspawn(who, NULL, NULL, NULL, delay_ms, ap);
+    va_end(ap);
+    return pid;
+}
+
+/* audit watch with witnesses follows the witnessed checkpoint: a tender
+ * created while it runs shows up as a new witnessed size, consistent with
+ * the one before. */
+static void test_watch_follows_the_witnessed_checkpoint(void **state)
+{
+    (void)state;
+    char dl[32], op[32];
+    future(dl, sizeof dl, 10);
+    future(op, sizeof op, 10.5);
+    await_witnessed(latest_size(), 2);
+    unsigned long long before = size_in(R.out);
+    pid_t writer = ctl_later(600, "officer", "tender", "create", "--title", "Watched", "--budget",
+                             "100", "--currency", "EUR", "--deadline", dl, "--opening", op,
+                             "--committee", committee, NULL);
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "--timeout", "2.5", "audit", "watch", NULL);
+    assert_int_equal(ctl_wait(writer), 0);
+    EXPECT(0);
+    char want[64];
+    snprintf(want, sizeof want, "size %llu root ", before);
+    HAS(R.out, want); /* the witnessed checkpoint at the start */
+    snprintf(want, sizeof want, "consistent with %llu: OK\n", before);
+    HAS(R.out, want); /* and the next one, once cosigned */
+}
+
 /* One witness down: the log still gets the other's cosignature; a client
  * that needs both refuses and names the one missing; restarted, the witness
  * catches up (tenderd learns its size from the 409 answer). */
@@ -449,6 +483,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_witnesses_cosign_a_growing_log),
+        cmocka_unit_test(test_watch_follows_the_witnessed_checkpoint),
         cmocka_unit_test(test_threshold_of_two_refuses_one_cosignature),
         cmocka_unit_test(test_a_bundle_keeps_the_witnessed_checkpoint),
         cmocka_unit_test(test_a_forked_log_is_refused_and_both_checkpoints_are_kept),
