@@ -1,9 +1,12 @@
 /* The real tenderwitness (build/bin/tenderwitness) as a child process on
  * 127.0.0.1: a growing log cosigned with real consistency proofs, every
- * tlog-witness status code, a fork and a rollback refused with their
- * evidence kept, the evidence cap, concurrent updates, the state across a
- * restart, a corrupt state refused at start, and the monitor's GET. The
- * requests are built with libtender's primitives and a log key made here. */
+ * tlog-witness status code, hostile bodies, a fork and a rollback refused
+ * with their evidence kept, the evidence cap, concurrent updates (one wins),
+ * a state that cannot be written (503, nothing cosigned), the state across a
+ * restart, a corrupt state refused at start, the monitor's GET, and the
+ * command line's exit codes. The requests are built with libtender's
+ * primitives and a log key made here. KEEP_WITNESS_TMP=1 keeps the folders
+ * and the witness's logs in /tmp/tnd_witness_*. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -821,6 +824,36 @@ static void test_hostile_bodies(void **state)
     free(t);
 }
 
+/* The new state cannot be written (its folder is gone): 503, nothing is
+ * cosigned, and the witness keeps serving. */
+static void test_store_failure_not_cosigned(void **state)
+{
+    (void)state;
+    char d[200];
+    snprintf(d, sizeof d, "%s/checkpoints", state_dir);
+    assert_int_equal(rmdir(d), 0);
+    tree *t = calloc(1, sizeof *t);
+    tree_grow(t, "a", 3);
+    char *note = signed_cp(t, 3, log_key, ORIGIN);
+    size_t len;
+    char *body = bare_body(0, note, &len);
+    hresp r;
+    add_expect(body, len, 503, &r);
+    assert_non_null(strstr(r.body, "not cosigned"));
+    assert_null(strstr(r.body, "\xe2\x80\x94"));
+    http_free(&r);
+    add_expect(body, len, 503, NULL); /* still old size 0: nothing was taken */
+    char hex[65], path[100];
+    origin_hex(ORIGIN, hex);
+    snprintf(path, sizeof path, "/%s/checkpoint", hex);
+    http_req(port, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 404);
+    http_free(&r);
+    free(body);
+    free(note);
+    free(t);
+}
+
 /* Exit status of a shell command line. */
 static int sh(const char *fmt, ...)
 {
@@ -893,6 +926,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_failure_not_cosigned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_survives_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_state_stops_start, setup, teardown),
     };

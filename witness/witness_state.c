@@ -273,11 +273,10 @@ int wit_open(wit *w, const char *dir, char *err, size_t err_len)
     for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
         if (e->d_name[0] == '.')
             continue;
-        /* A temporary file of a write that crashed before its rename. */
-        if (strstr(e->d_name, ".tmp")) {
-            (void)unlinkat(w->cpfd, e->d_name, 0);
+        /* A temporary file of a write in progress (print-key beside serve) or
+         * of one that crashed before its rename: not state. */
+        if (strstr(e->d_name, ".tmp"))
             continue;
-        }
         rc = load_checkpoint(w, e->d_name, err, err_len);
     }
     closedir(d);
