@@ -176,8 +176,8 @@ $(TENDERCTL): $(call obj,$(CTL_SRC)) $(LIBOCDS) $(LIBJSON) $(LIBTENDER)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
-# The witness (witness/README.md): libtender's common code, tenderd's logfmt logger, and
-# libmicrohttpd for its HTTP listener.
+# The witness (witness/witness.h, docs/WITNESS.md): libtender's common code, tenderd's logfmt
+# logger, and libmicrohttpd for its HTTP listener.
 $(call obj,$(WITNESS_SRC)): CFLAGS += -Iserver
 $(TENDERWITNESS): $(call obj,$(WITNESS_SRC)) $(BUILD)/obj/server/ops/logging.o \
                   $(BUILD)/obj/server/ops/clock.o $(LIBCOMMON)
@@ -250,6 +250,7 @@ build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_
 # Makefile too: a change of FUZZ_FLAGS rebuilds the targets.
 # A target of a libtender module links libtender's sources too (FUZZ_EXTRA).
 build/fuzz/fuzz_custody: FUZZ_EXTRA = $(CLIENT_SRC)
+build/fuzz/fuzz_bundle: FUZZ_EXTRA = $(CLIENT_SRC)
 build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(CLIENT_SRC) build/fuzz/gen/tender_schema.c \
               build/fuzz/gen/test_schema.c Makefile
 	@mkdir -p $(@D)

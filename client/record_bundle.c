@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 
 #include "tender/bundle.h"
-#include "text.h"
+#include "codec_internal.h" /* the one UTF-8 rule */
 
 #define BUNDLE_DESC (&tender_bundle_v1_Bundle_desc)
 
@@ -52,10 +52,18 @@ static int hashes(const uint8_t (*h)[TND_MERKLE_HASH_LEN], size_t n, tnd_bytes *
     return 0;
 }
 
-/* s as valid UTF-8 in out (anything else escaped, cut to fit). */
+/* s (cap bytes at most, with the NUL) in out with each byte that breaks
+ * UTF-8 replaced by '?': valid text is kept as it is. */
 static char *safe_text(char *out, size_t cap, const char *s)
 {
-    tnd_text_escape(out, cap, (const uint8_t *)s, strlen(s));
+    size_t len = strnlen(s, cap - 1);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    for (size_t i = 0; i < len;) {
+        i += tnd_utf8_invalid_at((const uint8_t *)out + i, len - i);
+        if (i < len)
+            out[i++] = '?';
+    }
     return out;
 }
 
@@ -294,9 +302,9 @@ static int get_log(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err,
 static int get_tender(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err,
                       size_t err_len)
 {
-    int rc = decode(&tender_tenders_v1_Tender_desc, &in->current, &r->current, "its tender", err,
-                    err_len);
-    if (rc)
+    int rc = 0; /* current and questions absent: none served */
+    if (in->current.len && (rc = decode(&tender_tenders_v1_Tender_desc, &in->current,
+                                        &r->current, "its tender", err, err_len)) != 0)
         return rc;
     /* Every version leaves at least one event (as fetch checks). */
     if (in->n_versions > r->n_events)
@@ -313,8 +321,9 @@ static int get_tender(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *e
             return rc;
     }
     copy_text(r->versions_error, sizeof r->versions_error, in->versions_error);
-    if ((rc = decode(&tender_tenders_v1_ListQuestionsResponse_desc, &in->questions, &r->questions,
-                     "its questions", err, err_len)) != 0)
+    if (in->questions.len &&
+        (rc = decode(&tender_tenders_v1_ListQuestionsResponse_desc, &in->questions,
+                     &r->questions, "its questions", err, err_len)) != 0)
         return rc;
     copy_text(r->questions_error, sizeof r->questions_error, in->questions_error);
     if (!(r->documents = calloc(in->n_documents ? in->n_documents : 1, sizeof *r->documents)))

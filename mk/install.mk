@@ -120,7 +120,7 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/tender $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)
-	$(INSTALL) -m 0755 $(TENDERD) $(TENDERCTL) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(TENDERD) $(TENDERCTL) $(TENDERWITNESS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL_DATA) $(LIBTENDER) $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 0755 $(LIBSHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIBSHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -131,6 +131,7 @@ install: all
 	$(INSTALL_DATA) $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL_DATA) $(CTL_COMP) $(DESTDIR)$(BASHCOMPDIR)/tenderctl
 	$(INSTALL_DATA) contrib/bash-completion/tenderd $(DESTDIR)$(BASHCOMPDIR)/tenderd
+	$(INSTALL_DATA) contrib/bash-completion/tenderwitness $(DESTDIR)$(BASHCOMPDIR)/tenderwitness
 	$(INSTALL_DATA) $(UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
 	$(INSTALL_DATA) $(CONFEXAMPLE) $(DESTDIR)$(DOCDIR)/tenderd.conf.example
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig || true; fi
@@ -138,7 +139,7 @@ install: all
 # Removes exactly what install wrote; folders are left (they may be shared), but the
 # empty include/tender/ and doc/tenderd/ are removed.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/tenderd $(DESTDIR)$(BINDIR)/tenderctl
+	rm -f $(DESTDIR)$(BINDIR)/tenderd $(DESTDIR)$(BINDIR)/tenderctl $(DESTDIR)$(BINDIR)/tenderwitness
 	rm -f $(DESTDIR)$(LIBDIR)/libtender.a $(DESTDIR)$(LIBDIR)/$(notdir $(LIBSHARED)) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtender.so
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/tender/,$(notdir $(PUBLIC_H) $(GEN_H)))
@@ -146,7 +147,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/tender.pc
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES))))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenderctl $(DESTDIR)$(BASHCOMPDIR)/tenderd
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenderctl $(DESTDIR)$(BASHCOMPDIR)/tenderd \
+	    $(DESTDIR)$(BASHCOMPDIR)/tenderwitness
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/tenderd.service
 	rm -f $(DESTDIR)$(DOCDIR)/tenderd.conf.example
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true

@@ -64,15 +64,17 @@ install)
     ;;
 
 layout)
-    for f in bin/tenderd bin/tenderctl lib/libtender.a lib/libtender.so.0.1.0 \
+    for f in bin/tenderd bin/tenderctl bin/tenderwitness lib/libtender.a lib/libtender.so.0.1.0 \
         lib/pkgconfig/tender.pc include/tender/client.h include/tender/error.h \
         include/tender/tender_schema.h share/man/man8/tenderd.8 share/man/man1/tenderctl.1 \
-        share/bash-completion/completions/tenderctl share/bash-completion/completions/tenderd \
+        share/man/man1/tenderwitness.1 share/bash-completion/completions/tenderctl \
+        share/bash-completion/completions/tenderd share/bash-completion/completions/tenderwitness \
         lib/systemd/system/tenderd.service \
         share/doc/tenderd/tenderd.conf.example; do
         [ -f "$root/$f" ] || fail "$prefix/$f is missing"
     done
-    [ -x "$root/bin/tenderd" ] && [ -x "$root/bin/tenderctl" ] || fail "programs not executable"
+    [ -x "$root/bin/tenderd" ] && [ -x "$root/bin/tenderctl" ] && [ -x "$root/bin/tenderwitness" ] ||
+        fail "programs not executable"
     [ "$(readlink "$root/lib/libtender.so.0")" = libtender.so.0.1.0 ] ||
         fail "libtender.so.0 does not point to libtender.so.0.1.0"
     [ "$(readlink "$root/lib/libtender.so")" = libtender.so.0 ] ||
@@ -145,7 +147,7 @@ exports)
     ;;
 
 man)
-    for m in man8/tenderd.8 man1/tenderctl.1; do
+    for m in man8/tenderd.8 man1/tenderctl.1 man1/tenderwitness.1; do
         w=$(groff -man -Tutf8 -ww -z "$root/share/man/$m" 2>&1)
         [ -z "$w" ] || fail "groff warns about $m: $w"
         groff -man -Tutf8 -P-cbou "$root/share/man/$m" >"$work/$(basename "$m").txt" 2>"$work/man.err" ||
@@ -172,6 +174,22 @@ man)
     [ -z "$missing" ] ||
         fail "tenderctl help flags missing from tenderctl.1 (docs/man/tenderctl.1.scd.in): $(echo $missing)"
     [ "$(wc -l <"$work/tenderctl.help")" -gt 40 ] || fail "found too few tenderctl flags"
+    # tenderwitness: its help and each command's, against tenderwitness(1), both ways.
+    {
+        "$root/bin/tenderwitness" --help
+        for c in $("$root/bin/tenderwitness" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
+            "$root/bin/tenderwitness" "$c" --help
+        done
+        echo --help
+    } | flags_of >"$work/tenderwitness.help"
+    flags_of <"$root/share/man/man1/tenderwitness.1" >"$work/tenderwitness.man"
+    [ "$(wc -l <"$work/tenderwitness.help")" -ge 5 ] || fail "found too few tenderwitness flags"
+    missing=$(comm -23 "$work/tenderwitness.help" "$work/tenderwitness.man")
+    [ -z "$missing" ] ||
+        fail "tenderwitness help flags missing from docs/man/tenderwitness.1.scd: $(echo $missing)"
+    unknown=$(sort -u "$work/tenderwitness.help" "$work/tenderd.help" | comm -13 - "$work/tenderwitness.man")
+    [ -z "$unknown" ] ||
+        fail "docs/man/tenderwitness.1.scd documents flags tenderwitness lacks: $(echo $unknown)"
     ;;
 
 completion)
@@ -239,6 +257,21 @@ warn
 
 --out"
     [ "$out" = "$exp" ] || fail "unexpected tenderd completions"
+    # tenderwitness's reads the installed program's help: commands and each one's flags.
+    wcomp=$root/share/bash-completion/completions/tenderwitness
+    bash -n "$wcomp" || fail "bash -n rejects the tenderwitness completion script"
+    out=$(cd "$work/completion" && bash -c '
+        . "$1"
+        t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+              _tenderwitness; echo "${COMPREPLY[*]}"; }
+        t "$2" ""
+        t "$2" serve --l
+        t "$2" init --' _ "$wcomp" "$root/bin/tenderwitness")
+    echo "$out" >&2
+    exp="init print-key serve
+--listen --log
+--name --state"
+    [ "$out" = "$exp" ] || fail "unexpected tenderwitness completions"
     ;;
 
 unit)

@@ -350,6 +350,76 @@ static void test_changed_consistency_proof(void **state)
     expect_fail(edit_consistency, "consistency", "the log was rewritten");
 }
 
+/* ---- the CA the bundle carries ----------------------------------------------- */
+
+/* tenderctl with args and without --ca (ctl() always gives one): exit code
+ * into R.code, stdout and stderr into R. */
+static void run_without_ca(const char *args)
+{
+    char cmd[2048], out[300], err[300];
+    path(out, sizeof out, "noca.out");
+    path(err, sizeof err, "noca.err");
+    snprintf(cmd, sizeof cmd, "'%s' --log-key '%s' %s >'%s' 2>'%s'", ctl_bin, vkey, args, out,
+             err);
+    int st = system(cmd);
+    R.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    if (read_file(out, R.out, sizeof R.out) < 0)
+        R.out[0] = '\0';
+    if (read_file(err, R.err, sizeof R.err) < 0)
+        R.err[0] = '\0';
+}
+
+static void edit_ca_to_server_cert(tender_bundle_v1_Bundle *b)
+{
+    char p[340];
+    static char pem[65536];
+    snprintf(p, sizeof p, "%s/server.crt", ctl_pki);
+    long n = read_file(p, pem, sizeof pem);
+    assert_true(n > 0);
+    free(b->ca.data);
+    b->ca.data = malloc((size_t)n);
+    assert_non_null(b->ca.data);
+    memcpy(b->ca.data, pem, (size_t)n);
+    b->ca.len = (size_t)n;
+}
+
+/* Without --ca, who bid is checked against the CA the bundle carries, and
+ * the user is told its SHA-256 to compare; another certificate in its
+ * place fails the decryption check. */
+static void test_bundle_ca(void **state)
+{
+    (void)state;
+    char args[400], p[300], ca[340], hex[65];
+    static char pem[65536];
+    snprintf(ca, sizeof ca, "%s/ca.crt", ctl_pki);
+    long n = read_file(ca, pem, sizeof pem);
+    assert_true(n > 0);
+    sha_hex(pem, (size_t)n, hex);
+    snprintf(args, sizeof args, "audit verify --bundle '%s'", bundle);
+    run_without_ca(args);
+    EXPECT(0);
+    HAS(R.out, "ok    decryption");
+    HAS(R.err, "the CA certificate was taken from the bundle (SHA-256 ");
+    HAS(R.err, hex);
+
+    tender_bundle_v1_Bundle b;
+    tender_bundle_v1_Bundle_init(&b);
+    assert_int_equal(tender_bundle_v1_Bundle_decode(&b, orig, orig_len, NULL), 0);
+    edit_ca_to_server_cert(&b);
+    uint8_t *enc;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_bundle_v1_Bundle_desc, &b, &enc, &len, NULL), 0);
+    tender_bundle_v1_Bundle_free(&b);
+    path(p, sizeof p, "otherca.bundle");
+    write_file(p, enc, len);
+    free(enc);
+    snprintf(args, sizeof args, "audit verify --bundle '%s'", p);
+    run_without_ca(args);
+    EXPECT(4);
+    HAS(R.out, "FAIL  decryption");
+    HAS(R.out, "does not verify against the CA at the time of receipt");
+}
+
 /* ---- files that are not bundles -------------------------------------------- */
 
 static void edit_version_number(tender_bundle_v1_Bundle *b)
@@ -382,6 +452,13 @@ static void test_refused_files(void **state)
     write_file(p, "", 0);
     verify_bundle(p);
     EXPECT(2);
+
+    /* audit bundle needs somewhere to write; --bundle takes at most the tender. */
+    ctl(NULL, "--log-key", vkey, "audit", "bundle", tender, NULL);
+    EXPECT(2);
+    HAS(R.err, "--out FILE");
+    ctl(NULL, "--log-key", vkey, "audit", "verify", tender, "extra", "--bundle", bundle, NULL);
+    EXPECT(2);
 }
 
 int main(void)
@@ -397,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_changed_checkpoint_note),
         cmocka_unit_test(test_changed_inclusion_proof),
         cmocka_unit_test(test_changed_consistency_proof),
+        cmocka_unit_test(test_bundle_ca),
         cmocka_unit_test(test_refused_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -270,6 +271,40 @@ static void test_witnesses_cosign_a_growing_log(void **state)
     HAS(R.err, "is not a witness key");
 }
 
+static pid_t ctl_later(int delay_ms, const char *who, ...)
+{
+    va_list ap;
+    va_start(ap, who);
+    pid_t pid = ctl_vspawn(who, NULL, NULL, NULL, delay_ms, ap);
+    va_end(ap);
+    return pid;
+}
+
+/* audit watch with witnesses follows the witnessed checkpoint: a tender
+ * created while it runs shows up as a new witnessed size, consistent with
+ * the one before. */
+static void test_watch_follows_the_witnessed_checkpoint(void **state)
+{
+    (void)state;
+    char dl[32], op[32];
+    future(dl, sizeof dl, 10);
+    future(op, sizeof op, 10.5);
+    await_witnessed(latest_size(), 2);
+    unsigned long long before = size_in(R.out);
+    pid_t writer = ctl_later(600, "officer", "tender", "create", "--title", "Watched", "--budget",
+                             "100", "--currency", "EUR", "--deadline", dl, "--opening", op,
+                             "--committee", committee, NULL);
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "--timeout", "2.5", "audit", "watch", NULL);
+    assert_int_equal(ctl_wait(writer), 0);
+    EXPECT(0);
+    char want[64];
+    snprintf(want, sizeof want, "size %llu root ", before);
+    HAS(R.out, want); /* the witnessed checkpoint at the start */
+    snprintf(want, sizeof want, "consistent with %llu: OK\n", before);
+    HAS(R.out, want); /* and the next one, once cosigned */
+}
+
 /* One witness down: the log still gets the other's cosignature; a client
  * that needs both refuses and names the one missing; restarted, the witness
  * catches up (tenderd learns its size from the 409 answer). */
@@ -308,6 +343,31 @@ static void test_a_bundle_keeps_the_witnessed_checkpoint(void **state)
     snprintf(id, sizeof id, "%.*s", (int)strcspn(R.out, "\n"), R.out);
     ctl("officer", "tender", "publish", id, NULL);
     EXPECT(0);
+
+    /* A supplier's receipt is issued before any witness saw it; with a
+     * policy, --verify proves its leaf is in the witnessed checkpoint once
+     * it is (exit 24, "ask again", until then). */
+    char bids[300], bid[80];
+    path(bids, sizeof bids, "bids");
+    await_witnessed(latest_size(), 2);
+    witness_stop(0);
+    witness_stop(1);
+    ctl("supplier", "--log-key", log_vkey, "bid", "submit", id, "--price", "90", "--currency",
+        "EUR", "--bids-dir", bids, NULL);
+    EXPECT(0);
+    first_line(bid, sizeof bid);
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "bid", "receipt", id, bid, "--verify", "--bids-dir", bids, NULL);
+    EXPECT(24);
+    HAS(R.err, "is not yet in the checkpoint of size");
+    assert_int_equal(witness_start(0), 0);
+    assert_int_equal(witness_start(1), 0);
+    await_witnessed(latest_size(), 2);
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "bid", "receipt", id, bid, "--verify", "--bids-dir", bids, NULL);
+    EXPECT(0);
+    HAS(R.out, "its leaf is in today's witnessed checkpoint");
+
     await_witnessed(latest_size(), 2);
     path(bundle, sizeof bundle, "lights.bundle");
     ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
@@ -330,6 +390,10 @@ static void test_a_bundle_keeps_the_witnessed_checkpoint(void **state)
         "--witness", vkey3, "audit", "verify", "--bundle", bundle, NULL);
     EXPECT(4);
     HAS(R.out, "missing: monitor.example/witness");
+    ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness", wit_vkey[1],
+        "--witness", vkey3, "bid", "receipt", id, bid, "--verify", "--bids-dir", bids, NULL);
+    EXPECT(4);
+    HAS(R.err, "missing: monitor.example/witness");
 }
 
 /* Two databases from one backup, each extended. */
@@ -363,26 +427,23 @@ static void test_a_forked_log_is_refused_and_both_checkpoints_are_kept(void **st
     unsigned long long size_b = latest_size();
     assert_true(size_b > size_a);
 
-    /* Each witness refuses B and keeps the evidence: its own cosigned A and B's checkpoint.
-     * tenderd may have sent B's first checkpoint before its second: the
-     * witness keeps a file for each, so look through them all. */
+    /* Each witness refuses B and keeps the evidence: its own cosigned A and B's
+     * checkpoint in one file (B's restart at the backup's size is kept too, as a
+     * rollback). */
     char a_line[32], b_line[32];
     snprintf(a_line, sizeof a_line, "\n%llu\n", size_a);
     snprintf(b_line, sizeof b_line, "\n%llu\n", size_b);
     for (int i = 0; i < N_WIT; i++) {
-        char evdir[700];
-        snprintf(evdir, sizeof evdir, "%s/evidence", wit_dir[i]);
+        char evdir[700], file[1000];
+        static char ev[1 << 16];
         bool found = false;
+        snprintf(evdir, sizeof evdir, "%s/evidence", wit_dir[i]);
         for (int t = 0; t < 200 && !found; t++) {
             DIR *d = opendir(evdir);
             for (struct dirent *e; d && !found && (e = readdir(d)) != NULL;) {
-                if (e->d_name[0] == '.')
-                    continue;
-                char file[1000];
-                static char ev[1 << 16];
                 snprintf(file, sizeof file, "%s/%s", evdir, e->d_name);
-                found = read_file(file, ev, sizeof ev) > 0 && strstr(ev, a_line) &&
-                        strstr(ev, b_line);
+                found = e->d_name[0] != '.' && read_file(file, ev, sizeof ev) > 0 &&
+                        strstr(ev, a_line) && strstr(ev, b_line);
             }
             if (d)
                 closedir(d);
@@ -390,7 +451,8 @@ static void test_a_forked_log_is_refused_and_both_checkpoints_are_kept(void **st
                 usleep(50 * 1000);
         }
         if (!found)
-            fail_msg("witness %d kept no evidence of the fork at %llu in %s", i, size_b, evdir);
+            fail_msg("witness %d kept no evidence of sizes %llu and %llu in %s", i, size_a,
+                     size_b, evdir);
     }
     /* B never gets a witnessed checkpoint past the fork. */
     ctl(NULL, "--log-key", log_vkey, "--witness", wit_vkey[0], "--witness-threshold", "1",
@@ -421,6 +483,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_witnesses_cosign_a_growing_log),
+        cmocka_unit_test(test_watch_follows_the_witnessed_checkpoint),
         cmocka_unit_test(test_threshold_of_two_refuses_one_cosignature),
         cmocka_unit_test(test_a_bundle_keeps_the_witnessed_checkpoint),
         cmocka_unit_test(test_a_forked_log_is_refused_and_both_checkpoints_are_kept),

@@ -1,9 +1,12 @@
 /* The real tenderwitness (build/bin/tenderwitness) as a child process on
  * 127.0.0.1: a growing log cosigned with real consistency proofs, every
- * tlog-witness status code, a fork and a rollback refused with their
- * evidence kept, the evidence cap, concurrent updates, the state across a
- * restart, a corrupt state refused at start, and the monitor's GET. The
- * requests are built with libtender's primitives and a log key made here. */
+ * tlog-witness status code, hostile bodies, a fork and a rollback refused
+ * with their evidence kept, the evidence cap, concurrent updates (one wins),
+ * a state that cannot be written (503, nothing cosigned), the state across a
+ * restart, a corrupt state refused at start, the monitor's GET, and the
+ * command line's exit codes. The requests are built with libtender's
+ * primitives and a log key made here. KEEP_WITNESS_TMP=1 keeps the folders
+ * and the witness's logs in /tmp/tnd_witness_*. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,7 +111,7 @@ static char *body_for(tree *t, uint64_t old, uint64_t size, const char *note, si
         assert_int_equal(tnd_merkle_prove_consistency(t_get, t, old, size, proof, 64, &n), 0);
     char *body;
     assert_int_equal(tnd_witness_request_format(old, (const uint8_t(*)[32])proof, n, note,
-                                                 strlen(note), &body, len),
+                                                strlen(note), &body, len),
                      0);
     return body;
 }
@@ -367,6 +370,21 @@ static void test_grows_and_cosigns(void **state)
     /* The same checkpoint again: cosigned again. */
     free(cosign(t, 20, 20));
     monitor_expect(20);
+    /* The key can be read while it serves; a second serve on the folder is refused. */
+    char cmd[700], out[600];
+    snprintf(cmd, sizeof cmd, "%s print-key --state %s", bin, state_dir);
+    run_cmd(cmd, out, sizeof out);
+    tnd_note_verifier again;
+    out[strcspn(out, "\n")] = '\0';
+    assert_int_equal(tnd_cosigner_parse(out, &again), 0);
+    assert_string_equal(again.name, wv.name);
+    assert_memory_equal(again.key, wv.key, 32);
+    pid_t first = child;
+    assert_int_equal(start_witness(), 1);
+    child = first;
+    char *log = read_file(log_path, NULL);
+    assert_non_null(strstr(log, "in use by another tenderwitness"));
+    free(log);
     free(t);
 }
 
@@ -519,7 +537,9 @@ static void test_http_limits(void **state)
     assert_int_equal(r.status, 404);
     http_free(&r);
     /* Still serving. */
-    http_req(port, "GET", "/0000000000000000000000000000000000000000000000000000000000000000/checkpoint", NULL, &r);
+    http_req(port, "GET",
+             "/0000000000000000000000000000000000000000000000000000000000000000/checkpoint", NULL,
+             &r);
     assert_int_equal(r.status, 404);
     http_free(&r);
 }
@@ -542,10 +562,11 @@ static void test_fork_refused_with_evidence(void **state)
     add_expect(body, len, 422, NULL);
     char *ev = evidence_with("does not verify");
     assert_non_null(ev);
-    assert_non_null(strstr(ev, b12)); /* the refused checkpoint, as signed */
+    assert_non_null(strstr(ev, b12));  /* the refused checkpoint, as signed */
     assert_non_null(strstr(ev, body)); /* the request as received */
     assert_non_null(strstr(ev, a10));  /* the cosigned checkpoint's text and log signature */
     assert_non_null(strstr(ev, "origin " ORIGIN "\n"));
+    assert_non_null(strstr(ev, "\npeer 127.0.0.1\n"));
     free(ev);
     free(body);
 
@@ -745,6 +766,135 @@ static void test_corrupt_state_stops_start(void **state)
     free(t);
 }
 
+/* Bodies a hostile client may send: each refused with its reason, and the
+ * witness keeps serving; signature lines of others are not kept. */
+static void test_hostile_bodies(void **state)
+{
+    (void)state;
+    tree *t = calloc(1, sizeof *t);
+    tree_grow(t, "a", 8);
+    char *note = signed_cp(t, 3, log_key, ORIGIN);
+    size_t len;
+    /* 64 proof lines, one above the limit. */
+    uint8_t proof[64][32] = {{0}};
+    char *body = NULL;
+    assert_int_equal(tnd_witness_request_format(0, (const uint8_t(*)[32])proof, 63, note,
+                                                strlen(note), &body, &len),
+                     0);
+    char *more = malloc(len + 64);
+    int n = snprintf(more, len + 64, "old 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n%s",
+                     strchr(body, '\n') + 1);
+    add_expect(more, (size_t)n, 400, NULL);
+    free(more);
+    free(body);
+    /* A NUL inside the checkpoint, a size with a sign, no empty line. */
+    add_expect("old 0\n\ntender.example/log\n\0003\nx\n\n", 32, 400, NULL);
+    add_expect("old -1\n\nx\n", 11, 400, NULL);
+    add_expect("old 0\n", 6, 400, NULL);
+    add_expect("", 0, 400, NULL);
+    /* A note with another witness's cosignature and lines of unknown keys:
+     * cosigned, and only the log's line and this witness's are kept. */
+    EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    char text[TND_CHECKPOINT_TEXT_MAX];
+    memcpy(text, note, strstr(note, "\n\n") + 1 - note);
+    text[strstr(note, "\n\n") + 1 - note] = '\0';
+    char line[TND_COSIG_LINE_MAX];
+    assert_int_equal(tnd_cosig_sign(text, "other.example/w", other, 1700000000, line, sizeof line),
+                     0);
+    char *noisy = malloc(strlen(note) + 2 * sizeof line);
+    sprintf(noisy, "%s%s%s", note, line, "\xe2\x80\x94 " ORIGIN "x AAAAAAAAAAAA\n");
+    EVP_PKEY_free(other);
+    body = bare_body(0, noisy, &len);
+    hresp r;
+    add_expect(body, len, 200, &r);
+    http_free(&r);
+    free(body);
+    char hex[65], path[100];
+    origin_hex(ORIGIN, hex);
+    snprintf(path, sizeof path, "/%s/checkpoint", hex);
+    http_req(port, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "other.example"));
+    assert_null(strstr(r.body, ORIGIN "x"));
+    assert_memory_equal(r.body, note, strlen(note)); /* text and the log's line */
+    assert_int_equal(tnd_cosig_verify(r.body, r.len, &wv, NULL), 0);
+    http_free(&r);
+    free(noisy);
+    free(note);
+    free(t);
+}
+
+/* The new state cannot be written (its folder is gone): 503, nothing is
+ * cosigned, and the witness keeps serving. */
+static void test_store_failure_not_cosigned(void **state)
+{
+    (void)state;
+    char d[200];
+    snprintf(d, sizeof d, "%s/checkpoints", state_dir);
+    assert_int_equal(rmdir(d), 0);
+    tree *t = calloc(1, sizeof *t);
+    tree_grow(t, "a", 3);
+    char *note = signed_cp(t, 3, log_key, ORIGIN);
+    size_t len;
+    char *body = bare_body(0, note, &len);
+    hresp r;
+    add_expect(body, len, 503, &r);
+    assert_non_null(strstr(r.body, "not cosigned"));
+    assert_null(strstr(r.body, "\xe2\x80\x94"));
+    http_free(&r);
+    add_expect(body, len, 503, NULL); /* still old size 0: nothing was taken */
+    char hex[65], path[100];
+    origin_hex(ORIGIN, hex);
+    snprintf(path, sizeof path, "/%s/checkpoint", hex);
+    http_req(port, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 404);
+    http_free(&r);
+    free(body);
+    free(note);
+    free(t);
+}
+
+/* Exit status of a shell command line. */
+static int sh(const char *fmt, ...)
+{
+    char cmd[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The command line's exit codes: 2 bad usage, 1 failure. */
+static void test_command_line(void **state)
+{
+    (void)state;
+    char d[200];
+    snprintf(d, sizeof d, "%s/cli", tmp);
+    assert_int_equal(sh("%s >/dev/null 2>&1", bin), 2);
+    assert_int_equal(sh("%s --help >/dev/null", bin), 0);
+    assert_int_equal(sh("%s serve --help >/dev/null", bin), 0);
+    assert_int_equal(sh("%s frobnicate 2>/dev/null", bin), 2);
+    assert_int_equal(sh("%s init --state %s 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s init --state %s --name 'a b' 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s init --state %s --name a.example/w --bogus 1 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s print-key --state %s 2>/dev/null", bin, d), 1); /* no such folder */
+    assert_int_equal(sh("%s init --state %s --name a.example/w >/dev/null", bin, d), 0);
+    assert_int_equal(sh("%s init --state %s --name a.example/w 2>/dev/null", bin, d), 1);
+    assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 2>/dev/null", bin, d), 2);
+    assert_int_equal(sh("%s serve --state %s --listen 127.0.0.1:0 --log x 2>/dev/null", bin, d), 2);
+    assert_int_equal(
+        sh("%s serve --state %s --listen 127.0.0.1:0 --log '%s' --log '%s' 2>/dev/null", bin, d,
+           log_vkey, log_vkey),
+        2);
+    assert_int_equal(
+        sh("%s serve --state %s --listen nowhere:1 --log '%s' 2>/dev/null", bin, d, log_vkey), 1);
+    /* A key that others can read is refused. */
+    assert_int_equal(
+        sh("chmod 644 %s/witness.key && %s print-key --state %s 2>/dev/null", d, bin, d), 1);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
@@ -766,14 +916,17 @@ int main(void)
         tnd_note_verifier_format(ORIGIN, pub, log_vkey, sizeof log_vkey) != 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_line),
         cmocka_unit_test_setup_teardown(test_grows_and_cosigns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_zero_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_refused_with_evidence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_failure_not_cosigned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_survives_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_state_stops_start, setup, teardown),
     };

@@ -24,6 +24,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 CTL=$BUILD/bin/tenderctl
 SRV=$BUILD/bin/tenderd
+WIT=$BUILD/bin/tenderwitness
 : "${DEMO_BID_WINDOW:=10}"
 
 results=
@@ -37,12 +38,13 @@ elif [ $# -gt 0 ]; then
     exit 2
 fi
 
-for b in "$CTL" "$SRV"; do
+for b in "$CTL" "$SRV" "$WIT"; do
     [ -x "$b" ] || { echo "demo: $b is missing: run \`make demo\`, which builds it" >&2; exit 1; }
 done
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tenderd-demo.XXXXXX") || exit 1
 srv_pid=
+wit_pid=
 step_name="setting up"
 
 # However the script ends: stop the server, remove the folder, report.
@@ -54,6 +56,10 @@ finish() {
         for _ in $(seq 50); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$srv_pid" 2>/dev/null
         wait "$srv_pid" 2>/dev/null
+    fi
+    if [ -n "$wit_pid" ]; then
+        kill -TERM "$wit_pid" 2>/dev/null
+        wait "$wit_pid" 2>/dev/null
     fi
     cd / && rm -rf "$dir"
     if [ -n "$results" ]; then
@@ -189,13 +195,33 @@ TENDER_LOG_KEY=$("$SRV" --db db --print-log-key 2>/dev/null) || fail "tenderd --
 [[ $TENDER_LOG_KEY == tenderd.local/log+* ]] || fail "unexpected log key \"$TENDER_LOG_KEY\""
 printf '    %s\n' "$TENDER_LOG_KEY"
 
+say "The National Audit Office runs a witness: a small program of its own that cosigns" \
+    "each new checkpoint of the log only after checking that it extends the last one it" \
+    "cosigned. The server sends it every new checkpoint; anyone who requires the witness's" \
+    "cosignature can no longer be shown a history the witness did not see."
+printf '  $ tenderwitness init --state witness --name audit.example/witness\n'
+"$WIT" init --state witness --name audit.example/witness >/dev/null 2>witness.log ||
+    fail "tenderwitness init failed"
+WITNESS_KEY=$("$WIT" print-key --state witness 2>>witness.log) || fail "tenderwitness print-key failed"
+printf '    %s\n' "$WITNESS_KEY"
+wit_port=$(free_port) || fail "no free port (python3 is needed to find one)"
+printf '  $ tenderwitness serve --state witness --listen 127.0.0.1:%s --log "$TENDER_LOG_KEY" &\n' \
+    "$wit_port"
+"$WIT" serve --state witness --listen "127.0.0.1:$wit_port" --log "$TENDER_LOG_KEY" \
+    2>>witness.log &
+wit_pid=$!
+printf 'witness nao %s http://127.0.0.1:%s\nquorum nao\n' "$WITNESS_KEY" "$wit_port" \
+    >witnesses.policy
+sed 's/^/    witnesses.policy| /' witnesses.policy
+
 say "The server starts with --min-tender-period 0, so that a tender may close a few" \
     "seconds after it is published (the default asks for a day)."
 for _ in 1 2 3; do
     port=$(free_port) || fail "no free port (python3 is needed to find one)"
-    printf '  $ tenderd --listen 127.0.0.1:%s --db db --min-tender-period 0 ... &\n' "$port"
+    printf '  $ tenderd --listen 127.0.0.1:%s --db db --min-tender-period 0 --witness-policy witnesses.policy ... &\n' "$port"
     "$SRV" --listen "127.0.0.1:$port" --cert pki/server.crt --key pki/server.key \
-        --ca pki/ca.crt --db db --min-tender-period 0 --log-level info 2>tenderd.log &
+        --ca pki/ca.crt --db db --min-tender-period 0 --witness-policy witnesses.policy \
+        --witness-interval 200ms --log-level info 2>tenderd.log &
     srv_pid=$!
     export TENDER_SERVER=127.0.0.1:$port TENDER_CA=pki/ca.crt TENDER_LOG_KEY
     up=
@@ -426,6 +452,15 @@ say "Auditing needs no certificate, only the log key pinned at the start. The la
 ctl audit checkpoint --save checkpoint-now.txt
 expect_rc 0
 expect_out "signature OK"
+say "The same, trusting only what the audit office's witness cosigned: the latest witnessed" \
+    "checkpoint, a fraction of a second behind the latest."
+for _ in $(seq 50); do
+    "$CTL" --witness "$WITNESS_KEY" audit checkpoint >/dev/null 2>&1 && break
+    sleep 0.1
+done
+ctl --witness "$WITNESS_KEY" audit checkpoint
+expect_rc 0
+expect_out "cosigned by audit.example/witness at"
 ctl audit consistency --from checkpoint-at-publication.txt
 expect_rc 0
 expect_out ": OK"
@@ -467,6 +502,11 @@ for check in checkpoint consistency inclusion published deadline opening decrypt
     signatures; do
     grep -Eq "^ok +$check " out || fail "no \"ok\" line for the $check check"
 done
+say "For a court, the same evidence in one file that checks without the server: the" \
+    "tender's events and proofs, its versions, documents, opening record, sealed bids and" \
+    "award, and the witnessed checkpoint with the audit office's cosignature."
+ctl --witness "$WITNESS_KEY" audit bundle "$id" --out "$id.bundle" --checkpoint checkpoint-at-publication.txt
+expect_rc 0
 
 # ---- 7. open data ---------------------------------------------------------------
 
@@ -497,6 +537,20 @@ else
         "OCDS schemas in $schema.)"
 fi
 
+# ---- 8. evidence without the server -----------------------------------------------
+
+step 8 "Evidence that needs no server"
+say "The server is stopped. The bundle is checked from the file alone: every check of" \
+    "audit verify, and the witness's cosignature on its checkpoint."
+printf '  $ kill -TERM %s   # tenderd\n' "$srv_pid"
+kill -TERM "$srv_pid" 2>/dev/null
+wait "$srv_pid" 2>/dev/null
+srv_pid=
+ctl --witness "$WITNESS_KEY" audit verify --bundle "$id.bundle" --ca pki/ca.crt
+expect_rc 0
+expect_out "cosigned by audit.example/witness"
+! grep -Eq '^FAIL ' out || fail "a check of the bundle failed"
+
 printf '\nThe demo went through every step: published, sealed, closed, opened, awarded,\n'
-printf 'audited and exported. The server stops and %s is removed.\n' "$dir"
+printf 'audited, exported and bundled. The server stops and %s is removed.\n' "$dir"
 exit 0

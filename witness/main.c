@@ -135,6 +135,11 @@ static int cmd_init(int argc, char **argv)
         return fputs(init_help, stdout), EXIT_OK;
     if (!a.state || !a.name)
         return usage_error("init", "%s", "--state DIR and --name NAME are required");
+    if (!wit_name_ok(a.name))
+        return usage_error("init",
+                           "--name %s: a witness name is 1..255 bytes of UTF-8 without spaces, '+' "
+                           "or control characters, e.g. audit.example/witness",
+                           a.name);
     char err[5000];
     if (wit_init(a.state, a.name, err, sizeof err) != 0) {
         fprintf(stderr, "tenderwitness init: %s\n", err);
@@ -190,6 +195,11 @@ static int cmd_serve(int argc, char **argv)
     if (open_state(&w, a.state) != 0)
         return EXIT_FAIL;
     char err[5000];
+    if (wit_lock(&w, err, sizeof err) != 0) {
+        fprintf(stderr, "tenderwitness serve: %s\n", err);
+        wit_close(&w);
+        return EXIT_FAIL;
+    }
     for (size_t i = 0; i < a.n_logs; i++)
         if (wit_add_log_key(&w, a.logs[i], err, sizeof err) != 0) {
             wit_close(&w);

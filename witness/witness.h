@@ -46,44 +46,53 @@
 /* What the witness knows of one log (one origin). */
 typedef struct wit_log {
     char origin[TND_NOTE_MAX_NAME + 1];
-    char hash_hex[65];         /* lowercase hex SHA-256 of the origin: its file name */
-    bool configured;           /* a trusted key names it (--log) */
-    bool have;                 /* a checkpoint was cosigned */
-    tnd_checkpoint cp;         /* that checkpoint (when have) */
-    char *note;                /* its text, the log's signature(s), the cosignature */
+    char hash_hex[65]; /* lowercase hex SHA-256 of the origin: its file name */
+    bool configured;   /* a trusted key names it (--log) */
+    bool have;         /* a checkpoint was cosigned */
+    tnd_checkpoint cp; /* that checkpoint (when have) */
+    char *note;        /* its text, the log's signature(s), the cosignature */
     size_t note_len;
-    time_t evidence_minute;    /* the minute evidence_count counts */
+    time_t evidence_minute; /* the minute evidence_count counts */
     unsigned evidence_count;
 } wit_log;
 
 typedef struct wit {
     char dir[4096];
-    int dirfd;       /* DIR, locked (flock) while the witness runs */
-    int cpfd;        /* DIR/checkpoints */
-    int evfd;        /* DIR/evidence */
+    int dirfd; /* DIR, locked (flock) while the witness serves */
+    int cpfd;  /* DIR/checkpoints */
+    int evfd;  /* DIR/evidence */
     char name[TND_NOTE_MAX_NAME + 1];
     EVP_PKEY *key;
     tnd_note_verifier self; /* the witness's own cosigner key */
     size_t n_keys;
     tnd_note_verifier keys[WIT_MAX_LOGS]; /* trusted log keys */
     size_t n_logs;
-    wit_log *logs; /* configured origins and every checkpoint file */
+    wit_log *logs;      /* configured origins and every checkpoint file */
     pthread_mutex_t mu; /* each add-checkpoint's check and update, and the readers */
 } wit;
 
 /* ---- the state folder (witness_state.c) ---- */
+
+/** Whether name is a valid witness (key) name: 1..255 bytes of UTF-8, no
+ * spaces, '+' or control characters (C2SP signed-note). */
+bool wit_name_ok(const char *name);
 
 /** Create DIR (mode 0700, or use an empty existing one), its witness key,
  * name file and subfolders. Refuses a folder that already holds a key.
  * @return 0, or -1 with a message in err. */
 int wit_init(const char *dir, const char *name, char *err, size_t err_len);
 
-/** Open DIR: lock it, read the name and key and every checkpoint file. A
+/** Open DIR: read the name and key and every checkpoint file. A
  * file that cannot be read, does not parse, is under the wrong name or
  * lacks a valid cosignature by the witness's own key is an error: the
  * witness never starts from less than it cosigned.
  * @return 0, or -1 with a message in err. */
 int wit_open(wit *w, const char *dir, char *err, size_t err_len);
+
+/** Lock DIR for this process (flock): two witnesses serving one folder
+ * would break the rule that checking and updating a log's size is one step.
+ * @return 0, or -1 with a message in err. */
+int wit_lock(wit *w, char *err, size_t err_len);
 
 /** Add the trusted log key vkey (before serving).
  * @return 0, or -1 with a message in err. */
@@ -114,15 +123,17 @@ void wit_close(wit *w);
 size_t wit_note_text_len(const char *note, size_t len);
 
 typedef struct wit_answer {
+    const char *peer; /* the client's address, for the log and evidence */
     unsigned status;  /* HTTP status */
     const char *type; /* Content-Type */
     char *body;       /* malloc'd */
     size_t len;
 } wit_answer;
 
-/** Apply the tlog-witness add-checkpoint rules to body (len bytes): the
- * answer to send. Thread-safe. */
-void wit_add_checkpoint(wit *w, const char *body, size_t len, wit_answer *a);
+/** Apply the tlog-witness add-checkpoint rules to body (len bytes) sent by
+ * peer (an address, for the log and evidence): the answer to send.
+ * Thread-safe. */
+void wit_add_checkpoint(wit *w, const char *body, size_t len, const char *peer, wit_answer *a);
 
 /** The latest cosigned checkpoint of the log whose origin hashes to hex, as
  * a malloc'd copy (*len bytes); NULL when none. */
@@ -133,7 +144,8 @@ char *wit_monitor_checkpoint(wit *w, const char *hex, size_t *len);
 /** Keep a correctly signed request that contradicts l's cosigned checkpoint:
  * a new file in DIR/evidence with the request as received and l's latest
  * cosigned note, and a loud log line. Under w->mu. */
-void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size_t len);
+void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size_t len,
+                  const char *peer);
 
 /* ---- HTTP (witness_http.c) ---- */
 

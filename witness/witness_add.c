@@ -38,8 +38,11 @@ __attribute__((format(printf, 4, 5))) static int answer(wit_answer *a, unsigned 
         n = (int)sizeof msg - 2;
     char code[8];
     snprintf(code, sizeof code, "%u", status);
-    tnd_log(status == 200 ? TND_LOG_INFO : status >= 500 ? TND_LOG_ERROR : TND_LOG_WARN,
-            "add-checkpoint", "origin", origin, "status", code, "reason", msg, NULL);
+    tnd_log(status == 200   ? TND_LOG_INFO
+            : status >= 500 ? TND_LOG_ERROR
+                            : TND_LOG_WARN,
+            "add-checkpoint", "origin", origin, "status", code, "reason", msg, "peer", a->peer,
+            NULL);
     msg[n++] = '\n';
     a->status = status;
     a->type = "text/plain; charset=utf-8";
@@ -59,7 +62,7 @@ static int answer_size(wit_answer *a, const char *origin, uint64_t old, uint64_t
     snprintf(reason, sizeof reason, "old size %" PRIu64 " is not the cosigned size %" PRIu64, old,
              size);
     tnd_log(TND_LOG_WARN, "add-checkpoint", "origin", origin, "status", "409", "reason", reason,
-            NULL);
+            "peer", a->peer, NULL);
     a->status = 409;
     a->type = "text/x.tlog.size";
     a->body = malloc((size_t)n);
@@ -101,8 +104,8 @@ static size_t log_lines(const wit *w, const bool *ok, const char *origin, const 
 
 /* The checks that need the cosigned state, and the update; under w->mu. */
 static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const char *text,
-                       const tnd_checkpoint *cp, const bool *ok, const char *body, size_t len,
-                       wit_answer *a)
+                      const tnd_checkpoint *cp, const bool *ok, const char *body, size_t len,
+                      wit_answer *a)
 {
     const char *o = cp->origin;
     uint64_t cur = l->have ? l->cp.size : 0;
@@ -122,13 +125,13 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                  cur);
     if (r->old_size > cp->size) {
         if (why[0])
-            wit_evidence(w, l, why, body, len);
+            wit_evidence(w, l, why, body, len, a->peer);
         return answer(a, 400, o, "old size %" PRIu64 " is above the checkpoint's size %" PRIu64,
                       r->old_size, cp->size);
     }
     if (r->old_size != cur) {
         if (why[0])
-            wit_evidence(w, l, why, body, len);
+            wit_evidence(w, l, why, body, len, a->peer);
         return answer_size(a, o, r->old_size, cur);
     }
     if (cp->size == 0 && memcmp(cp->root, empty, 32) != 0)
@@ -138,7 +141,7 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                       r->n_proof);
     if (r->old_size == cp->size) {
         if (why[0]) {
-            wit_evidence(w, l, why, body, len);
+            wit_evidence(w, l, why, body, len, a->peer);
             return answer(a, 422, o,
                           "the checkpoint has the cosigned size %" PRIu64
                           " but another root hash: a fork; not cosigned, kept as evidence",
@@ -150,10 +153,10 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
                tnd_merkle_verify_consistency(r->old_size, cp->size, l->cp.root, cp->root,
                                              (const uint8_t(*)[32])r->proof, r->n_proof) != 0) {
         snprintf(why, sizeof why,
-                 "fork: the consistency proof from the cosigned size %" PRIu64 " to %" PRIu64
-                 " does not verify",
+                 "fork or bad proof: the consistency proof from the cosigned size %" PRIu64
+                 " to %" PRIu64 " does not verify",
                  cur, cp->size);
-        wit_evidence(w, l, why, body, len);
+        wit_evidence(w, l, why, body, len, a->peer);
         return answer(a, 422, o,
                       "the consistency proof from the cosigned size %" PRIu64 " to %" PRIu64
                       " does not verify; not cosigned, kept as evidence",
@@ -182,7 +185,8 @@ static int add_locked(wit *w, wit_log *l, const tnd_witness_request *r, const ch
         return answer(a, 503, o, "cannot store the checkpoint (%s); not cosigned", e);
     }
     free(note);
-    (void)answer(a, 200, o, "cosigned size %" PRIu64 " from old size %" PRIu64, cp->size, r->old_size);
+    (void)answer(a, 200, o, "cosigned size %" PRIu64 " from old size %" PRIu64, cp->size,
+                 r->old_size);
     free(a->body);
     a->body = malloc(ll);
     a->len = a->body ? ll : 0;
@@ -204,8 +208,9 @@ static int add(wit *w, const char *body, size_t len, wit_answer *a)
     char text[WIT_MAX_NOTE + 1];
     tnd_checkpoint cp;
     if (tl == 0 || tl >= sizeof text || memchr(r.note, '\0', tl))
-        return answer(a, 400, NULL, "the checkpoint is not a signed note (text, empty line, "
-                                    "signature lines)");
+        return answer(a, 400, NULL,
+                      "the checkpoint is not a signed note (text, empty line, "
+                      "signature lines)");
     memcpy(text, r.note, tl);
     text[tl] = '\0';
     if (tnd_checkpoint_parse(text, &cp) != 0)
@@ -224,9 +229,9 @@ static int add(wit *w, const char *body, size_t len, wit_answer *a)
         if (rc == 0) {
             ok[i] = good = true;
         } else if (rc == TND_ECRYPTO) {
-            return answer(a, 403, o, "the signature by the log key %s+%08" PRIx32
-                                     " does not verify",
-                          o, w->keys[i].key_id);
+            return answer(a, 403, o,
+                          "the signature by the log key %s+%08" PRIx32 " does not verify", o,
+                          w->keys[i].key_id);
         } else if (rc != TND_ENOTFOUND) {
             return answer(a, 400, o, "malformed signed note: %s", tnd_strerror(rc));
         }
@@ -246,9 +251,10 @@ static int add(wit *w, const char *body, size_t len, wit_answer *a)
     return 0;
 }
 
-void wit_add_checkpoint(wit *w, const char *body, size_t len, wit_answer *a)
+void wit_add_checkpoint(wit *w, const char *body, size_t len, const char *peer, wit_answer *a)
 {
     memset(a, 0, sizeof *a);
+    a->peer = peer;
     (void)add(w, body, len, a);
 }
 

@@ -8,6 +8,7 @@
  *   origin ORIGIN
  *   time 2026-12-06T01:23:45Z
  *   reason WHY
+ *   peer ADDRESS        the address the request came from
  *   witness VKEY
  *   (empty line)
  *   request N
@@ -26,7 +27,8 @@
 #include "tender/audit.h"
 #include "witness.h"
 
-void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size_t len)
+void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size_t len,
+                  const char *peer)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -36,13 +38,15 @@ void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size
         l->evidence_count = 0;
     }
     if (l->evidence_count >= WIT_EVIDENCE_PER_MINUTE) {
-        tnd_log(TND_LOG_ERROR, "EVIDENCE not kept: more than 10 evidence files a minute for this log",
-                "origin", l->origin, "reason", reason, NULL);
+        tnd_log(TND_LOG_ERROR,
+                "EVIDENCE not kept: more than 10 evidence files a minute for this log", "origin",
+                l->origin, "reason", reason, "peer", peer, NULL);
         return;
     }
     char vkey[TND_NOTE_VKEY_MAX] = "?";
     (void)wit_vkey(w, vkey, sizeof vkey);
-    size_t cap = 1024 + strlen(l->origin) + strlen(reason) + strlen(vkey) + len + l->note_len;
+    size_t cap = 1024 + (peer ? strlen(peer) : 0) + strlen(l->origin) + strlen(reason) +
+                 strlen(vkey) + len + l->note_len;
     char *buf = malloc(cap);
     if (!buf) {
         tnd_log(TND_LOG_ERROR, "EVIDENCE not kept: out of memory", "origin", l->origin, "reason",
@@ -51,9 +55,9 @@ void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size
     }
     int n = snprintf(buf, cap,
                      "tenderwitness evidence v1\norigin %s\ntime %04d-%02d-%02dT%02d:%02d:%02dZ\n"
-                     "reason %s\nwitness %s\n\nrequest %zu\n",
-                     l->origin, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, reason, vkey, len);
+                     "reason %s\npeer %s\nwitness %s\n\nrequest %zu\n",
+                     l->origin, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, reason, peer ? peer : "?", vkey, len);
     size_t at = (size_t)n;
     memcpy(buf + at, body, len);
     at += len;
@@ -85,5 +89,5 @@ void wit_evidence(wit *w, wit_log *l, const char *reason, const char *body, size
     snprintf(path, sizeof path, "%s/evidence/%s", w->dir, name);
     tnd_log(TND_LOG_ERROR,
             "EVIDENCE: the log signed a checkpoint that contradicts the one this witness cosigned",
-            "origin", l->origin, "reason", reason, "file", path, NULL);
+            "origin", l->origin, "reason", reason, "peer", peer, "file", path, NULL);
 }

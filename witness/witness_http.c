@@ -96,8 +96,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* The headers are in. */
         bool add = strcmp(url, "/add-checkpoint") == 0;
         bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-                   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        bool get =
+            strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
         char hex[65];
         if (add && !post)
             return send_text(conn, 405, "add-checkpoint takes POST", "POST");
@@ -110,8 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                              "lowercase hex SHA-256 of a log's origin",
                              NULL);
         if (add) {
-            const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+            const char *cl =
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoull(cl, NULL, 10) > WIT_MAX_BODY)
                 return send_text(conn, 413, too_large, NULL);
         }
@@ -146,7 +146,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_text(conn, 413, too_large, NULL);
     if (r->add) {
         wit_answer a;
-        wit_add_checkpoint(w, r->buf ? r->buf : "", r->len, &a);
+        char peer[INET6_ADDRSTRLEN + 8] = "?";
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        if (sa && sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+        else if (sa && sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+        wit_add_checkpoint(w, r->buf ? r->buf : "", r->len, peer, &a);
         if (!a.body)
             return MHD_NO;
         return send_buf(conn, a.status, a.type, a.body, a.len, NULL);
@@ -198,8 +206,8 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss)
     struct sockaddr_in *a = (struct sockaddr_in *)ss;
     a->sin_family = AF_INET;
     a->sin_port = htons((uint16_t)port);
-    return inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                     &a->sin_addr) == 1
+    return inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &a->sin_addr) ==
+                   1
                ? 0
                : -1;
 }
@@ -208,8 +216,10 @@ int wit_http_start(wit *w, const char *spec, wit_http **out, char *err, size_t e
 {
     struct sockaddr_storage ss;
     if (parse_listen(spec, &ss) != 0) {
-        snprintf(err, err_len, "--listen %s: expected HOST:PORT with an IP address, e.g. "
-                               "127.0.0.1:7380 or [::1]:7380", spec);
+        snprintf(err, err_len,
+                 "--listen %s: expected HOST:PORT with an IP address, e.g. "
+                 "127.0.0.1:7380 or [::1]:7380",
+                 spec);
         return -1;
     }
     int fd, port;

@@ -77,7 +77,7 @@ out:;
     return buf;
 }
 
-static bool name_ok(const char *name)
+bool wit_name_ok(const char *name)
 {
     return tnd__note_name_ok(name, strnlen(name, TND_NOTE_MAX_NAME + 1)) == 1;
 }
@@ -92,7 +92,7 @@ static void sha256_hex(const char *s, char out[65])
 
 int wit_init(const char *dir, const char *name, char *err, size_t err_len)
 {
-    if (!name_ok(name))
+    if (!wit_name_ok(name))
         return fail(err, err_len,
                     "--name %s: a witness name is 1..255 bytes of UTF-8 without spaces, '+' or "
                     "control characters, e.g. audit.example/witness%s",
@@ -210,7 +210,7 @@ static int load_key(wit *w, char *err, size_t err_len)
                     w->dir, strerror(errno));
     if (len > 0 && name[len - 1] == '\n')
         name[--len] = '\0';
-    bool ok = name_ok(name);
+    bool ok = wit_name_ok(name);
     if (ok)
         snprintf(w->name, sizeof w->name, "%s", name);
     free(name);
@@ -222,9 +222,8 @@ static int load_key(wit *w, char *err, size_t err_len)
     if (mode & 077) {
         OPENSSL_cleanse(pem, len);
         free(pem);
-        return fail(err, err_len,
-                    "%s/" KEY_FILE " is readable by others: chmod 600 %s/" KEY_FILE, w->dir,
-                    w->dir);
+        return fail(err, err_len, "%s/" KEY_FILE " is readable by others: chmod 600 %s/" KEY_FILE,
+                    w->dir, w->dir);
     }
     BIO *b = BIO_new_mem_buf(pem, (int)len);
     w->key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
@@ -256,10 +255,6 @@ int wit_open(wit *w, const char *dir, char *err, size_t err_len)
     w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (w->dirfd < 0)
         return fail(err, err_len, "cannot open the state folder %s: %s", dir, strerror(errno));
-    /* Two witnesses on one folder would break the check-then-update rule. */
-    if (flock(w->dirfd, LOCK_EX | LOCK_NB) != 0)
-        return fail(err, err_len, "%s is in use by another tenderwitness (%s)", dir,
-                    strerror(errno));
     if (load_key(w, err, err_len) != 0)
         return -1;
     w->cpfd = openat(w->dirfd, CP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -278,11 +273,10 @@ int wit_open(wit *w, const char *dir, char *err, size_t err_len)
     for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
         if (e->d_name[0] == '.')
             continue;
-        /* A temporary file of a write that crashed before its rename. */
-        if (strstr(e->d_name, ".tmp")) {
-            (void)unlinkat(w->cpfd, e->d_name, 0);
+        /* A temporary file of a write in progress (print-key beside serve) or
+         * of one that crashed before its rename: not state. */
+        if (strstr(e->d_name, ".tmp"))
             continue;
-        }
         rc = load_checkpoint(w, e->d_name, err, err_len);
     }
     closedir(d);
@@ -295,6 +289,14 @@ int wit_open(wit *w, const char *dir, char *err, size_t err_len)
     return rc;
 }
 
+int wit_lock(wit *w, char *err, size_t err_len)
+{
+    if (flock(w->dirfd, LOCK_EX | LOCK_NB) != 0)
+        return fail(err, err_len, "%s is in use by another tenderwitness serve (%s)", w->dir,
+                    strerror(errno));
+    return 0;
+}
+
 int wit_add_log_key(wit *w, const char *vkey, char *err, size_t err_len)
 {
     tnd_note_verifier v;
@@ -304,7 +306,7 @@ int wit_add_log_key(wit *w, const char *vkey, char *err, size_t err_len)
                     "it)%s",
                     vkey, "");
     for (size_t i = 0; i < w->n_keys; i++)
-        if (memcmp(&w->keys[i], &v, sizeof v) == 0)
+        if (strcmp(w->keys[i].name, v.name) == 0 && memcmp(w->keys[i].key, v.key, 32) == 0)
             return fail(err, err_len, "--log %s: given twice%s", vkey, "");
     if (w->n_keys == WIT_MAX_LOGS)
         return fail(err, err_len, "--log %s: more than %s log keys", vkey, "64");
@@ -356,7 +358,8 @@ int wit_store(wit *w, wit_log *l, const tnd_checkpoint *cp, const char *note, si
         return -1;
     memcpy(copy, note, len);
     copy[len] = '\0';
-    if (tnd_file_write_at(w->cpfd, l->hash_hex, note, len, 0644, true) != 0 || fsync(w->cpfd) != 0) {
+    if (tnd_file_write_at(w->cpfd, l->hash_hex, note, len, 0644, true) != 0 ||
+        fsync(w->cpfd) != 0) {
         int e = errno;
         free(copy);
         errno = e;

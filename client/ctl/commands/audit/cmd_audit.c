@@ -346,6 +346,10 @@ static void watch_line(const ctl_global *g, const tnd_checkpoint *cp, const tnd_
     fflush(stdout);
 }
 
+/* How long watch waits for the witnesses to cosign a new checkpoint. */
+#define WITNESS_WAIT_MS 10000
+#define WITNESS_POLL_MS 100
+
 static int audit_watch(ctl_global *g, const ctl_call *call)
 {
     const audit_opts *opt = call->opts;
@@ -392,7 +396,19 @@ static int audit_watch(ctl_global *g, const ctl_call *call)
         /* With witnesses, each new checkpoint is the cue to look for a newer
          * witnessed one; the log's own checkpoints are not trusted alone. */
         if (witnessed) {
-            lrc = tnd_log_fetch_checkpoint(&a.ls, a.c, &wnote, &wcp, &vst);
+            /* The witnesses cosign a moment after the log signs: wait for
+             * them to reach the cue's size (the server's word, only a cue),
+             * for WITNESS_WAIT_MS at most, then go on with what they did. */
+            for (int waited = 0;; waited += WITNESS_POLL_MS) {
+                lrc = tnd_log_fetch_checkpoint(&a.ls, a.c, &wnote, &wcp, &vst);
+                if (lrc != TND_STATUS_NOT_FOUND && (lrc != 0 || wcp.size >= r.size))
+                    break;
+                if (waited >= WITNESS_WAIT_MS)
+                    break;
+                free(wnote);
+                wnote = NULL;
+                usleep(WITNESS_POLL_MS * 1000);
+            }
             note = wnote;
             if (lrc == 0 && have_prev && wcp.size <= prev.size && !memcmp(wcp.root, prev.root, 32))
                 note = NULL; /* nothing newer witnessed yet */

@@ -4,8 +4,11 @@
  * no connection at all. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -35,7 +38,7 @@ static int read_pem(const char *cmd, const char *opt, const char *file, size_t m
     return 0;
 }
 
-/* The CA and CRL given (--ca, --crl) as text, checked to load. */
+/* The CA and CRL given (--ca, --crl) as text. */
 static int read_trust(const char *cmd, const char *ca, const char *crl, tnd_bytes *ca_pem,
                       tnd_bytes *crl_pem)
 {
@@ -45,6 +48,21 @@ static int read_trust(const char *cmd, const char *ca, const char *crl, tnd_byte
     if (crl && (rc = read_pem(cmd, "--crl", crl, MAX_CRL_FILE, crl_pem)) != 0)
         return rc;
     return 0;
+}
+
+/* Does the CA text load (so that a bundle never carries one that cannot)? */
+static int check_trust(const char *cmd, const tnd_bytes *ca, const tnd_bytes *crl)
+{
+    tnd_bid_trust t = {0};
+    char err[400];
+    if (ca->len == 0)
+        return 0;
+    int rc = tnd_bid_trust_load_pem(&t, ca, crl, err, sizeof err);
+    tnd_bid_trust_free(&t);
+    if (rc == 0)
+        return 0;
+    ctl_err("%s: --ca: %s", cmd, err);
+    return CTL_EXIT_FAIL;
 }
 
 static int audit_bundle(ctl_global *g, const ctl_call *call)
@@ -61,6 +79,8 @@ static int audit_bundle(ctl_global *g, const ctl_call *call)
     }
     tnd_bytes ca = {0}, crl = {0};
     int rc = read_trust("audit bundle", g->ca, opt->crl, &ca, &crl);
+    if (rc == 0)
+        rc = check_trust("audit bundle", &ca, &crl);
     audit_ctx a = {0};
     audit_cp saved = {0};
     tnd_tender_record r;
@@ -180,6 +200,41 @@ static int bundle_saved(const tnd_log_state *ls, const verify_opts *opt, const t
                              strlen(b->saved_note), &saved->cp);
 }
 
+/* A whole regular file of at most TND_BUNDLE_MAX_SIZE bytes into *out
+ * (malloc'd as large as the file, not the limit). 0, or -1 with errno. */
+static int read_file_sized(const char *file, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    FILE *f = fopen(file, "rb");
+    struct stat sb;
+    if (!f)
+        return -1;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        int e = fstat(fileno(f), &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+        fclose(f);
+        errno = e;
+        return -1;
+    }
+    if ((uint64_t)sb.st_size > TND_BUNDLE_MAX_SIZE) {
+        fclose(f);
+        errno = EFBIG;
+        return -1;
+    }
+    size_t size = (size_t)sb.st_size;
+    uint8_t *buf = malloc(size + 1); /* + 1: a file that grew is seen */
+    size_t n = buf ? fread(buf, 1, size + 1, f) : 0;
+    int bad = !buf ? ENOMEM : ferror(f) ? EIO : n != size ? EAGAIN : 0;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = bad == EAGAIN ? EIO : bad; /* it changed while read */
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
 int audit_verify_bundle(ctl_global *g, const ctl_call *call)
 {
     const verify_opts *opt = call->opts;
@@ -187,17 +242,17 @@ int audit_verify_bundle(ctl_global *g, const ctl_call *call)
         ctl_err("audit verify: --bundle takes at most the TENDER id it must hold");
         return CTL_EXIT_USAGE;
     }
-    char *data = NULL;
-    long n = ctl_file_read(opt->bundle, &data, TND_BUNDLE_MAX_SIZE);
-    if (n < 0) {
+    uint8_t *data = NULL;
+    size_t n = 0;
+    if (read_file_sized(opt->bundle, &data, &n) != 0) {
         ctl_err("audit verify: --bundle %s: %s", opt->bundle,
-                errno == EFBIG ? "larger than a bundle may be" : strerror(errno));
+                errno == EFBIG ? "larger than a bundle may be (4 GiB)" : strerror(errno));
         return CTL_EXIT_FAIL;
     }
     tnd_bundle b;
     char err[600];
     int rc = 0;
-    int read = tnd_bundle_read((const uint8_t *)data, (size_t)n, &b, err, sizeof err);
+    int read = tnd_bundle_read(data, n, &b, err, sizeof err);
     if (read != 0) { /* not a bundle this program reads: a data error, like a bad key file */
         ctl_err("audit verify: %s: %s", opt->bundle, err);
         rc = read == TND_ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_USAGE;
