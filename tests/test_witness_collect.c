@@ -610,6 +610,28 @@ static void hostile_witnesses(void **state)
     wait_witnessed(s1 + 1);
 }
 
+/* Quorum none: every checkpoint counts as witnessed; the witnesses are
+ * asked all the same and their cosignatures served. */
+static void quorum_none(void **state)
+{
+    (void)state;
+    start("quorum none");
+    uint64_t s1 = grow(1);
+    tender_log_v1_Checkpoint c;
+    assert_int_equal(witnessed(&c), 0);
+    assert_int_equal(c.size, s1);
+    tender_log_v1_Checkpoint_free(&c);
+    wait_witness(0, s1);
+    wait_witness(1, s1);
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(cosigned_by(c.note, &w1) && cosigned_by(c.note, &w2));
+    tender_log_v1_Checkpoint_free(&c);
+    tender_log_v1_Witnesses ws;
+    witnesses(&ws);
+    assert_string_equal(ws.quorum, "none");
+    tender_log_v1_Witnesses_free(&ws);
+}
+
 /* A witness that refuses a checkpoint (4xx) is not sent it again every
  * round, only the next checkpoint. */
 static void refused_not_resent(void **state)
@@ -989,6 +1011,7 @@ int main(void)
         cmocka_unit_test_teardown(catches_up_by_409, teardown),
         cmocka_unit_test_teardown(hostile_witnesses, teardown),
         cmocka_unit_test_teardown(refused_not_resent, teardown),
+        cmocka_unit_test_teardown(quorum_none, teardown),
         cmocka_unit_test(stops_during_a_round),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),
         cmocka_unit_test(bad_policy),

@@ -102,6 +102,15 @@ int tnd_tlog_witnessed_size(tnd_store *s, MDB_txn *txn, uint64_t *size)
     return 0;
 }
 
+int tnd_tlog_witnessed_note(tnd_store *s, MDB_txn *txn, const struct tnd_witnesses *c,
+                            char **note, uint64_t *size)
+{
+    if (tnd_policy_is_none(tnd_witnesses_policy(c)))
+        return tnd_tlog_latest_cosigned(s, txn, note, size);
+    int rc = tnd_tlog_witnessed_size(s, txn, size);
+    return rc ? rc : tnd_tlog_note_at(s, txn, *size, note);
+}
+
 int tnd_tlog_witness_get(tnd_store *s, MDB_txn *txn, const tnd_note_verifier *key,
                          uint64_t *size, uint64_t *time)
 {

@@ -42,6 +42,15 @@ int tnd_tlog_latest_cosigned(tnd_store *s, MDB_txn *txn, char **note, uint64_t *
  * @return 0; TND_ENOTFOUND when none has yet; TND_EIO. */
 int tnd_tlog_witnessed_size(tnd_store *s, MDB_txn *txn, uint64_t *size);
 
+struct tnd_witnesses;
+
+/** The latest witnessed checkpoint note with its cosignatures, and its
+ * size: the latest size whose cosignatures met the quorum of c's policy
+ * (with quorum none, the latest checkpoint).
+ * @return 0; TND_ENOTFOUND when there is none yet; TND_EIO; TND_ENOMEM. */
+int tnd_tlog_witnessed_note(tnd_store *s, MDB_txn *txn, const struct tnd_witnesses *c,
+                            char **note, uint64_t *size);
+
 /** What witness key last cosigned, as stored: 0 and 0 when nothing.
  * @return 0 or TND_EIO. */
 int tnd_tlog_witness_get(tnd_store *s, MDB_txn *txn, const tnd_note_verifier *key,
