@@ -47,7 +47,7 @@
 
 /* ---- a witness (C2SP tlog-witness add-checkpoint) ---- */
 
-enum { FW_OK, FW_LOSE, FW_HANG, FW_HUGE, FW_REFUSE };
+enum { FW_OK, FW_LOSE, FW_HANG, FW_HUGE, FW_REFUSE, FW_SHIFTY };
 
 typedef struct fakew {
     char name[32];
@@ -94,6 +94,8 @@ static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const 
         return answer(c, 403, "text/plain", "not signed by the log\n", 22);
     if (atomic_load(&w->mode) == FW_REFUSE)
         return answer(c, 422, "text/plain", "refused\n", 8);
+    if (atomic_load(&w->mode) == FW_SHIFTY) /* 409, with another size each time */
+        return answer(c, 409, "text/x.tlog.size", req.old_size == 1 ? "0\n" : "1\n", 2);
     pthread_mutex_lock(&w->mu);
     if (req.old_size != w->size) {
         char sz[32];
@@ -678,6 +680,24 @@ static void stops_during_a_round(void **state)
     timeout_ms = 2000;
 }
 
+/* A witness answering 409 with another size each time gets one request
+ * more per round, not a storm. */
+static void shifty_409_is_paced(void **state)
+{
+    (void)state;
+    start("quorum w2");
+    atomic_store(&w1.mode, FW_SHIFTY);
+    grow(2);
+    int64_t deadline = now_ms() + 10000;
+    while (atomic_load(&w1.requests) == 0 && now_ms() < deadline)
+        usleep(5000);
+    int before = atomic_load(&w1.requests);
+    usleep(500000); /* ten rounds of 50 ms */
+    int asked = atomic_load(&w1.requests) - before;
+    assert_true(asked >= 4);
+    assert_true(asked <= 24);
+}
+
 /* Without a policy: GetWitnessedCheckpoint says so (docs/PROTOCOL.md
  * section 11, row 56), GetWitnesses lists none. */
 static void no_policy(void **state)
@@ -1013,6 +1033,7 @@ int main(void)
         cmocka_unit_test_teardown(refused_not_resent, teardown),
         cmocka_unit_test_teardown(quorum_none, teardown),
         cmocka_unit_test(stops_during_a_round),
+        cmocka_unit_test_teardown(shifty_409_is_paced, teardown),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),
         cmocka_unit_test(bad_policy),
         cmocka_unit_test_teardown(real_witnesses, real_teardown),

@@ -60,6 +60,7 @@ struct tnd_witnesses {
     round *job;        /* the round in flight, or NULL */
     unsigned writes;   /* cosignature writes in flight */
     bool stopped, freed;
+    bool retried; /* a 409's round ran at once since the last tick */
     _Atomic bool abort;
 };
 
@@ -494,8 +495,12 @@ static void after(uv_work_t *req, int status)
         free(cw);
     }
     round_free(r);
-    if (again)
+    /* At most one round at once after a tick: a witness answering 409
+     * with ever other sizes waits for the interval like everyone else. */
+    if (again && !c->retried) {
+        c->retried = true;
         round_start(c);
+    }
 }
 
 /* Build one witness's request: old N, the proof N -> size, the note. */
@@ -575,5 +580,7 @@ static void round_start(tnd_witnesses *c)
 
 static void tick(uv_timer_t *t)
 {
-    round_start(t->data);
+    tnd_witnesses *c = t->data;
+    c->retried = false;
+    round_start(c);
 }
