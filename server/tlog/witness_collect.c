@@ -44,6 +44,8 @@ typedef struct round {
     tnd_witnesses *c;
     uv_work_t work;
     uint64_t size;
+    uint32_t timeout_ms;
+    _Atomic bool *abort; /* the collector's, which outlives the round */
     char *note; /* the signed checkpoint sent */
     size_t n;
     item items[TND_POLICY_MAX];
@@ -312,7 +314,7 @@ static void work(uv_work_t *req)
     tnd_witness_post posts[TND_POLICY_MAX];
     for (size_t i = 0; i < r->n; i++)
         posts[i] = r->items[i].post;
-    tnd_witness_post_all(posts, r->n, r->c->srv->cfg.witness_timeout_ms, &r->c->abort);
+    tnd_witness_post_all(posts, r->n, r->timeout_ms, r->abort);
     for (size_t i = 0; i < r->n; i++)
         r->items[i].post = posts[i];
 }
@@ -570,6 +572,8 @@ static void round_start(tnd_witnesses *c)
         return;
     }
     r->c = c;
+    r->timeout_ms = c->srv->cfg.witness_timeout_ms;
+    r->abort = &c->abort;
     r->work.data = r;
     if (uv_queue_work(c->srv->loop, &r->work, work, after) != 0) {
         round_free(r);
