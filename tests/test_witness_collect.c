@@ -14,20 +14,21 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,8 +83,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned code, const cha
     return rc;
 }
 
-static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const char *b,
-                                      size_t len)
+static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const char *b, size_t len)
 {
     atomic_fetch_add(&w->requests, 1);
     tnd_witness_request req;
@@ -125,8 +125,7 @@ static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const 
     size_t tl = (size_t)(sep - req.note) + 1;
     memcpy(text, req.note, tl);
     text[tl] = '\0';
-    assert_int_equal(tnd_cosig_sign(text, w->name, w->key, (uint64_t)time(NULL), line,
-                                     sizeof line),
+    assert_int_equal(tnd_cosig_sign(text, w->name, w->key, (uint64_t)time(NULL), line, sizeof line),
                      0);
     w->size = cp.size;
     memcpy(w->root, cp.root, 32);
@@ -192,11 +191,10 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 static void fakew_up(fakew *w)
 {
     atomic_store(&w->stopping, false);
-    w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                MHD_USE_POLL,
-                            (uint16_t)w->port, NULL, NULL, on_request, w,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    w->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
+        (uint16_t)w->port, NULL, NULL, on_request, w, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     assert_non_null(w->d);
     const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
     assert_non_null(i);
@@ -511,7 +509,8 @@ static void one_down(void **state)
     assert_non_null(strstr(S(ws.witnesses[1].last_error), "onnect"));
     assert_string_equal(S(ws.witnesses[0].last_error), "");
     tender_log_v1_Witnesses_free(&ws);
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"network\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"network\"}"));
 
     tender_log_v1_Checkpoint c;
     assert_int_equal(witnessed(&c), 0);
@@ -568,7 +567,8 @@ static void catches_up_by_409(void **state)
     uint64_t s3 = grow(1);
     wait_witness(0, s3);
     assert_true(atomic_load(&w1.conflicts) >= 1);
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"conflict\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"conflict\"}"));
     wait_witnessed(s3);
     /* A quorum of one: what met it is served, whoever cosigned. */
     tender_log_v1_Checkpoint c;
@@ -601,8 +601,10 @@ static void hostile_witnesses(void **state)
     tender_log_v1_Checkpoint c;
     assert_int_equal(witnessed(&c), TND_STATUS_NOT_FOUND);
     tender_log_v1_Checkpoint_free(&c);
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"too_large\"}"));
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"timeout\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"too_large\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"timeout\"}"));
 
     /* Both behave again: they catch up (w2 through 409, having cosigned). */
     atomic_store(&w1.mode, FW_OK);
@@ -776,7 +778,6 @@ static void bad_policy(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
     test_rmtree(t.dir);
 }
-
 
 /* ---- the real tenderwitness ---- */
 

@@ -21,13 +21,13 @@
 #define ERR_MAX 512
 
 typedef struct wstate {
-    size_t pi;                           /* index in policy.witnesses */
-    char url[TND_POLICY_URL_MAX + 32];   /* its prefix + "/add-checkpoint" */
-    uint64_t known;                      /* the size it last cosigned, as far as we know */
-    bool beyond;                         /* it holds a size beyond this log: not asked again */
-    uint64_t got;                        /* the size of its latest cosignature, maybe not yet
-                                          * stored; it is not asked again for that size */
-    uint64_t refused;                    /* a size it refused with a 4xx: not asked again */
+    size_t pi;                         /* index in policy.witnesses */
+    char url[TND_POLICY_URL_MAX + 32]; /* its prefix + "/add-checkpoint" */
+    uint64_t known;                    /* the size it last cosigned, as far as we know */
+    bool beyond;                       /* it holds a size beyond this log: not asked again */
+    uint64_t got;                      /* the size of its latest cosignature, maybe not yet
+                                        * stored; it is not asked again for that size */
+    uint64_t refused;                  /* a size it refused with a 4xx: not asked again */
     /* Under mu: GetWitnesses reads them from any thread. */
     uint64_t cosigned_size, cosigned_time;
     char error[ERR_MAX];
@@ -46,7 +46,7 @@ typedef struct round {
     uint64_t size;
     uint32_t timeout_ms;
     _Atomic bool *abort; /* the collector's, which outlives the round */
-    char *note; /* the signed checkpoint sent */
+    char *note;          /* the signed checkpoint sent */
     size_t n;
     item items[TND_POLICY_MAX];
 } round;
@@ -154,8 +154,7 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
         const tnd_policy_witness *pw = &c->policy.witnesses[i];
         wstate *w = &c->ws[c->n];
         w->pi = i;
-        rc = tnd_tlog_witness_get(srv->store, txn, &pw->key, &w->cosigned_size,
-                                  &w->cosigned_time);
+        rc = tnd_tlog_witness_get(srv->store, txn, &pw->key, &w->cosigned_size, &w->cosigned_time);
         w->known = w->got = w->cosigned_size;
         if (pw->url[0]) {
             size_t ul = strlen(pw->url);
@@ -187,8 +186,8 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
     uv_timer_start(c->timer, tick, srv->cfg.witness_interval_ms, srv->cfg.witness_interval_ms);
     char n[16];
     snprintf(n, sizeof n, "%zu", c->n);
-    tnd_log(TND_LOG_INFO, "witnesses configured", "policy", srv->cfg.witness_policy, "witnesses",
-            n, "quorum", c->quorum, NULL);
+    tnd_log(TND_LOG_INFO, "witnesses configured", "policy", srv->cfg.witness_policy, "witnesses", n,
+            "quorum", c->quorum, NULL);
     *out = c;
     return 0;
 }
@@ -384,8 +383,8 @@ static void first_line(const char *s, size_t len, char *out, size_t cap)
 
 /* A 200's body: cosignature lines. The first that verifies with the
  * witness's key on the note sent is kept (in line, with its time). */
-static bool take_cosig(const round *r, const tnd_note_verifier *key, const char *body,
-                       size_t len, char *line, uint64_t *time)
+static bool take_cosig(const round *r, const tnd_note_verifier *key, const char *body, size_t len,
+                       char *line, uint64_t *time)
 {
     size_t nl0 = strlen(r->note);
     char *buf = malloc(nl0 + TND_COSIG_LINE_MAX + 1);
@@ -462,8 +461,8 @@ static void after(uv_work_t *req, int status)
                           "it holds a checkpoint of size %llu, beyond this log's %llu: it saw "
                           "another history of this log, or this log was rolled back",
                           (unsigned long long)sz, (unsigned long long)r->size);
-                tnd_log(TND_LOG_ERROR, "witness holds a larger checkpoint of this log",
-                        "witness", pw->name, "error", w->error, NULL);
+                tnd_log(TND_LOG_ERROR, "witness holds a larger checkpoint of this log", "witness",
+                        pw->name, "error", w->error, NULL);
             } else {
                 /* It holds another size than we thought: ask again from it. */
                 tnd_metrics_witness_failed(c->srv->metrics, it->wi, "conflict");
@@ -471,8 +470,8 @@ static void after(uv_work_t *req, int status)
                 w->known = sz;
             }
         } else {
-            set_error(c, w, p->status == 409 ? "bad_response" : "status", "HTTP %ld: %s",
-                      p->status, fl);
+            set_error(c, w, p->status == 409 ? "bad_response" : "status", "HTTP %ld: %s", p->status,
+                      fl);
             /* It refuses this request itself (422: the proof does not
              * verify against what it holds, a fork; 403: not our key):
              * the same again would be refused again. Asked again with
