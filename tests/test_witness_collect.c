@@ -636,6 +636,46 @@ static void quorum_none(void **state)
     tender_log_v1_Witnesses_free(&ws);
 }
 
+/* A stricter policy after a restart: the checkpoint witnessed under the old
+ * one is not served as witnessed until the new quorum cosigns. */
+static void stricter_policy(void **state)
+{
+    (void)state;
+    start("quorum w1");
+    atomic_store(&w2.mode, FW_REFUSE);
+    uint64_t s1 = grow(1);
+    wait_witnessed(s1);
+    wait_witness(1, 0);
+    testsrv_halt(&ts);
+    fakew_down(&w2); /* asked every round until it is back */
+    atomic_store(&w2.mode, FW_OK);
+    write_policy("group both all w1 w2\nquorum both");
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    testsrv_start(&ts, cfg, NULL);
+    char ca[700];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    assert_int_equal(rawconn_open(&anon, ts.port, ca, NULL, NULL), 0);
+    assert_int_equal(rawconn_open(&officer, ts.port, ca, NULL, NULL), 0);
+    rawconn_settings(&anon);
+    sid_anon = 1;
+    /* The forgetting write commits as the server starts. */
+    int64_t deadline = now_ms() + 10000;
+    tender_log_v1_Checkpoint c;
+    while (witnessed(&c) == 0 && now_ms() < deadline) {
+        tender_log_v1_Checkpoint_free(&c);
+        usleep(10000);
+    }
+    tender_log_v1_Checkpoint_free(&c);
+    assert_int_equal(witnessed(&c), TND_STATUS_NOT_FOUND);
+    tender_log_v1_Checkpoint_free(&c);
+    fakew_up(&w2);
+    wait_witnessed(s1);
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(cosigned_by(c.note, &w1) && cosigned_by(c.note, &w2));
+    tender_log_v1_Checkpoint_free(&c);
+}
+
 /* A witness that refuses a checkpoint (4xx) is not sent it again every
  * round, only the next checkpoint. */
 static void refused_not_resent(void **state)
@@ -1033,6 +1073,7 @@ int main(void)
         cmocka_unit_test_teardown(hostile_witnesses, teardown),
         cmocka_unit_test_teardown(refused_not_resent, teardown),
         cmocka_unit_test_teardown(quorum_none, teardown),
+        cmocka_unit_test_teardown(stricter_policy, teardown),
         cmocka_unit_test(stops_during_a_round),
         cmocka_unit_test_teardown(shifty_409_is_paced, teardown),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),

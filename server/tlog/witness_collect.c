@@ -125,6 +125,14 @@ static int read_policy(const char *path, tnd_policy *p, char *err, size_t err_le
     return 0;
 }
 
+static void forgot(void *arg, int status, const char *message)
+{
+    tnd_witnesses *c = arg;
+    c->writes--;
+    if (status != 0)
+        tnd_log(TND_LOG_ERROR, "cannot forget the witnessed size", "error", message, NULL);
+}
+
 int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t err_len)
 {
     *out = NULL;
@@ -165,6 +173,16 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
         tnd_metrics_witness_cosigned(srv->metrics, c->n, w->cosigned_size);
         c->n++;
     }
+    /* The witnessed checkpoint must meet this policy's quorum, which may be
+     * stricter than the one it met. */
+    uint64_t ws = 0;
+    char *note = NULL;
+    bool stale =
+        rc == 0 && !tnd_policy_is_none(&c->policy) &&
+        tnd_tlog_witnessed_size(srv->store, txn, &ws) == 0 &&
+        tnd_tlog_note_at(srv->store, txn, ws, &note) == 0 &&
+        tnd_policy_check(&c->policy, note, strlen(note), NULL, NULL, NULL, 0) == TND_EQUORUM;
+    free(note);
     tnd_store_read_end(srv->store, txn);
     if (rc != 0) {
         snprintf(err, err_len, "the witnesses' records in the store are unreadable");
@@ -188,6 +206,16 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
     snprintf(n, sizeof n, "%zu", c->n);
     tnd_log(TND_LOG_INFO, "witnesses configured", "policy", srv->cfg.witness_policy, "witnesses", n,
             "quorum", c->quorum, NULL);
+    /* Last: the write's callback needs c. */
+    if (stale && tnd_store_submit(srv->store, tnd_tlog_witnessed_forget, forgot, c) == 0) {
+        c->writes++;
+        char sz[24];
+        snprintf(sz, sizeof sz, "%llu", (unsigned long long)ws);
+        tnd_log(TND_LOG_WARN,
+                "the witnessed checkpoint does not meet this policy's quorum: none is witnessed "
+                "until the witnesses cosign again",
+                "size", sz, "quorum", c->quorum, NULL);
+    }
     *out = c;
     return 0;
 }

@@ -227,3 +227,12 @@ int tnd_tlog_cosigs_write(tnd_wtx *w, void *arg)
     free(old);
     return st;
 }
+
+int tnd_tlog_witnessed_forget(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    int rc = tnd_wtx_del(w, TND_TABLE_LOG, TND_KEY_LOG_WITNESSED, sizeof TND_KEY_LOG_WITNESSED - 1);
+    if (rc != 0 && rc != TND_ENOTFOUND)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot forget the witnessed size");
+    return 0;
+}

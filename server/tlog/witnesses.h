@@ -76,6 +76,11 @@ typedef struct tnd_cosig_update {
  * when the quorum is met. Appends no event, so it signs no checkpoint. */
 int tnd_tlog_cosigs_write(tnd_wtx *w, void *u);
 
+/** A write function (arg unused): forget the witnessed size, whose
+ * checkpoint no longer meets the quorum (the policy changed). Logs no
+ * event. */
+int tnd_tlog_witnessed_forget(tnd_wtx *w, void *arg);
+
 /* ---- one round of requests (witness_client.c) ---- */
 
 typedef struct tnd_witness_post {
