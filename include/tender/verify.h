@@ -8,7 +8,8 @@
  *                             tender's events with an inclusion proof each,
  *                             every published version, and after the
  *                             opening the sealed bids, the opening record
- *                             and the award;
+ *                             and the award decisions (the latest, and
+ *                             every earlier one the log names);
  *   tnd_tender_record_verify  offline checks of that record against the
  *                             log's key, reported one by one.
  *
@@ -75,6 +76,9 @@ typedef struct tnd_tender_record {
     tender_bids_v1_OpeningRecord opening;
     bool has_award;                      /* the latest award decision */
     tender_awards_v1_Award award;
+    tender_awards_v1_Award *earlier_awards; /* every other logged decision (Awards/GetById),
+                                               in the order of their award_recorded events */
+    size_t n_earlier_awards;
     int64_t fetched_ms;                  /* the auditor's clock at fetch (ms since the epoch) */
     char versions_error[256];            /* the tender or a version is not served; "" */
     char opening_error[256];             /* the logged opening record is not served; "" */
