@@ -378,8 +378,7 @@ int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
 }
 
 int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
-                                const tnd_policy *policy, tnd_tender_record *r,
-                                tnd_status_info *st)
+                                const tnd_policy *policy, tnd_tender_record *r, tnd_status_info *st)
 {
     return fetch(c, tender_id, saved, policy, true, r, st);
 }

@@ -72,8 +72,8 @@ static int keep_chunk(tnd_record_document *d, const tnd_bytes *ch, tnd_status_in
     if (ch->len > TND_RECORD_MAX_DOCUMENT - k->len) {
         st->code = TND_STATUS_DATA_LOSS;
         snprintf(st->message, sizeof st->message,
-                 "document %s is larger than %u bytes, the most a tender document may have",
-                 d->id, TND_RECORD_MAX_DOCUMENT);
+                 "document %s is larger than %u bytes, the most a tender document may have", d->id,
+                 TND_RECORD_MAX_DOCUMENT);
         return st->code;
     }
     uint8_t *nd = ch->len ? realloc(k->data, k->len + ch->len) : k->data;

@@ -435,14 +435,16 @@ void tnd__vcheck_signatures(tnd__vrun *run)
     }
     bool award = r->has_award && r->award.decision;
     for (size_t i = 0; i <= r->n_earlier_awards; i++) {
-        const tender_awards_v1_Award *a =
-            i < r->n_earlier_awards ? &r->earlier_awards[i] : award ? &r->award : NULL;
+        const tender_awards_v1_Award *a = NULL; /* the earlier ones, then the latest */
+        if (i < r->n_earlier_awards)
+            a = &r->earlier_awards[i];
+        else if (award)
+            a = &r->award;
         if (a && (!a->decision || a->officer_key.len != 32 ||
                   tnd_award_verify(a->decision, a->signature.data, a->signature.len,
                                    a->officer_key.data) != 0)) {
             tnd__vreport(run, "signatures", TND_CHECK_FAILED,
-                         "award %s is not signed by the officer key it names",
-                         a->id ? a->id : "?");
+                         "award %s is not signed by the officer key it names", a->id ? a->id : "?");
             return;
         }
     }

@@ -49,8 +49,7 @@ typedef struct tnd_record_document {
     uint8_t sha256[32];                  /* of the bytes served */
     uint64_t size;
     char error[256];                     /* the server's answer when not fetched */
-    tnd_bytes content;                   /* the bytes served, when kept (tnd_tender_record_fetch_all,
-                                            a bundle); else empty */
+    tnd_bytes content;                   /* the bytes served when kept (fetch_all: a bundle) */
 } tnd_record_document;
 
 /** Everything public about one tender, as of one checkpoint. A record the
