@@ -19,12 +19,16 @@
 
 #include "ctlrun.h"
 
-static char committee[300];
+static char committee[300], vkey[400];
 
 static int setup(void **state)
 {
     (void)state;
+    char db[300];
     if (ctlrun_init("/tmp/tnd_ctllots_XXXXXX", NULL) != 0)
+        return -1;
+    path(db, sizeof db, "db");
+    if (ctlrun_print_log_key(db, vkey, sizeof vkey) != 0)
         return -1;
     path(committee, sizeof committee, "committee.txt");
     FILE *f = fopen(committee, "w");
@@ -137,6 +141,10 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", NULL);
     EXPECT(10 + 9);
     HAS(R.err, "cancel the tender instead: Tenders/Cancel");
+    /* an auditor checks the record: versions, lots and the lot events */
+    ctl(NULL, "--log-key", vkey, "audit", "verify", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "3 lots, a state for each; 2 cancelled, each by its lot_cancelled event");
 }
 
 static void test_bad_lots_and_items(void **state)
