@@ -20,8 +20,8 @@
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
 const char *const tnd_tender_checks[] = {
-    "checkpoint", "consistency", "inclusion", "published", "documents",  "questions",
-    "deadline",   "opening",     "decryption", "award",    "signatures", NULL,
+    "checkpoint", "consistency", "inclusion",  "published", "lots",       "documents", "questions",
+    "deadline",   "opening",     "decryption", "award",     "signatures", NULL,
 };
 
 void tnd__vreport(tnd__vrun *run, const char *check, tnd_check_result res, const char *fmt, ...)
@@ -619,6 +619,7 @@ int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier
     check_consistency(&run);
     check_inclusion(&run);
     check_published(&run);
+    tnd__vcheck_lots(&run);
     tnd__vcheck_documents(&run);
     tnd__vcheck_questions(&run);
     check_deadline(&run);
