@@ -163,13 +163,15 @@ static void lot_is(const tender_bids_v1_OpenedBid *o, size_t i, const char *lot,
 }
 
 typedef struct seen {
-    tnd_check_result result;
+    tnd_check_result result, opening;
     char detail[1024];
 } seen;
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
 {
     seen *d = ctx;
+    if (strcmp(check, "opening") == 0)
+        d->opening = result;
     if (strcmp(check, "decryption") == 0) {
         d->result = result;
         snprintf(d->detail, sizeof d->detail, "%s", detail);
@@ -204,7 +206,7 @@ static seen audit_decryption(world *w)
     tnd_bid_trust trust = {0};
     assert_int_equal(tnd_bid_trust_load(&trust, ca, NULL, err, sizeof err), 0);
     r.trust = &trust;
-    seen d = {.result = TND_CHECK_SKIPPED};
+    seen d = {.result = TND_CHECK_SKIPPED, .opening = TND_CHECK_SKIPPED};
     (void)tnd_tender_record_verify(&r, &v, NULL, on_check, &d);
     tnd_bid_trust_free(&trust);
     tnd_tender_record_free(&r);
@@ -315,6 +317,7 @@ static void test_two_lot_opening(void **state)
     seen d = audit_decryption(&w);
     if (d.result != TND_CHECK_OK)
         fail_msg("decryption: %s", d.detail);
+    assert_int_equal(d.opening, TND_CHECK_OK);
 
     /* A lot price altered behind the server's back. */
     char tender[64];
@@ -328,6 +331,7 @@ static void test_two_lot_opening(void **state)
     assert_int_equal(d.result, TND_CHECK_FAILED);
     if (!strstr(d.detail, "lot LOT-2: the price differs"))
         fail_msg("decryption: %s", d.detail);
+    assert_int_equal(d.opening, TND_CHECK_FAILED); /* the logged hash is of the record as opened */
     close_all(&w);
     tender_bids_v1_OpeningRecord_free(&w.rec);
 }
