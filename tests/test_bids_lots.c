@@ -64,20 +64,21 @@ static tender_common_v1_Money *money(int64_t units)
     return m;
 }
 
-/* Tender with two lots: "LOT-1" worth 600000 KRW and "LOT-2" worth 400000,
- * each awarded at the lowest price; published at version 1. */
-static void create_two_lots(world *w)
+/* Tender with n (2 or 3) lots: "LOT-1" worth 600000 KRW, "LOT-2" worth
+ * 400000 and "LOT-3" worth 200000, each awarded at the lowest price;
+ * published at version 1. */
+static void create_lots(world *w, size_t n)
 {
     tender_tenders_v1_CreateTenderRequest q;
     w->t.cm.documents = true;
     scn_tender_request(&ts, &w->t, "Roads and bridges", 2000, 2500, &q);
-    q.fields->estimated_value = money(1000000);
-    q.fields->lots = calloc(2, sizeof *q.fields->lots);
+    q.fields->estimated_value = money(n == 3 ? 1200000 : 1000000);
+    q.fields->lots = calloc(n, sizeof *q.fields->lots);
     assert_non_null(q.fields->lots);
-    q.fields->n_lots = 2;
-    const char *ids[] = {"LOT-1", "LOT-2"}, *titles[] = {"Roads", "Bridges"};
-    int64_t values[] = {600000, 400000};
-    for (size_t i = 0; i < 2; i++) {
+    q.fields->n_lots = n;
+    const char *ids[] = {"LOT-1", "LOT-2", "LOT-3"}, *titles[] = {"Roads", "Bridges", "Signs"};
+    int64_t values[] = {600000, 400000, 200000};
+    for (size_t i = 0; i < n; i++) {
         tender_tenders_v1_Lot *l = &q.fields->lots[i];
         l->id = strdup(ids[i]);
         l->title = strdup(titles[i]);
@@ -90,12 +91,13 @@ static void create_two_lots(world *w)
 
 /* who's bid for lot 1 at p1 and lot 2 at p2 (0: not answered), submitted
  * by c; its id into id. */
-static void bid_lots(world *w, scn_conn *c, const char *who, int64_t p1, int64_t p2, char id[40])
+static void bid_lots3(world *w, scn_conn *c, const char *who, int64_t p1, int64_t p2, int64_t p3,
+                      char id[40])
 {
     tender_bids_v1_BidContent bc;
     tender_bids_v1_BidContent_init(&bc);
     bc.tender_version = 1;
-    bc.lot_prices = calloc(2, sizeof *bc.lot_prices);
+    bc.lot_prices = calloc(3, sizeof *bc.lot_prices);
     assert_non_null(bc.lot_prices);
     if (p1) {
         bc.lot_prices[bc.n_lot_prices].lot_id = strdup("LOT-1");
@@ -105,6 +107,10 @@ static void bid_lots(world *w, scn_conn *c, const char *who, int64_t p1, int64_t
         bc.lot_prices[bc.n_lot_prices].lot_id = strdup("LOT-2");
         bc.lot_prices[bc.n_lot_prices++].price = money(p2);
     }
+    if (p3) {
+        bc.lot_prices[bc.n_lot_prices].lot_id = strdup("LOT-3");
+        bc.lot_prices[bc.n_lot_prices++].price = money(p3);
+    }
     assert_int_equal(testsrv_seal_certs(&ts, who, &bc), 0);
     tender_bids_v1_SealedBid b;
     uint8_t nonce[32];
@@ -113,6 +119,21 @@ static void bid_lots(world *w, scn_conn *c, const char *who, int64_t p1, int64_t
     if (scn_submit(c, &b, nonce, NULL, NULL, NULL) != 0)
         fail_msg("submit: %s", scn_msg);
     tender_bids_v1_SealedBid_free(&b);
+}
+
+static void bid_lots(world *w, scn_conn *c, const char *who, int64_t p1, int64_t p2, char id[40])
+{
+    bid_lots3(w, c, who, p1, p2, 0, id);
+}
+
+/* Tenders/CancelLot of lot as the officer. */
+static void cancel_lot(world *w, const char *lot)
+{
+    tender_tenders_v1_CancelLotRequest q = {
+        .id = w->t.id, .lot_id = (char *)lot, .reason = "the bridges are built by the city"};
+    if (scn_call(&w->off, "tender.tenders.v1.Tenders/CancelLot",
+                 &tender_tenders_v1_CancelLotRequest_desc, &q, NULL, NULL) != 0)
+        fail_msg("cancel %s: %s", lot, scn_msg);
 }
 
 static void open_and_fetch(world *w)
@@ -286,7 +307,7 @@ static void test_two_lot_opening(void **state)
     memset(&w, 0, sizeof w);
     tender_bids_v1_OpeningRecord_init(&w.rec);
     connect_all(&w);
-    create_two_lots(&w);
+    create_lots(&w, 2);
     char only1[40], only2[40], both[40], over2[40];
     bid_lots(&w, &w.sup, "supplier", 550000, 0, only1);
     bid_lots(&w, &w.sup2, "supplier2", 0, 390000, only2);
@@ -336,10 +357,50 @@ static void test_two_lot_opening(void **state)
     tender_bids_v1_OpeningRecord_free(&w.rec);
 }
 
+/* A lot cancelled before the opening takes no price: its lines are invalid
+ * ("the lot was cancelled"), the bids and their other lots stand; audit
+ * verify knows it from the LOT_CANCELLED event. A lot cancelled after the
+ * opening changes nothing in the record, and verify still agrees. */
+static void test_cancelled_lot(void **state)
+{
+    (void)state;
+    world w;
+    memset(&w, 0, sizeof w);
+    tender_bids_v1_OpeningRecord_init(&w.rec);
+    connect_all(&w);
+    create_lots(&w, 3);
+    char all[40], only3[40];
+    bid_lots3(&w, &w.sup, "supplier", 590000, 390000, 190000, all);
+    bid_lots3(&w, &w.sup2, "supplier2", 0, 0, 180000, only3);
+    cancel_lot(&w, "LOT-3");
+    open_and_fetch(&w);
+    const tender_bids_v1_OpenedBid *o = line_of(&w.rec, all);
+    assert_true(o->valid);
+    assert_int_equal(o->n_lots, 3);
+    lot_is(o, 0, "LOT-1", 590000, NULL);
+    lot_is(o, 1, "LOT-2", 390000, NULL);
+    lot_is(o, 2, "LOT-3", 190000, "the lot was cancelled");
+    o = line_of(&w.rec, only3);
+    assert_true(o->valid); /* the bid as a whole is sound */
+    assert_int_equal(o->n_lots, 1);
+    lot_is(o, 0, "LOT-3", 180000, "the lot was cancelled");
+    seen d = audit_decryption(&w);
+    if (d.result != TND_CHECK_OK)
+        fail_msg("decryption: %s", d.detail);
+    /* After the opening: the record stands as it was. */
+    cancel_lot(&w, "LOT-2");
+    d = audit_decryption(&w);
+    if (d.result != TND_CHECK_OK)
+        fail_msg("decryption after a later cancellation: %s", d.detail);
+    close_all(&w);
+    tender_bids_v1_OpeningRecord_free(&w.rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_lot_opening),
+        cmocka_unit_test(test_cancelled_lot),
     };
     return cmocka_run_group_tests_name("bids_lots", tests, group_setup, group_teardown);
 }
