@@ -157,7 +157,7 @@ static void test_refused_before_sealing(void **state)
     ctl("supplier", "--log-key", vkey, "bid", "submit", tender, "--lot-price", "LOT-1=5.5",
         "--currency", "KRW", "--bids-dir", bids1, NULL);
     EXPECT(2);
-    HAS(R.err, "--lot-price LOT-1= 5.5 KRW has more decimals than KRW allows (0)");
+    HAS(R.err, "bid submit: --lot-price for LOT-1: 5.5 KRW has more decimals than KRW allows (0)");
     ctl("supplier", "--log-key", vkey, "bid", "submit", tender, "--lot-price", "LOT-1=500000",
         "--bids-dir", bids1, NULL);
     EXPECT(2);

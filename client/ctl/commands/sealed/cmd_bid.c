@@ -99,7 +99,7 @@ static int build_lot_prices(const char *cmd, const bid_flags *bf, tender_bids_v1
         ctl_money m = {.text = eq + 1};
         int64_t minor;
         char code[4], opt[100];
-        snprintf(opt, sizeof opt, "--lot-price %.*s=", (int)idl, arg);
+        snprintf(opt, sizeof opt, "--lot-price for %.*s:", (int)idl, arg);
         int rc = ctl_money_in(cmd, opt, &m, bf->currency, &minor, code);
         if (rc != 0)
             return rc;
