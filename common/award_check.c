@@ -308,8 +308,7 @@ static int find_lot(check *c, const tender_tenders_v1_Lot **lot)
         return 0;
     }
     if (!*id)
-        return BAD(ARG, "lot_id: required, tender %s has lots: one decision per lot",
-                   c->tender);
+        return BAD(ARG, "lot_id: required, tender %s has lots: one decision per lot", c->tender);
     for (size_t i = 0; i < c->pub->n_lots; i++)
         if (c->pub->lots[i].id && strcmp(c->pub->lots[i].id, id) == 0) {
             *lot = &c->pub->lots[i];

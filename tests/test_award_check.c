@@ -90,7 +90,8 @@ static void test_lowest_price(void **state)
     refused(&x, TND_STATUS_FAILED_PRECONDITION, "skips opened bid C");
     good(&x);
     x.ev[2] = (tender_awards_v1_BidEvaluation){.bid_id = "C", .valid = true, .price = &x.price[0]};
-    refused(&x, TND_STATUS_FAILED_PRECONDITION, "bid C is not valid at the opening (does not decrypt)");
+    refused(&x, TND_STATUS_FAILED_PRECONDITION,
+            "bid C is not valid at the opening (does not decrypt)");
     good(&x);
     x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "A", .reason = "twice"};
     refused(&x, TND_STATUS_INVALID_ARGUMENT, "bid A is evaluated twice");
@@ -293,7 +294,6 @@ static void test_criteria(void **state)
     assert_non_null(strstr(msg, "fields.award_criteria: unknown value 7"));
 }
 
-
 /* A tender in two lots: L1 lowest price, L2 weighted (price 60 %, quality
  * 40 %). The opening: A answers both lots, B answers L1 but its line is not
  * valid, C failed as a bid (no lines), D answers L1 only. */
@@ -388,12 +388,12 @@ static void test_lots(void **state)
     lrefused(&x, &lpub, &lrec, ARG, "bid A is evaluated twice");
     lgood(&x);
     x.price[0] = lprice[1]; /* A's price for L2 */
-    lrefused(&x, &lpub, &lrec, PRE, "bid A: the price 300 KRW differs from the opening record's 100 KRW");
+    lrefused(&x, &lpub, &lrec, PRE,
+             "bid A: the price 300 KRW differs from the opening record's 100 KRW");
     /* Valid for the lot per its line. */
     lgood(&x);
     x.price[2] = lprice[2];
-    x.ev[1] =
-        (tender_awards_v1_BidEvaluation){.bid_id = "B", .valid = true, .price = &x.price[2]};
+    x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "B", .valid = true, .price = &x.price[2]};
     lrefused(&x, &lpub, &lrec, PRE,
              "bid B is not valid for lot L1 at the opening (the price is above the lot's value)");
     lgood(&x);
@@ -423,9 +423,8 @@ static void test_lots(void **state)
     x.d.lot_id = "L1";
     x.price[0] = lprice[0];
     x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "B", .reason = "above the lot's value"};
-    x.ev[2] =
-        (tender_awards_v1_BidEvaluation){.bid_id = "D", .valid = true, .price = &lprice[3],
-                                         .scores = sc, .n_scores = 2};
+    x.ev[2] = (tender_awards_v1_BidEvaluation){
+        .bid_id = "D", .valid = true, .price = &lprice[3], .scores = sc, .n_scores = 2};
     x.d.n_evaluations = 3;
     lrefused(&x, &lpub, &lrec, PRE, "lot L1 of tender T-1 publishes no award weights");
 
@@ -481,7 +480,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lowest_price), cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_weighted),     cmocka_unit_test(test_criteria),
-        cmocka_unit_test(test_verify),      cmocka_unit_test(test_lots),
+        cmocka_unit_test(test_verify),       cmocka_unit_test(test_lots),
     };
     return cmocka_run_group_tests_name("award_check", tests, NULL, NULL);
 }

@@ -21,10 +21,9 @@ int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_arena
     if (rc == 0 && tnd_key_awards_parse(k.mv_data, k.mv_size, tender_id, &n)) {
         if (seq)
             *seq = n;
-        ret = arena ? tnd_msg_decode_in(&tender_awards_v1_Award_desc, arena, v.mv_data,
-                                        v.mv_size, out, NULL)
-                    : tnd_msg_decode(&tender_awards_v1_Award_desc, v.mv_data, v.mv_size, out,
-                                     NULL);
+        ret = arena ? tnd_msg_decode_in(&tender_awards_v1_Award_desc, arena, v.mv_data, v.mv_size,
+                                        out, NULL)
+                    : tnd_msg_decode(&tender_awards_v1_Award_desc, v.mv_data, v.mv_size, out, NULL);
     }
     mdb_cursor_close(cur);
     return ret;
@@ -40,8 +39,7 @@ static const char *lot_of(const tender_awards_v1_Award *a)
  * keep(a, arg) says whether to keep it (else its memory is given back) and
  * whether to go on (*stop). Returns 0 or a decode/IO error. */
 static int walk_newest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_arena *arena,
-                       bool (*keep)(tender_awards_v1_Award *a, uint32_t seq, void *arg,
-                                    bool *stop),
+                       bool (*keep)(tender_awards_v1_Award *a, uint32_t seq, void *arg, bool *stop),
                        void *arg)
 {
     uint8_t key[128];
@@ -61,8 +59,8 @@ static int walk_newest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_are
          rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
         tnd_arena_mark m = tnd_arena_save(arena);
         tender_awards_v1_Award a;
-        ret = tnd_msg_decode_in(&tender_awards_v1_Award_desc, arena, v.mv_data, v.mv_size, &a,
-                                NULL);
+        ret =
+            tnd_msg_decode_in(&tender_awards_v1_Award_desc, arena, v.mv_data, v.mv_size, &a, NULL);
         if (ret)
             break;
         if (!keep(&a, n, arg, &stop))
@@ -164,8 +162,8 @@ static bool keep_missing(tender_awards_v1_Award *a, uint32_t seq, void *arg, boo
 {
     (void)seq;
     missing *m = arg;
-    if (m->n < 0 || a->state != tender_awards_v1_AwardState_STANDSTILL || !a->id ||
-        !*lot_of(a) || !a->standstill_end)
+    if (m->n < 0 || a->state != tender_awards_v1_AwardState_STANDSTILL || !a->id || !*lot_of(a) ||
+        !a->standstill_end)
         return false;
     uint8_t key[128];
     char v = TND_SCHEDULE_LOT_STANDSTILL;
@@ -190,8 +188,7 @@ int tnd_award_lot_schedule_missing(tnd_store *st, MDB_txn *txn, tnd_wtx *w, cons
     missing m = {.st = st, .txn = txn, .w = w};
     tnd_arena arena;
     tnd_arena_init(&arena, 0);
-    int rc = walk_newest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, &arena, keep_missing,
-                         &m);
+    int rc = walk_newest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, &arena, keep_missing, &m);
     tnd_arena_free(&arena);
     if (rc && m.n >= 0 && w) {
         tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the awards of %s are unreadable", t->id);

@@ -25,9 +25,9 @@ static int load_tender(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer
         return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "tender_id: required");
     uint8_t key[TND_KEY_TENDER_ID_MAX];
     size_t kl = tnd_key_tenders(key, id);
-    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl,
-                                     &tender_tenders_v1_Tender_desc, t)
-                : TND_ENOTFOUND;
+    int rc =
+        kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl, &tender_tenders_v1_Tender_desc, t)
+           : TND_ENOTFOUND;
     if (rc == 0 && p && !tnd_tender_visible(t, p))
         rc = TND_ENOTFOUND;
     if (rc == TND_ENOTFOUND)
@@ -77,8 +77,8 @@ static int standstill_entry(tnd_wtx *w, const tender_awards_v1_Award *a, bool ad
     uint8_t key[128];
     bool lot = a->decision && a->decision->lot_id && *a->decision->lot_id;
     char v = lot ? TND_SCHEDULE_LOT_STANDSTILL : TND_SCHEDULE_STANDSTILL;
-    size_t kl = tnd_key_schedule(key, sizeof key, tnd_ts_ms(a->standstill_end),
-                                 lot ? a->id : a->tender_id);
+    size_t kl =
+        tnd_key_schedule(key, sizeof key, tnd_ts_ms(a->standstill_end), lot ? a->id : a->tender_id);
     int rc = add ? tnd_wtx_put_raw(w, TND_TABLE_SCHEDULE, key, kl, &v, 1)
                  : tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, kl);
     if (rc != 0 && !(rc == TND_ENOTFOUND && !add))
@@ -320,9 +320,9 @@ int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op)
     if (!st && !*lot)
         st = latest(w, t.id, &a, &seq);
     if (!st && *lot) {
-        int rc = tnd_award_lot_latest(tnd_wtx_txn(w),
-                                      tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS), t.id,
-                                      lot, tnd_wtx_arena(w), &a, &seq);
+        int rc =
+            tnd_award_lot_latest(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_AWARDS),
+                                 t.id, lot, tnd_wtx_arena(w), &a, &seq);
         if (rc && rc != TND_ENOTFOUND)
             st = tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "the awards of %s are unreadable", t.id);
         if (!st && ls->status != tender_tenders_v1_LotStatus_LOT_AWARDED)
