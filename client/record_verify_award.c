@@ -18,8 +18,8 @@
 
 static bool is_award_event(int kind)
 {
-    return kind == EV(AWARD_RECORDED) || kind == EV(AWARD_CANCELLED) ||
-           kind == EV(LOT_COMPLETED) || kind == EV(LOT_UNSUCCESSFUL);
+    return kind == EV(AWARD_RECORDED) || kind == EV(AWARD_CANCELLED) || kind == EV(LOT_COMPLETED) ||
+           kind == EV(LOT_UNSUCCESSFUL);
 }
 
 /* The state an award is in after an event of kind about it. */
@@ -153,7 +153,9 @@ static bool check_lot_states(tnd__vrun *run, const tender_tenders_v1_TenderField
                 snprintf(got, sizeof got, "%d", (int)ls->status);
             tnd__vreport(run, "award", TND_CHECK_FAILED,
                          "lot %s is in state %s, but its events say %d (%s)", id, got, want,
-                         a ? a->id : cancelled >= 0 ? "LOT_CANCELLED" : "no decision");
+                         a                ? a->id
+                         : cancelled >= 0 ? "LOT_CANCELLED"
+                                          : "no decision");
             return false;
         }
         *complete += want == LS(COMPLETE);
@@ -220,8 +222,8 @@ void tnd__vcheck_award_lots(tnd__vrun *run)
     /* The tender ends when every lot is settled, and only then. */
     bool done = settled == f->n_lots;
     int want = !done ? -1 : complete ? TS(COMPLETE) : TS(UNSUCCESSFUL);
-    long end = !done ? -1
-                     : tnd__vlast(r, complete ? EV(TENDER_COMPLETED) : EV(TENDER_UNSUCCESSFUL), NULL);
+    long end =
+        !done ? -1 : tnd__vlast(r, complete ? EV(TENDER_COMPLETED) : EV(TENDER_UNSUCCESSFUL), NULL);
     if (done && ((int)r->current.status != want || end < 0)) {
         tnd__vreport(run, "award", TND_CHECK_FAILED,
                      "every lot is settled (%zu complete) but the tender is not %s with its event",

@@ -9,7 +9,7 @@
  *
  * The opening record's per-lot lines (OpenedBid.lots) and the lots'
  * states (Tender.lot_states) are written into the stored records while the
- * server is down (with_lot_lines), so these tests pin the award rules on
+ * server is down (lotfix_write), so these tests pin the award rules on
  * exactly the opening they describe. */
 /* cmocka.h needs these first. */
 // clang-format off
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "awards/awards.h"
+#include "lotfix.h"
 #include "rawconn.h"
 #include "scenario.h"
 #include "testsrv.h"
@@ -36,7 +37,6 @@
 #define AW_DESC (&tender_awards_v1_AwardRequest_desc)
 #define AWARD (&tender_awards_v1_Award_desc)
 #define T_DESC (&tender_tenders_v1_Tender_desc)
-#define O_DESC (&tender_bids_v1_OpeningRecord_desc)
 #define EVK(name) tender_events_v1_EventKind_##name
 #define TST(name) tender_tenders_v1_TenderStatus_##name
 #define LOT(name) tender_tenders_v1_LotStatus_LOT_##name
@@ -171,88 +171,18 @@ static void opened(world *w, size_t n_lots)
     assert_true(acc.opened);
 }
 
-/* One bid's line for a lot, as with_lot_lines writes it. */
-typedef struct line {
-    const char *lot;
-    int64_t price;
-    const char *failure; /* NULL: valid */
-} line;
+typedef lotfix_line line;
 
-/* Stop the server and write the opening as described: bid i answers the
- * lots of lines[i] (up to two, lot NULL ends); every lot ACTIVE; then start
- * again and reconnect. */
+/* Stop the server and write the opening as described (lotfix_write), then
+ * start again and reconnect. */
 static void with_lot_lines(world *w, line lines[2][2])
 {
     close_all(w);
     testsrv_halt(&ts);
     char db[300];
     snprintf(db, sizeof db, "%s/db", ts.dir);
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi tdbi, odbi;
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
-    assert_int_equal(mdb_env_open(env, db, 0, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "tenders", 0, &tdbi), 0);
-    assert_int_equal(mdb_dbi_open(txn, "openings", 0, &odbi), 0);
-    uint8_t key[TND_KEY_TENDER_ID_MAX], *enc;
-    size_t len;
-    MDB_val k = {.mv_size = tnd_key_tenders(key, w->t.id), .mv_data = key}, v;
-
-    tender_tenders_v1_Tender t;
-    tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(mdb_get(txn, tdbi, &k, &v), 0);
-    assert_int_equal(tnd_msg_decode(T_DESC, v.mv_data, v.mv_size, &t, NULL), 0);
-    assert_int_equal(t.status, TST(OPENED));
-    for (size_t i = 0; i < t.n_lot_states; i++)
-        free(t.lot_states[i].lot_id);
-    free(t.lot_states);
-    t.n_lot_states = t.fields->n_lots;
-    t.lot_states = calloc(t.n_lot_states, sizeof *t.lot_states);
-    for (size_t i = 0; i < t.n_lot_states; i++) {
-        t.lot_states[i].lot_id = strdup(t.fields->lots[i].id);
-        t.lot_states[i].status = LOT(ACTIVE);
-    }
-    assert_int_equal(tnd_msg_encode(T_DESC, &t, &enc, &len, NULL), 0);
-    v = (MDB_val){.mv_size = len, .mv_data = enc};
-    assert_int_equal(mdb_put(txn, tdbi, &k, &v, 0), 0);
-    free(enc);
-    tender_tenders_v1_Tender_free(&t);
-
-    tender_bids_v1_OpeningRecord rec;
-    tender_bids_v1_OpeningRecord_init(&rec);
-    k = (MDB_val){.mv_size = tnd_key_openings(key, w->t.id), .mv_data = key};
-    assert_int_equal(mdb_get(txn, odbi, &k, &v), 0);
-    assert_int_equal(tnd_msg_decode(O_DESC, v.mv_data, v.mv_size, &rec, NULL), 0);
-    assert_int_equal(rec.n_bids, 2);
-    for (size_t b = 0; b < 2; b++) {
-        tender_bids_v1_OpenedBid *o = &rec.bids[b];
-        size_t i = strcmp(o->bid_id, w->ids[0]) == 0 ? 0 : 1;
-        assert_string_equal(o->bid_id, w->ids[i]);
-        tender_bids_v1_OpenedBid_free(
-            &(tender_bids_v1_OpenedBid){.lots = o->lots, .n_lots = o->n_lots, .price = o->price});
-        free(o->failure);
-        o->failure = NULL;
-        o->valid = true;
-        o->price = NULL;
-        o->lots = calloc(2, sizeof *o->lots);
-        o->n_lots = 0;
-        for (size_t j = 0; j < 2 && lines[i][j].lot; j++) {
-            tender_bids_v1_OpenedLot *l = &o->lots[o->n_lots++];
-            l->lot_id = strdup(lines[i][j].lot);
-            money(&l->price, lines[i][j].price);
-            l->valid = !lines[i][j].failure;
-            l->failure = lines[i][j].failure ? strdup(lines[i][j].failure) : NULL;
-        }
-    }
-    assert_int_equal(tnd_msg_encode(O_DESC, &rec, &enc, &len, NULL), 0);
-    v = (MDB_val){.mv_size = len, .mv_data = enc};
-    assert_int_equal(mdb_put(txn, odbi, &k, &v, 0), 0);
-    free(enc);
-    tender_bids_v1_OpeningRecord_free(&rec);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    const char *ids[2] = {w->ids[0], w->ids[1]};
+    lotfix_write(db, w->t.id, ids, (const lotfix_line(*)[2])lines);
     testsrv_start(&ts, cfg, NULL);
     connect_all(w);
 }

@@ -84,8 +84,7 @@ static const char *mark_for(const char **marks, size_t n, const char *bid)
 }
 
 /* Bid o's line for lot in the opening record, or NULL. */
-static const tender_bids_v1_OpenedLot *lot_line(const tender_bids_v1_OpenedBid *o,
-                                                const char *lot)
+static const tender_bids_v1_OpenedLot *lot_line(const tender_bids_v1_OpenedBid *o, const char *lot)
 {
     for (size_t j = 0; lot && j < o->n_lots; j++)
         if (o->lots[j].lot_id && strcmp(o->lots[j].lot_id, lot) == 0)
@@ -361,8 +360,8 @@ static const tender_tenders_v1_TenderFields *tender_fields(const ctl_call *call,
 static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool unsuccessful)
 {
     const record_opts *opt = call->opts;
-    const char *winner = opt->winner, *criterion = opt->criterion, *rationale = opt->rationale,
-               *const *pos = call->pos;
+    const char *winner = opt->winner, *criterion = opt->criterion,
+               *rationale = opt->rationale, *const *pos = call->pos;
     const char **dq = opt->dq.v, **sc = opt->sc.v;
     size_t n_dq = opt->dq.n, n_sc = opt->sc.n;
     int n_pos = call->n_pos, rc;
@@ -548,7 +547,9 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
 }
 
 #define AWARD_OPT(n, k, f, a, h, ...)                                                              \
-    {.name = n, .kind = k, .at = offsetof(record_opts, f), .arg = a, .help = h, __VA_ARGS__}
+    {                                                                                              \
+        .name = n, .kind = k, .at = offsetof(record_opts, f), .arg = a, .help = h, __VA_ARGS__     \
+    }
 
 #define RATIONALE_OPTS                                                                             \
     AWARD_OPT("--rationale", CTL_STRING, rationale, "_TEXT_",                                      \
