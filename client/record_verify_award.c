@@ -1,7 +1,8 @@
 /* The award check of a tender with lots (tender/verify.h): each lot's
  * latest decision (Awards/List) against the events that name it, the rules
  * (tnd_award_check with the lot) and the officer's signature; every other
- * decision in the log was cancelled; the lot events and the tender's end
+ * decision in the log was cancelled (and, when served, as its last event
+ * logged it); the lot events and the tender's end
  * against the lots' states as the server shows them. A tender without lots
  * is checked by tnd__vcheck_award (record_verify_open.c), as always. */
 #include <stdio.h>
@@ -213,6 +214,19 @@ void tnd__vcheck_award_lots(tnd__vrun *run)
                          "award %s (event %llu) stands in the log but the server does not list "
                          "it as its lot's latest decision",
                          ev->object_id, (unsigned long long)r->events[i].index);
+            return;
+        }
+    }
+    /* The decisions served by id (Awards/GetById) as their last event
+     * logged them. */
+    for (size_t i = 0; i < r->n_earlier_awards; i++) {
+        const tender_awards_v1_Award *a = &r->earlier_awards[i];
+        long last = a->id ? last_event_of(r, a->id) : -1;
+        if (last < 0 || !tnd__vhash_is(A_DESC, a, &r->events[last].ev.object_hash) ||
+            (int)a->state != state_after((int)r->events[last].ev.kind)) {
+            tnd__vreport(run, "award", TND_CHECK_FAILED,
+                         "the earlier decision %s differs from what its last event logged",
+                         a->id ? a->id : "?");
             return;
         }
     }

@@ -90,11 +90,11 @@ static int setup(void **state)
     return ctlrun_start_server(extra);
 }
 
-/* audit verify's award line: the result word and a piece of its detail. */
-static void award_line(const char *word, const char *detail)
+/* The award line of the last audit verify: the result word and a piece of
+ * its detail. */
+static void award_line_of_run(const char *word, const char *detail)
 {
     char line[64];
-    ctl(NULL, "--log-key", vkey, "audit", "verify", id, NULL);
     snprintf(line, sizeof line, "%-4s  award        ", word);
     const char *at_line = strstr(R.out, line);
     if (!at_line)
@@ -102,6 +102,13 @@ static void award_line(const char *word, const char *detail)
     const char *end = strchr(at_line, '\n');
     if (!strstr(at_line, detail) || (end && strstr(at_line, detail) > end))
         fail_msg("expected \"%s\" in the award line:\n%s", detail, R.out);
+}
+
+/* audit verify's award line, live. */
+static void award_line(const char *word, const char *detail)
+{
+    ctl(NULL, "--log-key", vkey, "audit", "verify", id, NULL);
+    award_line_of_run(word, detail);
 }
 
 static void test_an_award_per_lot(void **state)
@@ -184,6 +191,14 @@ static void test_an_award_per_lot(void **state)
     award_line("ok", "the tender is complete");
     ctl("officer", "award", "cancel", id, "--lot", "L2", "--reason", "too late", NULL);
     EXPECT(10 + 9);
+
+    /* The bundle keeps the lots' awards: the same check without the server. */
+    char bundle[300];
+    path(bundle, sizeof bundle, "lots.bundle");
+    ctl(NULL, "--log-key", vkey, "audit", "bundle", id, "--out", bundle, NULL);
+    EXPECT(0);
+    ctl(NULL, "--log-key", vkey, "audit", "verify", "--bundle", bundle, NULL);
+    award_line_of_run("ok", "the tender is complete");
 }
 
 /* A lot's state that its events do not give fails the award check. */
