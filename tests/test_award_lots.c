@@ -4,8 +4,8 @@
  * ending at different times with a restart between them; a lot without a
  * valid bid (unsuccessful) beside an awarded one; a tender whose every lot
  * is unsuccessful; Awards/List; the lot events and the tender's events
- * with the hashes of what they name; and a tender without lots refusing a
- * lot_id.
+ * with the hashes of what they name; a tender without lots refusing a
+ * lot_id; and lost schedule entries of lot awards restored at start-up.
  *
  * The opening record's per-lot lines (OpenedBid.lots) and the lots'
  * states (Tender.lot_states) are written into the stored records while the
@@ -590,6 +590,66 @@ static void test_no_lots_refuses_a_lot(void **state)
            TND_STATUS_NOT_FOUND, "not found");
 }
 
+/* Schedule entries lost from the store (deleted by hand) are put back from
+ * the lots' awards at start-up, and both standstills still end. */
+static void test_lost_lot_standstills_are_restored(void **state)
+{
+    world *w = *state;
+    opened(w, 2);
+    line lines[2][2] = {{{"L1", 100000, NULL}, {NULL, 0, NULL}},
+                        {{"L2", 180000, NULL}, {NULL, 0, NULL}}};
+    with_lot_lines(w, lines);
+    dec x1, x2;
+    dec_init(&x1, w, "L1", w->ids[0]);
+    dec_valid(&x1, w->ids[0], 100000);
+    dec_init(&x2, w, "L2", w->ids[1]);
+    dec_valid(&x2, w->ids[1], 180000);
+    tender_awards_v1_Award a1, a2;
+    assert_int_equal(record(&w->off, &x1, &a1), 0);
+    testsrv_advance(&ts, 100);
+    assert_int_equal(record(&w->off, &x2, &a2), 0);
+
+    close_all(w);
+    testsrv_halt(&ts);
+    char db[300];
+    snprintf(db, sizeof db, "%s/db", ts.dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, db, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "schedule", 0, &dbi), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    MDB_val k, v;
+    int gone = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        size_t il = strlen(w->t.id);
+        if (k.mv_size > 8 + il && memcmp((char *)k.mv_data + 8, w->t.id, il) == 0) {
+            assert_int_equal(v.mv_size, 1);
+            assert_int_equal(*(char *)v.mv_data, TND_SCHEDULE_LOT_STANDSTILL);
+            assert_int_equal(mdb_cursor_del(cur, 0), 0);
+            gone++;
+        }
+    }
+    mdb_cursor_close(cur);
+    assert_int_equal(gone, 2);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    testsrv_start(&ts, cfg, NULL);
+    connect_all(w);
+
+    testsrv_advance_to(&ts, tnd_ts_ms(a1.standstill_end));
+    expect_states(w, TST(AWARDED), LOT(COMPLETE), LOT(AWARDED));
+    testsrv_advance_to(&ts, tnd_ts_ms(a2.standstill_end));
+    expect_states(w, TST(COMPLETE), LOT(COMPLETE), LOT(COMPLETE));
+    tender_awards_v1_Award_free(&a1);
+    tender_awards_v1_Award_free(&a2);
+}
+
 #define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -599,6 +659,7 @@ int main(void)
         TEST(test_an_unsuccessful_lot_beside_an_awarded_one),
         TEST(test_every_lot_unsuccessful),
         TEST(test_no_lots_refuses_a_lot),
+        TEST(test_lost_lot_standstills_are_restored),
     };
     return cmocka_run_group_tests_name("award_lots", tests, group_setup, group_teardown);
 }
