@@ -407,6 +407,7 @@ int tnd_award_lot_complete_due(tnd_wtx *w, const char *award_id, int64_t now, bo
         !(kl = tnd_key_awards(key, sizeof key, id, n)) || !(tkl = tnd_key_tenders(tkey, id)) ||
         tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc, &t) !=
             0 ||
+        t.status != ST(AWARDED) ||
         tnd_wtx_get_msg_in(w, TND_TABLE_AWARDS, key, kl, A_DESC, &a) != 0 || !a.decision ||
         a.state != tender_awards_v1_AwardState_STANDSTILL || tnd_ts_ms(a.standstill_end) > now)
         return 0; /* cancelled, or not there: nothing to do */
