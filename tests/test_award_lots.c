@@ -123,9 +123,7 @@ static void opened(world *w, size_t n_lots)
         q.fields->lots = calloc(n_lots, sizeof *q.fields->lots);
         q.fields->n_lots = n_lots;
         for (size_t i = 0; i < n_lots; i++) {
-            char id[8];
-            snprintf(id, sizeof id, "L%zu", i + 1);
-            q.fields->lots[i].id = strdup(id);
+            q.fields->lots[i].id = strdup(i ? "L2" : "L1");
             q.fields->lots[i].title = strdup(i ? "South roads" : "North roads");
             money(&q.fields->lots[i].value, 500000);
         }
