@@ -319,18 +319,22 @@ static int find_lot(check *c, const tender_tenders_v1_Lot **lot)
 }
 
 /* Each record bid's line for the lot (ans[k], NULL when it did not answer
- * it); a bid that lists the lot twice is a broken record. */
+ * it). A bid that priced the lot twice has two lines, judged invalid at the
+ * opening: the first invalid one stands for the bid. Two valid lines for
+ * one lot are a broken record. */
 static int find_answers(check *c)
 {
     for (size_t k = 0; k < c->rec->n_bids; k++) {
         const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
         for (size_t j = 0; j < o->n_lots; j++) {
-            if (strcmp(str(o->lots[j].lot_id), c->lot) != 0)
+            const tender_bids_v1_OpenedLot *l = &o->lots[j];
+            if (strcmp(str(l->lot_id), c->lot) != 0)
                 continue;
-            if (c->ans[k])
-                return BAD(PRE, "the opening record lists lot %s twice for bid %s", c->lot,
-                           str(o->bid_id));
-            c->ans[k] = &o->lots[j];
+            if (c->ans[k] && c->ans[k]->valid && l->valid)
+                return BAD(PRE, "the opening record has two valid lines of lot %s for bid %s",
+                           c->lot, str(o->bid_id));
+            if (!c->ans[k] || (c->ans[k]->valid && !l->valid))
+                c->ans[k] = l;
         }
     }
     return 0;

@@ -439,13 +439,24 @@ static void test_lots(void **state)
     x.d.n_evaluations = 1;
     assert_int_equal(tnd_award_check(&x.d, &r1, &lpub, &st, msg, sizeof msg), 0);
 
-    /* A record naming one lot twice for a bid is refused. */
+    /* A lot priced twice: its invalid line stands, the bid is disqualified
+     * for the lot; two valid lines for one lot are a broken record. */
     tender_bids_v1_OpenedLot twice[2] = {a_lots[0], a_lots[0]};
+    twice[1].valid = false;
+    twice[1].failure = "the bid prices lot L1 twice";
     tender_bids_v1_OpenedBid tb[1] = {{.bid_id = "A", .valid = true, .lots = twice, .n_lots = 2}};
     tender_bids_v1_OpeningRecord r2 = {.tender_id = TENDER, .bids = tb, .n_bids = 1};
     lgood(&x);
     x.d.n_evaluations = 1;
-    lrefused(&x, &lpub, &r2, PRE, "lists lot L1 twice for bid A");
+    lrefused(&x, &lpub, &r2, PRE, "bid A is not valid for lot L1 at the opening (the bid prices");
+    lgood(&x);
+    x.d.winner = NULL;
+    x.d.unsuccessful = true;
+    x.ev[0] = (tender_awards_v1_BidEvaluation){.bid_id = "A", .reason = "priced twice"};
+    x.d.n_evaluations = 1;
+    assert_int_equal(tnd_award_check(&x.d, &r2, &lpub, &st, msg, sizeof msg), 0);
+    twice[1] = twice[0];
+    lrefused(&x, &lpub, &r2, PRE, "two valid lines of lot L1 for bid A");
 }
 
 static void test_verify(void **state)

@@ -83,13 +83,16 @@ static const char *mark_for(const char **marks, size_t n, const char *bid)
     return NULL;
 }
 
-/* Bid o's line for lot in the opening record, or NULL. */
+/* Bid o's line for lot in the opening record, or NULL; of a lot priced
+ * twice, the first invalid line (as tnd_award_check takes it). */
 static const tender_bids_v1_OpenedLot *lot_line(const tender_bids_v1_OpenedBid *o, const char *lot)
 {
+    const tender_bids_v1_OpenedLot *l = NULL;
     for (size_t j = 0; lot && j < o->n_lots; j++)
-        if (o->lots[j].lot_id && strcmp(o->lots[j].lot_id, lot) == 0)
-            return &o->lots[j];
-    return NULL;
+        if (o->lots[j].lot_id && strcmp(o->lots[j].lot_id, lot) == 0 &&
+            (!l || (l->valid && !o->lots[j].valid)))
+            l = &o->lots[j];
+    return l;
 }
 
 /* Bid o takes part in the decision: every bid without lots, those that
