@@ -625,7 +625,11 @@ int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier
     check_deadline(&run);
     tnd__vcheck_opening(&run);
     tnd__vcheck_decryption(&run);
-    tnd__vcheck_award(&run);
+    const tender_tenders_v1_TenderFields *f = tnd__vfields(r);
+    if (f && f->n_lots)
+        tnd__vcheck_award_lots(&run);
+    else
+        tnd__vcheck_award(&run);
     tnd__vcheck_signatures(&run);
     return run.failed;
 }

@@ -74,6 +74,8 @@ void tnd__vcheck_lots(tnd__vrun *run);
 void tnd__vcheck_opening(tnd__vrun *run);
 void tnd__vcheck_decryption(tnd__vrun *run);
 void tnd__vcheck_award(tnd__vrun *run);
+/* A tender with lots: record_verify_award.c. */
+void tnd__vcheck_award_lots(tnd__vrun *run);
 void tnd__vcheck_signatures(tnd__vrun *run);
 
 #endif
