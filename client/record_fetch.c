@@ -358,6 +358,8 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
         r->has_award = code == 0;
         if (code)
             code = tnd__fetch_missing(st, r->award_error, sizeof r->award_error);
+        if (!code && r->has_award)
+            code = tnd__fetch_earlier_awards(c, r, st);
     }
     return code;
 }
@@ -376,8 +378,7 @@ int tnd_tender_record_fetch_witnessed(tnd_client *c, const char *tender_id,
 }
 
 int tnd_tender_record_fetch_all(tnd_client *c, const char *tender_id, const tnd_checkpoint *saved,
-                                const tnd_policy *policy, tnd_tender_record *r,
-                                tnd_status_info *st)
+                                const tnd_policy *policy, tnd_tender_record *r, tnd_status_info *st)
 {
     return fetch(c, tender_id, saved, policy, true, r, st);
 }
@@ -403,6 +404,9 @@ void tnd_tender_record_free(tnd_tender_record *r)
     free(r->bids);
     tender_bids_v1_OpeningRecord_free(&r->opening);
     tender_awards_v1_Award_free(&r->award);
+    for (size_t i = 0; i < r->n_earlier_awards; i++)
+        tender_awards_v1_Award_free(&r->earlier_awards[i]);
+    free(r->earlier_awards);
     tender_tenders_v1_ListQuestionsResponse_free(&r->questions);
     for (size_t i = 0; i < r->n_documents; i++)
         free(r->documents[i].content.data);

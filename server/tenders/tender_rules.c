@@ -6,6 +6,7 @@
 #include "tender/award.h"
 #include "tender/committee.h"
 #include "tender/currency.h"
+#include "tender/lots.h"
 #include "tenders.h"
 
 static const char *const status_names[] = {"unspecified", "draft",    "active",
@@ -57,6 +58,9 @@ int tnd__tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg,
         BAD("fields.classification.scheme: required with a code (e.g. CPV)");
     /* A draft may lack the opening key and shares; what it has must be right. */
     if (f->committee && tnd_committee_check(f->committee, false, msg, len) != 0)
+        return TND_STATUS_INVALID_ARGUMENT;
+    /* Before the tender-level criteria: with lots they belong to each lot. */
+    if (tnd_lots_check(f, msg, len) != 0)
         return TND_STATUS_INVALID_ARGUMENT;
     if (tnd_award_criteria_check(f, msg, len) != 0)
         return TND_STATUS_INVALID_ARGUMENT;
@@ -129,3 +133,33 @@ bool tnd_tender_visible(const tnd_tender *t, const tnd_peer_identity *p)
     return p->authenticated && t->buyer && strcmp(t->buyer, p->org) == 0;
 }
 
+
+int tnd__tender_lot_states(tnd_arena *a, const tnd_tender *prev,
+                           const tender_tenders_v1_TenderFields *f,
+                           tender_tenders_v1_LotState **out, size_t *n)
+{
+    /* out may be prev's own: set it only at the end. */
+    if (!f || f->n_lots == 0) {
+        *out = NULL;
+        *n = 0;
+        return 0;
+    }
+    tender_tenders_v1_LotState *s = tnd_arena_calloc(a, f->n_lots, sizeof *s);
+    if (!s)
+        return TND_ENOMEM;
+    for (size_t i = 0; i < f->n_lots; i++) {
+        tender_tenders_v1_LotState_init(&s[i]);
+        s[i].lot_id = tnd_arena_strdup(a, f->lots[i].id);
+        s[i].status = tender_tenders_v1_LotStatus_LOT_ACTIVE;
+        for (size_t j = 0; prev && j < prev->n_lot_states; j++)
+            if (prev->lot_states[j].lot_id && strcmp(prev->lot_states[j].lot_id, f->lots[i].id) == 0) {
+                s[i].status = prev->lot_states[j].status;
+                s[i].cancel_reason = tnd_arena_strdup(a, prev->lot_states[j].cancel_reason);
+            }
+        if (!s[i].lot_id)
+            return TND_ENOMEM;
+    }
+    *out = s;
+    *n = f->n_lots;
+    return 0;
+}

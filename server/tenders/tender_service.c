@@ -60,6 +60,12 @@ static void on_cancel_tender(tnd_call *call, void *request)
     tnd_op_run(call, req, TENDER_RESP, tnd__tender_cancel_fn, NULL, 0);
 }
 
+static void on_cancel_lot(tnd_call *call, void *request)
+{
+    /* id, lot_id and reason are there: the schema's required. */
+    tnd_op_run(call, request, TENDER_RESP, tnd__tender_cancel_lot_fn, NULL, 0);
+}
+
 static void on_ask(tnd_call *call, void *request)
 {
     tnd_op_run(call, request, &tender_tenders_v1_Question_desc, tnd__tender_ask_fn, NULL, 0);
@@ -76,6 +82,7 @@ const tnd_handler tnd_tender_write_handlers[] = {
     {.method = tender_tenders_v1_Tenders_Publish_method, .on_message = on_publish},
     {.method = tender_tenders_v1_Tenders_Amend_method, .on_message = on_amend},
     {.method = tender_tenders_v1_Tenders_Cancel_method, .on_message = on_cancel_tender},
+    {.method = tender_tenders_v1_Tenders_CancelLot_method, .on_message = on_cancel_lot},
     {.method = tender_tenders_v1_Tenders_Ask_method, .on_message = on_ask},
     {.method = tender_tenders_v1_Tenders_Answer_method, .on_message = on_answer},
 };

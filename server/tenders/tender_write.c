@@ -11,6 +11,7 @@
 #include "be.h"
 #include "bids/bids.h"
 #include "ops/logging.h"
+#include "tender/lots.h"
 #include "tenders.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
@@ -331,6 +332,9 @@ int tnd__tender_publish_fn(tnd_wtx *w, tnd_op *op)
     if (!st) {
         t.status = ST(ACTIVE);
         t.version = 1;
+        if (tnd__tender_lot_states(tnd_wtx_arena(w), NULL, t.fields, &t.lot_states,
+                                   &t.n_lot_states) != 0)
+            return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         t.published = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         st = save(w, &t, true);
@@ -387,6 +391,8 @@ int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op)
                                           tnd_ts_ms(t.fields->enquiry_deadline), msg,
                                           sizeof msg)) != 0)
         st = tnd_wtx_fail(w, st, "cannot amend %s: %s", t.id, msg);
+    else if (tnd_lots_amend_check(t.fields, req->fields, msg, sizeof msg) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "cannot amend %s: %s", t.id, msg);
     else if (old_deadline - now < (int64_t)cfg->min_amend_period_ms &&
              new_deadline < now + (int64_t)cfg->min_amend_period_ms)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
@@ -395,6 +401,10 @@ int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op)
                           t.id, tnd_ms_text(old_deadline, a, sizeof a),
                           (unsigned long long)(cfg->min_amend_period_ms / 1000),
                           tnd_ms_text(now + (int64_t)cfg->min_amend_period_ms, b, sizeof b));
+    /* Each lot keeps its state; a lot the amendment adds is active. */
+    if (!st && tnd__tender_lot_states(tnd_wtx_arena(w), &t, req->fields, &t.lot_states,
+                                      &t.n_lot_states) != 0)
+        st = tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     if (!st)
         st = replace_fields(w, &t, req->fields);
     if (!st) {
@@ -437,6 +447,79 @@ int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op)
     if (!st)
         st = tnd_tender_event(w, EV(TENDER_CANCELLED), &t, &op->peer, NULL, NULL, NULL,
                               tnd_tender_published(&t) ? req->reason : NULL);
+    if (!st)
+        st = reply(w, op, &t);
+    return st;
+}
+
+/* One lot, with its reason: the tender goes on with the others (docs/LOTS.md). */
+int tnd__tender_cancel_lot_fn(tnd_wtx *w, tnd_op *op)
+{
+    const tender_tenders_v1_CancelLotRequest *req = op->req;
+    tnd_tender t;
+    int st = load_owned(w, req->id, &t, &op->peer);
+    if (st)
+        return st;
+    int i = tnd_lot_find(t.fields, req->lot_id);
+    tender_tenders_v1_LotState *ls = NULL;
+    for (size_t j = 0; i >= 0 && j < t.n_lot_states; j++)
+        if (t.lot_states[j].lot_id && strcmp(t.lot_states[j].lot_id, req->lot_id) == 0)
+            ls = &t.lot_states[j];
+    size_t others = 0; /* the other lots not cancelled, and those still to decide */
+    bool undecided = false;
+    for (size_t j = 0; j < t.n_lot_states; j++) {
+        int s = t.lot_states[j].status;
+        if (&t.lot_states[j] == ls || s == tender_tenders_v1_LotStatus_LOT_CANCELLED)
+            continue;
+        others++;
+        undecided |= s == tender_tenders_v1_LotStatus_LOT_ACTIVE ||
+                     s == tender_tenders_v1_LotStatus_LOT_AWARDED;
+    }
+    if (!tnd_tender_published(&t) || t.status == ST(DRAFT))
+        st = not_in(w, &t, "a draft's lots are changed by editing it (Tenders/Edit)");
+    else if (t.status != ST(ACTIVE) && t.status != ST(CLOSED) && t.status != ST(OPENED) &&
+             t.status != ST(AWARDED))
+        st = not_in(w, &t, "its lots can no longer be cancelled");
+    else if (t.fields->n_lots == 0)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "tender %s has no lots; cancel the tender instead: Tenders/Cancel",
+                          t.id);
+    else if (i < 0 || !ls)
+        st = tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s has no lot %s", t.id,
+                          req->lot_id);
+    else if (ls->status == tender_tenders_v1_LotStatus_LOT_CANCELLED)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "lot %s of tender %s is already cancelled", req->lot_id, t.id);
+    else if (ls->status == tender_tenders_v1_LotStatus_LOT_AWARDED)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "lot %s of tender %s has an award in its standstill; cancel the award "
+                          "first (Awards/Cancel)",
+                          req->lot_id, t.id);
+    else if (ls->status != tender_tenders_v1_LotStatus_LOT_ACTIVE)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "lot %s of tender %s is decided; it can no longer be cancelled",
+                          req->lot_id, t.id);
+    else if (others == 0)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "lot %s is the last lot of tender %s not cancelled; cancel the tender "
+                          "instead: Tenders/Cancel",
+                          req->lot_id, t.id);
+    /* The others all decided: the tender would end with this cancellation,
+     * which is the award's to conclude, not a lot's. */
+    else if (!undecided)
+        st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
+                          "lot %s is the last lot of tender %s still to decide; decide it by an "
+                          "award (an unsuccessful one if no bid will do)",
+                          req->lot_id, t.id);
+    if (!st) {
+        ls->status = tender_tenders_v1_LotStatus_LOT_CANCELLED;
+        ls->cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
+        t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
+        st = save(w, &t, false);
+    }
+    if (!st)
+        st = tnd_tender_event(w, EV(LOT_CANCELLED), &t, &op->peer, req->lot_id, NULL, NULL,
+                              req->reason);
     if (!st)
         st = reply(w, op, &t);
     return st;

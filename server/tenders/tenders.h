@@ -26,6 +26,14 @@ int tnd__tender_check_fields(const tender_tenders_v1_TenderFields *f, char *msg,
 int tnd__tender_check_times(const tender_tenders_v1_TenderFields *f, int64_t now_ms,
                            uint64_t min_period_ms, int64_t kept_enquiry_ms, char *msg, size_t len);
 
+/** Tender.lot_states for fields f (the server's state of each lot): one per
+ * lot in the lots' order, the state prev had for the lot with that id, or
+ * LOT_ACTIVE for a lot prev does not have (publication, an amendment that
+ * adds lots). Built in arena a. Returns 0 or TND_ENOMEM. */
+int tnd__tender_lot_states(tnd_arena *a, const tnd_tender *prev,
+                           const tender_tenders_v1_TenderFields *f,
+                           tender_tenders_v1_LotState **out, size_t *n);
+
 /** Was the tender ever published (version 1 or later)? A draft, and a draft
  * cancelled before publication, was not: it stays private to its buyer. */
 bool tnd_tender_published(const tnd_tender *t);
@@ -66,6 +74,7 @@ int tnd__tender_edit_fn(tnd_wtx *w, tnd_op *op);
 int tnd__tender_publish_fn(tnd_wtx *w, tnd_op *op);
 int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op);
 int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op);
+int tnd__tender_cancel_lot_fn(tnd_wtx *w, tnd_op *op);
 int tnd__tender_ask_fn(tnd_wtx *w, tnd_op *op);
 int tnd__tender_answer_fn(tnd_wtx *w, tnd_op *op);
 int tnd__tender_add_document_fn(tnd_wtx *w, tnd_op *op);
