@@ -319,6 +319,7 @@ static void test_two_lots_cancelled(void **state)
     assert_int_equal(json_integer_value(json_object_get(i2, "quantity")), 3);
     assert_string_equal(str(json_object_get(i1, "unit"), "scheme"), "UNCEFACT");
     assert_string_equal(str(json_object_get(i1, "unit"), "id"), "TNE");
+    assert_string_equal(str(json_object_get(i1, "unit"), "name"), "tonne (metric ton)");
     assert_string_equal(str(json_object_get(i1, "deliveryLocation"), "description"),
                         "Depot, 1 Quarry Road");
     assert_string_equal(str(json_object_get(i1, "classification"), "id"), "44113000-2");

@@ -4,7 +4,8 @@
  * lots and items is exported without any of it, as before they existed.
  *
  *   tender.items[]   one per item: id, description, classification (CPV),
- *                    quantity (a number), unit {scheme "UNCEFACT", id},
+ *                    quantity (a number), unit {scheme "UNCEFACT", id,
+ *                    name (tnd_unit_name)},
  *                    deliveryLocation {description}, relatedLot
  *   tender.lots[]    one per lot of the version in force: id, title,
  *                    description, value, awardCriteria (and details, for
@@ -37,6 +38,7 @@
 #include <string.h>
 
 #include "ocds_internal.h"
+#include "tender/lots.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 
@@ -56,27 +58,17 @@ void ocds_lot_bid_id(char *buf, size_t len, const char *bid, const char *lot)
     snprintf(buf, len, "%s/%s", bid ? bid : "", lot ? lot : "");
 }
 
-/* An item's quantity, a decimal text ("12", "12.5"), as a JSON number;
- * NULL when it is not one (the server refuses such a quantity). */
+/* An item's quantity, a decimal text ("12", "12.5"), as a JSON number:
+ * an integer when whole (and within 18 digits), else the nearest double;
+ * NULL when it is not a quantity (the tender rules refuse such). */
 static json_t *quantity_json(const char *q)
 {
-    size_t whole = 0, frac = 0, zeros = 0;
-    const char *p = q;
-    if (!q)
+    if (!tnd_quantity_valid(q))
         return NULL;
-    while (*p >= '0' && *p <= '9')
-        p++, whole++;
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++) {
-            frac++;
-            zeros = *p == '0' ? zeros + 1 : 0;
-        }
-        if (!frac)
-            return NULL;
-    }
-    if (*p || !whole || whole > 18)
-        return NULL;
-    if (frac == zeros) /* whole: exact as an integer */
+    size_t whole = strcspn(q, ".");
+    bool integral =
+        strspn(q + whole + (q[whole] == '.'), "0") == strlen(q + whole + (q[whole] == '.'));
+    if (integral && whole <= 18)
         return json_integer((json_int_t)strtoll(q, NULL, 10));
     return json_real(strtod(q, NULL));
 }
@@ -101,6 +93,7 @@ static json_t *item_json(const tender_tenders_v1_Item *it)
         json_t *u = json_object();
         ocds_set_str(u, "scheme", "UNCEFACT");
         ocds_set_str(u, "id", it->unit);
+        ocds_set_str(u, "name", tnd_unit_name(it->unit));
         json_object_set_new(o, "unit", u);
     }
     if (it->delivery_place && *it->delivery_place) {
