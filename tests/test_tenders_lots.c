@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rawconn.h"
 #include "scenario.h"
@@ -469,6 +470,29 @@ static void test_lot_states_persist(void **state)
     tender_tenders_v1_Tender_free(&t);
 }
 
+/* After the deadline (the tender closed), a lot is still cancelled on its
+ * own; the tender stays closed. Last: it moves the group's clock. */
+static void test_cancel_a_lot_of_a_closed_tender(void **state)
+{
+    world *w = *state;
+    published_two_lots(w);
+    testsrv_advance(&ts, 3600000);
+    Tender t;
+    int st = 0;
+    for (int i = 0; i < 100 && st != tender_tenders_v1_TenderStatus_CLOSED; i++) {
+        get(&w->anon, w->t.id, 0, &t);
+        st = t.status;
+        tender_tenders_v1_Tender_free(&t);
+        if (st != tender_tenders_v1_TenderStatus_CLOSED)
+            usleep(50000);
+    }
+    assert_int_equal(st, tender_tenders_v1_TenderStatus_CLOSED);
+    expect(cancel_lot(&w->off, w->t.id, "LOT-1", "site unavailable", &t), 0, NULL);
+    assert_int_equal(t.status, tender_tenders_v1_TenderStatus_CLOSED);
+    assert_int_equal(t.lot_states[0].status, LOT(CANCELLED));
+    tender_tenders_v1_Tender_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +501,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_amendments_keep_lot_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_one_lot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lot_states_persist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_a_lot_of_a_closed_tender, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
