@@ -7,8 +7,8 @@
 
 #include <openssl/evp.h>
 
-#include "tender/bundle.h"
 #include "codec_internal.h" /* the one UTF-8 rule */
+#include "tender/bundle.h"
 
 #define BUNDLE_DESC (&tender_bundle_v1_Bundle_desc)
 
@@ -86,6 +86,10 @@ static void free_out(tender_bundle_v1_Bundle *b)
     free(b->bids);
     free(b->opening.data);
     free(b->award.data);
+    for (size_t i = 0; b->earlier_awards && i < b->n_earlier_awards; i++)
+        free(b->earlier_awards[i].data);
+    free(b->earlier_awards);
+    free(b->awards.data);
 }
 
 static int put_log(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char *err,
@@ -94,8 +98,8 @@ static int put_log(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char 
     tender_log_v1_Checkpoint cp = {.note = r->checkpoint_note,
                                    .size = r->checkpoint.size,
                                    .root = {(uint8_t *)r->checkpoint.root, 32}};
-    int rc = encode(&tender_log_v1_Checkpoint_desc, &cp, &b->checkpoint, "the checkpoint", err,
-                    err_len);
+    int rc =
+        encode(&tender_log_v1_Checkpoint_desc, &cp, &b->checkpoint, "the checkpoint", err, err_len);
     if (rc)
         return rc;
     if (hashes((const uint8_t(*)[32])r->consistency, r->n_consistency, &b->consistency) ||
@@ -114,8 +118,8 @@ static int put_log(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char 
 }
 
 /* errors: room for each document's error as text. */
-static int put_tender(const tnd_tender_record *r, tender_bundle_v1_Bundle *b,
-                      char (*errors)[256], char *err, size_t err_len)
+static int put_tender(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char (*errors)[256],
+                      char *err, size_t err_len)
 {
     int rc = encode(&tender_tenders_v1_Tender_desc, &r->current, &b->current, "the tender", err,
                     err_len);
@@ -143,8 +147,8 @@ static int put_tender(const tnd_tender_record *r, tender_bundle_v1_Bundle *b,
         o->id = (char *)d->id;
         o->fetched = d->fetched;
         o->content = d->content;
-        o->error = d->error[0] ? safe_text(errors[b->n_documents], sizeof errors[0], d->error)
-                               : NULL;
+        o->error =
+            d->error[0] ? safe_text(errors[b->n_documents], sizeof errors[0], d->error) : NULL;
     }
     return 0;
 }
@@ -157,14 +161,25 @@ static int put_opening(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, c
     if (!(b->bids = calloc(r->n_bids ? r->n_bids : 1, sizeof *b->bids)))
         return fail(TND_ENOMEM, err, err_len, "out of memory");
     for (; b->n_bids < r->n_bids; b->n_bids++)
-        if ((rc = encode(&tender_bids_v1_SealedBid_desc, &r->bids[b->n_bids],
-                         &b->bids[b->n_bids], "a sealed bid", err, err_len)) != 0)
+        if ((rc = encode(&tender_bids_v1_SealedBid_desc, &r->bids[b->n_bids], &b->bids[b->n_bids],
+                         "a sealed bid", err, err_len)) != 0)
             return rc;
-    if (r->has_opening && (rc = encode(&tender_bids_v1_OpeningRecord_desc, &r->opening,
-                                       &b->opening, "the opening record", err, err_len)) != 0)
+    if (r->has_opening && (rc = encode(&tender_bids_v1_OpeningRecord_desc, &r->opening, &b->opening,
+                                       "the opening record", err, err_len)) != 0)
         return rc;
     if (r->has_award && (rc = encode(&tender_awards_v1_Award_desc, &r->award, &b->award,
                                      "the award", err, err_len)) != 0)
+        return rc;
+    size_t n = r->n_earlier_awards;
+    if (!(b->earlier_awards = calloc(n ? n : 1, sizeof *b->earlier_awards)))
+        return fail(TND_ENOMEM, err, err_len, "out of memory");
+    for (; b->n_earlier_awards < n; b->n_earlier_awards++)
+        if ((rc = encode(&tender_awards_v1_Award_desc, &r->earlier_awards[b->n_earlier_awards],
+                         &b->earlier_awards[b->n_earlier_awards], "an earlier award", err,
+                         err_len)) != 0)
+            return rc;
+    if (r->has_awards && (rc = encode(&tender_awards_v1_AwardList_desc, &r->awards, &b->awards,
+                                      "the lots' awards", err, err_len)) != 0)
         return rc;
     return 0;
 }
@@ -187,12 +202,13 @@ int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8
     b.saved_checkpoint = (char *)k->saved_note;
     /* A server's message cut to fit may end inside a character: kept as text. */
     char events_error[512], versions_error[256], questions_error[256], opening_error[256],
-        award_error[256];
+        award_error[256], awards_error[256];
     b.events_error = safe_text(events_error, sizeof events_error, r->events_error);
     b.versions_error = safe_text(versions_error, sizeof versions_error, r->versions_error);
     b.questions_error = safe_text(questions_error, sizeof questions_error, r->questions_error);
     b.opening_error = safe_text(opening_error, sizeof opening_error, r->opening_error);
     b.award_error = safe_text(award_error, sizeof award_error, r->award_error);
+    b.awards_error = safe_text(awards_error, sizeof awards_error, r->awards_error);
     b.ca = k->ca;
     b.crl = k->crl;
     int rc = put_log(r, &b, err, err_len);
@@ -299,12 +315,11 @@ static int get_log(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err,
     return 0;
 }
 
-static int get_tender(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err,
-                      size_t err_len)
+static int get_tender(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err, size_t err_len)
 {
     int rc = 0; /* current and questions absent: none served */
-    if (in->current.len && (rc = decode(&tender_tenders_v1_Tender_desc, &in->current,
-                                        &r->current, "its tender", err, err_len)) != 0)
+    if (in->current.len && (rc = decode(&tender_tenders_v1_Tender_desc, &in->current, &r->current,
+                                        "its tender", err, err_len)) != 0)
         return rc;
     /* Every version leaves at least one event (as fetch checks). */
     if (in->n_versions > r->n_events)
@@ -322,8 +337,8 @@ static int get_tender(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *e
     }
     copy_text(r->versions_error, sizeof r->versions_error, in->versions_error);
     if (in->questions.len &&
-        (rc = decode(&tender_tenders_v1_ListQuestionsResponse_desc, &in->questions,
-                     &r->questions, "its questions", err, err_len)) != 0)
+        (rc = decode(&tender_tenders_v1_ListQuestionsResponse_desc, &in->questions, &r->questions,
+                     "its questions", err, err_len)) != 0)
         return rc;
     copy_text(r->questions_error, sizeof r->questions_error, in->questions_error);
     if (!(r->documents = calloc(in->n_documents ? in->n_documents : 1, sizeof *r->documents)))
@@ -349,21 +364,21 @@ static int get_tender(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *e
     return 0;
 }
 
-static int get_opening(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err,
-                       size_t err_len)
+static int get_opening(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err, size_t err_len)
 {
     int rc = 0;
     r->has_bids = in->has_bids;
     if (in->n_bids && !in->has_bids)
-        return fail(TND_EMALFORMED, err, err_len, "it holds sealed bids but says none were fetched");
+        return fail(TND_EMALFORMED, err, err_len,
+                    "it holds sealed bids but says none were fetched");
     if (!(r->bids = calloc(in->n_bids ? in->n_bids : 1, sizeof *r->bids)))
         return fail(TND_ENOMEM, err, err_len, "out of memory");
     for (; r->n_bids < in->n_bids; r->n_bids++) {
         char what[48];
         snprintf(what, sizeof what, "its sealed bid %zu", r->n_bids + 1);
         tender_bids_v1_SealedBid_init(&r->bids[r->n_bids]);
-        if ((rc = decode(&tender_bids_v1_SealedBid_desc, &in->bids[r->n_bids],
-                         &r->bids[r->n_bids], what, err, err_len)) != 0)
+        if ((rc = decode(&tender_bids_v1_SealedBid_desc, &in->bids[r->n_bids], &r->bids[r->n_bids],
+                         what, err, err_len)) != 0)
             return rc;
     }
     r->has_opening = in->opening.len > 0;
@@ -376,6 +391,27 @@ static int get_opening(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *
                                      "its award", err, err_len)) != 0)
         return rc;
     copy_text(r->award_error, sizeof r->award_error, in->award_error);
+    /* Each decision has its award_recorded event. */
+    if (in->n_earlier_awards > r->n_events)
+        return fail(TND_EMALFORMED, err, err_len,
+                    "it holds %zu earlier decisions but only %zu events", in->n_earlier_awards,
+                    r->n_events);
+    size_t n = in->n_earlier_awards;
+    if (!(r->earlier_awards = calloc(n ? n : 1, sizeof *r->earlier_awards)))
+        return fail(TND_ENOMEM, err, err_len, "out of memory");
+    for (; r->n_earlier_awards < n; r->n_earlier_awards++) {
+        char what[48];
+        snprintf(what, sizeof what, "its earlier award %zu", r->n_earlier_awards + 1);
+        tender_awards_v1_Award_init(&r->earlier_awards[r->n_earlier_awards]);
+        if ((rc = decode(&tender_awards_v1_Award_desc, &in->earlier_awards[r->n_earlier_awards],
+                         &r->earlier_awards[r->n_earlier_awards], what, err, err_len)) != 0)
+            return rc;
+    }
+    r->has_awards = in->awards.len > 0;
+    if (r->has_awards && (rc = decode(&tender_awards_v1_AwardList_desc, &in->awards, &r->awards,
+                                      "its lots' awards", err, err_len)) != 0)
+        return rc;
+    copy_text(r->awards_error, sizeof r->awards_error, in->awards_error);
     return 0;
 }
 
@@ -392,8 +428,8 @@ static int check_header(const msgpack_object *obj, char *err, size_t err_len)
         rc = fail(TND_EMALFORMED, err, err_len, "not a tenderd evidence bundle");
     else if (h.version != TND_BUNDLE_VERSION)
         rc = fail(TND_ERANGE, err, err_len,
-                  "an evidence bundle of version %u; this program reads version %u only",
-                  h.version, TND_BUNDLE_VERSION);
+                  "an evidence bundle of version %u; this program reads version %u only", h.version,
+                  TND_BUNDLE_VERSION);
     tender_bundle_v1_Header_free(&h);
     return rc;
 }
@@ -405,6 +441,7 @@ int tnd_bundle_read(const uint8_t *data, size_t len, tnd_bundle *b, char *err, s
     tender_tenders_v1_Tender_init(&r->current);
     tender_bids_v1_OpeningRecord_init(&r->opening);
     tender_awards_v1_Award_init(&r->award);
+    tender_awards_v1_AwardList_init(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_init(&r->questions);
     if (len > TND_BUNDLE_MAX_SIZE)
         return fail(TND_EMALFORMED, err, err_len, "larger than %zu bytes, the most a bundle has",

@@ -30,6 +30,40 @@ int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
     return code ? tnd__fetch_missing(st, r->questions_error, sizeof r->questions_error) : 0;
 }
 
+int tnd__fetch_earlier_awards(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    for (size_t i = 0; i < r->n_events; i++) {
+        const tender_events_v1_Event *ev = &r->events[i].ev;
+        if (!r->events[i].decoded || ev->kind != tender_events_v1_EventKind_AWARD_RECORDED ||
+            !ev->object_id || (r->award.id && strcmp(ev->object_id, r->award.id) == 0) ||
+            tnd__vlast(r, tender_events_v1_EventKind_AWARD_RECORDED, ev->object_id) != (long)i)
+            continue; /* the latest decision, or one asked for already */
+        tender_awards_v1_Award *na =
+            realloc(r->earlier_awards, (r->n_earlier_awards + 1) * sizeof *na);
+        if (!na) {
+            st->code = TND_STATUS_INTERNAL;
+            snprintf(st->message, sizeof st->message, "out of memory");
+            return st->code;
+        }
+        r->earlier_awards = na;
+        tender_awards_v1_Award_init(&na[r->n_earlier_awards]);
+        tender_awards_v1_AwardRef ref = {.id = ev->object_id};
+        int code = tnd_client_unary(c, tender_awards_v1_Awards_GetById_method, &ref,
+                                    &na[r->n_earlier_awards], NULL, st);
+        if (code == 0) {
+            r->n_earlier_awards++;
+            continue;
+        }
+        char why[200];
+        if ((code = tnd__fetch_missing(st, why, sizeof why)) != 0)
+            return code;
+        snprintf(r->award_error, sizeof r->award_error, "decision %s is not served: %s",
+                 ev->object_id, why);
+        return 0;
+    }
+    return 0;
+}
+
 /* Append a chunk to a kept document, at most TND_RECORD_MAX_DOCUMENT bytes
  * in all. 0, or a status code. */
 static int keep_chunk(tnd_record_document *d, const tnd_bytes *ch, tnd_status_info *st)
@@ -38,8 +72,8 @@ static int keep_chunk(tnd_record_document *d, const tnd_bytes *ch, tnd_status_in
     if (ch->len > TND_RECORD_MAX_DOCUMENT - k->len) {
         st->code = TND_STATUS_DATA_LOSS;
         snprintf(st->message, sizeof st->message,
-                 "document %s is larger than %u bytes, the most a tender document may have",
-                 d->id, TND_RECORD_MAX_DOCUMENT);
+                 "document %s is larger than %u bytes, the most a tender document may have", d->id,
+                 TND_RECORD_MAX_DOCUMENT);
         return st->code;
     }
     uint8_t *nd = ch->len ? realloc(k->data, k->len + ch->len) : k->data;

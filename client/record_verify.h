@@ -55,6 +55,11 @@ int tnd__fetch_missing(tnd_status_info *st, char *note, size_t len);
 /** Tenders/Questions into r->questions. 0 or a status code. */
 int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
 
+/** Awards/GetById of every decision an award_recorded event names besides
+ * r->award, into r->earlier_awards; one not served is noted in
+ * r->award_error. 0 or a status code. */
+int tnd__fetch_earlier_awards(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
+
 /** Download and hash each document of the latest fetched version; keep:
  * also keep its bytes. */
 int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, bool keep, tnd_status_info *st);
@@ -63,9 +68,14 @@ int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, bool keep, tnd_sta
 void tnd__vcheck_documents(tnd__vrun *run);
 void tnd__vcheck_questions(tnd__vrun *run);
 
+/* The check of record_verify_lots.c. */
+void tnd__vcheck_lots(tnd__vrun *run);
+
 void tnd__vcheck_opening(tnd__vrun *run);
 void tnd__vcheck_decryption(tnd__vrun *run);
 void tnd__vcheck_award(tnd__vrun *run);
+/* A tender with lots: record_verify_award.c. */
+void tnd__vcheck_award_lots(tnd__vrun *run);
 void tnd__vcheck_signatures(tnd__vrun *run);
 
 #endif

@@ -367,6 +367,57 @@ static int state_after(int kind)
     }
 }
 
+/* The earlier decision with this id, or NULL. */
+static const tender_awards_v1_Award *earlier(const tnd_tender_record *r, const char *id)
+{
+    for (size_t i = 0; id && i < r->n_earlier_awards; i++)
+        if (r->earlier_awards[i].id && strcmp(r->earlier_awards[i].id, id) == 0)
+            return &r->earlier_awards[i];
+    return NULL;
+}
+
+/* Every other logged decision as its last event logged it (a cancelled
+ * one: as cancelled), and none that the log does not name. The number
+ * checked, or -1 (reported). */
+static long check_earlier_awards(tnd__vrun *run)
+{
+    const tnd_tender_record *r = run->r;
+    static const int kinds[] = {EV(AWARD_RECORDED), EV(AWARD_CANCELLED), EV(TENDER_COMPLETED),
+                                EV(TENDER_UNSUCCESSFUL)};
+    long n = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const tender_events_v1_Event *ev = &r->events[i].ev;
+        const char *id = ev->object_id;
+        if (!r->events[i].decoded || ev->kind != EV(AWARD_RECORDED) || !id ||
+            strcmp(id, r->award.id) == 0 || tnd__vlast(r, EV(AWARD_RECORDED), id) != (long)i)
+            continue;
+        long at = -1;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            long j = tnd__vlast(r, kinds[k], id);
+            at = j > at ? j : at;
+        }
+        const tender_events_v1_Event *last = &r->events[at].ev;
+        const tender_awards_v1_Award *a = earlier(r, id);
+        if (!a || !tnd__vhash_is(&tender_awards_v1_Award_desc, a, &last->object_hash) ||
+            (int)a->state != state_after(last->kind) || !a->tender_id ||
+            strcmp(a->tender_id, r->tender_id) != 0) {
+            tnd__vreport(run, "award", TND_CHECK_FAILED,
+                         "the earlier decision %s %s what event %llu logged", id,
+                         a ? "differs from" : "is not served; it is",
+                         (unsigned long long)r->events[at].index);
+            return -1;
+        }
+        n++;
+    }
+    if ((size_t)n != r->n_earlier_awards) {
+        tnd__vreport(run, "award", TND_CHECK_FAILED,
+                     "%zu earlier decision(s) are shown but the log records %ld",
+                     r->n_earlier_awards, n);
+        return -1;
+    }
+    return n;
+}
+
 void tnd__vcheck_award(tnd__vrun *run)
 {
     const tnd_tender_record *r = run->r;
@@ -411,11 +462,18 @@ void tnd__vcheck_award(tnd__vrun *run)
                      r->has_opening ? why : "there is no opening record");
         return;
     }
+    long n_earlier = check_earlier_awards(run);
+    if (n_earlier < 0)
+        return;
+    char also[80] = "";
+    if (n_earlier)
+        snprintf(also, sizeof also, "; %ld earlier decision(s) each as its last event logged",
+                 n_earlier);
     tnd__vreport(run, "award", TND_CHECK_OK,
                  "award %s (%s) follows from its criterion and the opened bids; it matches "
-                 "event %llu",
+                 "event %llu%s",
                  a->id, d->unsuccessful ? "unsuccessful" : d->winner ? d->winner : "?",
-                 (unsigned long long)r->events[at].index);
+                 (unsigned long long)r->events[at].index, also);
 }
 
 /* ---- signatures -------------------------------------------------------- */
@@ -451,13 +509,19 @@ void tnd__vcheck_signatures(tnd__vrun *run)
         n++;
     }
     bool award = r->has_award && r->award.decision;
-    if (award && (r->award.officer_key.len != 32 ||
-                  tnd_award_verify(r->award.decision, r->award.signature.data,
-                                   r->award.signature.len, r->award.officer_key.data) != 0)) {
-        tnd__vreport(run, "signatures", TND_CHECK_FAILED,
-                     "award %s is not signed by the officer key it names",
-                     r->award.id ? r->award.id : "?");
-        return;
+    for (size_t i = 0; i <= r->n_earlier_awards; i++) {
+        const tender_awards_v1_Award *a = NULL; /* the earlier ones, then the latest */
+        if (i < r->n_earlier_awards)
+            a = &r->earlier_awards[i];
+        else if (award)
+            a = &r->award;
+        if (a && (!a->decision || a->officer_key.len != 32 ||
+                  tnd_award_verify(a->decision, a->signature.data, a->signature.len,
+                                   a->officer_key.data) != 0)) {
+            tnd__vreport(run, "signatures", TND_CHECK_FAILED,
+                         "award %s is not signed by the officer key it names", a->id ? a->id : "?");
+            return;
+        }
     }
     tnd__vreport(run, "signatures", TND_CHECK_OK, "%zu supplier signature(s)%s verify", n,
                  award ? " and the officer's award signature" : "");

@@ -1,10 +1,10 @@
 /* Who bid is what a certificate says (tender/bid.h, docs/SEALED.md): the
  * certificate sealed inside a bid is checked against the CA as it stood at
  * the bid's time of receipt, and against the revocation lists known. */
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 

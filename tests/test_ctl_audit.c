@@ -32,15 +32,6 @@ static char committee[300];
 static char vkey[400], other_vkey[400]; /* the server's log key; another log's */
 
 /* Start tenderctl after delay_ms without waiting; its output is dropped. */
-static pid_t ctl_later(int delay_ms, const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    pid_t pid = ctl_vspawn(who, NULL, NULL, NULL, delay_ms, ap);
-    va_end(ap);
-    return pid;
-}
-
 /* Does every line of text parse as JSON? (python3's json module judges.) */
 static bool ndjson_ok(const char *text)
 {

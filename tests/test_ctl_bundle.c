@@ -1,12 +1,11 @@
 /* End-to-end tests of evidence bundles: `tenderctl audit bundle` after a
  * whole life cycle (published, a question answered, two sealed bids,
- * opened by 2 of 3, awarded), then tenderd is stopped and `tenderctl audit
- * verify --bundle` passes every check from the file alone. Then one byte of
- * each part of the bundle is changed (a leaf, a version, the opening record,
- * a sealed bid, the award, a document, the checkpoint note, an inclusion
- * proof, the consistency proof) and the check that covers it must fail by
- * name; a truncated file, another format version and another tender are
- * refused with their message. */
+ * opened by 2 of 3, awarded, the award cancelled, awarded again), then tenderd is stopped and
+ * `tenderctl audit verify --bundle` passes every check from the file alone. Then one byte of each
+ * part of the bundle is changed (a leaf, a version, the opening record, a sealed bid, the award, a
+ * cancelled earlier award, a document, the checkpoint note, an inclusion proof, the consistency
+ * proof) and the check that covers it must fail by name; a truncated file, another format version
+ * and another tender are refused with their message. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -21,8 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "ctlrun.h"
 #include "tender/bundle.h"
@@ -107,6 +106,11 @@ static void test_bundle_of_life_cycle_verifies_offline(void **state)
     ctl("officer", "award", tender, "--winner", bid[0], "--criterion", "lowest-price",
         "--rationale", "lowest valid price", NULL);
     EXPECT(0);
+    ctl("officer", "award", "cancel", tender, "--reason", "complaint upheld", NULL);
+    EXPECT(0);
+    ctl("officer", "award", tender, "--winner", bid[0], "--criterion", "lowest-price",
+        "--rationale", "lowest valid price, after review", NULL);
+    EXPECT(0);
 
     ctl(NULL, "--log-key", vkey, "audit", "bundle", tender, "--out", bundle, "--checkpoint", saved,
         NULL);
@@ -133,6 +137,7 @@ static void test_bundle_of_life_cycle_verifies_offline(void **state)
         HAS(R.out, all_ok[i]);
     HAS(R.out, "1 answered question(s)");
     HAS(R.out, "re-decrypting the 2 bid(s) in force");
+    HAS(R.out, "1 earlier decision(s) each as its last event logged");
     HAS(R.out, "verified against the checkpoint");
     HAS_NOT(R.err, "taken from the bundle");
 
@@ -264,6 +269,12 @@ static void edit_award(tender_bundle_v1_Bundle *b)
     change_at(&b->award, "lowest valid price");
 }
 
+static void edit_earlier_award(tender_bundle_v1_Bundle *b)
+{
+    assert_int_equal(b->n_earlier_awards, 1);
+    change_at(&b->earlier_awards[0], "complaint upheld");
+}
+
 static void edit_document(tender_bundle_v1_Bundle *b)
 {
     assert_int_equal(b->n_documents, 1);
@@ -323,6 +334,8 @@ static void test_changed_award(void **state)
     (void)state;
     expect_fail(edit_award, "award", "differs from what event");
     HAS(R.out, "FAIL  signatures");
+    expect_fail(edit_earlier_award, "award",
+                "the earlier decision T-2026-000001-A1 differs from what event");
 }
 
 static void test_changed_document(void **state)
@@ -359,8 +372,7 @@ static void run_without_ca(const char *args)
     char cmd[2048], out[300], err[300];
     path(out, sizeof out, "noca.out");
     path(err, sizeof err, "noca.err");
-    snprintf(cmd, sizeof cmd, "'%s' --log-key '%s' %s >'%s' 2>'%s'", ctl_bin, vkey, args, out,
-             err);
+    snprintf(cmd, sizeof cmd, "'%s' --log-key '%s' %s >'%s' 2>'%s'", ctl_bin, vkey, args, out, err);
     int st = system(cmd);
     R.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
     if (read_file(out, R.out, sizeof R.out) < 0)
@@ -444,7 +456,10 @@ static void test_refused_files(void **state)
     EXPECT(2);
     HAS(R.err, "an evidence bundle of version 2; this program reads version 1 only");
 
-    write_file(p, "\x81\x01\xa3" "abc", 6); /* MessagePack, but another format */
+    write_file(p,
+               "\x81\x01\xa3"
+               "abc",
+               6); /* MessagePack, but another format */
     verify_bundle(p);
     EXPECT(2);
     HAS(R.err, "not a tenderd evidence bundle");

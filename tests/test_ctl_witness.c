@@ -271,15 +271,6 @@ static void test_witnesses_cosign_a_growing_log(void **state)
     HAS(R.err, "is not a witness key");
 }
 
-static pid_t ctl_later(int delay_ms, const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    pid_t pid = ctl_vspawn(who, NULL, NULL, NULL, delay_ms, ap);
-    va_end(ap);
-    return pid;
-}
-
 /* audit watch with witnesses follows the witnessed checkpoint: a tender
  * created while it runs shows up as a new witnessed size, consistent with
  * the one before. */

@@ -14,20 +14,21 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@
 
 /* ---- a witness (C2SP tlog-witness add-checkpoint) ---- */
 
-enum { FW_OK, FW_LOSE, FW_HANG, FW_HUGE, FW_REFUSE };
+enum { FW_OK, FW_LOSE, FW_HANG, FW_HUGE, FW_REFUSE, FW_SHIFTY };
 
 typedef struct fakew {
     char name[32];
@@ -82,8 +83,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned code, const cha
     return rc;
 }
 
-static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const char *b,
-                                      size_t len)
+static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const char *b, size_t len)
 {
     atomic_fetch_add(&w->requests, 1);
     tnd_witness_request req;
@@ -94,6 +94,8 @@ static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const 
         return answer(c, 403, "text/plain", "not signed by the log\n", 22);
     if (atomic_load(&w->mode) == FW_REFUSE)
         return answer(c, 422, "text/plain", "refused\n", 8);
+    if (atomic_load(&w->mode) == FW_SHIFTY) /* 409, with another size each time */
+        return answer(c, 409, "text/x.tlog.size", req.old_size == 1 ? "0\n" : "1\n", 2);
     pthread_mutex_lock(&w->mu);
     if (req.old_size != w->size) {
         char sz[32];
@@ -123,8 +125,7 @@ static enum MHD_Result add_checkpoint(fakew *w, struct MHD_Connection *c, const 
     size_t tl = (size_t)(sep - req.note) + 1;
     memcpy(text, req.note, tl);
     text[tl] = '\0';
-    assert_int_equal(tnd_cosig_sign(text, w->name, w->key, (uint64_t)time(NULL), line,
-                                     sizeof line),
+    assert_int_equal(tnd_cosig_sign(text, w->name, w->key, (uint64_t)time(NULL), line, sizeof line),
                      0);
     w->size = cp.size;
     memcpy(w->root, cp.root, 32);
@@ -190,11 +191,10 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 static void fakew_up(fakew *w)
 {
     atomic_store(&w->stopping, false);
-    w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                MHD_USE_POLL,
-                            (uint16_t)w->port, NULL, NULL, on_request, w,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    w->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
+        (uint16_t)w->port, NULL, NULL, on_request, w, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     assert_non_null(w->d);
     const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
     assert_non_null(i);
@@ -416,6 +416,7 @@ static void both_cosign(void **state)
     (void)state;
     start("group both all w1 w2\nquorum both");
     tender_log_v1_Checkpoint c;
+    /* Row 57 of docs/PROTOCOL.md section 11: nothing witnessed yet. */
     assert_int_equal(witnessed(&c), TND_STATUS_NOT_FOUND);
     assert_non_null(strstr(msg, "GetWitnesses"));
     tender_log_v1_Checkpoint_free(&c);
@@ -508,7 +509,8 @@ static void one_down(void **state)
     assert_non_null(strstr(S(ws.witnesses[1].last_error), "onnect"));
     assert_string_equal(S(ws.witnesses[0].last_error), "");
     tender_log_v1_Witnesses_free(&ws);
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"network\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"network\"}"));
 
     tender_log_v1_Checkpoint c;
     assert_int_equal(witnessed(&c), 0);
@@ -565,7 +567,8 @@ static void catches_up_by_409(void **state)
     uint64_t s3 = grow(1);
     wait_witness(0, s3);
     assert_true(atomic_load(&w1.conflicts) >= 1);
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"conflict\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"conflict\"}"));
     wait_witnessed(s3);
     /* A quorum of one: what met it is served, whoever cosigned. */
     tender_log_v1_Checkpoint c;
@@ -598,8 +601,10 @@ static void hostile_witnesses(void **state)
     tender_log_v1_Checkpoint c;
     assert_int_equal(witnessed(&c), TND_STATUS_NOT_FOUND);
     tender_log_v1_Checkpoint_free(&c);
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"too_large\"}"));
-    assert_true(metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"timeout\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w2\",reason=\"too_large\"}"));
+    assert_true(
+        metric_has("tenderd_witness_requests_failed_total{witness=\"w1\",reason=\"timeout\"}"));
 
     /* Both behave again: they catch up (w2 through 409, having cosigned). */
     atomic_store(&w1.mode, FW_OK);
@@ -607,6 +612,68 @@ static void hostile_witnesses(void **state)
     wait_witness(0, s1 + 1);
     wait_witness(1, s1 + 1);
     wait_witnessed(s1 + 1);
+}
+
+/* Quorum none: every checkpoint counts as witnessed; the witnesses are
+ * asked all the same and their cosignatures served. */
+static void quorum_none(void **state)
+{
+    (void)state;
+    start("quorum none");
+    uint64_t s1 = grow(1);
+    tender_log_v1_Checkpoint c;
+    assert_int_equal(witnessed(&c), 0);
+    assert_int_equal(c.size, s1);
+    tender_log_v1_Checkpoint_free(&c);
+    wait_witness(0, s1);
+    wait_witness(1, s1);
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(cosigned_by(c.note, &w1) && cosigned_by(c.note, &w2));
+    tender_log_v1_Checkpoint_free(&c);
+    tender_log_v1_Witnesses ws;
+    witnesses(&ws);
+    assert_string_equal(ws.quorum, "none");
+    tender_log_v1_Witnesses_free(&ws);
+}
+
+/* A stricter policy after a restart: the checkpoint witnessed under the old
+ * one is not served as witnessed until the new quorum cosigns. */
+static void stricter_policy(void **state)
+{
+    (void)state;
+    start("quorum w1");
+    atomic_store(&w2.mode, FW_REFUSE);
+    uint64_t s1 = grow(1);
+    wait_witnessed(s1);
+    wait_witness(1, 0);
+    testsrv_halt(&ts);
+    fakew_down(&w2); /* asked every round until it is back */
+    atomic_store(&w2.mode, FW_OK);
+    write_policy("group both all w1 w2\nquorum both");
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    testsrv_start(&ts, cfg, NULL);
+    char ca[700];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    assert_int_equal(rawconn_open(&anon, ts.port, ca, NULL, NULL), 0);
+    assert_int_equal(rawconn_open(&officer, ts.port, ca, NULL, NULL), 0);
+    rawconn_settings(&anon);
+    sid_anon = 1;
+    /* The forgetting write commits as the server starts. */
+    int64_t deadline = now_ms() + 10000;
+    tender_log_v1_Checkpoint c;
+    while (witnessed(&c) == 0 && now_ms() < deadline) {
+        tender_log_v1_Checkpoint_free(&c);
+        usleep(10000);
+    }
+    tender_log_v1_Checkpoint_free(&c);
+    assert_int_equal(witnessed(&c), TND_STATUS_NOT_FOUND);
+    tender_log_v1_Checkpoint_free(&c);
+    fakew_up(&w2);
+    wait_witnessed(s1);
+    assert_int_equal(witnessed(&c), 0);
+    assert_true(cosigned_by(c.note, &w1) && cosigned_by(c.note, &w2));
+    tender_log_v1_Checkpoint_free(&c);
 }
 
 /* A witness that refuses a checkpoint (4xx) is not sent it again every
@@ -631,7 +698,50 @@ static void refused_not_resent(void **state)
     wait_witness(0, s2);
 }
 
-/* Without a policy: GetWitnessedCheckpoint says so, GetWitnesses lists none. */
+/* tenderd stops at once while a witness hangs on its request: the round is
+ * abandoned, not waited for until the timeout. */
+static void stops_during_a_round(void **state)
+{
+    (void)state;
+    timeout_ms = 60000;
+    start("quorum w1");
+    atomic_store(&w1.mode, FW_HANG);
+    grow(1);
+    int64_t deadline = now_ms() + 10000;
+    while (atomic_load(&w1.requests) == 0 && now_ms() < deadline)
+        usleep(10000);
+    assert_true(atomic_load(&w1.requests) > 0);
+    rawconn_close(&anon);
+    rawconn_close(&officer);
+    int64_t t0 = now_ms();
+    testsrv_stop(&ts);
+    assert_true(now_ms() - t0 < 2000);
+    atomic_store(&w1.stopping, true);
+    fakew_free(&w1);
+    fakew_free(&w2);
+    timeout_ms = 2000;
+}
+
+/* A witness answering 409 with another size each time gets one request
+ * more per round, not a storm. */
+static void shifty_409_is_paced(void **state)
+{
+    (void)state;
+    start("quorum w2");
+    atomic_store(&w1.mode, FW_SHIFTY);
+    grow(2);
+    int64_t deadline = now_ms() + 10000;
+    while (atomic_load(&w1.requests) == 0 && now_ms() < deadline)
+        usleep(5000);
+    int before = atomic_load(&w1.requests);
+    usleep(500000); /* ten rounds of 50 ms */
+    int asked = atomic_load(&w1.requests) - before;
+    assert_true(asked >= 4);
+    assert_true(asked <= 24);
+}
+
+/* Without a policy: GetWitnessedCheckpoint says so (docs/PROTOCOL.md
+ * section 11, row 56), GetWitnesses lists none. */
 static void no_policy(void **state)
 {
     (void)state;
@@ -656,6 +766,10 @@ static void no_policy(void **state)
     hresp r;
     http_req(tnd_services_http_port(ts.srv), "GET", "/log/witnessed/checkpoint", NULL, &r);
     assert_int_equal(r.status, 404);
+    http_free(&r);
+    http_req(tnd_services_http_port(ts.srv), "GET", "/api/v1/log/witnesses", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"witnesses\":[],\"quorum\":\"\",\"witnessed_size\":0}");
     http_free(&r);
     assert_false(metric_has("tenderd_witness_cosigned_size"));
 }
@@ -704,7 +818,6 @@ static void bad_policy(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
     test_rmtree(t.dir);
 }
-
 
 /* ---- the real tenderwitness ---- */
 
@@ -959,6 +1072,10 @@ int main(void)
         cmocka_unit_test_teardown(catches_up_by_409, teardown),
         cmocka_unit_test_teardown(hostile_witnesses, teardown),
         cmocka_unit_test_teardown(refused_not_resent, teardown),
+        cmocka_unit_test_teardown(quorum_none, teardown),
+        cmocka_unit_test_teardown(stricter_policy, teardown),
+        cmocka_unit_test(stops_during_a_round),
+        cmocka_unit_test_teardown(shifty_409_is_paced, teardown),
         cmocka_unit_test_teardown(no_policy, no_policy_teardown),
         cmocka_unit_test(bad_policy),
         cmocka_unit_test_teardown(real_witnesses, real_teardown),

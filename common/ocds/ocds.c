@@ -14,6 +14,14 @@
 #define OCDS_ENQUIRY_EXT                                                                           \
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/"        \
     "v1.1.5/extension.json"
+/* Declared only by a package whose releases use them (ocds_lots.c), so a
+ * package without lots or items is as it was before they existed. */
+#define OCDS_LOTS_EXT                                                                              \
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/"    \
+    "extension.json"
+#define OCDS_LOCATION_EXT                                                                          \
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_location_extension/"       \
+    "v1.1.5/extension.json"
 
 /* ---- small builders ---- */
 
@@ -55,8 +63,7 @@ json_t *ocds_money(const tender_common_v1_Money *m)
     return v;
 }
 
-/* Is v a string equal to s? */
-static bool str_eq(const json_t *v, const char *s)
+bool ocds_str_eq(const json_t *v, const char *s)
 {
     const char *t = json_string_value(v);
     return t && s && strcmp(t, s) == 0;
@@ -77,13 +84,13 @@ void ocds_party_role(json_t *parties, const char *id, const char *role)
     json_t *p;
     json_array_foreach(parties, i, p)
     {
-        if (str_eq(json_object_get(p, "id"), id)) {
+        if (ocds_str_eq(json_object_get(p, "id"), id)) {
             json_t *roles = json_object_get(p, "roles");
             json_t *r;
             size_t k;
             json_array_foreach(roles, k, r)
             {
-                if (str_eq(r, role))
+                if (ocds_str_eq(r, role))
                     return;
             }
             json_array_append_new(roles, json_string(role));
@@ -149,6 +156,13 @@ static const char *event_tag(tender_events_v1_EventKind k, tender_tenders_v1_Ten
     case tender_events_v1_EventKind_AWARD_CANCELLED:
         *st = tender_tenders_v1_TenderStatus_OPENED;
         return "awardCancellation";
+    /* One lot's change: the tender goes on (OCDS "active" whatever our
+     * status, ACTIVE to AWARDED); the lot's own status is in tender.lots. */
+    case tender_events_v1_EventKind_LOT_CANCELLED:
+    case tender_events_v1_EventKind_LOT_COMPLETED:
+    case tender_events_v1_EventKind_LOT_UNSUCCESSFUL:
+        *st = tender_tenders_v1_TenderStatus_ACTIVE;
+        return "tenderUpdate";
     default:
         return NULL;
     }
@@ -158,9 +172,11 @@ static const char *event_tag(tender_events_v1_EventKind k, tender_tenders_v1_Ten
  * completion makes the award active, an unsuccessful decision is one. */
 static const char *event_award_tag(tender_events_v1_EventKind k)
 {
-    if (k == tender_events_v1_EventKind_TENDER_COMPLETED)
+    if (k == tender_events_v1_EventKind_TENDER_COMPLETED ||
+        k == tender_events_v1_EventKind_LOT_COMPLETED)
         return "awardUpdate";
-    if (k == tender_events_v1_EventKind_TENDER_UNSUCCESSFUL)
+    if (k == tender_events_v1_EventKind_TENDER_UNSUCCESSFUL ||
+        k == tender_events_v1_EventKind_LOT_UNSUCCESSFUL)
         return "award";
     return NULL;
 }
@@ -256,6 +272,24 @@ static json_t *enquiries_json(const tnd_ocds_tender *td, const tender_events_v1_
     return a;
 }
 
+void ocds_tenderer(json_t *parties, json_t *tenderers, json_t *bid, const char *org)
+{
+    if (!org || !*org)
+        return;
+    json_t *t = json_array();
+    json_array_append_new(t, ocds_org_ref(org));
+    json_object_set_new(bid, "tenderers", t);
+    ocds_party_role(parties, org, "tenderer");
+    size_t k;
+    json_t *r;
+    json_array_foreach(tenderers, k, r)
+    {
+        if (ocds_str_eq(json_object_get(r, "id"), org))
+            return;
+    }
+    json_array_append_new(tenderers, ocds_org_ref(org));
+}
+
 /* bids (bids extension) from the opening record; suppliers into parties
  * and tenderers. */
 static json_t *bids_json(const tnd_ocds_tender *td, json_t *parties, json_t *tenderers)
@@ -270,21 +304,7 @@ static json_t *bids_json(const tnd_ocds_tender *td, json_t *parties, json_t *ten
         json_object_set_new(b, "status", json_string(o->valid ? "valid" : "disqualified"));
         if (o->valid) {
             valid++;
-            if (o->supplier_org && *o->supplier_org) {
-                json_t *t = json_array();
-                json_array_append_new(t, ocds_org_ref(o->supplier_org));
-                json_object_set_new(b, "tenderers", t);
-                ocds_party_role(parties, o->supplier_org, "tenderer");
-                size_t k;
-                json_t *r;
-                bool seen = false;
-                json_array_foreach(tenderers, k, r)
-                {
-                    seen |= str_eq(json_object_get(r, "id"), o->supplier_org);
-                }
-                if (!seen)
-                    json_array_append_new(tenderers, ocds_org_ref(o->supplier_org));
-            }
+            ocds_tenderer(parties, tenderers, b, o->supplier_org);
             if (o->price)
                 json_object_set_new(b, "value", ocds_money(o->price));
         }
@@ -319,7 +339,7 @@ static json_t *tender_json(const tnd_ocds_tender *td, const tender_tenders_v1_Te
     ocds_set_str(o, "status", status_ocds(st));
     ocds_set_str(o, "procurementMethod", method_ocds(f->method));
     ocds_set_str(o, "mainProcurementCategory", category_ocds(f->category));
-    ocds_award_criteria(o, f);
+    ocds_award_criteria(o, f->award_criteria, f->criteria, f->n_criteria);
     if (f->estimated_value)
         json_object_set_new(o, "value", ocds_money(f->estimated_value));
     /* Published from version 1's publication on. */
@@ -327,7 +347,9 @@ static json_t *tender_json(const tnd_ocds_tender *td, const tender_tenders_v1_Te
     json_object_set_new(o, "tenderPeriod", period(pub, f->submission_deadline));
     if (f->enquiry_deadline)
         json_object_set_new(o, "enquiryPeriod", period(pub, f->enquiry_deadline));
-    if (f->classification && f->classification->code && *f->classification->code) {
+    if (f->n_items) {
+        json_object_set_new(o, "items", ocds_items(f));
+    } else if (f->classification && f->classification->code && *f->classification->code) {
         json_t *cl = json_object(), *item = json_object(), *items = json_array();
         ocds_set_str(cl, "scheme",
                      f->classification->scheme && *f->classification->scheme
@@ -395,9 +417,13 @@ static json_t *release_json(const tnd_ocds_tender *td, const tender_events_v1_Ev
     json_object_set_new(r, "parties", parties);
     json_object_set_new(r, "buyer", ocds_org_ref(buyer));
     json_t *tender = tender_json(td, t, ev, st);
+    if (t->fields && t->fields->n_lots)
+        ocds_lots(td, t, ev, tender);
     if (td->have_opening && ev->seq >= td->opened_seq) {
         json_t *tenderers = json_array();
-        json_object_set_new(r, "bids", bids_json(td, parties, tenderers));
+        json_object_set_new(r, "bids",
+                            ocds_has_lots(td) ? ocds_lot_bids(td, t, parties, tenderers)
+                                              : bids_json(td, parties, tenderers));
         json_object_set_new(tender, "numberOfTenderers",
                             json_integer((json_int_t)json_array_size(tenderers)));
         json_object_set_new(tender, "tenderers", tenderers);
@@ -496,6 +522,12 @@ json_t *tnd_ocds_package(json_t *releases, const char *uri, const char *publishe
     json_object_set_new(p, "publisher", pub);
     json_array_append_new(ext, json_string(OCDS_BIDS_EXT));
     json_array_append_new(ext, json_string(OCDS_ENQUIRY_EXT));
+    bool lots, location;
+    ocds_uses(releases, &lots, &location);
+    if (lots)
+        json_array_append_new(ext, json_string(OCDS_LOTS_EXT));
+    if (location)
+        json_array_append_new(ext, json_string(OCDS_LOCATION_EXT));
     json_object_set_new(p, "extensions", ext);
     json_object_set(p, "releases", releases);
     return p;

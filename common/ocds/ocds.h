@@ -1,5 +1,6 @@
 /* The Open Contracting Data Standard 1.1.5 release package of tenders (with
- * the bids and enquiries extensions): the one builder behind `tenderctl
+ * the bids and enquiries extensions, and the lots and location extensions
+ * for tenders with lots or items: ocds_lots.c): the one builder behind `tenderctl
  * export ocds` and tenderd's /api/v1/tenders/ID/ocds and /api/v1/ocds.
  *
  * It takes a plain in-memory description of a tender's public record (its

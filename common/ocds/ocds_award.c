@@ -6,12 +6,16 @@
  *   recorded, standstill running       -> "pending"
  *   AWARD_CANCELLED for it             -> "cancelled" (the reason in the description)
  *   TENDER_COMPLETED for it            -> "active"
+ *   LOT_COMPLETED for it (with lots)   -> "active"
  *   an unsuccessful decision           -> "unsuccessful" (no value, no supplier)
  *
  * An award names the winning bid (relatedBid, bids extension), its price as
  * opened (value), its supplier from the opening record (suppliers, and a
  * party with role "supplier"), the decision's date and its rationale
- * (description). */
+ * (description). With lots (ocds_lots.c) an award relates to its decision's
+ * lot (relatedLots) and its relatedBid is the winner's bid detail for that
+ * lot; decisions are named by AWARD_RECORDED and LOT_UNSUCCESSFUL (the
+ * tender's TENDER_COMPLETED and TENDER_UNSUCCESSFUL name no award then). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +36,21 @@ static bool have_award(const tnd_ocds_tender *td, const char *id)
     return false;
 }
 
+/* Does event e name a decision? */
+static bool names_award(const tender_events_v1_Event *e, bool lots)
+{
+    if (e->kind == EV(AWARD_RECORDED))
+        return true;
+    return lots ? e->kind == EV(LOT_UNSUCCESSFUL) : e->kind == EV(TENDER_UNSUCCESSFUL);
+}
+
 int tnd_ocds_fill_awards(tnd_ocds_tender *td, tnd_ocds_award_get get, void *ctx)
 {
+    bool lots = ocds_has_lots(td);
     for (size_t i = 0; i < td->n_events; i++) {
         const tender_events_v1_Event *e = &td->events[i];
-        if ((e->kind != EV(AWARD_RECORDED) && e->kind != EV(TENDER_UNSUCCESSFUL)) ||
-            !e->object_id || !*e->object_id || have_award(td, e->object_id))
+        if (!names_award(e, lots) || !e->object_id || !*e->object_id ||
+            have_award(td, e->object_id))
             continue;
         tender_awards_v1_Award *na = realloc(td->awards, (td->n_awards + 1) * sizeof *na);
         if (!na)
@@ -51,21 +64,21 @@ int tnd_ocds_fill_awards(tnd_ocds_tender *td, tnd_ocds_award_get get, void *ctx)
     return 0;
 }
 
-void ocds_award_criteria(json_t *tender, const tender_tenders_v1_TenderFields *f)
+void ocds_award_criteria(json_t *o, tender_tenders_v1_AwardCriteria kind,
+                         const tender_tenders_v1_AwardCriterion *criteria, size_t n_criteria)
 {
-    if (f->award_criteria != tender_tenders_v1_AwardCriteria_WEIGHTED) {
-        ocds_set_str(tender, "awardCriteria", "priceOnly");
+    if (kind != tender_tenders_v1_AwardCriteria_WEIGHTED) {
+        ocds_set_str(o, "awardCriteria", "priceOnly");
         return;
     }
-    ocds_set_str(tender, "awardCriteria", "ratedCriteria");
+    ocds_set_str(o, "awardCriteria", "ratedCriteria");
     /* "Weighted criteria, 0..100 points each: price 60%, quality 40%" */
     char text[2048];
     size_t n = (size_t)snprintf(text, sizeof text, "Weighted criteria, 0..100 points each:");
-    for (size_t i = 0; i < f->n_criteria && n < sizeof text; i++)
+    for (size_t i = 0; i < n_criteria && n < sizeof text; i++)
         n += (size_t)snprintf(text + n, sizeof text - n, "%s %s %u%%", i ? "," : "",
-                              f->criteria[i].name ? f->criteria[i].name : "-",
-                              f->criteria[i].weight);
-    ocds_set_str(tender, "awardCriteriaDetails", text);
+                              criteria[i].name ? criteria[i].name : "-", criteria[i].weight);
+    ocds_set_str(o, "awardCriteriaDetails", text);
 }
 
 /* The award's status at event seq and, when cancelled by then, the reason. */
@@ -83,7 +96,7 @@ static const char *status_at(const tnd_ocds_tender *td, const tender_awards_v1_A
         if (e->kind == EV(AWARD_CANCELLED)) {
             st = "cancelled";
             *reason = e->note;
-        } else if (e->kind == EV(TENDER_COMPLETED)) {
+        } else if (e->kind == EV(TENDER_COMPLETED) || e->kind == EV(LOT_COMPLETED)) {
             st = "active";
         }
     }
@@ -94,8 +107,10 @@ static const char *status_at(const tnd_ocds_tender *td, const tender_awards_v1_A
 static bool recorded_by(const tnd_ocds_tender *td, const tender_awards_v1_Award *a, uint64_t seq)
 {
     for (size_t i = 0; i < td->n_events && td->events[i].seq <= seq; i++)
-        if (same(td->events[i].object_id, a->id) && (td->events[i].kind == EV(AWARD_RECORDED) ||
-                                                     td->events[i].kind == EV(TENDER_UNSUCCESSFUL)))
+        if (same(td->events[i].object_id, a->id) &&
+            (td->events[i].kind == EV(AWARD_RECORDED) ||
+             td->events[i].kind == EV(TENDER_UNSUCCESSFUL) ||
+             td->events[i].kind == EV(LOT_UNSUCCESSFUL)))
             return true;
     return false;
 }
@@ -120,6 +135,11 @@ static json_t *award_json(const tnd_ocds_tender *td, const tender_awards_v1_Awar
     ocds_set_time(o, "date", a->recorded);
     if (!d)
         return o;
+    if (d->lot_id && *d->lot_id) {
+        json_t *rl = json_array();
+        json_array_append_new(rl, json_string(d->lot_id));
+        json_object_set_new(o, "relatedLots", rl);
+    }
     if (reason && *reason) {
         char *text = NULL;
         if (asprintf(&text, "%s\nCancelled: %s", d->rationale ? d->rationale : "", reason) >= 0)
@@ -142,7 +162,13 @@ static json_t *award_json(const tnd_ocds_tender *td, const tender_awards_v1_Awar
         if (strcmp(status, "cancelled") != 0)
             ocds_party_role(parties, org, "supplier");
     }
-    ocds_set_str(o, "relatedBid", d->winner);
+    if (d->lot_id && *d->lot_id) {
+        char bid[160];
+        ocds_lot_bid_id(bid, sizeof bid, d->winner, d->lot_id);
+        ocds_set_str(o, "relatedBid", bid);
+    } else {
+        ocds_set_str(o, "relatedBid", d->winner);
+    }
     return o;
 }
 

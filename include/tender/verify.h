@@ -8,7 +8,8 @@
  *                             tender's events with an inclusion proof each,
  *                             every published version, and after the
  *                             opening the sealed bids, the opening record
- *                             and the award;
+ *                             and the award decisions (the latest, and
+ *                             every earlier one the log names);
  *   tnd_tender_record_verify  offline checks of that record against the
  *                             log's key, reported one by one.
  *
@@ -48,8 +49,7 @@ typedef struct tnd_record_document {
     uint8_t sha256[32];                  /* of the bytes served */
     uint64_t size;
     char error[256];                     /* the server's answer when not fetched */
-    tnd_bytes content;                   /* the bytes served, when kept (tnd_tender_record_fetch_all,
-                                            a bundle); else empty */
+    tnd_bytes content;                   /* the bytes served when kept (fetch_all: a bundle) */
 } tnd_record_document;
 
 /** Everything public about one tender, as of one checkpoint. A record the
@@ -75,6 +75,9 @@ typedef struct tnd_tender_record {
     tender_bids_v1_OpeningRecord opening;
     bool has_award;                      /* the latest award decision */
     tender_awards_v1_Award award;
+    tender_awards_v1_Award *earlier_awards; /* every other logged decision (Awards/GetById),
+                                               in the order of their award_recorded events */
+    size_t n_earlier_awards;
     int64_t fetched_ms;                  /* the auditor's clock at fetch (ms since the epoch) */
     char versions_error[256];            /* the tender or a version is not served; "" */
     char opening_error[256];             /* the logged opening record is not served; "" */
@@ -93,6 +96,11 @@ typedef struct tnd_tender_record {
      * for a record obtained otherwise; NULL: none needed. The `checkpoint`
      * check then fails without the quorum, naming the missing witnesses. */
     const tnd_policy *policy;
+    /* Tenders with lots, once a lot is decided: Awards/List, each lot's
+     * latest decision in the lots' order. */
+    bool has_awards;
+    tender_awards_v1_AwardList awards;
+    char awards_error[256]; /* the lots' awards are not served; "" */
 } tnd_tender_record;
 
 /** How long after its deadline an active tender may still be open before

@@ -94,9 +94,7 @@ static enum MHD_Result checkpoint(tnd_http_req *r, bool witnessed)
     uint64_t size = 0;
     int rc;
     if (witnessed) {
-        rc = tnd_tlog_witnessed_size(r->store, txn, &size);
-        if (rc == 0)
-            rc = tnd_tlog_note_at(r->store, txn, size, &note);
+        rc = tnd_tlog_witnessed_note(r->store, txn, r->witnesses, &note, &size);
     } else {
         rc = tnd_tlog_latest_cosigned(r->store, txn, &note, &size);
     }

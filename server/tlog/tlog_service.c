@@ -48,14 +48,12 @@ static int latest_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoin
 }
 
 /* The latest checkpoint that met the witness quorum; 0, or a status. */
-static int witnessed_checkpoint(tnd_store *s, MDB_txn *txn, tender_log_v1_Checkpoint *out,
-                                const char *vkey)
+static int witnessed_checkpoint(tnd_store *s, MDB_txn *txn, const tnd_witnesses *c,
+                                tender_log_v1_Checkpoint *out, const char *vkey)
 {
     char *note = NULL;
     uint64_t size = 0;
-    int rc = tnd_tlog_witnessed_size(s, txn, &size);
-    if (rc == 0)
-        rc = tnd_tlog_note_at(s, txn, size, &note);
+    int rc = tnd_tlog_witnessed_note(s, txn, c, &note, &size);
     if (rc == TND_ENOTFOUND)
         return TND_STATUS_NOT_FOUND;
     if (rc != 0)
@@ -98,7 +96,7 @@ static void get_witnessed(tnd_call *call, void *request)
         return;
     tender_log_v1_Checkpoint cp;
     tender_log_v1_Checkpoint_init(&cp);
-    int st = witnessed_checkpoint(srv->store, txn, &cp, tnd_tlog_vkey(srv));
+    int st = witnessed_checkpoint(srv->store, txn, w, &cp, tnd_tlog_vkey(srv));
     tnd_store_read_end(srv->store, txn);
     if (st == TND_STATUS_NOT_FOUND)
         tnd_call_finish(call, st,

@@ -119,8 +119,8 @@ void tnd_witness_post_all(tnd_witness_post *posts, size_t n, uint32_t timeout_ms
         tnd_witness_post *p = o->post;
         CURLcode res = msg->data.result;
         long code = 0;
-        if (res == CURLE_OK && curl_easy_getinfo(o->easy, CURLINFO_RESPONSE_CODE, &code) ==
-                                   CURLE_OK && code > 0) {
+        if (res == CURLE_OK &&
+            curl_easy_getinfo(o->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0) {
             p->status = code;
         } else if (o->too_large) {
             char lim[32];

@@ -21,13 +21,13 @@
 #define ERR_MAX 512
 
 typedef struct wstate {
-    size_t pi;                           /* index in policy.witnesses */
-    char url[TND_POLICY_URL_MAX + 32];   /* its prefix + "/add-checkpoint" */
-    uint64_t known;                      /* the size it last cosigned, as far as we know */
-    bool beyond;                         /* it holds a size beyond this log: not asked again */
-    uint64_t got;                        /* the size of its latest cosignature, maybe not yet
-                                          * stored; it is not asked again for that size */
-    uint64_t refused;                    /* a size it refused with a 4xx: not asked again */
+    size_t pi;                         /* index in policy.witnesses */
+    char url[TND_POLICY_URL_MAX + 32]; /* its prefix + "/add-checkpoint" */
+    uint64_t known;                    /* the size it last cosigned, as far as we know */
+    bool beyond;                       /* it holds a size beyond this log: not asked again */
+    uint64_t got;                      /* the size of its latest cosignature, maybe not yet
+                                        * stored; it is not asked again for that size */
+    uint64_t refused;                  /* a size it refused with a 4xx: not asked again */
     /* Under mu: GetWitnesses reads them from any thread. */
     uint64_t cosigned_size, cosigned_time;
     char error[ERR_MAX];
@@ -44,7 +44,9 @@ typedef struct round {
     tnd_witnesses *c;
     uv_work_t work;
     uint64_t size;
-    char *note; /* the signed checkpoint sent */
+    uint32_t timeout_ms;
+    _Atomic bool *abort; /* the collector's, which outlives the round */
+    char *note;          /* the signed checkpoint sent */
     size_t n;
     item items[TND_POLICY_MAX];
 } round;
@@ -60,6 +62,7 @@ struct tnd_witnesses {
     round *job;        /* the round in flight, or NULL */
     unsigned writes;   /* cosignature writes in flight */
     bool stopped, freed;
+    bool retried; /* a 409's round ran at once since the last tick */
     _Atomic bool abort;
 };
 
@@ -122,6 +125,14 @@ static int read_policy(const char *path, tnd_policy *p, char *err, size_t err_le
     return 0;
 }
 
+static void forgot(void *arg, int status, const char *message)
+{
+    tnd_witnesses *c = arg;
+    c->writes--;
+    if (status != 0)
+        tnd_log(TND_LOG_ERROR, "cannot forget the witnessed size", "error", message, NULL);
+}
+
 int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t err_len)
 {
     *out = NULL;
@@ -151,8 +162,7 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
         const tnd_policy_witness *pw = &c->policy.witnesses[i];
         wstate *w = &c->ws[c->n];
         w->pi = i;
-        rc = tnd_tlog_witness_get(srv->store, txn, &pw->key, &w->cosigned_size,
-                                  &w->cosigned_time);
+        rc = tnd_tlog_witness_get(srv->store, txn, &pw->key, &w->cosigned_size, &w->cosigned_time);
         w->known = w->got = w->cosigned_size;
         if (pw->url[0]) {
             size_t ul = strlen(pw->url);
@@ -163,6 +173,16 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
         tnd_metrics_witness_cosigned(srv->metrics, c->n, w->cosigned_size);
         c->n++;
     }
+    /* The witnessed checkpoint must meet this policy's quorum, which may be
+     * stricter than the one it met. */
+    uint64_t ws = 0;
+    char *note = NULL;
+    bool stale =
+        rc == 0 && !tnd_policy_is_none(&c->policy) &&
+        tnd_tlog_witnessed_size(srv->store, txn, &ws) == 0 &&
+        tnd_tlog_note_at(srv->store, txn, ws, &note) == 0 &&
+        tnd_policy_check(&c->policy, note, strlen(note), NULL, NULL, NULL, 0) == TND_EQUORUM;
+    free(note);
     tnd_store_read_end(srv->store, txn);
     if (rc != 0) {
         snprintf(err, err_len, "the witnesses' records in the store are unreadable");
@@ -184,8 +204,18 @@ int tnd_witnesses_start(tnd_server *srv, tnd_witnesses **out, char *err, size_t 
     uv_timer_start(c->timer, tick, srv->cfg.witness_interval_ms, srv->cfg.witness_interval_ms);
     char n[16];
     snprintf(n, sizeof n, "%zu", c->n);
-    tnd_log(TND_LOG_INFO, "witnesses configured", "policy", srv->cfg.witness_policy, "witnesses",
-            n, "quorum", c->quorum, NULL);
+    tnd_log(TND_LOG_INFO, "witnesses configured", "policy", srv->cfg.witness_policy, "witnesses", n,
+            "quorum", c->quorum, NULL);
+    /* Last: the write's callback needs c. */
+    if (stale && tnd_store_submit(srv->store, tnd_tlog_witnessed_forget, forgot, c) == 0) {
+        c->writes++;
+        char sz[24];
+        snprintf(sz, sizeof sz, "%llu", (unsigned long long)ws);
+        tnd_log(TND_LOG_WARN,
+                "the witnessed checkpoint does not meet this policy's quorum: none is witnessed "
+                "until the witnesses cosign again",
+                "size", sz, "quorum", c->quorum, NULL);
+    }
     *out = c;
     return 0;
 }
@@ -311,7 +341,7 @@ static void work(uv_work_t *req)
     tnd_witness_post posts[TND_POLICY_MAX];
     for (size_t i = 0; i < r->n; i++)
         posts[i] = r->items[i].post;
-    tnd_witness_post_all(posts, r->n, r->c->srv->cfg.witness_timeout_ms, &r->c->abort);
+    tnd_witness_post_all(posts, r->n, r->timeout_ms, r->abort);
     for (size_t i = 0; i < r->n; i++)
         r->items[i].post = posts[i];
 }
@@ -381,8 +411,8 @@ static void first_line(const char *s, size_t len, char *out, size_t cap)
 
 /* A 200's body: cosignature lines. The first that verifies with the
  * witness's key on the note sent is kept (in line, with its time). */
-static bool take_cosig(const round *r, const tnd_note_verifier *key, const char *body,
-                       size_t len, char *line, uint64_t *time)
+static bool take_cosig(const round *r, const tnd_note_verifier *key, const char *body, size_t len,
+                       char *line, uint64_t *time)
 {
     size_t nl0 = strlen(r->note);
     char *buf = malloc(nl0 + TND_COSIG_LINE_MAX + 1);
@@ -459,8 +489,8 @@ static void after(uv_work_t *req, int status)
                           "it holds a checkpoint of size %llu, beyond this log's %llu: it saw "
                           "another history of this log, or this log was rolled back",
                           (unsigned long long)sz, (unsigned long long)r->size);
-                tnd_log(TND_LOG_ERROR, "witness holds a larger checkpoint of this log",
-                        "witness", pw->name, "error", w->error, NULL);
+                tnd_log(TND_LOG_ERROR, "witness holds a larger checkpoint of this log", "witness",
+                        pw->name, "error", w->error, NULL);
             } else {
                 /* It holds another size than we thought: ask again from it. */
                 tnd_metrics_witness_failed(c->srv->metrics, it->wi, "conflict");
@@ -468,8 +498,8 @@ static void after(uv_work_t *req, int status)
                 w->known = sz;
             }
         } else {
-            set_error(c, w, p->status == 409 ? "bad_response" : "status", "HTTP %ld: %s",
-                      p->status, fl);
+            set_error(c, w, p->status == 409 ? "bad_response" : "status", "HTTP %ld: %s", p->status,
+                      fl);
             /* It refuses this request itself (422: the proof does not
              * verify against what it holds, a fork; 403: not our key):
              * the same again would be refused again. Asked again with
@@ -494,8 +524,12 @@ static void after(uv_work_t *req, int status)
         free(cw);
     }
     round_free(r);
-    if (again)
+    /* At most one round at once after a tick: a witness answering 409
+     * with ever other sizes waits for the interval like everyone else. */
+    if (again && !c->retried) {
+        c->retried = true;
         round_start(c);
+    }
 }
 
 /* Build one witness's request: old N, the proof N -> size, the note. */
@@ -565,6 +599,8 @@ static void round_start(tnd_witnesses *c)
         return;
     }
     r->c = c;
+    r->timeout_ms = c->srv->cfg.witness_timeout_ms;
+    r->abort = &c->abort;
     r->work.data = r;
     if (uv_queue_work(c->srv->loop, &r->work, work, after) != 0) {
         round_free(r);
@@ -575,5 +611,7 @@ static void round_start(tnd_witnesses *c)
 
 static void tick(uv_timer_t *t)
 {
-    round_start(t->data);
+    tnd_witnesses *c = t->data;
+    c->retried = false;
+    round_start(c);
 }

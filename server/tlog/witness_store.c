@@ -59,8 +59,8 @@ static int with_cosigs(tnd_store *s, MDB_txn *txn, uint64_t size, char **note)
 {
     uint8_t k[TND_KEY_LOG_COSIGS_LEN];
     char *lines = NULL;
-    int rc = get_text(txn, tnd_store_dbi(s, TND_TABLE_LOG), k, tnd_key_log_cosigs(k, size),
-                      &lines, NULL);
+    int rc = get_text(txn, tnd_store_dbi(s, TND_TABLE_LOG), k, tnd_key_log_cosigs(k, size), &lines,
+                      NULL);
     if (rc == TND_ENOTFOUND)
         return 0;
     if (rc == 0)
@@ -91,8 +91,7 @@ int tnd_tlog_latest_cosigned(tnd_store *s, MDB_txn *txn, char **note, uint64_t *
 
 int tnd_tlog_witnessed_size(tnd_store *s, MDB_txn *txn, uint64_t *size)
 {
-    MDB_val k = {.mv_size = sizeof TND_KEY_LOG_WITNESSED - 1, .mv_data = TND_KEY_LOG_WITNESSED},
-            v;
+    MDB_val k = {.mv_size = sizeof TND_KEY_LOG_WITNESSED - 1, .mv_data = TND_KEY_LOG_WITNESSED}, v;
     int rc = mdb_get(txn, tnd_store_dbi(s, TND_TABLE_LOG), &k, &v);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
@@ -102,8 +101,17 @@ int tnd_tlog_witnessed_size(tnd_store *s, MDB_txn *txn, uint64_t *size)
     return 0;
 }
 
-int tnd_tlog_witness_get(tnd_store *s, MDB_txn *txn, const tnd_note_verifier *key,
-                         uint64_t *size, uint64_t *time)
+int tnd_tlog_witnessed_note(tnd_store *s, MDB_txn *txn, const struct tnd_witnesses *c, char **note,
+                            uint64_t *size)
+{
+    if (tnd_policy_is_none(tnd_witnesses_policy(c)))
+        return tnd_tlog_latest_cosigned(s, txn, note, size);
+    int rc = tnd_tlog_witnessed_size(s, txn, size);
+    return rc ? rc : tnd_tlog_note_at(s, txn, *size, note);
+}
+
+int tnd_tlog_witness_get(tnd_store *s, MDB_txn *txn, const tnd_note_verifier *key, uint64_t *size,
+                         uint64_t *time)
 {
     uint8_t kb[TND_KEY_LOG_WITNESS_MAX];
     MDB_val k = {.mv_size = tnd_key_log_witness(kb, key->key_id, key->name), .mv_data = kb}, v;
@@ -218,4 +226,13 @@ int tnd_tlog_cosigs_write(tnd_wtx *w, void *arg)
     free(note);
     free(old);
     return st;
+}
+
+int tnd_tlog_witnessed_forget(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    int rc = tnd_wtx_del(w, TND_TABLE_LOG, TND_KEY_LOG_WITNESSED, sizeof TND_KEY_LOG_WITNESSED - 1);
+    if (rc != 0 && rc != TND_ENOTFOUND)
+        return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot forget the witnessed size");
+    return 0;
 }

@@ -42,10 +42,19 @@ int tnd_tlog_latest_cosigned(tnd_store *s, MDB_txn *txn, char **note, uint64_t *
  * @return 0; TND_ENOTFOUND when none has yet; TND_EIO. */
 int tnd_tlog_witnessed_size(tnd_store *s, MDB_txn *txn, uint64_t *size);
 
+struct tnd_witnesses;
+
+/** The latest witnessed checkpoint note with its cosignatures, and its
+ * size: the latest size whose cosignatures met the quorum of c's policy
+ * (with quorum none, the latest checkpoint).
+ * @return 0; TND_ENOTFOUND when there is none yet; TND_EIO; TND_ENOMEM. */
+int tnd_tlog_witnessed_note(tnd_store *s, MDB_txn *txn, const struct tnd_witnesses *c, char **note,
+                            uint64_t *size);
+
 /** What witness key last cosigned, as stored: 0 and 0 when nothing.
  * @return 0 or TND_EIO. */
-int tnd_tlog_witness_get(tnd_store *s, MDB_txn *txn, const tnd_note_verifier *key,
-                         uint64_t *size, uint64_t *time);
+int tnd_tlog_witness_get(tnd_store *s, MDB_txn *txn, const tnd_note_verifier *key, uint64_t *size,
+                         uint64_t *time);
 
 /* Cosignatures of one checkpoint to merge into the store. */
 typedef struct tnd_cosig_update {
@@ -55,7 +64,7 @@ typedef struct tnd_cosig_update {
     struct {
         size_t witness; /* index in policy->witnesses */
         char line[TND_COSIG_LINE_MAX];
-        uint64_t time;  /* the cosignature's, seconds */
+        uint64_t time; /* the cosignature's, seconds */
     } got[TND_POLICY_MAX];
     bool witnessed; /* out: the checkpoint's cosignatures now meet the quorum */
 } tnd_cosig_update;
@@ -67,6 +76,11 @@ typedef struct tnd_cosig_update {
  * when the quorum is met. Appends no event, so it signs no checkpoint. */
 int tnd_tlog_cosigs_write(tnd_wtx *w, void *u);
 
+/** A write function (arg unused): forget the witnessed size, whose
+ * checkpoint no longer meets the quorum (the policy changed). Logs no
+ * event. */
+int tnd_tlog_witnessed_forget(tnd_wtx *w, void *arg);
+
 /* ---- one round of requests (witness_client.c) ---- */
 
 typedef struct tnd_witness_post {
@@ -74,10 +88,10 @@ typedef struct tnd_witness_post {
     const char *body; /* the add-checkpoint request */
     size_t body_len;
     /* the answer */
-    long status;      /* the HTTP status; 0: none (error says why) */
-    char *resp;       /* malloc'd, NUL-terminated; at most TND_WITNESS_RESPONSE_MAX bytes */
+    long status; /* the HTTP status; 0: none (error says why) */
+    char *resp;  /* malloc'd, NUL-terminated; at most TND_WITNESS_RESPONSE_MAX bytes */
     size_t resp_len;
-    char error[256];  /* without an HTTP status: what went wrong */
+    char error[256];    /* without an HTTP status: what went wrong */
     const char *reason; /* metrics reason of a failure: "network", "timeout", "too_large" */
 } tnd_witness_post;
 

@@ -16,8 +16,8 @@ static uint8_t *write_back(const tnd_bundle *b, size_t *len)
 {
     char err[512];
     uint8_t *out = NULL;
-    tnd_bundle_keys k = {.log_key = b->log_key, .saved_note = b->saved_note, .ca = b->ca,
-                         .crl = b->crl};
+    tnd_bundle_keys k = {
+        .log_key = b->log_key, .saved_note = b->saved_note, .ca = b->ca, .crl = b->crl};
     if (tnd_bundle_write(&b->record, &k, &out, len, err, sizeof err) != 0)
         abort(); /* what read is within every limit, so it writes */
     return out;

@@ -253,6 +253,15 @@ pid_t ctl_vspawn(const char *who, const char *cwd, const char *out, const char *
     return pid;
 }
 
+pid_t ctl_later(int delay_ms, const char *who, ...)
+{
+    va_list ap;
+    va_start(ap, who);
+    pid_t pid = ctl_vspawn(who, NULL, NULL, NULL, delay_ms, ap);
+    va_end(ap);
+    return pid;
+}
+
 int ctl_wait(pid_t pid)
 {
     int status;

@@ -63,6 +63,11 @@ void test_server_stops_cleanly(void **state);
 pid_t ctl_vspawn(const char *who, const char *cwd, const char *out, const char *err, int delay_ms,
                  va_list ap);
 
+/** Start tenderctl as who with the NULL-terminated arguments after
+ * delay_ms, in the test folder, its output dropped: a write while another
+ * command runs. Returns the child's pid (ctl_wait it). */
+pid_t ctl_later(int delay_ms, const char *who, ...);
+
 /** Wait for a child; its exit code (128 + signal when killed). */
 int ctl_wait(pid_t pid);
 

@@ -4,15 +4,15 @@
  * Tenders/List or Get, Get of each published version, Tenders/Questions,
  * Log/GetLeaves (the events), after the opening only Bids/GetOpening, and
  * Awards/GetById for each award decision. */
-#include <stddef.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "commands/tender/tender_cmd.h"
 #include "ocds/ocds.h"
 #include "tender/pages.h"
-#include "commands/tender/tender_cmd.h"
 
 /* The release builder (common/ocds) owns what it is given, with malloc; the
  * requests are built in the run's arena. */
@@ -244,7 +244,9 @@ out:
 }
 
 #define OCDS_OPT(n, k, f, a, h)                                                                    \
-    {.name = n, .kind = k, .at = offsetof(ocds_opts, f), .arg = a, .help = h}
+    {                                                                                              \
+        .name = n, .kind = k, .at = offsetof(ocds_opts, f), .arg = a, .help = h                    \
+    }
 
 static const ctl_optdef ocds_optdefs[] = {
     OCDS_OPT("--tender", CTL_STRING, tender, "_ID_",
@@ -290,8 +292,17 @@ static const ctl_cmd ocds_cmd = {
         "tender.awardCriteria is \"priceOnly\" (lowest price) or \"ratedCriteria\" (weighted,\n"
         "with the criteria and weights in awardCriteriaDetails). Statuses: active, closed,\n"
         "opened and awarded tenders are \"active\"; cancelled, unsuccessful and complete keep\n"
-        "their names; drafts are never exported. *--tender* exports one tender (default: all),\n"
-        "*--since* only releases at or after _TIME_, *--output* writes _FILE_ through a\n"
+        "their names; drafts are never exported.\n"
+        "A tender with lots (OCDS lots extension) has tender.lots (id, title, description,\n"
+        "value, awardCriteria, status: \"active\", then \"cancelled\", \"complete\" or\n"
+        "\"unsuccessful\"), one bid detail per bid and lot (id _BID_/_LOT_, relatedLots, the\n"
+        "price for that lot) with statistics per lot (relatedLot), and awards with relatedLots;\n"
+        "a lot cancelled, completed or found unsuccessful is a release (\"tenderUpdate\", with\n"
+        "\"awardUpdate\" or \"award\" for the last two). Items are tender.items (CPV, quantity,\n"
+        "unit with scheme \"UNCEFACT\" and its name, relatedLot, the delivery place as\n"
+        "deliveryLocation of the location extension). A package declares the lots and location\n"
+        "extensions only when its releases use them. *--tender* exports one tender (default:\n"
+        "all), *--since* only releases at or after _TIME_, *--output* writes _FILE_ through a\n"
         "temporary file instead of standard output. The ocid is _PREFIX_-_TENDER_ID_ (default\n"
         "prefix *ocds-tndrd*); *--publisher* (default *tenderd*) and *--uri* (default\n"
         "*urn:tenderd:SERVER:ocds*) describe the package. Amounts are decimal numbers in the\n"

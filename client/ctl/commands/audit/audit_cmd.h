@@ -93,9 +93,8 @@ typedef struct audit_from {
 /** Run every check on r and print one line each and the summary (or the
  * --json object). Returns 0, CTL_EXIT_VERIFY when a check failed, or
  * CTL_EXIT_FAIL. */
-int audit_verify_report(const ctl_global *g, const tnd_tender_record *r,
-                        const tnd_note_verifier *v, const tnd_checkpoint *saved,
-                        const audit_from *from);
+int audit_verify_report(const ctl_global *g, const tnd_tender_record *r, const tnd_note_verifier *v,
+                        const tnd_checkpoint *saved, const audit_from *from);
 
 /** audit verify --bundle FILE [TENDER]: the same checks from the file alone. */
 int audit_verify_bundle(ctl_global *g, const ctl_call *call);

@@ -622,7 +622,6 @@ const ctl_cmd ctl_cmd_audit = {
              "Exit status: 0 verified; 4 verification failed (a bad signature, another key or\n"
              "log, a proof that does not hold, a log that shrank or forked); 1 local failure\n"
              "(files); 2 bad usage; 10 + N when a call ended with gRPC status N.",
-    .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &prove_cmd, &consistency_cmd,
-                                     &log_cmd, &watch_cmd, &verify_cmd, &audit_bundle_cmd,
-                                     NULL},
+    .subs = (const ctl_cmd *const[]){&checkpoint_cmd, &prove_cmd, &consistency_cmd, &log_cmd,
+                                     &watch_cmd, &verify_cmd, &audit_bundle_cmd, NULL},
 };

@@ -91,8 +91,8 @@ static int audit_bundle(ctl_global *g, const ctl_call *call)
         rc = audit_saved(&a, opt->checkpoint, &saved);
     tnd_status_info st;
     if (rc == 0 &&
-        tnd_tender_record_fetch_all(a.c, call->pos[0], opt->checkpoint ? &saved.cp : NULL,
-                                    a.policy, &r, &st) != 0)
+        tnd_tender_record_fetch_all(a.c, call->pos[0], opt->checkpoint ? &saved.cp : NULL, a.policy,
+                                    &r, &st) != 0)
         rc = ctl_status_fail(&st);
     uint8_t *data = NULL;
     size_t len = 0;
@@ -290,13 +290,21 @@ int audit_verify_bundle(ctl_global *g, const ctl_call *call)
 }
 
 static const ctl_optdef bundle_optdefs[] = {
-    {.name = "--out", .kind = CTL_FILE, .at = offsetof(bundle_opts, out), .arg = "_FILE_",
+    {.name = "--out",
+     .kind = CTL_FILE,
+     .at = offsetof(bundle_opts, out),
+     .arg = "_FILE_",
      .help = "Write the bundle to _FILE_ (replaced once complete)."},
-    {.name = "--checkpoint", .kind = CTL_FILE, .at = offsetof(bundle_opts, checkpoint),
+    {.name = "--checkpoint",
+     .kind = CTL_FILE,
+     .at = offsetof(bundle_opts, checkpoint),
      .arg = "_FILE_",
      .help = "A checkpoint saved earlier (*audit checkpoint --save*): the bundle keeps it and\n"
              "the consistency proof from it to the latest."},
-    {.name = "--crl", .kind = CTL_FILE, .at = offsetof(bundle_opts, crl), .arg = "_FILE_",
+    {.name = "--crl",
+     .kind = CTL_FILE,
+     .at = offsetof(bundle_opts, crl),
+     .arg = "_FILE_",
      .help = "The CA's revocation list (PEM), kept in the bundle beside the CA certificate of\n"
              "*--ca*."},
     {0},
@@ -307,16 +315,16 @@ const ctl_cmd audit_bundle_cmd = {
     .synopsis = "_TENDER_ *--out* _FILE_ [*--checkpoint* _FILE_] [*--crl* _FILE_]",
     .summary = "one tender's evidence in one file, to verify offline",
     .about = "Fetch everything *audit verify* checks about one tender and write it to one file,\n"
-             "an evidence bundle (docs/AUDIT.md, \"Evidence bundles\"): the latest checkpoint note\n"
-             "with every signature it carries, the tender's events (leaves as served) with their\n"
-             "inclusion proofs, every published version, the answered questions, the documents'\n"
-             "bytes, after the opening the sealed bids and the opening record, the award, the\n"
-             "auditor's fetch time, and the keys used: the log key, the CA certificate of *--ca*\n"
-             "and the revocation list of *--crl*, and with *--checkpoint* the saved checkpoint and\n"
-             "the consistency proof from it. *audit verify --bundle* _FILE_ checks it later with\n"
-             "no server. Nothing is checked here but the saved checkpoint's signature. Prints\n"
-             "what was written; *--json* prints\n"
-             "{\"tender\", \"bundle\", \"bytes\", \"checkpoint_size\", \"events\", \"log_key\"}.",
+             "an evidence bundle (docs/AUDIT.md, \"Evidence bundles\"): the latest checkpoint\n"
+             "note with every signature it carries, the tender's events (leaves as served) with\n"
+             "their inclusion proofs, every published version, the answered questions, the\n"
+             "documents' bytes, after the opening the sealed bids and the opening record, the\n"
+             "award decisions, the auditor's fetch time, and the keys used: the log key, the CA\n"
+             "certificate of *--ca* and the revocation list of *--crl*, and with *--checkpoint*\n"
+             "the saved checkpoint and the consistency proof from it. *audit verify --bundle*\n"
+             "_FILE_ checks it later with no server. Nothing is checked here but the saved\n"
+             "checkpoint's signature. Prints what was written; *--json* prints {\"tender\",\n"
+             "\"bundle\", \"bytes\", \"checkpoint_size\", \"events\", \"log_key\"}.",
     .opts = bundle_optdefs,
     .opts_size = sizeof(bundle_opts),
     .max_pos = 1,

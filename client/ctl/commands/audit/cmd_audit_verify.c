@@ -56,9 +56,8 @@ static int print_json(const char *tender, json_t *checks, int failed, const audi
     return 0;
 }
 
-int audit_verify_report(const ctl_global *g, const tnd_tender_record *r,
-                        const tnd_note_verifier *v, const tnd_checkpoint *saved,
-                        const audit_from *from)
+int audit_verify_report(const ctl_global *g, const tnd_tender_record *r, const tnd_note_verifier *v,
+                        const tnd_checkpoint *saved, const audit_from *from)
 {
     const char *tender = r->tender_id;
     verify_out o = {.g = g, .checks = g->json ? json_array() : NULL};

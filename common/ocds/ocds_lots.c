@@ -1,0 +1,279 @@
+/* The lots and items part of the OCDS releases (ocds.h), with the OCDS lots
+ * extension (tender.lots, items' relatedLot, bids' and awards' relatedLots)
+ * and the location extension (an item's deliveryLocation). A tender without
+ * lots and items is exported without any of it, as before they existed.
+ *
+ *   tender.items[]   one per item: id, description, classification (CPV),
+ *                    quantity (a number), unit {scheme "UNCEFACT", id,
+ *                    name (tnd_unit_name)},
+ *                    deliveryLocation {description}, relatedLot
+ *   tender.lots[]    one per lot of the version in force: id, title,
+ *                    description, value, awardCriteria (and details, for
+ *                    weighted criteria: the extension lets a lot override
+ *                    the tender's properties), status at the release:
+ *                      active        until a result
+ *                      cancelled     LOT_CANCELLED, or the tender cancelled
+ *                      complete      LOT_COMPLETED (its award final)
+ *                      unsuccessful  LOT_UNSUCCESSFUL
+ *   bids.details[]   one per (bid, lot answered), id "<bid>/<lot>",
+ *                    relatedLots [lot], value the bid's price for that lot;
+ *                    a bid the opening found no lot in: one, id "<bid>",
+ *                    disqualified
+ *   bids.statistics  bids, validBids, disqualifiedBids for the tender
+ *                    (a bid is valid when valid for at least one lot), then
+ *                    the same three per lot (relatedLot)
+ *   awards[]         relatedLots [the decision's lot], relatedBid the
+ *                    winner's bid detail for that lot
+ *
+ * Why one bid detail per lot: the bids extension's Bid.value is one value
+ * ("the total value of the bid") and the lots extension only adds
+ * Bid.relatedLots, so a price per lot is said by a Bid per lot, each
+ * related to its one lot (as OCDS for eForms maps each lot tender). Lot ids
+ * are [A-Za-z0-9._-], so "<bid>/<lot>" never names two (bid, lot) pairs.
+ *
+ * Not exported: an item's delivery period (no field in OCDS 1.1 for it),
+ * a lot's cancellation reason (the lots extension's Lot has no field for
+ * it; it is in the log's LOT_CANCELLED event). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocds_internal.h"
+#include "tender/lots.h"
+
+#define EV(name) tender_events_v1_EventKind_##name
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+bool ocds_has_lots(const tnd_ocds_tender *td)
+{
+    const tender_tenders_v1_Tender *t = td->n_versions ? &td->versions[td->n_versions - 1] : NULL;
+    return t && t->fields && t->fields->n_lots > 0;
+}
+
+void ocds_lot_bid_id(char *buf, size_t len, const char *bid, const char *lot)
+{
+    snprintf(buf, len, "%s/%s", bid ? bid : "", lot ? lot : "");
+}
+
+/* An item's quantity, a decimal text ("12", "12.5"), as a JSON number:
+ * an integer when whole (and within 18 digits), else the nearest double;
+ * NULL when it is not a quantity (the tender rules refuse such). */
+static json_t *quantity_json(const char *q)
+{
+    if (!tnd_quantity_valid(q))
+        return NULL;
+    size_t whole = strcspn(q, ".");
+    bool integral =
+        strspn(q + whole + (q[whole] == '.'), "0") == strlen(q + whole + (q[whole] == '.'));
+    if (integral && whole <= 18)
+        return json_integer((json_int_t)strtoll(q, NULL, 10));
+    return json_real(strtod(q, NULL));
+}
+
+static json_t *item_json(const tender_tenders_v1_Item *it)
+{
+    json_t *o = json_object();
+    ocds_set_str(o, "id", it->id);
+    ocds_set_str(o, "description", it->description);
+    const tender_tenders_v1_Classification *c = it->classification;
+    if (c && c->code && *c->code) {
+        json_t *cl = json_object();
+        ocds_set_str(cl, "scheme", c->scheme && *c->scheme ? c->scheme : "CPV");
+        ocds_set_str(cl, "id", c->code);
+        ocds_set_str(cl, "description", c->description);
+        json_object_set_new(o, "classification", cl);
+    }
+    json_t *q = quantity_json(it->quantity);
+    if (q)
+        json_object_set_new(o, "quantity", q);
+    if (it->unit && *it->unit) {
+        json_t *u = json_object();
+        ocds_set_str(u, "scheme", "UNCEFACT");
+        ocds_set_str(u, "id", it->unit);
+        ocds_set_str(u, "name", tnd_unit_name(it->unit));
+        json_object_set_new(o, "unit", u);
+    }
+    if (it->delivery_place && *it->delivery_place) {
+        json_t *l = json_object();
+        ocds_set_str(l, "description", it->delivery_place);
+        json_object_set_new(o, "deliveryLocation", l);
+    }
+    ocds_set_str(o, "relatedLot", it->lot_id);
+    return o;
+}
+
+json_t *ocds_items(const tender_tenders_v1_TenderFields *f)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < f->n_items; i++)
+        json_array_append_new(a, item_json(&f->items[i]));
+    return a;
+}
+
+/* The lot an award decided ("" when none). */
+static const char *award_lot(const tnd_ocds_tender *td, const char *award_id)
+{
+    for (size_t i = 0; i < td->n_awards; i++)
+        if (same(td->awards[i].id, award_id) && td->awards[i].decision)
+            return td->awards[i].decision->lot_id;
+    return NULL;
+}
+
+/* Does event e, about a lot or an award of one, concern lot? */
+static bool about_lot(const tnd_ocds_tender *td, const tender_events_v1_Event *e, const char *lot)
+{
+    return same(e->object_id, lot) || same(award_lot(td, e->object_id), lot);
+}
+
+/* The lot's OCDS status as it stood at event ev. */
+static const char *lot_status(const tnd_ocds_tender *td, const char *lot,
+                              const tender_events_v1_Event *ev)
+{
+    const char *st = "active";
+    for (size_t i = 0; i < td->n_events && td->events[i].seq <= ev->seq; i++) {
+        const tender_events_v1_Event *e = &td->events[i];
+        if (e->kind == EV(TENDER_CANCELLED) && strcmp(st, "active") == 0)
+            st = "cancelled";
+        else if (e->kind == EV(LOT_CANCELLED) && about_lot(td, e, lot))
+            st = "cancelled";
+        else if (e->kind == EV(LOT_COMPLETED) && about_lot(td, e, lot))
+            st = "complete";
+        else if (e->kind == EV(LOT_UNSUCCESSFUL) && about_lot(td, e, lot))
+            st = "unsuccessful";
+    }
+    return st;
+}
+
+void ocds_lots(const tnd_ocds_tender *td, const tender_tenders_v1_Tender *t,
+               const tender_events_v1_Event *ev, json_t *tender)
+{
+    const tender_tenders_v1_TenderFields *f = t->fields;
+    json_t *lots = json_array();
+    const char *common = NULL; /* the lots' award criteria, when they agree */
+    bool mixed = false;
+    for (size_t i = 0; i < f->n_lots; i++) {
+        const tender_tenders_v1_Lot *l = &f->lots[i];
+        json_t *o = json_object();
+        ocds_set_str(o, "id", l->id);
+        ocds_set_str(o, "title", l->title);
+        ocds_set_str(o, "description", l->description);
+        ocds_set_str(o, "status", lot_status(td, l->id, ev));
+        if (l->value)
+            json_object_set_new(o, "value", ocds_money(l->value));
+        ocds_award_criteria(o, l->award_criteria, l->criteria, l->n_criteria);
+        const char *c = json_string_value(json_object_get(o, "awardCriteria"));
+        mixed |= common && !same(common, c);
+        common = c;
+        json_array_append_new(lots, o);
+    }
+    /* The tender's own criteria are unset with lots: say the lots' when
+     * they agree, nothing otherwise. */
+    json_object_del(tender, "awardCriteriaDetails");
+    if (mixed || !common)
+        json_object_del(tender, "awardCriteria");
+    else
+        json_object_set_new(tender, "awardCriteria", json_string(common));
+    json_object_set_new(tender, "lots", lots);
+}
+
+/* One bid detail: valid ones name their tenderer (and make it a party) and
+ * their price. */
+static json_t *bid_detail(const tender_bids_v1_OpenedBid *o, const char *id, bool valid,
+                          const char *lot, const tender_common_v1_Money *price, json_t *parties,
+                          json_t *tenderers)
+{
+    json_t *b = json_object();
+    ocds_set_str(b, "id", id);
+    ocds_set_time(b, "date", o->received);
+    json_object_set_new(b, "status", json_string(valid ? "valid" : "disqualified"));
+    if (valid) {
+        ocds_tenderer(parties, tenderers, b, o->supplier_org);
+        if (price)
+            json_object_set_new(b, "value", ocds_money(price));
+    }
+    if (lot) {
+        json_t *rl = json_array();
+        json_array_append_new(rl, json_string(lot));
+        json_object_set_new(b, "relatedLots", rl);
+    }
+    return b;
+}
+
+static void add_stats(json_t *stats, const tender_common_v1_Timestamp *date, const char *lot,
+                      const size_t value[3])
+{
+    static const char *const measure[] = {"bids", "validBids", "disqualifiedBids"};
+    char id[32];
+    for (int i = 0; i < 3; i++) {
+        json_t *s = json_object();
+        snprintf(id, sizeof id, "%zu", json_array_size(stats) + 1);
+        ocds_set_str(s, "id", id);
+        ocds_set_str(s, "measure", measure[i]);
+        ocds_set_time(s, "date", date);
+        json_object_set_new(s, "value", json_integer((json_int_t)value[i]));
+        ocds_set_str(s, "relatedLot", lot);
+        json_array_append_new(stats, s);
+    }
+}
+
+json_t *ocds_lot_bids(const tnd_ocds_tender *td, const tender_tenders_v1_Tender *t, json_t *parties,
+                      json_t *tenderers)
+{
+    const tender_bids_v1_OpeningRecord *op = &td->opening;
+    json_t *details = json_array(), *stats = json_array();
+    char id[160];
+    size_t valid = 0;
+    for (size_t i = 0; i < op->n_bids; i++) {
+        const tender_bids_v1_OpenedBid *o = &op->bids[i];
+        bool any = false;
+        if (!o->n_lots)
+            json_array_append_new(details,
+                                  bid_detail(o, o->bid_id, false, NULL, NULL, parties, tenderers));
+        for (size_t k = 0; k < o->n_lots; k++) {
+            const tender_bids_v1_OpenedLot *l = &o->lots[k];
+            bool ok = o->valid && l->valid;
+            any |= ok;
+            ocds_lot_bid_id(id, sizeof id, o->bid_id, l->lot_id);
+            json_array_append_new(details,
+                                  bid_detail(o, id, ok, l->lot_id, l->price, parties, tenderers));
+        }
+        valid += any;
+    }
+    size_t all[3] = {op->n_bids, valid, op->n_bids - valid};
+    add_stats(stats, op->opened, NULL, all);
+    for (size_t i = 0; t->fields && i < t->fields->n_lots; i++) {
+        const char *lot = t->fields->lots[i].id;
+        size_t n[3] = {0, 0, 0};
+        for (size_t b = 0; b < op->n_bids; b++)
+            for (size_t k = 0; k < op->bids[b].n_lots; k++)
+                if (same(op->bids[b].lots[k].lot_id, lot)) {
+                    bool ok = op->bids[b].valid && op->bids[b].lots[k].valid;
+                    n[0]++;
+                    n[ok ? 1 : 2]++;
+                }
+        add_stats(stats, op->opened, lot, n);
+    }
+    json_t *bids = json_object();
+    json_object_set_new(bids, "statistics", stats);
+    json_object_set_new(bids, "details", details);
+    return bids;
+}
+
+void ocds_uses(const json_t *releases, bool *lots, bool *location)
+{
+    size_t i, k;
+    json_t *r, *it;
+    *lots = *location = false;
+    json_array_foreach(releases, i, r)
+    {
+        json_t *tender = json_object_get(r, "tender");
+        *lots |= json_array_size(json_object_get(tender, "lots")) > 0;
+        json_array_foreach(json_object_get(tender, "items"), k, it)
+        {
+            *location |= json_object_get(it, "deliveryLocation") != NULL;
+        }
+    }
+}
