@@ -4,7 +4,8 @@
  * refusals (--price with --lot-price, a lot the tender does not have,
  * --price for a tender with lots, a lot twice), two suppliers bidding for
  * different lots, the committee's opening, and opening show grouped by lot
- * (and --json keeping the record's structure). The tender's lots are set on
+ * (and --json keeping the record's structure), a bid for a lot the tender does
+ * not have (sealed with libtender) shown apart. The tender's lots are set on
  * its draft with Tenders/Edit, as any client may. */
 // clang-format off
 #include <setjmp.h>
@@ -20,13 +21,17 @@
 #include <time.h>
 
 #include "ctlrun.h"
+#include "tender/bid.h"
 #include "tender/client.h"
+#include "tender/identity.h"
+#include "tender/receipt.h"
 #include "tender_schema.h"
 
 static char vkey[400], committee[300], bids1[300], bids2[300];
 static char tender[64];
 static time_t deadline, opening;
 static char only1[64], first2[64], both[64]; /* supplier's; supplier2's, replaced by both */
+static char stray[64];                        /* supplier's, for a lot the tender does not have */
 
 static tender_common_v1_Money *money(int64_t units)
 {
@@ -36,16 +41,14 @@ static tender_common_v1_Money *money(int64_t units)
     return m;
 }
 
-/* As the officer: the draft's fields with two lots, LOT-1 "Roads" worth
- * 600000 KRW and LOT-2 "Bridges" worth 400000, each at the lowest price
- * (the tender's own criteria left unset), written back with Tenders/Edit. */
-static int add_lots(const char *id)
+/* A client of the test's server as who. */
+static tnd_client *client_as(const char *who)
 {
     char server[64], ca[400], cert[400], key[400], err[300];
     snprintf(server, sizeof server, "127.0.0.1:%d", ctl_port);
     snprintf(ca, sizeof ca, "%s/ca.crt", ctl_pki);
-    snprintf(cert, sizeof cert, "%s/officer.crt", ctl_pki);
-    snprintf(key, sizeof key, "%s/officer.key", ctl_pki);
+    snprintf(cert, sizeof cert, "%s/%s.crt", ctl_pki, who);
+    snprintf(key, sizeof key, "%s/%s.key", ctl_pki, who);
     tnd_client_opts o;
     tnd_client_opts_init(&o);
     o.server = server;
@@ -53,10 +56,62 @@ static int add_lots(const char *id)
     o.cert_file = cert;
     o.key_file = key;
     tnd_client *c = NULL;
-    if (tnd_client_open(&o, &c, err, sizeof err) != 0) {
+    if (tnd_client_open(&o, &c, err, sizeof err) != 0)
         fprintf(stderr, "tnd_client_open: %s\n", err);
+    return c;
+}
+
+/* As the supplier, with libtender (tenderctl refuses it): a bid pricing
+ * "LOT-9", which the tender does not have; its id into stray. */
+static void submit_stray(void)
+{
+    tnd_client *c = client_as("supplier");
+    assert_non_null(c);
+    tender_tenders_v1_TenderRef ref = {.id = tender};
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    tnd_status_info st;
+    assert_int_equal(tender_tenders_v1_Tenders_Get(c, &ref, &t, NULL, &st), 0);
+    char cert[400], key[400], err[300];
+    snprintf(cert, sizeof cert, "%s/supplier.crt", ctl_pki);
+    snprintf(key, sizeof key, "%s/supplier.key", ctl_pki);
+    tnd_identity id;
+    assert_int_equal(tnd_identity_load(&id, cert, key, err, sizeof err), 0);
+    tender_bids_v1_BidContent bc;
+    tender_bids_v1_BidContent_init(&bc);
+    bc.tender_version = t.version;
+    bc.lot_prices = calloc(1, sizeof *bc.lot_prices);
+    bc.n_lot_prices = 1;
+    bc.lot_prices[0].lot_id = strdup("LOT-9");
+    bc.lot_prices[0].price = money(1000);
+    assert_int_equal(tnd_identity_put_certificates(&id, &bc), 0);
+    tender_bids_v1_SealedBid b;
+    tender_bids_v1_SealedBid_init(&b);
+    uint8_t nonce[32];
+    assert_int_equal(tnd_bid_id_new(stray), 0);
+    assert_int_equal(tnd_bid_seal(&bc, tender, stray, t.fields->committee->opening_public_key.data,
+                                  id.key, NULL, &b, nonce),
+                     0);
+    tender_bids_v1_Receipt r;
+    tender_bids_v1_Receipt_init(&r);
+    bool unknown;
+    assert_int_equal(tnd_bid_submit(c, NULL, &b, nonce, NULL, &r, &unknown, &st), 0);
+    tender_bids_v1_Receipt_free(&r);
+    tender_bids_v1_SealedBid_free(&b);
+    tender_bids_v1_BidContent_free(&bc);
+    tnd_identity_free(&id);
+    tender_tenders_v1_Tender_free(&t);
+    tnd_client_free(c);
+}
+
+/* As the officer: the draft's fields with two lots, LOT-1 "Roads" worth
+ * 600000 KRW and LOT-2 "Bridges" worth 400000, each at the lowest price
+ * (the tender's own criteria left unset), written back with Tenders/Edit. */
+static int add_lots(const char *id)
+{
+    tnd_client *c = client_as("officer");
+    if (!c)
         return -1;
-    }
     tender_tenders_v1_TenderRef ref = {.id = (char *)id};
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
@@ -191,6 +246,7 @@ static void test_two_suppliers_bid_for_different_lots(void **state)
     HAS(R.err, "bid replace: warning: this bid will open invalid for lot LOT-2: the price 400001 "
                "KRW is above lot LOT-2's value 400000 KRW");
     first_line(both, sizeof both);
+    submit_stray();
     assert_true(time(NULL) < deadline);
 }
 
@@ -208,7 +264,7 @@ static void test_opening_show_by_lot(void **state)
     HAS(R.out, "tender opened");
     ctl(NULL, "opening", "show", tender, NULL);
     EXPECT(0);
-    HAS(R.out, ": 2 bids, 2 valid");
+    HAS(R.out, ": 3 bids, 3 valid");
     HAS(R.out, "by lot");
     HAS(R.out, "\nlot LOT-1 (Roads): 2 bids, 2 valid\n");
     HAS(R.out, "\nlot LOT-2 (Bridges): 1 bid, 0 valid\n");
@@ -233,6 +289,14 @@ static void test_opening_show_by_lot(void **state)
     HAS(part, "550000 KRW");
     HAS(part, "580000 KRW");
     HAS_NOT(part, "failed");
+    /* The stray lot price, apart, with the opening's reason. */
+    const char *rest = strstr(R.out, "\nprices for lots the tender does not have:\n");
+    assert_non_null(rest);
+    assert_true(rest > lot2);
+    snprintf(line, sizeof line, "  %s  lot LOT-9: failed: lot \"LOT-9\" is not a lot of the "
+                                "tender's version 1 (1000 KRW, Acme Construction / supplier)\n",
+             stray);
+    HAS(rest, line);
     /* --json: the record as it is, lots inside each bid, no price of its own. */
     ctl(NULL, "--json", "opening", "show", tender, NULL);
     EXPECT(0);
