@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "record_verify.h"
-#include "tender/blind.h"
 #include "tender/encoding.h"
 #include "tender/logstate.h"
+#include "record_verify.h"
+#include "tender/blind.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 #define ST(name) tender_tenders_v1_TenderStatus_##name
@@ -45,8 +45,8 @@ int64_t tnd__vms(const tender_common_v1_Timestamp *t)
 bool tnd__vhash_is(const tnd_msg_desc *d, const void *msg, const tnd_bytes *h)
 {
     tnd_bytes md = {0};
-    bool same =
-        h && h->len == 32 && tnd_msg_hash(d, msg, &md) == 0 && memcmp(md.data, h->data, 32) == 0;
+    bool same = h && h->len == 32 && tnd_msg_hash(d, msg, &md) == 0 &&
+                memcmp(md.data, h->data, 32) == 0;
     free(md.data);
     return same;
 }
@@ -151,7 +151,8 @@ static void check_consistency(tnd__vrun *run)
     const tnd_tender_record *r = run->r;
     const tnd_checkpoint *old = run->saved, *cur = &r->checkpoint;
     if (!old) {
-        tnd__vreport(run, "consistency", TND_CHECK_SKIPPED, "no saved checkpoint to compare with");
+        tnd__vreport(run, "consistency", TND_CHECK_SKIPPED,
+                     "no saved checkpoint to compare with");
         return;
     }
     /* The proof fetched must be for the saved checkpoint's size. */
@@ -336,8 +337,8 @@ static bool version_matches(tnd__vrun *run, uint32_t v)
             found = (long)i;
         }
     if (found < 0) {
-        tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log", v,
-                     v == 1 ? "tender_published" : "tender_amended or tender_postponed");
+        tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log",
+                     v, v == 1 ? "tender_published" : "tender_amended or tender_postponed");
         return false;
     }
     if (!t->id || strcmp(t->id, r->tender_id) != 0 || t->version != v ||
@@ -487,7 +488,8 @@ static bool bid_matches_events(tnd__vrun *run, const tender_bids_v1_SealedBid *b
     bool withdrawn = b->state == BS(WITHDRAWN);
     if (withdrawn != (wd >= 0) ||
         (withdrawn && !tnd__vhash_is(BID_DESC, b, &r->events[wd].ev.object_hash))) {
-        tnd__vreport(run, "deadline", TND_CHECK_FAILED, "sealed bid %s is %s but the log %s", id,
+        tnd__vreport(run, "deadline", TND_CHECK_FAILED,
+                     "sealed bid %s is %s but the log %s", id,
                      withdrawn ? "withdrawn" : "not withdrawn",
                      wd >= 0 ? "records a different withdrawal" : "records no withdrawal");
         return false;
@@ -608,8 +610,8 @@ static void check_deadline(tnd__vrun *run)
             continue;
         bool found = false;
         for (size_t j = 0; !found && j < r->n_bids; j++)
-            found =
-                r->bids[j].bid_id && ev->object_id && strcmp(r->bids[j].bid_id, ev->object_id) == 0;
+            found = r->bids[j].bid_id && ev->object_id &&
+                    strcmp(r->bids[j].bid_id, ev->object_id) == 0;
         if (!found) {
             tnd__vreport(run, "deadline", TND_CHECK_FAILED,
                          "bid %s was received (event %llu) but is missing from the sealed bids",
