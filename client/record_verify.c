@@ -247,14 +247,29 @@ static void check_inclusion(tnd__vrun *run)
 
 /* ---- the published tender --------------------------------------------- */
 
-/* The status the events lead to, from the last event that sets one. */
+/* The status the events lead to, from the last event that sets one. With
+ * lots, awarded while any lot's award is in its standstill (recorded, not
+ * yet cancelled or completed), else opened, until the tender's end. */
 static int status_from_events(const tnd_tender_record *r)
 {
     int status = ST(DRAFT);
+    const tender_tenders_v1_TenderFields *f = tnd__vfields(r);
+    bool lots = f && f->n_lots;
+    size_t standing = 0;
     for (size_t i = 0; i < r->n_events; i++) {
         if (!r->events[i].decoded)
             continue;
-        switch ((int)r->events[i].ev.kind) {
+        int kind = (int)r->events[i].ev.kind;
+        if (lots && (kind == EV(AWARD_RECORDED) || kind == EV(AWARD_CANCELLED) ||
+                     kind == EV(LOT_COMPLETED))) {
+            if (kind == EV(AWARD_RECORDED))
+                standing++;
+            else if (standing)
+                standing--;
+            status = standing ? ST(AWARDED) : ST(OPENED);
+            continue;
+        }
+        switch (kind) {
         case EV(TENDER_PUBLISHED):
         case EV(TENDER_AMENDED):
         case EV(TENDER_POSTPONED):
