@@ -18,7 +18,9 @@
  *   bids.details[]   one per (bid, lot answered), id "<bid>/<lot>",
  *                    relatedLots [lot], value the bid's price for that lot;
  *                    a bid the opening found no lot in: one, id "<bid>",
- *                    disqualified
+ *                    disqualified; a price for a lot the version in force
+ *                    does not have: disqualified, without relatedLots (it
+ *                    would name no lot of the release)
  *   bids.statistics  bids, validBids, disqualifiedBids for the tender
  *                    (a bid is valid when valid for at least one lot), then
  *                    the same three per lot (relatedLot)
@@ -219,6 +221,14 @@ static void add_stats(json_t *stats, const tender_common_v1_Timestamp *date, con
     }
 }
 
+static bool has_lot(const tender_tenders_v1_Tender *t, const char *lot)
+{
+    for (size_t i = 0; t->fields && i < t->fields->n_lots; i++)
+        if (same(t->fields->lots[i].id, lot))
+            return true;
+    return false;
+}
+
 json_t *ocds_lot_bids(const tnd_ocds_tender *td, const tender_tenders_v1_Tender *t, json_t *parties,
                       json_t *tenderers)
 {
@@ -234,11 +244,11 @@ json_t *ocds_lot_bids(const tnd_ocds_tender *td, const tender_tenders_v1_Tender 
                                   bid_detail(o, o->bid_id, false, NULL, NULL, parties, tenderers));
         for (size_t k = 0; k < o->n_lots; k++) {
             const tender_bids_v1_OpenedLot *l = &o->lots[k];
-            bool ok = o->valid && l->valid;
+            bool known = has_lot(t, l->lot_id), ok = o->valid && l->valid && known;
             any |= ok;
             ocds_lot_bid_id(id, sizeof id, o->bid_id, l->lot_id);
-            json_array_append_new(details,
-                                  bid_detail(o, id, ok, l->lot_id, l->price, parties, tenderers));
+            json_array_append_new(details, bid_detail(o, id, ok, known ? l->lot_id : NULL, l->price,
+                                                      parties, tenderers));
         }
         valid += any;
     }
