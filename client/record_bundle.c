@@ -89,6 +89,7 @@ static void free_out(tender_bundle_v1_Bundle *b)
     for (size_t i = 0; b->earlier_awards && i < b->n_earlier_awards; i++)
         free(b->earlier_awards[i].data);
     free(b->earlier_awards);
+    free(b->awards.data);
 }
 
 static int put_log(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char *err,
@@ -177,6 +178,9 @@ static int put_opening(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, c
                          &b->earlier_awards[b->n_earlier_awards], "an earlier award", err,
                          err_len)) != 0)
             return rc;
+    if (r->has_awards && (rc = encode(&tender_awards_v1_AwardList_desc, &r->awards, &b->awards,
+                                      "the lots' awards", err, err_len)) != 0)
+        return rc;
     return 0;
 }
 
@@ -198,12 +202,13 @@ int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8
     b.saved_checkpoint = (char *)k->saved_note;
     /* A server's message cut to fit may end inside a character: kept as text. */
     char events_error[512], versions_error[256], questions_error[256], opening_error[256],
-        award_error[256];
+        award_error[256], awards_error[256];
     b.events_error = safe_text(events_error, sizeof events_error, r->events_error);
     b.versions_error = safe_text(versions_error, sizeof versions_error, r->versions_error);
     b.questions_error = safe_text(questions_error, sizeof questions_error, r->questions_error);
     b.opening_error = safe_text(opening_error, sizeof opening_error, r->opening_error);
     b.award_error = safe_text(award_error, sizeof award_error, r->award_error);
+    b.awards_error = safe_text(awards_error, sizeof awards_error, r->awards_error);
     b.ca = k->ca;
     b.crl = k->crl;
     int rc = put_log(r, &b, err, err_len);
@@ -402,6 +407,11 @@ static int get_opening(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *
                          &r->earlier_awards[r->n_earlier_awards], what, err, err_len)) != 0)
             return rc;
     }
+    r->has_awards = in->awards.len > 0;
+    if (r->has_awards && (rc = decode(&tender_awards_v1_AwardList_desc, &in->awards, &r->awards,
+                                      "its lots' awards", err, err_len)) != 0)
+        return rc;
+    copy_text(r->awards_error, sizeof r->awards_error, in->awards_error);
     return 0;
 }
 
@@ -431,6 +441,7 @@ int tnd_bundle_read(const uint8_t *data, size_t len, tnd_bundle *b, char *err, s
     tender_tenders_v1_Tender_init(&r->current);
     tender_bids_v1_OpeningRecord_init(&r->opening);
     tender_awards_v1_Award_init(&r->award);
+    tender_awards_v1_AwardList_init(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_init(&r->questions);
     if (len > TND_BUNDLE_MAX_SIZE)
         return fail(TND_EMALFORMED, err, err_len, "larger than %zu bytes, the most a bundle has",

@@ -322,6 +322,7 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
     tender_tenders_v1_Tender_init(&r->current);
     tender_bids_v1_OpeningRecord_init(&r->opening);
     tender_awards_v1_Award_init(&r->award);
+    tender_awards_v1_AwardList_init(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_init(&r->questions);
     memset(st, 0, sizeof *st);
     struct timespec now;
@@ -360,6 +361,16 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
             code = tnd__fetch_missing(st, r->award_error, sizeof r->award_error);
         if (!code && r->has_award)
             code = tnd__fetch_earlier_awards(c, r, st);
+    }
+    /* With lots, each lot's latest decision. */
+    if (!code && r->current.fields && r->current.fields->n_lots &&
+        (tnd__vlast(r, EV(AWARD_RECORDED), NULL) >= 0 ||
+         tnd__vlast(r, EV(LOT_UNSUCCESSFUL), NULL) >= 0)) {
+        tender_tenders_v1_TenderRef ref = {.id = r->tender_id};
+        code = tnd_client_unary(c, tender_awards_v1_Awards_List_method, &ref, &r->awards, NULL, st);
+        r->has_awards = code == 0;
+        if (code)
+            code = tnd__fetch_missing(st, r->awards_error, sizeof r->awards_error);
     }
     return code;
 }
@@ -407,6 +418,7 @@ void tnd_tender_record_free(tnd_tender_record *r)
     for (size_t i = 0; i < r->n_earlier_awards; i++)
         tender_awards_v1_Award_free(&r->earlier_awards[i]);
     free(r->earlier_awards);
+    tender_awards_v1_AwardList_free(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_free(&r->questions);
     for (size_t i = 0; i < r->n_documents; i++)
         free(r->documents[i].content.data);

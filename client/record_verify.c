@@ -20,8 +20,8 @@
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
 const char *const tnd_tender_checks[] = {
-    "checkpoint", "consistency", "inclusion", "published", "documents",  "questions",
-    "deadline",   "opening",     "decryption", "award",    "signatures", NULL,
+    "checkpoint", "consistency", "inclusion",  "published", "lots",       "documents", "questions",
+    "deadline",   "opening",     "decryption", "award",     "signatures", NULL,
 };
 
 void tnd__vreport(tnd__vrun *run, const char *check, tnd_check_result res, const char *fmt, ...)
@@ -619,12 +619,17 @@ int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier
     check_consistency(&run);
     check_inclusion(&run);
     check_published(&run);
+    tnd__vcheck_lots(&run);
     tnd__vcheck_documents(&run);
     tnd__vcheck_questions(&run);
     check_deadline(&run);
     tnd__vcheck_opening(&run);
     tnd__vcheck_decryption(&run);
-    tnd__vcheck_award(&run);
+    const tender_tenders_v1_TenderFields *f = tnd__vfields(r);
+    if (f && f->n_lots)
+        tnd__vcheck_award_lots(&run);
+    else
+        tnd__vcheck_award(&run);
     tnd__vcheck_signatures(&run);
     return run.failed;
 }

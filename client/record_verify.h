@@ -68,9 +68,14 @@ int tnd__fetch_documents(tnd_client *c, tnd_tender_record *r, bool keep, tnd_sta
 void tnd__vcheck_documents(tnd__vrun *run);
 void tnd__vcheck_questions(tnd__vrun *run);
 
+/* The check of record_verify_lots.c. */
+void tnd__vcheck_lots(tnd__vrun *run);
+
 void tnd__vcheck_opening(tnd__vrun *run);
 void tnd__vcheck_decryption(tnd__vrun *run);
 void tnd__vcheck_award(tnd__vrun *run);
+/* A tender with lots: record_verify_award.c. */
+void tnd__vcheck_award_lots(tnd__vrun *run);
 void tnd__vcheck_signatures(tnd__vrun *run);
 
 #endif

@@ -153,8 +153,46 @@ void tnd__vcheck_opening(tnd__vrun *run)
 
 /* ---- re-decryption ----------------------------------------------------- */
 
+static bool same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* What differs between the lot lines of two record lines, naming the lot
+ * (in buf), or NULL. */
+static const char *lots_difference(const tender_bids_v1_OpenedBid *want,
+                                   const tender_bids_v1_OpenedBid *got, char *buf, size_t len)
+{
+    if (want->n_lots != got->n_lots) {
+        snprintf(buf, len, "it prices %zu lot(s), the record lists %zu", want->n_lots,
+                 got->n_lots);
+        return buf;
+    }
+    for (size_t i = 0; i < want->n_lots; i++) {
+        const tender_bids_v1_OpenedLot *w = &want->lots[i], *g = &got->lots[i];
+        const char *id = w->lot_id ? w->lot_id : "";
+        if (!same_text(w->lot_id, g->lot_id))
+            snprintf(buf, len, "its lot price %zu is for lot \"%.64s\", the record's for lot "
+                     "\"%.64s\"", i, id, g->lot_id ? g->lot_id : "");
+        else if (w->valid && !g->valid)
+            snprintf(buf, len, "lot %.64s: it is valid, but the record calls it failed", id);
+        else if (!w->valid && g->valid)
+            snprintf(buf, len, "lot %.64s: the record calls it valid, but it is not: %s", id,
+                     w->failure ? w->failure : "?");
+        else if ((!w->price) != (!g->price) ||
+                 (w->price && !tnd__vsame(&tender_common_v1_Money_desc, w->price, g->price)))
+            snprintf(buf, len, "lot %.64s: the price differs", id);
+        else if (!tnd__vsame(&tender_bids_v1_OpenedLot_desc, w, g))
+            snprintf(buf, len, "lot %.64s: the failure differs", id);
+        else
+            continue;
+        return buf;
+    }
+    return NULL;
+}
+
 /* What differs between two record lines, for the message (in buf when it
- * quotes the reason a bid is invalid). */
+ * quotes the reason a bid is invalid or names a lot). */
 static const char *line_difference(const tender_bids_v1_OpenedBid *want,
                                    const tender_bids_v1_OpenedBid *got, char *buf, size_t len)
 {
@@ -173,6 +211,9 @@ static const char *line_difference(const tender_bids_v1_OpenedBid *want,
     if ((!want->price) != (!got->price) ||
         (want->price && !tnd__vsame(money, want->price, got->price)))
         return "the price differs";
+    const char *lots = lots_difference(want, got, buf, len);
+    if (lots)
+        return lots;
     if (!tnd__vsame(&tender_bids_v1_OpenedBid_desc, want, got)) {
         if (want->envelope_hash.len != got->envelope_hash.len ||
             (want->envelope_hash.len &&
@@ -181,6 +222,27 @@ static const char *line_difference(const tender_bids_v1_OpenedBid *want,
         return "the supplier, documents or failure differ";
     }
     return NULL;
+}
+
+/* The lots the log shows cancelled before the opening (LOT_CANCELLED events
+ * before the last BIDS_OPENED), as states for tnd_bid_terms: a lot cancelled
+ * later does not change what the opening found. 0 or TND_ENOMEM. */
+static int cancelled_lots(const tnd_tender_record *r, tender_tenders_v1_LotState **out,
+                          size_t *n)
+{
+    long opened = tnd__vlast(r, EV(BIDS_OPENED), NULL);
+    *n = 0;
+    *out = calloc(r->n_events ? r->n_events : 1, sizeof **out);
+    if (!*out)
+        return TND_ENOMEM;
+    for (long i = 0; i < opened; i++) {
+        const tender_events_v1_Event *ev = &r->events[i].ev;
+        if (r->events[i].decoded && ev->kind == EV(LOT_CANCELLED) && ev->object_id) {
+            (*out)[*n].lot_id = ev->object_id;
+            (*out)[(*n)++].status = tender_tenders_v1_LotStatus_LOT_CANCELLED;
+        }
+    }
+    return 0;
 }
 
 void tnd__vcheck_decryption(tnd__vrun *run)
@@ -205,6 +267,13 @@ void tnd__vcheck_decryption(tnd__vrun *run)
     tnd_bid_terms terms = tnd_bid_terms_of(r->n_versions ? &r->versions[r->n_versions - 1] : NULL);
     terms.version = (uint32_t)r->n_versions; /* counted from the events, not as it says */
     terms.trust = r->trust;
+    /* The lots cancelled at the opening: by the log, not as the server says. */
+    tender_tenders_v1_LotState *cancelled = NULL;
+    if (cancelled_lots(r, &cancelled, &terms.n_lot_states) != 0) {
+        tnd__vreport(run, "decryption", TND_CHECK_FAILED, "out of memory");
+        return;
+    }
+    terms.lot_states = cancelled;
     size_t line = 0, trusted = 0;
     for (size_t i = 0; i < r->n_bids; i++) {
         const tender_bids_v1_SealedBid *b = &r->bids[i];
@@ -214,6 +283,7 @@ void tnd__vcheck_decryption(tnd__vrun *run)
         if (line >= rec->n_bids) {
             tnd__vreport(run, "decryption", TND_CHECK_FAILED,
                          "bid %s is missing from the opening record", id);
+            free(cancelled);
             return;
         }
         tender_bids_v1_OpenedBid mine;
@@ -224,14 +294,17 @@ void tnd__vcheck_decryption(tnd__vrun *run)
             /* Whether the sealed documents match their list takes the
              * documents key, which is not published: that one failure is
              * the record's word (the documents' holders check it). */
+            bool oom = false;
             if (mine.valid && !theirs->valid && theirs->failure &&
                 strncmp(theirs->failure, TND_BID_DOCUMENTS_FAILURE,
                         strlen(TND_BID_DOCUMENTS_FAILURE)) == 0 &&
                 (mine.failure = strdup(theirs->failure)) != NULL) {
                 mine.valid = false;
+                oom = tnd_bid_lots_follow_bid(&mine) != 0;
                 trusted++;
             }
-            diff = line_difference(&mine, theirs, why, sizeof why);
+            if (!oom)
+                diff = line_difference(&mine, theirs, why, sizeof why);
         }
         if (!diff && (!rec->bids[line].bid_id || strcmp(rec->bids[line].bid_id, id) != 0))
             diff = "the record lists another bid in its place";
@@ -239,10 +312,12 @@ void tnd__vcheck_decryption(tnd__vrun *run)
         if (diff) {
             tnd__vreport(run, "decryption", TND_CHECK_FAILED,
                          "re-decrypting bid %s does not give the opening record: %s", id, diff);
+            free(cancelled);
             return;
         }
         line++;
     }
+    free(cancelled);
     if (line != rec->n_bids) {
         tnd__vreport(run, "decryption", TND_CHECK_FAILED,
                      "the opening record lists %zu bid(s) but %zu sealed bid(s) were in force",

@@ -25,8 +25,10 @@ typedef tender_awards_v1_BidEvaluation evaluation;
 typedef struct check {
     const tender_awards_v1_Decision *d;
     const tender_bids_v1_OpeningRecord *rec;
-    const tender_tenders_v1_TenderFields *pub;
+    const tender_tenders_v1_TenderFields *pub; /* with lots: the lot's criteria in place */
     const char *tender;
+    const char *lot;                      /* the lot decided; NULL without lots */
+    const tender_bids_v1_OpenedLot **ans; /* with lots: record bid i's line for the lot */
     const evaluation **seen;
     int status;
     char *msg;
@@ -69,6 +71,33 @@ static long find_bid(const tender_bids_v1_OpeningRecord *rec, const char *id)
     return -1;
 }
 
+/* Whether record bid k takes part in this decision: every opened bid
+ * without lots, those that answered the lot with lots. */
+static bool in_decision(const check *c, size_t k)
+{
+    return !c->lot || c->ans[k];
+}
+
+/* Record bid k as the opening found it for this decision: valid, why not,
+ * its price (the lot's line with lots). */
+static bool opened_valid(const check *c, size_t k)
+{
+    const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
+    return o->valid && (!c->lot || c->ans[k]->valid);
+}
+
+static const char *opened_failure(const check *c, size_t k)
+{
+    const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
+    const char *f = !o->valid || !c->lot ? o->failure : c->ans[k]->failure;
+    return f && *f ? f : "no detail";
+}
+
+static const tender_common_v1_Money *opened_price(const check *c, size_t k)
+{
+    return c->lot ? c->ans[k]->price : c->rec->bids[k].price;
+}
+
 /* Each evaluation: an opened bid, once; valid ones with the opened price,
  * disqualified ones with a reason. */
 static int check_evaluations(check *c)
@@ -84,10 +113,15 @@ static int check_evaluations(check *c)
                        "bid %s was not opened in tender %s: only the %zu bids of the "
                        "opening record can be evaluated",
                        e->bid_id, c->tender, c->rec->n_bids);
+        if (!in_decision(c, (size_t)k))
+            return BAD(PRE,
+                       "bid %s did not answer lot %s: evaluate only the bids with a price for "
+                       "the lot",
+                       e->bid_id, c->lot);
         if (c->seen[k])
             return BAD(ARG, "bid %s is evaluated twice", e->bid_id);
         c->seen[k] = e;
-        const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
+        const tender_common_v1_Money *op = opened_price(c, (size_t)k);
         if (e->score)
             return BAD(ARG,
                        "bid %s: score is not used; a weighted award gives points per "
@@ -101,24 +135,37 @@ static int check_evaluations(check *c)
                 return BAD(ARG, "bid %s: a disqualified bid needs a reason", e->bid_id);
             continue;
         }
-        if (!o->valid)
+        if (!opened_valid(c, (size_t)k)) {
+            if (c->lot)
+                return BAD(PRE,
+                           "bid %s is not valid for lot %s at the opening (%s); it cannot be "
+                           "valid: disqualify it with a reason",
+                           e->bid_id, c->lot, opened_failure(c, (size_t)k));
             return BAD(PRE,
                        "bid %s is not valid at the opening (%s); it cannot be valid: disqualify "
                        "it with a reason",
-                       e->bid_id, o->failure ? o->failure : "no detail");
+                       e->bid_id, opened_failure(c, (size_t)k));
+        }
         if (!e->price)
             return BAD(ARG, "bid %s: a valid bid needs its price as opened", e->bid_id);
-        if (!same_money(e->price, o->price))
+        if (!same_money(e->price, op))
             return BAD(PRE, "bid %s: the price %lld %s differs from the opening record's %lld %s",
                        e->bid_id, (long long)e->price->minor_units, cur(e->price),
-                       o->price ? (long long)o->price->minor_units : 0LL, cur(o->price));
+                       op ? (long long)op->minor_units : 0LL, cur(op));
     }
-    for (size_t k = 0; k < c->rec->n_bids; k++)
-        if (!c->seen[k])
+    for (size_t k = 0; k < c->rec->n_bids; k++) {
+        if (c->seen[k] || !in_decision(c, k))
+            continue;
+        if (c->lot)
             return BAD(PRE,
-                       "the decision skips opened bid %s: every opened bid must be "
-                       "evaluated (valid, or disqualified with a reason)",
-                       str(c->rec->bids[k].bid_id));
+                       "the decision skips bid %s, opened for lot %s: every bid that answered "
+                       "the lot must be evaluated (valid, or disqualified with a reason)",
+                       str(c->rec->bids[k].bid_id), c->lot);
+        return BAD(PRE,
+                   "the decision skips opened bid %s: every opened bid must be "
+                   "evaluated (valid, or disqualified with a reason)",
+                   str(c->rec->bids[k].bid_id));
+    }
     return 0;
 }
 
@@ -186,18 +233,21 @@ static int check_criterion(check *c)
 {
     bool weighted = c->pub->award_criteria == tender_tenders_v1_AwardCriteria_WEIGHTED;
     char why[200];
+    char what[160];
+    if (c->lot)
+        snprintf(what, sizeof what, "lot %s of tender %s", c->lot, c->tender);
+    else
+        snprintf(what, sizeof what, "tender %s", c->tender);
     if (c->d->criterion == tender_awards_v1_Criterion_WEIGHTED && !weighted)
-        return BAD(PRE,
-                   "tender %s publishes no award weights: only a lowest-price award is "
-                   "allowed",
-                   c->tender);
+        return BAD(PRE, "%s publishes no award weights: only a lowest-price award is allowed",
+                   what);
     if (c->d->criterion == tender_awards_v1_Criterion_LOWEST_PRICE && weighted)
         return BAD(PRE,
-                   "tender %s published weighted award criteria: the award must be weighted, "
+                   "%s published weighted award criteria: the award must be weighted, "
                    "with every valid bid scored on each criterion",
-                   c->tender);
+                   what);
     if (weighted && tnd_award_criteria_check(c->pub, why, sizeof why) != 0)
-        return BAD(PRE, "tender %s: its published criteria are not valid: %s", c->tender, why);
+        return BAD(PRE, "%s: its published criteria are not valid: %s", what, why);
     return 0;
 }
 
@@ -224,6 +274,8 @@ static int check_decision(check *c)
         return rc;
     if (has_winner && find_bid(c->rec, d->winner) < 0)
         return BAD(PRE, "winner %s is not an opened bid of tender %s", d->winner, c->tender);
+    if (has_winner && !in_decision(c, (size_t)find_bid(c->rec, d->winner)))
+        return BAD(PRE, "winner %s did not answer lot %s", d->winner, c->lot);
     rc = check_evaluations(c);
     if (rc)
         return rc;
@@ -231,9 +283,9 @@ static int check_decision(check *c)
         for (size_t i = 0; i < d->n_evaluations; i++)
             if (d->evaluations[i].valid)
                 return BAD(PRE,
-                           "bid %s is valid: a tender with a valid bid cannot be "
+                           "bid %s is valid: a %s with a valid bid cannot be "
                            "unsuccessful; award it or disqualify it with a reason",
-                           d->evaluations[i].bid_id);
+                           d->evaluations[i].bid_id, c->lot ? "lot" : "tender");
         return 0;
     }
     const evaluation *w = c->seen[find_bid(c->rec, d->winner)];
@@ -242,6 +294,50 @@ static int check_decision(check *c)
                    str(w->reason));
     return d->criterion == tender_awards_v1_Criterion_WEIGHTED ? check_weighted(c, w)
                                                                : check_lowest(c, w);
+}
+
+/* The lot the decision names: required when the tender has lots, refused
+ * when it has none. *lot stays NULL without lots. */
+static int find_lot(check *c, const tender_tenders_v1_Lot **lot)
+{
+    const char *id = str(c->d->lot_id);
+    *lot = NULL;
+    if (c->pub->n_lots == 0) {
+        if (*id)
+            return BAD(ARG, "lot_id: tender %s has no lots; leave lot_id empty", c->tender);
+        return 0;
+    }
+    if (!*id)
+        return BAD(ARG, "lot_id: required, tender %s has lots: one decision per lot", c->tender);
+    for (size_t i = 0; i < c->pub->n_lots; i++)
+        if (c->pub->lots[i].id && strcmp(c->pub->lots[i].id, id) == 0) {
+            *lot = &c->pub->lots[i];
+            return 0;
+        }
+    return BAD(PRE, "lot_id: tender %s has no lot %.64s in the version in force at the opening",
+               c->tender, id);
+}
+
+/* Each record bid's line for the lot (ans[k], NULL when it did not answer
+ * it). A bid that priced the lot twice has two lines, judged invalid at the
+ * opening: the first invalid one stands for the bid. Two valid lines for
+ * one lot are a broken record. */
+static int find_answers(check *c)
+{
+    for (size_t k = 0; k < c->rec->n_bids; k++) {
+        const tender_bids_v1_OpenedBid *o = &c->rec->bids[k];
+        for (size_t j = 0; j < o->n_lots; j++) {
+            const tender_bids_v1_OpenedLot *l = &o->lots[j];
+            if (strcmp(str(l->lot_id), c->lot) != 0)
+                continue;
+            if (c->ans[k] && c->ans[k]->valid && l->valid)
+                return BAD(PRE, "the opening record has two valid lines of lot %s for bid %s",
+                           c->lot, str(o->bid_id));
+            if (!c->ans[k] || (c->ans[k]->valid && !l->valid))
+                c->ans[k] = l;
+        }
+    }
+    return 0;
 }
 
 int tnd_award_check(const tender_awards_v1_Decision *d, const tender_bids_v1_OpeningRecord *rec,
@@ -258,16 +354,38 @@ int tnd_award_check(const tender_awards_v1_Decision *d, const tender_bids_v1_Ope
         return TND_EINVAL;
     }
     c.tender = str(d->tender_id);
+    c.status = TND_STATUS_OK;
+    tender_tenders_v1_TenderFields lotpub;
+    const tender_tenders_v1_Lot *lot = NULL;
+    int rc = find_lot(&c, &lot);
+    if (rc) {
+        *status = c.status;
+        return rc;
+    }
     c.seen = calloc(rec->n_bids ? rec->n_bids : 1, sizeof *c.seen);
-    if (!c.seen) {
+    c.ans = calloc(rec->n_bids ? rec->n_bids : 1, sizeof *c.ans);
+    if (!c.seen || !c.ans) {
+        free(c.seen);
+        free(c.ans);
         *status = TND_STATUS_RESOURCE_EXHAUSTED;
         if (c.len)
             snprintf(msg, len, "out of memory");
         return TND_ENOMEM;
     }
-    c.status = TND_STATUS_OK;
-    int rc = check_decision(&c);
+    if (lot) {
+        /* The lot's criteria stand in for the tender's in every rule below. */
+        lotpub = *published;
+        lotpub.award_criteria = lot->award_criteria;
+        lotpub.criteria = lot->criteria;
+        lotpub.n_criteria = lot->n_criteria;
+        c.pub = &lotpub;
+        c.lot = lot->id;
+        rc = find_answers(&c);
+    }
+    if (!rc)
+        rc = check_decision(&c);
     free(c.seen);
+    free(c.ans);
     *status = rc ? c.status : TND_STATUS_OK;
     if (!rc && c.len)
         msg[0] = 0;

@@ -70,6 +70,46 @@ static int who_bid(const tender_bids_v1_SealedBid *b, tender_bids_v1_BidContent 
     return rc;
 }
 
+/* One line per lot price of c (moved out of c), judged by
+ * tnd_bid_check_lot; valid only in a valid bid. */
+static int judge_lots(tender_bids_v1_BidContent *c, const tnd_bid_terms *terms,
+                      tender_bids_v1_OpenedBid *o)
+{
+    if (!c->n_lot_prices)
+        return 0;
+    o->lots = calloc(c->n_lot_prices, sizeof *o->lots);
+    if (!o->lots)
+        return TND_ENOMEM;
+    for (size_t i = 0; i < c->n_lot_prices; i++) {
+        tender_bids_v1_OpenedLot *l = &o->lots[o->n_lots++];
+        char why[256];
+        l->valid = tnd_bid_check_lot(c, i, terms, why, sizeof why) == 0;
+        if (!l->valid && !(l->failure = strdup(why)))
+            return TND_ENOMEM;
+    }
+    /* Judged on c whole (a lot priced twice), then moved. */
+    for (size_t i = 0; i < c->n_lot_prices; i++) {
+        o->lots[i].lot_id = c->lot_prices[i].lot_id;
+        o->lots[i].price = c->lot_prices[i].price;
+        c->lot_prices[i].lot_id = NULL;
+        c->lot_prices[i].price = NULL;
+    }
+    return o->valid ? 0 : tnd_bid_lots_follow_bid(o);
+}
+
+int tnd_bid_lots_follow_bid(tender_bids_v1_OpenedBid *o)
+{
+    for (size_t i = 0; !o->valid && i < o->n_lots; i++) {
+        tender_bids_v1_OpenedLot *l = &o->lots[i];
+        if (!l->valid)
+            continue; /* its own reason stands */
+        l->valid = false;
+        if (!(l->failure = strdup(TND_BID_LOT_BID_INVALID)))
+            return TND_ENOMEM;
+    }
+    return 0;
+}
+
 int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening_sk[32],
                         const tnd_bid_terms *terms, tender_bids_v1_OpenedBid *o)
 {
@@ -108,12 +148,17 @@ int tnd_bid_open_record(const tender_bids_v1_SealedBid *b, const uint8_t opening
     o->supplier_org = c.supplier_org;
     o->supplier_name = c.supplier_name;
     o->supplier_key = c.supplier_key;
-    o->price = c.price;
     c.supplier_org = c.supplier_name = NULL;
     c.supplier_key = (tnd_bytes){0};
-    c.price = NULL;
+    /* With lots the prices are per lot: the line has none for the whole. */
+    if (!terms->n_lots) {
+        o->price = c.price;
+        c.price = NULL;
+    }
     if (rc == 0)
         rc = hash_documents(&c, o);
+    if (rc == 0 && terms->n_lots)
+        rc = judge_lots(&c, terms, o);
     tender_bids_v1_BidContent_free(&c);
     return rc;
 }

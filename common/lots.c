@@ -125,8 +125,10 @@ static int check_lot(const tender_tenders_v1_TenderFields *f, size_t i, char *ms
                    i);
     for (size_t j = 0; j < i; j++)
         if (strcmp(f->lots[j].id, l->id) == 0)
-            return bad(msg, len, "fields.lots[%zu].id: \"%s\" is the id of lots[%zu] too; each "
-                       "lot has its own id", i, l->id, j);
+            return bad(msg, len,
+                       "fields.lots[%zu].id: \"%s\" is the id of lots[%zu] too; each "
+                       "lot has its own id",
+                       i, l->id, j);
     if (blank(l->title))
         return bad(msg, len, "fields.lots[%zu].title: required (lot %s)", i, l->id);
     if (!l->value || l->value->minor_units <= 0)
@@ -167,7 +169,8 @@ static int check_lots(const tender_tenders_v1_TenderFields *f, char *msg, size_t
         if (rc)
             return rc;
         if (__builtin_add_overflow(sum, f->lots[i].value->minor_units, &sum))
-            return bad(msg, len, "fields.lots: the lots' values add up to more than an amount "
+            return bad(msg, len,
+                       "fields.lots: the lots' values add up to more than an amount "
                        "can hold");
     }
     if (sum != tv->minor_units)
@@ -192,8 +195,10 @@ static int check_item(const tender_tenders_v1_TenderFields *f, size_t i, char *m
                    i);
     for (size_t j = 0; j < i; j++)
         if (strcmp(f->items[j].id, it->id) == 0)
-            return bad(msg, len, "fields.items[%zu].id: \"%s\" is the id of items[%zu] too; each "
-                       "item has its own id", i, it->id, j);
+            return bad(msg, len,
+                       "fields.items[%zu].id: \"%s\" is the id of items[%zu] too; each "
+                       "item has its own id",
+                       i, it->id, j);
     if (blank(it->description))
         return bad(msg, len, "fields.items[%zu].description: required (item %s)", i, it->id);
     if (it->quantity && *it->quantity && !tnd_quantity_valid(it->quantity))
@@ -232,8 +237,9 @@ static int check_item(const tender_tenders_v1_TenderFields *f, size_t i, char *m
                    "item %s",
                    i, it->id);
     if (LOTS_SET(f) && tnd_lot_find(f, it->lot_id) < 0)
-        return bad(msg, len, "fields.items[%zu].lot_id: \"%s\" is not a lot of the tender (item %s)",
-                   i, it->lot_id, it->id);
+        return bad(msg, len,
+                   "fields.items[%zu].lot_id: \"%s\" is not a lot of the tender (item %s)", i,
+                   it->lot_id, it->id);
     if (!LOTS_SET(f) && in_lot)
         return bad(msg, len,
                    "fields.items[%zu].lot_id: \"%s\", but the tender has no lots; leave it "

@@ -209,7 +209,7 @@ completion)
         t tenderctl bid submit T --j' _ "$comp")
     echo "$out" >&2
     exp="health methods schema pki tender question audit keys bid open opening export award backup completion
-create edit publish amend cancel show list documents download
+create edit publish amend cancel lot-cancel show list documents download
 --method
 open selective limited direct
 ca.crt cb.key

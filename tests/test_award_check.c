@@ -90,7 +90,8 @@ static void test_lowest_price(void **state)
     refused(&x, TND_STATUS_FAILED_PRECONDITION, "skips opened bid C");
     good(&x);
     x.ev[2] = (tender_awards_v1_BidEvaluation){.bid_id = "C", .valid = true, .price = &x.price[0]};
-    refused(&x, TND_STATUS_FAILED_PRECONDITION, "bid C is not valid at the opening (does not decrypt)");
+    refused(&x, TND_STATUS_FAILED_PRECONDITION,
+            "bid C is not valid at the opening (does not decrypt)");
     good(&x);
     x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "A", .reason = "twice"};
     refused(&x, TND_STATUS_INVALID_ARGUMENT, "bid A is evaluated twice");
@@ -293,6 +294,171 @@ static void test_criteria(void **state)
     assert_non_null(strstr(msg, "fields.award_criteria: unknown value 7"));
 }
 
+/* A tender in two lots: L1 lowest price, L2 weighted (price 60 %, quality
+ * 40 %). The opening: A answers both lots, B answers L1 but its line is not
+ * valid, C failed as a bid (no lines), D answers L1 only. */
+static tender_tenders_v1_Lot lots[2] = {
+    {.id = "L1", .title = "North"},
+    {.id = "L2",
+     .title = "South",
+     .award_criteria = tender_tenders_v1_AwardCriteria_WEIGHTED,
+     .criteria = crit,
+     .n_criteria = 2},
+};
+static tender_tenders_v1_TenderFields lpub = {.title = "Roads", .lots = lots, .n_lots = 2};
+static tender_common_v1_Money lprice[4] = {{.minor_units = 100, .currency = "KRW"},
+                                           {.minor_units = 300, .currency = "KRW"},
+                                           {.minor_units = 90, .currency = "KRW"},
+                                           {.minor_units = 120, .currency = "KRW"}};
+static tender_bids_v1_OpenedLot a_lots[2] = {{.lot_id = "L1", .price = &lprice[0], .valid = true},
+                                             {.lot_id = "L2", .price = &lprice[1], .valid = true}};
+static tender_bids_v1_OpenedLot b_lots[1] = {
+    {.lot_id = "L1", .price = &lprice[2], .failure = "the price is above the lot's value"}};
+static tender_bids_v1_OpenedLot d_lots[1] = {{.lot_id = "L1", .price = &lprice[3], .valid = true}};
+static tender_bids_v1_OpenedBid lrec_bids[4] = {
+    {.bid_id = "A", .valid = true, .lots = a_lots, .n_lots = 2},
+    {.bid_id = "B", .valid = true, .lots = b_lots, .n_lots = 1},
+    {.bid_id = "C", .valid = false, .failure = "does not decrypt"},
+    {.bid_id = "D", .valid = true, .lots = d_lots, .n_lots = 1},
+};
+static tender_bids_v1_OpeningRecord lrec = {.tender_id = TENDER, .bids = lrec_bids, .n_bids = 4};
+
+/* Lot L1's correct decision: A 100 wins, B disqualified, D 120; C answered
+ * no lot and is not evaluated. */
+static void lgood(dec *x)
+{
+    memset(x, 0, sizeof *x);
+    x->d = (tender_awards_v1_Decision){.tender_id = TENDER,
+                                       .lot_id = "L1",
+                                       .criterion = tender_awards_v1_Criterion_LOWEST_PRICE,
+                                       .winner = "A",
+                                       .rationale = "lowest valid price for L1",
+                                       .evaluations = x->ev,
+                                       .n_evaluations = 3};
+    x->price[0] = lprice[0];
+    x->price[1] = lprice[3];
+    x->ev[0] =
+        (tender_awards_v1_BidEvaluation){.bid_id = "A", .valid = true, .price = &x->price[0]};
+    x->ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "B", .reason = "above the lot's value"};
+    x->ev[2] =
+        (tender_awards_v1_BidEvaluation){.bid_id = "D", .valid = true, .price = &x->price[1]};
+}
+
+static void lrefused(const dec *x, const tender_tenders_v1_TenderFields *f,
+                     const tender_bids_v1_OpeningRecord *r, int want_status, const char *needle)
+{
+    int st = -1;
+    int rc = tnd_award_check(&x->d, r, f, &st, msg, sizeof msg);
+    if (rc != TND_EINVAL || st != want_status || !strstr(msg, needle))
+        fail_msg("expected %d \"%s\", got rc %d status %d \"%s\"", want_status, needle, rc, st,
+                 msg);
+}
+
+static void test_lots(void **state)
+{
+    (void)state;
+    const int ARG = TND_STATUS_INVALID_ARGUMENT, PRE = TND_STATUS_FAILED_PRECONDITION;
+    dec x;
+    int st = -1;
+    lgood(&x);
+    assert_int_equal(tnd_award_check(&x.d, &lrec, &lpub, &st, msg, sizeof msg), 0);
+    assert_int_equal(st, TND_STATUS_OK);
+
+    /* The lot: required with lots, one of the tender's, refused without. */
+    lgood(&x);
+    x.d.lot_id = "";
+    lrefused(&x, &lpub, &lrec, ARG, "lot_id: required, tender T-1 has lots");
+    lgood(&x);
+    x.d.lot_id = "L9";
+    lrefused(&x, &lpub, &lrec, PRE, "tender T-1 has no lot L9");
+    good(&x);
+    x.d.lot_id = "L1";
+    lrefused(&x, &pub, &rec, ARG, "tender T-1 has no lots; leave lot_id empty");
+
+    /* The bids: those that answered the lot, each once, at the lot's price. */
+    lgood(&x);
+    x.ev[3] = (tender_awards_v1_BidEvaluation){.bid_id = "C", .reason = "does not decrypt"};
+    x.d.n_evaluations = 4;
+    lrefused(&x, &lpub, &lrec, PRE, "bid C did not answer lot L1");
+    lgood(&x);
+    x.d.n_evaluations = 2;
+    lrefused(&x, &lpub, &lrec, PRE, "skips bid D, opened for lot L1");
+    lgood(&x);
+    x.ev[2] = (tender_awards_v1_BidEvaluation){.bid_id = "A", .reason = "twice"};
+    lrefused(&x, &lpub, &lrec, ARG, "bid A is evaluated twice");
+    lgood(&x);
+    x.price[0] = lprice[1]; /* A's price for L2 */
+    lrefused(&x, &lpub, &lrec, PRE,
+             "bid A: the price 300 KRW differs from the opening record's 100 KRW");
+    /* Valid for the lot per its line. */
+    lgood(&x);
+    x.price[2] = lprice[2];
+    x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "B", .valid = true, .price = &x.price[2]};
+    lrefused(&x, &lpub, &lrec, PRE,
+             "bid B is not valid for lot L1 at the opening (the price is above the lot's value)");
+    lgood(&x);
+    x.d.winner = "D";
+    lrefused(&x, &lpub, &lrec, PRE, "winner D offers 120 KRW, not the lowest valid price: bid A");
+    lgood(&x);
+    x.d.winner = NULL;
+    x.d.unsuccessful = true;
+    lrefused(&x, &lpub, &lrec, PRE, "a lot with a valid bid cannot be unsuccessful");
+
+    /* Lot L2: its own weighted criteria; only A answered it. */
+    lgood(&x);
+    x.d.lot_id = "L2";
+    x.d.n_evaluations = 1;
+    x.price[0] = lprice[1];
+    lrefused(&x, &lpub, &lrec, PRE, "lot L2 of tender T-1 published weighted award criteria");
+    tender_awards_v1_CriterionScore sc[2] = {{.criterion = "price", .points = 80},
+                                             {.criterion = "quality", .points = 70}};
+    x.d.criterion = tender_awards_v1_Criterion_WEIGHTED;
+    x.ev[0].scores = sc;
+    x.ev[0].n_scores = 2;
+    assert_int_equal(tnd_award_check(&x.d, &lrec, &lpub, &st, msg, sizeof msg), 0);
+    x.d.winner = "D";
+    lrefused(&x, &lpub, &lrec, PRE, "winner D did not answer lot L2");
+    /* L1 is lowest price: a weighted decision is refused for it. */
+    x.d.winner = "A";
+    x.d.lot_id = "L1";
+    x.price[0] = lprice[0];
+    x.ev[1] = (tender_awards_v1_BidEvaluation){.bid_id = "B", .reason = "above the lot's value"};
+    x.ev[2] = (tender_awards_v1_BidEvaluation){
+        .bid_id = "D", .valid = true, .price = &lprice[3], .scores = sc, .n_scores = 2};
+    x.d.n_evaluations = 3;
+    lrefused(&x, &lpub, &lrec, PRE, "lot L1 of tender T-1 publishes no award weights");
+
+    /* Every lot decided: unsuccessful when no bid is valid for it. */
+    tender_bids_v1_OpenedBid one[1] = {{.bid_id = "B", .valid = true, .lots = b_lots, .n_lots = 1}};
+    tender_bids_v1_OpeningRecord r1 = {.tender_id = TENDER, .bids = one, .n_bids = 1};
+    lgood(&x);
+    x.d.winner = NULL;
+    x.d.unsuccessful = true;
+    x.d.criterion = 0;
+    x.ev[0] = x.ev[1];
+    x.d.n_evaluations = 1;
+    assert_int_equal(tnd_award_check(&x.d, &r1, &lpub, &st, msg, sizeof msg), 0);
+
+    /* A lot priced twice: its invalid line stands, the bid is disqualified
+     * for the lot; two valid lines for one lot are a broken record. */
+    tender_bids_v1_OpenedLot twice[2] = {a_lots[0], a_lots[0]};
+    twice[1].valid = false;
+    twice[1].failure = "the bid prices lot L1 twice";
+    tender_bids_v1_OpenedBid tb[1] = {{.bid_id = "A", .valid = true, .lots = twice, .n_lots = 2}};
+    tender_bids_v1_OpeningRecord r2 = {.tender_id = TENDER, .bids = tb, .n_bids = 1};
+    lgood(&x);
+    x.d.n_evaluations = 1;
+    lrefused(&x, &lpub, &r2, PRE, "bid A is not valid for lot L1 at the opening (the bid prices");
+    lgood(&x);
+    x.d.winner = NULL;
+    x.d.unsuccessful = true;
+    x.ev[0] = (tender_awards_v1_BidEvaluation){.bid_id = "A", .reason = "priced twice"};
+    x.d.n_evaluations = 1;
+    assert_int_equal(tnd_award_check(&x.d, &r2, &lpub, &st, msg, sizeof msg), 0);
+    twice[1] = twice[0];
+    lrefused(&x, &lpub, &r2, PRE, "two valid lines of lot L1 for bid A");
+}
+
 static void test_verify(void **state)
 {
     (void)state;
@@ -325,7 +491,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lowest_price), cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_weighted),     cmocka_unit_test(test_criteria),
-        cmocka_unit_test(test_verify),
+        cmocka_unit_test(test_verify),       cmocka_unit_test(test_lots),
     };
     return cmocka_run_group_tests_name("award_check", tests, NULL, NULL);
 }

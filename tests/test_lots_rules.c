@@ -101,7 +101,8 @@ static void test_lot_rules(void **state)
     lots[1].value = NULL;
     refused("fields.lots[1].value: required");
     val[1].currency = "KRW";
-    refused("fields.lots[1].value.currency: \"KRW\"; a lot's value is in the tender's currency, EUR");
+    refused(
+        "fields.lots[1].value.currency: \"KRW\"; a lot's value is in the tender's currency, EUR");
     /* the sum, exact, in the tender's currency */
     val[1].minor_units = 3999;
     refused("the lots' values add up to 99.99 EUR, the estimated value is 100.00 EUR");
@@ -179,16 +180,16 @@ static void test_quantity_and_units(void **state)
 {
     (void)state;
     const char *good[] = {"0", "12", "0.5", "1500.125", "1.000000", "00012"};
-    const char *bad[] = {"", ".5", "5.", "1.2.3", "+1", "1e3", "1,5", " 1", "1.0000001",
-                         "123456789012345678901234567890123"};
+    const char *bad[] = {"",    ".5",  "5.", "1.2.3",     "+1",
+                         "1e3", "1,5", " 1", "1.0000001", "123456789012345678901234567890123"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         assert_true(tnd_quantity_valid(good[i]));
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (tnd_quantity_valid(bad[i]))
             fail_msg("quantity \"%s\" accepted", bad[i]);
     assert_false(tnd_quantity_valid(NULL));
-    const char *codes[] = {"H87", "KGM", "TNE", "MTR", "MTK", "MTQ", "LTR", "HUR",
-                           "DAY", "MON", "ANN", "E48", "C62", "SET"};
+    const char *codes[] = {"H87", "KGM", "TNE", "MTR", "MTK", "MTQ", "LTR",
+                           "HUR", "DAY", "MON", "ANN", "E48", "C62", "SET"};
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
         assert_non_null(tnd_unit_name(codes[i]));
     assert_string_equal(tnd_unit_name("H87"), "piece");
@@ -251,9 +252,9 @@ static void test_lot_view(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),         cmocka_unit_test(test_lot_rules),
-        cmocka_unit_test(test_item_rules),    cmocka_unit_test(test_quantity_and_units),
-        cmocka_unit_test(test_amendment),     cmocka_unit_test(test_lot_view),
+        cmocka_unit_test(test_valid),      cmocka_unit_test(test_lot_rules),
+        cmocka_unit_test(test_item_rules), cmocka_unit_test(test_quantity_and_units),
+        cmocka_unit_test(test_amendment),  cmocka_unit_test(test_lot_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

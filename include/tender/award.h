@@ -25,6 +25,15 @@
  * each published criterion, see tnd_award_weighted_total), and an
  * unsuccessful decision without valid bids. Ties are allowed.
  *
+ * Tenders with lots (published->lots): d->lot_id is required and names a
+ * lot of published (it is refused without lots). The decision is then that
+ * lot's: its evaluations are the opened bids that answered the lot
+ * (OpenedBid.lots), each once, valid ones at the lot's price as opened and
+ * only if valid both as a bid and for the lot (OpenedLot.valid; of a lot
+ * priced twice, the first invalid line stands); the winner answered the
+ * lot; the lot's award_criteria and criteria apply in place of the
+ * tender's.
+ *
  * @param status  receives the gRPC status the server answers with:
  *                TND_STATUS_OK, INVALID_ARGUMENT (the decision is
  *                malformed: no rationale, a bid evaluated twice, a

@@ -104,18 +104,45 @@ typedef struct tnd_bid_terms {
                                             matched to their list; NULL (everyone
                                             but the server and those it serves the
                                             documents to): not checked */
+    const tender_tenders_v1_Lot *lots;   /* the lots of the version in force; n_lots 0:
+                                            a tender without lots (one price) */
+    size_t n_lots;
+    const tender_tenders_v1_LotState *lot_states; /* the lots' states at the opening:
+                                                     a LOT_CANCELLED lot takes no price */
+    size_t n_lot_states;
 } tnd_bid_terms;
 
-/** The terms of tender t (t is the tender at its deadline; value points into
- * t); trust is left NULL for the caller to set. */
+/** The terms of tender t (t is the tender at its deadline; value, lots and
+ * lot_states point into t); trust is left NULL for the caller to set. */
 tnd_bid_terms tnd_bid_terms_of(const tender_tenders_v1_Tender *t);
 
-/** Does an opened bid's content answer the terms? In this order: it answers
- * t->version, it has a price, in the tender's currency, above zero, and at
- * most the value unless the tender allows more. 0, or TND_EINVAL with the
- * reason in why (the opening record's failure text). */
+/** Does an opened bid's content answer the terms as a whole? In this order:
+ * it answers t->version; then, for a tender without lots: it has no
+ * lot_prices, it has a price, in the tender's currency, above zero, and at
+ * most the value unless the tender allows more; for a tender with lots: it
+ * has lot_prices (at least one) and no price. 0, or TND_EINVAL with the
+ * reason in why (the opening record's failure text). Each lot price is
+ * judged apart (tnd_bid_check_lot). */
 TND_MUST_CHECK int tnd_bid_check_terms(const tender_bids_v1_BidContent *c,
                                        const tnd_bid_terms *t, char *why, size_t why_len);
+
+/** Is c->lot_prices[i] a valid price for its lot (a tender with lots)? In
+ * this order: the lot exists in the version in force, the bid prices it
+ * once, it is not cancelled, the price is in the tender's currency, above
+ * zero, and at most the lot's value unless the tender sets
+ * price_above_value. 0, or TND_EINVAL with the reason in why (the
+ * OpenedLot's failure text). Says nothing of the bid as a whole. */
+TND_MUST_CHECK int tnd_bid_check_lot(const tender_bids_v1_BidContent *c, size_t i,
+                                     const tnd_bid_terms *t, char *why, size_t why_len);
+
+/* The failure of a lot line whose own price is valid but whose bid is not
+ * (OpenedBid.valid false): a lot is valid only in a valid bid. */
+#define TND_BID_LOT_BID_INVALID "the bid is not valid (its failure says why)"
+
+/** After o->valid turned false (audit verify taking the record's word on the
+ * sealed documents): each of o's lot lines still valid becomes invalid with
+ * TND_BID_LOT_BID_INVALID. 0 or TND_ENOMEM. */
+TND_MUST_CHECK int tnd_bid_lots_follow_bid(tender_bids_v1_OpenedBid *o);
 
 /** The opening record's line for one sealed bid: its id, time of receipt and
  * envelope hash (SHA-256 of b's encoding), then, when it opens and verifies
@@ -124,7 +151,12 @@ TND_MUST_CHECK int tnd_bid_check_terms(const tender_bids_v1_BidContent *c,
  * at b's time of receipt; the supplier's organisation and name are then the
  * certificate's) and it answers the tender's terms (tnd_bid_check_terms); otherwise
  * the reason in failure (a bid that opened but breaks the terms keeps its
- * supplier, price and documents). The server writes these lines at the
+ * supplier, price and documents). For a tender with lots (terms->n_lots) the
+ * line has no price but one OpenedLot per entry of the bid's lot_prices, in
+ * its order: the lot id, the price, and valid = true when the bid is valid
+ * and the price is valid for the lot (tnd_bid_check_lot), else the lot's own
+ * reason or TND_BID_LOT_BID_INVALID in failure. A tender without lots gets
+ * no lot lines, so its record is as before lots existed. The server writes these lines at the
  * opening; an auditor rebuilds them and compares. o need not be initialised;
  * free it with tender_bids_v1_OpenedBid_free even on error.
  * @return 0 (also for a bid that does not open or is invalid); TND_ENOMEM; a

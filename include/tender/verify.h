@@ -96,6 +96,11 @@ typedef struct tnd_tender_record {
      * for a record obtained otherwise; NULL: none needed. The `checkpoint`
      * check then fails without the quorum, naming the missing witnesses. */
     const tnd_policy *policy;
+    /* Tenders with lots, once a lot is decided: Awards/List, each lot's
+     * latest decision in the lots' order. */
+    bool has_awards;
+    tender_awards_v1_AwardList awards;
+    char awards_error[256]; /* the lots' awards are not served; "" */
 } tnd_tender_record;
 
 /** How long after its deadline an active tender may still be open before

@@ -1,7 +1,8 @@
 /* The award service's handlers: Record checks the request's shape and the
  * officer's signature over the decision (with the key of the caller's
  * certificate), then hands it to the writer thread; Cancel likewise; Get
- * reads the latest award, GetById any award by its id. */
+ * reads the latest award, GetById any award by its id, List each lot's
+ * latest award. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,11 +135,41 @@ static void on_get_by_id(tnd_call *call, void *request)
     tender_awards_v1_Award_free(&a);
 }
 
+static void on_list(tnd_call *call, void *request)
+{
+    const tender_tenders_v1_TenderRef *r = request;
+    tnd_server *srv = tnd_call_server(call);
+    MDB_txn *txn;
+    if (tnd_call_read_begin(call, &txn) != 0)
+        return;
+    tnd_tender t;
+    tender_tenders_v1_Tender_init(&t);
+    tnd_arena arena;
+    tnd_arena_init(&arena, 0);
+    tender_awards_v1_AwardList list;
+    tender_awards_v1_AwardList_init(&list);
+    int rc = tnd_tender_read_visible(srv->store, txn, r->id, tnd_call_peer(call), &t);
+    if (rc == 0)
+        rc = tnd_award_list(txn, tnd_store_dbi(srv->store, TND_TABLE_AWARDS), &t, &arena, &list);
+    tnd_store_read_end(srv->store, txn);
+    if (rc == TND_ENOTFOUND)
+        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s not found", r->id ? r->id : "");
+    else if (rc == TND_ENOMEM)
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    else if (rc != 0)
+        tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the awards of %s are unreadable", r->id);
+    else if (tnd_call_send(call, &list) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    tender_tenders_v1_Tender_free(&t);
+    tnd_arena_free(&arena);
+}
+
 static const tnd_handler award_handlers[] = {
     {.method = tender_awards_v1_Awards_Record_method, .on_message = on_record},
     {.method = tender_awards_v1_Awards_Cancel_method, .on_message = on_cancel},
     {.method = tender_awards_v1_Awards_Get_method, .on_message = on_get},
     {.method = tender_awards_v1_Awards_GetById_method, .on_message = on_get_by_id},
+    {.method = tender_awards_v1_Awards_List_method, .on_message = on_list},
 };
 
 int tnd_awards_register(tnd_server *srv)

@@ -1,6 +1,7 @@
 /* The deadline scheduler: closes active tenders at their submission
  * deadline, and completes awarded tenders when their standstill ends
- * (entries valued TND_SCHEDULE_STANDSTILL, see award_write.c). The schedule
+ * (entries valued TND_SCHEDULE_STANDSTILL, or TND_SCHEDULE_LOT_STANDSTILL
+ * keyed by a lot's award id, see award_write.c). The schedule
  * lives in the SCHEDULE table (due time, tender id), so it survives
  * restarts: at start-up overdue entries fire at once. One libuv timer is
  * armed for the earliest entry. At start-up the schedule is first checked
@@ -92,7 +93,8 @@ static int close_due(tnd_wtx *w, void *arg)
         size_t il = kl < sizeof id - 1 ? kl : sizeof id - 1;
         memcpy(id, kid, il);
         id[il] = '\0';
-        bool standstill = v.mv_size == 1 && *(const char *)v.mv_data == TND_SCHEDULE_STANDSTILL;
+        char kind = v.mv_size == 1 ? *(const char *)v.mv_data : 0;
+        bool standstill = kind == TND_SCHEDULE_STANDSTILL || kind == TND_SCHEDULE_LOT_STANDSTILL;
         if (mdb_cursor_del(cur, 0) != 0) {
             st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot update the schedule");
             break;
@@ -100,7 +102,9 @@ static int close_due(tnd_wtx *w, void *arg)
         n++;
         if (standstill) {
             bool done = false;
-            st = tnd_award_complete_due(w, id, now, &done);
+            /* A lot's award: the entry names the award, not the tender. */
+            st = kind == TND_SCHEDULE_LOT_STANDSTILL ? tnd_award_lot_complete_due(w, id, now, &done)
+                                                     : tnd_award_complete_due(w, id, now, &done);
             s->completed += done;
             if (st)
                 break;
@@ -203,7 +207,8 @@ static int64_t due_of(tnd_store *st, MDB_txn *txn, const tnd_tender *t, char *ki
         *kind = 'c';
         return tnd_ts_ms(t->fields->submission_deadline);
     }
-    if (t->status != tender_tenders_v1_TenderStatus_AWARDED)
+    /* A tender with lots: its lot awards' entries, see scan_missing. */
+    if (t->status != tender_tenders_v1_TenderStatus_AWARDED || (t->fields && t->fields->n_lots))
         return 0;
     tender_awards_v1_Award a;
     tender_awards_v1_Award_init(&a);
@@ -252,6 +257,10 @@ static int scan_missing(tnd_store *st, MDB_txn *txn, tnd_wtx *w, char *first, si
                 snprintf(first, first_len, "%s", t.id);
             }
         }
+        int lots = n >= 0 && t.id ? tnd_award_lot_schedule_missing(st, txn, w, &t) : 0;
+        if (lots > 0 && n == 0)
+            snprintf(first, first_len, "%s", t.id);
+        n = lots < 0 ? -1 : n + lots;
         tender_tenders_v1_Tender_free(&t);
     }
     mdb_cursor_close(cur);

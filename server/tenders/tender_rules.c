@@ -152,7 +152,8 @@ int tnd__tender_lot_states(tnd_arena *a, const tnd_tender *prev,
         s[i].lot_id = tnd_arena_strdup(a, f->lots[i].id);
         s[i].status = tender_tenders_v1_LotStatus_LOT_ACTIVE;
         for (size_t j = 0; prev && j < prev->n_lot_states; j++)
-            if (prev->lot_states[j].lot_id && strcmp(prev->lot_states[j].lot_id, f->lots[i].id) == 0) {
+            if (prev->lot_states[j].lot_id &&
+                strcmp(prev->lot_states[j].lot_id, f->lots[i].id) == 0) {
                 s[i].status = prev->lot_states[j].status;
                 s[i].cancel_reason = tnd_arena_strdup(a, prev->lot_states[j].cancel_reason);
             }

@@ -136,12 +136,20 @@ class Seed:
         self.bids = bids
         self.receipt = os.path.join(self.dir, "bids", "roads", t, bids["roads"] + ".bid")
 
+        # In two lots (docs/LOTS.md), the budget their sum; the second lot cancelled.
         ids["active"] = self.ctl(
             "officer", "tender", "create", "--title", "School meals, Busan district 3 (2027)",
-            "--budget", "820000000", "--currency", "KRW", "--cpv", "55524000-9", "--category",
+            "--currency", "KRW", "--cpv", "55524000-9", "--category",
             "services", "--deadline", rfc3339(now + 30 * 86400), "--opening",
-            rfc3339(now + 30 * 86400), "--committee", "committee.txt").splitlines()[0]
+            rfc3339(now + 30 * 86400), "--committee", "committee.txt",
+            "--lot", "LOT-1: Primary schools; 500000000",
+            "--lot", "LOT-2: Middle schools; 320000000; criteria=price:60,quality:40",
+            "--item", "1: School lunch, primary; 250000 C62; lot=LOT-1; "
+                      "place=Busan district 3; from=2027-03-02; to=2027-12-20",
+            "--item", "2: School lunch, middle; 160000 C62; lot=LOT-2").splitlines()[0]
         self.ctl("officer", "tender", "publish", ids["active"])
+        self.ctl("officer", "tender", "lot-cancel", ids["active"], "LOT-2", "--reason",
+                 "The middle schools joined the city's central kitchen.")
         ids["cancelled"] = self.ctl(
             "officer", "tender", "create", "--title", "Office furniture, Sejong annex",
             "--budget", "95000000", "--currency", "KRW", "--cpv", "39130000-2", "--category",

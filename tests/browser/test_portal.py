@@ -405,6 +405,24 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
         for kind in ("Published", "Amended", "Sealed bid received", "Bids opened", "Award recorded"):
             assert kind in timeline, timeline
 
+    def tender_lots():
+        # A tender in lots: each lot with its state (one cancelled, with its reason) and the items.
+        open_page(url, f"/tender/{active}")
+        lots = text("#lots")
+        for want in ("LOT-1", "Primary schools", "₩500,000,000", "Lowest price", "Active",
+                     "LOT-2", "Middle schools", "Weighted: price 60%, quality 40%", "Cancelled",
+                     "central kitchen"):
+            assert want in lots, lots
+        facts = text("#facts")
+        assert "Per lot" in facts and "Services" in facts, facts
+        assert "METHOD_UNSPECIFIED" not in facts and "Procedure" not in facts, facts  # no method given
+        items = text("#items")
+        assert "School lunch, primary" in items and "250000 C62" in items and "Busan district 3" in items, items
+        assert "Lot cancelled" in text("#timeline"), text("#timeline")
+        checks = verify("success")
+        assert "1 published version(s)" in checks, checks
+        shot("tender-lots.png", full_height())
+
     def verify_succeeds():
         checks = verify("success")
         for want in ("signed by the pinned key", "Witnessed: the checkpoint of size",
@@ -526,6 +544,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
     check("Verify is reachable and runs from the keyboard", verify_from_keyboard)
     check("a saved bid receipt is found in today's log", receipt_found)
     check("a cancelled tender shows its reason and verifies", cancelled_page)
+    check("a tender in lots shows each lot's state and the items, and verifies", tender_lots)
     check("the log page verifies the checkpoint and its history", log_page)
     check("the language switch: Korean, Spanish, phone width", language_switch)
     check("a tampered checkpoint makes Verify fail", tampered_checkpoint)

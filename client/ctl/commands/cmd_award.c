@@ -5,7 +5,9 @@
  * bid with its price as opened, bids that failed at the opening
  * disqualified with the failure, and the officer's --disqualify and --score
  * (points per published criterion, for weighted awards) on top. The server
- * checks the decision against the record and the tender's criteria. */
+ * checks the decision against the record and the tender's criteria.
+ * A tender with lots is awarded lot by lot (--lot): the evaluation is then
+ * of the bids that answered the lot, at their price for it. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,14 +83,33 @@ static const char *mark_for(const char **marks, size_t n, const char *bid)
     return NULL;
 }
 
+/* Bid o's line for lot in the opening record, or NULL; of a lot priced
+ * twice, the first invalid line (as tnd_award_check takes it). */
+static const tender_bids_v1_OpenedLot *lot_line(const tender_bids_v1_OpenedBid *o, const char *lot)
+{
+    const tender_bids_v1_OpenedLot *l = NULL;
+    for (size_t j = 0; lot && j < o->n_lots; j++)
+        if (o->lots[j].lot_id && strcmp(o->lots[j].lot_id, lot) == 0 &&
+            (!l || (l->valid && !o->lots[j].valid)))
+            l = &o->lots[j];
+    return l;
+}
+
+/* Bid o takes part in the decision: every bid without lots, those that
+ * answered the lot with lots. */
+static bool in_decision(const tender_bids_v1_OpenedBid *o, const char *lot)
+{
+    return !lot || lot_line(o, lot);
+}
+
 static int check_marks(const char *cmd, const char *opt, const char **marks, size_t n,
-                       const tender_bids_v1_OpeningRecord *rec)
+                       const tender_bids_v1_OpeningRecord *rec, const char *lot)
 {
     for (size_t i = 0; i < n; i++) {
         const char *colon = strchr(marks[i], ':');
         bool known = false;
         for (size_t b = 0; colon && b < rec->n_bids && !known; b++)
-            known = rec->bids[b].bid_id &&
+            known = rec->bids[b].bid_id && in_decision(&rec->bids[b], lot) &&
                     strlen(rec->bids[b].bid_id) == (size_t)(colon - marks[i]) &&
                     strncmp(rec->bids[b].bid_id, marks[i], (size_t)(colon - marks[i])) == 0;
         bool score = strcmp(opt, "--score") == 0;
@@ -96,6 +117,11 @@ static int check_marks(const char *cmd, const char *opt, const char **marks, siz
         if (!colon || !colon[1] || (score && (!eq || eq == colon + 1 || !eq[1]))) {
             ctl_err("%s: %s %s: expected BID:%s", cmd, opt, marks[i],
                     score ? "CRITERION=POINTS" : "REASON");
+            return CTL_EXIT_USAGE;
+        }
+        if (!known && lot) {
+            ctl_err("%s: %s %s: no bid of the opening record of %s answered lot %s", cmd, opt,
+                    marks[i], rec->tender_id ? rec->tender_id : "the tender", lot);
             return CTL_EXIT_USAGE;
         }
         if (!known) {
@@ -143,10 +169,11 @@ static int scores_for(const char *cmd, tnd_arena *arena, const char **sc, size_t
     return 0;
 }
 
-/* Evaluate every opened bid into d, in arena (the bids' IDs and prices are
+/* Evaluate every opened bid into d (with a lot: every bid that answered
+ * it, at its price for the lot), in arena (the bids' IDs and prices are
  * the opening record's, which lives there too). */
 static int evaluate(const char *cmd, tnd_arena *arena, const tender_bids_v1_OpeningRecord *rec,
-                    const char **dq, size_t n_dq, const char **sc, size_t n_sc,
+                    const char *lot, const char **dq, size_t n_dq, const char **sc, size_t n_sc,
                     tender_awards_v1_Decision *d)
 {
     d->evaluations = tnd_arena_calloc(arena, rec->n_bids ? rec->n_bids : 1, sizeof *d->evaluations);
@@ -156,6 +183,9 @@ static int evaluate(const char *cmd, tnd_arena *arena, const tender_bids_v1_Open
     }
     for (size_t i = 0; i < rec->n_bids; i++) {
         const tender_bids_v1_OpenedBid *o = &rec->bids[i];
+        const tender_bids_v1_OpenedLot *l = lot_line(o, lot);
+        if (lot && !l)
+            continue;
         tender_awards_v1_BidEvaluation *e = &d->evaluations[d->n_evaluations++];
         e->bid_id = o->bid_id;
         const char *why = mark_for(dq, n_dq, o->bid_id);
@@ -167,9 +197,13 @@ static int evaluate(const char *cmd, tnd_arena *arena, const tender_bids_v1_Open
         } else if (!o->valid) {
             e->reason = tnd_arena_strdup(arena, o->failure && *o->failure ? o->failure
                                                                           : "could not be opened");
+        } else if (l && !l->valid) {
+            e->reason = tnd_arena_strdup(arena, l->failure && *l->failure
+                                                    ? l->failure
+                                                    : "not valid for the lot at the opening");
         } else {
             e->valid = true;
-            e->price = o->price;
+            e->price = l ? l->price : o->price;
         }
     }
     if (tnd_arena_failed(arena)) {
@@ -194,13 +228,39 @@ static void print_scores(const tender_awards_v1_BidEvaluation *e,
     printf("%s\n", e->n_scores ? ")" : "");
 }
 
+/* The criteria that apply to award a: its lot's with lots (a copy of f
+ * with the lot's criteria in place, in *tmp), else f's. */
+static const tender_tenders_v1_TenderFields *criteria_of(const tender_awards_v1_Award *a,
+                                                         const tender_tenders_v1_TenderFields *f,
+                                                         tender_tenders_v1_TenderFields *tmp)
+{
+    const char *lot = a->decision ? a->decision->lot_id : NULL;
+    if (!f || !lot || !*lot)
+        return f;
+    for (size_t i = 0; i < f->n_lots; i++)
+        if (f->lots[i].id && strcmp(f->lots[i].id, lot) == 0) {
+            *tmp = *f;
+            tmp->award_criteria = f->lots[i].award_criteria;
+            tmp->criteria = f->lots[i].criteria;
+            tmp->n_criteria = f->lots[i].n_criteria;
+            return tmp;
+        }
+    return NULL;
+}
+
 static void print_award(const tender_awards_v1_Award *a, const tender_tenders_v1_TenderFields *f)
 {
     char state[32], t[64] = "-", money[64];
     const tender_awards_v1_Decision *d = a->decision;
+    tender_tenders_v1_TenderFields lotf;
+    f = criteria_of(a, f, &lotf);
     ctl_enum_lower(&tender_awards_v1_AwardState_desc, a->state, state, sizeof state);
-    printf("award %s of tender %s: %s\n", a->id ? a->id : "-", a->tender_id ? a->tender_id : "-",
-           state);
+    if (d && d->lot_id && *d->lot_id)
+        printf("award %s of tender %s, lot %s: %s\n", a->id ? a->id : "-",
+               a->tender_id ? a->tender_id : "-", d->lot_id, state);
+    else
+        printf("award %s of tender %s: %s\n", a->id ? a->id : "-",
+               a->tender_id ? a->tender_id : "-", state);
     if (a->recorded)
         ctl_time_text(a->recorded->seconds, a->recorded->nanos, t, sizeof t);
     printf("recorded %s by %s (%s)\n", t, a->officer && a->officer->name ? a->officer->name : "-",
@@ -253,15 +313,58 @@ static int print_result(const ctl_global *g, const ctl_call *call, tnd_client *c
 
 /* Record a decision: an award, or with unsuccessful set, none. */
 typedef struct record_opts {
-    const char *winner, *criterion, *rationale, *reason;
+    const char *winner, *criterion, *rationale, *reason, *lot;
     ctl_list dq, sc;
 } record_opts;
+
+/* --lot against the tender's lots: required with lots, refused without.
+ * f is the tender's published fields (NULL: not read). */
+static int check_lot(const char *cmd, const char *tender, const char *lot,
+                     const tender_tenders_v1_TenderFields *f)
+{
+    size_t n = f ? f->n_lots : 0;
+    if (!n && lot) {
+        ctl_err("%s: tender %s has no lots; leave out --lot", cmd, tender);
+        return CTL_EXIT_USAGE;
+    }
+    for (size_t i = 0; lot && i < n; i++)
+        if (f->lots[i].id && strcmp(f->lots[i].id, lot) == 0)
+            return 0;
+    if (!n)
+        return 0;
+    char ids[512] = "";
+    for (size_t i = 0, at = 0; i < n && at < sizeof ids; i++)
+        at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%s", i ? ", " : "",
+                               f->lots[i].id ? f->lots[i].id : "-");
+    if (lot)
+        ctl_err("%s: tender %s has no lot %s (its lots: %s)", cmd, tender, lot, ids);
+    else
+        ctl_err("%s: tender %s has lots: give --lot LOT (one of %s)", cmd, tender, ids);
+    return CTL_EXIT_USAGE;
+}
+
+/* The tender's published fields with c into the call's arena, or NULL with
+ * the failure's exit code in *rc. */
+static const tender_tenders_v1_TenderFields *tender_fields(const ctl_call *call, tnd_client *c,
+                                                           const char *id, int *rc)
+{
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_TenderRef ref = {.id = (char *)id};
+    tnd_status_info st;
+    *rc = 0;
+    if (tender_tenders_v1_Tenders_Get_in(c, call->arena, &ref, &t, NULL, &st) != 0) {
+        *rc = ctl_reply_fail(call->arena, &st);
+        return NULL;
+    }
+    static const tender_tenders_v1_TenderFields none;
+    return t.fields ? t.fields : &none;
+}
 
 static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool unsuccessful)
 {
     const record_opts *opt = call->opts;
-    const char *winner = opt->winner, *criterion = opt->criterion, *rationale = opt->rationale,
-               *const *pos = call->pos;
+    const char *winner = opt->winner, *criterion = opt->criterion,
+               *rationale = opt->rationale, *const *pos = call->pos;
     const char **dq = opt->dq.v, **sc = opt->sc.v;
     size_t n_dq = opt->dq.n, n_sc = opt->sc.n;
     int n_pos = call->n_pos, rc;
@@ -309,11 +412,14 @@ static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool uns
                                    .criterion = crit,
                                    .winner = ctl_str(call, winner),
                                    .rationale = ctl_str(call, rationale),
-                                   .unsuccessful = unsuccessful};
+                                   .unsuccessful = unsuccessful,
+                                   .lot_id = ctl_str(call, opt->lot)};
     uint8_t sig[64];
-    if ((rc = check_marks(cmd, "--disqualify", dq, n_dq, &rec)) != 0 ||
-        (rc = check_marks(cmd, "--score", sc, n_sc, &rec)) != 0 ||
-        (rc = evaluate(cmd, call->arena, &rec, dq, n_dq, sc, n_sc, &d)) != 0)
+    const tender_tenders_v1_TenderFields *f = tender_fields(call, c, pos[0], &rc);
+    if (!f || (rc = check_lot(cmd, pos[0], opt->lot, f)) != 0 ||
+        (rc = check_marks(cmd, "--disqualify", dq, n_dq, &rec, opt->lot)) != 0 ||
+        (rc = check_marks(cmd, "--score", sc, n_sc, &rec, opt->lot)) != 0 ||
+        (rc = evaluate(cmd, call->arena, &rec, opt->lot, dq, n_dq, sc, n_sc, &d)) != 0)
         goto out_rec;
     if (sign_decision(&d, key, sig) != 0) {
         ctl_err("%s: cannot sign the decision with %s", cmd, g->key);
@@ -346,6 +452,45 @@ static int award_unsuccessful(ctl_global *g, const ctl_call *call)
     return record(g, call, "award unsuccessful", true);
 }
 
+/* A tender with lots, lot by lot in the lots' order: its state, and its
+ * latest decision with its standstill's end (Awards/List). --json prints
+ * the AwardList. */
+static int show_lots(const ctl_global *g, const ctl_call *call, tnd_client *c,
+                     const tender_tenders_v1_Tender *t)
+{
+    tender_tenders_v1_TenderRef ref = {.id = t->id};
+    tender_awards_v1_AwardList l;
+    tnd_status_info st;
+    if (tender_awards_v1_Awards_List_in(c, call->arena, &ref, &l, NULL, &st) != 0)
+        return ctl_reply_fail(call->arena, &st);
+    if (g->json) {
+        ctl_json_print(ctl_json_msg(&tender_awards_v1_AwardList_desc, &l));
+        return CTL_EXIT_OK;
+    }
+    const tender_tenders_v1_TenderFields *f = t->fields;
+    for (size_t i = 0; i < f->n_lots; i++) {
+        const char *id = f->lots[i].id ? f->lots[i].id : "-";
+        char state[32] = "-";
+        for (size_t k = 0; k < t->n_lot_states; k++)
+            if (t->lot_states[k].lot_id && strcmp(t->lot_states[k].lot_id, id) == 0)
+                ctl_enum_lower(&tender_tenders_v1_LotStatus_desc, t->lot_states[k].status, state,
+                               sizeof state);
+        /* "lot_awarded" reads "awarded". */
+        printf("%slot %s (%s): %s\n", i ? "\n" : "", id, f->lots[i].title ? f->lots[i].title : "-",
+               strncmp(state, "lot_", 4) == 0 ? state + 4 : state);
+        const tender_awards_v1_Award *a = NULL;
+        for (size_t k = 0; k < l.n_awards && !a; k++)
+            if (l.awards[k].decision && l.awards[k].decision->lot_id &&
+                strcmp(l.awards[k].decision->lot_id, id) == 0)
+                a = &l.awards[k];
+        if (a)
+            print_award(a, f);
+        else
+            printf("no decision yet\n");
+    }
+    return CTL_EXIT_OK;
+}
+
 static int award_show(ctl_global *g, const ctl_call *call)
 {
     const char *const *pos = call->pos;
@@ -359,9 +504,14 @@ static int award_show(ctl_global *g, const ctl_call *call)
         return rc;
     tender_tenders_v1_TenderRef ref = {.id = ctl_str(call, pos[0])};
     tender_awards_v1_Award a;
+    tender_tenders_v1_Tender t;
     tnd_status_info st;
     if (tnd_arena_failed(call->arena))
         rc = ctl_oom();
+    else if (tender_tenders_v1_Tenders_Get_in(c, call->arena, &ref, &t, NULL, &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
+    else if (t.fields && t.fields->n_lots)
+        rc = show_lots(g, call, c, &t);
     else if (tender_awards_v1_Awards_Get_in(c, call->arena, &ref, &a, NULL, &st) != 0)
         rc = ctl_reply_fail(call->arena, &st);
     else
@@ -383,7 +533,8 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_awards_v1_CancelAwardRequest req = {.tender_id = ctl_str(call, pos[0]),
-                                               .reason = ctl_str(call, reason)};
+                                               .reason = ctl_str(call, reason),
+                                               .lot_id = ctl_str(call, opt->lot)};
     tender_awards_v1_Award a;
     tnd_status_info st;
     ctl_idem k = {0};
@@ -399,7 +550,9 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
 }
 
 #define AWARD_OPT(n, k, f, a, h, ...)                                                              \
-    {.name = n, .kind = k, .at = offsetof(record_opts, f), .arg = a, .help = h, __VA_ARGS__}
+    {                                                                                              \
+        .name = n, .kind = k, .at = offsetof(record_opts, f), .arg = a, .help = h, __VA_ARGS__     \
+    }
 
 #define RATIONALE_OPTS                                                                             \
     AWARD_OPT("--rationale", CTL_STRING, rationale, "_TEXT_",                                      \
@@ -407,6 +560,10 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
         AWARD_OPT("--disqualify", CTL_LIST, dq, "_BID_:_REASON_",                                  \
                   "Disqualify a valid bid of the opening record, with the reason (repeatable).",   \
                   .max = MAX_MARKS)
+
+#define LOT_OPT                                                                                    \
+    AWARD_OPT("--lot", CTL_STRING, lot, "_LOT_",                                                   \
+              "The lot decided (required when the tender has lots: one decision per lot).")
 
 static const ctl_optdef record_optdefs[] = {
     AWARD_OPT("--winner", CTL_STRING, winner, "_BID_", "The winning bid, a valid opened bid."),
@@ -418,13 +575,16 @@ static const ctl_optdef record_optdefs[] = {
               "A weighted award's points, 0..100, of a valid bid on a published criterion, e.g.\n"
               "*--score B-1f..:quality=80* (repeatable: one for each valid bid and criterion).",
               .max = MAX_MARKS),
+    LOT_OPT,
     {0},
 };
 
-static const ctl_optdef unsuccessful_optdefs[] = {RATIONALE_OPTS, {0}};
+static const ctl_optdef unsuccessful_optdefs[] = {RATIONALE_OPTS, LOT_OPT, {0}};
 
 static const ctl_optdef cancel_optdefs[] = {
     AWARD_OPT("--reason", CTL_STRING, reason, "_TEXT_", "Why the award is withdrawn (logged)."),
+    AWARD_OPT("--lot", CTL_STRING, lot, "_LOT_",
+              "The lot whose award is withdrawn (required when the tender has lots)."),
     {0},
 };
 
@@ -433,17 +593,20 @@ static const ctl_cmd show_cmd = {
     .synopsis = "_TENDER_",
     .summary = "the latest decision (public)",
     .about = "The latest decision (public), with each valid bid's points and weighted total.\n"
-             "*--json* prints the Award.",
+             "*--json* prints the Award. A tender with lots is shown lot by lot: each lot's\n"
+             "state and latest decision with its standstill's end; *--json* prints the\n"
+             "AwardList (each lot's latest decision, in the lots' order).",
     .max_pos = 1,
     .run = award_show,
 };
 
 static const ctl_cmd cancel_cmd = {
     .name = "cancel",
-    .synopsis = "_TENDER_ *--reason* _TEXT_",
+    .synopsis = "_TENDER_ *--reason* _TEXT_ [*--lot* _LOT_]",
     .summary = "withdraw the award during the standstill",
     .about = "Withdraw the award during the standstill (the reason is logged); the tender is\n"
-             "opened again.",
+             "opened again. With lots, *--lot* names the lot whose award is withdrawn; that lot\n"
+             "is open to a new decision and the other lots' awards stand.",
     .opts = cancel_optdefs,
     .opts_size = sizeof(record_opts),
     .max_pos = 1,
@@ -452,9 +615,10 @@ static const ctl_cmd cancel_cmd = {
 
 static const ctl_cmd unsuccessful_cmd = {
     .name = "unsuccessful",
-    .synopsis = "_TENDER_ *--rationale* _TEXT_ [*--disqualify* _BID_:_REASON_]...",
+    .synopsis = "_TENDER_ *--rationale* _TEXT_ [*--disqualify* _BID_:_REASON_]... [*--lot* _LOT_]",
     .summary = "record that no bid is valid",
-    .about = "Record that no bid is valid: every valid bid must be disqualified.",
+    .about = "Record that no bid is valid: every valid bid must be disqualified. With lots,\n"
+             "*--lot* names the lot that no bid answered validly.",
     .opts = unsuccessful_optdefs,
     .opts_size = sizeof(record_opts),
     .max_pos = 1,
@@ -467,7 +631,7 @@ const ctl_cmd ctl_cmd_award = {
     .name = "award",
     .synopsis = "_TENDER_ *--winner* _BID_ *--criterion* *lowest-price*|*weighted* *--rationale* "
                 "_TEXT_ [*--disqualify* _BID_:_REASON_]... [*--score*\n"
-                "_BID_:_CRITERION_=_POINTS_]...",
+                "_BID_:_CRITERION_=_POINTS_]... [*--lot* _LOT_]",
     .summary = "the award decision (see tenderctl award --help)",
     .about =
         "Record the award of an opened _TENDER_ (officer of the buyer). tenderctl reads the\n"
@@ -483,7 +647,10 @@ const ctl_cmd ctl_cmd_award = {
         "exactly (to 0.01 point) and refuses a winner whose total is not the highest. The tender\n"
         "is then awarded; after the standstill (the server's *--standstill*) it is complete.\n"
         "Until then *award cancel* withdraws the award and the tender is opened again. *--json*\n"
-        "prints the Award.",
+        "prints the Award. A tender with lots is awarded lot by lot: *--lot* _LOT_ (required)\n"
+        "names the lot, the bids that answered it are evaluated at their price for it, and\n"
+        "the lot's own criterion applies; each lot's award has its own standstill and the\n"
+        "tender is complete when every lot is complete, cancelled or unsuccessful.",
     .opts = record_optdefs,
     .opts_size = sizeof(record_opts),
     .max_pos = 1,

@@ -1,5 +1,5 @@
-// One tender: its facts, versions and what changed, documents, questions and
-// answers, the opening record, the award, its timeline in the log, and the
+// One tender: its facts, its lots (with their state) and items, versions and
+// what changed, documents, questions and answers, the opening record, the award, its timeline in the log, and the
 // Verify action and bid-receipt check (verify.js).
 
 import * as api from "../api.js";
@@ -12,7 +12,7 @@ const FIELD_LABEL = {
   title: "col.tender", description: "t.description", classification: "t.cpv", method: "t.method",
   category: "t.category", estimated_value: "t.value", enquiry_deadline: "t.enquiry",
   submission_deadline: "t.deadline", opening_time: "t.opening", committee: "t.committee",
-  award_criteria: "t.criteria", criteria: "t.criteria",
+  award_criteria: "t.criteria", criteria: "t.criteria", lots: "t.lots", items: "t.items",
 };
 
 export async function load(id) {
@@ -28,18 +28,22 @@ const time = (s) => (s ? h("time", { datetime: s }, fmtDate(s)) : "—");
 const hashText = (hex) => h("code", { class: "hash", title: hex }, hex);
 const short = (id) => (id && id.length > 14 ? id.slice(0, 12) + "…" : id);
 
+// How a tender (or one lot: same field names) is awarded.
+const criteriaText = (x) => (x.award_criteria === "WEIGHTED"
+  ? `${t("t.weighted")}: ${(x.criteria || []).map((k) => `${k.name} ${k.weight}%`).join(", ")}`
+  : t("t.lowest"));
+
 function keyFacts(d) {
   const x = d.tender, f = x.fields || {}, c = f.committee || {};
-  const crit = f.award_criteria === "WEIGHTED"
-    ? `${t("t.weighted")}: ${(f.criteria || []).map((k) => `${k.name} ${k.weight}%`).join(", ")}`
-    : t("t.lowest");
+  const crit = (f.lots || []).length ? t("t.lot.perlot") : criteriaText(f);
   return facts([
     [t("t.id"), x.id],
     [t("t.buyer"), x.buyer],
     [t("t.value"), fmtMoney(f.estimated_value)],
     [t("t.cpv"), f.classification && f.classification.code],
-    [t("t.method"), f.method && t(`m.${f.method}`)],
-    [t("t.category"), f.category && t(`c.${f.category}`)],
+    // Left unset, they are not shown (the schema's *_UNSPECIFIED has no words).
+    [t("t.method"), f.method && f.method !== "METHOD_UNSPECIFIED" ? t(`m.${f.method}`) : null],
+    [t("t.category"), f.category && f.category !== "CATEGORY_UNSPECIFIED" ? t(`c.${f.category}`) : null],
     [t("t.published"), time(x.published)],
     [t("t.enquiry"), f.enquiry_deadline ? time(f.enquiry_deadline) : null],
     [t("t.deadline"), time(f.submission_deadline)],
@@ -63,6 +67,34 @@ function versions(d) {
       v.amendment_note && i > 0 ? h("div", { class: "note" }, t("t.version.note", { note: v.amendment_note })) : null);
   });
   return section("versions", t("t.versions"), h("ol", { class: "versions" }, items));
+}
+
+// The lots (docs/LOTS.md), each with the server's state for it; none: one implicit lot.
+function lots(d) {
+  const x = d.tender, ls = (x.fields || {}).lots || [];
+  if (!ls.length) return null;
+  const stateOf = (id) => (x.lot_states || []).find((s) => s.lot_id === id);
+  return section("lots", t("t.lots"), table(null, [t("t.lot.id"), t("t.lot.title"), t("t.value"), t("t.criteria"), t("t.lot.state")],
+    ls.map((l) => {
+      const st = stateOf(l.id);
+      return [h("span", { class: "lot-id" }, l.id), [l.title, l.description ? h("div", { class: "muted" }, l.description) : null], fmtMoney(l.value), criteriaText(l),
+        st ? [h("span", { class: `lot-state ${st.status.toLowerCase()}` }, t(`ls.${st.status}`)),
+          st.cancel_reason ? h("div", { class: "note" }, t("t.cancel.reason"), ": ", st.cancel_reason) : null] : t("ls.DRAFT")];
+    }), "lots"));
+}
+
+// What is bought: quantity and unit (UN/CEFACT Rec. 20 code), lot, CPV, delivery.
+function items(d) {
+  const f = d.tender.fields || {}, its = f.items || [];
+  if (!its.length) return null;
+  const withLots = (f.lots || []).length > 0;
+  const day = (s) => (s ? fmtDate(s) : "…");
+  return section("items", t("t.items"), table(null,
+    [t("t.item.id"), t("t.description"), t("t.item.quantity"), ...(withLots ? [t("t.lot.id")] : []), t("t.cpv"), t("t.item.delivery")],
+    its.map((i) => [i.id, i.description, i.quantity ? `${i.quantity} ${i.unit || ""}` : "—", ...(withLots ? [h("span", { class: "lot-id" }, i.lot_id)] : []),
+      (i.classification && i.classification.code) || "—",
+      i.delivery_place || i.delivery_start || i.delivery_end
+        ? [i.delivery_place || "", i.delivery_start || i.delivery_end ? ` (${day(i.delivery_start)} – ${day(i.delivery_end)})` : ""] : "—"]), "items"));
 }
 
 function documents(d) {
@@ -200,5 +232,5 @@ export async function render(main, id) {
       h("div", {}, section("facts", t("t.facts"), keyFacts(d)),
         f.description ? section("description", t("t.description"), h("p", {}, f.description)) : null),
       h("div", {}, verifyBox(d), receiptBox())),
-    versions(d), documents(d), questions(d), opening(d), award(d), timeline(d)]);
+    lots(d), items(d), versions(d), documents(d), questions(d), opening(d), award(d), timeline(d)]);
 }

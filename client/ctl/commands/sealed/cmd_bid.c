@@ -23,12 +23,14 @@
 /* The schema's limits (tender_schema.h). */
 #define MAX_DOCS TENDER_BIDS_V1_BIDCONTENT_DOCUMENTS_MAX_COUNT
 #define MAX_DOC_BYTES TENDER_BIDS_V1_BIDDOCUMENT_CONTENT_MAX_LEN
+#define MAX_LOTS TENDER_BIDS_V1_BIDCONTENT_LOT_PRICES_MAX_COUNT
 
 typedef struct bid_flags {
     const char *currency, *notes, *bids_dir;
     ctl_money price;
     ctl_time valid_until;
     ctl_list docs;
+    ctl_list lot_prices; /* LOT=AMOUNT */
 } bid_flags;
 
 static int oom(void)
@@ -73,18 +75,73 @@ static int supplier_identity(const char *cmd, const ctl_global *g, tender_bids_v
     return rc;
 }
 
-/* Fill the content from the flags: price, documents, validity, notes. */
+/* The prices per lot of --lot-price LOT=AMOUNT (in --currency), each lot once. */
+static int build_lot_prices(const char *cmd, const bid_flags *bf, tender_bids_v1_BidContent *c)
+{
+    if (!(c->lot_prices = calloc(bf->lot_prices.n, sizeof *c->lot_prices)))
+        return oom();
+    for (size_t i = 0; i < bf->lot_prices.n; i++) {
+        const char *arg = bf->lot_prices.v[i], *eq = strchr(arg, '=');
+        size_t idl = eq ? (size_t)(eq - arg) : 0;
+        if (!eq || idl == 0 || idl > TENDER_BIDS_V1_LOTPRICE_LOT_ID_MAX_LEN || !eq[1]) {
+            ctl_err("%s: --lot-price %s: give LOT=AMOUNT, the lot's id and your price for it "
+                    "(--lot-price LOT-1=1500000)",
+                    cmd, arg);
+            return CTL_EXIT_USAGE;
+        }
+        for (size_t j = 0; j < c->n_lot_prices; j++)
+            if (strlen(c->lot_prices[j].lot_id) == idl &&
+                memcmp(c->lot_prices[j].lot_id, arg, idl) == 0) {
+                ctl_err("%s: --lot-price: lot %.*s is priced twice; give each lot once", cmd,
+                        (int)idl, arg);
+                return CTL_EXIT_USAGE;
+            }
+        ctl_money m = {.text = eq + 1};
+        int64_t minor;
+        char code[4], opt[100];
+        snprintf(opt, sizeof opt, "--lot-price for %.*s:", (int)idl, arg);
+        int rc = ctl_money_in(cmd, opt, &m, bf->currency, &minor, code);
+        if (rc != 0)
+            return rc;
+        tender_bids_v1_LotPrice *lp = &c->lot_prices[c->n_lot_prices++];
+        if (!(lp->lot_id = strndup(arg, idl)) || !(lp->price = calloc(1, sizeof *lp->price)) ||
+            !(lp->price->currency = strdup(code)))
+            return oom();
+        lp->price->minor_units = minor;
+    }
+    return 0;
+}
+
+/* Fill the content from the flags: price (or prices per lot), documents,
+ * validity, notes. */
 static int build_content(const char *cmd, const bid_flags *bf, tender_bids_v1_BidContent *c)
 {
     int rc;
-    if (!bf->price.text || !bf->currency) {
-        ctl_err("%s: --price AMOUNT and --currency CODE are required (see tenderctl %s --help)",
+    if (bf->price.text && bf->lot_prices.n) {
+        ctl_err("%s: --price and --lot-price do not mix: a tender with lots takes a price per "
+                "lot you bid for (--lot-price LOT=AMOUNT, repeatable), one without lots one "
+                "--price",
+                cmd);
+        return CTL_EXIT_USAGE;
+    }
+    if (bf->lot_prices.n && !bf->currency) {
+        ctl_err("%s: --lot-price LOT=AMOUNT needs --currency CODE (see tenderctl %s --help)",
                 cmd, cmd);
         return CTL_EXIT_USAGE;
     }
-    if (!(c->price = calloc(1, sizeof *c->price)) || !(c->price->currency = strdup(bf->price.code)))
-        return oom();
-    c->price->minor_units = bf->price.minor;
+    if (bf->lot_prices.n) {
+        if ((rc = build_lot_prices(cmd, bf, c)) != 0)
+            return rc;
+    } else if (!bf->price.text || !bf->currency) {
+        ctl_err("%s: --price AMOUNT and --currency CODE are required (see tenderctl %s --help)",
+                cmd, cmd);
+        return CTL_EXIT_USAGE;
+    } else {
+        if (!(c->price = calloc(1, sizeof *c->price)) ||
+            !(c->price->currency = strdup(bf->price.code)))
+            return oom();
+        c->price->minor_units = bf->price.minor;
+    }
     if (bf->valid_until.text) {
         if (!(c->valid_until = calloc(1, sizeof *c->valid_until)))
             return oom();
@@ -122,9 +179,50 @@ static void content_free(tender_bids_v1_BidContent *c)
             OPENSSL_cleanse(c->documents[i].content.data, c->documents[i].content.len);
     if (c->price)
         OPENSSL_cleanse(&c->price->minor_units, sizeof c->price->minor_units);
+    for (size_t i = 0; i < c->n_lot_prices; i++)
+        if (c->lot_prices[i].price)
+            OPENSSL_cleanse(&c->lot_prices[i].price->minor_units,
+                            sizeof c->lot_prices[i].price->minor_units);
     if (c->notes)
         OPENSSL_cleanse(c->notes, strlen(c->notes));
     tender_bids_v1_BidContent_free(c);
+}
+
+/* The lots of the bid against the tender's (tnd_bid_terms): a bid priced
+ * per lot for a tender without lots, or the reverse, or for a lot the
+ * tender does not have, is refused here, before anything is sealed; the
+ * opening judges what gets through (docs/SEALED.md). Returns 0 or an exit
+ * code (message printed). */
+static int check_lots(const char *cmd, const char *tender, const tnd_bid_terms *terms,
+                      const tender_bids_v1_BidContent *content)
+{
+    if (!terms->n_lots && content->n_lot_prices) {
+        ctl_err("%s: tender %s has no lots: give one --price for the whole tender", cmd, tender);
+        return CTL_EXIT_USAGE;
+    }
+    if (terms->n_lots && !content->n_lot_prices) {
+        char ids[700] = "";
+        size_t n = 0;
+        for (size_t i = 0; i < terms->n_lots && n < sizeof ids - 80; i++)
+            n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%s", i ? ", " : "",
+                                  terms->lots[i].id ? terms->lots[i].id : "");
+        ctl_err("%s: tender %s has lots (%s): give --lot-price LOT=AMOUNT for each lot you bid "
+                "for, instead of --price",
+                cmd, tender, ids);
+        return CTL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < content->n_lot_prices; i++) {
+        const char *id = content->lot_prices[i].lot_id;
+        size_t j = 0;
+        while (j < terms->n_lots && (!terms->lots[j].id || strcmp(terms->lots[j].id, id) != 0))
+            j++;
+        if (j == terms->n_lots) {
+            ctl_err("%s: tender %s has no lot %s (tenderctl tender show %s lists its lots)",
+                    cmd, tender, id, tender);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    return 0;
 }
 
 /* The tender's opening key, from the tender as the server has it, and the
@@ -155,8 +253,14 @@ static int tender_terms(const char *cmd, tnd_client *c, tnd_arena *arena, const 
         tnd_bid_terms terms = tnd_bid_terms_of(&t);
         content->tender_version = terms.version; /* after a postponement, the one it moved */
         char why[256];
+        if ((rc = check_lots(cmd, tender, &terms, content)) != 0)
+            return rc;
         if (tnd_bid_check_terms(content, &terms, why, sizeof why) != 0)
             ctl_err("%s: warning: this bid will open invalid: %s", cmd, why);
+        for (size_t i = 0; i < content->n_lot_prices; i++)
+            if (tnd_bid_check_lot(content, i, &terms, why, sizeof why) != 0)
+                ctl_err("%s: warning: this bid will open invalid for lot %s: %s", cmd,
+                        content->lot_prices[i].lot_id, why);
     }
     return rc;
 }
@@ -394,6 +498,10 @@ static const ctl_optdef send_optdefs[] = {
             "The price, a decimal number (1500000, 1234.56) stored exactly in the currency's\n"
             "minor units (no more decimals than it has).",
             .pair = "--currency"),
+    BID_OPT("--lot-price", CTL_LIST, lot_prices, "_LOT_=_AMOUNT_",
+            "Your price for one lot of a tender with lots, in *--currency* (repeatable, each lot\n"
+            "once, at most 100; instead of *--price*).",
+            .max = MAX_LOTS),
     BID_OPT("--currency", CTL_STRING, currency, "_CODE_", "ISO 4217 code (KRW, EUR, ...)."),
     BID_OPT("--doc", CTL_LIST, docs, "_FILE_",
             "A document of the bid (repeatable, at most 100, 16 MiB each; the media type comes\n"
@@ -409,8 +517,9 @@ static const ctl_optdef send_optdefs[] = {
 
 static const ctl_cmd submit_cmd = {
     .name = "submit",
-    .synopsis = "_TENDER_ *--price* _AMOUNT_ *--currency* _CODE_ [*--doc* _FILE_]... "
-                "[*--valid-until* _TIME_] [*--notes* _TEXT_] [*--bids-dir* _DIR_]",
+    .synopsis = "_TENDER_ *--price* _AMOUNT_ | *--lot-price* _LOT_=_AMOUNT_... *--currency* _CODE_ "
+                "[*--doc* _FILE_]... [*--valid-until* _TIME_] [*--notes* _TEXT_] "
+                "[*--bids-dir* _DIR_]",
     .summary = "seal and send a bid; prints its id",
     .about =
         "Seal a bid to the tender's opening key, signed with your certificate's key (supplier),\n"
@@ -430,7 +539,15 @@ static const ctl_cmd submit_cmd = {
         "seals the tender's version in force now: after an amendment it opens invalid unless\n"
         "replaced. A bid that would open invalid (another currency than the tender's, a price\n"
         "not above zero, or above the tender's value when its price cap is on) is sent with a\n"
-        "warning on stderr.",
+        "warning on stderr.\n"
+        "\n"
+        "A tender with lots takes a price for each lot you bid for, any of its lots:\n"
+        "*--lot-price* _LOT_=_AMOUNT_, repeatable, instead of *--price* (*--lot-price LOT-1=900000\n"
+        "--lot-price LOT-2=450000 --currency KRW*). Every price is sealed in the one bid. A lot\n"
+        "the tender does not have, *--price* for a tender with lots or *--lot-price* for one\n"
+        "without is refused before anything is sealed (exit status 2); a price above its lot's\n"
+        "value (with the price cap on) or for a cancelled lot is sent with a warning, and the\n"
+        "opening judges each lot's price on its own.",
     .opts = send_optdefs,
     .opts_size = sizeof(bid_flags),
     .max_pos = 1,
@@ -439,12 +556,14 @@ static const ctl_cmd submit_cmd = {
 
 static const ctl_cmd replace_cmd = {
     .name = "replace",
-    .synopsis = "_TENDER_ _BID_ *--price* _AMOUNT_ *--currency* _CODE_ [as *submit*]",
+    .synopsis = "_TENDER_ _BID_ *--price* _AMOUNT_ | *--lot-price* _LOT_=_AMOUNT_... "
+                "*--currency* _CODE_ [as *submit*]",
     .summary = "a new bid in place of BID",
     .about = "A new bid, with _BID_'s owner nonce, in place of _BID_, which is then no longer in\n"
              "force; only the new bid is opened. It answers the tender's version in force now:\n"
-             "how a supplier answers an amendment. Options, output and exit status as for\n"
-             "*submit*.",
+             "how a supplier answers an amendment. The new bid carries every price anew: for a\n"
+             "tender with lots, a *--lot-price* for each lot it bids for. Options, output and\n"
+             "exit status as for *submit*.",
     .opts = send_optdefs,
     .opts_size = sizeof(bid_flags),
     .max_pos = 2,

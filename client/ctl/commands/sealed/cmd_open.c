@@ -211,7 +211,8 @@ static void print_record(const tender_bids_v1_OpeningRecord *rec)
                 put_text(o->supplier_name);
                 printf(", %s)", o->price ? ctl_money_text(o->price->minor_units,
                                                           o->price->currency, money, sizeof money)
-                                         : "no price");
+                                : o->n_lots ? "priced by lot"
+                                            : "no price");
             }
             fputc('\n', stdout);
             continue;
@@ -219,7 +220,8 @@ static void print_record(const tender_bids_v1_OpeningRecord *rec)
         printf("%-7s  %20s  ", "valid",
                o->price
                    ? ctl_money_text(o->price->minor_units, o->price->currency, money, sizeof money)
-                   : "-");
+               : o->n_lots ? "by lot"
+                           : "-");
         put_text(o->supplier_org);
         fputs(" / ", stdout);
         put_text(o->supplier_name);
@@ -233,6 +235,89 @@ static void print_record(const tender_bids_v1_OpeningRecord *rec)
             printf("  %llu bytes  sha256 %s\n", (unsigned long long)o->documents[d].size, hex);
         }
     }
+}
+
+/* One bid's line for one lot: valid with its price, or why not. */
+static void print_lot_line(const tender_bids_v1_OpenedBid *o, const tender_bids_v1_OpenedLot *l,
+                           bool name_lot)
+{
+    char money[64];
+    const char *price = l->price ? ctl_money_text(l->price->minor_units, l->price->currency,
+                                                  money, sizeof money)
+                                 : "no price";
+    printf("  %-34s  ", o->bid_id ? o->bid_id : "-");
+    if (name_lot) {
+        fputs("lot ", stdout);
+        put_text(l->lot_id);
+        fputs(": ", stdout);
+    }
+    if (l->valid) {
+        printf("%-7s  %20s  ", "valid", price);
+    } else {
+        fputs("failed: ", stdout);
+        put_text(l->failure);
+        /* The lot's price is sound but its bid is not: say why the bid is not. */
+        if (l->failure && strcmp(l->failure, TND_BID_LOT_BID_INVALID) == 0 && o->failure) {
+            fputs(": ", stdout);
+            put_text(o->failure);
+        }
+        printf(" (%s, ", price);
+    }
+    put_text(o->supplier_org);
+    fputs(" / ", stdout);
+    put_text(o->supplier_name);
+    fputs(l->valid ? "\n" : ")\n", stdout);
+}
+
+static bool is_lot(const tender_tenders_v1_Lot *lots, size_t n, const char *id)
+{
+    for (size_t i = 0; id && i < n; i++)
+        if (lots[i].id && strcmp(lots[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* The opened bids grouped by lot: each lot of the tender with the bids that
+ * priced it, then any line for a lot the tender does not have. */
+static void print_by_lot(const tender_bids_v1_OpeningRecord *rec, const tender_tenders_v1_Lot *lots,
+                         size_t n_lots)
+{
+    for (size_t k = 0; k < n_lots; k++) {
+        const char *id = lots[k].id ? lots[k].id : "";
+        size_t n = 0, valid = 0;
+        for (size_t i = 0; i < rec->n_bids; i++)
+            for (size_t j = 0; j < rec->bids[i].n_lots; j++)
+                if (rec->bids[i].lots[j].lot_id && strcmp(rec->bids[i].lots[j].lot_id, id) == 0) {
+                    n++;
+                    valid += rec->bids[i].lots[j].valid;
+                }
+        printf("\nlot %s (", id);
+        put_text(lots[k].title);
+        printf("): %zu bid%s, %zu valid\n", n, n == 1 ? "" : "s", valid);
+        for (size_t i = 0; i < rec->n_bids; i++)
+            for (size_t j = 0; j < rec->bids[i].n_lots; j++)
+                if (rec->bids[i].lots[j].lot_id && strcmp(rec->bids[i].lots[j].lot_id, id) == 0)
+                    print_lot_line(&rec->bids[i], &rec->bids[i].lots[j], false);
+    }
+    bool header = false;
+    for (size_t i = 0; i < rec->n_bids; i++)
+        for (size_t j = 0; j < rec->bids[i].n_lots; j++) {
+            if (is_lot(lots, n_lots, rec->bids[i].lots[j].lot_id))
+                continue;
+            if (!header)
+                printf("\nprices for lots the tender does not have:\n");
+            header = true;
+            print_lot_line(&rec->bids[i], &rec->bids[i].lots[j], true);
+        }
+}
+
+/* Whether any opened bid priced lots. */
+static bool has_lot_lines(const tender_bids_v1_OpeningRecord *rec)
+{
+    for (size_t i = 0; i < rec->n_bids; i++)
+        if (rec->bids[i].n_lots)
+            return true;
+    return false;
 }
 
 static int opening_show(ctl_global *g, const ctl_call *call)
@@ -251,10 +336,15 @@ static int opening_show(ctl_global *g, const ctl_call *call)
     if (tnd_opening_fetch(c, pos[0], &rec, &st) != 0) {
         rc = ctl_status_fail(&st);
     } else {
+        tender_tenders_v1_Tender t;
         if (g->json) {
             ctl_json_print(ctl_json_msg(&tender_bids_v1_OpeningRecord_desc, &rec));
-        } else {
+        } else if (!has_lot_lines(&rec)) {
             print_record(&rec);
+        } else if ((rc = ctl_tender_get(c, call->arena, pos[0], 0, &t)) == 0) {
+            /* The lots, their order and titles: the tender's. */
+            print_record(&rec);
+            print_by_lot(&rec, t.fields ? t.fields->lots : NULL, t.fields ? t.fields->n_lots : 0);
         }
         tender_bids_v1_OpeningRecord_free(&rec);
     }
@@ -270,9 +360,13 @@ static const ctl_cmd show_cmd = {
              "receipt, valid or failed (and why: it did not open, or it breaks a rule of the\n"
              "tender, such as \"answers version 2; the tender was at version 3 at its\n"
              "deadline\"), price, supplier (organisation / name) and documents (name, size and\n"
-             "SHA-256). Replaced and withdrawn bids are not opened. *--json* prints the\n"
-             "OpeningRecord, including the opening private key the server publishes for\n"
-             "auditors.",
+             "SHA-256). Replaced and withdrawn bids are not opened. For a tender with lots, the\n"
+             "bids follow grouped by lot, in the tender's order: each lot with its title, then\n"
+             "each bid that priced it, valid with its price or failed and why (a lot the tender\n"
+             "does not have, a cancelled lot, a price above the lot's value, ...; a lot is valid\n"
+             "only in a valid bid). *--json* prints the OpeningRecord, including the opening\n"
+             "private key the server publishes for auditors; with lots each bid carries its\n"
+             "\"lots\" (lot_id, price, valid, failure) and no price of its own.",
     .max_pos = 1,
     .run = opening_show,
 };

@@ -16,14 +16,15 @@ typedef struct field_flags {
         *threshold, *award_criteria, *price_cap, *note;
     ctl_money budget;
     ctl_time deadline, opening, enquiry;
-    ctl_list docs, criteria;
+    ctl_list docs, criteria, lots, items, drop_lots, drop_items;
 } field_flags;
 
 static bool any_field(const field_flags *ff)
 {
     return ff->title || ff->description || ff->budget.text || ff->currency || ff->deadline.text ||
            ff->opening.text || ff->enquiry.text || ff->cpv || ff->method || ff->category ||
-           ff->committee || ff->threshold || ff->award_criteria || ff->criteria.n || ff->price_cap;
+           ff->committee || ff->threshold || ff->award_criteria || ff->criteria.n ||
+           ff->price_cap || ff->lots.n || ff->items.n || ff->drop_lots.n || ff->drop_items.n;
 }
 
 static int oom(void)
@@ -56,7 +57,9 @@ static int set_money(const char *cmd, tnd_arena *arena, const field_flags *ff,
     int64_t minor = ff->budget.minor;
     int rc;
     if (ff->currency && !ff->budget.text) {
-        ctl_err("%s: --currency goes with --budget (the amount is read in that currency)", cmd);
+        ctl_err("%s: --currency goes with --budget or --lot (the amounts are read in that "
+                "currency)",
+                cmd);
         return CTL_EXIT_USAGE;
     }
     memcpy(code, ff->budget.code, sizeof code);
@@ -110,7 +113,9 @@ static int apply_fields(const char *cmd, tnd_arena *arena, const field_flags *ff
     if ((ff->title && set_str(arena, &f->title, ff->title)) ||
         (ff->description && set_str(arena, &f->description, ff->description)))
         return oom();
-    if ((ff->budget.text || ff->currency) && (rc = set_money(cmd, arena, ff, f)) != 0)
+    /* With --lot and no --budget, --currency is the lots' (ctl_lots_apply). */
+    if ((ff->budget.text || (ff->currency && !ff->lots.n)) &&
+        (rc = set_money(cmd, arena, ff, f)) != 0)
         return rc;
     if (ff->price_cap) {
         if (strcmp(ff->price_cap, "on") != 0 && strcmp(ff->price_cap, "off") != 0) {
@@ -156,7 +161,15 @@ static int apply_fields(const char *cmd, tnd_arena *arena, const field_flags *ff
         if ((rc = ctl_committee_make(cmd, arena, ff->committee, ff->threshold, &f->committee)) != 0)
             return rc;
     }
-    return ctl_criteria_apply(cmd, arena, ff->award_criteria, ff->criteria.v, ff->criteria.n, f);
+    if ((rc = ctl_criteria_apply(cmd, arena, ff->award_criteria, ff->criteria.v, ff->criteria.n,
+                                 f)) != 0)
+        return rc;
+    const ctl_lots_flags lf = {ff->lots, ff->items, ff->drop_lots, ff->drop_items};
+    const char *cur = ff->currency ? ff->currency
+                      : f->estimated_value && f->estimated_value->currency
+                          ? f->estimated_value->currency
+                          : NULL;
+    return ctl_lots_apply(cmd, arena, &lf, cur, ff->budget.text != NULL, f);
 }
 
 int ctl_tender_get(tnd_client *c, tnd_arena *arena, const char *id, uint32_t version,
@@ -222,7 +235,7 @@ static int tender_create(ctl_global *g, const ctl_call *call)
     const char *have[] = {ff.title, ff.budget.text, ff.currency, ff.deadline.text,
                           ff.opening.text};
     for (size_t i = 0; i < sizeof need / sizeof *need; i++)
-        if (!have[i]) {
+        if (!have[i] && !(i == 1 && ff.lots.n)) { /* with lots, the budget is their sum */
             ctl_err("tender create: %s is required (see tenderctl tender create --help)", need[i]);
             return CTL_EXIT_USAGE;
         }
@@ -399,6 +412,38 @@ static int tender_cancel(ctl_global *g, const ctl_call *call)
     return rc;
 }
 
+static int tender_lot_cancel(ctl_global *g, const ctl_call *call)
+{
+    const cancel_opts *o = call->opts;
+    const char *reason = o->reason, *const *pos = call->pos;
+    int rc;
+    if (call->n_pos != 2 || !reason || !*reason) {
+        ctl_err("tender lot-cancel: give the tender's ID, the lot's ID and --reason TEXT (it is "
+                "published)");
+        return CTL_EXIT_USAGE;
+    }
+    tnd_client *c;
+    if ((rc = ctl_connect(g, &c)) != 0)
+        return rc;
+    ctl_idem k = {0};
+    tender_tenders_v1_CancelLotRequest req = {.id = ctl_str(call, pos[0]),
+                                              .lot_id = ctl_str(call, pos[1]),
+                                              .reason = ctl_str(call, reason)};
+    tender_tenders_v1_Tender t;
+    tnd_status_info st;
+    if (tnd_arena_failed(call->arena))
+        rc = oom();
+    else if (tender_tenders_v1_Tenders_CancelLot_in(c, call->arena, &req, &t, ctl_idem_next(&k),
+                                                    &st) != 0)
+        rc = ctl_reply_fail(call->arena, &st);
+    else if (g->json)
+        ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
+    else
+        printf("%s lot %s cancelled\n", t.id ? t.id : "?", pos[1]);
+    tnd_client_free(c);
+    return rc;
+}
+
 static int tender_edit(ctl_global *g, const ctl_call *call)
 {
     return tender_change(g, call, false);
@@ -461,7 +506,32 @@ static int tender_amend(ctl_global *g, const ctl_call *call)
               "A weighted criterion and its weight in whole percent, e.g. *price:60*\n"            \
               "(repeatable, at most 20; the weights add up to 100 or the server refuses the\n"     \
               "tender). Implies *weighted*; the criteria given replace the earlier ones.",         \
-              .max = MAX_CRITERIA)
+              .max = MAX_CRITERIA),                                                                \
+        FIELD("--lot", CTL_LIST, lots,                                                             \
+              "'_ID_: _TITLE_; _VALUE_[; criteria=_NAME_:_WEIGHT_,...][; description=_TEXT_]'",    \
+              "A lot (repeatable, at most 100; docs/LOTS.md): its id (letters, digits, dot,\n"     \
+              "underscore, hyphen), title and value in the tender's currency; its own award\n"    \
+              "criteria (weights adding up to 100; lowest price when left out, or\n"              \
+              "*criteria=lowest-price*). A lot with the\n"                                         \
+              "id of one the tender has replaces it. With lots and no *--budget*, the\n"           \
+              "estimated value becomes the lots' sum; the tender-level *--award-criteria* stay\n"  \
+              "unset.",                                                                            \
+              .max = 100),                                                                         \
+        FIELD("--item", CTL_LIST, items,                                                           \
+              "'_ID_: _DESCRIPTION_[; _QUANTITY_ _UNIT_][; lot=_LOT_][; cpv=_CODE_][; "            \
+              "place=_TEXT_][; from=_DATE_][; to=_DATE_]'",                                        \
+              "An item bought (repeatable, at most 1000): a quantity with a UN/CEFACT\n"           \
+              "Recommendation 20 unit code (H87 piece, C62 one, KGM, TNE, MTR, MTK, MTQ, LTR,\n"   \
+              "HUR, DAY, MON, E48 service unit, ...), the lot it belongs to (required when the\n"  \
+              "tender has lots), a CPV code, the delivery place and period (dates, 2027-01-31,\n"  \
+              "or RFC 3339 times). An item with the id of one the tender has replaces it.",        \
+              .max = 1000),                                                                        \
+        FIELD("--drop-lot", CTL_LIST, drop_lots, "_ID_",                                           \
+              "Remove a lot from a draft (repeatable); a published tender's lot is cancelled\n"    \
+              "instead: *tender lot-cancel*.",                                                     \
+              .max = 100),                                                                         \
+        FIELD("--drop-item", CTL_LIST, drop_items, "_ID_", "Remove an item (repeatable).",         \
+              .max = 1000)
 
 #define DOC_OPTDEF                                                                                 \
     FIELD("--doc", CTL_LIST, docs, "_FILE_",                                                       \
@@ -485,7 +555,8 @@ static const ctl_cmd create_cmd = {
     .about = "Create a draft for your organisation (officer) and print its id, then upload each\n"
              "*--doc* _FILE_ (in 1 MiB chunks, the media type from the extension) and print each\n"
              "document's id. *--json* prints the tender, with the uploaded documents. A draft can\n"
-             "be published once it has a committee.",
+             "be published once it has a committee. A tender in lots gives each *--lot*, and\n"
+             "each *--item* in its lot; *--budget* may then be left out: it is the lots' sum.",
     .opts = create_optdefs,
     .opts_size = sizeof(field_flags),
     .run = tender_create,
@@ -545,11 +616,26 @@ static const ctl_cmd cancel_cmd = {
     .run = tender_cancel,
 };
 
+static const ctl_cmd lot_cancel_cmd = {
+    .name = "lot-cancel",
+    .synopsis = "_ID_ _LOT_ *--reason* _TEXT_",
+    .summary = "cancel one lot of a published tender (officer)",
+    .about = "Cancel one lot of a published tender that is active, closed, opened or awarded;\n"
+             "the lot must be active (an award in its standstill is cancelled first). The\n"
+             "reason is published; the other lots go on. The last lot not cancelled is not\n"
+             "cancelled alone: cancel the tender (*tender cancel*). *--json* prints the tender.",
+    .opts = cancel_optdefs,
+    .opts_size = sizeof(cancel_opts),
+    .max_pos = 2,
+    .run = tender_lot_cancel,
+};
+
 const ctl_cmd ctl_cmd_tender = {
     .name = "tender",
     .summary = "tenders (see tenderctl tender --help)",
     .about = "*--json* prints the server's objects.",
     .subs = (const ctl_cmd *const[]){&create_cmd, &edit_cmd, &publish_cmd, &amend_cmd,
-                                     &cancel_cmd, &ctl_tender_show_cmd, &ctl_tender_list_cmd,
-                                     &ctl_tender_documents_cmd, &ctl_tender_download_cmd, NULL},
+                                     &cancel_cmd, &lot_cancel_cmd, &ctl_tender_show_cmd,
+                                     &ctl_tender_list_cmd, &ctl_tender_documents_cmd,
+                                     &ctl_tender_download_cmd, NULL},
 };

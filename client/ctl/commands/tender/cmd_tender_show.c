@@ -77,7 +77,10 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     printf("enquiry deadline:     %s\n", ts_text(f->enquiry_deadline, a, sizeof a));
     printf("submission deadline:  %s\n", ts_text(f->submission_deadline, a, sizeof a));
     printf("opening time:         %s\n", ts_text(f->opening_time, a, sizeof a));
-    ctl_criteria_print(f);
+    if (f->n_lots)
+        printf("award criteria:       per lot\n");
+    else
+        ctl_criteria_print(f);
     if (f->committee)
         printf("committee:            %zu members, threshold %u\n", f->committee->n_members,
                f->committee->threshold);
@@ -99,6 +102,7 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     }
     if (t->cancel_reason && *t->cancel_reason)
         printf("cancel reason:        %s\n", t->cancel_reason);
+    ctl_lots_print(t);
     printf("documents:            %zu\n", t->n_documents);
     print_documents(t, "  ");
 }

@@ -39,6 +39,23 @@ int ctl_criteria_apply(const char *cmd, tnd_arena *arena, const char *method,
 /** Print the "award criteria:" line of tender show. */
 void ctl_criteria_print(const tender_tenders_v1_TenderFields *f);
 
+/** The lot and item flags of create, edit and amend (tender_lots.c). */
+typedef struct ctl_lots_flags {
+    ctl_list lots, items, drop_lots, drop_items;
+} ctl_lots_flags;
+
+/** Apply the --drop-lot, --drop-item, --lot and --item flags to f, in that
+ * order: a --lot or --item naming an id f has replaces it, a new id is added
+ * at the end. Lot values are read in currency (the --currency given or the
+ * tender's; NULL: none known). When lots were given or dropped and no
+ * --budget (budget_given false), the estimated value becomes the lots' sum.
+ * Everything new is arena's. Returns 0 or an exit code (message printed). */
+int ctl_lots_apply(const char *cmd, tnd_arena *arena, const ctl_lots_flags *lf,
+                   const char *currency, bool budget_given, tender_tenders_v1_TenderFields *f);
+
+/** Print the lots (with their state) and the items of tender show. */
+void ctl_lots_print(const tender_tenders_v1_Tender *t);
+
 /** Print a tender as readable text. */
 void ctl_tender_print(const tender_tenders_v1_Tender *t);
 
