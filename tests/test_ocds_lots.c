@@ -75,7 +75,7 @@ static tender_tenders_v1_Classification cpv1 = {.scheme = "CPV",
 static tender_tenders_v1_Item items[3];
 static tender_tenders_v1_TenderFields fields;
 static tender_tenders_v1_Tender versions[2];
-static tender_bids_v1_OpenedLot ol1[2], ol2[2], ol4[1];
+static tender_bids_v1_OpenedLot ol1[2], ol2[2], ol4[4];
 static tender_bids_v1_OpenedBid obids[4];
 static tender_awards_v1_BidEvaluation ev1[2], ev2[2];
 static tender_awards_v1_Decision dec1, dec2;
@@ -84,8 +84,8 @@ static tender_events_v1_Event events[10];
 
 /* A tender of 1000.00 EUR in two lots (L1 600.00 lowest price, L2 400.00
  * weighted), three items, amended once; three bids: B1 answers both lots,
- * B2 both (its L2 price invalid), B3 could not be opened, B4 priced only a
- * lot the tender does not have. L1 is awarded to
+ * B2 both (its L2 price invalid), B3 could not be opened, B4 priced a lot
+ * the tender does not have, twice, and L1 twice (each line invalid). L1 is awarded to
  * B1 and completed. L2 is cancelled (l2_unsuccessful false) or found
  * unsuccessful. */
 static void build(tnd_ocds_tender *td, bool l2_unsuccessful)
@@ -160,12 +160,16 @@ static void build(tnd_ocds_tender *td, bool l2_unsuccessful)
         .bid_id = "B3", .received = at(7), .failure = "the bid could not be decrypted"};
     ol4[0] = (tender_bids_v1_OpenedLot){
         .lot_id = "L9", .price = &p_b1l2, .failure = "the tender has no lot L9"};
+    ol4[1] = (tender_bids_v1_OpenedLot){
+        .lot_id = "L1", .price = &p_b1l2, .failure = "lot L1 is priced twice"};
+    ol4[2] = ol4[0];
+    ol4[3] = ol4[1];
     obids[3] = (tender_bids_v1_OpenedBid){.bid_id = "B4",
                                           .received = at(8),
                                           .valid = true,
                                           .supplier_org = "ORG-C",
                                           .lots = ol4,
-                                          .n_lots = 1};
+                                          .n_lots = 4};
     td->opening = (tender_bids_v1_OpeningRecord){
         .tender_id = "T-1", .opened = at(12), .bids = obids, .n_bids = 4};
     td->have_opening = true;
@@ -338,7 +342,8 @@ static void test_two_lots_cancelled(void **state)
     /* Bids: one detail per bid and lot; B3 one, disqualified; B4's price
      * for no lot of the tender disqualified and related to none. */
     json_t *bids = json_object_get(json_object_get(rel, "bids"), "details");
-    assert_int_equal(json_array_size(bids), 6);
+    assert_int_equal(json_array_size(bids), 7);
+    assert_string_equal(str(find(bids, "B4/L1"), "status"), "disqualified");
     json_t *b4 = find(bids, "B4/L9");
     assert_string_equal(str(b4, "status"), "disqualified");
     assert_null(json_object_get(b4, "relatedLots"));
@@ -346,6 +351,10 @@ static void test_two_lots_cancelled(void **state)
     json_t *stats = json_object_get(json_object_get(rel, "bids"), "statistics");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 0), "value")), 4);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 1), "value")), 2);
+    /* L1: B1, B2 valid, B4 (priced twice) disqualified, counted once. */
+    assert_string_equal(str(json_array_get(stats, 3), "relatedLot"), "L1");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 3), "value")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 5), "value")), 1);
     json_t *b2l2 = find(bids, "B2/L2"), *b3 = find(bids, "B3");
     assert_string_equal(str(b2l2, "status"), "disqualified");
     assert_null(json_object_get(b2l2, "value"));
