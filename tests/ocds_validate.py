@@ -27,10 +27,10 @@ usage: ocds_validate.py PACKAGE [--ocds DIR] [--no-bids] [--opening TIME]
 - --awards: the last release's awards have these statuses, in order;
 - --award-criteria: every release's tender.awardCriteria is CODE, from the
   awardCriteria codelist;
-- always: no awards before the first release tagged "award"; award ids
-  unique in a release; an award's relatedBid is a bid of the release and
-  its suppliers are parties with role "supplier" (unless it is cancelled);
-  an unsuccessful award names no supplier;
+- always: no awards before the first release tagged "award"; award ids and
+  bid ids unique in a release; an award's relatedBid is a bid of the release
+  and its suppliers are parties with role "supplier" (unless it is
+  cancelled); an unsuccessful award names no supplier;
 - always, lots (a release whose tender has lots): lot ids unique, the lots'
   values add up to tender.value, every item has a relatedLot naming one of
   the lots, every bid and award relatedLots and bid statistic relatedLot
@@ -90,7 +90,10 @@ def check_awards(releases, a):
         ids = [w.get("id") for w in awards]
         if len(set(ids)) != len(ids):
             errors.append("release %s: award ids %s are not unique" % (r["id"], ids))
-        bid_ids = {b.get("id") for b in r.get("bids", {}).get("details", [])}
+        bid_list = [b.get("id") for b in r.get("bids", {}).get("details", [])]
+        bid_ids = set(bid_list)
+        if len(bid_ids) != len(bid_list):
+            errors.append("release %s: bid ids %s are not unique" % (r["id"], bid_list))
         suppliers = {p.get("id") for p in r.get("parties", []) if "supplier" in p.get("roles", [])}
         for w in awards:
             if "relatedBid" in w and w["relatedBid"] not in bid_ids:

@@ -75,8 +75,8 @@ static tender_tenders_v1_Classification cpv1 = {.scheme = "CPV",
 static tender_tenders_v1_Item items[3];
 static tender_tenders_v1_TenderFields fields;
 static tender_tenders_v1_Tender versions[2];
-static tender_bids_v1_OpenedLot ol1[2], ol2[2];
-static tender_bids_v1_OpenedBid obids[3];
+static tender_bids_v1_OpenedLot ol1[2], ol2[2], ol4[4];
+static tender_bids_v1_OpenedBid obids[4];
 static tender_awards_v1_BidEvaluation ev1[2], ev2[2];
 static tender_awards_v1_Decision dec1, dec2;
 static tender_awards_v1_Award awards[2];
@@ -84,7 +84,8 @@ static tender_events_v1_Event events[10];
 
 /* A tender of 1000.00 EUR in two lots (L1 600.00 lowest price, L2 400.00
  * weighted), three items, amended once; three bids: B1 answers both lots,
- * B2 both (its L2 price invalid), B3 could not be opened. L1 is awarded to
+ * B2 both (its L2 price invalid), B3 could not be opened, B4 priced a lot
+ * the tender does not have, twice, and L1 twice (each line invalid). L1 is awarded to
  * B1 and completed. L2 is cancelled (l2_unsuccessful false) or found
  * unsuccessful. */
 static void build(tnd_ocds_tender *td, bool l2_unsuccessful)
@@ -157,8 +158,20 @@ static void build(tnd_ocds_tender *td, bool l2_unsuccessful)
                                           .n_lots = 2};
     obids[2] = (tender_bids_v1_OpenedBid){
         .bid_id = "B3", .received = at(7), .failure = "the bid could not be decrypted"};
+    ol4[0] = (tender_bids_v1_OpenedLot){
+        .lot_id = "L9", .price = &p_b1l2, .failure = "the tender has no lot L9"};
+    ol4[1] = (tender_bids_v1_OpenedLot){
+        .lot_id = "L1", .price = &p_b1l2, .failure = "lot L1 is priced twice"};
+    ol4[2] = ol4[0];
+    ol4[3] = ol4[1];
+    obids[3] = (tender_bids_v1_OpenedBid){.bid_id = "B4",
+                                          .received = at(8),
+                                          .valid = true,
+                                          .supplier_org = "ORG-C",
+                                          .lots = ol4,
+                                          .n_lots = 4};
     td->opening = (tender_bids_v1_OpeningRecord){
-        .tender_id = "T-1", .opened = at(12), .bids = obids, .n_bids = 3};
+        .tender_id = "T-1", .opened = at(12), .bids = obids, .n_bids = 4};
     td->have_opening = true;
 
     ev1[0] = (tender_awards_v1_BidEvaluation){.bid_id = "B1", .valid = true, .price = &p_b1l1};
@@ -326,9 +339,22 @@ static void test_two_lots_cancelled(void **state)
     assert_string_equal(str(json_object_get(i3, "classification"), "scheme"), "CPV");
     assert_string_equal(str(i3, "relatedLot"), "L2");
 
-    /* Bids: one detail per bid and lot; B3 one, disqualified. */
+    /* Bids: one detail per bid and lot; B3 one, disqualified; B4's price
+     * for no lot of the tender disqualified and related to none. */
     json_t *bids = json_object_get(json_object_get(rel, "bids"), "details");
-    assert_int_equal(json_array_size(bids), 5);
+    assert_int_equal(json_array_size(bids), 7);
+    assert_string_equal(str(find(bids, "B4/L1"), "status"), "disqualified");
+    json_t *b4 = find(bids, "B4/L9");
+    assert_string_equal(str(b4, "status"), "disqualified");
+    assert_null(json_object_get(b4, "relatedLots"));
+    assert_null(json_object_get(b4, "tenderers"));
+    json_t *stats = json_object_get(json_object_get(rel, "bids"), "statistics");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 0), "value")), 4);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 1), "value")), 2);
+    /* L1: B1, B2 valid, B4 (priced twice) disqualified, counted once. */
+    assert_string_equal(str(json_array_get(stats, 3), "relatedLot"), "L1");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 3), "value")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stats, 5), "value")), 1);
     json_t *b2l2 = find(bids, "B2/L2"), *b3 = find(bids, "B3");
     assert_string_equal(str(b2l2, "status"), "disqualified");
     assert_null(json_object_get(b2l2, "value"));
@@ -410,7 +436,8 @@ static void test_no_lots(void **state)
     fields.n_lots = fields.n_items = 0;
     fields.classification = &cpv2;
     price = eur(90000);
-    for (int i = 0; i < 2; i++) {
+    obids[3].valid = false;
+    for (int i = 0; i < 4; i++) {
         obids[i].n_lots = 0;
         obids[i].price = &price;
     }
@@ -418,7 +445,7 @@ static void test_no_lots(void **state)
     ev1[0].price = &price;
     td.n_events = 4; /* published, amended, opened, awarded */
     json_t *pkg = export(&td, "nolots.json", file, sizeof file);
-    valid(file, "--bids 900:EUR,900:EUR --disqualified 1 --awards pending "
+    valid(file, "--bids 900:EUR,900:EUR --disqualified 2 --awards pending "
                 "--award-criteria priceOnly");
     char *text = json_dumps(pkg, TND_OCDS_DUMP_FLAGS);
     assert_non_null(text);

@@ -421,9 +421,15 @@ static json_t *release_json(const tnd_ocds_tender *td, const tender_events_v1_Ev
         ocds_lots(td, t, ev, tender);
     if (td->have_opening && ev->seq >= td->opened_seq) {
         json_t *tenderers = json_array();
-        json_object_set_new(r, "bids",
-                            ocds_has_lots(td) ? ocds_lot_bids(td, t, parties, tenderers)
-                                              : bids_json(td, parties, tenderers));
+        json_t *bids = ocds_has_lots(td) ? ocds_lot_bids(td, t, parties, tenderers)
+                                         : bids_json(td, parties, tenderers);
+        if (!bids) { /* out of memory */
+            json_decref(tenderers);
+            json_decref(tender);
+            json_decref(r);
+            return NULL;
+        }
+        json_object_set_new(r, "bids", bids);
         json_object_set_new(tender, "numberOfTenderers",
                             json_integer((json_int_t)json_array_size(tenderers)));
         json_object_set_new(tender, "tenderers", tenderers);

@@ -18,7 +18,10 @@
  *   bids.details[]   one per (bid, lot answered), id "<bid>/<lot>",
  *                    relatedLots [lot], value the bid's price for that lot;
  *                    a bid the opening found no lot in: one, id "<bid>",
- *                    disqualified
+ *                    disqualified; a price for a lot the version in force
+ *                    does not have: disqualified, without relatedLots (it
+ *                    would name no lot of the release); a lot priced twice
+ *                    (invalid at the opening): one detail, disqualified
  *   bids.statistics  bids, validBids, disqualifiedBids for the tender
  *                    (a bid is valid when valid for at least one lot), then
  *                    the same three per lot (relatedLot)
@@ -219,46 +222,114 @@ static void add_stats(json_t *stats, const tender_common_v1_Timestamp *date, con
     }
 }
 
+/* The version's lots by id, for lookups in O(log n). */
+typedef struct lot_ix {
+    const char *id;
+    size_t index; /* in the version's lots */
+} lot_ix;
+
+static int lot_ix_cmp(const void *a, const void *b)
+{
+    return strcmp(((const lot_ix *)a)->id, ((const lot_ix *)b)->id);
+}
+
+/* The index of lot among the version's lots, or -1. */
+static long lot_index(const lot_ix *ix, size_t n, const char *lot)
+{
+    lot_ix key = {.id = lot ? lot : ""};
+    const lot_ix *f = n ? bsearch(&key, ix, n, sizeof *ix, lot_ix_cmp) : NULL;
+    return f ? (long)f->index : -1;
+}
+
+/* Did a line of o before line k price the same lot? */
+static bool priced_before(const tender_bids_v1_OpenedBid *o, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (same(o->lots[j].lot_id, o->lots[k].lot_id) ||
+            (!o->lots[j].lot_id && !o->lots[k].lot_id))
+            return true;
+    return false;
+}
+
+enum { LINE_SEEN = 1, LINE_BAD = 2, LINE_DONE = 4 };
+
+/* Bid o's details, one per lot it priced (a lot priced twice, which the
+ * opening finds invalid, is one detail); counts o's lots in cnt (bids,
+ * valid, disqualified per lot of the version); whether o is valid for one
+ * lot at least. mark is zero for every lot on entry and on return. */
+static bool bid_lots(const tender_bids_v1_OpenedBid *o, const lot_ix *ix, size_t n_lots,
+                     unsigned char *mark, size_t (*cnt)[3], json_t *details, json_t *parties,
+                     json_t *tenderers)
+{
+    char id[160];
+    bool any = false;
+    for (size_t k = 0; k < o->n_lots; k++) {
+        long x = lot_index(ix, n_lots, o->lots[k].lot_id);
+        if (x >= 0)
+            mark[x] |= LINE_SEEN | (o->lots[k].valid ? 0 : LINE_BAD);
+    }
+    for (size_t k = 0; k < o->n_lots; k++) {
+        const tender_bids_v1_OpenedLot *l = &o->lots[k];
+        long x = lot_index(ix, n_lots, l->lot_id);
+        bool ok = false;
+        if (x >= 0 ? (mark[x] & LINE_DONE) != 0 : priced_before(o, k))
+            continue;
+        if (x >= 0) {
+            mark[x] |= LINE_DONE;
+            ok = o->valid && !(mark[x] & LINE_BAD);
+            cnt[x][0]++;
+            cnt[x][ok ? 1 : 2]++;
+        }
+        any |= ok;
+        ocds_lot_bid_id(id, sizeof id, o->bid_id, l->lot_id);
+        json_array_append_new(details, bid_detail(o, id, ok, x >= 0 ? l->lot_id : NULL, l->price,
+                                                  parties, tenderers));
+    }
+    for (size_t k = 0; k < o->n_lots; k++) {
+        long x = lot_index(ix, n_lots, o->lots[k].lot_id);
+        if (x >= 0)
+            mark[x] = 0;
+    }
+    return any;
+}
+
 json_t *ocds_lot_bids(const tnd_ocds_tender *td, const tender_tenders_v1_Tender *t, json_t *parties,
                       json_t *tenderers)
 {
     const tender_bids_v1_OpeningRecord *op = &td->opening;
-    json_t *details = json_array(), *stats = json_array();
-    char id[160];
-    size_t valid = 0;
+    size_t n_lots = t->fields ? t->fields->n_lots : 0, valid = 0;
+    lot_ix *ix = calloc(n_lots + 1, sizeof *ix);
+    unsigned char *mark = calloc(n_lots + 1, 1);
+    size_t(*cnt)[3] = calloc(n_lots + 1, sizeof *cnt);
+    json_t *bids = json_object(), *details = json_array(), *stats = json_array();
+    if (!ix || !mark || !cnt || !bids || !details || !stats) {
+        json_decref(bids);
+        json_decref(details);
+        json_decref(stats);
+        bids = NULL;
+        goto out;
+    }
+    for (size_t i = 0; i < n_lots; i++)
+        ix[i] = (lot_ix){.id = t->fields->lots[i].id ? t->fields->lots[i].id : "", .index = i};
+    qsort(ix, n_lots, sizeof *ix, lot_ix_cmp);
     for (size_t i = 0; i < op->n_bids; i++) {
         const tender_bids_v1_OpenedBid *o = &op->bids[i];
-        bool any = false;
         if (!o->n_lots)
             json_array_append_new(details,
                                   bid_detail(o, o->bid_id, false, NULL, NULL, parties, tenderers));
-        for (size_t k = 0; k < o->n_lots; k++) {
-            const tender_bids_v1_OpenedLot *l = &o->lots[k];
-            bool ok = o->valid && l->valid;
-            any |= ok;
-            ocds_lot_bid_id(id, sizeof id, o->bid_id, l->lot_id);
-            json_array_append_new(details,
-                                  bid_detail(o, id, ok, l->lot_id, l->price, parties, tenderers));
-        }
-        valid += any;
+        else
+            valid += bid_lots(o, ix, n_lots, mark, cnt, details, parties, tenderers);
     }
     size_t all[3] = {op->n_bids, valid, op->n_bids - valid};
     add_stats(stats, op->opened, NULL, all);
-    for (size_t i = 0; t->fields && i < t->fields->n_lots; i++) {
-        const char *lot = t->fields->lots[i].id;
-        size_t n[3] = {0, 0, 0};
-        for (size_t b = 0; b < op->n_bids; b++)
-            for (size_t k = 0; k < op->bids[b].n_lots; k++)
-                if (same(op->bids[b].lots[k].lot_id, lot)) {
-                    bool ok = op->bids[b].valid && op->bids[b].lots[k].valid;
-                    n[0]++;
-                    n[ok ? 1 : 2]++;
-                }
-        add_stats(stats, op->opened, lot, n);
-    }
-    json_t *bids = json_object();
+    for (size_t i = 0; i < n_lots; i++)
+        add_stats(stats, op->opened, t->fields->lots[i].id, cnt[i]);
     json_object_set_new(bids, "statistics", stats);
     json_object_set_new(bids, "details", details);
+out:
+    free(ix);
+    free(mark);
+    free(cnt);
     return bids;
 }
 
