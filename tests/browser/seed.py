@@ -102,7 +102,7 @@ class Seed:
         raise RuntimeError("tenderd did not start")
 
     def stories(self, bid_window=6):
-        """The tenders; returns {"awarded": id, "active": id, "cancelled": id}."""
+        """The tenders; returns {"awarded": id, "active": id, "cancelled": id, "lots": id}."""
         committee = os.path.join(self.dir, "committee.txt")
         with open(committee, "w") as f:
             for m in ("kim", "park", "asphalt"):
@@ -135,6 +135,27 @@ class Seed:
                                  "--bids-dir", f"bids/{who}").splitlines()[0]
         self.bids = bids
         self.receipt = os.path.join(self.dir, "bids", "roads", t, bids["roads"] + ".bid")
+
+        # In two lots, bid for lot by lot and awarded lot by lot, in the same bid window.
+        ids["lots"] = self.ctl(
+            "officer", "tender", "create", "--title", "Street lighting, Haeundae (2 lots)",
+            "--currency", "KRW", "--cpv", "34993000-4", "--category", "goods",
+            "--deadline", deadline, "--opening", deadline, "--committee", "committee.txt",
+            "--threshold", "2", "--lot", "LOT-1: LED lanterns; 700000000",
+            "--lot", "LOT-2: Poles; 500000000",
+            "--item", "1: LED street lantern; 900 H87; lot=LOT-1",
+            "--item", "2: Steel pole, 8 m; 450 H87; lot=LOT-2").splitlines()[0]
+        lt = ids["lots"]
+        self.ctl("officer", "tender", "publish", lt)
+        lbids = {
+            "asphalt": self.ctl("asphalt", "bid", "submit", lt, "--lot-price", "LOT-1=680000000",
+                                "--lot-price", "LOT-2=490000000", "--currency", "KRW",
+                                "--bids-dir", "bids/asphalt").splitlines()[0],
+            "roads": self.ctl("roads", "bid", "submit", lt, "--lot-price", "LOT-1=690000000",
+                              "--lot-price", "LOT-2=480000000", "--currency", "KRW",
+                              "--bids-dir", "bids/roads").splitlines()[0],
+        }
+        self.lot_bids = lbids
 
         # In two lots (docs/LOTS.md), the budget their sum; the second lot cancelled.
         ids["active"] = self.ctl(
@@ -172,6 +193,16 @@ class Seed:
                  "--score", f"{bids['roads']}:price=95", "--score", f"{bids['roads']}:quality=80",
                  "--score", f"{bids['asphalt']}:price=90", "--score",
                  f"{bids['asphalt']}:quality=75")
+        for _ in range(100):
+            if '"status":"CLOSED"' in self.ctl(None, "--json", "tender", "show", lt).replace(" ", ""):
+                break
+            time.sleep(0.2)
+        self.ctl("kim", "open", lt, "--key", "keys/kim.key")
+        self.ctl("park", "open", lt, "--key", "keys/park.key")
+        self.ctl("officer", "award", lt, "--lot", "LOT-1", "--winner", lbids["asphalt"],
+                 "--criterion", "lowest-price", "--rationale", "Lowest valid price for the lanterns")
+        self.ctl("officer", "award", lt, "--lot", "LOT-2", "--winner", lbids["roads"],
+                 "--criterion", "lowest-price", "--rationale", "Lowest valid price for the poles")
         self.ids = ids
         return ids
 

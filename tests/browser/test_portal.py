@@ -343,7 +343,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
 
     def list_shows_tenders():
         open_page(url, "/")
-        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 3)
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 4)
         body = text("#tender-table")
         for title in ("Road resurfacing, Gangnam", "School meals, Busan", "Office furniture, Sejong"):
             assert title in body, body
@@ -365,7 +365,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
     def list_by_value():
         # Through the form: 100,000,000 to 1,000,000,000 won holds School meals (820M) only.
         open_page(url, "/")
-        wait(lambda: rows() == 3)
+        wait(lambda: rows() == 4)
         d.find_element(By.ID, "f-value_min").send_keys("100000000")
         d.find_element(By.ID, "f-value_max").send_keys("1000000000")
         d.find_element(By.ID, "f-currency").send_keys("krw")
@@ -432,6 +432,19 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
             assert want in checks, checks
         shot("tender.png", full_height())
 
+    def lots_awarded():
+        lots_id = ids["lots"]
+        open_page(url, f"/tender/{lots_id}")
+        opening = text("#opening")
+        for want in ("LOT-1", "680,000,000", "LOT-2", "480,000,000"):
+            assert want in opening, opening
+        award = text("#award")
+        for want in ("LOT-1 LED lanterns", "LOT-2 Poles", seed.lot_bids["asphalt"], seed.lot_bids["roads"],
+                     "Lowest valid price for the lanterns", "Lowest valid price for the poles"):
+            assert want in award, award
+        checks = verify("success")
+        assert "Award" in checks, checks
+
     def verify_from_keyboard():
         open_page(url, f"/tender/{awarded}")
         body = d.find_element(By.TAG_NAME, "body")
@@ -485,7 +498,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
         assert "1.390.000.000" in text("#opening"), text("#opening")
         d.set_window_size(390, 844)  # a phone
         open_page(url, "/")
-        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 3)
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#tender-table tbody tr")) == 4)
         assert "Licitaciones" in text("h1")
         d.set_window_size(390, min(d.execute_script("return document.documentElement.scrollHeight") + 90, 2400))
         d.save_screenshot(os.path.join(SHOTS, "list-es-phone.png"))
@@ -541,6 +554,7 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
     check("the list filters by estimated value in a currency", list_by_value)
     check("a tender page shows versions, documents, questions, opening, award", tender_page)
     check("Verify succeeds against the real server", verify_succeeds)
+    check("a tender in two lots shows each lot's prices and award, and verifies", lots_awarded)
     check("Verify is reachable and runs from the keyboard", verify_from_keyboard)
     check("a saved bid receipt is found in today's log", receipt_found)
     check("a cancelled tender shows its reason and verifies", cancelled_page)

@@ -102,15 +102,22 @@ const publishes = (k) => k === "TENDER_PUBLISHED" || k === "TENDER_AMENDED" || k
 const AWARD_KINDS = ["AWARD_RECORDED", "AWARD_CANCELLED", "TENDER_COMPLETED", "TENDER_UNSUCCESSFUL"];
 
 // The status the events lead to (client/record_verify.c, status_from_events).
-export function statusFromEvents(events) {
-  let s = "DRAFT";
+// With lots, the tender is awarded while any lot's award is in its standstill.
+export function statusFromEvents(events, withLots = false) {
+  let s = "DRAFT", standing = 0;
   const to = {
     TENDER_PUBLISHED: "ACTIVE", TENDER_AMENDED: "ACTIVE", TENDER_POSTPONED: "ACTIVE",
     TENDER_CANCELLED: "CANCELLED", TENDER_CLOSED: "CLOSED", BIDS_OPENED: "OPENED",
     AWARD_CANCELLED: "OPENED", AWARD_RECORDED: "AWARDED", TENDER_COMPLETED: "COMPLETE",
     TENDER_UNSUCCESSFUL: "UNSUCCESSFUL",
   };
-  for (const e of events) if (to[e.kind]) s = to[e.kind];
+  for (const e of events) {
+    if (withLots && ["AWARD_RECORDED", "AWARD_CANCELLED", "LOT_COMPLETED"].includes(e.kind)) {
+      if (e.kind === "AWARD_RECORDED") standing++;
+      else if (standing) standing--;
+      s = standing ? "AWARDED" : "OPENED";
+    } else if (to[e.kind]) s = to[e.kind];
+  }
   return s;
 }
 
@@ -179,7 +186,7 @@ async function checkVersions(d, report) {
   const cur = d.tender;
   if (cur.id !== d.id || !equal(encode("tender.tenders.v1.TenderFields", cur.fields), encode("tender.tenders.v1.TenderFields", latest.fields)))
     throw new Failed("v.ver.current", { v: latest.version });
-  const want = statusFromEvents(d.events);
+  const want = statusFromEvents(d.events, ((latest.fields || {}).lots || []).length > 0);
   if (cur.status !== want) throw new Failed("v.status.bad", { shown: cur.status, want });
   report("versions", true, "v.ver.ok", { n: versions.length, status: cur.status });
 }

@@ -111,28 +111,49 @@ function questions(d) {
     h("dd", {}, q.answer, h("span", { class: "meta" }, " · ", t("t.q.answered", { when: fmtDate(q.answered) })))])));
 }
 
+const valid = (ok, why) => (ok ? h("span", { class: "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why })));
+
 function opening(d) {
   const o = d.opening;
   if (!o) return section("opening", t("t.opening.title"), h("p", { class: "empty" }, t("t.opening.none")));
   const bids = o.bids || [];
+  // With lots a bid has a price, valid or not, for each lot it answers.
+  const lotLines = (b) => (b.lots || []).map((l) => h("div", { class: "lot-price" },
+    h("span", { class: "lot-id" }, l.lot_id), " ", fmtMoney(l.price), " ", valid(l.valid, l.failure)));
   return section("opening", t("t.opening.title"),
     h("p", {}, t("t.opening.summary", { when: fmtDate(o.opened), n: bids.length, valid: bids.filter((b) => b.valid).length })),
     table(null, [t("t.bid"), t("t.received"), t("t.supplier"), t("t.price"), t("t.result")], bids.map((b) => [
-      h("code", { title: b.bid_id }, short(b.bid_id)), time(b.received), b.supplier_org || "—", fmtMoney(b.price),
-      b.valid ? h("span", { class: "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why: b.failure }))]), "bids"));
+      h("code", { title: b.bid_id }, short(b.bid_id)), time(b.received), b.supplier_org || "—",
+      (b.lots || []).length ? lotLines(b) : fmtMoney(b.price), valid(b.valid, b.failure)]), "bids"));
 }
 
+// The awards: one decision for a tender, or each lot's latest decision.
 function award(d) {
-  const a = d.awards[d.awards.length - 1];
-  if (!a) return section("award", t("t.award.title"), h("p", { class: "empty" }, t("t.award.none")));
+  const ls = (d.tender.fields || {}).lots || [];
+  if (!ls.length) return section("award", t("t.award.title"), ...awardBlock(d, d.awards, null));
+  const blocks = ls.map((l) => {
+    const mine = d.awards.filter((a) => (a.decision || {}).lot_id === l.id);
+    return mine.length ? [h("h3", { class: "lot-award" }, h("span", { class: "lot-id" }, l.id), " ", l.title), ...awardBlock(d, mine, l)] : [];
+  });
+  return section("award", t("t.award.title"), blocks.some((b) => b.length) ? blocks : h("p", { class: "empty" }, t("t.award.none")));
+}
+
+// One decision (the latest of awards) with its evaluations; lot: its lot, or null.
+function awardBlock(d, awards, lot) {
+  const a = awards[awards.length - 1];
+  if (!a) return [h("p", { class: "empty" }, t("t.award.none"))];
   const dec = a.decision || {};
-  const price = (id) => { const b = ((d.opening && d.opening.bids) || []).find((x) => x.bid_id === id); return b ? fmtMoney(b.price) : "—"; };
+  const price = (id) => {
+    const b = ((d.opening && d.opening.bids) || []).find((x) => x.bid_id === id);
+    const l = b && lot ? (b.lots || []).find((x) => x.lot_id === lot.id) : null;
+    return b ? fmtMoney(lot ? l && l.price : b.price) : "—";
+  };
   const evals = dec.evaluations || [];
   // The weighted total of a bid's points (the server's rule: points x weight / 100).
-  const weights = Object.fromEntries(((d.tender.fields || {}).criteria || []).map((c) => [c.name, c.weight]));
+  const weights = Object.fromEntries(((lot || d.tender.fields || {}).criteria || []).map((c) => [c.name, c.weight]));
   const total = (e) => (e.scores || []).reduce((s, x) => s + x.points * (weights[x.criterion] || 0), 0) / 100;
-  const cancelled = d.awards.filter((x) => x.state === "CANCELLED");
-  return section("award", t("t.award.title"),
+  const cancelled = awards.filter((x) => x.state === "CANCELLED");
+  return [
     dec.unsuccessful ? h("p", {}, t("t.award.unsuccessful")) : null,
     facts([
       [t("t.award.winner"), dec.winner ? h("code", { title: dec.winner }, dec.winner) : null],
@@ -149,7 +170,7 @@ function award(d) {
       e.valid ? h("span", { class: e.bid_id === dec.winner ? "ok winner" : "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why: e.reason })),
       (e.scores || []).map((s) => `${s.criterion} ${fmtNumber(s.points)}`).join(", ") || "—",
       dec.criterion === "WEIGHTED" && e.valid ? fmtNumber(total(e)) : "—"]), "evals") : null,
-    cancelled.map((c) => h("p", { class: "cancelled" }, t("t.award.cancelled", { reason: c.cancel_reason }))));
+    cancelled.map((c) => h("p", { class: "cancelled" }, t("t.award.cancelled", { reason: c.cancel_reason })))];
 }
 
 function timeline(d) {
