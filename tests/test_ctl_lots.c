@@ -1,8 +1,9 @@
 /* A two-lot life cycle end to end with the real tenderctl against the real
  * $BUILD/bin/tenderd (--standstill 4), nothing written by hand: tenders
  * created with --lot, bids with --lot-price, the committee's opening, an
- * award per lot to two suppliers, one lot's award cancelled while the
- * other's stands and recorded again, both standstills ending; and a second
+ * award per lot to two suppliers (one lot weighted, on its own criteria),
+ * one lot's award cancelled while the other's stands and recorded again,
+ * both standstills ending; and a second
  * tender with one lot unsuccessful (its only price above the lot's value)
  * beside an awarded one. audit verify passes every check at each step. */
 // clang-format off
@@ -43,12 +44,14 @@ static int submit(const char *who, const char *tender, const char *p1, const cha
     return 0;
 }
 
+/* Lots L1 (600000 KRW) and L2 (400000), L1 at the lowest price, L2 as l2
+ * says (its criteria). */
 static int create(const char *title, const char *committee, const char *dl, const char *op,
-                  char *id, size_t len)
+                  const char *l2, char *id, size_t len)
 {
     ctl("officer", "tender", "create", "--title", title, "--currency", "KRW", "--deadline", dl,
         "--opening", op, "--committee", committee, "--threshold", "2", "--lot",
-        "L1: North roads; 600000", "--lot", "L2: South roads; 400000", NULL);
+        "L1: North roads; 600000", "--lot", l2, NULL);
     if (!ctl_ok("tender create", 0, NULL))
         return -1;
     first_line(id, len);
@@ -83,8 +86,10 @@ static int setup(void **state)
     time_t t0 = time(NULL);
     at(dl, sizeof dl, t0 + 12);
     at(op, sizeof op, t0 + 13);
-    if (create("Roads in two lots", committee, dl, op, two, sizeof two) != 0 ||
-        create("Roads, one lot unsuccessful", committee, dl, op, one, sizeof one) != 0 ||
+    if (create("Roads in two lots", committee, dl, op,
+               "L2: South roads; 400000; criteria=price:60,quality:40", two, sizeof two) != 0 ||
+        create("Roads, one lot unsuccessful", committee, dl, op, "L2: South roads; 400000", one,
+               sizeof one) != 0 ||
         submit("supplier", two, "100000", "300000", lo, sizeof lo) != 0 ||
         submit("supplier2", two, "150000", "200000", hi, sizeof hi) != 0 ||
         /* 900000 is above L2's value: that line opens invalid. */
@@ -129,8 +134,23 @@ static void test_two_lots_two_winners(void **state)
     char want[200];
     award(two, "L1", lo, "lowest valid price for L1");
     verify_passes(two, "1 lot decision(s) follow");
-    award(two, "L2", hi, "lowest valid price for L2");
-    snprintf(want, sizeof want, "winner %s (criterion lowest_price)", hi);
+    /* L2 is weighted (price 60 %, quality 40 %): its own criteria, not L1's. */
+    char s[4][120];
+    snprintf(s[0], sizeof s[0], "%s:price=67", lo);
+    snprintf(s[1], sizeof s[1], "%s:quality=90", lo);
+    snprintf(s[2], sizeof s[2], "%s:price=100", hi);
+    snprintf(s[3], sizeof s[3], "%s:quality=80", hi);
+    ctl("officer", "award", two, "--lot", "L2", "--winner", hi, "--criterion", "lowest-price",
+        "--rationale", "r", NULL);
+    EXPECT(10 + 9);
+    HAS(R.err, "lot L2 of tender");
+    ctl("officer", "award", two, "--lot", "L2", "--winner", hi, "--criterion", "weighted",
+        "--score", s[0], "--score", s[1], "--score", s[2], "--score", s[3], "--rationale",
+        "highest weighted total for L2", NULL);
+    EXPECT(0);
+    HAS(R.out, "total 92.00");
+    HAS(R.out, "total 76.20");
+    snprintf(want, sizeof want, "winner %s (criterion weighted)", hi);
     ctl(NULL, "award", "show", two, NULL);
     EXPECT(0);
     HAS(R.out, "lot L1 (North roads): awarded");

@@ -848,6 +848,12 @@ static void awards_get_none(void **state)
     tender_tenders_v1_TenderRef r = {.id = ta.id};
     EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, "tender.awards.v1.Awards/Get",
                                           &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    /* List answers a tender without a decision with none; an unknown one is not found. */
+    EXPECT(TND_STATUS_OK, scn_call(&anon, "tender.awards.v1.Awards/List",
+                                   &tender_tenders_v1_TenderRef_desc, &r, NULL, NULL));
+    tender_tenders_v1_TenderRef none = {.id = "T-2026-999999"};
+    EXPECT(TND_STATUS_NOT_FOUND, scn_call(&anon, "tender.awards.v1.Awards/List",
+                                          &tender_tenders_v1_TenderRef_desc, &none, NULL, NULL));
 }
 
 /* 49 */
