@@ -418,6 +418,8 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
         assert "METHOD_UNSPECIFIED" not in facts and "Procedure" not in facts, facts  # no method given
         items = text("#items")
         assert "School lunch, primary" in items and "250000 C62" in items and "Busan district 3" in items, items
+        # The delivery period in days, as given (UTC), whatever the reader's time zone.
+        assert "Mar 2, 2027 – Dec 20, 2027" in items and "AM" not in items, items
         assert "Lot cancelled" in text("#timeline"), text("#timeline")
         checks = verify("success")
         assert "1 published version(s)" in checks, checks

@@ -56,6 +56,15 @@ export function fmtDate(s) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(d);
 }
 
+// A day given without a time (an item's delivery period): the UTC date, so
+// that no reader's time zone moves it to the day before.
+export function fmtDay(s) {
+  if (!s) return "—";
+  const d = new Date(s);
+  if (isNaN(d)) return s;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(d);
+}
+
 export function fmtMoney(m) {
   if (!m || !m.currency) return "—";
   let nf;

@@ -4,7 +4,7 @@
 
 import * as api from "../api.js";
 import { h, append, facts, table, section } from "../dom.js";
-import { t, fmtDate, fmtMoney, fmtBytes, fmtNumber } from "../i18n.js";
+import { t, fmtDate, fmtMoney, fmtBytes, fmtNumber, fmtDay } from "../i18n.js";
 import { statusBadge } from "./list.js";
 import { verifyTender, verifyReceipt } from "../verify.js";
 
@@ -88,7 +88,7 @@ function items(d) {
   const f = d.tender.fields || {}, its = f.items || [];
   if (!its.length) return null;
   const withLots = (f.lots || []).length > 0;
-  const day = (s) => (s ? fmtDate(s) : "…");
+  const day = (s) => (s ? fmtDay(s) : "…");
   return section("items", t("t.items"), table(null,
     [t("t.item.id"), t("t.description"), t("t.item.quantity"), ...(withLots ? [t("t.lot.id")] : []), t("t.cpv"), t("t.item.delivery")],
     its.map((i) => [i.id, i.description, i.quantity ? `${i.quantity} ${i.unit || ""}` : "—", ...(withLots ? [h("span", { class: "lot-id" }, i.lot_id)] : []),
