@@ -299,7 +299,7 @@ static void test_life_cycle(void **state)
     assert_null(lr.questions[0].asked_by_org); /* who asked stays with the buyer */
     tender_tenders_v1_ListQuestionsResponse_free(&lr);
     /* cancel with a reason */
-    tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn"};
+    tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn", .reason_code = tender_common_v1_CancelReason_BUDGET_CUT};
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
                           T_DESC, &t),
@@ -394,7 +394,7 @@ static void test_authorization_matrix(void **state)
         tender_tenders_v1_Question_free(&qn);
     }
     for (int w = N_WHO - 1; w >= 0; w--) {
-        tender_tenders_v1_CancelTenderRequest c = {.id = draft, .reason = "test"};
+        tender_tenders_v1_CancelTenderRequest c = {.id = draft, .reason = "test", .reason_code = tender_common_v1_CancelReason_OTHER};
         Tender t;
         tender_tenders_v1_Tender_init(&t);
         int st = call(w, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, T_DESC, &t);

@@ -179,7 +179,7 @@ static void expect_states(const Tender *t, size_t n, const char *const *ids, con
 static int cancel_lot(scn_conn *c, const char *id, const char *lot, const char *reason, Tender *out)
 {
     tender_tenders_v1_CancelLotRequest q = {
-        .id = (char *)id, .lot_id = (char *)lot, .reason = (char *)reason};
+        .id = (char *)id, .lot_id = (char *)lot, .reason = (char *)reason, .reason_code = tender_common_v1_CancelReason_OTHER};
     if (out)
         tender_tenders_v1_Tender_init(out);
     return scn_call(c, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &q,
@@ -436,7 +436,7 @@ static void test_cancel_one_lot(void **state)
     expect(cancel_lot(&w->off, w->t.id, "LOT-1", "r", NULL), TND_STATUS_FAILED_PRECONDITION,
            "cancel the tender instead: Tenders/Cancel");
     /* the tender cancelled: its lots no longer are */
-    tender_tenders_v1_CancelTenderRequest c = {.id = w->t.id, .reason = "all off"};
+    tender_tenders_v1_CancelTenderRequest c = {.id = w->t.id, .reason = "all off", .reason_code = tender_common_v1_CancelReason_OTHER};
     expect(
         scn_call(&w->off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
         0, NULL);
