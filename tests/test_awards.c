@@ -461,12 +461,21 @@ static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **
     expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &noreason, NULL,
                     NULL),
            TND_STATUS_INVALID_ARGUMENT, "reason");
+    tender_awards_v1_CancelAwardRequest nocode = {.tender_id = w->t.id, .reason = "r"};
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &nocode, NULL,
+                    NULL),
+           TND_STATUS_INVALID_ARGUMENT, "reason_code: required, one of NO_LONGER_NEEDED");
+    nocode.reason_code = (tender_common_v1_CancelReason)8;
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &nocode, NULL,
+                    NULL),
+           TND_STATUS_INVALID_ARGUMENT, "COMPLAINT_UPHELD, OTHER");
     tender_awards_v1_Award_init(&a);
     if (scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, AWARD, &a) !=
         0)
         fail_msg("cancel: %s", scn_msg);
     assert_int_equal(a.state, tender_awards_v1_AwardState_CANCELLED);
     assert_string_equal(a.cancel_reason, "complaint upheld");
+    assert_int_equal(a.cancel_code, tender_common_v1_CancelReason_COMPLAINT_UPHELD);
     assert_string_equal(a.id, first_id);
     expect_event(w->t.id, tender_events_v1_EventKind_AWARD_CANCELLED, &a);
     tender_awards_v1_Award_free(&a);

@@ -298,13 +298,24 @@ static void test_life_cycle(void **state)
     assert_string_equal(lr.questions[0].answer, "Yes, 22:00-06:00.");
     assert_null(lr.questions[0].asked_by_org); /* who asked stays with the buyer */
     tender_tenders_v1_ListQuestionsResponse_free(&lr);
-    /* cancel with a reason */
-    tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn", .reason_code = tender_common_v1_CancelReason_BUDGET_CUT};
+    /* cancel with a reason: its code is required, from the codelist */
+    tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn"};
+    assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
+                          NULL, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "reason_code: required, one of NO_LONGER_NEEDED"));
+    c.reason_code = (tender_common_v1_CancelReason)99;
+    assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
+                          NULL, NULL),
+                     TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "BUDGET_CUT, NO_VALID_OFFER, COMPLAINT_UPHELD, OTHER"));
+    c.reason_code = tender_common_v1_CancelReason_BUDGET_CUT;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
                           T_DESC, &t),
                      0);
     assert_int_equal(t.status, tender_tenders_v1_TenderStatus_CANCELLED);
+    assert_int_equal(t.cancel_code, tender_common_v1_CancelReason_BUDGET_CUT);
     tender_tenders_v1_Tender_free(&t);
     assert_int_equal(publish(OFFICER, id), TND_STATUS_FAILED_PRECONDITION);
     assert_non_null(strstr(last_msg, "cancelled"));

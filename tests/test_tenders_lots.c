@@ -407,12 +407,22 @@ static void test_cancel_one_lot(void **state)
            "has no lot LOT-9");
     expect(cancel_lot(&w->off, "T-1999-000001", "LOT-1", "r", NULL), TND_STATUS_NOT_FOUND,
            "not found");
+    /* a code from the codelist: none, or one not in it, is refused */
+    tender_tenders_v1_CancelLotRequest nc = {.id = w->t.id, .lot_id = "LOT-1", .reason = "r"};
+    expect(scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL,
+                    NULL),
+           TND_STATUS_INVALID_ARGUMENT, "reason_code: required, one of NO_LONGER_NEEDED");
+    nc.reason_code = (tender_common_v1_CancelReason)-1;
+    expect(scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL,
+                    NULL),
+           TND_STATUS_INVALID_ARGUMENT, "(docs/PROTOCOL.md, \"Cancellation reasons\")");
     /* cancelled: its state, reason, and event with the tender's hash */
     expect(cancel_lot(&w->off, w->t.id, "LOT-2", "signs bought elsewhere", &t), 0, NULL);
     const char *ids[] = {"LOT-1", "LOT-2"};
     const int st[] = {LOT(ACTIVE), LOT(CANCELLED)};
     expect_states(&t, 2, ids, st);
     assert_string_equal(t.lot_states[1].cancel_reason, "signs bought elsewhere");
+    assert_int_equal(t.lot_states[1].cancel_code, tender_common_v1_CancelReason_OTHER);
     assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
     assert_int_equal(t.version, 1);
     uint8_t h[32], want[32], *buf;
