@@ -323,6 +323,51 @@ static void test_life_cycle(void **state)
     close_all();
 }
 
+/* A cancellation stored before the codelist has no code: one at 0 is not
+ * encoded, so its bytes, and the hash the log holds of them, are as before;
+ * a code set is encoded, so the object hash covers it. */
+static void expect_encoding(const tnd_msg_desc *d, const void *m, const char *want_reason,
+                            uint32_t reason_field, uint32_t code_field, int code)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, code ? 2 : 1);
+    msgpack_pack_uint32(&pk, reason_field);
+    msgpack_pack_str(&pk, strlen(want_reason));
+    msgpack_pack_str_body(&pk, want_reason, strlen(want_reason));
+    if (code) {
+        msgpack_pack_uint32(&pk, code_field);
+        msgpack_pack_int32(&pk, code);
+    }
+    uint8_t *buf;
+    size_t len;
+    tnd_codec_err err;
+    assert_int_equal(tnd_msg_encode(d, m, &buf, &len, &err), 0);
+    assert_int_equal(len, sb.size);
+    assert_memory_equal(buf, sb.data, len);
+    free(buf);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void test_cancel_code_encoding(void **state)
+{
+    (void)state;
+    tender_tenders_v1_Tender t = {.cancel_reason = "r"};
+    expect_encoding(T_DESC, &t, "r", 10, 15, 0);
+    t.cancel_code = tender_common_v1_CancelReason_BUDGET_CUT;
+    expect_encoding(T_DESC, &t, "r", 10, 15, 4);
+    tender_tenders_v1_LotState ls = {.cancel_reason = "r"};
+    expect_encoding(&tender_tenders_v1_LotState_desc, &ls, "r", 3, 4, 0);
+    ls.cancel_code = tender_common_v1_CancelReason_OTHER;
+    expect_encoding(&tender_tenders_v1_LotState_desc, &ls, "r", 3, 4, 7);
+    tender_awards_v1_Award a = {.cancel_reason = "r"};
+    expect_encoding(&tender_awards_v1_Award_desc, &a, "r", 10, 13, 0);
+    a.cancel_code = tender_common_v1_CancelReason_COMPLAINT_UPHELD;
+    expect_encoding(&tender_awards_v1_Award_desc, &a, "r", 10, 13, 6);
+}
+
 /* Each method x each kind of caller, with the expected status. */
 static void test_authorization_matrix(void **state)
 {
@@ -979,6 +1024,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_scan_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters_by_estimated_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_refuses_a_bad_value_filter, setup, teardown),
+        cmocka_unit_test(test_cancel_code_encoding),
     };
     return cmocka_run_group_tests_name("tenders", tests, NULL, NULL);
 }
