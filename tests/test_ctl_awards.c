@@ -220,9 +220,17 @@ static void test_an_award_is_shown_and_cancelled_in_its_standstill(void **state)
     HAS(R.out, "\"officer_key\":\"");
     ctl("officer", "award", "cancel", id, NULL);
     EXPECT(2);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code", "nope",
+        NULL);
+    EXPECT(2);
+    HAS(R.err, "award cancel: --reason-code CODE is required, one of: no-longer-needed");
     ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code", "complaint-upheld", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled: complaint upheld");
+    HAS(R.out, "cancel code: complaint-upheld (A complaint was upheld)");
+    ctl(NULL, "--json", "award", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "\"cancel_code\":\"COMPLAINT_UPHELD\"");
 }
 
 /* After a cancelled award, a second one; after its standstill (6 s here)

@@ -435,6 +435,12 @@ static void test_cancel_one_lot(void **state)
     SHA256(buf, len, want);
     free(buf);
     assert_memory_equal(h, want, 32);
+    /* the hash covers the code: the object with another code fails the check */
+    t.lot_states[1].cancel_code = tender_common_v1_CancelReason_BUDGET_CUT;
+    assert_int_equal(tnd_msg_encode(T_DESC, &t, &buf, &len, NULL), 0);
+    SHA256(buf, len, want);
+    free(buf);
+    assert_memory_not_equal(h, want, 32);
     tender_tenders_v1_Tender_free(&t);
     get(&w->anon, w->t.id, 0, &t); /* everyone sees it */
     expect_states(&t, 2, ids, st);
