@@ -14,6 +14,7 @@
 
 #include "rawconn.h"
 #include "tender/bid.h"
+#include "tender/cancel.h"
 #include "tender/limits.h"
 #include "tender/sealed.h"
 #include "svc/svc.h"
