@@ -453,7 +453,10 @@ static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **
     char first_id[96];
     snprintf(first_id, sizeof first_id, "%s", a.id);
     tender_awards_v1_Award_free(&a);
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "complaint upheld", .reason_code = tender_common_v1_CancelReason_COMPLAINT_UPHELD};
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id,
+                                              .reason = "complaint upheld",
+                                              .reason_code =
+                                                  tender_common_v1_CancelReason_COMPLAINT_UPHELD};
     expect(
         scn_call(&w->off2, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
         TND_STATUS_PERMISSION_DENIED, "only its officers");
@@ -547,7 +550,9 @@ static void test_a_standstill_overdue_at_start_up_completes(void **state)
     expect_event(tid, tender_events_v1_EventKind_TENDER_COMPLETED, &a);
     tender_awards_v1_Award_free(&a);
     tender_awards_v1_CancelAwardRequest cq = {.tender_id = (char *)tid,
-                                              .reason = "complaint upheld", .reason_code = tender_common_v1_CancelReason_COMPLAINT_UPHELD};
+                                              .reason = "complaint upheld",
+                                              .reason_code =
+                                                  tender_common_v1_CancelReason_COMPLAINT_UPHELD};
     expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is complete");
 }
@@ -599,7 +604,8 @@ static void test_unsuccessful(void **state)
     expect_event(w->t.id, tender_events_v1_EventKind_TENDER_UNSUCCESSFUL, &a);
     tender_awards_v1_Award_free(&a);
     assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_UNSUCCESSFUL);
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "r", .reason_code = tender_common_v1_CancelReason_OTHER};
+    tender_awards_v1_CancelAwardRequest cq = {
+        .tender_id = w->t.id, .reason = "r", .reason_code = tender_common_v1_CancelReason_OTHER};
     expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is unsuccessful");
 }

@@ -224,7 +224,8 @@ static void test_an_award_is_shown_and_cancelled_in_its_standstill(void **state)
         NULL);
     EXPECT(2);
     HAS(R.err, "award cancel: --reason-code CODE is required, one of: no-longer-needed");
-    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code", "complaint-upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled: complaint upheld");
     HAS(R.out, "cancel code: complaint-upheld (A complaint was upheld)");
@@ -242,7 +243,8 @@ static void test_a_second_award_completes_after_its_standstill(void **state)
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "lowest valid price", NULL);
     EXPECT(0);
-    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code", "complaint-upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     time_t recorded = time(NULL);
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",

@@ -120,7 +120,8 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     HAS(R.err, "lot LOT-2 is missing; an amendment does not remove a lot: cancel it: "
                "Tenders/CancelLot");
     /* one lot cancelled, with its reason */
-    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "signs bought elsewhere", "--reason-code", "other", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "signs bought elsewhere",
+        "--reason-code", "other", NULL);
     EXPECT(0);
     HAS(R.out, " lot LOT-2 cancelled");
     ctl(NULL, "tender", "show", id, NULL);
@@ -140,18 +141,23 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     EXPECT(2);
     HAS(R.err, "one of: no-longer-needed");
     /* again; a lot that does not exist; another buyer's officer */
-    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "again", "--reason-code", "other", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "again", "--reason-code",
+        "other", NULL);
     EXPECT(10 + 9);
     HAS(R.err, "is already cancelled");
-    ctl("officer", "tender", "lot-cancel", id, "LOT-9", "--reason", "r", "--reason-code", "other", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-9", "--reason", "r", "--reason-code", "other",
+        NULL);
     EXPECT(10 + 5);
     HAS(R.err, "has no lot LOT-9");
-    ctl("officer2", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "other", NULL);
+    ctl("officer2", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "other",
+        NULL);
     EXPECT(10 + 7);
     /* the last two: one goes, the last one is the tender's to cancel */
-    ctl("officer", "tender", "lot-cancel", id, "LOT-3", "--reason", "no paint", "--reason-code", "other", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-3", "--reason", "no paint", "--reason-code",
+        "other", NULL);
     EXPECT(0);
-    ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "other", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "other",
+        NULL);
     EXPECT(10 + 9);
     HAS(R.err, "cancel the tender instead: Tenders/Cancel");
     /* an auditor checks the record: versions, lots and the lot events */

@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "rawconn.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
 #include "tender/cancel.h"
 #include "tender/limits.h"
 #include "tender/sealed.h"
-#include "svc/svc.h"
 #include "testsrv.h"
 
 #define M(name) "tender.tenders.v1.Tenders/" #name
@@ -301,14 +301,14 @@ static void test_life_cycle(void **state)
     tender_tenders_v1_ListQuestionsResponse_free(&lr);
     /* cancel with a reason: its code is required, from the codelist */
     tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn"};
-    assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
-                          NULL, NULL),
-                     TND_STATUS_INVALID_ARGUMENT);
+    assert_int_equal(
+        call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT);
     assert_non_null(strstr(last_msg, "reason_code: required, one of NO_LONGER_NEEDED"));
     c.reason_code = (tender_common_v1_CancelReason)99;
-    assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
-                          NULL, NULL),
-                     TND_STATUS_INVALID_ARGUMENT);
+    assert_int_equal(
+        call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT);
     assert_non_null(strstr(last_msg, "BUDGET_CUT, NO_VALID_OFFER, COMPLAINT_UPHELD, OTHER"));
     c.reason_code = tender_common_v1_CancelReason_BUDGET_CUT;
     tender_tenders_v1_Tender_init(&t);
@@ -451,7 +451,8 @@ static void test_authorization_matrix(void **state)
         tender_tenders_v1_Question_free(&qn);
     }
     for (int w = N_WHO - 1; w >= 0; w--) {
-        tender_tenders_v1_CancelTenderRequest c = {.id = draft, .reason = "test", .reason_code = tender_common_v1_CancelReason_OTHER};
+        tender_tenders_v1_CancelTenderRequest c = {
+            .id = draft, .reason = "test", .reason_code = tender_common_v1_CancelReason_OTHER};
         Tender t;
         tender_tenders_v1_Tender_init(&t);
         int st = call(w, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, T_DESC, &t);
@@ -1011,8 +1012,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authorization_matrix, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_amendment_must_extend_near_deadline, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_amendment_must_extend_near_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_closes_tender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_across_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_postponed_after_outage, setup, teardown),

@@ -178,8 +178,10 @@ static void expect_states(const Tender *t, size_t n, const char *const *ids, con
 
 static int cancel_lot(scn_conn *c, const char *id, const char *lot, const char *reason, Tender *out)
 {
-    tender_tenders_v1_CancelLotRequest q = {
-        .id = (char *)id, .lot_id = (char *)lot, .reason = (char *)reason, .reason_code = tender_common_v1_CancelReason_OTHER};
+    tender_tenders_v1_CancelLotRequest q = {.id = (char *)id,
+                                            .lot_id = (char *)lot,
+                                            .reason = (char *)reason,
+                                            .reason_code = tender_common_v1_CancelReason_OTHER};
     if (out)
         tender_tenders_v1_Tender_init(out);
     return scn_call(c, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &q,
@@ -409,13 +411,13 @@ static void test_cancel_one_lot(void **state)
            "not found");
     /* a code from the codelist: none, or one not in it, is refused */
     tender_tenders_v1_CancelLotRequest nc = {.id = w->t.id, .lot_id = "LOT-1", .reason = "r"};
-    expect(scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL,
-                    NULL),
-           TND_STATUS_INVALID_ARGUMENT, "reason_code: required, one of NO_LONGER_NEEDED");
+    expect(
+        scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT, "reason_code: required, one of NO_LONGER_NEEDED");
     nc.reason_code = (tender_common_v1_CancelReason)-1;
-    expect(scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL,
-                    NULL),
-           TND_STATUS_INVALID_ARGUMENT, "(docs/PROTOCOL.md, \"Cancellation reasons\")");
+    expect(
+        scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT, "(docs/PROTOCOL.md, \"Cancellation reasons\")");
     /* cancelled: its state, reason, and event with the tender's hash */
     expect(cancel_lot(&w->off, w->t.id, "LOT-2", "signs bought elsewhere", &t), 0, NULL);
     const char *ids[] = {"LOT-1", "LOT-2"};
@@ -452,7 +454,8 @@ static void test_cancel_one_lot(void **state)
     expect(cancel_lot(&w->off, w->t.id, "LOT-1", "r", NULL), TND_STATUS_FAILED_PRECONDITION,
            "cancel the tender instead: Tenders/Cancel");
     /* the tender cancelled: its lots no longer are */
-    tender_tenders_v1_CancelTenderRequest c = {.id = w->t.id, .reason = "all off", .reason_code = tender_common_v1_CancelReason_OTHER};
+    tender_tenders_v1_CancelTenderRequest c = {
+        .id = w->t.id, .reason = "all off", .reason_code = tender_common_v1_CancelReason_OTHER};
     expect(
         scn_call(&w->off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
         0, NULL);

@@ -594,8 +594,7 @@ static const ctl_optdef unsuccessful_optdefs[] = {RATIONALE_OPTS, LOT_OPT, {0}};
 static const ctl_optdef cancel_optdefs[] = {
     AWARD_OPT("--reason", CTL_STRING, reason, "_TEXT_", "Why the award is withdrawn (logged)."),
     AWARD_OPT("--reason-code", CTL_STRING, reason_code, "_CODE_",
-              "The reason's code (required; docs/PROTOCOL.md, \"Cancellation reasons\").",
-              .values = TND_CANCEL_CODES),
+              "The reason's code (required; docs/PROTOCOL.md, 10.5).", .values = TND_CANCEL_CODES),
     AWARD_OPT("--lot", CTL_STRING, lot, "_LOT_",
               "The lot whose award is withdrawn (required when the tender has lots)."),
     {0},

@@ -403,9 +403,8 @@ static int tender_cancel(ctl_global *g, const ctl_call *call)
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
-    tender_tenders_v1_CancelTenderRequest req = {.id = ctl_str(call, pos[0]),
-                                                 .reason = ctl_str(call, reason),
-                                                 .reason_code = code};
+    tender_tenders_v1_CancelTenderRequest req = {
+        .id = ctl_str(call, pos[0]), .reason = ctl_str(call, reason), .reason_code = code};
     tender_tenders_v1_Tender t;
     tnd_status_info st;
     if (tnd_arena_failed(call->arena))
@@ -611,10 +610,16 @@ static const ctl_cmd amend_cmd = {
 };
 
 static const ctl_optdef cancel_optdefs[] = {
-    {.name = "--reason", .kind = CTL_STRING, .at = offsetof(cancel_opts, reason),
-     .arg = "_TEXT_", .help = "Why, published with the tender."},
-    {.name = "--reason-code", .kind = CTL_STRING, .at = offsetof(cancel_opts, reason_code),
-     .arg = "_CODE_", .help = "The reason's code (required; docs/PROTOCOL.md, \"Cancellation reasons\").",
+    {.name = "--reason",
+     .kind = CTL_STRING,
+     .at = offsetof(cancel_opts, reason),
+     .arg = "_TEXT_",
+     .help = "Why, published with the tender."},
+    {.name = "--reason-code",
+     .kind = CTL_STRING,
+     .at = offsetof(cancel_opts, reason_code),
+     .arg = "_CODE_",
+     .help = "The reason's code (required; docs/PROTOCOL.md, 10.5).",
      .values = TND_CANCEL_CODES},
     {0},
 };
