@@ -353,8 +353,11 @@ static void list(scn_conn *c, const char *id, tender_awards_v1_AwardList *l)
 
 static int cancel(scn_conn *c, const char *tender, const char *lot, tender_awards_v1_Award *out)
 {
-    tender_awards_v1_CancelAwardRequest q = {
-        .tender_id = (char *)tender, .reason = "complaint upheld", .lot_id = (char *)lot};
+    tender_awards_v1_CancelAwardRequest q = {.tender_id = (char *)tender,
+                                             .reason = "complaint upheld",
+                                             .reason_code =
+                                                 tender_common_v1_CancelReason_COMPLAINT_UPHELD,
+                                             .lot_id = (char *)lot};
     if (out)
         tender_awards_v1_Award_init(out);
     return scn_call(c, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &q, out ? AWARD : NULL,

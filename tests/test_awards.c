@@ -453,7 +453,10 @@ static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **
     char first_id[96];
     snprintf(first_id, sizeof first_id, "%s", a.id);
     tender_awards_v1_Award_free(&a);
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "complaint upheld"};
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id,
+                                              .reason = "complaint upheld",
+                                              .reason_code =
+                                                  tender_common_v1_CancelReason_COMPLAINT_UPHELD};
     expect(
         scn_call(&w->off2, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
         TND_STATUS_PERMISSION_DENIED, "only its officers");
@@ -461,12 +464,21 @@ static void test_an_award_cancelled_in_its_standstill_reopens_the_tender(void **
     expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &noreason, NULL,
                     NULL),
            TND_STATUS_INVALID_ARGUMENT, "reason");
+    tender_awards_v1_CancelAwardRequest nocode = {.tender_id = w->t.id, .reason = "r"};
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &nocode, NULL,
+                    NULL),
+           TND_STATUS_INVALID_ARGUMENT, "reason_code: required, one of NO_LONGER_NEEDED");
+    nocode.reason_code = (tender_common_v1_CancelReason)8;
+    expect(scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &nocode, NULL,
+                    NULL),
+           TND_STATUS_INVALID_ARGUMENT, "COMPLAINT_UPHELD, OTHER");
     tender_awards_v1_Award_init(&a);
     if (scn_call(&w->off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, AWARD, &a) !=
         0)
         fail_msg("cancel: %s", scn_msg);
     assert_int_equal(a.state, tender_awards_v1_AwardState_CANCELLED);
     assert_string_equal(a.cancel_reason, "complaint upheld");
+    assert_int_equal(a.cancel_code, tender_common_v1_CancelReason_COMPLAINT_UPHELD);
     assert_string_equal(a.id, first_id);
     expect_event(w->t.id, tender_events_v1_EventKind_AWARD_CANCELLED, &a);
     tender_awards_v1_Award_free(&a);
@@ -538,7 +550,9 @@ static void test_a_standstill_overdue_at_start_up_completes(void **state)
     expect_event(tid, tender_events_v1_EventKind_TENDER_COMPLETED, &a);
     tender_awards_v1_Award_free(&a);
     tender_awards_v1_CancelAwardRequest cq = {.tender_id = (char *)tid,
-                                              .reason = "complaint upheld"};
+                                              .reason = "complaint upheld",
+                                              .reason_code =
+                                                  tender_common_v1_CancelReason_COMPLAINT_UPHELD};
     expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is complete");
 }
@@ -590,7 +604,8 @@ static void test_unsuccessful(void **state)
     expect_event(w->t.id, tender_events_v1_EventKind_TENDER_UNSUCCESSFUL, &a);
     tender_awards_v1_Award_free(&a);
     assert_int_equal(status_of(anon, w->t.id), tender_tenders_v1_TenderStatus_UNSUCCESSFUL);
-    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id, .reason = "r"};
+    tender_awards_v1_CancelAwardRequest cq = {
+        .tender_id = w->t.id, .reason = "r", .reason_code = tender_common_v1_CancelReason_OTHER};
     expect(scn_call(off, A(Cancel), &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
            TND_STATUS_FAILED_PRECONDITION, "is unsuccessful");
 }

@@ -129,8 +129,10 @@ static void bid_lots(world *w, scn_conn *c, const char *who, int64_t p1, int64_t
 /* Tenders/CancelLot of lot as the officer. */
 static void cancel_lot(world *w, const char *lot)
 {
-    tender_tenders_v1_CancelLotRequest q = {
-        .id = w->t.id, .lot_id = (char *)lot, .reason = "the bridges are built by the city"};
+    tender_tenders_v1_CancelLotRequest q = {.id = w->t.id,
+                                            .lot_id = (char *)lot,
+                                            .reason = "the bridges are built by the city",
+                                            .reason_code = tender_common_v1_CancelReason_OTHER};
     if (scn_call(&w->off, "tender.tenders.v1.Tenders/CancelLot",
                  &tender_tenders_v1_CancelLotRequest_desc, &q, NULL, NULL) != 0)
         fail_msg("cancel %s: %s", lot, scn_msg);

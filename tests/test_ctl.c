@@ -339,7 +339,8 @@ static void test_a_cancelled_tender_shows_its_reason(void **state)
     char id[64];
     draft(id, false, NULL);
     publish(id);
-    ctl("officer", "tender", "cancel", id, "--reason", "funding withdrawn", NULL);
+    ctl("officer", "tender", "cancel", id, "--reason", "funding withdrawn", "--reason-code",
+        "budget-cut", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled");
     ctl(NULL, "tender", "show", id, NULL);
@@ -361,7 +362,8 @@ static void test_cancelled_draft_stays_private(void **state)
     EXPECT(0);
     first_line(id, sizeof id);
     snprintf(doc, sizeof doc, "%s-D1", id);
-    ctl("officer", "tender", "cancel", id, "--reason", "minister vetoed the bridge", NULL);
+    ctl("officer", "tender", "cancel", id, "--reason", "minister vetoed the bridge",
+        "--reason-code", "other", NULL);
     EXPECT(0);
     ctl("officer", "tender", "show", id, NULL);
     EXPECT(0);

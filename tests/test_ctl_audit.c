@@ -346,7 +346,8 @@ static void test_consistency(void **state)
     assert_string_equal(R.out, want);
 
     create_published("More roads", id, sizeof id);
-    ctl("officer", "tender", "cancel", id, "--reason", "twice the budget", NULL);
+    ctl("officer", "tender", "cancel", id, "--reason", "twice the budget", "--reason-code",
+        "budget-cut", NULL);
     EXPECT(0);
     unsigned long long b = log_size();
     assert_int_equal(b, a + 3);

@@ -157,10 +157,12 @@ static void test_an_award_per_lot(void **state)
     award_line("ok", "2 lot decision(s) follow");
 
     /* L1's award withdrawn: the lot is open again, L2's stands. */
-    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(10 + 3);
     HAS(R.err, "lot_id: required");
-    ctl("officer", "award", "cancel", id, "--lot", "L1", "--reason", "complaint upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--lot", "L1", "--reason", "complaint upheld",
+        "--reason-code", "complaint-upheld", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled: complaint upheld");
     ctl(NULL, "award", "show", id, NULL);
@@ -189,7 +191,8 @@ static void test_an_award_per_lot(void **state)
     EXPECT(0);
     HAS(R.out, "\"status\":\"COMPLETE\"");
     award_line("ok", "the tender is complete");
-    ctl("officer", "award", "cancel", id, "--lot", "L2", "--reason", "too late", NULL);
+    ctl("officer", "award", "cancel", id, "--lot", "L2", "--reason", "too late", "--reason-code",
+        "other", NULL);
     EXPECT(10 + 9);
 
     /* The bundle keeps the lots' awards: the same check without the server. */

@@ -220,9 +220,18 @@ static void test_an_award_is_shown_and_cancelled_in_its_standstill(void **state)
     HAS(R.out, "\"officer_key\":\"");
     ctl("officer", "award", "cancel", id, NULL);
     EXPECT(2);
-    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code", "nope",
+        NULL);
+    EXPECT(2);
+    HAS(R.err, "award cancel: --reason-code CODE is required, one of: no-longer-needed");
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     HAS(R.out, "cancelled: complaint upheld");
+    HAS(R.out, "cancel code: complaint-upheld (A complaint was upheld)");
+    ctl(NULL, "--json", "award", "show", id, NULL);
+    EXPECT(0);
+    HAS(R.out, "\"cancel_code\":\"COMPLAINT_UPHELD\"");
 }
 
 /* After a cancelled award, a second one; after its standstill (6 s here)
@@ -234,7 +243,8 @@ static void test_a_second_award_completes_after_its_standstill(void **state)
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "lowest valid price", NULL);
     EXPECT(0);
-    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     time_t recorded = time(NULL);
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
@@ -254,7 +264,7 @@ static void test_a_second_award_completes_after_its_standstill(void **state)
     ctl(NULL, "--json", "tender", "show", id, NULL);
     EXPECT(0);
     HAS(R.out, "\"status\":\"COMPLETE\"");
-    ctl("officer", "award", "cancel", id, "--reason", "too late", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "too late", "--reason-code", "other", NULL);
     EXPECT(10 + 9);
 }
 

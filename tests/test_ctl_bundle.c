@@ -106,7 +106,8 @@ static void test_bundle_of_life_cycle_verifies_offline(void **state)
     ctl("officer", "award", tender, "--winner", bid[0], "--criterion", "lowest-price",
         "--rationale", "lowest valid price", NULL);
     EXPECT(0);
-    ctl("officer", "award", "cancel", tender, "--reason", "complaint upheld", NULL);
+    ctl("officer", "award", "cancel", tender, "--reason", "complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     ctl("officer", "award", tender, "--winner", bid[0], "--criterion", "lowest-price",
         "--rationale", "lowest valid price, after review", NULL);

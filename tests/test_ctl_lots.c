@@ -158,7 +158,8 @@ static void test_two_lots_two_winners(void **state)
     HAS(R.out, want);
     HAS(R.out, "200000 KRW");
     /* L1's award withdrawn while L2's stands: the tender is still awarded. */
-    ctl("officer", "award", "cancel", two, "--lot", "L1", "--reason", "complaint upheld", NULL);
+    ctl("officer", "award", "cancel", two, "--lot", "L1", "--reason", "complaint upheld",
+        "--reason-code", "complaint-upheld", NULL);
     EXPECT(0);
     ctl(NULL, "--json", "tender", "show", two, NULL);
     EXPECT(0);

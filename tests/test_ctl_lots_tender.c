@@ -98,7 +98,8 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     EXPECT(0);
     assert_true(json_ok(R.out));
     HAS(R.out,
-        "\"lot_states\":[{\"lot_id\":\"LOT-1\",\"status\":\"LOT_ACTIVE\",\"cancel_reason\":\"\"},"
+        "\"lot_states\":[{\"lot_id\":\"LOT-1\",\"status\":\"LOT_ACTIVE\",\"cancel_reason\":\"\","
+        "\"cancel_code\":\"CANCEL_REASON_UNSPECIFIED\"},"
         "{\"lot_id\":\"LOT-2\",\"status\":\"LOT_ACTIVE\"");
     HAS(R.out, "\"lots\":[{\"id\":\"LOT-1\",\"title\":\"Asphalt works\"");
     HAS(R.out, "\"unit\":\"TNE\"");
@@ -119,26 +120,44 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     HAS(R.err, "lot LOT-2 is missing; an amendment does not remove a lot: cancel it: "
                "Tenders/CancelLot");
     /* one lot cancelled, with its reason */
-    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "signs bought elsewhere", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "signs bought elsewhere",
+        "--reason-code", "other", NULL);
     EXPECT(0);
     HAS(R.out, " lot LOT-2 cancelled");
     ctl(NULL, "tender", "show", id, NULL);
     HAS(R.out, "  LOT-2  cancelled  400000000 KRW  Road signs");
     HAS(R.out, "      cancelled: signs bought elsewhere");
+    HAS(R.out, "      cancel code: other (Other reason (see the reason given))");
     HAS(R.out, "status:               active");
+    ctl(NULL, "--json", "tender", "show", id, NULL);
+    HAS(R.out, "{\"lot_id\":\"LOT-2\",\"status\":\"LOT_CANCELLED\",\"cancel_reason\":"
+               "\"signs bought elsewhere\",\"cancel_code\":\"OTHER\"}");
+    /* the code is required, from the codelist */
+    ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", NULL);
+    EXPECT(2);
+    HAS(R.err, "--reason-code CODE is required, one of: no-longer-needed cannot-be-fixed");
+    ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "whim",
+        NULL);
+    EXPECT(2);
+    HAS(R.err, "one of: no-longer-needed");
     /* again; a lot that does not exist; another buyer's officer */
-    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "again", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-2", "--reason", "again", "--reason-code",
+        "other", NULL);
     EXPECT(10 + 9);
     HAS(R.err, "is already cancelled");
-    ctl("officer", "tender", "lot-cancel", id, "LOT-9", "--reason", "r", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-9", "--reason", "r", "--reason-code", "other",
+        NULL);
     EXPECT(10 + 5);
     HAS(R.err, "has no lot LOT-9");
-    ctl("officer2", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", NULL);
+    ctl("officer2", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "other",
+        NULL);
     EXPECT(10 + 7);
     /* the last two: one goes, the last one is the tender's to cancel */
-    ctl("officer", "tender", "lot-cancel", id, "LOT-3", "--reason", "no paint", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-3", "--reason", "no paint", "--reason-code",
+        "other", NULL);
     EXPECT(0);
-    ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", "--reason-code", "other",
+        NULL);
     EXPECT(10 + 9);
     HAS(R.err, "cancel the tender instead: Tenders/Cancel");
     /* an auditor checks the record: versions, lots and the lot events */

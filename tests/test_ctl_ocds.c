@@ -220,7 +220,8 @@ static int life(void)
         "Highest weighted total", NULL);
     if (!ctl_ok("award", 0, NULL))
         return -1;
-    ctl("officer", "award", "cancel", life_id, "--reason", "Complaint upheld", NULL);
+    ctl("officer", "award", "cancel", life_id, "--reason", "Complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     if (!ctl_ok("award cancel", 0, NULL))
         return -1;
     time_t recorded = time(NULL);
@@ -352,7 +353,8 @@ static void test_the_complete_tender_releases_both_awards(void **state)
     HAS(R.out, args);
     snprintf(args, sizeof args, "\"relatedBid\": \"%s\"", b1);
     HAS(R.out, args);
-    HAS(R.out, "\"description\": \"Highest weighted total\\nCancelled: Complaint upheld\"");
+    HAS(R.out, "\"description\": \"Highest weighted total\\nCancelled (A complaint was upheld): "
+               "Complaint upheld\"");
     HAS(R.out, "\"description\": \"Highest weighted total, after review\"");
     HAS(R.out, "\"status\": \"complete\"");
     HAS(R.out, "\"supplier\"");
@@ -376,7 +378,8 @@ static void test_cancelled(void **state)
     first_line(id, sizeof id);
     ctl("officer", "tender", "publish", id, NULL);
     EXPECT(0);
-    ctl("officer", "tender", "cancel", id, "--reason", "Budget withdrawn", NULL);
+    ctl("officer", "tender", "cancel", id, "--reason", "Budget withdrawn", "--reason-code",
+        "budget-cut", NULL);
     EXPECT(0);
     path(out, sizeof out, "cancelled.json");
     ctl(NULL, "export", "ocds", "--tender", id, "--output", out, NULL);
@@ -384,7 +387,7 @@ static void test_cancelled(void **state)
     validate(out, "--no-bids --tags tender,tenderCancellation --award-criteria priceOnly");
     assert_true(read_file(out, R.out, sizeof R.out) > 0);
     HAS(R.out, "\"status\": \"cancelled\"");
-    HAS(R.out, "\"statusDetails\": \"Budget withdrawn\"");
+    HAS(R.out, "\"statusDetails\": \"The budget was cut: Budget withdrawn\"");
     HAS(R.out, "\"amount\": 5000000,");
     HAS(R.out, "\"currency\": \"KRW\"");
     HAS(R.out, "\"mainProcurementCategory\": \"goods\"");

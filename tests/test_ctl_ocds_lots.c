@@ -181,7 +181,8 @@ static void test_life(void **state)
         "--rationale", "lowest valid price", NULL);
     EXPECT(0);
     time_t recorded = time(NULL);
-    ctl("officer", "tender", "lot-cancel", id, "L2", "--reason", "Paving postponed", NULL);
+    ctl("officer", "tender", "lot-cancel", id, "L2", "--reason", "Paving postponed",
+        "--reason-code", "other", NULL);
     EXPECT(0);
     ctl("officer", "award", "unsuccessful", id, "--lot", "L3", "--rationale", "no valid bid", NULL);
     EXPECT(0);

@@ -422,7 +422,8 @@ static void test_opening_and_awards(void **state)
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "Lowest price", NULL);
     EXPECT(0);
-    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     ctl("officer", "award", id, "--winner", b1, "--criterion", "lowest-price", "--rationale",
         "After review", NULL);

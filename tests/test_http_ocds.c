@@ -323,7 +323,8 @@ static void test_an_award_its_cancellation_and_completion_are_released(void **st
     ctl("officer", "award", id, "--winner", b0, "--criterion", "lowest-price", "--rationale",
         "Lowest price", NULL);
     EXPECT(0);
-    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", NULL);
+    ctl("officer", "award", "cancel", id, "--reason", "Complaint upheld", "--reason-code",
+        "complaint-upheld", NULL);
     EXPECT(0);
     time_t recorded = time(NULL);
     ctl("officer", "award", id, "--winner", b0, "--criterion", "lowest-price", "--rationale",

@@ -392,7 +392,8 @@ static void required_fields_named(void **state)
     REQUIRED(&off, T(Edit), &tender_tenders_v1_EditTenderRequest_desc, &edit, "id: required");
     tender_tenders_v1_AmendTenderRequest amend = {.fields = &f};
     REQUIRED(&off, T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &amend, "id: required");
-    tender_tenders_v1_CancelTenderRequest cancel = {.reason = "why"};
+    tender_tenders_v1_CancelTenderRequest cancel = {
+        .reason = "why", .reason_code = tender_common_v1_CancelReason_OTHER};
     REQUIRED(&off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cancel, "id: required");
     tender_tenders_v1_AskQuestionRequest ask = {.text = "q"};
     REQUIRED(&sup, T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &ask, "tender_id: required");
@@ -435,7 +436,8 @@ static void required_own_messages(void **state)
     tender_awards_v1_CancelAwardRequest ac = {.tender_id = ta.id};
     REQUIRED(&off, "tender.awards.v1.Awards/Cancel", ac_d, &ac,
              "tender_id and reason are required: the reason is logged");
-    ac = (tender_awards_v1_CancelAwardRequest){.reason = "why"};
+    ac = (tender_awards_v1_CancelAwardRequest){.reason = "why",
+                                               .reason_code = tender_common_v1_CancelReason_OTHER};
     REQUIRED(&off, "tender.awards.v1.Awards/Cancel", ac_d, &ac,
              "tender_id and reason are required: the reason is logged");
     const tnd_msg_desc *sh_d = &tender_bids_v1_SubmitShareRequest_desc;

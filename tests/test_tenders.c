@@ -13,10 +13,11 @@
 #include <unistd.h>
 
 #include "rawconn.h"
+#include "svc/svc.h"
 #include "tender/bid.h"
+#include "tender/cancel.h"
 #include "tender/limits.h"
 #include "tender/sealed.h"
-#include "svc/svc.h"
 #include "testsrv.h"
 
 #define M(name) "tender.tenders.v1.Tenders/" #name
@@ -298,18 +299,74 @@ static void test_life_cycle(void **state)
     assert_string_equal(lr.questions[0].answer, "Yes, 22:00-06:00.");
     assert_null(lr.questions[0].asked_by_org); /* who asked stays with the buyer */
     tender_tenders_v1_ListQuestionsResponse_free(&lr);
-    /* cancel with a reason */
+    /* cancel with a reason: its code is required, from the codelist */
     tender_tenders_v1_CancelTenderRequest c = {.id = id, .reason = "budget withdrawn"};
+    assert_int_equal(
+        call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "reason_code: required, one of NO_LONGER_NEEDED"));
+    c.reason_code = (tender_common_v1_CancelReason)99;
+    assert_int_equal(
+        call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(last_msg, "BUDGET_CUT, NO_VALID_OFFER, COMPLAINT_UPHELD, OTHER"));
+    c.reason_code = tender_common_v1_CancelReason_BUDGET_CUT;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(call(OFFICER, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c,
                           T_DESC, &t),
                      0);
     assert_int_equal(t.status, tender_tenders_v1_TenderStatus_CANCELLED);
+    assert_int_equal(t.cancel_code, tender_common_v1_CancelReason_BUDGET_CUT);
     tender_tenders_v1_Tender_free(&t);
     assert_int_equal(publish(OFFICER, id), TND_STATUS_FAILED_PRECONDITION);
     assert_non_null(strstr(last_msg, "cancelled"));
     free(id);
     close_all();
+}
+
+/* A cancellation stored before the codelist has no code: one at 0 is not
+ * encoded, so its bytes, and the hash the log holds of them, are as before;
+ * a code set is encoded, so the object hash covers it. */
+static void expect_encoding(const tnd_msg_desc *d, const void *m, const char *want_reason,
+                            uint32_t reason_field, uint32_t code_field, int code)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, code ? 2 : 1);
+    msgpack_pack_uint32(&pk, reason_field);
+    msgpack_pack_str(&pk, strlen(want_reason));
+    msgpack_pack_str_body(&pk, want_reason, strlen(want_reason));
+    if (code) {
+        msgpack_pack_uint32(&pk, code_field);
+        msgpack_pack_int32(&pk, code);
+    }
+    uint8_t *buf;
+    size_t len;
+    tnd_codec_err err;
+    assert_int_equal(tnd_msg_encode(d, m, &buf, &len, &err), 0);
+    assert_int_equal(len, sb.size);
+    assert_memory_equal(buf, sb.data, len);
+    free(buf);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void test_cancel_code_encoding(void **state)
+{
+    (void)state;
+    tender_tenders_v1_Tender t = {.cancel_reason = "r"};
+    expect_encoding(T_DESC, &t, "r", 10, 15, 0);
+    t.cancel_code = tender_common_v1_CancelReason_BUDGET_CUT;
+    expect_encoding(T_DESC, &t, "r", 10, 15, 4);
+    tender_tenders_v1_LotState ls = {.cancel_reason = "r"};
+    expect_encoding(&tender_tenders_v1_LotState_desc, &ls, "r", 3, 4, 0);
+    ls.cancel_code = tender_common_v1_CancelReason_OTHER;
+    expect_encoding(&tender_tenders_v1_LotState_desc, &ls, "r", 3, 4, 7);
+    tender_awards_v1_Award a = {.cancel_reason = "r"};
+    expect_encoding(&tender_awards_v1_Award_desc, &a, "r", 10, 13, 0);
+    a.cancel_code = tender_common_v1_CancelReason_COMPLAINT_UPHELD;
+    expect_encoding(&tender_awards_v1_Award_desc, &a, "r", 10, 13, 6);
 }
 
 /* Each method x each kind of caller, with the expected status. */
@@ -394,7 +451,8 @@ static void test_authorization_matrix(void **state)
         tender_tenders_v1_Question_free(&qn);
     }
     for (int w = N_WHO - 1; w >= 0; w--) {
-        tender_tenders_v1_CancelTenderRequest c = {.id = draft, .reason = "test"};
+        tender_tenders_v1_CancelTenderRequest c = {
+            .id = draft, .reason = "test", .reason_code = tender_common_v1_CancelReason_OTHER};
         Tender t;
         tender_tenders_v1_Tender_init(&t);
         int st = call(w, M(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, T_DESC, &t);
@@ -954,8 +1012,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authorization_matrix, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_amendment_must_extend_near_deadline, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_amendment_must_extend_near_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_closes_tender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_across_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_postponed_after_outage, setup, teardown),
@@ -968,6 +1025,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_scan_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters_by_estimated_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_refuses_a_bad_value_filter, setup, teardown),
+        cmocka_unit_test(test_cancel_code_encoding),
     };
     return cmocka_run_group_tests_name("tenders", tests, NULL, NULL);
 }

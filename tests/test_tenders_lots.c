@@ -178,8 +178,10 @@ static void expect_states(const Tender *t, size_t n, const char *const *ids, con
 
 static int cancel_lot(scn_conn *c, const char *id, const char *lot, const char *reason, Tender *out)
 {
-    tender_tenders_v1_CancelLotRequest q = {
-        .id = (char *)id, .lot_id = (char *)lot, .reason = (char *)reason};
+    tender_tenders_v1_CancelLotRequest q = {.id = (char *)id,
+                                            .lot_id = (char *)lot,
+                                            .reason = (char *)reason,
+                                            .reason_code = tender_common_v1_CancelReason_OTHER};
     if (out)
         tender_tenders_v1_Tender_init(out);
     return scn_call(c, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &q,
@@ -407,12 +409,22 @@ static void test_cancel_one_lot(void **state)
            "has no lot LOT-9");
     expect(cancel_lot(&w->off, "T-1999-000001", "LOT-1", "r", NULL), TND_STATUS_NOT_FOUND,
            "not found");
+    /* a code from the codelist: none, or one not in it, is refused */
+    tender_tenders_v1_CancelLotRequest nc = {.id = w->t.id, .lot_id = "LOT-1", .reason = "r"};
+    expect(
+        scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT, "reason_code: required, one of NO_LONGER_NEEDED");
+    nc.reason_code = (tender_common_v1_CancelReason)-1;
+    expect(
+        scn_call(&w->off, T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc, &nc, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT, "(docs/PROTOCOL.md, \"Cancellation reasons\")");
     /* cancelled: its state, reason, and event with the tender's hash */
     expect(cancel_lot(&w->off, w->t.id, "LOT-2", "signs bought elsewhere", &t), 0, NULL);
     const char *ids[] = {"LOT-1", "LOT-2"};
     const int st[] = {LOT(ACTIVE), LOT(CANCELLED)};
     expect_states(&t, 2, ids, st);
     assert_string_equal(t.lot_states[1].cancel_reason, "signs bought elsewhere");
+    assert_int_equal(t.lot_states[1].cancel_code, tender_common_v1_CancelReason_OTHER);
     assert_int_equal(t.status, tender_tenders_v1_TenderStatus_ACTIVE);
     assert_int_equal(t.version, 1);
     uint8_t h[32], want[32], *buf;
@@ -425,6 +437,12 @@ static void test_cancel_one_lot(void **state)
     SHA256(buf, len, want);
     free(buf);
     assert_memory_equal(h, want, 32);
+    /* the hash covers the code: the object with another code fails the check */
+    t.lot_states[1].cancel_code = tender_common_v1_CancelReason_BUDGET_CUT;
+    assert_int_equal(tnd_msg_encode(T_DESC, &t, &buf, &len, NULL), 0);
+    SHA256(buf, len, want);
+    free(buf);
+    assert_memory_not_equal(h, want, 32);
     tender_tenders_v1_Tender_free(&t);
     get(&w->anon, w->t.id, 0, &t); /* everyone sees it */
     expect_states(&t, 2, ids, st);
@@ -436,7 +454,8 @@ static void test_cancel_one_lot(void **state)
     expect(cancel_lot(&w->off, w->t.id, "LOT-1", "r", NULL), TND_STATUS_FAILED_PRECONDITION,
            "cancel the tender instead: Tenders/Cancel");
     /* the tender cancelled: its lots no longer are */
-    tender_tenders_v1_CancelTenderRequest c = {.id = w->t.id, .reason = "all off"};
+    tender_tenders_v1_CancelTenderRequest c = {
+        .id = w->t.id, .reason = "all off", .reason_code = tender_common_v1_CancelReason_OTHER};
     expect(
         scn_call(&w->off, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &c, NULL, NULL),
         0, NULL);

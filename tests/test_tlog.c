@@ -454,7 +454,8 @@ static void test_life_cycle_events(void **state)
     assert_int_equal(ocall(T(Answer), &tender_tenders_v1_AnswerQuestionRequest_desc, &ans), 0);
     tender_tenders_v1_AmendTenderRequest am = {.id = id, .fields = cq.fields, .note = "fix"};
     assert_int_equal(ocall(T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &am), 0);
-    tender_tenders_v1_CancelTenderRequest cn = {.id = id, .reason = "no budget"};
+    tender_tenders_v1_CancelTenderRequest cn = {
+        .id = id, .reason = "no budget", .reason_code = tender_common_v1_CancelReason_BUDGET_CUT};
     assert_int_equal(ocall(T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &cn), 0);
     tender_tenders_v1_CreateTenderRequest_free(&cq);
 

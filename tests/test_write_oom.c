@@ -202,7 +202,10 @@ static int amend(void *arg)
 static int cancel(void *arg)
 {
     tender_op *o = arg;
-    tender_tenders_v1_CancelTenderRequest q = {.id = (char *)o->id, .reason = "no budget"};
+    tender_tenders_v1_CancelTenderRequest q = {.id = (char *)o->id,
+                                               .reason = "no budget",
+                                               .reason_code =
+                                                   tender_common_v1_CancelReason_BUDGET_CUT};
     return call(o->c, T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc, &q, NULL, NULL);
 }
 

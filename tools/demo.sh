@@ -612,7 +612,8 @@ expect_rc 0
 say "Busan Roadworks complains during lot 2's standstill: its signs' quality was scored on" \
     "an old sample. The complaint is upheld; the officer cancels lot 2's award alone (lot 1's" \
     "goes on) and decides lot 2 again, now 90 and 80 for Busan (87 points)."
-as officer award cancel "$lots_id" --lot LOT-2 --reason "Complaint upheld: quality re-scored"
+as officer award cancel "$lots_id" --lot LOT-2 --reason "Complaint upheld: quality re-scored" \
+    --reason-code complaint-upheld
 expect_rc 0
 as officer award "$lots_id" --lot LOT-2 --winner "${lbid[asphalt]}" --criterion weighted \
     --score "${lbid[asphalt]}:price=80" --score "${lbid[asphalt]}:quality=90" \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ocds_internal.h"
+#include "tender/cancel.h"
 #include "tender/currency.h"
 #include "json/msg_json.h"
 
@@ -386,7 +387,16 @@ static json_t *tender_json(const tnd_ocds_tender *td, const tender_tenders_v1_Te
         json_object_set_new(o, "enquiries", enq);
     else
         json_decref(enq);
-    if (st == tender_tenders_v1_TenderStatus_CANCELLED && t->cancel_reason && *t->cancel_reason)
+    /* The code's text before the reason; a tender cancelled before the
+     * codelist is exported as it was then. */
+    if (st == tender_tenders_v1_TenderStatus_CANCELLED && tnd_cancel_code_valid(t->cancel_code)) {
+        char *text = NULL;
+        if (asprintf(&text, "%s: %s", tnd_cancel_code_text(t->cancel_code),
+                     t->cancel_reason ? t->cancel_reason : "") >= 0)
+            ocds_set_str(o, "statusDetails", text);
+        free(text);
+    } else if (st == tender_tenders_v1_TenderStatus_CANCELLED && t->cancel_reason &&
+               *t->cancel_reason)
         ocds_set_str(o, "statusDetails", t->cancel_reason);
     else if (st == tender_tenders_v1_TenderStatus_CANCELLED)
         ocds_set_str(o, "statusDetails", ev->note);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ocds_internal.h"
+#include "tender/cancel.h"
 
 #define EV(name) tender_events_v1_EventKind_##name
 
@@ -142,7 +143,14 @@ static json_t *award_json(const tnd_ocds_tender *td, const tender_awards_v1_Awar
     }
     if (reason && *reason) {
         char *text = NULL;
-        if (asprintf(&text, "%s\nCancelled: %s", d->rationale ? d->rationale : "", reason) >= 0)
+        /* The code's text before the reason; none for an award cancelled
+         * before the codelist, as it was exported then. */
+        int ok =
+            tnd_cancel_code_valid(a->cancel_code)
+                ? asprintf(&text, "%s\nCancelled (%s): %s", d->rationale ? d->rationale : "",
+                           tnd_cancel_code_text(a->cancel_code), reason)
+                : asprintf(&text, "%s\nCancelled: %s", d->rationale ? d->rationale : "", reason);
+        if (ok >= 0)
             ocds_set_str(o, "description", text);
         free(text);
     } else {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "awards.h"
+#include "tender/cancel.h"
 
 #define A_DESC (&tender_awards_v1_Award_desc)
 #define ST(name) tender_tenders_v1_TenderStatus_##name
@@ -298,6 +299,8 @@ int tnd__award_record_fn(tnd_wtx *w, tnd_op *op)
 int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_awards_v1_CancelAwardRequest *req = op->req;
+    if (!tnd_cancel_code_valid(req->reason_code))
+        return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "%s", TND_CANCEL_CODE_REQUIRED);
     int64_t now = tnd_wtx_now_ms(w);
     char when[32];
     tnd_tender t;
@@ -345,6 +348,7 @@ int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op)
     if (!st) {
         a.state = tender_awards_v1_AwardState_CANCELLED;
         a.cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
+        a.cancel_code = req->reason_code;
         a.cancelled_by = tnd_actor_in(tnd_wtx_arena(w), &op->peer);
         a.closed = tnd_ts_in(tnd_wtx_arena(w), now);
         st = save_award(w, &a, seq);

@@ -11,6 +11,7 @@
 #include "be.h"
 #include "bids/bids.h"
 #include "ops/logging.h"
+#include "tender/cancel.h"
 #include "tender/lots.h"
 #include "tenders.h"
 
@@ -428,6 +429,8 @@ int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op)
 int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_CancelTenderRequest *req = op->req;
+    if (!tnd_cancel_code_valid(req->reason_code))
+        return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "%s", TND_CANCEL_CODE_REQUIRED);
     tnd_tender t;
     int st = load_owned(w, req->id, &t, &op->peer);
     if (st)
@@ -440,6 +443,7 @@ int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op)
     if (!st) {
         t.status = ST(CANCELLED);
         t.cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
+        t.cancel_code = req->reason_code;
         t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         st = save(w, &t, false);
     }
@@ -456,6 +460,8 @@ int tnd__tender_cancel_fn(tnd_wtx *w, tnd_op *op)
 int tnd__tender_cancel_lot_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_tenders_v1_CancelLotRequest *req = op->req;
+    if (!tnd_cancel_code_valid(req->reason_code))
+        return tnd_wtx_fail(w, TND_STATUS_INVALID_ARGUMENT, "%s", TND_CANCEL_CODE_REQUIRED);
     tnd_tender t;
     int st = load_owned(w, req->id, &t, &op->peer);
     if (st)
@@ -514,6 +520,7 @@ int tnd__tender_cancel_lot_fn(tnd_wtx *w, tnd_op *op)
     if (!st) {
         ls->status = tender_tenders_v1_LotStatus_LOT_CANCELLED;
         ls->cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
+        ls->cancel_code = req->reason_code;
         t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         st = save(w, &t, false);
     }

@@ -170,7 +170,8 @@ class Seed:
             "--item", "2: School lunch, middle; 160000 C62; lot=LOT-2").splitlines()[0]
         self.ctl("officer", "tender", "publish", ids["active"])
         self.ctl("officer", "tender", "lot-cancel", ids["active"], "LOT-2", "--reason",
-                 "The middle schools joined the city's central kitchen.")
+                 "The middle schools joined the city's central kitchen.", "--reason-code",
+                 "no-longer-needed")
         ids["cancelled"] = self.ctl(
             "officer", "tender", "create", "--title", "Office furniture, Sejong annex",
             "--budget", "95000000", "--currency", "KRW", "--cpv", "39130000-2", "--category",
@@ -178,7 +179,8 @@ class Seed:
             rfc3339(now + 20 * 86400), "--committee", "committee.txt").splitlines()[0]
         self.ctl("officer", "tender", "publish", ids["cancelled"])
         self.ctl("officer", "tender", "cancel", ids["cancelled"], "--reason",
-                 "The annex will be furnished under the framework agreement.")
+                 "The annex will be furnished under the framework agreement.", "--reason-code",
+                 "no-longer-needed")
 
         while time.time() < now + bid_window + 0.5:
             time.sleep(0.2)

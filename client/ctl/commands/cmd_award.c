@@ -19,6 +19,7 @@
 #include "cli/ctl.h"
 #include "commands.h"
 #include "tender/award.h"
+#include "tender/cancel.h"
 #include "tender/pages.h"
 #include "tender_schema.h"
 
@@ -271,6 +272,9 @@ static void print_award(const tender_awards_v1_Award *a, const tender_tenders_v1
     }
     if (a->cancel_reason)
         printf("cancelled: %s\n", a->cancel_reason);
+    if (a->state == tender_awards_v1_AwardState_CANCELLED)
+        printf("cancel code: %s (%s)\n", tnd_cancel_code_name(a->cancel_code),
+               tnd_cancel_code_text(a->cancel_code));
     if (!d)
         return;
     char crit[32];
@@ -313,7 +317,7 @@ static int print_result(const ctl_global *g, const ctl_call *call, tnd_client *c
 
 /* Record a decision: an award, or with unsuccessful set, none. */
 typedef struct record_opts {
-    const char *winner, *criterion, *rationale, *reason, *lot;
+    const char *winner, *criterion, *rationale, *reason, *reason_code, *lot;
     ctl_list dq, sc;
 } record_opts;
 
@@ -529,11 +533,17 @@ static int award_cancel(ctl_global *g, const ctl_call *call)
         ctl_err("award cancel: give TENDER and --reason TEXT (the reason is logged)");
         return CTL_EXIT_USAGE;
     }
+    int code = tnd_cancel_code_parse(opt->reason_code);
+    if (!code) {
+        ctl_err("award cancel: --reason-code CODE is required, one of: " TND_CANCEL_CODES);
+        return CTL_EXIT_USAGE;
+    }
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     tender_awards_v1_CancelAwardRequest req = {.tender_id = ctl_str(call, pos[0]),
                                                .reason = ctl_str(call, reason),
+                                               .reason_code = code,
                                                .lot_id = ctl_str(call, opt->lot)};
     tender_awards_v1_Award a;
     tnd_status_info st;
@@ -583,6 +593,8 @@ static const ctl_optdef unsuccessful_optdefs[] = {RATIONALE_OPTS, LOT_OPT, {0}};
 
 static const ctl_optdef cancel_optdefs[] = {
     AWARD_OPT("--reason", CTL_STRING, reason, "_TEXT_", "Why the award is withdrawn (logged)."),
+    AWARD_OPT("--reason-code", CTL_STRING, reason_code, "_CODE_",
+              "The reason's code (required; docs/PROTOCOL.md, 10.5).", .values = TND_CANCEL_CODES),
     AWARD_OPT("--lot", CTL_STRING, lot, "_LOT_",
               "The lot whose award is withdrawn (required when the tender has lots)."),
     {0},
@@ -602,7 +614,7 @@ static const ctl_cmd show_cmd = {
 
 static const ctl_cmd cancel_cmd = {
     .name = "cancel",
-    .synopsis = "_TENDER_ *--reason* _TEXT_ [*--lot* _LOT_]",
+    .synopsis = "_TENDER_ *--reason* _TEXT_ *--reason-code* _CODE_ [*--lot* _LOT_]",
     .summary = "withdraw the award during the standstill",
     .about = "Withdraw the award during the standstill (the reason is logged); the tender is\n"
              "opened again. With lots, *--lot* names the lot whose award is withdrawn; that lot\n"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tender/cancel.h"
 #include "tender_cmd.h"
 
 #define MAX_DOCS 100
@@ -381,7 +382,7 @@ static int tender_publish(ctl_global *g, const ctl_call *call)
 }
 
 typedef struct cancel_opts {
-    const char *reason;
+    const char *reason, *reason_code;
 } cancel_opts;
 
 static int tender_cancel(ctl_global *g, const ctl_call *call)
@@ -393,12 +394,17 @@ static int tender_cancel(ctl_global *g, const ctl_call *call)
         ctl_err("tender cancel: give the tender's ID and --reason TEXT (it is published)");
         return CTL_EXIT_USAGE;
     }
+    int code = tnd_cancel_code_parse(o->reason_code);
+    if (!code) {
+        ctl_err("tender cancel: --reason-code CODE is required, one of: " TND_CANCEL_CODES);
+        return CTL_EXIT_USAGE;
+    }
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
-    tender_tenders_v1_CancelTenderRequest req = {.id = ctl_str(call, pos[0]),
-                                                 .reason = ctl_str(call, reason)};
+    tender_tenders_v1_CancelTenderRequest req = {
+        .id = ctl_str(call, pos[0]), .reason = ctl_str(call, reason), .reason_code = code};
     tender_tenders_v1_Tender t;
     tnd_status_info st;
     if (tnd_arena_failed(call->arena))
@@ -422,13 +428,19 @@ static int tender_lot_cancel(ctl_global *g, const ctl_call *call)
                 "published)");
         return CTL_EXIT_USAGE;
     }
+    int code = tnd_cancel_code_parse(o->reason_code);
+    if (!code) {
+        ctl_err("tender lot-cancel: --reason-code CODE is required, one of: " TND_CANCEL_CODES);
+        return CTL_EXIT_USAGE;
+    }
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)
         return rc;
     ctl_idem k = {0};
     tender_tenders_v1_CancelLotRequest req = {.id = ctl_str(call, pos[0]),
                                               .lot_id = ctl_str(call, pos[1]),
-                                              .reason = ctl_str(call, reason)};
+                                              .reason = ctl_str(call, reason),
+                                              .reason_code = code};
     tender_tenders_v1_Tender t;
     tnd_status_info st;
     if (tnd_arena_failed(call->arena))
@@ -598,14 +610,23 @@ static const ctl_cmd amend_cmd = {
 };
 
 static const ctl_optdef cancel_optdefs[] = {
-    {.name = "--reason", .kind = CTL_STRING, .at = offsetof(cancel_opts, reason),
-     .arg = "_TEXT_", .help = "Why, published with the tender."},
+    {.name = "--reason",
+     .kind = CTL_STRING,
+     .at = offsetof(cancel_opts, reason),
+     .arg = "_TEXT_",
+     .help = "Why, published with the tender."},
+    {.name = "--reason-code",
+     .kind = CTL_STRING,
+     .at = offsetof(cancel_opts, reason_code),
+     .arg = "_CODE_",
+     .help = "The reason's code (required; docs/PROTOCOL.md, 10.5).",
+     .values = TND_CANCEL_CODES},
     {0},
 };
 
 static const ctl_cmd cancel_cmd = {
     .name = "cancel",
-    .synopsis = "_ID_ *--reason* _TEXT_",
+    .synopsis = "_ID_ *--reason* _TEXT_ *--reason-code* _CODE_",
     .summary = "cancel a tender (officer)",
     .about = "Cancel a draft, active, closed or opened tender; the reason is published, except\n"
              "for a draft: a draft cancelled before it was published stays visible only to its\n"
@@ -618,7 +639,7 @@ static const ctl_cmd cancel_cmd = {
 
 static const ctl_cmd lot_cancel_cmd = {
     .name = "lot-cancel",
-    .synopsis = "_ID_ _LOT_ *--reason* _TEXT_",
+    .synopsis = "_ID_ _LOT_ *--reason* _TEXT_ *--reason-code* _CODE_",
     .summary = "cancel one lot of a published tender (officer)",
     .about = "Cancel one lot of a published tender that is active, closed, opened or awarded;\n"
              "the lot must be active (an award in its standstill is cancelled first). The\n"

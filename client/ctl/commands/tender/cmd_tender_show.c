@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tender/cancel.h"
 #include "tender_cmd.h"
 
 static const char *ts_text(const tender_common_v1_Timestamp *t, char *buf, size_t len)
@@ -102,6 +103,9 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     }
     if (t->cancel_reason && *t->cancel_reason)
         printf("cancel reason:        %s\n", t->cancel_reason);
+    if (t->status == tender_tenders_v1_TenderStatus_CANCELLED)
+        printf("cancel code:          %s (%s)\n", tnd_cancel_code_name(t->cancel_code),
+               tnd_cancel_code_text(t->cancel_code));
     ctl_lots_print(t);
     printf("documents:            %zu\n", t->n_documents);
     print_documents(t, "  ");

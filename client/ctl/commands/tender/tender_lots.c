@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tender/cancel.h"
 #include "tender/lots.h"
 #include "tender_cmd.h"
 
@@ -326,6 +327,9 @@ void ctl_lots_print(const tender_tenders_v1_Tender *t)
             printf("      %s\n", l->description);
         if (s && s->cancel_reason && *s->cancel_reason)
             printf("      cancelled: %s\n", s->cancel_reason);
+        if (s && s->status == tender_tenders_v1_LotStatus_LOT_CANCELLED)
+            printf("      cancel code: %s (%s)\n", tnd_cancel_code_name(s->cancel_code),
+                   tnd_cancel_code_text(s->cancel_code));
     }
     if (f->n_items)
         printf("items:                %zu\n", f->n_items);
