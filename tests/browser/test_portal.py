@@ -468,7 +468,8 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
 
     def cancelled_page():
         open_page(url, f"/tender/{cancelled}")
-        assert "framework agreement" in text("#cancellation")
+        assert "The purchase is no longer needed. The annex will be furnished under the framework agreement." in text("#cancellation"), \
+            text("#cancellation")
         verify("success")
 
     def log_page():

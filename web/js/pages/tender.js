@@ -33,6 +33,12 @@ const criteriaText = (x) => (x.award_criteria === "WEIGHTED"
   ? `${t("t.weighted")}: ${(x.criteria || []).map((k) => `${k.name} ${k.weight}%`).join(", ")}`
   : t("t.lowest"));
 
+// A cancellation's reason: the codelist's text (docs/PROTOCOL.md 10.5), then the officer's words.
+function because(x) {
+  const code = x.cancel_code && x.cancel_code !== "CANCEL_REASON_UNSPECIFIED" ? t(`cr.${x.cancel_code}`) : "";
+  return code ? `${code}. ${x.cancel_reason}` : x.cancel_reason;
+}
+
 function keyFacts(d) {
   const x = d.tender, f = x.fields || {}, c = f.committee || {};
   const crit = (f.lots || []).length ? t("t.lot.perlot") : criteriaText(f);
@@ -79,7 +85,7 @@ function lots(d) {
       const st = stateOf(l.id);
       return [h("span", { class: "lot-id" }, l.id), [l.title, l.description ? h("div", { class: "muted" }, l.description) : null], fmtMoney(l.value), criteriaText(l),
         st ? [h("span", { class: `lot-state ${st.status.toLowerCase()}` }, t(`ls.${st.status}`)),
-          st.cancel_reason ? h("div", { class: "note" }, t("t.cancel.reason"), ": ", st.cancel_reason) : null] : t("ls.DRAFT")];
+          st.cancel_reason ? h("div", { class: "note" }, t("t.cancel.reason"), ": ", because(st)) : null] : t("ls.DRAFT")];
     }), "lots"));
 }
 
@@ -170,7 +176,7 @@ function awardBlock(d, awards, lot) {
       e.valid ? h("span", { class: e.bid_id === dec.winner ? "ok winner" : "ok" }, t("t.valid")) : h("span", { class: "bad" }, t("t.invalid", { why: e.reason })),
       (e.scores || []).map((s) => `${s.criterion} ${fmtNumber(s.points)}`).join(", ") || "—",
       dec.criterion === "WEIGHTED" && e.valid ? fmtNumber(total(e)) : "—"]), "evals") : null,
-    cancelled.map((c) => h("p", { class: "cancelled" }, t("t.award.cancelled", { reason: c.cancel_reason })))];
+    cancelled.map((c) => h("p", { class: "cancelled" }, t("t.award.cancelled", { reason: because(c) })))];
 }
 
 function timeline(d) {
@@ -248,7 +254,7 @@ export async function render(main, id) {
     h("h1", {}, f.title || x.id),
     h("p", { class: "status-line" }, statusBadge(x.status), " ", h("span", { class: "id" }, x.id), " · ", x.buyer),
     x.status === "CANCELLED" && x.cancel_reason
-      ? h("div", { class: "callout cancel", id: "cancellation" }, h("strong", {}, t("t.cancelled")), " — ", t("t.cancel.reason"), ": ", x.cancel_reason) : null,
+      ? h("div", { class: "callout cancel", id: "cancellation" }, h("strong", {}, t("t.cancelled")), " — ", t("t.cancel.reason"), ": ", because(x)) : null,
     h("div", { class: "columns" },
       h("div", {}, section("facts", t("t.facts"), keyFacts(d)),
         f.description ? section("description", t("t.description"), h("p", {}, f.description)) : null),
