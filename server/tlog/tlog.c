@@ -72,20 +72,29 @@ static int get_u64(tnd_store *s, MDB_txn *txn, const char *name, uint64_t *v)
     return 0;
 }
 
-int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size)
+int tnd__tlog_text(tnd_store *s, MDB_txn *txn, const void *key, size_t klen, char **out,
+                   size_t *len)
 {
-    MDB_val k = {.mv_size = sizeof TND_KEY_LOG_LATEST - 1, .mv_data = TND_KEY_LOG_LATEST}, d;
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, d;
     int rc = mdb_get(txn, tnd_store_dbi(s, TND_TABLE_LOG), &k, &d);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
     if (rc != 0)
         return TND_EIO;
-    *note = malloc(d.mv_size + 1);
-    if (!*note)
+    *out = malloc(d.mv_size + 1);
+    if (!*out)
         return TND_ENOMEM;
-    memcpy(*note, d.mv_data, d.mv_size);
-    (*note)[d.mv_size] = '\0';
-    return get_u64(s, txn, TND_KEY_LOG_SIZE, size);
+    memcpy(*out, d.mv_data, d.mv_size);
+    (*out)[d.mv_size] = '\0';
+    if (len)
+        *len = d.mv_size;
+    return 0;
+}
+
+int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size)
+{
+    int rc = tnd__tlog_text(s, txn, TND_KEY_LOG_LATEST, sizeof TND_KEY_LOG_LATEST - 1, note, NULL);
+    return rc ? rc : get_u64(s, txn, TND_KEY_LOG_SIZE, size);
 }
 
 int tnd__tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index)

@@ -44,6 +44,12 @@ int tnd_tlog_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]
 /** The latest checkpoint note (malloc'd) and its size; TND_ENOTFOUND for an empty log. */
 int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size);
 
+/** A copy of the LOG table's value at key, NUL-terminated (malloc'd), its
+ * length in *len when len is not NULL.
+ * @return 0; TND_ENOTFOUND; TND_EIO; TND_ENOMEM. */
+int tnd__tlog_text(tnd_store *s, MDB_txn *txn, const void *key, size_t klen, char **out,
+                   size_t *len);
+
 /** The leaf index of a leaf hash. */
 int tnd__tlog_index_of(tnd_store *s, MDB_txn *txn, const uint8_t hash[32], uint64_t *index);
 

@@ -9,26 +9,6 @@
 #include "tlog.h"
 #include "witnesses.h"
 
-/* A copy of a LOG value, NUL-terminated; TND_ENOTFOUND, TND_EIO, TND_ENOMEM. */
-static int get_text(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, char **out,
-                    size_t *len)
-{
-    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
-    int rc = mdb_get(txn, dbi, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return TND_ENOTFOUND;
-    if (rc != 0)
-        return TND_EIO;
-    *out = malloc(v.mv_size + 1);
-    if (!*out)
-        return TND_ENOMEM;
-    memcpy(*out, v.mv_data, v.mv_size);
-    (*out)[v.mv_size] = '\0';
-    if (len)
-        *len = v.mv_size;
-    return 0;
-}
-
 /* note (malloc'd, a signed checkpoint) with the whole lines of cosigs
  * appended that fit in TND_CHECKPOINT_NOTE_MAX. */
 static int append_lines(char **note, const char *cosigs)
@@ -59,7 +39,7 @@ static int with_cosigs(tnd_store *s, MDB_txn *txn, uint64_t size, char **note)
 {
     uint8_t k[TND_KEY_LOG_COSIGS_LEN];
     char *lines = NULL;
-    int rc = get_text(txn, tnd_store_dbi(s, TND_TABLE_LOG), k, tnd_key_log_cosigs(k, size), &lines,
+    int rc = tnd__tlog_text(s, txn, k, tnd_key_log_cosigs(k, size), &lines,
                       NULL);
     if (rc == TND_ENOTFOUND)
         return 0;
@@ -76,7 +56,7 @@ static int with_cosigs(tnd_store *s, MDB_txn *txn, uint64_t size, char **note)
 int tnd_tlog_note_at(tnd_store *s, MDB_txn *txn, uint64_t size, char **note)
 {
     uint8_t k[TND_KEY_LOG_CHECKPOINT_LEN];
-    int rc = get_text(txn, tnd_store_dbi(s, TND_TABLE_LOG), k, tnd_key_log_checkpoint(k, size),
+    int rc = tnd__tlog_text(s, txn, k, tnd_key_log_checkpoint(k, size),
                       note, NULL);
     return rc ? rc : with_cosigs(s, txn, size, note);
 }
@@ -143,17 +123,16 @@ int tnd_tlog_cosigs_write(tnd_wtx *w, void *arg)
     tnd_cosig_update *u = arg;
     tnd_store *s = tnd_wtx_store(w);
     MDB_txn *txn = tnd_wtx_txn(w);
-    MDB_dbi dbi = tnd_store_dbi(s, TND_TABLE_LOG);
     const tnd_policy *p = u->policy;
     u->witnessed = false;
     uint8_t ck[TND_KEY_LOG_CHECKPOINT_LEN], wk[TND_KEY_LOG_COSIGS_LEN];
     char *note = NULL, *old = NULL;
     size_t note_len = 0, old_len = 0;
-    int rc = get_text(txn, dbi, ck, tnd_key_log_checkpoint(ck, u->size), &note, &note_len);
+    int rc = tnd__tlog_text(s, txn, ck, tnd_key_log_checkpoint(ck, u->size), &note, &note_len);
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "no checkpoint of size %llu",
                             (unsigned long long)u->size);
-    rc = get_text(txn, dbi, wk, tnd_key_log_cosigs(wk, u->size), &old, &old_len);
+    rc = tnd__tlog_text(s, txn, wk, tnd_key_log_cosigs(wk, u->size), &old, &old_len);
     if (rc == TND_ENOTFOUND) {
         old = NULL;
         old_len = 0;
