@@ -87,8 +87,9 @@ TND_MUST_CHECK int tnd_log_state_set(tnd_log_state *ls, const char *what, const 
 
 /** Require the cosignatures of p (tender/witness.h) on every checkpoint ls
  * trusts from now on: tnd_log_fetch_checkpoint then asks for the latest
- * witnessed checkpoint, and tnd_log_state_set, _advance and _update refuse
- * one without the quorum. NULL: no witnesses needed. */
+ * witnessed checkpoint, and tnd_log_state_advance and _update refuse one
+ * without the quorum (tnd_log_state_set does not: its note is the caller's
+ * own, e.g. a checkpoint it saved). NULL: no witnesses needed. */
 void tnd_log_state_set_policy(tnd_log_state *ls, const tnd_policy *p);
 
 /** Whether a note carries the cosignatures ls's policy needs (always, with

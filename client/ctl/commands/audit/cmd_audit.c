@@ -285,13 +285,10 @@ static int audit_consistency(ctl_global *g, const ctl_call *call)
     tnd_log_evidence ev = {0};
     int lrc = 0;
     /* The saved checkpoint is the user's own: its log signature is enough. */
-    const tnd_policy *policy = a.ls.policy;
-    tnd_log_state_set_policy(&a.ls, NULL);
     if ((rc = audit_saved(&a, from, &old)) == 0 &&
         (rc = audit_result(tnd_log_state_set(&a.ls, "the saved checkpoint", old.note,
                                              strlen(old.note), &st),
                            &st)) == 0) {
-        tnd_log_state_set_policy(&a.ls, policy);
         lrc = tnd_log_state_update(&a.ls, a.c, &ev, &st);
         if (lrc == TND_ECRYPTO && (ev.old_note || ev.new_note))
             keep_evidence(opt, &ev, st.message);
@@ -359,16 +356,13 @@ static int audit_watch(ctl_global *g, const ctl_call *call)
     if ((rc = audit_open(g, &a)) != 0)
         return rc;
     tnd_status_info st;
-    const tnd_policy *policy = a.ls.policy;
-    bool witnessed = policy && !tnd_policy_is_none(policy);
+    bool witnessed = a.policy && !tnd_policy_is_none(a.policy);
     if (from) {
         audit_cp saved;
-        tnd_log_state_set_policy(&a.ls, NULL); /* the user's own checkpoint */
         if ((rc = audit_saved(&a, from, &saved)) == 0)
             rc = audit_result(tnd_log_state_set(&a.ls, "the saved checkpoint", saved.note,
                                                 strlen(saved.note), &st),
                               &st);
-        tnd_log_state_set_policy(&a.ls, policy);
         audit_cp_free(&saved);
         if (rc != 0) {
             audit_close(&a);
