@@ -943,35 +943,8 @@ static void on_check(void *ctx, const char *check, tnd_check_result result, cons
  * decryption check with the CA as trust (or none). */
 static decryption_seen audit_decryption(world *w, bool with_ca)
 {
-    tender_log_v1_VerifierKey vk;
-    tender_log_v1_VerifierKey_init(&vk);
-    tender_common_v1_Empty e = {0};
-    assert_int_equal(scn_call(&w->anon, L(GetVerifierKey), &tender_common_v1_Empty_desc, &e,
-                              &tender_log_v1_VerifierKey_desc, &vk),
-                     0);
-    tnd_note_verifier v;
-    assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
-    tender_log_v1_VerifierKey_free(&vk);
-    char server[64], ca[700], err[512] = "";
-    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
-    tnd_client_opts o;
-    tnd_client_opts_init(&o);
-    o.server = server;
-    o.ca_file = testsrv_path(&ts, "ca.crt", ca, sizeof ca);
-    tnd_client *c = NULL;
-    if (tnd_client_open(&o, &c, err, sizeof err) != 0)
-        fail_msg("tnd_client_open: %s", err);
-    tnd_tender_record r;
-    tnd_status_info st;
-    assert_int_equal(tnd_tender_record_fetch(c, w->t.id, NULL, &r, &st), 0);
-    tnd_bid_trust trust = {0};
-    assert_int_equal(tnd_bid_trust_load(&trust, ca, NULL, err, sizeof err), 0);
-    r.trust = with_ca ? &trust : NULL;
     decryption_seen d = {.result = TND_CHECK_SKIPPED};
-    (void)tnd_tender_record_verify(&r, &v, NULL, on_check, &d);
-    tnd_bid_trust_free(&trust);
-    tnd_tender_record_free(&r);
-    tnd_client_free(c);
+    (void)scn_audit(&ts, &w->anon, w->t.id, with_ca, on_check, &d);
     return d;
 }
 

@@ -285,3 +285,37 @@ void scn_wait_until(testsrv *ts, int64_t ms)
     while (testsrv_now(ts) < ms)
         usleep(20000);
 }
+
+int scn_audit(const testsrv *ts, scn_conn *anon, const char *tender_id, bool with_ca,
+              tnd_check_report_fn report, void *ctx)
+{
+    tender_log_v1_VerifierKey vk;
+    tender_log_v1_VerifierKey_init(&vk);
+    tender_common_v1_Empty e = {0};
+    assert_int_equal(scn_call(anon, "tender.log.v1.Log/GetVerifierKey", &tender_common_v1_Empty_desc,
+                              &e, &tender_log_v1_VerifierKey_desc, &vk),
+                     0);
+    tnd_note_verifier v;
+    assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);
+    tender_log_v1_VerifierKey_free(&vk);
+    char server[64], ca[700], err[512] = "";
+    snprintf(server, sizeof server, "127.0.0.1:%d", ts->port);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    o.server = server;
+    o.ca_file = testsrv_path(ts, "ca.crt", ca, sizeof ca);
+    tnd_client *c = NULL;
+    if (tnd_client_open(&o, &c, err, sizeof err) != 0)
+        fail_msg("tnd_client_open: %s", err);
+    tnd_tender_record r;
+    tnd_status_info st;
+    assert_int_equal(tnd_tender_record_fetch(c, tender_id, NULL, &r, &st), 0);
+    tnd_bid_trust trust = {0};
+    assert_int_equal(tnd_bid_trust_load(&trust, ca, NULL, err, sizeof err), 0);
+    r.trust = with_ca ? &trust : NULL;
+    int failed = tnd_tender_record_verify(&r, &v, NULL, report, ctx);
+    tnd_bid_trust_free(&trust);
+    tnd_tender_record_free(&r);
+    tnd_client_free(c);
+    return failed;
+}

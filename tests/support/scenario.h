@@ -12,6 +12,7 @@
 
 #include "rawconn.h"
 #include "tender/sealed.h"
+#include "tender/verify.h"
 #include "testsrv.h"
 
 #define SCN_B(name) "tender.bids.v1.Bids/" #name
@@ -127,5 +128,12 @@ int scn_share(scn_conn *c, const scn_tender *t, int member, tender_bids_v1_Share
  * opening, standstill ends) has committed; else sleep until the real time
  * passes ms. */
 void scn_wait_until(testsrv *ts, int64_t ms);
+
+/** libtender's audit of tender_id as `tenderctl audit verify` runs it against
+ * ts: the log key the server gives (GetVerifierKey, through anon), the record
+ * fetched by a libtender client, ts's CA as the bids' trust when with_ca;
+ * report gets each check. Returns tnd_tender_record_verify's count. */
+int scn_audit(const testsrv *ts, scn_conn *anon, const char *tender_id, bool with_ca,
+              tnd_check_report_fn report, void *ctx);
 
 #endif
