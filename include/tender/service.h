@@ -24,13 +24,17 @@ typedef enum tnd_call_kind {
     X(OFFICER, 0, "officer")                                                                       \
     X(SUPPLIER, 1, "supplier")                                                                     \
     X(AUDITOR, 2, "auditor")                                                                       \
-    X(ADMIN, 3, "admin")
+    X(ADMIN, 3, "admin")                                                                           \
+    X(REVIEWER, 4, "reviewer")
 
 typedef enum tnd_role {
 #define TND_ROLE_ENUM(name, bit, text) TND_ROLE_##name = 1u << (bit),
     TND_ROLE_MAP(TND_ROLE_ENUM)
 #undef TND_ROLE_ENUM
 } tnd_role;
+
+/* The highest role bit: loops over the roles run from 1 up to it. */
+#define TND_ROLE_LAST TND_ROLE_REVIEWER
 
 typedef struct tnd_method_desc {
     const char *full_name;      /* "tender.health.v1.Health/Check": the name on the wire */

@@ -486,7 +486,7 @@ static void roles_text(uint32_t roles, char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = '\0';
-    for (uint32_t bit = 1; bit && bit <= TND_ROLE_ADMIN; bit <<= 1) {
+    for (uint32_t bit = 1; bit && bit <= TND_ROLE_LAST; bit <<= 1) {
         if (!(roles & bit))
             continue;
         at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s", at ? " or " : "",

@@ -29,7 +29,7 @@ static size_t fill_method(tender_reflection_v1_MethodInfo *mi, const tnd_method_
     mi->public = m->is_public;
     mi->idempotent = m->idempotent;
     size_t n = 0;
-    for (uint32_t bit = 1; bit <= TND_ROLE_ADMIN; bit <<= 1)
+    for (uint32_t bit = 1; bit <= TND_ROLE_LAST; bit <<= 1)
         if (m->roles & bit)
             roles[n++] = (char *)tnd_role_name(bit);
     mi->roles = roles;

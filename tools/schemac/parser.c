@@ -31,6 +31,7 @@ const sc_role sc_roles[] = {
     {"supplier", "TND_ROLE_SUPPLIER"},
     {"auditor", "TND_ROLE_AUDITOR"},
     {"admin", "TND_ROLE_ADMIN"},
+    {"reviewer", "TND_ROLE_REVIEWER"},
 };
 const size_t sc_n_roles = sizeof(sc_roles) / sizeof(sc_roles[0]);
 
