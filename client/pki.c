@@ -25,12 +25,16 @@
 static const struct {
     const char *name, *role, *org;
 } samples[] = {
-    {"officer", "officer", "Ministry of Works"},     {"officer2", "officer", "City of Springfield"},
-    {"supplier", "supplier", "Acme Construction"},   {"supplier2", "supplier", "Globex Ltd"},
-    {"auditor", "auditor", "National Audit Office"}, {"admin", "admin", "Ministry of Works"},
+    {"officer", "officer", "Ministry of Works"},
+    {"officer2", "officer", "City of Springfield"},
+    {"supplier", "supplier", "Acme Construction"},
+    {"supplier2", "supplier", "Globex Ltd"},
+    {"auditor", "auditor", "National Audit Office"},
+    {"admin", "admin", "Ministry of Works"},
+    {"reviewer", "reviewer", "Public Procurement Review Board"},
 };
 
-static const char *const role_names[] = {"officer", "supplier", "auditor", "admin"};
+static const char *const role_names[] = {"officer", "supplier", "auditor", "admin", "reviewer"};
 
 /* Files written so far by one operation, removed again if it fails. */
 typedef struct written {
@@ -62,7 +66,8 @@ static int valid_role(const char *role, char *err, size_t err_len)
     for (size_t i = 0; role && i < sizeof role_names / sizeof role_names[0]; i++)
         if (strcmp(role, role_names[i]) == 0)
             return 0;
-    tnd_tls_error(err, err_len, "invalid role \"%.32s\": use officer, supplier, auditor or admin",
+    tnd_tls_error(err, err_len,
+                  "invalid role \"%.32s\": use officer, supplier, auditor, admin or reviewer",
                   role ? role : "");
     return TND_EINVAL;
 }

@@ -112,7 +112,7 @@ TND_MUST_CHECK int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char
  *
  * Anonymous peer (no certificate): 0, out->authenticated false, role 0.
  * Verified certificate: role from exactly one SAN URI
- * "urn:tender:role:<officer|supplier|auditor|admin>", org from the single
+ * "urn:tender:role:<officer|supplier|auditor|admin|reviewer>", org from the single
  * subject O, name from the single subject CN, and the raw Ed25519 key.
  * @return 0; TND_EINVAL when the certificate lacks or repeats a role, carries
  *         an unknown one, lacks O or CN, has values that do not fit, or has a

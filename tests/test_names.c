@@ -42,8 +42,9 @@ static void test_role_names(void **state)
     assert_string_equal(tnd_role_name(TND_ROLE_SUPPLIER), "supplier");
     assert_string_equal(tnd_role_name(TND_ROLE_AUDITOR), "auditor");
     assert_string_equal(tnd_role_name(TND_ROLE_ADMIN), "admin");
+    assert_string_equal(tnd_role_name(TND_ROLE_REVIEWER), "reviewer");
     assert_null(tnd_role_name(0));
-    assert_null(tnd_role_name(1u << 4));
+    assert_null(tnd_role_name(1u << 5));
     assert_null(tnd_role_name(TND_ROLE_OFFICER | TND_ROLE_ADMIN)); /* one bit at a time */
 }
 

@@ -99,8 +99,9 @@ static void test_init_creates_exactly_the_files(void **state)
     static const char *want[] = {
         "admin.crt",    "admin.key",    "auditor.crt",   "auditor.key",
         "ca.crt",       "ca.key",       "officer.crt",   "officer.key",
-        "officer2.crt", "officer2.key", "server.crt",    "server.key",
-        "supplier.crt", "supplier.key", "supplier2.crt", "supplier2.key",
+        "officer2.crt", "officer2.key", "reviewer.crt",  "reviewer.key",
+        "server.crt",   "server.key",   "supplier.crt",  "supplier.key",
+        "supplier2.crt", "supplier2.key",
     };
     const size_t n_want = sizeof want / sizeof want[0];
     char *got[32];
@@ -297,6 +298,7 @@ static void test_samples_chain_and_carry_identity(void **state)
     check_identity(f, "supplier2", "supplier", "Globex Ltd");
     check_identity(f, "auditor", "auditor", "National Audit Office");
     check_identity(f, "admin", "admin", "Ministry of Works");
+    check_identity(f, "reviewer", "reviewer", "Public Procurement Review Board");
     assert_int_equal(tnd_pki_issue(f->dir, "bob.smith-2", "officer", "Dept. of Roads (North)", 30,
                                    f->err, sizeof f->err),
                      0);

@@ -272,7 +272,8 @@ static void test_supplier_identity(void **state)
     } all[] = {{"officer", TND_ROLE_OFFICER, "Ministry of Works"},
                {"officer2", TND_ROLE_OFFICER, "City of Springfield"},
                {"auditor", TND_ROLE_AUDITOR, "National Audit Office"},
-               {"admin", TND_ROLE_ADMIN, "Ministry of Works"}};
+               {"admin", TND_ROLE_ADMIN, "Ministry of Works"},
+               {"reviewer", TND_ROLE_REVIEWER, "Public Procurement Review Board"}};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         cctx = client_ctx(f, f->dir, all[i].name);
         run_handshake(&h, f->server, cctx, "localhost");

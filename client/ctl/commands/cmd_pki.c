@@ -16,6 +16,7 @@ static const char *const init_files[] = {
     "officer.crt",  "officer.key",  "officer2.crt",  "officer2.key",
     "supplier.crt", "supplier.key", "supplier2.crt", "supplier2.key",
     "auditor.crt",  "auditor.key",  "admin.crt",     "admin.key",
+    "reviewer.crt", "reviewer.key",
 };
 
 /* Print the files of list that exist in dir. */
@@ -111,8 +112,8 @@ static const ctl_cmd init_cmd = {
     .summary = "create a development PKI (CA, server, identities)",
     .about = "Create a development PKI in _DIR_ (made 0700 if missing): *ca.crt*/*ca.key*,\n"
              "*server.crt*/*server.key* (localhost, 127.0.0.1, ::1) and the identities officer,\n"
-             "officer2, supplier, supplier2, auditor and admin. Keys are Ed25519 and\n"
-             "unencrypted: for development and tests only. An existing PKI is never overwritten.\n"
+             "officer2, supplier, supplier2, auditor, admin and reviewer. Keys are Ed25519\n"
+             "and unencrypted: for development and tests only. An existing PKI is never overwritten.\n"
              "Prints the files written (a JSON array with *--json*).",
     .max_pos = 1,
     .pos_kind = CTL_DIR,
@@ -121,8 +122,8 @@ static const ctl_cmd init_cmd = {
 
 static const ctl_optdef issue_optdefs[] = {
     {.name = "--role", .kind = CTL_STRING, .at = offsetof(issue_opts, role), .arg = "_ROLE_",
-     .help = "*officer*, *supplier*, *auditor* or *admin*.",
-     .values = "officer supplier auditor admin"},
+     .help = "*officer*, *supplier*, *auditor*, *admin* or *reviewer*.",
+     .values = "officer supplier auditor admin reviewer"},
     {.name = "--org", .kind = CTL_STRING, .at = offsetof(issue_opts, org), .arg = "_ORG_",
      .help = "The organisation (subject O)."},
     {.name = "--days", .kind = CTL_STRING, .at = offsetof(issue_opts, days), .arg = "_N_",
@@ -135,7 +136,7 @@ static const ctl_cmd issue_cmd = {
     .synopsis = "_DIR_ _NAME_ *--role* _ROLE_ *--org* _ORG_ [*--days* _N_]",
     .summary = "issue an identity certificate",
     .about = "Issue _NAME_.crt and _NAME_.key signed by _DIR_/ca.key. _ROLE_ is *officer*,\n"
-             "*supplier*, *auditor* or *admin*; _ORG_ the organisation (subject O); _N_ days of\n"
+             "*supplier*, *auditor*, *admin* or *reviewer*; _ORG_ the organisation (subject O); _N_ days of\n"
              "validity (default 365, at most 3650). Prints the files written.",
     .opts = issue_optdefs,
     .opts_size = sizeof(issue_opts),
