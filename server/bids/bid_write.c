@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bids.h"
+#include "complaints/complaints.h"
 #include "tender/blind.h"
 #include "tender/sealed.h"
 
@@ -67,8 +68,9 @@ bool tnd_bid_tag_key_public(const tnd_tender *t)
 }
 
 /* The tender must take bids now: active, before its deadline (the batch
- * time is the time of receipt). t is decoded into the write's arena. */
-static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
+ * time is the time of receipt), its deadline not suspended by a complaint
+ * (what: "a bid", "a withdrawal"). t is decoded into the write's arena. */
+static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t, const char *what)
 {
     char a[32];
     uint8_t key[TND_KEY_TENDER_ID_MAX];
@@ -78,6 +80,12 @@ static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t)
                 : TND_ENOTFOUND;
     if (rc != 0 || !tnd_tender_published(t))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);
+    /* A suspended deadline may have passed: the suspension is the reason. */
+    int st = t->status == tender_tenders_v1_TenderStatus_ACTIVE
+                 ? tnd_complaint_suspension_refusal(w, t, what)
+                 : 0;
+    if (st)
+        return st;
     int64_t dl = tnd_ts_ms(t->fields ? t->fields->submission_deadline : NULL);
     if (t->status != tender_tenders_v1_TenderStatus_ACTIVE || tnd_wtx_now_ms(w) >= dl)
         return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
@@ -160,7 +168,7 @@ int tnd__bid_submit_fn(tnd_wtx *w, tnd_op *op)
     const tender_bids_v1_SubmitBidRequest *req = op->req;
     const tender_bids_v1_SealedBid *in = req->bid;
     tnd_tender t;
-    int st = open_for_bids(w, in->tender_id, &t);
+    int st = open_for_bids(w, in->tender_id, &t, "a bid");
     if (st)
         return st;
     uint8_t fp[32];
@@ -225,7 +233,7 @@ int tnd__bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_bids_v1_BidRef *req = op->req;
     tnd_tender t;
-    int st = open_for_bids(w, req->tender_id, &t);
+    int st = open_for_bids(w, req->tender_id, &t, "a withdrawal");
     tender_bids_v1_SealedBid b;
     tender_bids_v1_SealedBid_init(&b);
     uint8_t tag[32];

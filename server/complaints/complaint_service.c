@@ -24,12 +24,14 @@ static bool printable(const char *s, size_t max, bool lines)
     return true;
 }
 
-/* After a commit that may lift an award's hold: the scheduler looks at
- * its schedule now (a standstill already over completes at once). */
+/* After a commit that may lift an award's hold or end a suspension of the
+ * deadline: the scheduler looks at its schedule now (a standstill already
+ * over completes at once; a resumed deadline is armed). */
 static int kick(tnd_op *op)
 {
     const tnd_complaint *c = op->resp;
-    if (c->subject == TND_COMPLAINT_SUBJECT(AWARD) && !tnd_complaint_holds_award((int)c->state))
+    if ((c->subject == TND_COMPLAINT_SUBJECT(AWARD) && !tnd_complaint_holds_award((int)c->state)) ||
+        (c->subject == TND_COMPLAINT_SUBJECT(CONDITIONS) && tnd_complaint_final((int)c->state)))
         tnd_scheduler_kick(op->srv, tnd_clock_ms(op->srv->clock));
     return 0;
 }

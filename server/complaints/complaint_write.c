@@ -558,5 +558,6 @@ int tnd_complaint_changed(tnd_wtx *w, tnd_tender *t, const tnd_complaint *before
         !tnd_complaint_holds_award((int)after->state) &&
         !tnd_complaint_award_held(tnd_wtx_txn(w), tnd_wtx_store(w), t->id, after->award_id))
         return tnd_award_standstill_resume(w, after->award_id, tnd_wtx_now_ms(w));
-    return 0;
+    /* The deadline suspension, complaint_suspend.c. */
+    return tnd_complaint_suspension_changed(w, t, before, after);
 }

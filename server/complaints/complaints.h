@@ -73,6 +73,30 @@ bool tnd_complaint_is_public(const tnd_complaint *c);
 int tnd_complaint_changed(tnd_wtx *w, tnd_tender *t, const tnd_complaint *before,
                           const tnd_complaint *after);
 
+/** The complaint that suspends the submission deadline of t now, decoded
+ * into a, in *out; NULL when none (and for a tender that is not active). A
+ * complaint about the conditions whose acceptance has suspend_deadline
+ * suspends while ACCEPTED, and once SATISFIED until the buyer amends the
+ * tender (a version the buyer made after the decision). Returns 0 or a
+ * read error (TND_ENOMEM: the arena). complaint_suspend.c. */
+int tnd_complaint_suspension(MDB_txn *txn, tnd_store *st, const tnd_tender *t, tnd_arena *a,
+                             const tnd_complaint **out);
+
+/** Writer thread: 0 when t is not suspended, else the write fails with
+ * FAILED_PRECONDITION saying which complaint suspends it and that what
+ * ("a bid", "a withdrawal") waits (or DATA_LOSS when the complaints cannot
+ * be read). */
+int tnd_complaint_suspension_refusal(tnd_wtx *w, const tnd_tender *t, const char *what);
+
+/** Writer thread, from tnd_complaint_changed: when a suspending complaint
+ * is rejected or withdrawn, end the suspension of t with a new version
+ * (TENDER_RESUMED, Tender.resumption) whose deadline, opening time and
+ * running enquiry deadline move by the time it lasted; the schedule entry
+ * moves with the deadline. Stores t. Returns 0 or a status from
+ * tnd_wtx_fail. */
+int tnd_complaint_suspension_changed(tnd_wtx *w, tnd_tender *t, const tnd_complaint *before,
+                                     const tnd_complaint *after);
+
 /* Write functions (writer thread), used by the handlers. */
 int tnd__complaint_file_fn(tnd_wtx *w, tnd_op *op);
 int tnd__complaint_review_fn(tnd_wtx *w, tnd_op *op);

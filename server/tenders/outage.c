@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "be.h"
+#include "tender/bid.h"
 #include "tenders.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
@@ -36,8 +37,9 @@ static int postpone(tnd_wtx *w, tnd_tender *t, const tnd_config *cfg, int64_t fr
     p->extension_ms = cfg->outage_extension_ms;
     /* A postponement changes no terms: bids sealed before it still answer
      * the version they answered (tnd_bid_terms_of). */
-    p->terms_version = t->postponement ? t->postponement->terms_version : t->version;
+    p->terms_version = tnd_bid_terms_of(t).version;
     t->postponement = p;
+    t->resumption = NULL; /* of the version before */
     t->fields->submission_deadline = tnd_ts_in(ar, moved);
     if (t->fields->opening_time)
         t->fields->opening_time = tnd_ts_in(ar, tnd_ts_ms(t->fields->opening_time) + shift);

@@ -14,6 +14,7 @@
 
 #include "awards/awards.h"
 #include "complaints/complaints.h"
+#include "complaints/complaints.h"
 #include "ops/logging.h"
 
 #define MAX_PER_WRITE 1000
@@ -63,6 +64,18 @@ static int64_t earliest(tnd_server *srv)
     }
     tnd_store_read_end(srv->store, txn);
     return due;
+}
+
+/* Is t's deadline suspended by a complaint (complaint_suspend.c)? Then it
+ * does not close: its entry is used up, and the end of the suspension
+ * schedules the moved deadline. A complaint that cannot be read counts as
+ * suspending: a tender is never closed past a complaint. */
+static bool suspended(tnd_wtx *w, const tnd_tender *t)
+{
+    const tnd_complaint *c;
+    return tnd_complaint_suspension(tnd_wtx_txn(w), tnd_wtx_store(w), t, tnd_wtx_arena(w), &c) !=
+               0 ||
+           c != NULL;
 }
 
 /* Writer thread: close every tender whose deadline has passed. */
@@ -121,7 +134,7 @@ static int close_due(tnd_wtx *w, void *arg)
             tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, tkey, tkl, &tender_tenders_v1_Tender_desc,
                                &t) == 0 &&
             t.status == tender_tenders_v1_TenderStatus_ACTIVE && t.fields &&
-            tnd_ts_ms(t.fields->submission_deadline) <= now) {
+            tnd_ts_ms(t.fields->submission_deadline) <= now && !suspended(w, &t)) {
             t.status = tender_tenders_v1_TenderStatus_CLOSED;
             t.updated = tnd_ts_in(a, now);
             if (!t.updated) /* never store it without its time */
@@ -200,13 +213,26 @@ static void arm(tnd_scheduler *s, int64_t due_ms)
     uv_timer_start(&s->timer, on_timer, due_ms > now ? (uint64_t)(due_ms - now) : 0, 0);
 }
 
+/* Read side of suspended(), for the start-up check. */
+static bool deadline_suspended(tnd_store *st, MDB_txn *txn, const tnd_tender *t)
+{
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    const tnd_complaint *c = NULL;
+    bool yes = tnd_complaint_suspension(txn, st, t, &a, &c) != 0 || c != NULL;
+    tnd_arena_free(&a);
+    return yes;
+}
+
 /* The entry tender t needs now, if any: its deadline while active, the end
  * of its award's standstill while awarded. Returns the due time or 0. */
 static int64_t due_of(tnd_store *st, MDB_txn *txn, const tnd_tender *t, char *kind)
 {
     if (t->status == tender_tenders_v1_TenderStatus_ACTIVE && t->fields) {
         *kind = 'c';
-        return tnd_ts_ms(t->fields->submission_deadline);
+        /* A suspended deadline has no entry once it passed (close_due). */
+        int64_t due = tnd_ts_ms(t->fields->submission_deadline);
+        return due > 0 && !deadline_suspended(st, txn, t) ? due : 0;
     }
     /* A tender with lots: its lot awards' entries, see scan_missing. */
     if (t->status != tender_tenders_v1_TenderStatus_AWARDED || (t->fields && t->fields->n_lots))

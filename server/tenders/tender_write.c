@@ -10,6 +10,7 @@
 
 #include "be.h"
 #include "bids/bids.h"
+#include "complaints/complaints.h"
 #include "ops/logging.h"
 #include "tender/cancel.h"
 #include "tender/lots.h"
@@ -377,9 +378,16 @@ int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op)
         return st;
     int64_t old_deadline = tnd_ts_ms(t.fields ? t.fields->submission_deadline : NULL);
     int64_t new_deadline = tnd_ts_ms(req->fields->submission_deadline);
+    /* A deadline suspended by a complaint may have passed: the amendment
+     * that remedies the conditions sets new times (docs/COMPLAINTS.md). */
+    const tnd_complaint *suspension = NULL;
+    if (t.status == ST(ACTIVE) &&
+        tnd_complaint_suspension(tnd_wtx_txn(w), tnd_wtx_store(w), &t, tnd_wtx_arena(w),
+                                 &suspension) != 0)
+        return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "cannot read the complaints of %s", t.id);
     if (t.status != ST(ACTIVE))
         st = not_in(w, &t, "only an active tender can be amended");
-    else if (now >= old_deadline)
+    else if (now >= old_deadline && !suspension)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                           "tender %s closed for submissions at %s; it can no longer be amended",
                           t.id, tnd_ms_text(old_deadline, a, sizeof a));
@@ -412,6 +420,7 @@ int tnd__tender_amend_fn(tnd_wtx *w, tnd_op *op)
         t.version++;
         t.amendment_note = tnd_arena_strdup(tnd_wtx_arena(w), req->note);
         t.postponement = NULL; /* that was the version before */
+        t.resumption = NULL;
         st = save(w, &t, true);
     }
     if (!st && new_deadline != old_deadline) {

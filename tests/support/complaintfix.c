@@ -35,12 +35,12 @@ void cfx_close(cfx_world *w)
         rawconn_close(&cs[i]->rc);
 }
 
-static void seal_bid(const testsrv *ts, const scn_tender *t, const char *who, int64_t price,
-                     tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40])
+void cfx_seal_bid(const testsrv *ts, const scn_tender *t, const char *who, int64_t price,
+                  uint32_t version, tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40])
 {
     tender_bids_v1_BidContent c;
     tender_bids_v1_BidContent_init(&c);
-    c.tender_version = 1;
+    c.tender_version = version;
     c.price = calloc(1, sizeof *c.price);
     c.price->minor_units = price;
     c.price->currency = strdup("KRW");
@@ -62,7 +62,7 @@ void cfx_opened(testsrv *ts, cfx_world *w, int64_t deadline_in, int64_t opening_
         scn_connect(ts, &s, who[i]);
         tender_bids_v1_SealedBid b;
         uint8_t nonce[32];
-        seal_bid(ts, &w->t, who[i], price[i], &b, nonce, w->ids[i]);
+        cfx_seal_bid(ts, &w->t, who[i], price[i], 1, &b, nonce, w->ids[i]);
         if (scn_submit(&s, &b, nonce, NULL, NULL, NULL) != 0)
             fail_msg("submit: %s", scn_msg);
         tender_bids_v1_SealedBid_free(&b);

@@ -26,6 +26,11 @@ void cfx_close(cfx_world *w);
  * supplier2 (150000 KRW), wait for the opening time and open it. */
 void cfx_opened(testsrv *ts, cfx_world *w, int64_t deadline_in, int64_t opening_in, int bids);
 
+/** who's bid for t at price KRW answering tender version version, sealed
+ * into b (its owner nonce into nonce, its id into id). */
+void cfx_seal_bid(const testsrv *ts, const scn_tender *t, const char *who, int64_t price,
+                  uint32_t version, tender_bids_v1_SealedBid *b, uint8_t nonce[32], char id[40]);
+
 /** The officer awards the opened tender to supplier's bid (the lowest
  * price); the award into a (initialised here) when not NULL. */
 void cfx_award(const testsrv *ts, cfx_world *w, tender_awards_v1_Award *a);
