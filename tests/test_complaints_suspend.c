@@ -227,8 +227,8 @@ static void test_a_satisfied_complaint_suspends_until_the_amendment(void **state
     t.fields->submission_deadline->nanos = 0;
     t.fields->opening_time->seconds = (now + 5000) / 1000;
     t.fields->opening_time->nanos = 0;
-    tender_tenders_v1_AmendTenderRequest q = {.id = w->t.id, .fields = t.fields,
-                                              .note = "The brand name is removed."};
+    tender_tenders_v1_AmendTenderRequest q = {
+        .id = w->t.id, .fields = t.fields, .note = "The brand name is removed."};
     tender_tenders_v1_Tender out;
     tender_tenders_v1_Tender_init(&out);
     if (scn_call(&w->off, SCN_T(Amend), &tender_tenders_v1_AmendTenderRequest_desc, &q,

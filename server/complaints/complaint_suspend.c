@@ -74,10 +74,9 @@ int tnd_complaint_suspension_refusal(tnd_wtx *w, const tnd_tender *t, const char
     const tnd_complaint *c;
     int rc = tnd_complaint_suspension(tnd_wtx_txn(w), tnd_wtx_store(w), t, tnd_wtx_arena(w), &c);
     if (rc)
-        return tnd_wtx_fail(w, rc == TND_ENOMEM ? TND_STATUS_RESOURCE_EXHAUSTED
-                                                : TND_STATUS_DATA_LOSS,
-                            "cannot read the complaints of tender %s: %s", t->id,
-                            tnd_strerror(rc));
+        return tnd_wtx_fail(w,
+                            rc == TND_ENOMEM ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_DATA_LOSS,
+                            "cannot read the complaints of tender %s: %s", t->id, tnd_strerror(rc));
     if (!c)
         return 0;
     if (c->state == CS(SATISFIED))
@@ -151,8 +150,8 @@ static int resume(tnd_wtx *w, tnd_tender *t, const tnd_complaint *c)
              "submission deadline %s moved to %s: suspended by complaint %s for %lld s",
              tnd_ms_text(old, a, sizeof a), tnd_ms_text(to, b, sizeof b), c->id,
              (long long)(lost / 1000));
-    return tnd_tender_event(w, tender_events_v1_EventKind_TENDER_RESUMED, t, NULL, NULL, NULL,
-                            NULL, note);
+    return tnd_tender_event(w, tender_events_v1_EventKind_TENDER_RESUMED, t, NULL, NULL, NULL, NULL,
+                            note);
 }
 
 int tnd_complaint_suspension_changed(tnd_wtx *w, tnd_tender *t, const tnd_complaint *before,
