@@ -173,6 +173,11 @@ int ctl_file_write(const char *path, const void *data, size_t len, mode_t mode, 
  * Returns its length, or -1 with errno (EFBIG when larger than max). */
 long ctl_file_read(const char *path, char **out, size_t max);
 
+/** "N-NAME", the file a downloaded document is written to: index N, then the
+ * last path component of the name its sender chose, control characters and
+ * backslashes as '_', "document" for an empty name, "." or "..". */
+void ctl_doc_file_name(const char *name, size_t index, char *out, size_t len);
+
 /** Make path and any missing folder above it, each new one 0700. Returns 0
  * or an exit code (message printed). */
 int ctl_dir_private(const char *path);
