@@ -63,12 +63,13 @@ void ctl_complaint_rows(const tender_complaints_v1_ComplaintList *l, const char 
     for (size_t i = 0; i < l->n_complaints; i++) {
         const complaint *c = &l->complaints[i];
         char what[200], when[64];
-        printf("%s%-24s  %-9s  %-12s  %-24s", indent, str(c->id),
-               tnd_complaint_state_name(c->state), tnd_complaint_subject_name(c->subject),
-               what_text(c, what, sizeof what));
+        printf("%s%-24s  %-9s  %-12s  ", indent, str(c->id), tnd_complaint_state_name(c->state),
+               tnd_complaint_subject_name(c->subject));
         if (filed)
-            printf("  %s", ts_text(c->filed, when, sizeof when));
-        printf("\n");
+            printf("%-24s  %s\n", what_text(c, what, sizeof what),
+                   ts_text(c->filed, when, sizeof when));
+        else
+            printf("%s\n", what_text(c, what, sizeof what));
     }
 }
 
@@ -722,7 +723,7 @@ static const ctl_cmd show_cmd = {
              "reviewer, time and reasoning. Each review's signature is checked here with the\n"
              "reviewer's key (exit 4 when one does not verify). *--download* _DIR_ also writes\n"
              "the documents to _DIR_/_N_-_NAME_ (0600), each only when its size and SHA-256\n"
-             "match (exit 4 if not). *--json* prints the Complaint, each review with\n"
+             "match (exit 4 if not), and names each file written on standard error. *--json* prints the Complaint, each review with\n"
              "\"signature_verified\" (and \"downloaded\": the files written).",
     .opts = show_optdefs,
     .opts_size = sizeof(complaint_opts),
