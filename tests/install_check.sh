@@ -206,14 +206,20 @@ completion)
         t tenderctl --ca ca.crt tender create --meth
         t tenderctl tender create --method ""
         t tenderctl --ca c
-        t tenderctl bid submit T --j' _ "$comp")
+        t tenderctl bid submit T --j
+        t tenderctl complaint ""
+        t tenderctl complaint file T --about ""
+        t tenderctl complaint decide ID --outcome ""' _ "$comp")
     echo "$out" >&2
-    exp="health methods schema pki tender question audit keys bid open opening export award backup completion
+    exp="health methods schema pki tender question audit keys bid open opening export award complaint backup completion
 create edit publish amend cancel lot-cancel show list documents download
 --method
 open selective limited direct
 ca.crt cb.key
---json"
+--json
+file list show accept decide withdraw
+conditions award cancellation
+refuse satisfy reject"
     [ "$out" = "$exp" ] || fail "unexpected completions"
     # Every command, subcommand and flag of tenderctl's help texts is in the script (flags that
     # the texts name only as tenderd's, like --standstill, excepted).

@@ -114,8 +114,8 @@ static const ctl_cmd root = {
                                      &ctl_cmd_pki, &ctl_cmd_tender, &ctl_cmd_question,
                                      &ctl_cmd_audit, &ctl_cmd_keys, &ctl_cmd_bid, &ctl_cmd_open,
                                      &ctl_cmd_opening, &ctl_cmd_export, &ctl_cmd_award,
-                                     &ctl_cmd_backup, &completion_cmd, &help_cmd, &man_cmd,
-                                     NULL},
+                                     &ctl_cmd_complaint, &ctl_cmd_backup, &completion_cmd,
+                                     &help_cmd, &man_cmd, NULL},
 };
 
 static const char *env(const char *name)

@@ -148,6 +148,19 @@ typedef struct ctl_idem {
  * (valid until the next ctl_idem_next on the same ctl_idem). */
 const tnd_call_opts *ctl_idem_next(ctl_idem *k);
 
+/* ---- signing with the certificate key (sign.c) ---- */
+
+struct evp_pkey_st;
+
+/** The caller's certificate key (--cert, --key), which must be Ed25519 and
+ * match the certificate, into *out (EVP_PKEY_free it). who names the
+ * certificate needed in the message when none is given ("an officer").
+ * Returns 0 or an exit code (message printed). */
+int ctl_cert_key(const char *cmd, const ctl_global *g, const char *who, struct evp_pkey_st **out);
+
+/** Ed25519 signature of len bytes of msg with k. Returns 0 or -1. */
+int ctl_sign(struct evp_pkey_st *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
 /* ---- files (file.c) ---- */
 
 /** Write len bytes to path through a temporary file created with mode in the
@@ -159,6 +172,11 @@ int ctl_file_write(const char *path, const void *data, size_t len, mode_t mode, 
 /** Read a whole file of at most max bytes into *out (malloc'd, NUL added).
  * Returns its length, or -1 with errno (EFBIG when larger than max). */
 long ctl_file_read(const char *path, char **out, size_t max);
+
+/** "N-NAME", the file a downloaded document is written to: index N, then the
+ * last path component of the name its sender chose, control characters and
+ * backslashes as '_', "document" for an empty name, "." or "..". */
+void ctl_doc_file_name(const char *name, size_t index, char *out, size_t len);
 
 /** Make path and any missing folder above it, each new one 0700. Returns 0
  * or an exit code (message printed). */

@@ -76,3 +76,15 @@ int ctl_dir_private(const char *path)
     }
     return 0;
 }
+
+void ctl_doc_file_name(const char *name, size_t index, char *out, size_t len)
+{
+    const char *base = name ? strrchr(name, '/') : NULL;
+    base = base ? base + 1 : name ? name : "";
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        base = "document";
+    int n = snprintf(out, len, "%zu-", index);
+    for (const char *p = base; *p && (size_t)n + 1 < len; p++)
+        out[n++] = (unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\' ? '_' : *p;
+    out[n] = '\0';
+}

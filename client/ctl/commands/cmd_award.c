@@ -13,8 +13,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "cli/ctl.h"
 #include "commands.h"
@@ -25,53 +23,16 @@
 
 #define MAX_MARKS 4096
 
-/* The caller's certificate key, for signing: Ed25519, matching the certificate. */
-static int officer_key(const char *cmd, const ctl_global *g, EVP_PKEY **out)
-{
-    *out = NULL;
-    if (!g->cert || !g->key) {
-        ctl_err("%s: an officer certificate is needed: --cert FILE --key FILE (or TENDER_CERT "
-                "and TENDER_KEY)",
-                cmd);
-        return CTL_EXIT_USAGE;
-    }
-    FILE *f = fopen(g->cert, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    f = fopen(g->key, "r");
-    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    int rc = CTL_EXIT_OK;
-    if (!x || !k) {
-        ctl_err("%s: cannot read %s", cmd, !x ? g->cert : g->key);
-        rc = CTL_EXIT_FAIL;
-    } else if (EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519 || X509_check_private_key(x, k) != 1) {
-        ctl_err("%s: %s is not the Ed25519 key of %s", cmd, g->key, g->cert);
-        rc = CTL_EXIT_FAIL;
-    }
-    X509_free(x);
-    if (rc == CTL_EXIT_OK)
-        *out = k;
-    else
-        EVP_PKEY_free(k);
-    return rc;
-}
-
 /* Sign the codec encoding of the decision, byte for byte. */
 static int sign_decision(const tender_awards_v1_Decision *d, EVP_PKEY *k, uint8_t sig[64])
 {
     uint8_t *buf = NULL;
-    size_t len = 0, sl = 64;
+    size_t len = 0;
     if (tnd_msg_encode(&tender_awards_v1_Decision_desc, d, &buf, &len, NULL) != 0)
         return -1;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md && EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
-             EVP_DigestSign(md, sig, &sl, buf, len) == 1 && sl == 64;
-    EVP_MD_CTX_free(md);
+    int rc = ctl_sign(k, buf, len, sig);
     free(buf);
-    return ok ? 0 : -1;
+    return rc;
 }
 
 /* "BID:TEXT" marks: the text after the first colon for bid, or NULL. */
@@ -401,7 +362,7 @@ static int record(ctl_global *g, const ctl_call *call, const char *cmd, bool uns
         return CTL_EXIT_USAGE;
     }
     EVP_PKEY *key;
-    if ((rc = officer_key(cmd, g, &key)) != 0)
+    if ((rc = ctl_cert_key(cmd, g, "an officer", &key)) != 0)
         return rc;
     tnd_client *c;
     if ((rc = ctl_connect(g, &c)) != 0)

@@ -12,20 +12,6 @@
 #include "tender/pages.h"
 #include "bid_cmd.h"
 
-/* A file name from a name the supplier chose: its last path component,
- * control characters and NUL-free, never "." or "..". */
-static void file_name(const char *name, size_t index, char *out, size_t len)
-{
-    const char *base = name ? strrchr(name, '/') : NULL;
-    base = base ? base + 1 : name ? name : "";
-    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-        base = "document";
-    int n = snprintf(out, len, "%zu-", index);
-    for (const char *p = base; *p && (size_t)n + 1 < len; p++)
-        out[n++] = (unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\' ? '_' : *p;
-    out[n] = '\0';
-}
-
 /* Fetch one bid's documents, check them against its line o, write them. */
 static int fetch_bid(ctl_global *g, tnd_client *c, tnd_arena *arena, const char *tender,
                      const tender_bids_v1_OpenedBid *o, const char *dir, json_t *list)
@@ -87,7 +73,7 @@ static int fetch_bid(ctl_global *g, tnd_client *c, tnd_arena *arena, const char 
             rc = CTL_EXIT_VERIFY;
             break;
         }
-        file_name(h->name, i, name, sizeof name);
+        ctl_doc_file_name(h->name, i, name, sizeof name);
         snprintf(path, sizeof path, "%s/%s", bdir, name);
         if ((rc = ctl_file_write(path, docs[i].data ? docs[i].data : (const uint8_t *)"",
                                  docs[i].len, 0600, false)) != 0)

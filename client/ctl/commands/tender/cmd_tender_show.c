@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/complaint_cmd.h"
 #include "tender/cancel.h"
 #include "tender_cmd.h"
 
@@ -111,6 +112,18 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     print_documents(t, "  ");
 }
 
+/* The complaints about the tender you may see, when there are any; a
+ * server that cannot list them (an older one) leaves them out silently. */
+static void print_complaints(tnd_client *c, tnd_arena *arena, const char *id)
+{
+    tender_complaints_v1_ComplaintList l;
+    tnd_status_info st;
+    if (ctl_complaints_fetch(c, arena, id, &l, &st) != 0 || !l.n_complaints)
+        return;
+    printf("complaints:           %zu\n", l.n_complaints);
+    ctl_complaint_rows(&l, "  ", false);
+}
+
 typedef struct show_opts {
     const char *version;
 } show_opts;
@@ -139,10 +152,12 @@ static int tender_show(ctl_global *g, const ctl_call *call)
         return rc;
     tender_tenders_v1_Tender t;
     if ((rc = ctl_tender_get(c, call->arena, pos[0], (uint32_t)v, &t)) == 0) {
-        if (g->json)
+        if (g->json) {
             ctl_json_print(ctl_json_msg(&tender_tenders_v1_Tender_desc, &t));
-        else
+        } else {
             ctl_tender_print(&t);
+            print_complaints(c, call->arena, pos[0]);
+        }
     }
     tnd_client_free(c);
     return rc;
@@ -339,7 +354,8 @@ const ctl_cmd ctl_tender_show_cmd = {
     .about = "One tender: id, version, status, buyer, fields (value as a decimal amount with its\n"
              "currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
              "criteria with their weights), committee and documents, and a deadline the server\n"
-             "postponed after an outage (with the outage). *--version* _N_ shows an earlier\n"
+             "postponed after an outage (with the outage), and the complaints about it you may see\n"
+             "(id, state, subject; *complaint list*). *--version* _N_ shows an earlier\n"
              "published version (1 is the first). Drafts, also cancelled ones, are visible only\n"
              "to their organisation. *--json* prints the Tender object.",
     .opts = show_optdefs,
