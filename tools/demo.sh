@@ -175,13 +175,14 @@ say "tenderd is the server of an e-procurement system: buyers publish tenders, s
     "tamper-evident log. For this demo it runs in the folder $dir on a free port of" \
     "127.0.0.1. Everyone is known by a certificate from the same CA: \`pki init\` makes the" \
     "CA, the server's certificate and a procurement officer of the Ministry of Works;" \
-    "\`pki issue\` adds three opening-committee members and four suppliers."
+    "\`pki issue\` adds three opening-committee members, four suppliers and the review" \
+    "body that hears complaints."
 ctl pki init pki
 expect_rc 0
 for who in kim:officer:"Ministry of Works" lee:officer:"Ministry of Works" \
     park:auditor:"National Audit Office" asphalt:supplier:"Seoul Asphalt Co." \
     roads:supplier:"Busan Roadworks Ltd" paving:supplier:"Incheon Paving Co." \
-    daegu:supplier:"Daegu Civil Works"; do
+    daegu:supplier:"Daegu Civil Works" board:reviewer:"Public Procurement Review Board"; do
     IFS=: read -r name role org <<<"$who"
     ctl pki issue pki "$name" --role "$role" --org "$org"
     expect_rc 0
@@ -609,10 +610,42 @@ as officer award "$lots_id" --lot LOT-2 --winner "${lbid[asphalt]}" --criterion 
     --score "${lbid[roads]}:price=90" --score "${lbid[roads]}:quality=60" \
     --rationale "Highest weighted score"
 expect_rc 0
-say "Busan Roadworks complains during lot 2's standstill: its signs' quality was scored on" \
-    "an old sample. The complaint is upheld; the officer cancels lot 2's award alone (lot 1's" \
-    "goes on) and decides lot 2 again, now 90 and 80 for Busan (87 points)."
-as officer award cancel "$lots_id" --lot LOT-2 --reason "Complaint upheld: quality re-scored" \
+lot2_award=$("$CTL" --json award show "$lots_id" 2>/dev/null | python3 -c '
+import json, sys
+print(next(a["id"] for a in json.load(sys.stdin)["awards"] if a["decision"]["lot_id"] == "LOT-2"))
+' 2>/dev/null) || fail "no award for lot 2"
+say "Busan Roadworks complains to the review body during lot 2's standstill: its signs'" \
+    "quality was scored on an old sample. Only a bidder of lot 2 may complain about its" \
+    "award; the complaint is in the log at once, but who filed it is not: the public sees" \
+    "a complaint's content once the review body accepts it, and never the complainant."
+printf 'Sample SGN-2 (2026 edition) delivered on 3 November; the scoring used SGN-1.\n' >grounds.txt
+as roads complaint file "$lots_id" --about award --award "$lot2_award" \
+    --title "Quality scored on an old sample" \
+    --text "The evaluation of lot 2 scored the quality of our signs on the withdrawn 2025 sample." \
+    --document grounds.txt
+expect_rc 0
+complaint=${OUT%%$'\n'*}
+[[ $complaint == "$lots_id"-C* ]] || fail "expected a complaint id, got \"$complaint\""
+ctl complaint list "$lots_id"
+expect_rc 0
+expect_no "$complaint"
+say "While the complaint is pending, lot 2's award cannot become final, whatever the" \
+    "standstill says. The review body accepts the complaint and, after hearing the buyer," \
+    "upholds it; each decision is signed with the board's certificate key, like the" \
+    "officer's award, so anyone can check it later without the server."
+as board complaint accept "$complaint" --reasoning "Admissible: filed by a bidder of lot 2 within the standstill."
+expect_rc 0
+as board complaint decide "$complaint" --outcome satisfy \
+    --reasoning "The 2026 sample was delivered in time and must be scored; lot 2 is to be decided again."
+expect_rc 0
+ctl complaint show "$complaint"
+expect_rc 0
+expect_out "satisfied"
+expect_no "Busan Roadworks"
+say "The upheld complaint holds lot 2's award until the officer acts: the officer cancels" \
+    "it with the codelist's reason (lot 1's award goes on) and decides lot 2 again, now 90" \
+    "and 80 for Busan (87 points)."
+as officer award cancel "$lots_id" --lot LOT-2 --reason "Complaint $complaint upheld: quality re-scored" \
     --reason-code complaint-upheld
 expect_rc 0
 as officer award "$lots_id" --lot LOT-2 --winner "${lbid[asphalt]}" --criterion weighted \
@@ -631,7 +664,9 @@ expect_rc 0
 grep -A4 "^lot LOT-1 " out | grep -q "winner ${lbid[paving]} " || fail "lot 1 should go to Incheon Paving"
 grep -A4 "^lot LOT-2 " out | grep -q "winner ${lbid[roads]} " || fail "lot 2 should go to Busan Roadworks"
 say "The auditor checks every lot: each lot's bids, their prices, the awards against each" \
-    "lot's criterion, the cancelled decision against its events."
+    "lot's criterion, the cancelled decision against its events, and the complaint: its" \
+    "steps in order, its text against the log, the board's signatures, and no award made" \
+    "final while it held it."
 ctl audit verify "$lots_id" --ca pki/ca.crt
 expect_rc 0
 ! grep -Eq '^FAIL ' out || fail "a check of the two-lot tender failed"
