@@ -9,6 +9,7 @@
 
 #include "awards/awards.h"
 #include "bids/bids.h"
+#include "complaints/complaints.h"
 #include "http/http.h"
 #include "ops/backup.h"
 #include "ops/health.h"
@@ -81,7 +82,7 @@ static int register_services(tnd_server *srv)
     int (*const reg[])(tnd_server *) = {
         tnd_health_register, tnd_reflection_register, tnd_tenders_register,
         tnd_tlog_service_register, tnd_bids_register, tnd_awards_register,
-        tnd_backup_service_register,
+        tnd_complaints_register, tnd_backup_service_register,
     };
     for (size_t i = 0; i < sizeof reg / sizeof *reg; i++) {
         int rc = reg[i](srv);

@@ -197,6 +197,26 @@ static void awards_key(void **state)
     assert_false(tnd_key_awards_parse(k, kl, "T-2", &seq));
 }
 
+static void complaints_keys(void **state)
+{
+    (void)state;
+    uint8_t k[96];
+    size_t kl = tnd_key_complaints(k, sizeof k, "T-1", 3);
+    EXPECT_KEY(kl, k, 'T', '-', '1', 0, 0, 0, 0, 3);
+    uint32_t seq;
+    assert_true(tnd_key_complaints_parse(k, kl, "T-1", &seq));
+    assert_int_equal(seq, 3);
+    assert_false(tnd_key_complaints_parse(k, kl, "T-2", &seq));
+    kl = tnd_key_complaint_documents(k, "T-1-C2-D1");
+    EXPECT_KEY(kl, k, 'T', '-', '1', '-', 'C', '2', '-', 'D', '1');
+    char longest[TND_KEY_COMPLAINT_DOCUMENT_ID_MAX + 2];
+    memset(longest, 'x', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    assert_int_equal(tnd_key_complaint_documents(k, longest), 0); /* one byte too long */
+    longest[sizeof longest - 2] = '\0';
+    assert_int_equal(tnd_key_complaint_documents(k, longest), TND_KEY_COMPLAINT_DOCUMENT_ID_MAX);
+}
+
 static void idem_expiry_key(void **state)
 {
     (void)state;
@@ -276,6 +296,7 @@ int main(void)
         cmocka_unit_test(tender_versions_key), cmocka_unit_test(schedule_key),
         cmocka_unit_test(questions_key),   cmocka_unit_test(log_keys), cmocka_unit_test(log_witness_keys),
         cmocka_unit_test(bids_keys),       cmocka_unit_test(awards_key),
+        cmocka_unit_test(complaints_keys),
         cmocka_unit_test(idem_expiry_key), cmocka_unit_test(id_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "awards.h"
+#include "complaints/complaints.h"
 
 int tnd_award_latest(MDB_txn *txn, MDB_dbi dbi, const char *tender_id, tnd_arena *arena,
                      tender_awards_v1_Award *out, uint32_t *seq)
@@ -170,6 +171,9 @@ static bool keep_missing(tender_awards_v1_Award *a, uint32_t seq, void *arg, boo
     size_t kl = tnd_key_schedule(key, sizeof key, tnd_ts_ms(a->standstill_end), a->id);
     MDB_val sk = {.mv_size = kl, .mv_data = key}, sv;
     if (!kl || mdb_get(m->txn, tnd_store_dbi(m->st, TND_TABLE_SCHEDULE), &sk, &sv) != MDB_NOTFOUND)
+        return false;
+    /* A held award's entry was consumed; the hold's end puts it back. */
+    if (tnd_complaint_award_held(m->txn, m->st, a->tender_id, a->id))
         return false;
     if (m->w && tnd_wtx_put_raw(m->w, TND_TABLE_SCHEDULE, key, kl, &v, 1) != 0) {
         tnd_wtx_fail(m->w, TND_STATUS_UNAVAILABLE, "cannot restore the schedule");

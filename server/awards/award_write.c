@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "awards.h"
+#include "complaints/complaints.h"
 #include "tender/cancel.h"
 
 #define A_DESC (&tender_awards_v1_Award_desc)
@@ -339,7 +340,10 @@ int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                           "tender %s is %s: only an award in its standstill can be cancelled", t.id,
                           tnd_tender_status_name(t.status));
-    if (!st && now >= tnd_ts_ms(a.standstill_end))
+    /* A complaint holding the award keeps it open to cancellation (the
+     * remedy of a satisfied complaint) past its standstill. */
+    if (!st && now >= tnd_ts_ms(a.standstill_end) &&
+        !tnd_complaint_award_held(tnd_wtx_txn(w), tnd_wtx_store(w), t.id, a.id))
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                           "the standstill of award %s ended at %s; it can no longer be cancelled",
                           a.id, tnd_ms_text(tnd_ts_ms(a.standstill_end), when, sizeof when));
@@ -386,6 +390,8 @@ int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done)
                          &a, &seq) != 0 ||
         a.state != tender_awards_v1_AwardState_STANDSTILL || tnd_ts_ms(a.standstill_end) > now)
         return 0; /* cancelled, or not this entry's award: nothing to do */
+    if (tnd_complaint_award_held(tnd_wtx_txn(w), tnd_wtx_store(w), id, a.id))
+        return 0; /* the entry is consumed: the hold's end puts it back */
     a.state = tender_awards_v1_AwardState_FINAL;
     a.closed = tnd_ts_in(ar, now);
     st = save_award(w, &a, seq);
@@ -416,8 +422,9 @@ int tnd_award_lot_complete_due(tnd_wtx *w, const char *award_id, int64_t now, bo
         a.state != tender_awards_v1_AwardState_STANDSTILL || tnd_ts_ms(a.standstill_end) > now)
         return 0; /* cancelled, or not there: nothing to do */
     tender_tenders_v1_LotState *ls = lot_state(&t, a.decision->lot_id);
-    if (!ls || ls->status != tender_tenders_v1_LotStatus_LOT_AWARDED)
-        return 0;
+    if (!ls || ls->status != tender_tenders_v1_LotStatus_LOT_AWARDED ||
+        tnd_complaint_award_held(tnd_wtx_txn(w), tnd_wtx_store(w), id, a.id))
+        return 0; /* held: the entry is consumed, the hold's end puts it back */
     a.state = tender_awards_v1_AwardState_FINAL;
     a.closed = tnd_ts_in(tnd_wtx_arena(w), now);
     ls->status = tender_tenders_v1_LotStatus_LOT_COMPLETE;
@@ -428,4 +435,31 @@ int tnd_award_lot_complete_due(tnd_wtx *w, const char *award_id, int64_t now, bo
         st = tnd_award_lots_settle(w, &t, NULL);
     *done = st == 0;
     return st;
+}
+
+int tnd_award_standstill_resume(tnd_wtx *w, const char *award_id, int64_t now)
+{
+    char id[80];
+    uint32_t n = 0;
+    uint8_t key[128];
+    size_t kl;
+    tender_awards_v1_Award a;
+    tender_awards_v1_Award_init(&a);
+    if (!tnd_award_id_parse(award_id, id, sizeof id, &n) ||
+        !(kl = tnd_key_awards(key, sizeof key, id, n)))
+        return 0;
+    int rc = tnd_wtx_get_msg_in(w, TND_TABLE_AWARDS, key, kl, A_DESC, &a);
+    if (rc == TND_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "award %s is unreadable", award_id);
+    if (a.state != tender_awards_v1_AwardState_STANDSTILL || !a.standstill_end)
+        return 0; /* cancelled meanwhile: nothing completes */
+    tender_common_v1_Timestamp *end = a.standstill_end;
+    if (tnd_ts_ms(end) < now && !(a.standstill_end = tnd_ts_in(tnd_wtx_arena(w), now)))
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    /* The entry only: the award keeps the standstill_end it was given. */
+    rc = standstill_entry(w, &a, true);
+    a.standstill_end = end;
+    return rc;
 }

@@ -54,7 +54,8 @@ int tnd__award_cancel_fn(tnd_wtx *w, tnd_op *op);
 
 /** Writer thread, from the scheduler: end the standstill of tender id if
  * it is due at now (award FINAL, tender COMPLETE, event logged). A tender
- * no longer in standstill is left alone. Returns 0 or a status from
+ * no longer in standstill, or whose award a complaint holds
+ * (tnd_complaint_award_held), is left alone. Returns 0 or a status from
  * tnd_wtx_fail; *done is set when the tender completed. */
 int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done);
 
@@ -64,8 +65,16 @@ int tnd_award_complete_due(tnd_wtx *w, const char *id, int64_t now, bool *done);
  * award no longer in standstill is left alone. *done as above. */
 int tnd_award_lot_complete_due(tnd_wtx *w, const char *award_id, int64_t now, bool *done);
 
+/** Writer thread, when the last complaint holding award award_id stops
+ * holding it: put its standstill's SCHEDULE entry back, due at the later
+ * of now and its standstill_end (the scheduler, kicked after the commit,
+ * then completes it). An award no longer in its standstill (cancelled) is
+ * left alone. Returns 0 or a status from tnd_wtx_fail. */
+int tnd_award_standstill_resume(tnd_wtx *w, const char *award_id, int64_t now);
+
 /** For the scheduler's restore at start-up: the standstill entries the lot
- * awards of t (a tender with lots) need and the schedule lacks, put back
+ * awards of t (a tender with lots) need and the schedule lacks (a held
+ * award needs none), put back
  * through w when given, else only counted. Returns the number, or -1 after
  * tnd_wtx_fail. */
 int tnd_award_lot_schedule_missing(tnd_store *st, MDB_txn *txn, tnd_wtx *w, const tnd_tender *t);

@@ -1,6 +1,7 @@
 /* Bids/GetBidDocuments: one opened bid's documents, for those who may read
- * them (docs/SEALED.md, "Bid documents"): auditors, officers of the tender's
- * buyer, and committee members who gave their share. The documents key is
+ * them (docs/SEALED.md, "Bid documents"): auditors, the review body
+ * (docs/COMPLAINTS.md), officers of the tender's buyer, and committee
+ * members who gave their share. The documents key is
  * rebuilt for each call from the committee's stored shares, used and wiped:
  * the store holds no second copy of it and no plaintext document. */
 #include <openssl/crypto.h>
@@ -39,7 +40,8 @@ static bool may_read(MDB_txn *txn, tnd_store *s, const tnd_tender *t, const tnd_
 {
     if (!p->authenticated)
         return false;
-    if (p->role == TND_ROLE_AUDITOR || tnd_tender_owner(t, p))
+    /* The reviewer reads what a complaint about the tender concerns. */
+    if (p->role == TND_ROLE_AUDITOR || p->role == TND_ROLE_REVIEWER || tnd_tender_owner(t, p))
         return true;
     const tender_tenders_v1_Committee *cm = t->fields ? t->fields->committee : NULL;
     for (size_t i = 0; cm && i < cm->n_members && i < TND_COMMITTEE_MAX; i++) {
@@ -193,7 +195,7 @@ static void on_get_documents(tnd_call *call, void *request)
     if (!may_read(txn, srv->store, &t, p)) {
         code = TND_STATUS_PERMISSION_DENIED;
         msg = "keeps its bids' documents for the buyer's officers, its committee members who "
-              "gave their share, and auditors: the opening record lists each document's name, "
+              "gave their share, auditors and the review body: the opening record lists each document's name, "
               "size and SHA-256 for everyone";
         goto out;
     }

@@ -114,6 +114,10 @@ const tnd_setting tnd_config_rows[] = {
     {"tenders", "standstill", "standstill", TND_SET_U64, TND_UNIT_SECONDS, FIELD(standstill_ms), 0,
      UINT64_MAX, "10d", "S",
      "after an award, the time in which it may be cancelled before the tender is complete"},
+    {"tenders", "complaint-lead", "complaint-lead", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(complaint_lead_ms), 0, UINT64_MAX, "4d", "S",
+     "complaints about a tender's conditions are filed until this long before its submission "
+     "deadline"},
     {"tenders", "outage-min", "outage-min", TND_SET_U64, TND_UNIT_SECONDS, FIELD(outage_min_ms),
      1000, UINT64_MAX, "1m", "S",
      "the server down or unable to write this long is an outage (for the deadline rule)"},

@@ -273,6 +273,30 @@ bool tnd_key_awards_parse(const void *key, size_t len, const char *tender_id, ui
     return true;
 }
 
+size_t tnd_key_complaints(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq)
+{
+    size_t at = id_then(key, cap, tender_id, 4);
+    if (!at)
+        return 0;
+    tnd_be32_put(key + at, seq);
+    return at + 4;
+}
+
+bool tnd_key_complaints_parse(const void *key, size_t len, const char *tender_id, uint32_t *seq)
+{
+    size_t rest;
+    if (!of_id(key, len, tender_id, &rest) || rest != 4)
+        return false;
+    *seq = tnd_be32_get((const uint8_t *)key + len - 4);
+    return true;
+}
+
+size_t tnd_key_complaint_documents(uint8_t key[TND_KEY_COMPLAINT_DOCUMENT_ID_MAX],
+                                   const char *document_id)
+{
+    return id_key(key, TND_KEY_COMPLAINT_DOCUMENT_ID_MAX, document_id);
+}
+
 size_t tnd_key_idem_expiry(uint8_t *key, size_t cap, uint64_t due_ms, const void *record,
                            size_t record_len)
 {

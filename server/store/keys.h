@@ -135,6 +135,17 @@ bool tnd_key_shares_parse(const void *key, size_t len, const char *tender_id, ui
 size_t tnd_key_awards(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
 bool tnd_key_awards_parse(const void *key, size_t len, const char *tender_id, uint32_t *seq);
 
+/* COMPLAINTS: tender id 0x00 seq (u32). Parse is true for a complaint key
+ * of tender_id only. */
+size_t tnd_key_complaints(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);
+bool tnd_key_complaints_parse(const void *key, size_t len, const char *tender_id, uint32_t *seq);
+
+/* COMPLAINT_DOCUMENTS: the document id, "<tender id>-C<n>-D<m>" (at most
+ * 100 complaints a tender, 20 documents a complaint). */
+#define TND_KEY_COMPLAINT_DOCUMENT_ID_MAX (TND_KEY_TENDER_ID_MAX + 16)
+size_t tnd_key_complaint_documents(uint8_t key[TND_KEY_COMPLAINT_DOCUMENT_ID_MAX],
+                                   const char *document_id);
+
 /* IDEM_EXPIRY: expiry time in ms (u64) then the IDEMPOTENCY key. Parse
  * gives both; the record's key points into the key. */
 size_t tnd_key_idem_expiry(uint8_t *key, size_t cap, uint64_t due_ms, const void *record,

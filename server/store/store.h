@@ -36,8 +36,10 @@
  * 4: bid events name no tender but a blinded tag, the bid_tag_keys table holds
  * each tender's tag key until its deadline (docs/LOG.md), and bid_ids makes
  * bid ids unique across tenders; 5: bid documents are sealed to the
- * tender's documents key, which the committee's shares hold too. */
-#define TND_STORE_FORMAT 5
+ * tender's documents key, which the committee's shares hold too; 6: the
+ * complaints and complaint_documents tables, and lot states keep the time
+ * they were cancelled. */
+#define TND_STORE_FORMAT 6
 
 /* Named databases. Keys are sketched next to each; keys.h builds and reads
  * every one of them (integers big-endian, so LMDB's byte order is numeric
@@ -60,7 +62,9 @@
     X(IDEM_EXPIRY, "idempotency_expiry")  /* expiry ms u64 BE | IDEMPOTENCY key -> "" */       \
     X(OPENING_KEYS, "opening_keys")       /* opening public key (32 bytes) -> tender id */       \
     X(BID_TAG_KEYS, "bid_tag_keys")       /* tender id -> bid tag key (32 bytes) */              \
-    X(BID_IDS, "bid_ids")                 /* bid id -> tender id: bid ids are unique */
+    X(BID_IDS, "bid_ids")                 /* bid id -> tender id: bid ids are unique */     \
+    X(COMPLAINTS, "complaints")           /* tender id 0x00 seq u32 BE -> complaint */         \
+    X(COMPLAINT_DOCUMENTS, "complaint_documents") /* document id -> content */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "awards/awards.h"
+#include "complaints/complaints.h"
 #include "ops/logging.h"
 
 #define MAX_PER_WRITE 1000
@@ -215,7 +216,8 @@ static int64_t due_of(tnd_store *st, MDB_txn *txn, const tnd_tender *t, char *ki
     uint32_t seq = 0;
     int64_t due = 0;
     if (tnd_award_latest(txn, tnd_store_dbi(st, TND_TABLE_AWARDS), t->id, NULL, &a, &seq) == 0 &&
-        a.state == tender_awards_v1_AwardState_STANDSTILL)
+        a.state == tender_awards_v1_AwardState_STANDSTILL &&
+        !tnd_complaint_award_held(txn, st, t->id, a.id)) /* held: no entry until it lifts */
         due = tnd_ts_ms(a.standstill_end);
     tender_awards_v1_Award_free(&a);
     *kind = TND_SCHEDULE_STANDSTILL;

@@ -522,6 +522,7 @@ int tnd__tender_cancel_lot_fn(tnd_wtx *w, tnd_op *op)
         ls->cancel_reason = tnd_arena_strdup(tnd_wtx_arena(w), req->reason);
         ls->cancel_code = req->reason_code;
         t.updated = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
+        ls->cancelled = t.updated; /* complaints about it are filed from then */
         st = save(w, &t, false);
     }
     if (!st)
