@@ -31,21 +31,11 @@ int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
     return code ? tnd__fetch_missing(st, r->questions_error, sizeof r->questions_error) : 0;
 }
 
-/* Until the schema names the service: Complaints/List by its wire name. */
-static const tnd_method_desc complaints_list = {
-    .full_name = "tender.complaints.v1.Complaints/List",
-    .name = "List",
-    .kind = TND_CALL_UNARY,
-    .request = &tender_complaints_v1_ListComplaintsRequest_desc,
-    .response = &tender_complaints_v1_ComplaintList_desc,
-    .is_public = true,
-    .idempotent = true,
-};
-
 int tnd__fetch_complaints(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
     tender_complaints_v1_ListComplaintsRequest req = {.tender_id = r->tender_id};
-    int code = tnd_client_unary(c, &complaints_list, &req, &r->complaints, NULL, st);
+    int code = tnd_client_unary(c, tender_complaints_v1_Complaints_List_method, &req,
+                                &r->complaints, NULL, st);
     if (code == 0)
         return 0;
     /* A server older than complaints: noted, as the check needs the list
