@@ -4,7 +4,9 @@
  * reviewer's certificate key), and another refused, verify from the log and
  * Complaints/List, live and from an evidence bundle; the stored complaint
  * altered behind the server's back (its LMDB value) fails the check, and
- * deleted, so does the accepted complaint the server no longer serves. */
+ * deleted, so does the accepted complaint the server no longer serves. A
+ * bidder's complaint about the award holds it past its standstill; once
+ * rejected the award completes, and the complaints and award checks agree. */
 // clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,10 +38,11 @@ static void cfg(tnd_config *c)
     c->min_tender_period_ms = 0;
     c->min_amend_period_ms = 0;
     c->complaint_lead_ms = 0;
+    c->standstill_ms = 1000;
 }
 
 typedef struct world {
-    scn_conn off, sup, rev, anon;
+    scn_conn off, sup, rev, aud, anon;
     scn_tender t;
 } world;
 
@@ -48,23 +51,25 @@ static void connect_all(world *w)
     scn_connect(&ts, &w->off, "officer");
     scn_connect(&ts, &w->sup, "supplier");
     scn_connect(&ts, &w->rev, "reviewer");
+    scn_connect(&ts, &w->aud, "auditor");
     scn_connect(&ts, &w->anon, NULL);
 }
 
 static void close_all(world *w)
 {
-    scn_conn *cs[] = {&w->off, &w->sup, &w->rev, &w->anon};
+    scn_conn *cs[] = {&w->off, &w->sup, &w->rev, &w->aud, &w->anon};
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         rawconn_close(&cs[i]->rc);
 }
 
-/* A complaint about the tender's conditions, filed by the supplier: its id
- * into id. */
-static void file(world *w, const char *title, char id[81])
+/* A complaint about the tender's conditions (award NULL) or an award,
+ * filed by the supplier: its id into id. */
+static void file_about(world *w, const char *award, const char *title, char id[81])
 {
     tender_complaints_v1_FileComplaintRequest q = {
         .tender_id = w->t.id,
-        .subject = TND_COMPLAINT_SUBJECT(CONDITIONS),
+        .subject = award ? TND_COMPLAINT_SUBJECT(AWARD) : TND_COMPLAINT_SUBJECT(CONDITIONS),
+        .award_id = (char *)award,
         .title = (char *)title,
         .text = "The specification names one brand only."};
     tender_complaints_v1_Complaint c;
@@ -75,6 +80,11 @@ static void file(world *w, const char *title, char id[81])
     assert_non_null(c.id);
     snprintf(id, 81, "%s", c.id);
     tender_complaints_v1_Complaint_free(&c);
+}
+
+static void file(world *w, const char *title, char id[81])
+{
+    file_about(w, NULL, title, id);
 }
 
 /* The reviewer's decision on complaint id, signed with the reviewer's key. */
@@ -103,6 +113,7 @@ static void review(world *w, const char *id, int outcome)
 typedef struct seen {
     int result;
     char detail[600];
+    int award; /* the award check's result */
 } seen;
 
 static void on_check(void *ctx, const char *check, tnd_check_result result, const char *detail)
@@ -112,6 +123,8 @@ static void on_check(void *ctx, const char *check, tnd_check_result result, cons
         s->result = (int)result;
         snprintf(s->detail, sizeof s->detail, "%s", detail);
     }
+    if (strcmp(check, "award") == 0)
+        s->award = (int)result;
 }
 
 static seen audit(world *w)
@@ -286,8 +299,106 @@ static void test_complaints_verify(void **state)
     close_all(&w);
 }
 
+/* The supplier's bid at 777 KRW to w's tender, opened by two shares, and
+ * the award to it recorded by the officer: into a. */
+static void awarded(world *w, tender_awards_v1_Award *a)
+{
+    scn_create_and_publish(&ts, &w->off, &w->t, "Desks", 1200, 1400);
+    tender_bids_v1_BidContent c;
+    tender_bids_v1_BidContent_init(&c);
+    c.tender_version = 1;
+    c.price = calloc(1, sizeof *c.price);
+    assert_non_null(c.price);
+    c.price->minor_units = 777;
+    c.price->currency = strdup("KRW");
+    assert_int_equal(testsrv_seal_certs(&ts, "supplier", &c), 0);
+    tender_bids_v1_SealedBid b;
+    uint8_t nonce[32];
+    char bid[40];
+    scn_seal(&ts, &w->t, "supplier", &c, NULL, &b, nonce, bid);
+    tender_bids_v1_BidContent_free(&c);
+    if (scn_submit(&w->sup, &b, nonce, NULL, NULL, NULL) != 0)
+        fail_msg("submit: %s", scn_msg);
+    tender_bids_v1_SealedBid_free(&b);
+    scn_wait_until(&ts, w->t.opening_ms + 50);
+    tender_bids_v1_ShareAccepted acc;
+    tender_bids_v1_ShareAccepted_init(&acc);
+    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
+    tender_bids_v1_ShareAccepted_init(&acc);
+    if (scn_share(&w->aud, &w->t, 2, &acc) != 0)
+        fail_msg("share: %s", scn_msg);
+    assert_true(acc.opened);
+    tender_common_v1_Money price = {.minor_units = 777, .currency = "KRW"};
+    tender_awards_v1_BidEvaluation ev = {.bid_id = bid, .valid = true, .price = &price};
+    tender_awards_v1_Decision d = {.tender_id = w->t.id,
+                                   .criterion = tender_awards_v1_Criterion_LOWEST_PRICE,
+                                   .winner = bid,
+                                   .rationale = "the only bid",
+                                   .evaluations = &ev,
+                                   .n_evaluations = 1};
+    uint8_t *buf, sig[64];
+    size_t len, sl = 64;
+    assert_int_equal(tnd_msg_encode(&tender_awards_v1_Decision_desc, &d, &buf, &len, NULL), 0);
+    EVP_PKEY *k = scn_load_key(&ts, "officer");
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(md, sig, &sl, buf, len), 1);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    free(buf);
+    tender_awards_v1_AwardRequest q = {.decision = &d, .signature = {sig, 64}};
+    tender_awards_v1_Award_init(a);
+    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc,
+                 &q, &tender_awards_v1_Award_desc, a) != 0)
+        fail_msg("award: %s", scn_msg);
+}
+
+static int status_of(world *w)
+{
+    tender_tenders_v1_TenderRef r = {.id = w->t.id};
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(scn_call(&w->anon, "tender.tenders.v1.Tenders/Get",
+                              &tender_tenders_v1_TenderRef_desc, &r,
+                              &tender_tenders_v1_Tender_desc, &t),
+                     0);
+    int st = (int)t.status;
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
+static void test_award_held_by_a_complaint(void **state)
+{
+    (void)state;
+    world w;
+    memset(&w, 0, sizeof w);
+    connect_all(&w);
+    tender_awards_v1_Award a;
+    awarded(&w, &a);
+    char c1[81];
+    file_about(&w, a.id, "The price was misread", c1);
+    /* Held past its standstill: no completion. */
+    testsrv_advance(&ts, 1500);
+    assert_int_equal(status_of(&w), tender_tenders_v1_TenderStatus_AWARDED);
+    seen s = audit(&w);
+    if (s.result != TND_CHECK_OK || s.award != TND_CHECK_OK)
+        fail_msg("complaints: %d %s; award %d", s.result, s.detail, s.award);
+    review(&w, c1, TND_REVIEW_OUTCOME(ACCEPT));
+    review(&w, c1, TND_REVIEW_OUTCOME(REJECT));
+    /* The hold lifts: the award completes. */
+    testsrv_advance(&ts, 10);
+    assert_int_equal(status_of(&w), tender_tenders_v1_TenderStatus_COMPLETE);
+    s = audit(&w);
+    if (s.result != TND_CHECK_OK || !strstr(s.detail, "the 1 public one(s) are as logged") ||
+        s.award != TND_CHECK_OK)
+        fail_msg("complaints: %d %s; award %d", s.result, s.detail, s.award);
+    tender_awards_v1_Award_free(&a);
+    close_all(&w);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_complaints_verify)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_complaints_verify),
+                                       cmocka_unit_test(test_award_held_by_a_complaint)};
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
