@@ -219,8 +219,7 @@ int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8
     b.opening_error = safe_text(opening_error, sizeof opening_error, r->opening_error);
     b.award_error = safe_text(award_error, sizeof award_error, r->award_error);
     b.awards_error = safe_text(awards_error, sizeof awards_error, r->awards_error);
-    b.complaints_error =
-        safe_text(complaints_error, sizeof complaints_error, r->complaints_error);
+    b.complaints_error = safe_text(complaints_error, sizeof complaints_error, r->complaints_error);
     b.ca = k->ca;
     b.crl = k->crl;
     int rc = put_log(r, &b, err, err_len);

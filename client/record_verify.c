@@ -20,7 +20,7 @@
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
 const char *const tnd_tender_checks[] = {
-    "checkpoint", "consistency", "inclusion",  "published", "lots",       "documents", "questions",
+    "checkpoint", "consistency", "inclusion",  "published", "lots",       "documents",  "questions",
     "deadline",   "opening",     "decryption", "award",     "signatures", "complaints", NULL,
 };
 
@@ -339,8 +339,8 @@ static bool version_matches(tnd__vrun *run, uint32_t v)
             found = (long)i;
         }
     if (found < 0) {
-        tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log",
-                     v, v == 1 ? "tender_published"
+        tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log", v,
+                     v == 1 ? "tender_published"
                             : "tender_amended, tender_postponed or tender_resumed");
         return false;
     }

@@ -23,10 +23,10 @@
 /* One complaint as its events so far leave it. */
 typedef struct track {
     const char *id;
-    int state;       /* 0 before its COMPLAINT_FILED */
-    int subject;     /* from the filing's note */
-    char about[81];  /* the award or lot its filing's note names, or "" */
-    long filed;      /* indexes into r->events; -1 none */
+    int state;      /* 0 before its COMPLAINT_FILED */
+    int subject;    /* from the filing's note */
+    char about[81]; /* the award or lot its filing's note names, or "" */
+    long filed;     /* indexes into r->events; -1 none */
     long accepted;
     long last;
 } track;
@@ -34,6 +34,26 @@ typedef struct track {
 static const char *s(const char *p)
 {
     return p ? p : "";
+}
+
+/* Text from the server in a failure: printable ASCII only, at most 80
+ * bytes, so that a hostile id cannot write to the auditor's terminal. */
+static const char *shown(const char *p, char buf[81])
+{
+    size_t n = 0;
+    for (p = s(p); *p && n < 80; p++)
+        buf[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Only ids of printable ASCII without spaces name an award or a lot. */
+static bool plain(const char *p)
+{
+    for (; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f)
+            return false;
+    return true;
 }
 
 static unsigned long long at(const tnd_tender_record *r, long i)
@@ -96,10 +116,10 @@ static bool names_complaint(const char *tender_id, const char *id)
 
 /* A complaint's suspension of the deadline as the events so far leave it. */
 typedef struct susp {
-    const char *id;  /* the complaint suspending it; NULL: none */
-    long from;       /* its acceptance: an index into r->events */
-    long ended;      /* its rejection or withdrawal, awaiting the TENDER_RESUMED; -1 */
-    bool satisfied;  /* upheld: until the buyer amends or cancels the tender */
+    const char *id; /* the complaint suspending it; NULL: none */
+    long from;      /* its acceptance: an index into r->events */
+    long ended;     /* its rejection or withdrawal, awaiting the TENDER_RESUMED; -1 */
+    bool satisfied; /* upheld: until the buyer amends or cancels the tender */
 } susp;
 
 /* Advance sp by event i. */
@@ -234,13 +254,15 @@ static bool filed_in_time(walk *w, const track *t, long i)
                 strcmp(s(r->events[j].ev.object_id), t->about) == 0)
                 rec = j;
         if (rec < 0)
-            return fail(w, "complaint %s (event %llu) is about award %s, which no earlier event "
-                           "records",
+            return fail(w,
+                        "complaint %s (event %llu) is about award %s, which no earlier event "
+                        "records",
                         t->id, at(r, i), t->about);
         const tender_awards_v1_Award *a = award_of(r, t->about);
         if (a && a->standstill_end && when >= tnd__vms(a->standstill_end))
-            return fail(w, "complaint %s about award %s was filed (event %llu) after the award's "
-                           "standstill ended",
+            return fail(w,
+                        "complaint %s about award %s was filed (event %llu) after the award's "
+                        "standstill ended",
                         t->id, t->about, at(r, i));
     }
     uint32_t v = ev->tender_version;
@@ -248,8 +270,9 @@ static bool filed_in_time(walk *w, const track *t, long i)
         v >= 1 && v <= r->n_versions ? r->versions[v - 1].fields : NULL;
     if (t->subject == SUB(CONDITIONS) && f && f->submission_deadline &&
         when >= tnd__vms(f->submission_deadline))
-        return fail(w, "complaint %s about the conditions was filed (event %llu) after the "
-                       "submission deadline of version %u",
+        return fail(w,
+                    "complaint %s about the conditions was filed (event %llu) after the "
+                    "submission deadline of version %u",
                     t->id, at(r, i), v);
     return true;
 }
@@ -261,21 +284,22 @@ static bool complaint_step(walk *w, long i)
     const tnd_tender_record *r = w->r;
     const tender_events_v1_Event *ev = &r->events[i].ev;
     int kind = (int)ev->kind;
-    char kn[40];
+    char kn[40], b[81];
     if (!names_complaint(r->tender_id, ev->object_id))
-        return fail(w, "event %llu (%s) names \"%.80s\", not a complaint of tender %s", at(r, i),
-                    kind_name(kind, kn, sizeof kn), s(ev->object_id), r->tender_id);
+        return fail(w, "event %llu (%s) names \"%s\", not a complaint of tender %s", at(r, i),
+                    kind_name(kind, kn, sizeof kn), shown(ev->object_id, b), r->tender_id);
     track *t = track_of(w, ev->object_id);
     if (kind == EV(COMPLAINT_FILED)) {
         if (t)
-            return fail(w, "complaint %s is filed again by event %llu (first by event %llu)",
-                        t->id, at(r, i), at(r, t->filed));
+            return fail(w, "complaint %s is filed again by event %llu (first by event %llu)", t->id,
+                        at(r, i), at(r, t->filed));
         t = &w->t[w->n++];
         *t = (track){.id = ev->object_id, .filed = i, .accepted = -1};
         if (!tnd_complaint_subject_note_parse(s(ev->note), &t->subject, t->about,
-                                              sizeof t->about))
-            return fail(w, "complaint %s: its filing (event %llu) names no subject: \"%.80s\"",
-                        t->id, at(r, i), s(ev->note));
+                                              sizeof t->about) ||
+            !plain(t->about))
+            return fail(w, "complaint %s: its filing (event %llu) names no subject: \"%s\"", t->id,
+                        at(r, i), shown(ev->note, b));
         t->state = CS(SUBMITTED);
         t->last = i;
         return filed_in_time(w, t, i);
@@ -295,12 +319,14 @@ static bool complaint_step(walk *w, long i)
     if (kind == EV(COMPLAINT_ACCEPTED)) {
         t->accepted = i;
         if (suspends && t->subject != SUB(CONDITIONS))
-            return fail(w, "complaint %s: its acceptance (event %llu) suspends the deadline, but "
-                           "only a complaint about the conditions may",
+            return fail(w,
+                        "complaint %s: its acceptance (event %llu) suspends the deadline, but "
+                        "only a complaint about the conditions may",
                         t->id, at(r, i));
         if (suspends && w->sp.id)
-            return fail(w, "complaint %s: its acceptance (event %llu) suspends the deadline, which "
-                           "complaint %s suspends already",
+            return fail(w,
+                        "complaint %s: its acceptance (event %llu) suspends the deadline, which "
+                        "complaint %s suspends already",
                         t->id, at(r, i), w->sp.id);
         w->n_suspensions += suspends;
     }
@@ -321,8 +347,9 @@ static bool clock_step(walk *w, long i)
             const track *t = &w->t[k];
             if (t->subject == SUB(AWARD) && strcmp(t->about, ev->object_id) == 0 &&
                 tnd_complaint_holds_award(t->state))
-                return fail(w, "award %s completed (event %llu) while complaint %s, %s by event "
-                               "%llu, holds it",
+                return fail(w,
+                            "award %s completed (event %llu) while complaint %s, %s by event "
+                            "%llu, holds it",
                             t->about, at(r, i), t->id, tnd_complaint_state_name(t->state),
                             at(r, t->last));
         }
@@ -330,24 +357,28 @@ static bool clock_step(walk *w, long i)
     if (sp->id && sp->ended < 0 &&
         (kind == EV(TENDER_CLOSED) || kind == EV(BID_RECEIVED) || kind == EV(BID_WITHDRAWN))) {
         char kn[40];
-        return fail(w, "event %llu (%s) while complaint %s suspends the deadline (from event "
-                       "%llu%s)",
+        return fail(w,
+                    "event %llu (%s) while complaint %s suspends the deadline (from event "
+                    "%llu%s)",
                     at(r, i), kind_name(kind, kn, sizeof kn), sp->id, at(r, sp->from),
                     sp->satisfied ? ", satisfied and not yet remedied" : "");
     }
     if (sp->id && sp->ended >= 0 && sp->ended != i && kind != EV(TENDER_RESUMED))
-        return fail(w, "complaint %s ended its suspension of the deadline (event %llu) but no "
-                       "tender_resumed follows it",
+        return fail(w,
+                    "complaint %s ended its suspension of the deadline (event %llu) but no "
+                    "tender_resumed follows it",
                     sp->id, at(r, sp->ended));
     if (kind == EV(TENDER_RESUMED)) {
         if (!sp->id || sp->ended < 0)
-            return fail(w, "event %llu resumes the tender, but no complaint's suspension ended "
-                           "just before it",
+            return fail(w,
+                        "event %llu resumes the tender, but no complaint's suspension ended "
+                        "just before it",
                         at(r, i));
         const char *why = resumption_error(r, i, sp);
         if (why)
-            return fail(w, "the resumption (event %llu) after complaint %s does not follow the "
-                           "rule: %s",
+            return fail(w,
+                        "the resumption (event %llu) after complaint %s does not follow the "
+                        "rule: %s",
                         at(r, i), sp->id, why);
         w->n_resumed++;
     }
@@ -360,8 +391,9 @@ static bool walk_end(walk *w)
 {
     const susp *sp = &w->sp;
     if (sp->id && sp->ended >= 0)
-        return fail(w, "complaint %s ended its suspension of the deadline (event %llu) but no "
-                       "tender_resumed follows it",
+        return fail(w,
+                    "complaint %s ended its suspension of the deadline (event %llu) but no "
+                    "tender_resumed follows it",
                     sp->id, at(w->r, sp->ended));
     return true;
 }
@@ -394,14 +426,17 @@ static bool review_holds(walk *w, const tender_complaints_v1_Complaint *c, const
     if (!rv)
         return fail(w, "complaint %s has no %s, but event %llu logs one", c->id, what, at(r, i));
     const tender_complaints_v1_ReviewDecision *d = rv->decision;
-    if (!d || strcmp(s(d->complaint_id), c->id) != 0 || strcmp(s(d->tender_id), r->tender_id) != 0)
-        return fail(w, "complaint %s: its %s (event %llu) names complaint \"%.80s\" of tender "
-                       "\"%.64s\"",
-                    c->id, what, at(r, i), d ? s(d->complaint_id) : "", d ? s(d->tender_id) : "");
+    if (!d || strcmp(s(d->complaint_id), c->id) != 0 ||
+        strcmp(s(d->tender_id), r->tender_id) != 0) {
+        char b1[81], b2[81];
+        return fail(w, "complaint %s: its %s (event %llu) names complaint \"%s\" of tender \"%s\"",
+                    c->id, what, at(r, i), shown(d ? d->complaint_id : "", b1),
+                    shown(d ? d->tender_id : "", b2));
+    }
     if (rv->reviewer_key.len != 32 ||
         tnd_review_verify(d, rv->signature.data, rv->signature.len, rv->reviewer_key.data) != 0)
-        return fail(w, "complaint %s: its %s (event %llu) is not signed by its reviewer key",
-                    c->id, what, at(r, i));
+        return fail(w, "complaint %s: its %s (event %llu) is not signed by its reviewer key", c->id,
+                    what, at(r, i));
     const tender_events_v1_Event *ev = &r->events[i].ev;
     if ((int)d->outcome != outcome_of((int)ev->kind))
         return fail(w, "complaint %s: its %s says %s, but event %llu logs another outcome", c->id,
@@ -421,7 +456,8 @@ static bool review_holds(walk *w, const tender_complaints_v1_Complaint *c, const
 static long step_of(const tnd_tender_record *r, const track *t, int a, int b)
 {
     for (long i = t->filed; i <= t->last; i++)
-        if (r->events[i].decoded && ((int)r->events[i].ev.kind == a || (int)r->events[i].ev.kind == b) &&
+        if (r->events[i].decoded &&
+            ((int)r->events[i].ev.kind == a || (int)r->events[i].ev.kind == b) &&
             strcmp(s(r->events[i].ev.object_id), t->id) == 0)
             return i;
     return -1;
@@ -432,8 +468,11 @@ static bool served_holds(walk *w, const tender_complaints_v1_Complaint *c)
 {
     const tnd_tender_record *r = w->r;
     const track *t = track_of(w, c->id);
-    if (!t)
-        return fail(w, "the server serves complaint %s, which the log never filed", c->id);
+    if (!t) {
+        char b[81];
+        return fail(w, "the server serves complaint %s, which the log never filed",
+                    shown(c->id, b));
+    }
     uint8_t h[32];
     const tnd_bytes *logged = &r->events[t->last].ev.object_hash;
     if (strcmp(s(c->tender_id), r->tender_id) != 0 || tnd_complaint_hash(c, h) != 0 ||
@@ -445,15 +484,17 @@ static bool served_holds(walk *w, const tender_complaints_v1_Complaint *c)
                     tnd_complaint_state_name((int)c->state), tnd_complaint_state_name(t->state),
                     at(r, t->last));
     if (t->accepted < 0)
-        return fail(w, "the server serves complaint %s, which was never accepted: only accepted "
-                       "complaints are public",
+        return fail(w,
+                    "the server serves complaint %s, which was never accepted: only accepted "
+                    "complaints are public",
                     c->id);
     char note[160];
     if (tnd__vms(c->filed) != tnd__vms(r->events[t->filed].ev.time) ||
         !tnd_complaint_subject_note(c, note, sizeof note) ||
         strcmp(note, s(r->events[t->filed].ev.note)) != 0)
-        return fail(w, "complaint %s is not the one filed by event %llu (its time or subject "
-                       "differs)",
+        return fail(w,
+                    "complaint %s is not the one filed by event %llu (its time or subject "
+                    "differs)",
                     c->id, at(r, t->filed));
     if (!review_holds(w, c, "acceptance", c->acceptance, t->accepted))
         return false;
@@ -475,8 +516,10 @@ static bool served_match(walk *w, size_t *n_served)
         if (!c->id)
             return fail(w, "the server serves a complaint without an id");
         for (size_t j = 0; j < i; j++)
-            if (l->complaints[j].id && strcmp(l->complaints[j].id, c->id) == 0)
-                return fail(w, "the server serves complaint %s twice", c->id);
+            if (l->complaints[j].id && strcmp(l->complaints[j].id, c->id) == 0) {
+                char b[81];
+                return fail(w, "the server serves complaint %s twice", shown(c->id, b));
+            }
         if (!served_holds(w, c))
             return false;
     }
@@ -487,8 +530,9 @@ static bool served_match(walk *w, size_t *n_served)
         for (size_t i = 0; !found && i < l->n_complaints; i++)
             found = strcmp(s(l->complaints[i].id), t->id) == 0;
         if (t->accepted >= 0 && !found)
-            return fail(w, "the server does not serve accepted complaint %s (accepted by event "
-                           "%llu)%s%s",
+            return fail(w,
+                        "the server does not serve accepted complaint %s (accepted by event "
+                        "%llu)%s%s",
                         t->id, at(r, t->accepted), r->complaints_error[0] ? ": " : "",
                         r->complaints_error);
     }

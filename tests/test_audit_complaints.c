@@ -105,8 +105,7 @@ static void review(world *w, const char *id, int outcome)
     EVP_PKEY_free(k);
     free(buf);
     tender_complaints_v1_ReviewRequest q = {.decision = &d, .signature = {sig, 64}};
-    if (scn_call(&w->rev, C(Review), &tender_complaints_v1_ReviewRequest_desc, &q, NULL, NULL) !=
-        0)
+    if (scn_call(&w->rev, C(Review), &tender_complaints_v1_ReviewRequest_desc, &q, NULL, NULL) != 0)
         fail_msg("Review %s: %s", tnd_review_outcome_name(outcome), scn_msg);
 }
 
@@ -348,8 +347,8 @@ static void awarded(world *w, tender_awards_v1_Award *a)
     free(buf);
     tender_awards_v1_AwardRequest q = {.decision = &d, .signature = {sig, 64}};
     tender_awards_v1_Award_init(a);
-    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc,
-                 &q, &tender_awards_v1_Award_desc, a) != 0)
+    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &q,
+                 &tender_awards_v1_Award_desc, a) != 0)
         fail_msg("award: %s", scn_msg);
 }
 
@@ -359,8 +358,8 @@ static int status_of(world *w)
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(scn_call(&w->anon, "tender.tenders.v1.Tenders/Get",
-                              &tender_tenders_v1_TenderRef_desc, &r,
-                              &tender_tenders_v1_Tender_desc, &t),
+                              &tender_tenders_v1_TenderRef_desc, &r, &tender_tenders_v1_Tender_desc,
+                              &t),
                      0);
     int st = (int)t.status;
     tender_tenders_v1_Tender_free(&t);

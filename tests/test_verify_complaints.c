@@ -138,16 +138,29 @@ static void complaints_and_versions(void)
     review(1, "T-1-C1", OUT(REJECT), 150, false);
     review(2, "T-1-C2", OUT(ACCEPT), 2120, false);
     review(3, "T-1-C2", OUT(REJECT), 2300, false);
-    complaints[0] = (tender_complaints_v1_Complaint){
-        .id = "T-1-C1", .tender_id = "T-1", .subject = TND_COMPLAINT_SUBJECT(CONDITIONS),
-        .title = "Too short", .text = "Ten days are not enough.", .state = CS(REJECTED),
-        .filed = TS(110), .complainant_tag = {tag, 32}, .acceptance = &reviews[0],
-        .decision = &reviews[1], .tender_version = 1};
-    complaints[1] = (tender_complaints_v1_Complaint){
-        .id = "T-1-C2", .tender_id = "T-1", .subject = TND_COMPLAINT_SUBJECT(AWARD),
-        .award_id = "T-1-A1", .title = "Wrong winner", .text = "The price was misread.",
-        .state = CS(REJECTED), .filed = TS(2110), .complainant_tag = {tag, 32},
-        .acceptance = &reviews[2], .decision = &reviews[3], .tender_version = 2};
+    complaints[0] = (tender_complaints_v1_Complaint){.id = "T-1-C1",
+                                                     .tender_id = "T-1",
+                                                     .subject = TND_COMPLAINT_SUBJECT(CONDITIONS),
+                                                     .title = "Too short",
+                                                     .text = "Ten days are not enough.",
+                                                     .state = CS(REJECTED),
+                                                     .filed = TS(110),
+                                                     .complainant_tag = {tag, 32},
+                                                     .acceptance = &reviews[0],
+                                                     .decision = &reviews[1],
+                                                     .tender_version = 1};
+    complaints[1] = (tender_complaints_v1_Complaint){.id = "T-1-C2",
+                                                     .tender_id = "T-1",
+                                                     .subject = TND_COMPLAINT_SUBJECT(AWARD),
+                                                     .award_id = "T-1-A1",
+                                                     .title = "Wrong winner",
+                                                     .text = "The price was misread.",
+                                                     .state = CS(REJECTED),
+                                                     .filed = TS(2110),
+                                                     .complainant_tag = {tag, 32},
+                                                     .acceptance = &reviews[2],
+                                                     .decision = &reviews[3],
+                                                     .tender_version = 2};
     fields[0] = (tender_tenders_v1_TenderFields){
         .title = "t", .submission_deadline = TS(1000), .opening_time = TS(2000)};
     fields[1] = fields[0];
@@ -198,8 +211,8 @@ static void build(void)
     r.current = versions[1];
     r.current.status = tender_tenders_v1_TenderStatus_COMPLETE;
     r.has_award = true;
-    r.award = (tender_awards_v1_Award){
-        .id = "T-1-A1", .tender_id = "T-1", .standstill_end = TS(2200)};
+    r.award =
+        (tender_awards_v1_Award){.id = "T-1-A1", .tender_id = "T-1", .standstill_end = TS(2200)};
     r.complaints.complaints = complaints;
     r.complaints.n_complaints = 2;
     r.fetched_ms = 3000 * 1000;
@@ -609,7 +622,7 @@ static void test_resumption(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean_life_cycle), cmocka_unit_test(test_complaint_as_served),
+        cmocka_unit_test(test_clean_life_cycle),  cmocka_unit_test(test_complaint_as_served),
         cmocka_unit_test(test_served_and_hidden), cmocka_unit_test(test_transitions),
         cmocka_unit_test(test_award_hold),        cmocka_unit_test(test_filing_window),
         cmocka_unit_test(test_suspension),        cmocka_unit_test(test_resumption),
