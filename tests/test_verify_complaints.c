@@ -415,6 +415,13 @@ static void test_transitions(void **state)
     specs[9].obj = "T-2-C1";
     build();
     FAILS("event 9 (complaint_filed) names \"T-2-C1\", not a complaint of tender T-1");
+    /* What the server wrote is shown as printable ASCII only. */
+    specs[9].obj = "T-1-C\x1b[2J";
+    build();
+    FAILS("event 9 (complaint_filed) names \"T-1-C?[2J\", not a complaint of tender T-1");
+    specs[9].note = "award T-1-\x07" "A1";
+    build();
+    FAILS("complaint T-1-C2: its filing (event 9) names no subject: \"award T-1-?A1\"");
     specs[9].obj = "T-1-C01";
     build();
     FAILS("names \"T-1-C01\", not a complaint of tender T-1");
