@@ -195,8 +195,8 @@ static void on_get_documents(tnd_call *call, void *request)
     if (!may_read(txn, srv->store, &t, p)) {
         code = TND_STATUS_PERMISSION_DENIED;
         msg = "keeps its bids' documents for the buyer's officers, its committee members who "
-              "gave their share, auditors and the review body: the opening record lists each document's name, "
-              "size and SHA-256 for everyone";
+              "gave their share, auditors and the review body: the opening record lists each "
+              "document's name, size and SHA-256 for everyone";
         goto out;
     }
     uint8_t key[160];
