@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complaintfix.h"
 #include "scenario.h"
 #include "store/keys.h"
 #include "tender/bundle.h"
@@ -28,7 +29,6 @@
 #include "tender/verify.h"
 #include "testsrv.h"
 
-#define C(name) "tender.complaints.v1.Complaints/" #name
 #define C_DESC (&tender_complaints_v1_Complaint_desc)
 
 static testsrv ts;
@@ -41,71 +41,24 @@ static void cfg(tnd_config *c)
     c->standstill_ms = 1000;
 }
 
-typedef struct world {
-    scn_conn off, sup, rev, aud, anon;
-    scn_tender t;
-} world;
-
-static void connect_all(world *w)
+/* A complaint about the conditions (award NULL) or an award, filed by the
+ * supplier (with a document): its id into id. */
+static void file(cfx_world *w, const char *award, char id[81])
 {
-    scn_connect(&ts, &w->off, "officer");
-    scn_connect(&ts, &w->sup, "supplier");
-    scn_connect(&ts, &w->rev, "reviewer");
-    scn_connect(&ts, &w->aud, "auditor");
-    scn_connect(&ts, &w->anon, NULL);
-}
-
-static void close_all(world *w)
-{
-    scn_conn *cs[] = {&w->off, &w->sup, &w->rev, &w->aud, &w->anon};
-    for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
-        rawconn_close(&cs[i]->rc);
-}
-
-/* A complaint about the tender's conditions (award NULL) or an award,
- * filed by the supplier: its id into id. */
-static void file_about(world *w, const char *award, const char *title, char id[81])
-{
-    tender_complaints_v1_FileComplaintRequest q = {
-        .tender_id = w->t.id,
-        .subject = award ? TND_COMPLAINT_SUBJECT(AWARD) : TND_COMPLAINT_SUBJECT(CONDITIONS),
-        .award_id = (char *)award,
-        .title = (char *)title,
-        .text = "The specification names one brand only."};
     tender_complaints_v1_Complaint c;
-    tender_complaints_v1_Complaint_init(&c);
-    if (scn_call(&w->sup, C(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, C_DESC,
-                 &c) != 0)
+    if (cfx_file(&w->sup, w->t.id,
+                 award ? TND_COMPLAINT_SUBJECT(AWARD) : TND_COMPLAINT_SUBJECT(CONDITIONS), award,
+                 NULL, "The specification names one brand only.", &c) != 0)
         fail_msg("File: %s", scn_msg);
     assert_non_null(c.id);
     snprintf(id, 81, "%s", c.id);
     tender_complaints_v1_Complaint_free(&c);
 }
 
-static void file(world *w, const char *title, char id[81])
-{
-    file_about(w, NULL, title, id);
-}
-
 /* The reviewer's decision on complaint id, signed with the reviewer's key. */
-static void review(world *w, const char *id, int outcome)
+static void review(cfx_world *w, const char *id, int outcome)
 {
-    tender_complaints_v1_ReviewDecision d = {.complaint_id = (char *)id,
-                                             .tender_id = w->t.id,
-                                             .outcome = outcome,
-                                             .reasoning = "Considered on the file."};
-    uint8_t *buf = NULL, sig[64];
-    size_t len = 0, sl = sizeof sig;
-    assert_int_equal(tnd_review_signed_bytes(&d, &buf, &len), 0);
-    EVP_PKEY *k = scn_load_key(&ts, "reviewer");
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
-    assert_int_equal(EVP_DigestSign(md, sig, &sl, buf, len), 1);
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(k);
-    free(buf);
-    tender_complaints_v1_ReviewRequest q = {.decision = &d, .signature = {sig, 64}};
-    if (scn_call(&w->rev, C(Review), &tender_complaints_v1_ReviewRequest_desc, &q, NULL, NULL) != 0)
+    if (cfx_review(&ts, &w->rev, "reviewer", id, w->t.id, outcome, false, NULL) != 0)
         fail_msg("Review %s: %s", tnd_review_outcome_name(outcome), scn_msg);
 }
 
@@ -126,7 +79,7 @@ static void on_check(void *ctx, const char *check, tnd_check_result result, cons
         s->award = (int)result;
 }
 
-static seen audit(world *w)
+static seen audit(cfx_world *w)
 {
     seen s = {.result = -1};
     (void)scn_audit(&ts, &w->anon, w->t.id, false, on_check, &s);
@@ -135,7 +88,7 @@ static seen audit(world *w)
 
 /* The same record written to an evidence bundle, read back and verified
  * with no server. */
-static seen audit_bundle(world *w)
+static seen audit_bundle(cfx_world *w)
 {
     tender_log_v1_VerifierKey vk;
     tender_log_v1_VerifierKey_init(&vk);
@@ -245,9 +198,9 @@ static int group_teardown(void **state)
 static void test_complaints_verify(void **state)
 {
     (void)state;
-    world w;
+    cfx_world w;
     memset(&w, 0, sizeof w);
-    connect_all(&w);
+    cfx_connect(&ts, &w);
     scn_create_and_publish(&ts, &w.off, &w.t, "Office chairs", 100000, 200000);
 
     seen s = audit(&w);
@@ -255,10 +208,10 @@ static void test_complaints_verify(void **state)
         fail_msg("complaints: %d %s", s.result, s.detail);
 
     char c1[81], c2[81];
-    file(&w, "One brand only", c1);
+    file(&w, NULL, c1);
     review(&w, c1, TND_REVIEW_OUTCOME(ACCEPT));
     review(&w, c1, TND_REVIEW_OUTCOME(REJECT));
-    file(&w, "Out of scope", c2);
+    file(&w, NULL, c2);
     review(&w, c2, TND_REVIEW_OUTCOME(REFUSE));
     char want[600];
     snprintf(want, sizeof want, "%s-C1", w.t.id);
@@ -275,84 +228,30 @@ static void test_complaints_verify(void **state)
     /* The stored complaint's text altered behind the server's back. */
     char tender[64];
     snprintf(tender, sizeof tender, "%s", w.t.id);
-    close_all(&w);
+    cfx_close(&w);
     testsrv_halt(&ts);
     alter_complaint(tender, 1, other_text);
     testsrv_start(&ts, cfg, NULL);
-    connect_all(&w);
+    cfx_connect(&ts, &w);
     s = audit(&w);
     snprintf(want, sizeof want, "complaint %s as served differs from what event", c1);
     if (s.result != TND_CHECK_FAILED || !strstr(s.detail, want))
         fail_msg("complaints: %d %s", s.result, s.detail);
 
     /* Deleted: the accepted complaint is no longer public. */
-    close_all(&w);
+    cfx_close(&w);
     testsrv_halt(&ts);
     alter_complaint(tender, 1, NULL);
     testsrv_start(&ts, cfg, NULL);
-    connect_all(&w);
+    cfx_connect(&ts, &w);
     s = audit(&w);
     snprintf(want, sizeof want, "the server does not serve accepted complaint %s", c1);
     if (s.result != TND_CHECK_FAILED || !strstr(s.detail, want))
         fail_msg("complaints: %d %s", s.result, s.detail);
-    close_all(&w);
+    cfx_close(&w);
 }
 
-/* The supplier's bid at 777 KRW to w's tender, opened by two shares, and
- * the award to it recorded by the officer: into a. */
-static void awarded(world *w, tender_awards_v1_Award *a)
-{
-    scn_create_and_publish(&ts, &w->off, &w->t, "Desks", 1200, 1400);
-    tender_bids_v1_BidContent c;
-    tender_bids_v1_BidContent_init(&c);
-    c.tender_version = 1;
-    c.price = calloc(1, sizeof *c.price);
-    assert_non_null(c.price);
-    c.price->minor_units = 777;
-    c.price->currency = strdup("KRW");
-    assert_int_equal(testsrv_seal_certs(&ts, "supplier", &c), 0);
-    tender_bids_v1_SealedBid b;
-    uint8_t nonce[32];
-    char bid[40];
-    scn_seal(&ts, &w->t, "supplier", &c, NULL, &b, nonce, bid);
-    tender_bids_v1_BidContent_free(&c);
-    if (scn_submit(&w->sup, &b, nonce, NULL, NULL, NULL) != 0)
-        fail_msg("submit: %s", scn_msg);
-    tender_bids_v1_SealedBid_free(&b);
-    scn_wait_until(&ts, w->t.opening_ms + 50);
-    tender_bids_v1_ShareAccepted acc;
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
-    tender_bids_v1_ShareAccepted_init(&acc);
-    if (scn_share(&w->aud, &w->t, 2, &acc) != 0)
-        fail_msg("share: %s", scn_msg);
-    assert_true(acc.opened);
-    tender_common_v1_Money price = {.minor_units = 777, .currency = "KRW"};
-    tender_awards_v1_BidEvaluation ev = {.bid_id = bid, .valid = true, .price = &price};
-    tender_awards_v1_Decision d = {.tender_id = w->t.id,
-                                   .criterion = tender_awards_v1_Criterion_LOWEST_PRICE,
-                                   .winner = bid,
-                                   .rationale = "the only bid",
-                                   .evaluations = &ev,
-                                   .n_evaluations = 1};
-    uint8_t *buf, sig[64];
-    size_t len, sl = 64;
-    assert_int_equal(tnd_msg_encode(&tender_awards_v1_Decision_desc, &d, &buf, &len, NULL), 0);
-    EVP_PKEY *k = scn_load_key(&ts, "officer");
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
-    assert_int_equal(EVP_DigestSign(md, sig, &sl, buf, len), 1);
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(k);
-    free(buf);
-    tender_awards_v1_AwardRequest q = {.decision = &d, .signature = {sig, 64}};
-    tender_awards_v1_Award_init(a);
-    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &q,
-                 &tender_awards_v1_Award_desc, a) != 0)
-        fail_msg("award: %s", scn_msg);
-}
-
-static int status_of(world *w)
+static int status_of(cfx_world *w)
 {
     tender_tenders_v1_TenderRef r = {.id = w->t.id};
     tender_tenders_v1_Tender t;
@@ -369,13 +268,14 @@ static int status_of(world *w)
 static void test_award_held_by_a_complaint(void **state)
 {
     (void)state;
-    world w;
+    cfx_world w;
     memset(&w, 0, sizeof w);
-    connect_all(&w);
+    cfx_connect(&ts, &w);
+    cfx_opened(&ts, &w, 1200, 1400, 2);
     tender_awards_v1_Award a;
-    awarded(&w, &a);
+    cfx_award(&ts, &w, &a);
     char c1[81];
-    file_about(&w, a.id, "The price was misread", c1);
+    file(&w, a.id, c1); /* by the supplier: a bidder */
     /* Held past its standstill: no completion. */
     testsrv_advance(&ts, 1500);
     assert_int_equal(status_of(&w), tender_tenders_v1_TenderStatus_AWARDED);
@@ -392,7 +292,7 @@ static void test_award_held_by_a_complaint(void **state)
         s.award != TND_CHECK_OK)
         fail_msg("complaints: %d %s; award %d", s.result, s.detail, s.award);
     tender_awards_v1_Award_free(&a);
-    close_all(&w);
+    cfx_close(&w);
 }
 
 int main(void)
