@@ -90,6 +90,7 @@ static void free_out(tender_bundle_v1_Bundle *b)
         free(b->earlier_awards[i].data);
     free(b->earlier_awards);
     free(b->awards.data);
+    free(b->complaints.data);
 }
 
 static int put_log(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char *err,
@@ -184,6 +185,15 @@ static int put_opening(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, c
     return 0;
 }
 
+static int put_complaints(const tnd_tender_record *r, tender_bundle_v1_Bundle *b, char *err,
+                          size_t err_len)
+{
+    if (r->complaints.n_complaints == 0)
+        return 0; /* absent: none served */
+    return encode(&tender_complaints_v1_ComplaintList_desc, &r->complaints, &b->complaints,
+                  "the complaints", err, err_len);
+}
+
 int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8_t **out,
                      size_t *len, char *err, size_t err_len)
 {
@@ -202,13 +212,14 @@ int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8
     b.saved_checkpoint = (char *)k->saved_note;
     /* A server's message cut to fit may end inside a character: kept as text. */
     char events_error[512], versions_error[256], questions_error[256], opening_error[256],
-        award_error[256], awards_error[256];
+        award_error[256], awards_error[256], complaints_error[256];
     b.events_error = safe_text(events_error, sizeof events_error, r->events_error);
     b.versions_error = safe_text(versions_error, sizeof versions_error, r->versions_error);
     b.questions_error = safe_text(questions_error, sizeof questions_error, r->questions_error);
     b.opening_error = safe_text(opening_error, sizeof opening_error, r->opening_error);
     b.award_error = safe_text(award_error, sizeof award_error, r->award_error);
     b.awards_error = safe_text(awards_error, sizeof awards_error, r->awards_error);
+    b.complaints_error = safe_text(complaints_error, sizeof complaints_error, r->complaints_error);
     b.ca = k->ca;
     b.crl = k->crl;
     int rc = put_log(r, &b, err, err_len);
@@ -219,6 +230,8 @@ int tnd_bundle_write(const tnd_tender_record *r, const tnd_bundle_keys *k, uint8
         rc = put_tender(r, &b, errors, err, err_len);
     if (!rc)
         rc = put_opening(r, &b, err, err_len);
+    if (!rc)
+        rc = put_complaints(r, &b, err, err_len);
     if (!rc) {
         tnd_bytes enc = {0};
         rc = encode(BUNDLE_DESC, &b, &enc, "the bundle", err, err_len);
@@ -415,6 +428,18 @@ static int get_opening(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *
     return 0;
 }
 
+static int get_complaints(tender_bundle_v1_Bundle *in, tnd_tender_record *r, char *err,
+                          size_t err_len)
+{
+    int rc = 0;
+    if (in->complaints.len &&
+        (rc = decode(&tender_complaints_v1_ComplaintList_desc, &in->complaints, &r->complaints,
+                     "its complaints", err, err_len)) != 0)
+        return rc;
+    copy_text(r->complaints_error, sizeof r->complaints_error, in->complaints_error);
+    return 0;
+}
+
 /* The Header alone, so that another version is named as such, not as damage. */
 static int check_header(const msgpack_object *obj, char *err, size_t err_len)
 {
@@ -443,6 +468,7 @@ int tnd_bundle_read(const uint8_t *data, size_t len, tnd_bundle *b, char *err, s
     tender_awards_v1_Award_init(&r->award);
     tender_awards_v1_AwardList_init(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_init(&r->questions);
+    tender_complaints_v1_ComplaintList_init(&r->complaints);
     if (len > TND_BUNDLE_MAX_SIZE)
         return fail(TND_EMALFORMED, err, err_len, "larger than %zu bytes, the most a bundle has",
                     TND_BUNDLE_MAX_SIZE);
@@ -475,6 +501,8 @@ int tnd_bundle_read(const uint8_t *data, size_t len, tnd_bundle *b, char *err, s
         rc = get_tender(&in, r, err, err_len);
     if (!rc)
         rc = get_opening(&in, r, err, err_len);
+    if (!rc)
+        rc = get_complaints(&in, r, err, err_len);
     if (!rc) {
         b->log_key = in.log_key ? in.log_key : strdup("");
         in.log_key = NULL;

@@ -324,6 +324,7 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
     tender_awards_v1_Award_init(&r->award);
     tender_awards_v1_AwardList_init(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_init(&r->questions);
+    tender_complaints_v1_ComplaintList_init(&r->complaints);
     memset(st, 0, sizeof *st);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -346,6 +347,8 @@ static int fetch(tnd_client *c, const char *tender_id, const tnd_checkpoint *sav
         code = fetch_versions(c, r, st);
     if (!code && r->n_versions)
         code = tnd__fetch_questions(c, r, st);
+    if (!code && r->n_versions)
+        code = tnd__fetch_complaints(c, r, st);
     if (!code)
         code = tnd__fetch_documents(c, r, keep, st);
     /* The opening and the award are public once logged; asking earlier
@@ -420,6 +423,7 @@ void tnd_tender_record_free(tnd_tender_record *r)
     free(r->earlier_awards);
     tender_awards_v1_AwardList_free(&r->awards);
     tender_tenders_v1_ListQuestionsResponse_free(&r->questions);
+    tender_complaints_v1_ComplaintList_free(&r->complaints);
     for (size_t i = 0; i < r->n_documents; i++)
         free(r->documents[i].content.data);
     free(r->documents);

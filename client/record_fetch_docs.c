@@ -1,5 +1,6 @@
 /* Fetching what a tender publishes besides its versions, for an audit
- * (tender/verify.h): the answered questions and every document's content,
+ * (tender/verify.h): the answered questions, the public complaints, the
+ * earlier award decisions and every document's content,
  * hashed as it streams in (and kept, for a bundle); and the rule for a record the server should
  * hold but does not serve. */
 #include <stdio.h>
@@ -28,6 +29,25 @@ int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
 {
     int code = tnd_questions_fetch(c, r->tender_id, &r->questions, st);
     return code ? tnd__fetch_missing(st, r->questions_error, sizeof r->questions_error) : 0;
+}
+
+int tnd__fetch_complaints(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
+{
+    tender_complaints_v1_ListComplaintsRequest req = {.tender_id = r->tender_id};
+    int code = tnd_client_unary(c, tender_complaints_v1_Complaints_List_method, &req,
+                                &r->complaints, NULL, st);
+    if (code == 0)
+        return 0;
+    /* A server older than complaints: noted, as the check needs the list
+     * only when the log shows an accepted complaint. */
+    if (code == TND_STATUS_UNIMPLEMENTED) {
+        snprintf(r->complaints_error, sizeof r->complaints_error,
+                 "the server does not serve complaints (%.200s)",
+                 st->message[0] ? st->message : "unimplemented");
+        memset(st, 0, sizeof *st);
+        return 0;
+    }
+    return tnd__fetch_missing(st, r->complaints_error, sizeof r->complaints_error);
 }
 
 int tnd__fetch_earlier_awards(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)

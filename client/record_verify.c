@@ -20,8 +20,8 @@
 #define BID_DESC (&tender_bids_v1_SealedBid_desc)
 
 const char *const tnd_tender_checks[] = {
-    "checkpoint", "consistency", "inclusion",  "published", "lots",       "documents", "questions",
-    "deadline",   "opening",     "decryption", "award",     "signatures", NULL,
+    "checkpoint", "consistency", "inclusion",  "published", "lots",       "documents",  "questions",
+    "deadline",   "opening",     "decryption", "award",     "signatures", "complaints", NULL,
 };
 
 void tnd__vreport(tnd__vrun *run, const char *check, tnd_check_result res, const char *fmt, ...)
@@ -273,6 +273,7 @@ static int status_from_events(const tnd_tender_record *r)
         case EV(TENDER_PUBLISHED):
         case EV(TENDER_AMENDED):
         case EV(TENDER_POSTPONED):
+        case EV(TENDER_RESUMED):
             status = ST(ACTIVE);
             break;
         case EV(TENDER_CANCELLED):
@@ -310,11 +311,12 @@ static const char *status_name(int s)
     return "?";
 }
 
-/* Does the event publish a version (the first, an amendment, a postponement)? */
+/* Does the event publish a version (the first, an amendment, a
+ * postponement, a resumption after a complaint's suspension)? */
 static bool publishes(const tender_events_v1_Event *ev)
 {
     return ev->kind == EV(TENDER_PUBLISHED) || ev->kind == EV(TENDER_AMENDED) ||
-           ev->kind == EV(TENDER_POSTPONED);
+           ev->kind == EV(TENDER_POSTPONED) || ev->kind == EV(TENDER_RESUMED);
 }
 
 /* Version v (from 1) against the one event that published it. */
@@ -337,8 +339,9 @@ static bool version_matches(tnd__vrun *run, uint32_t v)
             found = (long)i;
         }
     if (found < 0) {
-        tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log",
-                     v, v == 1 ? "tender_published" : "tender_amended or tender_postponed");
+        tnd__vreport(run, "published", TND_CHECK_FAILED, "version %u has no %s event in the log", v,
+                     v == 1 ? "tender_published"
+                            : "tender_amended, tender_postponed or tender_resumed");
         return false;
     }
     if (!t->id || strcmp(t->id, r->tender_id) != 0 || t->version != v ||
@@ -498,13 +501,16 @@ static bool bid_matches_events(tnd__vrun *run, const tender_bids_v1_SealedBid *b
 }
 
 /* A tender still active well after its deadline was never closed: bids
- * can never be opened (a lost schedule entry, a stopped timer). */
+ * can never be opened (a lost schedule entry, a stopped timer). Unless a
+ * complaint suspends the deadline: it stays open until the review body
+ * decides (the complaints check holds it to that). */
 static bool closed_in_time(tnd__vrun *run)
 {
     const tnd_tender_record *r = run->r;
     int64_t dl = deadline_of(r, (uint32_t)r->n_versions);
     char a[32];
-    if (r->current.status != ST(ACTIVE) || !dl || r->fetched_ms <= dl + TND_CLOSE_GRACE_MS)
+    if (r->current.status != ST(ACTIVE) || !dl || r->fetched_ms <= dl + TND_CLOSE_GRACE_MS ||
+        tnd__vsuspended(r))
         return true;
     time_t sec = (time_t)(dl / 1000);
     struct tm tm;
@@ -646,5 +652,6 @@ int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier
     else
         tnd__vcheck_award(&run);
     tnd__vcheck_signatures(&run);
+    tnd__vcheck_complaints(&run);
     return run.failed;
 }

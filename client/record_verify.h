@@ -1,7 +1,8 @@
 /* Internals of tnd_tender_record_verify (tender/verify.h), shared by
  * record_verify.c (the log, the versions, the deadline) and
  * record_verify_open.c (the opening, re-decryption, the award, signatures)
- * and record_verify_docs.c (documents, questions); record_fetch.c uses
+ * and record_verify_docs.c (documents, questions) and
+ * record_verify_complaints.c (complaints and the clock); record_fetch.c uses
  * tnd__vlast to know what is public yet. */
 #ifndef TND_CLIENT_RECORD_VERIFY_H
 #define TND_CLIENT_RECORD_VERIFY_H
@@ -55,6 +56,11 @@ int tnd__fetch_missing(tnd_status_info *st, char *note, size_t len);
 /** Tenders/Questions into r->questions. 0 or a status code. */
 int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
 
+/** Complaints/List into r->complaints; not served (NOT_FOUND, DATA_LOSS,
+ * or UNIMPLEMENTED from a server without complaints) is noted in
+ * r->complaints_error. 0 or a status code. */
+int tnd__fetch_complaints(tnd_client *c, tnd_tender_record *r, tnd_status_info *st);
+
 /** Awards/GetById of every decision an award_recorded event names besides
  * r->award, into r->earlier_awards; one not served is noted in
  * r->award_error. 0 or a status code. */
@@ -77,5 +83,13 @@ void tnd__vcheck_award(tnd__vrun *run);
 /* A tender with lots: record_verify_award.c. */
 void tnd__vcheck_award_lots(tnd__vrun *run);
 void tnd__vcheck_signatures(tnd__vrun *run);
+
+/* The check of record_verify_complaints.c. */
+void tnd__vcheck_complaints(tnd__vrun *run);
+
+/** The complaint whose acceptance suspends the submission deadline after
+ * the last event of r (docs/COMPLAINTS.md, "The clock"), or NULL: the
+ * tender may then stay active past its deadline. */
+const char *tnd__vsuspended(const tnd_tender_record *r);
 
 #endif

@@ -264,8 +264,13 @@ void tnd__vcheck_decryption(tnd__vrun *run)
     }
     /* The tender at its deadline: its latest version, as amendments end
      * there (the deadline check holds every bid to that version's deadline). */
-    tnd_bid_terms terms = tnd_bid_terms_of(r->n_versions ? &r->versions[r->n_versions - 1] : NULL);
-    terms.version = (uint32_t)r->n_versions; /* counted from the events, not as it says */
+    const tender_tenders_v1_Tender *last = r->n_versions ? &r->versions[r->n_versions - 1] : NULL;
+    tnd_bid_terms terms = tnd_bid_terms_of(last);
+    /* Counted from the events, not as it says; a version that only moved the
+     * deadline keeps the one before (the deadline and complaints checks hold
+     * its terms_version to that). */
+    if (!last || (!last->postponement && !last->resumption))
+        terms.version = (uint32_t)r->n_versions;
     terms.trust = r->trust;
     /* The lots cancelled at the opening: by the log, not as the server says. */
     tender_tenders_v1_LotState *cancelled = NULL;

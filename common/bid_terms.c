@@ -9,10 +9,12 @@
 tnd_bid_terms tnd_bid_terms_of(const tender_tenders_v1_Tender *t)
 {
     tnd_bid_terms terms = {.version = t ? t->version : 0};
-    /* A version made by a postponement moved only the deadline: bids answer
-     * the version it postponed. */
+    /* A version made by a postponement or by the end of a complaint's
+     * suspension moved only the deadline: bids answer the version it moved. */
     if (t && t->postponement && t->postponement->terms_version)
         terms.version = t->postponement->terms_version;
+    else if (t && t->resumption && t->resumption->terms_version)
+        terms.version = t->resumption->terms_version;
     const tender_tenders_v1_TenderFields *f = t ? t->fields : NULL;
     if (f && f->estimated_value && f->estimated_value->currency &&
         *f->estimated_value->currency)

@@ -352,6 +352,14 @@ static void test_terms(void **state)
     assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
     assert_string_equal(why, "answers version 3; the tender was at version 2 at its deadline");
     t.postponement = NULL;
+    /* So does a version made when a complaint's suspension ended. */
+    tender_tenders_v1_Resumption resumed = {.terms_version = 2};
+    t.resumption = &resumed;
+    terms = tnd_bid_terms_of(&t);
+    assert_int_equal(terms.version, 2);
+    assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);
+    assert_string_equal(why, "answers version 3; the tender was at version 2 at its deadline");
+    t.resumption = NULL;
     terms = tnd_bid_terms_of(&t);
     price.currency = NULL;
     assert_int_equal(tnd_bid_check_terms(&c, &terms, why, sizeof why), TND_EINVAL);

@@ -91,7 +91,8 @@ TND_MUST_CHECK int tnd_bid_check_certificate(const tender_bids_v1_BidContent *c,
  * deadline (docs/SEALED.md, "When an opened bid is valid"). */
 typedef struct tnd_bid_terms {
     uint32_t version;                    /* the version in force at the deadline, or
-                                            the one its postponements moved */
+                                            the one its postponements or resumptions
+                                            (docs/COMPLAINTS.md) moved */
     const tender_common_v1_Money *value; /* the estimated value; NULL: none, so no
                                             currency and no ceiling to keep */
     bool price_above_value;              /* the value is no ceiling */

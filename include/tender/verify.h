@@ -9,7 +9,8 @@
  *                             every published version, and after the
  *                             opening the sealed bids, the opening record
  *                             and the award decisions (the latest, and
- *                             every earlier one the log names);
+ *                             every earlier one the log names); the
+ *                             complaints made public;
  *   tnd_tender_record_verify  offline checks of that record against the
  *                             log's key, reported one by one.
  *
@@ -101,6 +102,10 @@ typedef struct tnd_tender_record {
     bool has_awards;
     tender_awards_v1_AwardList awards;
     char awards_error[256]; /* the lots' awards are not served; "" */
+    /* The tender's complaints as served (Complaints/List): the public view of
+     * those accepted at some point (docs/COMPLAINTS.md). */
+    tender_complaints_v1_ComplaintList complaints;
+    char complaints_error[256]; /* not served (or a server without complaints); "" */
 } tnd_tender_record;
 
 /** How long after its deadline an active tender may still be open before
@@ -169,7 +174,8 @@ extern const char *const tnd_tender_checks[];
  * opening against the opening time and the committee's shares;
  * re-decryption of every logged
  * ciphertext against the opening record; the award against its criterion
- * and the opened bids; the suppliers' and the officer's signatures.
+ * and the opened bids; the suppliers' and the officer's signatures; the
+ * complaints against their events, and the clock against the complaints.
  * @return the number of checks that failed (0: everything verified). */
 int tnd_tender_record_verify(const tnd_tender_record *r, const tnd_note_verifier *v,
                              const tnd_checkpoint *saved, tnd_check_report_fn report, void *ctx);

@@ -98,7 +98,11 @@ async function included(log, m, leaf) {
   await verifyInclusion(m, log.cp.size, h, proof, log.cp.root);
 }
 
-const publishes = (k) => k === "TENDER_PUBLISHED" || k === "TENDER_AMENDED" || k === "TENDER_POSTPONED";
+// A version: the first, an amendment, a postponement (outage rule), a
+// resumption (a complaint's suspension of the deadline ended).
+const publishes = (k) =>
+  k === "TENDER_PUBLISHED" || k === "TENDER_AMENDED" || k === "TENDER_POSTPONED" ||
+  k === "TENDER_RESUMED";
 const AWARD_KINDS = ["AWARD_RECORDED", "AWARD_CANCELLED", "TENDER_COMPLETED", "TENDER_UNSUCCESSFUL"];
 
 // The status the events lead to (client/record_verify.c, status_from_events).
@@ -107,7 +111,7 @@ export function statusFromEvents(events, withLots = false) {
   let s = "DRAFT", standing = 0;
   const to = {
     TENDER_PUBLISHED: "ACTIVE", TENDER_AMENDED: "ACTIVE", TENDER_POSTPONED: "ACTIVE",
-    TENDER_CANCELLED: "CANCELLED", TENDER_CLOSED: "CLOSED", BIDS_OPENED: "OPENED",
+    TENDER_RESUMED: "ACTIVE", TENDER_CANCELLED: "CANCELLED", TENDER_CLOSED: "CLOSED", BIDS_OPENED: "OPENED",
     AWARD_CANCELLED: "OPENED", AWARD_RECORDED: "AWARDED", TENDER_COMPLETED: "COMPLETE",
     TENDER_UNSUCCESSFUL: "UNSUCCESSFUL",
   };
