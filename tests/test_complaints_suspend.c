@@ -123,6 +123,20 @@ static void suspended(cfx_world *w, char id[96])
     tender_events_v1_Event_free(&ev);
 }
 
+/* audit verify's report: failures printed, so a failing test says which. */
+static void report(void *ctx, const char *check, tnd_check_result res, const char *detail)
+{
+    (void)ctx;
+    if (res == TND_CHECK_FAILED)
+        print_message("audit: %s FAILED: %s\n", check, detail);
+}
+
+/* libtender's audit of w's tender passes, the complaints check included. */
+static void expect_audit_passes(cfx_world *w)
+{
+    assert_int_equal(scn_audit(&ts, &w->anon, w->t.id, true, report, NULL), 0);
+}
+
 static void expect_not_closed(cfx_world *w)
 {
     assert_int_equal(status_of(&w->anon, w->t.id), TST(ACTIVE));
@@ -188,6 +202,7 @@ static void test_a_suspension_ends_with_the_deadline_moved(void **state)
     expect_not_closed(w);
     testsrv_advance_to(&ts, moved + 10);
     assert_int_equal(status_of(&w->anon, w->t.id), TST(CLOSED));
+    expect_audit_passes(w);
 }
 
 /* Withdrawn by the complainant: the same resumption. */
@@ -201,6 +216,7 @@ static void test_a_withdrawal_ends_the_suspension(void **state)
     assert_int_equal(cfx_withdraw(&w->sup2, id, NULL), 0);
     expect_resumed(w, id, accepted, testsrv_now(&ts));
     assert_int_equal(bid(w, &w->sup, "supplier"), 0);
+    expect_audit_passes(w);
 }
 
 /* Satisfied: suspended until the officer amends, past the old deadline
@@ -246,6 +262,7 @@ static void test_a_satisfied_complaint_suspends_until_the_amendment(void **state
     assert_int_equal(bid(w, &w->sup, "supplier"), 0);
     testsrv_advance_to(&ts, deadline + 10);
     assert_int_equal(status_of(&w->anon, w->t.id), TST(CLOSED));
+    expect_audit_passes(w);
 }
 
 /* Without suspend_deadline an accepted complaint about the conditions
