@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "complaintfix.h"
+#include "httpget.h"
+#include "scrape.h"
 #include "svc/svc.h"
 #include "tender/complaint.h"
 
@@ -33,12 +35,14 @@
 #define LEAD 1000
 
 static testsrv ts;
+static int http_port; /* the public HTTP API, for the OCDS export */
 
 static void cfg(tnd_config *c)
 {
     c->min_tender_period_ms = 0;
     c->min_amend_period_ms = 0;
     c->complaint_lead_ms = LEAD;
+    snprintf(c->http, sizeof c->http, "127.0.0.1:%d", http_port);
 }
 
 static int setup(void **state)
@@ -62,6 +66,8 @@ static int group_setup(void **state)
 {
     (void)state;
     testsrv_pki(&ts);
+    http_port = scrape_free_port();
+    assert_true(http_port > 0);
     testsrv_manual_clock(&ts, 0);
     testsrv_start(&ts, cfg, NULL);
     return 0;
@@ -203,6 +209,17 @@ static void test_a_suspension_ends_with_the_deadline_moved(void **state)
     testsrv_advance_to(&ts, moved + 10);
     assert_int_equal(status_of(&w->anon, w->t.id), TST(CLOSED));
     expect_audit_passes(w);
+
+    /* OCDS: the resumed version is an amendment of the tender. */
+    char path[128], want[128];
+    snprintf(path, sizeof path, "/api/v1/tenders/%s/ocds", w->t.id);
+    hresp r;
+    http_req(http_port, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof want, "%s-amendment-2\"", w->t.id);
+    if (!strstr(r.body, want))
+        fail_msg("no amendment %s in the OCDS export:\n%.2000s", want, r.body);
+    http_free(&r);
 }
 
 /* Withdrawn by the complainant: the same resumption. */

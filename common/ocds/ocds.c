@@ -137,6 +137,7 @@ static const char *event_tag(tender_events_v1_EventKind k, tender_tenders_v1_Ten
         return "tender";
     case tender_events_v1_EventKind_TENDER_AMENDED:
     case tender_events_v1_EventKind_TENDER_POSTPONED: /* by the outage rule: a new version */
+    case tender_events_v1_EventKind_TENDER_RESUMED:   /* a complaint's suspension ended: too */
         *st = tender_tenders_v1_TenderStatus_ACTIVE;
         return "tenderAmendment";
     case tender_events_v1_EventKind_TENDER_CANCELLED:
@@ -236,7 +237,8 @@ static json_t *amendments_json(const tnd_ocds_tender *td, const tender_events_v1
     for (size_t i = 0; i < td->n_events && td->events[i].seq <= ev->seq; i++) {
         const tender_events_v1_Event *e = &td->events[i];
         bool amends = e->kind == tender_events_v1_EventKind_TENDER_AMENDED ||
-                      e->kind == tender_events_v1_EventKind_TENDER_POSTPONED;
+                      e->kind == tender_events_v1_EventKind_TENDER_POSTPONED ||
+                      e->kind == tender_events_v1_EventKind_TENDER_RESUMED;
         if (amends) {
             json_t *m = json_object();
             snprintf(id, sizeof id, "%s-amendment-%u", td->ocid, e->tender_version);

@@ -133,6 +133,7 @@ export default {
   "ev.BIDS_OPENED": "Bids opened", "ev.AWARD_RECORDED": "Award recorded", "ev.AWARD_CANCELLED": "Award cancelled",
   "ev.TENDER_COMPLETED": "Completed", "ev.TENDER_UNSUCCESSFUL": "Unsuccessful", "ev.TENDER_POSTPONED": "Deadline postponed",
   "ev.LOT_CANCELLED": "Lot cancelled", "ev.LOT_COMPLETED": "Lot completed", "ev.LOT_UNSUCCESSFUL": "Lot unsuccessful",
+  "ev.COMPLAINT_FILED": "Complaint filed", "ev.COMPLAINT_ACCEPTED": "Complaint accepted for review", "ev.COMPLAINT_REFUSED": "Complaint refused", "ev.COMPLAINT_SATISFIED": "Complaint upheld", "ev.COMPLAINT_REJECTED": "Complaint rejected", "ev.COMPLAINT_WITHDRAWN": "Complaint withdrawn", "ev.TENDER_RESUMED": "Deadline resumed",
   "ls.DRAFT": "Draft", "ls.LOT_ACTIVE": "Active", "ls.LOT_CANCELLED": "Cancelled",
   "ls.LOT_AWARDED": "Awarded (standstill)", "ls.LOT_COMPLETE": "Complete", "ls.LOT_UNSUCCESSFUL": "Unsuccessful",
 

@@ -133,6 +133,7 @@ export default {
   "ev.BIDS_OPENED": "Ofertas abiertas", "ev.AWARD_RECORDED": "Adjudicación registrada", "ev.AWARD_CANCELLED": "Adjudicación cancelada",
   "ev.TENDER_COMPLETED": "Finalizada", "ev.TENDER_UNSUCCESSFUL": "Desierta", "ev.TENDER_POSTPONED": "Cierre aplazado",
   "ev.LOT_CANCELLED": "Lote cancelado", "ev.LOT_COMPLETED": "Lote finalizado", "ev.LOT_UNSUCCESSFUL": "Lote desierto",
+  "ev.COMPLAINT_FILED": "Reclamación presentada", "ev.COMPLAINT_ACCEPTED": "Reclamación admitida", "ev.COMPLAINT_REFUSED": "Reclamación inadmitida", "ev.COMPLAINT_SATISFIED": "Reclamación estimada", "ev.COMPLAINT_REJECTED": "Reclamación desestimada", "ev.COMPLAINT_WITHDRAWN": "Reclamación retirada", "ev.TENDER_RESUMED": "Plazo reanudado",
   "ls.DRAFT": "Borrador", "ls.LOT_ACTIVE": "Activo", "ls.LOT_CANCELLED": "Cancelado",
   "ls.LOT_AWARDED": "Adjudicado (plazo suspensivo)", "ls.LOT_COMPLETE": "Finalizado", "ls.LOT_UNSUCCESSFUL": "Desierto",
 

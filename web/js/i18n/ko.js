@@ -133,6 +133,7 @@ export default {
   "ev.BIDS_OPENED": "개찰", "ev.AWARD_RECORDED": "낙찰 기록", "ev.AWARD_CANCELLED": "낙찰 취소",
   "ev.TENDER_COMPLETED": "완료", "ev.TENDER_UNSUCCESSFUL": "유찰", "ev.TENDER_POSTPONED": "마감 연기",
   "ev.LOT_CANCELLED": "로트 취소", "ev.LOT_COMPLETED": "로트 완료", "ev.LOT_UNSUCCESSFUL": "로트 유찰",
+  "ev.COMPLAINT_FILED": "이의 신청 접수", "ev.COMPLAINT_ACCEPTED": "이의 신청 심사 개시", "ev.COMPLAINT_REFUSED": "이의 신청 각하", "ev.COMPLAINT_SATISFIED": "이의 신청 인용", "ev.COMPLAINT_REJECTED": "이의 신청 기각", "ev.COMPLAINT_WITHDRAWN": "이의 신청 취하", "ev.TENDER_RESUMED": "마감 재개",
   "ls.DRAFT": "초안", "ls.LOT_ACTIVE": "진행 중", "ls.LOT_CANCELLED": "취소",
   "ls.LOT_AWARDED": "낙찰 (이의 기간)", "ls.LOT_COMPLETE": "완료", "ls.LOT_UNSUCCESSFUL": "유찰",
 
