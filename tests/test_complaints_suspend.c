@@ -250,6 +250,14 @@ static void test_a_satisfied_complaint_suspends_until_the_amendment(void **state
     assert_false(cfx_event(&ts, w->t.id, EV(TENDER_RESUMED), "", &ev));
     cfx_expect(bid(w, &w->sup, "supplier"), TND_STATUS_FAILED_PRECONDITION,
                "waits until the buyer amends them");
+    /* One suspension at a time: the upheld one lasts, another cannot start. */
+    tender_complaints_v1_Complaint k;
+    assert_int_equal(cfx_file(&w->sup, w->t.id, SUB(CONDITIONS), NULL, NULL, NULL, &k), 0);
+    cfx_expect(cfx_review(&ts, &w->rev, "reviewer", k.id, w->t.id, OUT(ACCEPT), true, NULL),
+               TND_STATUS_FAILED_PRECONDITION, "already suspended by complaint");
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", k.id, w->t.id, OUT(ACCEPT), false, NULL),
+                     0);
+    tender_complaints_v1_Complaint_free(&k);
     testsrv_advance_to(&ts, w->t.deadline_ms + 500);
     expect_not_closed(w);
 

@@ -424,21 +424,6 @@ int tnd__complaint_file_fn(tnd_wtx *w, tnd_op *op)
     return st;
 }
 
-/* Another complaint of t that suspends its deadline now, or NULL. */
-static const tnd_complaint *suspending(tnd_wtx *w, const tnd_tender *t, const char *except)
-{
-    tnd_complaint *list;
-    size_t n;
-    if (tnd_complaint_list_all(tnd_wtx_txn(w), tnd_wtx_store(w), t->id, tnd_wtx_arena(w), &list,
-                               &n) != 0)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (list[i].state == CS(ACCEPTED) && list[i].acceptance && list[i].acceptance->decision &&
-            list[i].acceptance->decision->suspend_deadline && strcmp(list[i].id, except) != 0)
-            return &list[i];
-    return NULL;
-}
-
 static const char *state_rule(int state)
 {
     switch (state) {
@@ -479,7 +464,11 @@ int tnd__complaint_review_fn(tnd_wtx *w, tnd_op *op)
             return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                                 "tender %s is %s; only a deadline still ahead can be suspended",
                                 t.id, tnd_tender_status_name(t.status));
-        if ((other = suspending(w, &t, c.id)) != NULL)
+        /* One suspension at a time (complaint_suspend.c): an accepted one,
+         * or a satisfied one the buyer has not yet remedied. */
+        if (tnd_complaint_suspension(tnd_wtx_txn(w), tnd_wtx_store(w), &t, ar, &other) != 0)
+            return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "cannot read the complaints of %s", t.id);
+        if (other)
             return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                                 "tender %s is already suspended by complaint %s", t.id, other->id);
     }
