@@ -99,7 +99,7 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     assert_true(json_ok(R.out));
     HAS(R.out,
         "\"lot_states\":[{\"lot_id\":\"LOT-1\",\"status\":\"LOT_ACTIVE\",\"cancel_reason\":\"\","
-        "\"cancel_code\":\"CANCEL_REASON_UNSPECIFIED\"},"
+        "\"cancel_code\":\"CANCEL_REASON_UNSPECIFIED\",\"cancelled\":null},"
         "{\"lot_id\":\"LOT-2\",\"status\":\"LOT_ACTIVE\"");
     HAS(R.out, "\"lots\":[{\"id\":\"LOT-1\",\"title\":\"Asphalt works\"");
     HAS(R.out, "\"unit\":\"TNE\"");
@@ -131,7 +131,7 @@ static void test_a_two_lot_tender_from_draft_to_a_cancelled_lot(void **state)
     HAS(R.out, "status:               active");
     ctl(NULL, "--json", "tender", "show", id, NULL);
     HAS(R.out, "{\"lot_id\":\"LOT-2\",\"status\":\"LOT_CANCELLED\",\"cancel_reason\":"
-               "\"signs bought elsewhere\",\"cancel_code\":\"OTHER\"}");
+               "\"signs bought elsewhere\",\"cancel_code\":\"OTHER\",\"cancelled\":\"20");
     /* the code is required, from the codelist */
     ctl("officer", "tender", "lot-cancel", id, "LOT-1", "--reason", "r", NULL);
     EXPECT(2);
