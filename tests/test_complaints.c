@@ -311,6 +311,71 @@ static void test_a_cancellation_is_complained_about_within_the_standstill(void *
                TND_STATUS_FAILED_PRECONDITION, "were due by");
 }
 
+static void money(tender_common_v1_Money **m, int64_t minor)
+{
+    *m = calloc(1, sizeof **m);
+    (*m)->minor_units = minor;
+    (*m)->currency = strdup("KRW");
+}
+
+/* A tender in lots: conditions of a lot not cancelled; a cancelled lot's
+ * cancellation (CancelLot keeps its time) within --standstill after it. */
+static void test_a_lot_is_complained_about_until_and_after_its_cancellation(void **state)
+{
+    cfx_world *w = *state;
+    tender_tenders_v1_CreateTenderRequest q;
+    scn_tender_request(&ts, &w->t, "Lots", 60000, 61000, &q);
+    money(&q.fields->estimated_value, 1000000);
+    q.fields->lots = calloc(2, sizeof *q.fields->lots);
+    q.fields->n_lots = 2;
+    for (size_t i = 0; i < 2; i++) {
+        q.fields->lots[i].id = strdup(i ? "L2" : "L1");
+        q.fields->lots[i].title = strdup(i ? "South roads" : "North roads");
+        money(&q.fields->lots[i].value, 500000);
+    }
+    scn_tender_create(&w->off, &q, w->t.id);
+    scn_tender_publish(&w->off, w->t.id);
+    cfx_expect(cfx_file(&w->sup, w->t.id, SUB(CANCELLATION), NULL, "L1", NULL, NULL),
+               TND_STATUS_FAILED_PRECONDITION, "is not cancelled");
+    int64_t at = testsrv_now(&ts);
+    tender_tenders_v1_CancelLotRequest cl = {
+        .id = w->t.id,
+        .lot_id = "L1",
+        .reason = "merged into L2",
+        .reason_code = tender_common_v1_CancelReason_NO_LONGER_NEEDED};
+    tender_tenders_v1_Tender t;
+    tender_tenders_v1_Tender_init(&t);
+    assert_int_equal(scn_call(&w->off, SCN_T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc,
+                              &cl, &tender_tenders_v1_Tender_desc, &t),
+                     0);
+    assert_string_equal(t.lot_states[0].lot_id, "L1");
+    assert_non_null(t.lot_states[0].cancelled);
+    assert_int_equal(tnd_ts_ms(t.lot_states[0].cancelled), at);
+    assert_null(t.lot_states[1].cancelled);
+    tender_tenders_v1_Tender_free(&t);
+    cfx_expect(cfx_file(&w->sup, w->t.id, SUB(CONDITIONS), NULL, "L1", NULL, NULL),
+               TND_STATUS_FAILED_PRECONDITION, "is cancelled");
+    cfx_expect(cfx_file(&w->sup, w->t.id, SUB(CONDITIONS), NULL, "L9", NULL, NULL),
+               TND_STATUS_NOT_FOUND, "has no lot L9");
+    tender_complaints_v1_Complaint k;
+    tender_events_v1_Event ev;
+    assert_int_equal(cfx_file(&w->sup, w->t.id, SUB(CONDITIONS), NULL, "L2", NULL, &k), 0);
+    assert_true(cfx_event(&ts, w->t.id, EV(COMPLAINT_FILED), k.id, &ev));
+    assert_string_equal(ev.note, "conditions of lot L2");
+    tender_events_v1_Event_free(&ev);
+    tender_complaints_v1_Complaint_free(&k);
+    testsrv_advance(&ts, STANDSTILL - 1);
+    assert_int_equal(cfx_file(&w->sup2, w->t.id, SUB(CANCELLATION), NULL, "L1", NULL, &k), 0);
+    assert_string_equal(k.lot_id, "L1");
+    assert_true(cfx_event(&ts, w->t.id, EV(COMPLAINT_FILED), k.id, &ev));
+    assert_string_equal(ev.note, "cancellation of lot L1");
+    tender_events_v1_Event_free(&ev);
+    tender_complaints_v1_Complaint_free(&k);
+    testsrv_advance(&ts, 1);
+    cfx_expect(cfx_file(&w->sup2, w->t.id, SUB(CANCELLATION), NULL, "L1", NULL, NULL),
+               TND_STATUS_FAILED_PRECONDITION, "were due by");
+}
+
 /* The review body's decisions: signed with the caller's own key, on the
  * complaint they name, each outcome from its state only. */
 static void test_a_review_is_signed_and_follows_the_states(void **state)
@@ -599,6 +664,7 @@ int main(void)
         TEST(test_an_award_is_complained_about_by_its_bidders),
         TEST(test_an_award_complaint_after_the_standstill_is_late),
         TEST(test_a_cancellation_is_complained_about_within_the_standstill),
+        TEST(test_a_lot_is_complained_about_until_and_after_its_cancellation),
         TEST(test_a_review_is_signed_and_follows_the_states),
         TEST(test_only_the_complainant_withdraws),
         TEST(test_a_complaint_is_public_once_accepted_and_its_complainant_never),

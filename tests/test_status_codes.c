@@ -16,10 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "complaintfix.h"
 #include "rawconn.h"
 #include "scenario.h"
 #include "svc/svc.h"
 #include "tender/bid.h"
+#include "tender/complaint.h"
 #include "tender/sealed.h"
 #include "testsrv.h"
 
@@ -31,7 +33,7 @@
 static testsrv ts;
 
 /* One connection per identity, opened in the group setup. */
-static scn_conn anon, off, off2, sup, sup2, aud, adm;
+static scn_conn anon, off, off2, sup, sup2, aud, adm, rev;
 
 /* A server whose log stays empty: no row writes to it. */
 static testsrv ts_empty;
@@ -48,6 +50,7 @@ static void cfg(tnd_config *c)
     c->min_tender_period_ms = 0;
     c->min_amend_period_ms = 0;
     c->max_bid_bytes = MAX_BID;
+    c->complaint_lead_ms = 1000; /* conditions complaints on tender A until near its deadline */
 }
 
 /* A call's frames as given: CALL, then each payload as a MESSAGE (NULL: an
@@ -175,6 +178,7 @@ static int group_setup(void **state)
     scn_connect(&ts, &sup2, "supplier2");
     scn_connect(&ts, &aud, "auditor");
     scn_connect(&ts, &adm, "admin");
+    scn_connect(&ts, &rev, "reviewer");
     create_tender(&ta, 3600000, 3601000, NULL);
     create_tender(NULL, 0, 0, draft_id);
     return 0;
@@ -183,7 +187,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    scn_conn *all[] = {&anon, &off, &off2, &sup, &sup2, &aud, &adm};
+    scn_conn *all[] = {&anon, &off, &off2, &sup, &sup2, &aud, &adm, &rev};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         rawconn_close(&all[i]->rc);
     testsrv_stop(&ts);
@@ -896,6 +900,168 @@ static void reflection_unknown_service(void **state)
                     &tender_reflection_v1_ListMethodsRequest_desc, &q, NULL, NULL));
 }
 
+/* ---- 11.6 Complaints ---- */
+
+#define SUBJ TND_COMPLAINT_SUBJECT
+#define OUTC TND_REVIEW_OUTCOME
+
+/* A conditions complaint of the supplier on tender A: its id into id. */
+static void complaint_on_a(char id[96])
+{
+    tender_complaints_v1_Complaint k;
+    EXPECT(TND_STATUS_OK, cfx_file(&sup, ta.id, SUBJ(CONDITIONS), NULL, NULL, NULL, &k));
+    snprintf(id, 96, "%s", k.id);
+    tender_complaints_v1_Complaint_free(&k);
+}
+
+/* 58 */
+static void complaints_file_shape(void **state)
+{
+    (void)state;
+    tender_complaints_v1_FileComplaintRequest q = {
+        .tender_id = ta.id, .subject = SUBJ(CONDITIONS), .text = "t"};
+    EXPECT(TND_STATUS_INVALID_ARGUMENT,
+           scn_call(&sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, NULL,
+                    NULL));
+    q.title = "t";
+    q.subject = (tender_complaints_v1_Subject)0;
+    EXPECT(TND_STATUS_INVALID_ARGUMENT,
+           scn_call(&sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, NULL,
+                    NULL));
+}
+
+/* 59 */
+static void complaints_file_late(void **state)
+{
+    (void)state;
+    scn_tender tl;
+    create_tender(&tl, 1500, 2000, NULL); /* within the 1 s lead already at 500 ms */
+    scn_wait_until(&ts, tl.deadline_ms - 999);
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           cfx_file(&sup, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL));
+}
+
+/* The supplier's bid to a tender of its own, opened by the committee
+ * (officer and admin) and awarded to it: the award into a. */
+static void awarded(scn_tender *tl, tender_awards_v1_Award *a)
+{
+    char bid[40];
+    uint8_t nonce[32];
+    create_tender(tl, 1000, 1500, NULL);
+    submitted(tl, bid, nonce);
+    scn_wait_until(&ts, tl->opening_ms + 50);
+    EXPECT(TND_STATUS_OK, submit_share(&off, tl, 0, tl->cm.shares[0]));
+    EXPECT(TND_STATUS_OK, submit_share(&adm, tl, 1, tl->cm.shares[1]));
+    tender_common_v1_Money p = {.minor_units = 1000, .currency = "KRW"};
+    tender_awards_v1_BidEvaluation ev = {.bid_id = bid, .valid = true, .price = &p};
+    tender_awards_v1_Decision d = {.tender_id = tl->id,
+                                   .criterion = tender_awards_v1_Criterion_LOWEST_PRICE,
+                                   .winner = bid,
+                                   .rationale = "the only bid",
+                                   .evaluations = &ev,
+                                   .n_evaluations = 1};
+    uint8_t *buf, sig[64];
+    size_t len, sl = 64;
+    assert_int_equal(tnd_msg_encode(&tender_awards_v1_Decision_desc, &d, &buf, &len, NULL), 0);
+    EVP_PKEY *k = scn_load_key(&ts, "officer");
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(md, sig, &sl, buf, len), 1);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    free(buf);
+    tender_awards_v1_AwardRequest r = {.decision = &d, .signature = {sig, 64}};
+    tender_awards_v1_Award_init(a);
+    EXPECT(TND_STATUS_OK, scn_call(&off, "tender.awards.v1.Awards/Record",
+                                   &tender_awards_v1_AwardRequest_desc, &r,
+                                   &tender_awards_v1_Award_desc, a));
+}
+
+/* 60 */
+static void complaints_file_award_not_a_bidder(void **state)
+{
+    (void)state;
+    scn_tender tl;
+    tender_awards_v1_Award a;
+    awarded(&tl, &a);
+    EXPECT(TND_STATUS_PERMISSION_DENIED,
+           cfx_file(&sup2, tl.id, SUBJ(AWARD), a.id, NULL, NULL, NULL));
+    tender_awards_v1_Award_free(&a);
+}
+
+/* 61 */
+static void complaints_file_too_many(void **state)
+{
+    (void)state;
+    scn_tender tl;
+    create_tender(&tl, 3600000, 3601000, NULL);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(cfx_file(&sup, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL), 0);
+    EXPECT(TND_STATUS_RESOURCE_EXHAUSTED,
+           cfx_file(&sup, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL));
+}
+
+/* 62 */
+static void complaints_file_no_such_award(void **state)
+{
+    (void)state;
+    char aid[96];
+    snprintf(aid, sizeof aid, "%s-A7", ta.id);
+    EXPECT(TND_STATUS_NOT_FOUND, cfx_file(&sup, ta.id, SUBJ(AWARD), aid, NULL, NULL, NULL));
+}
+
+/* 63 */
+static void complaints_review_bad_signature(void **state)
+{
+    (void)state;
+    char id[96];
+    complaint_on_a(id);
+    EXPECT(TND_STATUS_INVALID_ARGUMENT,
+           cfx_review(&ts, &rev, "officer", id, ta.id, OUTC(ACCEPT), false, NULL));
+}
+
+/* 64 */
+static void complaints_review_outcome_not_allowed(void **state)
+{
+    (void)state;
+    char id[96];
+    complaint_on_a(id);
+    EXPECT(TND_STATUS_FAILED_PRECONDITION,
+           cfx_review(&ts, &rev, "reviewer", id, ta.id, OUTC(REJECT), false, NULL));
+}
+
+/* 65 */
+static void complaints_withdraw_by_another(void **state)
+{
+    (void)state;
+    char id[96];
+    complaint_on_a(id);
+    EXPECT(TND_STATUS_OK, cfx_review(&ts, &rev, "reviewer", id, ta.id, OUTC(ACCEPT), false, NULL));
+    EXPECT(TND_STATUS_PERMISSION_DENIED, cfx_withdraw(&sup2, id, NULL));
+}
+
+/* 66 */
+static void complaints_withdraw_decided(void **state)
+{
+    (void)state;
+    char id[96];
+    complaint_on_a(id);
+    EXPECT(TND_STATUS_OK, cfx_review(&ts, &rev, "reviewer", id, ta.id, OUTC(REFUSE), false, NULL));
+    EXPECT(TND_STATUS_FAILED_PRECONDITION, cfx_withdraw(&sup, id, NULL));
+}
+
+/* 67 */
+static void complaints_get_not_visible(void **state)
+{
+    (void)state;
+    char id[96];
+    complaint_on_a(id);
+    EXPECT(TND_STATUS_OK, cfx_get(&off, id, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND, cfx_get(&anon, id, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND, cfx_get(&sup2, id, NULL));
+    EXPECT(TND_STATUS_NOT_FOUND, cfx_withdraw(&sup2, id, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -953,6 +1119,16 @@ int main(void)
         cmocka_unit_test(admin_backup_off),
         cmocka_unit_test(health_unknown_service),
         cmocka_unit_test(reflection_unknown_service),
+        cmocka_unit_test(complaints_file_shape),
+        cmocka_unit_test(complaints_file_late),
+        cmocka_unit_test(complaints_file_award_not_a_bidder),
+        cmocka_unit_test(complaints_file_too_many),
+        cmocka_unit_test(complaints_file_no_such_award),
+        cmocka_unit_test(complaints_review_bad_signature),
+        cmocka_unit_test(complaints_review_outcome_not_allowed),
+        cmocka_unit_test(complaints_withdraw_by_another),
+        cmocka_unit_test(complaints_withdraw_decided),
+        cmocka_unit_test(complaints_get_not_visible),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
