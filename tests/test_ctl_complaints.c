@@ -351,6 +351,18 @@ static void test_a_complaint_about_conditions_with_documents(void **state)
     ctl("supplier3", "complaint", "show", c, "--download", dir, NULL);
     EXPECT(1);
     HAS(R.err, "0-evidence.pdf");
+    /* Five documents of 1 MiB do not fit in one message of 4 MiB. */
+    char *mib = calloc(1, 1u << 20);
+    assert_non_null(mib);
+    path(doc1, sizeof doc1, "mib.bin");
+    write_file(doc1, mib, 1u << 20);
+    free(mib);
+    ctl("supplier3", "complaint", "file", active, "--about", "conditions", "--title", "Too much",
+        "--text", "t", "--document", doc1, "--document", doc1, "--document", doc1, "--document",
+        doc1, "--document", doc1, NULL);
+    EXPECT(10 + 3);
+    HAS(R.err, "INVALID_ARGUMENT: request of ");
+    HAS(R.err, "larger than the server accepts");
     ctl("officer", "--json", "complaint", "list", active, NULL);
     EXPECT(0);
     assert_true(json_ok(R.out));

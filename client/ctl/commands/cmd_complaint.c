@@ -693,7 +693,8 @@ static const ctl_cmd file_cmd = {
         "complained is seen only by the buyer's officers, the review body and you; the public\n"
         "sees the complaint once the review body accepts it. A complaint about an award stops\n"
         "its standstill from ending until it is decided. Documents go with it (at most 20, 1 MiB\n"
-        "each, checked before anything is sent). Prints the complaint's id (the Complaint with\n"
+        "each, checked before anything is sent), in the one message of the filing: together\n"
+        "they must fit in the server's *--max-frame* (4 MiB by default). Prints the complaint's id (the Complaint with\n"
         "*--json*).",
     .opts = file_optdefs,
     .opts_size = sizeof(complaint_opts),
