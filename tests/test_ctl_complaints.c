@@ -224,6 +224,11 @@ static void test_the_reviewer_accepts_and_satisfies(void **state)
     HAS(R.err, "FAILED_PRECONDITION: ");
     HAS(R.err, "is submitted");
 
+    ctl("reviewer", "complaint", "accept", complaint1, "--reasoning", "r", "--suspend-deadline",
+        NULL);
+    EXPECT(10 + 3);
+    HAS(R.err, "INVALID_ARGUMENT: decision.suspend_deadline: only with ACCEPT of a complaint "
+               "about the conditions");
     ctl("reviewer", "complaint", "accept", complaint1, "--reasoning",
         "Admissible: filed in the standstill by a bidder", NULL);
     EXPECT(0);
@@ -369,15 +374,33 @@ static void test_a_complaint_about_conditions_with_documents(void **state)
     HAS(R.out, "\"subject\":\"CONDITIONS\"");
     snprintf(want, sizeof want, "\"id\":\"%s\"", c);
     HAS(R.out, want);
-    /* The reviewer refuses it; refused complaints stay out of public view. */
-    ctl("reviewer", "complaint", "decide", c, "--outcome", "refuse", "--reasoning",
-        "The specification names an equivalent", NULL);
+    /* Accepted with the deadline suspended, then withdrawn by its complainant:
+     * public, as accepted. */
+    ctl("reviewer", "complaint", "accept", c, "--suspend-deadline", "--reasoning",
+        "The specification names one brand", NULL);
     EXPECT(0);
-    snprintf(want, sizeof want, "%s refused", c);
+    ctl(NULL, "complaint", "show", c, NULL);
+    EXPECT(0);
+    HAS(R.out, "suspends the submission deadline until the complaint is decided");
+    ctl("supplier3", "complaint", "withdraw", c, NULL);
+    EXPECT(0);
+    ctl(NULL, "complaint", "list", active, NULL);
+    EXPECT(0);
+    HAS(R.out, "withdrawn  conditions    tender");
+    /* Another, refused: refused complaints stay out of public view. */
+    char c2[96];
+    ctl("supplier3", "complaint", "file", active, "--about", "conditions", "--title", "Again",
+        "--text", "Still one brand", NULL);
+    EXPECT(0);
+    first_line(c2, sizeof c2);
+    ctl("reviewer", "complaint", "decide", c2, "--outcome", "refuse", "--reasoning",
+        "Decided already", NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "%s refused", c2);
     HAS(R.out, want);
     ctl(NULL, "complaint", "list", active, NULL);
     EXPECT(0);
-    HAS(R.out, "no complaints to show");
+    HAS_NOT(R.out, c2);
 }
 
 static void test_complaint_help(void **state)
