@@ -119,8 +119,7 @@ static void test_each_method_is_for_its_roles(void **state)
     cfx_expect(cfx_withdraw(&w->anon, b, NULL), TND_STATUS_UNAUTHENTICATED, "role supplier");
     cfx_expect(cfx_review(&ts, &w->anon, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL),
                TND_STATUS_UNAUTHENTICATED, "role reviewer");
-    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL),
-                     0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL), 0);
     assert_int_equal(cfx_withdraw(&w->sup, b, NULL), 0);
     /* a is accepted, so public: every caller reads it, lists it and its document. */
     scn_conn *all[] = {&w->off, &w->off2, &w->sup, &w->sup2, &w->aud, &w->adm, &w->rev, &w->anon};
@@ -168,9 +167,8 @@ static void test_conditions_are_complained_about_before_the_lead(void **state)
     assert_string_equal(k.complainant->actor->organisation, "Acme Construction");
     tender_complaints_v1_Complaint_free(&k);
     /* Shape. */
-    tender_complaints_v1_FileComplaintRequest q = {.tender_id = w->t.id,
-                                                   .subject = SUB(CONDITIONS),
-                                                   .text = "t"};
+    tender_complaints_v1_FileComplaintRequest q = {
+        .tender_id = w->t.id, .subject = SUB(CONDITIONS), .text = "t"};
     cfx_expect(scn_call(&w->sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q,
                         NULL, NULL),
                TND_STATUS_INVALID_ARGUMENT, "title: required");
@@ -269,10 +267,10 @@ static void test_a_cancellation_is_complained_about_within_the_standstill(void *
                TND_STATUS_FAILED_PRECONDITION, "is not cancelled");
     cfx_expect(cfx_file(&w->sup, w->t.id, SUB(CANCELLATION), NULL, NULL, NULL, NULL),
                TND_STATUS_FAILED_PRECONDITION, "not cancelled");
-    tender_awards_v1_CancelAwardRequest cq = {
-        .tender_id = w->t.id,
-        .reason = "wrong prices",
-        .reason_code = tender_common_v1_CancelReason_COMPLAINT_UPHELD};
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id,
+                                              .reason = "wrong prices",
+                                              .reason_code =
+                                                  tender_common_v1_CancelReason_COMPLAINT_UPHELD};
     assert_int_equal(scn_call(&w->off, "tender.awards.v1.Awards/Cancel",
                               &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL),
                      0);
@@ -292,10 +290,10 @@ static void test_a_cancellation_is_complained_about_within_the_standstill(void *
     /* The tender cancelled: any supplier, until --standstill after. */
     cfx_world *v = w;
     scn_create_and_publish(&ts, &v->off, &v->t, "Complaints", 60000, 61000);
-    tender_tenders_v1_CancelTenderRequest ct = {
-        .id = v->t.id,
-        .reason = "no longer needed",
-        .reason_code = tender_common_v1_CancelReason_NO_LONGER_NEEDED};
+    tender_tenders_v1_CancelTenderRequest ct = {.id = v->t.id,
+                                                .reason = "no longer needed",
+                                                .reason_code =
+                                                    tender_common_v1_CancelReason_NO_LONGER_NEEDED};
     assert_int_equal(scn_call(&v->off, SCN_T(Cancel), &tender_tenders_v1_CancelTenderRequest_desc,
                               &ct, NULL, NULL),
                      0);
@@ -338,11 +336,11 @@ static void test_a_lot_is_complained_about_until_and_after_its_cancellation(void
     cfx_expect(cfx_file(&w->sup, w->t.id, SUB(CANCELLATION), NULL, "L1", NULL, NULL),
                TND_STATUS_FAILED_PRECONDITION, "is not cancelled");
     int64_t at = testsrv_now(&ts);
-    tender_tenders_v1_CancelLotRequest cl = {
-        .id = w->t.id,
-        .lot_id = "L1",
-        .reason = "merged into L2",
-        .reason_code = tender_common_v1_CancelReason_NO_LONGER_NEEDED};
+    tender_tenders_v1_CancelLotRequest cl = {.id = w->t.id,
+                                             .lot_id = "L1",
+                                             .reason = "merged into L2",
+                                             .reason_code =
+                                                 tender_common_v1_CancelReason_NO_LONGER_NEEDED};
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
     assert_int_equal(scn_call(&w->off, SCN_T(CancelLot), &tender_tenders_v1_CancelLotRequest_desc,
@@ -404,14 +402,14 @@ static void test_a_review_is_signed_and_follows_the_states(void **state)
         .complaint_id = a, .tender_id = w->t.id, .outcome = OUT(ACCEPT)};
     uint8_t sig[64] = {0};
     tender_complaints_v1_ReviewRequest r = {.decision = &d, .signature = {sig, 64}};
-    cfx_expect(scn_call(&w->rev, CFX(Review), &tender_complaints_v1_ReviewRequest_desc, &r, NULL,
-                        NULL),
-               TND_STATUS_INVALID_ARGUMENT, "decision.reasoning: required");
+    cfx_expect(
+        scn_call(&w->rev, CFX(Review), &tender_complaints_v1_ReviewRequest_desc, &r, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT, "decision.reasoning: required");
     r.signature.len = 10;
     d.reasoning = "r";
-    cfx_expect(scn_call(&w->rev, CFX(Review), &tender_complaints_v1_ReviewRequest_desc, &r, NULL,
-                        NULL),
-               TND_STATUS_INVALID_ARGUMENT, "signature: 64 bytes");
+    cfx_expect(
+        scn_call(&w->rev, CFX(Review), &tender_complaints_v1_ReviewRequest_desc, &r, NULL, NULL),
+        TND_STATUS_INVALID_ARGUMENT, "signature: 64 bytes");
 
     tender_complaints_v1_Complaint k;
     assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), true, &k), 0);
@@ -446,8 +444,7 @@ static void test_a_review_is_signed_and_follows_the_states(void **state)
                TND_STATUS_FAILED_PRECONDITION, "is satisfied; it is decided");
     char c[96];
     file_conditions(w, &w->sup, NULL, c);
-    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", c, w->t.id, OUT(ACCEPT), false, NULL),
-                     0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", c, w->t.id, OUT(ACCEPT), false, NULL), 0);
     assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", c, w->t.id, OUT(REJECT), false, &k), 0);
     assert_int_equal(k.state, CS(REJECTED));
     tender_complaints_v1_Complaint_free(&k);
@@ -464,8 +461,7 @@ static void test_only_the_complainant_withdraws(void **state)
     file_conditions(w, &w->sup, NULL, a);
     file_conditions(w, &w->sup, NULL, b);
     cfx_expect(cfx_withdraw(&w->sup2, a, NULL), TND_STATUS_NOT_FOUND, "not found");
-    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL),
-                     0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL), 0);
     cfx_expect(cfx_withdraw(&w->sup2, a, NULL), TND_STATUS_PERMISSION_DENIED,
                "only the supplier who filed");
     tender_complaints_v1_Complaint k;
@@ -475,8 +471,7 @@ static void test_only_the_complainant_withdraws(void **state)
     tender_complaints_v1_Complaint_free(&k);
     cfx_expect(cfx_withdraw(&w->sup, a, NULL), TND_STATUS_FAILED_PRECONDITION,
                "is withdrawn; a complaint is withdrawn before");
-    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", b, w->t.id, OUT(REFUSE), false, NULL),
-                     0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", b, w->t.id, OUT(REFUSE), false, NULL), 0);
     cfx_expect(cfx_withdraw(&w->sup, b, NULL), TND_STATUS_FAILED_PRECONDITION, "is refused");
 }
 
@@ -515,8 +510,7 @@ static void test_a_complaint_is_public_once_accepted_and_its_complainant_never(v
         tender_tenders_v1_DocumentChunk_free(&ch);
     }
     /* Accepted: public, never with the complainant; the tag stays. */
-    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL),
-                     0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", a, w->t.id, OUT(ACCEPT), false, NULL), 0);
     for (size_t i = 0; i < 5; i++) {
         assert_int_equal(cfx_get(others[i], a, &k), 0);
         assert_null(k.complainant);
@@ -539,8 +533,7 @@ static void test_a_complaint_is_public_once_accepted_and_its_complainant_never(v
     tender_complaints_v1_Complaint_free(&k);
     char b[96];
     file_conditions(w, &w->sup, NULL, b);
-    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", b, w->t.id, OUT(REFUSE), false, NULL),
-                     0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", b, w->t.id, OUT(REFUSE), false, NULL), 0);
     cfx_expect(cfx_get(&w->anon, b, NULL), TND_STATUS_NOT_FOUND, "not found");
     /* A document of another complaint, or not there, is not served. */
     char other[140];
@@ -624,9 +617,9 @@ static void test_the_reviewer_reads_what_a_complaint_concerns(void **state)
     cfx_world *w = *state;
     scn_create_and_publish(&ts, &w->off, &w->t, "Complaints", 60000, 61000);
     tender_tenders_v1_AskQuestionRequest aq = {.tender_id = w->t.id, .text = "Which roads?"};
-    assert_int_equal(scn_call(&w->sup, SCN_T(Ask), &tender_tenders_v1_AskQuestionRequest_desc,
-                              &aq, NULL, NULL),
-                     0);
+    assert_int_equal(
+        scn_call(&w->sup, SCN_T(Ask), &tender_tenders_v1_AskQuestionRequest_desc, &aq, NULL, NULL),
+        0);
     tender_tenders_v1_ListQuestionsRequest lq = {.tender_id = w->t.id};
     scn_conn *who[] = {&w->rev, &w->sup2, &w->anon};
     for (size_t i = 0; i < 3; i++) {

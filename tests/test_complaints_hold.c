@@ -171,8 +171,8 @@ static void test_the_last_hold_lifting_completes_the_award(void **state)
     tender_complaints_v1_Complaint k;
     assert_int_equal(cfx_file(&w->sup, w->t.id, SUB(AWARD), a.id, NULL, NULL, &k), 0);
     testsrv_advance_to(&ts, tnd_ts_ms(a.standstill_end) + 10);
-    assert_int_equal(
-        cfx_review(&ts, &w->rev, "reviewer", first, w->t.id, OUT(REFUSE), false, NULL), 0);
+    assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", first, w->t.id, OUT(REFUSE), false, NULL),
+                     0);
     testsrv_advance(&ts, 1);
     expect_held(w, &a);
     assert_int_equal(cfx_withdraw(&w->sup, k.id, NULL), 0);
@@ -206,10 +206,10 @@ static void test_a_satisfied_complaint_holds_until_the_officer_cancels(void **st
                      0);
     testsrv_advance_to(&ts, tnd_ts_ms(a.standstill_end) + 1000);
     expect_held(w, &a);
-    tender_awards_v1_CancelAwardRequest cq = {
-        .tender_id = w->t.id,
-        .reason = "the review body upheld a complaint",
-        .reason_code = tender_common_v1_CancelReason_COMPLAINT_UPHELD};
+    tender_awards_v1_CancelAwardRequest cq = {.tender_id = w->t.id,
+                                              .reason = "the review body upheld a complaint",
+                                              .reason_code =
+                                                  tender_common_v1_CancelReason_COMPLAINT_UPHELD};
     if (scn_call(&w->off, "tender.awards.v1.Awards/Cancel",
                  &tender_awards_v1_CancelAwardRequest_desc, &cq, NULL, NULL) != 0)
         fail_msg("cancel: %s", scn_msg);
@@ -341,8 +341,8 @@ static void lot_award(cfx_world *w, const char *lot, const char *winner,
     free(buf);
     tender_awards_v1_AwardRequest r = {.decision = &d, .signature = {sig, 64}};
     tender_awards_v1_Award_init(a);
-    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc,
-                 &r, &tender_awards_v1_Award_desc, a) != 0)
+    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &r,
+                 &tender_awards_v1_Award_desc, a) != 0)
         fail_msg("award %s: %s", lot, scn_msg);
 }
 
@@ -365,9 +365,8 @@ static int lot_entries_missing(const char *tender_id)
     assert_int_equal(tnd_store_read_begin(ts.srv->store, &txn), 0);
     tender_tenders_v1_Tender t;
     tender_tenders_v1_Tender_init(&t);
-    assert_int_equal(tnd_tender_read_visible(ts.srv->store, txn, tender_id,
-                                             &(tnd_peer_identity){0}, &t),
-                     0);
+    assert_int_equal(
+        tnd_tender_read_visible(ts.srv->store, txn, tender_id, &(tnd_peer_identity){0}, &t), 0);
     int n = tnd_award_lot_schedule_missing(ts.srv->store, txn, NULL, &t);
     tnd_store_read_end(ts.srv->store, txn);
     tender_tenders_v1_Tender_free(&t);

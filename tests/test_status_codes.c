@@ -920,14 +920,14 @@ static void complaints_file_shape(void **state)
     (void)state;
     tender_complaints_v1_FileComplaintRequest q = {
         .tender_id = ta.id, .subject = SUBJ(CONDITIONS), .text = "t"};
-    EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           scn_call(&sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, NULL,
-                    NULL));
+    EXPECT(
+        TND_STATUS_INVALID_ARGUMENT,
+        scn_call(&sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, NULL, NULL));
     q.title = "t";
     q.subject = (tender_complaints_v1_Subject)0;
-    EXPECT(TND_STATUS_INVALID_ARGUMENT,
-           scn_call(&sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, NULL,
-                    NULL));
+    EXPECT(
+        TND_STATUS_INVALID_ARGUMENT,
+        scn_call(&sup, CFX(File), &tender_complaints_v1_FileComplaintRequest_desc, &q, NULL, NULL));
 }
 
 /* 59 */
@@ -972,9 +972,9 @@ static void awarded(scn_tender *tl, tender_awards_v1_Award *a)
     free(buf);
     tender_awards_v1_AwardRequest r = {.decision = &d, .signature = {sig, 64}};
     tender_awards_v1_Award_init(a);
-    EXPECT(TND_STATUS_OK, scn_call(&off, "tender.awards.v1.Awards/Record",
-                                   &tender_awards_v1_AwardRequest_desc, &r,
-                                   &tender_awards_v1_Award_desc, a));
+    EXPECT(TND_STATUS_OK,
+           scn_call(&off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &r,
+                    &tender_awards_v1_Award_desc, a));
 }
 
 /* 60 */

@@ -291,13 +291,13 @@ static void id_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(be_round_trips),  cmocka_unit_test(events_key),
-        cmocka_unit_test(meta_names),      cmocka_unit_test(idempotency_key),
+        cmocka_unit_test(be_round_trips),      cmocka_unit_test(events_key),
+        cmocka_unit_test(meta_names),          cmocka_unit_test(idempotency_key),
         cmocka_unit_test(tender_versions_key), cmocka_unit_test(schedule_key),
-        cmocka_unit_test(questions_key),   cmocka_unit_test(log_keys), cmocka_unit_test(log_witness_keys),
-        cmocka_unit_test(bids_keys),       cmocka_unit_test(awards_key),
-        cmocka_unit_test(complaints_keys),
-        cmocka_unit_test(idem_expiry_key), cmocka_unit_test(id_keys),
+        cmocka_unit_test(questions_key),       cmocka_unit_test(log_keys),
+        cmocka_unit_test(log_witness_keys),    cmocka_unit_test(bids_keys),
+        cmocka_unit_test(awards_key),          cmocka_unit_test(complaints_keys),
+        cmocka_unit_test(idem_expiry_key),     cmocka_unit_test(id_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

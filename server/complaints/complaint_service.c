@@ -39,8 +39,7 @@ static void on_file(tnd_call *call, void *request)
     const tender_complaints_v1_FileComplaintRequest *r = request;
     if (!printable(r->title, TND_COMPLAINT_TITLE_MAX, false)) {
         tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
-                        "title: required, 1 to %d characters on one line",
-                        TND_COMPLAINT_TITLE_MAX);
+                        "title: required, 1 to %d characters on one line", TND_COMPLAINT_TITLE_MAX);
         return;
     }
     if (!printable(r->text, TND_COMPLAINT_TEXT_MAX, true)) {
@@ -287,7 +286,7 @@ static void download_pump(tnd_call *call)
             if (n > room - 7 && room > 7)
                 n = room - 7;
             tender_tenders_v1_DocumentChunk ch = {.data = {(uint8_t *)v.mv_data + d->sent, n}};
-            rc = tnd_call_send(call, &ch); /* encodes a copy before the txn ends */
+            rc = tnd_call_send(call, &ch);  /* encodes a copy before the txn ends */
             if (tnd_call_user(call) != d) { /* the write closed the connection: d is gone */
                 tnd_store_read_end(srv->store, txn);
                 return;
@@ -346,8 +345,7 @@ static void download_on_message(tnd_call *call, void *request)
     }
     if (!d || !d->complaint_id || !d->document_id) {
         download_free(d);
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "cannot read document %s",
-                        req->document_id);
+        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "cannot read document %s", req->document_id);
         return;
     }
     tnd_call_set_user(call, d);

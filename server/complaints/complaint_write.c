@@ -48,8 +48,8 @@ static int load_tender(tnd_wtx *w, const char *id, tnd_tender *t, const tnd_peer
 
 /* The complaint id names and its tender. NOT_FOUND for one the caller may
  * not know of: not visible whole, and not public. */
-static int load_complaint(tnd_wtx *w, const char *id, const tnd_peer_identity *p,
-                          tnd_complaint *c, tnd_tender *t)
+static int load_complaint(tnd_wtx *w, const char *id, const tnd_peer_identity *p, tnd_complaint *c,
+                          tnd_tender *t)
 {
     int rc = tnd_complaint_read(tnd_wtx_txn(w), tnd_wtx_store(w), id, tnd_wtx_arena(w), c);
     if (rc == TND_ENOMEM)
@@ -156,10 +156,12 @@ static int file_conditions(tnd_wtx *w, tnd_op *op, const tnd_tender *t, tnd_comp
                                 "cancellation with subject CANCELLATION",
                                 lot, t->id);
     }
-    int64_t due = tnd_ts_ms(t->fields->submission_deadline) -
-                  (int64_t)op->srv->cfg.complaint_lead_ms;
-    snprintf(what, sizeof what, "the conditions of tender %s (--complaint-lead before its "
-             "submission deadline)", t->id);
+    int64_t due =
+        tnd_ts_ms(t->fields->submission_deadline) - (int64_t)op->srv->cfg.complaint_lead_ms;
+    snprintf(what, sizeof what,
+             "the conditions of tender %s (--complaint-lead before its "
+             "submission deadline)",
+             t->id);
     if (tnd_wtx_now_ms(w) >= due)
         return too_late(w, what, due);
     c->lot_id = tnd_arena_strdup(tnd_wtx_arena(w), lot);
@@ -167,8 +169,7 @@ static int file_conditions(tnd_wtx *w, tnd_op *op, const tnd_tender *t, tnd_comp
 }
 
 /* Is the caller (key) a bidder of rec, for lot ("" : any bid)? */
-static bool bidder(const tender_bids_v1_OpeningRecord *rec, const uint8_t key[32],
-                   const char *lot)
+static bool bidder(const tender_bids_v1_OpeningRecord *rec, const uint8_t key[32], const char *lot)
 {
     for (size_t i = 0; i < rec->n_bids; i++) {
         const tender_bids_v1_OpenedBid *b = &rec->bids[i];
@@ -197,12 +198,10 @@ static int award_of_bidder(tnd_wtx *w, tnd_op *op, const tnd_tender *t, const ch
                             "award_id: required, the award complained about");
     if (tnd_award_id_parse(award_id, tender, sizeof tender, &n) && strcmp(tender, t->id) == 0)
         kl = tnd_key_awards(key, sizeof key, tender, n);
-    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_AWARDS, key, kl,
-                                     &tender_awards_v1_Award_desc, a)
+    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_AWARDS, key, kl, &tender_awards_v1_Award_desc, a)
                 : TND_ENOTFOUND;
     if (rc == TND_ENOTFOUND)
-        return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s has no award %s", t->id,
-                            award_id);
+        return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s has no award %s", t->id, award_id);
     if (rc != 0)
         return tnd_wtx_fail(w, TND_STATUS_DATA_LOSS, "award %s is unreadable", award_id);
     tender_bids_v1_OpeningRecord rec;
@@ -245,9 +244,8 @@ static int file_award(tnd_wtx *w, tnd_op *op, const tnd_tender *t, tnd_complaint
     if (tnd_wtx_now_ms(w) >= tnd_ts_ms(a.standstill_end))
         return too_late(w, what, tnd_ts_ms(a.standstill_end));
     c->award_id = tnd_arena_strdup(tnd_wtx_arena(w), a.id);
-    c->lot_id = tnd_arena_strdup(tnd_wtx_arena(w), a.decision && a.decision->lot_id
-                                                      ? a.decision->lot_id
-                                                      : "");
+    c->lot_id = tnd_arena_strdup(tnd_wtx_arena(w),
+                                 a.decision && a.decision->lot_id ? a.decision->lot_id : "");
     return 0;
 }
 
@@ -274,8 +272,8 @@ static int file_cancellation(tnd_wtx *w, tnd_op *op, const tnd_tender *t, tnd_co
         since = tnd_ts_ms(a.closed);
         snprintf(what, sizeof what, "the cancellation of award %s (--standstill after it)", a.id);
         c->award_id = tnd_arena_strdup(ar, a.id);
-        c->lot_id = tnd_arena_strdup(ar, a.decision && a.decision->lot_id ? a.decision->lot_id
-                                                                          : "");
+        c->lot_id =
+            tnd_arena_strdup(ar, a.decision && a.decision->lot_id ? a.decision->lot_id : "");
     } else if (*lot) {
         const tender_tenders_v1_LotState *ls = NULL;
         int st = check_lot(w, t, lot, &ls);
@@ -285,8 +283,10 @@ static int file_cancellation(tnd_wtx *w, tnd_op *op, const tnd_tender *t, tnd_co
             return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
                                 "lot %s of tender %s is not cancelled", lot, t->id);
         since = tnd_ts_ms(ls->cancelled);
-        snprintf(what, sizeof what, "the cancellation of lot %s of tender %s (--standstill "
-                 "after it)", lot, t->id);
+        snprintf(what, sizeof what,
+                 "the cancellation of lot %s of tender %s (--standstill "
+                 "after it)",
+                 lot, t->id);
         c->lot_id = tnd_arena_strdup(ar, lot);
     } else {
         if (t->status != ST(CANCELLED))
@@ -295,8 +295,7 @@ static int file_cancellation(tnd_wtx *w, tnd_op *op, const tnd_tender *t, tnd_co
                                 "(award_id) or lot (lot_id)",
                                 t->id, tnd_tender_status_name(t->status));
         since = tnd_ts_ms(t->updated);
-        snprintf(what, sizeof what, "the cancellation of tender %s (--standstill after it)",
-                 t->id);
+        snprintf(what, sizeof what, "the cancellation of tender %s (--standstill after it)", t->id);
     }
     if (tnd_wtx_now_ms(w) >= since + window)
         return too_late(w, what, since + window);
@@ -331,9 +330,8 @@ static int store_documents(tnd_wtx *w, const tender_complaints_v1_FileComplaintR
         SHA256(u->content.data ? u->content.data : (const uint8_t *)"", u->content.len, h);
         d->id = tnd_arena_strdup(ar, id);
         d->name = tnd_arena_strdup(ar, u->name);
-        d->media_type = tnd_arena_strdup(ar, u->media_type && *u->media_type
-                                                 ? u->media_type
-                                                 : "application/octet-stream");
+        d->media_type = tnd_arena_strdup(
+            ar, u->media_type && *u->media_type ? u->media_type : "application/octet-stream");
         d->sha256.data = tnd_arena_memdup(ar, h, 32);
         d->sha256.len = 32;
         d->size = u->content.len;
@@ -435,9 +433,8 @@ static const tnd_complaint *suspending(tnd_wtx *w, const tnd_tender *t, const ch
                                &n) != 0)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (list[i].state == CS(ACCEPTED) && list[i].acceptance &&
-            list[i].acceptance->decision && list[i].acceptance->decision->suspend_deadline &&
-            strcmp(list[i].id, except) != 0)
+        if (list[i].state == CS(ACCEPTED) && list[i].acceptance && list[i].acceptance->decision &&
+            list[i].acceptance->decision->suspend_deadline && strcmp(list[i].id, except) != 0)
             return &list[i];
     return NULL;
 }
@@ -484,8 +481,7 @@ int tnd__complaint_review_fn(tnd_wtx *w, tnd_op *op)
                                 t.id, tnd_tender_status_name(t.status));
         if ((other = suspending(w, &t, c.id)) != NULL)
             return tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION,
-                                "tender %s is already suspended by complaint %s", t.id,
-                                other->id);
+                                "tender %s is already suspended by complaint %s", t.id, other->id);
     }
     before = c;
     tender_complaints_v1_Review *r = tnd_arena_calloc(ar, 1, sizeof *r);

@@ -19,9 +19,9 @@
 
 typedef tender_complaints_v1_Complaint tnd_complaint;
 
-#define TND_COMPLAINTS_MAX 100              /* complaints of one tender */
-#define TND_COMPLAINT_TITLE_MAX 500         /* characters (bytes) of a title */
-#define TND_COMPLAINT_TEXT_MAX 20000        /* of a text, and of a review's reasoning */
+#define TND_COMPLAINTS_MAX 100                /* complaints of one tender */
+#define TND_COMPLAINT_TITLE_MAX 500           /* characters (bytes) of a title */
+#define TND_COMPLAINT_TEXT_MAX 20000          /* of a text, and of a review's reasoning */
 #define TND_COMPLAINT_DOCUMENT_MAX (1u << 20) /* bytes of one filed document */
 
 /** Split a complaint id "<tender id>-C<n>" (n from 1, no leading zero) into

@@ -326,8 +326,7 @@ static void on_questions(tnd_call *call, void *request)
     tender_tenders_v1_Tender_init(&t);
     int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, p, &t);
     /* The review body reads every question with its asker, as the buyer. */
-    bool owner = rc == 0 && (tnd_tender_owner(&t, p) || p->role == TND_ROLE_REVIEWER),
-         more = false;
+    bool owner = rc == 0 && (tnd_tender_owner(&t, p) || p->role == TND_ROLE_REVIEWER), more = false;
     tender_tenders_v1_ListQuestionsResponse resp;
     tender_tenders_v1_ListQuestionsResponse_init(&resp);
     MDB_cursor *cur = NULL;

@@ -82,9 +82,8 @@ void cfx_award(const testsrv *ts, cfx_world *w, tender_awards_v1_Award *a)
 {
     tender_common_v1_Money p[2] = {{.minor_units = 100000, .currency = "KRW"},
                                    {.minor_units = 150000, .currency = "KRW"}};
-    tender_awards_v1_BidEvaluation ev[2] = {
-        {.bid_id = w->ids[0], .valid = true, .price = &p[0]},
-        {.bid_id = w->ids[1], .valid = true, .price = &p[1]}};
+    tender_awards_v1_BidEvaluation ev[2] = {{.bid_id = w->ids[0], .valid = true, .price = &p[0]},
+                                            {.bid_id = w->ids[1], .valid = true, .price = &p[1]}};
     tender_awards_v1_Decision d = {.tender_id = w->t.id,
                                    .criterion = tender_awards_v1_Criterion_LOWEST_PRICE,
                                    .winner = w->ids[0],
@@ -105,8 +104,8 @@ void cfx_award(const testsrv *ts, cfx_world *w, tender_awards_v1_Award *a)
     tender_awards_v1_Award tmp;
     tender_awards_v1_Award *out = a ? a : &tmp;
     tender_awards_v1_Award_init(out);
-    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc,
-                 &r, &tender_awards_v1_Award_desc, out) != 0)
+    if (scn_call(&w->off, "tender.awards.v1.Awards/Record", &tender_awards_v1_AwardRequest_desc, &r,
+                 &tender_awards_v1_Award_desc, out) != 0)
         fail_msg("award: %s", scn_msg);
     if (!a)
         tender_awards_v1_Award_free(&tmp);
@@ -115,10 +114,9 @@ void cfx_award(const testsrv *ts, cfx_world *w, tender_awards_v1_Award *a)
 int cfx_file(scn_conn *c, const char *tender_id, int subject, const char *award_id,
              const char *lot_id, const char *doc, tender_complaints_v1_Complaint *out)
 {
-    tender_complaints_v1_ComplaintUpload up = {
-        .name = "grounds.txt",
-        .media_type = "text/plain",
-        .content = {(uint8_t *)doc, doc ? strlen(doc) : 0}};
+    tender_complaints_v1_ComplaintUpload up = {.name = "grounds.txt",
+                                               .media_type = "text/plain",
+                                               .content = {(uint8_t *)doc, doc ? strlen(doc) : 0}};
     tender_complaints_v1_FileComplaintRequest q = {
         .tender_id = (char *)tender_id,
         .subject = (tender_complaints_v1_Subject)subject,
