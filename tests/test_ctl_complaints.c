@@ -40,8 +40,7 @@ static int setup(void **state)
     if (ctlrun_init("/tmp/tnd_complaints_XXXXXX", NULL) != 0)
         return -1;
     /* A supplier who does not bid. */
-    ctl(NULL, "pki", "issue", ctl_pki, "supplier3", "--role", "supplier", "--org", "Initech",
-        NULL);
+    ctl(NULL, "pki", "issue", ctl_pki, "supplier3", "--role", "supplier", "--org", "Initech", NULL);
     if (!ctl_ok("pki issue supplier3", 0, "supplier3.crt"))
         return -1;
     path(db, sizeof db, "db");
@@ -106,16 +105,16 @@ static void test_argument_errors_come_before_any_call(void **state)
 {
     (void)state;
     const char *nowhere = "127.0.0.1:1";
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award",
-        "--award", award_id, "--text", "t", NULL);
+    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award", "--award",
+        award_id, "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--title TEXT is required");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "price",
-        "--title", "t", "--text", "t", NULL);
+    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "price", "--title",
+        "t", "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--about price: use conditions, award or cancellation");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award",
-        "--title", "t", "--text", "t", NULL);
+    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award", "--title",
+        "t", "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--about award needs --award");
     ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "conditions",
@@ -171,8 +170,9 @@ static void test_a_bidder_complains_about_the_award(void **state)
              "PERMISSION_DENIED: only a bidder of tender %s may complain about its award", tender);
     HAS(R.err, want);
 
-    ctl("supplier", "complaint", "file", tender, "--about", "award", "--award", award_id,
-        "--title", "Abnormally low price", "--text", "The winning price cannot be right.\nSee "
+    ctl("supplier", "complaint", "file", tender, "--about", "award", "--award", award_id, "--title",
+        "Abnormally low price", "--text",
+        "The winning price cannot be right.\nSee "
         "the market prices.",
         NULL);
     EXPECT(0);
@@ -315,7 +315,8 @@ static void test_the_reviewer_accepts_and_satisfies(void **state)
 static void test_a_complaint_about_conditions_with_documents(void **state)
 {
     (void)state;
-    char committee[300], dl[32], op[32], doc1[300], doc2[300], textf[300], dir[300], got[4096], want[200];
+    char committee[300], dl[32], op[32], doc1[300], doc2[300], textf[300], dir[300], got[4096],
+        want[200];
     ctl("officer", "tender", "create", "--title", "Bridge with narrow conditions", "--budget",
         "500000", "--currency", "KRW", "--deadline", future(dl, sizeof dl, 10), "--opening",
         future(op, sizeof op, 10.01), "--committee",
