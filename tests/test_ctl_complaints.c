@@ -9,7 +9,9 @@
  * supplier who is not a reviewer are refused with the server's message. A
  * second, active tender takes a complaint about its conditions with
  * documents, downloaded against their SHA-256. Argument errors are caught
- * before any call (the server given then does not exist). */
+ * before any call (the server given then does not exist). Last, an
+ * in-process server whose Complaints/Get answers a review altered after it
+ * was signed: complaint show says so and exits 4. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -26,7 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "ctlrun.h"
+#include "tender/complaint.h"
+#include "testsrv.h"
+#include "transport/rpc.h"
+#include "transport/server.h"
 
 static char vkey[400];
 static char tender[64], award_id[80], lo[64], complaint1[96], active[64];
@@ -404,6 +412,93 @@ static void test_a_complaint_about_conditions_with_documents(void **state)
     HAS_NOT(R.out, c2);
 }
 
+/* A review signed by a fresh Ed25519 key, its reasoning then changed. */
+static uint8_t forged_sig[64], forged_key[32];
+
+static void forge(void)
+{
+    tender_complaints_v1_ReviewDecision d = {.complaint_id = "T-2026-000001-C1",
+                                             .tender_id = "T-2026-000001",
+                                             .outcome = TND_REVIEW_OUTCOME(ACCEPT),
+                                             .reasoning = "Admissible"};
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    assert_true(kc && EVP_PKEY_keygen_init(kc) == 1 && EVP_PKEY_keygen(kc, &k) == 1);
+    uint8_t *msg;
+    size_t len, sl = 64, kl = 32;
+    assert_int_equal(tnd_review_signed_bytes(&d, &msg, &len), 0);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_true(md && EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
+                EVP_DigestSign(md, forged_sig, &sl, msg, len) == 1);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(k, forged_key, &kl), 1);
+    /* The genuine decision verifies: only the change below breaks it. */
+    assert_int_equal(tnd_review_verify(&d, forged_sig, 64, forged_key), 0);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    EVP_PKEY_CTX_free(kc);
+    free(msg);
+}
+
+static void on_forged_get(tnd_call *call, void *request)
+{
+    const tender_complaints_v1_ComplaintRef *r = request;
+    tender_complaints_v1_ReviewDecision d = {.complaint_id = r->id,
+                                             .tender_id = "T-2026-000001",
+                                             .outcome = TND_REVIEW_OUTCOME(ACCEPT),
+                                             .reasoning = "Inadmissible"};
+    tender_common_v1_Actor who = {.name = "reviewer", .organisation = "Review Board"};
+    tender_complaints_v1_Review acc = {.decision = &d,
+                                       .signature = {forged_sig, 64},
+                                       .reviewer_key = {forged_key, 32},
+                                       .reviewer = &who};
+    tender_complaints_v1_Complaint c = {.id = r->id,
+                                        .tender_id = "T-2026-000001",
+                                        .subject = TND_COMPLAINT_SUBJECT(CONDITIONS),
+                                        .title = "t",
+                                        .text = "t",
+                                        .state = TND_COMPLAINT_STATE(ACCEPTED),
+                                        .acceptance = &acc};
+    if (tnd_call_send(call, &c) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+}
+
+static const tnd_handler forged_get = {.method = tender_complaints_v1_Complaints_Get_method,
+                                       .on_message = on_forged_get};
+
+/* The server's own Get handler gives way to the forger. */
+static void use_forged_get(tnd_server *srv)
+{
+    for (size_t i = 0; i < srv->n_handlers; i++)
+        if (srv->handlers[i]->method == tender_complaints_v1_Complaints_Get_method)
+            srv->handlers[i] = &forged_get;
+}
+
+static void test_a_review_that_does_not_verify_is_reported(void **state)
+{
+    (void)state;
+    forge();
+    testsrv t;
+    testsrv_pki(&t);
+    testsrv_start(&t, NULL, use_forged_get);
+    char pki[sizeof ctl_pki];
+    int port = ctl_port;
+    memcpy(pki, ctl_pki, sizeof pki);
+    snprintf(ctl_pki, sizeof ctl_pki, "%s", t.pki);
+    ctl_port = t.port;
+    ctl(NULL, "complaint", "show", "T-2026-000001-C1", NULL);
+    int code = R.code;
+    ctl(NULL, "--json", "complaint", "show", "T-2026-000001-C1", NULL);
+    ctl_port = port;
+    memcpy(ctl_pki, pki, sizeof pki);
+    testsrv_stop(&t);
+    assert_int_equal(R.code, 4);
+    assert_true(json_ok(R.out));
+    HAS(R.out, "\"signature_verified\":false");
+    HAS(R.err, "verification failed: the acceptance of complaint T-2026-000001-C1 does not "
+               "verify with its reviewer's key");
+    assert_int_equal(code, 4);
+}
+
 static void test_complaint_help(void **state)
 {
     (void)state;
@@ -425,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_the_reviewer_accepts_and_satisfies),
         cmocka_unit_test(test_a_complaint_about_conditions_with_documents),
         cmocka_unit_test(test_complaint_help),
+        cmocka_unit_test(test_a_review_that_does_not_verify_is_reported),
     };
     return cmocka_run_group_tests(tests, setup, ctlrun_teardown);
 }
