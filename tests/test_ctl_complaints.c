@@ -9,7 +9,9 @@
  * supplier who is not a reviewer are refused with the server's message. A
  * second, active tender takes a complaint about its conditions with
  * documents, downloaded against their SHA-256. Argument errors are caught
- * before any call (the server given then does not exist). */
+ * before any call (the server given then does not exist). Last, an
+ * in-process server whose Complaints/Get answers a review altered after it
+ * was signed: complaint show says so and exits 4. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -26,7 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "ctlrun.h"
+#include "tender/complaint.h"
+#include "testsrv.h"
+#include "transport/rpc.h"
+#include "transport/server.h"
 
 static char vkey[400];
 static char tender[64], award_id[80], lo[64], complaint1[96], active[64];
@@ -40,8 +48,7 @@ static int setup(void **state)
     if (ctlrun_init("/tmp/tnd_complaints_XXXXXX", NULL) != 0)
         return -1;
     /* A supplier who does not bid. */
-    ctl(NULL, "pki", "issue", ctl_pki, "supplier3", "--role", "supplier", "--org", "Initech",
-        NULL);
+    ctl(NULL, "pki", "issue", ctl_pki, "supplier3", "--role", "supplier", "--org", "Initech", NULL);
     if (!ctl_ok("pki issue supplier3", 0, "supplier3.crt"))
         return -1;
     path(db, sizeof db, "db");
@@ -106,16 +113,16 @@ static void test_argument_errors_come_before_any_call(void **state)
 {
     (void)state;
     const char *nowhere = "127.0.0.1:1";
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award",
-        "--award", award_id, "--text", "t", NULL);
+    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award", "--award",
+        award_id, "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--title TEXT is required");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "price",
-        "--title", "t", "--text", "t", NULL);
+    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "price", "--title",
+        "t", "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--about price: use conditions, award or cancellation");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award",
-        "--title", "t", "--text", "t", NULL);
+    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award", "--title",
+        "t", "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--about award needs --award");
     ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "conditions",
@@ -171,8 +178,9 @@ static void test_a_bidder_complains_about_the_award(void **state)
              "PERMISSION_DENIED: only a bidder of tender %s may complain about its award", tender);
     HAS(R.err, want);
 
-    ctl("supplier", "complaint", "file", tender, "--about", "award", "--award", award_id,
-        "--title", "Abnormally low price", "--text", "The winning price cannot be right.\nSee "
+    ctl("supplier", "complaint", "file", tender, "--about", "award", "--award", award_id, "--title",
+        "Abnormally low price", "--text",
+        "The winning price cannot be right.\nSee "
         "the market prices.",
         NULL);
     EXPECT(0);
@@ -224,6 +232,11 @@ static void test_the_reviewer_accepts_and_satisfies(void **state)
     HAS(R.err, "FAILED_PRECONDITION: ");
     HAS(R.err, "is submitted");
 
+    ctl("reviewer", "complaint", "accept", complaint1, "--reasoning", "r", "--suspend-deadline",
+        NULL);
+    EXPECT(10 + 3);
+    HAS(R.err, "INVALID_ARGUMENT: decision.suspend_deadline: only with ACCEPT of a complaint "
+               "about the conditions");
     ctl("reviewer", "complaint", "accept", complaint1, "--reasoning",
         "Admissible: filed in the standstill by a bidder", NULL);
     EXPECT(0);
@@ -310,7 +323,8 @@ static void test_the_reviewer_accepts_and_satisfies(void **state)
 static void test_a_complaint_about_conditions_with_documents(void **state)
 {
     (void)state;
-    char committee[300], dl[32], op[32], doc1[300], doc2[300], textf[300], dir[300], got[4096], want[200];
+    char committee[300], dl[32], op[32], doc1[300], doc2[300], textf[300], dir[300], got[4096],
+        want[200];
     ctl("officer", "tender", "create", "--title", "Bridge with narrow conditions", "--budget",
         "500000", "--currency", "KRW", "--deadline", future(dl, sizeof dl, 10), "--opening",
         future(op, sizeof op, 10.01), "--committee",
@@ -351,21 +365,138 @@ static void test_a_complaint_about_conditions_with_documents(void **state)
     ctl("supplier3", "complaint", "show", c, "--download", dir, NULL);
     EXPECT(1);
     HAS(R.err, "0-evidence.pdf");
+    /* Five documents of 1 MiB do not fit in one message of 4 MiB. */
+    char *mib = calloc(1, 1u << 20);
+    assert_non_null(mib);
+    path(doc1, sizeof doc1, "mib.bin");
+    write_file(doc1, mib, 1u << 20);
+    free(mib);
+    ctl("supplier3", "complaint", "file", active, "--about", "conditions", "--title", "Too much",
+        "--text", "t", "--document", doc1, "--document", doc1, "--document", doc1, "--document",
+        doc1, "--document", doc1, NULL);
+    EXPECT(10 + 3);
+    HAS(R.err, "INVALID_ARGUMENT: request of ");
+    HAS(R.err, "larger than the server accepts");
     ctl("officer", "--json", "complaint", "list", active, NULL);
     EXPECT(0);
     assert_true(json_ok(R.out));
     HAS(R.out, "\"subject\":\"CONDITIONS\"");
     snprintf(want, sizeof want, "\"id\":\"%s\"", c);
     HAS(R.out, want);
-    /* The reviewer refuses it; refused complaints stay out of public view. */
-    ctl("reviewer", "complaint", "decide", c, "--outcome", "refuse", "--reasoning",
-        "The specification names an equivalent", NULL);
+    /* Accepted with the deadline suspended, then withdrawn by its complainant:
+     * public, as accepted. */
+    ctl("reviewer", "complaint", "accept", c, "--suspend-deadline", "--reasoning",
+        "The specification names one brand", NULL);
     EXPECT(0);
-    snprintf(want, sizeof want, "%s refused", c);
+    ctl(NULL, "complaint", "show", c, NULL);
+    EXPECT(0);
+    HAS(R.out, "suspends the submission deadline until the complaint is decided");
+    ctl("supplier3", "complaint", "withdraw", c, NULL);
+    EXPECT(0);
+    ctl(NULL, "complaint", "list", active, NULL);
+    EXPECT(0);
+    HAS(R.out, "withdrawn  conditions    tender");
+    /* Another, refused: refused complaints stay out of public view. */
+    char c2[96];
+    ctl("supplier3", "complaint", "file", active, "--about", "conditions", "--title", "Again",
+        "--text", "Still one brand", NULL);
+    EXPECT(0);
+    first_line(c2, sizeof c2);
+    ctl("reviewer", "complaint", "decide", c2, "--outcome", "refuse", "--reasoning",
+        "Decided already", NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "%s refused", c2);
     HAS(R.out, want);
     ctl(NULL, "complaint", "list", active, NULL);
     EXPECT(0);
-    HAS(R.out, "no complaints to show");
+    HAS_NOT(R.out, c2);
+}
+
+/* A review signed by a fresh Ed25519 key, its reasoning then changed. */
+static uint8_t forged_sig[64], forged_key[32];
+
+static void forge(void)
+{
+    tender_complaints_v1_ReviewDecision d = {.complaint_id = "T-2026-000001-C1",
+                                             .tender_id = "T-2026-000001",
+                                             .outcome = TND_REVIEW_OUTCOME(ACCEPT),
+                                             .reasoning = "Admissible"};
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    assert_true(kc && EVP_PKEY_keygen_init(kc) == 1 && EVP_PKEY_keygen(kc, &k) == 1);
+    uint8_t *msg;
+    size_t len, sl = 64, kl = 32;
+    assert_int_equal(tnd_review_signed_bytes(&d, &msg, &len), 0);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_true(md && EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
+                EVP_DigestSign(md, forged_sig, &sl, msg, len) == 1);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(k, forged_key, &kl), 1);
+    /* The genuine decision verifies: only the change below breaks it. */
+    assert_int_equal(tnd_review_verify(&d, forged_sig, 64, forged_key), 0);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    EVP_PKEY_CTX_free(kc);
+    free(msg);
+}
+
+static void on_forged_get(tnd_call *call, void *request)
+{
+    const tender_complaints_v1_ComplaintRef *r = request;
+    tender_complaints_v1_ReviewDecision d = {.complaint_id = r->id,
+                                             .tender_id = "T-2026-000001",
+                                             .outcome = TND_REVIEW_OUTCOME(ACCEPT),
+                                             .reasoning = "Inadmissible"};
+    tender_common_v1_Actor who = {.name = "reviewer", .organisation = "Review Board"};
+    tender_complaints_v1_Review acc = {.decision = &d,
+                                       .signature = {forged_sig, 64},
+                                       .reviewer_key = {forged_key, 32},
+                                       .reviewer = &who};
+    tender_complaints_v1_Complaint c = {.id = r->id,
+                                        .tender_id = "T-2026-000001",
+                                        .subject = TND_COMPLAINT_SUBJECT(CONDITIONS),
+                                        .title = "t",
+                                        .text = "t",
+                                        .state = TND_COMPLAINT_STATE(ACCEPTED),
+                                        .acceptance = &acc};
+    if (tnd_call_send(call, &c) == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+}
+
+static const tnd_handler forged_get = {.method = tender_complaints_v1_Complaints_Get_method,
+                                       .on_message = on_forged_get};
+
+/* The server's own Get handler gives way to the forger. */
+static void use_forged_get(tnd_server *srv)
+{
+    for (size_t i = 0; i < srv->n_handlers; i++)
+        if (srv->handlers[i]->method == tender_complaints_v1_Complaints_Get_method)
+            srv->handlers[i] = &forged_get;
+}
+
+static void test_a_review_that_does_not_verify_is_reported(void **state)
+{
+    (void)state;
+    forge();
+    testsrv t;
+    testsrv_pki(&t);
+    testsrv_start(&t, NULL, use_forged_get);
+    char pki[sizeof ctl_pki];
+    int port = ctl_port;
+    memcpy(pki, ctl_pki, sizeof pki);
+    snprintf(ctl_pki, sizeof ctl_pki, "%s", t.pki);
+    ctl_port = t.port;
+    ctl(NULL, "complaint", "show", "T-2026-000001-C1", NULL);
+    int code = R.code;
+    ctl(NULL, "--json", "complaint", "show", "T-2026-000001-C1", NULL);
+    ctl_port = port;
+    memcpy(ctl_pki, pki, sizeof pki);
+    testsrv_stop(&t);
+    assert_int_equal(R.code, 4);
+    assert_true(json_ok(R.out));
+    HAS(R.out, "\"signature_verified\":false");
+    HAS(R.err, "verification failed: the acceptance of complaint T-2026-000001-C1 does not "
+               "verify with its reviewer's key");
+    assert_int_equal(code, 4);
 }
 
 static void test_complaint_help(void **state)
@@ -389,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_the_reviewer_accepts_and_satisfies),
         cmocka_unit_test(test_a_complaint_about_conditions_with_documents),
         cmocka_unit_test(test_complaint_help),
+        cmocka_unit_test(test_a_review_that_does_not_verify_is_reported),
     };
     return cmocka_run_group_tests(tests, setup, ctlrun_teardown);
 }

@@ -110,12 +110,12 @@ static const ctl_cmd root = {
              "10 + N when a call ended with gRPC status N\n"
              "(e.g. 24 = 10 + UNAVAILABLE, 26 = 10 + UNAUTHENTICATED). Errors go to stderr as\n"
              "\"tenderctl: STATUS_NAME: message\".",
-    .subs = (const ctl_cmd *const[]){&ctl_cmd_health, &ctl_cmd_methods, &ctl_cmd_schema,
-                                     &ctl_cmd_pki, &ctl_cmd_tender, &ctl_cmd_question,
-                                     &ctl_cmd_audit, &ctl_cmd_keys, &ctl_cmd_bid, &ctl_cmd_open,
-                                     &ctl_cmd_opening, &ctl_cmd_export, &ctl_cmd_award,
-                                     &ctl_cmd_complaint, &ctl_cmd_backup, &completion_cmd,
-                                     &help_cmd, &man_cmd, NULL},
+    .subs =
+        (const ctl_cmd *const[]){&ctl_cmd_health, &ctl_cmd_methods, &ctl_cmd_schema, &ctl_cmd_pki,
+                                 &ctl_cmd_tender, &ctl_cmd_question, &ctl_cmd_audit, &ctl_cmd_keys,
+                                 &ctl_cmd_bid, &ctl_cmd_open, &ctl_cmd_opening, &ctl_cmd_export,
+                                 &ctl_cmd_award, &ctl_cmd_complaint, &ctl_cmd_backup,
+                                 &completion_cmd, &help_cmd, &man_cmd, NULL},
 };
 
 static const char *env(const char *name)

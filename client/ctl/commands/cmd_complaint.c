@@ -57,8 +57,7 @@ static const char *what_text(const complaint *c, char *buf, size_t len)
     return buf;
 }
 
-void ctl_complaint_rows(const tender_complaints_v1_ComplaintList *l, const char *indent,
-                        bool filed)
+void ctl_complaint_rows(const tender_complaints_v1_ComplaintList *l, const char *indent, bool filed)
 {
     for (size_t i = 0; i < l->n_complaints; i++) {
         const complaint *c = &l->complaints[i];
@@ -405,10 +404,10 @@ static int download_one(const ctl_global *g, tnd_client *cl, tnd_arena *arena, c
         rc = ctl_file_write(path, got ? buf : (const uint8_t *)"", got, 0600, false);
     }
     if (!rc && g->json)
-        json_array_append_new(list, json_pack("{s:o,s:o,s:I,s:s,s:o}", "id", ctl_json_str(d->id),
-                                              "name", ctl_json_str(d->name), "size",
-                                              (json_int_t)got, "sha256", ctl_hex(sum, 32, hex),
-                                              "path", ctl_json_str(path)));
+        json_array_append_new(list,
+                              json_pack("{s:o,s:o,s:I,s:s,s:o}", "id", ctl_json_str(d->id), "name",
+                                        ctl_json_str(d->name), "size", (json_int_t)got, "sha256",
+                                        ctl_hex(sum, 32, hex), "path", ctl_json_str(path)));
     else if (!rc)
         fprintf(stderr, "%s  %s  %zu bytes  sha256 %s  ok\n", str(d->id), path, got,
                 ctl_hex(sum, 32, hex));
@@ -583,8 +582,8 @@ static int complaint_decide(ctl_global *g, const ctl_call *call)
         return rc;
     int outcome = o->outcome ? tnd_review_outcome_parse(o->outcome) : 0;
     if (outcome == TND_REVIEW_OUTCOME(ACCEPT)) {
-        ctl_err("%s: --outcome %s: to accept, run tenderctl complaint accept ID --reasoning TEXT", cmd,
-                o->outcome);
+        ctl_err("%s: --outcome %s: to accept, run tenderctl complaint accept ID --reasoning TEXT",
+                cmd, o->outcome);
         return CTL_EXIT_USAGE;
     }
     if (!outcome) {
@@ -627,10 +626,12 @@ static int complaint_withdraw(ctl_global *g, const ctl_call *call)
 /* ---- the tables ---- */
 
 #define COMPLAINT_OPT(n, k, f, a, h, ...)                                                          \
-    {.name = n, .kind = k, .at = offsetof(complaint_opts, f), .arg = a, .help = h, __VA_ARGS__}
+    {                                                                                              \
+        .name = n, .kind = k, .at = offsetof(complaint_opts, f), .arg = a, .help = h, __VA_ARGS__  \
+    }
 
 #define REASONING_OPT                                                                              \
-    COMPLAINT_OPT("--reasoning", CTL_STRING, reasoning, "_TEXT_",                                 \
+    COMPLAINT_OPT("--reasoning", CTL_STRING, reasoning, "_TEXT_",                                  \
                   "Why: published with the decision, signed (required).")
 
 static const ctl_optdef file_optdefs[] = {
@@ -693,8 +694,9 @@ static const ctl_cmd file_cmd = {
         "complained is seen only by the buyer's officers, the review body and you; the public\n"
         "sees the complaint once the review body accepts it. A complaint about an award stops\n"
         "its standstill from ending until it is decided. Documents go with it (at most 20, 1 MiB\n"
-        "each, checked before anything is sent). Prints the complaint's id (the Complaint with\n"
-        "*--json*).",
+        "each, checked before anything is sent), in the one message of the filing: together\n"
+        "they must fit in the server's *--max-frame* (4 MiB by default). Prints the\n"
+        "complaint's id (the Complaint with *--json*).",
     .opts = file_optdefs,
     .opts_size = sizeof(complaint_opts),
     .max_pos = 1,
@@ -723,8 +725,9 @@ static const ctl_cmd show_cmd = {
              "reviewer, time and reasoning. Each review's signature is checked here with the\n"
              "reviewer's key (exit 4 when one does not verify). *--download* _DIR_ also writes\n"
              "the documents to _DIR_/_N_-_NAME_ (0600), each only when its size and SHA-256\n"
-             "match (exit 4 if not), and names each file written on standard error. *--json* prints the Complaint, each review with\n"
-             "\"signature_verified\" (and \"downloaded\": the files written).",
+             "match (exit 4 if not), and names each file written on standard error. *--json*\n"
+             "prints the Complaint, each review with \"signature_verified\" (and \"downloaded\":\n"
+             "the files written).",
     .opts = show_optdefs,
     .opts_size = sizeof(complaint_opts),
     .max_pos = 1,

@@ -5,8 +5,8 @@
 
 #include "cli/ctl.h"
 
-extern const ctl_cmd ctl_cmd_health, ctl_cmd_methods, ctl_cmd_schema, ctl_cmd_pki,
-    ctl_cmd_tender, ctl_cmd_question, ctl_cmd_audit, ctl_cmd_keys, ctl_cmd_bid, ctl_cmd_open,
-    ctl_cmd_opening, ctl_cmd_export, ctl_cmd_award, ctl_cmd_complaint, ctl_cmd_backup;
+extern const ctl_cmd ctl_cmd_health, ctl_cmd_methods, ctl_cmd_schema, ctl_cmd_pki, ctl_cmd_tender,
+    ctl_cmd_question, ctl_cmd_audit, ctl_cmd_keys, ctl_cmd_bid, ctl_cmd_open, ctl_cmd_opening,
+    ctl_cmd_export, ctl_cmd_award, ctl_cmd_complaint, ctl_cmd_backup;
 
 #endif

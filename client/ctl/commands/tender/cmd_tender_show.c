@@ -351,13 +351,14 @@ const ctl_cmd ctl_tender_show_cmd = {
     .name = "show",
     .synopsis = "_ID_ [*--version* _N_]",
     .summary = "one tender",
-    .about = "One tender: id, version, status, buyer, fields (value as a decimal amount with its\n"
-             "currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
-             "criteria with their weights), committee and documents, and a deadline the server\n"
-             "postponed after an outage (with the outage), and the complaints about it you may see\n"
-             "(id, state, subject; *complaint list*). *--version* _N_ shows an earlier\n"
-             "published version (1 is the first). Drafts, also cancelled ones, are visible only\n"
-             "to their organisation. *--json* prints the Tender object.",
+    .about =
+        "One tender: id, version, status, buyer, fields (value as a decimal amount with its\n"
+        "currency, times in RFC 3339 UTC), award criteria (lowest price, or the weighted\n"
+        "criteria with their weights), committee and documents, and a deadline the server\n"
+        "postponed after an outage (with the outage), and the complaints about it you may see\n"
+        "(id, state, subject; *complaint list*). *--version* _N_ shows an earlier\n"
+        "published version (1 is the first). Drafts, also cancelled ones, are visible only\n"
+        "to their organisation. *--json* prints the Tender object.",
     .opts = show_optdefs,
     .opts_size = sizeof(show_opts),
     .max_pos = 1,
