@@ -670,6 +670,7 @@ say "The auditor checks every lot: each lot's bids, their prices, the awards aga
 ctl audit verify "$lots_id" --ca pki/ca.crt
 expect_rc 0
 ! grep -Eq '^FAIL ' out || fail "a check of the two-lot tender failed"
+grep -Eq "^ok +complaints +1 complaint" out || fail "no \"ok\" line for the complaint"
 
 # ---- 9. evidence without the server -----------------------------------------------
 
