@@ -129,6 +129,18 @@ static void suspended(cfx_world *w, char id[96])
     tender_events_v1_Event_free(&ev);
 }
 
+/* GET /api/v1/tenders/ID/complaints: the body into body (cap bytes). */
+static void public_complaints(const char *tender_id, char *body, size_t cap)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/tenders/%s/complaints", tender_id);
+    hresp r;
+    http_req(http_port, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(body, cap, "%s", r.body);
+    http_free(&r);
+}
+
 /* audit verify's report: failures printed, so a failing test says which. */
 static void report(void *ctx, const char *check, tnd_check_result res, const char *detail)
 {
@@ -298,8 +310,18 @@ static void test_an_acceptance_without_suspension_leaves_the_deadline(void **sta
     scn_create_and_publish(&ts, &w->off, &w->t, "No suspension", DEADLINE, OPENING);
     tender_complaints_v1_Complaint k;
     assert_int_equal(cfx_file(&w->sup2, w->t.id, SUB(CONDITIONS), NULL, NULL, NULL, &k), 0);
+    /* The public web shows a complaint once accepted, never who filed it. */
+    char body[8192];
+    public_complaints(w->t.id, body, sizeof body);
+    assert_string_equal(body, "{\"complaints\":[]}");
     assert_int_equal(cfx_review(&ts, &w->rev, "reviewer", k.id, w->t.id, OUT(ACCEPT), false, NULL),
                      0);
+    public_complaints(w->t.id, body, sizeof body);
+    assert_non_null(strstr(body, k.id));
+    assert_non_null(strstr(body, "\"state\":\"ACCEPTED\""));
+    assert_non_null(strstr(body, "\"complainant\":null"));
+    assert_null(strstr(body, "Globex"));
+    assert_null(strstr(body, "supplier2"));
     tender_complaints_v1_Complaint_free(&k);
     assert_int_equal(bid(w, &w->sup, "supplier"), 0);
     testsrv_advance_to(&ts, w->t.deadline_ms + 10);

@@ -11,6 +11,8 @@
  *   /api/v1/tenders/ID/questions            answered questions, paged
  *   /api/v1/tenders/ID/opening              the opening record
  *   /api/v1/tenders/ID/awards               every award decision
+ *   /api/v1/tenders/ID/complaints           the complaints made public (accepted for
+ *                                           review), without who complained
  *   /api/v1/tenders/ID/events               the tender's log events, paged
  *   /api/v1/tenders/ID/ocds                 its OCDS release package (http_ocds.c)
  *   /api/v1/ocds                            the OCDS releases of a page of tenders
@@ -24,11 +26,12 @@
 
 #include "awards/awards.h"
 #include "bids/bids.h"
+#include "complaints/complaints.h"
 #include "http_internal.h"
-#include "tenders/tenders.h"
 #include "tender/blind.h"
-#include "tlog/tlog.h"
 #include "tender/currency.h"
+#include "tenders/tenders.h"
+#include "tlog/tlog.h"
 #include "json/msg_json.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
@@ -85,16 +88,15 @@ static bool arg_value(tnd_http_req *r, tender_tenders_v1_ListTendersRequest *q,
                       tender_common_v1_Money *lo, tender_common_v1_Money *hi, char code[4],
                       char *msg, size_t len)
 {
-    const char *cur = tnd__http_arg(r, "currency"), *text[2] = {tnd__http_arg(r, "value_min"),
-                                                                tnd__http_arg(r, "value_max")};
+    const char *cur = tnd__http_arg(r, "currency"),
+               *text[2] = {tnd__http_arg(r, "value_min"), tnd__http_arg(r, "value_max")};
     static const char *const name[2] = {"value_min", "value_max"};
     if (!cur && !text[0] && !text[1])
         return true;
     char err[240];
     int exp;
     if (!cur) {
-        snprintf(msg, len, "%s: give the currency too (currency=EUR)",
-                 text[0] ? name[0] : name[1]);
+        snprintf(msg, len, "%s: give the currency too (currency=EUR)", text[0] ? name[0] : name[1]);
         return false;
     }
     if (tnd_currency_parse(cur, code, &exp, err, sizeof err) != 0) {
@@ -151,10 +153,10 @@ static enum MHD_Result list_tenders(tnd_http_req *r)
     if (!ok) {
         tender_tenders_v1_ListTendersRequest_free(&q);
         return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
-                              "bad query: page_size 1..%u, status a tender status name "
-                              "(ACTIVE, CLOSED, ...), deadline_from and deadline_to as "
-                              "2026-12-01T10:00:00Z",
-                              TND_LIST_MAX);
+                               "bad query: page_size 1..%u, status a tender status name "
+                               "(ACTIVE, CLOSED, ...), deadline_from and deadline_to as "
+                               "2026-12-01T10:00:00Z",
+                               TND_LIST_MAX);
     }
     tender_common_v1_Money lo = {0}, hi = {0};
     char code[4] = "", bad[300];
@@ -257,9 +259,9 @@ static enum MHD_Result get_tender(tnd_http_req *r, const char *id, bool docs_onl
     tender_tenders_v1_Tender_free(&t);
     if (rc == TND_ENOTFOUND)
         return tnd__http_error(r, TND_STATUS_NOT_FOUND,
-                              "tender %s has no version %llu (the "
-                              "latest is %u)",
-                              id, (unsigned long long)version, latest);
+                               "tender %s has no version %llu (the "
+                               "latest is %u)",
+                               id, (unsigned long long)version, latest);
     if (rc)
         return tnd__http_error(r, TND_STATUS_DATA_LOSS, "tender %s is unreadable", id);
     return tnd__http_json(r, v, version ? TND_HTTP_IMMUTABLE : TND_HTTP_SHORT);
@@ -389,8 +391,8 @@ static enum MHD_Result get_questions(tnd_http_req *r, const char *id)
     if ((cursor && *cursor && sscanf(cursor, "Q-%u%c", &after, &tail) != 1) ||
         !arg_u64(r, "page_size", 100, 1, TND_QUESTIONS_PAGE_MAX, &want))
         return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
-                              "cursor: the next_cursor of the previous page; page_size 1..%u",
-                              TND_QUESTIONS_PAGE_MAX);
+                               "cursor: the next_cursor of the previous page; page_size 1..%u",
+                               TND_QUESTIONS_PAGE_MAX);
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
@@ -459,7 +461,7 @@ static enum MHD_Result get_opening(tnd_http_req *r, const char *id)
         return tnd__http_error(r, TND_STATUS_NOT_FOUND, "tender %s has not been opened", id);
     if (rc)
         return tnd__http_error(r, TND_STATUS_DATA_LOSS, "the opening record of %s is unreadable",
-                              id);
+                               id);
     /* An opening record is written once. */
     return tnd__http_json(r, v, TND_HTTP_IMMUTABLE);
 }
@@ -495,6 +497,37 @@ static enum MHD_Result get_awards(tnd_http_req *r, const char *id)
                           TND_HTTP_SHORT);
 }
 
+/* The public views of the complaints accepted for review, as Complaints/List
+ * answers an anonymous caller (docs/COMPLAINTS.md, "What is public"). */
+static enum MHD_Result get_complaints(tnd_http_req *r, const char *id)
+{
+    MDB_txn *txn;
+    enum MHD_Result res;
+    tnd_tender t;
+    if (!open_tender(r, id, &txn, &t, &res))
+        return res;
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    tnd_complaint *list;
+    size_t n;
+    int rc = tnd_complaint_list_all(txn, r->store, id, &a, &list, &n);
+    tnd_store_read_end(r->store, txn);
+    tender_tenders_v1_Tender_free(&t);
+    json_t *arr = rc ? NULL : json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        if (!tnd_complaint_is_public(&list[i]))
+            continue;
+        tnd_complaint pub;
+        tnd_complaint_public(&list[i], &pub);
+        json_array_append_new(arr, tnd_json_msg(&tender_complaints_v1_Complaint_desc, &pub));
+    }
+    tnd_arena_free(&a);
+    if (rc)
+        return tnd__http_error(r, TND_STATUS_DATA_LOSS, "the complaints of %s are unreadable", id);
+    return tnd__http_json(r, json_pack("{s:o}", "complaints", arr ? arr : json_array()),
+                          TND_HTTP_SHORT);
+}
+
 /* ---- events: a tender's, and the feed of all ---- */
 
 /* Events from leaf `from` up to the signed size, those about tender (NULL:
@@ -520,8 +553,8 @@ static enum MHD_Result events(tnd_http_req *r, const char *tender, const uint8_t
     if (from > size) {
         tnd_store_read_end(r->store, txn);
         return tnd__http_error(r, TND_STATUS_OUT_OF_RANGE,
-                              "since %llu is beyond the signed log (size %llu)",
-                              (unsigned long long)from, (unsigned long long)size);
+                               "since %llu is beyond the signed log (size %llu)",
+                               (unsigned long long)from, (unsigned long long)size);
     }
     json_t *arr = json_array();
     uint64_t next = from, n = 0, looked = 0;
@@ -558,15 +591,15 @@ static enum MHD_Result events(tnd_http_req *r, const char *tender, const uint8_t
     if (bad) {
         json_decref(arr);
         return tnd__http_error(r, TND_STATUS_DATA_LOSS, "event %llu is unreadable or missing",
-                              (unsigned long long)next);
+                               (unsigned long long)next);
     }
     char cur_text[24];
     snprintf(cur_text, sizeof cur_text, "%llu", (unsigned long long)next);
-    return tnd__http_json(r,
-                         json_pack("{s:o,s:s,s:I}", list_name, arr ? arr : json_array(),
-                                   "next_cursor", next < size ? cur_text : (tender ? "" : cur_text),
-                                   "tree_size", (json_int_t)size),
-                         TND_HTTP_SHORT);
+    return tnd__http_json(
+        r,
+        json_pack("{s:o,s:s,s:I}", list_name, arr ? arr : json_array(), "next_cursor",
+                  next < size ? cur_text : (tender ? "" : cur_text), "tree_size", (json_int_t)size),
+        TND_HTTP_SHORT);
 }
 
 static enum MHD_Result tender_events(tnd_http_req *r, const char *id)
@@ -575,8 +608,8 @@ static enum MHD_Result tender_events(tnd_http_req *r, const char *id)
     if (!arg_u64(r, "cursor", 0, 0, INT64_MAX, &from) ||
         !arg_u64(r, "page_size", FEED_DEFAULT, 1, FEED_MAX, &want))
         return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
-                              "cursor: the next_cursor of the previous page; page_size 1..%u",
-                              FEED_MAX);
+                               "cursor: the next_cursor of the previous page; page_size 1..%u",
+                               FEED_MAX);
     MDB_txn *txn;
     enum MHD_Result res;
     tnd_tender t;
@@ -595,9 +628,9 @@ static enum MHD_Result feed(tnd_http_req *r)
     if (!arg_u64(r, "since", 0, 0, INT64_MAX, &from) ||
         !arg_u64(r, "limit", FEED_DEFAULT, 1, FEED_MAX, &want))
         return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
-                              "since: a leaf index (the next_cursor of the previous answer; 0 "
-                              "from the start); limit 1..%u",
-                              FEED_MAX);
+                               "since: a leaf index (the next_cursor of the previous answer; 0 "
+                               "from the start); limit 1..%u",
+                               FEED_MAX);
     return events(r, NULL, NULL, from, want, UINT64_MAX, "events");
 }
 
@@ -617,7 +650,7 @@ enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest)
     char id[96], doc[96];
     if (!take_id(s, slash ? (size_t)(slash - s) : strlen(s), id, sizeof id))
         return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
-                              "a tender id has letters, digits, '-', '_' and '.' only");
+                               "a tender id has letters, digits, '-', '_' and '.' only");
     if (!slash)
         return get_tender(r, id, false);
     const char *sub = slash + 1;
@@ -626,7 +659,7 @@ enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest)
     if (strncmp(sub, "documents/", 10) == 0) {
         if (!take_id(sub + 10, strlen(sub + 10), doc, sizeof doc))
             return tnd__http_error(r, TND_STATUS_INVALID_ARGUMENT,
-                                  "a document id has letters, digits, '-', '_' and '.' only");
+                                   "a document id has letters, digits, '-', '_' and '.' only");
         return get_document(r, id, doc);
     }
     if (strcmp(sub, "questions") == 0)
@@ -635,11 +668,13 @@ enum MHD_Result tnd__http_api(tnd_http_req *r, const char *rest)
         return get_opening(r, id);
     if (strcmp(sub, "awards") == 0)
         return get_awards(r, id);
+    if (strcmp(sub, "complaints") == 0)
+        return get_complaints(r, id);
     if (strcmp(sub, "events") == 0)
         return tender_events(r, id);
     if (strcmp(sub, "ocds") == 0)
         return tnd__http_ocds_tender(r, id);
 not_found:
     return tnd__http_error(r, TND_STATUS_NOT_FOUND, "no such resource %s under /api/v1",
-                          strlen(rest) < 200 ? rest : "(long path)");
+                           strlen(rest) < 200 ? rest : "(long path)");
 }
