@@ -61,7 +61,8 @@ class Seed:
         for name, role, org in (("kim", "officer", "Ministry of Works"),
                                 ("park", "auditor", "National Audit Office"),
                                 ("asphalt", "supplier", "Seoul Asphalt Co."),
-                                ("roads", "supplier", "Busan Roadworks Ltd")):
+                                ("roads", "supplier", "Busan Roadworks Ltd"),
+                                ("board", "reviewer", "Public Procurement Review Board")):
             self.ctl(None, "pki", "issue", "pki", name, "--role", role, "--org", org)
         self.log_key = subprocess.run([self.srv_bin, "--db", "db", "--print-log-key"], cwd=self.dir,
                                       capture_output=True, text=True, check=True).stdout.strip()
@@ -195,6 +196,15 @@ class Seed:
                  "--score", f"{bids['roads']}:price=95", "--score", f"{bids['roads']}:quality=80",
                  "--score", f"{bids['asphalt']}:price=90", "--score",
                  f"{bids['asphalt']}:quality=75")
+        # Seoul Asphalt complains about the award; the review body hears and rejects it.
+        award_id = self.ctl(None, "--json", "award", "show", t).split('"id":"', 1)[1].split('"', 1)[0]
+        c = self.ctl("asphalt", "complaint", "file", t, "--about", "award", "--award", award_id,
+                     "--title", "Quality scored without a site visit",
+                     "--text", "The quality points ignore the site visit we offered.")
+        self.ctl("board", "complaint", "accept", c, "--reasoning", "Filed by a bidder in time.")
+        self.ctl("board", "complaint", "decide", c, "--outcome", "reject", "--reasoning",
+                 "The tender's criteria do not provide for site visits.")
+        self.complaint = c
         for _ in range(100):
             if '"status":"CLOSED"' in self.ctl(None, "--json", "tender", "show", lt).replace(" ", ""):
                 break

@@ -401,8 +401,15 @@ def run_checks(d, seed, ids, cp_port, ev_port, drop_port, cos_port):
         assert "Changed: Description" in text("#versions"), text("#versions")
         assert "specification.txt" in text("#documents")
         assert "thermoplastic" in text("#questions")
+        complaints = text("#complaints")
+        for want in (seed.complaint, "Quality scored without a site visit", "The award", "Rejected",
+                     "Accepted for review", "Public Procurement Review Board",
+                     "do not provide for site visits"):
+            assert want in complaints, complaints
+        assert "Seoul Asphalt" not in complaints, complaints  # who complained is never public
         timeline = text("#timeline")
-        for kind in ("Published", "Amended", "Sealed bid received", "Bids opened", "Award recorded"):
+        for kind in ("Published", "Amended", "Sealed bid received", "Bids opened", "Award recorded",
+                     "Complaint filed", "Complaint rejected"):
             assert kind in timeline, timeline
 
     def tender_lots():

@@ -58,6 +58,8 @@ export const tenderVersion = (id, v) => json(`/api/v1/tenders/${encodeURICompone
 export const events = (id) => all(`/api/v1/tenders/${encodeURIComponent(id)}/events`, "events");
 export const questions = (id) => all(`/api/v1/tenders/${encodeURIComponent(id)}/questions`, "questions");
 export const awards = async (id) => (await json(`/api/v1/tenders/${encodeURIComponent(id)}/awards`)).awards || [];
+// The complaints accepted for review (docs/COMPLAINTS.md), without who complained.
+export const complaints = async (id) => (await json(`/api/v1/tenders/${encodeURIComponent(id)}/complaints`)).complaints || [];
 export const documentUrl = (id, doc) => `/api/v1/tenders/${encodeURIComponent(id)}/documents/${encodeURIComponent(doc)}`;
 
 export async function opening(id) {

@@ -1,5 +1,6 @@
 // One tender: its facts, its lots (with their state) and items, versions and
-// what changed, documents, questions and answers, the opening record, the award, its timeline in the log, and the
+// what changed, documents, questions and answers, the opening record, the award, the public complaints, its timeline
+// in the log, and the
 // Verify action and bid-receipt check (verify.js).
 
 import * as api from "../api.js";
@@ -19,9 +20,9 @@ export async function load(id) {
   const tender = await api.tender(id);
   const versions = [];
   for (let v = 1; v <= tender.version; v++) versions.push(await api.tenderVersion(id, v));
-  const [events, questions, opening, awards] = await Promise.all([
-    api.events(id), api.questions(id), api.opening(id), api.awards(id)]);
-  return { id, tender, versions, events, questions, opening, awards };
+  const [events, questions, opening, awards, complaints] = await Promise.all([
+    api.events(id), api.questions(id), api.opening(id), api.awards(id), api.complaints(id)]);
+  return { id, tender, versions, events, questions, opening, awards, complaints };
 }
 
 const time = (s) => (s ? h("time", { datetime: s }, fmtDate(s)) : "—");
@@ -144,6 +145,22 @@ function award(d) {
   return section("award", t("t.award.title"), blocks.some((b) => b.length) ? blocks : h("p", { class: "empty" }, t("t.award.none")));
 }
 
+// The complaints made public (accepted for review): what each is about, its
+// state, its text and the review body's signed decisions; never who complained.
+function complaints(d) {
+  if (!d.complaints.length) return null;
+  const about = (c) => [t(`cs.${c.subject}`), c.award_id ? [" ", h("code", {}, c.award_id)] : null,
+    c.lot_id ? [" ", h("span", { class: "lot-id" }, c.lot_id)] : null];
+  const review = (r) => (r && r.decision ? h("div", { class: "review" },
+    t(`co.${r.decision.outcome}`), " · ", r.reviewer ? `${r.reviewer.name} (${r.reviewer.organisation})` : "", " · ", time(r.time),
+    h("div", { class: "note" }, r.decision.reasoning)) : null);
+  return section("complaints", t("t.complaints"), d.complaints.map((c) => h("article", { class: "complaint" },
+    h("h3", {}, h("span", { class: "id" }, c.id), " ", c.title),
+    facts([[t("t.complaint.about"), about(c)], [t("t.complaint.state"), t(`cst.${c.state}`)], [t("t.complaint.filed"), time(c.filed)]]),
+    h("p", { class: "complaint-text" }, c.text),
+    review(c.acceptance), review(c.decision))));
+}
+
 // One decision (the latest of awards) with its evaluations; lot: its lot, or null.
 function awardBlock(d, awards, lot) {
   const a = awards[awards.length - 1];
@@ -259,5 +276,5 @@ export async function render(main, id) {
       h("div", {}, section("facts", t("t.facts"), keyFacts(d)),
         f.description ? section("description", t("t.description"), h("p", {}, f.description)) : null),
       h("div", {}, verifyBox(d), receiptBox())),
-    lots(d), items(d), versions(d), documents(d), questions(d), opening(d), award(d), timeline(d)]);
+    lots(d), items(d), versions(d), documents(d), questions(d), opening(d), award(d), complaints(d), timeline(d)]);
 }
