@@ -396,6 +396,12 @@ static void test_a_complaint_about_conditions_with_documents(void **state)
     ctl(NULL, "complaint", "list", active, NULL);
     EXPECT(0);
     HAS(R.out, "withdrawn  conditions    tender");
+    /* Withdrawn: the server resumed the deadline in a new version. */
+    ctl(NULL, "tender", "show", active, NULL);
+    EXPECT(0);
+    snprintf(want, sizeof want, "(suspended by complaint %s from ", c);
+    HAS(R.out, "resumed:              from ");
+    HAS(R.out, want);
     /* Another, refused: refused complaints stay out of public view. */
     char c2[96];
     ctl("supplier3", "complaint", "file", active, "--about", "conditions", "--title", "Again",

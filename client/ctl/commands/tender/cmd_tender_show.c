@@ -58,8 +58,8 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
     printf("value:                %s\n", value_text(f, a, sizeof a));
     if (f->estimated_value)
         printf("price cap:            %s\n", f->price_above_value
-                                                  ? "off (bids may ask more than the value)"
-                                                  : "on (a bid above the value opens invalid)");
+                                                 ? "off (bids may ask more than the value)"
+                                                 : "on (a bid above the value opens invalid)");
     printf("method:               %s\n",
            f->method
                ? ctl_enum_lower(&tender_tenders_v1_ProcurementMethod_desc, f->method, a, sizeof a)
@@ -101,6 +101,14 @@ void ctl_tender_print(const tender_tenders_v1_Tender *t)
                ts_text(t->postponement->previous_deadline, a, sizeof a),
                ts_text(t->postponement->outage_from, b, sizeof b),
                ts_text(t->postponement->outage_to, c, sizeof c));
+    }
+    if (t->resumption) { /* the end of a complaint's suspension made this version */
+        char c[40];
+        printf("resumed:              from %s (suspended by complaint %s from %s to %s)\n",
+               ts_text(t->resumption->previous_deadline, a, sizeof a),
+               t->resumption->complaint_id ? t->resumption->complaint_id : "",
+               ts_text(t->resumption->suspended_from, b, sizeof b),
+               ts_text(t->resumption->suspended_to, c, sizeof c));
     }
     if (t->cancel_reason && *t->cancel_reason)
         printf("cancel reason:        %s\n", t->cancel_reason);
@@ -342,7 +350,10 @@ static int tender_list(ctl_global *g, const ctl_call *call)
 }
 
 static const ctl_optdef show_optdefs[] = {
-    {.name = "--version", .kind = CTL_STRING, .at = offsetof(show_opts, version), .arg = "_N_",
+    {.name = "--version",
+     .kind = CTL_STRING,
+     .at = offsetof(show_opts, version),
+     .arg = "_N_",
      .help = "An earlier published version (1 is the first)."},
     {0},
 };
@@ -366,7 +377,9 @@ const ctl_cmd ctl_tender_show_cmd = {
 };
 
 #define LIST_OPT(n, k, f, a, h, ...)                                                               \
-    {.name = n, .kind = k, .at = offsetof(list_flags, f), .arg = a, .help = h, __VA_ARGS__}
+    {                                                                                              \
+        .name = n, .kind = k, .at = offsetof(list_flags, f), .arg = a, .help = h, __VA_ARGS__      \
+    }
 
 static const ctl_optdef list_optdefs[] = {
     LIST_OPT("--status", CTL_STRING, status, "_S_",
@@ -385,8 +398,7 @@ static const ctl_optdef list_optdefs[] = {
              "Estimated value at most _AMOUNT_ in *--currency*.", .pair = "--currency"),
     LIST_OPT("--currency", CTL_STRING, currency, "_CODE_",
              "The currency of the value filter (EUR, KRW, ...); alone: tenders valued in it."),
-    LIST_OPT("--page-size", CTL_STRING, page_size, "_N_",
-             "Tenders a page, 1 to 500 (default 50)."),
+    LIST_OPT("--page-size", CTL_STRING, page_size, "_N_", "Tenders a page, 1 to 500 (default 50)."),
     LIST_OPT("--cursor", CTL_STRING, cursor, "_C_", "Continue after a previous page."),
     LIST_OPT("--all", CTL_BOOL, all, NULL, "Every page."),
     {0},
