@@ -7,10 +7,9 @@
 #include <string.h>
 
 #include "complaints.h"
+#include "svc/download.h"
 
 #define C_DESC (&tender_complaints_v1_Complaint_desc)
-#define CHUNK (256u * 1024u) /* of a Download: output waits for a slow peer in these */
-#define CHANGED 1            /* the stored document is not the one the download began with */
 
 /* 1..max bytes, no control characters but tab and line ends in a text. */
 static bool printable(const char *s, size_t max, bool lines)
@@ -218,20 +217,6 @@ static void on_list(tnd_call *call, void *request)
 
 /* ---- Download: as Tenders/Download, each chunk read when it may go ---- */
 
-typedef struct download {
-    char *complaint_id, *document_id;
-    size_t len, sent; /* len: the document's size when the call began */
-} download;
-
-static void download_free(download *d)
-{
-    if (!d)
-        return;
-    free(d->complaint_id);
-    free(d->document_id);
-    free(d);
-}
-
 /* The stored document, in txn, for a caller who may see its complaint:
  * 0, TND_ENOTFOUND or an error. */
 static int document_get(tnd_call *call, MDB_txn *txn, const char *complaint_id,
@@ -256,102 +241,11 @@ static int document_get(tnd_call *call, MDB_txn *txn, const char *complaint_id,
     return rc == MDB_NOTFOUND ? TND_ENOTFOUND : rc ? TND_EIO : 0;
 }
 
-static void download_end(tnd_call *call, download *d, tnd_status code, const char *msg)
-{
-    tnd_call_set_user(call, NULL);
-    download_free(d);
-    tnd_call_finish(call, code, "%s", msg ? msg : "");
-}
-
-static void download_pump(tnd_call *call)
-{
-    download *d = tnd_call_user(call);
-    tnd_server *srv = tnd_call_server(call);
-    if (!d || !srv)
-        return;
-    while (d->sent < d->len) {
-        if (!tnd_call_writable(call))
-            return; /* on_writable comes back */
-        MDB_txn *txn;
-        if (tnd_call_read_begin(call, &txn) != 0) {
-            tnd_call_set_user(call, NULL);
-            download_free(d);
-            return;
-        }
-        MDB_val v;
-        int rc = document_get(call, txn, d->complaint_id, d->document_id, &v);
-        if (rc == 0 && v.mv_size != d->len)
-            rc = CHANGED;
-        if (rc == 0) {
-            size_t n = d->len - d->sent < CHUNK ? d->len - d->sent : CHUNK;
-            size_t room = tnd_call_max_message(call);
-            if (n > room - 7 && room > 7)
-                n = room - 7;
-            tender_tenders_v1_DocumentChunk ch = {.data = {(uint8_t *)v.mv_data + d->sent, n}};
-            rc = tnd_call_send(call, &ch);  /* encodes a copy before the txn ends */
-            if (tnd_call_user(call) != d) { /* the write closed the connection: d is gone */
-                tnd_store_read_end(srv->store, txn);
-                return;
-            }
-            d->sent += n;
-        }
-        tnd_store_read_end(srv->store, txn);
-        if (rc == TND_ENOTFOUND || rc == CHANGED) {
-            download_end(call, d, TND_STATUS_ABORTED,
-                         "the document changed while it was downloaded; download it again");
-            return;
-        }
-        if (rc != 0) {
-            tnd_call_set_user(call, NULL);
-            download_free(d);
-            return;
-        }
-    }
-    download_end(call, d, TND_STATUS_OK, NULL);
-}
-
-static void download_cancel(tnd_call *call)
-{
-    download_free(tnd_call_user(call));
-    tnd_call_set_user(call, NULL);
-}
-
 static void download_on_message(tnd_call *call, void *request)
 {
     const tender_complaints_v1_ComplaintDocumentRef *req = request;
-    tnd_server *srv = tnd_call_server(call);
     /* Both ids are there: the schema's required refused their absence. */
-    size_t cl = strlen(req->complaint_id);
-    if (strncmp(req->document_id, req->complaint_id, cl) != 0 ||
-        strncmp(req->document_id + cl, "-D", 2) != 0) {
-        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "document %s is not part of complaint %s",
-                        req->document_id, req->complaint_id);
-        return;
-    }
-    MDB_txn *txn;
-    if (tnd_call_read_begin(call, &txn) != 0)
-        return;
-    MDB_val v;
-    int rc = document_get(call, txn, req->complaint_id, req->document_id, &v);
-    size_t len = rc == 0 ? v.mv_size : 0;
-    tnd_store_read_end(srv->store, txn);
-    if (rc == TND_ENOTFOUND) {
-        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "document %s not found", req->document_id);
-        return;
-    }
-    download *d = rc == 0 ? calloc(1, sizeof *d) : NULL;
-    if (d) {
-        d->len = len;
-        d->complaint_id = strdup(req->complaint_id);
-        d->document_id = strdup(req->document_id);
-    }
-    if (!d || !d->complaint_id || !d->document_id) {
-        download_free(d);
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "cannot read document %s", req->document_id);
-        return;
-    }
-    tnd_call_set_user(call, d);
-    download_pump(call);
+    tnd_download_start(call, "complaint", req->complaint_id, req->document_id, document_get);
 }
 
 static const tnd_handler complaint_handlers[] = {
@@ -362,8 +256,8 @@ static const tnd_handler complaint_handlers[] = {
     {.method = tender_complaints_v1_Complaints_List_method, .on_message = on_list},
     {.method = tender_complaints_v1_Complaints_Download_method,
      .on_message = download_on_message,
-     .on_cancel = download_cancel,
-     .on_writable = download_pump},
+     .on_cancel = tnd_download_cancel,
+     .on_writable = tnd_download_pump},
 };
 
 int tnd_complaints_register(tnd_server *srv)

@@ -5,10 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svc/download.h"
 #include "tenders.h"
-
-#define CHUNK (256u * 1024u) /* of a Download: output waits for a slow peer in these */
-#define CHANGED 1 /* the stored document is not the one the download began with */
 
 /* ---- AddDocument ---- */
 
@@ -114,25 +112,7 @@ static void add_on_cancel(tnd_call *call)
     tnd_call_set_user(call, NULL);
 }
 
-/* ---- Download ----
- *
- * Each chunk is read from the store when the call may send it: the server
- * keeps no copy of the document, so pipelined downloads by a client that does
- * not read cost it nothing but the calls themselves. */
-
-typedef struct download {
-    char *tender_id, *document_id;
-    size_t len, sent; /* len: the document's size when the call began */
-} download;
-
-static void download_free(download *d)
-{
-    if (!d)
-        return;
-    free(d->tender_id);
-    free(d->document_id);
-    free(d);
-}
+/* ---- Download: streamed by svc/download.c ---- */
 
 /* The stored document, in txn: 0, TND_ENOTFOUND or TND_EIO. */
 static int document_get(tnd_call *call, MDB_txn *txn, const char *tender_id,
@@ -153,105 +133,11 @@ static int document_get(tnd_call *call, MDB_txn *txn, const char *tender_id,
     return rc == MDB_NOTFOUND ? TND_ENOTFOUND : rc ? TND_EIO : 0;
 }
 
-static void download_end(tnd_call *call, download *d, tnd_status code, const char *msg)
-{
-    tnd_call_set_user(call, NULL);
-    download_free(d);
-    tnd_call_finish(call, code, "%s", msg ? msg : "");
-}
-
-static void download_pump(tnd_call *call)
-{
-    download *d = tnd_call_user(call);
-    tnd_server *srv = tnd_call_server(call);
-    if (!d || !srv)
-        return;
-    while (d->sent < d->len) {
-        if (!tnd_call_writable(call))
-            return; /* on_writable comes back */
-        MDB_txn *txn;
-        if (tnd_call_read_begin(call, &txn) != 0) {
-            tnd_call_set_user(call, NULL);
-            download_free(d);
-            return;
-        }
-        MDB_val v;
-        int rc = document_get(call, txn, d->tender_id, d->document_id, &v);
-        if (rc == 0 && v.mv_size != d->len)
-            rc = CHANGED; /* documents are never rewritten; never mix two */
-        if (rc == 0) {
-            size_t n = d->len - d->sent < CHUNK ? d->len - d->sent : CHUNK;
-            /* Within one frame to a client that announced a smaller max_frame
-             * (the chunk's map, key and bin header take at most 7 bytes). */
-            size_t room = tnd_call_max_message(call);
-            if (n > room - 7 && room > 7)
-                n = room - 7;
-            tender_tenders_v1_DocumentChunk c = {.data = {(uint8_t *)v.mv_data + d->sent, n}};
-            rc = tnd_call_send(call, &c); /* encodes a copy before the txn ends */
-            if (tnd_call_user(call) != d) { /* the write closed the connection: d is gone */
-                tnd_store_read_end(srv->store, txn);
-                return;
-            }
-            d->sent += n;
-        }
-        tnd_store_read_end(srv->store, txn);
-        if (rc == TND_ENOTFOUND || rc == CHANGED) {
-            download_end(call, d, TND_STATUS_ABORTED,
-                         "the document changed while it was downloaded; download it again");
-            return;
-        }
-        if (rc != 0) {
-            tnd_call_set_user(call, NULL);
-            download_free(d);
-            return; /* ended, or finished with the reason */
-        }
-    }
-    download_end(call, d, TND_STATUS_OK, NULL);
-}
-
-static void download_cancel(tnd_call *call)
-{
-    download_free(tnd_call_user(call));
-    tnd_call_set_user(call, NULL);
-}
-
 static void download_on_message(tnd_call *call, void *request)
 {
     const tender_tenders_v1_DocumentRef *req = request;
-    tnd_server *srv = tnd_call_server(call);
     /* Both ids are there: the schema's required (tender.schema) refused their absence. */
-    size_t tl = strlen(req->tender_id);
-    if (strncmp(req->document_id, req->tender_id, tl) != 0 ||
-        strncmp(req->document_id + tl, "-D", 2) != 0) {
-        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "document %s is not part of tender %s",
-                        req->document_id, req->tender_id);
-        return;
-    }
-    MDB_txn *txn;
-    if (tnd_call_read_begin(call, &txn) != 0)
-        return;
-    MDB_val v;
-    int rc = document_get(call, txn, req->tender_id, req->document_id, &v);
-    size_t len = rc == 0 ? v.mv_size : 0;
-    tnd_store_read_end(srv->store, txn);
-    if (rc == TND_ENOTFOUND) {
-        tnd_call_finish(call, TND_STATUS_NOT_FOUND, "document %s not found", req->document_id);
-        return;
-    }
-    download *d = rc == 0 ? calloc(1, sizeof *d) : NULL;
-    if (d) {
-        d->len = len;
-        d->tender_id = strdup(req->tender_id);
-        d->document_id = strdup(req->document_id);
-    }
-    if (!d || !d->tender_id || !d->document_id) {
-        download_free(d);
-        tnd_call_finish(call, TND_STATUS_UNAVAILABLE, "cannot read document %s",
-                        req->document_id);
-        return;
-    }
-    tnd_call_set_user(call, d);
-    download_pump(call);
+    tnd_download_start(call, "tender", req->tender_id, req->document_id, document_get);
 }
 
 static const tnd_handler doc_handlers[] = {
@@ -261,8 +147,8 @@ static const tnd_handler doc_handlers[] = {
      .on_cancel = add_on_cancel},
     {.method = tender_tenders_v1_Tenders_Download_method,
      .on_message = download_on_message,
-     .on_cancel = download_cancel,
-     .on_writable = download_pump},
+     .on_cancel = tnd_download_cancel,
+     .on_writable = tnd_download_pump},
 };
 
 int tnd_tenders_register(tnd_server *srv)
