@@ -243,20 +243,11 @@ static void expect(int got, int code, const char *needle)
         fail_msg("expected %d \"%s\", got %d \"%s\"", code, needle, got, scn_msg);
 }
 
-static void get_tender(scn_conn *c, const char *id, tender_tenders_v1_Tender *t)
-{
-    tender_tenders_v1_TenderRef r = {.id = (char *)id};
-    tender_tenders_v1_Tender_init(t);
-    if (scn_call(c, "tender.tenders.v1.Tenders/Get", &tender_tenders_v1_TenderRef_desc, &r, T_DESC,
-                 t) != 0)
-        fail_msg("get tender: %s", scn_msg);
-}
-
 /* The tender's status and its lots' states ("" for a lot without one). */
 static void expect_states(world *w, int status, int l1, int l2)
 {
     tender_tenders_v1_Tender t;
-    get_tender(&w->anon, w->t.id, &t);
+    scn_get_tender(&w->anon, w->t.id, &t);
     if ((int)t.status != status)
         fail_msg("tender %s: status %d, expected %d", w->t.id, t.status, status);
     assert_int_equal(t.n_lot_states, 2);
@@ -463,7 +454,7 @@ static void test_two_lots_two_winners_across_a_restart(void **state)
     tender_tenders_v1_Tender t;
     int st = 0;
     for (int i = 0; i < 100; i++) {
-        get_tender(&w->anon, w->t.id, &t);
+        scn_get_tender(&w->anon, w->t.id, &t);
         st = (int)t.status;
         tender_tenders_v1_Tender_free(&t);
         if (st == TST(COMPLETE))

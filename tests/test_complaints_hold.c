@@ -77,24 +77,6 @@ static int group_teardown(void **state)
     return 0;
 }
 
-static void get_tender(scn_conn *c, const char *id, tender_tenders_v1_Tender *t)
-{
-    tender_tenders_v1_TenderRef r = {.id = (char *)id};
-    tender_tenders_v1_Tender_init(t);
-    if (scn_call(c, SCN_T(Get), &tender_tenders_v1_TenderRef_desc, &r,
-                 &tender_tenders_v1_Tender_desc, t) != 0)
-        fail_msg("get tender: %s", scn_msg);
-}
-
-static int status_of(scn_conn *c, const char *id)
-{
-    tender_tenders_v1_Tender t;
-    get_tender(c, id, &t);
-    int st = (int)t.status;
-    tender_tenders_v1_Tender_free(&t);
-    return st;
-}
-
 static int award_state(scn_conn *c, const char *award_id)
 {
     tender_awards_v1_AwardRef r = {.id = (char *)award_id};
@@ -123,7 +105,7 @@ static void held(cfx_world *w, tender_awards_v1_Award *a, char id[96])
 
 static void expect_held(cfx_world *w, const tender_awards_v1_Award *a)
 {
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(AWARDED));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(AWARDED));
     assert_int_equal(award_state(&w->anon, a->id), AST(STANDSTILL));
     tender_events_v1_Event ev;
     assert_false(cfx_event(&ts, w->t.id, EV(TENDER_COMPLETED), a->id, &ev));
@@ -131,7 +113,7 @@ static void expect_held(cfx_world *w, const tender_awards_v1_Award *a)
 
 static void expect_complete(cfx_world *w, const tender_awards_v1_Award *a)
 {
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(COMPLETE));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(COMPLETE));
     assert_int_equal(award_state(&w->anon, a->id), AST(FINAL));
     tender_events_v1_Event ev;
     assert_true(cfx_event(&ts, w->t.id, EV(TENDER_COMPLETED), a->id, &ev));
@@ -215,7 +197,7 @@ static void test_a_satisfied_complaint_holds_until_the_officer_cancels(void **st
         fail_msg("cancel: %s", scn_msg);
     assert_int_equal(award_state(&w->anon, a.id), AST(CANCELLED));
     testsrv_advance(&ts, STANDSTILL);
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(OPENED));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(OPENED));
     tender_events_v1_Event ev;
     assert_false(cfx_event(&ts, w->t.id, EV(TENDER_COMPLETED), a.id, &ev));
     tender_awards_v1_Award_free(&a);
@@ -349,7 +331,7 @@ static void lot_award(cfx_world *w, const char *lot, const char *winner,
 static int lot_status(cfx_world *w, const char *lot)
 {
     tender_tenders_v1_Tender t;
-    get_tender(&w->anon, w->t.id, &t);
+    scn_get_tender(&w->anon, w->t.id, &t);
     int st = -1;
     for (size_t i = 0; i < t.n_lot_states; i++)
         if (strcmp(t.lot_states[i].lot_id, lot) == 0)
@@ -401,7 +383,7 @@ static void test_a_lot_award_is_held_alone(void **state)
     testsrv_advance_to(&ts, tnd_ts_ms(a2.standstill_end) + 10);
     assert_int_equal(lot_status(w, "L1"), LOT(COMPLETE));
     assert_int_equal(lot_status(w, "L2"), LOT(AWARDED));
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(AWARDED));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(AWARDED));
     assert_int_equal(lot_entries_missing(w->t.id), 0);
     cfx_close(w);
     testsrv_restart(&ts);
@@ -416,7 +398,7 @@ static void test_a_lot_award_is_held_alone(void **state)
     testsrv_advance(&ts, 1);
     assert_int_equal(lot_status(w, "L2"), LOT(COMPLETE));
     assert_int_equal(award_state(&w->anon, a2.id), AST(FINAL));
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(COMPLETE));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(COMPLETE));
     tender_awards_v1_Award_free(&a1);
     tender_awards_v1_Award_free(&a2);
 }

@@ -80,24 +80,6 @@ static int group_teardown(void **state)
     return 0;
 }
 
-static void get_tender(scn_conn *c, const char *id, tender_tenders_v1_Tender *t)
-{
-    tender_tenders_v1_TenderRef r = {.id = (char *)id};
-    tender_tenders_v1_Tender_init(t);
-    if (scn_call(c, SCN_T(Get), &tender_tenders_v1_TenderRef_desc, &r,
-                 &tender_tenders_v1_Tender_desc, t) != 0)
-        fail_msg("get tender: %s", scn_msg);
-}
-
-static int status_of(scn_conn *c, const char *id)
-{
-    tender_tenders_v1_Tender t;
-    get_tender(c, id, &t);
-    int st = (int)t.status;
-    tender_tenders_v1_Tender_free(&t);
-    return st;
-}
-
 /* who bids for w's tender, answering version 1: the status code. */
 static int bid(cfx_world *w, scn_conn *c, const char *who)
 {
@@ -157,7 +139,7 @@ static void expect_audit_passes(cfx_world *w)
 
 static void expect_not_closed(cfx_world *w)
 {
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(ACTIVE));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(ACTIVE));
     tender_events_v1_Event ev;
     assert_false(cfx_event(&ts, w->t.id, EV(TENDER_CLOSED), "", &ev));
 }
@@ -167,7 +149,7 @@ static void expect_not_closed(cfx_world *w)
 static void expect_resumed(cfx_world *w, const char *id, int64_t accepted, int64_t ended)
 {
     tender_tenders_v1_Tender t;
-    get_tender(&w->anon, w->t.id, &t);
+    scn_get_tender(&w->anon, w->t.id, &t);
     assert_int_equal(t.version, 2);
     assert_non_null(t.resumption);
     assert_string_equal(t.resumption->complaint_id, id);
@@ -219,7 +201,7 @@ static void test_a_suspension_ends_with_the_deadline_moved(void **state)
     testsrv_advance_to(&ts, moved - 10);
     expect_not_closed(w);
     testsrv_advance_to(&ts, moved + 10);
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(CLOSED));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(CLOSED));
     expect_audit_passes(w);
 
     /* OCDS: the resumed version is an amendment of the tender. */
@@ -274,7 +256,7 @@ static void test_a_satisfied_complaint_suspends_until_the_amendment(void **state
     expect_not_closed(w);
 
     tender_tenders_v1_Tender t;
-    get_tender(&w->off, w->t.id, &t);
+    scn_get_tender(&w->off, w->t.id, &t);
     int64_t now = testsrv_now(&ts);
     t.fields->submission_deadline->seconds = (now + 4000) / 1000;
     t.fields->submission_deadline->nanos = 0;
@@ -298,7 +280,7 @@ static void test_a_satisfied_complaint_suspends_until_the_amendment(void **state
      * the opening.) */
     assert_int_equal(bid(w, &w->sup, "supplier"), 0);
     testsrv_advance_to(&ts, deadline + 10);
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(CLOSED));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(CLOSED));
     expect_audit_passes(w);
 }
 
@@ -325,7 +307,7 @@ static void test_an_acceptance_without_suspension_leaves_the_deadline(void **sta
     tender_complaints_v1_Complaint_free(&k);
     assert_int_equal(bid(w, &w->sup, "supplier"), 0);
     testsrv_advance_to(&ts, w->t.deadline_ms + 10);
-    assert_int_equal(status_of(&w->anon, w->t.id), TST(CLOSED));
+    assert_int_equal(scn_status_of(&w->anon, w->t.id), TST(CLOSED));
 }
 
 int main(void)

@@ -49,6 +49,24 @@ int scn_call(scn_conn *c, const char *method, const tnd_msg_desc *qd, const void
     return st;
 }
 
+void scn_get_tender(scn_conn *c, const char *id, tender_tenders_v1_Tender *t)
+{
+    tender_tenders_v1_TenderRef r = {.id = (char *)id};
+    tender_tenders_v1_Tender_init(t);
+    if (scn_call(c, SCN_T(Get), &tender_tenders_v1_TenderRef_desc, &r,
+                 &tender_tenders_v1_Tender_desc, t) != 0)
+        fail_msg("get tender %s: %s", id, scn_msg);
+}
+
+int scn_status_of(scn_conn *c, const char *id)
+{
+    tender_tenders_v1_Tender t;
+    scn_get_tender(c, id, &t);
+    int st = (int)t.status;
+    tender_tenders_v1_Tender_free(&t);
+    return st;
+}
+
 EVP_PKEY *scn_load_key(const testsrv *ts, const char *who)
 {
     char f[64], path[700];
@@ -292,8 +310,9 @@ int scn_audit(const testsrv *ts, scn_conn *anon, const char *tender_id, bool wit
     tender_log_v1_VerifierKey vk;
     tender_log_v1_VerifierKey_init(&vk);
     tender_common_v1_Empty e = {0};
-    assert_int_equal(scn_call(anon, "tender.log.v1.Log/GetVerifierKey", &tender_common_v1_Empty_desc,
-                              &e, &tender_log_v1_VerifierKey_desc, &vk),
+    assert_int_equal(scn_call(anon, "tender.log.v1.Log/GetVerifierKey",
+                              &tender_common_v1_Empty_desc, &e, &tender_log_v1_VerifierKey_desc,
+                              &vk),
                      0);
     tnd_note_verifier v;
     assert_int_equal(tnd_note_verifier_parse(vk.verifier_key, &v), 0);

@@ -36,6 +36,13 @@ void scn_connect(const testsrv *ts, scn_conn *c, const char *who);
 int scn_call(scn_conn *c, const char *method, const tnd_msg_desc *qd, const void *q,
              const tnd_msg_desc *rd, void *r);
 
+/** Tenders/Get of tender id (latest) as c into t (initialised here; free
+ * it); fails the test when the call does. */
+void scn_get_tender(scn_conn *c, const char *id, tender_tenders_v1_Tender *t);
+
+/** The status of tender id as c sees it (scn_get_tender). */
+int scn_status_of(scn_conn *c, const char *id);
+
 /** The private key of PKI identity who. */
 EVP_PKEY *scn_load_key(const testsrv *ts, const char *who);
 
