@@ -637,8 +637,11 @@ static void test_evidence_cap(void **state)
     /* Unless the minute turned meanwhile: then up to twice the cap. */
     int n = count_evidence();
     assert_true(n == 10 || (n > 10 && n <= 14));
+    /* Every fork not kept is logged (none was when the minute turned early
+     * enough for all 14 to fit under two caps). */
     char *log = read_file(log_path, NULL);
-    assert_non_null(strstr(log, "EVIDENCE not kept"));
+    if (n < 14)
+        assert_non_null(strstr(log, "EVIDENCE not kept"));
     free(log);
     free(body);
     free(b4);
