@@ -263,6 +263,7 @@ static void test_workload_replays_byte_identical(void **state)
     assert_int_equal(entries(TND_TABLE_IDEMPOTENCY), 0);
     assert_int_equal(scn_status_of(&w->off, t2.id), tender_tenders_v1_TenderStatus_CLOSED);
     cfx_close(w);
+    free(w);
 
     /* The batch number survives a restart: the copy refuses a gap. */
     testsrv_restart(&ts);
