@@ -224,9 +224,10 @@ int tnd_store_get_msg(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, 
  * and message with its own RESOURCE_EXHAUSTED "database is full ...". */
 int tnd_wtx_fail(tnd_wtx *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/** The request's own (nested) transaction, for raw LMDB calls. A raw put
- * that fails leaves the transaction unusable: return a failure, since the
- * request will not commit anyway. */
+/** The request's own (nested) transaction, for raw LMDB reads (cursors,
+ * mdb_get). Write only through tnd_wtx_put_raw, tnd_wtx_put_msg and
+ * tnd_wtx_del: change sets record nothing else (tests/test_changeset.c
+ * refuses a raw mdb_put or mdb_del in server/). */
 MDB_txn *tnd_wtx_txn(tnd_wtx *w);
 
 /** Memory for what this run of the write builds and does not keep (events,
