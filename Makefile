@@ -251,6 +251,8 @@ build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_
 # A target of a libtender module links libtender's sources too (FUZZ_EXTRA).
 build/fuzz/fuzz_custody: FUZZ_EXTRA = $(CLIENT_SRC)
 build/fuzz/fuzz_bundle: FUZZ_EXTRA = $(CLIENT_SRC)
+build/fuzz/fuzz_changeset: FUZZ_EXTRA = server/store/changeset.c
+build/fuzz/fuzz_changeset: FUZZ_FLAGS += -Iserver
 build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(CLIENT_SRC) build/fuzz/gen/tender_schema.c \
               build/fuzz/gen/test_schema.c Makefile
 	@mkdir -p $(@D)

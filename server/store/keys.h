@@ -29,6 +29,7 @@
 #define TND_META_NEXT_EVENT_SEQ "next_event_seq" /* u64: the next EVENTS seq */
 #define TND_META_ALIVE_MS "alive_ms"             /* u64: the server's last sign of life */
 #define TND_META_TENDER_SEQ "tender_seq"         /* u64: the last tender number given */
+#define TND_META_BATCH_SEQ "batch_seq" /* u64: the last recorded batch (changeset.h) */
 
 /* EVENTS: seq (u64). */
 #define TND_KEY_EVENTS_LEN 8

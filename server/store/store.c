@@ -39,6 +39,7 @@ static void free_store(tnd_store *s)
     pthread_mutex_destroy(&s->mu);
     pthread_rwlock_destroy(&s->resize_lock);
     tnd_arena_free(&s->arena);
+    tnd_changeset_buf_free(&s->changes);
     free(s->dir);
     free(s);
 }
@@ -197,6 +198,14 @@ void tnd_store_set_batch_hook(tnd_store *s, tnd_batch_hook_fn hook, void *arg)
     pthread_mutex_lock(&s->mu);
     s->hook = hook;
     s->hook_arg = arg;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void tnd_store_set_changes_hook(tnd_store *s, tnd_changes_fn fn, void *arg)
+{
+    pthread_mutex_lock(&s->mu);
+    s->changes_fn = fn;
+    s->changes_arg = arg;
     pthread_mutex_unlock(&s->mu);
 }
 

@@ -73,6 +73,10 @@ typedef enum tnd_table {
         TND_TABLE_COUNT
 } tnd_table;
 
+/* LMDB's default largest key (mdb_env_get_maxkeysize): the longest any
+ * table holds. */
+#define TND_STORE_KEY_MAX 511
+
 typedef struct tnd_store tnd_store;
 typedef struct tnd_wtx tnd_wtx;
 
@@ -148,6 +152,27 @@ int tnd_store_submit(tnd_store *s, tnd_write_fn fn, tnd_write_done_fn done, void
  * from the next batch the writer takes. */
 void tnd_store_set_batch_hook(tnd_store *s, tnd_batch_hook_fn hook, void *arg);
 
+/* A committed batch's change set (changeset.h: its encoding, decoder and
+ * how to apply it): every put and delete its requests and the batch hook
+ * made through tnd_wtx_*, in write order, with the batch's number seq (1,
+ * 2, ...: META TND_META_BATCH_SEQ, kept in the batch itself, so it survives
+ * restarts and a copy counts along) and time. Called on the writer thread,
+ * after the commit and before the batch's done callbacks run; the bytes
+ * live only during the call. A request rolled back leaves nothing in it; a
+ * batch run again after the map grew gives the change set of the attempt
+ * that committed. */
+typedef void (*tnd_changes_fn)(void *arg, uint64_t seq, int64_t time_ms, const uint8_t *changes,
+                               size_t len);
+
+/** Record change sets and hand each to fn (NULL: stop recording), on the
+ * loop thread, from the next batch the writer takes: set it before the
+ * first submit to have every batch. Off by default; while off, writes do
+ * no extra work and no batch number is kept. A change set that cannot be
+ * recorded (out of memory) fails its request, or its batch, with
+ * RESOURCE_EXHAUSTED: a recorded store never commits what it did not
+ * record. */
+void tnd_store_set_changes_hook(tnd_store *s, tnd_changes_fn fn, void *arg);
+
 /** True while writes can be accepted: not closing, the writer healthy (no
  * failed commit), and the map not full at its maximum size. The "full"
  * state clears when a later batch commits without reaching the end of the
@@ -199,9 +224,10 @@ int tnd_store_get_msg(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, 
  * and message with its own RESOURCE_EXHAUSTED "database is full ...". */
 int tnd_wtx_fail(tnd_wtx *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/** The request's own (nested) transaction, for raw LMDB calls. A raw put
- * that fails leaves the transaction unusable: return a failure, since the
- * request will not commit anyway. */
+/** The request's own (nested) transaction, for raw LMDB reads (cursors,
+ * mdb_get). Write only through tnd_wtx_put_raw, tnd_wtx_put_msg and
+ * tnd_wtx_del: change sets record nothing else (tests/test_changeset.c
+ * refuses a raw mdb_put or mdb_del in server/). */
 MDB_txn *tnd_wtx_txn(tnd_wtx *w);
 
 /** Memory for what this run of the write builds and does not keep (events,

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "arena.h"
+#include "changeset.h"
 #include "store.h"
 
 /* One queued write: a value owned by the store from submit until its done
@@ -48,6 +49,8 @@ struct tnd_store {
     tnd_store_reqlist results; /* finished, waiting for the loop */
     tnd_batch_hook_fn hook;
     void *hook_arg;
+    tnd_changes_fn changes_fn; /* NULL: change sets are not recorded */
+    void *changes_arg;
     tnd_store_stats stats;
     bool stopping; /* the writer exits once the queue is empty */
 
@@ -55,6 +58,7 @@ struct tnd_store {
      * allocates, given back after it (tnd_wtx_arena). */
     tnd_arena arena;
     size_t arena_cap; /* its cap (write_arena_max), unless tnd_write_arena_max */
+    tnd_changeset_buf changes; /* the writer's: the batch's change set, when recorded */
 
     pthread_t writer;
     bool writer_started;
@@ -74,6 +78,7 @@ struct tnd_wtx {
     char *msg;     /* TND_STORE_MSG_MAX + 1 bytes */
     tnd_arena *arena; /* the store's writer arena, reset for this run */
     bool map_full; /* a put reached the end of the map */
+    tnd_changeset_buf *rec; /* where puts and deletes are recorded; NULL: not recorded */
 };
 
 /* store_env.c */
@@ -88,5 +93,6 @@ void *tnd__store_writer_main(void *arg);
 
 /* store_wtx.c */
 int tnd__wtx_mdb_err(tnd_wtx *w, int rc);
+int tnd__wtx_next_batch(tnd_wtx *w, uint64_t *seq);
 
 #endif

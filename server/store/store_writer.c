@@ -17,6 +17,9 @@ typedef struct batch {
     int64_t now_ms;
     tnd_batch_hook_fn hook;
     void *hook_arg;
+    tnd_changes_fn changes_fn; /* NULL: not recorded */
+    void *changes_arg;
+    tnd_changeset_buf *rec; /* the store's, while recorded */
 } batch;
 
 /* What the operator and the caller see when the map cannot take more. */
@@ -84,15 +87,26 @@ static void arena_start(tnd_store *s)
     }
 }
 
+/* A change set that lost an entry must not commit: the copies would miss it. */
+static int record_failed(tnd_wtx *w)
+{
+    return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the server ran out of memory recording the write; nothing of it was "
+                        "stored: retry");
+}
+
 /* Run one request in its own transaction nested in the batch, so that its
- * failure rolls back only its own changes. Returns true if it reached the
- * end of the map. */
-static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store_req *r)
+ * failure rolls back only its own changes (and its part of the change
+ * set). Returns true if it reached the end of the map. */
+static bool run_request(tnd_store *s, MDB_txn *parent, batch *b, tnd_store_req *r)
 {
     r->status = 0;
     r->msg[0] = '\0';
     arena_start(s);
-    tnd_wtx w = {.s = s, .now_ms = now_ms, .msg = r->msg, .arena = &s->arena};
+    tnd_changeset_mark mark = {0};
+    if (b->rec)
+        mark = tnd_changeset_save(b->rec);
+    tnd_wtx w = {.s = s, .now_ms = b->now_ms, .msg = r->msg, .arena = &s->arena, .rec = b->rec};
     int rc = mdb_txn_begin(s->env, parent, 0, &w.txn);
     if (rc != 0) {
         r->status = tnd_wtx_fail(&w, TND_STATUS_UNAVAILABLE, "cannot begin a transaction: %s",
@@ -102,6 +116,8 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
     int st = r->fn(&w, r->arg);
     if (tnd_arena_failed(w.arena)) /* whatever the function made of it, and answers */
         st = arena_failed(&w);
+    if (st == 0 && b->rec && b->rec->failed)
+        st = record_failed(&w);
     if (st == 0) {
         /* A raw put that failed poisons the transaction: this commit then
          * fails, so the request is never acknowledged falsely. */
@@ -124,6 +140,8 @@ static bool run_request(tnd_store *s, MDB_txn *parent, int64_t now_ms, tnd_store
             snprintf(r->msg, sizeof r->msg, "write failed");
     }
     r->status = st;
+    if (st != 0 && b->rec)
+        tnd_changeset_cut(b->rec, mark);
     return w.map_full;
 }
 
@@ -132,10 +150,13 @@ static int run_hook(tnd_store *s, batch *b, MDB_txn *txn, char *msg, bool *map_f
 {
     msg[0] = '\0';
     arena_start(s);
-    tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena};
+    tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena,
+                 .rec = b->rec};
     int st = b->hook(&w, b->hook_arg);
     if (tnd_arena_failed(w.arena))
         st = arena_failed(&w);
+    if (st == 0 && b->rec && b->rec->failed)
+        st = record_failed(&w);
     *map_full = w.map_full;
     if (w.map_full) {
         full_message(s, msg);
@@ -147,6 +168,28 @@ static int run_hook(tnd_store *s, batch *b, MDB_txn *txn, char *msg, bool *map_f
             snprintf(msg, TND_STORE_MSG_MAX + 1, "the batch hook failed");
     }
     return st;
+}
+
+/* A recorded batch's number, kept in META inside the batch (and so in its
+ * change set); 0 or the code to fail the batch with (message in msg). */
+static int next_batch(tnd_store *s, batch *b, MDB_txn *txn, char *msg, uint64_t *seq,
+                      bool *map_full)
+{
+    msg[0] = '\0';
+    tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena,
+                 .rec = b->rec};
+    int rc = tnd__wtx_next_batch(&w, seq);
+    if (w.map_full) {
+        *map_full = true;
+        full_message(s, msg);
+        return TND_STATUS_RESOURCE_EXHAUSTED;
+    }
+    if (rc == 0 && b->rec->failed)
+        return record_failed(&w);
+    if (rc != 0)
+        return tnd_wtx_fail(&w, TND_STATUS_UNAVAILABLE, "cannot number the batch: %s",
+                            tnd_strerror(rc));
+    return 0;
 }
 
 /* Below this many free bytes, a failed commit is put down to a full disk. */
@@ -195,8 +238,11 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
     }
     bool map_full = false, committed = false;
     size_t ok = 0;
+    uint64_t seq = 0;
+    if (b->rec) /* only the attempt that commits is handed on */
+        tnd_changeset_reset(b->rec);
     for (tnd_store_req *r = b->head; r; r = r->next) {
-        map_full |= run_request(s, txn, b->now_ms, r);
+        map_full |= run_request(s, txn, b, r);
         ok += r->status == 0;
     }
     bool rerun = may_rerun && tnd__store_map_size(s) < s->max_map_size;
@@ -211,6 +257,15 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
         if (st != 0) {
             mdb_txn_abort(txn);
             if (!(hook_full && rerun))
+                fail_all(b, st, msg);
+            goto out;
+        }
+    }
+    if (b->rec) {
+        int st = next_batch(s, b, txn, msg, &seq, &map_full);
+        if (st != 0) {
+            mdb_txn_abort(txn);
+            if (!(map_full && rerun))
                 fail_all(b, st, msg);
             goto out;
         }
@@ -241,6 +296,10 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
         tnd_metrics_batch_committed(s->metrics, b->n);
         tnd__store_publish_size(s);
         log_commit(b, ok, &t0);
+        if (b->rec) {
+            tnd_changeset_finish(b->rec, seq, b->now_ms);
+            b->changes_fn(b->changes_arg, seq, b->now_ms, b->rec->data, b->rec->len);
+        }
     }
 out:
     if (map_full && rerun)
@@ -275,7 +334,12 @@ static void run_batch(tnd_store *s, batch *b)
 /* Take up to max_batch requests off the queue (mu held). */
 static void take_batch(tnd_store *s, batch *b)
 {
-    *b = (batch){.head = s->queue.head, .hook = s->hook, .hook_arg = s->hook_arg};
+    *b = (batch){.head = s->queue.head,
+                 .hook = s->hook,
+                 .hook_arg = s->hook_arg,
+                 .changes_fn = s->changes_fn,
+                 .changes_arg = s->changes_arg,
+                 .rec = s->changes_fn ? &s->changes : NULL};
     tnd_store_req *last = s->queue.head;
     b->n = 1;
     while (b->n < s->max_batch && last->next) {

@@ -92,7 +92,10 @@ static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void
         return TND_EINVAL;
     MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
     MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
-    return tnd__wtx_mdb_err(w, mdb_put(w->txn, w->s->dbi[t], &k, &v, flags));
+    int rc = tnd__wtx_mdb_err(w, mdb_put(w->txn, w->s->dbi[t], &k, &v, flags));
+    if (rc == 0 && w->rec)
+        rc = tnd_changeset_add(w->rec, TND_CHANGE_PUT, t, key, klen, val, vlen);
+    return rc;
 }
 
 int tnd_wtx_put_raw(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
@@ -118,7 +121,29 @@ int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen)
     if (klen == 0)
         return TND_EINVAL;
     MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
-    return tnd__wtx_mdb_err(w, mdb_del(w->txn, w->s->dbi[t], &k, NULL));
+    int rc = tnd__wtx_mdb_err(w, mdb_del(w->txn, w->s->dbi[t], &k, NULL));
+    if (rc == 0 && w->rec) /* a key that was not there changed nothing */
+        rc = tnd_changeset_add(w->rec, TND_CHANGE_DEL, t, key, klen, NULL, 0);
+    return rc;
+}
+
+/* The batch's number: one past META's, stored back (and recorded) in the
+ * batch, so that it survives restarts and a copy applying it counts too. */
+int tnd__wtx_next_batch(tnd_wtx *w, uint64_t *seq)
+{
+    MDB_val k = {.mv_size = sizeof TND_META_BATCH_SEQ - 1, .mv_data = TND_META_BATCH_SEQ}, v;
+    int rc = mdb_get(w->txn, w->s->dbi[TND_TABLE_META], &k, &v);
+    uint64_t last = 0;
+    if (rc == 0 && v.mv_size == 8)
+        last = tnd_be64_get(v.mv_data);
+    else if (rc != MDB_NOTFOUND)
+        return rc == 0 ? TND_EMALFORMED : TND_EIO;
+    uint8_t buf[8];
+    tnd_be64_put(buf, last + 1);
+    rc = put(w, TND_TABLE_META, k.mv_data, k.mv_size, buf, 8, 0);
+    if (rc == 0)
+        *seq = last + 1;
+    return rc;
 }
 
 /* The next event number as this request's transaction sees it: the META

@@ -60,11 +60,10 @@ static int prune(tnd_wtx *w, void *arg)
 {
     tnd_idem_pruner *p = arg;
     uint64_t now = (uint64_t)tnd_wtx_now_ms(w);
-    MDB_txn *txn = tnd_wtx_txn(w);
-    MDB_dbi idem = tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_IDEMPOTENCY);
     MDB_cursor *cur;
     p->removed = 0;
-    if (mdb_cursor_open(txn, tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_IDEM_EXPIRY), &cur) != 0)
+    if (mdb_cursor_open(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_IDEM_EXPIRY),
+                        &cur) != 0)
         return tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot read the idempotency expiry");
     MDB_val k, v;
     int rc = 0;
@@ -73,17 +72,27 @@ static int prune(tnd_wtx *w, void *arg)
     size_t rl;
     while (p->removed < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
            tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl) && due <= now) {
-        MDB_val record = {.mv_size = rl, .mv_data = (void *)rec};
-        rc = mdb_del(txn, idem, &record, NULL);
-        if (rc == 0 || rc == MDB_NOTFOUND)
-            rc = mdb_cursor_del(cur, 0);
+        /* Through the store (its change set records both deletes), with a
+         * copy of the key: k points into a page the deletes change. The
+         * cursor is placed again (MDB_FIRST) before it is read. */
+        uint8_t key[TND_STORE_KEY_MAX];
+        size_t klen = k.mv_size <= sizeof key ? k.mv_size : 0;
+        if (!klen) {
+            rc = TND_EINVAL;
+            break;
+        }
+        memcpy(key, k.mv_data, klen);
+        size_t off = (size_t)(rec - (const uint8_t *)k.mv_data);
+        rc = tnd_wtx_del(w, TND_TABLE_IDEMPOTENCY, key + off, rl);
+        if (rc == 0 || rc == TND_ENOTFOUND)
+            rc = tnd_wtx_del(w, TND_TABLE_IDEM_EXPIRY, key, klen);
         if (rc != 0)
             break;
         p->removed++;
     }
     mdb_cursor_close(cur);
     return rc ? tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot prune idempotency records: %s",
-                             mdb_strerror(rc))
+                             tnd_strerror(rc))
               : 0;
 }
 

@@ -109,7 +109,14 @@ static int close_due(tnd_wtx *w, void *arg)
         id[il] = '\0';
         char kind = v.mv_size == 1 ? *(const char *)v.mv_data : 0;
         bool standstill = kind == TND_SCHEDULE_STANDSTILL || kind == TND_SCHEDULE_LOT_STANDSTILL;
-        if (mdb_cursor_del(cur, 0) != 0) {
+        /* Through the store (its change set records it), with a copy of the
+         * key: k points into the page the delete changes. The cursor is
+         * placed again (MDB_FIRST) before it is read. */
+        uint8_t key[TND_STORE_KEY_MAX];
+        size_t klen = k.mv_size <= sizeof key ? k.mv_size : 0;
+        if (klen)
+            memcpy(key, k.mv_data, klen);
+        if (!klen || tnd_wtx_del(w, TND_TABLE_SCHEDULE, key, klen) != 0) {
             st = tnd_wtx_fail(w, TND_STATUS_UNAVAILABLE, "cannot update the schedule");
             break;
         }
