@@ -11,7 +11,7 @@
 #include "tender/error.h"
 
 #define DEFAULT_HIGH_WATER (1u << 20)
-#define HELD_MIN 4096 /* first size of the held-bytes buffer */
+#define HELD_MIN 512 /* first size of the held-bytes buffer: a few frames (malloc caches it) */
 /* Plaintext is encrypted and handed to the network this much at a time, so
  * OpenSSL's output buffer (which keeps its largest size) stays this small. */
 #define ENCRYPT_PIECE (64u * 1024u)
