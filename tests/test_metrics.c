@@ -77,8 +77,8 @@ static void test_fast_call_buckets(void **state)
     render_parse(m);
     assert_true(value("tenderd_call_duration_seconds_bucket{le=\"0.0001\",method=\"pkg.A/Get\"}") ==
                 2);
-    assert_true(value("tenderd_call_duration_seconds_bucket{le=\"0.00025\",method=\"pkg.A/Get\"}") ==
-                3);
+    assert_true(
+        value("tenderd_call_duration_seconds_bucket{le=\"0.00025\",method=\"pkg.A/Get\"}") == 3);
     assert_true(value("tenderd_call_duration_seconds_bucket{le=\"0.0005\",method=\"pkg.A/Get\"}") ==
                 4);
     tnd_metrics_free(m);

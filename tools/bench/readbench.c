@@ -246,8 +246,8 @@ static void usage(FILE *f)
                "  proof  Log/GetInclusionProof of random leaves at the latest signed size,\n"
                "         every proof verified against the signed root\n"
                "\n"
-               "  --metrics HOST:PORT  tenderd's --metrics listener: also report the server-side\n"
-               "                       time of the window's calls (tenderd_call_duration_seconds)\n");
+               "  --metrics HOST:PORT  tenderd's --metrics listener: also report the time the\n"
+               "                       window's calls took inside tenderd (its histogram)\n");
 }
 
 static int parse_args(int argc, char **argv, opts *o, char *prefix, size_t plen)
