@@ -555,6 +555,26 @@ static void test_tampered_node_fails_proofs(void **state)
     prove_leaf(3, &cp, 0);  /* the other half of the tree is untouched */
 }
 
+/* A proof from an empty log: NOT_FOUND, saying so (the size is read alone). */
+static void test_empty_log_has_no_proof(void **state)
+{
+    (void)state;
+    tender_log_v1_InclusionProofRequest q;
+    tender_log_v1_InclusionProofRequest_init(&q);
+    assert_int_equal(acall(L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                           NULL, NULL),
+                     TND_STATUS_NOT_FOUND);
+    assert_non_null(strstr(msg, "the log is empty"));
+    create_drafts(1);
+    tender_log_v1_InclusionProof p;
+    tender_log_v1_InclusionProof_init(&p);
+    assert_int_equal(acall(L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                           &tender_log_v1_InclusionProof_desc, &p),
+                     0);
+    assert_int_equal(p.tree_size, 1);
+    tender_log_v1_InclusionProof_free(&p);
+}
+
 /* n drafts, 200 pipelined calls at a time: a tree with nodes of level 8 and up. */
 static void burst_drafts(int n)
 {
@@ -652,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_keeps_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_node_fails_proofs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cached_nodes_prove_the_same, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_log_has_no_proof, setup, teardown),
     };
     return cmocka_run_group_tests_name("tlog", tests, NULL, NULL);
 }

@@ -132,6 +132,10 @@ int tnd__tlog_text(tnd_store *s, MDB_txn *txn, const void *key, size_t klen, cha
 
 int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size)
 {
+    if (!note) { /* the size alone: written with the note, in the same batch */
+        int rc = get_u64(s, txn, TND_KEY_LOG_SIZE, size);
+        return rc ? rc : *size ? 0 : TND_ENOTFOUND;
+    }
     int rc = tnd__tlog_text(s, txn, TND_KEY_LOG_LATEST, sizeof TND_KEY_LOG_LATEST - 1, note, NULL);
     return rc ? rc : get_u64(s, txn, TND_KEY_LOG_SIZE, size);
 }

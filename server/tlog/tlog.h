@@ -59,7 +59,8 @@ int tnd_tlog_node_get_cached(void *ctx, unsigned level, uint64_t index, uint8_t 
 /** Cache lookups so far that found their node / had to read it (tests, tuning). */
 void tnd_tlog_cache_stats(const tnd_tlog *log, uint64_t *hits, uint64_t *misses);
 
-/** The latest checkpoint note (malloc'd) and its size; TND_ENOTFOUND for an empty log. */
+/** The latest checkpoint note (malloc'd) and its size; TND_ENOTFOUND for an empty log.
+ * With note NULL, the size alone (one read, no copy). */
 int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size);
 
 /** A copy of the LOG table's value at key, NUL-terminated (malloc'd), its

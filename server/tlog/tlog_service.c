@@ -131,10 +131,8 @@ static void get_verifier_key(tnd_call *call, void *request)
 /* The size to prove against: 0 means the latest; otherwise it must be signed. */
 static int resolve_size(tnd_store *s, MDB_txn *txn, uint64_t want, uint64_t *out)
 {
-    char *note = NULL;
     uint64_t latest = 0;
-    int rc = tnd_tlog_latest(s, txn, &note, &latest);
-    free(note);
+    int rc = tnd_tlog_latest(s, txn, NULL, &latest);
     if (rc != 0)
         return TND_STATUS_NOT_FOUND;
     *out = latest;
