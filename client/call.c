@@ -1,7 +1,6 @@
 /* One client call across its attempts: metadata, request queue with
  * per-stream flow control, responses and credit, deadline, cancellation,
  * retries with backoff, and the single on_status (see tender/client.h). */
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -569,10 +568,10 @@ static int copy_metadata(tnd_client_call *call, const tnd_call_opts *o)
         if (call->client->request_id[0]) { /* the client's own id, for every call */
             snprintf(id, TND_MAX_REQUEST_ID + 1, "%s", call->client->request_id);
         } else {
-            if (RAND_bytes(rnd, sizeof rnd) != 1) {
-                uint64_t r = tnd__client_random(call->client);
-                memcpy(rnd, &r, sizeof rnd);
-            }
+            /* The client's generator, seeded from RAND_bytes: OpenSSL's
+             * would cost a system call (its fork check) on every call. */
+            uint64_t r = tnd__client_random(call->client);
+            memcpy(rnd, &r, sizeof rnd);
             tnd_hex_encode(rnd, 8, id);
         }
         call->md[call->n_md].key = key;

@@ -21,7 +21,7 @@ void tnd_client_opts_init(tnd_client_opts *opts)
 
 uint64_t tnd__client_random(tnd_client *c)
 {
-    /* xorshift64*: jitter needs spread, not secrecy. */
+    /* xorshift64*: jitter and request ids need spread, not secrecy. */
     c->rng ^= c->rng >> 12;
     c->rng ^= c->rng << 25;
     c->rng ^= c->rng >> 27;

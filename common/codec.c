@@ -32,24 +32,48 @@ static size_t path_append(tnd_path *p, const char *fmt, ...)
     return old;
 }
 
+/* n bytes of s, cut where the buffer ends, as path_append would: the path
+ * is built for every field decoded, so the common parts skip printf. */
+static void path_put(tnd_path *p, const char *s, size_t n)
+{
+    size_t room = sizeof p->buf - 1 - p->len;
+    if (n > room)
+        n = room;
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    p->buf[p->len] = '\0';
+}
+
 void tnd_path_init(tnd_path *p, const tnd_msg_desc *d, tnd_codec_err *err)
 {
     const char *dot = strrchr(d->full_name, '.');
+    const char *name = dot ? dot + 1 : d->full_name;
     p->len = 0;
     p->buf[0] = '\0';
     p->err = err;
     p->arena = NULL;
-    path_append(p, "%s", dot ? dot + 1 : d->full_name);
+    path_put(p, name, strlen(name));
 }
 
 size_t tnd_path_field(tnd_path *p, const char *name)
 {
-    return path_append(p, ".%s", name);
+    size_t old = p->len;
+    path_put(p, ".", 1);
+    path_put(p, name, strlen(name));
+    return old;
 }
 
 size_t tnd_path_index(tnd_path *p, size_t i)
 {
-    return path_append(p, "[%zu]", i);
+    char digits[24], *at = digits + sizeof digits;
+    *--at = ']';
+    do
+        *--at = (char)('0' + i % 10);
+    while ((i /= 10) > 0);
+    *--at = '[';
+    size_t old = p->len;
+    path_put(p, at, (size_t)(digits + sizeof digits - at));
+    return old;
 }
 
 /* Keys are untrusted text: show at most 32 bytes, control bytes and quotes as '?'. */

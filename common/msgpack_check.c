@@ -237,7 +237,13 @@ int tnd_msgpack_unpack(const uint8_t *data, size_t len, msgpack_object *obj,
     int rc = tnd_msgpack_check(data, len, err);
     if (rc != 0)
         return rc;
-    msgpack_zone *zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+    /* The zone's first chunk sized to the value: a frame of a few dozen
+     * bytes needs a few hundred for its objects, and a block that small
+     * comes from malloc's per-thread cache, where 8 KiB would not; the zone
+     * adds chunks if it needs more. */
+    size_t chunk = len < (MSGPACK_ZONE_CHUNK_SIZE - 256) / 8 ? 8 * len + 256
+                                                             : MSGPACK_ZONE_CHUNK_SIZE;
+    msgpack_zone *zone = msgpack_zone_new(chunk);
     if (!zone)
         return fail(err, TND_ENOMEM, "out of memory unpacking %zu bytes", len);
     size_t off = 0;

@@ -11,7 +11,7 @@
 #include "tender/error.h"
 
 #define DEFAULT_HIGH_WATER (1u << 20)
-#define HELD_MIN 4096 /* first size of the held-bytes buffer */
+#define HELD_MIN 512 /* first size of the held-bytes buffer: a few frames (malloc caches it) */
 /* Plaintext is encrypted and handed to the network this much at a time, so
  * OpenSSL's output buffer (which keeps its largest size) stays this small. */
 #define ENCRYPT_PIECE (64u * 1024u)
@@ -132,36 +132,72 @@ static void on_written(uv_write_t *req, int status)
     }
 }
 
-/* Move everything OpenSSL produced into one uv_write. */
-static int flush_out(tnd_tls_stream *s)
+/* What OpenSSL produced that fits here goes to the socket straight away
+ * (uv_try_write): no allocation, no request waiting for its callback, and
+ * no change to the loop's epoll registration, which libuv would otherwise
+ * redo after every completed write. */
+#define DIRECT_MAX 16384
+
+/* Hand w (its data filled in) to uv_write. */
+static int queue_out(tnd_tls_stream *s, write_req *w, size_t len)
 {
-    size_t pending = BIO_ctrl_pending(s->net_out);
-    if (pending == 0 || s->closing)
-        return 0;
-    write_req *w = malloc(sizeof *w + pending);
-    if (!w)
-        return TND_ENOMEM;
-    int n = BIO_read(s->net_out, w->data, (int)pending);
-    if (n <= 0) {
-        free(w);
-        return TND_ETLS;
-    }
     w->s = s;
-    w->len = (size_t)n;
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
+    w->len = len;
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
     int rc = uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, on_written);
     if (rc < 0) {
         free(w);
         snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(rc));
         return TND_EIO;
     }
-    s->writes++;
-    s->unsent += w->len;
+    s->unsent += len;
     if (s->unsent_total)
-        *s->unsent_total += w->len;
+        *s->unsent_total += len;
     if (s->unsent > s->high_water)
         s->was_high = true;
     return 0;
+}
+
+/* Move everything OpenSSL produced to the network: what the socket takes at
+ * once directly, the rest in one uv_write. Output above the high-water mark
+ * (or already waiting on on_drain) is queued whole, so on_drain follows. */
+static int flush_out(tnd_tls_stream *s)
+{
+    size_t pending = BIO_ctrl_pending(s->net_out);
+    if (pending == 0 || s->closing)
+        return 0;
+    s->writes++;
+    write_req *w;
+    if (pending <= DIRECT_MAX && !s->was_high && s->unsent + pending <= s->high_water) {
+        char buf[DIRECT_MAX];
+        int n = BIO_read(s->net_out, buf, (int)pending);
+        if (n <= 0)
+            return TND_ETLS;
+        uv_buf_t b = uv_buf_init(buf, (unsigned)n);
+        int done = uv_try_write((uv_stream_t *)&s->tcp, &b, 1);
+        if (done == UV_EAGAIN)
+            done = 0; /* the socket is full, or writes wait before these bytes */
+        if (done < 0) {
+            snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(done));
+            return TND_EIO;
+        }
+        s->written += (uint64_t)done;
+        size_t rest = (size_t)n - (size_t)done;
+        if (rest == 0)
+            return 0;
+        if (!(w = malloc(sizeof *w + rest)))
+            return TND_ENOMEM;
+        memcpy(w->data, buf + done, rest);
+        return queue_out(s, w, rest);
+    }
+    if (!(w = malloc(sizeof *w + pending)))
+        return TND_ENOMEM;
+    int n = BIO_read(s->net_out, w->data, (int)pending);
+    if (n <= 0) {
+        free(w);
+        return TND_ETLS;
+    }
+    return queue_out(s, w, (size_t)n);
 }
 
 static bool alpn_ok(SSL *ssl)
@@ -382,6 +418,10 @@ static int flush_held(tnd_tls_stream *s)
     s->held_len = 0;
     int rc = 0;
     if (len > 0 && !s->closing && s->ssl) {
+        /* The owner saw these bytes make the stream congested: it is owed
+         * on_drain, so they are queued even when the socket could take them. */
+        if (s->unsent + len > s->high_water)
+            s->was_high = true;
         rc = encrypt_out(s, s->held, len);
     }
     /* Freed each time, so that an idle connection keeps no buffer. */

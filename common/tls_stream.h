@@ -42,13 +42,13 @@ struct tnd_tls_stream {
     BIO *net_out; /* ciphertext from OpenSSL, to be written to the network */
     const tnd_tls_stream_cb *cb;
     void *data;             /* the owner's */
-    size_t unsent;          /* bytes handed to uv_write and not yet written */
+    size_t unsent;          /* bytes queued with uv_write and not yet written */
     size_t *unsent_total;   /* the owner's sum of unsent over its streams, or NULL */
     uint64_t written;       /* bytes the network took so far: how far output got */
     size_t high_water;      /* above this, owners should stop producing */
     uint8_t *held;          /* plaintext written while a read is handled (see write) */
     size_t held_len, held_cap;
-    uint64_t writes;        /* uv_writes issued so far: how often output went out */
+    uint64_t writes;        /* flushes to the network so far: how often output went out */
     bool is_server;
     bool handshake_done;
     bool reading;

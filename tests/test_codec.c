@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "arena.h"
+#include "codec_internal.h"
 #include "tender/codec.h"
 #include "test_schema.h"
 
@@ -1206,9 +1207,36 @@ static void test_free_null_and_init(void **state)
     assert_true(all_zero(&s, sizeof s));
 }
 
+/* The field path in decode errors: "Msg.field[12]", popped back as decoding
+ * returns, and cut (never overflowed) where its buffer ends. */
+static void test_path_building(void **state)
+{
+    (void)state;
+    tnd_path p;
+    tnd_path_init(&p, NODE, NULL);
+    size_t m1 = tnd_path_field(&p, "children");
+    size_t m2 = tnd_path_index(&p, 0);
+    tnd_path_index(&p, 18446744073709551615ull);
+    assert_string_equal(p.buf, "Node.children[0][18446744073709551615]");
+    tnd_path_pop(&p, m2);
+    assert_string_equal(p.buf, "Node.children");
+    tnd_path_pop(&p, m1);
+    assert_string_equal(p.buf, "Node");
+    char want[sizeof p.buf * 2] = "Node";
+    for (size_t i = 0; i < 20; i++) { /* 204 bytes: past the 159 that fit */
+        tnd_path_field(&p, "abc");
+        tnd_path_index(&p, 1234);
+        strcat(want, ".abc[1234]");
+    }
+    assert_int_equal(p.len, sizeof p.buf - 1);
+    assert_int_equal(strlen(p.buf), sizeof p.buf - 1);
+    assert_memory_equal(p.buf, want, sizeof p.buf - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path_building),
         cmocka_unit_test(test_defaults_encode_to_empty_map),
         cmocka_unit_test(test_smallest_encodings),
         cmocka_unit_test(test_scalars_extremes),

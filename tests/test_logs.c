@@ -440,6 +440,20 @@ static void test_the_drain_is_logged(void **state)
     free(t);
 }
 
+/* tnd_log_enabled follows the level set: callers skip formatting a dropped line. */
+static void test_log_enabled_follows_the_level(void **state)
+{
+    (void)state;
+    tnd_log_set_level(TND_LOG_WARN);
+    assert_false(tnd_log_enabled(TND_LOG_DEBUG));
+    assert_false(tnd_log_enabled(TND_LOG_INFO));
+    assert_true(tnd_log_enabled(TND_LOG_WARN));
+    assert_true(tnd_log_enabled(TND_LOG_ERROR));
+    tnd_log_set_level(TND_LOG_INFO);
+    assert_true(tnd_log_enabled(TND_LOG_INFO));
+    assert_false(tnd_log_enabled(TND_LOG_DEBUG));
+}
+
 #define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -455,6 +469,7 @@ int main(void)
         TEST(test_a_certificate_reload_is_logged),
         TEST(test_a_sealed_bid_never_reaches_the_log),
         TEST(test_the_drain_is_logged),
+        cmocka_unit_test(test_log_enabled_follows_the_level),
     };
     return cmocka_run_group_tests_name("logs", tests, group_setup, group_teardown);
 }

@@ -62,6 +62,28 @@ static double value(const char *sample)
 
 static const int method_a = 0, method_b = 0; /* their addresses are the keys */
 
+/* The lowest buckets tell a call of a tenth of a millisecond (a health
+ * check, an inclusion proof) from one of a quarter or half. */
+static void test_fast_call_buckets(void **state)
+{
+    (void)state;
+    tnd_metrics *m = tnd_metrics_new();
+    assert_non_null(m);
+    assert_int_equal(tnd_metrics_add_method(m, &method_a, "pkg.A/Get"), 0);
+    tnd_metrics_call(m, &method_a, TND_STATUS_OK, 40000);  /* 40 us */
+    tnd_metrics_call(m, &method_a, TND_STATUS_OK, 100000); /* exactly 100 us */
+    tnd_metrics_call(m, &method_a, TND_STATUS_OK, 150000);
+    tnd_metrics_call(m, &method_a, TND_STATUS_OK, 300000);
+    render_parse(m);
+    assert_true(value("tenderd_call_duration_seconds_bucket{le=\"0.0001\",method=\"pkg.A/Get\"}") ==
+                2);
+    assert_true(
+        value("tenderd_call_duration_seconds_bucket{le=\"0.00025\",method=\"pkg.A/Get\"}") == 3);
+    assert_true(value("tenderd_call_duration_seconds_bucket{le=\"0.0005\",method=\"pkg.A/Get\"}") ==
+                4);
+    tnd_metrics_free(m);
+}
+
 static void test_render_parses(void **state)
 {
     (void)state;
@@ -242,6 +264,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_parses),
+        cmocka_unit_test(test_fast_call_buckets),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_null_is_harmless),
         cmocka_unit_test(test_method_limit),

@@ -19,6 +19,7 @@
 #include "tender/audit.h"
 #include "tender/sealed.h"
 #include "testsrv.h"
+#include "tlog/tlog.h"
 
 #define L(name) "tender.log.v1.Log/" #name
 #define T(name) "tender.tenders.v1.Tenders/" #name
@@ -554,6 +555,112 @@ static void test_tampered_node_fails_proofs(void **state)
     prove_leaf(3, &cp, 0);  /* the other half of the tree is untouched */
 }
 
+/* A proof from an empty log: NOT_FOUND, saying so (the size is read alone). */
+static void test_empty_log_has_no_proof(void **state)
+{
+    (void)state;
+    tender_log_v1_InclusionProofRequest q;
+    tender_log_v1_InclusionProofRequest_init(&q);
+    assert_int_equal(acall(L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                           NULL, NULL),
+                     TND_STATUS_NOT_FOUND);
+    assert_non_null(strstr(msg, "the log is empty"));
+    create_drafts(1);
+    tender_log_v1_InclusionProof p;
+    tender_log_v1_InclusionProof_init(&p);
+    assert_int_equal(acall(L(GetInclusionProof), &tender_log_v1_InclusionProofRequest_desc, &q,
+                           &tender_log_v1_InclusionProof_desc, &p),
+                     0);
+    assert_int_equal(p.tree_size, 1);
+    tender_log_v1_InclusionProof_free(&p);
+}
+
+/* n drafts, 200 pipelined calls at a time: a tree with nodes of level 8 and up. */
+static void burst_drafts(int n)
+{
+    tender_tenders_v1_CreateTenderRequest q;
+    tender_tenders_v1_CreateTenderRequest_init(&q);
+    tender_tenders_v1_TenderFields f;
+    tender_tenders_v1_TenderFields_init(&f);
+    f.title = "burst";
+    q.fields = &f;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_tenders_v1_CreateTenderRequest_desc, &q, &buf, &len,
+                                    NULL),
+                     0);
+    for (int done = 0; done < n;) {
+        int burst = n - done < 200 ? n - done : 200;
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        for (int i = 0; i < burst; i++) {
+            assert_int_equal(tnd_frame_put_call(&sb, sid_off, T(Create), NULL, 0, 0), 0);
+            assert_int_equal(tnd_frame_put_message(&sb, sid_off, buf, len, true), 0);
+            sid_off += 2;
+        }
+        assert_int_equal(rawconn_send(&officer, &sb), 0);
+        msgpack_sbuffer_destroy(&sb);
+        int ok = 0;
+        tnd_frame fr;
+        while (ok < burst && rawconn_read(&officer, &fr, 5000, true) == 0)
+            if (fr.type == TND_FRAME_STATUS && fr.u.status.code == 0)
+                ok++;
+        assert_int_equal(ok, burst);
+        done += burst;
+    }
+    free(buf);
+}
+
+/* Proofs through the node cache are the proofs read from the store alone,
+ * at every size and leaf tried; a second round finds the shared upper nodes
+ * in the cache instead of reading them again. */
+static void test_cached_nodes_prove_the_same(void **state)
+{
+    (void)state;
+    burst_drafts(600);
+    MDB_txn *txn;
+    assert_int_equal(tnd_store_read_begin(ts.srv->store, &txn), 0);
+    tnd_tlog_reader plain = {ts.srv->store, txn};
+    tnd_tlog_cached_reader cached = {{ts.srv->store, txn}, ts.srv->tlog};
+    uint64_t hits0, misses0, hits1, misses1;
+    tnd_tlog_cache_stats(ts.srv->tlog, &hits0, &misses0);
+    static const uint64_t sizes[] = {256, 257, 511, 512, 513, 600};
+    for (int round = 0; round < 2; round++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+            for (uint64_t i = 0; i < sizes[s]; i += 7) {
+                uint8_t a[64][32], b[64][32];
+                size_t na = 0, nb = 0;
+                assert_int_equal(
+                    tnd_merkle_prove_inclusion(tnd_tlog_node_get, &plain, i, sizes[s], a, 64, &na),
+                    0);
+                assert_int_equal(tnd_merkle_prove_inclusion(tnd_tlog_node_get_cached, &cached, i,
+                                                            sizes[s], b, 64, &nb),
+                                 0);
+                assert_int_equal(na, nb);
+                assert_memory_equal(a, b, 32 * na);
+            }
+            uint8_t a[64][32], b[64][32];
+            size_t na = 0, nb = 0;
+            assert_int_equal(tnd_merkle_prove_consistency(tnd_tlog_node_get, &plain, 3, sizes[s], a,
+                                                          64, &na),
+                             0);
+            assert_int_equal(tnd_merkle_prove_consistency(tnd_tlog_node_get_cached, &cached, 3,
+                                                          sizes[s], b, 64, &nb),
+                             0);
+            assert_int_equal(na, nb);
+            assert_memory_equal(a, b, 32 * na);
+        }
+        if (round == 0)
+            tnd_tlog_cache_stats(ts.srv->tlog, &hits1, &misses1);
+    }
+    tnd_store_read_end(ts.srv->store, txn);
+    uint64_t hits2, misses2;
+    tnd_tlog_cache_stats(ts.srv->tlog, &hits2, &misses2);
+    assert_true(misses1 > misses0);  /* the first round read level-8 nodes from the store */
+    assert_int_equal(misses2, misses1); /* the second read none of them again */
+    assert_true(hits2 > hits1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +671,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_life_cycle_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_node_fails_proofs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cached_nodes_prove_the_same, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_log_has_no_proof, setup, teardown),
     };
     return cmocka_run_group_tests_name("tlog", tests, NULL, NULL);
 }

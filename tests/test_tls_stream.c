@@ -42,6 +42,9 @@ typedef struct pair {
     enum { ANSWER_PIECES, ANSWER_THEN_CLOSE, ANSWER_OVER_HIGH_WATER } mode;
     uint64_t writes_before; /* server writes when "go" arrived */
     bool congested_in_read; /* tnd_tls_stream_congested() right after the writes */
+    bool write_after;       /* the client writes once more, outside any callback */
+    uint64_t direct_written; /* client bytes on the network right after that write */
+    size_t direct_unsent;    /* and client bytes left queued */
 } pair;
 
 static void remove_tree(const char *dir)
@@ -210,6 +213,12 @@ static void run(pair *p, bool want_eof)
     }
     if (!want_eof)
         uv_run(&p->loop, UV_RUN_NOWAIT); /* the server's write callbacks */
+    if (p->write_after) {
+        uint64_t before = p->client.tls.written;
+        assert_int_equal(tnd_tls_stream_write(&p->client.tls, "x", 1), 0);
+        p->direct_written = p->client.tls.written - before;
+        p->direct_unsent = p->client.tls.unsent;
+    }
     tnd_tls_stream_abort(&p->client.tls);
     if (p->accepted)
         tnd_tls_stream_abort(&p->server.tls);
@@ -240,6 +249,19 @@ static void test_writes_in_a_read_go_out_once(void **state)
     assert_false(p->congested_in_read);
 }
 
+/* A small write the socket can take goes out during the call: nothing is
+ * left queued for a later turn of the loop (no allocation, no callback). */
+static void test_small_write_goes_out_at_once(void **state)
+{
+    pair *p = *state;
+    p->mode = ANSWER_PIECES;
+    p->write_after = true;
+    run(p, false);
+    assert_pieces(&p->client);
+    assert_int_equal(p->direct_unsent, 0);
+    assert_true(p->direct_written > 1); /* one TLS record: the byte and its overhead */
+}
+
 /* A close from on_data sends what on_data wrote first, then close_notify. */
 static void test_close_in_a_read_sends_held_bytes(void **state)
 {
@@ -266,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writes_in_a_read_go_out_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_write_goes_out_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_in_a_read_sends_held_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_bytes_count_for_congestion, setup, teardown),
     };

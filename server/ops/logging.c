@@ -20,6 +20,11 @@ void tnd_log_set_level(tnd_log_level level)
     min_level = (int)level;
 }
 
+bool tnd_log_enabled(tnd_log_level level)
+{
+    return (int)level >= min_level;
+}
+
 void tnd_log_set_clock(const tnd_clock *c)
 {
     log_clock = c;

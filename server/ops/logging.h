@@ -7,6 +7,7 @@
 #define TND_SERVER_OPS_LOGGING_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "clock.h"
@@ -20,6 +21,10 @@ typedef enum tnd_log_level {
 
 /** Set the lowest level written (default info). */
 void tnd_log_set_level(tnd_log_level level);
+
+/** Whether a line of this level would be written: lets a caller skip
+ * formatting its values for a line that would be dropped. */
+bool tnd_log_enabled(tnd_log_level level);
 
 /** Date the lines by clock c (a server's manual clock, in tests) instead of
  * the real time; tnd_log_unset_clock(c) goes back to the real time if c is

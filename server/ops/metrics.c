@@ -18,8 +18,10 @@
 #define N_CODES 17 /* gRPC status codes 0..16 */
 
 /* Call latency bucket bounds, in nanoseconds (rendered in seconds): from
- * half a millisecond (a health check) to a minute (a large upload). */
+ * a tenth of a millisecond (a health check, an inclusion proof) to a minute
+ * (a large upload). */
 static const uint64_t call_bounds_ns[] = {
+    100000,    250000,
     500000,    1000000,    2500000,    5000000,    10000000,    25000000,
     50000000,  100000000,  250000000,  500000000,  1000000000,  2500000000,
     5000000000, 10000000000, 30000000000, 60000000000,

@@ -41,7 +41,26 @@ typedef struct tnd_tlog_reader {
 
 int tnd_tlog_node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
 
-/** The latest checkpoint note (malloc'd) and its size; TND_ENOTFOUND for an empty log. */
+/* The loop thread's reader for proofs: as tnd_tlog_node_get, but nodes of
+ * TND_TLOG_CACHE_LEVEL and above (subtrees of 256 leaves or more, which
+ * every proof shares) come from a cache the log keeps in memory, filled
+ * from committed read transactions. A stored node is the hash of a complete
+ * subtree: once committed it never changes, so a cached one is never stale.
+ * Only for read transactions on the loop thread (never the writer's, whose
+ * nodes may still roll back). log may be NULL (no cache). */
+#define TND_TLOG_CACHE_LEVEL 8
+typedef struct tnd_tlog_cached_reader {
+    tnd_tlog_reader r;
+    tnd_tlog *log;
+} tnd_tlog_cached_reader;
+
+int tnd_tlog_node_get_cached(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+
+/** Cache lookups so far that found their node / had to read it (tests, tuning). */
+void tnd_tlog_cache_stats(const tnd_tlog *log, uint64_t *hits, uint64_t *misses);
+
+/** The latest checkpoint note (malloc'd) and its size; TND_ENOTFOUND for an empty log.
+ * With note NULL, the size alone (one read, no copy). */
 int tnd_tlog_latest(tnd_store *s, MDB_txn *txn, char **note, uint64_t *size);
 
 /** A copy of the LOG table's value at key, NUL-terminated (malloc'd), its

@@ -131,10 +131,8 @@ static void get_verifier_key(tnd_call *call, void *request)
 /* The size to prove against: 0 means the latest; otherwise it must be signed. */
 static int resolve_size(tnd_store *s, MDB_txn *txn, uint64_t want, uint64_t *out)
 {
-    char *note = NULL;
     uint64_t latest = 0;
-    int rc = tnd_tlog_latest(s, txn, &note, &latest);
-    free(note);
+    int rc = tnd_tlog_latest(s, txn, NULL, &latest);
     if (rc != 0)
         return TND_STATUS_NOT_FOUND;
     *out = latest;
@@ -171,7 +169,7 @@ static void get_inclusion(tnd_call *call, void *request)
     }
     if (tnd_call_read_begin(call, &txn))
         return;
-    tnd_tlog_reader r = {srv->store, txn};
+    tnd_tlog_cached_reader r = {{srv->store, txn}, srv->tlog};
     tender_log_v1_InclusionProof p;
     tender_log_v1_InclusionProof_init(&p);
     uint64_t size = 0, index = req->index;
@@ -183,9 +181,9 @@ static void get_inclusion(tnd_call *call, void *request)
         st = TND_STATUS_NOT_FOUND;
     if (!st && index >= size)
         st = TND_STATUS_OUT_OF_RANGE;
-    if (!st && (tnd_tlog_node_get(&r, 0, index, leaf) != 0 ||
-                tnd_merkle_prove_inclusion(tnd_tlog_node_get, &r, index, size, proof, 64, &n) !=
-                    0))
+    if (!st && (tnd_tlog_node_get(&r.r, 0, index, leaf) != 0 ||
+                tnd_merkle_prove_inclusion(tnd_tlog_node_get_cached, &r, index, size, proof, 64,
+                                           &n) != 0))
         st = TND_STATUS_DATA_LOSS;
     tnd_store_read_end(srv->store, txn);
     if (st == TND_STATUS_NOT_FOUND)
@@ -219,7 +217,7 @@ static void get_consistency(tnd_call *call, void *request)
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn))
         return;
-    tnd_tlog_reader r = {srv->store, txn};
+    tnd_tlog_cached_reader r = {{srv->store, txn}, srv->tlog};
     uint64_t second = 0;
     uint8_t proof[64][32];
     size_t n = 0;
@@ -232,8 +230,8 @@ static void get_consistency(tnd_call *call, void *request)
                         "first: a consistency proof starts from a non-empty tree (first >= 1)");
         return;
     }
-    if (!st && tnd_merkle_prove_consistency(tnd_tlog_node_get, &r, req->first, second, proof, 64,
-                                            &n) != 0)
+    if (!st && tnd_merkle_prove_consistency(tnd_tlog_node_get_cached, &r, req->first, second,
+                                            proof, 64, &n) != 0)
         st = TND_STATUS_DATA_LOSS;
     tnd_store_read_end(srv->store, txn);
     if (st) {

@@ -129,9 +129,12 @@ void tnd_call_unref(tnd_call *call)
 static void log_call(const tnd_call *call, const char *label, uint32_t code, const char *message,
                      uint64_t start_ms, uint64_t now_ms)
 {
+    tnd_log_level level = code == TND_STATUS_OK ? TND_LOG_INFO : TND_LOG_WARN;
+    if (!tnd_log_enabled(level))
+        return;
     char dur[32];
     snprintf(dur, sizeof dur, "%llu", (unsigned long long)(now_ms - start_ms));
-    tnd_log(code == TND_STATUS_OK ? TND_LOG_INFO : TND_LOG_WARN, "call", "method",
+    tnd_log(level, "call", "method",
             call->method ? call->method->full_name : "?", "peer", label, "status",
             tnd_status_name((int)code), "duration_ms", dur, "request_id", call->request_id,
             "error", code == TND_STATUS_OK ? NULL : message, NULL);

@@ -24,11 +24,12 @@
 
 #include "hist.h"
 #include "proc.h"
+#include "scrape.h"
 
 #define N_STATUS 17
 
 typedef struct opts {
-    const char *server, *ca, *cert, *key, *prefix;
+    const char *server, *ca, *cert, *key, *prefix, *metrics;
     long connections, concurrency, tenders, server_pid;
     double duration_s, warmup_s;
     bool proof, json;
@@ -54,6 +55,8 @@ typedef struct rb {
     bool measuring, done;
     uint64_t t0, t1, ok, errors[N_STATUS + 1], rng;
     bench_hist hist;
+    bench_scrape srv0, srv1; /* tenderd's histogram of the method at the window's ends */
+    bool srv_ok;
     uint64_t tree_size;
     uint8_t root[32];
     char last_error[300];
@@ -68,6 +71,12 @@ static uint64_t next_rand(rb *r)
 }
 
 static void start(slot *s);
+
+static const tnd_method_desc *method_of(const rb *r)
+{
+    return r->o.proof ? tender_log_v1_Log_GetInclusionProof_method
+                      : tender_tenders_v1_Tenders_Get_method;
+}
 
 static void on_message(tnd_client_call *call, const void *resp, void *user)
 {
@@ -122,8 +131,7 @@ static void start(slot *s)
     rb *r = s->rb;
     tnd_client_call *call;
     tnd_call_opts co = {.max_attempts = 1};
-    const tnd_method_desc *m =
-        r->o.proof ? tender_log_v1_Log_GetInclusionProof_method : tender_tenders_v1_Tenders_Get_method;
+    const tnd_method_desc *m = method_of(r);
     if (tnd_client_call_start(s->client, m, &co, &cb, s, &call) != 0) {
         snprintf(r->last_error, sizeof r->last_error, "cannot start a call");
         return;
@@ -147,12 +155,25 @@ static void start(slot *s)
         (void)tnd_client_call_close_send(call);
 }
 
+/* tenderd's own histogram of the method (--metrics), at either end of the window. */
+static void scrape(rb *r, bench_scrape *out)
+{
+    char err[300];
+    if (!r->o.metrics || !r->srv_ok)
+        return;
+    if (bench_scrape_calls(r->o.metrics, method_of(r)->full_name, out, err, sizeof err) != 0) {
+        fprintf(stderr, "readbench: --metrics: %s\n", err);
+        r->srv_ok = false;
+    }
+}
+
 static void on_end(uv_timer_t *t)
 {
     rb *r = t->data;
     r->t1 = uv_hrtime();
     r->done = true;
     r->measuring = false;
+    scrape(r, &r->srv1);
     for (long i = 0; i < r->o.connections; i++) {
         tnd_client_free(r->clients[i]);
         r->clients[i] = NULL;
@@ -166,6 +187,8 @@ static bool srv_cpu_ok;
 static void on_warm(uv_timer_t *t)
 {
     rb *r = t->data;
+    r->srv_ok = true;
+    scrape(r, &r->srv0);
     r->measuring = true;
     srv_cpu_ok = r->o.server_pid &&
                  bench_proc_cpu_seconds((pid_t)r->o.server_pid, &srv_cpu0) == 0;
@@ -216,12 +239,15 @@ static void usage(FILE *f)
     fprintf(f, "usage: readbench --server HOST:PORT --ca FILE [--cert FILE --key FILE]\n"
                "                 --method get|proof [--tenders N] [--id-prefix T-YYYY-]\n"
                "                 --connections N --concurrency M --duration S [--warmup S]\n"
-               "                 [--server-pid PID] [--json]\n"
+               "                 [--server-pid PID] [--metrics HOST:PORT] [--json]\n"
                "\n"
                "  get    Tenders/Get of random ids PREFIX000001 .. PREFIX<N> (--tenders N;\n"
                "         the prefix defaults to T-<this year>-); drafts need their officer\n"
                "  proof  Log/GetInclusionProof of random leaves at the latest signed size,\n"
-               "         every proof verified against the signed root\n");
+               "         every proof verified against the signed root\n"
+               "\n"
+               "  --metrics HOST:PORT  tenderd's --metrics listener: also report the time the\n"
+               "                       window's calls took inside tenderd (its histogram)\n");
 }
 
 static int parse_args(int argc, char **argv, opts *o, char *prefix, size_t plen)
@@ -234,6 +260,7 @@ static int parse_args(int argc, char **argv, opts *o, char *prefix, size_t plen)
         {"concurrency", required_argument, NULL, 'm'}, {"duration", required_argument, NULL, 'd'},
         {"warmup", required_argument, NULL, 'w'},      {"server-pid", required_argument, NULL, 'p'},
         {"json", no_argument, NULL, 'j'},              {"help", no_argument, NULL, 'h'},
+        {"metrics", required_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -261,6 +288,7 @@ static int parse_args(int argc, char **argv, opts *o, char *prefix, size_t plen)
         case 'w': o->warmup_s = strtod(optarg, &end); break;
         case 'p': o->server_pid = strtol(optarg, &end, 10); break;
         case 'j': o->json = true; break;
+        case 'x': o->metrics = optarg; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
         }
@@ -335,6 +363,9 @@ int main(int argc, char **argv)
         errs += r.errors[i];
     const bench_hist *h = &r.hist;
     const char *what = r.o.proof ? "proof" : "get";
+    bench_scrape srv;
+    bool have_srv = r.o.metrics && r.srv_ok && bench_scrape_diff(&r.srv1, &r.srv0, &srv) == 0 &&
+                    srv.count > 0;
     if (r.o.json) {
         printf("{\"method\":\"%s\",\"connections\":%ld,\"concurrency\":%ld,\"tenders\":%ld,"
                "\"tree_size\":%llu,\"duration_s\":%.3f,\"calls\":%llu,\"calls_per_s\":%.1f,"
@@ -350,6 +381,12 @@ int main(int argc, char **argv)
         if (srv_cpu_ok && r.ok)
             printf(",\"server_cpu_s_per_1000_calls\":%.4f",
                    (srv_cpu1 - srv_cpu0) * 1000.0 / (double)r.ok);
+        if (have_srv)
+            printf(",\"server_side\":{\"calls\":%llu,\"mean_us\":%.1f,\"p50_le_us\":%.0f,"
+                   "\"p99_le_us\":%.0f,\"within_100us\":%.4f}",
+                   (unsigned long long)srv.count, srv.sum_s * 1e6 / (double)srv.count,
+                   bench_scrape_bound(&srv, 50) * 1e6, bench_scrape_bound(&srv, 99) * 1e6,
+                   bench_scrape_share(&srv, 0.0001));
         printf("}\n");
     } else {
         printf("%s: %ld x %ld, %.2f s: %llu calls, %.0f/s; p50 %.0f us p99 %.0f us max %.0f us; "
@@ -358,6 +395,12 @@ int main(int argc, char **argv)
                (double)r.ok / secs, (double)bench_hist_percentile(h, 50) / 1e3,
                (double)bench_hist_percentile(h, 99) / 1e3, (double)h->max / 1e3,
                (unsigned long long)errs);
+        if (have_srv)
+            printf("%s in tenderd: %llu calls, mean %.1f us; p50 <= %.0f us, p99 <= %.0f us; "
+                   "%.2f%% within 100 us\n",
+                   what, (unsigned long long)srv.count, srv.sum_s * 1e6 / (double)srv.count,
+                   bench_scrape_bound(&srv, 50) * 1e6, bench_scrape_bound(&srv, 99) * 1e6,
+                   bench_scrape_share(&srv, 0.0001) * 100.0);
     }
     if (errs)
         fprintf(stderr, "readbench: last error: %s\n", r.last_error);

@@ -226,6 +226,14 @@ for impl, r in rows:
     ])
 show(head, table)
 
+# The ping-pong (one connection, one call at a time): latency and the server's CPU per lone call.
+for impl, r in rows:
+    if r["method"] == "unary" and (r["connections"], r["concurrency"]) == (1, 1):
+        per_k = r.get("server_cpu_s_per_1000_calls")
+        print("ping-pong, %s: p50 %.1f us, p99 %.1f us; server CPU %s per call" % (
+            NAMES[impl], r["latency_us"]["p50"], r["latency_us"]["p99"],
+            "%.1f us" % (per_k * 1000.0) if per_k is not None else "unknown"))
+
 # tenderd / gRPC at each point that ran against both
 def key(r):
     return (r["method"], r["connections"], r["concurrency"])

@@ -148,8 +148,10 @@ stop_server
 echo "seeding $TENDERS tenders in-process ..." >&2
 "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders "$TENDERS" >"$DIR/seed.txt"
 HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+METRICS=127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
-    --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT"
+    --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT" \
+    --metrics "$METRICS"
 READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
       --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 for p in 1x1 1x32; do
@@ -164,15 +166,18 @@ if [ "$LEAVES" -gt "$TENDERS" ]; then
     "$BIN/benchseed" --db "$DIR/read" --pki "$PKI" --tenders $((LEAVES - TENDERS)) \
         >>"$DIR/seed.txt"
     start_server "$DIR/read" warn --max-connections $((IDLE + 100)) \
-        --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT"
+        --max-connections-per-identity $((IDLE + 100)) --http "127.0.0.1:$HTTP_PORT" \
+        --metrics "$METRICS"
     READ="--server $SERVER --ca $PKI/ca.crt --cert $PKI/officer.crt --key $PKI/officer.key
           --duration $DURATION --warmup $WARMUP --server-pid $SERVER_PID --json"
 fi
+# --metrics (the read server's listener): readbench also reports the server-side time of
+# each proof, from the call's arrival to its end (tenderd_call_duration_seconds).
 for p in 1x1 1x32; do
     echo "proof $p ..." >&2
     # shellcheck disable=SC2086
     tagged proof "$BIN/readbench" $READ --method proof --connections "${p%x*}" \
-        --concurrency "${p#*x}"
+        --concurrency "${p#*x}" --metrics "$METRICS"
 done
 
 # ---- 2b. the public HTTP listener beside the RPC, on the same server and data ----
@@ -269,6 +274,16 @@ if reads:
             "%.0f" % r["latency_us"]["p50"], "%.0f" % r["latency_us"]["p99"],
             "%.0f" % r["latency_us"]["p99_9"], "%.0f" % r["latency_us"]["max"],
             "%.3f" % r.get("server_cpu_s_per_1000_calls", -1), r["errors"]] for r in reads])
+    side = [r for r in reads if "server_side" in r]
+    if side:
+        print("Inclusion proofs inside tenderd (tenderd_call_duration_seconds over the window: "
+              "from the call's arrival to its end; bounds are the histogram's)")
+        table(["leaves", "conns", "in flight", "calls", "mean us", "p50 <= us", "p99 <= us",
+               "within 100 us"],
+              [[r["tree_size"], r["connections"], r["concurrency"], r["server_side"]["calls"],
+                "%.1f" % r["server_side"]["mean_us"], "%.0f" % r["server_side"]["p50_le_us"],
+                "%.0f" % r["server_side"]["p99_le_us"],
+                "%.2f%%" % (100 * r["server_side"]["within_100us"])] for r in side])
 
 rpc = {r["connections"]: r for r in rows if r["kind"] == "rpc_get"}
 http = [r for r in rows if r["kind"] in ("http_tender", "http_tile")]
