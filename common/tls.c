@@ -69,9 +69,8 @@ void tnd_tls_error(char *err, size_t err_len, const char *fmt, ...)
 }
 
 /* Settings common to both sides: TLS 1.3 only, modern suites and groups, no
- * renegotiation, no 0-RTT, no resumption. Without resumption every
- * connection verifies a fresh certificate chain against the current CA and
- * CRL, and identities never outlive a revocation through a ticket. */
+ * renegotiation, no 0-RTT, and no resumption until a side enables it
+ * (tls_ticket.c on the server, tnd_tls_client_keep_sessions on a client). */
 static int apply_common(SSL_CTX *ctx, char *err, size_t err_len)
 {
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
@@ -314,6 +313,38 @@ int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err, size_t e
         tnd_tls_error(err, err_len, "cannot enable CRL checking");
         return TND_ETLS;
     }
+    return 0;
+}
+
+int tnd_tls_cert_verifies(SSL_CTX *ctx, X509 *cert, STACK_OF(X509) *chain, const char **why)
+{
+    X509_STORE_CTX *x = X509_STORE_CTX_new();
+    if (!x || X509_STORE_CTX_init(x, SSL_CTX_get_cert_store(ctx), cert, chain) != 1) {
+        X509_STORE_CTX_free(x);
+        ERR_clear_error();
+        if (why)
+            *why = "out of memory checking the certificate";
+        return -1;
+    }
+    /* As libssl verifies a client: the sslclient purpose, the context's
+     * depth and flags (CRL checking). */
+    X509_STORE_CTX_set_default(x, "ssl_client");
+    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(x), SSL_CTX_get0_param(ctx));
+    int ok = X509_verify_cert(x) == 1;
+    if (!ok && why)
+        *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(x));
+    X509_STORE_CTX_free(x);
+    ERR_clear_error();
+    return ok;
+}
+
+int tnd_tls_client_keep_sessions(SSL_CTX *ctx, int (*on_new)(SSL *ssl, SSL_SESSION *sess))
+{
+    /* The client cache without OpenSSL's internal store: the owner keeps the
+     * one session it will offer. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new);
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
     return 0;
 }
 
