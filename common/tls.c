@@ -209,6 +209,10 @@ SSL_CTX *tnd_tls_server_ctx_new(const char *cert_file, const char *key_file, con
     }
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
+    if (tnd_tls_ctx_cache_verify(ctx) != 0) {
+        tnd_tls_error(err, err_len, "cannot set up certificate verification");
+        goto fail_ctx;
+    }
     /* A server holds thousands of mostly idle connections: OpenSSL's record
      * buffers (about 34 KiB each) are freed between records. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -314,28 +318,6 @@ int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err, size_t e
         return TND_ETLS;
     }
     return 0;
-}
-
-int tnd_tls_cert_verifies(SSL_CTX *ctx, X509 *cert, STACK_OF(X509) *chain, const char **why)
-{
-    X509_STORE_CTX *x = X509_STORE_CTX_new();
-    if (!x || X509_STORE_CTX_init(x, SSL_CTX_get_cert_store(ctx), cert, chain) != 1) {
-        X509_STORE_CTX_free(x);
-        ERR_clear_error();
-        if (why)
-            *why = "out of memory checking the certificate";
-        return -1;
-    }
-    /* As libssl verifies a client: the sslclient purpose, the context's
-     * depth and flags (CRL checking). */
-    X509_STORE_CTX_set_default(x, "ssl_client");
-    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(x), SSL_CTX_get0_param(ctx));
-    int ok = X509_verify_cert(x) == 1;
-    if (!ok && why)
-        *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(x));
-    X509_STORE_CTX_free(x);
-    ERR_clear_error();
-    return ok;
 }
 
 int tnd_tls_client_keep_sessions(SSL_CTX *ctx, int (*on_new)(SSL *ssl, SSL_SESSION *sess))

@@ -114,8 +114,21 @@ TND_MUST_CHECK int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char
  * verify now under ctx's CA store, CRLs and verify parameters, as a client
  * certificate in a handshake would? 1 yes; 0 no, with the reason in *why
  * (why may be NULL); -1 out of memory, so not known. Used when a session
- * resumes and when a reload re-checks the certificates of open connections. */
+ * resumes and when a reload re-checks the certificates of open connections.
+ * Consults and fills ctx's verification cache (tls_verify.c). */
 int tnd_tls_cert_verifies(SSL_CTX *ctx, X509 *cert, STACK_OF(X509) *chain, const char **why);
+
+/** Give a server context a cache of client certificates that verified
+ * under it, so that a client that comes back (a full handshake, or a
+ * resumed session whose certificate is checked again) does not pay for the
+ * chain and CRL checks again. An entry is the SHA-256 of the certificate,
+ * good until the earliest end of validity in its chain, its CRL's next
+ * update, or an hour, whichever comes first; only successes are kept. The
+ * cache belongs to the context: a reload (new CA or CRL) builds a new,
+ * empty one. A context whose verify parameters fix the time
+ * (X509_VERIFY_PARAM_set_time) is never served from the cache.
+ * tnd_tls_server_ctx_new calls it. 0 or TND_ENOMEM. */
+TND_MUST_CHECK int tnd_tls_ctx_cache_verify(SSL_CTX *ctx);
 
 /** Let a client context resume sessions: OpenSSL hands each new session
  * (a ticket from the server) to on_new with user (the context's owner),

@@ -949,6 +949,40 @@ static void test_early_data_refused(void **state)
     tnd_tls_tickets_free(t);
 }
 
+/* The verification cache never outlives the certificate: one that expires
+ * two seconds after its first (cached) handshakes is refused after that. */
+static void test_verify_cache_ends_with_the_certificate(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "brief", "supplier", "Acme Construction", -60, 2,
+                                      f->err, sizeof f->err),
+                     0);
+    SSL_CTX *cctx = client_ctx(f, f->dir, "brief");
+    handshake h;
+    for (int i = 0; i < 2; i++) {
+        run_handshake(&h, f->server, cctx, "localhost");
+        assert_true(h.s_ok);
+        end_handshake(&h);
+    }
+    sleep(3);
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_CERT_HAS_EXPIRED);
+    end_handshake(&h);
+    /* A context that reads the time from its parameters is not served from
+     * the cache: the supplier, fine now, is refused in thirty years. */
+    SSL_CTX *good = client_ctx(f, f->dir, "supplier");
+    run_handshake(&h, f->server, good, "localhost");
+    assert_true(h.s_ok);
+    end_handshake(&h);
+    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(f->server), time(NULL) + 60L * 86400 * 365 * 30);
+    run_handshake(&h, f->server, good, "localhost");
+    assert_server_refused(&h);
+    end_handshake(&h);
+    SSL_CTX_free(good);
+    SSL_CTX_free(cctx);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -964,6 +998,7 @@ int main(void)
         T(test_resume_refused_when_revoked_or_expired),
         T(test_ticket_rotation_and_restart),
         T(test_early_data_refused),
+        T(test_verify_cache_ends_with_the_certificate),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,7 @@ typedef struct cb_opts {
     long n, concurrency, server_pid;
     double duration_s;
     bool handshake, json;
+    int phases; /* handshake: 1 full, 2 resumed, 3 both */
 } cb_opts;
 
 struct cb;
@@ -184,7 +185,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: connbench --server HOST:PORT --ca FILE [--cert FILE --key FILE]\n"
                "                 --mode idle --connections N --server-pid PID\n"
                "                 [--concurrency M] [--json]\n"
-               "       connbench ... --mode handshake --duration S [--concurrency M] [--json]\n"
+               "       connbench ... --mode handshake --duration S [--concurrency M]\n"
+               "                 [--only full|resumed] [--json]\n"
                "\n"
                "idle: tenderd's resident memory per idle TLS connection, over N connections\n"
                "(M handshakes at once while opening them, default 100).\n"
@@ -201,6 +203,7 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         {"mode", required_argument, NULL, 'M'},        {"connections", required_argument, NULL, 'n'},
         {"concurrency", required_argument, NULL, 'm'}, {"duration", required_argument, NULL, 'd'},
         {"server-pid", required_argument, NULL, 'p'},  {"json", no_argument, NULL, 'j'},
+        {"only", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -219,6 +222,13 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         case 'd': o->duration_s = strtod(optarg, &end); break;
         case 'p': o->server_pid = strtol(optarg, &end, 10); break;
         case 'j': o->json = true; break;
+        case 'o':
+            o->phases = strcmp(optarg, "full") == 0 ? 1 : strcmp(optarg, "resumed") == 0 ? 2 : -1;
+            if (o->phases < 0) {
+                fprintf(stderr, "connbench: --only is full or resumed\n");
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
         }
@@ -232,6 +242,8 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         usage(stderr);
         return 2;
     }
+    if (!o->phases)
+        o->phases = 3;
     if (strcmp(mode, "handshake") == 0) {
         o->handshake = true;
         if (!(o->duration_s > 0)) {
@@ -369,7 +381,8 @@ int main(int argc, char **argv)
     if (c.o.handshake) {
         status = 0;
         for (int phase = 0; phase < 2 && status == 0; phase++)
-            status = run_handshakes(&c, phase == 1);
+            if (c.o.phases & (1 << phase))
+                status = run_handshakes(&c, phase == 1);
     } else {
         long before = rss_kib(c.o.server_pid);
         uint64_t t0 = uv_hrtime();
