@@ -15,6 +15,9 @@
  *                      session ticket, one Health/Check, close
  *                      (tnd_client_disconnect), again. A handshake the
  *                      server did not resume counts as not resumed.
+ *                      --only runs one of the two. Every slot uses the same
+ *                      certificate, so tenderd's verification cache answers
+ *                      all but the first full handshake's chain check.
  *                      Handshakes/s counts the ones whose call succeeded;
  *                      tenderd's CPU (utime+stime, --server-pid) over the
  *                      phase divided by them is the CPU per handshake.
