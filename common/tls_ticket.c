@@ -23,7 +23,7 @@ typedef struct ticket_key {
 } ticket_key;
 
 struct tnd_tls_tickets {
-    pthread_mutex_t mu;   /* contexts of several loops may share the keys */
+    pthread_mutex_t mu; /* contexts of several loops may share the keys */
     uint64_t period_ms;
     uint64_t rotated_ms;  /* monotonic time the current key was made */
     ticket_key cur, prev; /* prev only decrypts */

@@ -11,8 +11,8 @@
 
 #include "tls.h"
 
-#define CACHE_SLOTS 4096   /* direct-mapped: a collision replaces the older entry */
-#define CACHE_MAX_S 3600   /* no entry is trusted longer than this */
+#define CACHE_SLOTS 4096 /* direct-mapped: a collision replaces the older entry */
+#define CACHE_MAX_S 3600 /* no entry is trusted longer than this */
 
 typedef struct slot {
     unsigned char key[32]; /* SHA-256 of the certificate's DER */
@@ -28,8 +28,7 @@ static int cache_index = -1;
 static EVP_MD *sha256;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void free_cache(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                       void *argp)
+static void free_cache(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     (void)parent;
     (void)ad;

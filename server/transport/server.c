@@ -59,8 +59,8 @@ const tnd_method_desc *tnd__server_find_method(const tnd_server *srv, const char
  * tickets (the same keys for every context, so a reload keeps sessions
  * resumable). Returns 0 or the loader's code (TND_ETLS: a file OpenSSL
  * cannot use). */
-static int make_ssl_ctx(const tnd_config *cfg, tnd_tls_tickets *tickets, SSL_CTX **out,
-                        char *err, size_t err_len)
+static int make_ssl_ctx(const tnd_config *cfg, tnd_tls_tickets *tickets, SSL_CTX **out, char *err,
+                        size_t err_len)
 {
     *out = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
     if (!*out)
@@ -94,9 +94,8 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_server_hook
     if (cfg->ticket_rotation_ms > 0 && cfg->ticket_rotation_ms < 1000) {
         snprintf(err, err_len, "--ticket-rotation must be 0 (no resumption) or at least 1s");
         rc = TND_EINVAL;
-    } else if (!srv->metrics ||
-               (cfg->ticket_rotation_ms &&
-                !(srv->tickets = tnd_tls_tickets_new(cfg->ticket_rotation_ms)))) {
+    } else if (!srv->metrics || (cfg->ticket_rotation_ms &&
+                                 !(srv->tickets = tnd_tls_tickets_new(cfg->ticket_rotation_ms)))) {
         snprintf(err, err_len, "out of memory");
     } else {
         rc = make_ssl_ctx(cfg, srv->tickets, &srv->ssl_ctx, err, err_len);

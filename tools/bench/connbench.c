@@ -65,8 +65,8 @@ typedef struct cb {
     long next, running, ok, failed;
     long not_resumed; /* resumed phase: handshakes the server made full */
     bool done;
-    bool resume;      /* the resumed phase: slots keep their clients */
-    bool warmup;      /* its first handshake per slot: not counted, not restarted */
+    bool resume; /* the resumed phase: slots keep their clients */
+    bool warmup; /* its first handshake per slot: not counted, not restarted */
     slot *slots;
     bench_hist hist;
     char last_error[600];
@@ -114,8 +114,7 @@ static void on_status(tnd_client_call *call, int code, const char *message, void
     if (c->warmup) {
         if (code != TND_STATUS_OK) {
             c->failed++;
-            snprintf(c->last_error, sizeof c->last_error, "%s: %s", tnd_status_name(code),
-                     message);
+            snprintf(c->last_error, sizeof c->last_error, "%s: %s", tnd_status_name(code), message);
         }
         tnd_client_disconnect(c->clients[i]);
         return;
