@@ -13,6 +13,7 @@
 // clang-format on
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tender/client.h"
@@ -99,6 +100,14 @@ static void test_reconnect_resumes_with_the_same_role(void **state)
         assert_int_equal(tnd_client_resumed(admin), 1);
         assert_int_equal(tnd_client_resumed(officer), 1);
     }
+    /* The server counted them: six resumed of eight handshakes. */
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(tnd_metrics_render(ts.srv->metrics, &text, &len), 0);
+    const char *line = strstr(text, "\ntenderd_tls_resumptions_total ");
+    assert_non_null(line);
+    assert_int_equal(strtol(line + strlen("\ntenderd_tls_resumptions_total "), NULL, 10), 6);
+    free(text);
     tnd_client_free(officer);
     tnd_client_free(admin);
 
