@@ -129,8 +129,10 @@ void tnd_client_disconnect(tnd_client *c)
 
 /* ---- session resumption ------------------------------------------------------ */
 
-/* The latest ticket wins: TLS 1.3 tickets are meant for one use each, and the
- * server sends a fresh one on every connection. */
+/* The latest ticket wins. tenderd sends one after a full handshake and
+ * after resuming from a ticket made under its previous key; until then the
+ * client offers copies of the one it has (OpenSSL marks the session a
+ * connection resumed as used up, so the kept one is never handed over). */
 int tnd__conn_new_session(SSL *ssl, SSL_SESSION *sess)
 {
     tnd_client *c = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
@@ -468,9 +470,11 @@ static int conn_connect(tnd_cconn *cc, const struct sockaddr *addr)
         tnd__conn_fail(cc, why);
         return -1;
     }
-    /* Offer the kept session; the server decides whether it resumes. */
-    if (c->session && SSL_set_session(cc->tls.ssl, c->session) != 1)
+    /* Offer a copy of the kept session; the server decides whether it resumes. */
+    SSL_SESSION *copy = c->session ? SSL_SESSION_dup(c->session) : NULL;
+    if (copy && SSL_set_session(cc->tls.ssl, copy) != 1)
         ERR_clear_error();
+    SSL_SESSION_free(copy);
     cc->connect_req.data = cc;
     int rc = uv_tcp_connect(&cc->connect_req, &cc->tls.tcp, addr, on_connect);
     if (rc != 0) {

@@ -126,8 +126,8 @@ static int set_mac_key(EVP_MAC_CTX *hctx, unsigned char *key)
 }
 
 /* OpenSSL's ticket key callback: enc 1 to issue a ticket (returns 1), enc 0
- * to open one (1: current key, 2: previous key, 0: unknown key, so a full
- * handshake; -1: failure). decrypt_cb renews the ticket either way. */
+ * to open one (1: current key; 2: previous key, so a new ticket under the
+ * current one goes out; 0: unknown key, so a full handshake; -1: failure). */
 static int key_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
                   EVP_MAC_CTX *hctx, int enc)
 {
@@ -187,9 +187,10 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *ssl, SSL_SESSION *sess, const unsigned 
     X509 *cert = SSL_SESSION_get0_peer(sess);
     if (cert && tnd_tls_cert_verifies(SSL_get_SSL_CTX(ssl), cert, NULL, NULL) != 1)
         return SSL_TICKET_RETURN_IGNORE_RENEW;
-    /* Renew always: TLS 1.3 sends a new ticket only when asked to, and a
-     * client is to use each ticket once (RFC 8446, C.4). */
-    return SSL_TICKET_RETURN_USE_RENEW;
+    /* A ticket under the current key is not renewed: the client may offer
+     * it again, and every new ticket costs OpenSSL 3.0 an encoding and a
+     * decoding of the session, certificate included (docs/BENCHMARKS.md). */
+    return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
 }
 
 int tnd_tls_server_enable_tickets(SSL_CTX *ctx, tnd_tls_tickets *t)

@@ -1,6 +1,6 @@
 /* TLS 1.3 session resumption on the server: session tickets under keys that
  * rotate, and a resumption that is refused when the certificate it carries
- * no longer verifies (docs/PROTOCOL.md, "TLS").
+ * no longer verifies (docs/PROTOCOL.md, section 1).
  *
  * A ticket is the server's session state (the client certificate included)
  * encrypted with AES-256-CBC and authenticated with HMAC-SHA256 under the
@@ -8,7 +8,10 @@
  * and a fresh random key the current one; the previous key only decrypts (and
  * the server then issues a ticket under the current key), and the key before
  * it is forgotten. So a ticket is accepted for at most two periods after it
- * was issued, and its lifetime tells the client so. The keys live in memory
+ * was issued, and its lifetime tells the client so. A ticket under the
+ * current key resumes without a new one being issued: the client may offer
+ * it again (each resumption still makes a fresh X25519 exchange, and the
+ * client is known by its certificate anyway). The keys live in memory
  * only: tickets do not survive a restart of the server.
  *
  * When a ticket decrypts, the certificate in it is verified again with the
