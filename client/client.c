@@ -87,6 +87,15 @@ int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **ou
         free(c);
         return TND_ETLS;
     }
+    /* The context is this client's alone: its app data leads back here. */
+    if (!opts->no_resumption && (SSL_CTX_set_app_data(c->ssl_ctx, c) != 1 ||
+                                 tnd_tls_client_keep_sessions(c->ssl_ctx, tnd__conn_new_session))) {
+        SSL_CTX_free(c->ssl_ctx);
+        free(c);
+        set_err(err, err_len, "%s", "cannot enable TLS session resumption");
+        return TND_ETLS;
+    }
+    c->resumed = -1;
     c->loop = loop;
     c->refs = 1;
     c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : TND_CLIENT_DEFAULT_TIMEOUT_MS;
@@ -134,12 +143,18 @@ const char *tnd_client_server(const tnd_client *client)
     return client->server;
 }
 
+int tnd_client_resumed(const tnd_client *client)
+{
+    return client->resumed;
+}
+
 /* The last reference: everything the client had is closed. Only clients on
  * the caller's loop get here; tnd_client_free releases a private loop's. */
 void tnd__client_unref(tnd_client *c)
 {
     if (--c->refs > 0)
         return;
+    SSL_SESSION_free(c->session);
     SSL_CTX_free(c->ssl_ctx);
     free(c);
 }
@@ -164,6 +179,7 @@ void tnd_client_free(tnd_client *c)
     }
     while (uv_run(loop, UV_RUN_NOWAIT) != 0) {
     }
+    SSL_SESSION_free(c->session);
     SSL_CTX_free(c->ssl_ctx);
     free(c);
     uv_loop_close(loop);

@@ -45,6 +45,8 @@ struct tnd_client {
     bool closing;
     int refs; /* 1 for the client itself + one per live connection and call */
     SSL_CTX *ssl_ctx;
+    SSL_SESSION *session; /* the server's latest ticket, offered on the next connection */
+    int resumed;          /* the latest handshake: 1 resumed, 0 full, -1 none yet */
     char server[300]; /* "HOST:PORT" as given */
     char host[256];   /* without brackets */
     char port[8];
@@ -154,6 +156,9 @@ void tnd__conn_remove_call(tnd_cconn *cc, tnd_client_call *call);
 void tnd__conn_credit(tnd_cconn *cc, size_t len);
 /** Close every connection (client being freed). */
 void tnd__conn_close_all(tnd_client *c);
+/** OpenSSL's new-session callback of a client's context: keep the session
+ * (the server's ticket) to offer on the next connection. */
+int tnd__conn_new_session(SSL *ssl, SSL_SESSION *sess);
 
 /* ---- call.c: events from the connection ---- */
 void tnd__call_on_ready(tnd_client_call *call);           /* the connection can carry it */

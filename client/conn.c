@@ -1,6 +1,8 @@
 /* One client connection: resolve, TCP connect, TLS (server verified against
- * the CA and the host name), SETTINGS, frames in and out, connection-level
- * flow control, PING answers and GOAWAY. Calls live in call.c. */
+ * the CA and the host name; the kept session offered for resumption),
+ * SETTINGS, frames in and out, connection-level flow control, PING answers
+ * and GOAWAY. Calls live in call.c. */
+#include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,31 @@ void tnd__conn_close_all(tnd_client *c)
     for (tnd_cconn *cc = c->conns; cc; cc = cc->next)
         tnd__conn_maybe_idle(cc);
     c->current = NULL;
+}
+
+void tnd_client_disconnect(tnd_client *c)
+{
+    for (tnd_cconn *cc = c->conns; cc; cc = cc->next) {
+        cc->goaway = true; /* as if the server had said so: no new calls here */
+        tnd__conn_maybe_idle(cc);
+    }
+    c->current = NULL;
+}
+
+/* ---- session resumption ------------------------------------------------------ */
+
+/* The latest ticket wins. tenderd sends one after a full handshake and
+ * after resuming from a ticket made under its previous key; until then the
+ * client offers copies of the one it has (OpenSSL marks the session a
+ * connection resumed as used up, so the kept one is never handed over). */
+int tnd__conn_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    tnd_client *c = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (!c || !SSL_SESSION_is_resumable(sess))
+        return 0;
+    SSL_SESSION_free(c->session);
+    c->session = sess;
+    return 1;
 }
 
 /* ---- the call list ---------------------------------------------------------- */
@@ -352,6 +379,10 @@ static void on_handshake(tnd_tls_stream *s, int status)
         return;
     if (status < 0) {
         const char *e = s->error;
+        /* Whatever the server had to say about it, the session is not
+         * offered again. */
+        SSL_SESSION_free(c->session);
+        c->session = NULL;
         if (strncmp(e, "TLS handshake failed: ", 22) == 0)
             e += 22;
         whyf(why, sizeof why, "TLS handshake with %s failed: %s", c->server, e);
@@ -367,6 +398,7 @@ static void on_handshake(tnd_tls_stream *s, int status)
     }
     uv_timer_stop(&cc->timer);
     cc->state = CCONN_READY;
+    c->resumed = SSL_session_reused(s->ssl) ? 1 : 0;
     tnd_settings ours = {c->max_frame, TND_SETTINGS_DEFAULT_MAX_STREAMS, TND_CLIENT_STREAM_WINDOW,
                          TND_SETTINGS_DEFAULT_MAX_METADATA, TND_CLIENT_CONN_WINDOW};
     msgpack_sbuffer sb;
@@ -438,6 +470,11 @@ static int conn_connect(tnd_cconn *cc, const struct sockaddr *addr)
         tnd__conn_fail(cc, why);
         return -1;
     }
+    /* Offer a copy of the kept session; the server decides whether it resumes. */
+    SSL_SESSION *copy = c->session ? SSL_SESSION_dup(c->session) : NULL;
+    if (copy && SSL_set_session(cc->tls.ssl, copy) != 1)
+        ERR_clear_error();
+    SSL_SESSION_free(copy);
     cc->connect_req.data = cc;
     int rc = uv_tcp_connect(&cc->connect_req, &cc->tls.tcp, addr, on_connect);
     if (rc != 0) {

@@ -69,9 +69,8 @@ void tnd_tls_error(char *err, size_t err_len, const char *fmt, ...)
 }
 
 /* Settings common to both sides: TLS 1.3 only, modern suites and groups, no
- * renegotiation, no 0-RTT, no resumption. Without resumption every
- * connection verifies a fresh certificate chain against the current CA and
- * CRL, and identities never outlive a revocation through a ticket. */
+ * renegotiation, no 0-RTT, and no resumption until a side enables it
+ * (tls_ticket.c on the server, tnd_tls_client_keep_sessions on a client). */
 static int apply_common(SSL_CTX *ctx, char *err, size_t err_len)
 {
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
@@ -210,6 +209,10 @@ SSL_CTX *tnd_tls_server_ctx_new(const char *cert_file, const char *key_file, con
     }
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
+    if (tnd_tls_ctx_cache_verify(ctx) != 0) {
+        tnd_tls_error(err, err_len, "cannot set up certificate verification");
+        goto fail_ctx;
+    }
     /* A server holds thousands of mostly idle connections: OpenSSL's record
      * buffers (about 34 KiB each) are freed between records. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -314,6 +317,16 @@ int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err, size_t e
         tnd_tls_error(err, err_len, "cannot enable CRL checking");
         return TND_ETLS;
     }
+    return 0;
+}
+
+int tnd_tls_client_keep_sessions(SSL_CTX *ctx, int (*on_new)(SSL *ssl, SSL_SESSION *sess))
+{
+    /* The client cache without OpenSSL's internal store: the owner keeps the
+     * one session it will offer. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new);
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
     return 0;
 }
 

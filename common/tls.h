@@ -2,10 +2,12 @@
  * certificate (DESIGN.md, "Wire protocol" and "Identity and authorization").
  *
  * Both sides speak TLS 1.3 only with Mozilla's "modern" settings, ALPN
- * "tender/1", no 0-RTT, no renegotiation and no session resumption. The
- * server asks for a client certificate but accepts anonymous clients; a
- * certificate that is presented must verify against the deployment's CA, or
- * the handshake fails.
+ * "tender/1", no 0-RTT and no renegotiation. Session resumption is off
+ * until enabled: on the server with tnd_tls_server_enable_tickets
+ * (tls_ticket.h), on a client with tnd_tls_client_keep_sessions. The server
+ * asks for a client certificate but accepts anonymous clients; a certificate
+ * that is presented must verify against the deployment's CA, or the
+ * handshake fails.
  *
  * Reference counting: a context from tnd_tls_server_ctx_new or
  * tnd_tls_client_ctx_new carries one reference, owned by the caller and
@@ -108,8 +110,38 @@ TND_MUST_CHECK int tnd_tls_check_alpn(const SSL *ssl);
 TND_MUST_CHECK int tnd_tls_ctx_load_crl(SSL_CTX *ctx, const char *crl_file, char *err,
                                         size_t err_len);
 
+/** Does cert (with the untrusted intermediates in chain, may be NULL)
+ * verify now under ctx's CA store, CRLs and verify parameters, as a client
+ * certificate in a handshake would? 1 yes; 0 no, with the reason in *why
+ * (why may be NULL); -1 out of memory, so not known. Used when a session
+ * resumes and when a reload re-checks the certificates of open connections.
+ * Consults and fills ctx's verification cache (tls_verify.c). */
+int tnd_tls_cert_verifies(SSL_CTX *ctx, X509 *cert, STACK_OF(X509) *chain, const char **why);
+
+/** Give a server context a cache of client certificates that verified
+ * under it, so that a client that comes back (a full handshake, or a
+ * resumed session whose certificate is checked again) does not pay for the
+ * chain and CRL checks again. An entry is the SHA-256 of the certificate,
+ * good until the earliest end of validity in its chain, its CRL's next
+ * update, or an hour, whichever comes first; only successes are kept. The
+ * cache belongs to the context: a reload (new CA or CRL) builds a new,
+ * empty one. A context whose verify parameters fix the time
+ * (X509_VERIFY_PARAM_set_time) is never served from the cache.
+ * tnd_tls_server_ctx_new calls it. 0 or TND_ENOMEM. */
+TND_MUST_CHECK int tnd_tls_ctx_cache_verify(SSL_CTX *ctx);
+
+/** Let a client context resume sessions: OpenSSL hands each new session
+ * (a ticket from the server) to on_new with user (the context's owner),
+ * which takes the reference on success (returns 1) or not (0). The owner
+ * offers the session it keeps with SSL_set_session on its next connection.
+ * 0 or TND_ETLS. */
+TND_MUST_CHECK int tnd_tls_client_keep_sessions(SSL_CTX *ctx,
+                                                int (*on_new)(SSL *ssl, SSL_SESSION *sess));
+
 /** The identity of the peer of a completed handshake.
  *
+ * A resumed session carries the certificate of the handshake that made it,
+ * and the identity comes from it by the same rules.
  * Anonymous peer (no certificate): 0, out->authenticated false, role 0.
  * Verified certificate: role from exactly one SAN URI
  * "urn:tender:role:<officer|supplier|auditor|admin|reviewer>", org from the single

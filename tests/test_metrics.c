@@ -104,6 +104,7 @@ static void test_render_parses(void **state)
     tnd_metrics_handshake(m, true);
     tnd_metrics_handshake(m, false);
     tnd_metrics_handshake(m, true);
+    tnd_metrics_handshake_resumed(m);
     tnd_metrics_batch_begin(m);
     tnd_metrics_tlog_pending(m, 12);
     tnd_metrics_batch_committed(m, 3);
@@ -141,6 +142,7 @@ static void test_render_parses(void **state)
     assert_true(value("tenderd_connections{}") == 3);
     assert_true(value("tenderd_tls_handshakes_total{result=\"completed\"}") == 2);
     assert_true(value("tenderd_tls_handshakes_total{result=\"failed\"}") == 1);
+    assert_true(value("tenderd_tls_resumptions_total{}") == 1);
     assert_true(value("tenderd_store_batch_size_bucket{le=\"4\"}") == 1);
     assert_true(value("tenderd_store_batch_size_bucket{le=\"256\"}") == 1);
     assert_true(value("tenderd_store_batch_size_bucket{le=\"512\"}") == 2);
@@ -176,6 +178,7 @@ static void test_null_is_harmless(void **state)
     tnd_metrics_call(NULL, NULL, 0, 0);
     tnd_metrics_set_connections(NULL, 1);
     tnd_metrics_handshake(NULL, true);
+    tnd_metrics_handshake_resumed(NULL);
     tnd_metrics_batch_begin(NULL);
     tnd_metrics_tlog_pending(NULL, 1);
     tnd_metrics_batch_committed(NULL, 1);

@@ -91,6 +91,14 @@ static void test_missing_crl(void **state)
     expect_new_fails(f, TND_EIO, "CRL", NULL);
 }
 
+/* A ticket key period under a second is refused with the flag's name. */
+static void test_ticket_rotation_too_short(void **state)
+{
+    fixture *f = *state;
+    f->cfg.ticket_rotation_ms = 500;
+    expect_new_fails(f, TND_EINVAL, "--ticket-rotation", "at least 1s", NULL);
+}
+
 /* The database folder is a file: the store's code and message. */
 static void test_store_cannot_open(void **state)
 {
@@ -137,6 +145,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_of_another_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_crl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ticket_rotation_too_short, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_cannot_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_key_unusable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_address_in_use, setup, teardown),

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,6 +22,7 @@
 #include "tender/service.h"
 #include "tls.h"
 #include "tls_stream.h"
+#include "tls_ticket.h"
 
 typedef struct fixture {
     char root[64];   /* the mkdtemp directory */
@@ -135,8 +137,11 @@ static bool step(SSL *ssl, bool *ok, bool *failed, unsigned long *err)
 
 /* Pumps both sides until each has finished or failed, or nothing moves. A
  * client that finished before the server refused it then reads, to see the
- * server's alert, as a real client would on its first read. */
-static void run_handshake(handshake *h, SSL_CTX *sctx, SSL_CTX *cctx, const char *host)
+ * server's alert, as a real client would on its first read. The client
+ * offers sess when not NULL, and sends early (0-RTT) data when early is not
+ * NULL. */
+static void run_handshake_with(handshake *h, SSL_CTX *sctx, SSL_CTX *cctx, const char *host,
+                               SSL_SESSION *sess, const char *early)
 {
     memset(h, 0, sizeof *h);
     h->s = SSL_new(sctx);
@@ -151,6 +156,23 @@ static void run_handshake(handshake *h, SSL_CTX *sctx, SSL_CTX *cctx, const char
     SSL_set_connect_state(h->c);
     if (host)
         assert_int_equal(tnd_tls_client_set_host(h->c, host), 0);
+    if (sess) {
+        /* Offered for real: OpenSSL drops a session once its ticket was
+         * used and replaced (the client cache) or its connection ended
+         * without close_notify. */
+        assert_true(SSL_SESSION_is_resumable(sess));
+        /* A copy, as libtender offers it: OpenSSL's client marks the
+         * session it resumed as used up. */
+        SSL_SESSION *copy = SSL_SESSION_dup(sess);
+        assert_non_null(copy);
+        assert_int_equal(SSL_set_session(h->c, copy), 1);
+        SSL_SESSION_free(copy);
+    }
+    if (early) {
+        size_t written = 0;
+        assert_int_equal(SSL_write_early_data(h->c, early, strlen(early), &written), 1);
+        assert_int_equal(written, strlen(early));
+    }
     bool s_fail = false, c_fail = false;
     for (int i = 0; i < 64; i++) {
         bool s_done = step(h->s, &h->s_ok, &s_fail, &h->s_err);
@@ -169,8 +191,18 @@ static void run_handshake(handshake *h, SSL_CTX *sctx, SSL_CTX *cctx, const char
     }
 }
 
+static void run_handshake(handshake *h, SSL_CTX *sctx, SSL_CTX *cctx, const char *host)
+{
+    run_handshake_with(h, sctx, cctx, host, NULL, NULL);
+}
+
+/* A client that closes without close_notify has its session marked not
+ * resumable by OpenSSL (a "bad" session), so the client says goodbye. */
 static void end_handshake(handshake *h)
 {
+    if (h->c_ok && SSL_is_init_finished(h->c))
+        (void)SSL_shutdown(h->c);
+    ERR_clear_error();
     SSL_free(h->c);
     SSL_free(h->s);
 }
@@ -663,6 +695,311 @@ static void test_idle_connection_memory(void **state)
     assert_true(sizeof(tnd_tls_stream) < 4096);
 }
 
+
+/* ---- session resumption (tls_ticket.c) ---------------------------------------- */
+
+/* A copy of the client's session after a handshake and one exchange (the
+ * client reads the server's ticket with the first application data). */
+static SSL_SESSION *session_of(handshake *h)
+{
+    exchange(h);
+    SSL_SESSION *sess = SSL_get1_session(h->c);
+    assert_non_null(sess);
+    assert_true(SSL_SESSION_is_resumable(sess));
+    return sess;
+}
+
+/* A server context of f's PKI with tickets under t, and the CRL when crl. */
+static SSL_CTX *ticket_server(fixture *f, tnd_tls_tickets *t, bool crl)
+{
+    SSL_CTX *ctx = server_ctx(f);
+    char path[256];
+    path_in(path, sizeof path, f->dir, "ca.crl");
+    if (crl)
+        assert_int_equal(tnd_tls_ctx_load_crl(ctx, path, f->err, sizeof f->err), 0);
+    assert_int_equal(tnd_tls_server_enable_tickets(ctx, t), 0);
+    return ctx;
+}
+
+/* The tests keep sessions themselves (SSL_get1_session). */
+static int ignore_session(SSL *ssl, SSL_SESSION *sess)
+{
+    (void)ssl;
+    (void)sess;
+    return 0;
+}
+
+static SSL_CTX *resuming_client(fixture *f, const char *name)
+{
+    SSL_CTX *cctx = client_ctx(f, f->dir, name);
+    assert_int_equal(tnd_tls_client_keep_sessions(cctx, ignore_session), 0);
+    return cctx;
+}
+
+/* Without tickets enabled there is nothing to resume; with them, a resumed
+ * session keeps the identity of the certificate it was made with, read by
+ * the same rules as after a full handshake. */
+static void test_resumed_identity(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX *cctx = resuming_client(f, "supplier");
+    handshake h;
+    run_handshake(&h, f->server, cctx, "localhost");
+    exchange(&h);
+    SSL_SESSION *none = SSL_get1_session(h.c);
+    assert_false(SSL_SESSION_is_resumable(none)); /* no ticket came */
+    SSL_SESSION_free(none);
+    end_handshake(&h);
+
+    tnd_tls_tickets *t = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t);
+    assert_null(tnd_tls_tickets_new(999)); /* below a second */
+    SSL_CTX *sctx = ticket_server(f, t, false);
+    run_handshake(&h, sctx, cctx, "localhost");
+    assert_true(h.s_ok);
+    assert_false(SSL_session_reused(h.s));
+    SSL_SESSION *sess = session_of(&h);
+    tnd_peer_identity full;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &full), 0);
+    end_handshake(&h);
+
+    run_handshake_with(&h, sctx, cctx, "localhost", sess, NULL);
+    assert_true(h.s_ok);
+    assert_true(h.c_ok);
+    assert_true(SSL_session_reused(h.s));
+    assert_true(SSL_session_reused(h.c));
+    exchange(&h);
+    /* Under the current key the ticket is not renewed: no new one came. */
+    SSL_SESSION *after = SSL_get1_session(h.c);
+    assert_false(SSL_SESSION_is_resumable(after));
+    SSL_SESSION_free(after);
+    tnd_peer_identity resumed;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &resumed), 0);
+    assert_true(resumed.authenticated);
+    assert_int_equal(resumed.role, TND_ROLE_SUPPLIER);
+    assert_string_equal(resumed.role_name, "supplier");
+    assert_string_equal(resumed.org, "Acme Construction");
+    assert_string_equal(resumed.name, "supplier");
+    assert_memory_equal(&resumed, &full, sizeof full);
+    end_handshake(&h);
+    /* The same ticket resumes again. */
+    run_handshake_with(&h, sctx, cctx, "localhost", sess, NULL);
+    assert_true(SSL_session_reused(h.s));
+    assert_int_equal(tnd_tls_peer_identity(h.s, &resumed), 0);
+    assert_memory_equal(&resumed, &full, sizeof full);
+    end_handshake(&h);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+    tnd_tls_tickets_free(t);
+    SSL_CTX_free(cctx);
+}
+
+/* A resumed connection, and the session to offer next (a new reference):
+ * the new ticket when the server sent one, else sess again. */
+static SSL_SESSION *resume(SSL_CTX *sctx, SSL_CTX *cctx, SSL_SESSION *sess)
+{
+    handshake h;
+    run_handshake_with(&h, sctx, cctx, "localhost", sess, NULL);
+    assert_true(h.s_ok);
+    assert_true(SSL_session_reused(h.s));
+    exchange(&h);
+    SSL_SESSION *next = SSL_get1_session(h.c);
+    if (!SSL_SESSION_is_resumable(next)) {
+        SSL_SESSION_free(next);
+        assert_int_equal(SSL_SESSION_up_ref(sess), 1);
+        next = sess;
+    }
+    end_handshake(&h);
+    return next;
+}
+
+/* A full handshake and its session. */
+static SSL_SESSION *first_session(SSL_CTX *sctx, SSL_CTX *cctx)
+{
+    handshake h;
+    run_handshake(&h, sctx, cctx, "localhost");
+    assert_true(h.s_ok);
+    assert_false(SSL_session_reused(h.s));
+    SSL_SESSION *sess = session_of(&h);
+    end_handshake(&h);
+    return sess;
+}
+
+/* A certificate revoked after its session was made: the reloaded context
+ * (new CRL, same ticket keys) does not resume it, and the full handshake
+ * that follows refuses it. The same goes for one that has expired since. */
+static void test_resume_refused_when_revoked_or_expired(void **state)
+{
+    fixture *f = *state;
+    /* A CRL from the start, with another certificate on it. */
+    assert_int_equal(tnd_pki_revoke(f->dir, "supplier2", f->err, sizeof f->err), 0);
+    tnd_tls_tickets *t = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t);
+    SSL_CTX *before = ticket_server(f, t, true);
+    SSL_CTX *cctx = resuming_client(f, "supplier");
+    SSL_SESSION *s1 = first_session(before, cctx);
+    SSL_SESSION *s2 = resume(before, cctx, s1);
+    /* A reload without a change resumes as before: the keys are the same. */
+    SSL_CTX *reloaded = ticket_server(f, t, true);
+    SSL_SESSION *s3 = resume(reloaded, cctx, s2);
+    SSL_SESSION *later_s = first_session(before, cctx);
+
+    assert_int_equal(tnd_pki_revoke(f->dir, "supplier", f->err, sizeof f->err), 0);
+    SSL_CTX *after = ticket_server(f, t, true); /* what the reload builds */
+    handshake h;
+    run_handshake_with(&h, after, cctx, "localhost", s3, NULL);
+    assert_false(SSL_session_reused(h.s));
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_CERT_REVOKED);
+    end_handshake(&h);
+
+    /* Expiry: a session against a context whose clock reads a time after
+     * the certificate's end. */
+    SSL_CTX *later = ticket_server(f, t, false);
+    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(later), time(NULL) + 60L * 86400 * 365 * 30);
+    run_handshake_with(&h, later, cctx, "localhost", later_s, NULL);
+    assert_false(SSL_session_reused(h.s));
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_CERT_HAS_EXPIRED);
+    end_handshake(&h);
+
+    SSL_SESSION_free(later_s);
+    SSL_SESSION_free(s3);
+    SSL_SESSION_free(s2);
+    SSL_SESSION_free(s1);
+    SSL_CTX_free(later);
+    SSL_CTX_free(after);
+    SSL_CTX_free(reloaded);
+    SSL_CTX_free(before);
+    SSL_CTX_free(cctx);
+    tnd_tls_tickets_free(t);
+}
+
+/* A ticket is accepted after one rotation of the keys, not after two, and
+ * not by other keys (a restarted server): a full handshake happens instead. */
+static void test_ticket_rotation_and_restart(void **state)
+{
+    fixture *f = *state;
+    tnd_tls_tickets *t = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t);
+    SSL_CTX *sctx = ticket_server(f, t, false);
+    SSL_CTX *cctx = resuming_client(f, "officer");
+    SSL_SESSION *a = first_session(sctx, cctx);
+    SSL_SESSION *b = first_session(sctx, cctx);
+    /* The ticket's lifetime is two periods. */
+    assert_int_equal(SSL_SESSION_get_ticket_lifetime_hint(a), 2 * 3600);
+
+    assert_int_equal(tnd_tls_tickets_rotate(t), 0);
+    SSL_SESSION *a2 = resume(sctx, cctx, a); /* under the previous key: renewed */
+    assert_true(a2 != a);
+
+    assert_int_equal(tnd_tls_tickets_rotate(t), 0);
+    handshake h;
+    run_handshake_with(&h, sctx, cctx, "localhost", b, NULL); /* two rotations old */
+    assert_true(h.s_ok);
+    assert_true(h.c_ok);
+    assert_false(SSL_session_reused(h.s));
+    assert_false(SSL_session_reused(h.c));
+    tnd_peer_identity id;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+    assert_string_equal(id.name, "officer");
+    SSL_SESSION *fresh = session_of(&h);
+    end_handshake(&h);
+    /* a2 was issued after the first rotation: one rotation old, still good. */
+    SSL_SESSION *a3 = resume(sctx, cctx, a2);
+    assert_true(a3 != a2);
+
+    /* A restarted server makes new keys: the ticket is unknown there. */
+    tnd_tls_tickets *t2 = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t2);
+    SSL_CTX *restarted = ticket_server(f, t2, false);
+    run_handshake_with(&h, restarted, cctx, "localhost", fresh, NULL);
+    assert_true(h.s_ok);
+    assert_false(SSL_session_reused(h.s));
+    end_handshake(&h);
+    /* The same ticket still resumes on the server that issued it. */
+    SSL_SESSION *fresh2 = resume(sctx, cctx, fresh);
+
+    SSL_SESSION_free(fresh2);
+    SSL_SESSION_free(fresh);
+    SSL_SESSION_free(a3);
+    SSL_SESSION_free(a2);
+    SSL_SESSION_free(b);
+    SSL_SESSION_free(a);
+    SSL_CTX_free(restarted);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    tnd_tls_tickets_free(t2);
+    tnd_tls_tickets_free(t);
+}
+
+/* No 0-RTT: tickets allow no early data, and a client that sends some
+ * anyway (with a session it altered) is cut off before the server reads a
+ * byte of it. */
+static void test_early_data_refused(void **state)
+{
+    fixture *f = *state;
+    tnd_tls_tickets *t = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t);
+    SSL_CTX *sctx = ticket_server(f, t, false);
+    SSL_CTX *cctx = resuming_client(f, "supplier");
+    handshake h;
+    run_handshake(&h, sctx, cctx, "localhost");
+    SSL_SESSION *sess = session_of(&h);
+    end_handshake(&h);
+    assert_int_equal(SSL_SESSION_get_max_early_data(sess), 0);
+
+    SSL_SESSION *forged = SSL_SESSION_dup(sess);
+    assert_non_null(forged);
+    assert_int_equal(SSL_SESSION_set_max_early_data(forged, 16384), 1);
+    run_handshake_with(&h, sctx, cctx, "localhost", forged, "replayable");
+    assert_false(h.s_ok);
+    assert_int_equal(ERR_GET_REASON(h.s_err), SSL_R_TOO_MUCH_EARLY_DATA);
+    assert_int_not_equal(SSL_get_early_data_status(h.s), SSL_EARLY_DATA_ACCEPTED);
+    end_handshake(&h);
+
+    SSL_SESSION_free(forged);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    tnd_tls_tickets_free(t);
+}
+
+/* The verification cache never outlives the certificate: one that expires
+ * two seconds after its first (cached) handshakes is refused after that. */
+static void test_verify_cache_ends_with_the_certificate(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(tnd_pki_issue_ex(f->dir, "brief", "supplier", "Acme Construction", -60, 2,
+                                      f->err, sizeof f->err),
+                     0);
+    SSL_CTX *cctx = client_ctx(f, f->dir, "brief");
+    handshake h;
+    for (int i = 0; i < 2; i++) {
+        run_handshake(&h, f->server, cctx, "localhost");
+        assert_true(h.s_ok);
+        end_handshake(&h);
+    }
+    sleep(3);
+    run_handshake(&h, f->server, cctx, "localhost");
+    assert_server_refused(&h);
+    assert_int_equal(SSL_get_verify_result(h.s), X509_V_ERR_CERT_HAS_EXPIRED);
+    end_handshake(&h);
+    /* A context that reads the time from its parameters is not served from
+     * the cache: the supplier, fine now, is refused in thirty years. */
+    SSL_CTX *good = client_ctx(f, f->dir, "supplier");
+    run_handshake(&h, f->server, good, "localhost");
+    assert_true(h.s_ok);
+    end_handshake(&h);
+    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(f->server), time(NULL) + 60L * 86400 * 365 * 30);
+    run_handshake(&h, f->server, good, "localhost");
+    assert_server_refused(&h);
+    end_handshake(&h);
+    SSL_CTX_free(good);
+    SSL_CTX_free(cctx);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -674,7 +1011,11 @@ int main(void)
         T(test_server_host_checked),      T(test_revoked_client_refused),
         T(test_certificate_without_role), T(test_bad_identities),
         T(test_context_errors),           T(test_context_reference_counting),
-        T(test_idle_connection_memory),
+        T(test_idle_connection_memory),   T(test_resumed_identity),
+        T(test_resume_refused_when_revoked_or_expired),
+        T(test_ticket_rotation_and_restart),
+        T(test_early_data_refused),
+        T(test_verify_cache_ends_with_the_certificate),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,6 +86,10 @@ typedef struct tnd_client_opts {
     const char *request_id;   /**< x-request-id of every call that sets none itself, so the
                                    server logs them under one id: 1 to TND_MAX_REQUEST_ID
                                    characters 0x21..0x7e; NULL: 16 random hex digits a call */
+    bool no_resumption;       /**< true: every connection makes a full TLS handshake. false
+                                   (default): the client keeps the session ticket the server
+                                   last gave it and offers it when it connects again (TLS 1.3
+                                   resumption, no early data), for as long as the client lives */
 } tnd_client_opts;
 
 /** One metadata entry of a call. Keys are lowercase [a-z0-9-_.]; keys ending
@@ -148,6 +152,16 @@ void tnd_client_free(tnd_client *client);
 
 /** The "HOST:PORT" this client talks to (owned by the client). */
 const char *tnd_client_server(const tnd_client *client);
+
+/** Whether the latest TLS handshake of this client resumed a session: 1
+ * resumed (the server took the ticket), 0 a full handshake, -1 none yet. */
+int tnd_client_resumed(const tnd_client *client);
+
+/** Close the client's connections as soon as their calls have ended (at
+ * once when idle); the next call connects again, offering the kept session
+ * (see no_resumption). For a long-lived client that knows its network path
+ * changed, and for measuring reconnects. */
+void tnd_client_disconnect(tnd_client *client);
 
 /* ---- asynchronous calls ----------------------------------------------------- */
 

@@ -53,6 +53,10 @@ const tnd_setting tnd_config_rows[] = {
      "re-read on SIGHUP; empty: none"},
     {"tls", "handshake-timeout", "handshake-timeout", TND_SET_U32, TND_UNIT_MS,
      FIELD(handshake_timeout_ms), 1, UINT32_MAX, "10s", "MS", "TLS handshake time limit"},
+    {"tls", "ticket-rotation", "ticket-rotation", TND_SET_U64, TND_UNIT_SECONDS,
+     FIELD(ticket_rotation_ms), 0, 302400000, "1h", "S",
+     "session resumption: rotate the session-ticket key this often (at least 1s); a ticket is "
+     "accepted for at most twice this, and not after a restart; 0: no resumption"},
 
     {"connections", "max-connections", "max-connections", TND_SET_U32, TND_UNIT_COUNT,
      FIELD(max_connections), 1, UINT32_MAX, "10000", "N", "open connections"},

@@ -27,6 +27,7 @@ typedef struct tnd_config {
     uint32_t initial_window; /* per-stream receive window, bytes */
     uint32_t conn_window;    /* per-connection receive window, bytes */
     uint32_t handshake_timeout_ms;
+    uint64_t ticket_rotation_ms; /* session-ticket key period; 0: no resumption */
     uint32_t idle_timeout_ms; /* close a connection without calls after this */
     uint32_t keepalive_ms;    /* ping an idle peer this often; 0: never */
     uint32_t keepalive_timeout_ms;

@@ -59,6 +59,7 @@ struct tnd_metrics {
     _Atomic size_t n_methods; /* slots below this are published (release/acquire) */
     _Atomic uint64_t connections;
     _Atomic uint64_t handshakes_ok, handshakes_failed;
+    _Atomic uint64_t handshakes_resumed; /* of handshakes_ok */
     _Atomic uint64_t batch_buckets[N_BATCH_BOUNDS + 1];
     _Atomic uint64_t batch_sum;
     _Atomic uint64_t queue_depth;
@@ -147,6 +148,12 @@ void tnd_metrics_handshake(tnd_metrics *m, bool ok)
 {
     if (m)
         add(ok ? &m->handshakes_ok : &m->handshakes_failed, 1);
+}
+
+void tnd_metrics_handshake_resumed(tnd_metrics *m)
+{
+    if (m)
+        add(&m->handshakes_resumed, 1);
 }
 
 void tnd_metrics_batch_begin(tnd_metrics *m)
@@ -412,6 +419,10 @@ int tnd_metrics_render(tnd_metrics *m, char **out, size_t *len)
         (unsigned long long)get(&m->handshakes_ok));
     put(&t, "tenderd_tls_handshakes_total{result=\"failed\"} %llu\n",
         (unsigned long long)get(&m->handshakes_failed));
+    head(&t, "tenderd_tls_resumptions_total", "counter",
+         "Completed TLS handshakes that resumed a session from a ticket.");
+    put(&t, "tenderd_tls_resumptions_total %llu\n",
+        (unsigned long long)get(&m->handshakes_resumed));
     render_batches(&t, m);
     gauge(&t, "tenderd_store_write_queue_depth", "Write requests waiting for the writer thread.",
           get(&m->queue_depth));

@@ -40,6 +40,8 @@ void tnd_metrics_set_connections(tnd_metrics *m, uint64_t n);
 
 /** A TLS handshake ended: ok, or failed (error, timeout, refused certificate). */
 void tnd_metrics_handshake(tnd_metrics *m, bool ok);
+/** A completed handshake (counted by tnd_metrics_handshake too) resumed a session. */
+void tnd_metrics_handshake_resumed(tnd_metrics *m);
 
 /** Writer thread: a group commit of n requests was durably committed. Also
  * publishes the transparency log size its batch hook set with

@@ -182,6 +182,8 @@ static void on_handshake(tnd_tls_stream *s, int status)
         return;
     }
     tnd_metrics_handshake(c->srv->metrics, true);
+    if (SSL_session_reused(s->ssl))
+        tnd_metrics_handshake_resumed(c->srv->metrics);
     describe_peer(c);
     c->last_active_ms = c->last_recv_ms = c->last_progress_ms = tnd__now_ms(c->srv);
     tnd_log(TND_LOG_DEBUG, "connected", "peer", c->peer_addr, "identity", c->peer_label, NULL);

@@ -2,35 +2,22 @@
  * certificate again, against the new CA and CRL, and close the connections
  * whose certificate no longer verifies (revoked, expired, or from a CA no
  * longer trusted). Without this a revoked client would keep a connection it
- * opened before the revocation for as long as it kept it busy. */
+ * opened before the revocation for as long as it kept it busy. (A session
+ * ticket it holds is checked the same way when it comes back: tls_ticket.c.) */
 #include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include "ops/logging.h"
 #include "server.h"
 #include "tender/status.h"
 
-/* Does the peer's certificate verify under ctx's store and parameters (as
- * the handshake would verify it now)? On false, why holds the reason. */
+/* Does the peer's certificate verify under ctx (as the handshake would
+ * verify it now)? Out of memory: keep the connection rather than guess. */
 static bool peer_verifies(SSL *ssl, SSL_CTX *ctx, const char **why)
 {
     X509 *cert = SSL_get0_peer_certificate(ssl);
     if (!cert)
         return true; /* anonymous: nothing to check */
-    X509_STORE_CTX *x = X509_STORE_CTX_new();
-    if (!x || X509_STORE_CTX_init(x, SSL_CTX_get_cert_store(ctx), cert,
-                                  SSL_get_peer_cert_chain(ssl)) != 1) {
-        X509_STORE_CTX_free(x);
-        *why = "out of memory checking the certificate";
-        return true; /* keep the connection rather than guess */
-    }
-    X509_STORE_CTX_set_default(x, "ssl_client");
-    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(x), SSL_CTX_get0_param(ctx));
-    bool ok = X509_verify_cert(x) == 1;
-    if (!ok)
-        *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(x));
-    X509_STORE_CTX_free(x);
-    return ok;
+    return tnd_tls_cert_verifies(ctx, cert, SSL_get_peer_cert_chain(ssl), why) != 0;
 }
 
 void tnd__server_recheck_peers(tnd_server *srv)

@@ -55,14 +55,19 @@ const tnd_method_desc *tnd__server_find_method(const tnd_server *srv, const char
 }
 
 /* The TLS context for new connections: certificate, key, the CA for client
- * certificates and, when configured, the CA's revocation list. Returns 0 or
- * the loader's code (TND_ETLS: a file OpenSSL cannot use). */
-static int make_ssl_ctx(const tnd_config *cfg, SSL_CTX **out, char *err, size_t err_len)
+ * certificates, when configured the CA's revocation list, and the session
+ * tickets (the same keys for every context, so a reload keeps sessions
+ * resumable). Returns 0 or the loader's code (TND_ETLS: a file OpenSSL
+ * cannot use). */
+static int make_ssl_ctx(const tnd_config *cfg, tnd_tls_tickets *tickets, SSL_CTX **out, char *err,
+                        size_t err_len)
 {
     *out = tnd_tls_server_ctx_new(cfg->cert, cfg->key, cfg->ca, err, err_len);
     if (!*out)
         return TND_ETLS;
     int rc = cfg->crl[0] ? tnd_tls_ctx_load_crl(*out, cfg->crl, err, err_len) : 0;
+    if (rc == 0 && tickets && (rc = tnd_tls_server_enable_tickets(*out, tickets)) != 0)
+        tnd_tls_error(err, err_len, "cannot enable session tickets");
     if (rc != 0) {
         SSL_CTX_free(*out);
         *out = NULL;
@@ -86,10 +91,15 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_server_hook
     tnd_server_add_schema(srv, &tnd_schema);
     srv->metrics = tnd_metrics_new();
     int rc = TND_ENOMEM;
-    if (!srv->metrics)
+    if (cfg->ticket_rotation_ms > 0 && cfg->ticket_rotation_ms < 1000) {
+        snprintf(err, err_len, "--ticket-rotation must be 0 (no resumption) or at least 1s");
+        rc = TND_EINVAL;
+    } else if (!srv->metrics || (cfg->ticket_rotation_ms &&
+                                 !(srv->tickets = tnd_tls_tickets_new(cfg->ticket_rotation_ms)))) {
         snprintf(err, err_len, "out of memory");
-    else
-        rc = make_ssl_ctx(cfg, &srv->ssl_ctx, err, err_len);
+    } else {
+        rc = make_ssl_ctx(cfg, srv->tickets, &srv->ssl_ctx, err, err_len);
+    }
     if (rc != 0) {
         tnd_server_free(srv);
         return rc;
@@ -186,7 +196,7 @@ int tnd_server_reload_tls(tnd_server *srv)
 {
     char err[512];
     SSL_CTX *ctx;
-    int rc = make_ssl_ctx(&srv->cfg, &ctx, err, sizeof err);
+    int rc = make_ssl_ctx(&srv->cfg, srv->tickets, &ctx, err, sizeof err);
     if (rc != 0) {
         tnd_log(TND_LOG_ERROR, "certificate reload failed; keeping the old certificates", "error",
                 err, NULL);
@@ -290,6 +300,7 @@ void tnd_server_free(tnd_server *srv)
         return;
     tnd_server_shutdown(srv);
     SSL_CTX_free(srv->ssl_ctx);
+    tnd_tls_tickets_free(srv->tickets); /* after the last SSL_CTX that points at it */
     free(srv->handlers);
     tnd__principals_clear(&srv->principals);
     tnd_metrics_free(srv->metrics);

@@ -21,6 +21,7 @@
 #include "rpc.h"
 #include "tls.h"
 #include "tls_stream.h"
+#include "tls_ticket.h"
 
 typedef struct tnd_conn tnd_conn;
 
@@ -105,6 +106,7 @@ struct tnd_server {
     uv_loop_t *loop;
     tnd_config cfg;
     SSL_CTX *ssl_ctx;
+    tnd_tls_tickets *tickets; /* session-ticket keys, kept across reloads; NULL: no resumption */
     uv_tcp_t listener;
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t grace_timer;

@@ -5,11 +5,22 @@
  *                      server's per-connection state are complete), leave
  *                      them idle, and report the growth of tenderd's resident
  *                      memory (VmRSS of /proc/PID/status) divided by N.
- *   --mode handshake   for --duration seconds, M at a time: a new client, a
- *                      new TCP connection, a full TLS 1.3 handshake with the
- *                      client certificate (tenderd issues no session tickets,
- *                      so nothing is resumed), one Health/Check, close.
- *                      Handshakes/s counts the ones whose call succeeded.
+ *   --mode handshake   two phases of --duration seconds each, M at a time:
+ *                      full: a new client (resumption off), a new TCP
+ *                      connection, a full TLS 1.3 handshake with the client
+ *                      certificate, one Health/Check, close;
+ *                      resumed: each of the M slots keeps one client, which
+ *                      made one full handshake before the timing starts;
+ *                      then a new TCP connection offering the client's
+ *                      session ticket, one Health/Check, close
+ *                      (tnd_client_disconnect), again. A handshake the
+ *                      server did not resume counts as not resumed.
+ *                      --only runs one of the two. Every slot uses the same
+ *                      certificate, so tenderd's verification cache answers
+ *                      all but the first full handshake's chain check.
+ *                      Handshakes/s counts the ones whose call succeeded;
+ *                      tenderd's CPU (utime+stime, --server-pid) over the
+ *                      phase divided by them is the CPU per handshake.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -33,6 +44,7 @@ typedef struct cb_opts {
     long n, concurrency, server_pid;
     double duration_s;
     bool handshake, json;
+    int phases; /* handshake: 1 full, 2 resumed, 3 both */
 } cb_opts;
 
 struct cb;
@@ -51,7 +63,10 @@ typedef struct cb {
     tnd_client_opts co;
     tnd_client **clients; /* idle: all of them; handshake: one per slot */
     long next, running, ok, failed;
+    long not_resumed; /* resumed phase: handshakes the server made full */
     bool done;
+    bool resume; /* the resumed phase: slots keep their clients */
+    bool warmup; /* its first handshake per slot: not counted, not restarted */
     slot *slots;
     bench_hist hist;
     char last_error[600];
@@ -96,8 +111,18 @@ static void on_status(tnd_client_call *call, int code, const char *message, void
     cb *c = sl->c;
     long i = sl->i;
     c->running--;
+    if (c->warmup) {
+        if (code != TND_STATUS_OK) {
+            c->failed++;
+            snprintf(c->last_error, sizeof c->last_error, "%s: %s", tnd_status_name(code), message);
+        }
+        tnd_client_disconnect(c->clients[i]);
+        return;
+    }
     if (code == TND_STATUS_OK) {
         c->ok++;
+        if (c->resume && tnd_client_resumed(c->clients[i]) != 1)
+            c->not_resumed++;
         if (c->o.handshake)
             bench_hist_record(&c->hist, uv_hrtime() - sl->started);
     } else {
@@ -105,9 +130,14 @@ static void on_status(tnd_client_call *call, int code, const char *message, void
         snprintf(c->last_error, sizeof c->last_error, "%s: %s", tnd_status_name(code), message);
     }
     if (c->o.handshake) {
-        /* Close this connection; the slot starts the next at once. */
-        tnd_client_free(c->clients[i]);
-        c->clients[i] = NULL;
+        /* Close this connection; the slot starts the next at once (with the
+         * same client, so its session, when resuming). */
+        if (c->resume) {
+            tnd_client_disconnect(c->clients[i]);
+        } else {
+            tnd_client_free(c->clients[i]);
+            c->clients[i] = NULL;
+        }
         if (!c->done)
             start_one(c, i);
     } else if (c->next < c->o.n && !c->failed) {
@@ -119,6 +149,7 @@ static void start_one(cb *c, long i)
 {
     static const tnd_call_cb cbs = {.on_status = on_status};
     char err[512];
+    c->co.no_resumption = !c->resume;
     if (!c->clients[i] && tnd_client_new(&c->loop, &c->co, &c->clients[i], err, sizeof err)) {
         snprintf(c->last_error, sizeof c->last_error, "%s", err);
         c->failed++;
@@ -156,12 +187,14 @@ static void usage(FILE *f)
     fprintf(f, "usage: connbench --server HOST:PORT --ca FILE [--cert FILE --key FILE]\n"
                "                 --mode idle --connections N --server-pid PID\n"
                "                 [--concurrency M] [--json]\n"
-               "       connbench ... --mode handshake --duration S [--concurrency M] [--json]\n"
+               "       connbench ... --mode handshake --duration S [--concurrency M]\n"
+               "                 [--only full|resumed] [--json]\n"
                "\n"
                "idle: tenderd's resident memory per idle TLS connection, over N connections\n"
                "(M handshakes at once while opening them, default 100).\n"
-               "handshake: full TLS 1.3 handshakes per second, a new connection each with\n"
-               "one Health/Check, M at once (default 4).\n");
+               "handshake: TLS 1.3 handshakes per second and tenderd CPU per handshake, a new\n"
+               "connection each with one Health/Check, M at once (default 4): S seconds of\n"
+               "full handshakes, then S seconds of resumed ones (session tickets).\n");
 }
 
 static int parse_args(int argc, char **argv, cb_opts *o)
@@ -172,6 +205,7 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         {"mode", required_argument, NULL, 'M'},        {"connections", required_argument, NULL, 'n'},
         {"concurrency", required_argument, NULL, 'm'}, {"duration", required_argument, NULL, 'd'},
         {"server-pid", required_argument, NULL, 'p'},  {"json", no_argument, NULL, 'j'},
+        {"only", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -190,6 +224,13 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         case 'd': o->duration_s = strtod(optarg, &end); break;
         case 'p': o->server_pid = strtol(optarg, &end, 10); break;
         case 'j': o->json = true; break;
+        case 'o':
+            o->phases = strcmp(optarg, "full") == 0 ? 1 : strcmp(optarg, "resumed") == 0 ? 2 : -1;
+            if (o->phases < 0) {
+                fprintf(stderr, "connbench: --only is full or resumed\n");
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
         }
@@ -203,6 +244,8 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         usage(stderr);
         return 2;
     }
+    if (!o->phases)
+        o->phases = 3;
     if (strcmp(mode, "handshake") == 0) {
         o->handshake = true;
         if (!(o->duration_s > 0)) {
@@ -251,6 +294,68 @@ static int check_limits(const cb_opts *o)
     return 0;
 }
 
+/* One timed phase of --mode handshake: full (a new client each time) or
+ * resumed (each slot's client made one full handshake first, untimed).
+ * Prints one line (JSON with --json); 0 when every call succeeded. */
+static int run_handshakes(cb *c, bool resume)
+{
+    c->resume = resume;
+    c->done = false;
+    c->ok = c->failed = c->not_resumed = 0;
+    bench_hist_init(&c->hist);
+    if (resume) {
+        c->warmup = true;
+        for (long i = 0; i < c->o.n; i++)
+            start_one(c, i);
+        while (c->running > 0)
+            uv_run(&c->loop, UV_RUN_ONCE);
+        c->warmup = false;
+        if (c->failed)
+            return 1;
+    }
+    double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
+    bool cpu_ok = c->o.server_pid && bench_proc_cpu_seconds((pid_t)c->o.server_pid, &cpu0) == 0;
+    bool self_ok = bench_proc_cpu_seconds(getpid(), &self0) == 0;
+    uv_timer_init(&c->loop, &c->timer);
+    c->timer.data = c;
+    uv_update_time(&c->loop);
+    uint64_t t0 = uv_hrtime();
+    uv_timer_start(&c->timer, on_end, (uint64_t)(c->o.duration_s * 1000.0 + 0.5), 0);
+    for (long i = 0; i < c->o.n; i++)
+        start_one(c, i);
+    while (!c->done || c->running > 0)
+        uv_run(&c->loop, UV_RUN_ONCE);
+    double secs = (double)(uv_hrtime() - t0) / 1e9;
+    cpu_ok = cpu_ok && bench_proc_cpu_seconds((pid_t)c->o.server_pid, &cpu1) == 0;
+    self_ok = self_ok && bench_proc_cpu_seconds(getpid(), &self1) == 0;
+    for (long i = 0; i < c->o.n; i++) {
+        tnd_client_free(c->clients[i]);
+        c->clients[i] = NULL;
+    }
+    const bench_hist *h = &c->hist;
+    const char *kind = resume ? "resumed" : "full";
+    double srv_ms = cpu_ok && c->ok ? (cpu1 - cpu0) * 1000.0 / (double)c->ok : -1.0;
+    if (c->o.json)
+        printf("{\"mode\":\"handshake\",\"handshake\":\"%s\",\"concurrency\":%ld,"
+               "\"duration_s\":%.3f,\"handshakes\":%ld,\"per_s\":%.1f,\"p50_ms\":%.2f,"
+               "\"p99_ms\":%.2f,\"failed\":%ld,\"not_resumed\":%ld,"
+               "\"server_cpu_ms_per_handshake\":%.3f,\"client_cpu_ms_per_handshake\":%.3f}\n",
+               kind, c->o.concurrency, secs, c->ok, (double)c->ok / secs,
+               (double)bench_hist_percentile(h, 50) / 1e6,
+               (double)bench_hist_percentile(h, 99) / 1e6, c->failed, c->not_resumed, srv_ms,
+               self_ok && c->ok ? (self1 - self0) * 1000.0 / (double)c->ok : -1.0);
+    else
+        printf("%s handshakes: %ld in %.2f s, %.0f/s (%ld at once); connect+call p50 %.2f ms "
+               "p99 %.2f ms; tenderd %.3f ms CPU per handshake; failed %ld%s\n",
+               kind, c->ok, secs, (double)c->ok / secs, c->o.concurrency,
+               (double)bench_hist_percentile(h, 50) / 1e6,
+               (double)bench_hist_percentile(h, 99) / 1e6, srv_ms, c->failed,
+               c->not_resumed ? " (some not resumed: see --json)" : "");
+    if (c->failed)
+        fprintf(stderr, "connbench: %ld failed; last error: %s\n", c->failed, c->last_error);
+    return c->ok > 0 && c->failed == 0 && c->not_resumed == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -276,39 +381,10 @@ int main(int argc, char **argv)
     if (!c.clients || !c.slots)
         goto out;
     if (c.o.handshake) {
-        double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
-        bool cpu_ok = c.o.server_pid && bench_proc_cpu_seconds((pid_t)c.o.server_pid, &cpu0) == 0;
-        bool self_ok = bench_proc_cpu_seconds(getpid(), &self0) == 0;
-        uv_timer_init(&c.loop, &c.timer);
-        c.timer.data = &c;
-        uv_update_time(&c.loop);
-        uint64_t t0 = uv_hrtime();
-        uv_timer_start(&c.timer, on_end, (uint64_t)(c.o.duration_s * 1000.0 + 0.5), 0);
-        for (long i = 0; i < c.o.n; i++)
-            start_one(&c, i);
-        while (!c.done || c.running > 0)
-            uv_run(&c.loop, UV_RUN_ONCE);
-        double secs = (double)(uv_hrtime() - t0) / 1e9;
-        cpu_ok = cpu_ok && bench_proc_cpu_seconds((pid_t)c.o.server_pid, &cpu1) == 0;
-        self_ok = self_ok && bench_proc_cpu_seconds(getpid(), &self1) == 0;
-        const bench_hist *h = &c.hist;
-        if (c.o.json)
-            printf("{\"mode\":\"handshake\",\"concurrency\":%ld,\"duration_s\":%.3f,"
-                   "\"handshakes\":%ld,\"per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
-                   "\"failed\":%ld,\"server_cpu_ms_per_handshake\":%.3f,"
-                   "\"client_cpu_ms_per_handshake\":%.3f}\n",
-                   c.o.concurrency, secs, c.ok, (double)c.ok / secs,
-                   (double)bench_hist_percentile(h, 50) / 1e6,
-                   (double)bench_hist_percentile(h, 99) / 1e6, c.failed,
-                   cpu_ok && c.ok ? (cpu1 - cpu0) * 1000.0 / (double)c.ok : -1.0,
-                   self_ok && c.ok ? (self1 - self0) * 1000.0 / (double)c.ok : -1.0);
-        else
-            printf("handshakes: %ld in %.2f s, %.0f/s (%ld at once); connect+call p50 %.2f ms "
-                   "p99 %.2f ms; failed %ld\n",
-                   c.ok, secs, (double)c.ok / secs, c.o.concurrency,
-                   (double)bench_hist_percentile(h, 50) / 1e6,
-                   (double)bench_hist_percentile(h, 99) / 1e6, c.failed);
-        status = c.ok > 0 && c.failed == 0 ? 0 : 1;
+        status = 0;
+        for (int phase = 0; phase < 2 && status == 0; phase++)
+            if (c.o.phases & (1 << phase))
+                status = run_handshakes(&c, phase == 1);
     } else {
         long before = rss_kib(c.o.server_pid);
         uint64_t t0 = uv_hrtime();
@@ -334,7 +410,7 @@ int main(int argc, char **argv)
                    c.ok, secs, before, after, per / 1024.0, c.failed);
         status = c.failed == 0 ? 0 : 1;
     }
-    if (c.failed)
+    if (c.failed && !c.o.handshake)
         fprintf(stderr, "connbench: %ld failed; last error: %s\n", c.failed, c.last_error);
     if (c.failed && !c.o.handshake)
         fprintf(stderr, "connbench: tenderd closes connections above its --max-connections "

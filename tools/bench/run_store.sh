@@ -1,7 +1,7 @@
 #!/bin/sh
 # The second half of `make bench` (docs/BENCHMARKS.md): the bid-deadline surge,
 # reads and inclusion proofs over a seeded database, the public HTTP listener's
-# tender JSON and log tiles beside Tenders/Get, memory per idle TLS connection, full TLS handshakes per second, and `openssl speed ed25519` for
+# tender JSON and log tiles beside Tenders/Get, memory per idle TLS connection, full and resumed TLS handshakes per second, and `openssl speed ed25519` for
 # scale. A throwaway PKI and databases in a temporary folder; tenderd on free
 # loopback ports; tables at the end.
 #
@@ -202,7 +202,7 @@ for c in 1 8; do
     tagged http_tile "$BIN/httpbench" $HTTP --path "/log/tile/0/{3}" --range "0:$TILES"
 done
 
-# ---- 3. connections: idle memory, then full handshakes ----
+# ---- 3. connections: idle memory, then full and resumed handshakes ----
 echo "http beside rpc done ($(date -u +%T))" >&2
 echo "$IDLE idle connections ..." >&2
 CONN="--server $SERVER --ca $PKI/ca.crt --cert $PKI/supplier.crt --key $PKI/supplier.key
@@ -317,11 +317,13 @@ for r in [r for r in rows if r["kind"] == "idle"]:
           % (r["connections"], r["open_s"], r["rss_before_kib"], r["rss_after_kib"],
              r["bytes_per_connection"] / 1024.0, r["failed"]))
 for r in [r for r in rows if r["kind"] == "handshake"]:
-    print("Full TLS 1.3 handshakes (client certificate, new connection + one Health/Check each, "
-          "%d at once): %.0f/s over %.1f s; p50 %.1f ms, p99 %.1f ms; tenderd %.2f ms CPU and "
-          "client %.2f ms CPU per handshake; failed %d"
-          % (r["concurrency"], r["per_s"], r["duration_s"], r["p50_ms"], r["p99_ms"],
-             r["server_cpu_ms_per_handshake"], r["client_cpu_ms_per_handshake"], r["failed"]))
+    print("%s TLS 1.3 handshakes (client certificate, new connection + one Health/Check each, "
+          "%d at once): %.0f/s over %.1f s; p50 %.1f ms, p99 %.1f ms; tenderd %.3f ms CPU and "
+          "client %.3f ms CPU per handshake; failed %d, not resumed %d"
+          % ("Resumed" if r.get("handshake") == "resumed" else "Full", r["concurrency"],
+             r["per_s"], r["duration_s"], r["p50_ms"], r["p99_ms"],
+             r["server_cpu_ms_per_handshake"], r["client_cpu_ms_per_handshake"], r["failed"],
+             r.get("not_resumed", 0)))
 for r in [r for r in rows if r["kind"] == "speed"]:
     print("openssl speed ed25519 (one core): %.0f signs/s, %.0f verifies/s"
           % (r["sign_per_s"], r["verify_per_s"]))
