@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "digest.h"
 #include "text.h"
 
 /* ---- field paths and error text ------------------------------------------- */
@@ -509,22 +510,68 @@ int tnd_msg_size(const tnd_msg_desc *d, const void *msg, size_t *len)
     return tnd_msg_pack(d, msg, &pk);
 }
 
+/* A packer that hashes what it is given instead of keeping it: small
+ * pieces are gathered first, so SHA-256 sees few, larger updates. */
+typedef struct hash_sink {
+    EVP_MD_CTX *md;
+    size_t n;
+    bool failed;
+    uint8_t buf[1024];
+} hash_sink;
+
+static void sink_flush(hash_sink *h)
+{
+    if (h->n && EVP_DigestUpdate(h->md, h->buf, h->n) != 1)
+        h->failed = true;
+    h->n = 0;
+}
+
+static int sink_write(void *data, const char *buf, size_t len)
+{
+    hash_sink *h = data;
+    if (h->n + len > sizeof h->buf)
+        sink_flush(h);
+    if (len >= sizeof h->buf) {
+        if (EVP_DigestUpdate(h->md, buf, len) != 1)
+            h->failed = true;
+    } else {
+        memcpy(h->buf + h->n, buf, len);
+        h->n += len;
+    }
+    return h->failed ? -1 : 0;
+}
+
+/* SHA-256 of the encoding, in one pass: the encoding is never stored. */
 int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    int rc = tnd_msg_check(d, msg, NULL);
     if (rc != 0)
         return rc;
     free(out->data);
+    out->len = 0;
     out->data = malloc(SHA256_DIGEST_LENGTH);
-    if (!out->data) {
-        free(buf);
-        out->len = 0;
+    hash_sink h = {.md = out->data ? EVP_MD_CTX_new() : NULL};
+    if (!h.md) {
+        free(out->data);
+        out->data = NULL;
         return TND_ENOMEM;
     }
-    SHA256(buf, len, out->data);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &h, sink_write);
+    rc = EVP_DigestInit_ex2(h.md, tnd_sha256_md(), NULL) == 1 ? 0 : TND_ECRYPTO;
+    if (rc == 0)
+        rc = tnd_msg_pack(d, msg, &pk);
+    if (rc == 0) {
+        sink_flush(&h);
+        if (h.failed || EVP_DigestFinal_ex(h.md, out->data, NULL) != 1)
+            rc = TND_ECRYPTO;
+    }
+    EVP_MD_CTX_free(h.md);
+    if (rc != 0) {
+        free(out->data);
+        out->data = NULL;
+        return rc;
+    }
     out->len = SHA256_DIGEST_LENGTH;
-    free(buf);
     return 0;
 }

@@ -6,8 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
-
+#include "digest.h"
 #include "idem.h"
 #include "ops/logging.h"
 #include "store/keys.h"
@@ -254,18 +253,14 @@ static int set_idem_key(tnd_op *op, const tnd_call *call)
         return -1;
     }
     /* SHA-256(method NUL SHA-256(request)) */
-    size_t ml = strlen(method);
-    uint8_t *buf = malloc(ml + 1 + h.len);
-    if (!buf) {
-        free(h.data);
-        tnd_call_finish(op->call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    const void *parts[] = {method, h.data};
+    const size_t lens[] = {strlen(method) + 1, h.len};
+    int hrc = tnd_sha256_parts(parts, lens, 2, op->idem_fp);
+    free(h.data);
+    if (hrc != 0) {
+        tnd_call_finish(op->call, TND_STATUS_INTERNAL, "cannot hash the request");
         return -1;
     }
-    memcpy(buf, method, ml + 1);
-    memcpy(buf + ml + 1, h.data, h.len);
-    SHA256(buf, ml + 1 + h.len, op->idem_fp);
-    free(buf);
-    free(h.data);
     op->idem_key_len = il;
     return 0;
 }
