@@ -216,8 +216,7 @@ static void op_done(void *arg, int status, const char *message)
         /* Recorded, and still an error for the caller (e.g. a share that did not fit). */
         tnd_call_finish(op->call, (tnd_status)op->post_status, "%s", op->post_msg);
     } else if (status == 0) {
-        if (tnd_call_send(op->call, op->resp) == 0)
-            tnd_call_finish(op->call, TND_STATUS_OK, NULL);
+        (void)tnd_call_reply(op->call, op->resp); /* message and status in one write */
     } else {
         tnd_call_finish(op->call, (tnd_status)status, "%s", message);
     }
