@@ -705,6 +705,53 @@ static void test_batch_hook(void **state)
     tnd_store_set_batch_hook(fx->s, NULL, NULL);
 }
 
+/* After the hook and before the commit, for the writes that succeeded: it
+ * reads what the hook wrote in the batch transaction, on the writer thread;
+ * done follows once the batch committed. */
+typedef struct after_seen {
+    bool ran, on_loop;
+    int hook_value; /* META "hook" as the after function read it; -1: absent */
+} after_seen;
+
+static after_seen seen[2];
+
+static void after_fn(tnd_wtx *w, void *arg)
+{
+    op *o = arg;
+    after_seen *a = &seen[o->key[1] - '1'];
+    a->ran = true;
+    a->on_loop = pthread_equal(pthread_self(), o->fx->loop_thread);
+    MDB_val k = {.mv_size = 4, .mv_data = "hook"}, v;
+    a->hook_value = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_META), &k,
+                            &v) == 0 && v.mv_size == 1
+                        ? *(uint8_t *)v.mv_data
+                        : -1;
+}
+
+static void test_after_runs_after_the_hook(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    memset(seen, 0, sizeof seen);
+    hook_calls = 0;
+    tnd_store_set_batch_hook(fx->s, count_hook, NULL);
+    op a, b;
+    op_set(&a, fx, "a1", 4);
+    op_set(&b, fx, "a2", 4);
+    b.fail = 9;
+    assert_int_equal(tnd_store_submit_after(fx->s, op_fn, after_fn, op_done, &a), 0);
+    assert_int_equal(tnd_store_submit_after(fx->s, op_fn, after_fn, op_done, &b), 0);
+    wait_done(fx, 2);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 9);
+    assert_true(seen[0].ran);
+    assert_false(seen[0].on_loop);
+    assert_int_equal(seen[0].hook_value, 1); /* the hook of its own batch had run */
+    assert_false(seen[1].ran);               /* a failed write gets no after */
+    assert_int_equal(read_key(fx, "a1"), 4);
+    tnd_store_set_batch_hook(fx->s, NULL, NULL);
+}
+
 /* ---- metrics: what the writer and the loop thread report ---- */
 
 typedef struct scraper {
@@ -893,6 +940,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_during_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_status_is_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_after_runs_after_the_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
     };

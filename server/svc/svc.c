@@ -186,6 +186,7 @@ static int op_write(tnd_wtx *w, void *arg)
     if (!op->resp)
         return out_of_reply_memory(w, op);
     op->replayed = false;
+    op->after_done = false;
     if (op->idem_key_len > 0) {
         int rc = idem_replay(w, op);
         if (rc == 0) {
@@ -202,6 +203,14 @@ static int op_write(tnd_wtx *w, void *arg)
     if (st != 0 || op->idem_key_len == 0)
         return st;
     return idem_keep(w, op);
+}
+
+/* Writer thread, after the batch hook: the service's after function. */
+static void op_after(tnd_wtx *w, void *arg)
+{
+    tnd_op *op = arg;
+    if (op->post_status == 0)
+        op->after(w, op);
 }
 
 /* Loop thread, after the commit. */
@@ -301,7 +310,8 @@ void tnd_op_fail(tnd_op *op, tnd_status code, const char *message)
 
 void tnd_op_submit(tnd_op *op)
 {
-    int rc = tnd_store_submit(op->srv->store, op_write, op_done, op);
+    int rc = tnd_store_submit_after(op->srv->store, op_write, op->after ? op_after : NULL, op_done,
+                                    op);
     if (rc != 0)
         tnd_op_fail(op, rc == TND_EAGAIN ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
                     rc == TND_EAGAIN ? "the server's write queue is full; retry shortly"
