@@ -18,6 +18,25 @@
 
 /* ---- field paths and error text ------------------------------------------- */
 
+/* Every field of every message passes here on the way in and out, for the
+ * error text of the rare failure: plain copies, no printf. Returns the
+ * length before, for tnd_path_pop; text that does not fit is cut. */
+static size_t path_put(tnd_path *p, const char *a, size_t al, const char *b, size_t bl,
+                       const char *c, size_t cl)
+{
+    size_t old = p->len, room = sizeof p->buf - 1 - p->len;
+    const char *parts[] = {a, b, c};
+    size_t lens[] = {al, bl, cl};
+    for (int i = 0; i < 3; i++) {
+        size_t n = lens[i] < room ? lens[i] : room;
+        memcpy(p->buf + p->len, parts[i], n);
+        p->len += n;
+        room -= n;
+    }
+    p->buf[p->len] = '\0';
+    return old;
+}
+
 static size_t path_append(tnd_path *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static size_t path_append(tnd_path *p, const char *fmt, ...)
@@ -36,21 +55,28 @@ static size_t path_append(tnd_path *p, const char *fmt, ...)
 void tnd_path_init(tnd_path *p, const tnd_msg_desc *d, tnd_codec_err *err)
 {
     const char *dot = strrchr(d->full_name, '.');
+    const char *name = dot ? dot + 1 : d->full_name;
     p->len = 0;
     p->buf[0] = '\0';
     p->err = err;
     p->arena = NULL;
-    path_append(p, "%s", dot ? dot + 1 : d->full_name);
+    path_put(p, name, strlen(name), "", 0, "", 0);
 }
 
 size_t tnd_path_field(tnd_path *p, const char *name)
 {
-    return path_append(p, ".%s", name);
+    return path_put(p, ".", 1, name, strlen(name), "", 0);
 }
 
 size_t tnd_path_index(tnd_path *p, size_t i)
 {
-    return path_append(p, "[%zu]", i);
+    char digits[24];
+    size_t n = sizeof digits;
+    do {
+        digits[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    return path_put(p, "[", 1, digits + n, sizeof digits - n, "]", 1);
 }
 
 /* Keys are untrusted text: show at most 32 bytes, control bytes and quotes as '?'. */
