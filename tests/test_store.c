@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "arena.h"
+#include "digest.h"
 #include "store/store.h"
 #include "tender/status.h"
 
@@ -752,6 +753,52 @@ static void test_after_runs_after_the_hook(void **state)
     tnd_store_set_batch_hook(fx->s, NULL, NULL);
 }
 
+/* One encoding stored and hashed: the hash is tnd_msg_hash's and that of
+ * the bytes stored. */
+static uint8_t hashed[32];
+
+static int put_hashed_fn(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = tender_events_v1_EventKind_TENDER_CREATED;
+    ev.tender_id = "T-2026-000042";
+    ev.note = "hashed";
+    return tnd_wtx_put_msg_hashed(w, T_DATA, "hashed", 6, &tender_events_v1_Event_desc, &ev,
+                                  hashed) == 0
+               ? 0
+               : 13;
+}
+
+static void test_put_msg_hashed(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    op o;
+    op_set(&o, fx, "", 0);
+    assert_int_equal(tnd_store_submit(fx->s, put_hashed_fn, op_done, &o), 0);
+    wait_done(fx, 1);
+    assert_int_equal(o.status, 0);
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = tender_events_v1_EventKind_TENDER_CREATED;
+    ev.tender_id = "T-2026-000042";
+    ev.note = "hashed";
+    tnd_bytes h = {0};
+    assert_int_equal(tnd_msg_hash(&tender_events_v1_Event_desc, &ev, &h), 0);
+    assert_memory_equal(h.data, hashed, 32);
+    free(h.data);
+    MDB_txn *txn;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    MDB_val k = {.mv_size = 6, .mv_data = "hashed"}, v;
+    assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, T_DATA), &k, &v), 0);
+    uint8_t want[32];
+    assert_int_equal(tnd_sha256(v.mv_data, v.mv_size, want), 0);
+    tnd_store_read_end(fx->s, txn);
+    assert_memory_equal(want, hashed, 32);
+}
+
 /* ---- metrics: what the writer and the loop thread report ---- */
 
 typedef struct scraper {
@@ -941,6 +988,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_status_is_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_after_runs_after_the_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_msg_hashed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
     };

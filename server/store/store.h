@@ -243,6 +243,11 @@ int tnd__wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, cons
  * answer RESOURCE_EXHAUSTED) or TND_EIO. The same for put_raw and del. */
 int tnd_wtx_put_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     const void *msg);
+
+/** As tnd_wtx_put_msg, and hash = SHA-256 of the bytes stored (what
+ * tnd_msg_hash gives for msg), from the one encoding. */
+int tnd_wtx_put_msg_hashed(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                           const tnd_msg_desc *d, const void *msg, uint8_t hash[32]);
 int tnd_wtx_put_raw(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
                     size_t vlen);
 int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen);
