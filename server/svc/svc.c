@@ -266,7 +266,7 @@ static int set_idem_key(tnd_op *op, const tnd_call *call)
     int hrc = tnd_sha256_parts(parts, lens, 2, op->idem_fp);
     free(h.data);
     if (hrc != 0) {
-        tnd_call_finish(op->call, TND_STATUS_INTERNAL, "cannot hash the request");
+        tnd_call_finish(op->call, TND_STATUS_INTERNAL, "the server could not hash the request; retry");
         return -1;
     }
     op->idem_key_len = il;
