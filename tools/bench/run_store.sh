@@ -122,12 +122,15 @@ LOG_KEY=$("$BIN/tenderd" --print-log-key --db "$DIR/surge" 2>/dev/null)
 start_server "$DIR/surge" info --min-tender-period 10 --max-connections $((SUPPLIERS + 100))
 tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIERS" \
     --log-key "$LOG_KEY" --server-pid "$SERVER_PID" --server-log "$DIR/surge.log" --json
-# The same suppliers (certificates reused) and server, a new tender: the
-# bids arrive at random over SPREAD seconds instead of all at once.
+stop_server
+# The same suppliers (certificates reused), a fresh database (so that the log
+# holds only this run's bids): the bids arrive at random over SPREAD seconds.
 echo "surge: $SUPPLIERS suppliers over $SPREAD s ..." >&2
+LOG_KEY=$("$BIN/tenderd" --print-log-key --db "$DIR/surge-spread" 2>/dev/null)
+start_server "$DIR/surge-spread" info --min-tender-period 10 --max-connections $((SUPPLIERS + 100))
 tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIERS" \
     --spread "$SPREAD" --log-key "$LOG_KEY" --server-pid "$SERVER_PID" \
-    --server-log "$DIR/surge.log" --json
+    --server-log "$DIR/surge-spread.log" --json
 stop_server
 
 # ---- 2. reads and proofs over a seeded database ----
