@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include "arena.h"
+#include "digest.h"
 #include "client_internal.h"
 #include "tender/blind.h"
 #include "tender/encoding.h"
@@ -57,9 +58,9 @@ int tnd_bid_stored_hash(const tender_bids_v1_SealedBid *b, const tender_bids_v1_
     tnd_arena_free(&a);
     if (rc != 0)
         return rc;
-    SHA256(enc, len, out);
+    rc = tnd_sha256(enc, len, out);
     free(enc);
-    return 0;
+    return rc;
 }
 
 int tnd_bid_submit(tnd_client *c, const tnd_call_opts *opts, const tender_bids_v1_SealedBid *b,

@@ -1,5 +1,6 @@
 /* Sealing, binding, signing and opening of bids (tender/bid.h). */
 #include "tender/bid.h"
+#include "digest.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -14,13 +15,7 @@
 
 static int sha_parts(const void *const *parts, const size_t *lens, size_t n, uint8_t out[32])
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = EVP_DigestUpdate(md, parts[i], lens[i]) == 1;
-    ok = ok && EVP_DigestFinal_ex(md, out, NULL) == 1;
-    EVP_MD_CTX_free(md);
-    return ok ? 0 : TND_ECRYPTO;
+    return tnd_sha256_parts(parts, lens, n, out);
 }
 
 int tnd_bid_owner_tag(const uint8_t nonce[32], const uint8_t supplier_key[32], uint8_t out[32])
@@ -52,7 +47,8 @@ int tnd_bid_digest(const tender_bids_v1_SealedBid *b, uint8_t out[32])
         !has32(&b->owner_tag) || !has32(&b->enc))
         return TND_EINVAL;
     uint8_t cth[32];
-    SHA256(b->ciphertext.data ? b->ciphertext.data : (const uint8_t *)"", b->ciphertext.len, cth);
+    if (tnd_sha256(b->ciphertext.data, b->ciphertext.len, cth) != 0)
+        return TND_ECRYPTO;
     const void *p[] = {label,        &zero,          b->tender_id, &zero, b->bid_id, &zero,
                        b->opening_key_fingerprint.data, b->owner_tag.data, b->enc.data, cth};
     const size_t l[] = {sizeof label - 1, 1, strlen(b->tender_id), 1, strlen(b->bid_id), 1,

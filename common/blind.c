@@ -1,10 +1,10 @@
 /* Blinded bid events (include/tender/blind.h, docs/LOG.md). */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 #include "tender/blind.h"
+#include "digest.h"
 
 int tnd_blind_secret(const uint8_t key[32], int kind, const char *bid_id, uint8_t out[32])
 {
@@ -16,10 +16,7 @@ int tnd_blind_secret(const uint8_t key[32], int kind, const char *bid_id, uint8_
     memcpy(msg, label, sizeof label);
     msg[sizeof label] = (uint8_t)kind;
     memcpy(msg + sizeof label + 1, bid_id, bl);
-    unsigned int n = 0;
-    if (!HMAC(EVP_sha256(), key, 32, msg, sizeof label + 1 + bl, out, &n) || n != 32)
-        return TND_ECRYPTO;
-    return 0;
+    return tnd_hmac_sha256(key, 32, msg, sizeof label + 1 + bl, out) == 0 ? 0 : TND_ECRYPTO;
 }
 
 int tnd_blind_tag(const char *tender_id, const uint8_t secret[32], uint8_t out[32])
@@ -27,13 +24,9 @@ int tnd_blind_tag(const char *tender_id, const uint8_t secret[32], uint8_t out[3
     static const char label[] = "tender/1 bid tag";
     if (!tender_id || strlen(tender_id) > 64)
         return TND_EINVAL;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(md, label, sizeof label) == 1 &&
-             EVP_DigestUpdate(md, tender_id, strlen(tender_id) + 1) == 1 &&
-             EVP_DigestUpdate(md, secret, 32) == 1 && EVP_DigestFinal_ex(md, out, NULL) == 1;
-    EVP_MD_CTX_free(md);
-    return ok ? 0 : TND_ECRYPTO;
+    const void *p[] = {label, tender_id, secret};
+    const size_t l[] = {sizeof label, strlen(tender_id) + 1, 32};
+    return tnd_sha256_parts(p, l, 3, out);
 }
 
 bool tnd_blind_kind(int kind)

@@ -13,9 +13,29 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "digest.h"
 #include "text.h"
 
 /* ---- field paths and error text ------------------------------------------- */
+
+/* Every field of every message passes here on the way in and out, for the
+ * error text of the rare failure: plain copies, no printf. Returns the
+ * length before, for tnd_path_pop; text that does not fit is cut. */
+static size_t path_put(tnd_path *p, const char *a, size_t al, const char *b, size_t bl,
+                       const char *c, size_t cl)
+{
+    size_t old = p->len, room = sizeof p->buf - 1 - p->len;
+    const char *parts[] = {a, b, c};
+    size_t lens[] = {al, bl, cl};
+    for (int i = 0; i < 3; i++) {
+        size_t n = lens[i] < room ? lens[i] : room;
+        memcpy(p->buf + p->len, parts[i], n);
+        p->len += n;
+        room -= n;
+    }
+    p->buf[p->len] = '\0';
+    return old;
+}
 
 static size_t path_append(tnd_path *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -32,18 +52,6 @@ static size_t path_append(tnd_path *p, const char *fmt, ...)
     return old;
 }
 
-/* n bytes of s, cut where the buffer ends, as path_append would: the path
- * is built for every field decoded, so the common parts skip printf. */
-static void path_put(tnd_path *p, const char *s, size_t n)
-{
-    size_t room = sizeof p->buf - 1 - p->len;
-    if (n > room)
-        n = room;
-    memcpy(p->buf + p->len, s, n);
-    p->len += n;
-    p->buf[p->len] = '\0';
-}
-
 void tnd_path_init(tnd_path *p, const tnd_msg_desc *d, tnd_codec_err *err)
 {
     const char *dot = strrchr(d->full_name, '.');
@@ -52,28 +60,23 @@ void tnd_path_init(tnd_path *p, const tnd_msg_desc *d, tnd_codec_err *err)
     p->buf[0] = '\0';
     p->err = err;
     p->arena = NULL;
-    path_put(p, name, strlen(name));
+    path_put(p, name, strlen(name), "", 0, "", 0);
 }
 
 size_t tnd_path_field(tnd_path *p, const char *name)
 {
-    size_t old = p->len;
-    path_put(p, ".", 1);
-    path_put(p, name, strlen(name));
-    return old;
+    return path_put(p, ".", 1, name, strlen(name), "", 0);
 }
 
 size_t tnd_path_index(tnd_path *p, size_t i)
 {
-    char digits[24], *at = digits + sizeof digits;
-    *--at = ']';
-    do
-        *--at = (char)('0' + i % 10);
-    while ((i /= 10) > 0);
-    *--at = '[';
-    size_t old = p->len;
-    path_put(p, at, (size_t)(digits + sizeof digits - at));
-    return old;
+    char digits[24];
+    size_t n = sizeof digits;
+    do {
+        digits[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    return path_put(p, "[", 1, digits + n, sizeof digits - n, "]", 1);
 }
 
 /* Keys are untrusted text: show at most 32 bytes, control bytes and quotes as '?'. */
@@ -533,22 +536,68 @@ int tnd_msg_size(const tnd_msg_desc *d, const void *msg, size_t *len)
     return tnd_msg_pack(d, msg, &pk);
 }
 
+/* A packer that hashes what it is given instead of keeping it: small
+ * pieces are gathered first, so SHA-256 sees few, larger updates. */
+typedef struct hash_sink {
+    EVP_MD_CTX *md;
+    size_t n;
+    bool failed;
+    uint8_t buf[1024];
+} hash_sink;
+
+static void sink_flush(hash_sink *h)
+{
+    if (h->n && EVP_DigestUpdate(h->md, h->buf, h->n) != 1)
+        h->failed = true;
+    h->n = 0;
+}
+
+static int sink_write(void *data, const char *buf, size_t len)
+{
+    hash_sink *h = data;
+    if (h->n + len > sizeof h->buf)
+        sink_flush(h);
+    if (len >= sizeof h->buf) {
+        if (EVP_DigestUpdate(h->md, buf, len) != 1)
+            h->failed = true;
+    } else {
+        memcpy(h->buf + h->n, buf, len);
+        h->n += len;
+    }
+    return h->failed ? -1 : 0;
+}
+
+/* SHA-256 of the encoding, in one pass: the encoding is never stored. */
 int tnd_msg_hash(const tnd_msg_desc *d, const void *msg, tnd_bytes *out)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    int rc = tnd_msg_check(d, msg, NULL);
     if (rc != 0)
         return rc;
     free(out->data);
+    out->len = 0;
     out->data = malloc(SHA256_DIGEST_LENGTH);
-    if (!out->data) {
-        free(buf);
-        out->len = 0;
+    hash_sink h = {.md = out->data ? EVP_MD_CTX_new() : NULL};
+    if (!h.md) {
+        free(out->data);
+        out->data = NULL;
         return TND_ENOMEM;
     }
-    SHA256(buf, len, out->data);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &h, sink_write);
+    rc = EVP_DigestInit_ex2(h.md, tnd_sha256_md(), NULL) == 1 ? 0 : TND_ECRYPTO;
+    if (rc == 0)
+        rc = tnd_msg_pack(d, msg, &pk);
+    if (rc == 0) {
+        sink_flush(&h);
+        if (h.failed || EVP_DigestFinal_ex(h.md, out->data, NULL) != 1)
+            rc = TND_ECRYPTO;
+    }
+    EVP_MD_CTX_free(h.md);
+    if (rc != 0) {
+        free(out->data);
+        out->data = NULL;
+        return rc;
+    }
     out->len = SHA256_DIGEST_LENGTH;
-    free(buf);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "tender/audit.h"
+#include "digest.h"
 
 #define HLEN TND_MERKLE_HASH_LEN
 
@@ -17,7 +18,7 @@ int tnd_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[32])
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (md == NULL)
         return TND_ENOMEM;
-    int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+    int ok = EVP_DigestInit_ex(md, tnd_sha256_md(), NULL) == 1 &&
              EVP_DigestUpdate(md, &prefix, 1) == 1 &&
              (len == 0 || EVP_DigestUpdate(md, data, len) == 1) &&
              EVP_DigestFinal_ex(md, out, NULL) == 1;
@@ -33,14 +34,14 @@ int tnd_merkle_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[3
     buf[0] = 0x01;
     memcpy(buf + 1, l, HLEN);
     memcpy(buf + 1 + HLEN, r, HLEN);
-    return EVP_Digest(buf, sizeof buf, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : TND_ECRYPTO;
+    return EVP_Digest(buf, sizeof buf, out, NULL, tnd_sha256_md(), NULL) == 1 ? 0 : TND_ECRYPTO;
 }
 
 int tnd_merkle_empty_root(uint8_t out[32])
 {
     if (out == NULL)
         return TND_EINVAL;
-    return EVP_Digest("", 0, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : TND_ECRYPTO;
+    return EVP_Digest("", 0, out, NULL, tnd_sha256_md(), NULL) == 1 ? 0 : TND_ECRYPTO;
 }
 
 /* Constant-time comparison of two hashes: 0 when equal, TND_ECRYPTO when not. */

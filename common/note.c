@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "tender/encoding.h"
+#include "digest.h"
 #include "be.h"
 #include "tender/audit.h"
 #include "note_internal.h"
@@ -102,7 +103,7 @@ int tnd__note_key_id(const char *name, size_t name_len, uint8_t alg, const uint8
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (md == NULL)
         return TND_ENOMEM;
-    int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+    int ok = EVP_DigestInit_ex(md, tnd_sha256_md(), NULL) == 1 &&
              EVP_DigestUpdate(md, name, name_len) == 1 &&
              EVP_DigestUpdate(md, sep, sizeof sep) == 1 && EVP_DigestUpdate(md, pub, 32) == 1 &&
              EVP_DigestFinal_ex(md, h, NULL) == 1;

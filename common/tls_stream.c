@@ -440,6 +440,24 @@ int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
     return encrypt_out(s, data, len);
 }
 
+bool tnd_tls_stream_hold(tnd_tls_stream *s)
+{
+    if (s->holding || s->closing || !s->ssl)
+        return false;
+    s->holding = true;
+    return true;
+}
+
+void tnd_tls_stream_release(tnd_tls_stream *s, bool started)
+{
+    if (!started || !s->holding)
+        return; /* not ours, or a close already sent (or dropped) what was held */
+    s->holding = false;
+    int rc = flush_held(s);
+    if (rc < 0)
+        fail(s, rc);
+}
+
 void tnd_tls_stream_pause(tnd_tls_stream *s)
 {
     if (s->reading && !s->closing) {

@@ -78,6 +78,19 @@ int tnd_tls_stream_start(tnd_tls_stream *s);
  * OpenSSL's buffer grow to its size. */
 int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len);
 
+/** Gather what is written from now until tnd_tls_stream_release into one
+ * record and one write, as during a read callback: for answers sent from
+ * elsewhere (a write committed by the store answers with a message and a
+ * status). Returns true when it started holding; false when the stream
+ * already holds (a read callback is running, or an outer hold), and then the
+ * matching release leaves the flush to whoever started it. */
+bool tnd_tls_stream_hold(tnd_tls_stream *s);
+
+/** End the hold that tnd_tls_stream_hold started (started: its return):
+ * encrypt and write what was gathered. A failed write closes the stream as
+ * any failed write does. */
+void tnd_tls_stream_release(tnd_tls_stream *s, bool started);
+
 /** Stop / resume reading from the peer (back-pressure). */
 void tnd_tls_stream_pause(tnd_tls_stream *s);
 void tnd_tls_stream_resume(tnd_tls_stream *s);

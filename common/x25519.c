@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "hpke_internal.h"
+#include "digest.h"
 #include "tender/sealed.h"
 
 int tnd_x25519_public(const uint8_t sk[32], uint8_t pk[32])
@@ -116,5 +117,5 @@ int tnd_opening_key_fingerprint(const uint8_t pk[32], uint8_t out[32])
         return TND_EINVAL;
     memcpy(buf, label, sizeof label - 1);
     memcpy(buf + sizeof label - 1, pk, TND_X25519_LEN);
-    return EVP_Digest(buf, sizeof buf, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : TND_ECRYPTO;
+    return EVP_Digest(buf, sizeof buf, out, NULL, tnd_sha256_md(), NULL) == 1 ? 0 : TND_ECRYPTO;
 }

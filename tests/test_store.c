@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "arena.h"
+#include "digest.h"
 #include "store/store.h"
 #include "tender/status.h"
 
@@ -705,6 +706,99 @@ static void test_batch_hook(void **state)
     tnd_store_set_batch_hook(fx->s, NULL, NULL);
 }
 
+/* After the hook and before the commit, for the writes that succeeded: it
+ * reads what the hook wrote in the batch transaction, on the writer thread;
+ * done follows once the batch committed. */
+typedef struct after_seen {
+    bool ran, on_loop;
+    int hook_value; /* META "hook" as the after function read it; -1: absent */
+} after_seen;
+
+static after_seen seen[2];
+
+static void after_fn(tnd_wtx *w, void *arg)
+{
+    op *o = arg;
+    after_seen *a = &seen[o->key[1] - '1'];
+    a->ran = true;
+    a->on_loop = pthread_equal(pthread_self(), o->fx->loop_thread);
+    MDB_val k = {.mv_size = 4, .mv_data = "hook"}, v;
+    a->hook_value = mdb_get(tnd_wtx_txn(w), tnd_store_dbi(tnd_wtx_store(w), TND_TABLE_META), &k,
+                            &v) == 0 && v.mv_size == 1
+                        ? *(uint8_t *)v.mv_data
+                        : -1;
+}
+
+static void test_after_runs_after_the_hook(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    memset(seen, 0, sizeof seen);
+    hook_calls = 0;
+    tnd_store_set_batch_hook(fx->s, count_hook, NULL);
+    op a, b;
+    op_set(&a, fx, "a1", 4);
+    op_set(&b, fx, "a2", 4);
+    b.fail = 9;
+    assert_int_equal(tnd_store_submit_after(fx->s, op_fn, after_fn, op_done, &a), 0);
+    assert_int_equal(tnd_store_submit_after(fx->s, op_fn, after_fn, op_done, &b), 0);
+    wait_done(fx, 2);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 9);
+    assert_true(seen[0].ran);
+    assert_false(seen[0].on_loop);
+    assert_int_equal(seen[0].hook_value, 1); /* the hook of its own batch had run */
+    assert_false(seen[1].ran);               /* a failed write gets no after */
+    assert_int_equal(read_key(fx, "a1"), 4);
+    tnd_store_set_batch_hook(fx->s, NULL, NULL);
+}
+
+/* One encoding stored and hashed: the hash is tnd_msg_hash's and that of
+ * the bytes stored. */
+static uint8_t hashed[32];
+
+static int put_hashed_fn(tnd_wtx *w, void *arg)
+{
+    (void)arg;
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = tender_events_v1_EventKind_TENDER_CREATED;
+    ev.tender_id = "T-2026-000042";
+    ev.note = "hashed";
+    return tnd_wtx_put_msg_hashed(w, T_DATA, "hashed", 6, &tender_events_v1_Event_desc, &ev,
+                                  hashed) == 0
+               ? 0
+               : 13;
+}
+
+static void test_put_msg_hashed(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    op o;
+    op_set(&o, fx, "", 0);
+    assert_int_equal(tnd_store_submit(fx->s, put_hashed_fn, op_done, &o), 0);
+    wait_done(fx, 1);
+    assert_int_equal(o.status, 0);
+    tender_events_v1_Event ev;
+    tender_events_v1_Event_init(&ev);
+    ev.kind = tender_events_v1_EventKind_TENDER_CREATED;
+    ev.tender_id = "T-2026-000042";
+    ev.note = "hashed";
+    tnd_bytes h = {0};
+    assert_int_equal(tnd_msg_hash(&tender_events_v1_Event_desc, &ev, &h), 0);
+    assert_memory_equal(h.data, hashed, 32);
+    free(h.data);
+    MDB_txn *txn;
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    MDB_val k = {.mv_size = 6, .mv_data = "hashed"}, v;
+    assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, T_DATA), &k, &v), 0);
+    uint8_t want[32];
+    assert_int_equal(tnd_sha256(v.mv_data, v.mv_size, want), 0);
+    tnd_store_read_end(fx->s, txn);
+    assert_memory_equal(want, hashed, 32);
+}
+
 /* ---- metrics: what the writer and the loop thread report ---- */
 
 typedef struct scraper {
@@ -893,6 +987,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_during_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_status_is_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_after_runs_after_the_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_msg_hashed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
     };

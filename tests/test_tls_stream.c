@@ -39,7 +39,8 @@ typedef struct pair {
     end server, client;
     bool accepted;
     /* what the server does with the client's "go" */
-    enum { ANSWER_PIECES, ANSWER_THEN_CLOSE, ANSWER_OVER_HIGH_WATER } mode;
+    enum { ANSWER_PIECES, ANSWER_THEN_CLOSE, ANSWER_OVER_HIGH_WATER, ANSWER_LATER } mode;
+    uv_timer_t later; /* ANSWER_LATER: the answer goes out from a timer, outside the read */
     uint64_t writes_before; /* server writes when "go" arrived */
     bool congested_in_read; /* tnd_tls_stream_congested() right after the writes */
     bool write_after;       /* the client writes once more, outside any callback */
@@ -103,12 +104,44 @@ static void client_on_handshake(tnd_tls_stream *s, int status)
 
 /* The server answers "go" with PIECES writes of PIECE bytes, as a server
  * answers a read full of calls with a frame or two each. */
+static void write_pieces(tnd_tls_stream *s)
+{
+    for (int i = 0; i < PIECES; i++) {
+        char piece[32];
+        make_piece(piece, sizeof piece, i);
+        assert_int_equal(tnd_tls_stream_write(s, piece, PIECE), 0);
+    }
+}
+
+/* Outside any read (as a reply after a store commit), held by hand. */
+static void answer_later(uv_timer_t *t)
+{
+    pair *p = t->data;
+    tnd_tls_stream *s = &p->server.tls;
+    p->writes_before = s->writes;
+    bool held = tnd_tls_stream_hold(s);
+    assert_true(held);
+    assert_false(tnd_tls_stream_hold(s)); /* an inner hold leaves the flush to the outer */
+    write_pieces(s);
+    tnd_tls_stream_release(s, false);
+    assert_int_equal(s->writes, p->writes_before); /* still held */
+    tnd_tls_stream_release(s, held);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
 static void server_on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
 {
     end *e = (end *)s;
     pair *p = e->p;
     assert_int_equal(len, 2);
     assert_memory_equal(data, "go", 2);
+    if (p->mode == ANSWER_LATER) {
+        assert_false(tnd_tls_stream_hold(s)); /* a read already holds */
+        uv_timer_init(&p->loop, &p->later);
+        p->later.data = p;
+        uv_timer_start(&p->later, answer_later, 0, 0);
+        return;
+    }
     p->writes_before = s->writes;
     if (p->mode == ANSWER_OVER_HIGH_WATER)
         s->high_water = PIECES * PIECE / 2;
@@ -262,6 +295,17 @@ static void test_small_write_goes_out_at_once(void **state)
     assert_true(p->direct_written > 1); /* one TLS record: the byte and its overhead */
 }
 
+/* Writes between tnd_tls_stream_hold and _release, outside a read, leave as
+ * one write, in order. */
+static void test_held_writes_outside_a_read_go_out_once(void **state)
+{
+    pair *p = *state;
+    p->mode = ANSWER_LATER;
+    run(p, false);
+    assert_pieces(&p->client);
+    assert_int_equal(p->server.tls.writes, p->writes_before + 1);
+}
+
 /* A close from on_data sends what on_data wrote first, then close_notify. */
 static void test_close_in_a_read_sends_held_bytes(void **state)
 {
@@ -289,6 +333,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writes_in_a_read_go_out_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_write_goes_out_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_writes_outside_a_read_go_out_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_close_in_a_read_sends_held_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_bytes_count_for_congestion, setup, teardown),
     };

@@ -86,9 +86,22 @@ static const char *build_receipt(tnd_op *op, tnd_store *s, MDB_txn *txn)
     return why;
 }
 
+/* Writer thread, before the commit: the receipt from the batch
+ * transaction, which holds the leaf and the batch's signed checkpoint, so
+ * that the loop thread does not read them back after the commit. A retried
+ * request (replayed) and a receipt that cannot be built here are left to
+ * tnd__bid_receipt after the commit. */
+static void receipt_on_writer(tnd_wtx *w, tnd_op *op)
+{
+    if (!op->replayed && !build_receipt(op, tnd_wtx_store(w), tnd_wtx_txn(w)))
+        op->after_done = true;
+}
+
 int tnd__bid_receipt(tnd_op *op)
 {
     tender_bids_v1_Receipt *r = op->resp;
+    if (op->after_done)
+        return 0; /* built on the writer, from the commit this reply waited for */
     /* A retried request answered from its idempotency record: the stored
      * reply names the leaf; prove it again against the latest checkpoint.
      * (Event 0 is never a bid's: 0 is a record without its leaf.) */
@@ -295,6 +308,8 @@ static void submit_half_close(tnd_call *call)
         u->data = NULL;
         tnd_op *op = tnd_op_new(call, u->head, RECEIPT, tnd__bid_submit_fn, data, u->len,
                                 bid_stored);
+        if (op)
+            op->after = receipt_on_writer;
         verify_job *j = op ? calloc(1, sizeof *j) : NULL;
         if (op && !j)
             tnd_op_fail(op, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
@@ -333,8 +348,10 @@ static void on_withdraw(tnd_call *call, void *request)
     if (ref_ok(call, request)) {
         tnd_op *op = tnd_op_new(call, request, RECEIPT, tnd__bid_withdraw_fn, NULL, 0,
                                 tnd__bid_receipt);
-        if (op)
+        if (op) {
+            op->after = receipt_on_writer;
             tnd_op_submit(op);
+        }
     }
 }
 

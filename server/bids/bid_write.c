@@ -105,11 +105,14 @@ static int load_bid(tnd_wtx *w, const char *tender_id, const char *bid_id,
     return kl ? tnd_wtx_get_msg_in(w, TND_TABLE_BIDS, key, kl, BID_DESC, b) : TND_EINVAL;
 }
 
-static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
+/* Store b; hash (when not NULL) gets the SHA-256 of the bytes stored, the
+ * hash its event logs, from the one encoding. */
+static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b, uint8_t *hash)
 {
     uint8_t key[160];
     size_t kl = tnd_key_bids(key, sizeof key, b->tender_id, b->bid_id);
-    int rc = tnd_wtx_put_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b);
+    int rc = hash ? tnd_wtx_put_msg_hashed(w, TND_TABLE_BIDS, key, kl, BID_DESC, b, hash)
+                  : tnd_wtx_put_msg(w, TND_TABLE_BIDS, key, kl, BID_DESC, b);
     if (rc == 0) {
         kl = tnd_key_bid_owners(key, sizeof key, b->tender_id, b->owner_tag.data);
         rc = tnd_wtx_put_raw(w, TND_TABLE_BID_OWNERS, key, kl, b->bid_id, strlen(b->bid_id));
@@ -120,12 +123,12 @@ static int save_bid(tnd_wtx *w, const tender_bids_v1_SealedBid *b)
               : 0;
 }
 
-/* Log a bid event: no actor, the envelope's hash, so the public log shows
+/* Log a bid event: no actor, the envelope's hash (hash: of b as stored), so the public log shows
  * that something arrived and never who sent it or what it says; no tender
  * id or version either, only the blinded tag, so that nobody counts a
  * tender's bids before the deadline. */
 static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
-                     const tender_bids_v1_SealedBid *b, const char *note)
+                     const tender_bids_v1_SealedBid *b, const uint8_t hash[32], const char *note)
 {
     uint8_t key[32], secret[32];
     int rc = tnd_bid_tag_key(w, t->id, key);
@@ -141,17 +144,13 @@ static int bid_event(tnd_wtx *w, tnd_op *op, int kind, const tnd_tender *t,
     ev.note = tnd_arena_strdup(a, note);
     ev.tender_tag.data = tnd_arena_alloc(a, 32);
     ev.tender_tag.len = 32;
-    tnd_bytes h = {0};
     rc = ev.tender_tag.data ? 0 : TND_ENOMEM;
     if (rc == 0)
         rc = tnd_blind_secret(key, kind, b->bid_id, secret);
     if (rc == 0)
         rc = tnd_blind_tag(t->id, secret, ev.tender_tag.data);
-    if (rc == 0)
-        rc = tnd_msg_hash(BID_DESC, b, &h);
-    ev.object_hash.data = rc == 0 ? tnd_arena_memdup(a, h.data, h.len) : NULL;
-    ev.object_hash.len = h.len;
-    free(h.data);
+    ev.object_hash.data = rc == 0 ? tnd_arena_memdup(a, hash, 32) : NULL;
+    ev.object_hash.len = 32;
     if (rc == 0)
         rc = tnd_wtx_append_event(w, &ev, &op->event_seq);
     OPENSSL_cleanse(key, sizeof key);
@@ -208,24 +207,25 @@ int tnd__bid_submit_fn(tnd_wtx *w, tnd_op *op)
                                                                              : "replaced");
         if (!st) {
             old.state = tender_bids_v1_BidState_REPLACED;
-            st = save_bid(w, &old);
+            st = save_bid(w, &old, NULL);
         }
     }
     /* The stored bid: the request's envelope as received (the request
      * itself is not changed: the write may run again). */
     tender_bids_v1_SealedBid stored = *in;
+    uint8_t hash[32];
     if (!st) {
         stored.received = tnd_ts_in(tnd_wtx_arena(w), tnd_wtx_now_ms(w));
         stored.state = tender_bids_v1_BidState_SUBMITTED;
         stored.replaces = req->replaces && *req->replaces ? req->replaces : NULL;
-        st = stored.received ? save_bid(w, &stored)
+        st = stored.received ? save_bid(w, &stored, hash)
                              : tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
     }
     char note[120] = "";
     if (req->replaces && *req->replaces)
         snprintf(note, sizeof note, "replaces %s", req->replaces);
     if (!st)
-        st = bid_event(w, op, tender_events_v1_EventKind_BID_RECEIVED, &t, &stored, note);
+        st = bid_event(w, op, tender_events_v1_EventKind_BID_RECEIVED, &t, &stored, hash, note);
     return st;
 }
 
@@ -245,11 +245,12 @@ int tnd__bid_withdraw_fn(tnd_wtx *w, tnd_op *op)
     if (!st && b.state != tender_bids_v1_BidState_SUBMITTED)
         st = tnd_wtx_fail(w, TND_STATUS_FAILED_PRECONDITION, "bid %s is no longer in force",
                           b.bid_id);
+    uint8_t hash[32];
     if (!st) {
         b.state = tender_bids_v1_BidState_WITHDRAWN;
-        st = save_bid(w, &b);
+        st = save_bid(w, &b, hash);
     }
     if (!st)
-        st = bid_event(w, op, tender_events_v1_EventKind_BID_WITHDRAWN, &t, &b, NULL);
+        st = bid_event(w, op, tender_events_v1_EventKind_BID_WITHDRAWN, &t, &b, hash, NULL);
     return st;
 }

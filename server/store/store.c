@@ -163,12 +163,19 @@ void tnd_store_close(tnd_store *s)
 
 int tnd_store_submit(tnd_store *s, tnd_write_fn fn, tnd_write_done_fn done, void *arg)
 {
+    return tnd_store_submit_after(s, fn, NULL, done, arg);
+}
+
+int tnd_store_submit_after(tnd_store *s, tnd_write_fn fn, tnd_write_after_fn after,
+                           tnd_write_done_fn done, void *arg)
+{
     if (!s || !fn || !done)
         return TND_EINVAL;
     tnd_store_req *r = calloc(1, sizeof *r);
     if (!r)
         return TND_ENOMEM;
     r->fn = fn;
+    r->after = after;
     r->done = done;
     r->arg = arg;
     int rc = 0;

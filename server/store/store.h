@@ -148,6 +148,19 @@ void tnd_store_close(tnd_store *s);
  * whatever it leaves in arg. */
 int tnd_store_submit(tnd_store *s, tnd_write_fn fn, tnd_write_done_fn done, void *arg);
 
+/* Runs on the writer thread for a write that succeeded, after the batch
+ * hook (it sees what the hook wrote: the batch's signed checkpoint) and
+ * before the commit, inside the batch transaction. It reads (never puts:
+ * it cannot fail the write) and fills only what arg holds for the reply,
+ * e.g. a receipt from the data the batch has in hand instead of from the
+ * store after the commit; the reply still waits for the commit. Like fn it
+ * may run again. */
+typedef void (*tnd_write_after_fn)(tnd_wtx *batch, void *arg);
+
+/** As tnd_store_submit, and after (may be NULL) runs as above. */
+int tnd_store_submit_after(tnd_store *s, tnd_write_fn fn, tnd_write_after_fn after,
+                           tnd_write_done_fn done, void *arg);
+
 /** Set (or clear, with NULL) the batch hook, on the loop thread; it applies
  * from the next batch the writer takes. */
 void tnd_store_set_batch_hook(tnd_store *s, tnd_batch_hook_fn hook, void *arg);
@@ -256,6 +269,11 @@ int tnd__wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, cons
  * answer RESOURCE_EXHAUSTED) or TND_EIO. The same for put_raw and del. */
 int tnd_wtx_put_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     const void *msg);
+
+/** As tnd_wtx_put_msg, and hash = SHA-256 of the bytes stored (what
+ * tnd_msg_hash gives for msg), from the one encoding. */
+int tnd_wtx_put_msg_hashed(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                           const tnd_msg_desc *d, const void *msg, uint8_t hash[32]);
 int tnd_wtx_put_raw(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val,
                     size_t vlen);
 int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen);

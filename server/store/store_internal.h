@@ -15,6 +15,7 @@
  * callback returned. */
 typedef struct tnd_store_req {
     tnd_write_fn fn;
+    tnd_write_after_fn after; /* may be NULL */
     tnd_write_done_fn done;
     void *arg;
     int status;                      /* 0 or a gRPC code, set by the writer */

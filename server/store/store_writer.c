@@ -192,6 +192,21 @@ static int next_batch(tnd_store *s, batch *b, MDB_txn *txn, char *msg, uint64_t 
     return 0;
 }
 
+/* The after functions of the writes that succeeded, in the batch
+ * transaction once the hook has run. */
+static void run_after(tnd_store *s, batch *b, MDB_txn *txn)
+{
+    char msg[TND_STORE_MSG_MAX + 1];
+    for (tnd_store_req *r = b->head; r; r = r->next) {
+        if (r->status != 0 || !r->after)
+            continue;
+        msg[0] = '\0';
+        arena_start(s);
+        tnd_wtx w = {.s = s, .txn = txn, .now_ms = b->now_ms, .msg = msg, .arena = &s->arena};
+        r->after(&w, r->arg);
+    }
+}
+
 /* Below this many free bytes, a failed commit is put down to a full disk. */
 #define LOW_SPACE (1u << 20)
 
@@ -270,6 +285,7 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
             goto out;
         }
     }
+    run_after(s, b, txn);
     rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
     if (rc == MDB_MAP_FULL) {
         map_full = true;

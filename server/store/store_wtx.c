@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "be.h"
+#include "digest.h"
 #include "keys.h"
 #include "store_internal.h"
 
@@ -110,6 +111,20 @@ int tnd_wtx_put_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    if (rc == 0)
+        rc = put(w, t, key, klen, buf, len, 0);
+    free(buf);
+    return rc;
+}
+
+int tnd_wtx_put_msg_hashed(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                           const tnd_msg_desc *d, const void *msg, uint8_t hash[32])
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = tnd_msg_encode(d, msg, &buf, &len, NULL);
+    if (rc == 0)
+        rc = tnd_sha256(buf, len, hash);
     if (rc == 0)
         rc = put(w, t, key, klen, buf, len, 0);
     free(buf);

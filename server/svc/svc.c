@@ -6,8 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
-
+#include "digest.h"
 #include "idem.h"
 #include "ops/logging.h"
 #include "store/keys.h"
@@ -187,6 +186,7 @@ static int op_write(tnd_wtx *w, void *arg)
     if (!op->resp)
         return out_of_reply_memory(w, op);
     op->replayed = false;
+    op->after_done = false;
     if (op->idem_key_len > 0) {
         int rc = idem_replay(w, op);
         if (rc == 0) {
@@ -205,6 +205,14 @@ static int op_write(tnd_wtx *w, void *arg)
     return idem_keep(w, op);
 }
 
+/* Writer thread, after the batch hook: the service's after function. */
+static void op_after(tnd_wtx *w, void *arg)
+{
+    tnd_op *op = arg;
+    if (op->post_status == 0)
+        op->after(w, op);
+}
+
 /* Loop thread, after the commit. */
 static void op_done(void *arg, int status, const char *message)
 {
@@ -217,8 +225,7 @@ static void op_done(void *arg, int status, const char *message)
         /* Recorded, and still an error for the caller (e.g. a share that did not fit). */
         tnd_call_finish(op->call, (tnd_status)op->post_status, "%s", op->post_msg);
     } else if (status == 0) {
-        if (tnd_call_send(op->call, op->resp) == 0)
-            tnd_call_finish(op->call, TND_STATUS_OK, NULL);
+        (void)tnd_call_reply(op->call, op->resp); /* message and status in one write */
     } else {
         tnd_call_finish(op->call, (tnd_status)status, "%s", message);
     }
@@ -254,18 +261,14 @@ static int set_idem_key(tnd_op *op, const tnd_call *call)
         return -1;
     }
     /* SHA-256(method NUL SHA-256(request)) */
-    size_t ml = strlen(method);
-    uint8_t *buf = malloc(ml + 1 + h.len);
-    if (!buf) {
-        free(h.data);
-        tnd_call_finish(op->call, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
+    const void *parts[] = {method, h.data};
+    const size_t lens[] = {strlen(method) + 1, h.len};
+    int hrc = tnd_sha256_parts(parts, lens, 2, op->idem_fp);
+    free(h.data);
+    if (hrc != 0) {
+        tnd_call_finish(op->call, TND_STATUS_INTERNAL, "the server could not hash the request; retry");
         return -1;
     }
-    memcpy(buf, method, ml + 1);
-    memcpy(buf + ml + 1, h.data, h.len);
-    SHA256(buf, ml + 1 + h.len, op->idem_fp);
-    free(buf);
-    free(h.data);
     op->idem_key_len = il;
     return 0;
 }
@@ -307,7 +310,8 @@ void tnd_op_fail(tnd_op *op, tnd_status code, const char *message)
 
 void tnd_op_submit(tnd_op *op)
 {
-    int rc = tnd_store_submit(op->srv->store, op_write, op_done, op);
+    int rc = tnd_store_submit_after(op->srv->store, op_write, op->after ? op_after : NULL, op_done,
+                                    op);
     if (rc != 0)
         tnd_op_fail(op, rc == TND_EAGAIN ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_UNAVAILABLE,
                     rc == TND_EAGAIN ? "the server's write queue is full; retry shortly"

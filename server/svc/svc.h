@@ -34,6 +34,13 @@ extern _Atomic size_t tnd_op_arena_max;
  * idempotency key gets the stored reply). */
 typedef int (*tnd_op_then_fn)(tnd_op *op);
 
+/* On the writer thread, after the batch hook (the batch's checkpoint is
+ * signed) and before the commit, for an op whose write succeeded: may fill
+ * op->resp further from the batch transaction (tnd_wtx_txn), reading only;
+ * it cannot fail the write. It sets op->after_done when the reply is
+ * complete, so that then() can skip rebuilding it after the commit. */
+typedef void (*tnd_op_after_fn)(tnd_wtx *w, tnd_op *op);
+
 struct tnd_op {
     tnd_call *call;             /* referenced until the reply: it keeps req alive */
     tnd_server *srv;
@@ -50,6 +57,8 @@ struct tnd_op {
     void *extra;                /* handler-owned data, freed with free() */
     size_t extra_len;
     tnd_op_then_fn then;        /* on the loop thread after a successful commit, or NULL */
+    tnd_op_after_fn after;      /* set before tnd_op_submit, or NULL */
+    bool after_done;            /* set by after: the reply is complete */
     int post_status;            /* set by fn: commit, but answer with this status */
     char post_msg[400];
     uint64_t event_seq;         /* set by fn: the event it logged, for receipts */

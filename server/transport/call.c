@@ -341,6 +341,20 @@ static void block(tnd_call *call)
     call->conn->blocked = call;
 }
 
+int tnd_call_reply(tnd_call *call, const void *response)
+{
+    /* The connection is freed only after a close callback, never within
+     * these calls: it outlives a close that finishing may start. */
+    tnd_conn *c = call->conn;
+    bool held = c && !c->closing && tnd_tls_stream_hold(&c->tls);
+    int rc = tnd_call_send(call, response);
+    if (rc == 0)
+        tnd_call_finish(call, TND_STATUS_OK, NULL);
+    if (held)
+        tnd_tls_stream_release(&c->tls, true);
+    return rc;
+}
+
 size_t tnd_call_max_message(const tnd_call *call)
 {
     if (call->ended || !call->conn)

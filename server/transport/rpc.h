@@ -56,6 +56,12 @@ typedef struct tnd_handler {
  * sizes; the connection goes on). */
 int tnd_call_send(tnd_call *call, const void *response);
 
+/** Send one response message and end the call OK, in one TLS record and one
+ * write when the connection can take both now (what a unary call that was
+ * answered after a store commit does). Returns as tnd_call_send; on an error
+ * the call is finished as tnd_call_send says. */
+int tnd_call_reply(tnd_call *call, const void *response);
+
 /** The largest encoded response that fits in one frame to this caller (the
  * max_frame it announced, less the frame's own bytes); 0 once the call has
  * ended. Handlers with large answers send them in pieces or pages within it

@@ -28,13 +28,16 @@ static void usage(FILE *f)
             "usage: surge --server HOST:PORT --pki DIR --suppliers N [--in-flight M]\n"
             "             [--bid-bytes B] [--deadline-in S] [--connect-in-flight K]\n"
             "             [--timeout S] [--log-key KEY] [--server-pid PID]\n"
-            "             [--server-log FILE] [--hold S] [--json]\n"
+            "             [--server-log FILE] [--hold S] [--spread S] [--json]\n"
             "\n"
             "N suppliers, each with its own certificate (issued into DIR by its CA, or\n"
             "reused) and connection, submit one sealed bid each to one tender that the\n"
             "officer (DIR/officer.crt) creates; the submissions are timed.\n"
             "\n"
             "  --in-flight M         at most M submissions at once (default N: all)\n"
+            "  --spread S            the arrival pattern: each submission starts at a random\n"
+            "                        time, uniform over S seconds (as suppliers do in the\n"
+            "                        last minute before a deadline; default 0: all at once)\n"
             "  --bid-bytes B         size of the document sealed in each bid (default 1024)\n"
             "  --deadline-in S       the tender's bids close S seconds after it is created,\n"
             "                        before the suppliers connect (default 1200; tenderd's\n"
@@ -76,6 +79,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
         {"server-pid", required_argument, NULL, 'p'},
         {"server-log", required_argument, NULL, 'l'},
         {"hold", required_argument, NULL, 'H'},
+        {"spread", required_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -101,6 +105,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
         case 'p': bad = parse_long(optarg, 1, 0x7fffffffL, &o->server_pid); break;
         case 'l': o->server_log = optarg; break;
         case 'H': bad = parse_long(optarg, 0, 3600, &o->hold_s); break;
+        case 'S': bad = parse_long(optarg, 0, 3600, &o->spread_s); break;
         case 'j': o->json = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
@@ -179,10 +184,23 @@ static void bid_status(tnd_client_call *call, int code, const char *message, voi
     submit_next(g);
 }
 
+static void due_cb(uv_timer_t *t)
+{
+    submit_next(t->data);
+}
+
 static void submit_next(surge *g)
 {
     static const tnd_call_cb cb = {.on_message = bid_message, .on_status = bid_status};
+    uint64_t now = uv_hrtime();
     while (g->next < g->n && g->running < (size_t)g->o.in_flight) {
+        if (g->due && g->t0 + g->due[g->next] > now) {
+            /* not due yet: wake up when it is (at least 1 ms later) */
+            uint64_t ms = (g->t0 + g->due[g->next] - now + 999999) / 1000000;
+            uv_update_time(&g->loop);
+            uv_timer_start(&g->due_timer, due_cb, ms, 0);
+            break;
+        }
         supplier *s = &g->sup[g->next++];
         tnd_call_opts co = {.timeout_ms = (uint32_t)g->o.timeout_s * 1000u, .max_attempts = 1};
         tnd_client_call *call;
@@ -292,9 +310,14 @@ static void report_text(const surge *g, const timings *t, const batches *b, cons
            "(%.0f bids/s, %ld-byte document each)\n",
            t->connect_s, (double)g->n / t->connect_s, g->o.connect_in_flight, t->seal_s,
            (double)g->n / t->seal_s, g->o.bid_bytes);
-    printf("timed        %zu submissions, at most %ld in flight, %.3f s from the first start to "
-           "the last answer\n",
-           g->n, g->o.in_flight, t->window_s);
+    if (g->o.spread_s > 0)
+        printf("timed        %zu submissions arriving at random over %ld s, at most %ld in flight, "
+               "%.3f s from the first start to the last answer\n",
+               g->n, g->o.spread_s, g->o.in_flight, t->window_s);
+    else
+        printf("timed        %zu submissions all at once, at most %ld in flight, %.3f s from the "
+               "first start to the last answer\n",
+               g->n, g->o.in_flight, t->window_s);
     printf("durable      %llu bids acknowledged with a receipt: %.0f bids/s\n",
            (unsigned long long)g->ok, (double)g->ok / t->window_s);
     printf("latency      p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms (start to receipt)\n",
@@ -334,9 +357,10 @@ static void report_json(const surge *g, const timings *t, const batches *b, cons
                         bool checked)
 {
     const bench_hist *h = &g->hist;
-    printf("{\"suppliers\":%zu,\"in_flight\":%ld,\"bid_bytes\":%ld,\"connect_s\":%.3f,"
-           "\"seal_s\":%.3f,\"window_s\":%.3f,\"acknowledged\":%llu,\"bids_per_s\":%.1f",
-           g->n, g->o.in_flight, g->o.bid_bytes, t->connect_s, t->seal_s, t->window_s,
+    printf("{\"suppliers\":%zu,\"in_flight\":%ld,\"spread_s\":%ld,\"bid_bytes\":%ld,"
+           "\"connect_s\":%.3f,\"seal_s\":%.3f,\"window_s\":%.3f,\"acknowledged\":%llu,"
+           "\"bids_per_s\":%.1f",
+           g->n, g->o.in_flight, g->o.spread_s, g->o.bid_bytes, t->connect_s, t->seal_s, t->window_s,
            (unsigned long long)g->ok, (double)g->ok / t->window_s);
     printf(",\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f}",
            (double)bench_hist_percentile(h, 50) / 1e6, (double)bench_hist_percentile(h, 90) / 1e6,
@@ -406,6 +430,32 @@ static void hold(surge *g, long secs)
     uv_run(&g->loop, UV_RUN_NOWAIT); /* the close callback */
 }
 
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* --spread: random start times, uniform over the spread, ascending; the
+ * same seed each run, so runs compare. */
+static int plan_spread(surge *g)
+{
+    if (g->o.spread_s <= 0)
+        return 0;
+    g->due = calloc(g->n, sizeof *g->due);
+    if (!g->due || uv_timer_init(&g->loop, &g->due_timer) != 0) {
+        fprintf(stderr, "surge: out of memory\n");
+        return -1;
+    }
+    g->due_timer.data = g;
+    unsigned short seed[3] = {0x5eed, 0x1234, 0x0042};
+    double span = (double)g->o.spread_s * 1e9;
+    for (size_t i = 0; i < g->n; i++)
+        g->due[i] = (uint64_t)(erand48(seed) * span);
+    qsort(g->due, g->n, sizeof *g->due, by_u64);
+    return 0;
+}
+
 static double cpu_of(pid_t pid, bool *ok)
 {
     double v = 0;
@@ -460,6 +510,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "surge: set-up done; the timed phase starts in %ld s\n", g.o.hold_s);
         hold(&g, g.o.hold_s);
     }
+    if (plan_spread(&g) != 0)
+        goto out;
     fprintf(stderr, "surge: %zu bids to %s ...\n", g.n, g.tender_id);
     long log_off = file_size(g.o.server_log);
     t.srv_cpu_ok = g.o.server_pid != 0;
@@ -473,6 +525,8 @@ int main(int argc, char **argv)
     submit_next(&g);
     while (g.done < g.n)
         uv_run(&g.loop, UV_RUN_ONCE);
+    if (g.due)
+        uv_close((uv_handle_t *)&g.due_timer, NULL);
     t.window_s = (double)(g.t_last - g.t0) / 1e9;
     if (t.window_s <= 0)
         t.window_s = 1e-9;
@@ -507,5 +561,6 @@ out:
     uv_run(&g.loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&g.loop);
     free(g.sup);
+    free(g.due);
     return status;
 }

@@ -24,6 +24,7 @@ typedef struct surge_opts {
     long suppliers, in_flight, connect_in_flight, bid_bytes, deadline_in_s, timeout_s;
     long server_pid; /* 0: not given */
     long hold_s;     /* pause before the timed phase */
+    long spread_s;   /* 0: every submission starts at once; else spread over this many seconds */
     bool json;
 } surge_opts;
 
@@ -55,6 +56,8 @@ typedef struct surge {
     char last_error[300];
     /* the timed phase */
     uint64_t t0, t_last;
+    uint64_t *due;        /* --spread: each submission's start, ns after t0, ascending */
+    uv_timer_t due_timer; /* --spread: wakes the loop for the next due start */
     bench_hist hist;
     uint64_t ok, errors[SURGE_N_STATUS + 1];
 } surge;
