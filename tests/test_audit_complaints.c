@@ -179,21 +179,7 @@ static void other_text(tender_complaints_v1_Complaint *c)
     assert_non_null(c->text);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    testsrv_pki(&ts);
-    testsrv_manual_clock(&ts, 0);
-    testsrv_start(&ts, cfg, NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    testsrv_stop(&ts);
-    return 0;
-}
+TESTSRV_MANUAL_GROUP(ts, cfg)
 
 static void test_complaints_verify(void **state)
 {

@@ -280,21 +280,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    testsrv_pki(&ts);
-    testsrv_manual_clock(&ts, 0);
-    testsrv_start(&ts, cfg, NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    testsrv_stop(&ts);
-    return 0;
-}
+TESTSRV_MANUAL_GROUP(ts, cfg)
 
 /* The usual bids (struct bids) on the world's tender, each taken. */
 static void place_bids(world *w)

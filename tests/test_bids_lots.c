@@ -256,21 +256,7 @@ static void cheaper_lot(tender_bids_v1_OpeningRecord *rec)
     fail_msg("no bid with two lots in the record");
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    testsrv_pki(&ts);
-    testsrv_manual_clock(&ts, 0);
-    testsrv_start(&ts, cfg, NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    testsrv_stop(&ts);
-    return 0;
-}
+TESTSRV_MANUAL_GROUP(ts, cfg)
 
 /* Bids for {1}, {2}, {1,2} and {1,2} above lot 2's value: each lot line as
  * the rule says, no bid-level price; audit verify agrees; an altered lot

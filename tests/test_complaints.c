@@ -59,21 +59,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    testsrv_pki(&ts);
-    testsrv_manual_clock(&ts, 0);
-    testsrv_start(&ts, cfg, NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    testsrv_stop(&ts);
-    return 0;
-}
+TESTSRV_MANUAL_GROUP(ts, cfg)
 
 /* A conditions complaint filed by c on w's tender: its id into id. */
 static void file_conditions(cfx_world *w, scn_conn *c, const char *doc, char id[96])

@@ -62,6 +62,26 @@ void testsrv_advance(testsrv *t, int64_t ms);
 /** testsrv_advance to the time ms (nothing when the clock is past it). */
 void testsrv_advance_to(testsrv *t, int64_t ms);
 
+/* A test file's cmocka group setup and teardown for its one server on a
+ * manual clock starting at 0: TESTSRV_MANUAL_GROUP(ts, cfg) defines
+ * group_setup (a PKI, the clock, the server started with cfg_edit cfg) and
+ * group_teardown (the server stopped, its folder removed). */
+#define TESTSRV_MANUAL_GROUP(ts, cfg)                                                              \
+    static int group_setup(void **state)                                                           \
+    {                                                                                              \
+        (void)state;                                                                               \
+        testsrv_pki(&(ts));                                                                        \
+        testsrv_manual_clock(&(ts), 0);                                                            \
+        testsrv_start(&(ts), (cfg), NULL);                                                         \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int group_teardown(void **state)                                                        \
+    {                                                                                              \
+        (void)state;                                                                               \
+        testsrv_stop(&(ts));                                                                       \
+        return 0;                                                                                  \
+    }
+
 /** Ask the loop thread to reload certificates (as SIGHUP does), and wait. */
 void testsrv_reload(testsrv *t);
 
