@@ -139,14 +139,7 @@ static void opened_tender(world *w, const char *const *who, const int64_t *price
         tender_bids_v1_SealedBid_free(&b);
         rawconn_close(&s.rc);
     }
-    scn_wait_until(&ts, w->t.opening_ms + 50);
-    tender_bids_v1_ShareAccepted acc;
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
-    tender_bids_v1_ShareAccepted_init(&acc);
-    if (scn_share(&w->aud, &w->t, 2, &acc) != 0)
-        fail_msg("share: %s", scn_msg);
-    assert_true(acc.opened);
+    scn_open(&ts, &w->off, &w->aud, &w->t);
 }
 
 /* The usual three bids: the supplier's at 100000, supplier2's at 150000

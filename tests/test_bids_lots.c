@@ -140,13 +140,7 @@ static void cancel_lot(world *w, const char *lot)
 
 static void open_and_fetch(world *w)
 {
-    scn_wait_until(&ts, w->t.opening_ms + 50);
-    tender_bids_v1_ShareAccepted acc;
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(scn_share(&w->aud, &w->t, 2, &acc), 0);
-    assert_true(acc.opened);
+    scn_open(&ts, &w->off, &w->aud, &w->t);
     tender_tenders_v1_TenderRef tref = {.id = w->t.id};
     tender_bids_v1_OpeningRecord_free(&w->rec);
     tender_bids_v1_OpeningRecord_init(&w->rec);

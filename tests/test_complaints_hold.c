@@ -266,14 +266,7 @@ static void lots_opened(cfx_world *w)
         tender_bids_v1_BidContent_free(&c);
         rawconn_close(&s.rc);
     }
-    scn_wait_until(&ts, w->t.opening_ms + 50);
-    tender_bids_v1_ShareAccepted acc;
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
-    tender_bids_v1_ShareAccepted_init(&acc);
-    if (scn_share(&w->aud, &w->t, 2, &acc) != 0)
-        fail_msg("share: %s", scn_msg);
-    assert_true(acc.opened);
+    scn_open(&ts, &w->off, &w->aud, &w->t);
     cfx_close(w);
     testsrv_halt(&ts);
     char db[300];

@@ -68,14 +68,7 @@ void cfx_opened(testsrv *ts, cfx_world *w, int64_t deadline_in, int64_t opening_
         tender_bids_v1_SealedBid_free(&b);
         rawconn_close(&s.rc);
     }
-    scn_wait_until(ts, w->t.opening_ms + 50);
-    tender_bids_v1_ShareAccepted acc;
-    tender_bids_v1_ShareAccepted_init(&acc);
-    assert_int_equal(scn_share(&w->off, &w->t, 0, &acc), 0);
-    tender_bids_v1_ShareAccepted_init(&acc);
-    if (scn_share(&w->aud, &w->t, 2, &acc) != 0)
-        fail_msg("share: %s", scn_msg);
-    assert_true(acc.opened);
+    scn_open(ts, &w->off, &w->aud, &w->t);
 }
 
 void cfx_award(const testsrv *ts, cfx_world *w, tender_awards_v1_Award *a)

@@ -304,6 +304,19 @@ void scn_wait_until(testsrv *ts, int64_t ms)
         usleep(20000);
 }
 
+void scn_open(testsrv *ts, scn_conn *first, scn_conn *second, const scn_tender *t)
+{
+    scn_wait_until(ts, t->opening_ms + 50);
+    tender_bids_v1_ShareAccepted acc;
+    tender_bids_v1_ShareAccepted_init(&acc);
+    if (scn_share(first, t, 0, &acc) != 0)
+        fail_msg("share 0: %s", scn_msg);
+    tender_bids_v1_ShareAccepted_init(&acc);
+    if (scn_share(second, t, 2, &acc) != 0)
+        fail_msg("share 2: %s", scn_msg);
+    assert_true(acc.opened);
+}
+
 int scn_audit(const testsrv *ts, scn_conn *anon, const char *tender_id, bool with_ca,
               tnd_check_report_fn report, void *ctx)
 {

@@ -136,6 +136,11 @@ int scn_share(scn_conn *c, const scn_tender *t, int member, tender_bids_v1_Share
  * passes ms. */
 void scn_wait_until(testsrv *ts, int64_t ms);
 
+/** Open t: wait until its opening time (scn_wait_until, 50 ms past it),
+ * then member 0's share sent by first and member 2's by second; fails the
+ * test unless both are taken and the second opens the bids. */
+void scn_open(testsrv *ts, scn_conn *first, scn_conn *second, const scn_tender *t);
+
 /** libtender's audit of tender_id as `tenderctl audit verify` runs it against
  * ts: the log key the server gives (GetVerifierKey, through anon), the record
  * fetched by a libtender client, ts's CA as the bids' trust when with_ca;
