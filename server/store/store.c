@@ -36,6 +36,7 @@ static void on_results(uv_async_t *h)
 static void free_store(tnd_store *s)
 {
     pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->applied);
     pthread_mutex_destroy(&s->mu);
     pthread_rwlock_destroy(&s->resize_lock);
     tnd_arena_free(&s->arena);
@@ -94,7 +95,11 @@ static int init_locks(tnd_store *s)
         goto destroy_rwlock;
     if (pthread_cond_init(&s->wake, NULL) != 0)
         goto destroy_mutex;
+    if (pthread_cond_init(&s->applied, NULL) != 0)
+        goto destroy_wake;
     return 0;
+destroy_wake:
+    pthread_cond_destroy(&s->wake);
 destroy_mutex:
     pthread_mutex_destroy(&s->mu);
 destroy_rwlock:

@@ -186,6 +186,59 @@ typedef void (*tnd_changes_fn)(void *arg, uint64_t seq, int64_t time_ms, const u
  * record. */
 void tnd_store_set_changes_hook(tnd_store *s, tnd_changes_fn fn, void *arg);
 
+/* ---- replication (docs/SCALING.md; server/replica) ---- */
+
+/* The commit gate: how a replicated store makes each batch durable
+ * elsewhere before it commits locally. Both functions run on the writer
+ * thread; with a gate set, change sets are recorded (whether or not a
+ * changes hook is set). */
+typedef struct tnd_store_gate {
+    /* Before a batch's transaction begins (none is open): bring the store
+     * up to date with tnd_store_apply_on_writer, or refuse. 0, or a gRPC
+     * code with a message in msg: every request of the batch fails with it
+     * and nothing is written. */
+    int (*before)(void *arg, tnd_store *s, char *msg, size_t msg_len);
+    /* After the batch hook and the after steps, before the local commit,
+     * with the batch's finished change set (bytes valid during the call):
+     * 0 commits locally; a gRPC code with msg rolls the batch back and
+     * fails its requests with it. When this returns 0 and the local commit
+     * then fails, the batch is durable elsewhere but not here: the store
+     * stops writing (restart, and before() applies it). */
+    int (*commit)(void *arg, uint64_t seq, int64_t time_ms, const uint8_t *changes, size_t len,
+                  char *msg, size_t msg_len);
+    void *arg;
+} tnd_store_gate;
+
+/** Set (or clear, with NULL) the gate, on the loop thread, before the
+ * first submit: it applies from the next batch the writer takes. The
+ * struct is copied. */
+void tnd_store_set_gate(tnd_store *s, const tnd_store_gate *gate);
+
+/** Apply another store's change set (changeset.h) here, from a thread that
+ * is neither the loop thread nor the writer (the replica's follower): it
+ * queues behind the writes already queued and waits until the writer has
+ * applied it, alone in its own transaction (no batch hook, no gate, no
+ * change set of its own). It must be the next batch (its seq one past
+ * tnd_store_batch_seq). Returns 0, or TND_EMALFORMED, TND_ERANGE (out of
+ * order), TND_ENOTFOUND (the copy diverged), TND_ELIMIT (the map is full
+ * at its maximum), TND_EIO, TND_ECLOSED (the store is closing), TND_ENOMEM;
+ * the reason in err. */
+int tnd_store_apply(tnd_store *s, const uint8_t *changes, size_t len, char *err, size_t err_len);
+
+/** The same, on the writer thread itself (from the gate's before()). */
+int tnd_store_apply_on_writer(tnd_store *s, const uint8_t *changes, size_t len, char *err,
+                              size_t err_len);
+
+/** The number of the last batch committed or applied (META
+ * TND_META_BATCH_SEQ; 0 for none), any thread. */
+uint64_t tnd_store_batch_seq(tnd_store *s);
+
+/** From the next batch on, a batch's time is at least time_ms even if the
+ * clock says less: a writer that takes over from another never dates an
+ * event before the last one (any thread). Applied change sets raise it
+ * too. */
+void tnd_store_set_time_floor(tnd_store *s, int64_t time_ms);
+
 /** True while writes can be accepted: not closing, the writer healthy (no
  * failed commit), and the map not full at its maximum size. The "full"
  * state clears when a later batch commits without reaching the end of the

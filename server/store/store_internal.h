@@ -21,6 +21,11 @@ typedef struct tnd_store_req {
     int status;                      /* 0 or a gRPC code, set by the writer */
     char msg[TND_STORE_MSG_MAX + 1]; /* why it failed; "" on success */
     struct tnd_store_req *next;
+    /* An apply request (tnd_store_apply) instead of a write: the change
+     * set, and finished set by the writer (mu held) for the waiter. */
+    const uint8_t *apply;
+    size_t apply_len;
+    bool finished;
 } tnd_store_req;
 
 typedef struct tnd_store_reqlist {
@@ -50,8 +55,10 @@ struct tnd_store {
     tnd_store_reqlist results; /* finished, waiting for the loop */
     tnd_batch_hook_fn hook;
     void *hook_arg;
-    tnd_changes_fn changes_fn; /* NULL: change sets are not recorded */
+    tnd_changes_fn changes_fn; /* NULL: no one is handed the change sets */
     void *changes_arg;
+    tnd_store_gate gate;       /* gate.commit NULL: none */
+    pthread_cond_t applied;    /* apply requests' waiters wait here */
     tnd_store_stats stats;
     bool stopping; /* the writer exits once the queue is empty */
 
@@ -69,6 +76,7 @@ struct tnd_store {
     atomic_bool closing; /* no more submits */
     atomic_bool failed;  /* a commit failed for a reason other than space */
     atomic_bool full;    /* the map is full at its maximum size */
+    _Atomic int64_t time_floor; /* no batch is dated before this (tnd_store_set_time_floor) */
 };
 
 /* What a write function or the batch hook sees. */
@@ -88,6 +96,12 @@ void tnd__store_env_close(tnd_store *s);
 size_t tnd__store_map_size(tnd_store *s);
 bool tnd__store_grow(tnd_store *s, bool force);
 void tnd__store_publish_size(tnd_store *s);
+
+/* store_apply.c */
+/** Run an apply request on the writer thread (growing the map as needed). */
+void tnd__store_run_apply(tnd_store *s, tnd_store_req *r);
+/** Raise the time floor to at least ms. */
+void tnd__store_raise_floor(tnd_store *s, int64_t ms);
 
 /* store_writer.c */
 void *tnd__store_writer_main(void *arg);

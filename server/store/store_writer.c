@@ -17,8 +17,9 @@ typedef struct batch {
     int64_t now_ms;
     tnd_batch_hook_fn hook;
     void *hook_arg;
-    tnd_changes_fn changes_fn; /* NULL: not recorded */
+    tnd_changes_fn changes_fn; /* NULL: no one is handed the change set */
     void *changes_arg;
+    tnd_store_gate gate;    /* gate.commit NULL: none */
     tnd_changeset_buf *rec; /* the store's, while recorded */
 } batch;
 
@@ -286,6 +287,22 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
         }
     }
     run_after(s, b, txn);
+    if (b->rec)
+        tnd_changeset_finish(b->rec, seq, b->now_ms);
+    if (b->gate.commit) {
+        msg[0] = '\0';
+        int st = b->gate.commit(b->gate.arg, seq, b->now_ms, b->rec->data, b->rec->len, msg,
+                                sizeof msg);
+        if (st != 0) {
+            mdb_txn_abort(txn);
+            if (!msg[0])
+                snprintf(msg, sizeof msg, "the batch could not be replicated; retry");
+            fail_all(b, st > 0 && st <= TND_STATUS_UNAUTHENTICATED ? st
+                                                                   : TND_STATUS_UNAVAILABLE,
+                     msg);
+            goto out;
+        }
+    }
     rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
     if (rc == MDB_MAP_FULL) {
         map_full = true;
@@ -312,10 +329,9 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
         tnd_metrics_batch_committed(s->metrics, b->n);
         tnd__store_publish_size(s);
         log_commit(b, ok, &t0);
-        if (b->rec) {
-            tnd_changeset_finish(b->rec, seq, b->now_ms);
+        tnd__store_raise_floor(s, b->now_ms);
+        if (b->changes_fn)
             b->changes_fn(b->changes_arg, seq, b->now_ms, b->rec->data, b->rec->len);
-        }
     }
 out:
     if (map_full && rerun)
@@ -336,6 +352,15 @@ static void run_batch(tnd_store *s, batch *b)
                  "the database failed to save an earlier write; restart tenderd");
         return;
     }
+    if (b->gate.before) {
+        char msg[TND_STORE_MSG_MAX + 1] = "";
+        int st = b->gate.before(b->gate.arg, s, msg, sizeof msg);
+        if (st != 0) {
+            fail_all(b, st > 0 && st <= TND_STATUS_UNAUTHENTICATED ? st : TND_STATUS_UNAVAILABLE,
+                     msg[0] ? msg : "the store cannot write now; retry");
+            return;
+        }
+    }
     tnd__store_grow(s, false);
     bool may_rerun = true;
     while (try_batch(s, b, may_rerun)) {
@@ -347,7 +372,8 @@ static void run_batch(tnd_store *s, batch *b)
     }
 }
 
-/* Take up to max_batch requests off the queue (mu held). */
+/* Take up to max_batch requests off the queue (mu held). An apply request
+ * is a batch of its own. */
 static void take_batch(tnd_store *s, batch *b)
 {
     *b = (batch){.head = s->queue.head,
@@ -355,10 +381,11 @@ static void take_batch(tnd_store *s, batch *b)
                  .hook_arg = s->hook_arg,
                  .changes_fn = s->changes_fn,
                  .changes_arg = s->changes_arg,
-                 .rec = s->changes_fn ? &s->changes : NULL};
+                 .gate = s->gate,
+                 .rec = s->changes_fn || s->gate.commit ? &s->changes : NULL};
     tnd_store_req *last = s->queue.head;
     b->n = 1;
-    while (b->n < s->max_batch && last->next) {
+    while (!b->head->apply && b->n < s->max_batch && last->next && !last->next->apply) {
         last = last->next;
         b->n++;
     }
@@ -401,8 +428,18 @@ void *tnd__store_writer_main(void *arg)
         batch b;
         take_batch(s, &b);
         pthread_mutex_unlock(&s->mu);
+        if (b.head->apply) {
+            tnd__store_run_apply(s, b.head);
+            pthread_mutex_lock(&s->mu);
+            b.head->finished = true; /* the waiter frees it */
+            pthread_cond_broadcast(&s->applied);
+            continue;
+        }
 
         b.now_ms = tnd_clock_ms(s->clock);
+        int64_t floor = atomic_load(&s->time_floor);
+        if (b.now_ms < floor)
+            b.now_ms = floor;
         run_batch(s, &b);
 
         pthread_mutex_lock(&s->mu);
