@@ -24,7 +24,7 @@ DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
             groff-base libmicrohttpd-dev python3-prometheus-client chromium chromium-driver \
             python3-selenium fonts-nanum \
-            libcurl4-openssl-dev
+            libcurl4-openssl-dev libpq-dev
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -40,8 +40,9 @@ LDFLAGS  += $(OPT)
 LDLIBS   += $(PKG_LIBS) -lpthread
 # Libraries only tenderd (libtenderd) uses: its config file reader,
 # libmicrohttpd for the --metrics and --http listeners, libcurl for the
-# witnesses' add-checkpoint requests.
-SERVER_PKGS := inih libmicrohttpd jansson libcurl
+# witnesses' add-checkpoint requests, libpq for the replicated mode (--store
+# postgresql://).
+SERVER_PKGS := inih libmicrohttpd jansson libcurl libpq
 SERVER_LIBS  = $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 CFLAGS   += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 # tenderctl --json and tenderd's HTTP API write JSON (jansson) through one

@@ -81,8 +81,9 @@ int main(int argc, char **argv)
     tnd_server_shutdown(srv);
     uv_walk(&loop, close_handle, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
+    int status = tnd_services_exit_status(srv);
     tnd_server_free(srv);
     uv_loop_close(&loop);
     tnd_log(TND_LOG_INFO, "stopped", NULL);
-    return 0;
+    return status;
 }

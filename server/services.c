@@ -14,6 +14,7 @@
 #include "ops/backup.h"
 #include "ops/health.h"
 #include "ops/logging.h"
+#include "replica/replica.h"
 #include "store/store.h"
 #include "svc/idem.h"
 #include "tenders/tenders.h"
@@ -40,9 +41,20 @@ static int before_listen(tnd_server *srv, char *err, size_t err_len)
     return 0;
 }
 
+/* What only the writer runs: the scheduler and the idempotency pruner. */
+static int start_writer_duties(tnd_server *srv)
+{
+    if ((!srv->scheduler && tnd_scheduler_start(srv) != 0) ||
+        (!srv->idem_pruner && tnd_idem_pruner_start(srv) != 0))
+        return TND_ENOMEM;
+    return 0;
+}
+
 static int after_listen(tnd_server *srv, char *err, size_t err_len)
 {
-    if (tnd_scheduler_start(srv) != 0 || tnd_idem_pruner_start(srv) != 0) {
+    if (srv->replica)
+        return 0; /* the writer's duties start when this node becomes the writer */
+    if (start_writer_duties(srv) != 0) {
         snprintf(err, err_len, "out of memory starting the scheduler");
         return TND_ENOMEM;
     }
@@ -62,6 +74,8 @@ static void stop(tnd_server *srv)
     tnd_scheduler_stop(srv);
     tnd_idem_pruner_stop(srv);
     tnd_witnesses_stop(tnd_tlog_witnesses(srv)); /* no new round or write */
+    tnd_replica_stop(srv->replica); /* before the store: its gate is the store's */
+    srv->replica = NULL;
     if (srv->store)
         tnd_store_close(srv->store);
     srv->store = NULL;
@@ -75,6 +89,59 @@ static const tnd_server_hooks hooks = {
     .draining = draining,
     .shutdown = stop,
 };
+
+/* ---- the replicated mode (--store postgresql://, docs/SCALING.md) ---- */
+
+static void on_role(void *arg, bool is_writer, const char *writer)
+{
+    tnd_server *srv = arg;
+    if (is_writer) {
+        if (start_writer_duties(srv) != 0)
+            tnd_log(TND_LOG_ERROR, "out of memory starting the scheduler", NULL);
+    } else {
+        tnd_scheduler_stop(srv);
+        tnd_idem_pruner_stop(srv);
+    }
+    tnd_log(TND_LOG_INFO, is_writer ? "role: writer" : "role: follower", "writer",
+            writer ? writer : "(none yet)", NULL);
+}
+
+static void on_fatal(void *arg, const char *why)
+{
+    tnd_server *srv = arg;
+    tnd_log(TND_LOG_ERROR, "stopping: this node cannot join the cluster", "error", why, NULL);
+    srv->exit_status = 1;
+    tnd_server_drain(srv);
+}
+
+static bool is_postgresql(const char *store)
+{
+    return strncmp(store, "postgresql://", 13) == 0 || strncmp(store, "postgres://", 11) == 0;
+}
+
+static int start_replica(tnd_server *srv, char *err, size_t err_len)
+{
+    const tnd_config *cfg = &srv->cfg;
+    if (strcmp(cfg->store, "lmdb") == 0)
+        return 0;
+    if (!is_postgresql(cfg->store)) {
+        snprintf(err, err_len, "--store: give lmdb or a postgresql:// URI");
+        return TND_EINVAL;
+    }
+    tnd_replica_opts o = {.uri = cfg->store,
+                          .me = cfg->advertise[0] ? cfg->advertise : cfg->listen,
+                          .log_key = tnd_tlog_vkey(srv),
+                          .lease_ttl_ms = cfg->lease_ttl_ms,
+                          .on_role = on_role,
+                          .on_fatal = on_fatal,
+                          .arg = srv};
+    return tnd_replica_start(srv->loop, srv->store, &o, &srv->replica, err, err_len);
+}
+
+int tnd_services_exit_status(const tnd_server *srv)
+{
+    return srv ? srv->exit_status : 0;
+}
 
 /* The method table, in the order reflection lists it. */
 static int register_services(tnd_server *srv)
@@ -112,6 +179,8 @@ int tnd_services_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_clock *cl
     rc = tnd_store_open(loop, &so, &srv->store, err, err_len);
     if (rc == 0)
         rc = tnd_tlog_open(srv, err, err_len);
+    if (rc == 0)
+        rc = start_replica(srv, err, err_len);
     if (rc == 0 && (rc = register_services(srv)) != 0)
         snprintf(err, err_len, "out of memory registering services");
     if (rc != 0) {

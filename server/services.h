@@ -26,6 +26,10 @@ int tnd_services_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_clock *cl
 /** The --http listener's port; -1 without one. */
 int tnd_services_http_port(const tnd_server *srv);
 
+/** What tenderd exits with once its loop has stopped: 0, or 1 when the
+ * node stopped because it cannot join its cluster (the replicated mode). */
+int tnd_services_exit_status(const tnd_server *srv);
+
 /** On the loop thread, after the server's manual clock moved: submit a
  * heartbeat and what is due by its time now (deadlines, standstills,
  * expired idempotency records), and call done(arg) on the loop thread once

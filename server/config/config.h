@@ -45,6 +45,9 @@ typedef struct tnd_config {
     uint64_t map_size;             /* LMDB initial map, bytes */
     uint64_t max_map_size;         /* LMDB map ceiling, bytes */
     uint32_t write_queue;          /* queued writes before RESOURCE_EXHAUSTED */
+    char store[1024];              /* "lmdb", or a postgresql:// URI: the replicated mode */
+    char advertise[256];           /* HOST:PORT clients reach this node at; "": listen */
+    uint32_t lease_ttl_ms;         /* replicated mode: the writer's lease */
     uint32_t max_bid_bytes;        /* largest sealed bid (ciphertext) accepted */
     uint64_t standstill_ms;        /* after an award, before the tender is complete */
     uint64_t complaint_lead_ms;    /* conditions complaints: due this long before the deadline */

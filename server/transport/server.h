@@ -138,6 +138,8 @@ struct tnd_server {
     tnd_tlog *tlog;
     struct tnd_http *http;          /* the --http listener, or NULL */
     struct tnd_backup_job *backup_job; /* the Admin/Backup child running, or NULL */
+    struct tnd_replica *replica;       /* --store postgresql://: the replicated mode, or NULL */
+    int exit_status;                   /* what tenderd exits with once the loop stops */
 };
 
 /* What the owner of a server plugs into the transport. Each hook may be
