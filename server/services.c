@@ -132,6 +132,7 @@ static int start_replica(tnd_server *srv, char *err, size_t err_len)
                           .me = cfg->advertise[0] ? cfg->advertise : cfg->listen,
                           .log_key = tnd_tlog_vkey(srv),
                           .lease_ttl_ms = cfg->lease_ttl_ms,
+                          .metrics = srv->metrics,
                           .on_role = on_role,
                           .on_fatal = on_fatal,
                           .arg = srv};

@@ -66,6 +66,8 @@ struct tnd_metrics {
     _Atomic uint64_t map_bytes, used_bytes;
     _Atomic uint64_t tlog_leaves;
     _Atomic uint64_t bids;
+    /* The replicated mode: role 0 off, 1 follower, 2 writer. */
+    _Atomic uint64_t replica_role, replica_term, replica_batch, replica_demotions;
     witness_slot witnesses[TND_METRICS_MAX_WITNESSES];
     _Atomic size_t n_witnesses; /* slots below this are named (release/acquire) */
     /* Writer thread only: the log size the current batch will publish. */
@@ -188,6 +190,22 @@ void tnd_metrics_set_tlog_leaves(tnd_metrics *m, uint64_t leaves)
 {
     if (m)
         set(&m->tlog_leaves, leaves);
+}
+
+void tnd_metrics_set_replica(tnd_metrics *m, bool writer, uint64_t term)
+{
+    if (!m)
+        return;
+    if (!writer && get(&m->replica_role) == 2)
+        atomic_fetch_add(&m->replica_demotions, 1);
+    set(&m->replica_role, writer ? 2 : 1);
+    set(&m->replica_term, term);
+}
+
+void tnd_metrics_set_batch_seq(tnd_metrics *m, uint64_t seq)
+{
+    if (m)
+        set(&m->replica_batch, seq);
 }
 
 void tnd_metrics_set_queue_depth(tnd_metrics *m, uint64_t n)
@@ -395,6 +413,24 @@ static void render_build_info(textbuf *t)
     put(t, "\",lmdb=\"%d.%d.%d\"} 1\n", major, minor, patch);
 }
 
+static void render_replica(textbuf *t, tnd_metrics *m)
+{
+    uint64_t role = get(&m->replica_role);
+    if (role == 0)
+        return; /* one node alone */
+    gauge(t, "tenderd_replica_writer", "1 while this node is the writer, 0 while it follows.",
+          role == 2);
+    gauge(t, "tenderd_replica_term", "The writer lease's term this node last held or saw taken.",
+          get(&m->replica_term));
+    gauge(t, "tenderd_replica_batch",
+          "The last batch this node committed or applied (compare across nodes: the lag).",
+          get(&m->replica_batch));
+    head(t, "tenderd_replica_demotions_total", "counter",
+         "Times this node stopped being the writer (its lease lost or not renewed).");
+    put(t, "tenderd_replica_demotions_total %llu\n",
+        (unsigned long long)get(&m->replica_demotions));
+}
+
 int tnd_metrics_render(tnd_metrics *m, char **out, size_t *len)
 {
     textbuf t = {.cap = 16384};
@@ -435,6 +471,7 @@ int tnd_metrics_render(tnd_metrics *m, char **out, size_t *len)
     head(&t, "tenderd_bids_received_total", "counter", "Sealed bids accepted and stored.");
     put(&t, "tenderd_bids_received_total %llu\n", (unsigned long long)get(&m->bids));
     render_witnesses(&t, m);
+    render_replica(&t, m);
     if (t.oom) {
         free(t.p);
         return TND_ENOMEM;

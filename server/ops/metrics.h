@@ -64,6 +64,13 @@ void tnd_metrics_set_queue_depth(tnd_metrics *m, uint64_t n);
 /** The LMDB map's size and the bytes its pages use. */
 void tnd_metrics_set_store_size(tnd_metrics *m, uint64_t map_bytes, uint64_t used_bytes);
 
+/** The replicated mode: this node's role and the lease term (from the
+ * first call on, the replica series are served). */
+void tnd_metrics_set_replica(tnd_metrics *m, bool writer, uint64_t term);
+
+/** The last batch committed or applied (recorded stores only). */
+void tnd_metrics_set_batch_seq(tnd_metrics *m, uint64_t seq);
+
 /** A sealed bid was accepted (durably stored). */
 void tnd_metrics_bid_received(tnd_metrics *m);
 

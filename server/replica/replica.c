@@ -40,6 +40,8 @@ static void on_async(uv_async_t *h)
         r->on_fatal(r->arg, fatal);
     else if (dirty && r->on_role)
         r->on_role(r->arg, atomic_load(&r->writer), addr[0] ? addr : NULL);
+    if (dirty)
+        tnd_metrics_set_replica(r->metrics, atomic_load(&r->writer), atomic_load(&r->term));
 }
 
 void tnd__replica_publish(tnd_replica *r, bool writer, const char *writer_addr)
@@ -307,6 +309,7 @@ int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts 
     r->log_key = strdup(o->log_key);
     r->ttl_ms = o->lease_ttl_ms ? o->lease_ttl_ms : DEFAULT_TTL_MS;
     r->poll_ms = o->poll_ms ? o->poll_ms : DEFAULT_POLL_MS;
+    r->metrics = o->metrics;
     r->on_role = o->on_role;
     r->on_fatal = o->on_fatal;
     r->arg = o->arg;
@@ -326,6 +329,7 @@ int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts 
         return TND_ENOMEM;
     }
     r->thread_started = true;
+    tnd_metrics_set_replica(r->metrics, false, 0);
     *out = r;
     return 0;
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "ops/metrics.h"
 #include "store/store.h"
 
 typedef struct tnd_replica tnd_replica;
@@ -43,6 +44,7 @@ typedef struct tnd_replica_opts {
     const char *log_key;   /* the log's verifier key text: the cluster's identity */
     uint32_t lease_ttl_ms; /* 0: 5 s */
     uint32_t poll_ms;      /* how often a follower looks for new batches; 0: 100 ms */
+    tnd_metrics *metrics;  /* the role and term go there; may be NULL */
     tnd_replica_role_fn on_role;
     tnd_replica_fatal_fn on_fatal;
     void *arg;

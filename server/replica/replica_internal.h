@@ -14,6 +14,7 @@ struct tnd_replica {
     tnd_store *store;
     char *uri, *me, *log_key;
     uint32_t ttl_ms, poll_ms;
+    tnd_metrics *metrics;
     tnd_replica_role_fn on_role;
     tnd_replica_fatal_fn on_fatal;
     void *arg;

@@ -59,6 +59,7 @@ int tnd_store_apply_on_writer(tnd_store *s, const uint8_t *changes, size_t len, 
     }
     if (rc == 0) {
         tnd__store_raise_floor(s, cs.time_ms);
+        tnd_metrics_set_batch_seq(s->metrics, cs.seq);
         tnd__store_publish_size(s);
         pthread_mutex_lock(&s->mu);
         s->stats.batches++;

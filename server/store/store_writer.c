@@ -330,6 +330,8 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
         tnd__store_publish_size(s);
         log_commit(b, ok, &t0);
         tnd__store_raise_floor(s, b->now_ms);
+        if (seq)
+            tnd_metrics_set_batch_seq(s->metrics, seq);
         if (b->changes_fn)
             b->changes_fn(b->changes_arg, seq, b->now_ms, b->rec->data, b->rec->len);
     }
