@@ -55,8 +55,11 @@ stop_server() {
     fi
     SERVER_PID=
 }
+PGPAIR=$(dirname "$0")/../../tests/ha/pgpair
+PG_STARTED=
 cleanup() {
     stop_server
+    if [ -n "$PG_STARTED" ]; then "$PGPAIR" stop "$DIR/pg" >/dev/null 2>&1 || true; fi
     rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -110,7 +113,7 @@ tagged() {
         echo "run_store.sh: $kind failed: $*" >&2
         exit 1
     fi
-    printf '%s\n' "$out" | sed "s/^{/{\"kind\":\"$kind\",/" >>"$RESULTS"
+    printf '%s\n' "$out" | sed "s/^{/{\"kind\":\"$kind\",\"store\":\"${STORE_TAG:-lmdb}\",/" >>"$RESULTS"
 }
 
 echo "client and servers on this machine, $(nproc) CPUs; open-file limit $NOFILE"
@@ -132,6 +135,28 @@ tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIER
     --spread "$SPREAD" --log-key "$LOG_KEY" --server-pid "$SERVER_PID" \
     --server-log "$DIR/surge-spread.log" --json
 stop_server
+
+# ---- 1b. the same surge on the replicated store: PostgreSQL primary with a
+# synchronous standby (tests/ha/pgpair, fsync on), one tenderd node, every
+# batch committed there before it is acknowledged (docs/SCALING.md) ----
+if [ -x "$PGPAIR" ] && "$PGPAIR" start "$DIR/pg" >"$DIR/pg.out" 2>&1; then
+    PG_STARTED=1
+    PG_URI=$("$PGPAIR" uri "$DIR/pg")
+    echo "surge: $SUPPLIERS suppliers, --store postgresql (primary and synchronous standby) ..." >&2
+    LOG_KEY=$("$BIN/tenderd" --print-log-key --db "$DIR/surge-pg" 2>/dev/null)
+    start_server "$DIR/surge-pg" info --min-tender-period 10 \
+        --max-connections $((SUPPLIERS + 100)) --store "$PG_URI"
+    STORE_TAG=postgresql tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" \
+        --suppliers "$SUPPLIERS" --log-key "$LOG_KEY" --server-pid "$SERVER_PID" \
+        --server-log "$DIR/surge-pg.log" --json
+    stop_server
+    "$PGPAIR" stop "$DIR/pg" >/dev/null 2>&1 || true
+    PG_STARTED=
+else
+    echo "run_store.sh: no PostgreSQL pair (tests/ha/pgpair; make deps installs PostgreSQL):" \
+        "the replicated surge is skipped" >&2
+    cat "$DIR/pg.out" >&2 2>/dev/null || true
+fi
 
 # ---- 2. reads and proofs over a seeded database ----
 # First PUBLISHED published tenders (ids 1 to PUBLISHED), created and published with tenderctl:
@@ -268,6 +293,7 @@ if surges:
         errs = ", ".join("%s %d" % kv for kv in sorted(s["errors"].items())) or "0"
         cpu = s.get("server_cpu_s", -1)
         body.append([
+            s.get("store", "lmdb"),
             "spread over %d s" % s["spread_s"] if s.get("spread_s") else "all at once",
             s["in_flight"], s["acknowledged"], "%.0f" % s["bids_per_s"], "%.1f" % lat["p50"],
             "%.1f" % lat["p90"], "%.1f" % lat["p99"], "%.1f" % lat["max"], b.get("count", "-"),
@@ -275,15 +301,16 @@ if surges:
             "%.1f" % b["mean_ms"] if b else "-", "%.2f" % cpu,
             "%.0f" % (cpu * 1e6 / s["acknowledged"]) if cpu >= 0 and s["acknowledged"] else "-",
             errs])
-    table(["arrival", "in flight", "acked", "durable bids/s", "p50 ms", "p90 ms", "p99 ms",
+    table(["store", "arrival", "in flight", "acked", "durable bids/s", "p50 ms", "p90 ms", "p99 ms",
            "max ms", "batches", "mean batch", "max batch", "ms/batch", "srv CPU s",
            "srv CPU us/bid", "errors"], body)
     for s in surges:
         c = s.get("check", {})
-        print("%s: connected in %.1f s (%.0f handshakes/s), sealed in %.1f s; checked: %d "
+        print("%s, %s: connected in %.1f s (%.0f handshakes/s), sealed in %.1f s; checked: %d "
               "receipts verified, %d bad, %d/%d checkpoints consistent with the latest (size %d), "
               "%d acknowledged bids in the log, %d missing, %d unacknowledged"
-              % ("spread over %d s" % s["spread_s"] if s.get("spread_s") else "all at once",
+              % (s.get("store", "lmdb"),
+                 "spread over %d s" % s["spread_s"] if s.get("spread_s") else "all at once",
                  s["connect_s"], s["suppliers"] / s["connect_s"], s["seal_s"],
                  c.get("receipts_ok", 0), c.get("receipts_bad", 0), c.get("consistent", 0),
                  c.get("checkpoints", 0), c.get("log_size", 0), c.get("in_log", 0),
