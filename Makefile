@@ -309,10 +309,17 @@ build/tsan/test_metrics: $(TSAN_METRICS_SRC) build/gen/version.h
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
 	    $(PKG_CFLAGS) -o $@ $(TSAN_METRICS_SRC) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
 
-tsan: build/tsan/test_store build/tsan/test_metrics
+# The replication seams: change sets applied from another thread.
+build/tsan/test_store_gate: tests/test_store_gate.c $(filter-out tests/test_store.c,$(TSAN_SRC)) $(GEN_C) build/gen/version.h
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
+	    $(PKG_CFLAGS) -o $@ tests/test_store_gate.c $(filter-out tests/test_store.c,$(TSAN_SRC)) \
+	    $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+
+tsan: build/tsan/test_store build/tsan/test_metrics build/tsan/test_store_gate
 	@mkdir -p build/tsan/tests && rm -f build/tsan/results
 	@BUILD=build/tsan TSAN_OPTIONS=halt_on_error=1 tests/run.sh build/tsan/test_store \
-	    build/tsan/test_metrics
+	    build/tsan/test_metrics build/tsan/test_store_gate
 
 # ---- benchmarks: the load generator and `make bench` (docs/BENCHMARKS.md) ----
 # Programs of their own: the bid-deadline surge (surge*.c), the in-process

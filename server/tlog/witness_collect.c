@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ops/logging.h"
+#include "replica/replica.h"
 #include "svc/svc.h"
 #include "tlog.h"
 #include "witnesses.h"
@@ -613,5 +614,9 @@ static void tick(uv_timer_t *t)
 {
     tnd_witnesses *c = t->data;
     c->retried = false;
+    /* Replicated: only the writer asks, and stores the cosignatures in its
+     * batches; the followers get them with the batches. */
+    if (c->srv->replica && !tnd_replica_is_writer(c->srv->replica))
+        return;
     round_start(c);
 }
