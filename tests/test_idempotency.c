@@ -1,8 +1,8 @@
 /* Idempotency records expire: within the window a retried Tenders/Create
  * with the same idempotency-key gets the first answer; after it the server
  * prunes the record (and its expiry entry), and the same key makes a new
- * tender. A key reused for another request, and a key that is empty or too
- * long, are refused. A real server in-process, with a 1 s window. */
+ * tender; damaged expiry entries do not stop the pruning. A key reused for
+ * another request, and a key that is empty or too long, are refused. A real server in-process, with a 1 s window. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -147,6 +147,48 @@ static void test_replay_then_expiry(void **state)
     tnd_client_free(c);
 }
 
+/* Put raw entries into the halted server's IDEM_EXPIRY table. */
+static void inject_expiry(const void *const *keys, const size_t *lens, size_t n)
+{
+    char db[400];
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, TND_TABLE_COUNT + 4), 0);
+    snprintf(db, sizeof db, "%s/db", ts.dir);
+    assert_int_equal(mdb_env_open(env, db, 0, 0600), 0);
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "idempotency_expiry", 0, &dbi), 0);
+    for (size_t i = 0; i < n; i++) {
+        MDB_val k = {.mv_size = lens[i], .mv_data = (void *)keys[i]}, v = {0, ""};
+        assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* Damaged expiry entries (one shorter than its time, one naming no record)
+ * sort first and are dropped; the entries after them are still pruned. */
+static void test_damaged_expiry_entries_do_not_stop_pruning(void **state)
+{
+    (void)state;
+    testsrv_halt(&ts);
+    static const uint8_t short_key[1] = {0};
+    static const uint8_t no_record[8] = {0};
+    const void *keys[2] = {short_key, no_record};
+    const size_t lens[2] = {sizeof short_key, sizeof no_record};
+    inject_expiry(keys, lens, 2);
+    testsrv_restart(&ts);
+    tnd_client *c = officer();
+    char id[64];
+    create(c, "damaged-1", id, sizeof id);
+    testsrv_advance(&ts, 2000); /* past every record's window */
+    assert_int_equal(entries(TND_TABLE_IDEMPOTENCY), 0);
+    assert_int_equal(entries(TND_TABLE_IDEM_EXPIRY), 0);
+    tnd_client_free(c);
+}
+
 /* The same key with another request is refused, naming the key, and
  * makes no second tender; the first request's retry still gets its reply. */
 static void test_reused_key_refused(void **state)
@@ -237,6 +279,7 @@ int main(void)
 {
     const struct CMUnitTest expiry[] = {
         cmocka_unit_test(test_replay_then_expiry),
+        cmocka_unit_test(test_damaged_expiry_entries_do_not_stop_pruning),
     };
     const struct CMUnitTest keys[] = {
         cmocka_unit_test(test_reused_key_refused),

@@ -34,20 +34,21 @@ int tnd__idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t windo
     return tnd_wtx_put_raw(w, TND_TABLE_IDEM_EXPIRY, k, kl, "", 0);
 }
 
-/* The expiry time of the first entry, or 0 when there is none. */
+/* The expiry time of the first entry: UINT64_MAX when there is none, 0
+ * for a damaged one (pruned at once). */
 static uint64_t first_due(tnd_server *srv)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
-    uint64_t due = 0;
+    uint64_t due = UINT64_MAX;
     if (tnd_store_read_begin(srv->store, &txn) != 0)
-        return 0;
+        return UINT64_MAX;
     if (mdb_cursor_open(txn, tnd_store_dbi(srv->store, TND_TABLE_IDEM_EXPIRY), &cur) == 0) {
         MDB_val k, v;
         const uint8_t *rec;
         size_t rl;
         if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
-            !tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl))
+            (!tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl) || rl == 0))
             due = 0;
         mdb_cursor_close(cur);
     }
@@ -70,8 +71,13 @@ static int prune(tnd_wtx *w, void *arg)
     uint64_t due;
     const uint8_t *rec;
     size_t rl;
-    while (p->removed < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0 &&
-           tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl) && due <= now) {
+    while (p->removed < MAX_PER_WRITE && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0) {
+        /* A damaged entry (shorter than its time, or naming no record)
+         * sorts among the rest: dropped, so that it cannot stop the
+         * pruning of every entry after it. */
+        bool whole = tnd_key_idem_expiry_parse(k.mv_data, k.mv_size, &due, &rec, &rl) && rl > 0;
+        if (whole && due > now)
+            break;
         /* Through the store (its change set records both deletes), with a
          * copy of the key: k points into a page the deletes change. The
          * cursor is placed again (MDB_FIRST) before it is read. */
@@ -82,8 +88,10 @@ static int prune(tnd_wtx *w, void *arg)
             break;
         }
         memcpy(key, k.mv_data, klen);
-        size_t off = (size_t)(rec - (const uint8_t *)k.mv_data);
-        rc = tnd_wtx_del(w, TND_TABLE_IDEMPOTENCY, key + off, rl);
+        if (whole) {
+            size_t off = (size_t)(rec - (const uint8_t *)k.mv_data);
+            rc = tnd_wtx_del(w, TND_TABLE_IDEMPOTENCY, key + off, rl);
+        }
         if (rc == 0 || rc == TND_ENOTFOUND)
             rc = tnd_wtx_del(w, TND_TABLE_IDEM_EXPIRY, key, klen);
         if (rc != 0)
@@ -117,7 +125,7 @@ static void pruned(void *arg, int status, const char *message)
 static void check(tnd_idem_pruner *p)
 {
     uint64_t due = first_due(p->srv);
-    if (p->busy || due == 0 || due > (uint64_t)tnd_clock_ms(p->srv->clock))
+    if (p->busy || due > (uint64_t)tnd_clock_ms(p->srv->clock))
         return;
     p->busy = tnd_store_submit(p->srv->store, prune, pruned, p) == 0;
 }
