@@ -100,6 +100,9 @@ failover() {
     fi
     t0=$(now_ms)
     "$pgpair" kill-primary "$dir" || fail "$mode: kill-primary failed"
+    # The whole primary is gone, the frozen walsender too (it would not see
+    # its postmaster die by itself).
+    ! kill -0 "$pid" 2>/dev/null || fail "$mode: kill-primary left the walsender $pid behind"
     wait "$client" || rc=$?
     if [ "$mode" = sync ]; then
         [ "$rc" -ne 0 ] || fail "sync: the commit in doubt was acknowledged by a primary that was killed"
