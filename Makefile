@@ -4,6 +4,8 @@
 #   make test       unit + end-to-end tests, make demo, then the tests under ASan+UBSan, a fuzz
 #                   smoke run and the store and metrics under ThreadSanitizer; one summary
 #   make run        build and start tenderd on its embedded defaults, with --http 127.0.0.1:8080
+#   make test-ha    the high-availability tests: a PostgreSQL primary and synchronous standby
+#                   (tests/ha/pgpair), failover; not part of make test (docs/SCALING.md)
 #   make demo       the whole story of one tender, narrated, on a throwaway server
 #   make screenshots  the portal's browser test, its screenshots copied to docs/img/
 #   make fuzz       build the libFuzzer targets into build/fuzz/
@@ -24,7 +26,7 @@ DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
             groff-base libmicrohttpd-dev python3-prometheus-client chromium chromium-driver \
             python3-selenium fonts-nanum \
-            libcurl4-openssl-dev libpq-dev
+            libcurl4-openssl-dev postgresql-15 libpq-dev
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon
@@ -92,7 +94,7 @@ TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BINS := $(SCHEMAC) $(if $(wildcard server/main.c),$(TENDERD)) $(if $(CTL_SRC),$(TENDERCTL)) \
         $(if $(WITNESS_SRC),$(TENDERWITNESS))
 
-.PHONY: all test check run demo fuzz fuzz-smoke deps deps-check clean tsan screenshots
+.PHONY: all test test-ha check run demo fuzz fuzz-smoke deps deps-check clean tsan screenshots
 .SECONDARY:
 all: $(BINS)
 
@@ -232,6 +234,14 @@ test: deps-check
 	@$(MAKE) --no-print-directory tsan || true
 	@tests/summary.sh build/results build/asan/results build/fuzz/results build/tsan/results \
 	    build/demo/results
+
+# The high-availability tests (docs/SCALING.md), each a script that starts what it needs in a
+# temporary folder (tests/ha/pgpair: PostgreSQL 15, primary and synchronous standby on 127.0.0.1)
+# and removes it on any exit. Every one runs; the target fails when any failed.
+HA_TESTS := $(sort $(wildcard tests/ha/test_*.sh))
+test-ha: deps-check
+	@failed=0; for t in $(HA_TESTS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; failed=$$((failed + 1)); }; done; \
+	    echo "test-ha: $(words $(HA_TESTS)) run, $$failed failed"; [ $$failed -eq 0 ]
 
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
