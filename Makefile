@@ -238,8 +238,9 @@ test: deps-check
 # The high-availability tests (docs/SCALING.md), each a script that starts what it needs in a
 # temporary folder (tests/ha/pgpair: PostgreSQL 15, primary and synchronous standby on 127.0.0.1)
 # and removes it on any exit. Every one runs; the target fails when any failed.
-HA_TESTS := $(sort $(wildcard tests/ha/test_*.sh))
+HA_TESTS := $(sort $(wildcard tests/ha/test_*.sh tests/ha/test_*.py))
 test-ha: deps-check
+	@$(MAKE) --no-print-directory all
 	@failed=0; for t in $(HA_TESTS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; failed=$$((failed + 1)); }; done; \
 	    echo "test-ha: $(words $(HA_TESTS)) run, $$failed failed"; [ $$failed -eq 0 ]
 
