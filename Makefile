@@ -339,7 +339,7 @@ SURGE_SRC  := $(wildcard tools/bench/surge*.c)
 BENCH_OWN  := $(SURGE_SRC) tools/bench/seed.c tools/bench/readbench.c tools/bench/connbench.c \
               tools/bench/httpbench.c
 BENCH_SRC  := $(filter-out $(BENCH_OWN),$(wildcard tools/bench/*.c))
-BENCH_UTIL := $(call obj,tools/bench/hist.c tools/bench/proc.c tools/bench/scrape.c)
+BENCH_UTIL := $(call obj,tools/bench/hist.c tools/bench/proc.c tools/bench/scrape.c tools/bench/servers.c)
 LOADGEN    := $(BUILD)/bin/loadgen
 SURGE      := $(BUILD)/bin/surge
 BENCHSEED  := $(BUILD)/bin/benchseed

@@ -122,15 +122,18 @@ end_fmt(tnd_client_call *call, int code, const char *fmt, ...)
     tnd__call_end(call, code, msg);
 }
 
-/* An attempt failed with code: retry after a backoff, or end the call. */
-static void attempt_failed(tnd_client_call *call, int code, const char *why, bool permanent)
+/* An attempt failed with code: retry after a backoff, or end the call.
+ * unsent: no server saw the call (its connection never became ready). */
+static void attempt_failed(tnd_client_call *call, int code, const char *why, bool permanent,
+                           bool unsent)
 {
     tnd_client *c = call->client;
     uint64_t now = uv_now(c->loop);
     uint64_t delay = tnd__backoff_delay(c->backoff_base_ms, c->backoff_max_ms, call->attempt + 1,
                                         tnd__client_random(c));
     snprintf(call->last_error, sizeof call->last_error, "%s", why);
-    if (!c->closing && tnd__should_retry(call->method, code, permanent, call->delivered,
+    bool repeatable = tnd__call_repeatable(call->method, call->keyed, unsent, c->n_addrs);
+    if (!c->closing && tnd__should_retry(repeatable, code, permanent, call->delivered,
                                          call->retained, call->attempt, call->max_attempts, now,
                                          delay, call->deadline_ms)) {
         call->attempt++;
@@ -153,7 +156,8 @@ static void on_backoff(uv_timer_t *t)
         return;
     if (call->pending_fail) {
         call->pending_fail = false;
-        attempt_failed(call, TND_STATUS_UNAVAILABLE, call->last_error, call->pending_permanent);
+        attempt_failed(call, TND_STATUS_UNAVAILABLE, call->last_error, call->pending_permanent,
+                       true);
         return;
     }
     attach(call);
@@ -231,6 +235,7 @@ void tnd__call_on_ready(tnd_client_call *call)
 void tnd__call_on_conn_lost(tnd_client_call *call, const char *why, bool never_seen,
                             bool permanent)
 {
+    bool unsent = call->sid == 0; /* the connection failed before the call's CALL */
     call->sid = 0;
     if (call->ended)
         return;
@@ -238,7 +243,7 @@ void tnd__call_on_conn_lost(tnd_client_call *call, const char *why, bool never_s
         attach(call); /* the server never saw it: a new connection, not a new attempt */
         return;
     }
-    attempt_failed(call, TND_STATUS_UNAVAILABLE, why, permanent);
+    attempt_failed(call, TND_STATUS_UNAVAILABLE, why, permanent, unsent);
 }
 
 /* ---- sending -------------------------------------------------------------------- */
@@ -485,11 +490,31 @@ void tnd__call_on_frame(tnd_client_call *call, const tnd_frame *f)
             call->details_len = f->u.status.details.len;
         }
     }
+    tnd_client *c = call->client;
+    char from[sizeof call->conn->addr.server];
+    snprintf(from, sizeof from, "%s", call->conn->addr.server);
     detach(call, false);
-    if (code == TND_STATUS_UNAVAILABLE)
-        attempt_failed(call, code, msg, false);
-    else
+    if (code != TND_STATUS_UNAVAILABLE) {
         tnd__call_end(call, code, msg);
+        return;
+    }
+    const msgpack_object *w = tnd_metadata_get(f->u.status.metadata, TND_MD_WRITER);
+    if (w && w->type == MSGPACK_OBJECT_STR && tnd__client_redirect(c, w->via.str.ptr, w->via.str.size)) {
+        /* A node that is not the writer refused the call before running
+         * anything: send it to the writer at once, whatever the method. */
+        uint64_t now = uv_now(c->loop);
+        snprintf(call->last_error, sizeof call->last_error, "%s", msg);
+        if (!c->closing && call->retained && call->attempt < call->max_attempts &&
+            (call->deadline_ms == 0 || now < call->deadline_ms)) {
+            call->attempt++;
+            call->pending_fail = false;
+            uv_timer_start(&call->backoff, on_backoff, 0, 0);
+            return;
+        }
+    } else {
+        tnd__client_next_server(c, from);
+    }
+    attempt_failed(call, code, msg, false, false);
 }
 
 const uint8_t *tnd_client_call_details(const tnd_client_call *call, size_t *len)
@@ -556,6 +581,8 @@ static int copy_metadata(tnd_client_call *call, const tnd_call_opts *o)
         call->n_md++;
         if (strcmp(m->key, "x-request-id") == 0)
             has_id = true;
+        if (strcmp(m->key, "idempotency-key") == 0 && len > 0)
+            call->keyed = true;
     }
     if (!has_id) {
         unsigned char rnd[8];

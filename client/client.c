@@ -39,6 +39,78 @@ bool tnd__request_id_ok(const char *id)
     return true;
 }
 
+/* One address into a; false when it is no HOST:PORT. */
+static bool addr_set(tnd_addr *a, const char *server, size_t len)
+{
+    if (len == 0 || len >= sizeof a->server)
+        return false;
+    memcpy(a->server, server, len);
+    a->server[len] = '\0';
+    if (strlen(a->server) != len) /* a NUL inside */
+        return false;
+    return tnd__split_hostport(a->server, a->host, sizeof a->host, a->port, sizeof a->port) == 0;
+}
+
+/* opts->servers, or opts->server as a list of one, or the default. */
+static int set_servers(tnd_client *c, const tnd_client_opts *opts, char *err, size_t err_len)
+{
+    const char *one = opts->server && *opts->server ? opts->server : TND_CLIENT_DEFAULT_SERVER;
+    const char *const *list = opts->n_servers ? opts->servers : &one;
+    size_t n = opts->n_servers ? opts->n_servers : 1;
+    if (opts->n_servers && opts->server) {
+        set_err(err, err_len, "%s", "give the server or the list of servers, not both");
+        return TND_EINVAL;
+    }
+    if (!list || n > TND_CLIENT_MAX_SERVERS) {
+        if (err && err_len)
+            snprintf(err, err_len, "%zu servers given: at most %d", n, TND_CLIENT_MAX_SERVERS);
+        return TND_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i] || !addr_set(&c->addrs[i], list[i], strlen(list[i]))) {
+            set_err(err, err_len, "bad server address \"%.200s\": expected HOST:PORT",
+                    list[i] ? list[i] : "(null)");
+            return TND_EINVAL;
+        }
+    }
+    c->n_addrs = n;
+    return 0;
+}
+
+/* New calls go to addrs[to]: a connection to another server takes no more. */
+static void go_to(tnd_client *c, size_t to)
+{
+    c->at = to;
+    tnd_cconn *cur = c->current;
+    if (cur && strcmp(cur->addr.server, c->addrs[to].server) != 0) {
+        c->current = NULL;
+        cur->goaway = true; /* its calls finish there; it closes when idle */
+        tnd__conn_maybe_idle(cur);
+    }
+}
+
+void tnd__client_next_server(tnd_client *c, const char *from)
+{
+    if (c->n_addrs < 2 || strcmp(c->addrs[c->at].server, from) != 0)
+        return;
+    /* From a writer named outside the list, back to the list's start. */
+    go_to(c, c->at + 1 < c->n_addrs ? c->at + 1 : 0);
+}
+
+bool tnd__client_redirect(tnd_client *c, const char *server, size_t len)
+{
+    tnd_addr a;
+    if (!addr_set(&a, server, len) || strcmp(a.server, c->addrs[c->at].server) == 0)
+        return false;
+    size_t i = 0;
+    while (i < c->n_addrs && strcmp(c->addrs[i].server, a.server) != 0)
+        i++;
+    if (i == c->n_addrs)
+        c->addrs[i] = a; /* the slot after the list */
+    go_to(c, i);
+    return true;
+}
+
 int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **out, char *err,
                    size_t err_len)
 {
@@ -71,14 +143,11 @@ int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **ou
         set_err(err, err_len, "%s", "out of memory");
         return TND_ENOMEM;
     }
-    const char *server = opts->server && *opts->server ? opts->server : TND_CLIENT_DEFAULT_SERVER;
-    if (strlen(server) >= sizeof c->server ||
-        tnd__split_hostport(server, c->host, sizeof c->host, c->port, sizeof c->port) != 0) {
-        set_err(err, err_len, "bad server address \"%.200s\": expected HOST:PORT", server);
+    int rc = set_servers(c, opts, err, err_len);
+    if (rc != 0) {
         free(c);
-        return TND_EINVAL;
+        return rc;
     }
-    snprintf(c->server, sizeof c->server, "%s", server);
     if (opts->request_id)
         snprintf(c->request_id, sizeof c->request_id, "%s", opts->request_id);
     c->ssl_ctx = tnd_tls_client_ctx_new(opts->ca_file, opts->cert_file, opts->key_file, err,
@@ -140,7 +209,7 @@ int tnd_client_open(const tnd_client_opts *opts, tnd_client **out, char *err, si
 
 const char *tnd_client_server(const tnd_client *client)
 {
-    return client->server;
+    return client->addrs[client->at].server;
 }
 
 int tnd_client_resumed(const tnd_client *client)

@@ -32,6 +32,13 @@ int tnd__status_fail(tnd_status_info *st, int code, const char *fmt, ...)
 
 typedef struct tnd_cconn tnd_cconn;
 
+/* One server address, split once. */
+typedef struct tnd_addr {
+    char server[300]; /* "HOST:PORT" as given */
+    char host[256];   /* without brackets */
+    char port[8];
+} tnd_addr;
+
 typedef enum cconn_state {
     CCONN_CONNECTING,  /* resolving or TCP connect */
     CCONN_HANDSHAKING, /* TLS */
@@ -47,9 +54,11 @@ struct tnd_client {
     SSL_CTX *ssl_ctx;
     SSL_SESSION *session; /* the server's latest ticket, offered on the next connection */
     int resumed;          /* the latest handshake: 1 resumed, 0 full, -1 none yet */
-    char server[300]; /* "HOST:PORT" as given */
-    char host[256];   /* without brackets */
-    char port[8];
+    /* The servers given, then one slot for a writer named outside them
+     * (x-tender-writer); new connections go to addrs[at]. */
+    tnd_addr addrs[TND_CLIENT_MAX_SERVERS + 1];
+    size_t n_addrs; /* given: 1 .. TND_CLIENT_MAX_SERVERS */
+    size_t at;
     uint32_t timeout_ms, max_frame, connect_timeout_ms;
     int max_attempts;
     uint32_t backoff_base_ms, backoff_max_ms;
@@ -63,6 +72,7 @@ struct tnd_client {
 struct tnd_cconn {
     tnd_tls_stream tls; /* first: stream callbacks cast back */
     tnd_client *client;
+    tnd_addr addr;      /* the server this connection is to */
     tnd_cconn *next;
     cconn_state state;
     bool goaway;        /* the server will take no new calls here */
@@ -112,6 +122,7 @@ struct tnd_client_call {
     bool pending_fail;    /* the backoff timer reports a failed attempt */
     bool pending_permanent;
     bool answered;        /* this attempt ended by the server's word (STATUS, refusing GOAWAY) */
+    bool keyed;           /* carries an idempotency-key: a server answers a repeat from its record */
     int attempt;          /* 1, 2, ... */
     int max_attempts;
     uint64_t start_ms, deadline_ms; /* loop time; deadline 0: none */
@@ -136,6 +147,16 @@ struct tnd_client_call {
 /* ---- client.c ---- */
 void tnd__client_unref(tnd_client *c);
 uint64_t tnd__client_random(tnd_client *c);
+
+/** A call to from failed in a way another server may not (it cannot be
+ * reached, the connection dropped, UNAVAILABLE without a writer named): new
+ * connections go to the next address, round robin. Nothing with one server
+ * or when the client has already moved away from `from`. */
+void tnd__client_next_server(tnd_client *c, const char *from);
+
+/** A node named the writer (x-tender-writer): new connections go there.
+ * false when server is no HOST:PORT or is already where they go. */
+bool tnd__client_redirect(tnd_client *c, const char *server, size_t len);
 
 /** Is id a request id the server keeps (1 to TND_MAX_REQUEST_ID characters 0x21..0x7e)? */
 bool tnd__request_id_ok(const char *id);
@@ -180,8 +201,13 @@ void tnd__call_consumed(tnd_client_call *call, size_t len);
 uint64_t tnd__backoff_cap(uint32_t base_ms, uint32_t max_ms, int attempt);
 /** Full jitter: a uniform delay in [0, cap] from a random number. */
 uint64_t tnd__backoff_delay(uint32_t base_ms, uint32_t max_ms, int attempt, uint64_t random);
-/** Whether a failed attempt may be retried; all conditions in one place. */
-bool tnd__should_retry(const tnd_method_desc *m, int code, bool permanent, size_t delivered,
+/** Whether a failed call may be sent again at all: its method is
+ * idempotent, or (with several servers) it carries an idempotency-key, or
+ * no server saw it (unsent: it never got a stream). */
+bool tnd__call_repeatable(const tnd_method_desc *m, bool keyed, bool unsent, size_t n_servers);
+/** Whether a failed attempt may be retried; all conditions in one place.
+ * repeatable: tnd__call_repeatable. */
+bool tnd__should_retry(bool repeatable, int code, bool permanent, size_t delivered,
                        bool retained, int attempt, int max_attempts, uint64_t now_ms,
                        uint64_t delay_ms, uint64_t deadline_ms);
 /** Parse "HOST:PORT" / "[V6]:PORT" into host and port. Returns 0 or TND_EINVAL. */

@@ -88,6 +88,10 @@ void tnd__conn_fail(tnd_cconn *cc, const char *why)
     cc->state = CCONN_CLOSED;
     if (c->current == cc)
         c->current = NULL;
+    /* Unreachable or dropped: with several servers, the calls' next
+     * attempts and new calls go to the next one. */
+    if (!cc->goaway)
+        tnd__client_next_server(c, cc->addr.server);
     snprintf(cc->why, sizeof cc->why, "%s", why);
     cc->ai_next = NULL;
     while (cc->calls) {
@@ -234,7 +238,7 @@ static void handle_goaway(tnd_cconn *cc, const tnd_frame *f)
 {
     tnd_client *c = cc->client;
     char why[512];
-    whyf(why, sizeof why, "server %s is going away (%s%s%.*s)", c->server,
+    whyf(why, sizeof why, "server %s is going away (%s%s%.*s)", cc->addr.server,
              tnd_status_name((int)f->u.goaway.code), f->u.goaway.message.len ? ": " : "",
              (int)(f->u.goaway.message.len > 300 ? 300 : f->u.goaway.message.len),
              f->u.goaway.message.ptr ? (const char *)f->u.goaway.message.ptr : "");
@@ -246,7 +250,7 @@ static void handle_goaway(tnd_cconn *cc, const tnd_frame *f)
     bool refused = f->u.goaway.code == TND_STATUS_UNAUTHENTICATED;
     if (refused) {
         cc->permanent = true;
-        whyf(why, sizeof why, "server %s: %.*s", c->server,
+        whyf(why, sizeof why, "server %s: %.*s", cc->addr.server,
              (int)(f->u.goaway.message.len > 300 ? 300 : f->u.goaway.message.len),
              f->u.goaway.message.ptr ? (const char *)f->u.goaway.message.ptr : "");
     }
@@ -308,7 +312,7 @@ static void handle_frame(tnd_cconn *cc, const tnd_frame *f)
     }
     char why[512];
     whyf(why, sizeof why, "protocol error: server %s sent a frame of type %d",
-             cc->client->server, (int)f->type);
+             cc->addr.server, (int)f->type);
     tnd__conn_fail(cc, why);
 }
 
@@ -330,7 +334,7 @@ static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
             return;
         if (rc < 0) {
             whyf(why, sizeof why, "server %s sent a frame of %zu bytes, above our limit of %u",
-                     cc->client->server, blen, cc->client->max_frame);
+                     cc->addr.server, blen, cc->client->max_frame);
             tnd__conn_fail(cc, why);
             return;
         }
@@ -338,7 +342,7 @@ static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
         msgpack_zone *zone = NULL;
         tnd_codec_err err = {{0}};
         if (tnd_frame_parse(body, blen, &f, &zone, &err) != 0) {
-            whyf(why, sizeof why, "malformed frame from server %s: %s", cc->client->server,
+            whyf(why, sizeof why, "malformed frame from server %s: %s", cc->addr.server,
                      err.text);
             tnd__conn_fail(cc, why);
             return;
@@ -356,9 +360,9 @@ static void on_eof(tnd_tls_stream *s, int status)
         whyf(why, sizeof why, "%s", cc->why);
     else if (status == TND_ETLS && strstr(s->error, " alert ")) /* the server refused us */
         whyf(why, sizeof why, "server %s refused the TLS session (check --cert/--key): %s",
-             cc->client->server, strstr(s->error, "alert ") ? strstr(s->error, "alert ") : "");
+             cc->addr.server, strstr(s->error, "alert ") ? strstr(s->error, "alert ") : "");
     else
-        whyf(why, sizeof why, "connection to %s lost: %s", cc->client->server,
+        whyf(why, sizeof why, "connection to %s lost: %s", cc->addr.server,
              s->error[0] ? s->error : "closed");
     if (status == TND_ETLS)
         cc->permanent = true; /* a TLS failure: retrying will not help */
@@ -385,13 +389,13 @@ static void on_handshake(tnd_tls_stream *s, int status)
         c->session = NULL;
         if (strncmp(e, "TLS handshake failed: ", 22) == 0)
             e += 22;
-        whyf(why, sizeof why, "TLS handshake with %s failed: %s", c->server, e);
+        whyf(why, sizeof why, "TLS handshake with %s failed: %s", cc->addr.server, e);
         cc->permanent = status == TND_ETLS;
         tnd__conn_fail(cc, why);
         return;
     }
     if (tnd_tls_check_alpn(s->ssl) != 0) {
-        whyf(why, sizeof why, "TLS handshake with %s failed: no ALPN tender/1", c->server);
+        whyf(why, sizeof why, "TLS handshake with %s failed: no ALPN tender/1", cc->addr.server);
         cc->permanent = true;
         tnd__conn_fail(cc, why);
         return;
@@ -434,7 +438,7 @@ static void on_connect(uv_connect_t *req, int status)
     if (cc->state == CCONN_CLOSED)
         return;
     if (status < 0) {
-        whyf(why, sizeof why, "cannot connect to %s: %s", cc->client->server,
+        whyf(why, sizeof why, "cannot connect to %s: %s", cc->addr.server,
                  uv_strerror(status));
         if (cc->ai_next) { /* try the next address once this handle closed */
             cc->try_next = true;
@@ -447,7 +451,7 @@ static void on_connect(uv_connect_t *req, int status)
     cc->state = CCONN_HANDSHAKING;
     int rc = tnd_tls_stream_start(&cc->tls);
     if (rc != 0) {
-        whyf(why, sizeof why, "TLS handshake with %s failed: %s", cc->client->server,
+        whyf(why, sizeof why, "TLS handshake with %s failed: %s", cc->addr.server,
                  cc->tls.error);
         tnd__conn_fail(cc, why);
     }
@@ -464,8 +468,8 @@ static int conn_connect(tnd_cconn *cc, const struct sockaddr *addr)
     }
     cc->tcp_open = true;
     cc->tls.high_water = 4u << 20;
-    if (tnd_tls_client_set_host(cc->tls.ssl, c->host) != 0) {
-        whyf(why, sizeof why, "cannot use \"%s\" as a TLS host name", c->host);
+    if (tnd_tls_client_set_host(cc->tls.ssl, cc->addr.host) != 0) {
+        whyf(why, sizeof why, "cannot use \"%s\" as a TLS host name", cc->addr.host);
         cc->permanent = true;
         tnd__conn_fail(cc, why);
         return -1;
@@ -478,7 +482,7 @@ static int conn_connect(tnd_cconn *cc, const struct sockaddr *addr)
     cc->connect_req.data = cc;
     int rc = uv_tcp_connect(&cc->connect_req, &cc->tls.tcp, addr, on_connect);
     if (rc != 0) {
-        whyf(why, sizeof why, "cannot connect to %s: %s", c->server, uv_strerror(rc));
+        whyf(why, sizeof why, "cannot connect to %s: %s", cc->addr.server, uv_strerror(rc));
         tnd__conn_fail(cc, why);
         return -1;
     }
@@ -505,7 +509,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     if (status < 0 || !res) {
-        whyf(why, sizeof why, "cannot resolve %s: %s", cc->client->host,
+        whyf(why, sizeof why, "cannot resolve %s: %s", cc->addr.host,
                  uv_strerror(status));
         tnd__conn_fail(cc, why);
         return;
@@ -519,7 +523,7 @@ static void on_connect_timeout(uv_timer_t *t)
     tnd_cconn *cc = t->data;
     char why[512];
     whyf(why, sizeof why, "cannot connect to %s: no TLS session after %u ms",
-             cc->client->server, cc->client->connect_timeout_ms);
+             cc->addr.server, cc->client->connect_timeout_ms);
     cc->ai_next = NULL;
     tnd__conn_fail(cc, why);
 }
@@ -532,6 +536,7 @@ tnd_cconn *tnd__conn_get(tnd_client *c)
     if (!cc)
         return NULL;
     cc->client = c;
+    cc->addr = c->addrs[c->at];
     c->refs++;
     cc->next = c->conns;
     c->conns = cc;
@@ -545,8 +550,8 @@ tnd_cconn *tnd__conn_get(tnd_client *c)
     uv_timer_start(&cc->timer, on_connect_timeout, c->connect_timeout_ms, 0);
 
     struct sockaddr_storage ss;
-    if (uv_ip4_addr(c->host, atoi(c->port), (struct sockaddr_in *)&ss) == 0 ||
-        uv_ip6_addr(c->host, atoi(c->port), (struct sockaddr_in6 *)&ss) == 0) {
+    if (uv_ip4_addr(cc->addr.host, atoi(cc->addr.port), (struct sockaddr_in *)&ss) == 0 ||
+        uv_ip6_addr(cc->addr.host, atoi(cc->addr.port), (struct sockaddr_in6 *)&ss) == 0) {
         (void)conn_connect(cc, (const struct sockaddr *)&ss);
         return cc;
     }
@@ -556,11 +561,11 @@ tnd_cconn *tnd__conn_get(tnd_client *c)
     hints.ai_socktype = SOCK_STREAM;
     cc->gai.data = cc;
     cc->resolving = true;
-    int rc = uv_getaddrinfo(c->loop, &cc->gai, on_resolved, c->host, c->port, &hints);
+    int rc = uv_getaddrinfo(c->loop, &cc->gai, on_resolved, cc->addr.host, cc->addr.port, &hints);
     if (rc != 0) {
         char why[512];
         cc->resolving = false;
-        whyf(why, sizeof why, "cannot resolve %s: %s", c->host, uv_strerror(rc));
+        whyf(why, sizeof why, "cannot resolve %s: %s", cc->addr.host, uv_strerror(rc));
         tnd__conn_fail(cc, why);
     }
     return cc;

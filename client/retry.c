@@ -21,15 +21,25 @@ uint64_t tnd__backoff_delay(uint32_t base_ms, uint32_t max_ms, int attempt, uint
     return random % (cap + 1);
 }
 
-/* Only idempotent methods, only UNAVAILABLE, only while the caller has seen
+/* With one server, only what the schema calls idempotent: as before there
+ * were several. With several, a call moves to another server when it is
+ * safe there too: nobody saw it, or its idempotency-key makes the server
+ * that already stored it answer with the stored reply (the keys are
+ * replicated with the writes, docs/SCALING.md). */
+bool tnd__call_repeatable(const tnd_method_desc *m, bool keyed, bool unsent, size_t n_servers)
+{
+    return m->idempotent || (n_servers > 1 && (keyed || unsent));
+}
+
+/* Only repeatable calls, only UNAVAILABLE, only while the caller has seen
  * no response (a replay would repeat them), only when every request is still
  * at hand, within the attempt budget and never past the deadline. A failure
  * that waiting cannot fix (a rejected certificate) is not retried. */
-bool tnd__should_retry(const tnd_method_desc *m, int code, bool permanent, size_t delivered,
+bool tnd__should_retry(bool repeatable, int code, bool permanent, size_t delivered,
                        bool retained, int attempt, int max_attempts, uint64_t now_ms,
                        uint64_t delay_ms, uint64_t deadline_ms)
 {
-    if (!m->idempotent || code != TND_STATUS_UNAVAILABLE || permanent)
+    if (!repeatable || code != TND_STATUS_UNAVAILABLE || permanent)
         return false;
     if (delivered > 0 || !retained || attempt >= max_attempts)
         return false;

@@ -91,6 +91,10 @@ typedef struct tnd_md {
     size_t value_len;
 } tnd_md;
 
+/* The trailer of a node that is not the writer: the writer's "HOST:PORT"
+ * (docs/PROTOCOL.md, "Metadata"). */
+#define TND_MD_WRITER "x-tender-writer"
+
 /** Parse one frame body (without its length prefix). Pointers in f borrow
  * from body and from *zone, which the caller frees with msgpack_zone_free().
  * Returns 0, or TND_EPROTO / a codec error with err saying what is wrong. */

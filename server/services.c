@@ -95,6 +95,7 @@ static const tnd_server_hooks hooks = {
 static void on_role(void *arg, bool is_writer, const char *writer)
 {
     tnd_server *srv = arg;
+    tnd_server_set_writer(srv, is_writer, writer);
     if (is_writer) {
         if (start_writer_duties(srv) != 0)
             tnd_log(TND_LOG_ERROR, "out of memory starting the scheduler", NULL);
@@ -136,6 +137,8 @@ static int start_replica(tnd_server *srv, char *err, size_t err_len)
                           .on_role = on_role,
                           .on_fatal = on_fatal,
                           .arg = srv};
+    /* A follower until the lease says otherwise: writes are refused meanwhile. */
+    tnd_server_set_writer(srv, false, NULL);
     return tnd_replica_start(srv->loop, srv->store, &o, &srv->replica, err, err_len);
 }
 

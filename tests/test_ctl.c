@@ -732,6 +732,38 @@ static void test_request_id(void **state)
     HAS(R.err, "bad request id");
 }
 
+/* Several servers: --server repeated or a comma-separated list (also in
+ * TENDER_SERVER); a node that cannot be reached is passed over, and a list
+ * with an empty address is a usage error. */
+static void test_several_servers(void **state)
+{
+    (void)state;
+    char real[64], list[160];
+    snprintf(real, sizeof real, "127.0.0.1:%d", ctl_port);
+    snprintf(list, sizeof list, "127.0.0.1:1,%s", real);
+    ctl_server_arg = "127.0.0.1:1";
+    ctl(NULL, "--server", real, "health", NULL);
+    EXPECT(0);
+    ctl_server_arg = list;
+    ctl(NULL, "tender", "list", NULL);
+    EXPECT(0);
+    ctl_server_arg = "";
+    ctl_server_env = list;
+    ctl(NULL, "health", NULL);
+    EXPECT(0);
+    ctl_server_env = "127.0.0.1:1";
+    ctl(NULL, "health", NULL);
+    EXPECT(10 + 14); /* the one server given does not listen: UNAVAILABLE */
+    ctl_server_arg = NULL;
+    ctl_server_env = NULL;
+    ctl(NULL, "--server", "127.0.0.1:1,", "health", NULL);
+    EXPECT(2);
+    HAS(R.err, "an empty address in the list");
+    ctl(NULL, "--server", "nowhere", "health", NULL);
+    EXPECT(2);
+    HAS(R.err, "bad server address \"nowhere\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_command_tables),
         cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_several_servers),
         cmocka_unit_test(test_server_stops_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, ctlrun_teardown);

@@ -115,6 +115,8 @@ static void test_render_parses(void **state)
     tnd_metrics_set_queue_depth(m, 7);
     tnd_metrics_set_store_size(m, 1 << 20, 4096);
     tnd_metrics_bid_received(m);
+    tnd_metrics_write_refused(m);
+    tnd_metrics_write_refused(m);
     render_parse(m);
 
     assert_non_null(strstr(parsed, "# TYPE tenderd_calls counter\n"));
@@ -154,6 +156,7 @@ static void test_render_parses(void **state)
     assert_true(value("tenderd_store_map_size_bytes{}") == 1 << 20);
     assert_true(value("tenderd_store_used_bytes{}") == 4096);
     assert_true(value("tenderd_bids_received_total{}") == 1);
+    assert_true(value("tenderd_writes_refused_total{}") == 2);
     assert_non_null(strstr(parsed, "tenderd_build_info{"));
     tnd_metrics_free(m);
 }

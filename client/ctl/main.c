@@ -9,8 +9,12 @@
 #include "commands/commands.h"
 
 static const ctl_optdef global_opts[] = {
-    {.name = "--server", .kind = CTL_STRING, .at = offsetof(ctl_global, server),
-     .arg = "_HOST:PORT_", .help = "The server's address. Default: *127.0.0.1:7443*."},
+    {.name = "--server", .kind = CTL_LIST, .at = offsetof(ctl_global, servers),
+     .arg = "_HOST:PORT_", .max = TND_CLIENT_MAX_SERVERS,
+     .help = "The server's address. Default: *127.0.0.1:7443*. For the nodes of a replicated\n"
+             "group, repeat it or give a comma-separated list (at most 16 addresses): writes go\n"
+             "to the writer whichever node answers first, and a node that cannot be reached is\n"
+             "passed over (docs/SCALING.md, \"Clients\"). *TENDER_SERVER* takes the same list."},
     {.name = "--ca", .kind = CTL_FILE, .at = offsetof(ctl_global, ca), .arg = "_FILE_",
      .help = "The CA certificate that issued the server's certificate, PEM."},
     {.name = "--cert", .kind = CTL_FILE, .at = offsetof(ctl_global, cert), .arg = "_FILE_",
@@ -128,7 +132,7 @@ int main(int argc, char **argv)
 {
     /* The environment first: flags, before or after the command, override it. */
     ctl_global g = {
-        .server = env("TENDER_SERVER"),
+        .server_env = env("TENDER_SERVER"),
         .ca = env("TENDER_CA"),
         .cert = env("TENDER_CERT"),
         .key = env("TENDER_KEY"),
@@ -140,5 +144,6 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int rc = ctl_dispatch(&root, &g, argc, argv);
     free(g.witnesses.v);
+    free(g.servers.v);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* libtender: the client side of the tender/1 protocol (docs/PROTOCOL.md).
  *
- * A tnd_client is one logical channel to one server ("HOST:PORT"). It opens
+ * A tnd_client is one logical channel to a server ("HOST:PORT"), or to a
+ * replicated group of them (see "Several servers" below). It opens
  * TLS 1.3 connections itself (ALPN tender/1, server certificate and host name
  * verified against the CA, optional client certificate), reconnects after a
  * GOAWAY or a broken connection, and runs many calls at once over them.
@@ -26,6 +27,28 @@
  * most max_attempts times in all, and never past its deadline. Calls the
  * server never saw (stream id above a GOAWAY's last id, or not yet sent) are
  * moved to a new connection whatever the method.
+ *
+ * Several servers (tnd_client_opts.servers; docs/SCALING.md, "Clients").
+ * The client talks to one server at a time, the first given at the start.
+ * It moves:
+ *  - to the writer, when a call ends with UNAVAILABLE and the trailer
+ *    x-tender-writer: HOST:PORT (a node that is not the writer refused a
+ *    write before running anything, docs/PROTOCOL.md, "Metadata"). The call
+ *    is sent there again at once, without a backoff, whatever the method,
+ *    with the same request bytes and metadata (so the same idempotency-key).
+ *    The writer may be an address not in the list; its certificate is
+ *    verified as any server's. This holds with a single server too.
+ *  - to the next address in the list (round robin), when a connection cannot
+ *    be made or drops, or a call ends with UNAVAILABLE and no writer named.
+ *    The failed call follows within its retry budget (max_attempts and the
+ *    backoff above) if it may be repeated: an idempotent method, a call no
+ *    server saw (its connection never became ready), or a call carrying an
+ *    idempotency-key, which the server that already stored it answers from
+ *    its record, so a bid sent twice across a failover is stored once.
+ * Each move to the writer counts as an attempt (max_attempts 1 follows
+ * none). With one server, calls are retried exactly as described above.
+ * Reads go wherever the client is: every node serves them, a follower's
+ * answer perhaps a batch behind the writer's.
  *
  * Signals: like libuv, libtender writes to sockets that the server may have
  * closed; the process must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or it is
@@ -63,6 +86,8 @@ typedef struct tnd_arena tnd_arena;
 #define TND_CLIENT_DEFAULT_MAX_ATTEMPTS 4
 #define TND_CLIENT_DEFAULT_BACKOFF_BASE_MS 100u
 #define TND_CLIENT_DEFAULT_BACKOFF_MAX_MS 5000u
+/** The most addresses tnd_client_opts.servers may list. */
+#define TND_CLIENT_MAX_SERVERS 16
 
 /** A timeout_ms value meaning "this call has no deadline" (e.g. a watch). */
 #define TND_NO_DEADLINE UINT32_MAX
@@ -74,6 +99,10 @@ typedef struct tnd_client_stream tnd_client_stream;
 /** How to reach the server. Strings are copied by tnd_client_new/open. */
 typedef struct tnd_client_opts {
     const char *server;    /**< "HOST:PORT" or "[IPv6]:PORT"; NULL: TND_CLIENT_DEFAULT_SERVER */
+    const char *const *servers; /**< or the n_servers nodes of a replicated group (1 to
+                                     TND_CLIENT_MAX_SERVERS, each as server; then server must
+                                     be NULL): see "Several servers" above */
+    size_t n_servers;
     const char *ca_file;   /**< PEM CA the server's certificate must chain to. Required. */
     const char *cert_file; /**< PEM client certificate, or NULL for an anonymous client */
     const char *key_file;  /**< its private key; NULL exactly when cert_file is NULL */
@@ -150,7 +179,8 @@ TND_MUST_CHECK int tnd_client_open(const tnd_client_opts *opts, tnd_client **out
  * loop again before uv_loop_close. NULL is allowed. */
 void tnd_client_free(tnd_client *client);
 
-/** The "HOST:PORT" this client talks to (owned by the client). */
+/** The "HOST:PORT" this client talks to now (owned by the client; with
+ * several servers, the one new calls go to, which changes as it moves). */
 const char *tnd_client_server(const tnd_client *client);
 
 /** Whether the latest TLS handshake of this client resumed a session: 1

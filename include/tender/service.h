@@ -45,6 +45,7 @@ typedef struct tnd_method_desc {
     uint32_t roles;             /* tnd_role bits allowed to call; 0 together with is_public */
     bool is_public;             /* anyone may call, without a client certificate */
     bool idempotent;            /* safe to retry on UNAVAILABLE */
+    bool writes;                /* changes the store: a follower refuses it (docs/SCALING.md) */
 } tnd_method_desc;
 
 typedef struct tnd_service_desc {

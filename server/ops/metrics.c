@@ -68,6 +68,7 @@ struct tnd_metrics {
     _Atomic uint64_t bids;
     /* The replicated mode: role 0 off, 1 follower, 2 writer. */
     _Atomic uint64_t replica_role, replica_term, replica_batch, replica_demotions;
+    _Atomic uint64_t writes_refused;
     witness_slot witnesses[TND_METRICS_MAX_WITNESSES];
     _Atomic size_t n_witnesses; /* slots below this are named (release/acquire) */
     /* Writer thread only: the log size the current batch will publish. */
@@ -226,6 +227,12 @@ void tnd_metrics_bid_received(tnd_metrics *m)
 {
     if (m)
         add(&m->bids, 1);
+}
+
+void tnd_metrics_write_refused(tnd_metrics *m)
+{
+    if (m)
+        add(&m->writes_refused, 1);
 }
 
 void tnd_metrics_add_witness(tnd_metrics *m, size_t i, const char *name)
@@ -470,6 +477,9 @@ int tnd_metrics_render(tnd_metrics *m, char **out, size_t *len)
           get(&m->tlog_leaves));
     head(&t, "tenderd_bids_received_total", "counter", "Sealed bids accepted and stored.");
     put(&t, "tenderd_bids_received_total %llu\n", (unsigned long long)get(&m->bids));
+    head(&t, "tenderd_writes_refused_total", "counter",
+         "Calls to a write method refused because this node is not the writer.");
+    put(&t, "tenderd_writes_refused_total %llu\n", (unsigned long long)get(&m->writes_refused));
     render_witnesses(&t, m);
     render_replica(&t, m);
     if (t.oom) {

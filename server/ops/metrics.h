@@ -74,6 +74,9 @@ void tnd_metrics_set_batch_seq(tnd_metrics *m, uint64_t seq);
 /** A sealed bid was accepted (durably stored). */
 void tnd_metrics_bid_received(tnd_metrics *m);
 
+/** A call to a write method was refused because this node is not the writer. */
+void tnd_metrics_write_refused(tnd_metrics *m);
+
 /* Witnesses with their own series (tenderd --witness-policy). */
 #define TND_METRICS_MAX_WITNESSES 32
 

@@ -277,6 +277,17 @@ tnd_op *tnd_op_new(tnd_call *call, const void *request, const tnd_msg_desc *resp
                    tnd_op_fn fn, void *extra, size_t extra_len, tnd_op_then_fn then)
 {
     const tnd_method_desc *m = tnd_call_method(call);
+    if (!m->writes) {
+        /* A follower serves this method (docs/SCALING.md): its write would
+         * be lost or fork the nodes. The schema must say [writes]. */
+        tnd_log(TND_LOG_ERROR, "a method not marked [writes] in the schema tried to write",
+                "method", m->full_name, NULL);
+        free(extra);
+        tnd_call_finish(call, TND_STATUS_INTERNAL,
+                        "%s is not marked as a write in the server's schema; nothing was written",
+                        m->full_name);
+        return NULL;
+    }
     tnd_op *op = calloc(1, sizeof *op);
     if (!op) {
         free(extra);

@@ -213,13 +213,19 @@ static void send_status_details(tnd_conn *c, uint32_t sid, uint32_t code, const 
     msgpack_sbuffer_destroy(&sb);
 }
 
-static void send_status(tnd_conn *c, uint32_t sid, uint32_t code, const char *message)
+static void send_status_md(tnd_conn *c, uint32_t sid, uint32_t code, const char *message,
+                           const tnd_md *md, size_t n_md)
 {
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    if (tnd_frame_put_status(&sb, sid, code, message, NULL, 0, NULL, 0) == 0)
+    if (tnd_frame_put_status(&sb, sid, code, message, NULL, 0, md, n_md) == 0)
         tnd__conn_send(c, &sb);
     msgpack_sbuffer_destroy(&sb);
+}
+
+static void send_status(tnd_conn *c, uint32_t sid, uint32_t code, const char *message)
+{
+    send_status_md(c, sid, code, message, NULL, 0);
 }
 
 static void finish_now(tnd_call *call, uint32_t code, const char *message)
@@ -535,17 +541,46 @@ static void request_id_of(const msgpack_object *md, tnd_server *srv,
         snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-/* Refuse a call before it starts: STATUS and a log line, no call object. */
-static void refuse(tnd_conn *c, uint32_t sid, const char *method, const char *request_id,
-                   uint32_t code, const char *msg)
+/* Refuse a call before it starts: STATUS (with trailers md, may be NULL)
+ * and a log line, no call object. */
+static void refuse_md(tnd_conn *c, uint32_t sid, const char *method, const char *request_id,
+                      uint32_t code, const char *msg, const tnd_md *md, size_t n_md)
 {
-    send_status(c, sid, code, msg);
+    send_status_md(c, sid, code, msg, md, n_md);
     tnd_log(TND_LOG_WARN, "call", "method", method, "peer", c->peer_label, "status",
             tnd_status_name((int)code), "duration_ms", "0", "request_id", request_id, "error", msg,
             NULL);
     /* Counted under the method when the server has it, else as "unknown":
      * a client's made-up names never become series. */
     tnd_metrics_call(c->srv->metrics, tnd__server_find_method(c->srv, method), code, 0);
+}
+
+static void refuse(tnd_conn *c, uint32_t sid, const char *method, const char *request_id,
+                   uint32_t code, const char *msg)
+{
+    refuse_md(c, sid, method, request_id, code, msg, NULL, 0);
+}
+
+/* A node that is not the writer serves no write method: the client goes to
+ * the writer it names (docs/SCALING.md, "The followers"). True when the
+ * call was refused. */
+static bool refuse_write(tnd_conn *c, uint32_t sid, const tnd_handler *h, const char *rid)
+{
+    tnd_server *srv = c->srv;
+    if (srv->is_writer || !h->method->writes)
+        return false;
+    tnd_metrics_write_refused(srv->metrics);
+    if (!srv->writer[0]) {
+        refuse(c, sid, h->method->full_name, rid, TND_STATUS_UNAVAILABLE,
+               "no writer at the moment: the nodes are choosing one; retry in a few seconds");
+        return true;
+    }
+    char msg[64 + TND_WRITER_ADDR_MAX];
+    snprintf(msg, sizeof msg, "not the writer; the writer is %s", srv->writer);
+    tnd_md md = {.key = TND_MD_WRITER, .value = (const uint8_t *)srv->writer,
+                 .value_len = strlen(srv->writer)};
+    refuse_md(c, sid, h->method->full_name, rid, TND_STATUS_UNAVAILABLE, msg, &md, 1);
+    return true;
 }
 
 /* Method and role checks, in one place for every method. */
@@ -609,7 +644,7 @@ void tnd__call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_
         return;
     }
     const tnd_handler *h = admit(c, f->stream_id, name, rid);
-    if (!h)
+    if (!h || refuse_write(c, f->stream_id, h, rid))
         return;
 
     tnd_call *call = calloc(1, sizeof *call);

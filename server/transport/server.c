@@ -28,6 +28,22 @@ int tnd_server_register(tnd_server *srv, const tnd_handler *h)
     return 0;
 }
 
+void tnd_server_set_writer(tnd_server *srv, bool is_writer, const char *writer)
+{
+    size_t n = writer ? strlen(writer) : 0;
+    bool sane = n > 0 && n <= TND_WRITER_ADDR_MAX;
+    for (size_t i = 0; sane && i < n; i++)
+        sane = writer[i] > ' ' && writer[i] < 0x7f;
+    if (writer && !sane)
+        tnd_log(TND_LOG_WARN, "writer address unusable: treated as unknown", "writer", writer,
+                NULL);
+    srv->is_writer = is_writer;
+    if (sane)
+        memcpy(srv->writer, writer, n + 1);
+    else
+        srv->writer[0] = '\0';
+}
+
 const tnd_handler *tnd__server_find_handler(const tnd_server *srv, const tnd_method_desc *m)
 {
     for (size_t i = 0; i < srv->n_handlers; i++)
@@ -88,6 +104,7 @@ int tnd_server_new(uv_loop_t *loop, const tnd_config *cfg, const tnd_server_hook
     srv->cfg = *cfg;
     srv->hooks = hooks;
     srv->serving = 1; /* SERVING */
+    srv->is_writer = true;
     tnd_server_add_schema(srv, &tnd_schema);
     srv->metrics = tnd_metrics_new();
     int rc = TND_ENOMEM;

@@ -25,6 +25,9 @@
 
 typedef struct tnd_conn tnd_conn;
 
+/* The longest writer address a follower names ("HOST:PORT"). */
+#define TND_WRITER_ADDR_MAX 255
+
 #define TND_CALL_BUCKETS 256
 
 struct tnd_conn {
@@ -122,6 +125,11 @@ struct tnd_server {
     size_t upload_bytes; /* buffered by uploads in progress (cfg.max_upload_memory) */
     size_t output_bytes; /* unsent output of every connection (cfg.max_output_memory) */
     tnd_principals principals;
+    /* Replicated mode (docs/SCALING.md): a node that is not the writer
+     * refuses write methods (tnd_method_desc.writes) before their handler
+     * runs and names the writer; writer[0] == '\0': unknown. */
+    bool is_writer;
+    char writer[TND_WRITER_ADDR_MAX + 1];
     tnd_metrics *metrics;           /* always kept; served only with --metrics */
     tnd_metrics_http *metrics_http; /* the --metrics listener, or NULL */
     const tnd_server_hooks *hooks;  /* the owner's (services.c), or NULL */
@@ -192,6 +200,17 @@ void tnd__server_recheck_peers(tnd_server *srv);
 void tnd_server_shutdown(tnd_server *srv);
 
 void tnd_server_free(tnd_server *srv);
+
+/** Whether this node is the writer (loop thread, any time; the default is
+ * true, so a single node serves everything). A node that is not refuses
+ * every call to a write method ([writes] in the schema) with UNAVAILABLE,
+ * before its handler runs, with the message "not the writer; the writer is
+ * HOST:PORT" and the trailer x-tender-writer: HOST:PORT, or, with writer
+ * NULL (unknown: the nodes are choosing one), a message saying so and no
+ * trailer. writer is copied; one that is not 1 to TND_WRITER_ADDR_MAX
+ * printable ASCII characters without spaces counts as unknown. Reads are
+ * served either way; calls already running are not touched. */
+void tnd_server_set_writer(tnd_server *srv, bool is_writer, const char *writer);
 
 /** Register a method handler (the method must exist in the schema). */
 int tnd_server_register(tnd_server *srv, const tnd_handler *h);

@@ -28,6 +28,7 @@
 struct ctl_result R;
 char ctl_dir[256], ctl_pki[300], ctl_bin[300], ctl_srv_bin[300];
 int ctl_port;
+const char *ctl_server_arg, *ctl_server_env;
 pid_t ctl_srv_pid;
 static const char *const *ctl_unset;
 
@@ -216,8 +217,10 @@ pid_t ctl_vspawn(const char *who, const char *cwd, const char *out, const char *
     snprintf(server, sizeof server, "127.0.0.1:%d", ctl_port);
     snprintf(ca, sizeof ca, "%s/ca.crt", ctl_pki);
     argv[n++] = ctl_bin;
-    argv[n++] = "--server";
-    argv[n++] = server;
+    if (!ctl_server_arg || *ctl_server_arg) {
+        argv[n++] = "--server";
+        argv[n++] = ctl_server_arg ? ctl_server_arg : server;
+    }
     argv[n++] = "--ca";
     argv[n++] = ca;
     if (who) {
@@ -235,7 +238,10 @@ pid_t ctl_vspawn(const char *who, const char *cwd, const char *out, const char *
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        unsetenv("TENDER_SERVER");
+        if (ctl_server_arg && !*ctl_server_arg && ctl_server_env)
+            setenv("TENDER_SERVER", ctl_server_env, 1);
+        else
+            unsetenv("TENDER_SERVER");
         unsetenv("TENDER_CA");
         unsetenv("TENDER_CERT");
         unsetenv("TENDER_KEY");

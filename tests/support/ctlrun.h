@@ -28,6 +28,10 @@ extern char ctl_bin[300];     /* $BUILD/bin/tenderctl, absolute */
 extern char ctl_srv_bin[300]; /* $BUILD/bin/tenderd, absolute */
 extern int ctl_port;
 extern pid_t ctl_srv_pid; /* 0 once stopped */
+/* Where the next runs go: NULL (the default) is --server with the test
+ * server's address; else ctl_server_arg is --server's value, or, when it is
+ * "", no --server is given and TENDER_SERVER is ctl_server_env. */
+extern const char *ctl_server_arg, *ctl_server_env;
 
 /** Resolve the binaries under $BUILD (default build), make a temporary
  * folder from dir_template ("/tmp/tnd_x_XXXXXX") and a PKI in it. unset

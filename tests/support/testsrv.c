@@ -19,6 +19,16 @@ static void die(const char *what, const char *why)
     abort();
 }
 
+void testsrv_pki_shared(testsrv *t, const testsrv *from)
+{
+    signal(SIGPIPE, SIG_IGN);
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/tnd-test-XXXXXX");
+    if (!mkdtemp(t->dir))
+        die("mkdtemp", "failed");
+    snprintf(t->pki, sizeof t->pki, "%s", from->pki);
+}
+
 const char *testsrv_path(const testsrv *t, const char *file, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s", t->pki, file);
@@ -51,6 +61,11 @@ static void on_settled(void *arg)
 static void on_async(uv_async_t *a)
 {
     testsrv *t = a->data;
+    if (t->stop_mode == 3) {
+        tnd_server_set_writer(t->srv, t->is_writer, t->writer[0] ? t->writer : NULL);
+        t->stop_mode = 0;
+        return;
+    }
     if (t->stop_mode == 2) {
         tnd_services_clock_moved(t->srv, on_settled, t);
         return;
@@ -169,6 +184,18 @@ void testsrv_reload(testsrv *t)
     uv_async_send(&t->stop_async);
     for (int i = 0; i < 500 && t->stop_mode == 1; i++)
         usleep(10000);
+}
+
+void testsrv_set_writer(testsrv *t, bool is_writer, const char *writer)
+{
+    t->is_writer = is_writer;
+    snprintf(t->writer, sizeof t->writer, "%s", writer ? writer : "");
+    t->stop_mode = 3;
+    uv_async_send(&t->stop_async);
+    for (int i = 0; i < 500 && t->stop_mode == 3; i++)
+        usleep(1000);
+    if (t->stop_mode == 3)
+        die("testsrv_set_writer", "the loop thread did not answer");
 }
 
 void testsrv_halt(testsrv *t)

@@ -17,17 +17,23 @@ typedef struct testsrv {
     uv_async_t stop_async;
     tnd_server *srv;
     pthread_t thread;
-    _Atomic int stop_mode; /* 0 drain, 1 reload, 2 the clock moved */
+    _Atomic int stop_mode; /* 0 drain, 1 reload, 2 the clock moved, 3 set the writer */
     bool manual;           /* the server runs on clock (testsrv_manual_clock) */
     tnd_clock clock;
     pthread_mutex_t settle_mu;
     pthread_cond_t settle_cv;
     void (*cfg_edit)(tnd_config *);
     void (*setup)(tnd_server *);
+    bool is_writer;     /* testsrv_set_writer's arguments, for the loop thread */
+    char writer[300];   /* "": unknown */
 } testsrv;
 
 /** Make a temporary folder with a development PKI in it. */
 void testsrv_pki(testsrv *t);
+
+/** As testsrv_pki, but with from's PKI (the same CA and certificates, as
+ * the nodes of one group have) and a folder of its own for the database. */
+void testsrv_pki_shared(testsrv *t, const testsrv *from);
 
 /** Start a server (after testsrv_pki). cfg_edit may change the config first;
  * setup may register extra schemas and handlers before the loop starts. */
@@ -81,6 +87,10 @@ void testsrv_advance_to(testsrv *t, int64_t ms);
         testsrv_stop(&(ts));                                                                       \
         return 0;                                                                                  \
     }
+
+/** tnd_server_set_writer on the loop thread, and wait until it is done;
+ * writer NULL: unknown. */
+void testsrv_set_writer(testsrv *t, bool is_writer, const char *writer);
 
 /** Ask the loop thread to reload certificates (as SIGHUP does), and wait. */
 void testsrv_reload(testsrv *t);

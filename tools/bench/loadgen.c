@@ -28,6 +28,7 @@
 
 #include "hist.h"
 #include "proc.h"
+#include "servers.h"
 
 #define MAX_CONNECTIONS 10000
 #define MAX_CONCURRENCY 10000
@@ -38,7 +39,9 @@
 typedef enum { PHASE_WARMUP, PHASE_MEASURE, PHASE_DONE } phase;
 
 typedef struct opts {
-    const char *server, *ca, *cert, *key;
+    bench_servers servers;
+    char server[TND_CLIENT_MAX_SERVERS * 300]; /* the list, for the report */
+    const char *ca, *cert, *key;
     long connections, concurrency, seed;
     double duration_s, warmup_s;
     bool stream, json;
@@ -76,7 +79,7 @@ typedef struct lg {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: loadgen --server HOST:PORT --ca FILE [--cert FILE --key FILE]\n"
+    fprintf(f, "usage: loadgen --server HOST:PORT[,...] --ca FILE [--cert FILE --key FILE]\n"
                "               --connections N --concurrency M --duration SECONDS\n"
                "               [--warmup SECONDS] --method unary|stream [--server-pid PID]\n"
                "               [--seed-tenders N] [--json]\n"
@@ -84,6 +87,9 @@ static void usage(FILE *f)
                "Closed-loop load on tenderd: N connections (one libtender client each) on one\n"
                "loop, M calls in flight on each; a new call starts when one ends.\n"
                "\n"
+               "  --server HOST:PORT    tenderd; repeat it, or give a comma-separated list, for\n"
+               "                        the nodes of a replicated group (a client starts at the\n"
+               "                        first and moves as libtender does)\n"
                "  --method unary        tender.health.v1.Health/Check\n"
                "  --method stream       tender.log.v1.Log/GetLeaves over the whole signed log\n"
                "  --warmup SECONDS      run this long before measuring (default 1)\n"
@@ -141,7 +147,8 @@ static int parse_args(int argc, char **argv, opts *o)
         int bad = 0;
         switch (c) {
         case 's':
-            o->server = optarg;
+            if (bench_servers_add(&o->servers, optarg, "loadgen") != 0)
+                return 2; /* it said why */
             break;
         case 'a':
             o->ca = optarg;
@@ -196,7 +203,11 @@ static int parse_args(int argc, char **argv, opts *o)
         fprintf(stderr, "loadgen: unexpected argument %s\n", argv[optind]);
         return 2;
     }
-    if (!o->server || !o->ca || !have_n || !have_m || !have_d || !method) {
+    for (size_t i = 0; i < o->servers.n; i++) {
+        size_t at = strlen(o->server);
+        snprintf(o->server + at, sizeof o->server - at, "%s%s", i ? "," : "", o->servers.v[i]);
+    }
+    if (!o->servers.n || !o->ca || !have_n || !have_m || !have_d || !method) {
         fprintf(stderr, "loadgen: --server, --ca, --connections, --concurrency, --duration and "
                         "--method are required\n");
         usage(stderr);
@@ -351,7 +362,9 @@ static void seed_next(lg *g)
     tender_tenders_v1_CreateTenderRequest req = {.fields = &f};
     tnd_client_call *call;
     g->seed_started++;
-    int rc = tender_tenders_v1_Tenders_Create_start(g->clients[0], NULL, &cb, g, &call);
+    /* Set-up, not measured: a follower's refusal may send it to the writer. */
+    static const tnd_call_opts so = {.max_attempts = TND_CLIENT_DEFAULT_MAX_ATTEMPTS};
+    int rc = tender_tenders_v1_Tenders_Create_start(g->clients[0], &so, &cb, g, &call);
     if (rc != 0) {
         g->seed_done++;
         g->seed_failed++;
@@ -529,7 +542,7 @@ int main(int argc, char **argv)
     }
     tnd_client_opts co;
     tnd_client_opts_init(&co);
-    co.server = g.o.server;
+    bench_servers_use(&g.o.servers, &co);
     co.ca_file = g.o.ca;
     co.cert_file = g.o.cert;
     co.key_file = g.o.key;

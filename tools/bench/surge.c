@@ -25,7 +25,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: surge --server HOST:PORT --pki DIR --suppliers N [--in-flight M]\n"
+            "usage: surge --server HOST:PORT[,...] --pki DIR --suppliers N [--in-flight M]\n"
             "             [--bid-bytes B] [--deadline-in S] [--connect-in-flight K]\n"
             "             [--timeout S] [--log-key KEY] [--server-pid PID]\n"
             "             [--server-log FILE] [--hold S] [--spread S] [--json]\n"
@@ -34,6 +34,10 @@ static void usage(FILE *f)
             "reused) and connection, submit one sealed bid each to one tender that the\n"
             "officer (DIR/officer.crt) creates; the submissions are timed.\n"
             "\n"
+            "  --server HOST:PORT    tenderd; repeat it, or give a comma-separated list, for\n"
+            "                        the nodes of a replicated group: each bid then carries an\n"
+            "                        idempotency-key and may be retried (4 attempts), so a\n"
+            "                        writer that changes mid-surge loses none\n"
             "  --in-flight M         at most M submissions at once (default N: all)\n"
             "  --spread S            the arrival pattern: each submission starts at a random\n"
             "                        time, uniform over S seconds (as suppliers do in the\n"
@@ -93,7 +97,10 @@ static int parse_args(int argc, char **argv, surge_opts *o)
     while ((c = getopt_long(argc, argv, "", longopts, &li)) != -1) {
         int bad = 0;
         switch (c) {
-        case 's': o->server = optarg; break;
+        case 's':
+            if (bench_servers_add(&o->servers, optarg, "surge") != 0)
+                return 2; /* it said why */
+            break;
         case 'P': o->pki = optarg; break;
         case 'n': bad = parse_long(optarg, 1, SURGE_MAX_SUPPLIERS, &o->suppliers); break;
         case 'm': bad = parse_long(optarg, 1, SURGE_MAX_SUPPLIERS, &o->in_flight); break;
@@ -116,7 +123,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
             return 2;
         }
     }
-    if (optind < argc || !o->server || !o->pki || !o->suppliers) {
+    if (optind < argc || !o->servers.n || !o->pki || !o->suppliers) {
         fprintf(stderr, "surge: --server, --pki and --suppliers are required\n");
         usage(stderr);
         return 2;
@@ -202,7 +209,15 @@ static void submit_next(surge *g)
             break;
         }
         supplier *s = &g->sup[g->next++];
-        tnd_call_opts co = {.timeout_ms = (uint32_t)g->o.timeout_s * 1000u, .max_attempts = 1};
+        /* One server: one attempt, failures counted rather than hidden in
+         * retries. Several: the bid's id as its idempotency-key, so a retry
+         * on the new writer is stored once (docs/SCALING.md, "Clients"). */
+        tnd_meta key = {.key = "idempotency-key", .value = s->bid.bid_id};
+        bool group = g->o.servers.n > 1;
+        tnd_call_opts co = {.timeout_ms = (uint32_t)g->o.timeout_s * 1000u,
+                            .max_attempts = surge_attempts(&g->o),
+                            .metadata = group ? &key : NULL,
+                            .n_metadata = group ? 1 : 0};
         tnd_client_call *call;
         s->t_start = uv_hrtime();
         if (tnd_client_call_start(s->client, tender_bids_v1_Bids_Submit_method, &co, &cb, s,
@@ -403,7 +418,7 @@ static tnd_client *blocking_client(const surge *g, const char *who)
     snprintf(key, sizeof key, "%s/%s.key", g->o.pki, who);
     tnd_client_opts co;
     tnd_client_opts_init(&co);
-    co.server = g->o.server;
+    bench_servers_use(&g->o.servers, &co);
     co.ca_file = ca;
     co.cert_file = crt;
     co.key_file = key;

@@ -15,18 +15,32 @@
 #include "tender_schema.h"
 
 #include "hist.h"
+#include "servers.h"
 
 #define SURGE_MAX_SUPPLIERS 100000
 #define SURGE_N_STATUS 17 /* OK .. UNAUTHENTICATED; one more slot for codes outside */
 
 typedef struct surge_opts {
-    const char *server, *pki, *log_key, *server_log;
+    bench_servers servers; /* one, or the nodes of a replicated group */
+    const char *pki, *log_key, *server_log;
     long suppliers, in_flight, connect_in_flight, bid_bytes, deadline_in_s, timeout_s;
     long server_pid; /* 0: not given */
     long hold_s;     /* pause before the timed phase */
     long spread_s;   /* 0: every submission starts at once; else spread over this many seconds */
     bool json;
 } surge_opts;
+
+/** The client options every surge client shares: its servers and its
+ * attempts (surge_attempts). */
+void surge_client_opts(const surge_opts *o, tnd_client_opts *co);
+
+/** Attempts of each call: with one server 1 (failures are counted, not
+ * hidden in retries); with several 0, libtender's default, so that calls
+ * follow the writer across a failover (tender/client.h, "Several servers"). */
+static inline int surge_attempts(const surge_opts *o)
+{
+    return o->servers.n > 1 ? 0 : 1;
+}
 
 struct surge;
 

@@ -76,7 +76,8 @@ static void connect_next(surge *g)
     while (g->next < g->n && g->running < (size_t)g->o.connect_in_flight && !g->failed) {
         supplier *s = &g->sup[g->next++];
         tnd_client_call *call;
-        tnd_call_opts co = {.timeout_ms = (uint32_t)g->o.timeout_s * 1000u, .max_attempts = 1};
+        tnd_call_opts co = {.timeout_ms = (uint32_t)g->o.timeout_s * 1000u,
+                            .max_attempts = surge_attempts(&g->o)};
         if (tnd_client_call_start(s->client, tender_health_v1_Health_Check_method, &co, &cb, g,
                                   &call) != 0) {
             g->failed++;
@@ -92,6 +93,12 @@ static void connect_next(surge *g)
     }
 }
 
+void surge_client_opts(const surge_opts *o, tnd_client_opts *co)
+{
+    bench_servers_use(&o->servers, co);
+    co->max_attempts = surge_attempts(o);
+}
+
 int surge_connect(surge *g, double *secs)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -102,11 +109,10 @@ int surge_connect(surge *g, double *secs)
         snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
         tnd_client_opts co;
         tnd_client_opts_init(&co);
-        co.server = g->o.server;
+        surge_client_opts(&g->o, &co);
         co.ca_file = ca;
         co.cert_file = crt;
         co.key_file = key;
-        co.max_attempts = 1; /* failures are counted, not hidden in retries */
         co.connect_timeout_ms = (uint32_t)g->o.timeout_s * 1000u;
         if (tnd_client_new(&g->loop, &co, &g->sup[i].client, err, sizeof err) != 0) {
             fprintf(stderr, "surge: %s: %s\n", g->sup[i].name, err);

@@ -143,8 +143,11 @@ static void emit_service(sc_buf *out, const sc_service *v)
                           v->full_name, m->name, m->name, call_kind(m), m->req.msg->cname,
                           m->resp.msg->cname);
             emit_roles(out, m->roles);
-            sc_buf_printf(out, ",\n        .is_public = %s,\n        .idempotent = %s,\n    },\n",
-                          m->is_public ? "true" : "false", m->idempotent ? "true" : "false");
+            sc_buf_printf(out,
+                          ",\n        .is_public = %s,\n        .idempotent = %s,\n"
+                          "        .writes = %s,\n    },\n",
+                          m->is_public ? "true" : "false", m->idempotent ? "true" : "false",
+                          m->writes ? "true" : "false");
         }
         sc_buf_puts(out, "};\n\n");
     }

@@ -357,7 +357,7 @@ static int parse_roles(parser *p, sc_method *m)
 
 static int parse_method_options(parser *p, sc_method *m)
 {
-    bool seen_public = false, seen_idem = false, seen_roles = false;
+    bool seen_public = false, seen_idem = false, seen_roles = false, seen_writes = false;
     if (advance(p) < 0)
         return -1;
     for (;;) {
@@ -370,10 +370,13 @@ static int parse_method_options(parser *p, sc_method *m)
             seen = &seen_public;
         } else if (strcmp(name, "idempotent") == 0) {
             seen = &seen_idem;
+        } else if (strcmp(name, "writes") == 0) {
+            seen = &seen_writes;
         } else if (strcmp(name, "roles") == 0) {
             seen = &seen_roles;
         } else {
-            sc_error(p->d, loc, "unknown method option '%s' (expected public, idempotent or roles)",
+            sc_error(p->d, loc,
+                     "unknown method option '%s' (expected public, idempotent, writes or roles)",
                      name);
             return -1;
         }
@@ -381,6 +384,10 @@ static int parse_method_options(parser *p, sc_method *m)
             sc_error(p->d, loc, "duplicate option '%s'", name);
         else if ((seen == &seen_public && seen_roles) || (seen == &seen_roles && seen_public))
             sc_error(p->d, loc, "a method cannot be both public and restricted to roles");
+        else if ((seen == &seen_idem && seen_writes) || (seen == &seen_writes && seen_idem))
+            sc_error(p->d, loc,
+                     "a method cannot be both idempotent and writes (a write is safe to retry "
+                     "only with an idempotency-key)");
         *seen = true;
         if (seen == &seen_roles && (expect_punct(p, '=') < 0 || parse_roles(p, m) < 0))
             return -1;
@@ -392,6 +399,7 @@ static int parse_method_options(parser *p, sc_method *m)
     m->is_public = seen_public;
     m->has_roles = seen_roles;
     m->idempotent = seen_idem;
+    m->writes = seen_writes;
     return advance(p);
 }
 

@@ -168,6 +168,7 @@ typedef struct sc_method {
     sc_typeref req, resp;
     bool req_stream, resp_stream;
     bool is_public, idempotent;
+    bool writes;    /* changes the store: only the writer node serves it */
     bool has_roles; /* a roles option was given (even if every role in it was bad) */
     uint32_t roles; /* tnd_role bits */
 } sc_method;

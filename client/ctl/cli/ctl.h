@@ -27,7 +27,9 @@
 #define CTL_EXIT_STATUS 10     /* plus the gRPC status code of a failed call */
 
 typedef struct ctl_global {
-    const char *server, *ca, *cert, *key;
+    ctl_list servers;       /* --server HOST:PORT, repeatable; each may be a comma-separated list */
+    const char *server_env; /* TENDER_SERVER: the same, used when no --server is given */
+    const char *ca, *cert, *key;
     const char *log_key; /* the log's verifier key (--log-key, TENDER_LOG_KEY) */
     /* The witnesses a checkpoint needs (policy.c): a C2SP tlog-policy file
      * (--witness-policy, TENDER_WITNESS_POLICY), or keys and a threshold. */
@@ -49,6 +51,10 @@ int ctl_witness_policy(const ctl_global *g, struct tnd_policy **out);
 /** Open a blocking client from the global options (connect.c). Returns 0 or an
  * exit code. */
 int ctl_connect(const ctl_global *g, tnd_client **out);
+
+/** The first server the global options name, or the default (for names
+ * made from it, such as an OCDS URI), into buf. */
+const char *ctl_first_server(const ctl_global *g, char *buf, size_t len);
 
 /** The deadline of a stream that may run long (watch, log): --timeout when given,
  * else none. */

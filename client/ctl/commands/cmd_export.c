@@ -193,8 +193,9 @@ static int ocds(ctl_global *g, const ctl_call *call)
         return CTL_EXIT_USAGE;
     }
     if (!uri) {
+        char first[300];
         snprintf(uri_buf, sizeof uri_buf, "urn:tenderd:%s:ocds",
-                 g->server ? g->server : "127.0.0.1:7443");
+                 ctl_first_server(g, first, sizeof first));
         uri = uri_buf;
     }
     if ((rc = ctl_connect(g, &x.c)) != 0)
