@@ -38,7 +38,14 @@ static void quiet(void *arg, const char *message)
 int tnd_pg_connect(const char *uri, PGconn **out, char *err, size_t err_len)
 {
     *out = NULL;
-    PGconn *c = PQconnectdb(uri);
+    /* Defaults the URI may override (it is expanded after them): a dead
+     * machine must not hang the writer, so connecting and an unanswered
+     * socket time out. */
+    static const char *const keys[] = {"connect_timeout", "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count",
+                                       "tcp_user_timeout", "dbname", NULL};
+    const char *const vals[] = {"5", "5", "2", "3", "10000", uri, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c) {
         snprintf(err, err_len, "PostgreSQL: out of memory");
         return TND_ENOMEM;
