@@ -166,6 +166,18 @@ void tnd_store_close(tnd_store *s)
     uv_close((uv_handle_t *)&s->async, on_async_closed);
 }
 
+void tnd__store_enqueue(tnd_store *s, tnd_store_req *r)
+{
+    if (s->queue.tail)
+        s->queue.tail->next = r;
+    else
+        s->queue.head = r;
+    s->queue.tail = r;
+    s->queue.n++;
+    tnd_metrics_set_queue_depth(s->metrics, s->queue.n);
+    pthread_cond_signal(&s->wake);
+}
+
 int tnd_store_submit(tnd_store *s, tnd_write_fn fn, tnd_write_done_fn done, void *arg)
 {
     return tnd_store_submit_after(s, fn, NULL, done, arg);
@@ -190,14 +202,7 @@ int tnd_store_submit_after(tnd_store *s, tnd_write_fn fn, tnd_write_after_fn aft
     } else if (s->queue.n >= s->queue_cap) {
         rc = TND_EAGAIN;
     } else {
-        if (s->queue.tail)
-            s->queue.tail->next = r;
-        else
-            s->queue.head = r;
-        s->queue.tail = r;
-        s->queue.n++;
-        tnd_metrics_set_queue_depth(s->metrics, s->queue.n);
-        pthread_cond_signal(&s->wake);
+        tnd__store_enqueue(s, r);
     }
     pthread_mutex_unlock(&s->mu);
     if (rc != 0)

@@ -96,13 +96,7 @@ int tnd_store_apply(tnd_store *s, const uint8_t *changes, size_t len, char *err,
         return TND_ECLOSED;
     }
     /* Not counted against queue_cap: the follower sends one at a time. */
-    if (s->queue.tail)
-        s->queue.tail->next = r;
-    else
-        s->queue.head = r;
-    s->queue.tail = r;
-    s->queue.n++;
-    pthread_cond_signal(&s->wake);
+    tnd__store_enqueue(s, r);
     while (!r->finished)
         pthread_cond_wait(&s->applied, &s->mu);
     pthread_mutex_unlock(&s->mu);

@@ -97,6 +97,10 @@ size_t tnd__store_map_size(tnd_store *s);
 bool tnd__store_grow(tnd_store *s, bool force);
 void tnd__store_publish_size(tnd_store *s);
 
+/* store.c */
+/** Append r to the writer's queue and wake it (mu held). */
+void tnd__store_enqueue(tnd_store *s, tnd_store_req *r);
+
 /* store_apply.c */
 /** Run an apply request on the writer thread (growing the map as needed). */
 void tnd__store_run_apply(tnd_store *s, tnd_store_req *r);
