@@ -240,7 +240,7 @@ test: deps-check
 # and removes it on any exit. Every one runs; the target fails when any failed.
 HA_TESTS := $(sort $(wildcard tests/ha/test_*.sh tests/ha/test_*.py))
 test-ha: deps-check
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(SURGE)
 	@failed=0; for t in $(HA_TESTS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; failed=$$((failed + 1)); }; done; \
 	    echo "test-ha: $(words $(HA_TESTS)) run, $$failed failed"; [ $$failed -eq 0 ]
 

@@ -37,7 +37,7 @@ BIN = os.path.join(ROOT, "build", "bin")
 PGPAIR = os.path.join(ROOT, "tests", "ha", "pgpair")
 LEASE_TTL = "2s"
 SUPPLIERS = int(os.environ.get("HA_SUPPLIERS", "2000"))
-SPREAD_S = int(os.environ.get("HA_SPREAD", "40"))
+SPREAD_S = int(os.environ.get("HA_SPREAD", "60"))
 
 failures = []
 
@@ -166,7 +166,7 @@ def new_writer_after(c, term, timeout=60):
 
 def chaos(c, report, surge_done):
     """Kill the writer three times, the primary once, pause a writer once."""
-    time.sleep(5)
+    time.sleep(3)
     for k in range(3):
         lease = c.lease()
         n = c.node_of(lease[1])
@@ -228,19 +228,37 @@ def main():
     ok = False
     try:
         setup(c)
-        servers = ",".join(n["addr"] for n in c.nodes)
+        servers = [a for n in c.nodes for a in ("--server", n["addr"])]
         report = {"writer_kills": [], "primary_kill": None}
         surge_done = threading.Event()
-        t = threading.Thread(target=chaos, args=(c, report, surge_done), daemon=True)
-        t.start()
-        surge = subprocess.run(
-            [os.path.join(BIN, "surge"), "--server", servers, "--pki", c.pki, "--suppliers",
-             str(SUPPLIERS), "--spread", str(SPREAD_S), "--deadline-in", "600", "--timeout",
+        timed = threading.Event()
+        proc = subprocess.Popen(
+            [os.path.join(BIN, "surge"), *servers, "--pki", c.pki, "--suppliers",
+             str(SUPPLIERS), "--spread", str(SPREAD_S), "--deadline-in", "900", "--timeout",
              "120", "--log-key", c.log_key, "--json"],
-            capture_output=True, text=True, timeout=1200)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        err_lines = []
+
+        def read_err():
+            for line in proc.stderr:
+                err_lines.append(line)
+                sys.stderr.write(line)
+                if " bids to " in line:  # the timed phase begins
+                    timed.set()
+        reader = threading.Thread(target=read_err, daemon=True)
+        reader.start()
+
+        def chaos_when_timed():
+            if timed.wait(timeout=900):
+                chaos(c, report, surge_done)
+        t = threading.Thread(target=chaos_when_timed, daemon=True)
+        t.start()
+        out = proc.stdout.read()
+        proc.wait(timeout=1800)
         surge_done.set()
+        reader.join(timeout=10)
         t.join(timeout=180)
-        sys.stderr.write(surge.stderr[-3000:])
+        surge = subprocess.CompletedProcess(proc.args, proc.returncode, out, "".join(err_lines))
         check(surge.returncode == 0, f"the surge succeeded (exit {surge.returncode})")
         res = json.loads(surge.stdout.strip().splitlines()[-1]) if surge.stdout.strip() else {}
         k = res.get("check", {})
