@@ -262,8 +262,12 @@ def main():
         check(surge.returncode == 0, f"the surge succeeded (exit {surge.returncode})")
         res = json.loads(surge.stdout.strip().splitlines()[-1]) if surge.stdout.strip() else {}
         k = res.get("check", {})
-        print("surge:", json.dumps({x: res.get(x) for x in ("durable", "errors", "latency_ms")}),
+        print("surge:", json.dumps({x: res.get(x) for x in ("acknowledged", "bids_per_s", "errors",
+                                                           "latency_ms")}),
               flush=True)
+        errors = res.get("errors") or {}
+        check(not errors and res.get("acknowledged") == SUPPLIERS,
+              f"every supplier got a receipt across the failovers (errors {errors})")
         check(k.get("receipts_bad") == 0 and k.get("receipts_ok", 0) > 0,
               f"every receipt verifies ({k.get('receipts_ok')} ok, {k.get('receipts_bad')} bad)")
         check(k.get("missing") == 0, f"every acknowledged bid is in the log (missing {k.get('missing')})")

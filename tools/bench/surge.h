@@ -35,11 +35,15 @@ typedef struct surge_opts {
 void surge_client_opts(const surge_opts *o, tnd_client_opts *co);
 
 /** Attempts of each call: with one server 1 (failures are counted, not
- * hidden in retries); with several 0, libtender's default, so that calls
- * follow the writer across a failover (tender/client.h, "Several servers"). */
+ * hidden in retries); with several, enough for a supplier at a deadline to
+ * ride through a change of writer (the old one's lease expires, a new one
+ * catches up: seconds, with backoff up to 5 s between attempts), so that
+ * calls follow the writer across a failover (tender/client.h, "Several
+ * servers"). */
+#define SURGE_FAILOVER_ATTEMPTS 20
 static inline int surge_attempts(const surge_opts *o)
 {
-    return o->servers.n > 1 ? 0 : 1;
+    return o->servers.n > 1 ? SURGE_FAILOVER_ATTEMPTS : 1;
 }
 
 struct surge;
