@@ -289,6 +289,23 @@ static void on_closed(uv_handle_t *h)
     free_replica(h->data);
 }
 
+/* Events in a store that has no batch number: written by a node alone,
+ * before it joined a cluster. The cluster's batches would land on top of
+ * them and the copies diverge, so such a database is refused. */
+static uint64_t events_outside_cluster(tnd_store *s)
+{
+    if (tnd_store_batch_seq(s) != 0)
+        return 0;
+    MDB_txn *txn;
+    MDB_stat st = {0};
+    if (tnd_store_read_begin(s, &txn) != 0)
+        return 0;
+    if (mdb_stat(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &st) != 0)
+        st.ms_entries = 0;
+    tnd_store_read_end(s, txn);
+    return st.ms_entries;
+}
+
 int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts *o,
                       tnd_replica **out, char *err, size_t err_len)
 {
@@ -296,6 +313,15 @@ int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts 
     if (!o->uri || !o->me || !*o->me || !o->log_key) {
         snprintf(err, err_len, "the replicated mode needs a PostgreSQL URI and --advertise");
         return TND_EINVAL;
+    }
+    uint64_t alone = events_outside_cluster(store);
+    if (alone) {
+        snprintf(err, err_len,
+                 "the database holds %" PRIu64 " events written by this node alone, outside a "
+                 "cluster: a node of a cluster starts on an empty database folder (with the "
+                 "cluster's log.key) and takes everything from PostgreSQL",
+                 alone);
+        return TND_ERANGE;
     }
     tnd_replica *r = calloc(1, sizeof *r);
     if (!r) {

@@ -53,8 +53,10 @@ typedef struct tnd_replica_opts {
 /** Install the commit gate on store (before any write is submitted) and
  * start the replica thread, as a follower. PostgreSQL need not be up: the
  * thread connects, and reconnects, in the background (reads are served
- * from LMDB meanwhile). Call on the loop thread. Returns 0, or TND_EINVAL
- * / TND_ENOMEM with a message in err. */
+ * from LMDB meanwhile). Call on the loop thread. Returns 0, or TND_EINVAL,
+ * TND_ERANGE (the store holds events but no batch number: written by a
+ * node alone, it cannot join a cluster) or TND_ENOMEM, with a message in
+ * err. */
 int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts *opts,
                       tnd_replica **out, char *err, size_t err_len);
 
