@@ -111,10 +111,24 @@ round() {
     "$pgpair" psql "$dir" -q -A -t -c "INSERT INTO t VALUES ($doubt, 'in doubt') RETURNING id" \
         >>"$tmp/$mode.acked" 2>"$tmp/$mode.client" &
     client=$!
-    sleep 1
+    # Synchronous: the commit waits for the standby (its backend shows the
+    # SyncRep wait) and the client has no answer. Asynchronous: it returns.
+    t0=$(now_ms)
     if [ "$mode" = sync ]; then
+        until [ "$(q "$dir" -A -t -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")" = 1 ]; do
+            kill -0 "$client" 2>/dev/null ||
+                fail "sync: a commit returned while the standby could not receive it: $(cat "$tmp/$mode.client")"
+            [ $(($(now_ms) - t0)) -lt 20000 ] || fail "sync: no commit waits for the standby after 20 s"
+            sleep 0.05
+        done
+        sleep 0.2
         kill -0 "$client" 2>/dev/null ||
             fail "sync: a commit returned while the standby could not receive it: $(cat "$tmp/$mode.client")"
+    else
+        while kill -0 "$client" 2>/dev/null; do
+            [ $(($(now_ms) - t0)) -lt 20000 ] || fail "async: the commit has not returned after 20 s"
+            sleep 0.05
+        done
     fi
     t0=$(now_ms)
     "$pgpair" kill-primary "$dir" || fail "$mode: kill-primary failed"
