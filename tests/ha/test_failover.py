@@ -223,7 +223,7 @@ def main():
         print("PostgreSQL 15 and tests/ha/pgpair are needed (make deps)", file=sys.stderr)
         return 2
     tmp = tempfile.mkdtemp(prefix="tnd-ha.")
-    os.chmod(tmp, 0o755)
+    os.chmod(tmp, 0o711)  # the PostgreSQL pair runs as postgres: it must reach tmp/pg
     c = Cluster(tmp)
     ok = False
     try:

@@ -47,6 +47,7 @@ fi
 PUBLISHED=16 # tenders published with tenderctl before seeding: the HTTP API serves no drafts
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/tender-bench.XXXXXX")
+chmod 711 "$DIR" # the PostgreSQL pair runs as the postgres user: it must reach DIR/pg
 SERVER_PID=
 stop_server() {
     if [ -n "$SERVER_PID" ]; then
