@@ -299,6 +299,12 @@ def main():
             print(f"time without a writer after a SIGKILL (lease ttl {LEASE_TTL}): "
                   + ", ".join(f"{g:.2f} s" for g in gaps), flush=True)
         ok = not failures
+        # One line for make bench (tools/bench/run_store.sh) to pick up.
+        print("result " + json.dumps({
+            "suppliers": SUPPLIERS, "spread_s": SPREAD_S, "lease_ttl": LEASE_TTL,
+            "writer_kills_s": report["writer_kills"], "primary_kill_s": report["primary_kill"],
+            "acknowledged": res.get("acknowledged"), "errors": res.get("errors"),
+            "latency_ms": res.get("latency_ms"), "passed": ok}), flush=True)
     finally:
         for node in c.nodes:
             p = node.get("proc")

@@ -58,6 +58,7 @@ stop_server() {
 }
 PGPAIR=$(dirname "$0")/../../tests/ha/pgpair
 PG_STARTED=
+PG_URI=
 cleanup() {
     stop_server
     if [ -n "$PG_STARTED" ]; then "$PGPAIR" stop "$DIR/pg" >/dev/null 2>&1 || true; fi
@@ -157,6 +158,20 @@ else
     echo "run_store.sh: no PostgreSQL pair (tests/ha/pgpair; make deps installs PostgreSQL):" \
         "the replicated surge is skipped" >&2
     cat "$DIR/pg.out" >&2 2>/dev/null || true
+fi
+
+# ---- 1c. the time without a writer: the failover test at a small size (three
+# nodes on a PostgreSQL pair, the writer SIGKILLed three times, the primary once) ----
+if [ -n "$PG_URI" ]; then
+    echo "failover: 3 nodes, 300 suppliers over 30 s ..." >&2
+    if HA_SUPPLIERS=300 HA_SPREAD=30 "$(dirname "$0")/../../tests/ha/test_failover.py" \
+        >"$DIR/failover.out" 2>&1; then
+        sed -n 's/^result {/{"kind":"failover",/p' "$DIR/failover.out" >>"$RESULTS"
+    else
+        echo "run_store.sh: the failover test failed:" >&2
+        tail -20 "$DIR/failover.out" >&2
+        exit 1
+    fi
 fi
 
 # ---- 2. reads and proofs over a seeded database ----
@@ -316,6 +331,17 @@ if surges:
                  c.get("receipts_ok", 0), c.get("receipts_bad", 0), c.get("consistent", 0),
                  c.get("checkpoints", 0), c.get("log_size", 0), c.get("in_log", 0),
                  c.get("missing", 0), c.get("unacknowledged", 0)))
+    print()
+
+for f in [r for r in rows if r["kind"] == "failover"]:
+    print("Failover (tests/ha/test_failover.py, %d suppliers over %d s, --lease-ttl %s): time "
+          "without a writer after a SIGKILL of the writer %s; after a SIGKILL of the PostgreSQL "
+          "primary (standby promoted), batches commit again after %s; %s of %d suppliers got "
+          "their receipt, errors %s"
+          % (f["suppliers"], f["spread_s"], f["lease_ttl"],
+             ", ".join("%.2f s" % g for g in f["writer_kills_s"] if g is not None),
+             "%.2f s" % f["primary_kill_s"] if f["primary_kill_s"] is not None else "never",
+             f["acknowledged"], f["suppliers"], f["errors"] or "none"))
     print()
 
 reads = [r for r in rows if r["kind"] in ("get", "proof")]
