@@ -56,7 +56,26 @@ int tnd_pg_connect(const char *uri, PGconn **out, char *err, size_t err_len)
         return rc;
     }
     PQsetNoticeProcessor(c, quiet, NULL);
+    /* Whatever the server's default: a commit waits for the synchronous
+     * standbys PostgreSQL has (synchronous_standby_names). */
+    PGresult *r = PQexec(c, "SET synchronous_commit TO on");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        int rc = fail(c, r, TND_EIO, "cannot set synchronous_commit", err, err_len);
+        PQfinish(c);
+        return rc;
+    }
+    PQclear(r);
     *out = c;
+    return 0;
+}
+
+int tnd_pg_sync_standbys(PGconn *c, char *names, size_t names_len, char *err, size_t err_len)
+{
+    PGresult *r = PQexec(c, "SELECT current_setting('synchronous_standby_names')");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        return fail(c, r, TND_EIO, "cannot read synchronous_standby_names", err, err_len);
+    snprintf(names, names_len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
     return 0;
 }
 

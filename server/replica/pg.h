@@ -28,8 +28,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Connect to uri (libpq's connection string or URI). */
+/** Connect to uri (libpq's connection string or URI), with
+ * synchronous_commit on for the session. */
 int tnd_pg_connect(const char *uri, PGconn **out, char *err, size_t err_len);
+
+/** The primary's synchronous_standby_names ("" when a commit waits for no
+ * standby: an acknowledged batch is then on one machine only). */
+int tnd_pg_sync_standbys(PGconn *c, char *names, size_t names_len, char *err, size_t err_len);
 
 /** Create the tables if missing, then check this node against the
  * cluster's identity (recorded by the first node): TND_ERANGE with the

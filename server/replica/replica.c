@@ -221,6 +221,7 @@ static void *replica_main(void *arg)
 {
     tnd_replica *r = arg;
     bool checked = false;
+    bool warned_sync = false; /* the standby check ran on this connection */
     char known_writer[256] = "";
     uint64_t last_renew = 0;
     bool was_writer = false;
@@ -240,6 +241,7 @@ static void *replica_main(void *arg)
                 nap(r, RECONNECT_MS);
                 continue;
             }
+            warned_sync = false; /* a new connection, perhaps to a new primary */
         }
         if (!checked) {
             int rc = tnd_pg_setup(r->conn, TND_STORE_FORMAT, r->log_key, err, sizeof err);
@@ -254,6 +256,19 @@ static void *replica_main(void *arg)
             }
             checked = true;
             tnd_log(TND_LOG_INFO, "replica joined the cluster", "node", r->me, NULL);
+        }
+        if (!warned_sync) {
+            /* Said once per connection: after a failover the new primary may
+             * run without a standby until one is back. */
+            char names[256];
+            if (tnd_pg_sync_standbys(r->conn, names, sizeof names, err, sizeof err) == 0) {
+                warned_sync = true;
+                if (!names[0])
+                    tnd_log(TND_LOG_WARN,
+                            "PostgreSQL has no synchronous standby: an acknowledged write is on "
+                            "one machine only until one is configured",
+                            NULL);
+            }
         }
         bool writer = atomic_load(&r->writer);
         if (writer && !was_writer)
