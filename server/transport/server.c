@@ -37,16 +37,11 @@ void tnd_server_set_writer(tnd_server *srv, bool is_writer, const char *writer)
     if (writer && !sane)
         tnd_log(TND_LOG_WARN, "writer address unusable: treated as unknown", "writer", writer,
                 NULL);
-    bool changed = srv->is_writer != is_writer ||
-                   strcmp(srv->writer, sane ? writer : "") != 0;
     srv->is_writer = is_writer;
     if (sane)
         memcpy(srv->writer, writer, n + 1);
     else
         srv->writer[0] = '\0';
-    if (changed)
-        tnd_log(TND_LOG_INFO, is_writer ? "this node is the writer" : "this node follows",
-                "writer", is_writer ? NULL : srv->writer[0] ? srv->writer : "unknown", NULL);
 }
 
 const tnd_handler *tnd__server_find_handler(const tnd_server *srv, const tnd_method_desc *m)
