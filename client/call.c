@@ -499,12 +499,14 @@ void tnd__call_on_frame(tnd_client_call *call, const tnd_frame *f)
         return;
     }
     const msgpack_object *w = tnd_metadata_get(f->u.status.metadata, TND_MD_WRITER);
-    if (w && w->type == MSGPACK_OBJECT_STR && tnd__client_redirect(c, w->via.str.ptr, w->via.str.size)) {
+    if (w && w->type == MSGPACK_OBJECT_STR &&
+        tnd__client_redirect(c, w->via.str.ptr, w->via.str.size)) {
         /* A node that is not the writer refused the call before running
          * anything: send it to the writer at once, whatever the method. */
         uint64_t now = uv_now(c->loop);
         snprintf(call->last_error, sizeof call->last_error, "%s", msg);
-        if (!c->closing && call->retained && call->attempt < call->max_attempts &&
+        if (!c->closing && call->retained && call->delivered == 0 &&
+            call->attempt < call->max_attempts &&
             (call->deadline_ms == 0 || now < call->deadline_ms)) {
             call->attempt++;
             call->pending_fail = false;

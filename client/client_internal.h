@@ -122,7 +122,7 @@ struct tnd_client_call {
     bool pending_fail;    /* the backoff timer reports a failed attempt */
     bool pending_permanent;
     bool answered;        /* this attempt ended by the server's word (STATUS, refusing GOAWAY) */
-    bool keyed;           /* carries an idempotency-key: a server answers a repeat from its record */
+    bool keyed;           /* has an idempotency-key: a server answers a repeat from its record */
     int attempt;          /* 1, 2, ... */
     int max_attempts;
     uint64_t start_ms, deadline_ms; /* loop time; deadline 0: none */

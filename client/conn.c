@@ -88,9 +88,10 @@ void tnd__conn_fail(tnd_cconn *cc, const char *why)
     cc->state = CCONN_CLOSED;
     if (c->current == cc)
         c->current = NULL;
-    /* Unreachable or dropped: with several servers, the calls' next
-     * attempts and new calls go to the next one. */
-    if (!cc->goaway)
+    /* Unreachable, or dropped with calls on it (not the close that follows
+     * a GOAWAY once the calls are done): with several servers, the calls'
+     * next attempts and new calls go to the next one. */
+    if (!cc->goaway || cc->calls)
         tnd__client_next_server(c, cc->addr.server);
     snprintf(cc->why, sizeof cc->why, "%s", why);
     cc->ai_next = NULL;

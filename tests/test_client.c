@@ -75,16 +75,17 @@ static void test_should_retry(void **state)
     (void)state;
     const tnd_method_desc *idem = tender_health_v1_Health_Check_method;
     const tnd_method_desc *nonidem = tender_health_v1_Health_Watch_method;
-    assert_true(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 0, 10, 0));
-    assert_false(tnd__should_retry(nonidem->idempotent, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 0, 10, 0));
-    assert_false(tnd__should_retry(idem->idempotent, TND_STATUS_INTERNAL, false, 0, true, 1, 4, 0, 10, 0));
-    assert_false(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, true, 0, true, 1, 4, 0, 10, 0));
-    assert_false(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, false, 1, true, 1, 4, 0, 10, 0));
-    assert_false(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, false, 0, false, 1, 4, 0, 10, 0));
-    assert_false(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, false, 0, true, 4, 4, 0, 10, 0));
+    const bool idem_ok = idem->idempotent, nonidem_ok = nonidem->idempotent;
+    assert_true(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 0, 10, 0));
+    assert_false(tnd__should_retry(nonidem_ok, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 0, 10, 0));
+    assert_false(tnd__should_retry(idem_ok, TND_STATUS_INTERNAL, false, 0, true, 1, 4, 0, 10, 0));
+    assert_false(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, true, 0, true, 1, 4, 0, 10, 0));
+    assert_false(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, false, 1, true, 1, 4, 0, 10, 0));
+    assert_false(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, false, 0, false, 1, 4, 0, 10, 0));
+    assert_false(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, false, 0, true, 4, 4, 0, 10, 0));
     /* never past the deadline */
-    assert_true(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 100, 10, 200));
-    assert_false(tnd__should_retry(idem->idempotent, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 195, 10, 200));
+    assert_true(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 100, 10, 200));
+    assert_false(tnd__should_retry(idem_ok, TND_STATUS_UNAVAILABLE, false, 0, true, 1, 4, 195, 10, 200));
     /* One server: the schema alone decides, as it always did. */
     const tnd_method_desc *write = tender_tenders_v1_Tenders_Create_method;
     assert_true(tnd__call_repeatable(idem, false, false, 1));

@@ -23,6 +23,9 @@
 #include "tender/client.h"
 #include "tender/receipt.h"
 #include "testsrv.h"
+#include "testsvc.h"
+
+#include <pthread.h>
 
 static testsrv w, f; /* the writer and a follower naming it */
 static uint32_t backoff_ms = 10; /* the moves that wait, wait little */
@@ -321,6 +324,73 @@ static void test_server_dies_client_moves(void **state)
     tnd_client_free(c);
 }
 
+static void short_grace(tnd_config *c)
+{
+    c->grace_ms = 100; /* a call still running 100 ms into the drain is cut off */
+}
+
+static void *halt_later(void *arg)
+{
+    usleep(300000);
+    testsrv_halt(arg);
+    return NULL;
+}
+
+/* Sample/ServerStream that answers after 1.5 s (no messages) through c,
+ * while another thread stops d 0.3 s in; with idempotency-key key unless
+ * NULL. The status code, its message in st. */
+static int slow_call_while_halted(tnd_client *c, testsrv *d, const char *key,
+                                  tnd_status_info *st)
+{
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, halt_later, d), 0);
+    tender_test_v1_Scalars req = {.d = 1500};
+    tnd_meta md = {.key = "idempotency-key", .value = key};
+    tnd_call_opts opts = {.metadata = &md, .n_metadata = key ? 1 : 0};
+    tnd_client_stream *s;
+    int code = tnd_client_stream_open(c, tender_test_v1_Sample_ServerStream_method, &req, &opts,
+                                      &s, st);
+    if (code == 0) {
+        tender_test_v1_Scalars m;
+        while (tnd_client_stream_next(s, &m, st) == 1)
+            tender_test_v1_Scalars_free(&m);
+        code = st->code;
+        tnd_client_stream_close(s);
+    }
+    pthread_join(th, NULL);
+    return code;
+}
+
+/* A call already sent when its server goes away mid-call: with an
+ * idempotency-key it is sent again to the next server; without one (and
+ * not idempotent) it ends UNAVAILABLE, as it would with one server. */
+static void test_sent_call_moves_with_its_key(void **state)
+{
+    (void)state;
+    testsrv d, e;
+    char d_addr[64], e_addr[64];
+    testsrv_pki_shared(&e, &w);
+    testsrv_start(&e, NULL, testsvc_setup);
+    snprintf(e_addr, sizeof e_addr, "127.0.0.1:%d", e.port);
+    for (int keyed = 1; keyed >= 0; keyed--) {
+        testsrv_pki_shared(&d, &w);
+        testsrv_start(&d, short_grace, testsvc_setup);
+        snprintf(d_addr, sizeof d_addr, "127.0.0.1:%d", d.port);
+        const char *const servers[] = {d_addr, e_addr};
+        tnd_client *c = client_of("supplier", servers, 2, 0);
+        tnd_status_info st;
+        int code = slow_call_while_halted(c, &d, keyed ? "slow-1" : NULL, &st);
+        if (keyed && code != 0)
+            fail_msg("keyed call across the stop: %d %s", code, st.message);
+        if (!keyed)
+            assert_int_equal(code, TND_STATUS_UNAVAILABLE);
+        assert_string_equal(tnd_client_server(c), e_addr);
+        tnd_client_free(c);
+        testsrv_stop(&d);
+    }
+    testsrv_stop(&e);
+}
+
 /* While the nodes choose a writer (no trailer): a write with a key moves
  * to the next server within its retry budget; one without a key may not be
  * repeated and ends with the follower's word. */
@@ -356,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_dead_server_passed_over),
         cmocka_unit_test(test_server_dies_client_moves),
         cmocka_unit_test(test_no_writer_named),
+        cmocka_unit_test(test_sent_call_moves_with_its_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

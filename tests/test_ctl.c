@@ -732,6 +732,25 @@ static void test_request_id(void **state)
     HAS(R.err, "bad request id");
 }
 
+/* `methods` shows which methods write (only the writer node serves them). */
+static void test_methods_show_writes(void **state)
+{
+    (void)state;
+    ctl(NULL, "methods", "tender.bids.v1.Bids", NULL);
+    EXPECT(0);
+    HAS(R.out, "IDEMPOTENT  WRITES\n");
+    const char *submit = strstr(R.out, "tender.bids.v1.Bids/Submit ");
+    const char *status = strstr(R.out, "tender.bids.v1.Bids/Status ");
+    assert_non_null(submit);
+    assert_non_null(status);
+    assert_memory_equal(strchr(submit, '\n') - 3, "yes", 3);
+    assert_memory_equal(strchr(status, '\n') - 2, "no", 2);
+    ctl(NULL, "--json", "methods", "tender.bids.v1.Bids", NULL);
+    EXPECT(0);
+    HAS(R.out, "\"writes\":true");
+    HAS(R.out, "\"writes\":false");
+}
+
 /* Several servers: --server repeated or a comma-separated list (also in
  * TENDER_SERVER); a node that cannot be reached is passed over, and a list
  * with an empty address is a usage error. */
@@ -787,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_command_tables),
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_several_servers),
+        cmocka_unit_test(test_methods_show_writes),
         cmocka_unit_test(test_server_stops_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, ctlrun_teardown);

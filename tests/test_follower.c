@@ -78,6 +78,29 @@ static void test_write_methods_are_marked(void **state)
     assert_int_equal(found, N_WRITES);
 }
 
+/* Reflection (and so `tenderctl methods`) says which methods write. */
+static void test_reflection_lists_writes(void **state)
+{
+    (void)state;
+    scn_conn c;
+    scn_connect(&ts, &c, NULL);
+    tender_reflection_v1_ListMethodsRequest q = {0};
+    tender_reflection_v1_ListMethodsResponse r;
+    tender_reflection_v1_ListMethodsResponse_init(&r);
+    assert_int_equal(scn_call(&c, "tender.reflection.v1.Reflection/ListMethods",
+                              &tender_reflection_v1_ListMethodsRequest_desc, &q,
+                              &tender_reflection_v1_ListMethodsResponse_desc, &r),
+                     0);
+    size_t writes = 0;
+    for (size_t i = 0; i < r.n_methods; i++) {
+        assert_int_equal(r.methods[i].writes, listed(r.methods[i].full_name));
+        writes += r.methods[i].writes;
+    }
+    assert_int_equal(writes, N_WRITES);
+    tender_reflection_v1_ListMethodsResponse_free(&r);
+    rawconn_close(&c.rc);
+}
+
 /* The lowest role m allows, as a PKI identity name; NULL for public. */
 static const char *role_of(const tnd_method_desc *m)
 {
@@ -250,6 +273,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_methods_are_marked),
+        cmocka_unit_test(test_reflection_lists_writes),
         cmocka_unit_test(test_follower_refuses_writes_serves_reads),
         cmocka_unit_test(test_no_writer_known),
         cmocka_unit_test(test_writer_again_serves_writes),

@@ -46,7 +46,10 @@
  *    idempotency-key, which the server that already stored it answers from
  *    its record, so a bid sent twice across a failover is stored once.
  * Each move to the writer counts as an attempt (max_attempts 1 follows
- * none). With one server, calls are retried exactly as described above.
+ * none). A call whose requests came to more than 4 MiB keeps no copy of
+ * them and is never sent again, so it ends with the node's UNAVAILABLE
+ * (its message names the writer). With one server, calls are retried
+ * exactly as described above.
  * Reads go wherever the client is: every node serves them, a follower's
  * answer perhaps a batch behind the writer's.
  *

@@ -28,6 +28,7 @@ static size_t fill_method(tender_reflection_v1_MethodInfo *mi, const tnd_method_
     mi->response_type = (char *)m->response->full_name;
     mi->public = m->is_public;
     mi->idempotent = m->idempotent;
+    mi->writes = m->writes;
     size_t n = 0;
     for (uint32_t bit = 1; bit <= TND_ROLE_LAST; bit <<= 1)
         if (m->roles & bit)

@@ -62,11 +62,13 @@ static int methods(ctl_global *g, const ctl_call *call)
             for (size_t r = 0; roles && r < m->n_roles; r++)
                 json_array_append_new(roles, ctl_json_str(m->roles[r]));
             json_array_append_new(
-                list, json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:b}", "name", ctl_json_str(m->full_name),
-                                "kind", ctl_json_str(kind_name(m->kind)), "request",
+                list, json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:b,s:b}", "name",
+                                ctl_json_str(m->full_name), "kind",
+                                ctl_json_str(kind_name(m->kind)), "request",
                                 ctl_json_str(m->request_type), "response",
                                 ctl_json_str(m->response_type), "public", m->public, "roles",
-                                roles ? roles : json_array(), "idempotent", m->idempotent));
+                                roles ? roles : json_array(), "idempotent", m->idempotent,
+                                "writes", m->writes));
         }
         ctl_json_print(list);
     } else {
@@ -76,13 +78,15 @@ static int methods(ctl_global *g, const ctl_call *call)
             if (n > w)
                 w = n;
         }
-        printf("%-*s  %-13s  %-30s  %s\n", w, "METHOD", "KIND", "ROLES", "IDEMPOTENT");
+        printf("%-*s  %-13s  %-30s  %-10s  %s\n", w, "METHOD", "KIND", "ROLES", "IDEMPOTENT",
+               "WRITES");
         for (size_t i = 0; i < resp.n_methods; i++) {
             const tender_reflection_v1_MethodInfo *m = &resp.methods[i];
             char roles[200];
             print_roles(m, roles, sizeof roles);
-            printf("%-*s  %-13s  %-30s  %s\n", w, m->full_name ? m->full_name : "",
-                   kind_name(m->kind), roles, m->idempotent ? "yes" : "no");
+            printf("%-*s  %-13s  %-30s  %-10s  %s\n", w, m->full_name ? m->full_name : "",
+                   kind_name(m->kind), roles, m->idempotent ? "yes" : "no",
+                   m->writes ? "yes" : "no");
         }
     }
     tnd_client_free(c);
@@ -127,8 +131,9 @@ const ctl_cmd ctl_cmd_methods = {
     .summary = "the methods the server offers",
     .about = "The methods the server offers (of every service, or of _SERVICE_): full name, call\n"
              "kind (unary, server-stream, client-stream, bidi), the roles that may call it\n"
-             "(\"public\": anyone, without a client certificate) and whether it is idempotent\n"
-             "(safe to retry). *--json* prints an array of objects.",
+             "(\"public\": anyone, without a client certificate), whether it is idempotent\n"
+             "(safe to retry) and whether it writes (only the writer node of a replicated group\n"
+             "serves it). *--json* prints an array of objects.",
     .max_pos = 1,
     .pos_values = "tender.health.v1.Health tender.tenders.v1.Tenders tender.bids.v1.Bids "
                   "tender.log.v1.Log tender.awards.v1.Awards tender.reflection.v1.Reflection",
