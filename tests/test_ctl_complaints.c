@@ -112,35 +112,35 @@ static void open_and_award(void)
 static void test_argument_errors_come_before_any_call(void **state)
 {
     (void)state;
-    const char *nowhere = "127.0.0.1:1";
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award", "--award",
+    ctl_server_arg = "127.0.0.1:1"; /* the only server: nothing listens there */
+    ctl("supplier", "complaint", "file", tender, "--about", "award", "--award",
         award_id, "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--title TEXT is required");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "price", "--title",
+    ctl("supplier", "complaint", "file", tender, "--about", "price", "--title",
         "t", "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--about price: use conditions, award or cancellation");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "award", "--title",
+    ctl("supplier", "complaint", "file", tender, "--about", "award", "--title",
         "t", "--text", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--about award needs --award");
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "conditions",
+    ctl("supplier", "complaint", "file", tender, "--about", "conditions",
         "--title", "t", NULL);
     EXPECT(2);
     HAS(R.err, "--text TEXT or --text-file FILE");
-    ctl("reviewer", "--server", nowhere, "complaint", "decide", "T-1-C1", "--outcome", "accept",
+    ctl("reviewer", "complaint", "decide", "T-1-C1", "--outcome", "accept",
         "--reasoning", "r", NULL);
     EXPECT(2);
     HAS(R.err, "to accept, run tenderctl complaint accept");
-    ctl("reviewer", "--server", nowhere, "complaint", "decide", "T-1-C1", "--outcome", "uphold",
+    ctl("reviewer", "complaint", "decide", "T-1-C1", "--outcome", "uphold",
         "--reasoning", "r", NULL);
     EXPECT(2);
     HAS(R.err, "--outcome refuse|satisfy|reject is required; not uphold");
-    ctl("reviewer", "--server", nowhere, "complaint", "accept", "T-1-C1", NULL);
+    ctl("reviewer", "complaint", "accept", "T-1-C1", NULL);
     EXPECT(2);
     HAS(R.err, "--reasoning TEXT is required");
-    ctl(NULL, "--server", nowhere, "complaint", "accept", "T-1-C1", "--reasoning", "r", NULL);
+    ctl(NULL, "complaint", "accept", "T-1-C1", "--reasoning", "r", NULL);
     EXPECT(2);
     HAS(R.err, "a reviewer certificate is needed");
     /* Documents: at most 20, 1 MiB each. */
@@ -152,16 +152,17 @@ static void test_argument_errors_come_before_any_call(void **state)
     write_file(big, data, (1u << 20) + 1);
     free(data);
     write_file(small, "x", 1);
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "conditions",
+    ctl("supplier", "complaint", "file", tender, "--about", "conditions",
         "--title", "t", "--text", "t", "--document", small, "--document", big, NULL);
     EXPECT(1);
     HAS(R.err, "big.pdf: larger than 1 MiB");
 #define DOC "--document", small
 #define DOC7 DOC, DOC, DOC, DOC, DOC, DOC, DOC
-    ctl("supplier", "--server", nowhere, "complaint", "file", tender, "--about", "conditions",
+    ctl("supplier", "complaint", "file", tender, "--about", "conditions",
         "--title", "t", "--text", "t", DOC7, DOC7, DOC7, NULL);
     EXPECT(2);
     HAS(R.err, "at most 20 --document options");
+    ctl_server_arg = NULL;
 }
 
 /* A bidder complains about the award; until the reviewer accepts it, only
