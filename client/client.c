@@ -171,7 +171,9 @@ int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **ou
     c->max_frame = opts->max_frame ? opts->max_frame : TND_DEFAULT_MAX_FRAME;
     c->connect_timeout_ms =
         opts->connect_timeout_ms ? opts->connect_timeout_ms : TND_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS;
-    c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : TND_CLIENT_DEFAULT_MAX_ATTEMPTS;
+    c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts
+                      : c->n_addrs > 1   ? TND_CLIENT_DEFAULT_MAX_ATTEMPTS_SEVERAL
+                                         : TND_CLIENT_DEFAULT_MAX_ATTEMPTS;
     c->backoff_base_ms = opts->backoff_base_ms ? opts->backoff_base_ms
                                                : TND_CLIENT_DEFAULT_BACKOFF_BASE_MS;
     c->backoff_max_ms = opts->backoff_max_ms ? opts->backoff_max_ms

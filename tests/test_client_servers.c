@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +417,50 @@ static void test_no_writer_named(void **state)
     testsrv_set_writer(&f, false, w_addr);
 }
 
+typedef struct flip {
+    pthread_t thread;
+    unsigned after_ms;
+} flip;
+
+/* After a while, w becomes the writer and f names it: a failover ends. */
+static void *flip_later(void *arg)
+{
+    flip *fl = arg;
+    usleep(fl->after_ms * 1000u);
+    testsrv_set_writer(&w, true, NULL);
+    testsrv_set_writer(&f, false, w_addr);
+    return NULL;
+}
+
+/* With several servers and the default retry budget, a keyed write rides
+ * through a second without any writer (a failover: the old writer's lease
+ * running out), with libtender's own backoff; it lands once. */
+static void test_default_budget_rides_through_a_failover(void **state)
+{
+    (void)state;
+    testsrv_set_writer(&f, false, NULL);
+    testsrv_set_writer(&w, false, NULL);
+    const char *const servers[] = {f_addr, w_addr};
+    uint32_t saved = backoff_ms;
+    backoff_ms = 0; /* libtender's defaults: 100 ms, doubling, up to 5 s */
+    tnd_client *c = client_of("officer", servers, 2, 0);
+    backoff_ms = saved;
+    flip fl = {.after_ms = 1000};
+    assert_int_equal(pthread_create(&fl.thread, NULL, flip_later, &fl), 0);
+    size_t before = entries(&w, TND_TABLE_TENDERS);
+    uint64_t t0 = uv_hrtime();
+    tnd_status_info st;
+    char id[64];
+    int code = create(c, "salt-failover", id, &st);
+    uint64_t took_ms = (uv_hrtime() - t0) / 1000000u;
+    pthread_join(fl.thread, NULL);
+    if (code != 0)
+        fail_msg("Create across a second without a writer: %s", st.message);
+    assert_true(took_ms >= 1000);
+    assert_int_equal(entries(&w, TND_TABLE_TENDERS), before + 1);
+    tnd_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_dead_server_passed_over),
         cmocka_unit_test(test_server_dies_client_moves),
         cmocka_unit_test(test_no_writer_named),
+        cmocka_unit_test(test_default_budget_rides_through_a_failover),
         cmocka_unit_test(test_sent_call_moves_with_its_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -46,7 +46,9 @@
  *    idempotency-key, which the server that already stored it answers from
  *    its record, so a bid sent twice across a failover is stored once.
  * Each move to the writer counts as an attempt (max_attempts 1 follows
- * none). A call whose requests came to more than 4 MiB keeps no copy of
+ * none). With several servers the default budget is 10 attempts
+ * (TND_CLIENT_DEFAULT_MAX_ATTEMPTS_SEVERAL): with the backoff, about 10 s
+ * on average and 20 s at most, so a keyed write outlasts a failover. A call whose requests came to more than 4 MiB keeps no copy of
  * them and is never sent again, so it ends with the node's UNAVAILABLE
  * (its message names the writer). With one server, calls are retried
  * exactly as described above.
@@ -87,6 +89,10 @@ typedef struct tnd_arena tnd_arena;
 #define TND_CLIENT_DEFAULT_TIMEOUT_MS 30000u
 #define TND_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS 10000u
 #define TND_CLIENT_DEFAULT_MAX_ATTEMPTS 4
+/* With several servers: enough for the backoff to outlast a change of
+ * writer (a lease of 5 s running out, then the new writer catching up),
+ * about 20 s at most, within the default 30 s deadline. */
+#define TND_CLIENT_DEFAULT_MAX_ATTEMPTS_SEVERAL 10
 #define TND_CLIENT_DEFAULT_BACKOFF_BASE_MS 100u
 #define TND_CLIENT_DEFAULT_BACKOFF_MAX_MS 5000u
 /** The most addresses tnd_client_opts.servers may list. */
@@ -112,7 +118,8 @@ typedef struct tnd_client_opts {
     uint32_t timeout_ms;   /**< deadline of calls that give none; 0: 30 s */
     uint32_t max_frame;    /**< largest frame accepted from the server; 0: 4 MiB */
     uint32_t connect_timeout_ms; /**< TCP connect + TLS handshake; 0: 10 s */
-    int max_attempts;      /**< tries of an idempotent call; 0: 4; 1: never retry */
+    int max_attempts;      /**< tries of an idempotent call; 0: 4, or 10 with several
+                                servers (to ride through a failover); 1: never retry */
     uint32_t backoff_base_ms; /**< first retry delay bound; 0: 100 ms */
     uint32_t backoff_max_ms;  /**< cap of the delay bound; 0: 5 s */
     const char *request_id;   /**< x-request-id of every call that sets none itself, so the
