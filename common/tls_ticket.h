@@ -43,7 +43,8 @@ void tnd_tls_tickets_free(tnd_tls_tickets *t);
 TND_MUST_CHECK int tnd_tls_tickets_rotate(tnd_tls_tickets *t);
 
 /** Make a server context (tnd_tls_server_ctx_new) issue one ticket per
- * handshake under t's keys and resume sessions from them. t must outlive
+ * full handshake under t's keys, to clients that keep tickets (tls.c's
+ * ClientHello callback), and resume sessions from them. t must outlive
  * every SSL of ctx; one t may serve several contexts (a reloaded context
  * keeps accepting the tickets of the one before). Call before the first
  * SSL_new. 0 or TND_ETLS. */

@@ -934,6 +934,43 @@ static void test_ticket_rotation_and_restart(void **state)
     tnd_tls_tickets_free(t);
 }
 
+/* A ticket goes only to a client that will keep one (OpenSSL's client with
+ * tickets on sends the empty session_ticket extension): a client with
+ * resumption off, as tenderctl's one connection, gets none, and the server
+ * does not build it. */
+static void test_ticket_only_when_kept(void **state)
+{
+    fixture *f = *state;
+    tnd_tls_tickets *t = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t);
+    SSL_CTX *sctx = ticket_server(f, t, false);
+    SSL_CTX *once = client_ctx(f, f->dir, "supplier");
+    handshake h;
+    run_handshake(&h, sctx, once, "localhost");
+    assert_true(h.s_ok);
+    exchange(&h);
+    SSL_SESSION *none = SSL_get1_session(h.c);
+    assert_false(SSL_SESSION_is_resumable(none)); /* no ticket came */
+    SSL_SESSION_free(none);
+    tnd_peer_identity id;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+    assert_string_equal(id.name, "supplier");
+    end_handshake(&h);
+
+    /* The same certificate with resumption on gets one, and resumes. */
+    SSL_CTX *keeps = resuming_client(f, "supplier");
+    SSL_SESSION *sess = first_session(sctx, keeps);
+    SSL_SESSION *again = resume(sctx, keeps, sess);
+    assert_true(again == sess); /* current key: not renewed */
+
+    SSL_SESSION_free(again);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(keeps);
+    SSL_CTX_free(once);
+    SSL_CTX_free(sctx);
+    tnd_tls_tickets_free(t);
+}
+
 /* No 0-RTT: tickets allow no early data, and a client that sends some
  * anyway (with a session it altered) is cut off before the server reads a
  * byte of it. */
@@ -1014,6 +1051,7 @@ int main(void)
         T(test_idle_connection_memory),   T(test_resumed_identity),
         T(test_resume_refused_when_revoked_or_expired),
         T(test_ticket_rotation_and_restart),
+        T(test_ticket_only_when_kept),
         T(test_early_data_refused),
         T(test_verify_cache_ends_with_the_certificate),
     };
