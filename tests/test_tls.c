@@ -319,6 +319,45 @@ static void test_supplier_identity(void **state)
     }
 }
 
+static int ignore_session(SSL *ssl, SSL_SESSION *sess);
+
+/* Counts the ServerHellos a client reads: a HelloRetryRequest is a second one. */
+static void count_server_hellos(int write_p, int version, int content_type, const void *buf,
+                                size_t len, SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)ssl;
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+        ((const unsigned char *)buf)[0] == SSL3_MT_SERVER_HELLO)
+        (*(int *)arg)++;
+}
+
+/* The key exchange of a full handshake is one X25519 share: the client's
+ * first group, taken by the server without a HelloRetryRequest (which would
+ * cost a round trip and a second ClientHello), whether or not the client
+ * keeps tickets. */
+static void test_x25519_without_retry(void **state)
+{
+    fixture *f = *state;
+    for (int keeps = 0; keeps < 2; keeps++) {
+        SSL_CTX *cctx = client_ctx(f, f->dir, "supplier");
+        if (keeps)
+            assert_int_equal(tnd_tls_client_keep_sessions(cctx, ignore_session), 0);
+        int hellos = 0;
+        SSL_CTX_set_msg_callback(cctx, count_server_hellos);
+        SSL_CTX_set_msg_callback_arg(cctx, &hellos);
+        handshake h;
+        run_handshake(&h, f->server, cctx, "localhost");
+        assert_true(h.s_ok);
+        assert_true(h.c_ok);
+        assert_int_equal(SSL_get_negotiated_group(h.s), NID_X25519);
+        assert_int_equal(SSL_get_negotiated_group(h.c), NID_X25519);
+        assert_int_equal(hellos, 1);
+        end_handshake(&h);
+        SSL_CTX_free(cctx);
+    }
+}
+
 static void test_tls12_client_refused(void **state)
 {
     fixture *f = *state;
@@ -1052,6 +1091,7 @@ int main(void)
         T(test_resume_refused_when_revoked_or_expired),
         T(test_ticket_rotation_and_restart),
         T(test_ticket_only_when_kept),
+        T(test_x25519_without_retry),
         T(test_early_data_refused),
         T(test_verify_cache_ends_with_the_certificate),
     };
