@@ -169,7 +169,7 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
  * ClientHello carries the (empty) session_ticket extension, as OpenSSL's
  * client sends exactly when its tickets are on (tnd_tls_client_keep_sessions),
  * or offers a ticket already. TLS 1.3 gives a client no other way to decline
- * one, and building a ticket is a third of the server's CPU in a full
+ * one, and building a ticket is a fifth of the server's instructions in a full
  * handshake with OpenSSL 3.0 (docs/BENCHMARKS.md): tenderctl and other
  * clients that connect once would pay it for nothing. */
 static int client_hello_cb(SSL *ssl, int *alert, void *arg)
