@@ -163,7 +163,15 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
 
 /* OpenSSL calls the ALPN select callback only when the ClientHello carries
  * the ALPN extension, so a client that sends none is refused here, with the
- * same alert, before the handshake goes any further. */
+ * same alert, before the handshake goes any further.
+ *
+ * A session ticket goes only to a client that will keep it: one whose
+ * ClientHello carries the (empty) session_ticket extension, as OpenSSL's
+ * client sends exactly when its tickets are on (tnd_tls_client_keep_sessions),
+ * or offers a ticket already. TLS 1.3 gives a client no other way to decline
+ * one, and building a ticket is a fifth of the server's instructions in a full
+ * handshake with OpenSSL 3.0 (docs/BENCHMARKS.md): tenderctl and other
+ * clients that connect once would pay it for nothing. */
 static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 {
     (void)arg;
@@ -172,6 +180,12 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
     if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext,
                                    &len)) {
         *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_session_ticket, &ext, &len) &&
+        !SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &len) &&
+        !SSL_set_num_tickets(ssl, 0)) {
+        *alert = SSL_AD_INTERNAL_ERROR;
         return SSL_CLIENT_HELLO_ERROR;
     }
     return SSL_CLIENT_HELLO_SUCCESS;

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct tnd_tls_tickets {
     uint64_t rotated_ms;  /* monotonic time the current key was made */
     ticket_key cur, prev; /* prev only decrypts */
     EVP_CIPHER *aes;      /* fetched once: no provider lookup per ticket */
+    _Atomic uint64_t issued;
 };
 
 static uint64_t mono_ms(void)
@@ -193,6 +195,20 @@ static SSL_TICKET_RETURN decrypt_cb(SSL *ssl, SSL_SESSION *sess, const unsigned 
     return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
 }
 
+/* OpenSSL is about to build a ticket for ssl: count it. */
+static int gen_cb(SSL *ssl, void *arg)
+{
+    (void)ssl;
+    tnd_tls_tickets *t = arg;
+    atomic_fetch_add(&t->issued, 1);
+    return 1;
+}
+
+uint64_t tnd_tls_tickets_issued(tnd_tls_tickets *t)
+{
+    return atomic_load(&t->issued);
+}
+
 int tnd_tls_server_enable_tickets(SSL_CTX *ctx, tnd_tls_tickets *t)
 {
     pthread_once(&ctx_index_once, make_ctx_index);
@@ -200,7 +216,7 @@ int tnd_tls_server_enable_tickets(SSL_CTX *ctx, tnd_tls_tickets *t)
     uint64_t life_s = 2 * t->period_ms / 1000;
     if (ctx_index < 0 || SSL_CTX_set_ex_data(ctx, ctx_index, t) != 1 ||
         SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, key_cb) != 1 ||
-        SSL_CTX_set_session_ticket_cb(ctx, NULL, decrypt_cb, NULL) != 1 ||
+        SSL_CTX_set_session_ticket_cb(ctx, gen_cb, decrypt_cb, t) != 1 ||
         SSL_CTX_set_num_tickets(ctx, 1) != 1)
         return TND_ETLS;
     SSL_CTX_set_timeout(ctx, (long)(life_s > 7 * 86400 ? 7 * 86400 : life_s));

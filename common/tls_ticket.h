@@ -42,8 +42,12 @@ void tnd_tls_tickets_free(tnd_tls_tickets *t);
  * every ticket" (two rotations). 0 or TND_ETLS (no randomness). */
 TND_MUST_CHECK int tnd_tls_tickets_rotate(tnd_tls_tickets *t);
 
+/** Tickets issued so far under t, by every context that uses it. */
+uint64_t tnd_tls_tickets_issued(tnd_tls_tickets *t);
+
 /** Make a server context (tnd_tls_server_ctx_new) issue one ticket per
- * handshake under t's keys and resume sessions from them. t must outlive
+ * full handshake under t's keys, to clients that keep tickets (tls.c's
+ * ClientHello callback), and resume sessions from them. t must outlive
  * every SSL of ctx; one t may serve several contexts (a reloaded context
  * keeps accepting the tickets of the one before). Call before the first
  * SSL_new. 0 or TND_ETLS. */

@@ -121,6 +121,9 @@ static void test_writes_and_bid_counted(void **state)
     assert_true(scrape_value(parsed, "tenderd_store_batch_size_sum{}") >= commits);
     assert_true(scrape_value(parsed, "tenderd_store_write_queue_depth{}") == 0);
     assert_true(scrape_value(parsed, "tenderd_tls_handshakes_total{result=\"completed\"}") >= 5);
+    /* tenderctl connects once per command: it asks for no session ticket,
+     * and tenderd (tickets on by default) built none. */
+    assert_true(scrape_value(parsed, "tenderd_tls_tickets_issued_total{}") == 0);
 }
 
 /* A --metrics address that cannot be bound stops tenderd with exit 1 and the reason. */

@@ -168,6 +168,7 @@ static void test_calls_scraped(void **state)
         {"tenderd_connections", "gauge"},
         {"tenderd_tls_handshakes", "counter"},
         {"tenderd_tls_resumptions", "counter"},
+        {"tenderd_tls_tickets_issued", "counter"},
         {"tenderd_store_batch_size", "histogram"},
         {"tenderd_store_write_queue_depth", "gauge"},
         {"tenderd_store_map_size_bytes", "gauge"},

@@ -107,11 +107,17 @@ static void test_reconnect_resumes_with_the_same_role(void **state)
     const char *line = strstr(text, "\ntenderd_tls_resumptions_total ");
     assert_non_null(line);
     assert_int_equal(strtol(line + strlen("\ntenderd_tls_resumptions_total "), NULL, 10), 6);
+    /* One ticket for each client's full handshake; none when it resumed
+     * under the current key. */
+    line = strstr(text, "\ntenderd_tls_tickets_issued_total ");
+    assert_non_null(line);
+    assert_int_equal(strtol(line + strlen("\ntenderd_tls_tickets_issued_total "), NULL, 10), 2);
     free(text);
     tnd_client_free(officer);
     tnd_client_free(admin);
 
-    /* Resumption off: every connection is a full handshake. */
+    /* Resumption off: every connection is a full handshake, and the server
+     * builds no ticket for it. */
     tnd_client *full = client_as("supplier", true);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(health(full, NULL), TND_STATUS_OK);
@@ -119,6 +125,7 @@ static void test_reconnect_resumes_with_the_same_role(void **state)
         tnd_client_disconnect(full);
     }
     tnd_client_free(full);
+    assert_int_equal(tnd_tls_tickets_issued(ts.srv->tickets), 2);
     testsrv_stop(&ts);
 }
 

@@ -319,6 +319,45 @@ static void test_supplier_identity(void **state)
     }
 }
 
+static int ignore_session(SSL *ssl, SSL_SESSION *sess);
+
+/* Counts the ServerHellos a client reads: a HelloRetryRequest is a second one. */
+static void count_server_hellos(int write_p, int version, int content_type, const void *buf,
+                                size_t len, SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)ssl;
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+        ((const unsigned char *)buf)[0] == SSL3_MT_SERVER_HELLO)
+        (*(int *)arg)++;
+}
+
+/* The key exchange of a full handshake is one X25519 share: the client's
+ * first group, taken by the server without a HelloRetryRequest (which would
+ * cost a round trip and a second ClientHello), whether or not the client
+ * keeps tickets. */
+static void test_x25519_without_retry(void **state)
+{
+    fixture *f = *state;
+    for (int keeps = 0; keeps < 2; keeps++) {
+        SSL_CTX *cctx = client_ctx(f, f->dir, "supplier");
+        if (keeps)
+            assert_int_equal(tnd_tls_client_keep_sessions(cctx, ignore_session), 0);
+        int hellos = 0;
+        SSL_CTX_set_msg_callback(cctx, count_server_hellos);
+        SSL_CTX_set_msg_callback_arg(cctx, &hellos);
+        handshake h;
+        run_handshake(&h, f->server, cctx, "localhost");
+        assert_true(h.s_ok);
+        assert_true(h.c_ok);
+        assert_int_equal(SSL_get_negotiated_group(h.s), NID_X25519);
+        assert_int_equal(SSL_get_negotiated_group(h.c), NID_X25519);
+        assert_int_equal(hellos, 1);
+        end_handshake(&h);
+        SSL_CTX_free(cctx);
+    }
+}
+
 static void test_tls12_client_refused(void **state)
 {
     fixture *f = *state;
@@ -934,6 +973,43 @@ static void test_ticket_rotation_and_restart(void **state)
     tnd_tls_tickets_free(t);
 }
 
+/* A ticket goes only to a client that will keep one (OpenSSL's client with
+ * tickets on sends the empty session_ticket extension): a client with
+ * resumption off, as tenderctl's one connection, gets none, and the server
+ * does not build it. */
+static void test_ticket_only_when_kept(void **state)
+{
+    fixture *f = *state;
+    tnd_tls_tickets *t = tnd_tls_tickets_new(3600 * 1000);
+    assert_non_null(t);
+    SSL_CTX *sctx = ticket_server(f, t, false);
+    SSL_CTX *once = client_ctx(f, f->dir, "supplier");
+    handshake h;
+    run_handshake(&h, sctx, once, "localhost");
+    assert_true(h.s_ok);
+    exchange(&h);
+    SSL_SESSION *none = SSL_get1_session(h.c);
+    assert_false(SSL_SESSION_is_resumable(none)); /* no ticket came */
+    SSL_SESSION_free(none);
+    tnd_peer_identity id;
+    assert_int_equal(tnd_tls_peer_identity(h.s, &id), 0);
+    assert_string_equal(id.name, "supplier");
+    end_handshake(&h);
+
+    /* The same certificate with resumption on gets one, and resumes. */
+    SSL_CTX *keeps = resuming_client(f, "supplier");
+    SSL_SESSION *sess = first_session(sctx, keeps);
+    SSL_SESSION *again = resume(sctx, keeps, sess);
+    assert_true(again == sess); /* current key: not renewed */
+
+    SSL_SESSION_free(again);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(keeps);
+    SSL_CTX_free(once);
+    SSL_CTX_free(sctx);
+    tnd_tls_tickets_free(t);
+}
+
 /* No 0-RTT: tickets allow no early data, and a client that sends some
  * anyway (with a session it altered) is cut off before the server reads a
  * byte of it. */
@@ -1014,6 +1090,8 @@ int main(void)
         T(test_idle_connection_memory),   T(test_resumed_identity),
         T(test_resume_refused_when_revoked_or_expired),
         T(test_ticket_rotation_and_restart),
+        T(test_ticket_only_when_kept),
+        T(test_x25519_without_retry),
         T(test_early_data_refused),
         T(test_verify_cache_ends_with_the_certificate),
     };

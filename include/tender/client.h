@@ -125,7 +125,9 @@ typedef struct tnd_client_opts {
     const char *request_id;   /**< x-request-id of every call that sets none itself, so the
                                    server logs them under one id: 1 to TND_MAX_REQUEST_ID
                                    characters 0x21..0x7e; NULL: 16 random hex digits a call */
-    bool no_resumption;       /**< true: every connection makes a full TLS handshake. false
+    bool no_resumption;       /**< true: every connection makes a full TLS handshake, and
+                                   the client asks for no session ticket, so tenderd builds
+                                   none (for a program that connects once). false
                                    (default): the client keeps the session ticket the server
                                    last gave it and offers it when it connects again (TLS 1.3
                                    resumption, no early data), for as long as the client lives */

@@ -60,6 +60,7 @@ struct tnd_metrics {
     _Atomic uint64_t connections;
     _Atomic uint64_t handshakes_ok, handshakes_failed;
     _Atomic uint64_t handshakes_resumed; /* of handshakes_ok */
+    _Atomic uint64_t tickets_issued;
     _Atomic uint64_t batch_buckets[N_BATCH_BOUNDS + 1];
     _Atomic uint64_t batch_sum;
     _Atomic uint64_t queue_depth;
@@ -157,6 +158,12 @@ void tnd_metrics_handshake_resumed(tnd_metrics *m)
 {
     if (m)
         add(&m->handshakes_resumed, 1);
+}
+
+void tnd_metrics_set_tickets_issued(tnd_metrics *m, uint64_t n)
+{
+    if (m)
+        atomic_store(&m->tickets_issued, n);
 }
 
 void tnd_metrics_batch_begin(tnd_metrics *m)
@@ -466,6 +473,10 @@ int tnd_metrics_render(tnd_metrics *m, char **out, size_t *len)
          "Completed TLS handshakes that resumed a session from a ticket.");
     put(&t, "tenderd_tls_resumptions_total %llu\n",
         (unsigned long long)get(&m->handshakes_resumed));
+    head(&t, "tenderd_tls_tickets_issued_total", "counter",
+         "TLS session tickets sent, to clients that keep them.");
+    put(&t, "tenderd_tls_tickets_issued_total %llu\n",
+        (unsigned long long)get(&m->tickets_issued));
     render_batches(&t, m);
     gauge(&t, "tenderd_store_write_queue_depth", "Write requests waiting for the writer thread.",
           get(&m->queue_depth));

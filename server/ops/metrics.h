@@ -42,6 +42,8 @@ void tnd_metrics_set_connections(tnd_metrics *m, uint64_t n);
 void tnd_metrics_handshake(tnd_metrics *m, bool ok);
 /** A completed handshake (counted by tnd_metrics_handshake too) resumed a session. */
 void tnd_metrics_handshake_resumed(tnd_metrics *m);
+/** Session tickets issued so far (tnd_tls_tickets_issued), after a handshake. */
+void tnd_metrics_set_tickets_issued(tnd_metrics *m, uint64_t n);
 
 /** Writer thread: a group commit of n requests was durably committed. Also
  * publishes the transparency log size its batch hook set with

@@ -184,6 +184,8 @@ static void on_handshake(tnd_tls_stream *s, int status)
     tnd_metrics_handshake(c->srv->metrics, true);
     if (SSL_session_reused(s->ssl))
         tnd_metrics_handshake_resumed(c->srv->metrics);
+    if (c->srv->tickets) /* a ticket goes out within the handshake */
+        tnd_metrics_set_tickets_issued(c->srv->metrics, tnd_tls_tickets_issued(c->srv->tickets));
     describe_peer(c);
     c->last_active_ms = c->last_recv_ms = c->last_progress_ms = tnd__now_ms(c->srv);
     tnd_log(TND_LOG_DEBUG, "connected", "peer", c->peer_addr, "identity", c->peer_label, NULL);

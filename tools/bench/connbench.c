@@ -15,7 +15,12 @@
  *                      session ticket, one Health/Check, close
  *                      (tnd_client_disconnect), again. A handshake the
  *                      server did not resume counts as not resumed.
- *                      --only runs one of the two. Every slot uses the same
+ *                      ticketed (only with --only ticketed):
+ *                      as full, but each new client keeps tickets, so
+ *                      tenderd builds one after each handshake (the first
+ *                      connection of a client that will resume; a client
+ *                      with resumption off, as tenderctl, gets none);
+ *                      --only runs one phase. Every slot uses the same
  *                      certificate, so tenderd's verification cache answers
  *                      all but the first full handshake's chain check.
  *                      Handshakes/s counts the ones whose call succeeded;
@@ -44,7 +49,7 @@ typedef struct cb_opts {
     long n, concurrency, server_pid;
     double duration_s;
     bool handshake, json;
-    int phases; /* handshake: 1 full, 2 resumed, 3 both */
+    int phases; /* handshake: bits 1 full, 2 resumed, 4 ticketed */
 } cb_opts;
 
 struct cb;
@@ -65,7 +70,8 @@ typedef struct cb {
     long next, running, ok, failed;
     long not_resumed; /* resumed phase: handshakes the server made full */
     bool done;
-    bool resume; /* the resumed phase: slots keep their clients */
+    bool resume;   /* the resumed phase: slots keep their clients */
+    bool ticketed; /* the ticketed phase: new clients that ask for tickets */
     bool warmup; /* its first handshake per slot: not counted, not restarted */
     slot *slots;
     bench_hist hist;
@@ -149,7 +155,7 @@ static void start_one(cb *c, long i)
 {
     static const tnd_call_cb cbs = {.on_status = on_status};
     char err[512];
-    c->co.no_resumption = !c->resume;
+    c->co.no_resumption = !c->resume && !c->ticketed;
     if (!c->clients[i] && tnd_client_new(&c->loop, &c->co, &c->clients[i], err, sizeof err)) {
         snprintf(c->last_error, sizeof c->last_error, "%s", err);
         c->failed++;
@@ -188,13 +194,14 @@ static void usage(FILE *f)
                "                 --mode idle --connections N --server-pid PID\n"
                "                 [--concurrency M] [--json]\n"
                "       connbench ... --mode handshake --duration S [--concurrency M]\n"
-               "                 [--only full|resumed] [--json]\n"
+               "                 [--only full|ticketed|resumed] [--json]\n"
                "\n"
                "idle: tenderd's resident memory per idle TLS connection, over N connections\n"
                "(M handshakes at once while opening them, default 100).\n"
                "handshake: TLS 1.3 handshakes per second and tenderd CPU per handshake, a new\n"
                "connection each with one Health/Check, M at once (default 4): S seconds of\n"
-               "full handshakes, then S seconds of resumed ones (session tickets).\n");
+               "full handshakes, then S seconds of resumed ones (session tickets).\n"
+               "--only ticketed: full handshakes of clients that ask for a ticket.\n");
 }
 
 static int parse_args(int argc, char **argv, cb_opts *o)
@@ -225,9 +232,12 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         case 'p': o->server_pid = strtol(optarg, &end, 10); break;
         case 'j': o->json = true; break;
         case 'o':
-            o->phases = strcmp(optarg, "full") == 0 ? 1 : strcmp(optarg, "resumed") == 0 ? 2 : -1;
+            o->phases = strcmp(optarg, "full") == 0       ? 1
+                        : strcmp(optarg, "resumed") == 0  ? 2
+                        : strcmp(optarg, "ticketed") == 0 ? 4
+                                                          : -1;
             if (o->phases < 0) {
-                fprintf(stderr, "connbench: --only is full or resumed\n");
+                fprintf(stderr, "connbench: --only is full, ticketed or resumed\n");
                 return 2;
             }
             break;
@@ -297,9 +307,10 @@ static int check_limits(const cb_opts *o)
 /* One timed phase of --mode handshake: full (a new client each time) or
  * resumed (each slot's client made one full handshake first, untimed).
  * Prints one line (JSON with --json); 0 when every call succeeded. */
-static int run_handshakes(cb *c, bool resume)
+static int run_handshakes(cb *c, bool resume, bool ticketed)
 {
     c->resume = resume;
+    c->ticketed = ticketed;
     c->done = false;
     c->ok = c->failed = c->not_resumed = 0;
     bench_hist_init(&c->hist);
@@ -333,7 +344,7 @@ static int run_handshakes(cb *c, bool resume)
         c->clients[i] = NULL;
     }
     const bench_hist *h = &c->hist;
-    const char *kind = resume ? "resumed" : "full";
+    const char *kind = resume ? "resumed" : ticketed ? "ticketed" : "full";
     double srv_ms = cpu_ok && c->ok ? (cpu1 - cpu0) * 1000.0 / (double)c->ok : -1.0;
     if (c->o.json)
         printf("{\"mode\":\"handshake\",\"handshake\":\"%s\",\"concurrency\":%ld,"
@@ -382,9 +393,11 @@ int main(int argc, char **argv)
         goto out;
     if (c.o.handshake) {
         status = 0;
+        if (c.o.phases & 4)
+            status = run_handshakes(&c, false, true);
         for (int phase = 0; phase < 2 && status == 0; phase++)
             if (c.o.phases & (1 << phase))
-                status = run_handshakes(&c, phase == 1);
+                status = run_handshakes(&c, phase == 1, false);
     } else {
         long before = rss_kib(c.o.server_pid);
         uint64_t t0 = uv_hrtime();

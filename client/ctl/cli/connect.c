@@ -74,6 +74,9 @@ int ctl_connect(const ctl_global *g, tnd_client **out)
     o.key_file = g->key;
     o.timeout_ms = g->timeout.ms;
     o.request_id = g->request_id;
+    /* One process per command: a session ticket would never be offered,
+     * and without the request tenderd does not build one (PROTOCOL.md). */
+    o.no_resumption = true;
     if (!g->ca) {
         free(text);
         ctl_err("no CA certificate: give --ca FILE or set TENDER_CA");
