@@ -80,6 +80,18 @@ static void test_follower_without_postgres(void **state)
     assert_int_equal(scn_call(&off, SCN_T(List), &tender_tenders_v1_ListTendersRequest_desc, &lq,
                               NULL, NULL),
                      0);
+    /* Health says what the node is, and that it knows no writer. */
+    tender_health_v1_HealthCheckRequest hq = {.service = ""};
+    tender_health_v1_HealthCheckResponse hr;
+    tender_health_v1_HealthCheckResponse_init(&hr);
+    assert_int_equal(scn_call(&off, "tender.health.v1.Health/Check",
+                              &tender_health_v1_HealthCheckRequest_desc, &hq,
+                              &tender_health_v1_HealthCheckResponse_desc, &hr),
+                     0);
+    assert_int_equal(hr.status, tender_health_v1_ServingStatus_SERVING);
+    assert_int_equal(hr.role, tender_health_v1_NodeRole_FOLLOWER);
+    assert_true(!hr.writer || !*hr.writer);
+    tender_health_v1_HealthCheckResponse_free(&hr);
     rawconn_close(&off.rc);
     testsrv_stop(&ts);
 }

@@ -34,6 +34,18 @@ static int status_of(const tnd_server *srv, const char *service)
     return -1;
 }
 
+/* A response with the status and the node's role in its group. */
+static tender_health_v1_HealthCheckResponse response(const tnd_server *srv, int st)
+{
+    tender_health_v1_HealthCheckResponse r = {.status = (tender_health_v1_ServingStatus)st};
+    if (!srv->is_writer || srv->replica) {
+        r.role = srv->is_writer ? tender_health_v1_NodeRole_WRITER
+                                : tender_health_v1_NodeRole_FOLLOWER;
+        r.writer = (char *)srv->writer; /* encoded before the call returns */
+    }
+    return r;
+}
+
 static void check_on_message(tnd_call *call, void *request)
 {
     const tender_health_v1_HealthCheckRequest *req = request;
@@ -44,7 +56,7 @@ static void check_on_message(tnd_call *call, void *request)
                         req->service);
         return;
     }
-    tender_health_v1_HealthCheckResponse resp = {.status = (tender_health_v1_ServingStatus)st};
+    tender_health_v1_HealthCheckResponse resp = response(tnd_call_server(call), st);
     if (tnd_call_send(call, &resp) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
 }
@@ -53,7 +65,7 @@ static void watch_send(tnd_health_watch *w, int st)
 {
     if (st == w->last_sent)
         return;
-    tender_health_v1_HealthCheckResponse resp = {.status = (tender_health_v1_ServingStatus)st};
+    tender_health_v1_HealthCheckResponse resp = response(tnd_call_server(w->call), st);
     /* A watcher that does not read keeps only its latest status: if a
      * previous message still waits for credit, this one is skipped and the
      * next change is sent once credit returns. */

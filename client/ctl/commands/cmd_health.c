@@ -14,12 +14,28 @@ static const char *status_name(int v)
     return "UNKNOWN";
 }
 
-static void print_status(const ctl_global *g, int v)
+/* The status, and in a replicated group the node's role and its writer. */
+static void print_status(const ctl_global *g, const tender_health_v1_HealthCheckResponse *r)
 {
+    const char *role = r->role == tender_health_v1_NodeRole_WRITER     ? "writer"
+                       : r->role == tender_health_v1_NodeRole_FOLLOWER ? "follower"
+                                                                       : "alone";
+    const char *writer = r->writer && *r->writer ? r->writer : NULL;
     if (g->json) {
-        ctl_json_print(json_pack("{s:o}", "status", ctl_json_str(status_name(v))));
+        json_t *o = json_pack("{s:o, s:o}", "status", ctl_json_str(status_name(r->status)),
+                              "role", ctl_json_str(role));
+        if (o && writer)
+            json_object_set_new(o, "writer", ctl_json_str(writer));
+        ctl_json_print(o);
+    } else if (r->role == tender_health_v1_NodeRole_WRITER) {
+        printf("%s (the writer)\n", status_name(r->status));
+    } else if (r->role == tender_health_v1_NodeRole_FOLLOWER) {
+        if (writer)
+            printf("%s (a follower; the writer is %s)\n", status_name(r->status), writer);
+        else
+            printf("%s (a follower; no writer at the moment)\n", status_name(r->status));
     } else {
-        printf("%s\n", status_name(v));
+        printf("%s\n", status_name(r->status));
     }
     fflush(stdout);
 }
@@ -49,7 +65,7 @@ static int health(ctl_global *g, const ctl_call *call)
             tnd_client_free(c);
             return ctl_reply_fail(call->arena, &st);
         }
-        print_status(g, resp.status);
+        print_status(g, &resp);
         tnd_client_free(c);
         return resp.status == tender_health_v1_ServingStatus_SERVING ? CTL_EXIT_OK
                                                                      : CTL_EXIT_NOT_SERVING;
@@ -64,7 +80,7 @@ static int health(ctl_global *g, const ctl_call *call)
     int last = -1;
     while (tnd_client_stream_next(s, &resp, &st) == 1) {
         last = resp.status;
-        print_status(g, last);
+        print_status(g, &resp);
     }
     tnd_client_stream_close(s);
     tnd_client_free(c);
@@ -86,7 +102,9 @@ const ctl_cmd ctl_cmd_health = {
     .summary = "is the server (or SERVICE) serving?",
     .about = "Whether the server (or the named service, e.g. *tender.health.v1.Health*) is\n"
              "serving: prints SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN\n"
-             "({\"status\":\"SERVING\"} with *--json*). Exit status 0 when SERVING, 3 otherwise,\n"
+             "({\"status\":\"SERVING\",\"role\":\"alone\"} with *--json*). A node of a replicated\n"
+             "group adds its role: \"(the writer)\", or \"(a follower; the writer is HOST:PORT)\"\n"
+             "(*--json*: \"role\" writer or follower, and \"writer\"). Exit status 0 when SERVING, 3 otherwise,\n"
              "10 + N when the call fails with gRPC status N. *--watch* keeps the call open and\n"
              "prints every change (no deadline unless *--timeout* is given) until the server\n"
              "ends the stream.",
