@@ -167,9 +167,10 @@ static int append(upload *u, const tnd_bytes *b, uint32_t limit)
         return rc;
     u->reserved += b->len;
     if (u->len + b->len > u->cap) {
-        /* Most bids arrive whole in the first message: start at what came,
-         * then double, instead of 64 KiB for every upload of a surge. */
-        size_t cap = u->cap ? u->cap : (b->len > 4096 ? b->len : 4096);
+        /* Most bids arrive whole in the first message: start at exactly
+         * what came (a surge holds thousands of these at once), then
+         * double when chunks follow. */
+        size_t cap = u->cap ? u->cap : (b->len > 256 ? b->len : 256);
         while (cap < u->len + b->len)
             cap *= 2;
         uint8_t *nd = realloc(u->data, cap);
