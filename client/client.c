@@ -180,6 +180,11 @@ int tnd_client_new(uv_loop_t *loop, const tnd_client_opts *opts, tnd_client **ou
                                              : TND_CLIENT_DEFAULT_BACKOFF_MAX_MS;
     if (RAND_bytes((unsigned char *)&c->rng, sizeof c->rng) != 1 || c->rng == 0)
         c->rng = uv_hrtime() | 1;
+    if (uv_prepare_init(loop, &c->uncork) == 0) {
+        c->uncork.data = c;
+        c->uncork_open = true;
+        c->refs++; /* dropped when the handle has closed */
+    }
     *out = c;
     return 0;
 }
@@ -230,6 +235,11 @@ void tnd__client_unref(tnd_client *c)
     free(c);
 }
 
+static void on_uncork_closed(uv_handle_t *h)
+{
+    tnd__client_unref(h->data);
+}
+
 void tnd_client_free(tnd_client *c)
 {
     if (!c || c->closing)
@@ -239,6 +249,10 @@ void tnd_client_free(tnd_client *c)
     while (c->calls)
         tnd__call_end(c->calls, TND_STATUS_CANCELLED, "the client was closed");
     tnd__conn_close_all(c);
+    if (c->uncork_open) {
+        c->uncork_open = false;
+        uv_close((uv_handle_t *)&c->uncork, on_uncork_closed);
+    }
     c->refs--; /* the client's own reference */
     if (!c->owns_loop) {
         tnd__client_unref(c); /* ours; close callbacks drop the rest */

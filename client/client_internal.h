@@ -67,6 +67,12 @@ struct tnd_client {
     tnd_cconn *current; /* where new calls go; NULL: open one when needed */
     tnd_cconn *conns;   /* every connection not yet freed */
     tnd_client_call *calls; /* every call not yet ended */
+    /* Output written outside a read callback is gathered per connection
+     * until the loop turns (this prepare handle, started while some
+     * connection is corked): a call's CALL, message and end of stream go
+     * out as one TLS record and one write instead of three. */
+    uv_prepare_t uncork;
+    bool uncork_open;
 };
 
 struct tnd_cconn {
@@ -81,6 +87,7 @@ struct tnd_cconn {
     bool tcp_open;      /* tls.tcp is initialised: close through the stream */
     bool timer_open;
     bool try_next;      /* the TCP handle closes to try the next address */
+    bool corked;        /* holding output until the client's uncork runs */
     uv_getaddrinfo_t gai;
     uv_connect_t connect_req;
     struct addrinfo *ai_list, *ai_next;

@@ -181,9 +181,38 @@ static tnd_client_call *find_call(tnd_cconn *cc, uint32_t sid)
 
 /* ---- output -------------------------------------------------------------------- */
 
+/* The loop turned: what each corked connection gathered goes out. */
+static void on_uncork(uv_prepare_t *h)
+{
+    tnd_client *c = h->data;
+    uv_prepare_stop(h);
+    for (tnd_cconn *cc = c->conns; cc; cc = cc->next) {
+        if (cc->corked) {
+            cc->corked = false;
+            tnd_tls_stream_release(&cc->tls, true); /* a failed write closes the stream */
+        }
+    }
+}
+
+/* Hold cc's output until the loop turns, unless a read callback already
+ * holds it (its answers go out when the read is handled). */
+static void cork(tnd_cconn *cc)
+{
+    tnd_client *c = cc->client;
+    if (cc->corked || !c->uncork_open || !tnd_tls_stream_hold(&cc->tls))
+        return;
+    if (uv_prepare_start(&c->uncork, on_uncork) != 0) {
+        tnd_tls_stream_release(&cc->tls, true);
+        return;
+    }
+    cc->corked = true;
+}
+
 int tnd__conn_write(tnd_cconn *cc, msgpack_sbuffer *sb)
 {
     int rc = 0;
+    if (cc->state == CCONN_READY && sb->size > 0)
+        cork(cc);
     if (cc->state != CCONN_READY)
         rc = TND_ECLOSED;
     else if (sb->size > 0 && (rc = tnd_tls_stream_write(&cc->tls, sb->data, sb->size)) < 0)

@@ -91,18 +91,25 @@ static int set_bytes(tnd_bytes *dst, const uint8_t *src, size_t len)
     return 0;
 }
 
-int tnd_bid_verify(const tender_bids_v1_SealedBid *b, const uint8_t supplier_key[32])
+int tnd_bid_verify_pkey(const tender_bids_v1_SealedBid *b, EVP_PKEY *key)
 {
     uint8_t d[32];
-    if (b->signature.len != 64 || tnd_bid_digest(b, d) != 0)
+    if (!key || !EVP_PKEY_is_a(key, "ED25519") || b->signature.len != 64 ||
+        tnd_bid_digest(b, d) != 0)
         return TND_ECRYPTO;
-    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, supplier_key, 32);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = pk && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
+    int ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1 &&
              EVP_DigestVerify(md, b->signature.data, 64, d, 32) == 1;
     EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pk);
     return ok ? 0 : TND_ECRYPTO;
+}
+
+int tnd_bid_verify(const tender_bids_v1_SealedBid *b, const uint8_t supplier_key[32])
+{
+    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, supplier_key, 32);
+    int rc = pk ? tnd_bid_verify_pkey(b, pk) : TND_ECRYPTO;
+    EVP_PKEY_free(pk);
+    return rc;
 }
 
 int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *tender_id, const char *bid_id,

@@ -189,7 +189,9 @@ static int check_item(const uint8_t *data, size_t len, size_t pos, size_t *next,
     }
 }
 
-int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err)
+/* tnd_msgpack_check, and the number of objects in the value (*objects). */
+static int check_counting(const uint8_t *data, size_t len, uint64_t *objects_out,
+                          tnd_codec_err *err)
 {
     uint64_t stack[TND_MSGPACK_MAX_DEPTH]; /* elements still to come in each open container */
     size_t depth = 0, pos = 0;
@@ -227,22 +229,33 @@ int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err)
     if (pos != len)
         return fail(err, TND_ETRAILING, "%zu trailing byte%s at offset %zu after the value",
                     len - pos, len - pos == 1 ? "" : "s", pos);
+    *objects_out = objects;
     return 0;
+}
+
+int tnd_msgpack_check(const uint8_t *data, size_t len, tnd_codec_err *err)
+{
+    uint64_t objects;
+    return check_counting(data, len, &objects, err);
 }
 
 int tnd_msgpack_unpack(const uint8_t *data, size_t len, msgpack_object *obj,
                        msgpack_zone **zone_out, tnd_codec_err *err)
 {
     *zone_out = NULL;
-    int rc = tnd_msgpack_check(data, len, err);
+    uint64_t objects = 0;
+    int rc = check_counting(data, len, &objects, err);
     if (rc != 0)
         return rc;
-    /* The zone's first chunk sized to the value: a frame of a few dozen
-     * bytes needs a few hundred for its objects, and a block that small
-     * comes from malloc's per-thread cache, where 8 KiB would not; the zone
-     * adds chunks if it needs more. */
-    size_t chunk = len < (MSGPACK_ZONE_CHUNK_SIZE - 256) / 8 ? 8 * len + 256
-                                                             : MSGPACK_ZONE_CHUNK_SIZE;
+    /* The zone's first chunk sized to the value's objects, as the check
+     * counted them: the unpacker takes one msgpack_object per array element
+     * and two per map entry, and never copies str/bin bodies, so a bid of a
+     * few KiB of ciphertext needs a few hundred bytes, not 8 KiB; a block
+     * that small comes from malloc's per-thread cache. The zone adds
+     * chunks if it ever needs more. */
+    size_t chunk = objects < (MSGPACK_ZONE_CHUNK_SIZE - 64) / sizeof(msgpack_object)
+                       ? (size_t)objects * sizeof(msgpack_object) + 64
+                       : MSGPACK_ZONE_CHUNK_SIZE;
     msgpack_zone *zone = msgpack_zone_new(chunk);
     if (!zone)
         return fail(err, TND_ENOMEM, "out of memory unpacking %zu bytes", len);

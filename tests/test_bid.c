@@ -107,6 +107,38 @@ static void expect_fail(tender_bids_v1_SealedBid *b, const uint8_t *sk, const ch
     tender_bids_v1_BidContent_free(&c);
 }
 
+/* The check with a key object (the server's: its connection's certificate
+ * key) agrees with the check from raw key bytes, and refuses what that one
+ * refuses: a changed signature, another supplier's key, a key of another
+ * kind, no key. */
+static void test_verify_with_a_key_object(void **state)
+{
+    (void)state;
+    tender_bids_v1_SealedBid b;
+    uint8_t nonce[32], pub[32];
+    size_t pl = 32;
+    seal(&b, "T-2026-000001", nonce);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(supplier, pub, &pl), 1);
+    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
+    assert_non_null(pk);
+    assert_int_equal(tnd_bid_verify_pkey(&b, pk), 0);
+    assert_int_equal(tnd_bid_verify_pkey(&b, supplier), 0); /* the private key's object too */
+    EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    EVP_PKEY *x = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+    assert_non_null(other);
+    assert_non_null(x);
+    assert_int_equal(tnd_bid_verify_pkey(&b, other), TND_ECRYPTO);
+    assert_int_equal(tnd_bid_verify_pkey(&b, x), TND_ECRYPTO);
+    assert_int_equal(tnd_bid_verify_pkey(&b, NULL), TND_ECRYPTO);
+    b.signature.data[5] ^= 1;
+    assert_int_equal(tnd_bid_verify_pkey(&b, pk), TND_ECRYPTO);
+    assert_int_equal(tnd_bid_verify(&b, pub), TND_ECRYPTO);
+    EVP_PKEY_free(x);
+    EVP_PKEY_free(other);
+    EVP_PKEY_free(pk);
+    tender_bids_v1_SealedBid_free(&b);
+}
+
 static void test_tampering_caught(void **state)
 {
     (void)state;
@@ -466,6 +498,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_and_open),
         cmocka_unit_test(test_tampering_caught),
+        cmocka_unit_test(test_verify_with_a_key_object),
         cmocka_unit_test(test_envelope_example),
         cmocka_unit_test(test_terms),
         cmocka_unit_test(test_documents),

@@ -376,6 +376,58 @@ static void test_async_cancel(void **state)
     assert_int_equal(a.statuses, 1);
 }
 
+static void s_on_message(tnd_client_call *call, const void *resp, void *user)
+{
+    (void)call;
+    ((async_ctx *)user)->messages += (int)((const tender_test_v1_Scalars *)resp)->i64;
+}
+
+/* A call started, sent and closed in one turn of the loop goes out as one
+ * TLS record and one write (not one per frame: CALL, each message, the end
+ * of stream), and the server still sees every message in order. */
+static void test_one_write_per_turn(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    char server[64], err[512];
+    uv_loop_init(&loop);
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
+    o.server = server;
+    o.ca_file = P(0, "ca.crt");
+    o.cert_file = P(1, "officer.crt");
+    o.key_file = P(2, "officer.key");
+    tnd_client *c;
+    assert_int_equal(tnd_client_new(&loop, &o, &c, err, sizeof err), 0);
+    static const tnd_call_cb cb = {.on_message = s_on_message, .on_status = a_on_status};
+    tnd_client_call *call;
+    for (int round = 0; round < 2; round++) {
+        /* Round 0 opens the connection; round 1 counts its writes. */
+        tnd_cconn *cc = c->current;
+        uint64_t w0 = cc ? cc->tls.writes : 0;
+        async_ctx a = {0};
+        assert_int_equal(tnd_client_call_start(c, tender_test_v1_Sample_ClientStream_method,
+                                               NULL, &cb, &a, &call), 0);
+        int n = round == 0 ? 1 : 3; /* before the server's settings, one at a time */
+        for (int i = 1; i <= n; i++)
+            assert_int_equal(tnd_client_call_send(call, &(tender_test_v1_Scalars){.i64 = i}),
+                             0);
+        assert_int_equal(tnd_client_call_close_send(call), 0);
+        while (a.statuses == 0)
+            uv_run(&loop, UV_RUN_ONCE);
+        assert_int_equal(a.code, TND_STATUS_OK);
+        assert_int_equal(a.messages, n * (n + 1) / 2); /* the sum 1 + ... + n */
+        if (round == 1) {
+            assert_ptr_equal(c->current, cc);
+            assert_int_equal(cc->tls.writes - w0, 1);
+        }
+    }
+    tnd_client_free(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0); /* every handle released */
+}
+
 /* ---- failures -------------------------------------------------------------------- */
 
 static void test_connection_refused(void **state)
@@ -561,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_upload_before_settings),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_async_cancel),
+        cmocka_unit_test(test_one_write_per_turn),
         cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_wrong_ca),
     };

@@ -384,6 +384,47 @@ static void test_unpack(void **state)
     assert_string_equal(err.text, "1 trailing byte at offset 1 after the value");
 }
 
+/* The zone's first block is sized to the objects, not the bytes: a map
+ * holding 4 KiB of bin takes a few hundred bytes (bodies are not copied);
+ * a value with more objects than that first block holds still unpacks
+ * whole (the zone grows). */
+static void test_unpack_zone_fits_the_objects(void **state)
+{
+    (void)state;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    static uint8_t blob[4096];
+    memset(blob, 0xab, sizeof blob);
+    msgpack_pack_map(&pk, 2);
+    msgpack_pack_str_with_body(&pk, "ciphertext", 10);
+    msgpack_pack_bin_with_body(&pk, blob, sizeof blob);
+    msgpack_pack_str_with_body(&pk, "n", 1);
+    msgpack_pack_int(&pk, 7);
+    msgpack_object obj;
+    msgpack_zone *zone = NULL;
+    assert_int_equal(tnd_msgpack_unpack((const uint8_t *)sb.data, sb.size, &obj, &zone, NULL),
+                     0);
+    assert_true(zone->chunk_size <= 256);
+    assert_int_equal(obj.via.map.size, 2);
+    assert_int_equal(obj.via.map.ptr[0].val.via.bin.size, sizeof blob);
+    assert_int_equal(obj.via.map.ptr[1].val.via.u64, 7);
+    msgpack_zone_free(zone);
+
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_array(&pk, 3000); /* 72 KB of objects */
+    for (int i = 0; i < 3000; i++)
+        msgpack_pack_int(&pk, i);
+    assert_int_equal(tnd_msgpack_unpack((const uint8_t *)sb.data, sb.size, &obj, &zone, NULL),
+                     0);
+    assert_int_equal(obj.via.array.size, 3000);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(obj.via.array.ptr[i].via.u64, (uint64_t)i);
+    msgpack_zone_free(zone);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 static void test_type_names(void **state)
 {
     (void)state;
@@ -422,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_lengths_each_width), cmocka_unit_test(test_depth),
         cmocka_unit_test(test_object_limit),       cmocka_unit_test(test_unpack),
         cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_unpack_zone_fits_the_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

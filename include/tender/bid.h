@@ -39,6 +39,11 @@ TND_MUST_CHECK int tnd_bid_digest(const tender_bids_v1_SealedBid *b, uint8_t out
 TND_MUST_CHECK int tnd_bid_verify(const tender_bids_v1_SealedBid *b,
                                   const uint8_t supplier_key[32]);
 
+/** The same check with a key object the caller already has (a server: the
+ * key of the connection's verified certificate), so that no key object is
+ * built per signature; key must be an Ed25519 public key. 0 or TND_ECRYPTO. */
+TND_MUST_CHECK int tnd_bid_verify_pkey(const tender_bids_v1_SealedBid *b, EVP_PKEY *key);
+
 /** Seal a bid: fills b (bid_id, tender_id, fingerprint, owner_tag, enc,
  * ciphertext, signature) from the content, the tender's opening key and
  * the supplier's Ed25519 private key. content's supplier_key and

@@ -238,7 +238,10 @@ TND_MUST_CHECK int tnd_client_call_start(tnd_client *client, const tnd_method_de
                                          void *user, tnd_client_call **out);
 
 /** Queue one request message (method->request type; encoded and copied at
- * once). It goes out when the server's flow-control windows allow.
+ * once). It goes out when the server's flow-control windows allow, at the
+ * latest when the loop next turns: what a connection's calls write in one
+ * turn of the loop (a CALL, messages, the end of stream) goes out as one
+ * TLS record and one write.
  * @return 0 (sent or queued); TND_EAGAIN when an earlier message still waits
  *         for credit (wait for on_writable); TND_EINVAL when the message
  *         breaks the schema's limits, or after close_send, or a second
