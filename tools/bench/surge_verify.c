@@ -7,7 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "surge.h"
+
+/* How long the checks wait for the server to serve the newest receipt's
+ * checkpoint: 30 s, then they run and report what is missing. */
+#define CATCH_UP_TRIES 300
+#define CATCH_UP_WAIT_US 100000
 #include "tender/logstate.h"
 #include "tender/receipt.h"
 
@@ -190,11 +197,23 @@ int surge_verify(surge *g, tnd_client *c, surge_check *out)
     tnd_status_info st;
     tnd_checkpoint latest;
     char *note;
-    if (tnd_log_fetch_checkpoint(&ls, c, &note, &latest, &st) != 0) {
-        fprintf(stderr, "surge: Log/GetCheckpoint: %s\n", st.message);
-        goto out;
+    /* The server asked may be a follower a batch or two behind the writer
+     * that signed the newest receipt (several servers): its checkpoint must
+     * reach that size before the receipts are checked against it. */
+    uint64_t newest = 0;
+    for (size_t i = 0; i < n_cp; i++)
+        if (cps[i].size > newest)
+            newest = cps[i].size;
+    for (int tries = 0;; tries++) {
+        if (tnd_log_fetch_checkpoint(&ls, c, &note, &latest, &st) != 0) {
+            fprintf(stderr, "surge: Log/GetCheckpoint: %s\n", st.message);
+            goto out;
+        }
+        free(note);
+        if (latest.size >= newest || tries == CATCH_UP_TRIES)
+            break;
+        usleep(CATCH_UP_WAIT_US);
     }
-    free(note);
     out->log_size = latest.size;
     qsort(cps, n_cp, sizeof *cps, by_size);
     check_consistency(c, cps, n_cp, &latest, out);
