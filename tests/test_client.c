@@ -334,21 +334,30 @@ static void a_on_status(tnd_client_call *call, int code, const char *message, vo
     snprintf(a->message, sizeof a->message, "%s", message);
 }
 
+/* A client on loop as PKI identity who ("supplier", "officer"). */
+static tnd_client *loop_client(uv_loop_t *loop, const char *who)
+{
+    char server[64], err[512], crt[64], key[64];
+    tnd_client_opts o;
+    tnd_client_opts_init(&o);
+    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
+    snprintf(crt, sizeof crt, "%s.crt", who);
+    snprintf(key, sizeof key, "%s.key", who);
+    o.server = server;
+    o.ca_file = P(0, "ca.crt");
+    o.cert_file = P(1, crt);
+    o.key_file = P(2, key);
+    tnd_client *c;
+    assert_int_equal(tnd_client_new(loop, &o, &c, err, sizeof err), 0);
+    return c;
+}
+
 static void test_async_cancel(void **state)
 {
     (void)state;
     uv_loop_t loop;
-    char server[64], err[512];
     uv_loop_init(&loop);
-    tnd_client_opts o;
-    tnd_client_opts_init(&o);
-    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
-    o.server = server;
-    o.ca_file = P(0, "ca.crt");
-    o.cert_file = P(1, "supplier.crt");
-    o.key_file = P(2, "supplier.key");
-    tnd_client *c;
-    assert_int_equal(tnd_client_new(&loop, &o, &c, err, sizeof err), 0);
+    tnd_client *c = loop_client(&loop, "supplier");
     static const tnd_call_cb cb = {.on_message = a_on_message, .on_status = a_on_status};
     async_ctx a = {0}, b = {0};
     tnd_client_call *call, *call2;
@@ -389,17 +398,8 @@ static void test_one_write_per_turn(void **state)
 {
     (void)state;
     uv_loop_t loop;
-    char server[64], err[512];
     uv_loop_init(&loop);
-    tnd_client_opts o;
-    tnd_client_opts_init(&o);
-    snprintf(server, sizeof server, "127.0.0.1:%d", ts.port);
-    o.server = server;
-    o.ca_file = P(0, "ca.crt");
-    o.cert_file = P(1, "officer.crt");
-    o.key_file = P(2, "officer.key");
-    tnd_client *c;
-    assert_int_equal(tnd_client_new(&loop, &o, &c, err, sizeof err), 0);
+    tnd_client *c = loop_client(&loop, "officer");
     static const tnd_call_cb cb = {.on_message = s_on_message, .on_status = a_on_status};
     tnd_client_call *call;
     for (int round = 0; round < 2; round++) {
