@@ -6,6 +6,7 @@
 
 #include "ops/backup.h"
 #include "ops/logging.h"
+#include "replica/replica.h"
 #include "services.h"
 #include "tlog/tlog.h"
 
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
         return tnd_backup_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "restore") == 0)
         return tnd_restore_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "cluster-init") == 0)
+        return tnd_cluster_init_main(argc - 1, argv + 1);
     tnd_config cfg;
     tnd_config_action action;
     char err[512] = "";

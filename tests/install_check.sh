@@ -256,7 +256,7 @@ refuse satisfy reject"
         t "$2" --listen ""
         t "$2" backup --o' _ "$dcomp" "$root/bin/tenderd")
     echo "$out" >&2
-    exp="backup restore
+    exp="backup restore cluster-init
 --config
 ca.crt cb.key
 warn

@@ -114,6 +114,7 @@ static void test_database_written_alone_is_refused(void **state)
     assert_int_equal(open_services(NO_POSTGRES, err, sizeof err), TND_ERANGE);
     assert_non_null(strstr(err, "written by this node alone"));
     assert_non_null(strstr(err, "empty database folder"));
+    assert_non_null(strstr(err, "tenderd cluster-init"));
     /* The same database still opens alone. */
     assert_int_equal(open_services("lmdb", err, sizeof err), 0);
     testsrv_stop(&ts);

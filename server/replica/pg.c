@@ -88,6 +88,11 @@ static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size
     return 0;
 }
 
+int tnd_pg_exec(PGconn *c, const char *sql, char *err, size_t err_len)
+{
+    return exec_ok(c, sql, sql, err, err_len);
+}
+
 int tnd_pg_setup(PGconn *c, uint32_t store_format, const char *log_key, char *err,
                  size_t err_len)
 {
@@ -183,6 +188,21 @@ int tnd_pg_lease_renew(PGconn *c, const char *me, uint64_t term, uint32_t ttl_ms
                  term);
     PQclear(r);
     return rc;
+}
+
+int tnd_pg_lease_release(PGconn *c, const char *me, uint64_t term, char *err, size_t err_len)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%" PRIu64, term);
+    const char *p[2] = {me, t};
+    PGresult *r = PQexecParams(c,
+                               "UPDATE writer_lease SET expires = now() WHERE id = 1 AND term = $2"
+                               " AND holder = $1",
+                               2, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail(c, r, TND_EIO, "cannot give the writer lease up", err, err_len);
+    PQclear(r);
+    return 0;
 }
 
 int tnd_pg_lease_read(PGconn *c, char *holder, size_t holder_len, bool *live, char *err,

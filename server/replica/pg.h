@@ -53,6 +53,13 @@ int tnd_pg_lease_take(PGconn *c, const char *me, uint32_t ttl_ms, uint64_t *term
 int tnd_pg_lease_renew(PGconn *c, const char *me, uint64_t term, uint32_t ttl_ms, char *err,
                        size_t err_len);
 
+/** Give up the lease held under term by me (it expires now): another
+ * node may take it at once. */
+int tnd_pg_lease_release(PGconn *c, const char *me, uint64_t term, char *err, size_t err_len);
+
+/** Run one SQL command (BEGIN, COMMIT, ROLLBACK). */
+int tnd_pg_exec(PGconn *c, const char *sql, char *err, size_t err_len);
+
 /** Who holds the lease (holder, "" if never held) and whether it is still
  * valid. */
 int tnd_pg_lease_read(PGconn *c, char *holder, size_t holder_len, bool *live, char *err,

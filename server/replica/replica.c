@@ -332,9 +332,10 @@ int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts 
     uint64_t alone = events_outside_cluster(store);
     if (alone) {
         snprintf(err, err_len,
-                 "the database holds %" PRIu64 " events written by this node alone, outside a "
-                 "cluster: a node of a cluster starts on an empty database folder (with the "
-                 "cluster's log.key) and takes everything from PostgreSQL",
+                 "the database holds events written by this node alone (%" PRIu64 "), outside "
+                 "a cluster: make them the group's start with `tenderd cluster-init --db DIR "
+                 "--store URL`, or start this node on an empty database folder (with the "
+                 "cluster's log.key) to take everything from PostgreSQL",
                  alone);
         return TND_ERANGE;
     }
