@@ -88,6 +88,20 @@ static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size
     return 0;
 }
 
+/* One command with text parameters (INSERT, UPDATE); *rows (may be NULL)
+ * the rows it changed. */
+static int command(PGconn *c, const char *sql, int n, const char *const *p, const char *what,
+                   long *rows, char *err, size_t err_len)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail(c, r, TND_EIO, what, err, err_len);
+    if (rows)
+        *rows = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
 int tnd_pg_exec(PGconn *c, const char *sql, char *err, size_t err_len)
 {
     return exec_ok(c, sql, sql, err, err_len);
@@ -118,14 +132,13 @@ int tnd_pg_setup(PGconn *c, uint32_t store_format, const char *log_key, char *er
     char fmt[16];
     snprintf(fmt, sizeof fmt, "%" PRIu32, store_format);
     const char *p[2] = {fmt, log_key};
-    PGresult *r = PQexecParams(c,
-                               "INSERT INTO tender_cluster (id, store_format, log_key) "
-                               "VALUES (1, $1, $2) ON CONFLICT DO NOTHING",
-                               2, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(c, r, TND_EIO, "cannot record the cluster", err, err_len);
-    PQclear(r);
-    r = PQexec(c, "SELECT store_format, log_key FROM tender_cluster WHERE id = 1");
+    rc = command(c,
+                 "INSERT INTO tender_cluster (id, store_format, log_key) "
+                 "VALUES (1, $1, $2) ON CONFLICT DO NOTHING",
+                 2, p, "cannot record the cluster", NULL, err, err_len);
+    if (rc != 0)
+        return rc;
+    PGresult *r = PQexec(c, "SELECT store_format, log_key FROM tender_cluster WHERE id = 1");
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
         return fail(c, r, TND_EIO, "cannot read the cluster", err, err_len);
     rc = 0;
@@ -175,18 +188,16 @@ int tnd_pg_lease_renew(PGconn *c, const char *me, uint64_t term, uint32_t ttl_ms
     snprintf(ttl, sizeof ttl, "%" PRIu32, ttl_ms);
     snprintf(t, sizeof t, "%" PRIu64, term);
     const char *p[3] = {me, ttl, t};
-    PGresult *r = PQexecParams(c,
-                               "UPDATE writer_lease SET expires = now() + $2 * interval "
-                               "'1 millisecond' WHERE id = 1 AND term = $3 AND holder = $1"
-                               " AND expires > now()",
-                               3, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(c, r, TND_EIO, "cannot renew the writer lease", err, err_len);
-    int rc = strcmp(PQcmdTuples(r), "1") == 0 ? 0 : TND_ENOTFOUND;
-    if (rc != 0)
+    long rows = 0;
+    int rc = command(c,
+                     "UPDATE writer_lease SET expires = now() + $2 * interval '1 millisecond'"
+                     " WHERE id = 1 AND term = $3 AND holder = $1 AND expires > now()",
+                     3, p, "cannot renew the writer lease", &rows, err, err_len);
+    if (rc == 0 && rows != 1) {
         snprintf(err, err_len, "the writer lease of term %" PRIu64 " is no longer this node's",
                  term);
-    PQclear(r);
+        rc = TND_ENOTFOUND;
+    }
     return rc;
 }
 
@@ -195,14 +206,9 @@ int tnd_pg_lease_release(PGconn *c, const char *me, uint64_t term, char *err, si
     char t[24];
     snprintf(t, sizeof t, "%" PRIu64, term);
     const char *p[2] = {me, t};
-    PGresult *r = PQexecParams(c,
-                               "UPDATE writer_lease SET expires = now() WHERE id = 1 AND term = $2"
-                               " AND holder = $1",
-                               2, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(c, r, TND_EIO, "cannot give the writer lease up", err, err_len);
-    PQclear(r);
-    return 0;
+    return command(c, "UPDATE writer_lease SET expires = now() WHERE id = 1 AND term = $2"
+                      " AND holder = $1",
+                   2, p, "cannot give the writer lease up", NULL, err, err_len);
 }
 
 int tnd_pg_lease_read(PGconn *c, char *holder, size_t holder_len, bool *live, char *err,
