@@ -115,17 +115,12 @@ static void on_fatal(void *arg, const char *why)
     tnd_server_drain(srv);
 }
 
-static bool is_postgresql(const char *store)
-{
-    return strncmp(store, "postgresql://", 13) == 0 || strncmp(store, "postgres://", 11) == 0;
-}
-
 static int start_replica(tnd_server *srv, char *err, size_t err_len)
 {
     const tnd_config *cfg = &srv->cfg;
     if (strcmp(cfg->store, "lmdb") == 0)
         return 0;
-    if (!is_postgresql(cfg->store)) {
+    if (!tnd_replica_store_is_postgresql(cfg->store)) {
         snprintf(err, err_len, "--store: give lmdb or a postgresql:// URI");
         return TND_EINVAL;
     }

@@ -287,8 +287,7 @@ int tnd_cluster_init_main(int argc, char **argv)
                 argv[optind]);
         return 2;
     }
-    if (!db || !*db || !uri ||
-        (strncmp(uri, "postgresql://", 13) != 0 && strncmp(uri, "postgres://", 11) != 0)) {
+    if (!db || !*db || !uri || !tnd_replica_store_is_postgresql(uri)) {
         fprintf(stderr, "tenderd cluster-init: --db DIR and --store postgresql://... are "
                         "required (see --help)\n");
         return 2;

@@ -65,6 +65,11 @@ static void set_fatal(tnd_replica *r, const char *why)
     uv_async_send(&r->async);
 }
 
+bool tnd_replica_store_is_postgresql(const char *store)
+{
+    return strncmp(store, "postgresql://", 13) == 0 || strncmp(store, "postgres://", 11) == 0;
+}
+
 bool tnd_replica_is_writer(const tnd_replica *r)
 {
     return r && atomic_load(&r->writer);
@@ -148,6 +153,7 @@ static void try_take(tnd_replica *r)
     }
     if (rc != 0)
         return; /* another node was quicker */
+    r->renewed_ms = mono_ms();
     /* Taking the lease waited for the old writer's last commit: what is in
      * PostgreSQL now is the whole history to continue. */
     long n;
@@ -195,7 +201,7 @@ static void follower_round(tnd_replica *r, char *known_writer, size_t known_len)
 
 /* A writer's round: renew every third of the ttl; give the role up when the
  * lease is gone or could not be renewed for a whole ttl. */
-static void writer_round(tnd_replica *r, uint64_t *last_renew)
+static void writer_round(tnd_replica *r)
 {
     if (atomic_load(&r->lost)) {
         demote(r, "a batch found the lease gone");
@@ -204,13 +210,13 @@ static void writer_round(tnd_replica *r, uint64_t *last_renew)
     char err[512];
     int rc = tnd_pg_lease_renew(r->conn, r->me, atomic_load(&r->term), r->ttl_ms, err, sizeof err);
     if (rc == 0) {
-        *last_renew = mono_ms();
+        r->renewed_ms = mono_ms();
     } else if (rc == TND_ENOTFOUND) {
         demote(r, err);
         return;
     } else {
         drop_conn(r);
-        if (mono_ms() - *last_renew >= r->ttl_ms)
+        if (mono_ms() - r->renewed_ms >= r->ttl_ms)
             demote(r, "the lease could not be renewed in time");
         return;
     }
@@ -223,8 +229,6 @@ static void *replica_main(void *arg)
     bool checked = false;
     bool warned_sync = false; /* the standby check ran on this connection */
     char known_writer[256] = "";
-    uint64_t last_renew = 0;
-    bool was_writer = false;
     for (;;) {
         pthread_mutex_lock(&r->mu);
         bool stop = r->stopping;
@@ -236,7 +240,7 @@ static void *replica_main(void *arg)
             if (tnd_pg_connect(r->uri, &r->conn, err, sizeof err) != 0) {
                 tnd_log(TND_LOG_WARN, "replica cannot reach PostgreSQL; retrying", "error", err,
                         NULL);
-                if (atomic_load(&r->writer) && mono_ms() - last_renew >= r->ttl_ms)
+                if (atomic_load(&r->writer) && mono_ms() - r->renewed_ms >= r->ttl_ms)
                     demote(r, "PostgreSQL unreachable for a whole lease");
                 nap(r, RECONNECT_MS);
                 continue;
@@ -270,12 +274,8 @@ static void *replica_main(void *arg)
                             NULL);
             }
         }
-        bool writer = atomic_load(&r->writer);
-        if (writer && !was_writer)
-            last_renew = mono_ms(); /* taken just now */
-        was_writer = writer;
-        if (writer) {
-            writer_round(r, &last_renew);
+        if (atomic_load(&r->writer)) {
+            writer_round(r);
             if (!atomic_load(&r->writer))
                 known_writer[0] = '\0';
         } else {

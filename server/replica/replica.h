@@ -66,6 +66,10 @@ int tnd_replica_start(uv_loop_t *loop, tnd_store *store, const tnd_replica_opts 
  * the handle's close callback: run the loop once more. NULL is allowed. */
 void tnd_replica_stop(tnd_replica *r);
 
+/** Whether a --store value names PostgreSQL (a postgresql:// or postgres://
+ * URI): the replicated mode. */
+bool tnd_replica_store_is_postgresql(const char *store);
+
 /** tenderd cluster-init (cluster_init.c): make a database one node wrote
  * alone the first batches of a replicated group. The exit status. */
 int tnd_cluster_init_main(int argc, char **argv);

@@ -40,6 +40,7 @@ struct tnd_replica {
 
     /* The replica thread's own. */
     PGconn *conn;
+    uint64_t renewed_ms; /* monotonic: when the lease was last taken or renewed */
 
     /* The store writer thread's own (gate.c). */
     PGconn *wconn;

@@ -60,6 +60,13 @@ static int sane_status(tnd_wtx *w, int st)
     return tnd_wtx_fail(w, TND_STATUS_INTERNAL, "write failed with status %d", st);
 }
 
+/* A gate's answer as the status its batch's calls get: a gRPC code as
+ * given, anything else UNAVAILABLE (the batch is not stored: retry). */
+static int gate_status(int st)
+{
+    return st > 0 && st <= TND_STATUS_UNAUTHENTICATED ? st : TND_STATUS_UNAVAILABLE;
+}
+
 /* An allocation in the write's arena failed: whatever the write function
  * made of it may lack a field, so none of it is kept. */
 static int arena_failed(tnd_wtx *w)
@@ -297,9 +304,7 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
             mdb_txn_abort(txn);
             if (!msg[0])
                 snprintf(msg, sizeof msg, "the batch could not be replicated; retry");
-            fail_all(b, st > 0 && st <= TND_STATUS_UNAUTHENTICATED ? st
-                                                                   : TND_STATUS_UNAVAILABLE,
-                     msg);
+            fail_all(b, gate_status(st), msg);
             goto out;
         }
     }
@@ -358,8 +363,7 @@ static void run_batch(tnd_store *s, batch *b)
         char msg[TND_STORE_MSG_MAX + 1] = "";
         int st = b->gate.before(b->gate.arg, s, msg, sizeof msg);
         if (st != 0) {
-            fail_all(b, st > 0 && st <= TND_STATUS_UNAUTHENTICATED ? st : TND_STATUS_UNAVAILABLE,
-                     msg[0] ? msg : "the store cannot write now; retry");
+            fail_all(b, gate_status(st), msg[0] ? msg : "the store cannot write now; retry");
             return;
         }
     }
