@@ -92,9 +92,8 @@ static const tnd_server_hooks hooks = {
 
 /* ---- the replicated mode (--store postgresql://, docs/SCALING.md) ---- */
 
-static void on_role(void *arg, bool is_writer, const char *writer)
+void tnd_services_set_role(tnd_server *srv, bool is_writer, const char *writer)
 {
-    tnd_server *srv = arg;
     tnd_server_set_writer(srv, is_writer, writer);
     if (is_writer) {
         if (start_writer_duties(srv) != 0)
@@ -105,6 +104,11 @@ static void on_role(void *arg, bool is_writer, const char *writer)
     }
     tnd_log(TND_LOG_INFO, is_writer ? "role: writer" : "role: follower", "writer",
             writer ? writer : "(none yet)", NULL);
+}
+
+static void on_role(void *arg, bool is_writer, const char *writer)
+{
+    tnd_services_set_role(arg, is_writer, writer);
 }
 
 static void on_fatal(void *arg, const char *why)

@@ -30,6 +30,14 @@ int tnd_services_http_port(const tnd_server *srv);
  * node stopped because it cannot join its cluster (the replicated mode). */
 int tnd_services_exit_status(const tnd_server *srv);
 
+/** On the loop thread: this node's role changed (the replicated mode,
+ * replica.h). The gate on writes moves (tnd_server_set_writer; writer: the
+ * writer's address, NULL when unknown), and the writer's duties, the
+ * deadline scheduler and the idempotency pruner, start or stop. A duty
+ * stopped with a write queued is freed once that write's done callback has
+ * run. */
+void tnd_services_set_role(tnd_server *srv, bool is_writer, const char *writer);
+
 /** On the loop thread, after the server's manual clock moved: submit a
  * heartbeat and what is due by its time now (deadlines, standstills,
  * expired idempotency records), and call done(arg) on the loop thread once

@@ -1,7 +1,8 @@
 /* The writer gate (docs/SCALING.md, "The followers"): every method that
  * changes the store is marked [writes] in the schema; a node that is not
  * the writer refuses those with UNAVAILABLE and the writer's address in the
- * x-tender-writer trailer, before any handler runs, and serves every read. */
+ * x-tender-writer trailer, before any handler runs, and serves every read.
+ * And the writer's duties (scheduler, pruner) across role changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +270,48 @@ static void test_writer_again_serves_writes(void **state)
     rawconn_close(&off.rc);
 }
 
+static void no_op(void *arg)
+{
+    (void)arg;
+}
+
+/* On the loop thread: queue the writer's duty writes (a heartbeat, what is
+ * due), then become a follower before any of them is done. */
+static void demote_with_writes_queued(tnd_server *srv, void *arg)
+{
+    bool *had = arg;
+    had[0] = srv->scheduler != NULL && srv->idem_pruner != NULL;
+    tnd_services_clock_moved(srv, no_op, NULL);
+    tnd_services_set_role(srv, false, NULL);
+    had[1] = srv->scheduler != NULL || srv->idem_pruner != NULL;
+}
+
+static void duties_running(tnd_server *srv, void *arg)
+{
+    *(bool *)arg = srv->scheduler != NULL && srv->idem_pruner != NULL;
+}
+
+/* A writer that becomes a follower stops its scheduler and pruner while
+ * their writes are still queued: those writes' done callbacks come after
+ * the stop and must find their owner alive (under ASan, a use after free
+ * fails here). The duties start again when the node is the writer again,
+ * and the store keeps taking writes. */
+static void test_demoted_with_duty_writes_queued(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        bool had[2] = {false, true};
+        testsrv_on_loop(&ts, demote_with_writes_queued, had);
+        assert_true(had[0]);  /* the writer ran both duties */
+        assert_false(had[1]); /* the follower runs neither */
+        testsrv_set_writer(&ts, true, NULL);
+        bool running = false;
+        testsrv_on_loop(&ts, duties_running, &running);
+        assert_true(running);
+    }
+    test_writer_again_serves_writes(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_follower_refuses_writes_serves_reads),
         cmocka_unit_test(test_no_writer_known),
         cmocka_unit_test(test_writer_again_serves_writes),
+        cmocka_unit_test(test_demoted_with_duty_writes_queued),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

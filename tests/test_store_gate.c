@@ -4,7 +4,7 @@
  * second store from another thread, give it the same batches; a gate's
  * before() can bring its store up to date first, after which the store's
  * own batch continues the numbering; applying refuses a batch out of
- * order; and the time floor dates a batch no earlier than it. */
+ * order and tells one applied already apart; and the time floor dates a batch no earlier than it. */
 /* cmocka.h needs these first. */
 // clang-format off
 #include <setjmp.h>
@@ -229,6 +229,17 @@ static void test_follower_applies_accepted_batches(void **state)
     }
     assert_int_equal(tnd_store_batch_seq(b.s), 3);
     assert_int_equal(b.gate.n, 0); /* applying is not a batch of b's own */
+
+    /* A batch read back after it was committed here (a's own, read from
+     * PostgreSQL by a writer just demoted; or b's again) is applied
+     * already: said apart from a gap, and nothing changes. */
+    assert_int_equal(tnd_store_apply(a.s, a.gate.bytes[2], a.gate.len[2], err, sizeof err),
+                     TND_EEXISTS);
+    assert_non_null(strstr(err, "applied already"));
+    assert_int_equal(tnd_store_apply(b.s, a.gate.bytes[0], a.gate.len[0], err, sizeof err),
+                     TND_EEXISTS);
+    assert_int_equal(tnd_store_batch_seq(a.s), 3);
+    assert_int_equal(tnd_store_batch_seq(b.s), 3);
 
     /* A garbled change set is refused, nothing applied. */
     uint8_t junk[40] = "not a change set";

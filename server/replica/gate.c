@@ -26,6 +26,11 @@ long tnd__replica_catch_up(tnd_replica *r, PGconn *c,
         for (int i = 0; i < n; i++) {
             rc = apply(r->store, (const uint8_t *)PQgetvalue(res, i, 1),
                        (size_t)PQgetlength(res, i, 1), err, err_len);
+            /* Read before this node's writer thread committed its own last
+             * batch (PostgreSQL first, then LMDB, so what LMDB holds is
+             * always a prefix of PostgreSQL's batches): it is here. */
+            if (rc == TND_EEXISTS)
+                continue;
             if (rc != 0) {
                 PQclear(res);
                 return rc;

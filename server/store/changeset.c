@@ -254,6 +254,12 @@ int tnd_changeset_apply(MDB_env *env, const MDB_dbi *dbi, const tnd_changeset *c
         mdb_txn_abort(txn);
         return TND_EIO;
     }
+    if (cs->seq <= last) {
+        snprintf(err, err_len, "batch %llu is applied already: the last applied is %llu",
+                 (unsigned long long)cs->seq, (unsigned long long)last);
+        mdb_txn_abort(txn);
+        return TND_EEXISTS;
+    }
     if (cs->seq != last + 1) {
         snprintf(err, err_len, "change set of batch %llu out of order: the last applied is %llu",
                  (unsigned long long)cs->seq, (unsigned long long)last);

@@ -106,8 +106,9 @@ const char *tnd_changeset_table_name(tnd_table t);
 
 /** Apply cs to the environment env, whose tables are dbi[tnd_table], in one
  * transaction: all of it or nothing. It must be the next batch: META
- * TND_META_BATCH_SEQ there (0 when absent) must be cs->seq - 1, else
- * TND_ERANGE (out of order). A delete of a key that is not there means the
+ * TND_META_BATCH_SEQ there (0 when absent) must be cs->seq - 1: TND_EEXISTS
+ * when cs->seq is at or below it (applied already, nothing done), else
+ * TND_ERANGE (out of order, a gap). A delete of a key that is not there means the
  * copy has diverged: TND_ENOTFOUND, nothing applied. Other failures:
  * TND_EIO, TND_ELIMIT (the map is full). The reason in err. */
 int tnd_changeset_apply(MDB_env *env, const MDB_dbi *dbi, const tnd_changeset *cs, char *err,

@@ -219,8 +219,8 @@ void tnd_store_set_gate(tnd_store *s, const tnd_store_gate *gate);
  * queues behind the writes already queued and waits until the writer has
  * applied it, alone in its own transaction (no batch hook, no gate, no
  * change set of its own). It must be the next batch (its seq one past
- * tnd_store_batch_seq). Returns 0, or TND_EMALFORMED, TND_ERANGE (out of
- * order), TND_ENOTFOUND (the copy diverged), TND_ELIMIT (the map is full
+ * tnd_store_batch_seq). Returns 0, or TND_EMALFORMED, TND_EEXISTS (this
+ * batch is here already: nothing done), TND_ERANGE (out of order, a gap), TND_ENOTFOUND (the copy diverged), TND_ELIMIT (the map is full
  * at its maximum), TND_EIO, TND_ECLOSED (the store is closing), TND_ENOMEM;
  * the reason in err. */
 int tnd_store_apply(tnd_store *s, const uint8_t *changes, size_t len, char *err, size_t err_len);

@@ -21,8 +21,23 @@ struct tnd_idem_pruner {
     uv_timer_t timer;
     tnd_server *srv;
     bool busy;      /* a prune write is queued */
+    bool stopped;   /* tnd_idem_pruner_stop: freed once the timer closed and no write is queued */
+    bool closed;    /* the timer's close callback ran */
     size_t removed; /* by the last write */
 };
+
+/* A stopped pruner (a writer that became a follower, or the server
+ * stopping) may still have a write queued whose done callback is to come:
+ * freed by the later of that and the timer's close. True when stopped: the
+ * caller must not touch p again. */
+static bool release_if_stopped(tnd_idem_pruner *p)
+{
+    if (!p->stopped)
+        return false;
+    if (p->closed && !p->busy)
+        free(p);
+    return true;
+}
 
 int tnd__idem_expire_at(tnd_wtx *w, const char *key, size_t klen, uint64_t window_ms)
 {
@@ -110,6 +125,8 @@ static void pruned(void *arg, int status, const char *message)
 {
     tnd_idem_pruner *p = arg;
     p->busy = false;
+    if (release_if_stopped(p))
+        return;
     if (status != 0) {
         tnd_log(TND_LOG_ERROR, "pruning expired idempotency records failed", "error", message,
                 NULL);
@@ -161,7 +178,9 @@ void tnd_idem_pruner_clock_moved(tnd_server *srv)
 
 static void on_closed(uv_handle_t *h)
 {
-    free(h->data);
+    tnd_idem_pruner *p = h->data;
+    p->closed = true;
+    release_if_stopped(p);
 }
 
 void tnd_idem_pruner_stop(tnd_server *srv)
@@ -170,6 +189,7 @@ void tnd_idem_pruner_stop(tnd_server *srv)
     if (!p)
         return;
     srv->idem_pruner = NULL;
+    p->stopped = true;
     uv_timer_stop(&p->timer);
     uv_close((uv_handle_t *)&p->timer, on_closed);
 }

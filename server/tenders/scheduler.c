@@ -23,7 +23,8 @@
 struct tnd_scheduler {
     uv_timer_t timer;
     uv_timer_t heartbeat;
-    int handles;      /* open timer handles; freed when both are closed */
+    int handles;      /* open timer handles */
+    bool stopped;     /* tnd_scheduler_stop: freed once the handles closed and no write is queued */
     bool beating;     /* a heartbeat write is queued */
     int postponed;    /* deadlines the last close or start-up write postponed (outage rule) */
     int beat_postponed; /* and the last heartbeat write: a separate field, as both may run */
@@ -37,6 +38,19 @@ struct tnd_scheduler {
 };
 
 static void arm(tnd_scheduler *s, int64_t due_ms);
+
+/* A stopped scheduler (a writer that became a follower, or the server
+ * stopping) still has its queued writes' done callbacks to come: it is
+ * freed by whichever comes last of them and its timers' close callbacks.
+ * True when stopped: the caller must not touch s again. */
+static bool release_if_stopped(tnd_scheduler *s)
+{
+    if (!s->stopped)
+        return false;
+    if (s->handles == 0 && !s->busy && !s->beating)
+        free(s);
+    return true;
+}
 
 /* The outage rule is on unless outage-extension is 0: then the scheduler
  * keeps no sign of life (no heartbeat writes) and postpones nothing. */
@@ -176,6 +190,8 @@ static void close_done(void *arg, int status, const char *message)
 {
     tnd_scheduler *s = arg;
     s->busy = false;
+    if (release_if_stopped(s))
+        return;
     if (status != 0) {
         tnd_log(TND_LOG_ERROR, "closing tenders at their deadline failed; retrying", "error",
                 message, NULL);
@@ -319,8 +335,8 @@ static void restore_done(void *arg, int status, const char *message)
 {
     tnd_scheduler *s = arg;
     s->busy = false;
-    if (s->srv->scheduler != s)
-        return; /* stopped meanwhile: the store is closing */
+    if (release_if_stopped(s))
+        return;
     if (status != 0)
         tnd_log(TND_LOG_ERROR, "cannot check the schedule against the tenders", "error", message,
                 NULL);
@@ -352,8 +368,8 @@ static void heartbeat_done(void *arg, int status, const char *message)
     tnd_scheduler *s = arg;
     (void)message;
     s->beating = false;
-    if (s->srv->scheduler != s || status != 0)
-        return; /* stopping, or the store cannot write: the next beat tries again */
+    if (release_if_stopped(s) || status != 0)
+        return; /* stopped, or the store cannot write: the next beat tries again */
     log_postponed(s->beat_postponed);
     if (s->beat_postponed > 0 && !s->busy) { /* else close_done re-reads the schedule */
         s->armed_ms = 0;
@@ -441,8 +457,8 @@ void tnd_scheduler_clock_moved(tnd_server *srv)
 static void on_closed(uv_handle_t *h)
 {
     tnd_scheduler *s = h->data;
-    if (--s->handles == 0)
-        free(s);
+    s->handles--;
+    release_if_stopped(s);
 }
 
 void tnd_scheduler_stop(tnd_server *srv)
@@ -451,6 +467,7 @@ void tnd_scheduler_stop(tnd_server *srv)
     if (!s)
         return;
     srv->scheduler = NULL;
+    s->stopped = true;
     uv_timer_stop(&s->timer);
     uv_timer_stop(&s->heartbeat);
     uv_close((uv_handle_t *)&s->timer, on_closed);

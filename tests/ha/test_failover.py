@@ -34,6 +34,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "build", "bin")
+# HA_TENDERD: the tenderd to run, e.g. build/asan/bin/tenderd (a sanitizer build).
+TENDERD = os.environ.get("HA_TENDERD") or os.path.join(BIN, "tenderd")
 PGPAIR = os.path.join(ROOT, "tests", "ha", "pgpair")
 LEASE_TTL = "2s"
 SUPPLIERS = int(os.environ.get("HA_SUPPLIERS", "2000"))
@@ -96,7 +98,7 @@ class Cluster:
         node = self.nodes[n]
         log = open(node["log"], "ab")
         node["proc"] = subprocess.Popen(
-            [os.path.join(BIN, "tenderd"), "--cert", f"{self.pki}/server.crt",
+            [TENDERD, "--cert", f"{self.pki}/server.crt",
              "--key", f"{self.pki}/server.key", "--ca", f"{self.pki}/ca.crt",
              "--db", node["db"], "--listen", node["addr"], "--advertise", node["addr"],
              "--http", f"127.0.0.1:{node['http']}", "--store", self.uri,
@@ -218,6 +220,23 @@ def chaos(c, report, surge_done):
     surge_done.wait()
 
 
+def diagnose(c):
+    """What each node serves and logged, for a failed convergence check."""
+    try:
+        print("batches in PostgreSQL: max seq", c.sql("SELECT max(seq) FROM batches"), flush=True)
+    except Exception as e:
+        print("batches in PostgreSQL: unreadable:", e, flush=True)
+    for i, node in enumerate(c.nodes):
+        cp = c.checkpoint(i)
+        p = node.get("proc")
+        state = "running" if p and p.poll() is None else f"exited {p.poll() if p else None}"
+        print(f"node {i + 1} ({state}): checkpoint size "
+              + (cp.splitlines()[1] if cp else "none"), flush=True)
+        with open(node["log"], errors="replace") as f:
+            for line in f.readlines()[-12:]:
+                print(f"  node {i + 1} log: {line.rstrip()}", flush=True)
+
+
 def main():
     if not os.access(PGPAIR, os.X_OK) or not psql_bin():
         print("PostgreSQL 15 and tests/ha/pgpair are needed (make deps)", file=sys.stderr)
@@ -285,6 +304,8 @@ def main():
             return cps if cps[0] and all(cp == cps[0] for cp in cps) else None
         cps = wait_for(same, 60, 0.2)
         check(cps is not None, "every node serves the same checkpoint")
+        if cps is None:
+            diagnose(c)
         if cps:
             print("final checkpoint size", cps[0].splitlines()[1], flush=True)
         backs = c.sql("SELECT count(*) FROM (SELECT term < lag(term) OVER (ORDER BY seq) AS b "

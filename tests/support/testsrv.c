@@ -62,7 +62,12 @@ static void on_async(uv_async_t *a)
 {
     testsrv *t = a->data;
     if (t->stop_mode == 3) {
-        tnd_server_set_writer(t->srv, t->is_writer, t->writer[0] ? t->writer : NULL);
+        tnd_services_set_role(t->srv, t->is_writer, t->writer[0] ? t->writer : NULL);
+        t->stop_mode = 0;
+        return;
+    }
+    if (t->stop_mode == 4) {
+        t->on_loop(t->srv, t->on_loop_arg);
         t->stop_mode = 0;
         return;
     }
@@ -196,6 +201,18 @@ void testsrv_set_writer(testsrv *t, bool is_writer, const char *writer)
         usleep(1000);
     if (t->stop_mode == 3)
         die("testsrv_set_writer", "the loop thread did not answer");
+}
+
+void testsrv_on_loop(testsrv *t, void (*fn)(tnd_server *srv, void *arg), void *arg)
+{
+    t->on_loop = fn;
+    t->on_loop_arg = arg;
+    t->stop_mode = 4;
+    uv_async_send(&t->stop_async);
+    for (int i = 0; i < 5000 && t->stop_mode == 4; i++)
+        usleep(1000);
+    if (t->stop_mode == 4)
+        die("testsrv_on_loop", "the loop thread did not answer");
 }
 
 void testsrv_halt(testsrv *t)

@@ -17,7 +17,7 @@ typedef struct testsrv {
     uv_async_t stop_async;
     tnd_server *srv;
     pthread_t thread;
-    _Atomic int stop_mode; /* 0 drain, 1 reload, 2 the clock moved, 3 set the writer */
+    _Atomic int stop_mode; /* 0 drain, 1 reload, 2 the clock moved, 3 set the writer, 4 on_loop */
     bool manual;           /* the server runs on clock (testsrv_manual_clock) */
     tnd_clock clock;
     pthread_mutex_t settle_mu;
@@ -26,6 +26,8 @@ typedef struct testsrv {
     void (*setup)(tnd_server *);
     bool is_writer;     /* testsrv_set_writer's arguments, for the loop thread */
     char writer[300];   /* "": unknown */
+    void (*on_loop)(tnd_server *srv, void *arg); /* testsrv_on_loop's */
+    void *on_loop_arg;
 } testsrv;
 
 /** Make a temporary folder with a development PKI in it. */
@@ -88,10 +90,12 @@ void testsrv_advance_to(testsrv *t, int64_t ms);
         return 0;                                                                                  \
     }
 
-/** tnd_server_set_writer on the loop thread, and wait until it is done;
- * writer NULL: unknown. */
+/** The node's role changes (tnd_services_set_role, as the replicated mode
+ * does) on the loop thread; waits until it is done. writer NULL: unknown. */
 void testsrv_set_writer(testsrv *t, bool is_writer, const char *writer);
 
+/** Run fn(srv, arg) on the loop thread, and wait until it returned. */
+void testsrv_on_loop(testsrv *t, void (*fn)(tnd_server *srv, void *arg), void *arg);
 /** Ask the loop thread to reload certificates (as SIGHUP does), and wait. */
 void testsrv_reload(testsrv *t);
 
