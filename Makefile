@@ -20,13 +20,13 @@
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := libuv msgpack lmdb libssl libcrypto
+PKGS    := libuv msgpack lmdb libssl libcrypto libsodium
 
 DEB_PKGS := pkg-config gcc make libuv1-dev libmsgpack-dev liblmdb-dev libssl-dev libjansson-dev \
             libinih-dev libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema scdoc \
             groff-base libmicrohttpd-dev python3-prometheus-client chromium chromium-driver \
             python3-selenium fonts-nanum \
-            libcurl4-openssl-dev postgresql-15 libpq-dev
+            libcurl4-openssl-dev postgresql-15 libpq-dev libsodium-dev
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g -Iinclude -I$(BUILD)/gen -Icommon

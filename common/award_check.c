@@ -3,8 +3,8 @@
  * over the decision (tender/award.h). tenderd and auditors run the same
  * code. */
 #include "tender/award.h"
+#include "ed25519.h"
 
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,12 +404,7 @@ int tnd_award_verify(const tender_awards_v1_Decision *d, const uint8_t *sig, siz
     int rc = tnd_msg_encode(&tender_awards_v1_Decision_desc, d, &buf, &blen, NULL);
     if (rc)
         return rc == TND_ENOMEM ? TND_ENOMEM : TND_ECRYPTO;
-    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, 32);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = pk && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
-             EVP_DigestVerify(md, sig, 64, buf, blen) == 1;
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pk);
+    rc = tnd_ed25519_verify(sig, buf, blen, key);
     free(buf);
-    return ok ? 0 : TND_ECRYPTO;
+    return rc;
 }

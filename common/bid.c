@@ -1,6 +1,7 @@
 /* Sealing, binding, signing and opening of bids (tender/bid.h). */
 #include "tender/bid.h"
 #include "digest.h"
+#include "ed25519.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -91,25 +92,22 @@ static int set_bytes(tnd_bytes *dst, const uint8_t *src, size_t len)
     return 0;
 }
 
-int tnd_bid_verify_pkey(const tender_bids_v1_SealedBid *b, EVP_PKEY *key)
-{
-    uint8_t d[32];
-    if (!key || !EVP_PKEY_is_a(key, "ED25519") || b->signature.len != 64 ||
-        tnd_bid_digest(b, d) != 0)
-        return TND_ECRYPTO;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1 &&
-             EVP_DigestVerify(md, b->signature.data, 64, d, 32) == 1;
-    EVP_MD_CTX_free(md);
-    return ok ? 0 : TND_ECRYPTO;
-}
-
 int tnd_bid_verify(const tender_bids_v1_SealedBid *b, const uint8_t supplier_key[32])
 {
-    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, supplier_key, 32);
-    int rc = pk ? tnd_bid_verify_pkey(b, pk) : TND_ECRYPTO;
-    EVP_PKEY_free(pk);
-    return rc;
+    uint8_t d[32];
+    if (!b->signature.data || b->signature.len != 64 || tnd_bid_digest(b, d) != 0)
+        return TND_ECRYPTO;
+    return tnd_ed25519_verify(b->signature.data, d, sizeof d, supplier_key);
+}
+
+int tnd_bid_verify_pkey(const tender_bids_v1_SealedBid *b, EVP_PKEY *key)
+{
+    uint8_t raw[32];
+    size_t len = sizeof raw;
+    if (!key || !EVP_PKEY_is_a(key, "ED25519") ||
+        EVP_PKEY_get_raw_public_key(key, raw, &len) != 1 || len != sizeof raw)
+        return TND_ECRYPTO;
+    return tnd_bid_verify(b, raw);
 }
 
 int tnd_bid_seal(tender_bids_v1_BidContent *content, const char *tender_id, const char *bid_id,

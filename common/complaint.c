@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "tender/codec.h"
+#include "ed25519.h"
 #include "tender/complaint.h"
 
 #define CS TND_COMPLAINT_STATE
@@ -142,14 +142,9 @@ int tnd_review_verify(const tender_complaints_v1_ReviewDecision *d, const uint8_
     int rc = tnd_review_signed_bytes(d, &buf, &blen);
     if (rc)
         return rc == TND_ENOMEM ? TND_ENOMEM : TND_ECRYPTO;
-    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, 32);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = pk && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
-             EVP_DigestVerify(md, sig, 64, buf, blen) == 1;
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pk);
+    rc = tnd_ed25519_verify(sig, buf, blen, key);
     free(buf);
-    return ok ? 0 : TND_ECRYPTO;
+    return rc;
 }
 
 int tnd_review_next_state(int state, int outcome)

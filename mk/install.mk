@@ -44,7 +44,7 @@ CONFEXAMPLE := $(BUILD)/contrib/tenderd.conf.example
 # The shared library's objects: the same sources as libtender.a, position-independent.
 pic = $(patsubst %.c,$(BUILD)/pic/%.o,$(1))
 LIBTENDER_PIC := $(call pic,$(CLIENT_SRC) $(COMMON_SRC)) $(BUILD)/pic/gen/tender_schema.o
-LIBTENDER_PKGS := libuv msgpack libssl libcrypto
+LIBTENDER_PKGS := libuv msgpack libssl libcrypto libsodium
 
 .PHONY: shared man install uninstall
 all: $(LIBSHARED) $(MANPAGES) $(CTL_COMP) $(UNIT) $(PCFILE) $(CONFEXAMPLE)

@@ -139,6 +139,34 @@ static void test_verify_with_a_key_object(void **state)
     tender_bids_v1_SealedBid_free(&b);
 }
 
+/* A key of small order signs anything for anyone: with the identity point
+ * as the key, (R = B, S = 1) is a valid RFC 8032 signature of every
+ * message, since [1]B = R + [k]O. OpenSSL accepts it; the bid check does
+ * not, so no bid stands in the log on a signature that binds nobody. */
+static void test_a_key_of_small_order_is_refused(void **state)
+{
+    (void)state;
+    tender_bids_v1_SealedBid b;
+    uint8_t nonce[32], identity[32] = {1}, d[32];
+    seal(&b, "T-2026-000001", nonce);
+    memset(b.signature.data, 0x66, 32); /* R: the base point, 0x58 then 31 times 0x66 */
+    b.signature.data[0] = 0x58;
+    memset(b.signature.data + 32, 0, 32); /* S = 1 */
+    b.signature.data[32] = 1;
+    assert_int_equal(tnd_bid_digest(&b, d), 0);
+    EVP_PKEY *weak = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, identity, 32);
+    assert_non_null(weak);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_non_null(md);
+    assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, weak), 1);
+    assert_int_equal(EVP_DigestVerify(md, b.signature.data, 64, d, 32), 1); /* the forgery holds */
+    EVP_MD_CTX_free(md);
+    assert_int_equal(tnd_bid_verify(&b, identity), TND_ECRYPTO);
+    assert_int_equal(tnd_bid_verify_pkey(&b, weak), TND_ECRYPTO);
+    EVP_PKEY_free(weak);
+    tender_bids_v1_SealedBid_free(&b);
+}
+
 static void test_tampering_caught(void **state)
 {
     (void)state;
@@ -499,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_seal_and_open),
         cmocka_unit_test(test_tampering_caught),
         cmocka_unit_test(test_verify_with_a_key_object),
+        cmocka_unit_test(test_a_key_of_small_order_is_refused),
         cmocka_unit_test(test_envelope_example),
         cmocka_unit_test(test_terms),
         cmocka_unit_test(test_documents),

@@ -35,13 +35,15 @@ TND_MUST_CHECK int tnd_bid_owner_tag(const uint8_t nonce[32], const uint8_t supp
 /** The digest a supplier signs, from the envelope's fields. */
 TND_MUST_CHECK int tnd_bid_digest(const tender_bids_v1_SealedBid *b, uint8_t out[32]);
 
-/** Check the envelope's signature with a supplier key: 0 or TND_ECRYPTO. */
+/** Check the envelope's signature with a supplier key: 0 or TND_ECRYPTO.
+ * Strict: a key of small order (which would "sign" anything for anyone)
+ * and non-canonical encodings are refused, as tenderd refuses them; every
+ * signature this accepts, any RFC 8032 verifier accepts. */
 TND_MUST_CHECK int tnd_bid_verify(const tender_bids_v1_SealedBid *b,
                                   const uint8_t supplier_key[32]);
 
-/** The same check with a key object the caller already has (a server: the
- * key of the connection's verified certificate), so that no key object is
- * built per signature; key must be an Ed25519 public key. 0 or TND_ECRYPTO. */
+/** The same check with a key object (an Ed25519 public or private key,
+ * e.g. from a certificate). 0 or TND_ECRYPTO. */
 TND_MUST_CHECK int tnd_bid_verify_pkey(const tender_bids_v1_SealedBid *b, EVP_PKEY *key);
 
 /** Seal a bid: fills b (bid_id, tender_id, fingerprint, owner_tag, enc,

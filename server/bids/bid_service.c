@@ -144,7 +144,6 @@ typedef struct upload {
 typedef struct verify_job {
     uv_work_t work;
     tnd_op *op;
-    EVP_PKEY *key; /* the connection's certificate key, or NULL: from op->peer */
     int ok;
 } verify_job;
 
@@ -237,8 +236,7 @@ static void verify_work(uv_work_t *w)
 {
     verify_job *j = w->data;
     const tender_bids_v1_SubmitBidRequest *req = j->op->req;
-    j->ok = (j->key ? tnd_bid_verify_pkey(req->bid, j->key)
-                    : tnd_bid_verify(req->bid, j->op->peer.pubkey)) == 0;
+    j->ok = tnd_bid_verify(req->bid, j->op->peer.pubkey) == 0;
 }
 
 static void verify_done(uv_work_t *w, int status)
@@ -246,7 +244,6 @@ static void verify_done(uv_work_t *w, int status)
     verify_job *j = w->data;
     tnd_op *op = j->op;
     int ok = j->ok;
-    EVP_PKEY_free(j->key);
     free(j);
     if (status != 0)
         tnd_op_fail(op, TND_STATUS_UNAVAILABLE, "the signature check was cancelled");
@@ -319,10 +316,8 @@ static void submit_half_close(tnd_call *call)
             tnd_op_fail(op, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
         if (j) {
             j->op = op;
-            j->key = tnd_call_peer_key(call);
             j->work.data = j;
             if (uv_queue_work(op->srv->loop, &j->work, verify_work, verify_done) != 0) {
-                EVP_PKEY_free(j->key);
                 free(j);
                 tnd_op_fail(op, TND_STATUS_UNAVAILABLE, "cannot check the signature now");
             }

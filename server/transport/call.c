@@ -70,22 +70,6 @@ const tnd_peer_identity *tnd_call_peer(const tnd_call *call)
     return call->conn ? &call->conn->peer : &nobody;
 }
 
-EVP_PKEY *tnd_call_peer_key(const tnd_call *call)
-{
-    if (!call->conn || !call->conn->peer.authenticated || !call->conn->tls.ssl)
-        return NULL;
-    X509 *cert = SSL_get0_peer_certificate(call->conn->tls.ssl);
-    EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
-    uint8_t raw[32];
-    size_t len = sizeof raw;
-    /* The very key the identity holds, or none: never a different one. */
-    if (!pk || !EVP_PKEY_is_a(pk, "ED25519") ||
-        EVP_PKEY_get_raw_public_key(pk, raw, &len) != 1 || len != sizeof raw ||
-        memcmp(raw, call->conn->peer.pubkey, sizeof raw) != 0 || EVP_PKEY_up_ref(pk) != 1)
-        return NULL;
-    return pk;
-}
-
 const msgpack_object *tnd_call_metadata(const tnd_call *call)
 {
     return call->metadata;

@@ -103,13 +103,6 @@ bool tnd_call_active(const tnd_call *call);
 /** The caller, from its certificate (authenticated false for anonymous). */
 const tnd_peer_identity *tnd_call_peer(const tnd_call *call);
 
-/** The caller's Ed25519 public key as a key object, with a reference for
- * the caller (EVP_PKEY_free it): the key of the connection's verified
- * certificate, the one tnd_call_peer's pubkey was read from, so that a
- * signature check builds no key object of its own. NULL when anonymous or
- * when it cannot be had. Thread-safe to use once returned. */
-EVP_PKEY *tnd_call_peer_key(const tnd_call *call);
-
 /** The call's metadata map; valid for the call's lifetime. */
 const msgpack_object *tnd_call_metadata(const tnd_call *call);
 
