@@ -69,6 +69,7 @@ struct tnd_metrics {
     _Atomic uint64_t bids;
     /* The replicated mode: role 0 off, 1 follower, 2 writer. */
     _Atomic uint64_t replica_role, replica_term, replica_batch, replica_demotions;
+    _Atomic uint64_t replica_commit_wait; /* seconds */
     _Atomic uint64_t writes_refused;
     witness_slot witnesses[TND_METRICS_MAX_WITNESSES];
     _Atomic size_t n_witnesses; /* slots below this are named (release/acquire) */
@@ -208,6 +209,12 @@ void tnd_metrics_set_replica(tnd_metrics *m, bool writer, uint64_t term)
         atomic_fetch_add(&m->replica_demotions, 1);
     set(&m->replica_role, writer ? 2 : 1);
     set(&m->replica_term, term);
+}
+
+void tnd_metrics_set_replica_commit_wait(tnd_metrics *m, uint64_t seconds)
+{
+    if (m)
+        set(&m->replica_commit_wait, seconds);
 }
 
 void tnd_metrics_set_batch_seq(tnd_metrics *m, uint64_t seq)
@@ -439,6 +446,10 @@ static void render_replica(textbuf *t, tnd_metrics *m)
     gauge(t, "tenderd_replica_batch",
           "The last batch this node committed or applied (compare across nodes: the lag).",
           get(&m->replica_batch));
+    gauge(t, "tenderd_replica_commit_wait_seconds",
+          "How long the batch being committed has waited for PostgreSQL (0: none waits); a "
+          "synchronous standby that is down holds every commit.",
+          get(&m->replica_commit_wait));
     head(t, "tenderd_replica_demotions_total", "counter",
          "Times this node stopped being the writer (its lease lost or not renewed).");
     put(t, "tenderd_replica_demotions_total %llu\n",

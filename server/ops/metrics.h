@@ -70,6 +70,10 @@ void tnd_metrics_set_store_size(tnd_metrics *m, uint64_t map_bytes, uint64_t use
  * first call on, the replica series are served). */
 void tnd_metrics_set_replica(tnd_metrics *m, bool writer, uint64_t term);
 
+/** How long the batch being committed has waited for PostgreSQL's answer,
+ * in whole seconds (0 when none waits); the store's writer thread. */
+void tnd_metrics_set_replica_commit_wait(tnd_metrics *m, uint64_t seconds);
+
 /** The last batch committed or applied (recorded stores only). */
 void tnd_metrics_set_batch_seq(tnd_metrics *m, uint64_t seq);
 

@@ -79,7 +79,7 @@ static int flush(seeding *sd, char *err, size_t err_len)
     }
     tnd_changeset_finish(&sd->buf, seq, now_ms());
     int rc = tnd_pg_batch_insert(sd->pg, HOLDER, sd->term, seq, now_ms(), sd->buf.data,
-                                 sd->buf.len, err, err_len);
+                                 sd->buf.len, NULL, NULL, err, err_len);
     if (rc != 0)
         return rc;
     sd->seq = seq;

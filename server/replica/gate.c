@@ -1,10 +1,12 @@
 /* The store writer's commit gate in the replicated mode (replica.h): each
  * batch is committed to PostgreSQL, under the lease, before LMDB commits
  * it. Runs on the store's writer thread, with its own connection. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ops/logging.h"
+#include "ops/metrics.h"
 #include "replica_internal.h"
 #include "tender/error.h"
 #include "tender/status.h"
@@ -80,21 +82,44 @@ static int gate_before(void *arg, tnd_store *s, char *msg, size_t msg_len)
     return 0;
 }
 
+/* PostgreSQL holds the commit: a synchronous standby that is down holds
+ * every commit until it is back (or the primary stops waiting for it).
+ * Said in the log after 5 s and every 30 s after, and in the metrics. */
+static void commit_waiting(void *arg, unsigned seconds)
+{
+    tnd_replica *r = arg;
+    tnd_metrics_set_replica_commit_wait(r->metrics, seconds);
+    if (seconds != 5 && (seconds < 30 || seconds % 30 != 0))
+        return;
+    char batch[24], waited[16];
+    snprintf(batch, sizeof batch, "%" PRIu64, r->committing);
+    snprintf(waited, sizeof waited, "%u", seconds);
+    tnd_log(TND_LOG_WARN,
+            "PostgreSQL has not confirmed a batch's commit; writes wait for it, reads are served. "
+            "A synchronous standby that is down holds every commit: see pg_stat_replication on "
+            "the primary",
+            "batch", batch, "waited_s", waited, NULL);
+}
+
 static int gate_commit(void *arg, uint64_t seq, int64_t time_ms, const uint8_t *changes,
                        size_t len, char *msg, size_t msg_len)
 {
     tnd_replica *r = arg;
     char err[400];
-    int rc = tnd_pg_batch_insert(r->wconn, r->me, atomic_load(&r->term), seq, time_ms, changes,
-                                 len, err, sizeof err);
+    uint64_t term = atomic_load(&r->term);
+    r->committing = seq;
+    int rc = tnd_pg_batch_insert(r->wconn, r->me, term, seq, time_ms, changes, len,
+                                 commit_waiting, r, err, sizeof err);
+    tnd_metrics_set_replica_commit_wait(r->metrics, 0);
     if (rc == 0)
         return 0;
     /* Whatever happened, the next batch first takes what PostgreSQL has. */
     r->need_sync = true;
     switch (rc) {
     case TND_ENOTFOUND:
-        atomic_store(&r->writer, false);
-        atomic_store(&r->lost, true);
+        /* The replica thread demotes the node, unless it holds a newer term
+         * by now; the batches until then find the lease gone as well. */
+        atomic_store(&r->lost_term, term);
         tnd_log(TND_LOG_WARN, "replica lost the writer lease; batch rolled back", "error", err,
                 NULL);
         pthread_mutex_lock(&r->mu);

@@ -1,7 +1,9 @@
 /* The replicated mode's SQL: see pg.h. */
 #include "pg.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,8 +225,40 @@ int tnd_pg_lease_read(PGconn *c, char *holder, size_t holder_len, bool *live, ch
     return 0;
 }
 
+/* PQexecParams, but waiting for the answer a second at a time: after each
+ * second without one, waiting(arg, seconds so far). NULL when the command
+ * could not be sent or no result came (PQerrorMessage says why). */
+static PGresult *exec_waiting(PGconn *c, const char *sql, int n, const char *const *p,
+                              const int *lens, const int *formats, tnd_pg_waiting_fn waiting,
+                              void *arg)
+{
+    if (!PQsendQueryParams(c, sql, n, NULL, p, lens, formats, 0))
+        return NULL;
+    unsigned seconds = 0;
+    while (PQisBusy(c)) {
+        struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+        int ready = poll(&pfd, 1, 1000);
+        if (ready < 0 && errno != EINTR)
+            break;
+        if (ready == 0) {
+            if (waiting)
+                waiting(arg, ++seconds);
+            continue;
+        }
+        if (ready > 0 && !PQconsumeInput(c))
+            break; /* the connection failed: PQgetResult gives its error */
+    }
+    PGresult *last = NULL, *r;
+    while ((r = PQgetResult(c)) != NULL) {
+        PQclear(last);
+        last = r;
+    }
+    return last;
+}
+
 int tnd_pg_batch_insert(PGconn *c, const char *me, uint64_t term, uint64_t seq, int64_t time_ms,
-                        const uint8_t *changes, size_t len, char *err, size_t err_len)
+                        const uint8_t *changes, size_t len, tnd_pg_waiting_fn waiting, void *arg,
+                        char *err, size_t err_len)
 {
     char s[24], t[24], tm[24];
     snprintf(s, sizeof s, "%" PRIu64, seq);
@@ -237,12 +271,12 @@ int tnd_pg_batch_insert(PGconn *c, const char *me, uint64_t term, uint64_t seq, 
     const char *p[5] = {s, t, tm, (const char *)changes, me};
     const int lens[5] = {0, 0, 0, (int)len, 0};
     const int formats[5] = {0, 0, 0, 1, 0};
-    PGresult *r = PQexecParams(c,
+    PGresult *r = exec_waiting(c,
                                "INSERT INTO batches (seq, term, time_ms, changes)"
                                " SELECT $1, $2, $3, $4 FROM writer_lease"
                                " WHERE id = 1 AND term = $2 AND holder = $5 AND expires > now()"
                                " FOR SHARE",
-                               5, NULL, p, lens, formats, 0);
+                               5, p, lens, formats, waiting, arg);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (state && strcmp(state, "23505") == 0) { /* unique_violation */

@@ -65,13 +65,21 @@ int tnd_pg_exec(PGconn *c, const char *sql, char *err, size_t err_len);
 int tnd_pg_lease_read(PGconn *c, char *holder, size_t holder_len, bool *live, char *err,
                       size_t err_len);
 
+/** Called while a command waits for PostgreSQL's answer, once a second:
+ * seconds, how long it has waited so far. */
+typedef void (*tnd_pg_waiting_fn)(void *arg, unsigned seconds);
+
 /** Commit one batch under the lease, in one statement: the lease row is
  * locked FOR SHARE, so a node taking the lease waits for this commit, or
  * this finds the lease gone. TND_ENOTFOUND: the lease is not ours (nothing
  * committed); TND_EEXISTS: batch seq exists already (nothing committed);
- * TND_EIO: the connection failed, and whether it committed is unknown. */
+ * TND_EIO: the connection failed, and whether it committed is unknown.
+ * PostgreSQL holds a commit as long as its synchronous standby does not
+ * confirm it (one that is down holds every commit): waiting (may be NULL)
+ * hears about it each second meanwhile. */
 int tnd_pg_batch_insert(PGconn *c, const char *me, uint64_t term, uint64_t seq, int64_t time_ms,
-                        const uint8_t *changes, size_t len, char *err, size_t err_len);
+                        const uint8_t *changes, size_t len, tnd_pg_waiting_fn waiting, void *arg,
+                        char *err, size_t err_len);
 
 /** The batches after seq, in order, at most limit of them: on 0, *res
  * holds the rows (column 0 seq as 8 bytes big-endian, column 1 the change

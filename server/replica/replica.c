@@ -89,7 +89,7 @@ static bool nap(tnd_replica *r, uint32_t ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&r->mu);
-    while (!r->stopping && !atomic_load(&r->lost)) {
+    while (!r->stopping && !atomic_load(&r->lost_term)) {
         if (pthread_cond_timedwait(&r->wake, &r->mu, &until) == ETIMEDOUT)
             break;
     }
@@ -107,7 +107,7 @@ static void drop_conn(tnd_replica *r)
 static void demote(tnd_replica *r, const char *why)
 {
     atomic_store(&r->writer, false);
-    atomic_store(&r->lost, false);
+    atomic_store(&r->lost_term, 0);
     char term[24];
     snprintf(term, sizeof term, "%" PRIu64, atomic_load(&r->term));
     tnd_log(TND_LOG_WARN, "replica is a follower again", "term", term, "reason", why, NULL);
@@ -203,7 +203,10 @@ static void follower_round(tnd_replica *r, char *known_writer, size_t known_len)
  * lease is gone or could not be renewed for a whole ttl. */
 static void writer_round(tnd_replica *r)
 {
-    if (atomic_load(&r->lost)) {
+    /* Only the term this node holds now: a batch of an earlier term that
+     * PostgreSQL held past that lease tells nothing about this one. */
+    uint64_t lost = atomic_exchange(&r->lost_term, 0);
+    if (lost && lost == atomic_load(&r->term)) {
         demote(r, "a batch found the lease gone");
         return;
     }

@@ -23,8 +23,10 @@ struct tnd_replica {
      * while writer is true, under term. */
     atomic_bool writer;
     _Atomic uint64_t term;
-    /* The gate found the lease gone: the replica thread demotes the node. */
-    atomic_bool lost;
+    /* The gate found the lease of this term gone (0: not): the replica
+     * thread demotes the node if it still holds that term, and not if it
+     * took a new one meanwhile (a commit PostgreSQL held past the lease). */
+    _Atomic uint64_t lost_term;
 
     /* mu guards what follows, and wakes the replica thread. */
     pthread_mutex_t mu;
@@ -44,7 +46,8 @@ struct tnd_replica {
 
     /* The store writer thread's own (gate.c). */
     PGconn *wconn;
-    bool need_sync; /* PostgreSQL may hold batches this store lacks */
+    bool need_sync;      /* PostgreSQL may hold batches this store lacks */
+    uint64_t committing; /* the batch being committed, for the log while PostgreSQL holds it */
 };
 
 /* gate.c */
