@@ -6,10 +6,8 @@
 # serve the same log and the same tender, and a write through the follower lands on the writer
 # and reaches both. Run by make test-ha; exits non-zero on a failed check.
 set -eu
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$ROOT/build/bin
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/tnd-ha-init.XXXXXX")
-chmod 711 "$DIR" # the PostgreSQL pair runs as the postgres user: it must reach DIR/pg
+. "$(dirname "$0")/lib.sh"
+DIR=$(ha_dir tnd-ha-init)
 PIDS=
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null || true; done
@@ -24,7 +22,6 @@ fail() {
     for n in n1 n2; do [ -f "$DIR/$n.log" ] && tail -5 "$DIR/$n.log" >&2; done
     exit 1
 }
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 "$ROOT/tests/ha/pgpair" start "$DIR/pg" >/dev/null
 URI=$("$ROOT/tests/ha/pgpair" uri "$DIR/pg")

@@ -6,10 +6,8 @@
 # whole and on both machines) and new writes are served. Run by make test-ha; exits non-zero on a
 # failed check.
 set -eu
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$ROOT/build/bin
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/tnd-ha-standby.XXXXXX")
-chmod 711 "$DIR" # the PostgreSQL pair runs as the postgres user: it must reach DIR/pg
+. "$(dirname "$0")/lib.sh"
+DIR=$(ha_dir tnd-ha-standby)
 PID=
 cleanup() {
     [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
@@ -23,7 +21,6 @@ fail() {
     grep -v "msg=call" "$DIR/n1.log" | tail -8 >&2
     exit 1
 }
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # wait_for SECONDS WHAT COMMAND...: run COMMAND every 0.2 s until it succeeds
 wait_for() {
     n=$(($1 * 5)) what=$2

@@ -183,36 +183,34 @@ void testsrv_advance_to(testsrv *t, int64_t ms)
         testsrv_advance(t, ms - now);
 }
 
+/* Ask the loop thread for mode's work and wait (up to 5 s) until it is done. */
+static void ask_loop(testsrv *t, int mode, const char *who)
+{
+    t->stop_mode = mode;
+    uv_async_send(&t->stop_async);
+    for (int i = 0; i < 5000 && t->stop_mode == mode; i++)
+        usleep(1000);
+    if (t->stop_mode == mode)
+        die(who, "the loop thread did not answer");
+}
+
 void testsrv_reload(testsrv *t)
 {
-    t->stop_mode = 1;
-    uv_async_send(&t->stop_async);
-    for (int i = 0; i < 500 && t->stop_mode == 1; i++)
-        usleep(10000);
+    ask_loop(t, 1, "testsrv_reload");
 }
 
 void testsrv_set_writer(testsrv *t, bool is_writer, const char *writer)
 {
     t->is_writer = is_writer;
     snprintf(t->writer, sizeof t->writer, "%s", writer ? writer : "");
-    t->stop_mode = 3;
-    uv_async_send(&t->stop_async);
-    for (int i = 0; i < 500 && t->stop_mode == 3; i++)
-        usleep(1000);
-    if (t->stop_mode == 3)
-        die("testsrv_set_writer", "the loop thread did not answer");
+    ask_loop(t, 3, "testsrv_set_writer");
 }
 
 void testsrv_on_loop(testsrv *t, void (*fn)(tnd_server *srv, void *arg), void *arg)
 {
     t->on_loop = fn;
     t->on_loop_arg = arg;
-    t->stop_mode = 4;
-    uv_async_send(&t->stop_async);
-    for (int i = 0; i < 5000 && t->stop_mode == 4; i++)
-        usleep(1000);
-    if (t->stop_mode == 4)
-        die("testsrv_on_loop", "the loop thread did not answer");
+    ask_loop(t, 4, "testsrv_on_loop");
 }
 
 void testsrv_halt(testsrv *t)
