@@ -177,6 +177,9 @@ static void try_take(tnd_replica *r)
 /* A follower's round: new batches, else the lease. */
 static void follower_round(tnd_replica *r, char *known_writer, size_t known_len)
 {
+    /* A batch that found the lease gone after this node gave the role up
+     * says nothing new; left set, it would cut every nap short. */
+    atomic_store(&r->lost_term, 0);
     long n = 0;
     if (follow(r, &n) != 0 || n > 0)
         return;
