@@ -225,13 +225,15 @@ screenshots: all
 	@mkdir -p docs/img && cp build/screenshots/*.png docs/img/
 	@ls docs/img/*.png
 
+# Each part builds with one job per CPU (TEST_BUILD_JOBS); its tests then run as tests/run.sh says.
+TEST_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps-check
 	@rm -f build/results build/asan/results build/fuzz/results build/tsan/results build/demo/results
-	@$(MAKE) --no-print-directory check BUILD=build || true
+	@$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) check BUILD=build || true
 	@$(MAKE) --no-print-directory demo DEMO_ARGS="--results build/demo/results" || true
-	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 || true
-	@$(MAKE) --no-print-directory fuzz-smoke || true
-	@$(MAKE) --no-print-directory tsan || true
+	@$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) check BUILD=build/asan SAN=1 || true
+	@$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) fuzz-smoke || true
+	@$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) tsan || true
 	@tests/summary.sh build/results build/asan/results build/fuzz/results build/tsan/results \
 	    build/demo/results
 
@@ -259,17 +261,27 @@ build/fuzz/gen/tender_schema.c build/fuzz/gen/test_schema.c &: $(SCHEMA) $(TEST_
 	$(SCHEMAC) --name tnd_schema --out build/fuzz/gen/tender_schema $(SCHEMA)
 	$(SCHEMAC) --name test_schema --out build/fuzz/gen/test_schema $(TEST_SCHEMA)
 
-# Makefile too: a change of FUZZ_FLAGS rebuilds the targets.
-# A target of a libtender module links libtender's sources too (FUZZ_EXTRA).
-build/fuzz/fuzz_custody: FUZZ_EXTRA = $(CLIENT_SRC)
-build/fuzz/fuzz_bundle: FUZZ_EXTRA = $(CLIENT_SRC)
-build/fuzz/fuzz_changeset: FUZZ_EXTRA = server/store/changeset.c
-build/fuzz/fuzz_changeset: FUZZ_FLAGS += -Iserver
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(CLIENT_SRC) build/fuzz/gen/tender_schema.c \
-              build/fuzz/gen/test_schema.c Makefile
+# The sources every target links are compiled once, instrumented the same way but without
+# libFuzzer's main (fuzzer-no-link); each target adds its own file and links. Makefile too: a
+# change of FUZZ_FLAGS rebuilds them.
+FUZZ_OBJ_FLAGS := $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_FLAGS)) -Iserver
+fuzz_obj = $(patsubst %.c,build/fuzz/obj/%.o,$(1))
+FUZZ_LIB_OBJ := $(call fuzz_obj,$(COMMON_SRC) build/fuzz/gen/tender_schema.c \
+                                build/fuzz/gen/test_schema.c)
+build/fuzz/obj/%.o: %.c build/fuzz/gen/tender_schema.c Makefile
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(FUZZ_EXTRA) build/fuzz/gen/tender_schema.c \
-	    build/fuzz/gen/test_schema.c $(PKG_LIBS)
+	clang $(FUZZ_OBJ_FLAGS) -MMD -MP -c -o $@ $<
+-include $(shell find build/fuzz/obj -name '*.d' 2>/dev/null)
+
+# A target of a libtender module links libtender's sources too (FUZZ_EXTRA).
+build/fuzz/fuzz_custody build/fuzz/fuzz_bundle: FUZZ_EXTRA = $(call fuzz_obj,$(CLIENT_SRC))
+build/fuzz/fuzz_custody build/fuzz/fuzz_bundle: $(call fuzz_obj,$(CLIENT_SRC))
+build/fuzz/fuzz_changeset: FUZZ_EXTRA = $(call fuzz_obj,server/store/changeset.c)
+build/fuzz/fuzz_changeset: $(call fuzz_obj,server/store/changeset.c)
+build/fuzz/fuzz_changeset: FUZZ_FLAGS += -Iserver
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ) Makefile
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_EXTRA) $(PKG_LIBS)
 
 fuzz-smoke: fuzz
 	@tests/fuzz_smoke.sh $(FUZZ_BIN)
@@ -306,26 +318,28 @@ clean:
 include mk/install.mk
 
 # ---- ThreadSanitizer: the store's writer thread and its hand-off to the loop, the metrics ----
-TSAN_SRC := tests/test_store.c $(wildcard server/store/*.c) server/ops/logging.c server/ops/metrics.c server/ops/clock.c \
-            $(COMMON_SRC)
-build/tsan/test_store: $(TSAN_SRC) $(GEN_C) build/gen/version.h
+# The sources the TSan tests link, compiled once (build/tsan/obj), then one link per test.
+TSAN_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon \
+              -Iserver $(PKG_CFLAGS)
+tsan_obj = $(patsubst %.c,build/tsan/obj/%.o,$(1))
+TSAN_LIB_OBJ := $(call tsan_obj,$(wildcard server/store/*.c) server/ops/logging.c \
+                                server/ops/metrics.c server/ops/clock.c $(COMMON_SRC) $(GEN_C))
+build/tsan/obj/%.o: %.c $(GEN_C) build/gen/version.h Makefile
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
-	    $(PKG_CFLAGS) -o $@ $(TSAN_SRC) $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+	clang $(TSAN_FLAGS) -MMD -MP -c -o $@ $<
+-include $(shell find build/tsan/obj -name '*.d' 2>/dev/null)
+TSAN_LIBS = $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+
+build/tsan/test_store: $(call tsan_obj,tests/test_store.c) $(TSAN_LIB_OBJ)
+	clang $(TSAN_FLAGS) -o $@ $^ $(TSAN_LIBS)
 
 # The metrics counters, updated from two threads while a third renders them.
-TSAN_METRICS_SRC := tests/test_metrics.c server/ops/metrics.c common/status.c
-build/tsan/test_metrics: $(TSAN_METRICS_SRC) build/gen/version.h
-	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
-	    $(PKG_CFLAGS) -o $@ $(TSAN_METRICS_SRC) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+build/tsan/test_metrics: $(call tsan_obj,tests/test_metrics.c server/ops/metrics.c common/status.c)
+	clang $(TSAN_FLAGS) -o $@ $^ $(TSAN_LIBS)
 
 # The replication seams: change sets applied from another thread.
-build/tsan/test_store_gate: tests/test_store_gate.c $(filter-out tests/test_store.c,$(TSAN_SRC)) $(GEN_C) build/gen/version.h
-	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iinclude -Ibuild/gen -Icommon -Iserver \
-	    $(PKG_CFLAGS) -o $@ tests/test_store_gate.c $(filter-out tests/test_store.c,$(TSAN_SRC)) \
-	    $(GEN_C) $(PKG_LIBS) $$(pkg-config --libs cmocka) -lpthread
+build/tsan/test_store_gate: $(call tsan_obj,tests/test_store_gate.c) $(TSAN_LIB_OBJ)
+	clang $(TSAN_FLAGS) -o $@ $^ $(TSAN_LIBS)
 
 tsan: build/tsan/test_store build/tsan/test_metrics build/tsan/test_store_gate
 	@mkdir -p build/tsan/tests && rm -f build/tsan/results
