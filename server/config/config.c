@@ -104,7 +104,7 @@ const tnd_setting tnd_config_rows[] = {
     {"store", "max-map-size", "max-map-size", TND_SET_U64, TND_UNIT_BYTES, FIELD(max_map_size), MiB,
      UINT64_MAX, "1TiB", "BYTES", "the map grows up to this"},
     {"store", "write-queue", "write-queue", TND_SET_U32, TND_UNIT_COUNT, FIELD(write_queue), 1,
-     UINT32_MAX, "4096", "N", "queued writes before RESOURCE_EXHAUSTED"},
+     UINT32_MAX, "16384", "N", "queued writes before RESOURCE_EXHAUSTED"},
     {"store", "store", "store", TND_SET_STRING, TND_UNIT_COUNT, FIELD(store), 1, CAP(store), "lmdb",
      "URL",
      "lmdb: this node alone; postgresql://...: replicated over PostgreSQL, one writer at a time "
