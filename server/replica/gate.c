@@ -85,14 +85,19 @@ static int gate_before(void *arg, tnd_store *s, char *msg, size_t msg_len)
 /* PostgreSQL holds the commit: a synchronous standby that is down holds
  * every commit until it is back (or the primary stops waiting for it).
  * Said in the log after 5 s and every 30 s after, and in the metrics. */
+typedef struct commit_wait {
+    tnd_replica *r;
+    uint64_t seq; /* the batch being committed */
+} commit_wait;
+
 static void commit_waiting(void *arg, unsigned seconds)
 {
-    tnd_replica *r = arg;
-    tnd_metrics_set_replica_commit_wait(r->metrics, seconds);
+    const commit_wait *cw = arg;
+    tnd_metrics_set_replica_commit_wait(cw->r->metrics, seconds);
     if (seconds != 5 && (seconds < 30 || seconds % 30 != 0))
         return;
     char batch[24], waited[16];
-    snprintf(batch, sizeof batch, "%" PRIu64, r->committing);
+    snprintf(batch, sizeof batch, "%" PRIu64, cw->seq);
     snprintf(waited, sizeof waited, "%u", seconds);
     tnd_log(TND_LOG_WARN,
             "PostgreSQL has not confirmed a batch's commit; writes wait for it, reads are served. "
@@ -107,9 +112,9 @@ static int gate_commit(void *arg, uint64_t seq, int64_t time_ms, const uint8_t *
     tnd_replica *r = arg;
     char err[400];
     uint64_t term = atomic_load(&r->term);
-    r->committing = seq;
+    commit_wait cw = {r, seq};
     int rc = tnd_pg_batch_insert(r->wconn, r->me, term, seq, time_ms, changes, len,
-                                 commit_waiting, r, err, sizeof err);
+                                 commit_waiting, &cw, err, sizeof err);
     tnd_metrics_set_replica_commit_wait(r->metrics, 0);
     if (rc == 0)
         return 0;

@@ -46,8 +46,7 @@ struct tnd_replica {
 
     /* The store writer thread's own (gate.c). */
     PGconn *wconn;
-    bool need_sync;      /* PostgreSQL may hold batches this store lacks */
-    uint64_t committing; /* the batch being committed, for the log while PostgreSQL holds it */
+    bool need_sync; /* PostgreSQL may hold batches this store lacks */
 };
 
 /* gate.c */
