@@ -27,6 +27,13 @@ static int show_log_key(const tnd_config *cfg)
     return 0;
 }
 
+/* The loop thread's log lines of a turn go out together before it waits. */
+static void flush_log(uv_prepare_t *p)
+{
+    (void)p;
+    tnd_log_flush();
+}
+
 static void close_handle(uv_handle_t *h, void *arg)
 {
     (void)arg;
@@ -80,10 +87,16 @@ int main(int argc, char **argv)
         snprintf(port, sizeof port, "%d", tnd_server_metrics_port(srv));
         tnd_log(TND_LOG_INFO, "serving metrics", "address", cfg.metrics, "port", port, NULL);
     }
+    uv_prepare_t log_flush;
+    uv_prepare_init(&loop, &log_flush);
+    uv_prepare_start(&log_flush, flush_log);
+    uv_unref((uv_handle_t *)&log_flush);
+    tnd_log_hold(true);
     uv_run(&loop, UV_RUN_DEFAULT);
     tnd_server_shutdown(srv);
     uv_walk(&loop, close_handle, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
+    tnd_log_hold(false);
     int status = tnd_services_exit_status(srv);
     tnd_server_free(srv);
     uv_loop_close(&loop);

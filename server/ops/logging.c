@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,12 @@ static tnd_log_sink_fn sink;
 static void *sink_arg;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+/* Lines this thread holds for tnd_log_flush (tnd_log_hold): NULL when it
+ * holds none, as every thread but the event loop's. */
+#define HELD_CAP (64u * 1024u)
+static _Thread_local char *held;
+static _Thread_local size_t held_len;
 
 void tnd_log_set_level(tnd_log_level level)
 {
@@ -116,16 +123,43 @@ static void line_pair(line *l, const char *k, const char *v)
     l->at = put_value(l->buf, l->at, cap, v);
 }
 
-static void line_end(line *l)
+void tnd_log_flush(void)
+{
+    if (held && held_len > 0)
+        fwrite(held, 1, held_len, stderr);
+    held_len = 0;
+}
+
+void tnd_log_hold(bool on)
+{
+    tnd_log_flush();
+    if (on && !held)
+        held = malloc(HELD_CAP); /* without it, lines go out one by one */
+    if (!on) {
+        free(held);
+        held = NULL;
+    }
+}
+
+static void line_end(line *l, tnd_log_level level)
 {
     const size_t cap = sizeof l->buf - 2;
     if (l->at > cap)
         l->at = cap;
     l->buf[l->at++] = '\n';
-    if (sink)
+    if (sink) {
         sink(l->buf, l->at, sink_arg);
-    else
-        fwrite(l->buf, 1, l->at, stderr);
+        return;
+    }
+    if (held && level < TND_LOG_WARN) {
+        if (held_len + l->at > HELD_CAP)
+            tnd_log_flush();
+        memcpy(held + held_len, l->buf, l->at);
+        held_len += l->at;
+        return;
+    }
+    tnd_log_flush(); /* what came before this line goes first */
+    fwrite(l->buf, 1, l->at, stderr);
 }
 
 void tnd_log(tnd_log_level level, const char *msg, ...)
@@ -143,7 +177,7 @@ void tnd_log(tnd_log_level level, const char *msg, ...)
         line_pair(&l, k, va_arg(ap, const char *));
     }
     va_end(ap);
-    line_end(&l);
+    line_end(&l, level);
 }
 
 void tnd_log_pairs(tnd_log_level level, const char *msg, const char *const *kv, size_t n_pairs)
@@ -154,5 +188,5 @@ void tnd_log_pairs(tnd_log_level level, const char *msg, const char *const *kv, 
     line_start(&l, level, msg);
     for (size_t i = 0; i < n_pairs; i++)
         line_pair(&l, kv[2 * i], kv[2 * i + 1]);
-    line_end(&l);
+    line_end(&l, level);
 }

@@ -44,6 +44,16 @@ const char *tnd_log_level_name(int level);
 typedef void (*tnd_log_sink_fn)(const char *line, size_t len, void *arg);
 void tnd_log_set_sink(tnd_log_sink_fn fn, void *arg);
 
+/** Hold (on) the calling thread's debug and info lines in memory until
+ * tnd_log_flush, which writes them to stderr in one write; a warn or error
+ * line writes what is held, then itself, at once. Off writes what is held
+ * and holds no more. tenderd's event loop holds its lines (one per call)
+ * and flushes them once a turn, before it waits for I/O, so a busy server
+ * does not pay a system call per call and an idle one keeps nothing back.
+ * Lines that go to a sink (tnd_log_set_sink) are never held. */
+void tnd_log_hold(bool on);
+void tnd_log_flush(void);
+
 /** Write one line: msg, then pairs of (key, value) strings ended by NULL.
  * A NULL value skips the pair. */
 void tnd_log(tnd_log_level level, const char *msg, ...) __attribute__((sentinel));
