@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "awards/awards.h"
+#include "bids/bid_verify.h"
 #include "bids/bids.h"
 #include "complaints/complaints.h"
 #include "http/http.h"
@@ -71,6 +72,7 @@ static void stop(tnd_server *srv)
     tnd_http_stop(srv->http); /* before the store: its threads read it */
     srv->http = NULL;
     tnd_backup_service_stop(srv);
+    tnd_bid_verifier_stop(srv);
     tnd_scheduler_stop(srv);
     tnd_idem_pruner_stop(srv);
     tnd_witnesses_stop(tnd_tlog_witnesses(srv)); /* no new round or write */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bids/bid_verify.h"
 #include "rawconn.h"
 #include "scenario.h"
 #include "svc/svc.h"
@@ -392,6 +393,78 @@ static void test_a_forged_signature_is_refused(void **state)
     assert_int_equal(submit(&w->sup, &bad, nb, NULL, NULL), TND_STATUS_INVALID_ARGUMENT);
     assert_non_null(strstr(scn_msg, "bad signature"));
     tender_bids_v1_SealedBid_free(&bad);
+}
+
+/* Bids that reach the server in one write are checked in one turn of its
+ * loop, a few jobs for all of them; each still gets its own answer. */
+#define TOGETHER 24
+static void read_jobs(tnd_server *srv, void *arg)
+{
+    *(size_t *)arg = tnd_bid_verifier_jobs(srv);
+}
+
+static size_t verify_jobs(void)
+{
+    size_t n;
+    testsrv_on_loop(&ts, read_jobs, &n);
+    return n;
+}
+
+static void test_bids_checked_together_each_get_their_own_answer(void **state)
+{
+    world *w = *state;
+    create_and_publish(w, 60000, 61000);
+    tender_bids_v1_SealedBid b[TOGETHER];
+    uint8_t nonce[TOGETHER][32];
+    char id[TOGETHER][40];
+    uint32_t sid[TOGETHER];
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    for (int i = 0; i < TOGETHER; i++) {
+        seal_bid(w, "supplier", 100 + i, &b[i], nonce[i], id[i]);
+        if (i % 3 == 1)
+            b[i].signature.data[5] ^= 0x40; /* every third forged */
+        tender_bids_v1_SubmitBidRequest q = {.bid = &b[i],
+                                             .owner_nonce = {nonce[i], 32}};
+        uint8_t *buf;
+        size_t len;
+        sid[i] = w->sup.sid;
+        w->sup.sid += 2;
+        assert_int_equal(tnd_frame_put_call(&sb, sid[i], B(Submit), NULL, 0, 0), 0);
+        assert_int_equal(
+            tnd_msg_encode(&tender_bids_v1_SubmitBidRequest_desc, &q, &buf, &len, NULL), 0);
+        assert_int_equal(tnd_frame_put_message(&sb, sid[i], buf, len, false), 0);
+        assert_int_equal(tnd_frame_put_message(&sb, sid[i], NULL, 0, true), 0);
+        free(buf);
+    }
+    size_t jobs_before = verify_jobs();
+    assert_int_equal(rawconn_send(&w->sup.rc, &sb), 0);
+    msgpack_sbuffer_destroy(&sb);
+    int status[TOGETHER];
+    for (int i = 0; i < TOGETHER; i++)
+        status[i] = -1;
+    for (int answered = 0; answered < TOGETHER;) {
+        tnd_frame f;
+        assert_int_equal(rawconn_read(&w->sup.rc, &f, 10000, true), 0);
+        if (f.type != TND_FRAME_STATUS)
+            continue;
+        for (int i = 0; i < TOGETHER; i++)
+            if (sid[i] == f.stream_id) {
+                assert_int_equal(status[i], -1);
+                status[i] = (int)f.u.status.code;
+                if (i % 3 == 1)
+                    assert_non_null(memmem(f.u.status.message.ptr, f.u.status.message.len,
+                                           "bad signature", 13));
+                answered++;
+            }
+    }
+    for (int i = 0; i < TOGETHER; i++) {
+        assert_int_equal(status[i], i % 3 == 1 ? TND_STATUS_INVALID_ARGUMENT : TND_STATUS_OK);
+        tender_bids_v1_SealedBid_free(&b[i]);
+    }
+    /* At most a job per pool worker for each read the bids came in. */
+    size_t jobs = verify_jobs() - jobs_before;
+    assert_true(jobs >= 1 && jobs < TOGETHER);
 }
 
 static void test_a_bid_sealed_for_another_tender_is_refused(void **state)
@@ -1062,6 +1135,7 @@ int main(void)
         TEST(test_bids_are_taken_withdrawn_and_replaced_with_receipts),
         TEST(test_a_retried_submit_returns_the_same_receipt),
         TEST(test_a_forged_signature_is_refused),
+        TEST(test_bids_checked_together_each_get_their_own_answer),
         TEST(test_a_bid_sealed_for_another_tender_is_refused),
         TEST(test_a_supplier_cannot_submit_another_suppliers_bid),
         TEST(test_a_bid_id_is_taken_once),

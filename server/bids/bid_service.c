@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bid_verify.h"
 #include "bids.h"
 #include "tender/blind.h"
 #include "tlog/tlog.h"
@@ -141,12 +142,6 @@ typedef struct upload {
     char why[256];   /* why a reservation failed */
 } upload;
 
-typedef struct verify_job {
-    uv_work_t work;
-    tnd_op *op;
-    int ok;
-} verify_job;
-
 static void upload_free(upload *u)
 {
     if (!u)
@@ -231,29 +226,6 @@ static void submit_message(tnd_call *call, void *request)
     upload_free(u);
 }
 
-/* Thread pool: the signature over the envelope, by the caller's key. */
-static void verify_work(uv_work_t *w)
-{
-    verify_job *j = w->data;
-    const tender_bids_v1_SubmitBidRequest *req = j->op->req;
-    j->ok = tnd_bid_verify(req->bid, j->op->peer.pubkey) == 0;
-}
-
-static void verify_done(uv_work_t *w, int status)
-{
-    verify_job *j = w->data;
-    tnd_op *op = j->op;
-    int ok = j->ok;
-    free(j);
-    if (status != 0)
-        tnd_op_fail(op, TND_STATUS_UNAVAILABLE, "the signature check was cancelled");
-    else if (!ok)
-        tnd_op_fail(op, TND_STATUS_INVALID_ARGUMENT,
-                    "bad signature: the envelope is not signed by your certificate's key");
-    else
-        tnd_op_submit(op);
-}
-
 /* After the commit of a Submit: count the bid (a retried Submit answered
  * from its idempotency record is no new bid), then the receipt. */
 static int bid_stored(tnd_op *op)
@@ -309,18 +281,9 @@ static void submit_half_close(tnd_call *call)
         u->data = NULL;
         tnd_op *op = tnd_op_new(call, u->head, RECEIPT, tnd__bid_submit_fn, data, u->len,
                                 bid_stored);
-        if (op)
+        if (op) {
             op->after = receipt_on_writer;
-        verify_job *j = op ? calloc(1, sizeof *j) : NULL;
-        if (op && !j)
-            tnd_op_fail(op, TND_STATUS_RESOURCE_EXHAUSTED, "server out of memory");
-        if (j) {
-            j->op = op;
-            j->work.data = j;
-            if (uv_queue_work(op->srv->loop, &j->work, verify_work, verify_done) != 0) {
-                free(j);
-                tnd_op_fail(op, TND_STATUS_UNAVAILABLE, "cannot check the signature now");
-            }
+            tnd_bid_verify_submit(op->srv, op);
         }
     }
     upload_free(u);

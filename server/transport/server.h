@@ -144,6 +144,7 @@ struct tnd_server {
     tnd_scheduler *scheduler;
     tnd_idem_pruner *idem_pruner;
     tnd_tlog *tlog;
+    struct tnd_bid_verifier *bid_verifier; /* bids/bid_verify.h: made on first use */
     struct tnd_http *http;          /* the --http listener, or NULL */
     struct tnd_backup_job *backup_job; /* the Admin/Backup child running, or NULL */
     struct tnd_replica *replica;       /* --store postgresql://: the replicated mode, or NULL */
