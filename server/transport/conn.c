@@ -84,13 +84,13 @@ void tnd__conn_close(tnd_conn *c)
     for (size_t b = 0; b < TND_CALL_BUCKETS; b++)
         while (c->calls[b])
             tnd__call_on_cancel(c->calls[b], TND_STATUS_UNAVAILABLE, "connection closed");
-    uv_timer_stop(&c->timer);
     tnd_tls_stream_close(&c->tls);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+/* The stream's handles are closed: the connection goes. */
+static void on_closed(tnd_tls_stream *s)
 {
-    tnd_conn *c = h->data;
+    tnd_conn *c = (tnd_conn *)s;
     tnd_server *srv = c->srv;
     tnd_frame_reader_free(&c->reader);
     if (c->prev)
@@ -108,13 +108,6 @@ static void on_timer_closed(uv_handle_t *h)
         tnd_log(TND_LOG_INFO, "drained", NULL);
         uv_stop(srv->loop);
     }
-}
-
-static void on_closed(tnd_tls_stream *s)
-{
-    tnd_conn *c = (tnd_conn *)s;
-    c->closing = true;
-    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
 }
 
 static void on_eof(tnd_tls_stream *s, int status)
@@ -392,9 +385,9 @@ static void on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
     process_frames(c);
 }
 
-static void on_tick(uv_timer_t *t)
+/* One connection's timeouts and keepalive, at each tick of the server. */
+static void conn_tick(tnd_conn *c)
 {
-    tnd_conn *c = t->data;
     const tnd_config *cfg = &c->srv->cfg;
     uint64_t now = tnd__now_ms(c->srv);
     if (c->closing)
@@ -452,6 +445,31 @@ static void on_tick(uv_timer_t *t)
     }
 }
 
+/* Every connection's timeouts, checked by one timer of the server: a timer
+ * per connection cost the loop a removal from its timer heap and an
+ * insertion per connection per tick, 40,000 a second for 10,000 idle
+ * connections. Nothing is freed during the walk (connections go in close
+ * callbacks); one accepted meanwhile waits for the next tick. */
+static void on_tick(uv_timer_t *t)
+{
+    tnd_server *srv = t->data;
+    for (tnd_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        conn_tick(c);
+    }
+}
+
+void tnd__conns_tick_start(tnd_server *srv)
+{
+    uint32_t tick = TICK_MS;
+    if (srv->cfg.idle_timeout_ms && srv->cfg.idle_timeout_ms / 2 < tick)
+        tick = srv->cfg.idle_timeout_ms / 2 ? srv->cfg.idle_timeout_ms / 2 : 1;
+    uv_timer_init(srv->loop, &srv->conn_tick);
+    srv->conn_tick.data = srv;
+    uv_timer_start(&srv->conn_tick, on_tick, tick, tick);
+    uv_unref((uv_handle_t *)&srv->conn_tick); /* the connections keep the loop running */
+}
+
 static const tnd_tls_stream_cb conn_cb = {
     .on_handshake = on_handshake,
     .on_data = on_data,
@@ -473,8 +491,6 @@ void tnd__conn_accept(tnd_server *srv)
     c->tls.high_water = srv->cfg.high_water;
     c->tls.unsent_total = &srv->output_bytes;
     tnd_frame_reader_init(&c->reader, srv->cfg.max_frame);
-    uv_timer_init(srv->loop, &c->timer);
-    c->timer.data = c;
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;
@@ -512,10 +528,6 @@ void tnd__conn_accept(tnd_server *srv)
         return;
     }
     c->last_active_ms = tnd__now_ms(srv);
-    uint32_t tick = TICK_MS;
-    if (srv->cfg.idle_timeout_ms && srv->cfg.idle_timeout_ms / 2 < tick)
-        tick = srv->cfg.idle_timeout_ms / 2 ? srv->cfg.idle_timeout_ms / 2 : 1;
-    uv_timer_start(&c->timer, on_tick, tick, tick);
     if (tnd_tls_stream_start(&c->tls) != 0)
         tnd__conn_close(c);
 }

@@ -270,6 +270,7 @@ int tnd_server_start(tnd_server *srv, char *err, size_t err_len)
         return rc;
     uv_timer_init(srv->loop, &srv->grace_timer);
     srv->grace_timer.data = srv;
+    tnd__conns_tick_start(srv);
     uv_signal_t *sigs[] = {&srv->sig_term, &srv->sig_int, &srv->sig_hup};
     int nums[] = {SIGTERM, SIGINT, SIGHUP};
     for (int i = 0; i < 3; i++) {

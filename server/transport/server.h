@@ -51,7 +51,6 @@ struct tnd_conn {
     tnd_call *blocked;                 /* calls waiting for send-window credit */
     int64_t send_window;               /* connection-level credit from the peer */
     uint32_t recv_unacked;             /* bytes received since our last WINDOW 0 */
-    uv_timer_t timer;                  /* handshake / idle / keepalive */
     uint64_t last_active_ms;           /* last time a call was open or started (idle timeout) */
     uint64_t last_recv_ms;             /* last time bytes arrived (keepalive) */
     uint64_t last_progress_ms;         /* last time owed output moved (stall timeout) */
@@ -113,6 +112,7 @@ struct tnd_server {
     uv_tcp_t listener;
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t grace_timer;
+    uv_timer_t conn_tick; /* every connection's timeouts (conn.c) */
     tnd_conn *conns;
     uint32_t n_conns;
     bool draining;
@@ -230,6 +230,7 @@ int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_stor
                         size_t err_len);
 uint64_t tnd__now_ms(const tnd_server *srv);
 void tnd__conn_accept(tnd_server *srv);
+void tnd__conns_tick_start(tnd_server *srv); /* handshake, idle, stall, keepalive */
 void tnd__conn_goaway(tnd_conn *c, uint32_t code, const char *message);
 void tnd__conn_close(tnd_conn *c);
 void tnd__conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
