@@ -1,4 +1,4 @@
-/* TLS over a libuv TCP handle through OpenSSL memory BIOs (see tls_stream.h). */
+/* TLS over a libuv TCP handle (see tls_stream.h). */
 #include "tls_stream.h"
 
 #include <openssl/err.h>
@@ -43,6 +43,7 @@ static void on_handle_closed(uv_handle_t *h)
     if (s->ssl)
         SSL_free(s->ssl); /* frees both BIOs too */
     s->ssl = NULL;
+    tnd_tls_input_free(&s->in);
     free(s->held); /* dropped unsent, as the rest of the output */
     s->held = NULL;
     s->held_len = s->held_cap = 0;
@@ -261,9 +262,10 @@ static int drain_plaintext(tnd_tls_stream *s)
     }
 }
 
-/* One read buffer per thread, shared by every stream of its loop: read_cb
- * copies what arrived into the stream's BIO before the loop reads into the
- * buffer again, so an idle connection holds no 64 KiB of its own. */
+/* One read buffer per thread, shared by every stream of its loop: OpenSSL
+ * reads what arrived from it during read_cb, and what it has not read by
+ * the end is copied out (tnd_tls_input_keep) before the loop reads into the
+ * buffer again, so an idle connection holds no buffer of its own. */
 static _Thread_local uint8_t readbuf[65536];
 
 /* Advance the handshake, then hand every decrypted byte to the owner. */
@@ -297,7 +299,7 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         fail(s, nread == UV_EOF ? TND_ECLOSED : TND_EIO);
         return;
     }
-    if (BIO_write(s->net_in, buf->base, (int)nread) != (int)nread) {
+    if (tnd_tls_input_add(&s->in, (const uint8_t *)buf->base, (size_t)nread) != 0) {
         snprintf(s->error, sizeof s->error, "out of memory buffering TLS input");
         fail(s, TND_ENOMEM);
         return;
@@ -309,6 +311,13 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     int frc = flush_held(s);
     if (rc == 0)
         rc = frc;
+    if (rc < 0 || s->closing)
+        tnd_tls_input_free(&s->in); /* nothing more is read */
+    else if (tnd_tls_input_keep(&s->in) != 0) {
+        snprintf(s->error, sizeof s->error, "out of memory buffering TLS input");
+        tnd_tls_input_free(&s->in);
+        rc = TND_ENOMEM;
+    }
     if (rc < 0)
         fail(s, rc);
 }
@@ -322,19 +331,18 @@ int tnd_tls_stream_init(uv_loop_t *loop, tnd_tls_stream *s, SSL_CTX *ctx, bool i
     s->is_server = is_server;
     s->high_water = DEFAULT_HIGH_WATER;
     s->ssl = SSL_new(ctx);
-    s->net_in = BIO_new(BIO_s_mem());
+    BIO *in = tnd_tls_input_bio(&s->in);
     s->net_out = BIO_new(BIO_s_mem());
-    if (!s->ssl || !s->net_in || !s->net_out) {
+    if (!s->ssl || !in || !s->net_out) {
         SSL_free(s->ssl);
-        BIO_free(s->net_in);
+        BIO_free(in);
         BIO_free(s->net_out);
         s->ssl = NULL;
         return TND_ENOMEM;
     }
     /* An empty memory BIO must read as "retry", not as end of file. */
-    BIO_set_mem_eof_return(s->net_in, -1);
     BIO_set_mem_eof_return(s->net_out, -1);
-    SSL_set_bio(s->ssl, s->net_in, s->net_out);
+    SSL_set_bio(s->ssl, in, s->net_out);
     if (is_server)
         SSL_set_accept_state(s->ssl);
     else

@@ -1,6 +1,6 @@
-/* A TLS connection over a libuv TCP handle, with OpenSSL driven through
- * memory BIOs: the loop reads ciphertext into OpenSSL and writes out what
- * OpenSSL produces. Used by tenderd for every client connection and by
+/* A TLS connection over a libuv TCP handle: OpenSSL reads the ciphertext
+ * the loop read in place (tls_input.h) and writes what it produces to a
+ * memory BIO, which the stream writes out. Used by tenderd for every client connection and by
  * libtender for its connections to a server.
  *
  * The owner embeds a tnd_tls_stream, fills in the callbacks and data, and
@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
+
+#include "tls_input.h"
 
 typedef struct tnd_tls_stream tnd_tls_stream;
 
@@ -38,8 +40,8 @@ struct tnd_tls_stream {
     uv_shutdown_t shutdown_req;
     int open_handles;
     SSL *ssl;
-    BIO *net_in;  /* ciphertext from the network, read by OpenSSL */
-    BIO *net_out; /* ciphertext from OpenSSL, to be written to the network */
+    tnd_tls_input in; /* ciphertext from the network, read by OpenSSL */
+    BIO *net_out;     /* ciphertext from OpenSSL, to be written to the network */
     const tnd_tls_stream_cb *cb;
     void *data;             /* the owner's */
     size_t unsent;          /* bytes queued with uv_write and not yet written */
