@@ -116,6 +116,28 @@ static void test_a_full_hold_is_written_and_nothing_is_lost(void **state)
     assert_non_null(strstr(w, " n=1999\n"));
 }
 
+static void test_a_line_starts_with_its_time_and_a_long_one_is_cut(void **state)
+{
+    (void)state;
+    char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    tnd_log(TND_LOG_INFO, "first", "k", "v", NULL);
+    tnd_log(TND_LOG_WARN, "long", "value", big, "after", "lost", NULL);
+    const char *w = written();
+    /* ts=2026-12-06T12:00:00.123Z level=info msg=first k=v */
+    assert_int_equal(strncmp(w, "ts=", 3), 0);
+    assert_true(w[7] == '-' && w[10] == '-' && w[13] == 'T' && w[16] == ':' && w[19] == ':' &&
+                w[22] == '.' && w[26] == 'Z');
+    assert_int_equal(strncmp(w + 27, " level=info msg=first k=v\n", 26), 0);
+    const char *second = strchr(w, '\n') + 1;
+    const char *end = strchr(second, '\n');
+    assert_non_null(end);
+    assert_true(end - second + 1 <= 2048); /* cut at 2 KiB, still one line */
+    assert_null(strstr(second, "after=lost"));
+    assert_string_equal(end + 1, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +148,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hold_off_writes_what_is_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_full_hold_is_written_and_nothing_is_lost, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_line_starts_with_its_time_and_a_long_one_is_cut,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,15 +61,25 @@ const char *tnd_log_level_name(int level)
     return level >= 0 && level < 4 ? level_names[level] : "info";
 }
 
+/* Append n bytes of s to buf at at, as far as cap allows; like snprintf,
+ * return where the text would end (a line that is too long is cut). */
+static size_t put_raw(char *buf, size_t at, size_t cap, const char *s, size_t n)
+{
+    if (at < cap)
+        memcpy(buf + at, s, n < cap - at ? n : cap - at);
+    return at + n;
+}
+
 /* Append value to buf, quoted and escaped when it holds spaces, quotes,
  * '=' or control bytes, so every line parses as logfmt. */
 static size_t put_value(char *buf, size_t at, size_t cap, const char *v)
 {
     bool quote = *v == '\0';
-    for (const char *p = v; *p && !quote; p++)
-        quote = *p <= ' ' || *p == '"' || *p == '=' || (unsigned char)*p >= 0x7f;
+    const char *end = v;
+    for (; *end && !quote; end++)
+        quote = *end <= ' ' || *end == '"' || *end == '=' || (unsigned char)*end >= 0x7f;
     if (!quote)
-        return at + (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "%s", v);
+        return put_raw(buf, at, cap, v, (size_t)(end - v));
     if (at < cap)
         buf[at] = '"';
     at++;
@@ -107,10 +117,26 @@ static void line_start(line *l, tnd_log_level level, const char *msg)
     } else {
         clock_gettime(CLOCK_REALTIME, &ts);
     }
-    gmtime_r(&ts.tv_sec, &tm);
-    l->at = (size_t)snprintf(l->buf, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=",
-                             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                             tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
+    /* The date and time to the second, formatted once a second per thread:
+     * a busy loop logs thousands of lines within the same second. */
+    static _Thread_local time_t second = -1;
+    static _Thread_local char stamp[32];
+    static _Thread_local size_t stamp_len;
+    if (ts.tv_sec != second) {
+        gmtime_r(&ts.tv_sec, &tm);
+        stamp_len = (size_t)snprintf(stamp, sizeof stamp, "ts=%04d-%02d-%02dT%02d:%02d:%02d.",
+                                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                     tm.tm_min, tm.tm_sec);
+        second = ts.tv_sec;
+    }
+    long ms = ts.tv_nsec / 1000000;
+    char frac[4] = {(char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10)};
+    const char *name = level_names[level];
+    l->at = put_raw(l->buf, 0, cap, stamp, stamp_len);
+    l->at = put_raw(l->buf, l->at, cap, frac, 3);
+    l->at = put_raw(l->buf, l->at, cap, "Z level=", 8);
+    l->at = put_raw(l->buf, l->at, cap, name, strlen(name));
+    l->at = put_raw(l->buf, l->at, cap, " msg=", 5);
     l->at = put_value(l->buf, l->at, cap, msg);
 }
 
@@ -119,7 +145,9 @@ static void line_pair(line *l, const char *k, const char *v)
     const size_t cap = sizeof l->buf - 2;
     if (!v || l->at >= cap)
         return;
-    l->at += (size_t)snprintf(l->buf + l->at, cap - l->at, " %s=", k);
+    l->at = put_raw(l->buf, l->at, cap, " ", 1);
+    l->at = put_raw(l->buf, l->at, cap, k, strlen(k));
+    l->at = put_raw(l->buf, l->at, cap, "=", 1);
     l->at = put_value(l->buf, l->at, cap, v);
 }
 
