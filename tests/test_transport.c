@@ -294,6 +294,54 @@ static void test_deadline_cancels_handler(void **state)
     rawconn_close(&c);
 }
 
+static uint64_t mono_ms(void);
+
+static void count_ticked(tnd_server *srv, void *arg)
+{
+    int n = 0;
+    for (const tnd_call *call = srv->ticked_deadlines; call; call = call->dnext)
+        n++;
+    *(int *)arg = n;
+}
+
+static int ticked_deadlines(void)
+{
+    int n;
+    testsrv_on_loop(&ts, count_ticked, &n);
+    return n;
+}
+
+/* A deadline of a second or more is kept by the server's tick of its
+ * connections, not by a timer of the call's own: it ends the call at most a
+ * tick (250 ms) late, never early. */
+static void test_a_long_deadline_ends_the_call_on_the_tick(void **state)
+{
+    (void)state;
+    rawconn c;
+    assert_int_equal(open_as(&c, "supplier"), 0);
+    rawconn_settings(&c);
+    tender_test_v1_Scalars req = {.s = "forever"};
+    uint64_t t0 = mono_ms();
+    assert_int_equal(rawconn_unary(&c, 1, SSTREAM, &tender_test_v1_Scalars_desc, &req, 1100), 0);
+    for (int i = 0; i < 100 && ticked_deadlines() == 0; i++)
+        usleep(5000); /* until the server has read the call */
+    assert_int_equal(ticked_deadlines(), 1);
+    char msg[256];
+    assert_int_equal(rawconn_wait_status(&c, 1, T_MS, msg, sizeof msg, NULL),
+                     TND_STATUS_DEADLINE_EXCEEDED);
+    uint64_t took = mono_ms() - t0;
+    assert_true(took >= 1100);
+    assert_true(took < 1100 + 250 + 1000); /* a tick, and room for a slow machine */
+    assert_non_null(strstr(msg, "deadline exceeded after"));
+    assert_int_equal(testsvc_cancelled, 1);
+    /* A call on the same connection that ends first is not touched by it. */
+    req.s = "quick";
+    assert_int_equal(rawconn_unary(&c, 3, UNARY, &tender_test_v1_Scalars_desc, &req, 5000), 0);
+    assert_int_equal(rawconn_wait_status(&c, 3, T_MS, NULL, 0, NULL), TND_STATUS_OK);
+    assert_int_equal(ticked_deadlines(), 0); /* both calls left the list as they ended */
+    rawconn_close(&c);
+}
+
 static void test_client_cancel(void **state)
 {
     (void)state;
@@ -1109,6 +1157,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bidi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_thousand_concurrent_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_cancels_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_long_deadline_ends_the_call_on_the_tick, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_client_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnect_cancels_handler, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_reader_bounded, setup, teardown),

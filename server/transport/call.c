@@ -184,6 +184,47 @@ void tnd_call_upload_release(tnd_call *call, size_t n)
         c->principal->upload_bytes -= n;
 }
 
+/* ---- deadlines ----
+ * A deadline under TICKED_DEADLINE_MS runs on the call's own timer. A
+ * longer one (libtender's default is 30 s) is checked by the server's tick
+ * of every connection (conn.c), so it ends the call up to a tick late:
+ * thousands of calls in flight at a deadline then cost no timer-heap
+ * insertion and removal each. */
+#define TICKED_DEADLINE_MS 1000u
+
+static void untick_deadline(tnd_call *call)
+{
+    if (!call->deadline_ticked)
+        return;
+    call->deadline_ticked = false;
+    tnd_server *srv = call->conn->srv;
+    if (call->dprev)
+        call->dprev->dnext = call->dnext;
+    else
+        srv->ticked_deadlines = call->dnext;
+    if (call->dnext)
+        call->dnext->dprev = call->dprev;
+    call->dprev = call->dnext = NULL;
+}
+
+static void deadline_passed(tnd_call *call)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "deadline exceeded after %llu ms",
+             (unsigned long long)(tnd__now_ms(call->conn->srv) - call->start_ms));
+    tnd__call_on_cancel(call, TND_STATUS_DEADLINE_EXCEEDED, msg);
+}
+
+void tnd__calls_tick(tnd_server *srv, uint64_t now_ms)
+{
+    /* A cancel takes its call out of the list; nothing is freed meanwhile. */
+    for (tnd_call *call = srv->ticked_deadlines, *next; call; call = next) {
+        next = call->dnext;
+        if (now_ms >= call->deadline_ms && !call->ended)
+            deadline_passed(call);
+    }
+}
+
 /* Take the call out of its connection, stop its deadline, drop the
  * transport's reference. */
 static void end_call(tnd_call *call, uint32_t code, const char *message)
@@ -193,6 +234,7 @@ static void end_call(tnd_call *call, uint32_t code, const char *message)
     if (call->deadline_armed)
         uv_timer_stop(&call->deadline);
     if (c) {
+        untick_deadline(call);
         tnd_call_upload_release(call, call->upload_bytes);
         log_call(call, c->peer_label, code, message, call->start_ms, tnd__now_ms(c->srv));
         tnd_metrics_call(c->srv->metrics, call->method, code, uv_hrtime() - call->start_ns);
@@ -498,11 +540,7 @@ void tnd__call_cancel_stalled_uploads(tnd_conn *c, uint64_t now)
 
 static void on_deadline(uv_timer_t *t)
 {
-    tnd_call *call = t->data;
-    char msg[96];
-    snprintf(msg, sizeof msg, "deadline exceeded after %llu ms",
-             (unsigned long long)(tnd__now_ms(call->conn->srv) - call->start_ms));
-    tnd__call_on_cancel(call, TND_STATUS_DEADLINE_EXCEEDED, msg);
+    deadline_passed(t->data);
 }
 
 static void roles_text(uint32_t roles, char *buf, size_t len)
@@ -675,7 +713,14 @@ void tnd__call_start(tnd_conn *c, const tnd_frame *f, const uint8_t *body, size_
     uv_timer_init(c->srv->loop, &call->deadline);
     call->deadline.data = call;
     tnd__conn_track_call(c, call);
-    if (f->u.call.timeout_ms > 0) {
+    if (f->u.call.timeout_ms >= TICKED_DEADLINE_MS) {
+        call->deadline_ticked = true;
+        call->deadline_ms = call->start_ms + f->u.call.timeout_ms;
+        call->dnext = c->srv->ticked_deadlines;
+        if (call->dnext)
+            call->dnext->dprev = call;
+        c->srv->ticked_deadlines = call;
+    } else if (f->u.call.timeout_ms > 0) {
         call->deadline_armed = true;
         uv_timer_start(&call->deadline, on_deadline, f->u.call.timeout_ms, 0);
     }

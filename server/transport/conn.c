@@ -457,6 +457,7 @@ static void on_tick(uv_timer_t *t)
         next = c->next;
         conn_tick(c);
     }
+    tnd__calls_tick(srv, tnd__now_ms(srv));
 }
 
 void tnd__conns_tick_start(tnd_server *srv)

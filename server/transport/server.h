@@ -71,7 +71,10 @@ struct tnd_call {
     bool ended;        /* finished or cancelled: no more output */
     bool half_closed;  /* the client sent its last message */
     bool got_message;
-    bool deadline_armed;
+    bool deadline_armed; /* a short deadline: the call's own timer runs */
+    bool deadline_ticked; /* a long one: in the server's list, checked each tick */
+    uint64_t deadline_ms; /* when a ticked deadline passes (uv_now) */
+    tnd_call *dprev, *dnext; /* the server's list of ticked deadlines */
     uint8_t *head;     /* copy of the CALL frame body: metadata points into it */
     size_t head_len;
     msgpack_zone *zone;
@@ -115,6 +118,7 @@ struct tnd_server {
     uv_timer_t conn_tick; /* every connection's timeouts (conn.c) */
     tnd_conn *conns;
     uint32_t n_conns;
+    tnd_call *ticked_deadlines; /* calls whose deadline the tick checks (call.c) */
     bool draining;
     bool stopped;
     const tnd_schema_desc *schemas[4]; /* where method names are looked up */
@@ -231,6 +235,7 @@ int tnd__parse_hostport(const char *flag, const char *spec, struct sockaddr_stor
 uint64_t tnd__now_ms(const tnd_server *srv);
 void tnd__conn_accept(tnd_server *srv);
 void tnd__conns_tick_start(tnd_server *srv); /* handshake, idle, stall, keepalive */
+void tnd__calls_tick(tnd_server *srv, uint64_t now_ms); /* long deadlines (call.c) */
 void tnd__conn_goaway(tnd_conn *c, uint32_t code, const char *message);
 void tnd__conn_close(tnd_conn *c);
 void tnd__conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
