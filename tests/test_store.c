@@ -771,6 +771,86 @@ static int put_hashed_fn(tnd_wtx *w, void *arg)
                : 13;
 }
 
+/* tnd_wtx_get_msg_cached: one record read by many requests of a batch. A
+ * step puts (when put is set) the record "memo" as an Event whose
+ * tender_id is put, reads it through the cache (twice), and fails when
+ * fail is set; what it read is kept in seen. */
+typedef struct memo_step {
+    fixture *fx;
+    const char *put;
+    bool fail;
+    char seen[16];
+    int status;
+    bool done;
+} memo_step;
+
+static int memo_fn(tnd_wtx *w, void *arg)
+{
+    memo_step *m = arg;
+    tender_events_v1_Event ev, again;
+    if (m->put) {
+        tender_events_v1_Event_init(&ev);
+        ev.tender_id = (char *)m->put;
+        int rc = tnd_wtx_put_msg(w, T_DATA, "memo", 4, &tender_events_v1_Event_desc, &ev);
+        if (rc != 0)
+            return tnd_wtx_fail(w, 13, "put: %s", tnd_strerror(rc));
+    }
+    int rc = tnd_wtx_get_msg_cached(w, T_DATA, "memo", 4, &tender_events_v1_Event_desc, &ev);
+    if (rc == 0)
+        rc = tnd_wtx_get_msg_cached(w, T_DATA, "memo", 4, &tender_events_v1_Event_desc, &again);
+    if (rc != 0)
+        return tnd_wtx_fail(w, 13, "read: %s", tnd_strerror(rc));
+    snprintf(m->seen, sizeof m->seen, "%s", ev.tender_id ? ev.tender_id : "");
+    if (strcmp(ev.tender_id, again.tender_id) != 0)
+        return tnd_wtx_fail(w, 13, "the second read differs");
+    return m->fail ? tnd_wtx_fail(w, 9, "undone") : 0;
+}
+
+static void memo_done(void *arg, int status, const char *message)
+{
+    (void)message;
+    memo_step *m = arg;
+    m->status = status;
+    m->done = true;
+    m->fx->ndone++;
+}
+
+static void test_a_cached_read_sees_every_write_and_no_undone_one(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    op blocker;
+    block_writer(fx, &blocker); /* the steps below run in one batch */
+    memo_step steps[] = {
+        {.put = "v1"},              /* written, then read: v1 */
+        {.put = NULL},              /* read again: v1, from the cache */
+        {.put = "v2"},              /* a write replaces what the cache held */
+        {.put = "v3", .fail = true}, /* read v3, then the request is undone */
+        {.put = NULL},              /* v2: nothing of the undone request */
+    };
+    const char *want[] = {"v1", "v1", "v2", "v3", "v2"};
+    enum { N = sizeof steps / sizeof *steps };
+    for (int i = 0; i < N; i++) {
+        steps[i].fx = fx;
+        assert_int_equal(tnd_store_submit(fx->s, memo_fn, memo_done, &steps[i]), 0);
+    }
+    sem_post(&fx->release);
+    wait_done(fx, N + 1);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(steps[i].status, i == 3 ? 9 : 0);
+        assert_string_equal(steps[i].seen, want[i]);
+    }
+    tnd_store_stats st;
+    tnd_store_get_stats(fx->s, &st);
+    assert_int_equal(st.batches, 2); /* the blocker's, then the steps' */
+    /* The next batch reads what is stored. */
+    memo_step later = {.fx = fx};
+    assert_int_equal(tnd_store_submit(fx->s, memo_fn, memo_done, &later), 0);
+    wait_done(fx, N + 2);
+    assert_int_equal(later.status, 0);
+    assert_string_equal(later.seen, "v2");
+}
+
 static void test_put_msg_hashed(void **state)
 {
     fixture *fx = *state;
@@ -989,6 +1069,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_after_runs_after_the_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_msg_hashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_cached_read_sees_every_write_and_no_undone_one,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
     };

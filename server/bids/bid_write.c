@@ -69,14 +69,14 @@ bool tnd_bid_tag_key_public(const tnd_tender *t)
 
 /* The tender must take bids now: active, before its deadline (the batch
  * time is the time of receipt), its deadline not suspended by a complaint
- * (what: "a bid", "a withdrawal"). t is decoded into the write's arena. */
+ * (what: "a bid", "a withdrawal"). t is the store's cached copy: read only. */
 static int open_for_bids(tnd_wtx *w, const char *tender_id, tnd_tender *t, const char *what)
 {
     char a[32];
     uint8_t key[TND_KEY_TENDER_ID_MAX];
     size_t kl = tnd_key_tenders(key, tender_id);
-    int rc = kl ? tnd_wtx_get_msg_in(w, TND_TABLE_TENDERS, key, kl,
-                                     &tender_tenders_v1_Tender_desc, t)
+    int rc = kl ? tnd_wtx_get_msg_cached(w, TND_TABLE_TENDERS, key, kl,
+                                         &tender_tenders_v1_Tender_desc, t)
                 : TND_ENOTFOUND;
     if (rc != 0 || !tnd_tender_published(t))
         return tnd_wtx_fail(w, TND_STATUS_NOT_FOUND, "tender %s not found", tender_id);

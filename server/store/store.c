@@ -40,6 +40,7 @@ static void free_store(tnd_store *s)
     pthread_mutex_destroy(&s->mu);
     pthread_rwlock_destroy(&s->resize_lock);
     tnd_arena_free(&s->arena);
+    tnd_arena_free(&s->memo.arena);
     tnd_changeset_buf_free(&s->changes);
     free(s->dir);
     free(s);
@@ -80,6 +81,7 @@ static int set_options(tnd_store *s, const tnd_store_opts *o, size_t *map_size, 
     s->metrics = o->metrics;
     s->clock = o->clock;
     tnd_arena_init(&s->arena, o->write_arena_max);
+    tnd_arena_init(&s->memo.arena, o->write_arena_max);
     s->arena_cap = s->arena.cap;
     return 0;
 }

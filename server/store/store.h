@@ -317,6 +317,13 @@ int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
                        const tnd_msg_desc *d, void *out);
 int tnd__wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
                     void *out);
+/** As tnd_wtx_get_msg_in, but the record read last in this batch is not
+ * decoded again while nothing was written to its table (and no request
+ * that may have was undone): at a deadline, hundreds of bids in a batch
+ * read the same tender. out then shares the store's copy: read-only, and
+ * valid until the next tnd_wtx_get_msg_cached or the write function's end. */
+int tnd_wtx_get_msg_cached(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                           const tnd_msg_desc *d, void *out);
 /** Encode and store (replacing). Returns 0, a tnd_msg_encode error, TND_EINVAL
  * (key empty or longer than LMDB's 511 bytes), TND_ELIMIT (the map is full:
  * answer RESOURCE_EXHAUSTED) or TND_EIO. The same for put_raw and del. */

@@ -33,6 +33,18 @@ typedef struct tnd_store_reqlist {
     size_t n;
 } tnd_store_reqlist;
 
+/* The last message tnd_wtx_get_msg_cached decoded, in its own arena:
+ * valid within one batch until a write to its table. */
+typedef struct tnd_wtx_memo {
+    bool valid;
+    tnd_table table;
+    const tnd_msg_desc *desc;
+    uint8_t key[128];
+    size_t klen;
+    tnd_arena arena;
+    void *msg;
+} tnd_wtx_memo;
+
 struct tnd_store {
     uv_loop_t *loop;
     MDB_env *env;
@@ -66,6 +78,7 @@ struct tnd_store {
      * allocates, given back after it (tnd_wtx_arena). */
     tnd_arena arena;
     size_t arena_cap; /* its cap (write_arena_max), unless tnd_write_arena_max */
+    tnd_wtx_memo memo; /* the writer's: tnd_wtx_get_msg_cached */
     tnd_changeset_buf changes; /* the writer's: the batch's change set, when recorded */
 
     pthread_t writer;
@@ -113,5 +126,7 @@ void *tnd__store_writer_main(void *arg);
 /* store_wtx.c */
 int tnd__wtx_mdb_err(tnd_wtx *w, int rc);
 int tnd__wtx_next_batch(tnd_wtx *w, uint64_t *seq);
+/** A batch begins (or is tried again): what the memo holds may be gone. */
+void tnd__wtx_memo_forget(tnd_store *s);
 
 #endif

@@ -146,6 +146,7 @@ static bool run_request(tnd_store *s, MDB_txn *parent, batch *b, tnd_store_req *
         st = sane_status(&w, st);
         if (!r->msg[0])
             snprintf(r->msg, sizeof r->msg, "write failed");
+        tnd__wtx_memo_forget(s); /* it may hold what the request wrote, now undone */
     }
     r->status = st;
     if (st != 0 && b->rec)
@@ -254,6 +255,7 @@ static bool try_batch(tnd_store *s, batch *b, bool may_rerun)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    tnd__wtx_memo_forget(s); /* what it holds may be from an earlier batch, or another writer */
     if (rc != 0) {
         snprintf(msg, sizeof msg, "cannot begin the batch transaction: %s", mdb_strerror(rc));
         fail_all(b, TND_STATUS_UNAVAILABLE, msg);

@@ -86,11 +86,61 @@ int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
     return tnd_msg_decode_in(d, w->arena, v.mv_data, v.mv_size, out, NULL);
 }
 
+void tnd__wtx_memo_forget(tnd_store *s)
+{
+    s->memo.valid = false;
+}
+
+int tnd_wtx_get_msg_cached(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                           const tnd_msg_desc *d, void *out)
+{
+    tnd_wtx_memo *m = &w->s->memo;
+    if (m->valid && m->table == t && m->desc == d && m->klen == klen &&
+        memcmp(m->key, key, klen) == 0) {
+        memcpy(out, m->msg, d->size);
+        return 0;
+    }
+    if (klen > sizeof m->key)
+        return tnd_wtx_get_msg_in(w, t, key, klen, d, out);
+    m->valid = false;
+    tnd_msg_init(d, out);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
+    int rc = mdb_get(w->txn, w->s->dbi[t], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return TND_ENOTFOUND;
+    if (rc == MDB_BAD_VALSIZE)
+        return TND_EINVAL;
+    if (rc != 0)
+        return TND_EIO;
+    tnd_arena_reset(&m->arena);
+    m->msg = tnd_arena_alloc(&m->arena, d->size);
+    if (!m->msg)
+        return TND_ENOMEM;
+    rc = tnd_msg_decode_in(d, &m->arena, v.mv_data, v.mv_size, m->msg, NULL);
+    if (rc != 0)
+        return rc;
+    m->table = t;
+    m->desc = d;
+    memcpy(m->key, key, klen);
+    m->klen = klen;
+    m->valid = true;
+    memcpy(out, m->msg, d->size);
+    return 0;
+}
+
+/* A write to the memo's table: what it holds may be changed. */
+static void memo_written(tnd_wtx *w, tnd_table t)
+{
+    if (w->s->memo.table == t)
+        w->s->memo.valid = false;
+}
+
 static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void *val, size_t vlen,
                unsigned flags)
 {
     if (klen == 0)
         return TND_EINVAL;
+    memo_written(w, t);
     MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
     MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
     int rc = tnd__wtx_mdb_err(w, mdb_put(w->txn, w->s->dbi[t], &k, &v, flags));
@@ -135,6 +185,7 @@ int tnd_wtx_del(tnd_wtx *w, tnd_table t, const void *key, size_t klen)
 {
     if (klen == 0)
         return TND_EINVAL;
+    memo_written(w, t);
     MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
     int rc = tnd__wtx_mdb_err(w, mdb_del(w->txn, w->s->dbi[t], &k, NULL));
     if (rc == 0 && w->rec) /* a key that was not there changed nothing */
