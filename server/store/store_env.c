@@ -208,16 +208,22 @@ MDB_dbi tnd_store_dbi(const tnd_store *s, tnd_table t)
     return s->dbi[t];
 }
 
-int tnd_store_get_msg(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, size_t klen,
-                      const tnd_msg_desc *d, void *out)
+int tnd__store_get_val(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, size_t klen,
+                       MDB_val *v)
 {
-    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
-    int rc = mdb_get(txn, s->dbi[t], &k, &v);
+    MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
+    int rc = mdb_get(txn, s->dbi[t], &k, v);
     if (rc == MDB_NOTFOUND)
         return TND_ENOTFOUND;
     if (rc == MDB_BAD_VALSIZE)
         return TND_EINVAL;
-    if (rc != 0)
-        return TND_EIO;
-    return tnd_msg_decode(d, v.mv_data, v.mv_size, out, NULL);
+    return rc == 0 ? 0 : TND_EIO;
+}
+
+int tnd_store_get_msg(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, size_t klen,
+                      const tnd_msg_desc *d, void *out)
+{
+    MDB_val v;
+    int rc = tnd__store_get_val(s, txn, t, key, klen, &v);
+    return rc ? rc : tnd_msg_decode(d, v.mv_data, v.mv_size, out, NULL);
 }

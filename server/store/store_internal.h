@@ -108,6 +108,10 @@ int tnd__store_env_open(tnd_store *s, size_t map_size, char *err, size_t err_len
 void tnd__store_env_close(tnd_store *s);
 size_t tnd__store_map_size(tnd_store *s);
 bool tnd__store_grow(tnd_store *s, bool force);
+/** The value of key in table t: 0, TND_ENOTFOUND, TND_EINVAL (a key LMDB
+ * cannot hold) or TND_EIO. */
+int tnd__store_get_val(tnd_store *s, MDB_txn *txn, tnd_table t, const void *key, size_t klen,
+                       MDB_val *v);
 void tnd__store_publish_size(tnd_store *s);
 
 /* store.c */

@@ -75,15 +75,9 @@ int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
                        const tnd_msg_desc *d, void *out)
 {
     tnd_msg_init(d, out);
-    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
-    int rc = mdb_get(w->txn, w->s->dbi[t], &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return TND_ENOTFOUND;
-    if (rc == MDB_BAD_VALSIZE)
-        return TND_EINVAL;
-    if (rc != 0)
-        return TND_EIO;
-    return tnd_msg_decode_in(d, w->arena, v.mv_data, v.mv_size, out, NULL);
+    MDB_val v;
+    int rc = tnd__store_get_val(w->s, w->txn, t, key, klen, &v);
+    return rc ? rc : tnd_msg_decode_in(d, w->arena, v.mv_data, v.mv_size, out, NULL);
 }
 
 void tnd__wtx_memo_forget(tnd_store *s)
@@ -104,14 +98,10 @@ int tnd_wtx_get_msg_cached(tnd_wtx *w, tnd_table t, const void *key, size_t klen
         return tnd_wtx_get_msg_in(w, t, key, klen, d, out);
     m->valid = false;
     tnd_msg_init(d, out);
-    MDB_val k = {.mv_size = klen, .mv_data = (void *)key}, v;
-    int rc = mdb_get(w->txn, w->s->dbi[t], &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return TND_ENOTFOUND;
-    if (rc == MDB_BAD_VALSIZE)
-        return TND_EINVAL;
+    MDB_val v;
+    int rc = tnd__store_get_val(w->s, w->txn, t, key, klen, &v);
     if (rc != 0)
-        return TND_EIO;
+        return rc;
     tnd_arena_reset(&m->arena);
     m->msg = tnd_arena_alloc(&m->arena, d->size);
     if (!m->msg)
