@@ -1,7 +1,7 @@
 /* A TLS connection over a libuv TCP handle: OpenSSL reads the ciphertext
  * the loop read in place (tls_input.h) and writes what it produces to a
- * memory BIO, which the stream writes out. Used by tenderd for every client connection and by
- * libtender for its connections to a server.
+ * memory BIO, which the stream writes out. Used by tenderd for every client
+ * connection and by libtender for its connections to a server.
  *
  * The owner embeds a tnd_tls_stream, fills in the callbacks and data, and
  * frees its memory only in on_close, after libuv has released the handle.

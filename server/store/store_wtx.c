@@ -71,13 +71,20 @@ int tnd__wtx_get_msg(tnd_wtx *w, tnd_table t, const void *key, size_t klen, cons
     return tnd_store_get_msg(w->s, w->txn, t, key, klen, d, out);
 }
 
-int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
-                       const tnd_msg_desc *d, void *out)
+/* Read and decode one record into arena a. */
+static int read_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const tnd_msg_desc *d,
+                   tnd_arena *a, void *out)
 {
     tnd_msg_init(d, out);
     MDB_val v;
     int rc = tnd__store_get_val(w->s, w->txn, t, key, klen, &v);
-    return rc ? rc : tnd_msg_decode_in(d, w->arena, v.mv_data, v.mv_size, out, NULL);
+    return rc ? rc : tnd_msg_decode_in(d, a, v.mv_data, v.mv_size, out, NULL);
+}
+
+int tnd_wtx_get_msg_in(tnd_wtx *w, tnd_table t, const void *key, size_t klen,
+                       const tnd_msg_desc *d, void *out)
+{
+    return read_in(w, t, key, klen, d, w->arena, out);
 }
 
 void tnd__wtx_memo_forget(tnd_store *s)
@@ -98,15 +105,11 @@ int tnd_wtx_get_msg_cached(tnd_wtx *w, tnd_table t, const void *key, size_t klen
         return tnd_wtx_get_msg_in(w, t, key, klen, d, out);
     m->valid = false;
     tnd_msg_init(d, out);
-    MDB_val v;
-    int rc = tnd__store_get_val(w->s, w->txn, t, key, klen, &v);
-    if (rc != 0)
-        return rc;
     tnd_arena_reset(&m->arena);
     m->msg = tnd_arena_alloc(&m->arena, d->size);
     if (!m->msg)
         return TND_ENOMEM;
-    rc = tnd_msg_decode_in(d, &m->arena, v.mv_data, v.mv_size, m->msg, NULL);
+    int rc = read_in(w, t, key, klen, d, &m->arena, m->msg);
     if (rc != 0)
         return rc;
     m->table = t;
