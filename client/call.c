@@ -454,9 +454,11 @@ static void on_response(tnd_client_call *call, const tnd_frame *f)
     }
     call->delivered++;
     call->cur_len = len;
+    call->cur_bytes = f->u.message.payload.ptr;
     call->refs++;
     if (call->cb.on_message)
         call->cb.on_message(call, resp, call->user);
+    call->cur_bytes = NULL;
     if (!call->arena) {
         if (!call->keep_response)
             tnd_msg_free(d, resp);
@@ -517,6 +519,12 @@ void tnd__call_on_frame(tnd_client_call *call, const tnd_frame *f)
         tnd__client_next_server(c, from);
     }
     attempt_failed(call, code, msg, false, false);
+}
+
+const uint8_t *tnd_client_call_message_bytes(const tnd_client_call *call, size_t *len)
+{
+    *len = call->cur_bytes ? call->cur_len : 0;
+    return call->cur_bytes;
 }
 
 const uint8_t *tnd_client_call_details(const tnd_client_call *call, size_t *len)

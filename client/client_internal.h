@@ -141,7 +141,8 @@ struct tnd_client_call {
     size_t next_send; /* index in reqs of the next message for this attempt */
     size_t retained_bytes;
     size_t delivered; /* responses handed to the caller */
-    size_t cur_len;   /* payload bytes of the response being delivered */
+    const uint8_t *cur_bytes; /* the response being delivered, as received (on_message only) */
+    size_t cur_len;           /* and its length */
     int64_t send_window;
     uint32_t recv_unacked;
     tnd_md *md; /* metadata with copied keys and values */

@@ -391,6 +391,63 @@ static void s_on_message(tnd_client_call *call, const void *resp, void *user)
     ((async_ctx *)user)->messages += (int)((const tender_test_v1_Scalars *)resp)->i64;
 }
 
+typedef struct bytes_ctx {
+    int messages, statuses, matched, bytes_in_status;
+} bytes_ctx;
+
+/* Each response's bytes, as received, decode to the struct delivered with
+ * them; outside on_message there are none. */
+static void b_on_message(tnd_client_call *call, const void *resp, void *user)
+{
+    bytes_ctx *b = user;
+    size_t len;
+    const uint8_t *bytes = tnd_client_call_message_bytes(call, &len);
+    tender_test_v1_Scalars got = {0};
+    b->messages++;
+    if (bytes && len > 0 &&
+        tnd_msg_decode(&tender_test_v1_Scalars_desc, bytes, len, &got, NULL) == 0) {
+        const tender_test_v1_Scalars *r = resp;
+        if (got.i64 == r->i64 && got.s && r->s && strcmp(got.s, r->s) == 0)
+            b->matched++;
+        tender_test_v1_Scalars_free(&got);
+    }
+}
+
+static void b_on_status(tnd_client_call *call, int code, const char *message, void *user)
+{
+    (void)code;
+    (void)message;
+    bytes_ctx *b = user;
+    size_t len = 1;
+    b->statuses++;
+    if (tnd_client_call_message_bytes(call, &len) != NULL || len != 0)
+        b->bytes_in_status++;
+}
+
+static void test_message_bytes(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    tnd_client *c = loop_client(&loop, "supplier");
+    static const tnd_call_cb cb = {.on_message = b_on_message, .on_status = b_on_status};
+    bytes_ctx b = {0};
+    tnd_client_call *call;
+    tender_test_v1_Scalars req = {.u32 = 3, .i32 = 10}; /* three of i64 0, 1, 2 and s "xx..." */
+    assert_int_equal(tnd_client_call_start(c, tender_test_v1_Sample_ServerStream_method, NULL, &cb,
+                                           &b, &call), 0);
+    assert_int_equal(tnd_client_call_send(call, &req), 0);
+    assert_int_equal(tnd_client_call_close_send(call), 0);
+    while (b.statuses == 0)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(b.messages, 3);
+    assert_int_equal(b.matched, 3);
+    assert_int_equal(b.bytes_in_status, 0);
+    tnd_client_free(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* A call started, sent and closed in one turn of the loop goes out as one
  * TLS record and one write (not one per frame: CALL, each message, the end
  * of stream), and the server still sees every message in order. */
@@ -614,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_async_cancel),
         cmocka_unit_test(test_one_write_per_turn),
+        cmocka_unit_test(test_message_bytes),
         cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_wrong_ca),
     };

@@ -259,6 +259,12 @@ int tnd_client_call_close_send(tnd_client_call *call);
  * on_message. */
 void tnd_client_call_cancel(tnd_client_call *call);
 
+/** The response being delivered, as the server encoded it: valid only inside
+ * on_message (NULL and 0 elsewhere). Keep these bytes, not a re-encoding of
+ * the decoded struct, to archive exactly what the server said (a receipt,
+ * for one); it also spares the caller an encode per response. */
+const uint8_t *tnd_client_call_message_bytes(const tnd_client_call *call, size_t *len);
+
 /** The details the server sent with the status, valid only inside
  * on_status (NULL and 0 when there are none). */
 const uint8_t *tnd_client_call_details(const tnd_client_call *call, size_t *len);
