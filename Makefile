@@ -351,7 +351,7 @@ tsan: build/tsan/test_store build/tsan/test_metrics build/tsan/test_store_gate
 # seeder, the read and connection benchmarks. Every other file is loadgen's.
 SURGE_SRC  := $(wildcard tools/bench/surge*.c)
 BENCH_OWN  := $(SURGE_SRC) tools/bench/seed.c tools/bench/readbench.c tools/bench/connbench.c \
-              tools/bench/httpbench.c
+              tools/bench/httpbench.c tools/bench/rttfloor.c
 BENCH_SRC  := $(filter-out $(BENCH_OWN),$(wildcard tools/bench/*.c))
 BENCH_UTIL := $(call obj,tools/bench/hist.c tools/bench/proc.c tools/bench/scrape.c tools/bench/servers.c)
 LOADGEN    := $(BUILD)/bin/loadgen
@@ -360,7 +360,8 @@ BENCHSEED  := $(BUILD)/bin/benchseed
 READBENCH  := $(BUILD)/bin/readbench
 CONNBENCH  := $(BUILD)/bin/connbench
 HTTPBENCH  := $(BUILD)/bin/httpbench
-BENCH_BINS := $(LOADGEN) $(SURGE) $(BENCHSEED) $(READBENCH) $(CONNBENCH) $(HTTPBENCH)
+RTTFLOOR   := $(BUILD)/bin/rttfloor
+BENCH_BINS := $(LOADGEN) $(SURGE) $(BENCHSEED) $(READBENCH) $(CONNBENCH) $(HTTPBENCH) $(RTTFLOOR)
 
 $(LOADGEN): $(call obj,$(BENCH_SRC)) $(LIBTENDER) | $(GEN_H)
 	@mkdir -p $(@D)
@@ -376,6 +377,11 @@ $(READBENCH) $(CONNBENCH): $(BUILD)/bin/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_
 
 # Plain sockets: no libtender.
 $(HTTPBENCH): $(BUILD)/obj/tools/bench/httpbench.o $(BENCH_UTIL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# The machine's loopback round trip, nothing on top: two processes, plain sockets.
+$(RTTFLOOR): $(BUILD)/obj/tools/bench/rttfloor.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
 

@@ -25,7 +25,7 @@ case "${1:-}" in
     ;;
 esac
 
-for b in tenderd tenderctl loadgen; do
+for b in tenderd tenderctl loadgen rttfloor; do
     if [ ! -x "$BIN/$b" ]; then
         echo "run.sh: $BIN/$b is missing; run make bench" >&2
         exit 1
@@ -170,6 +170,14 @@ run_point() { # SERVER METHOD NxM
     printf '%s\t%s\n' "$impl" "$line" >>"$RESULTS"
 }
 
+# The floor under the ping-pong: this machine's loopback round trip with nothing on top,
+# measured just before and just after the ping-pong points (the machine's speed drifts).
+floor() { # OUT
+    printf 'rttfloor ...\n' >&2
+    "$BIN/rttfloor" --json --bytes 100 --duration "$DURATION" --warmup "$WARMUP" >"$1"
+}
+floor "$DIR/floor1.json"
+
 # tenderd, then the peer, point by point: a change in the machine's load hits both alike.
 for method in unary stream; do
     if [ $method = unary ]; then points=$POINTS; else points=$STREAM_POINTS; fi
@@ -178,14 +186,19 @@ for method in unary stream; do
         if [ $GRPC = 1 ]; then
             run_point grpc "$method" "$p"
         fi
+        if [ "$method $p" = "unary 1x1" ]; then
+            floor "$DIR/floor2.json"
+        fi
     done
 done
 echo >&2
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-python3 - "$RESULTS" <<'EOF'
+python3 - "$RESULTS" "$DIR/floor1.json" "$DIR/floor2.json" <<'EOF'
 import json, sys
+floors = [json.load(open(f))["latency_us"] for f in sys.argv[2:]]
+floor = {k: sum(f[k] for f in floors) / len(floors) for k in ("p50", "p99")}
 
 rows = []
 for text in open(sys.argv[1]):
@@ -233,6 +246,20 @@ for impl, r in rows:
         print("ping-pong, %s: p50 %.1f us, p99 %.1f us; server CPU %s per call" % (
             NAMES[impl], r["latency_us"]["p50"], r["latency_us"]["p99"],
             "%.1f us" % (per_k * 1000.0) if per_k is not None else "unknown"))
+print("the floor, loopback TCP with nothing on top (rttfloor, 100 bytes each way), before and "
+      "after the ping-pong: p50 %s us, p99 %s us" % tuple(
+          " and ".join("%.1f" % f[k] for f in floors) for k in ("p50", "p99")))
+pp = {impl: r["latency_us"]["p50"] for impl, r in rows
+      if r["method"] == "unary" and (r["connections"], r["concurrency"]) == (1, 1)}
+if pp:
+    print("ping-pong p50 above the floor (their mean): " + ", ".join(
+        "%s %+.1f us" % (NAMES[impl], p50 - floor["p50"]) for impl, p50 in sorted(pp.items()))
+        + ("; tenderd / gRPC above the floor: %.2f" % ((pp["tenderd"] - floor["p50"]) /
+                                                       (pp["grpc"] - floor["p50"]))
+           if "grpc" in pp and "tenderd" in pp and pp["grpc"] > floor["p50"] else ""))
+if "grpc" in pp and pp["grpc"] / 2 < floor["p50"]:
+    print("half of gRPC's ping-pong p50 (%.1f us) is below this machine's floor: no server "
+          "reaches it here" % (pp["grpc"] / 2))
 
 # tenderd / gRPC at each point that ran against both
 def key(r):
