@@ -262,7 +262,8 @@ static void test_create_and_format(void **state)
     /* A newer tenderd wrote the next format, an older one the one before:
      * this one refuses both, untouched, saying which way to go. */
     for (int older = 0; older < 2; older++) {
-        uint32_t format = older ? TND_STORE_FORMAT - 1 : TND_STORE_FORMAT + 1;
+        /* (format 6 is converted: test_format_6_is_converted) */
+        uint32_t format = older ? TND_STORE_FORMAT - 2 : TND_STORE_FORMAT + 1;
         put_format(fx, format);
 
         char err[512] = "", want[512];
@@ -277,6 +278,113 @@ static void test_create_and_format(void **state)
                        : "upgrade tenderd");
         assert_string_equal(err, want);
     }
+}
+
+/* The tender_events index as "id/seq" lines, in key order. */
+static void index_lines(fixture *fx, char *out, size_t cap)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t at = 0;
+    out[0] = '\0';
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, tnd_store_dbi(fx->s, TND_TABLE_TENDER_EVENTS), &cur), 0);
+    for (int c = mdb_cursor_get(cur, &k, &v, MDB_FIRST); c == 0;
+         c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const char *id = k.mv_data;
+        uint64_t seq = 0;
+        assert_true(tnd_key_tender_events_parse(k.mv_data, k.mv_size, id, &seq));
+        assert_int_equal(v.mv_size, 0);
+        at += (size_t)snprintf(out + at, cap - at, "%s/%llu ", id, (unsigned long long)seq);
+        assert_true(at < cap);
+    }
+    mdb_cursor_close(cur);
+    tnd_store_read_end(fx->s, txn);
+}
+
+/* Behind the store's back: empty a table, or put one value. */
+static void raw_edit(const fixture *fx, const char *table, const MDB_val *key, const MDB_val *val)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, table, 0, &dbi), 0);
+    if (key)
+        assert_int_equal(mdb_put(txn, dbi, (MDB_val *)key, (MDB_val *)val, 0), 0);
+    else
+        assert_int_equal(mdb_drop(txn, dbi, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* Every event that names a tender is in the tender_events index as it is
+ * appended; a format-6 database (which has no index) gets the same index
+ * built from its log at open and becomes format 7; one whose log cannot be
+ * read is refused and left as it was. */
+static void test_format_6_is_converted(void **state)
+{
+    fixture *fx = *state;
+    open_store(fx, NULL);
+    const char *ids[] = {"T-a", "T-b", "", "T-a"}; /* "" names no tender, as a bid's event */
+    op ops[4];
+    for (int i = 0; i < 4; i++) {
+        op_set(&ops[i], fx, ids[i], 0);
+        ops[i].event = true;
+        submit_ok(fx, &ops[i]);
+        wait_done(fx, i + 1);
+        assert_int_equal(ops[i].status, 0);
+    }
+    char want[256], got[256];
+    snprintf(want, sizeof want, "T-a/%llu T-a/%llu T-b/%llu ", (unsigned long long)ops[0].seq,
+             (unsigned long long)ops[3].seq, (unsigned long long)ops[1].seq);
+    index_lines(fx, got, sizeof got);
+    assert_string_equal(got, want);
+    close_store(fx);
+
+    raw_edit(fx, "tender_events", NULL, NULL);
+    put_format(fx, 6);
+    open_store(fx, NULL);
+    index_lines(fx, got, sizeof got);
+    assert_string_equal(got, want);
+    MDB_txn *txn;
+    MDB_val fk = {.mv_size = 6, .mv_data = "format"}, fv;
+    const uint8_t seven[4] = {0, 0, 0, 7};
+    assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
+    assert_int_equal(mdb_get(txn, tnd_store_dbi(fx->s, TND_TABLE_META), &fk, &fv), 0);
+    assert_memory_equal(fv.mv_data, seven, 4);
+    tnd_store_read_end(fx->s, txn);
+    close_store(fx);
+
+    /* An unreadable event: refused, the format record still 6. */
+    uint8_t k8[TND_KEY_EVENTS_LEN];
+    MDB_val ek = {.mv_size = tnd_key_events(k8, ops[2].seq), .mv_data = k8};
+    MDB_val junk = {.mv_size = 3, .mv_data = "\xc1\xc1\xc1"};
+    raw_edit(fx, "events", &ek, &junk);
+    put_format(fx, 6);
+    char err[512] = "";
+    tnd_store_opts o = {.dir = fx->db};
+    tnd_store *s = NULL;
+    assert_int_equal(tnd_store_open(&fx->loop, &o, &s, err, sizeof err), TND_EMALFORMED);
+    assert_null(s);
+    assert_non_null(strstr(err, "cannot convert the database"));
+    assert_non_null(strstr(err, "is unreadable"));
+    MDB_env *env;
+    MDB_dbi dbi;
+    const uint8_t six[4] = {0, 0, 0, 6};
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, fx->db, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_get(txn, dbi, &fk, &fv), 0);
+    assert_memory_equal(fv.mv_data, six, 4); /* the refused open changed nothing */
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
 }
 
 static void test_open_errors(void **state)
@@ -1053,6 +1161,7 @@ static void test_idempotency_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_format_6_is_converted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_and_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_after_done, setup, teardown),

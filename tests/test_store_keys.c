@@ -115,6 +115,27 @@ static void questions_key(void **state)
     assert_false(tnd_key_questions_parse(k, kl - 1, "T-1", &seq));
 }
 
+static void tender_events_key(void **state)
+{
+    (void)state;
+    uint8_t k[TND_KEY_TENDER_EVENTS_MAX];
+    size_t kl = tnd_key_tender_events(k, sizeof k, "T-1", 0x0102030405060708ull);
+    EXPECT_KEY(kl, k, 'T', '-', '1', 0, 1, 2, 3, 4, 5, 6, 7, 8);
+    uint64_t seq;
+    assert_true(tnd_key_tender_events_parse(k, kl, "T-1", &seq));
+    assert_true(seq == 0x0102030405060708ull);
+    /* Another tender's, even one whose id starts the same, is not T-1's. */
+    assert_false(tnd_key_tender_events_parse(k, kl, "T-", &seq));
+    assert_false(tnd_key_tender_events_parse(k, kl, "T-10", &seq));
+    assert_false(tnd_key_tender_events_parse(k, kl - 1, "T-1", &seq));
+    /* The longest tender id fits; the buffer is the bound. */
+    char longest[TND_KEY_TENDER_ID_MAX + 1];
+    memset(longest, 'x', TND_KEY_TENDER_ID_MAX);
+    longest[TND_KEY_TENDER_ID_MAX] = '\0';
+    assert_int_equal(tnd_key_tender_events(k, sizeof k, longest, 1), TND_KEY_TENDER_EVENTS_MAX);
+    assert_int_equal(tnd_key_tender_events(k, sizeof k - 1, longest, 1), 0);
+}
+
 static void log_keys(void **state)
 {
     (void)state;
@@ -295,6 +316,7 @@ int main(void)
         cmocka_unit_test(meta_names),          cmocka_unit_test(idempotency_key),
         cmocka_unit_test(tender_versions_key), cmocka_unit_test(schedule_key),
         cmocka_unit_test(questions_key),       cmocka_unit_test(log_keys),
+        cmocka_unit_test(tender_events_key),
         cmocka_unit_test(log_witness_keys),    cmocka_unit_test(bids_keys),
         cmocka_unit_test(awards_key),          cmocka_unit_test(complaints_keys),
         cmocka_unit_test(idem_expiry_key),     cmocka_unit_test(id_keys),

@@ -109,8 +109,42 @@ static int read_record(tnd_store *s, MDB_txn *txn, tnd_tender *latest, tnd_ocds_
     return read_questions(s, txn, td);
 }
 
-/* The events of the tenders td[0..n) up to the signed size, in one pass
- * over the log. */
+/* The events of one tender up to the signed size, found through the
+ * tender_events index: what a request costs follows that tender, not the
+ * length of the whole log. */
+static int read_tender_events(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td, uint64_t size)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_TENDER_EVENTS), &cur) != 0)
+        return TND_EIO;
+    uint8_t ik[TND_KEY_TENDER_EVENTS_MAX];
+    MDB_val k = {.mv_size = tnd_key_tender_events(ik, sizeof ik, td->id, 0), .mv_data = ik}, v;
+    int rc = k.mv_size ? 0 : TND_EIO;
+    uint64_t seq;
+    for (int c = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && c == 0 && tnd_key_tender_events_parse(k.mv_data, k.mv_size, td->id, &seq) &&
+         seq < size;
+         c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint8_t k8[TND_KEY_EVENTS_LEN];
+        MDB_val ek = {.mv_size = tnd_key_events(k8, seq), .mv_data = k8}, ev_val;
+        tender_events_v1_Event ev;
+        tender_events_v1_Event_init(&ev);
+        int taken = 0;
+        if (mdb_get(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &ek, &ev_val) != 0 ||
+            tnd_msg_decode(&tender_events_v1_Event_desc, ev_val.mv_data, ev_val.mv_size, &ev,
+                           NULL) != 0 ||
+            ev.seq != seq || !ev.tender_id || strcmp(ev.tender_id, td->id) != 0)
+            rc = TND_EIO; /* the index names an event the log does not hold */
+        else if ((taken = tnd_ocds_take_event(td, &ev)) < 0)
+            rc = TND_ENOMEM;
+        if (taken != 1)
+            tender_events_v1_Event_free(&ev);
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* The events of the tenders td[0..n) up to the signed size. */
 static int read_events(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td, size_t n)
 {
     char *note = NULL;
@@ -119,32 +153,9 @@ static int read_events(tnd_store *s, MDB_txn *txn, tnd_ocds_tender *td, size_t n
     free(note);
     if (rc == TND_ENOTFOUND)
         return 0; /* nothing signed yet */
-    if (rc)
-        return rc;
-    MDB_cursor *cur;
-    if (size == 0)
-        return 0;
-    if (mdb_cursor_open(txn, tnd_store_dbi(s, TND_TABLE_EVENTS), &cur) != 0)
-        return TND_EIO;
-    uint8_t k8[TND_KEY_EVENTS_LEN];
-    MDB_val k = {.mv_size = tnd_key_events(k8, 0), .mv_data = k8}, v;
-    uint64_t next = 0;
-    for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && c == 0 && next < size;
-         c = mdb_cursor_get(cur, &k, &v, MDB_NEXT), next++) {
-        tender_events_v1_Event ev;
-        tender_events_v1_Event_init(&ev);
-        int taken = 0;
-        if (tnd_msg_decode(&tender_events_v1_Event_desc, v.mv_data, v.mv_size, &ev, NULL) != 0 ||
-            ev.seq != next)
-            rc = TND_EIO;
-        for (size_t i = 0; rc == 0 && !taken && i < n; i++)
-            if ((taken = tnd_ocds_take_event(&td[i], &ev)) < 0)
-                rc = TND_ENOMEM;
-        if (taken != 1)
-            tender_events_v1_Event_free(&ev);
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 && next < size ? TND_EIO : rc; /* a signed event is missing */
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = read_tender_events(s, txn, &td[i], size);
+    return rc;
 }
 
 /* The opening record and the awards, once the events are in. */

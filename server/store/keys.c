@@ -149,6 +149,25 @@ bool tnd_key_schedule_parse(const void *key, size_t len, int64_t *due_ms, const 
     return true;
 }
 
+size_t tnd_key_tender_events(uint8_t *key, size_t cap, const char *tender_id, uint64_t seq)
+{
+    size_t at = id_then(key, cap, tender_id, 8);
+    if (!at)
+        return 0;
+    tnd_be64_put(key + at, seq);
+    return at + 8;
+}
+
+bool tnd_key_tender_events_parse(const void *key, size_t len, const char *tender_id,
+                                 uint64_t *seq)
+{
+    size_t rest;
+    if (!of_id(key, len, tender_id, &rest) || rest != 8)
+        return false;
+    *seq = tnd_be64_get((const uint8_t *)key + len - 8);
+    return true;
+}
+
 size_t tnd_key_questions(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq)
 {
     size_t at = id_then(key, cap, tender_id, 4);

@@ -80,6 +80,14 @@ size_t tnd_key_schedule(uint8_t *key, size_t cap, int64_t due_ms, const char *te
 bool tnd_key_schedule_parse(const void *key, size_t len, int64_t *due_ms, const uint8_t **id,
                             size_t *id_len);
 
+/* TENDER_EVENTS: tender id 0x00 seq (u64), one key per event that names the
+ * tender (Event.tender_id), so that a tender's events are read without a
+ * pass over the whole log. Parse is true for a key of tender_id only. */
+#define TND_KEY_TENDER_EVENTS_MAX (TND_KEY_TENDER_ID_MAX + 1 + 8)
+size_t tnd_key_tender_events(uint8_t *key, size_t cap, const char *tender_id, uint64_t seq);
+bool tnd_key_tender_events_parse(const void *key, size_t len, const char *tender_id,
+                                 uint64_t *seq);
+
 /* QUESTIONS: tender id 0x00 seq (u32). Parse is true for a question key of
  * tender_id only (a scan uses it to stop at the next tender's). */
 size_t tnd_key_questions(uint8_t *key, size_t cap, const char *tender_id, uint32_t seq);

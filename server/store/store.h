@@ -38,8 +38,9 @@
  * bid ids unique across tenders; 5: bid documents are sealed to the
  * tender's documents key, which the committee's shares hold too; 6: the
  * complaints and complaint_documents tables, and lot states keep the time
- * they were cancelled. */
-#define TND_STORE_FORMAT 6
+ * they were cancelled; 7: the tender_events index (a format-6 database is
+ * converted at open: the index is built from its log). */
+#define TND_STORE_FORMAT 7
 
 /* Named databases. Keys are sketched next to each; keys.h builds and reads
  * every one of them (integers big-endian, so LMDB's byte order is numeric
@@ -64,7 +65,8 @@
     X(BID_TAG_KEYS, "bid_tag_keys")       /* tender id -> bid tag key (32 bytes) */              \
     X(BID_IDS, "bid_ids")                 /* bid id -> tender id: bid ids are unique */     \
     X(COMPLAINTS, "complaints")           /* tender id 0x00 seq u32 BE -> complaint */         \
-    X(COMPLAINT_DOCUMENTS, "complaint_documents") /* document id -> content */
+    X(COMPLAINT_DOCUMENTS, "complaint_documents") /* document id -> content */                \
+    X(TENDER_EVENTS, "tender_events")     /* tender id 0x00 seq u64 BE -> "" */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

@@ -7,6 +7,7 @@
 
 #include "be.h"
 #include "digest.h"
+#include "event_index.h"
 #include "keys.h"
 #include "store_internal.h"
 
@@ -267,6 +268,11 @@ int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *se
     if (rc == 0)
         rc = put(w, TND_TABLE_EVENTS, key, 8, buf, len, MDB_APPEND);
     free(buf);
+    /* Derived, so not recorded: whoever applies the change set indexes the
+     * event itself (event_index.h). */
+    if (rc == 0)
+        rc = tnd__wtx_mdb_err(w, tnd__event_index_put(w->txn, w->s->dbi[TND_TABLE_TENDER_EVENTS],
+                                                      event->tender_id, seq));
     if (rc == 0)
         rc = put(w, TND_TABLE_META, next_seq_key.mv_data, next_seq_key.mv_size, next, 8, 0);
     if (rc == 0 && seq_out)

@@ -254,6 +254,13 @@ for c in 1 8; do
         --range "1:$PUBLISHED"
     # shellcheck disable=SC2086
     tagged http_tile "$BIN/httpbench" $HTTP --path "/log/tile/0/{3}" --range "0:$TILES"
+    # A tender's OCDS package: its events come from the tender_events index, so its cost
+    # follows the tender, not the log's length. A tenth of the requests: each is larger.
+    HTTP="--server 127.0.0.1:$HTTP_PORT --connections $c --requests $((HTTP_REQUESTS / c / 10))
+          --warmup $((100 / c)) --server-pid $SERVER_PID --json"
+    # shellcheck disable=SC2086
+    tagged http_ocds "$BIN/httpbench" $HTTP --path "/api/v1/tenders/$ID_PREFIX{6}/ocds" \
+        --range "1:$PUBLISHED"
 done
 
 # ---- 3. connections: idle memory, then full and resumed handshakes ----
@@ -367,14 +374,15 @@ if reads:
                 "%.2f%%" % (100 * r["server_side"]["within_100us"])] for r in side])
 
 rpc = {r["connections"]: r for r in rows if r["kind"] == "rpc_get"}
-http = [r for r in rows if r["kind"] in ("http_tender", "http_tile")]
+http = [r for r in rows if r["kind"] in ("http_tender", "http_tile", "http_ocds")]
 if http:
     print("The public HTTP listener beside the RPC (one request or call at a time per connection)")
     body = []
     for r in list(rpc.values()) + http:
         l = r["latency_us"]
         what = {"rpc_get": "Tenders/Get (tender/1)", "http_tender": "GET /api/v1/tenders/ID",
-                "http_tile": "GET /log/tile/0/NNN"}[r["kind"]]
+                "http_tile": "GET /log/tile/0/NNN",
+                "http_ocds": "GET /api/v1/tenders/ID/ocds"}[r["kind"]]
         body.append([what, r["connections"], r.get("answer_bytes", "-"),
                      "%.0f" % r["calls_per_s"], "%.0f" % l["p50"],
                      "%.0f" % l["p99"], "%.0f" % l["max"],
@@ -385,7 +393,7 @@ if http:
     print("HTTP / RPC (calls/s: above 1 favours HTTP; p99: below 1 does)")
     ratios = []
     for r in http:
-        g = rpc.get(r["connections"])
+        g = rpc.get(r["connections"]) if r["kind"] != "http_ocds" else None
         if g:
             ratios.append([r["kind"][5:], r["connections"],
                            "%.2f" % (r["calls_per_s"] / g["calls_per_s"]),
