@@ -22,7 +22,12 @@
  *                      with resumption off, as tenderctl, gets none);
  *                      --only runs one phase. Every slot uses the same
  *                      certificate, so tenderd's verification cache answers
- *                      all but the first full handshake's chain check.
+ *                      all but the first full handshake's chain check;
+ *                      with --pki DIR --identities N, each new client takes
+ *                      the next of N supplier certificates issued from DIR's
+ *                      CA (kept for later runs), as suppliers who each
+ *                      connect once at a deadline: while a phase makes no
+ *                      more than N handshakes, the cache never answers.
  *                      Handshakes/s counts the ones whose call succeeded;
  *                      tenderd's CPU (utime+stime, --server-pid) over the
  *                      phase divided by them is the CPU per handshake.
@@ -37,6 +42,8 @@
 #include <uv.h>
 
 #include "tender/client.h"
+#include "tender/error.h"
+#include "tender/pki.h"
 #include "tender_schema.h"
 
 #include "hist.h"
@@ -45,8 +52,8 @@
 #define MAX_IDLE 100000
 
 typedef struct cb_opts {
-    const char *server, *ca, *cert, *key;
-    long n, concurrency, server_pid;
+    const char *server, *ca, *cert, *key, *pki;
+    long n, concurrency, server_pid, identities;
     double duration_s;
     bool handshake, json;
     int phases; /* handshake: bits 1 full, 2 resumed, 4 ticketed */
@@ -76,6 +83,9 @@ typedef struct cb {
     slot *slots;
     bench_hist hist;
     char last_error[600];
+    char (*certs)[1100], (*keys)[1100]; /* --identities: the files of each */
+    long next_identity;                  /* the next new client's */
+    long identities_used;                /* clients made with one, this phase */
 } cb;
 
 /* tenderd's VmRSS in KiB, or -1. */
@@ -156,6 +166,12 @@ static void start_one(cb *c, long i)
     static const tnd_call_cb cbs = {.on_status = on_status};
     char err[512];
     c->co.no_resumption = !c->resume && !c->ticketed;
+    if (!c->clients[i] && c->certs) {
+        long k = c->next_identity++ % c->o.identities;
+        c->co.cert_file = c->certs[k];
+        c->co.key_file = c->keys[k];
+        c->identities_used++;
+    }
     if (!c->clients[i] && tnd_client_new(&c->loop, &c->co, &c->clients[i], err, sizeof err)) {
         snprintf(c->last_error, sizeof c->last_error, "%s", err);
         c->failed++;
@@ -194,14 +210,18 @@ static void usage(FILE *f)
                "                 --mode idle --connections N --server-pid PID\n"
                "                 [--concurrency M] [--json]\n"
                "       connbench ... --mode handshake --duration S [--concurrency M]\n"
-               "                 [--only full|ticketed|resumed] [--json]\n"
+               "                 [--only full|ticketed|resumed] [--pki DIR --identities N]\n"
+               "                 [--json]\n"
                "\n"
                "idle: tenderd's resident memory per idle TLS connection, over N connections\n"
                "(M handshakes at once while opening them, default 100).\n"
                "handshake: TLS 1.3 handshakes per second and tenderd CPU per handshake, a new\n"
                "connection each with one Health/Check, M at once (default 4): S seconds of\n"
                "full handshakes, then S seconds of resumed ones (session tickets).\n"
-               "--only ticketed: full handshakes of clients that ask for a ticket.\n");
+               "--only ticketed: full handshakes of clients that ask for a ticket.\n"
+               "--pki DIR --identities N: each new client takes the next of N supplier\n"
+               "certificates issued from DIR's CA (reused when present), so that up to N\n"
+               "handshakes find tenderd's verification cache cold, as at a deadline.\n");
 }
 
 static int parse_args(int argc, char **argv, cb_opts *o)
@@ -212,7 +232,8 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         {"mode", required_argument, NULL, 'M'},        {"connections", required_argument, NULL, 'n'},
         {"concurrency", required_argument, NULL, 'm'}, {"duration", required_argument, NULL, 'd'},
         {"server-pid", required_argument, NULL, 'p'},  {"json", no_argument, NULL, 'j'},
-        {"only", required_argument, NULL, 'o'},
+        {"only", required_argument, NULL, 'o'},        {"pki", required_argument, NULL, 'P'},
+        {"identities", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -231,6 +252,8 @@ static int parse_args(int argc, char **argv, cb_opts *o)
         case 'd': o->duration_s = strtod(optarg, &end); break;
         case 'p': o->server_pid = strtol(optarg, &end, 10); break;
         case 'j': o->json = true; break;
+        case 'P': o->pki = optarg; break;
+        case 'I': o->identities = strtol(optarg, &end, 10); break;
         case 'o':
             o->phases = strcmp(optarg, "full") == 0       ? 1
                         : strcmp(optarg, "resumed") == 0  ? 2
@@ -252,6 +275,10 @@ static int parse_args(int argc, char **argv, cb_opts *o)
     if (!o->server || !o->ca || !mode || (!o->cert != !o->key) || o->concurrency < 0 ||
         o->concurrency > 10000) {
         usage(stderr);
+        return 2;
+    }
+    if (!o->pki != !o->identities || o->identities < 0 || o->identities > MAX_IDLE) {
+        fprintf(stderr, "connbench: --pki DIR and --identities 1..%d go together\n", MAX_IDLE);
         return 2;
     }
     if (!o->phases)
@@ -313,6 +340,7 @@ static int run_handshakes(cb *c, bool resume, bool ticketed)
     c->ticketed = ticketed;
     c->done = false;
     c->ok = c->failed = c->not_resumed = 0;
+    c->identities_used = 0;
     bench_hist_init(&c->hist);
     if (resume) {
         c->warmup = true;
@@ -345,26 +373,60 @@ static int run_handshakes(cb *c, bool resume, bool ticketed)
     }
     const bench_hist *h = &c->hist;
     const char *kind = resume ? "resumed" : ticketed ? "ticketed" : "full";
+    /* Distinct certificates among the phase's new clients: all of them when
+     * it made no more than --identities (the verification cache was cold). */
+    long distinct = c->identities_used < c->o.identities ? c->identities_used : c->o.identities;
     double srv_ms = cpu_ok && c->ok ? (cpu1 - cpu0) * 1000.0 / (double)c->ok : -1.0;
     if (c->o.json)
         printf("{\"mode\":\"handshake\",\"handshake\":\"%s\",\"concurrency\":%ld,"
                "\"duration_s\":%.3f,\"handshakes\":%ld,\"per_s\":%.1f,\"p50_ms\":%.2f,"
                "\"p99_ms\":%.2f,\"failed\":%ld,\"not_resumed\":%ld,"
-               "\"server_cpu_ms_per_handshake\":%.3f,\"client_cpu_ms_per_handshake\":%.3f}\n",
+               "\"server_cpu_ms_per_handshake\":%.3f,\"client_cpu_ms_per_handshake\":%.3f,"
+               "\"certificates\":%ld,\"new_clients\":%ld}\n",
                kind, c->o.concurrency, secs, c->ok, (double)c->ok / secs,
                (double)bench_hist_percentile(h, 50) / 1e6,
                (double)bench_hist_percentile(h, 99) / 1e6, c->failed, c->not_resumed, srv_ms,
-               self_ok && c->ok ? (self1 - self0) * 1000.0 / (double)c->ok : -1.0);
+               self_ok && c->ok ? (self1 - self0) * 1000.0 / (double)c->ok : -1.0,
+               c->certs ? distinct : 1, c->identities_used);
     else
         printf("%s handshakes: %ld in %.2f s, %.0f/s (%ld at once); connect+call p50 %.2f ms "
-               "p99 %.2f ms; tenderd %.3f ms CPU per handshake; failed %ld%s\n",
+               "p99 %.2f ms; tenderd %.3f ms CPU per handshake; failed %ld%s; %ld "
+               "certificate(s)%s\n",
                kind, c->ok, secs, (double)c->ok / secs, c->o.concurrency,
                (double)bench_hist_percentile(h, 50) / 1e6,
                (double)bench_hist_percentile(h, 99) / 1e6, srv_ms, c->failed,
-               c->not_resumed ? " (some not resumed: see --json)" : "");
+               c->not_resumed ? " (some not resumed: see --json)" : "", c->certs ? distinct : 1,
+               c->certs && c->identities_used <= c->o.identities ? ", each new to tenderd" : "");
     if (c->failed)
         fprintf(stderr, "connbench: %ld failed; last error: %s\n", c->failed, c->last_error);
     return c->ok > 0 && c->failed == 0 && c->not_resumed == 0 ? 0 : 1;
+}
+
+/* --identities: N supplier certificates in --pki (an earlier run's are
+ * reused), before any timing. 0, or -1 having said why. */
+static int issue_identities(cb *c)
+{
+    if (!c->o.identities)
+        return 0;
+    c->certs = calloc((size_t)c->o.identities, sizeof *c->certs);
+    c->keys = calloc((size_t)c->o.identities, sizeof *c->keys);
+    if (!c->certs || !c->keys) {
+        fprintf(stderr, "connbench: out of memory for %ld identities\n", c->o.identities);
+        return -1;
+    }
+    for (long i = 0; i < c->o.identities; i++) {
+        char name[32], org[64], err[300];
+        snprintf(name, sizeof name, "connbench-%05ld", i);
+        snprintf(org, sizeof org, "Connbench Supplier %05ld", i);
+        int rc = tnd_pki_issue(c->o.pki, name, "supplier", org, 0, err, sizeof err);
+        if (rc != 0 && rc != TND_EEXISTS) {
+            fprintf(stderr, "connbench: issuing %s: %s\n", name, err);
+            return -1;
+        }
+        snprintf(c->certs[i], sizeof c->certs[i], "%s/%s.crt", c->o.pki, name);
+        snprintf(c->keys[i], sizeof c->keys[i], "%s/%s.key", c->o.pki, name);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -389,7 +451,7 @@ int main(int argc, char **argv)
     c.clients = calloc((size_t)c.o.n, sizeof *c.clients);
     c.slots = calloc((size_t)c.o.n, sizeof *c.slots);
     int status = 1;
-    if (!c.clients || !c.slots)
+    if (!c.clients || !c.slots || issue_identities(&c) != 0)
         goto out;
     if (c.o.handshake) {
         status = 0;
@@ -435,5 +497,7 @@ out:
     (void)uv_loop_close(&c.loop);
     free(c.clients);
     free(c.slots);
+    free(c.certs);
+    free(c.keys);
     return status;
 }
