@@ -147,6 +147,14 @@ int tnd_review_verify(const tender_complaints_v1_ReviewDecision *d, const uint8_
     return rc;
 }
 
+bool tnd_complaint_suspends_by_acceptance(const tender_complaints_v1_Complaint *c)
+{
+    return c->subject == TND_COMPLAINT_SUBJECT(CONDITIONS) && c->acceptance &&
+           c->acceptance->decision &&
+           c->acceptance->decision->outcome == TND_REVIEW_OUTCOME(ACCEPT) &&
+           c->acceptance->decision->suspend_deadline;
+}
+
 int tnd_review_next_state(int state, int outcome)
 {
     if (state == CS(SUBMITTED) && outcome == OUT(ACCEPT))

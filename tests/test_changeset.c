@@ -281,8 +281,9 @@ static void test_workload_replays_byte_identical(void **state)
     assert_true(rec_count(&rec, TND_CHANGE_PUT, TND_TABLE_COMPLAINTS, NULL) >= 1);
     assert_true(rec_count(&rec, TND_CHANGE_PUT, TND_TABLE_OPENINGS, NULL) == 1);
     assert_true(rec_count(&rec, TND_CHANGE_PUT, TND_TABLE_AWARDS, NULL) >= 1);
-    /* The tender_events index is derived, never recorded (event_index.h). */
+    /* The derived indexes are never recorded (derived.h). */
     assert_int_equal(rec_count(&rec, TND_CHANGE_PUT, TND_TABLE_TENDER_EVENTS, NULL), 0);
+    assert_int_equal(rec_count(&rec, TND_CHANGE_PUT, TND_TABLE_SUSPENDING_COMPLAINTS, NULL), 0);
     for (size_t i = 0; i < rec.n; i++)
         assert_int_equal(rec.seq[i], i + 1);
 
@@ -623,8 +624,8 @@ static void test_apply_in_order_only(void **state)
  * make them: the store's own writes (recorded), applying a change set (to
  * a copy), the format record a new store writes at creation or after
  * converting a format-6 one (node-local, outside any batch), the
- * tender_events index, which every node derives from the events it writes
- * or applies (never recorded: event_index.h), and tenderd cluster-init's
+ * derived indexes, which every node derives from the records it writes or
+ * applies (never recorded: derived.h), and tenderd cluster-init's
  * batch number, written once PostgreSQL holds every entry as the group's
  * first batches. */
 static const char *const writes[] = {"mdb_put(", "mdb_del(", "mdb_cursor_put(",
@@ -636,7 +637,7 @@ static const struct {
     {"server/store/store_wtx.c", 2},
     {"server/store/changeset.c", 3},
     {"server/store/store_env.c", 2},
-    {"server/store/event_index.c", 1},
+    {"server/store/derived.c", 2},
     {"server/replica/cluster_init.c", 1},
 };
 

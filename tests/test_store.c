@@ -43,6 +43,7 @@ typedef struct op {
     char key[32];
     size_t vlen;
     bool event;
+    int complaint; /* 1: put a complaint, seq vlen, of tender key, that suspends; 2: one that does not */
     size_t hog;  /* bytes to take from the write's arena before the event */
     bool block;
     int fail;
@@ -67,6 +68,22 @@ static int op_fn(tnd_wtx *w, void *arg)
     if (o->block) {
         sem_post(&o->fx->started);
         sem_wait(&o->fx->release);
+    }
+    if (o->complaint) {
+        /* A complaint about the conditions, accepted; suspend_deadline decides. */
+        tender_complaints_v1_ReviewDecision d = {.outcome = tender_complaints_v1_Outcome_ACCEPT,
+                                                 .suspend_deadline = o->complaint == 1};
+        tender_complaints_v1_Review acc = {.decision = &d};
+        tender_complaints_v1_Complaint c;
+        tender_complaints_v1_Complaint_init(&c);
+        c.subject = tender_complaints_v1_Subject_CONDITIONS;
+        c.state = tender_complaints_v1_ComplaintState_ACCEPTED;
+        c.acceptance = &acc;
+        uint8_t key[128];
+        size_t kl = tnd_key_complaints(key, sizeof key, o->key, (uint32_t)o->vlen);
+        int rc = tnd_wtx_put_msg(w, TND_TABLE_COMPLAINTS, key, kl,
+                                 &tender_complaints_v1_Complaint_desc, &c);
+        return rc ? tnd_wtx_fail(w, 13, "complaint: %s", tnd_strerror(rc)) : 0;
     }
     if (o->key[0]) {
         static uint8_t buf[MAX_VAL]; /* the writer is one thread */
@@ -280,8 +297,9 @@ static void test_create_and_format(void **state)
     }
 }
 
-/* The tender_events index as "id/seq" lines, in key order. */
-static void index_lines(fixture *fx, char *out, size_t cap)
+/* A derived index as "id/seq" lines, in key order: tender_events, or
+ * suspending_complaints. */
+static void index_lines(fixture *fx, tnd_table t, char *out, size_t cap)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -289,12 +307,17 @@ static void index_lines(fixture *fx, char *out, size_t cap)
     size_t at = 0;
     out[0] = '\0';
     assert_int_equal(tnd_store_read_begin(fx->s, &txn), 0);
-    assert_int_equal(mdb_cursor_open(txn, tnd_store_dbi(fx->s, TND_TABLE_TENDER_EVENTS), &cur), 0);
+    assert_int_equal(mdb_cursor_open(txn, tnd_store_dbi(fx->s, t), &cur), 0);
     for (int c = mdb_cursor_get(cur, &k, &v, MDB_FIRST); c == 0;
          c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         const char *id = k.mv_data;
         uint64_t seq = 0;
-        assert_true(tnd_key_tender_events_parse(k.mv_data, k.mv_size, id, &seq));
+        uint32_t seq32 = 0;
+        if (t == TND_TABLE_TENDER_EVENTS)
+            assert_true(tnd_key_tender_events_parse(k.mv_data, k.mv_size, id, &seq));
+        else
+            assert_true(tnd_key_complaints_parse(k.mv_data, k.mv_size, id, &seq32));
+        seq += seq32;
         assert_int_equal(v.mv_size, 0);
         at += (size_t)snprintf(out + at, cap - at, "%s/%llu ", id, (unsigned long long)seq);
         assert_true(at < cap);
@@ -322,16 +345,18 @@ static void raw_edit(const fixture *fx, const char *table, const MDB_val *key, c
     mdb_env_close(env);
 }
 
-/* Every event that names a tender is in the tender_events index as it is
- * appended; a format-6 database (which has no index) gets the same index
- * built from its log at open and becomes format 7; one whose log cannot be
- * read is refused and left as it was. */
+/* The derived indexes (derived.h) as the writer writes: every event that
+ * names a tender is in tender_events, every complaint whose acceptance
+ * suspends the deadline in suspending_complaints. A format-6 database (which
+ * has neither) gets the same indexes built from its tables at open and
+ * becomes format 7; one whose log cannot be read is refused and left as it
+ * was. */
 static void test_format_6_is_converted(void **state)
 {
     fixture *fx = *state;
     open_store(fx, NULL);
     const char *ids[] = {"T-a", "T-b", "", "T-a"}; /* "" names no tender, as a bid's event */
-    op ops[4];
+    op ops[4], cops[3];
     for (int i = 0; i < 4; i++) {
         op_set(&ops[i], fx, ids[i], 0);
         ops[i].event = true;
@@ -339,18 +364,32 @@ static void test_format_6_is_converted(void **state)
         wait_done(fx, i + 1);
         assert_int_equal(ops[i].status, 0);
     }
+    /* T-a's complaint 1 suspends, 2 does not; T-b's complaint 7 suspends. */
+    const int kinds[] = {1, 2, 1}, seqs[] = {1, 2, 7};
+    for (int i = 0; i < 3; i++) {
+        op_set(&cops[i], fx, i < 2 ? "T-a" : "T-b", (size_t)seqs[i]);
+        cops[i].complaint = kinds[i];
+        submit_ok(fx, &cops[i]);
+        wait_done(fx, 5 + i);
+        assert_int_equal(cops[i].status, 0);
+    }
     char want[256], got[256];
     snprintf(want, sizeof want, "T-a/%llu T-a/%llu T-b/%llu ", (unsigned long long)ops[0].seq,
              (unsigned long long)ops[3].seq, (unsigned long long)ops[1].seq);
-    index_lines(fx, got, sizeof got);
+    index_lines(fx, TND_TABLE_TENDER_EVENTS, got, sizeof got);
     assert_string_equal(got, want);
+    index_lines(fx, TND_TABLE_SUSPENDING_COMPLAINTS, got, sizeof got);
+    assert_string_equal(got, "T-a/1 T-b/7 ");
     close_store(fx);
 
     raw_edit(fx, "tender_events", NULL, NULL);
+    raw_edit(fx, "suspending_complaints", NULL, NULL);
     put_format(fx, 6);
     open_store(fx, NULL);
-    index_lines(fx, got, sizeof got);
+    index_lines(fx, TND_TABLE_TENDER_EVENTS, got, sizeof got);
     assert_string_equal(got, want);
+    index_lines(fx, TND_TABLE_SUSPENDING_COMPLAINTS, got, sizeof got);
+    assert_string_equal(got, "T-a/1 T-b/7 ");
     MDB_txn *txn;
     MDB_val fk = {.mv_size = 6, .mv_data = "format"}, fv;
     const uint8_t seven[4] = {0, 0, 0, 7};

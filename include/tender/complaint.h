@@ -74,6 +74,13 @@ TND_MUST_CHECK int tnd_review_signed_bytes(const tender_complaints_v1_ReviewDeci
 TND_MUST_CHECK int tnd_review_verify(const tender_complaints_v1_ReviewDecision *d,
                                      const uint8_t *sig, size_t sig_len, const uint8_t key[32]);
 
+/** Whether c's acceptance stopped the tender's submission deadline: a
+ * complaint about the conditions, accepted with suspend_deadline. Once
+ * true, true for good (the acceptance stays with the complaint); what the
+ * suspension is now follows from c's state (docs/COMPLAINTS.md, "The
+ * clock"). */
+bool tnd_complaint_suspends_by_acceptance(const tender_complaints_v1_Complaint *c);
+
 /** The state a complaint in state reaches by outcome, or 0 when the
  * outcome is not allowed from it (ACCEPT and REFUSE from SUBMITTED,
  * SATISFY and REJECT from ACCEPTED). */

@@ -17,13 +17,6 @@
 #define SUB TND_COMPLAINT_SUBJECT
 #define T_DESC (&tender_tenders_v1_Tender_desc)
 
-static bool suspends_by_acceptance(const tnd_complaint *c)
-{
-    return c->subject == SUB(CONDITIONS) && c->acceptance && c->acceptance->decision &&
-           c->acceptance->decision->outcome == TND_REVIEW_OUTCOME(ACCEPT) &&
-           c->acceptance->decision->suspend_deadline;
-}
-
 /* Has the buyer amended t since ms (a version it made, not the server's
  * postponement or resumption)? Versions are read newest first. */
 static bool amended_since(MDB_txn *txn, tnd_store *st, const tnd_tender *t, int64_t ms,
@@ -45,28 +38,47 @@ static bool amended_since(MDB_txn *txn, tnd_store *st, const tnd_tender *t, int6
     return false;
 }
 
+/* Every bid and withdrawal asks this, so it reads only the complaints whose
+ * acceptance stopped the deadline (the suspending_complaints index, in the
+ * complaints' order), not every complaint of the tender. */
 int tnd_complaint_suspension(MDB_txn *txn, tnd_store *st, const tnd_tender *t, tnd_arena *a,
                              const tnd_complaint **out)
 {
     *out = NULL;
     if (t->status != tender_tenders_v1_TenderStatus_ACTIVE)
         return 0;
-    tnd_complaint *list;
-    size_t n;
-    int rc = tnd_complaint_list_all(txn, st, t->id, a, &list, &n);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n && !*out; i++) {
-        const tnd_complaint *c = &list[i];
-        if (!suspends_by_acceptance(c))
-            continue;
-        if (c->state == CS(ACCEPTED))
-            *out = c;
-        else if (c->state == CS(SATISFIED) && c->decision &&
-                 !amended_since(txn, st, t, tnd_ts_ms(c->decision->time), a))
-            *out = c;
+    uint8_t key[128];
+    size_t kl = tnd_key_complaints(key, sizeof key, t->id, 0);
+    MDB_cursor *cur;
+    if (!kl || mdb_cursor_open(txn, tnd_store_dbi(st, TND_TABLE_SUSPENDING_COMPLAINTS), &cur) != 0)
+        return TND_EIO;
+    MDB_val k = {.mv_size = kl, .mv_data = key}, v;
+    uint32_t seq;
+    int rc = 0;
+    for (int c = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         c == 0 && rc == 0 && !*out && tnd_key_complaints_parse(k.mv_data, k.mv_size, t->id, &seq);
+         c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        MDB_val ck = k, cv;
+        tnd_complaint *cp = tnd_arena_calloc(a, 1, sizeof *cp);
+        if (!cp) {
+            rc = TND_ENOMEM;
+            break;
+        }
+        if (mdb_get(txn, tnd_store_dbi(st, TND_TABLE_COMPLAINTS), &ck, &cv) != 0 ||
+            (rc = tnd_msg_decode_in(&tender_complaints_v1_Complaint_desc, a, cv.mv_data,
+                                    cv.mv_size, cp, NULL)) != 0 ||
+            !tnd_complaint_suspends_by_acceptance(cp)) {
+            rc = rc ? rc : TND_EIO; /* the index names what the complaints do not hold */
+            break;
+        }
+        if (cp->state == CS(ACCEPTED))
+            *out = cp;
+        else if (cp->state == CS(SATISFIED) && cp->decision &&
+                 !amended_since(txn, st, t, tnd_ts_ms(cp->decision->time), a))
+            *out = cp;
     }
-    return 0;
+    mdb_cursor_close(cur);
+    return rc;
 }
 
 int tnd_complaint_suspension_refusal(tnd_wtx *w, const tnd_tender *t, const char *what)
@@ -157,7 +169,7 @@ static int resume(tnd_wtx *w, tnd_tender *t, const tnd_complaint *c)
 int tnd_complaint_suspension_changed(tnd_wtx *w, tnd_tender *t, const tnd_complaint *before,
                                      const tnd_complaint *after)
 {
-    if (!before || before->state != CS(ACCEPTED) || !suspends_by_acceptance(before))
+    if (!before || before->state != CS(ACCEPTED) || !tnd_complaint_suspends_by_acceptance(before))
         return 0;
     if (after->state != CS(REJECTED) && after->state != CS(WITHDRAWN))
         return 0; /* SATISFIED: suspended until the buyer amends */

@@ -6,7 +6,7 @@
 
 #include "be.h"
 #include "changeset.h"
-#include "event_index.h"
+#include "derived.h"
 #include "keys.h"
 
 static const char *const names[TND_TABLE_COUNT] = {
@@ -273,13 +273,9 @@ int tnd_changeset_apply(MDB_env *env, const MDB_dbi *dbi, const tnd_changeset *c
         MDB_val cv = {.mv_size = c->vlen, .mv_data = (void *)c->val};
         rc = c->op == TND_CHANGE_PUT ? mdb_put(txn, dbi[c->table], &ck, &cv, 0)
                                      : mdb_del(txn, dbi[c->table], &ck, NULL);
-        uint64_t seq;
-        /* The writer indexed the event without recording it: so does the copy. */
-        if (rc == 0 && c->op == TND_CHANGE_PUT && c->table == TND_TABLE_EVENTS)
-            rc = tnd_key_events_parse(c->key, c->klen, &seq)
-                     ? tnd__event_index_put_encoded(txn, dbi[TND_TABLE_TENDER_EVENTS], c->val,
-                                                    c->vlen, seq)
-                     : MDB_CORRUPTED;
+        /* The writer derived its indexes without recording them: so does the copy. */
+        if (rc == 0 && c->op == TND_CHANGE_PUT)
+            rc = tnd__derived_put_encoded(txn, dbi, c->table, c->key, c->klen, c->val, c->vlen);
         if (rc != 0) {
             snprintf(err, err_len, "batch %llu, entry %zu (%s %s): %s%s",
                      (unsigned long long)cs->seq, i, c->op == TND_CHANGE_PUT ? "put in" : "delete from",

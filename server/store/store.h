@@ -38,8 +38,9 @@
  * bid ids unique across tenders; 5: bid documents are sealed to the
  * tender's documents key, which the committee's shares hold too; 6: the
  * complaints and complaint_documents tables, and lot states keep the time
- * they were cancelled; 7: the tender_events index (a format-6 database is
- * converted at open: the index is built from its log). */
+ * they were cancelled; 7: the derived indexes tender_events and
+ * suspending_complaints (derived.h; a format-6 database is converted at
+ * open: they are built from its tables). */
 #define TND_STORE_FORMAT 7
 
 /* Named databases. Keys are sketched next to each; keys.h builds and reads
@@ -66,7 +67,8 @@
     X(BID_IDS, "bid_ids")                 /* bid id -> tender id: bid ids are unique */     \
     X(COMPLAINTS, "complaints")           /* tender id 0x00 seq u32 BE -> complaint */         \
     X(COMPLAINT_DOCUMENTS, "complaint_documents") /* document id -> content */                \
-    X(TENDER_EVENTS, "tender_events")     /* tender id 0x00 seq u64 BE -> "" */
+    X(TENDER_EVENTS, "tender_events")     /* tender id 0x00 seq u64 BE -> "" (derived.h) */ \
+    X(SUSPENDING_COMPLAINTS, "suspending_complaints") /* tender id 0x00 seq u32 BE -> "" */
 
 typedef enum tnd_table {
 #define TND_TABLE_ENUM(name, str) TND_TABLE_##name,

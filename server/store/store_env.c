@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "be.h"
-#include "event_index.h"
+#include "derived.h"
 #include "keys.h"
 #include "ops/logging.h"
 #include "store_internal.h"
@@ -20,40 +20,27 @@ static const char *const table_names[TND_TABLE_COUNT] = {
 static const MDB_val format_key = {.mv_size = sizeof TND_META_FORMAT - 1,
                                    .mv_data = TND_META_FORMAT};
 
-/* Format 6 to 7: the tender_events index, built from the log in the open
- * transaction (it holds nothing the log does not say). 0, or why not in err. */
-static int index_tender_events(tnd_store *s, MDB_txn *txn, char *err, size_t err_len)
+/* Format 6 to 7: the derived indexes, built from their source tables in
+ * the open transaction (derived.h). 0, or why not in err. */
+static int build_derived(tnd_store *s, MDB_txn *txn, char *err, size_t err_len)
 {
-    MDB_cursor *cur;
-    MDB_val k, v;
-    uint64_t n = 0, seq;
-    int rc = mdb_cursor_open(txn, s->dbi[TND_TABLE_EVENTS], &cur);
-    if (rc == 0) {
-        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
-            rc = tnd_key_events_parse(k.mv_data, k.mv_size, &seq)
-                     ? tnd__event_index_put_encoded(txn, s->dbi[TND_TABLE_TENDER_EVENTS],
-                                                    v.mv_data, v.mv_size, seq)
-                     : MDB_CORRUPTED;
-            if (rc != 0)
-                break;
-        }
-        mdb_cursor_close(cur);
-    }
+    uint64_t n = 0;
+    int rc = tnd__derived_build(txn, s->dbi, &n);
     if (rc == MDB_CORRUPTED || rc == MDB_BAD_VALSIZE) {
-        snprintf(err, err_len, "cannot convert the database in %s to format %d: its event %llu "
-                 "is unreadable", s->dir, TND_STORE_FORMAT, (unsigned long long)n);
+        snprintf(err, err_len, "cannot convert the database in %s to format %d: its record %llu "
+                 "(events, then complaints) is unreadable", s->dir, TND_STORE_FORMAT,
+                 (unsigned long long)n);
         return TND_EMALFORMED;
     }
-    if (rc != MDB_NOTFOUND) {
+    if (rc != 0) {
         snprintf(err, err_len, "cannot convert the database in %s to format %d: %s", s->dir,
                  TND_STORE_FORMAT, mdb_strerror(rc));
         return TND_EIO;
     }
     char count[24];
     snprintf(count, sizeof count, "%llu", (unsigned long long)n);
-    tnd_log(TND_LOG_INFO, "store converted from format 6 to 7: events indexed by tender", "dir",
-            s->dir, "events", count, NULL);
+    tnd_log(TND_LOG_INFO, "store converted from format 6 to 7: derived indexes built", "dir",
+            s->dir, "records", count, NULL);
     return 0;
 }
 
@@ -91,11 +78,11 @@ static int init_tables(tnd_store *s, char *err, size_t err_len)
     } else if (rc == 0) {
         uint32_t format = tnd_be32_get(val.mv_data);
         if (format == 6) {
-            /* What changed is an index: built here, then the format is 7. */
+            /* What changed are derived indexes: built here, then the format is 7. */
             uint8_t buf[4];
             tnd_be32_put(buf, TND_STORE_FORMAT);
             MDB_val now = {.mv_size = 4, .mv_data = buf};
-            if ((ret = index_tender_events(s, txn, err, err_len)) != 0)
+            if ((ret = build_derived(s, txn, err, err_len)) != 0)
                 goto abort_txn;
             if ((rc = mdb_put(txn, s->dbi[TND_TABLE_META], &key, &now, 0)) != 0) {
                 snprintf(err, err_len, "cannot convert the database in %s to format %d: %s",

@@ -7,7 +7,7 @@
 
 #include "be.h"
 #include "digest.h"
-#include "event_index.h"
+#include "derived.h"
 #include "keys.h"
 #include "store_internal.h"
 
@@ -140,6 +140,12 @@ static int put(tnd_wtx *w, tnd_table t, const void *key, size_t klen, const void
     int rc = tnd__wtx_mdb_err(w, mdb_put(w->txn, w->s->dbi[t], &k, &v, flags));
     if (rc == 0 && w->rec)
         rc = tnd_changeset_add(w->rec, TND_CHANGE_PUT, t, key, klen, val, vlen);
+    /* A complaint's derived entry, not recorded (derived.h). An event's is
+     * derived by tnd_wtx_append_event, the only writer of EVENTS, from the
+     * struct it has in hand. */
+    if (rc == 0 && t == TND_TABLE_COMPLAINTS)
+        rc = tnd__wtx_mdb_err(w, tnd__derived_put_encoded(w->txn, w->s->dbi, t, key, klen, val,
+                                                          vlen));
     return rc;
 }
 
@@ -268,11 +274,11 @@ int tnd_wtx_append_event(tnd_wtx *w, tender_events_v1_Event *event, uint64_t *se
     if (rc == 0)
         rc = put(w, TND_TABLE_EVENTS, key, 8, buf, len, MDB_APPEND);
     free(buf);
-    /* Derived, so not recorded: whoever applies the change set indexes the
-     * event itself (event_index.h). */
+    /* Derived, so not recorded: whoever applies the change set derives the
+     * entry itself (derived.h). */
     if (rc == 0)
-        rc = tnd__wtx_mdb_err(w, tnd__event_index_put(w->txn, w->s->dbi[TND_TABLE_TENDER_EVENTS],
-                                                      event->tender_id, seq));
+        rc = tnd__wtx_mdb_err(w, tnd__derived_put(w->txn, w->s->dbi, TND_TABLE_EVENTS, key, 8,
+                                                  event));
     if (rc == 0)
         rc = put(w, TND_TABLE_META, next_seq_key.mv_data, next_seq_key.mv_size, next, 8, 0);
     if (rc == 0 && seq_out)

@@ -137,6 +137,16 @@ tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIER
     --spread "$SPREAD" --log-key "$LOG_KEY" --server-pid "$SERVER_PID" \
     --server-log "$DIR/surge-spread.log" --json
 stop_server
+# All at once again, on a tender with the most complaints it may have (100, each with the
+# longest text), filed about its conditions before the timed phase: a bid must not pay for them.
+echo "surge: $SUPPLIERS suppliers, 100 complaints on the tender ..." >&2
+LOG_KEY=$("$BIN/tenderd" --print-log-key --db "$DIR/surge-complaints" 2>/dev/null)
+start_server "$DIR/surge-complaints" info --min-tender-period 10 --complaint-lead 60s \
+    --max-connections $((SUPPLIERS + 100))
+tagged surge "$BIN/surge" --server "$SERVER" --pki "$PKI" --suppliers "$SUPPLIERS" \
+    --complaints 100 --log-key "$LOG_KEY" --server-pid "$SERVER_PID" \
+    --server-log "$DIR/surge-complaints.log" --json
+stop_server
 
 # ---- 1b. the same surge on the replicated store: PostgreSQL primary with a
 # synchronous standby (tests/ha/pgpair, fsync on), one tenderd node, every
@@ -323,7 +333,8 @@ if surges:
         cpu = s.get("server_cpu_s", -1)
         body.append([
             s.get("store", "lmdb"),
-            "spread over %d s" % s["spread_s"] if s.get("spread_s") else "all at once",
+            ("spread over %d s" % s["spread_s"] if s.get("spread_s") else "all at once")
+            + (", %d complaints" % s["complaints"] if s.get("complaints") else ""),
             s["in_flight"], s["acknowledged"], "%.0f" % s["bids_per_s"], "%.1f" % lat["p50"],
             "%.1f" % lat["p90"], "%.1f" % lat["p99"], "%.1f" % lat["max"], b.get("count", "-"),
             "%.1f" % b["mean"] if b else "-", b.get("max", "-"),

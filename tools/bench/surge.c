@@ -28,7 +28,8 @@ static void usage(FILE *f)
             "usage: surge --server HOST:PORT[,...] --pki DIR --suppliers N [--in-flight M]\n"
             "             [--bid-bytes B] [--deadline-in S] [--connect-in-flight K]\n"
             "             [--timeout S] [--log-key KEY] [--server-pid PID]\n"
-            "             [--server-log FILE] [--hold S] [--spread S] [--json]\n"
+            "             [--server-log FILE] [--hold S] [--spread S] [--complaints C]\n"
+            "             [--json]\n"
             "\n"
             "N suppliers, each with its own certificate (issued into DIR by its CA, or\n"
             "reused) and connection, submit one sealed bid each to one tender that the\n"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
             "                        time, uniform over S seconds (as suppliers do in the\n"
             "                        last minute before a deadline; default 0: all at once)\n"
             "  --bid-bytes B         size of the document sealed in each bid (default 1024)\n"
+            "  --complaints C        before the timed phase, the PKI's supplier files C\n"
+            "                        complaints about the tender's conditions, each with the\n"
+            "                        longest text tenderd takes (default 0; at most 100)\n"
             "  --deadline-in S       the tender's bids close S seconds after it is created,\n"
             "                        before the suppliers connect (default 1200; tenderd's\n"
             "                        --min-tender-period must be lower)\n"
@@ -84,6 +88,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
         {"server-log", required_argument, NULL, 'l'},
         {"hold", required_argument, NULL, 'H'},
         {"spread", required_argument, NULL, 'S'},
+        {"complaints", required_argument, NULL, 'C'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -113,6 +118,7 @@ static int parse_args(int argc, char **argv, surge_opts *o)
         case 'l': o->server_log = optarg; break;
         case 'H': bad = parse_long(optarg, 0, 3600, &o->hold_s); break;
         case 'S': bad = parse_long(optarg, 0, 3600, &o->spread_s); break;
+        case 'C': bad = parse_long(optarg, 0, 100, &o->complaints); break;
         case 'j': o->json = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
@@ -377,9 +383,11 @@ static void report_json(const surge *g, const timings *t, const batches *b, cons
 {
     const bench_hist *h = &g->hist;
     printf("{\"suppliers\":%zu,\"in_flight\":%ld,\"spread_s\":%ld,\"bid_bytes\":%ld,"
+           "\"complaints\":%ld,"
            "\"connect_s\":%.3f,\"seal_s\":%.3f,\"window_s\":%.3f,\"acknowledged\":%llu,"
            "\"bids_per_s\":%.1f",
-           g->n, g->o.in_flight, g->o.spread_s, g->o.bid_bytes, t->connect_s, t->seal_s, t->window_s,
+           g->n, g->o.in_flight, g->o.spread_s, g->o.bid_bytes, g->o.complaints, t->connect_s,
+           t->seal_s, t->window_s,
            (unsigned long long)g->ok, (double)g->ok / t->window_s);
     printf(",\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f}",
            (double)bench_hist_percentile(h, 50) / 1e6, (double)bench_hist_percentile(h, 90) / 1e6,
@@ -517,6 +525,11 @@ int main(int argc, char **argv)
      * closes a connection that leaves its keepalive ping unanswered). */
     if (!(officer = blocking_client(&g, "officer")) || surge_tender(&g, officer) != 0)
         goto out;
+    if (g.o.complaints > 0) {
+        fprintf(stderr, "surge: filing %ld complaints ...\n", g.o.complaints);
+        if (surge_complaints(&g) != 0)
+            goto out;
+    }
     uint64_t s0 = uv_hrtime();
     if (surge_seal(&g) != 0)
         goto out;

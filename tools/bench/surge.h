@@ -27,6 +27,7 @@ typedef struct surge_opts {
     long server_pid; /* 0: not given */
     long hold_s;     /* pause before the timed phase */
     long spread_s;   /* 0: every submission starts at once; else spread over this many seconds */
+    long complaints; /* filed about the tender's conditions before the timed phase */
     bool json;
 } surge_opts;
 
@@ -104,6 +105,12 @@ int surge_tender(surge *g, tnd_client *officer);
 
 /** Seal every supplier's bid (as suppliers do on their own machines). */
 int surge_seal(surge *g);
+
+/** File o.complaints complaints about the tender's conditions, as the PKI's
+ * "supplier", each with a text of the largest size tenderd takes (the worst
+ * a tender with that many complaints can cost a bid). 0, or -1 having said
+ * why. */
+int surge_complaints(surge *g);
 
 /** Verify every receipt (checkpoint signature with the log key, inclusion
  * proof, the leaf is this bid's BID_RECEIVED with the envelope's hash), each

@@ -232,6 +232,55 @@ out:
     return rc;
 }
 
+/* ---- complaints on file ---- */
+
+int surge_complaints(surge *g)
+{
+    char ca[1100], crt[1100], key[1100], err[512];
+    snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
+    snprintf(crt, sizeof crt, "%s/supplier.crt", g->o.pki);
+    snprintf(key, sizeof key, "%s/supplier.key", g->o.pki);
+    tnd_client_opts co;
+    tnd_client_opts_init(&co);
+    surge_client_opts(&g->o, &co);
+    co.ca_file = ca;
+    co.cert_file = crt;
+    co.key_file = key;
+    tnd_client *c = NULL;
+    if (tnd_client_open(&co, &c, err, sizeof err) != 0) {
+        fprintf(stderr, "surge: %s\n", err);
+        return -1;
+    }
+    enum { TEXT = 20000 }; /* tenderd's longest complaint text (docs/COMPLAINTS.md) */
+    char *text = malloc(TEXT + 1);
+    int rc = text ? 0 : -1;
+    for (size_t i = 0; text && i < TEXT; i++)
+        text[i] = i % 80 == 79 ? '\n' : (char)('a' + i % 26);
+    if (text)
+        text[TEXT] = '\0';
+    for (long i = 0; rc == 0 && i < g->o.complaints; i++) {
+        char title[64];
+        snprintf(title, sizeof title, "Surge complaint %ld", i + 1);
+        tender_complaints_v1_FileComplaintRequest q = {
+            .tender_id = g->tender_id,
+            .subject = tender_complaints_v1_Subject_CONDITIONS,
+            .title = title,
+            .text = text};
+        tender_complaints_v1_Complaint out;
+        tnd_status_info st;
+        if (tender_complaints_v1_Complaints_File(c, &q, &out, NULL, &st) != 0) {
+            fprintf(stderr, "surge: Complaints/File %ld: %s: %s\n", i + 1,
+                    tnd_status_name(st.code), st.message);
+            rc = -1;
+        } else {
+            tender_complaints_v1_Complaint_free(&out);
+        }
+    }
+    free(text);
+    tnd_client_free(c);
+    return rc;
+}
+
 /* ---- sealing ---- */
 
 int surge_seal(surge *g)
