@@ -31,6 +31,7 @@
 #define C_DESC (&tender_complaints_v1_Complaint_desc)
 #define LEAD 2000
 #define STANDSTILL 10000
+#define PER_SUPPLIER 4
 
 static testsrv ts;
 
@@ -40,6 +41,7 @@ static void cfg(tnd_config *c)
     c->min_amend_period_ms = 0;
     c->standstill_ms = STANDSTILL;
     c->complaint_lead_ms = LEAD;
+    c->max_complaints_per_supplier = PER_SUPPLIER;
 }
 
 static int setup(void **state)
@@ -461,6 +463,30 @@ static void test_only_the_complainant_withdraws(void **state)
     cfx_expect(cfx_withdraw(&w->sup, b, NULL), TND_STATUS_FAILED_PRECONDITION, "is refused");
 }
 
+/* One supplier may not use up a tender's complaints: its organisation files
+ * at most --max-complaints-per-supplier about one tender, a withdrawn one
+ * counted; another supplier, or another tender, is not held by that. */
+static void test_one_supplier_cannot_use_up_the_complaints(void **state)
+{
+    cfx_world *w = *state;
+    scn_create_and_publish(&ts, &w->off, &w->t, "Complaints", 60000, 61000);
+    char ids[PER_SUPPLIER][96];
+    for (int i = 0; i < PER_SUPPLIER; i++)
+        file_conditions(w, &w->sup, NULL, ids[i]);
+    assert_int_equal(cfx_withdraw(&w->sup, ids[0], NULL), 0);
+    cfx_expect(cfx_file(&w->sup, w->t.id, SUB(CONDITIONS), NULL, NULL, NULL, NULL),
+               TND_STATUS_RESOURCE_EXHAUSTED,
+               "Acme Construction has filed 4 complaints about tender");
+    char other[96];
+    file_conditions(w, &w->sup2, NULL, other); /* Globex Ltd has its own */
+    scn_tender t2 = {0};
+    scn_create_and_publish(&ts, &w->off, &t2, "Another", 60000, 61000);
+    tender_complaints_v1_Complaint k;
+    if (cfx_file(&w->sup, t2.id, SUB(CONDITIONS), NULL, NULL, NULL, &k) != 0)
+        fail_msg("file about another tender: %s", scn_msg);
+    tender_complaints_v1_Complaint_free(&k);
+}
+
 /* Who reads what: before its acceptance only the buyer's officers, the
  * reviewer and the complainant; then everyone, without the complainant. */
 static void test_a_complaint_is_public_once_accepted_and_its_complainant_never(void **state)
@@ -646,6 +672,7 @@ int main(void)
         TEST(test_a_lot_is_complained_about_until_and_after_its_cancellation),
         TEST(test_a_review_is_signed_and_follows_the_states),
         TEST(test_only_the_complainant_withdraws),
+        TEST(test_one_supplier_cannot_use_up_the_complaints),
         TEST(test_a_complaint_is_public_once_accepted_and_its_complainant_never),
         TEST(test_each_step_is_logged_without_the_complainant),
         TEST(test_the_reviewer_reads_what_a_complaint_concerns),

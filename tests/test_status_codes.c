@@ -51,6 +51,7 @@ static void cfg(tnd_config *c)
     c->min_amend_period_ms = 0;
     c->max_bid_bytes = MAX_BID;
     c->complaint_lead_ms = 1000; /* conditions complaints on tender A until near its deadline */
+    c->max_complaints_per_supplier = 60; /* row 61: one supplier's cap, then the tender's */
 }
 
 /* A call's frames as given: CALL, then each payload as a MESSAGE (NULL: an
@@ -995,10 +996,15 @@ static void complaints_file_too_many(void **state)
     (void)state;
     scn_tender tl;
     create_tender(&tl, 3600000, 3601000, NULL);
-    for (int i = 0; i < 100; i++)
+    /* One supplier's 60 (--max-complaints-per-supplier), then the tender's 100. */
+    for (int i = 0; i < 60; i++)
         assert_int_equal(cfx_file(&sup, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL), 0);
     EXPECT(TND_STATUS_RESOURCE_EXHAUSTED,
            cfx_file(&sup, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL));
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(cfx_file(&sup2, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL), 0);
+    EXPECT(TND_STATUS_RESOURCE_EXHAUSTED,
+           cfx_file(&sup2, tl.id, SUBJ(CONDITIONS), NULL, NULL, NULL, NULL));
 }
 
 /* 62 */

@@ -361,6 +361,32 @@ static int set_complainant(tnd_wtx *w, const tnd_peer_identity *p, tnd_complaint
     return tnd_arena_failed(ar) ? oom(w) : 0;
 }
 
+/* One supplier may not use up a tender's complaints and leave the others
+ * none: at most --max-complaints-per-supplier filed by its organisation
+ * (certificate O), withdrawn ones included, since they used a number too. */
+static int supplier_cap(tnd_wtx *w, tnd_op *op, const tnd_tender *t)
+{
+    tnd_complaint *list;
+    size_t n, mine = 0;
+    int rc = tnd_complaint_list_all(tnd_wtx_txn(w), tnd_wtx_store(w), t->id, tnd_wtx_arena(w),
+                                    &list, &n);
+    if (rc)
+        return tnd_wtx_fail(w,
+                            rc == TND_ENOMEM ? TND_STATUS_RESOURCE_EXHAUSTED : TND_STATUS_DATA_LOSS,
+                            "cannot read the complaints of tender %s: %s", t->id, tnd_strerror(rc));
+    for (size_t i = 0; i < n; i++) {
+        const tender_common_v1_Actor *a = list[i].complainant ? list[i].complainant->actor : NULL;
+        mine += a && a->organisation && strcmp(a->organisation, op->peer.org) == 0;
+    }
+    uint32_t cap = op->srv->cfg.max_complaints_per_supplier;
+    if (mine >= cap)
+        return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
+                            "%s has filed %zu complaints about tender %s, the most one supplier "
+                            "may (--max-complaints-per-supplier %u, withdrawn ones included)",
+                            op->peer.org, mine, t->id, cap);
+    return 0;
+}
+
 int tnd__complaint_file_fn(tnd_wtx *w, tnd_op *op)
 {
     const tender_complaints_v1_FileComplaintRequest *req = op->req;
@@ -376,6 +402,8 @@ int tnd__complaint_file_fn(tnd_wtx *w, tnd_op *op)
         return tnd_wtx_fail(w, TND_STATUS_RESOURCE_EXHAUSTED,
                             "tender %s has %d complaints, the most it may have", t.id,
                             TND_COMPLAINTS_MAX);
+    if ((st = supplier_cap(w, op, &t)) != 0)
+        return st;
     char id[TND_KEY_TENDER_ID_MAX + 16];
     snprintf(id, sizeof id, "%s-C%u", t.id, seq);
     c.id = tnd_arena_strdup(ar, id);

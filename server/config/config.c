@@ -132,6 +132,10 @@ const tnd_setting tnd_config_rows[] = {
      FIELD(complaint_lead_ms), 0, UINT64_MAX, "4d", "S",
      "complaints about a tender's conditions are filed until this long before its submission "
      "deadline"},
+    {"tenders", "max-complaints-per-supplier", "max-complaints-per-supplier", TND_SET_U32,
+     TND_UNIT_COUNT, FIELD(max_complaints_per_supplier), 1, 100, "20", "N",
+     "complaints one supplier (its certificate's organisation) may file about one tender, "
+     "withdrawn ones included; a tender takes 100 in all"},
     {"tenders", "outage-min", "outage-min", TND_SET_U64, TND_UNIT_SECONDS, FIELD(outage_min_ms),
      1000, UINT64_MAX, "1m", "S",
      "the server down or unable to write this long is an outage (for the deadline rule)"},

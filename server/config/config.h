@@ -51,6 +51,7 @@ typedef struct tnd_config {
     uint32_t max_bid_bytes;        /* largest sealed bid (ciphertext) accepted */
     uint64_t standstill_ms;        /* after an award, before the tender is complete */
     uint64_t complaint_lead_ms;    /* conditions complaints: due this long before the deadline */
+    uint32_t max_complaints_per_supplier; /* filed about one tender by one organisation */
     uint64_t outage_min_ms;        /* the server silent this long is an outage */
     uint64_t outage_window_ms;     /* deadlines up to this after an outage are postponed too */
     uint64_t outage_extension_ms;  /* a postponed deadline: this after the outage; 0: rule off */

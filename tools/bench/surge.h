@@ -106,10 +106,10 @@ int surge_tender(surge *g, tnd_client *officer);
 /** Seal every supplier's bid (as suppliers do on their own machines). */
 int surge_seal(surge *g);
 
-/** File o.complaints complaints about the tender's conditions, as the PKI's
- * "supplier", each with a text of the largest size tenderd takes (the worst
- * a tender with that many complaints can cost a bid). 0, or -1 having said
- * why. */
+/** File o.complaints complaints about the tender's conditions, each by
+ * another of the suppliers (their certificates issued), each with a text of
+ * the largest size tenderd takes (the worst a tender with that many
+ * complaints can cost a bid). 0, or -1 having said why. */
 int surge_complaints(surge *g);
 
 /** Verify every receipt (checkpoint signature with the log key, inclusion

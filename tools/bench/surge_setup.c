@@ -236,30 +236,35 @@ out:
 
 int surge_complaints(surge *g)
 {
-    char ca[1100], crt[1100], key[1100], err[512];
-    snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
-    snprintf(crt, sizeof crt, "%s/supplier.crt", g->o.pki);
-    snprintf(key, sizeof key, "%s/supplier.key", g->o.pki);
-    tnd_client_opts co;
-    tnd_client_opts_init(&co);
-    surge_client_opts(&g->o, &co);
-    co.ca_file = ca;
-    co.cert_file = crt;
-    co.key_file = key;
-    tnd_client *c = NULL;
-    if (tnd_client_open(&co, &c, err, sizeof err) != 0) {
-        fprintf(stderr, "surge: %s\n", err);
-        return -1;
-    }
     enum { TEXT = 20000 }; /* tenderd's longest complaint text (docs/COMPLAINTS.md) */
     char *text = malloc(TEXT + 1);
-    int rc = text ? 0 : -1;
-    for (size_t i = 0; text && i < TEXT; i++)
+    if (!text) {
+        fprintf(stderr, "surge: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < TEXT; i++)
         text[i] = i % 80 == 79 ? '\n' : (char)('a' + i % 26);
-    if (text)
-        text[TEXT] = '\0';
+    text[TEXT] = '\0';
+    int rc = 0;
+    /* Each by another supplier: one may file only --max-complaints-per-supplier. */
     for (long i = 0; rc == 0 && i < g->o.complaints; i++) {
-        char title[64];
+        const char *who = g->sup[(size_t)i % g->n].name;
+        char ca[1100], crt[1100], key[1100], err[512], title[64];
+        snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
+        snprintf(crt, sizeof crt, "%s/%s.crt", g->o.pki, who);
+        snprintf(key, sizeof key, "%s/%s.key", g->o.pki, who);
+        tnd_client_opts co;
+        tnd_client_opts_init(&co);
+        surge_client_opts(&g->o, &co);
+        co.ca_file = ca;
+        co.cert_file = crt;
+        co.key_file = key;
+        tnd_client *c = NULL;
+        if (tnd_client_open(&co, &c, err, sizeof err) != 0) {
+            fprintf(stderr, "surge: %s\n", err);
+            rc = -1;
+            break;
+        }
         snprintf(title, sizeof title, "Surge complaint %ld", i + 1);
         tender_complaints_v1_FileComplaintRequest q = {
             .tender_id = g->tender_id,
@@ -269,15 +274,15 @@ int surge_complaints(surge *g)
         tender_complaints_v1_Complaint out;
         tnd_status_info st;
         if (tender_complaints_v1_Complaints_File(c, &q, &out, NULL, &st) != 0) {
-            fprintf(stderr, "surge: Complaints/File %ld: %s: %s\n", i + 1,
+            fprintf(stderr, "surge: Complaints/File %ld (%s): %s: %s\n", i + 1, who,
                     tnd_status_name(st.code), st.message);
             rc = -1;
         } else {
             tender_complaints_v1_Complaint_free(&out);
         }
+        tnd_client_free(c);
     }
     free(text);
-    tnd_client_free(c);
     return rc;
 }
 
