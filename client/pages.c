@@ -83,6 +83,38 @@ int tnd_questions_fetch(tnd_client *c, const char *tender_id,
     return code;
 }
 
+int tnd_complaints_fetch(tnd_client *c, const char *tender_id,
+                         tender_complaints_v1_ComplaintList *out, tnd_status_info *st)
+{
+    tender_complaints_v1_ComplaintList_init(out);
+    memset(st, 0, sizeof *st);
+    char cursor[96] = "", what[96];
+    snprintf(what, sizeof what, "the complaints of %s", tender_id ? tender_id : "?");
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    tender_complaints_v1_ListComplaintsRequest req = {
+        .tender_id = tnd_arena_strdup(&a, tender_id), .page_size = 100, .cursor = cursor};
+    int code =
+        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
+    for (unsigned pages = 1; code == 0; pages++) {
+        tnd_arena_mark m = tnd_arena_save(&a);
+        tender_complaints_v1_ComplaintList page;
+        code = tender_complaints_v1_Complaints_List_in(c, &a, &req, &page, NULL, st);
+        if (code == 0)
+            code = append(&tender_complaints_v1_Complaint_desc, (void **)&out->complaints,
+                          &out->n_complaints, page.complaints, page.n_complaints, st);
+        if (code == 0)
+            code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
+        tnd_arena_rewind(&a, m);
+        if (code == 0 && !*cursor)
+            break;
+    }
+    if (code != 0)
+        tender_complaints_v1_ComplaintList_free(out);
+    tnd_arena_free(&a);
+    return code;
+}
+
 int tnd_opening_fetch(tnd_client *c, const char *tender_id, tender_bids_v1_OpeningRecord *out,
                       tnd_status_info *st)
 {

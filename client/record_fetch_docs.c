@@ -33,9 +33,7 @@ int tnd__fetch_questions(tnd_client *c, tnd_tender_record *r, tnd_status_info *s
 
 int tnd__fetch_complaints(tnd_client *c, tnd_tender_record *r, tnd_status_info *st)
 {
-    tender_complaints_v1_ListComplaintsRequest req = {.tender_id = r->tender_id};
-    int code = tnd_client_unary(c, tender_complaints_v1_Complaints_List_method, &req,
-                                &r->complaints, NULL, st);
+    int code = tnd_complaints_fetch(c, r->tender_id, &r->complaints, st);
     if (code == 0)
         return 0;
     /* A server older than complaints: noted, as the check needs the list

@@ -461,6 +461,97 @@ static void test_many_long_questions_list(void **state)
     tnd_client_free(sup);
 }
 
+/* Complaints/List pages: 12 complaints with 20000-character texts (about
+ * 240 KB) reach a client with 64 KiB frames a few at a time, each once, and
+ * tenderctl lists them all; asking for everything at once at that frame size
+ * is a clear RESOURCE_EXHAUSTED; a cursor of another tender is refused. */
+static void test_complaints_list_in_pages(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    char dl[32], op[32], tender[64], pub[64], committee[300], text[256];
+    ctl_keys_gen("clerk", pub, sizeof pub);
+    path(committee, sizeof committee, "members3.txt");
+    snprintf(text, sizeof text, "clerk %s\n", pub);
+    write_file(committee, text, strlen(text));
+    future(dl, sizeof dl, 30);
+    future(op, sizeof op, 30.5);
+    ctl("officer", "tender", "create", "--title", "Complaints galore", "--budget", "1000",
+        "--currency", "EUR", "--deadline", dl, "--opening", op, "--committee", committee,
+        "--threshold", "1", NULL);
+    EXPECT(0);
+    first_line(tender, sizeof tender);
+    ctl("officer", "tender", "publish", tender, NULL);
+    EXPECT(0);
+    static char long_text[20001];
+    memset(long_text, 'c', sizeof long_text - 1);
+    tnd_client *sup = client_as("supplier"), *off = client_frame("officer", 64u << 10);
+    tnd_status_info st;
+    for (int i = 1; i <= N; i++) {
+        char title[32];
+        snprintf(title, sizeof title, "Complaint %d", i);
+        tender_complaints_v1_FileComplaintRequest f = {
+            .tender_id = tender, .subject = tender_complaints_v1_Subject_CONDITIONS,
+            .title = title, .text = long_text};
+        tender_complaints_v1_Complaint k;
+        if (tender_complaints_v1_Complaints_File(sup, &f, &k, NULL, &st) != 0)
+            fail_msg("file %d: %s", i, st.message);
+        tender_complaints_v1_Complaint_free(&k);
+    }
+    tnd_client_free(sup);
+
+    /* The buyer's officer sees every complaint; 64 KiB frames take a few. */
+    tender_complaints_v1_ComplaintList all;
+    if (tnd_complaints_fetch(off, tender, &all, &st) != 0)
+        fail_msg("complaints with 64 KiB frames: %s", st.message);
+    assert_int_equal(all.n_complaints, N);
+    for (int i = 0; i < N; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "%s-C%d", tender, i + 1);
+        assert_string_equal(all.complaints[i].id, want);
+    }
+    tender_complaints_v1_ComplaintList_free(&all);
+
+    tender_complaints_v1_ListComplaintsRequest lq = {.tender_id = tender};
+    tender_complaints_v1_ComplaintList lr;
+    assert_int_equal(tnd_client_unary(off, tender_complaints_v1_Complaints_List_method, &lq, &lr,
+                                      NULL, &st),
+                     TND_STATUS_RESOURCE_EXHAUSTED);
+    HAS(st.message, "ask in pages");
+    lq.page_size = 2;
+    assert_int_equal(tnd_client_unary(off, tender_complaints_v1_Complaints_List_method, &lq, &lr,
+                                      NULL, &st),
+                     0);
+    assert_int_equal(lr.n_complaints, 2);
+    char want[96];
+    snprintf(want, sizeof want, "%s-C2", tender);
+    assert_string_equal(lr.next_cursor, want);
+    tender_complaints_v1_ComplaintList_free(&lr);
+    snprintf(want, sizeof want, "%s-C11", tender);
+    lq.cursor = want;
+    assert_int_equal(tnd_client_unary(off, tender_complaints_v1_Complaints_List_method, &lq, &lr,
+                                      NULL, &st),
+                     0);
+    assert_int_equal(lr.n_complaints, 1);
+    assert_true(!lr.next_cursor || !*lr.next_cursor);
+    tender_complaints_v1_ComplaintList_free(&lr);
+    lq.cursor = "T-1999-000001-C1";
+    assert_int_equal(tnd_client_unary(off, tender_complaints_v1_Complaints_List_method, &lq, &lr,
+                                      NULL, &st),
+                     TND_STATUS_INVALID_ARGUMENT);
+    HAS(st.message, "cursor");
+    tnd_client_free(off);
+
+    ctl("officer", "complaint", "list", tender, NULL);
+    EXPECT(0);
+    char *out = last_out();
+    snprintf(want, sizeof want, "%s-C12", tender);
+    HAS(out, want);
+    snprintf(want, sizeof want, "%s-C", tender);
+    assert_int_equal(count(out, want), N); /* one line each, every page's */
+    free(out);
+}
+
 /* Tenders/List pages end before they outgrow the client's frame: 30 drafts
  * with 20000-character descriptions (about 600 KB) reach a client with
  * 64 KiB frames three at a time, each once. */
@@ -514,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_small_frame_client),
         cmocka_unit_test(test_big_opening_record_in_pages),
         cmocka_unit_test(test_many_long_questions_list),
+        cmocka_unit_test(test_complaints_list_in_pages),
         cmocka_unit_test(test_list_pages_by_bytes),
         cmocka_unit_test(test_server_stops_cleanly),
     };

@@ -19,6 +19,13 @@
 int tnd_questions_fetch(tnd_client *c, const char *tender_id,
                         tender_tenders_v1_ListQuestionsResponse *out, tnd_status_info *st);
 
+/** Complaints/List of tender_id, every page (those the caller may see),
+ * into *out (initialised here; free it with
+ * tender_complaints_v1_ComplaintList_free). Returns 0 or the status code, as
+ * tnd_questions_fetch. */
+int tnd_complaints_fetch(tnd_client *c, const char *tender_id,
+                         tender_complaints_v1_ComplaintList *out, tnd_status_info *st);
+
 /** Bids/GetOpening of tender_id, every page, into *out (initialised here;
  * free it with tender_bids_v1_OpeningRecord_free): the record as stored,
  * with all its bids and no next_cursor, so that it hashes as logged. */

@@ -174,11 +174,29 @@ static void on_get(tnd_call *call, void *request)
     tnd_arena_free(&arena);
 }
 
+/* List: every complaint the caller may see in one answer (page_size 0, as
+ * older clients ask), or pages cut by count and by bytes so that each fits
+ * in one frame to the caller (100 complaints with the longest texts and
+ * reasonings do not). The cursor is the id of the last complaint sent. */
 static void on_list(tnd_call *call, void *request)
 {
     const tender_complaints_v1_ListComplaintsRequest *r = request;
     tnd_server *srv = tnd_call_server(call);
     const tnd_peer_identity *p = tnd_call_peer(call);
+    char cur_tender[TND_KEY_TENDER_ID_MAX + 1];
+    uint32_t after = 0, want = r->page_size;
+    if (r->cursor && *r->cursor &&
+        (!tnd_complaint_id_parse(r->cursor, cur_tender, sizeof cur_tender, &after) ||
+         strcmp(cur_tender, r->tender_id) != 0)) {
+        tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
+                        "cursor: not a cursor this server issued for tender %s; start without one",
+                        r->tender_id);
+        return;
+    }
+    /* Room for the list: the frame less the answer's other bytes (the array
+     * header, the field keys and the longest cursor). */
+    size_t room = tnd_call_max_message(call), used = 0;
+    room = room > 128 ? room - 128 : 0;
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
         return;
@@ -190,18 +208,40 @@ static void on_list(tnd_call *call, void *request)
     tender_complaints_v1_ComplaintList_init(&list);
     tnd_complaint *all = NULL;
     size_t n = 0;
+    bool more = false;
     int rc = tnd_tender_read_visible(srv->store, txn, r->tender_id, p, &t);
     if (rc == 0)
         rc = tnd_complaint_list_all(txn, srv->store, t.id, &arena, &all, &n);
     tnd_store_read_end(srv->store, txn);
-    /* Each as the caller may see it, in all's own slots. */
+    /* Each after the cursor as the caller may see it, in all's own slots. */
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        char tid[TND_KEY_TENDER_ID_MAX + 1];
+        uint32_t seq = 0;
         tnd_complaint pub;
-        int v = view(&all[i], &t, p, &pub);
-        if (v)
-            all[list.n_complaints++] = v == 1 ? all[i] : pub;
+        int v = all[i].id && tnd_complaint_id_parse(all[i].id, tid, sizeof tid, &seq) && seq > after
+                    ? view(&all[i], &t, p, &pub)
+                    : 0;
+        if (!v)
+            continue;
+        tnd_complaint shown = v == 1 ? all[i] : pub;
+        size_t size = 0;
+        if (tnd_msg_size(&tender_complaints_v1_Complaint_desc, &shown, &size) != 0)
+            size = room;
+        /* A page holds at least one complaint; the transport refuses one
+         * that alone does not fit. */
+        if (list.n_complaints > 0 &&
+            ((want && list.n_complaints == want) || used + size > room)) {
+            more = true;
+            break;
+        }
+        all[list.n_complaints++] = shown;
+        used += size;
     }
     list.complaints = all;
+    char next[96] = "";
+    if (more && want)
+        snprintf(next, sizeof next, "%s", all[list.n_complaints - 1].id);
+    list.next_cursor = next;
     if (rc == TND_ENOTFOUND)
         tnd_call_finish(call, TND_STATUS_NOT_FOUND, "tender %s not found", r->tender_id);
     else if (rc == TND_ENOMEM)
@@ -209,6 +249,11 @@ static void on_list(tnd_call *call, void *request)
     else if (rc != 0)
         tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the complaints of %s are unreadable",
                         r->tender_id);
+    else if (more && !want)
+        tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
+                        "the complaints of %s do not fit in one answer to this client (%zu "
+                        "bytes); ask in pages (page_size and cursor), as tenderctl does",
+                        t.id, room);
     else if (tnd_call_send(call, &list) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     tender_tenders_v1_Tender_free(&t);
