@@ -1,6 +1,7 @@
 /* Answers that come in pages (tender/pages.h): ask again with the cursor
  * until the server has no more, and join the pages into one message. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,71 +49,76 @@ static int next_cursor(char *cursor, size_t len, const char *next, unsigned page
     return 0;
 }
 
-/* Each page is read into the fetch's arena and given back once what it
- * holds is copied into out, so only out outlives the fetch. */
+/* A list that comes in pages: its method, the message it lists, and where
+ * the list, its length and next_cursor sit in the method's answer. */
+typedef struct paged_list {
+    const tnd_method_desc *method;
+    const tnd_msg_desc *item;
+    size_t items, count, next; /* offsetof in the answer struct */
+} paged_list;
 
-int tnd_questions_fetch(tnd_client *c, const char *tender_id,
-                        tender_tenders_v1_ListQuestionsResponse *out, tnd_status_info *st)
+#define FIELD(base, off, type) (*(type *)((char *)(base) + (off)))
+
+/* Ask pl->method with req, whose cursor field is cursor (cap bytes, "" at
+ * first), until the server has no more pages, gathering the items into out
+ * (an answer of the method, initialised here, owned with malloc). Each page
+ * is read into the fetch's arena and given back once its items are copied,
+ * so only out outlives the fetch. */
+static int fetch_pages(tnd_client *c, const paged_list *pl, const void *req, char *cursor,
+                       size_t cap, void *out, const char *what, tnd_status_info *st)
 {
-    tender_tenders_v1_ListQuestionsResponse_init(out);
+    const tnd_msg_desc *d = pl->method->response;
+    tnd_msg_init(d, out);
     memset(st, 0, sizeof *st);
-    char cursor[80] = "", what[96];
-    snprintf(what, sizeof what, "the questions of %s", tender_id ? tender_id : "?");
     tnd_arena a;
     tnd_arena_init(&a, 0);
-    tender_tenders_v1_ListQuestionsRequest req = {
-        .tender_id = tnd_arena_strdup(&a, tender_id), .page_size = 1000, .cursor = cursor};
-    int code =
-        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
+    void *page = malloc(d->size);
+    int code = page ? 0 : tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory");
     for (unsigned pages = 1; code == 0; pages++) {
         tnd_arena_mark m = tnd_arena_save(&a);
-        tender_tenders_v1_ListQuestionsResponse page;
-        code = tender_tenders_v1_Tenders_Questions_in(c, &a, &req, &page, NULL, st);
+        code = tnd_client_unary_in(c, pl->method, &a, req, page, NULL, st);
         if (code == 0)
-            code = append(&tender_tenders_v1_Question_desc, (void **)&out->questions,
-                          &out->n_questions, page.questions, page.n_questions, st);
+            code = append(pl->item, &FIELD(out, pl->items, void *), &FIELD(out, pl->count, size_t),
+                          FIELD(page, pl->items, void *), FIELD(page, pl->count, size_t), st);
         if (code == 0)
-            code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
+            code = next_cursor(cursor, cap, FIELD(page, pl->next, char *), pages, what, st);
         tnd_arena_rewind(&a, m);
         if (code == 0 && !*cursor)
             break;
     }
     if (code != 0)
-        tender_tenders_v1_ListQuestionsResponse_free(out);
+        tnd_msg_free(d, out);
+    free(page);
     tnd_arena_free(&a);
     return code;
+}
+
+int tnd_questions_fetch(tnd_client *c, const char *tender_id,
+                        tender_tenders_v1_ListQuestionsResponse *out, tnd_status_info *st)
+{
+    typedef tender_tenders_v1_ListQuestionsResponse R;
+    static const paged_list pl = {tender_tenders_v1_Tenders_Questions_method,
+                                  &tender_tenders_v1_Question_desc, offsetof(R, questions),
+                                  offsetof(R, n_questions), offsetof(R, next_cursor)};
+    char cursor[96] = "", what[96];
+    snprintf(what, sizeof what, "the questions of %s", tender_id ? tender_id : "?");
+    tender_tenders_v1_ListQuestionsRequest req = {
+        .tender_id = (char *)tender_id, .page_size = 1000, .cursor = cursor};
+    return fetch_pages(c, &pl, &req, cursor, sizeof cursor, out, what, st);
 }
 
 int tnd_complaints_fetch(tnd_client *c, const char *tender_id,
                          tender_complaints_v1_ComplaintList *out, tnd_status_info *st)
 {
-    tender_complaints_v1_ComplaintList_init(out);
-    memset(st, 0, sizeof *st);
+    typedef tender_complaints_v1_ComplaintList R;
+    static const paged_list pl = {tender_complaints_v1_Complaints_List_method,
+                                  &tender_complaints_v1_Complaint_desc, offsetof(R, complaints),
+                                  offsetof(R, n_complaints), offsetof(R, next_cursor)};
     char cursor[96] = "", what[96];
     snprintf(what, sizeof what, "the complaints of %s", tender_id ? tender_id : "?");
-    tnd_arena a;
-    tnd_arena_init(&a, 0);
     tender_complaints_v1_ListComplaintsRequest req = {
-        .tender_id = tnd_arena_strdup(&a, tender_id), .page_size = 100, .cursor = cursor};
-    int code =
-        tnd_arena_failed(&a) ? tnd__status_fail(st, TND_STATUS_INTERNAL, "out of memory") : 0;
-    for (unsigned pages = 1; code == 0; pages++) {
-        tnd_arena_mark m = tnd_arena_save(&a);
-        tender_complaints_v1_ComplaintList page;
-        code = tender_complaints_v1_Complaints_List_in(c, &a, &req, &page, NULL, st);
-        if (code == 0)
-            code = append(&tender_complaints_v1_Complaint_desc, (void **)&out->complaints,
-                          &out->n_complaints, page.complaints, page.n_complaints, st);
-        if (code == 0)
-            code = next_cursor(cursor, sizeof cursor, page.next_cursor, pages, what, st);
-        tnd_arena_rewind(&a, m);
-        if (code == 0 && !*cursor)
-            break;
-    }
-    if (code != 0)
-        tender_complaints_v1_ComplaintList_free(out);
-    tnd_arena_free(&a);
-    return code;
+        .tender_id = (char *)tender_id, .page_size = 100, .cursor = cursor};
+    return fetch_pages(c, &pl, &req, cursor, sizeof cursor, out, what, st);
 }
 
 int tnd_opening_fetch(tnd_client *c, const char *tender_id, tender_bids_v1_OpeningRecord *out,

@@ -99,20 +99,31 @@ void surge_client_opts(const surge_opts *o, tnd_client_opts *co)
     co->max_attempts = surge_attempts(o);
 }
 
+/* The files of a client as who, from the PKI folder. */
+typedef struct files {
+    char ca[1100], crt[1100], key[1100];
+} files;
+
+/* Client options for who (a supplier's name), pointing into f. */
+static void client_as(const surge *g, const char *who, files *f, tnd_client_opts *co)
+{
+    snprintf(f->ca, sizeof f->ca, "%s/ca.crt", g->o.pki);
+    path_of(g, who, "crt", f->crt, sizeof f->crt);
+    path_of(g, who, "key", f->key, sizeof f->key);
+    tnd_client_opts_init(co);
+    surge_client_opts(&g->o, co);
+    co->ca_file = f->ca;
+    co->cert_file = f->crt;
+    co->key_file = f->key;
+}
+
 int surge_connect(surge *g, double *secs)
 {
     for (size_t i = 0; i < g->n; i++) {
-        char crt[1100], key[1100], err[512];
-        path_of(g, g->sup[i].name, "crt", crt, sizeof crt);
-        path_of(g, g->sup[i].name, "key", key, sizeof key);
-        char ca[1100];
-        snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
+        char err[512];
+        files f;
         tnd_client_opts co;
-        tnd_client_opts_init(&co);
-        surge_client_opts(&g->o, &co);
-        co.ca_file = ca;
-        co.cert_file = crt;
-        co.key_file = key;
+        client_as(g, g->sup[i].name, &f, &co);
         co.connect_timeout_ms = (uint32_t)g->o.timeout_s * 1000u;
         if (tnd_client_new(&g->loop, &co, &g->sup[i].client, err, sizeof err) != 0) {
             fprintf(stderr, "surge: %s: %s\n", g->sup[i].name, err);
@@ -249,16 +260,10 @@ int surge_complaints(surge *g)
     /* Each by another supplier: one may file only --max-complaints-per-supplier. */
     for (long i = 0; rc == 0 && i < g->o.complaints; i++) {
         const char *who = g->sup[(size_t)i % g->n].name;
-        char ca[1100], crt[1100], key[1100], err[512], title[64];
-        snprintf(ca, sizeof ca, "%s/ca.crt", g->o.pki);
-        snprintf(crt, sizeof crt, "%s/%s.crt", g->o.pki, who);
-        snprintf(key, sizeof key, "%s/%s.key", g->o.pki, who);
+        char err[512], title[64];
+        files f;
         tnd_client_opts co;
-        tnd_client_opts_init(&co);
-        surge_client_opts(&g->o, &co);
-        co.ca_file = ca;
-        co.cert_file = crt;
-        co.key_file = key;
+        client_as(g, who, &f, &co);
         tnd_client *c = NULL;
         if (tnd_client_open(&co, &c, err, sizeof err) != 0) {
             fprintf(stderr, "surge: %s\n", err);
