@@ -276,8 +276,8 @@ build/fuzz/obj/%.o: %.c build/fuzz/gen/tender_schema.c Makefile
 # A target of a libtender module links libtender's sources too (FUZZ_EXTRA).
 build/fuzz/fuzz_custody build/fuzz/fuzz_bundle: FUZZ_EXTRA = $(call fuzz_obj,$(CLIENT_SRC))
 build/fuzz/fuzz_custody build/fuzz/fuzz_bundle: $(call fuzz_obj,$(CLIENT_SRC))
-build/fuzz/fuzz_changeset: FUZZ_EXTRA = $(call fuzz_obj,server/store/changeset.c)
-build/fuzz/fuzz_changeset: $(call fuzz_obj,server/store/changeset.c)
+build/fuzz/fuzz_changeset: FUZZ_EXTRA = $(call fuzz_obj,server/store/changeset.c server/store/derived.c server/store/keys.c)
+build/fuzz/fuzz_changeset: $(call fuzz_obj,server/store/changeset.c server/store/derived.c server/store/keys.c)
 build/fuzz/fuzz_changeset: FUZZ_FLAGS += -Iserver
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ) Makefile
 	@mkdir -p $(@D)
