@@ -3,11 +3,13 @@
  * caller's certificate) and hand it to the writer thread; Get, List and
  * Download serve each caller what it may read (complaint_store.c): the
  * whole complaint, its public view, or nothing. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "complaints.h"
 #include "svc/download.h"
+#include "svc/page.h"
 
 #define C_DESC (&tender_complaints_v1_Complaint_desc)
 
@@ -193,10 +195,10 @@ static void on_list(tnd_call *call, void *request)
                         r->tender_id);
         return;
     }
-    /* Room for the list: the frame less the answer's other bytes (the array
-     * header, the field keys and the longest cursor). */
-    size_t room = tnd_call_max_message(call), used = 0;
-    room = room > 128 ? room - 128 : 0;
+    /* The frame less the answer's other bytes: the array header, the field
+     * keys and the longest cursor. */
+    tnd_page pg;
+    tnd_page_init(&pg, call, 128, want ? want : SIZE_MAX);
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
         return;
@@ -208,7 +210,6 @@ static void on_list(tnd_call *call, void *request)
     tender_complaints_v1_ComplaintList_init(&list);
     tnd_complaint *all = NULL;
     size_t n = 0;
-    bool more = false;
     int rc = tnd_tender_read_visible(srv->store, txn, r->tender_id, p, &t);
     if (rc == 0)
         rc = tnd_complaint_list_all(txn, srv->store, t.id, &arena, &all, &n);
@@ -224,22 +225,13 @@ static void on_list(tnd_call *call, void *request)
         if (!v)
             continue;
         tnd_complaint shown = v == 1 ? all[i] : pub;
-        size_t size = 0;
-        if (tnd_msg_size(&tender_complaints_v1_Complaint_desc, &shown, &size) != 0)
-            size = room;
-        /* A page holds at least one complaint; the transport refuses one
-         * that alone does not fit. */
-        if (list.n_complaints > 0 &&
-            ((want && list.n_complaints == want) || used + size > room)) {
-            more = true;
+        if (!tnd_page_take(&pg, &tender_complaints_v1_Complaint_desc, &shown))
             break;
-        }
         all[list.n_complaints++] = shown;
-        used += size;
     }
     list.complaints = all;
     char next[96] = "";
-    if (more && want)
+    if (pg.more && want)
         snprintf(next, sizeof next, "%s", all[list.n_complaints - 1].id);
     list.next_cursor = next;
     if (rc == TND_ENOTFOUND)
@@ -249,11 +241,11 @@ static void on_list(tnd_call *call, void *request)
     else if (rc != 0)
         tnd_call_finish(call, TND_STATUS_DATA_LOSS, "the complaints of %s are unreadable",
                         r->tender_id);
-    else if (more && !want)
+    else if (pg.more && !want)
         tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
                         "the complaints of %s do not fit in one answer to this client (%zu "
                         "bytes); ask in pages (page_size and cursor), as tenderctl does",
-                        t.id, room);
+                        t.id, pg.room);
     else if (tnd_call_send(call, &list) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     tender_tenders_v1_Tender_free(&t);

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tenders.h"
+#include "svc/page.h"
 #include "tender/currency.h"
+#include "tenders.h"
 
 #define T_DESC (&tender_tenders_v1_Tender_desc)
 
@@ -314,10 +315,10 @@ static void on_questions(tnd_call *call, void *request)
     }
     if (want > TND_QUESTIONS_PAGE_MAX)
         want = TND_QUESTIONS_PAGE_MAX;
-    /* Room for the list: the frame less the answer's other bytes (the array
-     * header, the field keys and the longest cursor). */
-    size_t room = tnd_call_max_message(call), used = 0, max_count = 10000;
-    room = room > 128 ? room - 128 : 0;
+    /* The frame less the answer's other bytes: the array header, the field
+     * keys and the longest cursor. At most the schema's 10000 at once. */
+    tnd_page pg;
+    tnd_page_init(&pg, call, 128, want ? want : 10000);
     snprintf(what, sizeof what, "tender %s", req->tender_id);
     MDB_txn *txn;
     if (tnd_call_read_begin(call, &txn) != 0)
@@ -326,7 +327,7 @@ static void on_questions(tnd_call *call, void *request)
     tender_tenders_v1_Tender_init(&t);
     int rc = tnd_tender_read_visible(srv->store, txn, req->tender_id, p, &t);
     /* The review body reads every question with its asker, as the buyer. */
-    bool owner = rc == 0 && (tnd_tender_owner(&t, p) || p->role == TND_ROLE_REVIEWER), more = false;
+    bool owner = rc == 0 && (tnd_tender_owner(&t, p) || p->role == TND_ROLE_REVIEWER);
     tender_tenders_v1_ListQuestionsResponse resp;
     tender_tenders_v1_ListQuestionsResponse_init(&resp);
     MDB_cursor *cur = NULL;
@@ -345,23 +346,16 @@ static void on_questions(tnd_call *call, void *request)
                                NULL) != 0)
                 continue;
             if (tnd_question_show(&q, owner, p)) {
-                size_t size = 0;
-                if (tnd_msg_size(&tender_tenders_v1_Question_desc, &q, &size) != 0)
-                    size = room;
-                /* A page holds at least one question; the transport refuses
-                 * one that alone does not fit. */
-                if (resp.n_questions > 0 &&
-                    (resp.n_questions == (want ? want : max_count) || used + size > room)) {
-                    more = true;
+                tender_tenders_v1_Question *nq =
+                    realloc(resp.questions, (resp.n_questions + 1) * sizeof *nq);
+                if (nq)
+                    resp.questions = nq;
+                if (nq && !tnd_page_take(&pg, &tender_tenders_v1_Question_desc, &q)) {
                     tender_tenders_v1_Question_free(&q);
                     break;
                 }
-                tender_tenders_v1_Question *nq =
-                    realloc(resp.questions, (resp.n_questions + 1) * sizeof *nq);
                 if (nq) {
-                    resp.questions = nq;
                     resp.questions[resp.n_questions++] = q;
-                    used += size;
                     continue;
                 }
             }
@@ -371,16 +365,16 @@ static void on_questions(tnd_call *call, void *request)
     }
     tnd_store_read_end(srv->store, txn);
     char next[64] = "";
-    if (more && want)
+    if (pg.more && want)
         snprintf(next, sizeof next, "%s", resp.questions[resp.n_questions - 1].id);
     resp.next_cursor = next;
     if (rc != 0)
         read_failed(call, rc, what);
-    else if (more && !want)
+    else if (pg.more && !want)
         tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
                         "the questions of %s do not fit in one answer to this client (%zu "
                         "bytes); ask in pages (page_size and cursor), as tenderctl does",
-                        t.id, room);
+                        t.id, pg.room);
     else if (tnd_call_send(call, &resp) == 0)
         tnd_call_finish(call, TND_STATUS_OK, NULL);
     resp.next_cursor = NULL;

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "complaint_cmd.h"
 #include "tender/complaint.h"
+#include "tender/pages.h"
 #include "tender_schema.h"
 
 #define MAX_DOCS TENDER_COMPLAINTS_V1_FILECOMPLAINTREQUEST_DOCUMENTS_MAX_COUNT
@@ -241,44 +242,20 @@ static int complaint_file(ctl_global *g, const ctl_call *call)
 
 /* ---- list ---- */
 
-/* Every page, into arena: the pages' complaints stay where they were
- * decoded, only the array that gathers them grows. */
+/* Every page (tnd_complaints_fetch), kept in arena for the command. */
 int ctl_complaints_fetch(tnd_client *c, tnd_arena *arena, const char *tender,
                          tender_complaints_v1_ComplaintList *out, tnd_status_info *st)
 {
     tender_complaints_v1_ComplaintList_init(out);
-    char cursor[96] = "";
-    tender_complaints_v1_ListComplaintsRequest req = {
-        .tender_id = tnd_arena_strdup(arena, tender), .page_size = 100, .cursor = cursor};
-    for (unsigned pages = 0; req.tender_id; pages++) {
-        tender_complaints_v1_ComplaintList page;
-        int rc = tender_complaints_v1_Complaints_List_in(c, arena, &req, &page, NULL, st);
-        if (rc != 0)
-            return rc;
-        tender_complaints_v1_Complaint *all =
-            tnd_arena_alloc(arena, (out->n_complaints + page.n_complaints + 1) * sizeof *all);
-        if (!all)
-            break;
-        if (out->n_complaints)
-            memcpy(all, out->complaints, out->n_complaints * sizeof *all);
-        if (page.n_complaints)
-            memcpy(all + out->n_complaints, page.complaints, page.n_complaints * sizeof *all);
-        out->complaints = all;
-        out->n_complaints += page.n_complaints;
-        const char *next = page.next_cursor ? page.next_cursor : "";
-        if (!*next)
-            return 0;
-        if (strcmp(next, cursor) == 0 || strlen(next) >= sizeof cursor || pages > 1000) {
-            st->code = TND_STATUS_DATA_LOSS;
-            snprintf(st->message, sizeof st->message,
-                     "the server's pages of the complaints of %s do not go forward", tender);
-            return st->code;
-        }
-        snprintf(cursor, sizeof cursor, "%s", next);
+    tender_complaints_v1_ComplaintList all;
+    int rc = tnd_complaints_fetch(c, tender, &all, st);
+    if (rc == 0 &&
+        tnd_msg_copy_in(&tender_complaints_v1_ComplaintList_desc, arena, &all, out) != 0) {
+        st->code = rc = TND_STATUS_RESOURCE_EXHAUSTED;
+        snprintf(st->message, sizeof st->message, "out of memory");
     }
-    st->code = TND_STATUS_RESOURCE_EXHAUSTED;
-    snprintf(st->message, sizeof st->message, "out of memory");
-    return st->code;
+    tender_complaints_v1_ComplaintList_free(&all);
+    return rc;
 }
 
 static int complaint_list(ctl_global *g, const ctl_call *call)
