@@ -804,6 +804,7 @@ void tnd__call_on_message(tnd_call *call, const tnd_frame *f)
     give_credit(call, f->u.message.payload.len);
     if (f->u.message.end_stream && !call->ended) {
         call->half_closed = true;
+        tnd_arena_free(&call->msgs); /* no message comes after this one */
         if (!call->got_message && one_request(m))
             tnd_call_finish(call, TND_STATUS_INVALID_ARGUMENT,
                             "%s needs a request message before the end of the stream",
