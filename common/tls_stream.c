@@ -44,6 +44,7 @@ static void on_handle_closed(uv_handle_t *h)
         SSL_free(s->ssl); /* frees both BIOs too */
     s->ssl = NULL;
     tnd_tls_input_free(&s->in);
+    tnd_tls_output_clear(&s->out);
     free(s->held); /* dropped unsent, as the rest of the output */
     s->held = NULL;
     s->held_len = s->held_cap = 0;
@@ -164,41 +165,41 @@ static int queue_out(tnd_tls_stream *s, write_req *w, size_t len)
  * (or already waiting on on_drain) is queued whole, so on_drain follows. */
 static int flush_out(tnd_tls_stream *s)
 {
-    size_t pending = BIO_ctrl_pending(s->net_out);
-    if (pending == 0 || s->closing)
+    size_t pending;
+    const uint8_t *bytes = tnd_tls_output_bytes(&s->out, &pending);
+    if (pending == 0)
         return 0;
+    int rc = 0;
+    if (s->closing)
+        goto out; /* dropped, as the rest of the output */
     s->writes++;
-    write_req *w;
+    size_t done = 0;
     if (pending <= DIRECT_MAX && !s->was_high && s->unsent + pending <= s->high_water) {
-        char buf[DIRECT_MAX];
-        int n = BIO_read(s->net_out, buf, (int)pending);
-        if (n <= 0)
-            return TND_ETLS;
-        uv_buf_t b = uv_buf_init(buf, (unsigned)n);
-        int done = uv_try_write((uv_stream_t *)&s->tcp, &b, 1);
-        if (done == UV_EAGAIN)
-            done = 0; /* the socket is full, or writes wait before these bytes */
-        if (done < 0) {
-            snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(done));
-            return TND_EIO;
+        uv_buf_t b = uv_buf_init((char *)bytes, (unsigned)pending);
+        int n = uv_try_write((uv_stream_t *)&s->tcp, &b, 1);
+        if (n == UV_EAGAIN)
+            n = 0; /* the socket is full, or writes wait before these bytes */
+        if (n < 0) {
+            snprintf(s->error, sizeof s->error, "write failed: %s", uv_strerror(n));
+            rc = TND_EIO;
+            goto out;
         }
-        s->written += (uint64_t)done;
-        size_t rest = (size_t)n - (size_t)done;
-        if (rest == 0)
-            return 0;
-        if (!(w = malloc(sizeof *w + rest)))
-            return TND_ENOMEM;
-        memcpy(w->data, buf + done, rest);
-        return queue_out(s, w, rest);
+        s->written += (uint64_t)n;
+        done = (size_t)n;
     }
-    if (!(w = malloc(sizeof *w + pending)))
-        return TND_ENOMEM;
-    int n = BIO_read(s->net_out, w->data, (int)pending);
-    if (n <= 0) {
-        free(w);
-        return TND_ETLS;
+    if (done < pending) {
+        size_t rest = pending - done;
+        write_req *w = malloc(sizeof *w + rest);
+        if (!w) {
+            rc = TND_ENOMEM;
+            goto out;
+        }
+        memcpy(w->data, bytes + done, rest);
+        rc = queue_out(s, w, rest);
     }
-    return queue_out(s, w, (size_t)n);
+out:
+    tnd_tls_output_clear(&s->out);
+    return rc;
 }
 
 static bool alpn_ok(SSL *ssl)
@@ -332,17 +333,15 @@ int tnd_tls_stream_init(uv_loop_t *loop, tnd_tls_stream *s, SSL_CTX *ctx, bool i
     s->high_water = DEFAULT_HIGH_WATER;
     s->ssl = SSL_new(ctx);
     BIO *in = tnd_tls_input_bio(&s->in);
-    s->net_out = BIO_new(BIO_s_mem());
-    if (!s->ssl || !in || !s->net_out) {
+    BIO *out = tnd_tls_output_bio(&s->out);
+    if (!s->ssl || !in || !out) {
         SSL_free(s->ssl);
         BIO_free(in);
-        BIO_free(s->net_out);
+        BIO_free(out);
         s->ssl = NULL;
         return TND_ENOMEM;
     }
-    /* An empty memory BIO must read as "retry", not as end of file. */
-    BIO_set_mem_eof_return(s->net_out, -1);
-    SSL_set_bio(s->ssl, in, s->net_out);
+    SSL_set_bio(s->ssl, in, out);
     if (is_server)
         SSL_set_accept_state(s->ssl);
     else

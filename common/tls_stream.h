@@ -1,6 +1,7 @@
 /* A TLS connection over a libuv TCP handle: OpenSSL reads the ciphertext
- * the loop read in place (tls_input.h) and writes what it produces to a
- * memory BIO, which the stream writes out. Used by tenderd for every client
+ * the loop read in place (tls_input.h) and writes its records to the
+ * thread's output buffer (tls_output.h), which the stream writes out right
+ * away. Used by tenderd for every client
  * connection and by libtender for its connections to a server.
  *
  * The owner embeds a tnd_tls_stream, fills in the callbacks and data, and
@@ -16,6 +17,7 @@
 #include <uv.h>
 
 #include "tls_input.h"
+#include "tls_output.h"
 
 typedef struct tnd_tls_stream tnd_tls_stream;
 
@@ -41,7 +43,7 @@ struct tnd_tls_stream {
     int open_handles;
     SSL *ssl;
     tnd_tls_input in; /* ciphertext from the network, read by OpenSSL */
-    BIO *net_out;     /* ciphertext from OpenSSL, to be written to the network */
+    tnd_tls_output out; /* ciphertext from OpenSSL, to be written to the network */
     const tnd_tls_stream_cb *cb;
     void *data;             /* the owner's */
     size_t unsent;          /* bytes queued with uv_write and not yet written */
