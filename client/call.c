@@ -276,8 +276,6 @@ void tnd__call_flush(tnd_client_call *call)
     if (call->ended || !cc || !call->sid || cc->state != CCONN_READY)
         return;
     call->refs++;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     while (call->next_send < call->n_reqs && call->conn == cc && cc->state == CCONN_READY) {
         reqbuf *r = &call->reqs[call->next_send];
         uint32_t max_frame = cc->got_settings ? cc->peer.max_frame : TND_CLIENT_ASSUMED_MAX_FRAME;
@@ -292,8 +290,7 @@ void tnd__call_flush(tnd_client_call *call)
         if (!window_allows(call, r->len))
             break;
         bool last = call->half_close && call->next_send + 1 == call->n_reqs;
-        if (tnd_frame_put_message(&sb, call->sid, r->data, r->len, last) != 0 ||
-            tnd__conn_write(cc, &sb) != 0)
+        if (tnd__conn_write_message(cc, call->sid, r->data, r->len, last) != 0)
             break;
         call->send_window -= (int64_t)r->len;
         cc->send_window -= (int64_t)r->len;
@@ -307,15 +304,13 @@ void tnd__call_flush(tnd_client_call *call)
         call->next_send == call->n_reqs) {
         if (call->half_close && !call->half_close_sent) {
             call->half_close_sent = true;
-            if (tnd_frame_put_message(&sb, call->sid, NULL, 0, true) == 0)
-                (void)tnd__conn_write(cc, &sb);
+            (void)tnd__conn_write_message(cc, call->sid, NULL, 0, true);
         }
         if (call->writable_wanted && call->cb.on_writable) {
             call->writable_wanted = false;
             call->cb.on_writable(call, call->user);
         }
     }
-    msgpack_sbuffer_destroy(&sb);
     unref(call);
 }
 

@@ -175,6 +175,10 @@ tnd_cconn *tnd__conn_get(tnd_client *c);
 /** Write frames in sb to the connection (clears sb). Returns 0 or < 0 (the
  * connection is then failing). */
 int tnd__conn_write(tnd_cconn *cc, msgpack_sbuffer *sb);
+/* As tnd__conn_write of a MESSAGE frame, its payload written from where it
+ * lies instead of copied into a frame first. */
+int tnd__conn_write_message(tnd_cconn *cc, uint32_t sid, const uint8_t *payload, size_t len,
+                            bool end_stream);
 /** Close a connection: calls still on it fail with UNAVAILABLE and why. */
 void tnd__conn_fail(tnd_cconn *cc, const char *why);
 /** A connection that has no calls left and takes no new ones closes. */

@@ -221,6 +221,24 @@ int tnd__conn_write(tnd_cconn *cc, msgpack_sbuffer *sb)
     return rc;
 }
 
+int tnd__conn_write_message(tnd_cconn *cc, uint32_t sid, const uint8_t *payload, size_t len,
+                            bool end_stream)
+{
+    tnd_frame_parts f;
+    int rc = tnd_frame_message_parts(&f, sid, len, end_stream);
+    if (rc != 0)
+        return rc;
+    if (cc->state != CCONN_READY)
+        return TND_ECLOSED;
+    cork(cc);
+    uv_buf_t parts[3] = {uv_buf_init((char *)f.head, (unsigned)f.head_len),
+                         uv_buf_init((char *)payload, (unsigned)len),
+                         uv_buf_init((char *)&f.tail, 1)};
+    if ((rc = tnd_tls_stream_writev(&cc->tls, parts, 3)) < 0)
+        tnd_tls_stream_abort(&cc->tls); /* calls fail from on_stream_closed, not re-entrantly */
+    return rc;
+}
+
 void tnd__conn_credit(tnd_cconn *cc, size_t len)
 {
     cc->recv_unacked += (uint32_t)len;

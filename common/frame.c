@@ -124,6 +124,36 @@ int tnd_frame_put_message(msgpack_sbuffer *out, uint32_t sid, const uint8_t *pay
     return FRAME_FINISH(out);
 }
 
+/* A packer's writes into tnd_frame_parts.head (never more than it holds:
+ * the header items of a MESSAGE are bounded). */
+static int head_write(void *data, const char *buf, size_t len)
+{
+    tnd_frame_parts *p = data;
+    if (len > sizeof p->head - p->head_len)
+        return -1;
+    memcpy(p->head + p->head_len, buf, len);
+    p->head_len += len;
+    return 0;
+}
+
+int tnd_frame_message_parts(tnd_frame_parts *parts, uint32_t sid, size_t len, bool end_stream)
+{
+    if (len > UINT32_MAX - TND_FRAME_MESSAGE_OVERHEAD)
+        return TND_ELIMIT;
+    /* The same items as tnd_frame_put_message, packed the same way. */
+    parts->head_len = 4;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, parts, head_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint32(&pk, TND_FRAME_MESSAGE);
+    msgpack_pack_uint32(&pk, sid);
+    msgpack_pack_bin(&pk, len);
+    size_t body = parts->head_len - 4;
+    tnd_be32_put(parts->head, (uint32_t)(body + len + 1));
+    parts->tail = end_stream ? 0xc3 : 0xc2; /* msgpack true / false */
+    return 0;
+}
+
 int tnd_frame_put_status(msgpack_sbuffer *out, uint32_t sid, uint32_t code, const char *message,
                          const uint8_t *details, size_t details_len, const tnd_md *md, size_t n_md)
 {

@@ -125,6 +125,22 @@ TND_MUST_CHECK int tnd_frame_put_message(msgpack_sbuffer *out, uint32_t sid, con
  * type 1, stream id up to 5, bin header up to 5, end_stream 1. A payload of
  * at most max_frame - TND_FRAME_MESSAGE_OVERHEAD always fits in max_frame. */
 #define TND_FRAME_MESSAGE_OVERHEAD 13u
+
+/* The MESSAGE frame of tnd_frame_put_message in three pieces, so that the
+ * payload is written from where it is instead of being copied into a frame
+ * first: head (length prefix to bin header, at most TND_FRAME_MESSAGE_HEAD_MAX
+ * bytes), the payload's len bytes, then tail (end_stream, 1 byte). */
+#define TND_FRAME_MESSAGE_HEAD_MAX (4u + TND_FRAME_MESSAGE_OVERHEAD - 1u)
+typedef struct tnd_frame_parts {
+    uint8_t head[TND_FRAME_MESSAGE_HEAD_MAX];
+    size_t head_len;
+    uint8_t tail;
+} tnd_frame_parts;
+
+/** Fill parts for a MESSAGE of len bytes on stream sid. Returns 0, or
+ * TND_ELIMIT when the frame would not fit its 32-bit length prefix. */
+TND_MUST_CHECK int tnd_frame_message_parts(tnd_frame_parts *parts, uint32_t sid, size_t len,
+                                           bool end_stream);
 TND_MUST_CHECK int tnd_frame_put_status(msgpack_sbuffer *out, uint32_t sid, uint32_t code,
                                         const char *message, const uint8_t *details,
                                         size_t details_len, const tnd_md *md, size_t n_md);

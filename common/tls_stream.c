@@ -447,6 +447,25 @@ int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len)
     return encrypt_out(s, data, len);
 }
 
+int tnd_tls_stream_writev(tnd_tls_stream *s, const uv_buf_t *parts, size_t n)
+{
+    if (s->closing || !s->ssl)
+        return TND_ECLOSED;
+    bool started = tnd_tls_stream_hold(s);
+    size_t mark = s->held_len;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (parts[i].len > 0)
+            rc = hold(s, parts[i].base, parts[i].len);
+    if (rc != 0)
+        s->held_len = mark; /* none of the pieces goes out if one could not be kept */
+    if (!started)
+        return rc; /* whoever holds sends them */
+    s->holding = false;
+    int frc = flush_held(s);
+    return rc != 0 ? rc : frc;
+}
+
 bool tnd_tls_stream_hold(tnd_tls_stream *s)
 {
     if (s->holding || s->closing || !s->ssl)

@@ -82,6 +82,11 @@ int tnd_tls_stream_start(tnd_tls_stream *s);
  * OpenSSL's buffer grow to its size. */
 int tnd_tls_stream_write(tnd_tls_stream *s, const void *data, size_t len);
 
+/** As tnd_tls_stream_write of the n pieces one after the other, as one
+ * write: the pieces are gathered (a frame's head, its payload where it lies,
+ * its tail) and encrypted together, never as a record each. */
+int tnd_tls_stream_writev(tnd_tls_stream *s, const uv_buf_t *parts, size_t n);
+
 /** Gather what is written from now until tnd_tls_stream_release into one
  * record and one write, as during a read callback: for answers sent from
  * elsewhere (a write committed by the store answers with a message and a

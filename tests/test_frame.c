@@ -237,6 +237,40 @@ static void test_settings_defaults(void **state)
     assert_memory_equal(&got, &sent, sizeof got);
 }
 
+/* A MESSAGE written in pieces (head, payload where it lies, tail) is the
+ * frame tnd_frame_put_message builds, byte for byte, at every size where
+ * msgpack's encodings of the stream id and the bin length change. */
+static void test_message_in_parts_is_the_same_frame(void **state)
+{
+    (void)state;
+    static uint8_t payload[70000];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 31);
+    const uint32_t sids[] = {1, 127, 128, 255, 256, 65535, 65536, UINT32_MAX};
+    const size_t lens[] = {0, 1, 255, 256, 65535, 65536, sizeof payload};
+    for (size_t i = 0; i < sizeof sids / sizeof sids[0]; i++) {
+        for (size_t j = 0; j < sizeof lens / sizeof lens[0]; j++) {
+            for (int end = 0; end < 2; end++) {
+                msgpack_sbuffer sb;
+                msgpack_sbuffer_init(&sb);
+                assert_int_equal(
+                    tnd_frame_put_message(&sb, sids[i], lens[j] ? payload : NULL, lens[j], end), 0);
+                tnd_frame_parts f;
+                assert_int_equal(tnd_frame_message_parts(&f, sids[i], lens[j], end), 0);
+                assert_true(f.head_len <= TND_FRAME_MESSAGE_HEAD_MAX);
+                assert_int_equal(sb.size, f.head_len + lens[j] + 1);
+                assert_memory_equal(sb.data, f.head, f.head_len);
+                if (lens[j])
+                    assert_memory_equal(sb.data + f.head_len, payload, lens[j]);
+                assert_int_equal((uint8_t)sb.data[sb.size - 1], f.tail);
+                msgpack_sbuffer_destroy(&sb);
+            }
+        }
+    }
+    tnd_frame_parts f;
+    assert_int_equal(tnd_frame_message_parts(&f, 1, (size_t)UINT32_MAX, false), TND_ELIMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_reader_oversized),      cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_extra_elements_ignored), cmocka_unit_test(test_metadata_rules),
         cmocka_unit_test(test_settings_defaults),
+        cmocka_unit_test(test_message_in_parts_is_the_same_frame),
     };
     return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <uv.h>
 
 #include <lmdb.h>
 #include <stdio.h>
@@ -661,6 +662,49 @@ static void test_cached_nodes_prove_the_same(void **state)
     assert_true(hits2 > hits1);
 }
 
+/* Clients that ask for the whole log many times over and hang up without
+ * reading (their socket resets): a write fails while a stream is being
+ * pumped. The connection closes after the pump has returned, never under
+ * it (a cancelled stream freed mid-send crashed the server), and everyone
+ * else is still served. */
+static void test_clients_gone_mid_stream_leave_the_server_serving(void **state)
+{
+    (void)state;
+    create_drafts(200);
+    char ca[700];
+    testsrv_path(&ts, "ca.crt", ca, sizeof ca);
+    tender_log_v1_LeavesRequest lr = {.start = 0};
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(tnd_msg_encode(&tender_log_v1_LeavesRequest_desc, &lr, &buf, &len, NULL), 0);
+    for (int round = 0; round < 12; round++) {
+        rawconn gone;
+        assert_int_equal(rawconn_open(&gone, ts.port, ca, NULL, NULL), 0);
+        rawconn_settings(&gone);
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        for (uint32_t sid = 1; sid < 2 * 128; sid += 2) {
+            assert_int_equal(tnd_frame_put_call(&sb, sid, L(GetLeaves), NULL, 0, 0), 0);
+            assert_int_equal(tnd_frame_put_message(&sb, sid, buf, len, true), 0);
+        }
+        assert_int_equal(rawconn_send(&gone, &sb), 0);
+        msgpack_sbuffer_destroy(&sb);
+        /* Read for a while, so that the server drains its output and pumps
+         * on, then hang up mid-stream. */
+        uint64_t until = uv_hrtime() + (uint64_t)(10 + 10 * round) * 1000000u;
+        tnd_frame f;
+        while (uv_hrtime() < until && rawconn_read(&gone, &f, 100, false) == 0)
+            ;
+        rawconn_close(&gone); /* unread bytes: the kernel resets the connection */
+    }
+    free(buf);
+    tnd_note_verifier v;
+    verifier(&v);
+    tnd_checkpoint cp;
+    checkpoint(&v, &cp);
+    assert_int_equal(cp.size, 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +717,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_node_fails_proofs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cached_nodes_prove_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_log_has_no_proof, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clients_gone_mid_stream_leave_the_server_serving,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests_name("tlog", tests, NULL, NULL);
 }

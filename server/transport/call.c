@@ -61,7 +61,7 @@ void tnd__conn_untrack_call(tnd_conn *c, tnd_call *call)
 
 bool tnd_call_active(const tnd_call *call)
 {
-    return !call->ended;
+    return !call->ended && !(call->conn && call->conn->write_failed);
 }
 
 const tnd_peer_identity *tnd_call_peer(const tnd_call *call)
@@ -371,11 +371,7 @@ static bool can_send(const tnd_call *call)
 static void write_message(tnd_call *call, const uint8_t *data, size_t len)
 {
     tnd_conn *c = call->conn;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    if (tnd_frame_put_message(&sb, call->sid, data, len, false) == 0)
-        tnd__conn_send(c, &sb);
-    msgpack_sbuffer_destroy(&sb);
+    tnd__conn_send_message(c, call->sid, data, len, false);
     call->send_window -= (int64_t)len;
     c->send_window -= (int64_t)len;
 }
@@ -423,7 +419,7 @@ bool tnd_call_writable(tnd_call *call)
 
 int tnd_call_send(tnd_call *call, const void *response)
 {
-    if (call->ended || !call->conn || call->finish_pending)
+    if (!tnd_call_active(call) || !call->conn || call->finish_pending)
         return TND_ECANCELLED;
     if (call->queued)
         return TND_EAGAIN;

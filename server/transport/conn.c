@@ -25,20 +25,71 @@ bool tnd__conn_output_capped(const tnd_conn *c)
     return tnd_tls_stream_congested(&c->tls) || srv->output_bytes > srv->cfg.max_output_memory;
 }
 
+/* A connection whose write failed is closed right after the loop's I/O
+ * callbacks (a check handle), not inside the write: the handler that was
+ * sending (a stream's pump, in the middle of its loop) must never have its
+ * call cancelled and its state freed under it. Until then the connection
+ * reads nothing more, writes nothing more, and its calls are no longer
+ * active (tnd_call_send answers TND_ECANCELLED). */
+static void close_failed(uv_check_t *h)
+{
+    tnd_server *srv = h->data;
+    uv_check_stop(h);
+    while (srv->write_failed) {
+        tnd_conn *c = srv->write_failed;
+        srv->write_failed = c->failed_next;
+        c->failed_next = NULL;
+        tnd__conn_close(c);
+    }
+}
+
+static void after_write(tnd_conn *c, int rc)
+{
+    if (rc < 0 && !c->closing && !c->write_failed) {
+        tnd_log(TND_LOG_INFO, "connection write failed", "peer", c->peer_addr, "error",
+                c->tls.error, NULL);
+        c->write_failed = true;
+        c->failed_next = c->srv->write_failed;
+        c->srv->write_failed = c;
+        uv_check_start(&c->srv->conn_closer, close_failed);
+        tnd_tls_stream_pause(&c->tls);
+        return;
+    }
+    if (!c->closing && tnd__conn_output_capped(c))
+        tnd_tls_stream_pause(&c->tls);
+}
+
+static bool can_write(const tnd_conn *c)
+{
+    return !c->closing && !c->write_failed;
+}
+
 /* Write frames now; when the peer reads too slowly, stop reading from it so
  * it cannot make us buffer more (on_drain or the tick resumes). */
 void tnd__conn_send(tnd_conn *c, msgpack_sbuffer *frames)
 {
     if (frames->size == 0)
         return;
-    if (!c->closing && tnd_tls_stream_write(&c->tls, frames->data, frames->size) < 0) {
-        tnd_log(TND_LOG_INFO, "connection write failed", "peer", c->peer_addr, "error",
-                c->tls.error, NULL);
-        tnd__conn_close(c);
-    }
+    if (can_write(c))
+        after_write(c, tnd_tls_stream_write(&c->tls, frames->data, frames->size));
     msgpack_sbuffer_clear(frames);
-    if (!c->closing && tnd__conn_output_capped(c))
-        tnd_tls_stream_pause(&c->tls);
+}
+
+void tnd__conn_send_message(tnd_conn *c, uint32_t sid, const uint8_t *payload, size_t len,
+                            bool end_stream)
+{
+    tnd_frame_parts f;
+    if (!can_write(c))
+        return;
+    int rc = tnd_frame_message_parts(&f, sid, len, end_stream);
+    if (rc != 0) { /* larger than any frame: never the case within max_frame */
+        after_write(c, rc);
+        return;
+    }
+    uv_buf_t parts[3] = {uv_buf_init((char *)f.head, (unsigned)f.head_len),
+                         uv_buf_init((char *)payload, (unsigned)len),
+                         uv_buf_init((char *)&f.tail, 1)};
+    after_write(c, tnd_tls_stream_writev(&c->tls, parts, 3));
 }
 
 static void send_one(tnd_conn *c, int rc, msgpack_sbuffer *sb)
@@ -92,6 +143,11 @@ static void on_closed(tnd_tls_stream *s)
 {
     tnd_conn *c = (tnd_conn *)s;
     tnd_server *srv = c->srv;
+    for (tnd_conn **p = &srv->write_failed; *p; p = &(*p)->failed_next)
+        if (*p == c) { /* closed another way before close_failed ran */
+            *p = c->failed_next;
+            break;
+        }
     tnd_frame_reader_free(&c->reader);
     if (c->prev)
         c->prev->next = c->next;
@@ -123,7 +179,7 @@ static void on_eof(tnd_tls_stream *s, int status)
  * then let calls waiting to send go on. */
 static void resume_output(tnd_conn *c)
 {
-    if (c->closing || tnd__conn_output_capped(c))
+    if (!can_write(c) || tnd__conn_output_capped(c))
         return;
     tnd_tls_stream_resume(&c->tls);
     if (c->frames_held)
@@ -339,7 +395,7 @@ static void process_frames(tnd_conn *c)
     char msg[320];
     c->frames_held = false;
     for (;;) {
-        if (c->closing)
+        if (c->closing || c->write_failed)
             return;
         if (tnd__conn_output_capped(c)) {
             c->frames_held = tnd_frame_reader_pending(&c->reader) > 0;
@@ -469,6 +525,9 @@ void tnd__conns_tick_start(tnd_server *srv)
     srv->conn_tick.data = srv;
     uv_timer_start(&srv->conn_tick, on_tick, tick, tick);
     uv_unref((uv_handle_t *)&srv->conn_tick); /* the connections keep the loop running */
+    uv_check_init(srv->loop, &srv->conn_closer);
+    srv->conn_closer.data = srv;
+    uv_unref((uv_handle_t *)&srv->conn_closer);
 }
 
 static const tnd_tls_stream_cb conn_cb = {

@@ -49,7 +49,9 @@ typedef struct tnd_handler {
 
 /** Send one response message. Returns 0 (sent or queued), TND_EAGAIN when a
  * previous message still waits for flow-control credit (wait for
- * on_writable), TND_ECANCELLED when the call has ended, TND_EINVAL for a
+ * on_writable), TND_ECANCELLED when the call has ended or its connection
+ * failed to write (the call is no longer active; on_cancel follows after the
+ * handler has returned, never inside this send), TND_EINVAL for a
  * message that breaks the schema's limits (the call is then finished with
  * INTERNAL), TND_ELIMIT for a message larger than tnd_call_max_message (the
  * call is then finished with RESOURCE_EXHAUSTED naming the method and both

@@ -43,6 +43,8 @@ struct tnd_conn {
     bool got_settings;
     bool goaway_sent;
     bool closing;
+    bool write_failed;       /* closed right after this turn's I/O (conn.c, after_write) */
+    tnd_conn *failed_next;   /* in srv->write_failed */
     tnd_settings peer_settings;
     uint32_t last_stream_id; /* highest stream id the client opened */
     uint32_t goaway_last_id;
@@ -116,6 +118,8 @@ struct tnd_server {
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t grace_timer;
     uv_timer_t conn_tick; /* every connection's timeouts (conn.c) */
+    uv_check_t conn_closer; /* closes the connections whose write failed (conn.c) */
+    tnd_conn *write_failed;
     tnd_conn *conns;
     uint32_t n_conns;
     tnd_call *ticked_deadlines; /* calls whose deadline the tick checks (call.c) */
@@ -239,6 +243,10 @@ void tnd__calls_tick(tnd_server *srv, uint64_t now_ms); /* long deadlines (call.
 void tnd__conn_goaway(tnd_conn *c, uint32_t code, const char *message);
 void tnd__conn_close(tnd_conn *c);
 void tnd__conn_send(tnd_conn *c, msgpack_sbuffer *frames); /* write and clear */
+/* As tnd__conn_send of a MESSAGE frame, its payload written from where it
+ * lies instead of copied into a frame first. */
+void tnd__conn_send_message(tnd_conn *c, uint32_t sid, const uint8_t *payload, size_t len,
+                            bool end_stream);
 void tnd__conn_maybe_done(tnd_conn *c); /* draining and no calls: close */
 /** True when c may not produce more output now: its own unsent output is
  * above cfg.high_water, or all connections' is above cfg.max_output_memory. */
