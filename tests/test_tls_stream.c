@@ -39,7 +39,13 @@ typedef struct pair {
     end server, client;
     bool accepted;
     /* what the server does with the client's "go" */
-    enum { ANSWER_PIECES, ANSWER_THEN_CLOSE, ANSWER_OVER_HIGH_WATER, ANSWER_LATER } mode;
+    enum {
+        ANSWER_PIECES,
+        ANSWER_THEN_CLOSE,
+        ANSWER_OVER_HIGH_WATER,
+        ANSWER_LATER,
+        ANSWER_LATER_GATHERED
+    } mode;
     uv_timer_t later; /* ANSWER_LATER: the answer goes out from a timer, outside the read */
     uint64_t writes_before; /* server writes when "go" arrived */
     bool congested_in_read; /* tnd_tls_stream_congested() right after the writes */
@@ -129,17 +135,33 @@ static void answer_later(uv_timer_t *t)
     uv_close((uv_handle_t *)t, NULL);
 }
 
+/* Outside any read, and not held: every piece in one tnd_tls_stream_writev. */
+static void answer_gathered(uv_timer_t *t)
+{
+    pair *p = t->data;
+    tnd_tls_stream *s = &p->server.tls;
+    p->writes_before = s->writes;
+    static char pieces[PIECES][32];
+    uv_buf_t parts[PIECES];
+    for (int i = 0; i < PIECES; i++) {
+        make_piece(pieces[i], sizeof pieces[i], i);
+        parts[i] = uv_buf_init(pieces[i], PIECE);
+    }
+    assert_int_equal(tnd_tls_stream_writev(s, parts, PIECES), 0);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
 static void server_on_data(tnd_tls_stream *s, const uint8_t *data, size_t len)
 {
     end *e = (end *)s;
     pair *p = e->p;
     assert_int_equal(len, 2);
     assert_memory_equal(data, "go", 2);
-    if (p->mode == ANSWER_LATER) {
+    if (p->mode == ANSWER_LATER || p->mode == ANSWER_LATER_GATHERED) {
         assert_false(tnd_tls_stream_hold(s)); /* a read already holds */
         uv_timer_init(&p->loop, &p->later);
         p->later.data = p;
-        uv_timer_start(&p->later, answer_later, 0, 0);
+        uv_timer_start(&p->later, p->mode == ANSWER_LATER ? answer_later : answer_gathered, 0, 0);
         return;
     }
     p->writes_before = s->writes;
@@ -306,6 +328,17 @@ static void test_held_writes_outside_a_read_go_out_once(void **state)
     assert_int_equal(p->server.tls.writes, p->writes_before + 1);
 }
 
+/* Pieces written together (a frame's head, its payload, its tail) go out
+ * in order as one write, not a record and a system call each. */
+static void test_gathered_pieces_go_out_once(void **state)
+{
+    pair *p = *state;
+    p->mode = ANSWER_LATER_GATHERED;
+    run(p, false);
+    assert_pieces(&p->client);
+    assert_int_equal(p->server.tls.writes, p->writes_before + 1);
+}
+
 /* A close from on_data sends what on_data wrote first, then close_notify. */
 static void test_close_in_a_read_sends_held_bytes(void **state)
 {
@@ -335,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_small_write_goes_out_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_writes_outside_a_read_go_out_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_gathered_pieces_go_out_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_in_a_read_sends_held_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_bytes_count_for_congestion, setup, teardown),
     };
