@@ -466,9 +466,25 @@ int tnd_frame_reader_feed(tnd_frame_reader *r, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* A buffer larger than this is given back once every frame in it has been
+ * handed out and handled: a connection that once received a large frame (a
+ * bid of several MiB) does not keep a buffer of that size while idle. */
+#define READER_KEEP (64u * 1024u)
+
 int tnd_frame_reader_next(tnd_frame_reader *r, const uint8_t **body, size_t *len)
 {
     size_t avail = r->len - r->consumed;
+    if (avail == 0) {
+        /* Every frame handed out before has been handled (the caller asks
+         * for the next one only then). */
+        if (r->cap > READER_KEEP) {
+            free(r->buf);
+            r->buf = NULL;
+            r->cap = 0;
+        }
+        r->len = r->consumed = 0;
+        return 0;
+    }
     if (avail < 4)
         return 0;
     const uint8_t *p = r->buf + r->consumed;

@@ -167,8 +167,11 @@ void tnd_frame_reader_free(tnd_frame_reader *r);
 TND_MUST_CHECK int tnd_frame_reader_feed(tnd_frame_reader *r, const uint8_t *data, size_t len);
 
 /** Take the next complete frame body: 1 with *body and *len set (valid until the
- * next feed), 0 when more bytes are needed, TND_ELIMIT when the next frame
- * declares more than max_frame bytes (*len is set to the declared size). */
+ * next feed or next), 0 when more bytes are needed, TND_ELIMIT when the next
+ * frame declares more than max_frame bytes (*len is set to the declared size).
+ * Asked again once everything was handed out, the reader gives back a buffer
+ * grown beyond 64 KiB, so an idle connection does not keep the size of the
+ * largest frame it received. */
 TND_MUST_CHECK int tnd_frame_reader_next(tnd_frame_reader *r, const uint8_t **body, size_t *len);
 
 /** Bytes buffered but not yet handed out. */

@@ -271,6 +271,42 @@ static void test_message_in_parts_is_the_same_frame(void **state)
     assert_int_equal(tnd_frame_message_parts(&f, 1, (size_t)UINT32_MAX, false), TND_ELIMIT);
 }
 
+/* A reader that received one large frame gives its buffer back once the
+ * frame has been handled; a small buffer is kept for the next frames. */
+static void test_reader_gives_back_a_large_buffer(void **state)
+{
+    (void)state;
+    static uint8_t payload[1 << 20];
+    memset(payload, 7, sizeof payload);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    assert_int_equal(tnd_frame_put_message(&sb, 1, payload, sizeof payload, true), 0);
+    tnd_frame_reader r;
+    tnd_frame_reader_init(&r, 4u << 20);
+    for (size_t off = 0; off < sb.size; off += 16384) { /* as TLS records arrive */
+        size_t n = sb.size - off < 16384 ? sb.size - off : 16384;
+        assert_int_equal(tnd_frame_reader_feed(&r, (const uint8_t *)sb.data + off, n), 0);
+    }
+    const uint8_t *body;
+    size_t len;
+    assert_int_equal(tnd_frame_reader_next(&r, &body, &len), 1);
+    assert_int_equal(len, sb.size - 4);
+    assert_true(r.cap >= sb.size);
+    assert_int_equal(tnd_frame_reader_next(&r, &body, &len), 0); /* handled: given back */
+    assert_null(r.buf);
+    assert_int_equal(r.cap, 0);
+    assert_int_equal(tnd_frame_reader_pending(&r), 0);
+
+    msgpack_sbuffer_clear(&sb);
+    assert_int_equal(tnd_frame_put_message(&sb, 3, payload, 100, true), 0);
+    assert_int_equal(tnd_frame_reader_feed(&r, (const uint8_t *)sb.data, sb.size), 0);
+    assert_int_equal(tnd_frame_reader_next(&r, &body, &len), 1);
+    assert_int_equal(tnd_frame_reader_next(&r, &body, &len), 0);
+    assert_non_null(r.buf); /* small: kept for the next frames */
+    tnd_frame_reader_free(&r);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_extra_elements_ignored), cmocka_unit_test(test_metadata_rules),
         cmocka_unit_test(test_settings_defaults),
         cmocka_unit_test(test_message_in_parts_is_the_same_frame),
+        cmocka_unit_test(test_reader_gives_back_a_large_buffer),
     };
     return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }
