@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OWN_FIRST 4096u /* first size of an output's own memory */
+
 static BIO_METHOD *method;
 static pthread_once_t method_once = PTHREAD_ONCE_INIT;
 
@@ -21,7 +23,9 @@ static bool own_room(tnd_tls_output *out, size_t n)
     size_t need = out->len + n;
     if (need <= out->own_cap)
         return true;
-    size_t cap = out->own_cap ? out->own_cap : TND_TLS_OUTPUT_THREAD_BYTES;
+    /* Mostly a record or two, written while another output holds the
+     * thread's buffer: start small, not at the thread buffer's size. */
+    size_t cap = out->own_cap ? out->own_cap : OWN_FIRST;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     uint8_t *p = realloc(out->own, cap);
