@@ -60,6 +60,7 @@ void tnd_path_init(tnd_path *p, const tnd_msg_desc *d, tnd_codec_err *err)
     p->buf[0] = '\0';
     p->err = err;
     p->arena = NULL;
+    p->view_bytes = false;
     path_put(p, name, strlen(name), "", 0, "", 0);
 }
 

@@ -117,6 +117,11 @@ static int get_bytes(const tnd_path *p, const msgpack_object *o, uint32_t limit,
         return tnd_path_fail(p, TND_ELIMIT, "%zu bytes exceed max_len %" PRIu32, len, limit);
     if (len == 0)
         return 0;
+    if (p->view_bytes) { /* the input outlives the message (tnd_msg_decode_view_in) */
+        out->data = (uint8_t *)o->via.bin.ptr;
+        out->len = len;
+        return 0;
+    }
     out->data = dec_alloc(p, len);
     if (!out->data)
         return tnd_path_fail(p, TND_ENOMEM, "out of memory for %zu bytes", len);
@@ -357,12 +362,13 @@ int tnd_msg_from_object(const tnd_msg_desc *d, const msgpack_object *obj, void *
     return rc;
 }
 
-int tnd_msg_from_object_in(const tnd_msg_desc *d, tnd_arena *arena, const msgpack_object *obj,
-                           void *msg, tnd_codec_err *err)
+static int from_object_in(const tnd_msg_desc *d, tnd_arena *arena, const msgpack_object *obj,
+                          void *msg, bool view_bytes, tnd_codec_err *err)
 {
     tnd_path p;
     tnd_path_init(&p, d, err);
     p.arena = arena;
+    p.view_bytes = view_bytes;
     tnd_msg_init(d, msg);
     int rc = decode_msg(&p, d, obj, msg);
     if (rc == 0 && tnd_arena_failed(arena)) /* a failure the path did not see */
@@ -370,6 +376,12 @@ int tnd_msg_from_object_in(const tnd_msg_desc *d, tnd_arena *arena, const msgpac
     if (rc != 0)
         tnd_msg_init(d, msg);
     return rc;
+}
+
+int tnd_msg_from_object_in(const tnd_msg_desc *d, tnd_arena *arena, const msgpack_object *obj,
+                           void *msg, tnd_codec_err *err)
+{
+    return from_object_in(d, arena, obj, msg, false, err);
 }
 
 int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, size_t len, void *msg,
@@ -386,8 +398,8 @@ int tnd_msg_decode(const tnd_msg_desc *d, const uint8_t *data, size_t len, void 
     return rc;
 }
 
-int tnd_msg_decode_in(const tnd_msg_desc *d, tnd_arena *arena, const uint8_t *data, size_t len,
-                      void *msg, tnd_codec_err *err)
+static int decode_in(const tnd_msg_desc *d, tnd_arena *arena, const uint8_t *data, size_t len,
+                     void *msg, bool view_bytes, tnd_codec_err *err)
 {
     msgpack_object obj;
     msgpack_zone *zone = NULL;
@@ -395,9 +407,21 @@ int tnd_msg_decode_in(const tnd_msg_desc *d, tnd_arena *arena, const uint8_t *da
     int rc = tnd_msgpack_unpack(data, len, &obj, &zone, err);
     if (rc != 0)
         return rc;
-    rc = tnd_msg_from_object_in(d, arena, &obj, msg, err);
+    rc = from_object_in(d, arena, &obj, msg, view_bytes, err);
     msgpack_zone_free(zone);
     return rc;
+}
+
+int tnd_msg_decode_in(const tnd_msg_desc *d, tnd_arena *arena, const uint8_t *data, size_t len,
+                      void *msg, tnd_codec_err *err)
+{
+    return decode_in(d, arena, data, len, msg, false, err);
+}
+
+int tnd_msg_decode_view_in(const tnd_msg_desc *d, tnd_arena *arena, const uint8_t *data,
+                           size_t len, void *msg, tnd_codec_err *err)
+{
+    return decode_in(d, arena, data, len, msg, true, err);
 }
 
 void *tnd_msg_new_in(const tnd_msg_desc *d, tnd_arena *arena)

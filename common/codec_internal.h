@@ -17,6 +17,7 @@ typedef struct tnd_path {
     size_t len;
     tnd_codec_err *err;
     tnd_arena *arena; /* decoding: where the message's memory comes from; NULL: malloc */
+    bool view_bytes;  /* decoding into an arena: bytes fields point into the input */
 } tnd_path;
 
 /** Start a path at the short name of d ("Scalars" for "tender.test.v1.Scalars"). */

@@ -577,6 +577,79 @@ static void test_arena_failures(void **state)
     tender_test_v1_Containers_free(&in);
 }
 
+static bool inside(const void *p, const uint8_t *buf, size_t len)
+{
+    return (const uint8_t *)p >= buf && (const uint8_t *)p < buf + len;
+}
+
+/* tnd_msg_decode_view_in: bytes fields, singular, optional, repeated and in
+ * nested messages, point into the input; strings are copies in the arena;
+ * every limit still holds. */
+static void test_decode_view(void **state)
+{
+    (void)state;
+    Containers in;
+    tender_test_v1_Containers_init(&in);
+    in.n_r_bytes = 2;
+    in.r_bytes = calloc(2, sizeof *in.r_bytes);
+    in.r_bytes[0] = (tnd_bytes){(uint8_t *)dup_str("abc"), 3};
+    in.r_bytes[1] = (tnd_bytes){(uint8_t *)dup_str("defgh"), 5};
+    in.n_r_string = 1;
+    in.r_string = calloc(1, sizeof *in.r_string);
+    in.r_string[0] = dup_str("text");
+    in.child = calloc(1, sizeof *in.child);
+    tender_test_v1_Scalars_init(in.child);
+    in.child->by = (tnd_bytes){(uint8_t *)dup_str("child"), 5};
+    in.child->has_opt_by = true;
+    in.child->opt_by = (tnd_bytes){(uint8_t *)dup_str("opt"), 3};
+    uint8_t *buf;
+    size_t len;
+    encode_ok(CONTAINERS, &in, &buf, &len);
+
+    tnd_arena a;
+    tnd_arena_init(&a, 0);
+    Containers out;
+    tnd_codec_err err = {{0}};
+    assert_int_equal(tnd_msg_decode_view_in(CONTAINERS, &a, buf, len, &out, &err), 0);
+    assert_int_equal(out.n_r_bytes, 2);
+    assert_int_equal(out.r_bytes[0].len, 3);
+    assert_memory_equal(out.r_bytes[0].data, "abc", 3);
+    assert_true(inside(out.r_bytes[0].data, buf, len));
+    assert_int_equal(out.r_bytes[1].len, 5);
+    assert_memory_equal(out.r_bytes[1].data, "defgh", 5);
+    assert_true(inside(out.r_bytes[1].data, buf, len));
+    assert_non_null(out.child);
+    assert_memory_equal(out.child->by.data, "child", 5);
+    assert_true(inside(out.child->by.data, buf, len));
+    assert_true(out.child->has_opt_by);
+    assert_memory_equal(out.child->opt_by.data, "opt", 3);
+    assert_true(inside(out.child->opt_by.data, buf, len));
+    /* A string is copied: it ends in a NUL the input does not have. */
+    assert_string_equal(out.r_string[0], "text");
+    assert_false(inside(out.r_string[0], buf, len));
+
+    /* The plain decode copies the same bytes out of the input. */
+    tnd_arena_reset(&a);
+    assert_int_equal(tnd_msg_decode_in(CONTAINERS, &a, buf, len, &out, &err), 0);
+    assert_memory_equal(out.r_bytes[1].data, "defgh", 5);
+    assert_false(inside(out.r_bytes[1].data, buf, len));
+    free(buf);
+
+    /* Limits are checked as before: 5 bytes where at most 4 are allowed. */
+    mp *m = mp_field(2);
+    msgpack_pack_bin_with_body(&m->pk, "12345", 5);
+    Limited lout;
+    assert_int_equal(tnd_msg_decode_view_in(LIMITED, &a, (const uint8_t *)m->sb.data, m->sb.size,
+                                            &lout, &err),
+                     TND_ELIMIT);
+    assert_string_equal(err.text, "Limited.short_b: 5 bytes exceed max_len 4");
+    assert_true(all_zero(&lout, sizeof lout));
+    msgpack_sbuffer_destroy(&m->sb);
+    free(m);
+    tnd_arena_free(&a);
+    tender_test_v1_Containers_free(&in);
+}
+
 /* A list of n nodes linked by next: n nested maps on the wire. */
 static Node *chain(size_t n)
 {
@@ -1254,6 +1327,7 @@ int main(void)
         cmocka_unit_test(test_malformed_input),
         cmocka_unit_test(test_failure_frees_everything),
         cmocka_unit_test(test_arena_failures),
+        cmocka_unit_test(test_decode_view),
         cmocka_unit_test(test_free_null_and_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

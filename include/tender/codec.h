@@ -189,6 +189,16 @@ TND_MUST_CHECK int tnd_msg_decode_in(const tnd_msg_desc *d, tnd_arena *arena,
                                      const uint8_t *data, size_t len, void *msg,
                                      tnd_codec_err *err);
 
+/** As tnd_msg_decode_in, except that every bytes field points into data
+ * instead of being copied: the message is valid only as long as data is, and
+ * its bytes must not be written. For a message that is read and dropped at
+ * once (one chunk of an upload, copied to where it is kept), this saves a
+ * copy of the chunk and as much fresh memory. Strings are still copied (they
+ * end in a NUL). */
+TND_MUST_CHECK int tnd_msg_decode_view_in(const tnd_msg_desc *d, tnd_arena *arena,
+                                          const uint8_t *data, size_t len, void *msg,
+                                          tnd_codec_err *err);
+
 /** A new message of type d in arena, every field at its default, or NULL
  * (the arena failed). */
 void *tnd_msg_new_in(const tnd_msg_desc *d, tnd_arena *arena);

@@ -770,12 +770,16 @@ void tnd__call_on_message(tnd_call *call, const tnd_frame *f)
             goto out;
         }
         /* One request lives as long as the call; a stream's messages one
-         * at a time. */
-        tnd_arena *a = one_request(m) ? &call->arena : &call->msgs;
+         * at a time, their bytes left in the frame (an upload's chunk is
+         * copied once, by the handler, to where it is kept). */
+        bool stream = !one_request(m);
+        tnd_arena *a = stream ? &call->msgs : &call->arena;
         void *req = tnd_msg_new_in(m->request, a);
-        int rc = req ? tnd_msg_decode_in(m->request, a, f->u.message.payload.ptr,
-                                         f->u.message.payload.len, req, &err)
-                     : TND_ENOMEM;
+        const uint8_t *payload = f->u.message.payload.ptr;
+        size_t len = f->u.message.payload.len;
+        int rc = !req    ? TND_ENOMEM
+                 : stream ? tnd_msg_decode_view_in(m->request, a, payload, len, req, &err)
+                          : tnd_msg_decode_in(m->request, a, payload, len, req, &err);
         if (rc == TND_ENOMEM) {
             tnd_call_finish(call, TND_STATUS_RESOURCE_EXHAUSTED,
                             "%s: the request needs more than %u bytes of server memory once "

@@ -36,7 +36,9 @@ typedef struct tnd_handler {
     /* A decoded request, in the call's memory. For a method that takes one
      * request message it lives as long as the call (a write may go on
      * using it, tnd_op_run); each message of a request stream lives until
-     * the callback returns: copy what is kept into tnd_call_arena. */
+     * the callback returns, its bytes fields pointing into the received
+     * frame (read them, never write them): copy what is kept into
+     * tnd_call_arena. */
     void (*on_message)(tnd_call *call, void *request);
     /* The client sent its last message. Optional. */
     void (*on_half_close)(tnd_call *call);
