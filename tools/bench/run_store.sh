@@ -331,6 +331,12 @@ def table(head, body):
     print()
 
 surges = [r for r in rows if r["kind"] == "surge"]
+
+def us_per_bid(s):
+    """tenderd's CPU per acknowledged bid in us, or None when not measured."""
+    cpu = s.get("server_cpu_s", -1)
+    return cpu * 1e6 / s["acknowledged"] if cpu >= 0 and s["acknowledged"] else None
+
 if surges:
     print("Bid-deadline surge: %d suppliers (own certificate and connection each), one tender "
           "per run; CPU per bid is tenderd's user+system time over the timed phase"
@@ -348,7 +354,7 @@ if surges:
             "%.1f" % lat["p90"], "%.1f" % lat["p99"], "%.1f" % lat["max"], b.get("count", "-"),
             "%.1f" % b["mean"] if b else "-", b.get("max", "-"),
             "%.1f" % b["mean_ms"] if b else "-", "%.2f" % cpu,
-            "%.0f" % (cpu * 1e6 / s["acknowledged"]) if cpu >= 0 and s["acknowledged"] else "-",
+            "%.0f" % us_per_bid(s) if us_per_bid(s) is not None else "-",
             errs])
     table(["store", "arrival", "in flight", "acked", "durable bids/s", "p50 ms", "p90 ms", "p99 ms",
            "max ms", "batches", "mean batch", "max batch", "ms/batch", "srv CPU s",
@@ -358,8 +364,7 @@ if surges:
              and not s.get("complaints")]
     if len(plain) > 1:
         rates = sorted(s["bids_per_s"] for s in plain)
-        cpus = sorted(s["server_cpu_s"] * 1e6 / s["acknowledged"] for s in plain
-                      if s.get("server_cpu_s", -1) >= 0 and s["acknowledged"])
+        cpus = sorted(us_per_bid(s) for s in plain if us_per_bid(s) is not None)
         print("lmdb, all at once, %d runs: median %.0f durable bids/s (%s), median %s us of "
               "tenderd CPU per bid (%s)"
               % (len(plain), rates[len(rates) // 2], " / ".join("%.0f" % r for r in rates),
